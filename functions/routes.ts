@@ -1,0 +1,135 @@
+/**
+ * The one route table. The CDK API stack turns each function into a NodejsFunction and each route
+ * into an HTTP API route; the local server (local/http-server.ts) matches requests against the
+ * same routes and invokes the same handler modules. Adding a route here adds it everywhere.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a function may do to the table; the CDK stack grants exactly this and nothing more. */
+export type TableAccess = 'none' | 'read' | 'readWrite';
+
+export interface FunctionDefinition {
+  /** Path of the handler module from the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly tableAccess: TableAccess;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+}
+
+export const FUNCTIONS = {
+  createIncident: {
+    entry: 'functions/incidents/handlers/create-incident.ts',
+    description: 'POST /incidents: open an incident',
+    tableAccess: 'readWrite',
+  },
+  getIncident: {
+    entry: 'functions/incidents/handlers/get-incident.ts',
+    description: 'GET /incidents/{id}: one incident by id or number',
+    tableAccess: 'read',
+  },
+  listIncidents: {
+    entry: 'functions/incidents/handlers/list-incidents.ts',
+    description: 'GET /incidents: filtered, paginated incident list',
+    tableAccess: 'read',
+  },
+  updateIncident: {
+    entry: 'functions/incidents/handlers/update-incident.ts',
+    description: 'PATCH /incidents/{id}: fields and lifecycle',
+    tableAccess: 'readWrite',
+  },
+  addIncidentNote: {
+    entry: 'functions/incidents/handlers/add-note.ts',
+    description: 'POST /incidents/{id}/notes: work or public note',
+    tableAccess: 'readWrite',
+  },
+  listIncidentNotes: {
+    entry: 'functions/incidents/handlers/list-notes.ts',
+    description: 'GET /incidents/{id}/notes',
+    tableAccess: 'read',
+  },
+  getIncidentHistory: {
+    entry: 'functions/incidents/handlers/get-history.ts',
+    description: 'GET /incidents/{id}/history: the audit trail',
+    tableAccess: 'read',
+  },
+  manageGroups: {
+    entry: 'functions/directory/handlers/groups.ts',
+    description: '/groups: assignment groups (admins write, agents read)',
+    tableAccess: 'readWrite',
+  },
+  manageServices: {
+    entry: 'functions/directory/handlers/services.ts',
+    description: '/services: business services (admins write, agents read)',
+    tableAccess: 'readWrite',
+  },
+  manageUsers: {
+    entry: 'functions/directory/handlers/users.ts',
+    description: '/users: the people incidents are assigned to (admins write, agents read)',
+    tableAccess: 'readWrite',
+  },
+  priorityMatrix: {
+    entry: 'functions/incidents/handlers/priority-matrix.ts',
+    description: '/config/priority-matrix: impact x urgency -> priority (admins)',
+    tableAccess: 'readWrite',
+  },
+  health: {
+    entry: 'functions/platform/handlers/health.ts',
+    description: 'GET /health: the API and its table answer',
+    tableAccess: 'read',
+  },
+  openApi: {
+    entry: 'functions/platform/handlers/openapi.ts',
+    description: 'GET /openapi.json: the API description',
+    tableAccess: 'none',
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionId = keyof typeof FUNCTIONS;
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  readonly path: string;
+  readonly functionId: FunctionId;
+  /** `jwt`: behind the JWT authorizer. `none`: public (health and the API description only). */
+  readonly auth: 'jwt' | 'none';
+}
+
+const jwt = (method: HttpMethod, path: string, functionId: FunctionId): RouteDefinition => ({
+  method,
+  path,
+  functionId,
+  auth: 'jwt',
+});
+
+export const ROUTES: readonly RouteDefinition[] = [
+  jwt('POST', '/incidents', 'createIncident'),
+  jwt('GET', '/incidents', 'listIncidents'),
+  jwt('GET', '/incidents/{id}', 'getIncident'),
+  jwt('PATCH', '/incidents/{id}', 'updateIncident'),
+  jwt('POST', '/incidents/{id}/notes', 'addIncidentNote'),
+  jwt('GET', '/incidents/{id}/notes', 'listIncidentNotes'),
+  jwt('GET', '/incidents/{id}/history', 'getIncidentHistory'),
+  jwt('GET', '/groups', 'manageGroups'),
+  jwt('POST', '/groups', 'manageGroups'),
+  jwt('GET', '/groups/{name}', 'manageGroups'),
+  jwt('PUT', '/groups/{name}', 'manageGroups'),
+  jwt('DELETE', '/groups/{name}', 'manageGroups'),
+  jwt('GET', '/services', 'manageServices'),
+  jwt('POST', '/services', 'manageServices'),
+  jwt('GET', '/services/{name}', 'manageServices'),
+  jwt('PUT', '/services/{name}', 'manageServices'),
+  jwt('DELETE', '/services/{name}', 'manageServices'),
+  jwt('GET', '/users', 'manageUsers'),
+  jwt('GET', '/users/{userId}', 'manageUsers'),
+  jwt('PUT', '/users/{userId}', 'manageUsers'),
+  jwt('DELETE', '/users/{userId}', 'manageUsers'),
+  jwt('GET', '/config/priority-matrix', 'priorityMatrix'),
+  jwt('PUT', '/config/priority-matrix', 'priorityMatrix'),
+  { method: 'GET', path: '/health', functionId: 'health', auth: 'none' },
+  { method: 'GET', path: '/openapi.json', functionId: 'openApi', auth: 'none' },
+];
+
+/** Environment every function gets (the CDK stack and the local runtime both set these). */
+export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'LOG_LEVEL'] as const;
