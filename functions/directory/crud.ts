@@ -1,0 +1,168 @@
+import type { z } from 'zod';
+import { conflict, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../shared/errors.ts';
+import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
+import type { Principal } from '../shared/http/principal.ts';
+import { diffFields } from '../shared/store/audit.ts';
+import { TransactionRefused, transactWrite } from '../shared/store/db.ts';
+import { claimIdempotencyKey, commitIdempotently } from '../shared/store/idempotency.ts';
+import { directoryListQuery } from './schemas/directory.ts';
+import { type ReferenceChecks, referenceErrors } from './store/references.ts';
+import {
+  createRecordItems,
+  deleteRecordItems,
+  getRecord,
+  listRecords,
+  type RecordKind,
+  replaceRecordItems,
+  type VersionedRecord,
+} from './store/records.ts';
+
+/** What differs between groups, services and users; everything else is the same CRUD. */
+export interface DirectoryResource {
+  readonly kind: RecordKind;
+  readonly label: string;
+  /** The path parameter and the record attribute holding the id (`name` or `id`). */
+  readonly idParam: string;
+  readonly idField: string;
+  readonly basePath: string;
+  /** Fields tracked in history. */
+  readonly fields: readonly string[];
+  /** Reads and checks that must hold for `fields` to be stored; checks travel in the transaction. */
+  readonly validate?: (fields: Record<string, unknown>) => Promise<ReferenceChecks | undefined>;
+  /** Refuses a delete that would leave dangling references. */
+  readonly beforeDelete?: (id: string) => Promise<void>;
+}
+
+const NO_CHECKS: ReferenceChecks = { items: [], failures: [] };
+
+export const requireAgent = (principal: Principal): void => {
+  if (!principal.isAgent) throw forbidden('Only agents and admins can read the directory');
+};
+export const requireAdmin = (principal: Principal): void => {
+  if (!principal.isAdmin) throw forbidden('Only admins can change the directory');
+};
+
+const present = (result: VersionedRecord, resource: DirectoryResource, status = 200): ApiResult => ({
+  status,
+  body: result,
+  headers: { etag: etagOf(result.version), location: `${resource.basePath}/${encodeURIComponent(String(result[resource.idField]))}` },
+});
+
+async function commit(items: Parameters<typeof transactWrite>[0], checks: ReferenceChecks, onConditionFailed: () => never, run: (all: typeof items) => Promise<ApiResult>) {
+  try {
+    return await run([...items, ...checks.items]);
+  } catch (error) {
+    if (error instanceof TransactionRefused) {
+      const errors = referenceErrors(error, checks, items.length);
+      if (errors.length > 0) throw validationFailed(errors);
+      if (error.failedAt(0) !== undefined) onConditionFailed();
+    }
+    throw error;
+  }
+}
+
+export function list(resource: DirectoryResource) {
+  return async (request: ApiRequest): Promise<ApiResult> => {
+    requireAgent(request.principal);
+    const { limit, cursor } = request.query(directoryListQuery);
+    return { status: 200, body: await listRecords(resource.kind, limit, cursor) };
+  };
+}
+
+export function get(resource: DirectoryResource) {
+  return async (request: ApiRequest): Promise<ApiResult> => {
+    requireAgent(request.principal);
+    const id = request.pathParam(resource.idParam);
+    const record = await getRecord(resource.kind, id);
+    if (record === undefined) throw notFound(`${resource.label} ${id}`);
+    return present(record, resource);
+  };
+}
+
+/** Creates a record whose id comes from the body (`name`) or from the path (users). */
+export async function createRecord(
+  request: ApiRequest,
+  resource: DirectoryResource,
+  id: string,
+  fields: Record<string, unknown>,
+  claimBody: unknown,
+): Promise<ApiResult> {
+  requireAdmin(request.principal);
+  const claim = claimIdempotencyKey(request, claimBody);
+  const checks = (await resource.validate?.(fields)) ?? NO_CHECKS;
+  const now = new Date().toISOString();
+  const record: VersionedRecord = { [resource.idField]: id, ...fields, createdAt: now, updatedAt: now, version: 1 };
+  const items = createRecordItems(resource.kind, id, record, request.principal.userId, diffFields({}, record, resource.fields));
+  return commit(
+    items,
+    checks,
+    () => {
+      throw conflict('already-exists', `${resource.label} exists`, `${resource.label} '${id}' already exists`);
+    },
+    (all) => commitIdempotently(all, claim, present(record, resource, 201)),
+  );
+}
+
+export function create<S extends z.ZodType>(resource: DirectoryResource, schema: S) {
+  return async (request: ApiRequest): Promise<ApiResult> => {
+    const body = request.body(schema) as Record<string, unknown>;
+    const { [resource.idField]: id, ...fields } = body;
+    return createRecord(request, resource, String(id), fields, body);
+  };
+}
+
+export async function replaceRecord(request: ApiRequest, resource: DirectoryResource, id: string, fields: Record<string, unknown>): Promise<ApiResult> {
+  requireAdmin(request.principal);
+  const expected = request.expectedVersion();
+  const current = await getRecord(resource.kind, id);
+  if (current === undefined) throw notFound(`${resource.label} ${id}`);
+  if (current.version !== expected) throw preconditionFailed(etagOf(current.version));
+  const changes = diffFields(current, fields, resource.fields);
+  if (changes.length === 0) return present(current, resource);
+  const checks = (await resource.validate?.(fields)) ?? NO_CHECKS;
+  const record: VersionedRecord = {
+    [resource.idField]: id,
+    ...fields,
+    createdAt: current.createdAt,
+    updatedAt: new Date().toISOString(),
+    version: current.version + 1,
+  };
+  const items = replaceRecordItems(resource.kind, id, record, expected, request.principal.userId, changes);
+  return commit(
+    items,
+    checks,
+    () => {
+      throw preconditionFailed();
+    },
+    async (all) => {
+      await transactWrite(all);
+      return present(record, resource);
+    },
+  );
+}
+
+export function replace<S extends z.ZodType>(resource: DirectoryResource, schema: S) {
+  return async (request: ApiRequest): Promise<ApiResult> => {
+    const fields = request.body(schema) as Record<string, unknown>;
+    return replaceRecord(request, resource, request.pathParam(resource.idParam), fields);
+  };
+}
+
+export function remove(resource: DirectoryResource) {
+  return async (request: ApiRequest): Promise<ApiResult> => {
+    requireAdmin(request.principal);
+    const id = request.pathParam(resource.idParam);
+    if (request.header('if-match') === undefined) throw preconditionRequired();
+    const expected = request.expectedVersion();
+    await resource.beforeDelete?.(id);
+    try {
+      await transactWrite(deleteRecordItems(resource.kind, id, expected, request.principal.userId, new Date().toISOString()));
+    } catch (error) {
+      const refused = error instanceof TransactionRefused ? error.failedAt(0) : undefined;
+      if (refused === undefined) throw error;
+      if (refused.item === undefined) throw notFound(`${resource.label} ${id}`);
+      throw preconditionFailed(etagOf(refused.item.version as number));
+    }
+    return { status: 204 };
+  };
+}

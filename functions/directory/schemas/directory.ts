@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { cursorParam, limitParam, slug, userId } from '../../shared/schemas/common.ts';
+
+const displayName = z.string().trim().min(1).max(200);
+const description = z.string().max(2000);
+const email = z.email();
+
+const groupFields = {
+  displayName: displayName.optional(),
+  description: description.optional(),
+  email: email.optional().describe('Where notifications to the whole group go'),
+  members: z.array(userId).max(500).default([]).describe('User ids (token subjects)'),
+  manager: userId.optional(),
+};
+export const createGroupBody = z.strictObject({ name: slug, ...groupFields }).meta({ id: 'CreateGroup' });
+export const replaceGroupBody = z.strictObject(groupFields).meta({ id: 'ReplaceGroup' });
+
+export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
+const serviceFields = {
+  displayName: displayName.optional(),
+  description: description.optional(),
+  ownerGroup: slug.describe('The group that owns the service; must exist'),
+  criticality: z.enum(CRITICALITIES),
+};
+export const createServiceBody = z.strictObject({ name: slug, ...serviceFields }).meta({ id: 'CreateService' });
+export const replaceServiceBody = z.strictObject(serviceFields).meta({ id: 'ReplaceService' });
+
+export const putUserBody = z
+  .strictObject({ displayName, email: email.optional(), active: z.boolean().default(true) })
+  .meta({ id: 'PutUser' });
+
+const recordMeta = { createdAt: z.string(), updatedAt: z.string(), version: z.number().int() };
+export const groupSchema = z
+  .object({ name: z.string(), ...groupFields, members: z.array(z.string()), ...recordMeta })
+  .meta({ id: 'Group' });
+export const serviceSchema = z.object({ name: z.string(), ...serviceFields, ...recordMeta }).meta({ id: 'Service' });
+export const userSchema = z
+  .object({ id: z.string(), displayName: z.string(), email: z.string().optional(), active: z.boolean(), ...recordMeta })
+  .meta({ id: 'User' });
+
+export const directoryListQuery = z.strictObject({ limit: limitParam, cursor: cursorParam.optional() });

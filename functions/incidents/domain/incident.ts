@@ -1,0 +1,243 @@
+import { IncidentRuleError } from './errors.ts';
+import { assertTransition, type HoldReason, type ResolutionCode, type Status } from './lifecycle.ts';
+import { type Level, type Priority, type PriorityMatrix, priorityFor } from './priority.ts';
+
+export interface Incident {
+  id: string;
+  number: string;
+  title: string;
+  description?: string;
+  impact: Level;
+  urgency: Level;
+  priority: Priority;
+  status: Status;
+  holdReason?: HoldReason;
+  service?: string;
+  configurationItem?: string;
+  category?: string;
+  assignmentGroup?: string;
+  assignee?: string;
+  caller: string;
+  resolutionCode?: ResolutionCode;
+  resolutionNotes?: string;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  /** First response: the first move out of `new` or the first public note by an agent. */
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  closedAt?: string;
+  canceledAt?: string;
+  reopenCount: number;
+  version: number;
+}
+
+export interface NewIncident {
+  title: string;
+  description?: string;
+  impact?: Level;
+  urgency?: Level;
+  service?: string;
+  configurationItem?: string;
+  category?: string;
+  assignmentGroup?: string;
+  assignee?: string;
+  caller?: string;
+}
+
+/** A PATCH: absent means unchanged, null clears an optional field. */
+export interface IncidentPatch {
+  title?: string;
+  description?: string | null;
+  impact?: Level;
+  urgency?: Level;
+  service?: string | null;
+  configurationItem?: string | null;
+  category?: string | null;
+  assignmentGroup?: string | null;
+  assignee?: string | null;
+  caller?: string;
+  status?: Status;
+  holdReason?: HoldReason;
+  resolutionCode?: ResolutionCode;
+  resolutionNotes?: string;
+}
+
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface Actor {
+  userId: string;
+}
+
+/** A number is INC + 7 digits; the sequence starts at 1001 so numbers look like the incumbents'. */
+export const formatIncidentNumber = (sequence: number): string => `INC${String(1000 + sequence).padStart(7, '0')}`;
+export const INCIDENT_NUMBER_PATTERN = /^INC\d{7,}$/;
+
+export function openIncident(
+  input: NewIncident,
+  context: { id: string; sequence: number; actor: Actor; now: Date; matrix: PriorityMatrix },
+): Incident {
+  const at = context.now.toISOString();
+  const impact = input.impact ?? 3;
+  const urgency = input.urgency ?? 3;
+  return {
+    id: context.id,
+    number: formatIncidentNumber(context.sequence),
+    title: input.title,
+    ...optional({
+      description: input.description,
+      service: input.service,
+      configurationItem: input.configurationItem,
+      category: input.category,
+      assignmentGroup: input.assignmentGroup,
+      assignee: input.assignee,
+    }),
+    impact,
+    urgency,
+    priority: priorityFor(context.matrix, impact, urgency),
+    status: 'new',
+    caller: input.caller ?? context.actor.userId,
+    createdAt: at,
+    createdBy: context.actor.userId,
+    updatedAt: at,
+    updatedBy: context.actor.userId,
+    reopenCount: 0,
+    version: 1,
+  };
+}
+
+function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+}
+
+const FINAL: readonly Status[] = ['closed', 'canceled'];
+const CLEARABLE = ['description', 'service', 'configurationItem', 'category', 'assignmentGroup', 'assignee'] as const;
+const TRACKED: readonly (keyof Incident)[] = [
+  'title', 'description', 'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'configurationItem',
+  'category', 'assignmentGroup', 'assignee', 'caller', 'resolutionCode', 'resolutionNotes', 'acknowledgedAt',
+  'resolvedAt', 'closedAt', 'canceledAt', 'reopenCount',
+];
+
+/** Which fields differ, from what to what: the content of a history record. */
+export function diffIncidents(before: Incident, after: Incident): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of TRACKED) {
+    if (before[field] !== after[field]) changes.push({ field, from: before[field] ?? null, to: after[field] ?? null });
+  }
+  return changes;
+}
+
+/**
+ * Applies a PATCH under the lifecycle rules. Returns the next state and what changed; an empty
+ * change list means the patch restated the current values and nothing needs writing.
+ * `matrix` is needed only when impact or urgency changes.
+ */
+export function applyPatch(
+  current: Incident,
+  patch: IncidentPatch,
+  context: { actor: Actor; now: Date; matrix?: PriorityMatrix },
+): { next: Incident; changes: FieldChange[] } {
+  if (Object.keys(patch).length === 0) {
+    throw new IncidentRuleError('NOTHING_TO_CHANGE', 'The patch names no field to change');
+  }
+  if (FINAL.includes(current.status)) {
+    throw new IncidentRuleError('INVALID_TRANSITION', `An incident that is ${current.status} can no longer be changed`, 'status', {
+      from: current.status,
+      allowedTransitions: [],
+    });
+  }
+  const at = context.now.toISOString();
+  const next: Incident = { ...current };
+
+  if (patch.title !== undefined) next.title = patch.title;
+  if (patch.caller !== undefined) next.caller = patch.caller;
+  for (const field of CLEARABLE) {
+    const value = patch[field];
+    if (value === null) delete next[field];
+    else if (value !== undefined) next[field] = value;
+  }
+
+  if (patch.impact !== undefined) next.impact = patch.impact;
+  if (patch.urgency !== undefined) next.urgency = patch.urgency;
+  if (next.impact !== current.impact || next.urgency !== current.urgency) {
+    if (context.matrix === undefined) throw new Error('A priority matrix is needed to change impact or urgency');
+    next.priority = priorityFor(context.matrix, next.impact, next.urgency);
+  }
+
+  const target = patch.status ?? current.status;
+  if (patch.status !== undefined && patch.status !== current.status) {
+    assertTransition(current.status, patch.status);
+    next.status = patch.status;
+    if (current.status === 'new' && next.acknowledgedAt === undefined) {
+      next.acknowledgedAt = at;
+      next.acknowledgedBy = context.actor.userId;
+    }
+    if (current.status === 'on_hold') delete next.holdReason;
+    if (current.status === 'resolved' && patch.status === 'in_progress') {
+      next.reopenCount = current.reopenCount + 1;
+      delete next.resolutionCode;
+      delete next.resolutionNotes;
+      delete next.resolvedAt;
+      delete next.resolvedBy;
+    }
+    if (patch.status === 'on_hold' && patch.holdReason === undefined) {
+      throw new IncidentRuleError('FIELD_REQUIRED', 'Putting an incident on hold needs a holdReason', 'holdReason');
+    }
+    if (patch.status === 'resolved') {
+      if (patch.resolutionCode === undefined) {
+        throw new IncidentRuleError('FIELD_REQUIRED', 'Resolving an incident needs a resolutionCode', 'resolutionCode');
+      }
+      if (patch.resolutionNotes === undefined) {
+        throw new IncidentRuleError('FIELD_REQUIRED', 'Resolving an incident needs resolutionNotes', 'resolutionNotes');
+      }
+      next.resolvedAt = at;
+      next.resolvedBy = context.actor.userId;
+    }
+    if (patch.status === 'closed') next.closedAt = at;
+    if (patch.status === 'canceled') next.canceledAt = at;
+  }
+
+  if (patch.holdReason !== undefined) {
+    if (target !== 'on_hold') {
+      throw new IncidentRuleError('FIELD_NOT_ALLOWED', 'holdReason applies only to an incident that is on_hold', 'holdReason');
+    }
+    next.holdReason = patch.holdReason;
+  }
+  for (const field of ['resolutionCode', 'resolutionNotes'] as const) {
+    const value = patch[field];
+    if (value === undefined) continue;
+    if (target !== 'resolved') {
+      throw new IncidentRuleError('FIELD_NOT_ALLOWED', `${field} applies only when resolving an incident`, field);
+    }
+    (next as unknown as Record<string, unknown>)[field] = value;
+  }
+
+  const changes = diffIncidents(current, next);
+  if (changes.length === 0) return { next: current, changes };
+  next.updatedAt = at;
+  next.updatedBy = context.actor.userId;
+  next.version = current.version + 1;
+  return { next, changes };
+}
+
+/** A public note by an agent counts as the first response if nothing responded before. */
+export function recordFirstResponse(current: Incident, context: { actor: Actor; now: Date }): { next: Incident; changes: FieldChange[] } {
+  if (current.acknowledgedAt !== undefined) return { next: current, changes: [] };
+  const at = context.now.toISOString();
+  const next: Incident = {
+    ...current,
+    acknowledgedAt: at,
+    acknowledgedBy: context.actor.userId,
+    updatedAt: at,
+    updatedBy: context.actor.userId,
+    version: current.version + 1,
+  };
+  return { next, changes: diffIncidents(current, next) };
+}

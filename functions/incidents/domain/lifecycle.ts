@@ -1,0 +1,42 @@
+import { IncidentRuleError } from './errors.ts';
+
+export const STATUSES = ['new', 'in_progress', 'on_hold', 'resolved', 'closed', 'canceled'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const HOLD_REASONS = ['awaiting_caller', 'awaiting_vendor', 'awaiting_change'] as const;
+export type HoldReason = (typeof HOLD_REASONS)[number];
+
+export const RESOLUTION_CODES = [
+  'solved_permanently',
+  'solved_workaround',
+  'not_reproducible',
+  'duplicate',
+  'resolved_by_caller',
+  'auto_resolved',
+] as const;
+export type ResolutionCode = (typeof RESOLUTION_CODES)[number];
+
+/**
+ * The incident lifecycle. `resolved -> in_progress` is a reopen; `closed` and `canceled` are final.
+ */
+export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
+  new: ['in_progress', 'canceled'],
+  in_progress: ['on_hold', 'resolved', 'canceled'],
+  on_hold: ['in_progress'],
+  resolved: ['closed', 'in_progress'],
+  closed: [],
+  canceled: [],
+};
+
+export const OPEN_STATUSES: readonly Status[] = ['new', 'in_progress', 'on_hold'];
+
+export function assertTransition(from: Status, to: Status): void {
+  const allowed = TRANSITIONS[from];
+  if (!allowed.includes(to)) {
+    const detail =
+      allowed.length === 0
+        ? `An incident that is ${from} cannot change status`
+        : `An incident that is ${from} can move to ${allowed.join(', ')}, not ${to}`;
+    throw new IncidentRuleError('INVALID_TRANSITION', detail, 'status', { from, to, allowedTransitions: allowed });
+  }
+}

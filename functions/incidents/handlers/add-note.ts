@@ -1,0 +1,57 @@
+import { forbidden } from '../../shared/errors.ts';
+import { type ApiRequest, httpHandler } from '../../shared/http/handler.ts';
+import { TransactionRefused } from '../../shared/store/db.ts';
+import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { loadVisibleIncident } from '../access.ts';
+import { recordFirstResponse } from '../domain/incident.ts';
+import { addNoteBody } from '../schemas/incident.ts';
+import { incidentExists, incidentHistoryPut, incidentReplace, newId, type Note, notePut } from '../store/incident-store.ts';
+
+const FIRST_RESPONSE_ATTEMPTS = 3;
+
+/**
+ * Requesters comment publicly on their own incidents; agents write work notes (internal) or public
+ * ones. An agent's first public note is the incident's first response, recorded in the same
+ * transaction; if the incident changed meanwhile, the note is retried against the fresh version.
+ */
+async function addNote(request: ApiRequest, attempt: number) {
+  const input = request.body(addNoteBody);
+  const principal = request.principal;
+  const idOrNumber = request.pathParam('id');
+  const incident = await loadVisibleIncident(principal, idOrNumber);
+  if (!principal.isAgent && input.visibility === 'work') throw forbidden('Only agents can write work notes');
+  const claim = claimIdempotencyKey(request, input);
+
+  const now = new Date();
+  const note: Note = {
+    id: newId(),
+    incidentId: incident.id,
+    body: input.body,
+    visibility: principal.isAgent ? (input.visibility ?? 'work') : 'public',
+    author: principal.userId,
+    createdAt: now.toISOString(),
+  };
+  const { next, changes } =
+    principal.isAgent && note.visibility === 'public' ? recordFirstResponse(incident, { actor: principal, now }) : { next: incident, changes: [] };
+  const items = [
+    notePut(note),
+    incidentHistoryPut(incident.id, {
+      at: note.createdAt,
+      actor: principal.userId,
+      action: 'note_added',
+      version: next.version,
+      changes,
+      noteVisibility: note.visibility,
+    }),
+    changes.length > 0 ? incidentReplace(next, incident.version) : incidentExists(incident),
+  ];
+  try {
+    return await commitIdempotently(items, claim, { status: 201, body: note }, now);
+  } catch (error) {
+    const incidentMoved = error instanceof TransactionRefused && error.failedAt(2) !== undefined;
+    if (incidentMoved && attempt < FIRST_RESPONSE_ATTEMPTS) return addNote(request, attempt + 1);
+    throw error;
+  }
+}
+
+export const handler = httpHandler((request) => addNote(request, 1));

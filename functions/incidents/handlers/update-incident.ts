@@ -1,0 +1,72 @@
+import { type References, referenceChecks, referenceErrors } from '../../directory/store/references.ts';
+import { notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
+import { etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
+import { applyPatch, type Incident } from '../domain/incident.ts';
+import { incidentHeaders, mapDomainErrors } from '../problems.ts';
+import { updateIncidentBody } from '../schemas/incident.ts';
+import {
+  getIncidentAndSettings,
+  getIncidentSettings,
+  incidentHistoryPut,
+  incidentReplace,
+  type IncidentSettings,
+} from '../store/incident-store.ts';
+
+/** Only references that the patch changes are checked; an assignee must belong to the group. */
+function changedReferences(before: Incident, after: Incident): References {
+  const refs: References = {};
+  if (after.service !== undefined && after.service !== before.service) refs.service = after.service;
+  const assigneeChanged = after.assignee !== before.assignee;
+  const groupChanged = after.assignmentGroup !== before.assignmentGroup;
+  if (after.assignee !== undefined && assigneeChanged) refs.assignee = after.assignee;
+  if (after.assignmentGroup !== undefined && (groupChanged || (assigneeChanged && after.assignee !== undefined))) {
+    refs.assignmentGroup = after.assignmentGroup;
+    if (after.assignee !== undefined) refs.assignee = after.assignee;
+  }
+  return refs;
+}
+
+/** Reads the incident (and the matrix only when priority may change) in one round trip when addressed by id. */
+async function load(idOrNumber: string, needsMatrix: boolean): Promise<{ incident?: Incident; settings?: IncidentSettings }> {
+  if (needsMatrix && !isIncidentNumber(idOrNumber)) return getIncidentAndSettings(idOrNumber);
+  const [incident, settings] = await Promise.all([findIncident(idOrNumber), needsMatrix ? getIncidentSettings() : undefined]);
+  return { ...(incident === undefined ? {} : { incident }), ...(settings === undefined ? {} : { settings }) };
+}
+
+export const handler = httpHandler(async (request) => {
+  const idOrNumber = request.pathParam('id');
+  const expected = request.expectedVersion();
+  const patch = request.body(updateIncidentBody);
+  const principal = request.principal;
+
+  const { incident, settings } = await load(idOrNumber, patch.impact !== undefined || patch.urgency !== undefined);
+  if (incident === undefined) throw notFound(`Incident ${idOrNumber}`);
+  assertAgent(principal, incident, idOrNumber);
+  if (incident.version !== expected) throw preconditionFailed(etagOf(incident.version));
+
+  const now = new Date();
+  const { next, changes } = await mapDomainErrors(() =>
+    applyPatch(incident, patch, { actor: principal, now, ...(settings === undefined ? {} : { matrix: settings.matrix }) }),
+  );
+  if (changes.length === 0) return { status: 200, body: incident, headers: incidentHeaders(incident.id, incident.version) };
+
+  const references = referenceChecks(changedReferences(incident, next));
+  const items = [
+    incidentReplace(next, expected),
+    incidentHistoryPut(next.id, { at: next.updatedAt, actor: principal.userId, action: 'updated', version: next.version, changes }),
+  ];
+  try {
+    await transactWrite([...items, ...references.items]);
+  } catch (error) {
+    if (error instanceof TransactionRefused) {
+      const current = error.failedAt(0);
+      if (current !== undefined) throw preconditionFailed(current.item === undefined ? undefined : etagOf(current.item.version as number));
+      const errors = referenceErrors(error, references, items.length);
+      if (errors.length > 0) throw validationFailed(errors);
+    }
+    throw error;
+  }
+  return { status: 200, body: next, headers: incidentHeaders(next.id, next.version) };
+});

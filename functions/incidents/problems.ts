@@ -1,0 +1,30 @@
+import { conflict, fieldError, ProblemError, validationFailed } from '../shared/errors.ts';
+import { etagOf } from '../shared/http/handler.ts';
+import { IncidentRuleError } from './domain/errors.ts';
+
+/** Maps the domain's stable error codes to HTTP: the only place that knows both. */
+export function toProblem(error: unknown): unknown {
+  if (!(error instanceof IncidentRuleError)) return error;
+  switch (error.code) {
+    case 'INVALID_TRANSITION':
+      return conflict('invalid-transition', 'Transition not allowed', error.message, error.details);
+    case 'FIELD_REQUIRED':
+    case 'FIELD_NOT_ALLOWED':
+      return validationFailed([fieldError('body', [error.field ?? ''], error.message)], error.message);
+    case 'NOTHING_TO_CHANGE':
+      return new ProblemError(400, 'empty-patch', 'Nothing to change', error.message);
+  }
+}
+
+export async function mapDomainErrors<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toProblem(error);
+  }
+}
+
+export const incidentHeaders = (id: string, version: number): Record<string, string> => ({
+  etag: etagOf(version),
+  location: `/incidents/${id}`,
+});

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { cursorParam, isoTimestamp, limitParam, slug, userId } from '../../shared/schemas/common.ts';
+import { HOLD_REASONS, RESOLUTION_CODES, STATUSES } from '../domain/lifecycle.ts';
+import { PRIORITIES } from '../domain/priority.ts';
+
+const level = z.union([z.literal(1), z.literal(2), z.literal(3)]).describe('1 high, 2 medium, 3 low');
+const title = z.string().trim().min(1).max(200);
+const description = z.string().max(20_000);
+const shortText = z.string().trim().min(1).max(200);
+
+export const createIncidentBody = z
+  .strictObject({
+    title,
+    description: description.optional(),
+    impact: level.optional(),
+    urgency: level.optional(),
+    service: slug.optional(),
+    configurationItem: shortText.optional(),
+    category: shortText.optional(),
+    assignmentGroup: slug.optional(),
+    assignee: userId.optional(),
+    caller: userId.optional().describe('Defaults to the authenticated user'),
+  })
+  .meta({ id: 'CreateIncident' });
+
+export const updateIncidentBody = z
+  .strictObject({
+    title: title.optional(),
+    description: description.nullable().optional(),
+    impact: level.optional(),
+    urgency: level.optional(),
+    service: slug.nullable().optional(),
+    configurationItem: shortText.nullable().optional(),
+    category: shortText.nullable().optional(),
+    assignmentGroup: slug.nullable().optional(),
+    assignee: userId.nullable().optional(),
+    caller: userId.optional(),
+    status: z.enum(STATUSES).optional(),
+    holdReason: z.enum(HOLD_REASONS).optional(),
+    resolutionCode: z.enum(RESOLUTION_CODES).optional(),
+    resolutionNotes: z.string().trim().min(1).max(20_000).optional(),
+  })
+  .meta({ id: 'UpdateIncident', description: 'Absent fields stay as they are; null clears an optional field' });
+
+export const incidentSchema = z
+  .object({
+    id: z.string(),
+    number: z.string().regex(/^INC\d{7,}$/),
+    title: z.string(),
+    description: z.string().optional(),
+    impact: level,
+    urgency: level,
+    priority: z.enum(PRIORITIES),
+    status: z.enum(STATUSES),
+    holdReason: z.enum(HOLD_REASONS).optional(),
+    service: z.string().optional(),
+    configurationItem: z.string().optional(),
+    category: z.string().optional(),
+    assignmentGroup: z.string().optional(),
+    assignee: z.string().optional(),
+    caller: z.string(),
+    resolutionCode: z.enum(RESOLUTION_CODES).optional(),
+    resolutionNotes: z.string().optional(),
+    createdAt: isoTimestamp,
+    createdBy: z.string(),
+    updatedAt: isoTimestamp,
+    updatedBy: z.string(),
+    acknowledgedAt: isoTimestamp.optional().describe('First response: first move out of new, or first public note by an agent'),
+    acknowledgedBy: z.string().optional(),
+    resolvedAt: isoTimestamp.optional(),
+    resolvedBy: z.string().optional(),
+    closedAt: isoTimestamp.optional(),
+    canceledAt: isoTimestamp.optional(),
+    reopenCount: z.number().int(),
+    version: z.number().int().describe('Also sent as the ETag; send it back in If-Match'),
+  })
+  .meta({ id: 'Incident' });
+
+export const listIncidentsQuery = z
+  .strictObject({
+    status: z.enum(STATUSES).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    assignmentGroup: slug.optional(),
+    assignee: userId.optional(),
+    service: slug.optional(),
+    caller: userId.optional(),
+    limit: limitParam,
+    cursor: cursorParam.optional(),
+  })
+  .meta({ id: 'ListIncidentsQuery' });
+export type IncidentFilters = Omit<z.output<typeof listIncidentsQuery>, 'limit' | 'cursor'>;
+
+export const NOTE_VISIBILITIES = ['work', 'public'] as const;
+
+export const addNoteBody = z
+  .strictObject({
+    body: z.string().trim().min(1).max(20_000),
+    visibility: z.enum(NOTE_VISIBILITIES).optional().describe('Defaults to work for agents; requesters always write public notes'),
+  })
+  .meta({ id: 'AddNote' });
+
+export const noteSchema = z
+  .object({
+    id: z.string(),
+    incidentId: z.string(),
+    body: z.string(),
+    visibility: z.enum(NOTE_VISIBILITIES),
+    author: z.string(),
+    createdAt: isoTimestamp,
+  })
+  .meta({ id: 'Note' });
+
+export const historyRecordSchema = z
+  .object({
+    id: z.string(),
+    incidentId: z.string(),
+    at: isoTimestamp,
+    actor: z.string(),
+    action: z.enum(['created', 'updated', 'note_added']),
+    version: z.number().int().describe('The incident version this record produced'),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+    noteVisibility: z.enum(NOTE_VISIBILITIES).optional(),
+  })
+  .meta({ id: 'HistoryRecord' });
+
+export const historyQuery = z.strictObject({ limit: limitParam, cursor: cursorParam.optional() });
+
+const matrixRow = z.strictObject({ '1': z.enum(PRIORITIES), '2': z.enum(PRIORITIES), '3': z.enum(PRIORITIES) });
+export const priorityMatrixBody = z
+  .strictObject({
+    matrix: z.strictObject({ '1': matrixRow, '2': matrixRow, '3': matrixRow }).describe('matrix[impact][urgency] = priority'),
+  })
+  .meta({ id: 'PriorityMatrix' });

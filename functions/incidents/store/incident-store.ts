@@ -1,0 +1,274 @@
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
+import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import type { Incident } from '../domain/incident.ts';
+import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
+import type { IncidentFilters } from '../schemas/incident.ts';
+
+/*
+ * Incident items (see docs/data-model.md for every access pattern):
+ *   incident  pk INCIDENT#<id>  sk INCIDENT           gsi1..gsi7 per list filter, sort key = number
+ *   note      pk INCIDENT#<id>  sk NOTE#<ulid>
+ *   history   pk INCIDENT#<id>  sk HISTORY#<ulid>
+ *   settings  pk CONFIG#INCIDENTS sk CONFIG           number sequence + priority matrix, one item so
+ *                                                     that allocating a number also reads the matrix
+ */
+export { newId };
+export type { HistoryDraft };
+
+const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
+export const SETTINGS_KEY = { pk: 'CONFIG#INCIDENTS', sk: 'CONFIG' } as const;
+
+type FilterName = keyof IncidentFilters;
+
+/** Most selective first: with several filters, the first present one picks the index. */
+const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: string }[] = [
+  { filter: 'assignee', index: 'gsi5', prefix: 'INCIDENT#ASSIGNEE#' },
+  { filter: 'caller', index: 'gsi7', prefix: 'INCIDENT#CALLER#' },
+  { filter: 'assignmentGroup', index: 'gsi4', prefix: 'INCIDENT#GROUP#' },
+  { filter: 'service', index: 'gsi6', prefix: 'INCIDENT#SERVICE#' },
+  { filter: 'status', index: 'gsi2', prefix: 'INCIDENT#STATUS#' },
+  { filter: 'priority', index: 'gsi3', prefix: 'INCIDENT#PRIORITY#' },
+];
+const ALL_INCIDENTS = { index: 'gsi1', partition: 'INCIDENT' };
+
+function toItem(incident: Incident): Item {
+  const item: Item = { ...incidentKey(incident.id), entity: 'incident', ...incident };
+  item.gsi1pk = ALL_INCIDENTS.partition;
+  item.gsi1sk = incident.number;
+  for (const { filter, index, prefix } of FILTER_INDEXES) {
+    const value = incident[filter];
+    if (value === undefined) continue; // sparse: an unassigned incident is in no assignee partition
+    item[`${index}pk`] = `${prefix}${value}`;
+    item[`${index}sk`] = incident.number;
+  }
+  return item;
+}
+
+const fromItem = (item: Item): Incident => withoutKeys<Incident>(item);
+
+export interface IncidentSettings {
+  sequence: number;
+  matrix: PriorityMatrix;
+  matrixVersion: number;
+}
+
+function settingsFrom(item: Item | undefined): IncidentSettings {
+  return {
+    sequence: (item?.sequence as number | undefined) ?? 0,
+    matrix: (item?.priorityMatrix as PriorityMatrix | undefined) ?? DEFAULT_PRIORITY_MATRIX,
+    matrixVersion: (item?.matrixVersion as number | undefined) ?? 0,
+  };
+}
+
+/**
+ * Takes the next incident number and, from the same item in the same round trip, the priority
+ * matrix in force. Numbers of requests that later fail are not reused (gaps are harmless).
+ */
+export async function allocateIncidentNumber(): Promise<IncidentSettings> {
+  const result = await db.send(
+    new UpdateCommand({
+      TableName: TABLE_NAME,
+      Key: SETTINGS_KEY,
+      UpdateExpression: 'ADD #sequence :one SET entity = :entity',
+      ExpressionAttributeNames: { '#sequence': 'sequence' },
+      ExpressionAttributeValues: { ':one': 1, ':entity': 'incident-settings' },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return settingsFrom(result.Attributes);
+}
+
+export async function getIncidentSettings(): Promise<IncidentSettings> {
+  const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: SETTINGS_KEY, ConsistentRead: true }));
+  return settingsFrom(result.Item);
+}
+
+export function setPriorityMatrixItems(matrix: PriorityMatrix, expectedVersion: number, history: HistoryDraft): TransactItem[] {
+  return [
+    {
+      Update: {
+        TableName: TABLE_NAME,
+        Key: SETTINGS_KEY,
+        UpdateExpression: 'SET priorityMatrix = :matrix, matrixVersion = :next, entity = :entity',
+        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(matrixVersion)' : 'matrixVersion = :expected',
+        ExpressionAttributeValues: {
+          ':matrix': matrix,
+          ':next': expectedVersion + 1,
+          ':entity': 'incident-settings',
+          ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    historyPut(SETTINGS_KEY.pk, 'settings', history),
+  ];
+}
+
+export async function getIncidentById(id: string): Promise<Incident | undefined> {
+  const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: incidentKey(id), ConsistentRead: true }));
+  return result.Item === undefined ? undefined : fromItem(result.Item);
+}
+
+/** Numbers resolve through the all-incidents index (eventually consistent, like every GSI read). */
+export async function getIncidentByNumber(number: string): Promise<Incident | undefined> {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: TABLE_NAME,
+      IndexName: ALL_INCIDENTS.index,
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
+      ExpressionAttributeValues: { ':pk': ALL_INCIDENTS.partition, ':number': number },
+    }),
+  );
+  const item = result.Items?.[0];
+  return item === undefined ? undefined : fromItem(item);
+}
+
+/** The incident and the settings item in one BatchGetItem: one round trip for a priority-changing PATCH. */
+export async function getIncidentAndSettings(id: string): Promise<{ incident?: Incident; settings: IncidentSettings }> {
+  let keys: Item[] = [incidentKey(id), SETTINGS_KEY];
+  const found: Item[] = [];
+  for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
+    const result = await db.send(
+      new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }),
+    );
+    found.push(...(result.Responses?.[TABLE_NAME] ?? []));
+    keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
+  }
+  if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
+  const incidentItem = found.find((item) => item.sk === 'INCIDENT');
+  const settingsItem = found.find((item) => item.pk === SETTINGS_KEY.pk);
+  return {
+    ...(incidentItem === undefined ? {} : { incident: fromItem(incidentItem) }),
+    settings: settingsFrom(settingsItem),
+  };
+}
+
+export const incidentHistoryPut = (incidentId: string, draft: HistoryDraft): TransactItem =>
+  historyPut(incidentKey(incidentId).pk, incidentId, draft);
+
+
+export function incidentCreate(incident: Incident): TransactItem {
+  return { Put: { TableName: TABLE_NAME, Item: toItem(incident), ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** Replaces the incident if, and only if, it is still at the version the caller read. */
+export function incidentReplace(next: Incident, expectedVersion: number): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: toItem(next),
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': expectedVersion },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/** The incident must still exist when something lands on it without changing it. */
+export function incidentExists(incident: Incident): TransactItem {
+  return { ConditionCheck: { TableName: TABLE_NAME, Key: incidentKey(incident.id), ConditionExpression: 'attribute_exists(pk)' } };
+}
+
+export interface Note {
+  id: string;
+  incidentId: string;
+  body: string;
+  visibility: 'work' | 'public';
+  author: string;
+  createdAt: string;
+}
+
+export function notePut(note: Note): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { pk: incidentKey(note.incidentId).pk, sk: `NOTE#${note.id}`, entity: 'note', ...note },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/**
+ * Newest first, by number. One filter is a key condition on its index; further filters narrow that
+ * index's partition with a filter expression. Never a Scan.
+ */
+export async function listIncidents(filters: IncidentFilters, limit: number, cursor?: string): Promise<Page<Incident>> {
+  const chosen = FILTER_INDEXES.find(({ filter }) => filters[filter] !== undefined);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const conditions: string[] = [];
+  for (const { filter } of FILTER_INDEXES) {
+    const value = filters[filter];
+    if (value === undefined || filter === chosen?.filter) continue;
+    names[`#${filter}`] = filter;
+    values[`:${filter}`] = value;
+    conditions.push(`#${filter} = :${filter}`);
+  }
+  const index = chosen?.index ?? ALL_INCIDENTS.index;
+  values[':pk'] = chosen === undefined ? ALL_INCIDENTS.partition : `${chosen.prefix}${filters[chosen.filter]}`;
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :pk`,
+      ScanIndexForward: false,
+      ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    },
+    limit,
+    cursor,
+    filterFingerprint({ ...filters, kind: 'incidents' }),
+  );
+  return { ...page, items: page.items.map(fromItem) };
+}
+
+export async function listNotes(incidentId: string, options: { includeWork: boolean; limit: number; cursor?: string }): Promise<Page<Note>> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': incidentKey(incidentId).pk,
+        ':prefix': 'NOTE#',
+        ...(options.includeWork ? {} : { ':public': 'public' }),
+      },
+      ...(options.includeWork ? {} : { FilterExpression: 'visibility = :public' }),
+    },
+    options.limit,
+    options.cursor,
+    filterFingerprint({ incidentId, kind: 'notes', work: options.includeWork }),
+  );
+  return { ...page, items: page.items.map((item) => withoutKeys<Note>(item)) };
+}
+
+export interface HistoryRecord extends HistoryDraft {
+  id: string;
+  incidentId: string;
+}
+
+export async function listHistory(incidentId: string, options: { includeWork: boolean; limit: number; cursor?: string }): Promise<Page<HistoryRecord>> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': incidentKey(incidentId).pk,
+        ':prefix': 'HISTORY#',
+        ...(options.includeWork ? {} : { ':work': 'work' }),
+      },
+      // Requesters must not learn that work notes exist.
+      ...(options.includeWork ? {} : { FilterExpression: 'attribute_not_exists(noteVisibility) OR noteVisibility <> :work' }),
+    },
+    options.limit,
+    options.cursor,
+    filterFingerprint({ incidentId, kind: 'history', work: options.includeWork }),
+  );
+  const items = page.items.map((item) => {
+    const { subjectId, ...record } = withoutKeys<HistoryDraft & { id: string; subjectId: string }>(item);
+    return { ...record, incidentId: subjectId };
+  });
+  return { ...page, items };
+}

@@ -1,0 +1,84 @@
+/**
+ * Errors meant for the caller. Everything else thrown in a handler becomes a plain 500 whose body
+ * says nothing about internals (see http/problem-details.ts).
+ */
+export interface FieldError {
+  /** Where the field lives: body, query, path or header. */
+  readonly location: 'body' | 'query' | 'path' | 'header';
+  /** Dotted path, e.g. `members.2` (empty for the whole body). */
+  readonly path: string;
+  /** RFC 6901 JSON pointer into the request part, e.g. `#/members/2`. */
+  readonly pointer: string;
+  readonly message: string;
+}
+
+export const PROBLEM_TYPE_BASE = 'tag:open-itsm,2026:problem';
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+  }
+
+  get type(): string {
+    return `${PROBLEM_TYPE_BASE}/${this.slug}`;
+  }
+}
+
+export function fieldError(location: FieldError['location'], path: (string | number)[], message: string): FieldError {
+  return {
+    location,
+    path: path.join('.'),
+    pointer: `#/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
+    message,
+  };
+}
+
+export const validationFailed = (errors: FieldError[], detail?: string): ProblemError =>
+  new ProblemError(
+    400,
+    'validation-error',
+    'Your request is not valid',
+    detail ?? `${errors.length} field${errors.length === 1 ? ' is' : 's are'} invalid: ${errors.map((e) => e.path || e.location).join(', ')}`,
+    { errors },
+  );
+
+export const badRequest = (slug: string, title: string, detail: string): ProblemError =>
+  new ProblemError(400, slug, title, detail);
+
+export const unauthorized = (detail: string): ProblemError =>
+  new ProblemError(401, 'unauthorized', 'Authentication required', detail, {}, { 'www-authenticate': 'Bearer' });
+
+export const forbidden = (detail: string): ProblemError => new ProblemError(403, 'forbidden', 'Not allowed', detail);
+
+export const notFound = (what: string): ProblemError => new ProblemError(404, 'not-found', 'Not found', `${what} does not exist`);
+
+export const conflict = (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}): ProblemError =>
+  new ProblemError(409, slug, title, detail, extensions);
+
+export const preconditionRequired = (): ProblemError =>
+  new ProblemError(
+    428,
+    'precondition-required',
+    'If-Match required',
+    'Send the ETag you last read in an If-Match header so that concurrent changes are not overwritten',
+  );
+
+export const preconditionFailed = (current?: string): ProblemError =>
+  new ProblemError(
+    412,
+    'precondition-failed',
+    'The resource changed since you read it',
+    'Someone changed this resource after you read it; read it again and reapply your change',
+    current === undefined ? {} : { currentEtag: current },
+  );
+
+export const unprocessable = (slug: string, title: string, detail: string): ProblemError =>
+  new ProblemError(422, slug, title, detail);

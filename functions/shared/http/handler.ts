@@ -1,0 +1,99 @@
+import middy from '@middy/core';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { preconditionFailed, preconditionRequired } from '../errors.ts';
+import { principalFrom, type Principal } from './principal.ts';
+import { toErrorResponse } from './problem-details.ts';
+import { header, parseJsonBody, parseWith, rawBody } from './request.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface ApiResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface ApiRequest {
+  readonly event: HttpEvent;
+  readonly requestId: string;
+  /** `METHOD /path/{template}`, as API Gateway names the matched route. */
+  readonly routeKey: string;
+  readonly principal: Principal;
+  pathParam(name: string): string;
+  header(name: string): string | undefined;
+  /** The raw JSON text of the body (bounded to 64 KB), for idempotency fingerprints. */
+  rawBody(): string | undefined;
+  body<S extends z.ZodType>(schema: S): z.output<S>;
+  query<S extends z.ZodType>(schema: S): z.output<S>;
+  /** The version named by If-Match: 428 without it, 412 when it names nothing we ever issued. */
+  expectedVersion(): number;
+}
+
+/** Turns any thrown error into problem+json; only ProblemErrors say what went wrong. */
+const problemDetails = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+  onError: (request) => {
+    request.response = toErrorResponse(request.error, request.context.awsRequestId, request.event.rawPath);
+  },
+});
+
+export const etagOf = (version: number): string => `"${version}"`;
+
+function parseIfMatch(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') throw preconditionRequired();
+  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(value);
+  if (match === null) throw preconditionFailed();
+  return Number(match[1]);
+}
+
+function buildRequest(event: HttpEvent, context: Context, authenticated: boolean): ApiRequest {
+  let principal: Principal | undefined;
+  if (authenticated) principal = principalFrom(event);
+  return {
+    event,
+    requestId: context.awsRequestId,
+    routeKey: event.routeKey,
+    get principal(): Principal {
+      if (principal === undefined) throw new Error('This route is public and has no principal');
+      return principal;
+    },
+    pathParam: (name) => decodeURIComponent(event.pathParameters?.[name] ?? ''),
+    header: (name) => header(event, name),
+    rawBody: () => rawBody(event),
+    body: (schema) => parseWith(schema, parseJsonBody(event), 'body'),
+    query: (schema) => parseWith(schema, event.queryStringParameters ?? {}, 'query'),
+    expectedVersion: () => parseIfMatch(header(event, 'if-match')),
+  };
+}
+
+function toHttpResult(result: ApiResult): HttpResult {
+  const headers: Record<string, string> = { ...result.headers };
+  if (result.body === undefined) return { statusCode: result.status, headers };
+  headers['content-type'] ??= 'application/json';
+  return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
+}
+
+/**
+ * The pipeline every HTTP function shares: parse, authenticate, run the use case, answer JSON or
+ * problem+json. Handlers stay one call deep.
+ */
+export function httpHandler(
+  handle: (request: ApiRequest) => Promise<ApiResult>,
+  options: { authenticated?: boolean } = {},
+) {
+  const authenticated = options.authenticated ?? true;
+  return middy<HttpEvent, HttpResult>()
+    .use(problemDetails())
+    .handler(async (event, context) => toHttpResult(await handle(buildRequest(event, context, authenticated))));
+}
+
+/** For functions that serve several routes: pick the use case by API Gateway's route key. */
+export function byRoute(routes: Record<string, (request: ApiRequest) => Promise<ApiResult>>) {
+  return (request: ApiRequest): Promise<ApiResult> => {
+    const handle = routes[request.routeKey];
+    if (handle === undefined) throw new Error(`No use case for route ${request.routeKey}`);
+    return handle(request);
+  };
+}

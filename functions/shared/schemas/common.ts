@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Names of groups and services double as their ids: lowercase slugs, stable in URLs and events. */
+export const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'Use 1-63 lowercase letters, digits and dashes, starting with a letter or digit');
+
+/** A user id is the token subject (`sub`) of the identity provider. */
+export const userId = z.string().min(1).max(128).regex(/^[^\s]+$/, 'A user id has no spaces');
+
+export const isoTimestamp = z.iso.datetime();
+
+export const limitParam = z.coerce.number().int().min(1).max(100).default(25);
+export const cursorParam = z.string().min(1).max(2048);
+
+export const listEnvelope = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().optional().describe('Pass as `cursor` to get the next page; absent on the last page'),
+  });
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z
+      .array(z.object({ location: z.string(), path: z.string(), pointer: z.string(), message: z.string() }))
+      .optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });

@@ -1,0 +1,47 @@
+import { monotonicFactory } from 'ulid';
+import { TABLE_NAME, type TransactItem } from './db.ts';
+
+/** Time-ordered ids: sort keys built from them list records in the order they happened. */
+export const newId = monotonicFactory();
+
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface HistoryDraft {
+  at: string;
+  actor: string;
+  action: 'created' | 'updated' | 'deleted' | 'note_added';
+  version: number;
+  changes: FieldChange[];
+  noteVisibility?: 'work' | 'public';
+}
+
+/**
+ * An audit record in the partition of what it describes. It is only ever written inside the
+ * transaction of the change it records, and no route updates or deletes it.
+ */
+export function historyPut(pk: string, subjectId: string, draft: HistoryDraft): TransactItem {
+  const id = newId();
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { pk, sk: `HISTORY#${id}`, entity: 'history', id, subjectId, ...draft },
+      // Append-only: an (unexpected) id collision must fail rather than overwrite a record.
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Field-level differences between two versions of a record, for its history. */
+export function diffFields(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of fields) {
+    const from = before[field] ?? null;
+    const to = after[field] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes.push({ field, from, to });
+  }
+  return changes;
+}

@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { badRequest, unprocessable } from '../errors.ts';
+import type { ApiRequest, ApiResult } from '../http/handler.ts';
+import { TABLE_NAME, type TransactItem, TransactionRefused, transactWrite } from './db.ts';
+
+/** How long a key protects against duplicates: a day, like Stripe's and AWS's own client tokens. */
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotencyClaim {
+  readonly pk: string;
+  readonly fingerprint: string;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
+
+/**
+ * Reads the Idempotency-Key header. The key is scoped to the caller and the exact method and path,
+ * so two users (or two incidents' note lists) never collide on the same client-chosen key.
+ * `body` is the parsed request body: formatting differences do not make a different request.
+ */
+export function claimIdempotencyKey(request: ApiRequest, body: unknown): IdempotencyClaim | undefined {
+  const key = request.header('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!KEY_PATTERN.test(key)) {
+    throw badRequest('invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+  }
+  const scope = `${request.principal.userId}\n${request.event.requestContext.http.method} ${request.event.rawPath}\n${key}`;
+  return { pk: `IDEMPOTENCY#${sha256(scope)}`, fingerprint: sha256(canonicalJson(body)) };
+}
+
+function recordItem(claim: IdempotencyClaim, response: ApiResult, now: Date): TransactItem {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: {
+        pk: claim.pk,
+        sk: 'IDEMPOTENCY',
+        entity: 'idempotency',
+        fingerprint: claim.fingerprint,
+        response: { status: response.status, headers: response.headers ?? {}, body: JSON.stringify(response.body ?? null) },
+        createdAt: now.toISOString(),
+        expiresAt: nowSeconds + IDEMPOTENCY_WINDOW_SECONDS,
+      },
+      // TTL deletes lazily, so an expired record still present must not block a new request.
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': nowSeconds },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Commits `items` and, when the request carried an Idempotency-Key, the record of its response in
+ * the same transaction. A key seen before replays the stored response (same body) or is refused
+ * with 422 (different body); nothing is written twice. Other refusals are rethrown for the caller.
+ */
+export async function commitIdempotently(
+  items: TransactItem[],
+  claim: IdempotencyClaim | undefined,
+  response: ApiResult,
+  now: Date = new Date(),
+): Promise<ApiResult> {
+  if (claim === undefined) {
+    await transactWrite(items);
+    return response;
+  }
+  try {
+    await transactWrite([...items, recordItem(claim, response, now)]);
+    return response;
+  } catch (error) {
+    const previous = error instanceof TransactionRefused ? error.failedAt(items.length)?.item : undefined;
+    if (previous === undefined) throw error;
+    if (previous.fingerprint !== claim.fingerprint) {
+      throw unprocessable(
+        'idempotency-key-reused',
+        'Idempotency-Key reused',
+        'This Idempotency-Key was already used with a different request body within the last 24 hours',
+      );
+    }
+    const stored = previous.response as StoredResponse;
+    return {
+      status: stored.status,
+      headers: { ...stored.headers, 'idempotent-replayed': 'true' },
+      body: JSON.parse(stored.body) as unknown,
+    };
+  }
+}

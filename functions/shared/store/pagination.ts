@@ -1,0 +1,49 @@
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { db, type Item } from './db.ts';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** Filtered pages may need several Queries; bound the work one request can cause. */
+const MAX_QUERY_PAGES = 10;
+
+/**
+ * One page of a Query, `limit` items at most. Unfiltered, that is one round trip (it asks for one
+ * item more than needed, to know whether a next page exists); with a filter expression it may take
+ * a few, bounded.
+ */
+export async function queryPage(input: QueryCommandInput, limit: number, cursor: string | undefined, fingerprint: string): Promise<Page<Item>> {
+  const filtered = input.FilterExpression !== undefined;
+  let startKey = cursor === undefined ? undefined : decodeCursor(cursor, fingerprint);
+  const items: Item[] = [];
+  for (let page = 0; page < MAX_QUERY_PAGES; page++) {
+    const result = await db.send(
+      new QueryCommand({ ...input, Limit: filtered ? Math.max(limit * 2, 50) : limit + 1 - items.length, ExclusiveStartKey: startKey }),
+    );
+    for (const item of result.Items ?? []) {
+      items.push(item);
+      if (items.length === limit) {
+        const last = keyOf(item, input.IndexName);
+        // A page that ended exactly on the last stored item has no successor.
+        const more = result.LastEvaluatedKey !== undefined || item !== result.Items?.at(-1);
+        return more ? { items, nextCursor: encodeCursor(last, fingerprint) } : { items };
+      }
+    }
+    startKey = result.LastEvaluatedKey;
+    if (startKey === undefined) return { items };
+  }
+  return { items, nextCursor: encodeCursor(startKey as Item, fingerprint) };
+}
+
+function keyOf(item: Item, indexName: string | undefined): Item {
+  const key: Item = { pk: item.pk, sk: item.sk };
+  if (indexName !== undefined) {
+    key[`${indexName}pk`] = item[`${indexName}pk`];
+    key[`${indexName}sk`] = item[`${indexName}sk`];
+  }
+  return key;
+}
+

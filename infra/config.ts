@@ -1,0 +1,200 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Node } from 'constructs';
+
+/**
+ * Everything an operator may tune at deploy time, read once from CDK context
+ * (`cdk deploy -c key=value`, or the `context` block of cdk.json).
+ *
+ * Values given with `-c` arrive as strings while cdk.json and tests may pass numbers, booleans or
+ * arrays, so every reader accepts both. A bad value fails the synth with the key's name in the
+ * message: a typo must not silently deploy the default.
+ */
+export interface ItsmConfig {
+  readonly logRetention: RetentionDays;
+  /** Handed to every function as LOG_LEVEL. */
+  readonly logLevel: string;
+  /** The claim that carries the caller's groups (`agent`, `admin`); handed to every function. */
+  readonly groupsClaim: string;
+  readonly throttleRateLimit: number;
+  readonly throttleBurstLimit: number;
+  /** Browser origins allowed by CORS; empty means CORS stays off (server-to-server callers only). */
+  readonly corsOrigins: readonly string[];
+  readonly identity: IdentityConfig;
+  /** Where alarm notifications are mailed; alarms and their topic exist either way. */
+  readonly alarmEmail: string | undefined;
+}
+
+export type IdentityConfig = CognitoIdentityConfig | OidcIdentityConfig;
+
+/** The default: the stack creates its own Cognito user pool. */
+export interface CognitoIdentityConfig {
+  readonly kind: 'cognito';
+  /** `plus` turns on Cognito threat protection, billed per monthly active user. */
+  readonly featurePlan: 'essentials' | 'plus';
+  /** Redirect URLs of the web client; without them the client only does SRP sign-in (no hosted login). */
+  readonly callbackUrls: readonly string[];
+  readonly logoutUrls: readonly string[];
+  /** Prefix of a Cognito-hosted login domain; a domain is only created when this is given. */
+  readonly domainPrefix: string | undefined;
+}
+
+/** An existing identity provider (Entra ID, Okta, Keycloak, another Cognito pool...). */
+export interface OidcIdentityConfig {
+  readonly kind: 'oidc';
+  readonly issuer: string;
+  readonly audience: readonly string[];
+}
+
+export const CONTEXT_KEYS = {
+  logRetentionDays: 'logRetentionDays',
+  logLevel: 'logLevel',
+  groupsClaim: 'groupsClaim',
+  throttleRateLimit: 'throttleRateLimit',
+  throttleBurstLimit: 'throttleBurstLimit',
+  corsOrigins: 'corsOrigins',
+  oidcIssuer: 'oidcIssuer',
+  oidcAudience: 'oidcAudience',
+  cognitoFeaturePlan: 'cognitoFeaturePlan',
+  authCallbackUrls: 'authCallbackUrls',
+  authLogoutUrls: 'authLogoutUrls',
+  authDomainPrefix: 'authDomainPrefix',
+  alarmEmail: 'alarmEmail',
+} as const;
+
+export const DEFAULTS = {
+  logRetentionDays: 30,
+  logLevel: 'info',
+  groupsClaim: 'cognito:groups',
+  throttleRateLimit: 50,
+  throttleBurstLimit: 100,
+} as const;
+
+// The levels functions/shared/log.ts understands; anything else would silently mean `info` there.
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export function readConfig(node: Node): ItsmConfig {
+  const ctx = new ContextReader(node);
+  return {
+    logRetention: ctx.retention(CONTEXT_KEYS.logRetentionDays, DEFAULTS.logRetentionDays),
+    logLevel: ctx.oneOf(CONTEXT_KEYS.logLevel, LOG_LEVELS, DEFAULTS.logLevel),
+    groupsClaim: ctx.string(CONTEXT_KEYS.groupsClaim) ?? DEFAULTS.groupsClaim,
+    throttleRateLimit: ctx.number(CONTEXT_KEYS.throttleRateLimit, DEFAULTS.throttleRateLimit),
+    throttleBurstLimit: ctx.integer(CONTEXT_KEYS.throttleBurstLimit, DEFAULTS.throttleBurstLimit),
+    corsOrigins: ctx.list(CONTEXT_KEYS.corsOrigins).map((origin) => checkOrigin(origin)),
+    identity: readIdentity(ctx),
+    alarmEmail: checkEmail(ctx.string(CONTEXT_KEYS.alarmEmail)),
+  };
+}
+
+function readIdentity(ctx: ContextReader): IdentityConfig {
+  const issuer = ctx.string(CONTEXT_KEYS.oidcIssuer);
+  const audience = ctx.list(CONTEXT_KEYS.oidcAudience);
+  if (issuer !== undefined || audience.length > 0) {
+    if (issuer === undefined || audience.length === 0) {
+      throw new Error(
+        `Context ${CONTEXT_KEYS.oidcIssuer} and ${CONTEXT_KEYS.oidcAudience} go together: give both to use an external identity provider, or neither to create a Cognito user pool`,
+      );
+    }
+    // API Gateway only fetches discovery documents over https, and compares `iss` byte for byte.
+    if (!/^https:\/\/[^\s/]+(\/\S*)?$/.test(issuer)) {
+      throw new Error(`Context ${CONTEXT_KEYS.oidcIssuer} must be an https URL, got "${issuer}"`);
+    }
+    return { kind: 'oidc', issuer, audience };
+  }
+  const callbackUrls = ctx.list(CONTEXT_KEYS.authCallbackUrls).map((url) => checkUrl(CONTEXT_KEYS.authCallbackUrls, url));
+  const logoutUrls = ctx.list(CONTEXT_KEYS.authLogoutUrls).map((url) => checkUrl(CONTEXT_KEYS.authLogoutUrls, url));
+  if (logoutUrls.length > 0 && callbackUrls.length === 0) {
+    throw new Error(`Context ${CONTEXT_KEYS.authLogoutUrls} needs ${CONTEXT_KEYS.authCallbackUrls}: logout URLs only apply to hosted login`);
+  }
+  const domainPrefix = ctx.string(CONTEXT_KEYS.authDomainPrefix);
+  if (domainPrefix !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix)) {
+    throw new Error(`Context ${CONTEXT_KEYS.authDomainPrefix} must be lower-case letters, digits and hyphens, got "${domainPrefix}"`);
+  }
+  return {
+    kind: 'cognito',
+    featurePlan: ctx.oneOf(CONTEXT_KEYS.cognitoFeaturePlan, ['essentials', 'plus'] as const, 'essentials'),
+    callbackUrls,
+    logoutUrls,
+    domainPrefix,
+  };
+}
+
+function checkOrigin(origin: string): string {
+  // API Gateway matches origins literally, so a trailing slash or a path would never match.
+  if (origin === '*' || /^https?:\/\/[^\s/]+$/.test(origin)) return origin;
+  throw new Error(`Context ${CONTEXT_KEYS.corsOrigins}: "${origin}" is not an origin like https://itsm.example.com (no path, no trailing slash)`);
+}
+
+function checkUrl(key: string, url: string): string {
+  // Cognito accepts http only for localhost.
+  if (/^https:\/\/\S+$/.test(url) || /^http:\/\/localhost(:\d+)?(\/\S*)?$/.test(url)) return url;
+  throw new Error(`Context ${key}: "${url}" must be an https URL (http is only allowed for localhost)`);
+}
+
+function checkEmail(email: string | undefined): string | undefined {
+  if (email === undefined) return undefined;
+  if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return email;
+  throw new Error(`Context ${CONTEXT_KEYS.alarmEmail}: "${email}" is not an email address`);
+}
+
+class ContextReader {
+  constructor(private readonly node: Node) {}
+
+  private raw(key: string): unknown {
+    const value: unknown = this.node.tryGetContext(key);
+    return value === '' || value === null ? undefined : value;
+  }
+
+  string(key: string): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw new Error(`Context ${key} must be a string, got ${JSON.stringify(value)}`);
+    return value.trim() === '' ? undefined : value.trim();
+  }
+
+  /** A comma separated string (as `-c` gives it) or an array (as cdk.json may). */
+  list(key: string): string[] {
+    const value = this.raw(key);
+    if (value === undefined) return [];
+    const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
+    if (items === undefined || items.some((item) => typeof item !== 'string')) {
+      throw new Error(`Context ${key} must be a comma separated string or a list of strings, got ${JSON.stringify(value)}`);
+    }
+    return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+  }
+
+  number(key: string, fallback: number): number {
+    const value = this.raw(key);
+    if (value === undefined) return fallback;
+    const parsed = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+    if (!Number.isFinite(parsed) || parsed < 0) {
+      throw new Error(`Context ${key} must be a non-negative number, got ${JSON.stringify(value)}`);
+    }
+    return parsed;
+  }
+
+  integer(key: string, fallback: number): number {
+    const parsed = this.number(key, fallback);
+    if (!Number.isInteger(parsed)) throw new Error(`Context ${key} must be a whole number, got ${parsed}`);
+    return parsed;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const value = this.string(key);
+    if (value === undefined) return fallback;
+    const lower = value.toLowerCase();
+    const match = allowed.find((candidate) => candidate === lower);
+    if (match === undefined) throw new Error(`Context ${key} must be one of ${allowed.join(', ')}, got "${value}"`);
+    return match;
+  }
+
+  retention(key: string, fallback: number): RetentionDays {
+    const days = this.integer(key, fallback);
+    // CloudWatch Logs only accepts these values; 0 would mean "never expire", which we do not offer.
+    const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0 && v !== RetentionDays.INFINITE);
+    if (!allowed.includes(days)) {
+      throw new Error(`Context ${key} must be one of ${allowed.join(', ')} (CloudWatch Logs retention values), got ${days}`);
+    }
+    return days as RetentionDays;
+  }
+}

@@ -1,0 +1,130 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  StandardThreatProtectionMode,
+  UserPool,
+  type UserPoolClient,
+  UserPoolClientIdentityProvider,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import type { IdentityConfig } from '../config.ts';
+
+/**
+ * The groups the functions read from the groups claim (functions/shared/http/principal.ts).
+ * Every signed-in user is a requester, so there is no `requester` group; `admin` implies `agent`.
+ * These names are a contract with the code, not physical resource names, hence literal.
+ */
+export const USER_GROUPS = [
+  { name: 'admin', precedence: 0, description: 'Administers groups, services, users and the priority matrix; also works incidents' },
+  { name: 'agent', precedence: 10, description: 'Works incidents: triage, assignment, notes, resolution' },
+] as const;
+
+/**
+ * Who may call the API, as seen by its JWT authorizer: an issuer and the audiences it accepts.
+ *
+ * By default a Cognito user pool is created. With context `oidcIssuer` + `oidcAudience` the
+ * issuer of an existing identity provider is used instead and no user pool exists at all, so an
+ * organisation keeps one place where people and MFA are managed.
+ */
+export class Identity extends Construct {
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  readonly userPool: UserPool | undefined;
+  readonly userPoolClient: UserPoolClient | undefined;
+
+  constructor(scope: Construct, id: string, config: IdentityConfig) {
+    super(scope, id);
+
+    if (config.kind === 'oidc') {
+      this.issuer = config.issuer;
+      this.audience = config.audience;
+      this.userPool = undefined;
+      this.userPoolClient = undefined;
+      return;
+    }
+
+    const plus = config.featurePlan === 'plus';
+    const userPool = new UserPool(this, 'UserPool', {
+      // People are invited by an admin: an ITSM holds internal data, nobody signs themselves up.
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      standardAttributes: { email: { required: true, mutable: true }, fullname: { required: false, mutable: true } },
+      // Agents and admins see every incident: a password alone is not enough. TOTP only, so no
+      // SMS role, no SMS spend and no SIM-swap exposure.
+      mfa: Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: plus ? FeaturePlan.PLUS : FeaturePlan.ESSENTIALS,
+      ...(plus ? { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION } : {}),
+      // The pool holds the people and their MFA secrets: losing it locks everybody out.
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    if (!plus) {
+      Validations.of(userPool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason:
+          'The Plus feature plan (threat protection) is billed per monthly active user, so it is opt-in: deploy with -c cognitoFeaturePlan=plus. Without it, self sign-up is off (admins invite users), TOTP MFA is required and the password policy is strong, which covers the credential-stuffing risk Plus mitigates.',
+      });
+    }
+
+    const hostedLogin = config.callbackUrls.length > 0;
+    // A public client (no secret): browsers and CLIs cannot keep one. Tokens come either from SRP
+    // sign-in (Amplify-style SPA) or, when callback URLs are given, from the authorization code
+    // flow, where Cognito enforces PKCE for clients without a secret.
+    const client = userPool.addClient('ApiClient', {
+      generateSecret: false,
+      authFlows: { userSrp: true },
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      ...(hostedLogin
+        ? {
+            oAuth: {
+              flows: { authorizationCodeGrant: true },
+              scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+              callbackUrls: [...config.callbackUrls],
+              ...(config.logoutUrls.length > 0 ? { logoutUrls: [...config.logoutUrls] } : {}),
+            },
+          }
+        : // Without this CDK would enable OAuth with https://example.com as the callback URL.
+          { disableOAuth: true }),
+    });
+
+    if (config.domainPrefix !== undefined) {
+      userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: config.domainPrefix } });
+    }
+
+    for (const group of USER_GROUPS) {
+      userPool.addGroup(`${group.name[0]?.toUpperCase()}${group.name.slice(1)}Group`, {
+        groupName: group.name,
+        precedence: group.precedence,
+        description: group.description,
+      });
+    }
+
+    this.userPool = userPool;
+    this.userPoolClient = client;
+    // Cognito access tokens carry `client_id` instead of `aud`; API Gateway's JWT authorizer
+    // checks the audience list against either claim, so the client id is the audience.
+    this.issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${userPool.userPoolId}`;
+    this.audience = [client.userPoolClientId];
+  }
+}

@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { PolicyViolation } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FUNCTIONS } from '../../functions/routes.ts';
+import { buildApp, REPOSITORY_ROOT, type ItsmApp } from '../../infra/app.ts';
+
+/** The CLI reads cdk.json's context (feature flags); tests must synthesize with the same. */
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(REPOSITORY_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+/**
+ * NodejsFunction insists that the entry file exists even when bundling is skipped. While a
+ * handler is still being written, templates are asserted against a throwaway copy of the source
+ * layout with stub entries; once every entry exists, the real repository is used.
+ */
+function sourceRootForTests(): { root: string; cleanup: () => void } {
+  const entries = Object.values(FUNCTIONS).map((fn) => fn.entry);
+  if (entries.every((entry) => existsSync(join(REPOSITORY_ROOT, entry)))) {
+    return { root: REPOSITORY_ROOT, cleanup: () => {} };
+  }
+  const root = mkdtempSync(join(tmpdir(), 'itsm-infra-src-'));
+  writeFileSync(join(root, 'package-lock.json'), '{}');
+  for (const entry of entries) {
+    mkdirSync(dirname(join(root, entry)), { recursive: true });
+    writeFileSync(join(root, entry), 'export const handler = async () => ({ statusCode: 200 });\n');
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+export interface SynthesizedApp extends ItsmApp {
+  readonly assembly: CloudAssembly;
+  readonly dataTemplate: Template;
+  readonly apiTemplate: Template;
+  /** Removes the temporary output (and stub source) directories. */
+  readonly cleanup: () => void;
+}
+
+/**
+ * Builds and synthesizes the app once, with bundling skipped (no esbuild run: seconds, not
+ * minutes). Synthesis runs the cdk-nag plugin exactly as `cdk synth` does, so an unacknowledged
+ * AwsSolutions error makes this throw.
+ */
+export function synthesize(context: Record<string, unknown> = {}): SynthesizedApp {
+  const source = sourceRootForTests();
+  const outdir = mkdtempSync(join(tmpdir(), 'itsm-infra-out-'));
+  const built = buildApp(
+    { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context },
+    { outdir, sourceRoot: source.root, env: {} },
+  );
+  const assembly = built.app.synth();
+  return {
+    ...built,
+    assembly,
+    dataTemplate: Template.fromStack(built.data),
+    apiTemplate: Template.fromStack(built.api),
+    cleanup: () => {
+      rmSync(outdir, { recursive: true, force: true });
+      source.cleanup();
+    },
+  };
+}
+
+/**
+ * Every AwsSolutions finding not acknowledged, warnings included (synthesis itself only fails
+ * on errors). Runs the rule pack directly over the already-prepared construct tree.
+ */
+export function unacknowledgedNagFindings(app: ItsmApp['app']): PolicyViolation[] {
+  return new AwsSolutionsChecks().validateScope(app).violations;
+}
+
+/** Readable summary for assertion messages. */
+export function describeFindings(findings: readonly PolicyViolation[]): string[] {
+  return findings.map(
+    (finding) => `${finding.ruleName} (${finding.severity}): ${finding.violatingResources.map((r) => r.constructPath).join(', ')}`,
+  );
+}
+
+/** The resources of one type in a template, keyed by logical id. */
+export function resourcesOfType(template: Template, type: string): Record<string, { Properties?: Record<string, unknown> }> {
+  return template.findResources(type) as Record<string, { Properties?: Record<string, unknown> }>;
+}
