@@ -3,7 +3,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/routes.ts';
@@ -26,6 +26,26 @@ export const TABLE_ACTIONS = {
   /** Query is the only read an index serves (GetItem and friends address the base table). */
   index: ['dynamodb:Query'],
 } as const;
+
+/** How every handler is bundled (esbuild, locally: no Docker). */
+export const BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  // Minified, yet stack traces and constructor-derived error names keep real names.
+  keepNames: true,
+  // No source maps: they roughly double the bundle, and --enable-source-maps makes cold
+  // starts and every stack trace slower. A trace can be mapped offline by rebuilding the
+  // same commit with source maps on.
+  sourceMap: false,
+  // The nodejs22.x runtime ships AWS SDK v3; bundling it again only adds cold-start time.
+  externalModules: ['@aws-sdk/*'],
+  // Prefer the ESM build of dependencies that ship both.
+  mainFields: ['module', 'main'],
+  // Some dependencies still call require() for Node built-ins; an ESM bundle has no
+  // `require`, so give it one.
+  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+};
 
 export interface ItsmFunctionProps {
   /** Absolute path of the handler module; it exports `handler`. */
@@ -83,24 +103,7 @@ export class ItsmFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        // Minified, yet stack traces and constructor-derived error names keep real names.
-        keepNames: true,
-        // No source maps: they roughly double the bundle, and --enable-source-maps makes cold
-        // starts and every stack trace slower. A trace can be mapped offline by rebuilding the
-        // same commit with source maps on.
-        sourceMap: false,
-        // The nodejs22.x runtime ships AWS SDK v3; bundling it again only adds cold-start time.
-        externalModules: ['@aws-sdk/*'],
-        // Prefer the ESM build of dependencies that ship both.
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require() for Node built-ins; an ESM bundle has no
-        // `require`, so give it one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+      bundling: BUNDLING,
     });
 
     Validations.of(this.function).acknowledge({

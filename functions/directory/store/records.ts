@@ -13,16 +13,29 @@ export interface RecordKind {
   readonly entity: 'group' | 'service' | 'user';
   readonly key: (id: string) => { pk: string; sk: string };
   readonly listPartition: string;
+  /** Attribute order in API responses. */
+  readonly order: readonly string[];
   /** Extra index attributes, e.g. services by owner group. */
   readonly indexes?: (record: Item) => Item;
 }
 
-export const GROUPS: RecordKind = { entity: 'group', key: groupKey, listPartition: 'GROUPS' };
-export const USERS: RecordKind = { entity: 'user', key: userKey, listPartition: 'USERS' };
+export const GROUPS: RecordKind = {
+  entity: 'group',
+  key: groupKey,
+  listPartition: 'GROUPS',
+  order: ['name', 'displayName', 'description', 'email', 'members', 'manager', 'createdAt', 'updatedAt', 'version'],
+};
+export const USERS: RecordKind = {
+  entity: 'user',
+  key: userKey,
+  listPartition: 'USERS',
+  order: ['id', 'displayName', 'email', 'active', 'createdAt', 'updatedAt', 'version'],
+};
 export const SERVICES: RecordKind = {
   entity: 'service',
   key: serviceKey,
   listPartition: 'SERVICES',
+  order: ['name', 'displayName', 'description', 'ownerGroup', 'criticality', 'createdAt', 'updatedAt', 'version'],
   indexes: (record) => ({ gsi2pk: `SERVICES#OWNER#${String(record.ownerGroup)}`, gsi2sk: record.name }),
 };
 
@@ -39,7 +52,7 @@ function toItem(kind: RecordKind, id: string, record: VersionedRecord): Item {
 
 export async function getRecord<T extends VersionedRecord>(kind: RecordKind, id: string): Promise<T | undefined> {
   const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: kind.key(id), ConsistentRead: true }));
-  return result.Item === undefined ? undefined : withoutKeys<T>(result.Item);
+  return result.Item === undefined ? undefined : withoutKeys<T>(result.Item, kind.order);
 }
 
 /** Which of `ids` have no record (one BatchGetItem per 100 ids). */
@@ -72,7 +85,7 @@ export async function listRecords<T>(kind: RecordKind, limit: number, cursor?: s
     cursor,
     filterFingerprint({ kind: kind.entity }),
   );
-  return { ...page, items: page.items.map((item) => withoutKeys<T>(item)) };
+  return { ...page, items: page.items.map((item) => withoutKeys<T>(item, kind.order)) };
 }
 
 /** Is any service owned by `group`? One index Query of at most one item. */

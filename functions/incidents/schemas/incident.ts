@@ -3,7 +3,7 @@ import { cursorParam, isoTimestamp, limitParam, slug, userId } from '../../share
 import { HOLD_REASONS, RESOLUTION_CODES, STATUSES } from '../domain/lifecycle.ts';
 import { PRIORITIES } from '../domain/priority.ts';
 
-const level = z.union([z.literal(1), z.literal(2), z.literal(3)]).describe('1 high, 2 medium, 3 low');
+const level = z.literal([1, 2, 3]).describe('1 high, 2 medium, 3 low');
 const title = z.string().trim().min(1).max(200);
 const description = z.string().max(20_000);
 const shortText = z.string().trim().min(1).max(200);

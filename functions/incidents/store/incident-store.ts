@@ -5,7 +5,7 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { Incident } from '../domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
-import type { IncidentFilters } from '../schemas/incident.ts';
+import { historyRecordSchema, type IncidentFilters, incidentSchema, noteSchema } from '../schemas/incident.ts';
 
 /*
  * Incident items (see docs/data-model.md for every access pattern):
@@ -47,7 +47,10 @@ function toItem(incident: Incident): Item {
   return item;
 }
 
-const fromItem = (item: Item): Incident => withoutKeys<Incident>(item);
+const INCIDENT_FIELDS = Object.keys(incidentSchema.shape);
+const NOTE_FIELDS = Object.keys(noteSchema.shape);
+const HISTORY_FIELDS = Object.keys(historyRecordSchema.shape);
+const fromItem = (item: Item): Incident => withoutKeys<Incident>(item, INCIDENT_FIELDS);
 
 export interface IncidentSettings {
   sequence: number;
@@ -241,7 +244,7 @@ export async function listNotes(incidentId: string, options: { includeWork: bool
     options.cursor,
     filterFingerprint({ incidentId, kind: 'notes', work: options.includeWork }),
   );
-  return { ...page, items: page.items.map((item) => withoutKeys<Note>(item)) };
+  return { ...page, items: page.items.map((item) => withoutKeys<Note>(item, NOTE_FIELDS)) };
 }
 
 export interface HistoryRecord extends HistoryDraft {
@@ -268,7 +271,7 @@ export async function listHistory(incidentId: string, options: { includeWork: bo
   );
   const items = page.items.map((item) => {
     const { subjectId, ...record } = withoutKeys<HistoryDraft & { id: string; subjectId: string }>(item);
-    return { ...record, incidentId: subjectId };
+    return withoutKeys<HistoryRecord>({ ...record, incidentId: subjectId }, HISTORY_FIELDS);
   });
   return { ...page, items };
 }

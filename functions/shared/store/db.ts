@@ -62,12 +62,18 @@ export async function transactWrite(items: TransactItem[], clientRequestToken?: 
   }
 }
 
-/** Removes the table's key and index attributes: what the API shows is the entity, not its storage. */
-export function withoutKeys<T>(item: Item): T {
+const isStorageAttribute = (key: string): boolean =>
+  key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key);
+
+/**
+ * Removes the table's key and index attributes: what the API shows is the entity, not its storage.
+ * DynamoDB returns attributes in no particular order; `order` puts the named ones first, as documented.
+ */
+export function withoutKeys<T>(item: Item, order: readonly string[] = []): T {
   const entity: Item = {};
+  for (const key of order) if (item[key] !== undefined) entity[key] = item[key];
   for (const [key, value] of Object.entries(item)) {
-    if (key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key)) continue;
-    entity[key] = value;
+    if (!isStorageAttribute(key) && !(key in entity)) entity[key] = value;
   }
   return entity as T;
 }

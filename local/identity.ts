@@ -1,0 +1,79 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+
+/**
+ * The local identity provider: an RSA key in the data folder signs tokens (`npm run token`), and the
+ * local server verifies them the way the HTTP API's JWT authorizer does (signature, issuer,
+ * audience, expiry). Nothing here is used in AWS.
+ */
+export const LOCAL_ISSUER = 'https://local-idp.itsm.invalid';
+export const LOCAL_AUDIENCE = 'itsm-local';
+const ALGORITHM = 'RS256';
+
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateJwk: JWK;
+  readonly publicJwk: JWK;
+}
+
+export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
+  const dir = join(dataDir, 'keys');
+  const file = join(dir, 'local-signing-key.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
+  const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  const kid = `local-${Date.now().toString(36)}`;
+  const key: SigningKey = { kid, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM }, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM } };
+  mkdirSync(dir, { recursive: true });
+  // `wx`: if another process created the key meanwhile, keep theirs.
+  try {
+    writeFileSync(file, JSON.stringify(key), { flag: 'wx', mode: 0o600 });
+  } catch {
+    return JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
+  }
+  return key;
+}
+
+export interface TokenRequest {
+  sub: string;
+  groups?: string[];
+  expiresInSeconds?: number;
+  audience?: string;
+  issuer?: string;
+  email?: string;
+}
+
+export async function mintToken(key: SigningKey, request: TokenRequest): Promise<string> {
+  const privateKey = await importJWK(key.privateJwk, ALGORITHM);
+  const claims: JWTPayload = { 'cognito:groups': request.groups ?? [], token_use: 'access' };
+  if (request.email !== undefined) claims.email = request.email;
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
+    .setSubject(request.sub)
+    .setIssuer(request.issuer ?? LOCAL_ISSUER)
+    .setAudience(request.audience ?? LOCAL_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (request.expiresInSeconds ?? 12 * 60 * 60))
+    .sign(privateKey);
+}
+
+export type Verification = { ok: true; claims: JWTPayload } | { ok: false; reason: string };
+
+export function createVerifier(key: SigningKey, options: { issuer?: string; audience?: string } = {}) {
+  const publicKey = importJWK(key.publicJwk, ALGORITHM);
+  return async (authorization: string | undefined): Promise<Verification> => {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (match === null) return { ok: false, reason: 'no bearer token' };
+    try {
+      const { payload } = await jwtVerify(match[1] as string, await publicKey, {
+        issuer: options.issuer ?? LOCAL_ISSUER,
+        audience: options.audience ?? LOCAL_AUDIENCE,
+        algorithms: [ALGORITHM],
+        requiredClaims: ['sub', 'exp'],
+      });
+      return { ok: true, claims: payload };
+    } catch (error) {
+      return { ok: false, reason: (error as Error).message };
+    }
+  };
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { App, Stack } from 'aws-cdk-lib';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { readConfig } from '../../infra/config.ts';
+import { ItsmHttpApi } from '../../infra/constructs/http-api.ts';
+import { tableAccessStatements, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
+
+/** Context parsing and the guard rails that need no synthesis (milliseconds each). */
+const configOf = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
+
+describe('context', () => {
+  it('has safe defaults', () => {
+    expect(configOf({})).toEqual({
+      logRetention: RetentionDays.ONE_MONTH,
+      logLevel: 'info',
+      groupsClaim: 'cognito:groups',
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      corsOrigins: [],
+      identity: { kind: 'cognito', featurePlan: 'essentials', callbackUrls: [], logoutUrls: [], domainPrefix: undefined },
+      alarmEmail: undefined,
+    });
+  });
+
+  it('accepts -c strings and cdk.json values alike', () => {
+    const fromCli = configOf({ logRetentionDays: '90', throttleRateLimit: '12.5', corsOrigins: 'https://a.example.com, https://b.example.com,' });
+    const fromJson = configOf({ logRetentionDays: 90, throttleRateLimit: 12.5, corsOrigins: ['https://a.example.com', 'https://b.example.com'] });
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
+  });
+
+  it('switches to the external issuer when oidcIssuer and oidcAudience are both given', () => {
+    expect(configOf({ oidcIssuer: 'https://idp.example.com', oidcAudience: 'a,b' }).identity).toEqual({
+      kind: 'oidc',
+      issuer: 'https://idp.example.com',
+      audience: ['a', 'b'],
+    });
+  });
+
+  it.each([
+    [{ oidcIssuer: 'https://idp.example.com' }, /go together/],
+    [{ oidcAudience: 'api' }, /go together/],
+    [{ oidcIssuer: 'http://idp.example.com', oidcAudience: 'api' }, /https URL/],
+    [{ logRetentionDays: 31 }, /logRetentionDays must be one of/],
+    [{ logRetentionDays: 'forever' }, /logRetentionDays must be a non-negative number/],
+    [{ logLevel: 'verbose' }, /logLevel must be one of/],
+    [{ throttleBurstLimit: '10.5' }, /whole number/],
+    [{ throttleRateLimit: -1 }, /non-negative/],
+    [{ corsOrigins: 'https://itsm.example.com/' }, /not an origin/],
+    [{ alarmEmail: 'ops' }, /not an email/],
+    [{ authCallbackUrls: 'http://itsm.example.com/cb' }, /https URL/],
+    [{ authLogoutUrls: 'https://itsm.example.com/' }, /needs authCallbackUrls/],
+    [{ authDomainPrefix: 'Open_ITSM' }, /lower-case/],
+    [{ cognitoFeaturePlan: 'lite' }, /cognitoFeaturePlan must be one of/],
+  ])('rejects %j', (context, message) => {
+    expect(() => configOf(context)).toThrow(message);
+  });
+});
+
+describe('table access statements', () => {
+  const arn = 'arn:aws:dynamodb:eu-west-1:111122223333:table/t';
+
+  it("'none' grants nothing", () => {
+    expect(tableAccessStatements(arn, 'none')).toEqual([]);
+  });
+
+  it("'read' grants reads on the table and Query on each index, by name", () => {
+    const [table, indexes] = tableAccessStatements(arn, 'read').map((s) => s.toStatementJson() as { Action: string[] | string; Resource: string[] | string });
+    expect(table?.Action).toEqual([...TABLE_ACTIONS.read]);
+    expect(table?.Resource).toBe(arn);
+    expect(indexes?.Action).toBe('dynamodb:Query');
+    expect(indexes?.Resource).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `${arn}/index/gsi${n}`));
+  });
+
+  it("'readWrite' adds the item writes a transaction is authorized by, and no Scan or batch write", () => {
+    const [table] = tableAccessStatements(arn, 'readWrite').map((s) => s.toStatementJson() as { Action: string[] });
+    expect(table?.Action).toEqual([...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write]);
+    expect(table?.Action).not.toContain('dynamodb:Scan');
+    expect(table?.Action).not.toContain('dynamodb:BatchWriteItem');
+  });
+});
+
+describe('public routes', () => {
+  it('refuses an unauthenticated route that has no written reason', () => {
+    const stack = new Stack(new App(), 'S');
+    const api = new ItsmHttpApi(stack, 'Api', {
+      jwtIssuer: 'https://idp.example.com',
+      jwtAudience: ['api'],
+      corsOrigins: [],
+      throttleRateLimit: 1,
+      throttleBurstLimit: 1,
+      logRetention: RetentionDays.ONE_WEEK,
+    });
+    const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({});') });
+    expect(() => api.addRoute({ method: 'GET', path: '/open', functionId: 'health', auth: 'none' }, fn, { integrationId: 'I' })).toThrow(
+      /no reason was given/,
+    );
+  });
+});

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Validations } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describeFindings, resourcesOfType, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+
+/** Every optional knob turned on at once, with values typed the way `-c` delivers them. */
+let synth: SynthesizedApp;
+beforeAll(() => {
+  synth = synthesize({
+    alarmEmail: 'itsm-ops@example.com',
+    corsOrigins: 'https://itsm.example.com, http://localhost:5173',
+    logRetentionDays: '90',
+    logLevel: 'debug',
+    throttleRateLimit: '20',
+    throttleBurstLimit: '40',
+    cognitoFeaturePlan: 'plus',
+    authCallbackUrls: 'https://itsm.example.com/auth/callback,http://localhost:5173/auth/callback',
+    authLogoutUrls: 'https://itsm.example.com/',
+    authDomainPrefix: 'open-itsm-example',
+  });
+});
+afterAll(() => synth?.cleanup());
+
+describe('deploy-time options', () => {
+  it('subscribes the alarm email to the alarm topic', () => {
+    synth.apiTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'itsm-ops@example.com' });
+  });
+
+  it('allows exactly the configured CORS origins, without credentials', () => {
+    synth.apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['https://itsm.example.com', 'http://localhost:5173'],
+        AllowHeaders: Match.arrayWith(['authorization', 'if-match', 'idempotency-key']),
+        ExposeHeaders: Match.arrayWith(['etag']),
+        AllowCredentials: false,
+      }),
+    });
+  });
+
+  it('applies the log retention to every log group and the log level to every function', () => {
+    const logGroups = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBeGreaterThan(1);
+    for (const logGroup of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(90);
+    for (const fn of Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Lambda::Function'))) {
+      expect(fn.Properties?.Environment).toMatchObject({ Variables: { LOG_LEVEL: 'debug' } });
+    }
+  });
+
+  it('applies the stage throttling', () => {
+    synth.apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+  });
+
+  it('enables the code flow (PKCE, no secret) with the callback URLs and a hosted domain', () => {
+    synth.apiTemplate.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ['code'],
+      CallbackURLs: ['https://itsm.example.com/auth/callback', 'http://localhost:5173/auth/callback'],
+      LogoutURLs: ['https://itsm.example.com/'],
+    });
+    synth.apiTemplate.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'open-itsm-example' });
+  });
+
+  it('puts the pool on the Plus plan with threat protection, and then needs no COG8 acknowledgement', () => {
+    synth.apiTemplate.hasResourceProperties('AWS::Cognito::UserPool', {
+      UserPoolTier: 'PLUS',
+      UserPoolAddOns: { AdvancedSecurityMode: 'ENFORCED' },
+    });
+    const userPool = synth.api.identity.userPool;
+    expect(userPool).toBeDefined();
+    const acknowledged = userPool!.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY);
+    expect(acknowledged).toEqual([]);
+  });
+
+  it('leaves no unacknowledged cdk-nag finding', () => {
+    expect(describeFindings(unacknowledgedNagFindings(synth.app))).toEqual([]);
+  });
+});

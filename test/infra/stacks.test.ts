@@ -1,0 +1,376 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { FUNCTIONS, ROUTES, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
+import { GLOBAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/table-design.ts';
+import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api.ts';
+import { BUNDLING, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
+import { describeFindings, resourcesOfType, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+
+/** The default deployment: no context at all, as a first `cdk deploy` would be. */
+let synth: SynthesizedApp;
+let data: Template;
+let api: Template;
+
+beforeAll(() => {
+  synth = synthesize();
+  data = synth.dataTemplate;
+  api = synth.apiTemplate;
+});
+afterAll(() => synth?.cleanup());
+
+const functionEntries = Object.entries(FUNCTIONS) as [FunctionId, FunctionDefinition][];
+
+function logicalIdOf(functionId: FunctionId, part: 'function' | 'role'): string {
+  const fn = synth.api.functions.get(functionId);
+  if (fn === undefined) throw new Error(`No function ${functionId}`);
+  const construct = part === 'function' ? fn.function : fn.role;
+  return synth.api.getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function statementsOfRole(roleLogicalId: string): Statement[] {
+  return Object.values(resourcesOfType(api, 'AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleLogicalId }]))
+    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+
+describe('data stack: the single table', () => {
+  it('has the keys, the seven GSIs (projection ALL) and TTL of table-design.ts', () => {
+    const attributes = [PARTITION_KEY, SORT_KEY, ...GLOBAL_INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])];
+    data.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [
+        { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
+        { AttributeName: SORT_KEY, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayEquals(attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' }))),
+      GlobalSecondaryIndexes: GLOBAL_INDEXES.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey, KeyType: 'HASH' },
+          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+  });
+
+  it('is on-demand, streams new and old images, and is encrypted with the AWS managed key', () => {
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+    });
+  });
+
+  it('has point-in-time recovery and deletion protection, and is retained', () => {
+    data.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('outputs the table name', () => {
+    data.hasOutput('TableName', { Value: { Ref: Match.anyValue() } });
+  });
+});
+
+describe('functions: one per route-table entry, every default applied', () => {
+  it('creates exactly one Lambda per FUNCTIONS entry and nothing else', () => {
+    api.resourceCountIs('AWS::Lambda::Function', functionEntries.length);
+    // No helper Lambdas (log retention, custom resources) sneak in.
+    expect(Object.keys(resourcesOfType(synth.dataTemplate, 'AWS::Lambda::Function'))).toEqual([]);
+  });
+
+  it.each(functionEntries)('%s: nodejs22.x, arm64, active tracing, explicit memory, timeout and environment', (functionId, definition) => {
+    const fn = resourcesOfType(api, 'AWS::Lambda::Function')[logicalIdOf(functionId, 'function')];
+    expect(fn?.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      MemorySize: definition.memoryMb ?? DEFAULT_MEMORY_MB,
+      Timeout: definition.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      Handler: 'index.handler',
+      Description: definition.description,
+      Environment: {
+        Variables: {
+          TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining('ItsmData:') },
+          GROUPS_CLAIM: 'cognito:groups',
+          LOG_LEVEL: 'info',
+        },
+      },
+    });
+  });
+
+  it.each(functionEntries)('%s: logs to its own log group with a 30-day retention', (functionId) => {
+    const fn = resourcesOfType(api, 'AWS::Lambda::Function')[logicalIdOf(functionId, 'function')];
+    const logGroupRef = (fn?.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(resourcesOfType(api, 'AWS::Logs::LogGroup')[logGroupRef]?.Properties).toMatchObject({ RetentionInDays: 30 });
+  });
+
+  it('bundles as minified ESM for node22 without the runtime-provided AWS SDK', () => {
+    expect(BUNDLING).toMatchObject({
+      format: 'esm',
+      target: 'node22',
+      minify: true,
+      sourceMap: false,
+      externalModules: ['@aws-sdk/*'],
+      mainFields: ['module', 'main'],
+    });
+    expect(BUNDLING.banner).toContain('createRequire(import.meta.url)');
+  });
+
+  it('gives no function a managed policy (each role only writes its own log group)', () => {
+    for (const role of Object.values(resourcesOfType(api, 'AWS::IAM::Role'))) {
+      expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('IAM: table access is exactly what the route table names', () => {
+  const read = new Set<string>(TABLE_ACTIONS.read);
+  const readWrite = new Set<string>([...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write]);
+
+  it.each(functionEntries)('%s gets exactly its tableAccess', (functionId, definition) => {
+    const statements = statementsOfRole(logicalIdOf(functionId, 'role'));
+    const dynamoActions = new Set(statements.flatMap(actionsOf).filter((action) => action.startsWith('dynamodb:')));
+    const expected = definition.tableAccess === 'none' ? new Set() : definition.tableAccess === 'read' ? read : readWrite;
+    expect(dynamoActions).toEqual(expected);
+  });
+
+  it('a read function has no write action anywhere in its policy', () => {
+    const readers = functionEntries.filter(([, d]) => d.tableAccess === 'read');
+    expect(readers.length).toBeGreaterThan(0);
+    for (const [functionId] of readers) {
+      const actions = statementsOfRole(logicalIdOf(functionId, 'role')).flatMap(actionsOf);
+      for (const write of [...TABLE_ACTIONS.write, 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
+        expect(actions, `${functionId} must not have ${write}`).not.toContain(write);
+      }
+    }
+  });
+
+  it('no statement anywhere grants dynamodb:*, Scan or any wildcard action', () => {
+    const all = Object.values(resourcesOfType(api, 'AWS::IAM::Policy')).flatMap(
+      (policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    for (const action of all.flatMap(actionsOf)) {
+      expect(action).not.toMatch(/\*/);
+      expect(action).not.toBe('dynamodb:Scan');
+    }
+  });
+
+  it('indexes are granted Query only, by explicit ARN (no index/* wildcard)', () => {
+    expect(FUNCTIONS.getIncident.tableAccess).toBe('read');
+    const statements = statementsOfRole(logicalIdOf('getIncident', 'role'));
+    const indexStatement = statements.find((s) => JSON.stringify(s.Resource).includes('/index/'));
+    expect(indexStatement?.Action).toBe('dynamodb:Query');
+    const resources = JSON.stringify(indexStatement?.Resource);
+    for (const index of GLOBAL_INDEXES) expect(resources).toContain(`/index/${index.indexName}"`);
+    expect(resources).not.toContain('/index/*');
+  });
+
+  it('the only Resource "*" is the X-Ray statement active tracing needs', () => {
+    for (const [functionId] of functionEntries) {
+      const wildcard = statementsOfRole(logicalIdOf(functionId, 'role')).filter((s) => s.Resource === '*');
+      expect(wildcard.flatMap(actionsOf).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+});
+
+describe('HTTP API', () => {
+  function routeByKey(routeKey: string) {
+    const match = Object.values(resourcesOfType(api, 'AWS::ApiGatewayV2::Route')).filter((r) => r.Properties?.RouteKey === routeKey);
+    expect(match, routeKey).toHaveLength(1);
+    return match[0]!.Properties!;
+  }
+
+  it('has exactly the routes of the route table', () => {
+    api.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
+  });
+
+  it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s has the right authorization and function', (routeKey, route) => {
+    const properties = routeByKey(routeKey);
+    if (route.auth === 'jwt') {
+      expect(properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: expect.any(String) } });
+    } else {
+      expect(properties.AuthorizationType).toBe('NONE');
+      expect(properties.AuthorizerId).toBeUndefined();
+    }
+    // Target is "integrations/<id>"; the integration must invoke this route's function.
+    const integrationId = JSON.stringify(properties.Target).match(/"Ref":"([^"]+)"/)?.[1];
+    const integration = resourcesOfType(api, 'AWS::ApiGatewayV2::Integration')[integrationId ?? ''];
+    expect(integration?.Properties?.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalIdOf(route.functionId, 'function'), 'Arn'] });
+    expect(integration?.Properties?.PayloadFormatVersion).toBe('2.0');
+  });
+
+  it('has one JWT authorizer trusting the Cognito pool and its client', () => {
+    api.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+    api.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: { 'Fn::Join': ['', Match.arrayWith(['https://cognito-idp.', { Ref: Match.stringLikeRegexp('UserPool') }])] },
+        Audience: [{ Ref: Match.stringLikeRegexp('ApiClient') }],
+      },
+    });
+  });
+
+  it('has one auto-deployed $default stage with throttling and JSON access logs', () => {
+    api.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    const stage = Object.values(resourcesOfType(api, 'AWS::ApiGatewayV2::Stage'))[0]!.Properties!;
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    const accessLogs = stage.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
+    const format = JSON.parse(accessLogs.Format) as Record<string, string>;
+    expect(format).toEqual(ACCESS_LOG_FIELDS);
+    for (const field of ['requestId', 'ip', 'routeKey', 'status', 'responseLatency', 'integrationError']) {
+      expect(format[field], field).toMatch(/^\$context\./);
+    }
+    const logGroup = resourcesOfType(api, 'AWS::Logs::LogGroup')[accessLogs.DestinationArn['Fn::GetAtt'][0]];
+    expect(logGroup?.Properties?.RetentionInDays).toBe(30);
+  });
+
+  it('has no CORS unless origins are configured', () => {
+    const [httpApi] = Object.values(resourcesOfType(api, 'AWS::ApiGatewayV2::Api'));
+    expect(httpApi?.Properties?.CorsConfiguration).toBeUndefined();
+  });
+
+  it('outputs the API URL', () => {
+    api.hasOutput('ApiUrl', { Value: Match.anyValue() });
+  });
+});
+
+describe('identity: the default Cognito user pool', () => {
+  it('is invitation-only, requires TOTP MFA and a strong password, and is retained', () => {
+    api.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        MfaConfiguration: 'ON',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+        DeletionProtection: 'ACTIVE',
+        Policies: {
+          PasswordPolicy: Match.objectLike({
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          }),
+        },
+      }),
+    });
+  });
+
+  it('has a public client (no secret) with SRP sign-in and no OAuth without callback URLs', () => {
+    api.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']),
+      AllowedOAuthFlowsUserPoolClient: false,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+  });
+
+  it('has the agent and admin groups the functions read', () => {
+    const groups = Object.values(resourcesOfType(api, 'AWS::Cognito::UserPoolGroup')).map((g) => g.Properties?.GroupName);
+    expect(groups.sort()).toEqual(['admin', 'agent']);
+  });
+
+  it('outputs the pool and client ids', () => {
+    api.hasOutput('UserPoolId', {});
+    api.hasOutput('UserPoolClientId', {});
+  });
+});
+
+describe('alarms', () => {
+  it('alarms on every function’s Errors and on the API’s 5xx, into one TLS-only topic', () => {
+    const alarms = Object.values(resourcesOfType(api, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
+    expect(alarms).toHaveLength(functionEntries.length + 1);
+    for (const [functionId] of functionEntries) {
+      const alarm = alarms.find(
+        (a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"${logicalIdOf(functionId, 'function')}"`),
+      );
+      expect(alarm, functionId).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1, AlarmActions: [{ Ref: expect.any(String) }] });
+    }
+    expect(alarms.find((a) => a.MetricName === '5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
+    api.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('subscribes no email without alarmEmail', () => {
+    api.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+describe('no hard-coded physical names', () => {
+  const nameProperties = ['TableName', 'FunctionName', 'LogGroupName', 'RoleName', 'TopicName', 'UserPoolName', 'ClientName', 'AlarmName', 'ManagedPolicyName'];
+  it.each(['data', 'api'] as const)('%s stack', (which) => {
+    const template = (which === 'data' ? data : api).toJSON() as { Resources: Record<string, { Properties?: Record<string, unknown> }> };
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
+      for (const property of nameProperties) {
+        // A reference to another resource (Lambda permissions name their function) is fine; a
+        // literal would collide across deployments and block replacements.
+        expect(typeof resource.Properties?.[property], `${logicalId}.${property}`).not.toBe('string');
+      }
+    }
+  });
+});
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('leaves no unacknowledged finding, errors or warnings', () => {
+    // synthesize() already ran the plugin (it throws on errors); this also catches warnings.
+    expect(describeFindings(unacknowledgedNagFindings(synth.app))).toEqual([]);
+  });
+
+  it('acknowledges only the reviewed findings, each where it occurs, each with a reason', () => {
+    const acknowledged: { path: string; id: string; reason: string }[] = [];
+    for (const construct of synth.app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledged.push({ path: construct.node.path, id: id.replace(/^annotation::/i, ''), reason });
+        }
+      }
+    }
+    for (const { path, reason } of acknowledged) expect(reason.length, path).toBeGreaterThan(60);
+
+    const pathsOf = (id: string) => acknowledged.filter((a) => a.id === id).map((a) => a.path).sort();
+    expect([...new Set(acknowledged.map((a) => a.id))].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-COG8',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-L1',
+    ]);
+    const publicRoutes = ROUTES.filter((r) => r.auth === 'none').map((r) => `ItsmApi/HttpApi/Api/${r.method}-${r.path.replace(/\//g, '-')}`);
+    expect(pathsOf('AwsSolutions-APIG4')).toEqual(publicRoutes.sort());
+    expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toHaveLength(functionEntries.length);
+    expect(pathsOf('AwsSolutions-IAM5[Resource::*]').every((p) => p.endsWith('/Role'))).toBe(true);
+    expect(pathsOf('AwsSolutions-L1').every((p) => p.endsWith('/Function'))).toBe(true);
+    expect(pathsOf('AwsSolutions-COG8')).toEqual(['ItsmApi/Identity/UserPool']);
+  });
+});
