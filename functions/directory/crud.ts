@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { conflict, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../shared/errors.ts';
 import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';

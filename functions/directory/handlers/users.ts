@@ -2,7 +2,7 @@ import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { createRecord, get, list, remove, replaceRecord } from '../crud.ts';
 import { userResource } from '../resources.ts';
 import { putUserBody } from '../schemas/directory.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { userId } from '../../shared/schemas/common.ts';
 import { parseWith } from '../../shared/http/request.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorParam, limitParam, slug, userId } from '../../shared/schemas/common.ts';
 
 const displayName = z.string().trim().min(1).max(200);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorParam, isoTimestamp, limitParam, slug, userId } from '../../shared/schemas/common.ts';
 import { HOLD_REASONS, RESOLUTION_CODES, STATUSES } from '../domain/lifecycle.ts';
 import { PRIORITIES } from '../domain/priority.ts';

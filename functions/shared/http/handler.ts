@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { preconditionFailed, preconditionRequired } from '../errors.ts';
 import { principalFrom, type Principal } from './principal.ts';
 import { toErrorResponse } from './problem-details.ts';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { badRequest, fieldError, type FieldError, ProblemError, validationFailed } from '../errors.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;

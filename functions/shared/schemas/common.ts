@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Names of groups and services double as their ids: lowercase slugs, stable in URLs and events. */
 export const slug = z
