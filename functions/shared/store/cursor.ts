@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badRequest } from '../errors.ts';
+import { fieldError, ProblemError } from '../errors.ts';
 import type { Item } from './db.ts';
 
 /**
@@ -25,5 +25,10 @@ export function decodeCursor(cursor: string, fingerprint: string): Item {
   } catch {
     // fall through to the same answer as a well-formed cursor for another query
   }
-  throw badRequest('invalid-cursor', 'Invalid cursor', 'The cursor is not one this list issued for these filters; start again without it');
+  throw invalidCursor();
 }
+
+export const invalidCursor = (): ProblemError =>
+  new ProblemError(400, 'invalid-cursor', 'Invalid cursor', 'The cursor is not one this list issued for these filters; start again without it', {
+    errors: [fieldError('query', ['cursor'], 'Not a cursor this list issued for these filters')],
+  });

@@ -1,5 +1,5 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { db, type Item } from './db.ts';
 
 export interface Page<T> {
@@ -20,9 +20,14 @@ export async function queryPage(input: QueryCommandInput, limit: number, cursor:
   let startKey = cursor === undefined ? undefined : decodeCursor(cursor, fingerprint);
   const items: Item[] = [];
   for (let page = 0; page < MAX_QUERY_PAGES; page++) {
-    const result = await db.send(
-      new QueryCommand({ ...input, Limit: filtered ? Math.max(limit * 2, 50) : limit + 1 - items.length, ExclusiveStartKey: startKey }),
-    );
+    const result = await db
+      .send(new QueryCommand({ ...input, Limit: filtered ? Math.max(limit * 2, 50) : limit + 1 - items.length, ExclusiveStartKey: startKey }))
+      .catch((error: unknown) => {
+        // The fingerprint is not a signature: a hand-made cursor can name a key outside this
+        // query's partition, which DynamoDB refuses. That is the client's error, not ours.
+        if (page === 0 && cursor !== undefined && (error as Error).name === 'ValidationException') throw invalidCursor();
+        throw error;
+      });
     for (const item of result.Items ?? []) {
       items.push(item);
       if (items.length === limit) {

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../local/identity.ts';
+import { encodeCursor, filterFingerprint } from '../../functions/shared/store/cursor.ts';
+import { agent, type Client, client, startTestStack, type TestStack } from '../support/api.ts';
+
+let stack: TestStack;
+let alice: Client;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  alice = await agent(stack);
+});
+afterAll(() => stack.stop());
+
+const incidentCount = async () => (await alice.get('/incidents?limit=100')).body.items.length;
+
+function expectProblem(reply: { status: number; headers: Headers; body: any }, status: number) {
+  expect(reply.status).toBe(status);
+  expect(reply.headers.get('content-type')).toBe('application/problem+json');
+  expect(reply.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
+  expect(JSON.stringify(reply.body)).not.toMatch(/\bat \S+:\d+:\d+|node_modules|Error:/);
+}
+
+describe('bad input gets a clear 4xx and writes nothing', () => {
+  it('malformed JSON: 400', async () => {
+    const before = await incidentCount();
+    const reply = await alice.request('POST', '/incidents', { raw: '{"title": "broken",', headers: { 'content-type': 'application/json' } });
+    expectProblem(reply, 400);
+    expect(reply.body.type).toMatch(/malformed-json/);
+    expect(await incidentCount()).toBe(before);
+  });
+
+  it('every invalid field is named with its path, pointer and message', async () => {
+    const reply = await alice.post('/incidents', { title: '', impact: 7, urgency: '2', assignee: 42, description: ['x'] });
+    expectProblem(reply, 400);
+    const byPath = Object.fromEntries(reply.body.errors.map((e: { path: string }) => [e.path, e]));
+    expect(Object.keys(byPath).sort()).toEqual(['assignee', 'description', 'impact', 'title', 'urgency']);
+    expect(byPath.impact).toMatchObject({ location: 'body', pointer: '#/impact', message: expect.any(String) });
+    expect(await incidentCount()).toBe(0);
+  });
+
+  it('a missing title and a title over 200 characters', async () => {
+    expect((await alice.post('/incidents', {})).body.errors.map((e: { path: string }) => e.path)).toEqual(['title']);
+    const long = await alice.post('/incidents', { title: 'x'.repeat(201) });
+    expectProblem(long, 400);
+    expect(long.body.errors[0].path).toBe('title');
+  });
+
+  it('unknown fields are refused by name', async () => {
+    const reply = await alice.post('/incidents', { title: 'ok', severity: 'high', status: 'resolved' });
+    expectProblem(reply, 400);
+    expect(reply.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['severity', 'status']);
+    expect(reply.body.errors[0].message).toMatch(/Unknown field/);
+  });
+
+  it('a body that is not an object', async () => {
+    for (const raw of ['[]', '"title"', 'null', '42']) {
+      const reply = await alice.request('POST', '/incidents', { raw, headers: { 'content-type': 'application/json' } });
+      expect(reply.status, raw).toBe(400);
+    }
+  });
+
+  it('bodies over 64 KB: 413', async () => {
+    const reply = await alice.post('/incidents', { title: 'big', description: 'x'.repeat(70 * 1024) });
+    expectProblem(reply, 413);
+    expect(await incidentCount()).toBe(0);
+  });
+
+  it('a body that is not JSON: 415; no body at all: 400', async () => {
+    const reply = await alice.request('POST', '/incidents', { raw: 'title=hello', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expectProblem(reply, 415);
+    expectProblem(await alice.request('POST', '/incidents'), 400);
+  });
+
+  it('bad query parameters: limit over 100, unknown filters, invalid enum values, a forged cursor', async () => {
+    const limit = await alice.get('/incidents?limit=101');
+    expectProblem(limit, 400);
+    expect(limit.body.errors[0]).toMatchObject({ location: 'query', path: 'limit' });
+    expectProblem(await alice.get('/incidents?limit=0'), 400);
+    expectProblem(await alice.get('/incidents?colour=red'), 400);
+    expectProblem(await alice.get('/incidents?status=sleeping'), 400);
+    const cursor = await alice.get('/incidents?cursor=not-a-cursor');
+    expectProblem(cursor, 400);
+    expect(cursor.body.errors[0].path).toBe('cursor');
+  });
+
+  it('a cursor from one filter cannot be replayed against another', async () => {
+    for (let i = 0; i < 3; i++) await alice.post('/incidents', { title: `paged ${i}`, service: 'email' });
+    const page = await alice.get('/incidents?service=email&limit=1');
+    expect(page.body.nextCursor).toBeDefined();
+    const replayed = await alice.get(`/incidents?service=vpn&limit=1&cursor=${encodeURIComponent(page.body.nextCursor)}`);
+    expectProblem(replayed, 400);
+  });
+
+  it('a hand-made cursor pointing into another partition is a 400, not a 500 or a leak', async () => {
+    const carol = await stack.as('carol', []);
+    await carol.post('/incidents', { title: 'carol 1' });
+    const fingerprint = filterFingerprint({ caller: 'carol', kind: 'incidents' });
+    const forged = encodeCursor({ pk: 'INCIDENT#X', sk: 'INCIDENT', gsi7pk: 'INCIDENT#CALLER#alice', gsi7sk: 'INC0001001' }, fingerprint);
+    const reply = await carol.get(`/incidents?cursor=${forged}`);
+    expectProblem(reply, 400);
+    expect(reply.body.errors[0]).toMatchObject({ location: 'query', path: 'cursor' });
+  });
+
+  it('unknown routes and methods get the gateway 404', async () => {
+    expect((await alice.get('/nothing-here')).status).toBe(404);
+    expect((await alice.request('DELETE', '/incidents')).status).toBe(404);
+  });
+});
+
+describe('authentication, as the JWT authorizer does it', () => {
+  it('401 without a token, with a malformed one, an expired one, a wrong audience or issuer, or a foreign key', async () => {
+    const key = stack.signingKey;
+    const expired = await mintToken(key, { sub: 'alice', groups: ['agent'], expiresInSeconds: -60 });
+    const wrongAudience = await mintToken(key, { sub: 'alice', groups: ['agent'], audience: 'someone-else' });
+    const wrongIssuer = await mintToken(key, { sub: 'alice', groups: ['agent'], issuer: 'https://evil.invalid' });
+    const [header, payload] = (await mintToken(key, { sub: 'alice', groups: ['admin'] })).split('.');
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ sub: 'mallory', 'cognito:groups': ['admin'], aud: 'itsm-local', iss: 'https://local-idp.itsm.invalid', exp: 9999999999 })).toString('base64url')}.${'x'.repeat(43)}`;
+    for (const [name, token] of Object.entries({ expired, wrongAudience, wrongIssuer, unsigned, tampered, garbage: 'abc.def' })) {
+      const reply = await client(stack.url, token).get('/incidents');
+      expect(reply.status, name).toBe(401);
+      expect(reply.body, name).toEqual({ message: 'Unauthorized' });
+    }
+    expect((await stack.anonymous.get('/incidents')).status).toBe(401);
+    expect((await stack.anonymous.post('/incidents', { title: 'anonymous' })).status).toBe(401);
+  });
+
+  it('public routes need no token', async () => {
+    const health = await stack.anonymous.get('/health');
+    expect(health.status).toBe(200);
+    const openapi = await stack.anonymous.get('/openapi.json');
+    expect(openapi.status).toBe(200);
+    expect(openapi.body.openapi).toMatch(/^3\.1\./);
+  });
+});
