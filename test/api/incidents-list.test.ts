@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
+import { agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+
+// Every DynamoDB request of this file goes through a counting proxy: lists must be Queries, and
+// each operation stays within its round-trip budget (create <= 2, read <= 1, update <= 2, list <= 1).
+let counter: RequestCounter;
+let stack: TestStack;
+let alice: Client;
+const created: Record<string, any>[] = [];
+
+beforeAll(async () => {
+  counter = await startRequestCounter(inject('dynamoDbEndpoint'));
+  stack = await startTestStack({ dynamoDbEndpoint: counter.endpoint });
+  alice = await agent(stack);
+  const specs = [
+    { service: 'email', assignmentGroup: 'network', assignee: 'nina', impact: 1, urgency: 1 },
+    { service: 'email', impact: 2, urgency: 2 },
+    { service: 'vpn', assignmentGroup: 'network', impact: 1, urgency: 1 },
+    { service: 'payments', assignmentGroup: 'database', assignee: 'bob', caller: 'carol', impact: 3, urgency: 3 },
+    { service: 'vpn', caller: 'carol', impact: 2, urgency: 1 },
+  ];
+  for (let i = 0; i < 30; i++) {
+    const reply = await alice.post('/incidents', { title: `list ${i}`, ...specs[i % specs.length] });
+    expect(reply.status).toBe(201);
+    created.push(reply.body);
+  }
+  // Move a few along so the status filter has something to find.
+  for (const incident of created.slice(0, 6)) {
+    const moved = await alice.patch(`/incidents/${incident.id}`, { status: 'in_progress' }, { 'if-match': `"${incident.version}"` });
+    expect(moved.status).toBe(200);
+    Object.assign(incident, moved.body);
+  }
+});
+afterAll(async () => {
+  await stack.stop();
+  await counter.stop();
+});
+
+async function listAll(query: string, limit = 7): Promise<Record<string, any>[]> {
+  const items: Record<string, any>[] = [];
+  let cursor: string | undefined;
+  do {
+    const reply = await alice.get(`/incidents?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body.items.length).toBeLessThanOrEqual(limit);
+    items.push(...reply.body.items);
+    cursor = reply.body.nextCursor;
+  } while (cursor !== undefined);
+  return items;
+}
+
+const newestFirst = (items: Record<string, any>[]) => [...items].sort((a, b) => (a.number < b.number ? 1 : -1)).map((i) => i.number);
+
+describe('GET /incidents', () => {
+  it('lists newest first and pages through everything exactly once', async () => {
+    const items = await listAll('');
+    expect(items.map((i) => i.number)).toEqual(newestFirst(created));
+  });
+
+  it('defaults to 25 per page', async () => {
+    const page = await alice.get('/incidents');
+    expect(page.body.items).toHaveLength(25);
+    expect(page.body.nextCursor).toBeDefined();
+  });
+
+  it('has no cursor on a page that ends exactly at the last item', async () => {
+    const page = await alice.get('/incidents?limit=30');
+    expect(page.body.items).toHaveLength(30);
+    expect(page.body.nextCursor).toBeUndefined();
+  });
+
+  const cases: [string, (i: Record<string, any>) => boolean][] = [
+    ['status=in_progress', (i) => i.status === 'in_progress'],
+    ['status=new', (i) => i.status === 'new'],
+    ['priority=P1', (i) => i.priority === 'P1'],
+    ['assignmentGroup=network', (i) => i.assignmentGroup === 'network'],
+    ['assignee=bob', (i) => i.assignee === 'bob'],
+    ['service=vpn', (i) => i.service === 'vpn'],
+    ['caller=carol', (i) => i.caller === 'carol'],
+    ['service=email&priority=P1', (i) => i.service === 'email' && i.priority === 'P1'],
+    ['status=in_progress&assignmentGroup=network&service=email', (i) => i.status === 'in_progress' && i.assignmentGroup === 'network' && i.service === 'email'],
+    ['service=intranet', () => false],
+  ];
+  for (const [query, matches] of cases) {
+    it(`filters by ${query} with index Queries only, never a Scan`, async () => {
+      counter.reset();
+      const items = await listAll(query, 3);
+      expect(items.map((i) => i.number)).toEqual(newestFirst(created.filter(matches)));
+      const operations = counter.operations();
+      expect(operations.length).toBeGreaterThan(0);
+      expect(new Set(operations)).toEqual(new Set(['Query']));
+    });
+  }
+});
+
+describe('DynamoDB round trips per request (hard budgets)', () => {
+  async function measure(run: () => Promise<{ status: number }>): Promise<string[]> {
+    counter.reset();
+    const reply = await run();
+    expect(reply.status).toBeLessThan(300);
+    return counter.operations();
+  }
+
+  it('create <= 2 (allocate the number, one transaction)', async () => {
+    const operations = await measure(() => alice.post('/incidents', { title: 'budget', service: 'email', assignmentGroup: 'network', assignee: 'nina' }));
+    expect(operations).toEqual(['UpdateItem', 'TransactWriteItems']);
+  });
+
+  it('read by id or number <= 1', async () => {
+    const incident = created[0]!;
+    expect(await measure(() => alice.get(`/incidents/${incident.id}`))).toEqual(['GetItem']);
+    expect(await measure(() => alice.get(`/incidents/${incident.number}`))).toEqual(['Query']);
+  });
+
+  it('list <= 1 per page', async () => {
+    expect(await measure(() => alice.get('/incidents?limit=10'))).toEqual(['Query']);
+    expect(await measure(() => alice.get('/incidents?status=new&limit=10'))).toEqual(['Query']);
+  });
+
+  it('update <= 2, including a priority change that needs the matrix', async () => {
+    const incident = created[10]!;
+    const fieldChange = await measure(() => alice.patch(`/incidents/${incident.id}`, { category: 'mail' }, { 'if-match': `"${incident.version}"` }));
+    expect(fieldChange).toEqual(['GetItem', 'TransactWriteItems']);
+    const priorityChange = await measure(() => alice.patch(`/incidents/${incident.id}`, { urgency: 3 }, { 'if-match': `"${incident.version + 1}"` }));
+    expect(priorityChange).toEqual(['BatchGetItem', 'TransactWriteItems']);
+  });
+
+  it('notes and history: a note is read + one transaction; lists are one read and one Query', async () => {
+    const incident = created[11]!;
+    expect(await measure(() => alice.post(`/incidents/${incident.id}/notes`, { body: 'hi' }))).toEqual(['GetItem', 'TransactWriteItems']);
+    expect(await measure(() => alice.get(`/incidents/${incident.id}/notes`))).toEqual(['GetItem', 'Query']);
+    expect(await measure(() => alice.get(`/incidents/${incident.id}/history`))).toEqual(['GetItem', 'Query']);
+  });
+});
