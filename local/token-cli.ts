@@ -16,7 +16,7 @@ const { values } = parseArgs({
 
 if (values.help === true || values.sub === undefined) {
   console.error(
-    'Usage: npm run token -- --sub <user> [--groups agent,admin] [--expires-in <seconds>] [--email <address>]\n' +
+    'Usage: npm run token -- --sub <user> [--groups agent,admin] [--expires-in <seconds>] [--email <address>] [--audience <aud>]\n' +
       'Groups: requester (any user), agent, admin. The token is signed by the key in $ITSM_DATA_DIR (default .data/).',
   );
   process.exit(values.help === true ? 0 : 2);
