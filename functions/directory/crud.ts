@@ -29,14 +29,16 @@ export interface DirectoryResource {
   readonly fields: readonly string[];
   /** Reads and checks that must hold for `fields` to be stored; checks travel in the transaction. */
   readonly validate?: (fields: Record<string, unknown>) => Promise<ReferenceChecks | undefined>;
+  /** Requesters may read it too (services: they name one when raising an incident). */
+  readonly readableByRequesters?: boolean;
   /** Refuses a delete that would leave dangling references. */
   readonly beforeDelete?: (id: string) => Promise<void>;
 }
 
 const NO_CHECKS: ReferenceChecks = { items: [], failures: [] };
 
-export const requireAgent = (principal: Principal): void => {
-  if (!principal.isAgent) throw forbidden('Only agents and admins can read the directory');
+export const requireReader = (principal: Principal, resource: DirectoryResource): void => {
+  if (!principal.isAgent && resource.readableByRequesters !== true) throw forbidden(`Only agents and admins can read ${resource.basePath}`);
 };
 export const requireAdmin = (principal: Principal): void => {
   if (!principal.isAdmin) throw forbidden('Only admins can change the directory');
@@ -63,7 +65,7 @@ async function commit(items: Parameters<typeof transactWrite>[0], checks: Refere
 
 export function list(resource: DirectoryResource) {
   return async (request: ApiRequest): Promise<ApiResult> => {
-    requireAgent(request.principal);
+    requireReader(request.principal, resource);
     const { limit, cursor } = request.query(directoryListQuery);
     return { status: 200, body: await listRecords(resource.kind, limit, cursor) };
   };
@@ -71,7 +73,7 @@ export function list(resource: DirectoryResource) {
 
 export function get(resource: DirectoryResource) {
   return async (request: ApiRequest): Promise<ApiResult> => {
-    requireAgent(request.principal);
+    requireReader(request.principal, resource);
     const id = request.pathParam(resource.idParam);
     const record = await getRecord(resource.kind, id);
     if (record === undefined) throw notFound(`${resource.label} ${id}`);
@@ -97,7 +99,7 @@ export async function createRecord(
     items,
     checks,
     () => {
-      throw conflict('already-exists', `${resource.label} exists`, `${resource.label} '${id}' already exists`);
+      throw conflict('already-exists', 'Already exists', `${resource.label} '${id}' already exists`);
     },
     (all) => commitIdempotently(all, claim, present(record, resource, 201)),
   );
@@ -105,6 +107,7 @@ export async function createRecord(
 
 export function create<S extends z.ZodType>(resource: DirectoryResource, schema: S) {
   return async (request: ApiRequest): Promise<ApiResult> => {
+    requireAdmin(request.principal);
     const body = request.body(schema) as Record<string, unknown>;
     const { [resource.idField]: id, ...fields } = body;
     return createRecord(request, resource, String(id), fields, body);
@@ -143,6 +146,7 @@ export async function replaceRecord(request: ApiRequest, resource: DirectoryReso
 
 export function replace<S extends z.ZodType>(resource: DirectoryResource, schema: S) {
   return async (request: ApiRequest): Promise<ApiResult> => {
+    requireAdmin(request.principal);
     const fields = request.body(schema) as Record<string, unknown>;
     return replaceRecord(request, resource, request.pathParam(resource.idParam), fields);
   };

@@ -36,6 +36,7 @@ export const serviceResource: DirectoryResource = {
   idParam: 'name',
   idField: 'name',
   basePath: '/services',
+  readableByRequesters: true,
   fields: ['displayName', 'description', 'ownerGroup', 'criticality'],
   // The owner group is checked inside the write's own transaction: no window for it to vanish.
   validate: async (fields) => ({

@@ -1,6 +1,9 @@
 import { conflict, fieldError, ProblemError, validationFailed } from '../shared/errors.ts';
-import { etagOf } from '../shared/http/handler.ts';
+import { type ApiResult, etagOf } from '../shared/http/handler.ts';
+import { withoutKeys } from '../shared/store/db.ts';
 import { IncidentRuleError } from './domain/errors.ts';
+import type { Incident } from './domain/incident.ts';
+import { INCIDENT_FIELD_ORDER } from './schemas/incident.ts';
 
 /** Maps the domain's stable error codes to HTTP: the only place that knows both. */
 export function toProblem(error: unknown): unknown {
@@ -27,4 +30,11 @@ export async function mapDomainErrors<T>(work: () => T | Promise<T>): Promise<T>
 export const incidentHeaders = (id: string, version: number): Record<string, string> => ({
   etag: etagOf(version),
   location: `/incidents/${id}`,
+});
+
+/** Every incident response, whichever handler wrote it, lists its fields in the documented order. */
+export const incidentResponse = (status: number, incident: Incident): ApiResult => ({
+  status,
+  body: withoutKeys<Incident>(incident as unknown as Record<string, unknown>, INCIDENT_FIELD_ORDER),
+  headers: incidentHeaders(incident.id, incident.version),
 });

@@ -76,6 +76,10 @@ describe('Idempotency-Key on POST', () => {
     const note1 = await alice.post(`/incidents/${incident.id}/notes`, { body: 'once' }, { 'idempotency-key': key });
     const note2 = await alice.post(`/incidents/${incident.id}/notes`, { body: 'once' }, { 'idempotency-key': key });
     expect(note2.body).toEqual(note1.body);
+    // A retry sent to the incident's other address (its number) is the same request.
+    const note3 = await alice.post(`/incidents/${incident.number}/notes`, { body: 'once' }, { 'idempotency-key': key });
+    expect(note3.body).toEqual(note1.body);
+    expect(note3.headers.get('idempotent-replayed')).toBe('true');
     expect((await alice.get(`/incidents/${incident.id}/notes`)).body.items).toHaveLength(1);
 
     const ada = await admin(stack);

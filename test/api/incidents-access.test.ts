@@ -152,7 +152,19 @@ describe('roles', () => {
     expect((await carol.get('/groups')).status).toBe(403);
     const create = await alice.post('/groups', { name: 'sneaky', members: ['alice'] });
     expect(create.status).toBe(403);
+    // A caller without the role learns nothing about validation: 403 comes before 400.
+    expect((await alice.post('/groups', { name: 'Not A Slug!' })).status).toBe(403);
+    expect((await alice.put('/users/zed', { displayName: '' })).status).toBe(403);
     expect((await alice.get('/config/priority-matrix')).status).toBe(200);
     expect((await carol.get('/config/priority-matrix')).status).toBe(403);
+    expect((await carol.get('/users')).status).toBe(403);
+  });
+
+  it('requesters may read services, which they name when raising an incident', async () => {
+    const services = await carol.get('/services');
+    expect(services.status).toBe(200);
+    expect(services.body.items.map((s: { name: string }) => s.name)).toContain('payments');
+    expect((await carol.get('/services/payments')).status).toBe(200);
+    expect((await carol.post('/services', { name: 'mine', ownerGroup: 'network', criticality: 'low' })).status).toBe(403);
   });
 });

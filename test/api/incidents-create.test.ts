@@ -87,7 +87,7 @@ describe('POST /incidents', () => {
   it('rejects an assignee who is not a member of the assignment group', async () => {
     const reply = await alice.post('/incidents', { title: 'x', assignmentGroup: 'network', assignee: 'alice' });
     expect(reply.status).toBe(400);
-    expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'assignmentGroup', message: expect.stringMatching(/not a member/) })]);
+    expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'assignee', message: expect.stringMatching(/not a member/) })]);
   });
 });
 

@@ -234,7 +234,7 @@ describe('fields and priority', () => {
 
     const notMember = await patch(cleared.body, { assignee: 'alice' });
     expect(notMember.status).toBe(400);
-    expect(notMember.body.errors[0].message).toMatch(/not a member/);
+    expect(notMember.body.errors).toEqual([expect.objectContaining({ path: 'assignee', message: expect.stringMatching(/not a member/) })]);
     expect((await alice.get(`/incidents/${incident.id}`)).body.version).toBe(2);
   });
 

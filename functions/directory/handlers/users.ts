@@ -1,5 +1,5 @@
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
-import { createRecord, get, list, remove, replaceRecord } from '../crud.ts';
+import { createRecord, get, list, remove, replaceRecord, requireAdmin } from '../crud.ts';
 import { userResource } from '../resources.ts';
 import { putUserBody } from '../schemas/directory.ts';
 import * as z from 'zod';
@@ -15,6 +15,7 @@ export const handler = httpHandler(
     'GET /users': list(userResource),
     'GET /users/{userId}': get(userResource),
     'PUT /users/{userId}': async (request) => {
+      requireAdmin(request.principal);
       const { userId: id } = parseWith(z.object({ userId }), { userId: request.pathParam('userId') }, 'path');
       const fields = request.body(putUserBody);
       return request.header('if-match') === undefined

@@ -10,8 +10,12 @@ export interface References {
 
 export interface ReferenceChecks {
   readonly items: TransactItem[];
-  /** For each item, the body field it vouches for and what to say when it fails. */
-  readonly failures: { field: string; message: (old: Record<string, unknown> | undefined) => string }[];
+  /**
+   * For each item, the body field it vouches for and what to say when it fails. `fieldIfExists`
+   * names the field at fault when the record exists but the condition failed (a group that exists
+   * without the assignee as a member: the assignee is wrong, not the group).
+   */
+  readonly failures: { field: string; fieldIfExists?: string; message: (old: Record<string, unknown> | undefined) => string }[];
 }
 
 /**
@@ -39,6 +43,7 @@ export function referenceChecks(refs: References): ReferenceChecks {
     });
     failures.push({
       field: 'assignmentGroup',
+      fieldIfExists: 'assignee',
       message: (old) =>
         old === undefined
           ? `There is no group named '${refs.assignmentGroup}'`
@@ -52,12 +57,18 @@ export function referenceChecks(refs: References): ReferenceChecks {
   return { items, failures };
 }
 
-/** Field errors for the reference checks that failed; `offset` is where the checks sat in the transaction. */
+/**
+ * Field errors for the reference checks that failed; `offset` is where the checks sat in the
+ * transaction. One error per field: a later check (the assignee does not exist at all) says more
+ * than an earlier one (the assignee is not a member).
+ */
 export function referenceErrors(refused: TransactionRefused, checks: ReferenceChecks, offset: number): FieldError[] {
-  const errors: FieldError[] = [];
+  const byField = new Map<string, FieldError>();
   checks.failures.forEach((failure, i) => {
     const reason = refused.failedAt(offset + i);
-    if (reason !== undefined) errors.push(fieldError('body', [failure.field], failure.message(reason.item)));
+    if (reason === undefined) return;
+    const field = reason.item !== undefined && failure.fieldIfExists !== undefined ? failure.fieldIfExists : failure.field;
+    byField.set(field, fieldError('body', [field], failure.message(reason.item)));
   });
-  return errors;
+  return [...byField.values()];
 }

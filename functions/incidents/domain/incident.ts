@@ -134,6 +134,11 @@ export function diffIncidents(before: Incident, after: Incident): FieldChange[] 
   return changes;
 }
 
+/** What a new incident starts with, as changes from nothing: the first history record. */
+export function creationChanges(incident: Incident): FieldChange[] {
+  return TRACKED.filter((field) => incident[field] !== undefined).map((field) => ({ field, from: null, to: incident[field] }));
+}
+
 /**
  * Applies a PATCH under the lifecycle rules. Returns the next state and what changed; an empty
  * change list means the patch restated the current values and nothing needs writing.

@@ -20,7 +20,7 @@ async function addNote(request: ApiRequest, attempt: number) {
   const idOrNumber = request.pathParam('id');
   const incident = await loadVisibleIncident(principal, idOrNumber);
   if (!principal.isAgent && input.visibility === 'work') throw forbidden('Only agents can write work notes');
-  const claim = claimIdempotencyKey(request, input);
+  const claim = claimIdempotencyKey(request, input, `/incidents/${incident.id}/notes`);
 
   const now = new Date();
   const note: Note = {

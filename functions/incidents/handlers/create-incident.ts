@@ -3,8 +3,8 @@ import { validationFailed } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
-import { openIncident } from '../domain/incident.ts';
-import { incidentHeaders } from '../problems.ts';
+import { creationChanges, openIncident } from '../domain/incident.ts';
+import { incidentResponse } from '../problems.ts';
 import { createChecks } from '../requester-rules.ts';
 import { createIncidentBody } from '../schemas/incident.ts';
 import { allocateIncidentNumber, incidentCreate, incidentHistoryPut, newId } from '../store/incident-store.ts';
@@ -22,13 +22,13 @@ export const handler = httpHandler(async (request) => {
   const references = referenceChecks(input);
   const items = [
     incidentCreate(incident),
-    incidentHistoryPut(incident.id, { at: incident.createdAt, actor: principal.userId, action: 'created', version: 1, changes: [] }),
+    incidentHistoryPut(incident.id, { at: incident.createdAt, actor: principal.userId, action: 'created', version: 1, changes: creationChanges(incident) }),
   ];
   try {
     return await commitIdempotently(
       [...items, ...references.items],
       claim,
-      { status: 201, body: incident, headers: incidentHeaders(incident.id, incident.version) },
+      incidentResponse(201, incident),
       now,
     );
   } catch (error) {

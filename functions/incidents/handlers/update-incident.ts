@@ -4,7 +4,7 @@ import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
 import { applyPatch, type Incident } from '../domain/incident.ts';
-import { incidentHeaders, mapDomainErrors } from '../problems.ts';
+import { incidentResponse, mapDomainErrors } from '../problems.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
 import {
   getIncidentAndSettings,
@@ -50,7 +50,7 @@ export const handler = httpHandler(async (request) => {
   const { next, changes } = await mapDomainErrors(() =>
     applyPatch(incident, patch, { actor: principal, now, ...(settings === undefined ? {} : { matrix: settings.matrix }) }),
   );
-  if (changes.length === 0) return { status: 200, body: incident, headers: incidentHeaders(incident.id, incident.version) };
+  if (changes.length === 0) return incidentResponse(200, incident);
 
   const references = referenceChecks(changedReferences(incident, next));
   const items = [
@@ -68,5 +68,5 @@ export const handler = httpHandler(async (request) => {
     }
     throw error;
   }
-  return { status: 200, body: next, headers: incidentHeaders(next.id, next.version) };
+  return incidentResponse(200, next);
 });

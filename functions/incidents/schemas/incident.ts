@@ -36,21 +36,21 @@ export const updateIncidentBody = z
     assignee: userId.nullable().optional(),
     caller: userId.optional(),
     status: z.enum(STATUSES).optional(),
-    holdReason: z.enum(HOLD_REASONS).optional(),
-    resolutionCode: z.enum(RESOLUTION_CODES).optional(),
-    resolutionNotes: z.string().trim().min(1).max(20_000).optional(),
+    holdReason: z.enum(HOLD_REASONS).optional().describe('Required with status on_hold; allowed only then'),
+    resolutionCode: z.enum(RESOLUTION_CODES).optional().describe('Required with status resolved; allowed only then'),
+    resolutionNotes: z.string().trim().min(1).max(20_000).optional().describe('Required with status resolved; allowed only then'),
   })
   .meta({ id: 'UpdateIncident', description: 'Absent fields stay as they are; null clears an optional field' });
 
 export const incidentSchema = z
   .object({
-    id: z.string(),
-    number: z.string().regex(/^INC\d{7,}$/),
+    id: z.string().describe('Opaque id (a ULID); the path accepts it or the number'),
+    number: z.string().regex(/^INC\d{7,}$/).describe('Human number, e.g. INC0001001'),
     title: z.string(),
     description: z.string().optional(),
     impact: level,
     urgency: level,
-    priority: z.enum(PRIORITIES),
+    priority: z.enum(PRIORITIES).describe('From impact and urgency through the priority matrix'),
     status: z.enum(STATUSES),
     holdReason: z.enum(HOLD_REASONS).optional(),
     service: z.string().optional(),
@@ -58,7 +58,7 @@ export const incidentSchema = z
     category: z.string().optional(),
     assignmentGroup: z.string().optional(),
     assignee: z.string().optional(),
-    caller: z.string(),
+    caller: z.string().describe('The user the incident is for (a token subject)'),
     resolutionCode: z.enum(RESOLUTION_CODES).optional(),
     resolutionNotes: z.string().optional(),
     createdAt: isoTimestamp,
@@ -75,6 +75,8 @@ export const incidentSchema = z
     version: z.number().int().describe('Also sent as the ETag; send it back in If-Match'),
   })
   .meta({ id: 'Incident' });
+
+export const INCIDENT_FIELD_ORDER: readonly string[] = Object.keys(incidentSchema.shape);
 
 export const listIncidentsQuery = z
   .strictObject({

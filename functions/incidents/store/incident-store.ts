@@ -5,7 +5,7 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { Incident } from '../domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
-import { historyRecordSchema, type IncidentFilters, incidentSchema, noteSchema } from '../schemas/incident.ts';
+import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSchema } from '../schemas/incident.ts';
 
 /*
  * Incident items (see docs/data-model.md for every access pattern):
@@ -47,10 +47,9 @@ function toItem(incident: Incident): Item {
   return item;
 }
 
-const INCIDENT_FIELDS = Object.keys(incidentSchema.shape);
 const NOTE_FIELDS = Object.keys(noteSchema.shape);
 const HISTORY_FIELDS = Object.keys(historyRecordSchema.shape);
-const fromItem = (item: Item): Incident => withoutKeys<Incident>(item, INCIDENT_FIELDS);
+const fromItem = (item: Item): Incident => withoutKeys<Incident>(item, INCIDENT_FIELD_ORDER);
 
 export interface IncidentSettings {
   sequence: number;

@@ -24,17 +24,19 @@ function canonicalJson(value: unknown): string {
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('base64url');
 
 /**
- * Reads the Idempotency-Key header. The key is scoped to the caller and the exact method and path,
+ * Reads the Idempotency-Key header. The key is scoped to the caller, the method and the resource,
  * so two users (or two incidents' note lists) never collide on the same client-chosen key.
+ * `resource` defaults to the raw path; pass the canonical one when a resource has several
+ * addresses (an incident by id and by number), so a retry sent to the other address still replays.
  * `body` is the parsed request body: formatting differences do not make a different request.
  */
-export function claimIdempotencyKey(request: ApiRequest, body: unknown): IdempotencyClaim | undefined {
+export function claimIdempotencyKey(request: ApiRequest, body: unknown, resource: string = request.event.rawPath): IdempotencyClaim | undefined {
   const key = request.header('idempotency-key');
   if (key === undefined) return undefined;
   if (!KEY_PATTERN.test(key)) {
     throw badRequest('invalid-idempotency-key', 'Invalid Idempotency-Key', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   }
-  const scope = `${request.principal.userId}\n${request.event.requestContext.http.method} ${request.event.rawPath}\n${key}`;
+  const scope = `${request.principal.userId}\n${request.event.requestContext.http.method} ${resource}\n${key}`;
   return { pk: `IDEMPOTENCY#${sha256(scope)}`, fingerprint: sha256(canonicalJson(body)) };
 }
 
