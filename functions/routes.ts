@@ -70,7 +70,7 @@ export const FUNCTIONS = {
   },
   priorityMatrix: {
     entry: 'functions/incidents/handlers/priority-matrix.ts',
-    description: '/config/priority-matrix: impact x urgency -> priority (admins)',
+    description: '/config/priority-matrix: impact x urgency -> priority (agents read, admins change)',
     tableAccess: 'readWrite',
   },
   health: {

@@ -36,7 +36,8 @@ export function fieldError(location: FieldError['location'], path: (string | num
   return {
     location,
     path: path.join('.'),
-    pointer: `#/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
+    // RFC 6901: `#` is the whole document; `#/` would be a member named "".
+    pointer: path.length === 0 ? '#' : `#/${path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
     message,
   };
 }

@@ -54,7 +54,7 @@ export const ACCESS_LOG_FIELDS = {
 
 /** Headers a browser client sends or must read (conditional writes, idempotent creates). */
 const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key'];
-const CORS_EXPOSE_HEADERS = ['etag', 'location', 'retry-after'];
+const CORS_EXPOSE_HEADERS = ['etag', 'location', 'retry-after', 'idempotent-replayed'];
 
 /**
  * The HTTP API: a JWT authorizer that every route uses unless the route table says `none`,

@@ -29,13 +29,23 @@ export const putUserBody = z
   .strictObject({ displayName, email: email.optional(), active: z.boolean().default(true) })
   .meta({ id: 'PutUser' });
 
-const recordMeta = { createdAt: z.string(), updatedAt: z.string(), version: z.number().int() };
+const recordMeta = {
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int().describe('Also sent as the ETag; send it back in If-Match'),
+};
 export const groupSchema = z
   .object({ name: z.string(), ...groupFields, members: z.array(z.string()), ...recordMeta })
   .meta({ id: 'Group' });
 export const serviceSchema = z.object({ name: z.string(), ...serviceFields, ...recordMeta }).meta({ id: 'Service' });
 export const userSchema = z
-  .object({ id: z.string(), displayName: z.string(), email: z.string().optional(), active: z.boolean(), ...recordMeta })
+  .object({
+    id: z.string().describe('The token subject (`sub`)'),
+    displayName: z.string(),
+    email: z.string().optional(),
+    active: z.boolean(),
+    ...recordMeta,
+  })
   .meta({ id: 'User' });
 
 export const directoryListQuery = z.strictObject({ limit: limitParam, cursor: cursorParam.optional() });

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
-import { preconditionFailed, preconditionRequired } from '../errors.ts';
+import { fieldError, preconditionFailed, preconditionRequired, validationFailed } from '../errors.ts';
 import { principalFrom, type Principal } from './principal.ts';
 import { toErrorResponse } from './problem-details.ts';
 import { header, parseJsonBody, parseWith, rawBody } from './request.ts';
@@ -48,6 +48,15 @@ function parseIfMatch(value: string | undefined): number {
   return Number(match[1]);
 }
 
+/** HTTP APIs hand path parameters over still percent-encoded; a broken escape is the caller's error. */
+function decodePathParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw validationFailed([fieldError('path', [name], 'Not a valid percent-encoded path segment')]);
+  }
+}
+
 function buildRequest(event: HttpEvent, context: Context, authenticated: boolean): ApiRequest {
   let principal: Principal | undefined;
   if (authenticated) principal = principalFrom(event);
@@ -59,7 +68,7 @@ function buildRequest(event: HttpEvent, context: Context, authenticated: boolean
       if (principal === undefined) throw new Error('This route is public and has no principal');
       return principal;
     },
-    pathParam: (name) => decodeURIComponent(event.pathParameters?.[name] ?? ''),
+    pathParam: (name) => decodePathParam(name, event.pathParameters?.[name] ?? ''),
     header: (name) => header(event, name),
     rawBody: () => rawBody(event),
     body: (schema) => parseWith(schema, parseJsonBody(event), 'body'),

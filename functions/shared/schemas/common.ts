@@ -8,10 +8,14 @@ export const slug = z
 /** A user id is the token subject (`sub`) of the identity provider. */
 export const userId = z.string().min(1).max(128).regex(/^[^\s]+$/, 'A user id has no spaces');
 
-export const isoTimestamp = z.iso.datetime();
+export const isoTimestamp = z.iso.datetime().describe('UTC date and time, ISO 8601 with a Z offset');
 
-export const limitParam = z.coerce.number().int().min(1).max(100).default(25);
-export const cursorParam = z.string().min(1).max(2048);
+export const limitParam = z.coerce.number().int().min(1).max(100).default(25).describe('Most items on one page');
+export const cursorParam = z
+  .string()
+  .min(1)
+  .max(2048)
+  .describe('The `nextCursor` of the previous page, unchanged; valid only with the same filters');
 
 export const listEnvelope = <T extends z.ZodType>(item: T) =>
   z.object({

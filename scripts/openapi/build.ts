@@ -1,0 +1,398 @@
+/**
+ * Builds the OpenAPI 3.1 document from the route table (functions/routes.ts), the operations table
+ * (./operations.ts) and the zod schemas (./schemas.ts), converted with zod's own
+ * `z.toJSONSchema` to JSON Schema 2020-12, the dialect of OpenAPI 3.1. Pure and deterministic:
+ * the same sources give the same bytes (scripts/generate-openapi.ts writes them to
+ * docs/openapi.json; test/unit/openapi.test.ts checks the committed file is current).
+ */
+import * as z from 'zod';
+import packageJson from '../../package.json' with { type: 'json' };
+import { ROUTES, type RouteDefinition } from '../../functions/routes.ts';
+import { type Audience, OPERATIONS, type OperationSpec, type ResponseHeader, TAGS } from './operations.ts';
+import { PROBLEMS, type ProblemSlug } from './problems.ts';
+import { PATH_PARAMETERS, REQUEST_SCHEMAS, RESPONSE_SCHEMAS, SHARED_SCHEMAS } from './schemas.ts';
+
+export const OPENAPI_VERSION = '3.1.1';
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+const JSON_MEDIA_TYPE = 'application/json';
+
+export type JsonObject = { [key: string]: unknown };
+
+export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+const sortByKey = <T>(record: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key] as T]));
+const schemaRef = (name: string): JsonObject => ({ $ref: `#/components/schemas/${name}` });
+
+/** zod spells `.int()` as the safe-integer range; that is noise in a document meant for people. */
+function tidy({ jsonSchema }: { jsonSchema: JsonObject }): void {
+  if (jsonSchema.type !== 'integer') return;
+  if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+  if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+}
+
+function assertSelfContained(where: string, value: unknown): void {
+  const text = JSON.stringify(value);
+  if (text.includes('"$defs"')) {
+    throw new Error(`${where}: a nested schema carries a meta id that is not a component; add it to scripts/openapi/schemas.ts`);
+  }
+}
+
+/** Converts named schemas as one registry, so that they refer to each other by `$ref`. */
+function convertComponents(schemas: Record<string, z.ZodType>, io: 'input' | 'output'): Record<string, JsonObject> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const converted = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'throw',
+    uri: (id) => `#/components/schemas/${id}`,
+    override: tidy,
+  }).schemas as Record<string, JsonObject>;
+  const result: Record<string, JsonObject> = {};
+  for (const [id, { $schema: _dialect, $id: _id, ...schema }] of Object.entries(converted)) {
+    assertSelfContained(`components.schemas.${id}`, schema);
+    result[id] = schema;
+  }
+  return result;
+}
+
+/** A schema used in place (a parameter): no `$schema`, and nothing it would need a `$defs` for. */
+function inlineSchema(where: string, schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'throw', override: tidy }) as JsonObject;
+  // A schema with a meta id of its own comes back as `{ $ref: '#/$defs/<id>', $defs: { <id>: ... } }`.
+  const { $ref, $defs, ...rest } = json as { $ref?: string; $defs?: Record<string, JsonObject> };
+  const ids = Object.keys($defs ?? {});
+  const unwrapped = ids.length === 1 && $ref === `#/$defs/${ids[0]}` ? { ...($defs?.[ids[0] as string] ?? {}), ...rest } : json;
+  assertSelfContained(where, unwrapped);
+  return unwrapped;
+}
+
+function componentSchemas(): Record<string, JsonObject> {
+  // Shared schemas join both conversions, so that requests and responses both refer to them.
+  const requests = convertComponents({ ...SHARED_SCHEMAS, ...REQUEST_SCHEMAS }, 'input');
+  const responses = convertComponents({ ...SHARED_SCHEMAS, ...RESPONSE_SCHEMAS }, 'output');
+  for (const name of Object.keys(requests)) {
+    if (name in responses && JSON.stringify(requests[name]) !== JSON.stringify(responses[name])) {
+      throw new Error(`Component ${name} differs as a request (zod input) and as a response (zod output)`);
+    }
+  }
+  return sortByKey({ ...requests, ...responses });
+}
+
+const AUDIENCE: Record<Audience, string> = {
+  public: 'Public: no token needed.',
+  requester: 'Any signed-in user: requester, agent or admin.',
+  agent: 'Agents and admins (groups claim `agent` or `admin`); requesters get 403.',
+  admin: 'Admins only (groups claim `admin`); requesters and agents get 403.',
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict',
+  412: 'Precondition failed',
+  413: 'Payload too large',
+  415: 'Unsupported media type',
+  422: 'Unprocessable content',
+  428: 'Precondition required',
+  429: 'Too many requests',
+  500: 'Internal error',
+  503: 'Service unavailable',
+};
+
+/** Statuses whose answer is the same everywhere, unless an operation adds a note: `components/responses`. */
+const SHARED_RESPONSES: Record<number, string> = {
+  401: 'Unauthorized',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  428: 'PreconditionRequired',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+};
+
+const problemList = (slugs: readonly ProblemSlug[]): string => slugs.map((slug) => `- \`${slug}\`: ${PROBLEMS[slug].when}`).join('\n');
+
+const problemContent = (): JsonObject => ({ [PROBLEM_MEDIA_TYPE]: { schema: schemaRef('Problem') } });
+const gatewayContent = (): JsonObject => ({ [JSON_MEDIA_TYPE]: { schema: schemaRef('GatewayError') } });
+
+function sharedResponses(): JsonObject {
+  return {
+    Unauthorized: {
+      description: [
+        "No valid bearer token. API Gateway's JWT authorizer answers `{\"message\":\"Unauthorized\"}` as application/json; a token that reaches a function without a subject gets problem+json.",
+        problemList(['unauthorized']),
+      ].join('\n\n'),
+      headers: { 'WWW-Authenticate': { description: '`Bearer`, with the reason when the gateway refused the token', schema: { type: 'string' } } },
+      content: { ...problemContent(), ...gatewayContent() },
+    },
+    PayloadTooLarge: {
+      description: [
+        'The body is too large: over 64 KB the function answers problem+json; over API Gateway\'s own limit the gateway answers application/json.',
+        problemList(['payload-too-large']),
+      ].join('\n\n'),
+      content: { ...problemContent(), ...gatewayContent() },
+    },
+    UnsupportedMediaType: { description: problemList(['unsupported-media-type']), content: problemContent() },
+    PreconditionRequired: {
+      description: `${problemList(['precondition-required'])}. Read the resource and send its ETag.`,
+      content: problemContent(),
+    },
+    TooManyRequests: {
+      description: "The API's throttling limit was reached (answered by API Gateway); retry later with backoff.",
+      content: gatewayContent(),
+    },
+    InternalError: {
+      description: [
+        'An unexpected failure. A running function answers problem+json; a function that failed outside its error handling (or did not answer) gets API Gateway\'s `{"message":"Internal Server Error"}`.',
+        problemList(['internal-error']),
+      ].join('\n\n'),
+      content: { ...problemContent(), ...gatewayContent() },
+    },
+  };
+}
+
+function headerParameters(): JsonObject {
+  return {
+    IdempotencyKey: {
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      description:
+        'A key you choose (e.g. a UUID) to make retries safe. For 24 hours, the same key from the same user on the same operation and resource replays the first response (with `Idempotent-Replayed: true`) and writes nothing; with a different body it is refused (422).',
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]{1,255}$' },
+    },
+    IfMatch: {
+      name: 'If-Match',
+      in: 'header',
+      required: true,
+      description:
+        'The ETag of the version you read, e.g. `"3"` (`W/"3"` and `3` are accepted). Missing: 428. Not the current version, or not a version number: 412.',
+      schema: { type: 'string' },
+    },
+  };
+}
+
+const HEADERS: Record<ResponseHeader, JsonObject> = {
+  ETag: { description: 'The version of the record, quoted (`"3"`); send it in If-Match to change the record', schema: { type: 'string' } },
+  Location: { description: 'The path of the record, e.g. `/incidents/01JD...` or `/groups/network`', schema: { type: 'string' } },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
+    schema: { type: 'string', enum: ['true'] },
+  },
+  'Cache-Control': { description: 'How long the answer may be cached', schema: { type: 'string' } },
+};
+
+const headerRef = (name: ResponseHeader): JsonObject => ({ $ref: `#/components/headers/${name}` });
+
+function pathParameters(route: RouteDefinition): JsonObject[] {
+  return [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
+    const parameter = PATH_PARAMETERS[name as string];
+    if (parameter === undefined) throw new Error(`${routeKey(route)}: no schema for path parameter ${name}`);
+    return {
+      name,
+      in: 'path',
+      required: true,
+      description: parameter.description,
+      schema: inlineSchema(`${routeKey(route)} path ${name}`, parameter.schema, 'input'),
+    };
+  });
+}
+
+/** One parameter per property of the query schema, as the handler validates it (zod input). */
+function queryParameters(route: RouteDefinition, spec: OperationSpec, query: z.ZodObject): JsonObject[] {
+  const json = inlineSchema(`${routeKey(route)} query`, query, 'input');
+  const properties = (json.properties ?? {}) as Record<string, JsonObject>;
+  const required = new Set((json.required ?? []) as string[]);
+  for (const name of Object.keys(spec.queryDescriptions ?? {})) {
+    if (!(name in properties)) throw new Error(`${routeKey(route)}: queryDescriptions names ${name}, which the query schema does not have`);
+  }
+  return Object.entries(properties).map(([name, { description: own, ...schema }]) => {
+    const description = own ?? spec.queryDescriptions?.[name];
+    return { name, in: 'query', required: required.has(name), ...(description === undefined ? {} : { description }), schema };
+  });
+}
+
+function impliedProblems(route: RouteDefinition, spec: OperationSpec): ProblemSlug[] {
+  const slugs: ProblemSlug[] = [];
+  if (spec.body !== undefined) slugs.push('validation-error', 'body-required', 'malformed-json', 'payload-too-large', 'unsupported-media-type');
+  if (spec.query !== undefined) {
+    slugs.push('validation-error');
+    if ('cursor' in spec.query.shape) slugs.push('invalid-cursor');
+  }
+  if (spec.idempotencyKey === true) slugs.push('invalid-idempotency-key', 'idempotency-key-reused');
+  if (spec.ifMatch === 'required') slugs.push('precondition-required');
+  if (spec.ifMatch !== undefined) slugs.push('precondition-failed');
+  if (route.auth === 'jwt') slugs.push('unauthorized');
+  slugs.push('internal-error');
+  return slugs;
+}
+
+function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<string, JsonObject> {
+  const slugs = new Set<ProblemSlug>([...impliedProblems(route, spec), ...(spec.problems ?? [])]);
+  const byStatus = new Map<number, ProblemSlug[]>();
+  // In the catalogue's order, so that lists read the same everywhere.
+  for (const slug of Object.keys(PROBLEMS) as ProblemSlug[]) {
+    if (!slugs.has(slug)) continue;
+    const status = PROBLEMS[slug].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), slug]);
+  }
+  byStatus.set(429, []);
+  const responses: Record<string, JsonObject> = {};
+  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const note = spec.notes?.[status];
+    const shared = SHARED_RESPONSES[status];
+    if (shared !== undefined && note === undefined) {
+      responses[status] = { $ref: `#/components/responses/${shared}` };
+      continue;
+    }
+    const listed = byStatus.get(status) ?? [];
+    responses[status] = {
+      description: [`${STATUS_TEXT[status] ?? 'Error'}.${note === undefined ? '' : ` ${note}`}`, problemList(listed)].join('\n\n'),
+      content: problemContent(),
+    };
+  }
+  return responses;
+}
+
+function successResponses(spec: OperationSpec): Record<string, JsonObject> {
+  const responses: Record<string, JsonObject> = {};
+  for (const [status, response] of Object.entries(spec.responses).sort(([a], [b]) => Number(a) - Number(b))) {
+    if (response === undefined) continue;
+    if (response.schema !== undefined && !(response.schema in RESPONSE_SCHEMAS)) throw new Error(`Unknown response schema ${response.schema}`);
+    responses[status] = {
+      description: response.description,
+      ...(response.headers === undefined || response.headers.length === 0
+        ? {}
+        : { headers: Object.fromEntries(response.headers.map((name) => [name, headerRef(name)])) }),
+      ...(response.schema === undefined ? {} : { content: { [JSON_MEDIA_TYPE]: { schema: schemaRef(response.schema) } } }),
+    };
+  }
+  return responses;
+}
+
+function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
+  const parameters: JsonObject[] = [...pathParameters(route), ...(spec.query === undefined ? [] : queryParameters(route, spec, spec.query))];
+  if (spec.ifMatch === 'required') parameters.push({ $ref: '#/components/parameters/IfMatch' });
+  if (spec.ifMatch === 'optional') {
+    parameters.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: 'With the ETag of the version you read: replace. Without: create. Not the current version, or not a version number: 412.',
+      schema: { type: 'string' },
+    });
+  }
+  if (spec.idempotencyKey === true) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
+
+  return {
+    tags: [spec.tag],
+    summary: spec.summary,
+    description: `**Who:** ${AUDIENCE[spec.audience]}\n\n${spec.description}`,
+    operationId: spec.operationId,
+    security: route.auth === 'jwt' ? [{ bearerAuth: [] }] : [],
+    ...(parameters.length === 0 ? {} : { parameters }),
+    ...(spec.body === undefined
+      ? {}
+      : {
+          requestBody: {
+            required: true,
+            content: Object.fromEntries((spec.body.mediaTypes ?? [JSON_MEDIA_TYPE]).map((type) => [type, { schema: schemaRef(spec.body!.schema) }])),
+          },
+        }),
+    responses: { ...successResponses(spec), ...errorResponses(route, spec) },
+  };
+}
+
+/**
+ * Query parameters that several operations declare identically (`limit`, `cursor`) move to
+ * `components/parameters`, named after the parameter, and are referred to from the operations.
+ */
+function shareQueryParameters(paths: Record<string, Record<string, JsonObject>>): Record<string, JsonObject> {
+  const operations = Object.values(paths).flatMap((methods) => Object.values(methods));
+  const seen = new Map<string, { json: string; count: number }>();
+  for (const op of operations) {
+    for (const parameter of (op.parameters ?? []) as JsonObject[]) {
+      if (parameter.in !== 'query') continue;
+      const name = String(parameter.name);
+      const json = JSON.stringify(parameter);
+      const entry = seen.get(name);
+      if (entry === undefined) seen.set(name, { json, count: 1 });
+      else if (entry.json === json) entry.count += 1;
+      else entry.count = Number.NEGATIVE_INFINITY; // declared differently somewhere: keep them all in place
+    }
+  }
+  const shared: Record<string, JsonObject> = {};
+  for (const [name, { json, count }] of seen) {
+    if (count < 2) continue;
+    const component = name.charAt(0).toUpperCase() + name.slice(1);
+    shared[component] = JSON.parse(json) as JsonObject;
+    for (const op of operations) {
+      op.parameters = ((op.parameters ?? []) as JsonObject[]).map((parameter) =>
+        parameter.in === 'query' && parameter.name === name ? { $ref: `#/components/parameters/${component}` } : parameter,
+      );
+    }
+  }
+  return shared;
+}
+
+const DESCRIPTION = `An IT service management API: incidents with their lifecycle, notes and audit trail; the directory of groups, services and users they refer to; and the priority matrix.
+
+**Roles.** Every signed-in user is a *requester*: they open incidents for themselves, see and comment on the incidents they are the caller of (any other incident is 404 to them), never see work notes, and may read the services. *Agents* (groups claim \`agent\`) see and work every incident and read the directory and the configuration. *Admins* (groups claim \`admin\`) are agents who also change the directory and the configuration. Each operation says who may call it.
+
+**Conventions.**
+- JSON in camelCase; incidents have an opaque \`id\` and a human \`number\` (INC0001001), and the path accepts either.
+- Reads answer an \`ETag\` (the record's version); updates and deletes need it back in \`If-Match\` (428 without it, 412 when someone changed the record since).
+- Creates (POST) accept an \`Idempotency-Key\` header: a retry with the same key answers the first response and writes nothing.
+- Lists take \`limit\` and an opaque \`cursor\`; the next page's cursor is \`nextCursor\`, absent on the last page.
+- Unknown body fields and unknown query parameters are refused (400), not ignored.
+- Errors are RFC 9457 \`application/problem+json\`; \`type\` is \`tag:open-itsm,2026:problem/<slug>\` and each response lists its slugs. Validation errors name every invalid field in \`errors\`.`;
+
+export function buildOpenApiDocument(): JsonObject {
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  const operationIds = new Set<string>();
+  for (const route of ROUTES) {
+    const spec = OPERATIONS[routeKey(route)];
+    if (spec === undefined) throw new Error(`No entry in scripts/openapi/operations.ts for ${routeKey(route)}`);
+    if (operationIds.has(spec.operationId)) throw new Error(`Duplicate operationId ${spec.operationId}`);
+    operationIds.add(spec.operationId);
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, spec);
+  }
+  const sharedParameters = shareQueryParameters(paths);
+  const known = new Set(ROUTES.map(routeKey));
+  const extra = Object.keys(OPERATIONS).filter((key) => !known.has(key));
+  if (extra.length > 0) throw new Error(`scripts/openapi/operations.ts describes routes that are not in functions/routes.ts: ${extra.join(', ')}`);
+
+  return {
+    openapi: OPENAPI_VERSION,
+    info: {
+      title: 'Open ITSM API',
+      version: packageJson.version,
+      summary: 'Serverless IT service management: incidents, their directory and configuration',
+      description: DESCRIPTION,
+    },
+    // Relative: the document is served by the deployment it describes (GET /openapi.json).
+    servers: [{ url: '/', description: 'This deployment' }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+    paths,
+    components: {
+      schemas: componentSchemas(),
+      parameters: sortByKey({ ...headerParameters(), ...sharedParameters }),
+      headers: HEADERS,
+      responses: sharedResponses(),
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            "A JWT from the deployment's identity provider (its Cognito user pool, or the OIDC issuer it was configured with), checked by API Gateway's JWT authorizer. Roles come from the groups claim (`cognito:groups` unless configured otherwise): `agent`, `admin`; everyone else is a requester.",
+        },
+      },
+    },
+  };
+}
+
+/** The bytes of docs/openapi.json: two-space indentation and a final newline. */
+export const serializeOpenApiDocument = (document: JsonObject): string => `${JSON.stringify(document, null, 2)}\n`;

@@ -1,0 +1,338 @@
+/**
+ * One entry per route of functions/routes.ts, keyed `METHOD /path`: what the handler reads and
+ * answers, read off the handlers (functions/<area>/handlers, functions/directory/crud.ts). A unit
+ * test checks that the keys are exactly the route table's.
+ *
+ * Problems implied by the shape of an operation are added by the builder and need not be listed:
+ * a body (body-required, malformed-json, validation-error, payload-too-large,
+ * unsupported-media-type), a query (validation-error, invalid-cursor), an Idempotency-Key
+ * (invalid-idempotency-key, idempotency-key-reused), If-Match (precondition-required when
+ * required, precondition-failed), a JWT route (unauthorized) and every route (internal-error).
+ */
+import type * as z from 'zod';
+import { directoryListQuery } from '../../functions/directory/schemas/directory.ts';
+import { TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
+import { historyQuery, listIncidentsQuery } from '../../functions/incidents/schemas/incident.ts';
+import type { ProblemSlug } from './problems.ts';
+import type { REQUEST_SCHEMAS, RESPONSE_SCHEMAS } from './schemas.ts';
+
+export const TAGS = {
+  Incidents: 'Incidents, their notes and their audit trail',
+  Directory: 'Assignment groups, business services and users: the records incidents refer to',
+  Configuration: 'Settings kept in the table, changed without a deploy',
+  Platform: 'Health and this description (public)',
+} as const;
+export type Tag = keyof typeof TAGS;
+
+/** Who may call: every signed-in user is a requester; `agent` and `admin` come from the groups claim. */
+export type Audience = 'public' | 'requester' | 'agent' | 'admin';
+
+export type ResponseHeader = 'ETag' | 'Location' | 'Idempotent-Replayed' | 'Cache-Control';
+
+export interface SuccessResponse {
+  readonly description: string;
+  /** A component name; no body when absent. */
+  readonly schema?: keyof typeof RESPONSE_SCHEMAS;
+  readonly headers?: readonly ResponseHeader[];
+}
+
+export interface OperationSpec {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly tag: Tag;
+  readonly audience: Audience;
+  /** What the audience line does not say: role rules, semantics. Markdown. */
+  readonly description: string;
+  readonly query?: z.ZodObject;
+  /** Descriptions of query parameters whose schema has none (kept out of the bundled schemas). */
+  readonly queryDescriptions?: Readonly<Record<string, string>>;
+  readonly body?: { readonly schema: keyof typeof REQUEST_SCHEMAS; readonly mediaTypes?: readonly string[] };
+  readonly ifMatch?: 'required' | 'optional';
+  /** The handler honours Idempotency-Key (a replay answers the first response). */
+  readonly idempotencyKey?: boolean;
+  readonly responses: Readonly<Partial<Record<200 | 201 | 204, SuccessResponse>>>;
+  /** Problems this operation raises beyond those implied by its shape. */
+  readonly problems?: readonly ProblemSlug[];
+  /** Per status, what the generic list of problem types does not say. */
+  readonly notes?: Readonly<Partial<Record<number, string>>>;
+}
+
+const lifecycle = Object.entries(TRANSITIONS)
+  .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
+  .join('\n');
+
+const pageNote =
+  'Pages come newest or oldest first as stated; a page may hold fewer than `limit` items while more follow: stop when `nextCursor` is absent.';
+
+type ResponseSchemaName = keyof typeof RESPONSE_SCHEMAS;
+
+interface DirectoryKind {
+  readonly label: 'group' | 'service' | 'user';
+  readonly plural: string;
+  readonly sortedBy: string;
+  readonly schema: ResponseSchemaName;
+  readonly page: ResponseSchemaName;
+  /** Who may read: services are readable by requesters too (they name one when raising an incident). */
+  readonly readers: 'requester' | 'agent';
+}
+
+const GROUP: DirectoryKind = { label: 'group', plural: 'groups', sortedBy: 'name', schema: 'Group', page: 'GroupPage', readers: 'agent' };
+const SERVICE: DirectoryKind = { label: 'service', plural: 'services', sortedBy: 'name', schema: 'Service', page: 'ServicePage', readers: 'requester' };
+const USER: DirectoryKind = { label: 'user', plural: 'users', sortedBy: 'id', schema: 'User', page: 'UserPage', readers: 'agent' };
+
+const listDirectory = (kind: DirectoryKind, operationId: string): OperationSpec => ({
+  operationId,
+  summary: `List ${kind.plural}`,
+  tag: 'Directory',
+  audience: kind.readers,
+  description: `Sorted by ${kind.sortedBy}. ${pageNote}`,
+  query: directoryListQuery,
+  responses: { 200: { description: `One page of ${kind.plural}`, schema: kind.page } },
+  problems: kind.readers === 'agent' ? ['forbidden'] : [],
+});
+
+const getDirectory = (kind: DirectoryKind, operationId: string): OperationSpec => ({
+  operationId,
+  summary: `Get a ${kind.label}`,
+  tag: 'Directory',
+  audience: kind.readers,
+  description: `Admins send the ETag back in If-Match to replace or delete the ${kind.label}.`,
+  responses: { 200: { description: `The ${kind.label}`, schema: kind.schema, headers: ['ETag', 'Location'] } },
+  problems: kind.readers === 'agent' ? ['forbidden', 'not-found'] : ['not-found'],
+});
+
+const deleteDirectory = (kind: DirectoryKind, operationId: string, extra = '', problems: readonly ProblemSlug[] = []): OperationSpec => ({
+  operationId,
+  summary: `Delete a ${kind.label}`,
+  tag: 'Directory',
+  audience: 'admin',
+  description: `Needs the current version in If-Match; the deletion is audited.${extra}`,
+  ifMatch: 'required',
+  responses: { 204: { description: 'Deleted' } },
+  problems: ['forbidden', 'not-found', ...problems],
+});
+
+export const OPERATIONS: Record<string, OperationSpec> = {
+  'POST /incidents': {
+    operationId: 'createIncident',
+    summary: 'Open an incident',
+    tag: 'Incidents',
+    audience: 'requester',
+    description: [
+      'Impact and urgency default to 3 (low); the priority follows from the priority matrix. `status` starts at `new`.',
+      'Requesters open incidents for themselves: they may not set `assignmentGroup` or `assignee`, nor a `caller` other than themselves (403 `forbidden-field`, not silently dropped). Agents may set all fields.',
+      '`service`, `assignmentGroup` and `assignee` must exist, and an assignee given with a group must be one of its members (400 `validation-error` naming the field).',
+    ].join('\n\n'),
+    body: { schema: 'CreateIncident' },
+    idempotencyKey: true,
+    responses: { 201: { description: 'Opened', schema: 'Incident', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+    problems: ['forbidden-field'],
+  },
+  'GET /incidents': {
+    operationId: 'listIncidents',
+    summary: 'List incidents',
+    tag: 'Incidents',
+    audience: 'requester',
+    description: [
+      'Newest first (by number). Filters combine with AND; each is served by an index, never a scan.',
+      'Agents see every incident. A requester sees only incidents they are the caller of: the list is narrowed to `caller` = themselves, and asking for another caller gives an empty page.',
+      pageNote,
+    ].join('\n\n'),
+    query: listIncidentsQuery,
+    queryDescriptions: {
+      status: 'Only incidents in this status',
+      priority: 'Only incidents of this priority',
+      assignmentGroup: 'Only incidents assigned to this group',
+      assignee: 'Only incidents assigned to this user',
+      service: 'Only incidents about this service',
+      caller: 'Only incidents raised for this user (for a requester, only themselves)',
+    },
+    responses: { 200: { description: 'One page of incidents', schema: 'IncidentPage' } },
+  },
+  'GET /incidents/{id}': {
+    operationId: 'getIncident',
+    summary: 'Get an incident',
+    tag: 'Incidents',
+    audience: 'requester',
+    description:
+      'By id or by number. Requesters see only incidents they are the caller of; any other is 404. Send the ETag back in If-Match to update the incident.',
+    responses: { 200: { description: 'The incident', schema: 'Incident', headers: ['ETag'] } },
+    problems: ['not-found'],
+  },
+  'PATCH /incidents/{id}': {
+    operationId: 'updateIncident',
+    summary: 'Update an incident',
+    tag: 'Incidents',
+    audience: 'agent',
+    description: [
+      'A merge patch: absent fields stay, `null` clears an optional field. Needs the current version in If-Match.',
+      `Status moves:\n\n${lifecycle}`,
+      'Putting on hold needs `holdReason`; resolving needs `resolutionCode` and `resolutionNotes`; reopening (`resolved` -> `in_progress`) clears the resolution and counts in `reopenCount`. The first move out of `new` records the first response (`acknowledgedAt`). Changing impact or urgency recomputes the priority.',
+      'A patch that restates the current values changes nothing: 200 with the same version. References are checked as on create.',
+      'Requesters cannot update incidents (403 on their own incidents, 404 on others); they add notes instead.',
+    ].join('\n\n'),
+    body: { schema: 'UpdateIncident', mediaTypes: ['application/json', 'application/merge-patch+json'] },
+    ifMatch: 'required',
+    responses: { 200: { description: 'The incident as it is now', schema: 'Incident', headers: ['ETag', 'Location'] } },
+    problems: ['empty-patch', 'forbidden', 'not-found', 'invalid-transition'],
+    notes: { 400: 'A lifecycle field missing or not allowed for the status (e.g. `holdReason` without `on_hold`) is a `validation-error`.' },
+  },
+  'POST /incidents/{id}/notes': {
+    operationId: 'addIncidentNote',
+    summary: 'Add a note to an incident',
+    tag: 'Incidents',
+    audience: 'requester',
+    description: [
+      "Agents write `work` notes (internal, the default) or `public` ones; an agent's first public note records the first response (`acknowledgedAt`).",
+      'Requesters comment on incidents they are the caller of; their notes are always `public`, and asking for `work` is 403.',
+    ].join('\n\n'),
+    body: { schema: 'AddNote' },
+    idempotencyKey: true,
+    responses: { 201: { description: 'Added', schema: 'Note', headers: ['Idempotent-Replayed'] } },
+    problems: ['forbidden', 'not-found'],
+  },
+  'GET /incidents/{id}/notes': {
+    operationId: 'listIncidentNotes',
+    summary: "List an incident's notes",
+    tag: 'Incidents',
+    audience: 'requester',
+    description: `Oldest first, like a conversation. Requesters see public notes only, on incidents they are the caller of. ${pageNote}`,
+    query: historyQuery,
+    responses: { 200: { description: 'One page of notes', schema: 'NotePage' } },
+    problems: ['not-found'],
+  },
+  'GET /incidents/{id}/history': {
+    operationId: 'getIncidentHistory',
+    summary: "Get an incident's audit trail",
+    tag: 'Incidents',
+    audience: 'requester',
+    description: `Oldest first: one record per change, written in the same transaction as the change; records are never updated or deleted. Requesters see the trail of incidents they are the caller of, without the records of work notes. ${pageNote}`,
+    query: historyQuery,
+    responses: { 200: { description: 'One page of history records', schema: 'HistoryPage' } },
+    problems: ['not-found'],
+  },
+
+  'GET /groups': listDirectory(GROUP, 'listGroups'),
+  'POST /groups': {
+    operationId: 'createGroup',
+    summary: 'Create a group',
+    tag: 'Directory',
+    audience: 'admin',
+    description: 'An assignment group. `members` and `manager` must be existing users (400 `validation-error` naming each one).',
+    body: { schema: 'CreateGroup' },
+    idempotencyKey: true,
+    responses: { 201: { description: 'Created', schema: 'Group', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+    problems: ['forbidden', 'already-exists'],
+  },
+  'GET /groups/{name}': getDirectory(GROUP, 'getGroup'),
+  'PUT /groups/{name}': {
+    operationId: 'replaceGroup',
+    summary: 'Replace a group',
+    tag: 'Directory',
+    audience: 'admin',
+    description:
+      'Replaces every field: an absent optional field is removed and absent `members` means none. Needs the current version in If-Match. `members` and `manager` must be existing users. A replacement equal to the current record changes nothing (200, same version).',
+    body: { schema: 'ReplaceGroup' },
+    ifMatch: 'required',
+    responses: { 200: { description: 'The group as it is now', schema: 'Group', headers: ['ETag', 'Location'] } },
+    problems: ['forbidden', 'not-found'],
+  },
+  'DELETE /groups/{name}': deleteDirectory(GROUP, 'deleteGroup', ' A group that owns services cannot be deleted (409 `group-in-use`).', ['group-in-use']),
+
+  'GET /services': listDirectory(SERVICE, 'listServices'),
+  'POST /services': {
+    operationId: 'createService',
+    summary: 'Create a service',
+    tag: 'Directory',
+    audience: 'admin',
+    description: 'A business service. `ownerGroup` must be an existing group (checked in the same transaction as the write).',
+    body: { schema: 'CreateService' },
+    idempotencyKey: true,
+    responses: { 201: { description: 'Created', schema: 'Service', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+    problems: ['forbidden', 'already-exists'],
+  },
+  'GET /services/{name}': getDirectory(SERVICE, 'getService'),
+  'PUT /services/{name}': {
+    operationId: 'replaceService',
+    summary: 'Replace a service',
+    tag: 'Directory',
+    audience: 'admin',
+    description:
+      'Replaces every field: an absent optional field is removed. Needs the current version in If-Match. `ownerGroup` must be an existing group. A replacement equal to the current record changes nothing (200, same version).',
+    body: { schema: 'ReplaceService' },
+    ifMatch: 'required',
+    responses: { 200: { description: 'The service as it is now', schema: 'Service', headers: ['ETag', 'Location'] } },
+    problems: ['forbidden', 'not-found'],
+  },
+  'DELETE /services/{name}': deleteDirectory(SERVICE, 'deleteService'),
+
+  'GET /users': listDirectory(USER, 'listUsers'),
+  'GET /users/{userId}': getDirectory(USER, 'getUser'),
+  'PUT /users/{userId}': {
+    operationId: 'putUser',
+    summary: 'Register or replace a user',
+    tag: 'Directory',
+    audience: 'admin',
+    description: [
+      'Users are keyed by their token subject, so the client names the id.',
+      '- **Without If-Match** the user is registered: 201, or 409 `already-exists` if the id is taken. Idempotency-Key is honoured.',
+      '- **With If-Match** (the current version) the user is replaced: 200; an absent optional field is removed.',
+    ].join('\n'),
+    body: { schema: 'PutUser' },
+    ifMatch: 'optional',
+    idempotencyKey: true,
+    responses: {
+      200: { description: 'Replaced (with If-Match)', schema: 'User', headers: ['ETag', 'Location'] },
+      201: { description: 'Registered (without If-Match)', schema: 'User', headers: ['Location', 'ETag', 'Idempotent-Replayed'] },
+    },
+    problems: ['forbidden', 'not-found', 'already-exists'],
+    notes: {
+      400: 'An invalid `userId` in the path is a `validation-error` with location `path`.',
+      404: 'Only with If-Match.',
+      409: 'Only without If-Match.',
+      412: 'Only with If-Match.',
+    },
+  },
+  'DELETE /users/{userId}': deleteDirectory(USER, 'deleteUser'),
+
+  'GET /config/priority-matrix': {
+    operationId: 'getPriorityMatrix',
+    summary: 'Get the priority matrix',
+    tag: 'Configuration',
+    audience: 'agent',
+    description: '`matrix[impact][urgency]` is the priority an incident gets. Until an admin changes it, the ITIL default with version 0.',
+    responses: { 200: { description: 'The matrix in force', schema: 'PriorityMatrixConfig', headers: ['ETag'] } },
+    problems: ['forbidden'],
+  },
+  'PUT /config/priority-matrix': {
+    operationId: 'replacePriorityMatrix',
+    summary: 'Replace the priority matrix',
+    tag: 'Configuration',
+    audience: 'admin',
+    description:
+      'Needs the current version in If-Match (`"0"` before the first change). Applies to incidents created, or whose impact or urgency change, afterwards; existing priorities stay. The change is recorded in the settings history.',
+    body: { schema: 'PriorityMatrix' },
+    ifMatch: 'required',
+    responses: { 200: { description: 'The matrix now in force', schema: 'PriorityMatrixConfig', headers: ['ETag'] } },
+    problems: ['forbidden'],
+  },
+
+  'GET /health': {
+    operationId: 'getHealth',
+    summary: 'Check health',
+    tag: 'Platform',
+    audience: 'public',
+    description: 'Healthy means the function runs and its table answers a key read; nothing about the data is revealed.',
+    responses: { 200: { description: 'Healthy', schema: 'Health', headers: ['Cache-Control'] } },
+    problems: ['unavailable'],
+    notes: { 503: 'The table did not answer: down, not a bug. Not cached.' },
+  },
+  'GET /openapi.json': {
+    operationId: 'getOpenApiDocument',
+    summary: 'Get this API description',
+    tag: 'Platform',
+    audience: 'public',
+    description: 'This OpenAPI 3.1 document, generated from the zod schemas the functions validate with.',
+    responses: { 200: { description: 'The document', schema: 'OpenApiDocument', headers: ['Cache-Control'] } },
+  },
+};

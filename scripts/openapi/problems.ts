@@ -1,0 +1,30 @@
+/**
+ * The problem types the functions answer with (functions/shared/errors.ts and the ProblemErrors
+ * raised elsewhere): the slug of `type` (`tag:open-itsm,2026:problem/<slug>`), its status, and when
+ * it happens in general. Operations list which ones they can raise; a unit test checks that every
+ * slug raised under functions/ is listed here.
+ */
+export const PROBLEMS = {
+  'validation-error': { status: 400, when: 'A field is invalid, unknown, or names a record that does not exist; `errors` lists each field' },
+  'body-required': { status: 400, when: 'The request has no body' },
+  'malformed-json': { status: 400, when: 'The body is not valid JSON' },
+  'empty-patch': { status: 400, when: 'The patch names no field' },
+  'invalid-cursor': { status: 400, when: 'The cursor was not issued by this list with these filters; `errors` names `cursor`' },
+  'invalid-idempotency-key': { status: 400, when: 'Idempotency-Key is not 1 to 255 visible ASCII characters' },
+  unauthorized: { status: 401, when: 'The token carries no subject' },
+  forbidden: { status: 403, when: "The caller's role does not allow the operation" },
+  'forbidden-field': { status: 403, when: 'A requester set a field only agents may set; `errors` lists each field' },
+  'not-found': { status: 404, when: 'The record does not exist (or, for requesters, is not theirs)' },
+  'already-exists': { status: 409, when: 'A record with this name or id exists' },
+  'group-in-use': { status: 409, when: 'The group still owns services' },
+  'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },
+  'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
+  'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
+  'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },
+  'idempotency-key-reused': { status: 422, when: 'The Idempotency-Key was used in the last 24 hours with a different body' },
+  'precondition-required': { status: 428, when: 'If-Match is missing' },
+  'internal-error': { status: 500, when: 'Anything unexpected; `requestId` identifies the request' },
+  unavailable: { status: 503, when: 'The API cannot reach its storage; retry later' },
+} as const satisfies Record<string, { status: number; when: string }>;
+
+export type ProblemSlug = keyof typeof PROBLEMS;

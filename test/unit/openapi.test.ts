@@ -1,0 +1,207 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { handler as openApiHandler } from '../../functions/platform/handlers/openapi.ts';
+import { ROUTES } from '../../functions/routes.ts';
+import { buildOpenApiDocument, type JsonObject, PROBLEM_MEDIA_TYPE, routeKey, serializeOpenApiDocument } from '../../scripts/openapi/build.ts';
+import { OPERATIONS } from '../../scripts/openapi/operations.ts';
+import { PROBLEMS } from '../../scripts/openapi/problems.ts';
+
+const STALE = 'docs/openapi.json is stale: run `npm run openapi` and commit the result';
+const committedText = readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8');
+const document = JSON.parse(committedText) as JsonObject;
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+type Operation = { method: string; path: string; op: JsonObject };
+
+const paths = document.paths as Record<string, Record<string, JsonObject>>;
+const operations: Operation[] = Object.entries(paths).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method]) => (METHODS as readonly string[]).includes(method))
+    .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+);
+const routeByKey = new Map(ROUTES.map((route) => [routeKey(route), route]));
+
+/** RFC 6901 pointer resolution of a local `$ref`; undefined when it leads nowhere. */
+function resolvePointer(ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  let node: unknown = document;
+  for (const raw of ref.slice(2).split('/')) {
+    const token = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~');
+    if (node === null || typeof node !== 'object' || !(token in node)) return undefined;
+    node = (node as Record<string, unknown>)[token];
+  }
+  return node;
+}
+
+/** Follows `$ref` (components refer at most one level deep here, but loop anyway). */
+function deref<T = JsonObject>(value: unknown): T {
+  let node = value as JsonObject;
+  for (let hops = 0; typeof node?.$ref === 'string' && hops < 10; hops++) node = resolvePointer(node.$ref as string) as JsonObject;
+  return node as T;
+}
+
+function collectRefs(node: unknown, at: string, out: { ref: string; at: string }[] = []): { ref: string; at: string }[] {
+  if (Array.isArray(node)) node.forEach((child, i) => collectRefs(child, `${at}/${i}`, out));
+  else if (node !== null && typeof node === 'object') {
+    for (const [key, child] of Object.entries(node)) {
+      if (key === '$ref' && typeof child === 'string') out.push({ ref: child, at });
+      else collectRefs(child, `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, out);
+    }
+  }
+  return out;
+}
+
+describe('docs/openapi.json', () => {
+  it('is what the route table and the schemas generate', () => {
+    const generated = buildOpenApiDocument();
+    expect(document, STALE).toEqual(generated);
+    expect(committedText === serializeOpenApiDocument(generated), STALE).toBe(true);
+  });
+
+  it('is OpenAPI 3.1 with the info a reader needs', () => {
+    expect(document.openapi).toMatch(/^3\.1\.\d+$/);
+    const info = document.info as JsonObject;
+    expect(typeof info.title).toBe('string');
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(Object.keys(document)).not.toContain('$schema');
+  });
+
+  it('has one operation per route of functions/routes.ts and no other', () => {
+    const documented = operations.map(({ method, path }) => `${method} ${path}`).sort();
+    expect(documented).toEqual(ROUTES.map(routeKey).sort());
+    expect(Object.keys(OPERATIONS).sort()).toEqual(ROUTES.map(routeKey).sort());
+  });
+
+  it('resolves every $ref inside the document, and uses every component schema', () => {
+    const refs = collectRefs(document, '#');
+    expect(refs.filter(({ ref }) => resolvePointer(ref) === undefined)).toEqual([]);
+
+    // Reachable from the paths, following refs through components.
+    const reached = new Set<string>();
+    const queue = collectRefs(document.paths, '#/paths').map(({ ref }) => ref);
+    while (queue.length > 0) {
+      const ref = queue.pop() as string;
+      if (reached.has(ref)) continue;
+      reached.add(ref);
+      queue.push(...collectRefs(resolvePointer(ref), ref).map((r) => r.ref));
+    }
+    const schemas = Object.keys((document.components as JsonObject).schemas as JsonObject);
+    expect(schemas.filter((name) => !reached.has(`#/components/schemas/${name}`))).toEqual([]);
+  });
+
+  it('holds component schemas as plain JSON Schema 2020-12 (no per-schema $schema, $id or $defs)', () => {
+    const text = JSON.stringify((document.components as JsonObject).schemas);
+    expect(text).not.toMatch(/"\$(schema|id|defs)"/);
+  });
+
+  it('has well-formed operations', () => {
+    const tagNames = new Set((document.tags as { name: string }[]).map((tag) => tag.name));
+    const ids = new Set<string>();
+    for (const { method, path, op } of operations) {
+      const where = `${method} ${path}`;
+      const route = routeByKey.get(where);
+      expect(route, where).toBeDefined();
+
+      expect(op.operationId, where).toMatch(/^[a-z][A-Za-z0-9]*$/);
+      expect(ids.has(op.operationId as string), `${where}: duplicate operationId`).toBe(false);
+      ids.add(op.operationId as string);
+      expect((op.summary as string).length, where).toBeGreaterThan(0);
+      expect(op.description, where).toMatch(/\*\*Who:\*\*/);
+      expect(op.tags, where).toHaveLength(1);
+      expect(tagNames.has((op.tags as string[])[0] as string), where).toBe(true);
+
+      // Security: the bearer scheme on JWT routes, explicitly none on public ones.
+      expect(op.security, where).toEqual(route?.auth === 'jwt' ? [{ bearerAuth: [] }] : []);
+
+      // Parameters: unique, path parameters exactly those of the template and required.
+      const parameters = ((op.parameters ?? []) as unknown[]).map((p) => deref(p));
+      const keys = parameters.map((p) => `${String(p.in)}:${String(p.name)}`);
+      expect(new Set(keys).size, `${where}: duplicate parameters`).toBe(keys.length);
+      for (const p of parameters) {
+        expect(['path', 'query', 'header', 'cookie'], where).toContain(p.in);
+        expect(p.schema, `${where} ${String(p.name)}`).toBeTypeOf('object');
+        if (p.in === 'path') expect(p.required, `${where} ${String(p.name)}`).toBe(true);
+      }
+      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(parameters.filter((p) => p.in === 'path').map((p) => p.name), where).toEqual(templated);
+      const headers = parameters.filter((p) => p.in === 'header').map((p) => String(p.name));
+      if (method === 'POST') expect(headers, `${where}: Idempotency-Key`).toContain('Idempotency-Key');
+      if (['PATCH', 'PUT', 'DELETE'].includes(method)) expect(headers, `${where}: If-Match`).toContain('If-Match');
+
+      // Request bodies: JSON, with a component schema.
+      if (op.requestBody !== undefined) {
+        const body = deref(op.requestBody);
+        const content = body.content as Record<string, { schema: JsonObject }>;
+        expect(Object.keys(content), where).toContain('application/json');
+        for (const media of Object.values(content)) expect(media.schema.$ref, where).toMatch(/^#\/components\/schemas\//);
+      }
+
+      // Responses: status codes, descriptions, one success, problem+json for errors.
+      const responses = op.responses as Record<string, unknown>;
+      const statuses = Object.keys(responses);
+      for (const status of statuses) expect(status, where).toMatch(/^[1-5]\d\d$/);
+      expect(statuses.some((s) => s.startsWith('2')), `${where}: no success response`).toBe(true);
+      for (const [status, raw] of Object.entries(responses)) {
+        const response = deref(raw);
+        expect(typeof response.description, `${where} ${status}`).toBe('string');
+        const content = (response.content ?? {}) as Record<string, { schema?: JsonObject }>;
+        for (const media of Object.values(content)) expect(media.schema, `${where} ${status}`).toBeDefined();
+        if (Number(status) >= 400 && status !== '429') {
+          expect(content[PROBLEM_MEDIA_TYPE]?.schema, `${where} ${status}: problem+json`).toEqual({ $ref: '#/components/schemas/Problem' });
+        }
+      }
+      if (route?.auth === 'jwt') expect(statuses, where).toContain('401');
+      expect(statuses, where).toContain('500');
+    }
+  });
+
+  it('defines the bearer security scheme the operations use', () => {
+    const schemes = (document.components as JsonObject).securitySchemes as JsonObject;
+    expect(schemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  });
+
+  it('is what GET /openapi.json serves', async () => {
+    const event = {
+      version: '2.0',
+      routeKey: 'GET /openapi.json',
+      rawPath: '/openapi.json',
+      rawQueryString: '',
+      headers: {},
+      requestContext: { http: { method: 'GET', path: '/openapi.json' } },
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2;
+    const context = { awsRequestId: 'test' } as Context;
+    const result = (await openApiHandler(event, context)) as APIGatewayProxyStructuredResultV2;
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.['content-type']).toBe('application/json');
+    expect(JSON.parse(result.body as string)).toEqual(document);
+  });
+});
+
+describe('the problem catalogue (scripts/openapi/problems.ts)', () => {
+  /** Problem types raised under functions/: `new ProblemError(status, 'slug'` and the helpers that take a slug. */
+  function raisedProblems(): Map<string, number | undefined> {
+    const root = fileURLToPath(new URL('../../functions/', import.meta.url));
+    const raised = new Map<string, number | undefined>();
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!file.endsWith('.ts')) continue;
+      const source = readFileSync(`${root}${file}`, 'utf8');
+      for (const [, status, slug] of source.matchAll(/new ProblemError\(\s*(\d{3}),\s*'([a-z-]+)'/g)) raised.set(slug as string, Number(status));
+      for (const [, helper, slug] of source.matchAll(/\b(badRequest|conflict|unprocessable)\(\s*'([a-z-]+)'/g)) {
+        raised.set(slug as string, { badRequest: 400, conflict: 409, unprocessable: 422 }[helper as string]);
+      }
+    }
+    return raised;
+  }
+
+  it('lists every problem type the functions raise, with its status, and no other', () => {
+    const raised = raisedProblems();
+    const catalogue = PROBLEMS as Record<string, { status: number }>;
+    const missing = [...raised.keys()].filter((slug) => catalogue[slug] === undefined);
+    expect(missing, 'add these to scripts/openapi/problems.ts, then run `npm run openapi`').toEqual([]);
+    for (const [slug, status] of raised) expect(catalogue[slug]?.status, slug).toBe(status);
+    expect(Object.keys(catalogue).filter((slug) => !raised.has(slug)), 'documented but never raised').toEqual([]);
+  });
+});
