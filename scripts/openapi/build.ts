@@ -30,6 +30,22 @@ function tidy({ jsonSchema }: { jsonSchema: JsonObject }): void {
   if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
 }
 
+/**
+ * Responses are open: zod's output conversion closes every object (`additionalProperties: false`),
+ * which would let generated clients reject an answer the day the API adds a field. Requests (and
+ * schemas shared with requests) stay closed, because the API refuses unknown fields.
+ */
+function openObjects(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(openObjects);
+  if (value === null || typeof value !== 'object') return value;
+  const result: JsonObject = {};
+  for (const [key, child] of Object.entries(value as JsonObject)) {
+    if (key === 'additionalProperties' && child === false) continue;
+    result[key] = openObjects(child);
+  }
+  return result;
+}
+
 function assertSelfContained(where: string, value: unknown): void {
   const text = JSON.stringify(value);
   if (text.includes('"$defs"')) {
@@ -76,7 +92,10 @@ function componentSchemas(): Record<string, JsonObject> {
       throw new Error(`Component ${name} differs as a request (zod input) and as a response (zod output)`);
     }
   }
-  return sortByKey({ ...requests, ...responses });
+  const openResponses = Object.fromEntries(
+    Object.entries(responses).map(([name, schema]) => [name, name in SHARED_SCHEMAS ? schema : (openObjects(schema) as JsonObject)]),
+  );
+  return sortByKey({ ...requests, ...openResponses });
 }
 
 const AUDIENCE: Record<Audience, string> = {

@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { type HttpClient, httpClient, type Reply } from './http.ts';
+import { percentile } from './report.ts';
+import { REPO_ROOT } from './bundle.ts';
+
+export interface LoadOptions {
+  readonly concurrency: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+export interface LoadResult {
+  readonly name: string;
+  readonly request: string;
+  readonly requests: number;
+  readonly errors: number;
+  /** One example of an unexpected answer, if any. */
+  readonly firstError?: string;
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+interface LoadScenario {
+  readonly name: string;
+  readonly request: string;
+  readonly status: number;
+  readonly call: (client: HttpClient, n: number) => Promise<Reply>;
+}
+
+/**
+ * `concurrency` workers send requests back to back on keep-alive connections; the first `warmupMs`
+ * are discarded, then every request started within `durationMs` is measured to its end.
+ */
+async function drive(client: HttpClient, scenario: LoadScenario, options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let counter = 0;
+  const warmupEnds = performance.now() + options.warmupMs;
+  const ends = warmupEnds + options.durationMs;
+  let measuredUntil = warmupEnds;
+
+  const worker = async () => {
+    for (;;) {
+      const started = performance.now();
+      if (started >= ends) return;
+      let reply: Reply | undefined;
+      let failure: string | undefined;
+      try {
+        reply = await scenario.call(client, counter++);
+        if (reply.status !== scenario.status) failure = `HTTP ${reply.status} ${reply.text.slice(0, 200)}`;
+      } catch (error) {
+        failure = String(error);
+      }
+      const finished = performance.now();
+      if (started < warmupEnds) continue;
+      latencies.push(finished - started);
+      measuredUntil = Math.max(measuredUntil, finished);
+      if (failure !== undefined) {
+        errors++;
+        firstError ??= failure;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const seconds = (measuredUntil - warmupEnds) / 1000;
+  return {
+    name: scenario.name,
+    request: scenario.request,
+    requests: latencies.length,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
+    requestsPerSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: Math.max(...latencies),
+  };
+}
+
+interface ServerProcess {
+  readonly url: string;
+  readonly agentToken: string;
+  stop(): Promise<void>;
+}
+
+/** bench/server.ts in its own process (see there), on the given DynamoDB Local. */
+async function startServer(dynamoDbEndpoint: string): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts', dynamoDbEndpoint], {
+    cwd: REPO_ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const ready = await new Promise<{ url: string; agentToken: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bench/server.ts did not start within 60 s')), 60_000);
+    child.once('exit', (code) => reject(new Error(`bench/server.ts exited with code ${code} before it was ready`)));
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as { url: string; agentToken: string });
+    });
+  });
+  // Anything the server logs later is drained (and dropped) so the pipe never blocks it.
+  lines.on('line', () => undefined);
+  return {
+    ...ready,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Create, get and list under concurrent load against the local stack (server in its own process,
+ * the load generator here). Get reads incidents made by the create run; list reads the first page.
+ */
+export async function measureLoad(dynamoDbEndpoint: string, options: LoadOptions): Promise<LoadResult[]> {
+  const server = await startServer(dynamoDbEndpoint);
+  const client = httpClient(server.url, server.agentToken, options.concurrency);
+  try {
+    const created: string[] = [];
+    const scenarios: LoadScenario[] = [
+      {
+        name: 'create incident',
+        request: 'POST /incidents',
+        status: 201,
+        call: async (c, n) => {
+          const reply = await c.send('POST', '/incidents', {
+            body: { title: `load ${n}`, impact: (n % 3) + 1, urgency: ((n >> 2) % 3) + 1, service: 'email', assignmentGroup: 'service-desk' },
+          });
+          if (reply.status === 201 && created.length < 5000) created.push(reply.json<{ id: string }>().id);
+          return reply;
+        },
+      },
+      {
+        name: 'get incident by id',
+        request: 'GET /incidents/{id}',
+        status: 200,
+        call: (c, n) => c.send('GET', `/incidents/${created[n % created.length]}`),
+      },
+      {
+        name: 'list incidents (first page of 25)',
+        request: 'GET /incidents',
+        status: 200,
+        call: (c) => c.send('GET', '/incidents'),
+      },
+    ];
+    const results: LoadResult[] = [];
+    for (const scenario of scenarios) {
+      if (scenario.request.startsWith('GET /incidents/{id}') && created.length === 0) throw new Error('the create run created nothing to read');
+      results.push(await drive(client, scenario, options));
+    }
+    return results;
+  } finally {
+    client.close();
+    await server.stop();
+  }
+}

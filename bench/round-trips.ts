@@ -1,0 +1,270 @@
+import { startRequestCounter } from '../local/request-counter.ts';
+import { startLocalStack } from '../local/runtime.ts';
+import { type HttpClient, httpClient, type Reply } from './http.ts';
+
+/** Round-trip budgets per kind of API operation (DynamoDB requests per API call). */
+export const ROUND_TRIP_BUDGETS = { create: 2, read: 1, update: 2, list: 1 } as const;
+export type OperationKind = keyof typeof ROUND_TRIP_BUDGETS;
+
+export interface RoundTripResult {
+  readonly name: string;
+  readonly request: string;
+  readonly kind: OperationKind;
+  readonly budget: number;
+  /** DynamoDB operations of the measured (second, warm) call, in order. */
+  readonly operations: readonly string[];
+  /** The first call's operations, when they differ from the measured call's (module-scope caches). */
+  readonly firstCall?: readonly string[];
+  readonly withinBudget: boolean;
+}
+
+interface Incident {
+  id: string;
+  number: string;
+  version: number;
+}
+
+interface Clients {
+  readonly agent: HttpClient;
+  readonly requester: HttpClient;
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly kind: OperationKind;
+  /** Shown in the table: method and path, with placeholders. */
+  readonly request: string;
+  readonly status: number;
+  /** Untimed, uncounted: whatever the call needs (usually a fresh incident). */
+  readonly prepare?: (clients: Clients) => Promise<Incident>;
+  readonly call: (clients: Clients, incident: Incident | undefined) => Promise<Reply>;
+}
+
+let sequence = 0;
+async function createIncident(clients: Clients, body: Record<string, unknown> = {}): Promise<Incident> {
+  const reply = await clients.agent.send('POST', '/incidents', { body: { title: `bench ${++sequence}`, ...body } });
+  if (reply.status !== 201) throw new Error(`preparing an incident failed: ${reply.status} ${reply.text}`);
+  return reply.json<Incident>();
+}
+
+async function createRequesterIncident(clients: Clients): Promise<Incident> {
+  const reply = await clients.requester.send('POST', '/incidents', { body: { title: `bench requester ${++sequence}` } });
+  if (reply.status !== 201) throw new Error(`preparing an incident failed: ${reply.status} ${reply.text}`);
+  return reply.json<Incident>();
+}
+
+const need = (incident: Incident | undefined): Incident => {
+  if (incident === undefined) throw new Error('scenario needs a prepared incident');
+  return incident;
+};
+const ifMatch = (incident: Incident) => ({ 'if-match': `"${incident.version}"` });
+
+const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'create incident (title only)',
+    kind: 'create',
+    request: 'POST /incidents',
+    status: 201,
+    call: (c) => c.agent.send('POST', '/incidents', { body: { title: `bench ${++sequence}` } }),
+  },
+  {
+    name: 'create incident (service, group, assignee, caller)',
+    kind: 'create',
+    request: 'POST /incidents',
+    status: 201,
+    call: (c) =>
+      c.agent.send('POST', '/incidents', {
+        body: { title: `bench ${++sequence}`, impact: 2, urgency: 1, service: 'vpn', assignmentGroup: 'network', assignee: 'nina', caller: 'dave' },
+      }),
+  },
+  {
+    name: 'create incident (Idempotency-Key)',
+    kind: 'create',
+    request: 'POST /incidents',
+    status: 201,
+    call: (c) => c.agent.send('POST', '/incidents', { body: { title: `bench ${++sequence}` }, headers: { 'idempotency-key': `bench-${sequence}` } }),
+  },
+  {
+    name: 'get incident by id',
+    kind: 'read',
+    request: 'GET /incidents/{id}',
+    status: 200,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('GET', `/incidents/${need(i).id}`),
+  },
+  {
+    name: 'get incident by number',
+    kind: 'read',
+    request: 'GET /incidents/{number}',
+    status: 200,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('GET', `/incidents/${need(i).number}`),
+  },
+  {
+    name: 'list incidents (no filter)',
+    kind: 'list',
+    request: 'GET /incidents',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/incidents'),
+  },
+  {
+    name: 'list incidents (status filter)',
+    kind: 'list',
+    request: 'GET /incidents?status=new',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/incidents?status=new'),
+  },
+  {
+    name: 'list incidents (status + priority, few matches)',
+    kind: 'list',
+    request: 'GET /incidents?status=new&priority=P1',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/incidents?status=new&priority=P1'),
+  },
+  {
+    name: 'list incidents (requester: own only)',
+    kind: 'list',
+    request: 'GET /incidents (carol)',
+    status: 200,
+    call: (c) => c.requester.send('GET', '/incidents'),
+  },
+  {
+    name: 'patch incident (title)',
+    kind: 'update',
+    request: 'PATCH /incidents/{id}',
+    status: 200,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('PATCH', `/incidents/${need(i).id}`, { body: { title: 'renamed' }, headers: ifMatch(need(i)) }),
+  },
+  {
+    name: 'patch incident (status new -> in_progress)',
+    kind: 'update',
+    request: 'PATCH /incidents/{id}',
+    status: 200,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('PATCH', `/incidents/${need(i).id}`, { body: { status: 'in_progress' }, headers: ifMatch(need(i)) }),
+  },
+  {
+    name: 'patch incident (impact: priority recomputed)',
+    kind: 'update',
+    request: 'PATCH /incidents/{id}',
+    status: 200,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('PATCH', `/incidents/${need(i).id}`, { body: { impact: 1 }, headers: ifMatch(need(i)) }),
+  },
+  {
+    name: 'patch incident by number (impact)',
+    kind: 'update',
+    request: 'PATCH /incidents/{number}',
+    status: 200,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('PATCH', `/incidents/${need(i).number}`, { body: { impact: 1 }, headers: ifMatch(need(i)) }),
+  },
+  {
+    name: 'add note (work)',
+    kind: 'create',
+    request: 'POST /incidents/{id}/notes',
+    status: 201,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('POST', `/incidents/${need(i).id}/notes`, { body: { body: 'checked the logs' } }),
+  },
+  {
+    name: 'add note (agent public: first response)',
+    kind: 'create',
+    request: 'POST /incidents/{id}/notes',
+    status: 201,
+    prepare: (c) => createIncident(c),
+    call: (c, i) => c.agent.send('POST', `/incidents/${need(i).id}/notes`, { body: { body: 'on it', visibility: 'public' } }),
+  },
+  {
+    name: 'add note (requester)',
+    kind: 'create',
+    request: 'POST /incidents/{id}/notes',
+    status: 201,
+    prepare: (c) => createRequesterIncident(c),
+    call: (c, i) => c.requester.send('POST', `/incidents/${need(i).id}/notes`, { body: { body: 'still broken' } }),
+  },
+  {
+    name: 'list notes',
+    kind: 'list',
+    request: 'GET /incidents/{id}/notes',
+    status: 200,
+    prepare: async (c) => {
+      const incident = await createIncident(c);
+      await c.agent.send('POST', `/incidents/${incident.id}/notes`, { body: { body: 'a note' } });
+      return incident;
+    },
+    call: (c, i) => c.agent.send('GET', `/incidents/${need(i).id}/notes`),
+  },
+  {
+    name: 'get history',
+    kind: 'list',
+    request: 'GET /incidents/{id}/history',
+    status: 200,
+    prepare: async (c) => {
+      const incident = await createIncident(c);
+      await c.agent.send('PATCH', `/incidents/${incident.id}`, { body: { title: 'renamed' }, headers: ifMatch(incident) });
+      return incident;
+    },
+    call: (c, i) => c.agent.send('GET', `/incidents/${need(i).id}/history`),
+  },
+];
+
+/** A table with more than one page of incidents of mixed status and priority, like a working desk. */
+async function fillTable(clients: Clients): Promise<void> {
+  for (let n = 0; n < 60; n++) {
+    const incident = await createIncident(clients, { impact: 3 - (n % 3), urgency: 3 - (Math.floor(n / 3) % 3) });
+    if (n % 4 === 0) {
+      const moved = await clients.agent.send('PATCH', `/incidents/${incident.id}`, { body: { status: 'in_progress' }, headers: ifMatch(incident) });
+      if (moved.status !== 200) throw new Error(`preparing the table failed: ${moved.status} ${moved.text}`);
+    }
+  }
+  for (let n = 0; n < 5; n++) await createRequesterIncident(clients);
+}
+
+/**
+ * DynamoDB requests per API call, counted on the wire by a proxy in front of DynamoDB Local
+ * (local/request-counter.ts): the handlers run unchanged in this process through the local runtime.
+ * Each scenario runs twice; the second (warm) call is reported, and the first call too if it differs.
+ */
+export async function measureRoundTrips(dynamoDbEndpoint: string): Promise<RoundTripResult[]> {
+  const counter = await startRequestCounter(dynamoDbEndpoint);
+  const stack = await startLocalStack({ dynamoDbEndpoint: counter.endpoint, tableName: `bench-round-trips-${Date.now()}`, httpPort: 0, seed: true });
+  const clients: Clients = {
+    agent: httpClient(stack.url, await stack.token('alice', ['agent'])),
+    requester: httpClient(stack.url, await stack.token('carol', [])),
+  };
+  try {
+    await fillTable(clients);
+    const results: RoundTripResult[] = [];
+    for (const scenario of SCENARIOS) {
+      const calls: string[][] = [];
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const incident = await scenario.prepare?.(clients);
+        counter.reset();
+        const reply = await scenario.call(clients, incident);
+        calls.push(counter.operations());
+        if (reply.status !== scenario.status) {
+          throw new Error(`${scenario.name}: expected HTTP ${scenario.status}, got ${reply.status} ${reply.text}`);
+        }
+      }
+      const [first, warm] = calls as [string[], string[]];
+      const budget = ROUND_TRIP_BUDGETS[scenario.kind];
+      results.push({
+        name: scenario.name,
+        request: scenario.request,
+        kind: scenario.kind,
+        budget,
+        operations: warm,
+        ...(first.join() === warm.join() ? {} : { firstCall: first }),
+        withinBudget: warm.length <= budget && first.length <= budget,
+      });
+    }
+    return results;
+  } finally {
+    clients.agent.close();
+    clients.requester.close();
+    await stack.stop();
+    await counter.stop();
+  }
+}

@@ -1,0 +1,40 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_HARD_LIMIT_BYTES, type BundleResult, bundleAll, esbuildOptionsFromCdk } from '../../bench/bundle.ts';
+import { FUNCTIONS } from '../../functions/routes.ts';
+
+/*
+ * Every Lambda bundle, built in memory with the CDK's own bundling options (bench/bundle.ts reads
+ * BUNDLING from infra/constructs/itsm-function.ts), must stay under the hard limit. The softer
+ * budget and the sizes themselves are in `npm run bench`.
+ */
+let bundles: BundleResult[];
+
+beforeAll(async () => {
+  bundles = await bundleAll();
+}, 60_000);
+
+describe('Lambda bundle size', () => {
+  it('bundles every function of the route table', () => {
+    expect(bundles.map((b) => b.functionId)).toEqual(Object.keys(FUNCTIONS));
+  });
+
+  it(`keeps every bundle under ${BUNDLE_HARD_LIMIT_BYTES / 1024} KB minified`, () => {
+    const over = bundles
+      .filter((b) => b.bytes > BUNDLE_HARD_LIMIT_BYTES)
+      .map((b) => `${b.functionId} (${b.entry}): ${(b.bytes / 1024).toFixed(1)} KB; largest: ${b.packages.slice(0, 3).map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)} KB`).join(', ')}`);
+    expect(over, `bundles over ${BUNDLE_HARD_LIMIT_BYTES / 1024} KB`).toEqual([]);
+  });
+
+  it('leaves the AWS SDK out of every bundle (the Lambda runtime provides it)', () => {
+    const withSdk = bundles.filter((b) => b.packages.some((p) => p.name.startsWith('@aws-sdk/')));
+    expect(withSdk.map((b) => b.functionId)).toEqual([]);
+  });
+});
+
+describe('esbuildOptionsFromCdk', () => {
+  it('refuses bundling options it does not translate, instead of measuring a different build', () => {
+    expect(() => esbuildOptionsFromCdk({ externalModules: [], target: 'node22', nodeModules: ['zod'] }, { entry: 'x.ts', outdir: '/tmp/x' })).toThrow(
+      /nodeModules is not translated/,
+    );
+  });
+});
