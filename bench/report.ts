@@ -26,3 +26,8 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   const rule = `| ${widths.map((width, i) => (aligns[i] === 'right' ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width))).join(' | ')} |`;
   return [line(headers), rule, ...rows.map(line)].join('\n');
 }
+
+/** Round trips in order (→), concurrent requests within one (‖). */
+export function formatRounds(rounds: readonly (readonly string[])[]): string {
+  return rounds.map((round) => round.join(' ‖ ')).join(' → ');
+}

@@ -12,7 +12,7 @@ import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { BUNDLE_BUDGET_BYTES, bundleAll, REPO_ROOT } from './bundle.ts';
 import { BASELINE, measureColdInit, writeBaselineModule } from './cold-init.ts';
 import { measureLoad } from './load.ts';
-import { kb, ms, table } from './report.ts';
+import { formatRounds, kb, ms, table } from './report.ts';
 import { measureRoundTrips } from './round-trips.ts';
 
 // The SDK's NodeVersionSupportWarning (Node 20 here, 22 on Lambda) is noise in a bench; this is the
@@ -130,25 +130,26 @@ async function main(): Promise<void> {
     progress('round trips per API operation');
     const roundTrips = await measureRoundTrips(dynamo.endpoint);
     for (const r of roundTrips) {
-      if (!r.withinBudget) misses.push(`round trips of ${r.name}: ${Math.max(r.operations.length, r.firstCall?.length ?? 0)} > ${r.budget}`);
+      if (!r.withinBudget) misses.push(`round trips of ${r.name}: ${Math.max(r.rounds.length, r.firstCall?.length ?? 0)} > ${r.budget}`);
     }
     emit(
       [
         '## DynamoDB round trips per API operation',
         '',
-        'Counted on the wire by a proxy in front of DynamoDB Local (local/request-counter.ts); the second call of each is shown. Table: 60+ incidents of mixed status and priority.',
+        'Counted on the wire by a proxy in front of DynamoDB Local (local/request-counter.ts), which delays each request by 20 ms so that requests a handler sends together overlap as they would in AWS: a round trip is a group of concurrent requests (`A ‖ B`), and round trips follow each other (`A → B`). The second call of each is shown. Table: 60+ incidents of mixed status and priority.',
         '',
         table(
-          ['operation', 'request', 'round trips', 'DynamoDB operations', 'budget', 'status'],
+          ['operation', 'request', 'round trips', 'requests', 'DynamoDB operations', 'budget', 'status'],
           roundTrips.map((r) => [
             r.name,
             r.request,
-            String(r.operations.length),
-            r.operations.join(', ') + (r.firstCall === undefined ? '' : ` (first call: ${r.firstCall.join(', ')})`),
+            String(r.rounds.length),
+            String(r.rounds.flat().length),
+            formatRounds(r.rounds) + (r.firstCall === undefined ? '' : ` (first call: ${formatRounds(r.firstCall)})`),
             `${r.kind} <= ${r.budget}`,
             r.withinBudget ? 'ok' : 'OVER',
           ]),
-          ['left', 'left', 'right', 'left', 'left', 'left'],
+          ['left', 'left', 'right', 'right', 'left', 'left', 'left'],
         ),
       ].join('\n'),
     );

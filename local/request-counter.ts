@@ -10,16 +10,32 @@ export interface RequestCounter {
   readonly endpoint: string;
   /** Operations seen since the last reset, in order, e.g. ['UpdateItem', 'TransactWriteItems']. */
   operations(): string[];
+  /**
+   * The same operations grouped into round trips: requests in flight at the same time (a handler's
+   * Promise.all) are one round trip, e.g. [['Query', 'GetItem'], ['TransactWriteItems']].
+   */
+  rounds(): string[][];
+  /**
+   * Holds every request this long before forwarding it, as a network would. Locally a request can
+   * finish before a concurrent one has even left the SDK, so without it rounds() cannot tell
+   * concurrent requests from sequential ones.
+   */
+  setLatency(milliseconds: number): void;
   reset(): void;
   stop(): Promise<void>;
 }
 
 export async function startRequestCounter(target: string): Promise<RequestCounter> {
   const upstream = new URL(target);
-  let seen: string[] = [];
+  let seen: { operation: string; start: number; end: number }[] = [];
+  let latency = 0;
   const server: Server = createServer((incoming, outgoing) => {
     const operation = String(incoming.headers['x-amz-target'] ?? '').split('.').pop() ?? 'unknown';
-    seen.push(operation);
+    const record = { operation, start: performance.now(), end: Number.POSITIVE_INFINITY };
+    seen.push(record);
+    outgoing.on('finish', () => {
+      record.end = performance.now();
+    });
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {
@@ -31,12 +47,31 @@ export async function startRequestCounter(target: string): Promise<RequestCounte
       outgoing.writeHead(502);
       outgoing.end();
     });
-    incoming.pipe(forward);
+    if (latency === 0) incoming.pipe(forward);
+    else setTimeout(() => incoming.pipe(forward), latency);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    operations: () => [...seen],
+    operations: () => seen.map((r) => r.operation),
+    rounds: () => {
+      const rounds: string[][] = [];
+      let roundEnd = Number.NEGATIVE_INFINITY;
+      for (const record of [...seen].sort((a, b) => a.start - b.start)) {
+        const current = rounds.at(-1);
+        if (current === undefined || record.start >= roundEnd) {
+          rounds.push([record.operation]);
+          roundEnd = record.end;
+        } else {
+          current.push(record.operation);
+          roundEnd = Math.max(roundEnd, record.end);
+        }
+      }
+      return rounds;
+    },
+    setLatency: (milliseconds) => {
+      latency = milliseconds;
+    },
     reset: () => {
       seen = [];
     },

@@ -34,3 +34,20 @@ export function assertAgent(principal: Principal, incident: Incident, idOrNumber
   assertVisible(principal, incident, idOrNumber);
   if (!principal.isAgent) throw forbidden('Only agents can change incidents; add a note instead');
 }
+
+/**
+ * Reads something of a visible incident (its notes, its history). Addressed by id, the visibility
+ * check and the read go out together: one round trip, and the read is thrown away unseen if the
+ * caller may not see the incident. A number has to be resolved to the id first.
+ */
+export async function readVisibleIncident<T>(principal: Principal, idOrNumber: string, read: (incidentId: string) => Promise<T>): Promise<T> {
+  if (!ID_PATTERN.test(idOrNumber)) {
+    const incident = await loadVisibleIncident(principal, idOrNumber);
+    return read(incident.id);
+  }
+  const [incident, result] = await Promise.allSettled([getIncidentById(idOrNumber), read(idOrNumber)]);
+  if (incident.status === 'rejected') throw incident.reason;
+  assertVisible(principal, incident.value, idOrNumber);
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
