@@ -38,6 +38,9 @@ export interface LocalStack {
  * so the process environment is set before any handler module loads.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  // The SDK warns, from its first client on, that its releases after January 2027 need Node 22.
+  // The versions in package-lock.json are pinned and run on Node 20; Lambda runs Node 22.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let dynamo: DynamoDbLocal | undefined;
   const endpoint =
     options.dynamoDbEndpoint ??
@@ -53,9 +56,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     GROUPS_CLAIM: 'cognito:groups',
-    // The SDK warns on every start that its releases after January 2027 need Node 22. The
-    // versions in package-lock.json are pinned and run on Node 20; Lambda runs Node 22.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ?? 'true',
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
