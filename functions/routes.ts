@@ -83,6 +83,33 @@ export const FUNCTIONS = {
     description: 'GET /openapi.json: the API description',
     tableAccess: 'none',
   },
+  enqueueEvent: {
+    entry: 'functions/ingestion/handlers/enqueue.ts',
+    description: 'POST /v2/enqueue: PagerDuty Events API v2 compatible event intake',
+    tableAccess: 'readWrite',
+  },
+  manageIntegrations: {
+    entry: 'functions/ingestion/handlers/integrations.ts',
+    description: '/services/{name}/integrations: integration keys (routing keys) of a service',
+    tableAccess: 'readWrite',
+  },
+  listIncidentEvents: {
+    entry: 'functions/ingestion/handlers/list-incident-events.ts',
+    description: 'GET /incidents/{id}/events: the raw events that touched an incident',
+    tableAccess: 'read',
+  },
+  recordBusEvents: {
+    entry: 'functions/ingestion/handlers/record-bus-events.ts',
+    description: 'Records events routed from the ingestion bus (SQS batches)',
+    tableAccess: 'readWrite',
+    timeoutSeconds: 30,
+  },
+  applyAlertEvents: {
+    entry: 'functions/ingestion/handlers/apply-alert-events.ts',
+    description: 'Applies recorded alert events to incidents, in order per dedup key (table stream)',
+    tableAccess: 'readWrite',
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -127,9 +154,42 @@ export const ROUTES: readonly RouteDefinition[] = [
   jwt('DELETE', '/users/{userId}', 'manageUsers'),
   jwt('GET', '/config/priority-matrix', 'priorityMatrix'),
   jwt('PUT', '/config/priority-matrix', 'priorityMatrix'),
+  jwt('GET', '/incidents/{id}/events', 'listIncidentEvents'),
+  jwt('GET', '/services/{name}/integrations', 'manageIntegrations'),
+  jwt('POST', '/services/{name}/integrations', 'manageIntegrations'),
+  jwt('DELETE', '/services/{name}/integrations/{key}', 'manageIntegrations'),
+  // Monitoring tools send no Authorization header: the routing key in the body authenticates.
+  { method: 'POST', path: '/v2/enqueue', functionId: 'enqueueEvent', auth: 'none' },
   { method: 'GET', path: '/health', functionId: 'health', auth: 'none' },
   { method: 'GET', path: '/openapi.json', functionId: 'openApi', auth: 'none' },
 ];
 
+/**
+ * Functions that are not behind a route: what triggers them. The CDK stack wires these sources
+ * (an SQS queue fed by the ingestion bus's rules; the table's stream with a filter); the local
+ * runtime feeds the same handlers from its EventBridge endpoint and its stream poller.
+ */
+export type ConsumerSource =
+  /** SQS batches (SQSEvent -> SQSBatchResponse); each message body is an EventBridge event. */
+  | { readonly kind: 'ingestionQueue' }
+  /**
+   * DynamoDB stream batches (DynamoDBStreamEvent -> DynamoDBBatchResponse), in order per
+   * partition key. `filter` is a Lambda event filter pattern on the stream record, applied by
+   * the event source mapping in AWS and by the local poller alike.
+   */
+  | { readonly kind: 'tableStream'; readonly filter: Readonly<Record<string, unknown>>; readonly batchSize: number };
+
+export const CONSUMERS: readonly { readonly functionId: FunctionId; readonly source: ConsumerSource }[] = [
+  { functionId: 'recordBusEvents', source: { kind: 'ingestionQueue' } },
+  {
+    functionId: 'applyAlertEvents',
+    source: {
+      kind: 'tableStream',
+      filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['alert-event'] } } } },
+      batchSize: 100,
+    },
+  },
+];
+
 /** Environment every function gets (the CDK stack and the local runtime both set these). */
-export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'LOG_LEVEL'] as const;
+export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'] as const;

@@ -37,7 +37,7 @@ export const serviceResource: DirectoryResource = {
   idField: 'name',
   basePath: '/services',
   readableByRequesters: true,
-  fields: ['displayName', 'description', 'ownerGroup', 'criticality'],
+  fields: ['displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping'],
   // The owner group is checked inside the write's own transaction: no window for it to vanish.
   validate: async (fields) => ({
     items: [{ ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(String(fields.ownerGroup)), ConditionExpression: 'attribute_exists(pk)' } }],

@@ -16,11 +16,23 @@ export const createGroupBody = z.strictObject({ name: slug, ...groupFields }).me
 export const replaceGroupBody = z.strictObject(groupFields).meta({ id: 'ReplaceGroup' });
 
 export const CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
+const level = z.literal([1, 2, 3]);
+/** Kept in step with SEVERITIES in functions/ingestion/domain/alert-event.ts (a test checks it). */
+const severityLevels = z.strictObject({ impact: level, urgency: level });
 const serviceFields = {
   displayName: displayName.optional(),
   description: description.optional(),
-  ownerGroup: slug.describe('The group that owns the service; must exist'),
+  ownerGroup: slug.describe('The group that owns the service; must exist. Incidents opened by events are assigned to it'),
   criticality: z.enum(CRITICALITIES),
+  severityMapping: z
+    .strictObject({
+      critical: severityLevels.optional(),
+      error: severityLevels.optional(),
+      warning: severityLevels.optional(),
+      info: severityLevels.optional(),
+    })
+    .optional()
+    .describe('Impact and urgency of incidents opened by events of each severity; defaults: critical 1/1, error 1/2, warning 2/2, info 3/3'),
 };
 export const createServiceBody = z.strictObject({ name: slug, ...serviceFields }).meta({ id: 'CreateService' });
 export const replaceServiceBody = z.strictObject(serviceFields).meta({ id: 'ReplaceService' });

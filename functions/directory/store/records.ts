@@ -35,7 +35,7 @@ export const SERVICES: RecordKind = {
   entity: 'service',
   key: serviceKey,
   listPartition: 'SERVICES',
-  order: ['name', 'displayName', 'description', 'ownerGroup', 'criticality', 'createdAt', 'updatedAt', 'version'],
+  order: ['name', 'displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping', 'createdAt', 'updatedAt', 'version'],
   indexes: (record) => ({ gsi2pk: `SERVICES#OWNER#${String(record.ownerGroup)}`, gsi2sk: record.name }),
 };
 

@@ -33,7 +33,27 @@ export interface Incident {
   canceledAt?: string;
   reopenCount: number;
   version: number;
+  /** Incidents opened by events: the dedup key, and the scope it is unique in (the service, or '-'). */
+  dedupKey?: string;
+  dedupScope?: string;
+  /** Read-only view of the occurrences of an incident opened by events; never part of a change. */
+  alert?: IncidentAlert;
 }
+
+export interface IncidentAlert {
+  source: string;
+  dedupKey: string;
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastSeverity?: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  recent: { eventId: string; at: string; action: string; severity?: string; summary?: string }[];
+}
+
+/** While an incident is in one of these, events with its dedup key land on it. */
+export const OPEN_STATUSES: readonly Status[] = ['new', 'in_progress', 'on_hold'];
 
 export interface NewIncident {
   title: string;
@@ -122,7 +142,7 @@ const CLEARABLE = ['description', 'service', 'configurationItem', 'category', 'a
 const TRACKED: readonly (keyof Incident)[] = [
   'title', 'description', 'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'configurationItem',
   'category', 'assignmentGroup', 'assignee', 'caller', 'resolutionCode', 'resolutionNotes', 'acknowledgedAt',
-  'resolvedAt', 'closedAt', 'canceledAt', 'reopenCount',
+  'resolvedAt', 'closedAt', 'canceledAt', 'reopenCount', 'dedupKey',
 ];
 
 /** Which fields differ, from what to what: the content of a history record. */

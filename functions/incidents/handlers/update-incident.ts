@@ -3,7 +3,8 @@ import { notFound, preconditionFailed, validationFailed } from '../../shared/err
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
-import { applyPatch, type Incident } from '../domain/incident.ts';
+import { applyPatch, type Incident, OPEN_STATUSES } from '../domain/incident.ts';
+import { pointerDelete } from '../../ingestion/store/alert-store.ts';
 import { incidentResponse, mapDomainErrors } from '../problems.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
 import {
@@ -26,6 +27,16 @@ function changedReferences(before: Incident, after: Incident): References {
     if (after.assignee !== undefined) refs.assignee = after.assignee;
   }
   return refs;
+}
+
+/**
+ * An incident opened by events stops collecting them when it is resolved, canceled or closed: the
+ * next trigger with its dedup key opens a new incident (PagerDuty's semantics).
+ */
+function closeAlert(before: Incident, after: Incident) {
+  const closes = OPEN_STATUSES.includes(before.status) && !OPEN_STATUSES.includes(after.status);
+  if (!closes || after.dedupKey === undefined || after.dedupScope === undefined) return [];
+  return [pointerDelete(after.dedupScope, after.dedupKey, after.id)];
 }
 
 /** Reads the incident (and the matrix only when priority may change) in one round trip when addressed by id. */
@@ -56,6 +67,7 @@ export const handler = httpHandler(async (request) => {
   const items = [
     incidentReplace(next, expected),
     incidentHistoryPut(next.id, { at: next.updatedAt, actor: principal.userId, action: 'updated', version: next.version, changes }),
+    ...closeAlert(incident, next),
   ];
   try {
     await transactWrite([...items, ...references.items]);

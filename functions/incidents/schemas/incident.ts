@@ -42,6 +42,30 @@ export const updateIncidentBody = z
   })
   .meta({ id: 'UpdateIncident', description: 'Absent fields stay as they are; null clears an optional field' });
 
+const incidentAlertSchema = z
+  .object({
+    source: z.string().describe('pagerduty, eventbridge or cloudwatch'),
+    dedupKey: z.string(),
+    occurrences: z.number().int().describe('Triggers received for this incident, the first included'),
+    firstSeenAt: isoTimestamp,
+    lastSeenAt: isoTimestamp,
+    lastSeverity: z.string().optional(),
+    acknowledgedBy: z.string().optional().describe('The integration that acknowledged, e.g. integration:<id>'),
+    acknowledgedAt: isoTimestamp.optional(),
+    recent: z
+      .array(
+        z.object({
+          eventId: z.string(),
+          at: isoTimestamp,
+          action: z.string(),
+          severity: z.string().optional(),
+          summary: z.string().optional(),
+        }),
+      )
+      .describe('The most recent events, oldest first, at most 20; GET /incidents/{id}/events has them all'),
+  })
+  .meta({ id: 'IncidentAlert' });
+
 export const incidentSchema = z
   .object({
     id: z.string().describe('Opaque id (a ULID); the path accepts it or the number'),
@@ -73,6 +97,11 @@ export const incidentSchema = z
     canceledAt: isoTimestamp.optional(),
     reopenCount: z.number().int(),
     version: z.number().int().describe('Also sent as the ETag; send it back in If-Match'),
+    dedupKey: z.string().optional().describe('Incidents opened by events: the dedup key events of the same problem share'),
+    dedupScope: z.string().optional().describe("The service the dedup key is unique in ('-' for events without a service)"),
+    alert: incidentAlertSchema
+      .optional()
+      .describe('Incidents opened by events: occurrences so far. Live counters, not part of the version: they change without a new ETag'),
   })
   .meta({ id: 'Incident' });
 

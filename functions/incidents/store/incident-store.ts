@@ -3,13 +3,15 @@ import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.t
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
-import type { Incident } from '../domain/incident.ts';
+import type { Incident, IncidentAlert } from '../domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
 import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSchema } from '../schemas/incident.ts';
 
 /*
  * Incident items (see docs/data-model.md for every access pattern):
  *   incident  pk INCIDENT#<id>  sk INCIDENT           gsi1..gsi7 per list filter, sort key = number
+ *   alert     pk INCIDENT#<id>  sk INCIDENT#ALERT     occurrences of an incident opened by events
+ *                                                     (written by functions/ingestion); shown as `alert`
  *   note      pk INCIDENT#<id>  sk NOTE#<ulid>
  *   history   pk INCIDENT#<id>  sk HISTORY#<ulid>
  *   settings  pk CONFIG#INCIDENTS sk CONFIG           number sequence + priority matrix, one item so
@@ -19,6 +21,8 @@ export { newId };
 export type { HistoryDraft };
 
 const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
+/** Next to the incident (`begins_with(sk, 'INCIDENT')` reads both), apart from notes and history. */
+export const incidentAlertKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT#ALERT' });
 export const SETTINGS_KEY = { pk: 'CONFIG#INCIDENTS', sk: 'CONFIG' } as const;
 
 type FilterName = keyof IncidentFilters;
@@ -35,7 +39,9 @@ const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: stri
 const ALL_INCIDENTS = { index: 'gsi1', partition: 'INCIDENT' };
 
 function toItem(incident: Incident): Item {
-  const item: Item = { ...incidentKey(incident.id), entity: 'incident', ...incident };
+  // `alert` is a view of the alert item, attached on reads; it is never stored with the incident.
+  const { alert: _alert, ...stored } = incident;
+  const item: Item = { ...incidentKey(incident.id), entity: 'incident', ...stored };
   item.gsi1pk = ALL_INCIDENTS.partition;
   item.gsi1sk = incident.number;
   for (const { filter, index, prefix } of FILTER_INDEXES) {
@@ -50,6 +56,14 @@ function toItem(incident: Incident): Item {
 const NOTE_FIELDS = Object.keys(noteSchema.shape);
 const HISTORY_FIELDS = Object.keys(historyRecordSchema.shape);
 const fromItem = (item: Item): Incident => withoutKeys<Incident>(item, INCIDENT_FIELD_ORDER);
+
+const ALERT_ORDER = ['source', 'dedupKey', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'lastSeverity', 'acknowledgedBy', 'acknowledgedAt', 'recent'];
+
+function withAlert(incident: Incident, alertItem: Item | undefined): Incident {
+  if (alertItem === undefined) return incident;
+  const { revision: _revision, ...alert } = withoutKeys<IncidentAlert & { revision?: number }>(alertItem, ALERT_ORDER);
+  return { ...incident, alert };
+}
 
 export interface IncidentSettings {
   sequence: number;
@@ -109,9 +123,32 @@ export function setPriorityMatrixItems(matrix: PriorityMatrix, expectedVersion: 
   ];
 }
 
+/**
+ * The incident item and, for incidents opened by events, its alert item (raw: the ingestion
+ * processor needs its revision): one strongly consistent Query.
+ */
+export async function getIncidentRecord(id: string): Promise<{ incident?: Incident; alertItem?: Item }> {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :incident)',
+      ExpressionAttributeValues: { ':pk': incidentKey(id).pk, ':incident': 'INCIDENT' },
+      ConsistentRead: true,
+    }),
+  );
+  const items = result.Items ?? [];
+  const incidentItem = items.find((item) => item.sk === 'INCIDENT');
+  const alertItem = items.find((item) => item.sk === incidentAlertKey(id).sk);
+  return {
+    ...(incidentItem === undefined ? {} : { incident: fromItem(incidentItem) }),
+    ...(alertItem === undefined ? {} : { alertItem }),
+  };
+}
+
+/** The incident with its `alert` view, if it has one. */
 export async function getIncidentById(id: string): Promise<Incident | undefined> {
-  const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: incidentKey(id), ConsistentRead: true }));
-  return result.Item === undefined ? undefined : fromItem(result.Item);
+  const { incident, alertItem } = await getIncidentRecord(id);
+  return incident === undefined ? undefined : withAlert(incident, alertItem);
 }
 
 /** Numbers resolve through the all-incidents index (eventually consistent, like every GSI read). */
@@ -125,12 +162,17 @@ export async function getIncidentByNumber(number: string): Promise<Incident | un
     }),
   );
   const item = result.Items?.[0];
-  return item === undefined ? undefined : fromItem(item);
+  if (item === undefined) return undefined;
+  const incident = fromItem(item);
+  // Only incidents opened by events have an alert item: a second read for those alone.
+  if (incident.dedupKey === undefined) return incident;
+  const alert = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: incidentAlertKey(incident.id), ConsistentRead: true }));
+  return withAlert(incident, alert.Item);
 }
 
-/** The incident and the settings item in one BatchGetItem: one round trip for a priority-changing PATCH. */
+/** The incident (with its alert item) and the settings in one BatchGetItem: one round trip for a priority-changing PATCH. */
 export async function getIncidentAndSettings(id: string): Promise<{ incident?: Incident; settings: IncidentSettings }> {
-  let keys: Item[] = [incidentKey(id), SETTINGS_KEY];
+  let keys: Item[] = [incidentKey(id), incidentAlertKey(id), SETTINGS_KEY];
   const found: Item[] = [];
   for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
     const result = await db.send(
@@ -143,7 +185,9 @@ export async function getIncidentAndSettings(id: string): Promise<{ incident?: I
   const incidentItem = found.find((item) => item.sk === 'INCIDENT');
   const settingsItem = found.find((item) => item.pk === SETTINGS_KEY.pk);
   return {
-    ...(incidentItem === undefined ? {} : { incident: fromItem(incidentItem) }),
+    ...(incidentItem === undefined
+      ? {}
+      : { incident: withAlert(fromItem(incidentItem), found.find((item) => item.sk === incidentAlertKey(id).sk)) }),
     settings: settingsFrom(settingsItem),
   };
 }

@@ -1,0 +1,223 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { log } from '../../shared/log.ts';
+import { TransactionRefused, transactWrite, type TransactItem } from '../../shared/store/db.ts';
+import { newId } from '../../shared/store/audit.ts';
+import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
+import type { Status } from '../../incidents/domain/lifecycle.ts';
+import {
+  allocateIncidentNumber,
+  getIncidentRecord,
+  incidentCreate,
+  incidentHistoryPut,
+  incidentReplace,
+} from '../../incidents/store/incident-store.ts';
+import { appendOccurrence, describeEvent, impactAndUrgency, occurrenceOf, titleOf } from '../domain/alert-event.ts';
+import {
+  type AlertState,
+  alertStateFromItem,
+  alertStatePut,
+  alertStateReplace,
+  eventFromItem,
+  type EventOutcome,
+  getPointerAndService,
+  markApplied,
+  markDropped,
+  type Pointer,
+  pointerCheck,
+  pointerDelete,
+  pointerPut,
+  type ServiceRouting,
+  type StoredEvent,
+} from '../store/alert-store.ts';
+
+/** Another writer (an agent's PATCH, a resolution) got in between: read again and re-decide. */
+const ATTEMPTS = 4;
+
+/**
+ * Applies recorded events to incidents. The table's stream delivers the events of one dedup key in
+ * the order they were recorded, and this function applies a batch strictly in order: on a failure
+ * it reports that record, and the stream retries from there (later records wait for it).
+ */
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  for (const record of event.Records) {
+    const image = record.dynamodb?.NewImage;
+    if (record.eventName !== 'INSERT' || image === undefined) continue;
+    const stored = eventFromItem(unmarshall(image as Record<string, AttributeValue>));
+    try {
+      await applyEvent(stored);
+    } catch (error) {
+      log.error('event not applied; it will be retried', { eventId: stored.eventId, dedupKey: stored.dedupKey, error });
+      return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+    }
+  }
+  return { batchItemFailures: [] };
+}
+
+class Retry extends Error {}
+
+export async function applyEvent(event: StoredEvent): Promise<EventOutcome | 'duplicate'> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      const outcome = await decide(event);
+      log.info('event applied', { eventId: event.eventId, action: event.action, outcome, attempt });
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof TransactionRefused)) throw error;
+      // The event update always goes first: if it failed, the event was applied before.
+      if (error.failedAt(0) !== undefined) return 'duplicate';
+      if (attempt === ATTEMPTS) throw new Retry(`event ${event.eventId}: state kept changing (${error.message})`);
+    }
+  }
+  throw new Retry('unreachable');
+}
+
+async function decide(event: StoredEvent): Promise<EventOutcome> {
+  const { pointer, service } = await getPointerAndService(event.scope, event.dedupKey, event.service);
+  const now = new Date().toISOString();
+  if (pointer === undefined) {
+    if (event.action === 'trigger') return open(event, service, now);
+    // Acknowledge, resolve or a state note for a key with no open incident: nothing to act on.
+    log.info('event dropped: no open incident has this dedup key', { eventId: event.eventId, action: event.action, dedupKey: event.dedupKey });
+    await markDropped(event, now);
+    return 'dropped';
+  }
+  const { incident, alertItem } = await getIncidentRecord(pointer.incidentId);
+  if (incident === undefined || alertItem === undefined) {
+    throw new Error(`dedup pointer names incident ${pointer.incidentId}, which has no alert state`);
+  }
+  const target: Target = { incident, alert: alertStateFromItem(alertItem), pointer };
+  switch (event.action) {
+    case 'trigger':
+      return commit(event, 'occurrence', target, { occurrences: 1 });
+    case 'acknowledge':
+      return acknowledge(event, target, now);
+    case 'resolve':
+      return resolve(event, target, now);
+    case 'record':
+      return commit(event, 'recorded', target, {});
+  }
+}
+
+async function open(event: StoredEvent, service: ServiceRouting | undefined, now: string): Promise<EventOutcome> {
+  if (event.service !== undefined && service === undefined) {
+    // Never lose an alert over routing: open it without the service, and say so.
+    log.warn('event names an unknown service; opening the incident without it', { eventId: event.eventId, service: event.service });
+  }
+  const settings = await allocateIncidentNumber();
+  const { impact, urgency } = impactAndUrgency(event.severity, service?.severityMapping);
+  const actor = { userId: event.sender };
+  const opened = openIncident(
+    {
+      title: titleOf(event),
+      description: describeEvent(event),
+      impact,
+      urgency,
+      caller: event.sender,
+      ...(service === undefined || event.service === undefined ? {} : { service: event.service }),
+      ...(service?.ownerGroup === undefined ? {} : { assignmentGroup: service.ownerGroup }),
+      ...(event.configurationItem === undefined ? {} : { configurationItem: event.configurationItem }),
+    },
+    { id: newId(), sequence: settings.sequence, actor, now: new Date(now), matrix: settings.matrix },
+  );
+  const incident: Incident = { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope };
+  const state: AlertState = {
+    source: event.source,
+    dedupKey: event.dedupKey,
+    occurrences: 1,
+    firstSeenAt: event.receivedAt,
+    lastSeenAt: event.receivedAt,
+    ...(event.severity === undefined ? {} : { lastSeverity: event.severity }),
+    recent: [occurrenceOf(event)],
+    revision: 1,
+  };
+  await transactWrite([
+    markApplied(event, 'opened', now, incident.id),
+    // Exactly one incident per open dedup key: this condition, not a read, decides who opens it.
+    pointerPut(event.scope, event.dedupKey, { incidentId: incident.id, number: incident.number, openedAt: now }),
+    incidentCreate(incident),
+    incidentHistoryPut(incident.id, { at: now, actor: event.sender, action: 'created', version: 1, changes: creationChanges(incident) }),
+    alertStatePut(incident.id, state),
+  ]);
+  return 'opened';
+}
+
+/** The open incident of the event's dedup key, as read before deciding. */
+interface Target {
+  incident: Incident;
+  alert: AlertState;
+  pointer: Pointer;
+}
+
+async function acknowledge(event: StoredEvent, target: Target, now: string): Promise<EventOutcome> {
+  const { incident } = target;
+  if (incident.status !== 'new') return commit(event, 'recorded', target, {});
+  const { next, changes } = applyPatch(incident, { status: 'in_progress' }, { actor: { userId: event.sender }, now: new Date(now) });
+  return commit(event, 'acknowledged', target, { acknowledgedBy: event.sender, acknowledgedAt: now }, [
+    incidentReplace(next, incident.version),
+    incidentHistoryPut(incident.id, { at: now, actor: event.sender, action: 'updated', version: next.version, changes }),
+  ]);
+}
+
+/** The lifecycle's path to resolved: from new and on_hold through in_progress, as an agent would go. */
+const PATH_TO_RESOLVED: Partial<Record<Status, Status[]>> = {
+  new: ['in_progress', 'resolved'],
+  in_progress: ['resolved'],
+  on_hold: ['in_progress', 'resolved'],
+};
+
+async function resolve(event: StoredEvent, target: Target, now: string): Promise<EventOutcome> {
+  const { incident } = target;
+  const path = PATH_TO_RESOLVED[incident.status];
+  const close = pointerDelete(event.scope, event.dedupKey, incident.id);
+  if (path === undefined) return commit(event, 'recorded', target, {}, [close]);
+  const context = { actor: { userId: event.sender }, now: new Date(now) };
+  let next = incident;
+  for (const status of path) {
+    const patch =
+      status === 'resolved'
+        ? { status, resolutionCode: 'auto_resolved' as const, resolutionNotes: event.summary ?? `Resolved by ${event.sender}` }
+        : { status };
+    next = applyPatch(next, patch, context).next;
+  }
+  // One write and one history record for the whole path, at the next version.
+  next = { ...next, version: incident.version + 1 };
+  const changes = diffIncidents(incident, next);
+  return commit(event, 'resolved', target, {}, [
+    incidentReplace(next, incident.version),
+    incidentHistoryPut(incident.id, { at: now, actor: event.sender, action: 'updated', version: next.version, changes }),
+    close,
+  ]);
+}
+
+/**
+ * One transaction: the event marked applied (first), the alert state with this event in its log,
+ * the pointer still naming the incident, and whatever else the action changes.
+ */
+async function commit(
+  event: StoredEvent,
+  outcome: EventOutcome,
+  { incident, alert: current, pointer }: Target,
+  change: { occurrences?: number; acknowledgedBy?: string; acknowledgedAt?: string },
+  extra: TransactItem[] = [],
+): Promise<EventOutcome> {
+  const revision = current.revision;
+  const state: AlertState = {
+    ...current,
+    occurrences: current.occurrences + (change.occurrences ?? 0),
+    lastSeenAt: event.action === 'trigger' ? event.receivedAt : current.lastSeenAt,
+    ...(event.action === 'trigger' && event.severity !== undefined ? { lastSeverity: event.severity } : {}),
+    ...(change.acknowledgedBy === undefined ? {} : { acknowledgedBy: change.acknowledgedBy, acknowledgedAt: change.acknowledgedAt }),
+    recent: appendOccurrence(current.recent, occurrenceOf(event)),
+    revision,
+  };
+  const removesPointer = extra.some((item) => item.Delete !== undefined);
+  await transactWrite([
+    markApplied(event, outcome, new Date().toISOString(), incident.id),
+    alertStateReplace(incident.id, state, revision),
+    ...(removesPointer ? [] : [pointerCheck(event.scope, event.dedupKey, pointer.incidentId)]),
+    ...extra,
+  ]);
+  return outcome;
+}

@@ -1,0 +1,42 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { optionalEnv } from '../../shared/env.ts';
+import { log } from '../../shared/log.ts';
+import { dedupScope } from '../domain/alert-event.ts';
+import { busEnvelope, classifyBusEvent } from '../domain/bus-events.ts';
+import { recordEvent } from '../store/alert-store.ts';
+
+const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
+
+/**
+ * Records events the ingestion bus's rules routed to the queue. A message is deleted from the queue
+ * only once its event is recorded (or known unusable); a failure leaves it for redelivery, and
+ * after repeated failures in the dead-letter queue, which raises an alarm. Recording is
+ * idempotent on the EventBridge event id, so redeliveries within the retention never double-count.
+ */
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  const receivedAt = new Date().toISOString();
+  await Promise.all(
+    event.Records.map(async (message) => {
+      try {
+        const envelope = busEnvelope.safeParse(JSON.parse(message.body));
+        if (!envelope.success) {
+          log.warn('bus event rejected: not an EventBridge event', { messageId: message.messageId });
+          return;
+        }
+        const classified = classifyBusEvent(envelope.data, receivedAt);
+        if (!classified.ok) {
+          // Retrying cannot fix the event: say why, keep the id, and let the message go.
+          log.warn('bus event rejected', { eventId: envelope.data.id, detailType: envelope.data['detail-type'], source: envelope.data.source, reason: classified.reason });
+          return;
+        }
+        const outcome = await recordEvent(classified.event, dedupScope(classified.event), RETENTION_DAYS);
+        log.info('bus event recorded', { eventId: classified.event.eventId, action: classified.event.action, outcome });
+      } catch (error) {
+        log.error('bus event not recorded; the queue will redeliver it', { messageId: message.messageId, error });
+        batchItemFailures.push({ itemIdentifier: message.messageId });
+      }
+    }),
+  );
+  return { batchItemFailures };
+}

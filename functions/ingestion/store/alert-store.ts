@@ -1,0 +1,211 @@
+import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { serviceKey } from '../../directory/store/keys.ts';
+import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
+import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-event.ts';
+
+/*
+ * Alert items (see docs/data-model.md and docs/ingestion.md):
+ *   event    pk ALERT#<scope>#<dedupKey>  sk EVENT#<eventId>   the raw event, kept for the retention
+ *            gsi2 EVENTS#INCIDENT#<incidentId> -> <receivedAt>#<eventId>   once applied to an incident
+ *   pointer  pk ALERT#<scope>#<dedupKey>  sk OPEN              the open incident of this dedup key
+ *   state    pk INCIDENT#<id>             sk INCIDENT#ALERT    occurrences and recent events
+ * Every event of one dedup key lands in one partition, so the table's stream hands them to the
+ * processor in the order they were recorded, one after the other: no two events of one key are
+ * ever applied concurrently. The writes are conditional all the same.
+ */
+export const alertPartition = (scope: string, dedupKey: string): string => `ALERT#${scope}#${dedupKey}`;
+export const pointerKey = (scope: string, dedupKey: string) => ({ pk: alertPartition(scope, dedupKey), sk: 'OPEN' });
+const eventKey = (event: Pick<AlertEvent, 'eventId' | 'dedupKey'>, scope: string) => ({ pk: alertPartition(scope, event.dedupKey), sk: `EVENT#${event.eventId}` });
+const incidentEventsPartition = (incidentId: string) => `EVENTS#INCIDENT#${incidentId}`;
+
+export const EVENT_OUTCOMES = ['opened', 'occurrence', 'acknowledged', 'resolved', 'recorded', 'dropped'] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
+
+export interface StoredEvent extends AlertEvent {
+  scope: string;
+  appliedAt?: string;
+  outcome?: EventOutcome;
+  incidentId?: string;
+}
+
+export const EVENT_ORDER = [
+  'eventId', 'source', 'action', 'dedupKey', 'service', 'sender', 'receivedAt', 'appliedAt', 'outcome', 'incidentId', 'summary',
+  'severity', 'origin', 'component', 'group', 'class', 'configurationItem', 'details', 'links', 'images', 'client', 'clientUrl',
+  'occurredAt', 'raw',
+];
+
+export const eventFromItem = (item: Item): StoredEvent => withoutKeys<StoredEvent>(item, EVENT_ORDER);
+
+/**
+ * Records the event durably: the only write an intake does before it answers. Idempotent on the
+ * event id: a redelivered event is recognised and not recorded (or applied) twice.
+ */
+export async function recordEvent(event: AlertEvent, scope: string, retentionDays: number): Promise<'recorded' | 'duplicate'> {
+  const expiresAt = Math.floor(Date.parse(event.receivedAt) / 1000) + retentionDays * 24 * 60 * 60;
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: { ...eventKey(event, scope), entity: 'alert-event', ...event, scope, expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return 'recorded';
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return 'duplicate';
+    throw error;
+  }
+}
+
+export interface Pointer {
+  incidentId: string;
+  number: string;
+  openedAt: string;
+}
+
+export interface ServiceRouting {
+  ownerGroup?: string;
+  severityMapping?: Partial<SeverityMapping>;
+}
+
+/** The open incident of a dedup key and the routing of its service, in one round trip. */
+export async function getPointerAndService(scope: string, dedupKey: string, service: string | undefined) {
+  const keys: Item[] = [pointerKey(scope, dedupKey)];
+  if (service !== undefined) keys.push(serviceKey(service));
+  const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
+  const items = result.Responses?.[TABLE_NAME] ?? [];
+  const pointer = items.find((item) => item.sk === 'OPEN');
+  const serviceItem = items.find((item) => item.sk === 'SERVICE');
+  return {
+    ...(pointer === undefined ? {} : { pointer: pointer as unknown as Pointer }),
+    ...(serviceItem === undefined
+      ? {}
+      : { service: { ownerGroup: serviceItem.ownerGroup as string, severityMapping: serviceItem.severityMapping as Partial<SeverityMapping> | undefined } }),
+  } as { pointer?: Pointer; service?: ServiceRouting };
+}
+
+/** Marks the event applied, with what it did: first in every transaction, so a replay stops there. */
+export function markApplied(event: StoredEvent, outcome: EventOutcome, appliedAt: string, incidentId?: string): TransactItem {
+  const values: Item = { ':at': appliedAt, ':outcome': outcome };
+  let update = 'SET appliedAt = :at, outcome = :outcome';
+  if (incidentId !== undefined) {
+    update += ', incidentId = :incident, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk';
+    Object.assign(values, {
+      ':incident': incidentId,
+      ':gsi2pk': incidentEventsPartition(incidentId),
+      ':gsi2sk': `${event.receivedAt}#${event.eventId}`,
+    });
+  }
+  return {
+    Update: {
+      TableName: TABLE_NAME,
+      Key: eventKey(event, event.scope),
+      UpdateExpression: update,
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(appliedAt)',
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+/** For events that touch nothing (acknowledge or resolve of an unknown dedup key). */
+export async function markDropped(event: StoredEvent, at: string): Promise<void> {
+  const item = markApplied(event, 'dropped', at).Update!;
+  try {
+    await db.send(new UpdateCommand(item));
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
+}
+
+export function pointerPut(scope: string, dedupKey: string, pointer: Pointer): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...pointerKey(scope, dedupKey), entity: 'alert-pointer', ...pointer },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Holds only while the pointer still names this incident (a resolution may have removed it). */
+export function pointerCheck(scope: string, dedupKey: string, incidentId: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: TABLE_NAME,
+      Key: pointerKey(scope, dedupKey),
+      ConditionExpression: 'incidentId = :incident',
+      ExpressionAttributeValues: { ':incident': incidentId },
+    },
+  };
+}
+
+/** Ends deduplication into this incident: the next trigger of the key opens a new one. */
+export function pointerDelete(scope: string, dedupKey: string, incidentId: string): TransactItem {
+  return {
+    Delete: {
+      TableName: TABLE_NAME,
+      Key: pointerKey(scope, dedupKey),
+      ConditionExpression: 'attribute_not_exists(pk) OR incidentId = :incident',
+      ExpressionAttributeValues: { ':incident': incidentId },
+    },
+  };
+}
+
+/** What an incident opened by events shows as `alert`. */
+export interface AlertState {
+  source: string;
+  dedupKey: string;
+  occurrences: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  lastSeverity?: string;
+  acknowledgedBy?: string;
+  acknowledgedAt?: string;
+  recent: Occurrence[];
+  revision: number;
+}
+
+export const ALERT_STATE_ORDER = ['source', 'dedupKey', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'lastSeverity', 'acknowledgedBy', 'acknowledgedAt', 'recent'];
+
+export function alertStatePut(incidentId: string, state: AlertState): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...alertStateKey(incidentId), entity: 'alert-state', ...state },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Replaces the state written at `revision`: a concurrent writer makes the transaction fail. */
+export function alertStateReplace(incidentId: string, state: AlertState, expectedRevision: number): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...alertStateKey(incidentId), entity: 'alert-state', ...state, revision: expectedRevision + 1 },
+      ConditionExpression: 'revision = :revision',
+      ExpressionAttributeValues: { ':revision': expectedRevision },
+    },
+  };
+}
+
+export const alertStateFromItem = (item: Item): AlertState => withoutKeys<AlertState>(item, ALERT_STATE_ORDER);
+
+/** The events that touched an incident, oldest first (the index is eventually consistent). */
+export async function listIncidentEvents(incidentId: string, limit: number, cursor?: string): Promise<Page<StoredEvent>> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': incidentEventsPartition(incidentId) },
+    },
+    limit,
+    cursor,
+    filterFingerprint({ kind: 'incident-events', incidentId }),
+  );
+  return { ...page, items: page.items.map(eventFromItem) };
+}

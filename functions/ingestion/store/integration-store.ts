@@ -1,0 +1,165 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { serviceKey } from '../../directory/store/keys.ts';
+import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
+import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { type Page, queryPage } from '../../shared/store/pagination.ts';
+
+/*
+ * Integration keys (PagerDuty "routing keys") of a service:
+ *   integration  pk INTEGRATION#<sha256 of the key>  sk INTEGRATION
+ *                gsi2 INTEGRATIONS#SERVICE#<service> -> <createdAt>#<id>   (a service's keys)
+ * Only a hash of the key is stored: the key is shown once, when it is created, like an API token.
+ * The item also carries the key's rate-limit window (`rateWindow`, `windowCount`), so that checking
+ * the key and counting the event against its limit is one conditional UpdateItem.
+ */
+export interface Integration {
+  id: string;
+  service: string;
+  name: string;
+  /** The last 4 characters, to tell keys apart in lists. */
+  keyHint: string;
+  rateLimitPerMinute: number;
+  createdAt: string;
+  createdBy: string;
+  revokedAt?: string;
+  revokedBy?: string;
+}
+
+export const INTEGRATION_ORDER = ['id', 'service', 'name', 'keyHint', 'rateLimitPerMinute', 'createdAt', 'createdBy', 'revokedAt', 'revokedBy'];
+
+const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+const integrationKey = (key: string) => ({ pk: `INTEGRATION#${hashKey(key)}`, sk: 'INTEGRATION' });
+const servicePartition = (service: string) => `INTEGRATIONS#SERVICE#${service}`;
+
+/** 32 lowercase hex characters, the length PagerDuty's routing keys have (tools validate it). */
+export const generateRoutingKey = (): string => randomBytes(16).toString('hex');
+
+export function createIntegrationItems(key: string, integration: Integration, history: HistoryDraft): TransactItem[] {
+  return [
+    {
+      Put: {
+        TableName: TABLE_NAME,
+        Item: {
+          ...integrationKey(key),
+          entity: 'integration',
+          gsi2pk: servicePartition(integration.service),
+          gsi2sk: `${integration.createdAt}#${integration.id}`,
+          ...integration,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    // The service must exist when the key is created, not just when it was last read.
+    { ConditionCheck: { TableName: TABLE_NAME, Key: serviceKey(integration.service), ConditionExpression: 'attribute_exists(pk)' } },
+    historyPut(serviceKey(integration.service).pk, integration.service, history),
+  ];
+}
+
+export async function listIntegrations(service: string, limit: number, cursor?: string): Promise<Page<Integration>> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      ExpressionAttributeValues: { ':pk': servicePartition(service) },
+    },
+    limit,
+    cursor,
+    filterFingerprint({ kind: 'integrations', service }),
+  );
+  return { ...page, items: page.items.map(fromItem) };
+}
+
+const fromItem = (item: Item): Integration => {
+  const { rateWindow: _window, windowCount: _count, ...rest } = withoutKeys<Integration & { rateWindow?: number; windowCount?: number }>(item, INTEGRATION_ORDER);
+  return rest;
+};
+
+/** Revokes by id within the service (admins see ids, not keys): a Query finds it, an update ends it. */
+export async function findIntegrationItem(service: string, id: string): Promise<Item | undefined> {
+  const result = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      FilterExpression: 'id = :id',
+      ExpressionAttributeValues: { ':pk': servicePartition(service), ':id': id },
+    },
+    1,
+    undefined,
+    filterFingerprint({ kind: 'integration', service, id }),
+  );
+  return result.items[0];
+}
+
+export function revokeIntegrationItems(item: Item, actor: string, at: string): TransactItem[] {
+  const integration = fromItem(item);
+  return [
+    {
+      Update: {
+        TableName: TABLE_NAME,
+        Key: { pk: item.pk as string, sk: item.sk as string },
+        UpdateExpression: 'SET revokedAt = :at, revokedBy = :actor',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
+        ExpressionAttributeValues: { ':at': at, ':actor': actor },
+      },
+    },
+    historyPut(serviceKey(integration.service).pk, integration.service, {
+      at,
+      actor,
+      action: 'updated',
+      version: 0,
+      changes: [{ field: `integrations.${integration.id}.revokedAt`, from: null, to: at }],
+    }),
+  ];
+}
+
+export type Admission =
+  | { admitted: true; integration: Integration }
+  | { admitted: false; reason: 'unknown' | 'revoked' }
+  | { admitted: false; reason: 'rate-limited'; retryAfterSeconds: number };
+
+/**
+ * Checks a routing key and counts one event against its per-minute limit, in one conditional
+ * UpdateItem (two at the turn of a minute). Nothing else is written for a refused key.
+ */
+export async function admitEvent(routingKey: string, now: Date): Promise<Admission> {
+  const window = Math.floor(now.getTime() / 60_000);
+  const retryAfterSeconds = Math.max(1, 60 - Math.floor((now.getTime() % 60_000) / 1000));
+  const attempt = (sameWindow: boolean) =>
+    db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAME,
+        Key: integrationKey(routingKey),
+        UpdateExpression: sameWindow ? 'ADD windowCount :one' : 'SET rateWindow = :window, windowCount = :one',
+        ConditionExpression: sameWindow
+          ? 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND rateWindow = :window AND windowCount < rateLimitPerMinute'
+          : 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND (attribute_not_exists(rateWindow) OR rateWindow <> :window)',
+        ExpressionAttributeValues: { ':window': window, ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+  for (const sameWindow of [true, false, true]) {
+    try {
+      const result = await attempt(sameWindow);
+      return { admitted: true, integration: fromItem(result.Attributes as Item) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The document client does not unmarshall the old item of a failed condition.
+      const old = error.Item === undefined ? undefined : unmarshall(error.Item);
+      if (old === undefined) return { admitted: false, reason: 'unknown' };
+      if (old.revokedAt !== undefined) return { admitted: false, reason: 'revoked' };
+      // Same window and at the limit: refused. Otherwise the window turned (or turned meanwhile
+      // for a concurrent request): the next attempt uses the other form.
+      if (old.rateWindow === window && (old.windowCount as number) >= (old.rateLimitPerMinute as number)) {
+        return { admitted: false, reason: 'rate-limited', retryAfterSeconds };
+      }
+    }
+  }
+  throw new Error('Rate-limit window kept changing under concurrent requests');
+}

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { CRITICALITIES } from '../../functions/directory/schemas/directory.ts';
+import { createServiceBody } from '../../functions/directory/schemas/directory.ts';
+import {
+  appendOccurrence,
+  DEFAULT_SEVERITY_MAPPING,
+  describeEvent,
+  impactAndUrgency,
+  MAX_RECENT_OCCURRENCES,
+  SEVERITIES,
+  titleOf,
+  type AlertEvent,
+} from '../../functions/ingestion/domain/alert-event.ts';
+import { alarmHints, busEnvelope, classifyBusEvent } from '../../functions/ingestion/domain/bus-events.ts';
+import { fromPagerDuty, parsePagerDutyEvent } from '../../functions/ingestion/domain/pagerduty.ts';
+import { DEFAULT_PRIORITY_MATRIX, priorityFor } from '../../functions/incidents/domain/priority.ts';
+
+const KEY = 'a'.repeat(32);
+
+/** What Prometheus Alertmanager 0.25 sends through its pagerduty_configs (Events v2). */
+const alertmanagerTrigger = {
+  routing_key: KEY,
+  dedup_key: 'b1946ac92492d2347c6235b4d2611184',
+  event_action: 'trigger',
+  payload: {
+    summary: '[FIRING:1] HighLatency checkout (critical)',
+    source: 'client_name',
+    severity: 'critical',
+    custom_details: { firing: 'Labels:\n - alertname = HighLatency\n', num_firing: '1', num_resolved: '0', resolved: '' },
+  },
+  client: 'Alertmanager',
+  client_url: 'http://alertmanager:9093/#/alerts?receiver=pagerduty',
+  links: [{ href: 'http://prometheus:9090/graph', text: 'Prometheus' }],
+  images: [],
+};
+
+describe('PagerDuty Events v2 parsing', () => {
+  it('accepts what Alertmanager sends, extra members included', () => {
+    const result = parsePagerDutyEvent({ ...alertmanagerTrigger, something_new: true });
+    expect(result.ok).toBe(true);
+  });
+
+  it('maps a trigger to an alert event, keeping the raw body without its routing key', () => {
+    const result = parsePagerDutyEvent({ ...alertmanagerTrigger, payload: { ...alertmanagerTrigger.payload, timestamp: '2026-11-23T10:00:00.000+0100', component: 'db', group: 'prod', class: 'latency' } });
+    if (!result.ok) throw new Error(result.errors.join());
+    const event = fromPagerDuty(result.event, { eventId: 'e1', dedupKey: 'k', service: 'payments', sender: 'integration:1', receivedAt: '2026-11-23T09:00:00.000Z', raw: alertmanagerTrigger });
+    expect(event).toMatchObject({
+      action: 'trigger',
+      severity: 'critical',
+      summary: '[FIRING:1] HighLatency checkout (critical)',
+      origin: 'client_name',
+      component: 'db',
+      group: 'prod',
+      class: 'latency',
+      occurredAt: '2026-11-23T09:00:00.000Z',
+      client: 'Alertmanager',
+      details: { num_firing: '1' },
+    });
+    expect(JSON.stringify(event.raw)).not.toContain(KEY);
+  });
+
+  it('names every invalid field', () => {
+    const result = parsePagerDutyEvent({ routing_key: 'short', event_action: 'trigger', payload: { summary: '', severity: 'fatal' } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.errors.join('\n');
+    expect(text).toMatch(/routing_key/);
+    expect(text).toMatch(/payload.summary/);
+    expect(text).toMatch(/payload.source/);
+    expect(text).toMatch(/payload.severity/);
+  });
+
+  it('requires a dedup_key to acknowledge or resolve, and a known event_action', () => {
+    const ack = parsePagerDutyEvent({ routing_key: KEY, event_action: 'acknowledge' });
+    expect(ack.ok).toBe(false);
+    if (!ack.ok) expect(ack.errors.join()).toMatch(/dedup_key/);
+    const unknown = parsePagerDutyEvent({ routing_key: KEY, event_action: 'explode', dedup_key: 'x' });
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok) expect(unknown.errors.join()).toMatch(/event_action/);
+    expect(parsePagerDutyEvent({ routing_key: KEY, event_action: 'resolve', dedup_key: 'x' }).ok).toBe(true);
+  });
+
+  it('refuses bodies that are not objects', () => {
+    for (const body of [null, [], 'x', 42]) expect(parsePagerDutyEvent(body).ok).toBe(false);
+  });
+});
+
+const envelope = (detailType: string, source: string, detail: unknown, extra: Record<string, unknown> = {}) =>
+  busEnvelope.parse({ version: '0', id: 'evt-1', 'detail-type': detailType, source, account: '111122223333', time: '2026-11-23T09:00:00Z', region: 'eu-west-1', resources: [], detail, ...extra });
+
+describe('bus events', () => {
+  it('maps the product events to trigger, acknowledge and resolve', () => {
+    const trigger = classifyBusEvent(envelope('Incident Trigger', 'com.example.checkout', { dedupKey: 'k1', title: 'Checkout down', severity: 'error', service: 'payments', details: { region: 'eu' } }), 'now');
+    expect(trigger).toMatchObject({ ok: true, event: { action: 'trigger', dedupKey: 'k1', service: 'payments', severity: 'error', summary: 'Checkout down', sender: 'eventbridge:com.example.checkout', eventId: 'evt-1' } });
+    expect(classifyBusEvent(envelope('Incident Acknowledge', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'acknowledge' } });
+    expect(classifyBusEvent(envelope('Incident Resolve', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'resolve' } });
+  });
+
+  it('refuses product events that break the detail schema, saying why', () => {
+    const noTitle = classifyBusEvent(envelope('Incident Trigger', 'x', { dedupKey: 'k', severity: 'info', service: 'payments' }), 'now');
+    expect(noTitle).toMatchObject({ ok: false, reason: expect.stringMatching(/title/) });
+    const extra = classifyBusEvent(envelope('Incident Trigger', 'x', { dedupKey: 'k', title: 't', severity: 'info', service: 'payments', colour: 'red' }), 'now');
+    expect(extra.ok).toBe(false);
+    const badSeverity = classifyBusEvent(envelope('Incident Trigger', 'x', { dedupKey: 'k', title: 't', severity: 'fatal', service: 'payments' }), 'now');
+    expect(badSeverity.ok).toBe(false);
+  });
+
+  const alarm = (value: string, description?: string) =>
+    envelope(
+      'CloudWatch Alarm State Change',
+      'aws.cloudwatch',
+      {
+        alarmName: 'checkout-5xx',
+        state: { value, reason: 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (5.0).', timestamp: '2026-11-23T09:00:00.000+0000' },
+        previousState: { value: 'OK' },
+        configuration: {
+          ...(description === undefined ? {} : { description }),
+          metrics: [{ id: 'm1', metricStat: { metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count' }, period: 60, stat: 'Sum' } }],
+        },
+      },
+      { resources: ['arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-5xx'] },
+    );
+
+  it('maps CloudWatch ALARM to trigger, OK to resolve, INSUFFICIENT_DATA to record, keyed by the alarm ARN', () => {
+    const triggered = classifyBusEvent(alarm('ALARM', 'Checkout errors itsm:service=payments itsm:severity=error'), 'now');
+    expect(triggered).toMatchObject({
+      ok: true,
+      event: {
+        action: 'trigger',
+        dedupKey: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-5xx',
+        service: 'payments',
+        severity: 'error',
+        summary: 'checkout-5xx is in ALARM',
+        details: { alarmName: 'checkout-5xx', reason: expect.stringMatching(/Threshold Crossed/), metrics: [expect.objectContaining({ id: 'm1' })] },
+      },
+    });
+    expect(classifyBusEvent(alarm('OK'), 'now')).toMatchObject({ ok: true, event: { action: 'resolve', severity: 'critical' } });
+    expect(classifyBusEvent(alarm('INSUFFICIENT_DATA'), 'now')).toMatchObject({ ok: true, event: { action: 'record' } });
+  });
+
+  it('reads routing hints from the alarm description only when well-formed', () => {
+    expect(alarmHints(undefined)).toEqual({ severity: 'critical' });
+    expect(alarmHints('itsm:service=Payments itsm:severity=loud')).toEqual({ severity: 'critical' });
+    expect(alarmHints('x itsm:service=vpn y itsm:severity=warning')).toEqual({ service: 'vpn', severity: 'warning' });
+  });
+
+  it('refuses events no rule handles', () => {
+    expect(classifyBusEvent(envelope('EC2 Instance State-change Notification', 'aws.ec2', {}), 'now').ok).toBe(false);
+  });
+});
+
+describe('severity mapping', () => {
+  it('defaults to critical P1, error P2, warning P3, info P4 with the default matrix', () => {
+    const priorities = SEVERITIES.map((severity) => {
+      const { impact, urgency } = impactAndUrgency(severity, undefined);
+      return priorityFor(DEFAULT_PRIORITY_MATRIX, impact, urgency);
+    });
+    expect(priorities).toEqual(['P1', 'P2', 'P3', 'P4']);
+  });
+
+  it('takes a service override per severity and the default for the others', () => {
+    const mapping = { warning: { impact: 1 as const, urgency: 1 as const } };
+    expect(impactAndUrgency('warning', mapping)).toEqual({ impact: 1, urgency: 1 });
+    expect(impactAndUrgency('info', mapping)).toEqual(DEFAULT_SEVERITY_MAPPING.info);
+  });
+
+  it('is configurable on a service for exactly the severities events carry', () => {
+    const parsed = createServiceBody.safeParse({ name: 'x', ownerGroup: 'g', criticality: CRITICALITIES[0], severityMapping: { critical: { impact: 2, urgency: 1 } } });
+    expect(parsed.success).toBe(true);
+    const keys = Object.keys(createServiceBody.shape.severityMapping.unwrap().shape);
+    expect(keys).toEqual([...SEVERITIES]);
+  });
+});
+
+describe('incident text from events', () => {
+  const event: AlertEvent = {
+    eventId: 'e', source: 'pagerduty', action: 'trigger', dedupKey: 'k', sender: 'integration:1', receivedAt: 'now', raw: {},
+    summary: 'x'.repeat(300), severity: 'error', origin: 'web-1', details: { a: 1 }, links: [{ href: 'https://runbook', text: 'Runbook' }],
+  };
+
+  it('keeps titles within 200 characters', () => {
+    expect(titleOf(event)).toHaveLength(200);
+    expect(titleOf({ ...event, summary: 'Disk full' })).toBe('Disk full');
+  });
+
+  it('writes a readable description with the facts, details and links', () => {
+    const text = describeEvent({ ...event, summary: 'Disk full' });
+    expect(text).toContain('Source: web-1');
+    expect(text).toContain('"a": 1');
+    expect(text).toContain('Runbook: https://runbook');
+  });
+
+  it('bounds the log of recent occurrences, newest last', () => {
+    let recent: ReturnType<typeof appendOccurrence> = [];
+    for (let i = 0; i < 30; i++) recent = appendOccurrence(recent, { eventId: String(i), at: 'now', action: 'trigger' });
+    expect(recent).toHaveLength(MAX_RECENT_OCCURRENCES);
+    expect(recent.at(-1)?.eventId).toBe('29');
+    expect(recent[0]?.eventId).toBe('10');
+  });
+});
