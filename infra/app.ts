@@ -47,7 +47,7 @@ export function buildApp(context: Record<string, unknown> = {}, options: BuildAp
   });
   const api = new ApiStack(app, 'ItsmApi', {
     env,
-    description: 'Open ITSM: HTTP API, functions, identity and alarms',
+    description: 'Open ITSM: HTTP API, functions, identity, event ingestion and alarms',
     table: data.table,
     config,
     sourceRoot: options.sourceRoot ?? REPOSITORY_ROOT,

@@ -22,6 +22,19 @@ export interface ItsmConfig {
   readonly identity: IdentityConfig;
   /** Where alarm notifications are mailed; alarms and their topic exist either way. */
   readonly alarmEmail: string | undefined;
+  readonly ingestion: IngestionConfig;
+  /** How long raw ingested events are kept (days); handed to every function as EVENT_RETENTION_DAYS. */
+  readonly eventRetentionDays: number;
+}
+
+/** Who may put events on the ingestion bus, and whether alarms come from the default bus too. */
+export interface IngestionConfig {
+  /** Other AWS accounts allowed to put events on the bus (12-digit ids). This account always may, through IAM. */
+  readonly accounts: readonly string[];
+  /** An AWS Organization (`o-...`) whose member accounts may all put events on the bus. */
+  readonly organizationId: string | undefined;
+  /** Also route CloudWatch alarm state changes from this account's default bus (where CloudWatch sends them). */
+  readonly alarmsFromDefaultBus: boolean;
 }
 
 export type IdentityConfig = CognitoIdentityConfig | OidcIdentityConfig;
@@ -59,6 +72,10 @@ export const CONTEXT_KEYS = {
   authLogoutUrls: 'authLogoutUrls',
   authDomainPrefix: 'authDomainPrefix',
   alarmEmail: 'alarmEmail',
+  ingestionAccounts: 'ingestionAccounts',
+  ingestionOrganizationId: 'ingestionOrganizationId',
+  alarmsFromDefaultBus: 'alarmsFromDefaultBus',
+  eventRetentionDays: 'eventRetentionDays',
 } as const;
 
 export const DEFAULTS = {
@@ -67,7 +84,11 @@ export const DEFAULTS = {
   groupsClaim: 'cognito:groups',
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  eventRetentionDays: 30,
 } as const;
+
+/** Ten years: events are evidence for post-incident reviews, but not kept forever by accident. */
+export const MAX_EVENT_RETENTION_DAYS = 3650;
 
 // The levels functions/shared/log.ts understands; anything else would silently mean `info` there.
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -83,6 +104,28 @@ export function readConfig(node: Node): ItsmConfig {
     corsOrigins: ctx.list(CONTEXT_KEYS.corsOrigins).map((origin) => checkOrigin(origin)),
     identity: readIdentity(ctx),
     alarmEmail: checkEmail(ctx.string(CONTEXT_KEYS.alarmEmail)),
+    ingestion: readIngestion(ctx),
+    eventRetentionDays: ctx.integerBetween(CONTEXT_KEYS.eventRetentionDays, DEFAULTS.eventRetentionDays, 1, MAX_EVENT_RETENTION_DAYS),
+  };
+}
+
+function readIngestion(ctx: ContextReader): IngestionConfig {
+  const accounts = ctx.list(CONTEXT_KEYS.ingestionAccounts).map((account) => {
+    // The bus policy names accounts as principals; anything else would fail only at deploy time.
+    if (/^\d{12}$/.test(account)) return account;
+    throw new Error(`Context ${CONTEXT_KEYS.ingestionAccounts}: "${account}" is not a 12-digit AWS account id`);
+  });
+  const organizationId = ctx.string(CONTEXT_KEYS.ingestionOrganizationId);
+  // The pattern AWS Organizations documents for organization ids.
+  if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
+    throw new Error(
+      `Context ${CONTEXT_KEYS.ingestionOrganizationId} must be an AWS Organizations id like o-a1b2c3d4e5 (not the account id or the root id r-...), got "${organizationId}"`,
+    );
+  }
+  return {
+    accounts: [...new Set(accounts)],
+    organizationId,
+    alarmsFromDefaultBus: ctx.boolean(CONTEXT_KEYS.alarmsFromDefaultBus, false),
   };
 }
 
@@ -177,6 +220,23 @@ class ContextReader {
     const parsed = this.number(key, fallback);
     if (!Number.isInteger(parsed)) throw new Error(`Context ${key} must be a whole number, got ${parsed}`);
     return parsed;
+  }
+
+  integerBetween(key: string, fallback: number, min: number, max: number): number {
+    const parsed = this.integer(key, fallback);
+    if (parsed < min || parsed > max) throw new Error(`Context ${key} must be between ${min} and ${max}, got ${parsed}`);
+    return parsed;
+  }
+
+  /** `true` / `false`, as a boolean (cdk.json) or a string (`-c key=true`); anything else is refused. */
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.raw(key);
+    if (value === undefined) return fallback;
+    if (typeof value === 'boolean') return value;
+    const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+    throw new Error(`Context ${key} must be true or false, got ${JSON.stringify(value)}`);
   }
 
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {

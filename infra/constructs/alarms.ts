@@ -1,9 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 
@@ -15,9 +16,10 @@ export interface AlarmsProps {
 const PERIOD = Duration.minutes(5);
 
 /**
- * Alarms that page on server-side failures: any Lambda error and any 5xx answered by the API.
- * A handler maps expected failures to 4xx responses, so an Errors datapoint or a 5xx is a bug or
- * an outage, never a user mistake; one is enough to alarm.
+ * Alarms that page on server-side failures: any Lambda error, any 5xx answered by the API, and
+ * any message in a dead-letter queue. A handler maps expected failures to 4xx responses, so an
+ * Errors datapoint or a 5xx is a bug or an outage, never a user mistake; one is enough to alarm.
+ * A dead-lettered message is an event that was given up on: one is enough too.
  *
  * The topic and the alarms exist even without `alarmEmail`: the alarm state shows in the console,
  * and the topic (output AlarmTopicArn) can be subscribed to by chat, paging or ticketing tools
@@ -39,17 +41,38 @@ export class Alarms extends Construct {
   }
 
   watchFunction(id: string, fn: IFunction): Alarm {
-    return this.alarm(`${id}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), `Lambda ${id} threw or timed out`);
+    return this.alarm(
+      `${id}Errors`,
+      fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      `Lambda ${id} threw or timed out at least once in ${PERIOD.toMinutes()} minutes`,
+    );
   }
 
   watchApi(api: IHttpApi): Alarm {
-    return this.alarm('Api5xx', api.metricServerError({ period: PERIOD, statistic: 'Sum' }), 'The HTTP API answered 5xx');
+    return this.alarm(
+      'Api5xx',
+      api.metricServerError({ period: PERIOD, statistic: 'Sum' }),
+      `The HTTP API answered 5xx at least once in ${PERIOD.toMinutes()} minutes`,
+    );
   }
 
-  private alarm(id: string, metric: ReturnType<IFunction['metricErrors']>, description: string): Alarm {
+  /**
+   * Alarms while a dead-letter queue holds any message (Maximum of ApproximateNumberOfMessagesVisible
+   * >= 1), and returns to OK once it has been redriven or purged: the alarm stays up as long as
+   * something was given up on and nobody has looked at it.
+   */
+  watchDeadLetterQueue(id: string, queue: IQueue, what: string): Alarm {
+    return this.alarm(
+      `${id}Messages`,
+      queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+      `${what}: messages are waiting in a dead-letter queue; inspect them, fix the cause, then redrive or purge`,
+    );
+  }
+
+  private alarm(id: string, metric: IMetric, description: string): Alarm {
     const alarm = new Alarm(this, id, {
       metric,
-      alarmDescription: `${description} at least once in ${PERIOD.toMinutes()} minutes`,
+      alarmDescription: description,
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

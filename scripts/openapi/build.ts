@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ROUTES, type RouteDefinition } from '../../functions/routes.ts';
-import { type Audience, OPERATIONS, type OperationSpec, type ResponseHeader, TAGS } from './operations.ts';
+import { type Audience, OPERATIONS, type OperationSpec, type OwnErrorResponse, type ResponseHeader, TAGS } from './operations.ts';
 import { PROBLEMS, type ProblemSlug } from './problems.ts';
 import { PATH_PARAMETERS, REQUEST_SCHEMAS, RESPONSE_SCHEMAS, SHARED_SCHEMAS } from './schemas.ts';
 
@@ -73,7 +73,7 @@ function convertComponents(schemas: Record<string, z.ZodType>, io: 'input' | 'ou
 }
 
 /** A schema used in place (a parameter): no `$schema`, and nothing it would need a `$defs` for. */
-function inlineSchema(where: string, schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+export function inlineSchema(where: string, schema: z.ZodType, io: 'input' | 'output'): JsonObject {
   const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'throw', override: tidy }) as JsonObject;
   // A schema with a meta id of its own comes back as `{ $ref: '#/$defs/<id>', $defs: { <id>: ... } }`.
   const { $ref, $defs, ...rest } = json as { $ref?: string; $defs?: Record<string, JsonObject> };
@@ -201,6 +201,7 @@ const HEADERS: Record<ResponseHeader, JsonObject> = {
     schema: { type: 'string', enum: ['true'] },
   },
   'Cache-Control': { description: 'How long the answer may be cached', schema: { type: 'string' } },
+  'Retry-After': { description: 'Seconds to wait before sending again', schema: { type: 'integer', minimum: 1 } },
 };
 
 const headerRef = (name: ResponseHeader): JsonObject => ({ $ref: `#/components/headers/${name}` });
@@ -235,7 +236,8 @@ function queryParameters(route: RouteDefinition, spec: OperationSpec, query: z.Z
 
 function impliedProblems(route: RouteDefinition, spec: OperationSpec): ProblemSlug[] {
   const slugs: ProblemSlug[] = [];
-  if (spec.body !== undefined) slugs.push('validation-error', 'body-required', 'malformed-json', 'payload-too-large', 'unsupported-media-type');
+  if (spec.body?.parsedByHandler === true) slugs.push('payload-too-large');
+  else if (spec.body !== undefined) slugs.push('validation-error', 'body-required', 'malformed-json', 'payload-too-large', 'unsupported-media-type');
   if (spec.query !== undefined) {
     slugs.push('validation-error');
     if ('cursor' in spec.query.shape) slugs.push('invalid-cursor');
@@ -258,8 +260,19 @@ function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<str
     byStatus.set(status, [...(byStatus.get(status) ?? []), slug]);
   }
   byStatus.set(429, []);
+  const own = Object.entries(spec.ownErrors ?? {}).filter((entry): entry is [string, OwnErrorResponse] => entry[1] !== undefined);
+  for (const [status] of own) {
+    const clash = byStatus.get(Number(status)) ?? [];
+    if (clash.length > 0) throw new Error(`${routeKey(route)}: ${status} is both its own answer and problem+json (${clash.join(', ')})`);
+    byStatus.set(Number(status), []);
+  }
   const responses: Record<string, JsonObject> = {};
   for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const mine = spec.ownErrors?.[status as keyof NonNullable<OperationSpec['ownErrors']>];
+    if (mine !== undefined) {
+      responses[status] = ownErrorResponse(mine);
+      continue;
+    }
     const note = spec.notes?.[status];
     const shared = SHARED_RESPONSES[status];
     if (shared !== undefined && note === undefined) {
@@ -273,6 +286,19 @@ function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<str
     };
   }
   return responses;
+}
+
+function ownErrorResponse(response: OwnErrorResponse): JsonObject {
+  for (const name of response.schemas) if (!(name in RESPONSE_SCHEMAS)) throw new Error(`Unknown response schema ${name}`);
+  const [only, ...more] = response.schemas;
+  if (only === undefined) throw new Error('An own error response needs a schema');
+  return {
+    description: response.description,
+    ...(response.headers === undefined || response.headers.length === 0
+      ? {}
+      : { headers: Object.fromEntries(response.headers.map((name) => [name, headerRef(name)])) }),
+    content: { [JSON_MEDIA_TYPE]: { schema: more.length === 0 ? schemaRef(only) : { anyOf: response.schemas.map(schemaRef) } } },
+  };
 }
 
 function successResponses(spec: OperationSpec): Record<string, JsonObject> {
@@ -348,7 +374,8 @@ function shareQueryParameters(paths: Record<string, Record<string, JsonObject>>)
     const component = name.charAt(0).toUpperCase() + name.slice(1);
     shared[component] = JSON.parse(json) as JsonObject;
     for (const op of operations) {
-      op.parameters = ((op.parameters ?? []) as JsonObject[]).map((parameter) =>
+      if (op.parameters === undefined) continue;
+      op.parameters = (op.parameters as JsonObject[]).map((parameter) =>
         parameter.in === 'query' && parameter.name === name ? { $ref: `#/components/parameters/${component}` } : parameter,
       );
     }
@@ -356,17 +383,17 @@ function shareQueryParameters(paths: Record<string, Record<string, JsonObject>>)
   return shared;
 }
 
-const DESCRIPTION = `An IT service management API: incidents with their lifecycle, notes and audit trail; the directory of groups, services and users they refer to; and the priority matrix.
+const DESCRIPTION = `An IT service management API: incidents with their lifecycle, notes and audit trail; the directory of groups, services and users they refer to; the priority matrix; and the intake of events from monitoring tools (PagerDuty Events API v2 compatible) that open, acknowledge and resolve incidents.
 
-**Roles.** Every signed-in user is a *requester*: they open incidents for themselves, see and comment on the incidents they are the caller of (any other incident is 404 to them), never see work notes, and may read the services. *Agents* (groups claim \`agent\`) see and work every incident and read the directory and the configuration. *Admins* (groups claim \`admin\`) are agents who also change the directory and the configuration. Each operation says who may call it.
+**Roles.** Every signed-in user is a *requester*: they open incidents for themselves, see and comment on the incidents they are the caller of (any other incident is 404 to them), never see work notes, and may read the services. *Agents* (groups claim \`agent\`) see and work every incident and read the directory and the configuration. *Admins* (groups claim \`admin\`) are agents who also change the directory and the configuration and manage the integration keys of services. Monitoring tools send events to \`POST /v2/enqueue\` without a token: an integration key in the body authenticates them. Each operation says who may call it.
 
 **Conventions.**
 - JSON in camelCase; incidents have an opaque \`id\` and a human \`number\` (INC0001001), and the path accepts either.
-- Reads answer an \`ETag\` (the record's version); updates and deletes need it back in \`If-Match\` (428 without it, 412 when someone changed the record since).
-- Creates (POST) accept an \`Idempotency-Key\` header: a retry with the same key answers the first response and writes nothing.
+- Reads answer an \`ETag\` (the record's version); updates and deletes need it back in \`If-Match\` (428 without it, 412 when someone changed the record since). Integration keys have no version: revoking one needs no If-Match.
+- Creates (POST) accept an \`Idempotency-Key\` header: a retry with the same key answers the first response and writes nothing. \`POST /v2/enqueue\` is the exception: events are deduplicated by their \`dedup_key\`.
 - Lists take \`limit\` and an opaque \`cursor\`; the next page's cursor is \`nextCursor\`, absent on the last page.
-- Unknown body fields and unknown query parameters are refused (400), not ignored.
-- Errors are RFC 9457 \`application/problem+json\`; \`type\` is \`tag:open-itsm,2026:problem/<slug>\` and each response lists its slugs. Validation errors name every invalid field in \`errors\`.`;
+- Unknown body fields and unknown query parameters are refused (400), not ignored (except in PagerDuty events, whose unknown members are ignored, as PagerDuty does).
+- Errors are RFC 9457 \`application/problem+json\`; \`type\` is \`tag:open-itsm,2026:problem/<slug>\` and each response lists its slugs. Validation errors name every invalid field in \`errors\`. \`POST /v2/enqueue\` answers its 400 and 429 as PagerDuty does.`;
 
 export function buildOpenApiDocument(): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
@@ -388,7 +415,7 @@ export function buildOpenApiDocument(): JsonObject {
     info: {
       title: 'Open ITSM API',
       version: packageJson.version,
-      summary: 'Serverless IT service management: incidents, their directory and configuration',
+      summary: 'Serverless IT service management: incidents, their directory and configuration, and events from monitoring tools',
       description: DESCRIPTION,
     },
     // Relative: the document is served by the deployment it describes (GET /openapi.json).
@@ -413,5 +440,5 @@ export function buildOpenApiDocument(): JsonObject {
   };
 }
 
-/** The bytes of docs/openapi.json: two-space indentation and a final newline. */
+/** The bytes of docs/openapi.json (and docs/schemas/*.json): two-space indentation and a final newline. */
 export const serializeOpenApiDocument = (document: JsonObject): string => `${JSON.stringify(document, null, 2)}\n`;

@@ -8,11 +8,14 @@
  * unsupported-media-type), a query (validation-error, invalid-cursor), an Idempotency-Key
  * (invalid-idempotency-key, idempotency-key-reused), If-Match (precondition-required when
  * required, precondition-failed), a JWT route (unauthorized) and every route (internal-error).
+ * A body the handler parses itself (`parsedByHandler`, POST /v2/enqueue) implies only
+ * payload-too-large; its other refusals are `ownErrors`, in PagerDuty's shape.
  */
 import type * as z from 'zod';
 import { directoryListQuery } from '../../functions/directory/schemas/directory.ts';
 import { TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
 import { historyQuery, listIncidentsQuery } from '../../functions/incidents/schemas/incident.ts';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, pageQuery } from '../../functions/ingestion/schemas/ingestion.ts';
 import type { ProblemSlug } from './problems.ts';
 import type { REQUEST_SCHEMAS, RESPONSE_SCHEMAS } from './schemas.ts';
 
@@ -20,6 +23,7 @@ export const TAGS = {
   Incidents: 'Incidents, their notes and their audit trail',
   Directory: 'Assignment groups, business services and users: the records incidents refer to',
   Configuration: 'Settings kept in the table, changed without a deploy',
+  Events: 'Incidents opened, acknowledged and resolved by monitoring tools: the PagerDuty Events API v2 intake and the integration keys it takes',
   Platform: 'Health and this description (public)',
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -27,12 +31,20 @@ export type Tag = keyof typeof TAGS;
 /** Who may call: every signed-in user is a requester; `agent` and `admin` come from the groups claim. */
 export type Audience = 'public' | 'requester' | 'agent' | 'admin';
 
-export type ResponseHeader = 'ETag' | 'Location' | 'Idempotent-Replayed' | 'Cache-Control';
+export type ResponseHeader = 'ETag' | 'Location' | 'Idempotent-Replayed' | 'Cache-Control' | 'Retry-After';
 
 export interface SuccessResponse {
   readonly description: string;
   /** A component name; no body when absent. */
   readonly schema?: keyof typeof RESPONSE_SCHEMAS;
+  readonly headers?: readonly ResponseHeader[];
+}
+
+/** An error answer in a shape of its own, not problem+json (the PagerDuty-compatible intake). */
+export interface OwnErrorResponse {
+  readonly description: string;
+  /** The component(s) the body may be; several become `anyOf`. */
+  readonly schemas: readonly (keyof typeof RESPONSE_SCHEMAS)[];
   readonly headers?: readonly ResponseHeader[];
 }
 
@@ -46,15 +58,25 @@ export interface OperationSpec {
   readonly query?: z.ZodObject;
   /** Descriptions of query parameters whose schema has none (kept out of the bundled schemas). */
   readonly queryDescriptions?: Readonly<Record<string, string>>;
-  readonly body?: { readonly schema: keyof typeof REQUEST_SCHEMAS; readonly mediaTypes?: readonly string[] };
+  readonly body?: {
+    readonly schema: keyof typeof REQUEST_SCHEMAS;
+    readonly mediaTypes?: readonly string[];
+    /**
+     * The handler reads the raw body and answers invalid ones itself (see `ownErrors`): any media
+     * type is read, and of the problems a body implies only payload-too-large remains.
+     */
+    readonly parsedByHandler?: boolean;
+  };
   readonly ifMatch?: 'required' | 'optional';
   /** The handler honours Idempotency-Key (a replay answers the first response). */
   readonly idempotencyKey?: boolean;
-  readonly responses: Readonly<Partial<Record<200 | 201 | 204, SuccessResponse>>>;
+  readonly responses: Readonly<Partial<Record<200 | 201 | 202 | 204, SuccessResponse>>>;
   /** Problems this operation raises beyond those implied by its shape. */
   readonly problems?: readonly ProblemSlug[];
   /** Per status, what the generic list of problem types does not say. */
   readonly notes?: Readonly<Partial<Record<number, string>>>;
+  /** Error answers that are not problem+json; each replaces the generic answer of its status. */
+  readonly ownErrors?: Readonly<Partial<Record<400 | 429, OwnErrorResponse>>>;
 }
 
 const lifecycle = Object.entries(TRANSITIONS)
@@ -212,6 +234,22 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     problems: ['not-found'],
   },
 
+  'GET /incidents/{id}/events': {
+    operationId: 'listIncidentEvents',
+    summary: 'List the events that touched an incident',
+    tag: 'Incidents',
+    audience: 'agent',
+    description: [
+      'The events from monitoring tools (POST /v2/enqueue, the ingestion event bus) that opened the incident, added an occurrence to it, acknowledged, resolved or were recorded on it: oldest first (by the time they were received), each raw as it arrived (without the routing key) and with what it did (`outcome`). Events are kept for the retention period (30 days by default), then drop out of the list. Events that touched no incident (`dropped`) are not listed.',
+      'Applying an event happens right after it is recorded, and this list is read from an index: an event answered 202 a moment ago may not be listed yet.',
+      'A requester gets 404 for incidents they are not the caller of, and 403 for their own.',
+      pageNote,
+    ].join('\n\n'),
+    query: pageQuery,
+    responses: { 200: { description: 'One page of events', schema: 'IncidentEventPage' } },
+    problems: ['forbidden', 'not-found'],
+  },
+
   'GET /groups': listDirectory(GROUP, 'listGroups'),
   'POST /groups': {
     operationId: 'createGroup',
@@ -266,6 +304,57 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   },
   'DELETE /services/{name}': deleteDirectory(SERVICE, 'deleteService'),
 
+  'GET /services/{name}/integrations': {
+    operationId: 'listIntegrations',
+    summary: "List a service's integration keys",
+    tag: 'Events',
+    audience: 'admin',
+    description: [
+      'Oldest first (by creation), revoked keys included (with `revokedAt`). The keys themselves are never shown again after their creation, only their last 4 characters (`keyHint`).',
+      'An unknown service has no keys: an empty page, not 404.',
+      pageNote,
+    ].join('\n\n'),
+    query: pageQuery,
+    responses: { 200: { description: 'One page of integrations', schema: 'IntegrationPage' } },
+    problems: ['forbidden'],
+  },
+  'POST /services/{name}/integrations': {
+    operationId: 'createIntegration',
+    summary: 'Create an integration key',
+    tag: 'Events',
+    audience: 'admin',
+    description: [
+      `An integration key (a PagerDuty "routing key", 32 hex characters) that lets a monitoring tool open, acknowledge and resolve incidents of this service through POST /v2/enqueue. \`rateLimitPerMinute\` defaults to ${DEFAULT_RATE_LIMIT_PER_MINUTE}, as PagerDuty's.`,
+      '**The key is in this answer only** (`routingKey`, answered with `Cache-Control: no-store`): only a hash of it is stored. Lost keys are revoked and replaced, not recovered.',
+      'The service must exist (checked in the same transaction as the write); the creation is recorded in the service\'s history.',
+    ].join('\n\n'),
+    body: { schema: 'CreateIntegration' },
+    idempotencyKey: true,
+    responses: {
+      201: {
+        description: 'Created; `Location` names the integration by its id (the path to revoke it with)',
+        schema: 'CreatedIntegration',
+        headers: ['Location', 'Cache-Control', 'Idempotent-Replayed'],
+      },
+    },
+    problems: ['forbidden', 'not-found'],
+    notes: { 404: 'The service does not exist.' },
+  },
+  'DELETE /services/{name}/integrations/{key}': {
+    operationId: 'revokeIntegration',
+    summary: 'Revoke an integration key',
+    tag: 'Events',
+    audience: 'admin',
+    description: [
+      'The path names the integration by its **id** (as listed, and as `Location` gave it), not by the routing key.',
+      'From then on, events sent with the key are refused (400 `invalid event`, as for a key that never existed). The record stays, with `revokedAt` and `revokedBy`, and the revocation is recorded in the service\'s history.',
+      'Idempotent: revoking a revoked key answers 204 and changes nothing. Integrations have no version, so no If-Match.',
+    ].join('\n\n'),
+    responses: { 204: { description: 'Revoked (now or before)' } },
+    problems: ['forbidden', 'not-found'],
+    notes: { 404: 'The service has no integration with this id.' },
+  },
+
   'GET /users': listDirectory(USER, 'listUsers'),
   'GET /users/{userId}': getDirectory(USER, 'getUser'),
   'PUT /users/{userId}': {
@@ -315,6 +404,39 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     ifMatch: 'required',
     responses: { 200: { description: 'The matrix now in force', schema: 'PriorityMatrixConfig', headers: ['ETag'] } },
     problems: ['forbidden'],
+  },
+
+  'POST /v2/enqueue': {
+    operationId: 'enqueueEvent',
+    summary: 'Send an event (PagerDuty Events API v2)',
+    tag: 'Events',
+    audience: 'public',
+    description: [
+      "Compatible with PagerDuty's Events API v2, so that Prometheus Alertmanager, Grafana, Datadog and other tools work unchanged: point their PagerDuty URL at this deployment. No bearer token: the `routing_key` in the body, an integration key of a service (POST /services/{name}/integrations), authenticates the event and names the service.",
+      [
+        '- `trigger` opens an incident of the service, unless an open incident (`new`, `in_progress`, `on_hold`) has the same `dedup_key` in the service: then it adds an occurrence to it and opens nothing. Without `dedup_key`, a key is generated and answered.',
+        '- `acknowledge` moves the open incident of the dedup key from `new` to `in_progress`.',
+        '- `resolve` resolves it (`auto_resolved`); the next trigger of the key opens a new incident.',
+        '- Acknowledge and resolve of a dedup key with no open incident are accepted and dropped.',
+      ].join('\n'),
+      "Severity maps to impact and urgency per service (`severityMapping`). **202 means recorded durably**: the event is applied to incidents asynchronously, right after, in the order received per dedup key; see GET /incidents/{id}/events for what each event did.",
+      "Answers are PagerDuty's, not problem+json, except 413 and 500. This POST takes no Idempotency-Key (PagerDuty clients send none): deduplication is by `dedup_key`. Unknown members are ignored, not refused.",
+    ].join('\n\n'),
+    body: { schema: 'PagerDutyEvent', parsedByHandler: true },
+    responses: { 202: { description: 'Recorded', schema: 'PagerDutyAccepted' } },
+    ownErrors: {
+      400: {
+        description:
+          'Refused, nothing recorded: the event is invalid (`errors` names every problem), the body is not JSON, or the routing key is unknown or revoked (`errors`: `Invalid routing key`; the two are not told apart).',
+        schemas: ['PagerDutyInvalid'],
+      },
+      429: {
+        description:
+          "The integration key sent more than its `rateLimitPerMinute` events this minute (`throttle event`); retry after `Retry-After` seconds. Nothing was recorded. API Gateway's own throttling answers `{\"message\":\"Too Many Requests\"}`.",
+        schemas: ['PagerDutyThrottled', 'GatewayError'],
+        headers: ['Retry-After'],
+      },
+    },
   },
 
   'GET /health': {

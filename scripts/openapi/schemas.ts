@@ -25,6 +25,11 @@ import {
   priorityMatrixBody,
   updateIncidentBody,
 } from '../../functions/incidents/schemas/incident.ts';
+import { ALERT_ACTIONS, type AlertSource, SEVERITIES } from '../../functions/ingestion/domain/alert-event.ts';
+import { pagerDutyEvent } from '../../functions/ingestion/domain/pagerduty.ts';
+import { createdIntegrationSchema, createIntegrationBody, integrationSchema } from '../../functions/ingestion/schemas/ingestion.ts';
+// Types only: the store module connects to the table when loaded.
+import type { EventOutcome } from '../../functions/ingestion/store/alert-store.ts';
 import { isoTimestamp, listEnvelope, problemSchema, slug, userId } from '../../functions/shared/schemas/common.ts';
 
 const fieldError = problemSchema.shape.errors.unwrap().element.shape;
@@ -76,6 +81,82 @@ export const openApiDocument = z
   .looseObject({ openapi: z.string(), info: z.looseObject({ title: z.string(), version: z.string() }), paths: z.looseObject({}) })
   .describe('An OpenAPI 3.1 document');
 
+/**
+ * The PagerDuty Events API v2 body, as functions/ingestion/domain/pagerduty.ts validates it. It is
+ * a plain (stripping) zod object, which converts as zod input without `additionalProperties`:
+ * unknown members are ignored, as PagerDuty ignores them, and the schema says so by staying open.
+ */
+export const pagerDutyEventRequest = pagerDutyEvent.meta({
+  description:
+    'A PagerDuty Events API v2 event (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/). `event_action` selects the shape: `trigger` needs `payload` (`summary`, `source`, `severity`); `acknowledge` and `resolve` need `dedup_key`; of their payload only `summary` is kept. Members not listed here are ignored, not refused.',
+});
+
+/** PagerDuty's own answers (not problem+json): the tools that speak Events v2 parse them. */
+export const pagerDutyAccepted = z
+  .object({
+    status: z.literal('success'),
+    message: z.string().describe('`Event processed`'),
+    dedup_key: z.string().describe('The dedup key of the event: the one sent, or for a trigger without one, a generated key to acknowledge and resolve it with'),
+  })
+  .describe('The event is recorded; it is applied to incidents right after');
+
+export const pagerDutyInvalid = z
+  .object({
+    status: z.literal('invalid event'),
+    message: z.string().describe('e.g. `Event object is invalid`'),
+    errors: z.array(z.string()).describe("One message per problem, naming the field, e.g. `'payload.severity' is missing`"),
+  })
+  .describe("PagerDuty's answer to an event it refuses: nothing was recorded");
+
+export const pagerDutyThrottled = z
+  .object({ status: z.literal('throttle event'), message: z.string() })
+  .describe("PagerDuty's answer when the integration key sent more events this minute than its `rateLimitPerMinute`: nothing was recorded");
+
+/** AlertSource is a type only; a record of it fails to compile when a source is added or removed. */
+const ALERT_SOURCE_SET: Record<AlertSource, true> = { pagerduty: true, eventbridge: true, cloudwatch: true };
+const ALERT_SOURCES = Object.keys(ALERT_SOURCE_SET) as [AlertSource, ...AlertSource[]];
+/** EVENT_OUTCOMES of functions/ingestion/store/alert-store.ts, in its order (a unit test checks it). */
+const EVENT_OUTCOME_SET: Record<EventOutcome, true> = { opened: true, occurrence: true, acknowledged: true, resolved: true, recorded: true, dropped: true };
+export const EVENT_OUTCOMES = Object.keys(EVENT_OUTCOME_SET) as [EventOutcome, ...EventOutcome[]];
+
+/**
+ * One stored event as GET /incidents/{id}/events answers it: functions/ingestion/store/alert-store.ts
+ * `StoredEvent` (an AlertEvent of functions/ingestion/domain/alert-event.ts with what applying it did),
+ * in `EVENT_ORDER`. Only events applied to an incident are listed, so `appliedAt`, `outcome` and
+ * `incidentId` are always there.
+ */
+export const incidentEvent = z
+  .object({
+    eventId: z.string().describe('Unique per event: the EventBridge event id for bus events, a ULID for HTTP events'),
+    source: z.enum(ALERT_SOURCES).describe('How it came in: `pagerduty` (POST /v2/enqueue), `eventbridge` (Incident Trigger/Acknowledge/Resolve), `cloudwatch` (alarm state change)'),
+    action: z.enum(ALERT_ACTIONS).describe('`record`: a CloudWatch INSUFFICIENT_DATA state, noted and acting on nothing'),
+    dedupKey: z.string(),
+    service: z.string().optional().describe('The service the event named (through its integration key for HTTP events)'),
+    sender: z.string().describe('`integration:<id>` for HTTP events, `eventbridge:<source>` for bus events'),
+    receivedAt: isoTimestamp,
+    appliedAt: isoTimestamp.describe('When it was applied to the incident'),
+    outcome: z
+      .enum(EVENT_OUTCOMES)
+      .describe('What it did: `opened` the incident, added an `occurrence`, `acknowledged` or `resolved` it, or was only `recorded` on it. (`dropped` events touched no incident and are not listed.)'),
+    incidentId: z.string(),
+    summary: z.string().optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    origin: z.string().optional().describe('Where the problem is: the PagerDuty `payload.source`, the EventBridge source, or the alarm ARN'),
+    component: z.string().optional(),
+    group: z.string().optional(),
+    class: z.string().optional(),
+    configurationItem: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+    links: z.array(z.object({ href: z.string(), text: z.string().optional() })).optional(),
+    images: z.array(z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() })).optional(),
+    client: z.string().optional(),
+    clientUrl: z.string().optional(),
+    occurredAt: z.string().optional().describe('When the sender says it happened, as it wrote it (PagerDuty timestamps are converted to UTC)'),
+    raw: z.unknown().describe('The event exactly as it arrived (for PagerDuty events, without `routing_key`); kept for the retention period'),
+    scope: z.string().describe('The dedup scope: the service, or `-` for events without one'),
+  })
+  .describe('An event that touched the incident, as recorded');
+
 /** Parts of requests and responses alike: converted both ways, which must agree. */
 export const SHARED_SCHEMAS = {
   PriorityMatrixRow: priorityMatrixBody.shape.matrix.shape['1'],
@@ -92,12 +173,17 @@ export const REQUEST_SCHEMAS = {
   CreateService: createServiceBody,
   ReplaceService: replaceServiceBody,
   PutUser: putUserBody,
+  CreateIntegration: createIntegrationBody,
+  PagerDutyEvent: pagerDutyEventRequest,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Response bodies: converted with `io: 'output'`. */
 export const RESPONSE_SCHEMAS = {
   Incident: incidentSchema,
   IncidentPage: listEnvelope(incidentSchema),
+  IncidentAlert: incidentSchema.shape.alert.unwrap(),
+  IncidentEvent: incidentEvent,
+  IncidentEventPage: listEnvelope(incidentEvent),
   Note: noteSchema,
   NotePage: listEnvelope(noteSchema),
   HistoryRecord: historyRecordSchema,
@@ -108,11 +194,17 @@ export const RESPONSE_SCHEMAS = {
   ServicePage: listEnvelope(serviceSchema),
   User: userSchema,
   UserPage: listEnvelope(userSchema),
+  Integration: integrationSchema,
+  IntegrationPage: listEnvelope(integrationSchema),
+  CreatedIntegration: createdIntegrationSchema,
   PriorityMatrixConfig: priorityMatrixConfig,
   Health: health,
   OpenApiDocument: openApiDocument,
   Problem: problem,
   GatewayError: gatewayError,
+  PagerDutyAccepted: pagerDutyAccepted,
+  PagerDutyInvalid: pagerDutyInvalid,
+  PagerDutyThrottled: pagerDutyThrottled,
   Timestamp: isoTimestamp,
 } as const satisfies Record<string, z.ZodType>;
 
@@ -124,4 +216,8 @@ export const PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: s
   },
   name: { schema: slug, description: 'The name (a lowercase slug) the record was created with' },
   userId: { schema: userId, description: 'The user id: the token subject (`sub`) of the identity provider' },
+  key: {
+    schema: z.string().min(1),
+    description: 'The integration id (`id` in the list and in the creation answer), not the routing key itself, which is never stored',
+  },
 };

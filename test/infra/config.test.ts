@@ -20,7 +20,30 @@ describe('context', () => {
       corsOrigins: [],
       identity: { kind: 'cognito', featurePlan: 'essentials', callbackUrls: [], logoutUrls: [], domainPrefix: undefined },
       alarmEmail: undefined,
+      ingestion: { accounts: [], organizationId: undefined, alarmsFromDefaultBus: false },
+      eventRetentionDays: 30,
     });
+  });
+
+  it('reads the ingestion options from -c strings and cdk.json values alike', () => {
+    const fromCli = configOf({
+      ingestionAccounts: '111122223333, 444455556666,111122223333',
+      ingestionOrganizationId: 'o-a1b2c3d4e5',
+      alarmsFromDefaultBus: 'true',
+      eventRetentionDays: '90',
+    });
+    const fromJson = configOf({
+      ingestionAccounts: ['111122223333', '444455556666'],
+      ingestionOrganizationId: 'o-a1b2c3d4e5',
+      alarmsFromDefaultBus: true,
+      eventRetentionDays: 90,
+    });
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli.ingestion).toEqual({ accounts: ['111122223333', '444455556666'], organizationId: 'o-a1b2c3d4e5', alarmsFromDefaultBus: true });
+    expect(fromCli.eventRetentionDays).toBe(90);
+    expect(configOf({ alarmsFromDefaultBus: 'FALSE' }).ingestion.alarmsFromDefaultBus).toBe(false);
+    expect(configOf({ eventRetentionDays: 1 }).eventRetentionDays).toBe(1);
+    expect(configOf({ eventRetentionDays: '3650' }).eventRetentionDays).toBe(3650);
   });
 
   it('accepts -c strings and cdk.json values alike', () => {
@@ -53,6 +76,18 @@ describe('context', () => {
     [{ authLogoutUrls: 'https://itsm.example.com/' }, /needs authCallbackUrls/],
     [{ authDomainPrefix: 'Open_ITSM' }, /lower-case/],
     [{ cognitoFeaturePlan: 'lite' }, /cognitoFeaturePlan must be one of/],
+    [{ ingestionAccounts: '11112222333' }, /ingestionAccounts: "11112222333" is not a 12-digit AWS account id/],
+    [{ ingestionAccounts: '111122223333,arn:aws:iam::444455556666:root' }, /is not a 12-digit AWS account id/],
+    [{ ingestionAccounts: 111122223333 }, /ingestionAccounts must be a comma separated string or a list of strings/],
+    [{ ingestionOrganizationId: '111122223333' }, /ingestionOrganizationId must be an AWS Organizations id/],
+    [{ ingestionOrganizationId: 'r-ab12' }, /ingestionOrganizationId must be an AWS Organizations id/],
+    [{ ingestionOrganizationId: 'o-ABCDEFGHIJ' }, /ingestionOrganizationId must be an AWS Organizations id/],
+    [{ alarmsFromDefaultBus: 'yes' }, /alarmsFromDefaultBus must be true or false/],
+    [{ alarmsFromDefaultBus: 1 }, /alarmsFromDefaultBus must be true or false/],
+    [{ eventRetentionDays: 0 }, /eventRetentionDays must be between 1 and 3650/],
+    [{ eventRetentionDays: '3651' }, /eventRetentionDays must be between 1 and 3650/],
+    [{ eventRetentionDays: '7.5' }, /eventRetentionDays must be a whole number/],
+    [{ eventRetentionDays: 'month' }, /eventRetentionDays must be a non-negative number/],
   ])('rejects %j', (context, message) => {
     expect(() => configOf(context)).toThrow(message);
   });

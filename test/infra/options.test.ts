@@ -17,6 +17,10 @@ beforeAll(() => {
     authCallbackUrls: 'https://itsm.example.com/auth/callback,http://localhost:5173/auth/callback',
     authLogoutUrls: 'https://itsm.example.com/',
     authDomainPrefix: 'open-itsm-example',
+    ingestionAccounts: '111122223333',
+    ingestionOrganizationId: 'o-a1b2c3d4e5',
+    alarmsFromDefaultBus: 'true',
+    eventRetentionDays: '365',
   });
 });
 afterAll(() => synth?.cleanup());
@@ -42,8 +46,13 @@ describe('deploy-time options', () => {
     expect(logGroups.length).toBeGreaterThan(1);
     for (const logGroup of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(90);
     for (const fn of Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Lambda::Function'))) {
-      expect(fn.Properties?.Environment).toMatchObject({ Variables: { LOG_LEVEL: 'debug' } });
+      expect(fn.Properties?.Environment).toMatchObject({ Variables: { LOG_LEVEL: 'debug', EVENT_RETENTION_DAYS: '365' } });
     }
+  });
+
+  it('opens the ingestion bus to the account and the organization, and routes alarms from the default bus', () => {
+    synth.apiTemplate.resourceCountIs('AWS::Events::EventBusPolicy', 2);
+    expect(synth.api.ingestion.defaultBusRule).toBeDefined();
   });
 
   it('applies the stage throttling', () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { FUNCTIONS, ROUTES, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
+import { CONSUMERS, FUNCTIONS, ROUTES, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
 import { GLOBAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/table-design.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api.ts';
 import { BUNDLING, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
@@ -114,6 +114,7 @@ describe('functions: one per route-table entry, every default applied', () => {
           TABLE_NAME: { 'Fn::ImportValue': expect.stringContaining('ItsmData:') },
           GROUPS_CLAIM: 'cognito:groups',
           LOG_LEVEL: 'info',
+          EVENT_RETENTION_DAYS: '30',
         },
       },
     });
@@ -149,7 +150,8 @@ describe('IAM: table access is exactly what the route table names', () => {
   const readWrite = new Set<string>([...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write]);
 
   it.each(functionEntries)('%s gets exactly its tableAccess', (functionId, definition) => {
-    const statements = statementsOfRole(logicalIdOf(functionId, 'role'));
+    // Stream reads are a stream consumer's, on the stream's ARN (asserted in ingestion.test.ts).
+    const statements = statementsOfRole(logicalIdOf(functionId, 'role')).filter((s) => !JSON.stringify(s.Resource).includes('StreamArn'));
     const dynamoActions = new Set(statements.flatMap(actionsOf).filter((action) => action.startsWith('dynamodb:')));
     const expected = definition.tableAccess === 'none' ? new Set() : definition.tableAccess === 'read' ? read : readWrite;
     expect(dynamoActions).toEqual(expected);
@@ -303,9 +305,12 @@ describe('identity: the default Cognito user pool', () => {
 });
 
 describe('alarms', () => {
-  it('alarms on every function’s Errors and on the API’s 5xx, into one TLS-only topic', () => {
+  it('alarms on every function’s Errors, the API’s 5xx and every dead-letter queue, into one TLS-only topic', () => {
     const alarms = Object.values(resourcesOfType(api, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
-    expect(alarms).toHaveLength(functionEntries.length + 1);
+    // The ingestion queue's and the rules' target DLQs, and one failure queue per stream consumer.
+    const deadLetterQueues = 2 + CONSUMERS.filter((c) => c.source.kind === 'tableStream').length;
+    expect(alarms).toHaveLength(functionEntries.length + 1 + deadLetterQueues);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(deadLetterQueues);
     for (const [functionId] of functionEntries) {
       const alarm = alarms.find(
         (a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"${logicalIdOf(functionId, 'function')}"`),
@@ -328,7 +333,7 @@ describe('alarms', () => {
 });
 
 describe('no hard-coded physical names', () => {
-  const nameProperties = ['TableName', 'FunctionName', 'LogGroupName', 'RoleName', 'TopicName', 'UserPoolName', 'ClientName', 'AlarmName', 'ManagedPolicyName'];
+  const nameProperties = ['TableName', 'FunctionName', 'LogGroupName', 'RoleName', 'TopicName', 'UserPoolName', 'ClientName', 'AlarmName', 'ManagedPolicyName', 'QueueName'];
   it.each(['data', 'api'] as const)('%s stack', (which) => {
     const template = (which === 'data' ? data : api).toJSON() as { Resources: Record<string, { Properties?: Record<string, unknown> }> };
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -365,12 +370,21 @@ describe('cdk-nag (AwsSolutions)', () => {
       'AwsSolutions-COG8',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-L1',
+      'AwsSolutions-SQS3',
     ]);
-    const publicRoutes = ROUTES.filter((r) => r.auth === 'none').map((r) => `ItsmApi/HttpApi/Api/${r.method}-${r.path.replace(/\//g, '-')}`);
+    // CDK names a route's construct `${method}${path}` with each '/' as '--'.
+    const publicRoutes = ROUTES.filter((r) => r.auth === 'none').map((r) => `ItsmApi/HttpApi/Api/${r.method}${r.path.replace(/\//g, '--')}`);
     expect(pathsOf('AwsSolutions-APIG4')).toEqual(publicRoutes.sort());
     expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toHaveLength(functionEntries.length);
     expect(pathsOf('AwsSolutions-IAM5[Resource::*]').every((p) => p.endsWith('/Role'))).toBe(true);
     expect(pathsOf('AwsSolutions-L1').every((p) => p.endsWith('/Function'))).toBe(true);
     expect(pathsOf('AwsSolutions-COG8')).toEqual(['ItsmApi/Identity/UserPool']);
+    // Only dead-letter queues that cdk-nag cannot see are used as such (an EventBridge target's
+    // DeadLetterConfig, a stream mapping's on-failure destination); the queue with a redrive
+    // policy and its DLQ need no acknowledgement.
+    const streamFailureQueues = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map(
+      (c) => `ItsmApi/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream/FailureQueue`,
+    );
+    expect(pathsOf('AwsSolutions-SQS3')).toEqual(['ItsmApi/Ingestion/TargetDeadLetterQueue', ...streamFailureQueues].sort());
   });
 });

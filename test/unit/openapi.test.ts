@@ -1,12 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
 import { handler as openApiHandler } from '../../functions/platform/handlers/openapi.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { buildOpenApiDocument, type JsonObject, PROBLEM_MEDIA_TYPE, routeKey, serializeOpenApiDocument } from '../../scripts/openapi/build.ts';
+import { EVENT_SCHEMA_FILES } from '../../scripts/openapi/event-schemas.ts';
 import { OPERATIONS } from '../../scripts/openapi/operations.ts';
 import { PROBLEMS } from '../../scripts/openapi/problems.ts';
+import { EVENT_OUTCOMES } from '../../scripts/openapi/schemas.ts';
 
 const STALE = 'docs/openapi.json is stale: run `npm run openapi` and commit the result';
 const committedText = readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8');
@@ -22,6 +25,23 @@ const operations: Operation[] = Object.entries(paths).flatMap(([path, item]) =>
     .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
 );
 const routeByKey = new Map(ROUTES.map((route) => [routeKey(route), route]));
+
+/**
+ * The documented exceptions to the API's conventions, each for a reason; any other operation that
+ * breaks a convention fails the test below.
+ */
+const CONVENTION_EXCEPTIONS = {
+  /**
+   * POSTs without Idempotency-Key. `POST /v2/enqueue` speaks PagerDuty's Events API v2, whose
+   * clients (Alertmanager, Grafana, ...) send no Idempotency-Key: events deduplicate by `dedup_key`,
+   * and every accepted event is recorded once under its own id.
+   */
+  noIdempotencyKey: new Set(['POST /v2/enqueue']),
+  /** DELETEs without If-Match: integration keys have no version, and revoking is idempotent (204 again). */
+  noIfMatch: new Set(['DELETE /services/{name}/integrations/{key}']),
+  /** Error answers that are PagerDuty's JSON rather than problem+json (its tools parse them). */
+  notProblemJson: new Set(['POST /v2/enqueue 400', 'POST /v2/enqueue 429']),
+};
 
 /** RFC 6901 pointer resolution of a local `$ref`; undefined when it leads nowhere. */
 function resolvePointer(ref: string): unknown {
@@ -127,8 +147,14 @@ describe('docs/openapi.json', () => {
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       expect(parameters.filter((p) => p.in === 'path').map((p) => p.name), where).toEqual(templated);
       const headers = parameters.filter((p) => p.in === 'header').map((p) => String(p.name));
-      if (method === 'POST') expect(headers, `${where}: Idempotency-Key`).toContain('Idempotency-Key');
-      if (['PATCH', 'PUT', 'DELETE'].includes(method)) expect(headers, `${where}: If-Match`).toContain('If-Match');
+      if (method === 'POST') {
+        if (CONVENTION_EXCEPTIONS.noIdempotencyKey.has(where)) expect(headers, `${where}: documented without Idempotency-Key`).not.toContain('Idempotency-Key');
+        else expect(headers, `${where}: Idempotency-Key`).toContain('Idempotency-Key');
+      }
+      if (['PATCH', 'PUT', 'DELETE'].includes(method)) {
+        if (CONVENTION_EXCEPTIONS.noIfMatch.has(where)) expect(headers, `${where}: documented without If-Match`).not.toContain('If-Match');
+        else expect(headers, `${where}: If-Match`).toContain('If-Match');
+      }
 
       // Request bodies: JSON, with a component schema.
       if (op.requestBody !== undefined) {
@@ -148,13 +174,45 @@ describe('docs/openapi.json', () => {
         expect(typeof response.description, `${where} ${status}`).toBe('string');
         const content = (response.content ?? {}) as Record<string, { schema?: JsonObject }>;
         for (const media of Object.values(content)) expect(media.schema, `${where} ${status}`).toBeDefined();
-        if (Number(status) >= 400 && status !== '429') {
+        if (CONVENTION_EXCEPTIONS.notProblemJson.has(`${where} ${status}`)) {
+          expect(Object.keys(content), `${where} ${status}: its own JSON`).toEqual(['application/json']);
+        } else if (Number(status) >= 400 && status !== '429') {
           expect(content[PROBLEM_MEDIA_TYPE]?.schema, `${where} ${status}: problem+json`).toEqual({ $ref: '#/components/schemas/Problem' });
         }
       }
       if (route?.auth === 'jwt') expect(statuses, where).toContain('401');
       expect(statuses, where).toContain('500');
     }
+  });
+
+  it('lists only exceptions that are still operations of the document', () => {
+    const keys = new Set(operations.map(({ method, path }) => `${method} ${path}`));
+    for (const key of [...CONVENTION_EXCEPTIONS.noIdempotencyKey, ...CONVENTION_EXCEPTIONS.noIfMatch]) expect(keys.has(key), key).toBe(true);
+    for (const key of CONVENTION_EXCEPTIONS.notProblemJson) expect(keys.has(key.replace(/ \d{3}$/, '')), key).toBe(true);
+  });
+
+  it('keeps request bodies closed, except the PagerDuty event, whose unknown members are ignored', () => {
+    const schemas = (document.components as JsonObject).schemas as Record<string, JsonObject>;
+    const closedAnywhere = (schema: unknown): boolean => JSON.stringify(schema).includes('"additionalProperties":false');
+    expect(closedAnywhere(schemas.PagerDutyEvent)).toBe(false);
+    for (const { method, path, op } of operations) {
+      if (op.requestBody === undefined || `${method} ${path}` === 'POST /v2/enqueue') continue;
+      const ref = (deref(op.requestBody).content as Record<string, { schema: JsonObject }>)['application/json']?.schema.$ref as string;
+      expect(deref(resolvePointer(ref)).additionalProperties, `${method} ${path}`).toBe(false);
+    }
+  });
+
+  it('lists the event outcomes of the alert store, in its order', async () => {
+    // alert-store.ts imports the store's db module, which reads TABLE_NAME at load (no I/O happens).
+    vi.stubEnv('TABLE_NAME', 'unit-no-table');
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    const store = await import('../../functions/ingestion/store/alert-store.ts');
+    vi.unstubAllEnvs();
+    expect(EVENT_OUTCOMES).toEqual([...store.EVENT_OUTCOMES]);
+    const schemas = (document.components as JsonObject).schemas as Record<string, JsonObject>;
+    const properties = schemas.IncidentEvent?.properties as Record<string, JsonObject>;
+    // The documented fields are the stored event's, in the order the API answers them (scope last).
+    expect(Object.keys(properties)).toEqual([...store.EVENT_ORDER, 'scope']);
   });
 
   it('defines the bearer security scheme the operations use', () => {
@@ -177,6 +235,32 @@ describe('docs/openapi.json', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers?.['content-type']).toBe('application/json');
     expect(JSON.parse(result.body as string)).toEqual(document);
+  });
+});
+
+describe('docs/schemas/ (scripts/openapi/event-schemas.ts)', () => {
+  for (const [path, build] of Object.entries(EVENT_SCHEMA_FILES)) {
+    const text = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+    const schema = JSON.parse(text) as JsonObject;
+
+    it(`${path} is what the zod schema generates`, () => {
+      expect(text === serializeOpenApiDocument(build()), `${path} is stale: run \`npm run openapi\` and commit the result`).toBe(true);
+    });
+
+    it(`${path} is a standalone JSON Schema 2020-12 with a title and a description, and no $id`, () => {
+      expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+      expect(schema.title).toMatch(/\S/);
+      expect(schema.description).toMatch(/\S/);
+      expect(text).not.toMatch(/"\$(id|defs|ref)"/);
+    });
+  }
+
+  it('describes the detail of Incident Trigger / Acknowledge / Resolve as the handler validates it', () => {
+    const schema = EVENT_SCHEMA_FILES['docs/schemas/incident-event-detail.schema.json']?.() as JsonObject;
+    expect(Object.keys(schema.properties as JsonObject)).toEqual(Object.keys(incidentEventDetail.shape));
+    expect(schema.required).toEqual(['dedupKey', 'service']);
+    // The handler refuses unknown members (a strict object), so the schema says so.
+    expect(schema.additionalProperties).toBe(false);
   });
 });
 

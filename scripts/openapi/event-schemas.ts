@@ -1,0 +1,38 @@
+/**
+ * JSON Schemas (draft 2020-12) of the `detail` of the EventBridge events the product takes in,
+ * generated from the zod schemas the ingestion handlers validate with, so that senders can validate
+ * their events before putting them on the bus. scripts/generate-openapi.ts writes them to
+ * docs/schemas/ beside docs/openapi.json (and `--check` covers them); test/unit/openapi.test.ts
+ * checks the committed files are current.
+ */
+import type * as z from 'zod';
+import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
+import { PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
+import { inlineSchema, type JsonObject } from './build.ts';
+
+const DIALECT = 'https://json-schema.org/draft/2020-12/schema';
+
+/**
+ * A standalone schema: the dialect, then title and description, then the schema as zod *input*
+ * (what a sender writes). No `$id`: the file is published at whatever address serves it.
+ */
+function eventDetailSchema(where: string, schema: z.ZodType, about: { title?: string; description: string }): JsonObject {
+  const { title: ownTitle, description: _own, ...rest } = inlineSchema(where, schema, 'input');
+  const title = about.title ?? ownTitle;
+  if (typeof title !== 'string') throw new Error(`${where}: a published schema needs a title`);
+  return { $schema: DIALECT, title, description: about.description, ...rest };
+}
+
+const detailTypes = PRODUCT_DETAIL_TYPES.map((type) => `\`${type}\``).join(', ');
+
+/** Repository-relative path -> the schema written there. */
+export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
+  'docs/schemas/incident-event-detail.schema.json': () =>
+    eventDetailSchema('incident-event-detail', incidentEventDetail, {
+      description: [
+        `The \`detail\` of the events that open, acknowledge and resolve incidents from your own services: put them on the product's ingestion event bus (stack output IngestionBusName) with detail-type ${detailTypes}, any \`source\`.`,
+        '`Incident Trigger` opens an incident of `service`, or adds an occurrence to the open incident with the same `dedupKey` in that service; it needs `title` and `severity` (the detail-type is outside the detail, so this schema cannot require them). `Incident Acknowledge` and `Incident Resolve` act on the open incident of the dedup key, and are dropped when there is none.',
+        'Unknown members are refused: an event that does not match this schema is logged with the reason and dropped, not retried. The EventBridge event id is the event id: a redelivered event is applied once.',
+      ].join('\n\n'),
+    }),
+};
