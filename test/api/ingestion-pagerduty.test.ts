@@ -192,6 +192,13 @@ describe('integration keys and events on the incident', () => {
     expect(created.headers.get('cache-control')).toBe('no-store');
     const read = await ada.get('/services/email/integrations');
     expect(read.body.items[0].routingKey).toBeUndefined();
+
+    // Retried with the same Idempotency-Key: the same integration, but the key is not repeated.
+    const first = await ada.post('/services/email/integrations', { name: 'Datadog' }, { 'idempotency-key': 'dd-1' });
+    const replay = await ada.post('/services/email/integrations', { name: 'Datadog' }, { 'idempotency-key': 'dd-1' });
+    expect(replay.body.id).toBe(first.body.id);
+    expect(first.body.routingKey).toBeDefined();
+    expect(replay.body.routingKey).toBeUndefined();
   });
 
   it('shows every event that touched an incident, raw, to agents only', async () => {

@@ -50,11 +50,15 @@ export const handler = httpHandler(
         changes: [{ field: `integrations.${integration.id}`, from: null, to: { name: integration.name, keyHint: integration.keyHint } }],
       });
       try {
-        return await commitIdempotently(items, claim, {
-          status: 201,
-          body: { ...integration, routingKey },
-          headers: { location: `/services/${service}/integrations/${integration.id}`, 'cache-control': 'no-store' },
-        });
+        const headers = { location: `/services/${service}/integrations/${integration.id}`, 'cache-control': 'no-store' };
+        // The key is stored only as a hash, so a replay cannot repeat it: it answers without it.
+        return await commitIdempotently(
+          items,
+          claim,
+          { status: 201, body: { ...integration, routingKey }, headers },
+          new Date(now),
+          { status: 201, body: integration, headers },
+        );
       } catch (error) {
         if (error instanceof TransactionRefused && error.failedAt(1) !== undefined) throw notFound(`Service ${service}`);
         throw error;

@@ -78,13 +78,15 @@ export async function commitIdempotently(
   claim: IdempotencyClaim | undefined,
   response: ApiResult,
   now: Date = new Date(),
+  /** What a replay answers, when it must differ from the first answer (a secret shown only once). */
+  replayed: ApiResult = response,
 ): Promise<ApiResult> {
   if (claim === undefined) {
     await transactWrite(items);
     return response;
   }
   try {
-    await transactWrite([...items, recordItem(claim, response, now)]);
+    await transactWrite([...items, recordItem(claim, replayed, now)]);
     return response;
   } catch (error) {
     const previous = error instanceof TransactionRefused ? error.failedAt(items.length)?.item : undefined;
