@@ -68,7 +68,7 @@ export function loadHandler(functionId: FunctionId): Promise<LambdaHandler> {
   return loaded;
 }
 
-function lambdaContext(functionId: FunctionId, requestId: string): Context {
+export function lambdaContext(functionId: FunctionId, requestId: string): Context {
   const definition: FunctionDefinition = FUNCTIONS[functionId];
   const deadline = Date.now() + (definition.timeoutSeconds ?? 10) * 1000;
   return {

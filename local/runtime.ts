@@ -4,10 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
+import { type DeadLetter, DeadLetters } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
+import { eventBridgeService } from './eventbridge.ts';
 import { createLocalApi } from './http-server.ts';
 import { createVerifier, loadOrCreateSigningKey, mintToken, type SigningKey } from './identity.ts';
 import { seedDemoData } from './seed.ts';
+import { startStreamPoller, type StreamPoller } from './stream-poller.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -15,6 +19,8 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   /** 0 picks a free port. */
   readonly httpPort?: number;
+  /** The local AWS endpoint (EventBridge PutEvents, ...); 0 picks a free port, the default. */
+  readonly awsPort?: number;
   readonly dynamoDbPort?: number;
   /** Reuse a running DynamoDB Local (tests share one JVM) instead of starting one. */
   readonly dynamoDbEndpoint?: string;
@@ -24,11 +30,21 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly url: string;
+  /** The local AWS endpoint: EventBridge PutEvents today (AWS_ENDPOINT_URL_EVENTBRIDGE points here). */
+  readonly awsEndpoint: string;
   readonly dynamoDbEndpoint: string;
   readonly tableName: string;
   readonly signingKey: SigningKey;
   readonly server: Server;
   token(sub: string, groups?: string[]): Promise<string>;
+  /**
+   * Resolves once every record written to the table before the call has gone through the stream
+   * consumers (applied, or dead-lettered): "wait until the storm has been processed". PutEvents and
+   * the HTTP API answer after their own writes, so their effects downstream are in after this.
+   */
+  settled(): Promise<void>;
+  /** Deliveries given up on after their retries (what AWS would put in a dead-letter queue). */
+  deadLetters(): DeadLetter[];
   stop(): Promise<void>;
 }
 
@@ -56,6 +72,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     GROUPS_CLAIM: 'cognito:groups',
+    EVENT_RETENTION_DAYS: process.env.EVENT_RETENTION_DAYS ?? '30',
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
@@ -64,28 +81,71 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   await ensureTable(client, options.tableName);
   client.destroy();
 
+  // The event sources: EventBridge (PutEvents -> the ingestion queue's consumer) and the table's
+  // stream (-> the stream consumers), both feeding the same handlers as in AWS.
+  const deadLetters = new DeadLetters();
+  let aws: AwsEndpoint | undefined;
+  let poller: StreamPoller | undefined;
+  try {
+    aws = await startAwsEndpoint({
+      port: options.awsPort ?? 0,
+      services: [eventBridgeService({ deadLetters })],
+      routes: { 'GET /local/dead-letters': () => deadLetters.list() },
+    });
+    // The SDK's service-specific endpoint variable (service id "EventBridge"): code putting
+    // events with the SDK reaches the local endpoint with no configuration of its own.
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = aws.url;
+    poller = await startStreamPoller({
+      endpoint,
+      tableName: options.tableName,
+      deadLetters,
+      ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') }),
+    });
+  } catch (error) {
+    await poller?.stop();
+    await aws?.stop();
+    await dynamo?.stop();
+    throw error;
+  }
+  const awsEndpoint = aws.url;
+  const streamPoller = poller;
+
   const signingKey = await loadOrCreateSigningKey(options.dataDir ?? mkdtempSync(join(tmpdir(), 'itsm-keys-')));
   let ready = false;
   const server = createLocalApi({ verify: createVerifier(signingKey), isReady: () => ready });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.httpPort ?? 0, '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.httpPort ?? 0, '127.0.0.1', () => resolve());
+    });
+  } catch (error) {
+    await streamPoller.stop();
+    await aws.stop();
+    await dynamo?.stop();
+    throw error;
+  }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = (sub: string, groups: string[] = []) => mintToken(signingKey, { sub, groups });
   if (options.seed === true) await seedDemoData(url, await token('local-seed', ['admin']));
   ready = true;
 
+  const stopAws = aws.stop;
   return {
     url,
+    awsEndpoint,
     dynamoDbEndpoint: endpoint,
     tableName: options.tableName,
     signingKey,
     server,
     token,
+    settled: () => streamPoller.settled(),
+    deadLetters: () => deadLetters.list(),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopAws();
+      // Lets a batch in flight finish (and checkpoint) before DynamoDB Local goes away.
+      await streamPoller.stop();
       await dynamo?.stop();
     },
   };

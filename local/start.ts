@@ -1,4 +1,5 @@
-import { LOCAL_TABLE_NAME, dataDirectory, dynamoDbPort, httpPort } from './config.ts';
+import { LOCAL_TABLE_NAME, awsPort, dataDirectory, dynamoDbPort, httpPort } from './config.ts';
+import { LOCAL_INGESTION_BUS } from './eventbridge.ts';
 import { checkJava } from './java.ts';
 import { startLocalStack } from './runtime.ts';
 import { DEMO_USERS } from './seed.ts';
@@ -14,14 +15,33 @@ const dataDir = dataDirectory();
 const started = performance.now();
 let stack;
 try {
-  stack = await startLocalStack({ dataDir, httpPort: httpPort(), dynamoDbPort: dynamoDbPort(), tableName: LOCAL_TABLE_NAME, seed: true });
+  stack = await startLocalStack({
+    dataDir,
+    httpPort: httpPort(),
+    awsPort: awsPort(),
+    dynamoDbPort: dynamoDbPort(),
+    tableName: LOCAL_TABLE_NAME,
+    seed: true,
+  });
 } catch (error) {
   const message = (error as Error).message;
   console.error(`\nThe local stack did not start: ${message}`);
-  if (/EADDRINUSE/.test(message)) console.error('A port is taken: set PORT (API) or DYNAMODB_PORT (DynamoDB Local) to free ones.');
+  if (/EADDRINUSE/.test(message)) console.error('A port is taken: set PORT (API), AWS_PORT (local AWS endpoints) or DYNAMODB_PORT (DynamoDB Local) to free ones.');
   process.exit(1);
 }
 
+// The shell quoting keeps the example copy-pasteable; the CLI needs some credentials and a Region.
+const exampleEntries = JSON.stringify([
+  {
+    EventBusName: LOCAL_INGESTION_BUS,
+    Source: 'com.example.checkout',
+    DetailType: 'Incident Trigger',
+    Detail: JSON.stringify({ dedupKey: 'checkout-latency', title: 'Checkout latency high', severity: 'error', service: 'payments' }),
+  },
+]);
+// POST /v2/enqueue (PagerDuty Events v2): the HTTP intake's curl example goes here, as lines that
+// start with a blank one ("\nOr send it over HTTP ...\n  curl ..."), printed after the EventBridge example.
+const enqueueExample = '';
 const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(6)} ${u.groups.length > 0 ? u.groups.join(',') : 'requester'}`).join('\n');
 console.log(`
 ITSM backend running locally (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)
@@ -30,9 +50,16 @@ ITSM backend running locally (ready in ${((performance.now() - started) / 1000).
   DynamoDB Local ${stack.dynamoDbEndpoint}   table ${stack.tableName}
   Data folder    ${dataDir}
 
+Local AWS endpoints: EventBridge PutEvents ${stack.awsEndpoint} (bus ${LOCAL_INGESTION_BUS}; alarms on the default bus)
+  Given-up deliveries: curl -s ${stack.awsEndpoint}/local/dead-letters
+
 Mint a token (in another terminal), then call the API:
   TOKEN=$(npm run --silent token -- --sub alice --groups agent)
   curl -s ${stack.url}/incidents -H "authorization: Bearer $TOKEN"
+
+Open an incident from an event (any credentials and Region do):
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\
+    aws events put-events --endpoint-url ${stack.awsEndpoint} --region us-east-1 --entries '${exampleEntries}'${enqueueExample}
 
 Demo users (sub, groups):
 ${users}

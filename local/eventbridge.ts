@@ -1,0 +1,270 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_RULES, type IngestionRule } from '../functions/ingestion/rules.ts';
+import { CONSUMERS } from '../functions/routes.ts';
+import { AwsError, type AwsJsonService } from './aws-endpoint.ts';
+import type { DeadLetters } from './dead-letters.ts';
+import { compileEventPattern, type CompiledPattern } from './event-pattern.ts';
+import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke.ts';
+
+/**
+ * EventBridge's PutEvents, locally: entries are validated as EventBridge does, become EventBridge
+ * events (the envelope an SQS target receives), are matched against the rules of their bus, and
+ * every match is delivered, as the ingestion queue's message, to the function that consumes the
+ * queue (`recordBusEvents`). PutEvents answers once the function has returned, so a 200 means
+ * "recorded" and a test can look for the result right away.
+ *
+ * As in AWS, an event goes once to each rule it matches (every rule has the queue as its target;
+ * the function records an event once by its id, however often it arrives). A delivery the
+ * function fails (a batch item failure, or a throw) is retried like an SQS redelivery, with
+ * ApproximateReceiveCount counting up, then put in the local dead-letter list; the entry keeps its
+ * EventId either way, because EventBridge accepted it.
+ *
+ * Local differences, on purpose: no signature or permission checks; `aws.*` sources are accepted
+ * (in AWS only the services themselves emit them; here they simulate CloudWatch alarms); an
+ * unknown bus accepts events and routes none; the queue is a direct call, so the batch holds the
+ * messages of one PutEvents call, not whatever the queue has gathered.
+ */
+
+/** The ingestion bus's name locally (in AWS, CDK names it after the stack). */
+export const LOCAL_INGESTION_BUS = 'itsm-ingestion';
+export const LOCAL_INGESTION_QUEUE = 'itsm-local-ingestion';
+const ACCOUNT = '000000000000';
+const MAX_ENTRIES = 10;
+const MAX_REQUEST_BYTES = 256 * 1024;
+const MAX_DETAIL_TYPE_LENGTH = 128;
+/** SQS messages per invocation, as the event source mapping's batch size (infra QUEUE_BATCH_SIZE). */
+const QUEUE_BATCH_SIZE = 10;
+
+/**
+ * The rules per bus, as the stack deploys them: all ingestion rules on the ingestion bus, and on
+ * the default bus (where CloudWatch puts alarm state changes) the alarm rule only.
+ */
+export function defaultBuses(rules: readonly IngestionRule[] = INGESTION_RULES): Record<string, readonly IngestionRule[]> {
+  const alarmRules = rules.filter((rule) => {
+    const detailTypes = rule.eventPattern['detail-type'];
+    return Array.isArray(detailTypes) && detailTypes.includes(CLOUDWATCH_ALARM_DETAIL_TYPE);
+  });
+  return { [LOCAL_INGESTION_BUS]: rules, default: alarmRules };
+}
+
+const queueConsumer = CONSUMERS.find((consumer) => consumer.source.kind === 'ingestionQueue')?.functionId;
+
+export interface EventBridgeOptions {
+  readonly deadLetters: DeadLetters;
+  /** Rules by bus name; defaults to defaultBuses(). */
+  readonly buses?: Readonly<Record<string, readonly IngestionRule[]>>;
+  /** The function consuming the queue; defaults to the ingestionQueue consumer of CONSUMERS. */
+  readonly functionId?: string;
+  readonly invoke?: Invoke;
+  /** Deliveries per message (SQS maxReceiveCount); defaults to 5 (infra MAX_RECEIVE_COUNT) 100 ms apart, doubling. */
+  readonly retry?: RetryPolicy;
+}
+
+export const QUEUE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
+
+/** An envelope as EventBridge delivers it to targets. */
+export interface EventBridgeEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: Record<string, unknown>;
+}
+
+type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+/** EventBridge's time format: ISO 8601 in UTC, to the second. */
+const eventTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const region = () => process.env.AWS_REGION ?? 'us-east-1';
+
+/** `my-bus`, or `arn:aws:events:<region>:<account>:event-bus/my-bus`; none is the default bus. */
+function busNameOf(value: unknown): string {
+  if (typeof value !== 'string' || value === '') return 'default';
+  const arn = /^arn:aws[\w-]*:events:[^:]*:[^:]*:event-bus\/(.+)$/.exec(value);
+  return arn === null ? value : (arn[1] as string);
+}
+
+const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+
+/** How EventBridge sizes an entry against the 256 KB limit (Time counts 14 bytes). */
+function entrySize(entry: Record<string, unknown>): number {
+  const resources = Array.isArray(entry.Resources) ? entry.Resources.reduce((sum: number, r: unknown) => sum + bytes(r), 0) : 0;
+  return (entry.Time === undefined ? 0 : 14) + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + resources;
+}
+
+const invalid = (message: string): EntryResult => ({ ErrorCode: 'InvalidArgument', ErrorMessage: message });
+const required = (name: string) => invalid(`Parameter ${name} is not valid. Reason: ${name} is a required argument.`);
+
+/** The entry as an event, or why EventBridge would refuse it. */
+function toEvent(entry: unknown): { event: EventBridgeEvent; bus: string } | { error: EntryResult } {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return { error: invalid('Entry is not valid.') };
+  const { Source, DetailType, Detail, Resources, Time, EventBusName } = entry as Record<string, unknown>;
+  if (typeof Source !== 'string' || Source === '') return { error: required('Source') };
+  if (typeof DetailType !== 'string' || DetailType === '') return { error: required('DetailType') };
+  if (DetailType.length > MAX_DETAIL_TYPE_LENGTH) return { error: invalid(`Parameter DetailType is not valid. Reason: longer than ${MAX_DETAIL_TYPE_LENGTH} characters.`) };
+  if (typeof Detail !== 'string' || Detail === '') return { error: required('Detail') };
+  let detail: unknown;
+  try {
+    detail = JSON.parse(Detail);
+  } catch {
+    return { error: { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' } };
+  }
+  if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+    return { error: { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed: it must be a JSON object.' } };
+  }
+  if (Resources !== undefined && (!Array.isArray(Resources) || !Resources.every((r) => typeof r === 'string'))) {
+    return { error: invalid('Parameter Resources is not valid. Reason: a list of strings is expected.') };
+  }
+  // The SDK and the CLI send Time as epoch seconds; accept an ISO string too.
+  let time = new Date();
+  if (Time !== undefined && Time !== null) {
+    time = typeof Time === 'number' ? new Date(Time * 1000) : new Date(String(Time));
+    if (Number.isNaN(time.getTime())) return { error: invalid('Parameter Time is not valid.') };
+  }
+  if (EventBusName !== undefined && typeof EventBusName !== 'string') return { error: invalid('Parameter EventBusName is not valid.') };
+  return {
+    bus: busNameOf(EventBusName),
+    event: {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': DetailType,
+      source: Source,
+      account: ACCOUNT,
+      time: eventTime(time),
+      region: region(),
+      resources: (Resources as string[] | undefined) ?? [],
+      detail: detail as Record<string, unknown>,
+    },
+  };
+}
+
+/** The ingestion queue's message carrying one event, as Lambda's SQS event source hands it over. */
+function sqsRecord(event: EventBridgeEvent): SQSRecord {
+  const body = JSON.stringify(event);
+  const now = String(Date.now());
+  return {
+    messageId: randomUUID(),
+    receiptHandle: Buffer.from(randomUUID()).toString('base64'),
+    body,
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'local-eventbridge', ApproximateFirstReceiveTimestamp: now },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:${region()}:${ACCOUNT}:${LOCAL_INGESTION_QUEUE}`,
+    awsRegion: region(),
+  };
+}
+
+/**
+ * The messages of a batch the function did not process, read as Lambda reads an SQSBatchResponse:
+ * nothing (or an empty list) is success; an identifier that names no message of the batch fails
+ * the whole batch.
+ */
+function failedMessages(response: unknown, batch: readonly SQSRecord[]): Set<string> {
+  const failures = (response as SQSBatchResponse | undefined | null)?.batchItemFailures;
+  if (failures === undefined || failures === null || failures.length === 0) return new Set();
+  const ids = new Set(batch.map((m) => m.messageId));
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    if (typeof failure?.itemIdentifier !== 'string' || !ids.has(failure.itemIdentifier)) return ids;
+    failed.add(failure.itemIdentifier);
+  }
+  return failed;
+}
+
+export function eventBridgeService(options: EventBridgeOptions): AwsJsonService {
+  const functionId = options.functionId ?? queueConsumer;
+  if (functionId === undefined) throw new Error('no ingestionQueue consumer in functions/routes.ts CONSUMERS');
+  const invoke = options.invoke ?? invokeFunction;
+  const retry = options.retry ?? QUEUE_RETRY;
+  const buses = new Map(
+    Object.entries(options.buses ?? defaultBuses()).map(([name, rules]) => [
+      name,
+      rules.map((rule) => ({ id: rule.id, matches: compileEventPattern(rule.eventPattern) as CompiledPattern })),
+    ]),
+  );
+
+  /** One batch through the function, redelivering what failed, dead-lettering what keeps failing. */
+  async function deliver(messages: SQSRecord[]): Promise<void> {
+    let pending = messages;
+    const firstReceive = String(Date.now());
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const batch = pending.map((message) => ({
+        ...message,
+        attributes: { ...message.attributes, ApproximateReceiveCount: String(attempt), ApproximateFirstReceiveTimestamp: firstReceive },
+      }));
+      let failed: Set<string>;
+      let error: string | undefined;
+      try {
+        failed = failedMessages(await invoke(functionId as string, { Records: batch } satisfies SQSEvent), batch);
+      } catch (thrown) {
+        error = String(thrown);
+        console.error(JSON.stringify({ level: 'error', message: 'function failed', functionId, error }));
+        failed = new Set(batch.map((m) => m.messageId));
+      }
+      const failedBatch = batch.filter((m) => failed.has(m.messageId));
+      if (failedBatch.length === 0) return;
+      if (attempt >= retry.attempts) {
+        for (const message of failedBatch) {
+          options.deadLetters.add({
+            at: new Date().toISOString(),
+            functionId: functionId as string,
+            source: 'ingestionQueue',
+            condition: 'MaxReceiveCountExceeded',
+            attempts: attempt,
+            ...(error === undefined ? {} : { error }),
+            queue: LOCAL_INGESTION_QUEUE,
+            record: message,
+          });
+        }
+        return;
+      }
+      pending = failedBatch;
+      await sleep(backoff(retry, attempt));
+    }
+  }
+
+  async function putEvents(input: Record<string, unknown>) {
+    const entries = input.Entries;
+    if (!Array.isArray(entries)) {
+      throw new AwsError('ValidationException', "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    }
+    if (entries.length < 1 || entries.length > MAX_ENTRIES) {
+      const bound = entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ENTRIES}`;
+      throw new AwsError('ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`);
+    }
+    const size = entries.reduce((sum: number, entry: unknown) => sum + (entry !== null && typeof entry === 'object' ? entrySize(entry as Record<string, unknown>) : 0), 0);
+    if (size > MAX_REQUEST_BYTES) throw new AwsError('ValidationException', 'Total size of the entries in the request is over the limit.');
+
+    const converted = entries.map(toEvent);
+    // "If none of the entries have each of these properties, EventBridge fails the entire request."
+    const complete = (entry: unknown) =>
+      entry !== null && typeof entry === 'object' && ['Source', 'DetailType', 'Detail'].every((name) => (entry as Record<string, unknown>)[name] !== undefined);
+    if (!entries.some(complete)) throw new AwsError('ValidationException', 'Parameters Source, DetailType and Detail are required in each entry.');
+
+    const messages: SQSRecord[] = [];
+    const results: EntryResult[] = converted.map((outcome) => {
+      if ('error' in outcome) return outcome.error;
+      const rules = buses.get(outcome.bus) ?? [];
+      const matched = rules.filter((rule) => rule.matches(outcome.event));
+      if (matched.length === 0) {
+        console.log(
+          JSON.stringify({ level: 'info', message: 'local EventBridge: event matched no rule', bus: outcome.bus, source: outcome.event.source, detailType: outcome.event['detail-type'], eventId: outcome.event.id }),
+        );
+      }
+      for (const _rule of matched) messages.push(sqsRecord(outcome.event));
+      return { EventId: outcome.event.id };
+    });
+    for (let i = 0; i < messages.length; i += QUEUE_BATCH_SIZE) await deliver(messages.slice(i, i + QUEUE_BATCH_SIZE));
+    return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+  }
+
+  return { targetPrefix: 'AWSEvents', jsonVersion: '1.1', operations: { PutEvents: putEvents } };
+}
