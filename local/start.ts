@@ -39,9 +39,14 @@ const exampleEntries = JSON.stringify([
     Detail: JSON.stringify({ dedupKey: 'checkout-latency', title: 'Checkout latency high', severity: 'error', service: 'payments' }),
   },
 ]);
-// POST /v2/enqueue (PagerDuty Events v2): the HTTP intake's curl example goes here, as lines that
-// start with a blank one ("\nOr send it over HTTP ...\n  curl ..."), printed after the EventBridge example.
-const enqueueExample = '';
+// POST /v2/enqueue speaks PagerDuty Events v2: tools need an integration key, which an admin creates.
+const enqueueExample = `
+
+Or over HTTP, as PagerDuty Events v2 tools do (an admin creates the service's integration key):
+  KEY=$(curl -s -X POST ${stack.url}/services/payments/integrations -H "authorization: Bearer $(npm run --silent token -- --sub ada --groups admin)" \\
+    -H 'content-type: application/json' -d '{"name":"demo"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).routingKey')
+  curl -s -X POST ${stack.url}/v2/enqueue -H 'content-type: application/json' \\
+    -d '{"routing_key":"'$KEY'","event_action":"trigger","dedup_key":"disk-full","payload":{"summary":"Disk full on db-2","source":"db-2","severity":"error"}}'`;
 const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(6)} ${u.groups.length > 0 ? u.groups.join(',') : 'requester'}`).join('\n');
 console.log(`
 ITSM backend running locally (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)
