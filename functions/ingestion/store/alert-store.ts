@@ -1,5 +1,6 @@
 import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
+import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
@@ -154,21 +155,11 @@ export function pointerDelete(scope: string, dedupKey: string, incidentId: strin
   };
 }
 
-/** What an incident opened by events shows as `alert`. */
-export interface AlertState {
-  source: string;
-  dedupKey: string;
-  occurrences: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  lastSeverity?: string;
-  acknowledgedBy?: string;
-  acknowledgedAt?: string;
+/** The stored alert state: what an incident shows as `alert`, plus the revision writes check. */
+export interface AlertState extends IncidentAlert {
   recent: Occurrence[];
   revision: number;
 }
-
-export const ALERT_STATE_ORDER = ['source', 'dedupKey', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'lastSeverity', 'acknowledgedBy', 'acknowledgedAt', 'recent'];
 
 export function alertStatePut(incidentId: string, state: AlertState): TransactItem {
   return {
@@ -192,7 +183,7 @@ export function alertStateReplace(incidentId: string, state: AlertState, expecte
   };
 }
 
-export const alertStateFromItem = (item: Item): AlertState => withoutKeys<AlertState>(item, ALERT_STATE_ORDER);
+export const alertStateFromItem = (item: Item): AlertState => withoutKeys<AlertState>(item);
 
 /** The events that touched an incident, oldest first (the index is eventually consistent). */
 export async function listIncidentEvents(incidentId: string, limit: number, cursor?: string): Promise<Page<StoredEvent>> {
