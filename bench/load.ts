@@ -1,8 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { type HttpClient, httpClient, type Reply } from './http.ts';
 import { percentile } from './report.ts';
-import { REPO_ROOT } from './bundle.ts';
+import { startServer } from './server-process.ts';
 
 export interface LoadOptions {
   readonly concurrency: number;
@@ -79,42 +77,6 @@ async function drive(client: HttpClient, scenario: LoadScenario, options: LoadOp
     p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),
     max: Math.max(...latencies),
-  };
-}
-
-interface ServerProcess {
-  readonly url: string;
-  readonly agentToken: string;
-  stop(): Promise<void>;
-}
-
-/** bench/server.ts in its own process (see there), on the given DynamoDB Local. */
-async function startServer(dynamoDbEndpoint: string): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts', dynamoDbEndpoint], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const ready = await new Promise<{ url: string; agentToken: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bench/server.ts did not start within 60 s')), 60_000);
-    child.once('exit', (code) => reject(new Error(`bench/server.ts exited with code ${code} before it was ready`)));
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolve(JSON.parse(line) as { url: string; agentToken: string });
-    });
-  });
-  // Anything the server logs later is drained (and dropped) so the pipe never blocks it.
-  lines.on('line', () => undefined);
-  return {
-    ...ready,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.stdin?.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
   };
 }
 
