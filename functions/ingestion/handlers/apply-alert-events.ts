@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite, type TransactItem } from '../../shared/store/db.ts';
 import { newId } from '../../shared/store/audit.ts';
@@ -35,24 +35,43 @@ import {
 /** Another writer (an agent's PATCH, a resolution) got in between: read again and re-decide. */
 const ATTEMPTS = 4;
 
+/** Dedup keys applied side by side within one batch; each key's events stay strictly in order. */
+const CONCURRENT_KEYS = 8;
+
 /**
- * Applies recorded events to incidents. The table's stream delivers the events of one dedup key in
- * the order they were recorded, and this function applies a batch strictly in order: on a failure
- * it reports that record, and the stream retries from there (later records wait for it).
+ * Applies recorded events to incidents. The table's stream delivers the events of one dedup key
+ * (one partition) in the order they were recorded. A batch is split by partition: each key's
+ * events are applied one after the other, different keys side by side. On a failure, the lowest
+ * failed sequence number is reported and the stream retries from there; events after it that
+ * were applied already are recognised on the retry (markApplied) and not applied twice.
  */
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  const byPartition = new Map<string, DynamoDBRecord[]>();
   for (const record of event.Records) {
-    const image = record.dynamodb?.NewImage;
-    if (record.eventName !== 'INSERT' || image === undefined) continue;
-    const stored = eventFromItem(unmarshall(image as Record<string, AttributeValue>));
-    try {
-      await applyEvent(stored);
-    } catch (error) {
-      log.error('event not applied; it will be retried', { eventId: stored.eventId, dedupKey: stored.dedupKey, error });
-      return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
-    }
+    if (record.eventName !== 'INSERT' || record.dynamodb?.NewImage === undefined) continue;
+    const partition = JSON.stringify(record.dynamodb.Keys?.pk);
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), record]);
   }
-  return { batchItemFailures: [] };
+  const failed: string[] = [];
+  const queues = [...byPartition.values()];
+  const worker = async () => {
+    for (let records = queues.shift(); records !== undefined; records = queues.shift()) {
+      for (const record of records) {
+        const stored = eventFromItem(unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>));
+        try {
+          await applyEvent(stored);
+        } catch (error) {
+          log.error('event not applied; it will be retried', { eventId: stored.eventId, dedupKey: stored.dedupKey, error });
+          failed.push(record.dynamodb?.SequenceNumber ?? '0');
+          break; // the rest of this key waits for the retry, in order
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENT_KEYS, queues.length) }, worker));
+  if (failed.length === 0) return { batchItemFailures: [] };
+  const lowest = failed.reduce((a, b) => (BigInt(a) <= BigInt(b) ? a : b));
+  return { batchItemFailures: [{ itemIdentifier: lowest }] };
 }
 
 class Retry extends Error {}
