@@ -224,7 +224,7 @@ async function main(): Promise<void> {
         ),
         ...ingestion.filter((i) => i.firstError !== undefined).map((i) => `\n${i.name}: first error: ${i.firstError}`),
         '',
-        'Processing: the table stream applies the recorded events (apply-alert-events, via local/stream-poller.ts; the local stream has one shard, so one event after another). ' +
+        'Processing: the table stream applies the recorded events (apply-alert-events, via local/stream-poller.ts; the local stream has one shard; within a batch the processor applies up to 8 dedup keys side by side, each key in order). ' +
           '*Drain* runs from the last accepted answer until every recorded event is applied (LocalStack.settled() through bench/server.ts); ' +
           '*applied/s* is all accepted events, warmup included, over the time from the first accepted answer to fully applied. ' +
           '*Check*: the occurrences of all incidents of the hot keys (resolved ones included) sum to the accepted hot-key triggers, every distinct key has one incident, nothing is dead-lettered. ' +
