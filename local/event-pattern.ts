@@ -17,7 +17,7 @@
  *   `suffix`, `equals-ignore-case`, `wildcard`), `exists`, `numeric` ranges,
  *   `equals-ignore-case`, `wildcard` (`*`, with `\*` for a literal star).
  *
- * `cidr` is not implemented: a pattern using it is rejected rather than silently never matching.
+ * `cidr` is unsupported (no rule here uses it): a pattern using it is refused rather than silently never matching.
  */
 
 export type EventPattern = Readonly<Record<string, unknown>>;
