@@ -1,6 +1,7 @@
 import { conflict, fieldError, validationFailed } from '../shared/errors.ts';
 import { TABLE_NAME } from '../shared/store/db.ts';
 import type { DirectoryResource } from './crud.ts';
+import { hasActiveIntegrations } from '../ingestion/store/integration-store.ts';
 import { groupKey } from './store/keys.ts';
 import { GROUPS, groupOwnsServices, missingRecords, SERVICES, USERS } from './store/records.ts';
 
@@ -37,6 +38,13 @@ export const serviceResource: DirectoryResource = {
   idField: 'name',
   basePath: '/services',
   readableByRequesters: true,
+  // A deleted service's keys would keep opening incidents, and a new service of the same name
+  // would inherit them: revoke them first.
+  beforeDelete: async (name) => {
+    if (await hasActiveIntegrations(name)) {
+      throw conflict('service-in-use', 'Service in use', `Service '${name}' has integration keys; revoke them first (DELETE /services/${name}/integrations/{id})`);
+    }
+  },
   fields: ['displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping'],
   // The owner group is checked inside the write's own transaction: no window for it to vanish.
   validate: async (fields) => ({

@@ -302,7 +302,12 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     responses: { 200: { description: 'The service as it is now', schema: 'Service', headers: ['ETag', 'Location'] } },
     problems: ['forbidden', 'not-found'],
   },
-  'DELETE /services/{name}': deleteDirectory(SERVICE, 'deleteService'),
+  'DELETE /services/{name}': deleteDirectory(
+    SERVICE,
+    'deleteService',
+    ' A service with integration keys that are not revoked cannot be deleted (409 `service-in-use`).',
+    ['service-in-use'],
+  ),
 
   'GET /services/{name}/integrations': {
     operationId: 'listIntegrations',

@@ -17,6 +17,7 @@ export const PROBLEMS = {
   'not-found': { status: 404, when: 'The record does not exist (or, for requesters, is not theirs)' },
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
   'group-in-use': { status: 409, when: 'The group still owns services' },
+  'service-in-use': { status: 409, when: 'The service still has integration keys that are not revoked' },
   'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },

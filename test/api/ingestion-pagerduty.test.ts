@@ -193,6 +193,12 @@ describe('integration keys and events on the incident', () => {
     const read = await ada.get('/services/email/integrations');
     expect(read.body.items[0].routingKey).toBeUndefined();
 
+    // A service with live keys cannot be deleted: its keys would outlive it.
+    const email = await ada.get('/services/email');
+    const refused = await ada.delete('/services/email', { 'if-match': email.headers.get('etag')! });
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toMatch(/service-in-use/);
+
     // Retried with the same Idempotency-Key: the same integration, but the key is not repeated.
     const first = await ada.post('/services/email/integrations', { name: 'Datadog' }, { 'idempotency-key': 'dd-1' });
     const replay = await ada.post('/services/email/integrations', { name: 'Datadog' }, { 'idempotency-key': 'dd-1' });

@@ -79,6 +79,23 @@ const fromItem = (item: Item): Integration => {
   return rest;
 };
 
+/** Whether a service still has a key that is not revoked (a service with live keys cannot be deleted). */
+export async function hasActiveIntegrations(service: string): Promise<boolean> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :pk',
+      FilterExpression: 'attribute_not_exists(revokedAt)',
+      ExpressionAttributeValues: { ':pk': servicePartition(service) },
+    },
+    1,
+    undefined,
+    filterFingerprint({ kind: 'active-integrations', service }),
+  );
+  return page.items.length > 0;
+}
+
 /** Revokes by id within the service (admins see ids, not keys): a Query finds it, an update ends it. */
 export async function findIntegrationItem(service: string, id: string): Promise<Item | undefined> {
   const result = await queryPage(
