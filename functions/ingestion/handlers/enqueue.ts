@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ProblemError } from '../../shared/errors.ts';
-import { optionalEnv } from '../../shared/env.ts';
 import { type ApiResult, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
@@ -8,8 +7,6 @@ import { dedupScope } from '../domain/alert-event.ts';
 import { fromPagerDuty, parsePagerDutyEvent } from '../domain/pagerduty.ts';
 import { recordEvent } from '../store/alert-store.ts';
 import { admitEvent } from '../store/integration-store.ts';
-
-const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
 
 /** PagerDuty's answers, which the tools that speak Events v2 parse. */
 const invalid = (errors: string[], message = 'Event object is invalid'): ApiResult => ({
@@ -62,7 +59,7 @@ export const handler = httpHandler(
       receivedAt: now.toISOString(),
       raw: body,
     });
-    await recordEvent(alertEvent, dedupScope(alertEvent), RETENTION_DAYS);
+    await recordEvent(alertEvent, dedupScope(alertEvent));
     return { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: dedupKey } };
   },
   { authenticated: false },

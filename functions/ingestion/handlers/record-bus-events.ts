@@ -1,11 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { optionalEnv } from '../../shared/env.ts';
 import { log } from '../../shared/log.ts';
 import { dedupScope } from '../domain/alert-event.ts';
 import { busEnvelope, classifyBusEvent } from '../domain/bus-events.ts';
 import { recordEvent } from '../store/alert-store.ts';
-
-const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
 
 /**
  * Records events the ingestion bus's rules routed to the queue. A message is deleted from the queue
@@ -30,7 +27,7 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
           log.warn('bus event rejected', { eventId: envelope.data.id, detailType: envelope.data['detail-type'], source: envelope.data.source, reason: classified.reason });
           return;
         }
-        const outcome = await recordEvent(classified.event, dedupScope(classified.event), RETENTION_DAYS);
+        const outcome = await recordEvent(classified.event, dedupScope(classified.event));
         log.info('bus event recorded', { eventId: classified.event.eventId, action: classified.event.action, outcome });
       } catch (error) {
         log.error('bus event not recorded; the queue will redeliver it', { messageId: message.messageId, error });

@@ -1,5 +1,6 @@
 import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
+import { optionalEnv } from '../../shared/env.ts';
 import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
@@ -17,6 +18,9 @@ import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-ev
  * processor in the order they were recorded, one after the other: no two events of one key are
  * ever applied concurrently. The writes are conditional all the same.
  */
+/** How long raw events are kept (CDK context eventRetentionDays); at least EventBridge's 24 h retry window. */
+const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
+
 export const alertPartition = (scope: string, dedupKey: string): string => `ALERT#${scope}#${dedupKey}`;
 export const pointerKey = (scope: string, dedupKey: string) => ({ pk: alertPartition(scope, dedupKey), sk: 'OPEN' });
 const eventKey = (event: Pick<AlertEvent, 'eventId' | 'dedupKey'>, scope: string) => ({ pk: alertPartition(scope, event.dedupKey), sk: `EVENT#${event.eventId}` });
@@ -44,8 +48,8 @@ export const eventFromItem = (item: Item): StoredEvent => withoutKeys<StoredEven
  * Records the event durably: the only write an intake does before it answers. Idempotent on the
  * event id: a redelivered event is recognised and not recorded (or applied) twice.
  */
-export async function recordEvent(event: AlertEvent, scope: string, retentionDays: number): Promise<'recorded' | 'duplicate'> {
-  const expiresAt = Math.floor(Date.parse(event.receivedAt) / 1000) + retentionDays * 24 * 60 * 60;
+export async function recordEvent(event: AlertEvent, scope: string): Promise<'recorded' | 'duplicate'> {
+  const expiresAt = Math.floor(Date.parse(event.receivedAt) / 1000) + RETENTION_DAYS * 24 * 60 * 60;
   try {
     await db.send(
       new PutCommand({

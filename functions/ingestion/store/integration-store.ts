@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
@@ -59,18 +59,19 @@ export function createIntegrationItems(key: string, integration: Integration, hi
   ];
 }
 
+/** A service's keys (gsi2), optionally narrowed by a filter expression. */
+function serviceKeysQuery(service: string, filter?: { expression: string; values: Item }): QueryCommandInput {
+  return {
+    TableName: TABLE_NAME,
+    IndexName: 'gsi2',
+    KeyConditionExpression: 'gsi2pk = :pk',
+    ...(filter === undefined ? {} : { FilterExpression: filter.expression }),
+    ExpressionAttributeValues: { ':pk': servicePartition(service), ...filter?.values },
+  };
+}
+
 export async function listIntegrations(service: string, limit: number, cursor?: string): Promise<Page<Integration>> {
-  const page = await queryPage(
-    {
-      TableName: TABLE_NAME,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': servicePartition(service) },
-    },
-    limit,
-    cursor,
-    filterFingerprint({ kind: 'integrations', service }),
-  );
+  const page = await queryPage(serviceKeysQuery(service), limit, cursor, filterFingerprint({ kind: 'integrations', service }));
   return { ...page, items: page.items.map(fromItem) };
 }
 
@@ -79,38 +80,20 @@ const fromItem = (item: Item): Integration => {
   return rest;
 };
 
+/** The first key of the service that matches `filter`, if any. */
+async function firstServiceKey(service: string, filter: { expression: string; values: Item }): Promise<Item | undefined> {
+  const page = await queryPage(serviceKeysQuery(service, filter), 1, undefined, filterFingerprint({ kind: 'integration', service, ...filter.values }));
+  return page.items[0];
+}
+
 /** Whether a service still has a key that is not revoked (a service with live keys cannot be deleted). */
 export async function hasActiveIntegrations(service: string): Promise<boolean> {
-  const page = await queryPage(
-    {
-      TableName: TABLE_NAME,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      FilterExpression: 'attribute_not_exists(revokedAt)',
-      ExpressionAttributeValues: { ':pk': servicePartition(service) },
-    },
-    1,
-    undefined,
-    filterFingerprint({ kind: 'active-integrations', service }),
-  );
-  return page.items.length > 0;
+  return (await firstServiceKey(service, { expression: 'attribute_not_exists(revokedAt)', values: {} })) !== undefined;
 }
 
 /** Revokes by id within the service (admins see ids, not keys): a Query finds it, an update ends it. */
-export async function findIntegrationItem(service: string, id: string): Promise<Item | undefined> {
-  const result = await queryPage(
-    {
-      TableName: TABLE_NAME,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      FilterExpression: 'id = :id',
-      ExpressionAttributeValues: { ':pk': servicePartition(service), ':id': id },
-    },
-    1,
-    undefined,
-    filterFingerprint({ kind: 'integration', service, id }),
-  );
-  return result.items[0];
+export function findIntegrationItem(service: string, id: string): Promise<Item | undefined> {
+  return firstServiceKey(service, { expression: 'id = :id', values: { ':id': id } });
 }
 
 export function revokeIntegrationItems(item: Item, actor: string, at: string): TransactItem[] {
