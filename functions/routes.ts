@@ -15,7 +15,28 @@ export interface FunctionDefinition {
   readonly tableAccess: TableAccess;
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** What else it may reach; each capability brings its environment variables and exactly its IAM grants. */
+  readonly capabilities?: readonly Capability[];
 }
+
+/**
+ * Beyond the table. The CDK stack sets each capability's variables (CAPABILITY_ENVIRONMENT) and
+ * grants the matching actions on exactly those resources; the local runtime sets the variables
+ * to its loopback equivalents.
+ */
+export type Capability =
+  /** events:PutEvents on the product's event bus. */
+  | 'publishEvents'
+  /** sns:Publish on the notification and major-incident topics. */
+  | 'publishNotifications'
+  /** scheduler:Create/Update/Delete/GetSchedule in the SLA timer group, iam:PassRole of the scheduler's role. */
+  | 'manageSlaTimers';
+
+export const CAPABILITY_ENVIRONMENT: Readonly<Record<Capability, readonly string[]>> = {
+  publishEvents: ['EVENT_BUS_NAME'],
+  publishNotifications: ['NOTIFICATION_TOPIC_ARN', 'MAJOR_INCIDENT_TOPIC_ARN'],
+  manageSlaTimers: ['SLA_SCHEDULE_GROUP', 'SLA_SCHEDULER_ROLE_ARN', 'SLA_TIMER_DEAD_LETTER_ARN', 'ESCALATION_STATE_MACHINE_ARN'],
+};
 
 export const FUNCTIONS = {
   createIncident: {
@@ -110,6 +131,45 @@ export const FUNCTIONS = {
     tableAccess: 'readWrite',
     timeoutSeconds: 60,
   },
+  manageSlaPolicies: {
+    entry: 'functions/sla/handlers/sla-policies.ts',
+    description: '/sla-policies: which SLA targets apply to which incidents (agents read, admins change)',
+    tableAccess: 'readWrite',
+  },
+  manageCalendars: {
+    entry: 'functions/sla/handlers/calendars.ts',
+    description: '/calendars: working hours and holidays SLA clocks count in (agents read, admins change)',
+    tableAccess: 'readWrite',
+  },
+  escalationPolicy: {
+    entry: 'functions/sla/handlers/escalation-policy.ts',
+    description: '/groups/{name}/escalation-policy: who is notified, level by level, when a breach escalates',
+    tableAccess: 'readWrite',
+  },
+  slaReport: {
+    entry: 'functions/sla/handlers/sla-report.ts',
+    description: 'GET /reports/sla: SLA attainment, breaches, MTTA and MTTR from maintained aggregates',
+    tableAccess: 'read',
+  },
+  escalationSteps: {
+    entry: 'functions/sla/handlers/escalation-steps.ts',
+    description: 'Task steps of the incident escalation workflow: record a threshold, escalate a level',
+    tableAccess: 'readWrite',
+    timeoutSeconds: 30,
+  },
+  seedSlaDefaults: {
+    entry: 'functions/sla/handlers/seed-defaults.ts',
+    description: 'Writes the default calendars and SLA policies once, after a deployment, unless they exist',
+    tableAccess: 'readWrite',
+    timeoutSeconds: 30,
+  },
+  publishOutbox: {
+    entry: 'functions/notify/handlers/publish-outbox.ts',
+    description: 'Publishes committed outbox records: domain events, SNS notifications, SLA timers (table stream)',
+    tableAccess: 'readWrite',
+    timeoutSeconds: 60,
+    capabilities: ['publishEvents', 'publishNotifications', 'manageSlaTimers'],
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -158,6 +218,19 @@ export const ROUTES: readonly RouteDefinition[] = [
   jwt('GET', '/services/{name}/integrations', 'manageIntegrations'),
   jwt('POST', '/services/{name}/integrations', 'manageIntegrations'),
   jwt('DELETE', '/services/{name}/integrations/{key}', 'manageIntegrations'),
+  jwt('GET', '/sla-policies', 'manageSlaPolicies'),
+  jwt('POST', '/sla-policies', 'manageSlaPolicies'),
+  jwt('GET', '/sla-policies/{name}', 'manageSlaPolicies'),
+  jwt('PUT', '/sla-policies/{name}', 'manageSlaPolicies'),
+  jwt('DELETE', '/sla-policies/{name}', 'manageSlaPolicies'),
+  jwt('GET', '/calendars', 'manageCalendars'),
+  jwt('POST', '/calendars', 'manageCalendars'),
+  jwt('GET', '/calendars/{name}', 'manageCalendars'),
+  jwt('PUT', '/calendars/{name}', 'manageCalendars'),
+  jwt('DELETE', '/calendars/{name}', 'manageCalendars'),
+  jwt('GET', '/groups/{name}/escalation-policy', 'escalationPolicy'),
+  jwt('PUT', '/groups/{name}/escalation-policy', 'escalationPolicy'),
+  jwt('GET', '/reports/sla', 'slaReport'),
   // Monitoring tools send no Authorization header: the routing key in the body authenticates.
   { method: 'POST', path: '/v2/enqueue', functionId: 'enqueueEvent', auth: 'none' },
   { method: 'GET', path: '/health', functionId: 'health', auth: 'none' },
@@ -177,7 +250,9 @@ export type ConsumerSource =
    * partition key. `filter` is a Lambda event filter pattern on the stream record, applied by
    * the event source mapping in AWS and by the local poller alike.
    */
-  | { readonly kind: 'tableStream'; readonly filter: Readonly<Record<string, unknown>>; readonly batchSize: number };
+  | { readonly kind: 'tableStream'; readonly filter: Readonly<Record<string, unknown>>; readonly batchSize: number }
+  /** Invoked once after each deployment (a CDK trigger) and by the local runtime at start; must be idempotent. */
+  | { readonly kind: 'afterDeploy' };
 
 export const CONSUMERS: readonly { readonly functionId: FunctionId; readonly source: ConsumerSource }[] = [
   { functionId: 'recordBusEvents', source: { kind: 'ingestionQueue' } },
@@ -189,7 +264,43 @@ export const CONSUMERS: readonly { readonly functionId: FunctionId; readonly sou
       batchSize: 100,
     },
   },
+  { functionId: 'seedSlaDefaults', source: { kind: 'afterDeploy' } },
+  {
+    functionId: 'publishOutbox',
+    source: {
+      kind: 'tableStream',
+      filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['outbox'] } } } },
+      batchSize: 100,
+    },
+  },
 ];
+
+/**
+ * Step Functions workflows: an ASL file under statemachines/ and the functions its Task states
+ * call. `functions` maps each `${Placeholder}` of the file to the function whose ARN replaces it;
+ * the CDK stack substitutes deployed ARNs, the local runner routes the same Tasks to the same
+ * handlers. `arnEnvironment` is the variable that carries the state machine's ARN to callers.
+ */
+export interface WorkflowDefinition {
+  readonly definitionFile: string;
+  readonly description: string;
+  readonly functions: Readonly<Record<string, FunctionId>>;
+  readonly arnEnvironment: string;
+}
+
+export const WORKFLOWS = {
+  incidentEscalation: {
+    definitionFile: 'statemachines/incident-escalation.asl.json',
+    description: 'SLA thresholds: records a warning or breach, then escalates along the group escalation policy',
+    functions: { EscalationStepsFunctionArn: 'escalationSteps' },
+    arnEnvironment: 'ESCALATION_STATE_MACHINE_ARN',
+  },
+} as const satisfies Record<string, WorkflowDefinition>;
+
+export type WorkflowId = keyof typeof WORKFLOWS;
 
 /** Environment every function gets (the CDK stack and the local runtime both set these). */
 export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'] as const;
+
+/** The `source` of the product's domain events on EventBridge (`detail-type` says what happened). */
+export const EVENT_SOURCE = 'open-itsm';

@@ -1,6 +1,7 @@
 import { IncidentRuleError } from './errors.ts';
 import { assertTransition, type HoldReason, type ResolutionCode, type Status } from './lifecycle.ts';
 import { type Level, type Priority, type PriorityMatrix, priorityFor } from './priority.ts';
+import type { IncidentSla } from '../../sla/domain/types.ts';
 
 export interface Incident {
   id: string;
@@ -36,6 +37,10 @@ export interface Incident {
   /** Incidents opened by events: the dedup key, and the scope it is unique in (the service, or '-'). */
   dedupKey?: string;
   dedupScope?: string;
+  /** The SLA clocks (functions/sla/domain): maintained by every change, shown computed at read time. */
+  sla?: IncidentSla;
+  /** 0 until an SLA breach escalates; raised one level at a time by the escalation workflow. */
+  escalationLevel?: number;
   /** Read-only view of the occurrences of an incident opened by events; never part of a change. */
   alert?: IncidentAlert;
 }
