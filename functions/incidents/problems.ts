@@ -3,6 +3,7 @@ import { type ApiResult, etagOf } from '../shared/http/handler.ts';
 import { withoutKeys } from '../shared/store/db.ts';
 import { IncidentRuleError } from './domain/errors.ts';
 import type { Incident } from './domain/incident.ts';
+import { presentIncident } from './present.ts';
 import { INCIDENT_FIELD_ORDER } from './schemas/incident.ts';
 
 /** Maps the domain's stable error codes to HTTP: the only place that knows both. */
@@ -35,6 +36,6 @@ export const incidentHeaders = (id: string, version: number): Record<string, str
 /** Every incident response, whichever handler wrote it, lists its fields in the documented order. */
 export const incidentResponse = (status: number, incident: Incident): ApiResult => ({
   status,
-  body: withoutKeys<Incident>(incident as unknown as Record<string, unknown>, INCIDENT_FIELD_ORDER),
+  body: withoutKeys<Incident>(presentIncident(incident), INCIDENT_FIELD_ORDER),
   headers: incidentHeaders(incident.id, incident.version),
 });

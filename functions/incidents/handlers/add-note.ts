@@ -5,7 +5,8 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { loadVisibleIncident } from '../access.ts';
 import { recordFirstResponse } from '../domain/incident.ts';
 import { addNoteBody } from '../schemas/incident.ts';
-import { incidentExists, incidentHistoryPut, incidentReplace, newId, type Note, notePut } from '../store/incident-store.ts';
+import { incidentChange } from '../change.ts';
+import { incidentExists, incidentHistoryPut, newId, type Note, notePut } from '../store/incident-store.ts';
 
 const FIRST_RESPONSE_ATTEMPTS = 3;
 
@@ -33,22 +34,26 @@ async function addNote(request: ApiRequest, attempt: number) {
   };
   const { next, changes } =
     principal.isAgent && note.visibility === 'public' ? recordFirstResponse(incident, { actor: principal, now }) : { next: incident, changes: [] };
-  const items = [
-    notePut(note),
-    incidentHistoryPut(incident.id, {
-      at: note.createdAt,
-      actor: principal.userId,
-      action: 'note_added',
-      version: next.version,
-      changes,
-      noteVisibility: note.visibility,
-    }),
-    changes.length > 0 ? incidentReplace(next, incident.version) : incidentExists(incident),
-  ];
+  // Item 0 is the incident either way: its replacement (first response: clocks, outbox) or a check that it exists.
+  const items =
+    changes.length > 0
+      ? incidentChange({ before: incident, after: next, actor: principal.userId, changes, now, noteVisibility: note.visibility }).items
+      : [
+          incidentExists(incident),
+          incidentHistoryPut(incident.id, {
+            at: note.createdAt,
+            actor: principal.userId,
+            action: 'note_added',
+            version: next.version,
+            changes,
+            noteVisibility: note.visibility,
+          }),
+        ];
+  items.push(notePut(note));
   try {
     return await commitIdempotently(items, claim, { status: 201, body: note }, now);
   } catch (error) {
-    const incidentMoved = error instanceof TransactionRefused && error.failedAt(2) !== undefined;
+    const incidentMoved = error instanceof TransactionRefused && error.failedAt(0) !== undefined;
     if (incidentMoved && attempt < FIRST_RESPONSE_ATTEMPTS) return addNote(request, attempt + 1);
     throw error;
   }

@@ -3,13 +3,18 @@ import { validationFailed } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { loadSlaConfig } from '../../sla/store/config-store.ts';
+import { incidentChange } from '../change.ts';
 import { creationChanges, openIncident } from '../domain/incident.ts';
 import { incidentResponse } from '../problems.ts';
 import { createChecks } from '../requester-rules.ts';
 import { createIncidentBody } from '../schemas/incident.ts';
-import { allocateIncidentNumber, incidentCreate, incidentHistoryPut, newId } from '../store/incident-store.ts';
+import { allocateIncidentNumber, newId } from '../store/incident-store.ts';
 
-/** Two round trips: take a number (and the matrix), then one transaction with the audit record. */
+/**
+ * Two round trips: take a number (and the matrix) while reading the SLA policies, then one
+ * transaction with the audit record, the outbox record and the clocks started.
+ */
 export const handler = httpHandler(async (request) => {
   const input = request.body(createIncidentBody);
   const principal = request.principal;
@@ -17,13 +22,10 @@ export const handler = httpHandler(async (request) => {
   const claim = claimIdempotencyKey(request, input);
 
   const now = new Date();
-  const settings = await allocateIncidentNumber();
-  const incident = openIncident(input, { id: newId(), sequence: settings.sequence, actor: principal, now, matrix: settings.matrix });
+  const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
+  const opened = openIncident(input, { id: newId(), sequence: settings.sequence, actor: principal, now, matrix: settings.matrix });
+  const { incident, items } = incidentChange({ after: opened, actor: principal.userId, changes: creationChanges(opened), now, slaConfig });
   const references = referenceChecks(input);
-  const items = [
-    incidentCreate(incident),
-    incidentHistoryPut(incident.id, { at: incident.createdAt, actor: principal.userId, action: 'created', version: 1, changes: creationChanges(incident) }),
-  ];
   try {
     return await commitIdempotently(
       [...items, ...references.items],

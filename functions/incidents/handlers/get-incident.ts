@@ -1,8 +1,9 @@
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { loadVisibleIncident } from '../access.ts';
+import { incidentResponse } from '../problems.ts';
 
 /** One round trip: GetItem by id, or one index Query by number. */
 export const handler = httpHandler(async (request) => {
   const incident = await loadVisibleIncident(request.principal, request.pathParam('id'));
-  return { status: 200, body: incident, headers: { etag: etagOf(incident.version) } };
+  return { ...incidentResponse(200, incident), headers: { etag: etagOf(incident.version) } };
 });

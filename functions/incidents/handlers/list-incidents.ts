@@ -1,4 +1,5 @@
 import { httpHandler } from '../../shared/http/handler.ts';
+import { presentIncident } from '../present.ts';
 import { listIncidentsQuery } from '../schemas/incident.ts';
 import { listIncidents } from '../store/incident-store.ts';
 
@@ -11,5 +12,6 @@ export const handler = httpHandler(async (request) => {
     filters.caller = principal.userId;
   }
   const page = await listIncidents(filters, limit, cursor);
-  return { status: 200, body: page };
+  const now = new Date();
+  return { status: 200, body: { ...page, items: page.items.map((incident) => presentIncident(incident, now)) } };
 });

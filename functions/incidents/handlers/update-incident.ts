@@ -3,15 +3,16 @@ import { notFound, preconditionFailed, validationFailed } from '../../shared/err
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
-import { applyPatch, type Incident, OPEN_STATUSES } from '../domain/incident.ts';
+import type { SlaConfig } from '../../sla/domain/types.ts';
+import { loadSlaConfig } from '../../sla/store/config-store.ts';
+import { incidentChange, needsSlaConfig } from '../change.ts';
+import { applyPatch, type Incident, type IncidentPatch, OPEN_STATUSES } from '../domain/incident.ts';
 import { pointerDelete } from '../../ingestion/store/alert-store.ts';
 import { incidentResponse, mapDomainErrors } from '../problems.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
 import {
   getIncidentAndSettings,
   getIncidentSettings,
-  incidentHistoryPut,
-  incidentReplace,
   type IncidentSettings,
 } from '../store/incident-store.ts';
 
@@ -46,13 +47,20 @@ async function load(idOrNumber: string, needsMatrix: boolean): Promise<{ inciden
   return { ...(incident === undefined ? {} : { incident }), ...(settings === undefined ? {} : { settings }) };
 }
 
+/** Fields that can change which SLA policy applies: their PATCH reads the policies alongside the incident. */
+const mayReselectPolicy = (patch: IncidentPatch): boolean =>
+  patch.impact !== undefined || patch.urgency !== undefined || patch.service !== undefined || patch.category !== undefined;
+
 export const handler = httpHandler(async (request) => {
   const idOrNumber = request.pathParam('id');
   const expected = request.expectedVersion();
   const patch = request.body(updateIncidentBody);
   const principal = request.principal;
 
-  const { incident, settings } = await load(idOrNumber, patch.impact !== undefined || patch.urgency !== undefined);
+  const [{ incident, settings }, preloadedConfig] = await Promise.all([
+    load(idOrNumber, patch.impact !== undefined || patch.urgency !== undefined),
+    mayReselectPolicy(patch) ? loadSlaConfig() : undefined,
+  ]);
   if (incident === undefined) throw notFound(`Incident ${idOrNumber}`);
   assertAgent(principal, incident, idOrNumber);
   if (incident.version !== expected) throw preconditionFailed(etagOf(incident.version));
@@ -63,12 +71,10 @@ export const handler = httpHandler(async (request) => {
   );
   if (changes.length === 0) return incidentResponse(200, incident);
 
+  const slaConfig: SlaConfig | undefined = preloadedConfig ?? (needsSlaConfig(incident, next) ? await loadSlaConfig() : undefined);
+  const change = incidentChange({ before: incident, after: next, actor: principal.userId, changes, now, ...(slaConfig === undefined ? {} : { slaConfig }) });
   const references = referenceChecks(changedReferences(incident, next));
-  const items = [
-    incidentReplace(next, expected),
-    incidentHistoryPut(next.id, { at: next.updatedAt, actor: principal.userId, action: 'updated', version: next.version, changes }),
-    ...closeAlert(incident, next),
-  ];
+  const items = [...change.items, ...closeAlert(incident, next)];
   try {
     await transactWrite([...items, ...references.items]);
   } catch (error) {
@@ -80,5 +86,5 @@ export const handler = httpHandler(async (request) => {
     }
     throw error;
   }
-  return incidentResponse(200, next);
+  return incidentResponse(200, change.incident);
 });

@@ -66,6 +66,24 @@ const incidentAlertSchema = z
   })
   .meta({ id: 'IncidentAlert' });
 
+const isoDuration = z.string().describe('ISO 8601 duration of business time, e.g. PT3H15M');
+export const slaClockViewSchema = z
+  .object({
+    state: z.enum(['running', 'paused', 'met', 'breached', 'canceled']),
+    policy: z.string().describe('The SLA policy in force (GET /sla-policies/{name})'),
+    calendar: z.string().describe('The calendar the clock counts in (GET /calendars/{name})'),
+    target: isoDuration,
+    startedAt: isoTimestamp,
+    dueAt: isoTimestamp.nullable().describe('When the target is (or was) reached, calendar aware; null while paused or when met'),
+    elapsed: isoDuration.describe('Business time counted so far, at the moment of the response'),
+    pausedFor: isoDuration.describe('Business time spent paused (and resolved, before a reopen)'),
+    percentage: z.number().describe('elapsed / target, in percent, one decimal'),
+    breachedAt: isoTimestamp.nullable().describe('The exact instant elapsed time reached the target'),
+    stoppedAt: isoTimestamp.nullable(),
+    thresholdsCrossed: z.array(z.number().int()).describe('Warning thresholds reached, in percent; 100 is the breach'),
+  })
+  .meta({ id: 'SlaClock' });
+
 export const incidentSchema = z
   .object({
     id: z.string().describe('Opaque id (a ULID); the path accepts it or the number'),
@@ -97,6 +115,10 @@ export const incidentSchema = z
     canceledAt: isoTimestamp.optional(),
     reopenCount: z.number().int(),
     version: z.number().int().describe('Also sent as the ETag; send it back in If-Match'),
+    escalationLevel: z.number().int().describe('0 until an SLA breach escalates; raised one level at a time by the escalation workflow'),
+    sla: z
+      .object({ response: slaClockViewSchema.optional(), resolution: slaClockViewSchema.optional() })
+      .describe('SLA clocks, computed at the moment of the response; a clock without a matching SLA policy is absent'),
     dedupKey: z.string().optional().describe('Incidents opened by events: the dedup key events of the same problem share'),
     dedupScope: z.string().optional().describe("The service the dedup key is unique in ('-' for events without a service)"),
     alert: incidentAlertSchema

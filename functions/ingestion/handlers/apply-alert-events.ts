@@ -6,13 +6,9 @@ import { TransactionRefused, transactWrite, type TransactItem } from '../../shar
 import { newId } from '../../shared/store/audit.ts';
 import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
 import type { Status } from '../../incidents/domain/lifecycle.ts';
-import {
-  allocateIncidentNumber,
-  getIncidentRecord,
-  incidentCreate,
-  incidentHistoryPut,
-  incidentReplace,
-} from '../../incidents/store/incident-store.ts';
+import { incidentChange } from '../../incidents/change.ts';
+import { allocateIncidentNumber, getIncidentRecord } from '../../incidents/store/incident-store.ts';
+import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { appendOccurrence, describeEvent, impactAndUrgency, occurrenceOf, titleOf } from '../domain/alert-event.ts';
 import {
   type AlertState,
@@ -124,7 +120,7 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     // Never lose an alert over routing: open it without the service, and say so.
     log.warn('event names an unknown service; opening the incident without it', { eventId: event.eventId, service: event.service });
   }
-  const settings = await allocateIncidentNumber();
+  const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
   const { impact, urgency } = impactAndUrgency(event.severity, service?.severityMapping);
   const actor = { userId: event.sender };
   const opened = openIncident(
@@ -140,7 +136,14 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     },
     { id: newId(), sequence: settings.sequence, actor, now: new Date(now), matrix: settings.matrix },
   );
-  const incident: Incident = { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope };
+  const created = incidentChange({
+    after: { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope },
+    actor: event.sender,
+    changes: creationChanges({ ...opened, dedupKey: event.dedupKey, dedupScope: event.scope }),
+    now: new Date(now),
+    slaConfig,
+  });
+  const incident: Incident = created.incident;
   const state: AlertState = {
     source: event.source,
     dedupKey: event.dedupKey,
@@ -155,8 +158,7 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     markApplied(event, 'opened', now, incident.id),
     // Exactly one incident per open dedup key: this condition, not a read, decides who opens it.
     pointerPut(event.scope, event.dedupKey, { incidentId: incident.id, number: incident.number, openedAt: now }),
-    incidentCreate(incident),
-    incidentHistoryPut(incident.id, { at: now, actor: event.sender, action: 'created', version: 1, changes: creationChanges(incident) }),
+    ...created.items,
     alertStatePut(incident.id, state),
   ]);
   return 'opened';
@@ -173,10 +175,13 @@ async function acknowledge(event: StoredEvent, target: Target, now: string): Pro
   const { incident } = target;
   if (incident.status !== 'new') return commit(event, 'recorded', target, {});
   const { next, changes } = applyPatch(incident, { status: 'in_progress' }, { actor: { userId: event.sender }, now: new Date(now) });
-  return commit(event, 'acknowledged', target, { acknowledgedBy: event.sender, acknowledgedAt: now }, [
-    incidentReplace(next, incident.version),
-    incidentHistoryPut(incident.id, { at: now, actor: event.sender, action: 'updated', version: next.version, changes }),
-  ]);
+  return commit(
+    event,
+    'acknowledged',
+    target,
+    { acknowledgedBy: event.sender, acknowledgedAt: now },
+    incidentChange({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
+  );
 }
 
 /** The lifecycle's path to resolved: from new and on_hold through in_progress, as an agent would go. */
@@ -204,8 +209,7 @@ async function resolve(event: StoredEvent, target: Target, now: string): Promise
   next = { ...next, version: incident.version + 1 };
   const changes = diffIncidents(incident, next);
   return commit(event, 'resolved', target, {}, [
-    incidentReplace(next, incident.version),
-    incidentHistoryPut(incident.id, { at: now, actor: event.sender, action: 'updated', version: next.version, changes }),
+    ...incidentChange({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
     close,
   ]);
 }

@@ -1,0 +1,121 @@
+import { changeEventType, type EventType, outboxRecord, owners, type Recipients, type SlaCrossing, timerChanges } from '../notify/domain/events.ts';
+import { outboxPut } from '../notify/store/outbox-store.ts';
+import { evolveSla, needsSlaConfig, slaTimers } from '../sla/domain/incident-sla.ts';
+import type { ClockTransition, SlaConfig } from '../sla/domain/types.ts';
+import { type AggregateDelta, aggregateUpdates } from '../sla/store/report-store.ts';
+import { newId } from '../shared/store/audit.ts';
+import type { TransactItem } from '../shared/store/db.ts';
+import type { FieldChange, Incident } from './domain/incident.ts';
+import { incidentCreate, incidentHistoryPut, incidentReplace } from './store/incident-store.ts';
+
+/*
+ * Every write of an incident goes through here, whoever makes it (an agent's PATCH, a note that
+ * is the first response, a monitoring event, the SLA engine): the incident, its history record,
+ * one outbox record and the report aggregates it moves, as the items of ONE transaction. The
+ * incident is always item 0, its history item 1 (callers map condition failures by position).
+ */
+
+export { needsSlaConfig };
+
+export interface IncidentChange {
+  /** Undefined when the incident is being created. */
+  before?: Incident;
+  /** The incident after the domain rules ran (openIncident, applyPatch, ...), before its SLA moved. */
+  after: Incident;
+  actor: string;
+  /** Field changes of the incident itself; SLA changes are added here. */
+  changes: FieldChange[];
+  now: Date;
+  /** Needed when needsSlaConfig(before, after); otherwise the clocks move on their own copies. */
+  slaConfig?: SlaConfig;
+  noteVisibility?: 'work' | 'public';
+  /** Overrides the event derived from the change (SLA Warning, Incident Escalated, ...). */
+  event?: { type: EventType; recipients: Recipients; sla?: SlaCrossing; escalation?: { level: number; recipients: Recipients } };
+  /** Extra counters for the report aggregates (e.g. a breach recorded by a timer). */
+  aggregates?: AggregateDelta['counters'];
+}
+
+export interface CommittableChange {
+  incident: Incident;
+  items: TransactItem[];
+}
+
+const day = (iso: string): string => iso.slice(0, 10);
+const secondsBetween = (from: string, to: string): number => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
+
+/** Report counters a change moves: SLA outcomes from the clock transitions, MTTA and MTTR from the incident. */
+function reportDeltas(before: Incident | undefined, after: Incident, transitions: readonly ClockTransition[], extra: IncidentChange['aggregates'], now: Date): AggregateDelta[] {
+  const dimensions = {
+    priority: after.priority,
+    ...(after.assignmentGroup === undefined ? {} : { assignmentGroup: after.assignmentGroup }),
+    ...(after.service === undefined ? {} : { service: after.service }),
+  };
+  const deltas: AggregateDelta[] = [];
+  const add = (at: string, counters: AggregateDelta['counters']) => deltas.push({ day: day(at), dimensions, counters });
+
+  for (const t of transitions) {
+    if (t.kind === 'met') add(t.at, { [`${t.clock}Met`]: 1 });
+    if (t.kind === 'breached') {
+      add(t.at, { [`${t.clock}Breached`]: 1 });
+      // A breach counts once: here, unless its timer already recorded it.
+      if (!(before?.sla?.[t.clock]?.thresholdsCrossed ?? []).includes(100)) add(t.at, { breaches: 1 });
+    }
+    if (t.kind === 'reopened' && t.undone !== undefined && t.undoneAt !== undefined) {
+      add(t.undoneAt, { [`${t.clock}${t.undone === 'met' ? 'Met' : 'Breached'}`]: -1 });
+    }
+  }
+  if (before?.acknowledgedAt === undefined && after.acknowledgedAt !== undefined) {
+    add(after.acknowledgedAt, { acknowledged: 1, acknowledgeSeconds: secondsBetween(after.createdAt, after.acknowledgedAt) });
+  }
+  if (after.status === 'resolved' && before?.status !== 'resolved' && after.resolvedAt !== undefined) {
+    add(after.resolvedAt, { resolved: 1, resolveSeconds: secondsBetween(after.createdAt, after.resolvedAt) });
+  }
+  if (before?.status === 'resolved' && after.status !== 'resolved' && before.resolvedAt !== undefined && after.status !== 'closed') {
+    add(before.resolvedAt, { resolved: -1, resolveSeconds: -secondsBetween(before.createdAt, before.resolvedAt) });
+  }
+  if (extra !== undefined) add(now.toISOString(), extra);
+  return deltas;
+}
+
+export function incidentChange(change: IncidentChange): CommittableChange {
+  const { before, now } = change;
+  const sla = evolveSla(before, change.after, change.slaConfig, now);
+  const incident: Incident = { ...change.after };
+  if (sla.sla === undefined) delete incident.sla;
+  else incident.sla = sla.sla;
+  const changes = [...change.changes, ...sla.changes];
+
+  const event = change.event ?? { type: changeEventType(before, incident), recipients: owners(incident) };
+  const record = outboxRecord({
+    eventId: newId(),
+    type: event.type,
+    incident,
+    actor: change.actor,
+    occurredAt: now.toISOString(),
+    recipients: event.recipients,
+    ...(before === undefined ? {} : { changes }),
+    ...(event.sla === undefined ? {} : { sla: event.sla }),
+    ...(event.escalation === undefined ? {} : { escalation: event.escalation }),
+    ...withTimers(incident.id, before, incident),
+  });
+
+  const items: TransactItem[] = [
+    before === undefined ? incidentCreate(incident) : incidentReplace(incident, before.version),
+    incidentHistoryPut(incident.id, {
+      at: now.toISOString(),
+      actor: change.actor,
+      action: before === undefined ? 'created' : change.noteVisibility !== undefined ? 'note_added' : 'updated',
+      version: incident.version,
+      changes,
+      ...(change.noteVisibility === undefined ? {} : { noteVisibility: change.noteVisibility }),
+    }),
+    outboxPut(record, now),
+    ...aggregateUpdates(reportDeltas(before, incident, sla.transitions, change.aggregates, now)),
+  ];
+  return { incident, items };
+}
+
+function withTimers(incidentId: string, before: Incident | undefined, after: Incident) {
+  const timers = timerChanges(incidentId, slaTimers(before?.sla), slaTimers(after.sla));
+  return timers === undefined ? {} : { timers };
+}

@@ -1,0 +1,215 @@
+import type { FieldChange, Incident } from '../../incidents/domain/incident.ts';
+import type { ClockName, SlaTimer } from '../../sla/domain/types.ts';
+
+/*
+ * What the product tells the world. Every incident change writes one outbox record in the same
+ * transaction as the change; the publisher turns it, unchanged, into one EventBridge event (the
+ * domain event) and one SNS message (the notification), and moves the incident's SLA timers.
+ * Everything is decided here, at write time, so publishing needs no reads and cannot disagree
+ * with what was committed.
+ */
+
+export const EVENT_TYPES = [
+  'Incident Created',
+  'Incident Updated',
+  'Incident Resolved',
+  'SLA Warning',
+  'SLA Breached',
+  'Incident Escalated',
+  'Major Incident Breach',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Bumped on any incompatible change of `detail`; consumers match on it. */
+export const DETAIL_SCHEMA_VERSION = 1;
+
+export interface Recipients {
+  users: string[];
+  groups: string[];
+}
+
+/** The incident as events show it: enough to route and to link, not the whole record. */
+export interface IncidentSummary {
+  id: string;
+  number: string;
+  title: string;
+  priority: string;
+  status: string;
+  service?: string;
+  category?: string;
+  assignmentGroup?: string;
+  assignee?: string;
+  escalationLevel: number;
+  version: number;
+}
+
+export interface SlaCrossing {
+  clock: ClockName;
+  threshold: number;
+  crossedAt: string;
+  policy: string;
+  target: string;
+}
+
+export interface EventDetail {
+  schemaVersion: number;
+  /** Stable across redeliveries: consumers dedupe on it. */
+  eventId: string;
+  type: EventType;
+  occurredAt: string;
+  actor: string;
+  incident: IncidentSummary;
+  changes?: FieldChange[];
+  sla?: SlaCrossing;
+  escalation?: { level: number; recipients: Recipients };
+}
+
+export type Topic = 'notifications' | 'majorIncident';
+
+export interface Notification {
+  topic: Topic;
+  subject: string;
+  /** Who should hear about it; a mailer or chat bridge subscribed to the topic resolves them. */
+  recipients: Recipients;
+  text: string;
+  /** SNS message attributes, for subscription filter policies. */
+  attributes: { eventType: EventType; priority: string; assignmentGroup: string; service: string };
+}
+
+/** Timers to (re)set and to delete after this change: Scheduler schedules named by `timerName`. */
+export interface TimerChanges {
+  set: SlaTimer[];
+  clear: string[];
+}
+
+export interface OutboxRecord {
+  eventId: string;
+  incidentId: string;
+  detail: EventDetail;
+  notification: Notification;
+  timers?: TimerChanges;
+}
+
+/** One schedule per incident, clock and threshold; moving a timer updates the same schedule. */
+export const timerName = (incidentId: string, clock: ClockName, threshold: number): string => `${incidentId}-${clock}-${threshold}`;
+
+export function summarize(incident: Incident): IncidentSummary {
+  return {
+    id: incident.id,
+    number: incident.number,
+    title: incident.title,
+    priority: incident.priority,
+    status: incident.status,
+    ...(incident.service === undefined ? {} : { service: incident.service }),
+    ...(incident.category === undefined ? {} : { category: incident.category }),
+    ...(incident.assignmentGroup === undefined ? {} : { assignmentGroup: incident.assignmentGroup }),
+    ...(incident.assignee === undefined ? {} : { assignee: incident.assignee }),
+    escalationLevel: incident.escalationLevel ?? 0,
+    version: incident.version,
+  };
+}
+
+/** The assignee if there is one, else the group: who is expected to act. */
+export function owners(incident: Incident): Recipients {
+  if (incident.assignee !== undefined) return { users: [incident.assignee], groups: [] };
+  return { users: [], groups: incident.assignmentGroup === undefined ? [] : [incident.assignmentGroup] };
+}
+
+export function assigneeAndGroup(incident: Incident): Recipients {
+  return {
+    users: incident.assignee === undefined ? [] : [incident.assignee],
+    groups: incident.assignmentGroup === undefined ? [] : [incident.assignmentGroup],
+  };
+}
+
+/** Which event an ordinary change is: resolving is worth its own type, everything else is an update. */
+export function changeEventType(before: Incident | undefined, after: Incident): EventType {
+  if (before === undefined) return 'Incident Created';
+  if (after.status === 'resolved' && before.status !== 'resolved') return 'Incident Resolved';
+  return 'Incident Updated';
+}
+
+function text(type: EventType, incident: Incident, detail: Pick<EventDetail, 'sla' | 'escalation' | 'changes'>): string {
+  const head = `${incident.number} (${incident.priority}) ${incident.title}`;
+  switch (type) {
+    case 'Incident Created':
+      return `New incident ${head}`;
+    case 'Incident Resolved':
+      return `Resolved: ${head}`;
+    case 'Incident Updated':
+      return `Updated: ${head}: ${(detail.changes ?? []).map((c) => c.field).join(', ')}`;
+    case 'SLA Warning':
+      return `${detail.sla?.threshold}% of the ${detail.sla?.clock} target (${detail.sla?.target}) used: ${head}`;
+    case 'SLA Breached':
+      return `The ${detail.sla?.clock} target (${detail.sla?.target}) was breached at ${detail.sla?.crossedAt}: ${head}`;
+    case 'Incident Escalated':
+      return `Escalated to level ${detail.escalation?.level}: ${head}`;
+    case 'Major Incident Breach':
+      return `Major incident: the ${detail.sla?.clock} target of ${head} was breached`;
+  }
+}
+
+/** SNS subjects are at most 100 printable ASCII characters. */
+function subject(type: EventType, incident: Incident): string {
+  const full = `[${incident.priority}] ${type}: ${incident.number} ${incident.title}`;
+  const ascii = full.replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
+}
+
+export function outboxRecord(input: {
+  eventId: string;
+  type: EventType;
+  incident: Incident;
+  actor: string;
+  occurredAt: string;
+  recipients: Recipients;
+  changes?: FieldChange[];
+  sla?: SlaCrossing;
+  escalation?: { level: number; recipients: Recipients };
+  timers?: TimerChanges;
+}): OutboxRecord {
+  const { incident, type } = input;
+  const detail: EventDetail = {
+    schemaVersion: DETAIL_SCHEMA_VERSION,
+    eventId: input.eventId,
+    type,
+    occurredAt: input.occurredAt,
+    actor: input.actor,
+    incident: summarize(incident),
+    ...(input.changes === undefined ? {} : { changes: input.changes }),
+    ...(input.sla === undefined ? {} : { sla: input.sla }),
+    ...(input.escalation === undefined ? {} : { escalation: input.escalation }),
+  };
+  return {
+    eventId: input.eventId,
+    incidentId: incident.id,
+    detail,
+    notification: {
+      topic: type === 'Major Incident Breach' ? 'majorIncident' : 'notifications',
+      subject: subject(type, incident),
+      recipients: input.recipients,
+      text: text(type, incident, detail),
+      attributes: {
+        eventType: type,
+        priority: incident.priority,
+        assignmentGroup: incident.assignmentGroup ?? '-',
+        service: incident.service ?? '-',
+      },
+    },
+    ...(input.timers === undefined ? {} : { timers: input.timers }),
+  };
+}
+
+/** Timers to set and clear, when a change moved them; undefined when the change left them alone. */
+export function timerChanges(incidentId: string, before: readonly SlaTimer[], after: readonly SlaTimer[]): TimerChanges | undefined {
+  const key = (t: SlaTimer) => `${timerName(incidentId, t.clock, t.threshold)}@${t.timerVersion}@${t.at}`;
+  const beforeKeys = new Set(before.map(key));
+  const afterKeys = new Set(after.map(key));
+  const same = beforeKeys.size === afterKeys.size && [...afterKeys].every((k) => beforeKeys.has(k));
+  if (same) return undefined;
+  const kept = new Set(after.map((t) => timerName(incidentId, t.clock, t.threshold)));
+  return {
+    set: [...after],
+    clear: before.map((t) => timerName(incidentId, t.clock, t.threshold)).filter((name) => !kept.has(name)),
+  };
+}

@@ -1,0 +1,28 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EVENT_SOURCE } from '../../routes.ts';
+import { requireEnv } from '../../shared/env.ts';
+import type { OutboxRecord } from '../domain/events.ts';
+
+const EVENT_BUS_NAME = requireEnv('EVENT_BUS_NAME');
+const events = new EventBridgeClient({});
+
+/** One domain event per record; `detail.eventId` is stable across redeliveries (EventBridge's own id is not). */
+export async function publishEvent(record: OutboxRecord): Promise<void> {
+  const result = await events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: EVENT_BUS_NAME,
+          Source: EVENT_SOURCE,
+          DetailType: record.detail.type,
+          Detail: JSON.stringify(record.detail),
+          Time: new Date(record.detail.occurredAt),
+        },
+      ],
+    }),
+  );
+  const failure = result.Entries?.[0];
+  if ((result.FailedEntryCount ?? 0) > 0) {
+    throw new Error(`PutEvents refused the event: ${failure?.ErrorCode ?? 'unknown'} ${failure?.ErrorMessage ?? ''}`);
+  }
+}

@@ -1,0 +1,28 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { requireEnv } from '../../shared/env.ts';
+import type { OutboxRecord, Topic } from '../domain/events.ts';
+
+const TOPICS: Readonly<Record<Topic, string>> = {
+  notifications: requireEnv('NOTIFICATION_TOPIC_ARN'),
+  majorIncident: requireEnv('MAJOR_INCIDENT_TOPIC_ARN'),
+};
+const sns = new SNSClient({});
+
+/**
+ * One SNS message per record. The attributes carry what subscribers filter on (eventType,
+ * priority, assignmentGroup, service); the body is JSON: the text to show, who should hear it,
+ * and the event's detail for anything richer.
+ */
+export async function publishNotification(record: OutboxRecord): Promise<void> {
+  const { notification, detail } = record;
+  await sns.send(
+    new PublishCommand({
+      TopicArn: TOPICS[notification.topic],
+      Subject: notification.subject,
+      Message: JSON.stringify({ text: notification.text, recipients: notification.recipients, ...detail }),
+      MessageAttributes: Object.fromEntries(
+        Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+      ),
+    }),
+  );
+}
