@@ -3,12 +3,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
 import { type DeadLetter, DeadLetters } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
-import { eventBridgeService } from './eventbridge.ts';
+import { eventBridgeService, LOCAL_INGESTION_BUS } from './eventbridge.ts';
+import { WORKFLOWS } from '../functions/routes.ts';
 import { createLocalApi } from './http-server.ts';
+import { invokeFunction } from './invoke.ts';
+import { PublishedLog } from './published-log.ts';
+import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
+import { createLocalSns } from './sns.ts';
+import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner } from './step-functions.ts';
 import { createVerifier, loadOrCreateSigningKey, mintToken, type SigningKey } from './identity.ts';
 import { seedDemoData } from './seed.ts';
 import { startStreamPoller, type StreamPoller } from './stream-poller.ts';
@@ -26,6 +33,8 @@ export interface LocalStackOptions {
   readonly dynamoDbEndpoint?: string;
   readonly tableName: string;
   readonly seed?: boolean;
+  /** Prints each notification and domain event on the console (default true; tests turn it off). */
+  readonly printPublished?: boolean;
 }
 
 export interface LocalStack {
@@ -45,6 +54,13 @@ export interface LocalStack {
   settled(): Promise<void>;
   /** Deliveries given up on after their retries (what AWS would put in a dead-letter queue). */
   deadLetters(): DeadLetter[];
+  /** SNS notifications and domain events published so far (also GET /local/notifications, /local/events). */
+  readonly published: PublishedLog;
+  /** SLA timers: the local Scheduler's schedules (also GET /local/schedules). */
+  schedules(): ScheduleView[];
+  /** Step Functions executions (also GET /local/executions). */
+  executions(): ExecutionSummary[];
+  readonly stepFunctions: StepFunctionsRunner;
   stop(): Promise<void>;
 }
 
@@ -84,24 +100,67 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The event sources: EventBridge (PutEvents -> the ingestion queue's consumer) and the table's
   // stream (-> the stream consumers), both feeding the same handlers as in AWS.
   const deadLetters = new DeadLetters();
+  const published = new PublishedLog({ ...(options.printPublished === false ? { print: false } : {}) });
+  // The escalation workflow and its timers: the same ASL file, and Scheduler schedules that
+  // survive a restart (late ones fire at start). Executions running at a stop are replayed.
+  const stepFunctions = createStepFunctionsRunner({
+    workflows: WORKFLOWS,
+    rootDir: fileURLToPath(new URL('..', import.meta.url)),
+    invoke: invokeFunction,
+    ...(options.dataDir === undefined ? {} : { stateFile: join(options.dataDir, 'step-functions.json') }),
+  });
+  const scheduler: LocalScheduler = createLocalScheduler({
+    deadLetters,
+    fire: async (target) => {
+      await stepFunctions.startExecution({ stateMachineArn: target.Arn, ...(target.Input === undefined ? {} : { input: target.Input }) });
+    },
+    ...(options.dataDir === undefined ? {} : { stateFile: join(options.dataDir, 'schedules.json') }),
+  });
+  const sns = createLocalSns({ log: published });
   let aws: AwsEndpoint | undefined;
   let poller: StreamPoller | undefined;
   try {
     aws = await startAwsEndpoint({
       port: options.awsPort ?? 0,
-      services: [eventBridgeService({ deadLetters })],
-      routes: { 'GET /local/dead-letters': () => deadLetters.list() },
+      services: [eventBridgeService({ deadLetters, publishedLog: published }), stepFunctions.service],
+      handlers: [scheduler.handler, sns.handler],
+      routes: {
+        'GET /local/dead-letters': () => deadLetters.list(),
+        'GET /local/notifications': () => published.notifications(),
+        'GET /local/events': () => published.events(),
+        'GET /local/schedules': () => scheduler.schedules(),
+        'GET /local/executions': () => stepFunctions.executions(),
+      },
     });
-    // The SDK's service-specific endpoint variable (service id "EventBridge"): code putting
-    // events with the SDK reaches the local endpoint with no configuration of its own.
-    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = aws.url;
+    // The SDK's service-specific endpoint variables (service ids "EventBridge", "SFN",
+    // "Scheduler", "SNS"): code calling them with the SDK reaches the local endpoint with no
+    // configuration of its own. The resource names stand in for what CDK creates in AWS.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+      AWS_ENDPOINT_URL_SFN: aws.url,
+      AWS_ENDPOINT_URL_SCHEDULER: aws.url,
+      AWS_ENDPOINT_URL_SNS: aws.url,
+      EVENT_BUS_NAME: LOCAL_INGESTION_BUS,
+      NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-notifications`,
+      MAJOR_INCIDENT_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-major-incident`,
+      SLA_SCHEDULE_GROUP: 'open-itsm-sla-timers',
+      SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/open-itsm-local-scheduler',
+      SLA_TIMER_DEAD_LETTER_ARN: `arn:aws:sqs:${process.env.AWS_REGION}:000000000000:open-itsm-sla-timers-dead-letters`,
+      [WORKFLOWS.incidentEscalation.arnEnvironment]: stepFunctions.stateMachineArn('incidentEscalation'),
+    });
     poller = await startStreamPoller({
       endpoint,
       tableName: options.tableName,
       deadLetters,
       ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') }),
     });
+    // Defaults (calendars, SLA policies) as the CDK trigger writes them after a deploy: once.
+    await invokeFunction('seedSlaDefaults', {});
+    stepFunctions.resume();
+    await scheduler.start();
   } catch (error) {
+    await scheduler.stop();
+    stepFunctions.stop();
     await poller?.stop();
     await aws?.stop();
     await dynamo?.stop();
@@ -119,6 +178,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       server.listen(options.httpPort ?? 0, '127.0.0.1', () => resolve());
     });
   } catch (error) {
+    await scheduler.stop();
+    stepFunctions.stop();
     await streamPoller.stop();
     await aws.stop();
     await dynamo?.stop();
@@ -140,9 +201,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     token,
     settled: () => streamPoller.settled(),
     deadLetters: () => deadLetters.list(),
+    published,
+    schedules: () => scheduler.schedules(),
+    executions: () => stepFunctions.executions(),
+    stepFunctions,
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Timers first, so nothing new starts while the rest shuts down.
+      await scheduler.stop();
+      stepFunctions.stop();
       await stopAws();
       // Lets a batch in flight finish (and checkpoint) before DynamoDB Local goes away.
       await streamPoller.stop();

@@ -7,6 +7,8 @@
  */
 import type * as z from 'zod';
 import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
+import { EVENT_TYPES } from '../../functions/notify/domain/events.ts';
+import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
 import { inlineSchema, type JsonObject } from './build.ts';
 
@@ -16,8 +18,8 @@ const DIALECT = 'https://json-schema.org/draft/2020-12/schema';
  * A standalone schema: the dialect, then title and description, then the schema as zod *input*
  * (what a sender writes). No `$id`: the file is published at whatever address serves it.
  */
-function eventDetailSchema(where: string, schema: z.ZodType, about: { title?: string; description: string }): JsonObject {
-  const { title: ownTitle, description: _own, ...rest } = inlineSchema(where, schema, 'input');
+function eventDetailSchema(where: string, schema: z.ZodType, about: { title?: string; description: string }, io: 'input' | 'output' = 'input'): JsonObject {
+  const { title: ownTitle, description: _own, ...rest } = inlineSchema(where, schema, io);
   const title = about.title ?? ownTitle;
   if (typeof title !== 'string') throw new Error(`${where}: a published schema needs a title`);
   return { $schema: DIALECT, title, description: about.description, ...rest };
@@ -35,4 +37,26 @@ export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
         'Unknown members are refused: an event that does not match this schema is logged with the reason and dropped, not retried. The EventBridge event id is the event id: a redelivered event is applied once.',
       ].join('\n\n'),
     }),
+  'docs/schemas/domain-event-detail.schema.json': () =>
+    eventDetailSchema(
+      'domain-event-detail',
+      domainEventDetail,
+      {
+        description: [
+          `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`, detail-type one of ${EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.`,
+          'Every committed incident change publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one incident\'s events by `incident.version`.',
+        ].join('\n\n'),
+      },
+      'output',
+    ),
+  'docs/schemas/notification-message.schema.json': () =>
+    eventDetailSchema(
+      'notification-message',
+      notificationMessage,
+      {
+        description:
+          'The JSON body of the SNS notifications the product publishes (the notifications topic, and the major-incident topic for Major Incident Breach). Message attributes eventType, priority, assignmentGroup and service (\'-\' when none) are there for subscription filter policies.',
+      },
+      'output',
+    ),
 };
