@@ -8,8 +8,8 @@ export interface DeadLetter {
   /** When it was given up on (ISO). */
   readonly at: string;
   readonly functionId: string;
-  /** The kind of event source (functions/routes.ts ConsumerSource). */
-  readonly source: 'ingestionQueue' | 'tableStream';
+  /** The kind of event source (functions/routes.ts ConsumerSource), or the local Scheduler firing a target. */
+  readonly source: 'ingestionQueue' | 'tableStream' | 'scheduler';
   /** Why: AWS's condition names (`RetryAttemptsExhausted`, `MaxReceiveCountExceeded`). */
   readonly condition: string;
   readonly attempts: number;

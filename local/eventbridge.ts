@@ -2,11 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_RULES, type IngestionRule } from '../functions/ingestion/rules.ts';
-import { CONSUMERS } from '../functions/routes.ts';
+import { CONSUMERS, EVENT_SOURCE } from '../functions/routes.ts';
 import { AwsError, type AwsJsonService } from './aws-endpoint.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import { compileEventPattern, type CompiledPattern } from './event-pattern.ts';
 import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke.ts';
+import type { PublishedLog } from './published-log.ts';
 
 /**
  * EventBridge's PutEvents, locally: entries are validated as EventBridge does, become EventBridge
@@ -60,6 +61,8 @@ export interface EventBridgeOptions {
   readonly invoke?: Invoke;
   /** Deliveries per message (SQS maxReceiveCount); defaults to 5 (infra MAX_RECEIVE_COUNT) 100 ms apart, doubling. */
   readonly retry?: RetryPolicy;
+  /** Where the product's own domain events (source EVENT_SOURCE) are shown as they are accepted. */
+  readonly publishedLog?: PublishedLog;
 }
 
 export const QUEUE_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -252,6 +255,17 @@ export function eventBridgeService(options: EventBridgeOptions): AwsJsonService 
     const messages: SQSRecord[] = [];
     const results: EntryResult[] = converted.map((outcome) => {
       if ('error' in outcome) return outcome.error;
+      if (outcome.event.source === EVENT_SOURCE) {
+        options.publishedLog?.add({
+          kind: 'event',
+          eventBusName: outcome.bus,
+          source: outcome.event.source,
+          detailType: outcome.event['detail-type'],
+          detail: outcome.event.detail,
+          id: outcome.event.id,
+          at: outcome.event.time,
+        });
+      }
       const rules = buses.get(outcome.bus) ?? [];
       const matched = rules.filter((rule) => rule.matches(outcome.event));
       if (matched.length === 0) {

@@ -208,12 +208,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Timers first, so nothing new starts while the rest shuts down.
+      // Timers first, so nothing new starts while the rest shuts down; then the stream consumers
+      // finish their batch in flight (and checkpoint) while the endpoints they publish to still answer.
       await scheduler.stop();
       stepFunctions.stop();
-      await stopAws();
-      // Lets a batch in flight finish (and checkpoint) before DynamoDB Local goes away.
       await streamPoller.stop();
+      await stopAws();
       await dynamo?.stop();
     },
   };

@@ -45,13 +45,16 @@ const secondsBetween = (from: string, to: string): number => Math.max(0, Math.ro
 
 /** Report counters a change moves: SLA outcomes from the clock transitions, MTTA and MTTR from the incident. */
 function reportDeltas(before: Incident | undefined, after: Incident, transitions: readonly ClockTransition[], extra: IncidentChange['aggregates'], now: Date): AggregateDelta[] {
-  const dimensions = {
-    priority: after.priority,
-    ...(after.assignmentGroup === undefined ? {} : { assignmentGroup: after.assignmentGroup }),
-    ...(after.service === undefined ? {} : { service: after.service }),
-  };
+  const dimensionsOf = (incident: Incident) => ({
+    priority: incident.priority,
+    ...(incident.assignmentGroup === undefined ? {} : { assignmentGroup: incident.assignmentGroup }),
+    ...(incident.service === undefined ? {} : { service: incident.service }),
+  });
   const deltas: AggregateDelta[] = [];
-  const add = (at: string, counters: AggregateDelta['counters']) => deltas.push({ day: day(at), dimensions, counters });
+  const add = (at: string, counters: AggregateDelta['counters']) => deltas.push({ day: day(at), dimensions: dimensionsOf(after), counters });
+  // Taking back an outcome hits the buckets it was counted in: the incident as it was then.
+  const undo = (at: string, counters: AggregateDelta['counters']) =>
+    deltas.push({ day: day(at), dimensions: dimensionsOf(before ?? after), counters });
 
   for (const t of transitions) {
     if (t.kind === 'met') add(t.at, { [`${t.clock}Met`]: 1 });
@@ -61,7 +64,7 @@ function reportDeltas(before: Incident | undefined, after: Incident, transitions
       if (!(before?.sla?.[t.clock]?.thresholdsCrossed ?? []).includes(100)) add(t.at, { breaches: 1 });
     }
     if (t.kind === 'reopened' && t.undone !== undefined && t.undoneAt !== undefined) {
-      add(t.undoneAt, { [`${t.clock}${t.undone === 'met' ? 'Met' : 'Breached'}`]: -1 });
+      undo(t.undoneAt, { [`${t.clock}${t.undone === 'met' ? 'Met' : 'Breached'}`]: -1 });
     }
   }
   if (before?.acknowledgedAt === undefined && after.acknowledgedAt !== undefined) {
@@ -71,7 +74,7 @@ function reportDeltas(before: Incident | undefined, after: Incident, transitions
     add(after.resolvedAt, { resolved: 1, resolveSeconds: secondsBetween(after.createdAt, after.resolvedAt) });
   }
   if (before?.status === 'resolved' && after.status !== 'resolved' && before.resolvedAt !== undefined && after.status !== 'closed') {
-    add(before.resolvedAt, { resolved: -1, resolveSeconds: -secondsBetween(before.createdAt, before.resolvedAt) });
+    undo(before.resolvedAt, { resolved: -1, resolveSeconds: -secondsBetween(before.createdAt, before.resolvedAt) });
   }
   if (extra !== undefined) add(now.toISOString(), extra);
   return deltas;

@@ -18,6 +18,8 @@ export const PROBLEMS = {
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
   'group-in-use': { status: 409, when: 'The group still owns services' },
   'service-in-use': { status: 409, when: 'The service still has integration keys that are not revoked' },
+  'calendar-in-use': { status: 409, when: 'SLA policies still count in the calendar; `policies` names them' },
+  'duplicate-policy-scope': { status: 409, when: 'Another SLA policy with exactly the same `appliesTo` sets the same target; `policy` names it' },
   'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },

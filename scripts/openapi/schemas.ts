@@ -23,6 +23,7 @@ import {
   incidentSchema,
   noteSchema,
   priorityMatrixBody,
+  slaClockViewSchema,
   updateIncidentBody,
 } from '../../functions/incidents/schemas/incident.ts';
 import { ALERT_ACTIONS, type AlertSource, SEVERITIES } from '../../functions/ingestion/domain/alert-event.ts';
@@ -31,6 +32,10 @@ import { createdIntegrationSchema, createIntegrationBody, integrationSchema } fr
 // Types only: the store module connects to the table when loaded.
 import type { EventOutcome } from '../../functions/ingestion/store/alert-store.ts';
 import { isoTimestamp, listEnvelope, problemSchema, slug, userId } from '../../functions/shared/schemas/common.ts';
+import { calendarSchema, createCalendarBody, replaceCalendarBody } from '../../functions/sla/schemas/calendar.ts';
+import { escalationPolicySchema, putEscalationPolicyBody } from '../../functions/sla/schemas/escalation-policy.ts';
+import { slaReportSchema } from '../../functions/sla/schemas/report.ts';
+import { createSlaPolicyBody, replaceSlaPolicyBody, slaPolicySchema } from '../../functions/sla/schemas/sla-policy.ts';
 
 const fieldError = problemSchema.shape.errors.unwrap().element.shape;
 
@@ -60,6 +65,8 @@ export const problem = problemSchema
     from: z.string().optional().describe('invalid-transition: the status the incident is in'),
     to: z.string().optional().describe('invalid-transition: the status asked for'),
     allowedTransitions: z.array(z.string()).optional().describe('invalid-transition: the statuses it may move to'),
+    policies: z.array(z.string()).optional().describe('calendar-in-use: the SLA policies counting in the calendar'),
+    policy: z.string().optional().describe('duplicate-policy-scope: the SLA policy that already has this scope'),
     requestId: z.string().optional().describe('internal-error: quote it when reporting the failure'),
   })
   .loose()
@@ -175,6 +182,11 @@ export const REQUEST_SCHEMAS = {
   PutUser: putUserBody,
   CreateIntegration: createIntegrationBody,
   PagerDutyEvent: pagerDutyEventRequest,
+  CreateCalendar: createCalendarBody,
+  ReplaceCalendar: replaceCalendarBody,
+  CreateSlaPolicy: createSlaPolicyBody,
+  ReplaceSlaPolicy: replaceSlaPolicyBody,
+  PutEscalationPolicy: putEscalationPolicyBody,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Response bodies: converted with `io: 'output'`. */
@@ -182,6 +194,7 @@ export const RESPONSE_SCHEMAS = {
   Incident: incidentSchema,
   IncidentPage: listEnvelope(incidentSchema),
   IncidentAlert: incidentSchema.shape.alert.unwrap(),
+  SlaClock: slaClockViewSchema,
   IncidentEvent: incidentEvent,
   IncidentEventPage: listEnvelope(incidentEvent),
   Note: noteSchema,
@@ -198,6 +211,12 @@ export const RESPONSE_SCHEMAS = {
   IntegrationPage: listEnvelope(integrationSchema),
   CreatedIntegration: createdIntegrationSchema,
   PriorityMatrixConfig: priorityMatrixConfig,
+  Calendar: calendarSchema,
+  CalendarPage: listEnvelope(calendarSchema),
+  SlaPolicy: slaPolicySchema,
+  SlaPolicyPage: listEnvelope(slaPolicySchema),
+  EscalationPolicy: escalationPolicySchema,
+  SlaReport: slaReportSchema,
   Health: health,
   OpenApiDocument: openApiDocument,
   Problem: problem,

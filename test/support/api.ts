@@ -61,6 +61,7 @@ export async function startTestStack(options: { dynamoDbEndpoint?: string; seed?
     tableName: `test-${randomUUID()}`,
     httpPort: 0,
     seed: options.seed ?? true,
+    printPublished: false,
   });
   return {
     ...stack,

@@ -1,0 +1,99 @@
+import { getRecord, GROUPS, missingRecords, USERS } from '../../directory/store/records.ts';
+import { type FieldError, fieldError, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../../shared/errors.ts';
+import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { diffFields } from '../../shared/store/audit.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
+import type { EscalationPolicy } from '../domain/types.ts';
+import { putEscalationPolicyBody } from '../schemas/escalation-policy.ts';
+import {
+  canonicalEscalationPolicy,
+  type EscalationPolicyRecord,
+  escalationPolicyItems,
+  getEscalationPolicyRecord,
+} from '../store/config-store.ts';
+
+/*
+ * /groups/{name}/escalation-policy: who is told, level by level, when an incident of the group
+ * breaches. Every group has one: its own, or the default (version 0, `isDefault`), so a client
+ * reads and writes it the same way either way.
+ */
+
+const FIELDS = ['levels', 'repeat'];
+/** Records are plain JSON: compared field by field for their history. */
+const diff = (before: object, after: object) => diffFields(before as Record<string, unknown>, after as Record<string, unknown>, FIELDS);
+
+type Presentable = EscalationPolicy & { createdAt?: string; updatedAt?: string; version: number };
+
+const present = ({ group, levels, repeat, createdAt, updatedAt, version }: Presentable, status = 200): ApiResult => ({
+  status,
+  body: { group, levels, repeat, isDefault: version === 0, ...(createdAt === undefined ? {} : { createdAt, updatedAt }), version },
+  headers: { etag: etagOf(version), location: `/groups/${encodeURIComponent(group)}/escalation-policy` },
+});
+
+const defaultFor = (group: string): Presentable => ({ ...canonicalEscalationPolicy({ group, ...DEFAULT_ESCALATION_POLICY }), version: 0 });
+
+/** The group and its own policy, read together; 404 when the group does not exist. */
+async function read(group: string): Promise<EscalationPolicyRecord | undefined> {
+  const [record, policy] = await Promise.all([getRecord(GROUPS, group), getEscalationPolicyRecord(group)]);
+  if (record === undefined) throw notFound(`Group ${group}`);
+  return policy;
+}
+
+/** Named users must exist, so that a breach notifies someone real. */
+async function checkUsers(policy: EscalationPolicy): Promise<void> {
+  const named = policy.levels.flatMap((level) => level.notify.users ?? []);
+  if (named.length === 0) return;
+  const missing = await missingRecords(USERS, named);
+  if (missing.size === 0) return;
+  const errors: FieldError[] = [];
+  policy.levels.forEach((level, i) =>
+    (level.notify.users ?? []).forEach((user, j) => {
+      if (missing.has(user)) errors.push(fieldError('body', ['levels', i, 'notify', 'users', j], `There is no user '${user}'`));
+    }),
+  );
+  throw validationFailed(errors);
+}
+
+async function put(request: ApiRequest): Promise<ApiResult> {
+  if (!request.principal.isAdmin) throw forbidden('Only admins can change escalation policies');
+  const group = request.pathParam('name');
+  const ifMatch = request.header('if-match');
+  // Creating the group's own policy needs no If-Match (or the default's "0"); replacing one does.
+  const expected = ifMatch === undefined ? undefined : request.expectedVersion();
+  const body = request.body(putEscalationPolicyBody);
+  const policy = canonicalEscalationPolicy({ group, ...body });
+
+  const current = await read(group);
+  const currentVersion = current?.version ?? 0;
+  if (current !== undefined && expected === undefined) throw preconditionRequired();
+  if (expected !== undefined && expected !== currentVersion) throw preconditionFailed(etagOf(currentVersion));
+  const changes = diff(current ?? {}, policy);
+  if (current !== undefined && changes.length === 0) return present(current);
+  await checkUsers(policy);
+
+  const at = new Date().toISOString();
+  const record: EscalationPolicyRecord = { ...policy, createdAt: current?.createdAt ?? at, updatedAt: at, version: currentVersion + 1 };
+  try {
+    await transactWrite(escalationPolicyItems(record, currentVersion, request.principal.userId, changes));
+  } catch (error) {
+    if (error instanceof TransactionRefused) {
+      if (error.failedAt(1) !== undefined) throw notFound(`Group ${group}`);
+      const refused = error.failedAt(0);
+      if (refused !== undefined) throw preconditionFailed(etagOf(refused.item === undefined ? 0 : Number(refused.item.version)));
+    }
+    throw error;
+  }
+  return present(record, current === undefined ? 201 : 200);
+}
+
+export const handler = httpHandler(
+  byRoute({
+    'GET /groups/{name}/escalation-policy': async (request) => {
+      if (!request.principal.isAgent) throw forbidden('Only agents and admins can read escalation policies');
+      const group = request.pathParam('name');
+      return present((await read(group)) ?? defaultFor(group));
+    },
+    'PUT /groups/{name}/escalation-policy': put,
+  }),
+);
