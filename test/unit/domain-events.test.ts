@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { applyPatch, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
+import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
+import { changeEventType, outboxRecord, owners, timerChanges, timerName } from '../../functions/notify/domain/events.ts';
+import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
+import { evolveSla, slaTimers } from '../../functions/sla/domain/incident-sla.ts';
+import type { SlaConfig } from '../../functions/sla/domain/types.ts';
+
+const config: SlaConfig = {
+  calendars: [{ name: '24x7', timeZone: 'UTC' }],
+  policies: [
+    { name: 'p2', appliesTo: { priority: ['P2'] }, targets: { response: 'PT30M', resolution: 'PT8H' }, calendar: '24x7', pauseOn: ['on_hold'], warnings: [50, 75] },
+  ],
+};
+const t0 = new Date('2026-11-23T10:00:00.000Z');
+const actor = { userId: 'alice' };
+
+function opened(overrides: Partial<Incident> = {}): Incident {
+  const incident = openIncident(
+    { title: 'Mail down', impact: 1, urgency: 2, assignmentGroup: 'service-desk', ...overrides },
+    { id: '01JDX2ABCDEFGHJKMNPQRSTVWX', sequence: 41, actor, now: t0, matrix: DEFAULT_PRIORITY_MATRIX },
+  );
+  return { ...incident, sla: evolveSla(undefined, incident, config, t0).sla };
+}
+
+describe('outbox records', () => {
+  it('build an event detail and a notification that match the published schemas', () => {
+    const incident = opened({ service: 'email' } as Partial<Incident>);
+    const record = outboxRecord({
+      eventId: '01JDX3M5Q8W4T0S7Y2V9K6H1ZC',
+      type: 'SLA Breached',
+      incident,
+      actor: 'sla',
+      occurredAt: t0.toISOString(),
+      recipients: owners(incident),
+      sla: { clock: 'response', threshold: 100, crossedAt: '2026-11-23T10:30:00.000Z', policy: 'p2', target: 'PT30M' },
+    });
+    expect(domainEventDetail.safeParse(record.detail).success).toBe(true);
+    expect(notificationMessage.safeParse({ text: record.notification.text, recipients: record.notification.recipients, ...record.detail }).success).toBe(true);
+    expect(record.notification).toMatchObject({
+      topic: 'notifications',
+      recipients: { users: [], groups: ['service-desk'] },
+      attributes: { eventType: 'SLA Breached', priority: 'P2', assignmentGroup: 'service-desk', service: 'email' },
+    });
+    expect(record.notification.subject).toBe('[P2] SLA Breached: INC0001041 Mail down');
+  });
+
+  it('send the major-incident notice to its own topic and keep subjects within SNS limits', () => {
+    const incident = opened({ title: `Überlastung ${'x'.repeat(200)}` });
+    const record = outboxRecord({ eventId: 'MAJOR-response-1', type: 'Major Incident Breach', incident, actor: 'sla', occurredAt: t0.toISOString(), recipients: owners(incident) });
+    expect(record.notification.topic).toBe('majorIncident');
+    expect(record.notification.subject.length).toBeLessThanOrEqual(100);
+    expect(record.notification.subject).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('name the event after what the change did', () => {
+    const incident = opened();
+    expect(changeEventType(undefined, incident)).toBe('Incident Created');
+    const working = applyPatch(incident, { status: 'in_progress' }, { actor, now: t0 }).next;
+    expect(changeEventType(incident, working)).toBe('Incident Updated');
+    const resolved = applyPatch(working, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: 'ok' }, { actor, now: t0 }).next;
+    expect(changeEventType(working, resolved)).toBe('Incident Resolved');
+  });
+});
+
+describe('timer changes', () => {
+  it('set every timer of a new incident, and clear the paused clock\'s on hold', () => {
+    const incident = opened();
+    const created = timerChanges(incident.id, [], slaTimers(incident.sla));
+    expect(created?.set.map((t) => `${t.clock}-${t.threshold}`)).toEqual(['response-50', 'response-75', 'response-100', 'resolution-50', 'resolution-75', 'resolution-100']);
+    expect(created?.clear).toEqual([]);
+
+    const t1 = new Date(t0.getTime() + 60_000);
+    const working = applyPatch(incident, { status: 'in_progress' }, { actor, now: t1 }).next;
+    const acknowledged = { ...working, sla: evolveSla(incident, working, undefined, t1).sla };
+    const t2 = new Date(t0.getTime() + 120_000);
+    const held = applyPatch(acknowledged, { status: 'on_hold', holdReason: 'awaiting_vendor' }, { actor, now: t2 }).next;
+    const paused = { ...held, sla: evolveSla(acknowledged, held, undefined, t2).sla };
+
+    // Acknowledging stops the response clock: its timers go, the resolution timers stay as they were.
+    expect(timerChanges(incident.id, slaTimers(incident.sla), slaTimers(acknowledged.sla))).toEqual({
+      set: slaTimers(acknowledged.sla),
+      clear: ['response-50', 'response-75', 'response-100'].map((t) => `${incident.id}-${t}`),
+    });
+    expect(timerChanges(incident.id, slaTimers(acknowledged.sla), slaTimers(paused.sla))?.clear).toEqual(
+      ['resolution-50', 'resolution-75', 'resolution-100'].map((t) => timerName(incident.id, 'resolution', Number(t.split('-')[1]))),
+    );
+  });
+
+  it('are absent when a change leaves the timers alone', () => {
+    const incident = opened();
+    const retitled = applyPatch(incident, { title: 'Mail slow' }, { actor, now: new Date(t0.getTime() + 1000) }).next;
+    const after = { ...retitled, sla: evolveSla(incident, retitled, undefined, new Date(t0.getTime() + 1000)).sla };
+    expect(timerChanges(incident.id, slaTimers(incident.sla), slaTimers(after.sla))).toBeUndefined();
+  });
+});
