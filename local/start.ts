@@ -55,7 +55,12 @@ ITSM backend running locally (ready in ${((performance.now() - started) / 1000).
   DynamoDB Local ${stack.dynamoDbEndpoint}   table ${stack.tableName}
   Data folder    ${dataDir}
 
-Local AWS endpoints: EventBridge PutEvents ${stack.awsEndpoint} (bus ${LOCAL_INGESTION_BUS}; alarms on the default bus)
+Local AWS endpoints at ${stack.awsEndpoint}: EventBridge (bus ${LOCAL_INGESTION_BUS}; alarms on the default bus),
+  Step Functions (the escalation workflow), EventBridge Scheduler (SLA timers), SNS (notifications)
+  Notifications and domain events are printed here as they are published; listed at
+    curl -s ${stack.awsEndpoint}/local/notifications     curl -s ${stack.awsEndpoint}/local/events
+  SLA timers and workflow executions:
+    curl -s ${stack.awsEndpoint}/local/schedules         curl -s ${stack.awsEndpoint}/local/executions
   Given-up deliveries: curl -s ${stack.awsEndpoint}/local/dead-letters
 
 Mint a token (in another terminal), then call the API:
