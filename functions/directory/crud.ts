@@ -3,7 +3,7 @@ import { conflict, forbidden, notFound, preconditionFailed, preconditionRequired
 import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { diffFields } from '../shared/store/audit.ts';
-import { TransactionRefused, transactWrite } from '../shared/store/db.ts';
+import { TABLE_NAME, TransactionRefused, transactWrite } from '../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../shared/store/idempotency.ts';
 import { directoryListQuery } from './schemas/directory.ts';
 import { type ReferenceChecks, referenceErrors } from './store/references.ts';
@@ -33,6 +33,8 @@ export interface DirectoryResource {
   readonly readableByRequesters?: boolean;
   /** Refuses a delete that would leave dangling references. */
   readonly beforeDelete?: (id: string) => Promise<void>;
+  /** Items that belong to the record and go with it, in the same transaction (absent ones are fine). */
+  readonly ownedItems?: (id: string) => readonly { pk: string; sk: string }[];
 }
 
 const NO_CHECKS: ReferenceChecks = { items: [], failures: [] };
@@ -160,7 +162,8 @@ export function remove(resource: DirectoryResource) {
     const expected = request.expectedVersion();
     await resource.beforeDelete?.(id);
     try {
-      await transactWrite(deleteRecordItems(resource.kind, id, expected, request.principal.userId, new Date().toISOString()));
+      const owned = (resource.ownedItems?.(id) ?? []).map((Key) => ({ Delete: { TableName: TABLE_NAME, Key } }));
+      await transactWrite([...deleteRecordItems(resource.kind, id, expected, request.principal.userId, new Date().toISOString()), ...owned]);
     } catch (error) {
       const refused = error instanceof TransactionRefused ? error.failedAt(0) : undefined;
       if (refused === undefined) throw error;

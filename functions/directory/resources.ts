@@ -2,7 +2,7 @@ import { conflict, fieldError, validationFailed } from '../shared/errors.ts';
 import { TABLE_NAME } from '../shared/store/db.ts';
 import type { DirectoryResource } from './crud.ts';
 import { hasActiveIntegrations } from '../ingestion/store/integration-store.ts';
-import { groupKey } from './store/keys.ts';
+import { escalationPolicyKey, groupKey } from './store/keys.ts';
 import { GROUPS, groupOwnsServices, missingRecords, SERVICES, USERS } from './store/records.ts';
 
 /** Members and the manager must be known users, so that assignment to them can work. */
@@ -24,6 +24,8 @@ export const groupResource: DirectoryResource = {
   basePath: '/groups',
   fields: ['displayName', 'description', 'email', 'members', 'manager'],
   validate: validateGroup,
+  // A group created again under the same name must not inherit the old group's escalation policy.
+  ownedItems: (name) => [escalationPolicyKey(name)],
   beforeDelete: async (name) => {
     if (await groupOwnsServices(name)) {
       throw conflict('group-in-use', 'Group in use', `Group '${name}' owns services; give them another owner group first`);

@@ -373,4 +373,13 @@ describe('/groups/{name}/escalation-policy', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ repeat: 0, version: 1 });
   });
+
+  it('goes with its group: a group created again under the same name starts from the default', async () => {
+    expect((await ada.post('/groups', { name: 'short-lived', members: ['bob'] })).status).toBe(201);
+    expect((await ada.put('/groups/short-lived/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT5M' }] })).status).toBe(201);
+    expect((await ada.delete('/groups/short-lived', { 'if-match': '"1"' })).status).toBe(204);
+    expect((await alice.get('/groups/short-lived/escalation-policy')).status).toBe(404);
+    expect((await ada.post('/groups', { name: 'short-lived' })).status).toBe(201);
+    expect((await alice.get('/groups/short-lived/escalation-policy')).body).toMatchObject({ isDefault: true });
+  });
 });

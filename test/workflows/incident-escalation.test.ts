@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import validator from 'asl-validator';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { FUNCTIONS, WORKFLOWS } from '../../functions/routes.ts';
 
@@ -8,6 +8,8 @@ import { FUNCTIONS, WORKFLOWS } from '../../functions/routes.ts';
  * calling a function through a placeholder the route table resolves. Its paths run end to end,
  * through the local runner with the real steps, in test/api/sla-escalation.test.ts.
  */
+// asl-validator ships CommonJS without type declarations.
+const validator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: () => string };
 const workflow = WORKFLOWS.incidentEscalation;
 const definition = JSON.parse(readFileSync(workflow.definitionFile, 'utf8'));
 type State = Record<string, unknown> & { Type: string };

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { groupKey } from '../../directory/store/keys.ts';
+import { escalationPolicyKey, groupKey } from '../../directory/store/keys.ts';
 import { log } from '../../shared/log.ts';
 import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
@@ -41,7 +41,7 @@ const SUBJECT: Record<ConfigKind, (name: string) => string> = {
 };
 
 export const configKey = (kind: ConfigKind, name: string) => ({ pk: SLA_CONFIG_PK, sk: `${PREFIX[kind]}${name}` });
-export const escalationPolicyKey = (group: string) => ({ pk: groupKey(group).pk, sk: 'ESCALATION_POLICY' });
+export { escalationPolicyKey };
 
 export interface Versioned {
   createdAt: string;
