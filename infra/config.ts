@@ -1,5 +1,8 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { PRIORITIES } from '../functions/incidents/domain/priority.ts';
+import { EVENT_TYPES } from '../functions/notify/domain/events.ts';
+import { slug } from '../functions/shared/schemas/common.ts';
 
 /**
  * Everything an operator may tune at deploy time, read once from CDK context
@@ -25,7 +28,33 @@ export interface ItsmConfig {
   readonly ingestion: IngestionConfig;
   /** How long raw ingested events are kept (days); handed to every function as EVENT_RETENTION_DAYS. */
   readonly eventRetentionDays: number;
+  readonly notifications: NotificationsConfig;
 }
+
+/** Who is mailed what, from the two notification topics; the topics exist either way. */
+export interface NotificationsConfig {
+  /** Subscriptions to the notifications topic, each with an optional filter policy. */
+  readonly emails: readonly NotificationEmail[];
+  /** Subscriptions to the major-incident topic (every message: P1 breaches). */
+  readonly majorIncidentEmails: readonly string[];
+}
+
+export interface NotificationEmail {
+  readonly address: string;
+  /** Empty: every notification. Each attribute given must match one of its values (AND across attributes). */
+  readonly filter: NotificationFilter;
+}
+
+/**
+ * The SNS message attributes the publisher sets on every notification
+ * (functions/notify/domain/events.ts `Notification.attributes`), which filter policies match.
+ */
+export const NOTIFICATION_FILTER_ATTRIBUTES = ['eventType', 'priority', 'assignmentGroup', 'service'] as const;
+export type NotificationFilterAttribute = (typeof NOTIFICATION_FILTER_ATTRIBUTES)[number];
+export type NotificationFilter = Partial<Record<NotificationFilterAttribute, readonly string[]>>;
+
+/** SNS allows at most 150 value combinations in one filter policy (the product of the value counts). */
+export const MAX_FILTER_COMBINATIONS = 150;
 
 /** Who may put events on the ingestion bus, and whether alarms come from the default bus too. */
 export interface IngestionConfig {
@@ -76,6 +105,8 @@ export const CONTEXT_KEYS = {
   ingestionOrganizationId: 'ingestionOrganizationId',
   alarmsFromDefaultBus: 'alarmsFromDefaultBus',
   eventRetentionDays: 'eventRetentionDays',
+  notificationEmails: 'notificationEmails',
+  majorIncidentEmails: 'majorIncidentEmails',
 } as const;
 
 export const DEFAULTS = {
@@ -106,7 +137,81 @@ export function readConfig(node: Node): ItsmConfig {
     alarmEmail: checkEmail(ctx.string(CONTEXT_KEYS.alarmEmail)),
     ingestion: readIngestion(ctx),
     eventRetentionDays: ctx.integerBetween(CONTEXT_KEYS.eventRetentionDays, DEFAULTS.eventRetentionDays, 1, MAX_EVENT_RETENTION_DAYS),
+    notifications: readNotifications(ctx),
   };
+}
+
+function readNotifications(ctx: ContextReader): NotificationsConfig {
+  const key = CONTEXT_KEYS.notificationEmails;
+  const emails = ctx.jsonList(key).map((entry, index): NotificationEmail => {
+    // `-c notificationEmails=a@example.com,b@example.com`: addresses without filters.
+    if (typeof entry === 'string') return { address: checkAddress(key, entry.trim()), filter: {} };
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new Error(`Context ${key}[${index}] must be an email address or an object { address, filter? }, got ${JSON.stringify(entry)}`);
+    }
+    const { address, filter, ...unknown } = entry as Record<string, unknown>;
+    if (Object.keys(unknown).length > 0) {
+      throw new Error(`Context ${key}[${index}] has unknown keys ${Object.keys(unknown).join(', ')}; allowed are address and filter`);
+    }
+    if (typeof address !== 'string') throw new Error(`Context ${key}[${index}].address must be an email address, got ${JSON.stringify(address)}`);
+    return { address: checkAddress(key, address.trim()), filter: readFilter(`${key}[${index}].filter`, filter) };
+  });
+  // SNS keeps one subscription per topic, protocol and endpoint: a second entry for the same
+  // address would not add a second filter, it would fail the deployment.
+  const seen = new Set<string>();
+  for (const { address } of emails) {
+    const normalized = address.toLowerCase();
+    if (seen.has(normalized)) {
+      throw new Error(`Context ${key}: ${address} is listed twice; SNS keeps one subscription per address, so give one entry with the combined filter`);
+    }
+    seen.add(normalized);
+  }
+  const majorIncidentEmails = [
+    ...new Set(ctx.list(CONTEXT_KEYS.majorIncidentEmails).map((address) => checkAddress(CONTEXT_KEYS.majorIncidentEmails, address))),
+  ];
+  return { emails, majorIncidentEmails };
+}
+
+/** Values each attribute may take: what the publisher can put there, so a typo cannot silently match nothing. */
+const FILTER_VALUES: Readonly<Record<NotificationFilterAttribute, { check: (value: string) => boolean; expected: string }>> = {
+  eventType: { check: (value) => (EVENT_TYPES as readonly string[]).includes(value), expected: `one of ${EVENT_TYPES.join(', ')}` },
+  priority: { check: (value) => (PRIORITIES as readonly string[]).includes(value), expected: `one of ${PRIORITIES.join(', ')}` },
+  // Group and service names are slugs; the publisher writes "-" when the incident has none.
+  assignmentGroup: { check: isNameOrNone, expected: 'a group name (lowercase letters, digits, dashes) or "-" for none' },
+  service: { check: isNameOrNone, expected: 'a service name (lowercase letters, digits, dashes) or "-" for none' },
+};
+
+function isNameOrNone(value: string): boolean {
+  return value === '-' || slug.safeParse(value).success;
+}
+
+function readFilter(path: string, raw: unknown): NotificationFilter {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new Error(`Context ${path} must be an object like { "priority": ["P1", "P2"] }, got ${JSON.stringify(raw)}`);
+  }
+  const filter: Partial<Record<NotificationFilterAttribute, string[]>> = {};
+  let combinations = 1;
+  for (const [attribute, values] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(NOTIFICATION_FILTER_ATTRIBUTES as readonly string[]).includes(attribute)) {
+      throw new Error(`Context ${path}: unknown attribute "${attribute}"; notifications can be filtered on ${NOTIFICATION_FILTER_ATTRIBUTES.join(', ')}`);
+    }
+    const name = attribute as NotificationFilterAttribute;
+    // SNS refuses an empty list, and a bare string is an easy slip for a one-value list.
+    if (!Array.isArray(values) || values.length === 0 || values.some((value) => typeof value !== 'string')) {
+      throw new Error(`Context ${path}.${name} must be a non-empty list of strings, got ${JSON.stringify(values)}`);
+    }
+    const unique = [...new Set(values as string[])];
+    for (const value of unique) {
+      if (!FILTER_VALUES[name].check(value)) throw new Error(`Context ${path}.${name}: "${value}" is not ${FILTER_VALUES[name].expected}`);
+    }
+    filter[name] = unique;
+    combinations *= unique.length;
+  }
+  if (combinations > MAX_FILTER_COMBINATIONS) {
+    throw new Error(`Context ${path} has ${combinations} value combinations; SNS allows at most ${MAX_FILTER_COMBINATIONS} in one filter policy`);
+  }
+  return filter;
 }
 
 function readIngestion(ctx: ContextReader): IngestionConfig {
@@ -175,9 +280,12 @@ function checkUrl(key: string, url: string): string {
 }
 
 function checkEmail(email: string | undefined): string | undefined {
-  if (email === undefined) return undefined;
+  return email === undefined ? undefined : checkAddress(CONTEXT_KEYS.alarmEmail, email);
+}
+
+function checkAddress(key: string, email: string): string {
   if (/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return email;
-  throw new Error(`Context ${CONTEXT_KEYS.alarmEmail}: "${email}" is not an email address`);
+  throw new Error(`Context ${key}: "${email}" is not an email address`);
 }
 
 class ContextReader {
@@ -204,6 +312,28 @@ class ContextReader {
       throw new Error(`Context ${key} must be a comma separated string or a list of strings, got ${JSON.stringify(value)}`);
     }
     return (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
+  }
+
+  /**
+   * A list that may hold objects: a JSON array (cdk.json, or `-c 'key=[...]'`), or a comma
+   * separated string of plain values (`-c key=a,b`).
+   */
+  jsonList(key: string): unknown[] {
+    const value = this.raw(key);
+    if (value === undefined) return [];
+    if (Array.isArray(value)) return value;
+    if (typeof value === 'string') {
+      const text = value.trim();
+      if (!text.startsWith('[')) return this.list(key);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new Error(`Context ${key} is not valid JSON: ${(error as Error).message}`);
+      }
+      if (Array.isArray(parsed)) return parsed;
+    }
+    throw new Error(`Context ${key} must be a JSON list or a comma separated string, got ${JSON.stringify(value)}`);
   }
 
   number(key: string, fallback: number): number {

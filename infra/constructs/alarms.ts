@@ -3,6 +3,8 @@ import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -16,8 +18,9 @@ export interface AlarmsProps {
 const PERIOD = Duration.minutes(5);
 
 /**
- * Alarms that page on server-side failures: any Lambda error, any 5xx answered by the API, and
- * any message in a dead-letter queue. A handler maps expected failures to 4xx responses, so an
+ * Alarms that page on server-side failures: any Lambda error, any 5xx answered by the API, any
+ * message in a dead-letter queue, any failed or timed-out workflow execution, and any lost
+ * schedule firing. A handler maps expected failures to 4xx responses, so an
  * Errors datapoint or a 5xx is a bug or an outage, never a user mistake; one is enough to alarm.
  * A dead-lettered message is an event that was given up on: one is enough too.
  *
@@ -67,6 +70,45 @@ export class Alarms extends Construct {
       queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       `${what}: messages are waiting in a dead-letter queue; inspect them, fix the cause, then redrive or purge`,
     );
+  }
+
+  /**
+   * A workflow execution that failed or timed out gave up on what it was doing (an escalation
+   * that stopped halfway): one is enough. Aborted executions are someone's deliberate stop.
+   */
+  watchStateMachine(id: string, stateMachine: IStateMachine, what: string): Alarm[] {
+    return [
+      this.alarm(
+        `${id}ExecutionsFailed`,
+        stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
+        `${what}: an execution failed in ${PERIOD.toMinutes()} minutes; its history in the Step Functions console shows the state and the error`,
+      ),
+      this.alarm(
+        `${id}ExecutionsTimedOut`,
+        stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
+        `${what}: an execution timed out in ${PERIOD.toMinutes()} minutes`,
+      ),
+    ];
+  }
+
+  /**
+   * Schedules whose firing was lost without a trace: Scheduler could not deliver it to the target
+   * and could not put it in the dead-letter queue either (the queue alarm covers what did arrive
+   * there), or dropped it because the schedule has no dead-letter queue.
+   */
+  watchScheduleGroup(id: string, group: IScheduleGroup, what: string): Alarm[] {
+    return [
+      this.alarm(
+        `${id}FailedToDeadLetter`,
+        group.metricFailedToBeSentToDLQ(undefined, { period: PERIOD, statistic: 'Sum' }),
+        `${what}: a schedule's firing failed and could not be put in the dead-letter queue; it is lost`,
+      ),
+      this.alarm(
+        `${id}Dropped`,
+        group.metricDropped({ period: PERIOD, statistic: 'Sum' }),
+        `${what}: a schedule's firing was dropped after its retries (a schedule without a dead-letter queue); it is lost`,
+      ),
+    ];
   }
 
   private alarm(id: string, metric: IMetric, description: string): Alarm {

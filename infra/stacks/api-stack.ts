@@ -1,23 +1,34 @@
 import { join } from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { INGESTION_RULES } from '../../functions/ingestion/rules.ts';
 import {
+  CAPABILITY_ENVIRONMENT,
   CONSUMERS,
   FUNCTIONS,
   ROUTES,
+  WORKFLOWS,
   type FUNCTION_ENVIRONMENT_KEYS,
   type FunctionDefinition,
   type FunctionId,
+  type WorkflowDefinition,
+  type WorkflowId,
 } from '../../functions/routes.ts';
 import type { ItsmConfig } from '../config.ts';
+import { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
+import { bindCapabilities, capabilityGrants } from '../constructs/capabilities.ts';
 import { ItsmHttpApi } from '../constructs/http-api.ts';
 import { Identity } from '../constructs/identity.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
 import { ItsmFunction } from '../constructs/itsm-function.ts';
+import { Notifications } from '../constructs/notifications.ts';
+import { SlaTimers } from '../constructs/sla-timers.ts';
 import { TableStreamConsumer } from '../constructs/stream-consumer.ts';
+import { Workflow } from '../constructs/workflow.ts';
 
 /**
  * Why each public route may be public. A route marked auth 'none' in functions/routes.ts without
@@ -46,6 +57,12 @@ export interface ApiStackProps extends StackProps {
  * and nothing in it is data. Queues only buffer events for seconds (a redeploy keeps them; only
  * deleting the stack would drop what is in flight or dead-lettered), and the bus's name comes from
  * its construct path, so its ARN survives a destroy and redeploy for senders in other accounts.
+ *
+ * The workflows, SLA timers and notification topics live here too, for the same reasons: the
+ * state machines call this stack's functions and this stack's functions start them (through
+ * timers), so a stack of their own would only add cross-stack exports in both directions (a
+ * cycle CloudFormation refuses). Pending timers are the one thing here that is state: deleting
+ * this stack deletes them with their schedule group (docs/operations.md).
  */
 export class ApiStack extends Stack {
   readonly identity: Identity;
@@ -53,6 +70,10 @@ export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<FunctionId, ItsmFunction>;
   readonly ingestion: Ingestion;
   readonly streamConsumers: ReadonlyMap<FunctionId, TableStreamConsumer>;
+  readonly notifications: Notifications;
+  readonly workflows: ReadonlyMap<WorkflowId, Workflow>;
+  readonly slaTimers: SlaTimers;
+  readonly afterDeploy: ReadonlyMap<FunctionId, AfterDeploy>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -112,6 +133,7 @@ export class ApiStack extends Stack {
     // lists them: adding a consumer there adds its event source here.
     let busConsumer: ItsmFunction | undefined;
     const streamConsumers = new Map<FunctionId, TableStreamConsumer>();
+    const afterDeploy = new Map<FunctionId, AfterDeploy>();
     for (const { functionId, source } of CONSUMERS) {
       const fn = functions.get(functionId);
       if (fn === undefined) throw new Error(`Consumer ${functionId} is not in FUNCTIONS`);
@@ -134,6 +156,17 @@ export class ApiStack extends Stack {
             }),
           );
           break;
+        case 'afterDeploy':
+          afterDeploy.set(
+            functionId,
+            new AfterDeploy(this, `${pascalCase(functionId)}AfterDeploy`, {
+              fn,
+              // Its own function, role and policy are always in place first; the table is what it writes.
+              executeAfter: [table],
+              logRetention: config.logRetention,
+            }),
+          );
+          break;
         default: {
           const unknown: never = source;
           throw new Error(`Consumer ${functionId} has an unknown source ${JSON.stringify(unknown)}`);
@@ -144,7 +177,37 @@ export class ApiStack extends Stack {
       throw new Error('No function consumes the ingestion queue (CONSUMERS has no ingestionQueue source): bus events would pile up unread');
     }
     this.streamConsumers = streamConsumers;
+    this.afterDeploy = afterDeploy;
     this.ingestion = new Ingestion(this, 'Ingestion', { config: config.ingestion, rules: INGESTION_RULES, consumer: busConsumer, alarms });
+
+    this.notifications = new Notifications(this, 'Notifications', config.notifications);
+
+    // Workflows, as WORKFLOWS lists them: each placeholder of the file replaced by its function's ARN.
+    const workflows = new Map<WorkflowId, Workflow>();
+    const workflowArns: Record<string, string> = {};
+    // Timers start the workflows whose ARN the timer-managing functions are given.
+    const timerWorkflows: IStateMachine[] = [];
+    for (const [workflowId, definition] of Object.entries(WORKFLOWS) as [WorkflowId, WorkflowDefinition][]) {
+      const workflow = new Workflow(this, pascalCase(workflowId), {
+        definitionFile: join(props.sourceRoot, definition.definitionFile),
+        functions: workflowFunctions(workflowId, definition, functions),
+        logRetention: config.logRetention,
+        alarms,
+      });
+      workflows.set(workflowId, workflow);
+      workflowArns[definition.arnEnvironment] = workflow.stateMachine.stateMachineArn;
+      if (CAPABILITY_ENVIRONMENT.manageSlaTimers.includes(definition.arnEnvironment)) timerWorkflows.push(workflow.stateMachine);
+    }
+    this.workflows = workflows;
+
+    this.slaTimers = new SlaTimers(this, 'SlaTimers', { stateMachines: timerWorkflows, alarms });
+
+    const grants = capabilityGrants({ bus: this.ingestion.bus, notifications: this.notifications, slaTimers: this.slaTimers, workflowArns });
+    // Each function gets exactly the variables and grants of the capabilities the route table names.
+    for (const [functionId, fn] of functions) {
+      const capabilities = (FUNCTIONS[functionId] as FunctionDefinition).capabilities ?? [];
+      if (capabilities.length > 0) bindCapabilities(fn, capabilities, grants);
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'JwtIssuer', { value: this.identity.issuer, description: 'Issuer the JWT authorizer trusts' });
@@ -160,6 +223,28 @@ export class ApiStack extends Stack {
       value: this.ingestion.bus.eventBusArn,
       description: 'ARN of the ingestion bus: the target of rules in other accounts, and the resource of their PutEvents permission',
     });
+    new CfnOutput(this, 'NotificationTopicArn', {
+      value: this.notifications.topic.topicArn,
+      description: 'SNS topic of every notification; filter on the message attributes eventType, priority, assignmentGroup, service',
+    });
+    new CfnOutput(this, 'MajorIncidentTopicArn', {
+      value: this.notifications.majorIncidentTopic.topicArn,
+      description: 'SNS topic of major-incident (P1) breaches, for stakeholders',
+    });
+    for (const [workflowId, workflow] of workflows) {
+      new CfnOutput(this, `${pascalCase(workflowId)}StateMachineArn`, {
+        value: workflow.stateMachine.stateMachineArn,
+        description: `Step Functions state machine: ${WORKFLOWS[workflowId].description}`,
+      });
+    }
+    new CfnOutput(this, 'SlaScheduleGroupName', {
+      value: this.slaTimers.scheduleGroup.scheduleGroupName,
+      description: 'EventBridge Scheduler group holding one schedule per pending SLA threshold',
+    });
+    new CfnOutput(this, 'SlaTimerDeadLetterQueueUrl', {
+      value: this.slaTimers.deadLetterQueue.queueUrl,
+      description: 'Where SLA timer firings go that could not start the escalation workflow (inspect, then redrive by hand)',
+    });
     if (this.identity.userPool !== undefined && this.identity.userPoolClient !== undefined) {
       new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId, description: 'Cognito user pool of the API users' });
       new CfnOutput(this, 'UserPoolClientId', {
@@ -168,6 +253,39 @@ export class ApiStack extends Stack {
       });
     }
   }
+}
+
+/**
+ * The functions a workflow's placeholders name, checked: each must be in FUNCTIONS, and none may
+ * be handed the workflow's own ARN (through a capability), which would make the function and the
+ * state machine depend on each other, a cycle CloudFormation refuses.
+ */
+export function workflowFunctions(
+  workflowId: string,
+  definition: WorkflowDefinition,
+  functions: ReadonlyMap<FunctionId, ItsmFunction>,
+  environmentOf: (functionId: FunctionId) => readonly string[] = capabilityEnvironment,
+): Record<string, IFunction> {
+  const resolved: Record<string, IFunction> = {};
+  for (const [placeholder, functionId] of Object.entries(definition.functions)) {
+    const fn = functions.get(functionId);
+    if (fn === undefined) {
+      throw new Error(`Workflow ${workflowId}: placeholder \${${placeholder}} names function ${functionId}, which is not in FUNCTIONS`);
+    }
+    if (environmentOf(functionId).includes(definition.arnEnvironment)) {
+      throw new Error(
+        `Workflow ${workflowId} calls ${functionId}, which would also be given the workflow's ARN (${definition.arnEnvironment}, through a capability): the function and the state machine would depend on each other`,
+      );
+    }
+    resolved[placeholder] = fn.function;
+  }
+  return resolved;
+}
+
+/** The variables a function's capabilities bring. */
+function capabilityEnvironment(functionId: FunctionId): string[] {
+  const definition: FunctionDefinition = FUNCTIONS[functionId];
+  return (definition.capabilities ?? []).flatMap((capability) => CAPABILITY_ENVIRONMENT[capability]);
 }
 
 function pascalCase(id: string): string {

@@ -22,6 +22,7 @@ describe('context', () => {
       alarmEmail: undefined,
       ingestion: { accounts: [], organizationId: undefined, alarmsFromDefaultBus: false },
       eventRetentionDays: 30,
+      notifications: { emails: [], majorIncidentEmails: [] },
     });
   });
 
@@ -88,6 +89,63 @@ describe('context', () => {
     [{ eventRetentionDays: '3651' }, /eventRetentionDays must be between 1 and 3650/],
     [{ eventRetentionDays: '7.5' }, /eventRetentionDays must be a whole number/],
     [{ eventRetentionDays: 'month' }, /eventRetentionDays must be a non-negative number/],
+  ])('rejects %j', (context, message) => {
+    expect(() => configOf(context)).toThrow(message);
+  });
+});
+
+describe('notification emails', () => {
+  const subscriptions = [
+    { address: 'db-oncall@example.com', filter: { assignmentGroup: ['database'], priority: ['P1', 'P2'] } },
+    { address: 'sla@example.com', filter: { eventType: ['SLA Breached'], service: ['payments', '-'] } },
+    { address: 'all@example.com' },
+  ];
+
+  it('reads a JSON list from -c and from cdk.json alike', () => {
+    const fromCli = configOf({ notificationEmails: JSON.stringify(subscriptions), majorIncidentEmails: 'cio@example.com, duty@example.com' });
+    const fromJson = configOf({ notificationEmails: subscriptions, majorIncidentEmails: ['cio@example.com', 'duty@example.com'] });
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli.notifications).toEqual({
+      emails: [
+        { address: 'db-oncall@example.com', filter: { assignmentGroup: ['database'], priority: ['P1', 'P2'] } },
+        { address: 'sla@example.com', filter: { eventType: ['SLA Breached'], service: ['payments', '-'] } },
+        { address: 'all@example.com', filter: {} },
+      ],
+      majorIncidentEmails: ['cio@example.com', 'duty@example.com'],
+    });
+  });
+
+  it('takes plain comma separated addresses (no filters) and drops repeated filter values', () => {
+    expect(configOf({ notificationEmails: 'a@example.com, b@example.com' }).notifications.emails).toEqual([
+      { address: 'a@example.com', filter: {} },
+      { address: 'b@example.com', filter: {} },
+    ]);
+    expect(configOf({ notificationEmails: [{ address: 'a@example.com', filter: { priority: ['P1', 'P1'] } }] }).notifications.emails).toEqual([
+      { address: 'a@example.com', filter: { priority: ['P1'] } },
+    ]);
+  });
+
+  const many = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  it.each([
+    [{ notificationEmails: 'ops' }, /notificationEmails: "ops" is not an email address/],
+    [{ notificationEmails: '[{"address": "a@example.com"' }, /notificationEmails is not valid JSON/],
+    [{ notificationEmails: [{ address: 'a@example.com', filters: {} }] }, /notificationEmails\[0\] has unknown keys filters/],
+    [{ notificationEmails: [{ filter: {} }] }, /notificationEmails\[0\]\.address must be an email address/],
+    [{ notificationEmails: [42] }, /notificationEmails\[0\] must be an email address or an object/],
+    [{ notificationEmails: [{ address: 'a@example.com', filter: { team: ['x'] } }] }, /unknown attribute "team"; notifications can be filtered on eventType, priority, assignmentGroup, service/],
+    [{ notificationEmails: [{ address: 'a@example.com', filter: { priority: 'P1' } }] }, /filter\.priority must be a non-empty list of strings/],
+    [{ notificationEmails: [{ address: 'a@example.com', filter: { priority: [] } }] }, /filter\.priority must be a non-empty list of strings/],
+    [{ notificationEmails: [{ address: 'a@example.com', filter: { priority: ['P5'] } }] }, /filter\.priority: "P5" is not one of P1, P2, P3, P4/],
+    [{ notificationEmails: [{ address: 'a@example.com', filter: { eventType: ['SLA breach'] } }] }, /filter\.eventType: "SLA breach" is not one of Incident Created/],
+    [{ notificationEmails: [{ address: 'a@example.com', filter: { assignmentGroup: ['Database'] } }] }, /assignmentGroup: "Database" is not a group name/],
+    [{ notificationEmails: [{ address: 'a@example.com', filter: { service: ['pay ments'] } }] }, /service: "pay ments" is not a service name/],
+    [
+      { notificationEmails: [{ address: 'a@example.com', filter: { assignmentGroup: many(13, 'g'), service: many(12, 's') } }] },
+      /has 156 value combinations; SNS allows at most 150/,
+    ],
+    [{ notificationEmails: 'a@example.com,A@example.com' }, /A@example.com is listed twice/],
+    [{ notificationEmails: { address: 'a@example.com' } }, /notificationEmails must be a JSON list or a comma separated string/],
+    [{ majorIncidentEmails: 'cio' }, /majorIncidentEmails: "cio" is not an email address/],
   ])('rejects %j', (context, message) => {
     expect(() => configOf(context)).toThrow(message);
   });

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { PolicyViolation } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FUNCTIONS } from '../../functions/routes.ts';
+import { FUNCTIONS, WORKFLOWS } from '../../functions/routes.ts';
 import { buildApp, REPOSITORY_ROOT, type ItsmApp } from '../../infra/app.ts';
 
 /** The CLI reads cdk.json's context (feature flags); tests must synthesize with the same. */
@@ -14,14 +14,20 @@ function cdkJsonContext(): Record<string, unknown> {
   return cdkJson.context ?? {};
 }
 
+/** Stand-ins for workflow files still being written: test/fixtures/workflows/<same file name>. */
+export const FIXTURES_ROOT = join(REPOSITORY_ROOT, 'test', 'fixtures', 'workflows');
+
 /**
- * NodejsFunction insists that the entry file exists even when bundling is skipped. While a
- * handler is still being written, templates are asserted against a throwaway copy of the source
- * layout with stub entries; once every entry exists, the real repository is used.
+ * NodejsFunction insists that the entry file exists even when bundling is skipped, and a workflow
+ * reads its ASL file at synth. While a handler or a workflow file is still being written,
+ * templates are asserted against a throwaway copy of the source layout with stub entries and the
+ * real ASL files (or, for one not written yet, its fixture); once everything exists, the real
+ * repository is used.
  */
 function sourceRootForTests(): { root: string; cleanup: () => void } {
   const entries = Object.values(FUNCTIONS).map((fn) => fn.entry);
-  if (entries.every((entry) => existsSync(join(REPOSITORY_ROOT, entry)))) {
+  const workflowFiles = Object.values(WORKFLOWS).map((workflow) => workflow.definitionFile);
+  if ([...entries, ...workflowFiles].every((file) => existsSync(join(REPOSITORY_ROOT, file)))) {
     return { root: REPOSITORY_ROOT, cleanup: () => {} };
   }
   const root = mkdtempSync(join(tmpdir(), 'itsm-infra-src-'));
@@ -29,6 +35,11 @@ function sourceRootForTests(): { root: string; cleanup: () => void } {
   for (const entry of entries) {
     mkdirSync(dirname(join(root, entry)), { recursive: true });
     writeFileSync(join(root, entry), 'export const handler = async () => ({ statusCode: 200 });\n');
+  }
+  for (const file of workflowFiles) {
+    const real = join(REPOSITORY_ROOT, file);
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    copyFileSync(existsSync(real) ? real : join(FIXTURES_ROOT, basename(file)), join(root, file));
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
@@ -84,4 +95,17 @@ export function describeFindings(findings: readonly PolicyViolation[]): string[]
 /** The resources of one type in a template, keyed by logical id. */
 export function resourcesOfType(template: Template, type: string): Record<string, { Properties?: Record<string, unknown> }> {
   return template.findResources(type) as Record<string, { Properties?: Record<string, unknown> }>;
+}
+
+/** Logical ids CDK gives the stack-wide provider behind `aws-cdk-lib/triggers` (its function and role). */
+export const TRIGGER_PROVIDER_LOGICAL_ID = /^AWSCDKTriggerCustomResourceProviderCustomResourceProvider/;
+
+/**
+ * The product's own functions (one per FUNCTIONS entry): every Lambda of the template except the
+ * provider CDK adds for the after-deploy trigger (asserted on its own in sla-infra.test.ts).
+ */
+export function productFunctions(template: Template): Record<string, { Properties?: Record<string, unknown> }> {
+  return Object.fromEntries(
+    Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).filter(([logicalId]) => !TRIGGER_PROVIDER_LOGICAL_ID.test(logicalId)),
+  );
 }

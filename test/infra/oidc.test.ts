@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourcesOfType, describeFindings, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+import { productFunctions, describeFindings, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
 
 /** An organisation bringing its own identity provider: no user pool is created at all. */
 const ISSUER = 'https://login.example.com/realms/itsm';
@@ -25,7 +25,7 @@ describe('OIDC issuer from context', () => {
   });
 
   it('hands the groups claim to every function', () => {
-    const functions = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Lambda::Function'));
+    const functions = Object.values(productFunctions(synth.apiTemplate));
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
       expect(fn.Properties?.Environment).toMatchObject({ Variables: { GROUPS_CLAIM: 'groups' } });

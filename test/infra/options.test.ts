@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { describeFindings, resourcesOfType, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+import { describeFindings, productFunctions, resourcesOfType, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
 
 /** Every optional knob turned on at once, with values typed the way `-c` delivers them. */
 let synth: SynthesizedApp;
@@ -21,6 +21,8 @@ beforeAll(() => {
     ingestionOrganizationId: 'o-a1b2c3d4e5',
     alarmsFromDefaultBus: 'true',
     eventRetentionDays: '365',
+    notificationEmails: '[{"address":"db-oncall@example.com","filter":{"assignmentGroup":["database"],"priority":["P1"]}}]',
+    majorIncidentEmails: 'cio@example.com',
   });
 });
 afterAll(() => synth?.cleanup());
@@ -28,6 +30,16 @@ afterAll(() => synth?.cleanup());
 describe('deploy-time options', () => {
   it('subscribes the alarm email to the alarm topic', () => {
     synth.apiTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'itsm-ops@example.com' });
+  });
+
+  it('subscribes the notification and major-incident addresses, with the filter policy', () => {
+    synth.apiTemplate.resourceCountIs('AWS::SNS::Subscription', 3);
+    synth.apiTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'db-oncall@example.com',
+      FilterPolicy: { assignmentGroup: ['database'], priority: ['P1'] },
+    });
+    synth.apiTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'cio@example.com' });
   });
 
   it('allows exactly the configured CORS origins, without credentials', () => {
@@ -45,7 +57,7 @@ describe('deploy-time options', () => {
     const logGroups = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Logs::LogGroup'));
     expect(logGroups.length).toBeGreaterThan(1);
     for (const logGroup of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(90);
-    for (const fn of Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Lambda::Function'))) {
+    for (const fn of Object.values(productFunctions(synth.apiTemplate))) {
       expect(fn.Properties?.Environment).toMatchObject({ Variables: { LOG_LEVEL: 'debug', EVENT_RETENTION_DAYS: '365' } });
     }
   });

@@ -1,11 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { CONSUMERS, FUNCTIONS, ROUTES, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
+import { CONSUMERS, FUNCTIONS, ROUTES, WORKFLOWS, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
 import { GLOBAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/table-design.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api.ts';
 import { BUNDLING, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
-import { describeFindings, resourcesOfType, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+import {
+  describeFindings,
+  productFunctions,
+  resourcesOfType,
+  synthesize,
+  TRIGGER_PROVIDER_LOGICAL_ID,
+  unacknowledgedNagFindings,
+  type SynthesizedApp,
+} from './helpers.ts';
 
 /** The default deployment: no context at all, as a first `cdk deploy` would be. */
 let synth: SynthesizedApp;
@@ -93,9 +101,12 @@ describe('data stack: the single table', () => {
 });
 
 describe('functions: one per route-table entry, every default applied', () => {
-  it('creates exactly one Lambda per FUNCTIONS entry and nothing else', () => {
-    api.resourceCountIs('AWS::Lambda::Function', functionEntries.length);
-    // No helper Lambdas (log retention, custom resources) sneak in.
+  it('creates exactly one Lambda per FUNCTIONS entry, and only the after-deploy trigger’s provider besides', () => {
+    expect(Object.keys(productFunctions(api))).toHaveLength(functionEntries.length);
+    // No other helper Lambdas (log retention, custom resources) sneak in: the one extra is the
+    // stack-wide provider of aws-cdk-lib/triggers, there because CONSUMERS has afterDeploy sources.
+    const helpers = Object.keys(resourcesOfType(api, 'AWS::Lambda::Function')).filter((id) => TRIGGER_PROVIDER_LOGICAL_ID.test(id));
+    expect(helpers).toHaveLength(CONSUMERS.some((c) => c.source.kind === 'afterDeploy') ? 1 : 0);
     expect(Object.keys(resourcesOfType(synth.dataTemplate, 'AWS::Lambda::Function'))).toEqual([]);
   });
 
@@ -138,9 +149,16 @@ describe('functions: one per route-table entry, every default applied', () => {
     expect(BUNDLING.banner).toContain('createRequire(import.meta.url)');
   });
 
-  it('gives no function a managed policy (each role only writes its own log group)', () => {
-    for (const role of Object.values(resourcesOfType(api, 'AWS::IAM::Role'))) {
-      expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+  it('gives no role a managed policy (each function role only writes its own log group)', () => {
+    for (const [logicalId, role] of Object.entries(resourcesOfType(api, 'AWS::IAM::Role'))) {
+      if (TRIGGER_PROVIDER_LOGICAL_ID.test(logicalId)) {
+        // CDK's trigger provider, not configurable: basic execution only (asserted in sla-infra.test.ts).
+        expect(role.Properties?.ManagedPolicyArns, logicalId).toEqual([
+          { 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' },
+        ]);
+      } else {
+        expect(role.Properties?.ManagedPolicyArns, logicalId).toBeUndefined();
+      }
     }
   });
 });
@@ -305,11 +323,15 @@ describe('identity: the default Cognito user pool', () => {
 });
 
 describe('alarms', () => {
-  it('alarms on every function’s Errors, the API’s 5xx and every dead-letter queue, into one TLS-only topic', () => {
+  it('alarms on every function’s Errors, the API’s 5xx, every dead-letter queue, every workflow and lost timers, into one TLS-only topic', () => {
     const alarms = Object.values(resourcesOfType(api, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
-    // The ingestion queue's and the rules' target DLQs, and one failure queue per stream consumer.
-    const deadLetterQueues = 2 + CONSUMERS.filter((c) => c.source.kind === 'tableStream').length;
-    expect(alarms).toHaveLength(functionEntries.length + 1 + deadLetterQueues);
+    // The ingestion queue's and the rules' target DLQs, one failure queue per stream consumer,
+    // and the SLA timers' DLQ.
+    const deadLetterQueues = 2 + CONSUMERS.filter((c) => c.source.kind === 'tableStream').length + 1;
+    // Failed and timed-out executions per workflow; failed-to-dead-letter and dropped timer firings.
+    const workflowAlarms = 2 * Object.keys(WORKFLOWS).length;
+    const timerAlarms = 2;
+    expect(alarms).toHaveLength(functionEntries.length + 1 + deadLetterQueues + workflowAlarms + timerAlarms);
     expect(alarms.filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(deadLetterQueues);
     for (const [functionId] of functionEntries) {
       const alarm = alarms.find(
@@ -365,18 +387,25 @@ describe('cdk-nag (AwsSolutions)', () => {
     for (const { path, reason } of acknowledged) expect(reason.length, path).toBeGreaterThan(60);
 
     const pathsOf = (id: string) => acknowledged.filter((a) => a.id === id).map((a) => a.path).sort();
-    expect([...new Set(acknowledged.map((a) => a.id))].sort()).toEqual([
-      'AwsSolutions-APIG4',
-      'AwsSolutions-COG8',
-      'AwsSolutions-IAM5[Resource::*]',
-      'AwsSolutions-L1',
-      'AwsSolutions-SQS3',
-    ]);
+    const scheduleGroup = synth.api.slaTimers.scheduleGroup.scheduleGroupName;
+    const schedulesFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduleGroup}/*]`;
+    expect([...new Set(acknowledged.map((a) => a.id))].sort()).toEqual(
+      ['AwsSolutions-APIG4', 'AwsSolutions-COG8', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SQS3', schedulesFinding].sort(),
+    );
     // CDK names a route's construct `${method}${path}` with each '/' as '--'.
     const publicRoutes = ROUTES.filter((r) => r.auth === 'none').map((r) => `ItsmApi/HttpApi/Api/${r.method}${r.path.replace(/\//g, '--')}`);
     expect(pathsOf('AwsSolutions-APIG4')).toEqual(publicRoutes.sort());
-    expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toHaveLength(functionEntries.length);
+    // Every function role (X-Ray) and every workflow role (log delivery and X-Ray).
+    const workflowRoles = Object.keys(WORKFLOWS).map((id) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
+    expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toHaveLength(functionEntries.length + workflowRoles.length);
+    expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toEqual(expect.arrayContaining(workflowRoles));
     expect(pathsOf('AwsSolutions-IAM5[Resource::*]').every((p) => p.endsWith('/Role'))).toBe(true);
+    // The schedule-group wildcard, on the role of each function that manages SLA timers, only.
+    const timerManagers = functionEntries
+      .filter(([, d]) => d.capabilities?.includes('manageSlaTimers'))
+      .map(([id]) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
+    expect(timerManagers.length).toBeGreaterThan(0);
+    expect(pathsOf(schedulesFinding)).toEqual(timerManagers.sort());
     expect(pathsOf('AwsSolutions-L1').every((p) => p.endsWith('/Function'))).toBe(true);
     expect(pathsOf('AwsSolutions-COG8')).toEqual(['ItsmApi/Identity/UserPool']);
     // Only dead-letter queues that cdk-nag cannot see are used as such (an EventBridge target's
@@ -385,6 +414,8 @@ describe('cdk-nag (AwsSolutions)', () => {
     const streamFailureQueues = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map(
       (c) => `ItsmApi/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream/FailureQueue`,
     );
-    expect(pathsOf('AwsSolutions-SQS3')).toEqual(['ItsmApi/Ingestion/TargetDeadLetterQueue', ...streamFailureQueues].sort());
+    expect(pathsOf('AwsSolutions-SQS3')).toEqual(
+      ['ItsmApi/Ingestion/TargetDeadLetterQueue', 'ItsmApi/SlaTimers/DeadLetterQueue', ...streamFailureQueues].sort(),
+    );
   });
 });

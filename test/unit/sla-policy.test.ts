@@ -116,7 +116,7 @@ describe('selectPolicy properties', () => {
           expect(selectPolicy(shuffled, incident, 'resolution')).toBe(selectPolicy(policies, incident, 'resolution'));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });

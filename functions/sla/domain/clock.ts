@@ -155,7 +155,12 @@ export function retargetClock(
     pauseOn: fresh.pauseOn,
     timerVersion: current.timerVersion + 1,
   };
-  retargeted.thresholdsCrossed = thresholdsOf(retargeted).filter((t) => advanced.elapsedSeconds >= secondsToReach(retargeted, t));
+  // Only what was recorded stays recorded (if the new target has reached it too). A threshold the
+  // new target puts in the past is not marked: timersFor gives it a timer due at once, so its
+  // warning or breach is still recorded, told and escalated.
+  retargeted.thresholdsCrossed = current.thresholdsCrossed.filter(
+    (t) => thresholdsOf(retargeted).includes(t) && advanced.elapsedSeconds >= secondsToReach(retargeted, t),
+  );
   if (advanced.elapsedSeconds >= retargeted.targetSeconds) {
     const reachedWhileRunning = instantOfElapsed(current, retargeted.targetSeconds);
     if (reachedWhileRunning !== undefined) retargeted.breachedAt = reachedWhileRunning.toISOString();
@@ -269,12 +274,15 @@ function dueAt(live: SlaClock, reached: boolean): string | null {
   }
 }
 
-/** The timers a running clock needs: one per threshold it has not reached, at its exact instant. */
+/**
+ * The timers a running clock needs: one per threshold not recorded yet, at its exact instant, or
+ * at `since` when it was already reached then (a retarget or a resume past it): due at once.
+ */
 export function timersFor(clock: SlaClock, name: ClockName): SlaTimer[] {
   if (clock.status !== 'running') return [];
   return thresholdsOf(clock).flatMap((threshold) => {
     if (clock.thresholdsCrossed.includes(threshold)) return [];
-    const at = thresholdInstant(clock, threshold);
-    return at === undefined ? [] : [{ clock: name, threshold, at: at.toISOString(), timerVersion: clock.timerVersion }];
+    const at = thresholdInstant(clock, threshold) ?? new Date(clock.since);
+    return [{ clock: name, threshold, at: at.toISOString(), timerVersion: clock.timerVersion }];
   });
 }
