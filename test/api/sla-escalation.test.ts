@@ -40,7 +40,7 @@ beforeAll(async () => {
   const policy = await ada.post('/sla-policies', {
     name: 'checkout-fast',
     appliesTo: { service: 'checkout' },
-    targets: { response: 'PT4S', resolution: 'PT1H' },
+    targets: { response: 'PT8S', resolution: 'PT1H' },
     calendar: '24x7',
     warnings: [50],
   });
@@ -64,8 +64,8 @@ describe('an SLA with a seconds-long target', () => {
     expect(created.body.priority).toBe('P1');
     expect(created.body.escalationLevel).toBe(0);
     const response = created.body.sla.response;
-    expect(response).toMatchObject({ state: 'running', policy: 'checkout-fast', calendar: '24x7', target: 'PT4S', breachedAt: null });
-    expect(Date.parse(response.dueAt) - Date.parse(response.startedAt)).toBe(4000);
+    expect(response).toMatchObject({ state: 'running', policy: 'checkout-fast', calendar: '24x7', target: 'PT8S', breachedAt: null });
+    expect(Date.parse(response.dueAt) - Date.parse(response.startedAt)).toBe(8000);
 
     // The publisher sets one schedule per upcoming threshold.
     const schedules = await poll(() => schedulesOf(id), (s) => s.length === 4);

@@ -21,7 +21,7 @@ const scheduler = new SchedulerClient({});
  * A threshold already due (a priority change can make it so) is set a few seconds ahead:
  * Scheduler refuses one-time schedules in the past.
  */
-const MINIMUM_LEAD_MS = 5_000;
+const MINIMUM_LEAD_MS = 2_000;
 
 /** `at()` takes whole seconds in the given zone; rounding up never fires before the instant. */
 export function atExpression(at: Date, now: Date): string {
