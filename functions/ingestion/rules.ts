@@ -1,3 +1,5 @@
+import { EVENT_SOURCE } from '../routes.ts';
+
 /**
  * The rules of the ingestion event bus, in one place: the CDK stack turns each into an
  * EventBridge rule targeting the ingestion queue, and the local EventBridge endpoint matches
@@ -19,8 +21,9 @@ export const CLOUDWATCH_ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
 export const INGESTION_RULES: readonly IngestionRule[] = [
   {
     id: 'ProductEvents',
-    description: 'Incident Trigger / Acknowledge / Resolve events, from any source',
-    eventPattern: { 'detail-type': [...PRODUCT_DETAIL_TYPES] },
+    description: "Incident Trigger / Acknowledge / Resolve events, from any source but the product's own",
+    // The product publishes its domain events on the same bus: never take them back in.
+    eventPattern: { source: [{ 'anything-but': [EVENT_SOURCE] }], 'detail-type': [...PRODUCT_DETAIL_TYPES] },
   },
   {
     id: 'CloudWatchAlarms',

@@ -269,3 +269,15 @@ describe('the stream consumers\' filters (functions/routes.ts CONSUMERS)', () =>
     expect(matchesEventPattern(filter, streamRecord('INSERT', 'alert-pointer'))).toBe(false);
   });
 });
+
+describe('the ingestion rules and the product\'s own domain events (same bus)', () => {
+  const productRule = INGESTION_RULES.find((rule) => rule.id === 'ProductEvents')!;
+  it('take Incident Trigger from any source but the product itself, so published events never loop back in', () => {
+    const event = (source: string) => ({ source, 'detail-type': 'Incident Trigger', detail: {} });
+    expect(matches(productRule.eventPattern as EventPattern, event('my.service'))).toBe(true);
+    expect(matches(productRule.eventPattern as EventPattern, event('open-itsm'))).toBe(false);
+    for (const rule of INGESTION_RULES) {
+      expect(matches(rule.eventPattern as EventPattern, { source: 'open-itsm', 'detail-type': 'Incident Created', detail: {} }), rule.id).toBe(false);
+    }
+  });
+});
