@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { FunctionId } from '../functions/routes.ts';
+import { CAPABILITY_ENVIRONMENT, type FunctionId } from '../functions/routes.ts';
 import { median } from './report.ts';
 
 const run = promisify(execFile);
@@ -31,6 +31,8 @@ const FUNCTION_ENV = {
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
   NODE_OPTIONS: '',
+  // Every capability's variables (functions/routes.ts CAPABILITY_ENVIRONMENT), as placeholders.
+  ...Object.fromEntries(Object.values(CAPABILITY_ENVIRONMENT).flat().map((name) => [name, `bench-${name.toLowerCase()}`])),
 };
 
 /** The row for a module that only imports the bundles' externals: what every bundle pays before its own code runs. */

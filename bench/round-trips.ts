@@ -236,7 +236,7 @@ async function fillTable(clients: Clients): Promise<void> {
  */
 export async function measureRoundTrips(dynamoDbEndpoint: string): Promise<RoundTripResult[]> {
   const counter = await startRequestCounter(dynamoDbEndpoint);
-  const stack = await startLocalStack({ dynamoDbEndpoint: counter.endpoint, tableName: `bench-round-trips-${Date.now()}`, httpPort: 0, seed: true });
+  const stack = await startLocalStack({ dynamoDbEndpoint: counter.endpoint, tableName: `bench-round-trips-${Date.now()}`, httpPort: 0, seed: true, printPublished: false });
   const clients: Clients = {
     agent: httpClient(stack.url, await stack.token('alice', ['agent'])),
     requester: httpClient(stack.url, await stack.token('carol', [])),
@@ -248,6 +248,9 @@ export async function measureRoundTrips(dynamoDbEndpoint: string): Promise<Round
       const calls: string[][][] = [];
       for (let attempt = 0; attempt < 2; attempt++) {
         const incident = await scenario.prepare?.(clients);
+        // The stream consumers (the outbox publisher) read the table after each write: let them
+        // finish, so only the call's own requests are counted.
+        await stack.settled();
         counter.reset();
         // A simulated network delay makes concurrent requests overlap on the wire, as in AWS.
         counter.setLatency(SIMULATED_LATENCY_MS);

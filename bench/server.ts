@@ -16,7 +16,7 @@ import { startLocalStack } from '../local/runtime.ts';
 const endpoint = process.argv[2];
 if (endpoint === undefined) throw new Error('usage: bench/server.ts <dynamoDbEndpoint>');
 
-const stack = await startLocalStack({ dynamoDbEndpoint: endpoint, tableName: `bench-load-${Date.now()}`, httpPort: 0, seed: true });
+const stack = await startLocalStack({ dynamoDbEndpoint: endpoint, tableName: `bench-load-${Date.now()}`, httpPort: 0, seed: true, printPublished: false });
 
 const control = createServer((request, response) => {
   if (request.method === 'POST' && request.url === '/settled') {

@@ -268,7 +268,8 @@ export function eventBridgeService(options: EventBridgeOptions): AwsJsonService 
       }
       const rules = buses.get(outcome.bus) ?? [];
       const matched = rules.filter((rule) => rule.matches(outcome.event));
-      if (matched.length === 0) {
+      // The product's own domain events are printed by the published log; the ingestion rules never take them.
+      if (matched.length === 0 && outcome.event.source !== EVENT_SOURCE) {
         console.log(
           JSON.stringify({ level: 'info', message: 'local EventBridge: event matched no rule', bus: outcome.bus, source: outcome.event.source, detailType: outcome.event['detail-type'], eventId: outcome.event.id }),
         );

@@ -151,6 +151,9 @@ describe('an SLA with a seconds-long target', () => {
     expect((await alice.get(`/incidents/${id}`)).body.escalationLevel).toBe(level);
     await stack.settled();
     expect(typesOf(number).filter((t) => t === 'Incident Escalated')).toHaveLength(level);
+    // Not the major-incident priority: its stakeholders are not told.
+    expect(typesOf(number)).not.toContain('Major Incident Breach');
+    expect(breach?.output).toMatchObject({ recorded: { outcome: 'recorded', breach: true, priority: 'P4' } });
   });
 });
 
