@@ -3,12 +3,11 @@ import { GROUPS, getRecord, type VersionedRecord } from '../../directory/store/r
 import { incidentChange } from '../../incidents/change.ts';
 import type { Incident } from '../../incidents/domain/incident.ts';
 import { OPEN_STATUSES } from '../../incidents/domain/lifecycle.ts';
-import { getIncidentRecord } from '../../incidents/store/incident-store.ts';
+import { getIncidentRecord, incidentExists } from '../../incidents/store/incident-store.ts';
 import { assigneeAndGroup, outboxRecord, owners, type Recipients } from '../../notify/domain/events.ts';
 import { outboxPut } from '../../notify/store/outbox-store.ts';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
-import { incidentExists } from '../../incidents/store/incident-store.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
 import { recordThreshold } from '../domain/clock.ts';
 import { parseDuration } from '../domain/duration.ts';
