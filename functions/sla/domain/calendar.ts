@@ -99,11 +99,23 @@ interface CompiledCalendar {
   holidays: Set<number>;
 }
 
-const compiled = new WeakMap<Calendar, CompiledCalendar>();
+/**
+ * Compiled once per distinct calendar, by content: every incident read from the table carries its
+ * own copy of the same few calendars, so an object-keyed cache would miss on each of them.
+ */
+const compiledByContent = new Map<string, CompiledCalendar>();
+const compiledByObject = new WeakMap<Calendar, CompiledCalendar>();
+const MAX_COMPILED = 256;
 
 function compiledCalendar(calendar: Calendar): CompiledCalendar {
-  const cached = compiled.get(calendar);
-  if (cached !== undefined) return cached;
+  const known = compiledByObject.get(calendar);
+  if (known !== undefined) return known;
+  const key = JSON.stringify([calendar.workingHours ?? null, calendar.holidays ?? null]);
+  const cached = compiledByContent.get(key);
+  if (cached !== undefined) {
+    compiledByObject.set(calendar, cached);
+    return cached;
+  }
   const week = WEEKDAYS.map((weekday) =>
     (calendar.workingHours?.[weekday] ?? [])
       .map(({ start, end }): [number, number] => [minuteOfDay(start), minuteOfDay(end)])
@@ -115,7 +127,9 @@ function compiledCalendar(calendar: Calendar): CompiledCalendar {
   }
   const holidays = new Set((calendar.holidays ?? []).map(({ date }) => dayNumberOf(date)).filter((day) => day !== undefined));
   const result = { week, holidays };
-  compiled.set(calendar, result);
+  if (compiledByContent.size >= MAX_COMPILED) compiledByContent.clear();
+  compiledByContent.set(key, result);
+  compiledByObject.set(calendar, result);
   return result;
 }
 
