@@ -1,4 +1,13 @@
-import { changeEventType, type EventType, outboxRecord, owners, type Recipients, type SlaCrossing, timerChanges } from '../notify/domain/events.ts';
+import {
+  changeEventType,
+  type EventType,
+  type NoteReference,
+  outboxRecord,
+  owners,
+  type Recipients,
+  type SlaCrossing,
+  timerChanges,
+} from '../notify/domain/events.ts';
 import { outboxPut } from '../notify/store/outbox-store.ts';
 import { evolveSla, needsSlaConfig, slaTimers } from '../sla/domain/incident-sla.ts';
 import type { ClockTransition, SlaConfig } from '../sla/domain/types.ts';
@@ -30,7 +39,13 @@ export interface IncidentChange {
   slaConfig?: SlaConfig;
   noteVisibility?: 'work' | 'public';
   /** Overrides the event derived from the change (SLA Warning, Incident Escalated, ...). */
-  event?: { type: EventType; recipients: Recipients; sla?: SlaCrossing; escalation?: { level: number; recipients: Recipients } };
+  event?: {
+    type: EventType;
+    recipients: Recipients;
+    sla?: SlaCrossing;
+    escalation?: { level: number; recipients: Recipients };
+    note?: NoteReference;
+  };
   /** Extra counters for the report aggregates (e.g. a breach recorded by a timer). */
   aggregates?: AggregateDelta['counters'];
 }
@@ -99,6 +114,7 @@ export function incidentChange(change: IncidentChange): CommittableChange {
     ...(before === undefined ? {} : { changes }),
     ...(event.sla === undefined ? {} : { sla: event.sla }),
     ...(event.escalation === undefined ? {} : { escalation: event.escalation }),
+    ...(event.note === undefined ? {} : { note: event.note }),
     ...withTimers(incident.id, before, incident),
   });
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 /*
  * Exactly once per change, even when a delivery fails half way. SNS is put behind a loopback
@@ -66,5 +66,39 @@ describe('the outbox publisher', () => {
     // The same event id on both sides: a consumer of either can dedupe and join on it.
     expect(notifications.map((n) => (n.message as { eventId: string }).eventId)).toEqual(events.map((e) => (e.detail as { eventId: string }).eventId));
     expect(stack.deadLetters()).toEqual([]);
+  });
+
+  it('announces every change, notes included: one event per history record, the note named but never its text', async () => {
+    const carol = await requester(stack);
+    const created = (await alice.post('/incidents', { title: 'VPN drops', caller: 'carol', assignmentGroup: 'service-desk' })).body;
+    expect((await carol.post(`/incidents/${created.id}/notes`, { body: 'It dropped again at 10:02' })).status).toBe(201);
+    expect((await alice.post(`/incidents/${created.id}/notes`, { body: 'Looking into it', visibility: 'public' })).status).toBe(201);
+    expect((await alice.post(`/incidents/${created.id}/notes`, { body: 'Suspect the concentrator' })).status).toBe(201);
+
+    const deadline = Date.now() + 30_000;
+    const mine = () => stack.published.events().filter((e) => (e.detail as { incident: { id: string } }).incident.id === created.id);
+    while (mine().length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const events = mine();
+    expect(events.map((e) => e.detailType)).toEqual(['Incident Created', 'Incident Note Added', 'Incident Note Added', 'Incident Note Added']);
+    const notes = events.slice(1).map((e) => e.detail as { note: unknown; changes: { field: string }[] });
+    expect(notes.map((n) => n.note)).toEqual([
+      { id: expect.any(String), visibility: 'public', author: 'carol' },
+      { id: expect.any(String), visibility: 'public', author: 'alice' },
+      { id: expect.any(String), visibility: 'work', author: 'alice' },
+    ]);
+    // The agent's first public comment is the first response: the same event carries it.
+    expect(notes[1]?.changes.map((c) => c.field)).toContain('acknowledgedAt');
+    expect(JSON.stringify(events)).not.toMatch(/dropped again|Looking into it|concentrator/);
+    const recipients = stack.published
+      .notifications()
+      .filter((n) => n.attributes.eventType === 'Incident Note Added' && JSON.stringify(n.message).includes(created.id))
+      .map((n) => (n.message as { recipients: unknown }).recipients);
+    expect(recipients).toEqual([
+      { users: [], groups: ['service-desk'] },
+      { users: ['carol'], groups: [] },
+      { users: [], groups: ['service-desk'] },
+    ]);
+    const history = (await alice.get(`/incidents/${created.id}/history`)).body.items;
+    expect(history).toHaveLength(events.length);
   });
 });

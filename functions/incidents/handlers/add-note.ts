@@ -5,6 +5,8 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { loadVisibleIncident } from '../access.ts';
 import { recordFirstResponse } from '../domain/incident.ts';
 import { addNoteBody } from '../schemas/incident.ts';
+import { noteRecipients, outboxRecord } from '../../notify/domain/events.ts';
+import { outboxPut } from '../../notify/store/outbox-store.ts';
 import { incidentChange } from '../change.ts';
 import { incidentExists, incidentHistoryPut, newId, type Note, notePut } from '../store/incident-store.ts';
 
@@ -34,10 +36,13 @@ async function addNote(request: ApiRequest, attempt: number) {
   };
   const { next, changes } =
     principal.isAgent && note.visibility === 'public' ? recordFirstResponse(incident, { actor: principal, now }) : { next: incident, changes: [] };
-  // Item 0 is the incident either way: its replacement (first response: clocks, outbox) or a check that it exists.
+  // Every note is announced (which note, never its body); a first response also moves the clocks.
+  const reference = { id: note.id, visibility: note.visibility, author: note.author };
+  const event = { type: 'Incident Note Added' as const, recipients: noteRecipients(incident, reference, principal.isAgent), note: reference };
+  // Item 0 is the incident either way: its replacement (first response) or a check that it exists.
   const items =
     changes.length > 0
-      ? incidentChange({ before: incident, after: next, actor: principal.userId, changes, now, noteVisibility: note.visibility }).items
+      ? incidentChange({ before: incident, after: next, actor: principal.userId, changes, now, noteVisibility: note.visibility, event }).items
       : [
           incidentExists(incident),
           incidentHistoryPut(incident.id, {
@@ -48,6 +53,7 @@ async function addNote(request: ApiRequest, attempt: number) {
             changes,
             noteVisibility: note.visibility,
           }),
+          outboxPut(outboxRecord({ eventId: newId(), incident, actor: principal.userId, occurredAt: note.createdAt, ...event }), now),
         ];
   items.push(notePut(note));
   try {

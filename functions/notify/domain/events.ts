@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'Incident Created',
   'Incident Updated',
   'Incident Resolved',
+  'Incident Note Added',
   'SLA Warning',
   'SLA Breached',
   'Incident Escalated',
@@ -62,6 +63,14 @@ export interface EventDetail {
   changes?: FieldChange[];
   sla?: SlaCrossing;
   escalation?: { level: number; recipients: Recipients };
+  /** Incident Note Added: which note, never its body (work notes are internal; read it through the API). */
+  note?: NoteReference;
+}
+
+export interface NoteReference {
+  id: string;
+  visibility: 'work' | 'public';
+  author: string;
 }
 
 export type Topic = 'notifications' | 'majorIncident';
@@ -122,6 +131,15 @@ export function assigneeAndGroup(incident: Incident): Recipients {
   };
 }
 
+/**
+ * Who hears of a note: the caller of an agent's public comment; the people working the incident
+ * of anything else (a requester's comment, a work note), except its own author.
+ */
+export function noteRecipients(incident: Incident, note: NoteReference, byAgent: boolean): Recipients {
+  const recipients = byAgent && note.visibility === 'public' ? { users: [incident.caller], groups: [] } : owners(incident);
+  return { users: recipients.users.filter((user) => user !== note.author), groups: recipients.groups };
+}
+
 /** Which event an ordinary change is: resolving is worth its own type, everything else is an update. */
 export function changeEventType(before: Incident | undefined, after: Incident): EventType {
   if (before === undefined) return 'Incident Created';
@@ -129,13 +147,15 @@ export function changeEventType(before: Incident | undefined, after: Incident): 
   return 'Incident Updated';
 }
 
-function text(type: EventType, incident: Incident, detail: Pick<EventDetail, 'sla' | 'escalation' | 'changes'>): string {
+function text(type: EventType, incident: Incident, detail: Pick<EventDetail, 'sla' | 'escalation' | 'changes' | 'note'>): string {
   const head = `${incident.number} (${incident.priority}) ${incident.title}`;
   switch (type) {
     case 'Incident Created':
       return `New incident ${head}`;
     case 'Incident Resolved':
       return `Resolved: ${head}`;
+    case 'Incident Note Added':
+      return `${detail.note?.visibility === 'work' ? 'Work note' : 'Comment'} by ${detail.note?.author} on ${head}`;
     case 'Incident Updated':
       return `Updated: ${head}: ${(detail.changes ?? []).map((c) => c.field).join(', ')}`;
     case 'SLA Warning':
@@ -166,6 +186,7 @@ export function outboxRecord(input: {
   changes?: FieldChange[];
   sla?: SlaCrossing;
   escalation?: { level: number; recipients: Recipients };
+  note?: NoteReference;
   timers?: TimerChanges;
 }): OutboxRecord {
   const { incident, type } = input;
@@ -179,6 +200,7 @@ export function outboxRecord(input: {
     ...(input.changes === undefined ? {} : { changes: input.changes }),
     ...(input.sla === undefined ? {} : { sla: input.sla }),
     ...(input.escalation === undefined ? {} : { escalation: input.escalation }),
+    ...(input.note === undefined ? {} : { note: input.note }),
   };
   return {
     eventId: input.eventId,

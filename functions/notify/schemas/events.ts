@@ -47,6 +47,10 @@ export const domainEventDetail = z
       .optional()
       .describe('SLA Warning, SLA Breached, Major Incident Breach'),
     escalation: z.object({ level: z.number().int(), recipients }).optional().describe('Incident Escalated'),
+    note: z
+      .object({ id: z.string(), visibility: z.enum(['work', 'public']), author: z.string() })
+      .optional()
+      .describe('Incident Note Added: which note, never its body (read it with GET /incidents/{id}/notes)'),
   })
   .meta({ title: 'Domain event detail', description: 'The detail of the events the product publishes' });
 
