@@ -136,13 +136,8 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     },
     { id: newId(), sequence: settings.sequence, actor, now: new Date(now), matrix: settings.matrix },
   );
-  const created = incidentChange({
-    after: { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope },
-    actor: event.sender,
-    changes: creationChanges({ ...opened, dedupKey: event.dedupKey, dedupScope: event.scope }),
-    now: new Date(now),
-    slaConfig,
-  });
+  const withDedup: Incident = { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope };
+  const created = incidentChange({ after: withDedup, actor: event.sender, changes: creationChanges(withDedup), now: new Date(now), slaConfig });
   const incident: Incident = created.incident;
   const state: AlertState = {
     source: event.source,
