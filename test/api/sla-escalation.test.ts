@@ -74,6 +74,8 @@ describe('an SLA with a seconds-long target', () => {
 
     // Two levels of the group's policy, then the policy is exhausted and the workflow ends.
     await poll(() => executionsOf(id), (e) => e.length === 2 && e.every((x) => x.status !== 'RUNNING'));
+    // What the steps wrote has gone through the publisher, to every sink.
+    await stack.settled();
     const executions = executionsOf(id);
     expect(executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     const breach = executions.find((e) => (e.input as { threshold: number }).threshold === 100);
