@@ -1,0 +1,297 @@
+import { ChangeRuleError } from './errors.ts';
+import {
+  assertTransition,
+  type ChangeStatus,
+  type ChangeType,
+  EDITABLE_STATUSES,
+  type ImplementationOutcome,
+} from './lifecycle.ts';
+import { RISK_LEVELS, type RiskLevel } from './risk.ts';
+
+export { RISK_LEVELS, type RiskLevel };
+
+/** Computed by the risk assessment, never typed in: the reasons say which answers raised the score. */
+export interface ChangeRisk {
+  level: RiskLevel;
+  score: number;
+  reasons: string[];
+}
+
+export interface ChangeImplementation {
+  outcome: ImplementationOutcome;
+  notes: string;
+  at: string;
+  by: string;
+}
+
+export interface Change {
+  id: string;
+  number: string;
+  type: ChangeType;
+  title: string;
+  description?: string;
+  justification?: string;
+  services: string[];
+  configurationItems: string[];
+  /** The change window, ISO instants; the end is strictly after the start. */
+  plannedStart: string;
+  plannedEnd: string;
+  implementationPlan?: string;
+  backoutPlan?: string;
+  testPlan?: string;
+  outageRequired: boolean;
+  assignmentGroup?: string;
+  status: ChangeStatus;
+  /** The pre-authorized template a standard change was raised from. */
+  template?: string;
+  risk?: ChangeRisk;
+  /** Overlapping changes or blackout windows found by conflict detection; their shape is its business. */
+  conflicts?: unknown[];
+  implementation?: ChangeImplementation;
+  /** A post-implementation review is owed: always for emergencies, and for any change that did not go well. */
+  reviewRequired: boolean;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  updatedBy: string;
+  closedAt?: string;
+  canceledAt?: string;
+  version: number;
+}
+
+export interface NewChange {
+  type: ChangeType;
+  title: string;
+  description?: string;
+  justification?: string;
+  services?: string[];
+  configurationItems?: string[];
+  plannedStart: string;
+  plannedEnd: string;
+  implementationPlan?: string;
+  backoutPlan?: string;
+  testPlan?: string;
+  outageRequired?: boolean;
+  assignmentGroup?: string;
+  template?: string;
+}
+
+/**
+ * A PATCH: absent means unchanged, null clears an optional field. The type is not here: it decides
+ * the review and submission rules, so a change of type is a new change.
+ */
+export interface ChangePatch {
+  title?: string;
+  description?: string | null;
+  justification?: string | null;
+  services?: string[];
+  configurationItems?: string[];
+  plannedStart?: string;
+  plannedEnd?: string;
+  implementationPlan?: string | null;
+  backoutPlan?: string | null;
+  testPlan?: string | null;
+  outageRequired?: boolean;
+  assignmentGroup?: string | null;
+}
+
+export interface FieldChange {
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface Actor {
+  userId: string;
+}
+
+export interface ChangeContext {
+  actor: Actor;
+  now: Date;
+}
+
+export type ChangeResult = { next: Change; changes: FieldChange[] };
+
+/** A number is CHG + 7 digits; the sequence starts at 1001 so numbers look like the incumbents'. */
+export const formatChangeNumber = (sequence: number): string => `CHG${String(1000 + sequence).padStart(7, '0')}`;
+export const CHANGE_NUMBER_PATTERN = /^CHG\d{7,}$/;
+
+export function openChange(input: NewChange, context: ChangeContext & { id: string; sequence: number }): Change {
+  assertWindow(input.plannedStart, input.plannedEnd);
+  if (input.template !== undefined && input.type !== 'standard') {
+    throw new ChangeRuleError('FIELD_NOT_ALLOWED', 'Only a standard change is raised from a template', 'template');
+  }
+  const at = context.now.toISOString();
+  return {
+    id: context.id,
+    number: formatChangeNumber(context.sequence),
+    type: input.type,
+    title: input.title,
+    ...optional({
+      description: input.description,
+      justification: input.justification,
+      implementationPlan: input.implementationPlan,
+      backoutPlan: input.backoutPlan,
+      testPlan: input.testPlan,
+      assignmentGroup: input.assignmentGroup,
+      template: input.template,
+    }),
+    services: [...(input.services ?? [])],
+    configurationItems: [...(input.configurationItems ?? [])],
+    plannedStart: input.plannedStart,
+    plannedEnd: input.plannedEnd,
+    outageRequired: input.outageRequired ?? false,
+    status: 'draft',
+    reviewRequired: input.type === 'emergency',
+    createdAt: at,
+    createdBy: context.actor.userId,
+    updatedAt: at,
+    updatedBy: context.actor.userId,
+    version: 1,
+  };
+}
+
+function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
+}
+
+/** An unparseable instant makes the comparison false, so it is refused here too rather than stored. */
+function assertWindow(plannedStart: string, plannedEnd: string): void {
+  if (!(Date.parse(plannedEnd) > Date.parse(plannedStart))) {
+    throw new ChangeRuleError('INVALID_WINDOW', 'The planned end must come after the planned start', 'plannedEnd', {
+      plannedStart,
+      plannedEnd,
+    });
+  }
+}
+
+/**
+ * A standard change follows its template's proven plan; anything else is assessed on its own plan,
+ * and cannot be authorized without a way back.
+ */
+function assertReadyForAssessment(change: Change): void {
+  if (change.type === 'standard') return;
+  for (const field of ['implementationPlan', 'backoutPlan'] as const) {
+    if (change[field] === undefined) {
+      throw new ChangeRuleError('FIELD_REQUIRED', `A ${change.type} change needs a ${field} to be assessed`, field);
+    }
+  }
+}
+
+const CLEARABLE = ['description', 'justification', 'implementationPlan', 'backoutPlan', 'testPlan', 'assignmentGroup'] as const;
+const TRACKED: readonly (keyof Change)[] = [
+  'type', 'title', 'description', 'justification', 'services', 'configurationItems', 'plannedStart', 'plannedEnd',
+  'implementationPlan', 'backoutPlan', 'testPlan', 'outageRequired', 'assignmentGroup', 'status', 'template', 'risk',
+  'conflicts', 'implementation', 'reviewRequired', 'closedAt', 'canceledAt',
+];
+
+/** Lists and records compare by content: a restated list of services is not a change. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Which fields differ, from what to what: the content of a history record. */
+export function diffChanges(before: Change, after: Change): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const field of TRACKED) {
+    if (!same(before[field], after[field])) changes.push({ field, from: before[field] ?? null, to: after[field] ?? null });
+  }
+  return changes;
+}
+
+/** What a new change starts with, as changes from nothing: the first history record. */
+export function creationChanges(change: Change): FieldChange[] {
+  return TRACKED.filter((field) => change[field] !== undefined).map((field) => ({ field, from: null, to: change[field] }));
+}
+
+/** Stamps who and when, and bumps the version, unless nothing changed and nothing needs writing. */
+function commit(current: Change, next: Change, context: ChangeContext): ChangeResult {
+  const changes = diffChanges(current, next);
+  if (changes.length === 0) return { next: current, changes };
+  next.updatedAt = context.now.toISOString();
+  next.updatedBy = context.actor.userId;
+  next.version = current.version + 1;
+  return { next, changes };
+}
+
+/**
+ * Applies a PATCH to the plan. Only a draft or a change under assessment can be edited; an empty
+ * change list means the patch restated the current values.
+ */
+export function applyChangePatch(current: Change, patch: ChangePatch, context: ChangeContext): ChangeResult {
+  if (Object.keys(patch).length === 0) {
+    throw new ChangeRuleError('NOTHING_TO_CHANGE', 'The patch names no field to change');
+  }
+  if (!EDITABLE_STATUSES.includes(current.status)) {
+    throw new ChangeRuleError('NOT_EDITABLE', `A change that is ${current.status} can no longer be edited`, 'status', {
+      status: current.status,
+      editableStatuses: EDITABLE_STATUSES,
+    });
+  }
+  const next: Change = { ...current };
+  if (patch.title !== undefined) next.title = patch.title;
+  if (patch.services !== undefined) next.services = [...patch.services];
+  if (patch.configurationItems !== undefined) next.configurationItems = [...patch.configurationItems];
+  if (patch.plannedStart !== undefined) next.plannedStart = patch.plannedStart;
+  if (patch.plannedEnd !== undefined) next.plannedEnd = patch.plannedEnd;
+  if (patch.outageRequired !== undefined) next.outageRequired = patch.outageRequired;
+  for (const field of CLEARABLE) {
+    const value = patch[field];
+    if (value === null) delete next[field];
+    else if (value !== undefined) next[field] = value;
+  }
+
+  if (next.plannedStart !== current.plannedStart || next.plannedEnd !== current.plannedEnd) {
+    assertWindow(next.plannedStart, next.plannedEnd);
+  }
+  // Submission checked the plans; clearing one during assessment would slip past that check.
+  if (next.status !== 'draft') assertReadyForAssessment(next);
+  return commit(current, next, context);
+}
+
+/**
+ * A guarded move along the lifecycle. The moves that carry their own data or preconditions are
+ * enforced here too, so no caller can take a shortcut: assessment needs the plans, and review
+ * needs the implementation recorded, which only recordImplementation does.
+ */
+export function moveTo(current: Change, status: ChangeStatus, context: ChangeContext): ChangeResult {
+  assertTransition(current.status, status);
+  const next: Change = { ...current, status };
+  if (status === 'assess') assertReadyForAssessment(next);
+  if (status === 'review' && next.implementation === undefined) {
+    throw new ChangeRuleError('FIELD_REQUIRED', 'A change goes to review with its implementation outcome', 'implementation');
+  }
+  if (status === 'closed') next.closedAt = context.now.toISOString();
+  if (status === 'canceled') next.canceledAt = context.now.toISOString();
+  return commit(current, next, context);
+}
+
+export function submitChange(current: Change, context: ChangeContext): ChangeResult {
+  return moveTo(current, 'assess', context);
+}
+
+/** Ends implementation with its outcome; anything short of success owes a review. */
+export function recordImplementation(
+  current: Change,
+  input: { outcome: ImplementationOutcome; notes: string },
+  context: ChangeContext,
+): ChangeResult {
+  assertTransition(current.status, 'review');
+  const next: Change = {
+    ...current,
+    status: 'review',
+    implementation: { outcome: input.outcome, notes: input.notes, at: context.now.toISOString(), by: context.actor.userId },
+    reviewRequired: current.reviewRequired || input.outcome !== 'successful',
+  };
+  return commit(current, next, context);
+}
+
+export function closeChange(current: Change, context: ChangeContext): ChangeResult {
+  return moveTo(current, 'closed', context);
+}
+
+export function cancelChange(current: Change, context: ChangeContext): ChangeResult {
+  return moveTo(current, 'canceled', context);
+}
