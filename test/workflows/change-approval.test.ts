@@ -1,0 +1,345 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner, type WorkflowSource } from '../../local/step-functions.ts';
+
+/*
+ * The change-approval ASL as a file (valid, JSONPath only, every Task calling the steps function
+ * through its placeholder), and each of its paths run through the local runner against a fake steps
+ * function that, like the real one, keeps the task token and settles it when the board's quorum is
+ * reached (SendTaskSuccess) or somebody rejects (SendTaskFailure ChangeRejected).
+ */
+// asl-validator ships CommonJS without type declarations.
+const validator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: () => string };
+
+const rootDir = join(import.meta.dirname, '..', '..');
+const DEFINITION_FILE = 'statemachines/change-approval.asl.json';
+const definition = JSON.parse(readFileSync(join(rootDir, DEFINITION_FILE), 'utf8'));
+type State = Record<string, unknown> & { Type: string };
+const states = definition.States as Record<string, State>;
+const FUNCTIONS = { ChangeApprovalStepsFunctionArn: 'changeApprovalSteps' };
+const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+/**
+ * Seconds become 1/100,000th: the 86,400 s approval timeout lasts 864 ms, a plannedStart an hour
+ * ahead 36 ms, a 2 s retry interval 20 µs.
+ */
+const TIME_SCALE = 0.00001;
+const HOUR = 3_600_000;
+
+/** A copy of the file with other knobs, as an admin might tune them in the console. */
+const TUNED_SETTINGS = { approvalTimeoutSeconds: 10_000, reminders: 1, quorumOverride: 5, waitForPlannedStart: false };
+
+type Step = 'cab-quorum' | 'request-approval' | 'remind' | 'escalate' | 'mark-expired' | 'mark-rejected' | 'mark-scheduled' | 'start-implementation';
+type Payload = Record<string, unknown> & { step: Step; changeId: string };
+
+interface Board {
+  token: string;
+  quorum: number;
+  readonly approvers: Set<string>;
+}
+
+let runner: StepFunctionsRunner;
+let tmp: string;
+const calls: { functionId: string; payload: Payload }[] = [];
+const boards = new Map<string, Board>();
+
+/** Settles the change's pending token the way the real steps function does once a decision is in. */
+async function decide(board: Board): Promise<void> {
+  if (board.approvers.size >= board.quorum) {
+    await runner.service.operations.SendTaskSuccess?.({
+      taskToken: board.token,
+      output: JSON.stringify({ decision: 'approved', approvers: [...board.approvers].sort() }),
+    });
+  }
+}
+
+/** The steps function (functions/changes/approval-steps, emulated): records every call. */
+async function invoke(functionId: string, event: unknown): Promise<unknown> {
+  const payload = event as Payload;
+  calls.push({ functionId, payload });
+  if (functionId !== 'changeApprovalSteps') throw new Error(`no function ${functionId}`);
+  switch (payload.step) {
+    case 'cab-quorum':
+      // The change configuration: 2 CAB approvals for medium risk, 3 for high.
+      return { quorum: payload.risk === 'high' ? 3 : 2 };
+    case 'request-approval': {
+      // Attempt 1 asks the board; later ones only replace the token (the old one is dead), votes cast still count.
+      const board = boards.get(payload.changeId) ?? { token: '', quorum: Number(payload.quorum), approvers: new Set<string>() };
+      board.token = String(payload.taskToken);
+      board.quorum = Number(payload.quorum);
+      boards.set(payload.changeId, board);
+      return { requested: true };
+    }
+    case 'start-implementation':
+      return { notified: 'implementers' };
+    case 'remind':
+    case 'escalate':
+    case 'mark-expired':
+    case 'mark-rejected':
+    case 'mark-scheduled':
+      return { ok: true };
+    default:
+      throw new Error(`unknown step ${String(payload.step)}`);
+  }
+}
+
+/** A board member votes through the API: approvals count toward the quorum, any rejection ends it. */
+async function vote(changeId: string, approver: string, verdict: 'approve' | 'reject', reason = ''): Promise<void> {
+  const board = boards.get(changeId);
+  if (board === undefined) throw new Error(`no approval requested for ${changeId}`);
+  if (verdict === 'reject') {
+    await runner.service.operations.SendTaskFailure?.({ taskToken: board.token, error: 'ChangeRejected', cause: `${approver}: ${reason}` });
+    return;
+  }
+  board.approvers.add(approver);
+  await decide(board);
+}
+
+const stepsOf = (changeId: string) => calls.filter((c) => c.payload.changeId === changeId).map((c) => c.payload.step);
+const callOf = (changeId: string, step: Step) => calls.filter((c) => c.payload.changeId === changeId && c.payload.step === step);
+
+async function start(workflowId: string, changeId: string, input: { type: string; risk: string; plannedStart: string }): Promise<string> {
+  const { executionArn } = await runner.startExecution({
+    stateMachineArn: runner.stateMachineArn(workflowId),
+    name: changeId,
+    input: JSON.stringify({ changeId, ...input }),
+  });
+  return executionArn;
+}
+
+const summaryOf = (executionArn: string) => runner.executions().find((e) => e.executionArn === executionArn) as ExecutionSummary;
+
+async function finished(executionArn: string): Promise<ExecutionSummary> {
+  for (let i = 0; i < 1000; i++) {
+    const summary = summaryOf(executionArn);
+    if (summary.status !== 'RUNNING') return summary;
+    await sleep(5);
+  }
+  throw new Error(`${executionArn} still running`);
+}
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await sleep(5);
+  if (!condition()) throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The execution waits for its board: one pending token, in AwaitApproval. */
+async function waitingForBoard(executionArn: string): Promise<void> {
+  await runner.settled();
+  expect(summaryOf(executionArn).taskTokens.map((t) => t.stateName)).toEqual(['AwaitApproval']);
+}
+
+async function statesEntered(executionArn: string): Promise<string[]> {
+  const history = (await runner.service.operations.GetExecutionHistory?.({ executionArn, maxResults: 1000 })) as {
+    events: { type: string; stateEnteredEventDetails?: { name: string } }[];
+  };
+  return history.events.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name as string);
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'change-approval-'));
+  const tuned = structuredClone(definition);
+  tuned.States.Settings.Result = TUNED_SETTINGS;
+  const tunedFile = join(tmp, 'change-approval.tuned.asl.json');
+  writeFileSync(tunedFile, JSON.stringify(tuned));
+  const workflows: Record<string, WorkflowSource> = {
+    changeApproval: { definitionFile: DEFINITION_FILE, functions: FUNCTIONS },
+    changeApprovalTuned: { definitionFile: tunedFile, functions: FUNCTIONS },
+  };
+  runner = createStepFunctionsRunner({ workflows, rootDir, invoke, timeScale: TIME_SCALE, validate: false, log: () => {} });
+});
+
+afterAll(() => {
+  runner.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('statemachines/change-approval.asl.json', () => {
+  it('is valid ASL (asl-validator)', () => {
+    const { isValid, errorsText } = validator(structuredClone(definition));
+    expect(isValid, errorsText()).toBe(true);
+  });
+
+  it('stays in JSONPath: no JSONata, no Assign (the local runner ignores both)', () => {
+    const text = JSON.stringify(definition);
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(text).not.toMatch(/"QueryLanguage"\s*:\s*"JSONata"|"Assign"|\{%/);
+  });
+
+  it('calls the steps function only, through its placeholder, with Retry; the wait never retries a rejection', () => {
+    const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toEqual([
+      'AwaitApproval',
+      'EscalateToChangeManagers',
+      'GetCabQuorum',
+      'MarkExpired',
+      'MarkRejected',
+      'MarkScheduled',
+      'SendReminder',
+      'StartImplementation',
+    ]);
+    for (const [name, state] of tasks) {
+      const parameters = state.Parameters as { step?: string; FunctionName?: string; Payload?: { step: string } };
+      if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
+        expect(parameters.FunctionName, name).toBe('${ChangeApprovalStepsFunctionArn}');
+        expect(parameters.Payload, name).toMatchObject({ step: 'request-approval', 'taskToken.$': '$$.Task.Token' });
+        const retried = (state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+        expect(retried.sort(), `${name} retries Lambda errors only`).toEqual([...LAMBDA_ERRORS].sort());
+      } else {
+        expect(state.Resource, name).toBe('${ChangeApprovalStepsFunctionArn}');
+        expect(parameters.step, name).toMatch(/^(cab-quorum|remind|escalate|mark-expired|mark-rejected|mark-scheduled|start-implementation)$/);
+        expect(state.Retry, `${name} retries`).toBeDefined();
+      }
+    }
+    const placeholders = new Set([...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders]).toEqual(Object.keys(FUNCTIONS));
+  });
+
+  it('has the knobs in Settings, and every state reachable', () => {
+    expect(states.Settings?.Result).toEqual({ approvalTimeoutSeconds: 86400, reminders: 2, quorumOverride: null, waitForPlannedStart: true });
+    const reached = new Set<string>([definition.StartAt]);
+    for (const state of Object.values(states)) {
+      const choices = ((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next);
+      const catches = ((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next);
+      for (const next of [state.Next, state.Default, ...choices, ...catches]) if (typeof next === 'string') reached.add(next);
+    }
+    expect([...reached].sort()).toEqual(Object.keys(states).sort());
+  });
+});
+
+describe('change approval through the local runner', () => {
+  it('standard: pre-approved, scheduled, then implementation started at the planned start', async () => {
+    const arn = await start('changeApproval', 'CHG-standard', { type: 'standard', risk: 'low', plannedStart: new Date(Date.now() + HOUR).toISOString() });
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-standard')).toEqual(['mark-scheduled', 'start-implementation']);
+    expect(callOf('CHG-standard', 'mark-scheduled')[0]?.payload).toMatchObject({ decision: 'pre-approved', board: 'none', reviewRequired: false, type: 'standard' });
+    expect(await statesEntered(arn)).toContain('WaitForPlannedStart');
+    expect(done.output).toMatchObject({ decision: { decision: 'pre-approved' }, approval: { reviewRequired: false }, implementation: { notified: 'implementers' } });
+  });
+
+  it('normal, low risk: one approval from the owning group', async () => {
+    const arn = await start('changeApproval', 'CHG-low', { type: 'normal', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString() });
+    await waitingForBoard(arn);
+    const [request] = callOf('CHG-low', 'request-approval');
+    expect(request?.payload).toMatchObject({ board: 'owner-group', quorum: 1, attempt: 1, escalated: false, changeId: 'CHG-low' });
+    expect(request?.payload.taskToken).toEqual(expect.any(String));
+    await vote('CHG-low', 'owner-1', 'approve');
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-low')).toEqual(['request-approval', 'mark-scheduled', 'start-implementation']);
+    expect(callOf('CHG-low', 'mark-scheduled')[0]?.payload).toMatchObject({ decision: 'approved', board: 'owner-group' });
+    expect(done.output).toMatchObject({ decision: { decision: 'approved', approvers: ['owner-1'] } });
+  });
+
+  it('normal, high risk: the CAB decides once its quorum (from the change configuration) is reached', async () => {
+    const arn = await start('changeApproval', 'CHG-high', { type: 'normal', risk: 'high', plannedStart: new Date(Date.now() + HOUR).toISOString() });
+    await waitingForBoard(arn);
+    expect(callOf('CHG-high', 'cab-quorum')[0]?.payload).toMatchObject({ risk: 'high' });
+    expect(callOf('CHG-high', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 3, attempt: 1 });
+    await vote('CHG-high', 'cab-1', 'approve');
+    await vote('CHG-high', 'cab-2', 'approve');
+    await runner.settled();
+    expect(summaryOf(arn).status).toBe('RUNNING');
+    expect(stepsOf('CHG-high')).toEqual(['cab-quorum', 'request-approval']);
+    await vote('CHG-high', 'cab-3', 'approve');
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-high')).toEqual(['cab-quorum', 'request-approval', 'mark-scheduled', 'start-implementation']);
+    expect(done.output).toMatchObject({ approval: { board: 'cab', quorum: 3 }, decision: { approvers: ['cab-1', 'cab-2', 'cab-3'] } });
+  });
+
+  it('normal, medium risk: CAB quorum 2', async () => {
+    const arn = await start('changeApproval', 'CHG-medium', { type: 'normal', risk: 'medium', plannedStart: new Date(Date.now() - HOUR).toISOString() });
+    await waitingForBoard(arn);
+    expect(callOf('CHG-medium', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 2 });
+    await vote('CHG-medium', 'cab-1', 'approve');
+    await vote('CHG-medium', 'cab-2', 'approve');
+    expect((await finished(arn)).status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-medium').at(-1)).toBe('start-implementation');
+  });
+
+  it('rejected: one rejection (SendTaskFailure ChangeRejected) ends it, whatever the approvals', async () => {
+    const arn = await start('changeApproval', 'CHG-rejected', { type: 'normal', risk: 'medium', plannedStart: new Date(Date.now() + HOUR).toISOString() });
+    await waitingForBoard(arn);
+    await vote('CHG-rejected', 'cab-1', 'approve');
+    await vote('CHG-rejected', 'cab-2', 'reject', 'no rollback plan');
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-rejected')).toEqual(['cab-quorum', 'request-approval', 'mark-rejected']);
+    expect(callOf('CHG-rejected', 'mark-rejected')[0]?.payload).toMatchObject({ board: 'cab', cause: 'cab-2: no rollback plan' });
+    expect((await statesEntered(arn)).at(-1)).toBe('Rejected');
+    expect(done.output).toMatchObject({ rejection: { Error: 'ChangeRejected' } });
+  });
+
+  it('emergency: the emergency CAB, quorum 1, and a mandatory post-implementation review', async () => {
+    const arn = await start('changeApproval', 'CHG-emergency', { type: 'emergency', risk: 'high', plannedStart: new Date().toISOString() });
+    await waitingForBoard(arn);
+    expect(callOf('CHG-emergency', 'request-approval')[0]?.payload).toMatchObject({ board: 'ecab', quorum: 1 });
+    await vote('CHG-emergency', 'ecab-1', 'approve');
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-emergency')).toEqual(['request-approval', 'mark-scheduled', 'start-implementation']);
+    expect(callOf('CHG-emergency', 'mark-scheduled')[0]?.payload).toMatchObject({ reviewRequired: true, board: 'ecab' });
+    expect(callOf('CHG-emergency', 'start-implementation')[0]?.payload).toMatchObject({ reviewRequired: true });
+    expect(done.output).toMatchObject({ approval: { board: 'ecab', quorum: 1, reviewRequired: true } });
+  });
+
+  it('timed out: reminded twice, escalated to the change managers, then approved on the fourth wait', async () => {
+    const arn = await start('changeApproval', 'CHG-slow', { type: 'normal', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString() });
+    await until('the wait after the escalation', () => callOf('CHG-slow', 'request-approval').length === 4);
+    await waitingForBoard(arn);
+    expect(stepsOf('CHG-slow')).toEqual(['request-approval', 'remind', 'request-approval', 'remind', 'request-approval', 'escalate', 'request-approval']);
+    expect(callOf('CHG-slow', 'remind').map((c) => c.payload.reminder)).toEqual([1, 2]);
+    expect(callOf('CHG-slow', 'request-approval').map((c) => [c.payload.attempt, c.payload.escalated])).toEqual([
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, true],
+    ]);
+    const tokens = new Set(callOf('CHG-slow', 'request-approval').map((c) => c.payload.taskToken));
+    expect(tokens.size).toBe(4);
+    await vote('CHG-slow', 'owner-1', 'approve');
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-slow').slice(-2)).toEqual(['mark-scheduled', 'start-implementation']);
+    expect(done.output).toMatchObject({ approval: { attempt: 4, remindersSent: 2, escalated: true }, decision: { decision: 'approved' } });
+  });
+
+  it('tuned knobs: quorumOverride wins over the configuration, waitForPlannedStart false starts at once', async () => {
+    const arn = await start('changeApprovalTuned', 'CHG-tuned', { type: 'normal', risk: 'high', plannedStart: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
+    await waitingForBoard(arn);
+    expect(callOf('CHG-tuned', 'cab-quorum')).toEqual([]);
+    expect(callOf('CHG-tuned', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 5 });
+    for (const member of ['a', 'b', 'c', 'd', 'e']) await vote('CHG-tuned', member, 'approve');
+    // A plannedStart 30 days ahead would wait 26 s here: the tuned copy does not wait.
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(await statesEntered(arn)).not.toContain('WaitForPlannedStart');
+    expect(stepsOf('CHG-tuned').slice(-2)).toEqual(['mark-scheduled', 'start-implementation']);
+  });
+
+  it('expired: nobody decides after the reminders and the escalation; marked expired, the execution succeeds', async () => {
+    const arn = await start('changeApprovalTuned', 'CHG-expired', { type: 'emergency', risk: 'high', plannedStart: new Date().toISOString() });
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-expired')).toEqual(['request-approval', 'remind', 'request-approval', 'escalate', 'request-approval', 'mark-expired']);
+    expect(callOf('CHG-expired', 'mark-expired')[0]?.payload).toMatchObject({ board: 'ecab', attempts: 3 });
+    expect((await statesEntered(arn)).at(-1)).toBe('Expired');
+    expect(done.output).toMatchObject({ timeout: { Error: 'States.Timeout' } });
+    // The last token died with its wait.
+    const last = callOf('CHG-expired', 'request-approval').at(-1)?.payload.taskToken;
+    await expect(runner.service.operations.SendTaskSuccess?.({ taskToken: last, output: '{}' })).rejects.toMatchObject({ code: 'TaskTimedOut' });
+  });
+
+  it('fails only when routing is impossible (a bug upstream): unknown type', async () => {
+    const arn = await start('changeApproval', 'CHG-bogus', { type: 'sideways', risk: 'low', plannedStart: new Date().toISOString() });
+    const done = await finished(arn);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'UnknownChangeRoute' });
+    expect(stepsOf('CHG-bogus')).toEqual([]);
+  });
+});
