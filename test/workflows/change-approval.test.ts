@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectJsonPathOnly, expectValidAsl, loadDefinition, reachableStates, type State } from '../support/asl.ts';
 import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner, type WorkflowSource } from '../../local/step-functions.ts';
 
 /*
@@ -12,14 +12,11 @@ import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRun
  * function that, like the real one, keeps the task token and settles it when the board's quorum is
  * reached (SendTaskSuccess) or somebody rejects (SendTaskFailure ChangeRejected).
  */
-// asl-validator ships CommonJS without type declarations.
-const validator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: () => string };
 
 const rootDir = join(import.meta.dirname, '..', '..');
 const DEFINITION_FILE = 'statemachines/change-approval.asl.json';
-const definition = JSON.parse(readFileSync(join(rootDir, DEFINITION_FILE), 'utf8'));
-type State = Record<string, unknown> & { Type: string };
-const states = definition.States as Record<string, State>;
+const definition = loadDefinition(join(rootDir, DEFINITION_FILE));
+const states = definition.States;
 const FUNCTIONS = { ChangeApprovalStepsFunctionArn: 'changeApprovalSteps' };
 const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
@@ -143,7 +140,7 @@ async function statesEntered(executionArn: string): Promise<string[]> {
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'change-approval-'));
   const tuned = structuredClone(definition);
-  tuned.States.Settings.Result = TUNED_SETTINGS;
+  tuned.States.Settings = { ...(tuned.States.Settings as State), Result: TUNED_SETTINGS };
   const tunedFile = join(tmp, 'change-approval.tuned.asl.json');
   writeFileSync(tunedFile, JSON.stringify(tuned));
   const workflows: Record<string, WorkflowSource> = {
@@ -159,16 +156,9 @@ afterAll(() => {
 });
 
 describe('statemachines/change-approval.asl.json', () => {
-  it('is valid ASL (asl-validator)', () => {
-    const { isValid, errorsText } = validator(structuredClone(definition));
-    expect(isValid, errorsText()).toBe(true);
-  });
+  it('is valid ASL (asl-validator)', () => expectValidAsl(definition));
 
-  it('stays in JSONPath: no JSONata, no Assign (the local runner ignores both)', () => {
-    const text = JSON.stringify(definition);
-    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
-    expect(text).not.toMatch(/"QueryLanguage"\s*:\s*"JSONata"|"Assign"|\{%/);
-  });
+  it('stays in JSONPath: no JSONata, no Assign (the local runner ignores both)', () => expectJsonPathOnly(definition));
 
   it('calls the steps function only, through its placeholder, with Retry; the wait never retries a rejection', () => {
     const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
@@ -201,13 +191,7 @@ describe('statemachines/change-approval.asl.json', () => {
 
   it('has the knobs in Settings, and every state reachable', () => {
     expect(states.Settings?.Result).toEqual({ approvalTimeoutSeconds: 86400, reminders: 2, quorumOverride: null, waitForPlannedStart: true });
-    const reached = new Set<string>([definition.StartAt]);
-    for (const state of Object.values(states)) {
-      const choices = ((state.Choices as { Next: string }[] | undefined) ?? []).map((c) => c.Next);
-      const catches = ((state.Catch as { Next: string }[] | undefined) ?? []).map((c) => c.Next);
-      for (const next of [state.Next, state.Default, ...choices, ...catches]) if (typeof next === 'string') reached.add(next);
-    }
-    expect([...reached].sort()).toEqual(Object.keys(states).sort());
+    expect(reachableStates(definition)).toEqual(Object.keys(states).sort());
   });
 });
 
