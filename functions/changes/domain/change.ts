@@ -1,3 +1,4 @@
+import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
 import { ChangeRuleError } from './errors.ts';
 import {
   assertTransition,
@@ -95,15 +96,7 @@ export interface ChangePatch {
   assignmentGroup?: string | null;
 }
 
-export interface FieldChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
-
-export interface Actor {
-  userId: string;
-}
+export type { Actor, FieldChange };
 
 export interface ChangeContext {
   actor: Actor;

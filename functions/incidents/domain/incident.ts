@@ -1,3 +1,4 @@
+import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
 import { IncidentRuleError } from './errors.ts';
 import { assertTransition, type HoldReason, type ResolutionCode, type Status } from './lifecycle.ts';
 import { type Level, type Priority, type PriorityMatrix, priorityFor } from './priority.ts';
@@ -91,15 +92,7 @@ export interface IncidentPatch {
   resolutionNotes?: string;
 }
 
-export interface FieldChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
-
-export interface Actor {
-  userId: string;
-}
+export type { Actor, FieldChange };
 
 /** A number is INC + 7 digits; the sequence starts at 1001 so numbers look like the incumbents'. */
 export const formatIncidentNumber = (sequence: number): string => `INC${String(1000 + sequence).padStart(7, '0')}`;

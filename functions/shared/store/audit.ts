@@ -1,14 +1,11 @@
 import { monotonicFactory } from 'ulid';
+import type { FieldChange } from '../domain/audit.ts';
 import { TABLE_NAME, type TransactItem } from './db.ts';
 
 /** Time-ordered ids: sort keys built from them list records in the order they happened. */
 export const newId = monotonicFactory();
 
-export interface FieldChange {
-  field: string;
-  from: unknown;
-  to: unknown;
-}
+export type { FieldChange };
 
 export interface HistoryDraft {
   at: string;
