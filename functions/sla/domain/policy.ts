@@ -1,5 +1,6 @@
 import type { Priority } from '../../incidents/domain/priority.ts';
-import type { ClockName, SlaPolicy } from './types.ts';
+import { durationUsesDays } from './duration.ts';
+import { CLOCK_NAMES, type ClockName, type SlaPolicy } from './types.ts';
 
 /*
  * Which SLA policy governs a clock of an incident.
@@ -51,4 +52,15 @@ function specificity(policy: SlaPolicy, incident: PolicySubject, clock: ClockNam
     score += WEIGHT.category;
   }
   return score;
+}
+
+/**
+ * The targets of a policy written in days or weeks. Business time has no fixed day (a working day
+ * is whatever the calendar says), so such targets are only meaningful on a 24x7 calendar.
+ */
+export function targetsInDays(policy: Pick<SlaPolicy, 'targets'>): { clock: ClockName; target: string }[] {
+  return CLOCK_NAMES.flatMap((clock) => {
+    const target = policy.targets[clock];
+    return target !== undefined && durationUsesDays(target) ? [{ clock, target }] : [];
+  });
 }

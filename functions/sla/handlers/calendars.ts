@@ -2,8 +2,8 @@ import { conflict, type FieldError, fieldError, validationFailed } from '../../s
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { type ConfigResource, create, get, historyFields, list, remove, replace } from '../config-crud.ts';
 import { validateCalendar } from '../domain/calendar.ts';
-import { durationUsesDays } from '../domain/duration.ts';
-import { type Calendar, CLOCK_NAMES } from '../domain/types.ts';
+import { targetsInDays } from '../domain/policy.ts';
+import type { Calendar } from '../domain/types.ts';
 import { calendarSchema, createCalendarBody, replaceCalendarBody } from '../schemas/calendar.ts';
 import { canonicalCalendar, type SlaConfigSnapshot } from '../store/config-store.ts';
 
@@ -25,17 +25,14 @@ function checkPoliciesStillValid(calendar: Calendar, snapshot: SlaConfigSnapshot
   const errors: FieldError[] = [];
   for (const policy of snapshot.policies) {
     if (policy.calendar !== calendar.name) continue;
-    for (const clock of CLOCK_NAMES) {
-      const target = policy.targets[clock];
-      if (target !== undefined && durationUsesDays(target)) {
-        errors.push(
-          fieldError(
-            'body',
-            ['workingHours'],
-            `SLA policy '${policy.name}' counts in this calendar with a ${clock} target in days (${target}); days are ambiguous in business time, so change that target to hours first (PT24H is three 8-hour days)`,
-          ),
-        );
-      }
+    for (const { clock, target } of targetsInDays(policy)) {
+      errors.push(
+        fieldError(
+          'body',
+          ['workingHours'],
+          `SLA policy '${policy.name}' counts in this calendar with a ${clock} target in days (${target}); days are ambiguous in business time, so change that target to hours first (PT24H is three 8-hour days)`,
+        ),
+      );
     }
   }
   if (errors.length > 0) throw validationFailed(errors);

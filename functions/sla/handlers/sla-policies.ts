@@ -3,8 +3,8 @@ import { conflict, type FieldError, fieldError, validationFailed } from '../../s
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { TABLE_NAME } from '../../shared/store/db.ts';
 import { type ConfigResource, create, get, historyFields, list, type ReferenceCheck, remove, replace } from '../config-crud.ts';
-import { durationUsesDays } from '../domain/duration.ts';
-import { CLOCK_NAMES, type SlaPolicy } from '../domain/types.ts';
+import { targetsInDays } from '../domain/policy.ts';
+import type { SlaPolicy } from '../domain/types.ts';
 import { createSlaPolicyBody, replaceSlaPolicyBody, slaPolicySchema } from '../schemas/sla-policy.ts';
 import { canonicalPolicy, configKey, contestedClocks, type SlaConfigSnapshot } from '../store/config-store.ts';
 
@@ -21,17 +21,14 @@ function checkAgainst(policy: SlaPolicy, snapshot: SlaConfigSnapshot): void {
   if (calendar === undefined) {
     errors.push(fieldError('body', ['calendar'], `There is no calendar named '${policy.calendar}'`));
   } else if (calendar.workingHours !== undefined) {
-    for (const clock of CLOCK_NAMES) {
-      const target = policy.targets[clock];
-      if (target !== undefined && durationUsesDays(target)) {
-        errors.push(
-          fieldError(
-            'body',
-            ['targets', clock],
-            `'${target}' is in days, which are ambiguous in business time: calendar '${calendar.name}' counts only its working hours, so write business days as hours (PT24H is three 8-hour days)`,
-          ),
-        );
-      }
+    for (const { clock, target } of targetsInDays(policy)) {
+      errors.push(
+        fieldError(
+          'body',
+          ['targets', clock],
+          `'${target}' is in days, which are ambiguous in business time: calendar '${calendar.name}' counts only its working hours, so write business days as hours (PT24H is three 8-hour days)`,
+        ),
+      );
     }
   }
   if (errors.length > 0) throw validationFailed(errors);
