@@ -30,12 +30,21 @@ export type Capability =
   /** sns:Publish on the notification and major-incident topics. */
   | 'publishNotifications'
   /** scheduler:Create/Update/Delete/GetSchedule in the SLA timer group, iam:PassRole of the scheduler's role. */
-  | 'manageSlaTimers';
+  | 'manageSlaTimers'
+  /** states:StartExecution of the change approval workflow, states:StopExecution of its executions. */
+  | 'runChangeApprovals'
+  /**
+   * states:SendTaskSuccess/SendTaskFailure: resumes an approval step waiting on its task token.
+   * These actions take no resource ARN (IAM allows only "*"); the token itself is the capability.
+   */
+  | 'answerApprovalTasks';
 
 export const CAPABILITY_ENVIRONMENT: Readonly<Record<Capability, readonly string[]>> = {
   publishEvents: ['EVENT_BUS_NAME'],
   publishNotifications: ['NOTIFICATION_TOPIC_ARN', 'MAJOR_INCIDENT_TOPIC_ARN'],
   manageSlaTimers: ['SLA_SCHEDULE_GROUP', 'SLA_SCHEDULER_ROLE_ARN', 'SLA_TIMER_DEAD_LETTER_ARN', 'ESCALATION_STATE_MACHINE_ARN'],
+  runChangeApprovals: ['CHANGE_APPROVAL_STATE_MACHINE_ARN'],
+  answerApprovalTasks: [],
 };
 
 export const FUNCTIONS = {
@@ -170,6 +179,87 @@ export const FUNCTIONS = {
     timeoutSeconds: 60,
     capabilities: ['publishEvents', 'publishNotifications', 'manageSlaTimers'],
   },
+  createChange: {
+    entry: 'functions/changes/handlers/create-change.ts',
+    description: 'POST /changes: raise a change request (a standard change from its template)',
+    tableAccess: 'readWrite',
+  },
+  getChange: {
+    entry: 'functions/changes/handlers/get-change.ts',
+    description: 'GET /changes/{id}: one change request by id or number',
+    tableAccess: 'read',
+  },
+  listChanges: {
+    entry: 'functions/changes/handlers/list-changes.ts',
+    description: 'GET /changes: filtered, paginated change requests',
+    tableAccess: 'read',
+  },
+  updateChange: {
+    entry: 'functions/changes/handlers/update-change.ts',
+    description: 'PATCH /changes/{id}: edit the plan of a draft or a change under assessment',
+    tableAccess: 'readWrite',
+  },
+  changeCalendar: {
+    entry: 'functions/changes/handlers/change-calendar.ts',
+    description: 'GET /changes/calendar: changes and blackout windows in a time range',
+    tableAccess: 'read',
+  },
+  changeNotes: {
+    entry: 'functions/changes/handlers/change-notes.ts',
+    description: '/changes/{id}/notes and /changes/{id}/history: work notes and the audit trail of a change',
+    tableAccess: 'readWrite',
+  },
+  submitChange: {
+    entry: 'functions/changes/handlers/submit-change.ts',
+    description: 'POST /changes/{id}/submit: assess risk and conflicts, start the approval workflow',
+    tableAccess: 'readWrite',
+    capabilities: ['runChangeApprovals'],
+  },
+  cancelChange: {
+    entry: 'functions/changes/handlers/cancel-change.ts',
+    description: 'POST /changes/{id}/cancel: withdraw a change that has not started, and stop its workflow',
+    tableAccess: 'readWrite',
+    capabilities: ['runChangeApprovals'],
+  },
+  changeApprovals: {
+    entry: 'functions/changes/handlers/approvals.ts',
+    description: '/changes/{id}/approvals: vote on the current approval step, list who was asked and who answered',
+    tableAccess: 'readWrite',
+    capabilities: ['answerApprovalTasks'],
+  },
+  changeImplementation: {
+    entry: 'functions/changes/handlers/implementation.ts',
+    description: 'POST /changes/{id}/implementation and /review: record the outcome, then the post-implementation review',
+    tableAccess: 'readWrite',
+  },
+  changeApprovalSteps: {
+    entry: 'functions/changes/handlers/approval-steps.ts',
+    description: 'Task steps of the change approval workflow: ask the board, remind, escalate, schedule, start implementation',
+    tableAccess: 'readWrite',
+    timeoutSeconds: 30,
+    capabilities: ['answerApprovalTasks'],
+  },
+  manageChangeTemplates: {
+    entry: 'functions/changes/handlers/change-templates.ts',
+    description: '/change-templates: pre-approved templates standard changes are raised from (agents read, admins change)',
+    tableAccess: 'readWrite',
+  },
+  manageBlackoutWindows: {
+    entry: 'functions/changes/handlers/blackout-windows.ts',
+    description: '/blackout-windows: change freezes (agents read, admins change)',
+    tableAccess: 'readWrite',
+  },
+  changeConfig: {
+    entry: 'functions/changes/handlers/change-config.ts',
+    description: '/change-config: the boards, quorum, approval timing and risk rules (agents read, admins change)',
+    tableAccess: 'readWrite',
+  },
+  seedChangeDefaults: {
+    entry: 'functions/changes/handlers/seed-defaults.ts',
+    description: 'Writes the default change configuration and its empty board groups once, unless they exist',
+    tableAccess: 'readWrite',
+    timeoutSeconds: 30,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionId = keyof typeof FUNCTIONS;
@@ -231,6 +321,33 @@ export const ROUTES: readonly RouteDefinition[] = [
   jwt('GET', '/groups/{name}/escalation-policy', 'escalationPolicy'),
   jwt('PUT', '/groups/{name}/escalation-policy', 'escalationPolicy'),
   jwt('GET', '/reports/sla', 'slaReport'),
+  jwt('POST', '/changes', 'createChange'),
+  jwt('GET', '/changes', 'listChanges'),
+  // A literal segment wins over a parameter, in API Gateway and in the local server alike.
+  jwt('GET', '/changes/calendar', 'changeCalendar'),
+  jwt('GET', '/changes/{id}', 'getChange'),
+  jwt('PATCH', '/changes/{id}', 'updateChange'),
+  jwt('POST', '/changes/{id}/submit', 'submitChange'),
+  jwt('POST', '/changes/{id}/cancel', 'cancelChange'),
+  jwt('POST', '/changes/{id}/approvals', 'changeApprovals'),
+  jwt('GET', '/changes/{id}/approvals', 'changeApprovals'),
+  jwt('POST', '/changes/{id}/implementation', 'changeImplementation'),
+  jwt('POST', '/changes/{id}/review', 'changeImplementation'),
+  jwt('POST', '/changes/{id}/notes', 'changeNotes'),
+  jwt('GET', '/changes/{id}/notes', 'changeNotes'),
+  jwt('GET', '/changes/{id}/history', 'changeNotes'),
+  jwt('GET', '/change-templates', 'manageChangeTemplates'),
+  jwt('POST', '/change-templates', 'manageChangeTemplates'),
+  jwt('GET', '/change-templates/{name}', 'manageChangeTemplates'),
+  jwt('PUT', '/change-templates/{name}', 'manageChangeTemplates'),
+  jwt('DELETE', '/change-templates/{name}', 'manageChangeTemplates'),
+  jwt('GET', '/blackout-windows', 'manageBlackoutWindows'),
+  jwt('POST', '/blackout-windows', 'manageBlackoutWindows'),
+  jwt('GET', '/blackout-windows/{name}', 'manageBlackoutWindows'),
+  jwt('PUT', '/blackout-windows/{name}', 'manageBlackoutWindows'),
+  jwt('DELETE', '/blackout-windows/{name}', 'manageBlackoutWindows'),
+  jwt('GET', '/change-config', 'changeConfig'),
+  jwt('PUT', '/change-config', 'changeConfig'),
   // Monitoring tools send no Authorization header: the routing key in the body authenticates.
   { method: 'POST', path: '/v2/enqueue', functionId: 'enqueueEvent', auth: 'none' },
   { method: 'GET', path: '/health', functionId: 'health', auth: 'none' },
@@ -265,6 +382,7 @@ export const CONSUMERS: readonly { readonly functionId: FunctionId; readonly sou
     },
   },
   { functionId: 'seedSlaDefaults', source: { kind: 'afterDeploy' } },
+  { functionId: 'seedChangeDefaults', source: { kind: 'afterDeploy' } },
   {
     functionId: 'publishOutbox',
     source: {
@@ -294,6 +412,12 @@ export const WORKFLOWS = {
     description: 'SLA thresholds: records a warning or breach, then escalates along the group escalation policy',
     functions: { EscalationStepsFunctionArn: 'escalationSteps' },
     arnEnvironment: 'ESCALATION_STATE_MACHINE_ARN',
+  },
+  changeApproval: {
+    definitionFile: 'statemachines/change-approval.asl.json',
+    description: 'Change approval: routes a submitted change to its approvers, waits for their decision, schedules it and starts implementation',
+    functions: { ChangeApprovalStepsFunctionArn: 'changeApprovalSteps' },
+    arnEnvironment: 'CHANGE_APPROVAL_STATE_MACHINE_ARN',
   },
 } as const satisfies Record<string, WorkflowDefinition>;
 

@@ -178,6 +178,7 @@ describe('opening a change', () => {
       ...PLANNED,
       outageRequired: false,
       status: 'draft',
+      submissions: 0,
       reviewRequired: false,
       createdAt: T0.toISOString(),
       createdBy: 'bob',

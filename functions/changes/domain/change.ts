@@ -25,6 +25,32 @@ export interface ChangeImplementation {
   by: string;
 }
 
+/** Where the change's approval workflow is: its execution and the ASL state it last reported. */
+export interface ChangeWorkflow {
+  executionArn: string;
+  state: string;
+  since: string;
+}
+
+/** An admin let a non-emergency change into a blackout window; kept on the change for the audit. */
+export interface BlackoutOverride {
+  by: string;
+  at: string;
+  reason: string;
+}
+
+export interface ChangeRejection {
+  by: string;
+  at: string;
+  comment?: string;
+}
+
+/**
+ * A change window longer than this is a project, not a change. The bound also keeps the calendar
+ * and conflict queries bounded: they read changes starting at most this long before a range.
+ */
+export const MAX_CHANGE_WINDOW_DAYS = 31;
+
 export interface Change {
   id: string;
   number: string;
@@ -49,6 +75,12 @@ export interface Change {
   /** Overlapping changes or blackout windows found by conflict detection; their shape is its business. */
   conflicts?: unknown[];
   implementation?: ChangeImplementation;
+  /** How many times it was submitted; the approval round of the current submission has this number. */
+  submissions: number;
+  workflow?: ChangeWorkflow;
+  blackoutOverride?: BlackoutOverride;
+  rejection?: ChangeRejection;
+  cancelReason?: string;
   /** A post-implementation review is owed: always for emergencies, and for any change that did not go well. */
   reviewRequired: boolean;
   createdAt: string;
@@ -135,6 +167,7 @@ export function openChange(input: NewChange, context: ChangeContext & { id: stri
     plannedEnd: input.plannedEnd,
     outageRequired: input.outageRequired ?? false,
     status: 'draft',
+    submissions: 0,
     reviewRequired: input.type === 'emergency',
     createdAt: at,
     createdBy: context.actor.userId,
@@ -156,6 +189,13 @@ function assertWindow(plannedStart: string, plannedEnd: string): void {
       plannedEnd,
     });
   }
+  if (Date.parse(plannedEnd) - Date.parse(plannedStart) > MAX_CHANGE_WINDOW_DAYS * 86_400_000) {
+    throw new ChangeRuleError('INVALID_WINDOW', `A change window lasts at most ${MAX_CHANGE_WINDOW_DAYS} days`, 'plannedEnd', {
+      plannedStart,
+      plannedEnd,
+      maxDays: MAX_CHANGE_WINDOW_DAYS,
+    });
+  }
 }
 
 /**
@@ -175,7 +215,8 @@ const CLEARABLE = ['description', 'justification', 'implementationPlan', 'backou
 const TRACKED: readonly (keyof Change)[] = [
   'type', 'title', 'description', 'justification', 'services', 'configurationItems', 'plannedStart', 'plannedEnd',
   'implementationPlan', 'backoutPlan', 'testPlan', 'outageRequired', 'assignmentGroup', 'status', 'template', 'risk',
-  'conflicts', 'implementation', 'reviewRequired', 'closedAt', 'canceledAt',
+  'conflicts', 'implementation', 'reviewRequired', 'closedAt', 'canceledAt', 'submissions', 'workflow', 'blackoutOverride',
+  'rejection', 'cancelReason',
 ];
 
 /** Lists and records compare by content: a restated list of services is not a change. */
