@@ -49,7 +49,7 @@ import { AwsError, type AwsJsonService } from './aws-endpoint.ts';
  *
  * Other local differences: no IAM, signatures or quotas; the execution history has the events of
  * states and Lambda tasks, not EvaluationFailed, redrive or map-run events, and `previousEventId` is
- * the event before; `$$.State` and `$$.Map` inside a Map iteration are not available, and
+ * the event before; `$$.State` is the state entered last (so inside Parallel branches it may name another branch's state), `$$.State` and `$$.Map` inside a Map iteration are not available, and
  * `$$.Execution.StartTime` is when this process (re)started the execution; TimeoutSecondsPath and
  * HeartbeatSecondsPath select from the state's raw input; StartExecution with a reused name is
  * idempotent when the inputs are equal as JSON values (key order aside); a Retry on a Parallel or
@@ -550,6 +550,8 @@ interface Live {
   readonly enteredInput: Map<string, unknown>;
   /** Parallel and Map states that failed and were caught: they exit without having succeeded. */
   readonly failedContainers: Set<string>;
+  /** The state entered last, for `$$.State` (which the library does not provide). */
+  lastEntered?: { readonly Name: string; readonly EnteredTime: string };
 }
 
 interface PendingToken {
@@ -766,6 +768,7 @@ export function createStepFunctionsRunner(options: StepFunctionsOptions): StepFu
         if (event.type === 'StateEntered') {
           execution.live.enteredInput.set(state.name, state.input);
           execution.live.failedContainers.delete(state.name);
+          execution.live.lastEntered = { Name: state.name, EnteredTime: new Date().toISOString() };
           record(execution, `${type}StateEntered`, { name: state.name, input: json(state.input), inputDetails: { truncated: false } });
           if (type === 'Parallel' || type === 'Map') record(execution, `${type}StateStarted`, type === 'Map' ? {} : undefined);
         } else if (event.type === 'StateExited') {
@@ -1132,6 +1135,11 @@ export function createStepFunctionsRunner(options: StepFunctionsOptions): StepFu
       },
     });
     context.Task = task;
+    // `$$.State.Name` / `$$.State.EnteredTime`: the state whose Parameters are being evaluated is the one entered last.
+    const stateInfo = {};
+    Object.defineProperty(stateInfo, 'Name', { enumerable: true, get: () => live.lastEntered?.Name });
+    Object.defineProperty(stateInfo, 'EnteredTime', { enumerable: true, get: () => live.lastEntered?.EnteredTime });
+    context.State = stateInfo;
     const hook: EventHook = (definition, iteration, event) => onLibraryEvent(execution, workflow, definition, iteration, event);
     Object.defineProperty(context, EVENT_HOOK, { value: hook, enumerable: false });
 

@@ -27,10 +27,13 @@ const LAMBDA_ERRORS = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', '
 const TIME_SCALE = 0.00001;
 const HOUR = 3_600_000;
 
-/** A copy of the file with other knobs, as an admin might tune them in the console. */
-const TUNED_SETTINGS = { approvalTimeoutSeconds: 10_000, reminders: 1, quorumOverride: 5, waitForPlannedStart: false };
+/** A copy of the file with other knobs, as an admin might tune them in the console: they win over the configuration. */
+const TUNED_SETTINGS = { approvalTimeoutSeconds: 10_000, reminders: 1, cabQuorum: 5, waitForPlannedStart: false };
 
-type Step = 'cab-quorum' | 'request-approval' | 'remind' | 'escalate' | 'mark-expired' | 'mark-rejected' | 'mark-scheduled' | 'start-implementation';
+/** The change configuration a submission passes in (GET /change-config): quorum 3 here, to tell it from defaults. */
+const CONFIG = { cabQuorum: 3, approvalTimeoutSeconds: 86_400, reminders: 2 };
+
+type Step = 'request-approval' | 'remind' | 'escalate' | 'mark-expired' | 'mark-rejected' | 'mark-scheduled' | 'start-implementation';
 type Payload = Record<string, unknown> & { step: Step; changeId: string };
 
 interface Board {
@@ -43,6 +46,8 @@ let runner: StepFunctionsRunner;
 let tmp: string;
 const calls: { functionId: string; payload: Payload }[] = [];
 const boards = new Map<string, Board>();
+/** Changes the fake steps function finds canceled. */
+const withdrawn = new Set<string>();
 
 /** Settles the change's pending token the way the real steps function does once a decision is in. */
 async function decide(board: Board): Promise<void> {
@@ -59,10 +64,8 @@ async function invoke(functionId: string, event: unknown): Promise<unknown> {
   const payload = event as Payload;
   calls.push({ functionId, payload });
   if (functionId !== 'changeApprovalSteps') throw new Error(`no function ${functionId}`);
+  if (withdrawn.has(payload.changeId)) throw Object.assign(new Error('the change was canceled'), { name: 'ChangeWithdrawn' });
   switch (payload.step) {
-    case 'cab-quorum':
-      // The change configuration: 2 CAB approvals for medium risk, 3 for high.
-      return { quorum: payload.risk === 'high' ? 3 : 2 };
     case 'request-approval': {
       // Attempt 1 asks the board; later ones only replace the token (the old one is dead), votes cast still count.
       const board = boards.get(payload.changeId) ?? { token: '', quorum: Number(payload.quorum), approvers: new Set<string>() };
@@ -99,11 +102,15 @@ async function vote(changeId: string, approver: string, verdict: 'approve' | 're
 const stepsOf = (changeId: string) => calls.filter((c) => c.payload.changeId === changeId).map((c) => c.payload.step);
 const callOf = (changeId: string, step: Step) => calls.filter((c) => c.payload.changeId === changeId && c.payload.step === step);
 
-async function start(workflowId: string, changeId: string, input: { type: string; risk: string; plannedStart: string }): Promise<string> {
+async function start(
+  workflowId: string,
+  changeId: string,
+  input: { type: string; risk: string; plannedStart: string; config?: Partial<typeof CONFIG> },
+): Promise<string> {
   const { executionArn } = await runner.startExecution({
     stateMachineArn: runner.stateMachineArn(workflowId),
     name: changeId,
-    input: JSON.stringify({ changeId, ...input }),
+    input: JSON.stringify({ changeId, number: changeId, round: 1, ...input, config: { ...CONFIG, ...input.config } }),
   });
   return executionArn;
 }
@@ -165,7 +172,6 @@ describe('statemachines/change-approval.asl.json', () => {
     expect(tasks.map(([name]) => name).sort()).toEqual([
       'AwaitApproval',
       'EscalateToChangeManagers',
-      'GetCabQuorum',
       'MarkExpired',
       'MarkRejected',
       'MarkScheduled',
@@ -177,20 +183,25 @@ describe('statemachines/change-approval.asl.json', () => {
       if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
         expect(parameters.FunctionName, name).toBe('${ChangeApprovalStepsFunctionArn}');
         expect(parameters.Payload, name).toMatchObject({ step: 'request-approval', 'taskToken.$': '$$.Task.Token' });
-        const retried = (state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+        const retries = state.Retry as { ErrorEquals: string[]; MaxAttempts?: number }[];
+        expect(retries[0], 'a withdrawn change is never retried').toEqual({ ErrorEquals: ['ChangeWithdrawn'], MaxAttempts: 0 });
+        const retried = retries.slice(1).flatMap((r) => r.ErrorEquals);
         expect(retried.sort(), `${name} retries Lambda errors only`).toEqual([...LAMBDA_ERRORS].sort());
       } else {
         expect(state.Resource, name).toBe('${ChangeApprovalStepsFunctionArn}');
-        expect(parameters.step, name).toMatch(/^(cab-quorum|remind|escalate|mark-expired|mark-rejected|mark-scheduled|start-implementation)$/);
+        expect(parameters.step, name).toMatch(/^(remind|escalate|mark-expired|mark-rejected|mark-scheduled|start-implementation)$/);
         expect(state.Retry, `${name} retries`).toBeDefined();
       }
+      const payload = (parameters.Payload ?? parameters) as Record<string, unknown>;
+      expect(payload, `${name} tells the step where it runs`).toMatchObject({ 'state.$': '$$.State.Name', 'executionArn.$': '$$.Execution.Id', 'round.$': '$.round' });
+      expect((state.Catch as { ErrorEquals: string[]; Next: string }[])[0], name).toMatchObject({ ErrorEquals: ['ChangeWithdrawn'], Next: 'Withdrawn' });
     }
     const placeholders = new Set([...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
     expect([...placeholders]).toEqual(Object.keys(FUNCTIONS));
   });
 
   it('has the knobs in Settings, and every state reachable', () => {
-    expect(states.Settings?.Result).toEqual({ approvalTimeoutSeconds: 86400, reminders: 2, quorumOverride: null, waitForPlannedStart: true });
+    expect(states.Settings?.Result).toEqual({ waitForPlannedStart: true });
     expect(reachableStates(definition)).toEqual(Object.keys(states).sort());
   });
 });
@@ -210,7 +221,7 @@ describe('change approval through the local runner', () => {
     const arn = await start('changeApproval', 'CHG-low', { type: 'normal', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString() });
     await waitingForBoard(arn);
     const [request] = callOf('CHG-low', 'request-approval');
-    expect(request?.payload).toMatchObject({ board: 'owner-group', quorum: 1, attempt: 1, escalated: false, changeId: 'CHG-low' });
+    expect(request?.payload).toMatchObject({ board: 'owner-group', quorum: 1, attempt: 1, escalated: false, changeId: 'CHG-low', round: 1, state: 'AwaitApproval', executionArn: arn });
     expect(request?.payload.taskToken).toEqual(expect.any(String));
     await vote('CHG-low', 'owner-1', 'approve');
     const done = await finished(arn);
@@ -223,22 +234,21 @@ describe('change approval through the local runner', () => {
   it('normal, high risk: the CAB decides once its quorum (from the change configuration) is reached', async () => {
     const arn = await start('changeApproval', 'CHG-high', { type: 'normal', risk: 'high', plannedStart: new Date(Date.now() + HOUR).toISOString() });
     await waitingForBoard(arn);
-    expect(callOf('CHG-high', 'cab-quorum')[0]?.payload).toMatchObject({ risk: 'high' });
     expect(callOf('CHG-high', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 3, attempt: 1 });
     await vote('CHG-high', 'cab-1', 'approve');
     await vote('CHG-high', 'cab-2', 'approve');
     await runner.settled();
     expect(summaryOf(arn).status).toBe('RUNNING');
-    expect(stepsOf('CHG-high')).toEqual(['cab-quorum', 'request-approval']);
+    expect(stepsOf('CHG-high')).toEqual(['request-approval']);
     await vote('CHG-high', 'cab-3', 'approve');
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-high')).toEqual(['cab-quorum', 'request-approval', 'mark-scheduled', 'start-implementation']);
+    expect(stepsOf('CHG-high')).toEqual(['request-approval', 'mark-scheduled', 'start-implementation']);
     expect(done.output).toMatchObject({ approval: { board: 'cab', quorum: 3 }, decision: { approvers: ['cab-1', 'cab-2', 'cab-3'] } });
   });
 
-  it('normal, medium risk: CAB quorum 2', async () => {
-    const arn = await start('changeApproval', 'CHG-medium', { type: 'normal', risk: 'medium', plannedStart: new Date(Date.now() - HOUR).toISOString() });
+  it('normal, medium risk: CAB quorum 2 when the configuration says 2', async () => {
+    const arn = await start('changeApproval', 'CHG-medium', { type: 'normal', risk: 'medium', plannedStart: new Date(Date.now() - HOUR).toISOString(), config: { cabQuorum: 2 } });
     await waitingForBoard(arn);
     expect(callOf('CHG-medium', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 2 });
     await vote('CHG-medium', 'cab-1', 'approve');
@@ -254,7 +264,7 @@ describe('change approval through the local runner', () => {
     await vote('CHG-rejected', 'cab-2', 'reject', 'no rollback plan');
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-rejected')).toEqual(['cab-quorum', 'request-approval', 'mark-rejected']);
+    expect(stepsOf('CHG-rejected')).toEqual(['request-approval', 'mark-rejected']);
     expect(callOf('CHG-rejected', 'mark-rejected')[0]?.payload).toMatchObject({ board: 'cab', cause: 'cab-2: no rollback plan' });
     expect((await statesEntered(arn)).at(-1)).toBe('Rejected');
     expect(done.output).toMatchObject({ rejection: { Error: 'ChangeRejected' } });
@@ -294,10 +304,9 @@ describe('change approval through the local runner', () => {
     expect(done.output).toMatchObject({ approval: { attempt: 4, remindersSent: 2, escalated: true }, decision: { decision: 'approved' } });
   });
 
-  it('tuned knobs: quorumOverride wins over the configuration, waitForPlannedStart false starts at once', async () => {
+  it('tuned knobs: Settings win over the configuration (cabQuorum 5), waitForPlannedStart false starts at once', async () => {
     const arn = await start('changeApprovalTuned', 'CHG-tuned', { type: 'normal', risk: 'high', plannedStart: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
     await waitingForBoard(arn);
-    expect(callOf('CHG-tuned', 'cab-quorum')).toEqual([]);
     expect(callOf('CHG-tuned', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 5 });
     for (const member of ['a', 'b', 'c', 'd', 'e']) await vote('CHG-tuned', member, 'approve');
     // A plannedStart 30 days ahead would wait 26 s here: the tuned copy does not wait.
@@ -318,6 +327,15 @@ describe('change approval through the local runner', () => {
     // The last token died with its wait.
     const last = callOf('CHG-expired', 'request-approval').at(-1)?.payload.taskToken;
     await expect(runner.service.operations.SendTaskSuccess?.({ taskToken: last, output: '{}' })).rejects.toMatchObject({ code: 'TaskTimedOut' });
+  });
+
+  it('withdrawn: a step finding the change canceled ends the execution quietly (ChangeWithdrawn is caught, not retried)', async () => {
+    withdrawn.add('CHG-withdrawn');
+    const arn = await start('changeApproval', 'CHG-withdrawn', { type: 'normal', risk: 'low', plannedStart: new Date().toISOString() });
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-withdrawn')).toEqual(['request-approval']);
+    expect((await statesEntered(arn)).at(-1)).toBe('Withdrawn');
   });
 
   it('fails only when routing is impossible (a bug upstream): unknown type', async () => {
