@@ -9,7 +9,7 @@ import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
 import { type DeadLetter, DeadLetters } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { eventBridgeService, LOCAL_INGESTION_BUS } from './eventbridge.ts';
-import { WORKFLOWS } from '../functions/routes.ts';
+import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
 import { createLocalApi } from './http-server.ts';
 import { invokeFunction } from './invoke.ts';
 import { PublishedLog } from './published-log.ts';
@@ -35,6 +35,11 @@ export interface LocalStackOptions {
   readonly seed?: boolean;
   /** Prints each notification and domain event on the console (default true; tests turn it off). */
   readonly printPublished?: boolean;
+  /**
+   * Multiplies every workflow duration (waits, task timeouts, retry intervals): tests run the real
+   * ASL with an approval timeout of a day in under a second. 1 (real time) by default.
+   */
+  readonly workflowTimeScale?: number;
 }
 
 export interface LocalStack {
@@ -107,6 +112,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     workflows: WORKFLOWS,
     rootDir: fileURLToPath(new URL('..', import.meta.url)),
     invoke: invokeFunction,
+    ...(options.workflowTimeScale === undefined ? {} : { timeScale: options.workflowTimeScale }),
     ...(options.dataDir === undefined ? {} : { stateFile: join(options.dataDir, 'step-functions.json') }),
   });
   const scheduler: LocalScheduler = createLocalScheduler({
@@ -146,7 +152,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SLA_SCHEDULE_GROUP: 'open-itsm-sla-timers',
       SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/open-itsm-local-scheduler',
       SLA_TIMER_DEAD_LETTER_ARN: `arn:aws:sqs:${process.env.AWS_REGION}:000000000000:open-itsm-sla-timers-dead-letters`,
-      [WORKFLOWS.incidentEscalation.arnEnvironment]: stepFunctions.stateMachineArn('incidentEscalation'),
+      ...Object.fromEntries(
+        (Object.keys(WORKFLOWS) as WorkflowId[]).map((id) => [WORKFLOWS[id].arnEnvironment, stepFunctions.stateMachineArn(id)]),
+      ),
     });
     poller = await startStreamPoller({
       endpoint,
@@ -154,8 +162,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       deadLetters,
       ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') }),
     });
-    // Defaults (calendars, SLA policies) as the CDK trigger writes them after a deploy: once.
-    await invokeFunction('seedSlaDefaults', {});
+    // Defaults (calendars, SLA policies, the change configuration) as the CDK triggers write them after a deploy: once.
+    for (const { functionId } of CONSUMERS.filter((c) => c.source.kind === 'afterDeploy')) await invokeFunction(functionId, {});
     stepFunctions.resume();
     await scheduler.start();
   } catch (error) {

@@ -17,6 +17,7 @@ export const DEMO_GROUPS = [
   { name: 'database', displayName: 'Database Team', members: ['bob'], manager: 'ada' },
   { name: 'cab', displayName: 'Change Advisory Board', members: ['ada', 'alice', 'nina'], manager: 'ada' },
   { name: 'ecab', displayName: 'Emergency CAB', members: ['ada', 'alice'], manager: 'ada' },
+  { name: 'change-managers', displayName: 'Change Managers', members: ['ada'], manager: 'ada' },
 ];
 
 export const DEMO_SERVICES = [
@@ -24,6 +25,22 @@ export const DEMO_SERVICES = [
   { name: 'email', displayName: 'Email', ownerGroup: 'service-desk', criticality: 'high' },
   { name: 'vpn', displayName: 'VPN', ownerGroup: 'network', criticality: 'medium' },
   { name: 'intranet', displayName: 'Intranet', ownerGroup: 'service-desk', criticality: 'low' },
+];
+
+/** A standard change agents can raise at once (POST /changes with `type: standard, template`). */
+export const DEMO_CHANGE_TEMPLATES = [
+  {
+    name: 'restart-intranet-web',
+    title: 'Restart the intranet web servers',
+    description: 'Rolling restart of the intranet web tier, one node at a time, behind the load balancer',
+    services: ['intranet'],
+    configurationItems: ['intranet-web-01', 'intranet-web-02'],
+    implementationPlan: 'Drain one node from the load balancer, restart the web service, check /health, put it back; then the next node',
+    backoutPlan: 'Put the drained node back into the load balancer as it was; the other node keeps serving',
+    testPlan: 'GET /health on each node answers 200; the intranet home page loads through the load balancer',
+    outageRequired: false,
+    assignmentGroup: 'service-desk',
+  },
 ];
 
 async function ensure(baseUrl: string, token: string, path: string, create: { method: string; path: string; body: unknown }): Promise<boolean> {
@@ -39,17 +56,47 @@ async function ensure(baseUrl: string, token: string, path: string, create: { me
   return true;
 }
 
-/** Creates whatever of the demo directory is missing; returns how many records it created. */
+/**
+ * The change boards (`cab`, `ecab`, `change-managers`) are also created by seedChangeDefaults, the
+ * afterDeploy function the runtime runs before the HTTP API (and so this seed) starts: empty,
+ * since only admins know who sits on a board. A board found exactly as that seeding left it
+ * (version 1, no members) is therefore filled with the demo members rather than skipped, so the
+ * demo can approve changes whichever of the two ran first. A group an admin has touched since
+ * (any later version) is theirs and left alone.
+ */
+async function ensureGroup(baseUrl: string, token: string, group: (typeof DEMO_GROUPS)[number]): Promise<boolean> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const existing = await fetch(`${baseUrl}/groups/${group.name}`, { headers });
+  if (existing.status !== 200) return ensure(baseUrl, token, `/groups/${group.name}`, { method: 'POST', path: '/groups', body: group });
+  const current = (await existing.json()) as { version: number; members: string[] };
+  if (current.version !== 1 || current.members.length > 0) return false;
+  const { name: _name, ...fields } = group;
+  const response = await fetch(`${baseUrl}/groups/${group.name}`, {
+    method: 'PUT',
+    headers: { ...headers, 'if-match': existing.headers.get('etag') ?? '"1"' },
+    body: JSON.stringify(fields),
+  });
+  // 412: someone changed it meanwhile, which makes it theirs too.
+  if (response.status === 412) return false;
+  if (response.status >= 300) throw new Error(`Seeding /groups/${group.name} failed: ${response.status} ${await response.text()}`);
+  return true;
+}
+
+/** Creates whatever of the demo directory is missing; returns how many records it created (or filled in). */
 export async function seedDemoData(baseUrl: string, adminToken: string): Promise<number> {
   let created = 0;
   for (const { id, displayName, email } of DEMO_USERS) {
     if (await ensure(baseUrl, adminToken, `/users/${id}`, { method: 'PUT', path: `/users/${id}`, body: { displayName, email } })) created++;
   }
   for (const group of DEMO_GROUPS) {
-    if (await ensure(baseUrl, adminToken, `/groups/${group.name}`, { method: 'POST', path: '/groups', body: group })) created++;
+    if (await ensureGroup(baseUrl, adminToken, group)) created++;
   }
   for (const service of DEMO_SERVICES) {
     if (await ensure(baseUrl, adminToken, `/services/${service.name}`, { method: 'POST', path: '/services', body: service })) created++;
+  }
+  // After the services and groups they name.
+  for (const template of DEMO_CHANGE_TEMPLATES) {
+    if (await ensure(baseUrl, adminToken, `/change-templates/${template.name}`, { method: 'POST', path: '/change-templates', body: template })) created++;
   }
   return created;
 }

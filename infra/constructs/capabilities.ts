@@ -1,25 +1,46 @@
-import { Validations } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { CAPABILITY_ENVIRONMENT, type Capability } from '../../functions/routes.ts';
 import type { ItsmFunction } from './itsm-function.ts';
+import { iam5ResourceFinding } from './nag-ids.ts';
 import type { Notifications } from './notifications.ts';
 import type { SlaTimers } from './sla-timers.ts';
+
+/** What runChangeApprovals allows on the change approval state machine (its ARN). */
+export const CHANGE_APPROVAL_START_ACTIONS = ['states:StartExecution'] as const;
+/**
+ * What runChangeApprovals allows on that state machine's executions. StopExecution of an
+ * execution that has already ended succeeds and changes nothing, so cancelling needs no
+ * DescribeExecution first.
+ */
+export const CHANGE_APPROVAL_EXECUTION_ACTIONS = ['states:StopExecution'] as const;
+/** What answerApprovalTasks allows: IAM knows no resource for them, only "*". */
+export const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'] as const;
+
+/** The variable that carries the change approval workflow's ARN (its WORKFLOWS arnEnvironment). */
+const CHANGE_APPROVAL_ARN_VARIABLE = 'CHANGE_APPROVAL_STATE_MACHINE_ARN';
 
 export interface CapabilityResources {
   /** Where domain events go: the ingestion bus (EVENT_BUS_NAME). */
   readonly bus: IEventBus;
   readonly notifications: Notifications;
   readonly slaTimers: SlaTimers;
-  /** Each workflow's `arnEnvironment` and its state machine's ARN. */
-  readonly workflowArns: Readonly<Record<string, string>>;
+  /** Each workflow's `arnEnvironment` and its state machine. */
+  readonly workflows: Readonly<Record<string, StateMachine>>;
 }
 
 export interface CapabilityGrant {
   readonly environment: Readonly<Record<string, string>>;
   /** Fresh statements for each role they are added to. */
   readonly statements: () => PolicyStatement[];
-  /** cdk-nag findings these statements raise on purpose, acknowledged on each role they are added to. */
+  /**
+   * cdk-nag findings these statements raise on purpose. A capability with acknowledgements gets
+   * an IAM policy of its own on each role, and they are acknowledged on that policy only: an
+   * acknowledgement then covers this capability's statements and nothing else the role holds
+   * (its X-Ray statement's "*" is acknowledged on the role, for X-Ray).
+   */
   readonly acknowledgements: readonly { readonly id: string; readonly reason: string }[];
 }
 
@@ -34,9 +55,17 @@ export interface CapabilityGrant {
  * - manageSlaTimers: Create/Update/Delete/GetSchedule on the schedules of the timer group only,
  *   and iam:PassRole on the scheduler's role only, only to Scheduler. Starting the workflow is
  *   the scheduler role's permission, not the function's.
+ * - runChangeApprovals: states:StartExecution on the change approval state machine only, and
+ *   states:StopExecution on its executions only (`execution:<its name>:*`: executions are named
+ *   at run time, one per submission).
+ * - answerApprovalTasks: states:SendTaskSuccess and SendTaskFailure, on "*": IAM has no resource
+ *   for them (the Service Authorization Reference lists no resource type), so a policy naming a
+ *   state machine would not be enforced as written. What limits them is the token: only a
+ *   caller holding a token the workflow handed out can answer the step waiting on it. No
+ *   SendTaskHeartbeat: the approval steps set no HeartbeatSeconds.
  */
 export function capabilityGrants(resources: CapabilityResources): Readonly<Record<Capability, CapabilityGrant>> {
-  const { bus, notifications, slaTimers } = resources;
+  const { bus, notifications, slaTimers, workflows } = resources;
   const values: Readonly<Record<string, string>> = {
     EVENT_BUS_NAME: bus.eventBusName,
     NOTIFICATION_TOPIC_ARN: notifications.topic.topicArn,
@@ -44,7 +73,12 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
     SLA_SCHEDULE_GROUP: slaTimers.scheduleGroup.scheduleGroupName,
     SLA_SCHEDULER_ROLE_ARN: slaTimers.role.roleArn,
     SLA_TIMER_DEAD_LETTER_ARN: slaTimers.deadLetterQueue.queueArn,
-    ...resources.workflowArns,
+    ...Object.fromEntries(Object.entries(workflows).map(([variable, stateMachine]) => [variable, stateMachine.stateMachineArn])),
+  };
+  const changeApproval = (): StateMachine => {
+    const stateMachine = workflows[CHANGE_APPROVAL_ARN_VARIABLE];
+    if (stateMachine === undefined) throw new Error(`Capability runChangeApprovals needs the workflow whose arnEnvironment is ${CHANGE_APPROVAL_ARN_VARIABLE}`);
+    return stateMachine;
   };
   const statements: Readonly<Record<Capability, () => PolicyStatement[]>> = {
     publishEvents: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: ['events:PutEvents'], resources: [bus.eventBusArn] })],
@@ -56,6 +90,30 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
       }),
     ],
     manageSlaTimers: () => slaTimers.managerStatements(),
+    runChangeApprovals: () => [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_START_ACTIONS], resources: [changeApproval().stateMachineArn] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executionsArn(changeApproval())] }),
+    ],
+    answerApprovalTasks: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...TASK_RESPONSE_ACTIONS], resources: ['*'] })],
+  };
+  const acknowledgements: Readonly<Record<Capability, () => CapabilityGrant['acknowledgements']>> = {
+    publishEvents: () => [],
+    publishNotifications: () => [],
+    manageSlaTimers: () => slaTimers.managerAcknowledgements(),
+    runChangeApprovals: () => [
+      {
+        id: iam5ResourceFinding(changeApproval(), executionsArn(changeApproval())),
+        reason:
+          'Executions are started at run time, one per submitted change, so they cannot be named in advance; the wildcard covers only executions of the change approval state machine (execution:<its name>:*), and only StopExecution.',
+      },
+    ],
+    answerApprovalTasks: () => [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'states:SendTaskSuccess and states:SendTaskFailure support no resource-level permissions: the Service Authorization Reference for AWS Step Functions lists no resource type for them, so IAM accepts only "*". They can only answer a task whose token the caller holds, and the tokens are handed out by the change approval workflow to its steps function. This policy holds these two actions and nothing else.',
+      },
+    ],
   };
   const grants = {} as Record<Capability, CapabilityGrant>;
   for (const capability of Object.keys(CAPABILITY_ENVIRONMENT) as Capability[]) {
@@ -65,17 +123,40 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
       if (value === undefined) throw new Error(`Capability ${capability} promises ${name}, which the stack does not provide`);
       environment[name] = value;
     }
-    grants[capability] = { environment, statements: statements[capability], acknowledgements: capability === 'manageSlaTimers' ? slaTimers.managerAcknowledgements() : [] };
+    grants[capability] = { environment, statements: statements[capability], acknowledgements: acknowledgements[capability]() };
   }
   return grants;
 }
 
-/** Sets the capabilities' variables on the function and adds their statements to its role. */
+/** `arn:<partition>:states:<region>:<account>:execution:<state machine name>:*`: its executions, nothing else. */
+export function executionsArn(stateMachine: StateMachine): string {
+  return Stack.of(stateMachine).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachine.stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * Sets the capabilities' variables on the function and grants their statements to its role: in
+ * the role's default policy, or, for a capability with acknowledgements, in a policy of its own
+ * (`<Capability>Policy` under the function) that carries them. The function is created and
+ * updated only once its capability policies are in place.
+ */
 export function bindCapabilities(fn: ItsmFunction, capabilities: readonly Capability[], grants: Readonly<Record<Capability, CapabilityGrant>>): void {
   for (const capability of new Set(capabilities)) {
     const grant = grants[capability];
     for (const [name, value] of Object.entries(grant.environment)) fn.function.addEnvironment(name, value);
-    for (const statement of grant.statements()) fn.role.addToPrincipalPolicy(statement);
-    for (const acknowledgement of grant.acknowledgements) Validations.of(fn.role).acknowledge(acknowledgement);
+    if (grant.acknowledgements.length === 0) {
+      for (const statement of grant.statements()) fn.role.addToPrincipalPolicy(statement);
+      continue;
+    }
+    const policy = new Policy(fn, `${capability.charAt(0).toUpperCase()}${capability.slice(1)}Policy`, {
+      roles: [fn.role],
+      statements: grant.statements(),
+    });
+    for (const acknowledgement of grant.acknowledgements) Validations.of(policy).acknowledge(acknowledgement);
+    fn.function.node.addDependency(policy);
   }
 }

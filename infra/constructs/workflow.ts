@@ -47,13 +47,66 @@ export function checkPlaceholders(file: string, text: string, given: readonly st
 }
 
 /**
+ * The Lambda service integrations a Task may use instead of a function ARN as its Resource: the
+ * request-response call and the callback (task token) pattern. Both name the function in
+ * `Parameters.FunctionName`, which must then be a placeholder: the role's lambda:InvokeFunction
+ * covers the unqualified ARNs of the placeholders' functions and nothing else.
+ */
+export const LAMBDA_INVOKE_INTEGRATIONS = ['arn:aws:states:::lambda:invoke', 'arn:aws:states:::lambda:invoke.waitForTaskToken'] as const;
+
+interface AslState {
+  readonly Type?: string;
+  readonly Resource?: unknown;
+  readonly Parameters?: Record<string, unknown>;
+  readonly Branches?: readonly { readonly States?: Record<string, AslState> }[];
+  readonly Iterator?: { readonly States?: Record<string, AslState> };
+  readonly ItemProcessor?: { readonly States?: Record<string, AslState> };
+}
+
+/**
+ * Every Task state of an ASL file (inside Parallel branches and Map processors too) must call a
+ * function the role may invoke: `"Resource": "${Placeholder}"`, or one of LAMBDA_INVOKE_INTEGRATIONS
+ * with `"FunctionName": "${Placeholder}"`. A Task calling anything else (another service, a literal
+ * ARN, a function chosen at run time) would deploy and then fail with AccessDenied when it runs.
+ * Throws with every such Task named.
+ */
+export function checkTaskResources(file: string, text: string, given: readonly string[]): void {
+  const placeholders = new Set(given.map((name) => `\${${name}}`));
+  const problems: string[] = [];
+  const visit = (states: Record<string, AslState> | undefined): void => {
+    for (const [name, state] of Object.entries(states ?? {})) {
+      if (state.Type === 'Task') {
+        const resource = state.Resource;
+        if ((LAMBDA_INVOKE_INTEGRATIONS as readonly unknown[]).includes(resource)) {
+          const functionName = state.Parameters?.FunctionName;
+          if (typeof functionName !== 'string' || !placeholders.has(functionName)) {
+            problems.push(`Task ${name} uses ${String(resource)} with a FunctionName that is not one of its placeholders`);
+          }
+        } else if (typeof resource !== 'string' || !placeholders.has(resource)) {
+          problems.push(`Task ${name} calls ${JSON.stringify(resource)}, which is neither a placeholder's function nor lambda:invoke of one`);
+        }
+      }
+      for (const branch of state.Branches ?? []) visit(branch.States);
+      visit(state.Iterator?.States);
+      visit(state.ItemProcessor?.States);
+    }
+  };
+  visit((JSON.parse(text) as { States?: Record<string, AslState> }).States);
+  if (problems.length > 0) throw new Error(`${file}: ${problems.join('; ')}`);
+}
+
+/**
  * A Standard state machine from an ASL file: the definition is deployed as the file is
  * (`DefinitionBody.fromFile`, an S3 asset), with its function placeholders substituted by
  * CloudFormation.
  *
  * CDK cannot see the Tasks inside a file, so the role is written by hand: lambda:InvokeFunction
  * on exactly the functions the placeholders name (their unqualified ARNs), plus what logging and
- * tracing need. Executions log every event to their
+ * tracing need. That covers both ways a Task may call them (checkTaskResources): the function ARN
+ * as Resource, and lambda:invoke / lambda:invoke.waitForTaskToken with the ARN as FunctionName
+ * (an unqualified FunctionName is authorized against the unqualified ARN; no `:*` for versions
+ * or aliases, which checkPlaceholders refuses). The callback pattern needs nothing more from the
+ * role: the task token is answered by whoever receives it. Executions log every event to their
  * own log group but without input and output (`includeExecutionData: false`): payloads carry
  * incident data and must not end up in logs. Failed and timed-out executions raise alarms.
  */
@@ -64,7 +117,9 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
-    checkPlaceholders(props.definitionFile, readFileSync(props.definitionFile, 'utf8'), Object.keys(props.functions));
+    const text = readFileSync(props.definitionFile, 'utf8');
+    checkPlaceholders(props.definitionFile, text, Object.keys(props.functions));
+    checkTaskResources(props.definitionFile, text, Object.keys(props.functions));
 
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('states.amazonaws.com'),

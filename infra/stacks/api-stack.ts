@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { INGESTION_RULES } from '../../functions/ingestion/rules.ts';
 import {
@@ -184,7 +184,9 @@ export class ApiStack extends Stack {
 
     // Workflows, as WORKFLOWS lists them: each placeholder of the file replaced by its function's ARN.
     const workflows = new Map<WorkflowId, Workflow>();
-    const workflowArns: Record<string, string> = {};
+    // Each workflow's state machine by its arnEnvironment: the variable (and, for some
+    // capabilities, the grants) its callers get.
+    const workflowsByVariable: Record<string, StateMachine> = {};
     // Timers start the workflows whose ARN the timer-managing functions are given.
     const timerWorkflows: IStateMachine[] = [];
     for (const [workflowId, definition] of Object.entries(WORKFLOWS) as [WorkflowId, WorkflowDefinition][]) {
@@ -195,14 +197,14 @@ export class ApiStack extends Stack {
         alarms,
       });
       workflows.set(workflowId, workflow);
-      workflowArns[definition.arnEnvironment] = workflow.stateMachine.stateMachineArn;
+      workflowsByVariable[definition.arnEnvironment] = workflow.stateMachine;
       if (CAPABILITY_ENVIRONMENT.manageSlaTimers.includes(definition.arnEnvironment)) timerWorkflows.push(workflow.stateMachine);
     }
     this.workflows = workflows;
 
     this.slaTimers = new SlaTimers(this, 'SlaTimers', { stateMachines: timerWorkflows, alarms });
 
-    const grants = capabilityGrants({ bus: this.ingestion.bus, notifications: this.notifications, slaTimers: this.slaTimers, workflowArns });
+    const grants = capabilityGrants({ bus: this.ingestion.bus, notifications: this.notifications, slaTimers: this.slaTimers, workflows: workflowsByVariable });
     // Each function gets exactly the variables and grants of the capabilities the route table names.
     for (const [functionId, fn] of functions) {
       const capabilities = (FUNCTIONS[functionId] as FunctionDefinition).capabilities ?? [];

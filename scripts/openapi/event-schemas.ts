@@ -7,6 +7,7 @@
  */
 import type * as z from 'zod';
 import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
+import { CHANGE_EVENT_TYPES } from '../../functions/notify/domain/change-events.ts';
 import { EVENT_TYPES } from '../../functions/notify/domain/events.ts';
 import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
@@ -43,8 +44,8 @@ export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
       domainEventDetail,
       {
         description: [
-          `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`, detail-type one of ${EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}.`,
-          'Every committed incident change publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one incident\'s events by `incident.version`.',
+          `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`. \`type\` is the detail-type and tells the two kinds apart: incident events (${EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`incident\`; change request events (${CHANGE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`change\`.`,
+          'Every committed change of an incident or a change request publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one record\'s events by `incident.version` or `change.version`.',
         ].join('\n\n'),
       },
       'output',
@@ -55,7 +56,7 @@ export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
       notificationMessage,
       {
         description:
-          'The JSON body of the SNS notifications the product publishes (the notifications topic, and the major-incident topic for Major Incident Breach). Message attributes eventType, priority, assignmentGroup and service (\'-\' when none) are there for subscription filter policies.',
+          'The JSON body of the SNS notifications the product publishes (the notifications topic, and the major-incident topic for Major Incident Breach): the event\'s detail (an incident\'s or a change request\'s, by `type`) with `text` and `recipients`. Message attributes eventType, priority, assignmentGroup and service (\'-\' when none; a change request has no priority, and its service attribute is its first service) are there for subscription filter policies.',
       },
       'output',
     ),

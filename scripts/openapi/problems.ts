@@ -21,6 +21,7 @@ export const PROBLEMS = {
   'calendar-in-use': { status: 409, when: 'SLA policies still count in the calendar; `policies` names them' },
   'duplicate-policy-scope': { status: 409, when: 'Another SLA policy with exactly the same `appliesTo` sets the same target; `policy` names it' },
   'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },
+  'not-editable': { status: 409, when: 'The change request is past assessment: its plan is what was authorized; `changeStatus` and `editableStatuses` say why' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
   'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },

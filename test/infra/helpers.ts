@@ -109,3 +109,32 @@ export function productFunctions(template: Template): Record<string, { Propertie
     Object.entries(resourcesOfType(template, 'AWS::Lambda::Function')).filter(([logicalId]) => !TRIGGER_PROVIDER_LOGICAL_ID.test(logicalId)),
   );
 }
+
+/**
+ * The ARN of every execution of a state machine, as the template spells it
+ * (`arn:<partition>:states:<region>:<account>:execution:<its name>:*`).
+ */
+export function executionsArnOf(stateMachineLogicalId: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':states:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':execution:',
+        { 'Fn::GetAtt': [stateMachineLogicalId, 'Name'] },
+        ':*',
+      ],
+    ],
+  };
+}
+
+/**
+ * The task-response actions answerApprovalTasks grants, written out here rather than imported,
+ * so that widening them in capabilities.ts (SendTaskHeartbeat, states:*) fails the tests.
+ */
+export const TASK_RESPONSE_ACTIONS = ['states:SendTaskFailure', 'states:SendTaskSuccess'] as const;

@@ -19,13 +19,15 @@ import { REPOSITORY_ROOT } from '../../infra/app.ts';
 import { Alarms } from '../../infra/constructs/alarms.ts';
 import type { ItsmFunction } from '../../infra/constructs/itsm-function.ts';
 import { SCHEDULE_ACTIONS } from '../../infra/constructs/sla-timers.ts';
-import { checkPlaceholders, Workflow } from '../../infra/constructs/workflow.ts';
+import { checkPlaceholders, LAMBDA_INVOKE_INTEGRATIONS, Workflow } from '../../infra/constructs/workflow.ts';
 import { workflowFunctions } from '../../infra/stacks/api-stack.ts';
 import {
   describeFindings,
+  executionsArnOf,
   FIXTURES_ROOT,
   resourcesOfType,
   synthesize,
+  TASK_RESPONSE_ACTIONS,
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
   type SynthesizedApp,
@@ -114,20 +116,24 @@ describe('the route table asks for this infrastructure', () => {
     expect(CAPABILITY_ENVIRONMENT.manageSlaTimers).toContain('ESCALATION_STATE_MACHINE_ARN');
   });
 
-  it('has a publisher with every capability, and an after-deploy consumer', () => {
+  it('has a publisher with every capability, and after-deploy consumers (SLA and change defaults)', () => {
     expect(FUNCTIONS.publishOutbox.capabilities).toEqual(['publishEvents', 'publishNotifications', 'manageSlaTimers']);
-    expect(CONSUMERS.filter((c) => c.source.kind === 'afterDeploy').map((c) => c.functionId)).toEqual(['seedSlaDefaults']);
+    expect(CONSUMERS.filter((c) => c.source.kind === 'afterDeploy').map((c) => c.functionId)).toEqual(['seedSlaDefaults', 'seedChangeDefaults']);
   });
 
-  it.each(workflowEntries)('%s: every Task state of the ASL file calls a mapped function by its plain ARN, with retries', (_, definition) => {
+  it.each(workflowEntries)('%s: every Task state of the ASL file calls a mapped function (by its plain ARN or through lambda:invoke), with retries', (_, definition) => {
     const real = join(REPOSITORY_ROOT, definition.definitionFile);
     const file = existsSync(real) ? real : join(FIXTURES_ROOT, basename(definition.definitionFile));
-    const asl = JSON.parse(readFileSync(file, 'utf8')) as { States: Record<string, { Type: string; Resource?: string; Retry?: unknown[] }> };
+    const asl = JSON.parse(readFileSync(file, 'utf8')) as {
+      States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: unknown }; Retry?: unknown[] }>;
+    };
     const tasks = Object.entries(asl.States).filter(([, state]) => state.Type === 'Task');
     expect(tasks.length).toBeGreaterThan(0);
+    const placeholders = Object.keys(definition.functions).map((p) => `\${${p}}`);
     for (const [name, state] of tasks) {
       // The role may only invoke these functions: a Task calling another service would be refused.
-      expect(Object.keys(definition.functions).map((p) => `\${${p}}`), name).toContain(state.Resource);
+      if ((LAMBDA_INVOKE_INTEGRATIONS as readonly (string | undefined)[]).includes(state.Resource)) expect(placeholders, name).toContain(state.Parameters?.FunctionName);
+      else expect(placeholders, name).toContain(state.Resource);
       expect(state.Retry?.length ?? 0, name).toBeGreaterThan(0);
     }
   });
@@ -376,6 +382,14 @@ describe('default deployment (no notification context)', () => {
           },
         );
       }
+      if (capabilities.has('runChangeApprovals')) {
+        const changeApproval = t.logicalId(t.workflow('changeApproval').stateMachine);
+        expected.push(
+          { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(changeApproval) },
+          { Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(changeApproval) },
+        );
+      }
+      if (capabilities.has('answerApprovalTasks')) expected.push({ Effect: 'Allow', Action: [...TASK_RESPONSE_ACTIONS].sort(), Resource: '*' });
       expect(granted).toEqual(expected);
       const publish = granted.find((s) => actionsOf(s).includes('sns:Publish'));
       if (publish !== undefined) expect(publish.Resource).toHaveLength(2);
@@ -387,14 +401,25 @@ describe('default deployment (no notification context)', () => {
       }
     });
 
-    it('has no wildcard resource in any function policy beyond X-Ray and the timer group’s schedules', () => {
-      for (const [functionId] of functionEntries) {
+    it('has no wildcard resource in any function policy beyond X-Ray, the timer group’s schedules, the change approval executions and task responses', () => {
+      const changeApproval = t.logicalId(t.workflow('changeApproval').stateMachine);
+      for (const [functionId, definition] of functionEntries) {
+        const capabilities: readonly string[] = definition.capabilities ?? [];
         for (const statement of t.functionStatements(functionId)) {
           const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
           for (const resource of resources) {
             if (!JSON.stringify(resource).includes('*')) continue;
-            if (resource === '*') expect(actionsOf(statement).sort(), functionId).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-            else expect(resource, functionId).toEqual(schedulesArn(t.scheduleGroupName));
+            if (resource === '*') {
+              const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+              const taskResponses = [...TASK_RESPONSE_ACTIONS].sort();
+              expect(actionsOf(statement).sort(), functionId).toEqual(
+                capabilities.includes('answerApprovalTasks') && actionsOf(statement).some((a) => a.startsWith('states:')) ? taskResponses : xray,
+              );
+            } else if (JSON.stringify(resource).includes(':execution:')) {
+              expect(capabilities, functionId).toContain('runChangeApprovals');
+              expect(resource, functionId).toEqual(executionsArnOf(changeApproval));
+              expect(actionsOf(statement), functionId).toEqual(['states:StopExecution']);
+            } else expect(resource, functionId).toEqual(schedulesArn(t.scheduleGroupName));
           }
         }
       }

@@ -10,6 +10,7 @@ import {
   productFunctions,
   resourcesOfType,
   synthesize,
+  TASK_RESPONSE_ACTIONS,
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
   type SynthesizedApp,
@@ -206,10 +207,13 @@ describe('IAM: table access is exactly what the route table names', () => {
     expect(resources).not.toContain('/index/*');
   });
 
-  it('the only Resource "*" is the X-Ray statement active tracing needs', () => {
-    for (const [functionId] of functionEntries) {
+  it('the only Resource "*" is the X-Ray statement active tracing needs, and task responses for answerApprovalTasks', () => {
+    for (const [functionId, definition] of functionEntries) {
       const wildcard = statementsOfRole(logicalIdOf(functionId, 'role')).filter((s) => s.Resource === '*');
-      expect(wildcard.flatMap(actionsOf).sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      const expected: string[] = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+      // IAM accepts no resource for SendTaskSuccess/SendTaskFailure (capabilities.ts).
+      if (definition.capabilities?.includes('answerApprovalTasks')) expected.push(...TASK_RESPONSE_ACTIONS);
+      expect(wildcard.flatMap(actionsOf).sort(), functionId).toEqual(expected.sort());
     }
   });
 });
@@ -389,23 +393,43 @@ describe('cdk-nag (AwsSolutions)', () => {
     const pathsOf = (id: string) => acknowledged.filter((a) => a.id === id).map((a) => a.path).sort();
     const scheduleGroup = synth.api.slaTimers.scheduleGroup.scheduleGroupName;
     const schedulesFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduleGroup}/*]`;
+    const changeApproval = synth.api.getLogicalId(synth.api.workflows.get('changeApproval')!.stateMachine.node.defaultChild as CfnElement);
+    const executionsFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${changeApproval}.Name>:*]`;
     expect([...new Set(acknowledged.map((a) => a.id))].sort()).toEqual(
-      ['AwsSolutions-APIG4', 'AwsSolutions-COG8', 'AwsSolutions-IAM5[Resource::*]', 'AwsSolutions-L1', 'AwsSolutions-SQS3', schedulesFinding].sort(),
+      [
+        'AwsSolutions-APIG4',
+        'AwsSolutions-COG8',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-L1',
+        'AwsSolutions-SQS3',
+        schedulesFinding,
+        executionsFinding,
+      ].sort(),
     );
+    // A capability with acknowledgements has a policy of its own under its function, which carries them.
+    const capabilityPolicies = (capability: string) =>
+      functionEntries
+        .filter(([, d]) => (d.capabilities as readonly string[] | undefined)?.includes(capability))
+        .map(([id]) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/${capability.charAt(0).toUpperCase()}${capability.slice(1)}Policy`)
+        .sort();
     // CDK names a route's construct `${method}${path}` with each '/' as '--'.
     const publicRoutes = ROUTES.filter((r) => r.auth === 'none').map((r) => `ItsmApi/HttpApi/Api/${r.method}${r.path.replace(/\//g, '--')}`);
     expect(pathsOf('AwsSolutions-APIG4')).toEqual(publicRoutes.sort());
-    // Every function role (X-Ray) and every workflow role (log delivery and X-Ray).
+    // Every function role (X-Ray), every workflow role (log delivery and X-Ray), and the task
+    // response policy of each function that answers approval tasks (SendTaskSuccess/Failure).
     const workflowRoles = Object.keys(WORKFLOWS).map((id) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
-    expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toHaveLength(functionEntries.length + workflowRoles.length);
-    expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toEqual(expect.arrayContaining(workflowRoles));
-    expect(pathsOf('AwsSolutions-IAM5[Resource::*]').every((p) => p.endsWith('/Role'))).toBe(true);
-    // The schedule-group wildcard, on the role of each function that manages SLA timers, only.
-    const timerManagers = functionEntries
-      .filter(([, d]) => d.capabilities?.includes('manageSlaTimers'))
-      .map(([id]) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
+    const functionRoles = functionEntries.map(([id]) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
+    const taskResponders = capabilityPolicies('answerApprovalTasks');
+    expect(taskResponders.length).toBeGreaterThan(0);
+    expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toEqual([...functionRoles, ...workflowRoles, ...taskResponders].sort());
+    // The schedule-group wildcard, on the timer policy of each function that manages SLA timers, only.
+    const timerManagers = capabilityPolicies('manageSlaTimers');
     expect(timerManagers.length).toBeGreaterThan(0);
-    expect(pathsOf(schedulesFinding)).toEqual(timerManagers.sort());
+    expect(pathsOf(schedulesFinding)).toEqual(timerManagers);
+    // The change approval executions wildcard, on the policy of each function that runs approvals, only.
+    const approvalRunners = capabilityPolicies('runChangeApprovals');
+    expect(approvalRunners.length).toBeGreaterThan(0);
+    expect(pathsOf(executionsFinding)).toEqual(approvalRunners);
     expect(pathsOf('AwsSolutions-L1').every((p) => p.endsWith('/Function'))).toBe(true);
     expect(pathsOf('AwsSolutions-COG8')).toEqual(['ItsmApi/Identity/UserPool']);
     // Only dead-letter queues that cdk-nag cannot see are used as such (an EventBridge target's

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openChange } from '../../functions/changes/domain/change.ts';
+import { changeOutboxPut, changeOutboxRecord } from '../../functions/notify/domain/change-events.ts';
 import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 /*
@@ -14,6 +16,8 @@ let stack: TestStack;
 let alice: Client;
 let proxy: Server;
 let refused = 0;
+/** The proxy refuses Publish calls while fewer than this many were refused; a test raises it for its own failure. */
+let refuseUntil = REFUSED_PUBLISHES;
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -24,7 +28,7 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      if (body.includes('Action=Publish') && refused < REFUSED_PUBLISHES) {
+      if (body.includes('Action=Publish') && refused < refuseUntil) {
         refused++;
         response.writeHead(500, { 'content-type': 'text/xml' });
         response.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>refused by the test</Message></Error></ErrorResponse>');
@@ -99,5 +103,64 @@ describe('the outbox publisher', () => {
     ]);
     const history = (await alice.get(`/incidents/${created.id}/history`)).body.items;
     expect(history).toHaveLength(events.length);
+  });
+
+  it("publishes a change request's outbox record like an incident's, marking the sinks on the change's own item", async () => {
+    // The record is put as change-write puts it, in a transaction of its own: the publisher needs nothing else.
+    const { db, TABLE_NAME, transactWrite } = await import('../../functions/shared/store/db.ts');
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const now = new Date();
+    const change = openChange(
+      {
+        type: 'normal',
+        title: 'Rotate the VPN certificates',
+        services: ['intranet', 'email'],
+        plannedStart: new Date(now.getTime() + 86_400_000).toISOString(),
+        plannedEnd: new Date(now.getTime() + 90_000_000).toISOString(),
+        assignmentGroup: 'service-desk',
+      },
+      { id: `01JCHANGE${String(now.getTime()).padStart(17, '0')}`, sequence: 77, actor: { userId: 'alice' }, now },
+    );
+    const record = changeOutboxRecord({
+      eventId: `01JEVENT${String(now.getTime()).padStart(18, '0')}`,
+      type: 'Change Approval Requested',
+      change,
+      actor: 'alice',
+      occurredAt: now.toISOString(),
+      recipients: { users: [], groups: ['cab'] },
+      approval: { round: 1, board: 'cab', quorum: 2, approvals: 0, rejections: 0 },
+    });
+    // The notification fails after the event went out: the retry must not put the event again.
+    refuseUntil = refused + REFUSED_PUBLISHES;
+    await transactWrite([changeOutboxPut(record, now)]);
+
+    const deadline = Date.now() + 30_000;
+    const mine = <T extends { message?: unknown; detail?: unknown }>(entries: T[]) =>
+      entries.filter((e) => JSON.stringify(e.message ?? e.detail).includes(record.eventId));
+    while (mine(stack.published.notifications()).length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await stack.settled();
+
+    expect(refused).toBe(refuseUntil);
+    const events = mine(stack.published.events());
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ source: 'open-itsm', detailType: 'Change Approval Requested', detail: record.detail });
+    expect(events[0]?.detail).not.toHaveProperty('incident');
+
+    const notifications = mine(stack.published.notifications());
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]).toMatchObject({
+      topicArn: expect.stringMatching(/:open-itsm-notifications$/),
+      subject: '[normal] Change Approval Requested: CHG0001077 Rotate the VPN certificates',
+      attributes: { eventType: 'Change Approval Requested', priority: '-', assignmentGroup: 'service-desk', service: 'intranet' },
+      message: { ...record.detail, text: record.notification.text, recipients: { users: [], groups: ['cab'] } },
+    });
+    expect(record.notification.text).toMatch(/^Approval requested from cab \(round 1, 2 approvals needed\): CHG0001077 Rotate the VPN certificates, planned /);
+
+    // The sinks done before the failure were marked on the change's item, which is how the retry skipped them.
+    const stored = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: `CHANGE#${change.id}`, sk: `OUTBOX#${record.eventId}` }, ConsistentRead: true }));
+    expect(stored.Item).toMatchObject({ entity: 'outbox', changeId: change.id });
+    expect([...(stored.Item?.deliveredTo as Set<string>)].sort()).toEqual(['events', 'timers']);
+    expect(stack.schedules().filter((s) => JSON.stringify(s).includes(change.id))).toEqual([]);
+    expect(stack.deadLetters()).toEqual([]);
   });
 });

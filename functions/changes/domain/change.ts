@@ -18,6 +18,12 @@ export interface ChangeRisk {
   reasons: string[];
 }
 
+export interface ChangeReview {
+  summary: string;
+  at: string;
+  by: string;
+}
+
 export interface ChangeImplementation {
   outcome: ImplementationOutcome;
   notes: string;
@@ -81,6 +87,7 @@ export interface Change {
   blackoutOverride?: BlackoutOverride;
   rejection?: ChangeRejection;
   cancelReason?: string;
+  review?: ChangeReview;
   /** A post-implementation review is owed: always for emergencies, and for any change that did not go well. */
   reviewRequired: boolean;
   createdAt: string;
@@ -216,7 +223,7 @@ const TRACKED: readonly (keyof Change)[] = [
   'type', 'title', 'description', 'justification', 'services', 'configurationItems', 'plannedStart', 'plannedEnd',
   'implementationPlan', 'backoutPlan', 'testPlan', 'outageRequired', 'assignmentGroup', 'status', 'template', 'risk',
   'conflicts', 'implementation', 'reviewRequired', 'closedAt', 'canceledAt', 'submissions', 'workflow', 'blackoutOverride',
-  'rejection', 'cancelReason',
+  'rejection', 'cancelReason', 'review',
 ];
 
 /** Lists and records compare by content: a restated list of services is not a change. */
@@ -304,6 +311,71 @@ export function moveTo(current: Change, status: ChangeStatus, context: ChangeCon
 
 export function submitChange(current: Change, context: ChangeContext): ChangeResult {
   return moveTo(current, 'assess', context);
+}
+
+/** What submission found: the risk, the conflicts, and the workflow that will decide. */
+export interface Assessment {
+  risk: ChangeRisk;
+  conflicts: unknown[];
+  executionArn: string;
+  blackoutOverride?: { reason: string };
+}
+
+/**
+ * Submission: the change goes to assessment with its risk and conflicts recorded, a new approval
+ * round (submissions + 1) and the workflow execution that runs it.
+ */
+export function recordSubmission(current: Change, assessment: Assessment, context: ChangeContext): ChangeResult {
+  const moved = moveTo(current, 'assess', context);
+  const at = context.now.toISOString();
+  const next: Change = {
+    ...moved.next,
+    risk: assessment.risk,
+    conflicts: assessment.conflicts,
+    submissions: current.submissions + 1,
+    workflow: { executionArn: assessment.executionArn, state: 'Submitted', since: at },
+  };
+  if (assessment.blackoutOverride !== undefined) {
+    next.blackoutOverride = { by: context.actor.userId, at, reason: assessment.blackoutOverride.reason };
+  }
+  return commit(current, next, context);
+}
+
+/** The workflow reports where it is; a report of the same state changes nothing. */
+export function atWorkflowState(change: Change, state: string, now: Date): Change {
+  if (change.workflow === undefined || change.workflow.state === state) return change;
+  return { ...change, workflow: { ...change.workflow, state, since: now.toISOString() } };
+}
+
+/** The workflow moves the change along; `state` is where it is now, for the change's readers. */
+export function advanceByWorkflow(current: Change, status: ChangeStatus, state: string, context: ChangeContext): ChangeResult {
+  const moved = current.status === status ? { ...current } : moveTo(current, status, context).next;
+  return commit(current, atWorkflowState(moved, state, context.now), context);
+}
+
+/**
+ * Approved (or pre-approved): scheduled. A standard change passes through authorization at once;
+ * an emergency (or a tuned workflow) may make the review mandatory.
+ */
+export function markScheduled(current: Change, input: { reviewRequired: boolean; state: string }, context: ChangeContext): ChangeResult {
+  let next: Change = { ...current };
+  if (next.status === 'assess') next = moveTo(next, 'authorize', context).next;
+  if (next.status !== 'scheduled') next = moveTo(next, 'scheduled', context).next;
+  next = atWorkflowState({ ...next, reviewRequired: next.reviewRequired || input.reviewRequired }, input.state, context.now);
+  return commit(current, next, context);
+}
+
+export function markRejected(current: Change, rejection: ChangeRejection, state: string, context: ChangeContext): ChangeResult {
+  if (current.status === 'rejected') return commit(current, atWorkflowState(current, state, context.now), context);
+  const moved = moveTo(current, 'rejected', context).next;
+  return commit(current, atWorkflowState({ ...moved, rejection }, state, context.now), context);
+}
+
+/** The post-implementation review closes the change. */
+export function completeReview(current: Change, input: { summary: string }, context: ChangeContext): ChangeResult {
+  const moved = moveTo(current, 'closed', context).next;
+  const next: Change = { ...moved, review: { summary: input.summary, at: context.now.toISOString(), by: context.actor.userId } };
+  return commit(current, next, context);
 }
 
 /** Ends implementation with its outcome; anything short of success owes a review. */

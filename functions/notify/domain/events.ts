@@ -6,7 +6,7 @@ import type { ClockName, SlaTimer } from '../../sla/domain/types.ts';
  * transaction as the change; the publisher turns it, unchanged, into one EventBridge event (the
  * domain event) and one SNS message (the notification), and moves the incident's SLA timers.
  * Everything is decided here, at write time, so publishing needs no reads and cannot disagree
- * with what was committed.
+ * with what was committed. Change requests announce themselves the same way: change-events.ts.
  */
 
 export const EVENT_TYPES = [

@@ -1,21 +1,29 @@
 import * as z from 'zod';
+import { CHANGE_STATUSES, CHANGE_TYPES } from '../../changes/domain/lifecycle.ts';
+import { RISK_LEVELS } from '../../changes/domain/risk.ts';
 import { CLOCK_NAMES } from '../../sla/domain/types.ts';
+import { APPROVAL_DECISIONS, CHANGE_EVENT_TYPES, VOTE_DECISIONS } from '../domain/change-events.ts';
 import { DETAIL_SCHEMA_VERSION, EVENT_TYPES } from '../domain/events.ts';
 
 /*
  * The published shape of the product's domain events (`detail` on EventBridge, and the body of
- * SNS notifications around it). Documentation only: the publisher sends what functions/notify/
- * domain/events.ts builds, and a unit test checks built records against this schema.
+ * SNS notifications around it): an incident's event or a change request's, told apart by `type`
+ * (the detail-type). Documentation only: the publisher sends what functions/notify/domain/events.ts
+ * and change-events.ts build, and unit tests check built records against these schemas.
  */
 
 const recipients = z
   .object({ users: z.array(z.string()).describe('User ids (token subjects)'), groups: z.array(z.string()).describe('Group names') })
   .describe('Who should hear about it; a mailer or chat bridge resolves groups to members');
 
-export const domainEventDetail = z
+const envelope = {
+  schemaVersion: z.literal(DETAIL_SCHEMA_VERSION).describe('Changes only on an incompatible change of this schema'),
+  eventId: z.string().describe('Stable across redeliveries: dedupe on it (the EventBridge event id is not stable)'),
+};
+
+export const incidentEventDetail = z
   .object({
-    schemaVersion: z.literal(DETAIL_SCHEMA_VERSION).describe('Changes only on an incompatible change of this schema'),
-    eventId: z.string().describe('Stable across redeliveries: dedupe on it (the EventBridge event id is not stable)'),
+    ...envelope,
     type: z.enum(EVENT_TYPES).describe('Also the detail-type'),
     occurredAt: z.string().describe('When the change was committed (ISO 8601)'),
     actor: z.string().describe("Who made the change: a user id, an event sender, or 'sla' for the SLA engine"),
@@ -52,8 +60,62 @@ export const domainEventDetail = z
       .optional()
       .describe('Incident Note Added: which note, never its body (read it with GET /incidents/{id}/notes)'),
   })
+  .meta({ title: 'Incident event detail' });
+
+export const changeEventDetail = z
+  .object({
+    ...envelope,
+    type: z.enum(CHANGE_EVENT_TYPES).describe('Also the detail-type'),
+    occurredAt: z.string().describe('When the change request was written (ISO 8601)'),
+    actor: z.string().describe('Who acted: a user id, or the component that did (the approval workflow)'),
+    change: z.object({
+      id: z.string(),
+      number: z.string(),
+      title: z.string(),
+      type: z.enum(CHANGE_TYPES),
+      status: z.enum(CHANGE_STATUSES),
+      riskLevel: z.enum(RISK_LEVELS).optional().describe('The assessed risk level; absent until the change was assessed'),
+      services: z.array(z.string()).describe('The affected services'),
+      assignmentGroup: z.string().optional(),
+      plannedStart: z.string().describe('The change window (ISO 8601)'),
+      plannedEnd: z.string(),
+      version: z.number().int().describe('The change version after the write: order events of one change by it'),
+    }),
+    changes: z
+      .array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))
+      .optional()
+      .describe('What changed, as in the change history (absent on Change Created, and when nothing on the change itself moved)'),
+    approval: z
+      .object({
+        round: z.number().int().describe('The approval round: the submission it decides on, 1 for the first'),
+        board: z.string().describe('The group asked to approve (the owner group, the CAB or the emergency CAB)'),
+        quorum: z.number().int().describe('How many approvals decide the round'),
+        approvals: z.number().int().describe('Approvals so far'),
+        rejections: z.number().int().describe('Rejections so far'),
+        decision: z.enum(APPROVAL_DECISIONS).optional().describe('Once the round is decided'),
+        vote: z
+          .object({ by: z.string(), decision: z.enum(VOTE_DECISIONS) })
+          .optional()
+          .describe('Change Vote Recorded: who voted how, never the comment (read it through the API)'),
+      })
+      .optional()
+      .describe('The approval round the event is about: Change Approval Requested, Reminder, Escalated, Vote Recorded and Expired; Change Scheduled and Rejected when an approval decided them'),
+    note: z
+      .object({ id: z.string(), visibility: z.enum(['work', 'public']), author: z.string() })
+      .optional()
+      .describe('Change Note Added: which note, never its body (read it with GET /changes/{id}/notes)'),
+  })
+  .meta({ title: 'Change event detail' });
+
+export const domainEventDetail = z
+  .discriminatedUnion('type', [incidentEventDetail, changeEventDetail])
   .meta({ title: 'Domain event detail', description: 'The detail of the events the product publishes' });
 
-export const notificationMessage = domainEventDetail
-  .extend({ text: z.string().describe('One line for people'), recipients })
+const notification = { text: z.string().describe('One line for people'), recipients };
+
+export const notificationMessage = z
+  .discriminatedUnion('type', [
+    incidentEventDetail.extend(notification).meta({ title: 'Incident notification message' }),
+    changeEventDetail.extend(notification).meta({ title: 'Change notification message' }),
+  ])
   .meta({ title: 'Notification message', description: 'The JSON body of an SNS notification' });

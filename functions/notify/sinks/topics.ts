@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { requireEnv } from '../../shared/env.ts';
-import type { OutboxRecord, Topic } from '../domain/events.ts';
+import type { AnyOutboxRecord } from '../domain/change-events.ts';
+import type { Topic } from '../domain/events.ts';
 
 const TOPICS: Readonly<Record<Topic, string>> = {
   notifications: requireEnv('NOTIFICATION_TOPIC_ARN'),
@@ -13,7 +14,7 @@ const sns = new SNSClient({});
  * priority, assignmentGroup, service); the body is JSON: the text to show, who should hear it,
  * and the event's detail for anything richer.
  */
-export async function publishNotification(record: OutboxRecord): Promise<void> {
+export async function publishNotification(record: AnyOutboxRecord): Promise<void> {
   const { notification, detail } = record;
   await sns.send(
     new PublishCommand({

@@ -1,0 +1,116 @@
+import {
+  type ApprovalReference,
+  type ChangeEventType,
+  changeOutboxPut,
+  changeOutboxRecord,
+  changeOwners,
+  changeRecordEventType,
+} from '../notify/domain/change-events.ts';
+import type { NoteReference, Recipients } from '../notify/domain/events.ts';
+import { referenceChecks } from '../directory/store/references.ts';
+import { type FieldError, fieldError } from '../shared/errors.ts';
+import type { TransactItem, TransactionRefused } from '../shared/store/db.ts';
+import type { Change, FieldChange } from './domain/change.ts';
+import { changeCreate, changeHistoryPut, changeReplace, changeServiceCopies, changeUnchanged, newId } from './store/change-store.ts';
+
+/*
+ * Every write of a change request goes through here, whoever makes it (an agent's create, PATCH,
+ * note or cancel; a vote; the approval workflow's steps): the change, its service copies, its
+ * history record and one outbox record, as the items of ONE transaction. Item 0 is always the
+ * change (callers map a refused condition there to 412 or a retry); callers append their own items
+ * (reference checks, approval records, a note) after these.
+ */
+
+export interface ChangeWrite {
+  /** Undefined when the change is being created. */
+  before?: Change;
+  /** The change after the domain rules ran; `before` itself (same version) when nothing of it changes, as for a note. */
+  after: Change;
+  actor: string;
+  /** Field changes of the change: the content of the history record and of the event. */
+  changes: FieldChange[];
+  now: Date;
+  /** Defaults: created without `before`, else updated. */
+  action?: 'created' | 'updated' | 'note_added';
+  /**
+   * Overrides the event derived from the write (Change Created, Change Updated, or the event of the
+   * status reached: Change Submitted, Change Canceled, ...) and its recipients (the change's group).
+   */
+  event?: { type: ChangeEventType; recipients: Recipients; approval?: ApprovalReference; note?: NoteReference };
+}
+
+export function changeWrite(input: ChangeWrite): TransactItem[] {
+  const { before, after, now } = input;
+  const unchanged = before !== undefined && before.version === after.version;
+  // The version is the ETag: content that changes under the same version would never reach a reader holding it.
+  if (unchanged && input.changes.length > 0) throw new Error(`A write that changes ${after.number} must give it a new version`);
+  if (before !== undefined && !unchanged && after.version !== before.version + 1) {
+    throw new Error(`${after.number} goes from version ${before.version} to ${before.version + 1}, not ${after.version}`);
+  }
+  const event = input.event ?? { type: changeRecordEventType(before, after), recipients: changeOwners(after) };
+  const record = changeOutboxRecord({
+    eventId: newId(),
+    type: event.type,
+    change: after,
+    actor: input.actor,
+    occurredAt: now.toISOString(),
+    recipients: event.recipients,
+    ...(before === undefined || unchanged ? {} : { changes: input.changes }),
+    ...(event.approval === undefined ? {} : { approval: event.approval }),
+    ...(event.note === undefined ? {} : { note: event.note }),
+  });
+  return [
+    // A write that leaves the change as it was (a note) checks its version instead of rewriting it
+    // and its copies: the change's ETag does not move for a note.
+    before === undefined ? changeCreate(after) : unchanged ? changeUnchanged(before) : changeReplace(after, before.version),
+    ...(unchanged ? [] : changeServiceCopies(before, after)),
+    changeHistoryPut(after.id, {
+      at: now.toISOString(),
+      actor: input.actor,
+      action: input.action ?? (before === undefined ? 'created' : 'updated'),
+      version: after.version,
+      changes: input.changes,
+    }),
+    changeOutboxPut(record, now),
+  ];
+}
+
+/** Condition checks that travel in the write's transaction, and the field errors when they fail. */
+export interface ChangeReferenceChecks {
+  readonly items: TransactItem[];
+  /** Field errors for the checks that failed; `offset` is where the checks sat in the transaction. */
+  errors(refused: TransactionRefused, offset: number): FieldError[];
+}
+
+/**
+ * The services and the group a change names must exist at the instant of commit: checks in the
+ * same transaction, no extra round trip. Only what `after` adds over `before` is checked, so a
+ * service deleted since does not block an unrelated edit. `blame` names the field at fault: the
+ * request's own (services.2, assignmentGroup), or the template a standard change copied it from.
+ */
+export function changeReferenceChecks(
+  before: Change | undefined,
+  after: Change,
+  blame: (field: 'services' | 'assignmentGroup', index?: number) => { path: (string | number)[]; message?: string } = (field, index) => ({
+    path: index === undefined ? [field] : [field, index],
+  }),
+): ChangeReferenceChecks {
+  const known = new Set(before?.services ?? []);
+  const checks: { refs: ReturnType<typeof referenceChecks>; path: (string | number)[]; message?: string }[] = [];
+  after.services.forEach((service, index) => {
+    if (!known.has(service)) checks.push({ refs: referenceChecks({ service }), ...blame('services', index) });
+  });
+  if (after.assignmentGroup !== undefined && after.assignmentGroup !== before?.assignmentGroup) {
+    checks.push({ refs: referenceChecks({ assignmentGroup: after.assignmentGroup }), ...blame('assignmentGroup') });
+  }
+  return {
+    items: checks.flatMap((check) => check.refs.items),
+    errors: (refused, offset) =>
+      checks.flatMap((check, i) => {
+        const reason = refused.failedAt(offset + i);
+        if (reason === undefined) return [];
+        const found = check.refs.failures[0]?.message(reason.item) ?? 'Does not exist';
+        return [fieldError('body', check.path, check.message === undefined ? found : `${check.message}: ${found}`)];
+      }),
+  };
+}

@@ -1,0 +1,347 @@
+import * as z from 'zod';
+import type { ApprovalReference, ChangeEventType } from '../../notify/domain/change-events.ts';
+import { changeOutboxPut, changeOutboxRecord } from '../../notify/domain/change-events.ts';
+import type { Recipients } from '../../notify/domain/events.ts';
+import type { FieldChange } from '../../shared/domain/audit.ts';
+import { log } from '../../shared/log.ts';
+import { newId } from '../../shared/store/audit.ts';
+import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { changeWrite } from '../change-write.ts';
+import { BOARDS, type Board, openRound } from '../domain/approval.ts';
+import { advanceByWorkflow, type Change, markRejected, markScheduled } from '../domain/change.ts';
+import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
+import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, type StoredRound } from '../store/approval-store.ts';
+import { changeHistoryPut, changeUnchanged, getChangeById } from '../store/change-store.ts';
+import { answerApproval, ChangeWithdrawn } from '../workflow.ts';
+
+/*
+ * The Task states of statemachines/change-approval.asl.json, one function told apart by `step`.
+ * Step Functions retries Tasks and the local runner replays executions after a restart, so every
+ * step is idempotent: a round is opened once (later attempts only hand it the new token), a status
+ * the change already has is not moved again, and a decision already reached is settled at once
+ * with the new token. A change canceled, or submitted again since, ends the execution quietly
+ * (ChangeWithdrawn, caught by the workflow).
+ */
+
+const WORKFLOW_ACTOR = 'change-approval';
+/** Another writer (a voter, an agent) moved the change or the round between our read and our write: read again. */
+const ATTEMPTS = 4;
+
+const common = { changeId: z.string(), round: z.number().int().min(1), state: z.string(), executionArn: z.string() };
+const board = z.enum(BOARDS);
+const stepInput = z.discriminatedUnion('step', [
+  z.object({
+    step: z.literal('request-approval'),
+    ...common,
+    taskToken: z.string(),
+    type: z.string(),
+    risk: z.string(),
+    board,
+    quorum: z.number().int().min(1),
+    attempt: z.number().int().min(1),
+    escalated: z.boolean(),
+  }),
+  z.object({ step: z.literal('remind'), ...common, board, quorum: z.number().int(), reminder: z.number().int().min(1) }),
+  z.object({ step: z.literal('escalate'), ...common, board, quorum: z.number().int(), remindersSent: z.number().int() }),
+  z.object({ step: z.literal('mark-expired'), ...common, board, attempts: z.number().int() }),
+  z.object({ step: z.literal('mark-rejected'), ...common, board, cause: z.string().optional() }),
+  z.object({
+    step: z.literal('mark-scheduled'),
+    ...common,
+    type: z.string(),
+    board,
+    decision: z.string(),
+    reviewRequired: z.boolean(),
+    plannedStart: z.string(),
+    waitForPlannedStart: z.boolean(),
+  }),
+  z.object({ step: z.literal('start-implementation'), ...common, type: z.string(), reviewRequired: z.boolean() }),
+]);
+type StepInput = z.output<typeof stepInput>;
+type Step<S extends StepInput['step']> = Extract<StepInput, { step: S }>;
+
+const actor = { userId: WORKFLOW_ACTOR };
+
+/** The statuses in which the round's workflow may still act on the change. */
+const WAITING = new Set(['assess', 'authorize']);
+
+async function loadFor(input: StepInput, statuses: ReadonlySet<string>): Promise<Change> {
+  const change = await getChangeById(input.changeId);
+  if (change === undefined) throw new ChangeWithdrawn(`Change ${input.changeId} does not exist`);
+  if (change.submissions !== input.round) throw new ChangeWithdrawn(`${change.number} was submitted again (round ${change.submissions}); round ${input.round} is over`);
+  if (!statuses.has(change.status)) throw new ChangeWithdrawn(`${change.number} is ${change.status}`);
+  return change;
+}
+
+const reference = (round: StoredRound, decision?: ApprovalReference['decision']): ApprovalReference => ({
+  round: round.round,
+  board: round.board,
+  quorum: round.quorum,
+  approvals: round.approvals,
+  rejections: round.rejections,
+  ...(decision === undefined ? {} : { decision }),
+});
+
+/** Which groups make up the board: for the owner group, the owners of the affected services. */
+function boardGroups(boardName: Board, change: Change, config: ChangeConfig, owners: ReadonlyMap<string, string>): string[] {
+  switch (boardName) {
+    case 'cab':
+      return [config.cabGroup];
+    case 'ecab':
+      return [config.emergencyGroup];
+    case 'none':
+      return [];
+    case 'owner-group': {
+      const groups = [...new Set(change.services.map((service) => owners.get(service)).filter((g): g is string => g !== undefined))];
+      // A change on no owned service is approved by its own group, and failing that by the CAB.
+      if (groups.length > 0) return groups;
+      return [change.assignmentGroup ?? config.cabGroup];
+    }
+  }
+}
+
+/** Runs `attempt` again when a concurrent writer won the race on the change or the round. */
+async function retryOnRace<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof TransactionRefused) || i >= ATTEMPTS) throw error;
+      log.info('approval step raced another writer; reading again', { step: what, attempt: i });
+    }
+  }
+}
+
+async function requestApproval(input: Step<'request-approval'>): Promise<unknown> {
+  return retryOnRace(input.step, async () => {
+    const now = new Date();
+    const [change, approvals] = await Promise.all([loadFor(input, WAITING), readApprovals(input.changeId)]);
+    const existing = currentRound(approvals, input.round);
+
+    if (existing === undefined) {
+      const config = await loadChangeConfig();
+      const firstLook = await readDirectory([], input.board === 'owner-group' ? change.services : []);
+      const groups = boardGroups(input.board, change, config, firstLook.owners);
+      const { members } = await readDirectory(groups);
+      const round = openRound({
+        changeId: change.id,
+        round: input.round,
+        board: input.board,
+        groups,
+        quorum: input.quorum,
+        members,
+        requester: change.createdBy,
+        attempt: input.attempt,
+        escalated: input.escalated,
+        executionArn: input.executionArn,
+        now,
+      });
+      const { next, changes } = advanceByWorkflow(change, 'authorize', input.state, { actor, now });
+      await transactWrite([
+        ...changeWrite({
+          before: change,
+          after: next,
+          actor: WORKFLOW_ACTOR,
+          changes,
+          now,
+          event: { type: 'Change Approval Requested', recipients: { users: round.asked, groups: [] }, approval: reference(round) },
+        }),
+        roundCreate({ ...round, taskToken: input.taskToken }),
+      ]);
+      if (round.asked.length === 0) log.warn('nobody can approve this change: its board has no members other than the requester', { change: change.number, groups });
+      return { requested: round.asked.length, round: round.round };
+    }
+
+    // A later attempt (after a reminder, the escalation, or a replay): the board keeps its votes and gets the new token.
+    const next: StoredRound = { ...existing, taskToken: input.taskToken, attempt: input.attempt, escalated: existing.escalated || input.escalated, version: existing.version + 1 };
+    await transactWrite([roundReplace(next, existing.version)]);
+    if (existing.status === 'approved') {
+      const approvers = approvals.votes.filter((v) => v.round === existing.round && v.decision === 'approve').map((v) => v.userId).sort();
+      await answerApproval(input.taskToken, { approved: true, approvers });
+    } else if (existing.status === 'rejected') {
+      const rejection = approvals.votes.find((v) => v.round === existing.round && v.decision === 'reject');
+      await answerApproval(input.taskToken, { approved: false, by: rejection?.userId ?? 'unknown', ...(rejection?.comment === undefined ? {} : { comment: rejection.comment }) });
+    }
+    return { requested: 0, round: existing.round, attempt: input.attempt };
+  });
+}
+
+/**
+ * A reminder or the escalation: the round records it and one outbox record tells the people concerned.
+ * The change itself is not rewritten (its ETag does not move), only checked to exist; its history says
+ * what happened to its approval.
+ */
+async function noteOnRound(
+  input: StepInput,
+  update: (round: StoredRound) => { next: StoredRound; changes: FieldChange[] } | undefined,
+  event: (round: StoredRound, change: Change, config: ChangeConfig) => { type: ChangeEventType; recipients: Recipients },
+): Promise<unknown> {
+  return retryOnRace(input.step, async () => {
+    const now = new Date();
+    const [change, approvals, config] = await Promise.all([loadFor(input, WAITING), readApprovals(input.changeId), loadChangeConfig()]);
+    const round = currentRound(approvals, input.round);
+    if (round === undefined) throw new Error(`${change.number} has no approval round ${input.round}`);
+    const updated = update(round);
+    if (updated === undefined) return { already: true };
+    const { type, recipients } = event(updated.next, change, config);
+    const record = changeOutboxRecord({
+      eventId: newId(),
+      type,
+      change,
+      actor: WORKFLOW_ACTOR,
+      occurredAt: now.toISOString(),
+      recipients,
+      approval: reference(updated.next),
+    });
+    const items: TransactItem[] = [
+      roundReplace(updated.next, round.version),
+      changeUnchanged(change),
+      changeHistoryPut(change.id, { at: now.toISOString(), actor: WORKFLOW_ACTOR, action: 'updated', version: change.version, changes: updated.changes }),
+      changeOutboxPut(record, now),
+    ];
+    await transactWrite(items);
+    return { notified: recipients };
+  });
+}
+
+const notYetVoted = (round: StoredRound, votes: readonly { userId: string; round: number }[]) =>
+  round.asked.filter((user) => !votes.some((v) => v.round === round.round && v.userId === user));
+
+async function remind(input: Step<'remind'>): Promise<unknown> {
+  const { votes } = await readApprovals(input.changeId);
+  return noteOnRound(
+    input,
+    (round) =>
+      round.remindersSent >= input.reminder
+        ? undefined
+        : {
+            next: { ...round, remindersSent: input.reminder, version: round.version + 1 },
+            changes: [{ field: 'approval.remindersSent', from: round.remindersSent, to: input.reminder }],
+          },
+    (round) => ({ type: 'Change Approval Reminder', recipients: { users: notYetVoted(round, votes), groups: [] } }),
+  );
+}
+
+async function escalate(input: Step<'escalate'>): Promise<unknown> {
+  return noteOnRound(
+    input,
+    (round) =>
+      round.escalated
+        ? undefined
+        : { next: { ...round, escalated: true, version: round.version + 1 }, changes: [{ field: 'approval.escalated', from: false, to: true }] },
+    (_round, _change, config) => ({ type: 'Change Approval Escalated', recipients: { users: [], groups: [config.changeManagersGroup] } }),
+  );
+}
+
+/** Ends the change as the workflow decided (rejected or expired), once. */
+async function endRound(input: Step<'mark-rejected'> | Step<'mark-expired'>, outcome: 'rejected' | 'expired'): Promise<unknown> {
+  return retryOnRace(input.step, async () => {
+    const now = new Date();
+    const [change, approvals] = await Promise.all([getChangeById(input.changeId), readApprovals(input.changeId)]);
+    if (change === undefined || change.submissions !== input.round) throw new ChangeWithdrawn(`Change ${input.changeId} is not in round ${input.round}`);
+    if (change.status === 'rejected') return { already: true };
+    if (!WAITING.has(change.status)) throw new ChangeWithdrawn(`${change.number} is ${change.status}`);
+    const round = currentRound(approvals, input.round);
+    const rejection =
+      input.step === 'mark-expired'
+        ? { by: WORKFLOW_ACTOR, at: now.toISOString(), comment: `No decision from the ${input.board} board after ${input.attempts} waits and the escalation` }
+        : rejectionFrom(input.cause, now, approvals.votes.find((v) => v.round === input.round && v.decision === 'reject'));
+    const { next, changes } = markRejected(change, rejection, input.state, { actor, now });
+    const decided: StoredRound | undefined =
+      round === undefined || round.status !== 'pending' ? undefined : { ...round, status: outcome, decidedAt: now.toISOString(), version: round.version + 1 };
+    await transactWrite([
+      ...changeWrite({
+        before: change,
+        after: next,
+        actor: WORKFLOW_ACTOR,
+        changes,
+        now,
+        event: {
+          type: outcome === 'expired' ? 'Change Expired' : 'Change Rejected',
+          recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] },
+          ...(round === undefined ? {} : { approval: reference(decided ?? round, outcome) }),
+        },
+      }),
+      ...(decided === undefined || round === undefined ? [] : [roundReplace(decided, round.version)]),
+    ]);
+    return { status: next.status };
+  });
+}
+
+/** The rejection as the approvals API sent it (JSON `{ by, comment }` in the error's cause), else from the vote. */
+function rejectionFrom(cause: string | undefined, now: Date, vote: { userId: string; comment?: string } | undefined) {
+  let parsed: { by?: unknown; comment?: unknown } = {};
+  try {
+    parsed = JSON.parse(cause ?? '{}') as typeof parsed;
+  } catch {
+    parsed = { comment: cause };
+  }
+  const by = typeof parsed.by === 'string' ? parsed.by : (vote?.userId ?? 'unknown');
+  const comment = typeof parsed.comment === 'string' ? parsed.comment : vote?.comment;
+  return { by, at: now.toISOString(), ...(comment === undefined ? {} : { comment }) };
+}
+
+async function scheduled(input: Step<'mark-scheduled'>): Promise<unknown> {
+  return retryOnRace(input.step, async () => {
+    const now = new Date();
+    const change = await loadFor(input, new Set(['assess', 'authorize', 'scheduled']));
+    const waits = input.waitForPlannedStart && Date.parse(input.plannedStart) > now.getTime();
+    const { next, changes } = markScheduled(change, { reviewRequired: input.reviewRequired, state: waits ? 'WaitForPlannedStart' : input.state }, { actor, now });
+    if (changes.length === 0) return { already: true };
+    await transactWrite(
+      changeWrite({
+        before: change,
+        after: next,
+        actor: WORKFLOW_ACTOR,
+        changes,
+        now,
+        event: { type: 'Change Scheduled', recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] } },
+      }),
+    );
+    return { status: next.status, decision: input.decision };
+  });
+}
+
+async function startImplementation(input: Step<'start-implementation'>): Promise<unknown> {
+  return retryOnRace(input.step, async () => {
+    const now = new Date();
+    const change = await loadFor(input, new Set(['scheduled', 'implement']));
+    const { next, changes } = advanceByWorkflow(change, 'implement', input.state, { actor, now });
+    if (changes.length === 0) return { notified: 'already' };
+    await transactWrite(
+      changeWrite({
+        before: change,
+        after: next,
+        actor: WORKFLOW_ACTOR,
+        changes,
+        now,
+        // The implementers: the change's group; its requester hears of it too.
+        event: { type: 'Change Implementation Started', recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] } },
+      }),
+    );
+    return { notified: change.assignmentGroup ?? change.createdBy };
+  });
+}
+
+export async function handler(event: unknown): Promise<unknown> {
+  const parsed = stepInput.safeParse(event);
+  // A malformed call is a bug in the workflow definition: fail loudly (the Task's Retry gives up, the alarm fires).
+  if (!parsed.success) throw new Error(`Unexpected change approval step input: ${parsed.error.message}`);
+  const input = parsed.data;
+  switch (input.step) {
+    case 'request-approval':
+      return requestApproval(input);
+    case 'remind':
+      return remind(input);
+    case 'escalate':
+      return escalate(input);
+    case 'mark-rejected':
+      return endRound(input, 'rejected');
+    case 'mark-expired':
+      return endRound(input, 'expired');
+    case 'mark-scheduled':
+      return scheduled(input);
+    case 'start-implementation':
+      return startImplementation(input);
+  }
+}

@@ -1,0 +1,95 @@
+import * as z from 'zod';
+import { notFound, preconditionFailed } from '../../shared/errors.ts';
+import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { assertChangeAgent, findChange } from '../access.ts';
+import { changeWrite } from '../change-write.ts';
+import { type Change, closeChange, completeReview, recordImplementation } from '../domain/change.ts';
+import { IMPLEMENTATION_OUTCOMES } from '../domain/lifecycle.ts';
+import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { changeStatsUpdates } from '../store/change-store.ts';
+
+/*
+ * After the workflow started implementation, the implementers report the outcome:
+ *  - POST /changes/{id}/implementation { outcome, notes }: the change goes to review. A successful
+ *    change that owes no review closes at once; an emergency, or any change that failed or was
+ *    backed out, waits for its post-implementation review.
+ *  - POST /changes/{id}/review { summary }: the review is recorded and the change closes.
+ * The outcome also counts toward its services' failure history, which the risk rules read when the
+ * next change on them is submitted (in the same transaction: a retry cannot count it twice).
+ */
+
+export const implementationBody = z
+  .strictObject({
+    outcome: z.enum(IMPLEMENTATION_OUTCOMES),
+    notes: z.string().trim().min(1).max(8000).describe('What was done, and for anything but success, what went wrong'),
+  })
+  .meta({ id: 'ChangeImplementation' });
+
+export const reviewBody = z
+  .strictObject({ summary: z.string().trim().min(1).max(8000).describe('Findings of the post-implementation review') })
+  .meta({ id: 'ChangeReview' });
+
+async function loadForWrite(request: ApiRequest): Promise<Change> {
+  assertChangeAgent(request.principal);
+  const idOrNumber = request.pathParam('id');
+  const expected = request.expectedVersion();
+  const change = await findChange(idOrNumber);
+  if (change === undefined) throw notFound(`Change ${idOrNumber}`);
+  if (change.version !== expected) throw preconditionFailed(etagOf(change.version));
+  return change;
+}
+
+async function commit(items: TransactItem[]): Promise<void> {
+  try {
+    await transactWrite(items);
+  } catch (error) {
+    if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) {
+      const current = error.failedAt(0)?.item;
+      throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
+    }
+    throw error;
+  }
+}
+
+async function implementation(request: ApiRequest) {
+  const input = request.body(implementationBody);
+  const change = await loadForWrite(request);
+  const now = new Date();
+  const context = { actor: request.principal, now };
+  const { next, changes } = await mapChangeErrors(() => {
+    const implemented = recordImplementation(change, input, context);
+    if (implemented.next.reviewRequired) return implemented;
+    // Nothing to review: the change closes with the same write (both moves are in its history record).
+    const closed = closeChange(implemented.next, context);
+    return { next: { ...closed.next, version: change.version + 1 }, changes: [...implemented.changes.filter((c) => c.field !== 'status'), ...closed.changes.map((c) => (c.field === 'status' ? { ...c, from: change.status } : c))] };
+  });
+  await commit([
+    ...changeWrite({
+      before: change,
+      after: next,
+      actor: request.principal.userId,
+      changes,
+      now,
+      event: { type: 'Change Implemented', recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] } },
+    }),
+    ...changeStatsUpdates(change.services, input.outcome !== 'successful'),
+  ]);
+  return changeResponse(200, next);
+}
+
+async function review(request: ApiRequest) {
+  const input = request.body(reviewBody);
+  const change = await loadForWrite(request);
+  const now = new Date();
+  const { next, changes } = await mapChangeErrors(() => completeReview(change, input, { actor: request.principal, now }));
+  await commit(changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }));
+  return changeResponse(200, next);
+}
+
+export const handler = httpHandler(
+  byRoute({
+    'POST /changes/{id}/implementation': implementation,
+    'POST /changes/{id}/review': review,
+  }),
+);

@@ -1,0 +1,9 @@
+import { type ChangeSeedOutcome, seedChangeDefaults } from '../store/change-config-store.ts';
+
+/**
+ * Run after every deployment (a CDK trigger) and at each local start. Only the first run of a
+ * table writes anything; later runs find the marker and return `seeded: false`.
+ */
+export async function handler(): Promise<ChangeSeedOutcome> {
+  return seedChangeDefaults();
+}

@@ -1,0 +1,158 @@
+import * as z from 'zod';
+import { conflict, forbidden, notFound, preconditionFailed, ProblemError } from '../../shared/errors.ts';
+import { etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { log } from '../../shared/log.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { assertChangeAgent, findChange } from '../access.ts';
+import { changeWrite } from '../change-write.ts';
+import { type Change, recordSubmission } from '../domain/change.ts';
+import { type Conflict, findConflicts } from '../domain/conflicts.ts';
+import { assertTransition } from '../domain/lifecycle.ts';
+import { assessRisk, CRITICALITIES, type Criticality } from '../domain/risk.ts';
+import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { readApprovals, readDirectory } from '../store/approval-store.ts';
+import { blackoutsOverlapping } from '../store/blackout-store.ts';
+import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
+import { changeStats, changesOverlapping } from '../store/change-store.ts';
+import { approvalExecution, startApproval } from '../workflow.ts';
+
+/*
+ * POST /changes/{id}/submit: the change is assessed and handed to the approval workflow.
+ *
+ * Two round trips before the write: the change, then everything assessment needs in parallel (the
+ * configuration with its risk rules, the affected services' criticality, the failure history of
+ * past changes on them, the schedule and the freezes around the window). Then one transaction
+ * (the change in `assess` with its risk, conflicts and execution ARN, its history and outbox), then
+ * StartExecution. The execution is named after the change and its round, so its ARN is written
+ * before it exists, and a submit retried after StartExecution failed starts that same execution.
+ */
+
+const submitBody = z
+  .strictObject({
+    blackoutOverride: z
+      .strictObject({ reason: z.string().trim().min(1).max(2000).describe('Why this change may go ahead during the freeze') })
+      .optional()
+      .describe('Admins only: lets a change that is not an emergency go ahead inside a blackout window; recorded on the change'),
+  })
+  .meta({ id: 'SubmitChange' });
+type SubmitBody = z.output<typeof submitBody>;
+
+/** Changes that hold their window: approved or under way. */
+const HOLDS_WINDOW = new Set(['scheduled', 'implement']);
+
+interface Assessment {
+  config: ChangeConfig;
+  conflicts: Conflict[];
+  risk: ReturnType<typeof assessRisk>;
+}
+
+async function assess(change: Change): Promise<Assessment> {
+  const [config, directory, stats, overlapping, blackouts] = await Promise.all([
+    loadChangeConfig(),
+    readDirectory([], change.services),
+    changeStats(change.services),
+    changesOverlapping(change.plannedStart, change.plannedEnd),
+    blackoutsOverlapping(change.plannedStart, change.plannedEnd),
+  ]);
+  const scheduled = overlapping.filter((other) => HOLDS_WINDOW.has(other.status));
+  const conflicts = findConflicts(change, scheduled, blackouts);
+  const history = { total: 0, failed: 0 };
+  for (const service of new Set(change.services)) {
+    history.total += stats.get(service)?.total ?? 0;
+    history.failed += stats.get(service)?.failed ?? 0;
+  }
+  const criticalityOf = (service: string): Criticality => {
+    const value = directory.criticality.get(service);
+    // A service deleted since the change named it counts as medium: unknown is not harmless.
+    return (CRITICALITIES as readonly string[]).includes(value ?? '') ? (value as Criticality) : 'medium';
+  };
+  const risk = assessRisk(
+    {
+      type: change.type,
+      services: [...new Set(change.services)].map((name) => ({ name, criticality: criticalityOf(name) })),
+      configurationItems: change.configurationItems,
+      outageRequired: change.outageRequired,
+      conflictCount: conflicts.length,
+      history,
+    },
+    config.riskRules,
+  );
+  return { config, conflicts, risk };
+}
+
+/** Inside a freeze only an emergency goes ahead, or a change an admin lets through with a reason. */
+function checkBlackouts(change: Change, conflicts: readonly Conflict[], body: SubmitBody, isAdmin: boolean): void {
+  const freezes = conflicts.filter((c) => c.kind === 'blackout');
+  if (body.blackoutOverride !== undefined && !isAdmin) throw forbidden('Only admins may override a blackout window');
+  if (freezes.length === 0 || change.type === 'emergency' || body.blackoutOverride !== undefined) return;
+  throw conflict(
+    'blackout-conflict',
+    'Inside a blackout window',
+    `The planned window overlaps ${freezes.map((f) => (f.kind === 'blackout' ? f.name : '')).join(', ')}: move the window, raise it as an emergency, or have an admin submit it with blackoutOverride`,
+    { blackouts: freezes },
+  );
+}
+
+/** The body is optional: most submissions carry none. */
+function bodyOf(request: Parameters<Parameters<typeof httpHandler>[0]>[0]): SubmitBody {
+  return request.rawBody() === undefined ? {} : request.body(submitBody);
+}
+
+export const handler = httpHandler(async (request) => {
+  const idOrNumber = request.pathParam('id');
+  const expected = request.expectedVersion();
+  const body = bodyOf(request);
+  assertChangeAgent(request.principal);
+
+  const change = await findChange(idOrNumber);
+  if (change === undefined) throw notFound(`Change ${idOrNumber}`);
+  if (change.version !== expected) throw preconditionFailed(etagOf(change.version));
+
+  // A submission whose workflow did not start (StartExecution failed after the commit): start it now.
+  if (change.status === 'assess' && change.workflow !== undefined) {
+    const { rounds } = await readApprovals(change.id);
+    if (rounds.some((r) => r.round === change.submissions)) {
+      throw conflict('invalid-transition', 'Already submitted', `${change.number} is already with its approvers`, { from: change.status, to: 'assess' });
+    }
+    await startApproval(change, await loadChangeConfig());
+    return changeResponse(200, change);
+  }
+
+  // The lifecycle first: a change that cannot be submitted is refused before the reads.
+  await mapChangeErrors(() => assertTransition(change.status, 'assess'));
+  const { config, conflicts, risk } = await assess(change);
+  checkBlackouts(change, conflicts, body, request.principal.isAdmin);
+
+  const now = new Date();
+  const { executionArn } = approvalExecution(change, change.submissions + 1);
+  const { next, changes } = await mapChangeErrors(() =>
+    recordSubmission(
+      change,
+      { risk, conflicts, executionArn, ...(body.blackoutOverride === undefined ? {} : { blackoutOverride: body.blackoutOverride }) },
+      { actor: request.principal, now },
+    ),
+  );
+  try {
+    await transactWrite(changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }));
+  } catch (error) {
+    if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) {
+      const current = error.failedAt(0)?.item;
+      throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
+    }
+    throw error;
+  }
+
+  try {
+    await startApproval(next, config);
+  } catch (error) {
+    log.error('change submitted but its approval workflow did not start', { change: next.number, error });
+    throw new ProblemError(
+      503,
+      'workflow-not-started',
+      'Approval workflow not started',
+      `${next.number} was submitted, but its approval workflow could not be started: submit it again (with the new ETag) to retry`,
+      { etag: etagOf(next.version) },
+    );
+  }
+  return changeResponse(200, next);
+});

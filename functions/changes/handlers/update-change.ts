@@ -1,0 +1,43 @@
+import { preconditionFailed, validationFailed } from '../../shared/errors.ts';
+import { etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { assertChangeAgent, loadChange } from '../access.ts';
+import { changeReferenceChecks, changeWrite } from '../change-write.ts';
+import { applyChangePatch, type ChangePatch } from '../domain/change.ts';
+import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { canonicalWindow, updateChangeBody } from '../schemas/change.ts';
+
+/**
+ * Edits the plan of a draft or a change under assessment. Two round trips: the read (for the
+ * domain rules), then one transaction checking the version and the references the patch adds.
+ */
+export const handler = httpHandler(async (request) => {
+  const principal = request.principal;
+  assertChangeAgent(principal);
+  const idOrNumber = request.pathParam('id');
+  const expected = request.expectedVersion();
+  const body = request.body(updateChangeBody);
+  const patch: ChangePatch = { ...body, ...canonicalWindow(body) };
+
+  const change = await loadChange(idOrNumber);
+  if (change.version !== expected) throw preconditionFailed(etagOf(change.version));
+  const now = new Date();
+  const { next, changes } = await mapChangeErrors(() => applyChangePatch(change, patch, { actor: principal, now }));
+  // A patch restating the current values changes nothing: no write, no new version.
+  if (changes.length === 0) return changeResponse(200, change);
+
+  const items = changeWrite({ before: change, after: next, actor: principal.userId, changes, now });
+  const references = changeReferenceChecks(change, next);
+  try {
+    await transactWrite([...items, ...references.items]);
+  } catch (error) {
+    if (error instanceof TransactionRefused) {
+      const current = error.failedAt(0);
+      if (current !== undefined) throw preconditionFailed(current.item === undefined ? undefined : etagOf(current.item.version as number));
+      const errors = references.errors(error, items.length);
+      if (errors.length > 0) throw validationFailed(errors);
+    }
+    throw error;
+  }
+  return changeResponse(200, next);
+});

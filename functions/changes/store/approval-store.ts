@@ -1,0 +1,123 @@
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { groupKey, serviceKey } from '../../directory/store/keys.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import type { ApprovalRound, Vote } from '../domain/approval.ts';
+import { changeKey } from './change-store.ts';
+
+/*
+ * Approval items, in the change's partition (see docs/data-model.md):
+ *   round  pk CHANGE#<id>  sk APPROVAL#<round, 3 digits>               one per submission; holds the
+ *                                                                     task token the workflow waits on
+ *   vote   pk CHANGE#<id>  sk APPROVAL#<round>#VOTE#<userId>           one per person and round: the
+ *                                                                     key itself makes a second vote fail
+ * `begins_with(sk, 'APPROVAL#')` reads every round and vote of a change in one Query, in order.
+ */
+
+const roundSk = (round: number) => `APPROVAL#${String(round).padStart(3, '0')}`;
+export const roundKey = (changeId: string, round: number) => ({ pk: changeKey(changeId).pk, sk: roundSk(round) });
+export const voteKey = (changeId: string, round: number, userId: string) => ({ pk: changeKey(changeId).pk, sk: `${roundSk(round)}#VOTE#${userId}` });
+
+const ROUND_ORDER = ['round', 'board', 'groups', 'quorum', 'status', 'asked', 'approvals', 'rejections', 'attempt', 'remindersSent', 'escalated', 'requestedAt', 'decidedAt', 'executionArn', 'changeId', 'version'];
+const VOTE_ORDER = ['userId', 'decision', 'comment', 'at', 'round', 'changeId'];
+
+/** A stored round: the task token the workflow waits on travels with it but is never shown. */
+export interface StoredRound extends ApprovalRound {
+  taskToken?: string;
+}
+
+export interface ChangeApprovals {
+  rounds: StoredRound[];
+  votes: Vote[];
+}
+
+export async function readApprovals(changeId: string): Promise<ChangeApprovals> {
+  const rounds: StoredRound[] = [];
+  const votes: Vote[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': changeKey(changeId).pk, ':prefix': 'APPROVAL#' },
+        ConsistentRead: true,
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.entity === 'change-approval') rounds.push(withoutKeys<StoredRound>(item, ROUND_ORDER));
+      else if (item.entity === 'change-vote') votes.push(withoutKeys<Vote>(item, VOTE_ORDER));
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return { rounds, votes };
+}
+
+export const currentRound = (approvals: ChangeApprovals, round: number): StoredRound | undefined => approvals.rounds.find((r) => r.round === round);
+
+/** The round as the API shows it: without its task token. */
+export function presentRound(round: StoredRound): ApprovalRound {
+  const { taskToken: _token, ...shown } = round;
+  return withoutKeys<ApprovalRound>(shown, ROUND_ORDER);
+}
+
+export function roundCreate(round: StoredRound): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...roundKey(round.changeId, round.round), entity: 'change-approval', ...round },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Replaces the round if, and only if, nobody else moved it since it was read (two voters at once). */
+export function roundReplace(next: StoredRound, expectedVersion: number): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...roundKey(next.changeId, next.round), entity: 'change-approval', ...next },
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': expectedVersion },
+    },
+  };
+}
+
+export function votePut(vote: Vote): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...voteKey(vote.changeId, vote.round, vote.userId), entity: 'change-vote', ...vote },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+export interface DirectoryView {
+  /** Members of each group read; a group that does not exist has no entry. */
+  members: Map<string, string[]>;
+  /** The owner group of each service read. */
+  owners: Map<string, string>;
+  criticality: Map<string, string>;
+}
+
+/** Groups and services in one BatchGetItem (plus retries of unprocessed keys). */
+export async function readDirectory(groups: readonly string[], services: readonly string[] = []): Promise<DirectoryView> {
+  const view: DirectoryView = { members: new Map(), owners: new Map(), criticality: new Map() };
+  let keys: Item[] = [...[...new Set(groups)].map(groupKey), ...[...new Set(services)].map(serviceKey)];
+  for (let attempt = 0; keys.length > 0; attempt++) {
+    if (attempt === 5) throw new Error('BatchGetItem left directory keys unprocessed after retries');
+    const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys } } }));
+    for (const item of result.Responses?.[TABLE_NAME] ?? []) {
+      // Named by the key: the key is what was asked for.
+      const name = String(item.pk).slice(String(item.pk).indexOf('#') + 1);
+      if (item.sk === 'GROUP') view.members.set(name, (item.members as string[] | undefined) ?? []);
+      if (item.sk === 'SERVICE') {
+        if (typeof item.ownerGroup === 'string') view.owners.set(name, item.ownerGroup);
+        if (typeof item.criticality === 'string') view.criticality.set(name, item.criticality);
+      }
+    }
+    keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
+  }
+  return view;
+}

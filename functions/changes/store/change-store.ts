@@ -1,0 +1,392 @@
+import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
+import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { type Change, MAX_CHANGE_WINDOW_DAYS } from '../domain/change.ts';
+import {
+  CHANGE_FIELD_ORDER,
+  type ChangeFilters,
+  type ChangeNote,
+  canonicalInstant,
+  changeHistoryRecordSchema,
+  changeNoteSchema,
+} from '../schemas/change.ts';
+
+/*
+ * Change request items (see docs/data-model.md for every access pattern):
+ *   change          pk CHANGE#<id>  sk CHANGE           gsi1 CHANGE / number            every change (and by number)
+ *                                                       gsi2 CHANGE#STATUS#<status> / number
+ *                                                       gsi3 CHANGE#TYPE#<type> / number
+ *                                                       gsi4 CHANGE#GROUP#<group> / number (sparse)
+ *                                                       gsi5 CHANGE#PLANNED / <plannedStart>#<number>
+ *   service copy    pk CHANGE#<id>  sk SERVICE#<name>   gsi6 CHANGE#SERVICE#<name> / number
+ *                                                       a whole copy of the change per affected service:
+ *                                                       a change has several services, an index key
+ *                                                       holds one value, and a list page must be one
+ *                                                       Query without a GetItem per row
+ *   note            pk CHANGE#<id>  sk NOTE#<ulid>
+ *   history         pk CHANGE#<id>  sk HISTORY#<ulid>
+ *   outbox          pk CHANGE#<id>  sk OUTBOX#<eventId> (functions/notify/store/outbox-store.ts)
+ *   sequence        pk CONFIG#CHANGES  sk SEQUENCE      the number sequence, apart from the change
+ *                                                       config item so allocating never contends with it
+ *   stats           pk CHANGE-STATS#<service> sk STATS  implemented changes per service and how many
+ *                                                       failed: the risk rules' failure rate
+ * Instants are stored as toISOString() texts: the planned-window index compares them as text.
+ */
+export { newId };
+
+export const changeKey = (id: string) => ({ pk: `CHANGE#${id}`, sk: 'CHANGE' });
+export const changeServiceKey = (id: string, service: string) => ({ pk: `CHANGE#${id}`, sk: `SERVICE#${service}` });
+export const SEQUENCE_KEY = { pk: 'CONFIG#CHANGES', sk: 'SEQUENCE' } as const;
+export const changeStatsKey = (service: string) => ({ pk: `CHANGE-STATS#${service}`, sk: 'STATS' });
+
+const ALL_CHANGES = { index: 'gsi1', partition: 'CHANGE' } as const;
+const PLANNED = { index: 'gsi5', partition: 'CHANGE#PLANNED' } as const;
+const BY_SERVICE = { index: 'gsi6', prefix: 'CHANGE#SERVICE#' } as const;
+
+type FilterName = 'status' | 'type' | 'assignmentGroup' | 'service';
+
+/** Indexes of the change item itself, one per list filter; the sort key is the number. */
+const ITEM_INDEXES: readonly { filter: Exclude<FilterName, 'service'>; index: string; prefix: string }[] = [
+  { filter: 'assignmentGroup', index: 'gsi4', prefix: 'CHANGE#GROUP#' },
+  { filter: 'status', index: 'gsi2', prefix: 'CHANGE#STATUS#' },
+  { filter: 'type', index: 'gsi3', prefix: 'CHANGE#TYPE#' },
+];
+
+/** Most selective first: without a planned window, the first filter present picks the index. */
+const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: string }[] = [
+  ITEM_INDEXES[0]!,
+  { filter: 'service', index: BY_SERVICE.index, prefix: BY_SERVICE.prefix },
+  ...ITEM_INDEXES.slice(1),
+];
+
+const plannedSortKey = (change: Change) => `${canonicalInstant(change.plannedStart)}#${change.number}`;
+
+function toItem(change: Change): Item {
+  const item: Item = { ...changeKey(change.id), entity: 'change', ...change };
+  item.gsi1pk = ALL_CHANGES.partition;
+  item.gsi1sk = change.number;
+  for (const { filter, index, prefix } of ITEM_INDEXES) {
+    const value = change[filter];
+    if (value === undefined) continue; // sparse: a change without a group is in no group partition
+    item[`${index}pk`] = `${prefix}${value}`;
+    item[`${index}sk`] = change.number;
+  }
+  item[`${PLANNED.index}pk`] = PLANNED.partition;
+  item[`${PLANNED.index}sk`] = plannedSortKey(change);
+  return item;
+}
+
+/** The copy carries the change's attributes but only its own index: it must not show up in the other lists. */
+function toServiceItem(change: Change, service: string): Item {
+  return {
+    ...changeServiceKey(change.id, service),
+    entity: 'change-service',
+    ...change,
+    [`${BY_SERVICE.index}pk`]: `${BY_SERVICE.prefix}${service}`,
+    [`${BY_SERVICE.index}sk`]: change.number,
+  };
+}
+
+const fromItem = (item: Item): Change => withoutKeys<Change>(item, CHANGE_FIELD_ORDER);
+
+/** Strongly consistent: a read before a write must see the version the write will be checked against. */
+export async function getChangeById(id: string): Promise<Change | undefined> {
+  const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: changeKey(id), ConsistentRead: true }));
+  return result.Item === undefined ? undefined : fromItem(result.Item);
+}
+
+/** Numbers resolve through the all-changes index (eventually consistent, like every GSI read). */
+export async function getChangeByNumber(number: string): Promise<Change | undefined> {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: TABLE_NAME,
+      IndexName: ALL_CHANGES.index,
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
+      ExpressionAttributeValues: { ':pk': ALL_CHANGES.partition, ':number': number },
+    }),
+  );
+  const item = result.Items?.[0];
+  return item === undefined ? undefined : fromItem(item);
+}
+
+/** Takes the next change number. Numbers of requests that later fail are not reused (gaps are harmless). */
+export async function allocateChangeNumber(): Promise<number> {
+  const result = await db.send(
+    new UpdateCommand({
+      TableName: TABLE_NAME,
+      Key: SEQUENCE_KEY,
+      UpdateExpression: 'ADD #sequence :one SET entity = :entity',
+      ExpressionAttributeNames: { '#sequence': 'sequence' },
+      ExpressionAttributeValues: { ':one': 1, ':entity': 'change-sequence' },
+      ReturnValues: 'UPDATED_NEW',
+    }),
+  );
+  return result.Attributes?.sequence as number;
+}
+
+export function changeCreate(change: Change): TransactItem {
+  return { Put: { TableName: TABLE_NAME, Item: toItem(change), ConditionExpression: 'attribute_not_exists(pk)' } };
+}
+
+/** Replaces the change if, and only if, it is still at the version the caller read. */
+export function changeReplace(next: Change, expectedVersion: number): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: toItem(next),
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': expectedVersion },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/**
+ * Something lands on the change without changing it (a note): the change must still be at the
+ * version it was read at, or the event would describe a change that no longer is.
+ */
+export function changeUnchanged(change: Change): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: TABLE_NAME,
+      Key: changeKey(change.id),
+      ConditionExpression: 'version = :expected',
+      ExpressionAttributeValues: { ':expected': change.version },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/**
+ * The service copies a write must leave behind: a Put per service of `after` (the copy follows
+ * every change of the change), a Delete per service only `before` had.
+ */
+export function changeServiceCopies(before: Change | undefined, after: Change): TransactItem[] {
+  const keep = new Set(after.services);
+  return [
+    ...[...keep].map((service): TransactItem => ({ Put: { TableName: TABLE_NAME, Item: toServiceItem(after, service) } })),
+    ...[...new Set(before?.services ?? [])]
+      .filter((service) => !keep.has(service))
+      .map((service): TransactItem => ({ Delete: { TableName: TABLE_NAME, Key: changeServiceKey(after.id, service) } })),
+  ];
+}
+
+export const changeHistoryPut = (changeId: string, draft: HistoryDraft): TransactItem => historyPut(changeKey(changeId).pk, changeId, draft);
+
+const NOTE_FIELDS = Object.keys(changeNoteSchema.shape);
+const HISTORY_FIELDS = Object.keys(changeHistoryRecordSchema.shape);
+
+export function changeNotePut(note: ChangeNote): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { pk: changeKey(note.changeId).pk, sk: `NOTE#${note.id}`, entity: 'note', ...note },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Oldest first, like a conversation: ULIDs sort by time. */
+export async function listChangeNotes(changeId: string, options: { limit: number; cursor?: string }): Promise<Page<ChangeNote>> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': changeKey(changeId).pk, ':prefix': 'NOTE#' },
+    },
+    options.limit,
+    options.cursor,
+    filterFingerprint({ changeId, kind: 'change-notes' }),
+  );
+  return { ...page, items: page.items.map((item) => withoutKeys<ChangeNote>(item, NOTE_FIELDS)) };
+}
+
+export interface ChangeHistoryRecord extends HistoryDraft {
+  id: string;
+  changeId: string;
+}
+
+/** The audit trail, oldest first. */
+export async function listChangeHistory(changeId: string, options: { limit: number; cursor?: string }): Promise<Page<ChangeHistoryRecord>> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': changeKey(changeId).pk, ':prefix': 'HISTORY#' },
+    },
+    options.limit,
+    options.cursor,
+    filterFingerprint({ changeId, kind: 'change-history' }),
+  );
+  const items = page.items.map((item) => {
+    const { subjectId, ...record } = withoutKeys<HistoryDraft & { id: string; subjectId: string }>(item);
+    return withoutKeys<ChangeHistoryRecord>({ ...record, changeId: subjectId }, HISTORY_FIELDS);
+  });
+  return { ...page, items };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A change overlapping [from, ...) started at most MAX_CHANGE_WINDOW_DAYS before `from` (no window
+ * is longer): the lower bound of the planned-start key range, so overlap queries stay bounded.
+ */
+const earliestOverlappingStart = (from: string): string => new Date(Date.parse(from) - MAX_CHANGE_WINDOW_DAYS * DAY_MS).toISOString();
+
+/**
+ * The key condition on the planned-window index for windows overlapping [from, to). Sort keys are
+ * `<plannedStart>#<number>`: `<= to` keeps exactly the starts before `to` (a start equal to `to`
+ * sorts after it, by its suffix), `>= lower` exactly those from `lower` on.
+ */
+function plannedRange(fromText: string | undefined, toText: string | undefined): { condition: string; values: Record<string, string> } {
+  const from = fromText === undefined ? undefined : canonicalInstant(fromText);
+  const to = toText === undefined ? undefined : canonicalInstant(toText);
+  const key = `${PLANNED.index}sk`;
+  if (from !== undefined && to !== undefined) {
+    return { condition: `${key} BETWEEN :lower AND :to`, values: { ':lower': earliestOverlappingStart(from), ':to': to } };
+  }
+  if (from !== undefined) return { condition: `${key} >= :lower`, values: { ':lower': earliestOverlappingStart(from) } };
+  if (to !== undefined) return { condition: `${key} < :to`, values: { ':to': to } };
+  return { condition: '', values: {} };
+}
+
+/**
+ * Newest first by number, or, with a planned window, by planned start, earliest first. One filter
+ * is the key condition of its index (the planned window when there is one: it bounds the read and
+ * decides the order); the others narrow that index's partition with a filter expression. Never a Scan.
+ */
+export async function listChanges(filters: ChangeFilters, limit: number, cursor?: string): Promise<Page<Change>> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const conditions: string[] = [];
+  const byWindow = filters.plannedFrom !== undefined || filters.plannedTo !== undefined;
+  const chosen = byWindow ? undefined : FILTER_INDEXES.find(({ filter }) => filters[filter] !== undefined);
+
+  for (const { filter } of FILTER_INDEXES) {
+    const value = filters[filter];
+    if (value === undefined || filter === chosen?.filter) continue;
+    values[`:${filter}`] = value;
+    if (filter === 'service') {
+      names['#services'] = 'services';
+      conditions.push('contains(#services, :service)');
+    } else {
+      names[`#${filter}`] = filter;
+      conditions.push(`#${filter} = :${filter}`);
+    }
+  }
+
+  let input: QueryCommandInput;
+  if (byWindow) {
+    const range = plannedRange(filters.plannedFrom, filters.plannedTo);
+    Object.assign(values, range.values, { ':pk': PLANNED.partition });
+    if (filters.plannedFrom !== undefined) {
+      values[':from'] = canonicalInstant(filters.plannedFrom);
+      conditions.push('plannedEnd > :from');
+    }
+    input = {
+      TableName: TABLE_NAME,
+      IndexName: PLANNED.index,
+      KeyConditionExpression: `${PLANNED.index}pk = :pk AND ${range.condition}`,
+      ScanIndexForward: true,
+    };
+  } else {
+    const index = chosen?.index ?? ALL_CHANGES.index;
+    values[':pk'] = chosen === undefined ? ALL_CHANGES.partition : `${chosen.prefix}${filters[chosen.filter]}`;
+    input = { TableName: TABLE_NAME, IndexName: index, KeyConditionExpression: `${index}pk = :pk`, ScanIndexForward: false };
+  }
+  const page = await queryPage(
+    {
+      ...input,
+      ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+    },
+    limit,
+    cursor,
+    filterFingerprint({ ...filters, kind: 'changes' }),
+  );
+  return { ...page, items: page.items.map(fromItem) };
+}
+
+/**
+ * Every change, whatever its status, whose planned window overlaps [from, to): the calendar's and
+ * conflict detection's read. One Query on the planned-window index, bounded by the longest window
+ * (pages followed to the end: the range is bounded, the result is not a page).
+ */
+export async function changesOverlapping(from: string, to: string): Promise<Change[]> {
+  if (!(Date.parse(from) < Date.parse(to))) return [];
+  const range = plannedRange(from, to);
+  const changes: Change[] = [];
+  let startKey: Item | undefined;
+  do {
+    const result = await db.send(
+      new QueryCommand({
+        TableName: TABLE_NAME,
+        IndexName: PLANNED.index,
+        KeyConditionExpression: `${PLANNED.index}pk = :pk AND ${range.condition}`,
+        FilterExpression: 'plannedEnd > :from',
+        ExpressionAttributeValues: { ':pk': PLANNED.partition, ':from': canonicalInstant(from), ...range.values },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    changes.push(...(result.Items ?? []).map(fromItem));
+    startKey = result.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return changes;
+}
+
+export interface ChangeStats {
+  total: number;
+  failed: number;
+}
+
+/**
+ * Past implementations per service (for the risk rules' failure rate): one BatchGetItem. Every
+ * service asked for is in the map; one without implemented changes has zeros.
+ */
+export async function changeStats(services: readonly string[]): Promise<Map<string, ChangeStats>> {
+  const names = [...new Set(services)];
+  const stats = new Map<string, ChangeStats>(names.map((name) => [name, { total: 0, failed: 0 }]));
+  for (let start = 0; start < names.length; start += 100) {
+    let keys: Item[] = names.slice(start, start + 100).map(changeStatsKey);
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt === 5) throw new Error('BatchGetItem left change stats unprocessed after retries');
+      const result = await db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [TABLE_NAME]: {
+              Keys: keys,
+              ProjectionExpression: '#service, #total, #failed',
+              ExpressionAttributeNames: { '#service': 'service', '#total': 'total', '#failed': 'failed' },
+            },
+          },
+        }),
+      );
+      for (const item of result.Responses?.[TABLE_NAME] ?? []) {
+        stats.set(item.service as string, { total: (item.total as number | undefined) ?? 0, failed: (item.failed as number | undefined) ?? 0 });
+      }
+      keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
+    }
+  }
+  return stats;
+}
+
+/**
+ * Counts one implemented change on each of its services (and one failure, if it failed), in the
+ * transaction that records the outcome, so the counters never disagree with the changes.
+ */
+export function changeStatsUpdates(services: readonly string[], failed: boolean): TransactItem[] {
+  return [...new Set(services)].map((service) => ({
+    Update: {
+      TableName: TABLE_NAME,
+      Key: changeStatsKey(service),
+      UpdateExpression: failed
+        ? 'ADD #total :one, #failed :one SET entity = :entity, #service = :service'
+        : 'ADD #total :one SET entity = :entity, #service = :service',
+      ExpressionAttributeNames: { '#total': 'total', '#service': 'service', ...(failed ? { '#failed': 'failed' } : {}) },
+      ExpressionAttributeValues: { ':one': 1, ':entity': 'change-stats', ':service': service },
+    },
+  }));
+}

@@ -1,0 +1,87 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { optionalEnv } from '../shared/env.ts';
+import { log } from '../shared/log.ts';
+import type { ChangeConfig } from './store/change-config-store.ts';
+import type { Change } from './domain/change.ts';
+
+/*
+ * The change approval workflow (statemachines/change-approval.asl.json) as the functions reach it:
+ * starting it on submission, and answering the task token its AwaitApproval state waits on. The
+ * endpoint comes from the SDK's configuration (AWS_ENDPOINT_URL_SFN locally), never from code.
+ */
+
+const sfn = new SFNClient({});
+
+/** A step that finds its change canceled (or submitted again) fails with this: the workflow ends quietly. */
+export class ChangeWithdrawn extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChangeWithdrawn';
+  }
+}
+
+/** The approval decision the AwaitApproval state receives; its error name is caught by the workflow. */
+export const REJECTED_ERROR = 'ChangeRejected';
+
+const stateMachineArn = (): string => {
+  const arn = optionalEnv('CHANGE_APPROVAL_STATE_MACHINE_ARN', '');
+  if (arn === '') throw new Error('CHANGE_APPROVAL_STATE_MACHINE_ARN is not set: this function lacks the runChangeApprovals capability');
+  return arn;
+};
+
+/**
+ * One execution per submission, named after the change and its round, so its ARN is known before it
+ * starts (it is written with the submission) and a retried start is the same execution.
+ */
+export function approvalExecution(change: Pick<Change, 'number'>, round: number): { name: string; executionArn: string } {
+  const name = `${change.number}-${round}`;
+  const executionArn = `${stateMachineArn().replace(':stateMachine:', ':execution:')}:${name}`;
+  return { name, executionArn };
+}
+
+/** What the workflow starts from: the change's routing facts and the configuration in force at submission. */
+export function approvalInput(change: Change, config: ChangeConfig): Record<string, unknown> {
+  return {
+    changeId: change.id,
+    number: change.number,
+    type: change.type,
+    risk: change.risk?.level ?? 'low',
+    round: change.submissions,
+    plannedStart: change.plannedStart,
+    config: { cabQuorum: config.cabQuorum, approvalTimeoutSeconds: config.approvalTimeoutSeconds, reminders: config.reminders },
+  };
+}
+
+/** Starts the submission's execution; an execution of that name already there is this one, started before. */
+export async function startApproval(change: Change, config: ChangeConfig): Promise<void> {
+  const { name } = approvalExecution(change, change.submissions);
+  try {
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name, input: JSON.stringify(approvalInput(change, config)) }));
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionAlreadyExists') return;
+    throw error;
+  }
+}
+
+/** Tokens die when a wait times out (a reminder then hands out a new one): the next attempt settles the decision. */
+const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/**
+ * Resumes the waiting AwaitApproval state with the round's decision. Returns false when the token was
+ * no longer waited for; the workflow's next attempt finds the round decided and settles it itself.
+ */
+export async function answerApproval(taskToken: string, decision: { approved: true; approvers: string[] } | { approved: false; by: string; comment?: string }): Promise<boolean> {
+  try {
+    if (decision.approved) {
+      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'approved', approvers: decision.approvers }) }));
+    } else {
+      const cause = JSON.stringify({ by: decision.by, ...(decision.comment === undefined ? {} : { comment: decision.comment }) });
+      await sfn.send(new SendTaskFailureCommand({ taskToken, error: REJECTED_ERROR, cause: cause.slice(0, 32_768) }));
+    }
+    return true;
+  } catch (error) {
+    if (!STALE_TOKEN_ERRORS.has((error as Error).name)) throw error;
+    log.info('approval token no longer waited for; the next attempt settles the decision', { error: (error as Error).name });
+    return false;
+  }
+}

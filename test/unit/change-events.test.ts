@@ -1,0 +1,267 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  applyChangePatch,
+  type Change,
+  moveTo,
+  openChange,
+  recordImplementation,
+} from '../../functions/changes/domain/change.ts';
+import {
+  type ApprovalReference,
+  CHANGE_EVENT_TYPES,
+  type ChangeEventType,
+  changeOutboxPut,
+  changeOutboxRecord,
+  changeOwners,
+  changeRecordEventType,
+  isChangeOutboxRecord,
+} from '../../functions/notify/domain/change-events.ts';
+import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
+
+const T0 = new Date('2026-03-01T08:00:00.000Z');
+const alice = { userId: 'alice' };
+const ctx = { actor: alice, now: T0 };
+const EVENT_ID = '01JDX3M5Q8W4T0S7Y2V9K6H1ZC';
+const SECRET_PLAN = 'Upgrade the core switch firmware';
+
+function fresh(overrides: Partial<Change> = {}): Change {
+  const change = openChange(
+    {
+      type: 'normal',
+      title: 'Core switch firmware upgrade',
+      description: 'Long story',
+      services: ['network', 'payments'],
+      plannedStart: '2026-03-10T22:00:00.000Z',
+      plannedEnd: '2026-03-11T02:00:00.000Z',
+      implementationPlan: SECRET_PLAN,
+      backoutPlan: 'Boot the previous image',
+      assignmentGroup: 'network-ops',
+    },
+    { id: '01J00000000000000000000000', sequence: 1, actor: alice, now: T0 },
+  );
+  return { ...change, ...overrides };
+}
+
+const cab: ApprovalReference = { round: 1, board: 'cab', quorum: 2, approvals: 1, rejections: 0 };
+
+/** What each event type needs besides the change: the approval it is about, the note it names. */
+function extras(type: ChangeEventType): { approval?: ApprovalReference; note?: { id: string; visibility: 'work'; author: string } } {
+  switch (type) {
+    case 'Change Vote Recorded':
+      return { approval: { ...cab, vote: { by: 'bob', decision: 'approve' } } };
+    case 'Change Approval Requested':
+      return { approval: { ...cab, approvals: 0 } };
+    case 'Change Approval Reminder':
+    case 'Change Approval Escalated':
+      return { approval: cab };
+    case 'Change Expired':
+      return { approval: { ...cab, decision: 'expired' } };
+    case 'Change Scheduled':
+      return { approval: { ...cab, approvals: 2, decision: 'approved' } };
+    case 'Change Rejected':
+      return { approval: { ...cab, approvals: 0, rejections: 1, decision: 'rejected' } };
+    case 'Change Note Added':
+      return { note: { id: '01JNOTE0000000000000000000', visibility: 'work', author: 'bob' } };
+    default:
+      return {};
+  }
+}
+
+function record(type: ChangeEventType, change = fresh({ risk: { level: 'high', score: 7, reasons: ['service payments is critical (+3)'] } })) {
+  return changeOutboxRecord({
+    eventId: EVENT_ID,
+    type,
+    change,
+    actor: 'alice',
+    occurredAt: T0.toISOString(),
+    recipients: changeOwners(change),
+    ...(type === 'Change Updated' ? { changes: [{ field: 'title', from: 'Old', to: change.title }] } : {}),
+    ...extras(type),
+  });
+}
+
+describe('change outbox records', () => {
+  it.each(CHANGE_EVENT_TYPES)('%s: an event detail and a notification that match the published schemas', (type) => {
+    const built = record(type);
+    expect(isChangeOutboxRecord(built)).toBe(true);
+    expect(domainEventDetail.safeParse(built.detail).error).toBeUndefined();
+    const message = { text: built.notification.text, recipients: built.notification.recipients, ...built.detail };
+    expect(notificationMessage.safeParse(message).error).toBeUndefined();
+    expect(built.detail.type).toBe(type);
+    expect(built.notification.topic).toBe('notifications');
+    expect(built.notification.attributes).toEqual({ eventType: type, priority: '-', assignmentGroup: 'network-ops', service: 'network' });
+    expect(built.notification.subject).toMatch(/^[\x20-\x7e]{1,100}$/);
+    expect(built.notification.subject).toContain(type);
+    expect(built.notification.text).toContain('CHG0001001 Core switch firmware upgrade');
+    expect(built.notification.text).not.toMatch(/undefined|null|\[object/);
+    // The plans and the description stay on the change: the event links to it, it does not copy it.
+    expect(JSON.stringify(built)).not.toContain(SECRET_PLAN);
+    expect(JSON.stringify(built)).not.toContain('Long story');
+  });
+
+  it('summarize the change: what routes and plans, not the whole record', () => {
+    const built = record('Change Submitted');
+    expect(built.changeId).toBe('01J00000000000000000000000');
+    expect(built.detail).toEqual({
+      schemaVersion: 1,
+      eventId: EVENT_ID,
+      type: 'Change Submitted',
+      occurredAt: T0.toISOString(),
+      actor: 'alice',
+      change: {
+        id: '01J00000000000000000000000',
+        number: 'CHG0001001',
+        title: 'Core switch firmware upgrade',
+        type: 'normal',
+        status: 'draft',
+        riskLevel: 'high',
+        services: ['network', 'payments'],
+        assignmentGroup: 'network-ops',
+        plannedStart: '2026-03-10T22:00:00.000Z',
+        plannedEnd: '2026-03-11T02:00:00.000Z',
+        version: 1,
+      },
+    });
+    // Before the assessment there is no risk level, and without a group or services the attributes say '-'.
+    const bare = fresh({ services: [] });
+    delete bare.assignmentGroup;
+    const created = record('Change Created', bare);
+    expect(created.detail.change).not.toHaveProperty('riskLevel');
+    expect(created.detail.change).not.toHaveProperty('assignmentGroup');
+    expect(created.notification.attributes).toEqual({ eventType: 'Change Created', priority: '-', assignmentGroup: '-', service: '-' });
+    expect(created.notification.recipients).toEqual({ users: [], groups: [] });
+    expect(created.notification.subject).toBe('[normal] Change Created: CHG0001001 Core switch firmware upgrade');
+  });
+
+  it('read as one line each, naming the approval round, the board and the tally', () => {
+    const texts = Object.fromEntries(CHANGE_EVENT_TYPES.map((type) => [type, record(type).notification.text]));
+    expect(texts).toEqual({
+      'Change Created': 'New normal change CHG0001001 Core switch firmware upgrade, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
+      'Change Updated': 'Updated: CHG0001001 Core switch firmware upgrade: title',
+      'Change Submitted': 'Submitted for assessment: normal change CHG0001001 Core switch firmware upgrade (high risk), planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
+      'Change Approval Requested': 'Approval requested from cab (round 1, 2 approvals needed): CHG0001001 Core switch firmware upgrade, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
+      'Change Approval Reminder': 'Reminder: cab has not decided on CHG0001001 Core switch firmware upgrade (round 1: 1 of 2 approvals, 0 rejections), planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
+      'Change Approval Escalated': 'Approval overdue: cab has not decided on CHG0001001 Core switch firmware upgrade after the reminders (round 1: 1 of 2 approvals, 0 rejections)',
+      'Change Vote Recorded': 'bob voted to approve CHG0001001 Core switch firmware upgrade for cab (round 1: 1 of 2 approvals, 0 rejections)',
+      'Change Scheduled': 'Approved by cab and scheduled: CHG0001001 Core switch firmware upgrade, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
+      'Change Rejected': 'Rejected by cab (round 1: 0 of 2 approvals, 1 rejection): CHG0001001 Core switch firmware upgrade',
+      'Change Expired': 'Approval expired: cab did not decide on CHG0001001 Core switch firmware upgrade in time (round 1: 1 of 2 approvals, 0 rejections)',
+      'Change Implementation Started': 'Implementation started: CHG0001001 Core switch firmware upgrade, planned to end 2026-03-11 02:00 UTC',
+      'Change Implemented': 'Implemented: CHG0001001 Core switch firmware upgrade',
+      'Change Closed': 'Closed: CHG0001001 Core switch firmware upgrade',
+      'Change Canceled': 'Canceled: CHG0001001 Core switch firmware upgrade',
+      'Change Note Added': 'Work note by bob on CHG0001001 Core switch firmware upgrade',
+    });
+  });
+
+  it('say what the record adds: a same-day window, an outage, the outcome, an unapproved schedule, a rejection by a person', () => {
+    const sameDay = fresh({ plannedStart: '2026-03-10T20:00:00.000Z', plannedEnd: '2026-03-10T21:30:00.000Z', outageRequired: true });
+    expect(record('Change Created', sameDay).notification.text).toBe('New normal change CHG0001001 Core switch firmware upgrade, planned 2026-03-10 20:00 to 21:30 UTC');
+    expect(record('Change Implementation Started', sameDay).notification.text).toMatch(/planned to end 2026-03-10 21:30 UTC \(outage expected\)$/);
+
+    const implemented = recordImplementation({ ...fresh(), status: 'implement' }, { outcome: 'backed_out', notes: 'Firmware crashed the stack' }, ctx).next;
+    const text = record('Change Implemented', implemented).notification.text;
+    expect(text).toBe('Implemented, backed out: CHG0001001 Core switch firmware upgrade; a review is required');
+    expect(text).not.toContain('crashed');
+
+    const standard = fresh({ type: 'standard' });
+    const scheduled = changeOutboxRecord({ eventId: EVENT_ID, type: 'Change Scheduled', change: standard, actor: 'alice', occurredAt: T0.toISOString(), recipients: changeOwners(standard) });
+    expect(scheduled.notification.text).toMatch(/^Scheduled: CHG0001001/);
+    expect(scheduled.detail).not.toHaveProperty('approval');
+
+    const rejected = fresh({ status: 'rejected', rejection: { by: 'nina', at: T0.toISOString(), comment: 'Not during the sale' } });
+    const built = changeOutboxRecord({ eventId: EVENT_ID, type: 'Change Rejected', change: rejected, actor: 'nina', occurredAt: T0.toISOString(), recipients: changeOwners(rejected) });
+    expect(built.notification.text).toBe('Rejected by nina: CHG0001001 Core switch firmware upgrade');
+    expect(JSON.stringify(built.notification)).not.toContain('Not during the sale');
+  });
+
+  it('name the vote, never its comment', () => {
+    const vote = record('Change Vote Recorded');
+    expect(vote.detail.approval).toEqual({ round: 1, board: 'cab', quorum: 2, approvals: 1, rejections: 0, vote: { by: 'bob', decision: 'approve' } });
+    const rejecting = changeOutboxRecord({
+      eventId: EVENT_ID,
+      type: 'Change Vote Recorded',
+      change: fresh(),
+      actor: 'dave',
+      occurredAt: T0.toISOString(),
+      recipients: changeOwners(fresh()),
+      approval: { ...cab, approvals: 1, rejections: 1, vote: { by: 'dave', decision: 'reject' } },
+    });
+    expect(rejecting.notification.text).toBe('dave voted to reject CHG0001001 Core switch firmware upgrade for cab (round 1: 1 of 2 approvals, 1 rejection)');
+    // The vote that decides the round says so.
+    const deciding = changeOutboxRecord({
+      eventId: EVENT_ID,
+      type: 'Change Vote Recorded',
+      change: fresh(),
+      actor: 'dave',
+      occurredAt: T0.toISOString(),
+      recipients: changeOwners(fresh()),
+      approval: { ...cab, approvals: 2, decision: 'approved', vote: { by: 'dave', decision: 'approve' } },
+    });
+    expect(deciding.notification.text).toBe('dave voted to approve CHG0001001 Core switch firmware upgrade for cab (round 1: 2 of 2 approvals, 0 rejections): approved');
+  });
+
+  it('refuse an approval event without its approval, a vote without the voter, a note event without the note', () => {
+    const build = (type: ChangeEventType, more: object = {}) => () =>
+      changeOutboxRecord({ eventId: EVENT_ID, type, change: fresh(), actor: 'alice', occurredAt: T0.toISOString(), recipients: changeOwners(fresh()), ...more });
+    for (const type of ['Change Approval Requested', 'Change Approval Reminder', 'Change Approval Escalated', 'Change Vote Recorded', 'Change Expired'] as const) {
+      expect(build(type), type).toThrow(/needs the approval/);
+    }
+    expect(build('Change Vote Recorded', { approval: cab })).toThrow(/needs the vote/);
+    expect(build('Change Note Added')).toThrow(/needs the note/);
+    expect(build('Change Rejected')).not.toThrow();
+  });
+
+  it('keep subjects within SNS limits: printable ASCII, at most 100 characters', () => {
+    const built = record('Change Approval Escalated', fresh({ title: `Überlastung — ${'x'.repeat(200)}`, type: 'emergency', risk: { level: 'medium', score: 4, reasons: [] } }));
+    expect(built.notification.subject).toMatch(/^\[emergency, medium risk\] Change Approval Escalated: CHG0001001 \?berlastung \? x+\.\.\.$/);
+    expect(built.notification.subject).toHaveLength(100);
+  });
+
+  it('name an ordinary write after the status it reached', () => {
+    const draft = fresh();
+    expect(changeRecordEventType(undefined, draft)).toBe('Change Created');
+    expect(changeRecordEventType(draft, applyChangePatch(draft, { title: 'Switch upgrade' }, ctx).next)).toBe('Change Updated');
+    const assess = moveTo(draft, 'assess', ctx).next;
+    expect(changeRecordEventType(draft, assess)).toBe('Change Submitted');
+    const authorize = moveTo(assess, 'authorize', ctx).next;
+    expect(changeRecordEventType(assess, authorize)).toBe('Change Updated');
+    const scheduled = moveTo(authorize, 'scheduled', ctx).next;
+    expect(changeRecordEventType(authorize, scheduled)).toBe('Change Scheduled');
+    expect(changeRecordEventType(authorize, moveTo(authorize, 'rejected', ctx).next)).toBe('Change Rejected');
+    const implement = moveTo(scheduled, 'implement', ctx).next;
+    expect(changeRecordEventType(scheduled, implement)).toBe('Change Implementation Started');
+    const review = recordImplementation(implement, { outcome: 'successful', notes: 'ok' }, ctx).next;
+    expect(changeRecordEventType(implement, review)).toBe('Change Implemented');
+    expect(changeRecordEventType(review, moveTo(review, 'closed', ctx).next)).toBe('Change Closed');
+    expect(changeRecordEventType(scheduled, moveTo(scheduled, 'canceled', ctx).next)).toBe('Change Canceled');
+  });
+});
+
+describe('outbox items', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("put a change's record in the change's partition, as new, kept as long as an incident's", async () => {
+    vi.stubEnv('TABLE_NAME', 'unit-table');
+    const built = record('Change Created');
+    const now = new Date('2026-03-01T08:00:00.500Z');
+    const put = changeOutboxPut(built, now).Put;
+    expect(put).toEqual({
+      TableName: 'unit-table',
+      Item: { pk: 'CHANGE#01J00000000000000000000000', sk: `OUTBOX#${EVENT_ID}`, entity: 'outbox', ...built, expiresAt: Math.floor(now.getTime() / 1000) + 7 * 24 * 3600 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+
+    // The store reads the table name at load: import it once the environment has one.
+    const { outboxPut } = await import('../../functions/notify/store/outbox-store.ts');
+    const incidentRecord = { eventId: 'E1', incidentId: 'I1' } as Parameters<typeof outboxPut>[0];
+    const incidentPut = outboxPut(incidentRecord, now).Put;
+    // An incident's item is as it always was: its own partition, the same shape and retention.
+    expect(incidentPut).toEqual({
+      TableName: 'unit-table',
+      Item: { pk: 'INCIDENT#I1', sk: 'OUTBOX#E1', entity: 'outbox', eventId: 'E1', incidentId: 'I1', expiresAt: put?.Item?.expiresAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(Object.keys(incidentPut?.Item ?? {})).toEqual(['pk', 'sk', 'entity', 'eventId', 'incidentId', 'expiresAt']);
+  });
+});
