@@ -22,12 +22,16 @@ export const PROBLEMS = {
   'duplicate-policy-scope': { status: 409, when: 'Another SLA policy with exactly the same `appliesTo` sets the same target; `policy` names it' },
   'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },
   'not-editable': { status: 409, when: 'The change request is past assessment: its plan is what was authorized; `changeStatus` and `editableStatuses` say why' },
+  'blackout-conflict': { status: 409, when: 'The change window overlaps a blackout window; `blackouts` lists them. Move the window, raise an emergency, or an admin submits with `blackoutOverride`' },
+  'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `authorize`, or its round is decided)' },
+  'already-voted': { status: 409, when: 'The caller already voted in this approval round' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
   'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },
   'idempotency-key-reused': { status: 422, when: 'The Idempotency-Key was used in the last 24 hours with a different body' },
   'precondition-required': { status: 428, when: 'If-Match is missing' },
   'internal-error': { status: 500, when: 'Anything unexpected; `requestId` identifies the request' },
+  'workflow-not-started': { status: 503, when: 'The change was submitted but its approval workflow did not start; submit again with the new ETag (`etag`) to start it' },
   unavailable: { status: 503, when: 'The API cannot reach its storage; retry later' },
 } as const satisfies Record<string, { status: number; when: string }>;
 

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { changeOutboxPut, changeOutboxRecord } from '../../notify/domain/change-events.ts';
 import { conflict, fieldError, forbidden, notFound, ProblemError, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
@@ -7,7 +6,8 @@ import { newId } from '../../shared/store/audit.ts';
 import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
 import { assertChangeAgent, findChange, isChangeId } from '../access.ts';
-import { ApprovalRefusal, castVote, DECISIONS, eligibleVoters, votingGroups } from '../domain/approval.ts';
+import { ApprovalRefusal, castVote, eligibleVoters, votingGroups } from '../domain/approval.ts';
+import { approvalVoteBody } from '../schemas/approval.ts';
 import type { Change } from '../domain/change.ts';
 import { loadChangeConfig } from '../store/change-config-store.ts';
 import { type ChangeApprovals, currentRound, presentRound, readApprovals, readDirectory, roundReplace, votePut } from '../store/approval-store.ts';
@@ -25,12 +25,7 @@ import { answerApproval } from '../workflow.ts';
  * If that answer is lost, the workflow's next attempt (after its timeout) finds the round decided.
  */
 
-const voteBody = z
-  .strictObject({
-    decision: z.enum(DECISIONS),
-    comment: z.string().trim().min(1).max(4000).optional().describe('Required to reject: the requester needs to know why'),
-  })
-  .meta({ id: 'ApprovalVote' });
+const voteBody = approvalVoteBody;
 
 const ATTEMPTS = 4;
 

@@ -1,12 +1,11 @@
-import * as z from 'zod';
 import { notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
 import { changeWrite } from '../change-write.ts';
 import { type Change, closeChange, completeReview, recordImplementation } from '../domain/change.ts';
-import { IMPLEMENTATION_OUTCOMES } from '../domain/lifecycle.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { implementationBody, reviewBody } from '../schemas/approval.ts';
 import { changeStatsUpdates } from '../store/change-store.ts';
 
 /*
@@ -18,17 +17,6 @@ import { changeStatsUpdates } from '../store/change-store.ts';
  * The outcome also counts toward its services' failure history, which the risk rules read when the
  * next change on them is submitted (in the same transaction: a retry cannot count it twice).
  */
-
-export const implementationBody = z
-  .strictObject({
-    outcome: z.enum(IMPLEMENTATION_OUTCOMES),
-    notes: z.string().trim().min(1).max(8000).describe('What was done, and for anything but success, what went wrong'),
-  })
-  .meta({ id: 'ChangeImplementation' });
-
-export const reviewBody = z
-  .strictObject({ summary: z.string().trim().min(1).max(8000).describe('Findings of the post-implementation review') })
-  .meta({ id: 'ChangeReview' });
 
 async function loadForWrite(request: ApiRequest): Promise<Change> {
   assertChangeAgent(request.principal);

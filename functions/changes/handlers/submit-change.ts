@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import type * as z from 'zod';
 import { conflict, forbidden, notFound, preconditionFailed, ProblemError } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
@@ -10,6 +10,7 @@ import { type Conflict, findConflicts } from '../domain/conflicts.ts';
 import { assertTransition } from '../domain/lifecycle.ts';
 import { assessRisk, CRITICALITIES, type Criticality } from '../domain/risk.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { submitChangeBody } from '../schemas/approval.ts';
 import { readApprovals, readDirectory } from '../store/approval-store.ts';
 import { blackoutsOverlapping } from '../store/blackout-store.ts';
 import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
@@ -27,14 +28,7 @@ import { approvalExecution, startApproval } from '../workflow.ts';
  * before it exists, and a submit retried after StartExecution failed starts that same execution.
  */
 
-const submitBody = z
-  .strictObject({
-    blackoutOverride: z
-      .strictObject({ reason: z.string().trim().min(1).max(2000).describe('Why this change may go ahead during the freeze') })
-      .optional()
-      .describe('Admins only: lets a change that is not an emergency go ahead inside a blackout window; recorded on the change'),
-  })
-  .meta({ id: 'SubmitChange' });
+const submitBody = submitChangeBody;
 type SubmitBody = z.output<typeof submitBody>;
 
 /** Changes that hold their window: approved or under way. */
