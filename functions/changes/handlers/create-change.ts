@@ -36,6 +36,7 @@ function fromTemplate(input: CreateChangeBody, template: ChangeTemplate | undefi
   if (!template.active) {
     throw validationFailed([fieldError('body', ['template'], `Change template '${template.name}' is retired: standard changes are raised only from active templates`)]);
   }
+  const assignmentGroup = input.assignmentGroup ?? template.assignmentGroup;
   return {
     type: 'standard',
     template: template.name,
@@ -50,7 +51,7 @@ function fromTemplate(input: CreateChangeBody, template: ChangeTemplate | undefi
     backoutPlan: template.backoutPlan,
     ...(template.testPlan === undefined ? {} : { testPlan: template.testPlan }),
     outageRequired: template.outageRequired,
-    ...(input.assignmentGroup ?? template.assignmentGroup) === undefined ? {} : { assignmentGroup: input.assignmentGroup ?? template.assignmentGroup },
+    ...(assignmentGroup === undefined ? {} : { assignmentGroup }),
   };
 }
 
