@@ -237,7 +237,10 @@ function queryParameters(route: RouteDefinition, spec: OperationSpec, query: z.Z
 function impliedProblems(route: RouteDefinition, spec: OperationSpec): ProblemSlug[] {
   const slugs: ProblemSlug[] = [];
   if (spec.body?.parsedByHandler === true) slugs.push('payload-too-large');
-  else if (spec.body !== undefined) slugs.push('validation-error', 'body-required', 'malformed-json', 'payload-too-large', 'unsupported-media-type');
+  else if (spec.body !== undefined) {
+    slugs.push('validation-error', 'malformed-json', 'payload-too-large', 'unsupported-media-type');
+    if (spec.body.optional !== true) slugs.push('body-required');
+  }
   if (spec.query !== undefined) {
     slugs.push('validation-error');
     if ('cursor' in spec.query.shape) slugs.push('invalid-cursor');
@@ -342,7 +345,7 @@ function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
       ? {}
       : {
           requestBody: {
-            required: true,
+            required: spec.body.optional !== true,
             content: Object.fromEntries((spec.body.mediaTypes ?? [JSON_MEDIA_TYPE]).map((type) => [type, { schema: schemaRef(spec.body!.schema) }])),
           },
         }),
@@ -383,14 +386,14 @@ function shareQueryParameters(paths: Record<string, Record<string, JsonObject>>)
   return shared;
 }
 
-const DESCRIPTION = `An IT service management API: incidents with their lifecycle, notes and audit trail; the directory of groups, services and users they refer to; the priority matrix; and the intake of events from monitoring tools (PagerDuty Events API v2 compatible) that open, acknowledge and resolve incidents.
+const DESCRIPTION = `An IT service management API: incidents with their lifecycle, notes and audit trail; SLA policies, calendars and escalation; change requests, assessed for risk and conflicts and approved through an approval workflow, with their templates, blackout windows and configuration; the directory of groups, services and users they refer to; the priority matrix; and the intake of events from monitoring tools (PagerDuty Events API v2 compatible) that open, acknowledge and resolve incidents.
 
-**Roles.** Every signed-in user is a *requester*: they open incidents for themselves, see and comment on the incidents they are the caller of (any other incident is 404 to them), never see work notes, and may read the services. *Agents* (groups claim \`agent\`) see and work every incident and read the directory and the configuration. *Admins* (groups claim \`admin\`) are agents who also change the directory and the configuration and manage the integration keys of services. Monitoring tools send events to \`POST /v2/enqueue\` without a token: an integration key in the body authenticates them. Each operation says who may call it.
+**Roles.** Every signed-in user is a *requester*: they open incidents for themselves, see and comment on the incidents they are the caller of (any other incident is 404 to them), never see work notes, and may read the services. *Agents* (groups claim \`agent\`) see and work every incident, raise and work change requests (which requesters never see), and read the directory and the configuration. *Admins* (groups claim \`admin\`) are agents who also change the directory and the configuration and manage the integration keys of services. Monitoring tools send events to \`POST /v2/enqueue\` without a token: an integration key in the body authenticates them. Each operation says who may call it.
 
 **Conventions.**
-- JSON in camelCase; incidents have an opaque \`id\` and a human \`number\` (INC0001001), and the path accepts either.
+- JSON in camelCase; incidents and change requests have an opaque \`id\` and a human \`number\` (INC0001001, CHG0001001), and the path accepts either.
 - Reads answer an \`ETag\` (the record's version); updates and deletes need it back in \`If-Match\` (428 without it, 412 when someone changed the record since). Integration keys have no version: revoking one needs no If-Match.
-- Creates (POST) accept an \`Idempotency-Key\` header: a retry with the same key answers the first response and writes nothing. \`POST /v2/enqueue\` is the exception: events are deduplicated by their \`dedup_key\`.
+- Creates (POST) accept an \`Idempotency-Key\` header: a retry with the same key answers the first response and writes nothing. The exceptions: \`POST /v2/enqueue\`, whose events are deduplicated by their \`dedup_key\`; and the lifecycle actions on a change request (submit, cancel, implementation, review), which need \`If-Match\` instead: once the first request has moved the change, a retry's ETag is stale (412) and nothing is written twice.
 - Lists take \`limit\` and an opaque \`cursor\`; the next page's cursor is \`nextCursor\`, absent on the last page.
 - Unknown body fields and unknown query parameters are refused (400), not ignored (except in PagerDuty events, whose unknown members are ignored, as PagerDuty does).
 - Errors are RFC 9457 \`application/problem+json\`; \`type\` is \`tag:open-itsm,2026:problem/<slug>\` and each response lists its slugs. Validation errors name every invalid field in \`errors\`. \`POST /v2/enqueue\` answers its 400 and 429 as PagerDuty does.`;
@@ -415,7 +418,7 @@ export function buildOpenApiDocument(): JsonObject {
     info: {
       title: 'Open ITSM API',
       version: packageJson.version,
-      summary: 'Serverless IT service management: incidents, their directory and configuration, and events from monitoring tools',
+      summary: 'Serverless IT service management: incidents, SLAs, change requests, their directory and configuration, and events from monitoring tools',
       description: DESCRIPTION,
     },
     // Relative: the document is served by the deployment it describes (GET /openapi.json).

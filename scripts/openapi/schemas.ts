@@ -26,6 +26,39 @@ import {
   slaClockViewSchema,
   updateIncidentBody,
 } from '../../functions/incidents/schemas/incident.ts';
+import {
+  approvalRoundSchema,
+  approvalVoteBody,
+  changeApprovalsSchema,
+  implementationBody,
+  reviewBody,
+  submitChangeBody,
+  voteResponseSchema,
+} from '../../functions/changes/schemas/approval.ts';
+import {
+  addChangeNoteBody,
+  calendarBlackoutSchema,
+  cancelChangeBody,
+  changeCalendarSchema,
+  changeConflictSchema,
+  changeHistoryRecordSchema,
+  changeNoteSchema,
+  changeSchema,
+  changeSummarySchema,
+  createChangeBody,
+  updateChangeBody,
+} from '../../functions/changes/schemas/change.ts';
+import {
+  blackoutWindowSchema,
+  changeConfigSchema,
+  changeTemplateSchema,
+  createBlackoutWindowBody,
+  createChangeTemplateBody,
+  putChangeConfigBody,
+  replaceBlackoutWindowBody,
+  replaceChangeTemplateBody,
+  riskRulesSchema,
+} from '../../functions/changes/schemas/config.ts';
 import { ALERT_ACTIONS, type AlertSource, SEVERITIES } from '../../functions/ingestion/domain/alert-event.ts';
 import { pagerDutyEvent } from '../../functions/ingestion/domain/pagerduty.ts';
 import { createdIntegrationSchema, createIntegrationBody, integrationSchema } from '../../functions/ingestion/schemas/ingestion.ts';
@@ -62,9 +95,13 @@ export const problem = problemSchema
       .optional()
       .describe('One entry per offending field (validation-error, forbidden-field, invalid-cursor)'),
     currentEtag: z.string().optional().describe('precondition-failed: the ETag the resource has now, when known'),
-    from: z.string().optional().describe('invalid-transition: the status the incident is in'),
+    from: z.string().optional().describe('invalid-transition: the status the incident or change is in'),
     to: z.string().optional().describe('invalid-transition: the status asked for'),
     allowedTransitions: z.array(z.string()).optional().describe('invalid-transition: the statuses it may move to'),
+    changeStatus: z.string().optional().describe('not-editable: the status the change is in'),
+    editableStatuses: z.array(z.string()).optional().describe('not-editable: the statuses in which a change can be edited'),
+    blackouts: z.array(changeConflictSchema).optional().describe('blackout-conflict: the blackout windows the change window overlaps'),
+    etag: z.string().optional().describe('workflow-not-started: the ETag of the submitted change, to submit it again with'),
     policies: z.array(z.string()).optional().describe('calendar-in-use: the SLA policies counting in the calendar'),
     policy: z.string().optional().describe('duplicate-policy-scope: the SLA policy that already has this scope'),
     requestId: z.string().optional().describe('internal-error: quote it when reporting the failure'),
@@ -167,6 +204,7 @@ export const incidentEvent = z
 /** Parts of requests and responses alike: converted both ways, which must agree. */
 export const SHARED_SCHEMAS = {
   PriorityMatrixRow: priorityMatrixBody.shape.matrix.shape['1'],
+  RiskRules: riskRulesSchema,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Request bodies: converted with `io: 'input'`. */
@@ -187,6 +225,19 @@ export const REQUEST_SCHEMAS = {
   CreateSlaPolicy: createSlaPolicyBody,
   ReplaceSlaPolicy: replaceSlaPolicyBody,
   PutEscalationPolicy: putEscalationPolicyBody,
+  CreateChange: createChangeBody,
+  UpdateChange: updateChangeBody,
+  SubmitChange: submitChangeBody,
+  CancelChange: cancelChangeBody,
+  ApprovalVote: approvalVoteBody,
+  ChangeImplementation: implementationBody,
+  ChangeReview: reviewBody,
+  AddChangeNote: addChangeNoteBody,
+  CreateChangeTemplate: createChangeTemplateBody,
+  ReplaceChangeTemplate: replaceChangeTemplateBody,
+  CreateBlackoutWindow: createBlackoutWindowBody,
+  ReplaceBlackoutWindow: replaceBlackoutWindowBody,
+  PutChangeConfig: putChangeConfigBody,
 } as const satisfies Record<string, z.ZodType>;
 
 /** Response bodies: converted with `io: 'output'`. */
@@ -217,6 +268,24 @@ export const RESPONSE_SCHEMAS = {
   SlaPolicyPage: listEnvelope(slaPolicySchema),
   EscalationPolicy: escalationPolicySchema,
   SlaReport: slaReportSchema,
+  Change: changeSchema,
+  ChangePage: listEnvelope(changeSchema),
+  ChangeConflict: changeConflictSchema,
+  ChangeSummary: changeSummarySchema,
+  CalendarBlackout: calendarBlackoutSchema,
+  ChangeCalendar: changeCalendarSchema,
+  ChangeNote: changeNoteSchema,
+  ChangeNotePage: listEnvelope(changeNoteSchema),
+  ChangeHistoryRecord: changeHistoryRecordSchema,
+  ChangeHistoryPage: listEnvelope(changeHistoryRecordSchema),
+  ApprovalRound: approvalRoundSchema,
+  ApprovalVoteRecorded: voteResponseSchema,
+  ChangeApprovals: changeApprovalsSchema,
+  ChangeTemplate: changeTemplateSchema,
+  ChangeTemplatePage: listEnvelope(changeTemplateSchema),
+  BlackoutWindow: blackoutWindowSchema,
+  BlackoutWindowPage: listEnvelope(blackoutWindowSchema),
+  ChangeConfig: changeConfigSchema,
   Health: health,
   OpenApiDocument: openApiDocument,
   Problem: problem,
@@ -231,7 +300,7 @@ export const RESPONSE_SCHEMAS = {
 export const PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }> = {
   id: {
     schema: z.string().min(1),
-    description: 'The incident id (a ULID) or its number (INC0001001); anything else is 404',
+    description: 'The id (a ULID) or the number of the incident (INC0001001) or change request (CHG0001001); anything else is 404',
   },
   name: { schema: slug, description: 'The name (a lowercase slug) the record was created with' },
   userId: { schema: userId, description: 'The user id: the token subject (`sub`) of the identity provider' },

@@ -101,8 +101,12 @@ describe('a normal change, medium risk: the CAB with quorum 2, over HTTP', () =>
     expect((await vote(dave, change.id, 'approve')).body).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) });
     expect((await vote(alice, change.id, 'reject')).body).toMatchObject({ status: 400, errors: [expect.objectContaining({ path: 'comment' })] });
 
-    const first = await vote(alice, change.id, 'approve', 'Looks safe');
+    const first = await alice.post(`/changes/${change.id}/approvals`, { decision: 'approve', comment: 'Looks safe' }, { 'idempotency-key': 'alice-vote-1' });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
+    // A retry (even by number) answers as the first did, and counts nothing twice.
+    const retried = await alice.post(`/changes/${change.number}/approvals`, { decision: 'approve', comment: 'Looks safe' }, { 'idempotency-key': 'alice-vote-1' });
+    expect([retried.status, retried.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
+    expect(retried.body).toEqual(first.body);
     expect(first.body).toMatchObject({ userId: 'alice', decision: 'approve', approval: { approvals: 1, status: 'pending' } });
     const again = await vote(alice, change.id, 'approve');
     expect(again.body).toMatchObject({ status: 409, type: expect.stringMatching(/already-voted$/) });

@@ -37,6 +37,17 @@ const CONVENTION_EXCEPTIONS = {
    * and every accepted event is recorded once under its own id.
    */
   noIdempotencyKey: new Set(['POST /v2/enqueue']),
+  /**
+   * POSTs that are actions on a versioned record (the lifecycle moves of a change request): they
+   * need If-Match instead of an Idempotency-Key. The version makes a retry safe: once the first
+   * request has moved the record, the retry's ETag is stale (412) and nothing is written twice.
+   */
+  ifMatchInsteadOfIdempotencyKey: new Set([
+    'POST /changes/{id}/submit',
+    'POST /changes/{id}/cancel',
+    'POST /changes/{id}/implementation',
+    'POST /changes/{id}/review',
+  ]),
   /** DELETEs without If-Match: integration keys have no version, and revoking is idempotent (204 again). */
   noIfMatch: new Set(['DELETE /services/{name}/integrations/{key}']),
   /** Error answers that are PagerDuty's JSON rather than problem+json (its tools parse them). */
@@ -149,7 +160,11 @@ describe('docs/openapi.json', () => {
       const headers = parameters.filter((p) => p.in === 'header').map((p) => String(p.name));
       if (method === 'POST') {
         if (CONVENTION_EXCEPTIONS.noIdempotencyKey.has(where)) expect(headers, `${where}: documented without Idempotency-Key`).not.toContain('Idempotency-Key');
-        else expect(headers, `${where}: Idempotency-Key`).toContain('Idempotency-Key');
+        else if (CONVENTION_EXCEPTIONS.ifMatchInsteadOfIdempotencyKey.has(where)) {
+          expect(headers, `${where}: documented without Idempotency-Key`).not.toContain('Idempotency-Key');
+          const ifMatch = parameters.find((p) => p.in === 'header' && p.name === 'If-Match');
+          expect(ifMatch?.required, `${where}: If-Match required instead`).toBe(true);
+        } else expect(headers, `${where}: Idempotency-Key`).toContain('Idempotency-Key');
       }
       if (['PATCH', 'PUT', 'DELETE'].includes(method)) {
         if (CONVENTION_EXCEPTIONS.noIfMatch.has(where)) expect(headers, `${where}: documented without If-Match`).not.toContain('If-Match');
@@ -187,7 +202,8 @@ describe('docs/openapi.json', () => {
 
   it('lists only exceptions that are still operations of the document', () => {
     const keys = new Set(operations.map(({ method, path }) => `${method} ${path}`));
-    for (const key of [...CONVENTION_EXCEPTIONS.noIdempotencyKey, ...CONVENTION_EXCEPTIONS.noIfMatch]) expect(keys.has(key), key).toBe(true);
+    const exceptions = [...CONVENTION_EXCEPTIONS.noIdempotencyKey, ...CONVENTION_EXCEPTIONS.ifMatchInsteadOfIdempotencyKey, ...CONVENTION_EXCEPTIONS.noIfMatch];
+    for (const key of exceptions) expect(keys.has(key), key).toBe(true);
     for (const key of CONVENTION_EXCEPTIONS.notProblemJson) expect(keys.has(key.replace(/ \d{3}$/, '')), key).toBe(true);
   });
 

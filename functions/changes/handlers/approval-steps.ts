@@ -284,7 +284,8 @@ function rejectionFrom(cause: string | undefined, now: Date, vote: { userId: str
 async function scheduled(input: Step<'mark-scheduled'>): Promise<unknown> {
   return retryOnRace(input.step, async () => {
     const now = new Date();
-    const change = await loadFor(input, new Set(['assess', 'authorize', 'scheduled']));
+    const [change, approvals] = await Promise.all([loadFor(input, new Set(['assess', 'authorize', 'scheduled'])), readApprovals(input.changeId)]);
+    const round = currentRound(approvals, input.round);
     const waits = input.waitForPlannedStart && Date.parse(input.plannedStart) > now.getTime();
     const { next, changes } = markScheduled(change, { reviewRequired: input.reviewRequired, state: waits ? 'WaitForPlannedStart' : input.state }, { actor, now });
     if (changes.length === 0) return { already: true };
@@ -295,7 +296,11 @@ async function scheduled(input: Step<'mark-scheduled'>): Promise<unknown> {
         actor: WORKFLOW_ACTOR,
         changes,
         now,
-        event: { type: 'Change Scheduled', recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] } },
+        event: {
+          type: 'Change Scheduled',
+          recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] },
+          ...(round === undefined ? {} : { approval: reference(round, 'approved') }),
+        },
       }),
     );
     return { status: next.status, decision: input.decision };

@@ -4,7 +4,7 @@ import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler
 import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { TransactionRefused } from '../../shared/store/db.ts';
-import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
 import { assertChangeAgent, findChange, isChangeId } from '../access.ts';
 import { ApprovalRefusal, castVote, eligibleVoters, votingGroups } from '../domain/approval.ts';
 import { approvalVoteBody } from '../schemas/approval.ts';
@@ -63,17 +63,21 @@ function presentApprovals(change: Change, approvals: ChangeApprovals) {
 }
 
 async function vote(request: ApiRequest) {
-  const input = request.body(voteBody);
   const principal = request.principal;
   assertChangeAgent(principal);
+  const input = request.body(voteBody);
   if (input.decision === 'reject' && input.comment === undefined) {
     throw validationFailed([fieldError('body', ['comment'], 'Say why the change is rejected')]);
   }
   const idOrNumber = request.pathParam('id');
-  const claim = claimIdempotencyKey(request, input, `/changes/${idOrNumber}/approvals`);
 
   for (let attempt = 1; ; attempt++) {
     const [{ change, approvals }, config] = await Promise.all([load(idOrNumber), loadChangeConfig()]);
+    // Scoped to the change's id, whichever address the request used, so a retry by number replays too.
+    const claim = claimIdempotencyKey(request, input, `/changes/${change.id}/approvals`);
+    // A retried vote would be refused below as a second vote: it answers as the first did instead.
+    const replay = attempt === 1 ? await previousResponse(claim) : undefined;
+    if (replay !== undefined) return replay;
     const round = change.status === 'authorize' ? currentRound(approvals, change.submissions) : undefined;
     if (round === undefined) {
       throw conflict('not-awaiting-approval', 'Not awaiting approval', `${change.number} is ${change.status}: it is not waiting for approvals`);

@@ -41,6 +41,7 @@ async function commit(items: TransactItem[]): Promise<void> {
 }
 
 async function implementation(request: ApiRequest) {
+  assertChangeAgent(request.principal);
   const input = request.body(implementationBody);
   const change = await loadForWrite(request);
   const now = new Date();
@@ -67,6 +68,7 @@ async function implementation(request: ApiRequest) {
 }
 
 async function review(request: ApiRequest) {
+  assertChangeAgent(request.principal);
   const input = request.body(reviewBody);
   const change = await loadForWrite(request);
   const now = new Date();

@@ -74,11 +74,14 @@ async function assess(change: Change): Promise<Assessment> {
   return { config, conflicts, risk };
 }
 
+const needsOverride = (change: Change, conflicts: readonly Conflict[]): boolean =>
+  change.type !== 'emergency' && conflicts.some((c) => c.kind === 'blackout');
+
 /** Inside a freeze only an emergency goes ahead, or a change an admin lets through with a reason. */
 function checkBlackouts(change: Change, conflicts: readonly Conflict[], body: SubmitBody, isAdmin: boolean): void {
   const freezes = conflicts.filter((c) => c.kind === 'blackout');
   if (body.blackoutOverride !== undefined && !isAdmin) throw forbidden('Only admins may override a blackout window');
-  if (freezes.length === 0 || change.type === 'emergency' || body.blackoutOverride !== undefined) return;
+  if (!needsOverride(change, conflicts) || body.blackoutOverride !== undefined) return;
   throw conflict(
     'blackout-conflict',
     'Inside a blackout window',
@@ -93,10 +96,10 @@ function bodyOf(request: Parameters<Parameters<typeof httpHandler>[0]>[0]): Subm
 }
 
 export const handler = httpHandler(async (request) => {
+  assertChangeAgent(request.principal);
   const idOrNumber = request.pathParam('id');
   const expected = request.expectedVersion();
   const body = bodyOf(request);
-  assertChangeAgent(request.principal);
 
   const change = await findChange(idOrNumber);
   if (change === undefined) throw notFound(`Change ${idOrNumber}`);
@@ -122,7 +125,8 @@ export const handler = httpHandler(async (request) => {
   const { next, changes } = await mapChangeErrors(() =>
     recordSubmission(
       change,
-      { risk, conflicts, executionArn, ...(body.blackoutOverride === undefined ? {} : { blackoutOverride: body.blackoutOverride }) },
+      // An override is recorded only where it was needed: inside a freeze, for a change that is not an emergency.
+      { risk, conflicts, executionArn, ...(body.blackoutOverride === undefined || !needsOverride(change, conflicts) ? {} : { blackoutOverride: body.blackoutOverride }) },
       { actor: request.principal, now },
     ),
   );

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { badRequest, unprocessable } from '../errors.ts';
 import type { ApiRequest, ApiResult } from '../http/handler.ts';
-import { TABLE_NAME, type TransactItem, TransactionRefused, transactWrite } from './db.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { db, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite } from './db.ts';
 
 /** How long a key protects against duplicates: a day, like Stripe's and AWS's own client tokens. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
@@ -105,4 +106,20 @@ export async function commitIdempotently(
       body: JSON.parse(stored.body) as unknown,
     };
   }
+}
+
+/**
+ * The stored response of a request seen before with this key and body, if any: for handlers whose
+ * own checks would refuse a retry before the commit could replay it (a second vote is refused as
+ * such, a retried one must answer as the first did). A different body is refused as at commit.
+ */
+export async function previousResponse(claim: IdempotencyClaim | undefined, now: Date = new Date()): Promise<ApiResult | undefined> {
+  if (claim === undefined) return undefined;
+  const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: claim.pk, sk: 'IDEMPOTENCY' }, ConsistentRead: true }));
+  if (item === undefined || (item.expiresAt as number) < Math.floor(now.getTime() / 1000)) return undefined;
+  if (item.fingerprint !== claim.fingerprint) {
+    throw unprocessable('idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was already used with a different request body within the last 24 hours');
+  }
+  const stored = item.response as StoredResponse;
+  return { status: stored.status, headers: { ...stored.headers, 'idempotent-replayed': 'true' }, body: JSON.parse(stored.body) as unknown };
 }
