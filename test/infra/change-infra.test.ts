@@ -16,6 +16,11 @@ import {
   TASK_RESPONSE_ACTIONS,
   unacknowledgedNagFindings,
   type SynthesizedApp,
+  actionsOf,
+  getAtt,
+  ref,
+  type Resources,
+  type Statement,
 } from './helpers.ts';
 
 /**
@@ -26,18 +31,7 @@ import {
  * the after-deploy seed of the change defaults.
  */
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-}
-type Resources = Record<string, { Properties?: Record<string, unknown>; DependsOn?: string[] }>;
 
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
-const ref = (logicalId: string) => ({ Ref: logicalId });
 const pascal = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
 
 const DEFINITION = WORKFLOWS.changeApproval;

@@ -138,3 +138,20 @@ export function executionsArnOf(stateMachineLogicalId: string): unknown {
  * so that widening them in capabilities.ts (SendTaskHeartbeat, states:*) fails the tests.
  */
 export const TASK_RESPONSE_ACTIONS = ['states:SendTaskFailure', 'states:SendTaskSuccess'] as const;
+
+/** An IAM policy statement as synthesized. */
+export interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Resources of one type in a template, by logical id. */
+export type Resources = Record<string, { Properties?: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string }>;
+
+export const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
+export const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
+export const ref = (logicalId: string) => ({ Ref: logicalId });

@@ -13,28 +13,28 @@ import {
 } from '../../infra/constructs/ingestion.ts';
 import { DEFAULT_TIMEOUT_SECONDS } from '../../infra/constructs/itsm-function.ts';
 import { STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS } from '../../infra/constructs/stream-consumer.ts';
-import { describeFindings, productFunctions, resourcesOfType, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+import {
+  describeFindings,
+  productFunctions,
+  resourcesOfType,
+  synthesize,
+  unacknowledgedNagFindings,
+  type SynthesizedApp,
+  actionsOf,
+  getAtt,
+  type Resources,
+  type Statement,
+} from './helpers.ts';
 
 /**
  * Event ingestion: the bus and its policy, one rule per INGESTION_RULES entry into one queue, the
  * consumers CONSUMERS lists, their dead-letter queues and alarms, and their exact IAM.
  */
 
-interface Statement {
-  Sid?: string;
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Principal?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-type Resources = Record<string, { Properties?: Record<string, unknown>; DependsOn?: string[] }>;
 
 const STREAM_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 const CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
 
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
 
 const queueConsumer = CONSUMERS.find((c) => c.source.kind === 'ingestionQueue');
 const streamConsumers = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [{ functionId: c.functionId, source: c.source }] : []));

@@ -31,6 +31,11 @@ import {
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
   type SynthesizedApp,
+  actionsOf,
+  getAtt,
+  ref,
+  type Resources,
+  type Statement,
 } from './helpers.ts';
 
 /**
@@ -40,18 +45,7 @@ import {
  * IAM), and the after-deploy trigger.
  */
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-  Principal?: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
-type Resources = Record<string, { Properties?: Record<string, unknown>; DependsOn?: string[]; DeletionPolicy?: string }>;
 
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
-const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
-const ref = (logicalId: string) => ({ Ref: logicalId });
 
 const functionEntries = Object.entries(FUNCTIONS) as [FunctionId, FunctionDefinition][];
 const workflowEntries = Object.entries(WORKFLOWS) as [WorkflowId, WorkflowDefinition][];

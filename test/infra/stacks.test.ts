@@ -14,6 +14,8 @@ import {
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
   type SynthesizedApp,
+  actionsOf,
+  type Statement,
 } from './helpers.ts';
 
 /** The default deployment: no context at all, as a first `cdk deploy` would be. */
@@ -37,11 +39,6 @@ function logicalIdOf(functionId: FunctionId, part: 'function' | 'role'): string 
   return synth.api.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
 
 function statementsOfRole(roleLogicalId: string): Statement[] {
   return Object.values(resourcesOfType(api, 'AWS::IAM::Policy'))
@@ -49,7 +46,6 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
     .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
-const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
 
 describe('data stack: the single table', () => {
   it('has the keys, the seven GSIs (projection ALL) and TTL of table-design.ts', () => {

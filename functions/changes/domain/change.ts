@@ -378,6 +378,19 @@ export function completeReview(current: Change, input: { summary: string }, cont
   return commit(current, next, context);
 }
 
+/**
+ * The implementers' report: the outcome is recorded and the change goes to review, or, when it
+ * owes none (a success that is not an emergency), closes in the same write.
+ */
+export function reportImplementation(
+  current: Change,
+  input: { outcome: ImplementationOutcome; notes: string },
+  context: ChangeContext,
+): ChangeResult {
+  const implemented = recordImplementation(current, input, context).next;
+  return commit(current, implemented.reviewRequired ? implemented : moveTo(implemented, 'closed', context).next, context);
+}
+
 /** Ends implementation with its outcome; anything short of success owes a review. */
 export function recordImplementation(
   current: Change,

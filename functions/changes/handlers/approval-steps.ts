@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { ApprovalReference, ChangeEventType } from '../../notify/domain/change-events.ts';
-import { changeOutboxPut, changeOutboxRecord } from '../../notify/domain/change-events.ts';
+import { changeOutboxPut, changeOutboxRecord, requesterAndGroup } from '../../notify/domain/change-events.ts';
 import type { Recipients } from '../../notify/domain/events.ts';
 import type { FieldChange } from '../../shared/domain/audit.ts';
 import { log } from '../../shared/log.ts';
@@ -237,10 +237,8 @@ async function escalate(input: Step<'escalate'>): Promise<unknown> {
 async function endRound(input: Step<'mark-rejected'> | Step<'mark-expired'>, outcome: 'rejected' | 'expired'): Promise<unknown> {
   return retryOnRace(input.step, async () => {
     const now = new Date();
-    const [change, approvals] = await Promise.all([getChangeById(input.changeId), readApprovals(input.changeId)]);
-    if (change === undefined || change.submissions !== input.round) throw new ChangeWithdrawn(`Change ${input.changeId} is not in round ${input.round}`);
+    const [change, approvals] = await Promise.all([loadFor(input, new Set([...WAITING, 'rejected'])), readApprovals(input.changeId)]);
     if (change.status === 'rejected') return { already: true };
-    if (!WAITING.has(change.status)) throw new ChangeWithdrawn(`${change.number} is ${change.status}`);
     const round = currentRound(approvals, input.round);
     const rejection =
       input.step === 'mark-expired'
@@ -258,7 +256,7 @@ async function endRound(input: Step<'mark-rejected'> | Step<'mark-expired'>, out
         now,
         event: {
           type: outcome === 'expired' ? 'Change Expired' : 'Change Rejected',
-          recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] },
+          recipients: requesterAndGroup(change),
           ...(round === undefined ? {} : { approval: reference(decided ?? round, outcome) }),
         },
       }),
@@ -298,7 +296,7 @@ async function scheduled(input: Step<'mark-scheduled'>): Promise<unknown> {
         now,
         event: {
           type: 'Change Scheduled',
-          recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] },
+          recipients: requesterAndGroup(change),
           ...(round === undefined ? {} : { approval: reference(round, 'approved') }),
         },
       }),
@@ -321,7 +319,7 @@ async function startImplementation(input: Step<'start-implementation'>): Promise
         changes,
         now,
         // The implementers: the change's group; its requester hears of it too.
-        event: { type: 'Change Implementation Started', recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] } },
+        event: { type: 'Change Implementation Started', recipients: requesterAndGroup(change) },
       }),
     );
     return { notified: change.assignmentGroup ?? change.createdBy };

@@ -25,8 +25,6 @@ import { answerApproval } from '../workflow.ts';
  * If that answer is lost, the workflow's next attempt (after its timeout) finds the round decided.
  */
 
-const voteBody = approvalVoteBody;
-
 const ATTEMPTS = 4;
 
 const REFUSALS: Record<ApprovalRefusal['code'], (message: string) => ProblemError> = {
@@ -65,7 +63,7 @@ function presentApprovals(change: Change, approvals: ChangeApprovals) {
 async function vote(request: ApiRequest) {
   const principal = request.principal;
   assertChangeAgent(principal);
-  const input = request.body(voteBody);
+  const input = request.body(approvalVoteBody);
   if (input.decision === 'reject' && input.comment === undefined) {
     throw validationFailed([fieldError('body', ['comment'], 'Say why the change is rejected')]);
   }

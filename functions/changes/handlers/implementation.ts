@@ -2,8 +2,9 @@ import { notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
+import { requesterAndGroup } from '../../notify/domain/change-events.ts';
 import { changeWrite } from '../change-write.ts';
-import { type Change, closeChange, completeReview, recordImplementation } from '../domain/change.ts';
+import { type Change, completeReview, reportImplementation } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
 import { implementationBody, reviewBody } from '../schemas/approval.ts';
 import { changeStatsUpdates } from '../store/change-store.ts';
@@ -46,13 +47,7 @@ async function implementation(request: ApiRequest) {
   const change = await loadForWrite(request);
   const now = new Date();
   const context = { actor: request.principal, now };
-  const { next, changes } = await mapChangeErrors(() => {
-    const implemented = recordImplementation(change, input, context);
-    if (implemented.next.reviewRequired) return implemented;
-    // Nothing to review: the change closes with the same write (both moves are in its history record).
-    const closed = closeChange(implemented.next, context);
-    return { next: { ...closed.next, version: change.version + 1 }, changes: [...implemented.changes.filter((c) => c.field !== 'status'), ...closed.changes.map((c) => (c.field === 'status' ? { ...c, from: change.status } : c))] };
-  });
+  const { next, changes } = await mapChangeErrors(() => reportImplementation(change, input, context));
   await commit([
     ...changeWrite({
       before: change,
@@ -60,7 +55,7 @@ async function implementation(request: ApiRequest) {
       actor: request.principal.userId,
       changes,
       now,
-      event: { type: 'Change Implemented', recipients: { users: [change.createdBy], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] } },
+      event: { type: 'Change Implemented', recipients: requesterAndGroup(change) },
     }),
     ...changeStatsUpdates(change.services, input.outcome !== 'successful'),
   ]);

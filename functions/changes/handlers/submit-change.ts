@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { conflict, forbidden, notFound, preconditionFailed, ProblemError } from '../../shared/errors.ts';
-import { etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { type ApiRequest, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
@@ -28,8 +28,7 @@ import { approvalExecution, startApproval } from '../workflow.ts';
  * before it exists, and a submit retried after StartExecution failed starts that same execution.
  */
 
-const submitBody = submitChangeBody;
-type SubmitBody = z.output<typeof submitBody>;
+type SubmitBody = z.output<typeof submitChangeBody>;
 
 /** Changes that hold their window: approved or under way. */
 const HOLDS_WINDOW = new Set(['scheduled', 'implement']);
@@ -91,8 +90,8 @@ function checkBlackouts(change: Change, conflicts: readonly Conflict[], body: Su
 }
 
 /** The body is optional: most submissions carry none. */
-function bodyOf(request: Parameters<Parameters<typeof httpHandler>[0]>[0]): SubmitBody {
-  return request.rawBody() === undefined ? {} : request.body(submitBody);
+function bodyOf(request: ApiRequest): SubmitBody {
+  return request.rawBody() === undefined ? {} : request.body(submitChangeBody);
 }
 
 export const handler = httpHandler(async (request) => {

@@ -1,6 +1,6 @@
 import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { ApprovalRound, Vote } from '../domain/approval.ts';
 import { changeKey } from './change-store.ts';
 
@@ -61,37 +61,14 @@ export function presentRound(round: StoredRound): ApprovalRound {
   return withoutKeys<ApprovalRound>(shown, ROUND_ORDER);
 }
 
-export function roundCreate(round: StoredRound): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: { ...roundKey(round.changeId, round.round), entity: 'change-approval', ...round },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
+const roundItem = (round: StoredRound): Item => ({ ...roundKey(round.changeId, round.round), entity: 'change-approval', ...round });
+
+export const roundCreate = (round: StoredRound): TransactItem => putNew(roundItem(round));
 
 /** Replaces the round if, and only if, nobody else moved it since it was read (two voters at once). */
-export function roundReplace(next: StoredRound, expectedVersion: number): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: { ...roundKey(next.changeId, next.round), entity: 'change-approval', ...next },
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': expectedVersion },
-    },
-  };
-}
+export const roundReplace = (next: StoredRound, expectedVersion: number): TransactItem => putAtVersion(roundItem(next), expectedVersion);
 
-export function votePut(vote: Vote): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: { ...voteKey(vote.changeId, vote.round, vote.userId), entity: 'change-vote', ...vote },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
+export const votePut = (vote: Vote): TransactItem => putNew({ ...voteKey(vote.changeId, vote.round, vote.userId), entity: 'change-vote', ...vote });
 
 export interface DirectoryView {
   /** Members of each group read; a group that does not exist has no entry. */

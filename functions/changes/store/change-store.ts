@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type Change, MAX_CHANGE_WINDOW_DAYS } from '../domain/change.ts';
 import {
@@ -126,22 +126,10 @@ export async function allocateChangeNumber(): Promise<number> {
   return result.Attributes?.sequence as number;
 }
 
-export function changeCreate(change: Change): TransactItem {
-  return { Put: { TableName: TABLE_NAME, Item: toItem(change), ConditionExpression: 'attribute_not_exists(pk)' } };
-}
+export const changeCreate = (change: Change): TransactItem => putNew(toItem(change));
 
 /** Replaces the change if, and only if, it is still at the version the caller read. */
-export function changeReplace(next: Change, expectedVersion: number): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: toItem(next),
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': expectedVersion },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
-}
+export const changeReplace = (next: Change, expectedVersion: number): TransactItem => putAtVersion(toItem(next), expectedVersion);
 
 /**
  * Something lands on the change without changing it (a note): the change must still be at the

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { groupKey, serviceKey, userKey } from './keys.ts';
 
@@ -112,7 +112,7 @@ const draft = (actor: string, action: HistoryDraft['action'], version: number, c
 
 export function createRecordItems(kind: RecordKind, id: string, record: VersionedRecord, actor: string, changes: FieldChange[]): TransactItem[] {
   return [
-    { Put: { TableName: TABLE_NAME, Item: toItem(kind, id, record), ConditionExpression: 'attribute_not_exists(pk)' } },
+    putNew(toItem(kind, id, record)),
     historyPut(kind.key(id).pk, id, draft(actor, 'created', record.version, changes, record.createdAt)),
   ];
 }
@@ -126,15 +126,7 @@ export function replaceRecordItems(
   changes: FieldChange[],
 ): TransactItem[] {
   return [
-    {
-      Put: {
-        TableName: TABLE_NAME,
-        Item: toItem(kind, id, record),
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeValues: { ':expected': expectedVersion },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      },
-    },
+    putAtVersion(toItem(kind, id, record), expectedVersion),
     historyPut(kind.key(id).pk, id, draft(actor, 'updated', record.version, changes, record.updatedAt)),
   ];
 }

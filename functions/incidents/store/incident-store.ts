@@ -2,7 +2,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-s
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
 import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSchema } from '../schemas/incident.ts';
@@ -196,22 +196,10 @@ export const incidentHistoryPut = (incidentId: string, draft: HistoryDraft): Tra
   historyPut(incidentKey(incidentId).pk, incidentId, draft);
 
 
-export function incidentCreate(incident: Incident): TransactItem {
-  return { Put: { TableName: TABLE_NAME, Item: toItem(incident), ConditionExpression: 'attribute_not_exists(pk)' } };
-}
+export const incidentCreate = (incident: Incident): TransactItem => putNew(toItem(incident));
 
 /** Replaces the incident if, and only if, it is still at the version the caller read. */
-export function incidentReplace(next: Incident, expectedVersion: number): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: toItem(next),
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': expectedVersion },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
-}
+export const incidentReplace = (next: Incident, expectedVersion: number): TransactItem => putAtVersion(toItem(next), expectedVersion);
 
 /** The incident must still exist when something lands on it without changing it. */
 export function incidentExists(incident: Incident): TransactItem {

@@ -143,6 +143,11 @@ export function changeOwners(change: Change): Recipients {
   return { users: [], groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup] };
 }
 
+/** Whoever raised the change and its group: told of each step of its way (scheduled, started, implemented, decided). */
+export function requesterAndGroup(change: Change): Recipients {
+  return { users: [change.createdBy], groups: changeOwners(change).groups };
+}
+
 /**
  * The event of an ordinary write, named after the status it reached. An approval outcome says more
  * than the status does (expired or rejected, by which board): the approval steps name their event.

@@ -34,6 +34,24 @@ export class TransactionRefused extends Error {
   }
 }
 
+/** Creates an item: refused (ConditionalCheckFailed) if its key is taken. */
+export const putNew = (item: Item): TransactItem => ({ Put: { TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
+
+/**
+ * Replaces an item if, and only if, it is still at the version the caller read: optimistic
+ * locking. A refusal carries the item as it is now (ALL_OLD), so the caller can answer with the
+ * current ETag.
+ */
+export const putAtVersion = (item: Item, expectedVersion: number): TransactItem => ({
+  Put: {
+    TableName: TABLE_NAME,
+    Item: item,
+    ConditionExpression: 'version = :expected',
+    ExpressionAttributeValues: { ':expected': expectedVersion },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
+
 const MAX_CONFLICT_RETRIES = 4;
 
 /**
