@@ -6,9 +6,10 @@ import { type HttpClient, httpClient, type Reply } from './http.ts';
  * Round-trip budgets per kind of API operation: sequential DynamoDB round trips per API call
  * (requests a handler sends together count once). A list with several filters queries the first
  * filter's index and narrows with a filter expression, so sparse matches can take more Queries;
- * queryPage bounds them at 10.
+ * queryPage bounds them at 10. A vote reads the change, its round and the configuration together,
+ * then the board's current members (who may vote is decided at vote time), then writes.
  */
-export const ROUND_TRIP_BUDGETS = { create: 2, read: 1, update: 2, list: 1, 'list, 2+ filters': 10 } as const;
+export const ROUND_TRIP_BUDGETS = { create: 2, read: 1, update: 2, list: 1, 'list, 2+ filters': 10, vote: 3 } as const;
 export type OperationKind = keyof typeof ROUND_TRIP_BUDGETS;
 
 const SIMULATED_LATENCY_MS = 20;
@@ -34,6 +35,8 @@ interface Incident {
 interface Clients {
   readonly agent: HttpClient;
   readonly requester: HttpClient;
+  /** Another agent (bob): raises the changes alice, on the CAB, votes on. */
+  readonly colleague: HttpClient;
 }
 
 interface Scenario {
@@ -58,6 +61,31 @@ async function createRequesterIncident(clients: Clients): Promise<Incident> {
   const reply = await clients.requester.send('POST', '/incidents', { body: { title: `bench requester ${++sequence}` } });
   if (reply.status !== 201) throw new Error(`preparing an incident failed: ${reply.status} ${reply.text}`);
   return reply.json<Incident>();
+}
+
+const plannedWindow = () => ({
+  plannedStart: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+  plannedEnd: new Date(Date.now() + 7 * 86_400_000 + 3_600_000).toISOString(),
+});
+const NORMAL_CHANGE = { type: 'normal', implementationPlan: 'Roll out', backoutPlan: 'Roll back', assignmentGroup: 'database' };
+
+async function createChange(client: HttpClient, body: Record<string, unknown> = {}): Promise<Incident> {
+  const reply = await client.send('POST', '/changes', { body: { title: `bench change ${++sequence}`, ...NORMAL_CHANGE, ...plannedWindow(), ...body } });
+  if (reply.status !== 201) throw new Error(`preparing a change failed: ${reply.status} ${reply.text}`);
+  return reply.json<Incident>();
+}
+
+/** A change on a critical service, submitted by bob and waiting for the CAB (quorum 2): alice's vote does not decide it. */
+async function changeAwaitingCab(clients: Clients): Promise<Incident> {
+  const change = await createChange(clients.colleague, { services: ['payments'] });
+  const submitted = await clients.colleague.send('POST', `/changes/${change.id}/submit`, { headers: ifMatch(change) });
+  if (submitted.status !== 200) throw new Error(`submitting a change failed: ${submitted.status} ${submitted.text}`);
+  for (let i = 0; i < 200; i++) {
+    const current = (await clients.colleague.send('GET', `/changes/${change.id}`)).json<{ status: string }>();
+    if (current.status === 'authorize') return change;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('the change never reached authorize');
 }
 
 const need = (incident: Incident | undefined): Incident => {
@@ -215,6 +243,44 @@ const SCENARIOS: readonly Scenario[] = [
     },
     call: (c, i) => c.agent.send('GET', `/incidents/${need(i).id}/history`),
   },
+  {
+    name: 'create change (normal, one service)',
+    kind: 'create',
+    request: 'POST /changes',
+    status: 201,
+    call: (c) => c.agent.send('POST', '/changes', { body: { title: `bench change ${++sequence}`, services: ['email'], ...NORMAL_CHANGE, ...plannedWindow() } }),
+  },
+  {
+    name: 'get change by number',
+    kind: 'read',
+    request: 'GET /changes/{number}',
+    status: 200,
+    prepare: (c) => createChange(c.agent),
+    call: (c, i) => c.agent.send('GET', `/changes/${need(i).number}`),
+  },
+  {
+    name: 'list changes (service filter)',
+    kind: 'list',
+    request: 'GET /changes?service=email',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/changes?service=email'),
+  },
+  {
+    name: 'patch change (title)',
+    kind: 'update',
+    request: 'PATCH /changes/{id}',
+    status: 200,
+    prepare: (c) => createChange(c.agent),
+    call: (c, i) => c.agent.send('PATCH', `/changes/${need(i).id}`, { body: { title: 'renamed' }, headers: ifMatch(need(i)) }),
+  },
+  {
+    name: 'vote on a change (CAB, not deciding)',
+    kind: 'vote',
+    request: 'POST /changes/{id}/approvals',
+    status: 201,
+    prepare: (c) => changeAwaitingCab(c),
+    call: (c, i) => c.agent.send('POST', `/changes/${need(i).id}/approvals`, { body: { decision: 'approve' } }),
+  },
 ];
 
 /** A table with more than one page of incidents of mixed status and priority, like a working desk. */
@@ -240,6 +306,7 @@ export async function measureRoundTrips(dynamoDbEndpoint: string): Promise<Round
   const clients: Clients = {
     agent: httpClient(stack.url, await stack.token('alice', ['agent'])),
     requester: httpClient(stack.url, await stack.token('carol', [])),
+    colleague: httpClient(stack.url, await stack.token('bob', ['agent'])),
   };
   try {
     await fillTable(clients);
@@ -276,6 +343,7 @@ export async function measureRoundTrips(dynamoDbEndpoint: string): Promise<Round
   } finally {
     clients.agent.close();
     clients.requester.close();
+    clients.colleague.close();
     await stack.stop();
     await counter.stop();
   }
