@@ -69,6 +69,23 @@ interface StoredResponse {
   body: string;
 }
 
+/** The answer to a retry: the stored response of the first request, or 422 if the body differs. */
+function replayOf(previous: Record<string, unknown>, claim: IdempotencyClaim): ApiResult {
+  if (previous.fingerprint !== claim.fingerprint) {
+    throw unprocessable(
+      'idempotency-key-reused',
+      'Idempotency-Key reused',
+      'This Idempotency-Key was already used with a different request body within the last 24 hours',
+    );
+  }
+  const stored = previous.response as StoredResponse;
+  return {
+    status: stored.status,
+    headers: { ...stored.headers, 'idempotent-replayed': 'true' },
+    body: JSON.parse(stored.body) as unknown,
+  };
+}
+
 /**
  * Commits `items` and, when the request carried an Idempotency-Key, the record of its response in
  * the same transaction. A key seen before replays the stored response (same body) or is refused
@@ -92,19 +109,7 @@ export async function commitIdempotently(
   } catch (error) {
     const previous = error instanceof TransactionRefused ? error.failedAt(items.length)?.item : undefined;
     if (previous === undefined) throw error;
-    if (previous.fingerprint !== claim.fingerprint) {
-      throw unprocessable(
-        'idempotency-key-reused',
-        'Idempotency-Key reused',
-        'This Idempotency-Key was already used with a different request body within the last 24 hours',
-      );
-    }
-    const stored = previous.response as StoredResponse;
-    return {
-      status: stored.status,
-      headers: { ...stored.headers, 'idempotent-replayed': 'true' },
-      body: JSON.parse(stored.body) as unknown,
-    };
+    return replayOf(previous, claim);
   }
 }
 
@@ -117,9 +122,5 @@ export async function previousResponse(claim: IdempotencyClaim | undefined, now:
   if (claim === undefined) return undefined;
   const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: claim.pk, sk: 'IDEMPOTENCY' }, ConsistentRead: true }));
   if (item === undefined || (item.expiresAt as number) < Math.floor(now.getTime() / 1000)) return undefined;
-  if (item.fingerprint !== claim.fingerprint) {
-    throw unprocessable('idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was already used with a different request body within the last 24 hours');
-  }
-  const stored = item.response as StoredResponse;
-  return { status: stored.status, headers: { ...stored.headers, 'idempotent-replayed': 'true' }, body: JSON.parse(stored.body) as unknown };
+  return replayOf(item, claim);
 }
