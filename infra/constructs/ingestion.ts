@@ -5,9 +5,11 @@ import { AccountPrincipal, AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { IngestionRule } from '../../functions/ingestion/rules.ts';
+import { INGESTION_DETAIL_TYPES, type IngestionRule } from '../../functions/ingestion/rules.ts';
+import { EVENT_SOURCE } from '../../functions/routes.ts';
 import type { IngestionConfig } from '../config.ts';
 import type { Alarms } from './alarms.ts';
+import { DEAD_LETTER_RETENTION_DAYS } from './dead-letter-replay.ts';
 import { DEFAULT_TIMEOUT_SECONDS, type ItsmFunction } from './itsm-function.ts';
 
 /** The INGESTION_RULES entry that is also attached to the default bus with `alarmsFromDefaultBus`. */
@@ -34,7 +36,7 @@ export const QUEUE_MAX_CONCURRENCY = 5;
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 /** Messages left in a dead-letter queue stay this long (the SQS maximum) for someone to look at. */
-const DEAD_LETTER_RETENTION = Duration.days(14);
+const DEAD_LETTER_RETENTION = Duration.days(DEAD_LETTER_RETENTION_DAYS);
 
 export interface IngestionProps {
   readonly config: IngestionConfig;
@@ -158,6 +160,13 @@ export class Ingestion extends Construct {
    * policy allowing events:PutEvents on the bus is enough).
    */
   private allowPutEventsFrom(config: IngestionConfig): void {
+    // The product's domain events share this bus: other accounts may put what ingestion takes and
+    // nothing else, never a domain event type and never the product's source (EventBridge refuses
+    // `aws.*` sources on PutEvents, but not custom ones). ForAllValues: every entry of the call.
+    const onlyIngestionEvents = {
+      'ForAllValues:StringEquals': { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
+      'ForAllValues:StringNotEquals': { 'events:source': EVENT_SOURCE },
+    };
     const accountsStatement =
       config.accounts.length > 0
         ? this.bus.addToResourcePolicy(
@@ -167,6 +176,7 @@ export class Ingestion extends Construct {
               principals: config.accounts.map((account) => new AccountPrincipal(account)),
               actions: ['events:PutEvents'],
               resources: [this.bus.eventBusArn],
+              conditions: onlyIngestionEvents,
             }),
           )
         : undefined;
@@ -179,7 +189,7 @@ export class Ingestion extends Construct {
           actions: ['events:PutEvents'],
           resources: [this.bus.eventBusArn],
           // Any principal, but only from accounts of this organization.
-          conditions: { StringEquals: { 'aws:PrincipalOrgID': config.organizationId } },
+          conditions: { StringEquals: { 'aws:PrincipalOrgID': config.organizationId }, ...onlyIngestionEvents },
         }),
       );
       // Each statement is its own PutPermission on the same policy: one after the other, so two

@@ -5,6 +5,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { Alarms } from './alarms.ts';
+import { DEAD_LETTER_RETENTION_DAYS } from './dead-letter-replay.ts';
 import { iam5ResourceFinding } from './nag-ids.ts';
 
 /** The schedule actions a timer-managing function may call, on schedules of the group only. */
@@ -49,7 +50,7 @@ export class SlaTimers extends Construct {
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -5,6 +5,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Alarms } from './alarms.ts';
+import { DEAD_LETTER_RETENTION_DAYS } from './dead-letter-replay.ts';
 import type { ItsmFunction } from './itsm-function.ts';
 
 /**
@@ -51,7 +52,7 @@ export class TableStreamConsumer extends Construct {
     this.failureQueue = new Queue(this, 'FailureQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
     });
     Validations.of(this.failureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -21,6 +21,7 @@ import type { ItsmConfig } from '../config.ts';
 import { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
 import { bindCapabilities, capabilityGrants } from '../constructs/capabilities.ts';
+import { functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureQueueOutput } from '../constructs/dead-letter-replay.ts';
 import { ItsmHttpApi } from '../constructs/http-api.ts';
 import { Identity } from '../constructs/identity.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
@@ -247,6 +248,14 @@ export class ApiStack extends Stack {
       value: this.slaTimers.deadLetterQueue.queueUrl,
       description: 'Where SLA timer firings go that could not start the escalation workflow (inspect, then redrive by hand)',
     });
+    // What `npm run replay-dead-letters` reads: each dead-letter queue and where it replays to.
+    new CfnOutput(this, INGESTION_QUEUE_URL_OUTPUT, { value: this.ingestion.queue.queueUrl, description: 'Queue the ingestion rules deliver bus events to' });
+    new CfnOutput(this, 'IngestionDeadLetterQueueUrl', { value: this.ingestion.deadLetterQueue.queueUrl, description: 'Bus events the ingestion function failed to record (replay: npm run replay-dead-letters -- --queue ingestion)' });
+    new CfnOutput(this, 'IngestionTargetDeadLetterQueueUrl', { value: this.ingestion.targetDeadLetterQueue.queueUrl, description: 'Bus events EventBridge could not deliver to the ingestion queue (replay: npm run replay-dead-letters -- --queue ingestion)' });
+    for (const [functionId, consumer] of streamConsumers) {
+      new CfnOutput(this, streamFailureQueueOutput(functionId), { value: consumer.failureQueue.queueUrl, description: `Stream batches ${functionId} gave up on (replay: npm run replay-dead-letters)` });
+      new CfnOutput(this, functionNameOutput(functionId), { value: (functions.get(functionId) as ItsmFunction).function.functionName, description: `The ${functionId} function, invoked again by the replay` });
+    }
     if (this.identity.userPool !== undefined && this.identity.userPoolClient !== undefined) {
       new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId, description: 'Cognito user pool of the API users' });
       new CfnOutput(this, 'UserPoolClientId', {
