@@ -118,10 +118,10 @@ export function create<S extends z.ZodType>(resource: DirectoryResource, schema:
 
 export async function replaceRecord(request: ApiRequest, resource: DirectoryResource, id: string, fields: Record<string, unknown>): Promise<ApiResult> {
   requireAdmin(request.principal);
-  const expected = request.expectedVersion();
+  const ifMatch = request.ifMatch();
   const current = await getRecord(resource.kind, id);
   if (current === undefined) throw notFound(`${resource.label} ${id}`);
-  if (current.version !== expected) throw preconditionFailed(etagOf(current.version));
+  const expected = ifMatch.check(current.version);
   const changes = diffFields(current, fields, resource.fields);
   if (changes.length === 0) return present(current, resource);
   const checks = (await resource.validate?.(fields)) ?? NO_CHECKS;
@@ -159,7 +159,10 @@ export function remove(resource: DirectoryResource) {
     requireAdmin(request.principal);
     const id = request.pathParam(resource.idParam);
     if (request.header('if-match') === undefined) throw preconditionRequired();
-    const expected = request.expectedVersion();
+    const ifMatch = request.ifMatch();
+    // `*` names no version: delete the one that exists now, conditioned on it like any other.
+    const expected = ifMatch.version ?? (await getRecord(resource.kind, id))?.version;
+    if (expected === undefined) throw notFound(`${resource.label} ${id}`);
     await resource.beforeDelete?.(id);
     try {
       const owned = (resource.ownedItems?.(id) ?? []).map((Key) => ({ Delete: { TableName: TABLE_NAME, Key } }));

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { conflict, fieldError, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../shared/errors.ts';
-import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
+import { type ApiRequest, type ApiResult, etagOf, type IfMatch } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { diffFields } from '../shared/store/audit.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../shared/store/db.ts';
@@ -93,10 +93,10 @@ function lostRecord(error: unknown, resource: ConfigResourceBase, name: string):
 }
 
 /** The record at `name` in the snapshot, at the version the If-Match named. */
-function currentRecord<E extends Calendar | SlaPolicy>(resource: ConfigResource<E>, snapshot: SlaConfigSnapshot, name: string, expected: number) {
+function currentRecord<E extends Calendar | SlaPolicy>(resource: ConfigResource<E>, snapshot: SlaConfigSnapshot, name: string, ifMatch: IfMatch) {
   const current = resource.records(snapshot).find((r) => r.name === name);
   if (current === undefined) throw notFound(`${resource.label} ${name}`);
-  if (current.version !== expected) throw preconditionFailed(etagOf(current.version));
+  ifMatch.check(current.version);
   return current;
 }
 
@@ -152,12 +152,13 @@ export function replace<E extends Calendar | SlaPolicy>(resource: ConfigResource
   return async (request: ApiRequest): Promise<ApiResult> => {
     requireAdmin(request.principal);
     const name = request.pathParam('name');
-    const expected = request.expectedVersion();
+    const ifMatch = request.ifMatch();
     const fields = request.body(resource.replaceBody);
     const entity = resource.canonical({ name, ...fields } as E);
     return withRevisionRetry(async () => {
       const snapshot = await readSlaConfig();
-      const current = currentRecord(resource, snapshot, name, expected);
+      const current = currentRecord(resource, snapshot, name, ifMatch);
+      const expected = current.version;
       const changes = diff(resource, current, entity);
       if (changes.length === 0) return present(current, resource);
       resource.checkShape?.(entity);
@@ -186,10 +187,10 @@ export function remove<E extends Calendar | SlaPolicy>(resource: ConfigResource<
     requireAdmin(request.principal);
     const name = request.pathParam('name');
     if (request.header('if-match') === undefined) throw preconditionRequired();
-    const expected = request.expectedVersion();
+    const ifMatch = request.ifMatch();
     return withRevisionRetry(async () => {
       const snapshot = await readSlaConfig();
-      currentRecord(resource, snapshot, name, expected);
+      const expected = currentRecord(resource, snapshot, name, ifMatch).version;
       resource.beforeDelete?.(name, snapshot);
       const items = configChangeItems(
         { kind: resource.kind, name, action: 'deleted', expectedVersion: expected, changes: [], actor: request.principal.userId, at: new Date().toISOString() },

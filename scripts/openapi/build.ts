@@ -187,7 +187,7 @@ function headerParameters(): JsonObject {
       in: 'header',
       required: true,
       description:
-        'The ETag of the version you read, e.g. `"3"` (`W/"3"` and `3` are accepted). Missing: 428. Not the current version, or not a version number: 412.',
+        'The ETag of the version you read, e.g. `"3"` (`W/"3"` and `3` are accepted), or `*` for whatever version exists now (RFC 9110). Missing: 428. Not the current version, or neither a version number nor `*`: 412.',
       schema: { type: 'string' },
     },
   };
@@ -328,7 +328,7 @@ function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
       name: 'If-Match',
       in: 'header',
       required: false,
-      description: 'With the ETag of the version you read: replace. Without: create. Not the current version, or not a version number: 412.',
+      description: 'With the ETag of the version you read, or `*` for whatever version exists now: replace. Without: create. Not the current version, or neither a version number nor `*`: 412.',
       schema: { type: 'string' },
     });
   }

@@ -302,9 +302,10 @@ describe('httpHandler', () => {
     [undefined, 428],
     ['', 428],
     ['"*"', 412],
+    ['*, "1"', 412],
     ['abc', 412],
   ])('If-Match %j -> %i', async (ifMatch, status) => {
-    const reply = await invoke(async (request) => ({ status: 200, body: { version: request.expectedVersion() } }), {
+    const reply = await invoke(async (request) => ({ status: 200, body: { version: request.ifMatch().version } }), {
       method: 'PATCH',
       headers: ifMatch === undefined ? {} : { 'if-match': ifMatch },
     });
@@ -317,11 +318,28 @@ describe('httpHandler', () => {
     ['W/"3"', 3],
     [' "12" ', 12],
   ])('If-Match %s names version %i', async (ifMatch, version) => {
-    const reply = await invoke(async (request) => ({ status: 200, body: { version: request.expectedVersion() } }), {
+    const reply = await invoke(async (request) => ({ status: 200, body: { version: request.ifMatch().check(version) } }), {
       method: 'PATCH',
       headers: { 'If-Match': ifMatch },
     });
     expect(reply.body).toEqual({ version });
+  });
+
+  it('If-Match * holds for any current version and conditions the write on it', async () => {
+    const reply = await invoke(async (request) => ({ status: 200, body: { any: request.ifMatch().isAny, version: request.ifMatch().check(41) } }), {
+      method: 'PATCH',
+      headers: { 'if-match': ' * ' },
+    });
+    expect(reply.body).toEqual({ any: true, version: 41 });
+  });
+
+  it('a stale If-Match is 412 naming the current ETag', async () => {
+    const reply = await invoke(async (request) => ({ status: 200, body: { version: request.ifMatch().check(4) } }), {
+      method: 'PATCH',
+      headers: { 'if-match': '"3"' },
+    });
+    expect(reply.status).toBe(412);
+    expect(reply.body.currentEtag).toBe('"4"');
   });
 
   it('decodes path parameters', async () => {

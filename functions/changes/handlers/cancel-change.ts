@@ -36,11 +36,11 @@ export const handler = httpHandler(async (request) => {
   const principal = request.principal;
   assertChangeAgent(principal);
   const idOrNumber = request.pathParam('id');
-  const expected = request.expectedVersion();
+  const ifMatch = request.ifMatch();
   const { reason } = request.body(cancelChangeBody);
 
   const change = await loadChange(idOrNumber);
-  if (change.version !== expected) throw preconditionFailed(etagOf(change.version));
+  ifMatch.check(change.version);
   const now = new Date();
   const { next } = await mapChangeErrors(() => cancelChange(change, { actor: principal, now }));
   const after: Change = { ...next, cancelReason: reason };

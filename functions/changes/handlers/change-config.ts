@@ -33,7 +33,7 @@ export const handler = httpHandler(
 
     'PUT /change-config': async (request) => {
       if (!request.principal.isAdmin) throw forbidden('Only admins can change the change configuration');
-      const expected = request.expectedVersion();
+      const ifMatch = request.ifMatch();
       const body = request.body(putChangeConfigBody);
       // The risk rules' own rules (non-negative integer points, distinct band thresholds, medium
       // below high) are the domain's: one validator for every writer, each problem at its path.
@@ -41,7 +41,7 @@ export const handler = httpHandler(
       if (problems.length > 0) throw validationFailed(problems.map((p) => fieldError('body', ['riskRules', ...p.path], p.message)));
 
       const current = await loadChangeConfig();
-      if (current.version !== expected) throw preconditionFailed(etagOf(current.version));
+      const expected = ifMatch.check(current.version);
       const next = canonicalChangeConfig({ ...body, version: current.version });
       const changes = diffFields({ ...current }, { ...next }, CHANGE_CONFIG_FIELDS);
       if (changes.length === 0) return present(current);

@@ -22,10 +22,10 @@ import { changeStatsUpdates } from '../store/change-store.ts';
 async function loadForWrite(request: ApiRequest): Promise<Change> {
   assertChangeAgent(request.principal);
   const idOrNumber = request.pathParam('id');
-  const expected = request.expectedVersion();
+  const ifMatch = request.ifMatch();
   const change = await findChange(idOrNumber);
   if (change === undefined) throw notFound(`Change ${idOrNumber}`);
-  if (change.version !== expected) throw preconditionFailed(etagOf(change.version));
+  ifMatch.check(change.version);
   return change;
 }
 

@@ -5,13 +5,14 @@ import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
 import { changeWrite } from '../change-write.ts';
+import { type ApprovalRound, boardFor, boardGroups, openRound } from '../domain/approval.ts';
 import { type Change, recordSubmission } from '../domain/change.ts';
 import { type Conflict, findConflicts } from '../domain/conflicts.ts';
 import { assertTransition } from '../domain/lifecycle.ts';
 import { assessRisk, CRITICALITIES, type Criticality } from '../domain/risk.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
 import { submitChangeBody } from '../schemas/approval.ts';
-import { readApprovals, readDirectory } from '../store/approval-store.ts';
+import { readDirectory, roundCreate } from '../store/approval-store.ts';
 import { blackoutsOverlapping } from '../store/blackout-store.ts';
 import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
 import { changeStats, changesOverlapping } from '../store/change-store.ts';
@@ -20,12 +21,15 @@ import { approvalExecution, startApproval } from '../workflow.ts';
 /*
  * POST /changes/{id}/submit: the change is assessed and handed to the approval workflow.
  *
- * Two round trips before the write: the change, then everything assessment needs in parallel (the
- * configuration with its risk rules, the affected services' criticality, the failure history of
- * past changes on them, the schedule and the freezes around the window). Then one transaction
- * (the change in `assess` with its risk, conflicts and execution ARN, its history and outbox), then
- * StartExecution. The execution is named after the change and its round, so its ARN is written
- * before it exists, and a submit retried after StartExecution failed starts that same execution.
+ * Three round trips before the write: the change, then everything assessment needs in parallel (the
+ * configuration with its risk rules, the affected services' criticality and owners, the failure
+ * history of past changes on them, the schedule and the freezes around the window), then the
+ * members of the board the change goes to. Then one transaction (the change in `assess` with its
+ * risk, conflicts and execution ARN, its approval round, its history and outbox), then
+ * StartExecution. The round is written here, not by the workflow, so that GET /changes/{id}/approvals
+ * shows who will decide as soon as submit answers; the workflow's first step takes it over.
+ * The execution is named after the change and its round, so its ARN is written before it exists,
+ * and a submit retried after StartExecution failed starts that same execution.
  */
 
 type SubmitBody = z.output<typeof submitChangeBody>;
@@ -37,6 +41,7 @@ interface Assessment {
   config: ChangeConfig;
   conflicts: Conflict[];
   risk: ReturnType<typeof assessRisk>;
+  owners: ReadonlyMap<string, string>;
 }
 
 async function assess(change: Change): Promise<Assessment> {
@@ -70,7 +75,28 @@ async function assess(change: Change): Promise<Assessment> {
     },
     config.riskRules,
   );
-  return { config, conflicts, risk };
+  return { config, conflicts, risk, owners: directory.owners };
+}
+
+/** The round the submission opens, as the workflow will ask it (attempt 0: on record, not asked yet); none for a pre-approved change. */
+async function roundFor(change: Change, assessment: Assessment, round: number, executionArn: string, now: Date): Promise<ApprovalRound | undefined> {
+  const board = boardFor(change.type, assessment.risk.level);
+  if (board === 'none') return undefined;
+  const groups = boardGroups(board, change, assessment.config, assessment.owners);
+  const { members } = await readDirectory(groups);
+  return openRound({
+    changeId: change.id,
+    round,
+    board,
+    groups,
+    quorum: board === 'cab' ? assessment.config.cabQuorum : 1,
+    members,
+    requester: change.createdBy,
+    attempt: 0,
+    escalated: false,
+    executionArn,
+    now,
+  });
 }
 
 const needsOverride = (change: Change, conflicts: readonly Conflict[]): boolean =>
@@ -97,30 +123,30 @@ function bodyOf(request: ApiRequest): SubmitBody {
 export const handler = httpHandler(async (request) => {
   assertChangeAgent(request.principal);
   const idOrNumber = request.pathParam('id');
-  const expected = request.expectedVersion();
+  const ifMatch = request.ifMatch();
   const body = bodyOf(request);
 
   const change = await findChange(idOrNumber);
   if (change === undefined) throw notFound(`Change ${idOrNumber}`);
-  if (change.version !== expected) throw preconditionFailed(etagOf(change.version));
+  ifMatch.check(change.version);
 
-  // A submission whose workflow did not start (StartExecution failed after the commit): start it now.
+  // Submitted, and its workflow has not asked the board yet (it moves the change to authorize when it
+  // does): StartExecution may have failed after the commit. Starting it again is safe: an execution
+  // of that name already running is this one.
   if (change.status === 'assess' && change.workflow !== undefined) {
-    const { rounds } = await readApprovals(change.id);
-    if (rounds.some((r) => r.round === change.submissions)) {
-      throw conflict('invalid-transition', 'Already submitted', `${change.number} is already with its approvers`, { from: change.status, to: 'assess' });
-    }
     await startApproval(change, await loadChangeConfig());
     return changeResponse(200, change);
   }
 
   // The lifecycle first: a change that cannot be submitted is refused before the reads.
   await mapChangeErrors(() => assertTransition(change.status, 'assess'));
-  const { config, conflicts, risk } = await assess(change);
+  const assessment = await assess(change);
+  const { config, conflicts, risk } = assessment;
   checkBlackouts(change, conflicts, body, request.principal.isAdmin);
 
   const now = new Date();
   const { executionArn } = approvalExecution(change, change.submissions + 1);
+  const round = await roundFor(change, assessment, change.submissions + 1, executionArn, now);
   const { next, changes } = await mapChangeErrors(() =>
     recordSubmission(
       change,
@@ -130,7 +156,7 @@ export const handler = httpHandler(async (request) => {
     ),
   );
   try {
-    await transactWrite(changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }));
+    await transactWrite([...changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }), ...(round === undefined ? [] : [roundCreate(round)])]);
   } catch (error) {
     if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) {
       const current = error.failedAt(0)?.item;

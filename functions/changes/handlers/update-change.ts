@@ -15,12 +15,12 @@ export const handler = httpHandler(async (request) => {
   const principal = request.principal;
   assertChangeAgent(principal);
   const idOrNumber = request.pathParam('id');
-  const expected = request.expectedVersion();
+  const ifMatch = request.ifMatch();
   const body = request.body(updateChangeBody);
   const patch: ChangePatch = { ...body, ...canonicalWindow(body) };
 
   const change = await loadChange(idOrNumber);
-  if (change.version !== expected) throw preconditionFailed(etagOf(change.version));
+  ifMatch.check(change.version);
   const now = new Date();
   const { next, changes } = await mapChangeErrors(() => applyChangePatch(change, patch, { actor: principal, now }));
   // A patch restating the current values changes nothing: no write, no new version.

@@ -18,10 +18,10 @@ export const handler = httpHandler(
     },
     'PUT /config/priority-matrix': async (request) => {
       if (!request.principal.isAdmin) throw forbidden('Only admins can change configuration');
-      const expected = request.expectedVersion();
+      const ifMatch = request.ifMatch();
       const { matrix } = request.body(priorityMatrixBody);
       const current = await getIncidentSettings();
-      if (current.matrixVersion !== expected) throw preconditionFailed(etagOf(current.matrixVersion));
+      const expected = ifMatch.check(current.matrixVersion);
       const version = expected + 1;
       const changes = diffFields({ matrix: current.matrix }, { matrix }, ['matrix']);
       try {

@@ -53,7 +53,7 @@ const mayReselectPolicy = (patch: IncidentPatch): boolean =>
 
 export const handler = httpHandler(async (request) => {
   const idOrNumber = request.pathParam('id');
-  const expected = request.expectedVersion();
+  const ifMatch = request.ifMatch();
   const patch = request.body(updateIncidentBody);
   const principal = request.principal;
 
@@ -63,7 +63,7 @@ export const handler = httpHandler(async (request) => {
   ]);
   if (incident === undefined) throw notFound(`Incident ${idOrNumber}`);
   assertAgent(principal, incident, idOrNumber);
-  if (incident.version !== expected) throw preconditionFailed(etagOf(incident.version));
+  ifMatch.check(incident.version);
 
   const now = new Date();
   const { next, changes } = await mapDomainErrors(() =>

@@ -28,8 +28,8 @@ export interface ApiRequest {
   rawBody(): string | undefined;
   body<S extends z.ZodType>(schema: S): z.output<S>;
   query<S extends z.ZodType>(schema: S): z.output<S>;
-  /** The version named by If-Match: 428 without it, 412 when it names nothing we ever issued. */
-  expectedVersion(): number;
+  /** What If-Match asks for: 428 without it, 412 when it names nothing we ever issued. */
+  ifMatch(): IfMatch;
 }
 
 /** Turns any thrown error into problem+json; only ProblemErrors say what went wrong. */
@@ -41,11 +41,37 @@ const problemDetails = (): MiddlewareObj<HttpEvent, HttpResult> => ({
 
 export const etagOf = (version: number): string => `"${version}"`;
 
-function parseIfMatch(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') throw preconditionRequired();
-  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(value);
-  if (match === null) throw preconditionFailed();
-  return Number(match[1]);
+/**
+ * An If-Match precondition: one version we issued as an ETag, or `*`, which RFC 9110 §13.1.1 makes
+ * true for any current version of a resource that exists.
+ */
+export class IfMatch {
+  private constructor(
+    /** The version named; undefined for `*`. */
+    readonly version: number | undefined,
+  ) {}
+
+  static parse(value: string | undefined): IfMatch {
+    if (value === undefined || value.trim() === '') throw preconditionRequired();
+    if (value.trim() === '*') return new IfMatch(undefined);
+    const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(value);
+    if (match === null) throw preconditionFailed();
+    return new IfMatch(Number(match[1]));
+  }
+
+  get isAny(): boolean {
+    return this.version === undefined;
+  }
+
+  /**
+   * The version to condition the write on: `current` when the precondition holds for it, else 412
+   * naming the current ETag. With `*` the write is still conditioned on the version just read, so a
+   * writer committing in between gives 412 rather than being overwritten unseen.
+   */
+  check(current: number): number {
+    if (this.version !== undefined && this.version !== current) throw preconditionFailed(etagOf(current));
+    return current;
+  }
 }
 
 /** HTTP APIs hand path parameters over still percent-encoded; a broken escape is the caller's error. */
@@ -73,7 +99,7 @@ function buildRequest(event: HttpEvent, context: Context, authenticated: boolean
     rawBody: () => rawBody(event),
     body: (schema) => parseWith(schema, parseJsonBody(event), 'body'),
     query: (schema) => parseWith(schema, event.queryStringParameters ?? {}, 'query'),
-    expectedVersion: () => parseIfMatch(header(event, 'if-match')),
+    ifMatch: () => IfMatch.parse(header(event, 'if-match')),
   };
 }
 

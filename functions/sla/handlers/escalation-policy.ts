@@ -60,14 +60,14 @@ async function put(request: ApiRequest): Promise<ApiResult> {
   const group = request.pathParam('name');
   const ifMatch = request.header('if-match');
   // Creating the group's own policy needs no If-Match (or the default's "0"); replacing one does.
-  const expected = ifMatch === undefined ? undefined : request.expectedVersion();
+  const expected = ifMatch === undefined ? undefined : request.ifMatch();
   const body = request.body(putEscalationPolicyBody);
   const policy = canonicalEscalationPolicy({ group, ...body });
 
   const current = await read(group);
   const currentVersion = current?.version ?? 0;
   if (current !== undefined && expected === undefined) throw preconditionRequired();
-  if (expected !== undefined && expected !== currentVersion) throw preconditionFailed(etagOf(currentVersion));
+  expected?.check(currentVersion);
   const changes = diff(current ?? {}, policy);
   if (current !== undefined && changes.length === 0) return present(current);
   await checkUsers(policy);
