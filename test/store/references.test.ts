@@ -131,3 +131,54 @@ describe('directory reference checks', () => {
     expect((await table.partition(`INCIDENT#${incident.id}`)).filter((i) => i.entity === 'history')).toHaveLength(1);
   });
 });
+
+describe('a record being deleted (retireRecord)', () => {
+  const future = () => new Date(Date.now() + 30_000).toISOString();
+
+  it('cannot be named anew while its delete looks for what names it, and says so on the field at fault', async () => {
+    await transactWrite(records.createRecordItems(records.GROUPS, 'leaving', { name: 'leaving', members: ['alice'], ...meta }, 'ada', []));
+    const until = future();
+    expect(await records.retireRecord(records.GROUPS, 'leaving', 1, until)).toEqual({ retired: true });
+    // The marker is storage, not part of the record, and not a new version.
+    expect(await records.getRecord(records.GROUPS, 'leaving')).toEqual({ name: 'leaving', members: ['alice'], ...meta });
+
+    const { errors, stored } = await createWith({ assignmentGroup: 'leaving', assignee: 'alice' });
+    expect(stored).toEqual([]);
+    expect(errors).toEqual([{ location: 'body', path: 'assignmentGroup', pointer: '#/assignmentGroup', message: "Group 'leaving' is being deleted" }]);
+
+    // A refused delete takes its marker back: the group can be named again.
+    await records.unretireRecord(records.GROUPS, 'leaving', until);
+    expect((await createWith({ assignmentGroup: 'leaving', assignee: 'alice' })).errors).toEqual([]);
+  });
+
+  it('refuses services and users being deleted too', async () => {
+    await transactWrite([
+      ...records.createRecordItems(records.USERS, 'quitter', { id: 'quitter', displayName: 'Q', active: true, ...meta }, 'ada', []),
+      ...records.createRecordItems(records.SERVICES, 'sunset', { name: 'sunset', ownerGroup: 'network', criticality: 'low', ...meta }, 'ada', []),
+    ]);
+    await records.retireRecord(records.USERS, 'quitter', 1, future());
+    await records.retireRecord(records.SERVICES, 'sunset', 1, future());
+    const { errors } = await createWith({ service: 'sunset', assignee: 'quitter' });
+    expect(errors.map((e) => e.message)).toEqual(["Service 'sunset' is being deleted", "User 'quitter' is being deleted"]);
+  });
+
+  it('expires by itself: a delete that never finished does not block the record for ever', async () => {
+    await transactWrite(records.createRecordItems(records.GROUPS, 'stuck', { name: 'stuck', members: [], ...meta }, 'ada', []));
+    await records.retireRecord(records.GROUPS, 'stuck', 1, new Date(Date.now() - 1000).toISOString());
+    expect((await createWith({ assignmentGroup: 'stuck' })).errors).toEqual([]);
+  });
+
+  it('is refused at a version other than the one read (412 material), and absent records are told apart (404)', async () => {
+    expect(await records.retireRecord(records.GROUPS, 'network', 9, future())).toMatchObject({ retired: false, current: { version: 1 } });
+    expect(await records.retireRecord(records.GROUPS, 'no-such-group', 1, future())).toEqual({ retired: false });
+  });
+
+  it('lets the delete through only while the marker it set is there: a replace meanwhile wins', async () => {
+    await transactWrite(records.createRecordItems(records.GROUPS, 'contested', { name: 'contested', members: [], ...meta }, 'ada', []));
+    const until = future();
+    await records.retireRecord(records.GROUPS, 'contested', 1, until);
+    await transactWrite(records.replaceRecordItems(records.GROUPS, 'contested', { name: 'contested', members: ['alice'], ...meta, version: 2 }, 1, 'ada', []));
+    await expect(transactWrite(records.deleteRecordItems(records.GROUPS, 'contested', 1, 'ada', at, until))).rejects.toBeInstanceOf(TransactionRefused);
+    expect(await records.getRecord(records.GROUPS, 'contested')).toMatchObject({ version: 2 });
+  });
+});

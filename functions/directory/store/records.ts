@@ -1,4 +1,6 @@
-import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
@@ -50,9 +52,69 @@ function toItem(kind: RecordKind, id: string, record: VersionedRecord): Item {
   return { ...kind.key(id), entity: kind.entity, gsi1pk: kind.listPartition, gsi1sk: id, ...kind.indexes?.(record), ...record };
 }
 
+/**
+ * Set on a record while its deletion checks what still names it (see retireRecord); storage only,
+ * never shown by the API.
+ */
+export const RETIRING_ATTRIBUTE = 'retiringUntil';
+
+/** The record as the API shows it: without keys, index attributes or the deletion marker. */
+export function recordFromItem<T>(kind: RecordKind, item: Item): T {
+  const { [RETIRING_ATTRIBUTE]: _marker, ...rest } = item;
+  return withoutKeys<T>(rest, kind.order);
+}
+
 export async function getRecord<T extends VersionedRecord>(kind: RecordKind, id: string): Promise<T | undefined> {
   const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: kind.key(id), ConsistentRead: true }));
-  return result.Item === undefined ? undefined : withoutKeys<T>(result.Item, kind.order);
+  return result.Item === undefined ? undefined : recordFromItem<T>(kind, result.Item);
+}
+
+export type RetireOutcome = { retired: true } | { retired: false; current?: VersionedRecord };
+
+/**
+ * First step of a delete: marks the record, at the version the caller read, as being deleted until
+ * `until`. From then on the reference checks that travel in other writes' transactions
+ * (references.ts) refuse to name it, so nothing new can come to name it while the delete looks for
+ * what already does. The marker is not a version change: the ETag stays, and a replace (a full
+ * Put) drops it. It expires by itself if the delete never finishes.
+ */
+export async function retireRecord(kind: RecordKind, id: string, expectedVersion: number, until: string): Promise<RetireOutcome> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAME,
+        Key: kind.key(id),
+        UpdateExpression: 'SET #retiring = :until',
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeNames: { '#retiring': RETIRING_ATTRIBUTE },
+        ExpressionAttributeValues: { ':until': until, ':expected': expectedVersion },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { retired: true };
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    const old = (error as { Item?: Record<string, AttributeValue> }).Item;
+    return old === undefined ? { retired: false } : { retired: false, current: recordFromItem<VersionedRecord>(kind, unmarshall(old)) };
+  }
+}
+
+/** Takes the marker back after a refused delete, unless something else replaced it meanwhile. */
+export async function unretireRecord(kind: RecordKind, id: string, until: string): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAME,
+        Key: kind.key(id),
+        UpdateExpression: 'REMOVE #retiring',
+        ConditionExpression: '#retiring = :until',
+        ExpressionAttributeNames: { '#retiring': RETIRING_ATTRIBUTE },
+        ExpressionAttributeValues: { ':until': until },
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
 }
 
 /** Which of `ids` have no record (one BatchGetItem per 100 ids). */
@@ -85,7 +147,7 @@ export async function listRecords<T>(kind: RecordKind, limit: number, cursor?: s
     cursor,
     filterFingerprint({ kind: kind.entity }),
   );
-  return { ...page, items: page.items.map((item) => withoutKeys<T>(item, kind.order)) };
+  return { ...page, items: page.items.map((item) => recordFromItem<T>(kind, item)) };
 }
 
 /** Is any service owned by `group`? One index Query of at most one item. */
@@ -131,14 +193,16 @@ export function replaceRecordItems(
   ];
 }
 
-export function deleteRecordItems(kind: RecordKind, id: string, expectedVersion: number, actor: string, at: string): TransactItem[] {
+/** With `retiredUntil`, the delete holds only if the record still carries the marker this delete set. */
+export function deleteRecordItems(kind: RecordKind, id: string, expectedVersion: number, actor: string, at: string, retiredUntil?: string): TransactItem[] {
   return [
     {
       Delete: {
         TableName: TABLE_NAME,
         Key: kind.key(id),
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeValues: { ':expected': expectedVersion },
+        ConditionExpression: retiredUntil === undefined ? 'version = :expected' : 'version = :expected AND #retiring = :until',
+        ...(retiredUntil === undefined ? {} : { ExpressionAttributeNames: { '#retiring': RETIRING_ATTRIBUTE } }),
+        ExpressionAttributeValues: { ':expected': expectedVersion, ...(retiredUntil === undefined ? {} : { ':until': retiredUntil }) },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     },
