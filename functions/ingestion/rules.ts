@@ -18,6 +18,13 @@ export const PRODUCT_DETAIL_TYPES = ['Incident Trigger', 'Incident Acknowledge',
 
 export const CLOUDWATCH_ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
 
+/**
+ * Everything other accounts may put on the ingestion bus (its resource policy names these
+ * detail-types and refuses the product's own source): the product's domain events share the bus,
+ * and their subscribers must be able to trust `source` and `detail-type`.
+ */
+export const INGESTION_DETAIL_TYPES = [...PRODUCT_DETAIL_TYPES, CLOUDWATCH_ALARM_DETAIL_TYPE] as const;
+
 export const INGESTION_RULES: readonly IngestionRule[] = [
   {
     id: 'ProductEvents',

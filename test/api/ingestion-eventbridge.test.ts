@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_SOURCE } from '../../functions/routes.ts';
 import { loadHandler } from '../../local/http-server.ts';
 import { agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
 
@@ -98,6 +99,19 @@ describe('the product events on the ingestion bus', () => {
   it('does not open incidents from events that break the detail schema', async () => {
     const key = `broken-${randomUUID()}`;
     await put(product('Incident Trigger', { dedupKey: key, severity: 'error' /* no title */ }));
+    expect(await incidentsWithKey(key)).toEqual([]);
+  });
+});
+
+describe("the product's own source and event types", () => {
+  it('opens nothing from events carrying the product source or a domain event type', async () => {
+    const key = `forged-${randomUUID()}`;
+    const detail = { dedupKey: key, title: 'Forged', severity: 'critical' };
+    await put(
+      { ...product('Incident Trigger', detail), Source: EVENT_SOURCE },
+      product('Incident Created', detail),
+      { ...product('Change Scheduled', detail), Source: EVENT_SOURCE },
+    );
     expect(await incidentsWithKey(key)).toEqual([]);
   });
 });

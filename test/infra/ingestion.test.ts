@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CfnElement, Names } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { INGESTION_RULES } from '../../functions/ingestion/rules.ts';
-import { CONSUMERS, FUNCTIONS, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
+import { INGESTION_DETAIL_TYPES, INGESTION_RULES } from '../../functions/ingestion/rules.ts';
+import { CONSUMERS, EVENT_SOURCE, FUNCTIONS, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
 import {
   CLOUDWATCH_ALARMS_RULE_ID,
   MAX_RECEIVE_COUNT,
@@ -350,14 +350,23 @@ describe('other accounts, an organization and the default bus, from context', ()
     return { logicalId, policy, statement: policy.Properties?.Statement as Statement };
   }
 
+  /**
+   * Other accounts may put the events ingestion takes, and nothing else: not the product's domain
+   * event types, and nothing with the product's source (EventBridge refuses `aws.*` sources from
+   * PutEvents, but not a custom source such as ours).
+   */
+  const ONLY_INGESTION_EVENTS = {
+    'ForAllValues:StringEquals': { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
+    'ForAllValues:StringNotEquals': { 'events:source': EVENT_SOURCE },
+  };
+
   it('has exactly two bus policy statements', () => {
     expect(Object.keys(t.resources('AWS::Events::EventBusPolicy'))).toHaveLength(2);
   });
 
   it('lets the listed accounts (their root principals) put events on this bus, and nothing else', () => {
     const { statement } = busPolicy('IngestionAccountsPutEvents');
-    expect(statement).toMatchObject({ Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt(t.bus) });
-    expect(statement.Condition).toBeUndefined();
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt(t.bus), Condition: ONLY_INGESTION_EVENTS });
     const principals = (statement.Principal as { AWS: unknown[] }).AWS;
     expect(principals).toHaveLength(ACCOUNTS.length);
     for (const account of ACCOUNTS) expect(JSON.stringify(principals)).toContain(`:iam::${account}:root`);
@@ -371,7 +380,7 @@ describe('other accounts, an organization and the default bus, from context', ()
       Action: 'events:PutEvents',
       Resource: getAtt(t.bus),
       Principal: { AWS: '*' },
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION } },
+      Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION }, ...ONLY_INGESTION_EVENTS },
     });
     // One PutPermission after the other on the same bus policy.
     expect(policy.DependsOn).toEqual([accounts.logicalId]);

@@ -14,6 +14,11 @@ import {
 import { alarmHints, busEnvelope, classifyBusEvent } from '../../functions/ingestion/domain/bus-events.ts';
 import { fromPagerDuty, parsePagerDutyEvent } from '../../functions/ingestion/domain/pagerduty.ts';
 import { DEFAULT_PRIORITY_MATRIX, priorityFor } from '../../functions/incidents/domain/priority.ts';
+import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_DETAIL_TYPES, INGESTION_RULES, PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
+import { CHANGE_EVENT_TYPES } from '../../functions/notify/domain/change-events.ts';
+import { EVENT_TYPES } from '../../functions/notify/domain/events.ts';
+import { EVENT_SOURCE } from '../../functions/routes.ts';
+import { compileEventPattern, type EventPattern } from '../../local/event-pattern.ts';
 
 const KEY = 'a'.repeat(32);
 
@@ -146,6 +151,34 @@ describe('bus events', () => {
 
   it('refuses events no rule handles', () => {
     expect(classifyBusEvent(envelope('EC2 Instance State-change Notification', 'aws.ec2', {}), 'now').ok).toBe(false);
+  });
+
+  it("refuses every event carrying the product's own source, even if a rule let it through", () => {
+    const forged = classifyBusEvent(envelope('Incident Trigger', EVENT_SOURCE, { dedupKey: 'k', title: 't', severity: 'critical', service: 'payments' }), 'now');
+    expect(forged).toMatchObject({ ok: false, reason: expect.stringMatching(/source/) });
+  });
+});
+
+describe('the ingestion rules and the product domain events', () => {
+  const DOMAIN_TYPES = [...EVENT_TYPES, ...CHANGE_EVENT_TYPES];
+  const rules = INGESTION_RULES.map((rule) => ({ id: rule.id, matches: compileEventPattern(rule.eventPattern as EventPattern) }));
+  const event = (source: string, detailType: string) => ({ version: '0', id: 'e', source, 'detail-type': detailType, account: '111122223333', region: 'eu-west-1', time: '2026-11-23T09:00:00Z', resources: [], detail: {} });
+
+  it('no ingestion rule takes a domain event type, from any source', () => {
+    for (const source of [EVENT_SOURCE, 'com.example.checkout', 'aws.cloudwatch']) {
+      for (const type of DOMAIN_TYPES) expect(rules.filter((r) => r.matches(event(source, type))).map((r) => r.id), `${source} ${type}`).toEqual([]);
+    }
+  });
+
+  it("no ingestion rule takes anything from the product's own source", () => {
+    for (const type of [...PRODUCT_DETAIL_TYPES, CLOUDWATCH_ALARM_DETAIL_TYPE]) {
+      expect(rules.filter((r) => r.matches(event(EVENT_SOURCE, type))).map((r) => r.id), type).toEqual([]);
+    }
+  });
+
+  it('the detail-types senders may put never overlap the domain event types', () => {
+    expect(INGESTION_DETAIL_TYPES.filter((type) => (DOMAIN_TYPES as readonly string[]).includes(type))).toEqual([]);
+    expect([...INGESTION_DETAIL_TYPES].sort()).toEqual([...PRODUCT_DETAIL_TYPES, CLOUDWATCH_ALARM_DETAIL_TYPE].sort());
   });
 });
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { EVENT_SOURCE } from '../../routes.ts';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, PRODUCT_DETAIL_TYPES } from '../rules.ts';
 import { type AlertAction, type AlertEvent, SEVERITIES, type Severity } from './alert-event.ts';
 
@@ -44,6 +45,9 @@ export type Classified = { ok: true; event: AlertEvent } | { ok: false; reason: 
 /** Turns a bus event into an AlertEvent, or says why it cannot be one. */
 export function classifyBusEvent(envelope: BusEnvelope, receivedAt: string): Classified {
   const detailType = envelope['detail-type'];
+  // The product publishes its domain events on this bus; whatever carries its source is never taken
+  // back in, whichever rule let it through.
+  if (envelope.source === EVENT_SOURCE) return { ok: false, reason: `events from source '${EVENT_SOURCE}' are the product's own and never ingested` };
   if ((PRODUCT_DETAIL_TYPES as readonly string[]).includes(detailType)) return fromProductEvent(envelope, receivedAt);
   if (detailType === CLOUDWATCH_ALARM_DETAIL_TYPE && envelope.source === 'aws.cloudwatch') return fromAlarmStateChange(envelope, receivedAt);
   return { ok: false, reason: `no ingestion rule handles detail-type '${detailType}' from '${envelope.source}'` };
