@@ -16,7 +16,8 @@
 export const BOARDS = ['none', 'owner-group', 'cab', 'ecab'] as const;
 export type Board = (typeof BOARDS)[number];
 
-export const ROUND_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+/** `withdrawn`: the change was edited back to draft before its board decided; the next submission opens a new round. */
+export const ROUND_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'withdrawn'] as const;
 export type RoundStatus = (typeof ROUND_STATUSES)[number];
 
 export const DECISIONS = ['approve', 'reject'] as const;
@@ -32,7 +33,10 @@ export interface ApprovalRound {
   /** Who was asked: the board's members when the round opened, without the change's requester. */
   asked: string[];
   status: RoundStatus;
-  /** Each reminder or escalation hands the board a new task token: a new attempt. */
+  /**
+   * 0 while the round is only on record (submission wrote it, the workflow has not asked yet); the
+   * workflow's first ask makes it 1, and each reminder or escalation hands the board a new task token: a new attempt.
+   */
   attempt: number;
   remindersSent: number;
   escalated: boolean;
@@ -114,7 +118,53 @@ export function castVote(round: ApprovalRound, input: { userId: string; decision
   return { round: next, vote };
 }
 
-/** A new round, as the workflow opens it. */
+/**
+ * The board a change goes to, as statemachines/change-approval.asl.json routes it (RouteChange):
+ * submission records the round with it so the round is readable at once; the workflow's first ask
+ * takes the round over with its own routing and settings, which win where an admin tuned them.
+ */
+export function boardFor(type: string, riskLevel: string | undefined): Board {
+  if (type === 'standard') return 'none';
+  if (type === 'emergency') return 'ecab';
+  return riskLevel === 'medium' || riskLevel === 'high' ? 'cab' : 'owner-group';
+}
+
+/** The configuration's groups a board is made of. */
+export interface BoardGroupsConfig {
+  cabGroup: string;
+  emergencyGroup: string;
+}
+
+/** Which groups make up the board: for the owner group, the owners of the affected services. */
+export function boardGroups(
+  board: Board,
+  change: { services: readonly string[]; assignmentGroup?: string },
+  config: BoardGroupsConfig,
+  owners: ReadonlyMap<string, string>,
+): string[] {
+  switch (board) {
+    case 'cab':
+      return [config.cabGroup];
+    case 'ecab':
+      return [config.emergencyGroup];
+    case 'none':
+      return [];
+    case 'owner-group': {
+      const groups = [...new Set(change.services.map((service) => owners.get(service)).filter((g): g is string => g !== undefined))];
+      // A change on no owned service is approved by its own group, and failing that by the CAB.
+      if (groups.length > 0) return groups;
+      return [change.assignmentGroup ?? config.cabGroup];
+    }
+  }
+}
+
+/** An undecided round ends without a decision: its change was edited back to draft. */
+export function withdrawRound<R extends ApprovalRound>(round: R, now: Date): R | undefined {
+  if (round.status !== 'pending') return undefined;
+  return { ...round, status: 'withdrawn', decidedAt: now.toISOString(), version: round.version + 1 };
+}
+
+/** A new round, as submission records it (attempt 0) or the workflow opens it. */
 export function openRound(input: {
   changeId: string;
   round: number;

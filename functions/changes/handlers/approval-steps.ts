@@ -7,7 +7,7 @@ import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { changeWrite } from '../change-write.ts';
-import { BOARDS, type Board, openRound } from '../domain/approval.ts';
+import { BOARDS, boardGroups, openRound } from '../domain/approval.ts';
 import { advanceByWorkflow, type Change, markRejected, markScheduled } from '../domain/change.ts';
 import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
 import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, type StoredRound } from '../store/approval-store.ts';
@@ -82,24 +82,6 @@ const reference = (round: StoredRound, decision?: ApprovalReference['decision'])
   ...(decision === undefined ? {} : { decision }),
 });
 
-/** Which groups make up the board: for the owner group, the owners of the affected services. */
-function boardGroups(boardName: Board, change: Change, config: ChangeConfig, owners: ReadonlyMap<string, string>): string[] {
-  switch (boardName) {
-    case 'cab':
-      return [config.cabGroup];
-    case 'ecab':
-      return [config.emergencyGroup];
-    case 'none':
-      return [];
-    case 'owner-group': {
-      const groups = [...new Set(change.services.map((service) => owners.get(service)).filter((g): g is string => g !== undefined))];
-      // A change on no owned service is approved by its own group, and failing that by the CAB.
-      if (groups.length > 0) return groups;
-      return [change.assignmentGroup ?? config.cabGroup];
-    }
-  }
-}
-
 /** Runs `attempt` again when a concurrent writer won the race on the change or the round. */
 async function retryOnRace<T>(what: string, attempt: () => Promise<T>): Promise<T> {
   for (let i = 1; ; i++) {
@@ -118,12 +100,15 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
     const [change, approvals] = await Promise.all([loadFor(input, WAITING), readApprovals(input.changeId)]);
     const existing = currentRound(approvals, input.round);
 
-    if (existing === undefined) {
+    // The first ask: the change is still `assess` (this step moves it on). Submission recorded the
+    // round already (older submissions did not); the workflow's routing, quorum and the board's
+    // members now are what count, so the round is rewritten from them, keeping when it was recorded.
+    if (existing === undefined || (change.status === 'assess' && existing.status === 'pending')) {
       const config = await loadChangeConfig();
       const firstLook = await readDirectory([], input.board === 'owner-group' ? change.services : []);
       const groups = boardGroups(input.board, change, config, firstLook.owners);
       const { members } = await readDirectory(groups);
-      const round = openRound({
+      const opened = openRound({
         changeId: change.id,
         round: input.round,
         board: input.board,
@@ -136,6 +121,7 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
         executionArn: input.executionArn,
         now,
       });
+      const round = existing === undefined ? opened : { ...opened, requestedAt: existing.requestedAt, version: existing.version + 1 };
       const { next, changes } = advanceByWorkflow(change, 'authorize', input.state, { actor, now });
       await transactWrite([
         ...changeWrite({
@@ -146,7 +132,7 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
           now,
           event: { type: 'Change Approval Requested', recipients: { users: round.asked, groups: [] }, approval: reference(round) },
         }),
-        roundCreate({ ...round, taskToken: input.taskToken }),
+        existing === undefined ? roundCreate({ ...round, taskToken: input.taskToken }) : roundReplace({ ...round, taskToken: input.taskToken }, existing.version),
       ]);
       if (round.asked.length === 0) log.warn('nobody can approve this change: its board has no members other than the requester', { change: change.number, groups });
       return { requested: round.asked.length, round: round.round };

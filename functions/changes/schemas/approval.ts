@@ -38,10 +38,13 @@ export const approvalRoundSchema = z
     groups: z.array(z.string()).describe('The groups whose members are the board'),
     quorum: z.number().int().describe('Approvals needed; any rejection rejects'),
     status: z.enum(ROUND_STATUSES),
-    asked: z.array(z.string()).describe('Who was asked when the round opened (the requester never is)'),
+    asked: z.array(z.string()).describe('Who is asked: the board\'s members when the workflow asked (at submission, who will be); the requester never is'),
     approvals: z.number().int(),
     rejections: z.number().int(),
-    attempt: z.number().int().describe('1, plus one per reminder or escalation (each hands the board a new task token)'),
+    attempt: z
+      .number()
+      .int()
+      .describe('0 while the round is only on record (submission wrote it; the board is asked, and votes taken, once the change is `authorize`); then 1, plus one per reminder or escalation (each hands the board a new task token)'),
     remindersSent: z.number().int(),
     escalated: z.boolean().describe('The change managers were told, and may vote from then on'),
     requestedAt: z.string(),
