@@ -150,11 +150,11 @@ describe('the outbox publisher', () => {
     expect(notifications).toHaveLength(1);
     expect(notifications[0]).toMatchObject({
       topicArn: expect.stringMatching(/:open-itsm-notifications$/),
-      subject: '[normal] Change Approval Requested: CHG0001077 Rotate the VPN certificates',
+      subject: '[normal] Change Approval Requested: CHG0001077',
       attributes: { eventType: 'Change Approval Requested', priority: '-', assignmentGroup: 'service-desk', service: 'intranet' },
       message: { ...record.detail, text: record.notification.text, recipients: { users: [], groups: ['cab'] } },
     });
-    expect(record.notification.text).toMatch(/^Approval requested from cab \(round 1, 2 approvals needed\): CHG0001077 Rotate the VPN certificates, planned /);
+    expect(record.notification.text).toMatch(/^Approval requested from cab \(round 1, 2 approvals needed\): CHG0001077, planned /);
 
     // The sinks done before the failure were marked on the change's item, which is how the retry skipped them.
     const stored = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: `CHANGE#${change.id}`, sk: `OUTBOX#${record.eventId}` }, ConsistentRead: true }));

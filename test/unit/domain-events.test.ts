@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatch, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
+import { applyPatch, diffIncidents, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
-import { changeEventType, outboxRecord, owners, timerChanges, timerName } from '../../functions/notify/domain/events.ts';
+import { changeEventType, EVENT_TYPES, outboxRecord, owners, timerChanges, timerName } from '../../functions/notify/domain/events.ts';
 import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { evolveSla, slaTimers } from '../../functions/sla/domain/incident-sla.ts';
 import type { SlaConfig } from '../../functions/sla/domain/types.ts';
@@ -42,7 +42,7 @@ describe('outbox records', () => {
       recipients: { users: [], groups: ['service-desk'] },
       attributes: { eventType: 'SLA Breached', priority: 'P2', assignmentGroup: 'service-desk', service: 'email' },
     });
-    expect(record.notification.subject).toBe('[P2] SLA Breached: INC0001041 Mail down');
+    expect(record.notification.subject).toBe('[P2] SLA Breached: INC0001041');
   });
 
   it('send the major-incident notice to its own topic and keep subjects within SNS limits', () => {
@@ -92,5 +92,51 @@ describe('timer changes', () => {
     const retitled = applyPatch(incident, { title: 'Mail slow' }, { actor, now: new Date(t0.getTime() + 1000) }).next;
     const after = { ...retitled, sla: evolveSla(incident, retitled, undefined, new Date(t0.getTime() + 1000)).sla };
     expect(timerChanges(incident.id, slaTimers(incident.sla), slaTimers(after.sla))).toBeUndefined();
+  });
+});
+
+describe('free text', () => {
+  // Text anyone may type, requesters included: none of it leaves in an event or a notification.
+  const TEXT = { title: 'TITLE-3f9a', description: 'DESCRIPTION-3f9a', resolutionNotes: 'RESOLUTION-3f9a' };
+
+  it('never leaves in an event or a notification: the fields are named, their values are not', () => {
+    const before = opened({ title: TEXT.title, description: TEXT.description, service: 'email' } as Partial<Incident>);
+    const retitled = applyPatch(before, { title: `${TEXT.title} again`, description: `${TEXT.description} again`, status: 'in_progress' }, { actor, now: t0 }).next;
+    const resolved = applyPatch(retitled, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: TEXT.resolutionNotes }, { actor, now: t0 }).next;
+    const changes = [...diffIncidents(before, retitled), ...diffIncidents(retitled, resolved)];
+    for (const type of EVENT_TYPES) {
+      const record = outboxRecord({ eventId: 'E1', type, incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: owners(resolved), changes });
+      const published = JSON.stringify(record);
+      for (const text of Object.values(TEXT)) expect(published, `${type} carries ${text}`).not.toContain(text);
+      expect(domainEventDetail.safeParse(record.detail).error).toBeUndefined();
+    }
+    const updated = outboxRecord({ eventId: 'E1', type: 'Incident Resolved', incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: owners(resolved), changes });
+    expect(updated.detail.changes).toEqual([
+      { field: 'title' },
+      { field: 'description' },
+      { field: 'status', from: 'new', to: 'in_progress' },
+      { field: 'acknowledgedAt', from: null, to: t0.toISOString() },
+      { field: 'status', from: 'in_progress', to: 'resolved' },
+      { field: 'resolutionCode', from: null, to: 'solved_permanently' },
+      { field: 'resolutionNotes' },
+      { field: 'resolvedAt', from: null, to: t0.toISOString() },
+    ]);
+    expect(updated.detail.incident).not.toHaveProperty('title');
+    expect(updated.notification.subject).toBe('[P2] Incident Resolved: INC0001041');
+    expect(updated.notification.text).toBe('Resolved: INC0001041 (P2) on email');
+  });
+
+  it('names a field it does not know without its value: new fields are private until listed', () => {
+    const incident = opened();
+    const record = outboxRecord({
+      eventId: 'E1',
+      type: 'Incident Updated',
+      incident,
+      actor: 'alice',
+      occurredAt: t0.toISOString(),
+      recipients: owners(incident),
+      changes: [{ field: 'someFutureField', from: null, to: 'anything' }, { field: 'sla.response.state', from: 'running', to: 'met' }],
+    });
+    expect(record.detail.changes).toEqual([{ field: 'someFutureField' }, { field: 'sla.response.state', from: 'running', to: 'met' }]);
   });
 });

@@ -6,6 +6,7 @@ import { requireEnv } from '../../shared/env.ts';
 import type { TransactItem } from '../../shared/store/db.ts';
 import { changeOutboxKey, outboxItemPut } from '../store/outbox-keys.ts';
 import { DETAIL_SCHEMA_VERSION, type EventDetail, type NoteReference, type OutboxRecord, type Recipients } from './events.ts';
+import { only, type PublishedChange, type PublishRules, publishedChanges } from './published-changes.ts';
 
 /*
  * What the product tells the world about change requests, through the same transactional outbox as
@@ -13,10 +14,10 @@ import { DETAIL_SCHEMA_VERSION, type EventDetail, type NoteReference, type Outbo
  * its transaction, and the publisher turns it, unchanged, into one EventBridge event and one SNS
  * notification. Changes have no SLA timers, so their records never move any.
  *
- * Free text stays out of the notification: no vote comment, no note body, no cancel reason. The
- * `detail.changes` carry what the change's own history records (so a rejection comment or a cancel
- * reason stored on the change appears there, as it does in GET /changes/{id}/history); votes and
- * notes are named, and read through the API.
+ * No free text leaves (published-changes.ts): no title, plan, justification, vote comment, note
+ * body, rejection comment, cancel or override reason, implementation notes or review summary. The
+ * `detail.changes` name what the write changed, with values only for the fields that hold none;
+ * votes and notes are named, and read through the API.
  */
 
 export const CHANGE_EVENT_TYPES = [
@@ -65,11 +66,10 @@ export const APPROVAL_EVENT_TYPES: readonly ChangeEventType[] = [
   'Change Expired',
 ];
 
-/** The change as events show it: enough to route, to link and to plan around, not the whole record. */
+/** The change as events show it: enough to route, to link and to plan around, not the whole record (no title: free text). */
 export interface ChangeSummary {
   id: string;
   number: string;
-  title: string;
   type: ChangeType;
   status: ChangeStatus;
   /** The assessed risk level; absent until the change was assessed. */
@@ -89,7 +89,7 @@ export interface ChangeEventDetail {
   occurredAt: string;
   actor: string;
   change: ChangeSummary;
-  changes?: FieldChange[];
+  changes?: PublishedChange[];
   approval?: ApprovalReference;
   /** Change Note Added: which note, never its body. */
   note?: NoteReference;
@@ -122,11 +122,33 @@ export type AnyEventDetail = EventDetail | ChangeEventDetail;
 
 export const isChangeOutboxRecord = (record: AnyOutboxRecord): record is ChangeOutboxRecord => 'changeId' in record;
 
+/**
+ * The change's fields whose values events may carry. The records a change holds publish who and
+ * when (and the outcome, the risk level and score), never the comment, notes, summary or reason in
+ * them; title, description, justification, the plans and the cancel reason are named alone.
+ */
+export const CHANGE_PUBLISH_RULES: PublishRules = {
+  fields: {
+    ...Object.fromEntries(
+      [
+        'type', 'services', 'configurationItems', 'plannedStart', 'plannedEnd', 'outageRequired', 'assignmentGroup', 'status',
+        'template', 'conflicts', 'reviewRequired', 'closedAt', 'canceledAt', 'submissions', 'workflow',
+      ].map((field) => [field, 'value' as const]),
+    ),
+    risk: only('level', 'score'),
+    implementation: only('outcome', 'at', 'by'),
+    rejection: only('by', 'at'),
+    review: only('at', 'by'),
+    blackoutOverride: only('by', 'at'),
+  },
+  // The approval steps' own fields: votes (approve or reject), round states, reminder counts.
+  prefixes: ['approval.'],
+};
+
 export function summarizeChange(change: Change): ChangeSummary {
   return {
     id: change.id,
     number: change.number,
-    title: change.title,
     type: change.type,
     status: change.status,
     ...(change.risk === undefined ? {} : { riskLevel: change.risk.level }),
@@ -199,7 +221,7 @@ function tally(approval: ApprovalReference): string {
 const OUTCOME_TEXT = { successful: 'successful', failed: 'failed', backed_out: 'backed out' } as const;
 
 function text(type: ChangeEventType, change: Change, detail: Pick<ChangeEventDetail, 'changes' | 'approval' | 'note'>): string {
-  const head = `${change.number} ${change.title}`;
+  const head = change.number;
   const approval = detail.approval;
   const board = approval?.board ?? 'the approvers';
   const round = approval === undefined ? '' : ` (${tally(approval)})`;
@@ -242,7 +264,7 @@ function text(type: ChangeEventType, change: Change, detail: Pick<ChangeEventDet
 /** SNS subjects are at most 100 printable ASCII characters. */
 function subject(type: ChangeEventType, change: Change): string {
   const tag = change.risk === undefined ? change.type : `${change.type}, ${change.risk.level} risk`;
-  const full = `[${tag}] ${type}: ${change.number} ${change.title}`;
+  const full = `[${tag}] ${type}: ${change.number}`;
   const ascii = full.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 }
@@ -277,7 +299,7 @@ export function changeOutboxRecord(input: {
     occurredAt: input.occurredAt,
     actor: input.actor,
     change: summarizeChange(change),
-    ...(input.changes === undefined ? {} : { changes: input.changes }),
+    ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, CHANGE_PUBLISH_RULES) }),
     ...(input.approval === undefined ? {} : { approval: input.approval }),
     ...(input.note === undefined ? {} : { note: input.note }),
   };

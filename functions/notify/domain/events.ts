@@ -1,5 +1,6 @@
 import type { FieldChange, Incident } from '../../incidents/domain/incident.ts';
 import type { ClockName, SlaTimer } from '../../sla/domain/types.ts';
+import { type PublishedChange, type PublishRules, publishedChanges } from './published-changes.ts';
 
 /*
  * What the product tells the world. Every incident change writes one outbox record in the same
@@ -21,19 +22,24 @@ export const EVENT_TYPES = [
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Bumped on any incompatible change of `detail`; consumers match on it. */
-export const DETAIL_SCHEMA_VERSION = 1;
+/**
+ * Bumped on any incompatible change of `detail`; consumers match on it. 2: no titles, and free-text
+ * fields in `changes` named without their values.
+ */
+export const DETAIL_SCHEMA_VERSION = 2;
 
 export interface Recipients {
   users: string[];
   groups: string[];
 }
 
-/** The incident as events show it: enough to route and to link, not the whole record. */
+/**
+ * The incident as events show it: enough to route and to link, not the whole record. No title: it
+ * is free text anyone may type, requesters included (see published-changes.ts).
+ */
 export interface IncidentSummary {
   id: string;
   number: string;
-  title: string;
   priority: string;
   status: string;
   service?: string;
@@ -60,7 +66,7 @@ export interface EventDetail {
   occurredAt: string;
   actor: string;
   incident: IncidentSummary;
-  changes?: FieldChange[];
+  changes?: PublishedChange[];
   sla?: SlaCrossing;
   escalation?: { level: number; recipients: Recipients };
   /** Incident Note Added: which note, never its body (work notes are internal; read it through the API). */
@@ -102,11 +108,23 @@ export interface OutboxRecord {
 /** One schedule per incident, clock and threshold; moving a timer updates the same schedule. */
 export const timerName = (incidentId: string, clock: ClockName, threshold: number): string => `${incidentId}-${clock}-${threshold}`;
 
+/** The incident's fields whose values events may carry; title, description and resolution notes are named alone. */
+export const INCIDENT_PUBLISH_RULES: PublishRules = {
+  fields: Object.fromEntries(
+    [
+      'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'configurationItem', 'category', 'assignmentGroup',
+      'assignee', 'caller', 'resolutionCode', 'acknowledgedAt', 'resolvedAt', 'closedAt', 'canceledAt', 'reopenCount',
+      'escalationLevel',
+    ].map((field) => [field, 'value' as const]),
+  ),
+  // The SLA engine's own fields: states, policy names, instants and thresholds.
+  prefixes: ['sla.'],
+};
+
 export function summarize(incident: Incident): IncidentSummary {
   return {
     id: incident.id,
     number: incident.number,
-    title: incident.title,
     priority: incident.priority,
     status: incident.status,
     ...(incident.service === undefined ? {} : { service: incident.service }),
@@ -148,7 +166,7 @@ export function changeEventType(before: Incident | undefined, after: Incident): 
 }
 
 function text(type: EventType, incident: Incident, detail: Pick<EventDetail, 'sla' | 'escalation' | 'changes' | 'note'>): string {
-  const head = `${incident.number} (${incident.priority}) ${incident.title}`;
+  const head = `${incident.number} (${incident.priority})${incident.service === undefined ? '' : ` on ${incident.service}`}`;
   switch (type) {
     case 'Incident Created':
       return `New incident ${head}`;
@@ -171,7 +189,7 @@ function text(type: EventType, incident: Incident, detail: Pick<EventDetail, 'sl
 
 /** SNS subjects are at most 100 printable ASCII characters. */
 function subject(type: EventType, incident: Incident): string {
-  const full = `[${incident.priority}] ${type}: ${incident.number} ${incident.title}`;
+  const full = `[${incident.priority}] ${type}: ${incident.number}`;
   const ascii = full.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 }
@@ -197,7 +215,7 @@ export function outboxRecord(input: {
     occurredAt: input.occurredAt,
     actor: input.actor,
     incident: summarize(incident),
-    ...(input.changes === undefined ? {} : { changes: input.changes }),
+    ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, INCIDENT_PUBLISH_RULES) }),
     ...(input.sla === undefined ? {} : { sla: input.sla }),
     ...(input.escalation === undefined ? {} : { escalation: input.escalation }),
     ...(input.note === undefined ? {} : { note: input.note }),

@@ -16,6 +16,21 @@ const recipients = z
   .object({ users: z.array(z.string()).describe('User ids (token subjects)'), groups: z.array(z.string()).describe('Group names') })
   .describe('Who should hear about it; a mailer or chat bridge resolves groups to members');
 
+/** Free-text fields (a title, a description, a plan, notes) are named without `from` and `to`: read them through the API. */
+const publishedChanges = (record: string) =>
+  z
+    .array(
+      z.object({
+        field: z.string(),
+        from: z.unknown().optional().describe('Absent for a free-text field'),
+        to: z.unknown().optional().describe('Absent for a free-text field'),
+      }),
+    )
+    .optional()
+    .describe(
+      `What changed, as in the ${record} history, except that free-text fields are named without their values and records (a rejection, an implementation, a review, an override) carry who and when, not their text`,
+    );
+
 const envelope = {
   schemaVersion: z.literal(DETAIL_SCHEMA_VERSION).describe('Changes only on an incompatible change of this schema'),
   eventId: z.string().describe('Stable across redeliveries: dedupe on it (the EventBridge event id is not stable)'),
@@ -29,8 +44,7 @@ export const incidentEventDetail = z
     actor: z.string().describe("Who made the change: a user id, an event sender, or 'sla' for the SLA engine"),
     incident: z.object({
       id: z.string(),
-      number: z.string(),
-      title: z.string(),
+      number: z.string().describe('No title: it is free text; GET /incidents/{id} has it'),
       priority: z.string(),
       status: z.string(),
       service: z.string().optional(),
@@ -40,10 +54,9 @@ export const incidentEventDetail = z
       escalationLevel: z.number().int(),
       version: z.number().int().describe('The incident version after the change: order events of one incident by it'),
     }),
-    changes: z
-      .array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))
-      .optional()
-      .describe('What changed, as in the incident history (absent on Incident Created)'),
+    changes: publishedChanges('incident').describe(
+      'What changed, as in the incident history, with free-text fields (title, description, resolutionNotes) named without their values (absent on Incident Created)',
+    ),
     sla: z
       .object({
         clock: z.enum(CLOCK_NAMES),
@@ -70,8 +83,7 @@ export const changeEventDetail = z
     actor: z.string().describe('Who acted: a user id, or the component that did (the approval workflow)'),
     change: z.object({
       id: z.string(),
-      number: z.string(),
-      title: z.string(),
+      number: z.string().describe('No title: it is free text; GET /changes/{id} has it'),
       type: z.enum(CHANGE_TYPES),
       status: z.enum(CHANGE_STATUSES),
       riskLevel: z.enum(RISK_LEVELS).optional().describe('The assessed risk level; absent until the change was assessed'),
@@ -81,10 +93,9 @@ export const changeEventDetail = z
       plannedEnd: z.string(),
       version: z.number().int().describe('The change version after the write: order events of one change by it'),
     }),
-    changes: z
-      .array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() }))
-      .optional()
-      .describe('What changed, as in the change history (absent on Change Created, and when nothing on the change itself moved)'),
+    changes: publishedChanges('change').describe(
+      'What changed, as in the change history, with free-text fields (title, description, justification, the plans, cancelReason) named without their values and records (rejection, implementation, review, blackoutOverride) reduced to who, when and the outcome (absent on Change Created, and when nothing on the change itself moved)',
+    ),
     approval: z
       .object({
         round: z.number().int().describe('The approval round: the submission it decides on, 1 for the first'),
