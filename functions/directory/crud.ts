@@ -3,7 +3,7 @@ import { conflict, forbidden, notFound, preconditionFailed, preconditionRequired
 import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { diffFields } from '../shared/store/audit.ts';
-import { TABLE_NAME, TransactionRefused, transactWrite } from '../shared/store/db.ts';
+import { TABLE_NAME, TransactionRefused, type TransactItem, transactWrite } from '../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../shared/store/idempotency.ts';
 import { directoryListQuery } from './schemas/directory.ts';
 import { type ReferenceChecks, referenceErrors } from './store/references.ts';
@@ -14,6 +14,8 @@ import {
   listRecords,
   type RecordKind,
   replaceRecordItems,
+  retireRecord,
+  unretireRecord,
   type VersionedRecord,
 } from './store/records.ts';
 
@@ -31,8 +33,11 @@ export interface DirectoryResource {
   readonly validate?: (fields: Record<string, unknown>) => Promise<ReferenceChecks | undefined>;
   /** Requesters may read it too (services: they name one when raising an incident). */
   readonly readableByRequesters?: boolean;
-  /** Refuses a delete that would leave dangling references. */
-  readonly beforeDelete?: (id: string) => Promise<void>;
+  /**
+   * Runs while the record is marked as being deleted: refuses (409) a delete that would leave
+   * dangling references, or returns the writes that cascade with it, for the same transaction.
+   */
+  readonly beforeDelete?: (id: string, context: { actor: string; now: string }) => Promise<TransactItem[] | undefined>;
   /** Items that belong to the record and go with it, in the same transaction (absent ones are fine). */
   readonly ownedItems?: (id: string) => readonly { pk: string; sk: string }[];
 }
@@ -154,6 +159,19 @@ export function replace<S extends z.ZodType>(resource: DirectoryResource, schema
   };
 }
 
+/**
+ * How long a delete may take between marking the record and committing. Past it the marker lapses
+ * on its own (a delete that died half way does not block the record), and the delete is refused.
+ */
+const RETIRING_MS = 30_000;
+/** A group the cascade rewrites changed meanwhile: look again, a few times. */
+const DELETE_ATTEMPTS = 3;
+
+/**
+ * Marks the record as being deleted (new references to it are refused from then on), looks for
+ * what still names it, then deletes it at the version read, with what cascades, in one
+ * transaction that holds only while the mark is still there. A refusal takes the mark back.
+ */
 export function remove(resource: DirectoryResource) {
   return async (request: ApiRequest): Promise<ApiResult> => {
     requireAdmin(request.principal);
@@ -163,16 +181,32 @@ export function remove(resource: DirectoryResource) {
     // `*` names no version: delete the one that exists now, conditioned on it like any other.
     const expected = ifMatch.version ?? (await getRecord(resource.kind, id))?.version;
     if (expected === undefined) throw notFound(`${resource.label} ${id}`);
-    await resource.beforeDelete?.(id);
-    try {
+    const actor = request.principal.userId;
+    for (let attempt = 1; ; attempt++) {
+      const until = new Date(Date.now() + RETIRING_MS).toISOString();
+      const marked = await retireRecord(resource.kind, id, expected, until);
+      if (!marked.retired) {
+        if (marked.current === undefined) throw notFound(`${resource.label} ${id}`);
+        throw preconditionFailed(etagOf(marked.current.version));
+      }
+      const now = new Date().toISOString();
+      const deleteItems = deleteRecordItems(resource.kind, id, expected, actor, now, until);
       const owned = (resource.ownedItems?.(id) ?? []).map((Key) => ({ Delete: { TableName: TABLE_NAME, Key } }));
-      await transactWrite([...deleteRecordItems(resource.kind, id, expected, request.principal.userId, new Date().toISOString()), ...owned]);
-    } catch (error) {
-      const refused = error instanceof TransactionRefused ? error.failedAt(0) : undefined;
-      if (refused === undefined) throw error;
-      if (refused.item === undefined) throw notFound(`${resource.label} ${id}`);
-      throw preconditionFailed(etagOf(refused.item.version as number));
+      try {
+        const cascade = (await resource.beforeDelete?.(id, { actor, now })) ?? [];
+        await transactWrite([...deleteItems, ...owned, ...cascade]);
+        return { status: 204 };
+      } catch (error) {
+        await unretireRecord(resource.kind, id, until);
+        if (!(error instanceof TransactionRefused)) throw error;
+        const refused = error.failedAt(0);
+        if (refused !== undefined) {
+          if (refused.item === undefined) throw notFound(`${resource.label} ${id}`);
+          if (refused.item.version !== expected) throw preconditionFailed(etagOf(refused.item.version as number));
+          // Still at the version read, but our mark lapsed or was replaced: the delete took too long.
+        }
+        if (attempt === DELETE_ATTEMPTS) throw error;
+      }
     }
-    return { status: 204 };
   };
 }

@@ -1,9 +1,25 @@
 import { conflict, fieldError, validationFailed } from '../shared/errors.ts';
 import { TABLE_NAME } from '../shared/store/db.ts';
 import type { DirectoryResource } from './crud.ts';
-import { hasActiveIntegrations } from '../ingestion/store/integration-store.ts';
+import { diffFields } from '../shared/store/audit.ts';
 import { escalationPolicyKey, groupKey } from './store/keys.ts';
-import { GROUPS, groupOwnsServices, missingRecords, SERVICES, USERS } from './store/records.ts';
+import { GROUPS, missingRecords, recordFromItem, replaceRecordItems, SERVICES, USERS, type VersionedRecord } from './store/records.ts';
+import { groupUsage, serviceUsage, type Usage, userUsage } from './store/usage.ts';
+
+/**
+ * A transaction holds at most 100 writes: the user's delete and history take 2, each group it
+ * leaves 2 (the group and its history).
+ */
+export const MAX_GROUPS_LEFT_ON_DELETE = 45;
+
+/** 409 listing what still names the record (capped; `truncated` says there is more). */
+function refuseInUse(slug: string, label: string, id: string, found: Usage, advice: string): never {
+  const count = `${found.references.length}${found.truncated ? '+' : ''}`;
+  throw conflict(slug, `${label} in use`, `${label} '${id}' is still named by ${count} record${count === '1' ? '' : 's'} (see references); ${advice}`, {
+    references: found.references,
+    truncated: found.truncated,
+  });
+}
 
 /** Members and the manager must be known users, so that assignment to them can work. */
 async function validateGroup(fields: Record<string, unknown>) {
@@ -27,9 +43,11 @@ export const groupResource: DirectoryResource = {
   // A group created again under the same name must not inherit the old group's escalation policy.
   ownedItems: (name) => [escalationPolicyKey(name)],
   beforeDelete: async (name) => {
-    if (await groupOwnsServices(name)) {
-      throw conflict('group-in-use', 'Group in use', `Group '${name}' owns services; give them another owner group first`);
+    const found = await groupUsage(name);
+    if (found.references.length > 0) {
+      refuseInUse('group-in-use', 'Group', name, found, 'give them another group, or close or cancel the incidents and changes, first');
     }
+    return undefined;
   },
 };
 
@@ -41,11 +59,13 @@ export const serviceResource: DirectoryResource = {
   basePath: '/services',
   readableByRequesters: true,
   // A deleted service's keys would keep opening incidents, and a new service of the same name
-  // would inherit them: revoke them first.
-  beforeDelete: async (name) => {
-    if (await hasActiveIntegrations(name)) {
-      throw conflict('service-in-use', 'Service in use', `Service '${name}' has integration keys; revoke them first (DELETE /services/${name}/integrations/{id})`);
+  // would inherit them: they are references like any other, to revoke first.
+  beforeDelete: async (name, { now }) => {
+    const found = await serviceUsage(name, now);
+    if (found.references.length > 0) {
+      refuseInUse('service-in-use', 'Service', name, found, `revoke its integration keys (DELETE /services/${name}/integrations/{id}) and change or end the others first`);
     }
+    return undefined;
   },
   fields: ['displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping'],
   // The owner group is checked inside the write's own transaction: no window for it to vanish.
@@ -62,4 +82,23 @@ export const userResource: DirectoryResource = {
   idField: 'id',
   basePath: '/users',
   fields: ['displayName', 'email', 'active'],
+  // Membership is the user's own: it goes with them. Everything else that names them is someone
+  // else's decision (who manages a group, who an escalation pages, who works an incident).
+  beforeDelete: async (id, { actor, now }) => {
+    const found = await userUsage(id);
+    if (found.references.length > 0) {
+      refuseInUse('user-in-use', 'User', id, found, 'reassign them first, or keep the user and set active to false');
+    }
+    if (found.memberOf.length > MAX_GROUPS_LEFT_ON_DELETE) {
+      throw conflict('user-in-use', 'User in use', `User '${id}' is a member of ${found.memberOf.length} groups; remove them from some (at most ${MAX_GROUPS_LEFT_ON_DELETE} are left in one delete) first`, {
+        references: [],
+        truncated: true,
+      });
+    }
+    return found.memberOf.flatMap((item) => {
+      const group = recordFromItem<VersionedRecord & { name: string; members: string[] }>(GROUPS, item);
+      const next = { ...group, members: group.members.filter((member) => member !== id), updatedAt: now, version: group.version + 1 };
+      return replaceRecordItems(GROUPS, group.name, next, group.version, actor, diffFields(group, next, ['members']));
+    });
+  },
 };

@@ -126,3 +126,116 @@ describe('/services', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 });
+
+describe('deleting a record that others still name', () => {
+  const etagOf = async (path: string) => (await ada.get(path)).headers.get('etag')!;
+  const refs = (reply: { body: { references: { kind: string; id: string; number?: string; field?: string }[] } }) =>
+    reply.body.references.map((r) => `${r.kind}:${r.number ?? r.id}:${r.field}`).sort();
+  const later = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
+  const plans = { implementationPlan: 'Do it', backoutPlan: 'Undo it' };
+
+  it('refuses a group named by services, boards, templates, open incidents and open changes (409, each listed); closed ones do not count', async () => {
+    expect((await ada.post('/groups', { name: 'legacy', members: ['bob'] })).status).toBe(201);
+    expect((await ada.post('/services', { name: 'legacy-app', ownerGroup: 'legacy', criticality: 'low' })).status).toBe(201);
+    expect((await ada.post('/change-templates', { name: 'legacy-restart', title: 'Restart', services: ['vpn'], assignmentGroup: 'legacy', ...plans })).status).toBe(201);
+    const config = (await ada.get('/change-config')).body;
+    const { version: configVersion, updatedAt: _u, updatedBy: _b, createdAt: _c, ...configFields } = config;
+    expect((await ada.put('/change-config', { ...configFields, emergencyGroup: 'legacy' }, { 'if-match': `"${configVersion}"` })).status).toBe(200);
+    const incident = (await alice.post('/incidents', { title: 'legacy down', assignmentGroup: 'legacy' })).body;
+    const closedIncident = (await alice.post('/incidents', { title: 'legacy blip', assignmentGroup: 'legacy' })).body;
+    expect((await alice.patch(`/incidents/${closedIncident.id}`, { status: 'canceled' }, { 'if-match': `"${closedIncident.version}"` })).status).toBe(200);
+    const change = (await alice.post('/changes', { type: 'normal', title: 'Move legacy', services: ['vpn'], plannedStart: later(3), plannedEnd: later(4), assignmentGroup: 'legacy', ...plans })).body;
+
+    const refused = await ada.delete('/groups/legacy', { 'if-match': await etagOf('/groups/legacy') });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.body).toMatchObject({ type: 'tag:open-itsm,2026:problem/group-in-use', status: 409, truncated: false });
+    expect(refs(refused)).toEqual(
+      [
+        `change:${change.number}:assignmentGroup`,
+        'change-config:change-config:emergencyGroup',
+        'change-template:legacy-restart:assignmentGroup',
+        `incident:${incident.number}:assignmentGroup`,
+        'service:legacy-app:ownerGroup',
+      ].sort(),
+    );
+    expect(refused.body.references.find((r: { kind: string }) => r.kind === 'incident')).toEqual({ kind: 'incident', id: incident.id, number: incident.number, field: 'assignmentGroup' });
+    // Nothing was deleted, and the group can still be named.
+    expect((await alice.get('/groups/legacy')).status).toBe(200);
+    expect((await alice.post('/incidents', { title: 'still routable', assignmentGroup: 'legacy' })).status).toBe(201);
+  });
+
+  it('deletes a group once nothing names it, taking its escalation policy with it', async () => {
+    expect((await ada.post('/groups', { name: 'short-lived', members: ['bob'] })).status).toBe(201);
+    expect((await ada.put('/groups/short-lived/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT5M' }], repeat: 0 })).status).toBeLessThan(300);
+    const resolved = (await alice.post('/incidents', { title: 'done', assignmentGroup: 'short-lived' })).body;
+    expect((await alice.patch(`/incidents/${resolved.id}`, { status: 'canceled' }, { 'if-match': `"${resolved.version}"` })).status).toBe(200);
+    expect((await ada.delete('/groups/short-lived', { 'if-match': await etagOf('/groups/short-lived') })).status).toBe(204);
+    expect((await ada.get('/groups/short-lived')).status).toBe(404);
+    expect((await ada.post('/groups', { name: 'short-lived', members: [] })).status).toBe(201);
+    expect((await ada.get('/groups/short-lived/escalation-policy')).body.isDefault).toBe(true);
+  });
+
+  it('caps the list and says it is truncated', async () => {
+    expect((await ada.post('/groups', { name: 'busy', members: [] })).status).toBe(201);
+    const created = await Promise.all(Array.from({ length: 22 }, (_, i) => alice.post('/incidents', { title: `busy ${i}`, assignmentGroup: 'busy' })));
+    expect(created.every((r) => r.status === 201)).toBe(true);
+    const refused = await ada.delete('/groups/busy', { 'if-match': await etagOf('/groups/busy') });
+    expect(refused.status).toBe(409);
+    expect(refused.body.references).toHaveLength(20);
+    expect(refused.body.truncated).toBe(true);
+  });
+
+  it('refuses a service named by integration keys, SLA policies, templates, blackout windows, open incidents and open changes', async () => {
+    expect((await ada.post('/services', { name: 'old-crm', ownerGroup: 'network', criticality: 'low' })).status).toBe(201);
+    const key = (await ada.post('/services/old-crm/integrations', { name: 'Monitor' })).body;
+    expect((await ada.post('/sla-policies', { name: 'old-crm-sla', appliesTo: { service: 'old-crm' }, targets: { response: 'PT1H' }, calendar: '24x7' })).status).toBe(201);
+    expect((await ada.post('/change-templates', { name: 'old-crm-restart', title: 'Restart', services: ['vpn', 'old-crm'], ...plans })).status).toBe(201);
+    expect((await ada.post('/blackout-windows', { name: 'old-crm-freeze', start: later(1), end: later(2), services: ['old-crm'] })).status).toBe(201);
+    expect((await ada.post('/blackout-windows', { name: 'past-freeze', start: later(-3), end: later(-2), services: ['old-crm'] })).status).toBe(201);
+    const incident = (await alice.post('/incidents', { title: 'crm slow', service: 'old-crm' })).body;
+    const change = (await alice.post('/changes', { type: 'normal', title: 'Retire CRM', services: ['old-crm'], plannedStart: later(5), plannedEnd: later(6), ...plans })).body;
+
+    const refused = await ada.delete('/services/old-crm', { 'if-match': await etagOf('/services/old-crm') });
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toBe('tag:open-itsm,2026:problem/service-in-use');
+    expect(refs(refused)).toEqual(
+      [
+        'blackout-window:old-crm-freeze:services',
+        `change:${change.number}:services`,
+        'change-template:old-crm-restart:services',
+        `incident:${incident.number}:service`,
+        `integration-key:${key.id}:service`,
+        'sla-policy:old-crm-sla:appliesTo.service',
+      ].sort(),
+    );
+  });
+
+  it('makes a deleted user leave the groups it was in, in the same transaction (each group at a new version)', async () => {
+    expect((await ada.put('/users/leaver', { displayName: 'Leaver' })).status).toBe(201);
+    expect((await ada.post('/groups', { name: 'team-a', members: ['bob', 'leaver'] })).status).toBe(201);
+    expect((await ada.post('/groups', { name: 'team-b', members: ['leaver'] })).status).toBe(201);
+    expect((await ada.delete('/users/leaver', { 'if-match': '"1"' })).status).toBe(204);
+    expect((await ada.get('/users/leaver')).status).toBe(404);
+    expect((await ada.get('/groups/team-a')).body).toMatchObject({ members: ['bob'], version: 2 });
+    expect((await ada.get('/groups/team-b')).body).toMatchObject({ members: [], version: 2 });
+  });
+
+  it('refuses a user who manages a group, is named by an escalation policy, or is assignee or caller of an open incident', async () => {
+    expect((await ada.put('/users/keeper', { displayName: 'Keeper' })).status).toBe(201);
+    expect((await ada.post('/groups', { name: 'kept', members: ['keeper'], manager: 'keeper' })).status).toBe(201);
+    expect((await ada.put('/groups/database/escalation-policy', { levels: [{ notify: { users: ['keeper'] }, delay: 'PT5M' }], repeat: 0 })).status).toBeLessThan(300);
+    const assigned = (await alice.post('/incidents', { title: 'kept busy', assignmentGroup: 'kept', assignee: 'keeper' })).body;
+    const keeper = await stack.as('keeper', []);
+    const raised = (await keeper.post('/incidents', { title: 'my laptop' })).body;
+
+    const refused = await ada.delete('/users/keeper', { 'if-match': '"1"' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toBe('tag:open-itsm,2026:problem/user-in-use');
+    expect(refs(refused)).toEqual(
+      ['escalation-policy:database:levels.notify.users', 'group:kept:manager', `incident:${assigned.number}:assignee`, `incident:${raised.number}:caller`].sort(),
+    );
+    // The refusal left the groups as they were.
+    expect((await ada.get('/groups/kept')).body).toMatchObject({ members: ['keeper'], version: 1 });
+  });
+});
