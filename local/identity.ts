@@ -36,16 +36,23 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
 
 export interface TokenRequest {
   sub: string;
-  groups?: string[];
+  /** An array claim, as Cognito issues it; a string is put in the claim as is (one plain-string group). */
+  groups?: readonly string[] | string;
+  /** Default: $GROUPS_CLAIM, else `cognito:groups`, the claim the local runtime reads. */
+  groupsClaim?: string;
   expiresInSeconds?: number;
   audience?: string;
   issuer?: string;
   email?: string;
 }
 
+/** The claim the local runtime hands the functions as GROUPS_CLAIM: the same setting as in AWS. */
+export const localGroupsClaim = (): string => process.env.GROUPS_CLAIM || 'cognito:groups';
+
 export async function mintToken(key: SigningKey, request: TokenRequest): Promise<string> {
   const privateKey = await importJWK(key.privateJwk, ALGORITHM);
-  const claims: JWTPayload = { 'cognito:groups': request.groups ?? [], token_use: 'access' };
+  const groupsClaim = request.groupsClaim ?? localGroupsClaim();
+  const claims: JWTPayload = { [groupsClaim]: typeof request.groups === 'string' ? request.groups : [...(request.groups ?? [])], token_use: 'access' };
   if (request.email !== undefined) claims.email = request.email;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })

@@ -16,8 +16,9 @@ import { PublishedLog } from './published-log.ts';
 import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
 import { createLocalSns } from './sns.ts';
 import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner } from './step-functions.ts';
-import { createVerifier, loadOrCreateSigningKey, mintToken, type SigningKey } from './identity.ts';
+import { createVerifier, loadOrCreateSigningKey, localGroupsClaim, mintToken, type SigningKey } from './identity.ts';
 import { seedDemoData } from './seed.ts';
+import { parseRoleGroups } from '../functions/shared/http/roles.ts';
 import { startStreamPoller, type StreamPoller } from './stream-poller.ts';
 import { ensureTable } from './table.ts';
 
@@ -92,7 +93,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    GROUPS_CLAIM: 'cognito:groups',
+    // As CDK context groupsClaim / adminGroups, agentGroups, requesterGroups set them in AWS.
+    GROUPS_CLAIM: localGroupsClaim(),
+    ROLE_GROUPS: JSON.stringify(parseRoleGroups(process.env.ROLE_GROUPS)),
     EVENT_RETENTION_DAYS: process.env.EVENT_RETENTION_DAYS ?? '30',
   });
   delete process.env.AWS_SESSION_TOKEN;
@@ -195,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = (sub: string, groups: string[] = []) => mintToken(signingKey, { sub, groups });
-  if (options.seed === true) await seedDemoData(url, await token('local-seed', ['admin']));
+  if (options.seed === true) await seedDemoData(url, await token('local-seed', [...parseRoleGroups(process.env.ROLE_GROUPS).admin.slice(0, 1)]));
   ready = true;
 
   const stopAws = aws.stop;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { mintToken } from '../../local/identity.ts';
+import { agent, type Client, client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 let stack: TestStack;
 let alice: Client;
@@ -158,6 +159,26 @@ describe('roles', () => {
     expect((await alice.get('/config/priority-matrix')).status).toBe(200);
     expect((await carol.get('/config/priority-matrix')).status).toBe(403);
     expect((await carol.get('/users')).status).toBe(403);
+  });
+
+  it('come from whole group names: look-alikes of admin and agent give no role, in any form of the claim', async () => {
+    const lookAlikes: Record<string, string | string[]> = {
+      'a plain string with a space': 'Helpdesk admin',
+      'a plain string with a comma': 'agent,admin',
+      'an array (API Gateway hands it over as [a b])': ['admin,readonly', 'agents', 'Admin', 'sysadmin'],
+      'a JSON array in a string': '["Helpdesk admin","Service agent"]',
+    };
+    for (const [form, groups] of Object.entries(lookAlikes)) {
+      const eve = client(stack.url, await mintToken(stack.signingKey, { sub: 'eve', groups }));
+      expect((await eve.get('/groups')).status, form).toBe(403);
+      expect((await eve.post('/groups', { name: 'eves-group', members: [] })).status, form).toBe(403);
+      expect((await eve.get(`/incidents/${davesIncident.id}`)).status, form).toBe(404);
+    }
+    // The same forms with the exact names do give the roles.
+    for (const groups of ['admin', ['admin'], '["admin"]']) {
+      const ada = client(stack.url, await mintToken(stack.signingKey, { sub: 'ada', groups }));
+      expect((await ada.get('/groups')).status, JSON.stringify(groups)).toBe(200);
+    }
   });
 
   it('requesters may read services, which they name when raising an incident', async () => {

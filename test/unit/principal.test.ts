@@ -34,15 +34,22 @@ describe('parseGroupsClaim', () => {
     ['a flattened one-element array', '[agent]', ['agent']],
     ['a JSON array string', '["agent","admin"]', ['agent', 'admin']],
     ['a JSON array string with spaces', ' [ "agent", "admin" ] ', ['agent', 'admin']],
-    ['a comma separated list', 'agent,admin', ['agent', 'admin']],
-    ['a comma and space separated list', 'agent, admin', ['agent', 'admin']],
-    ['a single group', 'agent', ['agent']],
+    ['a plain string, as one whole name', 'agent', ['agent']],
+    ['a plain string with a space, as one whole name', 'Helpdesk admin', ['Helpdesk admin']],
+    ['a plain string with a comma, as one whole name', 'agent,admin', ['agent,admin']],
+    ['array elements with spaces and commas, as whole names', ['Helpdesk admin', 'admin,readonly'], ['Helpdesk admin', 'admin,readonly']],
+    ['a JSON array string whose names hold spaces', '["Helpdesk admin"]', ['Helpdesk admin']],
+    ['a flattened array, split on spaces only', '[admin,readonly sysadmin]', ['admin,readonly', 'sysadmin']],
     ['an empty flattened array', '[]', []],
     ['an empty string', '', []],
     ['a missing claim', undefined, []],
     ['a number', 42, []],
   ])('reads %s', (_label, value, groups) => {
     expect(parseGroupsClaim(value)).toEqual(groups);
+  });
+
+  it('cannot tell a name with a space apart in the flattened form (documented in docs/access-control.md)', () => {
+    expect(parseGroupsClaim('[Helpdesk admin]')).toEqual(['Helpdesk', 'admin']);
   });
 });
 
@@ -63,6 +70,16 @@ describe('principalFrom', () => {
     const principal = principalFrom(eventWithClaims({ sub: 'ada', 'cognito:groups': '[admin]' }));
     expect(principal).toMatchObject({ isAgent: true, isAdmin: true });
     expect([...principal.roles].sort()).toEqual(['admin', 'agent', 'requester']);
+  });
+
+  it.each([
+    ['a plain string', 'Helpdesk admin'],
+    ['an array', ['Helpdesk admin', 'admins', 'Admin', 'sysadmin', 'admin,readonly']],
+    ['a JSON array string', '["Helpdesk admin","admin-readonly"]'],
+    ['a flattened array', '[admin-readonly agents admin,agent]'],
+  ])('compares whole names: no admin or agent from %s of look-alikes', (_label, groups) => {
+    const principal = principalFrom(eventWithClaims({ sub: 'eve', 'cognito:groups': groups }));
+    expect(principal).toMatchObject({ isAgent: false, isAdmin: false });
   });
 
   it('ignores unknown groups and groups in other claims', () => {
@@ -105,5 +122,45 @@ describe('GROUPS_CLAIM', () => {
     vi.resetModules();
     const { principalFrom: withDefault } = await import('../../functions/shared/http/principal.ts');
     expect(withDefault(eventWithClaims({ sub: 'alice', 'cognito:groups': 'agent' })).isAgent).toBe(true);
+  });
+});
+
+describe('ROLE_GROUPS', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  const load = async (roleGroups: string) => {
+    vi.stubEnv('ROLE_GROUPS', roleGroups);
+    vi.resetModules();
+    return (await import('../../functions/shared/http/principal.ts')).principalFrom;
+  };
+
+  it('maps the configured group names to roles, and only those', async () => {
+    const principalOf = await load(JSON.stringify({ admin: ['itsm-admins'], agent: ['service-desk', 'network-team'] }));
+    expect(principalOf(eventWithClaims({ sub: 'ada', 'cognito:groups': '[itsm-admins]' }))).toMatchObject({ isAdmin: true, isAgent: true });
+    expect(principalOf(eventWithClaims({ sub: 'nina', 'cognito:groups': '[staff network-team]' }))).toMatchObject({ isAdmin: false, isAgent: true });
+    // The default names mean nothing once others are configured.
+    expect(principalOf(eventWithClaims({ sub: 'eve', 'cognito:groups': '[admin agent]' }))).toMatchObject({ isAdmin: false, isAgent: false });
+  });
+
+  it('with requester groups, refuses callers in none of the role groups (403)', async () => {
+    const principalOf = await load(JSON.stringify({ admin: ['admin'], agent: ['agent'], requester: ['staff'] }));
+    expect([...principalOf(eventWithClaims({ sub: 'carol', 'cognito:groups': '[staff]' })).roles]).toEqual(['requester']);
+    expect(principalOf(eventWithClaims({ sub: 'alice', 'cognito:groups': '[agent]' })).isAgent).toBe(true);
+    expect(() => principalOf(eventWithClaims({ sub: 'guest', 'cognito:groups': '[contractors]' }))).toThrow(
+      expect.objectContaining({ status: 403 }),
+    );
+  });
+
+  it.each([
+    ['not JSON', 'admin=itsm-admins'],
+    ['an unknown role', '{"superuser":["root"]}'],
+    ['a role without groups', '{"admin":[]}'],
+    ['an empty group name', '{"agent":[""]}'],
+    ['a group name with a space', '{"agent":["service desk"]}'],
+  ])('refuses %s when the function loads, naming ROLE_GROUPS', async (_label, roleGroups) => {
+    await expect(load(roleGroups)).rejects.toThrow(/ROLE_GROUPS/);
   });
 });
