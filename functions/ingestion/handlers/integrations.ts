@@ -7,11 +7,12 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { createIntegrationBody, pageQuery } from '../schemas/ingestion.ts';
 import {
   createIntegrationItems,
-  findIntegrationItem,
+  findIntegration,
   generateRoutingKey,
   type Integration,
   listIntegrations,
   revokeIntegrationItems,
+  SERVICE_CHECK,
 } from '../store/integration-store.ts';
 
 /**
@@ -60,7 +61,7 @@ export const handler = httpHandler(
           { status: 201, body: integration, headers },
         );
       } catch (error) {
-        if (error instanceof TransactionRefused && error.failedAt(1) !== undefined) throw notFound(`Service ${service}`);
+        if (error instanceof TransactionRefused && error.failedAt(SERVICE_CHECK) !== undefined) throw notFound(`Service ${service}`);
         throw error;
       }
     },
@@ -69,11 +70,11 @@ export const handler = httpHandler(
       requireAdmin(request.principal);
       const service = request.pathParam('name');
       const id = request.pathParam('key');
-      const item = await findIntegrationItem(service, id);
-      if (item === undefined) throw notFound(`Integration ${id} of service ${service}`);
-      if (item.revokedAt !== undefined) return { status: 204 };
+      const integration = await findIntegration(service, id);
+      if (integration === undefined) throw notFound(`Integration ${id} of service ${service}`);
+      if (integration.revoked) return { status: 204 };
       try {
-        await transactWrite(revokeIntegrationItems(item, request.principal.userId, new Date().toISOString()));
+        await transactWrite(revokeIntegrationItems(integration, request.principal.userId, new Date().toISOString()));
       } catch (error) {
         // Revoked meanwhile by someone else: the outcome the caller wanted.
         if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) return { status: 204 };

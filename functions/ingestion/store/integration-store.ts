@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
@@ -11,10 +11,15 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
 /*
  * Integration keys (PagerDuty "routing keys") of a service:
  *   integration  pk INTEGRATION#<sha256 of the key>  sk INTEGRATION
- *                gsi2 INTEGRATIONS#SERVICE#<service> -> <createdAt>#<id>   (a service's keys)
+ *                gsi2 INTEGRATIONS#SERVICE#<service> -> <createdAt>#<id>   (a service's keys, listed)
+ *   by id        pk INTEGRATION#ID#<id>              sk INTEGRATION   keyHash, service
+ *   live count   pk INTEGRATIONS#SERVICE#<service>   sk LIVE          liveKeys
  * Only a hash of the key is stored: the key is shown once, when it is created, like an API token.
  * The item also carries the key's rate-limit window (`rateWindow`, `windowCount`), so that checking
- * the key and counting the event against its limit is one conditional UpdateItem.
+ * the key and counting the event against its limit is one conditional UpdateItem. Revoking by id
+ * and asking whether a service has live keys are each one GetItem, however many keys the service
+ * has had: the id item names the hash, and the live count moves in the transactions that create
+ * and revoke keys.
  */
 export interface Integration {
   id: string;
@@ -32,11 +37,26 @@ export interface Integration {
 export const INTEGRATION_ORDER = ['id', 'service', 'name', 'keyHint', 'rateLimitPerMinute', 'createdAt', 'createdBy', 'revokedAt', 'revokedBy'];
 
 const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex');
-const integrationKey = (key: string) => ({ pk: `INTEGRATION#${hashKey(key)}`, sk: 'INTEGRATION' });
+const integrationKeyOfHash = (keyHash: string) => ({ pk: `INTEGRATION#${keyHash}`, sk: 'INTEGRATION' });
+const integrationKey = (key: string) => integrationKeyOfHash(hashKey(key));
+const integrationIdKey = (id: string) => ({ pk: `INTEGRATION#ID#${id}`, sk: 'INTEGRATION' });
 const servicePartition = (service: string) => `INTEGRATIONS#SERVICE#${service}`;
+const liveCountKey = (service: string) => ({ pk: servicePartition(service), sk: 'LIVE' });
+
+const countLiveKeys = (service: string, delta: 1 | -1): TransactItem => ({
+  Update: {
+    TableName: TABLE_NAME,
+    Key: liveCountKey(service),
+    UpdateExpression: 'SET entity = :entity ADD liveKeys :delta',
+    ExpressionAttributeValues: { ':entity': 'integration-count', ':delta': delta },
+  },
+});
 
 /** 32 lowercase hex characters, the length PagerDuty's routing keys have (tools validate it). */
 export const generateRoutingKey = (): string => randomBytes(16).toString('hex');
+
+/** Where createIntegrationItems puts the check that the service exists, to tell a refusal apart. */
+export const SERVICE_CHECK = 3;
 
 export function createIntegrationItems(key: string, integration: Integration, history: HistoryDraft): TransactItem[] {
   return [
@@ -53,25 +73,29 @@ export function createIntegrationItems(key: string, integration: Integration, hi
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
+    {
+      Put: {
+        TableName: TABLE_NAME,
+        Item: { ...integrationIdKey(integration.id), entity: 'integration-id', keyHash: hashKey(key), service: integration.service },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    countLiveKeys(integration.service, 1),
     // The service must exist when the key is created, not just when it was last read.
     { ConditionCheck: { TableName: TABLE_NAME, Key: serviceKey(integration.service), ConditionExpression: 'attribute_exists(pk)' } },
     historyPut(serviceKey(integration.service).pk, integration.service, history),
   ];
 }
 
-/** A service's keys (gsi2), optionally narrowed by a filter expression. */
-function serviceKeysQuery(service: string, filter?: { expression: string; values: Item }): QueryCommandInput {
-  return {
+/** A service's keys (gsi2), oldest first. */
+export async function listIntegrations(service: string, limit: number, cursor?: string): Promise<Page<Integration>> {
+  const query: QueryCommandInput = {
     TableName: TABLE_NAME,
     IndexName: 'gsi2',
     KeyConditionExpression: 'gsi2pk = :pk',
-    ...(filter === undefined ? {} : { FilterExpression: filter.expression }),
-    ExpressionAttributeValues: { ':pk': servicePartition(service), ...filter?.values },
+    ExpressionAttributeValues: { ':pk': servicePartition(service) },
   };
-}
-
-export async function listIntegrations(service: string, limit: number, cursor?: string): Promise<Page<Integration>> {
-  const page = await queryPage(serviceKeysQuery(service), limit, cursor, filterFingerprint({ kind: 'integrations', service }));
+  const page = await queryPage(query, limit, cursor, filterFingerprint({ kind: 'integrations', service }));
   return { ...page, items: page.items.map(fromItem) };
 }
 
@@ -80,40 +104,50 @@ const fromItem = (item: Item): Integration => {
   return rest;
 };
 
-/** The first key of the service that matches `filter`, if any. */
-async function firstServiceKey(service: string, filter: { expression: string; values: Item }): Promise<Item | undefined> {
-  const page = await queryPage(serviceKeysQuery(service, filter), 1, undefined, filterFingerprint({ kind: 'integration', service, ...filter.values }));
-  return page.items[0];
-}
-
 /** Whether a service still has a key that is not revoked (a service with live keys cannot be deleted). */
 export async function hasActiveIntegrations(service: string): Promise<boolean> {
-  return (await firstServiceKey(service, { expression: 'attribute_not_exists(revokedAt)', values: {} })) !== undefined;
+  const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: liveCountKey(service), ConsistentRead: true }));
+  return ((result.Item?.liveKeys as number | undefined) ?? 0) > 0;
 }
 
-/** Revokes by id within the service (admins see ids, not keys): a Query finds it, an update ends it. */
-export function findIntegrationItem(service: string, id: string): Promise<Item | undefined> {
-  return firstServiceKey(service, { expression: 'id = :id', values: { ':id': id } });
+/** A key of the service, by the id admins see (not the key): where its item is, and whether revoked. */
+export interface IntegrationRef {
+  id: string;
+  service: string;
+  keyHash: string;
+  revoked: boolean;
 }
 
-export function revokeIntegrationItems(item: Item, actor: string, at: string): TransactItem[] {
-  const integration = fromItem(item);
+/** Two GetItems, whatever the number of keys: the id names the key's hash, the hash its item. */
+export async function findIntegration(service: string, id: string): Promise<IntegrationRef | undefined> {
+  const byId = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: integrationIdKey(id), ConsistentRead: true }));
+  if (byId.Item === undefined || byId.Item.service !== service) return undefined;
+  const keyHash = byId.Item.keyHash as string;
+  const item = await db.send(
+    new GetCommand({ TableName: TABLE_NAME, Key: integrationKeyOfHash(keyHash), ConsistentRead: true, ProjectionExpression: 'revokedAt' }),
+  );
+  return { id, service, keyHash, revoked: item.Item?.revokedAt !== undefined };
+}
+
+/** The key's item marked revoked (first, so a concurrent revoke is told apart), the live count, the history. */
+export function revokeIntegrationItems(ref: IntegrationRef, actor: string, at: string): TransactItem[] {
   return [
     {
       Update: {
         TableName: TABLE_NAME,
-        Key: { pk: item.pk as string, sk: item.sk as string },
+        Key: integrationKeyOfHash(ref.keyHash),
         UpdateExpression: 'SET revokedAt = :at, revokedBy = :actor',
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
         ExpressionAttributeValues: { ':at': at, ':actor': actor },
       },
     },
-    historyPut(serviceKey(integration.service).pk, integration.service, {
+    countLiveKeys(ref.service, -1),
+    historyPut(serviceKey(ref.service).pk, ref.service, {
       at,
       actor,
       action: 'updated',
       version: 0,
-      changes: [{ field: `integrations.${integration.id}.revokedAt`, from: null, to: at }],
+      changes: [{ field: `integrations.${ref.id}.revokedAt`, from: null, to: at }],
     }),
   ];
 }
