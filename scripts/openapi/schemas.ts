@@ -20,6 +20,7 @@ import {
   addNoteBody,
   createIncidentBody,
   historyRecordSchema,
+  incidentListItemSchema,
   incidentSchema,
   noteSchema,
   priorityMatrixBody,
@@ -243,7 +244,8 @@ export const REQUEST_SCHEMAS = {
 /** Response bodies: converted with `io: 'output'`. */
 export const RESPONSE_SCHEMAS = {
   Incident: incidentSchema,
-  IncidentPage: listEnvelope(incidentSchema),
+  IncidentListItem: incidentListItemSchema,
+  IncidentPage: listEnvelope(incidentListItemSchema),
   IncidentAlert: incidentSchema.shape.alert.unwrap(),
   SlaClock: slaClockViewSchema,
   IncidentEvent: incidentEvent,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
-import { agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
 
 // Every DynamoDB request of this file goes through a counting proxy: lists must be Queries, and
 // each operation stays within its round-trip budget (create <= 2, read <= 1, update <= 2, list <= 1).
@@ -147,5 +148,40 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     expect(await measure(() => alice.post(`/incidents/${incident.id}/notes`, { body: 'hi' }))).toEqual([['Query'], ['TransactWriteItems']]);
     expect(await measure(() => alice.get(`/incidents/${incident.id}/notes`))).toEqual([['Query', 'Query']]);
     expect(await measure(() => alice.get(`/incidents/${incident.id}/history`))).toEqual([['Query', 'Query']]);
+  });
+});
+
+describe('list items, against the API description', () => {
+  it('carry exactly what the page schema names: an incident opened by an event lists without its live alert, as described', async () => {
+    const ada = await admin(stack);
+    const integration = await ada.post('/services/payments/integrations', { name: 'Alertmanager' });
+    expect(integration.status).toBe(201);
+    const trigger = { routing_key: integration.body.routingKey, event_action: 'trigger', dedup_key: 'list-item-1', payload: { summary: 'Disk full', source: 'db-1', severity: 'error' } };
+    expect((await stack.anonymous.post('/v2/enqueue', trigger)).status).toBe(202);
+    await stack.settled();
+
+    const description = (await stack.anonymous.get('/openapi.json')).body;
+    const pageSchema = description.paths['/incidents'].get.responses['200'].content['application/json'].schema;
+    const itemRef: string = description.components.schemas[pageSchema.$ref.split('/').pop()].properties.items.items.$ref;
+    const itemSchema = description.components.schemas[itemRef.split('/').pop()!];
+    // Exactly: nothing the schema does not name, everything it requires.
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema({ $id: 'openapi.json', components: description.components });
+    const validate = ajv.compile({ $ref: `openapi.json${itemRef}`, unevaluatedProperties: false });
+
+    const page = await alice.get('/incidents?service=payments&limit=100');
+    expect(page.status).toBe(200);
+    const opened = page.body.items.find((item: Record<string, unknown>) => item.dedupKey === 'list-item-1');
+    expect(opened).toBeDefined();
+    for (const item of page.body.items) expect(validate(item), JSON.stringify(validate.errors)).toBe(true);
+
+    // The full incident has its alert; the list item has whatever the item schema says, no less.
+    const full = (await alice.get(`/incidents/${opened.id}`)).body;
+    expect(full.alert).toMatchObject({ source: 'pagerduty', dedupKey: 'list-item-1', occurrences: 1 });
+    const { alert: _alert, sla: _fullSla, ...rest } = full;
+    const { sla: _itemSla, ...listed } = opened;
+    expect(listed).toEqual(rest);
+    if ('alert' in itemSchema.properties) expect(opened.alert).toEqual(full.alert);
+    else expect(itemRef).not.toBe('#/components/schemas/Incident');
   });
 });

@@ -127,6 +127,16 @@ export const incidentSchema = z
   })
   .meta({ id: 'Incident' });
 
+/**
+ * What a list shows of an incident: the incident without `alert`. The alert is a separate item
+ * with live counters; reading it for every row would cost lists a second round trip.
+ */
+export const incidentListItemSchema = incidentSchema.omit({ alert: true }).meta({
+  id: 'IncidentListItem',
+  description:
+    'An incident as lists show it: every field of an Incident except `alert`. Incidents opened by events have `dedupKey`; GET /incidents/{id} adds their `alert` (occurrences so far).',
+});
+
 export const INCIDENT_FIELD_ORDER: readonly string[] = Object.keys(incidentSchema.shape);
 
 export const listIncidentsQuery = z
