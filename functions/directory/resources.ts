@@ -12,14 +12,12 @@ import { groupUsage, serviceUsage, type Usage, userUsage } from './store/usage.t
  */
 export const MAX_GROUPS_LEFT_ON_DELETE = 45;
 
-/** 409 listing what still names the record (capped; `truncated` says there is more). */
-function refuseInUse(slug: string, label: string, id: string, found: Usage, advice: string): never {
+/** The 409's detail; its extensions list what still names the record (capped; `truncated` says there is more). */
+function inUseDetail(label: string, id: string, found: Usage, advice: string): string {
   const count = `${found.references.length}${found.truncated ? '+' : ''}`;
-  throw conflict(slug, `${label} in use`, `${label} '${id}' is still named by ${count} record${count === '1' ? '' : 's'} (see references); ${advice}`, {
-    references: found.references,
-    truncated: found.truncated,
-  });
+  return `${label} '${id}' is still named by ${count} record${count === '1' ? '' : 's'} (see references); ${advice}`;
 }
+const inUseExtensions = (found: Usage) => ({ references: found.references, truncated: found.truncated });
 
 /** Members and the manager must be known users, so that assignment to them can work. */
 async function validateGroup(fields: Record<string, unknown>) {
@@ -45,7 +43,7 @@ export const groupResource: DirectoryResource = {
   beforeDelete: async (name) => {
     const found = await groupUsage(name);
     if (found.references.length > 0) {
-      refuseInUse('group-in-use', 'Group', name, found, 'give them another group, or close or cancel the incidents and changes, first');
+      throw conflict('group-in-use', 'Group in use', inUseDetail('Group', name, found, 'give them another group, or close or cancel the incidents and changes, first'), inUseExtensions(found));
     }
     return undefined;
   },
@@ -63,7 +61,8 @@ export const serviceResource: DirectoryResource = {
   beforeDelete: async (name, { now }) => {
     const found = await serviceUsage(name, now);
     if (found.references.length > 0) {
-      refuseInUse('service-in-use', 'Service', name, found, `revoke its integration keys (DELETE /services/${name}/integrations/{id}) and change or end the others first`);
+      const advice = `revoke its integration keys (DELETE /services/${name}/integrations/{id}) and change or end the others first`;
+      throw conflict('service-in-use', 'Service in use', inUseDetail('Service', name, found, advice), inUseExtensions(found));
     }
     return undefined;
   },
@@ -87,7 +86,7 @@ export const userResource: DirectoryResource = {
   beforeDelete: async (id, { actor, now }) => {
     const found = await userUsage(id);
     if (found.references.length > 0) {
-      refuseInUse('user-in-use', 'User', id, found, 'reassign them first, or keep the user and set active to false');
+      throw conflict('user-in-use', 'User in use', inUseDetail('User', id, found, 'reassign them first, or keep the user and set active to false'), inUseExtensions(found));
     }
     if (found.memberOf.length > MAX_GROUPS_LEFT_ON_DELETE) {
       throw conflict('user-in-use', 'User in use', `User '${id}' is a member of ${found.memberOf.length} groups; remove them from some (at most ${MAX_GROUPS_LEFT_ON_DELETE} are left in one delete) first`, {

@@ -325,7 +325,12 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     responses: { 200: { description: 'The group as it is now', schema: 'Group', headers: ['ETag', 'Location'] } },
     problems: ['forbidden', 'not-found'],
   },
-  'DELETE /groups/{name}': deleteDirectory(GROUP, 'deleteGroup', ' A group that owns services cannot be deleted (409 `group-in-use`).', ['group-in-use']),
+  'DELETE /groups/{name}': deleteDirectory(
+    GROUP,
+    'deleteGroup',
+    ' A group still named by a service (owner), the change configuration (a board), a change template, or an incident or change that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
+    ['group-in-use'],
+  ),
 
   'GET /services': listDirectory(SERVICE, 'listServices'),
   'POST /services': {
@@ -355,7 +360,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   'DELETE /services/{name}': deleteDirectory(
     SERVICE,
     'deleteService',
-    ' A service with integration keys that are not revoked cannot be deleted (409 `service-in-use`).',
+    ' A service still named by integration keys that are not revoked, an SLA policy, a change template, a blackout window that has not ended, or an incident or change that is not final cannot be deleted (409 `service-in-use`, with `references`). See docs/directory.md.',
     ['service-in-use'],
   ),
 
@@ -437,7 +442,12 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       412: 'Only with If-Match.',
     },
   },
-  'DELETE /users/{userId}': deleteDirectory(USER, 'deleteUser'),
+  'DELETE /users/{userId}': deleteDirectory(
+    USER,
+    'deleteUser',
+    ' The user leaves every group they are a member of, in the same transaction. A user who manages a group, is named by an escalation policy, or is assignee or caller of an incident that is not final cannot be deleted (409 `user-in-use`, with `references`); set `active` to false instead. See docs/directory.md.',
+    ['user-in-use'],
+  ),
 
   'GET /config/priority-matrix': {
     operationId: 'getPriorityMatrix',

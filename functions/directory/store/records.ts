@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
@@ -148,20 +148,6 @@ export async function listRecords<T>(kind: RecordKind, limit: number, cursor?: s
     filterFingerprint({ kind: kind.entity }),
   );
   return { ...page, items: page.items.map((item) => recordFromItem<T>(kind, item)) };
-}
-
-/** Is any service owned by `group`? One index Query of at most one item. */
-export async function groupOwnsServices(group: string): Promise<boolean> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': `SERVICES#OWNER#${group}` },
-      Limit: 1,
-    }),
-  );
-  return (result.Items?.length ?? 0) > 0;
 }
 
 const draft = (actor: string, action: HistoryDraft['action'], version: number, changes: FieldChange[], at: string): HistoryDraft => ({

@@ -33,5 +33,10 @@ export const problemSchema = z
     errors: z
       .array(z.object({ location: z.string(), path: z.string(), pointer: z.string(), message: z.string() }))
       .optional(),
+    references: z
+      .array(z.object({ kind: z.string(), id: z.string(), number: z.string().optional(), field: z.string() }))
+      .optional()
+      .describe('`group-in-use`, `service-in-use`, `user-in-use`: what still names the record (kind, id or number, and the field naming it); at most 20'),
+    truncated: z.boolean().optional().describe('With `references`: more records name it than are listed'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
