@@ -196,8 +196,10 @@ export const FUNCTIONS = {
   },
   updateChange: {
     entry: 'functions/changes/handlers/update-change.ts',
-    description: 'PATCH /changes/{id}: edit the plan of a draft or a change under assessment',
+    description: 'PATCH /changes/{id}: edit the plan of a draft or a change under assessment (which goes back to draft)',
     tableAccess: 'readWrite',
+    // An edit under assessment stops the approval workflow of the plan it replaces.
+    capabilities: ['runChangeApprovals'],
   },
   changeCalendar: {
     entry: 'functions/changes/handlers/change-calendar.ts',
@@ -424,7 +426,7 @@ export const WORKFLOWS = {
 export type WorkflowId = keyof typeof WORKFLOWS;
 
 /** Environment every function gets (the CDK stack and the local runtime both set these). */
-export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'] as const;
+export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'ROLE_GROUPS', 'REQUESTER_INCIDENT_FIELDS', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'] as const;
 
 /** The `source` of the product's domain events on EventBridge (`detail-type` says what happened). */
 export const EVENT_SOURCE = 'open-itsm';

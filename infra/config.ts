@@ -2,6 +2,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { PRIORITIES } from '../functions/incidents/domain/priority.ts';
 import { EVENT_TYPES } from '../functions/notify/domain/events.ts';
+import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-rules.ts';
+import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameProblem } from '../functions/shared/http/roles.ts';
 import { slug } from '../functions/shared/schemas/common.ts';
 
 /**
@@ -18,6 +20,10 @@ export interface ItsmConfig {
   readonly logLevel: string;
   /** The claim that carries the caller's groups (`agent`, `admin`); handed to every function. */
   readonly groupsClaim: string;
+  /** Which group names give which role; handed to every function as ROLE_GROUPS (JSON). */
+  readonly roleGroups: RoleGroups;
+  /** What a requester may set when raising an incident; handed to every function as REQUESTER_INCIDENT_FIELDS. */
+  readonly requesterIncidentFields: readonly RequesterSettableField[];
   readonly throttleRateLimit: number;
   readonly throttleBurstLimit: number;
   /** Browser origins allowed by CORS; empty means CORS stays off (server-to-server callers only). */
@@ -91,6 +97,10 @@ export const CONTEXT_KEYS = {
   logRetentionDays: 'logRetentionDays',
   logLevel: 'logLevel',
   groupsClaim: 'groupsClaim',
+  adminGroups: 'adminGroups',
+  agentGroups: 'agentGroups',
+  requesterGroups: 'requesterGroups',
+  requesterIncidentFields: 'requesterIncidentFields',
   throttleRateLimit: 'throttleRateLimit',
   throttleBurstLimit: 'throttleBurstLimit',
   corsOrigins: 'corsOrigins',
@@ -130,6 +140,8 @@ export function readConfig(node: Node): ItsmConfig {
     logRetention: ctx.retention(CONTEXT_KEYS.logRetentionDays, DEFAULTS.logRetentionDays),
     logLevel: ctx.oneOf(CONTEXT_KEYS.logLevel, LOG_LEVELS, DEFAULTS.logLevel),
     groupsClaim: ctx.string(CONTEXT_KEYS.groupsClaim) ?? DEFAULTS.groupsClaim,
+    roleGroups: readRoleGroups(ctx),
+    requesterIncidentFields: readRequesterIncidentFields(ctx),
     throttleRateLimit: ctx.number(CONTEXT_KEYS.throttleRateLimit, DEFAULTS.throttleRateLimit),
     throttleBurstLimit: ctx.integer(CONTEXT_KEYS.throttleBurstLimit, DEFAULTS.throttleBurstLimit),
     corsOrigins: ctx.list(CONTEXT_KEYS.corsOrigins).map((origin) => checkOrigin(origin)),
@@ -139,6 +151,49 @@ export function readConfig(node: Node): ItsmConfig {
     eventRetentionDays: ctx.integerBetween(CONTEXT_KEYS.eventRetentionDays, DEFAULTS.eventRetentionDays, 1, MAX_EVENT_RETENTION_DAYS),
     notifications: readNotifications(ctx),
   };
+}
+
+function readRoleGroups(ctx: ContextReader): RoleGroups {
+  const read = (key: string, fallback: readonly string[]): string[] => {
+    const names = ctx.list(key);
+    for (const name of names) {
+      const problem = roleGroupNameProblem(name);
+      if (problem !== undefined) throw new Error(`Context ${key}: group name "${name}" ${problem}`);
+    }
+    return names.length === 0 ? [...fallback] : [...new Set(names)];
+  };
+  const roleGroups = {
+    admin: read(CONTEXT_KEYS.adminGroups, DEFAULT_ROLE_GROUPS.admin),
+    agent: read(CONTEXT_KEYS.agentGroups, DEFAULT_ROLE_GROUPS.agent),
+    requester: read(CONTEXT_KEYS.requesterGroups, DEFAULT_ROLE_GROUPS.requester),
+  };
+  // One group giving two roles is a typo waiting to happen (admin implies agent anyway).
+  const keys = { admin: CONTEXT_KEYS.adminGroups, agent: CONTEXT_KEYS.agentGroups, requester: CONTEXT_KEYS.requesterGroups } as const;
+  const roles = Object.keys(keys) as (keyof typeof keys)[];
+  for (const [i, role] of roles.entries()) {
+    for (const other of roles.slice(i + 1)) {
+      const shared = roleGroups[role].find((name) => roleGroups[other].includes(name));
+      if (shared !== undefined) throw new Error(`Context: group "${shared}" is in both ${keys[role]} and ${keys[other]}; give each group one role`);
+    }
+  }
+  return roleGroups;
+}
+
+function readRequesterIncidentFields(ctx: ContextReader): RequesterSettableField[] {
+  const key = CONTEXT_KEYS.requesterIncidentFields;
+  const values = ctx.list(key);
+  if (values.length === 0) return ['urgency'];
+  // `none`, because an empty value means "the default" everywhere else.
+  if (values.includes('none')) {
+    if (values.length > 1) throw new Error(`Context ${key}: "none" cannot be combined with field names`);
+    return [];
+  }
+  for (const value of values) {
+    if (!(REQUESTER_SETTABLE_FIELDS as readonly string[]).includes(value)) {
+      throw new Error(`Context ${key}: "${value}" is not one of ${REQUESTER_SETTABLE_FIELDS.join(', ')} (or none)`);
+    }
+  }
+  return [...new Set(values as RequesterSettableField[])];
 }
 
 function readNotifications(ctx: ContextReader): NotificationsConfig {

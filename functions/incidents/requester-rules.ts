@@ -2,18 +2,48 @@ import { fieldError, ProblemError } from '../shared/errors.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import type { NewIncident } from './domain/incident.ts';
 
+/** The priority inputs a requester may be allowed to give; which of them is configuration. */
+export const REQUESTER_SETTABLE_FIELDS = ['impact', 'urgency'] as const;
+export type RequesterSettableField = (typeof REQUESTER_SETTABLE_FIELDS)[number];
+
 /**
- * Requesters raise incidents for themselves; routing (group, assignee) and raising on behalf of
- * someone else are agents' work. Refused with 403 naming the field, not silently dropped.
+ * REQUESTER_INCIDENT_FIELDS (CDK context requesterIncidentFields): comma-separated, or `none`.
+ * Unset means urgency only: callers know how urgent it is for them; how far it reaches (impact) is
+ * the service desk's assessment, so nobody declares a P1 alone.
+ */
+export function parseRequesterIncidentFields(text: string | undefined): RequesterSettableField[] {
+  if (text === undefined || text.trim() === '') return ['urgency'];
+  const values = text.split(',').map((v) => v.trim()).filter(Boolean);
+  if (values.length === 1 && values[0] === 'none') return [];
+  for (const value of values) {
+    if (!(REQUESTER_SETTABLE_FIELDS as readonly string[]).includes(value)) {
+      throw new Error(`REQUESTER_INCIDENT_FIELDS: "${value}" is not one of ${REQUESTER_SETTABLE_FIELDS.join(', ')} (or none)`);
+    }
+  }
+  return [...new Set(values as RequesterSettableField[])];
+}
+
+const REQUESTER_MAY_SET: ReadonlySet<string> = new Set(parseRequesterIncidentFields(process.env.REQUESTER_INCIDENT_FIELDS));
+
+/**
+ * Requesters raise incidents for themselves; routing (group, assignee), raising on behalf of
+ * someone else, and the priority inputs the configuration keeps for the service desk are agents'
+ * work. Refused with 403 naming each field, not silently dropped, so a client bug surfaces.
  */
 export function createChecks(principal: Principal, input: NewIncident): void {
   if (principal.isAgent) return;
-  const refused: string[] = [];
-  if (input.assignmentGroup !== undefined) refused.push('assignmentGroup');
-  if (input.assignee !== undefined) refused.push('assignee');
-  if (input.caller !== undefined && input.caller !== principal.userId) refused.push('caller');
+  const refused: { field: string; message: string }[] = [];
+  if (input.assignmentGroup !== undefined) refused.push({ field: 'assignmentGroup', message: 'Only agents can set this field' });
+  if (input.assignee !== undefined) refused.push({ field: 'assignee', message: 'Only agents can set this field' });
+  if (input.caller !== undefined && input.caller !== principal.userId) refused.push({ field: 'caller', message: 'Only agents can set this field' });
+  for (const field of REQUESTER_SETTABLE_FIELDS) {
+    if (input[field] !== undefined && !REQUESTER_MAY_SET.has(field)) {
+      refused.push({ field, message: `The service desk assesses ${field}; requesters cannot set it here` });
+    }
+  }
   if (refused.length === 0) return;
-  throw new ProblemError(403, 'forbidden-field', 'Not allowed', `Only agents can set ${refused.join(', ')}`, {
-    errors: refused.map((field) => fieldError('body', [field], 'Only agents can set this field')),
+  const fields = refused.map((r) => r.field);
+  throw new ProblemError(403, 'forbidden-field', 'Not allowed', `Only agents can set ${fields.join(', ')}`, {
+    errors: refused.map((r) => fieldError('body', [r.field], r.message)),
   });
 }

@@ -11,16 +11,18 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import type { IdentityConfig } from '../config.ts';
+import type { RoleGroups } from '../../functions/shared/http/roles.ts';
 
 /**
- * The groups the functions read from the groups claim (functions/shared/http/principal.ts).
- * Every signed-in user is a requester, so there is no `requester` group; `admin` implies `agent`.
- * These names are a contract with the code, not physical resource names, hence literal.
+ * The groups the functions read from the groups claim (functions/shared/http/principal.ts): the
+ * names configured for each role (context adminGroups, agentGroups, requesterGroups), by default
+ * `admin` and `agent`. Without requester groups every signed-in user is a requester; `admin` implies `agent`.
  */
-export const USER_GROUPS = [
-  { name: 'admin', precedence: 0, description: 'Administers groups, services, users and the priority matrix; also works incidents' },
-  { name: 'agent', precedence: 10, description: 'Works incidents: triage, assignment, notes, resolution' },
-] as const;
+const ROLE_GROUP_DEFAULTS = {
+  admin: { precedence: 0, description: 'Administers the directory and configuration; also works incidents and changes' },
+  agent: { precedence: 10, description: 'Works incidents and changes: triage, assignment, notes, resolution' },
+  requester: { precedence: 20, description: 'Raises incidents and follows their own' },
+} as const;
 
 /**
  * Who may call the API, as seen by its JWT authorizer: an issuer and the audiences it accepts.
@@ -35,7 +37,7 @@ export class Identity extends Construct {
   readonly userPool: UserPool | undefined;
   readonly userPoolClient: UserPoolClient | undefined;
 
-  constructor(scope: Construct, id: string, config: IdentityConfig) {
+  constructor(scope: Construct, id: string, config: IdentityConfig, roleGroups: RoleGroups) {
     super(scope, id);
 
     if (config.kind === 'oidc') {
@@ -112,12 +114,12 @@ export class Identity extends Construct {
       userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: config.domainPrefix } });
     }
 
-    for (const group of USER_GROUPS) {
-      userPool.addGroup(`${group.name[0]?.toUpperCase()}${group.name.slice(1)}Group`, {
-        groupName: group.name,
-        precedence: group.precedence,
-        description: group.description,
-      });
+    for (const role of ['admin', 'agent', 'requester'] as const) {
+      for (const [index, groupName] of roleGroups[role].entries()) {
+        // The first group of a role keeps the id the defaults always had, so it is never replaced.
+        const constructId = `${role[0]?.toUpperCase()}${role.slice(1)}Group${index === 0 ? '' : index + 1}`;
+        userPool.addGroup(constructId, { groupName, ...ROLE_GROUP_DEFAULTS[role] });
+      }
     }
 
     this.userPool = userPool;

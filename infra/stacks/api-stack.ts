@@ -80,7 +80,7 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const { config, table } = props;
 
-    this.identity = new Identity(this, 'Identity', config.identity);
+    this.identity = new Identity(this, 'Identity', config.identity, config.roleGroups);
 
     this.httpApi = new ItsmHttpApi(this, 'HttpApi', {
       jwtIssuer: this.identity.issuer,
@@ -98,6 +98,8 @@ export class ApiStack extends Stack {
     const environment = {
       TABLE_NAME: table.tableName,
       GROUPS_CLAIM: config.groupsClaim,
+      ROLE_GROUPS: JSON.stringify(config.roleGroups),
+      REQUESTER_INCIDENT_FIELDS: config.requesterIncidentFields.length === 0 ? 'none' : config.requesterIncidentFields.join(','),
       LOG_LEVEL: config.logLevel,
       EVENT_RETENTION_DAYS: String(config.eventRetentionDays),
     } satisfies Record<(typeof FUNCTION_ENVIRONMENT_KEYS)[number], string>;

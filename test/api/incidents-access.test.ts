@@ -59,6 +59,30 @@ describe('requesters see only incidents where they are the caller', () => {
   });
 });
 
+describe('what a requester may set when raising an incident (default: urgency, not impact)', () => {
+  it('cannot declare a P1: impact is refused with 403 naming the field, and nothing is written', async () => {
+    const before = (await carol.get('/incidents?limit=100')).body.items.length;
+    const reply = await carol.post('/incidents', { title: 'Everything is down!!', impact: 1, urgency: 1 });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({ type: expect.stringMatching(/forbidden-field$/), errors: [expect.objectContaining({ path: 'impact', location: 'body' })] });
+    expect(reply.body.errors).toHaveLength(1);
+    expect((await carol.get('/incidents?limit=100')).body.items.length).toBe(before);
+  });
+
+  it("takes the requester's urgency; impact stays at the default, so the priority is not P1", async () => {
+    const reply = await carol.post('/incidents', { title: 'My laptop will not boot', urgency: 1 });
+    expect(reply.status).toBe(201);
+    expect(reply.body).toMatchObject({ urgency: 1, impact: 3 });
+    expect(reply.body.priority).not.toBe('P1');
+  });
+
+  it('agents may still set both', async () => {
+    const reply = await alice.post('/incidents', { title: 'Payments down for everyone', impact: 1, urgency: 1, caller: 'carol' });
+    expect(reply.status).toBe(201);
+    expect(reply.body.priority).toBe('P1');
+  });
+});
+
 describe('notes and history', () => {
   it('hides work notes, and the history entries of work notes, from requesters', async () => {
     const incident = (await carol.post('/incidents', { title: 'Notes visibility' })).body;

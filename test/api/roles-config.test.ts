@@ -5,7 +5,7 @@ import { type Client, startTestStack, type TestStack } from '../support/api.ts';
  * Which claim and which group names give which role is configuration (GROUPS_CLAIM, ROLE_GROUPS),
  * read by the functions at load: set here before the local stack loads any handler.
  */
-const saved = { GROUPS_CLAIM: process.env.GROUPS_CLAIM, ROLE_GROUPS: process.env.ROLE_GROUPS };
+const saved = { GROUPS_CLAIM: process.env.GROUPS_CLAIM, ROLE_GROUPS: process.env.ROLE_GROUPS, REQUESTER_INCIDENT_FIELDS: process.env.REQUESTER_INCIDENT_FIELDS };
 let stack: TestStack;
 let admin: Client;
 let deskAgent: Client;
@@ -14,6 +14,7 @@ let staff: Client;
 beforeAll(async () => {
   process.env.GROUPS_CLAIM = 'groups';
   process.env.ROLE_GROUPS = JSON.stringify({ admin: ['itsm-admins'], agent: ['service-desk', 'network-team'], requester: ['staff'] });
+  process.env.REQUESTER_INCIDENT_FIELDS = 'none';
   stack = await startTestStack();
   admin = await stack.as('ada', ['itsm-admins']);
   deskAgent = await stack.as('alice', ['service-desk']);
@@ -49,6 +50,14 @@ describe('configured role groups', () => {
     expect(reply.status).toBe(403);
     expect(reply.headers.get('content-type')).toBe('application/problem+json');
     expect((await outsider.get('/incidents')).status).toBe(403);
+  });
+
+  it('requesters set neither impact nor urgency when REQUESTER_INCIDENT_FIELDS is none', async () => {
+    const reply = await staff.post('/incidents', { title: 'Urgent for me', urgency: 1 });
+    expect(reply.status).toBe(403);
+    expect(reply.body.errors.map((e: { path: string }) => e.path)).toEqual(['urgency']);
+    const raised = await staff.post('/incidents', { title: 'Assess it for me' });
+    expect(raised.body).toMatchObject({ impact: 3, urgency: 3 });
   });
 
   it('reads the configured claim, not cognito:groups', async () => {

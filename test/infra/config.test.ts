@@ -15,6 +15,8 @@ describe('context', () => {
       logRetention: RetentionDays.ONE_MONTH,
       logLevel: 'info',
       groupsClaim: 'cognito:groups',
+      roleGroups: { admin: ['admin'], agent: ['agent'], requester: [] },
+      requesterIncidentFields: ['urgency'],
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       corsOrigins: [],
@@ -54,6 +56,15 @@ describe('context', () => {
     expect(fromCli.corsOrigins).toEqual(['https://a.example.com', 'https://b.example.com']);
   });
 
+  it('reads the role groups and what requesters may set, from -c strings and cdk.json values alike', () => {
+    const fromCli = configOf({ adminGroups: 'itsm-admins', agentGroups: 'service-desk, network-team', requesterGroups: 'staff', requesterIncidentFields: 'impact,urgency' });
+    const fromJson = configOf({ adminGroups: ['itsm-admins'], agentGroups: ['service-desk', 'network-team'], requesterGroups: ['staff'], requesterIncidentFields: ['impact', 'urgency'] });
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli.roleGroups).toEqual({ admin: ['itsm-admins'], agent: ['service-desk', 'network-team'], requester: ['staff'] });
+    expect(fromCli.requesterIncidentFields).toEqual(['impact', 'urgency']);
+    expect(configOf({ requesterIncidentFields: 'none' }).requesterIncidentFields).toEqual([]);
+  });
+
   it('switches to the external issuer when oidcIssuer and oidcAudience are both given', () => {
     expect(configOf({ oidcIssuer: 'https://idp.example.com', oidcAudience: 'a,b' }).identity).toEqual({
       kind: 'oidc',
@@ -89,6 +100,11 @@ describe('context', () => {
     [{ eventRetentionDays: '3651' }, /eventRetentionDays must be between 1 and 3650/],
     [{ eventRetentionDays: '7.5' }, /eventRetentionDays must be a whole number/],
     [{ eventRetentionDays: 'month' }, /eventRetentionDays must be a non-negative number/],
+    [{ agentGroups: ['Service Desk'] }, /agentGroups: group name "Service Desk" must not contain whitespace/],
+    [{ adminGroups: '[admin]' }, /adminGroups: group name "\[admin\]" must not start with \[/],
+    [{ adminGroups: 'ops', agentGroups: 'ops' }, /"ops" is in both adminGroups and agentGroups/],
+    [{ requesterIncidentFields: 'priority' }, /requesterIncidentFields: "priority" is not one of impact, urgency/],
+    [{ requesterIncidentFields: 'none,urgency' }, /requesterIncidentFields: "none" cannot be combined/],
   ])('rejects %j', (context, message) => {
     expect(() => configOf(context)).toThrow(message);
   });

@@ -28,7 +28,8 @@ describe('OIDC issuer from context', () => {
     const functions = Object.values(productFunctions(synth.apiTemplate));
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
-      expect(fn.Properties?.Environment).toMatchObject({ Variables: { GROUPS_CLAIM: 'groups' } });
+      expect(fn.Properties?.Environment).toMatchObject({ Variables: { GROUPS_CLAIM: 'groups', REQUESTER_INCIDENT_FIELDS: 'urgency' } });
+      expect(JSON.parse((fn.Properties?.Environment as { Variables: Record<string, string> }).Variables.ROLE_GROUPS as string)).toEqual({ admin: ['admin'], agent: ['agent'], requester: [] });
     }
   });
 

@@ -23,6 +23,10 @@ beforeAll(() => {
     eventRetentionDays: '365',
     notificationEmails: '[{"address":"db-oncall@example.com","filter":{"assignmentGroup":["database"],"priority":["P1"]}}]',
     majorIncidentEmails: 'cio@example.com',
+    adminGroups: 'itsm-admins',
+    agentGroups: 'service-desk,network-team',
+    requesterGroups: 'staff',
+    requesterIncidentFields: 'impact,urgency',
   });
 });
 afterAll(() => synth?.cleanup());
@@ -59,6 +63,19 @@ describe('deploy-time options', () => {
     for (const logGroup of logGroups) expect(logGroup.Properties?.RetentionInDays).toBe(90);
     for (const fn of Object.values(productFunctions(synth.apiTemplate))) {
       expect(fn.Properties?.Environment).toMatchObject({ Variables: { LOG_LEVEL: 'debug', EVENT_RETENTION_DAYS: '365' } });
+    }
+  });
+
+  it('creates a Cognito group per configured role group, and hands the role mapping to every function', () => {
+    const groups = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Cognito::UserPoolGroup')).map((g) => g.Properties?.GroupName);
+    expect(groups.sort()).toEqual(['itsm-admins', 'network-team', 'service-desk', 'staff']);
+    for (const fn of Object.values(productFunctions(synth.apiTemplate))) {
+      expect(JSON.parse((fn.Properties?.Environment as { Variables: Record<string, string> }).Variables.ROLE_GROUPS as string)).toEqual({
+        admin: ['itsm-admins'],
+        agent: ['service-desk', 'network-team'],
+        requester: ['staff'],
+      });
+      expect((fn.Properties?.Environment as { Variables: Record<string, string> }).Variables.REQUESTER_INCIDENT_FIELDS).toBe('impact,urgency');
     }
   });
 
