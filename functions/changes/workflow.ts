@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { optionalEnv } from '../shared/env.ts';
 import { log } from '../shared/log.ts';
 import type { ChangeConfig } from './store/change-config-store.ts';
@@ -60,6 +60,23 @@ export async function startApproval(change: Change, config: ChangeConfig): Promi
   } catch (error) {
     if ((error as Error).name === 'ExecutionAlreadyExists') return;
     throw error;
+  }
+}
+
+/**
+ * Stops the change's approval workflow after a write that took the change out of its hands (a
+ * cancel, an edit back to draft) committed: the change is what counts, and a step that still runs
+ * finds it withdrawn. An execution that already ended (or never existed) is fine; any other failure
+ * is logged, not answered: the write itself happened. `reason` is a stable error name, never free text.
+ */
+export async function stopApproval(change: Pick<Change, 'id' | 'number' | 'workflow'>, reason: 'ChangeCanceled' | 'ChangeEdited', actor: string): Promise<void> {
+  const executionArn = change.workflow?.executionArn;
+  if (executionArn === undefined) return;
+  try {
+    await sfn.send(new StopExecutionCommand({ executionArn, error: reason, cause: `${change.number}: ${reason} by ${actor}` }));
+  } catch (error) {
+    if ((error as Error).name === 'ExecutionDoesNotExist') return;
+    log.error('could not stop the approval workflow of a change', { changeId: change.id, executionArn, reason, error });
   }
 }
 

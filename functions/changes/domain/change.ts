@@ -259,7 +259,9 @@ function commit(current: Change, next: Change, context: ChangeContext): ChangeRe
 
 /**
  * Applies a PATCH to the plan. Only a draft or a change under assessment can be edited; an empty
- * change list means the patch restated the current values.
+ * change list means the patch restated the current values. An edit of a submitted change sends it
+ * back to draft without its assessment: a CAB approves the plan it assessed, so the edited plan is
+ * submitted again and assessed again (risk, conflicts, freezes), in a new approval round.
  */
 export function applyChangePatch(current: Change, patch: ChangePatch, context: ChangeContext): ChangeResult {
   if (Object.keys(patch).length === 0) {
@@ -287,9 +289,9 @@ export function applyChangePatch(current: Change, patch: ChangePatch, context: C
   if (next.plannedStart !== current.plannedStart || next.plannedEnd !== current.plannedEnd) {
     assertWindow(next.plannedStart, next.plannedEnd);
   }
-  // Submission checked the plans; clearing one during assessment would slip past that check.
-  if (next.status !== 'draft') assertReadyForAssessment(next);
-  return commit(current, next, context);
+  const edited = commit(current, next, context);
+  if (edited.changes.length === 0 || current.status === 'draft') return edited;
+  return commit(current, moveTo(next, 'draft', context).next, context);
 }
 
 /**
@@ -301,6 +303,12 @@ export function moveTo(current: Change, status: ChangeStatus, context: ChangeCon
   assertTransition(current.status, status);
   const next: Change = { ...current, status };
   if (status === 'assess') assertReadyForAssessment(next);
+  if (status === 'draft') {
+    // Whatever submission found (and an admin let through) was about the plan before the edit.
+    delete next.risk;
+    delete next.conflicts;
+    delete next.blackoutOverride;
+  }
   if (status === 'review' && next.implementation === undefined) {
     throw new ChangeRuleError('FIELD_REQUIRED', 'A change goes to review with its implementation outcome', 'implementation');
   }

@@ -26,7 +26,8 @@ export type ImplementationOutcome = (typeof IMPLEMENTATION_OUTCOMES)[number];
  */
 export const TRANSITIONS: Readonly<Record<ChangeStatus, readonly ChangeStatus[]>> = {
   draft: ['assess', 'canceled'],
-  assess: ['authorize', 'rejected', 'canceled'],
+  // Back to draft: the plan was edited after submission, so what was assessed is no longer what would be approved.
+  assess: ['draft', 'authorize', 'rejected', 'canceled'],
   authorize: ['scheduled', 'rejected', 'canceled'],
   scheduled: ['implement', 'canceled'],
   implement: ['review'],
@@ -38,7 +39,10 @@ export const TRANSITIONS: Readonly<Record<ChangeStatus, readonly ChangeStatus[]>
 
 export const FINAL_STATUSES: readonly ChangeStatus[] = ['closed', 'rejected', 'canceled'];
 
-/** Past assessment the plan is what was authorized, so it can no longer be edited. */
+/**
+ * Past assessment the plan is what was authorized, so it can no longer be edited. Editing a change
+ * under assessment sends it back to draft (applyChangePatch).
+ */
 export const EDITABLE_STATUSES: readonly ChangeStatus[] = ['draft', 'assess'];
 
 export function assertTransition(from: ChangeStatus, to: ChangeStatus): void {

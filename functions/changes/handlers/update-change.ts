@@ -1,15 +1,20 @@
 import { preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
 import { changeReferenceChecks, changeWrite } from '../change-write.ts';
-import { applyChangePatch, type ChangePatch } from '../domain/change.ts';
+import { withdrawRound } from '../domain/approval.ts';
+import { applyChangePatch, type Change, type ChangePatch } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
 import { canonicalWindow, updateChangeBody } from '../schemas/change.ts';
+import { currentRound, readApprovals, roundReplace } from '../store/approval-store.ts';
+import { stopApproval } from '../workflow.ts';
 
 /**
- * Edits the plan of a draft or a change under assessment. Two round trips: the read (for the
- * domain rules), then one transaction checking the version and the references the patch adds.
+ * Edits the plan of a draft or a change under assessment. Two round trips for a draft: the read
+ * (for the domain rules), then one transaction checking the version and the references the patch
+ * adds. A change under assessment goes back to draft (see applyChangePatch): one more read for its
+ * approval round, which the transaction withdraws, and its workflow is stopped after the commit.
  */
 export const handler = httpHandler(async (request) => {
   const principal = request.principal;
@@ -26,12 +31,15 @@ export const handler = httpHandler(async (request) => {
   // A patch restating the current values changes nothing: no write, no new version.
   if (changes.length === 0) return changeResponse(200, change);
 
+  const backToDraft = change.status !== 'draft' && next.status === 'draft';
   const items = changeWrite({ before: change, after: next, actor: principal.userId, changes, now });
   const references = changeReferenceChecks(change, next);
+  const round = backToDraft ? await withdrawnRound(change, now) : [];
   try {
-    await transactWrite([...items, ...references.items]);
+    await transactWrite([...items, ...references.items, ...round]);
   } catch (error) {
     if (error instanceof TransactionRefused) {
+      // The workflow moved the change on (it asked the board) since it was read: it is no longer editable.
       const current = error.failedAt(0);
       if (current !== undefined) throw preconditionFailed(current.item === undefined ? undefined : etagOf(current.item.version as number));
       const errors = references.errors(error, items.length);
@@ -39,5 +47,13 @@ export const handler = httpHandler(async (request) => {
     }
     throw error;
   }
+  if (backToDraft) await stopApproval(change, 'ChangeEdited', principal.userId);
   return changeResponse(200, next);
 });
+
+/** The submission's round, still undecided, ends as withdrawn in the edit's transaction. */
+async function withdrawnRound(change: Change, now: Date): Promise<TransactItem[]> {
+  const round = currentRound(await readApprovals(change.id), change.submissions);
+  const withdrawn = round === undefined ? undefined : withdrawRound(round, now);
+  return round === undefined || withdrawn === undefined ? [] : [roundReplace(withdrawn, round.version)];
+}
