@@ -1,8 +1,15 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 /**
  * Where the local runtime puts what AWS would put in a dead-letter queue (the ingestion queue's
- * DLQ) or an on-failure destination (the stream consumers' failure queues): deliveries given up
- * on after their retries. Each one is printed as one JSON line when it arrives, and the recent ones
- * are listed at GET /local/dead-letters on the local AWS endpoint.
+ * DLQ, the SLA timers' DLQ) or an on-failure destination (the stream consumers' failure queues):
+ * deliveries given up on after their retries. Each one is printed as one JSON line when it
+ * arrives, listed at GET /local/dead-letters, and held as a message of the queue AWS would put it
+ * in, with the body AWS would give it, so the local SQS endpoint (local/sqs.ts) serves it to
+ * `npm run replay-dead-letters` exactly as SQS would. With a state file the messages survive a
+ * restart (SQS keeps them 14 days; here they stay until replayed or `capacity` is reached).
  */
 export interface DeadLetter {
   /** When it was given up on (ISO). */
@@ -20,22 +27,156 @@ export interface DeadLetter {
   readonly [more: string]: unknown;
 }
 
+/** The local names of the dead-letter queues (in AWS, CDK names them after the stack). */
+export const LOCAL_DEAD_LETTER_QUEUES = {
+  ingestion: 'open-itsm-ingestion-dead-letters',
+  ingestionTarget: 'open-itsm-ingestion-target-dead-letters',
+  slaTimers: 'open-itsm-sla-timers-dead-letters',
+  streamFailures: (functionId: string) => `open-itsm-${functionId}-failures`,
+} as const;
+
+export interface QueueMessage {
+  readonly messageId: string;
+  readonly queue: string;
+  readonly body: string;
+  readonly md5OfBody: string;
+  /** Message attributes, as the sender sets them (Scheduler's ERROR_CODE, ...). */
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly sentAt: number;
+  receiveCount: number;
+  /** Hidden from ReceiveMessage until then (epoch ms), after a receive. */
+  invisibleUntil: number;
+  receiptHandle?: string;
+  /** What was given up on, for GET /local/dead-letters. */
+  readonly deadLetter: DeadLetter;
+}
+
+interface StreamBatchInfo {
+  shardId?: string;
+  startSequenceNumber?: string;
+  endSequenceNumber?: string;
+  batchSize?: number;
+  streamArn?: string;
+}
+
+/**
+ * The queue and the message AWS would produce: the ingestion DLQ keeps the original message body
+ * (the EventBridge event); a stream's on-failure destination gets Lambda's invocation record,
+ * which names the shard and sequence numbers but carries no record; Scheduler's DLQ gets the
+ * target's input with the error as attributes.
+ */
+export function queueMessageOf(entry: DeadLetter): { queue: string; body: string; attributes: Record<string, string> } {
+  switch (entry.source) {
+    case 'ingestionQueue':
+      return { queue: LOCAL_DEAD_LETTER_QUEUES.ingestion, body: String((entry.record as { body?: unknown }).body ?? ''), attributes: {} };
+    case 'tableStream': {
+      const info = (entry.DDBStreamBatchInfo ?? {}) as StreamBatchInfo;
+      const approximate = new Date(entry.at).toISOString();
+      const body = {
+        requestContext: {
+          requestId: randomUUID(),
+          functionArn: `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:function:${entry.functionId}`,
+          condition: entry.condition,
+          approximateInvokeCount: entry.attempts,
+        },
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: entry.error === undefined ? undefined : 'Unhandled' },
+        version: '1.0',
+        timestamp: entry.at,
+        DDBStreamBatchInfo: { ...info, approximateArrivalOfFirstRecord: approximate, approximateArrivalOfLastRecord: approximate },
+      };
+      return { queue: LOCAL_DEAD_LETTER_QUEUES.streamFailures(entry.functionId), body: JSON.stringify(body), attributes: {} };
+    }
+    case 'scheduler': {
+      const target = (entry.target ?? entry.record ?? {}) as { Input?: string; Arn?: string };
+      const arn = typeof entry.deadLetterArn === 'string' ? entry.deadLetterArn : '';
+      return {
+        queue: arn.split(':').at(-1) || LOCAL_DEAD_LETTER_QUEUES.slaTimers,
+        body: target.Input ?? '{}',
+        attributes: {
+          ERROR_CODE: entry.condition,
+          ERROR_MESSAGE: entry.error ?? '',
+          SCHEDULE_ARN: String(entry.scheduleArn ?? ''),
+          TARGET_ARN: target.Arn ?? '',
+        },
+      };
+    }
+  }
+}
+
+export const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
 export class DeadLetters {
-  readonly #entries: DeadLetter[] = [];
+  #messages: QueueMessage[] = [];
 
   constructor(
     /** Keeps the most recent ones only, so a long `npm start` does not grow without bound. */
     private readonly capacity = 1000,
     private readonly print: (line: string) => void = (line) => console.error(line),
-  ) {}
-
-  add(entry: DeadLetter): void {
-    this.#entries.push(entry);
-    if (this.#entries.length > this.capacity) this.#entries.splice(0, this.#entries.length - this.capacity);
-    this.print(JSON.stringify({ level: 'error', message: 'dead letter: delivery given up after retries', time: entry.at, ...entry }));
+    /** Where the messages survive a restart; in memory without it. */
+    private readonly stateFile?: string,
+  ) {
+    if (stateFile === undefined) return;
+    try {
+      this.#messages = JSON.parse(readFileSync(stateFile, 'utf8')) as QueueMessage[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        print(JSON.stringify({ level: 'warn', message: 'dead letters unreadable; starting with none', file: stateFile, error: String(error) }));
+      }
+    }
   }
 
-  list(): DeadLetter[] {
-    return [...this.#entries];
+  add(entry: DeadLetter): void {
+    const { queue, body, attributes } = queueMessageOf(entry);
+    this.#messages.push({ messageId: randomUUID(), queue, body, md5OfBody: md5(body), attributes, sentAt: Date.parse(entry.at) || Date.now(), receiveCount: 0, invisibleUntil: 0, deadLetter: entry });
+    if (this.#messages.length > this.capacity) this.#messages.splice(0, this.#messages.length - this.capacity);
+    this.#save();
+    this.print(JSON.stringify({ level: 'error', message: 'dead letter: delivery given up after retries', time: entry.at, ...entry, queue }));
+  }
+
+  /** What is still waiting to be replayed, oldest first. */
+  list(): (DeadLetter & { queue: string; messageId: string })[] {
+    return this.#messages.map((m) => ({ ...m.deadLetter, queue: m.queue, messageId: m.messageId }));
+  }
+
+  /** SQS ReceiveMessage: visible messages of the queue, hidden for `visibilitySeconds` once received. */
+  receive(queue: string, max: number, visibilitySeconds: number, now = Date.now()): QueueMessage[] {
+    const visible = this.#messages.filter((m) => m.queue === queue && m.invisibleUntil <= now).slice(0, max);
+    for (const message of visible) {
+      message.receiveCount++;
+      message.invisibleUntil = now + visibilitySeconds * 1000;
+      message.receiptHandle = Buffer.from(`${message.messageId}:${randomUUID()}`).toString('base64');
+    }
+    if (visible.length > 0) this.#save();
+    return visible;
+  }
+
+  /** SQS DeleteMessage: by the receipt handle of the latest receive (an older handle deletes nothing, as an expired one). */
+  delete(queue: string, receiptHandle: string): void {
+    const before = this.#messages.length;
+    this.#messages = this.#messages.filter((m) => !(m.queue === queue && m.receiptHandle === receiptHandle));
+    if (this.#messages.length !== before) this.#save();
+  }
+
+  /** SQS ChangeMessageVisibility: 0 makes a received message visible again at once. */
+  changeVisibility(queue: string, receiptHandle: string, seconds: number, now = Date.now()): boolean {
+    const message = this.#messages.find((m) => m.queue === queue && m.receiptHandle === receiptHandle);
+    if (message === undefined) return false;
+    message.invisibleUntil = now + seconds * 1000;
+    this.#save();
+    return true;
+  }
+
+  count(queue: string, now = Date.now()): { visible: number; inFlight: number } {
+    const mine = this.#messages.filter((m) => m.queue === queue);
+    const visible = mine.filter((m) => m.invisibleUntil <= now).length;
+    return { visible, inFlight: mine.length - visible };
+  }
+
+  #save(): void {
+    if (this.stateFile === undefined) return;
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const temporary = `${this.stateFile}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(this.#messages)}\n`);
+    renameSync(temporary, this.stateFile);
   }
 }

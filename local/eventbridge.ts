@@ -150,7 +150,10 @@ function toEvent(entry: unknown): { event: EventBridgeEvent; bus: string } | { e
 
 /** The ingestion queue's message carrying one event, as Lambda's SQS event source hands it over. */
 function sqsRecord(event: EventBridgeEvent): SQSRecord {
-  const body = JSON.stringify(event);
+  return sqsRecordOf(JSON.stringify(event));
+}
+
+function sqsRecordOf(body: string): SQSRecord {
   const now = String(Date.now());
   return {
     messageId: randomUUID(),
@@ -182,17 +185,15 @@ function failedMessages(response: unknown, batch: readonly SQSRecord[]): Set<str
   return failed;
 }
 
-export function eventBridgeService(options: EventBridgeOptions): AwsJsonService {
+/**
+ * The ingestion queue and its consumer: what EventBridge delivers to it, and what SendMessage puts
+ * in it (a replayed dead letter), reaches the function as one SQS batch with redelivery.
+ */
+export function ingestionQueue(options: Pick<EventBridgeOptions, 'deadLetters' | 'functionId' | 'invoke' | 'retry'>) {
   const functionId = options.functionId ?? queueConsumer;
   if (functionId === undefined) throw new Error('no ingestionQueue consumer in functions/routes.ts CONSUMERS');
   const invoke = options.invoke ?? invokeFunction;
   const retry = options.retry ?? QUEUE_RETRY;
-  const buses = new Map(
-    Object.entries(options.buses ?? defaultBuses()).map(([name, rules]) => [
-      name,
-      rules.map((rule) => ({ id: rule.id, matches: compileEventPattern(rule.eventPattern) as CompiledPattern })),
-    ]),
-  );
 
   /** One batch through the function, redelivering what failed, dead-lettering what keeps failing. */
   async function deliver(messages: SQSRecord[]): Promise<void> {
@@ -233,6 +234,18 @@ export function eventBridgeService(options: EventBridgeOptions): AwsJsonService 
       await sleep(backoff(retry, attempt));
     }
   }
+
+  return { deliver, send: (body: string) => deliver([sqsRecordOf(body)]) };
+}
+
+export function eventBridgeService(options: EventBridgeOptions): AwsJsonService {
+  const { deliver } = ingestionQueue(options);
+  const buses = new Map(
+    Object.entries(options.buses ?? defaultBuses()).map(([name, rules]) => [
+      name,
+      rules.map((rule) => ({ id: rule.id, matches: compileEventPattern(rule.eventPattern) as CompiledPattern })),
+    ]),
+  );
 
   async function putEvents(input: Record<string, unknown>) {
     const entries = input.Entries;

@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
-import { type DeadLetter, DeadLetters } from './dead-letters.ts';
+import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
-import { eventBridgeService, LOCAL_INGESTION_BUS } from './eventbridge.ts';
+import { eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE } from './eventbridge.ts';
 import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
 import { createLocalApi } from './http-server.ts';
-import { invokeFunction } from './invoke.ts';
+import { type Invoke, invokeFunction } from './invoke.ts';
+import { lambdaHandler } from './lambda.ts';
+import { localQueueUrl, sqsService } from './sqs.ts';
+import { INGESTION_QUEUE_URL_OUTPUT, functionNameOutput, streamFailureQueueOutput } from '../infra/constructs/dead-letter-replay.ts';
 import { PublishedLog } from './published-log.ts';
 import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
 import { createLocalSns } from './sns.ts';
@@ -41,6 +44,12 @@ export interface LocalStackOptions {
    * ASL with an approval timeout of a day in under a second. 1 (real time) by default.
    */
   readonly workflowTimeScale?: number;
+  /**
+   * How event sources and the local Lambda endpoint call a function (default: the handler in the
+   * route table). Tests wrap it to stand for an outage: deliveries fail into the dead letters,
+   * and once it is over a replay delivers them.
+   */
+  readonly invoke?: Invoke;
 }
 
 export interface LocalStack {
@@ -107,7 +116,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // The event sources: EventBridge (PutEvents -> the ingestion queue's consumer) and the table's
   // stream (-> the stream consumers), both feeding the same handlers as in AWS.
-  const deadLetters = new DeadLetters();
+  const invoke = options.invoke ?? invokeFunction;
+  const deadLetters = new DeadLetters(1000, undefined, options.dataDir === undefined ? undefined : join(options.dataDir, 'dead-letters.json'));
+  const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
   const published = new PublishedLog({ ...(options.printPublished === false ? { print: false } : {}) });
   // The escalation workflow and its timers: the same ASL file, and Scheduler schedules that
   // survive a restart (late ones fire at start). Executions running at a stop are replayed.
@@ -128,19 +139,47 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const sns = createLocalSns({ log: published });
   let aws: AwsEndpoint | undefined;
   let poller: StreamPoller | undefined;
+  let awsUrl = '';
+  /** What the stack outputs name in AWS (infra/constructs/dead-letter-replay.ts), here: `npm run replay-dead-letters` reads them. */
+  const localOutputs = (): Record<string, string> => ({
+    AwsEndpoint: awsUrl,
+    DynamoDbEndpoint: endpoint,
+    [INGESTION_QUEUE_URL_OUTPUT]: localQueueUrl(awsUrl, LOCAL_INGESTION_QUEUE),
+    IngestionDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.ingestion),
+    IngestionTargetDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget),
+    SlaTimerDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.slaTimers),
+    IncidentEscalationStateMachineArn: stepFunctions.stateMachineArn('incidentEscalation'),
+    ...Object.fromEntries(
+      streamConsumerIds.flatMap((id) => [
+        [streamFailureQueueOutput(id), localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.streamFailures(id))],
+        [functionNameOutput(id), id],
+      ]),
+    ),
+  });
   try {
     aws = await startAwsEndpoint({
       port: options.awsPort ?? 0,
-      services: [eventBridgeService({ deadLetters, publishedLog: published }), stepFunctions.service],
-      handlers: [scheduler.handler, sns.handler],
+      services: [
+        eventBridgeService({ deadLetters, publishedLog: published, invoke }),
+        stepFunctions.service,
+        sqsService({
+          deadLetters,
+          deadLetterQueues: [LOCAL_DEAD_LETTER_QUEUES.ingestion, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget, LOCAL_DEAD_LETTER_QUEUES.slaTimers, ...streamConsumerIds.map(LOCAL_DEAD_LETTER_QUEUES.streamFailures)],
+          consumers: { [LOCAL_INGESTION_QUEUE]: ingestionQueue({ deadLetters, invoke }).send },
+          baseUrl: () => awsUrl,
+        }),
+      ],
+      handlers: [scheduler.handler, sns.handler, lambdaHandler(invoke)],
       routes: {
         'GET /local/dead-letters': () => deadLetters.list(),
+        'GET /local/outputs': () => localOutputs(),
         'GET /local/notifications': () => published.notifications(),
         'GET /local/events': () => published.events(),
         'GET /local/schedules': () => scheduler.schedules(),
         'GET /local/executions': () => stepFunctions.executions(),
       },
     });
+    awsUrl = aws.url;
     // The SDK's service-specific endpoint variables (service ids "EventBridge", "SFN",
     // "Scheduler", "SNS"): code calling them with the SDK reaches the local endpoint with no
     // configuration of its own. The resource names stand in for what CDK creates in AWS.
@@ -163,6 +202,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       endpoint,
       tableName: options.tableName,
       deadLetters,
+      invoke,
       ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') }),
     });
     // Defaults (calendars, SLA policies, the change configuration) as the CDK triggers write them after a deploy: once.
