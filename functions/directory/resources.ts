@@ -66,7 +66,7 @@ export const serviceResource: DirectoryResource = {
     }
     return undefined;
   },
-  fields: ['displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping'],
+  fields: ['displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping', 'urgent'],
   // The owner group is checked inside the write's own transaction: no window for it to vanish.
   validate: async (fields) => ({
     items: [{ ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(String(fields.ownerGroup)), ConditionExpression: 'attribute_exists(pk)' } }],

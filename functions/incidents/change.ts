@@ -10,7 +10,7 @@ import {
 } from '../notify/domain/events.ts';
 import { outboxPut } from '../notify/store/outbox-store.ts';
 import { evolveSla, needsSlaConfig, slaTimers } from '../sla/domain/incident-sla.ts';
-import type { ClockTransition, SlaConfig } from '../sla/domain/types.ts';
+import { type ClockTransition, escalateAtOnceTimer, type SlaConfig, type SlaTimer } from '../sla/domain/types.ts';
 import { type AggregateDelta, aggregateUpdates } from '../sla/store/report-store.ts';
 import { newId } from '../shared/store/audit.ts';
 import type { TransactItem } from '../shared/store/db.ts';
@@ -48,6 +48,8 @@ export interface IncidentChange {
   };
   /** Extra counters for the report aggregates (e.g. a breach recorded by a timer). */
   aggregates?: AggregateDelta['counters'];
+  /** On creation: start the group's escalation policy now rather than at a breach (an urgent service's event). */
+  escalateAtOnce?: boolean;
 }
 
 export interface CommittableChange {
@@ -115,7 +117,7 @@ export function incidentChange(change: IncidentChange): CommittableChange {
     ...(event.sla === undefined ? {} : { sla: event.sla }),
     ...(event.escalation === undefined ? {} : { escalation: event.escalation }),
     ...(event.note === undefined ? {} : { note: event.note }),
-    ...withTimers(incident.id, before, incident),
+    ...withTimers(incident.id, before, incident, before === undefined && change.escalateAtOnce === true ? [escalateAtOnceTimer(now.toISOString())] : []),
   });
 
   const items: TransactItem[] = [
@@ -134,7 +136,8 @@ export function incidentChange(change: IncidentChange): CommittableChange {
   return { incident, items };
 }
 
-function withTimers(incidentId: string, before: Incident | undefined, after: Incident) {
+function withTimers(incidentId: string, before: Incident | undefined, after: Incident, extra: readonly SlaTimer[]) {
   const timers = timerChanges(incidentId, slaTimers(before?.sla), slaTimers(after.sla));
+  if (extra.length > 0) return { timers: { set: [...(timers?.set ?? []), ...extra], clear: timers?.clear ?? [] } };
   return timers === undefined ? {} : { timers };
 }

@@ -33,6 +33,10 @@ const serviceFields = {
     })
     .optional()
     .describe('Impact and urgency of incidents opened by events of each severity; defaults: critical 1/1, error 1/2, warning 2/2, info 3/3'),
+  urgent: z
+    .boolean()
+    .default(false)
+    .describe("Pages at once: an incident opened by an event on this service starts its assignment group's escalation policy when it opens, not only at an SLA breach"),
 };
 export const createServiceBody = z.strictObject({ name: slug, ...serviceFields }).meta({ id: 'CreateService' });
 export const replaceServiceBody = z.strictObject(serviceFields).meta({ id: 'ReplaceService' });
@@ -49,7 +53,9 @@ const recordMeta = {
 export const groupSchema = z
   .object({ name: z.string(), ...groupFields, members: z.array(z.string()), ...recordMeta })
   .meta({ id: 'Group' });
-export const serviceSchema = z.object({ name: z.string(), ...serviceFields, ...recordMeta }).meta({ id: 'Service' });
+export const serviceSchema = z
+  .object({ name: z.string(), ...serviceFields, urgent: z.boolean().describe(serviceFields.urgent.description ?? ''), ...recordMeta })
+  .meta({ id: 'Service' });
 export const userSchema = z
   .object({
     id: z.string().describe('The token subject (`sub`)'),

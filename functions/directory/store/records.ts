@@ -19,6 +19,8 @@ export interface RecordKind {
   readonly order: readonly string[];
   /** Extra index attributes, e.g. services by owner group. */
   readonly indexes?: (record: Item) => Item;
+  /** Values of fields added after records were stored, shown when a stored record lacks them. */
+  readonly defaults?: Item;
 }
 
 export const GROUPS: RecordKind = {
@@ -37,8 +39,9 @@ export const SERVICES: RecordKind = {
   entity: 'service',
   key: serviceKey,
   listPartition: 'SERVICES',
-  order: ['name', 'displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping', 'createdAt', 'updatedAt', 'version'],
+  order: ['name', 'displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping', 'urgent', 'createdAt', 'updatedAt', 'version'],
   indexes: (record) => ({ gsi2pk: `SERVICES#OWNER#${String(record.ownerGroup)}`, gsi2sk: record.name }),
+  defaults: { urgent: false },
 };
 
 export interface VersionedRecord {
@@ -61,7 +64,7 @@ export const RETIRING_ATTRIBUTE = 'retiringUntil';
 /** The record as the API shows it: without keys, index attributes or the deletion marker. */
 export function recordFromItem<T>(kind: RecordKind, item: Item): T {
   const { [RETIRING_ATTRIBUTE]: _marker, ...rest } = item;
-  return withoutKeys<T>(rest, kind.order);
+  return withoutKeys<T>({ ...kind.defaults, ...rest }, kind.order);
 }
 
 export async function getRecord<T extends VersionedRecord>(kind: RecordKind, id: string): Promise<T | undefined> {

@@ -137,7 +137,14 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     { id: newId(), sequence: settings.sequence, actor, now: new Date(now), matrix: settings.matrix },
   );
   const withDedup: Incident = { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope };
-  const created = incidentChange({ after: withDedup, actor: event.sender, changes: creationChanges(withDedup), now: new Date(now), slaConfig });
+  const created = incidentChange({
+    after: withDedup,
+    actor: event.sender,
+    changes: creationChanges(withDedup),
+    now: new Date(now),
+    slaConfig,
+    escalateAtOnce: service?.urgent === true,
+  });
   const incident: Incident = created.incident;
   const state: AlertState = {
     source: event.source,

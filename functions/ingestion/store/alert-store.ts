@@ -74,6 +74,8 @@ export interface Pointer {
 export interface ServiceRouting {
   ownerGroup?: string;
   severityMapping?: Partial<SeverityMapping>;
+  /** Incidents it opens page the owner group's escalation policy at once. */
+  urgent?: boolean;
 }
 
 /** The open incident of a dedup key and the routing of its service, in one round trip. */
@@ -88,7 +90,13 @@ export async function getPointerAndService(scope: string, dedupKey: string, serv
     ...(pointer === undefined ? {} : { pointer: pointer as unknown as Pointer }),
     ...(serviceItem === undefined
       ? {}
-      : { service: { ownerGroup: serviceItem.ownerGroup as string, severityMapping: serviceItem.severityMapping as Partial<SeverityMapping> | undefined } }),
+      : {
+          service: {
+            ownerGroup: serviceItem.ownerGroup as string,
+            severityMapping: serviceItem.severityMapping as Partial<SeverityMapping> | undefined,
+            urgent: serviceItem.urgent === true,
+          },
+        }),
   } as { pointer?: Pointer; service?: ServiceRouting };
 }
 

@@ -31,7 +31,14 @@ export function atExpression(at: Date, now: Date): string {
 
 /** What the escalation workflow starts with; the timer version makes a moved timer's firing stale. */
 export const timerInput = (incidentId: string, timer: SlaTimer) =>
-  JSON.stringify({ incidentId, clock: timer.clock, threshold: timer.threshold, timerVersion: timer.timerVersion, at: timer.at });
+  JSON.stringify({
+    incidentId,
+    clock: timer.clock,
+    threshold: timer.threshold,
+    timerVersion: timer.timerVersion,
+    at: timer.at,
+    ...(timer.escalateAtOnce === true ? { escalateAtOnce: true } : {}),
+  });
 
 function schedule(incidentId: string, timer: SlaTimer, now: Date): CreateScheduleCommandInput {
   return {

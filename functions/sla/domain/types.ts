@@ -119,7 +119,15 @@ export interface SlaTimer {
   threshold: number;
   at: string;
   timerVersion: number;
+  /**
+   * Not a threshold: start the escalation policy now (an incident opened by an event on an urgent
+   * service). Such a timer has threshold 0, so its schedule has a name of its own.
+   */
+  escalateAtOnce?: true;
 }
+
+/** The timer that pages an incident's group at once, through the same schedule and workflow as a breach. */
+export const escalateAtOnceTimer = (at: string): SlaTimer => ({ clock: 'response', threshold: 0, at, timerVersion: 0, escalateAtOnce: true });
 
 /** What happened to a clock in one incident change: history, domain events and report aggregates. */
 export interface ClockTransition {
