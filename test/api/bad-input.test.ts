@@ -108,6 +108,73 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
   });
 });
 
+describe('text fields refuse control characters and unpaired surrogates, naming the field', () => {
+  const admin = () => stack.as('ada', ['admin']);
+  const paths = (reply: { body: { errors?: { path: string; location: string; message: string }[] } }) => (reply.body.errors ?? []).map((e) => `${e.location}:${e.path}`);
+
+  it('incidents: a control character in a title, a line break in a one-line field, a lone surrogate in the description', async () => {
+    const before = await incidentCount();
+    const bell = await alice.post('/incidents', { title: 'Printer \u0007 beeps' });
+    expectProblem(bell, 400);
+    expect(bell.body.type).toMatch(/validation-error$/);
+    expect(paths(bell)).toEqual(['body:title']);
+    expect(bell.body.errors[0].message).toMatch(/control character U\+0007/);
+
+    const newline = await alice.post('/incidents', { title: 'Two\nlines', category: 'tab\there' });
+    expectProblem(newline, 400);
+    expect(paths(newline).sort()).toEqual(['body:category', 'body:title']);
+
+    const surrogate = await alice.post('/incidents', { title: 'Broken emoji', description: 'half a smile \ud83d here' });
+    expectProblem(surrogate, 400);
+    expect(paths(surrogate)).toEqual(['body:description']);
+    expect(surrogate.body.errors[0].message).toMatch(/unpaired surrogate U\+D83D/);
+
+    for (const control of ['\u0000', '\u001b[31m', '\u007f', '\u0085', '\udc00']) {
+      const reply = await alice.post('/incidents', { title: 'ok', description: `text ${control} text` });
+      expect(reply.status, JSON.stringify(control)).toBe(400);
+    }
+    expect(await incidentCount()).toBe(before);
+  });
+
+  it('multi-line fields keep tabs, line breaks and real emoji', async () => {
+    const description = 'Steps:\r\n\t1. open 😀\n\t2. print';
+    const created = await alice.post('/incidents', { title: 'Printer jams 😀', description });
+    expect(created.status).toBe(201);
+    expect(created.body.description).toBe(description);
+    const note = await alice.post(`/incidents/${created.body.id}/notes`, { body: 'line one\nline two\u0000' });
+    expectProblem(note, 400);
+    expect(paths(note)).toEqual(['body:body']);
+  });
+
+  it('the directory and changes get the same rule, nested fields included', async () => {
+    const ada = await admin();
+    const group = await ada.post('/groups', { name: 'ctrl-chars', displayName: 'Escape\u001b', members: [] });
+    expectProblem(group, 400);
+    expect(paths(group)).toEqual(['body:displayName']);
+    expect((await ada.get('/groups/ctrl-chars')).status).toBe(404);
+
+    const change = await alice.post('/changes', {
+      type: 'normal',
+      title: 'Patch the VPN gateways',
+      services: ['vpn'],
+      configurationItems: ['vpn-gw-1', 'vpn\u0000gw-2'],
+      plannedStart: '2032-06-01T00:00:00.000Z',
+      plannedEnd: '2032-06-01T02:00:00.000Z',
+      implementationPlan: 'Fail over\n\tpatch \ud800',
+      backoutPlan: 'Fail back',
+    });
+    expectProblem(change, 400);
+    expect(paths(change).sort()).toEqual(['body:configurationItems.1', 'body:implementationPlan']);
+  });
+
+  it('query parameters too', async () => {
+    const reply = await alice.get(`/incidents?cursor=${encodeURIComponent('abc\u0001')}`);
+    expectProblem(reply, 400);
+    expect(paths(reply)).toEqual(['query:cursor']);
+    expect(reply.body.errors[0].message).toMatch(/control character U\+0001/);
+  });
+});
+
 describe('authentication, as the JWT authorizer does it', () => {
   it('401 without a token, with a malformed one, an expired one, a wrong audience or issuer, or a foreign key', async () => {
     const key = stack.signingKey;

@@ -6,6 +6,7 @@ import { badRequest, fieldError, ProblemError, validationFailed } from '../../fu
 import { type ApiRequest, type ApiResult, httpHandler } from '../../functions/shared/http/handler.ts';
 import { internalErrorResponse, PROBLEM_CONTENT_TYPE, problemResponse, toErrorResponse } from '../../functions/shared/http/problem-details.ts';
 import { header, MAX_BODY_BYTES, parseJsonBody, parseWith, rawBody, zodFieldErrors } from '../../functions/shared/http/request.ts';
+import { textProblems } from '../../functions/shared/schemas/common.ts';
 
 // ---------------------------------------------------------------------------------------------
 // API Gateway HTTP API payload 2.0 events, built as local/http-server.ts builds them.
@@ -415,5 +416,56 @@ describe('httpHandler', () => {
       });
       expect(consoleError).not.toHaveBeenCalled();
     });
+  });
+});
+
+describe('text fields (schemas/common.ts textProblems)', () => {
+  const schema = z.strictObject({
+    title: z.string().max(200),
+    description: z.string().max(20_000).optional(),
+    shortButProse: z.string().max(100).meta({ multiline: true }).optional(),
+    tags: z.array(z.string().max(50)).optional(),
+    labels: z.record(z.string().max(50), z.string().max(50)).optional(),
+    either: z.union([z.number(), z.string().max(10)]).optional(),
+    free: z.unknown().optional(),
+  });
+  const problems = (value: unknown) => textProblems(schema, value).map((p) => `${p.path.join('.')}: ${p.message}`);
+
+  it('finds each field at its path: arrays, records (keys and values), unions', () => {
+    const found = problems({ title: 'ok', tags: ['a', 'b\u0000'], labels: { 'k\u0001': 'v', k: 'v\u007f' }, either: 'x\u0085' });
+    expect(found).toEqual([
+      expect.stringMatching(/^tags\.1: .*U\+0000 at position 1/),
+      expect.stringMatching(/^labels\.k\u0001: .*U\+0001/),
+      expect.stringMatching(/^labels\.k: .*U\+007F/),
+      expect.stringMatching(/^either: .*U\+0085/),
+    ]);
+  });
+
+  it('allows tab, LF and CR only in prose fields (long, or marked multiline)', () => {
+    expect(problems({ title: 'a\tb' })).toEqual([expect.stringMatching(/^title: .*U\+0009.*one-line/)]);
+    expect(problems({ title: 'a', description: 'one\r\n\ttwo', shortButProse: 'x\ny' })).toEqual([]);
+  });
+
+  it('refuses lone surrogates, high or low, and keeps pairs', () => {
+    expect(problems({ title: 'a\uD83D' })).toEqual([expect.stringMatching(/unpaired surrogate U\+D83D at position 1/)]);
+    expect(problems({ title: '\uDE00a' })).toEqual([expect.stringMatching(/unpaired surrogate U\+DE00 at position 0/)]);
+    expect(problems({ title: '😀 fine' })).toEqual([]);
+  });
+
+  it('leaves open values (z.unknown) alone: they are data, not text fields', () => {
+    expect(problems({ title: 'ok', free: { anything: '\u0000' } })).toEqual([]);
+  });
+
+  it('parseWith names text problems and other schema problems together, one error per field', () => {
+    let error: unknown;
+    try {
+      parseWith(schema, { title: 'x'.repeat(201) + '\u0000', tags: 'not a list' }, 'body');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ status: 400 });
+    const errors = (error as { extensions: { errors: { path: string; message: string }[] } }).extensions.errors;
+    expect(errors.map((e) => e.path)).toEqual(['title', 'tags']);
+    expect(errors[0]?.message).toMatch(/control character/);
   });
 });

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import { badRequest, fieldError, type FieldError, ProblemError, validationFailed } from '../errors.ts';
+import { textProblems } from '../schemas/common.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -18,10 +19,15 @@ export function zodFieldErrors(error: z.ZodError, location: FieldError['location
   return errors;
 }
 
+/** Parses with the schema; text fields are also checked for control characters and unpaired surrogates (textProblems). */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, location: FieldError['location']): z.output<S> {
+  const textErrors = textProblems(schema, value).map((problem) => fieldError(location, problem.path, problem.message));
   const result = schema.safeParse(value);
-  if (!result.success) throw validationFailed(zodFieldErrors(result.error, location));
-  return result.data;
+  if (result.success && textErrors.length === 0) return result.data;
+  // One error per field: the text problem says more than a length or pattern message would.
+  const named = new Set(textErrors.map((error) => error.path));
+  const schemaErrors = result.success ? [] : zodFieldErrors(result.error, location).filter((error) => !named.has(error.path));
+  throw validationFailed([...textErrors, ...schemaErrors]);
 }
 
 export function rawBody(event: APIGatewayProxyEventV2): string | undefined {
