@@ -230,7 +230,9 @@ function queryParameters(route: RouteDefinition, spec: OperationSpec, query: z.Z
   }
   return Object.entries(properties).map(([name, { description: own, ...schema }]) => {
     const description = own ?? spec.queryDescriptions?.[name];
-    return { name, in: 'query', required: required.has(name), ...(description === undefined ? {} : { description }), schema };
+    // Several values of one filter come comma-separated (`status=new,in_progress`).
+    const form = schema.type === 'array' ? { style: 'form', explode: false } : {};
+    return { name, in: 'query', required: required.has(name), ...(description === undefined ? {} : { description }), ...form, schema };
   });
 }
 

@@ -83,6 +83,14 @@ describe('GET /incidents', () => {
     ['service=email&priority=P1', (i) => i.service === 'email' && i.priority === 'P1'],
     ['status=in_progress&assignmentGroup=network&service=email', (i) => i.status === 'in_progress' && i.assignmentGroup === 'network' && i.service === 'email'],
     ['service=intranet', () => false],
+    // Several values per filter: one Query per value, merged newest first.
+    ['status=new,in_progress', (i) => i.status === 'new' || i.status === 'in_progress'],
+    ['status=in_progress&status=new', (i) => i.status === 'new' || i.status === 'in_progress'],
+    ['priority=P1,P3', (i) => i.priority === 'P1' || i.priority === 'P3'],
+    ['assignee=bob,nina', (i) => i.assignee === 'bob' || i.assignee === 'nina'],
+    ['service=vpn,payments&priority=P1,P3', (i) => ['vpn', 'payments'].includes(i.service) && ['P1', 'P3'].includes(i.priority)],
+    ['caller=carol,alice&status=in_progress', (i) => i.status === 'in_progress' && ['carol', 'alice'].includes(i.caller)],
+    ['assignmentGroup=network,database&service=email,payments', (i) => ['network', 'database'].includes(i.assignmentGroup) && ['email', 'payments'].includes(i.service)],
   ];
   for (const [query, matches] of cases) {
     it(`filters by ${query} with index Queries only, never a Scan`, async () => {
@@ -94,6 +102,75 @@ describe('GET /incidents', () => {
       expect(new Set(operations)).toEqual(new Set(['Query']));
     });
   }
+});
+
+describe('GET /incidents by opening time', () => {
+  const within = (after: string | undefined, before: string | undefined) => (i: Record<string, any>) =>
+    (after === undefined || i.createdAt >= after) && (before === undefined || i.createdAt < before);
+
+  it('openedAfter (inclusive) and openedBefore (exclusive) bound the list on the index sort key, with or without filters', async () => {
+    const after = created[10]!.createdAt as string;
+    const before = created[20]!.createdAt as string;
+    const ranges: [string, (i: Record<string, any>) => boolean][] = [
+      [`openedAfter=${after}&openedBefore=${before}`, within(after, before)],
+      [`openedAfter=${after}`, within(after, undefined)],
+      [`openedBefore=${before}`, within(undefined, before)],
+      [`openedAfter=${after}&openedBefore=${before}&status=new,in_progress`, (i) => within(after, before)(i) && ['new', 'in_progress'].includes(i.status)],
+      [`openedBefore=${before}&service=email`, (i) => within(undefined, before)(i) && i.service === 'email'],
+      // Any offset is taken: the instant is what counts.
+      [`openedAfter=${encodeURIComponent(new Date(Date.parse(after)).toISOString().replace('Z', '+00:00'))}`, within(after, undefined)],
+    ];
+    for (const [query, matches] of ranges) {
+      counter.reset();
+      const items = await listAll(query, 4);
+      const expected = newestFirst(created.filter(matches));
+      expect(expected.length, query).toBeGreaterThan(0);
+      expect(items.map((i) => i.number), query).toEqual(expected);
+      expect(new Set(counter.operations()), query).toEqual(new Set(['Query']));
+    }
+    expect(newestFirst(created.filter(within(after, before)))).toHaveLength(10);
+  });
+
+  it('a requester asking for several callers gets their own incidents, or nothing', async () => {
+    const carol = await stack.as('carol', []);
+    const own = newestFirst(created.filter((i) => i.caller === 'carol'));
+    const both = await carol.get('/incidents?caller=carol,alice&limit=100');
+    expect(both.body.items.map((i: Record<string, any>) => i.number)).toEqual(own);
+    expect((await carol.get('/incidents?caller=alice,bob')).body).toEqual({ items: [] });
+  });
+});
+
+describe('GET /incidents: invalid filters name the parameter', () => {
+  const cases: [string, string][] = [
+    ['status=new,bogus', 'status'],
+    ['status=', 'status'],
+    ['priority=P1,,P2', 'priority'],
+    [`service=${Array.from({ length: 11 }, (_, i) => `s${i}`).join(',')}`, 'service'],
+    ['assignmentGroup=Not A Slug', 'assignmentGroup'],
+    ['openedAfter=yesterday', 'openedAfter'],
+    ['openedBefore=2026-13-01T00:00:00Z', 'openedBefore'],
+    ['openedAfter=2026-12-01T00:00:00Z&openedBefore=2026-12-01T00:00:00Z', 'openedBefore'],
+    ['openedAfter=2026-12-02T00:00:00Z&openedBefore=2026-12-01T00:00:00Z', 'openedBefore'],
+  ];
+  for (const [query, parameter] of cases) {
+    it(`${query}: 400 on ${parameter}`, async () => {
+      const reply = await alice.get(`/incidents?${query.replaceAll(' ', '%20')}`);
+      expect(reply.status, JSON.stringify(reply.body)).toBe(400);
+      expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(reply.body.errors.map((e: { location: string; path: string }) => [e.location, e.path.split('.')[0]])).toEqual([['query', parameter]]);
+    });
+  }
+
+  it('a cursor is valid only with the values it was issued for', async () => {
+    const page = await alice.get('/incidents?status=new,in_progress&limit=2');
+    expect(page.body.nextCursor).toBeDefined();
+    const other = await alice.get(`/incidents?status=new&limit=2&cursor=${encodeURIComponent(page.body.nextCursor)}`);
+    expect(other.status).toBe(400);
+    expect(other.body.errors[0]).toMatchObject({ location: 'query', path: 'cursor' });
+    // The same values in another order or repeated are the same list.
+    const same = await alice.get(`/incidents?status=in_progress,new,new&limit=2&cursor=${encodeURIComponent(page.body.nextCursor)}`);
+    expect(same.status).toBe(200);
+  });
 });
 
 describe('DynamoDB round trips per request (hard budgets)', () => {
@@ -127,6 +204,13 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
   it('list <= 1 per page', async () => {
     expect(await measure(() => alice.get('/incidents?limit=10'))).toEqual([['Query']]);
     expect(await measure(() => alice.get('/incidents?status=new&limit=10'))).toEqual([['Query']]);
+    // Several values: one Query each, all in flight together.
+    expect(await measure(() => alice.get('/incidents?status=new,in_progress&limit=10'))).toEqual([['Query', 'Query']]);
+    expect(await measure(() => alice.get(`/incidents?openedAfter=${created[5]!.createdAt}&service=email&limit=10`))).toEqual([['Query']]);
+    // A time range without a filter reads the status index: one Query per status, together.
+    const everyStatus = await measure(() => alice.get(`/incidents?openedAfter=${created[5]!.createdAt}&limit=10`));
+    expect(everyStatus).toHaveLength(1);
+    expect(new Set(everyStatus[0])).toEqual(new Set(['Query']));
   });
 
   it('update <= 2, including changes that need the matrix and the SLA policies', async () => {

@@ -273,14 +273,14 @@ describe('listing incidents', () => {
 
   it('a page that ends on the last item has no cursor', async () => {
     const callers = [...created.values()].filter((i) => i.caller === 'carol');
-    const page = await store.listIncidents({ caller: 'carol' }, callers.length);
+    const page = await store.listIncidents({ caller: ['carol'] }, callers.length);
     expect(page.items).toHaveLength(callers.length);
     expect(page.nextCursor).toBeUndefined();
     const all = await store.listIncidents({}, created.size);
     expect(all.nextCursor).toBeUndefined();
   });
 
-  const single: [keyof IncidentFilters, string][] = [
+  const single: [keyof Incident & keyof IncidentFilters, string][] = [
     ['status', 'new'],
     ['status', 'in_progress'],
     ['status', 'on_hold'],
@@ -301,7 +301,7 @@ describe('listing incidents', () => {
   it.each(single)('filter %s=%s returns exactly the matching incidents, newest first, by Query', async (filter, value) => {
     const expected = [...created.values()].filter((i) => i[filter] === value);
     table.counter.reset();
-    const { pages } = await listAll({ [filter]: value } as IncidentFilters, 7);
+    const { pages } = await listAll({ [filter]: [value] } as IncidentFilters, 7);
     expect(pages.flat().map((i) => i.number)).toEqual(newestFirst(expected));
     for (const incident of pages.flat()) expect(incident[filter]).toBe(value);
     expect(new Set(table.counter.operations())).toEqual(new Set(['Query']));
@@ -309,7 +309,7 @@ describe('listing incidents', () => {
     expect(table.counter.operations()).toHaveLength(pages.length);
   });
 
-  const combined: IncidentFilters[] = [
+  const combined: Record<string, string>[] = [
     { status: 'in_progress', priority: 'P3' },
     { assignmentGroup: 'network', status: 'new' },
     { assignee: 'bob', service: 'email' },
@@ -320,7 +320,7 @@ describe('listing incidents', () => {
   it.each(combined)('combined filters %j narrow with a filter expression, still by Query', async (filters) => {
     const expected = [...created.values()].filter((i) => Object.entries(filters).every(([k, v]) => i[k as keyof Incident] === v));
     table.counter.reset();
-    const { pages, cursors } = await listAll(filters, 4);
+    const { pages, cursors } = await listAll(Object.fromEntries(Object.entries(filters).map(([k, v]) => [k, [v]])), 4);
     expect(pages.flat().map((i) => i.number)).toEqual(newestFirst(expected));
     expect(cursors.at(-1)).toBeUndefined();
     expect(table.counter.operations().every((op) => op === 'Query')).toBe(true);
@@ -329,25 +329,25 @@ describe('listing incidents', () => {
   it('follows changes: a cleared assignee leaves the assignee index, a status change moves indexes', async () => {
     const incident = [...created.values()].find((i) => i.assignee === 'nina' && i.status === 'new')!;
     const next = await update(incident, { assignee: null, status: 'in_progress' });
-    const nina = await listAll({ assignee: 'nina' }, 100);
+    const nina = await listAll({ assignee: ['nina'] }, 100);
     expect(nina.pages.flat().map((i) => i.id)).not.toContain(next.id);
-    const fresh = await listAll({ status: 'new' }, 100);
+    const fresh = await listAll({ status: ['new'] }, 100);
     expect(fresh.pages.flat().map((i) => i.id)).not.toContain(next.id);
-    const working = await listAll({ status: 'in_progress' }, 100);
+    const working = await listAll({ status: ['in_progress'] }, 100);
     expect(working.pages.flat().find((i) => i.id === next.id)).toEqual(next);
   });
 
   it('refuses a cursor issued for other filters', async () => {
-    const first = await store.listIncidents({ status: 'in_progress' }, 2);
+    const first = await store.listIncidents({ status: ['in_progress'] }, 2);
     expect(first.nextCursor).toBeDefined();
-    for (const other of [{ status: 'resolved' }, {}, { status: 'in_progress', priority: 'P1' }] as IncidentFilters[]) {
+    for (const other of [{ status: ['resolved'] }, {}, { status: ['in_progress'], priority: ['P1'] }] as IncidentFilters[]) {
       await expect(store.listIncidents(other, 2, first.nextCursor)).rejects.toMatchObject({ status: 400, slug: 'invalid-cursor' });
     }
-    await expect(store.listIncidents({ status: 'in_progress' }, 2, first.nextCursor)).resolves.toMatchObject({ items: expect.any(Array) });
+    await expect(store.listIncidents({ status: ['in_progress'] }, 2, first.nextCursor)).resolves.toMatchObject({ items: expect.any(Array) });
   });
 
   it('refuses a tampered cursor as a client error (400), never a storage error', async () => {
-    const first = await store.listIncidents({ status: 'in_progress' }, 2);
+    const first = await store.listIncidents({ status: ['in_progress'] }, 2);
     const decoded = JSON.parse(Buffer.from(first.nextCursor!, 'base64url').toString('utf8')) as { k: Record<string, string>; f: string };
     const tampered = [
       `${first.nextCursor!.slice(0, 10)}AAAA${first.nextCursor!.slice(14)}`,
@@ -358,7 +358,7 @@ describe('listing incidents', () => {
     for (const cursor of tampered) {
       let error: unknown;
       try {
-        await store.listIncidents({ status: 'in_progress' }, 2, cursor);
+        await store.listIncidents({ status: ['in_progress'] }, 2, cursor);
       } catch (e) {
         error = e;
       }

@@ -3,13 +3,13 @@ import { presentIncident } from '../present.ts';
 import { listIncidentsQuery } from '../schemas/incident.ts';
 import { listIncidents } from '../store/incident-store.ts';
 
-/** One index Query per page. Requesters' lists are always narrowed to incidents they raised. */
+/** One index Query per filter value, in flight together. Requesters' lists are always narrowed to incidents they raised. */
 export const handler = httpHandler(async (request) => {
   const { limit, cursor, ...filters } = request.query(listIncidentsQuery);
   const principal = request.principal;
   if (!principal.isAgent) {
-    if (filters.caller !== undefined && filters.caller !== principal.userId) return { status: 200, body: { items: [] } };
-    filters.caller = principal.userId;
+    if (filters.caller !== undefined && !filters.caller.includes(principal.userId)) return { status: 200, body: { items: [] } };
+    filters.caller = [principal.userId];
   }
   const page = await listIncidents(filters, limit, cursor);
   const now = new Date();

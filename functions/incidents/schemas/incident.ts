@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cursorParam, isoTimestamp, limitParam, slug, userId } from '../../shared/schemas/common.ts';
+import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
 import { HOLD_REASONS, RESOLUTION_CODES, STATUSES } from '../domain/lifecycle.ts';
 import { PRIORITIES } from '../domain/priority.ts';
 
@@ -141,14 +141,21 @@ export const INCIDENT_FIELD_ORDER: readonly string[] = Object.keys(incidentSchem
 
 export const listIncidentsQuery = z
   .strictObject({
-    status: z.enum(STATUSES).optional(),
-    priority: z.enum(PRIORITIES).optional(),
-    assignmentGroup: slug.optional(),
-    assignee: userId.optional(),
-    service: slug.optional(),
-    caller: userId.optional(),
+    status: oneOrMore(z.enum(STATUSES)).optional(),
+    priority: oneOrMore(z.enum(PRIORITIES)).optional(),
+    assignmentGroup: oneOrMore(slug).optional(),
+    assignee: oneOrMore(userId).optional(),
+    service: oneOrMore(slug).optional(),
+    caller: oneOrMore(userId).optional(),
+    openedAfter: z.iso.datetime({ offset: true }).optional().describe('Only incidents opened at or after this instant (ISO 8601, any offset)'),
+    openedBefore: z.iso.datetime({ offset: true }).optional().describe('Only incidents opened before this instant (ISO 8601, any offset); after openedAfter'),
     limit: limitParam,
     cursor: cursorParam.optional(),
+  })
+  .superRefine((query, context) => {
+    if (query.openedAfter !== undefined && query.openedBefore !== undefined && !(Date.parse(query.openedBefore) > Date.parse(query.openedAfter))) {
+      context.addIssue({ code: 'custom', path: ['openedBefore'], message: 'Must be after openedAfter' });
+    }
   })
   .meta({ id: 'ListIncidentsQuery' });
 export type IncidentFilters = Omit<z.output<typeof listIncidentsQuery>, 'limit' | 'cursor'>;

@@ -1,15 +1,18 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
+import { STATUSES } from '../domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
 import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSchema } from '../schemas/incident.ts';
 
 /*
  * Incident items (see docs/data-model.md for every access pattern):
- *   incident  pk INCIDENT#<id>  sk INCIDENT           gsi1..gsi7 per list filter, sort key = number
+ *   incident  pk INCIDENT#<id>  sk INCIDENT           gsi1 every incident / number (lists, lookup by number)
+ *                                                     gsi2..gsi7 one per list filter / <createdAt>#<number>
  *   alert     pk INCIDENT#<id>  sk INCIDENT#ALERT     occurrences of an incident opened by events
  *                                                     (written by functions/ingestion); shown as `alert`
  *   note      pk INCIDENT#<id>  sk NOTE#<ulid>
@@ -25,9 +28,13 @@ const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
 export const incidentAlertKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT#ALERT' });
 export const SETTINGS_KEY = { pk: 'CONFIG#INCIDENTS', sk: 'CONFIG' } as const;
 
-type FilterName = keyof IncidentFilters;
+type FilterName = Exclude<keyof IncidentFilters, 'openedAfter' | 'openedBefore'>;
 
-/** Most selective first: with several filters, the first present one picks the index. */
+/**
+ * Most selective first: with several filters, the first present one picks the index (one Query
+ * per value of it), the others narrow it. Their sort key is the opening instant then the number,
+ * so an opening-time range is a key condition; `toISOString()` texts compare as the instants do.
+ */
 const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: string }[] = [
   { filter: 'assignee', index: 'gsi5', prefix: 'INCIDENT#ASSIGNEE#' },
   { filter: 'caller', index: 'gsi7', prefix: 'INCIDENT#CALLER#' },
@@ -37,6 +44,11 @@ const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: stri
   { filter: 'priority', index: 'gsi3', prefix: 'INCIDENT#PRIORITY#' },
 ];
 const ALL_INCIDENTS = { index: 'gsi1', partition: 'INCIDENT' };
+/** An opening-time range without a filter reads every status partition: each incident is in exactly one. */
+const BY_STATUS = FILTER_INDEXES.find(({ filter }) => filter === 'status')!;
+
+/** The filter indexes' sort key: newest first by opening, the number breaking ties (and making it unique). */
+export const openedSortKey = (incident: Pick<Incident, 'createdAt' | 'number'>): string => `${incident.createdAt}#${incident.number}`;
 
 function toItem(incident: Incident): Item {
   // `alert` is a view of the alert item, attached on reads; it is never stored with the incident.
@@ -48,7 +60,7 @@ function toItem(incident: Incident): Item {
     const value = incident[filter];
     if (value === undefined) continue; // sparse: an unassigned incident is in no assignee partition
     item[`${index}pk`] = `${prefix}${value}`;
-    item[`${index}sk`] = incident.number;
+    item[`${index}sk`] = openedSortKey(incident);
   }
   return item;
 }
@@ -226,35 +238,46 @@ export function notePut(note: Note): TransactItem {
 }
 
 /**
- * Newest first, by number. One filter is a key condition on its index; further filters narrow that
- * index's partition with a filter expression. Never a Scan.
+ * Newest first. The first filter present picks the index and each of its values is one Query, all
+ * in flight together and merged (functions/shared/store/merged-pages.ts); the other filters narrow
+ * them with a filter expression; an opening-time range is a key condition. Never a Scan.
  */
 export async function listIncidents(filters: IncidentFilters, limit: number, cursor?: string): Promise<Page<Incident>> {
   const chosen = FILTER_INDEXES.find(({ filter }) => filters[filter] !== undefined);
+  const opened = filters.openedAfter !== undefined || filters.openedBefore !== undefined;
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const conditions: string[] = [];
   for (const { filter } of FILTER_INDEXES) {
-    const value = filters[filter];
-    if (value === undefined || filter === chosen?.filter) continue;
+    const wanted = filters[filter];
+    if (wanted === undefined || filter === chosen?.filter) continue;
     names[`#${filter}`] = filter;
-    values[`:${filter}`] = value;
-    conditions.push(`#${filter} = :${filter}`);
+    const placeholders = wanted.map((value, i) => {
+      values[`:${filter}${i}`] = value;
+      return `:${filter}${i}`;
+    });
+    conditions.push(`#${filter} IN (${placeholders.join(', ')})`);
   }
-  const index = chosen?.index ?? ALL_INCIDENTS.index;
-  values[':pk'] = chosen === undefined ? ALL_INCIDENTS.partition : `${chosen.prefix}${filters[chosen.filter]}`;
-  const page = await queryPage(
+  const source =
+    chosen !== undefined
+      ? { index: chosen.index, partitions: filters[chosen.filter]!.map((value) => `${chosen.prefix}${value}`) }
+      : opened
+        ? { index: BY_STATUS.index, partitions: STATUSES.map((status) => `${BY_STATUS.prefix}${status}`) }
+        : { index: ALL_INCIDENTS.index, partitions: [ALL_INCIDENTS.partition] };
+  const range = {
+    ...(filters.openedAfter === undefined ? {} : { from: new Date(filters.openedAfter).toISOString() }),
+    ...(filters.openedBefore === undefined ? {} : { before: new Date(filters.openedBefore).toISOString() }),
+  };
+  const page = await mergedQueryPage(
     {
-      TableName: TABLE_NAME,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :pk`,
-      ScanIndexForward: false,
-      ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: values,
+      tableName: TABLE_NAME,
+      ...source,
+      ...(opened ? { range } : {}),
+      ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
     },
     limit,
     cursor,
-    filterFingerprint({ ...filters, kind: 'incidents' }),
+    filterFingerprint({ ...filters, ...range, openedAfter: undefined, openedBefore: undefined, kind: 'incidents' }),
   );
   return { ...page, items: page.items.map(fromItem) };
 }

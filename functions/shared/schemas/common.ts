@@ -17,6 +17,20 @@ export const cursorParam = z
   .max(2048)
   .describe('The `nextCursor` of the previous page, unchanged; valid only with the same filters');
 
+/** Values one list filter takes at most: each is one Query of its own, all in flight together. */
+export const MAX_FILTER_VALUES = 10;
+
+/**
+ * A list filter taking one or more values, comma-separated (`status=new,in_progress`); a repeated
+ * parameter arrives the same way, since API Gateway joins repeated values with commas. Errors point
+ * at the value as given (`status.1`); then duplicates are dropped and the values sorted, so the
+ * same set of values is the same list (and the same cursor).
+ */
+export const oneOrMore = <T extends z.ZodType<string>>(item: T) =>
+  z
+    .preprocess((value) => (typeof value === 'string' ? value.split(',') : value), z.array(item).min(1).max(MAX_FILTER_VALUES))
+    .transform((values) => [...new Set(values)].sort());
+
 export const listEnvelope = <T extends z.ZodType>(item: T) =>
   z.object({
     items: z.array(item),
