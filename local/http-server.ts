@@ -21,6 +21,16 @@ export interface LocalApiOptions {
   readonly extraHandler?: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
   /** Called after every invocation; the benchmark uses it. */
   readonly onInvoke?: (functionId: FunctionId, durationMs: number) => void;
+  /** Called when the authorizer refuses a token (`npm start` prints why); the token itself is not passed. */
+  readonly onTokenRejected?: (rejection: TokenRejection) => void;
+}
+
+export interface TokenRejection {
+  /** Missing, malformed, expired, bad signature, wrong audience or issuer... (local/identity.ts). */
+  readonly reason: string;
+  readonly method: string;
+  readonly path: string;
+  readonly requestId: string;
 }
 
 interface CompiledRoute {
@@ -207,6 +217,7 @@ export function createLocalApi(options: LocalApiOptions): Server {
       if (match.route.auth === 'jwt') {
         const verification = await options.verify(request.headers.authorization);
         if (!verification.ok) {
+          options.onTokenRejected?.({ reason: verification.reason, method: request.method ?? '', path: url.pathname, requestId });
           return gatewayError(response, 401, 'Unauthorized', {
             'www-authenticate': `Bearer error="invalid_token" error_description="${verification.reason.replaceAll('"', "'")}"`,
           });

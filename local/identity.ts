@@ -66,21 +66,47 @@ export async function mintToken(key: SigningKey, request: TokenRequest): Promise
 
 export type Verification = { ok: true; claims: JWTPayload } | { ok: false; reason: string };
 
+/**
+ * Why a token was refused, in words fit for a log line: what the authorizer checks (presence,
+ * form, signature, issuer, audience, expiry), never the token or anything quoted from it.
+ */
+function rejectionReason(error: unknown, expected: { issuer: string; audience: string }): string {
+  const { code, claim, reason } = error as { code?: string; claim?: string; reason?: string };
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'bad signature (not signed by the local key)';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return `bad signature (only ${ALGORITHM} is accepted)`;
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (claim === 'aud') return `wrong audience (expected ${expected.audience})`;
+      if (claim === 'iss') return `wrong issuer (expected ${expected.issuer})`;
+      if (claim === 'nbf' || claim === 'iat') return `not yet valid (${claim})`;
+      return reason === 'missing' ? `missing claim ${claim}` : `invalid claim ${claim}`;
+    default:
+      return 'malformed (not a signed JWT)';
+  }
+}
+
 export function createVerifier(key: SigningKey, options: { issuer?: string; audience?: string } = {}) {
   const publicKey = importJWK(key.publicJwk, ALGORITHM);
+  const expected = { issuer: options.issuer ?? LOCAL_ISSUER, audience: options.audience ?? LOCAL_AUDIENCE };
   return async (authorization: string | undefined): Promise<Verification> => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (match === null) return { ok: false, reason: 'no bearer token' };
+    if (authorization === undefined || authorization.trim() === '') return { ok: false, reason: 'missing (no Authorization header)' };
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match === null) return { ok: false, reason: 'missing (the Authorization header is not "Bearer <token>")' };
     try {
       const { payload } = await jwtVerify(match[1] as string, await publicKey, {
-        issuer: options.issuer ?? LOCAL_ISSUER,
-        audience: options.audience ?? LOCAL_AUDIENCE,
+        issuer: expected.issuer,
+        audience: expected.audience,
         algorithms: [ALGORITHM],
         requiredClaims: ['sub', 'exp'],
       });
       return { ok: true, claims: payload };
     } catch (error) {
-      return { ok: false, reason: (error as Error).message };
+      return { ok: false, reason: rejectionReason(error, expected) };
     }
   };
 }
