@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { checkJava } from './java.ts';
 
@@ -31,16 +32,22 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the official DynamoDB Local on loopback. `dataDir` keeps data across restarts; without it
- * the database lives in memory (tests). `-sharedDb` makes the data independent of the region and
- * credentials a client happens to use.
+ * The launcher that binds DynamoDB Local to one address: the jar itself listens on every interface
+ * and has no option to change that. Java runs it from source (single-file source mode, Java 11+).
+ */
+const LAUNCHER = fileURLToPath(new URL('./java/LoopbackDynamoDbLocal.java', import.meta.url));
+
+/**
+ * Starts the official DynamoDB Local on loopback (127.0.0.1 only, through LAUNCHER). `dataDir`
+ * keeps data across restarts; without it the database lives in memory (tests). `-sharedDb` makes
+ * the data independent of the region and credentials a client happens to use.
  */
 export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<DynamoDbLocal> {
   const java = checkJava();
   if (!java.ok) throw new Error(java.message);
   const port = options.port ?? (await freePort());
   const { jar, libraries } = distribution();
-  const args = [`-Djava.library.path=${libraries}`, '-Xms64m', '-jar', jar, '-sharedDb', '-port', String(port)];
+  const args = [`-Djava.library.path=${libraries}`, '-Xms64m', '-Ditsm.bindHost=127.0.0.1', '-cp', jar, LAUNCHER, '-sharedDb', '-disableTelemetry', '-port', String(port)];
   if (options.dataDir === undefined) args.push('-inMemory');
   else {
     const dir = resolve(options.dataDir);

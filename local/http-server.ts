@@ -19,6 +19,8 @@ export interface LocalApiOptions {
   readonly routes?: readonly RouteDefinition[];
   /** Local-only endpoints (inspection, emulated AWS APIs) tried before the route table. */
   readonly extraHandler?: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+  /** Called once each response is sent (`npm start` prints a line per request). */
+  readonly onRequest?: (request: ApiRequestLog) => void;
   /** Called after every invocation; the benchmark uses it. */
   readonly onInvoke?: (functionId: FunctionId, durationMs: number) => void;
   /** Called when the authorizer refuses a token (`npm start` prints why); the token itself is not passed. */
@@ -30,6 +32,16 @@ export interface TokenRejection {
   readonly reason: string;
   readonly method: string;
   readonly path: string;
+  readonly requestId: string;
+}
+
+export interface ApiRequestLog {
+  readonly method: string;
+  /** With the query string, as requested. */
+  readonly path: string;
+  readonly status: number;
+  readonly ms: number;
+  /** The `apigw-requestid` the response carries. */
   readonly requestId: string;
 }
 
@@ -200,6 +212,15 @@ export function createLocalApi(options: LocalApiOptions): Server {
   return createServer((request, response) => {
     void (async () => {
       const requestId = randomUUID();
+      const receivedAt = performance.now();
+      // API Gateway names every response's request, its own errors (401, 404, 413) included.
+      response.setHeader('apigw-requestid', requestId);
+      if (options.onRequest !== undefined) {
+        const onRequest = options.onRequest;
+        response.once('finish', () =>
+          onRequest({ method: request.method ?? '', path: request.url ?? '/', status: response.statusCode, ms: performance.now() - receivedAt, requestId }),
+        );
+      }
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
       const body = await readBody(request);
       if (body === 'too-large') return gatewayError(response, 413, 'Request Entity Too Large');

@@ -10,7 +10,7 @@ import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES } from './dead-l
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE } from './eventbridge.ts';
 import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
-import { createLocalApi } from './http-server.ts';
+import { type ApiRequestLog, createLocalApi } from './http-server.ts';
 import { type Invoke, invokeFunction } from './invoke.ts';
 import { lambdaHandler } from './lambda.ts';
 import { localQueueUrl, sqsService } from './sqs.ts';
@@ -30,6 +30,10 @@ export interface LocalStackOptions {
   readonly dataDir?: string;
   /** 0 picks a free port. */
   readonly httpPort?: number;
+  /** The API's address: 127.0.0.1 (default) or, to be reached from containers, 0.0.0.0 (`ITSM_HOST`). */
+  readonly httpHost?: string;
+  /** Called with each API request once answered (`npm start` prints them). */
+  readonly onRequest?: (request: ApiRequestLog) => void;
   /** The local AWS endpoint (EventBridge PutEvents, ...); 0 picks a free port, the default. */
   readonly awsPort?: number;
   readonly dynamoDbPort?: number;
@@ -222,11 +226,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const signingKey = await loadOrCreateSigningKey(options.dataDir ?? mkdtempSync(join(tmpdir(), 'itsm-keys-')));
   let ready = false;
-  const server = createLocalApi({ verify: createVerifier(signingKey), isReady: () => ready });
+  const server = createLocalApi({ verify: createVerifier(signingKey), isReady: () => ready, ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }) });
+  const host = options.httpHost ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.httpPort ?? 0, '127.0.0.1', () => resolve());
+      server.listen(options.httpPort ?? 0, host, () => resolve());
     });
   } catch (error) {
     await scheduler.stop();
@@ -236,7 +241,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await dynamo?.stop();
     throw error;
   }
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Bound to every interface, the API is still reached at loopback from this machine.
+  const reachableAt = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${reachableAt}:${(server.address() as AddressInfo).port}`;
   const token = (sub: string, groups: string[] = []) => mintToken(signingKey, { sub, groups });
   if (options.seed === true) await seedDemoData(url, await token('local-seed', [...parseRoleGroups(process.env.ROLE_GROUPS).admin.slice(0, 1)]));
   ready = true;

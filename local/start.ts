@@ -1,6 +1,7 @@
-import { LOCAL_TABLE_NAME, awsPort, dataDirectory, dynamoDbPort, httpPort } from './config.ts';
+import { LOCAL_TABLE_NAME, SettingError, apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort } from './config.ts';
 import { LOCAL_INGESTION_BUS } from './eventbridge.ts';
 import { checkJava } from './java.ts';
+import { portProblem } from './ports.ts';
 import { startLocalStack } from './runtime.ts';
 import { DEMO_USERS } from './seed.ts';
 
@@ -11,22 +12,40 @@ if (!java.ok) {
   process.exit(1);
 }
 
-const dataDir = dataDirectory();
+let settings;
+try {
+  settings = { dataDir: dataDirectory(), httpPort: httpPort(), httpHost: apiHost(), awsPort: awsPort(), dynamoDbPort: dynamoDbPort() };
+} catch (error) {
+  if (!(error instanceof SettingError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+const { dataDir } = settings;
+// Before anything starts or writes: a second `npm start` must not touch the first one's data.
+const problem = await portProblem([
+  { port: settings.httpPort, host: settings.httpHost, what: 'the API', setting: 'PORT' },
+  { port: settings.awsPort, host: '127.0.0.1', what: 'the local AWS endpoints', setting: 'AWS_PORT' },
+  { port: settings.dynamoDbPort, host: '127.0.0.1', what: 'DynamoDB Local', setting: 'DYNAMODB_PORT' },
+]);
+if (problem !== undefined) {
+  console.error(problem);
+  process.exit(1);
+}
+
 const started = performance.now();
 let stack;
 try {
   stack = await startLocalStack({
-    dataDir,
-    httpPort: httpPort(),
-    awsPort: awsPort(),
-    dynamoDbPort: dynamoDbPort(),
+    ...settings,
     tableName: LOCAL_TABLE_NAME,
     seed: true,
+    // One line per API request: method, path, status, duration, and the request id the response carries.
+    onRequest: (r) => console.log(`[api] ${r.method} ${r.path} ${r.status} ${r.ms.toFixed(0)} ms ${r.requestId}`),
   });
 } catch (error) {
   const message = (error as Error).message;
   console.error(`\nThe local stack did not start: ${message}`);
-  if (/EADDRINUSE/.test(message)) console.error('A port is taken: set PORT (API), AWS_PORT (local AWS endpoints) or DYNAMODB_PORT (DynamoDB Local) to free ones.');
+  if (/EADDRINUSE/.test(message)) console.error('A port was taken while starting: set PORT (API), AWS_PORT (local AWS endpoints) or DYNAMODB_PORT (DynamoDB Local) to free ones.');
   process.exit(1);
 }
 
@@ -51,7 +70,7 @@ const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(6)} ${u.groups.length > 0
 console.log(`
 ITSM backend running locally (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)
 
-  API            ${stack.url}            (GET /health, GET /openapi.json)
+  API            ${stack.url}            (GET /health, GET /openapi.json)${settings.httpHost === '127.0.0.1' ? '' : `  listening on ${settings.httpHost}`}
   DynamoDB Local ${stack.dynamoDbEndpoint}   table ${stack.tableName}
   Data folder    ${dataDir}
 
@@ -61,7 +80,7 @@ Local AWS endpoints at ${stack.awsEndpoint}: EventBridge (bus ${LOCAL_INGESTION_
     curl -s ${stack.awsEndpoint}/local/notifications     curl -s ${stack.awsEndpoint}/local/events
   SLA timers and workflow executions:
     curl -s ${stack.awsEndpoint}/local/schedules         curl -s ${stack.awsEndpoint}/local/executions
-  Given-up deliveries: curl -s ${stack.awsEndpoint}/local/dead-letters
+  Given-up deliveries: curl -s ${stack.awsEndpoint}/local/dead-letters   replay them: npm run replay-dead-letters -- --queue <outbox|ingestion|timers>
 
 Mint a token (in another terminal), then call the API:
   TOKEN=$(npm run --silent token -- --sub alice --groups agent)
