@@ -44,6 +44,8 @@ const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: stri
   { filter: 'priority', index: 'gsi3', prefix: 'INCIDENT#PRIORITY#' },
 ];
 const ALL_INCIDENTS = { index: 'gsi1', partition: 'INCIDENT' };
+/** The indexes whose sort key is openedSortKey (scripts/backfill-incident-sort-keys.ts upgrades older items). */
+export const OPENED_SORTED_INDEXES: readonly string[] = FILTER_INDEXES.map(({ index }) => index);
 /** An opening-time range without a filter reads every status partition: each incident is in exactly one. */
 const BY_STATUS = FILTER_INDEXES.find(({ filter }) => filter === 'status')!;
 
