@@ -82,6 +82,12 @@ export interface EventBridgeEvent {
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
+/**
+ * Each event's Detail as the sender wrote it: targets receive it unchanged, not re-serialized from
+ * the parsed value (which would round integers above 2^53 and turn 1e400 into null).
+ */
+const detailTexts = new WeakMap<EventBridgeEvent, string>();
+
 /** EventBridge's time format: ISO 8601 in UTC, to the second. */
 const eventTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -132,25 +138,27 @@ function toEvent(entry: unknown): { event: EventBridgeEvent; bus: string } | { e
     if (Number.isNaN(time.getTime())) return { error: invalid('Parameter Time is not valid.') };
   }
   if (EventBusName !== undefined && typeof EventBusName !== 'string') return { error: invalid('Parameter EventBusName is not valid.') };
-  return {
-    bus: busNameOf(EventBusName),
-    event: {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': DetailType,
-      source: Source,
-      account: ACCOUNT,
-      time: eventTime(time),
-      region: region(),
-      resources: (Resources as string[] | undefined) ?? [],
-      detail: detail as Record<string, unknown>,
-    },
+  const event: EventBridgeEvent = {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': DetailType,
+    source: Source,
+    account: ACCOUNT,
+    time: eventTime(time),
+    region: region(),
+    resources: (Resources as string[] | undefined) ?? [],
+    detail: detail as Record<string, unknown>,
   };
+  detailTexts.set(event, Detail);
+  return { bus: busNameOf(EventBusName), event };
 }
 
 /** The ingestion queue's message carrying one event, as Lambda's SQS event source hands it over. */
 function sqsRecord(event: EventBridgeEvent): SQSRecord {
-  return sqsRecordOf(JSON.stringify(event));
+  const detailText = detailTexts.get(event);
+  if (detailText === undefined) return sqsRecordOf(JSON.stringify(event));
+  // `detail` is the envelope's last member: its text goes in as sent.
+  return sqsRecordOf(`${JSON.stringify({ ...event, detail: undefined }).slice(0, -1)},"detail":${detailText}}`);
 }
 
 function sqsRecordOf(body: string): SQSRecord {

@@ -11,7 +11,8 @@ import {
   titleOf,
   type AlertEvent,
 } from '../../functions/ingestion/domain/alert-event.ts';
-import { alarmHints, busEnvelope, classifyBusEvent } from '../../functions/ingestion/domain/bus-events.ts';
+import { alarmHints, type BusEnvelope, busEnvelope, classifyBusEvent } from '../../functions/ingestion/domain/bus-events.ts';
+import { MAX_STORABLE_DEPTH, numberFidelity, scanJson, storableValue, textWithout } from '../../functions/ingestion/domain/json-text.ts';
 import { fromPagerDuty, parsePagerDutyEvent } from '../../functions/ingestion/domain/pagerduty.ts';
 import { DEFAULT_PRIORITY_MATRIX, priorityFor } from '../../functions/incidents/domain/priority.ts';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_DETAIL_TYPES, INGESTION_RULES, PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
@@ -48,7 +49,7 @@ describe('PagerDuty Events v2 parsing', () => {
   it('maps a trigger to an alert event, keeping the raw body without its routing key', () => {
     const result = parsePagerDutyEvent({ ...alertmanagerTrigger, payload: { ...alertmanagerTrigger.payload, timestamp: '2026-11-23T10:00:00.000+0100', component: 'db', group: 'prod', class: 'latency' } });
     if (!result.ok) throw new Error(result.errors.join());
-    const event = fromPagerDuty(result.event, { eventId: 'e1', dedupKey: 'k', service: 'payments', sender: 'integration:1', receivedAt: '2026-11-23T09:00:00.000Z', raw: alertmanagerTrigger });
+    const event = fromPagerDuty(result.event, { eventId: 'e1', dedupKey: 'k', service: 'payments', sender: 'integration:1', receivedAt: '2026-11-23T09:00:00.000Z', body: scanJson(JSON.stringify(alertmanagerTrigger)) });
     expect(event).toMatchObject({
       action: 'trigger',
       severity: 'critical',
@@ -61,7 +62,8 @@ describe('PagerDuty Events v2 parsing', () => {
       client: 'Alertmanager',
       details: { num_firing: '1' },
     });
-    expect(JSON.stringify(event.raw)).not.toContain(KEY);
+    expect(event.rawJson).not.toContain(KEY);
+    expect(JSON.parse(event.rawJson)).toEqual((({ routing_key: _key, ...rest }) => rest)(alertmanagerTrigger));
   });
 
   it('names every invalid field', () => {
@@ -90,23 +92,26 @@ describe('PagerDuty Events v2 parsing', () => {
   });
 });
 
+/** As the recording function does: the envelope parsed, and its text scanned. */
+const classify = (parsed: BusEnvelope, receivedAt: string) => classifyBusEvent(parsed, receivedAt, scanJson(JSON.stringify(parsed)));
+
 const envelope = (detailType: string, source: string, detail: unknown, extra: Record<string, unknown> = {}) =>
   busEnvelope.parse({ version: '0', id: 'evt-1', 'detail-type': detailType, source, account: '111122223333', time: '2026-11-23T09:00:00Z', region: 'eu-west-1', resources: [], detail, ...extra });
 
 describe('bus events', () => {
   it('maps the product events to trigger, acknowledge and resolve', () => {
-    const trigger = classifyBusEvent(envelope('Incident Trigger', 'com.example.checkout', { dedupKey: 'k1', title: 'Checkout down', severity: 'error', service: 'payments', details: { region: 'eu' } }), 'now');
+    const trigger = classify(envelope('Incident Trigger', 'com.example.checkout', { dedupKey: 'k1', title: 'Checkout down', severity: 'error', service: 'payments', details: { region: 'eu' } }), 'now');
     expect(trigger).toMatchObject({ ok: true, event: { action: 'trigger', dedupKey: 'k1', service: 'payments', severity: 'error', summary: 'Checkout down', sender: 'eventbridge:com.example.checkout', eventId: 'evt-1' } });
-    expect(classifyBusEvent(envelope('Incident Acknowledge', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'acknowledge' } });
-    expect(classifyBusEvent(envelope('Incident Resolve', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'resolve' } });
+    expect(classify(envelope('Incident Acknowledge', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'acknowledge' } });
+    expect(classify(envelope('Incident Resolve', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'resolve' } });
   });
 
   it('refuses product events that break the detail schema, saying why', () => {
-    const noTitle = classifyBusEvent(envelope('Incident Trigger', 'x', { dedupKey: 'k', severity: 'info', service: 'payments' }), 'now');
+    const noTitle = classify(envelope('Incident Trigger', 'x', { dedupKey: 'k', severity: 'info', service: 'payments' }), 'now');
     expect(noTitle).toMatchObject({ ok: false, reason: expect.stringMatching(/title/) });
-    const extra = classifyBusEvent(envelope('Incident Trigger', 'x', { dedupKey: 'k', title: 't', severity: 'info', service: 'payments', colour: 'red' }), 'now');
+    const extra = classify(envelope('Incident Trigger', 'x', { dedupKey: 'k', title: 't', severity: 'info', service: 'payments', colour: 'red' }), 'now');
     expect(extra.ok).toBe(false);
-    const badSeverity = classifyBusEvent(envelope('Incident Trigger', 'x', { dedupKey: 'k', title: 't', severity: 'fatal', service: 'payments' }), 'now');
+    const badSeverity = classify(envelope('Incident Trigger', 'x', { dedupKey: 'k', title: 't', severity: 'fatal', service: 'payments' }), 'now');
     expect(badSeverity.ok).toBe(false);
   });
 
@@ -127,7 +132,7 @@ describe('bus events', () => {
     );
 
   it('maps CloudWatch ALARM to trigger, OK to resolve, INSUFFICIENT_DATA to record, keyed by the alarm ARN', () => {
-    const triggered = classifyBusEvent(alarm('ALARM', 'Checkout errors itsm:service=payments itsm:severity=error'), 'now');
+    const triggered = classify(alarm('ALARM', 'Checkout errors itsm:service=payments itsm:severity=error'), 'now');
     expect(triggered).toMatchObject({
       ok: true,
       event: {
@@ -139,8 +144,8 @@ describe('bus events', () => {
         details: { alarmName: 'checkout-5xx', reason: expect.stringMatching(/Threshold Crossed/), metrics: [expect.objectContaining({ id: 'm1' })] },
       },
     });
-    expect(classifyBusEvent(alarm('OK'), 'now')).toMatchObject({ ok: true, event: { action: 'resolve', severity: 'critical' } });
-    expect(classifyBusEvent(alarm('INSUFFICIENT_DATA'), 'now')).toMatchObject({ ok: true, event: { action: 'record' } });
+    expect(classify(alarm('OK'), 'now')).toMatchObject({ ok: true, event: { action: 'resolve', severity: 'critical' } });
+    expect(classify(alarm('INSUFFICIENT_DATA'), 'now')).toMatchObject({ ok: true, event: { action: 'record' } });
   });
 
   it('reads routing hints from the alarm description only when well-formed', () => {
@@ -150,11 +155,11 @@ describe('bus events', () => {
   });
 
   it('refuses events no rule handles', () => {
-    expect(classifyBusEvent(envelope('EC2 Instance State-change Notification', 'aws.ec2', {}), 'now').ok).toBe(false);
+    expect(classify(envelope('EC2 Instance State-change Notification', 'aws.ec2', {}), 'now').ok).toBe(false);
   });
 
   it("refuses every event carrying the product's own source, even if a rule let it through", () => {
-    const forged = classifyBusEvent(envelope('Incident Trigger', EVENT_SOURCE, { dedupKey: 'k', title: 't', severity: 'critical', service: 'payments' }), 'now');
+    const forged = classify(envelope('Incident Trigger', EVENT_SOURCE, { dedupKey: 'k', title: 't', severity: 'critical', service: 'payments' }), 'now');
     expect(forged).toMatchObject({ ok: false, reason: expect.stringMatching(/source/) });
   });
 });
@@ -207,7 +212,7 @@ describe('severity mapping', () => {
 
 describe('incident text from events', () => {
   const event: AlertEvent = {
-    eventId: 'e', source: 'pagerduty', action: 'trigger', dedupKey: 'k', sender: 'integration:1', receivedAt: 'now', raw: {},
+    eventId: 'e', source: 'pagerduty', action: 'trigger', dedupKey: 'k', sender: 'integration:1', receivedAt: 'now', rawJson: '{}',
     summary: 'x'.repeat(300), severity: 'error', origin: 'web-1', details: { a: 1 }, links: [{ href: 'https://runbook', text: 'Runbook' }],
   };
 
@@ -229,5 +234,69 @@ describe('incident text from events', () => {
     expect(recent).toHaveLength(MAX_RECENT_OCCURRENCES);
     expect(recent.at(-1)?.eventId).toBe('29');
     expect(recent[0]?.eventId).toBe('10');
+  });
+});
+
+describe('JSON text read without loss', () => {
+  it('accepts and refuses exactly what JSON.parse does', () => {
+    const valid = ['{}', '[]', '0', '-0.5e-3', '"a\\u00e9\\n"', ' {"a":[1,true,null,{"b":""}]} ', '{"a":1,"a":2}', '{"":1}', `${'['.repeat(50_000)}${']'.repeat(50_000)}`];
+    for (const text of valid) expect(() => scanJson(text), text.slice(0, 20)).not.toThrow();
+    const invalid = ['', '{', '[1,]', '{"a":1,}', '01', '1.', '.5', '+1', "'a'", '"\u0001"', '"\\x"', '{"a" 1}', '[1 2]', 'nul', '{} {}', 'NaN'];
+    for (const text of invalid) {
+      expect(() => JSON.parse(text), text).toThrow();
+      expect(() => scanJson(text), text).toThrow(SyntaxError);
+    }
+  });
+
+  it('tells numbers a double holds exactly from those it does not, and those DynamoDB stores', () => {
+    expect(numberFidelity('1.5')).toEqual({ faithful: true, storable: true });
+    expect(numberFidelity('1.50e0')).toEqual({ faithful: true, storable: true });
+    expect(numberFidelity('9007199254740991')).toEqual({ faithful: true, storable: true });
+    expect(numberFidelity('12345678901234567890')).toEqual({ faithful: false, storable: false });
+    expect(numberFidelity('1e400')).toEqual({ faithful: false, storable: false });
+    expect(numberFidelity('1e-400')).toEqual({ faithful: false, storable: false });
+    expect(numberFidelity('0.10000000000000000001')).toEqual({ faithful: false, storable: false });
+    // A double holds them, DynamoDB (or the document client) does not.
+    expect(numberFidelity('1e300')).toEqual({ faithful: true, storable: false });
+    expect(numberFidelity('1e-200')).toEqual({ faithful: true, storable: false });
+    expect(numberFidelity('1e-130')).toEqual({ faithful: true, storable: true });
+  });
+
+  it('says per value whether a DynamoDB map holds it, and keeps every value as sent', () => {
+    const scanned = scanJson('{"routing_key":"k","a":{"n":1e400},"b":{"":1},"c":{"ok":[1,"x"]},"d":{"x":1,"x":2}}');
+    const member = (key: string) => scanned.root.members!.get(key)!;
+    expect(member('a')).toMatchObject({ faithful: false, storable: false });
+    expect(member('b')).toMatchObject({ faithful: true, storable: false });
+    expect(member('c')).toMatchObject({ faithful: true, storable: true, depth: 2 });
+    expect(member('d')).toMatchObject({ faithful: false, storable: false });
+    expect(scanned.text.slice(member('a').start, member('a').end)).toBe('{"n":1e400}');
+    expect(textWithout(scanned, scanned.root, ['routing_key'])).toBe('{"a":{"n":1e400},"b":{"":1},"c":{"ok":[1,"x"]},"d":{"x":1,"x":2}}');
+  });
+
+  it('bounds the nesting of what it calls storable at the depth DynamoDB takes', () => {
+    const nested = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    expect(scanJson(nested(MAX_STORABLE_DEPTH)).root.storable).toBe(true);
+    expect(scanJson(nested(MAX_STORABLE_DEPTH + 1)).root.storable).toBe(false);
+    expect(storableValue(JSON.parse(nested(MAX_STORABLE_DEPTH)))).toBe(true);
+    expect(storableValue(JSON.parse(nested(MAX_STORABLE_DEPTH + 1)))).toBe(false);
+    expect(storableValue({ '': 1 })).toBe(false);
+    expect(storableValue({ n: Number.POSITIVE_INFINITY })).toBe(false);
+  });
+
+  it('keeps custom_details DynamoDB cannot hold as their text, and the others as a map', () => {
+    const text = (details: string) => `{"routing_key":"${KEY}","event_action":"trigger","payload":{"summary":"s","source":"x","severity":"info","custom_details":${details}}}`;
+    const map = (details: string) => {
+      const body = scanJson(text(details));
+      const parsed = parsePagerDutyEvent(JSON.parse(text(details)));
+      if (!parsed.ok) throw new Error(parsed.errors.join());
+      return fromPagerDuty(parsed.event, { eventId: 'e', dedupKey: 'k', service: 's', sender: 'i', receivedAt: '2026-11-23T09:00:00.000Z', body });
+    };
+    expect(map('{"n":1}')).toMatchObject({ details: { n: 1 } });
+    expect(map('{"n":1}').detailsJson).toBeUndefined();
+    const lossy = map('{"n":12345678901234567890}');
+    expect(lossy.details).toBeUndefined();
+    expect(lossy.detailsJson).toBe('{"n":12345678901234567890}');
+    expect(lossy.rawJson).toContain('12345678901234567890');
+    expect(describeEvent(lossy)).toContain('12345678901234567890');
   });
 });

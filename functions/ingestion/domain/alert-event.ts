@@ -1,4 +1,5 @@
 import type { Level } from '../../incidents/domain/priority.ts';
+import { type JsonSpan, type ScannedJson, storableValue, textOf } from './json-text.ts';
 
 /**
  * An event from a monitoring tool or a service, whichever way it came in (PagerDuty Events v2 over
@@ -46,16 +47,22 @@ export interface AlertEvent {
   group?: string;
   class?: string;
   configurationItem?: string;
+  /** The sender's free-form facts, when a DynamoDB map holds them unchanged ... */
   details?: Record<string, unknown>;
+  /** ... or else their JSON text exactly as sent (numbers beyond a double, empty keys, deep nesting). */
+  detailsJson?: string;
   links?: Link[];
   images?: Image[];
   client?: string;
   clientUrl?: string;
   /** When the sender says it happened. */
   occurredAt?: string;
-  /** The event exactly as it arrived, kept for the retention period. */
-  raw: unknown;
+  /** The event's JSON text exactly as it arrived (a PagerDuty event without its routing key), kept for the retention period. */
+  rawJson: string;
 }
+
+/** What the rules read of an event: everything but its raw text (which a large stored event keeps apart). */
+export type AlertFacts = Omit<AlertEvent, 'rawJson'>;
 
 export type SeverityMapping = Record<Severity, { impact: Level; urgency: Level }>;
 
@@ -90,7 +97,7 @@ export interface Occurrence {
   summary?: string;
 }
 
-export const occurrenceOf = (event: AlertEvent): Occurrence => ({
+export const occurrenceOf = (event: AlertFacts): Occurrence => ({
   eventId: event.eventId,
   at: event.receivedAt,
   action: event.action,
@@ -103,7 +110,7 @@ export const appendOccurrence = (recent: readonly Occurrence[], occurrence: Occu
   [...recent, occurrence].slice(-MAX_RECENT_OCCURRENCES);
 
 /** The incident description: what the sender said, readable in any ITSM console. */
-export function describeEvent(event: AlertEvent): string {
+export function describeEvent(event: AlertFacts): string {
   const lines: string[] = [];
   if (event.summary !== undefined) lines.push(event.summary);
   const facts: [string, string | undefined][] = [
@@ -120,15 +127,34 @@ export function describeEvent(event: AlertEvent): string {
   if (known.length > 0) lines.push('', ...known.map(([label, value]) => `${label}: ${value}`));
   if (event.details !== undefined && Object.keys(event.details).length > 0) {
     lines.push('', 'Details:', JSON.stringify(event.details, null, 2));
+  } else if (event.detailsJson !== undefined) {
+    // As sent: re-serializing would round its numbers (or recurse through its nesting).
+    lines.push('', 'Details:', event.detailsJson.slice(0, MAX_DESCRIPTION));
   }
   if (event.links !== undefined && event.links.length > 0) {
     lines.push('', 'Links:', ...event.links.map((link) => `- ${link.text === undefined ? link.href : `${link.text}: ${link.href}`}`));
   }
-  return lines.join('\n').slice(0, 20_000);
+  return lines.join('\n').slice(0, MAX_DESCRIPTION);
 }
 
+const MAX_DESCRIPTION = 20_000;
+
+/**
+ * The details of an event, read from its JSON text: a map when DynamoDB holds it unchanged,
+ * otherwise the text as sent.
+ */
+export function detailsFrom(scanned: ScannedJson, span: JsonSpan | undefined): Pick<AlertEvent, 'details' | 'detailsJson'> {
+  if (span === undefined || span.kind !== 'object') return {};
+  const text = textOf(scanned, span);
+  return span.storable ? { details: JSON.parse(text) as Record<string, unknown> } : { detailsJson: text };
+}
+
+/** Details built in code (from fields of an event already parsed) follow the same rule. */
+export const detailsOf = (details: Record<string, unknown>): Pick<AlertEvent, 'details' | 'detailsJson'> =>
+  storableValue(details) ? { details } : { detailsJson: JSON.stringify(details) };
+
 /** Incident titles are at most 200 characters; summaries may be longer (PagerDuty allows 1024). */
-export const titleOf = (event: AlertEvent): string => {
+export const titleOf = (event: AlertFacts): string => {
   const title = (event.summary ?? `${event.source} event ${event.dedupKey}`).trim();
   return title.length <= 200 ? title : `${title.slice(0, 199)}…`;
 };

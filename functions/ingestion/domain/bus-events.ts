@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { EVENT_SOURCE } from '../../routes.ts';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, PRODUCT_DETAIL_TYPES } from '../rules.ts';
-import { type AlertAction, type AlertEvent, SEVERITIES, type Severity } from './alert-event.ts';
+import { type AlertAction, type AlertEvent, detailsFrom, detailsOf, SEVERITIES, type Severity } from './alert-event.ts';
+import { memberOf, type ScannedJson } from './json-text.ts';
 
 /** What EventBridge delivers to a target: the envelope around `detail`. */
 export const busEnvelope = z.looseObject({
@@ -43,17 +44,17 @@ const ACTION_OF_DETAIL_TYPE: Record<(typeof PRODUCT_DETAIL_TYPES)[number], Alert
 export type Classified = { ok: true; event: AlertEvent } | { ok: false; reason: string };
 
 /** Turns a bus event into an AlertEvent, or says why it cannot be one. */
-export function classifyBusEvent(envelope: BusEnvelope, receivedAt: string): Classified {
+export function classifyBusEvent(envelope: BusEnvelope, receivedAt: string, text: ScannedJson): Classified {
   const detailType = envelope['detail-type'];
   // The product publishes its domain events on this bus; whatever carries its source is never taken
   // back in, whichever rule let it through.
   if (envelope.source === EVENT_SOURCE) return { ok: false, reason: `events from source '${EVENT_SOURCE}' are the product's own and never ingested` };
-  if ((PRODUCT_DETAIL_TYPES as readonly string[]).includes(detailType)) return fromProductEvent(envelope, receivedAt);
-  if (detailType === CLOUDWATCH_ALARM_DETAIL_TYPE && envelope.source === 'aws.cloudwatch') return fromAlarmStateChange(envelope, receivedAt);
+  if ((PRODUCT_DETAIL_TYPES as readonly string[]).includes(detailType)) return fromProductEvent(envelope, receivedAt, text);
+  if (detailType === CLOUDWATCH_ALARM_DETAIL_TYPE && envelope.source === 'aws.cloudwatch') return fromAlarmStateChange(envelope, receivedAt, text);
   return { ok: false, reason: `no ingestion rule handles detail-type '${detailType}' from '${envelope.source}'` };
 }
 
-function fromProductEvent(envelope: BusEnvelope, receivedAt: string): Classified {
+function fromProductEvent(envelope: BusEnvelope, receivedAt: string, text: ScannedJson): Classified {
   const parsed = incidentEventDetail.safeParse(envelope.detail);
   if (!parsed.success) {
     return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || 'detail'}: ${i.message}`).join('; ') };
@@ -77,10 +78,10 @@ function fromProductEvent(envelope: BusEnvelope, receivedAt: string): Classified
       ...(detail.title === undefined ? {} : { summary: detail.title }),
       ...(detail.severity === undefined ? {} : { severity: detail.severity }),
       ...(detail.configurationItem === undefined ? {} : { configurationItem: detail.configurationItem }),
-      ...(detail.details === undefined ? {} : { details: detail.details }),
+      ...detailsFrom(text, memberOf(memberOf(text.root, 'detail'), 'details')),
       ...(detail.links === undefined ? {} : { links: detail.links }),
       ...(envelope.time === undefined ? {} : { occurredAt: envelope.time }),
-      raw: envelope,
+      rawJson: text.text,
     },
   };
 }
@@ -109,7 +110,7 @@ export function alarmHints(description: string | undefined): { service?: string;
 }
 
 /** CloudWatch: ALARM triggers, OK resolves, INSUFFICIENT_DATA is recorded; the alarm ARN is the dedup key. */
-function fromAlarmStateChange(envelope: BusEnvelope, receivedAt: string): Classified {
+function fromAlarmStateChange(envelope: BusEnvelope, receivedAt: string, text: ScannedJson): Classified {
   const parsed = alarmDetail.safeParse(envelope.detail);
   if (!parsed.success) return { ok: false, reason: `not a CloudWatch alarm state change: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
   const detail = parsed.data;
@@ -130,7 +131,7 @@ function fromAlarmStateChange(envelope: BusEnvelope, receivedAt: string): Classi
       summary: state === 'ALARM' ? `${detail.alarmName} is in ALARM` : `${detail.alarmName} is ${state}${detail.state.reason === undefined ? '' : `: ${detail.state.reason}`}`,
       severity: hints.severity,
       origin: alarmArn,
-      details: {
+      ...detailsOf({
         alarmName: detail.alarmName,
         state,
         ...(detail.previousState?.value === undefined ? {} : { previousState: detail.previousState.value }),
@@ -139,9 +140,9 @@ function fromAlarmStateChange(envelope: BusEnvelope, receivedAt: string): Classi
         ...(metrics === undefined ? {} : { metrics }),
         ...(envelope.account === undefined ? {} : { account: envelope.account }),
         ...(envelope.region === undefined ? {} : { region: envelope.region }),
-      },
+      }),
       ...(detail.state.timestamp === undefined ? {} : { occurredAt: detail.state.timestamp }),
-      raw: envelope,
+      rawJson: text.text,
     },
   };
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { type AlertEvent, SEVERITIES } from './alert-event.ts';
+import { type AlertEvent, detailsFrom, SEVERITIES } from './alert-event.ts';
+import { memberOf, type ScannedJson, textWithout } from './json-text.ts';
 
 /**
  * PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/), as
@@ -70,8 +71,9 @@ export function parsePagerDutyEvent(body: unknown): ParseResult {
 
 export function fromPagerDuty(
   event: PagerDutyEvent,
-  context: { eventId: string; dedupKey: string; service: string; sender: string; receivedAt: string; raw: unknown },
+  context: { eventId: string; dedupKey: string; service: string; sender: string; receivedAt: string; body: ScannedJson },
 ): AlertEvent {
+  const { body } = context;
   const base: AlertEvent = {
     eventId: context.eventId,
     source: 'pagerduty',
@@ -80,7 +82,8 @@ export function fromPagerDuty(
     service: context.service,
     sender: context.sender,
     receivedAt: context.receivedAt,
-    raw: withoutRoutingKey(context.raw),
+    // The routing key is a credential: it is not kept with the stored event.
+    rawJson: textWithout(body, body.root, ['routing_key']),
     ...(event.links === undefined ? {} : { links: event.links }),
     ...(event.images === undefined ? {} : { images: event.images }),
     ...(event.client === undefined ? {} : { client: event.client }),
@@ -100,13 +103,6 @@ export function fromPagerDuty(
     ...(p.component === undefined ? {} : { component: p.component }),
     ...(p.group === undefined ? {} : { group: p.group }),
     ...(p.class === undefined ? {} : { class: p.class }),
-    ...(p.custom_details === undefined ? {} : { details: p.custom_details }),
+    ...detailsFrom(body, memberOf(memberOf(body.root, 'payload'), 'custom_details')),
   };
-}
-
-/** The routing key is a credential: it is not kept with the stored event. */
-function withoutRoutingKey(raw: unknown): unknown {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-  const { routing_key: _key, ...rest } = raw as Record<string, unknown>;
-  return rest;
 }

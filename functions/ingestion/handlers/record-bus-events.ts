@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { log } from '../../shared/log.ts';
 import { dedupScope } from '../domain/alert-event.ts';
 import { busEnvelope, classifyBusEvent } from '../domain/bus-events.ts';
+import { type ScannedJson, scanJson } from '../domain/json-text.ts';
 import { recordEvent } from '../store/alert-store.ts';
 
 /**
@@ -16,12 +17,19 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   await Promise.all(
     event.Records.map(async (message) => {
       try {
+        let text: ScannedJson;
+        try {
+          text = scanJson(message.body);
+        } catch {
+          log.warn('bus event rejected: not JSON', { messageId: message.messageId });
+          return;
+        }
         const envelope = busEnvelope.safeParse(JSON.parse(message.body));
         if (!envelope.success) {
           log.warn('bus event rejected: not an EventBridge event', { messageId: message.messageId });
           return;
         }
-        const classified = classifyBusEvent(envelope.data, receivedAt);
+        const classified = classifyBusEvent(envelope.data, receivedAt, text);
         if (!classified.ok) {
           // Retrying cannot fix the event: say why, keep the id, and let the message go.
           log.warn('bus event rejected', { eventId: envelope.data.id, detailType: envelope.data['detail-type'], source: envelope.data.source, reason: classified.reason });

@@ -4,7 +4,7 @@ import { optionalEnv } from '../../shared/env.ts';
 import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-event.ts';
 
@@ -29,39 +29,116 @@ const incidentEventsPartition = (incidentId: string) => `EVENTS#INCIDENT#${incid
 export const EVENT_OUTCOMES = ['opened', 'occurrence', 'acknowledged', 'resolved', 'recorded', 'dropped'] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
-export interface StoredEvent extends AlertEvent {
+export const EVENT_ORDER = [
+  'eventId', 'source', 'action', 'dedupKey', 'service', 'sender', 'receivedAt', 'appliedAt', 'outcome', 'incidentId', 'summary',
+  'severity', 'origin', 'component', 'group', 'class', 'configurationItem', 'details', 'detailsJson', 'links', 'images', 'client',
+  'clientUrl', 'occurredAt', 'omitted', 'rawJson', 'rawParts', 'raw',
+];
+
+/**
+ * What a stored event may lack, when it was too large for one item: its raw text is then in
+ * `rawParts` items beside it, and the listed fields only in that text.
+ */
+export interface StoredEvent extends Omit<AlertEvent, 'rawJson'> {
   scope: string;
   appliedAt?: string;
   outcome?: EventOutcome;
   incidentId?: string;
+  rawJson?: string;
+  /** How many raw-text items hold the raw JSON, when the event item could not. */
+  rawParts?: number;
+  omitted?: OmittedField[];
+  /** Events recorded before raw JSON was kept as text held it as a map. */
+  raw?: unknown;
 }
-
-export const EVENT_ORDER = [
-  'eventId', 'source', 'action', 'dedupKey', 'service', 'sender', 'receivedAt', 'appliedAt', 'outcome', 'incidentId', 'summary',
-  'severity', 'origin', 'component', 'group', 'class', 'configurationItem', 'details', 'links', 'images', 'client', 'clientUrl',
-  'occurredAt', 'raw',
-];
 
 export const eventFromItem = (item: Item): StoredEvent => withoutKeys<StoredEvent>(item, EVENT_ORDER);
 
 /**
+ * DynamoDB items hold at most 400 KB; a PagerDuty body may be 512 KB and an EventBridge event
+ * 1 MB. Sizes are measured as JSON text, which never undercounts an item's size by much (names
+ * and values as UTF-8; numbers are short), with room to spare.
+ */
+const ITEM_BUDGET_BYTES = 300 * 1024;
+const RAW_PART_CHARS = 100 * 1024;
+/** Dropped from the event item, in this order, until it fits; they stay in the raw text. */
+const OMITTABLE = ['details', 'detailsJson', 'images', 'links'] as const;
+type OmittedField = (typeof OMITTABLE)[number];
+
+const sizeOf = (item: Item): number => Buffer.byteLength(JSON.stringify(item), 'utf8');
+const rawPartKey = (eventKeyValue: { pk: string; sk: string }, part: number) => ({ pk: eventKeyValue.pk, sk: `${eventKeyValue.sk}#RAW#${part}` });
+
+/** Splits text into pieces of at most `size` UTF-16 units without cutting a surrogate pair. */
+function splitText(text: string, size: number): string[] {
+  const parts: string[] = [];
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+    parts.push(text.slice(start, end));
+    start = end;
+  }
+  return parts;
+}
+
+/**
  * Records the event durably: the only write an intake does before it answers. Idempotent on the
- * event id: a redelivered event is recognised and not recorded (or applied) twice.
+ * event id: a redelivered event is recognised and not recorded (or applied) twice. An event too
+ * large for one item keeps its raw text in parts written in the same transaction (the table's
+ * stream applies only the event item: the parts are entity `alert-event-raw`).
  */
 export async function recordEvent(event: AlertEvent, scope: string): Promise<'recorded' | 'duplicate'> {
   const expiresAt = Math.floor(Date.parse(event.receivedAt) / 1000) + RETENTION_DAYS * 24 * 60 * 60;
+  const key = eventKey(event, scope);
+  const item: Item = { ...key, entity: 'alert-event', ...event, scope, expiresAt };
+  let parts: string[] = [];
+  if (sizeOf(item) > ITEM_BUDGET_BYTES) {
+    parts = splitText(event.rawJson, RAW_PART_CHARS);
+    delete item.rawJson;
+    item.rawParts = parts.length;
+    const omitted: OmittedField[] = [];
+    for (const field of OMITTABLE) {
+      if (sizeOf(item) <= ITEM_BUDGET_BYTES) break;
+      if (item[field] === undefined) continue;
+      delete item[field];
+      omitted.push(field);
+    }
+    if (omitted.length > 0) item.omitted = omitted;
+  }
   try {
-    await db.send(
-      new PutCommand({
-        TableName: TABLE_NAME,
-        Item: { ...eventKey(event, scope), entity: 'alert-event', ...event, scope, expiresAt },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    if (parts.length === 0) {
+      await db.send(new PutCommand({ TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } else {
+      await transactWrite([
+        { Put: { TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ...parts.map((text, part) => ({
+          Put: { TableName: TABLE_NAME, Item: { ...rawPartKey(key, part), entity: 'alert-event-raw', text, expiresAt } },
+        })),
+      ]);
+    }
     return 'recorded';
   } catch (error) {
     if ((error as Error).name === 'ConditionalCheckFailedException') return 'duplicate';
+    if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) return 'duplicate';
     throw error;
+  }
+}
+
+/** The raw JSON of events kept in parts, read back (one BatchGetItem per 100 parts). */
+async function withRawText(events: (StoredEvent & { pk: string; sk: string })[]): Promise<void> {
+  const keys = events.flatMap((event) => Array.from({ length: event.rawParts ?? 0 }, (_, part) => rawPartKey(event, part)));
+  const texts = new Map<string, string>();
+  for (let start = 0; start < keys.length; start += 100) {
+    let request: Item[] | undefined = keys.slice(start, start + 100);
+    while (request !== undefined && request.length > 0) {
+      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: request } } }));
+      for (const item of result.Responses?.[TABLE_NAME] ?? []) texts.set(item.sk as string, item.text as string);
+      request = result.UnprocessedKeys?.[TABLE_NAME]?.Keys as Item[] | undefined;
+    }
+  }
+  for (const event of events) {
+    if (event.rawParts === undefined) continue;
+    event.rawJson = Array.from({ length: event.rawParts }, (_, part) => texts.get(rawPartKey(event, part).sk) ?? '').join('');
   }
 }
 
@@ -210,5 +287,6 @@ export async function listIncidentEvents(incidentId: string, limit: number, curs
     cursor,
     filterFingerprint({ kind: 'incident-events', incidentId }),
   );
+  await withRawText(page.items.filter((item) => item.rawParts !== undefined) as unknown as (StoredEvent & { pk: string; sk: string })[]);
   return { ...page, items: page.items.map(eventFromItem) };
 }

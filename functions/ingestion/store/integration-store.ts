@@ -153,7 +153,7 @@ export function revokeIntegrationItems(ref: IntegrationRef, actor: string, at: s
 }
 
 export type Admission =
-  | { admitted: true; integration: Integration }
+  | { admitted: true; integration: Integration; window: number }
   | { admitted: false; reason: 'unknown' | 'revoked' }
   | { admitted: false; reason: 'rate-limited'; retryAfterSeconds: number };
 
@@ -181,7 +181,7 @@ export async function admitEvent(routingKey: string, now: Date): Promise<Admissi
   for (const sameWindow of [true, false, true]) {
     try {
       const result = await attempt(sameWindow);
-      return { admitted: true, integration: fromItem(result.Attributes as Item) };
+      return { admitted: true, integration: fromItem(result.Attributes as Item), window };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // The document client does not unmarshall the old item of a failed condition.
@@ -196,4 +196,24 @@ export async function admitEvent(routingKey: string, now: Date): Promise<Admissi
     }
   }
   throw new Error('Rate-limit window kept changing under concurrent requests');
+}
+
+/**
+ * Gives back the slot admitEvent counted, when the event it admitted could not be recorded: a slot
+ * is spent only on an event recorded. Only within the same window (a new window has its own count).
+ */
+export async function releaseAdmission(routingKey: string, window: number): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAME,
+        Key: integrationKey(routingKey),
+        UpdateExpression: 'ADD windowCount :minusOne',
+        ConditionExpression: 'rateWindow = :window AND windowCount > :zero',
+        ExpressionAttributeValues: { ':window': window, ':minusOne': -1, ':zero': 0 },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
