@@ -10,7 +10,7 @@ import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES } from './dead-l
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE } from './eventbridge.ts';
 import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
-import { type ApiRequestLog, createLocalApi } from './http-server.ts';
+import { type ApiRequestLog, createLocalApi, type TokenRejection } from './http-server.ts';
 import { type Invoke, invokeFunction } from './invoke.ts';
 import { lambdaHandler } from './lambda.ts';
 import { localQueueUrl, sqsService } from './sqs.ts';
@@ -34,6 +34,8 @@ export interface LocalStackOptions {
   readonly httpHost?: string;
   /** Called with each API request once answered (`npm start` prints them). */
   readonly onRequest?: (request: ApiRequestLog) => void;
+  /** Told why the authorizer refused a token (never the token): `npm start` prints it. */
+  readonly onTokenRejected?: (rejection: TokenRejection) => void;
   /** The local AWS endpoint (EventBridge PutEvents, ...); 0 picks a free port, the default. */
   readonly awsPort?: number;
   readonly dynamoDbPort?: number;
@@ -226,7 +228,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const signingKey = await loadOrCreateSigningKey(options.dataDir ?? mkdtempSync(join(tmpdir(), 'itsm-keys-')));
   let ready = false;
-  const server = createLocalApi({ verify: createVerifier(signingKey), isReady: () => ready, ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }) });
+  const server = createLocalApi({
+    verify: createVerifier(signingKey),
+    isReady: () => ready,
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+    ...(options.onTokenRejected === undefined ? {} : { onTokenRejected: options.onTokenRejected }),
+  });
   const host = options.httpHost ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {

@@ -41,6 +41,7 @@ try {
     seed: true,
     // One line per API request: method, path, status, duration, and the request id the response carries.
     onRequest: (r) => console.log(`[api] ${r.method} ${r.path} ${r.status} ${r.ms.toFixed(0)} ms ${r.requestId}`),
+    onTokenRejected: (r) => console.log(`[auth] token rejected: ${r.reason} (${r.method} ${r.path}, request ${r.requestId})`),
   });
 } catch (error) {
   const message = (error as Error).message;
