@@ -100,9 +100,9 @@ function componentSchemas(): Record<string, JsonObject> {
 
 const AUDIENCE: Record<Audience, string> = {
   public: 'Public: no token needed.',
-  requester: 'Any signed-in user: requester, agent or admin.',
-  agent: 'Agents and admins (groups claim `agent` or `admin`); requesters get 403.',
-  admin: 'Admins only (groups claim `admin`); requesters and agents get 403.',
+  requester: 'Any signed-in user: requester, agent or admin (when requester groups are configured, members of a role group only).',
+  agent: 'Agents and admins (a group in the groups claim named exactly as a configured agent or admin group, by default `agent` or `admin`); requesters get 403.',
+  admin: 'Admins only (a group named exactly as a configured admin group, by default `admin`); requesters and agents get 403.',
 };
 
 const STATUS_TEXT: Record<number, string> = {

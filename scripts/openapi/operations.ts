@@ -192,7 +192,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'requester',
     description: [
       'Impact and urgency default to 3 (low); the priority follows from the priority matrix. `status` starts at `new`.',
-      'Requesters open incidents for themselves: they may not set `assignmentGroup` or `assignee`, nor a `caller` other than themselves (403 `forbidden-field`, not silently dropped). Agents may set all fields.',
+      'Requesters open incidents for themselves: they may not set `assignmentGroup` or `assignee`, nor a `caller` other than themselves, nor `impact` (the service desk assesses it, so no requester declares a P1; which of `impact` and `urgency` requesters may set is deployment configuration, `urgency` only by default): 403 `forbidden-field` naming each field, not silently dropped. Agents may set all fields.',
       '`service`, `assignmentGroup` and `assignee` must exist, and an assignee given with a group must be one of its members (400 `validation-error` naming the field).',
     ].join('\n\n'),
     body: { schema: 'CreateIncident' },
@@ -709,7 +709,8 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: [
       `A merge patch of the plan: absent fields stay, \`null\` clears an optional field. Needs the current version in If-Match. Only a change in ${EDITABLE_STATUSES.map((s) => `\`${s}\``).join(' or ')} can be edited (409 \`not-editable\`, with \`changeStatus\` and \`editableStatuses\`): past assessment the plan is what was authorized. The type and the status change through their own operations, never here.`,
-      `The window and the references are checked as on creation (\`plannedEnd\` after \`plannedStart\`, at most ${MAX_CHANGE_WINDOW_DAYS} days; the services and the group it adds must exist). Once submitted, a normal or emergency change keeps its \`implementationPlan\` and \`backoutPlan\`: clearing one is a \`validation-error\`. The risk and conflicts found at submission are not computed again.`,
+      'Editing a change in `assess` sends it back to `draft`: its `risk`, `conflicts` and `blackoutOverride` are removed, its approval round is `withdrawn` and its approval workflow is stopped, in the same request. A CAB approves the plan it assessed, so the edited plan is submitted again (POST /changes/{id}/submit), which assesses it again (risk, conflicts, blackout windows) and opens a new round.',
+      `The window and the references are checked as on creation (\`plannedEnd\` after \`plannedStart\`, at most ${MAX_CHANGE_WINDOW_DAYS} days; the services and the group it adds must exist). Submitting it again needs a normal or emergency change's \`implementationPlan\` and \`backoutPlan\`.`,
       'A patch that restates the current values changes nothing: 200 with the same version.',
     ].join('\n\n'),
     body: { schema: 'UpdateChange', mediaTypes: ['application/json', 'application/merge-patch+json'] },
@@ -726,7 +727,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       'Hands a `draft` to assessment and approval. Needs the current version in If-Match (which also makes a retry safe: this POST takes no Idempotency-Key). The body is optional: only an admin overriding a blackout window sends one.',
       `**Assessment**, in one write: the change moves to \`assess\` with its \`risk\` and \`conflicts\`. The risk is computed, never typed in, by the risk rules of GET /change-config: points for the most critical affected service, more services, many configuration items, an outage, an emergency, scheduling conflicts, and the failure rate of past changes on the same services; \`risk.reasons\` names each rule that added points, with its points, and the score decides the level (${riskLevels}). The conflicts are the scheduled or implementing changes whose window overlaps this one's and that share a service or configuration item, and the blackout windows that apply to it.`,
       '**Blackout windows.** A change whose planned window overlaps a blackout window that applies to it (one naming any of its services, or one naming no service) is refused with 409 `blackout-conflict` (`blackouts` lists them) and nothing is written, unless it is an `emergency`, or an admin submits it with `blackoutOverride` and a reason, which is recorded on the change. Overlapping changes do not block a submission: they are recorded and add to the risk.',
-      `**Approval.** The approval workflow then starts, with the change configuration of this moment. A \`standard\` change is pre-approved: it is scheduled without anyone being asked. A \`normal\` change of low risk waits for one approval from the group that owns its services (failing that, its assignment group, then the CAB); of medium or high risk, for \`cabQuorum\` approvals from the CAB. An \`emergency\` change waits for one approval from the emergency CAB, and always owes a post-implementation review. The change shows \`authorize\` while the board decides (POST /changes/{id}/approvals). When nobody decides within \`approvalTimeoutSeconds\`, the approvers who have not voted are reminded, \`reminders\` times, then the change managers are told and may vote too, then the change expires (\`rejected\`). Approved, it is \`scheduled\`, and at its planned start it moves to \`implement\` and its implementers are told.`,
+      `**Approval.** The approval workflow then starts, with the change configuration of this moment. A \`standard\` change is pre-approved: it is scheduled without anyone being asked. A \`normal\` change of low risk waits for one approval from the group that owns its services (failing that, its assignment group, then the CAB); of medium or high risk, for \`cabQuorum\` approvals from the CAB. An \`emergency\` change waits for one approval from the emergency CAB, and always owes a post-implementation review. The approval round is recorded with the submission: GET /changes/{id}/approvals lists it as soon as this answers (\`attempt\` 0, \`asked\`: who will be asked); the workflow asks the board right after and the change shows \`authorize\` while the board decides (POST /changes/{id}/approvals; votes are taken from then on). When nobody decides within \`approvalTimeoutSeconds\`, the approvers who have not voted are reminded, \`reminders\` times, then the change managers are told and may vote too, then the change expires (\`rejected\`). Approved, it is \`scheduled\`; at its planned start the blackout windows are read again, and it moves to \`implement\` and its implementers are told, unless a freeze declared since holds it (\`startBlocked\`; see POST /changes/{id}/start-override).`,
       'A normal or emergency change without `implementationPlan` or `backoutPlan` cannot be submitted (400 `validation-error` naming the field; add it with PATCH first). A change past `draft` cannot be submitted again (409 `invalid-transition`).',
     ].join('\n\n'),
     body: { schema: 'SubmitChange', optional: true },
@@ -741,7 +742,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     problems: ['forbidden', 'not-found', 'invalid-transition', 'blackout-conflict', 'workflow-not-started'],
     notes: {
       403: 'Requesters; and agents who send `blackoutOverride`, which only admins may.',
-      409: 'A change that is not a `draft` (`invalid-transition`), including one already with its approvers after a 503; or a window inside a blackout window.',
+      409: 'A change that is not a `draft` (`invalid-transition`), except one in `assess` after a 503, whose workflow this starts (200); or a window inside a blackout window.',
       503: 'The change was submitted (it is `assess`, with a new version: `etag` in the problem), but its approval workflow did not start. Submit it again with that ETag: the retry starts the workflow, without assessing the change again, and answers 200.',
     },
   },
@@ -812,6 +813,21 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     responses: { 200: { description: 'The change, closed', schema: 'Change', headers: ['ETag', 'Location'] } },
     problems: ['forbidden', 'not-found', 'invalid-transition'],
     notes: { 409: 'The change is not `review`.' },
+  },
+  'POST /changes/{id}/start-override': {
+    operationId: 'overrideChangeStart',
+    summary: 'Let a change start despite a freeze',
+    tag: 'Changes',
+    audience: 'admin',
+    description: [
+      'At a scheduled change\'s planned start the approval workflow reads the blackout windows again. One declared after the change was assessed that applies to it (and that an admin did not let through at submission) holds the start: the change stays `scheduled` with `startBlocked` (`at`, and the `blackouts`), its history records it, and `Change Start Blocked` tells whoever raised it, its group and the change managers. An emergency change is never held.',
+      'A held change starts when the freeze no longer covers its window (deleted or moved: the workflow checks again every `blockedRecheckSeconds`, an hour by default, and removes `startBlocked`), or when an admin calls this operation with a `reason`: the override is recorded on the change (`startOverride`: who, when, why; `Change Start Overridden`) and the change moves to `implement` at once. To move the change instead, cancel it and raise it again. Needs the current version in If-Match.',
+    ].join('\n\n'),
+    body: { schema: 'StartOverride' },
+    ifMatch: 'required',
+    responses: { 200: { description: 'The override is recorded; the change is still `scheduled`, and moves to `implement` right after', schema: 'Change', headers: ['ETag', 'Location'] } },
+    problems: ['forbidden', 'not-found', 'not-blocked'],
+    notes: { 403: 'Anyone but an admin.' },
   },
   'POST /changes/{id}/notes': {
     operationId: 'addChangeNote',
@@ -922,7 +938,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'admin',
     description: [
       `A change freeze over [start, end): \`end\` exclusive, after \`start\` and at most ${MAX_BLACKOUT_DAYS} days later (400 on \`end\`); both stored in UTC. It applies to the changes touching any of its \`services\` (each must exist: 400 naming it), or, without \`services\`, to every change.`,
-      'A change whose planned window overlaps a freeze that applies to it is refused at submission (409 `blackout-conflict` on POST /changes/{id}/submit) unless it is an emergency change, or an admin submits it with `blackoutOverride` and a reason. Changes submitted before the freeze was created are not affected.',
+      'A change whose planned window overlaps a freeze that applies to it is refused at submission (409 `blackout-conflict` on POST /changes/{id}/submit) unless it is an emergency change, or an admin submits it with `blackoutOverride` and a reason. A change scheduled before the freeze was created does not start inside it: at its planned start it is held (`startBlocked`) until the freeze is lifted or an admin lets it start (POST /changes/{id}/start-override).',
     ].join('\n\n'),
     body: { schema: 'CreateBlackoutWindow' },
     idempotencyKey: true,

@@ -5,7 +5,7 @@
  * slug raised under functions/ is listed here.
  */
 export const PROBLEMS = {
-  'validation-error': { status: 400, when: 'A field is invalid, unknown, or names a record that does not exist; `errors` lists each field' },
+  'validation-error': { status: 400, when: 'A field is invalid, unknown, or names a record that does not exist, or a text field holds a control character or an unpaired surrogate; `errors` lists each field' },
   'body-required': { status: 400, when: 'The request has no body' },
   'malformed-json': { status: 400, when: 'The body is not valid JSON' },
   'empty-patch': { status: 400, when: 'The patch names no field' },
