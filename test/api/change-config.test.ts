@@ -90,7 +90,12 @@ describe('seeding the change defaults', () => {
 
   it('creates a missing board empty at the first seeding only; the demo seed then fills it, and leaves it alone afterwards', async () => {
     const managers = await alice.get('/groups/change-managers');
-    expect((await ada.delete('/groups/change-managers', { 'if-match': etag(managers) })).status).toBe(204);
+    // A board the configuration names cannot be deleted through the API (docs/directory.md); a
+    // group gone behind its back (a restore, a console edit) is what seeding must cope with.
+    const refused = await ada.delete('/groups/change-managers', { 'if-match': etag(managers) });
+    expect(refused.status).toBe(409);
+    expect(refused.body.references).toEqual([{ kind: 'change-config', id: 'change-config', field: 'changeManagersGroup' }]);
+    await deleteItem('GROUP#change-managers', 'GROUP');
     // Seeded already: a board an admin deleted does not come back.
     expect(await seed()).toEqual({ seeded: false, config: false, groups: [] });
     expect((await alice.get('/groups/change-managers')).status).toBe(404);

@@ -1,3 +1,4 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
@@ -265,7 +266,12 @@ describe('standard changes', () => {
   it('blame their template when a service it names is gone', async () => {
     expect((await ada.post('/services', { name: 'short-lived', ownerGroup: 'network', criticality: 'low' })).status).toBe(201);
     expect((await ada.post('/change-templates', { ...template, name: 'short-lived-template', services: ['short-lived'] })).status).toBe(201);
-    expect((await ada.delete('/services/short-lived', { 'if-match': '"1"' })).status).toBe(204);
+    // The API refuses to delete a service a template names (docs/directory.md); a record removed
+    // behind its back (a restore, a console edit) must still be blamed on the template.
+    const refused = await ada.delete('/services/short-lived', { 'if-match': '"1"' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.references).toEqual([{ kind: 'change-template', id: 'short-lived-template', field: 'services' }]);
+    await db.db.send(new DeleteCommand({ TableName: db.TABLE_NAME, Key: { pk: 'SERVICE#short-lived', sk: 'SERVICE' } }));
     const reply = await alice.post('/changes', { type: 'standard', template: 'short-lived-template', plannedStart: at(DAY), plannedEnd: at(DAY + HOUR) });
     expect(reply.status).toBe(400);
     expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'template', message: expect.stringMatching(/short-lived/) })]);
