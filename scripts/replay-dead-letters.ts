@@ -18,7 +18,7 @@ import { toLambdaRecord } from '../local/stream-poller.ts';
  * an ingestion message back to the ingestion queue, a stream failure by reading its records from
  * the table's stream and invoking the consumer with them, a timer firing by starting the workflow
  * with its input. A message is deleted only once its replay succeeded; one that fails again stays
- * (visible again after the visibility timeout) and the exit code is 1.
+ * in its queue (visible again when the run ends) and the exit code is 1.
  *
  * Where the queues are: with `--stack` (or ITSM_STACK), the stack's outputs in AWS, with the
  * usual credentials and Region; without, the local runtime of `npm start`, whose AWS endpoint
@@ -34,7 +34,7 @@ export interface ReplayOptions {
   readonly group: ReplayGroup;
   readonly outputs: Outputs;
   readonly dryRun?: boolean;
-  /** Seconds a received message stays hidden while it is replayed (and after a failed replay). */
+  /** Seconds a received message stays hidden from other readers while this run replays it. */
   readonly visibilityTimeout?: number;
   readonly print?: (line: string) => void;
 }
@@ -156,6 +156,8 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       };
 
       const seen = new Set<string>();
+      /** Received and not deleted (listed in a dry run, or failed again): visible again once the pass is over. */
+      const kept: Message[] = [];
       for (;;) {
         const received = await sqs.send(
           new ReceiveMessageCommand({
@@ -181,6 +183,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
           const what = `${options.group} ${queue.queueUrlOutput} ${message.MessageId}: ${describe(queue, message)}`;
           if (options.dryRun === true) {
             listed++;
+            kept.push(message);
             print(`would replay ${what}`);
             continue;
           }
@@ -191,10 +194,15 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
             print(`replayed ${what}`);
           } catch (error) {
             failed++;
+            kept.push(message);
             print(`NOT replayed ${what}: ${error instanceof ReplayFailed ? error.message : String(error)} (left in the queue)`);
           }
         }
         if (onlyNew) break;
+      }
+      // Hidden while the pass ran, so each message was seen once; the next run finds them at once.
+      for (const message of kept) {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
       }
     }
   } finally {

@@ -75,12 +75,12 @@ describe('replaying dead letters', () => {
 
     // Still down: the message goes back to the ingestion queue (replayed), whose consumer gives it
     // up again into the dead-letter queue, where it waits for the next run instead of looping.
-    const failing = await replayDeadLetters({ group: 'ingestion', outputs, print, visibilityTimeout: 0 });
+    const failing = await replayDeadLetters({ group: 'ingestion', outputs, print });
     expect(failing).toMatchObject({ replayed: 1, failed: 0 });
     expect(queueOf('ingestion-dead-letters')).toHaveLength(1);
 
     down.delete('recordBusEvents');
-    const dry = await replayDeadLetters({ group: 'ingestion', outputs, print, dryRun: true, visibilityTimeout: 0 });
+    const dry = await replayDeadLetters({ group: 'ingestion', outputs, print, dryRun: true });
     expect(dry.listed).toBe(1);
     expect(queueOf('ingestion-dead-letters')).toHaveLength(1);
 
@@ -104,7 +104,7 @@ describe('replaying dead letters', () => {
     expect(createdEvents()).toEqual([]);
 
     // The publisher is still down: the replay fails, the failure record stays.
-    const failing = await replayDeadLetters({ group: 'outbox', outputs, print, visibilityTimeout: 0 });
+    const failing = await replayDeadLetters({ group: 'outbox', outputs, print });
     expect(failing).toMatchObject({ replayed: 0, failed: 1 });
     expect(lines.at(-2)).toMatch(/^NOT replayed outbox PublishOutboxFailureQueueUrl .*the function failed again/);
 
