@@ -231,8 +231,10 @@ export const FUNCTIONS = {
   },
   changeImplementation: {
     entry: 'functions/changes/handlers/implementation.ts',
-    description: 'POST /changes/{id}/implementation and /review: record the outcome, then the post-implementation review',
+    description: 'POST /changes/{id}/implementation, /review and /start-override: record the outcome and the post-implementation review; let a start held by a freeze go ahead',
     tableAccess: 'readWrite',
+    // The start override answers the task token of the workflow's AwaitStartOverride state.
+    capabilities: ['answerApprovalTasks'],
   },
   changeApprovalSteps: {
     entry: 'functions/changes/handlers/approval-steps.ts',
@@ -331,6 +333,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   jwt('PATCH', '/changes/{id}', 'updateChange'),
   jwt('POST', '/changes/{id}/submit', 'submitChange'),
   jwt('POST', '/changes/{id}/cancel', 'cancelChange'),
+  jwt('POST', '/changes/{id}/start-override', 'changeImplementation'),
   jwt('POST', '/changes/{id}/approvals', 'changeApprovals'),
   jwt('GET', '/changes/{id}/approvals', 'changeApprovals'),
   jwt('POST', '/changes/{id}/implementation', 'changeImplementation'),

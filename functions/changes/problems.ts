@@ -21,6 +21,10 @@ export function toChangeProblem(error: unknown): unknown {
       return validationFailed([fieldError('body', error.field === undefined ? [] : [error.field], error.message)], error.message);
     case 'NOTHING_TO_CHANGE':
       return new ProblemError(400, 'empty-patch', 'Nothing to change', error.message);
+    case 'NOT_BLOCKED': {
+      const { status, ...details } = error.details;
+      return conflict('not-blocked', 'Start not held', error.message, { changeStatus: status, ...details });
+    }
   }
 }
 

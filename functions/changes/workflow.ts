@@ -39,6 +39,12 @@ export function approvalExecution(change: Pick<Change, 'number'>, round: number)
   return { name, executionArn };
 }
 
+/**
+ * How long a start held by a freeze waits before the workflow checks the freezes again (the
+ * Settings state of the ASL may override it): a freeze lifted or moved lets the change start then.
+ */
+export const BLOCKED_RECHECK_SECONDS = 3600;
+
 /** What the workflow starts from: the change's routing facts and the configuration in force at submission. */
 export function approvalInput(change: Change, config: ChangeConfig): Record<string, unknown> {
   return {
@@ -48,7 +54,12 @@ export function approvalInput(change: Change, config: ChangeConfig): Record<stri
     risk: change.risk?.level ?? 'low',
     round: change.submissions,
     plannedStart: change.plannedStart,
-    config: { cabQuorum: config.cabQuorum, approvalTimeoutSeconds: config.approvalTimeoutSeconds, reminders: config.reminders },
+    config: {
+      cabQuorum: config.cabQuorum,
+      approvalTimeoutSeconds: config.approvalTimeoutSeconds,
+      reminders: config.reminders,
+      blockedRecheckSeconds: BLOCKED_RECHECK_SECONDS,
+    },
   };
 }
 
@@ -99,6 +110,21 @@ export async function answerApproval(taskToken: string, decision: { approved: tr
   } catch (error) {
     if (!STALE_TOKEN_ERRORS.has((error as Error).name)) throw error;
     log.info('approval token no longer waited for; the next attempt settles the decision', { error: (error as Error).name });
+    return false;
+  }
+}
+
+/**
+ * Resumes the AwaitStartOverride state: an admin let the held change start. False when the token
+ * was no longer waited for (the wait timed out); the re-check that follows finds the override.
+ */
+export async function resumeHeldStart(taskToken: string, override: { by: string }): Promise<boolean> {
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ overriddenBy: override.by }) }));
+    return true;
+  } catch (error) {
+    if (!STALE_TOKEN_ERRORS.has((error as Error).name)) throw error;
+    log.info('held start no longer waited for; the next check finds the override', { error: (error as Error).name });
     return false;
   }
 }

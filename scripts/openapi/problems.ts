@@ -22,6 +22,7 @@ export const PROBLEMS = {
   'calendar-in-use': { status: 409, when: 'SLA policies still count in the calendar; `policies` names them' },
   'duplicate-policy-scope': { status: 409, when: 'Another SLA policy with exactly the same `appliesTo` sets the same target; `policy` names it' },
   'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },
+  'not-blocked': { status: 409, when: 'The change is not `scheduled` with its start held by a freeze (or an admin already overrode it): there is nothing to override; `changeStatus` says where it is' },
   'not-editable': { status: 409, when: 'The change request is past assessment: its plan is what was authorized; `changeStatus` and `editableStatuses` say why' },
   'blackout-conflict': { status: 409, when: 'The change window overlaps a blackout window; `blackouts` lists them. Move the window, raise an emergency, or an admin submits with `blackoutOverride`' },
   'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `authorize`, or its round is decided)' },

@@ -33,6 +33,7 @@ import {
   changeApprovalsSchema,
   implementationBody,
   reviewBody,
+  startOverrideBody,
   submitChangeBody,
   voteResponseSchema,
 } from '../../functions/changes/schemas/approval.ts';
@@ -154,8 +155,12 @@ export const pagerDutyInvalid = z
   .describe("PagerDuty's answer to an event it refuses: nothing was recorded");
 
 export const pagerDutyThrottled = z
-  .object({ status: z.literal('throttle event'), message: z.string() })
+  .object({ status: z.literal('throttle event'), message: z.string(), errors: z.array(z.string()) })
   .describe("PagerDuty's answer when the integration key sent more events this minute than its `rateLimitPerMinute`: nothing was recorded");
+
+export const pagerDutyError = z
+  .object({ status: z.literal('error'), message: z.string(), errors: z.array(z.string()) })
+  .describe('An unexpected failure while recording the event, in PagerDuty\'s shape: nothing was recorded and no rate-limit slot was spent; retry');
 
 /** AlertSource is a type only; a record of it fails to compile when a source is added or removed. */
 const ALERT_SOURCE_SET: Record<AlertSource, true> = { pagerduty: true, eventbridge: true, cloudwatch: true };
@@ -191,13 +196,31 @@ export const incidentEvent = z
     group: z.string().optional(),
     class: z.string().optional(),
     configurationItem: z.string().optional(),
-    details: z.record(z.string(), z.unknown()).optional(),
+    details: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('The sender\'s free-form facts (`custom_details`, an EventBridge `details`), when a DynamoDB map holds them unchanged; otherwise `detailsJson`'),
+    detailsJson: z
+      .string()
+      .optional()
+      .describe('The same facts as the JSON text sent, when a map could not hold them unchanged: numbers beyond a double or DynamoDB (integers above 2^53, 1e400, 1e-400), an empty or duplicate key, nesting deeper than 31 levels'),
     links: z.array(z.object({ href: z.string(), text: z.string().optional() })).optional(),
     images: z.array(z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() })).optional(),
     client: z.string().optional(),
     clientUrl: z.string().optional(),
     occurredAt: z.string().optional().describe('When the sender says it happened, as it wrote it (PagerDuty timestamps are converted to UTC)'),
-    raw: z.unknown().describe('The event exactly as it arrived (for PagerDuty events, without `routing_key`); kept for the retention period'),
+    omitted: z
+      .array(z.enum(['details', 'detailsJson', 'images', 'links']))
+      .optional()
+      .describe('Fields left out of this record because the event was too large for one item; they are in `raw` / `rawJson`'),
+    raw: z
+      .unknown()
+      .optional()
+      .describe('The event as it arrived (for PagerDuty events, without `routing_key`), parsed: present when JSON.parse reads it without loss (no number beyond a double, no duplicate key, nesting at most 100 deep); otherwise `rawJson`. Kept for the retention period'),
+    rawJson: z
+      .string()
+      .optional()
+      .describe('The event as the JSON text it arrived as (for PagerDuty events, without `routing_key`), when `raw` could not carry it without loss'),
     scope: z.string().describe('The dedup scope: the service, or `-` for events without one'),
   })
   .describe('An event that touched the incident, as recorded');
@@ -233,6 +256,7 @@ export const REQUEST_SCHEMAS = {
   ApprovalVote: approvalVoteBody,
   ChangeImplementation: implementationBody,
   ChangeReview: reviewBody,
+  StartOverride: startOverrideBody,
   AddChangeNote: addChangeNoteBody,
   CreateChangeTemplate: createChangeTemplateBody,
   ReplaceChangeTemplate: replaceChangeTemplateBody,
@@ -295,6 +319,7 @@ export const RESPONSE_SCHEMAS = {
   PagerDutyAccepted: pagerDutyAccepted,
   PagerDutyInvalid: pagerDutyInvalid,
   PagerDutyThrottled: pagerDutyThrottled,
+  PagerDutyError: pagerDutyError,
   Timestamp: isoTimestamp,
 } as const satisfies Record<string, z.ZodType>;
 

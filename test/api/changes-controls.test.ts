@@ -197,7 +197,7 @@ describe('an edit after submission sends the change back to draft', () => {
   });
 });
 
-describe.skip('a freeze declared after approval holds the start', () => {
+describe('a freeze declared after approval holds the start', () => {
   it('records why on the change, tells its people without free text, and starts only once an admin overrides it', async () => {
     // Low risk (intranet, owned by service-desk): one approval; the start is 2 h ahead, 7.2 s here.
     const change = await create(nina, { services: ['intranet'], title: 'Intranet search index rebuild', ...window(2 * HOUR) });
@@ -243,12 +243,33 @@ describe.skip('a freeze declared after approval holds the start', () => {
 
     const started = await statusIs(nina, change.id, 'implement');
     expect(started.workflow.state).toBe('StartImplementation');
-    expect(started.startOverride).toMatchObject({ by: 'ada' });
+    expect(started).toMatchObject({ startOverride: { by: 'ada' }, startBlocked: { blackouts: [expect.objectContaining({ name: 'late-freeze' })] } });
+    // Resumed by the override's answer to the waiting token, not by a later re-check.
+    const execution = await poll(async () => stack.executions().find((e) => e.executionArn === started.workflow.executionArn), (e) => e?.status === 'SUCCEEDED');
+    expect(execution?.output).toMatchObject({ startOverride: { overriddenBy: 'ada' } });
     const again = await ada.request('POST', `/changes/${change.id}/start-override`, { body: { reason: 'twice' }, headers: { 'if-match': await etagOf(ada, change.id) } });
     expect(again.body).toMatchObject({ status: 409, type: expect.stringMatching(/not-blocked$/) });
     await stack.settled();
     expect(published(change.number).map((e) => e.detailType)).toEqual(expect.arrayContaining(['Change Start Blocked', 'Change Start Overridden', 'Change Implementation Started']));
   }, 90_000);
+
+  it('a freeze lifted while the start is held lets the change start at the next check', async () => {
+    const change = await create(nina, { services: ['email'], title: 'Mail relay certificates', ...window(HOUR) });
+    await submit(nina, change);
+    await statusIs(nina, change.id, 'authorize');
+    expect((await vote(bob, change.id, 'approve')).status).toBe(201);
+    const scheduled = await statusIs(nina, change.id, 'scheduled');
+    const freeze = await ada.post('/blackout-windows', { name: 'mail-freeze', start: scheduled.plannedStart, end: scheduled.plannedEnd, services: ['email'] });
+    expect(freeze.status, JSON.stringify(freeze.body)).toBe(201);
+    await poll(() => read(nina, change.id), (c) => c.startBlocked !== undefined, 30_000);
+
+    expect((await ada.delete('/blackout-windows/mail-freeze', { 'if-match': freeze.headers.get('etag') as string })).status).toBe(204);
+    const started = await statusIs(nina, change.id, 'implement', 30_000);
+    expect(started.startBlocked).toBeUndefined();
+    expect(started.startOverride).toBeUndefined();
+    const history = (await nina.get(`/changes/${change.id}/history?limit=100`)).body.items as { changes: { field: string; to: unknown }[] }[];
+    expect(history.some((h) => h.changes.some((c) => c.field === 'startBlocked' && c.to === null))).toBe(true);
+  }, 60_000);
 
   it('a start that no freeze holds is not blocked, and an override of it is refused', async () => {
     const change = await create(nina, { services: ['email'], title: 'Unfrozen', ...window(-60_000, 1) });

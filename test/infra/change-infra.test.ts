@@ -145,9 +145,10 @@ describe('the route table asks for the change approval workflow', () => {
     expect(CAPABILITY_ENVIRONMENT.answerApprovalTasks).toEqual([]);
   });
 
-  it('lets submit, cancel and edit (which stops the workflow of a change edited back to draft) run approvals, the vote and the steps answer tasks', () => {
+  it('lets submit, cancel and edit (which stops the workflow of a change edited back to draft) run approvals; the vote, the start override and the steps answer tasks', () => {
     expect(RUNNERS.sort()).toEqual(['cancelChange', 'submitChange', 'updateChange']);
-    expect(RESPONDERS.sort()).toEqual(['changeApprovalSteps', 'changeApprovals']);
+    // The start override answers the token of AwaitStartOverride, as a vote answers AwaitApproval's.
+    expect(RESPONDERS.sort()).toEqual(['changeApprovalSteps', 'changeApprovals', 'changeImplementation']);
   });
 
   it('does not give the function the workflow calls the workflow’s ARN (no dependency cycle)', () => {
@@ -270,7 +271,7 @@ describe('default deployment', () => {
       ]);
     });
 
-    it.each(['changeApprovals', 'changeApprovalSteps'] as const)('%s may answer task tokens (on "*", which is all IAM accepts), and no other states action', (functionId) => {
+    it.each(['changeApprovals', 'changeApprovalSteps', 'changeImplementation'] as const)('%s may answer task tokens (on "*", which is all IAM accepts), and no other states action', (functionId) => {
       expect(statesStatements(functionId)).toEqual([{ Effect: 'Allow', Action: [...TASK_RESPONSE_ACTIONS].sort(), Resource: '*' }]);
       expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toBeUndefined();
     });

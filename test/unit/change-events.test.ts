@@ -146,12 +146,37 @@ describe('change outbox records', () => {
       'Change Scheduled': 'Approved by cab and scheduled: CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
       'Change Rejected': 'Rejected by cab (round 1: 0 of 2 approvals, 1 rejection): CHG0001001',
       'Change Expired': 'Approval expired: cab did not decide on CHG0001001 in time (round 1: 1 of 2 approvals, 0 rejections)',
+      'Change Start Blocked': 'Start held by a freeze: CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC, stays scheduled until the freeze is lifted or an admin overrides',
+      'Change Start Overridden': 'Start allowed by an admin despite the freeze: CHG0001001',
       'Change Implementation Started': 'Implementation started: CHG0001001, planned to end 2026-03-11 02:00 UTC',
       'Change Implemented': 'Implemented: CHG0001001',
       'Change Closed': 'Closed: CHG0001001',
       'Change Canceled': 'Canceled: CHG0001001',
       'Change Note Added': 'Work note by bob on CHG0001001',
     });
+  });
+
+  it('name the freezes holding a start and the admin who let it go ahead, never the reason', () => {
+    const held = fresh({
+      status: 'scheduled',
+      startBlocked: { at: T0.toISOString(), blackouts: [{ kind: 'blackout', name: 'year-end-freeze', window: { start: '2026-03-10T00:00:00.000Z', end: '2026-03-12T00:00:00.000Z' } }] },
+    });
+    expect(record('Change Start Blocked', held).notification.text).toBe(
+      'Start held by year-end-freeze: CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC, stays scheduled until the freeze is lifted or an admin overrides',
+    );
+    const overridden = { ...held, startOverride: { by: 'ada', at: T0.toISOString(), reason: 'SECRET legal deadline' } };
+    const published = changeOutboxRecord({
+      eventId: EVENT_ID,
+      type: 'Change Start Overridden',
+      change: overridden,
+      actor: 'ada',
+      occurredAt: T0.toISOString(),
+      recipients: changeOwners(overridden),
+      changes: [{ field: 'startOverride', from: null, to: overridden.startOverride }],
+    });
+    expect(published.notification.text).toBe('Start allowed by ada despite the freeze: CHG0001001');
+    expect(JSON.stringify(published)).not.toContain('SECRET');
+    expect(published.detail.changes).toEqual([{ field: 'startOverride', from: null, to: { by: 'ada', at: T0.toISOString() } }]);
   });
 
   it('say what the record adds: a same-day window, an outage, the outcome, an unapproved schedule, a rejection by a person', () => {

@@ -31,9 +31,9 @@ const HOUR = 3_600_000;
 const TUNED_SETTINGS = { approvalTimeoutSeconds: 10_000, reminders: 1, cabQuorum: 5, waitForPlannedStart: false };
 
 /** The change configuration a submission passes in (GET /change-config): quorum 3 here, to tell it from defaults. */
-const CONFIG = { cabQuorum: 3, approvalTimeoutSeconds: 86_400, reminders: 2 };
+const CONFIG = { cabQuorum: 3, approvalTimeoutSeconds: 86_400, reminders: 2, blockedRecheckSeconds: 3600 };
 
-type Step = 'request-approval' | 'remind' | 'escalate' | 'mark-expired' | 'mark-rejected' | 'mark-scheduled' | 'start-implementation';
+type Step = 'request-approval' | 'remind' | 'escalate' | 'mark-expired' | 'mark-rejected' | 'mark-scheduled' | 'check-start' | 'hold-start' | 'start-implementation';
 type Payload = Record<string, unknown> & { step: Step; changeId: string };
 
 interface Board {
@@ -48,6 +48,9 @@ const calls: { functionId: string; payload: Payload }[] = [];
 const boards = new Map<string, Board>();
 /** Changes the fake steps function finds canceled. */
 const withdrawn = new Set<string>();
+/** Changes whose start a freeze holds, as the fake steps function finds them; and the token each held start waits on. */
+const frozen = new Set<string>();
+const holds = new Map<string, string>();
 
 /** Settles the change's pending token the way the real steps function does once a decision is in. */
 async function decide(board: Board): Promise<void> {
@@ -76,6 +79,11 @@ async function invoke(functionId: string, event: unknown): Promise<unknown> {
     }
     case 'start-implementation':
       return { notified: 'implementers' };
+    case 'check-start':
+      return { blocked: frozen.has(payload.changeId) };
+    case 'hold-start':
+      holds.set(payload.changeId, String(payload.taskToken));
+      return { held: true };
     case 'remind':
     case 'escalate':
     case 'mark-expired':
@@ -171,6 +179,8 @@ describe('statemachines/change-approval.asl.json', () => {
     const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
     expect(tasks.map(([name]) => name).sort()).toEqual([
       'AwaitApproval',
+      'AwaitStartOverride',
+      'CheckStart',
       'EscalateToChangeManagers',
       'MarkExpired',
       'MarkRejected',
@@ -182,14 +192,14 @@ describe('statemachines/change-approval.asl.json', () => {
       const parameters = state.Parameters as { step?: string; FunctionName?: string; Payload?: { step: string } };
       if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
         expect(parameters.FunctionName, name).toBe('${ChangeApprovalStepsFunctionArn}');
-        expect(parameters.Payload, name).toMatchObject({ step: 'request-approval', 'taskToken.$': '$$.Task.Token' });
+        expect(parameters.Payload, name).toMatchObject({ step: name === 'AwaitStartOverride' ? 'hold-start' : 'request-approval', 'taskToken.$': '$$.Task.Token' });
         const retries = state.Retry as { ErrorEquals: string[]; MaxAttempts?: number }[];
         expect(retries[0], 'a withdrawn change is never retried').toEqual({ ErrorEquals: ['ChangeWithdrawn'], MaxAttempts: 0 });
         const retried = retries.slice(1).flatMap((r) => r.ErrorEquals);
         expect(retried.sort(), `${name} retries Lambda errors only`).toEqual([...LAMBDA_ERRORS].sort());
       } else {
         expect(state.Resource, name).toBe('${ChangeApprovalStepsFunctionArn}');
-        expect(parameters.step, name).toMatch(/^(remind|escalate|mark-expired|mark-rejected|mark-scheduled|start-implementation)$/);
+        expect(parameters.step, name).toMatch(/^(remind|escalate|mark-expired|mark-rejected|mark-scheduled|check-start|start-implementation)$/);
         expect(state.Retry, `${name} retries`).toBeDefined();
       }
       const payload = (parameters.Payload ?? parameters) as Record<string, unknown>;
@@ -211,7 +221,7 @@ describe('change approval through the local runner', () => {
     const arn = await start('changeApproval', 'CHG-standard', { type: 'standard', risk: 'low', plannedStart: new Date(Date.now() + HOUR).toISOString() });
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-standard')).toEqual(['mark-scheduled', 'start-implementation']);
+    expect(stepsOf('CHG-standard')).toEqual(['mark-scheduled', 'check-start', 'start-implementation']);
     expect(callOf('CHG-standard', 'mark-scheduled')[0]?.payload).toMatchObject({ decision: 'pre-approved', board: 'none', reviewRequired: false, type: 'standard' });
     expect(await statesEntered(arn)).toContain('WaitForPlannedStart');
     expect(done.output).toMatchObject({ decision: { decision: 'pre-approved' }, approval: { reviewRequired: false }, implementation: { notified: 'implementers' } });
@@ -226,7 +236,7 @@ describe('change approval through the local runner', () => {
     await vote('CHG-low', 'owner-1', 'approve');
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-low')).toEqual(['request-approval', 'mark-scheduled', 'start-implementation']);
+    expect(stepsOf('CHG-low')).toEqual(['request-approval', 'mark-scheduled', 'check-start', 'start-implementation']);
     expect(callOf('CHG-low', 'mark-scheduled')[0]?.payload).toMatchObject({ decision: 'approved', board: 'owner-group' });
     expect(done.output).toMatchObject({ decision: { decision: 'approved', approvers: ['owner-1'] } });
   });
@@ -243,7 +253,7 @@ describe('change approval through the local runner', () => {
     await vote('CHG-high', 'cab-3', 'approve');
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-high')).toEqual(['request-approval', 'mark-scheduled', 'start-implementation']);
+    expect(stepsOf('CHG-high')).toEqual(['request-approval', 'mark-scheduled', 'check-start', 'start-implementation']);
     expect(done.output).toMatchObject({ approval: { board: 'cab', quorum: 3 }, decision: { approvers: ['cab-1', 'cab-2', 'cab-3'] } });
   });
 
@@ -254,7 +264,7 @@ describe('change approval through the local runner', () => {
     await vote('CHG-medium', 'cab-1', 'approve');
     await vote('CHG-medium', 'cab-2', 'approve');
     expect((await finished(arn)).status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-medium').at(-1)).toBe('start-implementation');
+    expect(stepsOf('CHG-medium').slice(-2)).toEqual(['check-start', 'start-implementation']);
   });
 
   it('rejected: one rejection (SendTaskFailure ChangeRejected) ends it, whatever the approvals', async () => {
@@ -277,7 +287,7 @@ describe('change approval through the local runner', () => {
     await vote('CHG-emergency', 'ecab-1', 'approve');
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-emergency')).toEqual(['request-approval', 'mark-scheduled', 'start-implementation']);
+    expect(stepsOf('CHG-emergency')).toEqual(['request-approval', 'mark-scheduled', 'check-start', 'start-implementation']);
     expect(callOf('CHG-emergency', 'mark-scheduled')[0]?.payload).toMatchObject({ reviewRequired: true, board: 'ecab' });
     expect(callOf('CHG-emergency', 'start-implementation')[0]?.payload).toMatchObject({ reviewRequired: true });
     expect(done.output).toMatchObject({ approval: { board: 'ecab', quorum: 1, reviewRequired: true } });
@@ -300,7 +310,7 @@ describe('change approval through the local runner', () => {
     await vote('CHG-slow', 'owner-1', 'approve');
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
-    expect(stepsOf('CHG-slow').slice(-2)).toEqual(['mark-scheduled', 'start-implementation']);
+    expect(stepsOf('CHG-slow').slice(-3)).toEqual(['mark-scheduled', 'check-start', 'start-implementation']);
     expect(done.output).toMatchObject({ approval: { attempt: 4, remindersSent: 2, escalated: true }, decision: { decision: 'approved' } });
   });
 
@@ -313,7 +323,7 @@ describe('change approval through the local runner', () => {
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
     expect(await statesEntered(arn)).not.toContain('WaitForPlannedStart');
-    expect(stepsOf('CHG-tuned').slice(-2)).toEqual(['mark-scheduled', 'start-implementation']);
+    expect(stepsOf('CHG-tuned').slice(-3)).toEqual(['mark-scheduled', 'check-start', 'start-implementation']);
   });
 
   it('expired: nobody decides after the reminders and the escalation; marked expired, the execution succeeds', async () => {
@@ -327,6 +337,36 @@ describe('change approval through the local runner', () => {
     // The last token died with its wait.
     const last = callOf('CHG-expired', 'request-approval').at(-1)?.payload.taskToken;
     await expect(runner.service.operations.SendTaskSuccess?.({ taskToken: last, output: '{}' })).rejects.toMatchObject({ code: 'TaskTimedOut' });
+  });
+
+  it('held by a freeze: waits for an admin, starts when the override answers the token', async () => {
+    frozen.add('CHG-held');
+    const arn = await start('changeApproval', 'CHG-held', { type: 'standard', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString() });
+    await until('the held start', () => holds.has('CHG-held'));
+    await runner.settled();
+    expect(summaryOf(arn).taskTokens.map((t) => t.stateName)).toEqual(['AwaitStartOverride']);
+    expect(stepsOf('CHG-held')).toEqual(['mark-scheduled', 'check-start', 'hold-start']);
+    expect(callOf('CHG-held', 'hold-start')[0]?.payload).toMatchObject({ round: 1, state: 'AwaitStartOverride', executionArn: arn });
+    await runner.service.operations.SendTaskSuccess?.({ taskToken: holds.get('CHG-held'), output: JSON.stringify({ overriddenBy: 'ada' }) });
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(stepsOf('CHG-held')).toEqual(['mark-scheduled', 'check-start', 'hold-start', 'start-implementation']);
+    expect(done.output).toMatchObject({ startCheck: { blocked: true }, startOverride: { overriddenBy: 'ada' } });
+  });
+
+  it('held by a freeze: checks again after blockedRecheckSeconds, and starts once the freeze is lifted', async () => {
+    frozen.add('CHG-thaw');
+    const arn = await start('changeApproval', 'CHG-thaw', { type: 'standard', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString() });
+    // 3600 s is 36 ms here: the checks repeat while the freeze holds.
+    await until('a second check', () => callOf('CHG-thaw', 'check-start').length >= 2);
+    expect(summaryOf(arn).status).toBe('RUNNING');
+    frozen.delete('CHG-thaw');
+    const done = await finished(arn);
+    expect(done.status).toBe('SUCCEEDED');
+    const steps = stepsOf('CHG-thaw');
+    expect(steps.slice(0, 3)).toEqual(['mark-scheduled', 'check-start', 'hold-start']);
+    expect(steps.slice(-2)).toEqual(['check-start', 'start-implementation']);
+    expect(new Set(callOf('CHG-thaw', 'hold-start').map((c) => c.payload.taskToken)).size).toBe(callOf('CHG-thaw', 'hold-start').length);
   });
 
   it('withdrawn: a step finding the change canceled ends the execution quietly (ChangeWithdrawn is caught, not retried)', async () => {

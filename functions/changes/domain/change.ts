@@ -7,6 +7,7 @@ import {
   EDITABLE_STATUSES,
   type ImplementationOutcome,
 } from './lifecycle.ts';
+import { findConflicts } from './conflicts.ts';
 import { RISK_LEVELS, type RiskLevel } from './risk.ts';
 
 export { RISK_LEVELS, type RiskLevel };
@@ -40,6 +41,29 @@ export interface ChangeWorkflow {
 
 /** An admin let a non-emergency change into a blackout window; kept on the change for the audit. */
 export interface BlackoutOverride {
+  by: string;
+  at: string;
+  reason: string;
+}
+
+/** A blackout window that holds a scheduled change's start: which, and when it runs. */
+export interface StartBlocker {
+  kind: 'blackout';
+  name: string;
+  window: { start: string; end: string };
+}
+
+/**
+ * The workflow found the change's window inside a freeze declared after it was approved: the change
+ * stays `scheduled` and does not start until the freeze no longer covers it or an admin overrides.
+ */
+export interface StartBlock {
+  at: string;
+  blackouts: StartBlocker[];
+}
+
+/** An admin let a held change start despite the freezes that held it. */
+export interface StartOverride {
   by: string;
   at: string;
   reason: string;
@@ -85,6 +109,8 @@ export interface Change {
   submissions: number;
   workflow?: ChangeWorkflow;
   blackoutOverride?: BlackoutOverride;
+  startBlocked?: StartBlock;
+  startOverride?: StartOverride;
   rejection?: ChangeRejection;
   cancelReason?: string;
   review?: ChangeReview;
@@ -223,7 +249,7 @@ const TRACKED: readonly (keyof Change)[] = [
   'type', 'title', 'description', 'justification', 'services', 'configurationItems', 'plannedStart', 'plannedEnd',
   'implementationPlan', 'backoutPlan', 'testPlan', 'outageRequired', 'assignmentGroup', 'status', 'template', 'risk',
   'conflicts', 'implementation', 'reviewRequired', 'closedAt', 'canceledAt', 'submissions', 'workflow', 'blackoutOverride',
-  'rejection', 'cancelReason', 'review',
+  'startBlocked', 'startOverride', 'rejection', 'cancelReason', 'review',
 ];
 
 /** Lists and records compare by content: a restated list of services is not a change. */
@@ -377,6 +403,57 @@ export function markRejected(current: Change, rejection: ChangeRejection, state:
   if (current.status === 'rejected') return commit(current, atWorkflowState(current, state, context.now), context);
   const moved = moveTo(current, 'rejected', context).next;
   return commit(current, atWorkflowState({ ...moved, rejection }, state, context.now), context);
+}
+
+/**
+ * Which of the freezes overlapping its window hold a scheduled change's start. An emergency goes
+ * ahead as it did at submission; so does a change an admin let start. A freeze the change was
+ * submitted into with an admin's blackoutOverride was already weighed then; any other one, declared
+ * after the change was assessed, holds it.
+ */
+export function startBlockers(change: Change, blackouts: readonly { name: string; start: string; end: string; services?: readonly string[] }[]): StartBlocker[] {
+  if (change.type === 'emergency' || change.startOverride !== undefined) return [];
+  const weighed = new Set(
+    change.blackoutOverride === undefined
+      ? []
+      : (change.conflicts ?? []).flatMap((c) => (isBlackoutConflict(c) ? [c.name] : [])),
+  );
+  return findConflicts(change, [], blackouts).flatMap((c) => (c.kind === 'blackout' && !weighed.has(c.name) ? [{ kind: 'blackout' as const, name: c.name, window: c.window }] : []));
+}
+
+const isBlackoutConflict = (value: unknown): value is { kind: 'blackout'; name: string } =>
+  typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'blackout' && typeof (value as { name?: unknown }).name === 'string';
+
+/**
+ * The workflow's check before the start. Blocked: the block is recorded (its first instant kept
+ * while the same freezes hold it) and the workflow waits in `state`. Clear again (the freezes were
+ * lifted or moved): the block is removed. An empty change list means nothing new to record.
+ */
+export function recordStartCheck(current: Change, blockers: readonly StartBlocker[], state: string, context: ChangeContext): ChangeResult {
+  if (current.status !== 'scheduled') {
+    throw new ChangeRuleError('INVALID_TRANSITION', `Only a scheduled change waits for its start; this one is ${current.status}`, 'status', { from: current.status, to: 'implement' });
+  }
+  const next: Change = { ...current };
+  // Overridden: the block stays on record beside the override that lifted it.
+  if (current.startOverride !== undefined) return commit(current, next, context);
+  if (blockers.length === 0) {
+    delete next.startBlocked;
+    return commit(current, next, context);
+  }
+  const same = current.startBlocked !== undefined && JSON.stringify(current.startBlocked.blackouts) === JSON.stringify(blockers);
+  next.startBlocked = same ? current.startBlocked : { at: context.now.toISOString(), blackouts: [...blockers] };
+  return commit(current, atWorkflowState(next, state, context.now), context);
+}
+
+/** An admin lets a held change start: recorded, once, while it is held. */
+export function overrideStart(current: Change, input: { reason: string }, context: ChangeContext): ChangeResult {
+  if (current.status !== 'scheduled' || current.startBlocked === undefined || current.startOverride !== undefined) {
+    throw new ChangeRuleError('NOT_BLOCKED', `${current.number} is ${current.status} and its start is not held by a freeze: there is nothing to override`, 'status', {
+      status: current.status,
+    });
+  }
+  const next: Change = { ...current, startOverride: { by: context.actor.userId, at: context.now.toISOString(), reason: input.reason } };
+  return commit(current, next, context);
 }
 
 /** The post-implementation review closes the change. */

@@ -8,7 +8,8 @@ export type ChangeErrorCode =
   | 'NOT_EDITABLE'
   | 'FIELD_REQUIRED'
   | 'FIELD_NOT_ALLOWED'
-  | 'NOTHING_TO_CHANGE';
+  | 'NOTHING_TO_CHANGE'
+  | 'NOT_BLOCKED';
 
 export class ChangeRuleError extends Error {
   constructor(

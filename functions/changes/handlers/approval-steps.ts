@@ -8,11 +8,12 @@ import { newId } from '../../shared/store/audit.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { changeWrite } from '../change-write.ts';
 import { BOARDS, boardGroups, openRound } from '../domain/approval.ts';
-import { advanceByWorkflow, type Change, markRejected, markScheduled } from '../domain/change.ts';
+import { advanceByWorkflow, type Change, markRejected, markScheduled, recordStartCheck, startBlockers } from '../domain/change.ts';
 import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
-import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, type StoredRound } from '../store/approval-store.ts';
+import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, startHoldPut, type StoredRound } from '../store/approval-store.ts';
+import { blackoutsOverlapping } from '../store/blackout-store.ts';
 import { changeHistoryPut, changeUnchanged, getChangeById } from '../store/change-store.ts';
-import { answerApproval, ChangeWithdrawn } from '../workflow.ts';
+import { answerApproval, ChangeWithdrawn, resumeHeldStart } from '../workflow.ts';
 
 /*
  * The Task states of statemachines/change-approval.asl.json, one function told apart by `step`.
@@ -56,6 +57,8 @@ const stepInput = z.discriminatedUnion('step', [
     waitForPlannedStart: z.boolean(),
   }),
   z.object({ step: z.literal('start-implementation'), ...common, type: z.string(), reviewRequired: z.boolean() }),
+  z.object({ step: z.literal('check-start'), ...common }),
+  z.object({ step: z.literal('hold-start'), ...common, taskToken: z.string() }),
 ]);
 type StepInput = z.output<typeof stepInput>;
 type Step<S extends StepInput['step']> = Extract<StepInput, { step: S }>;
@@ -312,6 +315,59 @@ async function startImplementation(input: Step<'start-implementation'>): Promise
   });
 }
 
+/**
+ * Before the start: the freezes are read again, since one may have been declared after the change
+ * was approved. A held start is recorded on the change (why, since when) and announced once; a
+ * start no longer held has its block removed. The state the change then waits in is named for its
+ * readers: AwaitStartOverride.
+ */
+async function checkStart(input: Step<'check-start'>): Promise<{ blocked: boolean; blackouts?: string[] }> {
+  return retryOnRace(input.step, async () => {
+    const now = new Date();
+    const change = await loadFor(input, new Set(['scheduled', 'implement']));
+    // Started already (a retried step or a replay): nothing left to hold.
+    if (change.status === 'implement') return { blocked: false };
+    const blackouts = await blackoutsOverlapping(change.plannedStart, change.plannedEnd);
+    const blockers = startBlockers(change, blackouts);
+    const { next, changes } = recordStartCheck(change, blockers, 'AwaitStartOverride', { actor, now });
+    if (changes.length > 0) {
+      const newlyHeld = blockers.length > 0 && next.startBlocked !== change.startBlocked;
+      const recipients = newlyHeld ? { ...requesterAndGroup(change), groups: [...requesterAndGroup(change).groups, (await loadChangeConfig()).changeManagersGroup] } : undefined;
+      await transactWrite(
+        changeWrite({
+          before: change,
+          after: next,
+          actor: WORKFLOW_ACTOR,
+          changes,
+          now,
+          ...(recipients === undefined ? {} : { event: { type: 'Change Start Blocked' as const, recipients } }),
+        }),
+      );
+    }
+    return blockers.length === 0 ? { blocked: false } : { blocked: true, blackouts: blockers.map((b) => b.name) };
+  });
+}
+
+/**
+ * The held start waits for an admin: the token is kept where the override finds it, conditioned on
+ * the change not having moved since it was read, so an override committed in between is never
+ * missed (the step reads again, finds it, and answers its own token).
+ */
+async function holdStart(input: Step<'hold-start'>): Promise<unknown> {
+  return retryOnRace(input.step, async () => {
+    const change = await loadFor(input, new Set(['scheduled']));
+    if (change.startOverride !== undefined) {
+      await resumeHeldStart(input.taskToken, { by: change.startOverride.by });
+      return { overridden: true };
+    }
+    await transactWrite([
+      changeUnchanged(change),
+      startHoldPut({ changeId: change.id, round: input.round, taskToken: input.taskToken, since: new Date().toISOString() }),
+    ]);
+    return { held: true };
+  });
+}
+
 export async function handler(event: unknown): Promise<unknown> {
   const parsed = stepInput.safeParse(event);
   // A malformed call is a bug in the workflow definition: fail loudly (the Task's Retry gives up, the alarm fires).
@@ -332,5 +388,9 @@ export async function handler(event: unknown): Promise<unknown> {
       return scheduled(input);
     case 'start-implementation':
       return startImplementation(input);
+    case 'check-start':
+      return checkStart(input);
+    case 'hold-start':
+      return holdStart(input);
   }
 }

@@ -1,13 +1,16 @@
-import { notFound, preconditionFailed } from '../../shared/errors.ts';
+import { forbidden, notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { log } from '../../shared/log.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
 import { requesterAndGroup } from '../../notify/domain/change-events.ts';
 import { changeWrite } from '../change-write.ts';
-import { type Change, completeReview, reportImplementation } from '../domain/change.ts';
+import { type Change, completeReview, overrideStart, reportImplementation } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
-import { implementationBody, reviewBody } from '../schemas/approval.ts';
+import { implementationBody, reviewBody, startOverrideBody } from '../schemas/approval.ts';
+import { readStartHold } from '../store/approval-store.ts';
 import { changeStatsUpdates } from '../store/change-store.ts';
+import { resumeHeldStart } from '../workflow.ts';
 
 /*
  * After the workflow started implementation, the implementers report the outcome:
@@ -15,6 +18,10 @@ import { changeStatsUpdates } from '../store/change-store.ts';
  *    change that owes no review closes at once; an emergency, or any change that failed or was
  *    backed out, waits for its post-implementation review.
  *  - POST /changes/{id}/review { summary }: the review is recorded and the change closes.
+ * Before that, a start held by a freeze declared after approval waits for an admin:
+ *  - POST /changes/{id}/start-override { reason } (admins): recorded on the change, then the
+ *    workflow's waiting AwaitStartOverride state is answered and the change starts. Should that
+ *    token have died (the wait timed out in between), the re-check that follows finds the override.
  * The outcome also counts toward its services' failure history, which the risk rules read when the
  * next change on them is submitted (in the same transaction: a retry cannot count it twice).
  */
@@ -72,9 +79,38 @@ async function review(request: ApiRequest) {
   return changeResponse(200, next);
 }
 
+async function startOverride(request: ApiRequest) {
+  assertChangeAgent(request.principal);
+  if (!request.principal.isAdmin) throw forbidden('Only admins may let a change start during a freeze');
+  const input = request.body(startOverrideBody);
+  const change = await loadForWrite(request);
+  const now = new Date();
+  const { next, changes } = await mapChangeErrors(() => overrideStart(change, input, { actor: request.principal, now }));
+  await commit(
+    changeWrite({
+      before: change,
+      after: next,
+      actor: request.principal.userId,
+      changes,
+      now,
+      event: { type: 'Change Start Overridden', recipients: requesterAndGroup(change) },
+    }),
+  );
+  // Read after the commit: a hold written before it is found here; one written after it finds the override itself.
+  const hold = await readStartHold(change.id);
+  if (hold !== undefined && hold.round === change.submissions) {
+    await resumeHeldStart(hold.taskToken, { by: request.principal.userId }).catch((error: unknown) => {
+      // The override is committed: the workflow's next check finds it. Do not fail the admin.
+      log.error('start override recorded but the workflow was not answered; its next check starts the change', { change: change.number, error });
+    });
+  }
+  return changeResponse(200, next);
+}
+
 export const handler = httpHandler(
   byRoute({
     'POST /changes/{id}/implementation': implementation,
     'POST /changes/{id}/review': review,
+    'POST /changes/{id}/start-override': startOverride,
   }),
 );

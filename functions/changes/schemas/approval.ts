@@ -13,6 +13,10 @@ export const submitChangeBody = z
   })
   .meta({ id: 'SubmitChange' });
 
+export const startOverrideBody = z
+  .strictObject({ reason: z.string().trim().min(1).max(2000).describe('Why the change may start despite the freeze; kept on the change, never published') })
+  .meta({ id: 'StartOverride' });
+
 export const approvalVoteBody = z
   .strictObject({
     decision: z.enum(DECISIONS),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cursorParam, isoTimestamp, limitParam, slug } from '../../shared/schemas/common.ts';
+import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug } from '../../shared/schemas/common.ts';
 import { CHANGE_STATUSES, CHANGE_TYPES, IMPLEMENTATION_OUTCOMES } from '../domain/lifecycle.ts';
 import { RISK_LEVELS } from '../domain/risk.ts';
 
@@ -141,6 +141,19 @@ export const changeSchema = z
       .object({ by: z.string(), at: isoTimestamp, reason: z.string() })
       .optional()
       .describe('An admin let this non-emergency change into a blackout window'),
+    startBlocked: z
+      .object({
+        at: isoTimestamp.describe('When the workflow first found the start held by these freezes'),
+        blackouts: z.array(z.object({ kind: z.literal('blackout'), name: z.string(), window: windowSchema })),
+      })
+      .optional()
+      .describe(
+        'A freeze declared after approval covers the planned window: the change stays `scheduled` and does not start. The workflow checks again every `blockedRecheckSeconds` and starts it once no freeze holds it; an admin may let it start (POST /changes/{id}/start-override)',
+      ),
+    startOverride: z
+      .object({ by: z.string(), at: isoTimestamp, reason: z.string() })
+      .optional()
+      .describe('An admin let this change start despite the freezes in startBlocked'),
     submissions: z.number().int().describe('How many times it was submitted; the current approval round has this number'),
     workflow: z
       .object({
@@ -174,10 +187,10 @@ export const CHANGE_FIELD_ORDER: readonly string[] = Object.keys(changeSchema.sh
 
 export const listChangesQuery = z
   .strictObject({
-    status: z.enum(CHANGE_STATUSES).optional(),
-    type: z.enum(CHANGE_TYPES).optional(),
-    service: slug.optional().describe('Changes affecting this service'),
-    assignmentGroup: slug.optional(),
+    status: oneOrMore(z.enum(CHANGE_STATUSES)).optional(),
+    type: oneOrMore(z.enum(CHANGE_TYPES)).optional(),
+    service: oneOrMore(slug).optional().describe('Changes affecting at least one of these services (comma-separated)'),
+    assignmentGroup: oneOrMore(slug).optional(),
     plannedFrom: isoTimestamp.optional().describe('Changes whose planned window ends after this instant'),
     plannedTo: isoTimestamp.optional().describe('Changes whose planned window starts before this instant'),
     limit: limitParam,

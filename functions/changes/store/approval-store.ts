@@ -1,4 +1,4 @@
-import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { ApprovalRound, Vote } from '../domain/approval.ts';
@@ -97,4 +97,25 @@ export async function readDirectory(groups: readonly string[], services: readonl
     keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
   }
   return view;
+}
+
+/*
+ * The held start, in the change's partition: pk CHANGE#<id>, sk START_HOLD. One item, replaced at
+ * each wait, holding the task token of the AwaitStartOverride state (never shown). Kept off the
+ * change item so that each re-check of a held change does not move the change's ETag.
+ */
+export const startHoldKey = (changeId: string) => ({ pk: changeKey(changeId).pk, sk: 'START_HOLD' });
+
+export interface StartHold {
+  changeId: string;
+  round: number;
+  taskToken: string;
+  since: string;
+}
+
+export const startHoldPut = (hold: StartHold): TransactItem => ({ Put: { TableName: TABLE_NAME, Item: { ...startHoldKey(hold.changeId), entity: 'change-start-hold', ...hold } } });
+
+export async function readStartHold(changeId: string): Promise<StartHold | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: startHoldKey(changeId), ConsistentRead: true }));
+  return Item === undefined ? undefined : withoutKeys<StartHold>(Item, ['changeId', 'round', 'taskToken', 'since']);
 }

@@ -31,6 +31,8 @@ export const CHANGE_EVENT_TYPES = [
   'Change Scheduled',
   'Change Rejected',
   'Change Expired',
+  'Change Start Blocked',
+  'Change Start Overridden',
   'Change Implementation Started',
   'Change Implemented',
   'Change Closed',
@@ -140,6 +142,9 @@ export const CHANGE_PUBLISH_RULES: PublishRules = {
     rejection: only('by', 'at'),
     review: only('at', 'by'),
     blackoutOverride: only('by', 'at'),
+    // The freezes holding the start: names of blackout windows and instants, no free text.
+    startBlocked: 'value',
+    startOverride: only('by', 'at'),
   },
   // The approval steps' own fields: votes (approve or reject), round states, reminder counts.
   prefixes: ['approval.'],
@@ -246,6 +251,10 @@ function text(type: ChangeEventType, change: Change, detail: Pick<ChangeEventDet
       return `Rejected${approval === undefined ? (change.rejection === undefined ? '' : ` by ${change.rejection.by}`) : ` by ${board}${round}`}: ${head}`;
     case 'Change Expired':
       return `Approval expired: ${board} did not decide on ${head} in time${round}`;
+    case 'Change Start Blocked':
+      return `Start held by ${(change.startBlocked?.blackouts ?? []).map((b) => b.name).join(', ') || 'a freeze'}: ${head}, planned ${plannedWindow(change)}, stays scheduled until the freeze is lifted or an admin overrides`;
+    case 'Change Start Overridden':
+      return `Start allowed by ${change.startOverride?.by ?? 'an admin'} despite the freeze: ${head}`;
     case 'Change Implementation Started':
       return `Implementation started: ${head}, planned to end ${instant(change.plannedEnd)}${change.outageRequired ? ' (outage expected)' : ''}`;
     case 'Change Implemented': {
