@@ -238,8 +238,11 @@ function queryParameters(route: RouteDefinition, spec: OperationSpec, query: z.Z
 
 function impliedProblems(route: RouteDefinition, spec: OperationSpec): ProblemSlug[] {
   const slugs: ProblemSlug[] = [];
-  if (spec.body?.parsedByHandler === true) slugs.push('payload-too-large');
-  else if (spec.body !== undefined) {
+  // A handler that answers its own 413 and 500 (ownErrors) implies neither problem.
+  const own = spec.ownErrors ?? {};
+  if (spec.body?.parsedByHandler === true) {
+    if (!(413 in own)) slugs.push('payload-too-large');
+  } else if (spec.body !== undefined) {
     slugs.push('validation-error', 'malformed-json', 'payload-too-large', 'unsupported-media-type');
     if (spec.body.optional !== true) slugs.push('body-required');
   }
@@ -251,7 +254,7 @@ function impliedProblems(route: RouteDefinition, spec: OperationSpec): ProblemSl
   if (spec.ifMatch === 'required') slugs.push('precondition-required');
   if (spec.ifMatch !== undefined) slugs.push('precondition-failed');
   if (route.auth === 'jwt') slugs.push('unauthorized');
-  slugs.push('internal-error');
+  if (!(500 in own)) slugs.push('internal-error');
   return slugs;
 }
 

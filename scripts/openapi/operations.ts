@@ -98,7 +98,7 @@ export interface OperationSpec {
   /** Per status, what the generic list of problem types does not say. */
   readonly notes?: Readonly<Partial<Record<number, string>>>;
   /** Error answers that are not problem+json; each replaces the generic answer of its status. */
-  readonly ownErrors?: Readonly<Partial<Record<400 | 429, OwnErrorResponse>>>;
+  readonly ownErrors?: Readonly<Partial<Record<400 | 413 | 429 | 500, OwnErrorResponse>>>;
 }
 
 const lifecycle = Object.entries(TRANSITIONS)
@@ -1018,7 +1018,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
         '- Acknowledge and resolve of a dedup key with no open incident are accepted and dropped.',
       ].join('\n'),
       "Severity maps to impact and urgency per service (`severityMapping`). **202 means recorded durably**: the event is applied to incidents asynchronously, right after, in the order received per dedup key; see GET /incidents/{id}/events for what each event did.",
-      "Answers are PagerDuty's, not problem+json, except 413 and 500. This POST takes no Idempotency-Key (PagerDuty clients send none): deduplication is by `dedup_key`. Unknown members are ignored, not refused.",
+      "Every answer is PagerDuty's (`{status, message, errors}`), not problem+json, errors included; only what API Gateway answers itself (over its 10 MB payload limit, its own throttling, a function that did not answer) is `{\"message\": ...}`. Bodies up to 512 KB are accepted, as PagerDuty's; any JSON the format allows is recorded (numbers beyond a double, empty keys, deep nesting: see `detailsJson` and `rawJson` in GET /incidents/{id}/events). This POST takes no Idempotency-Key (PagerDuty clients send none): deduplication is by `dedup_key`. Unknown members are ignored, not refused.",
     ].join('\n\n'),
     body: { schema: 'PagerDutyEvent', parsedByHandler: true },
     responses: { 202: { description: 'Recorded', schema: 'PagerDutyAccepted' } },
@@ -1033,6 +1033,16 @@ export const OPERATIONS: Record<string, OperationSpec> = {
           "The integration key sent more than its `rateLimitPerMinute` events this minute (`throttle event`); retry after `Retry-After` seconds. Nothing was recorded. API Gateway's own throttling answers `{\"message\":\"Too Many Requests\"}`.",
         schemas: ['PagerDutyThrottled', 'GatewayError'],
         headers: ['Retry-After'],
+      },
+      413: {
+        description:
+          "The body is over 512 KB, PagerDuty's limit (`invalid event`, `errors` says the size): nothing recorded. Over API Gateway's own 10 MB limit the gateway answers `{\"message\":\"Request Entity Too Large\"}`.",
+        schemas: ['PagerDutyInvalid', 'GatewayError'],
+      },
+      500: {
+        description:
+          "The event could not be recorded (`error`): nothing recorded, no rate-limit slot spent; retry. A function that did not answer at all gets API Gateway's `{\"message\":\"Internal Server Error\"}`.",
+        schemas: ['PagerDutyError', 'GatewayError'],
       },
     },
   },

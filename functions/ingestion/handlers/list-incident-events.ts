@@ -16,15 +16,20 @@ export const handler = httpHandler(async (request) => {
 /**
  * The raw event parsed (`raw`) when JSON.parse reads it without loss and JSON.stringify can write
  * it back; otherwise its text as sent (`rawJson`): integers above 2^53 or 1e400 stay what they were.
+ * Events recorded before raw text was kept hold `raw` already.
  */
 function served(event: StoredEvent) {
-  const { rawJson, rawParts: _parts, ...rest } = event;
-  if (rawJson === undefined) return rest;
+  const { rawJson, rawParts: _parts, raw, scope, ...facts } = event;
+  return { ...facts, ...rawOf(rawJson, raw), scope };
+}
+
+function rawOf(rawJson: string | undefined, raw: unknown): { raw?: unknown; rawJson?: string } {
+  if (rawJson === undefined) return raw === undefined ? {} : { raw };
   let faithful = false;
   try {
     faithful = scanJson(rawJson).root.faithful;
   } catch {
     // Stored text is always JSON; if not, serve it as it is.
   }
-  return faithful ? { ...rest, raw: JSON.parse(rawJson) as unknown } : { ...rest, rawJson };
+  return faithful ? { raw: JSON.parse(rawJson) as unknown } : { rawJson };
 }

@@ -32,7 +32,7 @@ export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 export const EVENT_ORDER = [
   'eventId', 'source', 'action', 'dedupKey', 'service', 'sender', 'receivedAt', 'appliedAt', 'outcome', 'incidentId', 'summary',
   'severity', 'origin', 'component', 'group', 'class', 'configurationItem', 'details', 'detailsJson', 'links', 'images', 'client',
-  'clientUrl', 'occurredAt', 'omitted', 'rawJson', 'rawParts', 'raw',
+  'clientUrl', 'occurredAt', 'omitted', 'raw', 'rawJson',
 ];
 
 /**
