@@ -40,6 +40,8 @@ describe('parseGroupsClaim', () => {
     ['array elements with spaces and commas, as whole names', ['Helpdesk admin', 'admin,readonly'], ['Helpdesk admin', 'admin,readonly']],
     ['a JSON array string whose names hold spaces', '["Helpdesk admin"]', ['Helpdesk admin']],
     ['a flattened array, split on spaces only', '[admin,readonly sysadmin]', ['admin,readonly', 'sysadmin']],
+    ['a flattened array that happens to parse as JSON', '[42]', ['42']],
+    ['a flattened array of one group named true', '[true]', ['true']],
     ['an empty flattened array', '[]', []],
     ['an empty string', '', []],
     ['a missing claim', undefined, []],

@@ -29,7 +29,8 @@ export function parseGroupsClaim(value: unknown): string[] {
   if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
     try {
       const parsed: unknown = JSON.parse(trimmed);
-      if (Array.isArray(parsed)) return parsed.filter((v) => typeof v === 'string' && v !== '');
+      // `[true]` or `[42]` is API Gateway's rendering of groups named "true" or "42", not JSON.
+      if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed.filter((v) => v !== '');
     } catch {
       // API Gateway's own rendering: `[agent admin]`
     }
