@@ -162,6 +162,13 @@ describe('a record being deleted (retireRecord)', () => {
     expect(errors.map((e) => e.message)).toEqual(["Service 'sunset' is being deleted", "User 'quitter' is being deleted"]);
   });
 
+  it('is refused by the check other areas put in their writes (SLA policies, boards, templates, blackout windows, integration keys)', async () => {
+    const { directoryRecordLive } = await import('../../functions/directory/store/references.ts');
+    const { serviceKey } = await import('../../functions/directory/store/keys.ts');
+    await expect(transactWrite([directoryRecordLive(serviceKey('sunset'))])).rejects.toBeInstanceOf(TransactionRefused);
+    await expect(transactWrite([directoryRecordLive(serviceKey('email'))])).resolves.toBeUndefined();
+  });
+
   it('expires by itself: a delete that never finished does not block the record for ever', async () => {
     await transactWrite(records.createRecordItems(records.GROUPS, 'stuck', { name: 'stuck', members: [], ...meta }, 'ada', []));
     await records.retireRecord(records.GROUPS, 'stuck', 1, new Date(Date.now() - 1000).toISOString());

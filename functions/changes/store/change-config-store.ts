@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
-import type { ReferenceChecks } from '../../directory/store/references.ts';
+import { directoryRecordLive, type ReferenceChecks } from '../../directory/store/references.ts';
 import { createRecordItems, GROUPS, missingRecords, SERVICES } from '../../directory/store/records.ts';
 import { type FieldError, fieldError, validationFailed } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
@@ -137,9 +137,7 @@ export function boardGroups(config: Pick<ChangeConfig, 'cabGroup' | 'emergencyGr
  * group may well be two boards), to travel with the write: a group deleted between a read and the
  * commit cannot slip through.
  */
-export const groupExistsCheck = (name: string): TransactItem => ({
-  ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(name), ConditionExpression: 'attribute_exists(pk)' },
-});
+export const groupExistsCheck = (name: string): TransactItem => directoryRecordLive(groupKey(name));
 
 // ---------------------------------------------------------------------------------------------
 // References of templates and blackout windows
@@ -163,7 +161,7 @@ export async function configReferences(refs: { services?: readonly string[] | un
 
   const checks: ReferenceChecks = { items: [], failures: [] };
   for (const name of services) {
-    checks.items.push({ ConditionCheck: { TableName: TABLE_NAME, Key: serviceKey(name), ConditionExpression: 'attribute_exists(pk)' } });
+    checks.items.push(directoryRecordLive(serviceKey(name)));
     checks.failures.push({ field: 'services', message: () => `Service '${name}' was deleted meanwhile` });
   }
   if (group !== undefined) {

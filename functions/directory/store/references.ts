@@ -44,6 +44,12 @@ function liveCheck(key: { pk: string; sk: string }, now: string, extra?: { expre
 }
 
 /**
+ * For any write that names a directory record: "it exists and is not being deleted", to travel in
+ * the write's transaction. Fails like a missing record while a delete looks for what names it.
+ */
+export const directoryRecordLive = (key: { pk: string; sk: string }, now = new Date().toISOString()): TransactItem => liveCheck(key, now);
+
+/**
  * Condition checks that travel in the same transaction as the write, so a reference is valid at the
  * instant of commit (no read-then-write window) and costs no extra round trip. A record being
  * deleted counts as gone, so that its delete cannot miss a reference made while it looked.

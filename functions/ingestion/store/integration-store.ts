@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
+import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
@@ -82,7 +83,7 @@ export function createIntegrationItems(key: string, integration: Integration, hi
     },
     countLiveKeys(integration.service, 1),
     // The service must exist when the key is created, not just when it was last read.
-    { ConditionCheck: { TableName: TABLE_NAME, Key: serviceKey(integration.service), ConditionExpression: 'attribute_exists(pk)' } },
+    directoryRecordLive(serviceKey(integration.service)),
     historyPut(serviceKey(integration.service).pk, integration.service, history),
   ];
 }

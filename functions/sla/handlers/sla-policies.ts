@@ -1,4 +1,5 @@
 import { serviceKey } from '../../directory/store/keys.ts';
+import { directoryRecordLive } from '../../directory/store/references.ts';
 import { conflict, type FieldError, fieldError, validationFailed } from '../../shared/errors.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { TABLE_NAME } from '../../shared/store/db.ts';
@@ -59,7 +60,7 @@ function referenceChecks(policy: SlaPolicy): ReferenceCheck[] {
   const service = policy.appliesTo.service;
   if (service !== undefined) {
     checks.push({
-      item: { ConditionCheck: { TableName: TABLE_NAME, Key: serviceKey(service), ConditionExpression: 'attribute_exists(pk)' } },
+      item: directoryRecordLive(serviceKey(service)),
       path: ['appliesTo', 'service'],
       message: `There is no service named '${service}'`,
     });
