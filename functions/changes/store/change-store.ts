@@ -1,8 +1,9 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Change, MAX_CHANGE_WINDOW_DAYS } from '../domain/change.ts';
 import {
   CHANGE_FIELD_ORDER,
@@ -241,9 +242,12 @@ function plannedRange(fromText: string | undefined, toText: string | undefined):
 }
 
 /**
- * Newest first by number, or, with a planned window, by planned start, earliest first. One filter
- * is the key condition of its index (the planned window when there is one: it bounds the read and
- * decides the order); the others narrow that index's partition with a filter expression. Never a Scan.
+ * Newest first by number, or, with a planned window, by planned start, earliest first. Without a
+ * window, the first filter present picks the index and each of its values is one Query, all in
+ * flight together and merged (a change found under two of the services asked for is listed once:
+ * its copies share the number); with one, the planned window is the key condition (it bounds the
+ * read and decides the order). The other filters narrow the read with a filter expression. Never
+ * a Scan.
  */
 export async function listChanges(filters: ChangeFilters, limit: number, cursor?: string): Promise<Page<Change>> {
   const names: Record<string, string> = {};
@@ -253,47 +257,56 @@ export async function listChanges(filters: ChangeFilters, limit: number, cursor?
   const chosen = byWindow ? undefined : FILTER_INDEXES.find(({ filter }) => filters[filter] !== undefined);
 
   for (const { filter } of FILTER_INDEXES) {
-    const value = filters[filter];
-    if (value === undefined || filter === chosen?.filter) continue;
-    values[`:${filter}`] = value;
+    const wanted = filters[filter];
+    if (wanted === undefined || filter === chosen?.filter) continue;
+    const placeholders = wanted.map((value, i) => {
+      values[`:${filter}${i}`] = value;
+      return `:${filter}${i}`;
+    });
     if (filter === 'service') {
       names['#services'] = 'services';
-      conditions.push('contains(#services, :service)');
+      conditions.push(`(${placeholders.map((placeholder) => `contains(#services, ${placeholder})`).join(' OR ')})`);
     } else {
       names[`#${filter}`] = filter;
-      conditions.push(`#${filter} = :${filter}`);
+      conditions.push(`#${filter} IN (${placeholders.join(', ')})`);
     }
   }
+  const fingerprint = filterFingerprint({ ...filters, kind: 'changes' });
 
-  let input: QueryCommandInput;
-  if (byWindow) {
-    const range = plannedRange(filters.plannedFrom, filters.plannedTo);
-    Object.assign(values, range.values, { ':pk': PLANNED.partition });
-    if (filters.plannedFrom !== undefined) {
-      values[':from'] = canonicalInstant(filters.plannedFrom);
-      conditions.push('plannedEnd > :from');
-    }
-    input = {
+  if (!byWindow) {
+    const page = await mergedQueryPage(
+      {
+        tableName: TABLE_NAME,
+        index: chosen?.index ?? ALL_CHANGES.index,
+        partitions: chosen === undefined ? [ALL_CHANGES.partition] : filters[chosen.filter]!.map((value) => `${chosen.prefix}${value}`),
+        ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
+      },
+      limit,
+      cursor,
+      fingerprint,
+    );
+    return { ...page, items: page.items.map(fromItem) };
+  }
+
+  const range = plannedRange(filters.plannedFrom, filters.plannedTo);
+  Object.assign(values, range.values, { ':pk': PLANNED.partition });
+  if (filters.plannedFrom !== undefined) {
+    values[':from'] = canonicalInstant(filters.plannedFrom);
+    conditions.push('plannedEnd > :from');
+  }
+  const page = await queryPage(
+    {
       TableName: TABLE_NAME,
       IndexName: PLANNED.index,
       KeyConditionExpression: `${PLANNED.index}pk = :pk AND ${range.condition}`,
       ScanIndexForward: true,
-    };
-  } else {
-    const index = chosen?.index ?? ALL_CHANGES.index;
-    values[':pk'] = chosen === undefined ? ALL_CHANGES.partition : `${chosen.prefix}${filters[chosen.filter]}`;
-    input = { TableName: TABLE_NAME, IndexName: index, KeyConditionExpression: `${index}pk = :pk`, ScanIndexForward: false };
-  }
-  const page = await queryPage(
-    {
-      ...input,
       ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND ') } : {}),
       ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ExpressionAttributeValues: values,
     },
     limit,
     cursor,
-    filterFingerprint({ ...filters, kind: 'changes' }),
+    fingerprint,
   );
   return { ...page, items: page.items.map(fromItem) };
 }
