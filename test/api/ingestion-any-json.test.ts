@@ -118,6 +118,27 @@ describe('POST /v2/enqueue takes any JSON the format allows', () => {
   });
 });
 
+describe('the events of an incident, however large', () => {
+  it('come in pages that stay within what Lambda may answer (6 MB), every event reachable by cursor', async () => {
+    const log = 'y'.repeat(480 * 1024);
+    const count = 14;
+    for (let i = 0; i < count; i++) expect((await send(triggerText('large-storm', JSON.stringify({ i, log })))).status).toBe(202);
+    await stack.settled();
+    const page = await alice.get('/incidents?service=payments&limit=100');
+    const incident = page.body.items.find((i: { dedupKey?: string }) => i.dedupKey === 'large-storm');
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const reply = await alice.request('GET', `/incidents/${incident.id}/events?limit=100${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+      expect(reply.status).toBe(200);
+      expect(Buffer.byteLength(JSON.stringify(reply.body))).toBeLessThan(6 * 1000 * 1000);
+      for (const event of reply.body.items) seen.push(event.raw.payload.custom_details.i);
+      cursor = reply.body.nextCursor;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => i));
+  }, 120_000);
+});
+
 describe('EventBridge details take any JSON the bus allows', () => {
   it('records and opens events whose detail DynamoDB cannot hold as a map, without retries or dead letters', async () => {
     const events = new EventBridgeClient({ endpoint: stack.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

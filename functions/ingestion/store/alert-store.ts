@@ -3,7 +3,7 @@ import { serviceKey } from '../../directory/store/keys.ts';
 import { optionalEnv } from '../../shared/env.ts';
 import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
-import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { encodeCursor, filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-event.ts';
@@ -276,6 +276,7 @@ export const alertStateFromItem = (item: Item): AlertState => withoutKeys<AlertS
 
 /** The events that touched an incident, oldest first (the index is eventually consistent). */
 export async function listIncidentEvents(incidentId: string, limit: number, cursor?: string): Promise<Page<StoredEvent>> {
+  const fingerprint = filterFingerprint({ kind: 'incident-events', incidentId });
   const page = await queryPage(
     {
       TableName: TABLE_NAME,
@@ -285,8 +286,19 @@ export async function listIncidentEvents(incidentId: string, limit: number, curs
     },
     limit,
     cursor,
-    filterFingerprint({ kind: 'incident-events', incidentId }),
+    fingerprint,
   );
   await withRawText(page.items.filter((item) => item.rawParts !== undefined) as unknown as (StoredEvent & { pk: string; sk: string })[]);
-  return { ...page, items: page.items.map(eventFromItem) };
+  // Lambda answers at most 6 MB: a page of large events ends early, its cursor at the last one kept.
+  let bytes = 0;
+  const kept = page.items.findIndex((item, index) => (bytes += sizeOf(item)) > MAX_PAGE_BYTES && index > 0);
+  if (kept === -1) return { ...page, items: page.items.map(eventFromItem) };
+  const last = page.items[kept - 1] as Item;
+  return {
+    items: page.items.slice(0, kept).map(eventFromItem),
+    nextCursor: encodeCursor({ pk: last.pk, sk: last.sk, gsi2pk: last.gsi2pk, gsi2sk: last.gsi2sk }, fingerprint),
+  };
 }
+
+/** Well within Lambda's 6 MB response; measured as stored JSON, which escapes more than it serves. */
+const MAX_PAGE_BYTES = 4 * 1024 * 1024;
