@@ -30,7 +30,7 @@ export interface DirectoryResource {
   /** Fields tracked in history. */
   readonly fields: readonly string[];
   /** Reads and checks that must hold for `fields` to be stored; checks travel in the transaction. */
-  readonly validate?: (fields: Record<string, unknown>) => Promise<ReferenceChecks | undefined>;
+  readonly validate?: (fields: Record<string, unknown>, current?: VersionedRecord) => Promise<ReferenceChecks | undefined>;
   /** Requesters may read it too (services: they name one when raising an incident). */
   readonly readableByRequesters?: boolean;
   /**
@@ -129,7 +129,7 @@ export async function replaceRecord(request: ApiRequest, resource: DirectoryReso
   const expected = ifMatch.check(current.version);
   const changes = diffFields(current, fields, resource.fields);
   if (changes.length === 0) return present(current, resource);
-  const checks = (await resource.validate?.(fields)) ?? NO_CHECKS;
+  const checks = (await resource.validate?.(fields, current)) ?? NO_CHECKS;
   const record: VersionedRecord = {
     [resource.idField]: id,
     ...fields,

@@ -2,7 +2,8 @@ import { conflict, fieldError, validationFailed } from '../shared/errors.ts';
 import { TABLE_NAME } from '../shared/store/db.ts';
 import type { DirectoryResource } from './crud.ts';
 import { diffFields } from '../shared/store/audit.ts';
-import { escalationPolicyKey, groupKey } from './store/keys.ts';
+import { escalationPolicyKey, groupKey, userKey } from './store/keys.ts';
+import { directoryRecordLive, type ReferenceChecks } from './store/references.ts';
 import { GROUPS, missingRecords, recordFromItem, replaceRecordItems, SERVICES, USERS, type VersionedRecord } from './store/records.ts';
 import { groupUsage, serviceUsage, type Usage, userUsage } from './store/usage.ts';
 
@@ -19,15 +20,38 @@ function inUseDetail(label: string, id: string, found: Usage, advice: string): s
 }
 const inUseExtensions = (found: Usage) => ({ references: found.references, truncated: found.truncated });
 
-/** Members and the manager must be known users, so that assignment to them can work. */
-async function validateGroup(fields: Record<string, unknown>) {
+/**
+ * Users a group write may check inside its transaction (it holds at most 100 writes): beyond
+ * this, members added in one write are only read before it (docs/directory.md).
+ */
+const MAX_CHECKED_NEW_MEMBERS = 90;
+
+/**
+ * Members and the manager must be known users, so that assignment to them can work. They are read
+ * first, so that each missing one gets its own error with its index; the ones this write adds are
+ * also checked in its transaction, so that a user whose delete is looking for their groups cannot
+ * be added meanwhile.
+ */
+async function validateGroup(fields: Record<string, unknown>, current?: VersionedRecord): Promise<ReferenceChecks | undefined> {
   const members = (fields.members as string[] | undefined) ?? [];
   const manager = fields.manager as string | undefined;
   const missing = await missingRecords(USERS, manager === undefined ? members : [...members, manager]);
-  if (missing.size === 0) return undefined;
-  const errors = members.flatMap((member, i) => (missing.has(member) ? [fieldError('body', ['members', i], `There is no user '${member}'`)] : []));
-  if (manager !== undefined && missing.has(manager)) errors.push(fieldError('body', ['manager'], `There is no user '${manager}'`));
-  throw validationFailed(errors);
+  if (missing.size > 0) {
+    const errors = members.flatMap((member, i) => (missing.has(member) ? [fieldError('body', ['members', i], `There is no user '${member}'`)] : []));
+    if (manager !== undefined && missing.has(manager)) errors.push(fieldError('body', ['manager'], `There is no user '${manager}'`));
+    throw validationFailed(errors);
+  }
+  const before = new Set((current?.members as string[] | undefined) ?? []);
+  const checks: ReferenceChecks = { items: [], failures: [] };
+  const check = (field: string, user: string) => {
+    checks.items.push(directoryRecordLive(userKey(user)));
+    checks.failures.push({ field, message: (old) => (old === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted`) });
+  };
+  const added = [...new Set(members)].filter((m) => !before.has(m)).slice(0, MAX_CHECKED_NEW_MEMBERS);
+  for (const member of added) check('members', member);
+  // One transaction may check an item once: a new manager who is also a new member is checked as the member.
+  if (manager !== undefined && manager !== current?.manager && !added.includes(manager)) check('manager', manager);
+  return checks;
 }
 
 export const groupResource: DirectoryResource = {

@@ -239,3 +239,21 @@ describe('deleting a record that others still name', () => {
     expect((await ada.get('/groups/kept')).body).toMatchObject({ members: ['keeper'], version: 1 });
   });
 });
+
+describe('a user being deleted', () => {
+  it('cannot be added to a group meanwhile: the group write checks the members it adds in its own transaction', async () => {
+    expect((await ada.put('/users/halfway', { displayName: 'Halfway' })).status).toBe(201);
+    // Mark the user as a delete does before it looks for what names them.
+    const { retireRecord, USERS } = await import('../../functions/directory/store/records.ts');
+    expect(await retireRecord(USERS, 'halfway', 1, new Date(Date.now() + 30_000).toISOString())).toEqual({ retired: true });
+    const created = await ada.post('/groups', { name: 'late-joiners', members: ['bob', 'halfway'], manager: 'halfway' });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([expect.objectContaining({ path: 'members', message: "User 'halfway' is being deleted" })]);
+    const managed = await ada.post('/groups', { name: 'late-managed', members: ['bob'], manager: 'halfway' });
+    expect(managed.body.errors).toEqual([expect.objectContaining({ path: 'manager', message: "User 'halfway' is being deleted" })]);
+    const team = await ada.post('/groups', { name: 'late-team', members: ['bob'] });
+    const joined = await ada.put('/groups/late-team', { members: ['bob', 'halfway'] }, { 'if-match': team.headers.get('etag')! });
+    expect(joined.status).toBe(400);
+    expect((await ada.get('/groups/late-team')).body.members).toEqual(['bob']);
+  });
+});
