@@ -150,6 +150,20 @@ const SCENARIOS: readonly Scenario[] = [
     call: (c) => c.agent.send('GET', '/incidents?status=new'),
   },
   {
+    name: 'list incidents (two statuses)',
+    kind: 'list',
+    request: 'GET /incidents?status=new,in_progress',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/incidents?status=new,in_progress'),
+  },
+  {
+    name: 'list incidents (opened in the last day)',
+    kind: 'list',
+    request: 'GET /incidents?openedAfter=<a day ago>',
+    status: 200,
+    call: (c) => c.agent.send('GET', `/incidents?openedAfter=${new Date(Date.now() - 86_400_000).toISOString()}`),
+  },
+  {
     name: 'list incidents (status + priority, few matches)',
     kind: 'list, 2+ filters',
     request: 'GET /incidents?status=new&priority=P1',
@@ -264,6 +278,13 @@ const SCENARIOS: readonly Scenario[] = [
     request: 'GET /changes?service=email',
     status: 200,
     call: (c) => c.agent.send('GET', '/changes?service=email'),
+  },
+  {
+    name: 'list changes (two services)',
+    kind: 'list',
+    request: 'GET /changes?service=email,vpn',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/changes?service=email,vpn'),
   },
   {
     name: 'patch change (title)',
