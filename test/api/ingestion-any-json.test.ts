@@ -78,6 +78,14 @@ describe('POST /v2/enqueue takes any JSON the format allows', () => {
     expect(event.rawJson.length).toBeGreaterThan(2 * levels);
   });
 
+  it('takes text the API would refuse from a person (control characters, an unpaired surrogate): a monitor sent it', async () => {
+    const text = `{"routing_key":"${routingKey}","event_action":"trigger","dedup_key":"odd-text","payload":{"summary":"Disk\\u0007 full \\ud800 on web-1","source":"test","severity":"info"}}`;
+    expect((await send(text)).status).toBe(202);
+    const { incident, event } = await openedWith('odd-text');
+    expect(incident.title).toContain('full');
+    expect(event.raw.payload.summary).toBe('Disk\u0007 full \ud800 on web-1');
+  });
+
   it('keeps plain details as a map, as before', async () => {
     expect((await send(triggerText('plain', '{"p99":"2.3s","count":3,"nested":{"ok":true}}'))).status).toBe(202);
     const { event } = await openedWith('plain');
