@@ -8,14 +8,38 @@ const { transactWrite } = await import('../../functions/shared/store/db.ts');
 const { serviceKey } = await import('../../functions/directory/store/keys.ts');
 afterAll(() => table.stop());
 
-async function integrationKey(rateLimitPerMinute: number): Promise<string> {
-  await table.raw.send(new PutCommand({ TableName: table.tableName, Item: { ...serviceKey('svc'), entity: 'service', name: 'svc' } }));
+async function integrationKey(rateLimitPerMinute: number, service = 'svc'): Promise<string> {
+  return (await createKey(rateLimitPerMinute, service)).routingKey;
+}
+
+async function createKey(rateLimitPerMinute: number, service: string) {
+  await table.raw.send(new PutCommand({ TableName: table.tableName, Item: { ...serviceKey(service), entity: 'service', name: service } }));
   const routingKey = integrations.generateRoutingKey();
   const at = new Date().toISOString();
-  const integration = { id: `i-${routingKey.slice(0, 8)}`, service: 'svc', name: 'test', keyHint: routingKey.slice(-4), rateLimitPerMinute, createdAt: at, createdBy: 'ada' };
+  const integration = { id: `i-${routingKey.slice(0, 8)}`, service, name: 'test', keyHint: routingKey.slice(-4), rateLimitPerMinute, createdAt: at, createdBy: 'ada' };
   await transactWrite(integrations.createIntegrationItems(routingKey, integration, { at, actor: 'ada', action: 'updated', version: 0, changes: [] }));
-  return routingKey;
+  return { routingKey, id: integration.id };
 }
+
+describe('live keys of a service', () => {
+  it('are listed without reading the revoked ones, and counted', async () => {
+    const keys = [];
+    for (let i = 0; i < 5; i++) keys.push(await createKey(10, 'lively'));
+    for (const key of keys.slice(0, 4)) {
+      const ref = await integrations.findIntegration('lively', key.id);
+      await transactWrite(integrations.revokeIntegrationItems(ref!, 'ada', new Date().toISOString()));
+    }
+    expect(await integrations.hasActiveIntegrations('lively')).toBe(true);
+    table.counter.reset();
+    const live = await integrations.listLiveIntegrations('lively', 10);
+    expect(live.items.map((i) => i.id)).toEqual([keys[4]!.id]);
+    expect(table.counter.operations()).toEqual(['Query']);
+    const last = await integrations.findIntegration('lively', keys[4]!.id);
+    await transactWrite(integrations.revokeIntegrationItems(last!, 'ada', new Date().toISOString()));
+    expect((await integrations.listLiveIntegrations('lively', 10)).items).toEqual([]);
+    expect(await integrations.hasActiveIntegrations('lively')).toBe(false);
+  });
+});
 
 describe('rate-limit slots', () => {
   it('a slot given back (the event was not recorded) can be spent again within the minute', async () => {

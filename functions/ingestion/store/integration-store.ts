@@ -13,6 +13,7 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
  * Integration keys (PagerDuty "routing keys") of a service:
  *   integration  pk INTEGRATION#<sha256 of the key>  sk INTEGRATION
  *                gsi2 INTEGRATIONS#SERVICE#<service> -> <createdAt>#<id>   (a service's keys, listed)
+ *                gsi3 INTEGRATIONS#LIVE#<service> -> <createdAt>#<id>      (its live keys only: removed on revoke)
  *   by id        pk INTEGRATION#ID#<id>              sk INTEGRATION   keyHash, service
  *   live count   pk INTEGRATIONS#SERVICE#<service>   sk LIVE          liveKeys
  * Only a hash of the key is stored: the key is shown once, when it is created, like an API token.
@@ -42,6 +43,7 @@ const integrationKeyOfHash = (keyHash: string) => ({ pk: `INTEGRATION#${keyHash}
 const integrationKey = (key: string) => integrationKeyOfHash(hashKey(key));
 const integrationIdKey = (id: string) => ({ pk: `INTEGRATION#ID#${id}`, sk: 'INTEGRATION' });
 const servicePartition = (service: string) => `INTEGRATIONS#SERVICE#${service}`;
+const livePartition = (service: string) => `INTEGRATIONS#LIVE#${service}`;
 const liveCountKey = (service: string) => ({ pk: servicePartition(service), sk: 'LIVE' });
 
 const countLiveKeys = (service: string, delta: 1 | -1): TransactItem => ({
@@ -69,6 +71,8 @@ export function createIntegrationItems(key: string, integration: Integration, hi
           entity: 'integration',
           gsi2pk: servicePartition(integration.service),
           gsi2sk: `${integration.createdAt}#${integration.id}`,
+          gsi3pk: livePartition(integration.service),
+          gsi3sk: `${integration.createdAt}#${integration.id}`,
           ...integration,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -105,6 +109,18 @@ const fromItem = (item: Item): Integration => {
   return rest;
 };
 
+/** A service's live keys (gsi3, a sparse index revoking leaves): one Query, however many were revoked. */
+export async function listLiveIntegrations(service: string, limit: number, cursor?: string): Promise<Page<Integration>> {
+  const query: QueryCommandInput = {
+    TableName: TABLE_NAME,
+    IndexName: 'gsi3',
+    KeyConditionExpression: 'gsi3pk = :pk',
+    ExpressionAttributeValues: { ':pk': livePartition(service) },
+  };
+  const page = await queryPage(query, limit, cursor, filterFingerprint({ kind: 'live-integrations', service }));
+  return { ...page, items: page.items.map(fromItem) };
+}
+
 /** Whether a service still has a key that is not revoked (a service with live keys cannot be deleted). */
 export async function hasActiveIntegrations(service: string): Promise<boolean> {
   const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: liveCountKey(service), ConsistentRead: true }));
@@ -137,7 +153,7 @@ export function revokeIntegrationItems(ref: IntegrationRef, actor: string, at: s
       Update: {
         TableName: TABLE_NAME,
         Key: integrationKeyOfHash(ref.keyHash),
-        UpdateExpression: 'SET revokedAt = :at, revokedBy = :actor',
+        UpdateExpression: 'SET revokedAt = :at, revokedBy = :actor REMOVE gsi3pk, gsi3sk',
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
         ExpressionAttributeValues: { ':at': at, ':actor': actor },
       },
