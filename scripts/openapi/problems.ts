@@ -25,7 +25,7 @@ export const PROBLEMS = {
   'not-blocked': { status: 409, when: 'The change is not `scheduled` with its start held by a freeze (or an admin already overrode it): there is nothing to override; `changeStatus` says where it is' },
   'not-editable': { status: 409, when: 'The change request is past assessment: its plan is what was authorized; `changeStatus` and `editableStatuses` say why' },
   'blackout-conflict': { status: 409, when: 'The change window overlaps a blackout window; `blackouts` lists them. Move the window, raise an emergency, or an admin submits with `blackoutOverride`' },
-  'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `authorize`, or its round is decided)' },
+  'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `assess` or `authorize`, or its round is decided)' },
   'already-voted': { status: 409, when: 'The caller already voted in this approval round' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },

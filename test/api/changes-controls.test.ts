@@ -135,6 +135,24 @@ describe('the approval round is on record when submit answers', () => {
     expect(published(change.number).filter((e) => e.detailType === 'Change Approval Requested')).toHaveLength(1);
   }, 60_000);
 
+  it('takes votes as soon as submit answers: a round decided before the workflow asks is settled when it does', async () => {
+    const change = await create(bob, { services: ['payments'], title: 'Payments failover drill' });
+    const hold = holdStarts();
+    try {
+      expect((await submit(bob, change)).status).toBe(200);
+      expect((await vote(alice, change.id, 'approve')).body).toMatchObject({ approval: { approvals: 1, status: 'pending' } });
+      expect((await vote(bob, change.id, 'approve')).status, 'nobody approves their own change').toBe(403);
+      expect((await vote(nina, change.id, 'approve')).body).toMatchObject({ approval: { approvals: 2, status: 'approved' } });
+      expect((await read(bob, change.id)).status).toBe('assess');
+    } finally {
+      await hold.release();
+    }
+    const scheduled = await statusIs(bob, change.id, 'scheduled');
+    expect(scheduled.workflow.state).toBe('WaitForPlannedStart');
+    const rounds = (await bob.get(`/changes/${change.id}/approvals`)).body.rounds;
+    expect(rounds).toEqual([expect.objectContaining({ round: 1, status: 'approved', approvals: 2, attempt: 1 })]);
+  }, 60_000);
+
   it('a standard change is pre-approved: no round', async () => {
     const reply = await alice.post('/changes', { type: 'standard', template: 'restart-intranet-web', ...window(30 * DAY, 1) });
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);

@@ -341,7 +341,8 @@ describe('change approval through the local runner', () => {
 
   it('held by a freeze: waits for an admin, starts when the override answers the token', async () => {
     frozen.add('CHG-held');
-    const arn = await start('changeApproval', 'CHG-held', { type: 'standard', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString() });
+    // A wait of 10 s here, so that no re-check comes between the hold and the override.
+    const arn = await start('changeApproval', 'CHG-held', { type: 'standard', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString(), config: { blockedRecheckSeconds: 1_000_000 } });
     await until('the held start', () => holds.has('CHG-held'));
     await runner.settled();
     expect(summaryOf(arn).taskTokens.map((t) => t.stateName)).toEqual(['AwaitStartOverride']);

@@ -16,7 +16,7 @@
 export const BOARDS = ['none', 'owner-group', 'cab', 'ecab'] as const;
 export type Board = (typeof BOARDS)[number];
 
-/** `withdrawn`: the change was edited back to draft before its board decided; the next submission opens a new round. */
+/** `withdrawn`: the change was edited back to draft before the workflow asked; the next submission opens a new round. */
 export const ROUND_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'withdrawn'] as const;
 export type RoundStatus = (typeof ROUND_STATUSES)[number];
 
@@ -158,9 +158,12 @@ export function boardGroups(
   }
 }
 
-/** An undecided round ends without a decision: its change was edited back to draft. */
+/**
+ * The round of a change edited back to draft ends `withdrawn`, even one its board decided before the
+ * workflow asked: that decision was about the plan before the edit.
+ */
 export function withdrawRound<R extends ApprovalRound>(round: R, now: Date): R | undefined {
-  if (round.status !== 'pending') return undefined;
+  if (round.status === 'withdrawn') return undefined;
   return { ...round, status: 'withdrawn', decidedAt: now.toISOString(), version: round.version + 1 };
 }
 

@@ -7,7 +7,7 @@ import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { changeWrite } from '../change-write.ts';
-import { BOARDS, boardGroups, openRound } from '../domain/approval.ts';
+import { BOARDS, boardGroups, openRound, type Vote } from '../domain/approval.ts';
 import { advanceByWorkflow, type Change, markRejected, markScheduled, recordStartCheck, startBlockers } from '../domain/change.ts';
 import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
 import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, startHoldPut, type StoredRound } from '../store/approval-store.ts';
@@ -106,7 +106,7 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
     // The first ask: the change is still `assess` (this step moves it on). Submission recorded the
     // round already (older submissions did not); the workflow's routing, quorum and the board's
     // members now are what count, so the round is rewritten from them, keeping when it was recorded.
-    if (existing === undefined || (change.status === 'assess' && existing.status === 'pending')) {
+    if (existing === undefined || (change.status === 'assess' && existing.status !== 'withdrawn')) {
       const config = await loadChangeConfig();
       const firstLook = await readDirectory([], input.board === 'owner-group' ? change.services : []);
       const groups = boardGroups(input.board, change, config, firstLook.owners);
@@ -124,7 +124,9 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
         executionArn: input.executionArn,
         now,
       });
-      const round = existing === undefined ? opened : { ...opened, requestedAt: existing.requestedAt, version: existing.version + 1 };
+      // Votes cast since submission count, against the workflow's quorum.
+      const round = existing === undefined ? opened : tallied({ ...opened, requestedAt: existing.requestedAt, version: existing.version + 1 }, existing, now);
+      const decided = round.status !== 'pending';
       const { next, changes } = advanceByWorkflow(change, 'authorize', input.state, { actor, now });
       await transactWrite([
         ...changeWrite({
@@ -133,10 +135,12 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
           actor: WORKFLOW_ACTOR,
           changes,
           now,
-          event: { type: 'Change Approval Requested', recipients: { users: round.asked, groups: [] }, approval: reference(round) },
+          // A round decided before the ask asks nobody: the change just moves on.
+          ...(decided ? {} : { event: { type: 'Change Approval Requested' as const, recipients: { users: round.asked, groups: [] }, approval: reference(round) } }),
         }),
         existing === undefined ? roundCreate({ ...round, taskToken: input.taskToken }) : roundReplace({ ...round, taskToken: input.taskToken }, existing.version),
       ]);
+      if (decided) await settleDecided(input.taskToken, round, approvals.votes);
       if (round.asked.length === 0) log.warn('nobody can approve this change: its board has no members other than the requester', { change: change.number, groups });
       return { requested: round.asked.length, round: round.round };
     }
@@ -144,15 +148,29 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
     // A later attempt (after a reminder, the escalation, or a replay): the board keeps its votes and gets the new token.
     const next: StoredRound = { ...existing, taskToken: input.taskToken, attempt: input.attempt, escalated: existing.escalated || input.escalated, version: existing.version + 1 };
     await transactWrite([roundReplace(next, existing.version)]);
-    if (existing.status === 'approved') {
-      const approvers = approvals.votes.filter((v) => v.round === existing.round && v.decision === 'approve').map((v) => v.userId).sort();
-      await answerApproval(input.taskToken, { approved: true, approvers });
-    } else if (existing.status === 'rejected') {
-      const rejection = approvals.votes.find((v) => v.round === existing.round && v.decision === 'reject');
-      await answerApproval(input.taskToken, { approved: false, by: rejection?.userId ?? 'unknown', ...(rejection?.comment === undefined ? {} : { comment: rejection.comment }) });
-    }
+    await settleDecided(input.taskToken, existing, approvals.votes);
     return { requested: 0, round: existing.round, attempt: input.attempt };
   });
+}
+
+/** The round as the workflow opens it, with the votes cast since submission counted against its quorum. */
+function tallied(opened: StoredRound, recorded: StoredRound, now: Date): StoredRound {
+  const round: StoredRound = { ...opened, approvals: recorded.approvals, rejections: recorded.rejections };
+  if (round.rejections > 0) round.status = 'rejected';
+  else if (round.approvals >= round.quorum) round.status = 'approved';
+  if (round.status !== 'pending') round.decidedAt = recorded.decidedAt ?? now.toISOString();
+  return round;
+}
+
+/** A round already decided answers the token it was just handed, at once. */
+async function settleDecided(taskToken: string, round: StoredRound, votes: readonly Vote[]): Promise<void> {
+  if (round.status === 'approved') {
+    const approvers = votes.filter((v) => v.round === round.round && v.decision === 'approve').map((v) => v.userId).sort();
+    await answerApproval(taskToken, { approved: true, approvers });
+  } else if (round.status === 'rejected') {
+    const rejection = votes.find((v) => v.round === round.round && v.decision === 'reject');
+    await answerApproval(taskToken, { approved: false, by: rejection?.userId ?? 'unknown', ...(rejection?.comment === undefined ? {} : { comment: rejection.comment }) });
+  }
 }
 
 /**

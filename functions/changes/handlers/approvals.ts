@@ -22,7 +22,8 @@ import { answerApproval } from '../workflow.ts';
  * the round with its new tally (conditional on the version read, so two voters at once cannot both
  * count from the same tally; the loser reads again), a history record and an outbox record on the
  * change. When the vote decides the round, the workflow's waiting task is answered after the commit.
- * If that answer is lost, the workflow's next attempt (after its timeout) finds the round decided.
+ * If that answer is lost, the workflow's next attempt (after its timeout) finds the round decided;
+ * a round decided before the workflow first asked (no token yet) is settled by that first ask.
  */
 
 const ATTEMPTS = 4;
@@ -76,7 +77,9 @@ async function vote(request: ApiRequest) {
     // A retried vote would be refused below as a second vote: it answers as the first did instead.
     const replay = attempt === 1 ? await previousResponse(claim) : undefined;
     if (replay !== undefined) return replay;
-    const round = change.status === 'authorize' ? currentRound(approvals, change.submissions) : undefined;
+    // From submission on: the round is recorded with it, and a vote cast before the workflow asks
+    // (the change still `assess`) counts; the workflow's first ask finds it and settles a decided round.
+    const round = change.status === 'authorize' || change.status === 'assess' ? currentRound(approvals, change.submissions) : undefined;
     if (round === undefined) {
       throw conflict('not-awaiting-approval', 'Not awaiting approval', `${change.number} is ${change.status}: it is not waiting for approvals`);
     }

@@ -48,7 +48,7 @@ export const approvalRoundSchema = z
     attempt: z
       .number()
       .int()
-      .describe('0 while the round is only on record (submission wrote it; the board is asked, and votes taken, once the change is `authorize`); then 1, plus one per reminder or escalation (each hands the board a new task token)'),
+      .describe('0 while the round is only on record (submission wrote it, and it already takes votes; the workflow asks the board right after, moving the change to `authorize`); then 1, plus one per reminder or escalation (each hands the board a new task token)'),
     remindersSent: z.number().int(),
     escalated: z.boolean().describe('The change managers were told, and may vote from then on'),
     requestedAt: z.string(),
