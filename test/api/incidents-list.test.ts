@@ -157,9 +157,14 @@ describe('GET /incidents: invalid filters name the parameter', () => {
       const reply = await alice.get(`/incidents?${query.replaceAll(' ', '%20')}`);
       expect(reply.status, JSON.stringify(reply.body)).toBe(400);
       expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(reply.body.errors.map((e: { location: string; path: string }) => [e.location, e.path.split('.')[0]])).toEqual([['query', parameter]]);
+      expect(reply.body.errors.map((e: { location: string; path: string }) => [e.location, e.path])).toEqual([['query', parameter]]);
     });
   }
+
+  it('the message names the value at fault', async () => {
+    const reply = await alice.get('/incidents?status=new,bogus');
+    expect(reply.body.errors[0].message).toMatch(/^"bogus": /);
+  });
 
   it('a cursor is valid only with the values it was issued for', async () => {
     const page = await alice.get('/incidents?status=new,in_progress&limit=2');

@@ -22,13 +22,25 @@ export const MAX_FILTER_VALUES = 10;
 
 /**
  * A list filter taking one or more values, comma-separated (`status=new,in_progress`); a repeated
- * parameter arrives the same way, since API Gateway joins repeated values with commas. Errors point
- * at the value as given (`status.1`); then duplicates are dropped and the values sorted, so the
+ * parameter arrives the same way, since API Gateway joins repeated values with commas. An error names
+ * the parameter and the value at fault; valid values are then deduplicated and sorted, so the
  * same set of values is the same list (and the same cursor).
  */
 export const oneOrMore = <T extends z.ZodType<string>>(item: T) =>
   z
-    .preprocess((value) => (typeof value === 'string' ? value.split(',') : value), z.array(item).min(1).max(MAX_FILTER_VALUES))
+    .preprocess(
+      (value, context) => {
+        if (typeof value !== 'string') return value;
+        const values = value.split(',');
+        // Reported on the parameter itself, naming the value: `status`, not `status.1`.
+        for (const part of values) {
+          const parsed = item.safeParse(part);
+          if (!parsed.success) context.addIssue({ code: 'custom', message: `${JSON.stringify(part)}: ${parsed.error.issues[0]?.message ?? 'Invalid'}`, input: part });
+        }
+        return values;
+      },
+      z.array(item).min(1, 'At least one value').max(MAX_FILTER_VALUES, `At most ${MAX_FILTER_VALUES} values`),
+    )
     .transform((values) => [...new Set(values)].sort());
 
 export const listEnvelope = <T extends z.ZodType>(item: T) =>
