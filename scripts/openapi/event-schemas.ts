@@ -46,6 +46,7 @@ export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
         description: [
           `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`. \`type\` is the detail-type and tells the two kinds apart: incident events (${EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`incident\`; change request events (${CHANGE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`change\`.`,
           'Every committed change of an incident or a change request publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one record\'s events by `incident.version` or `change.version`.',
+          'No free text: no titles, and in `changes` free-text fields (descriptions, plans, notes, reasons) are named without `from` and `to`; read the text through the API (docs/events.md, \"No free text\").',
         ].join('\n\n'),
       },
       'output',
