@@ -1,5 +1,5 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { listIntegrations } from '../../ingestion/store/integration-store.ts';
+import { hasActiveIntegrations, listIntegrations } from '../../ingestion/store/integration-store.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
 import { escalationPolicyKey } from './keys.ts';
 import { GROUPS } from './records.ts';
@@ -142,6 +142,8 @@ export async function serviceUsage(service: string, now: string): Promise<Usage>
 }
 
 async function activeIntegrationKeys(service: string, max: number): Promise<Reference[]> {
+  // One GetItem answers the usual case, a service with no live key; only then are ids listed.
+  if (!(await hasActiveIntegrations(service))) return [];
   const found: Reference[] = [];
   let cursor: string | undefined;
   do {
