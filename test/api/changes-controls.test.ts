@@ -202,6 +202,15 @@ describe('an edit after submission sends the change back to draft', () => {
     }
   }, 60_000);
 
+  it('a canceled change\'s undecided round ends withdrawn too', async () => {
+    const change = await create(alice, { services: ['intranet'], title: 'Withdrawn by cancel', ...window(45 * DAY) });
+    await submit(alice, change);
+    await statusIs(alice, change.id, 'authorize');
+    const canceled = await alice.request('POST', `/changes/${change.id}/cancel`, { body: { reason: 'Not needed' }, headers: { 'if-match': await etagOf(alice, change.id) } });
+    expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
+    expect((await alice.get(`/changes/${change.id}/approvals`)).body.rounds).toEqual([expect.objectContaining({ round: 1, status: 'withdrawn' })]);
+  }, 30_000);
+
   it('a draft stays a draft when edited, and nothing is stopped', async () => {
     const change = await create(alice, { services: ['intranet'], title: 'Draft edit' });
     const stops = watchStops();

@@ -1,13 +1,12 @@
 import { preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
 import { changeReferenceChecks, changeWrite } from '../change-write.ts';
-import { withdrawRound } from '../domain/approval.ts';
-import { applyChangePatch, type Change, type ChangePatch } from '../domain/change.ts';
+import { applyChangePatch, type ChangePatch } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
 import { canonicalWindow, updateChangeBody } from '../schemas/change.ts';
-import { currentRound, readApprovals, roundReplace } from '../store/approval-store.ts';
+import { roundWithdrawal } from '../store/approval-store.ts';
 import { stopApproval } from '../workflow.ts';
 
 /**
@@ -34,7 +33,8 @@ export const handler = httpHandler(async (request) => {
   const backToDraft = change.status !== 'draft' && next.status === 'draft';
   const items = changeWrite({ before: change, after: next, actor: principal.userId, changes, now });
   const references = changeReferenceChecks(change, next);
-  const round = backToDraft ? await withdrawnRound(change, now) : [];
+  // Even a round decided before the workflow asked: its decision was about the plan before the edit.
+  const round = backToDraft ? await roundWithdrawal(change, now, () => true) : [];
   try {
     await transactWrite([...items, ...references.items, ...round]);
   } catch (error) {
@@ -50,10 +50,3 @@ export const handler = httpHandler(async (request) => {
   if (backToDraft) await stopApproval(change, 'ChangeEdited', principal.userId);
   return changeResponse(200, next);
 });
-
-/** The submission's round, still undecided, ends as withdrawn in the edit's transaction. */
-async function withdrawnRound(change: Change, now: Date): Promise<TransactItem[]> {
-  const round = currentRound(await readApprovals(change.id), change.submissions);
-  const withdrawn = round === undefined ? undefined : withdrawRound(round, now);
-  return round === undefined || withdrawn === undefined ? [] : [roundReplace(withdrawn, round.version)];
-}

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
-import type { ApprovalRound, Vote } from '../domain/approval.ts';
+import { type ApprovalRound, type Vote, withdrawRound } from '../domain/approval.ts';
 import { changeKey } from './change-store.ts';
 
 /*
@@ -67,6 +67,16 @@ export const roundCreate = (round: StoredRound): TransactItem => putNew(roundIte
 
 /** Replaces the round if, and only if, nobody else moved it since it was read (two voters at once). */
 export const roundReplace = (next: StoredRound, expectedVersion: number): TransactItem => putAtVersion(roundItem(next), expectedVersion);
+
+/**
+ * The write that ends the current round of a change leaving the approval path (edited back to draft,
+ * canceled) as `withdrawn`, when `ends` says it should; none when there is no such round.
+ */
+export async function roundWithdrawal(change: { id: string; submissions: number }, now: Date, ends: (round: ApprovalRound) => boolean): Promise<TransactItem[]> {
+  const round = currentRound(await readApprovals(change.id), change.submissions);
+  const withdrawn = round === undefined || !ends(round) ? undefined : withdrawRound(round, now);
+  return round === undefined || withdrawn === undefined ? [] : [roundReplace(withdrawn, round.version)];
+}
 
 export const votePut = (vote: Vote): TransactItem => putNew({ ...voteKey(vote.changeId, vote.round, vote.userId), entity: 'change-vote', ...vote });
 
