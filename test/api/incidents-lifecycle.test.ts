@@ -71,7 +71,8 @@ describe('PATCH /incidents/{id}: preconditions', () => {
   it('rejects an empty patch (400); an If-Match that names no version matches nothing (412)', async () => {
     const incident = await open();
     expect((await patch(incident, {})).status).toBe(400);
-    for (const ifMatch of ['yesterday', '*']) {
+    // A bare `*` matches any version (RFC 9110; test/api/if-match.test.ts), a quoted one nothing.
+    for (const ifMatch of ['yesterday', '"*"']) {
       const bad = await alice.patch(`/incidents/${incident.id}`, { title: 'x' }, { 'if-match': ifMatch });
       expect(bad.status, ifMatch).toBe(412);
     }
