@@ -1,3 +1,4 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
@@ -60,7 +61,7 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 describe('a service marked urgent', () => {
-  it('is a service setting, false unless set, shown and replaced like the others', async () => {
+  it('is a service setting, false unless set, validated and shown like the others', async () => {
     const plain = await ada.post('/services', { name: 'nas', ownerGroup: 'storage-oncall', criticality: 'medium' });
     expect(plain.status).toBe(201);
     expect(plain.body.urgent).toBe(false);
@@ -86,6 +87,34 @@ describe('a service marked urgent', () => {
     expect(after.escalationLevel).toBe(2);
     // Nothing was breached: the SLA clocks run as they would have.
     expect(after.sla.response.breachedAt).toBeNull();
+  });
+
+  it('pages at once for a CloudWatch alarm on EventBridge too', async () => {
+    const events = new EventBridgeClient({ endpoint: stack.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const alarmArn = 'arn:aws:cloudwatch:us-east-1:111122223333:alarm:san-latency';
+    const reply = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: 'aws.cloudwatch',
+            DetailType: 'CloudWatch Alarm State Change',
+            Resources: [alarmArn],
+            Detail: JSON.stringify({
+              alarmName: 'san-latency',
+              state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: '2026-11-23T09:00:00.000+0000' },
+              previousState: { value: 'OK' },
+              configuration: { description: 'SAN latency. itsm:service=san itsm:severity=warning' },
+            }),
+          },
+        ],
+      }),
+    );
+    expect(reply.FailedEntryCount).toBe(0);
+    await stack.settled();
+    const incident = (await alice.get('/incidents?service=san&limit=100')).body.items.find((i: { dedupKey?: string }) => i.dedupKey === alarmArn);
+    expect(incident).toBeDefined();
+    const executions = await poll(() => executionsOf(incident.id), (e) => e.length === 1);
+    expect(executions[0]?.input).toMatchObject({ escalateAtOnce: true });
   });
 
   it('stops paging once the incident is acknowledged', async () => {
