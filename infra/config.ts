@@ -2,7 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { PRIORITIES } from '../functions/incidents/domain/priority.ts';
 import { EVENT_TYPES } from '../functions/notify/domain/events.ts';
-import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-rules.ts';
+import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-fields.ts';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameProblem } from '../functions/shared/http/roles.ts';
 import { slug } from '../functions/shared/schemas/common.ts';
 

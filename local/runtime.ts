@@ -22,6 +22,7 @@ import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRun
 import { createVerifier, loadOrCreateSigningKey, localGroupsClaim, mintToken, type SigningKey } from './identity.ts';
 import { seedDemoData } from './seed.ts';
 import { parseRoleGroups } from '../functions/shared/http/roles.ts';
+import { parseRequesterIncidentFields } from '../functions/incidents/requester-fields.ts';
 import { startStreamPoller, type StreamPoller } from './stream-poller.ts';
 import { ensureTable } from './table.ts';
 
@@ -111,6 +112,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // As CDK context groupsClaim / adminGroups, agentGroups, requesterGroups set them in AWS.
     GROUPS_CLAIM: localGroupsClaim(),
     ROLE_GROUPS: JSON.stringify(parseRoleGroups(process.env.ROLE_GROUPS)),
+    // Checked here so a typo stops the start with its message, not every POST /incidents with a 500.
+    REQUESTER_INCIDENT_FIELDS: parseRequesterIncidentFields(process.env.REQUESTER_INCIDENT_FIELDS).join(',') || 'none',
     EVENT_RETENTION_DAYS: process.env.EVENT_RETENTION_DAYS ?? '30',
   });
   delete process.env.AWS_SESSION_TOKEN;

@@ -1,27 +1,7 @@
 import { fieldError, ProblemError } from '../shared/errors.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import type { NewIncident } from './domain/incident.ts';
-
-/** The priority inputs a requester may be allowed to give; which of them is configuration. */
-export const REQUESTER_SETTABLE_FIELDS = ['impact', 'urgency'] as const;
-export type RequesterSettableField = (typeof REQUESTER_SETTABLE_FIELDS)[number];
-
-/**
- * REQUESTER_INCIDENT_FIELDS (CDK context requesterIncidentFields): comma-separated, or `none`.
- * Unset means urgency only: callers know how urgent it is for them; how far it reaches (impact) is
- * the service desk's assessment, so nobody declares a P1 alone.
- */
-export function parseRequesterIncidentFields(text: string | undefined): RequesterSettableField[] {
-  if (text === undefined || text.trim() === '') return ['urgency'];
-  const values = text.split(',').map((v) => v.trim()).filter(Boolean);
-  if (values.length === 1 && values[0] === 'none') return [];
-  for (const value of values) {
-    if (!(REQUESTER_SETTABLE_FIELDS as readonly string[]).includes(value)) {
-      throw new Error(`REQUESTER_INCIDENT_FIELDS: "${value}" is not one of ${REQUESTER_SETTABLE_FIELDS.join(', ')} (or none)`);
-    }
-  }
-  return [...new Set(values as RequesterSettableField[])];
-}
+import { parseRequesterIncidentFields, REQUESTER_SETTABLE_FIELDS } from './requester-fields.ts';
 
 const REQUESTER_MAY_SET: ReadonlySet<string> = new Set(parseRequesterIncidentFields(process.env.REQUESTER_INCIDENT_FIELDS));
 

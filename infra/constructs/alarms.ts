@@ -1,8 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -69,6 +70,26 @@ export class Alarms extends Construct {
       `${id}Messages`,
       queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
       `${what}: messages are waiting in a dead-letter queue; inspect them, fix the cause, then redrive or purge`,
+    );
+  }
+
+  /**
+   * Alarms when a record is written to a failure bucket (S3 request metrics: PutRequests of the
+   * bucket's metrics filter >= 1 in a period). Unlike a queue's depth, S3 has no per-minute count
+   * of what is waiting, so the alarm marks the failure and returns to OK by itself; the objects
+   * stay for replay until their lifecycle expires them.
+   */
+  watchFailureBucket(id: string, bucket: IBucket, metricsFilterId: string, what: string): Alarm {
+    return this.alarm(
+      `${id}Writes`,
+      new Metric({
+        namespace: 'AWS/S3',
+        metricName: 'PutRequests',
+        dimensionsMap: { BucketName: bucket.bucketName, FilterId: metricsFilterId },
+        period: PERIOD,
+        statistic: 'Sum',
+      }),
+      `${what}: a failure record was written to the bucket; fix the cause, then replay (npm run replay-dead-letters)`,
     );
   }
 

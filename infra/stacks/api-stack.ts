@@ -21,7 +21,7 @@ import type { ItsmConfig } from '../config.ts';
 import { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
 import { bindCapabilities, capabilityGrants } from '../constructs/capabilities.ts';
-import { functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureQueueOutput } from '../constructs/dead-letter-replay.ts';
+import { functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureBucketOutput } from '../constructs/dead-letter-replay.ts';
 import { ItsmHttpApi } from '../constructs/http-api.ts';
 import { Identity } from '../constructs/identity.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
@@ -255,7 +255,7 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'IngestionDeadLetterQueueUrl', { value: this.ingestion.deadLetterQueue.queueUrl, description: 'Bus events the ingestion function failed to record (replay: npm run replay-dead-letters -- --queue ingestion)' });
     new CfnOutput(this, 'IngestionTargetDeadLetterQueueUrl', { value: this.ingestion.targetDeadLetterQueue.queueUrl, description: 'Bus events EventBridge could not deliver to the ingestion queue (replay: npm run replay-dead-letters -- --queue ingestion)' });
     for (const [functionId, consumer] of streamConsumers) {
-      new CfnOutput(this, streamFailureQueueOutput(functionId), { value: consumer.failureQueue.queueUrl, description: `Stream batches ${functionId} gave up on (replay: npm run replay-dead-letters)` });
+      new CfnOutput(this, streamFailureBucketOutput(functionId), { value: consumer.failureBucket.bucketName, description: `Stream batches ${functionId} gave up on, with their records (replay: npm run replay-dead-letters)` });
       new CfnOutput(this, functionNameOutput(functionId), { value: (functions.get(functionId) as ItsmFunction).function.functionName, description: `The ${functionId} function, invoked again by the replay` });
     }
     if (this.identity.userPool !== undefined && this.identity.userPoolClient !== undefined) {

@@ -1,12 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSUMERS } from '../../functions/routes.ts';
-import { DEAD_LETTER_QUEUES, type DeadLetterQueue, INGESTION_QUEUE_URL_OUTPUT } from '../../infra/constructs/dead-letter-replay.ts';
+import {
+  DEAD_LETTERS,
+  type DeadLetterStore,
+  FAILURE_RECORD_RETENTION_DAYS,
+  INGESTION_QUEUE_URL_OUTPUT,
+  streamFailureBucketOutput,
+} from '../../infra/constructs/dead-letter-replay.ts';
 import { resourcesOfType, synthesize, type SynthesizedApp } from './helpers.ts';
 
 /**
- * Every place a delivery is given up on is an SQS queue that keeps its messages 14 days (the SQS
- * maximum, 1,209,600 s), and the stack outputs locate each one and what it replays into, under
- * the names `npm run replay-dead-letters` reads.
+ * Every place a delivery is given up on keeps it at least 14 days: SQS dead-letter queues keep
+ * messages 14 days (the SQS maximum, 1,209,600 s); the table stream consumers give up into S3
+ * buckets, where Lambda writes the batch itself, kept FAILURE_RECORD_RETENTION_DAYS. The stack
+ * outputs locate each one and what it replays into, under the names `npm run replay-dead-letters`
+ * reads.
  */
 
 const FOURTEEN_DAYS_IN_SECONDS = 1_209_600;
@@ -22,11 +30,15 @@ const ref = (value: unknown): string | undefined => {
   const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
   return v?.Ref ?? v?.['Fn::GetAtt']?.[0];
 };
+const resources = () => synth.apiTemplate.toJSON().Resources as Record<string, Json>;
+const outputs = () => synth.apiTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
+const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
+const actionsOf = (statement: Json) => [statement.Action].flat() as string[];
 
-/** The logical ids of every queue something gives up into, found from what names them. */
-function deadLetterQueueIds(resources: Record<string, Json>): Set<string> {
+/** The logical ids of every queue or bucket something gives up into, found from what names them. */
+function deadLetterIds(all: Record<string, Json>): Set<string> {
   const ids = new Set<string>();
-  for (const resource of Object.values(resources)) {
+  for (const resource of Object.values(all)) {
     const properties = (resource.Properties ?? {}) as Json;
     switch (resource.Type) {
       case 'AWS::SQS::Queue': {
@@ -50,42 +62,127 @@ function deadLetterQueueIds(resources: Record<string, Json>): Set<string> {
   return ids;
 }
 
-describe('dead-letter queues', () => {
-  it('every queue that a rule, a queue or a stream gives up into, and the SLA timers\' queue, keeps messages 14 days', () => {
-    const resources = synth.apiTemplate.toJSON().Resources as Record<string, Json>;
-    const ids = deadLetterQueueIds(resources);
-    const timerQueue = synth.api.getLogicalId(synth.api.slaTimers.deadLetterQueue.node.defaultChild as never);
-    ids.add(timerQueue);
+/** The IAM statements of the policies attached to a role. */
+function statementsOfRole(roleId: string): Json[] {
+  return Object.values(resourcesOfType(synth.apiTemplate, 'AWS::IAM::Policy'))
+    .filter((policy) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
+    .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Json[] }).Statement);
+}
+
+describe('dead letters', () => {
+  it('every queue a rule or a queue gives up into, and the SLA timers\' queue, keeps messages 14 days; every stream gives up into a bucket', () => {
+    const all = resources();
+    const ids = deadLetterIds(all);
+    ids.add(synth.api.getLogicalId(synth.api.slaTimers.deadLetterQueue.node.defaultChild as never));
     // Two ingestion queues, one per stream consumer, one for timers.
-    const streamConsumers = CONSUMERS.filter((c) => c.source.kind === 'tableStream').length;
-    expect(ids.size).toBe(3 + streamConsumers);
-    for (const id of ids) {
-      expect(resources[id]?.Type, id).toBe('AWS::SQS::Queue');
-      expect((resources[id]?.Properties as Json).MessageRetentionPeriod, id).toBe(FOURTEEN_DAYS_IN_SECONDS);
+    expect(ids.size).toBe(3 + streamConsumerIds.length);
+    const byType = (type: string) => [...ids].filter((id) => all[id]?.Type === type);
+    expect(byType('AWS::SQS::Queue')).toHaveLength(3);
+    expect(byType('AWS::S3::Bucket')).toHaveLength(streamConsumerIds.length);
+    for (const id of byType('AWS::SQS::Queue')) expect((all[id]?.Properties as Json).MessageRetentionPeriod, id).toBe(FOURTEEN_DAYS_IN_SECONDS);
+  });
+
+  it.each(streamConsumerIds)('%s gives up into its own bucket, which keeps the records %i+ days, encrypted, TLS only, never public', (functionId) => {
+    const consumer = synth.api.streamConsumers.get(functionId);
+    expect(consumer).toBeDefined();
+    const bucketId = synth.api.getLogicalId(consumer!.failureBucket.node.defaultChild as never);
+    const functionRef = { Ref: synth.api.getLogicalId(synth.api.functions.get(functionId)!.function.node.defaultChild as never) };
+    const mapping = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Lambda::EventSourceMapping')).find(
+      (m) => JSON.stringify(m.Properties?.FunctionName) === JSON.stringify(functionRef),
+    );
+    expect(mapping?.Properties?.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } });
+
+    const bucket = resources()[bucketId]?.Properties as Json;
+    const rules = (bucket.LifecycleConfiguration as { Rules: Json[] }).Rules;
+    const expiry = rules.filter((r) => r.Status === 'Enabled' && typeof r.ExpirationInDays === 'number' && r.Prefix === undefined);
+    expect(expiry).toHaveLength(1);
+    expect(expiry[0]!.ExpirationInDays).toBe(FAILURE_RECORD_RETENTION_DAYS);
+    expect(FAILURE_RECORD_RETENTION_DAYS).toBeGreaterThanOrEqual(14);
+    expect(bucket).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    expect(bucket.VersioningConfiguration).toBeUndefined(); // a replayed record, once deleted, is gone
+    // Kept on stack deletion: it may hold what was never replayed.
+    expect(resources()[bucketId]?.DeletionPolicy).toBe('Retain');
+
+    const policy = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::S3::BucketPolicy')).find((p) => ref(p.Properties?.Bucket) === bucketId);
+    const deny = (policy?.Properties?.PolicyDocument as { Statement: Json[] }).Statement.find((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'));
+    expect(deny).toBeDefined();
+  });
+
+  it.each(streamConsumerIds)('%s may only list its bucket and put objects in it; no other function touches a failure bucket', (functionId) => {
+    const bucketId = synth.api.getLogicalId(synth.api.streamConsumers.get(functionId)!.failureBucket.node.defaultChild as never);
+    const roleId = synth.api.getLogicalId(synth.api.functions.get(functionId)!.role.node.defaultChild as never);
+    const onBucket = statementsOfRole(roleId).filter((s) => JSON.stringify(s.Resource).includes(`"${bucketId}"`));
+    const grants = onBucket.map((s) => ({ actions: actionsOf(s).sort(), resource: s.Resource }));
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        { actions: ['s3:ListBucket'], resource: { 'Fn::GetAtt': [bucketId, 'Arn'] } },
+        { actions: ['s3:PutObject'], resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } },
+      ]),
+    );
+    expect(grants).toHaveLength(2);
+    // Nothing else in the stack may read, write or delete a failure bucket: the replay runs with an operator's credentials.
+    const bucketIds = streamConsumerIds.map((id) => synth.api.getLogicalId(synth.api.streamConsumers.get(id)!.failureBucket.node.defaultChild as never));
+    for (const policy of Object.values(resourcesOfType(synth.apiTemplate, 'AWS::IAM::Policy'))) {
+      const roles = JSON.stringify(policy.Properties?.Roles);
+      for (const statement of (policy.Properties?.PolicyDocument as { Statement: Json[] }).Statement) {
+        const resource = JSON.stringify(statement.Resource);
+        for (const other of bucketIds) {
+          if (!resource.includes(`"${other}"`)) continue;
+          const owner = streamConsumerIds[bucketIds.indexOf(other)]!;
+          const ownerRole = synth.api.getLogicalId(synth.api.functions.get(owner)!.role.node.defaultChild as never);
+          expect(roles, `${other} in a policy of ${roles}`).toBe(JSON.stringify([{ Ref: ownerRole }]));
+          expect(actionsOf(statement).every((a) => a === 's3:PutObject' || a === 's3:ListBucket')).toBe(true);
+        }
+      }
     }
   });
 
-  it('the stack outputs name every dead-letter queue and its replay target, and each output is the right resource', () => {
-    const outputs = synth.apiTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const resources = synth.apiTemplate.toJSON().Resources as Record<string, Json>;
-    const dlqIds = deadLetterQueueIds(resources);
-    const all: DeadLetterQueue[] = Object.values(DEAD_LETTER_QUEUES).flat();
-    for (const queue of all) {
-      const id = ref(outputs[queue.queueUrlOutput]?.Value);
-      expect(id, queue.queueUrlOutput).toBeDefined();
-      expect(resources[id as string]?.Type).toBe('AWS::SQS::Queue');
-      if (queue.queueUrlOutput !== 'SlaTimerDeadLetterQueueUrl') expect(dlqIds.has(id as string), queue.queueUrlOutput).toBe(true);
-      const replay = queue.replay;
+  it.each(streamConsumerIds)('%s failure records raise an alarm when one is written (S3 request metrics)', (functionId) => {
+    const bucketId = synth.api.getLogicalId(synth.api.streamConsumers.get(functionId)!.failureBucket.node.defaultChild as never);
+    const bucket = resources()[bucketId]?.Properties as Json;
+    const [metrics] = bucket.MetricsConfigurations as Json[];
+    const alarms = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties?.Dimensions).includes(`"${bucketId}"`));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Properties).toMatchObject({
+      Namespace: 'AWS/S3',
+      MetricName: 'PutRequests',
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: expect.arrayContaining([{ Name: 'BucketName', Value: { Ref: bucketId } }, { Name: 'FilterId', Value: metrics!.Id }]),
+    });
+  });
+
+  it('the stack outputs name every dead letter and its replay target, and each output is the right resource', () => {
+    const out = outputs();
+    const all = resources();
+    const ids = deadLetterIds(all);
+    const stores: DeadLetterStore[] = Object.values(DEAD_LETTERS).flat();
+    for (const store of stores) {
+      const name = store.kind === 'queue' ? store.queueUrlOutput : store.bucketNameOutput;
+      const id = ref(out[name]?.Value);
+      expect(id, name).toBeDefined();
+      expect(all[id as string]?.Type).toBe(store.kind === 'queue' ? 'AWS::SQS::Queue' : 'AWS::S3::Bucket');
+      if (name !== 'SlaTimerDeadLetterQueueUrl') expect(ids.has(id as string), name).toBe(true);
       const target =
-        replay.kind === 'sendToQueue' ? replay.queueUrlOutput : replay.kind === 'tableStream' ? replay.functionNameOutput : replay.stateMachineArnOutput;
-      expect(outputs[target], target).toBeDefined();
+        store.kind === 'bucket' ? store.functionNameOutput : store.replay.kind === 'sendToQueue' ? store.replay.queueUrlOutput : store.replay.stateMachineArnOutput;
+      expect(out[target], target).toBeDefined();
     }
-    // Every stream consumer has its failure queue in the replay plan.
-    const planned = all.flatMap((q) => (q.replay.kind === 'tableStream' ? [q.replay.functionId] : []));
-    expect(planned.sort()).toEqual(CONSUMERS.filter((c) => c.source.kind === 'tableStream').map((c) => c.functionId).sort());
+    // Every stream consumer has its failure bucket in the replay plan, under its output.
+    const planned = stores.flatMap((s) => (s.kind === 'bucket' ? [s.functionId] : []));
+    expect(planned.sort()).toEqual([...streamConsumerIds].sort());
+    for (const functionId of streamConsumerIds) {
+      const bucketId = synth.api.getLogicalId(synth.api.streamConsumers.get(functionId)!.failureBucket.node.defaultChild as never);
+      expect(ref(out[streamFailureBucketOutput(functionId)]?.Value)).toBe(bucketId);
+    }
     // The ingestion queue output is the queue whose redrive policy names the ingestion DLQ.
-    const ingestionQueue = resources[ref(outputs[INGESTION_QUEUE_URL_OUTPUT]?.Value) as string];
-    expect(ref(((ingestionQueue?.Properties as Json).RedrivePolicy as Json).deadLetterTargetArn)).toBe(ref(outputs.IngestionDeadLetterQueueUrl?.Value));
-    expect(Object.keys(resourcesOfType(synth.apiTemplate, 'AWS::SQS::Queue')).length).toBe(dlqIds.size + 2);
+    const ingestionQueue = all[ref(out[INGESTION_QUEUE_URL_OUTPUT]?.Value) as string];
+    expect(ref(((ingestionQueue?.Properties as Json).RedrivePolicy as Json).deadLetterTargetArn)).toBe(ref(out.IngestionDeadLetterQueueUrl?.Value));
+    // The ingestion queue, its two DLQs and the timers' DLQ: no queue is left over from the stream consumers.
+    expect(Object.keys(resourcesOfType(synth.apiTemplate, 'AWS::SQS::Queue')).length).toBe(4);
   });
 });

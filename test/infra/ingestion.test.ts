@@ -136,8 +136,8 @@ describe('default deployment (no ingestion context)', () => {
   describe('queues', () => {
     it('encrypts every queue (SSE-SQS) and refuses every request without TLS', () => {
       const queues = t.resources('AWS::SQS::Queue');
-      // Ingestion's three, one failure queue per stream consumer, the SLA timers' dead-letter queue.
-      expect(Object.keys(queues)).toHaveLength(3 + streamConsumers.length + 1);
+      // Ingestion's three and the SLA timers' dead-letter queue (stream consumers give up into S3).
+      expect(Object.keys(queues)).toHaveLength(3 + 1);
       const policies = Object.values(t.resources('AWS::SQS::QueuePolicy'));
       for (const [logicalId, queue] of Object.entries(queues)) {
         expect(queue.Properties?.SqsManagedSseEnabled, logicalId).toBe(true);
@@ -163,8 +163,8 @@ describe('default deployment (no ingestion context)', () => {
       expect(MAX_RECEIVE_COUNT).toBe(5);
     });
 
-    it('keeps dead-lettered messages for 14 days', () => {
-      const deadLetterQueues = [t.deadLetterQueue, t.targetDeadLetterQueue, ...[...synth.api.streamConsumers.values()].map((c) => t.logicalId(c.failureQueue))];
+    it('keeps dead-lettered messages for 14 days (stream consumers keep theirs in S3: dead-letters.test.ts)', () => {
+      const deadLetterQueues = [t.deadLetterQueue, t.targetDeadLetterQueue];
       for (const logicalId of deadLetterQueues) {
         expect(t.resources('AWS::SQS::Queue')[logicalId]?.Properties?.MessageRetentionPeriod, logicalId).toBe(14 * 24 * 60 * 60);
       }
@@ -211,7 +211,7 @@ describe('default deployment (no ingestion context)', () => {
     });
 
     it.each(streamConsumers.map((c) => [c.functionId, c.source] as const))(
-      '%s reads the table stream from the oldest record, with the CONSUMERS filter, bisecting and retrying, then a failure queue',
+      '%s reads the table stream from the oldest record, with the CONSUMERS filter, bisecting and retrying, then a failure bucket',
       (functionId, source) => {
         const mappings = Object.values(t.resources('AWS::Lambda::EventSourceMapping')).filter(
           (m) => JSON.stringify(m.Properties?.FunctionName) === JSON.stringify({ Ref: t.logicalId(t.fn(functionId).function) }),
@@ -221,8 +221,8 @@ describe('default deployment (no ingestion context)', () => {
         expect(JSON.stringify(properties.EventSourceArn)).toMatch(/"Fn::ImportValue":"ItsmData:[^"]*StreamArn/);
         const filters = (properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
         expect(filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([source.filter]);
-        const failureQueue = synth.api.streamConsumers.get(functionId)?.failureQueue;
-        expect(failureQueue).toBeDefined();
+        const failureBucket = synth.api.streamConsumers.get(functionId)?.failureBucket;
+        expect(failureBucket).toBeDefined();
         expect(properties).toMatchObject({
           StartingPosition: 'TRIM_HORIZON',
           BatchSize: source.batchSize,
@@ -230,9 +230,9 @@ describe('default deployment (no ingestion context)', () => {
           BisectBatchOnFunctionError: true,
           MaximumRetryAttempts: STREAM_RETRY_ATTEMPTS,
           MaximumRecordAgeInSeconds: STREAM_MAX_RECORD_AGE.toSeconds(),
-          DestinationConfig: { OnFailure: { Destination: getAtt(t.logicalId(failureQueue!)) } },
+          DestinationConfig: { OnFailure: { Destination: getAtt(t.logicalId(failureBucket!)) } },
         });
-        // Below the stream's 24-hour retention, so a stuck record reaches the failure queue
+        // Below the stream's 24-hour retention, so a stuck record reaches the failure bucket
         // before it ages out of the stream.
         expect(STREAM_MAX_RECORD_AGE.toHours()).toBeLessThan(24);
       },
@@ -242,7 +242,8 @@ describe('default deployment (no ingestion context)', () => {
   describe('alarms', () => {
     it('alarms on the first message in each dead-letter queue, into the alarm topic', () => {
       const alarms = Object.values(t.resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
-      const deadLetterQueues = [t.deadLetterQueue, t.targetDeadLetterQueue, ...[...synth.api.streamConsumers.values()].map((c) => t.logicalId(c.failureQueue))];
+      // The stream consumers' failure buckets have their own alarms (dead-letters.test.ts).
+      const deadLetterQueues = [t.deadLetterQueue, t.targetDeadLetterQueue];
       for (const queue of deadLetterQueues) {
         const matching = alarms.filter((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }]));
         expect(matching, queue).toHaveLength(1);
@@ -276,7 +277,7 @@ describe('default deployment (no ingestion context)', () => {
       }
     });
 
-    it('stream consumers read the stream on its ARN only, and may only send to their own failure queue', () => {
+    it('stream consumers read the stream on its ARN only, and have no SQS access (they give up into S3: dead-letters.test.ts)', () => {
       for (const { functionId } of streamConsumers) {
         const statements = t.statementsOfRole(functionId);
         const stream = statements.filter((s) => actionsOf(s).some((a) => STREAM_ACTIONS.includes(a)));
@@ -285,9 +286,7 @@ describe('default deployment (no ingestion context)', () => {
         expect(JSON.stringify(stream[0]!.Resource)).toMatch(/^\{"Fn::ImportValue":"ItsmData:[^"]*StreamArn[^"]*"\}$/);
 
         const sqs = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('sqs:')));
-        expect(sqs).toHaveLength(1);
-        expect([...actionsOf(sqs[0]!)].sort()).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
-        expect(sqs[0]!.Resource).toEqual(getAtt(t.logicalId(synth.api.streamConsumers.get(functionId)!.failureQueue)));
+        expect(sqs, functionId).toEqual([]);
       }
     });
 

@@ -325,14 +325,16 @@ describe('identity: the default Cognito user pool', () => {
 describe('alarms', () => {
   it('alarms on every function’s Errors, the API’s 5xx, every dead-letter queue, every workflow and lost timers, into one TLS-only topic', () => {
     const alarms = Object.values(resourcesOfType(api, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
-    // The ingestion queue's and the rules' target DLQs, one failure queue per stream consumer,
-    // and the SLA timers' DLQ.
-    const deadLetterQueues = 2 + CONSUMERS.filter((c) => c.source.kind === 'tableStream').length + 1;
+    // The ingestion queue's and the rules' target DLQs, and the SLA timers' DLQ; one failure
+    // bucket per stream consumer (an alarm on its writes).
+    const deadLetterQueues = 2 + 1;
+    const failureBuckets = CONSUMERS.filter((c) => c.source.kind === 'tableStream').length;
     // Failed and timed-out executions per workflow; failed-to-dead-letter and dropped timer firings.
     const workflowAlarms = 2 * Object.keys(WORKFLOWS).length;
     const timerAlarms = 2;
-    expect(alarms).toHaveLength(functionEntries.length + 1 + deadLetterQueues + workflowAlarms + timerAlarms);
+    expect(alarms).toHaveLength(functionEntries.length + 1 + deadLetterQueues + failureBuckets + workflowAlarms + timerAlarms);
     expect(alarms.filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(deadLetterQueues);
+    expect(alarms.filter((a) => a.Namespace === 'AWS/S3' && a.MetricName === 'PutRequests')).toHaveLength(failureBuckets);
     for (const [functionId] of functionEntries) {
       const alarm = alarms.find(
         (a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"${logicalIdOf(functionId, 'function')}"`),
@@ -391,17 +393,26 @@ describe('cdk-nag (AwsSolutions)', () => {
     const schedulesFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduleGroup}/*]`;
     const changeApproval = synth.api.getLogicalId(synth.api.workflows.get('changeApproval')!.stateMachine.node.defaultChild as CfnElement);
     const executionsFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${changeApproval}.Name>:*]`;
+    // Each stream consumer may put objects (keys Lambda names) in its own failure bucket.
+    const streamConsumerPaths = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map((c) => `ItsmApi/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream`);
+    const failureObjectFindings = [...synth.api.streamConsumers.values()].map(
+      (c) => `AwsSolutions-IAM5[Resource::<${synth.api.getLogicalId(c.failureBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+    );
     expect([...new Set(acknowledged.map((a) => a.id))].sort()).toEqual(
       [
         'AwsSolutions-APIG4',
         'AwsSolutions-COG8',
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-L1',
+        'AwsSolutions-S1',
         'AwsSolutions-SQS3',
         schedulesFinding,
         executionsFinding,
+        ...failureObjectFindings,
       ].sort(),
     );
+    expect(pathsOf('AwsSolutions-S1')).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucket`).sort());
+    expect(failureObjectFindings.flatMap(pathsOf)).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucketWritePolicy`));
     // A capability with acknowledgements has a policy of its own under its function, which carries them.
     const capabilityPolicies = (capability: string) =>
       functionEntries
@@ -429,13 +440,8 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(pathsOf('AwsSolutions-L1').every((p) => p.endsWith('/Function'))).toBe(true);
     expect(pathsOf('AwsSolutions-COG8')).toEqual(['ItsmApi/Identity/UserPool']);
     // Only dead-letter queues that cdk-nag cannot see are used as such (an EventBridge target's
-    // DeadLetterConfig, a stream mapping's on-failure destination); the queue with a redrive
-    // policy and its DLQ need no acknowledgement.
-    const streamFailureQueues = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map(
-      (c) => `ItsmApi/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream/FailureQueue`,
-    );
-    expect(pathsOf('AwsSolutions-SQS3')).toEqual(
-      ['ItsmApi/Ingestion/TargetDeadLetterQueue', 'ItsmApi/SlaTimers/DeadLetterQueue', ...streamFailureQueues].sort(),
-    );
+    // DeadLetterConfig, a Scheduler target's); the queue with a redrive policy and its DLQ need
+    // no acknowledgement.
+    expect(pathsOf('AwsSolutions-SQS3')).toEqual(['ItsmApi/Ingestion/TargetDeadLetterQueue', 'ItsmApi/SlaTimers/DeadLetterQueue'].sort());
   });
 });
