@@ -4,8 +4,8 @@ import { dirname } from 'node:path';
 
 /**
  * Where the local runtime puts what AWS would put in a dead-letter queue (the ingestion queue's
- * DLQ, the SLA timers' DLQ) or an on-failure destination (the stream consumers' failure queues):
- * deliveries given up on after their retries. Each one is printed as one JSON line when it
+ * DLQ, the SLA timers' DLQ): deliveries given up on after their retries. (The stream consumers'
+ * failures go to their failure buckets instead, local/s3.ts, as in AWS.) Each one is printed as one JSON line when it
  * arrives, listed at GET /local/dead-letters, and held as a message of the queue AWS would put it
  * in, with the body AWS would give it, so the local SQS endpoint (local/sqs.ts) serves it to
  * `npm run replay-dead-letters` exactly as SQS would. With a state file the messages survive a
@@ -16,13 +16,13 @@ export interface DeadLetter {
   readonly at: string;
   readonly functionId: string;
   /** The kind of event source (functions/routes.ts ConsumerSource), or the local Scheduler firing a target. */
-  readonly source: 'ingestionQueue' | 'tableStream' | 'scheduler';
+  readonly source: 'ingestionQueue' | 'scheduler';
   /** Why: AWS's condition names (`RetryAttemptsExhausted`, `MaxReceiveCountExceeded`). */
   readonly condition: string;
   readonly attempts: number;
   /** The last error the function threw, if it threw rather than reporting the item. */
   readonly error?: string;
-  /** The message or stream record itself, as the function received it. */
+  /** The message itself, as the function received it. */
   readonly record: unknown;
   readonly [more: string]: unknown;
 }
@@ -32,8 +32,10 @@ export const LOCAL_DEAD_LETTER_QUEUES = {
   ingestion: 'open-itsm-ingestion-dead-letters',
   ingestionTarget: 'open-itsm-ingestion-target-dead-letters',
   slaTimers: 'open-itsm-sla-timers-dead-letters',
-  streamFailures: (functionId: string) => `open-itsm-${functionId}-failures`,
 } as const;
+
+/** The local name of a table stream consumer's failure bucket (S3 names are lower case). */
+export const localFailureBucket = (functionId: string) => `open-itsm-${functionId.toLowerCase()}-failures`;
 
 export interface QueueMessage {
   readonly messageId: string;
@@ -51,41 +53,14 @@ export interface QueueMessage {
   readonly deadLetter: DeadLetter;
 }
 
-interface StreamBatchInfo {
-  shardId?: string;
-  startSequenceNumber?: string;
-  endSequenceNumber?: string;
-  batchSize?: number;
-  streamArn?: string;
-}
-
 /**
  * The queue and the message AWS would produce: the ingestion DLQ keeps the original message body
- * (the EventBridge event); a stream's on-failure destination gets Lambda's invocation record,
- * which names the shard and sequence numbers but carries no record; Scheduler's DLQ gets the
- * target's input with the error as attributes.
+ * (the EventBridge event); Scheduler's DLQ gets the target's input with the error as attributes.
  */
 export function queueMessageOf(entry: DeadLetter): { queue: string; body: string; attributes: Record<string, string> } {
   switch (entry.source) {
     case 'ingestionQueue':
       return { queue: LOCAL_DEAD_LETTER_QUEUES.ingestion, body: String((entry.record as { body?: unknown }).body ?? ''), attributes: {} };
-    case 'tableStream': {
-      const info = (entry.DDBStreamBatchInfo ?? {}) as StreamBatchInfo;
-      const approximate = new Date(entry.at).toISOString();
-      const body = {
-        requestContext: {
-          requestId: randomUUID(),
-          functionArn: `arn:aws:lambda:${process.env.AWS_REGION ?? 'us-east-1'}:000000000000:function:${entry.functionId}`,
-          condition: entry.condition,
-          approximateInvokeCount: entry.attempts,
-        },
-        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: entry.error === undefined ? undefined : 'Unhandled' },
-        version: '1.0',
-        timestamp: entry.at,
-        DDBStreamBatchInfo: { ...info, approximateArrivalOfFirstRecord: approximate, approximateArrivalOfLastRecord: approximate },
-      };
-      return { queue: LOCAL_DEAD_LETTER_QUEUES.streamFailures(entry.functionId), body: JSON.stringify(body), attributes: {} };
-    }
     case 'scheduler': {
       const target = (entry.target ?? entry.record ?? {}) as { Input?: string; Arn?: string };
       const arn = typeof entry.deadLetterArn === 'string' ? entry.deadLetterArn : '';

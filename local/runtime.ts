@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
-import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES } from './dead-letters.ts';
+import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES, localFailureBucket } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE } from './eventbridge.ts';
 import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
@@ -14,9 +14,10 @@ import { type ApiRequestLog, createLocalApi, type TokenRejection } from './http-
 import { type Invoke, invokeFunction } from './invoke.ts';
 import { lambdaHandler } from './lambda.ts';
 import { localQueueUrl, sqsService } from './sqs.ts';
-import { INGESTION_QUEUE_URL_OUTPUT, functionNameOutput, streamFailureQueueOutput } from '../infra/constructs/dead-letter-replay.ts';
+import { INGESTION_QUEUE_URL_OUTPUT, functionNameOutput, streamFailureBucketOutput } from '../infra/constructs/dead-letter-replay.ts';
 import { PublishedLog } from './published-log.ts';
 import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
+import { createLocalS3 } from './s3.ts';
 import { createLocalSns } from './sns.ts';
 import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner } from './step-functions.ts';
 import { createVerifier, loadOrCreateSigningKey, localGroupsClaim, mintToken, type SigningKey } from './identity.ts';
@@ -128,6 +129,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const invoke = options.invoke ?? invokeFunction;
   const deadLetters = new DeadLetters(1000, undefined, options.dataDir === undefined ? undefined : join(options.dataDir, 'dead-letters.json'));
   const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
+  // The stream consumers' on-failure destinations: one bucket each, kept with the data.
+  const s3 = createLocalS3({
+    dir: options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'itsm-s3-')) : join(options.dataDir, 's3'),
+    buckets: streamConsumerIds.map(localFailureBucket),
+  });
   const published = new PublishedLog({ ...(options.printPublished === false ? { print: false } : {}) });
   // The escalation workflow and its timers: the same ASL file, and Scheduler schedules that
   // survive a restart (late ones fire at start). Executions running at a stop are replayed.
@@ -160,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     IncidentEscalationStateMachineArn: stepFunctions.stateMachineArn('incidentEscalation'),
     ...Object.fromEntries(
       streamConsumerIds.flatMap((id) => [
-        [streamFailureQueueOutput(id), localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.streamFailures(id))],
+        [streamFailureBucketOutput(id), localFailureBucket(id)],
         [functionNameOutput(id), id],
       ]),
     ),
@@ -173,12 +179,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         stepFunctions.service,
         sqsService({
           deadLetters,
-          deadLetterQueues: [LOCAL_DEAD_LETTER_QUEUES.ingestion, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget, LOCAL_DEAD_LETTER_QUEUES.slaTimers, ...streamConsumerIds.map(LOCAL_DEAD_LETTER_QUEUES.streamFailures)],
+          deadLetterQueues: [LOCAL_DEAD_LETTER_QUEUES.ingestion, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget, LOCAL_DEAD_LETTER_QUEUES.slaTimers],
           consumers: { [LOCAL_INGESTION_QUEUE]: ingestionQueue({ deadLetters, invoke }).send },
           baseUrl: () => awsUrl,
         }),
       ],
-      handlers: [scheduler.handler, sns.handler, lambdaHandler(invoke)],
+      handlers: [s3.handler, scheduler.handler, sns.handler, lambdaHandler(invoke)],
       routes: {
         'GET /local/dead-letters': () => deadLetters.list(),
         'GET /local/outputs': () => localOutputs(),
@@ -190,13 +196,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     awsUrl = aws.url;
     // The SDK's service-specific endpoint variables (service ids "EventBridge", "SFN",
-    // "Scheduler", "SNS"): code calling them with the SDK reaches the local endpoint with no
+    // "Scheduler", "SNS", "S3"): code calling them with the SDK reaches the local endpoint with no
     // configuration of its own. The resource names stand in for what CDK creates in AWS.
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
       AWS_ENDPOINT_URL_SFN: aws.url,
       AWS_ENDPOINT_URL_SCHEDULER: aws.url,
       AWS_ENDPOINT_URL_SNS: aws.url,
+      AWS_ENDPOINT_URL_S3: aws.url,
       EVENT_BUS_NAME: LOCAL_INGESTION_BUS,
       NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-notifications`,
       MAJOR_INCIDENT_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-major-incident`,
@@ -210,7 +217,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     poller = await startStreamPoller({
       endpoint,
       tableName: options.tableName,
-      deadLetters,
+      onFailure: (failure) => {
+        const bucket = localFailureBucket(failure.functionId);
+        s3.putObject(bucket, failure.key, JSON.stringify(failure.record));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'dead letter: stream batch given up after retries; its failure record is in the bucket',
+            functionId: failure.functionId,
+            bucket,
+            key: failure.key,
+            condition: failure.record.requestContext.condition,
+            attempts: failure.record.requestContext.approximateInvokeCount,
+            ...(failure.error === undefined ? {} : { error: failure.error }),
+          }),
+        );
+      },
       invoke,
       ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') }),
     });

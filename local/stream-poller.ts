@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +14,6 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue as LambdaAttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { CONSUMERS } from '../functions/routes.ts';
-import type { DeadLetters } from './dead-letters.ts';
 import { compileEventPattern, type CompiledPattern, type EventPattern } from './event-pattern.ts';
 import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke.ts';
 
@@ -28,7 +28,8 @@ import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke
  * - a batch response naming failed records (ReportBatchItemFailures) retries from the failed record
  *   with the lowest sequence number, the records before it being done; a throw bisects the batch
  *   (BisectBatchOnFunctionError) down to the failing record; after `retry.attempts` failures a
- *   record goes to the dead-letter list (the on-failure destination) and the shard moves on;
+ *   record is handed to `onFailure` as Lambda writes it to an S3 on-failure destination (its
+ *   invocation record, with the batch as `payload`) and the shard moves on;
  * - each consumer keeps its own position per shard (one event source mapping each), in
  *   `checkpointFile` when given, so a restart neither replays nor skips.
  *
@@ -55,7 +56,12 @@ export interface StreamPollerOptions {
   /** DynamoDB Local's endpoint (it serves the Streams API too). */
   readonly endpoint: string;
   readonly tableName: string;
-  readonly deadLetters: DeadLetters;
+  /**
+   * The on-failure destination: takes each batch given up on, as Lambda writes it to an S3
+   * bucket. If it throws, the batch is lost, as when Lambda cannot deliver to its destination
+   * (the error is printed).
+   */
+  readonly onFailure: (failure: StreamFailure) => Promise<void> | void;
   /** Defaults to the `tableStream` consumers of functions/routes.ts CONSUMERS. */
   readonly consumers?: readonly StreamConsumer[];
   readonly invoke?: Invoke;
@@ -78,6 +84,87 @@ export interface StreamPoller {
    */
   settled(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * What Lambda writes to an S3 on-failure destination for a stream batch it gave up on: the
+ * invocation record (what an SQS or SNS destination gets too) plus `payload`, the event the
+ * function was invoked with, as a JSON string.
+ */
+export interface StreamFailureRecord {
+  readonly requestContext: { readonly requestId: string; readonly functionArn: string; readonly condition: string; readonly approximateInvokeCount: number };
+  readonly responseContext: { readonly statusCode: number; readonly executedVersion: string; readonly functionError?: string };
+  readonly version: '1.0';
+  readonly timestamp: string;
+  readonly DDBStreamBatchInfo: {
+    readonly shardId: string;
+    readonly startSequenceNumber: string;
+    readonly endSequenceNumber: string;
+    readonly approximateArrivalOfFirstRecord: string;
+    readonly approximateArrivalOfLastRecord: string;
+    readonly batchSize: number;
+    readonly streamArn: string;
+  };
+  readonly payload: string;
+}
+
+export interface StreamFailure {
+  readonly functionId: string;
+  /** The object key Lambda would use: `aws/lambda/<mapping id>/<shard id>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>`. */
+  readonly key: string;
+  readonly record: StreamFailureRecord;
+  /** The last error the function threw, if it threw (Lambda's record says only `Unhandled`). */
+  readonly error?: string;
+}
+
+/** A stable stand-in for the event source mapping's UUID, one per consumer. */
+export function localMappingId(functionId: string): string {
+  const hex = createHash('md5').update(`event-source-mapping ${functionId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function streamFailureOf(options: {
+  functionId: string;
+  shardId: string;
+  streamArn: string;
+  region: string;
+  records: readonly DynamoDBRecord[];
+  attempts: number;
+  error?: string;
+  now?: Date;
+}): StreamFailure {
+  const now = options.now ?? new Date();
+  const first = options.records[0];
+  const last = options.records.at(-1);
+  const arrival = (record: DynamoDBRecord | undefined) =>
+    new Date((record?.dynamodb?.ApproximateCreationDateTime ?? Math.floor(now.getTime() / 1000)) * 1000).toISOString().replace('.000Z', 'Z');
+  const stamp = now.toISOString();
+  return {
+    functionId: options.functionId,
+    key: `aws/lambda/${localMappingId(options.functionId)}/${options.shardId}/${stamp.slice(0, 10).replaceAll('-', '/')}/${stamp.slice(0, 19).replaceAll(':', '.')}-${randomUUID()}`,
+    record: {
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: `arn:aws:lambda:${options.region}:000000000000:function:${options.functionId}`,
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: options.attempts,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', ...(options.error === undefined ? {} : { functionError: 'Unhandled' }) },
+      version: '1.0',
+      timestamp: stamp,
+      DDBStreamBatchInfo: {
+        shardId: options.shardId,
+        startSequenceNumber: first?.dynamodb?.SequenceNumber ?? '',
+        endSequenceNumber: last?.dynamodb?.SequenceNumber ?? '',
+        approximateArrivalOfFirstRecord: arrival(first),
+        approximateArrivalOfLastRecord: arrival(last),
+        batchSize: options.records.length,
+        streamArn: options.streamArn,
+      },
+      payload: JSON.stringify({ Records: options.records }),
+    },
+    ...(options.error === undefined ? {} : { error: options.error }),
+  };
 }
 
 export const STREAM_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
@@ -466,17 +553,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       attempts++;
       if (attempts >= retry.attempts) {
         const record = selected[next] as DynamoDBRecord;
-        options.deadLetters.add({
-          at: new Date().toISOString(),
-          functionId: consumer.functionId,
-          source: 'tableStream',
-          condition: 'RetryAttemptsExhausted',
-          attempts,
-          ...(lastError === undefined ? {} : { error: lastError }),
-          // What the on-failure destination would receive, beside the record itself.
-          DDBStreamBatchInfo: { shardId, startSequenceNumber: record.dynamodb?.SequenceNumber, endSequenceNumber: record.dynamodb?.SequenceNumber, batchSize: 1, streamArn },
-          record,
-        });
+        const failure = streamFailureOf({ functionId: consumer.functionId, shardId, streamArn, region, records: [record], attempts, ...(lastError === undefined ? {} : { error: lastError }) });
+        try {
+          await options.onFailure(failure);
+        } catch (error) {
+          console.error(JSON.stringify({ level: 'error', message: 'stream poller: the failure record could not be written; the record is lost', functionId: consumer.functionId, key: failure.key, error: String(error) }));
+        }
         done(record);
         next++;
         head = -1;

@@ -1,27 +1,25 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBBatchResponse } from 'aws-lambda';
-import { CONSUMERS } from '../functions/routes.ts';
-import { DEAD_LETTER_QUEUES, type DeadLetterQueue, REPLAY_GROUPS, type ReplayGroup } from '../infra/constructs/dead-letter-replay.ts';
-import { compileEventPattern } from '../local/event-pattern.ts';
-import { toLambdaRecord } from '../local/stream-poller.ts';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { DEAD_LETTERS, type DeadLetterQueue, REPLAY_GROUPS, type ReplayGroup, type StreamFailureBucket } from '../infra/constructs/dead-letter-replay.ts';
 
 /**
  * `npm run replay-dead-letters -- --queue <outbox|ingestion|timers> [--dry-run] [--stack <name>]`
  *
- * Takes each message out of the group's dead-letter queues and delivers it again where it failed:
- * an ingestion message back to the ingestion queue, a stream failure by reading its records from
- * the table's stream and invoking the consumer with them, a timer firing by starting the workflow
- * with its input. A message is deleted only once its replay succeeded; one that fails again stays
- * in its queue (visible again when the run ends) and the exit code is 1.
+ * Takes each dead letter of the group and delivers it again where it failed: an ingestion message
+ * back to the ingestion queue, a timer firing by starting the workflow with its input, a stream
+ * batch a consumer gave up on by invoking the consumer with the batch its failure record in S3
+ * holds (the records with their images: neither the stream, which keeps records 24 hours, nor
+ * the items are read again). A dead letter is deleted only once its replay succeeded; one that
+ * fails again stays (a message visible again when the run ends) and the exit code is 1.
  *
- * Where the queues are: with `--stack` (or ITSM_STACK), the stack's outputs in AWS, with the
- * usual credentials and Region; without, the local runtime of `npm start`, whose AWS endpoint
+ * Where they are: with `--stack` (or ITSM_STACK), the stack's outputs in AWS, with the usual
+ * credentials and Region; without, the local runtime of `npm start`, whose AWS endpoint
  * (http://127.0.0.1:$AWS_PORT) answers the same output names. Only the endpoints differ: the
  * replay is the same SDK calls either way. Every replay is safe to repeat: the consumers record
  * an event once by its id, the publisher skips sinks already marked, and the escalation workflow
@@ -42,7 +40,7 @@ export interface ReplayOptions {
 export interface ReplayResult {
   readonly replayed: number;
   readonly failed: number;
-  /** Seen in a dry run, left in their queues. */
+  /** Seen in a dry run, left where they are. */
   readonly listed: number;
 }
 
@@ -54,8 +52,8 @@ const output = (outputs: Outputs, name: string): string => {
   return value;
 };
 
-/** What a message is, in one line, without its free text. */
-function describe(queue: DeadLetterQueue, message: Message): string {
+/** What a queue message is, in one line, without its free text. */
+function describeMessage(queue: DeadLetterQueue, message: Message): string {
   try {
     const body = JSON.parse(message.Body ?? '') as Record<string, unknown>;
     switch (queue.replay.kind) {
@@ -63,157 +61,201 @@ function describe(queue: DeadLetterQueue, message: Message): string {
         return `event ${String(body.id)} (${String(body.source)} / ${String(body['detail-type'])})`;
       case 'startExecution':
         return `timer ${String(body.incidentId)} ${String(body.clock)} ${String(body.threshold)}% (version ${String(body.timerVersion)})`;
-      case 'tableStream': {
-        const info = (body.DDBStreamBatchInfo ?? {}) as Record<string, unknown>;
-        return `stream batch ${String(info.shardId)} ${String(info.startSequenceNumber)}..${String(info.endSequenceNumber)} (${String(info.batchSize)} record(s), ${String((body.requestContext as Record<string, unknown> | undefined)?.condition)})`;
-      }
     }
   } catch {
     return `message ${message.MessageId} (body is not JSON)`;
   }
 }
 
-/** The records a stream failure names, read again from the stream (which keeps them 24 hours). */
-async function streamRecords(streams: DynamoDBStreamsClient, info: Record<string, unknown>): Promise<_Record[]> {
-  const { streamArn, shardId, startSequenceNumber, endSequenceNumber } = info as Record<string, string | undefined>;
-  if (streamArn === undefined || shardId === undefined || startSequenceNumber === undefined || endSequenceNumber === undefined) {
-    throw new ReplayFailed('the failure record names no stream, shard or sequence numbers');
-  }
-  const end = BigInt(endSequenceNumber);
-  let iterator: string | undefined;
-  try {
-    iterator = (
-      await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: startSequenceNumber }))
-    ).ShardIterator;
-  } catch (error) {
-    const name = (error as Error).name;
-    if (['TrimmedDataAccessException', 'ResourceNotFoundException', 'ValidationException'].includes(name)) {
-      throw new ReplayFailed(
-        `the stream no longer holds these records (${name}): a stream keeps records 24 hours, so this failure cannot be replayed from it; see docs/operations.md, "Replaying dead letters"`,
-      );
+/** Lambda's failure record of a stream batch, as an S3 destination receives it. */
+interface StreamFailureRecord {
+  readonly requestContext?: { readonly condition?: string };
+  readonly timestamp?: string;
+  readonly DDBStreamBatchInfo?: { readonly shardId?: string; readonly startSequenceNumber?: string; readonly endSequenceNumber?: string; readonly batchSize?: number };
+  /** The event the function was invoked with: a JSON string, as Lambda writes it. */
+  readonly payload?: unknown;
+}
+
+/** What a failure record is, in one line: where the batch was in the stream, when and why it was given up. */
+function describeFailure(record: StreamFailureRecord): string {
+  const info = record.DDBStreamBatchInfo ?? {};
+  return `stream batch ${String(info.shardId)} ${String(info.startSequenceNumber)}..${String(info.endSequenceNumber)} (${String(info.batchSize)} record(s), ${String(record.requestContext?.condition)} at ${String(record.timestamp)})`;
+}
+
+/** The batch a failure record carries. */
+function batchOf(record: StreamFailureRecord): DynamoDBStreamEvent {
+  let event: unknown = record.payload;
+  if (typeof event === 'string') {
+    try {
+      event = JSON.parse(event);
+    } catch {
+      throw new ReplayFailed('the failure record\'s payload is not JSON');
     }
-    throw error;
   }
-  const records: _Record[] = [];
-  // An open shard can answer empty pages before the records; a few are enough to reach them.
-  for (let emptyPages = 0; iterator !== undefined && emptyPages < 5; ) {
-    const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-    const mine = (page.Records ?? []).filter((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0') <= end);
-    records.push(...mine);
-    if ((page.Records ?? []).some((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0') >= end)) break;
-    emptyPages = (page.Records ?? []).length === 0 ? emptyPages + 1 : 0;
-    iterator = page.NextShardIterator;
+  const records = (event as { Records?: unknown } | undefined)?.Records;
+  if (!Array.isArray(records)) {
+    throw new ReplayFailed('the failure record carries no batch (no payload.Records): only an S3 on-failure destination gets the records');
   }
-  if (records.length === 0) throw new ReplayFailed('no record of the failed batch was found in the stream');
-  return records;
+  return { Records: records as DynamoDBStreamEvent['Records'] };
+}
+
+interface Clients {
+  readonly sqs: SQSClient;
+  readonly lambda: LambdaClient;
+  readonly sfn: SFNClient;
+  readonly s3: S3Client;
+}
+
+interface Tally {
+  replayed: number;
+  failed: number;
+  listed: number;
+}
+
+const reason = (error: unknown) => (error instanceof ReplayFailed ? error.message : String(error));
+
+async function replayQueue(queue: DeadLetterQueue, options: ReplayOptions, clients: Clients, tally: Tally, print: (line: string) => void): Promise<void> {
+  const { sqs, sfn } = clients;
+  const queueUrl = output(options.outputs, queue.queueUrlOutput);
+  const replay = queue.replay;
+  const deliver = async (message: Message): Promise<void> => {
+    const body = message.Body ?? '';
+    switch (replay.kind) {
+      case 'sendToQueue':
+        await sqs.send(new SendMessageCommand({ QueueUrl: output(options.outputs, replay.queueUrlOutput), MessageBody: body }));
+        return;
+      case 'startExecution':
+        await sfn.send(new StartExecutionCommand({ stateMachineArn: output(options.outputs, replay.stateMachineArnOutput), input: body }));
+        return;
+    }
+  };
+  // A delivery that fails again while this runs lands in the queue anew: it waits for the next run
+  // rather than being replayed in a loop.
+  const startedAt = Date.now();
+  const seen = new Set<string>();
+  /** Received and not deleted (listed in a dry run, or failed again): visible again once the pass is over. */
+  const kept: Message[] = [];
+  for (;;) {
+    const received = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: options.visibilityTimeout ?? 60,
+        // Long polling asks every SQS server, so an empty answer means an empty queue.
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['SentTimestamp'],
+      }),
+    );
+    const messages = (received.Messages ?? []).filter((m) => !seen.has(m.MessageId ?? ''));
+    if (messages.length === 0) break;
+    let onlyNew = true;
+    for (const message of messages) {
+      seen.add(message.MessageId ?? '');
+      if (Number(message.Attributes?.SentTimestamp ?? 0) >= startedAt) {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
+        continue;
+      }
+      onlyNew = false;
+      const what = `${options.group} ${queue.queueUrlOutput} ${message.MessageId}: ${describeMessage(queue, message)}`;
+      if (options.dryRun === true) {
+        tally.listed++;
+        kept.push(message);
+        print(`would replay ${what}`);
+        continue;
+      }
+      try {
+        await deliver(message);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+        tally.replayed++;
+        print(`replayed ${what}`);
+      } catch (error) {
+        tally.failed++;
+        kept.push(message);
+        print(`NOT replayed ${what}: ${reason(error)} (left in the queue)`);
+      }
+    }
+    if (onlyNew) break;
+  }
+  // Hidden while the pass ran, so each message was seen once; the next run finds them at once.
+  for (const message of kept) {
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+  }
+}
+
+/**
+ * Each failure record in the bucket, oldest key first: the batch it carries goes to the function
+ * as the event source mapping sent it, and the object is deleted once the function took it all.
+ * A failing replay writes nothing to the bucket (only the event source mapping does), so one
+ * pass over the listing cannot loop.
+ */
+async function replayBucket(store: StreamFailureBucket, options: ReplayOptions, clients: Clients, tally: Tally, print: (line: string) => void): Promise<void> {
+  const { s3, lambda } = clients;
+  const bucket = output(options.outputs, store.bucketNameOutput);
+  const deliver = async (event: DynamoDBStreamEvent): Promise<void> => {
+    const answer = await lambda.send(
+      new InvokeCommand({ FunctionName: output(options.outputs, store.functionNameOutput), Payload: Buffer.from(JSON.stringify(event)) }),
+    );
+    const payload = answer.Payload === undefined ? undefined : (JSON.parse(Buffer.from(answer.Payload).toString('utf8')) as unknown);
+    if (answer.FunctionError !== undefined) throw new ReplayFailed(`the function failed again: ${JSON.stringify(payload)}`);
+    const failures = (payload as DynamoDBBatchResponse | null)?.batchItemFailures ?? [];
+    if (failures.length > 0) throw new ReplayFailed(`the function reported ${failures.length} record(s) failed again`);
+  };
+  let continuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }) }));
+    for (const object of page.Contents ?? []) {
+      const key = object.Key as string;
+      let what = `${options.group} ${store.bucketNameOutput} ${key}`;
+      try {
+        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const text = (await got.Body?.transformToString('utf8')) ?? '';
+        let record: StreamFailureRecord;
+        try {
+          record = JSON.parse(text) as StreamFailureRecord;
+        } catch {
+          throw new ReplayFailed('the object is not JSON');
+        }
+        what = `${what}: ${describeFailure(record)}`;
+        const event = batchOf(record);
+        if (options.dryRun === true) {
+          tally.listed++;
+          print(`would replay ${what}`);
+          continue;
+        }
+        await deliver(event);
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+        tally.replayed++;
+        print(`replayed ${what}`);
+      } catch (error) {
+        if ((error as Error).name === 'NoSuchKey') continue; // replayed by another run meanwhile, or expired
+        tally.failed++;
+        print(`NOT replayed ${what}: ${reason(error)} (left in the bucket)`);
+      }
+    }
+    continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (continuationToken !== undefined);
 }
 
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const visibilityTimeout = options.visibilityTimeout ?? 60;
   // Clients take their endpoints from AWS_ENDPOINT_URL_<SERVICE> when set (the local runtime).
-  const sqs = new SQSClient({});
-  const lambda = new LambdaClient({});
-  const sfn = new SFNClient({});
-  const streams = new DynamoDBStreamsClient({});
-  let replayed = 0;
-  let failed = 0;
-  let listed = 0;
-  // A delivery that fails again while this runs lands in the queue anew: it waits for the next run
-  // rather than being replayed in a loop.
-  const startedAt = Date.now();
+  const clients: Clients = { sqs: new SQSClient({}), lambda: new LambdaClient({}), sfn: new SFNClient({}), s3: new S3Client({}) };
+  const tally: Tally = { replayed: 0, failed: 0, listed: 0 };
   try {
-    for (const queue of DEAD_LETTER_QUEUES[options.group]) {
-      const queueUrl = output(options.outputs, queue.queueUrlOutput);
-      const replay = queue.replay;
-      const deliver = async (message: Message): Promise<void> => {
-        const body = message.Body ?? '';
-        switch (replay.kind) {
-          case 'sendToQueue':
-            await sqs.send(new SendMessageCommand({ QueueUrl: output(options.outputs, replay.queueUrlOutput), MessageBody: body }));
-            return;
-          case 'startExecution':
-            await sfn.send(new StartExecutionCommand({ stateMachineArn: output(options.outputs, replay.stateMachineArnOutput), input: body }));
-            return;
-          case 'tableStream': {
-            const failure = JSON.parse(body) as { DDBStreamBatchInfo?: Record<string, unknown> };
-            const info = failure.DDBStreamBatchInfo ?? {};
-            const filter = CONSUMERS.find((c) => c.functionId === replay.functionId)?.source;
-            const matches = filter?.kind === 'tableStream' ? compileEventPattern(filter.filter) : () => true;
-            const region = String(info.streamArn ?? '').split(':')[3] || (process.env.AWS_REGION ?? 'us-east-1');
-            const records = (await streamRecords(streams, info)).map((r) => toLambdaRecord(r, String(info.streamArn), region)).filter((r) => matches(r));
-            if (records.length === 0) return; // none of them is the consumer's any more: nothing to deliver
-            const answer = await lambda.send(
-              new InvokeCommand({ FunctionName: output(options.outputs, replay.functionNameOutput), Payload: Buffer.from(JSON.stringify({ Records: records })) }),
-            );
-            const payload = answer.Payload === undefined ? undefined : (JSON.parse(Buffer.from(answer.Payload).toString('utf8')) as unknown);
-            if (answer.FunctionError !== undefined) throw new ReplayFailed(`the function failed again: ${JSON.stringify(payload)}`);
-            const failures = (payload as DynamoDBBatchResponse | null)?.batchItemFailures ?? [];
-            if (failures.length > 0) throw new ReplayFailed(`the function reported ${failures.length} record(s) failed again`);
-            return;
-          }
-        }
-      };
-
-      const seen = new Set<string>();
-      /** Received and not deleted (listed in a dry run, or failed again): visible again once the pass is over. */
-      const kept: Message[] = [];
-      for (;;) {
-        const received = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            VisibilityTimeout: visibilityTimeout,
-            // Long polling asks every SQS server, so an empty answer means an empty queue.
-            WaitTimeSeconds: 1,
-            MessageAttributeNames: ['All'],
-            MessageSystemAttributeNames: ['SentTimestamp'],
-          }),
-        );
-        const messages = (received.Messages ?? []).filter((m) => !seen.has(m.MessageId ?? ''));
-        if (messages.length === 0) break;
-        let onlyNew = true;
-        for (const message of messages) {
-          seen.add(message.MessageId ?? '');
-          if (Number(message.Attributes?.SentTimestamp ?? 0) >= startedAt) {
-            await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
-            continue;
-          }
-          onlyNew = false;
-          const what = `${options.group} ${queue.queueUrlOutput} ${message.MessageId}: ${describe(queue, message)}`;
-          if (options.dryRun === true) {
-            listed++;
-            kept.push(message);
-            print(`would replay ${what}`);
-            continue;
-          }
-          try {
-            await deliver(message);
-            await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-            replayed++;
-            print(`replayed ${what}`);
-          } catch (error) {
-            failed++;
-            kept.push(message);
-            print(`NOT replayed ${what}: ${error instanceof ReplayFailed ? error.message : String(error)} (left in the queue)`);
-          }
-        }
-        if (onlyNew) break;
-      }
-      // Hidden while the pass ran, so each message was seen once; the next run finds them at once.
-      for (const message of kept) {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
-      }
+    for (const store of DEAD_LETTERS[options.group]) {
+      if (store.kind === 'queue') await replayQueue(store, options, clients, tally, print);
+      else await replayBucket(store, options, clients, tally, print);
     }
   } finally {
-    for (const client of [sqs, lambda, sfn, streams]) client.destroy();
+    for (const client of Object.values(clients)) client.destroy();
   }
   print(
     options.dryRun === true
-      ? `${listed} message(s) would be replayed from the ${options.group} dead-letter queues (dry run: nothing sent, nothing deleted)`
-      : `${replayed} replayed, ${failed} failed, from the ${options.group} dead-letter queues`,
+      ? `${tally.listed} dead letter(s) would be replayed from the ${options.group} dead letters (dry run: nothing sent, nothing deleted)`
+      : `${tally.replayed} replayed, ${tally.failed} failed, from the ${options.group} dead letters`,
   );
-  return { replayed, failed, listed };
+  return { ...tally };
 }
 
 /** The stack outputs in AWS. */
@@ -240,8 +282,7 @@ export async function localOutputs(awsEndpoint: string): Promise<Outputs> {
   }
   if (!response.ok) throw new Error(`${awsEndpoint}/local/outputs answered ${response.status}: is this the local runtime of this version?`);
   const outputs = (await response.json()) as Record<string, string>;
-  for (const service of ['SQS', 'LAMBDA', 'SFN']) process.env[`AWS_ENDPOINT_URL_${service}`] ??= outputs.AwsEndpoint;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ??= outputs.DynamoDbEndpoint;
+  for (const service of ['SQS', 'LAMBDA', 'SFN', 'S3']) process.env[`AWS_ENDPOINT_URL_${service}`] ??= outputs.AwsEndpoint;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';

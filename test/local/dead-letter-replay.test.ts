@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -9,10 +11,10 @@ import { client, type Client } from '../support/api.ts';
 
 /*
  * Each dead-letter path, end to end on the local runtime: a function "down" (the invoke wrapper
- * fails it) makes the real event source give a delivery up into its dead-letter queue; once it is
- * back, `replay-dead-letters` (the same code `npm run replay-dead-letters` runs, against the local
- * SQS, Lambda, Step Functions and DynamoDB Streams endpoints) delivers it, and a second replay
- * finds nothing left.
+ * fails it) makes the real event source give a delivery up into its dead-letter queue or, for a
+ * stream consumer, its failure bucket; once it is back, `replay-dead-letters` (the same code
+ * `npm run replay-dead-letters` runs, against the local SQS, S3, Lambda and Step Functions
+ * endpoints) delivers it, and a second replay finds nothing left.
  */
 const down = new Set<string>();
 let stack: LocalStack;
@@ -49,6 +51,29 @@ const until = async (condition: () => boolean | Promise<boolean>, what: string, 
 };
 
 const queueOf = (suffix: string) => stack.deadLetters().filter((d) => String(d.queue).endsWith(suffix));
+
+const s3 = () => new S3Client({ endpoint: stack.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+/** The failure records in the publisher's bucket, read over the local S3 endpoint. */
+async function outboxFailureRecords(): Promise<{ key: string; record: { payload: string; timestamp: string; DDBStreamBatchInfo: Record<string, unknown> } }[]> {
+  const client = s3();
+  try {
+    const bucket = outputs.PublishOutboxFailureBucketName as string;
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    return await Promise.all(
+      (listed.Contents ?? []).map(async ({ Key }) => {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        return { key: Key as string, record: JSON.parse(await object.Body!.transformToString()) };
+      }),
+    );
+  } finally {
+    client.destroy();
+  }
+}
+/** The outbox records of one incident that a failure record carries. */
+const outboxItemsIn = (payload: string, incidentId: string) =>
+  (JSON.parse(payload) as { Records: { dynamodb: { NewImage: Record<string, { S?: string }> } }[] }).Records.map((r) => r.dynamodb.NewImage).filter((image) =>
+    JSON.stringify(image).includes(incidentId),
+  );
 
 describe('replaying dead letters', () => {
   it('ingestion: a bus event the recording function failed is recorded by the replay, once', async () => {
@@ -95,25 +120,80 @@ describe('replaying dead letters', () => {
     expect(await replayDeadLetters({ group: 'ingestion', outputs, print })).toEqual({ replayed: 0, failed: 0, listed: 0 });
   });
 
-  it('outbox: a record the publisher gave up on is published by the replay, from the stream records its failure names', async () => {
+  it('outbox: a record the publisher gave up on is published by the replay, from the batch its failure record in S3 carries', async () => {
     down.add('publishOutbox');
     const created = (await alice.post('/incidents', { title: 'Outbox replay', assignmentGroup: 'service-desk' })).body as { id: string; number: string };
     await stack.settled();
-    await until(() => queueOf(`publishOutbox-failures`).length > 0, 'the outbox dead letter');
+    await until(async () => (await outboxFailureRecords()).some((f) => outboxItemsIn(f.record.payload, created.id).length > 0), 'the outbox failure record');
     const createdEvents = () => stack.published.events().filter((e) => e.detailType === 'Incident Created' && JSON.stringify(e.detail).includes(created.id));
     expect(createdEvents()).toEqual([]);
+    // Not a queue message any more: the stream consumers give up into their buckets only.
+    expect(stack.deadLetters().filter((d) => d.functionId === 'publishOutbox')).toEqual([]);
 
     // The publisher is still down: the replay fails, the failure record stays.
     const failing = await replayDeadLetters({ group: 'outbox', outputs, print });
-    expect(failing).toMatchObject({ replayed: 0, failed: 1 });
-    expect(lines.at(-2)).toMatch(/^NOT replayed outbox PublishOutboxFailureQueueUrl .*the function failed again/);
+    expect(failing.replayed).toBe(0);
+    expect(failing.failed).toBeGreaterThanOrEqual(1);
+    expect(lines.some((l) => /^NOT replayed outbox PublishOutboxFailureBucketName aws\/lambda\/\S+: stream batch .*the function failed again.*\(left in the bucket\)$/.test(l))).toBe(true);
+    const left = await outboxFailureRecords();
+    expect(left.length).toBe(failing.failed);
 
     down.delete('publishOutbox');
+    const dry = await replayDeadLetters({ group: 'outbox', outputs, print, dryRun: true });
+    expect(dry).toEqual({ replayed: 0, failed: 0, listed: left.length });
+    expect(await outboxFailureRecords()).toHaveLength(left.length);
+
     const result = await replayDeadLetters({ group: 'outbox', outputs, print });
-    expect(result).toEqual({ replayed: 1, failed: 0, listed: 0 });
+    expect(result).toEqual({ replayed: left.length, failed: 0, listed: 0 });
     expect(createdEvents()).toHaveLength(1);
-    expect(queueOf('publishOutbox-failures')).toHaveLength(0);
+    expect(await outboxFailureRecords()).toEqual([]);
     expect(await replayDeadLetters({ group: 'outbox', outputs, print })).toEqual({ replayed: 0, failed: 0, listed: 0 });
+  });
+
+  it('outbox: a failure record is replayed from S3 alone, after its stream record and its outbox item are gone, and the item is not recreated', async () => {
+    down.add('publishOutbox');
+    const created = (await alice.post('/incidents', { title: 'Old outbox replay', assignmentGroup: 'service-desk' })).body as { id: string };
+    await stack.settled();
+    await until(async () => (await outboxFailureRecords()).some((f) => outboxItemsIn(f.record.payload, created.id).length > 0), 'the outbox failure record');
+    down.delete('publishOutbox');
+    const failures = (await outboxFailureRecords()).filter((f) => outboxItemsIn(f.record.payload, created.id).length > 0);
+    const items = failures.flatMap((f) => outboxItemsIn(f.record.payload, created.id));
+    expect(items.length).toBeGreaterThan(0);
+
+    // Twenty days later: the outbox items have expired (7-day TTL) and the stream has long
+    // trimmed the records (24 hours). Here: the items are deleted, the failure records point at a
+    // stream that no longer exists, and no Streams endpoint answers the replay.
+    const db = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const key = (image: Record<string, { S?: string }>) => ({ pk: { S: image.pk!.S! }, sk: { S: image.sk!.S! } });
+    for (const image of items) await db.send(new DeleteItemCommand({ TableName: stack.tableName, Key: key(image) }));
+    const client = s3();
+    const twentyDaysAgo = new Date(Date.now() - 20 * 24 * 3600 * 1000).toISOString();
+    for (const { key: objectKey, record } of failures) {
+      const aged = { ...record, timestamp: twentyDaysAgo, DDBStreamBatchInfo: { ...record.DDBStreamBatchInfo, streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/gone/stream/2026-01-01T00:00:00.000' } };
+      await client.send(new PutObjectCommand({ Bucket: outputs.PublishOutboxFailureBucketName, Key: objectKey, Body: JSON.stringify(aged) }));
+    }
+    client.destroy();
+    const streamsEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS;
+    process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = 'http://127.0.0.1:9'; // nothing listens there
+    try {
+      const result = await replayDeadLetters({ group: 'outbox', outputs, print });
+      expect(result).toEqual({ replayed: failures.length, failed: 0, listed: 0 });
+    } finally {
+      if (streamsEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS;
+      else process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = streamsEndpoint;
+    }
+    expect(lines.some((l) => l.startsWith('replayed outbox PublishOutboxFailureBucketName') && l.includes(`at ${twentyDaysAgo}`))).toBe(true);
+    expect(stack.published.events().filter((e) => e.detailType === 'Incident Created' && JSON.stringify(e.detail).includes(created.id))).toHaveLength(1);
+    expect(await outboxFailureRecords()).toEqual([]);
+
+    // The publisher marks delivered sinks only on an item that still exists: nothing was put back.
+    for (const image of items) expect((await db.send(new GetItemCommand({ TableName: stack.tableName, Key: key(image), ConsistentRead: true }))).Item).toBeUndefined();
+    // Marking a sink on an expired item (as after a later sink failed) is refused, not an upsert.
+    const { markDelivered } = await import('../../functions/notify/store/outbox-store.ts');
+    const [first] = items;
+    await expect(markDelivered({ pk: first!.pk!.S!, sk: first!.sk!.S! }, 'events')).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    expect((await db.send(new GetItemCommand({ TableName: stack.tableName, Key: key(first!), ConsistentRead: true }))).Item).toBeUndefined();
+    db.destroy();
   });
 
   it('timers: a firing Scheduler could not deliver starts the escalation workflow when replayed', async () => {

@@ -6,8 +6,7 @@ import { type AttributeValue, DeleteItemCommand, DynamoDBClient, PutItemCommand,
 import type { Shard } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { DeadLetters } from '../../local/dead-letters.ts';
-import { shardsReadyToRead, type StreamConsumer, type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
+import { shardsReadyToRead, type StreamConsumer, type StreamFailure, type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
 import { ensureTable } from '../../local/table.ts';
 
 const endpoint = inject('dynamoDbEndpoint');
@@ -48,12 +47,12 @@ afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.stop()));
 });
 
-async function poller(tableName: string, invoke: (functionId: string, event: unknown) => Promise<unknown>, more: { consumers?: StreamConsumer[]; checkpointFile?: string; deadLetters?: DeadLetters } = {}) {
+async function poller(tableName: string, invoke: (functionId: string, event: unknown) => Promise<unknown>, more: { consumers?: StreamConsumer[]; checkpointFile?: string; failures?: StreamFailure[] } = {}) {
   const started = await startStreamPoller({
     endpoint,
     tableName,
     region: 'us-east-1',
-    deadLetters: more.deadLetters ?? new DeadLetters(100, () => {}),
+    onFailure: (failure) => void more.failures?.push(failure),
     consumers: more.consumers ?? [{ functionId: 'applyAlertEvents', filter: FILTER, batchSize: 4 }],
     invoke,
     retry: FAST_RETRY,
@@ -162,16 +161,15 @@ describe('failures', () => {
     ]);
   });
 
-  it('dead-letters a record after the last attempt, prints it, and moves on in order', async () => {
+  it('gives a record up after the last attempt, as an S3 failure record carrying it, and moves on in order', async () => {
     const tableName = await newTable();
-    const printed: string[] = [];
-    const deadLetters = new DeadLetters(100, (line) => printed.push(line));
+    const failures: StreamFailure[] = [];
     const consumer = recorder((event) => {
       const poison = event.Records.find((r) => r.dynamodb?.NewImage?.sk?.S === 'e1');
       return { batchItemFailures: poison === undefined ? [] : [{ itemIdentifier: sequence(poison) }] };
     });
     for (let i = 0; i < 4; i++) await put(tableName, item('K', `e${i}`, 'alert-event'));
-    const stream = await poller(tableName, consumer.invoke, { deadLetters });
+    const stream = await poller(tableName, consumer.invoke, { failures });
     await stream.settled();
 
     expect(consumer.calls.map((call) => call.map((r) => r.dynamodb?.NewImage?.sk?.S))).toEqual([
@@ -180,25 +178,27 @@ describe('failures', () => {
       ['e1', 'e2', 'e3'],
       ['e2', 'e3'],
     ]);
-    const [letter] = deadLetters.list();
-    expect(deadLetters.list()).toHaveLength(1);
-    expect(letter).toMatchObject({
+    expect(failures).toHaveLength(1);
+    const [failure] = failures;
+    // Lambda's key and record shape for an S3 on-failure destination; the batch is in the payload.
+    expect(failure!.key).toMatch(/^aws\/lambda\/[0-9a-f-]{36}\/shardId-[^/]+\/\d{4}\/\d{2}\/\d{2}\/\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}$/);
+    expect(failure).toMatchObject({
       functionId: 'applyAlertEvents',
-      source: 'tableStream',
-      condition: 'RetryAttemptsExhausted',
-      attempts: FAST_RETRY.attempts,
-      record: { dynamodb: { NewImage: { sk: { S: 'e1' } } } },
-      DDBStreamBatchInfo: { streamArn: stream.streamArn, batchSize: 1 },
+      record: {
+        requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: FAST_RETRY.attempts, functionArn: expect.stringMatching(/:function:applyAlertEvents$/) },
+        version: '1.0',
+        DDBStreamBatchInfo: { streamArn: stream.streamArn, batchSize: 1 },
+      },
     });
-    expect(printed).toHaveLength(1);
-    expect(printed[0]).not.toContain('\n');
-    expect(JSON.parse(printed[0] as string)).toMatchObject({ level: 'error', functionId: 'applyAlertEvents', condition: 'RetryAttemptsExhausted' });
+    const payload = JSON.parse(failure!.record.payload) as DynamoDBStreamEvent;
+    expect(payload.Records.map((r) => r.dynamodb?.NewImage?.sk?.S)).toEqual(['e1']);
+    expect(failure!.record.DDBStreamBatchInfo.startSequenceNumber).toBe(payload.Records[0]!.dynamodb?.SequenceNumber);
   });
 
   it('bisects a batch whose function throws, down to the record that makes it throw', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
     const tableName = await newTable();
-    const deadLetters = new DeadLetters(100, () => {});
+    const failures: StreamFailure[] = [];
     const processed: string[] = [];
     const consumer = recorder((event) => {
       const sks = event.Records.map((r) => r.dynamodb?.NewImage?.sk?.S as string);
@@ -207,11 +207,12 @@ describe('failures', () => {
       return { batchItemFailures: [] };
     });
     for (let i = 0; i < 8; i++) await put(tableName, item('K', `e${i}`, 'alert-event'));
-    const stream = await poller(tableName, consumer.invoke, { deadLetters, consumers: [{ functionId: 'applyAlertEvents', filter: FILTER, batchSize: 8 }] });
+    const stream = await poller(tableName, consumer.invoke, { failures, consumers: [{ functionId: 'applyAlertEvents', filter: FILTER, batchSize: 8 }] });
     await stream.settled();
     // Every other record exactly once, in order; e5 given up on with the error it caused.
     expect(processed).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e6', 'e7']);
-    expect(deadLetters.list()).toMatchObject([{ record: { dynamodb: { NewImage: { sk: { S: 'e5' } } } }, error: 'Error: cannot handle e5', attempts: FAST_RETRY.attempts }]);
+    expect(failures).toMatchObject([{ error: 'Error: cannot handle e5', record: { requestContext: { approximateInvokeCount: FAST_RETRY.attempts }, responseContext: { functionError: 'Unhandled' } } }]);
+    expect((JSON.parse(failures[0]!.record.payload) as DynamoDBStreamEvent).Records.map((r) => r.dynamodb?.NewImage?.sk?.S)).toEqual(['e5']);
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('"message":"function failed"'));
     logged.mockRestore();
   });
