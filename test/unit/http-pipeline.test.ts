@@ -292,7 +292,8 @@ describe('httpHandler', () => {
 
   it('reads query parameters through a schema (location query)', async () => {
     const list = (request: ApiRequest) => Promise.resolve({ status: 200, body: request.query(listIncidentsQuery) });
-    expect((await invoke(list, { method: 'GET', query: { status: 'new', limit: '10' } })).body).toEqual({ status: 'new', limit: 10 });
+    // Filters take several values, comma-separated (listIncidentsQuery): one value is a list of one.
+    expect((await invoke(list, { method: 'GET', query: { status: 'new', limit: '10' } })).body).toEqual({ status: ['new'], limit: 10 });
     expect((await invoke(list, { method: 'GET' })).body).toEqual({ limit: 25 });
     const bad = await invoke(list, { method: 'GET', query: { limit: '0', sort: 'asc' } });
     expect(bad.status).toBe(400);
