@@ -71,6 +71,15 @@ describe('If-Match: * matches any existing version', () => {
     expect((await ada.put('/groups/if-match-star', { members: [] }, ANY)).status).toBe(404);
   });
 
+  it('PUT /users/{userId} with * replaces (without If-Match it registers), DELETE with * deletes', async () => {
+    expectWritten(await ada.put('/users/star-user', { displayName: 'Star' }), 201);
+    const replaced = await ada.put('/users/star-user', { displayName: 'Star User' }, ANY);
+    expectWritten(replaced);
+    expect(replaced.body).toMatchObject({ displayName: 'Star User', version: 2 });
+    expectWritten(await ada.delete('/users/star-user', ANY), 204);
+    expect((await ada.put('/users/star-user', { displayName: 'Gone' }, ANY)).status).toBe(404);
+  });
+
   it('PUT and DELETE on SLA configuration, and PUT /groups/{name}/escalation-policy', async () => {
     expectWritten(await ada.post('/calendars', { name: 'star-hours', timeZone: 'UTC', workingHours: { mon: [{ start: '09:00', end: '17:00' }] } }), 201);
     const calendar = await ada.put('/calendars/star-hours', { timeZone: 'Europe/Berlin', workingHours: { mon: [{ start: '08:00', end: '16:00' }] } }, ANY);
