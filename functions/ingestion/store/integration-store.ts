@@ -92,6 +92,47 @@ export function createIntegrationItems(key: string, integration: Integration, hi
   ];
 }
 
+/*
+ * Keys created by a version before the id item, the live count and the live index existed have
+ * their key item only: they cannot be revoked by id and do not hold their service. The backfill
+ * (scripts/backfill-integration-keys.ts) writes for each what creating it writes now. The id item
+ * is created only where missing and the count moves only in that same transaction, so a key is
+ * counted once however often the backfill runs, and a key created with its id item (already
+ * counted) is never counted again.
+ */
+/** Where integrationBackfillItems puts the id item and the key item, to tell a refusal apart. */
+export const BACKFILL_ID_ITEM = 0;
+export const BACKFILL_KEY_ITEM = 1;
+
+/** A live key's entry in the live index; only while it is live and not yet listed there. */
+export function liveIndexEntry(item: Item): TransactItem {
+  const { service, createdAt, id } = fromItem(item);
+  return {
+    Update: {
+      TableName: TABLE_NAME,
+      Key: { pk: item.pk, sk: item.sk },
+      UpdateExpression: 'SET gsi3pk = :pk, gsi3sk = :sk',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND attribute_not_exists(gsi3pk)',
+      ExpressionAttributeValues: { ':pk': livePartition(service), ':sk': `${createdAt}#${id}` },
+    },
+  };
+}
+
+/** For a key item as an earlier version wrote it: its id item, and if live its live entry and count. */
+export function integrationBackfillItems(item: Item): TransactItem[] {
+  const { id, service, revokedAt } = fromItem(item);
+  const keyHash = String(item.pk).slice('INTEGRATION#'.length);
+  const idItem: TransactItem = {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...integrationIdKey(id), entity: 'integration-id', keyHash, service },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+  if (revokedAt !== undefined) return [idItem];
+  return [idItem, liveIndexEntry(item), countLiveKeys(service, 1)];
+}
+
 /** A service's keys (gsi2), oldest first. */
 export async function listIntegrations(service: string, limit: number, cursor?: string): Promise<Page<Integration>> {
   const query: QueryCommandInput = {
