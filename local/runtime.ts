@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ import { parseRoleGroups } from '../functions/shared/http/roles.ts';
 import { parseRequesterIncidentFields } from '../functions/incidents/requester-fields.ts';
 import { startStreamPoller, type StreamPoller } from './stream-poller.ts';
 import { ensureTable } from './table.ts';
+import type { MigrationRun } from '../scripts/migrations.ts';
 
 export interface LocalStackOptions {
   /** Keeps DynamoDB data and the signing key here; without it, everything is in memory / temporary. */
@@ -38,6 +39,8 @@ export interface LocalStackOptions {
   readonly onRequest?: (request: ApiRequestLog) => void;
   /** Told why the authorizer refused a token (never the token): `npm start` prints it. */
   readonly onTokenRejected?: (rejection: TokenRejection) => void;
+  /** Told of each data migration run on an existing table, once done (`npm start` prints them). */
+  readonly onMigrated?: (run: MigrationRun) => void;
   /** The local AWS endpoint (EventBridge PutEvents, ...); 0 picks a free port, the default. */
   readonly awsPort?: number;
   readonly dynamoDbPort?: number;
@@ -121,8 +124,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   delete process.env.AWS_PROFILE;
 
   const client = new DynamoDBClient({ endpoint });
-  await ensureTable(client, options.tableName);
-  client.destroy();
+  try {
+    const table = await ensureTable(client, options.tableName);
+    // Items an earlier version wrote are upgraded before anything reads them; a table created just
+    // now holds none. Loaded here: the store modules read TABLE_NAME when they load.
+    const migrations = await import('../scripts/migrations.ts');
+    if (table === 'created') await migrations.recordAllApplied();
+    else await migrations.runPendingMigrations(options.onMigrated);
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
 
   // The event sources: EventBridge (PutEvents -> the ingestion queue's consumer) and the table's
   // stream (-> the stream consumers), both feeding the same handlers as in AWS.
@@ -130,8 +144,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const deadLetters = new DeadLetters(1000, undefined, options.dataDir === undefined ? undefined : join(options.dataDir, 'dead-letters.json'));
   const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
   // The stream consumers' on-failure destinations: one bucket each, kept with the data.
+  const s3TemporaryDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'itsm-s3-')) : undefined;
   const s3 = createLocalS3({
-    dir: options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'itsm-s3-')) : join(options.dataDir, 's3'),
+    dir: s3TemporaryDir ?? join(options.dataDir as string, 's3'),
     buckets: streamConsumerIds.map(localFailureBucket),
   });
   const published = new PublishedLog({ ...(options.printPublished === false ? { print: false } : {}) });
@@ -305,6 +320,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await streamPoller.stop();
       await stopAws();
       await dynamo?.stop();
+      if (s3TemporaryDir !== undefined) rmSync(s3TemporaryDir, { recursive: true, force: true });
     },
   };
 }

@@ -42,6 +42,8 @@ try {
     // One line per API request: method, path, status, duration, and the request id the response carries.
     onRequest: (r) => console.log(`[api] ${r.method} ${r.path} ${r.status} ${r.ms.toFixed(0)} ms ${r.requestId}`),
     onTokenRejected: (r) => console.log(`[auth] token rejected: ${r.reason} (${r.method} ${r.path}, request ${r.requestId})`),
+    // Data an earlier version wrote, upgraded before serving (scripts/migrations.ts): one line each.
+    onMigrated: (m) => console.log(`[migrate] ${m.name}: ${m.summary} (${(m.ms / 1000).toFixed(1)} s)`),
   });
 } catch (error) {
   const message = (error as Error).message;
