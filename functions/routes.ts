@@ -34,6 +34,11 @@ export type Capability =
   /** states:StartExecution of the change approval workflow, states:StopExecution of its executions. */
   | 'runChangeApprovals'
   /**
+   * states:StopExecution of the change approval workflow's executions only: a cancel or an edit
+   * back to draft stops the workflow of the plan it withdraws, and never needs to start one.
+   */
+  | 'stopChangeApprovals'
+  /**
    * states:SendTaskSuccess/SendTaskFailure: resumes an approval step waiting on its task token.
    * These actions take no resource ARN (IAM allows only "*"); the token itself is the capability.
    */
@@ -44,6 +49,8 @@ export const CAPABILITY_ENVIRONMENT: Readonly<Record<Capability, readonly string
   publishNotifications: ['NOTIFICATION_TOPIC_ARN', 'MAJOR_INCIDENT_TOPIC_ARN'],
   manageSlaTimers: ['SLA_SCHEDULE_GROUP', 'SLA_SCHEDULER_ROLE_ARN', 'SLA_TIMER_DEAD_LETTER_ARN', 'ESCALATION_STATE_MACHINE_ARN'],
   runChangeApprovals: ['CHANGE_APPROVAL_STATE_MACHINE_ARN'],
+  // The execution to stop is the one the change records (its workflow.executionArn).
+  stopChangeApprovals: [],
   answerApprovalTasks: [],
 };
 
@@ -199,7 +206,7 @@ export const FUNCTIONS = {
     description: 'PATCH /changes/{id}: edit the plan of a draft or a change under assessment (which goes back to draft)',
     tableAccess: 'readWrite',
     // An edit under assessment stops the approval workflow of the plan it replaces.
-    capabilities: ['runChangeApprovals'],
+    capabilities: ['stopChangeApprovals'],
   },
   changeCalendar: {
     entry: 'functions/changes/handlers/change-calendar.ts',
@@ -221,7 +228,7 @@ export const FUNCTIONS = {
     entry: 'functions/changes/handlers/cancel-change.ts',
     description: 'POST /changes/{id}/cancel: withdraw a change that has not started, and stop its workflow',
     tableAccess: 'readWrite',
-    capabilities: ['runChangeApprovals'],
+    capabilities: ['stopChangeApprovals'],
   },
   changeApprovals: {
     entry: 'functions/changes/handlers/approvals.ts',

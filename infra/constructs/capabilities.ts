@@ -58,6 +58,7 @@ export interface CapabilityGrant {
  * - runChangeApprovals: states:StartExecution on the change approval state machine only, and
  *   states:StopExecution on its executions only (`execution:<its name>:*`: executions are named
  *   at run time, one per submission).
+ * - stopChangeApprovals: that StopExecution statement alone (cancel, edit back to draft).
  * - answerApprovalTasks: states:SendTaskSuccess and SendTaskFailure, on "*": IAM has no resource
  *   for them (the Service Authorization Reference lists no resource type), so a policy naming a
  *   state machine would not be enforced as written. What limits them is the token: only a
@@ -80,6 +81,11 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
     if (stateMachine === undefined) throw new Error(`Capability runChangeApprovals needs the workflow whose arnEnvironment is ${CHANGE_APPROVAL_ARN_VARIABLE}`);
     return stateMachine;
   };
+  const executionsAcknowledgement = () => ({
+    id: iam5ResourceFinding(changeApproval(), executionsArn(changeApproval())),
+    reason:
+      'Executions are started at run time, one per submitted change, so they cannot be named in advance; the wildcard covers only executions of the change approval state machine (execution:<its name>:*), and only StopExecution.',
+  });
   const statements: Readonly<Record<Capability, () => PolicyStatement[]>> = {
     publishEvents: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: ['events:PutEvents'], resources: [bus.eventBusArn] })],
     publishNotifications: () => [
@@ -94,19 +100,17 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
       new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_START_ACTIONS], resources: [changeApproval().stateMachineArn] }),
       new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executionsArn(changeApproval())] }),
     ],
+    stopChangeApprovals: () => [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executionsArn(changeApproval())] }),
+    ],
     answerApprovalTasks: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...TASK_RESPONSE_ACTIONS], resources: ['*'] })],
   };
   const acknowledgements: Readonly<Record<Capability, () => CapabilityGrant['acknowledgements']>> = {
     publishEvents: () => [],
     publishNotifications: () => [],
     manageSlaTimers: () => slaTimers.managerAcknowledgements(),
-    runChangeApprovals: () => [
-      {
-        id: iam5ResourceFinding(changeApproval(), executionsArn(changeApproval())),
-        reason:
-          'Executions are started at run time, one per submitted change, so they cannot be named in advance; the wildcard covers only executions of the change approval state machine (execution:<its name>:*), and only StopExecution.',
-      },
-    ],
+    runChangeApprovals: () => [executionsAcknowledgement()],
+    stopChangeApprovals: () => [executionsAcknowledgement()],
     answerApprovalTasks: () => [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

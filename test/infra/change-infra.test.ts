@@ -27,7 +27,7 @@ import {
  * Change enablement's infrastructure: the change approval workflow (a Standard state machine from
  * statemachines/change-approval.asl.json whose only function is changeApprovalSteps), the two
  * capabilities that reach it (runChangeApprovals: start and stop its executions;
- * answerApprovalTasks: SendTaskSuccess/SendTaskFailure), who holds which states:* action, and
+ * stopChangeApprovals: only stop them; answerApprovalTasks: SendTaskSuccess/SendTaskFailure), who holds which states:* action, and
  * the after-deploy seed of the change defaults.
  */
 
@@ -41,6 +41,7 @@ const functionEntries = Object.entries(FUNCTIONS) as [FunctionId, FunctionDefini
 const withCapability = (capability: string): FunctionId[] =>
   functionEntries.filter(([, d]) => (d.capabilities as readonly string[] | undefined)?.includes(capability)).map(([id]) => id);
 const RUNNERS = withCapability('runChangeApprovals');
+const STOPPERS = withCapability('stopChangeApprovals');
 const RESPONDERS = withCapability('answerApprovalTasks');
 
 function definitionText(): string {
@@ -142,11 +143,13 @@ describe('the route table asks for the change approval workflow', () => {
       arnEnvironment: 'CHANGE_APPROVAL_STATE_MACHINE_ARN',
     });
     expect(CAPABILITY_ENVIRONMENT.runChangeApprovals).toEqual(['CHANGE_APPROVAL_STATE_MACHINE_ARN']);
+    expect(CAPABILITY_ENVIRONMENT.stopChangeApprovals).toEqual([]);
     expect(CAPABILITY_ENVIRONMENT.answerApprovalTasks).toEqual([]);
   });
 
-  it('lets submit, cancel and edit (which stops the workflow of a change edited back to draft) run approvals; the vote, the start override and the steps answer tasks', () => {
-    expect(RUNNERS.sort()).toEqual(['cancelChange', 'submitChange', 'updateChange']);
+  it('lets submit run approvals, cancel and edit (which stops the workflow of a change edited back to draft) only stop them; the vote, the start override and the steps answer tasks', () => {
+    expect(RUNNERS.sort()).toEqual(['submitChange']);
+    expect(STOPPERS.sort()).toEqual(['cancelChange', 'updateChange']);
     // The start override answers the token of AwaitStartOverride, as a vote answers AwaitApproval's.
     expect(RESPONDERS.sort()).toEqual(['changeApprovalSteps', 'changeApprovals', 'changeImplementation']);
   });
@@ -263,12 +266,17 @@ describe('default deployment', () => {
   });
 
   describe('who may do what with it', () => {
-    it.each(['submitChange', 'cancelChange', 'updateChange'] as const)('%s may start the change approval workflow and stop its executions, nothing broader', (functionId) => {
-      expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toEqual(ref(stateMachine));
-      expect(statesStatements(functionId)).toEqual([
+    it('submitChange may start the change approval workflow and stop its executions, nothing broader', () => {
+      expect(variablesOf('submitChange').CHANGE_APPROVAL_STATE_MACHINE_ARN).toEqual(ref(stateMachine));
+      expect(statesStatements('submitChange')).toEqual([
         { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(stateMachine) },
         { Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(stateMachine) },
       ]);
+    });
+
+    it.each(['cancelChange', 'updateChange'] as const)('%s may only stop the change approval executions (the one the change records), never start one', (functionId) => {
+      expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toBeUndefined();
+      expect(statesStatements(functionId)).toEqual([{ Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(stateMachine) }]);
     });
 
     it.each(['changeApprovals', 'changeApprovalSteps', 'changeImplementation'] as const)('%s may answer task tokens (on "*", which is all IAM accepts), and no other states action', (functionId) => {
@@ -278,6 +286,7 @@ describe('default deployment', () => {
 
     it.each([
       ...RUNNERS.map((id) => [id, 'runChangeApprovals'] as const),
+      ...STOPPERS.map((id) => [id, 'stopChangeApprovals'] as const),
       ...RESPONDERS.map((id) => [id, 'answerApprovalTasks'] as const),
     ])('%s: %s is a policy of its own, on its role only, holding only its statements, in place before the function', (functionId, capability) => {
       const policy = capabilityPolicy(functionId, capability);
@@ -292,12 +301,12 @@ describe('default deployment', () => {
       for (const [functionId] of functionEntries) {
         const actions = statesStatements(functionId).flatMap(actionsOf);
         for (const action of actions) expect(action, functionId).not.toMatch(/\*/);
-        if (!RUNNERS.includes(functionId) && !RESPONDERS.includes(functionId)) expect(actions, functionId).toEqual([]);
+        if (![...RUNNERS, ...STOPPERS, ...RESPONDERS].includes(functionId)) expect(actions, functionId).toEqual([]);
       }
     });
 
     it('grants states actions nowhere else in the stack but the SLA scheduler role (which starts the escalation workflow)', () => {
-      const allowed = new Set([...RUNNERS, ...RESPONDERS].map((id) => logicalId(fnOf(id).role)));
+      const allowed = new Set([...RUNNERS, ...STOPPERS, ...RESPONDERS].map((id) => logicalId(fnOf(id).role)));
       allowed.add(logicalId(synth.api.slaTimers.role));
       for (const [policyId, policy] of allPolicies()) {
         const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;

@@ -383,6 +383,9 @@ describe('default deployment (no notification context)', () => {
           { Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(changeApproval) },
         );
       }
+      if (capabilities.has('stopChangeApprovals')) {
+        expected.push({ Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(t.logicalId(t.workflow('changeApproval').stateMachine)) });
+      }
       if (capabilities.has('answerApprovalTasks')) expected.push({ Effect: 'Allow', Action: [...TASK_RESPONSE_ACTIONS].sort(), Resource: '*' });
       expect(granted).toEqual(expected);
       const publish = granted.find((s) => actionsOf(s).includes('sns:Publish'));
@@ -395,7 +398,7 @@ describe('default deployment (no notification context)', () => {
       }
     });
 
-    it('has no wildcard resource in any function policy beyond X-Ray, the timer group’s schedules, the change approval executions and task responses', () => {
+    it('has no wildcard resource in any function policy beyond X-Ray, the timer group’s schedules, the change approval executions, task responses and a stream consumer’s failure records', () => {
       const changeApproval = t.logicalId(t.workflow('changeApproval').stateMachine);
       for (const [functionId, definition] of functionEntries) {
         const capabilities: readonly string[] = definition.capabilities ?? [];
@@ -410,9 +413,13 @@ describe('default deployment (no notification context)', () => {
                 capabilities.includes('answerApprovalTasks') && actionsOf(statement).some((a) => a.startsWith('states:')) ? taskResponses : xray,
               );
             } else if (JSON.stringify(resource).includes(':execution:')) {
-              expect(capabilities, functionId).toContain('runChangeApprovals');
+              expect(capabilities.some((c) => c === 'runChangeApprovals' || c === 'stopChangeApprovals'), functionId).toBe(true);
               expect(resource, functionId).toEqual(executionsArnOf(changeApproval));
               expect(actionsOf(statement), functionId).toEqual(['states:StopExecution']);
+            } else if (actionsOf(statement).includes('s3:PutObject')) {
+              // Lambda names a stream consumer's failure records itself: only PutObject, only its own bucket's objects.
+              expect(actionsOf(statement), functionId).toEqual(['s3:PutObject']);
+              expect(JSON.stringify(resource), functionId).toMatch(/FailureBucket.*\/\*"/);
             } else expect(resource, functionId).toEqual(schedulesArn(t.scheduleGroupName));
           }
         }

@@ -435,8 +435,10 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(pathsOf(schedulesFinding)).toEqual(timerManagers);
     // The change approval executions wildcard, on the policy of each function that runs approvals, only.
     const approvalRunners = capabilityPolicies('runChangeApprovals');
+    const approvalStoppers = capabilityPolicies('stopChangeApprovals');
     expect(approvalRunners.length).toBeGreaterThan(0);
-    expect(pathsOf(executionsFinding)).toEqual(approvalRunners);
+    expect(approvalStoppers.length).toBeGreaterThan(0);
+    expect(pathsOf(executionsFinding)).toEqual([...approvalRunners, ...approvalStoppers].sort());
     expect(pathsOf('AwsSolutions-L1').every((p) => p.endsWith('/Function'))).toBe(true);
     expect(pathsOf('AwsSolutions-COG8')).toEqual(['ItsmApi/Identity/UserPool']);
     // Only dead-letter queues that cdk-nag cannot see are used as such (an EventBridge target's

@@ -47,11 +47,12 @@ const CONVENTION_EXCEPTIONS = {
     'POST /changes/{id}/cancel',
     'POST /changes/{id}/implementation',
     'POST /changes/{id}/review',
+    'POST /changes/{id}/start-override',
   ]),
   /** DELETEs without If-Match: integration keys have no version, and revoking is idempotent (204 again). */
   noIfMatch: new Set(['DELETE /services/{name}/integrations/{key}']),
   /** Error answers that are PagerDuty's JSON rather than problem+json (its tools parse them). */
-  notProblemJson: new Set(['POST /v2/enqueue 400', 'POST /v2/enqueue 429']),
+  notProblemJson: new Set(['POST /v2/enqueue 400', 'POST /v2/enqueue 413', 'POST /v2/enqueue 429', 'POST /v2/enqueue 500']),
 };
 
 /** RFC 6901 pointer resolution of a local `$ref`; undefined when it leads nowhere. */
