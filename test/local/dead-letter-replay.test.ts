@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteItemCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { invokeFunction } from '../../local/invoke.ts';
@@ -17,6 +18,8 @@ import { client, type Client } from '../support/api.ts';
  * endpoints) delivers it, and a second replay finds nothing left.
  */
 const down = new Set<string>();
+/** While set, the publisher's stream batches are kept here instead of delivered (and count as done). */
+let held: DynamoDBRecord[] | undefined;
 let stack: LocalStack;
 let alice: Client;
 let outputs: Outputs;
@@ -32,6 +35,10 @@ beforeAll(async () => {
     printPublished: false,
     invoke: async (functionId, event) => {
       if (down.has(functionId)) throw new Error(`${functionId} is down (test outage)`);
+      if (held !== undefined && functionId === 'publishOutbox') {
+        held.push(...(event as DynamoDBStreamEvent).Records);
+        return { batchItemFailures: [] };
+      }
       return invokeFunction(functionId, event);
     },
   });
@@ -228,5 +235,91 @@ describe('replaying dead letters', () => {
     await until(() => executionsFor().length === 1, 'the escalation execution');
     expect(lines.some((l) => l.startsWith('replayed timers SlaTimerDeadLetterQueueUrl') && l.includes(`timer ${created.id} resolution 50%`))).toBe(true);
     expect(queueOf('sla-timers-dead-letters')).toHaveLength(0);
+  });
+
+  it('outbox: replaying older records never replaces or deletes the SLA schedules a later change set', async () => {
+    // P2: a 24x7 clock, so the time on hold moves its due instants.
+    const created = (await alice.post('/incidents', { title: 'Late timers', impact: 1, urgency: 2, assignmentGroup: 'service-desk' })).body as { id: string; version: number };
+    let etag = `"${created.version}"`;
+    const patch = async (body: unknown) => {
+      const reply = await alice.patch(`/incidents/${created.id}`, body, { 'if-match': etag });
+      expect(reply.status).toBe(200);
+      etag = reply.headers.get('etag') as string;
+    };
+    const schedulesOf = () => stack.schedules().filter((s) => s.name.startsWith(`${created.id}-`)).sort((x, y) => x.name.localeCompare(y.name));
+    const resolution = (schedules: ReturnType<typeof schedulesOf>) => schedules.filter((s) => s.name.includes('-resolution-'));
+    const inputOf = (s: { target: { Input?: string } }) => JSON.parse(s.target.Input ?? '{}') as { timerVersion: number; incidentVersion: number; at: string };
+    await stack.settled();
+    await until(() => resolution(schedulesOf()).length > 0, 'the first timers');
+    const first = resolution(schedulesOf());
+
+    // Work starts, then waits on a vendor: both records fail into the failure bucket.
+    down.add('publishOutbox');
+    await patch({ status: 'in_progress' });
+    await patch({ status: 'on_hold', holdReason: 'awaiting_vendor' });
+    const failedItems = async () => (await outboxFailureRecords()).flatMap((f) => outboxItemsIn(f.record.payload, created.id));
+    await until(async () => (await failedItems()).length === 2, 'both failure records');
+    down.delete('publishOutbox');
+
+    // Work resumes, published at once: the resolution timers move to the resumed clock's instants.
+    await patch({ status: 'in_progress' });
+    await stack.settled();
+    const moved = (schedules: ReturnType<typeof schedulesOf>) =>
+      schedules.length === first.length && schedules.every((s, i) => s.name === first[i]?.name && inputOf(s).timerVersion > inputOf(first[i]!).timerVersion);
+    await until(() => moved(resolution(schedulesOf())), 'the resumed timers');
+    const latest = schedulesOf();
+    expect(resolution(latest).map((s) => s.fireAt)).not.toEqual(first.map((s) => s.fireAt));
+
+    // The replay hands over the older records (versions 2 and 3): the first set the resolution
+    // timers of before the hold, the second cleared them. Neither touches what version 4 set.
+    const result = await replayDeadLetters({ group: 'outbox', outputs, print });
+    expect(result).toEqual({ replayed: 2, failed: 0, listed: 0 });
+    await stack.settled();
+    expect(resolution(schedulesOf())).toEqual(resolution(latest));
+    expect(await failedItems()).toEqual([]);
+  });
+
+  it('outbox: a malformed item is reported alone; the records around it are delivered once, and again not on the retry', async () => {
+    held = [];
+    const before = (await alice.post('/incidents', { title: 'Before the bad item', assignmentGroup: 'service-desk' })).body as { id: string };
+    const db = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const malformed = (pk: string) => ({ pk: { S: pk }, sk: { S: `OUTBOX#${randomUUID()}` }, entity: { S: 'outbox' }, eventId: { S: randomUUID() }, incidentId: { S: 'nobody' } });
+    const badPk = `INCIDENT#malformed-${randomUUID()}`;
+    await db.send(new PutItemCommand({ TableName: stack.tableName, Item: malformed(badPk) }));
+    const after = (await alice.post('/incidents', { title: 'After the bad item', assignmentGroup: 'service-desk' })).body as { id: string };
+    const carrying = (text: string) => (r: DynamoDBRecord) => JSON.stringify(r.dynamodb?.NewImage).includes(text);
+    await until(() => [before.id, badPk, after.id].every((text) => held?.some(carrying(text))), 'the three stream records');
+    const records = [before.id, badPk, after.id].map((text) => held?.find(carrying(text)) as DynamoDBRecord);
+    held = undefined;
+
+    const published = (id: string) => ({
+      events: stack.published.events().filter((e) => e.detailType === 'Incident Created' && (e.detail as { incident: { id: string } }).incident.id === id).length,
+      notifications: stack.published.notifications().filter((n) => n.attributes.eventType === 'Incident Created' && JSON.stringify(n.message).includes(id)).length,
+    });
+    const badItem = { itemIdentifier: records[1]?.dynamodb?.SequenceNumber };
+    expect(await invokeFunction('publishOutbox', { Records: records } satisfies DynamoDBStreamEvent)).toEqual({ batchItemFailures: [badItem] });
+    expect(published(before.id)).toEqual({ events: 1, notifications: 1 });
+    expect(published(after.id)).toEqual({ events: 1, notifications: 1 });
+
+    // Lambda retries from the reported record: the one after it was marked delivered, not sent twice.
+    expect(await invokeFunction('publishOutbox', { Records: records.slice(1) } satisfies DynamoDBStreamEvent)).toEqual({ batchItemFailures: [badItem] });
+    expect(published(after.id)).toEqual({ events: 1, notifications: 1 });
+
+    // Through the stream: the malformed item alone ends in the failure bucket, where a replay
+    // cannot help it; it is removed by hand once understood.
+    const secondPk = `INCIDENT#malformed-${randomUUID()}`;
+    await db.send(new PutItemCommand({ TableName: stack.tableName, Item: malformed(secondPk) }));
+    const next = (await alice.post('/incidents', { title: 'After the second bad item', assignmentGroup: 'service-desk' })).body as { id: string };
+    await until(() => published(next.id).notifications === 1, 'the record after the second malformed item');
+    await until(async () => (await outboxFailureRecords()).some((f) => f.record.payload.includes(secondPk)), 'the failure record of the malformed item');
+    const failures = await outboxFailureRecords();
+    expect(failures).toHaveLength(1);
+    expect(failures.flatMap((f) => (JSON.parse(f.record.payload) as { Records: unknown[] }).Records)).toHaveLength(1);
+    const replay = await replayDeadLetters({ group: 'outbox', outputs, print });
+    expect(replay).toMatchObject({ replayed: 0, failed: 1 });
+    const client = s3();
+    await client.send(new DeleteObjectCommand({ Bucket: outputs.PublishOutboxFailureBucketName, Key: failures[0]?.key }));
+    client.destroy();
+    db.destroy();
   });
 });

@@ -16,27 +16,98 @@ const DELIVER: Readonly<Record<Sink, (record: StoredRecord) => Promise<void>>> =
   notifications: publishNotification,
   // Only incidents have SLA timers; a change request's record has nothing to move.
   timers: async (record) => {
-    if (!isChangeOutboxRecord(record) && record.timers !== undefined) await moveTimers(record.incidentId, record.timers);
+    if (!isChangeOutboxRecord(record) && record.timers !== undefined) await moveTimers(record.incidentId, record.detail.incident.version, record.timers);
   },
 };
 const ORDER: readonly Sink[] = ['timers', 'events', 'notifications'];
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isInstant = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+
+/**
+ * What is wrong with an item the sinks could not deliver whatever the retry (a path and what it
+ * lacks), or undefined. Only what the sinks read is checked, so records written by earlier
+ * versions of the product (older detail schema versions, replayed from the failure bucket) still go.
+ */
+export function malformation(item: Record<string, unknown>): string | undefined {
+  if (!isText(item.pk) || !isText(item.sk)) return 'pk, sk: not the key of a table item';
+  if (!isText(item.eventId)) return 'eventId: missing';
+  const { detail, notification, timers } = item;
+  if (!isObject(detail)) return 'detail: missing';
+  if (!isText(detail.type)) return 'detail.type: missing';
+  if (!isInstant(detail.occurredAt)) return 'detail.occurredAt: not an instant';
+  if (isText(item.changeId)) {
+    if (!isObject(detail.change) || !isText(detail.change.number)) return 'detail.change.number: missing';
+  } else {
+    if (!isText(item.incidentId)) return 'incidentId or changeId: missing';
+    if (!isObject(detail.incident) || !isText(detail.incident.number)) return 'detail.incident.number: missing';
+    if (!Number.isInteger(detail.incident.version)) return 'detail.incident.version: not an integer';
+  }
+  if (!isObject(notification)) return 'notification: missing';
+  if (notification.topic !== 'notifications' && notification.topic !== 'majorIncident') return 'notification.topic: not a topic';
+  if (typeof notification.subject !== 'string' || typeof notification.text !== 'string') return 'notification.subject, text: missing';
+  if (!isObject(notification.attributes) || !Object.values(notification.attributes).every((v) => typeof v === 'string')) {
+    return 'notification.attributes: not a map of strings';
+  }
+  if (timers !== undefined && !isText(item.changeId)) {
+    if (!isObject(timers) || !Array.isArray(timers.set) || !Array.isArray(timers.clear)) return 'timers: not { set, clear }';
+    const badTimer = timers.set.findIndex(
+      (t: unknown) => !isObject(t) || !isText(t.clock) || !Number.isInteger(t.threshold) || !Number.isInteger(t.timerVersion) || !isInstant(t.at),
+    );
+    if (badTimer >= 0) return `timers.set.${badTimer}: not a timer`;
+    if (!timers.clear.every(isText)) return 'timers.clear: not schedule names';
+  }
+  return undefined;
+}
+
+type BatchEntry =
+  | { readonly sequenceNumber: string; readonly record: StoredRecord }
+  | { readonly sequenceNumber: string; readonly problem: string; readonly key: { pk?: unknown; sk?: unknown } };
+
+function readItem(sequenceNumber: string, image: Record<string, AttributeValue>): BatchEntry {
+  let item: Record<string, unknown>;
+  try {
+    item = unmarshall(image);
+  } catch {
+    return { sequenceNumber, problem: 'the image is not DynamoDB JSON', key: {} };
+  }
+  const problem = malformation(item);
+  return problem === undefined ? { sequenceNumber, record: item as unknown as StoredRecord } : { sequenceNumber, problem, key: { pk: item.pk, sk: item.sk } };
+}
+
 /**
  * Publishes committed outbox records, strictly in stream order: one after the other, and at the
  * first failure the rest of the batch waits for the retry (reported from that record on), so
- * nothing committed is skipped and one incident's timers never move backwards. A record whose
- * later sink failed has its earlier sinks marked (on the stored item's own key, whichever record it
- * is), so the retry does not publish to them twice.
+ * nothing committed is skipped. A record whose later sink failed has its earlier sinks marked (on
+ * the stored item's own key, whichever record it is), so the retry does not publish to them twice.
+ *
+ * A malformed item, which no retry can deliver, does not hold the others: it is logged with its
+ * key, reported as failed (so Lambda retries it, then writes it to the failure bucket with an
+ * alarm) and the records after it are delivered now and marked delivered, because the retry from
+ * the failed record hands them over again. Timers carry the incident version that set them (see
+ * sinks/timers.ts), so delivering a record ahead of an earlier one never moves timers backwards.
  */
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-  const batch = event.Records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage !== undefined).map((r) => ({
-    sequenceNumber: r.dynamodb?.SequenceNumber ?? '0',
-    record: unmarshall(r.dynamodb?.NewImage as Record<string, AttributeValue>) as StoredRecord,
-  }));
+  const batch = event.Records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage !== undefined).map((r) =>
+    readItem(r.dynamodb?.SequenceNumber ?? '0', r.dynamodb?.NewImage as Record<string, AttributeValue>),
+  );
   if (batch.length === 0) return { batchItemFailures: [] };
-  const delivered = await deliveredSinks(batch.map((b) => b.record));
+  const delivered = await deliveredSinks(batch.flatMap((b) => ('record' in b ? [b.record] : [])));
 
-  for (const { sequenceNumber, record } of batch) {
+  const failures: DynamoDBBatchResponse['batchItemFailures'] = [];
+  for (const entry of batch) {
+    const { sequenceNumber } = entry;
+    if (!('record' in entry)) {
+      log.error('outbox item malformed, not published; reported as failed, it goes to the failure bucket once its retries are spent', {
+        ...entry.key,
+        sequenceNumber,
+        problem: entry.problem,
+      });
+      failures.push({ itemIdentifier: sequenceNumber });
+      continue;
+    }
+    const { record } = entry;
     const done = delivered.get(outboxKeyId(record)) ?? new Set<Sink>();
     const doneNow: Sink[] = [];
     try {
@@ -46,15 +117,13 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
         doneNow.push(sink);
       }
     } catch (error) {
-      log.error('outbox record not published; it will be retried', { eventId: record.eventId, type: record.detail.type, error });
-      await Promise.all(doneNow.map((sink) => markDelivered(record, sink))).catch((markError: unknown) =>
-        log.warn('could not mark delivered sinks; the retry may publish them again (consumers dedupe on eventId)', {
-          eventId: record.eventId,
-          error: markError,
-        }),
-      );
-      return { batchItemFailures: [{ itemIdentifier: sequenceNumber }] };
+      log.error('outbox record not published; it will be retried', { pk: record.pk, sk: record.sk, eventId: record.eventId, type: record.detail.type, error });
+      await markAll(record, doneNow);
+      failures.push({ itemIdentifier: sequenceNumber });
+      return { batchItemFailures: failures };
     }
+    // After a malformed item the retry starts before this record: it must find it delivered.
+    if (failures.length > 0) await markAll(record, doneNow);
     log.info(
       'published',
       isChangeOutboxRecord(record)
@@ -62,5 +131,14 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
         : { eventId: record.eventId, type: record.detail.type, incident: record.detail.incident.number },
     );
   }
-  return { batchItemFailures: [] };
+  return { batchItemFailures: failures };
+}
+
+async function markAll(record: StoredRecord, sinks: readonly Sink[]): Promise<void> {
+  await Promise.all(sinks.map((sink) => markDelivered(record, sink))).catch((markError: unknown) =>
+    log.warn('could not mark delivered sinks; the retry may publish them again (consumers dedupe on eventId)', {
+      eventId: record.eventId,
+      error: markError,
+    }),
+  );
 }
