@@ -34,7 +34,7 @@ export function atExpression(at: Date, now: Date): string {
 /**
  * What the escalation workflow starts with; the timer version makes a moved timer's firing stale.
  * `incidentVersion` is the incident's version after the change whose outbox record set the timer:
- * the workflow does not read it, the publisher does (`setBy`), so that a record delivered late (a
+ * the workflow does not read it, the publisher does (`moveTimers`), so that a record delivered late (a
  * replay) never replaces or deletes what a later record set.
  */
 export const timerInput = (incidentId: string, incidentVersion: number, timer: SlaTimer) =>
@@ -68,12 +68,16 @@ function schedule(incidentId: string, incidentVersion: number, timer: SlaTimer, 
   };
 }
 
-/**
- * The incident version that set the schedule of this name; undefined when there is none (it fired
- * and deleted itself, or was deleted) or it predates `incidentVersion` in the input (set before
- * this check existed: any record may replace it, as before).
- */
-async function setBy(name: string): Promise<number | 'none' | undefined> {
+/** What a schedule's input says of the timer it holds (every field is absent from a schedule set before it was written). */
+interface ScheduledTimer {
+  readonly incidentVersion?: unknown;
+  readonly timerVersion?: unknown;
+  readonly at?: unknown;
+  readonly escalateAtOnce?: unknown;
+}
+
+/** The timer the schedule of this name holds, or 'none' when there is no such schedule (it fired and deleted itself, or was deleted). */
+async function scheduledTimer(name: string): Promise<ScheduledTimer | 'none'> {
   let input: string | undefined;
   try {
     input = (await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: GROUP }))).Target?.Input;
@@ -82,51 +86,69 @@ async function setBy(name: string): Promise<number | 'none' | undefined> {
     throw error;
   }
   try {
-    const version = (JSON.parse(input ?? '{}') as { incidentVersion?: unknown }).incidentVersion;
-    return typeof version === 'number' ? version : undefined;
+    const parsed: unknown = JSON.parse(input ?? '{}');
+    return typeof parsed === 'object' && parsed !== null ? (parsed as ScheduledTimer) : {};
   } catch {
-    return undefined;
+    return {};
   }
 }
 
 /**
  * Sets each timer and deletes the cleared ones, unless a later change of the incident already set
  * that schedule: Scheduler has no conditional writes, so a schedule carries the incident version
- * that set it and is read before it is replaced or deleted. Scheduler calls of the usual cases: a
- * new timer, one CreateSchedule; a moved one, CreateSchedule (refused: it exists), GetSchedule,
- * UpdateSchedule; a cleared one, GetSchedule and DeleteSchedule, or GetSchedule alone when it has
- * already fired. Timers run in parallel. A record replayed after its schedules fired or were
- * deleted may create them again: their firing carries an old timer version, which the escalation
- * workflow ignores as stale.
+ * that set it and is read before it is replaced or deleted. A schedule set before versions were
+ * carried is replaced or deleted as before.
+ *
+ * Scheduler calls: a new timer, one CreateSchedule; a timer the schedule already holds (same timer
+ * version and instant: records carry every upcoming timer, changed or not), CreateSchedule
+ * (refused: it exists) and GetSchedule; a moved one, those and UpdateSchedule; a cleared one,
+ * GetSchedule and DeleteSchedule, or GetSchedule alone when it has already fired. Timers run in
+ * parallel. Between the read and the write a concurrent delivery may set the schedule: a replay
+ * run while the live publisher moves the same incident's timers can still lose that race.
+ *
+ * A record replayed after its schedules fired or were deleted may create them again: their firing
+ * carries an old timer version, or a threshold already recorded, and the workflow ignores it.
  */
 export async function moveTimers(incidentId: string, incidentVersion: number, changes: TimerChanges, now = new Date()): Promise<void> {
-  const newer = (name: string, version: number | 'none' | undefined) => {
-    if (typeof version !== 'number' || version < incidentVersion) return false;
-    log.info('schedule left as a later change of the incident set it', { schedule: name, setByVersion: version, recordVersion: incidentVersion });
+  const setByLaterChange = (name: string, existing: ScheduledTimer) => {
+    if (typeof existing.incidentVersion !== 'number' || existing.incidentVersion < incidentVersion) return false;
+    log.info('schedule left as a later change of the incident set it', { schedule: name, setByVersion: existing.incidentVersion, recordVersion: incidentVersion });
     return true;
   };
   await Promise.all([
     ...changes.set.map(async (timer) => {
       const input = schedule(incidentId, incidentVersion, timer, now);
+      const name = input.Name as string;
       try {
         await scheduler.send(new CreateScheduleCommand(input));
         return;
       } catch (error) {
         if (!(error instanceof ConflictException)) throw error;
       }
-      const existing = await setBy(input.Name as string);
-      if (newer(input.Name as string, existing)) return;
+      const existing = await scheduledTimer(name);
+      if (existing !== 'none') {
+        if (setByLaterChange(name, existing)) return;
+        // The same timer: every change since the one that set it, up to this one, carries it alike
+        // (a timer version moves with every change of timing), so the older version it names is as
+        // good. One set before versions were carried is written once more, to carry this one.
+        const same =
+          typeof existing.incidentVersion === 'number' &&
+          existing.timerVersion === timer.timerVersion &&
+          existing.at === timer.at &&
+          (existing.escalateAtOnce === true) === (timer.escalateAtOnce === true);
+        if (same) return;
+      }
       try {
         await scheduler.send(new UpdateScheduleCommand(input));
       } catch (error) {
-        // Fired and deleted itself between the read and the update: set it again.
+        // Fired and deleted itself since it was refused as existing: set it again.
         if (!(error instanceof ResourceNotFoundException)) throw error;
         await scheduler.send(new CreateScheduleCommand(input));
       }
     }),
     ...changes.clear.map(async (name) => {
-      const existing = await setBy(name);
-      if (existing === 'none' || newer(name, existing)) return;
+      const existing = await scheduledTimer(name);
+      if (existing === 'none' || setByLaterChange(name, existing)) return;
       try {
         await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: GROUP }));
       } catch (error) {
