@@ -25,6 +25,19 @@ const ROLE_GROUP_DEFAULTS = {
 } as const;
 
 /**
+ * A group's construct id follows its name, never its position in the configuration: a group name
+ * cannot change in place (CloudFormation replaces the group, and its members with it), so adding,
+ * removing or reordering names must leave every other group's resource as it is. The two default
+ * groups keep the ids they always had.
+ */
+export function userPoolGroupId(groupName: string): string {
+  if (groupName === 'admin') return 'AdminGroup';
+  if (groupName === 'agent') return 'AgentGroup';
+  // A construct id may hold anything but '/'; the logical id CDK derives from it stays unique by its path hash.
+  return `Group-${groupName.replace(/\//g, '%2F')}`;
+}
+
+/**
  * Who may call the API, as seen by its JWT authorizer: an issuer and the audiences it accepts.
  *
  * By default a Cognito user pool is created. With context `oidcIssuer` + `oidcAudience` the
@@ -115,11 +128,7 @@ export class Identity extends Construct {
     }
 
     for (const role of ['admin', 'agent', 'requester'] as const) {
-      for (const [index, groupName] of roleGroups[role].entries()) {
-        // The first group of a role keeps the id the defaults always had, so it is never replaced.
-        const constructId = `${role[0]?.toUpperCase()}${role.slice(1)}Group${index === 0 ? '' : index + 1}`;
-        userPool.addGroup(constructId, { groupName, ...ROLE_GROUP_DEFAULTS[role] });
-      }
+      for (const groupName of roleGroups[role]) userPool.addGroup(userPoolGroupId(groupName), { groupName, ...ROLE_GROUP_DEFAULTS[role] });
     }
 
     this.userPool = userPool;

@@ -162,10 +162,14 @@ export class Ingestion extends Construct {
   private allowPutEventsFrom(config: IngestionConfig): void {
     // The product's domain events share this bus: other accounts may put what ingestion takes and
     // nothing else, never a domain event type and never the product's source (EventBridge refuses
-    // `aws.*` sources on PutEvents, but not custom ones). ForAllValues: every entry of the call.
+    // `aws.*` sources on PutEvents, but not custom ones). EventBridge evaluates the policy for each
+    // entry, whose detail-type and source are single values: plain operators, not ForAllValues
+    // (which a missing key satisfies). StringEquals fails closed on a missing key; StringNotEquals
+    // would not, so the Null check makes a missing source a refusal too.
     const onlyIngestionEvents = {
-      'ForAllValues:StringEquals': { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
-      'ForAllValues:StringNotEquals': { 'events:source': EVENT_SOURCE },
+      StringEquals: { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
+      StringNotEquals: { 'events:source': EVENT_SOURCE },
+      Null: { 'events:detail-type': 'false', 'events:source': 'false' },
     };
     const accountsStatement =
       config.accounts.length > 0
@@ -189,7 +193,10 @@ export class Ingestion extends Construct {
           actions: ['events:PutEvents'],
           resources: [this.bus.eventBusArn],
           // Any principal, but only from accounts of this organization.
-          conditions: { StringEquals: { 'aws:PrincipalOrgID': config.organizationId }, ...onlyIngestionEvents },
+          conditions: {
+            ...onlyIngestionEvents,
+            StringEquals: { ...onlyIngestionEvents.StringEquals, 'aws:PrincipalOrgID': config.organizationId },
+          },
         }),
       );
       // Each statement is its own PutPermission on the same policy: one after the other, so two

@@ -352,11 +352,13 @@ describe('other accounts, an organization and the default bus, from context', ()
   /**
    * Other accounts may put the events ingestion takes, and nothing else: not the product's domain
    * event types, and nothing with the product's source (EventBridge refuses `aws.*` sources from
-   * PutEvents, but not a custom source such as ours).
+   * PutEvents, but not a custom source such as ours). Each entry is checked on its own, with single
+   * values: no ForAllValues (a missing key would satisfy it), and a missing key refuses.
    */
   const ONLY_INGESTION_EVENTS = {
-    'ForAllValues:StringEquals': { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
-    'ForAllValues:StringNotEquals': { 'events:source': EVENT_SOURCE },
+    StringEquals: { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
+    StringNotEquals: { 'events:source': EVENT_SOURCE },
+    Null: { 'events:detail-type': 'false', 'events:source': 'false' },
   };
 
   it('has exactly two bus policy statements', () => {
@@ -379,7 +381,7 @@ describe('other accounts, an organization and the default bus, from context', ()
       Action: 'events:PutEvents',
       Resource: getAtt(t.bus),
       Principal: { AWS: '*' },
-      Condition: { StringEquals: { 'aws:PrincipalOrgID': ORGANIZATION }, ...ONLY_INGESTION_EVENTS },
+      Condition: { ...ONLY_INGESTION_EVENTS, StringEquals: { ...ONLY_INGESTION_EVENTS.StringEquals, 'aws:PrincipalOrgID': ORGANIZATION } },
     });
     // One PutPermission after the other on the same bus policy.
     expect(policy.DependsOn).toEqual([accounts.logicalId]);
