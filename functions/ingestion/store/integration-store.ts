@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 
 /*
@@ -15,7 +15,7 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
  *                gsi2 INTEGRATIONS#SERVICE#<service> -> <createdAt>#<id>   (a service's keys, listed)
  *                gsi3 INTEGRATIONS#LIVE#<service> -> <createdAt>#<id>      (its live keys only: removed on revoke)
  *   by id        pk INTEGRATION#ID#<id>              sk INTEGRATION   keyHash, service
- *   live count   pk INTEGRATIONS#SERVICE#<service>   sk LIVE          liveKeys
+ *   live count   pk INTEGRATIONS#SERVICE#<service>   sk LIVE          liveKeys, legacyKeysChecked
  * Only a hash of the key is stored: the key is shown once, when it is created, like an API token.
  * The item also carries the key's rate-limit window (`rateWindow`, `windowCount`), so that checking
  * the key and counting the event against its limit is one conditional UpdateItem. Revoking by id
@@ -94,15 +94,17 @@ export function createIntegrationItems(key: string, integration: Integration, hi
 
 /*
  * Keys created by a version before the id item, the live count and the live index existed have
- * their key item only: they cannot be revoked by id and do not hold their service. The backfill
- * (scripts/backfill-integration-keys.ts) writes for each what creating it writes now. The id item
- * is created only where missing and the count moves only in that same transaction, so a key is
- * counted once however often the backfill runs, and a key created with its id item (already
- * counted) is never counted again.
+ * their key item only. The backfill (scripts/backfill-integration-keys.ts) writes for each what
+ * creating it writes now; until it has run, findIntegration and hasActiveIntegrations find such
+ * keys the old way (a Query of the service's keys) and upgrade what they find the same way, so
+ * old keys can be revoked and hold their service before the migration too. The id item is created
+ * only where missing and the count moves only in that same transaction, so a key is counted once
+ * however often it is upgraded, and a key created with its id item (already counted) is never
+ * counted again.
  */
 /** Where integrationBackfillItems puts the id item and the key item, to tell a refusal apart. */
-export const BACKFILL_ID_ITEM = 0;
-export const BACKFILL_KEY_ITEM = 1;
+const BACKFILL_ID_ITEM = 0;
+const BACKFILL_KEY_ITEM = 1;
 
 /** A live key's entry in the live index; only while it is live and not yet listed there. */
 export function liveIndexEntry(item: Item): TransactItem {
@@ -131,6 +133,64 @@ export function integrationBackfillItems(item: Item): TransactItem[] {
   };
   if (revokedAt !== undefined) return [idItem];
   return [idItem, liveIndexEntry(item), countLiveKeys(service, 1)];
+}
+
+/**
+ * Gives a key item an earlier version wrote what creating it writes now; whether anything was
+ * written. Safe to repeat and to run concurrently (the backfill and request paths both call it).
+ */
+export async function upgradeLegacyKey(read: Item): Promise<boolean> {
+  let item: Item | undefined = read;
+  // A refusal on the key item means it changed since it was read (revoked, or deleted): read it again.
+  for (let attempt = 0; attempt < 3 && item !== undefined; attempt++) {
+    try {
+      await transactWrite(integrationBackfillItems(item));
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionRefused)) throw error;
+      if (error.failedAt(BACKFILL_ID_ITEM) !== undefined) return item.revokedAt === undefined && (await indexLiveKey(item));
+      if (error.failedAt(BACKFILL_KEY_ITEM) === undefined) throw error;
+      const key: Item = { pk: item.pk, sk: item.sk };
+      const fresh: Item | undefined = (await db.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
+      item = fresh === undefined || fresh.gsi3pk !== undefined ? undefined : fresh;
+    }
+  }
+  return false;
+}
+
+/** A key that has its id item (and so its count): only the live index entry may be missing. */
+async function indexLiveKey(item: Item): Promise<boolean> {
+  try {
+    await transactWrite([liveIndexEntry(item)]);
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionRefused) return false;
+    throw error;
+  }
+}
+
+/**
+ * The first of a service's keys (gsi2) that `keep` keeps, reading every page until one does. Kept
+ * here rather than by a FilterExpression: DynamoDB reads every item of a page either way, and
+ * DynamoDB Local applies its 1 MB page limit only after a filter, so tests could not see the pages.
+ */
+async function firstServiceKey(service: string, keep: (item: Item) => boolean): Promise<Item | undefined> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: TABLE_NAME,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': servicePartition(service) },
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    const found = page.Items?.find(keep);
+    if (found !== undefined) return found;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return undefined;
 }
 
 /** A service's keys (gsi2), oldest first. */
@@ -162,10 +222,32 @@ export async function listLiveIntegrations(service: string, limit: number, curso
   return { ...page, items: page.items.map(fromItem) };
 }
 
-/** Whether a service still has a key that is not revoked (a service with live keys cannot be deleted). */
+/**
+ * Whether a service still has a key that is not revoked (a service with live keys cannot be
+ * deleted). One GetItem of the live count, except once per service without a live counted key:
+ * keys from before the count are not in it, so the service's keys are searched for a live one
+ * (upgraded when found, which counts it) and, if there is none, the count item records that none
+ * is left (no version writes such keys any more, so that stays true).
+ */
 export async function hasActiveIntegrations(service: string): Promise<boolean> {
   const result = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: liveCountKey(service), ConsistentRead: true }));
-  return ((result.Item?.liveKeys as number | undefined) ?? 0) > 0;
+  if (((result.Item?.liveKeys as number | undefined) ?? 0) > 0) return true;
+  if (result.Item?.legacyKeysChecked === true) return false;
+  // With no live key counted, any live key is one the count does not know of.
+  const uncounted = await firstServiceKey(service, (item) => item.revokedAt === undefined);
+  if (uncounted !== undefined) {
+    await upgradeLegacyKey(uncounted);
+    return true;
+  }
+  await db.send(
+    new UpdateCommand({
+      TableName: TABLE_NAME,
+      Key: liveCountKey(service),
+      UpdateExpression: 'SET entity = :entity, legacyKeysChecked = :checked ADD liveKeys :zero',
+      ExpressionAttributeValues: { ':entity': 'integration-count', ':checked': true, ':zero': 0 },
+    }),
+  );
+  return false;
 }
 
 /** A key of the service, by the id admins see (not the key): where its item is, and whether revoked. */
@@ -176,10 +258,25 @@ export interface IntegrationRef {
   revoked: boolean;
 }
 
-/** Two GetItems, whatever the number of keys: the id names the key's hash, the hash its item. */
+/**
+ * Two GetItems, whatever the number of keys: the id names the key's hash, the hash its item. An
+ * id without its id item is a key from before id items (or no key): the service's keys are
+ * searched for it, and a key found is upgraded, so it is searched for once.
+ */
 export async function findIntegration(service: string, id: string): Promise<IntegrationRef | undefined> {
+  const found = await findIntegrationById(service, id);
+  if (found !== 'no-id-item') return found;
+  const legacy = await firstServiceKey(service, (item) => item.id === id);
+  if (legacy === undefined) return undefined;
+  await upgradeLegacyKey(legacy);
+  const upgraded = await findIntegrationById(service, id);
+  return upgraded === 'no-id-item' ? undefined : upgraded;
+}
+
+async function findIntegrationById(service: string, id: string): Promise<IntegrationRef | undefined | 'no-id-item'> {
   const byId = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: integrationIdKey(id), ConsistentRead: true }));
-  if (byId.Item === undefined || byId.Item.service !== service) return undefined;
+  if (byId.Item === undefined) return 'no-id-item';
+  if (byId.Item.service !== service) return undefined;
   const keyHash = byId.Item.keyHash as string;
   const item = await db.send(
     new GetCommand({ TableName: TABLE_NAME, Key: integrationKeyOfHash(keyHash), ConsistentRead: true, ProjectionExpression: 'revokedAt' }),
