@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { conflict, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../shared/errors.ts';
+import { conflict, forbidden, notFound, ProblemError, preconditionFailed, preconditionRequired, validationFailed } from '../shared/errors.ts';
 import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { diffFields } from '../shared/store/audit.ts';
@@ -167,6 +167,16 @@ const RETIRING_MS = 30_000;
 /** A group the cascade rewrites changed meanwhile: look again, a few times. */
 const DELETE_ATTEMPTS = 3;
 
+const deleteContended = (resource: DirectoryResource, id: string): ProblemError =>
+  new ProblemError(
+    409,
+    'delete-contended',
+    'Delete contended',
+    `${resource.label} '${id}' was not deleted: records the delete changes with it (such as the groups a user leaves) changed ${DELETE_ATTEMPTS} times while it ran; retry the same request`,
+    {},
+    { 'retry-after': '1' },
+  );
+
 /**
  * Marks the record as being deleted (new references to it are refused from then on), looks for
  * what still names it, then deletes it at the version read, with what cascades, in one
@@ -190,10 +200,11 @@ export function remove(resource: DirectoryResource) {
         throw preconditionFailed(etagOf(marked.current.version));
       }
       const now = new Date().toISOString();
-      const deleteItems = deleteRecordItems(resource.kind, id, expected, actor, now, until);
       const owned = (resource.ownedItems?.(id) ?? []).map((Key) => ({ Delete: { TableName: TABLE_NAME, Key } }));
       try {
         const cascade = (await resource.beforeDelete?.(id, { actor, now })) ?? [];
+        // The mark must still hold when the delete commits, not only when the look began.
+        const deleteItems = deleteRecordItems(resource.kind, id, expected, actor, new Date().toISOString(), until);
         await transactWrite([...deleteItems, ...owned, ...cascade]);
         return { status: 204 };
       } catch (error) {
@@ -205,7 +216,9 @@ export function remove(resource: DirectoryResource) {
           if (refused.item.version !== expected) throw preconditionFailed(etagOf(refused.item.version as number));
           // Still at the version read, but our mark lapsed or was replaced: the delete took too long.
         }
-        if (attempt === DELETE_ATTEMPTS) throw error;
+        // What the delete cascades into kept changing under it: nothing was written, and the
+        // caller's request was sound, so it is a conflict to retry, not a server fault.
+        if (attempt === DELETE_ATTEMPTS) throw deleteContended(resource, id);
       }
     }
   };

@@ -188,4 +188,13 @@ describe('a record being deleted (retireRecord)', () => {
     await expect(transactWrite(records.deleteRecordItems(records.GROUPS, 'contested', 1, 'ada', at, until))).rejects.toBeInstanceOf(TransactionRefused);
     expect(await records.getRecord(records.GROUPS, 'contested')).toMatchObject({ version: 2 });
   });
+
+  it('lets the delete through only while its marker holds: a delete whose hold lapsed is refused', async () => {
+    await transactWrite(records.createRecordItems(records.GROUPS, 'lapsed', { name: 'lapsed', members: [], ...meta }, 'ada', []));
+    const until = new Date(Date.now() - 1000).toISOString();
+    await records.retireRecord(records.GROUPS, 'lapsed', 1, until);
+    // The marker is still this delete's and the version is the one read, but writes naming the group pass again.
+    await expect(transactWrite(records.deleteRecordItems(records.GROUPS, 'lapsed', 1, 'ada', new Date().toISOString(), until))).rejects.toBeInstanceOf(TransactionRefused);
+    expect(await records.getRecord(records.GROUPS, 'lapsed')).toMatchObject({ version: 1 });
+  });
 });

@@ -182,16 +182,20 @@ export function replaceRecordItems(
   ];
 }
 
-/** With `retiredUntil`, the delete holds only if the record still carries the marker this delete set. */
+/**
+ * With `retiredUntil`, the delete holds only if the record still carries the marker this delete set
+ * and the marker has not lapsed at `at`: once it lapses, writes naming the record are let through
+ * again (references.ts), so a delete committed after that could miss one of them.
+ */
 export function deleteRecordItems(kind: RecordKind, id: string, expectedVersion: number, actor: string, at: string, retiredUntil?: string): TransactItem[] {
   return [
     {
       Delete: {
         TableName: TABLE_NAME,
         Key: kind.key(id),
-        ConditionExpression: retiredUntil === undefined ? 'version = :expected' : 'version = :expected AND #retiring = :until',
+        ConditionExpression: retiredUntil === undefined ? 'version = :expected' : 'version = :expected AND #retiring = :until AND #retiring > :now',
         ...(retiredUntil === undefined ? {} : { ExpressionAttributeNames: { '#retiring': RETIRING_ATTRIBUTE } }),
-        ExpressionAttributeValues: { ':expected': expectedVersion, ...(retiredUntil === undefined ? {} : { ':until': retiredUntil }) },
+        ExpressionAttributeValues: { ':expected': expectedVersion, ...(retiredUntil === undefined ? {} : { ':until': retiredUntil, ':now': at }) },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
     },

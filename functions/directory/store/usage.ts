@@ -1,7 +1,6 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { hasActiveIntegrations, listIntegrations } from '../../ingestion/store/integration-store.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
-import { escalationPolicyKey } from './keys.ts';
+import { escalationPolicyKey, groupKey } from './keys.ts';
 import { GROUPS } from './records.ts';
 
 /*
@@ -69,20 +68,45 @@ const byIndex = (index: string, partition: string, filter?: { expression: string
 });
 
 /**
- * Incidents and changes that are not final and name the record, one Query per status partition
- * (gsi2): the work is bounded by how much is open now, not by the years of closed records a
- * group's or a service's own index partition would hold.
+ * The index partitions of incidents and changes that hold exactly the records naming one directory
+ * record through one field (functions/incidents/store/incident-store.ts, functions/changes/store/
+ * change-store.ts; a change's services are indexed through one copy of the change per service).
  */
-async function openRecords(
-  entity: 'incident' | 'change',
-  filter: { expression: string; names?: Record<string, string>; values: Item },
-  fieldsOf: (item: Item) => string[],
-  max: number,
-): Promise<Reference[]> {
-  const statuses = entity === 'incident' ? INCIDENT_NOT_FINAL : CHANGE_NOT_FINAL;
-  const prefix = entity === 'incident' ? 'INCIDENT#STATUS#' : 'CHANGE#STATUS#';
-  const pages = await Promise.all(statuses.map((status) => queryAll(byIndex('gsi2', `${prefix}${status}`, filter), max)));
-  return pages.flat().flatMap((item) => fieldsOf(item).map((field) => ({ kind: entity, id: String(item.id), number: String(item.number), field })));
+const NAMING_PARTITIONS = {
+  incident: {
+    assignmentGroup: { index: 'gsi4', prefix: 'INCIDENT#GROUP#' },
+    service: { index: 'gsi6', prefix: 'INCIDENT#SERVICE#' },
+    assignee: { index: 'gsi5', prefix: 'INCIDENT#ASSIGNEE#' },
+    caller: { index: 'gsi7', prefix: 'INCIDENT#CALLER#' },
+  },
+  change: {
+    assignmentGroup: { index: 'gsi4', prefix: 'CHANGE#GROUP#' },
+    services: { index: 'gsi6', prefix: 'CHANGE#SERVICE#' },
+  },
+} as const;
+
+/**
+ * Incidents and changes that are not final and name `id` through `field`: one Query of that
+ * record's own index partition, filtered on status, newest first, stopping at `max`. It reads only
+ * the records that name this one (closed ones included, up to the cap), however much other work
+ * is open.
+ */
+async function openRecords<E extends keyof typeof NAMING_PARTITIONS>(entity: E, field: keyof (typeof NAMING_PARTITIONS)[E] & string, id: string, max: number): Promise<Reference[]> {
+  const { index, prefix } = NAMING_PARTITIONS[entity][field] as { index: string; prefix: string };
+  const statuses: readonly string[] = entity === 'incident' ? INCIDENT_NOT_FINAL : CHANGE_NOT_FINAL;
+  const placeholders = statuses.map((_, i) => `:status${i}`);
+  const items = await queryAll(
+    {
+      ...byIndex(index, `${prefix}${id}`, {
+        expression: `#status IN (${placeholders.join(', ')})`,
+        names: { '#status': 'status' },
+        values: Object.fromEntries(statuses.map((status, i) => [placeholders[i], status])),
+      }),
+      ScanIndexForward: false,
+    },
+    max,
+  );
+  return items.map((item) => ({ kind: entity, id: String(item.id), number: String(item.number), field }));
 }
 
 const named = (kind: ReferenceKind, field: string, key = 'name') => (item: Item): Reference => ({ kind, id: String(item[key]), field });
@@ -103,8 +127,8 @@ export async function groupUsage(group: string): Promise<Usage> {
       .send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'CONFIG#CHANGES', sk: 'CONFIG' }, ConsistentRead: true }))
       .then(({ Item }) => BOARD_FIELDS.filter((field) => Item?.[field] === group).map((field): Reference => ({ kind: 'change-config', id: 'change-config', field }))),
     queryAll(byIndex('gsi1', 'CHANGE-TEMPLATE', { expression: 'assignmentGroup = :group', values }), max).then((items) => items.map(named('change-template', 'assignmentGroup'))),
-    openRecords('incident', { expression: 'assignmentGroup = :group', values }, () => ['assignmentGroup'], max),
-    openRecords('change', { expression: 'assignmentGroup = :group', values }, () => ['assignmentGroup'], max),
+    openRecords('incident', 'assignmentGroup', group, max),
+    openRecords('change', 'assignmentGroup', group, max),
   ]);
   return usage(found);
 }
@@ -134,56 +158,80 @@ export async function serviceUsage(service: string, now: string): Promise<Usage>
         },
         max,
       ).then((items) => items.map(named('blackout-window', 'services'))),
-      openRecords('incident', { expression: 'service = :service', values }, () => ['service'], max),
-      openRecords('change', { expression: 'contains(services, :service)', values }, () => ['services'], max),
+      openRecords('incident', 'service', service, max),
+      openRecords('change', 'services', service, max),
     ] as Promise<Reference[]>[],
   );
   return usage(found);
 }
 
+/*
+ * Integration keys (functions/ingestion/store/integration-store.ts), read by their key shapes: the
+ * ingestion area sits above the directory and is not imported from here.
+ *   live count  pk INTEGRATIONS#SERVICE#<service>  sk LIVE  liveKeys (moves with create and revoke)
+ *   live keys   gsi3 INTEGRATIONS#LIVE#<service>   (sparse: revoking a key removes it)
+ */
 async function activeIntegrationKeys(service: string, max: number): Promise<Reference[]> {
-  // One GetItem answers the usual case, a service with no live key; only then are ids listed.
-  if (!(await hasActiveIntegrations(service))) return [];
-  const found: Reference[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await listIntegrations(service, 100, cursor);
-    for (const key of page.items) if (key.revokedAt === undefined) found.push({ kind: 'integration-key', id: key.id, field: 'service' });
-    cursor = page.nextCursor;
-  } while (cursor !== undefined && found.length < max);
-  return found;
+  // One GetItem answers the usual case, a service with no live key; only then are live ids listed.
+  const count = await db.send(
+    new GetCommand({ TableName: TABLE_NAME, Key: { pk: `INTEGRATIONS#SERVICE#${service}`, sk: 'LIVE' }, ConsistentRead: true }),
+  );
+  if (((count.Item?.liveKeys as number | undefined) ?? 0) <= 0) return [];
+  const live = await queryAll(byIndex('gsi3', `INTEGRATIONS#LIVE#${service}`), max);
+  return live.map((key) => ({ kind: 'integration-key', id: String(key.id), field: 'service' }));
 }
 
 export interface UserUsage extends Usage {
-  /** The groups the user is a member of (not their manager): the user leaves them on deletion. */
+  /**
+   * The groups the user is a member of (not their manager), as stored now (strongly consistent
+   * reads): the user leaves them on deletion, conditioned on these versions.
+   */
   memberOf: Item[];
 }
 
 /**
  * Groups keep their members as a list on the group item (no index answers "groups of a user"),
  * so this reads the groups partition of gsi1, which is bounded by the number of groups, and the
- * groups' escalation policies by key.
+ * groups' escalation policies by key. The index may lag a group write; the groups it names as the
+ * user's are read again by key, consistently, so that the cascade is built on their versions now.
  */
 export async function userUsage(user: string): Promise<UserUsage> {
   const max = MAX_LISTED_REFERENCES + 1;
-  const [groups, incidents] = await Promise.all([
+  const [groups, assigned, called] = await Promise.all([
     queryAll(byIndex('gsi1', GROUPS.listPartition), Number.MAX_SAFE_INTEGER),
-    openRecords(
-      'incident',
-      { expression: 'assignee = :user OR caller = :user', values: { ':user': user } },
-      (item) => (['assignee', 'caller'] as const).filter((field) => item[field] === user),
-      max,
-    ),
+    openRecords('incident', 'assignee', user, max),
+    openRecords('incident', 'caller', user, max),
   ]);
   const managed = groups.filter((group) => group.manager === user).map(named('group', 'manager'));
-  const policies = await escalationPoliciesNaming(
-    user,
-    groups.map((group) => String(group.name)),
-  );
+  const isMember = (group: Item) => Array.isArray(group.members) && (group.members as unknown[]).includes(user);
+  const [policies, memberGroups] = await Promise.all([
+    escalationPoliciesNaming(
+      user,
+      groups.map((group) => String(group.name)),
+    ),
+    getConsistently(groups.filter(isMember).map((group) => groupKey(String(group.name)))),
+  ]);
   return {
-    ...usage([managed, policies, incidents]),
-    memberOf: groups.filter((group) => Array.isArray(group.members) && (group.members as unknown[]).includes(user)),
+    ...usage([managed, policies, assigned, called]),
+    memberOf: memberGroups.filter(isMember),
   };
+}
+
+/** Items by key, strongly consistent (one BatchGetItem per 100 keys); absent ones are left out. */
+async function getConsistently(keysAsListed: Item[]): Promise<Item[]> {
+  // A key may appear once per BatchGetItem, and a lagging index can list a group twice.
+  const allKeys = [...new Map(keysAsListed.map((key) => [`${String(key.pk)}\u0000${String(key.sk)}`, key])).values()];
+  const found: Item[] = [];
+  for (let start = 0; start < allKeys.length; start += 100) {
+    let keys = allKeys.slice(start, start + 100);
+    for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
+      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
+      found.push(...(result.Responses?.[TABLE_NAME] ?? []));
+      keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
+    }
+    if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
+  }
+  return found;
 }
 
 interface PolicyLevel {
@@ -191,18 +239,8 @@ interface PolicyLevel {
 }
 
 async function escalationPoliciesNaming(user: string, groups: string[]): Promise<Reference[]> {
-  const found: Reference[] = [];
-  for (let start = 0; start < groups.length; start += 100) {
-    let keys: Item[] = groups.slice(start, start + 100).map(escalationPolicyKey);
-    for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
-      for (const policy of result.Responses?.[TABLE_NAME] ?? []) {
-        const levels = (policy.levels as PolicyLevel[] | undefined) ?? [];
-        if (levels.some((level) => level.notify?.users?.includes(user) === true)) found.push({ kind: 'escalation-policy', id: String(policy.group), field: 'levels.notify.users' });
-      }
-      keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-    }
-    if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
-  }
-  return found;
+  const policies = await getConsistently(groups.map(escalationPolicyKey));
+  return policies
+    .filter((policy) => ((policy.levels as PolicyLevel[] | undefined) ?? []).some((level) => level.notify?.users?.includes(user) === true))
+    .map((policy) => ({ kind: 'escalation-policy', id: String(policy.group), field: 'levels.notify.users' }));
 }

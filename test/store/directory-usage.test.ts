@@ -1,0 +1,110 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
+import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
+import { freshTable } from '../support/table.ts';
+
+const table = await freshTable();
+const records = await import('../../functions/directory/store/records.ts');
+const { groupUsage, serviceUsage, userUsage } = await import('../../functions/directory/store/usage.ts');
+const incidents = await import('../../functions/incidents/store/incident-store.ts');
+const integrations = await import('../../functions/ingestion/store/integration-store.ts');
+const { transactWrite } = await import('../../functions/shared/store/db.ts');
+afterAll(() => table.stop());
+
+const at = new Date().toISOString();
+const meta = { createdAt: at, updatedAt: at, version: 1 };
+
+let sequence = 0;
+async function incident(fields: Partial<Incident>): Promise<Incident> {
+  const opened = openIncident({ title: 'usage' }, { id: incidents.newId(), sequence: ++sequence, actor: { userId: 'ada' }, now: new Date(), matrix: DEFAULT_PRIORITY_MATRIX });
+  const stored = { ...opened, ...fields };
+  await transactWrite([incidents.incidentCreate(stored)]);
+  return stored;
+}
+
+beforeAll(async () => {
+  await transactWrite([
+    ...records.createRecordItems(records.USERS, 'ada', { id: 'ada', displayName: 'Ada', active: true, ...meta }, 'ada', []),
+    ...records.createRecordItems(records.USERS, 'leaver', { id: 'leaver', displayName: 'Leaver', active: true, ...meta }, 'ada', []),
+    ...records.createRecordItems(records.GROUPS, 'quiet', { name: 'quiet', members: [], ...meta }, 'ada', []),
+    ...records.createRecordItems(records.GROUPS, 'busy', { name: 'busy', members: [], ...meta }, 'ada', []),
+    ...records.createRecordItems(records.SERVICES, 'crm', { name: 'crm', ownerGroup: 'busy', criticality: 'low', ...meta }, 'ada', []),
+  ]);
+});
+
+describe('what names a directory record (usage.ts)', () => {
+  it("reads only the record's own index partitions: open work elsewhere costs nothing, closed work of its own is filtered out", async () => {
+    await Promise.all(Array.from({ length: 25 }, () => incident({ assignmentGroup: 'busy' })));
+    const closed = await incident({ assignmentGroup: 'quiet', status: 'closed' });
+    const open = await incident({ assignmentGroup: 'quiet', status: 'on_hold' });
+
+    table.counter.reset();
+    const found = await groupUsage('quiet');
+    expect(found).toEqual({ references: [{ kind: 'incident', id: open.id, number: open.number, field: 'assignmentGroup' }], truncated: false });
+    expect(found.references.map((r) => r.id)).not.toContain(closed.id);
+    // Services by owner, templates, the group's incidents, the group's changes; the change configuration.
+    expect(table.counter.operations().sort()).toEqual(['GetItem', 'Query', 'Query', 'Query', 'Query']);
+
+    const busy = await groupUsage('busy');
+    expect(busy.references).toHaveLength(20);
+    expect(busy.truncated).toBe(true);
+  });
+
+  it("finds a user's open incidents as assignee and as caller through their own partitions", async () => {
+    const both = await incident({ assignee: 'leaver', caller: 'leaver' });
+    await incident({ caller: 'leaver', status: 'canceled' });
+    const found = await userUsage('leaver');
+    expect(found.references.map((r) => `${r.number}:${r.field}`).sort()).toEqual([`${both.number}:assignee`, `${both.number}:caller`]);
+  });
+
+  it('lists live integration keys only, from the live index, however many were revoked', async () => {
+    const history = { at, actor: 'ada', action: 'updated' as const, version: 0, changes: [] };
+    const keys = Array.from({ length: 105 }, (_, i) => ({
+      id: `key-${String(i).padStart(3, '0')}`,
+      service: 'crm',
+      name: `key ${i}`,
+      keyHint: 'abcd',
+      rateLimitPerMinute: 60,
+      createdAt: new Date(Date.now() + i).toISOString(),
+      createdBy: 'ada',
+    }));
+    for (const key of keys) await transactWrite(integrations.createIntegrationItems(`secret-${key.id}`, key, history));
+    for (const key of keys.slice(0, 104)) {
+      const ref = await integrations.findIntegration('crm', key.id);
+      await transactWrite(integrations.revokeIntegrationItems(ref!, 'ada', at));
+    }
+
+    table.counter.reset();
+    const found = await serviceUsage('crm', new Date().toISOString());
+    expect(found.references.filter((r) => r.kind === 'integration-key')).toEqual([{ kind: 'integration-key', id: 'key-104', field: 'service' }]);
+    // The live count (GetItem) and one page of the live index, beside the other kinds' reads.
+    const integrationReads = table.counter.operations().filter((op) => op === 'GetItem' || op === 'Query');
+    expect(integrationReads.filter((op) => op === 'GetItem')).toHaveLength(1);
+    expect(integrationReads.filter((op) => op === 'Query')).toHaveLength(6);
+
+    await transactWrite(integrations.revokeIntegrationItems((await integrations.findIntegration('crm', 'key-104'))!, 'ada', at));
+    table.counter.reset();
+    expect((await serviceUsage('crm', new Date().toISOString())).references.filter((r) => r.kind === 'integration-key')).toEqual([]);
+    // No live key: the count answers alone, no key is listed.
+    expect(table.counter.operations().filter((op) => op === 'Query')).toHaveLength(5);
+  });
+
+  it("builds a user's cascade from the groups as stored now, not from the groups index, which may lag", async () => {
+    await transactWrite(records.createRecordItems(records.GROUPS, 'team', { name: 'team', members: ['leaver'], ...meta }, 'ada', []));
+    await transactWrite(records.replaceRecordItems(records.GROUPS, 'team', { name: 'team', members: ['leaver', 'ada'], ...meta, version: 2 }, 1, 'ada', []));
+    await transactWrite(records.createRecordItems(records.GROUPS, 'left', { name: 'left', members: [], ...meta }, 'ada', []));
+    // What a lagging index shows: 'team' at version 1, 'left' still with the user in it.
+    const stale = (name: string, members: string[]) =>
+      table.raw.send(
+        new PutCommand({ TableName: table.tableName, Item: { pk: `STALE#${name}`, sk: 'GROUP', entity: 'group', gsi1pk: 'GROUPS', gsi1sk: name, name, members, ...meta } }),
+      );
+    await stale('team', ['leaver']);
+    await stale('left', ['leaver']);
+
+    const found = await userUsage('leaver');
+    expect(found.memberOf.map((group) => ({ name: group.name, version: group.version, members: group.members }))).toEqual([
+      { name: 'team', version: 2, members: ['leaver', 'ada'] },
+    ]);
+  });
+});
