@@ -27,9 +27,11 @@ import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke
  *   in batches of up to `batchSize`, in the DynamoDBStreamEvent shape Lambda builds;
  * - a batch response naming failed records (ReportBatchItemFailures) retries from the failed record
  *   with the lowest sequence number, the records before it being done; a throw bisects the batch
- *   (BisectBatchOnFunctionError) down to the failing record; after `retry.attempts` failures a
- *   record is handed to `onFailure` as Lambda writes it to an S3 on-failure destination (its
- *   invocation record, with the batch as `payload`) and the shard moves on;
+ *   (BisectBatchOnFunctionError) down to the failing record; after `retry.attempts` failures the
+ *   batch as last retried (from the failed record to the batch's end: one record after a throw,
+ *   several after a partial failure) is handed to `onFailure` as Lambda writes it to an S3
+ *   on-failure destination (its invocation record, with the batch as `payload`) and the shard
+ *   moves past it;
  * - each consumer keeps its own position per shard (one event source mapping each), in
  *   `checkpointFile` when given, so a restart neither replays nor skips.
  *
@@ -552,15 +554,16 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       }
       attempts++;
       if (attempts >= retry.attempts) {
-        const record = selected[next] as DynamoDBRecord;
-        const failure = streamFailureOf({ functionId: consumer.functionId, shardId, streamArn, region, records: [record], attempts, ...(lastError === undefined ? {} : { error: lastError }) });
+        // The batch as last retried goes to the destination whole, and the shard moves past it.
+        const givenUp = batch.slice(failedAt);
+        const failure = streamFailureOf({ functionId: consumer.functionId, shardId, streamArn, region, records: givenUp, attempts, ...(lastError === undefined ? {} : { error: lastError }) });
         try {
           await options.onFailure(failure);
         } catch (error) {
-          console.error(JSON.stringify({ level: 'error', message: 'stream poller: the failure record could not be written; the record is lost', functionId: consumer.functionId, key: failure.key, error: String(error) }));
+          console.error(JSON.stringify({ level: 'error', message: 'stream poller: the failure record could not be written; its records are lost', functionId: consumer.functionId, key: failure.key, error: String(error) }));
         }
-        done(record);
-        next++;
+        done(givenUp.at(-1) as DynamoDBRecord);
+        next += givenUp.length;
         head = -1;
         attempts = 0;
         limit = consumer.batchSize;
