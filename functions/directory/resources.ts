@@ -91,11 +91,21 @@ export const serviceResource: DirectoryResource = {
     return undefined;
   },
   fields: ['displayName', 'description', 'ownerGroup', 'criticality', 'severityMapping', 'urgent'],
-  // The owner group is checked inside the write's own transaction: no window for it to vanish.
-  validate: async (fields) => ({
-    items: [{ ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(String(fields.ownerGroup)), ConditionExpression: 'attribute_exists(pk)' } }],
-    failures: [{ field: 'ownerGroup', message: () => `There is no group named '${String(fields.ownerGroup)}'` }],
-  }),
+  // The owner group is checked inside the write's own transaction: no window for it to vanish. A
+  // new owner also may not be a group whose delete is looking for the services it owns; a service
+  // that keeps its owner already names it, and that delete will find it and be refused.
+  validate: async (fields, current) => {
+    const group = String(fields.ownerGroup);
+    const kept = current?.ownerGroup === group;
+    return {
+      items: [
+        kept
+          ? { ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(group), ConditionExpression: 'attribute_exists(pk)' } }
+          : directoryRecordLive(groupKey(group)),
+      ],
+      failures: [{ field: 'ownerGroup', message: (old) => (old === undefined ? `There is no group named '${group}'` : `Group '${group}' is being deleted`) }],
+    };
+  },
 };
 
 export const userResource: DirectoryResource = {

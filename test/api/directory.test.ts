@@ -257,3 +257,25 @@ describe('a user being deleted', () => {
     expect((await ada.get('/groups/late-team')).body.members).toEqual(['bob']);
   });
 });
+
+describe('a group being deleted', () => {
+  it('cannot become the owner of a service meanwhile; a service it already owns can still be edited', async () => {
+    expect((await ada.post('/groups', { name: 'winding-down', members: [] })).status).toBe(201);
+    const owned = await ada.post('/services', { name: 'winding-app', ownerGroup: 'winding-down', criticality: 'low' });
+    expect(owned.status).toBe(201);
+    const other = await ada.post('/services', { name: 'moving-app', ownerGroup: 'network', criticality: 'low' });
+    const { retireRecord, GROUPS } = await import('../../functions/directory/store/records.ts');
+    expect(await retireRecord(GROUPS, 'winding-down', 1, new Date(Date.now() + 30_000).toISOString())).toEqual({ retired: true });
+
+    const created = await ada.post('/services', { name: 'late-app', ownerGroup: 'winding-down', criticality: 'low' });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([expect.objectContaining({ path: 'ownerGroup', message: "Group 'winding-down' is being deleted" })]);
+    const moved = await ada.put('/services/moving-app', { ownerGroup: 'winding-down', criticality: 'low' }, { 'if-match': other.headers.get('etag')! });
+    expect(moved.status).toBe(400);
+    expect(moved.body.errors).toEqual([expect.objectContaining({ path: 'ownerGroup', message: "Group 'winding-down' is being deleted" })]);
+    expect((await ada.get('/services/moving-app')).body.ownerGroup).toBe('network');
+
+    const kept = await ada.put('/services/winding-app', { ownerGroup: 'winding-down', criticality: 'high' }, { 'if-match': owned.headers.get('etag')! });
+    expect(kept.status).toBe(200);
+  });
+});
