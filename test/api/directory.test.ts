@@ -256,6 +256,24 @@ describe('a user being deleted', () => {
     expect(joined.status).toBe(400);
     expect((await ada.get('/groups/late-team')).body.members).toEqual(['bob']);
   });
+
+  it('cannot be added to an escalation policy meanwhile: the policy write checks the users it adds in its own transaction', async () => {
+    expect((await ada.put('/users/outgoing', { displayName: 'Outgoing' })).status).toBe(201);
+    expect((await ada.post('/groups', { name: 'pagers', members: ['bob'] })).status).toBe(201);
+    const first = await ada.put('/groups/pagers/escalation-policy', { levels: [{ notify: { users: ['bob', 'outgoing'] }, delay: 'PT5M' }], repeat: 0 });
+    expect(first.status).toBe(201);
+    const { retireRecord, USERS } = await import('../../functions/directory/store/records.ts');
+    expect(await retireRecord(USERS, 'outgoing', 1, new Date(Date.now() + 30_000).toISOString())).toEqual({ retired: true });
+
+    // Keeping a user the policy already names is fine: that user's delete finds the policy either way.
+    const kept = await ada.put('/groups/pagers/escalation-policy', { levels: [{ notify: { users: ['outgoing'] }, delay: 'PT10M' }], repeat: 0 }, { 'if-match': first.headers.get('etag')! });
+    expect(kept.status).toBe(200);
+    expect((await ada.post('/groups', { name: 'other-pagers', members: [] })).status).toBe(201);
+    const added = await ada.put('/groups/other-pagers/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT5M' }, { notify: { users: ['nina', 'outgoing'] }, delay: 'PT5M' }], repeat: 0 });
+    expect(added.status).toBe(400);
+    expect(added.body.errors).toEqual([expect.objectContaining({ path: 'levels.1.notify.users.1', message: "User 'outgoing' is being deleted" })]);
+    expect((await ada.get('/groups/other-pagers/escalation-policy')).body.isDefault).toBe(true);
+  });
 });
 
 describe('a group being deleted', () => {

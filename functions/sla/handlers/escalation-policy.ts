@@ -1,8 +1,10 @@
+import { userKey } from '../../directory/store/keys.ts';
 import { getRecord, GROUPS, missingRecords, USERS } from '../../directory/store/records.ts';
+import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type FieldError, fieldError, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { diffFields } from '../../shared/store/audit.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { TransactionRefused, type TransactItem, transactWrite } from '../../shared/store/db.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
 import type { EscalationPolicy } from '../domain/types.ts';
 import { putEscalationPolicyBody } from '../schemas/escalation-policy.ts';
@@ -40,6 +42,30 @@ async function read(group: string): Promise<EscalationPolicyRecord | undefined> 
   return policy;
 }
 
+/**
+ * Users one write checks inside its transaction (it holds at most 100 items, 3 of them the
+ * policy's own): beyond this, users added in one write are only read before it (docs/directory.md).
+ */
+const MAX_CHECKED_NEW_USERS = 90;
+
+/** Where each named user sits in the body, for the field error of a user refused at commit. */
+const userPaths = (policy: EscalationPolicy): Map<string, (string | number)[]> => {
+  const paths = new Map<string, (string | number)[]>();
+  policy.levels.forEach((level, i) => (level.notify.users ?? []).forEach((user, j) => paths.has(user) || paths.set(user, ['levels', i, 'notify', 'users', j])));
+  return paths;
+};
+
+/**
+ * The users this write adds to the policy must exist and not be being deleted at the instant it
+ * commits: a user's delete reads the policies that name them, so one added while it looks would be
+ * missed. Users the policy already named need no check: that delete finds them in either version.
+ */
+function newUserChecks(policy: EscalationPolicy, current: EscalationPolicy | undefined): { users: string[]; items: TransactItem[] } {
+  const before = new Set(current?.levels.flatMap((level) => level.notify.users ?? []) ?? []);
+  const users = [...userPaths(policy).keys()].filter((user) => !before.has(user)).slice(0, MAX_CHECKED_NEW_USERS);
+  return { users, items: users.map((user) => directoryRecordLive(userKey(user))) };
+}
+
 /** Named users must exist, so that a breach notifies someone real. */
 async function checkUsers(policy: EscalationPolicy): Promise<void> {
   const named = policy.levels.flatMap((level) => level.notify.users ?? []);
@@ -74,13 +100,22 @@ async function put(request: ApiRequest): Promise<ApiResult> {
 
   const at = new Date().toISOString();
   const record: EscalationPolicyRecord = { ...policy, createdAt: current?.createdAt ?? at, updatedAt: at, version: currentVersion + 1 };
+  const items = escalationPolicyItems(record, currentVersion, request.principal.userId, changes);
+  const userChecks = newUserChecks(policy, current);
   try {
-    await transactWrite(escalationPolicyItems(record, currentVersion, request.principal.userId, changes));
+    await transactWrite([...items, ...userChecks.items]);
   } catch (error) {
     if (error instanceof TransactionRefused) {
       if (error.failedAt(1) !== undefined) throw notFound(`Group ${group}`);
       const refused = error.failedAt(0);
       if (refused !== undefined) throw preconditionFailed(etagOf(refused.item === undefined ? 0 : Number(refused.item.version)));
+      const paths = userPaths(policy);
+      const errors = userChecks.users.flatMap((user, i) => {
+        const reason = error.failedAt(items.length + i);
+        if (reason === undefined) return [];
+        return [fieldError('body', paths.get(user)!, reason.item === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted`)];
+      });
+      if (errors.length > 0) throw validationFailed(errors);
     }
     throw error;
   }
