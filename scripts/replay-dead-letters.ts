@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -16,7 +16,8 @@ import { DEAD_LETTERS, type DeadLetterQueue, REPLAY_GROUPS, type ReplayGroup, ty
  * batch a consumer gave up on by invoking the consumer with the batch its failure record in S3
  * holds (the records with their images: neither the stream, which keeps records 24 hours, nor
  * the items are read again). A dead letter is deleted only once its replay succeeded; one that
- * fails again stays (a message visible again when the run ends) and the exit code is 1.
+ * fails again stays (a message visible again when the run ends; of a stream batch, the records
+ * from the first one that failed again) and the exit code is 1.
  *
  * Where they are: with `--stack` (or ITSM_STACK), the stack's outputs in AWS, with the usual
  * credentials and Region; without, the local runtime of `npm start`, whose AWS endpoint
@@ -42,6 +43,8 @@ export interface ReplayResult {
   readonly failed: number;
   /** Seen in a dry run, left where they are. */
   readonly listed: number;
+  /** Messages whose body this run had already replayed (or tried): left in the queue for the next run. */
+  readonly deferred: number;
 }
 
 class ReplayFailed extends Error {}
@@ -110,7 +113,15 @@ interface Tally {
   replayed: number;
   failed: number;
   listed: number;
+  deferred: number;
 }
+
+/**
+ * How long a message kept in its queue stays hidden for the rest of a pass. SQS refuses a
+ * visibility that would end more than 12 hours after the receive, so a little less than that.
+ * A run stopped midway leaves what it kept hidden that long; a run that ends makes it visible.
+ */
+const KEPT_FOR_THE_PASS_SECONDS = 11 * 3600;
 
 const reason = (error: unknown) => (error instanceof ReplayFailed ? error.message : String(error));
 
@@ -129,78 +140,140 @@ async function replayQueue(queue: DeadLetterQueue, options: ReplayOptions, clien
         return;
     }
   };
-  // A delivery that fails again while this runs lands in the queue anew: it waits for the next run
-  // rather than being replayed in a loop.
-  const startedAt = Date.now();
-  const seen = new Set<string>();
-  /** Received and not deleted (listed in a dry run, or failed again): visible again once the pass is over. */
-  const kept: Message[] = [];
-  for (;;) {
-    const received = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: options.visibilityTimeout ?? 60,
-        // Long polling asks every SQS server, so an empty answer means an empty queue.
-        WaitTimeSeconds: 1,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['SentTimestamp'],
-      }),
-    );
-    const messages = (received.Messages ?? []).filter((m) => !seen.has(m.MessageId ?? ''));
-    if (messages.length === 0) break;
-    let onlyNew = true;
-    for (const message of messages) {
-      seen.add(message.MessageId ?? '');
-      if (Number(message.Attributes?.SentTimestamp ?? 0) >= startedAt) {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
-        continue;
-      }
-      onlyNew = false;
-      const what = `${options.group} ${queue.queueUrlOutput} ${message.MessageId}: ${describeMessage(queue, message)}`;
-      if (options.dryRun === true) {
-        tally.listed++;
-        kept.push(message);
-        print(`would replay ${what}`);
-        continue;
-      }
-      try {
-        await deliver(message);
+  /** Received, and kept in the queue (listed in a dry run, failed again, or left for the next run), by message id. */
+  const kept = new Map<string, string>(); // message id -> its latest receipt handle
+  /**
+   * The bodies this pass already took. A delivery that fails again while this runs (an ingestion
+   * event whose function is still down) lands in the queue anew with the same body: it waits for
+   * the next run rather than being replayed in a loop. Judged by content, not by comparing this
+   * machine's clock with SQS's timestamps.
+   */
+  const handledBodies = new Set<string>();
+  const keep = async (message: Message): Promise<void> => {
+    kept.set(message.MessageId ?? '', message.ReceiptHandle ?? '');
+    // Out of sight for the rest of the pass, so each message is received once however long the
+    // pass takes and the loop can end on the first empty receive.
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: KEPT_FOR_THE_PASS_SECONDS }));
+  };
+  try {
+    for (;;) {
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: options.visibilityTimeout ?? 60,
+          // Long polling asks every SQS server, so an empty answer means nothing visible is left:
+          // every message is then deleted or kept (hidden) by this pass.
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const messages = received.Messages ?? [];
+      if (messages.length === 0) break;
+      for (const message of messages) {
+        const body = message.Body ?? '';
+        const what = `${options.group} ${queue.queueUrlOutput} ${message.MessageId}: ${describeMessage(queue, message)}`;
+        if (kept.has(message.MessageId ?? '')) {
+          // Kept already, and visible again (hiding it failed): hide it again, count it once.
+          await keep(message);
+          continue;
+        }
+        if (handledBodies.has(body)) {
+          tally.deferred++;
+          await keep(message);
+          print(`left for the next run ${what}: it arrived again during this run (its delivery failed again, or it is a duplicate)`);
+          continue;
+        }
+        handledBodies.add(body);
+        if (options.dryRun === true) {
+          tally.listed++;
+          await keep(message);
+          print(`would replay ${what}`);
+          continue;
+        }
+        try {
+          await deliver(message);
+        } catch (error) {
+          tally.failed++;
+          await keep(message);
+          print(`NOT replayed ${what}: ${reason(error)} (left in the queue)`);
+          continue;
+        }
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
         tally.replayed++;
         print(`replayed ${what}`);
-      } catch (error) {
-        tally.failed++;
-        kept.push(message);
-        print(`NOT replayed ${what}: ${reason(error)} (left in the queue)`);
       }
     }
-    if (onlyNew) break;
+  } finally {
+    // The next run (or the queue's consumer of a redrive) finds them at once, not in 11 hours.
+    for (const receiptHandle of kept.values()) {
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 })).catch((error: unknown) => {
+        print(`could not make a kept message visible again (${reason(error)}): it reappears within ${KEPT_FOR_THE_PASS_SECONDS / 3600} hours`);
+      });
+    }
   }
-  // Hidden while the pass ran, so each message was seen once; the next run finds them at once.
-  for (const message of kept) {
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })).catch(() => undefined);
+}
+
+/**
+ * Where a replayed batch stands from the function's answer, as the event source mapping reads
+ * it (ReportBatchItemFailures): the records before the failed one with the lowest sequence
+ * number are done, it and those after it are not; a failure naming no record of the batch fails
+ * it all. Undefined: everything went through.
+ */
+function firstFailedRecord(response: DynamoDBBatchResponse | null | undefined, records: DynamoDBStreamEvent['Records']): number | undefined {
+  const failures = response?.batchItemFailures ?? [];
+  if (failures.length === 0) return undefined;
+  let first = records.length;
+  for (const failure of failures) {
+    const index = typeof failure?.itemIdentifier === 'string' && failure.itemIdentifier !== '' ? records.findIndex((r) => r.dynamodb?.SequenceNumber === failure.itemIdentifier) : -1;
+    if (index < 0) return 0;
+    first = Math.min(first, index);
   }
+  return first;
+}
+
+/** The failure record again, carrying only `records` (the rest of its batch), in the shape Lambda writes. */
+function withRecords(record: StreamFailureRecord, records: DynamoDBStreamEvent['Records']): StreamFailureRecord {
+  const arrival = (r: DynamoDBStreamEvent['Records'][number] | undefined) =>
+    r?.dynamodb?.ApproximateCreationDateTime === undefined ? undefined : new Date(r.dynamodb.ApproximateCreationDateTime * 1000).toISOString().replace('.000Z', 'Z');
+  const first = records[0];
+  const last = records.at(-1);
+  return {
+    ...record,
+    DDBStreamBatchInfo: {
+      ...record.DDBStreamBatchInfo,
+      startSequenceNumber: first?.dynamodb?.SequenceNumber,
+      endSequenceNumber: last?.dynamodb?.SequenceNumber,
+      ...(arrival(first) === undefined ? {} : { approximateArrivalOfFirstRecord: arrival(first) }),
+      ...(arrival(last) === undefined ? {} : { approximateArrivalOfLastRecord: arrival(last) }),
+      batchSize: records.length,
+    },
+    payload: JSON.stringify({ Records: records }),
+  };
 }
 
 /**
  * Each failure record in the bucket, oldest key first: the batch it carries goes to the function
  * as the event source mapping sent it, and the object is deleted once the function took it all.
- * A failing replay writes nothing to the bucket (only the event source mapping does), so one
+ * When the function takes only the first records, the object is written again (same key, so the
+ * order and the time in the key stay) with the records from the first one that failed, so the next
+ * run does not hand the others over again. A failing replay adds no object to the bucket, so one
  * pass over the listing cannot loop.
  */
 async function replayBucket(store: StreamFailureBucket, options: ReplayOptions, clients: Clients, tally: Tally, print: (line: string) => void): Promise<void> {
   const { s3, lambda } = clients;
   const bucket = output(options.outputs, store.bucketNameOutput);
-  const deliver = async (event: DynamoDBStreamEvent): Promise<void> => {
+  /** The index of the first record not taken, or undefined once all were. */
+  const deliver = async (event: DynamoDBStreamEvent): Promise<number | undefined> => {
     const answer = await lambda.send(
       new InvokeCommand({ FunctionName: output(options.outputs, store.functionNameOutput), Payload: Buffer.from(JSON.stringify(event)) }),
     );
     const payload = answer.Payload === undefined ? undefined : (JSON.parse(Buffer.from(answer.Payload).toString('utf8')) as unknown);
     if (answer.FunctionError !== undefined) throw new ReplayFailed(`the function failed again: ${JSON.stringify(payload)}`);
-    const failures = (payload as DynamoDBBatchResponse | null)?.batchItemFailures ?? [];
-    if (failures.length > 0) throw new ReplayFailed(`the function reported ${failures.length} record(s) failed again`);
+    return firstFailedRecord(payload as DynamoDBBatchResponse | null, event.Records);
   };
+  const sequenceNumbers = (records: DynamoDBStreamEvent['Records']) =>
+    records.length === 1 ? String(records[0]?.dynamodb?.SequenceNumber) : `${String(records[0]?.dynamodb?.SequenceNumber)}..${String(records.at(-1)?.dynamodb?.SequenceNumber)}`;
   let continuationToken: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }) }));
@@ -223,10 +296,23 @@ async function replayBucket(store: StreamFailureBucket, options: ReplayOptions, 
           print(`would replay ${what}`);
           continue;
         }
-        await deliver(event);
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-        tally.replayed++;
-        print(`replayed ${what}`);
+        const firstFailed = await deliver(event);
+        if (firstFailed === undefined) {
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+          tally.replayed++;
+          print(`replayed ${what}`);
+          continue;
+        }
+        const left = event.Records.slice(firstFailed);
+        if (firstFailed > 0) {
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(withRecords(record, left)), ContentType: 'application/json' }));
+        }
+        tally.failed++;
+        print(
+          `NOT replayed ${what}: the function reported record ${String(left[0]?.dynamodb?.SequenceNumber)} failed again` +
+            (firstFailed > 0 ? `; the ${firstFailed} record(s) before it were taken` : '') +
+            ` (left in the bucket: record(s) ${sequenceNumbers(left)}, ${left.length} of ${event.Records.length})`,
+        );
       } catch (error) {
         if ((error as Error).name === 'NoSuchKey') continue; // replayed by another run meanwhile, or expired
         tally.failed++;
@@ -241,7 +327,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   const print = options.print ?? ((line: string) => console.log(line));
   // Clients take their endpoints from AWS_ENDPOINT_URL_<SERVICE> when set (the local runtime).
   const clients: Clients = { sqs: new SQSClient({}), lambda: new LambdaClient({}), sfn: new SFNClient({}), s3: new S3Client({}) };
-  const tally: Tally = { replayed: 0, failed: 0, listed: 0 };
+  const tally: Tally = { replayed: 0, failed: 0, listed: 0, deferred: 0 };
   try {
     for (const store of DEAD_LETTERS[options.group]) {
       if (store.kind === 'queue') await replayQueue(store, options, clients, tally, print);
@@ -253,7 +339,7 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
   print(
     options.dryRun === true
       ? `${tally.listed} dead letter(s) would be replayed from the ${options.group} dead letters (dry run: nothing sent, nothing deleted)`
-      : `${tally.replayed} replayed, ${tally.failed} failed, from the ${options.group} dead letters`,
+      : `${tally.replayed} replayed, ${tally.failed} failed, from the ${options.group} dead letters${tally.deferred === 0 ? '' : `; ${tally.deferred} left for the next run (they arrived again during this run)`}`,
   );
   return { ...tally };
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { invokeFunction } from '../../local/invoke.ts';
@@ -20,6 +21,16 @@ import { client, type Client } from '../support/api.ts';
 const down = new Set<string>();
 /** While set, the publisher's stream batches are kept here instead of delivered (and count as done). */
 let held: DynamoDBRecord[] | undefined;
+/** While set, the publisher's invocations wait for it (`gateReached` says one is waiting). */
+let gate: Promise<void> | undefined;
+let gateReached = false;
+/**
+ * Outbox records carrying one of these texts fail as when a sink is down: the publisher takes the
+ * records before the first of them and reports it failed, the records after it untouched.
+ */
+const sinkDownFor = new Set<string>();
+/** Every batch the publisher was invoked with. */
+const publisherBatches: DynamoDBRecord[][] = [];
 let stack: LocalStack;
 let alice: Client;
 let outputs: Outputs;
@@ -35,9 +46,23 @@ beforeAll(async () => {
     printPublished: false,
     invoke: async (functionId, event) => {
       if (down.has(functionId)) throw new Error(`${functionId} is down (test outage)`);
-      if (held !== undefined && functionId === 'publishOutbox') {
-        held.push(...(event as DynamoDBStreamEvent).Records);
-        return { batchItemFailures: [] };
+      if (functionId === 'publishOutbox') {
+        const records = (event as DynamoDBStreamEvent).Records;
+        publisherBatches.push(records);
+        if (gate !== undefined) {
+          gateReached = true;
+          await gate;
+        }
+        if (held !== undefined) {
+          held.push(...records);
+          return { batchItemFailures: [] };
+        }
+        const failing = records.findIndex((r) => [...sinkDownFor].some((text) => JSON.stringify(r.dynamodb?.NewImage).includes(text)));
+        if (failing >= 0) {
+          const before = failing === 0 ? { batchItemFailures: [] } : ((await invokeFunction(functionId, { Records: records.slice(0, failing) })) as DynamoDBBatchResponse);
+          if (before.batchItemFailures.length > 0) return before;
+          return { batchItemFailures: [{ itemIdentifier: records[failing]?.dynamodb?.SequenceNumber as string }] };
+        }
       }
       return invokeFunction(functionId, event);
     },
@@ -108,8 +133,9 @@ describe('replaying dead letters', () => {
     // Still down: the message goes back to the ingestion queue (replayed), whose consumer gives it
     // up again into the dead-letter queue, where it waits for the next run instead of looping.
     const failing = await replayDeadLetters({ group: 'ingestion', outputs, print });
-    expect(failing).toMatchObject({ replayed: 1, failed: 0 });
+    expect(failing).toMatchObject({ replayed: 1, failed: 0, deferred: 1 });
     expect(queueOf('ingestion-dead-letters')).toHaveLength(1);
+    expect(lines.some((l) => l.startsWith('left for the next run ingestion IngestionDeadLetterQueueUrl') && l.includes('it arrived again during this run'))).toBe(true);
 
     down.delete('recordBusEvents');
     const dry = await replayDeadLetters({ group: 'ingestion', outputs, print, dryRun: true });
@@ -117,14 +143,14 @@ describe('replaying dead letters', () => {
     expect(queueOf('ingestion-dead-letters')).toHaveLength(1);
 
     const result = await replayDeadLetters({ group: 'ingestion', outputs, print });
-    expect(result).toEqual({ replayed: 1, failed: 0, listed: 0 });
+    expect(result).toEqual({ replayed: 1, failed: 0, listed: 0, deferred: 0 });
     await stack.settled();
     expect(await findIncident()).toHaveLength(1);
     expect(queueOf('ingestion-dead-letters')).toHaveLength(0);
     expect(lines.some((l) => l.startsWith('replayed ingestion IngestionDeadLetterQueueUrl') && l.includes('Incident Trigger'))).toBe(true);
 
     // Nothing left: a second replay does nothing.
-    expect(await replayDeadLetters({ group: 'ingestion', outputs, print })).toEqual({ replayed: 0, failed: 0, listed: 0 });
+    expect(await replayDeadLetters({ group: 'ingestion', outputs, print })).toEqual({ replayed: 0, failed: 0, listed: 0, deferred: 0 });
   });
 
   it('outbox: a record the publisher gave up on is published by the replay, from the batch its failure record in S3 carries', async () => {
@@ -147,14 +173,14 @@ describe('replaying dead letters', () => {
 
     down.delete('publishOutbox');
     const dry = await replayDeadLetters({ group: 'outbox', outputs, print, dryRun: true });
-    expect(dry).toEqual({ replayed: 0, failed: 0, listed: left.length });
+    expect(dry).toEqual({ replayed: 0, failed: 0, listed: left.length, deferred: 0 });
     expect(await outboxFailureRecords()).toHaveLength(left.length);
 
     const result = await replayDeadLetters({ group: 'outbox', outputs, print });
-    expect(result).toEqual({ replayed: left.length, failed: 0, listed: 0 });
+    expect(result).toEqual({ replayed: left.length, failed: 0, listed: 0, deferred: 0 });
     expect(createdEvents()).toHaveLength(1);
     expect(await outboxFailureRecords()).toEqual([]);
-    expect(await replayDeadLetters({ group: 'outbox', outputs, print })).toEqual({ replayed: 0, failed: 0, listed: 0 });
+    expect(await replayDeadLetters({ group: 'outbox', outputs, print })).toEqual({ replayed: 0, failed: 0, listed: 0, deferred: 0 });
   });
 
   it('outbox: a failure record is replayed from S3 alone, after its stream record and its outbox item are gone, and the item is not recreated', async () => {
@@ -184,7 +210,7 @@ describe('replaying dead letters', () => {
     process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = 'http://127.0.0.1:9'; // nothing listens there
     try {
       const result = await replayDeadLetters({ group: 'outbox', outputs, print });
-      expect(result).toEqual({ replayed: failures.length, failed: 0, listed: 0 });
+      expect(result).toEqual({ replayed: failures.length, failed: 0, listed: 0, deferred: 0 });
     } finally {
       if (streamsEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS;
       else process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS = streamsEndpoint;
@@ -231,7 +257,7 @@ describe('replaying dead letters', () => {
     expect(executionsFor()).toEqual([]);
 
     const result = await replayDeadLetters({ group: 'timers', outputs, print });
-    expect(result).toEqual({ replayed: 1, failed: 0, listed: 0 });
+    expect(result).toEqual({ replayed: 1, failed: 0, listed: 0, deferred: 0 });
     await until(() => executionsFor().length === 1, 'the escalation execution');
     expect(lines.some((l) => l.startsWith('replayed timers SlaTimerDeadLetterQueueUrl') && l.includes(`timer ${created.id} resolution 50%`))).toBe(true);
     expect(queueOf('sla-timers-dead-letters')).toHaveLength(0);
@@ -273,7 +299,7 @@ describe('replaying dead letters', () => {
     // The replay hands over the older records (versions 2 and 3): the first set the resolution
     // timers of before the hold, the second cleared them. Neither touches what version 4 set.
     const result = await replayDeadLetters({ group: 'outbox', outputs, print });
-    expect(result).toEqual({ replayed: 2, failed: 0, listed: 0 });
+    expect(result).toEqual({ replayed: 2, failed: 0, listed: 0, deferred: 0 });
     await stack.settled();
     expect(resolution(schedulesOf())).toEqual(resolution(latest));
     expect(await failedItems()).toEqual([]);
@@ -314,12 +340,139 @@ describe('replaying dead letters', () => {
     await until(async () => (await outboxFailureRecords()).some((f) => f.record.payload.includes(secondPk)), 'the failure record of the malformed item');
     const failures = await outboxFailureRecords();
     expect(failures).toHaveLength(1);
-    expect(failures.flatMap((f) => (JSON.parse(f.record.payload) as { Records: unknown[] }).Records)).toHaveLength(1);
+    // The batch from the malformed item on, as last retried (the record after it, if it was read
+    // in the same page, was delivered and marked all the same).
+    const given = (JSON.parse(failures[0]!.record.payload) as { Records: DynamoDBRecord[] }).Records;
+    expect(JSON.stringify(given[0]?.dynamodb?.NewImage)).toContain(secondPk);
     const replay = await replayDeadLetters({ group: 'outbox', outputs, print });
     expect(replay).toMatchObject({ replayed: 0, failed: 1 });
     const client = s3();
     await client.send(new DeleteObjectCommand({ Bucket: outputs.PublishOutboxFailureBucketName, Key: failures[0]?.key }));
     client.destroy();
     db.destroy();
+  });
+
+  it('queues: one pass reaches every message, however many and however long it takes; those failing again stay, visible once it ends', async () => {
+    const marker = randomUUID();
+    const count = 25; // more than the 10 one ReceiveMessage returns
+    const refused = (i: number) => i % 2 === 1; // 12 inputs the workflow refuses (not JSON): they fail again on replay
+    const scheduler = new SchedulerClient({ endpoint: stack.awsEndpoint });
+    const fireAt = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000).toISOString().slice(0, 19);
+    for (let i = 0; i < count; i++) {
+      await scheduler.send(
+        new CreateScheduleCommand({
+          Name: `many-${marker}-${i}`,
+          GroupName: process.env.SLA_SCHEDULE_GROUP,
+          ScheduleExpression: `at(${fireAt})`,
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          ActionAfterCompletion: 'DELETE',
+          Target: {
+            Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:replaced-long-ago',
+            RoleArn: process.env.SLA_SCHEDULER_ROLE_ARN,
+            Input: refused(i) ? `not JSON ${marker} ${i}` : JSON.stringify({ incidentId: `none-${marker}-${i}`, clock: 'response', threshold: 50, timerVersion: 1 }),
+            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+            DeadLetterConfig: { Arn: process.env.SLA_TIMER_DEAD_LETTER_ARN },
+          },
+        }),
+      );
+    }
+    scheduler.destroy();
+    const mine = () => queueOf('sla-timers-dead-letters').filter((d) => JSON.stringify(d).includes(marker));
+    await until(() => mine().length === count, 'the timer dead letters', 15_000);
+
+    // A visibility of 0 s stands for a pass that outlasts the receive's visibility (a long queue,
+    // a slow target): a message kept by the pass must not come back into it and end it early.
+    const dry = await replayDeadLetters({ group: 'timers', outputs, print, dryRun: true, visibilityTimeout: 0 });
+    expect(dry).toEqual({ replayed: 0, failed: 0, listed: count, deferred: 0 });
+    const result = await replayDeadLetters({ group: 'timers', outputs, print, visibilityTimeout: 0 });
+    expect(result).toEqual({ replayed: 13, failed: 12, listed: 0, deferred: 0 });
+    expect(lines.filter((l) => /^NOT replayed timers SlaTimerDeadLetterQueueUrl \S+: message \S+ \(body is not JSON\): .*InvalidExecutionInput.* \(left in the queue\)$/.test(l))).toHaveLength(12);
+    expect(mine()).toHaveLength(12);
+
+    // All of them visible again at once, for the next run.
+    const sqs = new SQSClient({ endpoint: stack.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const queueUrl = outputs.SlaTimerDeadLetterQueueUrl as string;
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '12', ApproximateNumberOfMessagesNotVisible: '0' });
+    expect((await replayDeadLetters({ group: 'timers', outputs, print, dryRun: true })).listed).toBe(12);
+
+    // They can never succeed: removed by hand.
+    for (;;) {
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      if ((received.Messages ?? []).length === 0) break;
+      for (const message of received.Messages ?? []) await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+    sqs.destroy();
+    expect(mine()).toEqual([]);
+  });
+
+  it('outbox: a batch the publisher takes in part is written back with the records from the first one that failed; the next run hands over only those', async () => {
+    // The publisher waits on the first record while three more are written: read in one page once
+    // it returns, they make one batch.
+    let open = () => {};
+    gate = new Promise<void>((resolve) => (open = resolve));
+    gateReached = false;
+    await alice.post('/incidents', { title: 'Before the partial batch', assignmentGroup: 'service-desk' });
+    await until(() => gateReached, 'the publisher waiting');
+    const first = (await alice.post('/incidents', { title: 'Partial batch, first', assignmentGroup: 'service-desk' })).body as { id: string };
+    const db = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const badPk = `INCIDENT#malformed-${randomUUID()}`;
+    await db.send(new PutItemCommand({ TableName: stack.tableName, Item: { pk: { S: badPk }, sk: { S: `OUTBOX#${randomUUID()}` }, entity: { S: 'outbox' }, eventId: { S: randomUUID() } } }));
+    db.destroy();
+    const last = (await alice.post('/incidents', { title: 'Partial batch, last', assignmentGroup: 'service-desk' })).body as { id: string };
+    // A sink is down for the first record: the whole batch is retried from it, then given up.
+    sinkDownFor.add(first.id);
+    gate = undefined;
+    open();
+    await until(async () => (await outboxFailureRecords()).some((f) => f.record.payload.includes(first.id)), 'the failure record of the batch');
+    await stack.settled();
+
+    const texts = [first.id, badPk, last.id];
+    const which = (r: DynamoDBRecord) => texts.find((text) => JSON.stringify(r.dynamodb?.NewImage).includes(text)) ?? 'another record';
+    const recordsIn = (payload: string) => (JSON.parse(payload) as DynamoDBStreamEvent).Records;
+    const createdEvents = (id: string) => stack.published.events().filter((e) => e.detailType === 'Incident Created' && JSON.stringify(e.detail).includes(id));
+    const [failure, ...others] = await outboxFailureRecords();
+    expect(others).toEqual([]);
+    const given = recordsIn(failure!.record.payload);
+    expect(given.map(which)).toEqual(texts);
+    expect(failure!.record.DDBStreamBatchInfo).toMatchObject({ batchSize: 3 });
+    expect(createdEvents(first.id)).toEqual([]);
+    expect(createdEvents(last.id)).toEqual([]);
+
+    // The sink is back; the malformed item still fails. The first record is published, the last
+    // one too (the publisher goes on after a malformed item); the object keeps the malformed item
+    // and what follows it, under the same key.
+    sinkDownFor.delete(first.id);
+    const partial = await replayDeadLetters({ group: 'outbox', outputs, print });
+    expect(partial).toEqual({ replayed: 0, failed: 1, listed: 0, deferred: 0 });
+    expect(createdEvents(first.id)).toHaveLength(1);
+    expect(createdEvents(last.id)).toHaveLength(1);
+    const [left, ...more] = await outboxFailureRecords();
+    expect(more).toEqual([]);
+    expect(left!.key).toBe(failure!.key);
+    expect(recordsIn(left!.record.payload)).toEqual(given.slice(1));
+    const sequence = (r: DynamoDBRecord | undefined) => r?.dynamodb?.SequenceNumber as string;
+    expect(left!.record).toMatchObject({
+      timestamp: failure!.record.timestamp,
+      DDBStreamBatchInfo: { ...failure!.record.DDBStreamBatchInfo, batchSize: 2, startSequenceNumber: sequence(given[1]), endSequenceNumber: sequence(given[2]) },
+    });
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^NOT replayed outbox PublishOutboxFailureBucketName ${left!.key}: stream batch .*\\(3 record\\(s\\), .*: the function reported record ${sequence(given[1])} failed again; the 1 record\\(s\\) before it were taken \\(left in the bucket: record\\(s\\) ${sequence(given[1])}\\.\\.${sequence(given[2])}, 2 of 3\\)$`,
+        ),
+      ),
+    );
+
+    // The next run hands over the two records left, not the one taken.
+    publisherBatches.length = 0;
+    expect(await replayDeadLetters({ group: 'outbox', outputs, print })).toEqual({ replayed: 0, failed: 1, listed: 0, deferred: 0 });
+    expect(publisherBatches.filter((batch) => batch.some((r) => which(r) !== 'another record')).map((batch) => batch.map(which))).toEqual([[badPk, last.id]]);
+    expect(createdEvents(last.id)).toHaveLength(1);
+
+    const client = s3();
+    await client.send(new DeleteObjectCommand({ Bucket: outputs.PublishOutboxFailureBucketName, Key: left!.key }));
+    client.destroy();
   });
 });
