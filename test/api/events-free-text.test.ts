@@ -3,8 +3,8 @@ import { admin, agent, type Client, requester, startTestStack, type TestStack } 
 
 /*
  * Events and notifications carry no free text: whatever people and monitoring type into incidents
- * and change requests (titles, descriptions, notes, resolution notes, alert summaries and details,
- * plans, reasons) never appears in anything published, over the real write paths.
+ * and change requests (titles, descriptions, categories, configuration items, notes, resolution
+ * notes, alert summaries and details, plans, reasons) never appears in anything published, over the real write paths.
  */
 
 let stack: TestStack;
@@ -24,11 +24,22 @@ const ifMatch = (record: { version: number }) => ({ 'if-match': `"${record.versi
 describe('published events and notifications', () => {
   it('name the records and the fields changed, never the text typed into them', async () => {
     // An incident raised by a requester, worked and resolved by an agent.
-    const raised = await carol.post('/incidents', { title: marker('requester-title'), description: marker('requester-description') });
+    const raised = await carol.post('/incidents', {
+      title: marker('requester-title'),
+      description: marker('requester-description'),
+      category: marker('requester-category'),
+      configurationItem: marker('requester-ci'),
+    });
     expect(raised.status).toBe(201);
     const edited = await alice.patch(
       `/incidents/${raised.body.id}`,
-      { title: marker('agent-title'), description: marker('agent-description'), status: 'in_progress' },
+      {
+        title: marker('agent-title'),
+        description: marker('agent-description'),
+        category: marker('agent-category'),
+        configurationItem: marker('agent-ci'),
+        status: 'in_progress',
+      },
       ifMatch(raised.body),
     );
     expect(edited.status).toBe(200);
@@ -68,10 +79,11 @@ describe('published events and notifications', () => {
       implementationPlan: marker('implementation-plan'),
       backoutPlan: marker('backout-plan'),
       testPlan: marker('test-plan'),
+      configurationItems: [marker('change-ci')],
       assignmentGroup: 'network',
     });
     expect(change.status, JSON.stringify(change.body)).toBe(201);
-    const patched = await alice.patch(`/changes/${change.body.id}`, { backoutPlan: marker('new-backout-plan'), title: marker('new-change-title') }, ifMatch(change.body));
+    const patched = await alice.patch(`/changes/${change.body.id}`, { backoutPlan: marker('new-backout-plan'), title: marker('new-change-title'), configurationItems: [marker('new-change-ci')] }, ifMatch(change.body));
     expect(patched.status).toBe(200);
     expect((await alice.post(`/changes/${change.body.id}/notes`, { body: marker('change-note') })).status).toBe(201);
     expect((await alice.post(`/changes/${change.body.id}/cancel`, { reason: marker('cancel-reason') }, ifMatch(patched.body))).status).toBe(200);
@@ -88,6 +100,10 @@ describe('published events and notifications', () => {
     // ...by name and field, with none of the text.
     const published = JSON.stringify([events, notifications]);
     expect(published.match(/[a-z-]+-f7e2c9/g) ?? []).toEqual([]);
+    const editedEvent = events.find((e) => e.detailType === 'Incident Updated' && JSON.stringify(e.detail).includes(raised.body.id))!;
+    expect((editedEvent.detail as { changes: unknown[] }).changes).toEqual(expect.arrayContaining([{ field: 'category' }, { field: 'configurationItem' }]));
+    const changeEdited = events.find((e) => e.detailType === 'Change Updated' && JSON.stringify(e.detail).includes(change.body.id))!;
+    expect((changeEdited.detail as { changes: unknown[] }).changes).toEqual(expect.arrayContaining([{ field: 'configurationItems' }]));
     const resolvedEvent = events.find((e) => e.detailType === 'Incident Resolved' && JSON.stringify(e.detail).includes(raised.body.id))!;
     expect((resolvedEvent.detail as { changes: unknown[] }).changes).toEqual(
       expect.arrayContaining([{ field: 'resolutionNotes' }, { field: 'status', from: 'in_progress', to: 'resolved' }]),

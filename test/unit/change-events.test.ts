@@ -304,6 +304,7 @@ describe('free text', () => {
     notes: 'IMPLEMENTATION-NOTES-8c1d',
     summary: 'REVIEW-8c1d',
     reason: 'OVERRIDE-8c1d',
+    configurationItem: 'CI-8c1d',
   };
   const at = T0.toISOString();
   const full = fresh({
@@ -314,6 +315,7 @@ describe('free text', () => {
     backoutPlan: TEXT.backoutPlan,
     testPlan: TEXT.testPlan,
     cancelReason: TEXT.cancelReason,
+    configurationItems: [TEXT.configurationItem],
     rejection: { by: 'nina', at, comment: TEXT.comment },
     implementation: { outcome: 'failed', notes: TEXT.notes, at, by: 'bob' },
     review: { summary: TEXT.summary, at, by: 'carl' },
@@ -345,7 +347,7 @@ describe('free text', () => {
   it('names free-text fields alone and keeps what routes and decides, from the records too', () => {
     const built = changeOutboxRecord({ eventId: EVENT_ID, type: 'Change Updated', change: full, actor: 'alice', occurredAt: at, recipients: changeOwners(full), changes });
     const byField = Object.fromEntries((built.detail.changes ?? []).map((c) => [c.field, c]));
-    for (const field of ['title', 'description', 'justification', 'implementationPlan', 'backoutPlan', 'testPlan', 'cancelReason']) {
+    for (const field of ['title', 'description', 'justification', 'implementationPlan', 'backoutPlan', 'testPlan', 'cancelReason', 'configurationItems']) {
       expect(byField[field]).toEqual({ field });
     }
     expect(byField.rejection).toEqual({ field: 'rejection', from: null, to: { by: 'nina', at } });

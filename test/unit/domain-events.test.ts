@@ -97,11 +97,27 @@ describe('timer changes', () => {
 
 describe('free text', () => {
   // Text anyone may type, requesters included: none of it leaves in an event or a notification.
-  const TEXT = { title: 'TITLE-3f9a', description: 'DESCRIPTION-3f9a', resolutionNotes: 'RESOLUTION-3f9a' };
+  const TEXT = {
+    title: 'TITLE-3f9a',
+    description: 'DESCRIPTION-3f9a',
+    resolutionNotes: 'RESOLUTION-3f9a',
+    category: 'CATEGORY-3f9a',
+    configurationItem: 'CI-3f9a',
+  };
 
   it('never leaves in an event or a notification: the fields are named, their values are not', () => {
-    const before = opened({ title: TEXT.title, description: TEXT.description, service: 'email' } as Partial<Incident>);
-    const retitled = applyPatch(before, { title: `${TEXT.title} again`, description: `${TEXT.description} again`, status: 'in_progress' }, { actor, now: t0 }).next;
+    const before = opened({ title: TEXT.title, description: TEXT.description, category: TEXT.category, configurationItem: TEXT.configurationItem, service: 'email' } as Partial<Incident>);
+    const retitled = applyPatch(
+      before,
+      {
+        title: `${TEXT.title} again`,
+        description: `${TEXT.description} again`,
+        category: `${TEXT.category} again`,
+        configurationItem: `${TEXT.configurationItem} again`,
+        status: 'in_progress',
+      },
+      { actor, now: t0 },
+    ).next;
     const resolved = applyPatch(retitled, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: TEXT.resolutionNotes }, { actor, now: t0 }).next;
     const changes = [...diffIncidents(before, retitled), ...diffIncidents(retitled, resolved)];
     for (const type of EVENT_TYPES) {
@@ -115,6 +131,8 @@ describe('free text', () => {
       { field: 'title' },
       { field: 'description' },
       { field: 'status', from: 'new', to: 'in_progress' },
+      { field: 'configurationItem' },
+      { field: 'category' },
       { field: 'acknowledgedAt', from: null, to: t0.toISOString() },
       { field: 'status', from: 'in_progress', to: 'resolved' },
       { field: 'resolutionCode', from: null, to: 'solved_permanently' },
@@ -122,6 +140,7 @@ describe('free text', () => {
       { field: 'resolvedAt', from: null, to: t0.toISOString() },
     ]);
     expect(updated.detail.incident).not.toHaveProperty('title');
+    expect(updated.detail.incident).not.toHaveProperty('category');
     expect(updated.notification.subject).toBe('[P2] Incident Resolved: INC0001041');
     expect(updated.notification.text).toBe('Resolved: INC0001041 (P2) on email');
   });

@@ -127,13 +127,14 @@ export const isChangeOutboxRecord = (record: AnyOutboxRecord): record is ChangeO
 /**
  * The change's fields whose values events may carry. The records a change holds publish who and
  * when (and the outcome, the risk level and score), never the comment, notes, summary or reason in
- * them; title, description, justification, the plans and the cancel reason are named alone.
+ * them; title, description, justification, the plans, the cancel reason and the configuration
+ * items (free strings, up to 200 characters each) are named alone.
  */
 export const CHANGE_PUBLISH_RULES: PublishRules = {
   fields: {
     ...Object.fromEntries(
       [
-        'type', 'services', 'configurationItems', 'plannedStart', 'plannedEnd', 'outageRequired', 'assignmentGroup', 'status',
+        'type', 'services', 'plannedStart', 'plannedEnd', 'outageRequired', 'assignmentGroup', 'status',
         'template', 'conflicts', 'reviewRequired', 'closedAt', 'canceledAt', 'submissions', 'workflow',
       ].map((field) => [field, 'value' as const]),
     ),

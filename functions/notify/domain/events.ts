@@ -34,8 +34,8 @@ export interface Recipients {
 }
 
 /**
- * The incident as events show it: enough to route and to link, not the whole record. No title: it
- * is free text anyone may type, requesters included (see published-changes.ts).
+ * The incident as events show it: enough to route and to link, not the whole record. No title and
+ * no category: both are free text anyone may type, requesters included (see published-changes.ts).
  */
 export interface IncidentSummary {
   id: string;
@@ -43,7 +43,6 @@ export interface IncidentSummary {
   priority: string;
   status: string;
   service?: string;
-  category?: string;
   assignmentGroup?: string;
   assignee?: string;
   escalationLevel: number;
@@ -108,11 +107,14 @@ export interface OutboxRecord {
 /** One schedule per incident, clock and threshold; moving a timer updates the same schedule. */
 export const timerName = (incidentId: string, clock: ClockName, threshold: number): string => `${incidentId}-${clock}-${threshold}`;
 
-/** The incident's fields whose values events may carry; title, description and resolution notes are named alone. */
+/**
+ * The incident's fields whose values events may carry. Title, description, resolution notes, and
+ * category and configuration item (free strings a requester or an event sender sets) are named alone.
+ */
 export const INCIDENT_PUBLISH_RULES: PublishRules = {
   fields: Object.fromEntries(
     [
-      'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'configurationItem', 'category', 'assignmentGroup',
+      'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'assignmentGroup',
       'assignee', 'caller', 'resolutionCode', 'acknowledgedAt', 'resolvedAt', 'closedAt', 'canceledAt', 'reopenCount',
       'escalationLevel',
     ].map((field) => [field, 'value' as const]),
@@ -128,7 +130,6 @@ export function summarize(incident: Incident): IncidentSummary {
     priority: incident.priority,
     status: incident.status,
     ...(incident.service === undefined ? {} : { service: incident.service }),
-    ...(incident.category === undefined ? {} : { category: incident.category }),
     ...(incident.assignmentGroup === undefined ? {} : { assignmentGroup: incident.assignmentGroup }),
     ...(incident.assignee === undefined ? {} : { assignee: incident.assignee }),
     escalationLevel: incident.escalationLevel ?? 0,

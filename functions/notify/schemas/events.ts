@@ -48,14 +48,13 @@ export const incidentEventDetail = z
       priority: z.string(),
       status: z.string(),
       service: z.string().optional(),
-      category: z.string().optional(),
       assignmentGroup: z.string().optional(),
       assignee: z.string().optional(),
       escalationLevel: z.number().int(),
       version: z.number().int().describe('The incident version after the change: order events of one incident by it'),
     }),
     changes: publishedChanges('incident').describe(
-      'What changed, as in the incident history, with free-text fields (title, description, resolutionNotes) named without their values (absent on Incident Created)',
+      'What changed, as in the incident history, with free-text fields (title, description, resolutionNotes, category, configurationItem) named without their values (absent on Incident Created)',
     ),
     sla: z
       .object({
@@ -94,7 +93,7 @@ export const changeEventDetail = z
       version: z.number().int().describe('The change version after the write: order events of one change by it'),
     }),
     changes: publishedChanges('change').describe(
-      'What changed, as in the change history, with free-text fields (title, description, justification, the plans, cancelReason) named without their values and records (rejection, implementation, review, blackoutOverride) reduced to who, when and the outcome (absent on Change Created, and when nothing on the change itself moved)',
+      'What changed, as in the change history, with free-text fields (title, description, justification, the plans, cancelReason, configurationItems) named without their values and records (rejection, implementation, review, blackoutOverride) reduced to who, when and the outcome (absent on Change Created, and when nothing on the change itself moved)',
     ),
     approval: z
       .object({
