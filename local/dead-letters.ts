@@ -9,7 +9,8 @@ import { dirname } from 'node:path';
  * arrives, listed at GET /local/dead-letters, and held as a message of the queue AWS would put it
  * in, with the body AWS would give it, so the local SQS endpoint (local/sqs.ts) serves it to
  * `npm run replay-dead-letters` exactly as SQS would. With a state file the messages survive a
- * restart (SQS keeps them 14 days; here they stay until replayed or `capacity` is reached).
+ * restart and stay until replayed, however many (SQS keeps them 14 days). Without one (tests) the
+ * oldest beyond `capacity` are dropped, each with a warning line.
  */
 export interface DeadLetter {
   /** When it was given up on (ISO). */
@@ -84,7 +85,7 @@ export class DeadLetters {
   #messages: QueueMessage[] = [];
 
   constructor(
-    /** Keeps the most recent ones only, so a long `npm start` does not grow without bound. */
+    /** In memory only (no state file): keeps the most recent ones, so a long run does not grow without bound. */
     private readonly capacity = 1000,
     private readonly print: (line: string) => void = (line) => console.error(line),
     /** Where the messages survive a restart; in memory without it. */
@@ -103,7 +104,13 @@ export class DeadLetters {
   add(entry: DeadLetter): void {
     const { queue, body, attributes } = queueMessageOf(entry);
     this.#messages.push({ messageId: randomUUID(), queue, body, md5OfBody: md5(body), attributes, sentAt: Date.parse(entry.at) || Date.now(), receiveCount: 0, invisibleUntil: 0, deadLetter: entry });
-    if (this.#messages.length > this.capacity) this.#messages.splice(0, this.#messages.length - this.capacity);
+    if (this.stateFile === undefined && this.#messages.length > this.capacity) {
+      for (const dropped of this.#messages.splice(0, this.#messages.length - this.capacity)) {
+        this.print(
+          JSON.stringify({ level: 'warn', message: `dead letter dropped: more than ${this.capacity} held in memory (no state file)`, queue: dropped.queue, messageId: dropped.messageId, at: dropped.deadLetter.at, functionId: dropped.deadLetter.functionId }),
+        );
+      }
+    }
     this.#save();
     this.print(JSON.stringify({ level: 'error', message: 'dead letter: delivery given up after retries', time: entry.at, ...entry, queue }));
   }
