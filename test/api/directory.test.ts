@@ -297,3 +297,26 @@ describe('a group being deleted', () => {
     expect(kept.status).toBe(200);
   });
 });
+
+describe('a service being deleted', () => {
+  it('is not named by an incident an event opens meanwhile: the event opens it without the service (or its group), as for an unknown service', async () => {
+    expect((await ada.post('/services', { name: 'fading-app', ownerGroup: 'network', criticality: 'high' })).status).toBe(201);
+    const key = (await ada.post('/services/fading-app/integrations', { name: 'Monitor' })).body;
+    const { retireRecord, SERVICES } = await import('../../functions/directory/store/records.ts');
+    expect(await retireRecord(SERVICES, 'fading-app', 1, new Date(Date.now() + 30_000).toISOString())).toEqual({ retired: true });
+
+    const sent = await stack.anonymous.post('/v2/enqueue', {
+      routing_key: key.routingKey,
+      event_action: 'trigger',
+      dedup_key: 'fading-1',
+      payload: { summary: 'Fading app down', source: 'prometheus', severity: 'critical' },
+    });
+    expect(sent.status).toBe(202);
+    await stack.settled();
+    const opened = (await alice.get(`/incidents?caller=${encodeURIComponent(`integration:${key.id}`)}&limit=10`)).body.items;
+    expect(opened).toHaveLength(1);
+    expect(opened[0].dedupKey).toBe('fading-1');
+    expect(opened[0].service).toBeUndefined();
+    expect(opened[0].assignmentGroup).toBeUndefined();
+  });
+});

@@ -47,7 +47,14 @@ function liveCheck(key: { pk: string; sk: string }, now: string, extra?: { expre
  * For any write that names a directory record: "it exists and is not being deleted", to travel in
  * the write's transaction. Fails like a missing record while a delete looks for what names it.
  */
-export const directoryRecordLive = (key: { pk: string; sk: string }, now = new Date().toISOString()): TransactItem => liveCheck(key, now);
+export const directoryRecordLive = (
+  key: { pk: string; sk: string },
+  now = new Date().toISOString(),
+  also?: { expression: string; values: Record<string, unknown> },
+): TransactItem => liveCheck(key, now, also);
+
+/** Whether a record as read is marked as being deleted at `now` (a write naming it would be refused). */
+export const isBeingDeleted = (item: Record<string, unknown>, now = new Date().toISOString()): boolean => isRetiring(item, now);
 
 /**
  * Condition checks that travel in the same transaction as the write, so a reference is valid at the

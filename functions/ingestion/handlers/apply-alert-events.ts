@@ -1,6 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { serviceKey } from '../../directory/store/keys.ts';
+import { directoryRecordLive } from '../../directory/store/references.ts';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite, type TransactItem } from '../../shared/store/db.ts';
 import { newId } from '../../shared/store/audit.ts';
@@ -117,8 +119,9 @@ async function decide(event: StoredEvent): Promise<EventOutcome> {
 
 async function open(event: StoredEvent, service: ServiceRouting | undefined, now: string): Promise<EventOutcome> {
   if (event.service !== undefined && service === undefined) {
-    // Never lose an alert over routing: open it without the service, and say so.
-    log.warn('event names an unknown service; opening the incident without it', { eventId: event.eventId, service: event.service });
+    // Never lose an alert over routing: open it without the service, and say so. A service being
+    // deleted counts as unknown: naming it could leave the incident pointing at nothing.
+    log.warn('event names an unknown service (or one being deleted); opening the incident without it', { eventId: event.eventId, service: event.service });
   }
   const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
   const { impact, urgency } = impactAndUrgency(event.severity, service?.severityMapping);
@@ -162,6 +165,18 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     pointerPut(event.scope, event.dedupKey, { incidentId: incident.id, number: incident.number, openedAt: now }),
     ...created.items,
     alertStatePut(incident.id, state),
+    // The service must still be there, not being deleted, and owned by the group assigned, at
+    // commit: otherwise the incident could name a service or group whose delete already looked.
+    // A refusal re-decides from a fresh read, which opens it without a service it cannot name.
+    ...(incident.service === undefined
+      ? []
+      : [
+          directoryRecordLive(
+            serviceKey(incident.service),
+            now,
+            incident.assignmentGroup === undefined ? undefined : { expression: 'ownerGroup = :ownerGroup', values: { ':ownerGroup': incident.assignmentGroup } },
+          ),
+        ]),
   ]);
   return 'opened';
 }
