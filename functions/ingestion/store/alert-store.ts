@@ -1,6 +1,5 @@
 import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
-import { isBeingDeleted } from '../../directory/store/references.ts';
 import { optionalEnv } from '../../shared/env.ts';
 import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
@@ -163,8 +162,7 @@ export async function getPointerAndService(scope: string, dedupKey: string, serv
   const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
   const items = result.Responses?.[TABLE_NAME] ?? [];
   const pointer = items.find((item) => item.sk === 'OPEN');
-  // A service whose delete is looking for what names it cannot be named: routed as if unknown.
-  const serviceItem = items.find((item) => item.sk === 'SERVICE' && !isBeingDeleted(item));
+  const serviceItem = items.find((item) => item.sk === 'SERVICE');
   return {
     ...(pointer === undefined ? {} : { pointer: pointer as unknown as Pointer }),
     ...(serviceItem === undefined
@@ -290,17 +288,26 @@ export async function listIncidentEvents(incidentId: string, limit: number, curs
     cursor,
     fingerprint,
   );
-  await withRawText(page.items.filter((item) => item.rawParts !== undefined) as unknown as (StoredEvent & { pk: string; sk: string })[]);
   // Lambda answers at most 6 MB: a page of large events ends early, its cursor at the last one kept.
-  let bytes = 0;
-  const kept = page.items.findIndex((item, index) => (bytes += sizeOf(item)) > MAX_PAGE_BYTES && index > 0);
-  if (kept === -1) return { ...page, items: page.items.map(eventFromItem) };
-  const last = page.items[kept - 1] as Item;
+  // Cut first by each event's size as its item tells it (its raw parts counted as full parts), so
+  // only the kept events' parts are read; then again by the sizes read, should the text be larger.
+  const estimated = page.items.slice(0, countWithin(page.items, (item) => sizeOf(item) + ((item.rawParts as number | undefined) ?? 0) * RAW_PART_CHARS));
+  await withRawText(estimated.filter((item) => item.rawParts !== undefined) as unknown as (StoredEvent & { pk: string; sk: string })[]);
+  const kept = estimated.slice(0, countWithin(estimated, sizeOf));
+  if (kept.length === page.items.length) return { ...page, items: kept.map(eventFromItem) };
+  const last = kept.at(-1) as Item;
   return {
-    items: page.items.slice(0, kept).map(eventFromItem),
+    items: kept.map(eventFromItem),
     nextCursor: encodeCursor({ pk: last.pk, sk: last.sk, gsi2pk: last.gsi2pk, gsi2sk: last.gsi2sk }, fingerprint),
   };
 }
 
 /** Well within Lambda's 6 MB response; measured as stored JSON, which escapes more than it serves. */
 const MAX_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** How many of the first items fit in a page, one at least (an event alone is within 6 MB). */
+function countWithin(items: Item[], size: (item: Item) => number): number {
+  let bytes = 0;
+  const over = items.findIndex((item, index) => (bytes += size(item)) > MAX_PAGE_BYTES && index > 0);
+  return over === -1 ? items.length : over;
+}
