@@ -211,6 +211,32 @@ describe('an edit after submission sends the change back to draft', () => {
     expect((await alice.get(`/changes/${change.id}/approvals`)).body.rounds).toEqual([expect.objectContaining({ round: 1, status: 'withdrawn' })]);
   }, 30_000);
 
+  it('a change canceled in assess withdraws its round even once voted through: the workflow never acted on it', async () => {
+    const change = await create(bob, { services: ['payments'], title: 'Canceled after early votes', ...window(46 * DAY) });
+    const hold = holdStarts();
+    try {
+      const submitted = await submit(bob, change);
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+      const executionArn = submitted.body.workflow.executionArn as string;
+      expect((await vote(alice, change.id, 'approve')).status).toBe(201);
+      expect((await vote(nina, change.id, 'approve')).body).toMatchObject({ approval: { status: 'approved' } });
+      expect((await read(bob, change.id)).status).toBe('assess');
+      const canceled = await bob.request('POST', `/changes/${change.id}/cancel`, { body: { reason: 'Not needed' }, headers: { 'if-match': await etagOf(bob, change.id) } });
+      expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
+      expect((await bob.get(`/changes/${change.id}/approvals`)).body.rounds).toEqual([
+        expect.objectContaining({ round: 1, status: 'withdrawn', approvals: 2, decidedAt: expect.any(String) }),
+      ]);
+      // The held execution then finds the change canceled and leaves it so.
+      await hold.release();
+      await stack.settled();
+      await poll(async () => stack.executions().find((e) => e.executionArn === executionArn)?.status, (s) => s !== undefined && s !== 'RUNNING');
+      expect((await read(bob, change.id)).status).toBe('canceled');
+      expect((await bob.get(`/changes/${change.id}/approvals`)).body.rounds).toEqual([expect.objectContaining({ round: 1, status: 'withdrawn' })]);
+    } finally {
+      await hold.release();
+    }
+  }, 60_000);
+
   it('a draft stays a draft when edited, and nothing is stopped', async () => {
     const change = await create(alice, { services: ['intranet'], title: 'Draft edit' });
     const stops = watchStops();

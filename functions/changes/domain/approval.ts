@@ -16,7 +16,7 @@
 export const BOARDS = ['none', 'owner-group', 'cab', 'ecab'] as const;
 export type Board = (typeof BOARDS)[number];
 
-/** `withdrawn`: the change was canceled before its board decided, or edited back to draft before the workflow asked (the next submission opens a new round). */
+/** `withdrawn`: the change was canceled or edited back to draft before the workflow acted on the round (the next submission opens a new round). */
 export const ROUND_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'withdrawn'] as const;
 export type RoundStatus = (typeof ROUND_STATUSES)[number];
 

@@ -3,14 +3,23 @@ import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
 import { changeWrite } from '../change-write.ts';
+import type { ApprovalRound } from '../domain/approval.ts';
 import { type Change, cancelChange, diffChanges } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../problems.ts';
 import { cancelChangeBody } from '../schemas/change.ts';
 import { roundWithdrawal } from '../store/approval-store.ts';
 import { stopApproval } from '../workflow.ts';
 
-/** Where the change has an approval round that may still be undecided. */
-const WITH_ROUND = new Set(['assess', 'authorize']);
+/**
+ * Which round a cancel withdraws, by where the change is. In `assess` the workflow has not asked
+ * yet, so even a round voted through (votes count from submission) was never acted on: withdrawn,
+ * as an edit back to draft does. In `authorize` a round still waiting for votes takes none any
+ * more; a decided one (answered to the workflow, a scheduled change's) stays as decided.
+ */
+const ROUND_WITHDRAWN: Partial<Record<Change['status'], (round: ApprovalRound) => boolean>> = {
+  assess: () => true,
+  authorize: (round) => round.status === 'pending',
+};
 
 /** Withdraws a change that has not started (domain: draft, assess, authorize, scheduled), with its reason. */
 export const handler = httpHandler(async (request) => {
@@ -31,8 +40,8 @@ export const handler = httpHandler(async (request) => {
     users: change.createdBy === principal.userId ? [] : [change.createdBy],
     groups: change.assignmentGroup === undefined ? [] : [change.assignmentGroup],
   };
-  // A round still waiting for votes takes none any more; a decided one (a scheduled change's) stays as decided.
-  const round = WITH_ROUND.has(change.status) ? await roundWithdrawal(change, now, (r) => r.status === 'pending') : [];
+  const ends = ROUND_WITHDRAWN[change.status];
+  const round = ends === undefined ? [] : await roundWithdrawal(change, now, ends);
   try {
     await transactWrite([...changeWrite({ before: change, after, actor: principal.userId, changes, now, event: { type: 'Change Canceled', recipients } }), ...round]);
   } catch (error) {
