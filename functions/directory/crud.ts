@@ -172,7 +172,7 @@ const deleteContended = (resource: DirectoryResource, id: string): ProblemError 
     409,
     'delete-contended',
     'Delete contended',
-    `${resource.label} '${id}' was not deleted: records the delete changes with it (such as the groups a user leaves) changed ${DELETE_ATTEMPTS} times while it ran; retry the same request`,
+    `${resource.label} '${id}' was not deleted: ${DELETE_ATTEMPTS} times, what the delete changes with it (such as the groups a user leaves) changed while it ran, or it ran longer than its mark holds; nothing was changed, send the same request again`,
     {},
     { 'retry-after': '1' },
   );

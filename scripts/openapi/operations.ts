@@ -153,7 +153,7 @@ const deleteDirectory = (kind: DirectoryKind, operationId: string, extra = '', p
   description: `Needs the current version in If-Match; the deletion is audited.${extra}`,
   ifMatch: 'required',
   responses: { 204: { description: 'Deleted' } },
-  problems: ['forbidden', 'not-found', ...problems],
+  problems: ['forbidden', 'not-found', ...problems, 'delete-contended'],
 });
 
 const slaDefaults = [

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   'group-in-use': { status: 409, when: 'Services, boards, templates or open incidents and changes still name the group; `references` lists them (`truncated` when there are more)' },
   'service-in-use': { status: 409, when: 'Integration keys, SLA policies, templates, blackout windows or open incidents and changes still name the service; `references` lists them' },
   'user-in-use': { status: 409, when: 'A group it manages, an escalation policy or open incidents still name the user; `references` lists them' },
+  'delete-contended': { status: 409, when: 'Deleting a group, service or user: what the delete changes with it (the groups a user leaves) kept changing while it ran; nothing was changed, send the same request again (`Retry-After`)' },
   'calendar-in-use': { status: 409, when: 'SLA policies still count in the calendar; `policies` names them' },
   'duplicate-policy-scope': { status: 409, when: 'Another SLA policy with exactly the same `appliesTo` sets the same target; `policy` names it' },
   'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },

@@ -221,6 +221,35 @@ describe('deleting a record that others still name', () => {
     expect((await ada.get('/groups/team-b')).body).toMatchObject({ members: [], version: 2 });
   });
 
+  it('answers 204 or 409 delete-contended (never 500) when a group the user leaves keeps changing under the delete', async () => {
+    expect((await ada.put('/users/contested', { displayName: 'Contested' })).status).toBe(201);
+    expect((await ada.post('/groups', { name: 'churn', members: ['bob', 'contested'] })).status).toBe(201);
+    let deleting = true;
+    // Several writers replacing the group (same members) as fast as they can, each at whatever version is current.
+    const churn = Promise.all(
+      Array.from({ length: 4 }, async (_, writer) => {
+        for (let i = 0; deleting; i++) await ada.put('/groups/churn', { displayName: `Churn ${writer}.${i}`, members: ['bob', 'contested'] }, { 'if-match': '*' });
+      }),
+    );
+    const outcomes: number[] = [];
+    try {
+      for (let attempt = 0; attempt < 5 && !outcomes.includes(204); attempt++) {
+        const reply = await ada.delete('/users/contested', { 'if-match': '"1"' });
+        outcomes.push(reply.status);
+        if (reply.status === 409) {
+          expect(reply.body.type).toBe('tag:open-itsm,2026:problem/delete-contended');
+          expect(reply.headers.get('retry-after')).toBe('1');
+          expect((await ada.get('/users/contested')).status).toBe(200);
+        }
+      }
+    } finally {
+      deleting = false;
+      await churn;
+    }
+    expect(outcomes.every((status) => status === 204 || status === 409)).toBe(true);
+    if (outcomes.includes(204)) expect((await ada.get('/groups/churn')).body.members).toEqual(['bob']);
+  });
+
   it('refuses a user who manages a group, is named by an escalation policy, or is assignee or caller of an open incident', async () => {
     expect((await ada.put('/users/keeper', { displayName: 'Keeper' })).status).toBe(201);
     expect((await ada.post('/groups', { name: 'kept', members: ['keeper'], manager: 'keeper' })).status).toBe(201);
