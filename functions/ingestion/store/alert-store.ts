@@ -1,5 +1,6 @@
 import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
+import { isBeingDeleted } from '../../directory/store/references.ts';
 import { optionalEnv } from '../../shared/env.ts';
 import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
@@ -162,7 +163,8 @@ export async function getPointerAndService(scope: string, dedupKey: string, serv
   const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
   const items = result.Responses?.[TABLE_NAME] ?? [];
   const pointer = items.find((item) => item.sk === 'OPEN');
-  const serviceItem = items.find((item) => item.sk === 'SERVICE');
+  // A service whose delete is looking for what names it cannot be named: routed as if unknown.
+  const serviceItem = items.find((item) => item.sk === 'SERVICE' && !isBeingDeleted(item));
   return {
     ...(pointer === undefined ? {} : { pointer: pointer as unknown as Pointer }),
     ...(serviceItem === undefined
