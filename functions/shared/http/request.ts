@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import { badRequest, fieldError, type FieldError, ProblemError, validationFailed } from '../errors.ts';
-import { textProblems } from '../schemas/common.ts';
+import { textProblems } from '../schemas/text-fields.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
