@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../local/identity.ts';
 import { encodeCursor, filterFingerprint } from '../../functions/shared/store/cursor.ts';
@@ -199,5 +200,25 @@ describe('authentication, as the JWT authorizer does it', () => {
     const openapi = await stack.anonymous.get('/openapi.json');
     expect(openapi.status).toBe(200);
     expect(openapi.body.openapi).toMatch(/^3\.1\./);
+  });
+
+  it('/openapi.json is gzip to a client asking for it (fetch does, and unzips it), plain JSON to one that does not (curl)', async () => {
+    const zipped = await stack.anonymous.get('/openapi.json');
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('vary')).toBe('accept-encoding');
+    expect(zipped.body.openapi).toMatch(/^3\.1\./);
+
+    // node:http sends no Accept-Encoding and unzips nothing, as curl without --compressed.
+    const plain = await new Promise<{ headers: Record<string, unknown>; text: string }>((resolve, reject) => {
+      httpGet(`${stack.url}/openapi.json`, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      }).on('error', reject);
+    });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(plain.text)).toEqual(zipped.body);
   });
 });

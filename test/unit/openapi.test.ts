@@ -1,14 +1,17 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
 import { handler as openApiHandler } from '../../functions/platform/handlers/openapi.ts';
+import { acceptsGzip } from '../../functions/shared/http/accept-encoding.ts';
 import { ROUTES } from '../../functions/routes.ts';
 import { buildOpenApiDocument, type JsonObject, PROBLEM_MEDIA_TYPE, routeKey, serializeOpenApiDocument } from '../../scripts/openapi/build.ts';
 import { EVENT_SCHEMA_FILES } from '../../scripts/openapi/event-schemas.ts';
 import { OPERATIONS } from '../../scripts/openapi/operations.ts';
 import { PROBLEMS } from '../../scripts/openapi/problems.ts';
+import { documentJsonOf, SERVED_DOCUMENT_MODULE } from '../../scripts/openapi/served-document.ts';
 import { EVENT_OUTCOMES } from '../../scripts/openapi/schemas.ts';
 
 const STALE = 'docs/openapi.json is stale: run `npm run openapi` and commit the result';
@@ -90,6 +93,11 @@ describe('docs/openapi.json', () => {
     const generated = buildOpenApiDocument();
     expect(document, STALE).toEqual(generated);
     expect(committedText === serializeOpenApiDocument(generated), STALE).toBe(true);
+  });
+
+  it(`is what ${SERVED_DOCUMENT_MODULE} holds (the compressed copy GET /openapi.json serves)`, () => {
+    const moduleText = readFileSync(new URL(`../../${SERVED_DOCUMENT_MODULE}`, import.meta.url), 'utf8');
+    expect(documentJsonOf(moduleText) === JSON.stringify(document), `${SERVED_DOCUMENT_MODULE} is stale: run \`npm run openapi\` and commit the result`).toBe(true);
   });
 
   it('is OpenAPI 3.1 with the info a reader needs', () => {
@@ -237,21 +245,59 @@ describe('docs/openapi.json', () => {
     expect(schemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   });
 
-  it('is what GET /openapi.json serves', async () => {
+  const serve = async (headers: Record<string, string>) => {
     const event = {
       version: '2.0',
       routeKey: 'GET /openapi.json',
       rawPath: '/openapi.json',
       rawQueryString: '',
-      headers: {},
+      headers,
       requestContext: { http: { method: 'GET', path: '/openapi.json' } },
       isBase64Encoded: false,
     } as unknown as APIGatewayProxyEventV2;
     const context = { awsRequestId: 'test' } as Context;
-    const result = (await openApiHandler(event, context)) as APIGatewayProxyStructuredResultV2;
+    return (await openApiHandler(event, context)) as APIGatewayProxyStructuredResultV2;
+  };
+
+  it('is what GET /openapi.json serves, as plain JSON to a client that does not ask for gzip', async () => {
+    const result = await serve({});
     expect(result.statusCode).toBe(200);
     expect(result.headers?.['content-type']).toBe('application/json');
+    expect(result.headers?.['content-encoding']).toBeUndefined();
+    expect(result.headers?.vary).toBe('accept-encoding');
+    expect(result.isBase64Encoded).toBe(false);
     expect(JSON.parse(result.body as string)).toEqual(document);
+  });
+
+  it('is what GET /openapi.json serves, gzip-compressed to a client that accepts gzip', async () => {
+    const result = await serve({ 'accept-encoding': 'gzip, deflate, br' });
+    expect(result.statusCode).toBe(200);
+    expect(result.headers?.['content-type']).toBe('application/json');
+    expect(result.headers?.['content-encoding']).toBe('gzip');
+    expect(result.headers?.vary).toBe('accept-encoding');
+    expect(result.isBase64Encoded).toBe(true);
+    const text = gunzipSync(Buffer.from(result.body as string, 'base64')).toString('utf8');
+    expect(JSON.parse(text)).toEqual(document);
+    expect(text).toBe((await serve({})).body);
+  });
+
+  it('gives gzip only to an Accept-Encoding that takes it', () => {
+    const cases: [string | undefined, boolean][] = [
+      [undefined, false], // curl without --compressed
+      ['', false],
+      ['identity', false],
+      ['br', false],
+      ['gzip', true],
+      ['gzip, deflate, br, zstd', true], // browsers
+      ['GZIP;q=0.5', true],
+      ['x-gzip', true],
+      ['gzip;q=0', false],
+      ['gzip;q=0.000, *', false],
+      ['*', true],
+      ['br, *;q=0', false],
+      ['gzip;q=oops', false],
+    ];
+    for (const [header, expected] of cases) expect(acceptsGzip(header), String(header)).toBe(expected);
   });
 });
 

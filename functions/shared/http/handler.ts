@@ -14,6 +14,11 @@ export interface ApiResult {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /**
+   * A body already serialized, sent as it is instead of `body` as JSON; base64 for bytes (API
+   * Gateway decodes it). For a large fixed document kept compressed (GET /openapi.json).
+   */
+  readonly serializedBody?: { readonly text: string; readonly isBase64Encoded: boolean };
 }
 
 export interface ApiRequest {
@@ -105,6 +110,10 @@ function buildRequest(event: HttpEvent, context: Context, authenticated: boolean
 
 function toHttpResult(result: ApiResult): HttpResult {
   const headers: Record<string, string> = { ...result.headers };
+  if (result.serializedBody !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    return { statusCode: result.status, headers, body: result.serializedBody.text, isBase64Encoded: result.serializedBody.isBase64Encoded };
+  }
   if (result.body === undefined) return { statusCode: result.status, headers };
   headers['content-type'] ??= 'application/json';
   return { statusCode: result.status, headers, body: JSON.stringify(result.body) };
