@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_HARD_LIMIT_BYTES, type BundleResult, bundleAll, esbuildOptionsFromCdk } from '../../bench/bundle.ts';
+import { BUNDLE_BUDGET_BYTES, BUNDLE_HARD_LIMIT_BYTES, type BundleResult, bundleAll, esbuildOptionsFromCdk } from '../../bench/bundle.ts';
 import { FUNCTIONS } from '../../functions/routes.ts';
 
 /*
@@ -23,6 +23,16 @@ describe('Lambda bundle size', () => {
       .filter((b) => b.bytes > BUNDLE_HARD_LIMIT_BYTES)
       .map((b) => `${b.functionId} (${b.entry}): ${(b.bytes / 1024).toFixed(1)} KB; largest: ${b.packages.slice(0, 3).map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)} KB`).join(', ')}`);
     expect(over, `bundles over ${BUNDLE_HARD_LIMIT_BYTES / 1024} KB`).toEqual([]);
+  });
+
+  it(`keeps openApi under the ${BUNDLE_BUDGET_BYTES / 1024} KB budget as the API description grows (it is bundled compressed)`, () => {
+    const openApi = bundles.find((b) => b.functionId === 'openApi');
+    expect(openApi?.bytes).toBeLessThan(BUNDLE_BUDGET_BYTES);
+  });
+
+  it('bundles no zod into HTTP functions that parse no input (the shared pipeline imports zod types only)', () => {
+    const withZod = bundles.filter((b) => ['health', 'openApi'].includes(b.functionId) && b.packages.some((p) => p.name === 'zod'));
+    expect(withZod.map((b) => b.functionId)).toEqual([]);
   });
 
   it('leaves the AWS SDK out of every bundle (the Lambda runtime provides it)', () => {
