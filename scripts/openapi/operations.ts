@@ -1062,7 +1062,8 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     summary: 'Get this API description',
     tag: 'Platform',
     audience: 'public',
-    description: 'This OpenAPI 3.1 document, generated from the zod schemas the functions validate with.',
+    description:
+      'This OpenAPI 3.1 document, generated from the zod schemas the functions validate with. Sent gzip-compressed (`Content-Encoding: gzip`, `Vary: Accept-Encoding`) when the request\'s `Accept-Encoding` takes gzip (browsers and most HTTP libraries send it), as plain JSON otherwise (`curl` without `--compressed`).',
     responses: { 200: { description: 'The document', schema: 'OpenApiDocument', headers: ['Cache-Control'] } },
   },
 };
