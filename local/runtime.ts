@@ -61,6 +61,12 @@ export interface LocalStackOptions {
    * and once it is over a replay delivers them.
    */
   readonly invoke?: Invoke;
+  /**
+   * How long the stream consumers wait between idle polls (default 50 ms); settled() wakes them at
+   * once. The bench sets it long, so that a consumer reacting to a write never adds its own
+   * requests to the round trips counted for the API call that made the write.
+   */
+  readonly streamPollIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -232,6 +238,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     poller = await startStreamPoller({
       endpoint,
       tableName: options.tableName,
+      ...(options.streamPollIntervalMs === undefined ? {} : { pollIntervalMs: options.streamPollIntervalMs }),
       onFailure: (failure) => {
         const bucket = localFailureBucket(failure.functionId);
         s3.putObject(bucket, failure.key, JSON.stringify(failure.record));
