@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { changeStatusIs, createChange, HOUR, poll, readChange, window } from '../support/changes.ts';
 
 /*
  * The controls a change must not slip past between submission and implementation, over HTTP with
@@ -17,32 +18,11 @@ let alice: Client;
 let bob: Client;
 let nina: Client;
 
-const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const window = (startInMs: number, hours = 2) => ({
-  plannedStart: new Date(Date.now() + startInMs).toISOString(),
-  plannedEnd: new Date(Date.now() + startInMs + hours * HOUR).toISOString(),
-});
-const plans = { implementationPlan: 'Roll the new version out node by node', backoutPlan: 'Roll back to the previous version' };
 
-const poll = async <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
-
-async function create(client: Client, body: Record<string, unknown>) {
-  const reply = await client.post('/changes', { type: 'normal', title: 'Upgrade', assignmentGroup: 'service-desk', ...plans, ...window(HOUR), ...body });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
-  return reply.body as { id: string; number: string; version: number };
-}
-
-const read = async (client: Client, id: string) => (await client.get(`/changes/${id}`)).body as Record<string, any>;
-const statusIs = (client: Client, id: string, status: string, timeoutMs?: number) => poll(() => read(client, id), (c) => c.status === status, timeoutMs);
+const create = createChange;
+const read = readChange;
+const statusIs = changeStatusIs;
 const etagOf = async (client: Client, id: string) => (await client.get(`/changes/${id}`)).headers.get('etag') as string;
 
 async function submit(client: Client, change: { id: string }, body?: unknown) {

@@ -2,6 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { poll } from '../support/poll.ts';
 
 /*
  * A service marked `urgent: true` pages at once, as paging tools do for high-urgency services: an
@@ -14,15 +15,6 @@ let stack: TestStack;
 let ada: Client;
 let alice: Client;
 
-const poll = async <T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
 const executionsOf = (id: string) => stack.executions().filter((e) => (e.input as { incidentId: string }).incidentId === id);
 const typesOf = (number: string) =>
   stack.published

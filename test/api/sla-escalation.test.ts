@@ -2,6 +2,7 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublishedEvent, PublishedNotification } from '../../local/published-log.ts';
 import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { poll } from '../support/poll.ts';
 
 /*
  * The SLA engine end to end on the local stack, with seconds-long targets: the incident API writes
@@ -14,15 +15,6 @@ let stack: TestStack;
 let ada: Client;
 let alice: Client;
 
-const poll = async <T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-};
 
 const eventsOf = (number: string) =>
   stack.published.events().filter((e: PublishedEvent) => (e.detail as { incident: { number: string } }).incident.number === number);
