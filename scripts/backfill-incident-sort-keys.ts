@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { OPENED_SORTED_INDEXES, openedSortKey } from '../functions/incidents/store/incident-store.ts';
 import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
+import { scanEntities } from './scan-entities.ts';
 
 /**
  * `npx tsx scripts/backfill-incident-sort-keys.ts`, with TABLE_NAME set (and, for the local
@@ -23,43 +24,29 @@ import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
 export async function backfillOpenedSortKeys(): Promise<{ examined: number; updated: number }> {
   let examined = 0;
   let updated = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
-        TableName: TABLE_NAME,
-        FilterExpression: '#entity = :incident',
-        ExpressionAttributeNames: { '#entity': 'entity' },
-        ExpressionAttributeValues: { ':incident': 'incident' },
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      examined++;
-      const wanted = openedSortKey({ createdAt: String(item.createdAt), number: String(item.number) });
-      const stale = OPENED_SORTED_INDEXES.filter((index) => item[`${index}pk`] !== undefined && item[`${index}sk`] !== wanted);
-      if (stale.length === 0) continue;
-      try {
-        await db.send(
-          new UpdateCommand({
-            TableName: TABLE_NAME,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: `SET ${stale.map((index) => `#${index} = :sk`).join(', ')}`,
-            ConditionExpression: '#version = :version',
-            ExpressionAttributeNames: { '#version': 'version', ...Object.fromEntries(stale.map((index) => [`#${index}`, `${index}sk`])) },
-            ExpressionAttributeValues: { ':sk': wanted, ':version': item.version },
-          }),
-        );
-        updated++;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
+  for await (const item of scanEntities('incident')) {
+    examined++;
+    const wanted = openedSortKey({ createdAt: String(item.createdAt), number: String(item.number) });
+    const stale = OPENED_SORTED_INDEXES.filter((index) => item[`${index}pk`] !== undefined && item[`${index}sk`] !== wanted);
+    if (stale.length === 0) continue;
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: TABLE_NAME,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: `SET ${stale.map((index) => `#${index} = :sk`).join(', ')}`,
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version', ...Object.fromEntries(stale.map((index) => [`#${index}`, `${index}sk`])) },
+          ExpressionAttributeValues: { ':sk': wanted, ':version': item.version },
+        }),
+      );
+      updated++;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  }
   return { examined, updated };
 }
-
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   parseArgs({ options: {}, strict: true });

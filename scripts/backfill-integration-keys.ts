@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { upgradeLegacyKey } from '../functions/ingestion/store/integration-store.ts';
-import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
+import { TABLE_NAME } from '../functions/shared/store/db.ts';
+import { scanEntities } from './scan-entities.ts';
 
 /**
  * `npx tsx scripts/backfill-integration-keys.ts`, with TABLE_NAME set (and, for the local
@@ -25,25 +25,11 @@ import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
 export async function backfillIntegrationKeys(): Promise<{ examined: number; updated: number }> {
   let examined = 0;
   let updated = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
-        TableName: TABLE_NAME,
-        FilterExpression: '#entity = :integration',
-        ExpressionAttributeNames: { '#entity': 'entity' },
-        ExpressionAttributeValues: { ':integration': 'integration' },
-        ConsistentRead: true,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      examined++;
-      if (item.gsi3pk !== undefined) continue;
-      if (await upgradeLegacyKey(item)) updated++;
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  for await (const item of scanEntities('integration')) {
+    examined++;
+    if (item.gsi3pk !== undefined) continue;
+    if (await upgradeLegacyKey(item)) updated++;
+  }
   return { examined, updated };
 }
 
