@@ -45,12 +45,6 @@ const KNOWN_BACK_EDGES = {
     'functions/notify/sinks/timers.ts': ['functions/sla/domain/types.ts'],
     'functions/sla/handlers/escalation-steps.ts': ['functions/notify/domain/events.ts', 'functions/notify/store/outbox-store.ts'],
   },
-  // EVENT_SOURCE lives in the route table; issue-12 follow-up: move it to shared.
-  'areas-do-not-import-the-route-table': {
-    'functions/ingestion/domain/bus-events.ts': ['functions/routes.ts'],
-    'functions/ingestion/rules.ts': ['functions/routes.ts'],
-    'functions/notify/sinks/event-bus.ts': ['functions/routes.ts'],
-  },
   // Builds outbox items and reads the event bus name from the environment; issue-12 follow-up
   // ("pure domain code never reads the environment and never builds storage items").
   'domain-is-pure': {

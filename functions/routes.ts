@@ -438,5 +438,5 @@ export type WorkflowId = keyof typeof WORKFLOWS;
 /** Environment every function gets (the CDK stack and the local runtime both set these). */
 export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'ROLE_GROUPS', 'REQUESTER_INCIDENT_FIELDS', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'] as const;
 
-/** The `source` of the product's domain events on EventBridge (`detail-type` says what happened). */
-export const EVENT_SOURCE = 'open-itsm';
+// Re-exported for the CDK stacks, the local runtime and tests, which read the product's wiring here.
+export { EVENT_SOURCE } from './shared/events.ts';

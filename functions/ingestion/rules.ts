@@ -1,4 +1,4 @@
-import { EVENT_SOURCE } from '../routes.ts';
+import { EVENT_SOURCE } from '../shared/events.ts';
 
 /**
  * The rules of the ingestion event bus, in one place: the CDK stack turns each into an

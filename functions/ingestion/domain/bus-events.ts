@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EVENT_SOURCE } from '../../routes.ts';
+import { EVENT_SOURCE } from '../../shared/events.ts';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, PRODUCT_DETAIL_TYPES } from '../rules.ts';
 import { type AlertAction, type AlertEvent, detailsFrom, detailsOf, SEVERITIES, type Severity } from './alert-event.ts';
 import { memberOf, type ScannedJson } from './json-text.ts';

@@ -1,6 +1,6 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { EVENT_SOURCE } from '../../routes.ts';
 import { requireEnv } from '../../shared/env.ts';
+import { EVENT_SOURCE } from '../../shared/events.ts';
 import type { AnyOutboxRecord } from '../domain/change-events.ts';
 
 const EVENT_BUS_NAME = requireEnv('EVENT_BUS_NAME');
