@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { conflict, forbidden, notFound, ProblemError, preconditionFailed, preconditionRequired, validationFailed } from '../shared/errors.ts';
+import { conflict, forbidden, notFound, HttpError, preconditionFailed, preconditionRequired, validationFailed } from '../shared/errors.ts';
 import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { diffFields } from '../shared/store/audit.ts';
@@ -167,8 +167,8 @@ const RETIRING_MS = 30_000;
 /** A group the cascade rewrites changed meanwhile: look again, a few times. */
 const DELETE_ATTEMPTS = 3;
 
-const deleteContended = (resource: DirectoryResource, id: string): ProblemError =>
-  new ProblemError(
+const deleteContended = (resource: DirectoryResource, id: string): HttpError =>
+  new HttpError(
     409,
     'delete-contended',
     'Delete contended',

@@ -1,4 +1,4 @@
-import { fieldError, ProblemError } from '../shared/errors.ts';
+import { fieldError, HttpError } from '../shared/errors.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import type { NewIncident } from './domain/incident.ts';
 import { parseRequesterIncidentFields, REQUESTER_SETTABLE_FIELDS } from './requester-fields.ts';
@@ -23,7 +23,7 @@ export function createChecks(principal: Principal, input: NewIncident): void {
   }
   if (refused.length === 0) return;
   const fields = refused.map((r) => r.field);
-  throw new ProblemError(403, 'forbidden-field', 'Not allowed', `Only agents can set ${fields.join(', ')}`, {
+  throw new HttpError(403, 'forbidden-field', 'Not allowed', `Only agents can set ${fields.join(', ')}`, {
     errors: refused.map((r) => fieldError('body', [r.field], r.message)),
   });
 }

@@ -1,6 +1,6 @@
 /**
  * Errors meant for the caller. Everything else thrown in a handler becomes a plain 500 whose body
- * says nothing about internals (see http/problem-details.ts).
+ * says nothing about internals (see http/error-response.ts).
  */
 export interface FieldError {
   /** Where the field lives: body, query, path or header. */
@@ -12,9 +12,9 @@ export interface FieldError {
   readonly message: string;
 }
 
-export const PROBLEM_TYPE_BASE = 'tag:open-itsm,2026:problem';
+export const ERROR_TYPE_BASE = 'tag:open-itsm,2026:problem';
 
-export class ProblemError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly slug: string,
@@ -24,11 +24,11 @@ export class ProblemError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(detail);
-    this.name = 'ProblemError';
+    this.name = 'HttpError';
   }
 
   get type(): string {
-    return `${PROBLEM_TYPE_BASE}/${this.slug}`;
+    return `${ERROR_TYPE_BASE}/${this.slug}`;
   }
 }
 
@@ -42,8 +42,8 @@ export function fieldError(location: FieldError['location'], path: (string | num
   };
 }
 
-export const validationFailed = (errors: FieldError[], detail?: string): ProblemError =>
-  new ProblemError(
+export const validationFailed = (errors: FieldError[], detail?: string): HttpError =>
+  new HttpError(
     400,
     'validation-error',
     'Your request is not valid',
@@ -51,29 +51,29 @@ export const validationFailed = (errors: FieldError[], detail?: string): Problem
     { errors },
   );
 
-export const badRequest = (slug: string, title: string, detail: string): ProblemError =>
-  new ProblemError(400, slug, title, detail);
+export const badRequest = (slug: string, title: string, detail: string): HttpError =>
+  new HttpError(400, slug, title, detail);
 
-export const unauthorized = (detail: string): ProblemError =>
-  new ProblemError(401, 'unauthorized', 'Authentication required', detail, {}, { 'www-authenticate': 'Bearer' });
+export const unauthorized = (detail: string): HttpError =>
+  new HttpError(401, 'unauthorized', 'Authentication required', detail, {}, { 'www-authenticate': 'Bearer' });
 
-export const forbidden = (detail: string): ProblemError => new ProblemError(403, 'forbidden', 'Not allowed', detail);
+export const forbidden = (detail: string): HttpError => new HttpError(403, 'forbidden', 'Not allowed', detail);
 
-export const notFound = (what: string): ProblemError => new ProblemError(404, 'not-found', 'Not found', `${what} does not exist`);
+export const notFound = (what: string): HttpError => new HttpError(404, 'not-found', 'Not found', `${what} does not exist`);
 
-export const conflict = (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}): ProblemError =>
-  new ProblemError(409, slug, title, detail, extensions);
+export const conflict = (slug: string, title: string, detail: string, extensions: Record<string, unknown> = {}): HttpError =>
+  new HttpError(409, slug, title, detail, extensions);
 
-export const preconditionRequired = (): ProblemError =>
-  new ProblemError(
+export const preconditionRequired = (): HttpError =>
+  new HttpError(
     428,
     'precondition-required',
     'If-Match required',
     'Send the ETag you last read in an If-Match header so that concurrent changes are not overwritten',
   );
 
-export const preconditionFailed = (current?: string): ProblemError =>
-  new ProblemError(
+export const preconditionFailed = (current?: string): HttpError =>
+  new HttpError(
     412,
     'precondition-failed',
     'The resource changed since you read it',
@@ -81,5 +81,5 @@ export const preconditionFailed = (current?: string): ProblemError =>
     current === undefined ? {} : { currentEtag: current },
   );
 
-export const unprocessable = (slug: string, title: string, detail: string): ProblemError =>
-  new ProblemError(422, slug, title, detail);
+export const unprocessable = (slug: string, title: string, detail: string): HttpError =>
+  new HttpError(422, slug, title, detail);

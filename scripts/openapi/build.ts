@@ -9,7 +9,7 @@ import * as z from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import { ROUTES, type RouteDefinition } from '../../functions/routes.ts';
 import { type Audience, OPERATIONS, type OperationSpec, type OwnErrorResponse, type ResponseHeader, TAGS } from './operations.ts';
-import { PROBLEMS, type ProblemSlug } from './problems.ts';
+import { ERROR_TYPES, type ErrorTypeSlug } from './error-types.ts';
 import { PATH_PARAMETERS, REQUEST_SCHEMAS, RESPONSE_SCHEMAS, SHARED_SCHEMAS } from './schemas.ts';
 
 export const OPENAPI_VERSION = '3.1.1';
@@ -131,9 +131,9 @@ const SHARED_RESPONSES: Record<number, string> = {
   500: 'InternalError',
 };
 
-const problemList = (slugs: readonly ProblemSlug[]): string => slugs.map((slug) => `- \`${slug}\`: ${PROBLEMS[slug].when}`).join('\n');
+const errorTypeList = (slugs: readonly ErrorTypeSlug[]): string => slugs.map((slug) => `- \`${slug}\`: ${ERROR_TYPES[slug].when}`).join('\n');
 
-const problemContent = (): JsonObject => ({ [PROBLEM_MEDIA_TYPE]: { schema: schemaRef('Problem') } });
+const problemDetailsContent = (): JsonObject => ({ [PROBLEM_MEDIA_TYPE]: { schema: schemaRef('ProblemDetails') } });
 const gatewayContent = (): JsonObject => ({ [JSON_MEDIA_TYPE]: { schema: schemaRef('GatewayError') } });
 
 function sharedResponses(): JsonObject {
@@ -141,22 +141,22 @@ function sharedResponses(): JsonObject {
     Unauthorized: {
       description: [
         "No valid bearer token. API Gateway's JWT authorizer answers `{\"message\":\"Unauthorized\"}` as application/json; a token that reaches a function without a subject gets problem+json.",
-        problemList(['unauthorized']),
+        errorTypeList(['unauthorized']),
       ].join('\n\n'),
       headers: { 'WWW-Authenticate': { description: '`Bearer`, with the reason when the gateway refused the token', schema: { type: 'string' } } },
-      content: { ...problemContent(), ...gatewayContent() },
+      content: { ...problemDetailsContent(), ...gatewayContent() },
     },
     PayloadTooLarge: {
       description: [
         'The body is too large: over 64 KB the function answers problem+json; over API Gateway\'s own limit the gateway answers application/json.',
-        problemList(['payload-too-large']),
+        errorTypeList(['payload-too-large']),
       ].join('\n\n'),
-      content: { ...problemContent(), ...gatewayContent() },
+      content: { ...problemDetailsContent(), ...gatewayContent() },
     },
-    UnsupportedMediaType: { description: problemList(['unsupported-media-type']), content: problemContent() },
+    UnsupportedMediaType: { description: errorTypeList(['unsupported-media-type']), content: problemDetailsContent() },
     PreconditionRequired: {
-      description: `${problemList(['precondition-required'])}. Read the resource and send its ETag.`,
-      content: problemContent(),
+      description: `${errorTypeList(['precondition-required'])}. Read the resource and send its ETag.`,
+      content: problemDetailsContent(),
     },
     TooManyRequests: {
       description: "The API's throttling limit was reached (answered by API Gateway); retry later with backoff.",
@@ -165,9 +165,9 @@ function sharedResponses(): JsonObject {
     InternalError: {
       description: [
         'An unexpected failure. A running function answers problem+json; a function that failed outside its error handling (or did not answer) gets API Gateway\'s `{"message":"Internal Server Error"}`.',
-        problemList(['internal-error']),
+        errorTypeList(['internal-error']),
       ].join('\n\n'),
-      content: { ...problemContent(), ...gatewayContent() },
+      content: { ...problemDetailsContent(), ...gatewayContent() },
     },
   };
 }
@@ -236,8 +236,8 @@ function queryParameters(route: RouteDefinition, spec: OperationSpec, query: z.Z
   });
 }
 
-function impliedProblems(route: RouteDefinition, spec: OperationSpec): ProblemSlug[] {
-  const slugs: ProblemSlug[] = [];
+function impliedErrorTypes(route: RouteDefinition, spec: OperationSpec): ErrorTypeSlug[] {
+  const slugs: ErrorTypeSlug[] = [];
   // A handler that answers its own 413 and 500 (ownErrors) implies neither problem.
   const own = spec.ownErrors ?? {};
   if (spec.body?.parsedByHandler === true) {
@@ -259,12 +259,12 @@ function impliedProblems(route: RouteDefinition, spec: OperationSpec): ProblemSl
 }
 
 function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<string, JsonObject> {
-  const slugs = new Set<ProblemSlug>([...impliedProblems(route, spec), ...(spec.problems ?? [])]);
-  const byStatus = new Map<number, ProblemSlug[]>();
+  const slugs = new Set<ErrorTypeSlug>([...impliedErrorTypes(route, spec), ...(spec.errorTypes ?? [])]);
+  const byStatus = new Map<number, ErrorTypeSlug[]>();
   // In the catalogue's order, so that lists read the same everywhere.
-  for (const slug of Object.keys(PROBLEMS) as ProblemSlug[]) {
+  for (const slug of Object.keys(ERROR_TYPES) as ErrorTypeSlug[]) {
     if (!slugs.has(slug)) continue;
-    const status = PROBLEMS[slug].status;
+    const status = ERROR_TYPES[slug].status;
     byStatus.set(status, [...(byStatus.get(status) ?? []), slug]);
   }
   byStatus.set(429, []);
@@ -289,8 +289,8 @@ function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<str
     }
     const listed = byStatus.get(status) ?? [];
     responses[status] = {
-      description: [`${STATUS_TEXT[status] ?? 'Error'}.${note === undefined ? '' : ` ${note}`}`, problemList(listed)].join('\n\n'),
-      content: problemContent(),
+      description: [`${STATUS_TEXT[status] ?? 'Error'}.${note === undefined ? '' : ` ${note}`}`, errorTypeList(listed)].join('\n\n'),
+      content: problemDetailsContent(),
     };
   }
   return responses;

@@ -3,7 +3,7 @@
  * answers, read off the handlers (functions/<area>/handlers, functions/directory/crud.ts). A unit
  * test checks that the keys are exactly the route table's.
  *
- * Problems implied by the shape of an operation are added by the builder and need not be listed:
+ * Error types implied by the shape of an operation are added by the builder and need not be listed:
  * a body (body-required, malformed-json, validation-error, payload-too-large,
  * unsupported-media-type), a query (validation-error, invalid-cursor), an Idempotency-Key
  * (invalid-idempotency-key, idempotency-key-reused), If-Match (precondition-required when
@@ -31,7 +31,7 @@ import { DEFAULT_RATE_LIMIT_PER_MINUTE, pageQuery } from '../../functions/ingest
 import { DEFAULT_CALENDARS, DEFAULT_ESCALATION_POLICY, DEFAULT_SLA_POLICIES } from '../../functions/sla/defaults.ts';
 import { configListQuery } from '../../functions/sla/schemas/calendar.ts';
 import { DEFAULT_REPORT_DAYS, MAX_REPORT_DAYS, slaReportQuery } from '../../functions/sla/schemas/report.ts';
-import type { ProblemSlug } from './problems.ts';
+import type { ErrorTypeSlug } from './error-types.ts';
 import type { REQUEST_SCHEMAS, RESPONSE_SCHEMAS } from './schemas.ts';
 
 export const TAGS = {
@@ -83,7 +83,7 @@ export interface OperationSpec {
     readonly mediaTypes?: readonly string[];
     /**
      * The handler reads the raw body and answers invalid ones itself (see `ownErrors`): any media
-     * type is read, and of the problems a body implies only payload-too-large remains.
+     * type is read, and of the errorTypes a body implies only payload-too-large remains.
      */
     readonly parsedByHandler?: boolean;
     /** The body may be left out (no body at all, not `{}`): then body-required is never answered. */
@@ -93,8 +93,8 @@ export interface OperationSpec {
   /** The handler honours Idempotency-Key (a replay answers the first response). */
   readonly idempotencyKey?: boolean;
   readonly responses: Readonly<Partial<Record<200 | 201 | 202 | 204, SuccessResponse>>>;
-  /** Problems this operation raises beyond those implied by its shape. */
-  readonly problems?: readonly ProblemSlug[];
+  /** Error types this operation raises beyond those implied by its shape. */
+  readonly errorTypes?: readonly ErrorTypeSlug[];
   /** Per status, what the generic list of problem types does not say. */
   readonly notes?: Readonly<Partial<Record<number, string>>>;
   /** Error answers that are not problem+json; each replaces the generic answer of its status. */
@@ -132,7 +132,7 @@ const listDirectory = (kind: DirectoryKind, operationId: string): OperationSpec 
   description: `Sorted by ${kind.sortedBy}. ${pageNote}`,
   query: directoryListQuery,
   responses: { 200: { description: `One page of ${kind.plural}`, schema: kind.page } },
-  problems: kind.readers === 'agent' ? ['forbidden'] : [],
+  errorTypes: kind.readers === 'agent' ? ['forbidden'] : [],
 });
 
 const getDirectory = (kind: DirectoryKind, operationId: string): OperationSpec => ({
@@ -142,10 +142,10 @@ const getDirectory = (kind: DirectoryKind, operationId: string): OperationSpec =
   audience: kind.readers,
   description: `Admins send the ETag back in If-Match to replace or delete the ${kind.label}.`,
   responses: { 200: { description: `The ${kind.label}`, schema: kind.schema, headers: ['ETag', 'Location'] } },
-  problems: kind.readers === 'agent' ? ['forbidden', 'not-found'] : ['not-found'],
+  errorTypes: kind.readers === 'agent' ? ['forbidden', 'not-found'] : ['not-found'],
 });
 
-const deleteDirectory = (kind: DirectoryKind, operationId: string, extra = '', problems: readonly ProblemSlug[] = []): OperationSpec => ({
+const deleteDirectory = (kind: DirectoryKind, operationId: string, extra = '', errorTypes: readonly ErrorTypeSlug[] = []): OperationSpec => ({
   operationId,
   summary: `Delete a ${kind.label}`,
   tag: 'Directory',
@@ -153,7 +153,7 @@ const deleteDirectory = (kind: DirectoryKind, operationId: string, extra = '', p
   description: `Needs the current version in If-Match; the deletion is audited.${extra}`,
   ifMatch: 'required',
   responses: { 204: { description: 'Deleted' } },
-  problems: ['forbidden', 'not-found', ...problems, 'delete-contended'],
+  errorTypes: ['forbidden', 'not-found', ...errorTypes, 'delete-contended'],
 });
 
 const slaDefaults = [
@@ -198,7 +198,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateIncident' },
     idempotencyKey: true,
     responses: { 201: { description: 'Opened', schema: 'Incident', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden-field'],
+    errorTypes: ['forbidden-field'],
   },
   'GET /incidents': {
     operationId: 'listIncidents',
@@ -231,7 +231,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description:
       'By id or by number. Requesters see only incidents they are the caller of; any other is 404. Send the ETag back in If-Match to update the incident.',
     responses: { 200: { description: 'The incident', schema: 'Incident', headers: ['ETag'] } },
-    problems: ['not-found'],
+    errorTypes: ['not-found'],
   },
   'PATCH /incidents/{id}': {
     operationId: 'updateIncident',
@@ -248,7 +248,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'UpdateIncident', mediaTypes: ['application/json', 'application/merge-patch+json'] },
     ifMatch: 'required',
     responses: { 200: { description: 'The incident as it is now', schema: 'Incident', headers: ['ETag', 'Location'] } },
-    problems: ['empty-patch', 'forbidden', 'not-found', 'invalid-transition'],
+    errorTypes: ['empty-patch', 'forbidden', 'not-found', 'invalid-transition'],
     notes: { 400: 'A lifecycle field missing or not allowed for the status (e.g. `holdReason` without `on_hold`) is a `validation-error`.' },
   },
   'POST /incidents/{id}/notes': {
@@ -263,7 +263,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'AddNote' },
     idempotencyKey: true,
     responses: { 201: { description: 'Added', schema: 'Note', headers: ['Idempotent-Replayed'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'GET /incidents/{id}/notes': {
     operationId: 'listIncidentNotes',
@@ -273,7 +273,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `Oldest first, like a conversation. Requesters see public notes only, on incidents they are the caller of. ${pageNote}`,
     query: historyQuery,
     responses: { 200: { description: 'One page of notes', schema: 'NotePage' } },
-    problems: ['not-found'],
+    errorTypes: ['not-found'],
   },
   'GET /incidents/{id}/history': {
     operationId: 'getIncidentHistory',
@@ -283,7 +283,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `Oldest first: one record per change, written in the same transaction as the change; records are never updated or deleted. Requesters see the trail of incidents they are the caller of, without the records of work notes. ${pageNote}`,
     query: historyQuery,
     responses: { 200: { description: 'One page of history records', schema: 'HistoryPage' } },
-    problems: ['not-found'],
+    errorTypes: ['not-found'],
   },
 
   'GET /incidents/{id}/events': {
@@ -299,7 +299,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     ].join('\n\n'),
     query: pageQuery,
     responses: { 200: { description: 'One page of events', schema: 'IncidentEventPage' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
 
   'GET /groups': listDirectory(GROUP, 'listGroups'),
@@ -312,7 +312,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateGroup' },
     idempotencyKey: true,
     responses: { 201: { description: 'Created', schema: 'Group', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden', 'already-exists'],
+    errorTypes: ['forbidden', 'already-exists'],
   },
   'GET /groups/{name}': getDirectory(GROUP, 'getGroup'),
   'PUT /groups/{name}': {
@@ -325,7 +325,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ReplaceGroup' },
     ifMatch: 'required',
     responses: { 200: { description: 'The group as it is now', schema: 'Group', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'DELETE /groups/{name}': deleteDirectory(
     GROUP,
@@ -344,7 +344,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateService' },
     idempotencyKey: true,
     responses: { 201: { description: 'Created', schema: 'Service', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden', 'already-exists'],
+    errorTypes: ['forbidden', 'already-exists'],
   },
   'GET /services/{name}': getDirectory(SERVICE, 'getService'),
   'PUT /services/{name}': {
@@ -357,7 +357,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ReplaceService' },
     ifMatch: 'required',
     responses: { 200: { description: 'The service as it is now', schema: 'Service', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'DELETE /services/{name}': deleteDirectory(
     SERVICE,
@@ -378,7 +378,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     ].join('\n\n'),
     query: pageQuery,
     responses: { 200: { description: 'One page of integrations', schema: 'IntegrationPage' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'POST /services/{name}/integrations': {
     operationId: 'createIntegration',
@@ -399,7 +399,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
         headers: ['Location', 'Cache-Control', 'Idempotent-Replayed'],
       },
     },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
     notes: { 404: 'The service does not exist.' },
   },
   'DELETE /services/{name}/integrations/{key}': {
@@ -413,7 +413,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       'Idempotent: revoking a revoked key answers 204 and changes nothing. Integrations have no version, so no If-Match.',
     ].join('\n\n'),
     responses: { 204: { description: 'Revoked (now or before)' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
     notes: { 404: 'The service has no integration with this id.' },
   },
 
@@ -436,7 +436,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       200: { description: 'Replaced (with If-Match)', schema: 'User', headers: ['ETag', 'Location'] },
       201: { description: 'Registered (without If-Match)', schema: 'User', headers: ['Location', 'ETag', 'Idempotent-Replayed'] },
     },
-    problems: ['forbidden', 'not-found', 'already-exists'],
+    errorTypes: ['forbidden', 'not-found', 'already-exists'],
     notes: {
       400: 'An invalid `userId` in the path is a `validation-error` with location `path`.',
       404: 'Only with If-Match.',
@@ -458,7 +458,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: '`matrix[impact][urgency]` is the priority an incident gets. Until an admin changes it, the ITIL default with version 0.',
     responses: { 200: { description: 'The matrix in force', schema: 'PriorityMatrixConfig', headers: ['ETag'] } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'PUT /config/priority-matrix': {
     operationId: 'replacePriorityMatrix',
@@ -470,7 +470,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'PriorityMatrix' },
     ifMatch: 'required',
     responses: { 200: { description: 'The matrix now in force', schema: 'PriorityMatrixConfig', headers: ['ETag'] } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
 
   'GET /sla-policies': {
@@ -481,7 +481,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `Sorted by name. ${slaDefaults} ${pageNote}`,
     query: configListQuery,
     responses: { 200: { description: 'One page of SLA policies', schema: 'SlaPolicyPage' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'POST /sla-policies': {
     operationId: 'createSlaPolicy',
@@ -497,7 +497,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateSlaPolicy' },
     idempotencyKey: true,
     responses: { 201: { description: 'Created', schema: 'SlaPolicy', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden', 'already-exists', 'duplicate-policy-scope'],
+    errorTypes: ['forbidden', 'already-exists', 'duplicate-policy-scope'],
   },
   'GET /sla-policies/{name}': {
     operationId: 'getSlaPolicy',
@@ -506,7 +506,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: 'Admins send the ETag back in If-Match to replace or delete the policy.',
     responses: { 200: { description: 'The SLA policy', schema: 'SlaPolicy', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'PUT /sla-policies/{name}': {
     operationId: 'replaceSlaPolicy',
@@ -518,7 +518,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ReplaceSlaPolicy' },
     ifMatch: 'required',
     responses: { 200: { description: 'The SLA policy as it is now', schema: 'SlaPolicy', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found', 'duplicate-policy-scope'],
+    errorTypes: ['forbidden', 'not-found', 'duplicate-policy-scope'],
   },
   'DELETE /sla-policies/{name}': {
     operationId: 'deleteSlaPolicy',
@@ -528,7 +528,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: 'Needs the current version in If-Match; the deletion is audited. Incidents opened afterwards get the next most specific policy, or no clock; running clocks keep their copy.',
     ifMatch: 'required',
     responses: { 204: { description: 'Deleted' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
 
   'GET /calendars': {
@@ -539,7 +539,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `Sorted by name. ${pageNote}`,
     query: configListQuery,
     responses: { 200: { description: 'One page of calendars', schema: 'CalendarPage' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'POST /calendars': {
     operationId: 'createCalendar',
@@ -553,7 +553,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateCalendar' },
     idempotencyKey: true,
     responses: { 201: { description: 'Created', schema: 'Calendar', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden', 'already-exists'],
+    errorTypes: ['forbidden', 'already-exists'],
   },
   'GET /calendars/{name}': {
     operationId: 'getCalendar',
@@ -562,7 +562,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: 'Admins send the ETag back in If-Match to replace or delete the calendar.',
     responses: { 200: { description: 'The calendar', schema: 'Calendar', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'PUT /calendars/{name}': {
     operationId: 'replaceCalendar',
@@ -577,7 +577,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ReplaceCalendar' },
     ifMatch: 'required',
     responses: { 200: { description: 'The calendar as it is now', schema: 'Calendar', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'DELETE /calendars/{name}': {
     operationId: 'deleteCalendar',
@@ -587,7 +587,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: 'Needs the current version in If-Match; the deletion is audited. A calendar that SLA policies count in cannot be deleted (409 `calendar-in-use`, `policies` names them).',
     ifMatch: 'required',
     responses: { 204: { description: 'Deleted' } },
-    problems: ['forbidden', 'not-found', 'calendar-in-use'],
+    errorTypes: ['forbidden', 'not-found', 'calendar-in-use'],
   },
 
   'GET /groups/{name}/escalation-policy': {
@@ -600,7 +600,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       `A group without a policy of its own answers the default, with \`isDefault: true\` and version 0: ${defaultEscalation}; repeat ${DEFAULT_ESCALATION_POLICY.repeat}.`,
     ].join('\n\n'),
     responses: { 200: { description: "The group's escalation policy, or the default", schema: 'EscalationPolicy', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
     notes: { 404: 'The group does not exist.' },
   },
   'PUT /groups/{name}/escalation-policy': {
@@ -620,7 +620,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       200: { description: 'Replaced', schema: 'EscalationPolicy', headers: ['ETag', 'Location'] },
       201: { description: 'Created (the group had none of its own)', schema: 'EscalationPolicy', headers: ['ETag', 'Location'] },
     },
-    problems: ['forbidden', 'not-found', 'precondition-required'],
+    errorTypes: ['forbidden', 'not-found', 'precondition-required'],
     notes: { 404: 'The group does not exist.', 428: 'Only when the group has a policy of its own.' },
   },
 
@@ -635,7 +635,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     ].join('\n\n'),
     query: slaReportQuery,
     responses: { 200: { description: 'The report', schema: 'SlaReport' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
     notes: { 400: '`from` after `to`, or a range longer than the maximum, is a `validation-error` on `from`.' },
   },
 
@@ -653,7 +653,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateChange' },
     idempotencyKey: true,
     responses: { 201: { description: 'Raised, as a draft', schema: 'Change', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'GET /changes': {
     operationId: 'listChanges',
@@ -672,7 +672,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       assignmentGroup: 'Only changes assigned to one of these groups (comma-separated)',
     },
     responses: { 200: { description: 'One page of change requests', schema: 'ChangePage' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
     notes: { 400: '`plannedTo` not after `plannedFrom` is a `validation-error` on `plannedTo`.' },
   },
   'GET /changes/calendar': {
@@ -686,7 +686,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     ].join('\n\n'),
     query: changeCalendarQuery,
     responses: { 200: { description: 'The changes and blackout windows of the range', schema: 'ChangeCalendar' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
     notes: { 400: `\`to\` not after \`from\`, or more than ${MAX_CALENDAR_DAYS} days after it, is a \`validation-error\` on \`to\`.` },
   },
   'GET /changes/{id}': {
@@ -700,7 +700,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       'The API makes the moves out of `draft` (submit), to `canceled` (cancel), to `review` and `closed` (implementation, review). The approval workflow makes the others: `assess` -> `authorize` when it asks the approvers (a standard change goes straight to `scheduled`), `scheduled` when they approve, `rejected` when they reject or never answer, and `implement` at the planned start. `workflow.state` says where the workflow is.',
     ].join('\n\n'),
     responses: { 200: { description: 'The change request', schema: 'Change', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'PATCH /changes/{id}': {
     operationId: 'updateChange',
@@ -716,7 +716,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'UpdateChange', mediaTypes: ['application/json', 'application/merge-patch+json'] },
     ifMatch: 'required',
     responses: { 200: { description: 'The change request as it is now', schema: 'Change', headers: ['ETag', 'Location'] } },
-    problems: ['empty-patch', 'forbidden', 'not-found', 'not-editable'],
+    errorTypes: ['empty-patch', 'forbidden', 'not-found', 'not-editable'],
   },
   'POST /changes/{id}/submit': {
     operationId: 'submitChange',
@@ -739,7 +739,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
         headers: ['ETag', 'Location'],
       },
     },
-    problems: ['forbidden', 'not-found', 'invalid-transition', 'blackout-conflict', 'workflow-not-started'],
+    errorTypes: ['forbidden', 'not-found', 'invalid-transition', 'blackout-conflict', 'workflow-not-started'],
     notes: {
       403: 'Requesters; and agents who send `blackoutOverride`, which only admins may.',
       409: 'A change that is not a `draft` (`invalid-transition`), except one in `assess` after a 503, whose workflow this starts (200); or a window inside a blackout window.',
@@ -758,7 +758,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CancelChange' },
     ifMatch: 'required',
     responses: { 200: { description: 'Canceled', schema: 'Change', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found', 'invalid-transition'],
+    errorTypes: ['forbidden', 'not-found', 'invalid-transition'],
   },
   'POST /changes/{id}/approvals': {
     operationId: 'voteOnChange',
@@ -773,7 +773,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ApprovalVote' },
     idempotencyKey: true,
     responses: { 201: { description: 'Counted: the vote, and the round with its tally after it', schema: 'ApprovalVoteRecorded', headers: ['Idempotent-Replayed'] } },
-    problems: ['forbidden', 'not-found', 'not-awaiting-approval', 'already-voted'],
+    errorTypes: ['forbidden', 'not-found', 'not-awaiting-approval', 'already-voted'],
     notes: { 400: '`reject` without a `comment` is a `validation-error` on `comment`.' },
   },
   'GET /changes/{id}/approvals': {
@@ -784,7 +784,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description:
       "Every approval round of the change, in order (one per submission): the board, its groups and quorum, who was asked (the board's members when the round opened, without the requester), the tally, reminders and escalation, the outcome, and each response with its comment, oldest first. A draft has none, nor has a standard change: it is pre-approved.",
     responses: { 200: { description: 'The approval rounds of the change', schema: 'ChangeApprovals' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'POST /changes/{id}/implementation': {
     operationId: 'recordChangeImplementation',
@@ -798,7 +798,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ChangeImplementation' },
     ifMatch: 'required',
     responses: { 200: { description: 'The change in `review`, or `closed`', schema: 'Change', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found', 'invalid-transition'],
+    errorTypes: ['forbidden', 'not-found', 'invalid-transition'],
     notes: { 409: 'The change is not `implement`.' },
   },
   'POST /changes/{id}/review': {
@@ -811,7 +811,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ChangeReview' },
     ifMatch: 'required',
     responses: { 200: { description: 'The change, closed', schema: 'Change', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found', 'invalid-transition'],
+    errorTypes: ['forbidden', 'not-found', 'invalid-transition'],
     notes: { 409: 'The change is not `review`.' },
   },
   'POST /changes/{id}/start-override': {
@@ -826,7 +826,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'StartOverride' },
     ifMatch: 'required',
     responses: { 200: { description: 'The override is recorded; the change is still `scheduled`, and moves to `implement` right after', schema: 'Change', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found', 'not-blocked'],
+    errorTypes: ['forbidden', 'not-found', 'not-blocked'],
     notes: { 403: 'Anyone but an admin.' },
   },
   'POST /changes/{id}/notes': {
@@ -839,7 +839,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'AddChangeNote' },
     idempotencyKey: true,
     responses: { 201: { description: 'Added', schema: 'ChangeNote', headers: ['Idempotent-Replayed'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'GET /changes/{id}/notes': {
     operationId: 'listChangeNotes',
@@ -849,7 +849,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `Oldest first, like a conversation. ${pageNote}`,
     query: changePageQuery,
     responses: { 200: { description: 'One page of notes', schema: 'ChangeNotePage' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'GET /changes/{id}/history': {
     operationId: 'getChangeHistory',
@@ -859,7 +859,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `Oldest first: one record per write, by agents and by the approval workflow, with the fields it changed, written in the same transaction as the write; records are never updated or deleted. Votes, reminders and escalations are recorded as \`approval.*\` fields (the change's version stays), notes as \`note_added\` without their text. ${pageNote}`,
     query: changePageQuery,
     responses: { 200: { description: 'One page of history records', schema: 'ChangeHistoryPage' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
 
   'GET /change-templates': {
@@ -870,7 +870,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `Sorted by name, retired ones (\`active: false\`) included. ${pageNote}`,
     query: directoryListQuery,
     responses: { 200: { description: 'One page of change templates', schema: 'ChangeTemplatePage' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'POST /change-templates': {
     operationId: 'createChangeTemplate',
@@ -884,7 +884,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateChangeTemplate' },
     idempotencyKey: true,
     responses: { 201: { description: 'Created', schema: 'ChangeTemplate', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden', 'already-exists'],
+    errorTypes: ['forbidden', 'already-exists'],
   },
   'GET /change-templates/{name}': {
     operationId: 'getChangeTemplate',
@@ -893,7 +893,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: 'Admins send the ETag back in If-Match to replace or delete the template.',
     responses: { 200: { description: 'The change template', schema: 'ChangeTemplate', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'PUT /change-templates/{name}': {
     operationId: 'replaceChangeTemplate',
@@ -907,7 +907,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ReplaceChangeTemplate' },
     ifMatch: 'required',
     responses: { 200: { description: 'The change template as it is now', schema: 'ChangeTemplate', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'DELETE /change-templates/{name}': {
     operationId: 'deleteChangeTemplate',
@@ -918,7 +918,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       'Needs the current version in If-Match; the deletion is audited. Changes raised from the template keep what they copied, and its name in `template`. To stop its use but keep it on record, retire it instead (`active: false`).',
     ifMatch: 'required',
     responses: { 204: { description: 'Deleted' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
 
   'GET /blackout-windows': {
@@ -929,7 +929,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: `By end, then name. With \`from\`, only the windows ending after it: pass the current time for the running and upcoming freezes. GET /changes/calendar shows them next to the changes of a range. ${pageNote}`,
     query: blackoutListQuery,
     responses: { 200: { description: 'One page of blackout windows', schema: 'BlackoutWindowPage' } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'POST /blackout-windows': {
     operationId: 'createBlackoutWindow',
@@ -943,7 +943,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'CreateBlackoutWindow' },
     idempotencyKey: true,
     responses: { 201: { description: 'Created', schema: 'BlackoutWindow', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    problems: ['forbidden', 'already-exists'],
+    errorTypes: ['forbidden', 'already-exists'],
   },
   'GET /blackout-windows/{name}': {
     operationId: 'getBlackoutWindow',
@@ -952,7 +952,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: 'Admins send the ETag back in If-Match to replace or delete the window.',
     responses: { 200: { description: 'The blackout window', schema: 'BlackoutWindow', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'PUT /blackout-windows/{name}': {
     operationId: 'replaceBlackoutWindow',
@@ -963,7 +963,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'ReplaceBlackoutWindow' },
     ifMatch: 'required',
     responses: { 200: { description: 'The blackout window as it is now', schema: 'BlackoutWindow', headers: ['ETag', 'Location'] } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
   'DELETE /blackout-windows/{name}': {
     operationId: 'deleteBlackoutWindow',
@@ -973,7 +973,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: 'Needs the current version in If-Match; the deletion is audited. Lifts the freeze for submissions from then on.',
     ifMatch: 'required',
     responses: { 204: { description: 'Deleted' } },
-    problems: ['forbidden', 'not-found'],
+    errorTypes: ['forbidden', 'not-found'],
   },
 
   'GET /change-config': {
@@ -986,7 +986,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       `Until an admin changes it, the defaults with version 0: ${changeConfigDefaults}`,
     ].join('\n\n'),
     responses: { 200: { description: 'The change configuration in force', schema: 'ChangeConfig', headers: ['ETag'] } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
   'PUT /change-config': {
     operationId: 'replaceChangeConfig',
@@ -1001,7 +1001,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     body: { schema: 'PutChangeConfig' },
     ifMatch: 'required',
     responses: { 200: { description: 'The change configuration now in force', schema: 'ChangeConfig', headers: ['ETag'] } },
-    problems: ['forbidden'],
+    errorTypes: ['forbidden'],
   },
 
   'POST /v2/enqueue': {
@@ -1054,7 +1054,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'public',
     description: 'Healthy means the function runs and its table answers a key read; nothing about the data is revealed.',
     responses: { 200: { description: 'Healthy', schema: 'Health', headers: ['Cache-Control'] } },
-    problems: ['unavailable'],
+    errorTypes: ['unavailable'],
     notes: { 503: 'The table did not answer: down, not a bug. Not cached.' },
   },
   'GET /openapi.json': {

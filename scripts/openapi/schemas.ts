@@ -66,25 +66,25 @@ import { pagerDutyEvent } from '../../functions/ingestion/domain/pagerduty.ts';
 import { createdIntegrationSchema, createIntegrationBody, integrationSchema } from '../../functions/ingestion/schemas/ingestion.ts';
 // Types only: the store module connects to the table when loaded.
 import type { EventOutcome } from '../../functions/ingestion/store/alert-store.ts';
-import { isoTimestamp, listEnvelope, problemSchema, slug, userId } from '../../functions/shared/schemas/common.ts';
+import { isoTimestamp, listEnvelope, problemDetailsSchema, slug, userId } from '../../functions/shared/schemas/common.ts';
 import { calendarSchema, createCalendarBody, replaceCalendarBody } from '../../functions/sla/schemas/calendar.ts';
 import { escalationPolicySchema, putEscalationPolicyBody } from '../../functions/sla/schemas/escalation-policy.ts';
 import { slaReportSchema } from '../../functions/sla/schemas/report.ts';
 import { createSlaPolicyBody, replaceSlaPolicyBody, slaPolicySchema } from '../../functions/sla/schemas/sla-policy.ts';
 
-const fieldError = problemSchema.shape.errors.unwrap().element.shape;
+const fieldError = problemDetailsSchema.shape.errors.unwrap().element.shape;
 
 /**
  * The problem schema with its members described (here rather than in common.ts, whose schemas are
  * bundled into every function), and the members some types add (see functions/shared/errors.ts).
  */
-export const problem = problemSchema
+export const problemDetails = problemDetailsSchema
   .extend({
-    type: problemSchema.shape.type.describe('`tag:open-itsm,2026:problem/<slug>`; the slugs are listed with each response'),
-    title: problemSchema.shape.title.describe('Short, the same for every occurrence of the type'),
-    status: problemSchema.shape.status.describe('The HTTP status code'),
-    detail: problemSchema.shape.detail.describe('What went wrong this time, for people'),
-    instance: problemSchema.shape.instance.describe('The request path'),
+    type: problemDetailsSchema.shape.type.describe('`tag:open-itsm,2026:problem/<slug>`; the slugs are listed with each response'),
+    title: problemDetailsSchema.shape.title.describe('Short, the same for every occurrence of the type'),
+    status: problemDetailsSchema.shape.status.describe('The HTTP status code'),
+    detail: problemDetailsSchema.shape.detail.describe('What went wrong this time, for people'),
+    instance: problemDetailsSchema.shape.instance.describe('The request path'),
     errors: z
       .array(
         z.object({
@@ -314,7 +314,7 @@ export const RESPONSE_SCHEMAS = {
   ChangeConfig: changeConfigSchema,
   Health: health,
   OpenApiDocument: openApiDocument,
-  Problem: problem,
+  ProblemDetails: problemDetails,
   GatewayError: gatewayError,
   PagerDutyAccepted: pagerDutyAccepted,
   PagerDutyInvalid: pagerDutyInvalid,

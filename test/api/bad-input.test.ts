@@ -15,7 +15,7 @@ afterAll(() => stack.stop());
 
 const incidentCount = async () => (await alice.get('/incidents?limit=100')).body.items.length;
 
-function expectProblem(reply: { status: number; headers: Headers; body: any }, status: number) {
+function expectProblemDetails(reply: { status: number; headers: Headers; body: any }, status: number) {
   expect(reply.status).toBe(status);
   expect(reply.headers.get('content-type')).toBe('application/problem+json');
   expect(reply.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
@@ -26,14 +26,14 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
   it('malformed JSON: 400', async () => {
     const before = await incidentCount();
     const reply = await alice.request('POST', '/incidents', { raw: '{"title": "broken",', headers: { 'content-type': 'application/json' } });
-    expectProblem(reply, 400);
+    expectProblemDetails(reply, 400);
     expect(reply.body.type).toMatch(/malformed-json/);
     expect(await incidentCount()).toBe(before);
   });
 
   it('every invalid field is named with its path, pointer and message', async () => {
     const reply = await alice.post('/incidents', { title: '', impact: 7, urgency: '2', assignee: 42, description: ['x'] });
-    expectProblem(reply, 400);
+    expectProblemDetails(reply, 400);
     const byPath = Object.fromEntries(reply.body.errors.map((e: { path: string }) => [e.path, e]));
     expect(Object.keys(byPath).sort()).toEqual(['assignee', 'description', 'impact', 'title', 'urgency']);
     expect(byPath.impact).toMatchObject({ location: 'body', pointer: '#/impact', message: expect.any(String) });
@@ -43,13 +43,13 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
   it('a missing title and a title over 200 characters', async () => {
     expect((await alice.post('/incidents', {})).body.errors.map((e: { path: string }) => e.path)).toEqual(['title']);
     const long = await alice.post('/incidents', { title: 'x'.repeat(201) });
-    expectProblem(long, 400);
+    expectProblemDetails(long, 400);
     expect(long.body.errors[0].path).toBe('title');
   });
 
   it('unknown fields are refused by name', async () => {
     const reply = await alice.post('/incidents', { title: 'ok', severity: 'high', status: 'resolved' });
-    expectProblem(reply, 400);
+    expectProblemDetails(reply, 400);
     expect(reply.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['severity', 'status']);
     expect(reply.body.errors[0].message).toMatch(/Unknown field/);
   });
@@ -63,25 +63,25 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
 
   it('bodies over 64 KB: 413', async () => {
     const reply = await alice.post('/incidents', { title: 'big', description: 'x'.repeat(70 * 1024) });
-    expectProblem(reply, 413);
+    expectProblemDetails(reply, 413);
     expect(await incidentCount()).toBe(0);
   });
 
   it('a body that is not JSON: 415; no body at all: 400', async () => {
     const reply = await alice.request('POST', '/incidents', { raw: 'title=hello', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expectProblem(reply, 415);
-    expectProblem(await alice.request('POST', '/incidents'), 400);
+    expectProblemDetails(reply, 415);
+    expectProblemDetails(await alice.request('POST', '/incidents'), 400);
   });
 
   it('bad query parameters: limit over 100, unknown filters, invalid enum values, a forged cursor', async () => {
     const limit = await alice.get('/incidents?limit=101');
-    expectProblem(limit, 400);
+    expectProblemDetails(limit, 400);
     expect(limit.body.errors[0]).toMatchObject({ location: 'query', path: 'limit' });
-    expectProblem(await alice.get('/incidents?limit=0'), 400);
-    expectProblem(await alice.get('/incidents?colour=red'), 400);
-    expectProblem(await alice.get('/incidents?status=sleeping'), 400);
+    expectProblemDetails(await alice.get('/incidents?limit=0'), 400);
+    expectProblemDetails(await alice.get('/incidents?colour=red'), 400);
+    expectProblemDetails(await alice.get('/incidents?status=sleeping'), 400);
     const cursor = await alice.get('/incidents?cursor=not-a-cursor');
-    expectProblem(cursor, 400);
+    expectProblemDetails(cursor, 400);
     expect(cursor.body.errors[0].path).toBe('cursor');
   });
 
@@ -90,7 +90,7 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     const page = await alice.get('/incidents?service=email&limit=1');
     expect(page.body.nextCursor).toBeDefined();
     const replayed = await alice.get(`/incidents?service=vpn&limit=1&cursor=${encodeURIComponent(page.body.nextCursor)}`);
-    expectProblem(replayed, 400);
+    expectProblemDetails(replayed, 400);
   });
 
   it('a hand-made cursor pointing into another partition is a 400, not a 500 or a leak', async () => {
@@ -99,7 +99,7 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
     const fingerprint = filterFingerprint({ caller: 'carol', kind: 'incidents' });
     const forged = encodeCursor({ pk: 'INCIDENT#X', sk: 'INCIDENT', gsi7pk: 'INCIDENT#CALLER#alice', gsi7sk: 'INC0001001' }, fingerprint);
     const reply = await carol.get(`/incidents?cursor=${forged}`);
-    expectProblem(reply, 400);
+    expectProblemDetails(reply, 400);
     expect(reply.body.errors[0]).toMatchObject({ location: 'query', path: 'cursor' });
   });
 
@@ -116,17 +116,17 @@ describe('text fields refuse control characters and unpaired surrogates, naming 
   it('incidents: a control character in a title, a line break in a one-line field, a lone surrogate in the description', async () => {
     const before = await incidentCount();
     const bell = await alice.post('/incidents', { title: 'Printer \u0007 beeps' });
-    expectProblem(bell, 400);
+    expectProblemDetails(bell, 400);
     expect(bell.body.type).toMatch(/validation-error$/);
     expect(paths(bell)).toEqual(['body:title']);
     expect(bell.body.errors[0].message).toMatch(/control character U\+0007/);
 
     const newline = await alice.post('/incidents', { title: 'Two\nlines', category: 'tab\there' });
-    expectProblem(newline, 400);
+    expectProblemDetails(newline, 400);
     expect(paths(newline).sort()).toEqual(['body:category', 'body:title']);
 
     const surrogate = await alice.post('/incidents', { title: 'Broken emoji', description: 'half a smile \ud83d here' });
-    expectProblem(surrogate, 400);
+    expectProblemDetails(surrogate, 400);
     expect(paths(surrogate)).toEqual(['body:description']);
     expect(surrogate.body.errors[0].message).toMatch(/unpaired surrogate U\+D83D/);
 
@@ -143,14 +143,14 @@ describe('text fields refuse control characters and unpaired surrogates, naming 
     expect(created.status).toBe(201);
     expect(created.body.description).toBe(description);
     const note = await alice.post(`/incidents/${created.body.id}/notes`, { body: 'line one\nline two\u0000' });
-    expectProblem(note, 400);
+    expectProblemDetails(note, 400);
     expect(paths(note)).toEqual(['body:body']);
   });
 
   it('the directory and changes get the same rule, nested fields included', async () => {
     const ada = await admin();
     const group = await ada.post('/groups', { name: 'ctrl-chars', displayName: 'Escape\u001b', members: [] });
-    expectProblem(group, 400);
+    expectProblemDetails(group, 400);
     expect(paths(group)).toEqual(['body:displayName']);
     expect((await ada.get('/groups/ctrl-chars')).status).toBe(404);
 
@@ -164,13 +164,13 @@ describe('text fields refuse control characters and unpaired surrogates, naming 
       implementationPlan: 'Fail over\n\tpatch \ud800',
       backoutPlan: 'Fail back',
     });
-    expectProblem(change, 400);
+    expectProblemDetails(change, 400);
     expect(paths(change).sort()).toEqual(['body:configurationItems.1', 'body:implementationPlan']);
   });
 
   it('query parameters too', async () => {
     const reply = await alice.get(`/incidents?cursor=${encodeURIComponent('abc\u0001')}`);
-    expectProblem(reply, 400);
+    expectProblemDetails(reply, 400);
     expect(paths(reply)).toEqual(['query:cursor']);
     expect(reply.body.errors[0].message).toMatch(/control character U\+0001/);
   });

@@ -9,7 +9,7 @@ const table = await freshTable();
 const store = await import('../../functions/changes/store/change-store.ts');
 const { changeWrite } = await import('../../functions/changes/change-write.ts');
 const { transactWrite, TransactionRefused } = await import('../../functions/shared/store/db.ts');
-const { ProblemError } = await import('../../functions/shared/errors.ts');
+const { HttpError } = await import('../../functions/shared/errors.ts');
 afterAll(() => table.stop());
 
 const alice = { userId: 'alice' };
@@ -372,8 +372,8 @@ describe('listing changes', () => {
   it('refuses a cursor issued for other filters', async () => {
     const page = await store.listChanges(asFilters({ status: 'draft' }), 2);
     expect(page.nextCursor).toBeDefined();
-    await expect(store.listChanges(asFilters({ status: 'assess' }), 2, page.nextCursor)).rejects.toBeInstanceOf(ProblemError);
-    await expect(store.listChanges({ plannedFrom: at(0) }, 2, page.nextCursor)).rejects.toBeInstanceOf(ProblemError);
+    await expect(store.listChanges(asFilters({ status: 'assess' }), 2, page.nextCursor)).rejects.toBeInstanceOf(HttpError);
+    await expect(store.listChanges({ plannedFrom: at(0) }, 2, page.nextCursor)).rejects.toBeInstanceOf(HttpError);
   });
 });
 
@@ -461,6 +461,6 @@ describe('notes and history', () => {
       version: 2,
       changes: [{ field: 'title', from: change.title, to: 'After the notes' }],
     });
-    await expect(store.listChangeHistory(change.id, { limit: 3, cursor: first.nextCursor! })).rejects.toBeInstanceOf(ProblemError);
+    await expect(store.listChangeHistory(change.id, { limit: 3, cursor: first.nextCursor! })).rejects.toBeInstanceOf(HttpError);
   });
 });

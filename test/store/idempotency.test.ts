@@ -7,7 +7,7 @@ import { freshTable } from '../support/table.ts';
 const table = await freshTable();
 const idempotency = await import('../../functions/shared/store/idempotency.ts');
 const store = await import('../../functions/incidents/store/incident-store.ts');
-const { ProblemError } = await import('../../functions/shared/errors.ts');
+const { HttpError } = await import('../../functions/shared/errors.ts');
 afterAll(() => table.stop());
 
 const T0 = new Date('2026-03-01T08:00:00.000Z');
@@ -79,7 +79,7 @@ describe('idempotent commits', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ProblemError);
+    expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 422, slug: 'idempotency-key-reused' });
     expect((await store.listIncidents({}, 100)).items.filter((i) => i.title === 'Printer on fire')).toEqual([]);
   });

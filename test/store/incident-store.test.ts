@@ -9,7 +9,7 @@ import { freshTable } from '../support/table.ts';
 const table = await freshTable();
 const store = await import('../../functions/incidents/store/incident-store.ts');
 const { transactWrite, TransactionRefused } = await import('../../functions/shared/store/db.ts');
-const { ProblemError } = await import('../../functions/shared/errors.ts');
+const { HttpError } = await import('../../functions/shared/errors.ts');
 afterAll(() => table.stop());
 
 const alice = { userId: 'alice' };
@@ -362,7 +362,7 @@ describe('listing incidents', () => {
       } catch (e) {
         error = e;
       }
-      expect(error, cursor).toBeInstanceOf(ProblemError);
+      expect(error, cursor).toBeInstanceOf(HttpError);
       expect(error).toMatchObject({ status: 400, slug: 'invalid-cursor' });
     }
   });

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ProblemError } from '../../functions/shared/errors.ts';
+import { HttpError } from '../../functions/shared/errors.ts';
 import { decodeCursor, encodeCursor, filterFingerprint } from '../../functions/shared/store/cursor.ts';
 
 const key = { pk: 'INCIDENT#01J0', sk: 'INCIDENT', gsi2pk: 'INCIDENT#STATUS#new', gsi2sk: 'INC0001042' };
 const filters = { status: 'new', kind: 'incidents' };
 
-function invalidCursor(run: () => unknown): ProblemError {
+function invalidCursor(run: () => unknown): HttpError {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(ProblemError);
-    return error as ProblemError;
+    expect(error).toBeInstanceOf(HttpError);
+    return error as HttpError;
   }
   throw new Error('the cursor was accepted');
 }

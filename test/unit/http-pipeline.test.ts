@@ -2,9 +2,9 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { priorityMatrixBody, createIncidentBody, listIncidentsQuery } from '../../functions/incidents/schemas/incident.ts';
-import { badRequest, fieldError, ProblemError, validationFailed } from '../../functions/shared/errors.ts';
+import { badRequest, fieldError, HttpError, validationFailed } from '../../functions/shared/errors.ts';
 import { type ApiRequest, type ApiResult, httpHandler } from '../../functions/shared/http/handler.ts';
-import { internalErrorResponse, PROBLEM_CONTENT_TYPE, problemResponse, toErrorResponse } from '../../functions/shared/http/problem-details.ts';
+import { internalErrorResponse, PROBLEM_CONTENT_TYPE, httpErrorResponse, toErrorResponse } from '../../functions/shared/http/error-response.ts';
 import { header, MAX_BODY_BYTES, parseJsonBody, parseWith, rawBody, zodFieldErrors } from '../../functions/shared/http/request.ts';
 import { textProblems } from '../../functions/shared/schemas/common.ts';
 
@@ -144,8 +144,8 @@ describe('zod issues -> field errors (request.ts)', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ProblemError);
-    const problem = error as ProblemError;
+    expect(error).toBeInstanceOf(HttpError);
+    const problem = error as HttpError;
     expect(problem.status).toBe(400);
     expect((problem.extensions.errors as { path: string; location: string }[]).map((e) => `${e.location}:${e.path}`).sort()).toEqual([
       'query:limit',
@@ -214,9 +214,9 @@ describe('bodies (request.ts)', () => {
   });
 });
 
-describe('problem details (problem-details.ts)', () => {
-  it('renders a ProblemError as RFC 9457 problem+json', () => {
-    const response = problemResponse(badRequest('malformed-json', 'Malformed JSON', 'nope'), '/incidents');
+describe('error responses (error-response.ts): RFC 9457 problem details', () => {
+  it('renders a HttpError as RFC 9457 problem+json', () => {
+    const response = httpErrorResponse(badRequest('malformed-json', 'Malformed JSON', 'nope'), '/incidents');
     expect(response.statusCode).toBe(400);
     expect(response.headers).toMatchObject({ 'content-type': PROBLEM_CONTENT_TYPE });
     expect(JSON.parse(response.body!)).toEqual({
@@ -408,7 +408,7 @@ describe('httpHandler', () => {
 
     it('4xx problems keep their detail, extensions and headers', async () => {
       const reply = await invoke(async () => {
-        throw new ProblemError(409, 'invalid-transition', 'Transition not allowed', 'An incident that is new can move to in_progress, canceled, not closed', { allowedTransitions: ['in_progress', 'canceled'] }, { 'x-extra': '1' });
+        throw new HttpError(409, 'invalid-transition', 'Transition not allowed', 'An incident that is new can move to in_progress, canceled, not closed', { allowedTransitions: ['in_progress', 'canceled'] }, { 'x-extra': '1' });
       });
       expect(reply).toMatchObject({
         status: 409,

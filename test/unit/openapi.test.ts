@@ -10,7 +10,7 @@ import { ROUTES } from '../../functions/routes.ts';
 import { buildOpenApiDocument, type JsonObject, PROBLEM_MEDIA_TYPE, routeKey, serializeOpenApiDocument } from '../../scripts/openapi/build.ts';
 import { EVENT_SCHEMA_FILES } from '../../scripts/openapi/event-schemas.ts';
 import { OPERATIONS } from '../../scripts/openapi/operations.ts';
-import { PROBLEMS } from '../../scripts/openapi/problems.ts';
+import { ERROR_TYPES } from '../../scripts/openapi/error-types.ts';
 import { documentJsonOf, SERVED_DOCUMENT_MODULE } from '../../scripts/openapi/served-document.ts';
 import { EVENT_OUTCOMES } from '../../scripts/openapi/schemas.ts';
 
@@ -201,7 +201,7 @@ describe('docs/openapi.json', () => {
         if (CONVENTION_EXCEPTIONS.notProblemJson.has(`${where} ${status}`)) {
           expect(Object.keys(content), `${where} ${status}: its own JSON`).toEqual(['application/json']);
         } else if (Number(status) >= 400 && status !== '429') {
-          expect(content[PROBLEM_MEDIA_TYPE]?.schema, `${where} ${status}: problem+json`).toEqual({ $ref: '#/components/schemas/Problem' });
+          expect(content[PROBLEM_MEDIA_TYPE]?.schema, `${where} ${status}: problem+json`).toEqual({ $ref: '#/components/schemas/ProblemDetails' });
         }
       }
       if (route?.auth === 'jwt') expect(statuses, where).toContain('401');
@@ -327,15 +327,15 @@ describe('docs/schemas/ (scripts/openapi/event-schemas.ts)', () => {
   });
 });
 
-describe('the problem catalogue (scripts/openapi/problems.ts)', () => {
-  /** Problem types raised under functions/: `new ProblemError(status, 'slug'` and the helpers that take a slug. */
-  function raisedProblems(): Map<string, number | undefined> {
+describe('the error type catalogue (scripts/openapi/error-types.ts)', () => {
+  /** Error types raised under functions/: `new HttpError(status, 'slug'` and the helpers that take a slug. */
+  function raisedErrorTypes(): Map<string, number | undefined> {
     const root = fileURLToPath(new URL('../../functions/', import.meta.url));
     const raised = new Map<string, number | undefined>();
     for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
       if (!file.endsWith('.ts')) continue;
       const source = readFileSync(`${root}${file}`, 'utf8');
-      for (const [, status, slug] of source.matchAll(/new ProblemError\(\s*(\d{3}),\s*'([a-z-]+)'/g)) raised.set(slug as string, Number(status));
+      for (const [, status, slug] of source.matchAll(/new HttpError\(\s*(\d{3}),\s*'([a-z-]+)'/g)) raised.set(slug as string, Number(status));
       for (const [, helper, slug] of source.matchAll(/\b(badRequest|conflict|unprocessable)\(\s*'([a-z-]+)'/g)) {
         raised.set(slug as string, { badRequest: 400, conflict: 409, unprocessable: 422 }[helper as string]);
       }
@@ -343,11 +343,11 @@ describe('the problem catalogue (scripts/openapi/problems.ts)', () => {
     return raised;
   }
 
-  it('lists every problem type the functions raise, with its status, and no other', () => {
-    const raised = raisedProblems();
-    const catalogue = PROBLEMS as Record<string, { status: number }>;
+  it('lists every error type the functions raise, with its status, and no other', () => {
+    const raised = raisedErrorTypes();
+    const catalogue = ERROR_TYPES as Record<string, { status: number }>;
     const missing = [...raised.keys()].filter((slug) => catalogue[slug] === undefined);
-    expect(missing, 'add these to scripts/openapi/problems.ts, then run `npm run openapi`').toEqual([]);
+    expect(missing, 'add these to scripts/openapi/error-types.ts, then run `npm run openapi`').toEqual([]);
     for (const [slug, status] of raised) expect(catalogue[slug]?.status, slug).toBe(status);
     expect(Object.keys(catalogue).filter((slug) => !raised.has(slug)), 'documented but never raised').toEqual([]);
   });

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProblemError } from '../../functions/shared/errors.ts';
+import { HttpError } from '../../functions/shared/errors.ts';
 import { parseGroupsClaim, principalFrom } from '../../functions/shared/http/principal.ts';
 
 function eventWithClaims(claims: Record<string, unknown> | undefined): APIGatewayProxyEventV2 {
@@ -100,7 +100,7 @@ describe('principalFrom', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ProblemError);
+    expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 401, headers: { 'www-authenticate': 'Bearer' } });
   });
 });

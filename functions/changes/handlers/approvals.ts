@@ -1,5 +1,5 @@
 import { changeOutboxPut, changeOutboxRecord } from '../../notify/domain/change-events.ts';
-import { conflict, fieldError, forbidden, notFound, ProblemError, validationFailed } from '../../shared/errors.ts';
+import { conflict, fieldError, forbidden, notFound, HttpError, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
@@ -28,7 +28,7 @@ import { answerApproval } from '../workflow.ts';
 
 const ATTEMPTS = 4;
 
-const REFUSALS: Record<ApprovalRefusal['code'], (message: string) => ProblemError> = {
+const REFUSALS: Record<ApprovalRefusal['code'], (message: string) => HttpError> = {
   NOT_AWAITING_APPROVAL: (message) => conflict('not-awaiting-approval', 'Not awaiting approval', message),
   NOT_ELIGIBLE: (message) => forbidden(message),
   OWN_CHANGE: (message) => forbidden(message),

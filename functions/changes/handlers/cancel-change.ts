@@ -5,7 +5,7 @@ import { assertChangeAgent, loadChange } from '../access.ts';
 import { changeWrite } from '../change-write.ts';
 import type { ApprovalRound } from '../domain/approval.ts';
 import { type Change, cancelChange, diffChanges } from '../domain/change.ts';
-import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { cancelChangeBody } from '../schemas/change.ts';
 import { roundWithdrawal } from '../store/approval-store.ts';
 import { stopApproval } from '../workflow.ts';

@@ -5,7 +5,7 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { assertChangeAgent } from '../access.ts';
 import { changeReferenceChecks, changeWrite } from '../change-write.ts';
 import { creationChanges, type NewChange, openChange } from '../domain/change.ts';
-import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { type CreateChangeBody, canonicalWindow, createChangeBody, TEMPLATE_FIELDS } from '../schemas/change.ts';
 import { allocateChangeNumber, newId } from '../store/change-store.ts';
 import { type ChangeTemplate, getChangeTemplate } from '../store/template-store.ts';

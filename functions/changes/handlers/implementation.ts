@@ -6,7 +6,7 @@ import { assertChangeAgent, findChange } from '../access.ts';
 import { requesterAndGroup } from '../../notify/domain/change-events.ts';
 import { changeWrite } from '../change-write.ts';
 import { type Change, completeReview, overrideStart, reportImplementation } from '../domain/change.ts';
-import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { implementationBody, reviewBody, startOverrideBody } from '../schemas/approval.ts';
 import { readStartHold } from '../store/approval-store.ts';
 import { changeStatsUpdates } from '../store/change-store.ts';

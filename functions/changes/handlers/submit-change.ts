@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { conflict, forbidden, notFound, preconditionFailed, ProblemError } from '../../shared/errors.ts';
+import { conflict, forbidden, notFound, preconditionFailed, HttpError } from '../../shared/errors.ts';
 import { type ApiRequest, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
@@ -10,7 +10,7 @@ import { type Change, recordSubmission } from '../domain/change.ts';
 import { type Conflict, findConflicts } from '../domain/conflicts.ts';
 import { assertTransition } from '../domain/lifecycle.ts';
 import { assessRisk, CRITICALITIES, type Criticality } from '../domain/risk.ts';
-import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { submitChangeBody } from '../schemas/approval.ts';
 import { readDirectory, roundCreate } from '../store/approval-store.ts';
 import { blackoutsOverlapping } from '../store/blackout-store.ts';
@@ -169,7 +169,7 @@ export const handler = httpHandler(async (request) => {
     await startApproval(next, config);
   } catch (error) {
     log.error('change submitted but its approval workflow did not start', { change: next.number, error });
-    throw new ProblemError(
+    throw new HttpError(
       503,
       'workflow-not-started',
       'Approval workflow not started',

@@ -4,7 +4,7 @@ import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
 import { changeReferenceChecks, changeWrite } from '../change-write.ts';
 import { applyChangePatch, type ChangePatch } from '../domain/change.ts';
-import { changeResponse, mapChangeErrors } from '../problems.ts';
+import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { canonicalWindow, updateChangeBody } from '../schemas/change.ts';
 import { roundWithdrawal } from '../store/approval-store.ts';
 import { stopApproval } from '../workflow.ts';

@@ -1,6 +1,6 @@
 /**
  * Expected business failures, with stable codes. The domain knows nothing of HTTP: the adapter
- * (functions/incidents/problems.ts) maps codes to status codes.
+ * (functions/incidents/responses.ts) maps codes to status codes.
  */
 export type IncidentErrorCode = 'INVALID_TRANSITION' | 'FIELD_REQUIRED' | 'FIELD_NOT_ALLOWED' | 'NOTHING_TO_CHANGE';
 

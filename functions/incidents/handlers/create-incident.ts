@@ -6,7 +6,7 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { incidentChange } from '../change.ts';
 import { creationChanges, openIncident } from '../domain/incident.ts';
-import { incidentResponse } from '../problems.ts';
+import { incidentResponse } from '../responses.ts';
 import { createChecks } from '../requester-rules.ts';
 import { createIncidentBody } from '../schemas/incident.ts';
 import { allocateIncidentNumber, newId } from '../store/incident-store.ts';

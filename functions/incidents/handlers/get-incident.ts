@@ -1,6 +1,6 @@
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { loadVisibleIncident } from '../access.ts';
-import { incidentResponse } from '../problems.ts';
+import { incidentResponse } from '../responses.ts';
 
 /** One round trip: GetItem by id, or one index Query by number. */
 export const handler = httpHandler(async (request) => {

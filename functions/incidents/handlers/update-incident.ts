@@ -8,7 +8,7 @@ import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { incidentChange, needsSlaConfig } from '../change.ts';
 import { applyPatch, type Incident, type IncidentPatch, OPEN_STATUSES } from '../domain/incident.ts';
 import { pointerDelete } from '../../ingestion/store/alert-store.ts';
-import { incidentResponse, mapDomainErrors } from '../problems.ts';
+import { incidentResponse, mapDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
 import {
   getIncidentAndSettings,

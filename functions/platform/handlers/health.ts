@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ProblemError } from '../../shared/errors.ts';
+import { HttpError } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { db, TABLE_NAME } from '../../shared/store/db.ts';
@@ -17,7 +17,7 @@ export const handler = httpHandler(
       await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
     } catch (error) {
       log.error('health check: the table did not answer', { error });
-      throw new ProblemError(503, 'unavailable', 'Service unavailable', 'The API cannot reach its storage; retry later', {}, NO_STORE);
+      throw new HttpError(503, 'unavailable', 'Service unavailable', 'The API cannot reach its storage; retry later', {}, NO_STORE);
     }
     return { status: 200, body: { status: 'ok' }, headers: NO_STORE };
   },

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import { fieldError, preconditionFailed, preconditionRequired, validationFailed } from '../errors.ts';
 import { principalFrom, type Principal } from './principal.ts';
-import { toErrorResponse } from './problem-details.ts';
+import { toErrorResponse } from './error-response.ts';
 import { header, parseJsonBody, parseWith, rawBody } from './request.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -37,8 +37,8 @@ export interface ApiRequest {
   ifMatch(): IfMatch;
 }
 
-/** Turns any thrown error into problem+json; only ProblemErrors say what went wrong. */
-const problemDetails = (): MiddlewareObj<HttpEvent, HttpResult> => ({
+/** Turns any thrown error into problem+json; only HttpErrors say what went wrong. */
+const errorResponses = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: (request) => {
     request.response = toErrorResponse(request.error, request.context.awsRequestId, request.event.rawPath);
   },
@@ -129,7 +129,7 @@ export function httpHandler(
 ) {
   const authenticated = options.authenticated ?? true;
   return middy<HttpEvent, HttpResult>()
-    .use(problemDetails())
+    .use(errorResponses())
     .handler(async (event, context) => toHttpResult(await handle(buildRequest(event, context, authenticated))));
 }
 

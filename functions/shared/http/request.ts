@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
-import { badRequest, fieldError, type FieldError, ProblemError, validationFailed } from '../errors.ts';
+import { badRequest, fieldError, type FieldError, HttpError, validationFailed } from '../errors.ts';
 import { textProblems } from '../schemas/text-fields.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -34,7 +34,7 @@ export function rawBody(event: APIGatewayProxyEventV2): string | undefined {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
-    throw new ProblemError(413, 'payload-too-large', 'Body too large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    throw new HttpError(413, 'payload-too-large', 'Body too large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
   }
   return text;
 }
@@ -44,7 +44,7 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
   if (text === undefined) throw badRequest('body-required', 'Body required', 'This operation needs a JSON body');
   const contentType = header(event, 'content-type');
   if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json');
+    throw new HttpError(415, 'unsupported-media-type', 'Unsupported media type', 'Send the body as application/json');
   }
   try {
     return JSON.parse(text) as unknown;

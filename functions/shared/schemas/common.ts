@@ -49,7 +49,7 @@ export const listEnvelope = <T extends z.ZodType>(item: T) =>
     nextCursor: z.string().optional().describe('Pass as `cursor` to get the next page; absent on the last page'),
   });
 
-export const problemSchema = z
+export const problemDetailsSchema = z
   .object({
     type: z.string(),
     title: z.string(),
@@ -65,7 +65,7 @@ export const problemSchema = z
       .describe('`group-in-use`, `service-in-use`, `user-in-use`: what still names the record (kind, id or number, and the field naming it); at most 20'),
     truncated: z.boolean().optional().describe('With `references`: more records name it than are listed'),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details' });
 
 // The text-field rule lives in a zod-free module so that handlers parsing no input bundle no zod.
 export { MULTILINE_MIN_LENGTH, type TextProblem, textProblem, textProblems } from './text-fields.ts';

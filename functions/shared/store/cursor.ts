@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fieldError, ProblemError } from '../errors.ts';
+import { fieldError, HttpError } from '../errors.ts';
 import type { Item } from './db.ts';
 
 /**
@@ -28,7 +28,7 @@ export function decodeCursor(cursor: string, fingerprint: string): Item {
   throw invalidCursor();
 }
 
-export const invalidCursor = (): ProblemError =>
-  new ProblemError(400, 'invalid-cursor', 'Invalid cursor', 'The cursor is not one this list issued for these filters; start again without it', {
+export const invalidCursor = (): HttpError =>
+  new HttpError(400, 'invalid-cursor', 'Invalid cursor', 'The cursor is not one this list issued for these filters; start again without it', {
     errors: [fieldError('query', ['cursor'], 'Not a cursor this list issued for these filters')],
   });

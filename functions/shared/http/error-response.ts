@@ -1,10 +1,10 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ProblemError } from '../errors.ts';
+import { HttpError } from '../errors.ts';
 import { log } from '../log.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export function problemResponse(error: ProblemError, instance?: string): APIGatewayProxyStructuredResultV2 {
+export function httpErrorResponse(error: HttpError, instance?: string): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: error.status,
     headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...error.headers },
@@ -21,8 +21,8 @@ export function problemResponse(error: ProblemError, instance?: string): APIGate
 
 /** The body of every unexpected failure: it names the request id and nothing internal. */
 export function internalErrorResponse(requestId: string): APIGatewayProxyStructuredResultV2 {
-  return problemResponse(
-    new ProblemError(
+  return httpErrorResponse(
+    new HttpError(
       500,
       'internal-error',
       'Internal error',
@@ -33,7 +33,7 @@ export function internalErrorResponse(requestId: string): APIGatewayProxyStructu
 }
 
 export function toErrorResponse(error: unknown, requestId: string, instance?: string): APIGatewayProxyStructuredResultV2 {
-  if (error instanceof ProblemError) return problemResponse(error, instance);
+  if (error instanceof HttpError) return httpErrorResponse(error, instance);
   log.error('unhandled error', { requestId, error });
   return internalErrorResponse(requestId);
 }

@@ -1,11 +1,11 @@
-import { conflict, fieldError, ProblemError, validationFailed } from '../shared/errors.ts';
+import { conflict, fieldError, HttpError, validationFailed } from '../shared/errors.ts';
 import { type ApiResult, etagOf } from '../shared/http/handler.ts';
 import type { Change } from './domain/change.ts';
 import { ChangeRuleError } from './domain/errors.ts';
 import { presentChange } from './present.ts';
 
 /** Maps the change domain's stable error codes to HTTP: the only place that knows both. */
-export function toChangeProblem(error: unknown): unknown {
+export function toChangeHttpError(error: unknown): unknown {
   if (!(error instanceof ChangeRuleError)) return error;
   switch (error.code) {
     case 'INVALID_TRANSITION':
@@ -20,7 +20,7 @@ export function toChangeProblem(error: unknown): unknown {
     case 'FIELD_NOT_ALLOWED':
       return validationFailed([fieldError('body', error.field === undefined ? [] : [error.field], error.message)], error.message);
     case 'NOTHING_TO_CHANGE':
-      return new ProblemError(400, 'empty-patch', 'Nothing to change', error.message);
+      return new HttpError(400, 'empty-patch', 'Nothing to change', error.message);
     case 'NOT_BLOCKED': {
       const { status, ...details } = error.details;
       return conflict('not-blocked', 'Start not held', error.message, { changeStatus: status, ...details });
@@ -32,7 +32,7 @@ export async function mapChangeErrors<T>(work: () => T | Promise<T>): Promise<T>
   try {
     return await work();
   } catch (error) {
-    throw toChangeProblem(error);
+    throw toChangeHttpError(error);
   }
 }
 

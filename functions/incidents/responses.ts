@@ -1,4 +1,4 @@
-import { conflict, fieldError, ProblemError, validationFailed } from '../shared/errors.ts';
+import { conflict, fieldError, HttpError, validationFailed } from '../shared/errors.ts';
 import { type ApiResult, etagOf } from '../shared/http/handler.ts';
 import { withoutKeys } from '../shared/store/db.ts';
 import { IncidentRuleError } from './domain/errors.ts';
@@ -7,7 +7,7 @@ import { presentIncident } from './present.ts';
 import { INCIDENT_FIELD_ORDER } from './schemas/incident.ts';
 
 /** Maps the domain's stable error codes to HTTP: the only place that knows both. */
-export function toProblem(error: unknown): unknown {
+export function toIncidentHttpError(error: unknown): unknown {
   if (!(error instanceof IncidentRuleError)) return error;
   switch (error.code) {
     case 'INVALID_TRANSITION':
@@ -16,7 +16,7 @@ export function toProblem(error: unknown): unknown {
     case 'FIELD_NOT_ALLOWED':
       return validationFailed([fieldError('body', [error.field ?? ''], error.message)], error.message);
     case 'NOTHING_TO_CHANGE':
-      return new ProblemError(400, 'empty-patch', 'Nothing to change', error.message);
+      return new HttpError(400, 'empty-patch', 'Nothing to change', error.message);
   }
 }
 
@@ -24,7 +24,7 @@ export async function mapDomainErrors<T>(work: () => T | Promise<T>): Promise<T>
   try {
     return await work();
   } catch (error) {
-    throw toProblem(error);
+    throw toIncidentHttpError(error);
   }
 }
 

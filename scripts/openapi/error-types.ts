@@ -1,10 +1,10 @@
 /**
- * The problem types the functions answer with (functions/shared/errors.ts and the ProblemErrors
- * raised elsewhere): the slug of `type` (`tag:open-itsm,2026:problem/<slug>`), its status, and when
- * it happens in general. Operations list which ones they can raise; a unit test checks that every
- * slug raised under functions/ is listed here.
+ * The error types (RFC 9457 problem types) the functions answer with (functions/shared/errors.ts
+ * and the HttpErrors raised elsewhere): the slug of `type` (`tag:open-itsm,2026:problem/<slug>`),
+ * its status, and when it happens in general. Operations list which ones they can raise; a unit
+ * test checks that every slug raised under functions/ is listed here.
  */
-export const PROBLEMS = {
+export const ERROR_TYPES = {
   'validation-error': { status: 400, when: 'A field is invalid, unknown, or names a record that does not exist, or a text field holds a control character or an unpaired surrogate; `errors` lists each field' },
   'body-required': { status: 400, when: 'The request has no body' },
   'malformed-json': { status: 400, when: 'The body is not valid JSON' },
@@ -38,4 +38,4 @@ export const PROBLEMS = {
   unavailable: { status: 503, when: 'The API cannot reach its storage; retry later' },
 } as const satisfies Record<string, { status: number; when: string }>;
 
-export type ProblemSlug = keyof typeof PROBLEMS;
+export type ErrorTypeSlug = keyof typeof ERROR_TYPES;
