@@ -1,7 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { PRIORITIES } from '../functions/incidents/domain/priority.ts';
-import { EVENT_TYPES } from '../functions/notify/domain/events.ts';
+import { PUBLISHED_EVENT_TYPES } from '../functions/notify/domain/published-event-types.ts';
 import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-fields.ts';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameProblem } from '../functions/shared/http/roles.ts';
 import { slug } from '../functions/shared/schemas/common.ts';
@@ -229,8 +229,15 @@ function readNotifications(ctx: ContextReader): NotificationsConfig {
 
 /** Values each attribute may take: what the publisher can put there, so a typo cannot silently match nothing. */
 const FILTER_VALUES: Readonly<Record<NotificationFilterAttribute, { check: (value: string) => boolean; expected: string }>> = {
-  eventType: { check: (value) => (EVENT_TYPES as readonly string[]).includes(value), expected: `one of ${EVENT_TYPES.join(', ')}` },
-  priority: { check: (value) => (PRIORITIES as readonly string[]).includes(value), expected: `one of ${PRIORITIES.join(', ')}` },
+  eventType: {
+    check: (value) => (PUBLISHED_EVENT_TYPES as readonly string[]).includes(value),
+    expected: `one of ${PUBLISHED_EVENT_TYPES.join(', ')}`,
+  },
+  // Change notifications carry "-": change requests have no priority.
+  priority: {
+    check: (value) => value === '-' || (PRIORITIES as readonly string[]).includes(value),
+    expected: `one of ${PRIORITIES.join(', ')} or "-" for none`,
+  },
   // Group and service names are slugs; the publisher writes "-" when the incident has none.
   assignmentGroup: { check: isNameOrNone, expected: 'a group name (lowercase letters, digits, dashes) or "-" for none' },
   service: { check: isNameOrNone, expected: 'a service name (lowercase letters, digits, dashes) or "-" for none' },

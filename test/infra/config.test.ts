@@ -141,6 +141,16 @@ describe('notification emails', () => {
     ]);
   });
 
+  it('filters on every event type the product publishes, change requests included', () => {
+    const filter = { eventType: ['Change Scheduled', 'Change Approval Requested', 'Incident Created', 'SLA Breached'], priority: ['P1', '-'] };
+    expect(configOf({ notificationEmails: [{ address: 'cab@example.com', filter }] }).notifications.emails).toEqual([{ address: 'cab@example.com', filter }]);
+  });
+
+  it('names every published event type, incident and change, when one is unknown', () => {
+    const attempt = () => configOf({ notificationEmails: [{ address: 'a@example.com', filter: { eventType: ['Change Approved'] } }] });
+    expect(attempt).toThrow(/filter\.eventType: "Change Approved" is not one of Incident Created, .*SLA Breached, .*Change Scheduled, .*Change Note Added$/);
+  });
+
   const many = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
   it.each([
     [{ notificationEmails: 'ops' }, /notificationEmails: "ops" is not an email address/],

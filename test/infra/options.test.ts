@@ -21,7 +21,8 @@ beforeAll(() => {
     ingestionOrganizationId: 'o-a1b2c3d4e5',
     alarmsFromDefaultBus: 'true',
     eventRetentionDays: '365',
-    notificationEmails: '[{"address":"db-oncall@example.com","filter":{"assignmentGroup":["database"],"priority":["P1"]}}]',
+    notificationEmails:
+      '[{"address":"db-oncall@example.com","filter":{"assignmentGroup":["database"],"priority":["P1"]}},{"address":"cab@example.com","filter":{"eventType":["Change Scheduled","Change Approval Requested"]}}]',
     majorIncidentEmails: 'cio@example.com',
     adminGroups: 'itsm-admins',
     agentGroups: 'service-desk,network-team',
@@ -37,11 +38,16 @@ describe('deploy-time options', () => {
   });
 
   it('subscribes the notification and major-incident addresses, with the filter policy', () => {
-    synth.apiTemplate.resourceCountIs('AWS::SNS::Subscription', 3);
+    synth.apiTemplate.resourceCountIs('AWS::SNS::Subscription', 4);
     synth.apiTemplate.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'db-oncall@example.com',
       FilterPolicy: { assignmentGroup: ['database'], priority: ['P1'] },
+    });
+    synth.apiTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'cab@example.com',
+      FilterPolicy: { eventType: ['Change Scheduled', 'Change Approval Requested'] },
     });
     synth.apiTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'cio@example.com' });
   });
