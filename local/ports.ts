@@ -19,11 +19,11 @@ function tryListen(port: number, host: string): Promise<NodeJS.ErrnoException | 
 }
 
 /**
- * The first problem with the ports `npm start` is about to use, as one line naming the port and
- * the setting to change, or undefined when all are free. Run before anything is started or
- * written, so a second `npm start` leaves the first one's data alone.
+ * The first reason the ports `npm start` is about to use cannot be used, as one line naming the
+ * port and the setting to change, or undefined when all are free. Run before anything is started
+ * or written, so a second `npm start` leaves the first one's data alone.
  */
-export async function portProblem(wanted: readonly WantedPort[]): Promise<string | undefined> {
+export async function unusablePortMessage(wanted: readonly WantedPort[]): Promise<string | undefined> {
   const seen = new Map<number, WantedPort>();
   for (const entry of wanted) {
     const other = seen.get(entry.port);

@@ -1,7 +1,7 @@
 import { LOCAL_TABLE_NAME, SettingError, apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort } from './config.ts';
 import { LOCAL_INGESTION_BUS } from './eventbridge.ts';
 import { checkJava } from './java.ts';
-import { portProblem } from './ports.ts';
+import { unusablePortMessage } from './ports.ts';
 import { startLocalStack } from './runtime.ts';
 import { DEMO_USERS } from './seed.ts';
 
@@ -22,13 +22,13 @@ try {
 }
 const { dataDir } = settings;
 // Before anything starts or writes: a second `npm start` must not touch the first one's data.
-const problem = await portProblem([
+const unusablePort = await unusablePortMessage([
   { port: settings.httpPort, host: settings.httpHost, what: 'the API', setting: 'PORT' },
   { port: settings.awsPort, host: '127.0.0.1', what: 'the local AWS endpoints', setting: 'AWS_PORT' },
   { port: settings.dynamoDbPort, host: '127.0.0.1', what: 'DynamoDB Local', setting: 'DYNAMODB_PORT' },
 ]);
-if (problem !== undefined) {
-  console.error(problem);
+if (unusablePort !== undefined) {
+  console.error(unusablePort);
   process.exit(1);
 }
 

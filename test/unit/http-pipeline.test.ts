@@ -6,7 +6,7 @@ import { badRequest, fieldError, HttpError, validationFailed } from '../../funct
 import { type ApiRequest, type ApiResult, httpHandler } from '../../functions/shared/http/handler.ts';
 import { internalErrorResponse, PROBLEM_CONTENT_TYPE, httpErrorResponse, toErrorResponse } from '../../functions/shared/http/error-response.ts';
 import { header, MAX_BODY_BYTES, parseJsonBody, parseWith, rawBody, zodFieldErrors } from '../../functions/shared/http/request.ts';
-import { textProblems } from '../../functions/shared/schemas/common.ts';
+import { textViolations } from '../../functions/shared/schemas/common.ts';
 
 // ---------------------------------------------------------------------------------------------
 // API Gateway HTTP API payload 2.0 events, built as local/http-server.ts builds them.
@@ -137,7 +137,7 @@ describe('zod issues -> field errors (request.ts)', () => {
     ]);
   });
 
-  it('parseWith throws a 400 validation problem carrying the errors', () => {
+  it('parseWith throws a 400 validation error carrying the errors', () => {
     let error: unknown;
     try {
       parseWith(listIncidentsQuery, { limit: '1000', status: 'open' }, 'query');
@@ -145,9 +145,9 @@ describe('zod issues -> field errors (request.ts)', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(HttpError);
-    const problem = error as HttpError;
-    expect(problem.status).toBe(400);
-    expect((problem.extensions.errors as { path: string; location: string }[]).map((e) => `${e.location}:${e.path}`).sort()).toEqual([
+    const httpError = error as HttpError;
+    expect(httpError.status).toBe(400);
+    expect((httpError.extensions.errors as { path: string; location: string }[]).map((e) => `${e.location}:${e.path}`).sort()).toEqual([
       'query:limit',
       'query:status',
     ]);
@@ -406,7 +406,7 @@ describe('httpHandler', () => {
       expect(reply.text).not.toContain('public');
     });
 
-    it('4xx problems keep their detail, extensions and headers', async () => {
+    it('4xx errors keep their detail, extensions and headers', async () => {
       const reply = await invoke(async () => {
         throw new HttpError(409, 'invalid-transition', 'Transition not allowed', 'An incident that is new can move to in_progress, canceled, not closed', { allowedTransitions: ['in_progress', 'canceled'] }, { 'x-extra': '1' });
       });
@@ -420,7 +420,7 @@ describe('httpHandler', () => {
   });
 });
 
-describe('text fields (schemas/common.ts textProblems)', () => {
+describe('text fields (schemas/common.ts textViolations)', () => {
   const schema = z.strictObject({
     title: z.string().max(200),
     description: z.string().max(20_000).optional(),
@@ -430,10 +430,10 @@ describe('text fields (schemas/common.ts textProblems)', () => {
     either: z.union([z.number(), z.string().max(10)]).optional(),
     free: z.unknown().optional(),
   });
-  const problems = (value: unknown) => textProblems(schema, value).map((p) => `${p.path.join('.')}: ${p.message}`);
+  const violations = (value: unknown) => textViolations(schema, value).map((p) => `${p.path.join('.')}: ${p.message}`);
 
   it('finds each field at its path: arrays, records (keys and values), unions', () => {
-    const found = problems({ title: 'ok', tags: ['a', 'b\u0000'], labels: { 'k\u0001': 'v', k: 'v\u007f' }, either: 'x\u0085' });
+    const found = violations({ title: 'ok', tags: ['a', 'b\u0000'], labels: { 'k\u0001': 'v', k: 'v\u007f' }, either: 'x\u0085' });
     expect(found).toEqual([
       expect.stringMatching(/^tags\.1: .*U\+0000 at position 1/),
       expect.stringMatching(/^labels\.k\u0001: .*U\+0001/),
@@ -443,21 +443,21 @@ describe('text fields (schemas/common.ts textProblems)', () => {
   });
 
   it('allows tab, LF and CR only in prose fields (long, or marked multiline)', () => {
-    expect(problems({ title: 'a\tb' })).toEqual([expect.stringMatching(/^title: .*U\+0009.*one-line/)]);
-    expect(problems({ title: 'a', description: 'one\r\n\ttwo', shortButProse: 'x\ny' })).toEqual([]);
+    expect(violations({ title: 'a\tb' })).toEqual([expect.stringMatching(/^title: .*U\+0009.*one-line/)]);
+    expect(violations({ title: 'a', description: 'one\r\n\ttwo', shortButProse: 'x\ny' })).toEqual([]);
   });
 
   it('refuses lone surrogates, high or low, and keeps pairs', () => {
-    expect(problems({ title: 'a\uD83D' })).toEqual([expect.stringMatching(/unpaired surrogate U\+D83D at position 1/)]);
-    expect(problems({ title: '\uDE00a' })).toEqual([expect.stringMatching(/unpaired surrogate U\+DE00 at position 0/)]);
-    expect(problems({ title: '😀 fine' })).toEqual([]);
+    expect(violations({ title: 'a\uD83D' })).toEqual([expect.stringMatching(/unpaired surrogate U\+D83D at position 1/)]);
+    expect(violations({ title: '\uDE00a' })).toEqual([expect.stringMatching(/unpaired surrogate U\+DE00 at position 0/)]);
+    expect(violations({ title: '😀 fine' })).toEqual([]);
   });
 
   it('leaves open values (z.unknown) alone: they are data, not text fields', () => {
-    expect(problems({ title: 'ok', free: { anything: '\u0000' } })).toEqual([]);
+    expect(violations({ title: 'ok', free: { anything: '\u0000' } })).toEqual([]);
   });
 
-  it('parseWith names text problems and other schema problems together, one error per field', () => {
+  it('parseWith names text violations and other schema errors together, one error per field', () => {
     let error: unknown;
     try {
       parseWith(schema, { title: 'x'.repeat(201) + '\u0000', tags: 'not a list' }, 'body');

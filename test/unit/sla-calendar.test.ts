@@ -352,8 +352,8 @@ describe('validateCalendar', () => {
     expect(validateCalendar({ name: 'empty holidays', timeZone: 'UTC', holidays: [] })).toEqual([]);
   });
 
-  it('names each problem with the path of its field', () => {
-    const problems = validateCalendar({
+  it('names each violation with the path of its field', () => {
+    const violations = validateCalendar({
       name: 'broken',
       timeZone: 'Mars/Olympus_Mons',
       workingHours: {
@@ -365,7 +365,7 @@ describe('validateCalendar', () => {
       },
       holidays: [{ date: '2026-02-30' }, { date: '26-12-25' }],
     });
-    expect(problems.map((problem) => problem.path)).toEqual([
+    expect(violations.map((violation) => violation.path)).toEqual([
       ['timeZone'],
       ['workingHours', 'mon', 0, 'start'],
       ['workingHours', 'tue', 0],
@@ -375,8 +375,8 @@ describe('validateCalendar', () => {
       ['holidays', 0, 'date'],
       ['holidays', 1, 'date'],
     ]);
-    expect(problems[0]!.message).toContain('Mars/Olympus_Mons');
-    expect(problems[3]!.message).toMatch(/overlaps interval 0 of wed/i);
+    expect(violations[0]!.message).toContain('Mars/Olympus_Mons');
+    expect(violations[3]!.message).toMatch(/overlaps interval 0 of wed/i);
   });
 
   it('refuses a week without working time', () => {

@@ -144,7 +144,7 @@ function highestBand(bands: RiskRules['failureRate']['bands'], rate: number) {
 const capped = (points: number, max: number) => Math.min(points, max);
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
-export interface RiskRulesProblem {
+export interface RiskRulesViolation {
   path: (string | number)[];
   message: string;
 }
@@ -155,10 +155,10 @@ export interface RiskRulesProblem {
  * the points depend on their order); the medium level must be below the high one, or no score is medium.
  * Criticality points are not required to rise with criticality: a deployment may weigh them as it likes.
  */
-export function validateRiskRules(rules: RiskRules): RiskRulesProblem[] {
-  const problems: RiskRulesProblem[] = [];
+export function validateRiskRules(rules: RiskRules): RiskRulesViolation[] {
+  const violations: RiskRulesViolation[] = [];
   const count = (path: (string | number)[], value: number) => {
-    if (!Number.isInteger(value) || value < 0) problems.push({ path, message: `${value} is not a non-negative integer` });
+    if (!Number.isInteger(value) || value < 0) violations.push({ path, message: `${value} is not a non-negative integer` });
   };
 
   for (const criticality of CRITICALITIES) count(['criticality', criticality], rules.criticality[criticality]);
@@ -176,9 +176,9 @@ export function validateRiskRules(rules: RiskRules): RiskRulesProblem[] {
   rules.failureRate.bands.forEach((band, index) => {
     const path = ['failureRate', 'bands', index];
     if (!Number.isFinite(band.atLeast) || band.atLeast < 0 || band.atLeast > 1) {
-      problems.push({ path: [...path, 'atLeast'], message: `${band.atLeast} is not a rate between 0 and 1` });
+      violations.push({ path: [...path, 'atLeast'], message: `${band.atLeast} is not a rate between 0 and 1` });
     } else if (seen.has(band.atLeast)) {
-      problems.push({ path: [...path, 'atLeast'], message: `${band.atLeast} is also the threshold of band ${seen.get(band.atLeast)}` });
+      violations.push({ path: [...path, 'atLeast'], message: `${band.atLeast} is also the threshold of band ${seen.get(band.atLeast)}` });
     } else {
       seen.set(band.atLeast, index);
     }
@@ -188,7 +188,7 @@ export function validateRiskRules(rules: RiskRules): RiskRulesProblem[] {
   count(['levels', 'medium'], rules.levels.medium);
   count(['levels', 'high'], rules.levels.high);
   if (rules.levels.medium >= rules.levels.high) {
-    problems.push({ path: ['levels'], message: `medium (${rules.levels.medium}) must be below high (${rules.levels.high})` });
+    violations.push({ path: ['levels'], message: `medium (${rules.levels.medium}) must be below high (${rules.levels.high})` });
   }
-  return problems;
+  return violations;
 }

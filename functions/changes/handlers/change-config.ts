@@ -36,9 +36,9 @@ export const handler = httpHandler(
       const ifMatch = request.ifMatch();
       const body = request.body(putChangeConfigBody);
       // The risk rules' own rules (non-negative integer points, distinct band thresholds, medium
-      // below high) are the domain's: one validator for every writer, each problem at its path.
-      const problems = validateRiskRules(body.riskRules);
-      if (problems.length > 0) throw validationFailed(problems.map((p) => fieldError('body', ['riskRules', ...p.path], p.message)));
+      // below high) are the domain's: one validator for every writer, each violation at its path.
+      const violations = validateRiskRules(body.riskRules);
+      if (violations.length > 0) throw validationFailed(violations.map((p) => fieldError('body', ['riskRules', ...p.path], p.message)));
 
       const current = await loadChangeConfig();
       const expected = ifMatch.check(current.version);

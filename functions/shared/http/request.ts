@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
 import { badRequest, fieldError, type FieldError, HttpError, validationFailed } from '../errors.ts';
-import { textProblems } from '../schemas/text-fields.ts';
+import { textViolations } from '../schemas/text-fields.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -19,12 +19,12 @@ export function zodFieldErrors(error: z.ZodError, location: FieldError['location
   return errors;
 }
 
-/** Parses with the schema; text fields are also checked for control characters and unpaired surrogates (textProblems). */
+/** Parses with the schema; text fields are also checked for control characters and unpaired surrogates (textViolations). */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, location: FieldError['location']): z.output<S> {
-  const textErrors = textProblems(schema, value).map((problem) => fieldError(location, problem.path, problem.message));
+  const textErrors = textViolations(schema, value).map((violation) => fieldError(location, violation.path, violation.message));
   const result = schema.safeParse(value);
   if (result.success && textErrors.length === 0) return result.data;
-  // One error per field: the text problem says more than a length or pattern message would.
+  // One error per field: the text violation says more than a length or pattern message would.
   const named = new Set(textErrors.map((error) => error.path));
   const schemaErrors = result.success ? [] : zodFieldErrors(result.error, location).filter((error) => !named.has(error.path));
   throw validationFailed([...textErrors, ...schemaErrors]);

@@ -68,4 +68,4 @@ export const problemDetailsSchema = z
   .meta({ id: 'ProblemDetails', description: 'RFC 9457 problem details' });
 
 // The text-field rule lives in a zod-free module so that handlers parsing no input bundle no zod.
-export { MULTILINE_MIN_LENGTH, type TextProblem, textProblem, textProblems } from './text-fields.ts';
+export { MULTILINE_MIN_LENGTH, type TextViolation, textViolation, textViolations } from './text-fields.ts';

@@ -14,7 +14,7 @@ import type * as z from 'zod';
  */
 export const MULTILINE_MIN_LENGTH = 1000;
 
-export interface TextProblem {
+export interface TextViolation {
   readonly path: (string | number)[];
   readonly message: string;
 }
@@ -31,7 +31,7 @@ const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBF
  * CSV exports and can hide text; an unpaired surrogate is not Unicode at all and turns into U+FFFD
  * (or an error) in every UTF-8 consumer downstream, so neither is stored.
  */
-export function textProblem(value: string, multiline: boolean): string | undefined {
+export function textViolation(value: string, multiline: boolean): string | undefined {
   const surrogate = UNPAIRED_SURROGATE.exec(value);
   if (surrogate !== null) return `Contains an unpaired surrogate ${codePoint(surrogate[0])} at position ${surrogate.index}; send well-formed UTF-16/UTF-8 text`;
   const control = CONTROL.exec(value);
@@ -56,16 +56,16 @@ function isMultiline(schema: z.ZodString): boolean {
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * Every text field of `value` that `schema` declares as a string, checked with textProblem: one
+ * Every text field of `value` that `schema` declares as a string, checked with textViolation: one
  * walk of the schema beside the input, so each area's schemas get the rule without restating it.
  * Values the schema leaves open (`z.unknown()`, `z.json()`) are not text fields and are not checked.
  */
-export function textProblems(schema: z.ZodType, value: unknown, path: (string | number)[] = []): TextProblem[] {
+export function textViolations(schema: z.ZodType, value: unknown, path: (string | number)[] = []): TextViolation[] {
   const def = defOf(schema);
   switch (def.type) {
     case 'string': {
       if (typeof value !== 'string') return [];
-      const message = textProblem(value, isMultiline(schema as unknown as z.ZodString));
+      const message = textViolation(value, isMultiline(schema as unknown as z.ZodString));
       return message === undefined ? [] : [{ path, message }];
     }
     case 'optional':
@@ -75,45 +75,45 @@ export function textProblems(schema: z.ZodType, value: unknown, path: (string | 
     case 'readonly':
     case 'catch':
     case 'nonoptional':
-      return textProblems(def.innerType as z.ZodType, value, path);
+      return textViolations(def.innerType as z.ZodType, value, path);
     case 'pipe':
-      return textProblems(def.in as z.ZodType, value, path);
+      return textViolations(def.in as z.ZodType, value, path);
     case 'lazy':
-      return textProblems((def.getter as () => z.ZodType)(), value, path);
+      return textViolations((def.getter as () => z.ZodType)(), value, path);
     case 'object': {
       if (!isPlainObject(value)) return [];
       const shape = def.shape as Record<string, z.ZodType>;
       return Object.entries(value).flatMap(([key, item]) => {
         const field = Object.hasOwn(shape, key) ? shape[key] : (def.catchall as z.ZodType | undefined);
-        return field === undefined ? [] : textProblems(field, item, [...path, key]);
+        return field === undefined ? [] : textViolations(field, item, [...path, key]);
       });
     }
     case 'array':
-      return Array.isArray(value) ? value.flatMap((item, index) => textProblems(def.element as z.ZodType, item, [...path, index])) : [];
+      return Array.isArray(value) ? value.flatMap((item, index) => textViolations(def.element as z.ZodType, item, [...path, index])) : [];
     case 'tuple': {
       if (!Array.isArray(value)) return [];
       const items = def.items as z.ZodType[];
       return value.flatMap((item, index) => {
         const element = items[index] ?? (def.rest as z.ZodType | undefined);
-        return element === undefined ? [] : textProblems(element, item, [...path, index]);
+        return element === undefined ? [] : textViolations(element, item, [...path, index]);
       });
     }
     case 'record': {
       if (!isPlainObject(value)) return [];
       return Object.entries(value).flatMap(([key, item]) => [
-        ...textProblems(def.keyType as z.ZodType, key, [...path, key]),
-        ...textProblems(def.valueType as z.ZodType, item, [...path, key]),
+        ...textViolations(def.keyType as z.ZodType, key, [...path, key]),
+        ...textViolations(def.valueType as z.ZodType, item, [...path, key]),
       ]);
     }
     case 'union': {
-      // The option the value parses as; else the first, so a problem is still reported once.
+      // The option the value parses as; else the first, so a violation is still reported once.
       const options = def.options as z.ZodType[];
       const chosen = options.find((option) => option.safeParse(value).success) ?? options[0];
-      return chosen === undefined ? [] : textProblems(chosen, value, path);
+      return chosen === undefined ? [] : textViolations(chosen, value, path);
     }
     case 'intersection': {
-      const both = [...textProblems(def.left as z.ZodType, value, path), ...textProblems(def.right as z.ZodType, value, path)];
-      return both.filter((problem, index) => both.findIndex((p) => p.path.join('.') === problem.path.join('.')) === index);
+      const both = [...textViolations(def.left as z.ZodType, value, path), ...textViolations(def.right as z.ZodType, value, path)];
+      return both.filter((violation, index) => both.findIndex((p) => p.path.join('.') === violation.path.join('.')) === index);
     }
     default:
       return [];

@@ -265,32 +265,32 @@ function wallTimeToInstant(wall: number, before: number, after: number, offsetAt
 // ---------------------------------------------------------------------------------------------
 // Validation
 
-/** One problem with a calendar; `path` leads from the calendar object to the offending field. */
-export interface CalendarProblem {
+/** One violation in a calendar; `path` leads from the calendar object to the offending field. */
+export interface CalendarViolation {
   path: (string | number)[];
   message: string;
 }
 
 /** Everything wrong with a calendar, in words, each with the path of its field; empty when valid. */
-export function validateCalendar(calendar: Calendar): CalendarProblem[] {
-  const problems: CalendarProblem[] = [];
+export function validateCalendar(calendar: Calendar): CalendarViolation[] {
+  const violations: CalendarViolation[] = [];
   if (!isKnownTimeZone(calendar.timeZone)) {
-    problems.push({ path: ['timeZone'], message: `${calendar.timeZone} is not an IANA time zone` });
+    violations.push({ path: ['timeZone'], message: `${calendar.timeZone} is not an IANA time zone` });
   }
   if (calendar.workingHours !== undefined) {
-    problems.push(...workingHoursProblems(calendar.workingHours));
+    violations.push(...workingHoursViolations(calendar.workingHours));
   } else if ((calendar.holidays ?? []).length > 0) {
-    problems.push({
+    violations.push({
       path: ['holidays'],
       message: 'A 24x7 calendar (no workingHours) counts every day; holidays apply only with working hours',
     });
   }
   (calendar.holidays ?? []).forEach((holiday, index) => {
     if (dayNumberOf(holiday.date) === undefined) {
-      problems.push({ path: ['holidays', index, 'date'], message: `${holiday.date} is not a date YYYY-MM-DD` });
+      violations.push({ path: ['holidays', index, 'date'], message: `${holiday.date} is not a date YYYY-MM-DD` });
     }
   });
-  return problems;
+  return violations;
 }
 
 function isKnownTimeZone(timeZone: string): boolean {
@@ -302,12 +302,12 @@ function isKnownTimeZone(timeZone: string): boolean {
   }
 }
 
-function workingHoursProblems(workingHours: Partial<Record<Weekday, { start: string; end: string }[]>>): CalendarProblem[] {
-  const problems: CalendarProblem[] = [];
+function workingHoursViolations(workingHours: Partial<Record<Weekday, { start: string; end: string }[]>>): CalendarViolation[] {
+  const violations: CalendarViolation[] = [];
   let workingIntervals = 0;
   for (const [weekday, intervals] of Object.entries(workingHours)) {
     if (!(WEEKDAYS as readonly string[]).includes(weekday)) {
-      problems.push({ path: ['workingHours', weekday], message: `${weekday} is not a weekday (${WEEKDAYS.join(', ')})` });
+      violations.push({ path: ['workingHours', weekday], message: `${weekday} is not a weekday (${WEEKDAYS.join(', ')})` });
       continue;
     }
     const parsed: { index: number; start: number; end: number }[] = [];
@@ -315,11 +315,11 @@ function workingHoursProblems(workingHours: Partial<Record<Weekday, { start: str
       const path = ['workingHours', weekday, index];
       const startMinute = start === '24:00' ? undefined : parseWallTime(start);
       const endMinute = parseWallTime(end);
-      if (startMinute === undefined) problems.push({ path: [...path, 'start'], message: `${start} is not a start time HH:MM (00:00 to 23:59)` });
-      if (endMinute === undefined) problems.push({ path: [...path, 'end'], message: `${end} is not an end time HH:MM (00:01 to 24:00)` });
+      if (startMinute === undefined) violations.push({ path: [...path, 'start'], message: `${start} is not a start time HH:MM (00:00 to 23:59)` });
+      if (endMinute === undefined) violations.push({ path: [...path, 'end'], message: `${end} is not an end time HH:MM (00:01 to 24:00)` });
       if (startMinute === undefined || endMinute === undefined) return;
       if (startMinute >= endMinute) {
-        problems.push({ path, message: `${start}-${end} ends before it starts; an interval cannot span midnight, split it in two days` });
+        violations.push({ path, message: `${start}-${end} ends before it starts; an interval cannot span midnight, split it in two days` });
         return;
       }
       parsed.push({ index, start: startMinute, end: endMinute });
@@ -328,7 +328,7 @@ function workingHoursProblems(workingHours: Partial<Record<Weekday, { start: str
     for (let i = 1; i < parsed.length; i += 1) {
       const [previous, current] = [parsed[i - 1]!, parsed[i]!];
       if (current.start < previous.end) {
-        problems.push({
+        violations.push({
           path: ['workingHours', weekday, current.index],
           message: `Overlaps interval ${previous.index} of ${weekday}`,
         });
@@ -336,8 +336,8 @@ function workingHoursProblems(workingHours: Partial<Record<Weekday, { start: str
     }
     workingIntervals += parsed.length;
   }
-  if (workingIntervals === 0 && problems.length === 0) {
-    problems.push({ path: ['workingHours'], message: 'The week has no working time: give hours for at least one weekday, or omit workingHours for 24x7' });
+  if (workingIntervals === 0 && violations.length === 0) {
+    violations.push({ path: ['workingHours'], message: 'The week has no working time: give hours for at least one weekday, or omit workingHours for 24x7' });
   }
-  return problems;
+  return violations;
 }

@@ -15,8 +15,8 @@ import { canonicalCalendar, type SlaConfigSnapshot } from '../store/config-store
 
 /** The shape checks zod cannot make, with paths into the body. */
 function checkCalendar(calendar: Calendar): void {
-  const problems = validateCalendar(calendar);
-  if (problems.length > 0) throw validationFailed(problems.map((p) => fieldError('body', p.path, p.message)));
+  const violations = validateCalendar(calendar);
+  if (violations.length > 0) throw validationFailed(violations.map((p) => fieldError('body', p.path, p.message)));
 }
 
 /** Working hours make days ambiguous: refuse them while a policy counting here is written in days. */
