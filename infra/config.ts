@@ -3,7 +3,7 @@ import type { Node } from 'constructs';
 import { PRIORITIES } from '../functions/incidents/domain/priority.ts';
 import { PUBLISHED_EVENT_TYPES } from '../functions/notify/domain/published-event-types.ts';
 import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-fields.ts';
-import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameProblem } from '../functions/shared/http/roles.ts';
+import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameViolation } from '../functions/shared/http/roles.ts';
 import { slug } from '../functions/shared/schemas/common.ts';
 
 /**
@@ -53,7 +53,7 @@ export interface NotificationEmail {
 
 /**
  * The SNS message attributes the publisher sets on every notification
- * (functions/notify/domain/events.ts `Notification.attributes`), which filter policies match.
+ * (functions/notify/domain/events.ts `IncidentNotification.attributes`), which filter policies match.
  */
 export const NOTIFICATION_FILTER_ATTRIBUTES = ['eventType', 'priority', 'assignmentGroup', 'service'] as const;
 export type NotificationFilterAttribute = (typeof NOTIFICATION_FILTER_ATTRIBUTES)[number];
@@ -157,8 +157,8 @@ function readRoleGroups(ctx: ContextReader): RoleGroups {
   const read = (key: string, fallback: readonly string[]): string[] => {
     const names = ctx.list(key);
     for (const name of names) {
-      const problem = roleGroupNameProblem(name);
-      if (problem !== undefined) throw new Error(`Context ${key}: group name "${name}" ${problem}`);
+      const violation = roleGroupNameViolation(name);
+      if (violation !== undefined) throw new Error(`Context ${key}: group name "${name}" ${violation}`);
     }
     return names.length === 0 ? [...fallback] : [...new Set(names)];
   };

@@ -1,14 +1,14 @@
 import {
-  changeEventType,
-  type EventType,
+  incidentRecordEventType,
+  type IncidentEventType,
   type NoteReference,
-  outboxRecord,
-  owners,
+  incidentOutboxRecord,
+  incidentOwners,
   type Recipients,
   type SlaCrossing,
   timerChanges,
 } from '../notify/domain/events.ts';
-import { outboxPut } from '../notify/store/outbox-store.ts';
+import { incidentOutboxPut } from '../notify/store/outbox-store.ts';
 import { evolveSla, needsSlaConfig, slaTimers } from '../sla/domain/incident-sla.ts';
 import { type ClockTransition, escalateAtOnceTimer, type SlaConfig, type SlaTimer } from '../sla/domain/types.ts';
 import { type AggregateDelta, aggregateUpdates } from '../sla/store/report-store.ts';
@@ -40,7 +40,7 @@ export interface IncidentChange {
   noteVisibility?: 'work' | 'public';
   /** Overrides the event derived from the change (SLA Warning, Incident Escalated, ...). */
   event?: {
-    type: EventType;
+    type: IncidentEventType;
     recipients: Recipients;
     sla?: SlaCrossing;
     escalation?: { level: number; recipients: Recipients };
@@ -105,8 +105,8 @@ export function incidentChange(change: IncidentChange): CommittableChange {
   else incident.sla = sla.sla;
   const changes = [...change.changes, ...sla.changes];
 
-  const event = change.event ?? { type: changeEventType(before, incident), recipients: owners(incident) };
-  const record = outboxRecord({
+  const event = change.event ?? { type: incidentRecordEventType(before, incident), recipients: incidentOwners(incident) };
+  const record = incidentOutboxRecord({
     eventId: newId(),
     type: event.type,
     incident,
@@ -130,7 +130,7 @@ export function incidentChange(change: IncidentChange): CommittableChange {
       changes,
       ...(change.noteVisibility === undefined ? {} : { noteVisibility: change.noteVisibility }),
     }),
-    outboxPut(record, now),
+    incidentOutboxPut(record, now),
     ...aggregateUpdates(reportDeltas(before, incident, sla.transitions, change.aggregates, now)),
   ];
   return { incident, items };

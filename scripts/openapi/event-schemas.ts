@@ -8,7 +8,7 @@
 import type * as z from 'zod';
 import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
 import { CHANGE_EVENT_TYPES } from '../../functions/notify/domain/change-events.ts';
-import { EVENT_TYPES } from '../../functions/notify/domain/events.ts';
+import { INCIDENT_EVENT_TYPES } from '../../functions/notify/domain/events.ts';
 import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
 import { inlineSchema, type JsonObject } from './build.ts';
@@ -44,7 +44,7 @@ export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
       domainEventDetail,
       {
         description: [
-          `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`. \`type\` is the detail-type and tells the two kinds apart: incident events (${EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`incident\`; change request events (${CHANGE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`change\`.`,
+          `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`. \`type\` is the detail-type and tells the two kinds apart: incident events (${INCIDENT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`incident\`; change request events (${CHANGE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`change\`.`,
           'Every committed change of an incident or a change request publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one record\'s events by `incident.version` or `change.version`.',
           'No free text: no titles, and in `changes` free-text fields (descriptions, plans, notes, reasons) are named without `from` and `to`; read the text through the API (docs/events.md, \"No free text\").',
         ].join('\n\n'),

@@ -25,7 +25,7 @@ import {
   MIN_APPROVAL_TIMEOUT_SECONDS,
 } from '../../functions/changes/schemas/config.ts';
 import { directoryListQuery } from '../../functions/directory/schemas/directory.ts';
-import { TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
+import { INCIDENT_TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
 import { historyQuery, listIncidentsQuery } from '../../functions/incidents/schemas/incident.ts';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, pageQuery } from '../../functions/ingestion/schemas/ingestion.ts';
 import { DEFAULT_CALENDARS, DEFAULT_ESCALATION_POLICY, DEFAULT_SLA_POLICIES } from '../../functions/sla/defaults.ts';
@@ -101,7 +101,7 @@ export interface OperationSpec {
   readonly ownErrors?: Readonly<Partial<Record<400 | 413 | 429 | 500, OwnErrorResponse>>>;
 }
 
-const lifecycle = Object.entries(TRANSITIONS)
+const lifecycle = Object.entries(INCIDENT_TRANSITIONS)
   .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
   .join('\n');
 

@@ -277,9 +277,9 @@ describe('outbox items', () => {
     });
 
     // The store reads the table name at load: import it once the environment has one.
-    const { outboxPut } = await import('../../functions/notify/store/outbox-store.ts');
-    const incidentRecord = { eventId: 'E1', incidentId: 'I1' } as Parameters<typeof outboxPut>[0];
-    const incidentPut = outboxPut(incidentRecord, now).Put;
+    const { incidentOutboxPut } = await import('../../functions/notify/store/outbox-store.ts');
+    const incidentRecord = { eventId: 'E1', incidentId: 'I1' } as Parameters<typeof incidentOutboxPut>[0];
+    const incidentPut = incidentOutboxPut(incidentRecord, now).Put;
     // An incident's item is as it always was: its own partition, the same shape and retention.
     expect(incidentPut).toEqual({
       TableName: 'unit-table',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyPatch, diffIncidents, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
-import { changeEventType, EVENT_TYPES, outboxRecord, owners, timerChanges, timerName } from '../../functions/notify/domain/events.ts';
+import { incidentRecordEventType, INCIDENT_EVENT_TYPES, incidentOutboxRecord, incidentOwners, timerChanges, timerName } from '../../functions/notify/domain/events.ts';
 import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { evolveSla, slaTimers } from '../../functions/sla/domain/incident-sla.ts';
 import type { SlaConfig } from '../../functions/sla/domain/types.ts';
@@ -26,13 +26,13 @@ function opened(overrides: Partial<Incident> = {}): Incident {
 describe('outbox records', () => {
   it('build an event detail and a notification that match the published schemas', () => {
     const incident = opened({ service: 'email' } as Partial<Incident>);
-    const record = outboxRecord({
+    const record = incidentOutboxRecord({
       eventId: '01JDX3M5Q8W4T0S7Y2V9K6H1ZC',
       type: 'SLA Breached',
       incident,
       actor: 'sla',
       occurredAt: t0.toISOString(),
-      recipients: owners(incident),
+      recipients: incidentOwners(incident),
       sla: { clock: 'response', threshold: 100, crossedAt: '2026-11-23T10:30:00.000Z', policy: 'p2', target: 'PT30M' },
     });
     expect(domainEventDetail.safeParse(record.detail).success).toBe(true);
@@ -47,7 +47,7 @@ describe('outbox records', () => {
 
   it('send the major-incident notice to its own topic and keep subjects within SNS limits', () => {
     const incident = opened({ title: `Überlastung ${'x'.repeat(200)}` });
-    const record = outboxRecord({ eventId: 'MAJOR-response-1', type: 'Major Incident Breach', incident, actor: 'sla', occurredAt: t0.toISOString(), recipients: owners(incident) });
+    const record = incidentOutboxRecord({ eventId: 'MAJOR-response-1', type: 'Major Incident Breach', incident, actor: 'sla', occurredAt: t0.toISOString(), recipients: incidentOwners(incident) });
     expect(record.notification.topic).toBe('majorIncident');
     expect(record.notification.subject.length).toBeLessThanOrEqual(100);
     expect(record.notification.subject).toMatch(/^[\x20-\x7e]+$/);
@@ -55,11 +55,11 @@ describe('outbox records', () => {
 
   it('name the event after what the change did', () => {
     const incident = opened();
-    expect(changeEventType(undefined, incident)).toBe('Incident Created');
+    expect(incidentRecordEventType(undefined, incident)).toBe('Incident Created');
     const working = applyPatch(incident, { status: 'in_progress' }, { actor, now: t0 }).next;
-    expect(changeEventType(incident, working)).toBe('Incident Updated');
+    expect(incidentRecordEventType(incident, working)).toBe('Incident Updated');
     const resolved = applyPatch(working, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: 'ok' }, { actor, now: t0 }).next;
-    expect(changeEventType(working, resolved)).toBe('Incident Resolved');
+    expect(incidentRecordEventType(working, resolved)).toBe('Incident Resolved');
   });
 });
 
@@ -120,13 +120,13 @@ describe('free text', () => {
     ).next;
     const resolved = applyPatch(retitled, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: TEXT.resolutionNotes }, { actor, now: t0 }).next;
     const changes = [...diffIncidents(before, retitled), ...diffIncidents(retitled, resolved)];
-    for (const type of EVENT_TYPES) {
-      const record = outboxRecord({ eventId: 'E1', type, incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: owners(resolved), changes });
+    for (const type of INCIDENT_EVENT_TYPES) {
+      const record = incidentOutboxRecord({ eventId: 'E1', type, incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: incidentOwners(resolved), changes });
       const published = JSON.stringify(record);
       for (const text of Object.values(TEXT)) expect(published, `${type} carries ${text}`).not.toContain(text);
       expect(domainEventDetail.safeParse(record.detail).error).toBeUndefined();
     }
-    const updated = outboxRecord({ eventId: 'E1', type: 'Incident Resolved', incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: owners(resolved), changes });
+    const updated = incidentOutboxRecord({ eventId: 'E1', type: 'Incident Resolved', incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: incidentOwners(resolved), changes });
     expect(updated.detail.changes).toEqual([
       { field: 'title' },
       { field: 'description' },
@@ -147,13 +147,13 @@ describe('free text', () => {
 
   it('names a field it does not know without its value: new fields are private until listed', () => {
     const incident = opened();
-    const record = outboxRecord({
+    const record = incidentOutboxRecord({
       eventId: 'E1',
       type: 'Incident Updated',
       incident,
       actor: 'alice',
       occurredAt: t0.toISOString(),
-      recipients: owners(incident),
+      recipients: incidentOwners(incident),
       changes: [{ field: 'someFutureField', from: null, to: 'anything' }, { field: 'sla.response.state', from: 'running', to: 'met' }],
     });
     expect(record.detail.changes).toEqual([{ field: 'someFutureField' }, { field: 'sla.response.state', from: 'running', to: 'met' }]);

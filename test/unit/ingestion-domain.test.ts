@@ -17,7 +17,7 @@ import { fromPagerDuty, parsePagerDutyEvent } from '../../functions/ingestion/do
 import { DEFAULT_PRIORITY_MATRIX, priorityFor } from '../../functions/incidents/domain/priority.ts';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_DETAIL_TYPES, INGESTION_RULES, PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
 import { CHANGE_EVENT_TYPES } from '../../functions/notify/domain/change-events.ts';
-import { EVENT_TYPES } from '../../functions/notify/domain/events.ts';
+import { INCIDENT_EVENT_TYPES } from '../../functions/notify/domain/events.ts';
 import { EVENT_SOURCE } from '../../functions/routes.ts';
 import { compileEventPattern, type EventPattern } from '../../local/event-pattern.ts';
 
@@ -165,7 +165,7 @@ describe('bus events', () => {
 });
 
 describe('the ingestion rules and the product domain events', () => {
-  const DOMAIN_TYPES = [...EVENT_TYPES, ...CHANGE_EVENT_TYPES];
+  const DOMAIN_TYPES = [...INCIDENT_EVENT_TYPES, ...CHANGE_EVENT_TYPES];
   const rules = INGESTION_RULES.map((rule) => ({ id: rule.id, matches: compileEventPattern(rule.eventPattern as EventPattern) }));
   const event = (source: string, detailType: string) => ({ version: '0', id: 'e', source, 'detail-type': detailType, account: '111122223333', region: 'eu-west-1', time: '2026-11-23T09:00:00Z', resources: [], detail: {} });
 

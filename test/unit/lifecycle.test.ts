@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentRuleError } from '../../functions/incidents/domain/errors.ts';
-import { assertTransition, OPEN_STATUSES, type Status, STATUSES, TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
+import { assertIncidentTransition, OPEN_INCIDENT_STATUSES, type IncidentStatus, INCIDENT_STATUSES, INCIDENT_TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
 
 /** The product spec's lifecycle, written out independently of the code's table. */
-const ALLOWED: Record<Status, Status[]> = {
+const ALLOWED: Record<IncidentStatus, IncidentStatus[]> = {
   new: ['in_progress', 'canceled'],
   in_progress: ['on_hold', 'resolved', 'canceled'],
   on_hold: ['in_progress'],
@@ -12,13 +12,13 @@ const ALLOWED: Record<Status, Status[]> = {
   canceled: [],
 };
 
-const pairs = STATUSES.flatMap((from) => STATUSES.filter((to) => to !== from).map((to) => [from, to] as const));
+const pairs = INCIDENT_STATUSES.flatMap((from) => INCIDENT_STATUSES.filter((to) => to !== from).map((to) => [from, to] as const));
 const allowedPairs = pairs.filter(([from, to]) => ALLOWED[from].includes(to));
 const refusedPairs = pairs.filter(([from, to]) => !ALLOWED[from].includes(to));
 
-function refusal(from: Status, to: Status): IncidentRuleError {
+function refusal(from: IncidentStatus, to: IncidentStatus): IncidentRuleError {
   try {
-    assertTransition(from, to);
+    assertIncidentTransition(from, to);
   } catch (error) {
     expect(error).toBeInstanceOf(IncidentRuleError);
     return error as IncidentRuleError;
@@ -28,14 +28,14 @@ function refusal(from: Status, to: Status): IncidentRuleError {
 
 describe('incident lifecycle', () => {
   it('has exactly the transitions of the spec', () => {
-    expect(Object.fromEntries(STATUSES.map((s) => [s, [...TRANSITIONS[s]].sort()]))).toEqual(
-      Object.fromEntries(STATUSES.map((s) => [s, [...ALLOWED[s]].sort()])),
+    expect(Object.fromEntries(INCIDENT_STATUSES.map((s) => [s, [...INCIDENT_TRANSITIONS[s]].sort()]))).toEqual(
+      Object.fromEntries(INCIDENT_STATUSES.map((s) => [s, [...ALLOWED[s]].sort()])),
     );
     expect(allowedPairs).toHaveLength(8);
   });
 
   it.each(allowedPairs)('allows %s -> %s', (from, to) => {
-    expect(() => assertTransition(from, to)).not.toThrow();
+    expect(() => assertIncidentTransition(from, to)).not.toThrow();
   });
 
   it.each(refusedPairs)('refuses %s -> %s, naming the allowed targets', (from, to) => {
@@ -52,7 +52,7 @@ describe('incident lifecycle', () => {
   });
 
   it.each(['closed', 'canceled'] as const)('%s is final', (from) => {
-    for (const to of STATUSES.filter((s) => s !== from)) {
+    for (const to of INCIDENT_STATUSES.filter((s) => s !== from)) {
       const error = refusal(from, to);
       expect(error.details.allowedTransitions).toEqual([]);
       expect(error.message).toBe(`An incident that is ${from} cannot change status`);
@@ -60,6 +60,6 @@ describe('incident lifecycle', () => {
   });
 
   it('counts new, in_progress and on_hold as open', () => {
-    expect([...OPEN_STATUSES].sort()).toEqual(['in_progress', 'new', 'on_hold']);
+    expect([...OPEN_INCIDENT_STATUSES].sort()).toEqual(['in_progress', 'new', 'on_hold']);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, type Incident, type IncidentPatch, openIncident } from '../../functions/incidents/domain/incident.ts';
-import { type Status, TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
+import { type IncidentStatus, INCIDENT_TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type Level } from '../../functions/incidents/domain/priority.ts';
 import { businessSecondsBetween } from '../../functions/sla/domain/calendar.ts';
 import { recordThreshold } from '../../functions/sla/domain/clock.ts';
@@ -324,7 +324,7 @@ describe('other journeys', () => {
 // ---------------------------------------------------------------------------------------------
 // Random journeys through the lifecycle.
 
-const PATCH_FOR: Partial<Record<Status, IncidentPatch>> = {
+const PATCH_FOR: Partial<Record<IncidentStatus, IncidentPatch>> = {
   in_progress: { status: 'in_progress' },
   on_hold: hold,
   resolved: resolve,
@@ -350,7 +350,7 @@ describe('journey properties', () => {
         let retargeted = false;
         let responded = false;
         for (const step of steps) {
-          const allowed = TRANSITIONS[incident.status];
+          const allowed = INCIDENT_TRANSITIONS[incident.status];
           if (allowed.length === 0) break;
           const target = allowed[step.choice % allowed.length]!;
           when += step.after;

@@ -1,6 +1,6 @@
 import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
 import { IncidentRuleError } from './errors.ts';
-import { assertTransition, type HoldReason, type ResolutionCode, type Status } from './lifecycle.ts';
+import { assertIncidentTransition, type HoldReason, type ResolutionCode, type IncidentStatus } from './lifecycle.ts';
 import { type Level, type Priority, type PriorityMatrix, priorityFor } from './priority.ts';
 import type { IncidentSla } from '../../sla/domain/types.ts';
 
@@ -12,7 +12,7 @@ export interface Incident {
   impact: Level;
   urgency: Level;
   priority: Priority;
-  status: Status;
+  status: IncidentStatus;
   holdReason?: HoldReason;
   service?: string;
   configurationItem?: string;
@@ -59,7 +59,7 @@ export interface IncidentAlert {
 }
 
 /** While an incident is in one of these, events with its dedup key land on it. */
-export const OPEN_STATUSES: readonly Status[] = ['new', 'in_progress', 'on_hold'];
+export const OPEN_INCIDENT_STATUSES: readonly IncidentStatus[] = ['new', 'in_progress', 'on_hold'];
 
 export interface NewIncident {
   title: string;
@@ -86,7 +86,7 @@ export interface IncidentPatch {
   assignmentGroup?: string | null;
   assignee?: string | null;
   caller?: string;
-  status?: Status;
+  status?: IncidentStatus;
   holdReason?: HoldReason;
   resolutionCode?: ResolutionCode;
   resolutionNotes?: string;
@@ -135,7 +135,7 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 }
 
-const FINAL: readonly Status[] = ['closed', 'canceled'];
+const FINAL: readonly IncidentStatus[] = ['closed', 'canceled'];
 const CLEARABLE = ['description', 'service', 'configurationItem', 'category', 'assignmentGroup', 'assignee'] as const;
 const TRACKED: readonly (keyof Incident)[] = [
   'title', 'description', 'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'configurationItem',
@@ -196,7 +196,7 @@ export function applyPatch(
 
   const target = patch.status ?? current.status;
   if (patch.status !== undefined && patch.status !== current.status) {
-    assertTransition(current.status, patch.status);
+    assertIncidentTransition(current.status, patch.status);
     next.status = patch.status;
     if (current.status === 'new' && next.acknowledgedAt === undefined) {
       next.acknowledgedAt = at;

@@ -1,7 +1,7 @@
 import { IncidentRuleError } from './errors.ts';
 
-export const STATUSES = ['new', 'in_progress', 'on_hold', 'resolved', 'closed', 'canceled'] as const;
-export type Status = (typeof STATUSES)[number];
+export const INCIDENT_STATUSES = ['new', 'in_progress', 'on_hold', 'resolved', 'closed', 'canceled'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export const HOLD_REASONS = ['awaiting_caller', 'awaiting_vendor', 'awaiting_change'] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
@@ -19,7 +19,7 @@ export type ResolutionCode = (typeof RESOLUTION_CODES)[number];
 /**
  * The incident lifecycle. `resolved -> in_progress` is a reopen; `closed` and `canceled` are final.
  */
-export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
+export const INCIDENT_TRANSITIONS: Readonly<Record<IncidentStatus, readonly IncidentStatus[]>> = {
   new: ['in_progress', 'canceled'],
   in_progress: ['on_hold', 'resolved', 'canceled'],
   on_hold: ['in_progress'],
@@ -28,10 +28,10 @@ export const TRANSITIONS: Readonly<Record<Status, readonly Status[]>> = {
   canceled: [],
 };
 
-export const OPEN_STATUSES: readonly Status[] = ['new', 'in_progress', 'on_hold'];
+export const OPEN_INCIDENT_STATUSES: readonly IncidentStatus[] = ['new', 'in_progress', 'on_hold'];
 
-export function assertTransition(from: Status, to: Status): void {
-  const allowed = TRANSITIONS[from];
+export function assertIncidentTransition(from: IncidentStatus, to: IncidentStatus): void {
+  const allowed = INCIDENT_TRANSITIONS[from];
   if (!allowed.includes(to)) {
     const detail =
       allowed.length === 0

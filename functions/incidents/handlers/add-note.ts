@@ -5,8 +5,8 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { loadVisibleIncident } from '../access.ts';
 import { recordFirstResponse } from '../domain/incident.ts';
 import { addNoteBody } from '../schemas/incident.ts';
-import { noteRecipients, outboxRecord } from '../../notify/domain/events.ts';
-import { outboxPut } from '../../notify/store/outbox-store.ts';
+import { noteRecipients, incidentOutboxRecord } from '../../notify/domain/events.ts';
+import { incidentOutboxPut } from '../../notify/store/outbox-store.ts';
 import { incidentChange } from '../change.ts';
 import { incidentExists, incidentHistoryPut, newId, type Note, notePut } from '../store/incident-store.ts';
 
@@ -53,7 +53,7 @@ async function addNote(request: ApiRequest, attempt: number) {
             changes,
             noteVisibility: note.visibility,
           }),
-          outboxPut(outboxRecord({ eventId: newId(), incident, actor: principal.userId, occurredAt: note.createdAt, ...event }), now),
+          incidentOutboxPut(incidentOutboxRecord({ eventId: newId(), incident, actor: principal.userId, occurredAt: note.createdAt, ...event }), now),
         ];
   items.push(notePut(note));
   try {

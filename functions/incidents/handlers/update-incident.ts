@@ -6,7 +6,7 @@ import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
 import type { SlaConfig } from '../../sla/domain/types.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { incidentChange, needsSlaConfig } from '../change.ts';
-import { applyPatch, type Incident, type IncidentPatch, OPEN_STATUSES } from '../domain/incident.ts';
+import { applyPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
 import { pointerDelete } from '../../ingestion/store/alert-store.ts';
 import { incidentResponse, mapDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
@@ -35,7 +35,7 @@ function changedReferences(before: Incident, after: Incident): References {
  * next trigger with its dedup key opens a new incident (PagerDuty's semantics).
  */
 function closeAlert(before: Incident, after: Incident) {
-  const closes = OPEN_STATUSES.includes(before.status) && !OPEN_STATUSES.includes(after.status);
+  const closes = OPEN_INCIDENT_STATUSES.includes(before.status) && !OPEN_INCIDENT_STATUSES.includes(after.status);
   if (!closes || after.dedupKey === undefined || after.dedupScope === undefined) return [];
   return [pointerDelete(after.dedupScope, after.dedupKey, after.id)];
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
-import { HOLD_REASONS, RESOLUTION_CODES, STATUSES } from '../domain/lifecycle.ts';
+import { HOLD_REASONS, RESOLUTION_CODES, INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { PRIORITIES } from '../domain/priority.ts';
 
 const level = z.literal([1, 2, 3]).describe('1 high, 2 medium, 3 low');
@@ -35,7 +35,7 @@ export const updateIncidentBody = z
     assignmentGroup: slug.nullable().optional(),
     assignee: userId.nullable().optional(),
     caller: userId.optional(),
-    status: z.enum(STATUSES).optional(),
+    status: z.enum(INCIDENT_STATUSES).optional(),
     holdReason: z.enum(HOLD_REASONS).optional().describe('Required with status on_hold; allowed only then'),
     resolutionCode: z.enum(RESOLUTION_CODES).optional().describe('Required with status resolved; allowed only then'),
     resolutionNotes: z.string().trim().min(1).max(20_000).optional().describe('Required with status resolved; allowed only then'),
@@ -93,7 +93,7 @@ export const incidentSchema = z
     impact: level,
     urgency: level,
     priority: z.enum(PRIORITIES).describe('From impact and urgency through the priority matrix'),
-    status: z.enum(STATUSES),
+    status: z.enum(INCIDENT_STATUSES),
     holdReason: z.enum(HOLD_REASONS).optional(),
     service: z.string().optional(),
     configurationItem: z.string().optional(),
@@ -141,7 +141,7 @@ export const INCIDENT_FIELD_ORDER: readonly string[] = Object.keys(incidentSchem
 
 export const listIncidentsQuery = z
   .strictObject({
-    status: oneOrMore(z.enum(STATUSES)).optional(),
+    status: oneOrMore(z.enum(INCIDENT_STATUSES)).optional(),
     priority: oneOrMore(z.enum(PRIORITIES)).optional(),
     assignmentGroup: oneOrMore(slug).optional(),
     assignee: oneOrMore(userId).optional(),

@@ -5,7 +5,7 @@ import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
-import { STATUSES } from '../domain/lifecycle.ts';
+import { INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
 import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSchema } from '../schemas/incident.ts';
 
@@ -264,7 +264,7 @@ export async function listIncidents(filters: IncidentFilters, limit: number, cur
     chosen !== undefined
       ? { index: chosen.index, partitions: filters[chosen.filter]!.map((value) => `${chosen.prefix}${value}`) }
       : opened
-        ? { index: BY_STATUS.index, partitions: STATUSES.map((status) => `${BY_STATUS.prefix}${status}`) }
+        ? { index: BY_STATUS.index, partitions: INCIDENT_STATUSES.map((status) => `${BY_STATUS.prefix}${status}`) }
         : { index: ALL_INCIDENTS.index, partitions: [ALL_INCIDENTS.partition] };
   const range = {
     ...(filters.openedAfter === undefined ? {} : { from: new Date(filters.openedAfter).toISOString() }),

@@ -7,7 +7,7 @@ import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite, type TransactItem } from '../../shared/store/db.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
-import type { Status } from '../../incidents/domain/lifecycle.ts';
+import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
 import { incidentChange } from '../../incidents/change.ts';
 import { allocateIncidentNumber, getIncidentRecord } from '../../incidents/store/incident-store.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
@@ -202,7 +202,7 @@ async function acknowledge(event: StoredEvent, target: Target, now: string): Pro
 }
 
 /** The lifecycle's path to resolved: from new and on_hold through in_progress, as an agent would go. */
-const PATH_TO_RESOLVED: Partial<Record<Status, Status[]>> = {
+const PATH_TO_RESOLVED: Partial<Record<IncidentStatus, IncidentStatus[]>> = {
   new: ['in_progress', 'resolved'],
   in_progress: ['resolved'],
   on_hold: ['in_progress', 'resolved'],

@@ -5,7 +5,7 @@ import type { FieldChange } from '../../shared/domain/audit.ts';
 import { requireEnv } from '../../shared/env.ts';
 import type { TransactItem } from '../../shared/store/db.ts';
 import { changeOutboxKey, outboxItemPut } from '../store/outbox-keys.ts';
-import { DETAIL_SCHEMA_VERSION, type EventDetail, type NoteReference, type OutboxRecord, type Recipients } from './events.ts';
+import { DETAIL_SCHEMA_VERSION, type IncidentEventDetail, type NoteReference, type IncidentOutboxRecord, type Recipients } from './events.ts';
 import { only, type PublishedChange, type PublishRules, publishedChanges } from './published-changes.ts';
 
 /*
@@ -118,9 +118,9 @@ export interface ChangeOutboxRecord {
 }
 
 /** Either kind of record the publisher takes. */
-export type AnyOutboxRecord = OutboxRecord | ChangeOutboxRecord;
+export type AnyOutboxRecord = IncidentOutboxRecord | ChangeOutboxRecord;
 /** Either kind of event detail the bus carries. */
-export type AnyEventDetail = EventDetail | ChangeEventDetail;
+export type AnyEventDetail = IncidentEventDetail | ChangeEventDetail;
 
 export const isChangeOutboxRecord = (record: AnyOutboxRecord): record is ChangeOutboxRecord => 'changeId' in record;
 

@@ -10,7 +10,7 @@ import { type PublishedChange, type PublishRules, publishedChanges } from './pub
  * with what was committed. Change requests announce themselves the same way: change-events.ts.
  */
 
-export const EVENT_TYPES = [
+export const INCIDENT_EVENT_TYPES = [
   'Incident Created',
   'Incident Updated',
   'Incident Resolved',
@@ -20,7 +20,7 @@ export const EVENT_TYPES = [
   'Incident Escalated',
   'Major Incident Breach',
 ] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export type IncidentEventType = (typeof INCIDENT_EVENT_TYPES)[number];
 
 /**
  * Bumped on any incompatible change of `detail`; consumers match on it. 2: no titles, and free-text
@@ -57,11 +57,11 @@ export interface SlaCrossing {
   target: string;
 }
 
-export interface EventDetail {
+export interface IncidentEventDetail {
   schemaVersion: number;
   /** Stable across redeliveries: consumers dedupe on it. */
   eventId: string;
-  type: EventType;
+  type: IncidentEventType;
   occurredAt: string;
   actor: string;
   incident: IncidentSummary;
@@ -80,14 +80,14 @@ export interface NoteReference {
 
 export type Topic = 'notifications' | 'majorIncident';
 
-export interface Notification {
+export interface IncidentNotification {
   topic: Topic;
   subject: string;
   /** Who should hear about it; a mailer or chat bridge subscribed to the topic resolves them. */
   recipients: Recipients;
   text: string;
   /** SNS message attributes, for subscription filter policies. */
-  attributes: { eventType: EventType; priority: string; assignmentGroup: string; service: string };
+  attributes: { eventType: IncidentEventType; priority: string; assignmentGroup: string; service: string };
 }
 
 /** Timers to (re)set and to delete after this change: Scheduler schedules named by `timerName`. */
@@ -96,11 +96,11 @@ export interface TimerChanges {
   clear: string[];
 }
 
-export interface OutboxRecord {
+export interface IncidentOutboxRecord {
   eventId: string;
   incidentId: string;
-  detail: EventDetail;
-  notification: Notification;
+  detail: IncidentEventDetail;
+  notification: IncidentNotification;
   timers?: TimerChanges;
 }
 
@@ -123,7 +123,7 @@ export const INCIDENT_PUBLISH_RULES: PublishRules = {
   prefixes: ['sla.'],
 };
 
-export function summarize(incident: Incident): IncidentSummary {
+export function summarizeIncident(incident: Incident): IncidentSummary {
   return {
     id: incident.id,
     number: incident.number,
@@ -138,7 +138,7 @@ export function summarize(incident: Incident): IncidentSummary {
 }
 
 /** The assignee if there is one, else the group: who is expected to act. */
-export function owners(incident: Incident): Recipients {
+export function incidentOwners(incident: Incident): Recipients {
   if (incident.assignee !== undefined) return { users: [incident.assignee], groups: [] };
   return { users: [], groups: incident.assignmentGroup === undefined ? [] : [incident.assignmentGroup] };
 }
@@ -155,18 +155,18 @@ export function assigneeAndGroup(incident: Incident): Recipients {
  * of anything else (a requester's comment, a work note), except its own author.
  */
 export function noteRecipients(incident: Incident, note: NoteReference, byAgent: boolean): Recipients {
-  const recipients = byAgent && note.visibility === 'public' ? { users: [incident.caller], groups: [] } : owners(incident);
+  const recipients = byAgent && note.visibility === 'public' ? { users: [incident.caller], groups: [] } : incidentOwners(incident);
   return { users: recipients.users.filter((user) => user !== note.author), groups: recipients.groups };
 }
 
 /** Which event an ordinary change is: resolving is worth its own type, everything else is an update. */
-export function changeEventType(before: Incident | undefined, after: Incident): EventType {
+export function incidentRecordEventType(before: Incident | undefined, after: Incident): IncidentEventType {
   if (before === undefined) return 'Incident Created';
   if (after.status === 'resolved' && before.status !== 'resolved') return 'Incident Resolved';
   return 'Incident Updated';
 }
 
-function text(type: EventType, incident: Incident, detail: Pick<EventDetail, 'sla' | 'escalation' | 'changes' | 'note'>): string {
+function text(type: IncidentEventType, incident: Incident, detail: Pick<IncidentEventDetail, 'sla' | 'escalation' | 'changes' | 'note'>): string {
   const head = `${incident.number} (${incident.priority})${incident.service === undefined ? '' : ` on ${incident.service}`}`;
   switch (type) {
     case 'Incident Created':
@@ -189,15 +189,15 @@ function text(type: EventType, incident: Incident, detail: Pick<EventDetail, 'sl
 }
 
 /** SNS subjects are at most 100 printable ASCII characters. */
-function subject(type: EventType, incident: Incident): string {
+function subject(type: IncidentEventType, incident: Incident): string {
   const full = `[${incident.priority}] ${type}: ${incident.number}`;
   const ascii = full.replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= 100 ? ascii : `${ascii.slice(0, 97)}...`;
 }
 
-export function outboxRecord(input: {
+export function incidentOutboxRecord(input: {
   eventId: string;
-  type: EventType;
+  type: IncidentEventType;
   incident: Incident;
   actor: string;
   occurredAt: string;
@@ -207,15 +207,15 @@ export function outboxRecord(input: {
   escalation?: { level: number; recipients: Recipients };
   note?: NoteReference;
   timers?: TimerChanges;
-}): OutboxRecord {
+}): IncidentOutboxRecord {
   const { incident, type } = input;
-  const detail: EventDetail = {
+  const detail: IncidentEventDetail = {
     schemaVersion: DETAIL_SCHEMA_VERSION,
     eventId: input.eventId,
     type,
     occurredAt: input.occurredAt,
     actor: input.actor,
-    incident: summarize(incident),
+    incident: summarizeIncident(incident),
     ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, INCIDENT_PUBLISH_RULES) }),
     ...(input.sla === undefined ? {} : { sla: input.sla }),
     ...(input.escalation === undefined ? {} : { escalation: input.escalation }),

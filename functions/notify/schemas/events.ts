@@ -3,7 +3,7 @@ import { CHANGE_STATUSES, CHANGE_TYPES } from '../../changes/domain/lifecycle.ts
 import { RISK_LEVELS } from '../../changes/domain/risk.ts';
 import { CLOCK_NAMES } from '../../sla/domain/types.ts';
 import { APPROVAL_DECISIONS, CHANGE_EVENT_TYPES, VOTE_DECISIONS } from '../domain/change-events.ts';
-import { DETAIL_SCHEMA_VERSION, EVENT_TYPES } from '../domain/events.ts';
+import { DETAIL_SCHEMA_VERSION, INCIDENT_EVENT_TYPES } from '../domain/events.ts';
 
 /*
  * The published shape of the product's domain events (`detail` on EventBridge, and the body of
@@ -39,7 +39,7 @@ const envelope = {
 export const incidentEventDetail = z
   .object({
     ...envelope,
-    type: z.enum(EVENT_TYPES).describe('Also the detail-type'),
+    type: z.enum(INCIDENT_EVENT_TYPES).describe('Also the detail-type'),
     occurredAt: z.string().describe('When the change was committed (ISO 8601)'),
     actor: z.string().describe("Who made the change: a user id, an event sender, or 'sla' for the SLA engine"),
     incident: z.object({

@@ -22,7 +22,7 @@ export interface OutboxKey {
   sk: string;
 }
 
-export const outboxKey = (incidentId: string, eventId: string): OutboxKey => ({ pk: `INCIDENT#${incidentId}`, sk: `OUTBOX#${eventId}` });
+export const incidentOutboxKey = (incidentId: string, eventId: string): OutboxKey => ({ pk: `INCIDENT#${incidentId}`, sk: `OUTBOX#${eventId}` });
 export const changeOutboxKey = (changeId: string, eventId: string): OutboxKey => ({ pk: `CHANGE#${changeId}`, sk: `OUTBOX#${eventId}` });
 
 /** One key as a map key: the delivered sinks of a batch are looked up by it. */

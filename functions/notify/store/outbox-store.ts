@@ -1,20 +1,20 @@
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
-import type { OutboxRecord } from '../domain/events.ts';
-import { type OutboxKey, outboxItemPut, outboxKey, outboxKeyId } from './outbox-keys.ts';
+import type { IncidentOutboxRecord } from '../domain/events.ts';
+import { type OutboxKey, outboxItemPut, incidentOutboxKey, outboxKeyId } from './outbox-keys.ts';
 
 /*
  * The outbox items (keys and shape in outbox-keys.ts): incident records are put here, change
  * request records by changeOutboxPut (domain/change-events.ts); the publisher reads and marks both.
  */
 
-export { changeOutboxKey, type OutboxKey, outboxKey, outboxKeyId } from './outbox-keys.ts';
+export { changeOutboxKey, type OutboxKey, incidentOutboxKey, outboxKeyId } from './outbox-keys.ts';
 
 export const SINKS = ['events', 'notifications', 'timers'] as const;
 export type Sink = (typeof SINKS)[number];
 
-export function outboxPut(record: OutboxRecord, now: Date): TransactItem {
-  return outboxItemPut(TABLE_NAME, outboxKey(record.incidentId, record.eventId), record, now);
+export function incidentOutboxPut(record: IncidentOutboxRecord, now: Date): TransactItem {
+  return outboxItemPut(TABLE_NAME, incidentOutboxKey(record.incidentId, record.eventId), record, now);
 }
 
 /**

@@ -19,7 +19,7 @@ export const DEFAULT_ROLE_GROUPS: RoleGroups = { admin: ['admin'], agent: ['agen
  * Why no whitespace: API Gateway hands an array claim to the function as `[a b c]`, so a group name
  * with a space arrives as two names and a role group spelled that way could never match.
  */
-export function roleGroupNameProblem(name: unknown): string | undefined {
+export function roleGroupNameViolation(name: unknown): string | undefined {
   if (typeof name !== 'string' || name === '') return 'must be a non-empty string';
   if (/\s/.test(name)) return 'must not contain whitespace (API Gateway passes array claims space-separated)';
   if (/^\[|\]$/.test(name)) return 'must not start with [ or end with ]';
@@ -47,8 +47,8 @@ export function parseRoleGroups(text: string | undefined): RoleGroups {
       throw new Error(`ROLE_GROUPS.${role} must be a non-empty list of group names`);
     }
     for (const name of names) {
-      const problem = roleGroupNameProblem(name);
-      if (problem !== undefined) throw new Error(`ROLE_GROUPS.${role}: group name ${JSON.stringify(name)} ${problem}`);
+      const violation = roleGroupNameViolation(name);
+      if (violation !== undefined) throw new Error(`ROLE_GROUPS.${role}: group name ${JSON.stringify(name)} ${violation}`);
     }
     result[role] = [...new Set(names as string[])];
   }

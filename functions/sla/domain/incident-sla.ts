@@ -1,5 +1,5 @@
 import type { FieldChange, Incident } from '../../incidents/domain/incident.ts';
-import type { Status } from '../../incidents/domain/lifecycle.ts';
+import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
 import {
   cancelClock,
   clockView,
@@ -57,7 +57,7 @@ function reclassified(before: Incident, after: Incident): boolean {
   return before.priority !== after.priority || before.service !== after.service || before.category !== after.category;
 }
 
-function isReopen(previous: Status, next: Status): boolean {
+function isReopen(previous: IncidentStatus, next: IncidentStatus): boolean {
   return previous === 'resolved' && next === 'in_progress';
 }
 

@@ -1,4 +1,4 @@
-import type { Status } from '../../incidents/domain/lifecycle.ts';
+import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
 import type { Priority } from '../../incidents/domain/priority.ts';
 
 /*
@@ -54,7 +54,7 @@ export interface SlaPolicy {
   /** Name of a Calendar. */
   calendar: string;
   /** Statuses that pause the resolution clock (and the response clock); default `['on_hold']`. */
-  pauseOn: Status[];
+  pauseOn: IncidentStatus[];
   /** Warning thresholds in percent, ascending, each 1..99; breach is 100. Default `[50, 75]`. */
   warnings: number[];
 }
@@ -76,7 +76,7 @@ export interface SlaClock {
   target: string;
   targetSeconds: number;
   warnings: number[];
-  pauseOn: Status[];
+  pauseOn: IncidentStatus[];
   status: 'running' | 'paused' | 'stopped' | 'canceled';
   startedAt: string;
   /** Business seconds counted while running, up to `since`. */

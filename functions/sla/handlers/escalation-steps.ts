@@ -2,10 +2,10 @@ import * as z from 'zod';
 import { GROUPS, getRecord, type VersionedRecord } from '../../directory/store/records.ts';
 import { incidentChange } from '../../incidents/change.ts';
 import type { Incident } from '../../incidents/domain/incident.ts';
-import { OPEN_STATUSES } from '../../incidents/domain/lifecycle.ts';
+import { OPEN_INCIDENT_STATUSES } from '../../incidents/domain/lifecycle.ts';
 import { getIncidentRecord, incidentExists } from '../../incidents/store/incident-store.ts';
-import { assigneeAndGroup, outboxRecord, owners, type Recipients } from '../../notify/domain/events.ts';
-import { outboxPut } from '../../notify/store/outbox-store.ts';
+import { assigneeAndGroup, incidentOutboxRecord, incidentOwners, type Recipients } from '../../notify/domain/events.ts';
+import { incidentOutboxPut } from '../../notify/store/outbox-store.ts';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
@@ -112,7 +112,7 @@ async function record(input: Extract<StepInput, { step: 'record-threshold' }>): 
     event: {
       type: breach ? 'SLA Breached' : 'SLA Warning',
       // A warning goes to whoever is expected to act; a breach to the assignee and the whole group.
-      recipients: breach ? assigneeAndGroup(incident) : owners(incident),
+      recipients: breach ? assigneeAndGroup(incident) : incidentOwners(incident),
       sla: { clock: input.clock, threshold: input.threshold, crossedAt: result.crossedAt, policy: current.policy, target: current.target },
     },
     ...(breach ? { aggregates: { breaches: 1 } } : {}),
@@ -126,7 +126,7 @@ async function notifyMajorIncident(input: Extract<StepInput, { step: 'notify-maj
   const current = incident?.sla?.[input.clock];
   if (incident === undefined || current === undefined) return { notified: false };
   const now = new Date();
-  const record = outboxRecord({
+  const record = incidentOutboxRecord({
     // One notice per breach of one clock version, however often the step is retried.
     eventId: `MAJOR-${input.clock}-${input.timerVersion}`,
     type: 'Major Incident Breach',
@@ -137,7 +137,7 @@ async function notifyMajorIncident(input: Extract<StepInput, { step: 'notify-maj
     sla: { clock: input.clock, threshold: 100, crossedAt: current.breachedAt ?? now.toISOString(), policy: current.policy, target: current.target },
   });
   try {
-    await transactWrite([incidentExists(incident), outboxPut(record, now)]);
+    await transactWrite([incidentExists(incident), incidentOutboxPut(record, now)]);
   } catch (error) {
     if (error instanceof TransactionRefused && error.failedAt(1) !== undefined) return { notified: true };
     throw error;
@@ -147,7 +147,7 @@ async function notifyMajorIncident(input: Extract<StepInput, { step: 'notify-maj
 
 /** Why escalation of this clock's breach is over, or undefined while it should go on. */
 function stopReason(incident: Incident, clock: ClockName): string | undefined {
-  if (!OPEN_STATUSES.includes(incident.status)) return `incident ${incident.status}`;
+  if (!OPEN_INCIDENT_STATUSES.includes(incident.status)) return `incident ${incident.status}`;
   if (clock === 'response' && incident.acknowledgedAt !== undefined) return 'incident acknowledged';
   const state = incident.sla?.[clock]?.status;
   if (state === 'canceled') return 'clock canceled';
