@@ -6,7 +6,7 @@ import type { RawHandler } from './aws-endpoint.ts';
 
 /**
  * S3, locally, as much as the stream consumers' failure buckets need: PutObject, GetObject,
- * ListObjectsV2 and DeleteObject on a fixed set of buckets, path-style (`/<bucket>/<key>`, which
+ * HeadObject, DeleteObject, ListObjects (V2 and the original) and HeadBucket on a fixed set of buckets, path-style (`/<bucket>/<key>`, which
  * the v3 SDK uses by itself for an IP endpoint such as `AWS_ENDPOINT_URL_S3=http://127.0.0.1:4000`),
  * with S3's XML answers. Each object is a file under `<dir>/<bucket>/` named by its URI-encoded
  * key, so objects survive a restart; its mtime is its LastModified. Signatures are not checked.
@@ -60,6 +60,41 @@ export function createLocalS3(options: { readonly dir: string; readonly buckets:
     renameSync(`${file}.tmp`, file);
   }
 
+  /**
+   * ListObjectsV2 (`list-type=2`: continuation-token, start-after, KeyCount) or the original
+   * ListObjects (marker, NextMarker), which differ only in how a page names where the next starts.
+   */
+  function listObjects(bucket: string, url: URL, response: ServerResponse): void {
+    const v2 = url.searchParams.get('list-type') === '2';
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const after = (v2 ? (url.searchParams.get('continuation-token') ?? url.searchParams.get('start-after')) : url.searchParams.get('marker')) ?? '';
+    const maxKeys = Math.min(1000, Math.max(0, Number(url.searchParams.get('max-keys') ?? 1000) || 0));
+    // S3 lists in UTF-8 byte order.
+    const keys = readdirSync(join(options.dir, bucket))
+      .filter((name) => !name.endsWith('.tmp'))
+      .map((name) => decodeURIComponent(name))
+      .filter((k) => k.startsWith(prefix) && (after === '' || Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const page = keys.slice(0, maxKeys);
+    const truncated = keys.length > page.length;
+    const contents = page
+      .map((k) => {
+        const file = fileOf(bucket, k);
+        const stat = statSync(file);
+        return `<Contents><Key>${xmlText(k)}</Key><LastModified>${stat.mtime.toISOString()}</LastModified><ETag>${xmlText(etagOf(readFileSync(file)))}</ETag><Size>${stat.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+      })
+      .join('');
+    const next = truncated ? xmlText(page.at(-1) as string) : undefined;
+    const paging = v2
+      ? `<KeyCount>${page.length}</KeyCount>${next === undefined ? '' : `<NextContinuationToken>${next}</NextContinuationToken>`}`
+      : `<Marker>${xmlText(after)}</Marker>${next === undefined ? '' : `<NextMarker>${next}</NextMarker>`}`;
+    xml(
+      response,
+      200,
+      `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlText(bucket)}</Name><Prefix>${xmlText(prefix)}</Prefix>${paging}<MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}</ListBucketResult>`,
+    );
+  }
+
   const handler: RawHandler = async (request, url, body, response) => {
     const [, bucket = '', ...keyParts] = url.pathname.split('/');
     if (!buckets.has(bucket)) return false;
@@ -67,33 +102,17 @@ export function createLocalS3(options: { readonly dir: string; readonly buckets:
     const resource = `/${bucket}/${key}`;
 
     if (key === '') {
-      if (request.method !== 'GET' || url.searchParams.get('list-type') !== '2') {
-        s3Error(response, 501, 'NotImplemented', `the local S3 answers ListObjectsV2 on a bucket, not ${request.method} ${url.search}`, resource);
+      if (request.method === 'HEAD') {
+        // HeadBucket: the bucket is there (the runtime creates its buckets, and only those).
+        response.writeHead(200).end();
         return true;
       }
-      const prefix = url.searchParams.get('prefix') ?? '';
-      const after = url.searchParams.get('continuation-token') ?? url.searchParams.get('start-after') ?? '';
-      const maxKeys = Math.min(1000, Math.max(0, Number(url.searchParams.get('max-keys') ?? 1000) || 0));
-      // S3 lists in UTF-8 byte order.
-      const keys = readdirSync(join(options.dir, bucket))
-        .filter((name) => !name.endsWith('.tmp'))
-        .map((name) => decodeURIComponent(name))
-        .filter((k) => k.startsWith(prefix) && (after === '' || Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0))
-        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-      const page = keys.slice(0, maxKeys);
-      const truncated = keys.length > page.length;
-      const contents = page
-        .map((k) => {
-          const file = fileOf(bucket, k);
-          const stat = statSync(file);
-          return `<Contents><Key>${xmlText(k)}</Key><LastModified>${stat.mtime.toISOString()}</LastModified><ETag>${xmlText(etagOf(readFileSync(file)))}</ETag><Size>${stat.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
-        })
-        .join('');
-      xml(
-        response,
-        200,
-        `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlText(bucket)}</Name><Prefix>${xmlText(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}${truncated ? `<NextContinuationToken>${xmlText(page.at(-1) as string)}</NextContinuationToken>` : ''}</ListBucketResult>`,
-      );
+      if (request.method !== 'GET') {
+        // The runtime owns its buckets' lifecycle; creating or deleting buckets is not for callers.
+        s3Error(response, 405, 'MethodNotAllowed', `${request.method} is not allowed on a bucket here: the local runtime creates its buckets`, resource);
+        return true;
+      }
+      listObjects(bucket, url, response);
       return true;
     }
 

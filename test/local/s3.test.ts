@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AwsEndpoint, startAwsEndpoint } from '../../local/aws-endpoint.ts';
 import { createLocalS3 } from '../../local/s3.ts';
@@ -59,6 +59,24 @@ describe('the local S3', () => {
     // Deleting what is not there succeeds, as in S3.
     await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key(3) }));
     expect((await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).KeyCount).toBe(2);
+    client.destroy();
+  });
+
+  it('lists with the original ListObjects too (marker, NextMarker), answers HeadBucket, and keeps bucket lifecycle to the runtime', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'itsm-s3-test-'));
+    dirs.push(dir);
+    const { client } = await start(dir);
+    for (const n of [1, 2, 3]) await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `k${n}`, Body: String(n) }));
+    const page1 = await client.send(new ListObjectsCommand({ Bucket: BUCKET, MaxKeys: 2 }));
+    expect(page1.Contents?.map((o) => o.Key)).toEqual(['k1', 'k2']);
+    expect(page1.IsTruncated).toBe(true);
+    expect(page1.NextMarker).toBe('k2');
+    const page2 = await client.send(new ListObjectsCommand({ Bucket: BUCKET, Marker: page1.NextMarker }));
+    expect(page2.Contents?.map((o) => o.Key)).toEqual(['k3']);
+    expect(page2.IsTruncated).toBe(false);
+    await expect(client.send(new HeadBucketCommand({ Bucket: BUCKET }))).resolves.toBeDefined();
+    await expect(client.send(new DeleteBucketCommand({ Bucket: BUCKET }))).rejects.toMatchObject({ name: 'MethodNotAllowed' });
+    expect((await client.send(new ListObjectsV2Command({ Bucket: BUCKET }))).KeyCount).toBe(3);
     client.destroy();
   });
 
