@@ -73,14 +73,18 @@ export function createService(runner: RunnerContext): StepFunctionsService {
     return { executionArn, startDate: epochSeconds(execution.startDate) };
   }
 
+  const listItem = (execution: Execution): JsonObject => ({
+    executionArn: execution.executionArn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: epochSeconds(execution.startDate),
+    ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
+  });
+
   function describe(execution: Execution): JsonObject {
     return {
-      executionArn: execution.executionArn,
-      stateMachineArn: execution.stateMachineArn,
-      name: execution.name,
-      status: execution.status,
-      startDate: epochSeconds(execution.startDate),
-      ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
+      ...listItem(execution),
       input: execution.input,
       inputDetails: { included: true },
       ...(execution.output === undefined ? {} : { output: execution.output, outputDetails: { included: true } }),
@@ -90,15 +94,6 @@ export function createService(runner: RunnerContext): StepFunctionsService {
       redriveStatus: 'NOT_REDRIVABLE',
     };
   }
-
-  const listItem = (execution: Execution): JsonObject => ({
-    executionArn: execution.executionArn,
-    stateMachineArn: execution.stateMachineArn,
-    name: execution.name,
-    status: execution.status,
-    startDate: epochSeconds(execution.startDate),
-    ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
-  });
 
   function eventOut(event: HistoryEvent, includeData: boolean): JsonObject {
     let details = event.details;
