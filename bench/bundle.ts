@@ -33,8 +33,23 @@ export function esbuildOptionsFromCdk(
   target: { entry: string; outdir: string; projectRoot?: string },
 ): BuildOptions & { outfile: string } {
   const translated = new Set<string>([
-    'minify', 'sourceMap', 'sourceMapMode', 'sourcesContent', 'target', 'loader', 'logLevel', 'keepNames', 'tsconfig',
-    'metafile', 'banner', 'footer', 'define', 'externalModules', 'format', 'mainFields', 'inject',
+    'minify',
+    'sourceMap',
+    'sourceMapMode',
+    'sourcesContent',
+    'target',
+    'loader',
+    'logLevel',
+    'keepNames',
+    'tsconfig',
+    'metafile',
+    'banner',
+    'footer',
+    'define',
+    'externalModules',
+    'format',
+    'mainFields',
+    'inject',
   ]);
   for (const [key, value] of Object.entries(bundling)) {
     if (value === undefined || translated.has(key) || IRRELEVANT_KEYS.has(key as keyof BundlingOptions)) continue;

@@ -32,7 +32,11 @@ const FUNCTION_ENV = {
   AWS_SECRET_ACCESS_KEY: 'bench',
   NODE_OPTIONS: '',
   // Every capability's variables (functions/routes.ts CAPABILITY_ENVIRONMENT), as placeholders.
-  ...Object.fromEntries(Object.values(CAPABILITY_ENVIRONMENT).flat().map((name) => [name, `bench-${name.toLowerCase()}`])),
+  ...Object.fromEntries(
+    Object.values(CAPABILITY_ENVIRONMENT)
+      .flat()
+      .map((name) => [name, `bench-${name.toLowerCase()}`]),
+  ),
 };
 
 /** The row for a module that only imports the bundles' externals: what every bundle pays before its own code runs. */
@@ -61,11 +65,11 @@ export async function writeBaselineModule(outRoot: string, externals: readonly s
 
 async function sample(bundlePath: string): Promise<{ wall: number; cpu: number }> {
   // --no-warnings: the AWS SDK's NodeVersionSupportWarning on Node 20 is noise here.
-  const { stdout } = await run(
-    process.execPath,
-    ['--no-warnings', '--input-type=module', '-e', PROBE, pathToFileURL(bundlePath).href],
-    { cwd: dirname(bundlePath), env: { ...process.env, ...FUNCTION_ENV }, timeout: 30_000 },
-  );
+  const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', PROBE, pathToFileURL(bundlePath).href], {
+    cwd: dirname(bundlePath),
+    env: { ...process.env, ...FUNCTION_ENV },
+    timeout: 30_000,
+  });
   return JSON.parse(stdout) as { wall: number; cpu: number };
 }
 
@@ -73,10 +77,7 @@ async function sample(bundlePath: string): Promise<{ wall: number; cpu: number }
  * `runs` samples per bundle, one fresh process each, interleaved across bundles (so a slow moment
  * of the machine spreads over all of them), after one discarded round that warms the file cache.
  */
-export async function measureColdInit(
-  bundles: readonly { functionId: ColdInitResult['functionId']; outfile: string }[],
-  runs = 5,
-): Promise<ColdInitResult[]> {
+export async function measureColdInit(bundles: readonly { functionId: ColdInitResult['functionId']; outfile: string }[], runs = 5): Promise<ColdInitResult[]> {
   const samples = new Map<ColdInitResult['functionId'], { wall: number; cpu: number }[]>(bundles.map((b) => [b.functionId, []]));
   for (let round = 0; round <= runs; round++) {
     for (const bundle of bundles) {

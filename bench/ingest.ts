@@ -44,7 +44,13 @@ export interface IngestResult {
   readonly p99: number;
   readonly max: number;
   /** Whole run, warmup included: what the processor had to apply. */
-  readonly accepted: { readonly hotTriggers: number; readonly newTriggers: number; readonly acknowledges: number; readonly resolves: number; readonly total: number };
+  readonly accepted: {
+    readonly hotTriggers: number;
+    readonly newTriggers: number;
+    readonly acknowledges: number;
+    readonly resolves: number;
+    readonly total: number;
+  };
   /** Left out when the run measures the intake only. */
   readonly processing?: Processing;
 }
@@ -272,9 +278,7 @@ function enqueueWay(client: HttpClient, routingKey: string, concurrency: number,
             }
           : { routing_key: routingKey, event_action: e.action, dedup_key: e.dedupKey, payload: { summary: `bench ${e.action} ${e.n}` } };
       const reply: Reply = await client.send('POST', '/v2/enqueue', { body });
-      return reply.status === 202
-        ? { ok: true, accepted: [e] }
-        : { ok: false, failure: `HTTP ${reply.status} ${reply.text.slice(0, 200)}`, accepted: [] };
+      return reply.status === 202 ? { ok: true, accepted: [e] } : { ok: false, failure: `HTTP ${reply.status} ${reply.text.slice(0, 200)}`, accepted: [] };
     },
   };
 }
@@ -309,7 +313,11 @@ function putEventsWay(client: HttpClient, concurrency: number, durationMs: numbe
       const accepted = events.filter((_, i) => results.Entries[i]?.EventId !== undefined);
       return accepted.length === events.length
         ? { ok: true, accepted }
-        : { ok: false, failure: `${results.FailedEntryCount} entries failed: ${JSON.stringify(results.Entries.find((r) => r.ErrorCode !== undefined))}`, accepted };
+        : {
+            ok: false,
+            failure: `${results.FailedEntryCount} entries failed: ${JSON.stringify(results.Entries.find((r) => r.ErrorCode !== undefined))}`,
+            accepted,
+          };
     },
   };
 }

@@ -61,7 +61,12 @@ function environment(): string {
         ['os', `${platform()} ${release()} ${arch()}`],
         ['cpus', `${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}`],
         ['memory', `${(totalmem() / 1024 ** 3).toFixed(1)} GB`],
-        ['load average', `${loadavg().map((l) => l.toFixed(2)).join(' / ')} (1 / 5 / 15 min, at start)`],
+        [
+          'load average',
+          `${loadavg()
+            .map((l) => l.toFixed(2))
+            .join(' / ')} (1 / 5 / 15 min, at start)`,
+        ],
         ['commit', `${commit}${dirty ? ' (with uncommitted changes in functions/, local/ or infra/)' : ''}`],
         ['esbuild', esbuildVersion],
       ],
@@ -193,7 +198,8 @@ async function main(): Promise<void> {
     const ingestStarted = performance.now();
     const ingestion = await measureIngestion(dynamo.endpoint, INGEST);
     progress(`ingestion took ${((performance.now() - ingestStarted) / 1000).toFixed(0)} s`);
-    for (const i of ingestion) if (i.processing !== undefined && !i.processing.exact) misses.push(`ingestion (${i.name}) processed inexactly: ${i.processing.check}`);
+    for (const i of ingestion)
+      if (i.processing !== undefined && !i.processing.exact) misses.push(`ingestion (${i.name}) processed inexactly: ${i.processing.check}`);
     const pct = (share: number) => `${Math.round(share * 100)}%`;
     emit(
       [

@@ -238,7 +238,8 @@ export const FUNCTIONS = {
   },
   changeImplementation: {
     entry: 'functions/changes/handlers/implementation.ts',
-    description: 'POST /changes/{id}/implementation, /review and /start-override: record the outcome and the post-implementation review; let a start held by a freeze go ahead',
+    description:
+      'POST /changes/{id}/implementation, /review and /start-override: record the outcome and the post-implementation review; let a start held by a freeze go ahead',
     tableAccess: 'readWrite',
     // The start override answers the task token of the workflow's AwaitStartOverride state.
     capabilities: ['answerApprovalTasks'],
@@ -436,7 +437,14 @@ export const WORKFLOWS = {
 export type WorkflowId = keyof typeof WORKFLOWS;
 
 /** Environment every function gets (the CDK stack and the local runtime both set these). */
-export const FUNCTION_ENVIRONMENT_KEYS = ['TABLE_NAME', 'GROUPS_CLAIM', 'ROLE_GROUPS', 'REQUESTER_INCIDENT_FIELDS', 'LOG_LEVEL', 'EVENT_RETENTION_DAYS'] as const;
+export const FUNCTION_ENVIRONMENT_KEYS = [
+  'TABLE_NAME',
+  'GROUPS_CLAIM',
+  'ROLE_GROUPS',
+  'REQUESTER_INCIDENT_FIELDS',
+  'LOG_LEVEL',
+  'EVENT_RETENTION_DAYS',
+] as const;
 
 // Re-exported for the CDK stacks, the local runtime and tests, which read the product's wiring here.
 export { EVENT_SOURCE } from './shared/events.ts';

@@ -92,7 +92,12 @@ export function createAwsEndpoint(options: Omit<AwsEndpointOptions, 'port'>): Se
         for (const handler of options.handlers ?? []) if (await handler(request, url, body, response)) return;
       }
       if (request.method !== 'POST' || typeof target !== 'string') {
-        return replyError(response, json, requestId, new AwsError('UnknownOperationException', `no local AWS API answers ${request.method} ${url.pathname} without X-Amz-Target`, 404));
+        return replyError(
+          response,
+          json,
+          requestId,
+          new AwsError('UnknownOperationException', `no local AWS API answers ${request.method} ${url.pathname} without X-Amz-Target`, 404),
+        );
       }
       if (body === 'too-large') return replyError(response, json, requestId, new AwsError('SerializationException', 'request body too large', 413));
       const dot = target.lastIndexOf('.');

@@ -103,11 +103,28 @@ export class DeadLetters {
 
   add(entry: DeadLetter): void {
     const { queue, body, attributes } = queueMessageOf(entry);
-    this.#messages.push({ messageId: randomUUID(), queue, body, md5OfBody: md5(body), attributes, sentAt: Date.parse(entry.at) || Date.now(), receiveCount: 0, invisibleUntil: 0, deadLetter: entry });
+    this.#messages.push({
+      messageId: randomUUID(),
+      queue,
+      body,
+      md5OfBody: md5(body),
+      attributes,
+      sentAt: Date.parse(entry.at) || Date.now(),
+      receiveCount: 0,
+      invisibleUntil: 0,
+      deadLetter: entry,
+    });
     if (this.stateFile === undefined && this.#messages.length > this.capacity) {
       for (const dropped of this.#messages.splice(0, this.#messages.length - this.capacity)) {
         this.print(
-          JSON.stringify({ level: 'warn', message: `dead letter dropped: more than ${this.capacity} held in memory (no state file)`, queue: dropped.queue, messageId: dropped.messageId, at: dropped.deadLetter.at, functionId: dropped.deadLetter.functionId }),
+          JSON.stringify({
+            level: 'warn',
+            message: `dead letter dropped: more than ${this.capacity} held in memory (no state file)`,
+            queue: dropped.queue,
+            messageId: dropped.messageId,
+            at: dropped.deadLetter.at,
+            functionId: dropped.deadLetter.functionId,
+          }),
         );
       }
     }

@@ -47,7 +47,18 @@ export async function startDynamoDbLocal(options: { port?: number; dataDir?: str
   if (!java.ok) throw new Error(java.message);
   const port = options.port ?? (await freePort());
   const { jar, libraries } = distribution();
-  const args = [`-Djava.library.path=${libraries}`, '-Xms64m', '-Ditsm.bindHost=127.0.0.1', '-cp', jar, LAUNCHER, '-sharedDb', '-disableTelemetry', '-port', String(port)];
+  const args = [
+    `-Djava.library.path=${libraries}`,
+    '-Xms64m',
+    '-Ditsm.bindHost=127.0.0.1',
+    '-cp',
+    jar,
+    LAUNCHER,
+    '-sharedDb',
+    '-disableTelemetry',
+    '-port',
+    String(port),
+  ];
   if (options.dataDir === undefined) args.push('-inMemory');
   else {
     const dir = resolve(options.dataDir);

@@ -117,7 +117,8 @@ function toEvent(entry: unknown): { event: EventBridgeEvent; bus: string } | { e
   const { Source, DetailType, Detail, Resources, Time, EventBusName } = entry as Record<string, unknown>;
   if (typeof Source !== 'string' || Source === '') return { error: required('Source') };
   if (typeof DetailType !== 'string' || DetailType === '') return { error: required('DetailType') };
-  if (DetailType.length > MAX_DETAIL_TYPE_LENGTH) return { error: invalid(`Parameter DetailType is not valid. Reason: longer than ${MAX_DETAIL_TYPE_LENGTH} characters.`) };
+  if (DetailType.length > MAX_DETAIL_TYPE_LENGTH)
+    return { error: invalid(`Parameter DetailType is not valid. Reason: longer than ${MAX_DETAIL_TYPE_LENGTH} characters.`) };
   if (typeof Detail !== 'string' || Detail === '') return { error: required('Detail') };
   let detail: unknown;
   try {
@@ -262,9 +263,15 @@ export function eventBridgeService(options: EventBridgeOptions): AwsJsonService 
     }
     if (entries.length < 1 || entries.length > MAX_ENTRIES) {
       const bound = entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${MAX_ENTRIES}`;
-      throw new AwsError('ValidationException', `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`);
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
+      );
     }
-    const size = entries.reduce((sum: number, entry: unknown) => sum + (entry !== null && typeof entry === 'object' ? entrySize(entry as Record<string, unknown>) : 0), 0);
+    const size = entries.reduce(
+      (sum: number, entry: unknown) => sum + (entry !== null && typeof entry === 'object' ? entrySize(entry as Record<string, unknown>) : 0),
+      0,
+    );
     if (size > MAX_REQUEST_BYTES) throw new AwsError('ValidationException', 'Total size of the entries in the request is over the limit.');
 
     const converted = entries.map(toEvent);
@@ -292,7 +299,14 @@ export function eventBridgeService(options: EventBridgeOptions): AwsJsonService 
       // The product's own domain events are printed by the published log; the ingestion rules never take them.
       if (matched.length === 0 && outcome.event.source !== EVENT_SOURCE) {
         console.log(
-          JSON.stringify({ level: 'info', message: 'local EventBridge: event matched no rule', bus: outcome.bus, source: outcome.event.source, detailType: outcome.event['detail-type'], eventId: outcome.event.id }),
+          JSON.stringify({
+            level: 'info',
+            message: 'local EventBridge: event matched no rule',
+            bus: outcome.bus,
+            source: outcome.event.source,
+            detailType: outcome.event['detail-type'],
+            eventId: outcome.event.id,
+          }),
         );
       }
       for (const _rule of matched) messages.push(sqsRecord(outcome.event));

@@ -23,7 +23,11 @@ export async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKe
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SigningKey;
   const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
   const kid = `local-${Date.now().toString(36)}`;
-  const key: SigningKey = { kid, privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM }, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM } };
+  const key: SigningKey = {
+    kid,
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: ALGORITHM },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM },
+  };
   mkdirSync(dir, { recursive: true });
   // `wx`: if another process created the key meanwhile, keep theirs.
   try {

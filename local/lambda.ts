@@ -14,7 +14,9 @@ export function lambdaHandler(invoke: Invoke = invokeFunction): RawHandler {
   return async (request, url, body, response) => {
     const match = INVOKE_PATH.exec(url.pathname);
     if (request.method !== 'POST' || match === null) return false;
-    const name = decodeURIComponent(match[1] as string).split(':').at(-1) as string;
+    const name = decodeURIComponent(match[1] as string)
+      .split(':')
+      .at(-1) as string;
     const requestId = randomUUID();
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amz-executed-version': '$LATEST' };
     if (request.headers['x-amz-invocation-type'] !== undefined && request.headers['x-amz-invocation-type'] !== 'RequestResponse') {

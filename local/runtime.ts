@@ -231,9 +231,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SLA_SCHEDULE_GROUP: 'open-itsm-sla-timers',
       SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/open-itsm-local-scheduler',
       SLA_TIMER_DEAD_LETTER_ARN: `arn:aws:sqs:${process.env.AWS_REGION}:000000000000:open-itsm-sla-timers-dead-letters`,
-      ...Object.fromEntries(
-        (Object.keys(WORKFLOWS) as WorkflowId[]).map((id) => [WORKFLOWS[id].arnEnvironment, stepFunctions.stateMachineArn(id)]),
-      ),
+      ...Object.fromEntries((Object.keys(WORKFLOWS) as WorkflowId[]).map((id) => [WORKFLOWS[id].arnEnvironment, stepFunctions.stateMachineArn(id)])),
     });
     poller = await startStreamPoller({
       endpoint,

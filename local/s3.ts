@@ -119,7 +119,9 @@ export function createLocalS3(options: { readonly dir: string; readonly buckets:
     const file = fileOf(bucket, key);
     switch (request.method) {
       case 'PUT': {
-        const chunked = String(request.headers['content-encoding'] ?? '').includes('aws-chunked') || String(request.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+        const chunked =
+          String(request.headers['content-encoding'] ?? '').includes('aws-chunked') ||
+          String(request.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
         const data = chunked ? unchunk(body) : body;
         try {
           putObject(bucket, key, data);

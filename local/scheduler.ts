@@ -140,7 +140,12 @@ const notNull = (path: string) => validation(`1 validation error detected: Value
 
 function reply(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'x-amzn-requestid': randomUUID(), ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
   response.end(text);
 }
 
@@ -155,22 +160,31 @@ const epochSeconds = (iso: string | undefined) => (iso === undefined ? undefined
 
 function checkName(value: unknown, path: string): string {
   if (typeof value !== 'string' || value === '') throw notNull(path);
-  if (value.length > MAX_NAME_LENGTH) throw validation(`1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_NAME_LENGTH}`);
-  if (!NAME.test(value)) throw validation(`1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+`);
+  if (value.length > MAX_NAME_LENGTH)
+    throw validation(
+      `1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${MAX_NAME_LENGTH}`,
+    );
+  if (!NAME.test(value))
+    throw validation(
+      `1 validation error detected: Value '${value}' at '${path}' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9a-zA-Z-_.]+`,
+    );
   return value;
 }
 
 function optionalString(value: unknown, path: string, max: number): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw validation(`Value at '${path}' must be a string`);
-  if (value.length < 1 || value.length > max) throw validation(`1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must have length between 1 and ${max}`);
+  if (value.length < 1 || value.length > max)
+    throw validation(`1 validation error detected: Value at '${path}' failed to satisfy constraint: Member must have length between 1 and ${max}`);
   return value;
 }
 
 function optionalInteger(value: unknown, path: string, min: number, max: number): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw validation(`1 validation error detected: Value '${String(value)}' at '${path}' failed to satisfy constraint: Member must be an integer between ${min} and ${max}`);
+    throw validation(
+      `1 validation error detected: Value '${String(value)}' at '${path}' failed to satisfy constraint: Member must be an integer between ${min} and ${max}`,
+    );
   }
   return value;
 }
@@ -178,7 +192,9 @@ function optionalInteger(value: unknown, path: string, min: number, max: number)
 function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw validation(`1 validation error detected: Value '${String(value)}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`);
+    throw validation(
+      `1 validation error detected: Value '${String(value)}' at '${path}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(', ')}]`,
+    );
   }
   return value as T;
 }
@@ -232,7 +248,9 @@ export function wallTimeToInstant(wall: { year: number; month: number; day: numb
 /** When `expression` fires, or why it cannot here. */
 export function parseScheduleExpression(expression: string, zone = 'UTC'): Date {
   if (/^(rate|cron)\(.*\)$/.test(expression)) {
-    throw validation(`${expression.slice(0, 4) === 'rate' ? 'rate()' : 'cron()'} schedules are not supported locally: the local Scheduler fires one-time at(yyyy-mm-ddThh:mm:ss) schedules only.`);
+    throw validation(
+      `${expression.slice(0, 4) === 'rate' ? 'rate()' : 'cron()'} schedules are not supported locally: the local Scheduler fires one-time at(yyyy-mm-ddThh:mm:ss) schedules only.`,
+    );
   }
   const match = AT.exec(expression);
   if (match === null) throw validation(`Invalid Schedule Expression ${expression}. Expected at(yyyy-mm-ddThh:mm:ss), rate(value unit) or cron(fields).`);
@@ -259,11 +277,15 @@ function checkTarget(value: unknown): StoredSchedule['Target'] {
   if (target.Arn.length > 1600) throw validation("Value at 'target.arn' failed to satisfy constraint: Member must have length less than or equal to 1600");
   if (typeof target.RoleArn !== 'string' || target.RoleArn === '') throw notNull('target.roleArn');
   if (!ROLE_ARN.test(target.RoleArn)) {
-    throw validation(`1 validation error detected: Value '${target.RoleArn}' at 'target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@/-]+$`);
+    throw validation(
+      `1 validation error detected: Value '${target.RoleArn}' at 'target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@/-]+$`,
+    );
   }
   if (target.Input !== undefined && target.Input !== null) {
-    if (typeof target.Input !== 'string' || target.Input === '') throw validation("Value at 'target.input' failed to satisfy constraint: Member must have length greater than or equal to 1");
-    if (Buffer.byteLength(target.Input) > MAX_INPUT_BYTES) throw validation(`Value at 'target.input' failed to satisfy constraint: Member must be at most ${MAX_INPUT_BYTES} bytes`);
+    if (typeof target.Input !== 'string' || target.Input === '')
+      throw validation("Value at 'target.input' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    if (Buffer.byteLength(target.Input) > MAX_INPUT_BYTES)
+      throw validation(`Value at 'target.input' failed to satisfy constraint: Member must be at most ${MAX_INPUT_BYTES} bytes`);
   }
   const retry = target.RetryPolicy;
   if (retry !== undefined && retry !== null) {
@@ -276,7 +298,9 @@ function checkTarget(value: unknown): StoredSchedule['Target'] {
   if (deadLetter !== undefined && deadLetter !== null) {
     const arn = typeof deadLetter === 'object' ? (deadLetter as Record<string, unknown>).Arn : undefined;
     if (arn !== undefined && (typeof arn !== 'string' || !SQS_ARN.test(arn))) {
-      throw validation(`1 validation error detected: Value '${String(arn)}' at 'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-9\\-_]+$`);
+      throw validation(
+        `1 validation error detected: Value '${String(arn)}' at 'target.deadLetterConfig.arn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:sqs:[a-z0-9\\-]+:\\d{12}:[a-zA-Z0-9\\-_]+$`,
+      );
     }
   }
   return target as StoredSchedule['Target'];
@@ -687,7 +711,8 @@ export function createLocalScheduler(options: LocalSchedulerOptions): LocalSched
         fireAt: s.fireAt,
         actionAfterCompletion: s.ActionAfterCompletion,
         target: targetOf(s),
-        status: s.completed !== undefined ? 'completed' : firing.get(key)?.generation === s.generation ? 'firing' : s.State === 'DISABLED' ? 'disabled' : 'pending',
+        status:
+          s.completed !== undefined ? 'completed' : firing.get(key)?.generation === s.generation ? 'firing' : s.State === 'DISABLED' ? 'disabled' : 'pending',
         ...(s.completed === undefined ? {} : { completed: s.completed }),
       })),
 

@@ -40,8 +40,7 @@ class SnsError extends Error {
 
 const invalid = (message: string) => new SnsError('InvalidParameter', `Invalid parameter: ${message}`);
 
-const escapeXml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
 
 function replyXml(response: ServerResponse, status: number, requestId: string, xml: string): void {
   const body = `<?xml version="1.0"?>\n${xml}`;
@@ -125,7 +124,10 @@ function messageAttributes(params: URLSearchParams, prefix: string): { attribute
     const binaryValue = fields.get('Value.BinaryValue');
     const bad = (why: string) => new SnsError('ParameterValueInvalid', `The message attribute '${name}' ${why}`);
     if (!ATTRIBUTE_NAME.test(name) || /^(aws|amazon)\./i.test(name)) {
-      throw new SnsError('ParameterValueInvalid', `The message attribute name '${name}' is invalid: use letters, digits, '_', '-' and '.', not starting with AWS. or Amazon.`);
+      throw new SnsError(
+        'ParameterValueInvalid',
+        `The message attribute name '${name}' is invalid: use letters, digits, '_', '-' and '.', not starting with AWS. or Amazon.`,
+      );
     }
     if (Object.hasOwn(attributes, name)) throw bad('is given more than once.');
     if (type === '') throw bad('must contain non-empty message attribute type.');
@@ -136,7 +138,8 @@ function messageAttributes(params: URLSearchParams, prefix: string): { attribute
       value = binaryValue;
     } else {
       if (stringValue === undefined || stringValue === '') throw bad(`must contain non-empty message attribute value for message attribute type '${type}'.`);
-      if (type.startsWith('Number') && !Number.isFinite(Number(stringValue))) throw bad(`has an invalid message attribute value: '${stringValue}' is not a number.`);
+      if (type.startsWith('Number') && !Number.isFinite(Number(stringValue)))
+        throw bad(`has an invalid message attribute value: '${stringValue}' is not a number.`);
       if (type.startsWith('String.Array')) {
         let parsed: unknown;
         try {
@@ -145,7 +148,8 @@ function messageAttributes(params: URLSearchParams, prefix: string): { attribute
           parsed = undefined;
         }
         const scalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
-        if (!Array.isArray(parsed) || !parsed.every(scalar)) throw bad('has an invalid String.Array value: a JSON array of strings, numbers, booleans or nulls is expected.');
+        if (!Array.isArray(parsed) || !parsed.every(scalar))
+          throw bad('has an invalid String.Array value: a JSON array of strings, numbers, booleans or nulls is expected.');
       }
       value = stringValue;
     }
@@ -176,7 +180,7 @@ function readMessage(params: URLSearchParams, prefix: string, topicArn: string):
       parsed = undefined;
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('Message Structure - JSON message body failed to parse');
-    if (typeof (parsed as Record<string, unknown>).default !== 'string') throw invalid("Message Structure - No default entry in JSON message body");
+    if (typeof (parsed as Record<string, unknown>).default !== 'string') throw invalid('Message Structure - No default entry in JSON message body');
   }
   const { attributes, bytes } = messageAttributes(params, prefix);
   const messageGroupId = params.get(`${prefix}MessageGroupId`) ?? undefined;
@@ -289,10 +293,12 @@ export function createLocalSns(options: LocalSnsOptions): LocalSns {
       const prefix = 'PublishBatchRequestEntries.member.';
       const entries = members(params, prefix);
       if (entries.length === 0) throw new SnsError('EmptyBatchRequest', 'The batch request does not contain any entries.');
-      if (entries.length > MAX_BATCH_ENTRIES) throw new SnsError('TooManyEntriesInBatchRequest', `The batch request contains more entries than permissible (${MAX_BATCH_ENTRIES}).`);
+      if (entries.length > MAX_BATCH_ENTRIES)
+        throw new SnsError('TooManyEntriesInBatchRequest', `The batch request contains more entries than permissible (${MAX_BATCH_ENTRIES}).`);
       const ids = entries.map(({ fields }) => fields.get('Id') ?? '');
       for (const id of ids) {
-        if (!/^[A-Za-z0-9_-]{1,80}$/.test(id)) throw new SnsError('InvalidBatchEntryId', `The Id of a batch entry in a batch request doesn't abide by the specification: '${id}'.`);
+        if (!/^[A-Za-z0-9_-]{1,80}$/.test(id))
+          throw new SnsError('InvalidBatchEntryId', `The Id of a batch entry in a batch request doesn't abide by the specification: '${id}'.`);
       }
       if (new Set(ids).size !== ids.length) throw new SnsError('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
       const read = entries.map(({ index, fields }) => {
@@ -304,8 +310,12 @@ export function createLocalSns(options: LocalSnsOptions): LocalSns {
           return { id, error };
         }
       });
-      const size = read.reduce((sum, r) => sum + ('message' in r && r.message !== undefined ? Buffer.byteLength(r.message.message) + r.message.attributeBytes : 0), 0);
-      if (size > MAX_PAYLOAD_BYTES) throw new SnsError('BatchRequestTooLong', `The length of all the messages put together is more than the limit (${MAX_PAYLOAD_BYTES} bytes).`);
+      const size = read.reduce(
+        (sum, r) => sum + ('message' in r && r.message !== undefined ? Buffer.byteLength(r.message.message) + r.message.attributeBytes : 0),
+        0,
+      );
+      if (size > MAX_PAYLOAD_BYTES)
+        throw new SnsError('BatchRequestTooLong', `The length of all the messages put together is more than the limit (${MAX_PAYLOAD_BYTES} bytes).`);
       const successful: string[] = [];
       const failed: string[] = [];
       for (const entry of read) {
@@ -334,7 +344,11 @@ export function createLocalSns(options: LocalSnsOptions): LocalSns {
     const requestId = randomUUID();
     const operation = Object.hasOwn(actions, action) ? actions[action] : undefined;
     if (operation === undefined) {
-      replyError(response, requestId, new SnsError('InvalidAction', `The action ${action} is not valid for this endpoint (the local SNS implements ${Object.keys(actions).join(', ')}).`));
+      replyError(
+        response,
+        requestId,
+        new SnsError('InvalidAction', `The action ${action} is not valid for this endpoint (the local SNS implements ${Object.keys(actions).join(', ')}).`),
+      );
       return true;
     }
     try {

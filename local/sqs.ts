@@ -81,7 +81,11 @@ export function sqsService(options: SqsOptions): AwsJsonService {
             Attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt) },
             ...(Object.keys(m.attributes).length === 0
               ? {}
-              : { MessageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])) }),
+              : {
+                  MessageAttributes: Object.fromEntries(
+                    Object.entries(m.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+                  ),
+                }),
           })),
         };
       },

@@ -48,7 +48,8 @@ try {
 } catch (error) {
   const message = (error as Error).message;
   console.error(`\nThe local stack did not start: ${message}`);
-  if (/EADDRINUSE/.test(message)) console.error('A port was taken while starting: set PORT (API), AWS_PORT (local AWS endpoints) or DYNAMODB_PORT (DynamoDB Local) to free ones.');
+  if (/EADDRINUSE/.test(message))
+    console.error('A port was taken while starting: set PORT (API), AWS_PORT (local AWS endpoints) or DYNAMODB_PORT (DynamoDB Local) to free ones.');
   process.exit(1);
 }
 

@@ -259,7 +259,9 @@ class Checkpoints {
       if (stored.streamArn === streamArn && stored.consumers !== null && typeof stored.consumers === 'object') this.#data = stored;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        console.error(JSON.stringify({ level: 'warn', message: 'stream checkpoints unreadable; reading the stream from its oldest record', file, error: String(error) }));
+        console.error(
+          JSON.stringify({ level: 'warn', message: 'stream checkpoints unreadable; reading the stream from its oldest record', file, error: String(error) }),
+        );
       }
     }
   }
@@ -413,7 +415,15 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     const run = (): Promise<void> =>
       readShard(reader, matches).catch(async (error: unknown) => {
         // Unexpected (the checkpoint file unwritable, ...): say so, and carry on from the checkpoint.
-        console.error(JSON.stringify({ level: 'error', message: 'stream poller: shard reader failed; restarting it', functionId: consumer.functionId, shardId, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'stream poller: shard reader failed; restarting it',
+            functionId: consumer.functionId,
+            shardId,
+            error: String(error),
+          }),
+        );
         await pause(1000);
         if (!stopped) return run();
       });
@@ -431,7 +441,13 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         // Trimmed (older than 24 h), or not a sequence number of this shard: read what is left.
         if (!['TrimmedDataAccessException', 'ValidationException'].includes(errorName(error))) throw error;
         console.error(
-          JSON.stringify({ level: 'warn', message: 'stream poller: checkpoint no longer readable; reading the shard from its oldest record', shardId, sequenceNumber: after, error: String(error) }),
+          JSON.stringify({
+            level: 'warn',
+            message: 'stream poller: checkpoint no longer readable; reading the shard from its oldest record',
+            shardId,
+            sequenceNumber: after,
+            error: String(error),
+          }),
         );
       }
     }
@@ -483,7 +499,15 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
             if (!fromOldest) {
               // Records after the checkpoint aged out (24 h) before they were read: they are lost,
               // as in AWS. Go on from the oldest record still there.
-              console.error(JSON.stringify({ level: 'warn', message: 'stream poller: records after the checkpoint were trimmed (older than 24 h) unread; going on from the oldest record left', functionId: consumer.functionId, shardId, sequenceNumber: position()?.sequenceNumber }));
+              console.error(
+                JSON.stringify({
+                  level: 'warn',
+                  message: 'stream poller: records after the checkpoint were trimmed (older than 24 h) unread; going on from the oldest record left',
+                  functionId: consumer.functionId,
+                  shardId,
+                  sequenceNumber: position()?.sequenceNumber,
+                }),
+              );
               fromOldest = true;
               continue;
             }
@@ -492,7 +516,15 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
             await caughtUp(sentAt);
             continue;
           default:
-            console.error(JSON.stringify({ level: 'warn', message: 'stream poller: reading the stream failed; retrying', functionId: consumer.functionId, shardId, error: String(error) }));
+            console.error(
+              JSON.stringify({
+                level: 'warn',
+                message: 'stream poller: reading the stream failed; retrying',
+                functionId: consumer.functionId,
+                shardId,
+                error: String(error),
+              }),
+            );
             await pause(1000);
             continue;
         }
@@ -511,7 +543,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
 
   /** One GetRecords page through the consumer; false if stopped before its end. */
   async function processRecords(consumer: StreamConsumer, matches: CompiledPattern, shardId: string, records: _Record[]): Promise<boolean> {
-    const done = (record: DynamoDBRecord | _Record) => checkpoints.set(consumer.functionId, shardId, { sequenceNumber: record.dynamodb?.SequenceNumber as string });
+    const done = (record: DynamoDBRecord | _Record) =>
+      checkpoints.set(consumer.functionId, shardId, { sequenceNumber: record.dynamodb?.SequenceNumber as string });
     const selected = records.map((record) => toLambdaRecord(record, streamArn, region)).filter((record) => matches(record));
     let next = 0;
     let limit = consumer.batchSize;
@@ -556,11 +589,27 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       if (attempts >= retry.attempts) {
         // The batch as last retried goes to the destination whole, and the shard moves past it.
         const givenUp = batch.slice(failedAt);
-        const failure = streamFailureOf({ functionId: consumer.functionId, shardId, streamArn, region, records: givenUp, attempts, ...(lastError === undefined ? {} : { error: lastError }) });
+        const failure = streamFailureOf({
+          functionId: consumer.functionId,
+          shardId,
+          streamArn,
+          region,
+          records: givenUp,
+          attempts,
+          ...(lastError === undefined ? {} : { error: lastError }),
+        });
         try {
           await options.onFailure(failure);
         } catch (error) {
-          console.error(JSON.stringify({ level: 'error', message: 'stream poller: the failure record could not be written; its records are lost', functionId: consumer.functionId, key: failure.key, error: String(error) }));
+          console.error(
+            JSON.stringify({
+              level: 'error',
+              message: 'stream poller: the failure record could not be written; its records are lost',
+              functionId: consumer.functionId,
+              key: failure.key,
+              error: String(error),
+            }),
+          );
         }
         done(givenUp.at(-1) as DynamoDBRecord);
         next += givenUp.length;

@@ -4,8 +4,7 @@ import { dataDirectory } from './config.ts';
 import { loadOrCreateSigningKey, localGroupsClaim, mintToken } from './identity.ts';
 
 /** `npm run token -- --sub alice --groups agent` prints a bearer token for the local server. */
-const USAGE =
-  'Usage: npm run token -- --sub <user> [--groups agent|admin[,...]] [--expires-in <seconds>] [--email <address>] [--audience <aud>]';
+const USAGE = 'Usage: npm run token -- --sub <user> [--groups agent|admin[,...]] [--expires-in <seconds>] [--email <address>] [--audience <aud>]';
 
 /** A mistake on the command line: one line on stderr, exit code 2, no stack trace. */
 class UsageError extends Error {}
@@ -27,7 +26,11 @@ function readArgs() {
     const { code, message } = error as { code?: string; message: string };
     const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      throw new UsageError(`unknown option '${option}'; options are ${Object.keys(OPTIONS).map((name) => `--${name}`).join(', ')}`);
+      throw new UsageError(
+        `unknown option '${option}'; options are ${Object.keys(OPTIONS)
+          .map((name) => `--${name}`)
+          .join(', ')}`,
+      );
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError(`unexpected argument '${/'([^']*)'/.exec(message)?.[1]}'; ${USAGE}`);
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option ?? 'an option'} needs a value; ${USAGE}`);
@@ -49,7 +52,10 @@ function groupsFor(list: string): string[] {
     for (const name of roleGroups[role]) known.set(name, name);
   }
   const groups: string[] = [];
-  for (const name of list.split(',').map((g) => g.trim()).filter(Boolean)) {
+  for (const name of list
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean)) {
     if (name === 'requester' && roleGroups.requester.length === 0) continue;
     const group = known.get(name);
     if (group === undefined) {

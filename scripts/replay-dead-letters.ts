@@ -74,7 +74,12 @@ function describeMessage(queue: DeadLetterQueue, message: Message): string {
 interface StreamFailureRecord {
   readonly requestContext?: { readonly condition?: string };
   readonly timestamp?: string;
-  readonly DDBStreamBatchInfo?: { readonly shardId?: string; readonly startSequenceNumber?: string; readonly endSequenceNumber?: string; readonly batchSize?: number };
+  readonly DDBStreamBatchInfo?: {
+    readonly shardId?: string;
+    readonly startSequenceNumber?: string;
+    readonly endSequenceNumber?: string;
+    readonly batchSize?: number;
+  };
   /** The event the function was invoked with: a JSON string, as Lambda writes it. */
   readonly payload?: unknown;
 }
@@ -92,7 +97,7 @@ function batchOf(record: StreamFailureRecord): DynamoDBStreamEvent {
     try {
       event = JSON.parse(event);
     } catch {
-      throw new ReplayFailed('the failure record\'s payload is not JSON');
+      throw new ReplayFailed("the failure record's payload is not JSON");
     }
   }
   const records = (event as { Records?: unknown } | undefined)?.Records;
@@ -153,7 +158,9 @@ async function replayQueue(queue: DeadLetterQueue, options: ReplayOptions, clien
     kept.set(message.MessageId ?? '', message.ReceiptHandle ?? '');
     // Out of sight for the rest of the pass, so each message is received once however long the
     // pass takes and the loop can end on the first empty receive.
-    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: KEPT_FOR_THE_PASS_SECONDS }));
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: KEPT_FOR_THE_PASS_SECONDS }),
+    );
   };
   try {
     for (;;) {
@@ -225,7 +232,10 @@ function firstFailedRecord(response: DynamoDBBatchResponse | null | undefined, r
   if (failures.length === 0) return undefined;
   let first = records.length;
   for (const failure of failures) {
-    const index = typeof failure?.itemIdentifier === 'string' && failure.itemIdentifier !== '' ? records.findIndex((r) => r.dynamodb?.SequenceNumber === failure.itemIdentifier) : -1;
+    const index =
+      typeof failure?.itemIdentifier === 'string' && failure.itemIdentifier !== ''
+        ? records.findIndex((r) => r.dynamodb?.SequenceNumber === failure.itemIdentifier)
+        : -1;
     if (index < 0) return 0;
     first = Math.min(first, index);
   }
@@ -235,7 +245,9 @@ function firstFailedRecord(response: DynamoDBBatchResponse | null | undefined, r
 /** The failure record again, carrying only `records` (the rest of its batch), in the shape Lambda writes. */
 function withRecords(record: StreamFailureRecord, records: DynamoDBStreamEvent['Records']): StreamFailureRecord {
   const arrival = (r: DynamoDBStreamEvent['Records'][number] | undefined) =>
-    r?.dynamodb?.ApproximateCreationDateTime === undefined ? undefined : new Date(r.dynamodb.ApproximateCreationDateTime * 1000).toISOString().replace('.000Z', 'Z');
+    r?.dynamodb?.ApproximateCreationDateTime === undefined
+      ? undefined
+      : new Date(r.dynamodb.ApproximateCreationDateTime * 1000).toISOString().replace('.000Z', 'Z');
   const first = records[0];
   const last = records.at(-1);
   return {
@@ -273,10 +285,14 @@ async function replayBucket(store: StreamFailureBucket, options: ReplayOptions, 
     return firstFailedRecord(payload as DynamoDBBatchResponse | null, event.Records);
   };
   const sequenceNumbers = (records: DynamoDBStreamEvent['Records']) =>
-    records.length === 1 ? String(records[0]?.dynamodb?.SequenceNumber) : `${String(records[0]?.dynamodb?.SequenceNumber)}..${String(records.at(-1)?.dynamodb?.SequenceNumber)}`;
+    records.length === 1
+      ? String(records[0]?.dynamodb?.SequenceNumber)
+      : `${String(records[0]?.dynamodb?.SequenceNumber)}..${String(records.at(-1)?.dynamodb?.SequenceNumber)}`;
   let continuationToken: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }) }));
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }) }),
+    );
     for (const object of page.Contents ?? []) {
       const key = object.Key as string;
       let what = `${options.group} ${store.bucketNameOutput} ${key}`;
@@ -364,7 +380,9 @@ export async function localOutputs(awsEndpoint: string): Promise<Outputs> {
   try {
     response = await fetch(`${awsEndpoint}/local/outputs`);
   } catch (error) {
-    throw new Error(`the local runtime does not answer at ${awsEndpoint} (${(error as Error).cause ?? error}); start it with npm start, set AWS_PORT to its port, or pass --stack <name> for AWS`);
+    throw new Error(
+      `the local runtime does not answer at ${awsEndpoint} (${(error as Error).cause ?? error}); start it with npm start, set AWS_PORT to its port, or pass --stack <name> for AWS`,
+    );
   }
   if (!response.ok) throw new Error(`${awsEndpoint}/local/outputs answered ${response.status}: is this the local runtime of this version?`);
   const outputs = (await response.json()) as Record<string, string>;
@@ -412,7 +430,12 @@ async function main(): Promise<number> {
   const stack = values.stack ?? process.env.ITSM_STACK;
   try {
     const outputs = stack === undefined ? await localOutputs(`http://127.0.0.1:${process.env.AWS_PORT ?? 4000}`) : await stackOutputs(stack);
-    const result = await replayDeadLetters({ group, outputs, dryRun: values['dry-run'], ...(visibility === undefined ? {} : { visibilityTimeout: visibility }) });
+    const result = await replayDeadLetters({
+      group,
+      outputs,
+      dryRun: values['dry-run'],
+      ...(visibility === undefined ? {} : { visibilityTimeout: visibility }),
+    });
     return result.failed > 0 ? 1 : 0;
   } catch (error) {
     console.error(`replay-dead-letters: ${(error as Error).message}`);

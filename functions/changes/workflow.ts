@@ -80,7 +80,11 @@ export async function startApproval(change: Change, config: ChangeConfig): Promi
  * finds it withdrawn. An execution that already ended (or never existed) is fine; any other failure
  * is logged, not answered: the write itself happened. `reason` is a stable error name, never free text.
  */
-export async function stopApproval(change: Pick<Change, 'id' | 'number' | 'workflow'>, reason: 'ChangeCanceled' | 'ChangeEdited', actor: string): Promise<void> {
+export async function stopApproval(
+  change: Pick<Change, 'id' | 'number' | 'workflow'>,
+  reason: 'ChangeCanceled' | 'ChangeEdited',
+  actor: string,
+): Promise<void> {
   const executionArn = change.workflow?.executionArn;
   if (executionArn === undefined) return;
   try {
@@ -98,7 +102,10 @@ const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'Invalid
  * Resumes the waiting AwaitApproval state with the round's decision. Returns false when the token was
  * no longer waited for; the workflow's next attempt finds the round decided and settles it itself.
  */
-export async function answerApproval(taskToken: string, decision: { approved: true; approvers: string[] } | { approved: false; by: string; comment?: string }): Promise<boolean> {
+export async function answerApproval(
+  taskToken: string,
+  decision: { approved: true; approvers: string[] } | { approved: false; by: string; comment?: string },
+): Promise<boolean> {
   try {
     if (decision.approved) {
       await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'approved', approvers: decision.approvers }) }));

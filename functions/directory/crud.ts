@@ -57,7 +57,12 @@ const present = (result: VersionedRecord, resource: DirectoryResource, status = 
   headers: { etag: etagOf(result.version), location: `${resource.basePath}/${encodeURIComponent(String(result[resource.idField]))}` },
 });
 
-async function commit(items: Parameters<typeof transactWrite>[0], checks: ReferenceChecks, onConditionFailed: () => never, run: (all: typeof items) => Promise<ApiResult>) {
+async function commit(
+  items: Parameters<typeof transactWrite>[0],
+  checks: ReferenceChecks,
+  onConditionFailed: () => never,
+  run: (all: typeof items) => Promise<ApiResult>,
+) {
   try {
     return await run([...items, ...checks.items]);
   } catch (error) {

@@ -67,7 +67,12 @@ export const groupResource: DirectoryResource = {
   beforeDelete: async (name) => {
     const found = await groupUsage(name);
     if (found.references.length > 0) {
-      throw conflict('group-in-use', 'Group in use', inUseDetail('Group', name, found, 'give them another group, or close or cancel the incidents and changes, first'), inUseExtensions(found));
+      throw conflict(
+        'group-in-use',
+        'Group in use',
+        inUseDetail('Group', name, found, 'give them another group, or close or cancel the incidents and changes, first'),
+        inUseExtensions(found),
+      );
     }
     return undefined;
   },
@@ -120,13 +125,23 @@ export const userResource: DirectoryResource = {
   beforeDelete: async (id, { actor, now }) => {
     const found = await userUsage(id);
     if (found.references.length > 0) {
-      throw conflict('user-in-use', 'User in use', inUseDetail('User', id, found, 'reassign them first, or keep the user and set active to false'), inUseExtensions(found));
+      throw conflict(
+        'user-in-use',
+        'User in use',
+        inUseDetail('User', id, found, 'reassign them first, or keep the user and set active to false'),
+        inUseExtensions(found),
+      );
     }
     if (found.memberOf.length > MAX_GROUPS_LEFT_ON_DELETE) {
-      throw conflict('user-in-use', 'User in use', `User '${id}' is a member of ${found.memberOf.length} groups; remove them from some (at most ${MAX_GROUPS_LEFT_ON_DELETE} are left in one delete) first`, {
-        references: [],
-        truncated: true,
-      });
+      throw conflict(
+        'user-in-use',
+        'User in use',
+        `User '${id}' is a member of ${found.memberOf.length} groups; remove them from some (at most ${MAX_GROUPS_LEFT_ON_DELETE} are left in one delete) first`,
+        {
+          references: [],
+          truncated: true,
+        },
+      );
     }
     return found.memberOf.flatMap((item) => {
       const group = recordFromItem<VersionedRecord & { name: string; members: string[] }>(GROUPS, item);

@@ -61,7 +61,13 @@ const day = (iso: string): string => iso.slice(0, 10);
 const secondsBetween = (from: string, to: string): number => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000));
 
 /** Report counters a change moves: SLA outcomes from the clock transitions, MTTA and MTTR from the incident. */
-function reportDeltas(before: Incident | undefined, after: Incident, transitions: readonly ClockTransition[], extra: IncidentChange['aggregates'], now: Date): AggregateDelta[] {
+function reportDeltas(
+  before: Incident | undefined,
+  after: Incident,
+  transitions: readonly ClockTransition[],
+  extra: IncidentChange['aggregates'],
+  now: Date,
+): AggregateDelta[] {
   const dimensionsOf = (incident: Incident) => ({
     priority: incident.priority,
     ...(incident.assignmentGroup === undefined ? {} : { assignmentGroup: incident.assignmentGroup }),
@@ -70,8 +76,7 @@ function reportDeltas(before: Incident | undefined, after: Incident, transitions
   const deltas: AggregateDelta[] = [];
   const add = (at: string, counters: AggregateDelta['counters']) => deltas.push({ day: day(at), dimensions: dimensionsOf(after), counters });
   // Taking back an outcome hits the buckets it was counted in: the incident as it was then.
-  const undo = (at: string, counters: AggregateDelta['counters']) =>
-    deltas.push({ day: day(at), dimensions: dimensionsOf(before ?? after), counters });
+  const undo = (at: string, counters: AggregateDelta['counters']) => deltas.push({ day: day(at), dimensions: dimensionsOf(before ?? after), counters });
 
   for (const t of transitions) {
     if (t.kind === 'met') add(t.at, { [`${t.clock}Met`]: 1 });

@@ -12,7 +12,10 @@ export type RequesterSettableField = (typeof REQUESTER_SETTABLE_FIELDS)[number];
  */
 export function parseRequesterIncidentFields(text: string | undefined): RequesterSettableField[] {
   if (text === undefined || text.trim() === '') return ['urgency'];
-  const values = text.split(',').map((v) => v.trim()).filter(Boolean);
+  const values = text
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   if (values.length === 1 && values[0] === 'none') return [];
   for (const value of values) {
     if (!(REQUESTER_SETTABLE_FIELDS as readonly string[]).includes(value)) {

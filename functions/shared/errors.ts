@@ -51,8 +51,7 @@ export const validationFailed = (errors: FieldError[], detail?: string): HttpErr
     { errors },
   );
 
-export const badRequest = (slug: string, title: string, detail: string): HttpError =>
-  new HttpError(400, slug, title, detail);
+export const badRequest = (slug: string, title: string, detail: string): HttpError => new HttpError(400, slug, title, detail);
 
 export const unauthorized = (detail: string): HttpError =>
   new HttpError(401, 'unauthorized', 'Authentication required', detail, {}, { 'www-authenticate': 'Bearer' });
@@ -81,5 +80,4 @@ export const preconditionFailed = (current?: string): HttpError =>
     current === undefined ? {} : { currentEtag: current },
   );
 
-export const unprocessable = (slug: string, title: string, detail: string): HttpError =>
-  new HttpError(422, slug, title, detail);
+export const unprocessable = (slug: string, title: string, detail: string): HttpError => new HttpError(422, slug, title, detail);

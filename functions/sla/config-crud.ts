@@ -57,8 +57,7 @@ export interface ConfigResource<E extends Calendar | SlaPolicy> extends ConfigRe
 }
 
 /** A record schema's fields but its name and metadata: what history tracks. */
-export const historyFields = (shape: object): string[] =>
-  Object.keys(shape).filter((f) => !['name', 'createdAt', 'updatedAt', 'version'].includes(f));
+export const historyFields = (shape: object): string[] => Object.keys(shape).filter((f) => !['name', 'createdAt', 'updatedAt', 'version'].includes(f));
 
 const requireAgent = (principal: Principal): void => {
   if (!principal.isAgent) throw forbidden('Only agents and admins can read SLA configuration');

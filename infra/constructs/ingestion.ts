@@ -101,7 +101,7 @@ export class Ingestion extends Construct {
     Validations.of(this.targetDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        'This queue is itself a dead-letter queue: the DeadLetterConfig of the ingestion rules\' target, where EventBridge puts events it could not deliver after its retries (cdk-nag only recognizes queues named in a RedrivePolicy). A dead-letter queue of a dead-letter queue would only move the problem; an alarm fires on its first message.',
+        "This queue is itself a dead-letter queue: the DeadLetterConfig of the ingestion rules' target, where EventBridge puts events it could not deliver after its retries (cdk-nag only recognizes queues named in a RedrivePolicy). A dead-letter queue of a dead-letter queue would only move the problem; an alarm fires on its first message.",
     });
 
     const consumerTimeout = consumer.function.timeout?.toSeconds() ?? DEFAULT_TIMEOUT_SECONDS;
@@ -151,7 +151,11 @@ export class Ingestion extends Construct {
     );
 
     alarms.watchDeadLetterQueue('IngestionDeadLetterQueue', this.deadLetterQueue, 'Bus events the ingestion function failed to record');
-    alarms.watchDeadLetterQueue('IngestionTargetDeadLetterQueue', this.targetDeadLetterQueue, 'Bus events EventBridge could not deliver to the ingestion queue');
+    alarms.watchDeadLetterQueue(
+      'IngestionTargetDeadLetterQueue',
+      this.targetDeadLetterQueue,
+      'Bus events EventBridge could not deliver to the ingestion queue',
+    );
   }
 
   /**

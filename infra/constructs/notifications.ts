@@ -55,7 +55,5 @@ function encryptedTopic(scope: Construct, id: string, displayName: string): Topi
 
 /** A message-attribute filter policy (the default scope): every given attribute must match one of its values. */
 export function filterPolicy(filter: NotificationFilter): Record<string, SubscriptionFilter> {
-  return Object.fromEntries(
-    Object.entries(filter).map(([attribute, values]) => [attribute, SubscriptionFilter.stringFilter({ allowlist: [...values] })]),
-  );
+  return Object.fromEntries(Object.entries(filter).map(([attribute, values]) => [attribute, SubscriptionFilter.stringFilter({ allowlist: [...values] })]));
 }

@@ -77,11 +77,13 @@ export class SlaTimers extends Construct {
         resources: props.stateMachines.map((stateMachine) => stateMachine.stateMachineArn),
       }),
     );
-    this.role.addToPrincipalPolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
-    );
+    this.role.addToPrincipalPolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
 
-    props.alarms.watchDeadLetterQueue('SlaTimerDeadLetterQueue', this.deadLetterQueue, 'SLA timer firings Scheduler could not deliver to the escalation workflow');
+    props.alarms.watchDeadLetterQueue(
+      'SlaTimerDeadLetterQueue',
+      this.deadLetterQueue,
+      'SLA timer firings Scheduler could not deliver to the escalation workflow',
+    );
     props.alarms.watchScheduleGroup('SlaTimerSchedules', this.scheduleGroup, 'SLA timers');
   }
 

@@ -36,8 +36,7 @@ import { Workflow } from '../constructs/workflow.ts';
  * an entry here fails the synth: opening a route must be a decision written down, not a default.
  */
 export const PUBLIC_ROUTE_REASONS: Partial<Record<FunctionId, string>> = {
-  health:
-    'health check for load balancers and uptime monitors; it answers only whether the API and its table respond, and returns no ticket data.',
+  health: 'health check for load balancers and uptime monitors; it answers only whether the API and its table respond, and returns no ticket data.',
   openApi: 'the public API description (OpenAPI document), the same for every caller; it returns no ticket data.',
   enqueueEvent:
     'PagerDuty Events API v2 compatible intake for monitoring tools (Alertmanager, Grafana, ...), which send no Authorization header: the integration key (routing_key) in the body authenticates each event, as with PagerDuty; unknown or revoked keys get 400 and nothing is recorded, each key has its own rate limit (429) enforced in the function, bodies are capped at 64 KB, and stage throttling applies.',
@@ -252,11 +251,23 @@ export class ApiStack extends Stack {
     });
     // What `npm run replay-dead-letters` reads: each dead-letter queue and where it replays to.
     new CfnOutput(this, INGESTION_QUEUE_URL_OUTPUT, { value: this.ingestion.queue.queueUrl, description: 'Queue the ingestion rules deliver bus events to' });
-    new CfnOutput(this, 'IngestionDeadLetterQueueUrl', { value: this.ingestion.deadLetterQueue.queueUrl, description: 'Bus events the ingestion function failed to record (replay: npm run replay-dead-letters -- --queue ingestion)' });
-    new CfnOutput(this, 'IngestionTargetDeadLetterQueueUrl', { value: this.ingestion.targetDeadLetterQueue.queueUrl, description: 'Bus events EventBridge could not deliver to the ingestion queue (replay: npm run replay-dead-letters -- --queue ingestion)' });
+    new CfnOutput(this, 'IngestionDeadLetterQueueUrl', {
+      value: this.ingestion.deadLetterQueue.queueUrl,
+      description: 'Bus events the ingestion function failed to record (replay: npm run replay-dead-letters -- --queue ingestion)',
+    });
+    new CfnOutput(this, 'IngestionTargetDeadLetterQueueUrl', {
+      value: this.ingestion.targetDeadLetterQueue.queueUrl,
+      description: 'Bus events EventBridge could not deliver to the ingestion queue (replay: npm run replay-dead-letters -- --queue ingestion)',
+    });
     for (const [functionId, consumer] of streamConsumers) {
-      new CfnOutput(this, streamFailureBucketOutput(functionId), { value: consumer.failureBucket.bucketName, description: `Stream batches ${functionId} gave up on, with their records (replay: npm run replay-dead-letters)` });
-      new CfnOutput(this, functionNameOutput(functionId), { value: (functions.get(functionId) as ItsmFunction).function.functionName, description: `The ${functionId} function, invoked again by the replay` });
+      new CfnOutput(this, streamFailureBucketOutput(functionId), {
+        value: consumer.failureBucket.bucketName,
+        description: `Stream batches ${functionId} gave up on, with their records (replay: npm run replay-dead-letters)`,
+      });
+      new CfnOutput(this, functionNameOutput(functionId), {
+        value: (functions.get(functionId) as ItsmFunction).function.functionName,
+        description: `The ${functionId} function, invoked again by the replay`,
+      });
     }
     if (this.identity.userPool !== undefined && this.identity.userPoolClient !== undefined) {
       new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId, description: 'Cognito user pool of the API users' });

@@ -39,7 +39,11 @@ export interface Workflow {
   readonly functionIds: ReadonlySet<string>;
 }
 
-export const kebab = (id: string) => id.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/_/g, '-').toLowerCase();
+export const kebab = (id: string) =>
+  id
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/_/g, '-')
+    .toLowerCase();
 
 /** `name`, `name:alias`, `123456789012:function:name`, or a full function ARN -> `name`. */
 export function functionIdOf(functionName: string): string {
@@ -78,7 +82,9 @@ export function classifyTask(name: string, state: JsonObject, context: CompileCo
   if (typeof resource !== 'string') throw new Error(`${where} has no Resource`);
   const known = (functionId: string) => {
     if (!context.functionIds.has(functionId)) {
-      throw new Error(`${where} calls function "${functionId}", which is not one of workflow ${context.workflowId}'s functions (${[...context.functionIds].join(', ')})`);
+      throw new Error(
+        `${where} calls function "${functionId}", which is not one of workflow ${context.workflowId}'s functions (${[...context.functionIds].join(', ')})`,
+      );
     }
     return functionId;
   };
@@ -134,7 +140,8 @@ export function libraryMachine(
     const state = asObject(value) ?? {};
     const type = String(state.Type);
     if (states.has(name)) throw new Error(`${context.file}: two states are named "${name}"`);
-    if (state.QueryLanguage === 'JSONata') throw new Error(`${context.file}: state "${name}" uses JSONata, which the local runner ignores: keep ASL in JSONPath`);
+    if (state.QueryLanguage === 'JSONata')
+      throw new Error(`${context.file}: state "${name}" uses JSONata, which the local runner ignores: keep ASL in JSONPath`);
     if (state.Assign !== undefined) throw new Error(`${context.file}: state "${name}" uses Assign (variables), which the local runner cannot run`);
     const copy: JsonObject = { ...state };
     let task: TaskSpec | undefined;
@@ -144,7 +151,11 @@ export function libraryMachine(
       copy.TimeoutSeconds = LIBRARY_TASK_TIMEOUT_SECONDS;
       for (const field of ['TimeoutSeconds', 'HeartbeatSeconds']) {
         if (typeof state[field] === 'number' && (state[field] as number) > MAX_TIMER_SECONDS) {
-          context.warn(`${field} above what local timers hold: counts as ${MAX_TIMER_SECONDS} s (24 days)`, { workflow: context.workflowId, state: name, [field]: state[field] as number });
+          context.warn(`${field} above what local timers hold: counts as ${MAX_TIMER_SECONDS} s (24 days)`, {
+            workflow: context.workflowId,
+            state: name,
+            [field]: state[field] as number,
+          });
         }
       }
     } else if (type === 'Wait') {
@@ -173,7 +184,12 @@ export function libraryMachine(
   return result;
 }
 
-export function compileWorkflow(id: string, source: WorkflowSource, options: Required<Pick<StepFunctionsOptions, 'rootDir' | 'region' | 'accountId' | 'timeScale' | 'validate'>>, warn: CompileContext['warn']): Workflow {
+export function compileWorkflow(
+  id: string,
+  source: WorkflowSource,
+  options: Required<Pick<StepFunctionsOptions, 'rootDir' | 'region' | 'accountId' | 'timeScale' | 'validate'>>,
+  warn: CompileContext['warn'],
+): Workflow {
   const file = resolve(options.rootDir, source.definitionFile);
   let text: string;
   try {
@@ -192,7 +208,13 @@ export function compileWorkflow(id: string, source: WorkflowSource, options: Req
   });
   if (unknown.size > 0) {
     const names = [...unknown].map((name) => `\${${name}}`).join(', ');
-    throw new Error(`${source.definitionFile}: unknown placeholder(s) ${names}; workflow ${id} maps only ${Object.keys(source.functions).map((name) => `\${${name}}`).join(', ') || 'none'}`);
+    throw new Error(
+      `${source.definitionFile}: unknown placeholder(s) ${names}; workflow ${id} maps only ${
+        Object.keys(source.functions)
+          .map((name) => `\${${name}}`)
+          .join(', ') || 'none'
+      }`,
+    );
   }
   let definition: JsonObject;
   try {

@@ -30,7 +30,16 @@ export function run(runner: RunnerContext, execution: Execution): void {
         const token = live.unclaimedToken;
         live.unclaimedToken = undefined;
         const stateInput = clone(live.enteredInput.get(state.name) ?? input);
-        return runTask(runner, execution, workflow, live, state, clone(input), stateInput, state.task?.kind === 'invoke' && state.task.waitForToken ? token : undefined);
+        return runTask(
+          runner,
+          execution,
+          workflow,
+          live,
+          state,
+          clone(input),
+          stateInput,
+          state.task?.kind === 'invoke' && state.task.waitForToken ? token : undefined,
+        );
       };
     } else if (state.type === 'Wait') {
       handlers[state.name] = (input) => {
@@ -68,7 +77,8 @@ export function run(runner: RunnerContext, execution: Execution): void {
     (output) => finish(runner, execution, 'SUCCEEDED', { output: json(output) }),
     (error: unknown) => {
       if (error instanceof ExecutionAbortedError) return;
-      if (error instanceof ExecutionTimeoutError) return finish(runner, execution, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' });
+      if (error instanceof ExecutionTimeoutError)
+        return finish(runner, execution, 'TIMED_OUT', { error: 'States.Timeout', cause: 'The execution ran longer than its TimeoutSeconds' });
       const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : error instanceof Error ? error : new Error(String(error));
       let name: string | undefined = failure.name;
       let cause: string | undefined = (failure as { cause?: unknown }).cause !== undefined ? String((failure as { cause?: unknown }).cause) : failure.message;
@@ -91,7 +101,12 @@ export function endLive(execution: Execution): void {
   live.abort();
 }
 
-export function finish(runner: RunnerContext, execution: Execution, status: Exclude<ExecutionStatus, 'RUNNING'>, fields: { output?: string; error?: string; cause?: string }): void {
+export function finish(
+  runner: RunnerContext,
+  execution: Execution,
+  status: Exclude<ExecutionStatus, 'RUNNING'>,
+  fields: { output?: string; error?: string; cause?: string },
+): void {
   if (runner.isStopped() || execution.status !== 'RUNNING') return;
   Object.assign(execution, { status, stopDate: Date.now() }, fields);
   const end = endEvent(execution);

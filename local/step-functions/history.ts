@@ -12,7 +12,14 @@ export function record(execution: Execution, type: string, details?: JsonObject)
 }
 
 /** The library's state events, as AWS names them. */
-export function onLibraryEvent(seenEvents: WeakSet<object>, execution: Execution, workflow: Workflow, machineDefinition: object, iteration: number, event: LibraryEvent): void {
+export function onLibraryEvent(
+  seenEvents: WeakSet<object>,
+  execution: Execution,
+  workflow: Workflow,
+  machineDefinition: object,
+  iteration: number,
+  event: LibraryEvent,
+): void {
   // The library forwards nested events to the parent's log: the same objects, or copies renamed MapIteration*/ParallelBranch*.
   if (seenEvents.has(event)) return;
   seenEvents.add(event);
@@ -60,14 +67,23 @@ export function onLibraryEvent(seenEvents: WeakSet<object>, execution: Execution
 
 export function synthesizedHistory(byArn: ReadonlyMap<string, Workflow>, execution: Execution): HistoryEvent[] {
   const events: HistoryEvent[] = [
-    { id: 1, previousEventId: 0, timestamp: execution.startDate, type: 'ExecutionStarted', details: { input: execution.input, roleArn: byArn.get(execution.stateMachineArn)?.roleArn ?? '' } },
+    {
+      id: 1,
+      previousEventId: 0,
+      timestamp: execution.startDate,
+      type: 'ExecutionStarted',
+      details: { input: execution.input, roleArn: byArn.get(execution.stateMachineArn)?.roleArn ?? '' },
+    },
   ];
   if (execution.status !== 'RUNNING') events.push({ id: 2, previousEventId: 1, timestamp: execution.stopDate ?? execution.startDate, ...endEvent(execution) });
   return events;
 }
 
 export function endEvent(execution: Execution): { type: string; details: JsonObject } {
-  const failure = { ...(execution.error === undefined ? {} : { error: execution.error }), ...(execution.cause === undefined ? {} : { cause: execution.cause }) };
+  const failure = {
+    ...(execution.error === undefined ? {} : { error: execution.error }),
+    ...(execution.cause === undefined ? {} : { cause: execution.cause }),
+  };
   switch (execution.status) {
     case 'SUCCEEDED':
       return { type: 'ExecutionSucceeded', details: { output: execution.output ?? 'null', outputDetails: { truncated: false } } };

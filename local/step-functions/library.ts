@@ -29,12 +29,10 @@ export const StatesTimeoutError: new () => Error = await (async () => {
     } as StateMachineDefinition,
     { validationOptions: { noValidate: true } },
   );
-  const error: unknown = await probe
-    .run(null, { overrides: { taskResourceLocalHandlers: { Probe: () => new Promise(() => {}) } } })
-    .result.then(
-      () => undefined,
-      (thrown: unknown) => (thrown as { cause?: unknown }).cause,
-    );
+  const error: unknown = await probe.run(null, { overrides: { taskResourceLocalHandlers: { Probe: () => new Promise(() => {}) } } }).result.then(
+    () => undefined,
+    (thrown: unknown) => (thrown as { cause?: unknown }).cause,
+  );
   if (!(error instanceof Error) || error.name !== 'States.Timeout') {
     throw new Error('aws-local-stepfunctions changed: a Task timeout no longer throws States.Timeout; local/step-functions/library.ts needs updating');
   }

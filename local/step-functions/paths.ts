@@ -4,9 +4,12 @@ import type { Json, JsonObject } from './json.ts';
 
 /** A JSONPath (`$.a.b`, `$$.Execution.Input.x`) evaluated as the library does, through a Pass state. */
 export async function evaluatePath(path: string, input: Json, context: JsonObject): Promise<unknown> {
-  const machine = new StateMachine({ StartAt: 'Path', States: { Path: { Type: 'Pass', Parameters: { 'value.$': path }, End: true } } } as StateMachineDefinition, {
-    validationOptions: { noValidate: true },
-  });
+  const machine = new StateMachine(
+    { StartAt: 'Path', States: { Path: { Type: 'Pass', Parameters: { 'value.$': path }, End: true } } } as StateMachineDefinition,
+    {
+      validationOptions: { noValidate: true },
+    },
+  );
   try {
     const result = (await machine.run(input, { context: context as never }).result) as { value: unknown };
     return result.value;

@@ -45,7 +45,6 @@ export function createStepFunctionsRunner(options: StepFunctionsOptions): StepFu
     waiters.clear();
   };
 
-
   const persistence = createPersistence(options.stateFile, executions, byArn, log, () => stopped);
   const runner: RunnerContext = {
     region,

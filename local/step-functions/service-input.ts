@@ -16,7 +16,10 @@ export function optionalString(input: JsonObject, field: string, maxLength: numb
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw new AwsError('SerializationException', `${field} must be a string`);
   if (value.length > maxLength) {
-    throw new AwsError('ValidationException', `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`);
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`,
+    );
   }
   return value;
 }
@@ -24,7 +27,10 @@ export function optionalString(input: JsonObject, field: string, maxLength: numb
 export function pageOf<T>(items: readonly T[], input: JsonObject, defaultSize: number): { page: T[]; nextToken?: string } {
   const maxResults = input.maxResults === undefined || input.maxResults === 0 ? defaultSize : Number(input.maxResults);
   if (!Number.isInteger(maxResults) || maxResults < 0 || maxResults > 1000) {
-    throw new AwsError('ValidationException', "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000");
+    throw new AwsError(
+      'ValidationException',
+      "1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000",
+    );
   }
   let offset = 0;
   if (input.nextToken !== undefined && input.nextToken !== null) {

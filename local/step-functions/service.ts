@@ -17,7 +17,11 @@ import { taskTokenOperations } from './task-tokens.ts';
  */
 
 const detailsKey = (type: string) =>
-  type.endsWith('StateEntered') ? 'stateEnteredEventDetails' : type.endsWith('StateExited') ? 'stateExitedEventDetails' : `${type[0]?.toLowerCase()}${type.slice(1)}EventDetails`;
+  type.endsWith('StateEntered')
+    ? 'stateEnteredEventDetails'
+    : type.endsWith('StateExited')
+      ? 'stateExitedEventDetails'
+      : `${type[0]?.toLowerCase()}${type.slice(1)}EventDetails`;
 
 export interface StepFunctionsService {
   readonly operations: AwsJsonService['operations'];
@@ -50,7 +54,8 @@ export function createService(runner: RunnerContext): StepFunctionsService {
     }
     const inputText = input.input === undefined || input.input === null ? '{}' : input.input;
     if (typeof inputText !== 'string') throw new AwsError('SerializationException', 'input must be a string');
-    if (Buffer.byteLength(inputText) > MAX_PAYLOAD_BYTES) throw new AwsError('InvalidExecutionInput', `Invalid State Machine Execution Input: larger than ${MAX_PAYLOAD_BYTES} bytes`);
+    if (Buffer.byteLength(inputText) > MAX_PAYLOAD_BYTES)
+      throw new AwsError('InvalidExecutionInput', `Invalid State Machine Execution Input: larger than ${MAX_PAYLOAD_BYTES} bytes`);
     let parsed: unknown;
     try {
       parsed = JSON.parse(inputText);
@@ -61,10 +66,19 @@ export function createService(runner: RunnerContext): StepFunctionsService {
     const existing = runner.executions.get(executionArn);
     if (existing !== undefined) {
       // Same name and same input (as JSON values, key order aside) while running: the same execution (a retried call); anything else is a conflict.
-      if (existing.status === 'RUNNING' && canonical(JSON.parse(existing.input)) === canonical(parsed)) return { executionArn, startDate: epochSeconds(existing.startDate) };
+      if (existing.status === 'RUNNING' && canonical(JSON.parse(existing.input)) === canonical(parsed))
+        return { executionArn, startDate: epochSeconds(existing.startDate) };
       throw new AwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const execution: Execution = { executionArn, stateMachineArn: workflow.arn, workflowId: workflow.id, name, input: inputText, status: 'RUNNING', startDate: Date.now() };
+    const execution: Execution = {
+      executionArn,
+      stateMachineArn: workflow.arn,
+      workflowId: workflow.id,
+      name,
+      input: inputText,
+      status: 'RUNNING',
+      startDate: Date.now(),
+    };
     runner.executions.set(executionArn, execution);
     runner.log('info', 'execution started', { stateMachine: workflow.name, name, executionArn });
     run(runner, execution);
@@ -136,7 +150,10 @@ export function createService(runner: RunnerContext): StepFunctionsService {
       const workflow = workflowOf(requireString(input, 'stateMachineArn'));
       const statusFilter = input.statusFilter;
       if (statusFilter !== undefined && statusFilter !== null && !STATUSES.includes(String(statusFilter))) {
-        throw new AwsError('ValidationException', `1 validation error detected: Value '${String(statusFilter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`);
+        throw new AwsError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(statusFilter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`,
+        );
       }
       const matching = [...runner.executions.values()]
         .filter((e) => e.stateMachineArn === workflow.arn && (statusFilter === undefined || statusFilter === null || e.status === statusFilter))
@@ -171,7 +188,12 @@ export function createService(runner: RunnerContext): StepFunctionsService {
     },
 
     ListStateMachines: async (input) => {
-      const machines = [...runner.workflows.values()].map((w) => ({ stateMachineArn: w.arn, name: w.name, type: 'STANDARD', creationDate: epochSeconds(runner.createdAt) }));
+      const machines = [...runner.workflows.values()].map((w) => ({
+        stateMachineArn: w.arn,
+        name: w.name,
+        type: 'STANDARD',
+        creationDate: epochSeconds(runner.createdAt),
+      }));
       const { page, nextToken } = pageOf(machines, input, 100);
       return { stateMachines: page, ...(nextToken === undefined ? {} : { nextToken }) };
     },

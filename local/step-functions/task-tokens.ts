@@ -57,7 +57,8 @@ export function taskTokenOperations(runner: RunnerContext): AwsJsonService['oper
     SendTaskSuccess: async (input) => {
       const pending = pendingToken(runner, input);
       const output = input.output;
-      if (typeof output !== 'string') throw new AwsError('ValidationException', "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null");
+      if (typeof output !== 'string')
+        throw new AwsError('ValidationException', "1 validation error detected: Value null at 'output' failed to satisfy constraint: Member must not be null");
       if (Buffer.byteLength(output) > MAX_PAYLOAD_BYTES) throw new AwsError('InvalidOutput', `Invalid Output: larger than ${MAX_PAYLOAD_BYTES} bytes`);
       let parsed: Json;
       try {

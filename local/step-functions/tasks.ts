@@ -55,14 +55,19 @@ export async function runAttempt(
   // The *Path forms select from the state's input, as ASL says, not from the Parameters built from it.
   const timeoutSeconds = await seconds(runner.log, state.definition, 'TimeoutSeconds', stateInput, context, state.name, execution);
   const heartbeatSeconds =
-    spec.kind === 'invoke' && spec.waitForToken ? await seconds(runner.log, state.definition, 'HeartbeatSeconds', stateInput, context, state.name, execution) : undefined;
+    spec.kind === 'invoke' && spec.waitForToken
+      ? await seconds(runner.log, state.definition, 'HeartbeatSeconds', stateInput, context, state.name, execution)
+      : undefined;
   if (live.ended) throw new ExecutionEnded();
 
   const parameters = asObject(input) ?? {};
   const functionId = spec.kind === 'lambda' ? spec.functionId : (spec.functionId ?? functionIdOf(String(parameters.FunctionName ?? '')));
   const payload = spec.kind === 'lambda' ? input : ((parameters.Payload as Json | undefined) ?? {});
   const taskFields = spec.kind === 'invoke' ? { resourceType: 'lambda', resource: spec.resource } : {};
-  const timeouts = { ...(timeoutSeconds === undefined ? {} : { timeoutInSeconds: timeoutSeconds }), ...(heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: heartbeatSeconds }) };
+  const timeouts = {
+    ...(timeoutSeconds === undefined ? {} : { timeoutInSeconds: timeoutSeconds }),
+    ...(heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: heartbeatSeconds }),
+  };
   if (spec.kind === 'lambda') {
     record(execution, 'LambdaFunctionScheduled', { resource: spec.resource, input: json(input), inputDetails: { truncated: false }, ...timeouts });
     record(execution, 'LambdaFunctionStarted');
@@ -119,7 +124,10 @@ export async function runAttempt(
     live.activities.add(activity);
     setPhase(runner.notify, live, activity, 'busy');
     if (timeoutSeconds !== undefined) {
-      timeoutTimer = setTimeout(() => fail(timeoutError(`the task did not finish within ${timeoutSeconds} seconds`), true), timeoutSeconds * runner.timeScale * 1000);
+      timeoutTimer = setTimeout(
+        () => fail(timeoutError(`the task did not finish within ${timeoutSeconds} seconds`), true),
+        timeoutSeconds * runner.timeScale * 1000,
+      );
     }
     if (token !== undefined) {
       // Registered before the call: the function may hand the token on and see it completed before it returns.
@@ -136,7 +144,10 @@ export async function runAttempt(
       return;
     }
     if (!workflow.functionIds.has(functionId)) {
-      fail(new TaskError('Lambda.ResourceNotFoundException', `Function not found: arn:aws:lambda:${runner.region}:${runner.accountId}:function:${functionId}`), false);
+      fail(
+        new TaskError('Lambda.ResourceNotFoundException', `Function not found: arn:aws:lambda:${runner.region}:${runner.accountId}:function:${functionId}`),
+        false,
+      );
       return;
     }
     Promise.resolve()

@@ -23,7 +23,8 @@ export async function runWait(runner: RunnerContext, execution: Execution, workf
   else if (typeof wait.Timestamp === 'string') ms = Date.parse(wait.Timestamp) - Date.now();
   else if (typeof wait.SecondsPath === 'string') {
     const value = await evaluatePath(wait.SecondsPath, input, context);
-    if (!Number.isInteger(value) || (value as number) < 0) throw runtimeError(`SecondsPath ${wait.SecondsPath} gave ${JSON.stringify(value)}, not a non-negative integer`);
+    if (!Number.isInteger(value) || (value as number) < 0)
+      throw runtimeError(`SecondsPath ${wait.SecondsPath} gave ${JSON.stringify(value)}, not a non-negative integer`);
     ms = (value as number) * 1000;
   } else if (typeof wait.TimestampPath === 'string') {
     const value = await evaluatePath(wait.TimestampPath, input, context);
@@ -33,7 +34,11 @@ export async function runWait(runner: RunnerContext, execution: Execution, workf
   }
   ms = Math.max(0, ms) * runner.timeScale;
   if (ms > MAX_TIMER_SECONDS * 1000) {
-    runner.log('warn', 'Wait longer than local timers hold: it ends after 24 days', { executionArn: execution.executionArn, state: state.name, seconds: Math.round(ms / 1000) });
+    runner.log('warn', 'Wait longer than local timers hold: it ends after 24 days', {
+      executionArn: execution.executionArn,
+      state: state.name,
+      seconds: Math.round(ms / 1000),
+    });
   }
   await pause(runner.notify, live, state.name, ms, 'blocked');
   return input;

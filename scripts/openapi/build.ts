@@ -20,7 +20,11 @@ export type JsonObject = { [key: string]: unknown };
 
 export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 const sortByKey = <T>(record: Record<string, T>): Record<string, T> =>
-  Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key] as T]));
+  Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key] as T]),
+  );
 const schemaRef = (name: string): JsonObject => ({ $ref: `#/components/schemas/${name}` });
 
 /** zod spells `.int()` as the safe-integer range; that is noise in a document meant for people. */
@@ -101,7 +105,8 @@ function componentSchemas(): Record<string, JsonObject> {
 const AUDIENCE: Record<Audience, string> = {
   public: 'Public: no token needed.',
   requester: 'Any signed-in user: requester, agent or admin (when requester groups are configured, members of a role group only).',
-  agent: 'Agents and admins (a group in the groups claim named exactly as a configured agent or admin group, by default `agent` or `admin`); requesters get 403.',
+  agent:
+    'Agents and admins (a group in the groups claim named exactly as a configured agent or admin group, by default `agent` or `admin`); requesters get 403.',
   admin: 'Admins only (a group named exactly as a configured admin group, by default `admin`); requesters and agents get 403.',
 };
 
@@ -140,7 +145,7 @@ function sharedResponses(): JsonObject {
   return {
     Unauthorized: {
       description: [
-        "No valid bearer token. API Gateway's JWT authorizer answers `{\"message\":\"Unauthorized\"}` as application/json; a token that reaches a function without a subject gets problem+json.",
+        'No valid bearer token. API Gateway\'s JWT authorizer answers `{"message":"Unauthorized"}` as application/json; a token that reaches a function without a subject gets problem+json.',
         errorTypeList(['unauthorized']),
       ].join('\n\n'),
       headers: { 'WWW-Authenticate': { description: '`Bearer`, with the reason when the gateway refused the token', schema: { type: 'string' } } },
@@ -148,7 +153,7 @@ function sharedResponses(): JsonObject {
     },
     PayloadTooLarge: {
       description: [
-        'The body is too large: over 64 KB the function answers problem+json; over API Gateway\'s own limit the gateway answers application/json.',
+        "The body is too large: over 64 KB the function answers problem+json; over API Gateway's own limit the gateway answers application/json.",
         errorTypeList(['payload-too-large']),
       ].join('\n\n'),
       content: { ...problemDetailsContent(), ...gatewayContent() },
@@ -333,7 +338,8 @@ function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
       name: 'If-Match',
       in: 'header',
       required: false,
-      description: 'With the ETag of the version you read, or `*` for whatever version exists now: replace. Without: create. Not the current version, or neither a version number nor `*`: 412.',
+      description:
+        'With the ETag of the version you read, or `*` for whatever version exists now: replace. Without: create. Not the current version, or neither a version number nor `*`: 412.',
       schema: { type: 'string' },
     });
   }

@@ -5,7 +5,10 @@
  * test checks that every slug raised under functions/ is listed here.
  */
 export const ERROR_TYPES = {
-  'validation-error': { status: 400, when: 'A field is invalid, unknown, or names a record that does not exist, or a text field holds a control character or an unpaired surrogate; `errors` lists each field' },
+  'validation-error': {
+    status: 400,
+    when: 'A field is invalid, unknown, or names a record that does not exist, or a text field holds a control character or an unpaired surrogate; `errors` lists each field',
+  },
   'body-required': { status: 400, when: 'The request has no body' },
   'malformed-json': { status: 400, when: 'The body is not valid JSON' },
   'empty-patch': { status: 400, when: 'The patch names no field' },
@@ -16,16 +19,34 @@ export const ERROR_TYPES = {
   'forbidden-field': { status: 403, when: 'A requester set a field only agents may set; `errors` lists each field' },
   'not-found': { status: 404, when: 'The record does not exist (or, for requesters, is not theirs)' },
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
-  'group-in-use': { status: 409, when: 'Services, boards, templates or open incidents and changes still name the group; `references` lists them (`truncated` when there are more)' },
-  'service-in-use': { status: 409, when: 'Integration keys, SLA policies, templates, blackout windows or open incidents and changes still name the service; `references` lists them' },
+  'group-in-use': {
+    status: 409,
+    when: 'Services, boards, templates or open incidents and changes still name the group; `references` lists them (`truncated` when there are more)',
+  },
+  'service-in-use': {
+    status: 409,
+    when: 'Integration keys, SLA policies, templates, blackout windows or open incidents and changes still name the service; `references` lists them',
+  },
   'user-in-use': { status: 409, when: 'A group it manages, an escalation policy or open incidents still name the user; `references` lists them' },
-  'delete-contended': { status: 409, when: 'Deleting a group, service or user: what the delete changes with it (the groups a user leaves) kept changing while it ran; nothing was changed, send the same request again (`Retry-After`)' },
+  'delete-contended': {
+    status: 409,
+    when: 'Deleting a group, service or user: what the delete changes with it (the groups a user leaves) kept changing while it ran; nothing was changed, send the same request again (`Retry-After`)',
+  },
   'calendar-in-use': { status: 409, when: 'SLA policies still count in the calendar; `policies` names them' },
   'duplicate-policy-scope': { status: 409, when: 'Another SLA policy with exactly the same `appliesTo` sets the same target; `policy` names it' },
   'invalid-transition': { status: 409, when: 'The lifecycle does not allow the move; `from`, `to` and `allowedTransitions` say why' },
-  'not-blocked': { status: 409, when: 'The change is not `scheduled` with its start held by a freeze (or an admin already overrode it): there is nothing to override; `changeStatus` says where it is' },
-  'not-editable': { status: 409, when: 'The change request is past assessment: its plan is what was authorized; `changeStatus` and `editableStatuses` say why' },
-  'blackout-conflict': { status: 409, when: 'The change window overlaps a blackout window; `blackouts` lists them. Move the window, raise an emergency, or an admin submits with `blackoutOverride`' },
+  'not-blocked': {
+    status: 409,
+    when: 'The change is not `scheduled` with its start held by a freeze (or an admin already overrode it): there is nothing to override; `changeStatus` says where it is',
+  },
+  'not-editable': {
+    status: 409,
+    when: 'The change request is past assessment: its plan is what was authorized; `changeStatus` and `editableStatuses` say why',
+  },
+  'blackout-conflict': {
+    status: 409,
+    when: 'The change window overlaps a blackout window; `blackouts` lists them. Move the window, raise an emergency, or an admin submits with `blackoutOverride`',
+  },
   'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `assess` or `authorize`, or its round is decided)' },
   'already-voted': { status: 409, when: 'The caller already voted in this approval round' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
@@ -34,7 +55,10 @@ export const ERROR_TYPES = {
   'idempotency-key-reused': { status: 422, when: 'The Idempotency-Key was used in the last 24 hours with a different body' },
   'precondition-required': { status: 428, when: 'If-Match is missing' },
   'internal-error': { status: 500, when: 'Anything unexpected; `requestId` identifies the request' },
-  'workflow-not-started': { status: 503, when: 'The change was submitted but its approval workflow did not start; submit again with the new ETag (`etag`) to start it' },
+  'workflow-not-started': {
+    status: 503,
+    when: 'The change was submitted but its approval workflow did not start; submit again with the new ETag (`etag`) to start it',
+  },
   unavailable: { status: 503, when: 'The API cannot reach its storage; retry later' },
 } as const satisfies Record<string, { status: number; when: string }>;
 

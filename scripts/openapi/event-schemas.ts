@@ -45,8 +45,8 @@ export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
       {
         description: [
           `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`. \`type\` is the detail-type and tells the two kinds apart: incident events (${INCIDENT_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`incident\`; change request events (${CHANGE_EVENT_TYPES.map((t) => `\`${t}\``).join(', ')}) carry \`change\`.`,
-          'Every committed change of an incident or a change request publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one record\'s events by `incident.version` or `change.version`.',
-          'No free text: no titles, and in `changes` free-text fields (descriptions, plans, notes, reasons) are named without `from` and `to`; read the text through the API (docs/events.md, \"No free text\").',
+          "Every committed change of an incident or a change request publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one record's events by `incident.version` or `change.version`.",
+          'No free text: no titles, and in `changes` free-text fields (descriptions, plans, notes, reasons) are named without `from` and `to`; read the text through the API (docs/events.md, "No free text").',
         ].join('\n\n'),
       },
       'output',
@@ -57,7 +57,7 @@ export const EVENT_SCHEMA_FILES: Readonly<Record<string, () => JsonObject>> = {
       notificationMessage,
       {
         description:
-          'The JSON body of the SNS notifications the product publishes (the notifications topic, and the major-incident topic for Major Incident Breach): the event\'s detail (an incident\'s or a change request\'s, by `type`) with `text` and `recipients`. Message attributes eventType, priority, assignmentGroup and service (\'-\' when none; a change request has no priority, and its service attribute is its first service) are there for subscription filter policies.',
+          "The JSON body of the SNS notifications the product publishes (the notifications topic, and the major-incident topic for Major Incident Breach): the event's detail (an incident's or a change request's, by `type`) with `text` and `recipients`. Message attributes eventType, priority, assignmentGroup and service ('-' when none; a change request has no priority, and its service attribute is its first service) are there for subscription filter policies.",
       },
       'output',
     ),

@@ -105,8 +105,7 @@ const lifecycle = Object.entries(INCIDENT_TRANSITIONS)
   .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
   .join('\n');
 
-const pageNote =
-  'Pages come newest or oldest first as stated; a page may hold fewer than `limit` items while more follow: stop when `nextCursor` is absent.';
+const pageNote = 'Pages come newest or oldest first as stated; a page may hold fewer than `limit` items while more follow: stop when `nextCursor` is absent.';
 
 type ResponseSchemaName = keyof typeof RESPONSE_SCHEMAS;
 
@@ -177,7 +176,7 @@ const riskLevels = (() => {
 const changeConfigDefaults = [
   `the boards \`${DEFAULT_CHANGE_CONFIG.cabGroup}\` (CAB), \`${DEFAULT_CHANGE_CONFIG.emergencyGroup}\` (emergency CAB) and \`${DEFAULT_CHANGE_CONFIG.changeManagersGroup}\` (change managers), created as empty groups at the first deployment (add their members with PUT /groups/{name});`,
   `a CAB quorum of ${DEFAULT_CHANGE_CONFIG.cabQuorum}; approvals waiting ${DEFAULT_CHANGE_CONFIG.approvalTimeoutSeconds} seconds at a time, with ${DEFAULT_CHANGE_CONFIG.reminders} reminders before the change managers are told;`,
-  'and the default risk rules. Admins change them like any other setting; the approval workflow\'s own settings (statemachines/README.md) may override the quorum and the timing per deployment.',
+  "and the default risk rules. Admins change them like any other setting; the approval workflow's own settings (statemachines/README.md) may override the quorum and the timing per deployment.",
 ].join(' ');
 
 const defaultEscalation = DEFAULT_ESCALATION_POLICY.levels
@@ -220,7 +219,9 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       service: 'Only incidents about one of these services (comma-separated)',
       caller: 'Only incidents raised for one of these users (comma-separated; for a requester, only themselves)',
     },
-    notes: { 400: 'An unknown value is a `validation-error` on its parameter, the message naming the value; `openedBefore` not after `openedAfter` is a `validation-error` on `openedBefore`.' },
+    notes: {
+      400: 'An unknown value is a `validation-error` on its parameter, the message naming the value; `openedBefore` not after `openedAfter` is a `validation-error` on `openedBefore`.',
+    },
     responses: { 200: { description: 'One page of incidents', schema: 'IncidentPage' } },
   },
   'GET /incidents/{id}': {
@@ -388,7 +389,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: [
       `An integration key (a PagerDuty "routing key", 32 hex characters) that lets a monitoring tool open, acknowledge and resolve incidents of this service through POST /v2/enqueue. \`rateLimitPerMinute\` defaults to ${DEFAULT_RATE_LIMIT_PER_MINUTE}, as PagerDuty's.`,
       '**The key is in this answer only** (`routingKey`, answered with `Cache-Control: no-store`): only a hash of it is stored. Lost keys are revoked and replaced, not recovered.',
-      'The service must exist (checked in the same transaction as the write); the creation is recorded in the service\'s history.',
+      "The service must exist (checked in the same transaction as the write); the creation is recorded in the service's history.",
     ].join('\n\n'),
     body: { schema: 'CreateIntegration' },
     idempotencyKey: true,
@@ -409,7 +410,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'admin',
     description: [
       'The path names the integration by its **id** (as listed, and as `Location` gave it), not by the routing key.',
-      'From then on, events sent with the key are refused (400 `invalid event`, as for a key that never existed). The record stays, with `revokedAt` and `revokedBy`, and the revocation is recorded in the service\'s history.',
+      "From then on, events sent with the key are refused (400 `invalid event`, as for a key that never existed). The record stays, with `revokedAt` and `revokedBy`, and the revocation is recorded in the service's history.",
       'Idempotent: revoking a revoked key answers 204 and changes nothing. Integrations have no version, so no If-Match.',
     ].join('\n\n'),
     responses: { 204: { description: 'Revoked (now or before)' } },
@@ -490,9 +491,9 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'admin',
     description: [
       'Targets for the incidents `appliesTo` selects (every named criterion must match; none: every incident). When several policies match an incident, the most specific wins (service before category before priority), clock by clock; so two policies with exactly the same `appliesTo` may not both set the same target (409 `duplicate-policy-scope` naming the other).',
-      'At least one target. Targets are ISO 8601 durations of weeks, days, hours, minutes and seconds (`PT15M`, `PT4H`, `PT90S`), more than 0 and at most a year, counted in the policy\'s `calendar`. With a calendar that has working hours, days and weeks are refused: a business day is not 24 hours, so write it in hours (`PT24H` is three 8-hour days).',
+      "At least one target. Targets are ISO 8601 durations of weeks, days, hours, minutes and seconds (`PT15M`, `PT4H`, `PT90S`), more than 0 and at most a year, counted in the policy's `calendar`. With a calendar that has working hours, days and weeks are refused: a business day is not 24 hours, so write it in hours (`PT24H` is three 8-hour days).",
       '`pauseOn` (default `["on_hold"]`) lists the open statuses in which the clocks stop counting; `resolved` stops them anyway. `warnings` (default `[50, 75]`) are percentages of a target, ascending, 1 to 99, at which warnings are sent; the breach is 100.',
-      'The calendar and `appliesTo.service` must exist (checked in the same transaction as the write: 400 naming the field). Clocks start when an incident is opened and keep a copy of their policy\'s target and calendar: a policy applies to incidents opened afterwards, and to running clocks that move to it when their incident\'s priority, service or category changes.',
+      "The calendar and `appliesTo.service` must exist (checked in the same transaction as the write: 400 naming the field). Clocks start when an incident is opened and keep a copy of their policy's target and calendar: a policy applies to incidents opened afterwards, and to running clocks that move to it when their incident's priority, service or category changes.",
     ].join('\n\n'),
     body: { schema: 'CreateSlaPolicy' },
     idempotencyKey: true,
@@ -525,7 +526,8 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     summary: 'Delete an SLA policy',
     tag: 'SLA',
     audience: 'admin',
-    description: 'Needs the current version in If-Match; the deletion is audited. Incidents opened afterwards get the next most specific policy, or no clock; running clocks keep their copy.',
+    description:
+      'Needs the current version in If-Match; the deletion is audited. Incidents opened afterwards get the next most specific policy, or no clock; running clocks keep their copy.',
     ifMatch: 'required',
     responses: { 204: { description: 'Deleted' } },
     errorTypes: ['forbidden', 'not-found'],
@@ -584,7 +586,8 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     summary: 'Delete a calendar',
     tag: 'SLA',
     audience: 'admin',
-    description: 'Needs the current version in If-Match; the deletion is audited. A calendar that SLA policies count in cannot be deleted (409 `calendar-in-use`, `policies` names them).',
+    description:
+      'Needs the current version in If-Match; the deletion is audited. A calendar that SLA policies count in cannot be deleted (409 `calendar-in-use`, `policies` names them).',
     ifMatch: 'required',
     responses: { 204: { description: 'Deleted' } },
     errorTypes: ['forbidden', 'not-found', 'calendar-in-use'],
@@ -612,7 +615,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       '- **The group has no policy of its own** (GET answers the default): the policy is created, 201. If-Match is not needed; `"0"`, the default\'s ETag, is accepted.',
       '- **It has one**: the policy is replaced, 200; the current version in If-Match is required (428 without it). A replacement equal to the current policy changes nothing (200, same version).',
       '',
-      '1 to 10 levels; each notifies someone (`users`, the incident\'s `assignee`, its `group`, the group\'s `manager`) and has a `delay` from 1 second to 7 days; `repeat` is 0 to 5 (default 0). Named users must exist (400 naming each one). The group must exist (404).',
+      "1 to 10 levels; each notifies someone (`users`, the incident's `assignee`, its `group`, the group's `manager`) and has a `delay` from 1 second to 7 days; `repeat` is 0 to 5 (default 0). Named users must exist (400 naming each one). The group must exist (404).",
     ].join('\n'),
     body: { schema: 'PutEscalationPolicy' },
     ifMatch: 'optional',
@@ -631,7 +634,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: [
       `SLA attainment (response and resolution clocks met and breached), breaches, mean time to acknowledge and to resolve, over UTC days \`from\` to \`to\` (inclusive; default: the last ${DEFAULT_REPORT_DAYS} days, today included; at most ${MAX_REPORT_DAYS}), grouped by priority, assignment group or service, with totals.`,
-      'Read from counters that every incident change keeps up to date in its own transaction, never from the incidents themselves: each outcome counts on the UTC day it happened, under the incident\'s priority, group and service at that moment. A reopened incident takes its resolution and its resolution clock\'s outcome back. Eventually consistent: a change made a second ago may not show yet.',
+      "Read from counters that every incident change keeps up to date in its own transaction, never from the incidents themselves: each outcome counts on the UTC day it happened, under the incident's priority, group and service at that moment. A reopened incident takes its resolution and its resolution clock's outcome back. Eventually consistent: a change made a second ago may not show yet.",
     ].join('\n\n'),
     query: slaReportQuery,
     responses: { 200: { description: 'The report', schema: 'SlaReport' } },
@@ -647,7 +650,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     description: [
       `A change starts as a \`draft\` (version 1) numbered CHG0001001 onwards. Nothing is assessed, approved or scheduled until it is submitted (POST /changes/{id}/submit); until then (and while it is \`assess\`) its plan can be edited. ${changeTypes}`,
       'A `normal` or `emergency` change needs a `title` and names no `template`. It may be drafted without plans, but needs `implementationPlan` and `backoutPlan` to be submitted.',
-      'A `standard` change names an active `template` (400 on `template` when it does not exist or is retired) and takes from it its description, services, configuration items, implementation, backout and test plans and outage flag: sending any of these is refused (400 naming each field), since they are what was pre-authorized. It takes the template\'s title and assignment group too, unless the request gives its own.',
+      "A `standard` change names an active `template` (400 on `template` when it does not exist or is retired) and takes from it its description, services, configuration items, implementation, backout and test plans and outage flag: sending any of these is refused (400 naming each field), since they are what was pre-authorized. It takes the template's title and assignment group too, unless the request gives its own.",
       `\`plannedEnd\` must come after \`plannedStart\`, at most ${MAX_CHANGE_WINDOW_DAYS} days later; instants are stored in UTC. \`services\` and \`assignmentGroup\` must exist (checked in the same transaction as the write: 400 naming the field, or \`template\` when the template names a service or group that is gone).`,
     ].join('\n\n'),
     body: { schema: 'CreateChange' },
@@ -767,12 +770,14 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: [
       "A vote on the change's current approval round, from the moment the change is submitted (`assess`: the round is recorded with the submission) while it waits for approval (`authorize`). **Who may vote:** the members of the round's board (`groups` in GET /changes/{id}/approvals: the group owning the services, the CAB or the emergency CAB), except whoever raised the change: nobody approves their own change. Once the round is escalated (`escalated: true`, after the reminders went unanswered), the members of the change managers group (GET /change-config) may vote too. Anyone else gets 403.",
-      'Each person votes once per round (409 `already-voted`). A rejection needs a `comment` (the requester needs to know why) and rejects the round at once; approvals reaching the round\'s `quorum` approve it. The vote that decides the round resumes the approval workflow: the change becomes `scheduled`, or `rejected` with the rejection recorded, a moment later (the answer\'s `approval.status` says which; read the change again for its status and ETag). A decided round, or a change that is not waiting for approval, takes no vote (409 `not-awaiting-approval`).',
-      'A vote does not change the version of the change (its ETag stays); it is recorded in the change\'s history, and the requester is told.',
+      "Each person votes once per round (409 `already-voted`). A rejection needs a `comment` (the requester needs to know why) and rejects the round at once; approvals reaching the round's `quorum` approve it. The vote that decides the round resumes the approval workflow: the change becomes `scheduled`, or `rejected` with the rejection recorded, a moment later (the answer's `approval.status` says which; read the change again for its status and ETag). A decided round, or a change that is not waiting for approval, takes no vote (409 `not-awaiting-approval`).",
+      "A vote does not change the version of the change (its ETag stays); it is recorded in the change's history, and the requester is told.",
     ].join('\n\n'),
     body: { schema: 'ApprovalVote' },
     idempotencyKey: true,
-    responses: { 201: { description: 'Counted: the vote, and the round with its tally after it', schema: 'ApprovalVoteRecorded', headers: ['Idempotent-Replayed'] } },
+    responses: {
+      201: { description: 'Counted: the vote, and the round with its tally after it', schema: 'ApprovalVoteRecorded', headers: ['Idempotent-Replayed'] },
+    },
     errorTypes: ['forbidden', 'not-found', 'not-awaiting-approval', 'already-voted'],
     notes: { 400: '`reject` without a `comment` is a `validation-error` on `comment`.' },
   },
@@ -793,7 +798,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     audience: 'agent',
     description: [
       'How the implementation went (`successful`, `failed` or `backed_out`) with notes, once the approval workflow has moved the change to `implement` (at its planned start). Needs the current version in If-Match (which also makes a retry safe: this POST takes no Idempotency-Key).',
-      'A successful change that owes no review closes at once (`closed`). An emergency change, and any change that failed or was backed out, goes to `review` (`reviewRequired: true`) and waits for its post-implementation review (POST /changes/{id}/review). The outcome counts in the failure history of the change\'s services, which the risk rules read when their next change is submitted.',
+      "A successful change that owes no review closes at once (`closed`). An emergency change, and any change that failed or was backed out, goes to `review` (`reviewRequired: true`) and waits for its post-implementation review (POST /changes/{id}/review). The outcome counts in the failure history of the change's services, which the risk rules read when their next change is submitted.",
     ].join('\n\n'),
     body: { schema: 'ChangeImplementation' },
     ifMatch: 'required',
@@ -820,12 +825,18 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     tag: 'Changes',
     audience: 'admin',
     description: [
-      'At a scheduled change\'s planned start the approval workflow reads the blackout windows again. One declared after the change was assessed that applies to it (and that an admin did not let through at submission) holds the start: the change stays `scheduled` with `startBlocked` (`at`, and the `blackouts`), its history records it, and `Change Start Blocked` tells whoever raised it, its group and the change managers. An emergency change is never held.',
+      "At a scheduled change's planned start the approval workflow reads the blackout windows again. One declared after the change was assessed that applies to it (and that an admin did not let through at submission) holds the start: the change stays `scheduled` with `startBlocked` (`at`, and the `blackouts`), its history records it, and `Change Start Blocked` tells whoever raised it, its group and the change managers. An emergency change is never held.",
       'A held change starts when the freeze no longer covers its window (deleted or moved: the workflow checks again every `blockedRecheckSeconds`, an hour by default, and removes `startBlocked`), or when an admin calls this operation with a `reason`: the override is recorded on the change (`startOverride`: who, when, why; `Change Start Overridden`) and the change moves to `implement` at once. To move the change instead, cancel it and raise it again. Needs the current version in If-Match.',
     ].join('\n\n'),
     body: { schema: 'StartOverride' },
     ifMatch: 'required',
-    responses: { 200: { description: 'The override is recorded; the change is still `scheduled`, and moves to `implement` right after', schema: 'Change', headers: ['ETag', 'Location'] } },
+    responses: {
+      200: {
+        description: 'The override is recorded; the change is still `scheduled`, and moves to `implement` right after',
+        schema: 'Change',
+        headers: ['ETag', 'Location'],
+      },
+    },
     errorTypes: ['forbidden', 'not-found', 'not-blocked'],
     notes: { 403: 'Anyone but an admin.' },
   },
@@ -1017,8 +1028,8 @@ export const OPERATIONS: Record<string, OperationSpec> = {
         '- `resolve` resolves it (`auto_resolved`); the next trigger of the key opens a new incident.',
         '- Acknowledge and resolve of a dedup key with no open incident are accepted and dropped.',
       ].join('\n'),
-      "Severity maps to impact and urgency per service (`severityMapping`). **202 means recorded durably**: the event is applied to incidents asynchronously, right after, in the order received per dedup key; see GET /incidents/{id}/events for what each event did.",
-      "Every answer is PagerDuty's (`{status, message, errors}`), not problem+json, errors included; only what API Gateway answers itself (over its 10 MB payload limit, its own throttling, a function that did not answer) is `{\"message\": ...}`. Bodies up to 512 KB are accepted, as PagerDuty's; any JSON the format allows is recorded (numbers beyond a double, empty keys, deep nesting: see `detailsJson` and `rawJson` in GET /incidents/{id}/events). This POST takes no Idempotency-Key (PagerDuty clients send none): deduplication is by `dedup_key`. Unknown members are ignored, not refused.",
+      'Severity maps to impact and urgency per service (`severityMapping`). **202 means recorded durably**: the event is applied to incidents asynchronously, right after, in the order received per dedup key; see GET /incidents/{id}/events for what each event did.',
+      'Every answer is PagerDuty\'s (`{status, message, errors}`), not problem+json, errors included; only what API Gateway answers itself (over its 10 MB payload limit, its own throttling, a function that did not answer) is `{"message": ...}`. Bodies up to 512 KB are accepted, as PagerDuty\'s; any JSON the format allows is recorded (numbers beyond a double, empty keys, deep nesting: see `detailsJson` and `rawJson` in GET /incidents/{id}/events). This POST takes no Idempotency-Key (PagerDuty clients send none): deduplication is by `dedup_key`. Unknown members are ignored, not refused.',
     ].join('\n\n'),
     body: { schema: 'PagerDutyEvent', parsedByHandler: true },
     responses: { 202: { description: 'Recorded', schema: 'PagerDutyAccepted' } },
@@ -1030,18 +1041,18 @@ export const OPERATIONS: Record<string, OperationSpec> = {
       },
       429: {
         description:
-          "The integration key sent more than its `rateLimitPerMinute` events this minute (`throttle event`); retry after `Retry-After` seconds. Nothing was recorded. API Gateway's own throttling answers `{\"message\":\"Too Many Requests\"}`.",
+          'The integration key sent more than its `rateLimitPerMinute` events this minute (`throttle event`); retry after `Retry-After` seconds. Nothing was recorded. API Gateway\'s own throttling answers `{"message":"Too Many Requests"}`.',
         schemas: ['PagerDutyThrottled', 'GatewayError'],
         headers: ['Retry-After'],
       },
       413: {
         description:
-          "The body is over 512 KB, PagerDuty's limit (`invalid event`, `errors` says the size): nothing recorded. Over API Gateway's own 10 MB limit the gateway answers `{\"message\":\"Request Entity Too Large\"}`.",
+          'The body is over 512 KB, PagerDuty\'s limit (`invalid event`, `errors` says the size): nothing recorded. Over API Gateway\'s own 10 MB limit the gateway answers `{"message":"Request Entity Too Large"}`.',
         schemas: ['PagerDutyInvalid', 'GatewayError'],
       },
       500: {
         description:
-          "The event could not be recorded (`error`): nothing recorded, no rate-limit slot spent; retry. A function that did not answer at all gets API Gateway's `{\"message\":\"Internal Server Error\"}`.",
+          'The event could not be recorded (`error`): nothing recorded, no rate-limit slot spent; retry. A function that did not answer at all gets API Gateway\'s `{"message":"Internal Server Error"}`.',
         schemas: ['PagerDutyError', 'GatewayError'],
       },
     },
@@ -1063,7 +1074,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
     tag: 'Platform',
     audience: 'public',
     description:
-      'This OpenAPI 3.1 document, generated from the zod schemas the functions validate with. Sent gzip-compressed (`Content-Encoding: gzip`, `Vary: Accept-Encoding`) when the request\'s `Accept-Encoding` takes gzip (browsers and most HTTP libraries send it), as plain JSON otherwise (`curl` without `--compressed`).',
+      "This OpenAPI 3.1 document, generated from the zod schemas the functions validate with. Sent gzip-compressed (`Content-Encoding: gzip`, `Vary: Accept-Encoding`) when the request's `Accept-Encoding` takes gzip (browsers and most HTTP libraries send it), as plain JSON otherwise (`curl` without `--compressed`).",
     responses: { 200: { description: 'The document', schema: 'OpenApiDocument', headers: ['Cache-Control'] } },
   },
 };

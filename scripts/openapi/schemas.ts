@@ -142,7 +142,9 @@ export const pagerDutyAccepted = z
   .object({
     status: z.literal('success'),
     message: z.string().describe('`Event processed`'),
-    dedup_key: z.string().describe('The dedup key of the event: the one sent, or for a trigger without one, a generated key to acknowledge and resolve it with'),
+    dedup_key: z
+      .string()
+      .describe('The dedup key of the event: the one sent, or for a trigger without one, a generated key to acknowledge and resolve it with'),
   })
   .describe('The event is recorded; it is applied to incidents right after');
 
@@ -160,7 +162,7 @@ export const pagerDutyThrottled = z
 
 export const pagerDutyError = z
   .object({ status: z.literal('error'), message: z.string(), errors: z.array(z.string()) })
-  .describe('An unexpected failure while recording the event, in PagerDuty\'s shape: nothing was recorded and no rate-limit slot was spent; retry');
+  .describe("An unexpected failure while recording the event, in PagerDuty's shape: nothing was recorded and no rate-limit slot was spent; retry");
 
 /** AlertSource is a type only; a record of it fails to compile when a source is added or removed. */
 const ALERT_SOURCE_SET: Record<AlertSource, true> = { pagerduty: true, eventbridge: true, cloudwatch: true };
@@ -178,7 +180,9 @@ export const EVENT_OUTCOMES = Object.keys(EVENT_OUTCOME_SET) as [EventOutcome, .
 export const incidentEvent = z
   .object({
     eventId: z.string().describe('Unique per event: the EventBridge event id for bus events, a ULID for HTTP events'),
-    source: z.enum(ALERT_SOURCES).describe('How it came in: `pagerduty` (POST /v2/enqueue), `eventbridge` (Incident Trigger/Acknowledge/Resolve), `cloudwatch` (alarm state change)'),
+    source: z
+      .enum(ALERT_SOURCES)
+      .describe('How it came in: `pagerduty` (POST /v2/enqueue), `eventbridge` (Incident Trigger/Acknowledge/Resolve), `cloudwatch` (alarm state change)'),
     action: z.enum(ALERT_ACTIONS).describe('`record`: a CloudWatch INSUFFICIENT_DATA state, noted and acting on nothing'),
     dedupKey: z.string(),
     service: z.string().optional().describe('The service the event named (through its integration key for HTTP events)'),
@@ -187,7 +191,9 @@ export const incidentEvent = z
     appliedAt: isoTimestamp.describe('When it was applied to the incident'),
     outcome: z
       .enum(EVENT_OUTCOMES)
-      .describe('What it did: `opened` the incident, added an `occurrence`, `acknowledged` or `resolved` it, or was only `recorded` on it. (`dropped` events touched no incident and are not listed.)'),
+      .describe(
+        'What it did: `opened` the incident, added an `occurrence`, `acknowledged` or `resolved` it, or was only `recorded` on it. (`dropped` events touched no incident and are not listed.)',
+      ),
     incidentId: z.string(),
     summary: z.string().optional(),
     severity: z.enum(SEVERITIES).optional(),
@@ -199,11 +205,13 @@ export const incidentEvent = z
     details: z
       .record(z.string(), z.unknown())
       .optional()
-      .describe('The sender\'s free-form facts (`custom_details`, an EventBridge `details`), when a DynamoDB map holds them unchanged; otherwise `detailsJson`'),
+      .describe("The sender's free-form facts (`custom_details`, an EventBridge `details`), when a DynamoDB map holds them unchanged; otherwise `detailsJson`"),
     detailsJson: z
       .string()
       .optional()
-      .describe('The same facts as the JSON text sent, when a map could not hold them unchanged: numbers beyond a double or DynamoDB (integers above 2^53, 1e400, 1e-400), an empty or duplicate key, nesting deeper than 31 levels'),
+      .describe(
+        'The same facts as the JSON text sent, when a map could not hold them unchanged: numbers beyond a double or DynamoDB (integers above 2^53, 1e400, 1e-400), an empty or duplicate key, nesting deeper than 31 levels',
+      ),
     links: z.array(z.object({ href: z.string(), text: z.string().optional() })).optional(),
     images: z.array(z.object({ src: z.string(), href: z.string().optional(), alt: z.string().optional() })).optional(),
     client: z.string().optional(),
@@ -216,7 +224,9 @@ export const incidentEvent = z
     raw: z
       .unknown()
       .optional()
-      .describe('The event as it arrived (for PagerDuty events, without `routing_key`), parsed: present when JSON.parse reads it without loss (no number beyond a double, no duplicate key, nesting at most 100 deep); otherwise `rawJson`. Kept for the retention period'),
+      .describe(
+        'The event as it arrived (for PagerDuty events, without `routing_key`), parsed: present when JSON.parse reads it without loss (no number beyond a double, no duplicate key, nesting at most 100 deep); otherwise `rawJson`. Kept for the retention period',
+      ),
     rawJson: z
       .string()
       .optional()

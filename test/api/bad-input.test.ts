@@ -111,7 +111,8 @@ describe('bad input gets a clear 4xx and writes nothing', () => {
 
 describe('text fields refuse control characters and unpaired surrogates, naming the field', () => {
   const admin = () => stack.as('ada', ['admin']);
-  const paths = (reply: { body: { errors?: { path: string; location: string; message: string }[] } }) => (reply.body.errors ?? []).map((e) => `${e.location}:${e.path}`);
+  const paths = (reply: { body: { errors?: { path: string; location: string; message: string }[] } }) =>
+    (reply.body.errors ?? []).map((e) => `${e.location}:${e.path}`);
 
   it('incidents: a control character in a title, a line break in a one-line field, a lone surrogate in the description', async () => {
     const before = await incidentCount();

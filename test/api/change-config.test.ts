@@ -165,7 +165,10 @@ describe('/change-config', () => {
     const current = await ada.get('/change-config');
     const reply = await ada.put(
       '/change-config',
-      { ...config({ cabQuorum: 0, approvalTimeoutSeconds: 59, reminders: 11, cabGroup: 'Not A Slug', extra: true }), riskRules: { ...DEFAULT_RISK_RULES, outage: 'two' } },
+      {
+        ...config({ cabQuorum: 0, approvalTimeoutSeconds: 59, reminders: 11, cabGroup: 'Not A Slug', extra: true }),
+        riskRules: { ...DEFAULT_RISK_RULES, outage: 'two' },
+      },
       { 'if-match': etag(current) },
     );
     expect(reply.status).toBe(400);
@@ -200,7 +203,7 @@ describe('/change-config', () => {
     expect((await alice.get('/change-config')).body.version).toBe(current.body.version);
   });
 
-  it('needs the board groups to exist (checked in the write\'s transaction); one group may be two boards', async () => {
+  it("needs the board groups to exist (checked in the write's transaction); one group may be two boards", async () => {
     const current = await ada.get('/change-config');
     const missing = await ada.put('/change-config', config({ cabGroup: 'no-such-board', emergencyGroup: 'no-such-board', changeManagersGroup: 'nobody' }), {
       'if-match': etag(current),
@@ -282,7 +285,12 @@ describe('/change-templates', () => {
   });
 
   it('needs the services and the assignment group to exist, each named at its path', async () => {
-    const reply = await ada.post('/change-templates', { ...template, name: 'bad', services: ['vpn', 'no-such-service', 'nor-this'], assignmentGroup: 'no-such-group' });
+    const reply = await ada.post('/change-templates', {
+      ...template,
+      name: 'bad',
+      services: ['vpn', 'no-such-service', 'nor-this'],
+      assignmentGroup: 'no-such-group',
+    });
     expect(reply.status).toBe(400);
     expect(paths(reply)).toEqual(['services.1', 'services.2', 'assignmentGroup']);
     expect(reply.body.errors[0]).toMatchObject({ pointer: '#/services/1', message: "There is no service named 'no-such-service'" });
@@ -361,7 +369,11 @@ describe('/blackout-windows', () => {
     expect((await ada.post('/blackout-windows', vpnUpgrade)).status).toBe(201);
     expect((await ada.post('/blackout-windows', earlier)).status).toBe(201);
 
-    expect((await alice.get('/blackout-windows/vpn-upgrade')).body).toMatchObject({ services: ['vpn', 'email'], start: '2032-01-10T22:00:00.000Z', version: 1 });
+    expect((await alice.get('/blackout-windows/vpn-upgrade')).body).toMatchObject({
+      services: ['vpn', 'email'],
+      start: '2032-01-10T22:00:00.000Z',
+      version: 1,
+    });
     const all = await alice.get('/blackout-windows');
     expect(all.body.items.map((w: { name: string }) => w.name)).toEqual(['q3-audit', 'year-end-freeze', 'vpn-upgrade']);
     const current = await alice.get(`/blackout-windows?from=${encodeURIComponent('2031-09-03T00:00:00Z')}`);

@@ -33,7 +33,10 @@ const vote = (client: Client, id: string, decision: 'approve' | 'reject', commen
   client.post(`/changes/${id}/approvals`, { decision, ...(comment === undefined ? {} : { comment }) });
 
 const eventTypes = (number: string) =>
-  stack.published.events().filter((e) => (e.detail as { change?: { number: string } }).change?.number === number).map((e) => e.detailType);
+  stack.published
+    .events()
+    .filter((e) => (e.detail as { change?: { number: string } }).change?.number === number)
+    .map((e) => e.detailType);
 
 beforeAll(async () => {
   stack = await startTestStack({ workflowTimeScale: 0.001 });
@@ -81,7 +84,11 @@ describe('a normal change, medium risk: the CAB with quorum 2, over HTTP', () =>
     const first = await alice.post(`/changes/${change.id}/approvals`, { decision: 'approve', comment: 'Looks safe' }, { 'idempotency-key': 'alice-vote-1' });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     // A retry (even by number) answers as the first did, and counts nothing twice.
-    const retried = await alice.post(`/changes/${change.number}/approvals`, { decision: 'approve', comment: 'Looks safe' }, { 'idempotency-key': 'alice-vote-1' });
+    const retried = await alice.post(
+      `/changes/${change.number}/approvals`,
+      { decision: 'approve', comment: 'Looks safe' },
+      { 'idempotency-key': 'alice-vote-1' },
+    );
     expect([retried.status, retried.headers.get('idempotent-replayed')]).toEqual([201, 'true']);
     expect(retried.body).toEqual(first.body);
     expect(first.body).toMatchObject({ userId: 'alice', decision: 'approve', approval: { approvals: 1, status: 'pending' } });
@@ -95,7 +102,11 @@ describe('a normal change, medium risk: the CAB with quorum 2, over HTTP', () =>
 
     const scheduled = await statusIs(bob, change.id, 'scheduled');
     expect(scheduled.workflow).toMatchObject({ state: 'WaitForPlannedStart' });
-    const started = await poll(() => read(bob, change.id), (c) => c.status === 'implement', 30_000);
+    const started = await poll(
+      () => read(bob, change.id),
+      (c) => c.status === 'implement',
+      30_000,
+    );
     expect(started.workflow.state).toBe('StartImplementation');
 
     const etag = (await bob.get(`/changes/${change.id}`)).headers.get('etag') as string;
@@ -135,7 +146,12 @@ describe('the other routes through approval', () => {
     const change = await create(nina, { services: ['intranet'], title: 'Intranet theme' });
     expect((await submit(nina, change)).body).toMatchObject({ risk: { level: 'low' } });
     await statusIs(nina, change.id, 'authorize');
-    expect((await nina.get(`/changes/${change.id}/approvals`)).body.rounds[0]).toMatchObject({ board: 'owner-group', groups: ['service-desk'], quorum: 1, asked: ['alice', 'bob'] });
+    expect((await nina.get(`/changes/${change.id}/approvals`)).body.rounds[0]).toMatchObject({
+      board: 'owner-group',
+      groups: ['service-desk'],
+      quorum: 1,
+      asked: ['alice', 'bob'],
+    });
     expect((await vote(nina, change.id, 'approve')).status).toBe(403);
     expect((await vote(bob, change.id, 'approve')).status).toBe(201);
     await statusIs(nina, change.id, 'scheduled');
@@ -161,10 +177,16 @@ describe('the other routes through approval', () => {
     expect((await vote(alice, change.id, 'approve')).status).toBe(201);
     await statusIs(bob, change.id, 'implement');
     let etag = (await bob.get(`/changes/${change.id}`)).headers.get('etag') as string;
-    const failed = await bob.request('POST', `/changes/${change.id}/implementation`, { body: { outcome: 'failed', notes: 'Relay would not restart' }, headers: { 'if-match': etag } });
+    const failed = await bob.request('POST', `/changes/${change.id}/implementation`, {
+      body: { outcome: 'failed', notes: 'Relay would not restart' },
+      headers: { 'if-match': etag },
+    });
     expect(failed.body).toMatchObject({ status: 'review', implementation: { outcome: 'failed' } });
     etag = failed.headers.get('etag') as string;
-    const reviewed = await bob.request('POST', `/changes/${change.id}/review`, { body: { summary: 'Config drift; add a canary' }, headers: { 'if-match': etag } });
+    const reviewed = await bob.request('POST', `/changes/${change.id}/review`, {
+      body: { summary: 'Config drift; add a canary' },
+      headers: { 'if-match': etag },
+    });
     expect(reviewed.body).toMatchObject({ status: 'closed', review: { summary: 'Config drift; add a canary', by: 'bob' } });
   }, 30_000);
 
@@ -187,7 +209,9 @@ describe('conflicts and blackout windows', () => {
 
     const second = await create(alice, { services: ['vpn'], title: 'VPN certificates', ...window(10 * 24 * HOUR + HOUR) });
     const submitted = await submit(alice, second);
-    expect(submitted.body.conflicts).toEqual([expect.objectContaining({ kind: 'change', changeId: first.id, number: first.number, on: { services: ['vpn'], configurationItems: [] } })]);
+    expect(submitted.body.conflicts).toEqual([
+      expect.objectContaining({ kind: 'change', changeId: first.id, number: first.number, on: { services: ['vpn'], configurationItems: [] } }),
+    ]);
     expect(submitted.body.risk.reasons.join(' ')).toMatch(/conflict/i);
   }, 30_000);
 
@@ -200,7 +224,10 @@ describe('conflicts and blackout windows', () => {
     const normal = await create(alice, { services: ['email'], title: 'Mail quota change', ...inFreeze });
     const refused = await submit(alice, normal);
     expect(refused.status).toBe(409);
-    expect(refused.body).toMatchObject({ type: expect.stringMatching(/blackout-conflict$/), blackouts: [expect.objectContaining({ name: 'year-end-freeze' })] });
+    expect(refused.body).toMatchObject({
+      type: expect.stringMatching(/blackout-conflict$/),
+      blackouts: [expect.objectContaining({ name: 'year-end-freeze' })],
+    });
     expect((await read(alice, normal.id)).status).toBe('draft');
     expect((await submit(alice, normal, { blackoutOverride: { reason: 'Legal deadline' } })).status).toBe(403);
 
@@ -220,7 +247,10 @@ describe('conflicts and blackout windows', () => {
     const etag = (await nina.get(`/changes/${change.id}`)).headers.get('etag') as string;
     const canceled = await nina.request('POST', `/changes/${change.id}/cancel`, { body: { reason: 'Not needed any more' }, headers: { 'if-match': etag } });
     expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
-    await poll(async () => stack.executions().find((e) => e.executionArn === submitted.body.workflow.executionArn)?.status, (s) => s === 'ABORTED');
+    await poll(
+      async () => stack.executions().find((e) => e.executionArn === submitted.body.workflow.executionArn)?.status,
+      (s) => s === 'ABORTED',
+    );
     expect((await vote(bob, change.id, 'approve')).body).toMatchObject({ status: 409, type: expect.stringMatching(/not-awaiting-approval$/) });
   }, 30_000);
 });

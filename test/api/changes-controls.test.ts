@@ -26,14 +26,16 @@ const statusIs = changeStatusIs;
 const etagOf = async (client: Client, id: string) => (await client.get(`/changes/${id}`)).headers.get('etag') as string;
 
 async function submit(client: Client, change: { id: string }, body?: unknown) {
-  return client.request('POST', `/changes/${change.id}/submit`, { ...(body === undefined ? {} : { body }), headers: { 'if-match': await etagOf(client, change.id) } });
+  return client.request('POST', `/changes/${change.id}/submit`, {
+    ...(body === undefined ? {} : { body }),
+    headers: { 'if-match': await etagOf(client, change.id) },
+  });
 }
 
 const vote = (client: Client, id: string, decision: 'approve' | 'reject', comment?: string) =>
   client.post(`/changes/${id}/approvals`, { decision, ...(comment === undefined ? {} : { comment }) });
 
-const published = (number: string) =>
-  stack.published.events().filter((e) => (e.detail as { change?: { number: string } }).change?.number === number);
+const published = (number: string) => stack.published.events().filter((e) => (e.detail as { change?: { number: string } }).change?.number === number);
 
 type Operation = (input: Record<string, unknown>) => Promise<unknown>;
 const operations = () => stack.stepFunctions.service.operations as Record<string, Operation>;
@@ -101,13 +103,24 @@ describe('the approval round is on record when submit answers', () => {
     expect(submitted.body).toMatchObject({ status: 'assess', submissions: 1, risk: { level: 'medium' } });
     expect(approvals.status).toBe(200);
     expect(approvals.body.rounds).toEqual([
-      expect.objectContaining({ round: 1, board: 'cab', groups: ['cab'], quorum: 2, status: 'pending', asked: ['ada', 'alice', 'nina'], attempt: 0, responses: [] }),
+      expect.objectContaining({
+        round: 1,
+        board: 'cab',
+        groups: ['cab'],
+        quorum: 2,
+        status: 'pending',
+        asked: ['ada', 'alice', 'nina'],
+        attempt: 0,
+        responses: [],
+      }),
     ]);
 
     // The workflow's first step takes the round over (one round, not two) and asks the board once.
     await statusIs(bob, change.id, 'authorize');
     const asked = await bob.get(`/changes/${change.id}/approvals`);
-    expect(asked.body.rounds).toEqual([expect.objectContaining({ round: 1, board: 'cab', quorum: 2, status: 'pending', attempt: 1, asked: ['ada', 'alice', 'nina'] })]);
+    expect(asked.body.rounds).toEqual([
+      expect.objectContaining({ round: 1, board: 'cab', quorum: 2, status: 'pending', attempt: 1, asked: ['ada', 'alice', 'nina'] }),
+    ]);
     expect((await vote(alice, change.id, 'approve')).status).toBe(201);
     expect((await vote(nina, change.id, 'approve')).status).toBe(201);
     await statusIs(bob, change.id, 'scheduled');
@@ -152,7 +165,10 @@ describe('an edit after submission sends the change back to draft', () => {
       const executionArn = submitted.body.workflow.executionArn as string;
 
       // A freeze lies where the change is being moved to.
-      const freeze = { name: 'intranet-relaunch-freeze', ...{ start: new Date(Date.now() + 50 * DAY).toISOString(), end: new Date(Date.now() + 52 * DAY).toISOString() } };
+      const freeze = {
+        name: 'intranet-relaunch-freeze',
+        ...{ start: new Date(Date.now() + 50 * DAY).toISOString(), end: new Date(Date.now() + 52 * DAY).toISOString() },
+      };
       expect((await ada.post('/blackout-windows', { ...freeze, services: ['intranet'], reason: 'Relaunch' })).status).toBe(201);
       const moved = await alice.patch(`/changes/${change.id}`, window(51 * DAY), { 'if-match': submitted.headers.get('etag') as string });
       expect(moved.status, JSON.stringify(moved.body)).toBe(200);
@@ -162,31 +178,42 @@ describe('an edit after submission sends the change back to draft', () => {
       expect(stops.stops).toEqual([expect.objectContaining({ executionArn, error: 'ChangeEdited' })]);
 
       const history = (await alice.get(`/changes/${change.id}/history?limit=100`)).body.items;
-      expect(history.at(-1).changes).toEqual(expect.arrayContaining([{ field: 'status', from: 'assess', to: 'draft' }, expect.objectContaining({ field: 'plannedStart' })]));
+      expect(history.at(-1).changes).toEqual(
+        expect.arrayContaining([{ field: 'status', from: 'assess', to: 'draft' }, expect.objectContaining({ field: 'plannedStart' })]),
+      );
       const rounds = (await alice.get(`/changes/${change.id}/approvals`)).body.rounds;
       expect(rounds).toEqual([expect.objectContaining({ round: 1, status: 'withdrawn', decidedAt: expect.any(String) })]);
 
       // The held execution of round 1 now finds the change a draft and ends quietly without touching it.
       await hold.release();
       await stack.settled();
-      await poll(async () => stack.executions().find((e) => e.executionArn === executionArn)?.status, (s) => s !== undefined && s !== 'RUNNING');
+      await poll(
+        async () => stack.executions().find((e) => e.executionArn === executionArn)?.status,
+        (s) => s !== undefined && s !== 'RUNNING',
+      );
       expect((await read(alice, change.id)).status).toBe('draft');
 
       // Submitting again assesses the edited plan: it now lies in the freeze.
       const again = await submit(alice, change);
       expect(again.status, JSON.stringify(again.body)).toBe(409);
-      expect(again.body).toMatchObject({ type: expect.stringMatching(/blackout-conflict$/), blackouts: [expect.objectContaining({ name: 'intranet-relaunch-freeze' })] });
+      expect(again.body).toMatchObject({
+        type: expect.stringMatching(/blackout-conflict$/),
+        blackouts: [expect.objectContaining({ name: 'intranet-relaunch-freeze' })],
+      });
     } finally {
       stops.restore();
       await hold.release();
     }
   }, 60_000);
 
-  it('a canceled change\'s undecided round ends withdrawn too', async () => {
+  it("a canceled change's undecided round ends withdrawn too", async () => {
     const change = await create(alice, { services: ['intranet'], title: 'Withdrawn by cancel', ...window(45 * DAY) });
     await submit(alice, change);
     await statusIs(alice, change.id, 'authorize');
-    const canceled = await alice.request('POST', `/changes/${change.id}/cancel`, { body: { reason: 'Not needed' }, headers: { 'if-match': await etagOf(alice, change.id) } });
+    const canceled = await alice.request('POST', `/changes/${change.id}/cancel`, {
+      body: { reason: 'Not needed' },
+      headers: { 'if-match': await etagOf(alice, change.id) },
+    });
     expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
     expect((await alice.get(`/changes/${change.id}/approvals`)).body.rounds).toEqual([expect.objectContaining({ round: 1, status: 'withdrawn' })]);
   }, 30_000);
@@ -201,7 +228,10 @@ describe('an edit after submission sends the change back to draft', () => {
       expect((await vote(alice, change.id, 'approve')).status).toBe(201);
       expect((await vote(nina, change.id, 'approve')).body).toMatchObject({ approval: { status: 'approved' } });
       expect((await read(bob, change.id)).status).toBe('assess');
-      const canceled = await bob.request('POST', `/changes/${change.id}/cancel`, { body: { reason: 'Not needed' }, headers: { 'if-match': await etagOf(bob, change.id) } });
+      const canceled = await bob.request('POST', `/changes/${change.id}/cancel`, {
+        body: { reason: 'Not needed' },
+        headers: { 'if-match': await etagOf(bob, change.id) },
+      });
       expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
       expect((await bob.get(`/changes/${change.id}/approvals`)).body.rounds).toEqual([
         expect.objectContaining({ round: 1, status: 'withdrawn', approvals: 2, decidedAt: expect.any(String) }),
@@ -209,7 +239,10 @@ describe('an edit after submission sends the change back to draft', () => {
       // The held execution then finds the change canceled and leaves it so.
       await hold.release();
       await stack.settled();
-      await poll(async () => stack.executions().find((e) => e.executionArn === executionArn)?.status, (s) => s !== undefined && s !== 'RUNNING');
+      await poll(
+        async () => stack.executions().find((e) => e.executionArn === executionArn)?.status,
+        (s) => s !== undefined && s !== 'RUNNING',
+      );
       expect((await read(bob, change.id)).status).toBe('canceled');
       expect((await bob.get(`/changes/${change.id}/approvals`)).body.rounds).toEqual([expect.objectContaining({ round: 1, status: 'withdrawn' })]);
     } finally {
@@ -248,14 +281,20 @@ describe('a freeze declared after approval holds the start', () => {
     });
     expect(freeze.status, JSON.stringify(freeze.body)).toBe(201);
 
-    const blocked = await poll(() => read(nina, change.id), (c) => c.startBlocked !== undefined, 30_000);
+    const blocked = await poll(
+      () => read(nina, change.id),
+      (c) => c.startBlocked !== undefined,
+      30_000,
+    );
     expect(blocked).toMatchObject({
       status: 'scheduled',
       startBlocked: { at: expect.any(String), blackouts: [expect.objectContaining({ kind: 'blackout', name: 'late-freeze' })] },
       workflow: { state: 'AwaitStartOverride' },
     });
     const history = (await nina.get(`/changes/${change.id}/history?limit=100`)).body.items;
-    expect(history.some((h: { actor: string; changes: { field: string }[] }) => h.actor === 'change-approval' && h.changes.some((c) => c.field === 'startBlocked'))).toBe(true);
+    expect(
+      history.some((h: { actor: string; changes: { field: string }[] }) => h.actor === 'change-approval' && h.changes.some((c) => c.field === 'startBlocked')),
+    ).toBe(true);
     await stack.settled();
     const event = published(change.number).find((e) => e.detailType === 'Change Start Blocked');
     expect(event, 'Change Start Blocked published').toBeDefined();
@@ -267,10 +306,15 @@ describe('a freeze declared after approval holds the start', () => {
 
     // Only an admin overrides, with a reason, on the current version, and only a held start.
     const etag = await etagOf(nina, change.id);
-    expect((await nina.request('POST', `/changes/${change.id}/start-override`, { body: { reason: 'Agreed with the board' }, headers: { 'if-match': etag } })).status).toBe(403);
+    expect(
+      (await nina.request('POST', `/changes/${change.id}/start-override`, { body: { reason: 'Agreed with the board' }, headers: { 'if-match': etag } })).status,
+    ).toBe(403);
     const noReason = await ada.request('POST', `/changes/${change.id}/start-override`, { body: {}, headers: { 'if-match': etag } });
     expect(noReason.body).toMatchObject({ status: 400, errors: [expect.objectContaining({ path: 'reason' })] });
-    const override = await ada.request('POST', `/changes/${change.id}/start-override`, { body: { reason: 'Agreed with the board' }, headers: { 'if-match': etag } });
+    const override = await ada.request('POST', `/changes/${change.id}/start-override`, {
+      body: { reason: 'Agreed with the board' },
+      headers: { 'if-match': etag },
+    });
     expect(override.status, JSON.stringify(override.body)).toBe(200);
     expect(override.body).toMatchObject({ status: 'scheduled', startOverride: { by: 'ada', at: expect.any(String), reason: 'Agreed with the board' } });
 
@@ -278,12 +322,20 @@ describe('a freeze declared after approval holds the start', () => {
     expect(started.workflow.state).toBe('StartImplementation');
     expect(started).toMatchObject({ startOverride: { by: 'ada' }, startBlocked: { blackouts: [expect.objectContaining({ name: 'late-freeze' })] } });
     // Resumed by the override's answer to the waiting token, not by a later re-check.
-    const execution = await poll(async () => stack.executions().find((e) => e.executionArn === started.workflow.executionArn), (e) => e?.status === 'SUCCEEDED');
+    const execution = await poll(
+      async () => stack.executions().find((e) => e.executionArn === started.workflow.executionArn),
+      (e) => e?.status === 'SUCCEEDED',
+    );
     expect(execution?.output).toMatchObject({ startOverride: { overriddenBy: 'ada' } });
-    const again = await ada.request('POST', `/changes/${change.id}/start-override`, { body: { reason: 'twice' }, headers: { 'if-match': await etagOf(ada, change.id) } });
+    const again = await ada.request('POST', `/changes/${change.id}/start-override`, {
+      body: { reason: 'twice' },
+      headers: { 'if-match': await etagOf(ada, change.id) },
+    });
     expect(again.body).toMatchObject({ status: 409, type: expect.stringMatching(/not-blocked$/) });
     await stack.settled();
-    expect(published(change.number).map((e) => e.detailType)).toEqual(expect.arrayContaining(['Change Start Blocked', 'Change Start Overridden', 'Change Implementation Started']));
+    expect(published(change.number).map((e) => e.detailType)).toEqual(
+      expect.arrayContaining(['Change Start Blocked', 'Change Start Overridden', 'Change Implementation Started']),
+    );
   }, 90_000);
 
   it('a freeze lifted while the start is held lets the change start at the next check', async () => {
@@ -294,7 +346,11 @@ describe('a freeze declared after approval holds the start', () => {
     const scheduled = await statusIs(nina, change.id, 'scheduled');
     const freeze = await ada.post('/blackout-windows', { name: 'mail-freeze', start: scheduled.plannedStart, end: scheduled.plannedEnd, services: ['email'] });
     expect(freeze.status, JSON.stringify(freeze.body)).toBe(201);
-    await poll(() => read(nina, change.id), (c) => c.startBlocked !== undefined, 30_000);
+    await poll(
+      () => read(nina, change.id),
+      (c) => c.startBlocked !== undefined,
+      30_000,
+    );
 
     expect((await ada.delete('/blackout-windows/mail-freeze', { 'if-match': freeze.headers.get('etag') as string })).status).toBe(204);
     const started = await statusIs(nina, change.id, 'implement', 30_000);
@@ -311,7 +367,10 @@ describe('a freeze declared after approval holds the start', () => {
     expect((await vote(bob, change.id, 'approve')).status).toBe(201);
     const started = await statusIs(nina, change.id, 'implement');
     expect(started.startBlocked).toBeUndefined();
-    const refused = await ada.request('POST', `/changes/${change.id}/start-override`, { body: { reason: 'nothing to override' }, headers: { 'if-match': await etagOf(ada, change.id) } });
+    const refused = await ada.request('POST', `/changes/${change.id}/start-override`, {
+      body: { reason: 'nothing to override' },
+      headers: { 'if-match': await etagOf(ada, change.id) },
+    });
     expect(refused.body).toMatchObject({ status: 409, type: expect.stringMatching(/not-blocked$/) });
   }, 30_000);
 });

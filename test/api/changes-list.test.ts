@@ -89,7 +89,11 @@ describe('GET /changes with several values per filter', () => {
       counter.reset();
       const expected = newestFirst(created.filter(matches));
       expect(expected.length).toBeGreaterThan(0);
-      for (const limit of [1, 3, 7]) expect((await listAll(query, limit)).map((c) => c.number), `limit ${limit}`).toEqual(expected);
+      for (const limit of [1, 3, 7])
+        expect(
+          (await listAll(query, limit)).map((c) => c.number),
+          `limit ${limit}`,
+        ).toEqual(expected);
       expect(new Set(counter.operations())).toEqual(new Set(['Query']));
     });
   }
@@ -123,7 +127,10 @@ describe('GET /changes with several values per filter', () => {
     ]) {
       const reply = await alice.get(`/changes?${query}`);
       expect(reply.status, query).toBe(400);
-      expect(reply.body.errors.map((e: { location: string; path: string }) => [e.location, e.path]), query).toEqual([['query', parameter]]);
+      expect(
+        reply.body.errors.map((e: { location: string; path: string }) => [e.location, e.path]),
+        query,
+      ).toEqual([['query', parameter]]);
     }
   });
 

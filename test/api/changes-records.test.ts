@@ -197,7 +197,13 @@ describe('standard changes', () => {
   });
 
   it('are raised from their template, which gives them scope, plans and group', async () => {
-    const reply = await alice.post('/changes', { type: 'standard', template: template.name, plannedStart: at(DAY), plannedEnd: at(DAY + HOUR), justification: 'Expires next week' });
+    const reply = await alice.post('/changes', {
+      type: 'standard',
+      template: template.name,
+      plannedStart: at(DAY),
+      plannedEnd: at(DAY + HOUR),
+      justification: 'Expires next week',
+    });
     expect(reply.status).toBe(201);
     expect(reply.body).toMatchObject({
       type: 'standard',
@@ -300,7 +306,7 @@ describe('GET /changes/{id}', () => {
 });
 
 describe('requesters', () => {
-  it('get 403 on every change route: changes are agents\' work', async () => {
+  it("get 403 on every change route: changes are agents' work", async () => {
     const change = await create();
     const routes: [string, string, unknown?][] = [
       ['POST', '/changes', normal()],
@@ -331,9 +337,19 @@ describe('requesters', () => {
 describe('PATCH /changes/{id}', () => {
   it('edits the plan with If-Match, by id or number, and records what changed', async () => {
     const v1 = await create();
-    const reply = await alice.patch(`/changes/${v1.number}`, { title: 'Patch gateway 1 only', configurationItems: ['vpn-gw-1'], testPlan: 'A tunnel comes up' }, ifMatch(v1));
+    const reply = await alice.patch(
+      `/changes/${v1.number}`,
+      { title: 'Patch gateway 1 only', configurationItems: ['vpn-gw-1'], testPlan: 'A tunnel comes up' },
+      ifMatch(v1),
+    );
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ title: 'Patch gateway 1 only', configurationItems: ['vpn-gw-1'], testPlan: 'A tunnel comes up', version: 2, updatedBy: 'alice' });
+    expect(reply.body).toMatchObject({
+      title: 'Patch gateway 1 only',
+      configurationItems: ['vpn-gw-1'],
+      testPlan: 'A tunnel comes up',
+      version: 2,
+      updatedBy: 'alice',
+    });
     expect(reply.headers.get('etag')).toBe('"2"');
     expect(Object.keys(reply.body)).toEqual(fieldOrder.filter((field) => field in reply.body));
     const history = (await alice.get(`/changes/${v1.id}/history`)).body.items;
@@ -351,7 +367,11 @@ describe('PATCH /changes/{id}', () => {
 
   it('clears an optional field with null, and moves the window in canonical form', async () => {
     const v1 = await create({ testPlan: 'x', justification: 'y' });
-    const reply = await alice.patch(`/changes/${v1.id}`, { testPlan: null, justification: null, plannedStart: '2032-06-01T01:00:00Z', plannedEnd: '2032-06-01T03:00:00Z' }, ifMatch(v1));
+    const reply = await alice.patch(
+      `/changes/${v1.id}`,
+      { testPlan: null, justification: null, plannedStart: '2032-06-01T01:00:00Z', plannedEnd: '2032-06-01T03:00:00Z' },
+      ifMatch(v1),
+    );
     expect(reply.status).toBe(200);
     expect(reply.body.testPlan).toBeUndefined();
     expect(reply.body.justification).toBeUndefined();
@@ -408,7 +428,12 @@ describe('PATCH /changes/{id}', () => {
     const scheduled = await advance(created.id, 'assess', 'authorize', 'scheduled');
     const reply = await alice.patch(`/changes/${created.id}`, { title: 'Sneaky' }, ifMatch(scheduled));
     expect(reply.status).toBe(409);
-    expect(reply.body).toMatchObject({ type: expect.stringMatching(/not-editable$/), status: 409, changeStatus: 'scheduled', editableStatuses: ['draft', 'assess'] });
+    expect(reply.body).toMatchObject({
+      type: expect.stringMatching(/not-editable$/),
+      status: 409,
+      changeStatus: 'scheduled',
+      editableStatuses: ['draft', 'assess'],
+    });
   });
 });
 
@@ -489,7 +514,13 @@ describe('notes and history', () => {
     const change = await create();
     const first = await alice.post(`/changes/${change.id}/notes`, { body: 'Vendor confirmed the window' });
     expect(first.status).toBe(201);
-    expect(first.body).toEqual({ id: expect.any(String), changeId: change.id, body: 'Vendor confirmed the window', author: 'alice', createdAt: expect.any(String) });
+    expect(first.body).toEqual({
+      id: expect.any(String),
+      changeId: change.id,
+      body: 'Vendor confirmed the window',
+      author: 'alice',
+      createdAt: expect.any(String),
+    });
     const second = await bob.post(`/changes/${change.number}/notes`, { body: 'Spare gateway staged' });
     expect(second.status).toBe(201);
 
@@ -527,7 +558,11 @@ describe('notes and history', () => {
   it('lands on a change that moved since it was read', async () => {
     const change = await create();
     const notes = await Promise.all(
-      Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? alice.post(`/changes/${change.id}/notes`, { body: `note ${i}` }) : alice.patch(`/changes/${change.id}`, { title: `title ${i}` }, ifMatch(change)))),
+      Array.from({ length: 4 }, (_, i) =>
+        i % 2 === 0
+          ? alice.post(`/changes/${change.id}/notes`, { body: `note ${i}` })
+          : alice.patch(`/changes/${change.id}`, { title: `title ${i}` }, ifMatch(change)),
+      ),
     );
     expect(notes.filter((_, i) => i % 2 === 0).map((r) => r.status)).toEqual([201, 201]);
     expect((await alice.get(`/changes/${change.id}/notes`)).body.items).toHaveLength(2);
@@ -584,7 +619,11 @@ describe('GET /changes', () => {
   }
 
   const inYear = (c: Change) => Date.parse(c.plannedStart) >= BASE + 365 * DAY;
-  const newestFirst = (changes: Change[]) => changes.map((c) => c.number).sort().reverse();
+  const newestFirst = (changes: Change[]) =>
+    changes
+      .map((c) => c.number)
+      .sort()
+      .reverse();
 
   const cases: [string, (c: Change) => boolean][] = [
     ['status=scheduled', (c) => c.status === 'scheduled'],
@@ -765,7 +804,9 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
   });
 
   it('create of a standard change <= 2: the number while reading the template, then one transaction', async () => {
-    const reply = measure(() => alice.post('/changes', { type: 'standard', template: 'restart-intranet-web', plannedStart: at(DAY), plannedEnd: at(DAY + HOUR) }));
+    const reply = measure(() =>
+      alice.post('/changes', { type: 'standard', template: 'restart-intranet-web', plannedStart: at(DAY), plannedEnd: at(DAY + HOUR) }),
+    );
     expect(await reply).toEqual([['GetItem', 'UpdateItem'], ['TransactWriteItems']]);
   });
 
@@ -782,6 +823,9 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     const change = await create();
     expect(await measure(() => alice.patch(`/changes/${change.id}`, { title: 'budget edit' }, ifMatch(change)))).toEqual([['GetItem'], ['TransactWriteItems']]);
     expect(await measure(() => alice.post(`/changes/${change.id}/notes`, { body: 'budget note' }))).toEqual([['GetItem'], ['TransactWriteItems']]);
-    expect(await measure(() => alice.post(`/changes/${change.id}/cancel`, { reason: 'budget' }, { 'if-match': '"2"' }))).toEqual([['GetItem'], ['TransactWriteItems']]);
+    expect(await measure(() => alice.post(`/changes/${change.id}/cancel`, { reason: 'budget' }, { 'if-match': '"2"' }))).toEqual([
+      ['GetItem'],
+      ['TransactWriteItems'],
+    ]);
   });
 });

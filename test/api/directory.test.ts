@@ -69,7 +69,11 @@ describe('/groups', () => {
     const before = await alice.post('/incidents', { title: 'disk full', assignmentGroup: 'storage', assignee: 'alice' });
     expect(before.status).toBe(400);
     const group = (await alice.get('/groups/storage')).body;
-    const replaced = await ada.put('/groups/storage', { displayName: 'Storage', members: [...group.members, 'alice'], manager: 'ada' }, { 'if-match': `"${group.version}"` });
+    const replaced = await ada.put(
+      '/groups/storage',
+      { displayName: 'Storage', members: [...group.members, 'alice'], manager: 'ada' },
+      { 'if-match': `"${group.version}"` },
+    );
     expect(replaced.status).toBe(200);
     const after = await alice.post('/incidents', { title: 'disk full', assignmentGroup: 'storage', assignee: 'alice' });
     expect(after.status).toBe(201);
@@ -137,14 +141,26 @@ describe('deleting a record that others still name', () => {
   it('refuses a group named by services, boards, templates, open incidents and open changes (409, each listed); closed ones do not count', async () => {
     expect((await ada.post('/groups', { name: 'legacy', members: ['bob'] })).status).toBe(201);
     expect((await ada.post('/services', { name: 'legacy-app', ownerGroup: 'legacy', criticality: 'low' })).status).toBe(201);
-    expect((await ada.post('/change-templates', { name: 'legacy-restart', title: 'Restart', services: ['vpn'], assignmentGroup: 'legacy', ...plans })).status).toBe(201);
+    expect(
+      (await ada.post('/change-templates', { name: 'legacy-restart', title: 'Restart', services: ['vpn'], assignmentGroup: 'legacy', ...plans })).status,
+    ).toBe(201);
     const config = (await ada.get('/change-config')).body;
     const { version: configVersion, updatedAt: _u, updatedBy: _b, createdAt: _c, ...configFields } = config;
     expect((await ada.put('/change-config', { ...configFields, emergencyGroup: 'legacy' }, { 'if-match': `"${configVersion}"` })).status).toBe(200);
     const incident = (await alice.post('/incidents', { title: 'legacy down', assignmentGroup: 'legacy' })).body;
     const closedIncident = (await alice.post('/incidents', { title: 'legacy blip', assignmentGroup: 'legacy' })).body;
     expect((await alice.patch(`/incidents/${closedIncident.id}`, { status: 'canceled' }, { 'if-match': `"${closedIncident.version}"` })).status).toBe(200);
-    const change = (await alice.post('/changes', { type: 'normal', title: 'Move legacy', services: ['vpn'], plannedStart: later(3), plannedEnd: later(4), assignmentGroup: 'legacy', ...plans })).body;
+    const change = (
+      await alice.post('/changes', {
+        type: 'normal',
+        title: 'Move legacy',
+        services: ['vpn'],
+        plannedStart: later(3),
+        plannedEnd: later(4),
+        assignmentGroup: 'legacy',
+        ...plans,
+      })
+    ).body;
 
     const refused = await ada.delete('/groups/legacy', { 'if-match': await etagOf('/groups/legacy') });
     expect(refused.status).toBe(409);
@@ -159,7 +175,12 @@ describe('deleting a record that others still name', () => {
         'service:legacy-app:ownerGroup',
       ].sort(),
     );
-    expect(refused.body.references.find((r: { kind: string }) => r.kind === 'incident')).toEqual({ kind: 'incident', id: incident.id, number: incident.number, field: 'assignmentGroup' });
+    expect(refused.body.references.find((r: { kind: string }) => r.kind === 'incident')).toEqual({
+      kind: 'incident',
+      id: incident.id,
+      number: incident.number,
+      field: 'assignmentGroup',
+    });
     // Nothing was deleted, and the group can still be named.
     expect((await alice.get('/groups/legacy')).status).toBe(200);
     expect((await alice.post('/incidents', { title: 'still routable', assignmentGroup: 'legacy' })).status).toBe(201);
@@ -167,7 +188,9 @@ describe('deleting a record that others still name', () => {
 
   it('deletes a group once nothing names it, taking its escalation policy with it', async () => {
     expect((await ada.post('/groups', { name: 'short-lived', members: ['bob'] })).status).toBe(201);
-    expect((await ada.put('/groups/short-lived/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT5M' }], repeat: 0 })).status).toBeLessThan(300);
+    expect(
+      (await ada.put('/groups/short-lived/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT5M' }], repeat: 0 })).status,
+    ).toBeLessThan(300);
     const resolved = (await alice.post('/incidents', { title: 'done', assignmentGroup: 'short-lived' })).body;
     expect((await alice.patch(`/incidents/${resolved.id}`, { status: 'canceled' }, { 'if-match': `"${resolved.version}"` })).status).toBe(200);
     expect((await ada.delete('/groups/short-lived', { 'if-match': await etagOf('/groups/short-lived') })).status).toBe(204);
@@ -189,12 +212,16 @@ describe('deleting a record that others still name', () => {
   it('refuses a service named by integration keys, SLA policies, templates, blackout windows, open incidents and open changes', async () => {
     expect((await ada.post('/services', { name: 'old-crm', ownerGroup: 'network', criticality: 'low' })).status).toBe(201);
     const key = (await ada.post('/services/old-crm/integrations', { name: 'Monitor' })).body;
-    expect((await ada.post('/sla-policies', { name: 'old-crm-sla', appliesTo: { service: 'old-crm' }, targets: { response: 'PT1H' }, calendar: '24x7' })).status).toBe(201);
+    expect(
+      (await ada.post('/sla-policies', { name: 'old-crm-sla', appliesTo: { service: 'old-crm' }, targets: { response: 'PT1H' }, calendar: '24x7' })).status,
+    ).toBe(201);
     expect((await ada.post('/change-templates', { name: 'old-crm-restart', title: 'Restart', services: ['vpn', 'old-crm'], ...plans })).status).toBe(201);
     expect((await ada.post('/blackout-windows', { name: 'old-crm-freeze', start: later(1), end: later(2), services: ['old-crm'] })).status).toBe(201);
     expect((await ada.post('/blackout-windows', { name: 'past-freeze', start: later(-3), end: later(-2), services: ['old-crm'] })).status).toBe(201);
     const incident = (await alice.post('/incidents', { title: 'crm slow', service: 'old-crm' })).body;
-    const change = (await alice.post('/changes', { type: 'normal', title: 'Retire CRM', services: ['old-crm'], plannedStart: later(5), plannedEnd: later(6), ...plans })).body;
+    const change = (
+      await alice.post('/changes', { type: 'normal', title: 'Retire CRM', services: ['old-crm'], plannedStart: later(5), plannedEnd: later(6), ...plans })
+    ).body;
 
     const refused = await ada.delete('/services/old-crm', { 'if-match': await etagOf('/services/old-crm') });
     expect(refused.status).toBe(409);
@@ -228,7 +255,8 @@ describe('deleting a record that others still name', () => {
     // Several writers replacing the group (same members) as fast as they can, each at whatever version is current.
     const churn = Promise.all(
       Array.from({ length: 4 }, async (_, writer) => {
-        for (let i = 0; deleting; i++) await ada.put('/groups/churn', { displayName: `Churn ${writer}.${i}`, members: ['bob', 'contested'] }, { 'if-match': '*' });
+        for (let i = 0; deleting; i++)
+          await ada.put('/groups/churn', { displayName: `Churn ${writer}.${i}`, members: ['bob', 'contested'] }, { 'if-match': '*' });
       }),
     );
     const outcomes: number[] = [];
@@ -253,7 +281,9 @@ describe('deleting a record that others still name', () => {
   it('refuses a user who manages a group, is named by an escalation policy, or is assignee or caller of an open incident', async () => {
     expect((await ada.put('/users/keeper', { displayName: 'Keeper' })).status).toBe(201);
     expect((await ada.post('/groups', { name: 'kept', members: ['keeper'], manager: 'keeper' })).status).toBe(201);
-    expect((await ada.put('/groups/database/escalation-policy', { levels: [{ notify: { users: ['keeper'] }, delay: 'PT5M' }], repeat: 0 })).status).toBeLessThan(300);
+    expect(
+      (await ada.put('/groups/database/escalation-policy', { levels: [{ notify: { users: ['keeper'] }, delay: 'PT5M' }], repeat: 0 })).status,
+    ).toBeLessThan(300);
     const assigned = (await alice.post('/incidents', { title: 'kept busy', assignmentGroup: 'kept', assignee: 'keeper' })).body;
     const keeper = await stack.as('keeper', []);
     const raised = (await keeper.post('/incidents', { title: 'my laptop' })).body;
@@ -262,7 +292,12 @@ describe('deleting a record that others still name', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.type).toBe('tag:open-itsm,2026:problem/user-in-use');
     expect(refs(refused)).toEqual(
-      ['escalation-policy:database:levels.notify.users', 'group:kept:manager', `incident:${assigned.number}:assignee`, `incident:${raised.number}:caller`].sort(),
+      [
+        'escalation-policy:database:levels.notify.users',
+        'group:kept:manager',
+        `incident:${assigned.number}:assignee`,
+        `incident:${raised.number}:caller`,
+      ].sort(),
     );
     // The refusal left the groups as they were.
     expect((await ada.get('/groups/kept')).body).toMatchObject({ members: ['keeper'], version: 1 });
@@ -295,10 +330,20 @@ describe('a user being deleted', () => {
     expect(await retireRecord(USERS, 'outgoing', 1, new Date(Date.now() + 30_000).toISOString())).toEqual({ retired: true });
 
     // Keeping a user the policy already names is fine: that user's delete finds the policy either way.
-    const kept = await ada.put('/groups/pagers/escalation-policy', { levels: [{ notify: { users: ['outgoing'] }, delay: 'PT10M' }], repeat: 0 }, { 'if-match': first.headers.get('etag')! });
+    const kept = await ada.put(
+      '/groups/pagers/escalation-policy',
+      { levels: [{ notify: { users: ['outgoing'] }, delay: 'PT10M' }], repeat: 0 },
+      { 'if-match': first.headers.get('etag')! },
+    );
     expect(kept.status).toBe(200);
     expect((await ada.post('/groups', { name: 'other-pagers', members: [] })).status).toBe(201);
-    const added = await ada.put('/groups/other-pagers/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT5M' }, { notify: { users: ['nina', 'outgoing'] }, delay: 'PT5M' }], repeat: 0 });
+    const added = await ada.put('/groups/other-pagers/escalation-policy', {
+      levels: [
+        { notify: { users: ['bob'] }, delay: 'PT5M' },
+        { notify: { users: ['nina', 'outgoing'] }, delay: 'PT5M' },
+      ],
+      repeat: 0,
+    });
     expect(added.status).toBe(400);
     expect(added.body.errors).toEqual([expect.objectContaining({ path: 'levels.1.notify.users.1', message: "User 'outgoing' is being deleted" })]);
     expect((await ada.get('/groups/other-pagers/escalation-policy')).body.isDefault).toBe(true);

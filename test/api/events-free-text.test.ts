@@ -83,7 +83,11 @@ describe('published events and notifications', () => {
       assignmentGroup: 'network',
     });
     expect(change.status, JSON.stringify(change.body)).toBe(201);
-    const patched = await alice.patch(`/changes/${change.body.id}`, { backoutPlan: marker('new-backout-plan'), title: marker('new-change-title'), configurationItems: [marker('new-change-ci')] }, ifMatch(change.body));
+    const patched = await alice.patch(
+      `/changes/${change.body.id}`,
+      { backoutPlan: marker('new-backout-plan'), title: marker('new-change-title'), configurationItems: [marker('new-change-ci')] },
+      ifMatch(change.body),
+    );
     expect(patched.status).toBe(200);
     expect((await alice.post(`/changes/${change.body.id}/notes`, { body: marker('change-note') })).status).toBe(201);
     expect((await alice.post(`/changes/${change.body.id}/cancel`, { reason: marker('cancel-reason') }, ifMatch(patched.body))).status).toBe(200);
@@ -93,7 +97,14 @@ describe('published events and notifications', () => {
     const notifications = stack.published.notifications();
     const about = (id: string) => events.filter((e) => JSON.stringify(e.detail).includes(id)).map((e) => e.detailType);
     // The writes were announced (so the check below is not vacuous)...
-    expect(about(raised.body.id)).toEqual(['Incident Created', 'Incident Updated', 'Incident Note Added', 'Incident Note Added', 'Incident Note Added', 'Incident Resolved']);
+    expect(about(raised.body.id)).toEqual([
+      'Incident Created',
+      'Incident Updated',
+      'Incident Note Added',
+      'Incident Note Added',
+      'Incident Note Added',
+      'Incident Resolved',
+    ]);
     expect(about(change.body.id)).toEqual(['Change Created', 'Change Updated', 'Change Note Added', 'Change Canceled']);
     const opened = events.filter((e) => (e.detail as { actor: string }).actor === `integration:${integration.body.id}`).map((e) => e.detailType);
     expect(opened).toEqual(expect.arrayContaining(['Incident Created', 'Incident Resolved']));

@@ -11,8 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-const countIncidents = async (title: string) =>
-  (await alice.get('/incidents?limit=100')).body.items.filter((i: { title: string }) => i.title === title).length;
+const countIncidents = async (title: string) => (await alice.get('/incidents?limit=100')).body.items.filter((i: { title: string }) => i.title === title).length;
 
 describe('Idempotency-Key on POST', () => {
   it('replays the first response for the same key and body, and creates nothing more', async () => {

@@ -26,7 +26,12 @@ describe('requesters see only incidents where they are the caller', () => {
   });
 
   it("get 404 (not 403) for someone else's incident, on every incident route", async () => {
-    const paths = [`/incidents/${davesIncident.id}`, `/incidents/${davesIncident.number}`, `/incidents/${davesIncident.id}/notes`, `/incidents/${davesIncident.id}/history`];
+    const paths = [
+      `/incidents/${davesIncident.id}`,
+      `/incidents/${davesIncident.number}`,
+      `/incidents/${davesIncident.id}/notes`,
+      `/incidents/${davesIncident.id}/history`,
+    ];
     for (const path of paths) {
       const reply = await carol.get(path);
       expect(reply.status, path).toBe(404);
@@ -64,7 +69,10 @@ describe('what a requester may set when raising an incident (default: urgency, n
     const before = (await carol.get('/incidents?limit=100')).body.items.length;
     const reply = await carol.post('/incidents', { title: 'Everything is down!!', impact: 1, urgency: 1 });
     expect(reply.status).toBe(403);
-    expect(reply.body).toMatchObject({ type: expect.stringMatching(/forbidden-field$/), errors: [expect.objectContaining({ path: 'impact', location: 'body' })] });
+    expect(reply.body).toMatchObject({
+      type: expect.stringMatching(/forbidden-field$/),
+      errors: [expect.objectContaining({ path: 'impact', location: 'body' })],
+    });
     expect(reply.body.errors).toHaveLength(1);
     expect((await carol.get('/incidents?limit=100')).body.items.length).toBe(before);
   });
@@ -95,11 +103,7 @@ describe('notes and history', () => {
     expect(reply.status).toBe(201);
 
     const agentView = await alice.get(`/incidents/${incident.id}/notes`);
-    expect(agentView.body.items.map((n: { body: string }) => n.body)).toEqual([
-      'Looks like the print server',
-      'Agents default to work notes',
-      'We are on it',
-    ]);
+    expect(agentView.body.items.map((n: { body: string }) => n.body)).toEqual(['Looks like the print server', 'Agents default to work notes', 'We are on it']);
     const requesterView = await carol.get(`/incidents/${incident.id}/notes`);
     expect(requesterView.body.items.map((n: { body: string }) => n.body)).toEqual(['We are on it']);
 
@@ -132,7 +136,9 @@ describe('notes and history', () => {
   it('records the first response exactly once under concurrent public notes', async () => {
     const incident = (await carol.post('/incidents', { title: 'Race to respond' })).body;
     const replies = await Promise.all(
-      ['alice', 'bob', 'nina'].map(async (sub) => (await agent(stack, sub)).post(`/incidents/${incident.id}/notes`, { body: `${sub} here`, visibility: 'public' })),
+      ['alice', 'bob', 'nina'].map(async (sub) =>
+        (await agent(stack, sub)).post(`/incidents/${incident.id}/notes`, { body: `${sub} here`, visibility: 'public' }),
+      ),
     );
     expect(replies.map((r) => r.status)).toEqual([201, 201, 201]);
     const current = (await alice.get(`/incidents/${incident.id}`)).body;

@@ -40,7 +40,15 @@ describe('POST /incidents', () => {
 
   it('derives every priority of the default matrix', async () => {
     const expected: Record<string, string> = {
-      '1/1': 'P1', '1/2': 'P2', '2/1': 'P2', '1/3': 'P3', '2/2': 'P3', '3/1': 'P3', '2/3': 'P4', '3/2': 'P4', '3/3': 'P4',
+      '1/1': 'P1',
+      '1/2': 'P2',
+      '2/1': 'P2',
+      '1/3': 'P3',
+      '2/2': 'P3',
+      '3/1': 'P3',
+      '2/3': 'P4',
+      '3/2': 'P4',
+      '3/3': 'P4',
     };
     for (const [pair, priority] of Object.entries(expected)) {
       const [impact, urgency] = pair.split('/').map(Number);

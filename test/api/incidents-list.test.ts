@@ -90,7 +90,10 @@ describe('GET /incidents', () => {
     ['assignee=bob,nina', (i) => i.assignee === 'bob' || i.assignee === 'nina'],
     ['service=vpn,payments&priority=P1,P3', (i) => ['vpn', 'payments'].includes(i.service) && ['P1', 'P3'].includes(i.priority)],
     ['caller=carol,alice&status=in_progress', (i) => i.status === 'in_progress' && ['carol', 'alice'].includes(i.caller)],
-    ['assignmentGroup=network,database&service=email,payments', (i) => ['network', 'database'].includes(i.assignmentGroup) && ['email', 'payments'].includes(i.service)],
+    [
+      'assignmentGroup=network,database&service=email,payments',
+      (i) => ['network', 'database'].includes(i.assignmentGroup) && ['email', 'payments'].includes(i.service),
+    ],
   ];
   for (const [query, matches] of cases) {
     it(`filters by ${query} with index Queries only, never a Scan`, async () => {
@@ -125,7 +128,10 @@ describe('GET /incidents by opening time', () => {
       const items = await listAll(query, 4);
       const expected = newestFirst(created.filter(matches));
       expect(expected.length, query).toBeGreaterThan(0);
-      expect(items.map((i) => i.number), query).toEqual(expected);
+      expect(
+        items.map((i) => i.number),
+        query,
+      ).toEqual(expected);
       expect(new Set(counter.operations()), query).toEqual(new Set(['Query']));
     }
     expect(newestFirst(created.filter(within(after, before)))).toHaveLength(10);
@@ -245,7 +251,12 @@ describe('list items, against the API description', () => {
     const ada = await admin(stack);
     const integration = await ada.post('/services/payments/integrations', { name: 'Alertmanager' });
     expect(integration.status).toBe(201);
-    const trigger = { routing_key: integration.body.routingKey, event_action: 'trigger', dedup_key: 'list-item-1', payload: { summary: 'Disk full', source: 'db-1', severity: 'error' } };
+    const trigger = {
+      routing_key: integration.body.routingKey,
+      event_action: 'trigger',
+      dedup_key: 'list-item-1',
+      payload: { summary: 'Disk full', source: 'db-1', severity: 'error' },
+    };
     expect((await stack.anonymous.post('/v2/enqueue', trigger)).status).toBe(202);
     await stack.settled();
 

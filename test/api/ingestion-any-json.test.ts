@@ -116,7 +116,13 @@ describe('POST /v2/enqueue takes any JSON the format allows', () => {
   });
 
   it('answers malformed JSON and a wrong body 400 in PagerDuty shape', async () => {
-    for (const text of ['{"routing_key":', '', '[]', '"text"', `{"routing_key":"${routingKey}","event_action":"trigger","payload":{"custom_details":{"n":1e400}}}`]) {
+    for (const text of [
+      '{"routing_key":',
+      '',
+      '[]',
+      '"text"',
+      `{"routing_key":"${routingKey}","event_action":"trigger","payload":{"custom_details":{"n":1e400}}}`,
+    ]) {
       const reply = await send(text);
       expect(reply.status, text).toBe(400);
       expect(reply.body, text).toMatchObject({ status: 'invalid event', message: expect.any(String), errors: expect.any(Array) });

@@ -59,7 +59,9 @@ async function incidentsWithKey(dedupKey: string) {
 describe('the product events on the ingestion bus', () => {
   it('Incident Trigger opens, repeats count, Acknowledge and Resolve act, through PutEvents', async () => {
     const key = `bus-${randomUUID()}`;
-    await put(product('Incident Trigger', { dedupKey: key, title: 'DB pool exhausted', severity: 'error', details: { pool: 'primary' }, configurationItem: 'db-2' }));
+    await put(
+      product('Incident Trigger', { dedupKey: key, title: 'DB pool exhausted', severity: 'error', details: { pool: 'primary' }, configurationItem: 'db-2' }),
+    );
     await put(product('Incident Trigger', { dedupKey: key, title: 'DB pool exhausted', severity: 'error' }));
     let [incident] = await incidentsWithKey(key);
     expect(incident).toMatchObject({
@@ -107,11 +109,10 @@ describe("the product's own source and event types", () => {
   it('opens nothing from events carrying the product source or a domain event type', async () => {
     const key = `forged-${randomUUID()}`;
     const detail = { dedupKey: key, title: 'Forged', severity: 'critical' };
-    await put(
-      { ...product('Incident Trigger', detail), Source: EVENT_SOURCE },
-      product('Incident Created', detail),
-      { ...product('Change Scheduled', detail), Source: EVENT_SOURCE },
-    );
+    await put({ ...product('Incident Trigger', detail), Source: EVENT_SOURCE }, product('Incident Created', detail), {
+      ...product('Change Scheduled', detail),
+      Source: EVENT_SOURCE,
+    });
     expect(await incidentsWithKey(key)).toEqual([]);
   });
 });
@@ -159,7 +160,12 @@ describe('redelivery', () => {
           messageId,
           receiptHandle: messageId,
           body: JSON.stringify(envelope),
-          attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'events', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+          attributes: {
+            ApproximateReceiveCount: '1',
+            SentTimestamp: String(Date.now()),
+            SenderId: 'events',
+            ApproximateFirstReceiveTimestamp: String(Date.now()),
+          },
           messageAttributes: {},
           md5OfBody: '',
           eventSource: 'aws:sqs',

@@ -107,7 +107,12 @@ describe('POST /v2/enqueue: acknowledge and resolve', () => {
 
   it('resolve resolves with auto_resolved and the summary; the next trigger opens a new incident', async () => {
     await trigger('resolve-me');
-    const resolved = await enqueue({ routing_key: routingKey, event_action: 'resolve', dedup_key: 'resolve-me', payload: { summary: 'Latency back to normal' } });
+    const resolved = await enqueue({
+      routing_key: routingKey,
+      event_action: 'resolve',
+      dedup_key: 'resolve-me',
+      payload: { summary: 'Latency back to normal' },
+    });
     expect(resolved.status).toBe(202);
     let incidents = await incidentsWithKey('resolve-me');
     expect(incidents).toHaveLength(1);
@@ -131,7 +136,11 @@ describe('POST /v2/enqueue: acknowledge and resolve', () => {
     await trigger('agent-resolves');
     const [incident] = await incidentsWithKey('agent-resolves');
     const started = await alice.patch(`/incidents/${incident.id}`, { status: 'in_progress' }, { 'if-match': `"${incident.version}"` });
-    const done = await alice.patch(`/incidents/${incident.id}`, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: 'fixed' }, { 'if-match': `"${started.body.version}"` });
+    const done = await alice.patch(
+      `/incidents/${incident.id}`,
+      { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: 'fixed' },
+      { 'if-match': `"${started.body.version}"` },
+    );
     expect(done.status).toBe(200);
     await trigger('agent-resolves');
     expect(await incidentsWithKey('agent-resolves')).toHaveLength(2);
@@ -234,7 +243,12 @@ describe('integration keys and events on the incident', () => {
     );
     expect(updated.status).toBe(200);
     const vpnKey = (await ada.post('/services/vpn/integrations', { name: 'Pinger' })).body.routingKey;
-    await enqueue({ routing_key: vpnKey, event_action: 'trigger', dedup_key: 'vpn-info', payload: { summary: 'VPN ping', source: 'pinger', severity: 'info' } });
+    await enqueue({
+      routing_key: vpnKey,
+      event_action: 'trigger',
+      dedup_key: 'vpn-info',
+      payload: { summary: 'VPN ping', source: 'pinger', severity: 'info' },
+    });
     await stack.settled();
     const page = await alice.get('/incidents?service=vpn');
     const incident = page.body.items.find((i: { dedupKey?: string }) => i.dedupKey === 'vpn-info');

@@ -48,7 +48,17 @@ beforeAll(async () => {
   stack = await startTestStack();
   [ada, alice] = await Promise.all([admin(stack), agent(stack)]);
   expect((await ada.post('/groups', { name: 'storage-oncall', members: ['bob', 'nina'], manager: 'ada' })).status).toBe(201);
-  expect((await ada.put('/groups/storage-oncall/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT1S' }, { notify: { users: ['nina'] }, delay: 'PT1S' }], repeat: 0 })).status).toBeLessThan(300);
+  expect(
+    (
+      await ada.put('/groups/storage-oncall/escalation-policy', {
+        levels: [
+          { notify: { users: ['bob'] }, delay: 'PT1S' },
+          { notify: { users: ['nina'] }, delay: 'PT1S' },
+        ],
+        repeat: 0,
+      })
+    ).status,
+  ).toBeLessThan(300);
 });
 afterAll(() => stack.stop());
 
@@ -69,7 +79,10 @@ describe('a service marked urgent', () => {
     const incident = await openByEvent(await keyFor('san'), 'san-disk');
     expect(incident.priority).toBe('P3');
     // Both levels of the policy page, one after the other, then the policy is exhausted.
-    const [execution] = await poll(() => executionsOf(incident.id), (e) => e.length === 1 && e[0]?.status !== 'RUNNING');
+    const [execution] = await poll(
+      () => executionsOf(incident.id),
+      (e) => e.length === 1 && e[0]?.status !== 'RUNNING',
+    );
     expect(execution?.input).toMatchObject({ incidentId: incident.id, clock: 'response', escalateAtOnce: true });
     expect(execution?.status).toBe('SUCCEEDED');
     expect(execution?.output).toMatchObject({ escalation: { stop: true, reason: 'escalation policy exhausted', level: 2 } });
@@ -105,16 +118,39 @@ describe('a service marked urgent', () => {
     await stack.settled();
     const incident = (await alice.get('/incidents?service=san&limit=100')).body.items.find((i: { dedupKey?: string }) => i.dedupKey === alarmArn);
     expect(incident).toBeDefined();
-    const executions = await poll(() => executionsOf(incident.id), (e) => e.length === 1);
+    const executions = await poll(
+      () => executionsOf(incident.id),
+      (e) => e.length === 1,
+    );
     expect(executions[0]?.input).toMatchObject({ escalateAtOnce: true });
   });
 
   it('stops paging once the incident is acknowledged', async () => {
-    expect((await ada.put('/groups/storage-oncall/escalation-policy', { levels: [{ notify: { users: ['bob'] }, delay: 'PT3S' }, { notify: { users: ['nina'] }, delay: 'PT3S' }], repeat: 0 }, { 'if-match': '*' })).status).toBeLessThan(300);
+    expect(
+      (
+        await ada.put(
+          '/groups/storage-oncall/escalation-policy',
+          {
+            levels: [
+              { notify: { users: ['bob'] }, delay: 'PT3S' },
+              { notify: { users: ['nina'] }, delay: 'PT3S' },
+            ],
+            repeat: 0,
+          },
+          { 'if-match': '*' },
+        )
+      ).status,
+    ).toBeLessThan(300);
     const incident = await openByEvent(await keyFor('san'), 'san-ack');
-    const level1 = await poll(() => alice.get(`/incidents/${incident.id}`), (r) => r.body.escalationLevel === 1);
+    const level1 = await poll(
+      () => alice.get(`/incidents/${incident.id}`),
+      (r) => r.body.escalationLevel === 1,
+    );
     expect((await alice.patch(`/incidents/${incident.id}`, { status: 'in_progress' }, { 'if-match': level1.headers.get('etag')! })).status).toBe(200);
-    const [execution] = await poll(() => executionsOf(incident.id), (e) => e.length === 1 && e[0]?.status !== 'RUNNING');
+    const [execution] = await poll(
+      () => executionsOf(incident.id),
+      (e) => e.length === 1 && e[0]?.status !== 'RUNNING',
+    );
     expect(execution?.output).toMatchObject({ escalation: { stop: true, reason: 'incident acknowledged', level: 1 } });
   });
 

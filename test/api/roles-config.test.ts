@@ -5,7 +5,11 @@ import { type Client, startTestStack, type TestStack } from '../support/api.ts';
  * Which claim and which group names give which role is configuration (GROUPS_CLAIM, ROLE_GROUPS),
  * read by the functions at load: set here before the local stack loads any handler.
  */
-const saved = { GROUPS_CLAIM: process.env.GROUPS_CLAIM, ROLE_GROUPS: process.env.ROLE_GROUPS, REQUESTER_INCIDENT_FIELDS: process.env.REQUESTER_INCIDENT_FIELDS };
+const saved = {
+  GROUPS_CLAIM: process.env.GROUPS_CLAIM,
+  ROLE_GROUPS: process.env.ROLE_GROUPS,
+  REQUESTER_INCIDENT_FIELDS: process.env.REQUESTER_INCIDENT_FIELDS,
+};
 let stack: TestStack;
 let admin: Client;
 let deskAgent: Client;

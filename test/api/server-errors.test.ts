@@ -8,7 +8,11 @@ describe('server errors', () => {
     const broken = await startTestStack({ seed: false });
     expect((await broken.anonymous.get('/health')).status).toBe(200);
     try {
-      const dynamo = new DynamoDBClient({ endpoint: broken.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+      const dynamo = new DynamoDBClient({
+        endpoint: broken.dynamoDbEndpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
       await dynamo.send(new DeleteTableCommand({ TableName: broken.tableName }));
       const token = await broken.token('alice', ['agent']);
       const reply = await client(broken.url, token).post('/incidents', { title: 'into the void' });

@@ -24,7 +24,13 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-const officeHours = { mon: [{ start: '08:00', end: '12:00' }, { start: '13:00', end: '17:00' }], fri: [{ start: '08:00', end: '14:00' }] };
+const officeHours = {
+  mon: [
+    { start: '08:00', end: '12:00' },
+    { start: '13:00', end: '17:00' },
+  ],
+  fri: [{ start: '08:00', end: '14:00' }],
+};
 
 describe('defaults', () => {
   it('are there after the first seeding: two calendars, one policy per priority', async () => {
@@ -62,7 +68,9 @@ describe('defaults', () => {
   });
 
   it('never overwrite what admins made: a default whose name or scope is taken is left out', async () => {
-    expect((await ada.post('/sla-policies', { name: 'my-p4', appliesTo: { priority: ['P4'] }, targets: { response: 'PT2H' }, calendar: '24x7' })).status).toBe(201);
+    expect((await ada.post('/sla-policies', { name: 'my-p4', appliesTo: { priority: ['P4'] }, targets: { response: 'PT2H' }, calendar: '24x7' })).status).toBe(
+      201,
+    );
     // As if the table predated the marker.
     const { db, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
     await db.send(new DeleteCommand({ TableName: TABLE_NAME, Key: { pk: 'CONFIG#SLA', sk: 'SEEDED' } }));
@@ -87,7 +95,12 @@ describe('defaults', () => {
 
 describe('/calendars', () => {
   it('creates a calendar (201, ETag, Location) that agents read', async () => {
-    const created = await ada.post('/calendars', { name: 'berlin-office', timeZone: 'Europe/Berlin', workingHours: officeHours, holidays: [{ date: '2026-12-25', name: 'Christmas' }] });
+    const created = await ada.post('/calendars', {
+      name: 'berlin-office',
+      timeZone: 'Europe/Berlin',
+      workingHours: officeHours,
+      holidays: [{ date: '2026-12-25', name: 'Christmas' }],
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe('/calendars/berlin-office');
     expect(etag(created)).toBe('"1"');
@@ -105,7 +118,13 @@ describe('/calendars', () => {
     const rules = await ada.post('/calendars', {
       name: 'bad',
       timeZone: 'Mars/Olympus_Mons',
-      workingHours: { mon: [{ start: '17:00', end: '09:00' }], tue: [{ start: '09:00', end: '12:00' }, { start: '11:00', end: '13:00' }] },
+      workingHours: {
+        mon: [{ start: '17:00', end: '09:00' }],
+        tue: [
+          { start: '09:00', end: '12:00' },
+          { start: '11:00', end: '13:00' },
+        ],
+      },
     });
     expect(rules.status).toBe(400);
     expect(rules.body.type).toBe('tag:open-itsm,2026:problem/validation-error');
@@ -114,7 +133,12 @@ describe('/calendars', () => {
 
     const holidays = await ada.post('/calendars', { name: 'bad', timeZone: 'UTC', holidays: [{ date: '2026-01-01' }] });
     expect(paths(holidays)).toEqual(['holidays']);
-    const twice = await ada.post('/calendars', { name: 'bad', timeZone: 'UTC', workingHours: officeHours, holidays: [{ date: '2026-01-01' }, { date: '2026-01-01' }] });
+    const twice = await ada.post('/calendars', {
+      name: 'bad',
+      timeZone: 'UTC',
+      workingHours: officeHours,
+      holidays: [{ date: '2026-01-01' }, { date: '2026-01-01' }],
+    });
     expect(paths(twice)).toEqual(['holidays.1.date']);
     expect((await alice.get('/calendars/bad')).status).toBe(404);
   });
@@ -156,7 +180,9 @@ describe('/calendars', () => {
       ['created', 1, 'ada'],
       ['updated', 2, 'ada'],
     ]);
-    expect(records[1]?.changes).toEqual([{ field: 'holidays', from: [{ date: '2026-12-25', name: 'Christmas' }], to: [{ date: '2026-12-25', name: 'Christmas' }, { date: '2026-12-26' }] }]);
+    expect(records[1]?.changes).toEqual([
+      { field: 'holidays', from: [{ date: '2026-12-25', name: 'Christmas' }], to: [{ date: '2026-12-25', name: 'Christmas' }, { date: '2026-12-26' }] },
+    ]);
   });
 
   it('replays a create sent again with the same Idempotency-Key; a different body is 422', async () => {
@@ -172,8 +198,18 @@ describe('/calendars', () => {
   });
 
   it('cannot delete a calendar that policies count in (409 naming them); can once they are gone', async () => {
-    await ada.post('/sla-policies', { name: 'tokyo-p3', appliesTo: { priority: ['P3'], category: 'tokyo' }, targets: { resolution: 'PT16H' }, calendar: 'tokyo' });
-    await ada.post('/sla-policies', { name: 'tokyo-p4', appliesTo: { priority: ['P4'], category: 'tokyo' }, targets: { resolution: 'PT40H' }, calendar: 'tokyo' });
+    await ada.post('/sla-policies', {
+      name: 'tokyo-p3',
+      appliesTo: { priority: ['P3'], category: 'tokyo' },
+      targets: { resolution: 'PT16H' },
+      calendar: 'tokyo',
+    });
+    await ada.post('/sla-policies', {
+      name: 'tokyo-p4',
+      appliesTo: { priority: ['P4'], category: 'tokyo' },
+      targets: { resolution: 'PT40H' },
+      calendar: 'tokyo',
+    });
     const tokyo = await alice.get('/calendars/tokyo');
     expect((await ada.delete('/calendars/tokyo')).status).toBe(428);
     const inUse = await ada.delete('/calendars/tokyo', { 'if-match': etag(tokyo) });
@@ -192,7 +228,9 @@ describe('/calendars', () => {
 
   it('will not give working hours to a calendar whose policies have targets in days', async () => {
     await ada.post('/calendars', { name: 'always', timeZone: 'UTC' });
-    expect((await ada.post('/sla-policies', { name: 'slow', appliesTo: { category: 'slow' }, targets: { resolution: 'P2D' }, calendar: 'always' })).status).toBe(201);
+    expect(
+      (await ada.post('/sla-policies', { name: 'slow', appliesTo: { category: 'slow' }, targets: { resolution: 'P2D' }, calendar: 'always' })).status,
+    ).toBe(201);
     const refused = await ada.put('/calendars/always', { timeZone: 'UTC', workingHours: officeHours }, { 'if-match': '"1"' });
     expect(refused.status).toBe(400);
     expect(paths(refused)).toEqual(['workingHours']);
@@ -230,35 +268,66 @@ describe('/sla-policies', () => {
     expect(shape.status).toBe(400);
     expect(paths(shape).sort()).toEqual(['appliesTo.priority.2', 'pauseOn.0', 'targets.resolution', 'targets.response', 'warnings.1', 'warnings.2']);
 
-    const refinements = await ada.post('/sla-policies', { name: 'broken', appliesTo: { priority: ['P1', 'P1'] }, targets: {}, calendar: '24x7', pauseOn: ['on_hold', 'on_hold'], warnings: [75, 50] });
+    const refinements = await ada.post('/sla-policies', {
+      name: 'broken',
+      appliesTo: { priority: ['P1', 'P1'] },
+      targets: {},
+      calendar: '24x7',
+      pauseOn: ['on_hold', 'on_hold'],
+      warnings: [75, 50],
+    });
     expect(paths(refinements).sort()).toEqual(['appliesTo.priority.1', 'pauseOn.1', 'targets', 'warnings.1']);
 
     const calendar = await ada.post('/sla-policies', { name: 'broken', targets: { response: 'PT1H' }, calendar: 'no-such-calendar' });
     expect(calendar.status).toBe(400);
     expect(paths(calendar)).toEqual(['calendar']);
 
-    const service = await ada.post('/sla-policies', { name: 'broken', appliesTo: { service: 'no-such-service' }, targets: { response: 'PT1H' }, calendar: '24x7' });
+    const service = await ada.post('/sla-policies', {
+      name: 'broken',
+      appliesTo: { service: 'no-such-service' },
+      targets: { response: 'PT1H' },
+      calendar: '24x7',
+    });
     expect(service.status).toBe(400);
-    expect(service.body.errors).toEqual([expect.objectContaining({ path: 'appliesTo.service', pointer: '#/appliesTo/service', message: "There is no service named 'no-such-service'" })]);
+    expect(service.body.errors).toEqual([
+      expect.objectContaining({ path: 'appliesTo.service', pointer: '#/appliesTo/service', message: "There is no service named 'no-such-service'" }),
+    ]);
     expect((await alice.get('/sla-policies/broken')).status).toBe(404);
   });
 
   it('refuses days and weeks in targets counted in working hours, and explains how to write them', async () => {
-    const days = await ada.post('/sla-policies', { name: 'p3-days', appliesTo: { category: 'days' }, targets: { response: 'PT4H', resolution: 'P3D' }, calendar: 'business-hours' });
+    const days = await ada.post('/sla-policies', {
+      name: 'p3-days',
+      appliesTo: { category: 'days' },
+      targets: { response: 'PT4H', resolution: 'P3D' },
+      calendar: 'business-hours',
+    });
     expect(days.status).toBe(400);
     expect(paths(days)).toEqual(['targets.resolution']);
     expect(days.body.errors[0].message).toMatch(/ambiguous.*PT24H/);
-    const weeks = await ada.post('/sla-policies', { name: 'p3-days', appliesTo: { category: 'days' }, targets: { response: 'P1W' }, calendar: 'business-hours' });
+    const weeks = await ada.post('/sla-policies', {
+      name: 'p3-days',
+      appliesTo: { category: 'days' },
+      targets: { response: 'P1W' },
+      calendar: 'business-hours',
+    });
     expect(paths(weeks)).toEqual(['targets.response']);
     // Around the clock a day is 24 hours: nothing ambiguous.
-    expect((await ada.post('/sla-policies', { name: 'p3-days', appliesTo: { category: 'days' }, targets: { resolution: 'P3D' }, calendar: '24x7' })).status).toBe(201);
+    expect(
+      (await ada.post('/sla-policies', { name: 'p3-days', appliesTo: { category: 'days' }, targets: { resolution: 'P3D' }, calendar: '24x7' })).status,
+    ).toBe(201);
   });
 
   it('refuses a second policy setting the same target for the same incidents (409 naming the first)', async () => {
     const twin = await ada.post('/sla-policies', { ...payments, name: 'twin', appliesTo: { category: 'network', service: 'payments', priority: ['P1'] } });
     expect(twin.status).toBe(409);
     expect(twin.body).toMatchObject({ type: 'tag:open-itsm,2026:problem/duplicate-policy-scope', policy: 'p1-payments' });
-    const sameAsDefault = await ada.post('/sla-policies', { name: 'p2-again', appliesTo: { priority: ['P2'] }, targets: { response: 'PT5M' }, calendar: '24x7' });
+    const sameAsDefault = await ada.post('/sla-policies', {
+      name: 'p2-again',
+      appliesTo: { priority: ['P2'] },
+      targets: { response: 'PT5M' },
+      calendar: '24x7',
+    });
     expect(sameAsDefault.body.policy).toBe('p2');
     // A narrower or wider scope is fine: the most specific wins.
     expect((await ada.post('/sla-policies', { ...payments, name: 'p1-payments-any', appliesTo: { priority: ['P1'], service: 'payments' } })).status).toBe(201);
@@ -339,7 +408,15 @@ describe('/groups/{name}/escalation-policy', () => {
       repeat: 6,
     });
     expect(shape.status).toBe(400);
-    expect(paths(shape).sort()).toEqual(['levels.0.delay', 'levels.0.notify', 'levels.1.delay', 'levels.1.notify', 'levels.2.delay', 'levels.2.notify.users.1', 'repeat']);
+    expect(paths(shape).sort()).toEqual([
+      'levels.0.delay',
+      'levels.0.notify',
+      'levels.1.delay',
+      'levels.1.notify',
+      'levels.2.delay',
+      'levels.2.notify.users.1',
+      'repeat',
+    ]);
     expect(paths(await ada.put('/groups/network/escalation-policy', { levels: [] }))).toEqual(['levels']);
 
     const users = await ada.put('/groups/network/escalation-policy', { levels: [{ notify: { users: ['nina', 'ghost'] }, delay: 'PT5M' }] });
@@ -348,7 +425,7 @@ describe('/groups/{name}/escalation-policy', () => {
     expect((await ada.put('/groups/no-such-group/escalation-policy', policy)).status).toBe(404);
   });
 
-  it('creates the group\'s own policy without If-Match, then replaces it only with the current ETag', async () => {
+  it("creates the group's own policy without If-Match, then replaces it only with the current ETag", async () => {
     expect((await alice.put('/groups/network/escalation-policy', policy)).status).toBe(403);
     const created = await ada.put('/groups/network/escalation-policy', policy);
     expect(created.status).toBe(201);

@@ -15,7 +15,6 @@ let stack: TestStack;
 let ada: Client;
 let alice: Client;
 
-
 const eventsOf = (number: string) =>
   stack.published.events().filter((e: PublishedEvent) => (e.detail as { incident: { number: string } }).incident.number === number);
 const notificationsOf = (number: string) =>
@@ -60,18 +59,32 @@ describe('an SLA with a seconds-long target', () => {
     expect(Date.parse(response.dueAt) - Date.parse(response.startedAt)).toBe(8000);
 
     // The publisher sets one schedule per upcoming threshold.
-    const schedules = await poll(() => schedulesOf(id), (s) => s.length === 4);
+    const schedules = await poll(
+      () => schedulesOf(id),
+      (s) => s.length === 4,
+    );
     expect(schedules.map((s) => s.name).sort()).toEqual([`${id}-resolution-100`, `${id}-resolution-50`, `${id}-response-100`, `${id}-response-50`]);
-    expect(JSON.parse(schedules.find((s) => s.name.endsWith('response-100'))?.target.Input ?? '{}')).toMatchObject({ incidentId: id, clock: 'response', threshold: 100, timerVersion: 1 });
+    expect(JSON.parse(schedules.find((s) => s.name.endsWith('response-100'))?.target.Input ?? '{}')).toMatchObject({
+      incidentId: id,
+      clock: 'response',
+      threshold: 100,
+      timerVersion: 1,
+    });
 
     // Two levels of the group's policy, then the policy is exhausted and the workflow ends.
-    await poll(() => executionsOf(id), (e) => e.length === 2 && e.every((x) => x.status !== 'RUNNING'));
+    await poll(
+      () => executionsOf(id),
+      (e) => e.length === 2 && e.every((x) => x.status !== 'RUNNING'),
+    );
     // What the steps wrote has gone through the publisher, to every sink.
     await stack.settled();
     const executions = executionsOf(id);
     expect(executions.map((e) => e.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     const breach = executions.find((e) => (e.input as { threshold: number }).threshold === 100);
-    expect(breach?.output).toMatchObject({ recorded: { outcome: 'recorded', breach: true, priority: 'P1' }, escalation: { stop: true, reason: 'escalation policy exhausted', level: 2 } });
+    expect(breach?.output).toMatchObject({
+      recorded: { outcome: 'recorded', breach: true, priority: 'P1' },
+      escalation: { stop: true, reason: 'escalation policy exhausted', level: 2 },
+    });
 
     const incident = (await alice.get(`/incidents/${id}`)).body;
     expect(incident.escalationLevel).toBe(2);
@@ -80,7 +93,9 @@ describe('an SLA with a seconds-long target', () => {
     expect(incident.sla.response.breachedAt).toBe(response.dueAt);
 
     expect(typesOf(number)).toEqual(['Incident Created', 'SLA Warning', 'SLA Breached', 'Major Incident Breach', 'Incident Escalated', 'Incident Escalated']);
-    const escalated = eventsOf(number).filter((e) => e.detailType === 'Incident Escalated').map((e) => (e.detail as { escalation: unknown }).escalation);
+    const escalated = eventsOf(number)
+      .filter((e) => e.detailType === 'Incident Escalated')
+      .map((e) => (e.detail as { escalation: unknown }).escalation);
     expect(escalated).toEqual([
       { level: 1, recipients: { users: ['bob'], groups: [] } },
       { level: 2, recipients: { users: ['ada'], groups: ['service-desk'] } },
@@ -111,7 +126,10 @@ describe('an SLA with a seconds-long target', () => {
     // Clocks count whole seconds: the stop is the acknowledgement, to the second.
     expect(acknowledged.body.sla.response.state).toBe('breached');
     expect(Date.parse(acknowledged.body.sla.response.stoppedAt)).toBe(Math.floor(Date.parse(acknowledged.body.acknowledgedAt) / 1000) * 1000);
-    await poll(() => schedulesOf(id), (s) => s.every((x) => x.name.includes('resolution')));
+    await poll(
+      () => schedulesOf(id),
+      (s) => s.every((x) => x.name.includes('resolution')),
+    );
     expect(stack.deadLetters()).toEqual([]);
   });
 
@@ -124,7 +142,10 @@ describe('an SLA with a seconds-long target', () => {
       repeat: 1,
     });
     const { id, number } = (await alice.post('/incidents', { title: 'VPN flaps', service: 'checkout', assignmentGroup: 'network', assignee: 'nina' })).body;
-    await poll(() => typesOf(number), (types) => types.includes('Incident Escalated'));
+    await poll(
+      () => typesOf(number),
+      (types) => types.includes('Incident Escalated'),
+    );
     // As a client would: the SLA engine writes too, so a stale ETag (412) means read and try again.
     let level = 0;
     await poll(
@@ -189,7 +210,10 @@ describe('SLA timers', () => {
         input: JSON.stringify({ incidentId: id, clock: 'resolution', threshold: 100, timerVersion: firstVersion }),
       }),
     );
-    const stale = await poll(() => stack.executions().find((e) => e.executionArn === executionArn), (e) => e?.status === 'SUCCEEDED');
+    const stale = await poll(
+      () => stack.executions().find((e) => e.executionArn === executionArn),
+      (e) => e?.status === 'SUCCEEDED',
+    );
     expect(stale?.output).toMatchObject({ recorded: { outcome: 'stale' } });
     expect((await alice.get(`/incidents/${id}`)).headers.get('etag')).toBe(etag);
     sfn.destroy();

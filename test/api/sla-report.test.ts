@@ -20,7 +20,11 @@ beforeAll(async () => {
   stack = await startTestStack();
   alice = await agent(stack);
   await record([
-    { day: daysAgo(0), dimensions: { priority: 'P2', assignmentGroup: 'database', service: 'payments' }, counters: { resolved: 2, resolveSeconds: 7200, resolutionMet: 1, resolutionBreached: 1, breaches: 1 } },
+    {
+      day: daysAgo(0),
+      dimensions: { priority: 'P2', assignmentGroup: 'database', service: 'payments' },
+      counters: { resolved: 2, resolveSeconds: 7200, resolutionMet: 1, resolutionBreached: 1, breaches: 1 },
+    },
     { day: daysAgo(29), dimensions: { priority: 'P4' }, counters: { acknowledged: 1, acknowledgeSeconds: 45 } },
     // A day before the default range.
     { day: daysAgo(30), dimensions: { priority: 'P4' }, counters: { acknowledged: 100, acknowledgeSeconds: 100 } },

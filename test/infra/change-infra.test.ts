@@ -31,7 +31,6 @@ import {
  * the after-deploy seed of the change defaults.
  */
 
-
 const pascal = (id: string) => `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
 
 const DEFINITION = WORKFLOWS.changeApproval;
@@ -203,8 +202,7 @@ describe('default deployment', () => {
     return resources('AWS::IAM::Policy')[logicalId(policy)]!;
   };
   const variablesOf = (functionId: FunctionId) =>
-    (resources('AWS::Lambda::Function')[logicalId(fnOf(functionId).function)]?.Properties?.Environment as { Variables: Record<string, unknown> })
-      .Variables;
+    (resources('AWS::Lambda::Function')[logicalId(fnOf(functionId).function)]?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
 
   beforeAll(() => {
     synth = synthesize();
@@ -274,15 +272,21 @@ describe('default deployment', () => {
       ]);
     });
 
-    it.each(['cancelChange', 'updateChange'] as const)('%s may only stop the change approval executions (the one the change records), never start one', (functionId) => {
-      expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toBeUndefined();
-      expect(statesStatements(functionId)).toEqual([{ Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(stateMachine) }]);
-    });
+    it.each(['cancelChange', 'updateChange'] as const)(
+      '%s may only stop the change approval executions (the one the change records), never start one',
+      (functionId) => {
+        expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toBeUndefined();
+        expect(statesStatements(functionId)).toEqual([{ Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(stateMachine) }]);
+      },
+    );
 
-    it.each(['changeApprovals', 'changeApprovalSteps', 'changeImplementation'] as const)('%s may answer task tokens (on "*", which is all IAM accepts), and no other states action', (functionId) => {
-      expect(statesStatements(functionId)).toEqual([{ Effect: 'Allow', Action: [...TASK_RESPONSE_ACTIONS].sort(), Resource: '*' }]);
-      expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toBeUndefined();
-    });
+    it.each(['changeApprovals', 'changeApprovalSteps', 'changeImplementation'] as const)(
+      '%s may answer task tokens (on "*", which is all IAM accepts), and no other states action',
+      (functionId) => {
+        expect(statesStatements(functionId)).toEqual([{ Effect: 'Allow', Action: [...TASK_RESPONSE_ACTIONS].sort(), Resource: '*' }]);
+        expect(variablesOf(functionId).CHANGE_APPROVAL_STATE_MACHINE_ARN).toBeUndefined();
+      },
+    );
 
     it.each([
       ...RUNNERS.map((id) => [id, 'runChangeApprovals'] as const),
@@ -316,7 +320,13 @@ describe('default deployment', () => {
       // Nor in a role's inline policies (the trigger provider's, for one).
       for (const [roleId, role] of Object.entries(resources('AWS::IAM::Role'))) {
         const inline = (role.Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? [];
-        expect(inline.flatMap((p) => p.PolicyDocument.Statement).flatMap(actionsOf).filter((a) => a.startsWith('states:')), roleId).toEqual([]);
+        expect(
+          inline
+            .flatMap((p) => p.PolicyDocument.Statement)
+            .flatMap(actionsOf)
+            .filter((a) => a.startsWith('states:')),
+          roleId,
+        ).toEqual([]);
       }
     });
   });
@@ -375,21 +385,33 @@ describe('guard rails: every Task calls a function the workflow role may invoke'
 
   it.each([
     ['a placeholder as Resource', task({ Resource: '${StepsArn}' })],
-    ['lambda:invoke.waitForTaskToken with a placeholder FunctionName', task({ Resource: WAIT_FOR_TASK_TOKEN, Parameters: { FunctionName: '${StepsArn}', Payload: { 'token.$': '$$.Task.Token' } } })],
+    [
+      'lambda:invoke.waitForTaskToken with a placeholder FunctionName',
+      task({ Resource: WAIT_FOR_TASK_TOKEN, Parameters: { FunctionName: '${StepsArn}', Payload: { 'token.$': '$$.Task.Token' } } }),
+    ],
     ['lambda:invoke with a placeholder FunctionName', task({ Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: '${StepsArn}' } })],
   ])('accepts %s', (_, text) => {
     expect(() => checkTaskResources('x.asl.json', text, ['StepsArn'])).not.toThrow();
   });
 
   it.each([
-    ['a callback whose FunctionName is a literal ARN', task({ Resource: WAIT_FOR_TASK_TOKEN, Parameters: { FunctionName: 'arn:aws:lambda:eu-west-1:111122223333:function:f' } })],
+    [
+      'a callback whose FunctionName is a literal ARN',
+      task({ Resource: WAIT_FOR_TASK_TOKEN, Parameters: { FunctionName: 'arn:aws:lambda:eu-west-1:111122223333:function:f' } }),
+    ],
     ['a callback whose function is chosen at run time', task({ Resource: WAIT_FOR_TASK_TOKEN, Parameters: { 'FunctionName.$': '$.fn' } })],
     ['another service', task({ Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: {} })],
     [
       'a Task inside a Parallel branch',
       JSON.stringify({
         StartAt: 'P',
-        States: { P: { Type: 'Parallel', End: true, Branches: [{ StartAt: 'B', States: { B: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } } }] } },
+        States: {
+          P: {
+            Type: 'Parallel',
+            End: true,
+            Branches: [{ StartAt: 'B', States: { B: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', End: true } } }],
+          },
+        },
       }),
     ],
   ])('refuses %s, naming the file and the state', (_, text) => {

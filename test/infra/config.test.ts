@@ -57,8 +57,18 @@ describe('context', () => {
   });
 
   it('reads the role groups and what requesters may set, from -c strings and cdk.json values alike', () => {
-    const fromCli = configOf({ adminGroups: 'itsm-admins', agentGroups: 'service-desk, network-team', requesterGroups: 'staff', requesterIncidentFields: 'impact,urgency' });
-    const fromJson = configOf({ adminGroups: ['itsm-admins'], agentGroups: ['service-desk', 'network-team'], requesterGroups: ['staff'], requesterIncidentFields: ['impact', 'urgency'] });
+    const fromCli = configOf({
+      adminGroups: 'itsm-admins',
+      agentGroups: 'service-desk, network-team',
+      requesterGroups: 'staff',
+      requesterIncidentFields: 'impact,urgency',
+    });
+    const fromJson = configOf({
+      adminGroups: ['itsm-admins'],
+      agentGroups: ['service-desk', 'network-team'],
+      requesterGroups: ['staff'],
+      requesterIncidentFields: ['impact', 'urgency'],
+    });
     expect(fromCli).toEqual(fromJson);
     expect(fromCli.roleGroups).toEqual({ admin: ['itsm-admins'], agent: ['service-desk', 'network-team'], requester: ['staff'] });
     expect(fromCli.requesterIncidentFields).toEqual(['impact', 'urgency']);
@@ -158,11 +168,17 @@ describe('notification emails', () => {
     [{ notificationEmails: [{ address: 'a@example.com', filters: {} }] }, /notificationEmails\[0\] has unknown keys filters/],
     [{ notificationEmails: [{ filter: {} }] }, /notificationEmails\[0\]\.address must be an email address/],
     [{ notificationEmails: [42] }, /notificationEmails\[0\] must be an email address or an object/],
-    [{ notificationEmails: [{ address: 'a@example.com', filter: { team: ['x'] } }] }, /unknown attribute "team"; notifications can be filtered on eventType, priority, assignmentGroup, service/],
+    [
+      { notificationEmails: [{ address: 'a@example.com', filter: { team: ['x'] } }] },
+      /unknown attribute "team"; notifications can be filtered on eventType, priority, assignmentGroup, service/,
+    ],
     [{ notificationEmails: [{ address: 'a@example.com', filter: { priority: 'P1' } }] }, /filter\.priority must be a non-empty list of strings/],
     [{ notificationEmails: [{ address: 'a@example.com', filter: { priority: [] } }] }, /filter\.priority must be a non-empty list of strings/],
     [{ notificationEmails: [{ address: 'a@example.com', filter: { priority: ['P5'] } }] }, /filter\.priority: "P5" is not one of P1, P2, P3, P4/],
-    [{ notificationEmails: [{ address: 'a@example.com', filter: { eventType: ['SLA breach'] } }] }, /filter\.eventType: "SLA breach" is not one of Incident Created/],
+    [
+      { notificationEmails: [{ address: 'a@example.com', filter: { eventType: ['SLA breach'] } }] },
+      /filter\.eventType: "SLA breach" is not one of Incident Created/,
+    ],
     [{ notificationEmails: [{ address: 'a@example.com', filter: { assignmentGroup: ['Database'] } }] }, /assignmentGroup: "Database" is not a group name/],
     [{ notificationEmails: [{ address: 'a@example.com', filter: { service: ['pay ments'] } }] }, /service: "pay ments" is not a service name/],
     [
@@ -211,9 +227,11 @@ describe('public routes', () => {
       throttleBurstLimit: 1,
       logRetention: RetentionDays.ONE_WEEK,
     });
-    const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({});') });
-    expect(() => api.addRoute({ method: 'GET', path: '/open', functionId: 'health', auth: 'none' }, fn, { integrationId: 'I' })).toThrow(
-      /no reason was given/,
-    );
+    const fn = new LambdaFunction(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({});'),
+    });
+    expect(() => api.addRoute({ method: 'GET', path: '/open', functionId: 'health', auth: 'none' }, fn, { integrationId: 'I' })).toThrow(/no reason was given/);
   });
 });

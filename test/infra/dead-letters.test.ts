@@ -70,7 +70,7 @@ function statementsOfRole(roleId: string): Json[] {
 }
 
 describe('dead letters', () => {
-  it('every queue a rule or a queue gives up into, and the SLA timers\' queue, keeps messages 14 days; every stream gives up into a bucket', () => {
+  it("every queue a rule or a queue gives up into, and the SLA timers' queue, keeps messages 14 days; every stream gives up into a bucket", () => {
     const all = resources();
     const ids = deadLetterIds(all);
     ids.add(synth.api.getLogicalId(synth.api.slaTimers.deadLetterQueue.node.defaultChild as never));
@@ -108,7 +108,9 @@ describe('dead letters', () => {
     expect(resources()[bucketId]?.DeletionPolicy).toBe('Retain');
 
     const policy = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::S3::BucketPolicy')).find((p) => ref(p.Properties?.Bucket) === bucketId);
-    const deny = (policy?.Properties?.PolicyDocument as { Statement: Json[] }).Statement.find((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'));
+    const deny = (policy?.Properties?.PolicyDocument as { Statement: Json[] }).Statement.find(
+      (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
+    );
     expect(deny).toBeDefined();
   });
 
@@ -145,7 +147,9 @@ describe('dead letters', () => {
     const bucketId = synth.api.getLogicalId(synth.api.streamConsumers.get(functionId)!.failureBucket.node.defaultChild as never);
     const bucket = resources()[bucketId]?.Properties as Json;
     const [metrics] = bucket.MetricsConfigurations as Json[];
-    const alarms = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties?.Dimensions).includes(`"${bucketId}"`));
+    const alarms = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a.Properties?.Dimensions).includes(`"${bucketId}"`),
+    );
     expect(alarms).toHaveLength(1);
     expect(alarms[0]!.Properties).toMatchObject({
       Namespace: 'AWS/S3',
@@ -153,7 +157,10 @@ describe('dead letters', () => {
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      Dimensions: expect.arrayContaining([{ Name: 'BucketName', Value: { Ref: bucketId } }, { Name: 'FilterId', Value: metrics!.Id }]),
+      Dimensions: expect.arrayContaining([
+        { Name: 'BucketName', Value: { Ref: bucketId } },
+        { Name: 'FilterId', Value: metrics!.Id },
+      ]),
     });
   });
 
@@ -169,7 +176,11 @@ describe('dead letters', () => {
       expect(all[id as string]?.Type).toBe(store.kind === 'queue' ? 'AWS::SQS::Queue' : 'AWS::S3::Bucket');
       if (name !== 'SlaTimerDeadLetterQueueUrl') expect(ids.has(id as string), name).toBe(true);
       const target =
-        store.kind === 'bucket' ? store.functionNameOutput : store.replay.kind === 'sendToQueue' ? store.replay.queueUrlOutput : store.replay.stateMachineArnOutput;
+        store.kind === 'bucket'
+          ? store.functionNameOutput
+          : store.replay.kind === 'sendToQueue'
+            ? store.replay.queueUrlOutput
+            : store.replay.stateMachineArnOutput;
       expect(out[target], target).toBeDefined();
     }
     // Every stream consumer has its failure bucket in the replay plan, under its output.

@@ -60,10 +60,7 @@ export interface SynthesizedApp extends ItsmApp {
 export function synthesize(context: Record<string, unknown> = {}): SynthesizedApp {
   const source = sourceRootForTests();
   const outdir = mkdtempSync(join(tmpdir(), 'itsm-infra-out-'));
-  const built = buildApp(
-    { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context },
-    { outdir, sourceRoot: source.root, env: {} },
-  );
+  const built = buildApp({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }, { outdir, sourceRoot: source.root, env: {} });
   const assembly = built.app.synth();
   return {
     ...built,
@@ -87,9 +84,7 @@ export function unacknowledgedNagFindings(app: ItsmApp['app']): PolicyViolation[
 
 /** Readable summary for assertion messages. */
 export function describeFindings(findings: readonly PolicyViolation[]): string[] {
-  return findings.map(
-    (finding) => `${finding.ruleName} (${finding.severity}): ${finding.violatingResources.map((r) => r.constructPath).join(', ')}`,
-  );
+  return findings.map((finding) => `${finding.ruleName} (${finding.severity}): ${finding.violatingResources.map((r) => r.constructPath).join(', ')}`);
 }
 
 /** The resources of one type in a template, keyed by logical id. */

@@ -31,10 +31,8 @@ import {
  * consumers CONSUMERS lists, their dead-letter queues and alarms, and their exact IAM.
  */
 
-
 const STREAM_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 const CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-
 
 const queueConsumer = CONSUMERS.find((c) => c.source.kind === 'ingestionQueue');
 const streamConsumers = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [{ functionId: c.functionId, source: c.source }] : []));

@@ -29,7 +29,11 @@ describe('OIDC issuer from context', () => {
     expect(functions.length).toBeGreaterThan(0);
     for (const fn of functions) {
       expect(fn.Properties?.Environment).toMatchObject({ Variables: { GROUPS_CLAIM: 'groups', REQUESTER_INCIDENT_FIELDS: 'urgency' } });
-      expect(JSON.parse((fn.Properties?.Environment as { Variables: Record<string, string> }).Variables.ROLE_GROUPS as string)).toEqual({ admin: ['admin'], agent: ['agent'], requester: [] });
+      expect(JSON.parse((fn.Properties?.Environment as { Variables: Record<string, string> }).Variables.ROLE_GROUPS as string)).toEqual({
+        admin: ['admin'],
+        agent: ['agent'],
+        requester: [],
+      });
     }
   });
 

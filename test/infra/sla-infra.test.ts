@@ -45,8 +45,6 @@ import {
  * IAM), and the after-deploy trigger.
  */
 
-
-
 const functionEntries = Object.entries(FUNCTIONS) as [FunctionId, FunctionDefinition][];
 const workflowEntries = Object.entries(WORKFLOWS) as [WorkflowId, WorkflowDefinition][];
 /** Every variable any capability brings. */
@@ -94,10 +92,7 @@ function inspect(synth: SynthesizedApp) {
 
 /** The ARN of every schedule of the group, as the template spells it. */
 const schedulesArn = (groupName: string) => ({
-  'Fn::Join': [
-    '',
-    ['arn:', ref('AWS::Partition'), ':scheduler:', ref('AWS::Region'), ':', ref('AWS::AccountId'), `:schedule/${groupName}/*`],
-  ],
+  'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':scheduler:', ref('AWS::Region'), ':', ref('AWS::AccountId'), `:schedule/${groupName}/*`]],
 });
 
 describe('the route table asks for this infrastructure', () => {
@@ -115,22 +110,26 @@ describe('the route table asks for this infrastructure', () => {
     expect(CONSUMERS.filter((c) => c.source.kind === 'afterDeploy').map((c) => c.functionId)).toEqual(['seedSlaDefaults', 'seedChangeDefaults']);
   });
 
-  it.each(workflowEntries)('%s: every Task state of the ASL file calls a mapped function (by its plain ARN or through lambda:invoke), with retries', (_, definition) => {
-    const real = join(REPOSITORY_ROOT, definition.definitionFile);
-    const file = existsSync(real) ? real : join(FIXTURES_ROOT, basename(definition.definitionFile));
-    const asl = JSON.parse(readFileSync(file, 'utf8')) as {
-      States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: unknown }; Retry?: unknown[] }>;
-    };
-    const tasks = Object.entries(asl.States).filter(([, state]) => state.Type === 'Task');
-    expect(tasks.length).toBeGreaterThan(0);
-    const placeholders = Object.keys(definition.functions).map((p) => `\${${p}}`);
-    for (const [name, state] of tasks) {
-      // The role may only invoke these functions: a Task calling another service would be refused.
-      if ((LAMBDA_INVOKE_INTEGRATIONS as readonly (string | undefined)[]).includes(state.Resource)) expect(placeholders, name).toContain(state.Parameters?.FunctionName);
-      else expect(placeholders, name).toContain(state.Resource);
-      expect(state.Retry?.length ?? 0, name).toBeGreaterThan(0);
-    }
-  });
+  it.each(workflowEntries)(
+    '%s: every Task state of the ASL file calls a mapped function (by its plain ARN or through lambda:invoke), with retries',
+    (_, definition) => {
+      const real = join(REPOSITORY_ROOT, definition.definitionFile);
+      const file = existsSync(real) ? real : join(FIXTURES_ROOT, basename(definition.definitionFile));
+      const asl = JSON.parse(readFileSync(file, 'utf8')) as {
+        States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: unknown }; Retry?: unknown[] }>;
+      };
+      const tasks = Object.entries(asl.States).filter(([, state]) => state.Type === 'Task');
+      expect(tasks.length).toBeGreaterThan(0);
+      const placeholders = Object.keys(definition.functions).map((p) => `\${${p}}`);
+      for (const [name, state] of tasks) {
+        // The role may only invoke these functions: a Task calling another service would be refused.
+        if ((LAMBDA_INVOKE_INTEGRATIONS as readonly (string | undefined)[]).includes(state.Resource))
+          expect(placeholders, name).toContain(state.Parameters?.FunctionName);
+        else expect(placeholders, name).toContain(state.Resource);
+        expect(state.Retry?.length ?? 0, name).toBeGreaterThan(0);
+      }
+    },
+  );
 });
 
 describe('default deployment (no notification context)', () => {
@@ -155,14 +154,17 @@ describe('default deployment (no notification context)', () => {
       expect(properties?.DefinitionS3Location).toMatchObject({ Key: expect.stringMatching(/\.json$/) });
       expect(properties?.DefinitionString).toBeUndefined();
       expect(properties?.DefinitionSubstitutions).toEqual(
-        Object.fromEntries(Object.entries(definition.functions).map(([placeholder, functionId]) => [placeholder, getAtt(t.logicalId(t.fn(functionId).function))])),
+        Object.fromEntries(
+          Object.entries(definition.functions).map(([placeholder, functionId]) => [placeholder, getAtt(t.logicalId(t.fn(functionId).function))]),
+        ),
       );
       expect(properties?.RoleArn).toEqual(getAtt(t.logicalId(t.workflow(workflowId).role)));
     });
 
     it.each(workflowEntries)('%s: the definition deployed is the ASL file, unchanged (placeholders and all)', (workflowId, definition) => {
-      const location = t.resources('AWS::StepFunctions::StateMachine')[t.logicalId(t.workflow(workflowId).stateMachine)]?.Properties
-        ?.DefinitionS3Location as { Key: string };
+      const location = t.resources('AWS::StepFunctions::StateMachine')[t.logicalId(t.workflow(workflowId).stateMachine)]?.Properties?.DefinitionS3Location as {
+        Key: string;
+      };
       const staged = readFileSync(join(synth.assembly.directory, `asset.${location.Key}`), 'utf8');
       const real = join(REPOSITORY_ROOT, definition.definitionFile);
       const source = existsSync(real) ? real : join(FIXTURES_ROOT, basename(definition.definitionFile));
@@ -178,9 +180,7 @@ describe('default deployment (no notification context)', () => {
       const statements = t.statementsOfRoleId(roleId);
       const scoped = statements.filter((s) => s.Resource !== '*');
       const functionArns = [...new Set(Object.values(definition.functions))].map((functionId) => getAtt(t.logicalId(t.fn(functionId).function)));
-      expect(scoped).toEqual([
-        { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArns.length === 1 ? functionArns[0] : functionArns },
-      ]);
+      expect(scoped).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: functionArns.length === 1 ? functionArns[0] : functionArns }]);
       const wildcard = statements.filter((s) => s.Resource === '*');
       expect(wildcard.flatMap(actionsOf).sort()).toEqual(
         [
@@ -217,7 +217,9 @@ describe('default deployment (no notification context)', () => {
     it.each(workflowEntries)('%s: alarms on failed and timed-out executions, into the alarm topic', (workflowId) => {
       const alarms = Object.values(t.resources('AWS::CloudWatch::Alarm'))
         .map((a) => a.Properties!)
-        .filter((a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'StateMachineArn', Value: ref(t.logicalId(t.workflow(workflowId).stateMachine)) }]));
+        .filter(
+          (a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'StateMachineArn', Value: ref(t.logicalId(t.workflow(workflowId).stateMachine)) }]),
+        );
       expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
       for (const alarm of alarms) {
         expect(alarm).toMatchObject({ Namespace: 'AWS/States', Statistic: 'Sum', Threshold: 1, AlarmActions: [ref(t.alarmTopic)] });
@@ -315,9 +317,7 @@ describe('default deployment (no notification context)', () => {
 
     it('refuses publishing without TLS on both', () => {
       for (const topic of [t.topic, t.majorIncidentTopic]) {
-        const policy = Object.values(t.resources('AWS::SNS::TopicPolicy')).find(
-          (p) => JSON.stringify(p.Properties?.Topics) === JSON.stringify([ref(topic)]),
-        );
+        const policy = Object.values(t.resources('AWS::SNS::TopicPolicy')).find((p) => JSON.stringify(p.Properties?.Topics) === JSON.stringify([ref(topic)]));
         expect((policy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement, topic).toContainEqual(
           expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
         );
@@ -347,9 +347,11 @@ describe('default deployment (no notification context)', () => {
     }
 
     it.each(functionEntries)('%s: gets the variables of its capabilities and no others', (functionId, definition) => {
-      const variables = (t.resources('AWS::Lambda::Function')[t.logicalId(t.fn(functionId).function)]?.Properties?.Environment as {
-        Variables: Record<string, unknown>;
-      }).Variables;
+      const variables = (
+        t.resources('AWS::Lambda::Function')[t.logicalId(t.fn(functionId).function)]?.Properties?.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
       const expected = (definition.capabilities ?? []).flatMap((capability) => CAPABILITY_ENVIRONMENT[capability]);
       for (const variable of CAPABILITY_VARIABLES) {
         if (expected.includes(variable)) expect(variables[variable], `${functionId} ${variable}`).toEqual(expectedValue(variable));
@@ -394,7 +396,13 @@ describe('default deployment (no notification context)', () => {
 
     it('grants no KMS action: the topics use the AWS managed key, usable by this account through SNS', () => {
       for (const [functionId] of functionEntries) {
-        expect(t.functionStatements(functionId).flatMap(actionsOf).filter((a) => a.startsWith('kms:')), functionId).toEqual([]);
+        expect(
+          t
+            .functionStatements(functionId)
+            .flatMap(actionsOf)
+            .filter((a) => a.startsWith('kms:')),
+          functionId,
+        ).toEqual([]);
       }
     });
 
@@ -413,7 +421,10 @@ describe('default deployment (no notification context)', () => {
                 capabilities.includes('answerApprovalTasks') && actionsOf(statement).some((a) => a.startsWith('states:')) ? taskResponses : xray,
               );
             } else if (JSON.stringify(resource).includes(':execution:')) {
-              expect(capabilities.some((c) => c === 'runChangeApprovals' || c === 'stopChangeApprovals'), functionId).toBe(true);
+              expect(
+                capabilities.some((c) => c === 'runChangeApprovals' || c === 'stopChangeApprovals'),
+                functionId,
+              ).toBe(true);
               expect(resource, functionId).toEqual(executionsArnOf(changeApproval));
               expect(actionsOf(statement), functionId).toEqual(['states:StopExecution']);
             } else if (actionsOf(statement).includes('s3:PutObject')) {
@@ -429,9 +440,11 @@ describe('default deployment (no notification context)', () => {
     it('never hands a workflow’s own ARN to a function it calls (no dependency cycle)', () => {
       for (const [, definition] of workflowEntries) {
         for (const functionId of Object.values(definition.functions)) {
-          const variables = (t.resources('AWS::Lambda::Function')[t.logicalId(t.fn(functionId).function)]?.Properties?.Environment as {
-            Variables: Record<string, unknown>;
-          }).Variables;
+          const variables = (
+            t.resources('AWS::Lambda::Function')[t.logicalId(t.fn(functionId).function)]?.Properties?.Environment as {
+              Variables: Record<string, unknown>;
+            }
+          ).Variables;
           expect(variables[definition.arnEnvironment], functionId).toBeUndefined();
         }
       }
@@ -453,9 +466,7 @@ describe('default deployment (no notification context)', () => {
       expect(trigger).toBeDefined();
       expect(trigger!.Properties).toMatchObject({ InvocationType: 'RequestResponse', ExecuteOnHandlerChange: true });
       const versionId = (trigger!.Properties!.HandlerArn as { Ref: string }).Ref;
-      expect(trigger!.DependsOn).toEqual(
-        expect.arrayContaining([t.logicalId(fn.function), t.logicalId(fn.role), t.logicalId(fn.logGroup), versionId]),
-      );
+      expect(trigger!.DependsOn).toEqual(expect.arrayContaining([t.logicalId(fn.function), t.logicalId(fn.role), t.logicalId(fn.logGroup), versionId]));
       expect(trigger!.DependsOn?.some((id) => /RoleDefaultPolicy/.test(id))).toBe(true);
       // The table is in the data stack, deployed first.
       expect(synth.api.dependencies).toContain(synth.data);
@@ -540,8 +551,7 @@ describe('email subscriptions from context', () => {
 });
 
 describe('guard rails: a workflow file and its WORKFLOWS entry must agree', () => {
-  const asl = (resource: string) =>
-    JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Task', Resource: resource, End: true } } });
+  const asl = (resource: string) => JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Task', Resource: resource, End: true } } });
 
   it('accepts a file whose placeholders are exactly the mapped ones', () => {
     expect(checkPlaceholders('x.asl.json', asl('${StepsArn}'), ['StepsArn'])).toEqual(['StepsArn']);
@@ -558,11 +568,21 @@ describe('guard rails: a workflow file and its WORKFLOWS entry must agree', () =
 
   it('fails the synth of a workflow whose file uses an unmapped placeholder, naming the file and the placeholder', () => {
     const stack = new Stack(new App(), 'S');
-    const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({});') });
+    const fn = new LambdaFunction(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({});'),
+    });
     const alarms = new Alarms(stack, 'Alarms', { email: undefined });
     const file = join(FIXTURES_ROOT, 'unmapped-placeholder.asl.json');
     expect(
-      () => new Workflow(stack, 'Escalation', { definitionFile: file, functions: { EscalationStepsFunctionArn: fn }, logRetention: RetentionDays.ONE_WEEK, alarms }),
+      () =>
+        new Workflow(stack, 'Escalation', {
+          definitionFile: file,
+          functions: { EscalationStepsFunctionArn: fn },
+          logRetention: RetentionDays.ONE_WEEK,
+          alarms,
+        }),
     ).toThrow(/unmapped-placeholder\.asl\.json: it uses \$\{NotifyFunctionArn\}, which its WORKFLOWS entry does not map to a function/);
   });
 
@@ -580,7 +600,13 @@ describe('guard rails: a workflow file and its WORKFLOWS entry must agree', () =
 
   it('fails when a function the workflow calls would be given the workflow’s own ARN (a cycle)', () => {
     const stack = new Stack(new App(), 'S');
-    const fn = { function: new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => ({});') }) } as unknown as ItsmFunction;
+    const fn = {
+      function: new LambdaFunction(stack, 'Fn', {
+        runtime: Runtime.NODEJS_22_X,
+        handler: 'index.handler',
+        code: Code.fromInline('exports.handler = async () => ({});'),
+      }),
+    } as unknown as ItsmFunction;
     const definition: WorkflowDefinition = {
       definitionFile: 'statemachines/x.asl.json',
       description: 'x',

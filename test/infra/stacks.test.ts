@@ -39,13 +39,11 @@ function logicalIdOf(functionId: FunctionId, part: 'function' | 'role'): string 
   return synth.api.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
-
 function statementsOfRole(roleLogicalId: string): Statement[] {
   return Object.values(resourcesOfType(api, 'AWS::IAM::Policy'))
     .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleLogicalId }]))
     .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
 }
-
 
 describe('data stack: the single table', () => {
   it('has the keys, the seven GSIs (projection ALL) and TTL of table-design.ts', () => {
@@ -336,17 +334,13 @@ describe('alarms', () => {
     expect(alarms.filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(deadLetterQueues);
     expect(alarms.filter((a) => a.Namespace === 'AWS/S3' && a.MetricName === 'PutRequests')).toHaveLength(failureBuckets);
     for (const [functionId] of functionEntries) {
-      const alarm = alarms.find(
-        (a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"${logicalIdOf(functionId, 'function')}"`),
-      );
+      const alarm = alarms.find((a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"${logicalIdOf(functionId, 'function')}"`));
       expect(alarm, functionId).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1, AlarmActions: [{ Ref: expect.any(String) }] });
     }
     expect(alarms.find((a) => a.MetricName === '5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
     api.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -357,7 +351,18 @@ describe('alarms', () => {
 });
 
 describe('no hard-coded physical names', () => {
-  const nameProperties = ['TableName', 'FunctionName', 'LogGroupName', 'RoleName', 'TopicName', 'UserPoolName', 'ClientName', 'AlarmName', 'ManagedPolicyName', 'QueueName'];
+  const nameProperties = [
+    'TableName',
+    'FunctionName',
+    'LogGroupName',
+    'RoleName',
+    'TopicName',
+    'UserPoolName',
+    'ClientName',
+    'AlarmName',
+    'ManagedPolicyName',
+    'QueueName',
+  ];
   it.each(['data', 'api'] as const)('%s stack', (which) => {
     const template = (which === 'data' ? data : api).toJSON() as { Resources: Record<string, { Properties?: Record<string, unknown> }> };
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -388,13 +393,19 @@ describe('cdk-nag (AwsSolutions)', () => {
     }
     for (const { path, reason } of acknowledged) expect(reason.length, path).toBeGreaterThan(60);
 
-    const pathsOf = (id: string) => acknowledged.filter((a) => a.id === id).map((a) => a.path).sort();
+    const pathsOf = (id: string) =>
+      acknowledged
+        .filter((a) => a.id === id)
+        .map((a) => a.path)
+        .sort();
     const scheduleGroup = synth.api.slaTimers.scheduleGroup.scheduleGroupName;
     const schedulesFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduleGroup}/*]`;
     const changeApproval = synth.api.getLogicalId(synth.api.workflows.get('changeApproval')!.stateMachine.node.defaultChild as CfnElement);
     const executionsFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${changeApproval}.Name>:*]`;
     // Each stream consumer may put objects (keys Lambda names) in its own failure bucket.
-    const streamConsumerPaths = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map((c) => `ItsmApi/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream`);
+    const streamConsumerPaths = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map(
+      (c) => `ItsmApi/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream`,
+    );
     const failureObjectFindings = [...synth.api.streamConsumers.values()].map(
       (c) => `AwsSolutions-IAM5[Resource::<${synth.api.getLogicalId(c.failureBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
     );

@@ -12,7 +12,15 @@ import { client } from '../support/api.ts';
  * answers the new task token and schedules the change.
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'itsm-change-restart-'));
-const options = { dynamoDbEndpoint: inject('dynamoDbEndpoint'), tableName: `change-restart-${randomUUID()}`, httpPort: 0, awsPort: 0, dataDir, seed: true, printPublished: false };
+const options = {
+  dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+  tableName: `change-restart-${randomUUID()}`,
+  httpPort: 0,
+  awsPort: 0,
+  dataDir,
+  seed: true,
+  printPublished: false,
+};
 let stack: LocalStack | undefined;
 
 afterAll(async () => {
@@ -49,7 +57,10 @@ describe('a change waiting for approval across a restart of the local runtime', 
     ).body;
     const submitted = await bob.request('POST', `/changes/${created.id}/submit`, { headers: { 'if-match': `"${created.version}"` } });
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
-    await waitFor(async () => (await bob.get(`/changes/${created.id}`)).body.status, (s) => s === 'authorize');
+    await waitFor(
+      async () => (await bob.get(`/changes/${created.id}`)).body.status,
+      (s) => s === 'authorize',
+    );
     expect((await alice.post(`/changes/${created.id}/approvals`, { decision: 'approve' })).status).toBe(201);
 
     const awsPort = Number(new URL(stack.awsEndpoint).port);
@@ -61,12 +72,18 @@ describe('a change waiting for approval across a restart of the local runtime', 
     const nina = client(stack.url, await stack.token('nina', ['agent']));
     const again = client(stack.url, await stack.token('bob', ['agent']));
     // Replayed, the workflow hands the board a new token; alice's vote is still there.
-    await waitFor(async () => running.executions().find((e) => e.executionArn === submitted.body.workflow.executionArn)?.taskTokens.length ?? 0, (n) => n === 1);
+    await waitFor(
+      async () => running.executions().find((e) => e.executionArn === submitted.body.workflow.executionArn)?.taskTokens.length ?? 0,
+      (n) => n === 1,
+    );
     const approvals = (await again.get(`/changes/${created.id}/approvals`)).body;
     expect(approvals.rounds).toEqual([expect.objectContaining({ status: 'pending', approvals: 1, responses: [expect.objectContaining({ userId: 'alice' })] })]);
 
     expect((await nina.post(`/changes/${created.id}/approvals`, { decision: 'approve' })).status).toBe(201);
-    const scheduled = await waitFor(async () => (await again.get(`/changes/${created.id}`)).body, (c) => c.status === 'scheduled');
+    const scheduled = await waitFor(
+      async () => (await again.get(`/changes/${created.id}`)).body,
+      (c) => c.status === 'scheduled',
+    );
     expect(scheduled.workflow).toMatchObject({ state: 'WaitForPlannedStart', executionArn: submitted.body.workflow.executionArn });
   });
 });

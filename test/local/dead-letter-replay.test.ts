@@ -59,7 +59,8 @@ beforeAll(async () => {
         }
         const failing = records.findIndex((r) => [...sinkDownFor].some((text) => JSON.stringify(r.dynamodb?.NewImage).includes(text)));
         if (failing >= 0) {
-          const before = failing === 0 ? { batchItemFailures: [] } : ((await invokeFunction(functionId, { Records: records.slice(0, failing) })) as DynamoDBBatchResponse);
+          const before =
+            failing === 0 ? { batchItemFailures: [] } : ((await invokeFunction(functionId, { Records: records.slice(0, failing) })) as DynamoDBBatchResponse);
           if (before.batchItemFailures.length > 0) return before;
           return { batchItemFailures: [{ itemIdentifier: records[failing]?.dynamodb?.SequenceNumber as string }] };
         }
@@ -127,7 +128,8 @@ describe('replaying dead letters', () => {
     });
     expect(put.status).toBe(200);
     expect(queueOf('ingestion-dead-letters')).toHaveLength(1);
-    const findIncident = async () => ((await alice.get('/incidents?limit=100')).body.items as { title: string; number: string }[]).filter((i) => i.title === 'Replayed checkout alert');
+    const findIncident = async () =>
+      ((await alice.get('/incidents?limit=100')).body.items as { title: string; number: string }[]).filter((i) => i.title === 'Replayed checkout alert');
     expect(await findIncident()).toEqual([]);
 
     // Still down: the message goes back to the ingestion queue (replayed), whose consumer gives it
@@ -135,7 +137,9 @@ describe('replaying dead letters', () => {
     const failing = await replayDeadLetters({ group: 'ingestion', outputs, print });
     expect(failing).toMatchObject({ replayed: 1, failed: 0, deferred: 1 });
     expect(queueOf('ingestion-dead-letters')).toHaveLength(1);
-    expect(lines.some((l) => l.startsWith('left for the next run ingestion IngestionDeadLetterQueueUrl') && l.includes('it arrived again during this run'))).toBe(true);
+    expect(
+      lines.some((l) => l.startsWith('left for the next run ingestion IngestionDeadLetterQueueUrl') && l.includes('it arrived again during this run')),
+    ).toBe(true);
 
     down.delete('recordBusEvents');
     const dry = await replayDeadLetters({ group: 'ingestion', outputs, print, dryRun: true });
@@ -167,7 +171,11 @@ describe('replaying dead letters', () => {
     const failing = await replayDeadLetters({ group: 'outbox', outputs, print });
     expect(failing.replayed).toBe(0);
     expect(failing.failed).toBeGreaterThanOrEqual(1);
-    expect(lines.some((l) => /^NOT replayed outbox PublishOutboxFailureBucketName aws\/lambda\/\S+: stream batch .*the function failed again.*\(left in the bucket\)$/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /^NOT replayed outbox PublishOutboxFailureBucketName aws\/lambda\/\S+: stream batch .*the function failed again.*\(left in the bucket\)$/.test(l),
+      ),
+    ).toBe(true);
     const left = await outboxFailureRecords();
     expect(left.length).toBe(failing.failed);
 
@@ -202,7 +210,11 @@ describe('replaying dead letters', () => {
     const client = s3();
     const twentyDaysAgo = new Date(Date.now() - 20 * 24 * 3600 * 1000).toISOString();
     for (const { key: objectKey, record } of failures) {
-      const aged = { ...record, timestamp: twentyDaysAgo, DDBStreamBatchInfo: { ...record.DDBStreamBatchInfo, streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/gone/stream/2026-01-01T00:00:00.000' } };
+      const aged = {
+        ...record,
+        timestamp: twentyDaysAgo,
+        DDBStreamBatchInfo: { ...record.DDBStreamBatchInfo, streamArn: 'arn:aws:dynamodb:us-east-1:000000000000:table/gone/stream/2026-01-01T00:00:00.000' },
+      };
       await client.send(new PutObjectCommand({ Bucket: outputs.PublishOutboxFailureBucketName, Key: objectKey, Body: JSON.stringify(aged) }));
     }
     client.destroy();
@@ -220,7 +232,8 @@ describe('replaying dead letters', () => {
     expect(await outboxFailureRecords()).toEqual([]);
 
     // The publisher marks delivered sinks only on an item that still exists: nothing was put back.
-    for (const image of items) expect((await db.send(new GetItemCommand({ TableName: stack.tableName, Key: key(image), ConsistentRead: true }))).Item).toBeUndefined();
+    for (const image of items)
+      expect((await db.send(new GetItemCommand({ TableName: stack.tableName, Key: key(image), ConsistentRead: true }))).Item).toBeUndefined();
     // Marking a sink on an expired item (as after a later sink failed) is refused, not an upsert.
     const { markDelivered } = await import('../../functions/notify/store/outbox-store.ts');
     const [first] = items;
@@ -252,7 +265,7 @@ describe('replaying dead letters', () => {
       }),
     );
     scheduler.destroy();
-    await until(() => queueOf("sla-timers-dead-letters").length > 0, `the timer dead letter ${JSON.stringify(stack.schedules())}`, 15_000);
+    await until(() => queueOf('sla-timers-dead-letters').length > 0, `the timer dead letter ${JSON.stringify(stack.schedules())}`, 15_000);
     const executionsFor = () => stack.executions().filter((e) => JSON.stringify(e).includes(created.id));
     expect(executionsFor()).toEqual([]);
 
@@ -265,14 +278,21 @@ describe('replaying dead letters', () => {
 
   it('outbox: replaying older records never replaces or deletes the SLA schedules a later change set', async () => {
     // P2: a 24x7 clock, so the time on hold moves its due instants.
-    const created = (await alice.post('/incidents', { title: 'Late timers', impact: 1, urgency: 2, assignmentGroup: 'service-desk' })).body as { id: string; version: number };
+    const created = (await alice.post('/incidents', { title: 'Late timers', impact: 1, urgency: 2, assignmentGroup: 'service-desk' })).body as {
+      id: string;
+      version: number;
+    };
     let etag = `"${created.version}"`;
     const patch = async (body: unknown) => {
       const reply = await alice.patch(`/incidents/${created.id}`, body, { 'if-match': etag });
       expect(reply.status).toBe(200);
       etag = reply.headers.get('etag') as string;
     };
-    const schedulesOf = () => stack.schedules().filter((s) => s.name.startsWith(`${created.id}-`)).sort((x, y) => x.name.localeCompare(y.name));
+    const schedulesOf = () =>
+      stack
+        .schedules()
+        .filter((s) => s.name.startsWith(`${created.id}-`))
+        .sort((x, y) => x.name.localeCompare(y.name));
     const resolution = (schedules: ReturnType<typeof schedulesOf>) => schedules.filter((s) => s.name.includes('-resolution-'));
     const inputOf = (s: { target: { Input?: string } }) => JSON.parse(s.target.Input ?? '{}') as { timerVersion: number; incidentVersion: number; at: string };
     await stack.settled();
@@ -309,7 +329,13 @@ describe('replaying dead letters', () => {
     held = [];
     const before = (await alice.post('/incidents', { title: 'Before the bad item', assignmentGroup: 'service-desk' })).body as { id: string };
     const db = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const malformed = (pk: string) => ({ pk: { S: pk }, sk: { S: `OUTBOX#${randomUUID()}` }, entity: { S: 'outbox' }, eventId: { S: randomUUID() }, incidentId: { S: 'nobody' } });
+    const malformed = (pk: string) => ({
+      pk: { S: pk },
+      sk: { S: `OUTBOX#${randomUUID()}` },
+      entity: { S: 'outbox' },
+      eventId: { S: randomUUID() },
+      incidentId: { S: 'nobody' },
+    });
     const badPk = `INCIDENT#malformed-${randomUUID()}`;
     await db.send(new PutItemCommand({ TableName: stack.tableName, Item: malformed(badPk) }));
     const after = (await alice.post('/incidents', { title: 'After the bad item', assignmentGroup: 'service-desk' })).body as { id: string };
@@ -319,8 +345,10 @@ describe('replaying dead letters', () => {
     held = undefined;
 
     const published = (id: string) => ({
-      events: stack.published.events().filter((e) => e.detailType === 'Incident Created' && (e.detail as { incident: { id: string } }).incident.id === id).length,
-      notifications: stack.published.notifications().filter((n) => n.attributes.eventType === 'Incident Created' && JSON.stringify(n.message).includes(id)).length,
+      events: stack.published.events().filter((e) => e.detailType === 'Incident Created' && (e.detail as { incident: { id: string } }).incident.id === id)
+        .length,
+      notifications: stack.published.notifications().filter((n) => n.attributes.eventType === 'Incident Created' && JSON.stringify(n.message).includes(id))
+        .length,
     });
     const badItem = { itemIdentifier: records[1]?.dynamodb?.SequenceNumber };
     expect(await invokeFunction('publishOutbox', { Records: records } satisfies DynamoDBStreamEvent)).toEqual({ batchItemFailures: [badItem] });
@@ -370,7 +398,9 @@ describe('replaying dead letters', () => {
           Target: {
             Arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:replaced-long-ago',
             RoleArn: process.env.SLA_SCHEDULER_ROLE_ARN,
-            Input: refused(i) ? `not JSON ${marker} ${i}` : JSON.stringify({ incidentId: `none-${marker}-${i}`, clock: 'response', threshold: 50, timerVersion: 1 }),
+            Input: refused(i)
+              ? `not JSON ${marker} ${i}`
+              : JSON.stringify({ incidentId: `none-${marker}-${i}`, clock: 'response', threshold: 50, timerVersion: 1 }),
             RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
             DeadLetterConfig: { Arn: process.env.SLA_TIMER_DEAD_LETTER_ARN },
           },
@@ -387,13 +417,19 @@ describe('replaying dead letters', () => {
     expect(dry).toEqual({ replayed: 0, failed: 0, listed: count, deferred: 0 });
     const result = await replayDeadLetters({ group: 'timers', outputs, print, visibilityTimeout: 0 });
     expect(result).toEqual({ replayed: 13, failed: 12, listed: 0, deferred: 0 });
-    expect(lines.filter((l) => /^NOT replayed timers SlaTimerDeadLetterQueueUrl \S+: message \S+ \(body is not JSON\): .*InvalidExecutionInput.* \(left in the queue\)$/.test(l))).toHaveLength(12);
+    expect(
+      lines.filter((l) =>
+        /^NOT replayed timers SlaTimerDeadLetterQueueUrl \S+: message \S+ \(body is not JSON\): .*InvalidExecutionInput.* \(left in the queue\)$/.test(l),
+      ),
+    ).toHaveLength(12);
     expect(mine()).toHaveLength(12);
 
     // All of them visible again at once, for the next run.
     const sqs = new SQSClient({ endpoint: stack.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const queueUrl = outputs.SlaTimerDeadLetterQueueUrl as string;
-    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
     expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '12', ApproximateNumberOfMessagesNotVisible: '0' });
     expect((await replayDeadLetters({ group: 'timers', outputs, print, dryRun: true })).listed).toBe(12);
 
@@ -418,7 +454,12 @@ describe('replaying dead letters', () => {
     const first = (await alice.post('/incidents', { title: 'Partial batch, first', assignmentGroup: 'service-desk' })).body as { id: string };
     const db = new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const badPk = `INCIDENT#malformed-${randomUUID()}`;
-    await db.send(new PutItemCommand({ TableName: stack.tableName, Item: { pk: { S: badPk }, sk: { S: `OUTBOX#${randomUUID()}` }, entity: { S: 'outbox' }, eventId: { S: randomUUID() } } }));
+    await db.send(
+      new PutItemCommand({
+        TableName: stack.tableName,
+        Item: { pk: { S: badPk }, sk: { S: `OUTBOX#${randomUUID()}` }, entity: { S: 'outbox' }, eventId: { S: randomUUID() } },
+      }),
+    );
     db.destroy();
     const last = (await alice.post('/incidents', { title: 'Partial batch, last', assignmentGroup: 'service-desk' })).body as { id: string };
     // A sink is down for the first record: the whole batch is retried from it, then given up.
@@ -455,7 +496,12 @@ describe('replaying dead letters', () => {
     const sequence = (r: DynamoDBRecord | undefined) => r?.dynamodb?.SequenceNumber as string;
     expect(left!.record).toMatchObject({
       timestamp: failure!.record.timestamp,
-      DDBStreamBatchInfo: { ...failure!.record.DDBStreamBatchInfo, batchSize: 2, startSequenceNumber: sequence(given[1]), endSequenceNumber: sequence(given[2]) },
+      DDBStreamBatchInfo: {
+        ...failure!.record.DDBStreamBatchInfo,
+        batchSize: 2,
+        startSequenceNumber: sequence(given[1]),
+        endSequenceNumber: sequence(given[2]),
+      },
     });
     expect(lines).toContainEqual(
       expect.stringMatching(

@@ -132,9 +132,15 @@ describe('PutEvents through @aws-sdk/client-eventbridge', () => {
 
   it('refuses a whole request as the API does: more than 10 entries, over 256 KB, no complete entry', async () => {
     const many = Array.from({ length: 11 }, () => trigger());
-    await expect(events.send(new PutEventsCommand({ Entries: many }))).rejects.toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    await expect(events.send(new PutEventsCommand({ Entries: many }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
     const big = trigger({ Detail: JSON.stringify({ dedupKey: 'big', title: 'x'.repeat(140 * 1024) }) });
-    await expect(events.send(new PutEventsCommand({ Entries: [big, big] }))).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('over the limit') });
+    await expect(events.send(new PutEventsCommand({ Entries: [big, big] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('over the limit'),
+    });
     await expect(events.send(new PutEventsCommand({ Entries: [{ Source: 'x' }] }))).rejects.toMatchObject({ name: 'ValidationException' });
     expect(calls).toEqual([]);
   });
@@ -205,13 +211,20 @@ describe('redelivery and dead letters', () => {
       throw new Error('table unavailable');
     };
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const reply = await events.send(new PutEventsCommand({ Entries: [trigger({ Detail: JSON.stringify({ dedupKey: 'doomed', title: 't', severity: 'info' }) })] }));
+    const reply = await events.send(
+      new PutEventsCommand({ Entries: [trigger({ Detail: JSON.stringify({ dedupKey: 'doomed', title: 't', severity: 'info' }) })] }),
+    );
     expect(logged).toHaveBeenCalledTimes(3); // "function failed", once per attempt
     logged.mockRestore();
     expect(reply.FailedEntryCount).toBe(0);
     expect(calls).toHaveLength(3);
     expect(printed).toHaveLength(1);
-    expect(JSON.parse(printed[0] as string)).toMatchObject({ level: 'error', functionId: 'recordBusEvents', condition: 'MaxReceiveCountExceeded', attempts: 3 });
+    expect(JSON.parse(printed[0] as string)).toMatchObject({
+      level: 'error',
+      functionId: 'recordBusEvents',
+      condition: 'MaxReceiveCountExceeded',
+      attempts: 3,
+    });
 
     const listed = (await (await fetch(`${endpoint.url}/local/dead-letters`)).json()) as { record: SQSRecord }[];
     const mine = listed.filter((letter) => JSON.parse(letter.record.body).detail.dedupKey === 'doomed');

@@ -19,7 +19,9 @@ import { client } from '../support/api.ts';
 const dynamoDbEndpoint = inject('dynamoDbEndpoint');
 const tableName = `migrate-${randomUUID()}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'itsm-migrate-'));
-const raw = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
+const raw = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+);
 let stack: LocalStack | undefined;
 let awsPort = 0;
 
@@ -31,7 +33,16 @@ afterAll(async () => {
 
 async function start(): Promise<{ stack: LocalStack; runs: MigrationRun[] }> {
   const runs: MigrationRun[] = [];
-  stack = await startLocalStack({ dynamoDbEndpoint, tableName, dataDir, httpPort: 0, awsPort, seed: true, printPublished: false, onMigrated: (run) => runs.push(run) });
+  stack = await startLocalStack({
+    dynamoDbEndpoint,
+    tableName,
+    dataDir,
+    httpPort: 0,
+    awsPort,
+    seed: true,
+    printPublished: false,
+    onMigrated: (run) => runs.push(run),
+  });
   // The same ports again on a restart, as `npm start` would use: handler modules keep their SDK clients.
   awsPort = Number(new URL(stack.awsEndpoint).port);
   return { stack, runs };
@@ -43,7 +54,14 @@ async function stop(): Promise<void> {
 }
 
 const update = (pk: string, sk: string, expression: string, values?: Record<string, unknown>) =>
-  raw.send(new UpdateCommand({ TableName: tableName, Key: { pk, sk }, UpdateExpression: expression, ...(values === undefined ? {} : { ExpressionAttributeValues: values }) }));
+  raw.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { pk, sk },
+      UpdateExpression: expression,
+      ...(values === undefined ? {} : { ExpressionAttributeValues: values }),
+    }),
+  );
 
 describe('starting on a data folder an earlier version wrote', () => {
   it('migrates incidents and integration keys before serving, once', { timeout: 120_000 }, async () => {

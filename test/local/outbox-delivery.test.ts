@@ -34,11 +34,14 @@ beforeAll(async () => {
         response.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>refused by the test</Message></Error></ErrorResponse>');
         return;
       }
-      void fetch(`${upstream}${request.url}`, { method: request.method ?? 'POST', headers: { 'content-type': request.headers['content-type'] ?? '' }, body })
-        .then(async (reply) => {
-          response.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'text/xml' });
-          response.end(await reply.text());
-        });
+      void fetch(`${upstream}${request.url}`, {
+        method: request.method ?? 'POST',
+        headers: { 'content-type': request.headers['content-type'] ?? '' },
+        body,
+      }).then(async (reply) => {
+        response.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'text/xml' });
+        response.end(await reply.text());
+      });
     });
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
@@ -157,7 +160,9 @@ describe('the outbox publisher', () => {
     expect(record.notification.text).toMatch(/^Approval requested from cab \(round 1, 2 approvals needed\): CHG0001077, planned /);
 
     // The sinks done before the failure were marked on the change's item, which is how the retry skipped them.
-    const stored = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: `CHANGE#${change.id}`, sk: `OUTBOX#${record.eventId}` }, ConsistentRead: true }));
+    const stored = await db.send(
+      new GetCommand({ TableName: TABLE_NAME, Key: { pk: `CHANGE#${change.id}`, sk: `OUTBOX#${record.eventId}` }, ConsistentRead: true }),
+    );
     expect(stored.Item).toMatchObject({ entity: 'outbox', changeId: change.id });
     expect([...(stored.Item?.deliveredTo as Set<string>)].sort()).toEqual(['events', 'timers']);
     expect(stack.schedules().filter((s) => JSON.stringify(s).includes(change.id))).toEqual([]);

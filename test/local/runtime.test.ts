@@ -33,7 +33,9 @@ describe('startLocalStack wires the event sources', () => {
     const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     try {
       // Matches no rule: accepted and not routed, so this test does not depend on the ingestion handlers.
-      const reply = await events.send(new PutEventsCommand({ Entries: [{ EventBusName: 'itsm-ingestion', Source: 'com.example', DetailType: 'Something Else', Detail: '{}' }] }));
+      const reply = await events.send(
+        new PutEventsCommand({ Entries: [{ EventBusName: 'itsm-ingestion', Source: 'com.example', DetailType: 'Something Else', Detail: '{}' }] }),
+      );
       expect(reply.FailedEntryCount).toBe(0);
     } finally {
       events.destroy();

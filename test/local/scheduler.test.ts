@@ -115,10 +115,11 @@ const until = async (condition: () => boolean, timeoutMs = 10_000) => {
   }
 };
 
-const rejection = async (promise: Promise<unknown>) => promise.then(
-  () => expect.unreachable('expected an error'),
-  (error: unknown) => error as Error & { $metadata: { httpStatusCode?: number } },
-);
+const rejection = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('expected an error'),
+    (error: unknown) => error as Error & { $metadata: { httpStatusCode?: number } },
+  );
 
 describe('the Scheduler API through @aws-sdk/client-scheduler', () => {
   it('creates, gets, updates, lists and deletes a schedule', async () => {
@@ -157,7 +158,9 @@ describe('the Scheduler API through @aws-sdk/client-scheduler', () => {
     expect(Math.abs((got.CreationDate as Date).getTime() - Date.now())).toBeLessThan(5000);
 
     // Update replaces the whole schedule: what is not sent is back to its default.
-    await client.send(new UpdateScheduleCommand({ ...schedule('INC0001002-resolution-100'), ScheduleExpression: 'at(2031-01-01T00:00:00)', ActionAfterCompletion: undefined }));
+    await client.send(
+      new UpdateScheduleCommand({ ...schedule('INC0001002-resolution-100'), ScheduleExpression: 'at(2031-01-01T00:00:00)', ActionAfterCompletion: undefined }),
+    );
     const updated = await client.send(new GetScheduleCommand({ Name: 'INC0001002-resolution-100', GroupName: 'sla-timers' }));
     expect(updated).toMatchObject({ ScheduleExpression: 'at(2031-01-01T00:00:00)', ActionAfterCompletion: 'NONE' });
     expect(updated.Description).toBeUndefined();
@@ -166,7 +169,13 @@ describe('the Scheduler API through @aws-sdk/client-scheduler', () => {
 
     const listed = await client.send(new ListSchedulesCommand({ GroupName: 'sla-timers' }));
     expect(listed.Schedules).toEqual([
-      expect.objectContaining({ Arn: created.ScheduleArn, Name: 'INC0001002-resolution-100', GroupName: 'sla-timers', State: 'ENABLED', Target: { Arn: STATE_MACHINE } }),
+      expect.objectContaining({
+        Arn: created.ScheduleArn,
+        Name: 'INC0001002-resolution-100',
+        GroupName: 'sla-timers',
+        State: 'ENABLED',
+        Target: { Arn: STATE_MACHINE },
+      }),
     ]);
 
     await client.send(new DeleteScheduleCommand({ Name: 'INC0001002-resolution-100', GroupName: 'sla-timers' }));
@@ -243,10 +252,16 @@ describe('the Scheduler API through @aws-sdk/client-scheduler', () => {
 describe('at() and time zones', () => {
   it('converts wall-clock time in an IANA zone to UTC, DST included', async () => {
     const { client, scheduler } = await harness();
-    await client.send(new CreateScheduleCommand(schedule('summer', { ScheduleExpression: 'at(2030-07-01T09:00:00)', ScheduleExpressionTimezone: 'America/New_York' })));
-    await client.send(new CreateScheduleCommand(schedule('winter', { ScheduleExpression: 'at(2030-01-15T09:00:00)', ScheduleExpressionTimezone: 'America/New_York' })));
+    await client.send(
+      new CreateScheduleCommand(schedule('summer', { ScheduleExpression: 'at(2030-07-01T09:00:00)', ScheduleExpressionTimezone: 'America/New_York' })),
+    );
+    await client.send(
+      new CreateScheduleCommand(schedule('winter', { ScheduleExpression: 'at(2030-01-15T09:00:00)', ScheduleExpressionTimezone: 'America/New_York' })),
+    );
     await client.send(new CreateScheduleCommand(schedule('utc', { ScheduleExpression: 'at(2030-01-15T09:00:00)' })));
-    await client.send(new CreateScheduleCommand(schedule('kolkata', { ScheduleExpression: 'at(2030-01-15T09:00:00)', ScheduleExpressionTimezone: 'Asia/Kolkata' })));
+    await client.send(
+      new CreateScheduleCommand(schedule('kolkata', { ScheduleExpression: 'at(2030-01-15T09:00:00)', ScheduleExpressionTimezone: 'Asia/Kolkata' })),
+    );
     const fireAt = Object.fromEntries(scheduler.schedules().map((s) => [s.name, s.fireAt]));
     expect(fireAt).toEqual({
       summer: '2030-07-01T13:00:00.000Z',
@@ -269,7 +284,9 @@ describe('firing', () => {
     const h = await harness();
     // Second granularity: the next full second at least a second away.
     const when = new Date(Math.ceil((Date.now() + 1000) / 1000) * 1000);
-    await h.client.send(new CreateScheduleCommand(schedule('soon', { ScheduleExpression: atExpression(when, 'Asia/Kolkata'), ScheduleExpressionTimezone: 'Asia/Kolkata' })));
+    await h.client.send(
+      new CreateScheduleCommand(schedule('soon', { ScheduleExpression: atExpression(when, 'Asia/Kolkata'), ScheduleExpressionTimezone: 'Asia/Kolkata' })),
+    );
     expect(h.scheduler.schedules()[0]?.fireAt).toBe(when.toISOString());
 
     await until(() => h.fired.length > 0);
@@ -356,7 +373,12 @@ describe('firing', () => {
     await h.client.send(new CreateScheduleCommand(schedule('far', { ScheduleExpression: 'at(2099-12-31T23:59:59)' })));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(h.fired).toEqual([]);
-    expect(h.scheduler.schedules().map((s) => s.status).sort()).toEqual(['disabled', 'pending']);
+    expect(
+      h.scheduler
+        .schedules()
+        .map((s) => s.status)
+        .sort(),
+    ).toEqual(['disabled', 'pending']);
 
     await h.client.send(new UpdateScheduleCommand(schedule('off', { ScheduleExpression: PAST, State: 'ENABLED' })));
     await until(() => h.fired.length === 1);
@@ -382,7 +404,12 @@ describe('persistence', () => {
     const second = await harness({ stateFile, now: () => new Date(Date.now() + 120_000) });
     await until(() => second.fired.length === 1);
     await until(() => second.scheduler.schedules().length === 2);
-    expect(second.scheduler.schedules().map((s) => [s.name, s.status]).sort()).toEqual([
+    expect(
+      second.scheduler
+        .schedules()
+        .map((s) => [s.name, s.status])
+        .sort(),
+    ).toEqual([
       ['done', 'completed'],
       ['much-later', 'pending'],
     ]);

@@ -13,7 +13,15 @@ import { client } from '../support/api.ts';
  * breach is recorded at the instant the target was reached, not at the restart.
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'itsm-sla-restart-'));
-const options = { dynamoDbEndpoint: inject('dynamoDbEndpoint'), tableName: `restart-${randomUUID()}`, httpPort: 0, awsPort: 0, dataDir, seed: true, printPublished: false };
+const options = {
+  dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+  tableName: `restart-${randomUUID()}`,
+  httpPort: 0,
+  awsPort: 0,
+  dataDir,
+  seed: true,
+  printPublished: false,
+};
 let stack: LocalStack | undefined;
 
 afterAll(async () => {
@@ -37,12 +45,22 @@ describe('SLA timers across a restart of the local runtime', () => {
     const alice = client(stack.url, await stack.token('alice', ['agent']));
     expect((await ada.post('/services', { name: 'restart-demo', ownerGroup: 'service-desk', criticality: 'low' })).status).toBe(201);
     expect(
-      (await ada.post('/sla-policies', { name: 'restart-demo', appliesTo: { service: 'restart-demo' }, targets: { response: 'PT3S' }, calendar: '24x7', warnings: [] }))
-        .status,
+      (
+        await ada.post('/sla-policies', {
+          name: 'restart-demo',
+          appliesTo: { service: 'restart-demo' },
+          targets: { response: 'PT3S' },
+          calendar: '24x7',
+          warnings: [],
+        })
+      ).status,
     ).toBe(201);
     const created = (await alice.post('/incidents', { title: 'Queue stuck', service: 'restart-demo', assignmentGroup: 'service-desk' })).body;
     const running = stack;
-    await waitFor(async () => running.schedules().filter((s) => s.name.startsWith(created.id)).length, (n) => n === 1);
+    await waitFor(
+      async () => running.schedules().filter((s) => s.name.startsWith(created.id)).length,
+      (n) => n === 1,
+    );
     // The same ports again, as `npm start` would use: handler modules keep their SDK clients.
     const awsPort = Number(new URL(stack.awsEndpoint).port);
     await stack.stop();

@@ -10,7 +10,7 @@ import {
   PublishBatchCommand,
   PublishCommand,
   SNSClient,
-  SNSServiceException,
+  type SNSServiceException,
 } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EVENT_SOURCE } from '../../functions/routes.ts';
@@ -38,7 +38,14 @@ beforeAll(async () => {
   log = new PublishedLog({ print: (line) => printed.push(line) });
   endpoint = await startAwsEndpoint({
     port: 0,
-    services: [eventBridgeService({ deadLetters: new DeadLetters(10, () => undefined), buses: { default: [] }, invoke: async () => ({ batchItemFailures: [] }), publishedLog: log })],
+    services: [
+      eventBridgeService({
+        deadLetters: new DeadLetters(10, () => undefined),
+        buses: { default: [] },
+        invoke: async () => ({ batchItemFailures: [] }),
+        publishedLog: log,
+      }),
+    ],
     handlers: [createLocalSns({ log }).handler],
     routes: { 'GET /local/notifications': () => log.notifications(), 'GET /local/events': () => log.events() },
   });
@@ -55,10 +62,11 @@ beforeEach(() => {
 });
 
 const last = () => log.notifications().at(-1) as PublishedNotification;
-const rejection = async (promise: Promise<unknown>) => promise.then(
-  () => expect.unreachable('expected an error'),
-  (error: unknown) => error as SNSServiceException,
-);
+const rejection = async (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('expected an error'),
+    (error: unknown) => error as SNSServiceException,
+  );
 
 describe('SNS through @aws-sdk/client-sns (query protocol)', () => {
   it('publishes with a subject and message attributes, into the published log', async () => {
@@ -112,9 +120,13 @@ describe('SNS through @aws-sdk/client-sns (query protocol)', () => {
     const notArn = await rejection(sns.send(new PublishCommand({ TopicArn: 'notifications', Message: 'x' })));
     expect(notArn.message).toMatch(/not a topic ARN/);
 
-    const badNumber = await rejection(sns.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x', MessageAttributes: { n: { DataType: 'Number', StringValue: 'one' } } })));
+    const badNumber = await rejection(
+      sns.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x', MessageAttributes: { n: { DataType: 'Number', StringValue: 'one' } } })),
+    );
     expect(badNumber).toBeInstanceOf(InvalidParameterValueException);
-    const badType = await rejection(sns.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x', MessageAttributes: { n: { DataType: 'Date', StringValue: 'x' } } })));
+    const badType = await rejection(
+      sns.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x', MessageAttributes: { n: { DataType: 'Date', StringValue: 'x' } } })),
+    );
     expect(badType.message).toMatch(/supported type prefixes/);
     const longSubject = await rejection(sns.send(new PublishCommand({ TopicArn: TOPIC, Message: 'x', Subject: 's'.repeat(101) })));
     expect(longSubject.message).toMatch(/Subject/);
@@ -137,7 +149,12 @@ describe('SNS through @aws-sdk/client-sns (query protocol)', () => {
       new PublishBatchCommand({
         TopicArn: TOPIC,
         PublishBatchRequestEntries: [
-          { Id: 'first', Message: '{"number":"INC0001003"}', Subject: 'Incident Assigned', MessageAttributes: { eventType: { DataType: 'String', StringValue: 'Assigned' } } },
+          {
+            Id: 'first',
+            Message: '{"number":"INC0001003"}',
+            Subject: 'Incident Assigned',
+            MessageAttributes: { eventType: { DataType: 'String', StringValue: 'Assigned' } },
+          },
           { Id: 'second', Message: '' },
           { Id: 'third', Message: 'three' },
         ],
@@ -154,7 +171,15 @@ describe('SNS through @aws-sdk/client-sns (query protocol)', () => {
     const empty = await rejection(sns.send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [] })));
     expect(empty).toBeInstanceOf(EmptyBatchRequestException);
     const duplicate = await rejection(
-      sns.send(new PublishBatchCommand({ TopicArn: TOPIC, PublishBatchRequestEntries: [{ Id: 'a', Message: 'x' }, { Id: 'a', Message: 'y' }] })),
+      sns.send(
+        new PublishBatchCommand({
+          TopicArn: TOPIC,
+          PublishBatchRequestEntries: [
+            { Id: 'a', Message: 'x' },
+            { Id: 'a', Message: 'y' },
+          ],
+        }),
+      ),
     );
     expect(duplicate.name).toBe('BatchEntryIdsNotDistinctException');
     const tooMany = await rejection(
@@ -226,7 +251,12 @@ describe('PublishedLog', () => {
       }),
     );
     const recorded = await waiting;
-    expect(recorded).toMatchObject({ eventBusName: 'itsm-events', source: EVENT_SOURCE, detail: { incident: { number: 'INC0001002' } }, id: reply.Entries?.[0]?.EventId });
+    expect(recorded).toMatchObject({
+      eventBusName: 'itsm-events',
+      source: EVENT_SOURCE,
+      detail: { incident: { number: 'INC0001002' } },
+      id: reply.Entries?.[0]?.EventId,
+    });
     expect(log.events().map((e) => e.detailType)).toEqual(['Incident Created']);
     expect(printed).toEqual(['[event] Incident Created INC0001002']);
     const listed = (await (await fetch(`${endpoint.url}/local/events`)).json()) as PublishedEvent[];
@@ -249,8 +279,8 @@ describe('PublishedLog', () => {
     }
     expect(own.list().map((e) => (e.kind === 'event' ? e.id : ''))).toEqual(['INC2', 'INC3']);
     expect(lines).toEqual(['[event] Incident Resolved INC1', '[event] Incident Resolved INC2', '[event] Incident Resolved INC3']);
-    expect(summarize({ kind: 'notification', topicArn: TOPIC, message: { number: 'INC7' }, attributes: { eventType: 'SlaWarning' }, messageId: 'x', at: '' })).toBe(
-      '[sns] SlaWarning INC7 -> notifications',
-    );
+    expect(
+      summarize({ kind: 'notification', topicArn: TOPIC, message: { number: 'INC7' }, attributes: { eventType: 'SlaWarning' }, messageId: 'x', at: '' }),
+    ).toBe('[sns] SlaWarning INC7 -> notifications');
   });
 });

@@ -55,7 +55,7 @@ function npmStart(env: Record<string, string>): { child: ChildProcess; output: (
 }
 
 describe.runIf(externalAddress !== undefined)('listening on loopback only', () => {
-  it('DynamoDB Local accepts connections on 127.0.0.1 and refuses them on the machine\'s other addresses', async () => {
+  it("DynamoDB Local accepts connections on 127.0.0.1 and refuses them on the machine's other addresses", async () => {
     const dynamo = await startDynamoDbLocal();
     try {
       expect(await accepts('127.0.0.1', dynamo.port)).toBe(true);
@@ -66,7 +66,12 @@ describe.runIf(externalAddress !== undefined)('listening on loopback only', () =
   }, 120_000);
 
   it('the API and the local AWS endpoints are on loopback by default; ITSM_HOST (httpHost) opens the API alone', async () => {
-    const closed = await startLocalStack({ dynamoDbEndpoint: inject('dynamoDbEndpoint'), tableName: `test-${randomUUID()}`, httpPort: 0, printPublished: false });
+    const closed = await startLocalStack({
+      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+      tableName: `test-${randomUUID()}`,
+      httpPort: 0,
+      printPublished: false,
+    });
     try {
       expect(await accepts('127.0.0.1', portOf(closed.url))).toBe(true);
       expect(await accepts(externalAddress as string, portOf(closed.url))).toBe(false);
@@ -74,7 +79,13 @@ describe.runIf(externalAddress !== undefined)('listening on loopback only', () =
     } finally {
       await closed.stop();
     }
-    const open = await startLocalStack({ dynamoDbEndpoint: inject('dynamoDbEndpoint'), tableName: `test-${randomUUID()}`, httpPort: 0, httpHost: '0.0.0.0', printPublished: false });
+    const open = await startLocalStack({
+      dynamoDbEndpoint: inject('dynamoDbEndpoint'),
+      tableName: `test-${randomUUID()}`,
+      httpPort: 0,
+      httpHost: '0.0.0.0',
+      printPublished: false,
+    });
     try {
       expect(open.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const health = await fetch(`http://${externalAddress}:${portOf(open.url)}/health`);
@@ -122,9 +133,16 @@ describe('npm start', () => {
     const health = await fetch(`http://127.0.0.1:${port}/health?probe=1`);
     const missing = await fetch(`http://127.0.0.1:${port}/incidents`);
     await new Promise((r) => setTimeout(r, 200));
-    const lines = start.output().split('\n').filter((l) => l.startsWith('[api] '));
-    expect(lines.find((l) => l.includes('/health?probe=1'))).toMatch(new RegExp(`^\\[api\\] GET /health\\?probe=1 200 \\d+ ms ${health.headers.get('apigw-requestid')}$`));
-    expect(lines.find((l) => l.startsWith('[api] GET /incidents '))).toMatch(new RegExp(`^\\[api\\] GET /incidents 401 \\d+ ms ${missing.headers.get('apigw-requestid')}$`));
+    const lines = start
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('[api] '));
+    expect(lines.find((l) => l.includes('/health?probe=1'))).toMatch(
+      new RegExp(`^\\[api\\] GET /health\\?probe=1 200 \\d+ ms ${health.headers.get('apigw-requestid')}$`),
+    );
+    expect(lines.find((l) => l.startsWith('[api] GET /incidents '))).toMatch(
+      new RegExp(`^\\[api\\] GET /incidents 401 \\d+ ms ${missing.headers.get('apigw-requestid')}$`),
+    );
     start.child.kill('SIGTERM');
     await start.exited;
   }, 180_000);

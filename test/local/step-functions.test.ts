@@ -188,15 +188,23 @@ describe('state machines', () => {
       createStepFunctionsRunner({ workflows: { broken: { definitionFile, functions } }, rootDir: dir, invoke: async () => null, validate });
     const task = (more: Record<string, unknown>) => ({ StartAt: 'T', States: { T: { Type: 'Task', End: true, ...more } } });
 
-    expect(() => create(write('a.json', task({ Resource: '${WorkFunctionArn}', Comment: '${Missing}' })))).toThrow(/unknown placeholder\(s\) \$\{Missing\}.*maps only \$\{WorkFunctionArn\}/);
-    expect(() => create(write('b.json', task({ Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: {} })))).toThrow(/state "T" uses resource arn:aws:states:::dynamodb:putItem/);
+    expect(() => create(write('a.json', task({ Resource: '${WorkFunctionArn}', Comment: '${Missing}' })))).toThrow(
+      /unknown placeholder\(s\) \$\{Missing\}.*maps only \$\{WorkFunctionArn\}/,
+    );
+    expect(() => create(write('b.json', task({ Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: {} })))).toThrow(
+      /state "T" uses resource arn:aws:states:::dynamodb:putItem/,
+    );
     expect(() =>
-      create(write('c.json', task({ Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: '${WorkFunctionArn}', Payload: {} } }))),
+      create(
+        write('c.json', task({ Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: '${WorkFunctionArn}', Payload: {} } })),
+      ),
     ).toThrow(/never pass \$\$\.Task\.Token/);
     expect(() => create(write('d.json', task({ Resource: 'arn:aws:lambda:us-east-1:000000000000:function:other' })))).toThrow(/calls function "other"/);
     expect(() => create(write('e.json', { QueryLanguage: 'JSONata', ...task({ Resource: '${WorkFunctionArn}' }) }))).toThrow(/JSONata/);
     // asl-validator, on by default (the other runners of this file skip it: ~0.3 s a definition).
-    expect(() => create(write('f.json', task({ Resource: '${WorkFunctionArn}', Next: 'Nowhere' })), undefined, true)).toThrow(/f\.json is not valid ASL:\n.*Nowhere/s);
+    expect(() => create(write('f.json', task({ Resource: '${WorkFunctionArn}', Next: 'Nowhere' })), undefined, true)).toThrow(
+      /f\.json is not valid ASL:\n.*Nowhere/s,
+    );
   });
 });
 
@@ -227,7 +235,10 @@ describe('running', () => {
     expect(events.map((e) => e.id)).toEqual(events.map((_e, i) => i + 1));
     expect(events[1]?.stateEnteredEventDetails).toMatchObject({ name: 'Check' });
     expect(JSON.parse(events[1]?.stateEnteredEventDetails?.input ?? '')).toEqual({ id: 'loop-1', delaySeconds: 1 });
-    expect(events[2]?.lambdaFunctionScheduledEventDetails).toMatchObject({ resource: 'arn:aws:lambda:us-east-1:000000000000:function:check', input: '{"id":"loop-1"}' });
+    expect(events[2]?.lambdaFunctionScheduledEventDetails).toMatchObject({
+      resource: 'arn:aws:lambda:us-east-1:000000000000:function:check',
+      input: '{"id":"loop-1"}',
+    });
     expect(events.at(-1)?.executionSucceededEventDetails?.output).toBe(described.output);
 
     const firstPage = await sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 5 }));
@@ -338,12 +349,19 @@ describe('task tokens', () => {
     const [count, answers] = output(described).results as [Record<string, unknown>, unknown[]];
     expect(count.done).toBe(false);
     expect(answers).toEqual([{ answer: 'ana: yes' }, { answer: 'bo: yes' }, { answer: 'cy: yes' }]);
-    expect(served.calls.filter((c) => c.functionId === 'notify' && c.payload.person !== undefined).map((c) => c.payload.index).sort()).toEqual([0, 1, 2]);
+    expect(
+      served.calls
+        .filter((c) => c.functionId === 'notify' && c.payload.person !== undefined)
+        .map((c) => c.payload.index)
+        .sort(),
+    ).toEqual([0, 1, 2]);
 
     const events = await history(arn);
     const types = events.map((e) => e.type);
     expect(types.slice(0, 3)).toEqual(['ExecutionStarted', 'ParallelStateEntered', 'ParallelStateStarted']);
-    expect(types).toEqual(expect.arrayContaining(['MapStateEntered', 'MapStateStarted', 'MapStateSucceeded', 'MapStateExited', 'ParallelStateSucceeded', 'ParallelStateExited']));
+    expect(types).toEqual(
+      expect.arrayContaining(['MapStateEntered', 'MapStateStarted', 'MapStateSucceeded', 'MapStateExited', 'ParallelStateSucceeded', 'ParallelStateExited']),
+    );
     expect(events.filter((e) => e.type === 'MapIterationStarted').map((e) => e.mapIterationStartedEventDetails)).toEqual([
       { name: 'AskEach', index: 0 },
       { name: 'AskEach', index: 1 },
@@ -356,7 +374,13 @@ describe('task tokens', () => {
   it('times out missed heartbeats (a retry gets a new token), ends the sibling of a failed branch, and times the execution out', async () => {
     const arn = await start('deadlines', { timeoutSeconds: 30 }, 'deadlines-1');
     await runner.settled();
-    expect(runner.executions().find((e) => e.executionArn === arn)?.taskTokens.map((t) => t.stateName).sort()).toEqual(['Heartbeats', 'Sibling']);
+    expect(
+      runner
+        .executions()
+        .find((e) => e.executionArn === arn)
+        ?.taskTokens.map((t) => t.stateName)
+        .sort(),
+    ).toEqual(['Heartbeats', 'Sibling']);
     const sibling = lastToken(served.calls, (p) => p.branch === 'sibling');
 
     const described = await finished(arn);
@@ -367,8 +391,14 @@ describe('task tokens', () => {
 
     const events = await history(arn);
     const scheduled = events.filter((e) => e.taskScheduledEventDetails?.parameters?.includes('heartbeats')).map((e) => e.taskScheduledEventDetails);
-    expect(scheduled).toEqual([expect.objectContaining({ timeoutInSeconds: 30, heartbeatInSeconds: 10 }), expect.objectContaining({ timeoutInSeconds: 30, heartbeatInSeconds: 10 })]);
-    expect(events.filter((e) => e.type === 'TaskTimedOut').map((e) => e.taskTimedOutEventDetails?.error)).toEqual(['States.HeartbeatTimeout', 'States.HeartbeatTimeout']);
+    expect(scheduled).toEqual([
+      expect.objectContaining({ timeoutInSeconds: 30, heartbeatInSeconds: 10 }),
+      expect.objectContaining({ timeoutInSeconds: 30, heartbeatInSeconds: 10 }),
+    ]);
+    expect(events.filter((e) => e.type === 'TaskTimedOut').map((e) => e.taskTimedOutEventDetails?.error)).toEqual([
+      'States.HeartbeatTimeout',
+      'States.HeartbeatTimeout',
+    ]);
     const types = events.map((e) => e.type);
     expect(types.slice(-4)).toEqual(['ParallelStateFailed', 'ParallelStateExited', 'WaitStateEntered', 'ExecutionTimedOut']);
   });
@@ -381,7 +411,11 @@ describe('the API', () => {
     const token = lastToken(served.calls, (p) => p.execution === 'approve-stopped');
     const stopped = await sfn.send(new StopExecutionCommand({ executionArn: arn, error: 'Withdrawn', cause: 'the change was cancelled' }));
     expect(stopped.stopDate).toBeInstanceOf(Date);
-    expect(await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).toMatchObject({ status: 'ABORTED', error: 'Withdrawn', cause: 'the change was cancelled' });
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn: arn }))).toMatchObject({
+      status: 'ABORTED',
+      error: 'Withdrawn',
+      cause: 'the change was cancelled',
+    });
     expect((await history(arn)).at(-1)).toMatchObject({ type: 'ExecutionAborted', executionAbortedEventDetails: { error: 'Withdrawn' } });
     expect((await rejection(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })))).name).toBe('TaskTimedOut');
     expect(runner.executions().find((e) => e.executionArn === arn)?.taskTokens).toEqual([]);
@@ -395,7 +429,9 @@ describe('the API', () => {
     const input = JSON.stringify({ request: 'twice', timeoutSeconds: 3600 });
     const stateMachineArn = arnOf('approval');
     const first = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'approve-twice', input }));
-    const second = await sfn.send(new StartExecutionCommand({ stateMachineArn, name: 'approve-twice', input: JSON.stringify({ timeoutSeconds: 3600, request: 'twice' }) }));
+    const second = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn, name: 'approve-twice', input: JSON.stringify({ timeoutSeconds: 3600, request: 'twice' }) }),
+    );
     expect(second.executionArn).toBe(first.executionArn);
     expect(second.startDate?.getTime()).toBe(first.startDate?.getTime());
     expect(first.executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:approval:approve-twice');
@@ -421,7 +457,9 @@ describe('the API', () => {
       [
         sfn.send(
           new SendTaskSuccessCommand({
-            taskToken: Buffer.from(JSON.stringify({ v: 1, x: 'arn:aws:states:us-east-1:000000000000:execution:approval:elsewhere', n: 'x' })).toString('base64url'),
+            taskToken: Buffer.from(JSON.stringify({ v: 1, x: 'arn:aws:states:us-east-1:000000000000:execution:approval:elsewhere', n: 'x' })).toString(
+              'base64url',
+            ),
             output: '{}',
           }),
         ),

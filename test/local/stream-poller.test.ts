@@ -31,7 +31,9 @@ const item = (pk: string, sk: string, entity: string, extra: Record<string, Attr
 const put = (tableName: string, value: Record<string, AttributeValue>) => db.send(new PutItemCommand({ TableName: tableName, Item: value }));
 
 /** A consumer function of the test's own, recording what it gets; `decide` may fail records or throw. */
-function recorder(decide: (event: DynamoDBStreamEvent, call: number) => DynamoDBBatchResponse | Promise<DynamoDBBatchResponse> = () => ({ batchItemFailures: [] })) {
+function recorder(
+  decide: (event: DynamoDBStreamEvent, call: number) => DynamoDBBatchResponse | Promise<DynamoDBBatchResponse> = () => ({ batchItemFailures: [] }),
+) {
   const calls: DynamoDBRecord[][] = [];
   const invoke = async (_functionId: string, event: unknown) => {
     const streamEvent = event as DynamoDBStreamEvent;
@@ -47,7 +49,11 @@ afterEach(async () => {
   await Promise.all(pollers.splice(0).map((p) => p.stop()));
 });
 
-async function poller(tableName: string, invoke: (functionId: string, event: unknown) => Promise<unknown>, more: { consumers?: StreamConsumer[]; checkpointFile?: string; failures?: StreamFailure[] } = {}) {
+async function poller(
+  tableName: string,
+  invoke: (functionId: string, event: unknown) => Promise<unknown>,
+  more: { consumers?: StreamConsumer[]; checkpointFile?: string; failures?: StreamFailure[] } = {},
+) {
   const started = await startStreamPoller({
     endpoint,
     tableName,
@@ -76,12 +82,26 @@ describe('the stream poller, against DynamoDB Local', () => {
     // Two partition keys written concurrently, each in its own order, with records the filter rejects between.
     const writeKey = async (key: string) => {
       for (let i = 0; i < 6; i++) {
-        await put(tableName, item(key, `${key}-${i}`, 'alert-event', { n: { N: String(i) }, raw: { B: new Uint8Array([i, 255]) }, tags: { M: { list: { L: [{ S: 'x' }, { NULL: true }] } } } }));
+        await put(
+          tableName,
+          item(key, `${key}-${i}`, 'alert-event', {
+            n: { N: String(i) },
+            raw: { B: new Uint8Array([i, 255]) },
+            tags: { M: { list: { L: [{ S: 'x' }, { NULL: true }] } } },
+          }),
+        );
         await put(tableName, item(key, `${key}-other-${i}`, 'alert-pointer'));
       }
     };
     await Promise.all([writeKey('A'), writeKey('B')]);
-    await db.send(new UpdateItemCommand({ TableName: tableName, Key: { pk: { S: 'A' }, sk: { S: 'A-0' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '9' } } }));
+    await db.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: 'A' }, sk: { S: 'A-0' } },
+        UpdateExpression: 'SET n = :n',
+        ExpressionAttributeValues: { ':n': { N: '9' } },
+      }),
+    );
     await db.send(new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: 'B' }, sk: { S: 'B-0' } } }));
     await stream.settled();
 
@@ -103,7 +123,12 @@ describe('the stream poller, against DynamoDB Local', () => {
       eventSourceARN: stream.streamArn,
       dynamodb: {
         Keys: { pk: { S: 'A' }, sk: { S: 'A-0' } },
-        NewImage: { entity: { S: 'alert-event' }, n: { N: '0' }, raw: { B: Buffer.from([0, 255]).toString('base64') }, tags: { M: { list: { L: [{ S: 'x' }, { NULL: true }] } } } },
+        NewImage: {
+          entity: { S: 'alert-event' },
+          n: { N: '0' },
+          raw: { B: Buffer.from([0, 255]).toString('base64') },
+          tags: { M: { list: { L: [{ S: 'x' }, { NULL: true }] } } },
+        },
         StreamViewType: 'NEW_AND_OLD_IMAGES',
       },
     });
@@ -147,7 +172,13 @@ describe('failures', () => {
   it('uses the lowest failed sequence number, and retries the whole batch when a failure names no record of it', async () => {
     const tableName = await newTable();
     const consumer = recorder((event, call) => {
-      if (call === 1) return { batchItemFailures: [{ itemIdentifier: sequence(event.Records[3] as DynamoDBRecord) }, { itemIdentifier: sequence(event.Records[1] as DynamoDBRecord) }] };
+      if (call === 1)
+        return {
+          batchItemFailures: [
+            { itemIdentifier: sequence(event.Records[3] as DynamoDBRecord) },
+            { itemIdentifier: sequence(event.Records[1] as DynamoDBRecord) },
+          ],
+        };
       if (call === 2) return { batchItemFailures: [{ itemIdentifier: 'not-a-sequence-number' }] };
       return { batchItemFailures: [] };
     });
@@ -189,7 +220,11 @@ describe('failures', () => {
     expect(failure).toMatchObject({
       functionId: 'applyAlertEvents',
       record: {
-        requestContext: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: FAST_RETRY.attempts, functionArn: expect.stringMatching(/:function:applyAlertEvents$/) },
+        requestContext: {
+          condition: 'RetryAttemptsExhausted',
+          approximateInvokeCount: FAST_RETRY.attempts,
+          functionArn: expect.stringMatching(/:function:applyAlertEvents$/),
+        },
         version: '1.0',
         DDBStreamBatchInfo: { streamArn: stream.streamArn, batchSize: 3 },
       },
@@ -216,7 +251,12 @@ describe('failures', () => {
     await stream.settled();
     // Every other record exactly once, in order; e5 given up on with the error it caused.
     expect(processed).toEqual(['e0', 'e1', 'e2', 'e3', 'e4', 'e6', 'e7']);
-    expect(failures).toMatchObject([{ error: 'Error: cannot handle e5', record: { requestContext: { approximateInvokeCount: FAST_RETRY.attempts }, responseContext: { functionError: 'Unhandled' } } }]);
+    expect(failures).toMatchObject([
+      {
+        error: 'Error: cannot handle e5',
+        record: { requestContext: { approximateInvokeCount: FAST_RETRY.attempts }, responseContext: { functionError: 'Unhandled' } },
+      },
+    ]);
     expect((JSON.parse(failures[0]!.record.payload) as DynamoDBStreamEvent).Records.map((r) => r.dynamodb?.NewImage?.sk?.S)).toEqual(['e5']);
     expect(logged).toHaveBeenCalledWith(expect.stringContaining('"message":"function failed"'));
     logged.mockRestore();
@@ -313,7 +353,9 @@ describe('a storm', () => {
       expect(order).toEqual(Array.from({ length: perKey }, (_, i) => `e-${String(i).padStart(3, '0')}`));
     }
     expect(records.map(sequence)).toEqual(records.map(sequence).sort());
-    console.log(`storm: ${keys * perKey} records written in ${(written - started).toFixed(0)} ms, all delivered ${(done - written).toFixed(0)} ms later, in ${consumer.calls.length} batches`);
+    console.log(
+      `storm: ${keys * perKey} records written in ${(written - started).toFixed(0)} ms, all delivered ${(done - written).toFixed(0)} ms later, in ${consumer.calls.length} batches`,
+    );
   });
 
   it('a single write reaches the consumer within a poll interval or so', async () => {

@@ -74,7 +74,10 @@ describe('a rejected token is logged with its reason, never the token', () => {
 
 describe('npm run token', () => {
   const token = (...args: string[]) =>
-    run(process.execPath, ['--import', 'tsx', join(ROOT, 'local', 'token-cli.ts'), ...args], { cwd: ROOT, env: { ...process.env, ITSM_DATA_DIR: dataDir } }).then(
+    run(process.execPath, ['--import', 'tsx', join(ROOT, 'local', 'token-cli.ts'), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ITSM_DATA_DIR: dataDir },
+    }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
     );

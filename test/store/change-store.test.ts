@@ -99,7 +99,11 @@ describe('creating a change', () => {
     const change = await create({ services: ['payments'] });
     const copy = (await ofEntity(change.id, 'change-service'))[0]!;
     expect(copy).toMatchObject({ gsi6pk: 'CHANGE#SERVICE#payments', gsi6sk: change.number, title: change.title, status: 'draft', version: 1 });
-    expect(Object.keys(copy).filter((key) => key.startsWith('gsi')).sort()).toEqual(['gsi6pk', 'gsi6sk']);
+    expect(
+      Object.keys(copy)
+        .filter((key) => key.startsWith('gsi'))
+        .sort(),
+    ).toEqual(['gsi6pk', 'gsi6sk']);
     const item = (await ofEntity(change.id, 'change'))[0]!;
     expect(item).toMatchObject({
       gsi1pk: 'CHANGE',
@@ -126,10 +130,16 @@ describe('creating a change', () => {
   it('writes nothing when a condition appended by the caller fails', async () => {
     const sequence = await store.allocateChangeNumber();
     const now = new Date();
-    const change = openChange({ type: 'normal', title: 'Never stored', plannedStart: at(0), plannedEnd: at(HOUR), services: ['vpn'] }, { id: store.newId(), sequence, actor: alice, now });
+    const change = openChange(
+      { type: 'normal', title: 'Never stored', plannedStart: at(0), plannedEnd: at(HOUR), services: ['vpn'] },
+      { id: store.newId(), sequence, actor: alice, now },
+    );
     const items = changeWrite({ after: change, actor: 'alice', changes: creationChanges(change), now });
     const error = await refusal(() =>
-      transactWrite([...items, { ConditionCheck: { TableName: table.tableName, Key: { pk: 'SERVICE#nope', sk: 'SERVICE' }, ConditionExpression: 'attribute_exists(pk)' } }]),
+      transactWrite([
+        ...items,
+        { ConditionCheck: { TableName: table.tableName, Key: { pk: 'SERVICE#nope', sk: 'SERVICE' }, ConditionExpression: 'attribute_exists(pk)' } },
+      ]),
     );
     expect(error.failedAt(items.length)).toBeDefined();
     expect(await partition(change.id)).toEqual([]);
@@ -183,7 +193,11 @@ describe('the one write path', () => {
     const change = await create({ services: ['email'] });
     const now = new Date();
     const note = { id: store.newId(), changeId: change.id, body: 'Vendor confirmed the window', author: 'bob', createdAt: now.toISOString() };
-    const event = { type: 'Change Note Added' as const, recipients: { users: [], groups: [] }, note: { id: note.id, visibility: 'work' as const, author: 'bob' } };
+    const event = {
+      type: 'Change Note Added' as const,
+      recipients: { users: [], groups: [] },
+      note: { id: note.id, visibility: 'work' as const, author: 'bob' },
+    };
     const items = changeWrite({ before: change, after: change, actor: 'bob', changes: [], now, action: 'note_added', event });
     expect(items[0]).toHaveProperty('ConditionCheck');
     expect(items.some((item) => item.Put?.Item?.entity === 'change-service')).toBe(false);
@@ -192,15 +206,28 @@ describe('the one write path', () => {
     expect((await ofEntity(change.id, 'history')).find((h) => h.action === 'note_added')).toMatchObject({ version: 1, changes: [] });
 
     const moved = await patch(change, { title: 'Moved on' });
-    const stale = changeWrite({ before: change, after: change, actor: 'bob', changes: [], now, action: 'note_added', event: { ...event, note: { ...event.note, id: store.newId() } } });
+    const stale = changeWrite({
+      before: change,
+      after: change,
+      actor: 'bob',
+      changes: [],
+      now,
+      action: 'note_added',
+      event: { ...event, note: { ...event.note, id: store.newId() } },
+    });
     const error = await refusal(() => transactWrite(stale));
     expect(error.failedAt(0)?.item).toMatchObject({ version: moved.version });
   });
 
   it('refuses to build a write whose version does not follow its content', () => {
-    const change = openChange({ type: 'normal', title: 'x', plannedStart: at(0), plannedEnd: at(HOUR) }, { id: store.newId(), sequence: 1, actor: alice, now: new Date() });
+    const change = openChange(
+      { type: 'normal', title: 'x', plannedStart: at(0), plannedEnd: at(HOUR) },
+      { id: store.newId(), sequence: 1, actor: alice, now: new Date() },
+    );
     const renamed = { ...change, title: 'y' };
-    expect(() => changeWrite({ before: change, after: renamed, actor: 'a', changes: [{ field: 'title', from: 'x', to: 'y' }], now: new Date() })).toThrow(/new version/);
+    expect(() => changeWrite({ before: change, after: renamed, actor: 'a', changes: [{ field: 'title', from: 'x', to: 'y' }], now: new Date() })).toThrow(
+      /new version/,
+    );
     expect(() => changeWrite({ before: change, after: { ...renamed, version: 3 }, actor: 'a', changes: [], now: new Date() })).toThrow(/not 3/);
   });
 });
@@ -421,7 +448,7 @@ describe('change outcome statistics', () => {
     expect((await table.partition('CHANGE-STATS#stat-b'))[0]).toMatchObject({ entity: 'change-stats', sk: 'STATS', service: 'stat-b' });
   });
 
-  it('updates ride in the caller\'s transaction: refused with it, counted with it', async () => {
+  it("updates ride in the caller's transaction: refused with it, counted with it", async () => {
     const change = await create();
     const { next, changes } = applyChangePatch(change, { title: 'with stats' }, { actor: alice, now: new Date() });
     const items = [...changeWrite({ before: { ...change, version: 99 }, after: { ...next, version: 100 }, actor: 'a', changes, now: new Date() })];
@@ -438,8 +465,15 @@ describe('notes and history', () => {
       const now = new Date();
       const current = (await store.getChangeById(change.id))!;
       const note = { id: store.newId(), changeId: change.id, body, author: 'bob', createdAt: now.toISOString() };
-      const event = { type: 'Change Note Added' as const, recipients: { users: [], groups: [] }, note: { id: note.id, visibility: 'work' as const, author: 'bob' } };
-      await transactWrite([...changeWrite({ before: current, after: current, actor: 'bob', changes: [], now, action: 'note_added', event }), store.changeNotePut(note)]);
+      const event = {
+        type: 'Change Note Added' as const,
+        recipients: { users: [], groups: [] },
+        note: { id: note.id, visibility: 'work' as const, author: 'bob' },
+      };
+      await transactWrite([
+        ...changeWrite({ before: current, after: current, actor: 'bob', changes: [], now, action: 'note_added', event }),
+        store.changeNotePut(note),
+      ]);
     }
     await patch(change, { title: 'After the notes' });
 

@@ -17,7 +17,10 @@ const meta = { createdAt: at, updatedAt: at, version: 1 };
 
 let sequence = 0;
 async function incident(fields: Partial<Incident>): Promise<Incident> {
-  const opened = openIncident({ title: 'usage' }, { id: incidents.newId(), sequence: ++sequence, actor: { userId: 'ada' }, now: new Date(), matrix: DEFAULT_PRIORITY_MATRIX });
+  const opened = openIncident(
+    { title: 'usage' },
+    { id: incidents.newId(), sequence: ++sequence, actor: { userId: 'ada' }, now: new Date(), matrix: DEFAULT_PRIORITY_MATRIX },
+  );
   const stored = { ...opened, ...fields };
   await transactWrite([incidents.incidentCreate(stored)]);
   return stored;
@@ -97,7 +100,10 @@ describe('what names a directory record (usage.ts)', () => {
     // What a lagging index shows: 'team' at version 1, 'left' still with the user in it.
     const stale = (name: string, members: string[]) =>
       table.raw.send(
-        new PutCommand({ TableName: table.tableName, Item: { pk: `STALE#${name}`, sk: 'GROUP', entity: 'group', gsi1pk: 'GROUPS', gsi1sk: name, name, members, ...meta } }),
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { pk: `STALE#${name}`, sk: 'GROUP', entity: 'group', gsi1pk: 'GROUPS', gsi1sk: name, name, members, ...meta },
+        }),
       );
     await stale('team', ['leaver']);
     await stale('left', ['leaver']);

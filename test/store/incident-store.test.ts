@@ -19,7 +19,10 @@ const created = new Map<string, Incident>();
 async function createIncident(input: Partial<NewIncident> = {}): Promise<Incident> {
   const settings = await store.allocateIncidentNumber();
   const now = new Date();
-  const incident = openIncident({ title: 'Something broke', ...input }, { id: store.newId(), sequence: settings.sequence, actor: alice, now, matrix: settings.matrix });
+  const incident = openIncident(
+    { title: 'Something broke', ...input },
+    { id: store.newId(), sequence: settings.sequence, actor: alice, now, matrix: settings.matrix },
+  );
   await transactWrite([
     store.incidentCreate(incident),
     store.incidentHistoryPut(incident.id, { at: incident.createdAt, actor: alice.userId, action: 'created', version: 1, changes: [] }),
@@ -65,7 +68,10 @@ describe('creating an incident', () => {
 
   it('writes neither the incident nor its history when a condition in the transaction fails', async () => {
     const settings = await store.allocateIncidentNumber();
-    const incident = openIncident({ title: 'Never stored' }, { id: store.newId(), sequence: settings.sequence, actor: alice, now: new Date(), matrix: settings.matrix });
+    const incident = openIncident(
+      { title: 'Never stored' },
+      { id: store.newId(), sequence: settings.sequence, actor: alice, now: new Date(), matrix: settings.matrix },
+    );
     const error = await refusal(() =>
       transactWrite([
         store.incidentCreate(incident),
@@ -156,7 +162,14 @@ describe('incident numbers', () => {
 describe('history', () => {
   it('is append-only: a second put of the same record fails and leaves the first intact', async () => {
     const incident = await createIncident();
-    const put = store.incidentHistoryPut(incident.id, { at: new Date().toISOString(), actor: 'alice', action: 'note_added', version: 1, changes: [], noteVisibility: 'work' });
+    const put = store.incidentHistoryPut(incident.id, {
+      at: new Date().toISOString(),
+      actor: 'alice',
+      action: 'note_added',
+      version: 1,
+      changes: [],
+      noteVisibility: 'work',
+    });
     await transactWrite([put]);
     const again = structuredClone(put);
     (again.Put!.Item as Record<string, unknown>).actor = 'mallory';
@@ -170,10 +183,23 @@ describe('history', () => {
   it('lists oldest first and hides work-note records from requesters', async () => {
     const incident = await createIncident();
     const updated = await update(incident, { status: 'in_progress' });
-    await transactWrite([store.incidentHistoryPut(incident.id, { at: new Date().toISOString(), actor: 'alice', action: 'note_added', version: 2, changes: [], noteVisibility: 'work' })]);
+    await transactWrite([
+      store.incidentHistoryPut(incident.id, {
+        at: new Date().toISOString(),
+        actor: 'alice',
+        action: 'note_added',
+        version: 2,
+        changes: [],
+        noteVisibility: 'work',
+      }),
+    ]);
     const all = await store.listHistory(incident.id, { includeWork: true, limit: 10 });
     expect(all.items.map((h) => h.action)).toEqual(['created', 'updated', 'note_added']);
-    expect(all.items[1]).toMatchObject({ incidentId: incident.id, version: updated.version, changes: [{ field: 'status', from: 'new', to: 'in_progress' }, expect.objectContaining({ field: 'acknowledgedAt' })] });
+    expect(all.items[1]).toMatchObject({
+      incidentId: incident.id,
+      version: updated.version,
+      changes: [{ field: 'status', from: 'new', to: 'in_progress' }, expect.objectContaining({ field: 'acknowledgedAt' })],
+    });
     expect(all.nextCursor).toBeUndefined();
     const visible = await store.listHistory(incident.id, { includeWork: false, limit: 10 });
     expect(visible.items.map((h) => h.action)).toEqual(['created', 'updated']);

@@ -22,7 +22,10 @@ const proxy = createServer((request, response) => {
         response.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected failure' }));
         return;
       }
-      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== 'host' && name !== 'content-length')) as Record<string, string>;
+      const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== 'host' && name !== 'content-length')) as Record<
+        string,
+        string
+      >;
       const upstream = await fetch(`${table.endpoint}${request.url ?? '/'}`, { method: request.method ?? 'POST', headers, body: Buffer.concat(chunks) });
       response.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/x-amz-json-1.0' });
       response.end(Buffer.from(await upstream.arrayBuffer()));
@@ -61,7 +64,15 @@ describe('POST /v2/enqueue when the event cannot be recorded', () => {
     await table.raw.send(new PutCommand({ TableName: table.tableName, Item: { ...serviceKey('svc'), entity: 'service', name: 'svc' } }));
     const routingKey = integrations.generateRoutingKey();
     const at = new Date().toISOString();
-    const integration = { id: 'i-1', service: 'svc', name: 'one a minute', keyHint: routingKey.slice(-4), rateLimitPerMinute: 1, createdAt: at, createdBy: 'ada' };
+    const integration = {
+      id: 'i-1',
+      service: 'svc',
+      name: 'one a minute',
+      keyHint: routingKey.slice(-4),
+      rateLimitPerMinute: 1,
+      createdAt: at,
+      createdBy: 'ada',
+    };
     await transactWrite(integrations.createIntegrationItems(routingKey, integration, { at, actor: 'ada', action: 'updated', version: 0, changes: [] }));
     const trigger = { routing_key: routingKey, event_action: 'trigger', payload: { summary: 'Disk full', source: 'web-1', severity: 'error' } };
 

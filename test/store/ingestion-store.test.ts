@@ -16,7 +16,15 @@ async function createKey(rateLimitPerMinute: number, service: string) {
   await table.raw.send(new PutCommand({ TableName: table.tableName, Item: { ...serviceKey(service), entity: 'service', name: service } }));
   const routingKey = integrations.generateRoutingKey();
   const at = new Date().toISOString();
-  const integration = { id: `i-${routingKey.slice(0, 8)}`, service, name: 'test', keyHint: routingKey.slice(-4), rateLimitPerMinute, createdAt: at, createdBy: 'ada' };
+  const integration = {
+    id: `i-${routingKey.slice(0, 8)}`,
+    service,
+    name: 'test',
+    keyHint: routingKey.slice(-4),
+    rateLimitPerMinute,
+    createdAt: at,
+    createdBy: 'ada',
+  };
   await transactWrite(integrations.createIntegrationItems(routingKey, integration, { at, actor: 'ada', action: 'updated', version: 0, changes: [] }));
   return { routingKey, id: integration.id };
 }

@@ -18,7 +18,15 @@ async function keyOf(service: string, shape: Shape, options: { revoked?: boolean
   await table.raw.send(new PutCommand({ TableName: table.tableName, Item: { ...serviceKey(service), entity: 'service', name: service } }));
   const routingKey = integrations.generateRoutingKey();
   const at = new Date().toISOString();
-  const integration = { id: `i-${routingKey.slice(0, 10)}`, service, name: shape, keyHint: routingKey.slice(-4), rateLimitPerMinute: 10, createdAt: at, createdBy: 'ada' };
+  const integration = {
+    id: `i-${routingKey.slice(0, 10)}`,
+    service,
+    name: shape,
+    keyHint: routingKey.slice(-4),
+    rateLimitPerMinute: 10,
+    createdAt: at,
+    createdBy: 'ada',
+  };
   const items = integrations.createIntegrationItems(routingKey, integration, { at, actor: 'ada', action: 'updated', version: 0, changes: [] });
   await transactWrite(items);
   if (options.revoked === true) {
@@ -46,8 +54,8 @@ async function keyOf(service: string, shape: Shape, options: { revoked?: boolean
 }
 
 const liveCount = async (service: string) =>
-  (await table.raw.send(new GetCommand({ TableName: table.tableName, Key: { pk: `INTEGRATIONS#SERVICE#${service}`, sk: 'LIVE' }, ConsistentRead: true })))
-    .Item?.liveKeys;
+  (await table.raw.send(new GetCommand({ TableName: table.tableName, Key: { pk: `INTEGRATIONS#SERVICE#${service}`, sk: 'LIVE' }, ConsistentRead: true }))).Item
+    ?.liveKeys;
 const everything = async () =>
   ((await table.raw.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true }))).Items ?? []).sort((a, b) =>
     `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`),

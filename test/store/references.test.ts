@@ -25,7 +25,10 @@ beforeAll(async () => {
 
 let sequence = 0;
 function draft(): Incident {
-  return openIncident({ title: 'refs' }, { id: store.newId(), sequence: ++sequence, actor: { userId: 'alice' }, now: new Date(), matrix: DEFAULT_PRIORITY_MATRIX });
+  return openIncident(
+    { title: 'refs' },
+    { id: store.newId(), sequence: ++sequence, actor: { userId: 'alice' }, now: new Date(), matrix: DEFAULT_PRIORITY_MATRIX },
+  );
 }
 
 /** Creates an incident with the given references checked in its transaction, as the create handler does. */
@@ -115,7 +118,13 @@ describe('directory reference checks', () => {
     const checks = referenceChecks({ service: 'printing' });
     const items = [
       store.incidentReplace(next, 1),
-      store.incidentHistoryPut(incident.id, { at: next.updatedAt, actor: 'alice', action: 'updated', version: 2, changes: [{ field: 'service', from: null, to: 'printing' }] }),
+      store.incidentHistoryPut(incident.id, {
+        at: next.updatedAt,
+        actor: 'alice',
+        action: 'updated',
+        version: 2,
+        changes: [{ field: 'service', from: null, to: 'printing' }],
+      }),
     ];
     let refused: unknown;
     try {
@@ -194,7 +203,9 @@ describe('a record being deleted (retireRecord)', () => {
     const until = new Date(Date.now() - 1000).toISOString();
     await records.retireRecord(records.GROUPS, 'lapsed', 1, until);
     // The marker is still this delete's and the version is the one read, but writes naming the group pass again.
-    await expect(transactWrite(records.deleteRecordItems(records.GROUPS, 'lapsed', 1, 'ada', new Date().toISOString(), until))).rejects.toBeInstanceOf(TransactionRefused);
+    await expect(transactWrite(records.deleteRecordItems(records.GROUPS, 'lapsed', 1, 'ada', new Date().toISOString(), until))).rejects.toBeInstanceOf(
+      TransactionRefused,
+    );
     expect(await records.getRecord(records.GROUPS, 'lapsed')).toMatchObject({ version: 1 });
   });
 });

@@ -46,7 +46,12 @@ describe('aggregateUpdates', () => {
     // Same priority and group: the breach and its correction meet and leave only `breaches`.
     expect(byKey['SLAREPORT#priority 2026-03-02#P1']).toEqual({ ':entity': 'sla-report', ':c0': 1 });
     expect(byKey['SLAREPORT#service 2026-03-02#email']).toEqual({ ':entity': 'sla-report', ':c0': -1 });
-    expect(aggregateUpdates([{ day: '2026-03-02', dimensions: network, counters: { resolved: 1 } }, { day: '2026-03-02', dimensions: network, counters: { resolved: -1 } }])).toEqual([]);
+    expect(
+      aggregateUpdates([
+        { day: '2026-03-02', dimensions: network, counters: { resolved: 1 } },
+        { day: '2026-03-02', dimensions: network, counters: { resolved: -1 } },
+      ]),
+    ).toEqual([]);
     expect(aggregateUpdates([])).toEqual([]);
   });
 
@@ -118,7 +123,9 @@ describe('readSlaReport', () => {
     await commit([{ day: '2026-04-10', dimensions: { priority: 'P2', service: 'email' }, counters: { resolved: 1, resolveSeconds: 3600, resolutionMet: 1 } }]);
     await commit([{ day: '2026-04-11', dimensions: { priority: 'P4', service: 'vpn' }, counters: { resolved: 1, resolveSeconds: 60, resolutionMet: 1 } }]);
     // The reopen a day later corrects the day the resolution was counted on.
-    await commit([{ day: '2026-04-10', dimensions: { priority: 'P2', service: 'email' }, counters: { resolved: -1, resolveSeconds: -3600, resolutionMet: -1 } }]);
+    await commit([
+      { day: '2026-04-10', dimensions: { priority: 'P2', service: 'email' }, counters: { resolved: -1, resolveSeconds: -3600, resolutionMet: -1 } },
+    ]);
 
     const report = await readSlaReport('2026-04-01', '2026-04-30', 'service');
     expect(report.groups.map((g) => g.key)).toEqual(['vpn']);

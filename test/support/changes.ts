@@ -16,7 +16,6 @@ export const window = (startInMs: number, hours = 2) => ({
 
 export const plans = { implementationPlan: 'Roll the new version out node by node', backoutPlan: 'Roll back to the previous version' };
 
-
 /** A normal change for service-desk, an hour ahead, with `body` on top. */
 export async function createChange(client: Client, body: Record<string, unknown>) {
   const reply = await client.post('/changes', { type: 'normal', title: 'Upgrade', assignmentGroup: 'service-desk', ...plans, ...window(HOUR), ...body });
@@ -27,4 +26,8 @@ export async function createChange(client: Client, body: Record<string, unknown>
 export const readChange = async (client: Client, id: string) => (await client.get(`/changes/${id}`)).body as Record<string, any>;
 
 export const changeStatusIs = (client: Client, id: string, status: string, timeoutMs?: number) =>
-  poll(() => readChange(client, id), (c) => c.status === status, timeoutMs);
+  poll(
+    () => readChange(client, id),
+    (c) => c.status === status,
+    timeoutMs,
+  );

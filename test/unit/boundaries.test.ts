@@ -16,9 +16,9 @@ interface Violation {
 async function violationsIn(cwd: string): Promise<Violation[]> {
   const args = ['functions', '--config', resolve(root, '.dependency-cruiser.cjs'), '--ts-config', resolve(root, 'tsconfig.json'), '--output-type', 'json'];
   // depcruise exits non-zero when it finds violations; its JSON report is still on stdout.
-  const { stdout } = await promisify(execFile)(depcruise, args, { cwd, maxBuffer: 64 * 1024 * 1024 }).catch(
-    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
-  );
+  const { stdout } = await promisify(execFile)(depcruise, args, { cwd, maxBuffer: 64 * 1024 * 1024 }).catch((error: { stdout?: string }) => ({
+    stdout: error.stdout ?? '',
+  }));
   return (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
 
@@ -31,9 +31,7 @@ describe('import boundaries (.dependency-cruiser.cjs)', () => {
     const violations = await violationsIn(resolve(root, 'test/fixtures/boundaries'));
     const cycles = violations.filter((violation) => violation.rule.name === 'no-cycles-between-areas');
     // The checker reports a cycle once, from whichever end it reaches first.
-    expect(cycles.map(({ from, to }) => [from, to].sort())).toEqual([
-      ['functions/changes/open-change.ts', 'functions/incidents/escalate.ts'],
-    ]);
+    expect(cycles.map(({ from, to }) => [from, to].sort())).toEqual([['functions/changes/open-change.ts', 'functions/incidents/escalate.ts']]);
     // Work areas reach each other through events or exported operations, never imports.
     expect(violations.map((violation) => violation.rule.name)).toContain('work-areas-import-only-directory-and-shared');
   });

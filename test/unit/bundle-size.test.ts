@@ -21,7 +21,13 @@ describe('Lambda bundle size', () => {
   it(`keeps every bundle under ${BUNDLE_HARD_LIMIT_BYTES / 1024} KB minified`, () => {
     const over = bundles
       .filter((b) => b.bytes > BUNDLE_HARD_LIMIT_BYTES)
-      .map((b) => `${b.functionId} (${b.entry}): ${(b.bytes / 1024).toFixed(1)} KB; largest: ${b.packages.slice(0, 3).map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)} KB`).join(', ')}`);
+      .map(
+        (b) =>
+          `${b.functionId} (${b.entry}): ${(b.bytes / 1024).toFixed(1)} KB; largest: ${b.packages
+            .slice(0, 3)
+            .map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)} KB`)
+            .join(', ')}`,
+      );
     expect(over, `bundles over ${BUNDLE_HARD_LIMIT_BYTES / 1024} KB`).toEqual([]);
   });
 

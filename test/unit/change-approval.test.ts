@@ -8,7 +8,19 @@ const members = new Map([
 ]);
 
 const round = (overrides: Partial<ReturnType<typeof openRound>> = {}) => ({
-  ...openRound({ changeId: 'c1', round: 1, board: 'cab', groups: ['cab'], quorum: 2, members, requester: 'alice', attempt: 1, escalated: false, executionArn: 'arn', now: NOW }),
+  ...openRound({
+    changeId: 'c1',
+    round: 1,
+    board: 'cab',
+    groups: ['cab'],
+    quorum: 2,
+    members,
+    requester: 'alice',
+    attempt: 1,
+    escalated: false,
+    executionArn: 'arn',
+    now: NOW,
+  }),
   ...overrides,
 });
 

@@ -37,7 +37,11 @@ describe('change configuration schemas', () => {
     const body = (overrides: object) => putChangeConfigBody.safeParse({ ...DEFAULT_CHANGE_CONFIG, ...overrides });
     expect(body({ cabQuorum: 1, approvalTimeoutSeconds: 60, reminders: 0 }).success).toBe(true);
     expect(body({ approvalTimeoutSeconds: 30 * 86_400, reminders: 10 }).success).toBe(true);
-    expect(issuePaths(body({ cabQuorum: 0, approvalTimeoutSeconds: 30 * 86_400 + 1, reminders: 1.5 }))).toEqual(['approvalTimeoutSeconds', 'cabQuorum', 'reminders']);
+    expect(issuePaths(body({ cabQuorum: 0, approvalTimeoutSeconds: 30 * 86_400 + 1, reminders: 1.5 }))).toEqual([
+      'approvalTimeoutSeconds',
+      'cabQuorum',
+      'reminders',
+    ]);
   });
 
   it('give templates their defaults and refuse repeated services', () => {

@@ -30,8 +30,12 @@ describe('overlaps', () => {
   });
 
   it('compares instants, not texts', () => {
-    expect(overlaps({ start: '2025-06-01T02:00:00+02:00', end: '2025-06-01T03:00:00+02:00' }, { start: '2025-06-01T00:30:00Z', end: '2025-06-01T00:45:00Z' })).toBe(true);
-    expect(overlaps({ start: '2025-06-01T01:00:00.000Z', end: '2025-06-01T02:00:00Z' }, { start: '2025-06-01T02:00:00.000+00:00', end: '2025-06-01T03:00:00Z' })).toBe(false);
+    expect(
+      overlaps({ start: '2025-06-01T02:00:00+02:00', end: '2025-06-01T03:00:00+02:00' }, { start: '2025-06-01T00:30:00Z', end: '2025-06-01T00:45:00Z' }),
+    ).toBe(true);
+    expect(
+      overlaps({ start: '2025-06-01T01:00:00.000Z', end: '2025-06-01T02:00:00Z' }, { start: '2025-06-01T02:00:00.000+00:00', end: '2025-06-01T03:00:00Z' }),
+    ).toBe(false);
   });
 
   it('an empty or inverted window overlaps nothing', () => {
@@ -55,7 +59,13 @@ describe('findConflicts', () => {
       [],
     );
     expect(result).toEqual([
-      { kind: 'change', changeId: 'a', number: 'CHG-a', on: { services: ['payments', 'web'], configurationItems: ['db-1'] }, window: { start: at(2), end: at(4) } },
+      {
+        kind: 'change',
+        changeId: 'a',
+        number: 'CHG-a',
+        on: { services: ['payments', 'web'], configurationItems: ['db-1'] },
+        window: { start: at(2), end: at(4) },
+      },
       { kind: 'change', changeId: 'b', number: 'CHG-b', on: { services: [], configurationItems: ['lb-1'] }, window: { start: at(3), end: at(6) } },
     ]);
   });
@@ -129,21 +139,37 @@ describe('properties', () => {
   it('a change never conflicts with itself, and the result is independent of input order', () => {
     const entry = fc.record({ id: fc.constantFrom('self', 'x', 'y', 'z'), services: names, configurationItems: names, window });
     fc.assert(
-      fc.property(entry, fc.array(entry, { maxLength: 6 }), fc.array(fc.record({ name: fc.constantFrom('p', 'q'), window, services: fc.option(names, { nil: undefined }) }), { maxLength: 3 }), (self, others, rawBlackouts) => {
-        const me = { id: 'self', services: self.services, configurationItems: self.configurationItems, plannedStart: self.window.start, plannedEnd: self.window.end };
-        const schedule = [me, ...others.map((o) => ({ ...o, plannedStart: o.window.start, plannedEnd: o.window.end }))].map((o) => ({
-          id: o.id,
-          number: `CHG-${o.id}`,
-          services: o.services,
-          configurationItems: o.configurationItems,
-          plannedStart: o.plannedStart,
-          plannedEnd: o.plannedEnd,
-        }));
-        const blackouts = rawBlackouts.map((b) => ({ name: b.name, start: b.window.start, end: b.window.end, ...(b.services ? { services: b.services } : {}) }));
-        const result = findConflicts(me, schedule, blackouts);
-        expect(result.some((c) => c.kind === 'change' && c.changeId === 'self')).toBe(false);
-        expect(findConflicts(me, [...schedule].reverse(), [...blackouts].reverse())).toEqual(result);
-      }),
+      fc.property(
+        entry,
+        fc.array(entry, { maxLength: 6 }),
+        fc.array(fc.record({ name: fc.constantFrom('p', 'q'), window, services: fc.option(names, { nil: undefined }) }), { maxLength: 3 }),
+        (self, others, rawBlackouts) => {
+          const me = {
+            id: 'self',
+            services: self.services,
+            configurationItems: self.configurationItems,
+            plannedStart: self.window.start,
+            plannedEnd: self.window.end,
+          };
+          const schedule = [me, ...others.map((o) => ({ ...o, plannedStart: o.window.start, plannedEnd: o.window.end }))].map((o) => ({
+            id: o.id,
+            number: `CHG-${o.id}`,
+            services: o.services,
+            configurationItems: o.configurationItems,
+            plannedStart: o.plannedStart,
+            plannedEnd: o.plannedEnd,
+          }));
+          const blackouts = rawBlackouts.map((b) => ({
+            name: b.name,
+            start: b.window.start,
+            end: b.window.end,
+            ...(b.services ? { services: b.services } : {}),
+          }));
+          const result = findConflicts(me, schedule, blackouts);
+          expect(result.some((c) => c.kind === 'change' && c.changeId === 'self')).toBe(false);
+          expect(findConflicts(me, [...schedule].reverse(), [...blackouts].reverse())).toEqual(result);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,12 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  applyChangePatch,
-  type Change,
-  diffChanges,
-  moveTo,
-  openChange,
-  recordImplementation,
-} from '../../functions/changes/domain/change.ts';
+import { applyChangePatch, type Change, diffChanges, moveTo, openChange, recordImplementation } from '../../functions/changes/domain/change.ts';
 import {
   type ApprovalReference,
   CHANGE_EVENT_TYPES,
@@ -139,14 +132,17 @@ describe('change outbox records', () => {
       'Change Created': 'New normal change CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
       'Change Updated': 'Updated: CHG0001001: title',
       'Change Submitted': 'Submitted for assessment: normal change CHG0001001 (high risk), planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
-      'Change Approval Requested': 'Approval requested from cab (round 1, 2 approvals needed): CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
-      'Change Approval Reminder': 'Reminder: cab has not decided on CHG0001001 (round 1: 1 of 2 approvals, 0 rejections), planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
+      'Change Approval Requested':
+        'Approval requested from cab (round 1, 2 approvals needed): CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
+      'Change Approval Reminder':
+        'Reminder: cab has not decided on CHG0001001 (round 1: 1 of 2 approvals, 0 rejections), planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
       'Change Approval Escalated': 'Approval overdue: cab has not decided on CHG0001001 after the reminders (round 1: 1 of 2 approvals, 0 rejections)',
       'Change Vote Recorded': 'bob voted to approve CHG0001001 for cab (round 1: 1 of 2 approvals, 0 rejections)',
       'Change Scheduled': 'Approved by cab and scheduled: CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC',
       'Change Rejected': 'Rejected by cab (round 1: 0 of 2 approvals, 1 rejection): CHG0001001',
       'Change Expired': 'Approval expired: cab did not decide on CHG0001001 in time (round 1: 1 of 2 approvals, 0 rejections)',
-      'Change Start Blocked': 'Start held by a freeze: CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC, stays scheduled until the freeze is lifted or an admin overrides',
+      'Change Start Blocked':
+        'Start held by a freeze: CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC, stays scheduled until the freeze is lifted or an admin overrides',
       'Change Start Overridden': 'Start allowed by an admin despite the freeze: CHG0001001',
       'Change Implementation Started': 'Implementation started: CHG0001001, planned to end 2026-03-11 02:00 UTC',
       'Change Implemented': 'Implemented: CHG0001001',
@@ -159,7 +155,10 @@ describe('change outbox records', () => {
   it('name the freezes holding a start and the admin who let it go ahead, never the reason', () => {
     const held = fresh({
       status: 'scheduled',
-      startBlocked: { at: T0.toISOString(), blackouts: [{ kind: 'blackout', name: 'year-end-freeze', window: { start: '2026-03-10T00:00:00.000Z', end: '2026-03-12T00:00:00.000Z' } }] },
+      startBlocked: {
+        at: T0.toISOString(),
+        blackouts: [{ kind: 'blackout', name: 'year-end-freeze', window: { start: '2026-03-10T00:00:00.000Z', end: '2026-03-12T00:00:00.000Z' } }],
+      },
     });
     expect(record('Change Start Blocked', held).notification.text).toBe(
       'Start held by year-end-freeze: CHG0001001, planned 2026-03-10 22:00 UTC to 2026-03-11 02:00 UTC, stays scheduled until the freeze is lifted or an admin overrides',
@@ -190,12 +189,26 @@ describe('change outbox records', () => {
     expect(text).not.toContain('crashed');
 
     const standard = fresh({ type: 'standard' });
-    const scheduled = changeOutboxRecord({ eventId: EVENT_ID, type: 'Change Scheduled', change: standard, actor: 'alice', occurredAt: T0.toISOString(), recipients: changeOwners(standard) });
+    const scheduled = changeOutboxRecord({
+      eventId: EVENT_ID,
+      type: 'Change Scheduled',
+      change: standard,
+      actor: 'alice',
+      occurredAt: T0.toISOString(),
+      recipients: changeOwners(standard),
+    });
     expect(scheduled.notification.text).toMatch(/^Scheduled: CHG0001001/);
     expect(scheduled.detail).not.toHaveProperty('approval');
 
     const rejected = fresh({ status: 'rejected', rejection: { by: 'nina', at: T0.toISOString(), comment: 'Not during the sale' } });
-    const built = changeOutboxRecord({ eventId: EVENT_ID, type: 'Change Rejected', change: rejected, actor: 'nina', occurredAt: T0.toISOString(), recipients: changeOwners(rejected) });
+    const built = changeOutboxRecord({
+      eventId: EVENT_ID,
+      type: 'Change Rejected',
+      change: rejected,
+      actor: 'nina',
+      occurredAt: T0.toISOString(),
+      recipients: changeOwners(rejected),
+    });
     expect(built.notification.text).toBe('Rejected by nina: CHG0001001');
     expect(JSON.stringify(built.notification)).not.toContain('Not during the sale');
   });
@@ -227,9 +240,25 @@ describe('change outbox records', () => {
   });
 
   it('refuse an approval event without its approval, a vote without the voter, a note event without the note', () => {
-    const build = (type: ChangeEventType, more: object = {}) => () =>
-      changeOutboxRecord({ eventId: EVENT_ID, type, change: fresh(), actor: 'alice', occurredAt: T0.toISOString(), recipients: changeOwners(fresh()), ...more });
-    for (const type of ['Change Approval Requested', 'Change Approval Reminder', 'Change Approval Escalated', 'Change Vote Recorded', 'Change Expired'] as const) {
+    const build =
+      (type: ChangeEventType, more: object = {}) =>
+      () =>
+        changeOutboxRecord({
+          eventId: EVENT_ID,
+          type,
+          change: fresh(),
+          actor: 'alice',
+          occurredAt: T0.toISOString(),
+          recipients: changeOwners(fresh()),
+          ...more,
+        });
+    for (const type of [
+      'Change Approval Requested',
+      'Change Approval Reminder',
+      'Change Approval Escalated',
+      'Change Vote Recorded',
+      'Change Expired',
+    ] as const) {
       expect(build(type), type).toThrow(/needs the approval/);
     }
     expect(build('Change Vote Recorded', { approval: cab })).toThrow(/needs the vote/);
@@ -238,7 +267,10 @@ describe('change outbox records', () => {
   });
 
   it('keep subjects within SNS limits (printable ASCII, at most 100 characters) and free of the title', () => {
-    const built = record('Change Approval Escalated', fresh({ title: `Überlastung — ${'x'.repeat(200)}`, type: 'emergency', risk: { level: 'medium', score: 4, reasons: [] } }));
+    const built = record(
+      'Change Approval Escalated',
+      fresh({ title: `Überlastung — ${'x'.repeat(200)}`, type: 'emergency', risk: { level: 'medium', score: 4, reasons: [] } }),
+    );
     expect(built.notification.subject).toBe('[emergency, medium risk] Change Approval Escalated: CHG0001001');
   });
 
@@ -272,7 +304,13 @@ describe('outbox items', () => {
     const put = changeOutboxPut(built, now).Put;
     expect(put).toEqual({
       TableName: 'unit-table',
-      Item: { pk: 'CHANGE#01J00000000000000000000000', sk: `OUTBOX#${EVENT_ID}`, entity: 'outbox', ...built, expiresAt: Math.floor(now.getTime() / 1000) + 7 * 24 * 3600 },
+      Item: {
+        pk: 'CHANGE#01J00000000000000000000000',
+        sk: `OUTBOX#${EVENT_ID}`,
+        entity: 'outbox',
+        ...built,
+        expiresAt: Math.floor(now.getTime() / 1000) + 7 * 24 * 3600,
+      },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
 
@@ -345,7 +383,15 @@ describe('free text', () => {
   });
 
   it('names free-text fields alone and keeps what routes and decides, from the records too', () => {
-    const built = changeOutboxRecord({ eventId: EVENT_ID, type: 'Change Updated', change: full, actor: 'alice', occurredAt: at, recipients: changeOwners(full), changes });
+    const built = changeOutboxRecord({
+      eventId: EVENT_ID,
+      type: 'Change Updated',
+      change: full,
+      actor: 'alice',
+      occurredAt: at,
+      recipients: changeOwners(full),
+      changes,
+    });
     const byField = Object.fromEntries((built.detail.changes ?? []).map((c) => [c.field, c]));
     for (const field of ['title', 'description', 'justification', 'implementationPlan', 'backoutPlan', 'testPlan', 'cancelReason', 'configurationItems']) {
       expect(byField[field]).toEqual({ field });

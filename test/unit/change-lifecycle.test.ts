@@ -74,9 +74,7 @@ function reach(status: ChangeStatus, overrides: Partial<NewChange> = {}): Change
   };
   path[status].forEach((step, i) => {
     change =
-      step === 'review'
-        ? recordImplementation(change, { outcome: 'successful', notes: 'Done' }, ctx(i + 1)).next
-        : moveTo(change, step, ctx(i + 1)).next;
+      step === 'review' ? recordImplementation(change, { outcome: 'successful', notes: 'Done' }, ctx(i + 1)).next : moveTo(change, step, ctx(i + 1)).next;
   });
   expect(change.status).toBe(status);
   return change;
@@ -119,9 +117,7 @@ describe('change lifecycle', () => {
   });
 
   it('says in words where a change can go', () => {
-    expect(ruleError(() => assertTransition('draft', 'implement')).message).toBe(
-      'A change that is draft can move to assess, canceled, not implement',
-    );
+    expect(ruleError(() => assertTransition('draft', 'implement')).message).toBe('A change that is draft can move to assess, canceled, not implement');
     expect(ruleError(() => assertTransition('closed', 'draft')).message).toBe('A change that is closed cannot change status');
   });
 
@@ -164,10 +160,7 @@ describe('change numbers', () => {
 
 describe('opening a change', () => {
   it('starts as a draft at version 1, with defaults filled in', () => {
-    const change = openChange(
-      { type: 'normal', title: 'Rotate certificates', ...PLANNED },
-      { id: 'id-1', sequence: 5, actor: bob, now: T0 },
-    );
+    const change = openChange({ type: 'normal', title: 'Rotate certificates', ...PLANNED }, { id: 'id-1', sequence: 5, actor: bob, now: T0 });
     expect(change).toEqual({
       id: 'id-1',
       number: 'CHG0001005',
@@ -288,9 +281,7 @@ describe('editing a change', () => {
   it('checks the window against the other, unchanged end', () => {
     const error = ruleError(() => applyChangePatch(fresh(), { plannedStart: '2026-03-11T03:00:00.000Z' }, ctx(1)));
     expect(error.code).toBe('INVALID_WINDOW');
-    expect(applyChangePatch(fresh(), { plannedEnd: '2026-03-11T04:00:00.000Z' }, ctx(1)).next.plannedEnd).toBe(
-      '2026-03-11T04:00:00.000Z',
-    );
+    expect(applyChangePatch(fresh(), { plannedEnd: '2026-03-11T04:00:00.000Z' }, ctx(1)).next.plannedEnd).toBe('2026-03-11T04:00:00.000Z');
   });
 
   it('goes back to draft when edited under assessment, without what assessment found', () => {
@@ -330,9 +321,7 @@ describe('implementing a change', () => {
     expect(next.implementation).toEqual({ outcome, notes: 'See the log', at: at(20).toISOString(), by: 'bob' });
     expect(next.reviewRequired).toBe(owed);
     expect(next.version).toBe(implementing.version + 1);
-    expect(changes.map((c) => c.field)).toEqual(
-      owed ? ['status', 'implementation', 'reviewRequired'] : ['status', 'implementation'],
-    );
+    expect(changes.map((c) => c.field)).toEqual(owed ? ['status', 'implementation', 'reviewRequired'] : ['status', 'implementation']);
   });
 
   it('keeps the review an emergency change owes, even when it went well', () => {
@@ -389,9 +378,7 @@ describe('final states', () => {
     expect(ruleError(() => submitChange(final, ctx(50))).code).toBe('INVALID_TRANSITION');
     expect(ruleError(() => closeChange(final, ctx(50))).code).toBe('INVALID_TRANSITION');
     expect(ruleError(() => cancelChange(final, ctx(50))).code).toBe('INVALID_TRANSITION');
-    expect(ruleError(() => recordImplementation(final, { outcome: 'failed', notes: 'x' }, ctx(50))).code).toBe(
-      'INVALID_TRANSITION',
-    );
+    expect(ruleError(() => recordImplementation(final, { outcome: 'failed', notes: 'x' }, ctx(50))).code).toBe('INVALID_TRANSITION');
     expect(ruleError(() => applyChangePatch(final, { title: 'x' }, ctx(50))).code).toBe('NOT_EDITABLE');
   });
 });
@@ -410,9 +397,7 @@ describe('diffChanges', () => {
     const b = { ...a, risk: { level: 'high' as const, score: 80, reasons: ['outage'] } };
     expect(diffChanges(a, b)).toEqual([{ field: 'risk', from: null, to: b.risk }]);
     expect(diffChanges(b, { ...b, risk: { ...b.risk, reasons: ['outage'] } })).toEqual([]);
-    expect(diffChanges(a, { ...a, conflicts: [{ changeId: 'x' }] })).toEqual([
-      { field: 'conflicts', from: null, to: [{ changeId: 'x' }] },
-    ]);
+    expect(diffChanges(a, { ...a, conflicts: [{ changeId: 'x' }] })).toEqual([{ field: 'conflicts', from: null, to: [{ changeId: 'x' }] }]);
   });
 
   it('ignores the bookkeeping fields', () => {

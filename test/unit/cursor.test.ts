@@ -31,7 +31,12 @@ describe('cursors', () => {
 
   it('are refused with other filters', () => {
     const cursor = encodeCursor(key, filterFingerprint(filters));
-    for (const other of [{ status: 'in_progress', kind: 'incidents' }, { kind: 'incidents' }, { ...filters, priority: 'P1' }, { status: 'new', kind: 'notes' }]) {
+    for (const other of [
+      { status: 'in_progress', kind: 'incidents' },
+      { kind: 'incidents' },
+      { ...filters, priority: 'P1' },
+      { status: 'new', kind: 'notes' },
+    ]) {
       const error = invalidCursor(() => decodeCursor(cursor, filterFingerprint(other)));
       expect(error).toMatchObject({ status: 400, slug: 'invalid-cursor' });
       expect(error.extensions.errors).toEqual([{ location: 'query', path: 'cursor', pointer: '#/cursor', message: expect.any(String) }]);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { applyPatch, diffIncidents, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
-import { incidentRecordEventType, INCIDENT_EVENT_TYPES, incidentOutboxRecord, incidentOwners, timerChanges, timerName } from '../../functions/notify/domain/events.ts';
+import {
+  incidentRecordEventType,
+  INCIDENT_EVENT_TYPES,
+  incidentOutboxRecord,
+  incidentOwners,
+  timerChanges,
+  timerName,
+} from '../../functions/notify/domain/events.ts';
 import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { evolveSla, slaTimers } from '../../functions/sla/domain/incident-sla.ts';
 import type { SlaConfig } from '../../functions/sla/domain/types.ts';
@@ -9,7 +16,14 @@ import type { SlaConfig } from '../../functions/sla/domain/types.ts';
 const config: SlaConfig = {
   calendars: [{ name: '24x7', timeZone: 'UTC' }],
   policies: [
-    { name: 'p2', appliesTo: { priority: ['P2'] }, targets: { response: 'PT30M', resolution: 'PT8H' }, calendar: '24x7', pauseOn: ['on_hold'], warnings: [50, 75] },
+    {
+      name: 'p2',
+      appliesTo: { priority: ['P2'] },
+      targets: { response: 'PT30M', resolution: 'PT8H' },
+      calendar: '24x7',
+      pauseOn: ['on_hold'],
+      warnings: [50, 75],
+    },
   ],
 };
 const t0 = new Date('2026-11-23T10:00:00.000Z');
@@ -47,7 +61,14 @@ describe('outbox records', () => {
 
   it('send the major-incident notice to its own topic and keep subjects within SNS limits', () => {
     const incident = opened({ title: `Überlastung ${'x'.repeat(200)}` });
-    const record = incidentOutboxRecord({ eventId: 'MAJOR-response-1', type: 'Major Incident Breach', incident, actor: 'sla', occurredAt: t0.toISOString(), recipients: incidentOwners(incident) });
+    const record = incidentOutboxRecord({
+      eventId: 'MAJOR-response-1',
+      type: 'Major Incident Breach',
+      incident,
+      actor: 'sla',
+      occurredAt: t0.toISOString(),
+      recipients: incidentOwners(incident),
+    });
     expect(record.notification.topic).toBe('majorIncident');
     expect(record.notification.subject.length).toBeLessThanOrEqual(100);
     expect(record.notification.subject).toMatch(/^[\x20-\x7e]+$/);
@@ -64,10 +85,17 @@ describe('outbox records', () => {
 });
 
 describe('timer changes', () => {
-  it('set every timer of a new incident, and clear the paused clock\'s on hold', () => {
+  it("set every timer of a new incident, and clear the paused clock's on hold", () => {
     const incident = opened();
     const created = timerChanges(incident.id, [], slaTimers(incident.sla));
-    expect(created?.set.map((t) => `${t.clock}-${t.threshold}`)).toEqual(['response-50', 'response-75', 'response-100', 'resolution-50', 'resolution-75', 'resolution-100']);
+    expect(created?.set.map((t) => `${t.clock}-${t.threshold}`)).toEqual([
+      'response-50',
+      'response-75',
+      'response-100',
+      'resolution-50',
+      'resolution-75',
+      'resolution-100',
+    ]);
     expect(created?.clear).toEqual([]);
 
     const t1 = new Date(t0.getTime() + 60_000);
@@ -106,7 +134,13 @@ describe('free text', () => {
   };
 
   it('never leaves in an event or a notification: the fields are named, their values are not', () => {
-    const before = opened({ title: TEXT.title, description: TEXT.description, category: TEXT.category, configurationItem: TEXT.configurationItem, service: 'email' } as Partial<Incident>);
+    const before = opened({
+      title: TEXT.title,
+      description: TEXT.description,
+      category: TEXT.category,
+      configurationItem: TEXT.configurationItem,
+      service: 'email',
+    } as Partial<Incident>);
     const retitled = applyPatch(
       before,
       {
@@ -118,15 +152,35 @@ describe('free text', () => {
       },
       { actor, now: t0 },
     ).next;
-    const resolved = applyPatch(retitled, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: TEXT.resolutionNotes }, { actor, now: t0 }).next;
+    const resolved = applyPatch(
+      retitled,
+      { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: TEXT.resolutionNotes },
+      { actor, now: t0 },
+    ).next;
     const changes = [...diffIncidents(before, retitled), ...diffIncidents(retitled, resolved)];
     for (const type of INCIDENT_EVENT_TYPES) {
-      const record = incidentOutboxRecord({ eventId: 'E1', type, incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: incidentOwners(resolved), changes });
+      const record = incidentOutboxRecord({
+        eventId: 'E1',
+        type,
+        incident: resolved,
+        actor: 'alice',
+        occurredAt: t0.toISOString(),
+        recipients: incidentOwners(resolved),
+        changes,
+      });
       const published = JSON.stringify(record);
       for (const text of Object.values(TEXT)) expect(published, `${type} carries ${text}`).not.toContain(text);
       expect(domainEventDetail.safeParse(record.detail).error).toBeUndefined();
     }
-    const updated = incidentOutboxRecord({ eventId: 'E1', type: 'Incident Resolved', incident: resolved, actor: 'alice', occurredAt: t0.toISOString(), recipients: incidentOwners(resolved), changes });
+    const updated = incidentOutboxRecord({
+      eventId: 'E1',
+      type: 'Incident Resolved',
+      incident: resolved,
+      actor: 'alice',
+      occurredAt: t0.toISOString(),
+      recipients: incidentOwners(resolved),
+      changes,
+    });
     expect(updated.detail.changes).toEqual([
       { field: 'title' },
       { field: 'description' },
@@ -154,7 +208,10 @@ describe('free text', () => {
       actor: 'alice',
       occurredAt: t0.toISOString(),
       recipients: incidentOwners(incident),
-      changes: [{ field: 'someFutureField', from: null, to: 'anything' }, { field: 'sla.response.state', from: 'running', to: 'met' }],
+      changes: [
+        { field: 'someFutureField', from: null, to: 'anything' },
+        { field: 'sla.response.state', from: 'running', to: 'met' },
+      ],
     });
     expect(record.detail.changes).toEqual([{ field: 'someFutureField' }, { field: 'sla.response.state', from: 'running', to: 'met' }]);
   });

@@ -46,7 +46,14 @@ describe('arrays in the event', () => {
   });
 
   it('a nested pattern over an array of objects must match within one element', () => {
-    const event = { detail: { items: [{ name: 'a', size: 1 }, { name: 'b', size: 2 }] } };
+    const event = {
+      detail: {
+        items: [
+          { name: 'a', size: 1 },
+          { name: 'b', size: 2 },
+        ],
+      },
+    };
     expect(matches({ detail: { items: { name: ['b'], size: [2] } } }, event)).toBe(true);
     expect(matches({ detail: { items: { name: ['a'], size: [2] } } }, event)).toBe(false);
   });
@@ -187,7 +194,11 @@ const cloudWatchAlarm = {
       metrics: [
         {
           id: '30b6c6b2-a864-43a2-4877-c09a1afc3b87',
-          metricStat: { metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: { LoadBalancer: 'app/checkout/1' } }, period: 60, stat: 'Sum' },
+          metricStat: {
+            metric: { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: { LoadBalancer: 'app/checkout/1' } },
+            period: 60,
+            stat: 'Sum',
+          },
           returnData: true,
         },
       ],
@@ -243,7 +254,9 @@ const streamRecord = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', entity: string)
   dynamodb: {
     ApproximateCreationDateTime: 1795429320,
     Keys: { pk: { S: 'ALERTKEY#payments#db-pool' }, sk: { S: 'EVENT#01JDX' } },
-    ...(eventName === 'REMOVE' ? {} : { NewImage: { pk: { S: 'ALERTKEY#payments#db-pool' }, sk: { S: 'EVENT#01JDX' }, entity: { S: entity }, occurrences: { N: '1' } } }),
+    ...(eventName === 'REMOVE'
+      ? {}
+      : { NewImage: { pk: { S: 'ALERTKEY#payments#db-pool' }, sk: { S: 'EVENT#01JDX' }, entity: { S: entity }, occurrences: { N: '1' } } }),
     ...(eventName === 'INSERT' ? {} : { OldImage: { pk: { S: 'ALERTKEY#payments#db-pool' }, sk: { S: 'EVENT#01JDX' }, entity: { S: entity } } }),
     SequenceNumber: '000000000000000000042',
     SizeBytes: 120,
@@ -252,8 +265,10 @@ const streamRecord = (eventName: 'INSERT' | 'MODIFY' | 'REMOVE', entity: string)
   eventSourceARN: 'arn:aws:dynamodb:ddblocal:000000000000:table/itsm-local/stream/2026-11-23T10:22:35.702',
 });
 
-describe('the stream consumers\' filters (functions/routes.ts CONSUMERS)', () => {
-  const filters = CONSUMERS.flatMap((consumer) => (consumer.source.kind === 'tableStream' ? [{ id: consumer.functionId, filter: consumer.source.filter }] : []));
+describe("the stream consumers' filters (functions/routes.ts CONSUMERS)", () => {
+  const filters = CONSUMERS.flatMap((consumer) =>
+    consumer.source.kind === 'tableStream' ? [{ id: consumer.functionId, filter: consumer.source.filter }] : [],
+  );
 
   it('all compile', () => {
     expect(filters.length).toBeGreaterThan(0);
@@ -270,7 +285,7 @@ describe('the stream consumers\' filters (functions/routes.ts CONSUMERS)', () =>
   });
 });
 
-describe('the ingestion rules and the product\'s own domain events (same bus)', () => {
+describe("the ingestion rules and the product's own domain events (same bus)", () => {
   const productRule = INGESTION_RULES.find((rule) => rule.id === 'ProductEvents')!;
   it('take Incident Trigger from any source but the product itself, so published events never loop back in', () => {
     const event = (source: string) => ({ source, 'detail-type': 'Incident Trigger', detail: {} });

@@ -66,7 +66,11 @@ interface Reply {
   body: any;
 }
 
-async function invoke(handle: (request: ApiRequest) => Promise<ApiResult>, options: EventOptions = {}, handlerOptions?: { authenticated?: boolean }): Promise<Reply> {
+async function invoke(
+  handle: (request: ApiRequest) => Promise<ApiResult>,
+  options: EventOptions = {},
+  handlerOptions?: { authenticated?: boolean },
+): Promise<Reply> {
   const handler = httpHandler(handle, handlerOptions);
   const result = await handler(event(options), context);
   const text = result.body ?? '';
@@ -371,9 +375,12 @@ describe('httpHandler', () => {
       ['a string', () => secret],
       ['an object', () => ({ message: secret, $metadata: { httpStatusCode: 400 } })],
     ])('%s becomes a plain 500 without internal messages or stacks', async (_label, make) => {
-      const reply = await invoke(async () => {
-        throw make();
-      }, { body: '{}' });
+      const reply = await invoke(
+        async () => {
+          throw make();
+        },
+        { body: '{}' },
+      );
       expect(reply.status).toBe(500);
       expect(reply.headers['content-type']).toBe('application/problem+json');
       expect(reply.body).toEqual({
@@ -401,14 +408,25 @@ describe('httpHandler', () => {
     });
 
     it('a public route asking for the principal is a 500, not a leak', async () => {
-      const reply = await invoke(async (request) => ({ status: 200, body: { who: request.principal.userId } }), { method: 'GET', claims: null }, { authenticated: false });
+      const reply = await invoke(
+        async (request) => ({ status: 200, body: { who: request.principal.userId } }),
+        { method: 'GET', claims: null },
+        { authenticated: false },
+      );
       expect(reply.status).toBe(500);
       expect(reply.text).not.toContain('public');
     });
 
     it('4xx errors keep their detail, extensions and headers', async () => {
       const reply = await invoke(async () => {
-        throw new HttpError(409, 'invalid-transition', 'Transition not allowed', 'An incident that is new can move to in_progress, canceled, not closed', { allowedTransitions: ['in_progress', 'canceled'] }, { 'x-extra': '1' });
+        throw new HttpError(
+          409,
+          'invalid-transition',
+          'Transition not allowed',
+          'An incident that is new can move to in_progress, canceled, not closed',
+          { allowedTransitions: ['in_progress', 'canceled'] },
+          { 'x-extra': '1' },
+        );
       });
       expect(reply).toMatchObject({
         status: 409,

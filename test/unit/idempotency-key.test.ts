@@ -36,7 +36,7 @@ describe('Idempotency-Key claims', () => {
     ['a different type', { title: 'Mail down', impact: '1' }],
     ['array order', { title: 'Mail down', impact: 1, tags: ['b', 'a'] }],
   ])('tell bodies apart by %s', (_label, body) => {
-    const base = claimIdempotencyKey(request({ key: 'k-1' }), { title: 'Mail down', impact: 1, ...(('tags' in body) ? { tags: ['a', 'b'] } : {}) });
+    const base = claimIdempotencyKey(request({ key: 'k-1' }), { title: 'Mail down', impact: 1, ...('tags' in body ? { tags: ['a', 'b'] } : {}) });
     const other = claimIdempotencyKey(request({ key: 'k-1' }), body);
     expect(other?.pk).toBe(base?.pk);
     expect(other?.fingerprint).not.toBe(base?.fingerprint);

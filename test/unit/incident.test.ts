@@ -86,17 +86,18 @@ describe('openIncident', () => {
   });
 
   it('defaults impact and urgency to 3 (P4) and keeps an explicit caller', () => {
-    const incident = openIncident(
-      { title: 'Printer', caller: 'carol' },
-      { id: 'x', sequence: 5, actor: alice, now: T0, matrix },
-    );
+    const incident = openIncident({ title: 'Printer', caller: 'carol' }, { id: 'x', sequence: 5, actor: alice, now: T0, matrix });
     expect(incident).toMatchObject({ impact: 3, urgency: 3, priority: 'P4', caller: 'carol', createdBy: 'alice', number: 'INC0001005' });
     expect('description' in incident).toBe(false);
     expect(incident.acknowledgedAt).toBeUndefined();
   });
 
   it('uses the matrix it is given', () => {
-    const allP1 = { '1': { '1': 'P1', '2': 'P1', '3': 'P1' }, '2': { '1': 'P1', '2': 'P1', '3': 'P1' }, '3': { '1': 'P1', '2': 'P1', '3': 'P1' } } as PriorityMatrix;
+    const allP1 = {
+      '1': { '1': 'P1', '2': 'P1', '3': 'P1' },
+      '2': { '1': 'P1', '2': 'P1', '3': 'P1' },
+      '3': { '1': 'P1', '2': 'P1', '3': 'P1' },
+    } as PriorityMatrix;
     expect(openIncident({ title: 't' }, { id: 'x', sequence: 1, actor: alice, now: T0, matrix: allP1 }).priority).toBe('P1');
   });
 });
@@ -104,7 +105,14 @@ describe('openIncident', () => {
 describe('applyPatch: every allowed transition', () => {
   it('new -> in_progress acknowledges the incident', () => {
     const { next, changes } = applyPatch(fresh(), { status: 'in_progress' }, { actor: bob, now: at(5) });
-    expect(next).toMatchObject({ status: 'in_progress', acknowledgedAt: at(5).toISOString(), acknowledgedBy: 'bob', version: 2, updatedAt: at(5).toISOString(), updatedBy: 'bob' });
+    expect(next).toMatchObject({
+      status: 'in_progress',
+      acknowledgedAt: at(5).toISOString(),
+      acknowledgedBy: 'bob',
+      version: 2,
+      updatedAt: at(5).toISOString(),
+      updatedBy: 'bob',
+    });
     expect(changes).toEqual([
       { field: 'status', from: 'new', to: 'in_progress' },
       { field: 'acknowledgedAt', from: null, to: at(5).toISOString() },
@@ -227,7 +235,13 @@ describe('applyPatch: refused changes', () => {
   ] as [string, IncidentPatch['status'], IncidentPatch[]][])('%s -> %s is an invalid transition naming the allowed ones', (from, to, path) => {
     const current = walk(fresh(), path);
     expect(current.status).toBe(from);
-    const error = ruleError(() => applyPatch(current, { status: to, ...(to === 'on_hold' ? { holdReason: 'awaiting_caller' } : {}), ...(to === 'resolved' ? RESOLVE : {}) }, { actor: alice, now: at(99) }));
+    const error = ruleError(() =>
+      applyPatch(
+        current,
+        { status: to, ...(to === 'on_hold' ? { holdReason: 'awaiting_caller' } : {}), ...(to === 'resolved' ? RESOLVE : {}) },
+        { actor: alice, now: at(99) },
+      ),
+    );
     expect(error.code).toBe('INVALID_TRANSITION');
     expect(error.details.from).toBe(from);
     expect(error.details.allowedTransitions).toEqual(expect.any(Array));
@@ -289,11 +303,16 @@ describe('acknowledgedAt (first response)', () => {
   it('is set on the first move out of new and never moved later', () => {
     const first = walk(fresh(), [{ status: 'in_progress' }], bob, 7);
     expect(first).toMatchObject({ acknowledgedAt: at(7).toISOString(), acknowledgedBy: 'bob' });
-    const later = walk(first, [{ status: 'on_hold', holdReason: 'awaiting_caller' }, { status: 'in_progress' }, RESOLVE, { status: 'in_progress' }, RESOLVE, { status: 'closed' }], alice, 20);
+    const later = walk(
+      first,
+      [{ status: 'on_hold', holdReason: 'awaiting_caller' }, { status: 'in_progress' }, RESOLVE, { status: 'in_progress' }, RESOLVE, { status: 'closed' }],
+      alice,
+      20,
+    );
     expect(later).toMatchObject({ acknowledgedAt: at(7).toISOString(), acknowledgedBy: 'bob', status: 'closed' });
   });
 
-  it('is set by an agent\'s first public note (recordFirstResponse) and only once', () => {
+  it("is set by an agent's first public note (recordFirstResponse) and only once", () => {
     const incident = fresh();
     const { next, changes } = recordFirstResponse(incident, { actor: bob, now: at(3) });
     expect(next).toMatchObject({ acknowledgedAt: at(3).toISOString(), acknowledgedBy: 'bob', updatedBy: 'bob', version: 2, status: 'new' });
@@ -368,7 +387,14 @@ describe('applyPatch: fields', () => {
 
   it('a change bumps the version and stamps updatedAt/updatedBy', () => {
     const { next } = applyPatch(fresh(), { caller: 'dave' }, { actor: bob, now: at(4) });
-    expect(next).toMatchObject({ caller: 'dave', version: 2, updatedAt: at(4).toISOString(), updatedBy: 'bob', createdBy: 'alice', createdAt: T0.toISOString() });
+    expect(next).toMatchObject({
+      caller: 'dave',
+      version: 2,
+      updatedAt: at(4).toISOString(),
+      updatedBy: 'bob',
+      createdBy: 'alice',
+      createdAt: T0.toISOString(),
+    });
   });
 });
 

@@ -47,9 +47,19 @@ describe('PagerDuty Events v2 parsing', () => {
   });
 
   it('maps a trigger to an alert event, keeping the raw body without its routing key', () => {
-    const result = parsePagerDutyEvent({ ...alertmanagerTrigger, payload: { ...alertmanagerTrigger.payload, timestamp: '2026-11-23T10:00:00.000+0100', component: 'db', group: 'prod', class: 'latency' } });
+    const result = parsePagerDutyEvent({
+      ...alertmanagerTrigger,
+      payload: { ...alertmanagerTrigger.payload, timestamp: '2026-11-23T10:00:00.000+0100', component: 'db', group: 'prod', class: 'latency' },
+    });
     if (!result.ok) throw new Error(result.errors.join());
-    const event = fromPagerDuty(result.event, { eventId: 'e1', dedupKey: 'k', service: 'payments', sender: 'integration:1', receivedAt: '2026-11-23T09:00:00.000Z', body: scanJson(JSON.stringify(alertmanagerTrigger)) });
+    const event = fromPagerDuty(result.event, {
+      eventId: 'e1',
+      dedupKey: 'k',
+      service: 'payments',
+      sender: 'integration:1',
+      receivedAt: '2026-11-23T09:00:00.000Z',
+      body: scanJson(JSON.stringify(alertmanagerTrigger)),
+    });
     expect(event).toMatchObject({
       action: 'trigger',
       severity: 'critical',
@@ -96,14 +106,51 @@ describe('PagerDuty Events v2 parsing', () => {
 const classify = (parsed: BusEnvelope, receivedAt: string) => classifyBusEvent(parsed, receivedAt, scanJson(JSON.stringify(parsed)));
 
 const envelope = (detailType: string, source: string, detail: unknown, extra: Record<string, unknown> = {}) =>
-  busEnvelope.parse({ version: '0', id: 'evt-1', 'detail-type': detailType, source, account: '111122223333', time: '2026-11-23T09:00:00Z', region: 'eu-west-1', resources: [], detail, ...extra });
+  busEnvelope.parse({
+    version: '0',
+    id: 'evt-1',
+    'detail-type': detailType,
+    source,
+    account: '111122223333',
+    time: '2026-11-23T09:00:00Z',
+    region: 'eu-west-1',
+    resources: [],
+    detail,
+    ...extra,
+  });
 
 describe('bus events', () => {
   it('maps the product events to trigger, acknowledge and resolve', () => {
-    const trigger = classify(envelope('Incident Trigger', 'com.example.checkout', { dedupKey: 'k1', title: 'Checkout down', severity: 'error', service: 'payments', details: { region: 'eu' } }), 'now');
-    expect(trigger).toMatchObject({ ok: true, event: { action: 'trigger', dedupKey: 'k1', service: 'payments', severity: 'error', summary: 'Checkout down', sender: 'eventbridge:com.example.checkout', eventId: 'evt-1' } });
-    expect(classify(envelope('Incident Acknowledge', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'acknowledge' } });
-    expect(classify(envelope('Incident Resolve', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({ ok: true, event: { action: 'resolve' } });
+    const trigger = classify(
+      envelope('Incident Trigger', 'com.example.checkout', {
+        dedupKey: 'k1',
+        title: 'Checkout down',
+        severity: 'error',
+        service: 'payments',
+        details: { region: 'eu' },
+      }),
+      'now',
+    );
+    expect(trigger).toMatchObject({
+      ok: true,
+      event: {
+        action: 'trigger',
+        dedupKey: 'k1',
+        service: 'payments',
+        severity: 'error',
+        summary: 'Checkout down',
+        sender: 'eventbridge:com.example.checkout',
+        eventId: 'evt-1',
+      },
+    });
+    expect(classify(envelope('Incident Acknowledge', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({
+      ok: true,
+      event: { action: 'acknowledge' },
+    });
+    expect(classify(envelope('Incident Resolve', 'x', { dedupKey: 'k1', service: 'payments' }), 'now')).toMatchObject({
+      ok: true,
+      event: { action: 'resolve' },
+    });
   });
 
   it('refuses product events that break the detail schema, saying why', () => {
@@ -167,17 +214,34 @@ describe('bus events', () => {
 describe('the ingestion rules and the product domain events', () => {
   const DOMAIN_TYPES = [...INCIDENT_EVENT_TYPES, ...CHANGE_EVENT_TYPES];
   const rules = INGESTION_RULES.map((rule) => ({ id: rule.id, matches: compileEventPattern(rule.eventPattern as EventPattern) }));
-  const event = (source: string, detailType: string) => ({ version: '0', id: 'e', source, 'detail-type': detailType, account: '111122223333', region: 'eu-west-1', time: '2026-11-23T09:00:00Z', resources: [], detail: {} });
+  const event = (source: string, detailType: string) => ({
+    version: '0',
+    id: 'e',
+    source,
+    'detail-type': detailType,
+    account: '111122223333',
+    region: 'eu-west-1',
+    time: '2026-11-23T09:00:00Z',
+    resources: [],
+    detail: {},
+  });
 
   it('no ingestion rule takes a domain event type, from any source', () => {
     for (const source of [EVENT_SOURCE, 'com.example.checkout', 'aws.cloudwatch']) {
-      for (const type of DOMAIN_TYPES) expect(rules.filter((r) => r.matches(event(source, type))).map((r) => r.id), `${source} ${type}`).toEqual([]);
+      for (const type of DOMAIN_TYPES)
+        expect(
+          rules.filter((r) => r.matches(event(source, type))).map((r) => r.id),
+          `${source} ${type}`,
+        ).toEqual([]);
     }
   });
 
   it("no ingestion rule takes anything from the product's own source", () => {
     for (const type of [...PRODUCT_DETAIL_TYPES, CLOUDWATCH_ALARM_DETAIL_TYPE]) {
-      expect(rules.filter((r) => r.matches(event(EVENT_SOURCE, type))).map((r) => r.id), type).toEqual([]);
+      expect(
+        rules.filter((r) => r.matches(event(EVENT_SOURCE, type))).map((r) => r.id),
+        type,
+      ).toEqual([]);
     }
   });
 
@@ -203,7 +267,12 @@ describe('severity mapping', () => {
   });
 
   it('is configurable on a service for exactly the severities events carry', () => {
-    const parsed = createServiceBody.safeParse({ name: 'x', ownerGroup: 'g', criticality: CRITICALITIES[0], severityMapping: { critical: { impact: 2, urgency: 1 } } });
+    const parsed = createServiceBody.safeParse({
+      name: 'x',
+      ownerGroup: 'g',
+      criticality: CRITICALITIES[0],
+      severityMapping: { critical: { impact: 2, urgency: 1 } },
+    });
     expect(parsed.success).toBe(true);
     const keys = Object.keys(createServiceBody.shape.severityMapping.unwrap().shape);
     expect(keys).toEqual([...SEVERITIES]);
@@ -212,8 +281,18 @@ describe('severity mapping', () => {
 
 describe('incident text from events', () => {
   const event: AlertEvent = {
-    eventId: 'e', source: 'pagerduty', action: 'trigger', dedupKey: 'k', sender: 'integration:1', receivedAt: 'now', rawJson: '{}',
-    summary: 'x'.repeat(300), severity: 'error', origin: 'web-1', details: { a: 1 }, links: [{ href: 'https://runbook', text: 'Runbook' }],
+    eventId: 'e',
+    source: 'pagerduty',
+    action: 'trigger',
+    dedupKey: 'k',
+    sender: 'integration:1',
+    receivedAt: 'now',
+    rawJson: '{}',
+    summary: 'x'.repeat(300),
+    severity: 'error',
+    origin: 'web-1',
+    details: { a: 1 },
+    links: [{ href: 'https://runbook', text: 'Runbook' }],
   };
 
   it('keeps titles within 200 characters', () => {
@@ -239,7 +318,17 @@ describe('incident text from events', () => {
 
 describe('JSON text read without loss', () => {
   it('accepts and refuses exactly what JSON.parse does', () => {
-    const valid = ['{}', '[]', '0', '-0.5e-3', '"a\\u00e9\\n"', ' {"a":[1,true,null,{"b":""}]} ', '{"a":1,"a":2}', '{"":1}', `${'['.repeat(50_000)}${']'.repeat(50_000)}`];
+    const valid = [
+      '{}',
+      '[]',
+      '0',
+      '-0.5e-3',
+      '"a\\u00e9\\n"',
+      ' {"a":[1,true,null,{"b":""}]} ',
+      '{"a":1,"a":2}',
+      '{"":1}',
+      `${'['.repeat(50_000)}${']'.repeat(50_000)}`,
+    ];
     for (const text of valid) expect(() => scanJson(text), text.slice(0, 20)).not.toThrow();
     const invalid = ['', '{', '[1,]', '{"a":1,}', '01', '1.', '.5', '+1', "'a'", '"\u0001"', '"\\x"', '{"a" 1}', '[1 2]', 'nul', '{} {}', 'NaN'];
     for (const text of invalid) {
@@ -284,7 +373,8 @@ describe('JSON text read without loss', () => {
   });
 
   it('keeps custom_details DynamoDB cannot hold as their text, and the others as a map', () => {
-    const text = (details: string) => `{"routing_key":"${KEY}","event_action":"trigger","payload":{"summary":"s","source":"x","severity":"info","custom_details":${details}}}`;
+    const text = (details: string) =>
+      `{"routing_key":"${KEY}","event_action":"trigger","payload":{"summary":"s","source":"x","severity":"info","custom_details":${details}}}`;
     const map = (details: string) => {
       const body = scanJson(text(details));
       const parsed = parsePagerDutyEvent(JSON.parse(text(details)));

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentRuleError } from '../../functions/incidents/domain/errors.ts';
-import { assertIncidentTransition, OPEN_INCIDENT_STATUSES, type IncidentStatus, INCIDENT_STATUSES, INCIDENT_TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
+import {
+  assertIncidentTransition,
+  OPEN_INCIDENT_STATUSES,
+  type IncidentStatus,
+  INCIDENT_STATUSES,
+  INCIDENT_TRANSITIONS,
+} from '../../functions/incidents/domain/lifecycle.ts';
 
 /** The product spec's lifecycle, written out independently of the code's table. */
 const ALLOWED: Record<IncidentStatus, IncidentStatus[]> = {

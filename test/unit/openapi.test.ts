@@ -97,7 +97,9 @@ describe('docs/openapi.json', () => {
 
   it(`is what ${SERVED_DOCUMENT_MODULE} holds (the compressed copy GET /openapi.json serves)`, () => {
     const moduleText = readFileSync(new URL(`../../${SERVED_DOCUMENT_MODULE}`, import.meta.url), 'utf8');
-    expect(documentJsonOf(moduleText) === JSON.stringify(document), `${SERVED_DOCUMENT_MODULE} is stale: run \`npm run openapi\` and commit the result`).toBe(true);
+    expect(documentJsonOf(moduleText) === JSON.stringify(document), `${SERVED_DOCUMENT_MODULE} is stale: run \`npm run openapi\` and commit the result`).toBe(
+      true,
+    );
   });
 
   it('is OpenAPI 3.1 with the info a reader needs', () => {
@@ -165,7 +167,10 @@ describe('docs/openapi.json', () => {
         if (p.in === 'path') expect(p.required, `${where} ${String(p.name)}`).toBe(true);
       }
       const templated = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
-      expect(parameters.filter((p) => p.in === 'path').map((p) => p.name), where).toEqual(templated);
+      expect(
+        parameters.filter((p) => p.in === 'path').map((p) => p.name),
+        where,
+      ).toEqual(templated);
       const headers = parameters.filter((p) => p.in === 'header').map((p) => String(p.name));
       if (method === 'POST') {
         if (CONVENTION_EXCEPTIONS.noIdempotencyKey.has(where)) expect(headers, `${where}: documented without Idempotency-Key`).not.toContain('Idempotency-Key');
@@ -192,7 +197,10 @@ describe('docs/openapi.json', () => {
       const responses = op.responses as Record<string, unknown>;
       const statuses = Object.keys(responses);
       for (const status of statuses) expect(status, where).toMatch(/^[1-5]\d\d$/);
-      expect(statuses.some((s) => s.startsWith('2')), `${where}: no success response`).toBe(true);
+      expect(
+        statuses.some((s) => s.startsWith('2')),
+        `${where}: no success response`,
+      ).toBe(true);
       for (const [status, raw] of Object.entries(responses)) {
         const response = deref(raw);
         expect(typeof response.description, `${where} ${status}`).toBe('string');
@@ -349,6 +357,9 @@ describe('the error type catalogue (scripts/openapi/error-types.ts)', () => {
     const missing = [...raised.keys()].filter((slug) => catalogue[slug] === undefined);
     expect(missing, 'add these to scripts/openapi/error-types.ts, then run `npm run openapi`').toEqual([]);
     for (const [slug, status] of raised) expect(catalogue[slug]?.status, slug).toBe(status);
-    expect(Object.keys(catalogue).filter((slug) => !raised.has(slug)), 'documented but never raised').toEqual([]);
+    expect(
+      Object.keys(catalogue).filter((slug) => !raised.has(slug)),
+      'documented but never raised',
+    ).toEqual([]);
   });
 });

@@ -151,9 +151,7 @@ describe('ROLE_GROUPS', () => {
     const principalOf = await load(JSON.stringify({ admin: ['admin'], agent: ['agent'], requester: ['staff'] }));
     expect([...principalOf(eventWithClaims({ sub: 'carol', 'cognito:groups': '[staff]' })).roles]).toEqual(['requester']);
     expect(principalOf(eventWithClaims({ sub: 'alice', 'cognito:groups': '[agent]' })).isAgent).toBe(true);
-    expect(() => principalOf(eventWithClaims({ sub: 'guest', 'cognito:groups': '[contractors]' }))).toThrow(
-      expect.objectContaining({ status: 403 }),
-    );
+    expect(() => principalOf(eventWithClaims({ sub: 'guest', 'cognito:groups': '[contractors]' }))).toThrow(expect.objectContaining({ status: 403 }));
   });
 
   it.each([

@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  addBusinessSeconds,
-  businessSecondsBetween,
-  isTwentyFourSeven,
-  validateCalendar,
-} from '../../functions/sla/domain/calendar.ts';
+import { addBusinessSeconds, businessSecondsBetween, isTwentyFourSeven, validateCalendar } from '../../functions/sla/domain/calendar.ts';
 import type { Calendar, WorkingInterval } from '../../functions/sla/domain/types.ts';
 
 const HOUR = 3_600;
@@ -23,7 +18,13 @@ const berlinNightShift: Calendar = { name: 'night', timeZone: 'Europe/Berlin', w
 const splitShiftWithHolidays: Calendar = {
   name: 'split',
   timeZone: 'Europe/Berlin',
-  workingHours: { ...weekdays([{ start: '08:00', end: '12:00' }, { start: '13:00', end: '17:00' }]), sat: [{ start: '10:00', end: '14:00' }] },
+  workingHours: {
+    ...weekdays([
+      { start: '08:00', end: '12:00' },
+      { start: '13:00', end: '17:00' },
+    ]),
+    sat: [{ start: '10:00', end: '14:00' }],
+  },
   holidays: [{ date: '2026-04-03', name: 'Good Friday' }, { date: '2026-04-06' }, { date: '2026-12-25' }, { date: '2026-10-26' }],
 };
 /** A half-hour offset and interval ends on half hours. */
@@ -247,12 +248,14 @@ function oracleSecondsBetween(calendar: Calendar, from: Date, to: Date): number 
 const CALENDARS = [twentyFourSeven, berlinOffice, newYorkOffice, berlinAllDays, newYorkAllDays, berlinNightShift, splitShiftWithHolidays, kolkata];
 const calendarArb = fc.constantFrom(...CALENDARS);
 /** Instants of 2026 to the millisecond, biased towards the weeks of the clock changes. */
-const instant2026 = fc.oneof(
-  fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
-  ...['2026-03-08', '2026-03-29', '2026-10-25', '2026-11-01', '2026-04-03'].map((day) =>
-    fc.integer({ min: Date.parse(`${day}T00:00:00Z`) - 3 * 86_400_000, max: Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000 }),
-  ),
-).map((ms) => new Date(ms));
+const instant2026 = fc
+  .oneof(
+    fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
+    ...['2026-03-08', '2026-03-29', '2026-10-25', '2026-11-01', '2026-04-03'].map((day) =>
+      fc.integer({ min: Date.parse(`${day}T00:00:00Z`) - 3 * 86_400_000, max: Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000 }),
+    ),
+  )
+  .map((ms) => new Date(ms));
 const wholeSecond = instant2026.map((date) => new Date(Math.floor(date.getTime() / 1000) * 1000));
 const businessSeconds = fc.oneof(fc.integer({ min: 0, max: 90 }), fc.integer({ min: 0, max: 60 * HOUR }));
 
@@ -280,22 +283,32 @@ describe('business time properties', () => {
 
   it('addBusinessSeconds gives the earliest such instant', () => {
     fc.assert(
-      fc.property(calendarArb, instant2026, businessSeconds.filter((s) => s > 0), (calendar, from, seconds) => {
-        const due = addBusinessSeconds(calendar, from, seconds);
-        expect(businessSecondsBetween(calendar, from, new Date(due.getTime() - 1))).toBe(seconds - 1);
-      }),
+      fc.property(
+        calendarArb,
+        instant2026,
+        businessSeconds.filter((s) => s > 0),
+        (calendar, from, seconds) => {
+          const due = addBusinessSeconds(calendar, from, seconds);
+          expect(businessSecondsBetween(calendar, from, new Date(due.getTime() - 1))).toBe(seconds - 1);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it('from outside working time, the whole counted time is working time', () => {
     fc.assert(
-      fc.property(calendarArb, wholeSecond, businessSeconds.filter((s) => s > 0), (calendar, from, seconds) => {
-        const due = addBusinessSeconds(calendar, from, seconds);
-        // The last second before the due instant was working time: no due date lands after a closing.
-        expect(businessSecondsBetween(calendar, new Date(due.getTime() - 1000), due)).toBe(1);
-        expect(isWorkingQuarter(calendar, Math.floor((due.getTime() - 1000) / QUARTER) * QUARTER)).toBe(true);
-      }),
+      fc.property(
+        calendarArb,
+        wholeSecond,
+        businessSeconds.filter((s) => s > 0),
+        (calendar, from, seconds) => {
+          const due = addBusinessSeconds(calendar, from, seconds);
+          // The last second before the due instant was working time: no due date lands after a closing.
+          expect(businessSecondsBetween(calendar, new Date(due.getTime() - 1000), due)).toBe(1);
+          expect(isWorkingQuarter(calendar, Math.floor((due.getTime() - 1000) / QUARTER) * QUARTER)).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -359,7 +372,10 @@ describe('validateCalendar', () => {
       workingHours: {
         mon: [{ start: '9:00', end: '17:00' }],
         tue: [{ start: '17:00', end: '09:00' }],
-        wed: [{ start: '08:00', end: '12:00' }, { start: '11:00', end: '13:00' }],
+        wed: [
+          { start: '08:00', end: '12:00' },
+          { start: '11:00', end: '13:00' },
+        ],
         thu: [{ start: '24:00', end: '24:30' }],
         fri: [{ start: '00:00', end: '24:00' }],
       },
@@ -395,6 +411,17 @@ describe('validateCalendar', () => {
   });
 
   it('accepts touching intervals and 24:00 as an end only', () => {
-    expect(validateCalendar({ name: 'x', timeZone: 'UTC', workingHours: { mon: [{ start: '12:00', end: '24:00' }, { start: '00:00', end: '12:00' }] } })).toEqual([]);
+    expect(
+      validateCalendar({
+        name: 'x',
+        timeZone: 'UTC',
+        workingHours: {
+          mon: [
+            { start: '12:00', end: '24:00' },
+            { start: '00:00', end: '12:00' },
+          ],
+        },
+      }),
+    ).toEqual([]);
   });
 });

@@ -30,7 +30,15 @@ const berlinOffice: Calendar = {
 const newYorkNights: Calendar = {
   name: 'ny-nights',
   timeZone: 'America/New_York',
-  workingHours: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [day, [{ start: '00:00', end: '03:00' }, { start: '20:00', end: '24:00' }]])),
+  workingHours: Object.fromEntries(
+    ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => [
+      day,
+      [
+        { start: '00:00', end: '03:00' },
+        { start: '20:00', end: '24:00' },
+      ],
+    ]),
+  ),
 };
 
 const policy = (name: string, resolution: string, extra: Partial<SlaPolicy> = {}): SlaPolicy => ({
@@ -186,7 +194,12 @@ describe('reopening', () => {
     expect(reopened).toMatchObject({ status: 'running', since: '2026-03-03T09:00:00.000Z', timerVersion: 3 });
     expect(reopened.stoppedAt).toBeUndefined();
     expect(counters(reopened)).toEqual({ elapsed: 2, paused: 22 });
-    expect(clockView(reopened, at('2026-03-03T10:00:00Z'))).toMatchObject({ state: 'running', elapsed: 'PT3H', pausedFor: 'PT22H', dueAt: '2026-03-03T15:00:00.000Z' });
+    expect(clockView(reopened, at('2026-03-03T10:00:00Z'))).toMatchObject({
+      state: 'running',
+      elapsed: 'PT3H',
+      pausedFor: 'PT22H',
+      dueAt: '2026-03-03T15:00:00.000Z',
+    });
   });
 
   it('counts only business time resolved as paused', () => {

@@ -184,7 +184,11 @@ describe('reclassification', () => {
     expect(escalated.incident.priority).toBe('P2');
     expect(kinds(escalated.transitions)).toEqual(['response retargeted 2026-03-02T08:10:00.000Z', 'resolution retargeted 2026-03-02T08:10:00.000Z']);
     // 10 minutes of a 30 minute response target.
-    expect(slaTimers(escalated.incident.sla).filter((t) => t.clock === 'response').map((t) => [t.threshold, t.at, t.timerVersion])).toEqual([
+    expect(
+      slaTimers(escalated.incident.sla)
+        .filter((t) => t.clock === 'response')
+        .map((t) => [t.threshold, t.at, t.timerVersion]),
+    ).toEqual([
       [50, '2026-03-02T08:15:00.000Z', 2],
       [75, '2026-03-02T08:22:30.000Z', 2],
       [100, '2026-03-02T08:30:00.000Z', 2],
@@ -249,7 +253,10 @@ describe('other journeys', () => {
     expect(acknowledged.incident.sla?.response?.breachedAt).toBe('2026-03-02T08:15:00.000Z');
     const canceled = change(acknowledged.incident, { status: 'canceled' }, '2026-03-02T09:00:00.000Z');
     expect(kinds(canceled.transitions)).toEqual(['resolution canceled 2026-03-02T09:00:00.000Z']);
-    expect(incidentSlaView(canceled.incident.sla, at('2026-03-02T10:00:00Z'))).toMatchObject({ response: { state: 'breached' }, resolution: { state: 'canceled' } });
+    expect(incidentSlaView(canceled.incident.sla, at('2026-03-02T10:00:00Z'))).toMatchObject({
+      response: { state: 'breached' },
+      resolution: { state: 'canceled' },
+    });
   });
 
   it('reopening a breached resolution undoes the breach, and the breach instant stays', () => {
@@ -295,7 +302,12 @@ describe('other journeys', () => {
     const escalated = change(held.incident, { impact: 1 }, '2026-03-02T08:30:00.000Z', neverPauses);
     expect(kinds(escalated.transitions)).toEqual(['resolution retargeted 2026-03-02T08:30:00.000Z', 'resolution resumed 2026-03-02T08:30:00.000Z']);
     expect(escalated.incident.sla?.resolution).toMatchObject({ status: 'running', pausedSeconds: 600 });
-    const heldAgain = change(change(escalated.incident, { status: 'in_progress' }, '2026-03-02T08:40:00.000Z', neverPauses).incident, hold, '2026-03-02T08:50:00.000Z', neverPauses);
+    const heldAgain = change(
+      change(escalated.incident, { status: 'in_progress' }, '2026-03-02T08:40:00.000Z', neverPauses).incident,
+      hold,
+      '2026-03-02T08:50:00.000Z',
+      neverPauses,
+    );
     expect(heldAgain.transitions).toEqual([]);
     expect(heldAgain.incident.sla?.resolution?.status).toBe('running');
   });
@@ -317,7 +329,11 @@ describe('other journeys', () => {
     const evolved = evolveSla(created, after, undefined, now);
     expect(evolved.sla?.resolution?.thresholdsCrossed).toEqual([50]);
     expect(evolved.transitions).toEqual([]);
-    expect(slaTimers(evolved.sla).filter((t) => t.clock === 'resolution').map((t) => t.threshold)).toEqual([75, 100]);
+    expect(
+      slaTimers(evolved.sla)
+        .filter((t) => t.clock === 'resolution')
+        .map((t) => t.threshold),
+    ).toEqual([75, 100]);
   });
 });
 
@@ -335,7 +351,11 @@ const journeyArb = fc.record({
   impact: fc.constantFrom<Level>(1, 2, 3),
   urgency: fc.constantFrom<Level>(1, 2, 3),
   steps: fc.array(
-    fc.record({ choice: fc.nat(), after: fc.integer({ min: 1_000, max: 3 * 86_400_000 }), reprioritize: fc.option(fc.constantFrom<Level>(1, 2, 3), { freq: 4 }) }),
+    fc.record({
+      choice: fc.nat(),
+      after: fc.integer({ min: 1_000, max: 3 * 86_400_000 }),
+      reprioritize: fc.option(fc.constantFrom<Level>(1, 2, 3), { freq: 4 }),
+    }),
     { maxLength: 10 },
   ),
 });

@@ -22,8 +22,7 @@ const payroll = policy('payroll', { service: 'payroll' });
 const payrollResolutionOnly = policy('payroll-resolution', { service: 'payroll', category: 'network' }, { resolution: 'PT2H' });
 const all = [fallback, p1, urgent, network, networkP1, payroll, payrollResolutionOnly];
 
-const names = (clock: 'response' | 'resolution', incident: Parameters<typeof selectPolicy>[1], policies = all) =>
-  selectPolicy(policies, incident, clock)?.name;
+const names = (clock: 'response' | 'resolution', incident: Parameters<typeof selectPolicy>[1], policies = all) => selectPolicy(policies, incident, clock)?.name;
 
 describe('selectPolicy', () => {
   it('falls back to a policy naming no criterion', () => {
@@ -64,43 +63,62 @@ describe('selectPolicy', () => {
 // Properties against a literal reading of the rule, over small random policy sets.
 const services = [undefined, 'payroll', 'mail'] as const;
 const categories = [undefined, 'network', 'hardware'] as const;
-const policyArb = fc.record({
-  name: fc.constantFrom('alpha', 'bravo', 'charlie', 'delta', 'echo'),
-  priority: fc.option(fc.subarray([...PRIORITIES], { minLength: 1 }), { nil: undefined }),
-  service: fc.constantFrom(...services),
-  category: fc.constantFrom(...categories),
-  response: fc.boolean(),
-}).map(({ name, priority, service, category, response }) =>
-  policy(name, { ...(priority && { priority }), ...(service && { service }), ...(category && { category }) }, response ? { response: 'PT1H', resolution: 'PT4H' } : { resolution: 'PT4H' }),
-);
-const incidentArb = fc.record({
-  priority: fc.constantFrom<Priority>(...PRIORITIES),
-  service: fc.constantFrom(...services),
-  category: fc.constantFrom(...categories),
-}).map(({ priority, service, category }) => ({ priority, ...(service && { service }), ...(category && { category }) }));
+const policyArb = fc
+  .record({
+    name: fc.constantFrom('alpha', 'bravo', 'charlie', 'delta', 'echo'),
+    priority: fc.option(fc.subarray([...PRIORITIES], { minLength: 1 }), { nil: undefined }),
+    service: fc.constantFrom(...services),
+    category: fc.constantFrom(...categories),
+    response: fc.boolean(),
+  })
+  .map(({ name, priority, service, category, response }) =>
+    policy(
+      name,
+      { ...(priority && { priority }), ...(service && { service }), ...(category && { category }) },
+      response ? { response: 'PT1H', resolution: 'PT4H' } : { resolution: 'PT4H' },
+    ),
+  );
+const incidentArb = fc
+  .record({
+    priority: fc.constantFrom<Priority>(...PRIORITIES),
+    service: fc.constantFrom(...services),
+    category: fc.constantFrom(...categories),
+  })
+  .map(({ priority, service, category }) => ({ priority, ...(service && { service }), ...(category && { category }) }));
 
 function matches(candidate: SlaPolicy, incident: { priority: Priority; service?: string; category?: string }): boolean {
   const { priority, service, category } = candidate.appliesTo;
-  return (priority === undefined || priority.includes(incident.priority)) && (service === undefined || service === incident.service) && (category === undefined || category === incident.category);
+  return (
+    (priority === undefined || priority.includes(incident.priority)) &&
+    (service === undefined || service === incident.service) &&
+    (category === undefined || category === incident.category)
+  );
 }
 const score = (candidate: SlaPolicy) =>
-  (candidate.appliesTo.service === undefined ? 0 : 4) + (candidate.appliesTo.category === undefined ? 0 : 2) + (candidate.appliesTo.priority === undefined ? 0 : 1);
+  (candidate.appliesTo.service === undefined ? 0 : 4) +
+  (candidate.appliesTo.category === undefined ? 0 : 2) +
+  (candidate.appliesTo.priority === undefined ? 0 : 1);
 
 describe('selectPolicy properties', () => {
   it('picks a matching policy with a target that no other candidate outranks', () => {
     fc.assert(
-      fc.property(fc.array(policyArb, { maxLength: 8 }), incidentArb, fc.constantFrom('response' as const, 'resolution' as const), (policies, incident, clock) => {
-        const candidates = policies.filter((candidate) => candidate.targets[clock] !== undefined && matches(candidate, incident));
-        const chosen = selectPolicy(policies, incident, clock);
-        if (candidates.length === 0) {
-          expect(chosen).toBeUndefined();
-          return;
-        }
-        expect(candidates).toContain(chosen);
-        for (const other of candidates) {
-          expect(score(other) < score(chosen!) || (score(other) === score(chosen!) && other.name >= chosen!.name)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(policyArb, { maxLength: 8 }),
+        incidentArb,
+        fc.constantFrom('response' as const, 'resolution' as const),
+        (policies, incident, clock) => {
+          const candidates = policies.filter((candidate) => candidate.targets[clock] !== undefined && matches(candidate, incident));
+          const chosen = selectPolicy(policies, incident, clock);
+          if (candidates.length === 0) {
+            expect(chosen).toBeUndefined();
+            return;
+          }
+          expect(candidates).toContain(chosen);
+          for (const other of candidates) {
+            expect(score(other) < score(chosen!) || (score(other) === score(chosen!) && other.name >= chosen!.name)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -33,7 +33,16 @@ const TUNED_SETTINGS = { approvalTimeoutSeconds: 10_000, reminders: 1, cabQuorum
 /** The change configuration a submission passes in (GET /change-config): quorum 3 here, to tell it from defaults. */
 const CONFIG = { cabQuorum: 3, approvalTimeoutSeconds: 86_400, reminders: 2, blockedRecheckSeconds: 3600 };
 
-type Step = 'request-approval' | 'remind' | 'escalate' | 'mark-expired' | 'mark-rejected' | 'mark-scheduled' | 'check-start' | 'hold-start' | 'start-implementation';
+type Step =
+  | 'request-approval'
+  | 'remind'
+  | 'escalate'
+  | 'mark-expired'
+  | 'mark-rejected'
+  | 'mark-scheduled'
+  | 'check-start'
+  | 'hold-start'
+  | 'start-implementation';
 type Payload = Record<string, unknown> & { step: Step; changeId: string };
 
 interface Board {
@@ -192,7 +201,10 @@ describe('statemachines/change-approval.asl.json', () => {
       const parameters = state.Parameters as { step?: string; FunctionName?: string; Payload?: { step: string } };
       if (state.Resource === 'arn:aws:states:::lambda:invoke.waitForTaskToken') {
         expect(parameters.FunctionName, name).toBe('${ChangeApprovalStepsFunctionArn}');
-        expect(parameters.Payload, name).toMatchObject({ step: name === 'AwaitStartOverride' ? 'hold-start' : 'request-approval', 'taskToken.$': '$$.Task.Token' });
+        expect(parameters.Payload, name).toMatchObject({
+          step: name === 'AwaitStartOverride' ? 'hold-start' : 'request-approval',
+          'taskToken.$': '$$.Task.Token',
+        });
         const retries = state.Retry as { ErrorEquals: string[]; MaxAttempts?: number }[];
         expect(retries[0], 'a withdrawn change is never retried').toEqual({ ErrorEquals: ['ChangeWithdrawn'], MaxAttempts: 0 });
         const retried = retries.slice(1).flatMap((r) => r.ErrorEquals);
@@ -203,7 +215,11 @@ describe('statemachines/change-approval.asl.json', () => {
         expect(state.Retry, `${name} retries`).toBeDefined();
       }
       const payload = (parameters.Payload ?? parameters) as Record<string, unknown>;
-      expect(payload, `${name} tells the step where it runs`).toMatchObject({ 'state.$': '$$.State.Name', 'executionArn.$': '$$.Execution.Id', 'round.$': '$.round' });
+      expect(payload, `${name} tells the step where it runs`).toMatchObject({
+        'state.$': '$$.State.Name',
+        'executionArn.$': '$$.Execution.Id',
+        'round.$': '$.round',
+      });
       expect((state.Catch as { ErrorEquals: string[]; Next: string }[])[0], name).toMatchObject({ ErrorEquals: ['ChangeWithdrawn'], Next: 'Withdrawn' });
     }
     const placeholders = new Set([...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
@@ -222,16 +238,34 @@ describe('change approval through the local runner', () => {
     const done = await finished(arn);
     expect(done.status).toBe('SUCCEEDED');
     expect(stepsOf('CHG-standard')).toEqual(['mark-scheduled', 'check-start', 'start-implementation']);
-    expect(callOf('CHG-standard', 'mark-scheduled')[0]?.payload).toMatchObject({ decision: 'pre-approved', board: 'none', reviewRequired: false, type: 'standard' });
+    expect(callOf('CHG-standard', 'mark-scheduled')[0]?.payload).toMatchObject({
+      decision: 'pre-approved',
+      board: 'none',
+      reviewRequired: false,
+      type: 'standard',
+    });
     expect(await statesEntered(arn)).toContain('WaitForPlannedStart');
-    expect(done.output).toMatchObject({ decision: { decision: 'pre-approved' }, approval: { reviewRequired: false }, implementation: { notified: 'implementers' } });
+    expect(done.output).toMatchObject({
+      decision: { decision: 'pre-approved' },
+      approval: { reviewRequired: false },
+      implementation: { notified: 'implementers' },
+    });
   });
 
   it('normal, low risk: one approval from the owning group', async () => {
     const arn = await start('changeApproval', 'CHG-low', { type: 'normal', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString() });
     await waitingForBoard(arn);
     const [request] = callOf('CHG-low', 'request-approval');
-    expect(request?.payload).toMatchObject({ board: 'owner-group', quorum: 1, attempt: 1, escalated: false, changeId: 'CHG-low', round: 1, state: 'AwaitApproval', executionArn: arn });
+    expect(request?.payload).toMatchObject({
+      board: 'owner-group',
+      quorum: 1,
+      attempt: 1,
+      escalated: false,
+      changeId: 'CHG-low',
+      round: 1,
+      state: 'AwaitApproval',
+      executionArn: arn,
+    });
     expect(request?.payload.taskToken).toEqual(expect.any(String));
     await vote('CHG-low', 'owner-1', 'approve');
     const done = await finished(arn);
@@ -258,7 +292,12 @@ describe('change approval through the local runner', () => {
   });
 
   it('normal, medium risk: CAB quorum 2 when the configuration says 2', async () => {
-    const arn = await start('changeApproval', 'CHG-medium', { type: 'normal', risk: 'medium', plannedStart: new Date(Date.now() - HOUR).toISOString(), config: { cabQuorum: 2 } });
+    const arn = await start('changeApproval', 'CHG-medium', {
+      type: 'normal',
+      risk: 'medium',
+      plannedStart: new Date(Date.now() - HOUR).toISOString(),
+      config: { cabQuorum: 2 },
+    });
     await waitingForBoard(arn);
     expect(callOf('CHG-medium', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 2 });
     await vote('CHG-medium', 'cab-1', 'approve');
@@ -315,7 +354,11 @@ describe('change approval through the local runner', () => {
   });
 
   it('tuned knobs: Settings win over the configuration (cabQuorum 5), waitForPlannedStart false starts at once', async () => {
-    const arn = await start('changeApprovalTuned', 'CHG-tuned', { type: 'normal', risk: 'high', plannedStart: new Date(Date.now() + 30 * 24 * HOUR).toISOString() });
+    const arn = await start('changeApprovalTuned', 'CHG-tuned', {
+      type: 'normal',
+      risk: 'high',
+      plannedStart: new Date(Date.now() + 30 * 24 * HOUR).toISOString(),
+    });
     await waitingForBoard(arn);
     expect(callOf('CHG-tuned', 'request-approval')[0]?.payload).toMatchObject({ board: 'cab', quorum: 5 });
     for (const member of ['a', 'b', 'c', 'd', 'e']) await vote('CHG-tuned', member, 'approve');
@@ -342,7 +385,12 @@ describe('change approval through the local runner', () => {
   it('held by a freeze: waits for an admin, starts when the override answers the token', async () => {
     frozen.add('CHG-held');
     // A wait of 10 s here, so that no re-check comes between the hold and the override.
-    const arn = await start('changeApproval', 'CHG-held', { type: 'standard', risk: 'low', plannedStart: new Date(Date.now() - HOUR).toISOString(), config: { blockedRecheckSeconds: 1_000_000 } });
+    const arn = await start('changeApproval', 'CHG-held', {
+      type: 'standard',
+      risk: 'low',
+      plannedStart: new Date(Date.now() - HOUR).toISOString(),
+      config: { blockedRecheckSeconds: 1_000_000 },
+    });
     await until('the held start', () => holds.has('CHG-held'));
     await runner.settled();
     expect(summaryOf(arn).taskTokens.map((t) => t.stateName)).toEqual(['AwaitStartOverride']);

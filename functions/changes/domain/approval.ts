@@ -76,8 +76,9 @@ export function eligibleVoters(round: ApprovalRound, members: ReadonlyMap<string
 }
 
 /** The groups whose members decide whether `userId` may vote. */
-export const votingGroups = (round: ApprovalRound, changeManagersGroup: string): string[] =>
-  [...new Set(round.escalated ? [...round.groups, changeManagersGroup] : round.groups)];
+export const votingGroups = (round: ApprovalRound, changeManagersGroup: string): string[] => [
+  ...new Set(round.escalated ? [...round.groups, changeManagersGroup] : round.groups),
+];
 
 export interface VoteContext {
   requester: string;
@@ -87,13 +88,20 @@ export interface VoteContext {
 }
 
 /** Counts one vote; the round that results, decided or not. Refusals say why, in the order a voter can act on. */
-export function castVote(round: ApprovalRound, input: { userId: string; decision: Decision; comment?: string }, context: VoteContext): { round: ApprovalRound; vote: Vote } {
+export function castVote(
+  round: ApprovalRound,
+  input: { userId: string; decision: Decision; comment?: string },
+  context: VoteContext,
+): { round: ApprovalRound; vote: Vote } {
   if (round.status !== 'pending') {
     throw new ApprovalRefusal('NOT_AWAITING_APPROVAL', `Round ${round.round} of this change is ${round.status}: it takes no more votes`);
   }
   if (input.userId === context.requester) throw new ApprovalRefusal('OWN_CHANGE', 'Nobody approves their own change');
   if (!context.eligible.has(input.userId)) {
-    throw new ApprovalRefusal('NOT_ELIGIBLE', `Only members of ${round.groups.join(', ')}${round.escalated ? ' or the change managers' : ''} vote on this change`);
+    throw new ApprovalRefusal(
+      'NOT_ELIGIBLE',
+      `Only members of ${round.groups.join(', ')}${round.escalated ? ' or the change managers' : ''} vote on this change`,
+    );
   }
   if (context.alreadyVoted) throw new ApprovalRefusal('ALREADY_VOTED', `You already voted in round ${round.round} of this change`);
 

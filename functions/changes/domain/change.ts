@@ -1,12 +1,6 @@
 import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
 import { ChangeRuleError } from './errors.ts';
-import {
-  assertTransition,
-  type ChangeStatus,
-  type ChangeType,
-  EDITABLE_STATUSES,
-  type ImplementationOutcome,
-} from './lifecycle.ts';
+import { assertTransition, type ChangeStatus, type ChangeType, EDITABLE_STATUSES, type ImplementationOutcome } from './lifecycle.ts';
 import { findConflicts } from './conflicts.ts';
 import { RISK_LEVELS, type RiskLevel } from './risk.ts';
 
@@ -246,10 +240,35 @@ function assertReadyForAssessment(change: Change): void {
 
 const CLEARABLE = ['description', 'justification', 'implementationPlan', 'backoutPlan', 'testPlan', 'assignmentGroup'] as const;
 const TRACKED: readonly (keyof Change)[] = [
-  'type', 'title', 'description', 'justification', 'services', 'configurationItems', 'plannedStart', 'plannedEnd',
-  'implementationPlan', 'backoutPlan', 'testPlan', 'outageRequired', 'assignmentGroup', 'status', 'template', 'risk',
-  'conflicts', 'implementation', 'reviewRequired', 'closedAt', 'canceledAt', 'submissions', 'workflow', 'blackoutOverride',
-  'startBlocked', 'startOverride', 'rejection', 'cancelReason', 'review',
+  'type',
+  'title',
+  'description',
+  'justification',
+  'services',
+  'configurationItems',
+  'plannedStart',
+  'plannedEnd',
+  'implementationPlan',
+  'backoutPlan',
+  'testPlan',
+  'outageRequired',
+  'assignmentGroup',
+  'status',
+  'template',
+  'risk',
+  'conflicts',
+  'implementation',
+  'reviewRequired',
+  'closedAt',
+  'canceledAt',
+  'submissions',
+  'workflow',
+  'blackoutOverride',
+  'startBlocked',
+  'startOverride',
+  'rejection',
+  'cancelReason',
+  'review',
 ];
 
 /** Lists and records compare by content: a restated list of services is not a change. */
@@ -411,14 +430,15 @@ export function markRejected(current: Change, rejection: ChangeRejection, state:
  * submitted into with an admin's blackoutOverride was already weighed then; any other one, declared
  * after the change was assessed, holds it.
  */
-export function startBlockers(change: Change, blackouts: readonly { name: string; start: string; end: string; services?: readonly string[] }[]): StartBlocker[] {
+export function startBlockers(
+  change: Change,
+  blackouts: readonly { name: string; start: string; end: string; services?: readonly string[] }[],
+): StartBlocker[] {
   if (change.type === 'emergency' || change.startOverride !== undefined) return [];
-  const weighed = new Set(
-    change.blackoutOverride === undefined
-      ? []
-      : (change.conflicts ?? []).flatMap((c) => (isBlackoutConflict(c) ? [c.name] : [])),
+  const weighed = new Set(change.blackoutOverride === undefined ? [] : (change.conflicts ?? []).flatMap((c) => (isBlackoutConflict(c) ? [c.name] : [])));
+  return findConflicts(change, [], blackouts).flatMap((c) =>
+    c.kind === 'blackout' && !weighed.has(c.name) ? [{ kind: 'blackout' as const, name: c.name, window: c.window }] : [],
   );
-  return findConflicts(change, [], blackouts).flatMap((c) => (c.kind === 'blackout' && !weighed.has(c.name) ? [{ kind: 'blackout' as const, name: c.name, window: c.window }] : []));
 }
 
 const isBlackoutConflict = (value: unknown): value is { kind: 'blackout'; name: string } =>
@@ -431,7 +451,10 @@ const isBlackoutConflict = (value: unknown): value is { kind: 'blackout'; name: 
  */
 export function recordStartCheck(current: Change, blockers: readonly StartBlocker[], state: string, context: ChangeContext): ChangeResult {
   if (current.status !== 'scheduled') {
-    throw new ChangeRuleError('INVALID_TRANSITION', `Only a scheduled change waits for its start; this one is ${current.status}`, 'status', { from: current.status, to: 'implement' });
+    throw new ChangeRuleError('INVALID_TRANSITION', `Only a scheduled change waits for its start; this one is ${current.status}`, 'status', {
+      from: current.status,
+      to: 'implement',
+    });
   }
   const next: Change = { ...current };
   // Overridden: the block stays on record beside the override that lifted it.
@@ -448,9 +471,14 @@ export function recordStartCheck(current: Change, blockers: readonly StartBlocke
 /** An admin lets a held change start: recorded, once, while it is held. */
 export function overrideStart(current: Change, input: { reason: string }, context: ChangeContext): ChangeResult {
   if (current.status !== 'scheduled' || current.startBlocked === undefined || current.startOverride !== undefined) {
-    throw new ChangeRuleError('NOT_BLOCKED', `${current.number} is ${current.status} and its start is not held by a freeze: there is nothing to override`, 'status', {
-      status: current.status,
-    });
+    throw new ChangeRuleError(
+      'NOT_BLOCKED',
+      `${current.number} is ${current.status} and its start is not held by a freeze: there is nothing to override`,
+      'status',
+      {
+        status: current.status,
+      },
+    );
   }
   const next: Change = { ...current, startOverride: { by: context.actor.userId, at: context.now.toISOString(), reason: input.reason } };
   return commit(current, next, context);
@@ -467,21 +495,13 @@ export function completeReview(current: Change, input: { summary: string }, cont
  * The implementers' report: the outcome is recorded and the change goes to review, or, when it
  * owes none (a success that is not an emergency), closes in the same write.
  */
-export function reportImplementation(
-  current: Change,
-  input: { outcome: ImplementationOutcome; notes: string },
-  context: ChangeContext,
-): ChangeResult {
+export function reportImplementation(current: Change, input: { outcome: ImplementationOutcome; notes: string }, context: ChangeContext): ChangeResult {
   const implemented = recordImplementation(current, input, context).next;
   return commit(current, implemented.reviewRequired ? implemented : moveTo(implemented, 'closed', context).next, context);
 }
 
 /** Ends implementation with its outcome; anything short of success owes a review. */
-export function recordImplementation(
-  current: Change,
-  input: { outcome: ImplementationOutcome; notes: string },
-  context: ChangeContext,
-): ChangeResult {
+export function recordImplementation(current: Change, input: { outcome: ImplementationOutcome; notes: string }, context: ChangeContext): ChangeResult {
   assertTransition(current.status, 'review');
   const next: Change = {
     ...current,

@@ -3,17 +3,7 @@ import { ChangeRuleError } from './errors.ts';
 export const CHANGE_TYPES = ['standard', 'normal', 'emergency'] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
-export const CHANGE_STATUSES = [
-  'draft',
-  'assess',
-  'authorize',
-  'scheduled',
-  'implement',
-  'review',
-  'closed',
-  'rejected',
-  'canceled',
-] as const;
+export const CHANGE_STATUSES = ['draft', 'assess', 'authorize', 'scheduled', 'implement', 'review', 'closed', 'rejected', 'canceled'] as const;
 export type ChangeStatus = (typeof CHANGE_STATUSES)[number];
 
 export const IMPLEMENTATION_OUTCOMES = ['successful', 'failed', 'backed_out'] as const;
@@ -49,9 +39,7 @@ export function assertTransition(from: ChangeStatus, to: ChangeStatus): void {
   const allowed = TRANSITIONS[from];
   if (!allowed.includes(to)) {
     const detail =
-      allowed.length === 0
-        ? `A change that is ${from} cannot change status`
-        : `A change that is ${from} can move to ${allowed.join(', ')}, not ${to}`;
+      allowed.length === 0 ? `A change that is ${from} cannot change status` : `A change that is ${from} can move to ${allowed.join(', ')}, not ${to}`;
     throw new ChangeRuleError('INVALID_TRANSITION', detail, 'status', { from, to, allowedTransitions: allowed });
   }
 }

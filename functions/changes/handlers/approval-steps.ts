@@ -71,7 +71,8 @@ const WAITING = new Set(['assess', 'authorize']);
 async function loadFor(input: StepInput, statuses: ReadonlySet<string>): Promise<Change> {
   const change = await getChangeById(input.changeId);
   if (change === undefined) throw new ChangeWithdrawn(`Change ${input.changeId} does not exist`);
-  if (change.submissions !== input.round) throw new ChangeWithdrawn(`${change.number} was submitted again (round ${change.submissions}); round ${input.round} is over`);
+  if (change.submissions !== input.round)
+    throw new ChangeWithdrawn(`${change.number} was submitted again (round ${change.submissions}); round ${input.round} is over`);
   if (!statuses.has(change.status)) throw new ChangeWithdrawn(`${change.number} is ${change.status}`);
   return change;
 }
@@ -136,17 +137,28 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
           changes,
           now,
           // A round decided before the ask asks nobody: the change just moves on.
-          ...(decided ? {} : { event: { type: 'Change Approval Requested' as const, recipients: { users: round.asked, groups: [] }, approval: reference(round) } }),
+          ...(decided
+            ? {}
+            : { event: { type: 'Change Approval Requested' as const, recipients: { users: round.asked, groups: [] }, approval: reference(round) } }),
         }),
-        existing === undefined ? roundCreate({ ...round, taskToken: input.taskToken }) : roundReplace({ ...round, taskToken: input.taskToken }, existing.version),
+        existing === undefined
+          ? roundCreate({ ...round, taskToken: input.taskToken })
+          : roundReplace({ ...round, taskToken: input.taskToken }, existing.version),
       ]);
       if (decided) await settleDecided(input.taskToken, round, approvals.votes);
-      if (round.asked.length === 0) log.warn('nobody can approve this change: its board has no members other than the requester', { change: change.number, groups });
+      if (round.asked.length === 0)
+        log.warn('nobody can approve this change: its board has no members other than the requester', { change: change.number, groups });
       return { requested: round.asked.length, round: round.round };
     }
 
     // A later attempt (after a reminder, the escalation, or a replay): the board keeps its votes and gets the new token.
-    const next: StoredRound = { ...existing, taskToken: input.taskToken, attempt: input.attempt, escalated: existing.escalated || input.escalated, version: existing.version + 1 };
+    const next: StoredRound = {
+      ...existing,
+      taskToken: input.taskToken,
+      attempt: input.attempt,
+      escalated: existing.escalated || input.escalated,
+      version: existing.version + 1,
+    };
     await transactWrite([roundReplace(next, existing.version)]);
     await settleDecided(input.taskToken, existing, approvals.votes);
     return { requested: 0, round: existing.round, attempt: input.attempt };
@@ -165,11 +177,18 @@ function tallied(opened: StoredRound, recorded: StoredRound, now: Date): StoredR
 /** A round already decided answers the token it was just handed, at once. */
 async function settleDecided(taskToken: string, round: StoredRound, votes: readonly Vote[]): Promise<void> {
   if (round.status === 'approved') {
-    const approvers = votes.filter((v) => v.round === round.round && v.decision === 'approve').map((v) => v.userId).sort();
+    const approvers = votes
+      .filter((v) => v.round === round.round && v.decision === 'approve')
+      .map((v) => v.userId)
+      .sort();
     await answerApproval(taskToken, { approved: true, approvers });
   } else if (round.status === 'rejected') {
     const rejection = votes.find((v) => v.round === round.round && v.decision === 'reject');
-    await answerApproval(taskToken, { approved: false, by: rejection?.userId ?? 'unknown', ...(rejection?.comment === undefined ? {} : { comment: rejection.comment }) });
+    await answerApproval(taskToken, {
+      approved: false,
+      by: rejection?.userId ?? 'unknown',
+      ...(rejection?.comment === undefined ? {} : { comment: rejection.comment }),
+    });
   }
 }
 
@@ -250,7 +269,11 @@ async function endRound(input: Step<'mark-rejected'> | Step<'mark-expired'>, out
     const rejection =
       input.step === 'mark-expired'
         ? { by: WORKFLOW_ACTOR, at: now.toISOString(), comment: `No decision from the ${input.board} board after ${input.attempts} waits and the escalation` }
-        : rejectionFrom(input.cause, now, approvals.votes.find((v) => v.round === input.round && v.decision === 'reject'));
+        : rejectionFrom(
+            input.cause,
+            now,
+            approvals.votes.find((v) => v.round === input.round && v.decision === 'reject'),
+          );
     const { next, changes } = markRejected(change, rejection, input.state, { actor, now });
     const decided: StoredRound | undefined =
       round === undefined || round.status !== 'pending' ? undefined : { ...round, status: outcome, decidedAt: now.toISOString(), version: round.version + 1 };
@@ -292,7 +315,11 @@ async function scheduled(input: Step<'mark-scheduled'>): Promise<unknown> {
     const [change, approvals] = await Promise.all([loadFor(input, new Set(['assess', 'authorize', 'scheduled'])), readApprovals(input.changeId)]);
     const round = currentRound(approvals, input.round);
     const waits = input.waitForPlannedStart && Date.parse(input.plannedStart) > now.getTime();
-    const { next, changes } = markScheduled(change, { reviewRequired: input.reviewRequired, state: waits ? 'WaitForPlannedStart' : input.state }, { actor, now });
+    const { next, changes } = markScheduled(
+      change,
+      { reviewRequired: input.reviewRequired, state: waits ? 'WaitForPlannedStart' : input.state },
+      { actor, now },
+    );
     if (changes.length === 0) return { already: true };
     await transactWrite(
       changeWrite({
@@ -350,7 +377,9 @@ async function checkStart(input: Step<'check-start'>): Promise<{ blocked: boolea
     const { next, changes } = recordStartCheck(change, blockers, 'AwaitStartOverride', { actor, now });
     if (changes.length > 0) {
       const newlyHeld = blockers.length > 0 && next.startBlocked !== change.startBlocked;
-      const recipients = newlyHeld ? { ...requesterAndGroup(change), groups: [...requesterAndGroup(change).groups, (await loadChangeConfig()).changeManagersGroup] } : undefined;
+      const recipients = newlyHeld
+        ? { ...requesterAndGroup(change), groups: [...requesterAndGroup(change).groups, (await loadChangeConfig()).changeManagersGroup] }
+        : undefined;
       await transactWrite(
         changeWrite({
           before: change,

@@ -1,5 +1,5 @@
 import { changeOutboxPut, changeOutboxRecord } from '../../notify/domain/change-events.ts';
-import { conflict, fieldError, forbidden, notFound, HttpError, validationFailed } from '../../shared/errors.ts';
+import { conflict, fieldError, forbidden, notFound, type HttpError, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
@@ -87,12 +87,16 @@ async function vote(request: ApiRequest) {
     const now = new Date();
     let cast: ReturnType<typeof castVote>;
     try {
-      cast = castVote(round, { userId: principal.userId, decision: input.decision, ...(input.comment === undefined ? {} : { comment: input.comment }) }, {
-        requester: change.createdBy,
-        eligible: eligibleVoters(round, members, config.changeManagersGroup),
-        alreadyVoted: approvals.votes.some((v) => v.round === round.round && v.userId === principal.userId),
-        now,
-      });
+      cast = castVote(
+        round,
+        { userId: principal.userId, decision: input.decision, ...(input.comment === undefined ? {} : { comment: input.comment }) },
+        {
+          requester: change.createdBy,
+          eligible: eligibleVoters(round, members, config.changeManagersGroup),
+          alreadyVoted: approvals.votes.some((v) => v.round === round.round && v.userId === principal.userId),
+          now,
+        },
+      );
     } catch (error) {
       if (error instanceof ApprovalRefusal) throw REFUSALS[error.code](error.message);
       throw error;
@@ -145,10 +149,15 @@ async function vote(request: ApiRequest) {
       throw error;
     }
     if (result.headers?.['idempotent-replayed'] === undefined && decision !== undefined && next.taskToken !== undefined) {
-      const approvers = [...approvals.votes.filter((v) => v.round === round.round && v.decision === 'approve').map((v) => v.userId), ...(input.decision === 'approve' ? [principal.userId] : [])].sort();
+      const approvers = [
+        ...approvals.votes.filter((v) => v.round === round.round && v.decision === 'approve').map((v) => v.userId),
+        ...(input.decision === 'approve' ? [principal.userId] : []),
+      ].sort();
       const answered = await answerApproval(
         next.taskToken,
-        decision === 'approved' ? { approved: true, approvers } : { approved: false, by: principal.userId, ...(input.comment === undefined ? {} : { comment: input.comment }) },
+        decision === 'approved'
+          ? { approved: true, approvers }
+          : { approved: false, by: principal.userId, ...(input.comment === undefined ? {} : { comment: input.comment }) },
       ).catch((error: unknown) => {
         // The vote is committed: the workflow's next attempt settles the decision. Do not fail the voter.
         log.error('vote decided the round but the workflow was not answered; its next attempt will settle it', { change: change.number, error });

@@ -43,7 +43,10 @@ export const handler = httpHandler(async (request) => {
   const ends = ROUND_WITHDRAWN[change.status];
   const round = ends === undefined ? [] : await roundWithdrawal(change, now, ends);
   try {
-    await transactWrite([...changeWrite({ before: change, after, actor: principal.userId, changes, now, event: { type: 'Change Canceled', recipients } }), ...round]);
+    await transactWrite([
+      ...changeWrite({ before: change, after, actor: principal.userId, changes, now, event: { type: 'Change Canceled', recipients } }),
+      ...round,
+    ]);
   } catch (error) {
     const current = error instanceof TransactionRefused ? error.failedAt(0) : undefined;
     if (current !== undefined) throw preconditionFailed(current.item === undefined ? undefined : etagOf(current.item.version as number));

@@ -35,7 +35,10 @@ export const handler = httpHandler(async (request) => {
     body: {
       from,
       to,
-      changes: changes.filter((change) => !OFF_CALENDAR.includes(change.status)).sort(byWindow).map(presentChangeSummary),
+      changes: changes
+        .filter((change) => !OFF_CALENDAR.includes(change.status))
+        .sort(byWindow)
+        .map(presentChangeSummary),
       blackouts: blackouts.map((window) =>
         withoutKeys<Record<string, unknown>>(
           {

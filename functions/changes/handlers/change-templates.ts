@@ -21,7 +21,18 @@ const templates: DirectoryResource = {
   idParam: 'name',
   idField: 'name',
   basePath: '/change-templates',
-  fields: ['title', 'description', 'services', 'configurationItems', 'implementationPlan', 'backoutPlan', 'testPlan', 'outageRequired', 'assignmentGroup', 'active'],
+  fields: [
+    'title',
+    'description',
+    'services',
+    'configurationItems',
+    'implementationPlan',
+    'backoutPlan',
+    'testPlan',
+    'outageRequired',
+    'assignmentGroup',
+    'active',
+  ],
   validate: (fields) => configReferences({ services: fields.services as string[], assignmentGroup: fields.assignmentGroup as string | undefined }),
 };
 

@@ -34,7 +34,9 @@ function fromTemplate(input: CreateChangeBody, template: ChangeTemplate | undefi
     throw validationFailed([fieldError('body', ['template'], `There is no change template named '${input.template}'`)]);
   }
   if (!template.active) {
-    throw validationFailed([fieldError('body', ['template'], `Change template '${template.name}' is retired: standard changes are raised only from active templates`)]);
+    throw validationFailed([
+      fieldError('body', ['template'], `Change template '${template.name}' is retired: standard changes are raised only from active templates`),
+    ]);
   }
   const assignmentGroup = input.assignmentGroup ?? template.assignmentGroup;
   return {
@@ -67,10 +69,7 @@ export const handler = httpHandler(async (request) => {
   const claim = claimIdempotencyKey(request, input);
 
   const now = new Date();
-  const [sequence, template] = await Promise.all([
-    allocateChangeNumber(),
-    input.template === undefined ? undefined : getChangeTemplate(input.template),
-  ]);
+  const [sequence, template] = await Promise.all([allocateChangeNumber(), input.template === undefined ? undefined : getChangeTemplate(input.template)]);
   const { template: _template, ...fields } = input;
   const requested: NewChange = input.type === 'standard' ? fromTemplate(input, template) : { ...fields, title: input.title as string };
   const draft: NewChange = { ...requested, ...canonicalWindow(requested) };

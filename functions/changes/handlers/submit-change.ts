@@ -99,8 +99,7 @@ async function roundFor(change: Change, assessment: Assessment, round: number, e
   });
 }
 
-const needsOverride = (change: Change, conflicts: readonly Conflict[]): boolean =>
-  change.type !== 'emergency' && conflicts.some((c) => c.kind === 'blackout');
+const needsOverride = (change: Change, conflicts: readonly Conflict[]): boolean => change.type !== 'emergency' && conflicts.some((c) => c.kind === 'blackout');
 
 /** Inside a freeze only an emergency goes ahead, or a change an admin lets through with a reason. */
 function checkBlackouts(change: Change, conflicts: readonly Conflict[], body: SubmitBody, isAdmin: boolean): void {
@@ -151,12 +150,20 @@ export const handler = httpHandler(async (request) => {
     recordSubmission(
       change,
       // An override is recorded only where it was needed: inside a freeze, for a change that is not an emergency.
-      { risk, conflicts, executionArn, ...(body.blackoutOverride === undefined || !needsOverride(change, conflicts) ? {} : { blackoutOverride: body.blackoutOverride }) },
+      {
+        risk,
+        conflicts,
+        executionArn,
+        ...(body.blackoutOverride === undefined || !needsOverride(change, conflicts) ? {} : { blackoutOverride: body.blackoutOverride }),
+      },
       { actor: request.principal, now },
     ),
   );
   try {
-    await transactWrite([...changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }), ...(round === undefined ? [] : [roundCreate(round)])]);
+    await transactWrite([
+      ...changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }),
+      ...(round === undefined ? [] : [roundCreate(round)]),
+    ]);
   } catch (error) {
     if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) {
       const current = error.failedAt(0)?.item;

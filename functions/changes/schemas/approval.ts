@@ -42,13 +42,15 @@ export const approvalRoundSchema = z
     groups: z.array(z.string()).describe('The groups whose members are the board'),
     quorum: z.number().int().describe('Approvals needed; any rejection rejects'),
     status: z.enum(ROUND_STATUSES),
-    asked: z.array(z.string()).describe('Who is asked: the board\'s members when the workflow asked (at submission, who will be); the requester never is'),
+    asked: z.array(z.string()).describe("Who is asked: the board's members when the workflow asked (at submission, who will be); the requester never is"),
     approvals: z.number().int(),
     rejections: z.number().int(),
     attempt: z
       .number()
       .int()
-      .describe('0 while the round is only on record (submission wrote it, and it already takes votes; the workflow asks the board right after, moving the change to `authorize`); then 1, plus one per reminder or escalation (each hands the board a new task token)'),
+      .describe(
+        '0 while the round is only on record (submission wrote it, and it already takes votes; the workflow asks the board right after, moving the change to `authorize`); then 1, plus one per reminder or escalation (each hands the board a new task token)',
+      ),
     remindersSent: z.number().int(),
     escalated: z.boolean().describe('The change managers were told, and may vote from then on'),
     requestedAt: z.string(),

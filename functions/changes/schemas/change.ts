@@ -39,21 +39,19 @@ const configurationItems = uniqueList(configurationItem, MAX_CONFIGURATION_ITEMS
 export const createChangeBody = z
   .strictObject({
     type: z.enum(CHANGE_TYPES),
-    template: slug
-      .optional()
-      .describe('Required for a standard change, refused for the others: the pre-approved template (GET /change-templates) it follows'),
-    title: title.optional().describe('Required unless the change is standard, which takes its template\'s title unless one is given'),
-    description: longText.optional().describe('A standard change takes its template\'s; refused with a template'),
+    template: slug.optional().describe('Required for a standard change, refused for the others: the pre-approved template (GET /change-templates) it follows'),
+    title: title.optional().describe("Required unless the change is standard, which takes its template's title unless one is given"),
+    description: longText.optional().describe("A standard change takes its template's; refused with a template"),
     justification: longText.optional().describe('Why the change is needed'),
-    services: services.optional().describe('A standard change takes its template\'s; refused with a template'),
-    configurationItems: configurationItems.optional().describe('A standard change takes its template\'s; refused with a template'),
+    services: services.optional().describe("A standard change takes its template's; refused with a template"),
+    configurationItems: configurationItems.optional().describe("A standard change takes its template's; refused with a template"),
     plannedStart: isoTimestamp,
     plannedEnd: isoTimestamp.describe('After plannedStart, and at most 31 days after it'),
-    implementationPlan: longText.optional().describe('Needed before a normal or emergency change is submitted. A standard change takes its template\'s'),
-    backoutPlan: longText.optional().describe('Needed before a normal or emergency change is submitted. A standard change takes its template\'s'),
-    testPlan: longText.optional().describe('A standard change takes its template\'s; refused with a template'),
-    outageRequired: z.boolean().optional().describe('Default false. A standard change takes its template\'s; refused with a template'),
-    assignmentGroup: slug.optional().describe('The group that implements the change; must exist. A standard change defaults to its template\'s'),
+    implementationPlan: longText.optional().describe("Needed before a normal or emergency change is submitted. A standard change takes its template's"),
+    backoutPlan: longText.optional().describe("Needed before a normal or emergency change is submitted. A standard change takes its template's"),
+    testPlan: longText.optional().describe("A standard change takes its template's; refused with a template"),
+    outageRequired: z.boolean().optional().describe("Default false. A standard change takes its template's; refused with a template"),
+    assignmentGroup: slug.optional().describe("The group that implements the change; must exist. A standard change defaults to its template's"),
   })
   .meta({ id: 'CreateChange' });
 export type CreateChangeBody = z.output<typeof createChangeBody>;
@@ -112,7 +110,10 @@ export const changeConflictSchema = z
 export const changeSchema = z
   .object({
     id: z.string().describe('Opaque id (a ULID); the path accepts it or the number'),
-    number: z.string().regex(/^CHG\d{7,}$/).describe('Human number, e.g. CHG0001001'),
+    number: z
+      .string()
+      .regex(/^CHG\d{7,}$/)
+      .describe('Human number, e.g. CHG0001001'),
     type: z.enum(CHANGE_TYPES),
     status: z.enum(CHANGE_STATUSES),
     title: z.string(),
@@ -163,13 +164,8 @@ export const changeSchema = z
       })
       .optional(),
     rejection: z.object({ by: z.string(), at: isoTimestamp, comment: z.string().optional() }).optional(),
-    implementation: z
-      .object({ outcome: z.enum(IMPLEMENTATION_OUTCOMES), notes: z.string(), at: isoTimestamp, by: z.string() })
-      .optional(),
-    review: z
-      .object({ summary: z.string(), at: isoTimestamp, by: z.string() })
-      .optional()
-      .describe('The post-implementation review that closed the change'),
+    implementation: z.object({ outcome: z.enum(IMPLEMENTATION_OUTCOMES), notes: z.string(), at: isoTimestamp, by: z.string() }).optional(),
+    review: z.object({ summary: z.string(), at: isoTimestamp, by: z.string() }).optional().describe('The post-implementation review that closed the change'),
     reviewRequired: z.boolean().describe('A post-implementation review is owed: always for emergencies, and after an implementation that did not succeed'),
     cancelReason: z.string().optional(),
     createdAt: isoTimestamp,
@@ -252,7 +248,7 @@ export const changeCalendarSchema = z
 
 export const addChangeNoteBody = z
   .strictObject({ body: z.string().trim().min(1).max(20_000) })
-  .meta({ id: 'AddChangeNote', description: 'A work note: changes are agents\' work, so every note is internal' });
+  .meta({ id: 'AddChangeNote', description: "A work note: changes are agents' work, so every note is internal" });
 
 export const changeNoteSchema = z
   .object({

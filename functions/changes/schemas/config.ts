@@ -70,7 +70,7 @@ export const riskRulesSchema = z
       .strictObject({ medium: points.describe('Lowest medium score'), high: points.describe('Lowest high score; above medium') })
       .describe('A score of at least `high` is high risk, at least `medium` is medium, anything less is low'),
   })
-  .meta({ id: 'RiskRules', description: 'How a change\'s risk score is computed, each point with a reason (functions/changes/domain/risk.ts)' });
+  .meta({ id: 'RiskRules', description: "How a change's risk score is computed, each point with a reason (functions/changes/domain/risk.ts)" });
 
 const changeConfigFields = {
   cabGroup: slug.describe('The change advisory board: approves normal changes of medium and high risk. Must be an existing group'),
@@ -138,22 +138,17 @@ const instant = z.iso.datetime({ offset: true });
 const blackoutFields = {
   start: instant.describe('When the freeze begins, ISO 8601 with an offset; stored in UTC'),
   end: instant.describe(`When it ends (exclusive), after start and at most ${MAX_BLACKOUT_DAYS} days later`),
-  services: serviceList(50)
-    .min(1)
-    .optional()
-    .describe('The frozen services; each must exist. Absent: every change is frozen'),
+  services: serviceList(50).min(1).optional().describe('The frozen services; each must exist. Absent: every change is frozen'),
   reason: z.string().trim().min(1).max(2000).optional(),
 };
 
 export const createBlackoutWindowBody = z.strictObject({ name: slug, ...blackoutFields }).meta({ id: 'CreateBlackoutWindow' });
 export const replaceBlackoutWindowBody = z.strictObject(blackoutFields).meta({ id: 'ReplaceBlackoutWindow' });
 
-export const blackoutWindowSchema = z
-  .object({ name: z.string(), ...blackoutFields, ...recordMeta })
-  .meta({
-    id: 'BlackoutWindow',
-    description: 'A change freeze [start, end): a change overlapping it can go ahead only as an emergency or with an admin override',
-  });
+export const blackoutWindowSchema = z.object({ name: z.string(), ...blackoutFields, ...recordMeta }).meta({
+  id: 'BlackoutWindow',
+  description: 'A change freeze [start, end): a change overlapping it can go ahead only as an emergency or with an admin override',
+});
 
 // ---------------------------------------------------------------------------------------------
 // Lists

@@ -17,7 +17,24 @@ const roundSk = (round: number) => `APPROVAL#${String(round).padStart(3, '0')}`;
 export const roundKey = (changeId: string, round: number) => ({ pk: changeKey(changeId).pk, sk: roundSk(round) });
 export const voteKey = (changeId: string, round: number, userId: string) => ({ pk: changeKey(changeId).pk, sk: `${roundSk(round)}#VOTE#${userId}` });
 
-const ROUND_ORDER = ['round', 'board', 'groups', 'quorum', 'status', 'asked', 'approvals', 'rejections', 'attempt', 'remindersSent', 'escalated', 'requestedAt', 'decidedAt', 'executionArn', 'changeId', 'version'];
+const ROUND_ORDER = [
+  'round',
+  'board',
+  'groups',
+  'quorum',
+  'status',
+  'asked',
+  'approvals',
+  'rejections',
+  'attempt',
+  'remindersSent',
+  'escalated',
+  'requestedAt',
+  'decidedAt',
+  'executionArn',
+  'changeId',
+  'version',
+];
 const VOTE_ORDER = ['userId', 'decision', 'comment', 'at', 'round', 'changeId'];
 
 /** A stored round: the task token the workflow waits on travels with it but is never shown. */
@@ -72,7 +89,11 @@ export const roundReplace = (next: StoredRound, expectedVersion: number): Transa
  * The write that ends the current round of a change leaving the approval path (edited back to draft,
  * canceled) as `withdrawn`, when `ends` says it should; none when there is no such round.
  */
-export async function roundWithdrawal(change: { id: string; submissions: number }, now: Date, ends: (round: ApprovalRound) => boolean): Promise<TransactItem[]> {
+export async function roundWithdrawal(
+  change: { id: string; submissions: number },
+  now: Date,
+  ends: (round: ApprovalRound) => boolean,
+): Promise<TransactItem[]> {
   const round = currentRound(await readApprovals(change.id), change.submissions);
   const withdrawn = round === undefined || !ends(round) ? undefined : withdrawRound(round, now);
   return round === undefined || withdrawn === undefined ? [] : [roundReplace(withdrawn, round.version)];
@@ -123,7 +144,9 @@ export interface StartHold {
   since: string;
 }
 
-export const startHoldPut = (hold: StartHold): TransactItem => ({ Put: { TableName: TABLE_NAME, Item: { ...startHoldKey(hold.changeId), entity: 'change-start-hold', ...hold } } });
+export const startHoldPut = (hold: StartHold): TransactItem => ({
+  Put: { TableName: TABLE_NAME, Item: { ...startHoldKey(hold.changeId), entity: 'change-start-hold', ...hold } },
+});
 
 export async function readStartHold(changeId: string): Promise<StartHold | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: startHoldKey(changeId), ConsistentRead: true }));

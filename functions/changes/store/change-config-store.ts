@@ -46,7 +46,15 @@ export interface ChangeConfig {
 }
 
 /** The fields an admin sets; history tracks these. */
-export const CHANGE_CONFIG_FIELDS = ['cabGroup', 'emergencyGroup', 'changeManagersGroup', 'cabQuorum', 'approvalTimeoutSeconds', 'reminders', 'riskRules'] as const;
+export const CHANGE_CONFIG_FIELDS = [
+  'cabGroup',
+  'emergencyGroup',
+  'changeManagersGroup',
+  'cabQuorum',
+  'approvalTimeoutSeconds',
+  'reminders',
+  'riskRules',
+] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Canonical shapes. DynamoDB keeps no order inside maps; these put members back in the order the
@@ -68,7 +76,9 @@ export function canonicalRiskRules(rules: RiskRules): RiskRules {
   };
 }
 
-export function canonicalChangeConfig(config: Omit<ChangeConfig, 'version' | 'updatedAt'> & { version?: number; updatedAt?: string | undefined }): ChangeConfig {
+export function canonicalChangeConfig(
+  config: Omit<ChangeConfig, 'version' | 'updatedAt'> & { version?: number; updatedAt?: string | undefined },
+): ChangeConfig {
   return {
     cabGroup: config.cabGroup,
     emergencyGroup: config.emergencyGroup,
@@ -155,7 +165,9 @@ export async function configReferences(refs: { services?: readonly string[] | un
     services.length === 0 ? new Set<string>() : missingRecords(SERVICES, services),
     group === undefined ? new Set<string>() : missingRecords(GROUPS, [group]),
   ]);
-  const errors: FieldError[] = services.flatMap((name, i) => (missingServices.has(name) ? [fieldError('body', ['services', i], `There is no service named '${name}'`)] : []));
+  const errors: FieldError[] = services.flatMap((name, i) =>
+    missingServices.has(name) ? [fieldError('body', ['services', i], `There is no service named '${name}'`)] : [],
+  );
   if (group !== undefined && missingGroups.has(group)) errors.push(fieldError('body', ['assignmentGroup'], `There is no group named '${group}'`));
   if (errors.length > 0) throw validationFailed(errors);
 
@@ -224,7 +236,15 @@ export async function seedChangeDefaults(now: Date = new Date()): Promise<Change
     }
     const groups = DEFAULT_BOARD_GROUPS.filter((g) => !state.groups.has(g.name));
     for (const group of groups) {
-      const record = { name: group.name, displayName: group.displayName, description: group.description, members: [], createdAt: at, updatedAt: at, version: 1 };
+      const record = {
+        name: group.name,
+        displayName: group.displayName,
+        description: group.description,
+        members: [],
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+      };
       const changes = (['displayName', 'description', 'members'] as const).map((field) => ({ field, from: null, to: record[field] }));
       items.push(...createRecordItems(GROUPS, group.name, record, SEED_ACTOR, changes));
     }

@@ -5,14 +5,7 @@ import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, wit
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Change, MAX_CHANGE_WINDOW_DAYS } from '../domain/change.ts';
-import {
-  CHANGE_FIELD_ORDER,
-  type ChangeFilters,
-  type ChangeNote,
-  canonicalInstant,
-  changeHistoryRecordSchema,
-  changeNoteSchema,
-} from '../schemas/change.ts';
+import { CHANGE_FIELD_ORDER, type ChangeFilters, type ChangeNote, canonicalInstant, changeHistoryRecordSchema, changeNoteSchema } from '../schemas/change.ts';
 
 /*
  * Change request items (see docs/data-model.md for every access pattern):

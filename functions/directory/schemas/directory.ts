@@ -36,23 +36,21 @@ const serviceFields = {
   urgent: z
     .boolean()
     .default(false)
-    .describe("Pages at once: an incident opened by an event on this service starts its assignment group's escalation policy when it opens, not only at an SLA breach"),
+    .describe(
+      "Pages at once: an incident opened by an event on this service starts its assignment group's escalation policy when it opens, not only at an SLA breach",
+    ),
 };
 export const createServiceBody = z.strictObject({ name: slug, ...serviceFields }).meta({ id: 'CreateService' });
 export const replaceServiceBody = z.strictObject(serviceFields).meta({ id: 'ReplaceService' });
 
-export const putUserBody = z
-  .strictObject({ displayName, email: email.optional(), active: z.boolean().default(true) })
-  .meta({ id: 'PutUser' });
+export const putUserBody = z.strictObject({ displayName, email: email.optional(), active: z.boolean().default(true) }).meta({ id: 'PutUser' });
 
 const recordMeta = {
   createdAt: z.string(),
   updatedAt: z.string(),
   version: z.number().int().describe('Also sent as the ETag; send it back in If-Match'),
 };
-export const groupSchema = z
-  .object({ name: z.string(), ...groupFields, members: z.array(z.string()), ...recordMeta })
-  .meta({ id: 'Group' });
+export const groupSchema = z.object({ name: z.string(), ...groupFields, members: z.array(z.string()), ...recordMeta }).meta({ id: 'Group' });
 export const serviceSchema = z
   .object({ name: z.string(), ...serviceFields, urgent: z.boolean().describe(serviceFields.urgent.description ?? ''), ...recordMeta })
   .meta({ id: 'Service' });

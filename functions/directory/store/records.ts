@@ -127,9 +127,7 @@ export async function missingRecords(kind: RecordKind, ids: readonly string[]): 
   for (let start = 0; start < unique.length; start += 100) {
     let keys: Item[] = unique.slice(start, start + 100).map((id) => kind.key(id));
     for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-      const result = await db.send(
-        new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ProjectionExpression: 'gsi1sk' } } }),
-      );
+      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ProjectionExpression: 'gsi1sk' } } }));
       for (const item of result.Responses?.[TABLE_NAME] ?? []) missing.delete(item.gsi1sk as string);
       keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
     }
@@ -162,10 +160,7 @@ const draft = (actor: string, action: HistoryDraft['action'], version: number, c
 });
 
 export function createRecordItems(kind: RecordKind, id: string, record: VersionedRecord, actor: string, changes: FieldChange[]): TransactItem[] {
-  return [
-    putNew(toItem(kind, id, record)),
-    historyPut(kind.key(id).pk, id, draft(actor, 'created', record.version, changes, record.createdAt)),
-  ];
+  return [putNew(toItem(kind, id, record)), historyPut(kind.key(id).pk, id, draft(actor, 'created', record.version, changes, record.createdAt))];
 }
 
 export function replaceRecordItems(

@@ -72,7 +72,13 @@ export function referenceChecks(refs: References, now = new Date().toISOString()
   }
   if (refs.assignmentGroup !== undefined) {
     const group = refs.assignmentGroup;
-    items.push(liveCheck(groupKey(group), now, refs.assignee === undefined ? undefined : { expression: 'contains(members, :assignee)', values: { ':assignee': refs.assignee } }));
+    items.push(
+      liveCheck(
+        groupKey(group),
+        now,
+        refs.assignee === undefined ? undefined : { expression: 'contains(members, :assignee)', values: { ':assignee': refs.assignee } },
+      ),
+    );
     failures.push({
       field: 'assignmentGroup',
       fieldIfExists: 'assignee',

@@ -91,7 +91,12 @@ const NAMING_PARTITIONS = {
  * the records that name this one (closed ones included, up to the cap), however much other work
  * is open.
  */
-async function openRecords<E extends keyof typeof NAMING_PARTITIONS>(entity: E, field: keyof (typeof NAMING_PARTITIONS)[E] & string, id: string, max: number): Promise<Reference[]> {
+async function openRecords<E extends keyof typeof NAMING_PARTITIONS>(
+  entity: E,
+  field: keyof (typeof NAMING_PARTITIONS)[E] & string,
+  id: string,
+  max: number,
+): Promise<Reference[]> {
   const { index, prefix } = NAMING_PARTITIONS[entity][field] as { index: string; prefix: string };
   const statuses: readonly string[] = entity === 'incident' ? INCIDENT_NOT_FINAL : CHANGE_NOT_FINAL;
   const placeholders = statuses.map((_, i) => `:status${i}`);
@@ -109,7 +114,9 @@ async function openRecords<E extends keyof typeof NAMING_PARTITIONS>(entity: E, 
   return items.map((item) => ({ kind: entity, id: String(item.id), number: String(item.number), field }));
 }
 
-const named = (kind: ReferenceKind, field: string, key = 'name') => (item: Item): Reference => ({ kind, id: String(item[key]), field });
+const named =
+  (kind: ReferenceKind, field: string, key = 'name') =>
+  (item: Item): Reference => ({ kind, id: String(item[key]), field });
 
 function usage(found: Reference[][]): Usage {
   const all = found.flat();
@@ -125,8 +132,12 @@ export async function groupUsage(group: string): Promise<Usage> {
     queryAll(byIndex('gsi2', `SERVICES#OWNER#${group}`), max).then((items) => items.map(named('service', 'ownerGroup'))),
     db
       .send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'CONFIG#CHANGES', sk: 'CONFIG' }, ConsistentRead: true }))
-      .then(({ Item }) => BOARD_FIELDS.filter((field) => Item?.[field] === group).map((field): Reference => ({ kind: 'change-config', id: 'change-config', field }))),
-    queryAll(byIndex('gsi1', 'CHANGE-TEMPLATE', { expression: 'assignmentGroup = :group', values }), max).then((items) => items.map(named('change-template', 'assignmentGroup'))),
+      .then(({ Item }) =>
+        BOARD_FIELDS.filter((field) => Item?.[field] === group).map((field): Reference => ({ kind: 'change-config', id: 'change-config', field })),
+      ),
+    queryAll(byIndex('gsi1', 'CHANGE-TEMPLATE', { expression: 'assignmentGroup = :group', values }), max).then((items) =>
+      items.map(named('change-template', 'assignmentGroup')),
+    ),
     openRecords('incident', 'assignmentGroup', group, max),
     openRecords('change', 'assignmentGroup', group, max),
   ]);
@@ -136,32 +147,32 @@ export async function groupUsage(group: string): Promise<Usage> {
 export async function serviceUsage(service: string, now: string): Promise<Usage> {
   const max = MAX_LISTED_REFERENCES + 1;
   const values = { ':service': service };
-  const found = await Promise.all(
-    [
-      activeIntegrationKeys(service, max),
-      queryAll(
-        {
-          TableName: TABLE_NAME,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :policies)',
-          FilterExpression: 'appliesTo.service = :service',
-          ExpressionAttributeValues: { ':pk': 'CONFIG#SLA', ':policies': 'POLICY#', ...values },
-        },
-        max,
-      ).then((items) => items.map(named('sla-policy', 'appliesTo.service'))),
-      queryAll(byIndex('gsi1', 'CHANGE-TEMPLATE', { expression: 'contains(services, :service)', values }), max).then((items) => items.map(named('change-template', 'services'))),
-      // Windows are sorted by their end: the ones that have not ended are one key range. An ended
-      // window is a record of the past; it may keep the name.
-      queryAll(
-        {
-          ...byIndex('gsi1', 'BLACKOUT', { expression: 'contains(services, :service)', values: { ...values, ':now': now } }),
-          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :now',
-        },
-        max,
-      ).then((items) => items.map(named('blackout-window', 'services'))),
-      openRecords('incident', 'service', service, max),
-      openRecords('change', 'services', service, max),
-    ] as Promise<Reference[]>[],
-  );
+  const found = await Promise.all([
+    activeIntegrationKeys(service, max),
+    queryAll(
+      {
+        TableName: TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :policies)',
+        FilterExpression: 'appliesTo.service = :service',
+        ExpressionAttributeValues: { ':pk': 'CONFIG#SLA', ':policies': 'POLICY#', ...values },
+      },
+      max,
+    ).then((items) => items.map(named('sla-policy', 'appliesTo.service'))),
+    queryAll(byIndex('gsi1', 'CHANGE-TEMPLATE', { expression: 'contains(services, :service)', values }), max).then((items) =>
+      items.map(named('change-template', 'services')),
+    ),
+    // Windows are sorted by their end: the ones that have not ended are one key range. An ended
+    // window is a record of the past; it may keep the name.
+    queryAll(
+      {
+        ...byIndex('gsi1', 'BLACKOUT', { expression: 'contains(services, :service)', values: { ...values, ':now': now } }),
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :now',
+      },
+      max,
+    ).then((items) => items.map(named('blackout-window', 'services'))),
+    openRecords('incident', 'service', service, max),
+    openRecords('change', 'services', service, max),
+  ] as Promise<Reference[]>[]);
   return usage(found);
 }
 
@@ -173,9 +184,7 @@ export async function serviceUsage(service: string, now: string): Promise<Usage>
  */
 async function activeIntegrationKeys(service: string, max: number): Promise<Reference[]> {
   // One GetItem answers the usual case, a service with no live key; only then are live ids listed.
-  const count = await db.send(
-    new GetCommand({ TableName: TABLE_NAME, Key: { pk: `INTEGRATIONS#SERVICE#${service}`, sk: 'LIVE' }, ConsistentRead: true }),
-  );
+  const count = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: `INTEGRATIONS#SERVICE#${service}`, sk: 'LIVE' }, ConsistentRead: true }));
   if (((count.Item?.liveKeys as number | undefined) ?? 0) <= 0) return [];
   const live = await queryAll(byIndex('gsi3', `INTEGRATIONS#LIVE#${service}`), max);
   return live.map((key) => ({ kind: 'integration-key', id: String(key.id), field: 'service' }));

@@ -98,10 +98,7 @@ export type { Actor, FieldChange };
 export const formatIncidentNumber = (sequence: number): string => `INC${String(1000 + sequence).padStart(7, '0')}`;
 export const INCIDENT_NUMBER_PATTERN = /^INC\d{7,}$/;
 
-export function openIncident(
-  input: NewIncident,
-  context: { id: string; sequence: number; actor: Actor; now: Date; matrix: PriorityMatrix },
-): Incident {
+export function openIncident(input: NewIncident, context: { id: string; sequence: number; actor: Actor; now: Date; matrix: PriorityMatrix }): Incident {
   const at = context.now.toISOString();
   const impact = input.impact ?? 3;
   const urgency = input.urgency ?? 3;
@@ -138,9 +135,27 @@ function optional<T extends Record<string, unknown>>(fields: T): Partial<T> {
 const FINAL: readonly IncidentStatus[] = ['closed', 'canceled'];
 const CLEARABLE = ['description', 'service', 'configurationItem', 'category', 'assignmentGroup', 'assignee'] as const;
 const TRACKED: readonly (keyof Incident)[] = [
-  'title', 'description', 'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'configurationItem',
-  'category', 'assignmentGroup', 'assignee', 'caller', 'resolutionCode', 'resolutionNotes', 'acknowledgedAt',
-  'resolvedAt', 'closedAt', 'canceledAt', 'reopenCount', 'dedupKey',
+  'title',
+  'description',
+  'impact',
+  'urgency',
+  'priority',
+  'status',
+  'holdReason',
+  'service',
+  'configurationItem',
+  'category',
+  'assignmentGroup',
+  'assignee',
+  'caller',
+  'resolutionCode',
+  'resolutionNotes',
+  'acknowledgedAt',
+  'resolvedAt',
+  'closedAt',
+  'canceledAt',
+  'reopenCount',
+  'dedupKey',
 ];
 
 /** Which fields differ, from what to what: the content of a history record. */

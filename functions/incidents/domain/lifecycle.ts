@@ -6,14 +6,7 @@ export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const HOLD_REASONS = ['awaiting_caller', 'awaiting_vendor', 'awaiting_change'] as const;
 export type HoldReason = (typeof HOLD_REASONS)[number];
 
-export const RESOLUTION_CODES = [
-  'solved_permanently',
-  'solved_workaround',
-  'not_reproducible',
-  'duplicate',
-  'resolved_by_caller',
-  'auto_resolved',
-] as const;
+export const RESOLUTION_CODES = ['solved_permanently', 'solved_workaround', 'not_reproducible', 'duplicate', 'resolved_by_caller', 'auto_resolved'] as const;
 export type ResolutionCode = (typeof RESOLUTION_CODES)[number];
 
 /**
@@ -34,9 +27,7 @@ export function assertIncidentTransition(from: IncidentStatus, to: IncidentStatu
   const allowed = INCIDENT_TRANSITIONS[from];
   if (!allowed.includes(to)) {
     const detail =
-      allowed.length === 0
-        ? `An incident that is ${from} cannot change status`
-        : `An incident that is ${from} can move to ${allowed.join(', ')}, not ${to}`;
+      allowed.length === 0 ? `An incident that is ${from} cannot change status` : `An incident that is ${from} can move to ${allowed.join(', ')}, not ${to}`;
     throw new IncidentRuleError('INVALID_TRANSITION', detail, 'status', { from, to, allowedTransitions: allowed });
   }
 }

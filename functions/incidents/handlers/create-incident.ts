@@ -27,12 +27,7 @@ export const handler = httpHandler(async (request) => {
   const { incident, items } = incidentChange({ after: opened, actor: principal.userId, changes: creationChanges(opened), now, slaConfig });
   const references = referenceChecks(input);
   try {
-    return await commitIdempotently(
-      [...items, ...references.items],
-      claim,
-      incidentResponse(201, incident),
-      now,
-    );
+    return await commitIdempotently([...items, ...references.items], claim, incidentResponse(201, incident), now);
   } catch (error) {
     if (error instanceof TransactionRefused) {
       const errors = referenceErrors(error, references, items.length);
@@ -41,4 +36,3 @@ export const handler = httpHandler(async (request) => {
     throw error;
   }
 });
-

@@ -10,11 +10,7 @@ import { applyPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES }
 import { pointerDelete } from '../../ingestion/store/alert-store.ts';
 import { incidentResponse, mapDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
-import {
-  getIncidentAndSettings,
-  getIncidentSettings,
-  type IncidentSettings,
-} from '../store/incident-store.ts';
+import { getIncidentAndSettings, getIncidentSettings, type IncidentSettings } from '../store/incident-store.ts';
 
 /** Only references that the patch changes are checked; an assignee must belong to the group. */
 function changedReferences(before: Incident, after: Incident): References {

@@ -87,7 +87,10 @@ export const slaClockViewSchema = z
 export const incidentSchema = z
   .object({
     id: z.string().describe('Opaque id (a ULID); the path accepts it or the number'),
-    number: z.string().regex(/^INC\d{7,}$/).describe('Human number, e.g. INC0001001'),
+    number: z
+      .string()
+      .regex(/^INC\d{7,}$/)
+      .describe('Human number, e.g. INC0001001'),
     title: z.string(),
     description: z.string().optional(),
     impact: level,

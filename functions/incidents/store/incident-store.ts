@@ -189,9 +189,7 @@ export async function getIncidentAndSettings(id: string): Promise<{ incident?: I
   let keys: Item[] = [incidentKey(id), incidentAlertKey(id), SETTINGS_KEY];
   const found: Item[] = [];
   for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-    const result = await db.send(
-      new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }),
-    );
+    const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
     found.push(...(result.Responses?.[TABLE_NAME] ?? []));
     keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
   }
@@ -201,14 +199,17 @@ export async function getIncidentAndSettings(id: string): Promise<{ incident?: I
   return {
     ...(incidentItem === undefined
       ? {}
-      : { incident: withAlert(fromItem(incidentItem), found.find((item) => item.sk === incidentAlertKey(id).sk)) }),
+      : {
+          incident: withAlert(
+            fromItem(incidentItem),
+            found.find((item) => item.sk === incidentAlertKey(id).sk),
+          ),
+        }),
     settings: settingsFrom(settingsItem),
   };
 }
 
-export const incidentHistoryPut = (incidentId: string, draft: HistoryDraft): TransactItem =>
-  historyPut(incidentKey(incidentId).pk, incidentId, draft);
-
+export const incidentHistoryPut = (incidentId: string, draft: HistoryDraft): TransactItem => historyPut(incidentKey(incidentId).pk, incidentId, draft);
 
 export const incidentCreate = (incident: Incident): TransactItem => putNew(toItem(incident));
 

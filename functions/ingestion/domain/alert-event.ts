@@ -106,8 +106,7 @@ export const occurrenceOf = (event: AlertFacts): Occurrence => ({
 });
 
 /** Newest last, at most MAX_RECENT_OCCURRENCES. */
-export const appendOccurrence = (recent: readonly Occurrence[], occurrence: Occurrence): Occurrence[] =>
-  [...recent, occurrence].slice(-MAX_RECENT_OCCURRENCES);
+export const appendOccurrence = (recent: readonly Occurrence[], occurrence: Occurrence): Occurrence[] => [...recent, occurrence].slice(-MAX_RECENT_OCCURRENCES);
 
 /** The incident description: what the sender said, readable in any ITSM console. */
 export function describeEvent(event: AlertFacts): string {

@@ -28,7 +28,10 @@ export const incidentEventDetail = z
     dedupKey: z.string().min(1).max(255).describe('Identifies the problem: events with the same key and service act on one open incident'),
     title: z.string().trim().min(1).max(1024).optional().describe('Required to trigger; the incident title (first 200 characters)'),
     severity: z.enum(SEVERITIES).optional().describe('Required to trigger; maps to impact and urgency per service'),
-    service: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).describe('Name of an existing service'),
+    service: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .describe('Name of an existing service'),
     configurationItem: z.string().trim().min(1).max(200).optional(),
     details: z.record(z.string(), z.unknown()).optional().describe('Free-form facts, kept with the event and shown on the incident'),
     links: z.array(link).max(50).optional(),
@@ -128,7 +131,10 @@ function fromAlarmStateChange(envelope: BusEnvelope, receivedAt: string, text: S
       ...(hints.service === undefined ? {} : { service: hints.service }),
       sender: `eventbridge:${envelope.source}`,
       receivedAt,
-      summary: state === 'ALARM' ? `${detail.alarmName} is in ALARM` : `${detail.alarmName} is ${state}${detail.state.reason === undefined ? '' : `: ${detail.state.reason}`}`,
+      summary:
+        state === 'ALARM'
+          ? `${detail.alarmName} is in ALARM`
+          : `${detail.alarmName} is ${state}${detail.state.reason === undefined ? '' : `: ${detail.state.reason}`}`,
       severity: hints.severity,
       origin: alarmArn,
       ...detailsOf({

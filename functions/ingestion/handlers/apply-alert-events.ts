@@ -174,7 +174,9 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
           directoryRecordLive(
             serviceKey(incident.service),
             now,
-            incident.assignmentGroup === undefined ? undefined : { expression: 'ownerGroup = :ownerGroup', values: { ':ownerGroup': incident.assignmentGroup } },
+            incident.assignmentGroup === undefined
+              ? undefined
+              : { expression: 'ownerGroup = :ownerGroup', values: { ':ownerGroup': incident.assignmentGroup } },
           ),
         ]),
   ]);

@@ -49,7 +49,9 @@ export const handler = httpHandler(
 async function enqueue(httpEvent: APIGatewayProxyEventV2): Promise<ApiResult> {
   const read = bodyText(httpEvent);
   if ('tooLarge' in read) {
-    return answer(413, 'invalid event', 'Request body too large', [`The body is ${read.tooLarge} bytes; events are limited to ${MAX_ENQUEUE_BYTES} bytes (512 KB)`]);
+    return answer(413, 'invalid event', 'Request body too large', [
+      `The body is ${read.tooLarge} bytes; events are limited to ${MAX_ENQUEUE_BYTES} bytes (512 KB)`,
+    ]);
   }
   let body: unknown;
   let scanned: ScannedJson;
@@ -92,7 +94,9 @@ async function enqueue(httpEvent: APIGatewayProxyEventV2): Promise<ApiResult> {
   try {
     await recordEvent(alertEvent, dedupScope(alertEvent));
   } catch (error) {
-    await releaseAdmission(event.routing_key, admission.window).catch((releaseError: unknown) => log.warn('rate-limit slot not given back', { error: releaseError }));
+    await releaseAdmission(event.routing_key, admission.window).catch((releaseError: unknown) =>
+      log.warn('rate-limit slot not given back', { error: releaseError }),
+    );
     throw error;
   }
   return { status: 202, body: { status: 'success', message: 'Event processed', dedup_key: dedupKey } };

@@ -53,13 +53,11 @@ export const handler = httpHandler(
       try {
         const headers = { location: `/services/${service}/integrations/${integration.id}`, 'cache-control': 'no-store' };
         // The key is stored only as a hash, so a replay cannot repeat it: it answers without it.
-        return await commitIdempotently(
-          items,
-          claim,
-          { status: 201, body: { ...integration, routingKey }, headers },
-          new Date(now),
-          { status: 201, body: integration, headers },
-        );
+        return await commitIdempotently(items, claim, { status: 201, body: { ...integration, routingKey }, headers }, new Date(now), {
+          status: 201,
+          body: integration,
+          headers,
+        });
       } catch (error) {
         if (error instanceof TransactionRefused && error.failedAt(SERVICE_CHECK) !== undefined) throw notFound(`Service ${service}`);
         throw error;

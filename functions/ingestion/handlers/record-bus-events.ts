@@ -32,7 +32,12 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
         const classified = classifyBusEvent(envelope.data, receivedAt, text);
         if (!classified.ok) {
           // Retrying cannot fix the event: say why, keep the id, and let the message go.
-          log.warn('bus event rejected', { eventId: envelope.data.id, detailType: envelope.data['detail-type'], source: envelope.data.source, reason: classified.reason });
+          log.warn('bus event rejected', {
+            eventId: envelope.data.id,
+            detailType: envelope.data['detail-type'],
+            source: envelope.data.source,
+            reason: classified.reason,
+          });
           return;
         }
         const outcome = await recordEvent(classified.event, dedupScope(classified.event));

@@ -24,16 +24,43 @@ const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
 
 export const alertPartition = (scope: string, dedupKey: string): string => `ALERT#${scope}#${dedupKey}`;
 export const pointerKey = (scope: string, dedupKey: string) => ({ pk: alertPartition(scope, dedupKey), sk: 'OPEN' });
-const eventKey = (event: Pick<AlertEvent, 'eventId' | 'dedupKey'>, scope: string) => ({ pk: alertPartition(scope, event.dedupKey), sk: `EVENT#${event.eventId}` });
+const eventKey = (event: Pick<AlertEvent, 'eventId' | 'dedupKey'>, scope: string) => ({
+  pk: alertPartition(scope, event.dedupKey),
+  sk: `EVENT#${event.eventId}`,
+});
 const incidentEventsPartition = (incidentId: string) => `EVENTS#INCIDENT#${incidentId}`;
 
 export const EVENT_OUTCOMES = ['opened', 'occurrence', 'acknowledged', 'resolved', 'recorded', 'dropped'] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
 export const EVENT_ORDER = [
-  'eventId', 'source', 'action', 'dedupKey', 'service', 'sender', 'receivedAt', 'appliedAt', 'outcome', 'incidentId', 'summary',
-  'severity', 'origin', 'component', 'group', 'class', 'configurationItem', 'details', 'detailsJson', 'links', 'images', 'client',
-  'clientUrl', 'occurredAt', 'omitted', 'raw', 'rawJson',
+  'eventId',
+  'source',
+  'action',
+  'dedupKey',
+  'service',
+  'sender',
+  'receivedAt',
+  'appliedAt',
+  'outcome',
+  'incidentId',
+  'summary',
+  'severity',
+  'origin',
+  'component',
+  'group',
+  'class',
+  'configurationItem',
+  'details',
+  'detailsJson',
+  'links',
+  'images',
+  'client',
+  'clientUrl',
+  'occurredAt',
+  'omitted',
+  'raw',
+  'rawJson',
 ];
 
 /**
@@ -293,7 +320,10 @@ export async function listIncidentEvents(incidentId: string, limit: number, curs
   // Lambda answers at most 6 MB: a page of large events ends early, its cursor at the last one kept.
   // Cut first by each event's size as its item tells it (its raw parts counted as full parts), so
   // only the kept events' parts are read; then again by the sizes read, should the text be larger.
-  const estimated = page.items.slice(0, countWithin(page.items, (item) => sizeOf(item) + ((item.rawParts as number | undefined) ?? 0) * RAW_PART_CHARS));
+  const estimated = page.items.slice(
+    0,
+    countWithin(page.items, (item) => sizeOf(item) + ((item.rawParts as number | undefined) ?? 0) * RAW_PART_CHARS),
+  );
   await withRawText(estimated.filter((item) => item.rawParts !== undefined) as unknown as (StoredEvent & { pk: string; sk: string })[]);
   const kept = estimated.slice(0, countWithin(estimated, sizeOf));
   if (kept.length === page.items.length) return { ...page, items: kept.map(eventFromItem) };

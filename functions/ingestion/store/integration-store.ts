@@ -206,7 +206,11 @@ export async function listIntegrations(service: string, limit: number, cursor?: 
 }
 
 const fromItem = (item: Item): Integration => {
-  const { rateWindow: _window, windowCount: _count, ...rest } = withoutKeys<Integration & { rateWindow?: number; windowCount?: number }>(item, INTEGRATION_ORDER);
+  const {
+    rateWindow: _window,
+    windowCount: _count,
+    ...rest
+  } = withoutKeys<Integration & { rateWindow?: number; windowCount?: number }>(item, INTEGRATION_ORDER);
   return rest;
 };
 

@@ -134,8 +134,20 @@ export const CHANGE_PUBLISH_RULES: PublishRules = {
   fields: {
     ...Object.fromEntries(
       [
-        'type', 'services', 'plannedStart', 'plannedEnd', 'outageRequired', 'assignmentGroup', 'status',
-        'template', 'conflicts', 'reviewRequired', 'closedAt', 'canceledAt', 'submissions', 'workflow',
+        'type',
+        'services',
+        'plannedStart',
+        'plannedEnd',
+        'outageRequired',
+        'assignmentGroup',
+        'status',
+        'template',
+        'conflicts',
+        'reviewRequired',
+        'closedAt',
+        'canceledAt',
+        'submissions',
+        'workflow',
       ].map((field) => [field, 'value' as const]),
     ),
     risk: only('level', 'score'),

@@ -114,8 +114,21 @@ export const timerName = (incidentId: string, clock: ClockName, threshold: numbe
 export const INCIDENT_PUBLISH_RULES: PublishRules = {
   fields: Object.fromEntries(
     [
-      'impact', 'urgency', 'priority', 'status', 'holdReason', 'service', 'assignmentGroup',
-      'assignee', 'caller', 'resolutionCode', 'acknowledgedAt', 'resolvedAt', 'closedAt', 'canceledAt', 'reopenCount',
+      'impact',
+      'urgency',
+      'priority',
+      'status',
+      'holdReason',
+      'service',
+      'assignmentGroup',
+      'assignee',
+      'caller',
+      'resolutionCode',
+      'acknowledgedAt',
+      'resolvedAt',
+      'closedAt',
+      'canceledAt',
+      'reopenCount',
       'escalationLevel',
     ].map((field) => [field, 'value' as const]),
   ),

@@ -109,7 +109,9 @@ export const changeEventDetail = z
           .describe('Change Vote Recorded: who voted how, never the comment (read it through the API)'),
       })
       .optional()
-      .describe('The approval round the event is about: Change Approval Requested, Reminder, Escalated, Vote Recorded and Expired; Change Scheduled and Rejected when an approval decided them'),
+      .describe(
+        'The approval round the event is about: Change Approval Requested, Reminder, Escalated, Vote Recorded and Expired; Change Scheduled and Rejected when an approval decided them',
+      ),
     note: z
       .object({ id: z.string(), visibility: z.enum(['work', 'public']), author: z.string() })
       .optional()

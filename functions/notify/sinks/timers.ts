@@ -112,7 +112,11 @@ async function scheduledTimer(name: string): Promise<ScheduledTimer | 'none'> {
 export async function moveTimers(incidentId: string, incidentVersion: number, changes: TimerChanges, now = new Date()): Promise<void> {
   const setByLaterChange = (name: string, existing: ScheduledTimer) => {
     if (typeof existing.incidentVersion !== 'number' || existing.incidentVersion < incidentVersion) return false;
-    log.info('schedule left as a later change of the incident set it', { schedule: name, setByVersion: existing.incidentVersion, recordVersion: incidentVersion });
+    log.info('schedule left as a later change of the incident set it', {
+      schedule: name,
+      setByVersion: existing.incidentVersion,
+      recordVersion: incidentVersion,
+    });
     return true;
   };
   await Promise.all([

@@ -21,9 +21,7 @@ export async function publishNotification(record: AnyOutboxRecord): Promise<void
       TopicArn: TOPICS[notification.topic],
       Subject: notification.subject,
       Message: JSON.stringify({ text: notification.text, recipients: notification.recipients, ...detail }),
-      MessageAttributes: Object.fromEntries(
-        Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
-      ),
+      MessageAttributes: Object.fromEntries(Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
     }),
   );
 }

@@ -22,13 +22,9 @@ export function httpErrorResponse(error: HttpError, instance?: string): APIGatew
 /** The body of every unexpected failure: it names the request id and nothing internal. */
 export function internalErrorResponse(requestId: string): APIGatewayProxyStructuredResultV2 {
   return httpErrorResponse(
-    new HttpError(
-      500,
-      'internal-error',
-      'Internal error',
-      `The request could not be completed. Quote request id ${requestId} when reporting it.`,
-      { requestId },
-    ),
+    new HttpError(500, 'internal-error', 'Internal error', `The request could not be completed. Quote request id ${requestId} when reporting it.`, {
+      requestId,
+    }),
   );
 }
 

@@ -123,10 +123,7 @@ function toHttpResult(result: ApiResult): HttpResult {
  * The pipeline every HTTP function shares: parse, authenticate, run the use case, answer JSON or
  * problem+json. Handlers stay one call deep.
  */
-export function httpHandler(
-  handle: (request: ApiRequest) => Promise<ApiResult>,
-  options: { authenticated?: boolean } = {},
-) {
+export function httpHandler(handle: (request: ApiRequest) => Promise<ApiResult>, options: { authenticated?: boolean } = {}) {
   const authenticated = options.authenticated ?? true;
   return middy<HttpEvent, HttpResult>()
     .use(errorResponses())

@@ -1,21 +1,19 @@
 import * as z from 'zod';
 
 /** Names of groups and services double as their ids: lowercase slugs, stable in URLs and events. */
-export const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'Use 1-63 lowercase letters, digits and dashes, starting with a letter or digit');
+export const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'Use 1-63 lowercase letters, digits and dashes, starting with a letter or digit');
 
 /** A user id is the token subject (`sub`) of the identity provider. */
-export const userId = z.string().min(1).max(128).regex(/^[^\s]+$/, 'A user id has no spaces');
+export const userId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\s]+$/, 'A user id has no spaces');
 
 export const isoTimestamp = z.iso.datetime().describe('UTC date and time, ISO 8601 with a Z offset');
 
 export const limitParam = z.coerce.number().int().min(1).max(100).default(25).describe('Most items on one page');
-export const cursorParam = z
-  .string()
-  .min(1)
-  .max(2048)
-  .describe('The `nextCursor` of the previous page, unchanged; valid only with the same filters');
+export const cursorParam = z.string().min(1).max(2048).describe('The `nextCursor` of the previous page, unchanged; valid only with the same filters');
 
 /** Values one list filter takes at most: each is one Query of its own, all in flight together. */
 export const MAX_FILTER_VALUES = 10;
@@ -35,7 +33,8 @@ export const oneOrMore = <T extends z.ZodType<string>>(item: T) =>
         // Reported on the parameter itself, naming the value: `status`, not `status.1`.
         for (const part of values) {
           const parsed = item.safeParse(part);
-          if (!parsed.success) context.addIssue({ code: 'custom', message: `${JSON.stringify(part)}: ${parsed.error.issues[0]?.message ?? 'Invalid'}`, input: part });
+          if (!parsed.success)
+            context.addIssue({ code: 'custom', message: `${JSON.stringify(part)}: ${parsed.error.issues[0]?.message ?? 'Invalid'}`, input: part });
         }
         return values;
       },
@@ -56,9 +55,7 @@ export const problemDetailsSchema = z
     status: z.number().int(),
     detail: z.string(),
     instance: z.string().optional(),
-    errors: z
-      .array(z.object({ location: z.string(), path: z.string(), pointer: z.string(), message: z.string() }))
-      .optional(),
+    errors: z.array(z.object({ location: z.string(), path: z.string(), pointer: z.string(), message: z.string() })).optional(),
     references: z
       .array(z.object({ kind: z.string(), id: z.string(), number: z.string().optional(), field: z.string() }))
       .optional()

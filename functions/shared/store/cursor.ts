@@ -7,7 +7,11 @@ import type { Item } from './db.ts';
  * it was issued for, so a cursor cannot be replayed against a different query.
  */
 export function filterFingerprint(filters: Record<string, unknown>): string {
-  const canonical = JSON.stringify(Object.entries(filters).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)));
+  const canonical = JSON.stringify(
+    Object.entries(filters)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
 }
 

@@ -80,8 +80,7 @@ export async function transactWrite(items: TransactItem[], clientRequestToken?: 
   }
 }
 
-const isStorageAttribute = (key: string): boolean =>
-  key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key);
+const isStorageAttribute = (key: string): boolean => key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key);
 
 /**
  * Removes the table's key and index attributes: what the API shows is the entity, not its storage.

@@ -102,7 +102,10 @@ export async function mergedQueryPage(query: MergedQuery, limit: number, cursor:
     if (!more) return { items };
   }
   // Out of rounds: everything at or above the highest unread position was returned; resume below it.
-  const resume = partitions.reduce<string | undefined>((high, p) => (p.done || p.frontier === undefined || (high !== undefined && high >= p.frontier) ? high : p.frontier), undefined);
+  const resume = partitions.reduce<string | undefined>(
+    (high, p) => (p.done || p.frontier === undefined || (high !== undefined && high >= p.frontier) ? high : p.frontier),
+    undefined,
+  );
   return resume === undefined ? { items } : { items, nextCursor: encodeCursor({ before: resume }, fingerprint) };
 }
 

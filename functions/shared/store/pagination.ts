@@ -51,4 +51,3 @@ function keyOf(item: Item, indexName: string | undefined): Item {
   }
   return key;
 }
-

@@ -136,10 +136,7 @@ export function reopenClock(clock: SlaClock, at: Date): SlaClock {
  * instant lies behind pauses and calendars the clock no longer remembers, and `breachedAt` is `at`:
  * the clock became breached by the retargeting itself. Under the new target, `breachedAt` is removed.
  */
-export function retargetClock(
-  current: SlaClock,
-  input: { policy: SlaPolicy; calendar: Calendar; clock: ClockName; at: Date },
-): SlaClock {
+export function retargetClock(current: SlaClock, input: { policy: SlaPolicy; calendar: Calendar; clock: ClockName; at: Date }): SlaClock {
   if (!isCounting(current)) return current;
   const { policy, calendar, clock, at } = input;
   const advanced = advanceClock(current, at);
@@ -214,8 +211,7 @@ export function recordThreshold(clock: SlaClock, timer: { threshold: number; tim
   // Reached before `since` only if someone advanced the counters without moving the timers: the
   // exact instant is then gone, except for the breach, which the counters remember.
   const reachedAt =
-    instantOfElapsed(clock, required) ??
-    (threshold === BREACH && clock.breachedAt !== undefined ? new Date(clock.breachedAt) : new Date(clock.since));
+    instantOfElapsed(clock, required) ?? (threshold === BREACH && clock.breachedAt !== undefined ? new Date(clock.breachedAt) : new Date(clock.since));
   if (reachedAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS) return { outcome: 'early' };
   const recorded = thresholds.filter((t) => t <= threshold && !clock.thresholdsCrossed.includes(t));
   const crossedAt = reachedAt.toISOString();
@@ -231,9 +227,9 @@ export function recordThreshold(clock: SlaClock, timer: { threshold: number; tim
 export function clockView(clock: SlaClock, now: Date): SlaClockView {
   const live = advanceClock(clock, now);
   const reached = live.elapsedSeconds >= live.targetSeconds;
-  const thresholdsCrossed = [
-    ...new Set([...live.thresholdsCrossed, ...thresholdsOf(live).filter((t) => live.elapsedSeconds >= secondsToReach(live, t))]),
-  ].sort((a, b) => a - b);
+  const thresholdsCrossed = [...new Set([...live.thresholdsCrossed, ...thresholdsOf(live).filter((t) => live.elapsedSeconds >= secondsToReach(live, t))])].sort(
+    (a, b) => a - b,
+  );
   return {
     state: viewState(live, reached),
     policy: live.policy,

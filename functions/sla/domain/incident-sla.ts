@@ -1,16 +1,6 @@
 import type { FieldChange, Incident } from '../../incidents/domain/incident.ts';
 import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
-import {
-  cancelClock,
-  clockView,
-  pauseClock,
-  reopenClock,
-  resumeClock,
-  retargetClock,
-  startClock,
-  stopClock,
-  timersFor,
-} from './clock.ts';
+import { cancelClock, clockView, pauseClock, reopenClock, resumeClock, retargetClock, startClock, stopClock, timersFor } from './clock.ts';
 import { selectPolicy } from './policy.ts';
 import {
   type Calendar,

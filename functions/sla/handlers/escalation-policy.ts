@@ -8,12 +8,7 @@ import { TransactionRefused, type TransactItem, transactWrite } from '../../shar
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
 import type { EscalationPolicy } from '../domain/types.ts';
 import { putEscalationPolicyBody } from '../schemas/escalation-policy.ts';
-import {
-  canonicalEscalationPolicy,
-  type EscalationPolicyRecord,
-  escalationPolicyItems,
-  getEscalationPolicyRecord,
-} from '../store/config-store.ts';
+import { canonicalEscalationPolicy, type EscalationPolicyRecord, escalationPolicyItems, getEscalationPolicyRecord } from '../store/config-store.ts';
 
 /*
  * /groups/{name}/escalation-policy: who is told, level by level, when an incident of the group

@@ -16,7 +16,15 @@ const interval = z.strictObject({
 const day = z.array(interval).max(10);
 
 const workingHours = z
-  .strictObject({ mon: day.optional(), tue: day.optional(), wed: day.optional(), thu: day.optional(), fri: day.optional(), sat: day.optional(), sun: day.optional() })
+  .strictObject({
+    mon: day.optional(),
+    tue: day.optional(),
+    wed: day.optional(),
+    thu: day.optional(),
+    fri: day.optional(),
+    sat: day.optional(),
+    sun: day.optional(),
+  })
   .describe('Working intervals per weekday, in local time; a weekday left out is not worked. Absent: the calendar is 24x7');
 
 /** Holidays are copied into every clock counting in the calendar: bounded, so incidents stay small. */
@@ -25,7 +33,7 @@ export const MAX_HOLIDAYS = 400;
 const holidays = z
   .array(
     z.strictObject({
-      date: z.iso.date().describe('A local date in the calendar\'s time zone; the whole day is not working time'),
+      date: z.iso.date().describe("A local date in the calendar's time zone; the whole day is not working time"),
       name: z.string().trim().min(1).max(100).optional(),
     }),
   )

@@ -18,7 +18,10 @@ const notify = z
     group: z.boolean().optional().describe("The incident's assignment group"),
     manager: z.boolean().optional().describe("The manager of the incident's assignment group"),
   })
-  .refine((n) => (n.users?.length ?? 0) > 0 || n.assignee === true || n.group === true || n.manager === true, 'Notify someone: users, assignee, group or manager');
+  .refine(
+    (n) => (n.users?.length ?? 0) > 0 || n.assignee === true || n.group === true || n.manager === true,
+    'Notify someone: users, assignee, group or manager',
+  );
 
 const level = z.strictObject({
   notify,

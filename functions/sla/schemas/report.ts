@@ -25,7 +25,10 @@ export const DEFAULT_REPORT_DAYS = 30;
 export const MAX_REPORT_DAYS = 366;
 
 export const slaReportQuery = z.strictObject({
-  from: z.iso.date().optional().describe(`First UTC day, YYYY-MM-DD; default: ${DEFAULT_REPORT_DAYS - 1} days before \`to\``),
+  from: z.iso
+    .date()
+    .optional()
+    .describe(`First UTC day, YYYY-MM-DD; default: ${DEFAULT_REPORT_DAYS - 1} days before \`to\``),
   to: z.iso.date().optional().describe(`Last UTC day, inclusive; default: today. At most ${MAX_REPORT_DAYS} days from \`from\``),
   groupBy: z.enum(REPORT_DIMENSIONS).default('priority').describe('The dimension to group by'),
 });
@@ -41,7 +44,10 @@ const figures = {
   resolution: clock.describe('Resolution clocks, counted on the day they stopped'),
   breaches: z.number().int().describe('Targets missed, each counted once, on the day the breach was recorded (also of clocks still running)'),
   acknowledged: z.number().int().describe('Incidents first acknowledged on these days'),
-  meanTimeToAcknowledge: z.string().nullable().describe('Mean wall-clock time from opening to the first response (ISO 8601, hours at most); null without acknowledgements'),
+  meanTimeToAcknowledge: z
+    .string()
+    .nullable()
+    .describe('Mean wall-clock time from opening to the first response (ISO 8601, hours at most); null without acknowledgements'),
   resolved: z.number().int().describe('Incidents resolved on these days (a reopen takes its resolution back)'),
   meanTimeToResolve: z.string().nullable().describe('Mean wall-clock time from opening to resolution; null without resolutions'),
 };

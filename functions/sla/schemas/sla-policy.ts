@@ -24,7 +24,9 @@ const appliesTo = z
     service: slug.optional().describe('Incidents about this service; it must exist'),
     category: z.string().trim().min(1).max(200).optional().describe('Incidents of this category'),
   })
-  .describe('Every named criterion must match; a policy naming none applies to every incident. When several policies match, the most specific wins; two with the same criteria may not set the same target');
+  .describe(
+    'Every named criterion must match; a policy naming none applies to every incident. When several policies match, the most specific wins; two with the same criteria may not set the same target',
+  );
 
 const targets = z
   .strictObject({ response: target.optional(), resolution: target.optional() })

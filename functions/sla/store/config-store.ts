@@ -6,7 +6,16 @@ import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { DEFAULT_CALENDARS, DEFAULT_SLA_POLICIES } from '../defaults.ts';
-import { type Calendar, CLOCK_NAMES, type ClockName, type EscalationLevel, type EscalationPolicy, type SlaConfig, type SlaPolicy, WEEKDAYS } from '../domain/types.ts';
+import {
+  type Calendar,
+  CLOCK_NAMES,
+  type ClockName,
+  type EscalationLevel,
+  type EscalationPolicy,
+  type SlaConfig,
+  type SlaPolicy,
+  WEEKDAYS,
+} from '../domain/types.ts';
 
 /*
  * The SLA configuration is one partition, `CONFIG#SLA`: calendars (`CALENDAR#<name>`), policies
