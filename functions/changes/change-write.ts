@@ -1,16 +1,10 @@
-import {
-  type ApprovalReference,
-  type ChangeEventType,
-  changeOutboxPut,
-  changeOutboxRecord,
-  changeOwners,
-  changeRecordEventType,
-} from '../notify/domain/change-events.ts';
-import type { NoteReference, Recipients } from '../notify/domain/events.ts';
 import { referenceChecks } from '../directory/store/references.ts';
+import { type ApprovalReference, changeOutboxPut, changeOutboxRecord, changeOwners, changeRecordEventType } from '../notify/domain/change-events.ts';
+import type { NoteReference, Recipients } from '../notify/domain/events.ts';
 import { type FieldError, fieldError } from '../shared/errors.ts';
 import type { TransactItem, TransactionRefused } from '../shared/store/db.ts';
 import type { Change, FieldChange } from './domain/change.ts';
+import type { ChangeEventType } from './domain/events.ts';
 import { changeCreate, changeHistoryPut, changeReplace, changeServiceCopies, changeUnchanged, newId } from './store/change-store.ts';
 
 /*

@@ -6,11 +6,11 @@
  * checks the committed files are current.
  */
 import type * as z from 'zod';
+import { CHANGE_EVENT_TYPES } from '../../functions/changes/domain/events.ts';
+import { INCIDENT_EVENT_TYPES } from '../../functions/incidents/domain/events.ts';
 import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
-import { CHANGE_EVENT_TYPES } from '../../functions/notify/domain/change-events.ts';
-import { INCIDENT_EVENT_TYPES } from '../../functions/notify/domain/events.ts';
-import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
+import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { inlineSchema, type JsonObject } from './build.ts';
 
 const DIALECT = 'https://json-schema.org/draft/2020-12/schema';

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyChangePatch, type Change, diffChanges, moveTo, openChange, recordImplementation } from '../../functions/changes/domain/change.ts';
+import { CHANGE_EVENT_TYPES, type ChangeEventType } from '../../functions/changes/domain/events.ts';
 import {
   type ApprovalReference,
-  CHANGE_EVENT_TYPES,
-  type ChangeEventType,
   changeOutboxPut,
   changeOutboxRecord,
   changeOwners,

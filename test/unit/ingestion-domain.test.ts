@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CRITICALITIES } from '../../functions/directory/schemas/directory.ts';
-import { createServiceBody } from '../../functions/directory/schemas/directory.ts';
+import { CHANGE_EVENT_TYPES } from '../../functions/changes/domain/events.ts';
+import { CRITICALITIES, createServiceBody } from '../../functions/directory/schemas/directory.ts';
+import { INCIDENT_EVENT_TYPES } from '../../functions/incidents/domain/events.ts';
+import { DEFAULT_PRIORITY_MATRIX, priorityFor } from '../../functions/incidents/domain/priority.ts';
 import {
+  type AlertEvent,
   appendOccurrence,
   DEFAULT_SEVERITY_MAPPING,
   describeEvent,
@@ -9,15 +12,11 @@ import {
   MAX_RECENT_OCCURRENCES,
   SEVERITIES,
   titleOf,
-  type AlertEvent,
 } from '../../functions/ingestion/domain/alert-event.ts';
 import { alarmHints, type BusEnvelope, busEnvelope, classifyBusEvent } from '../../functions/ingestion/domain/bus-events.ts';
 import { MAX_STORABLE_DEPTH, numberFidelity, scanJson, storableValue, textWithout } from '../../functions/ingestion/domain/json-text.ts';
 import { fromPagerDuty, parsePagerDutyEvent } from '../../functions/ingestion/domain/pagerduty.ts';
-import { DEFAULT_PRIORITY_MATRIX, priorityFor } from '../../functions/incidents/domain/priority.ts';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_DETAIL_TYPES, INGESTION_RULES, PRODUCT_DETAIL_TYPES } from '../../functions/ingestion/rules.ts';
-import { CHANGE_EVENT_TYPES } from '../../functions/notify/domain/change-events.ts';
-import { INCIDENT_EVENT_TYPES } from '../../functions/notify/domain/events.ts';
 import { EVENT_SOURCE } from '../../functions/routes.ts';
 import { compileEventPattern, type EventPattern } from '../../local/event-pattern.ts';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { ApprovalReference, ChangeEventType } from '../../notify/domain/change-events.ts';
+import type { ApprovalReference } from '../../notify/domain/change-events.ts';
 import { changeOutboxPut, changeOutboxRecord, requesterAndGroup } from '../../notify/domain/change-events.ts';
 import type { Recipients } from '../../notify/domain/events.ts';
 import type { FieldChange } from '../../shared/domain/audit.ts';
@@ -9,9 +9,10 @@ import { type TransactItem, TransactionRefused, transactWrite } from '../../shar
 import { changeWrite } from '../change-write.ts';
 import { BOARDS, boardGroups, openRound, type Vote } from '../domain/approval.ts';
 import { advanceByWorkflow, type Change, markRejected, markScheduled, recordStartCheck, startBlockers } from '../domain/change.ts';
-import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
-import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, startHoldPut, type StoredRound } from '../store/approval-store.ts';
+import type { ChangeEventType } from '../domain/events.ts';
+import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, type StoredRound, startHoldPut } from '../store/approval-store.ts';
 import { blackoutsOverlapping } from '../store/blackout-store.ts';
+import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
 import { changeHistoryPut, changeUnchanged, getChangeById } from '../store/change-store.ts';
 import { answerApproval, ChangeWithdrawn, resumeHeldStart } from '../workflow.ts';
 

@@ -1,11 +1,12 @@
 import type { Change } from '../../changes/domain/change.ts';
+import { type APPROVAL_DECISIONS, APPROVAL_EVENT_TYPES, type ChangeEventType, type VOTE_DECISIONS } from '../../changes/domain/events.ts';
 import type { ChangeStatus, ChangeType } from '../../changes/domain/lifecycle.ts';
 import type { RiskLevel } from '../../changes/domain/risk.ts';
 import type { FieldChange } from '../../shared/domain/audit.ts';
 import { requireEnv } from '../../shared/env.ts';
 import type { TransactItem } from '../../shared/store/db.ts';
 import { changeOutboxKey, outboxItemPut } from '../store/outbox-keys.ts';
-import { DETAIL_SCHEMA_VERSION, type IncidentEventDetail, type NoteReference, type IncidentOutboxRecord, type Recipients } from './events.ts';
+import { DETAIL_SCHEMA_VERSION, type IncidentEventDetail, type IncidentOutboxRecord, type NoteReference, type Recipients } from './events.ts';
 import { only, type PublishedChange, type PublishRules, publishedChanges } from './published-changes.ts';
 
 /*
@@ -19,30 +20,6 @@ import { only, type PublishedChange, type PublishRules, publishedChanges } from 
  * `detail.changes` name what the write changed, with values only for the fields that hold none;
  * votes and notes are named, and read through the API.
  */
-
-export const CHANGE_EVENT_TYPES = [
-  'Change Created',
-  'Change Updated',
-  'Change Submitted',
-  'Change Approval Requested',
-  'Change Approval Reminder',
-  'Change Approval Escalated',
-  'Change Vote Recorded',
-  'Change Scheduled',
-  'Change Rejected',
-  'Change Expired',
-  'Change Start Blocked',
-  'Change Start Overridden',
-  'Change Implementation Started',
-  'Change Implemented',
-  'Change Closed',
-  'Change Canceled',
-  'Change Note Added',
-] as const;
-export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
-
-export const APPROVAL_DECISIONS = ['approved', 'rejected', 'expired'] as const;
-export const VOTE_DECISIONS = ['approve', 'reject'] as const;
 
 /**
  * Which approval an event is about: the round (the change's submission count), the board asked, how
@@ -58,15 +35,6 @@ export interface ApprovalReference {
   decision?: (typeof APPROVAL_DECISIONS)[number];
   vote?: { by: string; decision: (typeof VOTE_DECISIONS)[number] };
 }
-
-/** The events that are about an approval round, and so must say which one. */
-export const APPROVAL_EVENT_TYPES: readonly ChangeEventType[] = [
-  'Change Approval Requested',
-  'Change Approval Reminder',
-  'Change Approval Escalated',
-  'Change Vote Recorded',
-  'Change Expired',
-];
 
 /** The change as events show it: enough to route, to link and to plan around, not the whole record (no title: free text). */
 export interface ChangeSummary {

@@ -1,3 +1,4 @@
+import type { IncidentEventType } from '../../incidents/domain/events.ts';
 import type { FieldChange, Incident } from '../../incidents/domain/incident.ts';
 import type { ClockName, SlaTimer } from '../../sla/domain/types.ts';
 import { type PublishedChange, type PublishRules, publishedChanges } from './published-changes.ts';
@@ -9,18 +10,6 @@ import { type PublishedChange, type PublishRules, publishedChanges } from './pub
  * Everything is decided here, at write time, so publishing needs no reads and cannot disagree
  * with what was committed. Change requests announce themselves the same way: change-events.ts.
  */
-
-export const INCIDENT_EVENT_TYPES = [
-  'Incident Created',
-  'Incident Updated',
-  'Incident Resolved',
-  'Incident Note Added',
-  'SLA Warning',
-  'SLA Breached',
-  'Incident Escalated',
-  'Major Incident Breach',
-] as const;
-export type IncidentEventType = (typeof INCIDENT_EVENT_TYPES)[number];
 
 /**
  * Bumped on any incompatible change of `detail`; consumers match on it. 2: no titles, and free-text

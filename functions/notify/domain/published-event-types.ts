@@ -1,5 +1,5 @@
-import { CHANGE_EVENT_TYPES } from './change-events.ts';
-import { INCIDENT_EVENT_TYPES } from './events.ts';
+import { CHANGE_EVENT_TYPES } from '../../changes/domain/events.ts';
+import { INCIDENT_EVENT_TYPES } from '../../incidents/domain/events.ts';
 
 /**
  * Every detail-type the product publishes, incidents' (SLA ones included) and change requests',

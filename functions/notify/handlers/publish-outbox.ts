@@ -4,8 +4,8 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { log } from '../../shared/log.ts';
 import { type AnyOutboxRecord, isChangeOutboxRecord } from '../domain/change-events.ts';
 import { publishEvent } from '../sinks/event-bus.ts';
-import { publishNotification } from '../sinks/topics.ts';
 import { moveTimers } from '../sinks/timers.ts';
+import { publishNotification } from '../sinks/topics.ts';
 import { deliveredSinks, markDelivered, type OutboxKey, outboxKeyId, type Sink } from '../store/outbox-store.ts';
 
 /** An outbox item as the stream carries it: an incident's or a change request's record, with its key. */

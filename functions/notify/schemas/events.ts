@@ -1,9 +1,10 @@
 import * as z from 'zod';
+import { APPROVAL_DECISIONS, CHANGE_EVENT_TYPES, VOTE_DECISIONS } from '../../changes/domain/events.ts';
 import { CHANGE_STATUSES, CHANGE_TYPES } from '../../changes/domain/lifecycle.ts';
 import { RISK_LEVELS } from '../../changes/domain/risk.ts';
+import { INCIDENT_EVENT_TYPES } from '../../incidents/domain/events.ts';
 import { CLOCK_NAMES } from '../../sla/domain/types.ts';
-import { APPROVAL_DECISIONS, CHANGE_EVENT_TYPES, VOTE_DECISIONS } from '../domain/change-events.ts';
-import { DETAIL_SCHEMA_VERSION, INCIDENT_EVENT_TYPES } from '../domain/events.ts';
+import { DETAIL_SCHEMA_VERSION } from '../domain/events.ts';
 
 /*
  * The published shape of the product's domain events (`detail` on EventBridge, and the body of

@@ -8,8 +8,8 @@ import {
   SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import { log } from '../../shared/log.ts';
 import { requireEnv } from '../../shared/env.ts';
+import { log } from '../../shared/log.ts';
 import type { SlaTimer } from '../../sla/domain/types.ts';
 import { type TimerChanges, timerName } from '../domain/events.ts';
 

@@ -1,14 +1,14 @@
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import type { IncidentOutboxRecord } from '../domain/events.ts';
-import { type OutboxKey, outboxItemPut, incidentOutboxKey, outboxKeyId } from './outbox-keys.ts';
+import { incidentOutboxKey, type OutboxKey, outboxItemPut, outboxKeyId } from './outbox-keys.ts';
 
 /*
  * The outbox items (keys and shape in outbox-keys.ts): incident records are put here, change
  * request records by changeOutboxPut (domain/change-events.ts); the publisher reads and marks both.
  */
 
-export { changeOutboxKey, type OutboxKey, incidentOutboxKey, outboxKeyId } from './outbox-keys.ts';
+export { changeOutboxKey, incidentOutboxKey, type OutboxKey, outboxKeyId } from './outbox-keys.ts';
 
 export const SINKS = ['events', 'notifications', 'timers'] as const;
 export type Sink = (typeof SINKS)[number];
