@@ -1,16 +1,16 @@
 import { changeOutboxPut, changeOutboxRecord } from '../../notify/domain/change-events.ts';
-import { conflict, fieldError, forbidden, notFound, type HttpError, validationFailed } from '../../shared/errors.ts';
-import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { conflict, fieldError, forbidden, type HttpError, notFound, validationFailed } from '../../shared/errors.ts';
+import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
 import { assertChangeAgent, findChange, isChangeId } from '../access.ts';
 import { ApprovalRefusal, castVote, eligibleVoters, votingGroups } from '../domain/approval.ts';
-import { approvalVoteBody } from '../schemas/approval.ts';
 import type { Change } from '../domain/change.ts';
-import { loadChangeConfig } from '../store/change-config-store.ts';
+import { approvalVoteBody } from '../schemas/approval.ts';
 import { type ChangeApprovals, currentRound, presentRound, readApprovals, readDirectory, roundReplace, votePut } from '../store/approval-store.ts';
+import { loadChangeConfig } from '../store/change-config-store.ts';
 import { changeHistoryPut, changeUnchanged, getChangeById } from '../store/change-store.ts';
 import { answerApproval } from '../workflow.ts';
 
@@ -138,7 +138,7 @@ async function vote(request: ApiRequest) {
       changeOutboxPut(record, now),
     ];
     const response = { status: 201, body: { ...cast.vote, approval: { ...presentRound(next) } } };
-    let result;
+    let result: ApiResult;
     try {
       result = await commitIdempotently(items, claim, response, now);
     } catch (error) {

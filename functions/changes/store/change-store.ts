@@ -1,9 +1,10 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
-import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
+import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type Change, MAX_CHANGE_WINDOW_DAYS } from '../domain/change.ts';
 import { CHANGE_FIELD_ORDER, type ChangeFilters, type ChangeNote, canonicalInstant, changeHistoryRecordSchema, changeNoteSchema } from '../schemas/change.ts';
 
@@ -41,18 +42,21 @@ const BY_SERVICE = { index: 'gsi6', prefix: 'CHANGE#SERVICE#' } as const;
 
 type FilterName = 'status' | 'type' | 'assignmentGroup' | 'service';
 
-/** Indexes of the change item itself, one per list filter; the sort key is the number. */
-const ITEM_INDEXES: readonly { filter: Exclude<FilterName, 'service'>; index: string; prefix: string }[] = [
-  { filter: 'assignmentGroup', index: 'gsi4', prefix: 'CHANGE#GROUP#' },
+type ItemIndex = { filter: Exclude<FilterName, 'service'>; index: string; prefix: string };
+const BY_GROUP: ItemIndex = { filter: 'assignmentGroup', index: 'gsi4', prefix: 'CHANGE#GROUP#' };
+/** The item's indexes less selective than the service one. */
+const BY_STATUS_OR_TYPE: readonly ItemIndex[] = [
   { filter: 'status', index: 'gsi2', prefix: 'CHANGE#STATUS#' },
   { filter: 'type', index: 'gsi3', prefix: 'CHANGE#TYPE#' },
 ];
+/** Indexes of the change item itself, one per list filter; the sort key is the number. */
+const ITEM_INDEXES: readonly ItemIndex[] = [BY_GROUP, ...BY_STATUS_OR_TYPE];
 
 /** Most selective first: without a planned window, the first filter present picks the index. */
 const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: string }[] = [
-  ITEM_INDEXES[0]!,
+  BY_GROUP,
   { filter: 'service', index: BY_SERVICE.index, prefix: BY_SERVICE.prefix },
-  ...ITEM_INDEXES.slice(1),
+  ...BY_STATUS_OR_TYPE,
 ];
 
 const plannedSortKey = (change: Change) => `${canonicalInstant(change.plannedStart)}#${change.number}`;
@@ -271,7 +275,10 @@ export async function listChanges(filters: ChangeFilters, limit: number, cursor?
       {
         tableName: TABLE_NAME,
         index: chosen?.index ?? ALL_CHANGES.index,
-        partitions: chosen === undefined ? [ALL_CHANGES.partition] : filters[chosen.filter]!.map((value) => `${chosen.prefix}${value}`),
+        partitions:
+          chosen === undefined
+            ? [ALL_CHANGES.partition]
+            : defined(filters[chosen.filter], `values of the ${chosen.filter} filter that chose the index`).map((value) => `${chosen.prefix}${value}`),
         ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
       },
       limit,

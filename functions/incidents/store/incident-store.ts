@@ -1,14 +1,16 @@
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
-import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
 import { INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
 import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSchema } from '../schemas/incident.ts';
 
+export type { HistoryDraft };
 /*
  * Incident items (see docs/data-model.md for every access pattern):
  *   incident  pk INCIDENT#<id>  sk INCIDENT           gsi1 every incident / number (lists, lookup by number)
@@ -21,7 +23,6 @@ import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSc
  *                                                     that allocating a number also reads the matrix
  */
 export { newId };
-export type { HistoryDraft };
 
 const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'INCIDENT' });
 /** Next to the incident (`begins_with(sk, 'INCIDENT')` reads both), apart from notes and history. */
@@ -29,25 +30,27 @@ export const incidentAlertKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'IN
 export const SETTINGS_KEY = { pk: 'CONFIG#INCIDENTS', sk: 'CONFIG' } as const;
 
 type FilterName = Exclude<keyof IncidentFilters, 'openedAfter' | 'openedBefore'>;
+type FilterIndex = { filter: FilterName; index: string; prefix: string };
+
+/** An opening-time range without a filter reads every status partition: each incident is in exactly one. */
+const BY_STATUS: FilterIndex = { filter: 'status', index: 'gsi2', prefix: 'INCIDENT#STATUS#' };
 
 /**
  * Most selective first: with several filters, the first present one picks the index (one Query
  * per value of it), the others narrow it. Their sort key is the opening instant then the number,
  * so an opening-time range is a key condition; `toISOString()` texts compare as the instants do.
  */
-const FILTER_INDEXES: readonly { filter: FilterName; index: string; prefix: string }[] = [
+const FILTER_INDEXES: readonly FilterIndex[] = [
   { filter: 'assignee', index: 'gsi5', prefix: 'INCIDENT#ASSIGNEE#' },
   { filter: 'caller', index: 'gsi7', prefix: 'INCIDENT#CALLER#' },
   { filter: 'assignmentGroup', index: 'gsi4', prefix: 'INCIDENT#GROUP#' },
   { filter: 'service', index: 'gsi6', prefix: 'INCIDENT#SERVICE#' },
-  { filter: 'status', index: 'gsi2', prefix: 'INCIDENT#STATUS#' },
+  BY_STATUS,
   { filter: 'priority', index: 'gsi3', prefix: 'INCIDENT#PRIORITY#' },
 ];
 const ALL_INCIDENTS = { index: 'gsi1', partition: 'INCIDENT' };
 /** The indexes whose sort key is openedSortKey (scripts/backfill-incident-sort-keys.ts upgrades older items). */
 export const OPENED_SORTED_INDEXES: readonly string[] = FILTER_INDEXES.map(({ index }) => index);
-/** An opening-time range without a filter reads every status partition: each incident is in exactly one. */
-const BY_STATUS = FILTER_INDEXES.find(({ filter }) => filter === 'status')!;
 
 /** The filter indexes' sort key: newest first by opening, the number breaking ties (and making it unique). */
 export const openedSortKey = (incident: Pick<Incident, 'createdAt' | 'number'>): string => `${incident.createdAt}#${incident.number}`;
@@ -263,7 +266,10 @@ export async function listIncidents(filters: IncidentFilters, limit: number, cur
   }
   const source =
     chosen !== undefined
-      ? { index: chosen.index, partitions: filters[chosen.filter]!.map((value) => `${chosen.prefix}${value}`) }
+      ? {
+          index: chosen.index,
+          partitions: defined(filters[chosen.filter], `values of the ${chosen.filter} filter that chose the index`).map((value) => `${chosen.prefix}${value}`),
+        }
       : opened
         ? { index: BY_STATUS.index, partitions: INCIDENT_STATUSES.map((status) => `${BY_STATUS.prefix}${status}`) }
         : { index: ALL_INCIDENTS.index, partitions: [ALL_INCIDENTS.partition] };

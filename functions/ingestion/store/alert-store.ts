@@ -1,9 +1,9 @@
 import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { isBeingDeleted } from '../../directory/store/references.ts';
-import { optionalEnv } from '../../shared/env.ts';
 import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
+import { optionalEnv } from '../../shared/env.ts';
 import { encodeCursor, filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -208,6 +208,11 @@ export async function getPointerAndService(scope: string, dedupKey: string, serv
 
 /** Marks the event applied, with what it did: first in every transaction, so a replay stops there. */
 export function markApplied(event: StoredEvent, outcome: EventOutcome, appliedAt: string, incidentId?: string): TransactItem {
+  return { Update: appliedUpdate(event, outcome, appliedAt, incidentId) };
+}
+
+/** markApplied's update, also written alone when the event touches nothing. */
+function appliedUpdate(event: StoredEvent, outcome: EventOutcome, appliedAt: string, incidentId?: string): NonNullable<TransactItem['Update']> {
   const values: Item = { ':at': appliedAt, ':outcome': outcome };
   let update = 'SET appliedAt = :at, outcome = :outcome';
   if (incidentId !== undefined) {
@@ -219,19 +224,17 @@ export function markApplied(event: StoredEvent, outcome: EventOutcome, appliedAt
     });
   }
   return {
-    Update: {
-      TableName: TABLE_NAME,
-      Key: eventKey(event, event.scope),
-      UpdateExpression: update,
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(appliedAt)',
-      ExpressionAttributeValues: values,
-    },
+    TableName: TABLE_NAME,
+    Key: eventKey(event, event.scope),
+    UpdateExpression: update,
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(appliedAt)',
+    ExpressionAttributeValues: values,
   };
 }
 
 /** For events that touch nothing (acknowledge or resolve of an unknown dedup key). */
 export async function markDropped(event: StoredEvent, at: string): Promise<void> {
-  const item = markApplied(event, 'dropped', at).Update!;
+  const item = appliedUpdate(event, 'dropped', at);
   try {
     await db.send(new UpdateCommand(item));
   } catch (error) {
@@ -340,6 +343,9 @@ const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 /** How many of the first items fit in a page, one at least (an event alone is within 6 MB). */
 function countWithin(items: Item[], size: (item: Item) => number): number {
   let bytes = 0;
-  const over = items.findIndex((item, index) => (bytes += size(item)) > MAX_PAGE_BYTES && index > 0);
-  return over === -1 ? items.length : over;
+  for (const [index, item] of items.entries()) {
+    bytes += size(item);
+    if (bytes > MAX_PAGE_BYTES && index > 0) return index;
+  }
+  return items.length;
 }

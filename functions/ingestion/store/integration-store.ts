@@ -4,7 +4,7 @@ import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from 
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
-import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
+import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';

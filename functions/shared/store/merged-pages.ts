@@ -91,10 +91,10 @@ export async function mergedQueryPage(query: MergedQuery, limit: number, cursor:
     while (items.length < limit) {
       const next = newestHead(partitions, sk);
       if (next === undefined) break;
-      const key = String(next.buffer[0]![sk]);
-      if (partitions.some((p) => p !== next && !p.done && p.frontier !== undefined && key < p.frontier)) break;
-      const item = next.buffer.shift()!;
-      if (key !== last) items.push(item);
+      const key = String(next.head[sk]);
+      if (partitions.some((p) => p !== next.partition && !p.done && p.frontier !== undefined && key < p.frontier)) break;
+      next.partition.buffer.shift();
+      if (key !== last) items.push(next.head);
       last = key;
     }
     const more = partitions.some((p) => !p.done || p.buffer.length > 0);
@@ -109,11 +109,12 @@ export async function mergedQueryPage(query: MergedQuery, limit: number, cursor:
   return resume === undefined ? { items } : { items, nextCursor: encodeCursor({ before: resume }, fingerprint) };
 }
 
-function newestHead(partitions: Partition[], sk: string): Partition | undefined {
-  let newest: Partition | undefined;
-  for (const p of partitions) {
-    const head = p.buffer[0];
-    if (head !== undefined && (newest === undefined || String(head[sk]) > String(newest.buffer[0]![sk]))) newest = p;
+/** The partition whose first buffered item is the newest, with that item. */
+function newestHead(partitions: Partition[], sk: string): { partition: Partition; head: Item } | undefined {
+  let newest: { partition: Partition; head: Item } | undefined;
+  for (const partition of partitions) {
+    const head = partition.buffer[0];
+    if (head !== undefined && (newest === undefined || String(head[sk]) > String(newest.head[sk]))) newest = { partition, head };
   }
   return newest;
 }

@@ -182,7 +182,7 @@ function zoneOf(timeZone: string): Zone {
 }
 
 // `format` is about twice as fast as `formatToParts`; en-US with these options is stable: `3/29/2026, 02:30:00`.
-const EN_US_WALL_CLOCK = /^(\d+)\/(\d+)\/(\d+),? (\d+):(\d+):(\d+)$/;
+const EN_US_WALL_CLOCK = /^(?<month>\d+)\/(?<day>\d+)\/(?<year>\d+),? (?<hour>\d+):(?<minute>\d+):(?<second>\d+)$/;
 /** Remembered per-date offsets stay a cache, not a leak, however long a process lives. */
 const MAX_REMEMBERED_DATES = 20_000;
 
@@ -203,9 +203,10 @@ function createZone(timeZone: string): Zone {
     const text = formatter.format(instant);
     const match = EN_US_WALL_CLOCK.exec(text);
     if (match === null) throw new Error(`Unexpected date format from Intl for ${timeZone}: ${text}`);
-    const [, month, day, year, hour, minute, second] = match.map(Number) as number[];
+    // Every group of the pattern is mandatory, so a match has all six.
+    const { month, day, year, hour, minute, second } = match.groups ?? {};
     // Some ICU versions write midnight as 24 even with h23.
-    return Date.UTC(year!, month! - 1, day!, hour! % 24, minute!, second!);
+    return Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour) % 24, Number(minute), Number(second));
   };
   const offsetAt = (instant: number): number => {
     const second = Math.floor(instant / 1000) * 1000;
@@ -325,14 +326,15 @@ function workingHoursViolations(workingHours: Partial<Record<Weekday, { start: s
       parsed.push({ index, start: startMinute, end: endMinute });
     });
     parsed.sort((a, b) => a.start - b.start);
-    for (let i = 1; i < parsed.length; i += 1) {
-      const [previous, current] = [parsed[i - 1]!, parsed[i]!];
-      if (current.start < previous.end) {
+    let previous: (typeof parsed)[number] | undefined;
+    for (const current of parsed) {
+      if (previous !== undefined && current.start < previous.end) {
         violations.push({
           path: ['workingHours', weekday, current.index],
           message: `Overlaps interval ${previous.index} of ${weekday}`,
         });
       }
+      previous = current;
     }
     workingIntervals += parsed.length;
   }

@@ -1,5 +1,6 @@
 import type { FieldChange, Incident } from '../../incidents/domain/incident.ts';
 import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
+import { defined } from '../../shared/defined.ts';
 import { cancelClock, clockView, pauseClock, reopenClock, resumeClock, retargetClock, startClock, stopClock, timersFor } from './clock.ts';
 import { selectPolicy } from './policy.ts';
 import {
@@ -79,7 +80,8 @@ export function evolveSla(before: Incident | undefined, after: Incident, config:
   const note = (transition: ClockTransition) => transitions.push(transition);
   // A created incident is seen as moving from a fresh `new` to whatever it was created as.
   const previous: Previous = before ?? { status: 'new', acknowledgedAt: undefined };
-  const existing = before === undefined ? startClocks(after, config!, note) : (after.sla ?? before.sla ?? {});
+  const existing =
+    before === undefined ? startClocks(after, defined(config, 'the SLA configuration to start clocks with'), note) : (after.sla ?? before.sla ?? {});
   const reselectFrom = before !== undefined && reclassified(before, after) ? config : undefined;
 
   const clocks: IncidentSla = {};
@@ -127,10 +129,10 @@ function moveClock(input: {
     clock = moved;
   };
   const since = (moved: SlaClock) => moved.since;
-  const stoppedAt = (moved: SlaClock) => moved.stoppedAt!;
+  const stoppedAt = (moved: SlaClock) => defined(moved.stoppedAt, 'stoppedAt of a stopped or canceled clock');
 
   if (name === 'resolution' && isReopen(previous.status, after.status) && clock.status === 'stopped') {
-    apply(reopenClock(clock, now), 'reopened', since, { undone: outcomeOf(clock), undoneAt: clock.stoppedAt! });
+    apply(reopenClock(clock, now), 'reopened', since, { undone: outcomeOf(clock), undoneAt: clock.stoppedAt });
   }
 
   if (reselectFrom !== undefined) {

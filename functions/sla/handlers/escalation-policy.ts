@@ -1,10 +1,11 @@
 import { userKey } from '../../directory/store/keys.ts';
-import { getRecord, GROUPS, missingRecords, USERS } from '../../directory/store/records.ts';
+import { GROUPS, getRecord, missingRecords, USERS } from '../../directory/store/records.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
+import { defined } from '../../shared/defined.ts';
 import { type FieldError, fieldError, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { diffFields } from '../../shared/store/audit.ts';
-import { TransactionRefused, type TransactItem, transactWrite } from '../../shared/store/db.ts';
+import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
 import type { EscalationPolicy } from '../domain/types.ts';
 import { putEscalationPolicyBody } from '../schemas/escalation-policy.ts';
@@ -46,7 +47,11 @@ const MAX_CHECKED_NEW_USERS = 90;
 /** Where each named user sits in the body, for the field error of a user refused at commit. */
 const userPaths = (policy: EscalationPolicy): Map<string, (string | number)[]> => {
   const paths = new Map<string, (string | number)[]>();
-  policy.levels.forEach((level, i) => (level.notify.users ?? []).forEach((user, j) => paths.has(user) || paths.set(user, ['levels', i, 'notify', 'users', j])));
+  for (const [i, level] of policy.levels.entries()) {
+    for (const [j, user] of (level.notify.users ?? []).entries()) {
+      if (!paths.has(user)) paths.set(user, ['levels', i, 'notify', 'users', j]);
+    }
+  }
   return paths;
 };
 
@@ -68,11 +73,11 @@ async function checkUsers(policy: EscalationPolicy): Promise<void> {
   const missing = await missingRecords(USERS, named);
   if (missing.size === 0) return;
   const errors: FieldError[] = [];
-  policy.levels.forEach((level, i) =>
+  policy.levels.forEach((level, i) => {
     (level.notify.users ?? []).forEach((user, j) => {
       if (missing.has(user)) errors.push(fieldError('body', ['levels', i, 'notify', 'users', j], `There is no user '${user}'`));
-    }),
-  );
+    });
+  });
   throw validationFailed(errors);
 }
 
@@ -108,7 +113,13 @@ async function put(request: ApiRequest): Promise<ApiResult> {
       const errors = userChecks.users.flatMap((user, i) => {
         const reason = error.failedAt(items.length + i);
         if (reason === undefined) return [];
-        return [fieldError('body', paths.get(user)!, reason.item === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted`)];
+        return [
+          fieldError(
+            'body',
+            defined(paths.get(user), `the body path of user ${user}`),
+            reason.item === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted`,
+          ),
+        ];
       });
       if (errors.length > 0) throw validationFailed(errors);
     }
