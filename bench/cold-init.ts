@@ -59,7 +59,7 @@ export interface ColdInitResult {
 export async function writeBaselineModule(outRoot: string, externals: readonly string[]): Promise<string> {
   const file = join(outRoot, '_externals', 'index.mjs');
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, externals.map((name) => `import ${JSON.stringify(name)};`).join('\n') + '\n');
+  await writeFile(file, `${externals.map((name) => `import ${JSON.stringify(name)};`).join('\n')}\n`);
   return file;
 }
 

@@ -5,28 +5,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { parseRequesterIncidentFields } from '../functions/incidents/requester-fields.ts';
+import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
+import { parseRoleGroups } from '../functions/shared/http/roles.ts';
+import { functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureBucketOutput } from '../infra/constructs/dead-letter-replay.ts';
+import type { MigrationRun } from '../scripts/migrations.ts';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
 import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES, localFailureBucket } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE } from './eventbridge.ts';
-import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
 import { type ApiRequestLog, createLocalApi, type TokenRejection } from './http-server.ts';
+import { createVerifier, loadOrCreateSigningKey, localGroupsClaim, mintToken, type SigningKey } from './identity.ts';
 import { type Invoke, invokeFunction } from './invoke.ts';
 import { lambdaHandler } from './lambda.ts';
-import { localQueueUrl, sqsService } from './sqs.ts';
-import { INGESTION_QUEUE_URL_OUTPUT, functionNameOutput, streamFailureBucketOutput } from '../infra/constructs/dead-letter-replay.ts';
 import { PublishedLog } from './published-log.ts';
-import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
 import { createLocalS3 } from './s3.ts';
-import { createLocalSns } from './sns.ts';
-import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner } from './step-functions.ts';
-import { createVerifier, loadOrCreateSigningKey, localGroupsClaim, mintToken, type SigningKey } from './identity.ts';
+import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
 import { seedDemoData } from './seed.ts';
-import { parseRoleGroups } from '../functions/shared/http/roles.ts';
-import { parseRequesterIncidentFields } from '../functions/incidents/requester-fields.ts';
-import { startStreamPoller, type StreamPoller } from './stream-poller.ts';
+import { createLocalSns } from './sns.ts';
+import { localQueueUrl, sqsService } from './sqs.ts';
+import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner } from './step-functions.ts';
+import { type StreamPoller, startStreamPoller } from './stream-poller.ts';
 import { ensureTable } from './table.ts';
-import type { MigrationRun } from '../scripts/migrations.ts';
 
 export interface LocalStackOptions {
   /** Keeps DynamoDB data and the signing key here; without it, everything is in memory / temporary. */
@@ -106,12 +106,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The versions in package-lock.json are pinned and run on Node 20; Lambda runs Node 22.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let dynamo: DynamoDbLocal | undefined;
-  const endpoint =
-    options.dynamoDbEndpoint ??
-    (dynamo = await startDynamoDbLocal({
+  let endpoint = options.dynamoDbEndpoint;
+  if (endpoint === undefined) {
+    dynamo = await startDynamoDbLocal({
       ...(options.dynamoDbPort === undefined ? {} : { port: options.dynamoDbPort }),
       ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 'dynamodb') }),
-    })).endpoint;
+    });
+    endpoint = dynamo.endpoint;
+  }
 
   Object.assign(process.env, {
     TABLE_NAME: options.tableName,

@@ -80,7 +80,10 @@ function members(params: URLSearchParams, prefix: string): { index: number; fiel
     const index = Number(rest.slice(0, dot));
     if (dot === -1 || !Number.isInteger(index) || index < 1) continue;
     let fields = byIndex.get(index);
-    if (fields === undefined) byIndex.set(index, (fields = new Map()));
+    if (fields === undefined) {
+      fields = new Map();
+      byIndex.set(index, fields);
+    }
     fields.set(rest.slice(dot + 1), value);
   }
   return [...byIndex.entries()].sort(([a], [b]) => a - b).map(([index, fields]) => ({ index, fields }));

@@ -1,8 +1,8 @@
-import { LOCAL_TABLE_NAME, SettingError, apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort } from './config.ts';
+import { apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort, LOCAL_TABLE_NAME, SettingError } from './config.ts';
 import { LOCAL_INGESTION_BUS } from './eventbridge.ts';
 import { checkJava } from './java.ts';
 import { unusablePortMessage } from './ports.ts';
-import { startLocalStack } from './runtime.ts';
+import { type LocalStack, startLocalStack } from './runtime.ts';
 import { DEMO_USERS } from './seed.ts';
 
 /** `npm start`: the whole backend on this machine, no AWS account. */
@@ -12,14 +12,17 @@ if (!java.ok) {
   process.exit(1);
 }
 
-let settings;
-try {
-  settings = { dataDir: dataDirectory(), httpPort: httpPort(), httpHost: apiHost(), awsPort: awsPort(), dynamoDbPort: dynamoDbPort() };
-} catch (error) {
-  if (!(error instanceof SettingError)) throw error;
-  console.error(error.message);
-  process.exit(1);
+/** The settings from the environment; a bad one stops the start with its message. */
+function readSettings() {
+  try {
+    return { dataDir: dataDirectory(), httpPort: httpPort(), httpHost: apiHost(), awsPort: awsPort(), dynamoDbPort: dynamoDbPort() };
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }
+const settings = readSettings();
 const { dataDir } = settings;
 // Before anything starts or writes: a second `npm start` must not touch the first one's data.
 const unusablePort = await unusablePortMessage([
@@ -33,7 +36,7 @@ if (unusablePort !== undefined) {
 }
 
 const started = performance.now();
-let stack;
+let stack: LocalStack;
 try {
   stack = await startLocalStack({
     ...settings,

@@ -4,17 +4,18 @@ import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  type _Record,
   type AttributeValue,
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
-  type _Record,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { AttributeValue as LambdaAttributeValue, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
 import { CONSUMERS } from '../functions/routes.ts';
-import { compileEventPattern, type CompiledPattern, type EventPattern } from './event-pattern.ts';
+import { type CompiledPattern, compileEventPattern, type EventPattern } from './event-pattern.ts';
 import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke.ts';
 
 /**
@@ -271,7 +272,9 @@ class Checkpoints {
   }
 
   set(consumer: string, shardId: string, position: ShardPosition): void {
-    (this.#data.consumers[consumer] ??= {})[shardId] = position;
+    const positions = this.#data.consumers[consumer] ?? {};
+    positions[shardId] = position;
+    this.#data.consumers[consumer] = positions;
     this.#write();
   }
 
@@ -482,7 +485,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     let iterator: string | undefined | null = null; // null: take one at the position
     while (!stopped) {
       const sentAt = performance.now();
-      let page;
+      let page: GetRecordsCommandOutput;
       try {
         if (iterator === null) iterator = await iteratorFor(shardId, fromOldest ? undefined : position()?.sequenceNumber);
         if (iterator === undefined) return finish(reader);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { defined } from '../functions/shared/defined.ts';
 
 /**
  * `npm run migrate -- (--table <name> | --stack <data stack>) [--list]`
@@ -23,14 +24,18 @@ async function tableOfStack(stackName: string): Promise<string> {
   }
 }
 
+/** The command line; throws on an unknown or malformed option. */
+const parseOptions = () =>
+  parseArgs({
+    options: { table: { type: 'string' }, stack: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: false,
+  });
+
 async function main(): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseOptions>['values'];
   try {
-    ({ values } = parseArgs({
-      options: { table: { type: 'string' }, stack: { type: 'string' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseOptions());
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -45,7 +50,8 @@ async function main(): Promise<number> {
   }
   try {
     // The store modules read TABLE_NAME when they load: set it first, then load them.
-    process.env.TABLE_NAME = values.table ?? (await tableOfStack(values.stack!));
+    // One of --table and --stack is there: checked above.
+    process.env.TABLE_NAME = values.table ?? (await tableOfStack(defined(values.stack, '--stack without --table')));
     const { MIGRATIONS, appliedMigrations, runPendingMigrations } = await import('./migrations.ts');
     if (values.list) {
       const applied = await appliedMigrations();

@@ -395,20 +395,24 @@ export async function localOutputs(awsEndpoint: string): Promise<Outputs> {
 
 const USAGE = 'usage: npm run replay-dead-letters -- --queue <outbox|ingestion|timers> [--dry-run] [--stack <name>] [--visibility-timeout <seconds>]';
 
+/** The command line; throws on an unknown or malformed option. */
+const parseOptions = () =>
+  parseArgs({
+    options: {
+      queue: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      stack: { type: 'string' },
+      'visibility-timeout': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+
 async function main(): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseOptions>['values'];
   try {
-    ({ values } = parseArgs({
-      options: {
-        queue: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        stack: { type: 'string' },
-        'visibility-timeout': { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseOptions());
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;

@@ -1,12 +1,13 @@
 import type { Workflow } from './definitions.ts';
-import { json, type JsonObject } from './json.ts';
+import { type JsonObject, json } from './json.ts';
 import type { LibraryEvent } from './library.ts';
 import type { Execution, HistoryEvent } from './records.ts';
 
 /** The execution history (GetExecutionHistory): events recorded as they happen, named as AWS names them. */
 
 export function record(execution: Execution, type: string, details?: JsonObject): void {
-  const history = (execution.history ??= []);
+  execution.history ??= [];
+  const history = execution.history;
   const id = history.length + 1;
   history.push({ id, previousEventId: id - 1, timestamp: Date.now(), type, ...(details === undefined ? {} : { details }) });
 }

@@ -15,6 +15,7 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_ERROR_LENGTH = 256;
 export const MAX_CAUSE_LENGTH = 32_768;
 /** Characters AWS refuses in execution names (whitespace, brackets, wildcards, punctuation, controls). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern finds control characters to refuse them in names, as AWS does
 export const BAD_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 export const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/;
 export const LAMBDA_INVOKE = /^arn:aws[\w-]*:states:::lambda:(invoke(?:\.waitForTaskToken)?)$/;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { admin, agent, type Client, type Reply, startTestStack, type TestStack } from '../support/api.ts';
 import { changeStatusIs, createChange, HOUR, poll, readChange, window } from '../support/changes.ts';
 
 /*
@@ -91,8 +91,8 @@ describe('the approval round is on record when submit answers', () => {
   it('lists round 1 with its board, quorum and who will be asked, before the workflow has run a step', async () => {
     const change = await create(bob, { services: ['payments'], title: 'Upgrade the payments database' });
     const hold = holdStarts();
-    let submitted;
-    let approvals;
+    let submitted: Reply;
+    let approvals: Reply;
     try {
       submitted = await submit(bob, change);
       approvals = await bob.get(`/changes/${change.id}/approvals`);

@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
-import { priorityMatrixBody, createIncidentBody, listIncidentsQuery } from '../../functions/incidents/schemas/incident.ts';
+import { createIncidentBody, listIncidentsQuery, priorityMatrixBody } from '../../functions/incidents/schemas/incident.ts';
 import { badRequest, fieldError, HttpError, validationFailed } from '../../functions/shared/errors.ts';
+import { httpErrorResponse, internalErrorResponse, PROBLEM_CONTENT_TYPE, toErrorResponse } from '../../functions/shared/http/error-response.ts';
 import { type ApiRequest, type ApiResult, httpHandler } from '../../functions/shared/http/handler.ts';
-import { internalErrorResponse, PROBLEM_CONTENT_TYPE, httpErrorResponse, toErrorResponse } from '../../functions/shared/http/error-response.ts';
 import { header, MAX_BODY_BYTES, parseJsonBody, parseWith, rawBody, zodFieldErrors } from '../../functions/shared/http/request.ts';
 import { textViolations } from '../../functions/shared/schemas/common.ts';
 
@@ -454,6 +454,7 @@ describe('text fields (schemas/common.ts textViolations)', () => {
     const found = violations({ title: 'ok', tags: ['a', 'b\u0000'], labels: { 'k\u0001': 'v', k: 'v\u007f' }, either: 'x\u0085' });
     expect(found).toEqual([
       expect.stringMatching(/^tags\.1: .*U\+0000 at position 1/),
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the record key under test holds U+0001
       expect.stringMatching(/^labels\.k\u0001: .*U\+0001/),
       expect.stringMatching(/^labels\.k: .*U\+007F/),
       expect.stringMatching(/^either: .*U\+0085/),
@@ -478,7 +479,7 @@ describe('text fields (schemas/common.ts textViolations)', () => {
   it('parseWith names text violations and other schema errors together, one error per field', () => {
     let error: unknown;
     try {
-      parseWith(schema, { title: 'x'.repeat(201) + '\u0000', tags: 'not a list' }, 'body');
+      parseWith(schema, { title: `${'x'.repeat(201)}\u0000`, tags: 'not a list' }, 'body');
     } catch (e) {
       error = e;
     }

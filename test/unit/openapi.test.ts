@@ -1,18 +1,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
 import { handler as openApiHandler } from '../../functions/platform/handlers/openapi.ts';
-import { acceptsGzip } from '../../functions/shared/http/accept-encoding.ts';
 import { ROUTES } from '../../functions/routes.ts';
+import { acceptsGzip } from '../../functions/shared/http/accept-encoding.ts';
 import { buildOpenApiDocument, type JsonObject, PROBLEM_MEDIA_TYPE, routeKey, serializeOpenApiDocument } from '../../scripts/openapi/build.ts';
+import { ERROR_TYPES } from '../../scripts/openapi/error-types.ts';
 import { EVENT_SCHEMA_FILES } from '../../scripts/openapi/event-schemas.ts';
 import { OPERATIONS } from '../../scripts/openapi/operations.ts';
-import { ERROR_TYPES } from '../../scripts/openapi/error-types.ts';
-import { documentJsonOf, SERVED_DOCUMENT_MODULE } from '../../scripts/openapi/served-document.ts';
 import { EVENT_OUTCOMES } from '../../scripts/openapi/schemas.ts';
+import { documentJsonOf, SERVED_DOCUMENT_MODULE } from '../../scripts/openapi/served-document.ts';
 
 const STALE = 'docs/openapi.json is stale: run `npm run openapi` and commit the result';
 const committedText = readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8');
@@ -78,8 +78,11 @@ function deref<T = JsonObject>(value: unknown): T {
 }
 
 function collectRefs(node: unknown, at: string, out: { ref: string; at: string }[] = []): { ref: string; at: string }[] {
-  if (Array.isArray(node)) node.forEach((child, i) => collectRefs(child, `${at}/${i}`, out));
-  else if (node !== null && typeof node === 'object') {
+  if (Array.isArray(node)) {
+    node.forEach((child, i) => {
+      collectRefs(child, `${at}/${i}`, out);
+    });
+  } else if (node !== null && typeof node === 'object') {
     for (const [key, child] of Object.entries(node)) {
       if (key === '$ref' && typeof child === 'string') out.push({ ref: child, at });
       else collectRefs(child, `${at}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, out);

@@ -22,6 +22,7 @@ export interface TextViolation {
 const codePoint = (char: string): string => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 // Category Cc: C0 controls, DEL and C1 controls. Tab, LF and CR are handled by the caller.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the pattern finds control characters to refuse them in text fields
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 const LINE_CONTROL = /[\t\n\r]/;
 const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
