@@ -6,10 +6,10 @@
  * docs/openapi.json; test/unit/openapi.test.ts checks the committed file is current).
  */
 import * as z from 'zod';
-import packageJson from '../../package.json' with { type: 'json' };
 import { ROUTES, type RouteDefinition } from '../../functions/routes.ts';
-import { type Audience, OPERATIONS, type OperationSpec, type OwnErrorResponse, type ResponseHeader, TAGS } from './operations.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import { ERROR_TYPES, type ErrorTypeSlug } from './error-types.ts';
+import { type Audience, OPERATIONS, type OperationSpec, type OwnErrorResponse, type ResponseHeader, TAGS } from './operations.ts';
 import { PATH_PARAMETERS, REQUEST_SCHEMAS, RESPONSE_SCHEMAS, SHARED_SCHEMAS } from './schemas.ts';
 
 export const OPENAPI_VERSION = '3.1.1';
@@ -344,6 +344,7 @@ function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
     });
   }
   if (spec.idempotencyKey === true) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
+  const { body } = spec;
 
   return {
     tags: [spec.tag],
@@ -352,12 +353,12 @@ function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
     operationId: spec.operationId,
     security: route.auth === 'jwt' ? [{ bearerAuth: [] }] : [],
     ...(parameters.length === 0 ? {} : { parameters }),
-    ...(spec.body === undefined
+    ...(body === undefined
       ? {}
       : {
           requestBody: {
-            required: spec.body.optional !== true,
-            content: Object.fromEntries((spec.body.mediaTypes ?? [JSON_MEDIA_TYPE]).map((type) => [type, { schema: schemaRef(spec.body!.schema) }])),
+            required: body.optional !== true,
+            content: Object.fromEntries((body.mediaTypes ?? [JSON_MEDIA_TYPE]).map((type) => [type, { schema: schemaRef(body.schema) }])),
           },
         }),
     responses: { ...successResponses(spec), ...errorResponses(route, spec) },
@@ -417,7 +418,9 @@ export function buildOpenApiDocument(): JsonObject {
     if (spec === undefined) throw new Error(`No entry in scripts/openapi/operations.ts for ${routeKey(route)}`);
     if (operationIds.has(spec.operationId)) throw new Error(`Duplicate operationId ${spec.operationId}`);
     operationIds.add(spec.operationId);
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, spec);
+    const pathItem = paths[route.path] ?? {};
+    pathItem[route.method.toLowerCase()] = operation(route, spec);
+    paths[route.path] = pathItem;
   }
   const sharedParameters = shareQueryParameters(paths);
   const known = new Set(ROUTES.map(routeKey));
