@@ -11,7 +11,7 @@ import { version as esbuildVersion } from 'esbuild';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { BUNDLE_BUDGET_BYTES, bundleAll, REPO_ROOT } from './bundle.ts';
 import { BASELINE, measureColdInit, writeBaselineModule } from './cold-init.ts';
-import { measureIngestion, MIX, PUT_EVENTS_BATCH } from './ingest.ts';
+import { MIX, measureIngestion, PUT_EVENTS_BATCH } from './ingest.ts';
 import { measureLoad } from './load.ts';
 import { formatRounds, kb, ms, table } from './report.ts';
 import { measureRoundTrips } from './round-trips.ts';

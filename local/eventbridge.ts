@@ -5,7 +5,7 @@ import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_RULES, type IngestionRule } fro
 import { CONSUMERS, EVENT_SOURCE } from '../functions/routes.ts';
 import { AwsError, type AwsJsonService } from './aws-endpoint.ts';
 import type { DeadLetters } from './dead-letters.ts';
-import { compileEventPattern, type CompiledPattern } from './event-pattern.ts';
+import { type CompiledPattern, compileEventPattern } from './event-pattern.ts';
 import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke.ts';
 import type { PublishedLog } from './published-log.ts';
 

@@ -1,8 +1,8 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { optionalEnv } from '../shared/env.ts';
 import { log } from '../shared/log.ts';
-import type { ChangeConfig } from './store/change-config-store.ts';
 import type { Change } from './domain/change.ts';
+import type { ChangeConfig } from './store/change-config-store.ts';
 
 /*
  * The change approval workflow (statemachines/change-approval.asl.json) as the functions reach it:

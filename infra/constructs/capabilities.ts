@@ -1,6 +1,6 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
-import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { CAPABILITY_ENVIRONMENT, type Capability } from '../../functions/routes.ts';
 import type { ItsmFunction } from './itsm-function.ts';

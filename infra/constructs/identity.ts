@@ -10,8 +10,8 @@ import {
   UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import type { IdentityConfig } from '../config.ts';
 import type { RoleGroups } from '../../functions/shared/http/roles.ts';
+import type { IdentityConfig } from '../config.ts';
 
 /**
  * The groups the functions read from the groups claim (functions/shared/http/principal.ts): the

@@ -1,6 +1,6 @@
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
-import { contextFor } from './context-object.ts';
 import type { RunnerContext } from './context.ts';
+import { contextFor } from './context-object.ts';
 import type { Workflow } from './definitions.ts';
 import { endEvent, onLibraryEvent, record } from './history.ts';
 import { clone, type Json, type JsonObject, json, truncate } from './json.ts';

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Workflow } from './definitions.ts';
 import type { Log } from './context.ts';
+import type { Workflow } from './definitions.ts';
 import { FINISHED_KEPT, STATE_VERSION } from './limits.ts';
 import type { Execution, StoredExecution } from './records.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setPhase } from './activities.ts';
-import { contextFor } from './context-object.ts';
 import type { Log, RunnerContext } from './context.ts';
+import { contextFor } from './context-object.ts';
 import { functionIdOf, type StateInfo, type TaskSpec, type Workflow } from './definitions.ts';
 import { ExecutionEnded, functionError, runtimeError, TaskError, timeoutError } from './errors.ts';
 import { record } from './history.ts';

@@ -1,6 +1,6 @@
 import { pause } from './activities.ts';
-import { contextFor } from './context-object.ts';
 import type { RunnerContext } from './context.ts';
+import { contextFor } from './context-object.ts';
 import type { StateInfo, Workflow } from './definitions.ts';
 import { runtimeError } from './errors.ts';
 import type { Json } from './json.ts';

@@ -1,7 +1,7 @@
 import { get as httpGet } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintToken } from '../../local/identity.ts';
 import { encodeCursor, filterFingerprint } from '../../functions/shared/store/cursor.ts';
+import { mintToken } from '../../local/identity.ts';
 import { agent, type Client, client, startTestStack, type TestStack } from '../support/api.ts';
 
 let stack: TestStack;

@@ -1,26 +1,26 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Policy } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { CAPABILITY_ENVIRONMENT, CONSUMERS, FUNCTIONS, WORKFLOWS, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CAPABILITY_ENVIRONMENT, CONSUMERS, FUNCTIONS, type FunctionDefinition, type FunctionId, WORKFLOWS } from '../../functions/routes.ts';
 import { REPOSITORY_ROOT } from '../../infra/app.ts';
 import { checkTaskResources } from '../../infra/constructs/workflow.ts';
 import {
+  actionsOf,
   describeFindings,
   executionsArnOf,
   FIXTURES_ROOT,
+  getAtt,
+  type Resources,
+  ref,
   resourcesOfType,
+  type Statement,
+  type SynthesizedApp,
   synthesize,
   TASK_RESPONSE_ACTIONS,
   unacknowledgedNagFindings,
-  type SynthesizedApp,
-  actionsOf,
-  getAtt,
-  ref,
-  type Resources,
-  type Statement,
 } from './helpers.ts';
 
 /**

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
 import { App, Stack } from 'aws-cdk-lib';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../infra/config.ts';
 import { ItsmHttpApi } from '../../infra/constructs/http-api.ts';
-import { tableAccessStatements, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
+import { TABLE_ACTIONS, tableAccessStatements } from '../../infra/constructs/itsm-function.ts';
 
 /** Context parsing and the guard rails that need no synthesis (milliseconds each). */
 const configOf = (context: Record<string, unknown>) => readConfig(new App({ context }).node);

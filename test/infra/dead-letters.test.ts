@@ -7,7 +7,7 @@ import {
   INGESTION_QUEUE_URL_OUTPUT,
   streamFailureBucketOutput,
 } from '../../infra/constructs/dead-letter-replay.ts';
-import { resourcesOfType, synthesize, type SynthesizedApp } from './helpers.ts';
+import { resourcesOfType, type SynthesizedApp, synthesize } from './helpers.ts';
 
 /**
  * Every place a delivery is given up on keeps it at least 14 days: SQS dead-letter queues keep

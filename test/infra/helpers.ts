@@ -1,12 +1,12 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { PolicyViolation } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FUNCTIONS, WORKFLOWS } from '../../functions/routes.ts';
-import { buildApp, REPOSITORY_ROOT, type ItsmApp } from '../../infra/app.ts';
+import { buildApp, type ItsmApp, REPOSITORY_ROOT } from '../../infra/app.ts';
 
 /** The CLI reads cdk.json's context (feature flags); tests must synthesize with the same. */
 function cdkJsonContext(): Record<string, unknown> {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CfnElement, Names } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGESTION_DETAIL_TYPES, INGESTION_RULES } from '../../functions/ingestion/rules.ts';
 import { CONSUMERS, EVENT_SOURCE, FUNCTIONS, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
 import {
@@ -14,16 +14,16 @@ import {
 import { DEFAULT_TIMEOUT_SECONDS } from '../../infra/constructs/itsm-function.ts';
 import { STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS } from '../../infra/constructs/stream-consumer.ts';
 import {
+  actionsOf,
   describeFindings,
+  getAtt,
   productFunctions,
+  type Resources,
   resourcesOfType,
+  type Statement,
+  type SynthesizedApp,
   synthesize,
   unacknowledgedNagFindings,
-  type SynthesizedApp,
-  actionsOf,
-  getAtt,
-  type Resources,
-  type Statement,
 } from './helpers.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productFunctions, describeFindings, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+import { describeFindings, productFunctions, type SynthesizedApp, synthesize, unacknowledgedNagFindings } from './helpers.ts';
 
 /** An organisation bringing its own identity provider: no user pool is created at all. */
 const ISSUER = 'https://login.example.com/realms/itsm';

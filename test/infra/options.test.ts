@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import { describeFindings, productFunctions, resourcesOfType, synthesize, unacknowledgedNagFindings, type SynthesizedApp } from './helpers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFindings, productFunctions, resourcesOfType, type SynthesizedApp, synthesize, unacknowledgedNagFindings } from './helpers.ts';
 
 /** Every optional knob turned on at once, with values typed the way `-c` delivers them. */
 let synth: SynthesizedApp;

@@ -1,17 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CAPABILITY_ENVIRONMENT,
   CONSUMERS,
   FUNCTIONS,
-  WORKFLOWS,
   type FunctionDefinition,
   type FunctionId,
+  WORKFLOWS,
   type WorkflowDefinition,
   type WorkflowId,
 } from '../../functions/routes.ts';
@@ -22,20 +22,20 @@ import { SCHEDULE_ACTIONS } from '../../infra/constructs/sla-timers.ts';
 import { checkPlaceholders, LAMBDA_INVOKE_INTEGRATIONS, Workflow } from '../../infra/constructs/workflow.ts';
 import { workflowFunctions } from '../../infra/stacks/api-stack.ts';
 import {
+  actionsOf,
   describeFindings,
   executionsArnOf,
   FIXTURES_ROOT,
+  getAtt,
+  type Resources,
+  ref,
   resourcesOfType,
+  type Statement,
+  type SynthesizedApp,
   synthesize,
   TASK_RESPONSE_ACTIONS,
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
-  type SynthesizedApp,
-  actionsOf,
-  getAtt,
-  ref,
-  type Resources,
-  type Statement,
 } from './helpers.ts';
 
 /**

@@ -1,21 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CfnElement, Validations } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { CONSUMERS, FUNCTIONS, ROUTES, WORKFLOWS, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSUMERS, FUNCTIONS, type FunctionDefinition, type FunctionId, ROUTES, WORKFLOWS } from '../../functions/routes.ts';
 import { GLOBAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/table-design.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api.ts';
 import { BUNDLING, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
 import {
+  actionsOf,
   describeFindings,
   productFunctions,
   resourcesOfType,
+  type Statement,
+  type SynthesizedApp,
   synthesize,
   TASK_RESPONSE_ACTIONS,
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
-  type SynthesizedApp,
-  actionsOf,
-  type Statement,
 } from './helpers.ts';
 
 /** The default deployment: no context at all, as a first `cdk deploy` would be. */

@@ -4,12 +4,11 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { invokeFunction } from '../../local/invoke.ts';
 import { type LocalStack, startLocalStack } from '../../local/runtime.ts';
 import { localOutputs, type Outputs, replayDeadLetters } from '../../scripts/replay-dead-letters.ts';
-import { client, type Client } from '../support/api.ts';
+import { type Client, client } from '../support/api.ts';
 
 /*
  * Each dead-letter path, end to end on the local runtime: a function "down" (the invoke wrapper

@@ -6,7 +6,7 @@ import { type AttributeValue, DeleteItemCommand, DynamoDBClient, PutItemCommand,
 import type { Shard } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { shardsReadyToRead, type StreamConsumer, type StreamFailure, type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
+import { type StreamConsumer, type StreamFailure, type StreamPoller, shardsReadyToRead, startStreamPoller } from '../../local/stream-poller.ts';
 import { ensureTable } from '../../local/table.ts';
 
 const endpoint = inject('dynamoDbEndpoint');

@@ -1,10 +1,10 @@
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsEndpoint, startAwsEndpoint } from '../../local/aws-endpoint.ts';
+import type { SlaTimer } from '../../functions/sla/domain/types.ts';
 import type { RawHandler } from '../../local/aws-endpoint.ts';
+import { type AwsEndpoint, startAwsEndpoint } from '../../local/aws-endpoint.ts';
 import { DeadLetters } from '../../local/dead-letters.ts';
 import { createLocalScheduler } from '../../local/scheduler.ts';
-import type { SlaTimer } from '../../functions/sla/domain/types.ts';
 
 /*
  * The publisher's timers sink against the local Scheduler, over its REST protocol, with every call

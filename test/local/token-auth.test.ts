@@ -1,14 +1,14 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteDefinition } from '../../functions/routes.ts';
 import { createLocalApi, type TokenRejection } from '../../local/http-server.ts';
 import { createVerifier, loadOrCreateSigningKey, mintToken, type SigningKey } from '../../local/identity.ts';
-import type { RouteDefinition } from '../../functions/routes.ts';
 
 /**
  * The local identity provider as a user meets it: the token command's mistakes, and the one line

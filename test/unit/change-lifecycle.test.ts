@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyChangePatch,
-  cancelChange,
-  type Change,
   CHANGE_NUMBER_PATTERN,
+  type Change,
+  cancelChange,
   closeChange,
   creationChanges,
   diffChanges,

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   assessRisk,
-  type Criticality,
   CRITICALITIES,
+  type Criticality,
   DEFAULT_RISK_RULES,
   levelFor,
   type RiskInput,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CONSUMERS } from '../../functions/routes.ts';
 import { INGESTION_RULES } from '../../functions/ingestion/rules.ts';
-import { compileEventPattern, EventPatternError, type EventPattern, matchesEventPattern } from '../../local/event-pattern.ts';
+import { CONSUMERS } from '../../functions/routes.ts';
+import { compileEventPattern, type EventPattern, EventPatternError, matchesEventPattern } from '../../local/event-pattern.ts';
 
 const matches = (pattern: EventPattern, event: unknown) => compileEventPattern(pattern)(event);
 

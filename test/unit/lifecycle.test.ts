@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { IncidentRuleError } from '../../functions/incidents/domain/errors.ts';
 import {
   assertIncidentTransition,
-  OPEN_INCIDENT_STATUSES,
-  type IncidentStatus,
   INCIDENT_STATUSES,
   INCIDENT_TRANSITIONS,
+  type IncidentStatus,
+  OPEN_INCIDENT_STATUSES,
 } from '../../functions/incidents/domain/lifecycle.ts';
 
 /** The product spec's lifecycle, written out independently of the code's table. */

@@ -10,9 +10,9 @@ import {
   reopenClock,
   resumeClock,
   retargetClock,
-  type ThresholdRecording,
   startClock,
   stopClock,
+  type ThresholdRecording,
   thresholdInstant,
   timersFor,
 } from '../../functions/sla/domain/clock.ts';

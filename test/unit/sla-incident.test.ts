@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyPatch, type Incident, type IncidentPatch, openIncident } from '../../functions/incidents/domain/incident.ts';
-import { type IncidentStatus, INCIDENT_TRANSITIONS } from '../../functions/incidents/domain/lifecycle.ts';
+import { INCIDENT_TRANSITIONS, type IncidentStatus } from '../../functions/incidents/domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type Level } from '../../functions/incidents/domain/priority.ts';
 import { businessSecondsBetween } from '../../functions/sla/domain/calendar.ts';
 import { recordThreshold } from '../../functions/sla/domain/clock.ts';

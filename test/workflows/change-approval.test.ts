@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectJsonPathOnly, expectValidAsl, loadDefinition, reachableStates, type State } from '../support/asl.ts';
 import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner, type WorkflowSource } from '../../local/step-functions.ts';
+import { expectJsonPathOnly, expectValidAsl, loadDefinition, reachableStates, type State } from '../support/asl.ts';
 
 /*
  * The change-approval ASL as a file (valid, JSONPath only, every Task calling the steps function

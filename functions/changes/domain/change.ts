@@ -1,7 +1,7 @@
 import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
+import { findConflicts } from './conflicts.ts';
 import { ChangeRuleError } from './errors.ts';
 import { assertTransition, type ChangeStatus, type ChangeType, EDITABLE_STATUSES, type ImplementationOutcome } from './lifecycle.ts';
-import { findConflicts } from './conflicts.ts';
 import { RISK_LEVELS, type RiskLevel } from './risk.ts';
 
 export { RISK_LEVELS, type RiskLevel };

@@ -1,4 +1,4 @@
-import { type RecordKind, getRecord } from '../../directory/store/records.ts';
+import { getRecord, type RecordKind } from '../../directory/store/records.ts';
 
 /*
  * Change templates are records of the directory's shape (functions/directory/store/records.ts):

@@ -1,8 +1,8 @@
+import { readVisibleIncident } from '../../incidents/access.ts';
 import { forbidden } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
-import { readVisibleIncident } from '../../incidents/access.ts';
-import { pageQuery } from '../schemas/ingestion.ts';
 import { scanJson } from '../domain/json-text.ts';
+import { pageQuery } from '../schemas/ingestion.ts';
 import { listIncidentEvents, type StoredEvent } from '../store/alert-store.ts';
 
 /** The raw events that touched an incident, oldest first, for as long as they are retained. Agents only. */

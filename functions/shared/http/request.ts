@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
-import { badRequest, fieldError, type FieldError, HttpError, validationFailed } from '../errors.ts';
+import { badRequest, type FieldError, fieldError, HttpError, validationFailed } from '../errors.ts';
 import { textViolations } from '../schemas/text-fields.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
