@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type FunctionDefinition, FUNCTIONS, type FunctionId, ROUTES, type RouteDefinition } from '../functions/routes.ts';
+import { FUNCTIONS, type FunctionDefinition, type FunctionId, ROUTES, type RouteDefinition } from '../functions/routes.ts';
 import type { Verification } from './identity.ts';
 
 /** API Gateway's own payload limit; the functions enforce their tighter 64 KB themselves. */
@@ -248,13 +248,24 @@ export function createLocalApi(options: LocalApiOptions): Server {
 
       const event = toEvent(request, url, match.route, pathParameters, body, claims, requestId);
       const started = performance.now();
+      // Like Lambda's, distinct from API Gateway's: the function logs both (functions/shared/log.ts).
+      const lambdaRequestId = randomUUID();
       try {
         const handler = await loadHandler(match.route.functionId);
-        const result = await handler(event, lambdaContext(match.route.functionId, randomUUID()));
+        const result = await handler(event, lambdaContext(match.route.functionId, lambdaRequestId));
         writeResult(response, result, requestId);
       } catch (error) {
         // What API Gateway answers when the function itself fails.
-        console.error(JSON.stringify({ level: 'error', message: 'function failed', functionId: match.route.functionId, error: String(error) }));
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            message: 'function failed',
+            functionId: match.route.functionId,
+            correlation_id: requestId,
+            function_request_id: lambdaRequestId,
+            error: String(error),
+          }),
+        );
         gatewayError(response, 500, 'Internal Server Error');
       } finally {
         options.onInvoke?.(match.route.functionId, performance.now() - started);

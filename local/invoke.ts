@@ -9,13 +9,14 @@ import { lambdaContext, loadHandler } from './http-server.ts';
  * The local EventBridge endpoint and the stream poller take one, so tests can hand them a
  * function of their own instead of a module of the route table.
  */
-export type Invoke = (functionId: string, event: unknown) => Promise<unknown>;
+export type Invoke = (functionId: string, event: unknown, requestId?: string) => Promise<unknown>;
 
-export const invokeFunction: Invoke = async (functionId, event) => {
+/** `requestId` becomes the context's awsRequestId (the Lambda request id the function logs); a fresh one without it. */
+export const invokeFunction: Invoke = async (functionId, event, requestId = randomUUID()) => {
   if (!Object.hasOwn(FUNCTIONS, functionId)) throw new Error(`no function ${functionId} in functions/routes.ts`);
   const id = functionId as FunctionId;
   const handler = (await loadHandler(id)) as unknown as (event: unknown, context: Context) => Promise<unknown>;
-  return handler(event, lambdaContext(id, randomUUID()));
+  return handler(event, lambdaContext(id, requestId));
 };
 
 /** Retries of a delivery that failed: `attempts` in all, waiting base * 2^(n-1) (at most max) between them. */

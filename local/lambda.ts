@@ -33,7 +33,8 @@ export function lambdaHandler(invoke: Invoke = invokeFunction): RawHandler {
       return true;
     }
     try {
-      const result = await invoke(name, event);
+      // As in AWS, the invocation's request id is the one the answer's x-amzn-requestid names.
+      const result = await invoke(name, event, requestId);
       response.writeHead(200, headers);
       response.end(result === undefined ? 'null' : JSON.stringify(result));
     } catch (error) {

@@ -5,10 +5,10 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface AlarmsProps {
@@ -24,6 +24,11 @@ const PERIOD = Duration.minutes(5);
  * schedule firing. A handler maps expected failures to 4xx responses, so an
  * Errors datapoint or a 5xx is a bug or an outage, never a user mistake; one is enough to alarm.
  * A dead-lettered message is an event that was given up on: one is enough too.
+ *
+ * Every alarm reads a metric AWS publishes itself (AWS/Lambda, AWS/ApiGateway, AWS/SQS, AWS/S3,
+ * AWS/States, AWS/Scheduler), none a count taken from the functions' logs: no metric filter and no
+ * embedded-metric-format line is needed, so the functions bundle no metrics library
+ * (docs/operations.md, "Logs").
  *
  * The topic and the alarms exist even without `alarmEmail`: the alarm state shows in the console,
  * and the topic (output AlarmTopicArn) can be subscribed to by chat, paging or ticketing tools

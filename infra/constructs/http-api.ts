@@ -1,6 +1,6 @@
 import { Duration, Names, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, type HttpRoute, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -23,7 +23,11 @@ export interface ItsmHttpApiProps {
  * which would break JSON as a bare number.
  */
 export const ACCESS_LOG_FIELDS = {
+  // The id a 5xx body quotes (`requestId`), the `apigw-requestid` response header carries, and
+  // every log line of the function's invocation has as `correlation_id` (functions/shared/log.ts).
   requestId: '$context.requestId',
+  // For a Lambda route, the invocation's request id: `function_request_id` in the function's log.
+  integrationRequestId: '$context.integration.requestId',
   ip: '$context.identity.sourceIp',
   userAgent: '$context.identity.userAgent',
   requestTime: '$context.requestTime',

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { createIncidentBody, listIncidentsQuery, priorityMatrixBody } from '../../functions/incidents/schemas/incident.ts';
 import { badRequest, fieldError, HttpError, validationFailed } from '../../functions/shared/errors.ts';
@@ -7,6 +7,7 @@ import { httpErrorResponse, internalErrorResponse, PROBLEM_CONTENT_TYPE, toError
 import { type ApiRequest, type ApiResult, httpHandler } from '../../functions/shared/http/handler.ts';
 import { header, MAX_BODY_BYTES, parseJsonBody, parseWith, rawBody, zodFieldErrors } from '../../functions/shared/http/request.ts';
 import { textViolations } from '../../functions/shared/schemas/common.ts';
+import { type CapturedLogs, captureLogLines } from '../support/logs.ts';
 
 // ---------------------------------------------------------------------------------------------
 // API Gateway HTTP API payload 2.0 events, built as local/http-server.ts builds them.
@@ -84,13 +85,13 @@ async function invoke(
 
 const createIncident = (request: ApiRequest) => Promise.resolve({ status: 201, body: request.body(createIncidentBody) });
 
-let consoleError: ReturnType<typeof vi.spyOn>;
+let logs: CapturedLogs;
 beforeEach(() => {
   // Unexpected errors are logged (to stderr, with their stack): keep the test output quiet.
-  consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  logs = captureLogLines();
 });
 afterEach(() => {
-  consoleError.mockRestore();
+  logs.restore();
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -387,15 +388,17 @@ describe('httpHandler', () => {
         type: 'tag:open-itsm,2026:problem/internal-error',
         title: 'Internal error',
         status: 500,
-        detail: 'The request could not be completed. Quote request id req-12345 when reporting it.',
-        requestId: 'req-12345',
+        // API Gateway's request id (the event's requestContext.requestId), which the access log has too.
+        detail: 'The request could not be completed. Quote request id gw-request when reporting it.',
+        requestId: 'gw-request',
       });
       expect(reply.text).not.toContain('prod-itsm');
       expect(reply.text).not.toMatch(/\bat .*\.(ts|js):\d+/);
       expect(reply.text).not.toContain('Error');
-      // ...but the log has what an operator needs.
-      expect(consoleError).toHaveBeenCalledTimes(1);
-      expect(String(consoleError.mock.calls[0]?.[0])).toContain('req-12345');
+      // ...but the log has what an operator needs, under both request ids.
+      expect(logs.errors()).toHaveLength(1);
+      expect(logs.errors()[0]).toMatchObject({ level: 'ERROR', function_request_id: 'req-12345', correlation_id: 'gw-request' });
+      expect(JSON.stringify(logs.errors()[0])).toContain('prod-itsm');
     });
 
     it('a zod error thrown by hand (not through request.body) is a 500 too, without the issues', async () => {
@@ -433,7 +436,7 @@ describe('httpHandler', () => {
         headers: { 'content-type': 'application/problem+json', 'x-extra': '1' },
         body: { status: 409, detail: expect.stringContaining('in_progress, canceled'), allowedTransitions: ['in_progress', 'canceled'] },
       });
-      expect(consoleError).not.toHaveBeenCalled();
+      expect(logs.errors()).toEqual([]);
     });
   });
 });

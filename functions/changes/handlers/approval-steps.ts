@@ -3,7 +3,7 @@ import type { ApprovalReference } from '../../notify/domain/change-events.ts';
 import { changeOutboxPut, changeOutboxRecord, requesterAndGroup } from '../../notify/domain/change-events.ts';
 import type { Recipients } from '../../notify/domain/events.ts';
 import type { FieldChange } from '../../shared/domain/audit.ts';
-import { log } from '../../shared/log.ts';
+import { eventFields, log, withLogContext } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { changeWrite } from '../change-write.ts';
@@ -416,7 +416,8 @@ async function holdStart(input: Step<'hold-start'>): Promise<unknown> {
   });
 }
 
-export async function handler(event: unknown): Promise<unknown> {
+export const handler = withLogContext(runApprovalStep, eventFields('step', 'changeId', 'round', 'executionArn'));
+async function runApprovalStep(event: unknown): Promise<unknown> {
   const parsed = stepInput.safeParse(event);
   // A malformed call is a bug in the workflow definition: fail loudly (the Task's Retry gives up, the alarm fires).
   if (!parsed.success) throw new Error(`Unexpected change approval step input: ${parsed.error.message}`);

@@ -1,9 +1,11 @@
+import { withLogContext } from '../../shared/log.ts';
 import { type ChangeSeedOutcome, seedChangeDefaults } from '../store/change-config-store.ts';
 
 /**
  * Run after every deployment (a CDK trigger) and at each local start. Only the first run of a
  * table writes anything; later runs find the marker and return `seeded: false`.
  */
-export async function handler(): Promise<ChangeSeedOutcome> {
+export const handler = withLogContext(seedDefaults);
+async function seedDefaults(): Promise<ChangeSeedOutcome> {
   return seedChangeDefaults();
 }

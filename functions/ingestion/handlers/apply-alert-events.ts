@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
-import { log } from '../../shared/log.ts';
+import { log, withLogContext } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite, type TransactItem } from '../../shared/store/db.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
@@ -43,7 +43,8 @@ const CONCURRENT_KEYS = 8;
  * failed sequence number is reported and the stream retries from there; events after it that
  * were applied already are recognised on the retry (markApplied) and not applied twice.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export const handler = withLogContext(applyAlertEvents);
+async function applyAlertEvents(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const byPartition = new Map<string, DynamoDBRecord[]>();
   for (const record of event.Records) {
     if (record.eventName !== 'INSERT' || record.dynamodb?.NewImage === undefined) continue;

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { log } from '../../shared/log.ts';
+import { log, withLogContext } from '../../shared/log.ts';
 import { dedupScope } from '../domain/alert-event.ts';
 import { busEnvelope, classifyBusEvent } from '../domain/bus-events.ts';
 import { type ScannedJson, scanJson } from '../domain/json-text.ts';
@@ -11,7 +11,8 @@ import { recordEvent } from '../store/alert-store.ts';
  * after repeated failures in the dead-letter queue, which raises an alarm. Recording is
  * idempotent on the EventBridge event id, so redeliveries within the retention never double-count.
  */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export const handler = withLogContext(recordBusEvents);
+async function recordBusEvents(event: SQSEvent): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   const receivedAt = new Date().toISOString();
   await Promise.all(

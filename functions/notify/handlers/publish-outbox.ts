@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { log } from '../../shared/log.ts';
+import { log, withLogContext } from '../../shared/log.ts';
 import { type AnyOutboxRecord, isChangeOutboxRecord } from '../domain/change-events.ts';
 import { publishEvent } from '../sinks/event-bus.ts';
 import { moveTimers } from '../sinks/timers.ts';
@@ -88,7 +88,8 @@ function readItem(sequenceNumber: string, image: Record<string, AttributeValue>)
  * the failed record hands them over again. Timers carry the incident version that set them (see
  * sinks/timers.ts), so delivering a record ahead of an earlier one never moves timers backwards.
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+export const handler = withLogContext(publishOutbox);
+async function publishOutbox(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
   const batch = event.Records.filter((r) => r.eventName === 'INSERT' && r.dynamodb?.NewImage !== undefined).map((r) =>
     readItem(r.dynamodb?.SequenceNumber ?? '0', r.dynamodb?.NewImage as Record<string, AttributeValue>),
   );

@@ -1,10 +1,11 @@
-import middy from '@middy/core';
 import type { MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { fieldError, preconditionFailed, preconditionRequired, validationFailed } from '../errors.ts';
-import { principalFrom, type Principal } from './principal.ts';
+import { withLogContext } from '../log.ts';
 import { toErrorResponse } from './error-response.ts';
+import { type Principal, principalFrom } from './principal.ts';
 import { header, parseJsonBody, parseWith, rawBody } from './request.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -23,6 +24,7 @@ export interface ApiResult {
 
 export interface ApiRequest {
   readonly event: HttpEvent;
+  /** API Gateway's request id (see apiRequestId). */
   readonly requestId: string;
   /** `METHOD /path/{template}`, as API Gateway names the matched route. */
   readonly routeKey: string;
@@ -37,10 +39,18 @@ export interface ApiRequest {
   ifMatch(): IfMatch;
 }
 
+/**
+ * The id a caller can quote: API Gateway's request id, which its `apigw-requestid` response header
+ * and the access log's `requestId` carry too, and which every log line of the invocation carries
+ * as `correlation_id`. The Lambda request id only when the function is invoked without API
+ * Gateway (a test, a direct Invoke).
+ */
+export const apiRequestId = (event: HttpEvent, context: Context): string => event.requestContext?.requestId ?? context.awsRequestId;
+
 /** Turns any thrown error into problem+json; only HttpErrors say what went wrong. */
 const errorResponses = (): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: (request) => {
-    request.response = toErrorResponse(request.error, request.context.awsRequestId, request.event.rawPath);
+    request.response = toErrorResponse(request.error, apiRequestId(request.event, request.context), request.event.rawPath);
   },
 });
 
@@ -93,7 +103,7 @@ function buildRequest(event: HttpEvent, context: Context, authenticated: boolean
   if (authenticated) principal = principalFrom(event);
   return {
     event,
-    requestId: context.awsRequestId,
+    requestId: apiRequestId(event, context),
     routeKey: event.routeKey,
     get principal(): Principal {
       if (principal === undefined) throw new Error('This route is public and has no principal');
@@ -121,13 +131,21 @@ function toHttpResult(result: ApiResult): HttpResult {
 
 /**
  * The pipeline every HTTP function shares: parse, authenticate, run the use case, answer JSON or
- * problem+json. Handlers stay one call deep.
+ * problem+json. Handlers stay one call deep. The log context wraps the whole pipeline, so the
+ * error middleware's line carries the request's ids too.
  */
-export function httpHandler(handle: (request: ApiRequest) => Promise<ApiResult>, options: { authenticated?: boolean } = {}) {
+export function httpHandler(
+  handle: (request: ApiRequest) => Promise<ApiResult>,
+  options: { authenticated?: boolean } = {},
+): (event: HttpEvent, context: Context) => Promise<HttpResult> {
   const authenticated = options.authenticated ?? true;
-  return middy<HttpEvent, HttpResult>()
+  const pipeline = middy<HttpEvent, HttpResult>()
     .use(errorResponses())
     .handler(async (event, context) => toHttpResult(await handle(buildRequest(event, context, authenticated))));
+  return withLogContext(
+    (event, context) => pipeline(event, context),
+    (event) => ({ correlation_id: event.requestContext?.requestId }),
+  );
 }
 
 /** For functions that serve several routes: pick the use case by API Gateway's route key. */

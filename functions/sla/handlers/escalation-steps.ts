@@ -6,7 +6,7 @@ import { OPEN_INCIDENT_STATUSES } from '../../incidents/domain/lifecycle.ts';
 import { getIncidentRecord, incidentExists } from '../../incidents/store/incident-store.ts';
 import { assigneeAndGroup, incidentOutboxRecord, incidentOwners, type Recipients } from '../../notify/domain/events.ts';
 import { incidentOutboxPut } from '../../notify/store/outbox-store.ts';
-import { log } from '../../shared/log.ts';
+import { eventFields, log, withLogContext } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
 import { recordThreshold } from '../domain/clock.ts';
@@ -57,7 +57,8 @@ export interface EscalateOutcome {
   delaySeconds?: number;
 }
 
-export async function handler(event: unknown): Promise<unknown> {
+export const handler = withLogContext(runEscalationStep, eventFields('step', 'incidentId', 'clock'));
+async function runEscalationStep(event: unknown): Promise<unknown> {
   const input = stepInput.parse(event);
   for (let attempt = 1; ; attempt++) {
     try {
