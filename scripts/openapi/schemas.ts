@@ -106,7 +106,12 @@ export const problemDetails = problemDetailsSchema
     etag: z.string().optional().describe('workflow-not-started: the ETag of the submitted change, to submit it again with'),
     policies: z.array(z.string()).optional().describe('calendar-in-use: the SLA policies counting in the calendar'),
     policy: z.string().optional().describe('duplicate-policy-scope: the SLA policy that already has this scope'),
-    requestId: z.string().optional().describe('internal-error: quote it when reporting the failure'),
+    requestId: z
+      .string()
+      .optional()
+      .describe(
+        "Every 5xx (internal-error, unavailable, workflow-not-started): API Gateway's request id, as in the `apigw-requestid` response header and the access log; quote it when reporting the failure",
+      ),
   })
   .loose()
   .describe('RFC 9457 problem details; further members may be added to any type');
