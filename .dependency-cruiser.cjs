@@ -1,87 +1,19 @@
 // Import boundaries of functions/ (issue 12, "No two areas import each other both ways").
 // `npm run boundaries` checks them and `npm test` runs it before the tests, so CI fails on a
 // broken boundary. The direction comes from the architecture guide ("Dependencies point one way"):
-//   shared <- directory <- work areas (incidents, changes, problems, requests, knowledge, cmdb)
-//          <- cross-cutting reactions (sla, notify, ingestion) <- platform, functions/routes.ts
+//   shared <- directory <- sla <- work areas (incidents, changes, problems, requests, knowledge, cmdb)
+//          <- cross-cutting reactions (notify, ingestion, escalation) <- platform, functions/routes.ts
+// sla (policies, calendars, clocks, their configuration and report aggregates) is a supporting
+// layer like the directory: work areas compute their SLA in the transaction of each write, so they
+// import it; what reacts to a breach (the escalation workflow's steps) is the escalation area.
 //
-// KNOWN_BACK_EDGES lists the imports that broke a rule when the rules were written. Each one is
-// allowed only from that file to those targets, so a new back-edge anywhere still fails. They are
-// issue-12 follow-ups: remove an entry when its import goes (a stale entry allows nothing new).
+// No exceptions: the back-edges listed when the rules were written are gone (issue 12). Event
+// vocabularies live with their areas, the outbox envelope in shared, SLA below the work areas, and
+// the escalation workflow's steps change incidents through incidents/operations.ts.
 
+const SUPPORT = 'sla';
 const WORK_AREAS = 'incidents|changes|problems|requests|knowledge|cmdb';
-const REACTIONS = 'sla|notify|ingestion';
-
-const KNOWN_BACK_EDGES = {
-  // Work areas write notify's outbox and read sla's types/config directly; issue-12 follow-up:
-  // areas declare their own event types and notify/sla assemble them from a registry.
-  'work-areas-import-only-directory-and-shared': {
-    'functions/changes/change-write.ts': ['functions/notify/domain/change-events.ts', 'functions/notify/domain/events.ts'],
-    'functions/changes/handlers/approval-steps.ts': ['functions/notify/domain/change-events.ts', 'functions/notify/domain/events.ts'],
-    'functions/changes/handlers/approvals.ts': ['functions/notify/domain/change-events.ts'],
-    'functions/changes/handlers/implementation.ts': ['functions/notify/domain/change-events.ts'],
-    'functions/incidents/change.ts': [
-      'functions/notify/domain/events.ts',
-      'functions/notify/store/outbox-store.ts',
-      'functions/sla/domain/incident-sla.ts',
-      'functions/sla/domain/types.ts',
-      'functions/sla/store/report-store.ts',
-    ],
-    'functions/incidents/domain/incident.ts': ['functions/sla/domain/types.ts'],
-    'functions/incidents/handlers/add-note.ts': ['functions/notify/domain/events.ts', 'functions/notify/store/outbox-store.ts'],
-    'functions/incidents/handlers/create-incident.ts': ['functions/sla/store/config-store.ts'],
-    'functions/incidents/handlers/update-incident.ts': [
-      'functions/ingestion/store/alert-store.ts',
-      'functions/sla/domain/types.ts',
-      'functions/sla/store/config-store.ts',
-    ],
-    'functions/incidents/present.ts': ['functions/sla/domain/incident-sla.ts'],
-  },
-  // Reactions share sla's types and notify's outbox; issue-12 follow-up: the outbox and the
-  // shared SLA vocabulary move down (shared or an exported operation).
-  'reactions-do-not-import-each-other': {
-    'functions/ingestion/handlers/apply-alert-events.ts': ['functions/sla/store/config-store.ts'],
-    'functions/notify/domain/events.ts': ['functions/sla/domain/types.ts'],
-    'functions/notify/schemas/events.ts': ['functions/sla/domain/types.ts'],
-    'functions/notify/sinks/timers.ts': ['functions/sla/domain/types.ts'],
-    'functions/sla/handlers/escalation-steps.ts': ['functions/notify/domain/events.ts', 'functions/notify/store/outbox-store.ts'],
-  },
-  // Builds outbox items and reads the event bus name from the environment; issue-12 follow-up
-  // ("pure domain code never reads the environment and never builds storage items").
-  'domain-is-pure': {
-    'functions/notify/domain/change-events.ts': [
-      'functions/notify/store/outbox-keys.ts',
-      'functions/shared/env.ts',
-      'functions/shared/store/db.ts',
-    ],
-  },
-};
-
-const escape = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const exactly = (paths) => `^(${paths.map(escape).join('|')})$`;
-
-// One rule for everyone but the excepted files, plus one per excepted file that also allows
-// exactly its listed targets.
-function withKnownBackEdges(rule) {
-  const exceptions = KNOWN_BACK_EDGES[rule.name] ?? {};
-  const files = Object.keys(exceptions);
-  if (files.length === 0) return [rule];
-  const general = { ...rule, from: { ...rule.from, pathNot: exactly(files) } };
-  const perFile = files.map((file, index) => {
-    // The file's own area fills in what the general rule's `$1` would have captured.
-    const ownArea = (pattern) => pattern.replaceAll('$1', file.split('/')[1]);
-    return {
-      ...rule,
-      name: `${rule.name}-known-${index + 1}`,
-      comment: `${rule.comment} Known back-edge of ${file} (issue-12 follow-up); nothing new allowed.`,
-      from: { path: exactly([file]) },
-      to: {
-        ...rule.to,
-        pathNot: [...[rule.to.pathNot ?? []].flat().map(ownArea), exactly(exceptions[file])],
-      },
-    };
-  });
-  return [general, ...perFile];
-}
+const REACTIONS = 'notify|ingestion|escalation';
 
 const rules = [
   {
@@ -107,34 +39,58 @@ const rules = [
     to: { path: '^functions/', pathNot: '^functions/(shared|directory)/' },
   },
   {
-    name: 'work-areas-import-only-directory-and-shared',
+    name: 'support-imports-only-directory-and-shared',
     comment:
-      'Work areas (incidents, changes, ...) are reacted to by sla/notify/ingestion and must not know them or each other; another area is reached through an event or its exported operation.',
+      'sla is read by every work area as it writes (clocks, policies, report aggregates); it knows no work area or reaction, only the directory (groups, services) and shared.',
+    severity: 'error',
+    from: { path: `^functions/(${SUPPORT})/` },
+    to: { path: '^functions/', pathNot: '^functions/(shared|directory|$1)/' },
+  },
+  {
+    name: 'work-areas-import-only-support-directory-and-shared',
+    comment:
+      'Work areas (incidents, changes, ...) are reacted to by notify/ingestion/escalation and must not know them or each other; another area is reached through an event or its exported operation.',
     severity: 'error',
     from: { path: `^functions/(${WORK_AREAS})/` },
-    to: { path: '^functions/', pathNot: '^functions/(shared|directory|$1)/' },
+    to: { path: '^functions/', pathNot: `^functions/(shared|directory|${SUPPORT}|$1)/` },
   },
   {
     name: 'reactions-do-not-import-each-other',
     comment:
-      'sla, notify and ingestion react to the work areas; reacting to each other goes through events, so none of them imports another (or platform).',
+      'notify, ingestion and escalation react to the work areas; reacting to each other goes through events, so none of them imports another (or platform).',
     severity: 'error',
     from: { path: `^functions/(${REACTIONS})/` },
     to: { path: `^functions/(${REACTIONS}|platform)/`, pathNot: '^functions/$1/' },
   },
   {
     name: 'areas-do-not-import-platform',
-    comment: 'platform (the served API description) sits on top of the areas it describes.',
+    comment: 'platform (the served API description) sits on top of the areas it describes; only the registry lists it.',
     severity: 'error',
-    from: { path: '^functions/', pathNot: '^functions/platform/' },
+    from: { path: '^functions/', pathNot: ['^functions/platform/', '^functions/areas\\.ts$'] },
     to: { path: '^functions/platform/' },
   },
   {
     name: 'areas-do-not-import-the-route-table',
-    comment: 'functions/routes.ts assembles the areas; an area importing it closes a loop through every area.',
+    comment:
+      'functions/areas.ts (the registry) and functions/routes.ts (what it adds up to) import every area; an area importing either closes a loop through every area.',
     severity: 'error',
     from: { path: '^functions/[^/]+/' },
-    to: { path: '^functions/routes\\.ts$' },
+    to: { path: '^functions/(routes|areas)\\.ts$' },
+  },
+  {
+    name: 'only-the-registry-loads-area-declarations',
+    comment:
+      "An area's area.ts and api.ts describe it to the CDK app, the local runtime and the OpenAPI build; a handler or another module importing one would bundle the area's wiring, prose and zod schemas. Only the registry (functions/areas.ts) imports area.ts, and only an area.ts loads its own api.ts.",
+    severity: 'error',
+    from: { path: '^functions/', pathNot: ['^functions/areas\\.ts$', '^functions/[^/]+/area\\.ts$'] },
+    to: { path: '^functions/[^/]+/(area|api)\\.ts$', pathNot: '^functions/shared/' },
+  },
+  {
+    name: 'an-area-declares-only-itself',
+    comment: "An area.ts loads its own api.ts, never another area's declarations: each area registers itself, once, in functions/areas.ts.",
+    severity: 'error',
+    from: { path: '^functions/([^/]+)/area\\.ts$' },
+    to: { path: '^functions/[^/]+/(area|api)\\.ts$', pathNot: ['^functions/$1/', '^functions/shared/'] },
   },
   {
     name: 'domain-is-pure',
@@ -162,7 +118,7 @@ const rules = [
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
-  forbidden: rules.flatMap(withKnownBackEdges),
+  forbidden: rules,
   options: {
     // typescript 7 has no compiler API for dependency-cruiser to parse with; swc parses .ts.
     parser: 'swc',

@@ -168,7 +168,7 @@ export const FUNCTIONS = {
     tableAccess: 'read',
   },
   escalationSteps: {
-    entry: 'functions/sla/handlers/escalation-steps.ts',
+    entry: 'functions/escalation/handlers/escalation-steps.ts',
     description: 'Task steps of the incident escalation workflow: record a threshold, escalate a level',
     tableAccess: 'readWrite',
     timeoutSeconds: 30,

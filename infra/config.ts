@@ -1,7 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { PRIORITIES } from '../functions/incidents/domain/priority.ts';
 import { PUBLISHED_EVENT_TYPES } from '../functions/notify/domain/published-event-types.ts';
+import { PRIORITIES } from '../functions/shared/domain/priority.ts';
 import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-fields.ts';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameViolation } from '../functions/shared/http/roles.ts';
 import { slug } from '../functions/shared/schemas/common.ts';
@@ -53,7 +53,7 @@ export interface NotificationEmail {
 
 /**
  * The SNS message attributes the publisher sets on every notification
- * (functions/notify/domain/events.ts `IncidentNotification.attributes`), which filter policies match.
+ * (functions/shared/domain/outbox.ts `Notification.attributes`), which filter policies match.
  */
 export const NOTIFICATION_FILTER_ATTRIBUTES = ['eventType', 'priority', 'assignmentGroup', 'service'] as const;
 export type NotificationFilterAttribute = (typeof NOTIFICATION_FILTER_ATTRIBUTES)[number];

@@ -1,10 +1,10 @@
 import { referenceChecks } from '../directory/store/references.ts';
-import { type ApprovalReference, changeOutboxPut, changeOutboxRecord, changeOwners, changeRecordEventType } from '../notify/domain/change-events.ts';
-import type { NoteReference, Recipients } from '../notify/domain/events.ts';
+import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { type FieldError, fieldError } from '../shared/errors.ts';
 import type { TransactItem, TransactionRefused } from '../shared/store/db.ts';
 import type { Change, FieldChange } from './domain/change.ts';
-import type { ChangeEventType } from './domain/events.ts';
+import { type ApprovalReference, type ChangeEventType, changeOutboxRecord, changeOwners, changeRecordEventType } from './domain/events.ts';
+import { changeOutboxPut } from './store/change-outbox.ts';
 import { changeCreate, changeHistoryPut, changeReplace, changeServiceCopies, changeUnchanged, newId } from './store/change-store.ts';
 
 /*

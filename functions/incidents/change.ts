@@ -1,20 +1,13 @@
-import {
-  incidentOutboxRecord,
-  incidentOwners,
-  incidentRecordEventType,
-  type NoteReference,
-  type Recipients,
-  type SlaCrossing,
-  timerChanges,
-} from '../notify/domain/events.ts';
-import { incidentOutboxPut } from '../notify/store/outbox-store.ts';
+import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { newId } from '../shared/store/audit.ts';
 import type { TransactItem } from '../shared/store/db.ts';
 import { evolveSla, needsSlaConfig, slaTimers } from '../sla/domain/incident-sla.ts';
+import { timerChanges } from '../sla/domain/timers.ts';
 import { type ClockTransition, escalateAtOnceTimer, type SlaConfig, type SlaTimer } from '../sla/domain/types.ts';
 import { type AggregateDelta, aggregateUpdates } from '../sla/store/report-store.ts';
-import type { IncidentEventType } from './domain/events.ts';
+import { type IncidentEventType, incidentOutboxRecord, incidentOwners, incidentRecordEventType, type SlaCrossing } from './domain/events.ts';
 import type { FieldChange, Incident } from './domain/incident.ts';
+import { incidentOutboxPut } from './store/incident-outbox.ts';
 import { incidentCreate, incidentHistoryPut, incidentReplace } from './store/incident-store.ts';
 
 /*

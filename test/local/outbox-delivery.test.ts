@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChange } from '../../functions/changes/domain/change.ts';
-import { changeOutboxPut, changeOutboxRecord } from '../../functions/notify/domain/change-events.ts';
+import { changeOutboxRecord } from '../../functions/changes/domain/events.ts';
+import { changeOutboxPut } from '../../functions/changes/store/change-outbox.ts';
 import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 /*

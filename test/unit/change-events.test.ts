@@ -1,15 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyChangePatch, type Change, diffChanges, moveTo, openChange, recordImplementation } from '../../functions/changes/domain/change.ts';
-import { CHANGE_EVENT_TYPES, type ChangeEventType } from '../../functions/changes/domain/events.ts';
 import {
   type ApprovalReference,
-  changeOutboxPut,
+  CHANGE_EVENT_TYPES,
+  type ChangeEventType,
   changeOutboxRecord,
   changeOwners,
   changeRecordEventType,
-  isChangeOutboxRecord,
-} from '../../functions/notify/domain/change-events.ts';
+} from '../../functions/changes/domain/events.ts';
+import { changeOutboxPut } from '../../functions/changes/store/change-outbox.ts';
 import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
+import { outboxSubject } from '../../functions/shared/domain/outbox.ts';
 
 const T0 = new Date('2026-03-01T08:00:00.000Z');
 const alice = { userId: 'alice' };
@@ -76,7 +77,7 @@ function record(type: ChangeEventType, change = fresh({ risk: { level: 'high', s
 describe('change outbox records', () => {
   it.each(CHANGE_EVENT_TYPES)('%s: an event detail and a notification that match the published schemas', (type) => {
     const built = record(type);
-    expect(isChangeOutboxRecord(built)).toBe(true);
+    expect(outboxSubject({ ...built })?.kind).toBe('change');
     expect(domainEventDetail.safeParse(built.detail).error).toBeUndefined();
     const message = { text: built.notification.text, recipients: built.notification.recipients, ...built.detail };
     expect(notificationMessage.safeParse(message).error).toBeUndefined();
@@ -314,7 +315,7 @@ describe('outbox items', () => {
     });
 
     // The store reads the table name at load: import it once the environment has one.
-    const { incidentOutboxPut } = await import('../../functions/notify/store/outbox-store.ts');
+    const { incidentOutboxPut } = await import('../../functions/incidents/store/incident-outbox.ts');
     const incidentRecord = { eventId: 'E1', incidentId: 'I1' } as Parameters<typeof incidentOutboxPut>[0];
     const incidentPut = incidentOutboxPut(incidentRecord, now).Put;
     // An incident's item is as it always was: its own partition, the same shape and retention.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { INCIDENT_EVENT_TYPES } from '../../functions/incidents/domain/events.ts';
+import { INCIDENT_EVENT_TYPES, incidentOutboxRecord, incidentOwners, incidentRecordEventType } from '../../functions/incidents/domain/events.ts';
 import { applyPatch, diffIncidents, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
-import { incidentOutboxRecord, incidentOwners, incidentRecordEventType, timerChanges, timerName } from '../../functions/notify/domain/events.ts';
 import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { evolveSla, slaTimers } from '../../functions/sla/domain/incident-sla.ts';
+import { timerChanges, timerName } from '../../functions/sla/domain/timers.ts';
 import type { SlaConfig } from '../../functions/sla/domain/types.ts';
 
 const config: SlaConfig = {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PRIORITIES, type Priority } from '../../functions/incidents/domain/priority.ts';
+import { PRIORITIES, type Priority } from '../../functions/shared/domain/priority.ts';
 import { selectPolicy } from '../../functions/sla/domain/policy.ts';
 import type { SlaPolicy } from '../../functions/sla/domain/types.ts';
 

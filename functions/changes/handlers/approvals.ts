@@ -1,4 +1,3 @@
-import { changeOutboxPut, changeOutboxRecord } from '../../notify/domain/change-events.ts';
 import { conflict, fieldError, forbidden, type HttpError, notFound, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
@@ -8,8 +7,10 @@ import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../..
 import { assertChangeAgent, findChange, isChangeId } from '../access.ts';
 import { ApprovalRefusal, castVote, eligibleVoters, votingGroups } from '../domain/approval.ts';
 import type { Change } from '../domain/change.ts';
+import { changeOutboxRecord } from '../domain/events.ts';
 import { approvalVoteBody } from '../schemas/approval.ts';
 import { type ChangeApprovals, currentRound, presentRound, readApprovals, readDirectory, roundReplace, votePut } from '../store/approval-store.ts';
+import { changeOutboxPut } from '../store/change-outbox.ts';
 import { loadChangeConfig } from '../store/change-config-store.ts';
 import { changeHistoryPut, changeUnchanged, getChangeById } from '../store/change-store.ts';
 import { answerApproval } from '../workflow.ts';

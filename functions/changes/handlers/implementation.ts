@@ -3,8 +3,8 @@ import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http
 import { log } from '../../shared/log.ts';
 import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
-import { requesterAndGroup } from '../../notify/domain/change-events.ts';
 import { changeWrite } from '../change-write.ts';
+import { requesterAndGroup } from '../domain/events.ts';
 import { type Change, completeReview, overrideStart, reportImplementation } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { implementationBody, reviewBody, startOverrideBody } from '../schemas/approval.ts';

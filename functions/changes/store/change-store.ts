@@ -22,7 +22,7 @@ import { CHANGE_FIELD_ORDER, type ChangeFilters, type ChangeNote, canonicalInsta
  *                                                       Query without a GetItem per row
  *   note            pk CHANGE#<id>  sk NOTE#<ulid>
  *   history         pk CHANGE#<id>  sk HISTORY#<ulid>
- *   outbox          pk CHANGE#<id>  sk OUTBOX#<eventId> (functions/notify/store/outbox-store.ts)
+ *   outbox          pk CHANGE#<id>  sk OUTBOX#<eventId> (change-outbox.ts)
  *   sequence        pk CONFIG#CHANGES  sk SEQUENCE      the number sequence, apart from the change
  *                                                       config item so allocating never contends with it
  *   stats           pk CHANGE-STATS#<service> sk STATS  implemented changes per service and how many

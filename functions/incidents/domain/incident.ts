@@ -1,8 +1,9 @@
 import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
-import { IncidentRuleError } from './errors.ts';
-import { assertIncidentTransition, type HoldReason, type ResolutionCode, type IncidentStatus } from './lifecycle.ts';
-import { type Level, type Priority, type PriorityMatrix, priorityFor } from './priority.ts';
+import type { Priority } from '../../shared/domain/priority.ts';
 import type { IncidentSla } from '../../sla/domain/types.ts';
+import { IncidentRuleError } from './errors.ts';
+import { assertIncidentTransition, type HoldReason, type IncidentStatus, type ResolutionCode } from './lifecycle.ts';
+import { type Level, type PriorityMatrix, priorityFor } from './priority.ts';
 
 export interface Incident {
   id: string;

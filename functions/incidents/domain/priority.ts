@@ -1,7 +1,7 @@
+import type { Priority } from '../../shared/domain/priority.ts';
+
 /** Impact and urgency: 1 high, 2 medium, 3 low (ITIL). */
 export type Level = 1 | 2 | 3;
-export const PRIORITIES = ['P1', 'P2', 'P3', 'P4'] as const;
-export type Priority = (typeof PRIORITIES)[number];
 
 /** matrix[impact][urgency] -> priority; keys are "1" | "2" | "3" as in JSON. */
 export type PriorityMatrix = Record<'1' | '2' | '3', Record<'1' | '2' | '3', Priority>>;

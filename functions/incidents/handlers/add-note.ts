@@ -5,9 +5,9 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { loadVisibleIncident } from '../access.ts';
 import { recordFirstResponse } from '../domain/incident.ts';
 import { addNoteBody } from '../schemas/incident.ts';
-import { noteRecipients, incidentOutboxRecord } from '../../notify/domain/events.ts';
-import { incidentOutboxPut } from '../../notify/store/outbox-store.ts';
 import { incidentChange } from '../change.ts';
+import { incidentOutboxRecord, noteRecipients } from '../domain/events.ts';
+import { incidentOutboxPut } from '../store/incident-outbox.ts';
 import { incidentExists, incidentHistoryPut, newId, type Note, notePut } from '../store/incident-store.ts';
 
 const FIRST_RESPONSE_ATTEMPTS = 3;

@@ -7,9 +7,9 @@ import type { SlaConfig } from '../../sla/domain/types.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { incidentChange, needsSlaConfig } from '../change.ts';
 import { applyPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
-import { pointerDelete } from '../../ingestion/store/alert-store.ts';
 import { incidentResponse, mapDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
+import { pointerDelete } from '../store/alert-pointer.ts';
 import { getIncidentAndSettings, getIncidentSettings, type IncidentSettings } from '../store/incident-store.ts';
 
 /** Only references that the patch changes are checked; an assignee must belong to the group. */

@@ -9,6 +9,7 @@ import { newId } from '../../shared/store/audit.ts';
 import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
 import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
 import { incidentChange } from '../../incidents/change.ts';
+import { type Pointer, pointerCheck, pointerDelete, pointerPut } from '../../incidents/store/alert-pointer.ts';
 import { allocateIncidentNumber, getIncidentRecord } from '../../incidents/store/incident-store.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { appendOccurrence, describeEvent, impactAndUrgency, occurrenceOf, titleOf } from '../domain/alert-event.ts';
@@ -22,10 +23,6 @@ import {
   getPointerAndService,
   markApplied,
   markDropped,
-  type Pointer,
-  pointerCheck,
-  pointerDelete,
-  pointerPut,
   type ServiceRouting,
   type StoredEvent,
 } from '../store/alert-store.ts';

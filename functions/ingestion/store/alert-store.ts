@@ -2,6 +2,7 @@ import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { serviceKey } from '../../directory/store/keys.ts';
 import { isBeingDeleted } from '../../directory/store/references.ts';
 import type { IncidentAlert } from '../../incidents/domain/incident.ts';
+import { alertPartition, type Pointer, pointerKey } from '../../incidents/store/alert-pointer.ts';
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
 import { optionalEnv } from '../../shared/env.ts';
 import { encodeCursor, filterFingerprint } from '../../shared/store/cursor.ts';
@@ -14,6 +15,7 @@ import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-ev
  *   event    pk ALERT#<scope>#<dedupKey>  sk EVENT#<eventId>   the raw event, kept for the retention
  *            gsi2 EVENTS#INCIDENT#<incidentId> -> <receivedAt>#<eventId>   once applied to an incident
  *   pointer  pk ALERT#<scope>#<dedupKey>  sk OPEN              the open incident of this dedup key
+ *            (incidents/store/alert-pointer.ts: incidents remove it when they close)
  *   state    pk INCIDENT#<id>             sk INCIDENT#ALERT    occurrences and recent events
  * Every event of one dedup key lands in one partition, so the table's stream hands them to the
  * processor in the order they were recorded, one after the other: no two events of one key are
@@ -22,8 +24,6 @@ import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-ev
 /** How long raw events are kept (CDK context eventRetentionDays); at least EventBridge's 24 h retry window. */
 const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
 
-export const alertPartition = (scope: string, dedupKey: string): string => `ALERT#${scope}#${dedupKey}`;
-export const pointerKey = (scope: string, dedupKey: string) => ({ pk: alertPartition(scope, dedupKey), sk: 'OPEN' });
 const eventKey = (event: Pick<AlertEvent, 'eventId' | 'dedupKey'>, scope: string) => ({
   pk: alertPartition(scope, event.dedupKey),
   sk: `EVENT#${event.eventId}`,
@@ -170,12 +170,6 @@ async function withRawText(events: (StoredEvent & { pk: string; sk: string })[])
   }
 }
 
-export interface Pointer {
-  incidentId: string;
-  number: string;
-  openedAt: string;
-}
-
 export interface ServiceRouting {
   ownerGroup?: string;
   severityMapping?: Partial<SeverityMapping>;
@@ -240,40 +234,6 @@ export async function markDropped(event: StoredEvent, at: string): Promise<void>
   } catch (error) {
     if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
   }
-}
-
-export function pointerPut(scope: string, dedupKey: string, pointer: Pointer): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: { ...pointerKey(scope, dedupKey), entity: 'alert-pointer', ...pointer },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
-/** Holds only while the pointer still names this incident (a resolution may have removed it). */
-export function pointerCheck(scope: string, dedupKey: string, incidentId: string): TransactItem {
-  return {
-    ConditionCheck: {
-      TableName: TABLE_NAME,
-      Key: pointerKey(scope, dedupKey),
-      ConditionExpression: 'incidentId = :incident',
-      ExpressionAttributeValues: { ':incident': incidentId },
-    },
-  };
-}
-
-/** Ends deduplication into this incident: the next trigger of the key opens a new one. */
-export function pointerDelete(scope: string, dedupKey: string, incidentId: string): TransactItem {
-  return {
-    Delete: {
-      TableName: TABLE_NAME,
-      Key: pointerKey(scope, dedupKey),
-      ConditionExpression: 'attribute_not_exists(pk) OR incidentId = :incident',
-      ExpressionAttributeValues: { ':incident': incidentId },
-    },
-  };
 }
 
 /** The stored alert state: what an incident shows as `alert`, plus the revision writes check. */

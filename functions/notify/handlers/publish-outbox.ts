@@ -1,22 +1,35 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { type OutboxRecord, type OutboxSubject, outboxSubject } from '../../shared/domain/outbox.ts';
 import { log, withLogContext } from '../../shared/log.ts';
-import { type AnyOutboxRecord, isChangeOutboxRecord } from '../domain/change-events.ts';
+import { type OutboxKey, outboxKeyId } from '../../shared/store/outbox.ts';
+import type { TimerChanges } from '../../sla/domain/timers.ts';
 import { publishEvent } from '../sinks/event-bus.ts';
 import { moveTimers } from '../sinks/timers.ts';
 import { publishNotification } from '../sinks/topics.ts';
-import { deliveredSinks, markDelivered, type OutboxKey, outboxKeyId, type Sink } from '../store/outbox-store.ts';
+import { deliveredSinks, markDelivered, type Sink } from '../store/outbox-store.ts';
 
-/** An outbox item as the stream carries it: an incident's or a change request's record, with its key. */
-type StoredRecord = AnyOutboxRecord & OutboxKey;
+/*
+ * The publisher knows no area: every record is the shared envelope (shared/domain/outbox.ts) and
+ * names its subject as `<kind>Id` beside `detail.<kind>` (an incident's, a change request's, ...).
+ */
 
-const DELIVER: Readonly<Record<Sink, (record: StoredRecord) => Promise<void>>> = {
-  events: publishEvent,
-  notifications: publishNotification,
-  // Only incidents have SLA timers; a change request's record has nothing to move.
-  timers: async (record) => {
-    if (!isChangeOutboxRecord(record) && record.timers !== undefined) await moveTimers(record.incidentId, record.detail.incident.version, record.timers);
+/** An outbox item as the stream carries it: any area's record, with its key, and SLA timers when its change moved them. */
+type StoredRecord = OutboxRecord & OutboxKey & { timers?: TimerChanges };
+
+/** A well-formed record and its subject, as malformation() checked them. */
+interface Deliverable {
+  record: StoredRecord;
+  subject: OutboxSubject & { id: string; summary: { number: string; version: number } };
+}
+
+const DELIVER: Readonly<Record<Sink, (entry: Deliverable) => Promise<void>>> = {
+  events: ({ record }) => publishEvent(record),
+  notifications: ({ record }) => publishNotification(record),
+  // Timers belong to the record's subject and carry its version; a record without timers (every change request's) moves none.
+  timers: async ({ record, subject }) => {
+    if (record.timers !== undefined) await moveTimers(subject.id, subject.summary.version, record.timers);
   },
 };
 const ORDER: readonly Sink[] = ['timers', 'events', 'notifications'];
@@ -37,20 +50,18 @@ export function malformation(item: Record<string, unknown>): string | undefined 
   if (!isObject(detail)) return 'detail: missing';
   if (!isText(detail.type)) return 'detail.type: missing';
   if (!isInstant(detail.occurredAt)) return 'detail.occurredAt: not an instant';
-  if (isText(item.changeId)) {
-    if (!isObject(detail.change) || !isText(detail.change.number)) return 'detail.change.number: missing';
-  } else {
-    if (!isText(item.incidentId)) return 'incidentId or changeId: missing';
-    if (!isObject(detail.incident) || !isText(detail.incident.number)) return 'detail.incident.number: missing';
-    if (!Number.isInteger(detail.incident.version)) return 'detail.incident.version: not an integer';
-  }
+  const subject = outboxSubject(item);
+  if (subject === undefined) return '<kind>Id beside detail.<kind> (incidentId, changeId, ...): missing';
+  if (!isText(subject.id)) return `${subject.kind}Id: missing`;
+  if (!isText(subject.summary.number)) return `detail.${subject.kind}.number: missing`;
+  if (!Number.isInteger(subject.summary.version)) return `detail.${subject.kind}.version: not an integer`;
   if (!isObject(notification)) return 'notification: missing';
   if (notification.topic !== 'notifications' && notification.topic !== 'majorIncident') return 'notification.topic: not a topic';
   if (typeof notification.subject !== 'string' || typeof notification.text !== 'string') return 'notification.subject, text: missing';
   if (!isObject(notification.attributes) || !Object.values(notification.attributes).every((v) => typeof v === 'string')) {
     return 'notification.attributes: not a map of strings';
   }
-  if (timers !== undefined && !isText(item.changeId)) {
+  if (timers !== undefined) {
     if (!isObject(timers) || !Array.isArray(timers.set) || !Array.isArray(timers.clear)) return 'timers: not { set, clear }';
     const badTimer = timers.set.findIndex(
       (t: unknown) => !isObject(t) || !isText(t.clock) || !Number.isInteger(t.threshold) || !Number.isInteger(t.timerVersion) || !isInstant(t.at),
@@ -62,7 +73,7 @@ export function malformation(item: Record<string, unknown>): string | undefined 
 }
 
 type BatchEntry =
-  | { readonly sequenceNumber: string; readonly record: StoredRecord }
+  | ({ readonly sequenceNumber: string } & Deliverable)
   | { readonly sequenceNumber: string; readonly problem: string; readonly key: { pk?: unknown; sk?: unknown } };
 
 function readItem(sequenceNumber: string, image: Record<string, AttributeValue>): BatchEntry {
@@ -73,7 +84,8 @@ function readItem(sequenceNumber: string, image: Record<string, AttributeValue>)
     return { sequenceNumber, problem: 'the image is not DynamoDB JSON', key: {} };
   }
   const problem = malformation(item);
-  return problem === undefined ? { sequenceNumber, record: item as unknown as StoredRecord } : { sequenceNumber, problem, key: { pk: item.pk, sk: item.sk } };
+  if (problem !== undefined) return { sequenceNumber, problem, key: { pk: item.pk, sk: item.sk } };
+  return { sequenceNumber, record: item as unknown as StoredRecord, subject: outboxSubject(item) as Deliverable['subject'] };
 }
 
 /**
@@ -108,13 +120,13 @@ async function publishOutbox(event: DynamoDBStreamEvent): Promise<DynamoDBBatchR
       failures.push({ itemIdentifier: sequenceNumber });
       continue;
     }
-    const { record } = entry;
+    const { record, subject } = entry;
     const done = delivered.get(outboxKeyId(record)) ?? new Set<Sink>();
     const doneNow: Sink[] = [];
     try {
       for (const sink of ORDER) {
         if (done.has(sink)) continue;
-        await DELIVER[sink](record);
+        await DELIVER[sink](entry);
         doneNow.push(sink);
       }
     } catch (error) {
@@ -125,12 +137,7 @@ async function publishOutbox(event: DynamoDBStreamEvent): Promise<DynamoDBBatchR
     }
     // After a malformed item the retry starts before this record: it must find it delivered.
     if (failures.length > 0) await markAll(record, doneNow);
-    log.info(
-      'published',
-      isChangeOutboxRecord(record)
-        ? { eventId: record.eventId, type: record.detail.type, change: record.detail.change.number }
-        : { eventId: record.eventId, type: record.detail.type, incident: record.detail.incident.number },
-    );
+    log.info('published', { eventId: record.eventId, type: record.detail.type, [subject.kind]: subject.summary.number });
   }
   return { batchItemFailures: failures };
 }

@@ -3,14 +3,14 @@ import { APPROVAL_DECISIONS, CHANGE_EVENT_TYPES, VOTE_DECISIONS } from '../../ch
 import { CHANGE_STATUSES, CHANGE_TYPES } from '../../changes/domain/lifecycle.ts';
 import { RISK_LEVELS } from '../../changes/domain/risk.ts';
 import { INCIDENT_EVENT_TYPES } from '../../incidents/domain/events.ts';
+import { DETAIL_SCHEMA_VERSION } from '../../shared/domain/outbox.ts';
 import { CLOCK_NAMES } from '../../sla/domain/types.ts';
-import { DETAIL_SCHEMA_VERSION } from '../domain/events.ts';
 
 /*
  * The published shape of the product's domain events (`detail` on EventBridge, and the body of
  * SNS notifications around it): an incident's event or a change request's, told apart by `type`
- * (the detail-type). Documentation only: the publisher sends what functions/notify/domain/events.ts
- * and change-events.ts build, and unit tests check built records against these schemas.
+ * (the detail-type). Documentation only: the publisher sends what functions/incidents/domain/events.ts
+ * and functions/changes/domain/events.ts build, and unit tests check built records against these schemas.
  */
 
 const recipients = z

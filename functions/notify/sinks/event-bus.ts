@@ -1,13 +1,13 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { OutboxRecord } from '../../shared/domain/outbox.ts';
 import { requireEnv } from '../../shared/env.ts';
 import { EVENT_SOURCE } from '../../shared/events.ts';
-import type { AnyOutboxRecord } from '../domain/change-events.ts';
 
 const EVENT_BUS_NAME = requireEnv('EVENT_BUS_NAME');
 const events = new EventBridgeClient({});
 
 /** One domain event per record; `detail.eventId` is stable across redeliveries (EventBridge's own id is not). */
-export async function publishEvent(record: AnyOutboxRecord): Promise<void> {
+export async function publishEvent(record: OutboxRecord): Promise<void> {
   const result = await events.send(
     new PutEventsCommand({
       Entries: [

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { requireEnv } from '../../shared/env.ts';
 import { log } from '../../shared/log.ts';
+import { type TimerChanges, timerName } from '../../sla/domain/timers.ts';
 import type { SlaTimer } from '../../sla/domain/types.ts';
-import { type TimerChanges, timerName } from '../domain/events.ts';
 
 const GROUP = requireEnv('SLA_SCHEDULE_GROUP');
 const ROLE_ARN = requireEnv('SLA_SCHEDULER_ROLE_ARN');

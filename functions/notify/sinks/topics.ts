@@ -1,7 +1,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { OutboxRecord, Topic } from '../../shared/domain/outbox.ts';
 import { requireEnv } from '../../shared/env.ts';
-import type { AnyOutboxRecord } from '../domain/change-events.ts';
-import type { Topic } from '../domain/events.ts';
 
 const TOPICS: Readonly<Record<Topic, string>> = {
   notifications: requireEnv('NOTIFICATION_TOPIC_ARN'),
@@ -14,7 +13,7 @@ const sns = new SNSClient({});
  * priority, assignmentGroup, service); the body is JSON: the text to show, who should hear it,
  * and the event's detail for anything richer.
  */
-export async function publishNotification(record: AnyOutboxRecord): Promise<void> {
+export async function publishNotification(record: OutboxRecord): Promise<void> {
   const { notification, detail } = record;
   await sns.send(
     new PublishCommand({

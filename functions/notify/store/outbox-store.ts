@@ -1,21 +1,14 @@
 import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
-import type { IncidentOutboxRecord } from '../domain/events.ts';
-import { incidentOutboxKey, type OutboxKey, outboxItemPut, outboxKeyId } from './outbox-keys.ts';
+import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { type OutboxKey, outboxKeyId } from '../../shared/store/outbox.ts';
 
 /*
- * The outbox items (keys and shape in outbox-keys.ts): incident records are put here, change
- * request records by changeOutboxPut (domain/change-events.ts); the publisher reads and marks both.
+ * The publisher's bookkeeping on the outbox items (keys and shape in shared/store/outbox.ts; each
+ * work area puts its own records): which sinks already took a record.
  */
-
-export { changeOutboxKey, incidentOutboxKey, type OutboxKey, outboxKeyId } from './outbox-keys.ts';
 
 export const SINKS = ['events', 'notifications', 'timers'] as const;
 export type Sink = (typeof SINKS)[number];
-
-export function incidentOutboxPut(record: IncidentOutboxRecord, now: Date): TransactItem {
-  return outboxItemPut(TABLE_NAME, incidentOutboxKey(record.incidentId, record.eventId), record, now);
-}
 
 /**
  * Which sinks already took each record, by outboxKeyId. A stream record carries the item as

@@ -1,6 +1,6 @@
-import type { FieldChange, Incident } from '../../incidents/domain/incident.ts';
-import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
 import { defined } from '../../shared/defined.ts';
+import type { FieldChange } from '../../shared/domain/audit.ts';
+import type { Priority } from '../../shared/domain/priority.ts';
 import { cancelClock, clockView, pauseClock, reopenClock, resumeClock, retargetClock, startClock, stopClock, timersFor } from './clock.ts';
 import { selectPolicy } from './policy.ts';
 import {
@@ -36,6 +36,21 @@ import {
  * judging it (that move also sets acknowledgedAt).
  */
 
+/**
+ * What the clocks read of the incident they time. Structural, so that SLA (below the work areas)
+ * imports no incident code: an incident is one as it is. The lifecycle steps the clocks react to
+ * (`resolved`, the reopen to `in_progress`, `canceled`, a fresh `new`) are named below as strings.
+ */
+export interface SlaSubject {
+  status: string;
+  priority: Priority;
+  service?: string;
+  category?: string;
+  createdAt: string;
+  acknowledgedAt?: string;
+  sla?: IncidentSla;
+}
+
 export interface SlaEvolution {
   /** The clocks after the change; undefined when the incident has none. */
   sla: IncidentSla | undefined;
@@ -44,11 +59,11 @@ export interface SlaEvolution {
   changes: FieldChange[];
 }
 
-function reclassified(before: Incident, after: Incident): boolean {
+function reclassified(before: SlaSubject, after: SlaSubject): boolean {
   return before.priority !== after.priority || before.service !== after.service || before.category !== after.category;
 }
 
-function isReopen(previous: IncidentStatus, next: IncidentStatus): boolean {
+function isReopen(previous: string, next: string): boolean {
   return previous === 'resolved' && next === 'in_progress';
 }
 
@@ -56,7 +71,7 @@ function isReopen(previous: IncidentStatus, next: IncidentStatus): boolean {
  * Whether `evolveSla` needs the SLA configuration for this change: on create, and when the
  * incident is reclassified while one of its clocks counts (or is being reopened).
  */
-export function needsSlaConfig(before: Incident | undefined, after: Incident): boolean {
+export function needsSlaConfig<Subject extends SlaSubject>(before: Subject | undefined, after: Subject): boolean {
   if (before === undefined) return true;
   if (!reclassified(before, after)) return false;
   const clocks = Object.values(after.sla ?? before.sla ?? {});
@@ -72,7 +87,7 @@ export function needsSlaConfig(before: Incident | undefined, after: Incident): b
  * configuration (see needsSlaConfig) and none is given, or when a policy names a calendar that does
  * not exist: both are programming or configuration errors, not the caller's.
  */
-export function evolveSla(before: Incident | undefined, after: Incident, config: SlaConfig | undefined, now: Date): SlaEvolution {
+export function evolveSla<Subject extends SlaSubject>(before: Subject | undefined, after: Subject, config: SlaConfig | undefined, now: Date): SlaEvolution {
   if (config === undefined && needsSlaConfig(before, after)) {
     throw new Error('evolveSla needs the SLA configuration for this change (see needsSlaConfig)');
   }
@@ -95,10 +110,10 @@ export function evolveSla(before: Incident | undefined, after: Incident, config:
   return { sla, transitions, changes: viewChanges(before?.sla, sla, now) };
 }
 
-type Previous = Pick<Incident, 'status' | 'acknowledgedAt'>;
+type Previous = Pick<SlaSubject, 'status' | 'acknowledgedAt'>;
 type Note = (transition: ClockTransition) => void;
 
-function startClocks(after: Incident, config: SlaConfig, note: Note): IncidentSla {
+function startClocks(after: SlaSubject, config: SlaConfig, note: Note): IncidentSla {
   const clocks: IncidentSla = {};
   for (const name of CLOCK_NAMES) {
     const policy = selectPolicy(config.policies, after, name);
@@ -115,7 +130,7 @@ function moveClock(input: {
   name: ClockName;
   clock: SlaClock;
   previous: Previous;
-  after: Incident;
+  after: SlaSubject;
   /** Set when the incident was reclassified: the configuration to select the policy again from. */
   reselectFrom: SlaConfig | undefined;
   now: Date;
@@ -157,7 +172,7 @@ function moveClock(input: {
   }
 
   // By the clock's state rather than by the status change: a retarget may bring other pause rules.
-  const shouldPause = clock.pauseOn.includes(after.status);
+  const shouldPause = clock.pauseOn.some((status) => status === after.status);
   if (clock.status === 'running' && shouldPause) apply(pauseClock(clock, now), 'paused', since);
   else if (clock.status === 'paused' && !shouldPause) apply(resumeClock(clock, now), 'resumed', since);
   return clock;

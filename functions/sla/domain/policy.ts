@@ -1,4 +1,4 @@
-import type { Priority } from '../../incidents/domain/priority.ts';
+import type { Priority } from '../../shared/domain/priority.ts';
 import { durationUsesDays } from './duration.ts';
 import { CLOCK_NAMES, type ClockName, type SlaPolicy } from './types.ts';
 

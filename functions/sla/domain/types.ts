@@ -1,11 +1,18 @@
-import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
-import type { Priority } from '../../incidents/domain/priority.ts';
+import type { Priority } from '../../shared/domain/priority.ts';
 
 /*
  * The SLA vocabulary shared by the pure rules (calendar, clock, policy selection), the admin API
  * and the incident code that carries the clocks. Times are ISO 8601 instants (UTC, `Z`);
  * durations in the API are ISO 8601 durations, and whole seconds inside.
  */
+
+/**
+ * Statuses a clock may pause in: the open ones of the incidents the clocks time. `resolved` stops
+ * the clocks anyway; closed and canceled end them. Listed here, not taken from the incidents,
+ * because SLA sits below the work areas; incident-sla.ts names the few lifecycle steps it reacts to.
+ */
+export const PAUSABLE_STATUSES = ['new', 'in_progress', 'on_hold'] as const;
+export type PausableStatus = (typeof PAUSABLE_STATUSES)[number];
 
 export const CLOCK_NAMES = ['response', 'resolution'] as const;
 export type ClockName = (typeof CLOCK_NAMES)[number];
@@ -54,7 +61,7 @@ export interface SlaPolicy {
   /** Name of a Calendar. */
   calendar: string;
   /** Statuses that pause the resolution clock (and the response clock); default `['on_hold']`. */
-  pauseOn: IncidentStatus[];
+  pauseOn: PausableStatus[];
   /** Warning thresholds in percent, ascending, each 1..99; breach is 100. Default `[50, 75]`. */
   warnings: number[];
 }
@@ -76,7 +83,7 @@ export interface SlaClock {
   target: string;
   targetSeconds: number;
   warnings: number[];
-  pauseOn: IncidentStatus[];
+  pauseOn: PausableStatus[];
   status: 'running' | 'paused' | 'stopped' | 'canceled';
   startedAt: string;
   /** Business seconds counted while running, up to `since`. */

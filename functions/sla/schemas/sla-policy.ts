@@ -1,10 +1,8 @@
 import * as z from 'zod';
-import { PRIORITIES } from '../../incidents/domain/priority.ts';
+import { PRIORITIES } from '../../shared/domain/priority.ts';
 import { slug } from '../../shared/schemas/common.ts';
+import { PAUSABLE_STATUSES } from '../domain/types.ts';
 import { description, isoDuration, recordMeta, uniqueItems } from './shared.ts';
-
-/** Statuses a clock may pause in: the open ones. `resolved` stops the clocks anyway; closed and canceled end them. */
-export const PAUSABLE_STATUSES = ['new', 'in_progress', 'on_hold'] as const;
 
 /** A year: SLA timers are schedules, and nothing sensible is due further out. */
 const MAX_TARGET_SECONDS = 366 * 24 * 3600;
