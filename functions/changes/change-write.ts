@@ -1,7 +1,8 @@
 import { referenceChecks } from '../directory/store/references.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { type FieldError, fieldError } from '../shared/errors.ts';
-import type { TransactItem, TransactionRefused } from '../shared/store/db.ts';
+import { fieldCheckItems, fieldCheckName } from '../shared/store/field-checks.ts';
+import { type NamedItem, named, type TransactionEntry, type TransactionRefused } from '../shared/store/transaction.ts';
 import type { Change, FieldChange } from './domain/change.ts';
 import { type ApprovalReference, type ChangeEventType, changeOutboxRecord, changeOwners, changeRecordEventType } from './domain/events.ts';
 import { changeOutboxPut } from './store/change-outbox.ts';
@@ -10,10 +11,13 @@ import { changeCreate, changeHistoryPut, changeReplace, changeServiceCopies, cha
 /*
  * Every write of a change request goes through here, whoever makes it (an agent's create, PATCH,
  * note or cancel; a vote; the approval workflow's steps): the change, its service copies, its
- * history record and one outbox record, as the items of ONE transaction. Item 0 is always the
- * change (callers map a refused condition there to 412 or a retry); callers append their own items
- * (reference checks, approval records, a note) after these.
+ * history record and one outbox record, as the items of ONE transaction. The change's item is named
+ * CHANGE_ITEM (callers map its refused condition to 412 or a retry); callers add their own items
+ * (reference checks, approval records, a note) to the same transaction.
  */
+
+/** The name of the change's own item in its write's transaction. */
+export const CHANGE_ITEM = 'change';
 
 export interface ChangeWrite {
   /** Undefined when the change is being created. */
@@ -33,7 +37,7 @@ export interface ChangeWrite {
   event?: { type: ChangeEventType; recipients: Recipients; approval?: ApprovalReference; note?: NoteReference };
 }
 
-export function changeWrite(input: ChangeWrite): TransactItem[] {
+export function changeWrite(input: ChangeWrite): TransactionEntry[] {
   const { before, after, now } = input;
   const unchanged = before !== undefined && before.version === after.version;
   // The version is the ETag: content that changes under the same version would never reach a reader holding it.
@@ -56,7 +60,7 @@ export function changeWrite(input: ChangeWrite): TransactItem[] {
   return [
     // A write that leaves the change as it was (a note) checks its version instead of rewriting it
     // and its copies: the change's ETag does not move for a note.
-    before === undefined ? changeCreate(after) : unchanged ? changeUnchanged(before) : changeReplace(after, before.version),
+    named(CHANGE_ITEM, before === undefined ? changeCreate(after) : unchanged ? changeUnchanged(before) : changeReplace(after, before.version)),
     ...(unchanged ? [] : changeServiceCopies(before, after)),
     changeHistoryPut(after.id, {
       at: now.toISOString(),
@@ -71,9 +75,9 @@ export function changeWrite(input: ChangeWrite): TransactItem[] {
 
 /** Condition checks that travel in the write's transaction, and the field errors when they fail. */
 export interface ChangeReferenceChecks {
-  readonly items: TransactItem[];
-  /** Field errors for the checks that failed; `offset` is where the checks sat in the transaction. */
-  errors(refused: TransactionRefused, offset: number): FieldError[];
+  readonly items: NamedItem[];
+  /** Field errors for the checks that failed, found by their names. */
+  errors(refused: TransactionRefused): FieldError[];
 }
 
 /**
@@ -98,12 +102,12 @@ export function changeReferenceChecks(
     checks.push({ refs: referenceChecks({ assignmentGroup: after.assignmentGroup }), ...blame('assignmentGroup') });
   }
   return {
-    items: checks.flatMap((check) => check.refs.items),
-    errors: (refused, offset) =>
-      checks.flatMap((check, i) => {
-        const reason = refused.failedAt(offset + i);
-        if (reason === undefined) return [];
-        const found = check.refs.failures[0]?.message(reason.item) ?? 'Does not exist';
+    items: checks.flatMap((check) => fieldCheckItems(check.refs)),
+    errors: (refused) =>
+      checks.flatMap((check) => {
+        const [only] = check.refs;
+        if (only === undefined || !refused.has(fieldCheckName(only))) return [];
+        const found = only.refusal(refused.item(fieldCheckName(only))).message;
         return [fieldError('body', check.path, check.message === undefined ? found : `${check.message}: ${found}`)];
       }),
   };

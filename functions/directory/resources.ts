@@ -1,10 +1,12 @@
+import type { CrudRecord, CrudResource } from '../shared/crud/crud.ts';
 import { conflict, fieldError, validationFailed } from '../shared/errors.ts';
-import { TABLE_NAME } from '../shared/store/db.ts';
-import type { DirectoryResource } from './crud.ts';
 import { diffFields } from '../shared/store/audit.ts';
+import { TABLE_NAME } from '../shared/store/db.ts';
+import type { FieldCheck } from '../shared/store/field-checks.ts';
+import { directoryListQuery } from './schemas/directory.ts';
 import { escalationPolicyKey, groupKey, userKey } from './store/keys.ts';
-import { directoryRecordLive, type ReferenceChecks } from './store/references.ts';
-import { GROUPS, missingRecords, recordFromItem, replaceRecordItems, SERVICES, USERS, type VersionedRecord } from './store/records.ts';
+import { directoryRecordStore, GROUPS, missingRecords, recordFromItem, replaceRecordItems, SERVICES, USERS, type VersionedRecord } from './store/records.ts';
+import { directoryRecordLive } from './store/references.ts';
 import { groupUsage, serviceUsage, type Usage, userUsage } from './store/usage.ts';
 
 /**
@@ -32,7 +34,7 @@ const MAX_CHECKED_NEW_MEMBERS = 90;
  * also checked in its transaction, so that a user whose delete is looking for their groups cannot
  * be added meanwhile.
  */
-async function validateGroup(fields: Record<string, unknown>, current?: VersionedRecord): Promise<ReferenceChecks | undefined> {
+async function validateGroup(fields: Record<string, unknown>, current?: CrudRecord): Promise<FieldCheck[]> {
   const members = (fields.members as string[] | undefined) ?? [];
   const manager = fields.manager as string | undefined;
   const missing = await missingRecords(USERS, manager === undefined ? members : [...members, manager]);
@@ -42,10 +44,12 @@ async function validateGroup(fields: Record<string, unknown>, current?: Versione
     throw validationFailed(errors);
   }
   const before = new Set((current?.members as string[] | undefined) ?? []);
-  const checks: ReferenceChecks = { items: [], failures: [] };
+  const checks: FieldCheck[] = [];
   const check = (field: string, user: string) => {
-    checks.items.push(directoryRecordLive(userKey(user)));
-    checks.failures.push({ field, message: (old) => (old === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted`) });
+    checks.push({
+      item: directoryRecordLive(userKey(user)),
+      refusal: (old) => ({ path: [field], message: old === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted` }),
+    });
   };
   const added = [...new Set(members)].filter((m) => !before.has(m)).slice(0, MAX_CHECKED_NEW_MEMBERS);
   for (const member of added) check('members', member);
@@ -54,14 +58,23 @@ async function validateGroup(fields: Record<string, unknown>, current?: Versione
   return checks;
 }
 
-export const groupResource: DirectoryResource = {
-  kind: GROUPS,
+/** Who reads and writes the directory, and what a refusal says. */
+const directoryAccess = (basePath: string, readableByRequesters = false): CrudResource['access'] => ({
+  readableByRequesters,
+  readDenied: `Only agents and admins can read ${basePath}`,
+  writeDenied: 'Only admins can change the directory',
+});
+
+export const groupResource: CrudResource = {
   label: 'Group',
   idParam: 'name',
   idField: 'name',
   basePath: '/groups',
   fields: ['displayName', 'description', 'email', 'members', 'manager'],
-  validate: validateGroup,
+  store: directoryRecordStore(GROUPS),
+  access: directoryAccess('/groups'),
+  listQuery: directoryListQuery,
+  validate: (fields, { current }) => validateGroup(fields, current),
   // A group created again under the same name must not inherit the old group's escalation policy.
   ownedItems: (name) => [escalationPolicyKey(name)],
   beforeDelete: async (name) => {
@@ -78,13 +91,14 @@ export const groupResource: DirectoryResource = {
   },
 };
 
-export const serviceResource: DirectoryResource = {
-  kind: SERVICES,
+export const serviceResource: CrudResource = {
   label: 'Service',
   idParam: 'name',
   idField: 'name',
   basePath: '/services',
-  readableByRequesters: true,
+  store: directoryRecordStore(SERVICES),
+  access: directoryAccess('/services', true),
+  listQuery: directoryListQuery,
   // A deleted service's keys would keep opening incidents, and a new service of the same name
   // would inherit them: they are references like any other, to revoke first.
   beforeDelete: async (name, { now }) => {
@@ -99,26 +113,28 @@ export const serviceResource: DirectoryResource = {
   // The owner group is checked inside the write's own transaction: no window for it to vanish. A
   // new owner also may not be a group whose delete is looking for the services it owns; a service
   // that keeps its owner already names it, and that delete will find it and be refused.
-  validate: async (fields, current) => {
+  validate: (fields, { current }) => {
     const group = String(fields.ownerGroup);
     const kept = current?.ownerGroup === group;
-    return {
-      items: [
-        kept
+    return [
+      {
+        item: kept
           ? { ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(group), ConditionExpression: 'attribute_exists(pk)' } }
           : directoryRecordLive(groupKey(group)),
-      ],
-      failures: [{ field: 'ownerGroup', message: (old) => (old === undefined ? `There is no group named '${group}'` : `Group '${group}' is being deleted`) }],
-    };
+        refusal: (old) => ({ path: ['ownerGroup'], message: old === undefined ? `There is no group named '${group}'` : `Group '${group}' is being deleted` }),
+      },
+    ];
   },
 };
 
-export const userResource: DirectoryResource = {
-  kind: USERS,
+export const userResource: CrudResource = {
   label: 'User',
   idParam: 'userId',
   idField: 'id',
   basePath: '/users',
+  store: directoryRecordStore(USERS),
+  access: directoryAccess('/users'),
+  listQuery: directoryListQuery,
   fields: ['displayName', 'email', 'active'],
   // Membership is the user's own: it goes with them. Everything else that names them is someone
   // else's decision (who manages a group, who an escalation pages, who works an incident).

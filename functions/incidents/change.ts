@@ -1,6 +1,6 @@
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { newId } from '../shared/store/audit.ts';
-import type { TransactItem } from '../shared/store/db.ts';
+import { named, type TransactionEntry } from '../shared/store/transaction.ts';
 import { evolveSla, needsSlaConfig, slaTimers } from '../sla/domain/incident-sla.ts';
 import { timerChanges } from '../sla/domain/timers.ts';
 import { type ClockTransition, escalateAtOnceTimer, type SlaConfig, type SlaTimer } from '../sla/domain/types.ts';
@@ -14,10 +14,13 @@ import { incidentCreate, incidentHistoryPut, incidentReplace } from './store/inc
  * Every write of an incident goes through here, whoever makes it (an agent's PATCH, a note that
  * is the first response, a monitoring event, the SLA engine): the incident, its history record,
  * one outbox record and the report aggregates it moves, as the items of ONE transaction. The
- * incident is always item 0, its history item 1 (callers map condition failures by position).
+ * incident's item is named INCIDENT_ITEM: callers map its refused condition (moved, taken) by that name.
  */
 
 export { needsSlaConfig };
+
+/** The name of the incident's own item in its write's transaction. */
+export const INCIDENT_ITEM = 'incident';
 
 export interface IncidentChange {
   /** Undefined when the incident is being created. */
@@ -47,7 +50,7 @@ export interface IncidentChange {
 
 export interface CommittableChange {
   incident: Incident;
-  items: TransactItem[];
+  items: TransactionEntry[];
 }
 
 const day = (iso: string): string => iso.slice(0, 10);
@@ -118,8 +121,8 @@ export function incidentChange(change: IncidentChange): CommittableChange {
     ...withTimers(incident.id, before, incident, before === undefined && change.escalateAtOnce === true ? [escalateAtOnceTimer(now.toISOString())] : []),
   });
 
-  const items: TransactItem[] = [
-    before === undefined ? incidentCreate(incident) : incidentReplace(incident, before.version),
+  const items: TransactionEntry[] = [
+    named(INCIDENT_ITEM, before === undefined ? incidentCreate(incident) : incidentReplace(incident, before.version)),
     incidentHistoryPut(incident.id, {
       at: now.toISOString(),
       actor: change.actor,

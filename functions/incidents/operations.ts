@@ -1,6 +1,6 @@
 import type { Recipients } from '../shared/domain/outbox.ts';
 import { log } from '../shared/log.ts';
-import { TransactionRefused, transactWrite } from '../shared/store/db.ts';
+import { named, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { recordThreshold } from '../sla/domain/clock.ts';
 import type { ClockName } from '../sla/domain/types.ts';
 import { incidentChange } from './change.ts';
@@ -97,10 +97,10 @@ export async function announceMajorIncidentBreach(input: { incidentId: string; c
     sla: { clock: input.clock, threshold: 100, crossedAt: current.breachedAt ?? now.toISOString(), policy: current.policy, target: current.target },
   });
   try {
-    await transactWrite([incidentExists(incident), incidentOutboxPut(record, now)]);
+    await transactWrite([incidentExists(incident), named('notice', incidentOutboxPut(record, now))]);
   } catch (error) {
     // The notice's outbox record exists: an earlier run of this step sent it.
-    if (error instanceof TransactionRefused && error.failedAt(1) !== undefined) return { notified: true };
+    if (error instanceof TransactionRefused && error.has('notice')) return { notified: true };
     throw error;
   }
   return { notified: true };

@@ -1,9 +1,9 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { PublishedEvent } from '../../local/published-log.ts';
-import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import type { Change } from '../../functions/changes/domain/change.ts';
 import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
+import type { PublishedEvent } from '../../local/published-log.ts';
+import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 /*
@@ -23,6 +23,7 @@ let store: typeof import('../../functions/changes/store/change-store.ts');
 let write: typeof import('../../functions/changes/change-write.ts');
 let domain: typeof import('../../functions/changes/domain/change.ts');
 let db: typeof import('../../functions/shared/store/db.ts');
+let transaction: typeof import('../../functions/shared/store/transaction.ts');
 let fieldOrder: readonly string[];
 
 const HOUR = 3_600_000;
@@ -56,7 +57,7 @@ async function advance(id: string, ...statuses: ChangeStatus[]): Promise<Change>
   for (const status of statuses) {
     const now = new Date();
     const { next, changes } = domain.moveTo(change, status, { actor: { userId: 'workflow' }, now });
-    await db.transactWrite(write.changeWrite({ before: change, after: next, actor: 'workflow', changes, now }));
+    await transaction.transactWrite(write.changeWrite({ before: change, after: next, actor: 'workflow', changes, now }));
     change = next;
   }
   return change;
@@ -67,7 +68,7 @@ async function withWorkflow(id: string, executionArn: string): Promise<Change> {
   const change = (await store.getChangeById(id))!;
   const now = new Date();
   const next: Change = { ...change, workflow: { executionArn, state: 'AwaitApproval', since: now.toISOString() }, version: change.version + 1 };
-  await db.transactWrite(write.changeWrite({ before: change, after: next, actor: 'workflow', changes: domain.diffChanges(change, next), now }));
+  await transaction.transactWrite(write.changeWrite({ before: change, after: next, actor: 'workflow', changes: domain.diffChanges(change, next), now }));
   return next;
 }
 
@@ -82,6 +83,7 @@ beforeAll(async () => {
   write = await import('../../functions/changes/change-write.ts');
   domain = await import('../../functions/changes/domain/change.ts');
   db = await import('../../functions/shared/store/db.ts');
+  transaction = await import('../../functions/shared/store/transaction.ts');
   fieldOrder = (await import('../../functions/changes/schemas/change.ts')).CHANGE_FIELD_ORDER;
 });
 afterAll(async () => {
@@ -743,7 +745,7 @@ describe('GET /changes/calendar', () => {
     const assessed = await advance(change.id, 'assess');
     const now = new Date();
     const next: Change = { ...assessed, risk: { level: 'high', score: 7, reasons: ['outage required (+2)'] }, version: assessed.version + 1 };
-    await db.transactWrite(write.changeWrite({ before: assessed, after: next, actor: 'workflow', changes: domain.diffChanges(assessed, next), now }));
+    await transaction.transactWrite(write.changeWrite({ before: assessed, after: next, actor: 'workflow', changes: domain.diffChanges(assessed, next), now }));
     const reply = await alice.get(`/changes/calendar?from=${at(Q + 7 * DAY)}&to=${at(Q + 8 * DAY)}`);
     expect(reply.body.changes).toEqual([expect.objectContaining({ number: change.number, riskLevel: 'high' })]);
     expect(Object.keys(reply.body.changes[0])).toEqual(['id', 'number', 'title', 'type', 'status', 'riskLevel', 'services', 'plannedStart', 'plannedEnd']);

@@ -12,7 +12,7 @@ const paths = (reply: { body: { errors?: { path: string }[] } }) => (reply.body.
 /** Counters as incident changes write them: through aggregateUpdates, in a transaction. */
 async function record(deltas: AggregateDelta[]) {
   const { aggregateUpdates } = await import('../../functions/sla/store/report-store.ts');
-  const { transactWrite } = await import('../../functions/shared/store/db.ts');
+  const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
   await transactWrite(aggregateUpdates(deltas));
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Change, type ChangePatch, creationChanges, moveTo, type NewChange, openChange, applyChangePatch } from '../../functions/changes/domain/change.ts';
+import { applyChangePatch, type Change, type ChangePatch, creationChanges, moveTo, type NewChange, openChange } from '../../functions/changes/domain/change.ts';
 import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
 import type { ChangeFilters } from '../../functions/changes/schemas/change.ts';
 import { freshTable } from '../support/table.ts';
@@ -7,8 +7,8 @@ import { freshTable } from '../support/table.ts';
 // The environment first, then the store modules (their DynamoDB client is built at load).
 const table = await freshTable();
 const store = await import('../../functions/changes/store/change-store.ts');
-const { changeWrite } = await import('../../functions/changes/change-write.ts');
-const { transactWrite, TransactionRefused } = await import('../../functions/shared/store/db.ts');
+const { CHANGE_ITEM, changeWrite } = await import('../../functions/changes/change-write.ts');
+const { named, transactWrite, TransactionRefused } = await import('../../functions/shared/store/transaction.ts');
 const { HttpError } = await import('../../functions/shared/errors.ts');
 afterAll(() => table.stop());
 
@@ -121,7 +121,7 @@ describe('creating a change', () => {
     const change = await create();
     const again = { ...change, title: 'A twin' };
     const error = await refusal(() => transactWrite(changeWrite({ after: again, actor: 'mallory', changes: creationChanges(again), now: new Date() })));
-    expect(error.failedAt(0)).toBeDefined();
+    expect(error.has(CHANGE_ITEM)).toBe(true);
     expect(await store.getChangeById(change.id)).toEqual(change);
     expect(await ofEntity(change.id, 'history')).toHaveLength(1);
     expect(await ofEntity(change.id, 'outbox')).toHaveLength(1);
@@ -138,10 +138,12 @@ describe('creating a change', () => {
     const error = await refusal(() =>
       transactWrite([
         ...items,
-        { ConditionCheck: { TableName: table.tableName, Key: { pk: 'SERVICE#nope', sk: 'SERVICE' }, ConditionExpression: 'attribute_exists(pk)' } },
+        named('service', {
+          ConditionCheck: { TableName: table.tableName, Key: { pk: 'SERVICE#nope', sk: 'SERVICE' }, ConditionExpression: 'attribute_exists(pk)' },
+        }),
       ]),
     );
-    expect(error.failedAt(items.length)).toBeDefined();
+    expect(error.refused).toEqual(['service']);
     expect(await partition(change.id)).toEqual([]);
     expect(await store.getChangeByNumber(change.number)).toBeUndefined();
   });
@@ -163,12 +165,12 @@ describe('the one write path', () => {
     expect(types).toEqual(['Change Created', 'Change Submitted', 'Change Updated']);
   });
 
-  it('a replace at a stale version fails on item 0, returns the current item, writes nothing', async () => {
+  it("a replace at a stale version fails on the change's item, returns the current item, writes nothing", async () => {
     const v1 = await create();
     const v2 = await patch(v1, { title: 'Second' });
     const { next: stale, changes } = applyChangePatch(v1, { title: 'From an old read', services: ['payments'] }, { actor: alice, now: new Date() });
     const error = await refusal(() => transactWrite(changeWrite({ before: v1, after: stale, actor: 'alice', changes, now: new Date() })));
-    expect(error.failedAt(0)?.item).toMatchObject({ version: 2, title: 'Second' });
+    expect(error.item(CHANGE_ITEM)).toMatchObject({ version: 2, title: 'Second' });
     expect(await store.getChangeById(v1.id)).toEqual(v2);
     expect((await ofEntity(v1.id, 'change-service')).map((copy) => copy.sk)).toEqual(['SERVICE#email']);
     expect(await ofEntity(v1.id, 'history')).toHaveLength(2);
@@ -184,7 +186,7 @@ describe('the one write path', () => {
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const loser of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
-      expect((loser.reason as InstanceType<typeof TransactionRefused>).failedAt(0)?.item).toMatchObject({ version: 2 });
+      expect((loser.reason as InstanceType<typeof TransactionRefused>).item(CHANGE_ITEM)).toMatchObject({ version: 2 });
     }
     written.set(v1.id, (await store.getChangeById(v1.id))!);
   });
@@ -199,8 +201,8 @@ describe('the one write path', () => {
       note: { id: note.id, visibility: 'work' as const, author: 'bob' },
     };
     const items = changeWrite({ before: change, after: change, actor: 'bob', changes: [], now, action: 'note_added', event });
-    expect(items[0]).toHaveProperty('ConditionCheck');
-    expect(items.some((item) => item.Put?.Item?.entity === 'change-service')).toBe(false);
+    expect(items[0]).toMatchObject({ name: CHANGE_ITEM, item: { ConditionCheck: expect.anything() } });
+    expect(items.some((entry) => ('item' in entry ? entry.item : entry).Put?.Item?.entity === 'change-service')).toBe(false);
     await transactWrite([...items, store.changeNotePut(note)]);
     expect(await store.getChangeById(change.id)).toEqual(change);
     expect((await ofEntity(change.id, 'history')).find((h) => h.action === 'note_added')).toMatchObject({ version: 1, changes: [] });
@@ -216,7 +218,7 @@ describe('the one write path', () => {
       event: { ...event, note: { ...event.note, id: store.newId() } },
     });
     const error = await refusal(() => transactWrite(stale));
-    expect(error.failedAt(0)?.item).toMatchObject({ version: moved.version });
+    expect(error.item(CHANGE_ITEM)).toMatchObject({ version: moved.version });
   });
 
   it('refuses to build a write whose version does not follow its content', () => {

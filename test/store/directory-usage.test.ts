@@ -9,7 +9,7 @@ const records = await import('../../functions/directory/store/records.ts');
 const { groupUsage, serviceUsage, userUsage } = await import('../../functions/directory/store/usage.ts');
 const incidents = await import('../../functions/incidents/store/incident-store.ts');
 const integrations = await import('../../functions/ingestion/store/integration-store.ts');
-const { transactWrite } = await import('../../functions/shared/store/db.ts');
+const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
 afterAll(() => table.stop());
 
 const at = new Date().toISOString();

@@ -1,14 +1,14 @@
+import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyPatch, type Incident, type IncidentPatch, type NewIncident, openIncident } from '../../functions/incidents/domain/incident.ts';
-import type { IncidentFilters } from '../../functions/incidents/schemas/incident.ts';
-import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
+import type { IncidentFilters } from '../../functions/incidents/schemas/incident.ts';
 import { freshTable } from '../support/table.ts';
 
 // The environment first, then the store modules (their DynamoDB client is built at load).
 const table = await freshTable();
 const store = await import('../../functions/incidents/store/incident-store.ts');
-const { transactWrite, TransactionRefused } = await import('../../functions/shared/store/db.ts');
+const { named, transactWrite, TransactionRefused } = await import('../../functions/shared/store/transaction.ts');
 const { HttpError } = await import('../../functions/shared/errors.ts');
 afterAll(() => table.stop());
 
@@ -74,13 +74,15 @@ describe('creating an incident', () => {
     );
     const error = await refusal(() =>
       transactWrite([
-        store.incidentCreate(incident),
+        named('incident', store.incidentCreate(incident)),
         store.incidentHistoryPut(incident.id, { at: incident.createdAt, actor: 'alice', action: 'created', version: 1, changes: [] }),
-        { ConditionCheck: { TableName: table.tableName, Key: { pk: 'SERVICE#nope', sk: 'SERVICE' }, ConditionExpression: 'attribute_exists(pk)' } },
+        named('service', {
+          ConditionCheck: { TableName: table.tableName, Key: { pk: 'SERVICE#nope', sk: 'SERVICE' }, ConditionExpression: 'attribute_exists(pk)' },
+        }),
       ]),
     );
-    expect(error.failedAt(2)).toBeDefined();
-    expect(error.failedAt(0)).toBeUndefined();
+    expect(error.has('service')).toBe(true);
+    expect(error.has('incident')).toBe(false);
     expect(await table.partition(`INCIDENT#${incident.id}`)).toEqual([]);
     expect(await store.getIncidentByNumber(incident.number)).toBeUndefined();
   });
@@ -89,11 +91,11 @@ describe('creating an incident', () => {
     const incident = await createIncident();
     const error = await refusal(() =>
       transactWrite([
-        store.incidentCreate({ ...incident, title: 'overwrite?' }),
+        named('incident', store.incidentCreate({ ...incident, title: 'overwrite?' })),
         store.incidentHistoryPut(incident.id, { at: incident.createdAt, actor: 'mallory', action: 'created', version: 1, changes: [] }),
       ]),
     );
-    expect(error.failedAt(0)).toBeDefined();
+    expect(error.has('incident')).toBe(true);
     expect((await store.getIncidentById(incident.id))?.title).toBe(incident.title);
     expect(await historyOf(incident.id)).toHaveLength(1);
   });
@@ -108,13 +110,12 @@ describe('optimistic locking', () => {
     const { next: stale } = applyPatch(v1, { title: 'edited from an old read' }, { actor: alice, now: new Date() });
     const error = await refusal(() =>
       transactWrite([
-        store.incidentReplace(stale, v1.version),
+        named('incident', store.incidentReplace(stale, v1.version)),
         store.incidentHistoryPut(v1.id, { at: stale.updatedAt, actor: 'alice', action: 'updated', version: stale.version, changes: [] }),
       ]),
     );
-    const reason = error.failedAt(0);
-    expect(reason?.code).toBe('ConditionalCheckFailed');
-    expect(reason?.item).toMatchObject({ version: 2, status: 'in_progress' });
+    expect(error.refused).toEqual(['incident']);
+    expect(error.item('incident')).toMatchObject({ version: 2, status: 'in_progress' });
     expect(await store.getIncidentById(v1.id)).toEqual(v2);
     expect((await historyOf(v1.id)).map((h) => h.version).sort()).toEqual([1, 2]);
   });
@@ -126,7 +127,7 @@ describe('optimistic locking', () => {
       titles.map((title) => {
         const { next, changes } = applyPatch(v1, { title }, { actor: alice, now: new Date() });
         return transactWrite([
-          store.incidentReplace(next, v1.version),
+          named('incident', store.incidentReplace(next, v1.version)),
           store.incidentHistoryPut(v1.id, { at: next.updatedAt, actor: 'alice', action: 'updated', version: next.version, changes }),
         ]).then(() => title);
       }),
@@ -136,7 +137,7 @@ describe('optimistic locking', () => {
     for (const loser of results.filter((r) => r.status === 'rejected')) {
       expect(loser.reason).toBeInstanceOf(TransactionRefused);
       // Refused on the version condition (the handler's 412), not left as a conflict (a 500).
-      expect((loser.reason as InstanceType<typeof TransactionRefused>).failedAt(0)?.item).toMatchObject({ version: 2 });
+      expect((loser.reason as InstanceType<typeof TransactionRefused>).item('incident')).toMatchObject({ version: 2 });
     }
 
     const stored = await store.getIncidentById(v1.id);
@@ -173,8 +174,8 @@ describe('history', () => {
     await transactWrite([put]);
     const again = structuredClone(put);
     (again.Put!.Item as Record<string, unknown>).actor = 'mallory';
-    const error = await refusal(() => transactWrite([again]));
-    expect(error.failedAt(0)).toBeDefined();
+    const error = await refusal(() => transactWrite([named('history', again)]));
+    expect(error.has('history')).toBe(true);
     const notes = (await historyOf(incident.id)).filter((h) => h.action === 'note_added');
     expect(notes).toHaveLength(1);
     expect(notes[0]?.actor).toBe('alice');

@@ -38,7 +38,7 @@ process.env.AWS_MAX_ATTEMPTS = '2';
 
 const { handler } = await import('../../functions/ingestion/handlers/enqueue.ts');
 const integrations = await import('../../functions/ingestion/store/integration-store.ts');
-const { transactWrite } = await import('../../functions/shared/store/db.ts');
+const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
 const { serviceKey } = await import('../../functions/directory/store/keys.ts');
 afterAll(async () => {
   proxy.close();

@@ -4,7 +4,7 @@ import { freshTable } from '../support/table.ts';
 
 const table = await freshTable();
 const integrations = await import('../../functions/ingestion/store/integration-store.ts');
-const { transactWrite } = await import('../../functions/shared/store/db.ts');
+const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
 const { serviceKey } = await import('../../functions/directory/store/keys.ts');
 afterAll(() => table.stop());
 

@@ -6,7 +6,7 @@ import { freshTable } from '../support/table.ts';
 // The environment first, then the store modules (their DynamoDB client is built at load).
 const table = await freshTable();
 const integrations = await import('../../functions/ingestion/store/integration-store.ts');
-const { transactWrite } = await import('../../functions/shared/store/db.ts');
+const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
 const { serviceKey } = await import('../../functions/directory/store/keys.ts');
 const { backfillIntegrationKeys } = await import('../../scripts/backfill-integration-keys.ts');
 afterAll(() => table.stop());
@@ -33,12 +33,13 @@ async function keyOf(service: string, shape: Shape, options: { revoked?: boolean
     const ref = await integrations.findIntegration(service, integration.id);
     await transactWrite(integrations.revokeIntegrationItems(ref!, 'ada', at));
   }
-  const keyItem = { pk: items[0]!.Put!.Item!.pk, sk: 'INTEGRATION' };
+  const putOf = (entry: (typeof items)[number]) => ('item' in entry ? entry.item : entry).Put!.Item!;
+  const keyItem = { pk: putOf(items[0]!).pk, sk: 'INTEGRATION' };
   if (shape !== 'current') {
     await table.raw.send(new UpdateCommand({ TableName: table.tableName, Key: keyItem, UpdateExpression: 'REMOVE gsi3pk, gsi3sk' }));
   }
   if (shape === 'before-ids') {
-    const idItem = items[1]!.Put!.Item!;
+    const idItem = putOf(items[1]!);
     await table.raw.send(new DeleteCommand({ TableName: table.tableName, Key: { pk: idItem.pk, sk: idItem.sk } }));
     // Keys of that version were never counted: the count item is what the new transactions left.
     await table.raw.send(

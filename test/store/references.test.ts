@@ -4,10 +4,11 @@ import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priori
 import { freshTable } from '../support/table.ts';
 
 const table = await freshTable();
-const { referenceChecks, referenceErrors } = await import('../../functions/directory/store/references.ts');
+const { referenceChecks } = await import('../../functions/directory/store/references.ts');
+const { fieldCheckErrors, fieldCheckItems } = await import('../../functions/shared/store/field-checks.ts');
 const records = await import('../../functions/directory/store/records.ts');
 const store = await import('../../functions/incidents/store/incident-store.ts');
-const { transactWrite, TransactionRefused } = await import('../../functions/shared/store/db.ts');
+const { named, transactWrite, TransactionRefused } = await import('../../functions/shared/store/transaction.ts');
 afterAll(() => table.stop());
 
 const at = new Date().toISOString();
@@ -40,10 +41,10 @@ async function createWith(refs: Parameters<typeof referenceChecks>[0]) {
   ];
   const checks = referenceChecks(refs);
   try {
-    await transactWrite([...items, ...checks.items]);
+    await transactWrite([...items, ...fieldCheckItems(checks)]);
   } catch (error) {
     if (!(error instanceof TransactionRefused)) throw error;
-    return { incident, errors: referenceErrors(error, checks, items.length), stored: await table.partition(`INCIDENT#${incident.id}`) };
+    return { incident, errors: fieldCheckErrors(error, checks), stored: await table.partition(`INCIDENT#${incident.id}`) };
   }
   return { incident, errors: [], stored: await table.partition(`INCIDENT#${incident.id}`) };
 }
@@ -57,7 +58,7 @@ describe('directory reference checks', () => {
   });
 
   it('check nothing when nothing is referenced', () => {
-    expect(referenceChecks({})).toEqual({ items: [], failures: [] });
+    expect(referenceChecks({})).toEqual([]);
   });
 
   it.each([
@@ -117,7 +118,7 @@ describe('directory reference checks', () => {
     const next = { ...incident, service: 'printing', version: 2 };
     const checks = referenceChecks({ service: 'printing' });
     const items = [
-      store.incidentReplace(next, 1),
+      named('incident', store.incidentReplace(next, 1)),
       store.incidentHistoryPut(incident.id, {
         at: next.updatedAt,
         actor: 'alice',
@@ -128,14 +129,14 @@ describe('directory reference checks', () => {
     ];
     let refused: unknown;
     try {
-      await transactWrite([...items, ...checks.items]);
+      await transactWrite([...items, ...fieldCheckItems(checks)]);
     } catch (error) {
       refused = error;
     }
     expect(refused).toBeInstanceOf(TransactionRefused);
     const error = refused as InstanceType<typeof TransactionRefused>;
-    expect(error.failedAt(0)).toBeUndefined(); // the incident was at the expected version
-    expect(referenceErrors(error, checks, items.length).map((e) => e.path)).toEqual(['service']);
+    expect(error.has('incident')).toBe(false); // the incident was at the expected version
+    expect(fieldCheckErrors(error, checks).map((e) => e.path)).toEqual(['service']);
     expect(await store.getIncidentById(incident.id)).toEqual(incident);
     expect((await table.partition(`INCIDENT#${incident.id}`)).filter((i) => i.entity === 'history')).toHaveLength(1);
   });

@@ -4,7 +4,8 @@ import { freshTable } from '../support/table.ts';
 
 const table = await freshTable();
 const { aggregateUpdates, readSlaReport } = await import('../../functions/sla/store/report-store.ts');
-const { transactWrite, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
+const { TABLE_NAME } = await import('../../functions/shared/store/db.ts');
+const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
 afterAll(() => table.stop());
 
 const network = { priority: 'P1', assignmentGroup: 'network', service: 'vpn' };

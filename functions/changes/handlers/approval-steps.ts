@@ -3,15 +3,17 @@ import type { FieldChange } from '../../shared/domain/audit.ts';
 import type { Recipients } from '../../shared/domain/outbox.ts';
 import { eventFields, log, withLogContext } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
-import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import type { TransactItem } from '../../shared/store/db.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { changeWrite } from '../change-write.ts';
 import { BOARDS, boardGroups, openRound, type Vote } from '../domain/approval.ts';
 import { advanceByWorkflow, type Change, markRejected, markScheduled, recordStartCheck, startBlockers } from '../domain/change.ts';
 import { type ApprovalReference, type ChangeEventType, changeOutboxRecord, requesterAndGroup } from '../domain/events.ts';
 import { currentRound, readApprovals, readDirectory, roundCreate, roundReplace, type StoredRound, startHoldPut } from '../store/approval-store.ts';
 import { blackoutsOverlapping } from '../store/blackout-store.ts';
-import { changeOutboxPut } from '../store/change-outbox.ts';
 import { type ChangeConfig, loadChangeConfig } from '../store/change-config-store.ts';
+import { changeOutboxPut } from '../store/change-outbox.ts';
 import { changeHistoryPut, changeUnchanged, getChangeById } from '../store/change-store.ts';
 import { answerApproval, ChangeWithdrawn, resumeHeldStart } from '../workflow.ts';
 
@@ -87,15 +89,12 @@ const reference = (round: StoredRound, decision?: ApprovalReference['decision'])
 });
 
 /** Runs `attempt` again when a concurrent writer won the race on the change or the round. */
-async function retryOnRace<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (!(error instanceof TransactionRefused) || i >= ATTEMPTS) throw error;
-      log.info('approval step raced another writer; reading again', { step: what, attempt: i });
-    }
-  }
+function retryOnRace<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+  return retryOnConflict(attempt, {
+    attempts: ATTEMPTS,
+    isConflict: (error) => error instanceof TransactionRefused,
+    onRetry: (_error, failed) => log.info('approval step raced another writer; reading again', { step: what, attempt: failed }),
+  });
 }
 
 async function requestApproval(input: Step<'request-approval'>): Promise<unknown> {

@@ -2,16 +2,17 @@ import { conflict, fieldError, forbidden, type HttpError, notFound, validationFa
 import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
-import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { named, TransactionRefused } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, findChange, isChangeId } from '../access.ts';
 import { ApprovalRefusal, castVote, eligibleVoters, votingGroups } from '../domain/approval.ts';
 import type { Change } from '../domain/change.ts';
 import { changeOutboxRecord } from '../domain/events.ts';
 import { approvalVoteBody } from '../schemas/approval.ts';
 import { type ChangeApprovals, currentRound, presentRound, readApprovals, readDirectory, roundReplace, votePut } from '../store/approval-store.ts';
-import { changeOutboxPut } from '../store/change-outbox.ts';
 import { loadChangeConfig } from '../store/change-config-store.ts';
+import { changeOutboxPut } from '../store/change-outbox.ts';
 import { changeHistoryPut, changeUnchanged, getChangeById } from '../store/change-store.ts';
 import { answerApproval } from '../workflow.ts';
 
@@ -28,6 +29,8 @@ import { answerApproval } from '../workflow.ts';
  */
 
 const ATTEMPTS = 4;
+/** The vote's item: refused when this person already voted in the round. */
+const VOTE_ITEM = 'vote';
 
 const REFUSALS: Record<ApprovalRefusal['code'], (message: string) => HttpError> = {
   NOT_AWAITING_APPROVAL: (message) => conflict('not-awaiting-approval', 'Not awaiting approval', message),
@@ -71,103 +74,106 @@ async function vote(request: ApiRequest) {
   }
   const idOrNumber = request.pathParam('id');
 
-  for (let attempt = 1; ; attempt++) {
-    const [{ change, approvals }, config] = await Promise.all([load(idOrNumber), loadChangeConfig()]);
-    // Scoped to the change's id, whichever address the request used, so a retry by number replays too.
-    const claim = claimIdempotencyKey(request, input, `/changes/${change.id}/approvals`);
-    // A retried vote would be refused below as a second vote: it answers as the first did instead.
-    const replay = attempt === 1 ? await previousResponse(claim) : undefined;
-    if (replay !== undefined) return replay;
-    // From submission on: the round is recorded with it, and a vote cast before the workflow asks
-    // (the change still `assess`) counts; the workflow's first ask finds it and settles a decided round.
-    const round = change.status === 'authorize' || change.status === 'assess' ? currentRound(approvals, change.submissions) : undefined;
-    if (round === undefined) {
-      throw conflict('not-awaiting-approval', 'Not awaiting approval', `${change.number} is ${change.status}: it is not waiting for approvals`);
-    }
-    const { members } = await readDirectory(votingGroups(round, config.changeManagersGroup));
-    const now = new Date();
-    let cast: ReturnType<typeof castVote>;
-    try {
-      cast = castVote(
-        round,
-        { userId: principal.userId, decision: input.decision, ...(input.comment === undefined ? {} : { comment: input.comment }) },
-        {
-          requester: change.createdBy,
-          eligible: eligibleVoters(round, members, config.changeManagersGroup),
-          alreadyVoted: approvals.votes.some((v) => v.round === round.round && v.userId === principal.userId),
-          now,
-        },
-      );
-    } catch (error) {
-      if (error instanceof ApprovalRefusal) throw REFUSALS[error.code](error.message);
-      throw error;
-    }
-    const next = { ...cast.round, ...(round.taskToken === undefined ? {} : { taskToken: round.taskToken }) };
-    const decision = next.status === 'approved' ? ('approved' as const) : next.status === 'rejected' ? ('rejected' as const) : undefined;
-    const approval = {
-      round: next.round,
-      board: next.board,
-      quorum: next.quorum,
-      approvals: next.approvals,
-      rejections: next.rejections,
-      ...(decision === undefined ? {} : { decision }),
-      vote: { by: principal.userId, decision: input.decision },
-    };
-    const record = changeOutboxRecord({
-      eventId: newId(),
-      type: 'Change Vote Recorded',
-      change,
-      actor: principal.userId,
-      occurredAt: now.toISOString(),
-      recipients: { users: [change.createdBy], groups: [] },
-      approval,
-    });
-    const items = [
-      votePut(cast.vote),
-      roundReplace(next, round.version),
-      changeUnchanged(change),
-      changeHistoryPut(change.id, {
-        at: now.toISOString(),
+  // A vote that lost a race (another vote or the workflow moved the round or the change) counts again from what is there now.
+  return retryOnConflict(
+    async (attempt) => {
+      const [{ change, approvals }, config] = await Promise.all([load(idOrNumber), loadChangeConfig()]);
+      // Scoped to the change's id, whichever address the request used, so a retry by number replays too.
+      const claim = claimIdempotencyKey(request, input, `/changes/${change.id}/approvals`);
+      // A retried vote would be refused below as a second vote: it answers as the first did instead.
+      const replay = attempt === 1 ? await previousResponse(claim) : undefined;
+      if (replay !== undefined) return replay;
+      // From submission on: the round is recorded with it, and a vote cast before the workflow asks
+      // (the change still `assess`) counts; the workflow's first ask finds it and settles a decided round.
+      const round = change.status === 'authorize' || change.status === 'assess' ? currentRound(approvals, change.submissions) : undefined;
+      if (round === undefined) {
+        throw conflict('not-awaiting-approval', 'Not awaiting approval', `${change.number} is ${change.status}: it is not waiting for approvals`);
+      }
+      const { members } = await readDirectory(votingGroups(round, config.changeManagersGroup));
+      const now = new Date();
+      let cast: ReturnType<typeof castVote>;
+      try {
+        cast = castVote(
+          round,
+          { userId: principal.userId, decision: input.decision, ...(input.comment === undefined ? {} : { comment: input.comment }) },
+          {
+            requester: change.createdBy,
+            eligible: eligibleVoters(round, members, config.changeManagersGroup),
+            alreadyVoted: approvals.votes.some((v) => v.round === round.round && v.userId === principal.userId),
+            now,
+          },
+        );
+      } catch (error) {
+        if (error instanceof ApprovalRefusal) throw REFUSALS[error.code](error.message);
+        throw error;
+      }
+      const next = { ...cast.round, ...(round.taskToken === undefined ? {} : { taskToken: round.taskToken }) };
+      const decision = next.status === 'approved' ? ('approved' as const) : next.status === 'rejected' ? ('rejected' as const) : undefined;
+      const approval = {
+        round: next.round,
+        board: next.board,
+        quorum: next.quorum,
+        approvals: next.approvals,
+        rejections: next.rejections,
+        ...(decision === undefined ? {} : { decision }),
+        vote: { by: principal.userId, decision: input.decision },
+      };
+      const record = changeOutboxRecord({
+        eventId: newId(),
+        type: 'Change Vote Recorded',
+        change,
         actor: principal.userId,
-        action: 'updated',
-        version: change.version,
-        changes: [
-          { field: `approval.round${next.round}.${principal.userId}`, from: null, to: input.decision },
-          ...(decision === undefined ? [] : [{ field: `approval.round${next.round}.status`, from: 'pending', to: decision }]),
-        ],
-      }),
-      changeOutboxPut(record, now),
-    ];
-    const response = { status: 201, body: { ...cast.vote, approval: { ...presentRound(next) } } };
-    let result: ApiResult;
-    try {
-      result = await commitIdempotently(items, claim, response, now);
-    } catch (error) {
-      if (!(error instanceof TransactionRefused)) throw error;
-      if (error.failedAt(0) !== undefined) throw conflict('already-voted', 'Already voted', `You already voted in round ${round.round} of this change`);
-      // Another vote (or the workflow) moved the round or the change: count again from what is there now.
-      if (attempt < ATTEMPTS) continue;
-      throw error;
-    }
-    if (result.headers?.['idempotent-replayed'] === undefined && decision !== undefined && next.taskToken !== undefined) {
-      const approvers = [
-        ...approvals.votes.filter((v) => v.round === round.round && v.decision === 'approve').map((v) => v.userId),
-        ...(input.decision === 'approve' ? [principal.userId] : []),
-      ].sort();
-      const answered = await answerApproval(
-        next.taskToken,
-        decision === 'approved'
-          ? { approved: true, approvers }
-          : { approved: false, by: principal.userId, ...(input.comment === undefined ? {} : { comment: input.comment }) },
-      ).catch((error: unknown) => {
-        // The vote is committed: the workflow's next attempt settles the decision. Do not fail the voter.
-        log.error('vote decided the round but the workflow was not answered; its next attempt will settle it', { change: change.number, error });
-        return false;
+        occurredAt: now.toISOString(),
+        recipients: { users: [change.createdBy], groups: [] },
+        approval,
       });
-      if (!answered) log.warn('workflow not answered at once', { change: change.number, round: round.round });
-    }
-    return result;
-  }
+      const items = [
+        named(VOTE_ITEM, votePut(cast.vote)),
+        roundReplace(next, round.version),
+        changeUnchanged(change),
+        changeHistoryPut(change.id, {
+          at: now.toISOString(),
+          actor: principal.userId,
+          action: 'updated',
+          version: change.version,
+          changes: [
+            { field: `approval.round${next.round}.${principal.userId}`, from: null, to: input.decision },
+            ...(decision === undefined ? [] : [{ field: `approval.round${next.round}.status`, from: 'pending', to: decision }]),
+          ],
+        }),
+        changeOutboxPut(record, now),
+      ];
+      const response = { status: 201, body: { ...cast.vote, approval: { ...presentRound(next) } } };
+      let result: ApiResult;
+      try {
+        result = await commitIdempotently(items, claim, response, now);
+      } catch (error) {
+        if (error instanceof TransactionRefused && error.has(VOTE_ITEM)) {
+          throw conflict('already-voted', 'Already voted', `You already voted in round ${round.round} of this change`);
+        }
+        throw error;
+      }
+      if (result.headers?.['idempotent-replayed'] === undefined && decision !== undefined && next.taskToken !== undefined) {
+        const approvers = [
+          ...approvals.votes.filter((v) => v.round === round.round && v.decision === 'approve').map((v) => v.userId),
+          ...(input.decision === 'approve' ? [principal.userId] : []),
+        ].sort();
+        const answered = await answerApproval(
+          next.taskToken,
+          decision === 'approved'
+            ? { approved: true, approvers }
+            : { approved: false, by: principal.userId, ...(input.comment === undefined ? {} : { comment: input.comment }) },
+        ).catch((error: unknown) => {
+          // The vote is committed: the workflow's next attempt settles the decision. Do not fail the voter.
+          log.error('vote decided the round but the workflow was not answered; its next attempt will settle it', { change: change.number, error });
+          return false;
+        });
+        if (!answered) log.warn('workflow not answered at once', { change: change.number, round: round.round });
+      }
+      return result;
+    },
+    { attempts: ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused },
+  );
 }
 
 async function list(request: ApiRequest) {

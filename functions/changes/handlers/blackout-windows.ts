@@ -1,6 +1,8 @@
-import { createRecord, type DirectoryResource, get, remove, replaceRecord } from '../../directory/crud.ts';
+import { directoryListQuery } from '../../directory/schemas/directory.ts';
+import { directoryRecordStore } from '../../directory/store/records.ts';
+import { type CrudResource, create, get, remove, replace } from '../../shared/crud/crud.ts';
 import { fieldError, forbidden, validationFailed } from '../../shared/errors.ts';
-import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { blackoutListQuery, createBlackoutWindowBody, MAX_BLACKOUT_DAYS, replaceBlackoutWindowBody } from '../schemas/config.ts';
 import { BLACKOUT_WINDOWS, type BlackoutWindow, listBlackouts, utcInstant } from '../store/blackout-store.ts';
 import { configReferences } from '../store/change-config-store.ts';
@@ -9,19 +11,23 @@ import { configReferences } from '../store/change-config-store.ts';
  * /blackout-windows: change freezes. Agents read them (they plan around them; the change calendar
  * shows them too); admins write them. A change whose window overlaps a freeze that applies to it
  * is a conflict at submission: it goes ahead only as an emergency or with an admin's override.
- * The directory's CRUD serves them (ETag/If-Match, Idempotency-Key, history); the services a
- * window names must exist.
+ * The shared CRUD serves them, stored like directory records (ETag/If-Match, Idempotency-Key,
+ * history); the services a window names must exist.
  */
 
 type BlackoutFields = Omit<BlackoutWindow, 'name' | 'createdAt' | 'updatedAt' | 'version'>;
 
-const windows: DirectoryResource = {
-  kind: BLACKOUT_WINDOWS,
+const windows: CrudResource = {
   label: 'Blackout window',
   idParam: 'name',
   idField: 'name',
   basePath: '/blackout-windows',
   fields: ['start', 'end', 'services', 'reason'],
+  store: directoryRecordStore(BLACKOUT_WINDOWS),
+  access: { readDenied: 'Only agents and admins can read /blackout-windows', writeDenied: 'Only admins can change blackout windows' },
+  // Listed by end (GET /blackout-windows below), not by the directory's name order: this serves no list.
+  listQuery: directoryListQuery,
+  canonical: (fields) => canonical(fields as BlackoutFields),
   validate: (fields) => configReferences({ services: fields.services as string[] | undefined }),
 };
 
@@ -39,10 +45,6 @@ function canonical(input: BlackoutFields): Record<string, unknown> {
   return Object.fromEntries(Object.entries({ start, end, services: input.services, reason: input.reason }).filter(([, v]) => v !== undefined));
 }
 
-function requireAdmin(request: ApiRequest): void {
-  if (!request.principal.isAdmin) throw forbidden('Only admins can change blackout windows');
-}
-
 export const handler = httpHandler(
   byRoute({
     'GET /blackout-windows': async (request): Promise<ApiResult> => {
@@ -51,20 +53,8 @@ export const handler = httpHandler(
       return { status: 200, body: await listBlackouts(limit, cursor, from) };
     },
     'GET /blackout-windows/{name}': get(windows),
-    'POST /blackout-windows': async (request): Promise<ApiResult> => {
-      requireAdmin(request);
-      const body = request.body(createBlackoutWindowBody);
-      const { name, ...fields } = body;
-      return createRecord(request, windows, name, canonical(fields), body);
-    },
-    'PUT /blackout-windows/{name}': async (request): Promise<ApiResult> => {
-      requireAdmin(request);
-      const fields = request.body(replaceBlackoutWindowBody);
-      return replaceRecord(request, windows, request.pathParam('name'), canonical(fields));
-    },
-    'DELETE /blackout-windows/{name}': async (request): Promise<ApiResult> => {
-      requireAdmin(request);
-      return remove(windows)(request);
-    },
+    'POST /blackout-windows': create(windows, createBlackoutWindowBody),
+    'PUT /blackout-windows/{name}': replace(windows, replaceBlackoutWindowBody),
+    'DELETE /blackout-windows/{name}': remove(windows),
   }),
 );

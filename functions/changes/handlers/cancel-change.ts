@@ -1,8 +1,8 @@
 import { preconditionFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
-import { changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
 import type { ApprovalRound } from '../domain/approval.ts';
 import { type Change, cancelChange, diffChanges } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
@@ -48,8 +48,10 @@ export const handler = httpHandler(async (request) => {
       ...round,
     ]);
   } catch (error) {
-    const current = error instanceof TransactionRefused ? error.failedAt(0) : undefined;
-    if (current !== undefined) throw preconditionFailed(current.item === undefined ? undefined : etagOf(current.item.version as number));
+    if (error instanceof TransactionRefused && error.has(CHANGE_ITEM)) {
+      const current = error.item(CHANGE_ITEM);
+      throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
+    }
     throw error;
   }
   await stopApproval(change, 'ChangeCanceled', principal.userId);

@@ -1,12 +1,13 @@
 import { type FieldError, fieldError, forbidden, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { diffFields } from '../../shared/store/audit.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { validateRiskRules } from '../domain/risk.ts';
 import { putChangeConfigBody } from '../schemas/config.ts';
 import {
   boardGroups,
   CHANGE_CONFIG_FIELDS,
+  CHANGE_CONFIG_ITEM,
   type ChangeConfig,
   canonicalChangeConfig,
   changeConfigItems,
@@ -51,15 +52,17 @@ export const handler = httpHandler(
       // The boards must exist at the instant of the commit: checked inside the transaction.
       const groups = [...boardGroups(config)];
       try {
-        await transactWrite([...items, ...groups.map(([name]) => groupExistsCheck(name))]);
+        await transactWrite([...items, ...groups.map(([name]) => named(`group:${name}`, groupExistsCheck(name)))]);
       } catch (error) {
         if (!(error instanceof TransactionRefused)) throw error;
-        const errors: FieldError[] = groups.flatMap(([name, fields], i) =>
-          error.failedAt(items.length + i) === undefined ? [] : fields.map((field) => fieldError('body', [field], `There is no group named '${name}'`)),
+        const errors: FieldError[] = groups.flatMap(([name, fields]) =>
+          error.has(`group:${name}`) ? fields.map((field) => fieldError('body', [field], `There is no group named '${name}'`)) : [],
         );
         if (errors.length > 0) throw validationFailed(errors);
-        const refused = error.failedAt(0);
-        if (refused !== undefined) throw preconditionFailed(refused.item === undefined ? undefined : etagOf(Number(refused.item.version)));
+        if (error.has(CHANGE_CONFIG_ITEM)) {
+          const current = error.item(CHANGE_CONFIG_ITEM);
+          throw preconditionFailed(current === undefined ? undefined : etagOf(Number(current.version)));
+        }
         throw error;
       }
       return present(config);

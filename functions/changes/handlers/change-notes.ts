@@ -1,8 +1,9 @@
 import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, loadChange, readOfChange } from '../access.ts';
-import { changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
 import { addChangeNoteBody, type ChangeNote, changePageQuery } from '../schemas/change.ts';
 import { changeNotePut, listChangeHistory, listChangeNotes, newId } from '../store/change-store.ts';
 
@@ -14,12 +15,13 @@ const NOTE_ATTEMPTS = 3;
  * the Change Note Added event (which note and who wrote it, never its body) commit together, and
  * leave the change and its ETag as they were.
  */
-async function addNote(request: ApiRequest, attempt: number, changeId?: string) {
+async function addNote(request: ApiRequest, target: { changeId?: string }) {
   const principal = request.principal;
   assertChangeAgent(principal);
   const input = request.body(addChangeNoteBody);
   // A retry reads by id: strongly consistent, where the number's index may still show the old version.
-  const change = await loadChange(changeId ?? request.pathParam('id'));
+  const change = await loadChange(target.changeId ?? request.pathParam('id'));
+  target.changeId = change.id;
   const claim = claimIdempotencyKey(request, input, `/changes/${change.id}/notes`);
 
   const now = new Date();
@@ -35,18 +37,18 @@ async function addNote(request: ApiRequest, attempt: number, changeId?: string) 
     action: 'note_added',
     event: { type: 'Change Note Added', recipients: { users: [], groups: group }, note: reference },
   });
-  try {
-    return await commitIdempotently([...items, changeNotePut(note)], claim, { status: 201, body: note }, now);
-  } catch (error) {
-    const changeMoved = error instanceof TransactionRefused && error.failedAt(0) !== undefined;
-    if (changeMoved && attempt < NOTE_ATTEMPTS) return addNote(request, attempt + 1, change.id);
-    throw error;
-  }
+  return commitIdempotently([...items, changeNotePut(note)], claim, { status: 201, body: note }, now);
 }
 
 export const handler = httpHandler(
   byRoute({
-    'POST /changes/{id}/notes': (request) => addNote(request, 1),
+    'POST /changes/{id}/notes': (request) => {
+      const target: { changeId?: string } = {};
+      return retryOnConflict(() => addNote(request, target), {
+        attempts: NOTE_ATTEMPTS,
+        isConflict: (error) => error instanceof TransactionRefused && error.has(CHANGE_ITEM),
+      });
+    },
     /** Oldest first, like a conversation; one round trip by id. */
     'GET /changes/{id}/notes': async (request) => {
       assertChangeAgent(request.principal);

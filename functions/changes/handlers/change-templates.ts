@@ -1,6 +1,7 @@
-import { createRecord, type DirectoryResource, get, list, remove, replaceRecord } from '../../directory/crud.ts';
-import { forbidden } from '../../shared/errors.ts';
-import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { directoryListQuery } from '../../directory/schemas/directory.ts';
+import { directoryRecordStore } from '../../directory/store/records.ts';
+import { type CrudResource, create, get, list, remove, replace } from '../../shared/crud/crud.ts';
+import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { createChangeTemplateBody, replaceChangeTemplateBody } from '../schemas/config.ts';
 import { configReferences } from '../store/change-config-store.ts';
 import { CHANGE_TEMPLATES, type ChangeTemplate } from '../store/template-store.ts';
@@ -8,15 +9,14 @@ import { CHANGE_TEMPLATES, type ChangeTemplate } from '../store/template-store.t
 /*
  * /change-templates: the pre-authorized changes standard changes are raised from. Agents read
  * them (they raise the changes); admins write them, since a template is an authorization given in
- * advance. The directory's CRUD serves them (ETag/If-Match, Idempotency-Key, history); the
- * services and the assignment group a template names must exist. Changes copy what they take
+ * advance. The shared CRUD serves them, stored like directory records (ETag/If-Match,
+ * Idempotency-Key, history); the services and the assignment group a template names must exist. Changes copy what they take
  * from their template, so editing or deleting a template never alters changes raised from it.
  */
 
 type TemplateFields = Omit<ChangeTemplate, 'name' | 'createdAt' | 'updatedAt' | 'version'>;
 
-const templates: DirectoryResource = {
-  kind: CHANGE_TEMPLATES,
+const templates: CrudResource = {
   label: 'Change template',
   idParam: 'name',
   idField: 'name',
@@ -33,6 +33,10 @@ const templates: DirectoryResource = {
     'assignmentGroup',
     'active',
   ],
+  store: directoryRecordStore(CHANGE_TEMPLATES),
+  access: { readDenied: 'Only agents and admins can read /change-templates', writeDenied: 'Only admins can change change templates' },
+  listQuery: directoryListQuery,
+  canonical: (fields) => canonical(fields as TemplateFields),
   validate: (fields) => configReferences({ services: fields.services as string[], assignmentGroup: fields.assignmentGroup as string | undefined }),
 };
 
@@ -53,29 +57,12 @@ const canonical = (t: TemplateFields): Record<string, unknown> =>
     }).filter(([, v]) => v !== undefined),
   );
 
-/** Checked before anything else, so that an agent hears why in the words of this resource. */
-function requireAdmin(request: ApiRequest): void {
-  if (!request.principal.isAdmin) throw forbidden('Only admins can change change templates');
-}
-
 export const handler = httpHandler(
   byRoute({
     'GET /change-templates': list(templates),
     'GET /change-templates/{name}': get(templates),
-    'POST /change-templates': async (request): Promise<ApiResult> => {
-      requireAdmin(request);
-      const body = request.body(createChangeTemplateBody);
-      const { name, ...fields } = body;
-      return createRecord(request, templates, name, canonical(fields), body);
-    },
-    'PUT /change-templates/{name}': async (request): Promise<ApiResult> => {
-      requireAdmin(request);
-      const fields = request.body(replaceChangeTemplateBody);
-      return replaceRecord(request, templates, request.pathParam('name'), canonical(fields));
-    },
-    'DELETE /change-templates/{name}': async (request): Promise<ApiResult> => {
-      requireAdmin(request);
-      return remove(templates)(request);
-    },
+    'POST /change-templates': create(templates, createChangeTemplateBody),
+    'PUT /change-templates/{name}': replace(templates, replaceChangeTemplateBody),
+    'DELETE /change-templates/{name}': remove(templates),
   }),
 );

@@ -1,7 +1,7 @@
 import { fieldError, validationFailed } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { assertChangeAgent } from '../access.ts';
 import { changeReferenceChecks, changeWrite } from '../change-write.ts';
 import { creationChanges, type NewChange, openChange } from '../domain/change.ts';
@@ -86,7 +86,7 @@ export const handler = httpHandler(async (request) => {
     return await commitIdempotently([...items, ...references.items], claim, changeResponse(201, change), now);
   } catch (error) {
     if (error instanceof TransactionRefused) {
-      const errors = references.errors(error, items.length);
+      const errors = references.errors(error);
       if (errors.length > 0) throw validationFailed(errors);
     }
     throw error;

@@ -1,11 +1,11 @@
 import { forbidden, notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
-import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
-import { changeWrite } from '../change-write.ts';
-import { requesterAndGroup } from '../domain/events.ts';
+import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
 import { type Change, completeReview, overrideStart, reportImplementation } from '../domain/change.ts';
+import { requesterAndGroup } from '../domain/events.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { implementationBody, reviewBody, startOverrideBody } from '../schemas/approval.ts';
 import { readStartHold } from '../store/approval-store.ts';
@@ -36,12 +36,12 @@ async function loadForWrite(request: ApiRequest): Promise<Change> {
   return change;
 }
 
-async function commit(items: TransactItem[]): Promise<void> {
+async function commit(items: TransactionEntry[]): Promise<void> {
   try {
     await transactWrite(items);
   } catch (error) {
-    if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) {
-      const current = error.failedAt(0)?.item;
+    if (error instanceof TransactionRefused && error.has(CHANGE_ITEM)) {
+      const current = error.item(CHANGE_ITEM);
       throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
     }
     throw error;

@@ -1,10 +1,10 @@
 import type * as z from 'zod';
-import { conflict, forbidden, notFound, preconditionFailed, HttpError } from '../../shared/errors.ts';
+import { conflict, forbidden, HttpError, notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
-import { changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
 import { type ApprovalRound, boardFor, boardGroups, openRound } from '../domain/approval.ts';
 import { type Change, recordSubmission } from '../domain/change.ts';
 import { type Conflict, findConflicts } from '../domain/conflicts.ts';
@@ -165,8 +165,8 @@ export const handler = httpHandler(async (request) => {
       ...(round === undefined ? [] : [roundCreate(round)]),
     ]);
   } catch (error) {
-    if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) {
-      const current = error.failedAt(0)?.item;
+    if (error instanceof TransactionRefused && error.has(CHANGE_ITEM)) {
+      const current = error.item(CHANGE_ITEM);
       throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
     }
     throw error;

@@ -1,8 +1,8 @@
 import { preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
-import { changeReferenceChecks, changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeReferenceChecks, changeWrite } from '../change-write.ts';
 import { applyChangePatch, type ChangePatch } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { canonicalWindow, updateChangeBody } from '../schemas/change.ts';
@@ -40,9 +40,11 @@ export const handler = httpHandler(async (request) => {
   } catch (error) {
     if (error instanceof TransactionRefused) {
       // The workflow moved the change on (it asked the board) since it was read: it is no longer editable.
-      const current = error.failedAt(0);
-      if (current !== undefined) throw preconditionFailed(current.item === undefined ? undefined : etagOf(current.item.version as number));
-      const errors = references.errors(error, items.length);
+      if (error.has(CHANGE_ITEM)) {
+        const current = error.item(CHANGE_ITEM);
+        throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
+      }
+      const errors = references.errors(error);
       if (errors.length > 0) throw validationFailed(errors);
     }
     throw error;

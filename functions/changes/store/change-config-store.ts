@@ -1,11 +1,14 @@
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
-import { directoryRecordLive, type ReferenceChecks } from '../../directory/store/references.ts';
 import { createRecordItems, GROUPS, missingRecords, SERVICES } from '../../directory/store/records.ts';
+import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type FieldError, fieldError, validationFailed } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
 import { type FieldChange, historyPut } from '../../shared/store/audit.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import type { FieldCheck } from '../../shared/store/field-checks.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { DEFAULT_BOARD_GROUPS, DEFAULT_CHANGE_CONFIG } from '../defaults.ts';
 import { CRITICALITIES, type RiskRules } from '../domain/risk.ts';
 
@@ -121,14 +124,17 @@ const configPut = (config: ChangeConfig, expectedVersion: number): TransactItem 
   },
 });
 
+/** The name of the configuration's own item in its write: refused when another admin changed it first. */
+export const CHANGE_CONFIG_ITEM = 'change-config';
+
 /**
- * The configuration's write (0: created when `expectedVersion` is 0, else replaced at that version)
- * and its history (1). `config` carries the new version and updatedAt.
+ * The configuration's write (CHANGE_CONFIG_ITEM: created when `expectedVersion` is 0, else replaced
+ * at that version) and its history. `config` carries the new version and updatedAt.
  */
-export function changeConfigItems(config: ChangeConfig, expectedVersion: number, actor: string, changes: FieldChange[]): TransactItem[] {
+export function changeConfigItems(config: ChangeConfig, expectedVersion: number, actor: string, changes: FieldChange[]): TransactionEntry[] {
   const at = config.updatedAt ?? new Date().toISOString();
   return [
-    configPut(config, expectedVersion),
+    named(CHANGE_CONFIG_ITEM, configPut(config, expectedVersion)),
     historyPut(CHANGE_CONFIG_PK, SUBJECT, { at, actor, action: expectedVersion === 0 ? 'created' : 'updated', version: config.version, changes }),
   ];
 }
@@ -158,7 +164,7 @@ export const groupExistsCheck = (name: string): TransactItem => directoryRecordL
  * index (`services.2`), and checked again inside the write's transaction, so that one deleted
  * between the read and the commit cannot slip through (that rare refusal names the field only).
  */
-export async function configReferences(refs: { services?: readonly string[] | undefined; assignmentGroup?: string | undefined }): Promise<ReferenceChecks> {
+export async function configReferences(refs: { services?: readonly string[] | undefined; assignmentGroup?: string | undefined }): Promise<FieldCheck[]> {
   const services = refs.services ?? [];
   const group = refs.assignmentGroup;
   const [missingServices, missingGroups] = await Promise.all([
@@ -171,14 +177,12 @@ export async function configReferences(refs: { services?: readonly string[] | un
   if (group !== undefined && missingGroups.has(group)) errors.push(fieldError('body', ['assignmentGroup'], `There is no group named '${group}'`));
   if (errors.length > 0) throw validationFailed(errors);
 
-  const checks: ReferenceChecks = { items: [], failures: [] };
-  for (const name of services) {
-    checks.items.push(directoryRecordLive(serviceKey(name)));
-    checks.failures.push({ field: 'services', message: () => `Service '${name}' was deleted meanwhile` });
-  }
+  const checks: FieldCheck[] = services.map((name) => ({
+    item: directoryRecordLive(serviceKey(name)),
+    refusal: () => ({ path: ['services'], message: `Service '${name}' was deleted meanwhile` }),
+  }));
   if (group !== undefined) {
-    checks.items.push(groupExistsCheck(group));
-    checks.failures.push({ field: 'assignmentGroup', message: () => `Group '${group}' was deleted meanwhile` });
+    checks.push({ item: groupExistsCheck(group), refusal: () => ({ path: ['assignmentGroup'], message: `Group '${group}' was deleted meanwhile` }) });
   }
   return checks;
 }
@@ -222,41 +226,41 @@ async function readSeedState(): Promise<{ seeded: boolean; config: boolean; grou
  * same name (the local demo directory has `cab` and `ecab` with members), is left as it is.
  */
 export async function seedChangeDefaults(now: Date = new Date()): Promise<ChangeSeedOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    const state = await readSeedState();
-    if (state.seeded) return { seeded: false, config: false, groups: [] };
-    const at = now.toISOString();
-    const items: TransactItem[] = [
-      { Put: { TableName: TABLE_NAME, Item: { ...SEEDED_KEY, entity: 'change-seed-marker', seededAt: at }, ConditionExpression: 'attribute_not_exists(pk)' } },
-    ];
-    if (!state.config) {
-      const config = canonicalChangeConfig({ ...DEFAULT_CHANGE_CONFIG, updatedAt: at, version: 1 });
-      const changes = CHANGE_CONFIG_FIELDS.map((field) => ({ field, from: null, to: config[field] }));
-      items.push(...changeConfigItems(config, 0, SEED_ACTOR, changes));
-    }
-    const groups = DEFAULT_BOARD_GROUPS.filter((g) => !state.groups.has(g.name));
-    for (const group of groups) {
-      const record = {
-        name: group.name,
-        displayName: group.displayName,
-        description: group.description,
-        members: [],
-        createdAt: at,
-        updatedAt: at,
-        version: 1,
-      };
-      const changes = (['displayName', 'description', 'members'] as const).map((field) => ({ field, from: null, to: record[field] }));
-      items.push(...createRecordItems(GROUPS, group.name, record, SEED_ACTOR, changes));
-    }
-    try {
+  // Another seeding (a second deployment, a second local start) or an admin got there first: look again.
+  return retryOnConflict(
+    async () => {
+      const state = await readSeedState();
+      if (state.seeded) return { seeded: false, config: false, groups: [] };
+      const at = now.toISOString();
+      const items: TransactionEntry[] = [
+        {
+          Put: { TableName: TABLE_NAME, Item: { ...SEEDED_KEY, entity: 'change-seed-marker', seededAt: at }, ConditionExpression: 'attribute_not_exists(pk)' },
+        },
+      ];
+      if (!state.config) {
+        const config = canonicalChangeConfig({ ...DEFAULT_CHANGE_CONFIG, updatedAt: at, version: 1 });
+        const changes = CHANGE_CONFIG_FIELDS.map((field) => ({ field, from: null, to: config[field] }));
+        items.push(...changeConfigItems(config, 0, SEED_ACTOR, changes));
+      }
+      const groups = DEFAULT_BOARD_GROUPS.filter((g) => !state.groups.has(g.name));
+      for (const group of groups) {
+        const record = {
+          name: group.name,
+          displayName: group.displayName,
+          description: group.description,
+          members: [],
+          createdAt: at,
+          updatedAt: at,
+          version: 1,
+        };
+        const changes = (['displayName', 'description', 'members'] as const).map((field) => ({ field, from: null, to: record[field] }));
+        items.push(...createRecordItems(GROUPS, group.name, record, SEED_ACTOR, changes));
+      }
       await transactWrite(items);
-    } catch (error) {
-      // Another seeding (a second deployment, a second local start) or an admin got there first.
-      if (error instanceof TransactionRefused && attempt < SEED_ATTEMPTS) continue;
-      throw error;
-    }
-    const outcome = { seeded: true, config: !state.config, groups: groups.map((g) => g.name) };
-    log.info('Change defaults written', outcome);
-    return outcome;
-  }
+      const outcome = { seeded: true, config: !state.config, groups: groups.map((g) => g.name) };
+      log.info('Change defaults written', outcome);
+      return outcome;
+    },
+    { attempts: SEED_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused },
+  );
 }

@@ -1,5 +1,5 @@
+import { create, get, list, remove, replace } from '../../shared/crud/crud.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
-import { create, get, list, remove, replace } from '../crud.ts';
 import { groupResource } from '../resources.ts';
 import { createGroupBody, replaceGroupBody } from '../schemas/directory.ts';
 

@@ -1,10 +1,10 @@
+import * as z from 'zod';
+import { createRecord, get, list, remove, replaceRecord, requireWriter } from '../../shared/crud/crud.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
-import { createRecord, get, list, remove, replaceRecord, requireAdmin } from '../crud.ts';
+import { parseWith } from '../../shared/http/request.ts';
+import { userId } from '../../shared/schemas/common.ts';
 import { userResource } from '../resources.ts';
 import { putUserBody } from '../schemas/directory.ts';
-import * as z from 'zod';
-import { userId } from '../../shared/schemas/common.ts';
-import { parseWith } from '../../shared/http/request.ts';
 
 /**
  * Users are keyed by their token subject, so PUT /users/{userId} both registers (without If-Match)
@@ -15,7 +15,7 @@ export const handler = httpHandler(
     'GET /users': list(userResource),
     'GET /users/{userId}': get(userResource),
     'PUT /users/{userId}': async (request) => {
-      requireAdmin(request.principal);
+      requireWriter(request.principal, userResource);
       const { userId: id } = parseWith(z.object({ userId }), { userId: request.pathParam('userId') }, 'path');
       const fields = request.body(putUserBody);
       return request.header('if-match') === undefined

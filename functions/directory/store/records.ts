@@ -1,10 +1,12 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RecordStore } from '../../shared/crud/crud.ts';
 import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, putAtVersion, putNew, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { groupKey, serviceKey, userKey } from './keys.ts';
 
 /**
@@ -159,8 +161,18 @@ const draft = (actor: string, action: HistoryDraft['action'], version: number, c
   changes,
 });
 
-export function createRecordItems(kind: RecordKind, id: string, record: VersionedRecord, actor: string, changes: FieldChange[]): TransactItem[] {
-  return [putNew(toItem(kind, id, record)), historyPut(kind.key(id).pk, id, draft(actor, 'created', record.version, changes, record.createdAt))];
+/**
+ * The name of a record's own item in its writes: refused when the id is taken, or the record moved
+ * or went. Named after its key, so a delete's cascade may rewrite other records in the same
+ * transaction (a user's groups) under names of their own.
+ */
+export const recordItemName = (kind: RecordKind, id: string): string => `record:${kind.key(id).pk}`;
+
+export function createRecordItems(kind: RecordKind, id: string, record: VersionedRecord, actor: string, changes: FieldChange[]): TransactionEntry[] {
+  return [
+    named(recordItemName(kind, id), putNew(toItem(kind, id, record))),
+    historyPut(kind.key(id).pk, id, draft(actor, 'created', record.version, changes, record.createdAt)),
+  ];
 }
 
 export function replaceRecordItems(
@@ -170,9 +182,9 @@ export function replaceRecordItems(
   expectedVersion: number,
   actor: string,
   changes: FieldChange[],
-): TransactItem[] {
+): TransactionEntry[] {
   return [
-    putAtVersion(toItem(kind, id, record), expectedVersion),
+    named(recordItemName(kind, id), putAtVersion(toItem(kind, id, record), expectedVersion)),
     historyPut(kind.key(id).pk, id, draft(actor, 'updated', record.version, changes, record.updatedAt)),
   ];
 }
@@ -182,9 +194,9 @@ export function replaceRecordItems(
  * and the marker has not lapsed at `at`: once it lapses, writes naming the record are let through
  * again (references.ts), so a delete committed after that could miss one of them.
  */
-export function deleteRecordItems(kind: RecordKind, id: string, expectedVersion: number, actor: string, at: string, retiredUntil?: string): TransactItem[] {
+export function deleteRecordItems(kind: RecordKind, id: string, expectedVersion: number, actor: string, at: string, retiredUntil?: string): TransactionEntry[] {
   return [
-    {
+    named(recordItemName(kind, id), {
       Delete: {
         TableName: TABLE_NAME,
         Key: kind.key(id),
@@ -193,7 +205,38 @@ export function deleteRecordItems(kind: RecordKind, id: string, expectedVersion:
         ExpressionAttributeValues: { ':expected': expectedVersion, ...(retiredUntil === undefined ? {} : { ':until': retiredUntil, ':now': at }) },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
-    },
+    }),
     historyPut(kind.key(id).pk, id, draft(actor, 'deleted', expectedVersion + 1, [], at)),
   ];
+}
+
+/**
+ * How long a delete may take between marking the record and committing. Past it the marker lapses
+ * on its own (a delete that died half way does not block the record), and the delete is refused.
+ */
+const RETIRING_MS = 30_000;
+/** A record the delete's cascade rewrites (a group a user leaves) changed meanwhile: look again, a few times. */
+const DELETE_ATTEMPTS = 3;
+
+/** The shared CRUD's store for records of this shape: one GetItem per read, deletes under a hold (retireRecord). */
+export function directoryRecordStore(kind: RecordKind): RecordStore {
+  return {
+    deleteHold: {
+      holdMs: RETIRING_MS,
+      attempts: DELETE_ATTEMPTS,
+      mark: async (id, expectedVersion, until) => {
+        const outcome = await retireRecord(kind, id, expectedVersion, until);
+        if (outcome.retired) return { held: true };
+        return outcome.current === undefined ? { held: false } : { held: false, current: outcome.current };
+      },
+      release: (id, until) => unretireRecord(kind, id, until),
+    },
+    get: (id) => getRecord(kind, id),
+    current: (id) => getRecord(kind, id),
+    list: (limit, cursor) => listRecords(kind, limit, cursor),
+    recordItemName: (id) => recordItemName(kind, id),
+    createItems: (id, record, changes, { actor }) => createRecordItems(kind, id, record, actor, changes),
+    replaceItems: (id, record, expectedVersion, changes, { actor }) => replaceRecordItems(kind, id, record, expectedVersion, actor, changes),
+    deleteItems: (id, expectedVersion, { actor, at }, heldUntil) => deleteRecordItems(kind, id, expectedVersion, actor, at, heldUntil),
+  };
 }

@@ -1,5 +1,5 @@
-import { fieldError, type FieldError } from '../../shared/errors.ts';
-import { TABLE_NAME, type TransactItem, type TransactionRefused } from '../../shared/store/db.ts';
+import { type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import type { FieldCheck } from '../../shared/store/field-checks.ts';
 import { groupKey, serviceKey, userKey } from './keys.ts';
 import { RETIRING_ATTRIBUTE } from './records.ts';
 
@@ -7,22 +7,6 @@ export interface References {
   service?: string | undefined;
   assignmentGroup?: string | undefined;
   assignee?: string | undefined;
-}
-
-export interface ReferenceChecks {
-  readonly items: TransactItem[];
-  /**
-   * For each item, the body field it vouches for and what to say when it fails. `fieldIfExists`
-   * names the field at fault when the record exists but the condition failed (a group that exists
-   * without the assignee as a member: the assignee is wrong, not the group).
-   */
-  readonly failures: {
-    field: string;
-    fieldIfExists?: string;
-    /** The record exists but is being deleted: the field itself is at fault, not `fieldIfExists`. */
-    retiring?: (old: Record<string, unknown> | undefined) => boolean;
-    message: (old: Record<string, unknown> | undefined) => string;
-  }[];
 }
 
 /** A record whose delete is checking what names it (records.ts retireRecord) may not be named anew. */
@@ -60,57 +44,42 @@ export const isBeingDeleted = (item: Record<string, unknown>, now = new Date().t
  * Condition checks that travel in the same transaction as the write, so a reference is valid at the
  * instant of commit (no read-then-write window) and costs no extra round trip. A record being
  * deleted counts as gone, so that its delete cannot miss a reference made while it looked.
- * An assignee given with a group must be a member of that group.
+ * An assignee given with a group must be a member of that group: when the group exists (and is
+ * not being deleted), its refusal blames the assignee.
  */
-export function referenceChecks(refs: References, now = new Date().toISOString()): ReferenceChecks {
-  const items: TransactItem[] = [];
-  const failures: ReferenceChecks['failures'] = [];
-  const gone = (missing: string, retiring: string) => (old: Record<string, unknown> | undefined) => (old === undefined ? missing : retiring);
+export function referenceChecks(refs: References, now = new Date().toISOString()): FieldCheck[] {
+  const checks: FieldCheck[] = [];
+  const gone = (field: string, missing: string, retiring: string) => (old: Item | undefined) => ({
+    path: [field],
+    message: old === undefined ? missing : retiring,
+  });
   if (refs.service !== undefined) {
-    items.push(liveCheck(serviceKey(refs.service), now));
-    failures.push({ field: 'service', message: gone(`There is no service named '${refs.service}'`, `Service '${refs.service}' is being deleted`) });
+    checks.push({
+      item: liveCheck(serviceKey(refs.service), now),
+      refusal: gone('service', `There is no service named '${refs.service}'`, `Service '${refs.service}' is being deleted`),
+    });
   }
   if (refs.assignmentGroup !== undefined) {
     const group = refs.assignmentGroup;
-    items.push(
-      liveCheck(
+    checks.push({
+      item: liveCheck(
         groupKey(group),
         now,
         refs.assignee === undefined ? undefined : { expression: 'contains(members, :assignee)', values: { ':assignee': refs.assignee } },
       ),
-    );
-    failures.push({
-      field: 'assignmentGroup',
-      fieldIfExists: 'assignee',
-      retiring: (old) => isRetiring(old, now),
-      message: (old) =>
+      refusal: (old) =>
         old === undefined
-          ? `There is no group named '${group}'`
+          ? { path: ['assignmentGroup'], message: `There is no group named '${group}'` }
           : isRetiring(old, now)
-            ? `Group '${group}' is being deleted`
-            : `'${refs.assignee}' is not a member of group '${group}'`,
+            ? { path: ['assignmentGroup'], message: `Group '${group}' is being deleted` }
+            : { path: ['assignee'], message: `'${refs.assignee}' is not a member of group '${group}'` },
     });
   }
   if (refs.assignee !== undefined) {
-    items.push(liveCheck(userKey(refs.assignee), now));
-    failures.push({ field: 'assignee', message: gone(`There is no user '${refs.assignee}'`, `User '${refs.assignee}' is being deleted`) });
+    checks.push({
+      item: liveCheck(userKey(refs.assignee), now),
+      refusal: gone('assignee', `There is no user '${refs.assignee}'`, `User '${refs.assignee}' is being deleted`),
+    });
   }
-  return { items, failures };
-}
-
-/**
- * Field errors for the reference checks that failed; `offset` is where the checks sat in the
- * transaction. One error per field: a later check (the assignee does not exist at all) says more
- * than an earlier one (the assignee is not a member).
- */
-export function referenceErrors(refused: TransactionRefused, checks: ReferenceChecks, offset: number): FieldError[] {
-  const byField = new Map<string, FieldError>();
-  checks.failures.forEach((failure, i) => {
-    const reason = refused.failedAt(offset + i);
-    if (reason === undefined) return;
-    const blameOther = reason.item !== undefined && failure.fieldIfExists !== undefined && failure.retiring?.(reason.item) !== true;
-    const field = blameOther ? (failure.fieldIfExists as string) : failure.field;
-    byField.set(field, fieldError('body', [field], failure.message(reason.item)));
-  });
-  return [...byField.values()];
+  return checks;
 }

@@ -6,7 +6,8 @@ import { announceMajorIncidentBreach, escalateIncident, recordSlaThreshold, type
 import { getIncidentRecord } from '../../incidents/store/incident-store.ts';
 import type { Recipients } from '../../shared/domain/outbox.ts';
 import { eventFields, withLogContext } from '../../shared/log.ts';
-import { TransactionRefused } from '../../shared/store/db.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../../sla/defaults.ts';
 import { parseDuration } from '../../sla/domain/duration.ts';
 import { CLOCK_NAMES, type ClockName, type EscalationLevel } from '../../sla/domain/types.ts';
@@ -55,13 +56,7 @@ export interface EscalateOutcome {
 export const handler = withLogContext(runEscalationStep, eventFields('step', 'incidentId', 'clock'));
 async function runEscalationStep(event: unknown): Promise<unknown> {
   const input = stepInput.parse(event);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run(input);
-    } catch (error) {
-      if (!(error instanceof TransactionRefused) || attempt === ATTEMPTS) throw error;
-    }
-  }
+  return retryOnConflict(() => run(input), { attempts: ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused });
 }
 
 function run(input: StepInput): Promise<unknown> {

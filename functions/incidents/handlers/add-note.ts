@@ -1,14 +1,15 @@
 import { forbidden } from '../../shared/errors.ts';
 import { type ApiRequest, httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { named, type TransactionEntry, TransactionRefused } from '../../shared/store/transaction.ts';
 import { loadVisibleIncident } from '../access.ts';
+import { INCIDENT_ITEM, incidentChange } from '../change.ts';
+import { incidentOutboxRecord, noteRecipients } from '../domain/events.ts';
 import { recordFirstResponse } from '../domain/incident.ts';
 import { addNoteBody } from '../schemas/incident.ts';
-import { incidentChange } from '../change.ts';
-import { incidentOutboxRecord, noteRecipients } from '../domain/events.ts';
 import { incidentOutboxPut } from '../store/incident-outbox.ts';
-import { incidentExists, incidentHistoryPut, newId, type Note, notePut } from '../store/incident-store.ts';
+import { incidentExists, incidentHistoryPut, type Note, newId, notePut } from '../store/incident-store.ts';
 
 const FIRST_RESPONSE_ATTEMPTS = 3;
 
@@ -17,7 +18,7 @@ const FIRST_RESPONSE_ATTEMPTS = 3;
  * ones. An agent's first public note is the incident's first response, recorded in the same
  * transaction; if the incident changed meanwhile, the note is retried against the fresh version.
  */
-async function addNote(request: ApiRequest, attempt: number) {
+async function addNote(request: ApiRequest) {
   const input = request.body(addNoteBody);
   const principal = request.principal;
   const idOrNumber = request.pathParam('id');
@@ -39,12 +40,12 @@ async function addNote(request: ApiRequest, attempt: number) {
   // Every note is announced (which note, never its body); a first response also moves the clocks.
   const reference = { id: note.id, visibility: note.visibility, author: note.author };
   const event = { type: 'Incident Note Added' as const, recipients: noteRecipients(incident, reference, principal.isAgent), note: reference };
-  // Item 0 is the incident either way: its replacement (first response) or a check that it exists.
-  const items =
+  // The incident's item either way: its replacement (first response) or a check that it exists.
+  const items: TransactionEntry[] =
     changes.length > 0
       ? incidentChange({ before: incident, after: next, actor: principal.userId, changes, now, noteVisibility: note.visibility, event }).items
       : [
-          incidentExists(incident),
+          named(INCIDENT_ITEM, incidentExists(incident)),
           incidentHistoryPut(incident.id, {
             at: note.createdAt,
             actor: principal.userId,
@@ -56,13 +57,12 @@ async function addNote(request: ApiRequest, attempt: number) {
           incidentOutboxPut(incidentOutboxRecord({ eventId: newId(), incident, actor: principal.userId, occurredAt: note.createdAt, ...event }), now),
         ];
   items.push(notePut(note));
-  try {
-    return await commitIdempotently(items, claim, { status: 201, body: note }, now);
-  } catch (error) {
-    const incidentMoved = error instanceof TransactionRefused && error.failedAt(0) !== undefined;
-    if (incidentMoved && attempt < FIRST_RESPONSE_ATTEMPTS) return addNote(request, attempt + 1);
-    throw error;
-  }
+  return commitIdempotently(items, claim, { status: 201, body: note }, now);
 }
 
-export const handler = httpHandler((request) => addNote(request, 1));
+export const handler = httpHandler((request) =>
+  retryOnConflict(() => addNote(request), {
+    attempts: FIRST_RESPONSE_ATTEMPTS,
+    isConflict: (error) => error instanceof TransactionRefused && error.has(INCIDENT_ITEM),
+  }),
+);

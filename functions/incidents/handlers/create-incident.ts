@@ -1,13 +1,14 @@
-import { referenceChecks, referenceErrors } from '../../directory/store/references.ts';
+import { referenceChecks } from '../../directory/store/references.ts';
 import { validationFailed } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused } from '../../shared/store/db.ts';
+import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { incidentChange } from '../change.ts';
 import { creationChanges, openIncident } from '../domain/incident.ts';
-import { incidentResponse } from '../responses.ts';
 import { createChecks } from '../requester-rules.ts';
+import { incidentResponse } from '../responses.ts';
 import { createIncidentBody } from '../schemas/incident.ts';
 import { allocateIncidentNumber, newId } from '../store/incident-store.ts';
 
@@ -27,10 +28,10 @@ export const handler = httpHandler(async (request) => {
   const { incident, items } = incidentChange({ after: opened, actor: principal.userId, changes: creationChanges(opened), now, slaConfig });
   const references = referenceChecks(input);
   try {
-    return await commitIdempotently([...items, ...references.items], claim, incidentResponse(201, incident), now);
+    return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, incidentResponse(201, incident), now);
   } catch (error) {
     if (error instanceof TransactionRefused) {
-      const errors = referenceErrors(error, references, items.length);
+      const errors = fieldCheckErrors(error, references);
       if (errors.length > 0) throw validationFailed(errors);
     }
     throw error;

@@ -1,9 +1,9 @@
 import { forbidden, preconditionFailed } from '../../shared/errors.ts';
 import { byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { diffFields } from '../../shared/store/audit.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { priorityMatrixBody } from '../schemas/incident.ts';
-import { getIncidentSettings, setPriorityMatrixItems } from '../store/incident-store.ts';
+import { getIncidentSettings, PRIORITY_MATRIX_ITEM, setPriorityMatrixItems } from '../store/incident-store.ts';
 
 /**
  * The impact x urgency matrix is deployment configuration kept in the table, so admins change it
@@ -29,7 +29,7 @@ export const handler = httpHandler(
           setPriorityMatrixItems(matrix, expected, { at: new Date().toISOString(), actor: request.principal.userId, action: 'updated', version, changes }),
         );
       } catch (error) {
-        if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) throw preconditionFailed();
+        if (error instanceof TransactionRefused && error.has(PRIORITY_MATRIX_ITEM)) throw preconditionFailed();
         throw error;
       }
       return { status: 200, body: { matrix, version }, headers: { etag: etagOf(version) } };

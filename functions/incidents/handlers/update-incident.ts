@@ -1,11 +1,12 @@
-import { type References, referenceChecks, referenceErrors } from '../../directory/store/references.ts';
+import { type References, referenceChecks } from '../../directory/store/references.ts';
 import { notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
-import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
+import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import type { SlaConfig } from '../../sla/domain/types.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
-import { incidentChange, needsSlaConfig } from '../change.ts';
+import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
+import { INCIDENT_ITEM, incidentChange, needsSlaConfig } from '../change.ts';
 import { applyPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
 import { incidentResponse, mapDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
@@ -72,12 +73,14 @@ export const handler = httpHandler(async (request) => {
   const references = referenceChecks(changedReferences(incident, next));
   const items = [...change.items, ...closeAlert(incident, next)];
   try {
-    await transactWrite([...items, ...references.items]);
+    await transactWrite([...items, ...fieldCheckItems(references)]);
   } catch (error) {
     if (error instanceof TransactionRefused) {
-      const current = error.failedAt(0);
-      if (current !== undefined) throw preconditionFailed(current.item === undefined ? undefined : etagOf(current.item.version as number));
-      const errors = referenceErrors(error, references, items.length);
+      if (error.has(INCIDENT_ITEM)) {
+        const current = error.item(INCIDENT_ITEM);
+        throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
+      }
+      const errors = fieldCheckErrors(error, references);
       if (errors.length > 0) throw validationFailed(errors);
     }
     throw error;

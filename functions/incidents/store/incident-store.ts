@@ -5,6 +5,7 @@ import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
 import { INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
@@ -119,9 +120,12 @@ export async function getIncidentSettings(): Promise<IncidentSettings> {
   return settingsFrom(result.Item);
 }
 
-export function setPriorityMatrixItems(matrix: PriorityMatrix, expectedVersion: number, history: HistoryDraft): TransactItem[] {
+/** The name of the matrix's own item in its write: refused when another admin changed it first. */
+export const PRIORITY_MATRIX_ITEM = 'priority-matrix';
+
+export function setPriorityMatrixItems(matrix: PriorityMatrix, expectedVersion: number, history: HistoryDraft): TransactionEntry[] {
   return [
-    {
+    named(PRIORITY_MATRIX_ITEM, {
       Update: {
         TableName: TABLE_NAME,
         Key: SETTINGS_KEY,
@@ -135,7 +139,7 @@ export function setPriorityMatrixItems(matrix: PriorityMatrix, expectedVersion: 
         },
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
-    },
+    }),
     historyPut(SETTINGS_KEY.pk, 'settings', history),
   ];
 }

@@ -3,14 +3,16 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
-import { log, withLogContext } from '../../shared/log.ts';
-import { TransactionRefused, transactWrite, type TransactItem } from '../../shared/store/db.ts';
-import { newId } from '../../shared/store/audit.ts';
+import { incidentChange } from '../../incidents/change.ts';
 import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
 import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
-import { incidentChange } from '../../incidents/change.ts';
 import { type Pointer, pointerCheck, pointerDelete, pointerPut } from '../../incidents/store/alert-pointer.ts';
 import { allocateIncidentNumber, getIncidentRecord } from '../../incidents/store/incident-store.ts';
+import { log, withLogContext } from '../../shared/log.ts';
+import { newId } from '../../shared/store/audit.ts';
+import type { TransactItem } from '../../shared/store/db.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { appendOccurrence, describeEvent, impactAndUrgency, occurrenceOf, titleOf } from '../domain/alert-event.ts';
 import {
@@ -18,8 +20,9 @@ import {
   alertStateFromItem,
   alertStatePut,
   alertStateReplace,
-  eventFromItem,
+  EVENT_APPLIED_ITEM,
   type EventOutcome,
+  eventFromItem,
   getPointerAndService,
   markApplied,
   markDropped,
@@ -73,19 +76,21 @@ async function applyAlertEvents(event: DynamoDBStreamEvent): Promise<DynamoDBBat
 class Retry extends Error {}
 
 export async function applyEvent(event: StoredEvent): Promise<EventOutcome | 'duplicate'> {
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    try {
-      const outcome = await decide(event);
-      log.info('event applied', { eventId: event.eventId, action: event.action, outcome, attempt });
-      return outcome;
-    } catch (error) {
-      if (!(error instanceof TransactionRefused)) throw error;
-      // The event update always goes first: if it failed, the event was applied before.
-      if (error.failedAt(0) !== undefined) return 'duplicate';
-      if (attempt === ATTEMPTS) throw new Retry(`event ${event.eventId}: state kept changing (${error.message})`);
-    }
+  try {
+    return await retryOnConflict(
+      async (attempt) => {
+        const outcome = await decide(event);
+        log.info('event applied', { eventId: event.eventId, action: event.action, outcome, attempt });
+        return outcome;
+      },
+      { attempts: ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused && !error.has(EVENT_APPLIED_ITEM) },
+    );
+  } catch (error) {
+    if (!(error instanceof TransactionRefused)) throw error;
+    // Every transaction applying the event marks it applied: if that failed, the event was applied before.
+    if (error.has(EVENT_APPLIED_ITEM)) return 'duplicate';
+    throw new Retry(`event ${event.eventId}: state kept changing (${error.message})`);
   }
-  throw new Retry('unreachable');
 }
 
 async function decide(event: StoredEvent): Promise<EventOutcome> {

@@ -1,9 +1,9 @@
-import { requireAdmin } from '../../directory/crud.ts';
-import { notFound } from '../../shared/errors.ts';
+import { forbidden, notFound } from '../../shared/errors.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
+import type { Principal } from '../../shared/http/principal.ts';
 import { newId } from '../../shared/store/audit.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { createIntegrationBody, pageQuery } from '../schemas/ingestion.ts';
 import {
   createIntegrationItems,
@@ -11,9 +11,15 @@ import {
   generateRoutingKey,
   type Integration,
   listIntegrations,
+  REVOKED_KEY_ITEM,
   revokeIntegrationItems,
   SERVICE_CHECK,
 } from '../store/integration-store.ts';
+
+/** Keys are part of their service's directory record: admins only, refused in the directory's words. */
+function requireAdmin(principal: Principal): void {
+  if (!principal.isAdmin) throw forbidden('Only admins can change the directory');
+}
 
 /**
  * A service's integration keys (admins only: a key lets its holder open incidents). Revoking keeps
@@ -59,7 +65,7 @@ export const handler = httpHandler(
           headers,
         });
       } catch (error) {
-        if (error instanceof TransactionRefused && error.failedAt(SERVICE_CHECK) !== undefined) throw notFound(`Service ${service}`);
+        if (error instanceof TransactionRefused && error.has(SERVICE_CHECK)) throw notFound(`Service ${service}`);
         throw error;
       }
     },
@@ -75,7 +81,7 @@ export const handler = httpHandler(
         await transactWrite(revokeIntegrationItems(integration, request.principal.userId, new Date().toISOString()));
       } catch (error) {
         // Revoked meanwhile by someone else: the outcome the caller wanted.
-        if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) return { status: 204 };
+        if (error instanceof TransactionRefused && error.has(REVOKED_KEY_ITEM)) return { status: 204 };
         throw error;
       }
       return { status: 204 };

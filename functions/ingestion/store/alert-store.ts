@@ -6,8 +6,9 @@ import { alertPartition, type Pointer, pointerKey } from '../../incidents/store/
 import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
 import { optionalEnv } from '../../shared/env.ts';
 import { encodeCursor, filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { type NamedItem, named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-event.ts';
 
 /*
@@ -29,6 +30,8 @@ const eventKey = (event: Pick<AlertEvent, 'eventId' | 'dedupKey'>, scope: string
   sk: `EVENT#${event.eventId}`,
 });
 const incidentEventsPartition = (incidentId: string) => `EVENTS#INCIDENT#${incidentId}`;
+/** The name of the event's own item when it is written with its raw parts: refused when it was recorded before. */
+const EVENT_ITEM = 'event';
 
 export const EVENT_OUTCOMES = ['opened', 'occurrence', 'acknowledged', 'resolved', 'recorded', 'dropped'] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
@@ -138,7 +141,7 @@ export async function recordEvent(event: AlertEvent, scope: string): Promise<'re
       await db.send(new PutCommand({ TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     } else {
       await transactWrite([
-        { Put: { TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        named(EVENT_ITEM, { Put: { TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } }),
         ...parts.map((text, part) => ({
           Put: { TableName: TABLE_NAME, Item: { ...rawPartKey(key, part), entity: 'alert-event-raw', text, expiresAt } },
         })),
@@ -147,7 +150,7 @@ export async function recordEvent(event: AlertEvent, scope: string): Promise<'re
     return 'recorded';
   } catch (error) {
     if ((error as Error).name === 'ConditionalCheckFailedException') return 'duplicate';
-    if (error instanceof TransactionRefused && error.failedAt(0) !== undefined) return 'duplicate';
+    if (error instanceof TransactionRefused && error.has(EVENT_ITEM)) return 'duplicate';
     throw error;
   }
 }
@@ -200,9 +203,12 @@ export async function getPointerAndService(scope: string, dedupKey: string, serv
   } as { pointer?: Pointer; service?: ServiceRouting };
 }
 
-/** Marks the event applied, with what it did: first in every transaction, so a replay stops there. */
-export function markApplied(event: StoredEvent, outcome: EventOutcome, appliedAt: string, incidentId?: string): TransactItem {
-  return { Update: appliedUpdate(event, outcome, appliedAt, incidentId) };
+/** The name of markApplied's item: refused when the event was applied before (a replay). */
+export const EVENT_APPLIED_ITEM = 'event-applied';
+
+/** Marks the event applied, with what it did: in every transaction that applies it, so a replay stops there. */
+export function markApplied(event: StoredEvent, outcome: EventOutcome, appliedAt: string, incidentId?: string): NamedItem {
+  return named(EVENT_APPLIED_ITEM, { Update: appliedUpdate(event, outcome, appliedAt, incidentId) });
 }
 
 /** markApplied's update, also written alone when the event touches nothing. */

@@ -6,8 +6,9 @@ import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 
 /*
  * Integration keys (PagerDuty "routing keys") of a service:
@@ -58,10 +59,10 @@ const countLiveKeys = (service: string, delta: 1 | -1): TransactItem => ({
 /** 32 lowercase hex characters, the length PagerDuty's routing keys have (tools validate it). */
 export const generateRoutingKey = (): string => randomBytes(16).toString('hex');
 
-/** Where createIntegrationItems puts the check that the service exists, to tell a refusal apart. */
-export const SERVICE_CHECK = 3;
+/** The name of createIntegrationItems' check that the service exists, to tell a refusal apart. */
+export const SERVICE_CHECK = 'service';
 
-export function createIntegrationItems(key: string, integration: Integration, history: HistoryDraft): TransactItem[] {
+export function createIntegrationItems(key: string, integration: Integration, history: HistoryDraft): TransactionEntry[] {
   return [
     {
       Put: {
@@ -87,7 +88,7 @@ export function createIntegrationItems(key: string, integration: Integration, hi
     },
     countLiveKeys(integration.service, 1),
     // The service must exist when the key is created, not just when it was last read.
-    directoryRecordLive(serviceKey(integration.service)),
+    named(SERVICE_CHECK, directoryRecordLive(serviceKey(integration.service))),
     historyPut(serviceKey(integration.service).pk, integration.service, history),
   ];
 }
@@ -102,9 +103,9 @@ export function createIntegrationItems(key: string, integration: Integration, hi
  * however often it is upgraded, and a key created with its id item (already counted) is never
  * counted again.
  */
-/** Where integrationBackfillItems puts the id item and the key item, to tell a refusal apart. */
-const BACKFILL_ID_ITEM = 0;
-const BACKFILL_KEY_ITEM = 1;
+/** The names of integrationBackfillItems' id item and key item (its live entry), to tell a refusal apart. */
+const BACKFILL_ID_ITEM = 'integration-id';
+const BACKFILL_KEY_ITEM = 'integration-key';
 
 /** A live key's entry in the live index; only while it is live and not yet listed there. */
 export function liveIndexEntry(item: Item): TransactItem {
@@ -121,18 +122,18 @@ export function liveIndexEntry(item: Item): TransactItem {
 }
 
 /** For a key item as an earlier version wrote it: its id item, and if live its live entry and count. */
-export function integrationBackfillItems(item: Item): TransactItem[] {
+export function integrationBackfillItems(item: Item): TransactionEntry[] {
   const { id, service, revokedAt } = fromItem(item);
   const keyHash = String(item.pk).slice('INTEGRATION#'.length);
-  const idItem: TransactItem = {
+  const idItem = named(BACKFILL_ID_ITEM, {
     Put: {
       TableName: TABLE_NAME,
       Item: { ...integrationIdKey(id), entity: 'integration-id', keyHash, service },
       ConditionExpression: 'attribute_not_exists(pk)',
     },
-  };
+  });
   if (revokedAt !== undefined) return [idItem];
-  return [idItem, liveIndexEntry(item), countLiveKeys(service, 1)];
+  return [idItem, named(BACKFILL_KEY_ITEM, liveIndexEntry(item)), countLiveKeys(service, 1)];
 }
 
 /**
@@ -148,8 +149,8 @@ export async function upgradeLegacyKey(read: Item): Promise<boolean> {
       return true;
     } catch (error) {
       if (!(error instanceof TransactionRefused)) throw error;
-      if (error.failedAt(BACKFILL_ID_ITEM) !== undefined) return item.revokedAt === undefined && (await indexLiveKey(item));
-      if (error.failedAt(BACKFILL_KEY_ITEM) === undefined) throw error;
+      if (error.has(BACKFILL_ID_ITEM)) return item.revokedAt === undefined && (await indexLiveKey(item));
+      if (!error.has(BACKFILL_KEY_ITEM)) throw error;
       const key: Item = { pk: item.pk, sk: item.sk };
       const fresh: Item | undefined = (await db.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
       item = fresh === undefined || fresh.gsi3pk !== undefined ? undefined : fresh;
@@ -288,10 +289,13 @@ async function findIntegrationById(service: string, id: string): Promise<Integra
   return { id, service, keyHash, revoked: item.Item?.revokedAt !== undefined };
 }
 
-/** The key's item marked revoked (first, so a concurrent revoke is told apart), the live count, the history. */
-export function revokeIntegrationItems(ref: IntegrationRef, actor: string, at: string): TransactItem[] {
+/** The name of the key's item in its revoke: refused when someone else revoked it first. */
+export const REVOKED_KEY_ITEM = 'integration-key';
+
+/** The key's item marked revoked (named, so a concurrent revoke is told apart), the live count, the history. */
+export function revokeIntegrationItems(ref: IntegrationRef, actor: string, at: string): TransactionEntry[] {
   return [
-    {
+    named(REVOKED_KEY_ITEM, {
       Update: {
         TableName: TABLE_NAME,
         Key: integrationKeyOfHash(ref.keyHash),
@@ -299,7 +303,7 @@ export function revokeIntegrationItems(ref: IntegrationRef, actor: string, at: s
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(revokedAt)',
         ExpressionAttributeValues: { ':at': at, ':actor': actor },
       },
-    },
+    }),
     countLiveKeys(ref.service, -1),
     historyPut(serviceKey(ref.service).pk, ref.service, {
       at,

@@ -1,6 +1,5 @@
-import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../env.ts';
 
 /**
@@ -13,26 +12,8 @@ export const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 });
 
 export type Item = Record<string, unknown>;
+/** One write of a transaction; transaction.ts commits them, each named if its refusal matters. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-export interface CancellationReason {
-  readonly code: string;
-  /** The item as it was, when the write asked for ReturnValuesOnConditionCheckFailure ALL_OLD. */
-  readonly item?: Item;
-}
-
-/** A transaction that DynamoDB refused; `reasons` lines up with the items that were sent. */
-export class TransactionRefused extends Error {
-  constructor(readonly reasons: CancellationReason[]) {
-    super(`Transaction canceled: ${reasons.map((r) => r.code).join(', ')}`);
-    this.name = 'TransactionRefused';
-  }
-
-  failedAt(index: number): CancellationReason | undefined {
-    const reason = this.reasons[index];
-    return reason !== undefined && reason.code === 'ConditionalCheckFailed' ? reason : undefined;
-  }
-}
 
 /** Creates an item: refused (ConditionalCheckFailed) if its key is taken. */
 export const putNew = (item: Item): TransactItem => ({ Put: { TableName: TABLE_NAME, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
@@ -51,34 +32,6 @@ export const putAtVersion = (item: Item, expectedVersion: number): TransactItem 
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   },
 });
-
-const MAX_CONFLICT_RETRIES = 4;
-
-/**
- * All-or-nothing write. Conflicts with another in-flight transaction on the same items are retried
- * with jitter (the SDK does not retry those); condition failures surface as TransactionRefused.
- */
-export async function transactWrite(items: TransactItem[], clientRequestToken?: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: clientRequestToken }));
-      return;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons: CancellationReason[] = (error.CancellationReasons ?? []).map((r) => ({
-        code: r.Code ?? 'None',
-        ...(r.Item === undefined ? {} : { item: unmarshall(r.Item) }),
-      }));
-      const conflicted = reasons.some((r) => r.code === 'TransactionConflict');
-      const conditionFailed = reasons.some((r) => r.code === 'ConditionalCheckFailed');
-      if (conflicted && !conditionFailed && attempt < MAX_CONFLICT_RETRIES) {
-        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 20));
-        continue;
-      }
-      throw new TransactionRefused(reasons);
-    }
-  }
-}
 
 const isStorageAttribute = (key: string): boolean => key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key);
 

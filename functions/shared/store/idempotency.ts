@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { badRequest, unprocessable } from '../errors.ts';
 import type { ApiRequest, ApiResult } from '../http/handler.ts';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { db, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite } from './db.ts';
+import { db, TABLE_NAME, type TransactItem } from './db.ts';
+import { named, type TransactionEntry, TransactionRefused, transactWrite } from './transaction.ts';
+
+/** The name of the stored response's item in a transaction: refused when the key was seen before. */
+const IDEMPOTENCY_RECORD = 'idempotency-record';
 
 /** How long a key protects against duplicates: a day, like Stripe's and AWS's own client tokens. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
@@ -92,7 +96,7 @@ function replayOf(previous: Record<string, unknown>, claim: IdempotencyClaim): A
  * with 422 (different body); nothing is written twice. Other refusals are rethrown for the caller.
  */
 export async function commitIdempotently(
-  items: TransactItem[],
+  items: readonly TransactionEntry[],
   claim: IdempotencyClaim | undefined,
   response: ApiResult,
   now: Date = new Date(),
@@ -104,10 +108,10 @@ export async function commitIdempotently(
     return response;
   }
   try {
-    await transactWrite([...items, recordItem(claim, replayed, now)]);
+    await transactWrite([...items, named(IDEMPOTENCY_RECORD, recordItem(claim, replayed, now))]);
     return response;
   } catch (error) {
-    const previous = error instanceof TransactionRefused ? error.failedAt(items.length)?.item : undefined;
+    const previous = error instanceof TransactionRefused ? error.item(IDEMPOTENCY_RECORD) : undefined;
     if (previous === undefined) throw error;
     return replayOf(previous, claim);
   }

@@ -59,7 +59,6 @@ const calendars: ConfigResource<Calendar> = {
   createBody: createCalendarBody,
   replaceBody: replaceCalendarBody,
   canonical: canonicalCalendar,
-  records: (snapshot) => snapshot.calendars,
   checkShape: checkCalendar,
   // Only a replace can put hours under existing policies: a create of a taken name is refused as existing.
   checkAgainst: (calendar, snapshot, action) => {

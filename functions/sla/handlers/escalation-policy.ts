@@ -5,11 +5,19 @@ import { defined } from '../../shared/defined.ts';
 import { type FieldError, fieldError, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { diffFields } from '../../shared/store/audit.ts';
-import { type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { type FieldCheck, fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
 import type { EscalationPolicy } from '../domain/types.ts';
 import { putEscalationPolicyBody } from '../schemas/escalation-policy.ts';
-import { canonicalEscalationPolicy, type EscalationPolicyRecord, escalationPolicyItems, getEscalationPolicyRecord } from '../store/config-store.ts';
+import {
+  canonicalEscalationPolicy,
+  ESCALATION_GROUP_CHECK,
+  ESCALATION_POLICY_ITEM,
+  type EscalationPolicyRecord,
+  escalationPolicyItems,
+  getEscalationPolicyRecord,
+} from '../store/config-store.ts';
 
 /*
  * /groups/{name}/escalation-policy: who is told, level by level, when an incident of the group
@@ -60,10 +68,17 @@ const userPaths = (policy: EscalationPolicy): Map<string, (string | number)[]> =
  * commits: a user's delete reads the policies that name them, so one added while it looks would be
  * missed. Users the policy already named need no check: that delete finds them in either version.
  */
-function newUserChecks(policy: EscalationPolicy, current: EscalationPolicy | undefined): { users: string[]; items: TransactItem[] } {
+function newUserChecks(policy: EscalationPolicy, current: EscalationPolicy | undefined): FieldCheck[] {
   const before = new Set(current?.levels.flatMap((level) => level.notify.users ?? []) ?? []);
-  const users = [...userPaths(policy).keys()].filter((user) => !before.has(user)).slice(0, MAX_CHECKED_NEW_USERS);
-  return { users, items: users.map((user) => directoryRecordLive(userKey(user))) };
+  const paths = userPaths(policy);
+  const users = [...paths.keys()].filter((user) => !before.has(user)).slice(0, MAX_CHECKED_NEW_USERS);
+  return users.map((user) => ({
+    item: directoryRecordLive(userKey(user)),
+    refusal: (old) => ({
+      path: defined(paths.get(user), `the body path of user ${user}`),
+      message: old === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted`,
+    }),
+  }));
 }
 
 /** Named users must exist, so that a breach notifies someone real. */
@@ -103,24 +118,15 @@ async function put(request: ApiRequest): Promise<ApiResult> {
   const items = escalationPolicyItems(record, currentVersion, request.principal.userId, changes);
   const userChecks = newUserChecks(policy, current);
   try {
-    await transactWrite([...items, ...userChecks.items]);
+    await transactWrite([...items, ...fieldCheckItems(userChecks)]);
   } catch (error) {
     if (error instanceof TransactionRefused) {
-      if (error.failedAt(1) !== undefined) throw notFound(`Group ${group}`);
-      const refused = error.failedAt(0);
-      if (refused !== undefined) throw preconditionFailed(etagOf(refused.item === undefined ? 0 : Number(refused.item.version)));
-      const paths = userPaths(policy);
-      const errors = userChecks.users.flatMap((user, i) => {
-        const reason = error.failedAt(items.length + i);
-        if (reason === undefined) return [];
-        return [
-          fieldError(
-            'body',
-            defined(paths.get(user), `the body path of user ${user}`),
-            reason.item === undefined ? `There is no user '${user}'` : `User '${user}' is being deleted`,
-          ),
-        ];
-      });
+      if (error.has(ESCALATION_GROUP_CHECK)) throw notFound(`Group ${group}`);
+      if (error.has(ESCALATION_POLICY_ITEM)) {
+        const current = error.item(ESCALATION_POLICY_ITEM);
+        throw preconditionFailed(etagOf(current === undefined ? 0 : Number(current.version)));
+      }
+      const errors = fieldCheckErrors(error, userChecks);
       if (errors.length > 0) throw validationFailed(errors);
     }
     throw error;

@@ -3,7 +3,8 @@ import { directoryRecordLive } from '../../directory/store/references.ts';
 import { conflict, type FieldError, fieldError, validationFailed } from '../../shared/errors.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { TABLE_NAME } from '../../shared/store/db.ts';
-import { type ConfigResource, create, get, historyFields, list, type ReferenceCheck, remove, replace } from '../config-crud.ts';
+import type { FieldCheck } from '../../shared/store/field-checks.ts';
+import { type ConfigResource, create, get, historyFields, list, remove, replace } from '../config-crud.ts';
 import { targetsInDays } from '../domain/policy.ts';
 import type { SlaPolicy } from '../domain/types.ts';
 import { createSlaPolicyBody, replaceSlaPolicyBody, slaPolicySchema } from '../schemas/sla-policy.ts';
@@ -49,20 +50,18 @@ function checkAgainst(policy: SlaPolicy, snapshot: SlaConfigSnapshot): void {
 }
 
 /** Checked inside the write's transaction, so neither can disappear before the commit. */
-function referenceChecks(policy: SlaPolicy): ReferenceCheck[] {
-  const checks: ReferenceCheck[] = [
+function referenceChecks(policy: SlaPolicy): FieldCheck[] {
+  const checks: FieldCheck[] = [
     {
       item: { ConditionCheck: { TableName: TABLE_NAME, Key: configKey('calendar', policy.calendar), ConditionExpression: 'attribute_exists(pk)' } },
-      path: ['calendar'],
-      message: `There is no calendar named '${policy.calendar}'`,
+      refusal: () => ({ path: ['calendar'], message: `There is no calendar named '${policy.calendar}'` }),
     },
   ];
   const service = policy.appliesTo.service;
   if (service !== undefined) {
     checks.push({
       item: directoryRecordLive(serviceKey(service)),
-      path: ['appliesTo', 'service'],
-      message: `There is no service named '${service}'`,
+      refusal: () => ({ path: ['appliesTo', 'service'], message: `There is no service named '${service}'` }),
     });
   }
   return checks;
@@ -76,7 +75,6 @@ const policies: ConfigResource<SlaPolicy> = {
   createBody: createSlaPolicyBody,
   replaceBody: replaceSlaPolicyBody,
   canonical: canonicalPolicy,
-  records: (snapshot) => snapshot.policies,
   checkAgainst,
   references: referenceChecks,
 };

@@ -1,10 +1,13 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { escalationPolicyKey, groupKey } from '../../directory/store/keys.ts';
+import type { CrudRecord, RecordStore } from '../../shared/crud/crud.ts';
 import { log } from '../../shared/log.ts';
 import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, type TransactItem, TransactionRefused, transactWrite } from '../../shared/store/db.ts';
+import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { DEFAULT_CALENDARS, DEFAULT_SLA_POLICIES } from '../defaults.ts';
 import {
   type Calendar,
@@ -196,8 +199,9 @@ export async function listConfigRecords(kind: ConfigKind, limit: number, cursor?
 // ---------------------------------------------------------------------------------------------
 // Writing calendars and policies
 
-/** Where the revision check sits in the items of configChangeItems (0: the record, 1: its history). */
-export const REVISION_ITEM = 2;
+/** The names of configChangeItems' record write and revision check, to tell a refusal apart. */
+export const CONFIG_RECORD_ITEM = 'record';
+export const REVISION_ITEM = 'revision';
 
 export interface ConfigChange {
   kind: ConfigKind;
@@ -240,10 +244,10 @@ function recordPut(kind: ConfigKind, record: ConfigRecord, condition: { expected
 }
 
 /**
- * The record's write (0), its history (1) and the revision check (2, REVISION_ITEM), for a change
- * validated against the snapshot of `revision`. Callers append their own checks after these.
+ * The record's write (CONFIG_RECORD_ITEM), its history and the revision check (REVISION_ITEM), for
+ * a change validated against the snapshot of `revision`. Callers add their own checks.
  */
-export function configChangeItems(change: ConfigChange, revision: number): TransactItem[] {
+export function configChangeItems(change: ConfigChange, revision: number): TransactionEntry[] {
   const version = change.action === 'deleted' ? (change.expectedVersion ?? 0) + 1 : (change.record?.version ?? 1);
   const draft: HistoryDraft = { at: change.at, actor: change.actor, action: change.action, version, changes: change.changes };
   let write: TransactItem;
@@ -261,27 +265,36 @@ export function configChangeItems(change: ConfigChange, revision: number): Trans
     if (change.record === undefined) throw new Error(`A ${change.action} ${change.kind} needs its record`);
     write = recordPut(change.kind, change.record, change.action === 'updated' ? { expectedVersion: change.expectedVersion ?? 0 } : {});
   }
-  return [write, configHistory(change.kind, change.name, draft), revisionItem(revision)];
+  return [named(CONFIG_RECORD_ITEM, write), configHistory(change.kind, change.name, draft), named(REVISION_ITEM, revisionItem(revision))];
 }
 
 /** Whether a refused change lost a race on the revision only: worth re-reading and trying again. */
-export const lostRevisionRace = (error: unknown): boolean =>
-  error instanceof TransactionRefused && error.failedAt(REVISION_ITEM) !== undefined && error.failedAt(0) === undefined;
+export const lostRevisionRace = (error: unknown): boolean => error instanceof TransactionRefused && error.has(REVISION_ITEM) && !error.has(CONFIG_RECORD_ITEM);
 
 const REVISION_ATTEMPTS = 4;
 
 /**
- * Runs a read-validate-write of the configuration again while it loses the revision race to
- * another admin's change; each run re-reads the snapshot, so its checks see that change.
+ * The shared CRUD's store for calendars or policies: every write is validated against a snapshot
+ * of the whole configuration and commits with its revision. A write that loses the revision race
+ * to another admin's change runs again from a fresh snapshot, so its checks see that change. A
+ * replace or delete starts from the snapshot (no extra read).
  */
-export async function withRevisionRetry<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (!lostRevisionRace(error) || attempt === REVISION_ATTEMPTS) throw error;
-    }
-  }
+export function slaConfigStore(kind: ConfigKind): RecordStore<SlaConfigSnapshot> {
+  const asRecord = (record: ConfigRecord | undefined) => record as CrudRecord | undefined;
+  return {
+    snapshot: readSlaConfig,
+    retry: { attempts: REVISION_ATTEMPTS, isConflict: lostRevisionRace },
+    get: async (name) => asRecord(kind === 'calendar' ? await getConfigRecord('calendar', name) : await getConfigRecord('policy', name)),
+    current: async (name, snapshot) => asRecord((kind === 'calendar' ? snapshot.calendars : snapshot.policies).find((r) => r.name === name)),
+    list: async (limit, cursor) => (await listConfigRecords(kind, limit, cursor)) as unknown as Page<CrudRecord>,
+    recordItemName: () => CONFIG_RECORD_ITEM,
+    createItems: (name, record, changes, { snapshot, actor, at }) =>
+      configChangeItems({ kind, name, action: 'created', record: record as unknown as ConfigRecord, changes, actor, at }, snapshot.revision),
+    replaceItems: (name, record, expectedVersion, changes, { snapshot, actor, at }) =>
+      configChangeItems({ kind, name, action: 'updated', record: record as unknown as ConfigRecord, expectedVersion, changes, actor, at }, snapshot.revision),
+    deleteItems: (name, expectedVersion, { snapshot, actor, at }) =>
+      configChangeItems({ kind, name, action: 'deleted', expectedVersion, changes: [], actor, at }, snapshot.revision),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,48 +316,46 @@ const SEED_ATTEMPTS = 3;
  * policy (contestedClocks), is left out rather than overwritten.
  */
 export async function seedSlaDefaults(now: Date = new Date()): Promise<SeedOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    const snapshot = await readSlaConfig();
-    if (snapshot.seeded) return { seeded: false, calendars: [], policies: [] };
-    const at = now.toISOString();
-    const calendarNames = new Set(snapshot.calendars.map((c) => c.name));
-    const calendars = DEFAULT_CALENDARS.filter((c) => !calendarNames.has(c.name));
-    for (const c of calendars) calendarNames.add(c.name);
-    const policyNames = new Set(snapshot.policies.map((p) => p.name));
-    const policies = DEFAULT_SLA_POLICIES.filter(
-      (p) => !policyNames.has(p.name) && calendarNames.has(p.calendar) && snapshot.policies.every((q) => contestedClocks(p, q).length === 0),
-    );
+  // Another seeding (a second deployment, a second local start) or an admin got there first: look again.
+  return retryOnConflict(
+    async () => {
+      const snapshot = await readSlaConfig();
+      if (snapshot.seeded) return { seeded: false, calendars: [], policies: [] };
+      const at = now.toISOString();
+      const calendarNames = new Set(snapshot.calendars.map((c) => c.name));
+      const calendars = DEFAULT_CALENDARS.filter((c) => !calendarNames.has(c.name));
+      for (const c of calendars) calendarNames.add(c.name);
+      const policyNames = new Set(snapshot.policies.map((p) => p.name));
+      const policies = DEFAULT_SLA_POLICIES.filter(
+        (p) => !policyNames.has(p.name) && calendarNames.has(p.calendar) && snapshot.policies.every((q) => contestedClocks(p, q).length === 0),
+      );
 
-    const create = (kind: ConfigKind, record: Calendar | SlaPolicy): TransactItem[] => {
-      const stored = { ...record, createdAt: at, updatedAt: at, version: 1 } as ConfigRecord;
-      const changes = Object.entries(record)
-        .filter(([field]) => field !== 'name')
-        .map(([field, to]) => ({ field, from: null, to }));
-      return [recordPut(kind, stored, {}), configHistory(kind, record.name, { at, actor: SEED_ACTOR, action: 'created', version: 1, changes })];
-    };
-    const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: TABLE_NAME,
-          Item: { pk: SLA_CONFIG_PK, sk: SEEDED_SK, entity: 'sla-seed-marker', seededAt: at },
-          ConditionExpression: 'attribute_not_exists(pk)',
+      const create = (kind: ConfigKind, record: Calendar | SlaPolicy): TransactionEntry[] => {
+        const stored = { ...record, createdAt: at, updatedAt: at, version: 1 } as ConfigRecord;
+        const changes = Object.entries(record)
+          .filter(([field]) => field !== 'name')
+          .map(([field, to]) => ({ field, from: null, to }));
+        return [recordPut(kind, stored, {}), configHistory(kind, record.name, { at, actor: SEED_ACTOR, action: 'created', version: 1, changes })];
+      };
+      const items: TransactionEntry[] = [
+        {
+          Put: {
+            TableName: TABLE_NAME,
+            Item: { pk: SLA_CONFIG_PK, sk: SEEDED_SK, entity: 'sla-seed-marker', seededAt: at },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
         },
-      },
-      revisionItem(snapshot.revision),
-      ...calendars.flatMap((c) => create('calendar', c)),
-      ...policies.flatMap((p) => create('policy', p)),
-    ];
-    try {
+        revisionItem(snapshot.revision),
+        ...calendars.flatMap((c) => create('calendar', c)),
+        ...policies.flatMap((p) => create('policy', p)),
+      ];
       await transactWrite(items);
-    } catch (error) {
-      // Another seeding (a second deployment, a second local start) or an admin got there first.
-      if (error instanceof TransactionRefused && attempt < SEED_ATTEMPTS) continue;
-      throw error;
-    }
-    const outcome = { seeded: true, calendars: calendars.map((c) => c.name), policies: policies.map((p) => p.name) };
-    log.info('SLA defaults written', outcome);
-    return outcome;
-  }
+      const outcome = { seeded: true, calendars: calendars.map((c) => c.name), policies: policies.map((p) => p.name) };
+      log.info('SLA defaults written', outcome);
+      return outcome;
+    },
+    { attempts: SEED_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,13 +372,17 @@ export async function getEscalationPolicy(group: string): Promise<EscalationPoli
   return record === undefined ? undefined : canonicalEscalationPolicy(record);
 }
 
+/** The names of escalationPolicyItems' policy write and group check, to tell a refusal apart. */
+export const ESCALATION_POLICY_ITEM = 'escalation-policy';
+export const ESCALATION_GROUP_CHECK = 'group';
+
 /**
- * The policy's write (0: created when `expectedVersion` is 0, else replaced at that version), the
- * check that its group exists (1) and its history (2).
+ * The policy's write (ESCALATION_POLICY_ITEM: created when `expectedVersion` is 0, else replaced at
+ * that version), the check that its group exists (ESCALATION_GROUP_CHECK) and its history.
  */
-export function escalationPolicyItems(record: EscalationPolicyRecord, expectedVersion: number, actor: string, changes: FieldChange[]): TransactItem[] {
+export function escalationPolicyItems(record: EscalationPolicyRecord, expectedVersion: number, actor: string, changes: FieldChange[]): TransactionEntry[] {
   return [
-    {
+    named(ESCALATION_POLICY_ITEM, {
       Put: {
         TableName: TABLE_NAME,
         Item: { ...escalationPolicyKey(record.group), entity: 'escalation-policy', ...record },
@@ -376,8 +391,8 @@ export function escalationPolicyItems(record: EscalationPolicyRecord, expectedVe
           : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       },
-    },
-    { ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(record.group), ConditionExpression: 'attribute_exists(pk)' } },
+    }),
+    named(ESCALATION_GROUP_CHECK, { ConditionCheck: { TableName: TABLE_NAME, Key: groupKey(record.group), ConditionExpression: 'attribute_exists(pk)' } }),
     historyPut(HISTORY_PK, `groups/${record.group}/escalation-policy`, {
       at: record.updatedAt,
       actor,
