@@ -1,8 +1,9 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { PUBLISHED_EVENT_TYPES } from '../functions/notify/domain/published-event-types.ts';
-import { PRIORITIES } from '../functions/shared/domain/priority.ts';
 import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-fields.ts';
+// Every area's published event types, from the registry (functions/areas.ts).
+import { PUBLISHED_EVENT_TYPES } from '../functions/routes.ts';
+import { PRIORITIES } from '../functions/shared/domain/priority.ts';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameViolation } from '../functions/shared/http/roles.ts';
 import { slug } from '../functions/shared/schemas/common.ts';
 
@@ -230,7 +231,7 @@ function readNotifications(ctx: ContextReader): NotificationsConfig {
 /** Values each attribute may take: what the publisher can put there, so a typo cannot silently match nothing. */
 const FILTER_VALUES: Readonly<Record<NotificationFilterAttribute, { check: (value: string) => boolean; expected: string }>> = {
   eventType: {
-    check: (value) => (PUBLISHED_EVENT_TYPES as readonly string[]).includes(value),
+    check: (value) => PUBLISHED_EVENT_TYPES.includes(value),
     expected: `one of ${PUBLISHED_EVENT_TYPES.join(', ')}`,
   },
   // Change notifications carry "-": change requests have no priority.

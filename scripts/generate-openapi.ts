@@ -1,7 +1,8 @@
 /**
- * Writes docs/openapi.json from the route table and the zod schemas (see scripts/openapi/), the
- * compressed copy GET /openapi.json serves (scripts/openapi/served-document.ts), and the JSON
- * Schemas of event details to docs/schemas/ (scripts/openapi/event-schemas.ts).
+ * Writes docs/openapi.json from the registered areas (functions/areas.ts: each area's routes and
+ * api.ts, see scripts/openapi/), the compressed copy GET /openapi.json serves
+ * (scripts/openapi/served-document.ts), and the JSON Schemas of event details the areas declare
+ * to docs/schemas/ (scripts/openapi/event-schemas.ts).
  *
  *   npm run openapi              regenerate the files
  *   npm run openapi -- --check   exit 1 if a committed file is not what the sources give (for CI)
@@ -9,13 +10,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocument, serializeOpenApiDocument } from './openapi/build.ts';
-import { EVENT_SCHEMA_FILES } from './openapi/event-schemas.ts';
+import { AREAS } from '../functions/areas.ts';
+import { buildOpenApiDocument, describeAreas, serializeOpenApiDocument } from './openapi/build.ts';
+import { eventSchemaFiles } from './openapi/event-schemas.ts';
 import { documentJsonOf, SERVED_DOCUMENT_MODULE, servedDocumentModule } from './openapi/served-document.ts';
 
 const check = process.argv.slice(2).includes('--check');
 
-const openApiDocument = buildOpenApiDocument();
+const areas = await describeAreas(AREAS);
+const openApiDocument = buildOpenApiDocument(areas);
 const documentJson = JSON.stringify(openApiDocument);
 
 /** Each file, its generated text, and (when not byte for byte) how a committed text is judged current. */
@@ -23,7 +26,7 @@ const outputs: [path: string, text: string, isCurrent?: (committed: string) => b
   ['docs/openapi.json', serializeOpenApiDocument(openApiDocument)],
   // Another zlib build may compress the same text to other bytes: current when it holds the same text.
   [SERVED_DOCUMENT_MODULE, servedDocumentModule(documentJson), (committed) => documentJsonOf(committed) === documentJson],
-  ...Object.entries(EVENT_SCHEMA_FILES).map(([path, build]): [string, string] => [path, serializeOpenApiDocument(build())]),
+  ...Object.entries(eventSchemaFiles(areas)).map(([path, build]): [string, string] => [path, serializeOpenApiDocument(build())]),
 ];
 
 let stale = 0;
@@ -41,7 +44,7 @@ for (const [path, generated, isCurrent = (committed: string) => committed === ge
     if (current) {
       console.log(`${path} is up to date (${size}).`);
     } else {
-      console.error(`${path} is out of date with the route table or the schemas: run \`npm run openapi\` and commit the result.`);
+      console.error(`${path} is out of date with the areas (their area.ts and api.ts) or the schemas: run \`npm run openapi\` and commit the result.`);
       stale += 1;
     }
   } else if (current) {

@@ -6,14 +6,13 @@ import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions'
 import type { Construct } from 'constructs';
 import { INGESTION_RULES } from '../../functions/ingestion/rules.ts';
 import {
+  type AssembledAreas,
   CAPABILITY_ENVIRONMENT,
-  CONSUMERS,
-  FUNCTIONS,
-  ROUTES,
-  WORKFLOWS,
   type FUNCTION_ENVIRONMENT_KEYS,
+  FUNCTIONS,
   type FunctionDefinition,
   type FunctionId,
+  REGISTERED_AREAS,
   type WorkflowDefinition,
   type WorkflowId,
 } from '../../functions/routes.ts';
@@ -31,23 +30,17 @@ import { SlaTimers } from '../constructs/sla-timers.ts';
 import { TableStreamConsumer } from '../constructs/stream-consumer.ts';
 import { Workflow } from '../constructs/workflow.ts';
 
-/**
- * Why each public route may be public. A route marked auth 'none' in functions/routes.ts without
- * an entry here fails the synth: opening a route must be a decision written down, not a default.
- */
-export const PUBLIC_ROUTE_REASONS: Partial<Record<FunctionId, string>> = {
-  health: 'health check for load balancers and uptime monitors; it answers only whether the API and its table respond, and returns no ticket data.',
-  openApi: 'the public API description (OpenAPI document), the same for every caller; it returns no ticket data.',
-  enqueueEvent:
-    'PagerDuty Events API v2 compatible intake for monitoring tools (Alertmanager, Grafana, ...), which send no Authorization header: the integration key (routing_key) in the body authenticates each event, as with PagerDuty; unknown or revoked keys get 400 and nothing is recorded, each key has its own rate limit (429) enforced in the function, bodies are capped at 64 KB, and stage throttling applies.',
-};
-
 export interface ApiStackProps extends StackProps {
   /** The table; its stream feeds the `tableStream` consumers of CONSUMERS. */
   readonly table: ITableV2;
   readonly config: ItsmConfig;
   /** Directory the route table's `entry` paths are relative to; it holds package-lock.json. */
   readonly sourceRoot: string;
+  /**
+   * The functions, routes, consumers and workflows to deploy: the registered areas'
+   * (functions/areas.ts) unless given; a test passes the registry plus a fixture area.
+   */
+  readonly areas?: AssembledAreas;
 }
 
 /**
@@ -78,6 +71,13 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config, table } = props;
+    // Typed as the registry's ids; an area a test adds brings ids of its own, which are only strings to the maps below.
+    const {
+      functions: definitions,
+      routes,
+      consumers,
+      workflows: workflowDefinitions,
+    } = (props.areas ?? REGISTERED_AREAS) as AssembledAreas<FunctionId, WorkflowId>;
 
     this.identity = new Identity(this, 'Identity', config.identity, config.roleGroups);
 
@@ -104,7 +104,7 @@ export class ApiStack extends Stack {
     } satisfies Record<(typeof FUNCTION_ENVIRONMENT_KEYS)[number], string>;
 
     const functions = new Map<FunctionId, ItsmFunction>();
-    for (const [functionId, definition] of Object.entries(FUNCTIONS) as [FunctionId, FunctionDefinition][]) {
+    for (const [functionId, definition] of Object.entries(definitions) as [FunctionId, FunctionDefinition][]) {
       const constructId = pascalCase(functionId);
       const fn = new ItsmFunction(this, constructId, {
         entry: join(props.sourceRoot, definition.entry),
@@ -121,10 +121,11 @@ export class ApiStack extends Stack {
     }
     this.functions = functions;
 
-    for (const route of ROUTES) {
+    for (const route of routes) {
       const fn = functions.get(route.functionId);
       if (fn === undefined) throw new Error(`Route ${route.method} ${route.path} names unknown function ${route.functionId}`);
-      const publicReason = route.auth === 'none' ? PUBLIC_ROUTE_REASONS[route.functionId] : undefined;
+      // Why a public route may be public is written beside the route, in its area's area.ts.
+      const publicReason = route.auth === 'none' ? route.publicReason : undefined;
       this.httpApi.addRoute(route, fn.function, {
         integrationId: `${pascalCase(route.functionId)}Integration`,
         ...(publicReason !== undefined ? { publicReason } : {}),
@@ -136,7 +137,7 @@ export class ApiStack extends Stack {
     let busConsumer: ItsmFunction | undefined;
     const streamConsumers = new Map<FunctionId, TableStreamConsumer>();
     const afterDeploy = new Map<FunctionId, AfterDeploy>();
-    for (const { functionId, source } of CONSUMERS) {
+    for (const { functionId, source } of consumers) {
       const fn = functions.get(functionId);
       if (fn === undefined) throw new Error(`Consumer ${functionId} is not in FUNCTIONS`);
       switch (source.kind) {
@@ -191,10 +192,10 @@ export class ApiStack extends Stack {
     const workflowsByVariable: Record<string, StateMachine> = {};
     // Timers start the workflows whose ARN the timer-managing functions are given.
     const timerWorkflows: IStateMachine[] = [];
-    for (const [workflowId, definition] of Object.entries(WORKFLOWS) as [WorkflowId, WorkflowDefinition][]) {
+    for (const [workflowId, definition] of Object.entries(workflowDefinitions) as [WorkflowId, WorkflowDefinition][]) {
       const workflow = new Workflow(this, pascalCase(workflowId), {
         definitionFile: join(props.sourceRoot, definition.definitionFile),
-        functions: workflowFunctions(workflowId, definition, functions),
+        functions: workflowFunctions(workflowId, definition, functions, (functionId) => capabilityEnvironment(functionId, definitions)),
         logRetention: config.logRetention,
         alarms,
       });
@@ -209,7 +210,7 @@ export class ApiStack extends Stack {
     const grants = capabilityGrants({ bus: this.ingestion.bus, notifications: this.notifications, slaTimers: this.slaTimers, workflows: workflowsByVariable });
     // Each function gets exactly the variables and grants of the capabilities the route table names.
     for (const [functionId, fn] of functions) {
-      const capabilities = (FUNCTIONS[functionId] as FunctionDefinition).capabilities ?? [];
+      const capabilities = (definitions[functionId] as FunctionDefinition).capabilities ?? [];
       if (capabilities.length > 0) bindCapabilities(fn, capabilities, grants);
     }
 
@@ -238,7 +239,7 @@ export class ApiStack extends Stack {
     for (const [workflowId, workflow] of workflows) {
       new CfnOutput(this, `${pascalCase(workflowId)}StateMachineArn`, {
         value: workflow.stateMachine.stateMachineArn,
-        description: `Step Functions state machine: ${WORKFLOWS[workflowId].description}`,
+        description: `Step Functions state machine: ${workflowDefinitions[workflowId].description}`,
       });
     }
     new CfnOutput(this, 'SlaScheduleGroupName', {
@@ -307,8 +308,8 @@ export function workflowFunctions(
 }
 
 /** The variables a function's capabilities bring. */
-function capabilityEnvironment(functionId: FunctionId): string[] {
-  const definition: FunctionDefinition = FUNCTIONS[functionId];
+function capabilityEnvironment(functionId: FunctionId, definitions: Readonly<Record<FunctionId, FunctionDefinition>> = FUNCTIONS): string[] {
+  const definition: FunctionDefinition = definitions[functionId];
   return (definition.capabilities ?? []).flatMap((capability) => CAPABILITY_ENVIRONMENT[capability]);
 }
 

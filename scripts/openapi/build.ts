@@ -1,22 +1,120 @@
 /**
- * Builds the OpenAPI 3.1 document from the route table (functions/routes.ts), the operations table
- * (./operations.ts) and the zod schemas (./schemas.ts), converted with zod's own
- * `z.toJSONSchema` to JSON Schema 2020-12, the dialect of OpenAPI 3.1. Pure and deterministic:
- * the same sources give the same bytes (scripts/generate-openapi.ts writes them to
- * docs/openapi.json; test/unit/openapi.test.ts checks the committed file is current).
+ * Builds the OpenAPI 3.1 document from the registered areas (functions/areas.ts): each area's
+ * routes (its area.ts) and API description (its api.ts: tags, one OperationSpec per route, the
+ * zod schemas it adds), with the components common to all (./common-schemas.ts), converted with
+ * zod's own `z.toJSONSchema` to JSON Schema 2020-12, the dialect of OpenAPI 3.1. Pure and
+ * deterministic: the same sources give the same bytes (scripts/generate-openapi.ts writes them to
+ * docs/openapi.json; test/unit/openapi.test.ts checks the committed file is current). Tags and
+ * paths come in registry order, then in each area's order.
  */
 import * as z from 'zod';
-import { ROUTES, type RouteDefinition } from '../../functions/routes.ts';
+import { ERROR_TYPES, type ErrorTypeSlug } from '../../functions/shared/api/error-types.ts';
+import type {
+  AreaApi,
+  Audience,
+  EventSchemaFile,
+  OperationSpec,
+  OwnErrorResponse,
+  PathParameter,
+  ResponseHeader,
+} from '../../functions/shared/api/operation.ts';
+import type { Area, RouteDefinition } from '../../functions/shared/area.ts';
 import packageJson from '../../package.json' with { type: 'json' };
-import { ERROR_TYPES, type ErrorTypeSlug } from './error-types.ts';
-import { type Audience, OPERATIONS, type OperationSpec, type OwnErrorResponse, type ResponseHeader, TAGS } from './operations.ts';
-import { PATH_PARAMETERS, REQUEST_SCHEMAS, RESPONSE_SCHEMAS, SHARED_SCHEMAS } from './schemas.ts';
+import { COMMON_PATH_PARAMETERS, commonResponseSchemas } from './common-schemas.ts';
 
 export const OPENAPI_VERSION = '3.1.1';
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 const JSON_MEDIA_TYPE = 'application/json';
 
 export type JsonObject = { [key: string]: unknown };
+
+/** An area with its API description loaded. */
+export interface DescribedArea {
+  readonly name: string;
+  readonly routes: readonly RouteDefinition[];
+  readonly api: AreaApi;
+}
+
+/** Loads each area's api.ts (area.ts refers to it lazily, so that infra and local never load zod schemas). */
+export async function describeAreas(areas: readonly Area[]): Promise<DescribedArea[]> {
+  return Promise.all(
+    areas.map(async (area): Promise<DescribedArea> => {
+      const routes = area.routes ?? [];
+      if (area.api === undefined) {
+        if (routes.length > 0) throw new Error(`Area ${area.name} has routes but no API description (api in its area.ts)`);
+        return { name: area.name, routes, api: { operations: {} } };
+      }
+      return { name: area.name, routes, api: (await area.api()).default };
+    }),
+  );
+}
+
+/** One route with its operation, and the path parameters its area knows. */
+interface DescribedRoute {
+  readonly route: RouteDefinition;
+  readonly spec: OperationSpec;
+  readonly pathParameters: Readonly<Record<string, PathParameter>>;
+}
+
+/** Everything the areas contribute to the document, merged; a name given twice is refused. */
+export interface AssembledApi {
+  readonly tags: Readonly<Record<string, string>>;
+  readonly routes: readonly DescribedRoute[];
+  readonly operations: Readonly<Record<string, OperationSpec>>;
+  readonly sharedSchemas: Readonly<Record<string, z.ZodType>>;
+  readonly requestSchemas: Readonly<Record<string, z.ZodType>>;
+  readonly responseSchemas: Readonly<Record<string, z.ZodType>>;
+  readonly eventSchemas: readonly EventSchemaFile[];
+}
+
+function mergeInto<T>(target: Record<string, T>, source: Readonly<Record<string, T>> | undefined, what: string, area: string): void {
+  for (const [name, value] of Object.entries(source ?? {})) {
+    if (Object.hasOwn(target, name)) throw new Error(`Area ${area} declares ${what} ${name}, which is declared already`);
+    target[name] = value;
+  }
+}
+
+export function assembleApi(areas: readonly DescribedArea[]): AssembledApi {
+  const tags: Record<string, string> = {};
+  const routes: DescribedRoute[] = [];
+  const operations: Record<string, OperationSpec> = {};
+  const sharedSchemas: Record<string, z.ZodType> = {};
+  const requestSchemas: Record<string, z.ZodType> = {};
+  const errorMembers: Record<string, z.ZodType> = {};
+  const areaResponses: Record<string, z.ZodType> = {};
+  const eventSchemas: EventSchemaFile[] = [];
+  for (const { name: area, routes: areaRoutes, api } of areas) {
+    mergeInto(tags, api.tags, 'tag', area);
+    mergeInto(sharedSchemas, api.sharedSchemas, 'component', area);
+    mergeInto(requestSchemas, api.requestSchemas, 'request component', area);
+    mergeInto(areaResponses, api.responseSchemas, 'response component', area);
+    mergeInto(errorMembers, api.errorMembers, 'problem details member', area);
+    const pathParameters = { ...COMMON_PATH_PARAMETERS, ...api.pathParameters };
+    const keys = new Set(areaRoutes.map(routeKey));
+    const extra = Object.keys(api.operations).filter((key) => !keys.has(key));
+    if (extra.length > 0) throw new Error(`The API description of area ${area} describes routes that are not in its area.ts: ${extra.join(', ')}`);
+    for (const route of areaRoutes) {
+      const spec = api.operations[routeKey(route)];
+      if (spec === undefined) throw new Error(`No operation in the API description of area ${area} for ${routeKey(route)}`);
+      mergeInto(operations, { [routeKey(route)]: spec }, 'route', area);
+      routes.push({ route, spec, pathParameters });
+    }
+    for (const file of api.eventSchemas ?? []) {
+      if (eventSchemas.some((other) => other.file === file.file)) throw new Error(`Area ${area} writes ${file.file}, which another area writes too`);
+      eventSchemas.push(file);
+    }
+  }
+  const responseSchemas: Record<string, z.ZodType> = {};
+  mergeInto(responseSchemas, areaResponses, 'response component', 'all');
+  mergeInto(responseSchemas, commonResponseSchemas(errorMembers), 'common response component', 'common');
+  for (const name of Object.keys(sharedSchemas)) {
+    if (name in requestSchemas || name in responseSchemas) throw new Error(`Component ${name} is both shared and a request or response component`);
+  }
+  for (const { route, spec } of routes) {
+    if (!Object.hasOwn(tags, spec.tag)) throw new Error(`${routeKey(route)}: tag ${spec.tag} is declared by no area`);
+  }
+  return { tags, routes, operations, sharedSchemas, requestSchemas, responseSchemas, eventSchemas };
+}
 
 export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 const sortByKey = <T>(record: Record<string, T>): Record<string, T> =>
@@ -53,7 +151,7 @@ function openObjects(value: unknown): unknown {
 function assertSelfContained(where: string, value: unknown): void {
   const text = JSON.stringify(value);
   if (text.includes('"$defs"')) {
-    throw new Error(`${where}: a nested schema carries a meta id that is not a component; add it to scripts/openapi/schemas.ts`);
+    throw new Error(`${where}: a nested schema carries a meta id that is not a component; add it to its area's api.ts components`);
   }
 }
 
@@ -87,17 +185,17 @@ export function inlineSchema(where: string, schema: z.ZodType, io: 'input' | 'ou
   return unwrapped;
 }
 
-function componentSchemas(): Record<string, JsonObject> {
+function componentSchemas(api: AssembledApi): Record<string, JsonObject> {
   // Shared schemas join both conversions, so that requests and responses both refer to them.
-  const requests = convertComponents({ ...SHARED_SCHEMAS, ...REQUEST_SCHEMAS }, 'input');
-  const responses = convertComponents({ ...SHARED_SCHEMAS, ...RESPONSE_SCHEMAS }, 'output');
+  const requests = convertComponents({ ...api.sharedSchemas, ...api.requestSchemas }, 'input');
+  const responses = convertComponents({ ...api.sharedSchemas, ...api.responseSchemas }, 'output');
   for (const name of Object.keys(requests)) {
     if (name in responses && JSON.stringify(requests[name]) !== JSON.stringify(responses[name])) {
       throw new Error(`Component ${name} differs as a request (zod input) and as a response (zod output)`);
     }
   }
   const openResponses = Object.fromEntries(
-    Object.entries(responses).map(([name, schema]) => [name, name in SHARED_SCHEMAS ? schema : (openObjects(schema) as JsonObject)]),
+    Object.entries(responses).map(([name, schema]) => [name, name in api.sharedSchemas ? schema : (openObjects(schema) as JsonObject)]),
   );
   return sortByKey({ ...requests, ...openResponses });
 }
@@ -211,9 +309,9 @@ const HEADERS: Record<ResponseHeader, JsonObject> = {
 
 const headerRef = (name: ResponseHeader): JsonObject => ({ $ref: `#/components/headers/${name}` });
 
-function pathParameters(route: RouteDefinition): JsonObject[] {
+function pathParameters(route: RouteDefinition, known: Readonly<Record<string, PathParameter>>): JsonObject[] {
   return [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
-    const parameter = PATH_PARAMETERS[name as string];
+    const parameter = known[name as string];
     if (parameter === undefined) throw new Error(`${routeKey(route)}: no schema for path parameter ${name}`);
     return {
       name,
@@ -263,7 +361,7 @@ function impliedErrorTypes(route: RouteDefinition, spec: OperationSpec): ErrorTy
   return slugs;
 }
 
-function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<string, JsonObject> {
+function errorResponses(route: RouteDefinition, spec: OperationSpec, responseSchemas: AssembledApi['responseSchemas']): Record<string, JsonObject> {
   const slugs = new Set<ErrorTypeSlug>([...impliedErrorTypes(route, spec), ...(spec.errorTypes ?? [])]);
   const byStatus = new Map<number, ErrorTypeSlug[]>();
   // In the catalogue's order, so that lists read the same everywhere.
@@ -283,7 +381,7 @@ function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<str
   for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
     const mine = spec.ownErrors?.[status as keyof NonNullable<OperationSpec['ownErrors']>];
     if (mine !== undefined) {
-      responses[status] = ownErrorResponse(mine);
+      responses[status] = ownErrorResponse(mine, responseSchemas);
       continue;
     }
     const note = spec.notes?.[status];
@@ -301,8 +399,8 @@ function errorResponses(route: RouteDefinition, spec: OperationSpec): Record<str
   return responses;
 }
 
-function ownErrorResponse(response: OwnErrorResponse): JsonObject {
-  for (const name of response.schemas) if (!(name in RESPONSE_SCHEMAS)) throw new Error(`Unknown response schema ${name}`);
+function ownErrorResponse(response: OwnErrorResponse, responseSchemas: AssembledApi['responseSchemas']): JsonObject {
+  for (const name of response.schemas) if (!(name in responseSchemas)) throw new Error(`Unknown response schema ${name}`);
   const [only, ...more] = response.schemas;
   if (only === undefined) throw new Error('An own error response needs a schema');
   return {
@@ -314,11 +412,11 @@ function ownErrorResponse(response: OwnErrorResponse): JsonObject {
   };
 }
 
-function successResponses(spec: OperationSpec): Record<string, JsonObject> {
+function successResponses(spec: OperationSpec, responseSchemas: AssembledApi['responseSchemas']): Record<string, JsonObject> {
   const responses: Record<string, JsonObject> = {};
   for (const [status, response] of Object.entries(spec.responses).sort(([a], [b]) => Number(a) - Number(b))) {
     if (response === undefined) continue;
-    if (response.schema !== undefined && !(response.schema in RESPONSE_SCHEMAS)) throw new Error(`Unknown response schema ${response.schema}`);
+    if (response.schema !== undefined && !(response.schema in responseSchemas)) throw new Error(`Unknown response schema ${response.schema}`);
     responses[status] = {
       description: response.description,
       ...(response.headers === undefined || response.headers.length === 0
@@ -330,8 +428,8 @@ function successResponses(spec: OperationSpec): Record<string, JsonObject> {
   return responses;
 }
 
-function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
-  const parameters: JsonObject[] = [...pathParameters(route), ...(spec.query === undefined ? [] : queryParameters(route, spec, spec.query))];
+function operation({ route, spec, pathParameters: known }: DescribedRoute, api: AssembledApi): JsonObject {
+  const parameters: JsonObject[] = [...pathParameters(route, known), ...(spec.query === undefined ? [] : queryParameters(route, spec, spec.query))];
   if (spec.ifMatch === 'required') parameters.push({ $ref: '#/components/parameters/IfMatch' });
   if (spec.ifMatch === 'optional') {
     parameters.push({
@@ -361,7 +459,7 @@ function operation(route: RouteDefinition, spec: OperationSpec): JsonObject {
             content: Object.fromEntries((body.mediaTypes ?? [JSON_MEDIA_TYPE]).map((type) => [type, { schema: schemaRef(body.schema) }])),
           },
         }),
-    responses: { ...successResponses(spec), ...errorResponses(route, spec) },
+    responses: { ...successResponses(spec, api.responseSchemas), ...errorResponses(route, spec, api.responseSchemas) },
   };
 }
 
@@ -410,22 +508,20 @@ const DESCRIPTION = `An IT service management API: incidents with their lifecycl
 - Unknown body fields and unknown query parameters are refused (400), not ignored (except in PagerDuty events, whose unknown members are ignored, as PagerDuty does).
 - Errors are RFC 9457 \`application/problem+json\`; \`type\` is \`tag:open-itsm,2026:problem/<slug>\` and each response lists its slugs. Validation errors name every invalid field in \`errors\`. \`POST /v2/enqueue\` answers its 400 and 429 as PagerDuty does.`;
 
-export function buildOpenApiDocument(): JsonObject {
+/** The document of the given areas (the registry's, or in a test the registry's plus a fixture). */
+export function buildOpenApiDocument(areas: readonly DescribedArea[]): JsonObject {
+  const api = assembleApi(areas);
   const paths: Record<string, Record<string, JsonObject>> = {};
   const operationIds = new Set<string>();
-  for (const route of ROUTES) {
-    const spec = OPERATIONS[routeKey(route)];
-    if (spec === undefined) throw new Error(`No entry in scripts/openapi/operations.ts for ${routeKey(route)}`);
+  for (const described of api.routes) {
+    const { route, spec } = described;
     if (operationIds.has(spec.operationId)) throw new Error(`Duplicate operationId ${spec.operationId}`);
     operationIds.add(spec.operationId);
-    const pathItem = paths[route.path] ?? {};
-    pathItem[route.method.toLowerCase()] = operation(route, spec);
-    paths[route.path] = pathItem;
+    const item = paths[route.path] ?? {};
+    paths[route.path] = item;
+    item[route.method.toLowerCase()] = operation(described, api);
   }
   const sharedParameters = shareQueryParameters(paths);
-  const known = new Set(ROUTES.map(routeKey));
-  const extra = Object.keys(OPERATIONS).filter((key) => !known.has(key));
-  if (extra.length > 0) throw new Error(`scripts/openapi/operations.ts describes routes that are not in functions/routes.ts: ${extra.join(', ')}`);
 
   return {
     openapi: OPENAPI_VERSION,
@@ -437,10 +533,10 @@ export function buildOpenApiDocument(): JsonObject {
     },
     // Relative: the document is served by the deployment it describes (GET /openapi.json).
     servers: [{ url: '/', description: 'This deployment' }],
-    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+    tags: Object.entries(api.tags).map(([name, description]) => ({ name, description })),
     paths,
     components: {
-      schemas: componentSchemas(),
+      schemas: componentSchemas(api),
       parameters: sortByKey({ ...headerParameters(), ...sharedParameters }),
       headers: HEADERS,
       responses: sharedResponses(),

@@ -3,16 +3,29 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
+import { AREAS } from '../../functions/areas.ts';
+import { EVENT_OUTCOMES } from '../../functions/ingestion/api.ts';
 import { incidentEventDetail } from '../../functions/ingestion/domain/bus-events.ts';
 import { handler as openApiHandler } from '../../functions/platform/handlers/openapi.ts';
 import { ROUTES } from '../../functions/routes.ts';
+import { ERROR_TYPES } from '../../functions/shared/api/error-types.ts';
 import { acceptsGzip } from '../../functions/shared/http/accept-encoding.ts';
-import { buildOpenApiDocument, type JsonObject, PROBLEM_MEDIA_TYPE, routeKey, serializeOpenApiDocument } from '../../scripts/openapi/build.ts';
-import { ERROR_TYPES } from '../../scripts/openapi/error-types.ts';
-import { EVENT_SCHEMA_FILES } from '../../scripts/openapi/event-schemas.ts';
-import { OPERATIONS } from '../../scripts/openapi/operations.ts';
-import { EVENT_OUTCOMES } from '../../scripts/openapi/schemas.ts';
+import {
+  assembleApi,
+  buildOpenApiDocument,
+  describeAreas,
+  type JsonObject,
+  PROBLEM_MEDIA_TYPE,
+  routeKey,
+  serializeOpenApiDocument,
+} from '../../scripts/openapi/build.ts';
+import { eventSchemaFiles } from '../../scripts/openapi/event-schemas.ts';
 import { documentJsonOf, SERVED_DOCUMENT_MODULE } from '../../scripts/openapi/served-document.ts';
+
+// Every registered area with its API description (functions/<area>/api.ts) loaded.
+const areas = await describeAreas(AREAS);
+const OPERATIONS = assembleApi(areas).operations;
+const EVENT_SCHEMA_FILES = eventSchemaFiles(areas);
 
 const STALE = 'docs/openapi.json is stale: run `npm run openapi` and commit the result';
 const committedText = readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8');
@@ -93,7 +106,7 @@ function collectRefs(node: unknown, at: string, out: { ref: string; at: string }
 
 describe('docs/openapi.json', () => {
   it('is what the route table and the schemas generate', () => {
-    const generated = buildOpenApiDocument();
+    const generated = buildOpenApiDocument(areas);
     expect(document, STALE).toEqual(generated);
     expect(committedText === serializeOpenApiDocument(generated), STALE).toBe(true);
   });
@@ -312,7 +325,7 @@ describe('docs/openapi.json', () => {
   });
 });
 
-describe('docs/schemas/ (scripts/openapi/event-schemas.ts)', () => {
+describe("docs/schemas/ (the areas' eventSchemas, scripts/openapi/event-schemas.ts)", () => {
   for (const [path, build] of Object.entries(EVENT_SCHEMA_FILES)) {
     const text = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
     const schema = JSON.parse(text) as JsonObject;
@@ -338,7 +351,7 @@ describe('docs/schemas/ (scripts/openapi/event-schemas.ts)', () => {
   });
 });
 
-describe('the error type catalogue (scripts/openapi/error-types.ts)', () => {
+describe('the error type catalogue (functions/shared/api/error-types.ts)', () => {
   /** Error types raised under functions/: `new HttpError(status, 'slug'` and the helpers that take a slug. */
   function raisedErrorTypes(): Map<string, number | undefined> {
     const root = fileURLToPath(new URL('../../functions/', import.meta.url));
@@ -358,7 +371,7 @@ describe('the error type catalogue (scripts/openapi/error-types.ts)', () => {
     const raised = raisedErrorTypes();
     const catalogue = ERROR_TYPES as Record<string, { status: number }>;
     const missing = [...raised.keys()].filter((slug) => catalogue[slug] === undefined);
-    expect(missing, 'add these to scripts/openapi/error-types.ts, then run `npm run openapi`').toEqual([]);
+    expect(missing, 'add these to functions/shared/api/error-types.ts, then run `npm run openapi`').toEqual([]);
     for (const [slug, status] of raised) expect(catalogue[slug]?.status, slug).toBe(status);
     expect(
       Object.keys(catalogue).filter((slug) => !raised.has(slug)),

@@ -3,6 +3,10 @@
  * and the HttpErrors raised elsewhere): the slug of `type` (`tag:open-itsm,2026:problem/<slug>`),
  * its status, and when it happens in general. Operations list which ones they can raise; a unit
  * test checks that every slug raised under functions/ is listed here.
+ *
+ * One catalogue for every area, in the order the API description lists them: an area's api.ts
+ * names slugs from here, so a new error type is added here. Read by the OpenAPI build only (no
+ * handler imports it).
  */
 export const ERROR_TYPES = {
   'validation-error': {

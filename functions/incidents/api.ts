@@ -1,0 +1,183 @@
+/**
+ * The incidents area's API description: its tags, one operation per route of ./area.ts (what the
+ * handlers read and answer, read off functions/incidents/handlers) and the components they name.
+ * Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
+ */
+import * as z from 'zod';
+import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
+import { listEnvelope } from '../shared/schemas/common.ts';
+import { INCIDENT_TRANSITIONS } from './domain/lifecycle.ts';
+import {
+  addNoteBody,
+  createIncidentBody,
+  historyQuery,
+  historyRecordSchema,
+  incidentListItemSchema,
+  incidentSchema,
+  listIncidentsQuery,
+  noteSchema,
+  priorityMatrixBody,
+  slaClockViewSchema,
+  updateIncidentBody,
+} from './schemas/incident.ts';
+
+const lifecycle = Object.entries(INCIDENT_TRANSITIONS)
+  .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
+  .join('\n');
+
+const priorityMatrixConfig = priorityMatrixBody
+  .extend({ version: z.number().int().describe('Also sent as the ETag; 0 until the matrix is first changed') })
+  .describe('The matrix in force and its version');
+
+export default defineApi({
+  tags: {
+    Incidents: 'Incidents, their notes and their audit trail',
+    Configuration: 'Settings kept in the table, changed without a deploy',
+  },
+  sharedSchemas: {
+    PriorityMatrixRow: priorityMatrixBody.shape.matrix.shape['1'],
+  },
+  requestSchemas: {
+    CreateIncident: createIncidentBody,
+    UpdateIncident: updateIncidentBody,
+    AddNote: addNoteBody,
+    PriorityMatrix: priorityMatrixBody,
+  },
+  responseSchemas: {
+    Incident: incidentSchema,
+    IncidentListItem: incidentListItemSchema,
+    IncidentPage: listEnvelope(incidentListItemSchema),
+    IncidentAlert: incidentSchema.shape.alert.unwrap(),
+    SlaClock: slaClockViewSchema,
+    Note: noteSchema,
+    NotePage: listEnvelope(noteSchema),
+    HistoryRecord: historyRecordSchema,
+    HistoryPage: listEnvelope(historyRecordSchema),
+    PriorityMatrixConfig: priorityMatrixConfig,
+  },
+  operations: {
+    'POST /incidents': {
+      operationId: 'createIncident',
+      summary: 'Open an incident',
+      tag: 'Incidents',
+      audience: 'requester',
+      description: [
+        'Impact and urgency default to 3 (low); the priority follows from the priority matrix. `status` starts at `new`.',
+        'Requesters open incidents for themselves: they may not set `assignmentGroup` or `assignee`, nor a `caller` other than themselves, nor `impact` (the service desk assesses it, so no requester declares a P1; which of `impact` and `urgency` requesters may set is deployment configuration, `urgency` only by default): 403 `forbidden-field` naming each field, not silently dropped. Agents may set all fields.',
+        '`service`, `assignmentGroup` and `assignee` must exist, and an assignee given with a group must be one of its members (400 `validation-error` naming the field).',
+      ].join('\n\n'),
+      body: { schema: 'CreateIncident' },
+      idempotencyKey: true,
+      responses: { 201: { description: 'Opened', schema: 'Incident', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+      errorTypes: ['forbidden-field'],
+    },
+    'GET /incidents': {
+      operationId: 'listIncidents',
+      summary: 'List incidents',
+      tag: 'Incidents',
+      audience: 'requester',
+      description: [
+        'Newest first: by opening time with a filter or an opening-time range, by number otherwise (the same order, but for incidents opened within the same instant). Different filters combine with AND; the values of one filter with OR: `status=new,in_progress` (or `status=new&status=in_progress`), at most 10 values per filter. Each value is read by a key Query on an index, all in flight together and merged, never a scan; `openedAfter` and `openedBefore` are a range on the index sort key.',
+        'Items are `IncidentListItem`: the incident without `alert` (GET /incidents/{id} has it).',
+        'Agents see every incident. A requester sees only incidents they are the caller of: the list is narrowed to `caller` = themselves, and asking only for other callers gives an empty page.',
+        PAGE_NOTE,
+      ].join('\n\n'),
+      query: listIncidentsQuery,
+      queryDescriptions: {
+        status: 'Only incidents in one of these statuses (comma-separated)',
+        priority: 'Only incidents of one of these priorities (comma-separated)',
+        assignmentGroup: 'Only incidents assigned to one of these groups (comma-separated)',
+        assignee: 'Only incidents assigned to one of these users (comma-separated)',
+        service: 'Only incidents about one of these services (comma-separated)',
+        caller: 'Only incidents raised for one of these users (comma-separated; for a requester, only themselves)',
+      },
+      notes: {
+        400: 'An unknown value is a `validation-error` on its parameter, the message naming the value; `openedBefore` not after `openedAfter` is a `validation-error` on `openedBefore`.',
+      },
+      responses: { 200: { description: 'One page of incidents', schema: 'IncidentPage' } },
+    },
+    'GET /incidents/{id}': {
+      operationId: 'getIncident',
+      summary: 'Get an incident',
+      tag: 'Incidents',
+      audience: 'requester',
+      description:
+        'By id or by number. Requesters see only incidents they are the caller of; any other is 404. Send the ETag back in If-Match to update the incident.',
+      responses: { 200: { description: 'The incident', schema: 'Incident', headers: ['ETag'] } },
+      errorTypes: ['not-found'],
+    },
+    'PATCH /incidents/{id}': {
+      operationId: 'updateIncident',
+      summary: 'Update an incident',
+      tag: 'Incidents',
+      audience: 'agent',
+      description: [
+        'A merge patch: absent fields stay, `null` clears an optional field. Needs the current version in If-Match.',
+        `Status moves:\n\n${lifecycle}`,
+        'Putting on hold needs `holdReason`; resolving needs `resolutionCode` and `resolutionNotes`; reopening (`resolved` -> `in_progress`) clears the resolution and counts in `reopenCount`. The first move out of `new` records the first response (`acknowledgedAt`). Changing impact or urgency recomputes the priority.',
+        'A patch that restates the current values changes nothing: 200 with the same version. References are checked as on create.',
+        'Requesters cannot update incidents (403 on their own incidents, 404 on others); they add notes instead.',
+      ].join('\n\n'),
+      body: { schema: 'UpdateIncident', mediaTypes: ['application/json', 'application/merge-patch+json'] },
+      ifMatch: 'required',
+      responses: { 200: { description: 'The incident as it is now', schema: 'Incident', headers: ['ETag', 'Location'] } },
+      errorTypes: ['empty-patch', 'forbidden', 'not-found', 'invalid-transition'],
+      notes: { 400: 'A lifecycle field missing or not allowed for the status (e.g. `holdReason` without `on_hold`) is a `validation-error`.' },
+    },
+    'POST /incidents/{id}/notes': {
+      operationId: 'addIncidentNote',
+      summary: 'Add a note to an incident',
+      tag: 'Incidents',
+      audience: 'requester',
+      description: [
+        "Agents write `work` notes (internal, the default) or `public` ones; an agent's first public note records the first response (`acknowledgedAt`).",
+        'Requesters comment on incidents they are the caller of; their notes are always `public`, and asking for `work` is 403.',
+      ].join('\n\n'),
+      body: { schema: 'AddNote' },
+      idempotencyKey: true,
+      responses: { 201: { description: 'Added', schema: 'Note', headers: ['Idempotent-Replayed'] } },
+      errorTypes: ['forbidden', 'not-found'],
+    },
+    'GET /incidents/{id}/notes': {
+      operationId: 'listIncidentNotes',
+      summary: "List an incident's notes",
+      tag: 'Incidents',
+      audience: 'requester',
+      description: `Oldest first, like a conversation. Requesters see public notes only, on incidents they are the caller of. ${PAGE_NOTE}`,
+      query: historyQuery,
+      responses: { 200: { description: 'One page of notes', schema: 'NotePage' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /incidents/{id}/history': {
+      operationId: 'getIncidentHistory',
+      summary: "Get an incident's audit trail",
+      tag: 'Incidents',
+      audience: 'requester',
+      description: `Oldest first: one record per change, written in the same transaction as the change; records are never updated or deleted. Requesters see the trail of incidents they are the caller of, without the records of work notes. ${PAGE_NOTE}`,
+      query: historyQuery,
+      responses: { 200: { description: 'One page of history records', schema: 'HistoryPage' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /config/priority-matrix': {
+      operationId: 'getPriorityMatrix',
+      summary: 'Get the priority matrix',
+      tag: 'Configuration',
+      audience: 'agent',
+      description: '`matrix[impact][urgency]` is the priority an incident gets. Until an admin changes it, the ITIL default with version 0.',
+      responses: { 200: { description: 'The matrix in force', schema: 'PriorityMatrixConfig', headers: ['ETag'] } },
+      errorTypes: ['forbidden'],
+    },
+    'PUT /config/priority-matrix': {
+      operationId: 'replacePriorityMatrix',
+      summary: 'Replace the priority matrix',
+      tag: 'Configuration',
+      audience: 'admin',
+      description:
+        'Needs the current version in If-Match (`"0"` before the first change). Applies to incidents created, or whose impact or urgency change, afterwards; existing priorities stay. The change is recorded in the settings history.',
+      body: { schema: 'PriorityMatrix' },
+      ifMatch: 'required',
+      responses: { 200: { description: 'The matrix now in force', schema: 'PriorityMatrixConfig', headers: ['ETag'] } },
+      errorTypes: ['forbidden'],
+    },
+  },
+});

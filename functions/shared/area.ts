@@ -1,0 +1,158 @@
+/**
+ * What an area declares about itself (functions/<area>/area.ts): its functions, the routes and
+ * event sources that invoke them, its workflows and the event types it publishes. The registry
+ * (functions/areas.ts) lists the areas; functions/routes.ts, the CDK stacks, the local runtime and
+ * the API description build (scripts/openapi/) assemble them from there, so that adding an area is
+ * its folder and one registering line.
+ *
+ * Types and one identity function only: infra, local and scripts import area.ts files, handlers
+ * never do (a dependency-cruiser rule), and nothing here weighs on a bundle.
+ */
+import type { AreaApi } from './api/operation.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a function may do to the table; the CDK stack grants exactly this and nothing more. */
+export type TableAccess = 'none' | 'read' | 'readWrite';
+
+/**
+ * Beyond the table. The CDK stack sets each capability's variables (CAPABILITY_ENVIRONMENT in
+ * functions/routes.ts) and grants the matching actions on exactly those resources; the local
+ * runtime sets the variables to its loopback equivalents.
+ */
+export type Capability =
+  /** events:PutEvents on the product's event bus. */
+  | 'publishEvents'
+  /** sns:Publish on the notification and major-incident topics. */
+  | 'publishNotifications'
+  /** scheduler:Create/Update/Delete/GetSchedule in the SLA timer group, iam:PassRole of the scheduler's role. */
+  | 'manageSlaTimers'
+  /** states:StartExecution of the change approval workflow, states:StopExecution of its executions. */
+  | 'runChangeApprovals'
+  /**
+   * states:StopExecution of the change approval workflow's executions only: a cancel or an edit
+   * back to draft stops the workflow of the plan it withdraws, and never needs to start one.
+   */
+  | 'stopChangeApprovals'
+  /**
+   * states:SendTaskSuccess/SendTaskFailure: resumes an approval step waiting on its task token.
+   * These actions take no resource ARN (IAM allows only "*"); the token itself is the capability.
+   */
+  | 'answerApprovalTasks';
+
+export interface FunctionDefinition {
+  /** Path of the handler module from the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly tableAccess: TableAccess;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  /** What else it may reach; each capability brings its environment variables and exactly its IAM grants. */
+  readonly capabilities?: readonly Capability[];
+}
+
+export interface RouteDefinition<Id extends string = string> {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  readonly path: string;
+  readonly functionId: Id;
+  /** `jwt`: behind the JWT authorizer. `none`: public (health, the API description and the event intake only). */
+  readonly auth: 'jwt' | 'none';
+  /**
+   * Why a public route may be public: a route with auth `none` and no reason fails the synth
+   * (infra/constructs/http-api.ts), so that opening a route is a decision written down.
+   */
+  readonly publicReason?: string;
+}
+
+/**
+ * What triggers a function that is not behind a route. The CDK stack wires these sources (an SQS
+ * queue fed by the ingestion bus's rules; the table's stream with a filter); the local runtime
+ * feeds the same handlers from its EventBridge endpoint and its stream poller.
+ */
+export type ConsumerSource =
+  /** SQS batches (SQSEvent -> SQSBatchResponse); each message body is an EventBridge event. */
+  | { readonly kind: 'ingestionQueue' }
+  /**
+   * DynamoDB stream batches (DynamoDBStreamEvent -> DynamoDBBatchResponse), in order per
+   * partition key. `filter` is a Lambda event filter pattern on the stream record, applied by
+   * the event source mapping in AWS and by the local poller alike.
+   */
+  | { readonly kind: 'tableStream'; readonly filter: Readonly<Record<string, unknown>>; readonly batchSize: number }
+  /** Invoked once after each deployment (a CDK trigger) and by the local runtime at start; must be idempotent. */
+  | { readonly kind: 'afterDeploy' };
+
+export interface ConsumerDefinition<Id extends string = string> {
+  readonly functionId: Id;
+  readonly source: ConsumerSource;
+}
+
+/**
+ * A Step Functions workflow: an ASL file under statemachines/ and the functions its Task states
+ * call. `functions` maps each `${Placeholder}` of the file to the function whose ARN replaces it;
+ * the CDK stack substitutes deployed ARNs, the local runner routes the same Tasks to the same
+ * handlers. `arnEnvironment` is the variable that carries the state machine's ARN to callers.
+ */
+export interface WorkflowDefinition<Id extends string = string> {
+  readonly definitionFile: string;
+  readonly description: string;
+  readonly functions: Readonly<Record<string, Id>>;
+  readonly arnEnvironment: string;
+}
+
+/** An area as the registry holds it; defineArea gives the precise AreaDefinition. */
+export interface Area {
+  /** The area's folder name; messages name it. */
+  readonly name: string;
+  /** Function id -> definition; ids are unique across areas (the assembly refuses a clash). */
+  readonly functions: Readonly<Record<string, FunctionDefinition>>;
+  /** Its HTTP routes, each invoking one of its own functions. */
+  readonly routes?: readonly RouteDefinition[];
+  /** Its functions that are not behind a route, and what triggers them. */
+  readonly consumers?: readonly ConsumerDefinition[];
+  /** Its workflows, whose Task states call its own functions. */
+  readonly workflows?: Readonly<Record<string, WorkflowDefinition>>;
+  /** Every EventBridge detail-type it publishes (what a notification filter may name). */
+  readonly publishedEventTypes?: readonly string[];
+  /**
+   * Its API description (functions/<area>/api.ts), loaded only by the OpenAPI build: operation
+   * metadata and zod schemas stay out of the CDK app and the local runtime.
+   */
+  readonly api?: () => Promise<{ readonly default: AreaApi }>;
+}
+
+/** An area with its own function and workflow ids as literal types. */
+export interface AreaDefinition<
+  Functions extends Readonly<Record<string, FunctionDefinition>> = Readonly<Record<string, FunctionDefinition>>,
+  Workflows extends Readonly<Record<string, WorkflowDefinition>> = Readonly<Record<string, WorkflowDefinition>>,
+> extends Area {
+  readonly functions: Functions;
+  readonly routes?: readonly RouteDefinition<keyof Functions & string>[];
+  readonly consumers?: readonly ConsumerDefinition<keyof Functions & string>[];
+  readonly workflows?: Workflows;
+}
+
+/**
+ * Checks an area's declaration and keeps its literal types (function ids become the registry's
+ * FunctionId union): routes, consumers and workflows may name only the area's own functions.
+ */
+export function defineArea<
+  const Functions extends Readonly<Record<string, FunctionDefinition>>,
+  const Workflows extends Readonly<Record<string, WorkflowDefinition>> = Record<never, WorkflowDefinition>,
+>(
+  area: AreaDefinition<Functions, Workflows> & {
+    readonly routes?: readonly RouteDefinition<NoInfer<keyof Functions & string>>[];
+    readonly consumers?: readonly ConsumerDefinition<NoInfer<keyof Functions & string>>[];
+    readonly workflows?: Workflows & Readonly<Record<string, WorkflowDefinition<NoInfer<keyof Functions & string>>>>;
+  },
+): AreaDefinition<Functions, Workflows> {
+  return area;
+}
+
+/** A route behind the JWT authorizer (most routes). */
+export const jwtRoute = <Id extends string>(method: HttpMethod, path: string, functionId: Id): RouteDefinition<Id> => ({
+  method,
+  path,
+  functionId,
+  auth: 'jwt',
+});
