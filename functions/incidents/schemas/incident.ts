@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
-import { HOLD_REASONS, RESOLUTION_CODES, INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { PRIORITIES } from '../../shared/domain/priority.ts';
+import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
+import { HOLD_REASONS, INCIDENT_STATUSES, RESOLUTION_CODES } from '../domain/lifecycle.ts';
 
 const level = z.literal([1, 2, 3]).describe('1 high, 2 medium, 3 low');
 const title = z.string().trim().min(1).max(200);
