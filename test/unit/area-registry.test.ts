@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,4 +159,32 @@ describe('the CDK API stack', () => {
     expect(stack.functions.has('listBookmarks' as never)).toBe(true);
     expect(stack.afterDeploy.has('seedBookmarks' as never)).toBe(true);
   });
+});
+
+describe('import boundaries of the registry (.dependency-cruiser.cjs)', () => {
+  it("fails a handler that loads its area's declarations or the registry, and an area.ts that loads another area's", async () => {
+    // Runs the checker as `npm run boundaries` does, over test/fixtures/areas/boundaries/functions.
+    const args = [
+      'functions',
+      '--config',
+      join(REPOSITORY_ROOT, '.dependency-cruiser.cjs'),
+      '--ts-config',
+      join(REPOSITORY_ROOT, 'tsconfig.json'),
+      '--output-type',
+      'json',
+    ];
+    const { stdout } = await promisify(execFile)(join(REPOSITORY_ROOT, 'node_modules/.bin/depcruise'), args, {
+      cwd: resolve(REPOSITORY_ROOT, 'test/fixtures/areas/boundaries'),
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+    const { violations } = (JSON.parse(stdout) as { summary: { violations: { from: string; to: string; rule: { name: string } }[] } }).summary;
+    // The registry's rules (the fixture's incidents -> bookmarks import also breaks the layering rules, checked elsewhere).
+    const registryRules = ['an-area-declares-only-itself', 'areas-do-not-import-the-route-table', 'only-the-registry-loads-area-declarations'];
+    const broken = violations.filter(({ rule }) => registryRules.includes(rule.name));
+    expect(broken.map(({ from, to, rule }) => `${rule.name}: ${from} -> ${to}`).sort()).toEqual([
+      'an-area-declares-only-itself: functions/incidents/area.ts -> functions/bookmarks/api.ts',
+      'areas-do-not-import-the-route-table: functions/bookmarks/handlers/list-bookmarks.ts -> functions/areas.ts',
+      'only-the-registry-loads-area-declarations: functions/bookmarks/handlers/list-bookmarks.ts -> functions/bookmarks/area.ts',
+    ]);
+  }, 60_000);
 });
