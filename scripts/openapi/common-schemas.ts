@@ -55,7 +55,7 @@ const gatewayError = z
   .object({ message: z.string().describe('e.g. `Unauthorized`, `Too Many Requests`') })
   .describe("API Gateway's own error body (not problem+json)");
 
-/** Response components every area may name (CommonResponseSchema), problem details aside. */
+/** The response components every area may name (CommonResponseSchema): problem details with the areas' members, API Gateway's error body, the timestamp. */
 export const commonResponseSchemas = (areaErrorMembers: Readonly<Record<string, z.ZodType>>): Record<CommonResponseSchema, z.ZodType> => ({
   ProblemDetails: problemDetails(areaErrorMembers),
   GatewayError: gatewayError,
