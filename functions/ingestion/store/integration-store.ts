@@ -8,6 +8,7 @@ import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 
 /*
@@ -142,21 +143,34 @@ export function integrationBackfillItems(item: Item): TransactionEntry[] {
  */
 export async function upgradeLegacyKey(read: Item): Promise<boolean> {
   let item: Item | undefined = read;
-  // A refusal on the key item means it changed since it was read (revoked, or deleted): read it again.
-  for (let attempt = 0; attempt < 3 && item !== undefined; attempt++) {
-    try {
-      await transactWrite(integrationBackfillItems(item));
-      return true;
-    } catch (error) {
-      if (!(error instanceof TransactionRefused)) throw error;
-      if (error.has(BACKFILL_ID_ITEM)) return item.revokedAt === undefined && (await indexLiveKey(item));
-      if (!error.has(BACKFILL_KEY_ITEM)) throw error;
-      const key: Item = { pk: item.pk, sk: item.sk };
-      const fresh: Item | undefined = (await db.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
-      item = fresh === undefined || fresh.gsi3pk !== undefined ? undefined : fresh;
-    }
+  // A refusal on the key item (and not on the id item) means it changed since it was read (revoked, or deleted).
+  const keyChanged = (error: unknown) => error instanceof TransactionRefused && error.has(BACKFILL_KEY_ITEM) && !error.has(BACKFILL_ID_ITEM);
+  try {
+    return await retryOnConflict(
+      async () => {
+        if (item === undefined) return false;
+        const current = item;
+        try {
+          await transactWrite(integrationBackfillItems(current));
+          return true;
+        } catch (error) {
+          if (error instanceof TransactionRefused && error.has(BACKFILL_ID_ITEM)) return current.revokedAt === undefined && (await indexLiveKey(current));
+          if (keyChanged(error)) {
+            // Read it again; nothing is left to upgrade if it went or is in the live index now.
+            const key: Item = { pk: current.pk, sk: current.sk };
+            const fresh: Item | undefined = (await db.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }))).Item;
+            item = fresh === undefined || fresh.gsi3pk !== undefined ? undefined : fresh;
+          }
+          throw error;
+        }
+      },
+      { attempts: 3, isConflict: keyChanged },
+    );
+  } catch (error) {
+    // It kept changing under the upgrade: the next call (request path or backfill) tries again.
+    if (keyChanged(error)) return false;
+    throw error;
   }
-  return false;
 }
 
 /** A key that has its id item (and so its count): only the live index entry may be missing. */
