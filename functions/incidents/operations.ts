@@ -3,9 +3,9 @@ import { log } from '../shared/log.ts';
 import { named, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { recordThreshold } from '../sla/domain/clock.ts';
 import type { ClockName } from '../sla/domain/types.ts';
-import { incidentChange } from './change.ts';
-import { assigneeAndGroup, incidentOutboxRecord, incidentOwners } from './domain/events.ts';
+import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners } from './domain/events.ts';
 import type { Incident } from './domain/incident.ts';
+import { incidentWrite } from './incident-write.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
 import { getIncidentRecord, incidentExists } from './store/incident-store.ts';
 
@@ -55,7 +55,7 @@ export async function recordSlaThreshold(input: { incidentId: string; clock: Clo
     updatedBy: SLA_ACTOR,
     version: incident.version + 1,
   };
-  const { items } = incidentChange({
+  const { items } = incidentWrite({
     before: incident,
     after,
     actor: SLA_ACTOR,
@@ -67,7 +67,7 @@ export async function recordSlaThreshold(input: { incidentId: string; clock: Clo
     event: {
       type: breach ? 'SLA Breached' : 'SLA Warning',
       // A warning goes to whoever is expected to act; a breach to the assignee and the whole group.
-      recipients: breach ? assigneeAndGroup(incident) : incidentOwners(incident),
+      recipients: breach ? incidentAssigneeAndGroup(incident) : incidentOwners(incident),
       sla: { clock: input.clock, threshold: input.threshold, crossedAt: result.crossedAt, policy: current.policy, target: current.target },
     },
     ...(breach ? { aggregates: { breaches: 1 } } : {}),
@@ -93,7 +93,7 @@ export async function announceMajorIncidentBreach(input: { incidentId: string; c
     incident,
     actor: SLA_ACTOR,
     occurredAt: now.toISOString(),
-    recipients: assigneeAndGroup(incident),
+    recipients: incidentAssigneeAndGroup(incident),
     sla: { clock: input.clock, threshold: 100, crossedAt: current.breachedAt ?? now.toISOString(), policy: current.policy, target: current.target },
   });
   try {
@@ -115,7 +115,7 @@ export async function escalateIncident(incident: Incident, recipients: Recipient
   const level = from + 1;
   const now = new Date();
   const after: Incident = { ...incident, escalationLevel: level, updatedAt: now.toISOString(), updatedBy: SLA_ACTOR, version: incident.version + 1 };
-  const { items } = incidentChange({
+  const { items } = incidentWrite({
     before: incident,
     after,
     actor: SLA_ACTOR,

@@ -20,7 +20,7 @@ let bob: Client;
 let ada: Client;
 let carol: Client;
 let store: typeof import('../../functions/changes/store/change-store.ts');
-let write: typeof import('../../functions/changes/change-write.ts');
+let write: typeof import('../../functions/changes/change-request-write.ts');
 let domain: typeof import('../../functions/changes/domain/change.ts');
 let db: typeof import('../../functions/shared/store/db.ts');
 let transaction: typeof import('../../functions/shared/store/transaction.ts');
@@ -57,7 +57,7 @@ async function advance(id: string, ...statuses: ChangeStatus[]): Promise<Change>
   for (const status of statuses) {
     const now = new Date();
     const { next, changes } = domain.moveTo(change, status, { actor: { userId: 'workflow' }, now });
-    await transaction.transactWrite(write.changeWrite({ before: change, after: next, actor: 'workflow', changes, now }));
+    await transaction.transactWrite(write.changeRequestWrite({ before: change, after: next, actor: 'workflow', changes, now }));
     change = next;
   }
   return change;
@@ -68,7 +68,7 @@ async function withWorkflow(id: string, executionArn: string): Promise<Change> {
   const change = (await store.getChangeById(id))!;
   const now = new Date();
   const next: Change = { ...change, workflow: { executionArn, state: 'AwaitApproval', since: now.toISOString() }, version: change.version + 1 };
-  await transaction.transactWrite(write.changeWrite({ before: change, after: next, actor: 'workflow', changes: domain.diffChanges(change, next), now }));
+  await transaction.transactWrite(write.changeRequestWrite({ before: change, after: next, actor: 'workflow', changes: domain.diffChanges(change, next), now }));
   return next;
 }
 
@@ -80,7 +80,7 @@ beforeAll(async () => {
   [alice, bob, ada, carol] = await Promise.all([agent(stack), agent(stack, 'bob'), admin(stack), requester(stack)]);
   // The stack set the environment the store modules read at load.
   store = await import('../../functions/changes/store/change-store.ts');
-  write = await import('../../functions/changes/change-write.ts');
+  write = await import('../../functions/changes/change-request-write.ts');
   domain = await import('../../functions/changes/domain/change.ts');
   db = await import('../../functions/shared/store/db.ts');
   transaction = await import('../../functions/shared/store/transaction.ts');
@@ -745,7 +745,9 @@ describe('GET /changes/calendar', () => {
     const assessed = await advance(change.id, 'assess');
     const now = new Date();
     const next: Change = { ...assessed, risk: { level: 'high', score: 7, reasons: ['outage required (+2)'] }, version: assessed.version + 1 };
-    await transaction.transactWrite(write.changeWrite({ before: assessed, after: next, actor: 'workflow', changes: domain.diffChanges(assessed, next), now }));
+    await transaction.transactWrite(
+      write.changeRequestWrite({ before: assessed, after: next, actor: 'workflow', changes: domain.diffChanges(assessed, next), now }),
+    );
     const reply = await alice.get(`/changes/calendar?from=${at(Q + 7 * DAY)}&to=${at(Q + 8 * DAY)}`);
     expect(reply.body.changes).toEqual([expect.objectContaining({ number: change.number, riskLevel: 'high' })]);
     expect(Object.keys(reply.body.changes[0])).toEqual(['id', 'number', 'title', 'type', 'status', 'riskLevel', 'services', 'plannedStart', 'plannedEnd']);

@@ -110,7 +110,7 @@ describe('the outbox publisher', () => {
   });
 
   it("publishes a change request's outbox record like an incident's, marking the sinks on the change's own item", async () => {
-    // The record is put as change-write puts it, in a transaction of its own: the publisher needs nothing else.
+    // The record is put as change-request-write.ts puts it, in a transaction of its own: the publisher needs nothing else.
     const { db, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
     const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');

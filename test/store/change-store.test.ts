@@ -7,7 +7,7 @@ import { freshTable } from '../support/table.ts';
 // The environment first, then the store modules (their DynamoDB client is built at load).
 const table = await freshTable();
 const store = await import('../../functions/changes/store/change-store.ts');
-const { CHANGE_ITEM, changeWrite } = await import('../../functions/changes/change-write.ts');
+const { CHANGE_ITEM, changeRequestWrite } = await import('../../functions/changes/change-request-write.ts');
 const { named, transactWrite, TransactionRefused } = await import('../../functions/shared/store/transaction.ts');
 const { HttpError } = await import('../../functions/shared/errors.ts');
 afterAll(() => table.stop());
@@ -31,7 +31,7 @@ async function create(input: Partial<NewChange> = {}): Promise<Change> {
     { type: 'normal', title: 'Patch the web tier', plannedStart: at(0), plannedEnd: at(2 * HOUR), services: ['email'], ...PLANS, ...input },
     { id: store.newId(), sequence, actor: alice, now },
   );
-  await transactWrite(changeWrite({ after: change, actor: 'alice', changes: creationChanges(change), now }));
+  await transactWrite(changeRequestWrite({ after: change, actor: 'alice', changes: creationChanges(change), now }));
   written.set(change.id, change);
   return change;
 }
@@ -39,7 +39,7 @@ async function create(input: Partial<NewChange> = {}): Promise<Change> {
 async function patch(current: Change, changePatch: ChangePatch): Promise<Change> {
   const now = new Date();
   const { next, changes } = applyChangePatch(current, changePatch, { actor: alice, now });
-  await transactWrite(changeWrite({ before: current, after: next, actor: 'alice', changes, now }));
+  await transactWrite(changeRequestWrite({ before: current, after: next, actor: 'alice', changes, now }));
   written.set(next.id, next);
   return next;
 }
@@ -50,7 +50,7 @@ async function walk(current: Change, ...statuses: ChangeStatus[]): Promise<Chang
   for (const status of statuses) {
     const now = new Date();
     const { next, changes } = moveTo(change, status, { actor: alice, now });
-    await transactWrite(changeWrite({ before: change, after: next, actor: 'alice', changes, now }));
+    await transactWrite(changeRequestWrite({ before: change, after: next, actor: 'alice', changes, now }));
     change = next;
   }
   written.set(change.id, change);
@@ -120,7 +120,7 @@ describe('creating a change', () => {
   it('refuses a second create with the same id and leaves no trace of it', async () => {
     const change = await create();
     const again = { ...change, title: 'A twin' };
-    const error = await refusal(() => transactWrite(changeWrite({ after: again, actor: 'mallory', changes: creationChanges(again), now: new Date() })));
+    const error = await refusal(() => transactWrite(changeRequestWrite({ after: again, actor: 'mallory', changes: creationChanges(again), now: new Date() })));
     expect(error.has(CHANGE_ITEM)).toBe(true);
     expect(await store.getChangeById(change.id)).toEqual(change);
     expect(await ofEntity(change.id, 'history')).toHaveLength(1);
@@ -134,7 +134,7 @@ describe('creating a change', () => {
       { type: 'normal', title: 'Never stored', plannedStart: at(0), plannedEnd: at(HOUR), services: ['vpn'] },
       { id: store.newId(), sequence, actor: alice, now },
     );
-    const items = changeWrite({ after: change, actor: 'alice', changes: creationChanges(change), now });
+    const items = changeRequestWrite({ after: change, actor: 'alice', changes: creationChanges(change), now });
     const error = await refusal(() =>
       transactWrite([
         ...items,
@@ -169,7 +169,7 @@ describe('the one write path', () => {
     const v1 = await create();
     const v2 = await patch(v1, { title: 'Second' });
     const { next: stale, changes } = applyChangePatch(v1, { title: 'From an old read', services: ['payments'] }, { actor: alice, now: new Date() });
-    const error = await refusal(() => transactWrite(changeWrite({ before: v1, after: stale, actor: 'alice', changes, now: new Date() })));
+    const error = await refusal(() => transactWrite(changeRequestWrite({ before: v1, after: stale, actor: 'alice', changes, now: new Date() })));
     expect(error.item(CHANGE_ITEM)).toMatchObject({ version: 2, title: 'Second' });
     expect(await store.getChangeById(v1.id)).toEqual(v2);
     expect((await ofEntity(v1.id, 'change-service')).map((copy) => copy.sk)).toEqual(['SERVICE#email']);
@@ -181,7 +181,7 @@ describe('the one write path', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 6 }, (_, i) => {
         const { next, changes } = applyChangePatch(v1, { title: `contender ${i}` }, { actor: alice, now: new Date() });
-        return transactWrite(changeWrite({ before: v1, after: next, actor: 'alice', changes, now: new Date() }));
+        return transactWrite(changeRequestWrite({ before: v1, after: next, actor: 'alice', changes, now: new Date() }));
       }),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -200,7 +200,7 @@ describe('the one write path', () => {
       recipients: { users: [], groups: [] },
       note: { id: note.id, visibility: 'work' as const, author: 'bob' },
     };
-    const items = changeWrite({ before: change, after: change, actor: 'bob', changes: [], now, action: 'note_added', event });
+    const items = changeRequestWrite({ before: change, after: change, actor: 'bob', changes: [], now, action: 'note_added', event });
     expect(items[0]).toMatchObject({ name: CHANGE_ITEM, item: { ConditionCheck: expect.anything() } });
     expect(items.some((entry) => ('item' in entry ? entry.item : entry).Put?.Item?.entity === 'change-service')).toBe(false);
     await transactWrite([...items, store.changeNotePut(note)]);
@@ -208,7 +208,7 @@ describe('the one write path', () => {
     expect((await ofEntity(change.id, 'history')).find((h) => h.action === 'note_added')).toMatchObject({ version: 1, changes: [] });
 
     const moved = await patch(change, { title: 'Moved on' });
-    const stale = changeWrite({
+    const stale = changeRequestWrite({
       before: change,
       after: change,
       actor: 'bob',
@@ -227,10 +227,10 @@ describe('the one write path', () => {
       { id: store.newId(), sequence: 1, actor: alice, now: new Date() },
     );
     const renamed = { ...change, title: 'y' };
-    expect(() => changeWrite({ before: change, after: renamed, actor: 'a', changes: [{ field: 'title', from: 'x', to: 'y' }], now: new Date() })).toThrow(
-      /new version/,
-    );
-    expect(() => changeWrite({ before: change, after: { ...renamed, version: 3 }, actor: 'a', changes: [], now: new Date() })).toThrow(/not 3/);
+    expect(() =>
+      changeRequestWrite({ before: change, after: renamed, actor: 'a', changes: [{ field: 'title', from: 'x', to: 'y' }], now: new Date() }),
+    ).toThrow(/new version/);
+    expect(() => changeRequestWrite({ before: change, after: { ...renamed, version: 3 }, actor: 'a', changes: [], now: new Date() })).toThrow(/not 3/);
   });
 });
 
@@ -453,7 +453,7 @@ describe('change outcome statistics', () => {
   it("updates ride in the caller's transaction: refused with it, counted with it", async () => {
     const change = await create();
     const { next, changes } = applyChangePatch(change, { title: 'with stats' }, { actor: alice, now: new Date() });
-    const items = [...changeWrite({ before: { ...change, version: 99 }, after: { ...next, version: 100 }, actor: 'a', changes, now: new Date() })];
+    const items = [...changeRequestWrite({ before: { ...change, version: 99 }, after: { ...next, version: 100 }, actor: 'a', changes, now: new Date() })];
     await refusal(() => transactWrite([...items, ...store.changeStatsUpdates(['stat-c'], true)]));
     expect((await store.changeStats(['stat-c'])).get('stat-c')).toEqual({ total: 0, failed: 0 });
   });
@@ -473,7 +473,7 @@ describe('notes and history', () => {
         note: { id: note.id, visibility: 'work' as const, author: 'bob' },
       };
       await transactWrite([
-        ...changeWrite({ before: current, after: current, actor: 'bob', changes: [], now, action: 'note_added', event }),
+        ...changeRequestWrite({ before: current, after: current, actor: 'bob', changes: [], now, action: 'note_added', event }),
         store.changeNotePut(note),
       ]);
     }

@@ -194,7 +194,7 @@ describe('history', () => {
         noteVisibility: 'work',
       }),
     ]);
-    const all = await store.listHistory(incident.id, { includeWork: true, limit: 10 });
+    const all = await store.listIncidentHistory(incident.id, { includeWork: true, limit: 10 });
     expect(all.items.map((h) => h.action)).toEqual(['created', 'updated', 'note_added']);
     expect(all.items[1]).toMatchObject({
       incidentId: incident.id,
@@ -202,7 +202,7 @@ describe('history', () => {
       changes: [{ field: 'status', from: 'new', to: 'in_progress' }, expect.objectContaining({ field: 'acknowledgedAt' })],
     });
     expect(all.nextCursor).toBeUndefined();
-    const visible = await store.listHistory(incident.id, { includeWork: false, limit: 10 });
+    const visible = await store.listIncidentHistory(incident.id, { includeWork: false, limit: 10 });
     expect(visible.items.map((h) => h.action)).toEqual(['created', 'updated']);
   });
 });

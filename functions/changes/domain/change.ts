@@ -1,4 +1,4 @@
-import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
+import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
 import { findConflicts } from './conflicts.ts';
 import { ChangeRuleError } from './errors.ts';
 import { assertTransition, type ChangeStatus, type ChangeType, EDITABLE_STATUSES, type ImplementationOutcome } from './lifecycle.ts';
@@ -155,14 +155,14 @@ export interface ChangePatch {
   assignmentGroup?: string | null;
 }
 
-export type { Actor, FieldChange };
+export type { Actor, FieldDiff };
 
 export interface ChangeContext {
   actor: Actor;
   now: Date;
 }
 
-export type ChangeResult = { next: Change; changes: FieldChange[] };
+export type ChangeResult = { next: Change; changes: FieldDiff[] };
 
 /** A number is CHG + 7 digits; the sequence starts at 1001 so numbers look like the incumbents'. */
 export const formatChangeNumber = (sequence: number): string => `CHG${String(1000 + sequence).padStart(7, '0')}`;
@@ -279,8 +279,8 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** Which fields differ, from what to what: the content of a history record. */
-export function diffChanges(before: Change, after: Change): FieldChange[] {
-  const changes: FieldChange[] = [];
+export function diffChanges(before: Change, after: Change): FieldDiff[] {
+  const changes: FieldDiff[] = [];
   for (const field of TRACKED) {
     if (!same(before[field], after[field])) changes.push({ field, from: before[field] ?? null, to: after[field] ?? null });
   }
@@ -288,7 +288,7 @@ export function diffChanges(before: Change, after: Change): FieldChange[] {
 }
 
 /** What a new change starts with, as changes from nothing: the first history record. */
-export function creationChanges(change: Change): FieldChange[] {
+export function creationChanges(change: Change): FieldDiff[] {
   return TRACKED.filter((field) => change[field] !== undefined).map((field) => ({ field, from: null, to: change[field] }));
 }
 

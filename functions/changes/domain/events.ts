@@ -1,4 +1,4 @@
-import type { FieldChange } from '../../shared/domain/audit.ts';
+import type { FieldDiff } from '../../shared/domain/audit.ts';
 import {
   DETAIL_SCHEMA_VERSION,
   type EventDetail,
@@ -19,7 +19,7 @@ import type { RiskLevel } from './risk.ts';
 /*
  * What the product tells the world about change requests, through the same transactional outbox as
  * incidents (shared/domain/outbox.ts): every committed change of a change request writes one outbox
- * record in its transaction (change-write.ts, the approval steps), and the publisher turns it,
+ * record in its transaction (change-request-write.ts, the approval steps), and the publisher turns it,
  * unchanged, into one EventBridge event and one SNS notification. The event types live here, with
  * the change requests that own them; the publisher's schemas and the notification filters read them.
  *
@@ -294,7 +294,7 @@ export function changeOutboxRecord(input: {
   actor: string;
   occurredAt: string;
   recipients: Recipients;
-  changes?: FieldChange[];
+  changes?: FieldDiff[];
   approval?: ApprovalReference;
   note?: NoteReference;
 }): ChangeOutboxRecord {

@@ -1,12 +1,12 @@
 import * as z from 'zod';
-import type { FieldChange } from '../../shared/domain/audit.ts';
+import type { FieldDiff } from '../../shared/domain/audit.ts';
 import type { Recipients } from '../../shared/domain/outbox.ts';
 import { eventFields, log, withLogContext } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
 import type { TransactItem } from '../../shared/store/db.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
-import { changeWrite } from '../change-write.ts';
+import { changeRequestWrite } from '../change-request-write.ts';
 import { BOARDS, boardGroups, openRound, type Vote } from '../domain/approval.ts';
 import { advanceByWorkflow, type Change, markRejected, markScheduled, recordStartCheck, startBlockers } from '../domain/change.ts';
 import { type ApprovalReference, type ChangeEventType, changeOutboxRecord, requesterAndGroup } from '../domain/events.ts';
@@ -129,7 +129,7 @@ async function requestApproval(input: Step<'request-approval'>): Promise<unknown
       const decided = round.status !== 'pending';
       const { next, changes } = advanceByWorkflow(change, 'authorize', input.state, { actor, now });
       await transactWrite([
-        ...changeWrite({
+        ...changeRequestWrite({
           before: change,
           after: next,
           actor: WORKFLOW_ACTOR,
@@ -198,7 +198,7 @@ async function settleDecided(taskToken: string, round: StoredRound, votes: reado
  */
 async function noteOnRound(
   input: StepInput,
-  update: (round: StoredRound) => { next: StoredRound; changes: FieldChange[] } | undefined,
+  update: (round: StoredRound) => { next: StoredRound; changes: FieldDiff[] } | undefined,
   event: (round: StoredRound, change: Change, config: ChangeConfig) => { type: ChangeEventType; recipients: Recipients },
 ): Promise<unknown> {
   return retryOnRace(input.step, async () => {
@@ -277,7 +277,7 @@ async function endRound(input: Step<'mark-rejected'> | Step<'mark-expired'>, out
     const decided: StoredRound | undefined =
       round === undefined || round.status !== 'pending' ? undefined : { ...round, status: outcome, decidedAt: now.toISOString(), version: round.version + 1 };
     await transactWrite([
-      ...changeWrite({
+      ...changeRequestWrite({
         before: change,
         after: next,
         actor: WORKFLOW_ACTOR,
@@ -321,7 +321,7 @@ async function scheduled(input: Step<'mark-scheduled'>): Promise<unknown> {
     );
     if (changes.length === 0) return { already: true };
     await transactWrite(
-      changeWrite({
+      changeRequestWrite({
         before: change,
         after: next,
         actor: WORKFLOW_ACTOR,
@@ -345,7 +345,7 @@ async function startImplementation(input: Step<'start-implementation'>): Promise
     const { next, changes } = advanceByWorkflow(change, 'implement', input.state, { actor, now });
     if (changes.length === 0) return { notified: 'already' };
     await transactWrite(
-      changeWrite({
+      changeRequestWrite({
         before: change,
         after: next,
         actor: WORKFLOW_ACTOR,
@@ -380,7 +380,7 @@ async function checkStart(input: Step<'check-start'>): Promise<{ blocked: boolea
         ? { ...requesterAndGroup(change), groups: [...requesterAndGroup(change).groups, (await loadChangeConfig()).changeManagersGroup] }
         : undefined;
       await transactWrite(
-        changeWrite({
+        changeRequestWrite({
           before: change,
           after: next,
           actor: WORKFLOW_ACTOR,

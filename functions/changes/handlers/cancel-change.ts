@@ -2,7 +2,7 @@ import { preconditionFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
-import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
 import type { ApprovalRound } from '../domain/approval.ts';
 import { type Change, cancelChange, diffChanges } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
@@ -44,7 +44,7 @@ export const handler = httpHandler(async (request) => {
   const round = ends === undefined ? [] : await roundWithdrawal(change, now, ends);
   try {
     await transactWrite([
-      ...changeWrite({ before: change, after, actor: principal.userId, changes, now, event: { type: 'Change Canceled', recipients } }),
+      ...changeRequestWrite({ before: change, after, actor: principal.userId, changes, now, event: { type: 'Change Canceled', recipients } }),
       ...round,
     ]);
   } catch (error) {

@@ -3,7 +3,7 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, loadChange, readOfChange } from '../access.ts';
-import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
 import { addChangeNoteBody, type ChangeNote, changePageQuery } from '../schemas/change.ts';
 import { changeNotePut, listChangeHistory, listChangeNotes, newId } from '../store/change-store.ts';
 
@@ -28,7 +28,7 @@ async function addNote(request: ApiRequest, target: { changeId?: string }) {
   const note: ChangeNote = { id: newId(), changeId: change.id, body: input.body, author: principal.userId, createdAt: now.toISOString() };
   const reference = { id: note.id, visibility: 'work' as const, author: note.author };
   const group = change.assignmentGroup === undefined ? [] : [change.assignmentGroup];
-  const items = changeWrite({
+  const items = changeRequestWrite({
     before: change,
     after: change,
     actor: principal.userId,

@@ -3,7 +3,7 @@ import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http
 import { log } from '../../shared/log.ts';
 import { type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
-import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
 import { type Change, completeReview, overrideStart, reportImplementation } from '../domain/change.ts';
 import { requesterAndGroup } from '../domain/events.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
@@ -56,7 +56,7 @@ async function implementation(request: ApiRequest) {
   const context = { actor: request.principal, now };
   const { next, changes } = await mapChangeErrors(() => reportImplementation(change, input, context));
   await commit([
-    ...changeWrite({
+    ...changeRequestWrite({
       before: change,
       after: next,
       actor: request.principal.userId,
@@ -75,7 +75,7 @@ async function review(request: ApiRequest) {
   const change = await loadForWrite(request);
   const now = new Date();
   const { next, changes } = await mapChangeErrors(() => completeReview(change, input, { actor: request.principal, now }));
-  await commit(changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }));
+  await commit(changeRequestWrite({ before: change, after: next, actor: request.principal.userId, changes, now }));
   return changeResponse(200, next);
 }
 
@@ -87,7 +87,7 @@ async function startOverride(request: ApiRequest) {
   const now = new Date();
   const { next, changes } = await mapChangeErrors(() => overrideStart(change, input, { actor: request.principal, now }));
   await commit(
-    changeWrite({
+    changeRequestWrite({
       before: change,
       after: next,
       actor: request.principal.userId,

@@ -4,7 +4,7 @@ import { type ApiRequest, etagOf, httpHandler } from '../../shared/http/handler.
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
-import { CHANGE_ITEM, changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
 import { type ApprovalRound, boardFor, boardGroups, openRound } from '../domain/approval.ts';
 import { type Change, recordSubmission } from '../domain/change.ts';
 import { type Conflict, findConflicts } from '../domain/conflicts.ts';
@@ -161,7 +161,7 @@ export const handler = httpHandler(async (request) => {
   );
   try {
     await transactWrite([
-      ...changeWrite({ before: change, after: next, actor: request.principal.userId, changes, now }),
+      ...changeRequestWrite({ before: change, after: next, actor: request.principal.userId, changes, now }),
       ...(round === undefined ? [] : [roundCreate(round)]),
     ]);
   } catch (error) {

@@ -2,7 +2,7 @@ import { preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
-import { CHANGE_ITEM, changeReferenceChecks, changeWrite } from '../change-write.ts';
+import { CHANGE_ITEM, changeReferenceChecks, changeRequestWrite } from '../change-request-write.ts';
 import { applyChangePatch, type ChangePatch } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { canonicalWindow, updateChangeBody } from '../schemas/change.ts';
@@ -31,7 +31,7 @@ export const handler = httpHandler(async (request) => {
   if (changes.length === 0) return changeResponse(200, change);
 
   const backToDraft = change.status !== 'draft' && next.status === 'draft';
-  const items = changeWrite({ before: change, after: next, actor: principal.userId, changes, now });
+  const items = changeRequestWrite({ before: change, after: next, actor: principal.userId, changes, now });
   const references = changeReferenceChecks(change, next);
   // Even a round decided before the workflow asked: its decision was about the plan before the edit.
   const round = backToDraft ? await roundWithdrawal(change, now, () => true) : [];

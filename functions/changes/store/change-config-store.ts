@@ -4,7 +4,7 @@ import { createRecordItems, GROUPS, missingRecords, SERVICES } from '../../direc
 import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type FieldError, fieldError, validationFailed } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
-import { type FieldChange, historyPut } from '../../shared/store/audit.ts';
+import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import type { FieldCheck } from '../../shared/store/field-checks.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
@@ -131,7 +131,7 @@ export const CHANGE_CONFIG_ITEM = 'change-config';
  * The configuration's write (CHANGE_CONFIG_ITEM: created when `expectedVersion` is 0, else replaced
  * at that version) and its history. `config` carries the new version and updatedAt.
  */
-export function changeConfigItems(config: ChangeConfig, expectedVersion: number, actor: string, changes: FieldChange[]): TransactionEntry[] {
+export function changeConfigItems(config: ChangeConfig, expectedVersion: number, actor: string, changes: FieldDiff[]): TransactionEntry[] {
   const at = config.updatedAt ?? new Date().toISOString();
   return [
     named(CHANGE_CONFIG_ITEM, configPut(config, expectedVersion)),

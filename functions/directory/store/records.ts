@@ -2,7 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordStore } from '../../shared/crud/crud.ts';
-import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
+import { type FieldDiff, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -153,7 +153,7 @@ export async function listRecords<T>(kind: RecordKind, limit: number, cursor?: s
   return { ...page, items: page.items.map((item) => recordFromItem<T>(kind, item)) };
 }
 
-const draft = (actor: string, action: HistoryDraft['action'], version: number, changes: FieldChange[], at: string): HistoryDraft => ({
+const draft = (actor: string, action: HistoryDraft['action'], version: number, changes: FieldDiff[], at: string): HistoryDraft => ({
   at,
   actor,
   action,
@@ -168,7 +168,7 @@ const draft = (actor: string, action: HistoryDraft['action'], version: number, c
  */
 export const recordItemName = (kind: RecordKind, id: string): string => `record:${kind.key(id).pk}`;
 
-export function createRecordItems(kind: RecordKind, id: string, record: VersionedRecord, actor: string, changes: FieldChange[]): TransactionEntry[] {
+export function createRecordItems(kind: RecordKind, id: string, record: VersionedRecord, actor: string, changes: FieldDiff[]): TransactionEntry[] {
   return [
     named(recordItemName(kind, id), putNew(toItem(kind, id, record))),
     historyPut(kind.key(id).pk, id, draft(actor, 'created', record.version, changes, record.createdAt)),
@@ -181,7 +181,7 @@ export function replaceRecordItems(
   record: VersionedRecord,
   expectedVersion: number,
   actor: string,
-  changes: FieldChange[],
+  changes: FieldDiff[],
 ): TransactionEntry[] {
   return [
     named(recordItemName(kind, id), putAtVersion(toItem(kind, id, record), expectedVersion)),

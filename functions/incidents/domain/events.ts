@@ -12,7 +12,7 @@ import {
 } from '../../shared/domain/outbox.ts';
 import type { TimerChanges } from '../../sla/domain/timers.ts';
 import type { ClockName } from '../../sla/domain/types.ts';
-import type { FieldChange, Incident } from './incident.ts';
+import type { FieldDiff, Incident } from './incident.ts';
 
 /*
  * What the product tells the world about incidents (the outbox: shared/domain/outbox.ts). Every
@@ -125,7 +125,7 @@ export function incidentOwners(incident: Incident): Recipients {
   return { users: [], groups: incident.assignmentGroup === undefined ? [] : [incident.assignmentGroup] };
 }
 
-export function assigneeAndGroup(incident: Incident): Recipients {
+export function incidentAssigneeAndGroup(incident: Incident): Recipients {
   return {
     users: incident.assignee === undefined ? [] : [incident.assignee],
     groups: incident.assignmentGroup === undefined ? [] : [incident.assignmentGroup],
@@ -136,7 +136,7 @@ export function assigneeAndGroup(incident: Incident): Recipients {
  * Who hears of a note: the caller of an agent's public comment; the people working the incident
  * of anything else (a requester's comment, a work note), except its own author.
  */
-export function noteRecipients(incident: Incident, note: NoteReference, byAgent: boolean): Recipients {
+export function incidentNoteRecipients(incident: Incident, note: NoteReference, byAgent: boolean): Recipients {
   const recipients = byAgent && note.visibility === 'public' ? { users: [incident.caller], groups: [] } : incidentOwners(incident);
   return { users: recipients.users.filter((user) => user !== note.author), groups: recipients.groups };
 }
@@ -181,7 +181,7 @@ export function incidentOutboxRecord(input: {
   actor: string;
   occurredAt: string;
   recipients: Recipients;
-  changes?: FieldChange[];
+  changes?: FieldDiff[];
   sla?: SlaCrossing;
   escalation?: { level: number; recipients: Recipients };
   note?: NoteReference;

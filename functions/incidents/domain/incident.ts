@@ -1,4 +1,4 @@
-import type { Actor, FieldChange } from '../../shared/domain/audit.ts';
+import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
 import type { Priority } from '../../shared/domain/priority.ts';
 import type { IncidentSla } from '../../sla/domain/types.ts';
 import { IncidentRuleError } from './errors.ts';
@@ -93,7 +93,7 @@ export interface IncidentPatch {
   resolutionNotes?: string;
 }
 
-export type { Actor, FieldChange };
+export type { Actor, FieldDiff };
 
 /** A number is INC + 7 digits; the sequence starts at 1001 so numbers look like the incumbents'. */
 export const formatIncidentNumber = (sequence: number): string => `INC${String(1000 + sequence).padStart(7, '0')}`;
@@ -160,8 +160,8 @@ const TRACKED: readonly (keyof Incident)[] = [
 ];
 
 /** Which fields differ, from what to what: the content of a history record. */
-export function diffIncidents(before: Incident, after: Incident): FieldChange[] {
-  const changes: FieldChange[] = [];
+export function diffIncidents(before: Incident, after: Incident): FieldDiff[] {
+  const changes: FieldDiff[] = [];
   for (const field of TRACKED) {
     if (before[field] !== after[field]) changes.push({ field, from: before[field] ?? null, to: after[field] ?? null });
   }
@@ -169,7 +169,7 @@ export function diffIncidents(before: Incident, after: Incident): FieldChange[] 
 }
 
 /** What a new incident starts with, as changes from nothing: the first history record. */
-export function creationChanges(incident: Incident): FieldChange[] {
+export function creationChanges(incident: Incident): FieldDiff[] {
   return TRACKED.filter((field) => incident[field] !== undefined).map((field) => ({ field, from: null, to: incident[field] }));
 }
 
@@ -182,7 +182,7 @@ export function applyPatch(
   current: Incident,
   patch: IncidentPatch,
   context: { actor: Actor; now: Date; matrix?: PriorityMatrix },
-): { next: Incident; changes: FieldChange[] } {
+): { next: Incident; changes: FieldDiff[] } {
   if (Object.keys(patch).length === 0) {
     throw new IncidentRuleError('NOTHING_TO_CHANGE', 'The patch names no field to change');
   }
@@ -267,7 +267,7 @@ export function applyPatch(
 }
 
 /** A public note by an agent counts as the first response if nothing responded before. */
-export function recordFirstResponse(current: Incident, context: { actor: Actor; now: Date }): { next: Incident; changes: FieldChange[] } {
+export function recordFirstResponse(current: Incident, context: { actor: Actor; now: Date }): { next: Incident; changes: FieldDiff[] } {
   if (current.acknowledgedAt !== undefined) return { next: current, changes: [] };
   const at = context.now.toISOString();
   const next: Incident = {

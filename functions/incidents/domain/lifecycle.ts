@@ -3,11 +3,18 @@ import { IncidentRuleError } from './errors.ts';
 export const INCIDENT_STATUSES = ['new', 'in_progress', 'on_hold', 'resolved', 'closed', 'canceled'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-export const HOLD_REASONS = ['awaiting_caller', 'awaiting_vendor', 'awaiting_change'] as const;
-export type HoldReason = (typeof HOLD_REASONS)[number];
+export const INCIDENT_HOLD_REASONS = ['awaiting_caller', 'awaiting_vendor', 'awaiting_change'] as const;
+export type HoldReason = (typeof INCIDENT_HOLD_REASONS)[number];
 
-export const RESOLUTION_CODES = ['solved_permanently', 'solved_workaround', 'not_reproducible', 'duplicate', 'resolved_by_caller', 'auto_resolved'] as const;
-export type ResolutionCode = (typeof RESOLUTION_CODES)[number];
+export const INCIDENT_RESOLUTION_CODES = [
+  'solved_permanently',
+  'solved_workaround',
+  'not_reproducible',
+  'duplicate',
+  'resolved_by_caller',
+  'auto_resolved',
+] as const;
+export type ResolutionCode = (typeof INCIDENT_RESOLUTION_CODES)[number];
 
 /**
  * The incident lifecycle. `resolved -> in_progress` is a reopen; `closed` and `canceled` are final.

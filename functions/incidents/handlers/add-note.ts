@@ -4,12 +4,12 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused } from '../../shared/store/transaction.ts';
 import { loadVisibleIncident } from '../access.ts';
-import { INCIDENT_ITEM, incidentChange } from '../change.ts';
-import { incidentOutboxRecord, noteRecipients } from '../domain/events.ts';
+import { incidentNoteRecipients, incidentOutboxRecord } from '../domain/events.ts';
 import { recordFirstResponse } from '../domain/incident.ts';
+import { INCIDENT_ITEM, incidentWrite } from '../incident-write.ts';
 import { addNoteBody } from '../schemas/incident.ts';
 import { incidentOutboxPut } from '../store/incident-outbox.ts';
-import { incidentExists, incidentHistoryPut, type Note, newId, notePut } from '../store/incident-store.ts';
+import { type IncidentNote, incidentExists, incidentHistoryPut, incidentNotePut, newId } from '../store/incident-store.ts';
 
 const FIRST_RESPONSE_ATTEMPTS = 3;
 
@@ -27,7 +27,7 @@ async function addNote(request: ApiRequest) {
   const claim = claimIdempotencyKey(request, input, `/incidents/${incident.id}/notes`);
 
   const now = new Date();
-  const note: Note = {
+  const note: IncidentNote = {
     id: newId(),
     incidentId: incident.id,
     body: input.body,
@@ -39,11 +39,11 @@ async function addNote(request: ApiRequest) {
     principal.isAgent && note.visibility === 'public' ? recordFirstResponse(incident, { actor: principal, now }) : { next: incident, changes: [] };
   // Every note is announced (which note, never its body); a first response also moves the clocks.
   const reference = { id: note.id, visibility: note.visibility, author: note.author };
-  const event = { type: 'Incident Note Added' as const, recipients: noteRecipients(incident, reference, principal.isAgent), note: reference };
+  const event = { type: 'Incident Note Added' as const, recipients: incidentNoteRecipients(incident, reference, principal.isAgent), note: reference };
   // The incident's item either way: its replacement (first response) or a check that it exists.
   const items: TransactionEntry[] =
     changes.length > 0
-      ? incidentChange({ before: incident, after: next, actor: principal.userId, changes, now, noteVisibility: note.visibility, event }).items
+      ? incidentWrite({ before: incident, after: next, actor: principal.userId, changes, now, noteVisibility: note.visibility, event }).items
       : [
           named(INCIDENT_ITEM, incidentExists(incident)),
           incidentHistoryPut(incident.id, {
@@ -56,7 +56,7 @@ async function addNote(request: ApiRequest) {
           }),
           incidentOutboxPut(incidentOutboxRecord({ eventId: newId(), incident, actor: principal.userId, occurredAt: note.createdAt, ...event }), now),
         ];
-  items.push(notePut(note));
+  items.push(incidentNotePut(note));
   return commitIdempotently(items, claim, { status: 201, body: note }, now);
 }
 

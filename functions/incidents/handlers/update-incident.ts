@@ -6,8 +6,8 @@ import { TransactionRefused, transactWrite } from '../../shared/store/transactio
 import type { SlaConfig } from '../../sla/domain/types.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
-import { INCIDENT_ITEM, incidentChange, needsSlaConfig } from '../change.ts';
 import { applyPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
+import { INCIDENT_ITEM, incidentWrite, needsSlaConfig } from '../incident-write.ts';
 import { incidentResponse, mapDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
 import { pointerDelete } from '../store/alert-pointer.ts';
@@ -69,7 +69,7 @@ export const handler = httpHandler(async (request) => {
   if (changes.length === 0) return incidentResponse(200, incident);
 
   const slaConfig: SlaConfig | undefined = preloadedConfig ?? (needsSlaConfig(incident, next) ? await loadSlaConfig() : undefined);
-  const change = incidentChange({ before: incident, after: next, actor: principal.userId, changes, now, ...(slaConfig === undefined ? {} : { slaConfig }) });
+  const change = incidentWrite({ before: incident, after: next, actor: principal.userId, changes, now, ...(slaConfig === undefined ? {} : { slaConfig }) });
   const references = referenceChecks(changedReferences(incident, next));
   const items = [...change.items, ...closeAlert(incident, next)];
   try {

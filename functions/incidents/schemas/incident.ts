@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { PRIORITIES } from '../../shared/domain/priority.ts';
 import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
-import { HOLD_REASONS, INCIDENT_STATUSES, RESOLUTION_CODES } from '../domain/lifecycle.ts';
+import { INCIDENT_HOLD_REASONS, INCIDENT_RESOLUTION_CODES, INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 
 const level = z.literal([1, 2, 3]).describe('1 high, 2 medium, 3 low');
 const title = z.string().trim().min(1).max(200);
@@ -36,8 +36,8 @@ export const updateIncidentBody = z
     assignee: userId.nullable().optional(),
     caller: userId.optional(),
     status: z.enum(INCIDENT_STATUSES).optional(),
-    holdReason: z.enum(HOLD_REASONS).optional().describe('Required with status on_hold; allowed only then'),
-    resolutionCode: z.enum(RESOLUTION_CODES).optional().describe('Required with status resolved; allowed only then'),
+    holdReason: z.enum(INCIDENT_HOLD_REASONS).optional().describe('Required with status on_hold; allowed only then'),
+    resolutionCode: z.enum(INCIDENT_RESOLUTION_CODES).optional().describe('Required with status resolved; allowed only then'),
     resolutionNotes: z.string().trim().min(1).max(20_000).optional().describe('Required with status resolved; allowed only then'),
   })
   .meta({ id: 'UpdateIncident', description: 'Absent fields stay as they are; null clears an optional field' });
@@ -97,14 +97,14 @@ export const incidentSchema = z
     urgency: level,
     priority: z.enum(PRIORITIES).describe('From impact and urgency through the priority matrix'),
     status: z.enum(INCIDENT_STATUSES),
-    holdReason: z.enum(HOLD_REASONS).optional(),
+    holdReason: z.enum(INCIDENT_HOLD_REASONS).optional(),
     service: z.string().optional(),
     configurationItem: z.string().optional(),
     category: z.string().optional(),
     assignmentGroup: z.string().optional(),
     assignee: z.string().optional(),
     caller: z.string().describe('The user the incident is for (a token subject)'),
-    resolutionCode: z.enum(RESOLUTION_CODES).optional(),
+    resolutionCode: z.enum(INCIDENT_RESOLUTION_CODES).optional(),
     resolutionNotes: z.string().optional(),
     createdAt: isoTimestamp,
     createdBy: z.string(),

@@ -228,7 +228,7 @@ export function incidentExists(incident: Incident): TransactItem {
   return { ConditionCheck: { TableName: TABLE_NAME, Key: incidentKey(incident.id), ConditionExpression: 'attribute_exists(pk)' } };
 }
 
-export interface Note {
+export interface IncidentNote {
   id: string;
   incidentId: string;
   body: string;
@@ -237,7 +237,7 @@ export interface Note {
   createdAt: string;
 }
 
-export function notePut(note: Note): TransactItem {
+export function incidentNotePut(note: IncidentNote): TransactItem {
   return {
     Put: {
       TableName: TABLE_NAME,
@@ -295,7 +295,7 @@ export async function listIncidents(filters: IncidentFilters, limit: number, cur
   return { ...page, items: page.items.map(fromItem) };
 }
 
-export async function listNotes(incidentId: string, options: { includeWork: boolean; limit: number; cursor?: string }): Promise<Page<Note>> {
+export async function listIncidentNotes(incidentId: string, options: { includeWork: boolean; limit: number; cursor?: string }): Promise<Page<IncidentNote>> {
   const page = await queryPage(
     {
       TableName: TABLE_NAME,
@@ -311,15 +311,18 @@ export async function listNotes(incidentId: string, options: { includeWork: bool
     options.cursor,
     filterFingerprint({ incidentId, kind: 'notes', work: options.includeWork }),
   );
-  return { ...page, items: page.items.map((item) => withoutKeys<Note>(item, NOTE_FIELDS)) };
+  return { ...page, items: page.items.map((item) => withoutKeys<IncidentNote>(item, NOTE_FIELDS)) };
 }
 
-export interface HistoryRecord extends HistoryDraft {
+export interface IncidentHistoryRecord extends HistoryDraft {
   id: string;
   incidentId: string;
 }
 
-export async function listHistory(incidentId: string, options: { includeWork: boolean; limit: number; cursor?: string }): Promise<Page<HistoryRecord>> {
+export async function listIncidentHistory(
+  incidentId: string,
+  options: { includeWork: boolean; limit: number; cursor?: string },
+): Promise<Page<IncidentHistoryRecord>> {
   const page = await queryPage(
     {
       TableName: TABLE_NAME,
@@ -338,7 +341,7 @@ export async function listHistory(incidentId: string, options: { includeWork: bo
   );
   const items = page.items.map((item) => {
     const { subjectId, ...record } = withoutKeys<HistoryDraft & { id: string; subjectId: string }>(item);
-    return withoutKeys<HistoryRecord>({ ...record, incidentId: subjectId }, HISTORY_FIELDS);
+    return withoutKeys<IncidentHistoryRecord>({ ...record, incidentId: subjectId }, HISTORY_FIELDS);
   });
   return { ...page, items };
 }

@@ -3,9 +3,9 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
-import { incidentChange } from '../../incidents/change.ts';
 import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
 import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
+import { incidentWrite } from '../../incidents/incident-write.ts';
 import { type Pointer, pointerCheck, pointerDelete, pointerPut } from '../../incidents/store/alert-pointer.ts';
 import { allocateIncidentNumber, getIncidentRecord } from '../../incidents/store/incident-store.ts';
 import { log, withLogContext } from '../../shared/log.ts';
@@ -143,7 +143,7 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     { id: newId(), sequence: settings.sequence, actor, now: new Date(now), matrix: settings.matrix },
   );
   const withDedup: Incident = { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope };
-  const created = incidentChange({
+  const created = incidentWrite({
     after: withDedup,
     actor: event.sender,
     changes: creationChanges(withDedup),
@@ -202,7 +202,7 @@ async function acknowledge(event: StoredEvent, target: Target, now: string): Pro
     'acknowledged',
     target,
     { acknowledgedBy: event.sender, acknowledgedAt: now },
-    incidentChange({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
+    incidentWrite({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
   );
 }
 
@@ -231,7 +231,7 @@ async function resolve(event: StoredEvent, target: Target, now: string): Promise
   next = { ...next, version: incident.version + 1 };
   const changes = diffIncidents(incident, next);
   return commit(event, 'resolved', target, {}, [
-    ...incidentChange({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
+    ...incidentWrite({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
     close,
   ]);
 }

@@ -2,7 +2,7 @@ import type * as z from 'zod';
 import { conflict, forbidden, HttpError, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../errors.ts';
 import { type ApiRequest, type ApiResult, etagOf, type IfMatch } from '../http/handler.ts';
 import type { Principal } from '../http/principal.ts';
-import { diffFields, type FieldChange } from '../store/audit.ts';
+import { diffFields, type FieldDiff } from '../store/audit.ts';
 import { TABLE_NAME } from '../store/db.ts';
 import { type FieldCheck, fieldCheckErrors, fieldCheckItems } from '../store/field-checks.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../store/idempotency.ts';
@@ -66,8 +66,8 @@ export interface RecordStore<S = undefined> {
   list(limit: number, cursor: string | undefined): Promise<Page<CrudRecord>>;
   /** The name of the record's own item in its writes (refused: taken, moved or gone; ALL_OLD on a replace or delete). */
   recordItemName(id: string): string;
-  createItems(id: string, record: CrudRecord, changes: FieldChange[], context: WriteContext<S>): TransactionEntry[];
-  replaceItems(id: string, record: CrudRecord, expectedVersion: number, changes: FieldChange[], context: WriteContext<S>): TransactionEntry[];
+  createItems(id: string, record: CrudRecord, changes: FieldDiff[], context: WriteContext<S>): TransactionEntry[];
+  replaceItems(id: string, record: CrudRecord, expectedVersion: number, changes: FieldDiff[], context: WriteContext<S>): TransactionEntry[];
   /** `heldUntil`: the delete's hold, which must still be there at commit (deleteHold). */
   deleteItems(id: string, expectedVersion: number, context: WriteContext<S>, heldUntil?: string): TransactionEntry[];
 }

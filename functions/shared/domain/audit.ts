@@ -3,7 +3,7 @@
  * history records: who acted, and what moved from what to what. No AWS, no HTTP.
  */
 
-export interface FieldChange {
+export interface FieldDiff {
   field: string;
   from: unknown;
   to: unknown;

@@ -1,4 +1,4 @@
-import type { FieldChange } from './audit.ts';
+import type { FieldDiff } from './audit.ts';
 
 /*
  * The transactional outbox, as every work area uses it: each committed change of a record writes
@@ -131,7 +131,7 @@ function ruleFor(field: string, rules: PublishRules): ValueRule | undefined {
   return rules.prefixes?.some((prefix) => field.startsWith(prefix)) ? 'value' : undefined;
 }
 
-export function publishedChanges(changes: readonly FieldChange[], rules: PublishRules): PublishedChange[] {
+export function publishedChanges(changes: readonly FieldDiff[], rules: PublishRules): PublishedChange[] {
   return changes.map(({ field, from, to }) => {
     const rule = ruleFor(field, rules);
     if (rule === undefined) return { field };

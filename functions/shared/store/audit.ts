@@ -1,18 +1,18 @@
 import { monotonicFactory } from 'ulid';
-import type { FieldChange } from '../domain/audit.ts';
+import type { FieldDiff } from '../domain/audit.ts';
 import { TABLE_NAME, type TransactItem } from './db.ts';
 
 /** Time-ordered ids: sort keys built from them list records in the order they happened. */
 export const newId = monotonicFactory();
 
-export type { FieldChange };
+export type { FieldDiff };
 
 export interface HistoryDraft {
   at: string;
   actor: string;
   action: 'created' | 'updated' | 'deleted' | 'note_added';
   version: number;
-  changes: FieldChange[];
+  changes: FieldDiff[];
   noteVisibility?: 'work' | 'public';
 }
 
@@ -33,8 +33,8 @@ export function historyPut(pk: string, subjectId: string, draft: HistoryDraft): 
 }
 
 /** Field-level differences between two versions of a record, for its history. */
-export function diffFields(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): FieldChange[] {
-  const changes: FieldChange[] = [];
+export function diffFields(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]): FieldDiff[] {
+  const changes: FieldDiff[] = [];
   for (const field of fields) {
     const from = before[field] ?? null;
     const to = after[field] ?? null;

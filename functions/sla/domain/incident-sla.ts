@@ -1,5 +1,5 @@
 import { defined } from '../../shared/defined.ts';
-import type { FieldChange } from '../../shared/domain/audit.ts';
+import type { FieldDiff } from '../../shared/domain/audit.ts';
 import type { Priority } from '../../shared/domain/priority.ts';
 import { cancelClock, clockView, pauseClock, reopenClock, resumeClock, retargetClock, startClock, stopClock, timersFor } from './clock.ts';
 import { selectPolicy } from './policy.ts';
@@ -56,7 +56,7 @@ export interface SlaEvolution {
   sla: IncidentSla | undefined;
   transitions: ClockTransition[];
   /** History entries: `sla.<clock>.state|policy|dueAt`, from the views at `now` before and after. */
-  changes: FieldChange[];
+  changes: FieldDiff[];
 }
 
 function reclassified(before: SlaSubject, after: SlaSubject): boolean {
@@ -190,8 +190,8 @@ function calendarOf(config: SlaConfig, policy: SlaPolicy): Calendar {
 
 const VIEW_FIELDS = ['state', 'policy', 'dueAt'] as const;
 
-function viewChanges(before: IncidentSla | undefined, after: IncidentSla | undefined, now: Date): FieldChange[] {
-  const changes: FieldChange[] = [];
+function viewChanges(before: IncidentSla | undefined, after: IncidentSla | undefined, now: Date): FieldDiff[] {
+  const changes: FieldDiff[] = [];
   for (const name of CLOCK_NAMES) {
     const [was, is] = [before?.[name], after?.[name]];
     // The same clock object shows the same view: nothing to compare.

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { escalationPolicyKey, groupKey } from '../../directory/store/keys.ts';
 import type { CrudRecord, RecordStore } from '../../shared/crud/crud.ts';
 import { log } from '../../shared/log.ts';
-import { type FieldChange, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
+import { type FieldDiff, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -211,7 +211,7 @@ export interface ConfigChange {
   record?: ConfigRecord;
   /** The version read (updated, deleted). */
   expectedVersion?: number;
-  changes: FieldChange[];
+  changes: FieldDiff[];
   actor: string;
   at: string;
 }
@@ -380,7 +380,7 @@ export const ESCALATION_GROUP_CHECK = 'group';
  * The policy's write (ESCALATION_POLICY_ITEM: created when `expectedVersion` is 0, else replaced at
  * that version), the check that its group exists (ESCALATION_GROUP_CHECK) and its history.
  */
-export function escalationPolicyItems(record: EscalationPolicyRecord, expectedVersion: number, actor: string, changes: FieldChange[]): TransactionEntry[] {
+export function escalationPolicyItems(record: EscalationPolicyRecord, expectedVersion: number, actor: string, changes: FieldDiff[]): TransactionEntry[] {
   return [
     named(ESCALATION_POLICY_ITEM, {
       Put: {

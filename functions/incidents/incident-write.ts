@@ -6,7 +6,7 @@ import { timerChanges } from '../sla/domain/timers.ts';
 import { type ClockTransition, escalateAtOnceTimer, type SlaConfig, type SlaTimer } from '../sla/domain/types.ts';
 import { type AggregateDelta, aggregateUpdates } from '../sla/store/report-store.ts';
 import { type IncidentEventType, incidentOutboxRecord, incidentOwners, incidentRecordEventType, type SlaCrossing } from './domain/events.ts';
-import type { FieldChange, Incident } from './domain/incident.ts';
+import type { FieldDiff, Incident } from './domain/incident.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
 import { incidentCreate, incidentHistoryPut, incidentReplace } from './store/incident-store.ts';
 
@@ -22,14 +22,14 @@ export { needsSlaConfig };
 /** The name of the incident's own item in its write's transaction. */
 export const INCIDENT_ITEM = 'incident';
 
-export interface IncidentChange {
+export interface IncidentWrite {
   /** Undefined when the incident is being created. */
   before?: Incident;
   /** The incident after the domain rules ran (openIncident, applyPatch, ...), before its SLA moved. */
   after: Incident;
   actor: string;
   /** Field changes of the incident itself; SLA changes are added here. */
-  changes: FieldChange[];
+  changes: FieldDiff[];
   now: Date;
   /** Needed when needsSlaConfig(before, after); otherwise the clocks move on their own copies. */
   slaConfig?: SlaConfig;
@@ -48,7 +48,7 @@ export interface IncidentChange {
   escalateAtOnce?: boolean;
 }
 
-export interface CommittableChange {
+export interface CommittableIncidentWrite {
   incident: Incident;
   items: TransactionEntry[];
 }
@@ -61,7 +61,7 @@ function reportDeltas(
   before: Incident | undefined,
   after: Incident,
   transitions: readonly ClockTransition[],
-  extra: IncidentChange['aggregates'],
+  extra: IncidentWrite['aggregates'],
   now: Date,
 ): AggregateDelta[] {
   const dimensionsOf = (incident: Incident) => ({
@@ -98,7 +98,7 @@ function reportDeltas(
   return deltas;
 }
 
-export function incidentChange(change: IncidentChange): CommittableChange {
+export function incidentWrite(change: IncidentWrite): CommittableIncidentWrite {
   const { before, now } = change;
   const sla = evolveSla(before, change.after, change.slaConfig, now);
   const incident: Incident = { ...change.after };

@@ -3,7 +3,7 @@ import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { type FieldError, fieldError } from '../shared/errors.ts';
 import { fieldCheckItems, fieldCheckName } from '../shared/store/field-checks.ts';
 import { type NamedItem, named, type TransactionEntry, type TransactionRefused } from '../shared/store/transaction.ts';
-import type { Change, FieldChange } from './domain/change.ts';
+import type { Change, FieldDiff } from './domain/change.ts';
 import { type ApprovalReference, type ChangeEventType, changeOutboxRecord, changeOwners, changeRecordEventType } from './domain/events.ts';
 import { changeOutboxPut } from './store/change-outbox.ts';
 import { changeCreate, changeHistoryPut, changeReplace, changeServiceCopies, changeUnchanged, newId } from './store/change-store.ts';
@@ -19,14 +19,14 @@ import { changeCreate, changeHistoryPut, changeReplace, changeServiceCopies, cha
 /** The name of the change's own item in its write's transaction. */
 export const CHANGE_ITEM = 'change';
 
-export interface ChangeWrite {
+export interface ChangeRequestWrite {
   /** Undefined when the change is being created. */
   before?: Change;
   /** The change after the domain rules ran; `before` itself (same version) when nothing of it changes, as for a note. */
   after: Change;
   actor: string;
   /** Field changes of the change: the content of the history record and of the event. */
-  changes: FieldChange[];
+  changes: FieldDiff[];
   now: Date;
   /** Defaults: created without `before`, else updated. */
   action?: 'created' | 'updated' | 'note_added';
@@ -37,7 +37,7 @@ export interface ChangeWrite {
   event?: { type: ChangeEventType; recipients: Recipients; approval?: ApprovalReference; note?: NoteReference };
 }
 
-export function changeWrite(input: ChangeWrite): TransactionEntry[] {
+export function changeRequestWrite(input: ChangeRequestWrite): TransactionEntry[] {
   const { before, after, now } = input;
   const unchanged = before !== undefined && before.version === after.version;
   // The version is the ETag: content that changes under the same version would never reach a reader holding it.
