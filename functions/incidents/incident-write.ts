@@ -5,7 +5,14 @@ import { evolveSla, needsSlaConfig, slaTimers } from '../sla/domain/incident-sla
 import { timerChanges } from '../sla/domain/timers.ts';
 import { type ClockTransition, escalateAtOnceTimer, type SlaConfig, type SlaTimer } from '../sla/domain/types.ts';
 import { type AggregateDelta, aggregateUpdates } from '../sla/store/report-store.ts';
-import { type IncidentEventType, incidentOutboxRecord, incidentOwners, incidentRecordEventType, type SlaCrossing } from './domain/events.ts';
+import {
+  type IncidentEventType,
+  incidentOutboxRecord,
+  incidentOwners,
+  incidentRecordEventType,
+  type ProblemResolutionNotice,
+  type SlaCrossing,
+} from './domain/events.ts';
 import type { FieldDiff, Incident } from './domain/incident.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
 import { incidentCreate, incidentHistoryPut, incidentReplace } from './store/incident-store.ts';
@@ -21,6 +28,9 @@ export { needsSlaConfig };
 
 /** The name of the incident's own item in its write's transaction. */
 export const INCIDENT_ITEM = 'incident';
+
+/** The name of the write's outbox record: refused when a write with the same `eventId` was committed before. */
+export const INCIDENT_OUTBOX_ITEM = 'incident-outbox';
 
 export interface IncidentWrite {
   /** Undefined when the incident is being created. */
@@ -41,7 +51,13 @@ export interface IncidentWrite {
     sla?: SlaCrossing;
     escalation?: { level: number; recipients: Recipients };
     note?: NoteReference;
+    problem?: ProblemResolutionNotice;
   };
+  /**
+   * The outbox record's event id; a new one by default. A deterministic id makes the write happen
+   * once however often it is attempted: a second record with it is refused under INCIDENT_OUTBOX_ITEM.
+   */
+  eventId?: string;
   /** Extra counters for the report aggregates (e.g. a breach recorded by a timer). */
   aggregates?: AggregateDelta['counters'];
   /** On creation: start the group's escalation policy now rather than at a breach (an urgent service's event). */
@@ -108,7 +124,7 @@ export function incidentWrite(change: IncidentWrite): CommittableIncidentWrite {
 
   const event = change.event ?? { type: incidentRecordEventType(before, incident), recipients: incidentOwners(incident) };
   const record = incidentOutboxRecord({
-    eventId: newId(),
+    eventId: change.eventId ?? newId(),
     type: event.type,
     incident,
     actor: change.actor,
@@ -118,6 +134,7 @@ export function incidentWrite(change: IncidentWrite): CommittableIncidentWrite {
     ...(event.sla === undefined ? {} : { sla: event.sla }),
     ...(event.escalation === undefined ? {} : { escalation: event.escalation }),
     ...(event.note === undefined ? {} : { note: event.note }),
+    ...(event.problem === undefined ? {} : { problem: event.problem }),
     ...withTimers(incident.id, before, incident, before === undefined && change.escalateAtOnce === true ? [escalateAtOnceTimer(now.toISOString())] : []),
   });
 
@@ -131,7 +148,7 @@ export function incidentWrite(change: IncidentWrite): CommittableIncidentWrite {
       changes,
       ...(change.noteVisibility === undefined ? {} : { noteVisibility: change.noteVisibility }),
     }),
-    incidentOutboxPut(record, now),
+    named(INCIDENT_OUTBOX_ITEM, incidentOutboxPut(record, now)),
     ...aggregateUpdates(reportDeltas(before, incident, sla.transitions, change.aggregates, now)),
   ];
   return { incident, items };

@@ -1,13 +1,19 @@
 import type { Recipients } from '../shared/domain/outbox.ts';
 import { log } from '../shared/log.ts';
-import { named, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
+import { retryOnConflict } from '../shared/store/retry.ts';
+import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { recordThreshold } from '../sla/domain/clock.ts';
 import type { ClockName } from '../sla/domain/types.ts';
-import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners } from './domain/events.ts';
-import type { Incident } from './domain/incident.ts';
-import { incidentWrite } from './incident-write.ts';
+import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners, type ProblemResolutionNotice } from './domain/events.ts';
+import { type Incident, type IncidentProblemReference, OPEN_INCIDENT_STATUSES } from './domain/incident.ts';
+import { linkIncidentToProblem, resolveIncidentWithProblem, unlinkIncidentFromProblem } from './domain/problem-link.ts';
+import { type CommittableIncidentWrite, INCIDENT_ITEM, INCIDENT_OUTBOX_ITEM, incidentWrite } from './incident-write.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
 import { getIncidentRecord, incidentExists } from './store/incident-store.ts';
+
+export { INCIDENT_CODE_FOR_PROBLEM_RESOLUTION, IncidentAlreadyLinked, IncidentNotLinked } from './domain/problem-link.ts';
+export type { IncidentProblemReference };
+export { INCIDENT_ITEM };
 
 /*
  * What other areas may do to an incident. The escalation workflow (functions/escalation) records
@@ -125,4 +131,138 @@ export async function escalateIncident(incident: Incident, recipients: Recipient
   });
   await transactWrite(items);
   return { level };
+}
+
+/*
+ * Problem management (functions/problems) links incidents to problems and tells them when their
+ * problem is resolved. The link is one transaction on both records: the problem area builds its own
+ * items and adds the incident's from incidentLinkEntries / incidentUnlinkEntries, so the incident's
+ * version, history and outbox record still move only here.
+ */
+
+/**
+ * Adds to the incident item's version condition (named INCIDENT_ITEM) a condition of its own:
+ * a refusal (with the item as it is now) then says whether the version moved or the condition failed.
+ */
+function requireOfIncident(
+  entries: readonly TransactionEntry[],
+  condition: string,
+  names: Record<string, string>,
+  values: Record<string, unknown>,
+): TransactionEntry[] {
+  return entries.map((entry) => {
+    if (!('name' in entry) || entry.name !== INCIDENT_ITEM || entry.item.Put === undefined) return entry;
+    const put = entry.item.Put;
+    return named(INCIDENT_ITEM, {
+      Put: {
+        ...put,
+        ConditionExpression: `(${put.ConditionExpression}) AND ${condition}`,
+        ExpressionAttributeNames: { ...put.ExpressionAttributeNames, ...names },
+        ExpressionAttributeValues: { ...put.ExpressionAttributeValues, ...values },
+      },
+    });
+  });
+}
+
+/**
+ * The incident's part of linking it to `problem`, as entries of the caller's transaction: the
+ * incident with `problem` set (version + 1), its history record and its outbox record (Incident
+ * Updated, to its assignee or group). The incident's item (INCIDENT_ITEM) holds only while the
+ * incident is at the version read AND linked to no problem, so of two links racing for one incident
+ * exactly one commits; linkedProblemOfRefusal tells the loser which problem won. Throws
+ * IncidentAlreadyLinked when the incident read is linked already.
+ */
+export function incidentLinkEntries(incident: Incident, problem: IncidentProblemReference, actor: string, now: Date): CommittableIncidentWrite {
+  const { next, changes } = linkIncidentToProblem(incident, problem, { actor: { userId: actor }, now });
+  const write = incidentWrite({ before: incident, after: next, actor, changes, now });
+  return { incident: write.incident, items: requireOfIncident(write.items, 'attribute_not_exists(#problem)', { '#problem': 'problem' }, {}) };
+}
+
+/**
+ * The incident's part of unlinking it from the problem `problemId`: `problem` cleared (version + 1),
+ * history and outbox record. The incident's item holds only while it is at the version read and
+ * still linked to that problem. Throws IncidentNotLinked when the incident read is not linked to it.
+ */
+export function incidentUnlinkEntries(incident: Incident, problemId: string, actor: string, now: Date): CommittableIncidentWrite {
+  const { next, changes } = unlinkIncidentFromProblem(incident, problemId, { actor: { userId: actor }, now });
+  const write = incidentWrite({ before: incident, after: next, actor, changes, now });
+  return {
+    incident: write.incident,
+    items: requireOfIncident(write.items, '#problem.id = :linkedProblem', { '#problem': 'problem' }, { ':linkedProblem': problemId }),
+  };
+}
+
+/** The problem an incident turned out to be linked to when its item refused a link (undefined: only its version moved). */
+export function linkedProblemOfRefusal(refused: TransactionRefused): IncidentProblemReference | undefined {
+  if (!refused.has(INCIDENT_ITEM)) return undefined;
+  const problem = refused.item(INCIDENT_ITEM)?.problem as IncidentProblemReference | undefined;
+  return problem === undefined ? undefined : { id: problem.id, number: problem.number };
+}
+
+/** A resolved problem as its linked incidents hear of it. */
+export interface ResolvedProblem extends IncidentProblemReference {
+  /** The problem's version when it was resolved: the incident hears of each resolution once. */
+  version: number;
+  resolution: { code: string; notes?: string };
+  /** Resolve the incident with it (when the resolution code resolves incidents), not only tell it. */
+  resolveLinkedIncidents: boolean;
+}
+
+export type ProblemResolutionOutcome =
+  /** Resolved with the problem's resolution, and told (Incident Problem Resolved). */
+  | 'resolved'
+  /** Told only: the problem does not resolve its incidents, or its resolution code says nothing of them. */
+  | 'told'
+  /** Told before, of this resolution (a redelivered stream record, a retried batch). */
+  | 'already'
+  /** Not open (resolved, closed or canceled), not linked to this problem any more, or gone: nothing to tell. */
+  | 'skipped';
+
+/** How many times a resolution is attempted against an incident that keeps changing under it. */
+const RESOLUTION_ATTEMPTS = 5;
+
+/**
+ * Tells an open incident linked to `problem` that the problem was resolved: Incident Problem
+ * Resolved to its assignee and its assignment group, and, when the problem resolves its linked
+ * incidents and its code resolves incidents (INCIDENT_CODE_FOR_PROBLEM_RESOLUTION), resolves it in
+ * the same write with the problem's resolution in its history. Once per resolution: the outbox
+ * record's event id is made of the problem's id and version, so a second attempt is refused and
+ * answers `already`. A told-only incident does not change (no version, no history), like a major
+ * incident notice; a resolved one gets a new version and a history record.
+ */
+export async function tellIncidentOfProblemResolution(incidentId: string, problem: ResolvedProblem, actor: string): Promise<ProblemResolutionOutcome> {
+  const eventId = `PROBLEM-RESOLVED-${problem.id}-${problem.version}`;
+  return retryOnConflict(
+    async () => {
+      const { incident } = await getIncidentRecord(incidentId);
+      if (incident === undefined || incident.problem?.id !== problem.id || !OPEN_INCIDENT_STATUSES.includes(incident.status)) return 'skipped';
+      const now = new Date();
+      const move = problem.resolveLinkedIncidents ? resolveIncidentWithProblem(incident, problem, { actor: { userId: actor }, now }) : undefined;
+      const notice: ProblemResolutionNotice = {
+        id: problem.id,
+        number: problem.number,
+        version: problem.version,
+        resolutionCode: problem.resolution.code,
+        incidentResolved: move !== undefined,
+      };
+      const event = { type: 'Incident Problem Resolved' as const, recipients: incidentAssigneeAndGroup(incident), problem: notice };
+      const items: TransactionEntry[] =
+        move === undefined
+          ? [
+              named(INCIDENT_ITEM, incidentExists(incident)),
+              named(INCIDENT_OUTBOX_ITEM, incidentOutboxPut(incidentOutboxRecord({ eventId, incident, actor, occurredAt: now.toISOString(), ...event }), now)),
+            ]
+          : incidentWrite({ before: incident, after: move.next, actor, changes: move.changes, now, event, eventId }).items;
+      try {
+        await transactWrite(items);
+      } catch (error) {
+        // This resolution's record exists: an earlier attempt told the incident.
+        if (error instanceof TransactionRefused && error.has(INCIDENT_OUTBOX_ITEM)) return 'already';
+        throw error;
+      }
+      return move === undefined ? 'told' : 'resolved';
+    },
+    // The incident changed between the read and the write (an agent's PATCH): read it again.
+    { attempts: RESOLUTION_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused && error.has(INCIDENT_ITEM) },
+  );
 }

@@ -32,6 +32,7 @@ export const INCIDENT_EVENT_TYPES = [
   'SLA Breached',
   'Incident Escalated',
   'Major Incident Breach',
+  'Incident Problem Resolved',
 ] as const;
 export type IncidentEventType = (typeof INCIDENT_EVENT_TYPES)[number];
 
@@ -66,6 +67,18 @@ export interface IncidentEventDetail extends EventDetail<IncidentEventType> {
   escalation?: { level: number; recipients: Recipients };
   /** Incident Note Added: which note, never its body (work notes are internal; read it through the API). */
   note?: NoteReference;
+  /** Incident Problem Resolved: the problem, its version when resolved and its resolution code (never its notes). */
+  problem?: ProblemResolutionNotice;
+}
+
+/** What an incident hears of its problem's resolution: which problem, at which version, with which code. */
+export interface ProblemResolutionNotice {
+  id: string;
+  number: string;
+  version: number;
+  resolutionCode: string;
+  /** Whether the incident was resolved with it (the problem's resolveLinkedIncidents), or only told. */
+  incidentResolved: boolean;
 }
 
 export type IncidentNotification = Notification<IncidentEventType>;
@@ -99,6 +112,8 @@ export const INCIDENT_PUBLISH_RULES: PublishRules = {
       'canceledAt',
       'reopenCount',
       'escalationLevel',
+      // The linked problem's id and number: no free text.
+      'problem',
     ].map((field) => [field, 'value' as const]),
   ),
   // The SLA engine's own fields: states, policy names, instants and thresholds.
@@ -148,7 +163,7 @@ export function incidentRecordEventType(before: Incident | undefined, after: Inc
   return 'Incident Updated';
 }
 
-function text(type: IncidentEventType, incident: Incident, detail: Pick<IncidentEventDetail, 'sla' | 'escalation' | 'changes' | 'note'>): string {
+function text(type: IncidentEventType, incident: Incident, detail: Pick<IncidentEventDetail, 'sla' | 'escalation' | 'changes' | 'note' | 'problem'>): string {
   const head = `${incident.number} (${incident.priority})${incident.service === undefined ? '' : ` on ${incident.service}`}`;
   switch (type) {
     case 'Incident Created':
@@ -167,6 +182,10 @@ function text(type: IncidentEventType, incident: Incident, detail: Pick<Incident
       return `Escalated to level ${detail.escalation?.level}: ${head}`;
     case 'Major Incident Breach':
       return `Major incident: the ${detail.sla?.clock} target of ${head} was breached`;
+    case 'Incident Problem Resolved':
+      return detail.problem?.incidentResolved === true
+        ? `Resolved with problem ${detail.problem.number} (${detail.problem.resolutionCode}): ${head}`
+        : `Problem ${detail.problem?.number} was resolved (${detail.problem?.resolutionCode}); its linked ${head} is still open`;
   }
 }
 
@@ -185,6 +204,7 @@ export function incidentOutboxRecord(input: {
   sla?: SlaCrossing;
   escalation?: { level: number; recipients: Recipients };
   note?: NoteReference;
+  problem?: ProblemResolutionNotice;
   timers?: TimerChanges;
 }): IncidentOutboxRecord {
   const { incident, type } = input;
@@ -199,6 +219,7 @@ export function incidentOutboxRecord(input: {
     ...(input.sla === undefined ? {} : { sla: input.sla }),
     ...(input.escalation === undefined ? {} : { escalation: input.escalation }),
     ...(input.note === undefined ? {} : { note: input.note }),
+    ...(input.problem === undefined ? {} : { problem: input.problem }),
   };
   return {
     eventId: input.eventId,

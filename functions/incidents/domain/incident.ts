@@ -45,6 +45,14 @@ export interface Incident {
   escalationLevel?: number;
   /** Read-only view of the occurrences of an incident opened by events; never part of a change. */
   alert?: IncidentAlert;
+  /** The problem it is linked to (at most one); set and cleared only by the problem's link operations (domain/problem-link.ts). */
+  problem?: IncidentProblemReference;
+}
+
+/** A problem as an incident names it: its id, and its number for people. */
+export interface IncidentProblemReference {
+  id: string;
+  number: string;
 }
 
 export interface IncidentAlert {

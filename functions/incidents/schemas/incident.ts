@@ -124,6 +124,12 @@ export const incidentSchema = z
       .describe('SLA clocks, computed at the moment of the response; a clock without a matching SLA policy is absent'),
     dedupKey: z.string().optional().describe('Incidents opened by events: the dedup key events of the same problem share'),
     dedupScope: z.string().optional().describe("The service the dedup key is unique in ('-' for events without a service)"),
+    problem: z
+      .object({ id: z.string(), number: z.string().describe('e.g. PRB0001001') })
+      .optional()
+      .describe(
+        'The problem the incident is linked to (at most one): POST /problems/{id}/incidents links it, DELETE /problems/{id}/incidents/{incident} unlinks it',
+      ),
     alert: incidentAlertSchema
       .optional()
       .describe('Incidents opened by events: occurrences so far. Live counters, not part of the version: they change without a new ETag'),

@@ -72,6 +72,16 @@ export const incidentEventDetail = z
       .object({ id: z.string(), visibility: z.enum(['work', 'public']), author: z.string() })
       .optional()
       .describe('Incident Note Added: which note, never its body (read it with GET /incidents/{id}/notes)'),
+    problem: z
+      .object({
+        id: z.string(),
+        number: z.string(),
+        version: z.number().int().describe('The problem version that was resolved: the incident hears of each resolution once'),
+        resolutionCode: z.string().describe('The problem resolution code (fix_applied, risk_accepted, duplicate, canceled); never its notes'),
+        incidentResolved: z.boolean().describe('Whether the incident was resolved with the problem (resolveLinkedIncidents), or only told'),
+      })
+      .optional()
+      .describe('Incident Problem Resolved: the linked problem that was resolved'),
   })
   .meta({ title: 'Incident event detail' });
 
