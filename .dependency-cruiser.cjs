@@ -1,8 +1,8 @@
 // Import boundaries of functions/ (issue 12, "No two areas import each other both ways").
 // `npm run boundaries` checks them and `npm test` runs it before the tests, so CI fails on a
 // broken boundary. The direction comes from the architecture guide ("Dependencies point one way"):
-//   shared <- directory <- sla <- work areas (incidents, changes, problems, requests, knowledge, cmdb)
-//          <- cross-cutting reactions (notify, ingestion, escalation) <- platform, functions/routes.ts
+//   shared <- directory <- sla <- work areas (incidents, changes, requests, knowledge, cmdb)
+//          <- problems <- cross-cutting reactions (notify, ingestion, escalation) <- platform, functions/routes.ts
 // sla (policies, calendars, clocks, their configuration and report aggregates) is a supporting
 // layer like the directory: work areas compute their SLA in the transaction of each write, so they
 // import it; what reacts to a breach (the escalation workflow's steps) is the escalation area.
@@ -12,7 +12,13 @@
 // the escalation workflow's steps change incidents through incidents/operations.ts.
 
 const SUPPORT = 'sla';
-const WORK_AREAS = 'incidents|changes|problems|requests|knowledge|cmdb';
+const WORK_AREAS = 'incidents|changes|requests|knowledge|cmdb';
+// Problem management (issue 13) works ON incidents and change requests: it links incidents, resolves
+// them with the problem, names the change request that fixes it and ranks on the incidents' priority
+// matrix. So it sits one layer above them and uses their exported operations and reads; they never
+// import it (they learn of a problem through its events, or through what its operations write).
+// It stays below the reactions, which react to its events.
+const PROBLEMS = 'problems';
 const REACTIONS = 'notify|ingestion|escalation';
 
 const rules = [
@@ -53,6 +59,14 @@ const rules = [
     severity: 'error',
     from: { path: `^functions/(${WORK_AREAS})/` },
     to: { path: '^functions/', pathNot: `^functions/(shared|directory|${SUPPORT}|$1)/` },
+  },
+  {
+    name: 'problems-import-only-work-areas-support-directory-and-shared',
+    comment:
+      'problems sits above incidents and changes (it links incidents, names the change that fixes it, ranks on the incident priority matrix) and below the reactions: it may import the work areas, the support layer, the directory and shared, never a reaction or platform.',
+    severity: 'error',
+    from: { path: `^functions/(${PROBLEMS})/` },
+    to: { path: '^functions/', pathNot: `^functions/(shared|directory|${SUPPORT}|${WORK_AREAS}|$1)/` },
   },
   {
     name: 'reactions-do-not-import-each-other',

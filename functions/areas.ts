@@ -15,6 +15,7 @@ import incidents from './incidents/area.ts';
 import ingestion from './ingestion/area.ts';
 import notify from './notify/area.ts';
 import platform from './platform/area.ts';
+import problems from './problems/area.ts';
 import sla from './sla/area.ts';
 
-export const AREAS = [incidents, directory, ingestion, sla, changes, escalation, notify, platform] as const;
+export const AREAS = [incidents, directory, ingestion, sla, changes, problems, escalation, notify, platform] as const;

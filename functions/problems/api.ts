@@ -1,0 +1,159 @@
+/**
+ * The problem management area's API description: its tag, one operation per route of ./area.ts
+ * (what the handlers read and answer, read off functions/problems/handlers), the components they
+ * name and the JSON Schema of its event detail. Loaded by the OpenAPI build only (scripts/openapi/),
+ * never by a handler.
+ */
+import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
+import { listEnvelope } from '../shared/schemas/common.ts';
+import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
+import { PROBLEM_RESOLUTION_CODES, PROBLEM_TRANSITIONS } from './domain/lifecycle.ts';
+import { problemEventDetail } from './schemas/events.ts';
+import {
+  addProblemNoteBody,
+  createProblemBody,
+  listProblemsQuery,
+  problemHistoryRecordSchema,
+  problemNoteSchema,
+  problemPageQuery,
+  problemSchema,
+  updateProblemBody,
+} from './schemas/problem.ts';
+
+const lifecycle = Object.entries(PROBLEM_TRANSITIONS)
+  .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
+  .join('\n');
+
+const codes = PROBLEM_RESOLUTION_CODES.map((code) => `\`${code}\``).join(', ');
+const REQUESTERS = 'Requesters get 404 on every /problems route: to them problem management does not exist.';
+
+export default defineApi({
+  tags: {
+    Problems:
+      'Problems (agents only): the causes behind incidents, investigated to a root cause, worked around, fixed (through a change request) and closed after a review; published as known errors once a root cause or workaround is documented; with their notes and audit trail',
+  },
+  requestSchemas: {
+    CreateProblem: createProblemBody,
+    UpdateProblem: updateProblemBody,
+    AddProblemNote: addProblemNoteBody,
+  },
+  responseSchemas: {
+    Problem: problemSchema,
+    ProblemPage: listEnvelope(problemSchema),
+    ProblemNote: problemNoteSchema,
+    ProblemNotePage: listEnvelope(problemNoteSchema),
+    ProblemHistoryRecord: problemHistoryRecordSchema,
+    ProblemHistoryPage: listEnvelope(problemHistoryRecordSchema),
+  },
+  operations: {
+    'POST /problems': {
+      operationId: 'createProblem',
+      summary: 'Open a problem',
+      tag: 'Problems',
+      audience: 'agent',
+      description: [
+        'A problem starts `new` (version 1), numbered PRB0001001 onwards, with its priority from `impact` and `urgency` (default 3 each) through the priority matrix incidents use (GET /config/priority-matrix).',
+        '`service`, `assignmentGroup` and `assignee` must exist, and an assignee given with a group must belong to it (checked in the same transaction as the write: 400 naming the field). `fix.change` names a change request by id or number, which must exist (400 on `fix.change`); it is stored as `{id, number}`.',
+        REQUESTERS,
+      ].join('\n\n'),
+      body: { schema: 'CreateProblem' },
+      idempotencyKey: true,
+      responses: { 201: { description: 'Opened', schema: 'Problem', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+      errorTypes: ['not-found'],
+      notes: { 404: 'Requesters.' },
+    },
+    'GET /problems': {
+      operationId: 'listProblems',
+      summary: 'List problems',
+      tag: 'Problems',
+      audience: 'agent',
+      description: [
+        'Newest first (by number). Different filters combine with AND; the values of one filter with OR: `status=assess,root_cause_analysis`, at most 10 values per filter. Each list is read from an index, one key Query per value, all in flight together and merged, never a scan.',
+        PAGE_NOTE,
+        REQUESTERS,
+      ].join('\n\n'),
+      query: listProblemsQuery,
+      queryDescriptions: {
+        status: 'Only problems in one of these statuses (comma-separated)',
+        priority: 'Only problems of one of these priorities (comma-separated)',
+        assignmentGroup: 'Only problems assigned to one of these groups (comma-separated)',
+        assignee: 'Only problems assigned to one of these users (comma-separated)',
+        service: 'Only problems on one of these services (comma-separated)',
+      },
+      responses: { 200: { description: 'One page of problems', schema: 'ProblemPage' } },
+      errorTypes: ['not-found'],
+      notes: { 404: 'Requesters.' },
+    },
+    'GET /problems/{id}': {
+      operationId: 'getProblem',
+      summary: 'Get a problem',
+      tag: 'Problems',
+      audience: 'agent',
+      description: ['By id or by number. Send the ETag back in If-Match to change it.', `Status moves:\n\n${lifecycle}`, REQUESTERS].join('\n\n'),
+      responses: { 200: { description: 'The problem', schema: 'Problem', headers: ['ETag', 'Location'] } },
+      errorTypes: ['not-found'],
+    },
+    'PATCH /problems/{id}': {
+      operationId: 'updateProblem',
+      summary: 'Change a problem',
+      tag: 'Problems',
+      audience: 'agent',
+      description: [
+        'A merge patch: absent fields stay, `null` clears an optional field; `fix` merges member by member. Needs the current version in If-Match (428 without it, 412 when stale). A patch that restates the current values changes nothing: 200 with the same version.',
+        `**Lifecycle.** \`status\` moves the problem along its lifecycle; a move it does not allow is 409 \`invalid-transition\`, with \`allowedTransitions\`:\n\n${lifecycle}\n\n\`resolved\` needs \`resolution.code\` (${codes}) and allows \`resolution.notes\`; \`fix_applied\` needs a \`fix\`. \`closed\` needs the review: \`review.summary\`, what was learned, recorded with who and when. Moving a resolved problem back to \`root_cause_analysis\` reopens it and drops its resolution. A \`closed\` or \`canceled\` problem no longer changes.`,
+        '**Known error.** `knownError: true` publishes the problem as a known error: it needs a documented `rootCause` or `workaround` (400 on `knownError`), stamps `knownErrorPublishedAt` and sends `Problem Known Error Published`. `knownError: false` withdraws it. A published known error keeps a root cause or a workaround: clearing the last one is refused.',
+        '`rootCauseAt` is stamped when a root cause is first documented. `fix.change` names an existing change request by id or number (400 on `fix.change` otherwise). The service, group and assignee it names anew are checked as on creation.',
+        REQUESTERS,
+      ].join('\n\n'),
+      body: { schema: 'UpdateProblem', mediaTypes: ['application/json', 'application/merge-patch+json'] },
+      ifMatch: 'required',
+      responses: { 200: { description: 'The problem as it is now', schema: 'Problem', headers: ['ETag', 'Location'] } },
+      errorTypes: ['empty-patch', 'not-found', 'invalid-transition'],
+    },
+    'POST /problems/{id}/notes': {
+      operationId: 'addProblemNote',
+      summary: 'Add a note to a problem',
+      tag: 'Problems',
+      audience: 'agent',
+      description: [
+        "A work note. Problems are agents' work, so every note is internal. The note is recorded in the problem's history and its assignee (else its group) is told; the problem itself and its ETag stay as they are.",
+        REQUESTERS,
+      ].join('\n\n'),
+      body: { schema: 'AddProblemNote' },
+      idempotencyKey: true,
+      responses: { 201: { description: 'Added', schema: 'ProblemNote', headers: ['Idempotent-Replayed'] } },
+      errorTypes: ['not-found'],
+    },
+    'GET /problems/{id}/notes': {
+      operationId: 'listProblemNotes',
+      summary: "List a problem's notes",
+      tag: 'Problems',
+      audience: 'agent',
+      description: `Oldest first, like a conversation. ${PAGE_NOTE} ${REQUESTERS}`,
+      query: problemPageQuery,
+      responses: { 200: { description: 'One page of notes', schema: 'ProblemNotePage' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /problems/{id}/history': {
+      operationId: 'getProblemHistory',
+      summary: "Get a problem's audit trail",
+      tag: 'Problems',
+      audience: 'agent',
+      description: `Oldest first: one record per write, with the fields it changed, written in the same transaction as the write; records are never updated or deleted. Notes are recorded as \`note_added\` without their text. ${PAGE_NOTE} ${REQUESTERS}`,
+      query: problemPageQuery,
+      responses: { 200: { description: 'One page of history records', schema: 'ProblemHistoryPage' } },
+      errorTypes: ['not-found'],
+    },
+  },
+  eventSchemas: [
+    {
+      file: 'docs/schemas/problem-event-detail.schema.json',
+      schema: problemEventDetail,
+      io: 'output',
+      description: [
+        `The \`detail\` of the problem events the product puts on its event bus, \`source\` \`open-itsm\`: ${PROBLEM_EVENT_TYPES.map((type) => `\`${type}\``).join(', ')}. Every committed write of a problem publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on \`eventId\`, and order one problem's events by \`problem.version\`.`,
+        'No free text: no title, and free-text fields (description, root cause, workaround, fix text, notes) are named in `changes` without `from` and `to`; read the text through the API (docs/events.md, "No free text").',
+      ].join('\n\n'),
+    },
+  ],
+});

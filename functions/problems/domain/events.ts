@@ -1,0 +1,208 @@
+import type { FieldDiff } from '../../shared/domain/audit.ts';
+import {
+  DETAIL_SCHEMA_VERSION,
+  type EventDetail,
+  type NoteReference,
+  type Notification,
+  notificationSubject,
+  type OutboxRecord,
+  only,
+  type PublishedChange,
+  type PublishRules,
+  publishedChanges,
+  type Recipients,
+} from '../../shared/domain/outbox.ts';
+import type { ProblemStatus } from './lifecycle.ts';
+import type { Problem } from './problem.ts';
+
+/*
+ * What the product tells the world about problems, through the same transactional outbox as
+ * incidents and change requests (shared/domain/outbox.ts): every committed write of a problem
+ * writes one outbox record in its transaction (problem-write.ts), and the publisher turns it,
+ * unchanged, into one EventBridge event and one SNS notification.
+ *
+ * No free text leaves (publishedChanges): no title, description, root cause, workaround, fix text,
+ * resolution notes, review summary or note body; `detail.changes` names those fields alone.
+ */
+
+export const PROBLEM_EVENT_TYPES = [
+  'Problem Opened',
+  'Problem Updated',
+  'Problem Known Error Published',
+  'Problem Resolved',
+  'Problem Closed',
+  'Problem Canceled',
+  'Problem Note Added',
+] as const;
+export type ProblemEventType = (typeof PROBLEM_EVENT_TYPES)[number];
+
+/** The problem as events show it: enough to route and to link, not the whole record (no title: free text). */
+export interface ProblemSummary {
+  id: string;
+  number: string;
+  status: ProblemStatus;
+  priority: string;
+  service?: string;
+  assignmentGroup?: string;
+  assignee?: string;
+  knownError: boolean;
+  version: number;
+}
+
+export interface ProblemEventDetail extends EventDetail<ProblemEventType> {
+  problem: ProblemSummary;
+  changes?: PublishedChange[];
+  /** Problem Note Added: which note, never its body. */
+  note?: NoteReference;
+}
+
+export type ProblemNotification = Notification<ProblemEventType> & { topic: 'notifications' };
+
+export interface ProblemOutboxRecord extends OutboxRecord<ProblemEventDetail> {
+  problemId: string;
+  notification: ProblemNotification;
+}
+
+/**
+ * The fields whose values events may carry: states, levels, directory names, instants, flags,
+ * counts, and of the records only who, when, the code and the linked change. Title, description,
+ * configuration item, category, root cause and workaround are free text: named alone.
+ */
+export const PROBLEM_PUBLISH_RULES: PublishRules = {
+  fields: {
+    ...Object.fromEntries(
+      [
+        'impact',
+        'urgency',
+        'priority',
+        'status',
+        'service',
+        'assignmentGroup',
+        'assignee',
+        'rootCauseAt',
+        'knownError',
+        'knownErrorPublishedAt',
+        'resolveLinkedIncidents',
+        'linkedIncidentCount',
+        'resolvedAt',
+        'closedAt',
+        'canceledAt',
+      ].map((field) => [field, 'value' as const]),
+    ),
+    fix: only('change'),
+    resolution: only('code', 'at', 'by'),
+    review: only('at', 'by'),
+  },
+};
+
+export function summarizeProblem(problem: Problem): ProblemSummary {
+  return {
+    id: problem.id,
+    number: problem.number,
+    status: problem.status,
+    priority: problem.priority,
+    ...(problem.service === undefined ? {} : { service: problem.service }),
+    ...(problem.assignmentGroup === undefined ? {} : { assignmentGroup: problem.assignmentGroup }),
+    ...(problem.assignee === undefined ? {} : { assignee: problem.assignee }),
+    knownError: problem.knownError,
+    version: problem.version,
+  };
+}
+
+/** Who is expected to act: the assignee, else the whole group (as for incidents). */
+export function problemOwners(problem: Problem): Recipients {
+  if (problem.assignee !== undefined) return { users: [problem.assignee], groups: [] };
+  return { users: [], groups: problem.assignmentGroup === undefined ? [] : [problem.assignmentGroup] };
+}
+
+/** The assignee and the whole group: told of what concerns everyone working on it (a resolution, a known error). */
+export function problemAssigneeAndGroup(problem: Problem): Recipients {
+  return {
+    users: problem.assignee === undefined ? [] : [problem.assignee],
+    groups: problem.assignmentGroup === undefined ? [] : [problem.assignmentGroup],
+  };
+}
+
+/**
+ * The event of an ordinary write. A status reached says the most (Resolved, Closed, Canceled);
+ * else a known error published in this write; else Problem Updated. One write, one event: a write
+ * that resolves and publishes at once announces the resolution, and its `changes` show knownError.
+ */
+export function problemRecordEventType(before: Problem | undefined, after: Problem): ProblemEventType {
+  if (before === undefined) return 'Problem Opened';
+  if (before.status !== after.status) {
+    if (after.status === 'resolved') return 'Problem Resolved';
+    if (after.status === 'closed') return 'Problem Closed';
+    if (after.status === 'canceled') return 'Problem Canceled';
+  }
+  if (!before.knownError && after.knownError) return 'Problem Known Error Published';
+  return 'Problem Updated';
+}
+
+/** The recipients of an ordinary write: everyone on it for news that concerns them all, the owners otherwise. */
+export function problemRecordRecipients(type: ProblemEventType, after: Problem): Recipients {
+  return type === 'Problem Resolved' || type === 'Problem Known Error Published' ? problemAssigneeAndGroup(after) : problemOwners(after);
+}
+
+const RESOLUTION_TEXT = { fix_applied: 'fix applied', risk_accepted: 'risk accepted', duplicate: 'duplicate', canceled: 'canceled' } as const;
+
+function text(type: ProblemEventType, problem: Problem, detail: Pick<ProblemEventDetail, 'changes' | 'note'>): string {
+  const head = problem.number;
+  switch (type) {
+    case 'Problem Opened':
+      return `New problem ${head} (${problem.priority})${problem.service === undefined ? '' : ` on ${problem.service}`}`;
+    case 'Problem Updated':
+      return `Updated: ${head}: ${(detail.changes ?? []).map((c) => c.field).join(', ')}`;
+    case 'Problem Known Error Published':
+      return `Known error published: ${head}${problem.workaround === undefined ? '' : ', with a workaround'}`;
+    case 'Problem Resolved':
+      return `Resolved (${problem.resolution === undefined ? 'no code' : RESOLUTION_TEXT[problem.resolution.code]}): ${head}`;
+    case 'Problem Closed':
+      return `Closed after review: ${head}`;
+    case 'Problem Canceled':
+      return `Canceled: ${head}`;
+    case 'Problem Note Added':
+      return `Work note by ${detail.note?.author} on ${head}`;
+  }
+}
+
+export function problemOutboxRecord(input: {
+  eventId: string;
+  type: ProblemEventType;
+  problem: Problem;
+  actor: string;
+  occurredAt: string;
+  recipients: Recipients;
+  changes?: FieldDiff[];
+  note?: NoteReference;
+}): ProblemOutboxRecord {
+  const { problem, type } = input;
+  if (type === 'Problem Note Added' && input.note === undefined) throw new Error('Problem Note Added needs the note');
+  const detail: ProblemEventDetail = {
+    schemaVersion: DETAIL_SCHEMA_VERSION,
+    eventId: input.eventId,
+    type,
+    occurredAt: input.occurredAt,
+    actor: input.actor,
+    problem: summarizeProblem(problem),
+    ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, PROBLEM_PUBLISH_RULES) }),
+    ...(input.note === undefined ? {} : { note: input.note }),
+  };
+  return {
+    eventId: input.eventId,
+    problemId: problem.id,
+    detail,
+    notification: {
+      topic: 'notifications',
+      subject: notificationSubject(`[${problem.priority}] ${type}: ${problem.number}`),
+      recipients: input.recipients,
+      text: text(type, problem, detail),
+      attributes: {
+        eventType: type,
+        priority: problem.priority,
+        assignmentGroup: problem.assignmentGroup ?? '-',
+        service: problem.service ?? '-',
+      },
+    },
+  };
+}

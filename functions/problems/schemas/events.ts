@@ -1,0 +1,47 @@
+import * as z from 'zod';
+import { DETAIL_SCHEMA_VERSION } from '../../shared/domain/outbox.ts';
+import { PROBLEM_EVENT_TYPES } from '../domain/events.ts';
+import { PROBLEM_STATUSES } from '../domain/lifecycle.ts';
+
+/*
+ * The published shape of problem events (`detail` on EventBridge; the body of SNS notifications
+ * adds `text` and `recipients`). Documentation only: the publisher sends what
+ * functions/problems/domain/events.ts builds, and unit tests check built records against this.
+ */
+
+export const problemEventDetail = z
+  .object({
+    schemaVersion: z.literal(DETAIL_SCHEMA_VERSION).describe('Changes only on an incompatible change of this schema'),
+    eventId: z.string().describe('Stable across redeliveries: dedupe on it (the EventBridge event id is not stable)'),
+    type: z.enum(PROBLEM_EVENT_TYPES).describe('Also the detail-type'),
+    occurredAt: z.string().describe('When the write was committed (ISO 8601)'),
+    actor: z.string().describe('Who made the change: a user id, or the component that did'),
+    problem: z.object({
+      id: z.string(),
+      number: z.string().describe('No title: it is free text; GET /problems/{id} has it'),
+      status: z.enum(PROBLEM_STATUSES),
+      priority: z.string(),
+      service: z.string().optional(),
+      assignmentGroup: z.string().optional(),
+      assignee: z.string().optional(),
+      knownError: z.boolean(),
+      version: z.number().int().describe('The problem version after the write: order events of one problem by it'),
+    }),
+    changes: z
+      .array(
+        z.object({
+          field: z.string(),
+          from: z.unknown().optional().describe('Absent for a free-text field'),
+          to: z.unknown().optional().describe('Absent for a free-text field'),
+        }),
+      )
+      .optional()
+      .describe(
+        'What changed, as in the problem history, with free-text fields (title, description, configurationItem, category, rootCause, workaround) named without their values, `fix` reduced to its change request, `resolution` to code, who and when, `review` to who and when (absent on Problem Opened and Problem Note Added)',
+      ),
+    note: z
+      .object({ id: z.string(), visibility: z.enum(['work', 'public']), author: z.string() })
+      .optional()
+      .describe('Problem Note Added: which note, never its body (read it with GET /problems/{id}/notes)'),
+  })
+  .meta({ title: 'Problem event detail' });
