@@ -1,0 +1,15 @@
+import { forbidden } from '../../shared/errors.ts';
+import { httpHandler } from '../../shared/http/handler.ts';
+import { listKnownErrorsQuery } from '../schemas/known-error.ts';
+import { listKnownErrors } from '../store/known-error-store.ts';
+
+/**
+ * GET /known-errors: one Query per page of the projection's partition for the filter (every known
+ * error without one). Agents only, like the other lists of agents' work (SLA policies, reports):
+ * workarounds are the service desk's notes and may name internals.
+ */
+export const handler = httpHandler(async (request) => {
+  if (!request.principal.isAgent) throw forbidden('Only agents and admins read known errors');
+  const { limit, cursor, ...filters } = request.query(listKnownErrorsQuery);
+  return { status: 200, body: await listKnownErrors(filters, limit, cursor) };
+});
