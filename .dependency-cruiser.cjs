@@ -1,17 +1,21 @@
 // Import boundaries of functions/ (issue 12, "No two areas import each other both ways").
 // `npm run boundaries` checks them and `npm test` runs it before the tests, so CI fails on a
 // broken boundary. The direction comes from the architecture guide ("Dependencies point one way"):
-//   shared <- directory <- sla <- work areas (incidents, changes, requests, knowledge, cmdb)
+//   shared <- directory <- sla, known-errors <- work areas (incidents, changes, requests, knowledge, cmdb)
 //          <- problems <- cross-cutting reactions (notify, ingestion, escalation) <- platform, functions/routes.ts
 // sla (policies, calendars, clocks, their configuration and report aggregates) is a supporting
 // layer like the directory: work areas compute their SLA in the transaction of each write, so they
 // import it; what reacts to a breach (the escalation workflow's steps) is the escalation area.
+// known-errors (the projection of published known errors, GET /known-errors) supports them the
+// same way: problems write its items in the transaction of each problem write (knownErrorEntries)
+// and incidents look it up beside their own reads, so both import it and it imports neither (it
+// reads problems through the fields it needs, not the problems area's types).
 //
 // No exceptions: the back-edges listed when the rules were written are gone (issue 12). Event
 // vocabularies live with their areas, the outbox envelope in shared, SLA below the work areas, and
 // the escalation workflow's steps change incidents through incidents/operations.ts.
 
-const SUPPORT = 'sla';
+const SUPPORT = 'sla|known-errors';
 const WORK_AREAS = 'incidents|changes|requests|knowledge|cmdb';
 // Problem management (issue 13) works ON incidents and change requests: it links incidents, resolves
 // them with the problem, names the change request that fixes it and ranks on the incidents' priority
@@ -47,7 +51,7 @@ const rules = [
   {
     name: 'support-imports-only-directory-and-shared',
     comment:
-      'sla is read by every work area as it writes (clocks, policies, report aggregates); it knows no work area or reaction, only the directory (groups, services) and shared.',
+      'sla and known-errors are read by work areas as they write (clocks, policies, report aggregates; the known-error projection); they know no work area, reaction or each other, only the directory (groups, services) and shared.',
     severity: 'error',
     from: { path: `^functions/(${SUPPORT})/` },
     to: { path: '^functions/', pathNot: '^functions/(shared|directory|$1)/' },

@@ -13,9 +13,10 @@ import directory from './directory/area.ts';
 import escalation from './escalation/area.ts';
 import incidents from './incidents/area.ts';
 import ingestion from './ingestion/area.ts';
+import knownErrors from './known-errors/area.ts';
 import notify from './notify/area.ts';
 import platform from './platform/area.ts';
 import problems from './problems/area.ts';
 import sla from './sla/area.ts';
 
-export const AREAS = [incidents, directory, ingestion, sla, changes, problems, escalation, notify, platform] as const;
+export const AREAS = [incidents, directory, ingestion, sla, changes, problems, knownErrors, escalation, notify, platform] as const;

@@ -4,6 +4,8 @@
  * Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
  */
 import * as z from 'zod';
+import { MAX_KNOWN_ERROR_MATCHES } from '../known-errors/domain/known-error.ts';
+import { knownErrorMatchSchema } from '../known-errors/schemas/known-error.ts';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { INCIDENT_TRANSITIONS } from './domain/lifecycle.ts';
@@ -25,6 +27,19 @@ const lifecycle = Object.entries(INCIDENT_TRANSITIONS)
   .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
   .join('\n');
 
+/** What create and update answer: the incident, and for agents the known errors it matches (functions/known-errors). */
+const incidentWithKnownErrors = incidentSchema
+  .extend({
+    knownErrors: z
+      .array(knownErrorMatchSchema)
+      .max(MAX_KNOWN_ERROR_MATCHES)
+      .optional()
+      .describe(
+        `Agents only, and only when some match: the published known errors matching the incident's configuration item, service or category, at most ${MAX_KNOWN_ERROR_MATCHES}, most specific first (configuration item, then service, then category; each newest first), each problem once. Looked up for the answer, never stored: GET /incidents/{id} does not show them.`,
+      ),
+  })
+  .meta({ id: 'IncidentWithKnownErrors', description: 'An incident as create and update answer it' });
+
 const priorityMatrixConfig = priorityMatrixBody
   .extend({ version: z.number().int().describe('Also sent as the ETag; 0 until the matrix is first changed') })
   .describe('The matrix in force and its version');
@@ -45,6 +60,7 @@ export default defineApi({
   },
   responseSchemas: {
     Incident: incidentSchema,
+    IncidentWithKnownErrors: incidentWithKnownErrors,
     IncidentListItem: incidentListItemSchema,
     IncidentPage: listEnvelope(incidentListItemSchema),
     IncidentAlert: incidentSchema.shape.alert.unwrap(),
@@ -65,10 +81,11 @@ export default defineApi({
         'Impact and urgency default to 3 (low); the priority follows from the priority matrix. `status` starts at `new`.',
         'Requesters open incidents for themselves: they may not set `assignmentGroup` or `assignee`, nor a `caller` other than themselves, nor `impact` (the service desk assesses it, so no requester declares a P1; which of `impact` and `urgency` requesters may set is deployment configuration, `urgency` only by default): 403 `forbidden-field` naming each field, not silently dropped. Agents may set all fields.',
         '`service`, `assignmentGroup` and `assignee` must exist, and an assignee given with a group must be one of its members (400 `validation-error` naming the field).',
+        "An agent's answer carries `knownErrors` when published known errors match the incident's configuration item, service or category, so the workaround is at hand at once (see GET /known-errors). They are looked up alongside the incident's number, adding no round trip; a requester's answer never carries them.",
       ].join('\n\n'),
       body: { schema: 'CreateIncident' },
       idempotencyKey: true,
-      responses: { 201: { description: 'Opened', schema: 'Incident', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+      responses: { 201: { description: 'Opened', schema: 'IncidentWithKnownErrors', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
       errorTypes: ['forbidden-field'],
     },
     'GET /incidents': {
@@ -117,10 +134,11 @@ export default defineApi({
         'Putting on hold needs `holdReason`; resolving needs `resolutionCode` and `resolutionNotes`; reopening (`resolved` -> `in_progress`) clears the resolution and counts in `reopenCount`. The first move out of `new` records the first response (`acknowledgedAt`). Changing impact or urgency recomputes the priority.',
         'A patch that restates the current values changes nothing: 200 with the same version. References are checked as on create.',
         'Requesters cannot update incidents (403 on their own incidents, 404 on others); they add notes instead.',
+        'The answer carries `knownErrors` when published known errors match the incident as it is after the patch (its configuration item, service or category); they are looked up alongside the write.',
       ].join('\n\n'),
       body: { schema: 'UpdateIncident', mediaTypes: ['application/json', 'application/merge-patch+json'] },
       ifMatch: 'required',
-      responses: { 200: { description: 'The incident as it is now', schema: 'Incident', headers: ['ETag', 'Location'] } },
+      responses: { 200: { description: 'The incident as it is now', schema: 'IncidentWithKnownErrors', headers: ['ETag', 'Location'] } },
       errorTypes: ['empty-patch', 'forbidden', 'not-found', 'invalid-transition'],
       notes: { 400: 'A lifecycle field missing or not allowed for the status (e.g. `holdReason` without `on_hold`) is a `validation-error`.' },
     },

@@ -1,3 +1,4 @@
+import type { KnownErrorMatch } from '../known-errors/domain/known-error.ts';
 import { conflict, fieldError, HttpError, validationFailed } from '../shared/errors.ts';
 import { type ApiResult, etagOf } from '../shared/http/handler.ts';
 import { withoutKeys } from '../shared/store/db.ts';
@@ -33,9 +34,16 @@ export const incidentHeaders = (id: string, version: number): Record<string, str
   location: `/incidents/${id}`,
 });
 
-/** Every incident response, whichever handler wrote it, lists its fields in the documented order. */
-export const incidentResponse = (status: number, incident: Incident): ApiResult => ({
+/**
+ * Every incident response, whichever handler wrote it, lists its fields in the documented order.
+ * Create and update add the known errors the incident matches, when they looked them up for an
+ * agent and found any (computed for the answer, never stored on the incident).
+ */
+export const incidentResponse = (status: number, incident: Incident, knownErrors?: readonly KnownErrorMatch[]): ApiResult => ({
   status,
-  body: withoutKeys<Incident>(presentIncident(incident), INCIDENT_FIELD_ORDER),
+  body: {
+    ...withoutKeys<Incident>(presentIncident(incident), INCIDENT_FIELD_ORDER),
+    ...(knownErrors === undefined || knownErrors.length === 0 ? {} : { knownErrors }),
+  },
   headers: incidentHeaders(incident.id, incident.version),
 });

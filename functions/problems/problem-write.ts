@@ -1,4 +1,5 @@
 import { type References, referenceChecks } from '../directory/store/references.ts';
+import { knownErrorEntries } from '../known-errors/store/known-error-store.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { newId } from '../shared/store/audit.ts';
 import type { FieldCheck } from '../shared/store/field-checks.ts';
@@ -7,7 +8,6 @@ import { type ProblemEventType, problemOutboxRecord, problemRecordEventType, pro
 import type { FieldDiff, Problem } from './domain/problem.ts';
 import { problemOutboxPut } from './store/problem-outbox.ts';
 import { problemCreate, problemHistoryPut, problemReplace, problemUnchanged } from './store/problem-store.ts';
-import { problemReportEntries } from './store/report-store.ts';
 
 /*
  * Every write of a problem goes through here, whoever makes it (an agent's create, PATCH or note;
@@ -42,7 +42,7 @@ export interface ProblemWrite {
  * Add one line per concern; each returns [] when the write does not touch it.
  */
 type DerivedEntries = (before: Problem | undefined, after: Problem, now: Date) => TransactionEntry[];
-const DERIVED_ENTRIES: readonly DerivedEntries[] = [problemReportEntries];
+const DERIVED_ENTRIES: readonly DerivedEntries[] = [knownErrorEntries];
 
 export function problemWrite(input: ProblemWrite): TransactionEntry[] {
   const { before, after, now } = input;

@@ -1,4 +1,5 @@
 import { referenceChecks } from '../../directory/store/references.ts';
+import { knownErrorsFor } from '../../known-errors/incident-matches.ts';
 import { validationFailed } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
 import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
@@ -13,8 +14,10 @@ import { createIncidentBody } from '../schemas/incident.ts';
 import { allocateIncidentNumber, newId } from '../store/incident-store.ts';
 
 /**
- * Two round trips: take a number (and the matrix) while reading the SLA policies, then one
- * transaction with the audit record, the outbox record and the clocks started.
+ * Two round trips: take a number (and the matrix) while reading the SLA policies and, for an agent,
+ * the known errors the incident matches; then one transaction with the audit record, the outbox
+ * record and the clocks started. Requesters are not shown known errors: workarounds are the service
+ * desk's notes and may name internals.
  */
 export const handler = httpHandler(async (request) => {
   const input = request.body(createIncidentBody);
@@ -23,12 +26,16 @@ export const handler = httpHandler(async (request) => {
   const claim = claimIdempotencyKey(request, input);
 
   const now = new Date();
-  const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
+  const [settings, slaConfig, knownErrors] = await Promise.all([
+    allocateIncidentNumber(),
+    loadSlaConfig(),
+    principal.isAgent ? knownErrorsFor(input) : undefined,
+  ]);
   const opened = openIncident(input, { id: newId(), sequence: settings.sequence, actor: principal, now, matrix: settings.matrix });
   const { incident, items } = incidentWrite({ after: opened, actor: principal.userId, changes: creationChanges(opened), now, slaConfig });
   const references = referenceChecks(input);
   try {
-    return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, incidentResponse(201, incident), now);
+    return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, incidentResponse(201, incident, knownErrors), now);
   } catch (error) {
     if (error instanceof TransactionRefused) {
       const errors = fieldCheckErrors(error, references);

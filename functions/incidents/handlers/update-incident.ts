@@ -1,4 +1,5 @@
 import { type References, referenceChecks } from '../../directory/store/references.ts';
+import { knownErrorsFor } from '../../known-errors/incident-matches.ts';
 import { notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
@@ -66,12 +67,15 @@ export const handler = httpHandler(async (request) => {
   const { next, changes } = await mapDomainErrors(() =>
     applyPatch(incident, patch, { actor: principal, now, ...(settings === undefined ? {} : { matrix: settings.matrix }) }),
   );
-  if (changes.length === 0) return incidentResponse(200, incident);
+  // The known errors match the incident as it is after the patch, known only now: their lookup
+  // goes out with the transaction (the same round trip), or alone when the patch changes nothing.
+  if (changes.length === 0) return incidentResponse(200, incident, await knownErrorsFor(incident));
 
   const slaConfig: SlaConfig | undefined = preloadedConfig ?? (needsSlaConfig(incident, next) ? await loadSlaConfig() : undefined);
   const change = incidentWrite({ before: incident, after: next, actor: principal.userId, changes, now, ...(slaConfig === undefined ? {} : { slaConfig }) });
   const references = referenceChecks(changedReferences(incident, next));
   const items = [...change.items, ...closeAlert(incident, next)];
+  const knownErrors = knownErrorsFor(next);
   try {
     await transactWrite([...items, ...fieldCheckItems(references)]);
   } catch (error) {
@@ -85,5 +89,5 @@ export const handler = httpHandler(async (request) => {
     }
     throw error;
   }
-  return incidentResponse(200, change.incident);
+  return incidentResponse(200, change.incident, await knownErrors);
 });
