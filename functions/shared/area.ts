@@ -115,6 +115,15 @@ export interface Area {
   /** Every EventBridge detail-type it publishes (what a notification filter may name). */
   readonly publishedEventTypes?: readonly string[];
   /**
+   * The CloudFormation stack its functions, routes, consumers and alarms deploy in (infra/app.ts):
+   * `ItsmApi`, the default, or a stack of its own (e.g. `ItsmProblems`), so that no stack nears
+   * CloudFormation's 500-resource limit. Its routes stay on the one HTTP API behind the one JWT
+   * authorizer, with the same function defaults and grants. Several areas may name one stack. An
+   * area in a stack of its own declares no workflows and no ingestion-queue consumer (they live
+   * with the API stack's bus and timers). Deploy-time only: the local runtime ignores it.
+   */
+  readonly stack?: string;
+  /**
    * Its API description (functions/<area>/api.ts), loaded only by the OpenAPI build: operation
    * metadata and zod schemas stay out of the CDK app and the local runtime.
    */

@@ -5,16 +5,21 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
-export interface AlarmsProps {
-  /** Subscribed to the topic when given. */
-  readonly email: string | undefined;
-}
+export type AlarmsProps =
+  | {
+      /** Subscribed to the topic when given. */
+      readonly email: string | undefined;
+    }
+  | {
+      /** Another stack's alarm topic (the API stack's): an area stack's alarms page where all others do. */
+      readonly topic: ITopic;
+    };
 
 const PERIOD = Duration.minutes(5);
 
@@ -35,7 +40,7 @@ const PERIOD = Duration.minutes(5);
  * outside this app without redeploying it.
  */
 export class Alarms extends Construct {
-  readonly topic: Topic;
+  readonly topic: ITopic;
   private readonly action: SnsAction;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
@@ -44,8 +49,13 @@ export class Alarms extends Construct {
     // No KMS encryption: CloudWatch alarms cannot publish to a topic encrypted with the AWS
     // managed key (its key policy cannot grant cloudwatch.amazonaws.com), and alarm messages name
     // metrics, not ticket data. Publishing still requires TLS.
-    this.topic = new Topic(this, 'Topic', { displayName: 'Open ITSM alarms', enforceSSL: true });
-    if (props.email !== undefined) this.topic.addSubscription(new EmailSubscription(props.email));
+    if ('topic' in props) {
+      this.topic = props.topic;
+    } else {
+      const topic = new Topic(this, 'Topic', { displayName: 'Open ITSM alarms', enforceSSL: true });
+      if (props.email !== undefined) topic.addSubscription(new EmailSubscription(props.email));
+      this.topic = topic;
+    }
     this.action = new SnsAction(this.topic);
   }
 

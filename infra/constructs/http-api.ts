@@ -1,12 +1,12 @@
-import { Duration, Names, Validations } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpNoneAuthorizer, type HttpRoute, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CorsHttpMethod, HttpApi, type HttpRoute, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteDefinition } from '../../functions/routes.ts';
+import { HttpRoutes } from './http-routes.ts';
 
 export interface ItsmHttpApiProps {
   readonly jwtIssuer: string;
@@ -61,7 +61,7 @@ export class ItsmHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogGroup: LogGroup;
   readonly authorizer: HttpJwtAuthorizer;
-  private readonly integrations = new Map<IFunction, HttpLambdaIntegration>();
+  private readonly routes: HttpRoutes;
 
   constructor(scope: Construct, id: string, props: ItsmHttpApiProps) {
     super(scope, id);
@@ -108,6 +108,8 @@ export class ItsmHttpApi extends Construct {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
+
+    this.routes = new HttpRoutes({ httpApi: this.api, scope: this.api, jwtAuthorizer: this.authorizer });
   }
 
   /** Base URL of the API, with a trailing slash. */
@@ -116,29 +118,19 @@ export class ItsmHttpApi extends Construct {
   }
 
   /**
-   * Adds one route of the route table; functions serving several routes share one integration.
-   * A public route (auth 'none') needs `publicReason`: it becomes the cdk-nag acknowledgement.
+   * The JWT authorizer's id, for routes added from another stack (infra/stacks/area-stack.ts).
+   * The authorizer exists once a route of this stack uses it (the API stack always has such routes).
+   */
+  get jwtAuthorizerId(): string {
+    return this.authorizer.authorizerId;
+  }
+
+  /**
+   * Adds one route of the route table (HttpRoutes): functions serving several routes share one
+   * integration and one invoke permission. A public route (auth 'none') needs `publicReason`:
+   * it becomes the cdk-nag acknowledgement.
    */
   addRoute(route: RouteDefinition, handler: IFunction, options: { integrationId: string; publicReason?: string }): HttpRoute {
-    if (route.auth === 'none' && (options.publicReason === undefined || options.publicReason.trim() === '')) {
-      throw new Error(`${route.method} ${route.path} is public (auth 'none') but no reason was given for it`);
-    }
-    let integration = this.integrations.get(handler);
-    if (integration === undefined) {
-      integration = new HttpLambdaIntegration(options.integrationId, handler);
-      this.integrations.set(handler, integration);
-    }
-    const [created] = this.api.addRoutes({
-      path: route.path,
-      methods: [HttpMethod[route.method]],
-      integration,
-      authorizer: route.auth === 'none' ? new HttpNoneAuthorizer() : this.authorizer,
-    });
-    if (created === undefined) throw new Error(`No route was created for ${route.method} ${route.path}`);
-    if (route.auth === 'none') {
-      // Acknowledged on this one route only, so any other unauthenticated route fails the synth.
-      Validations.of(created).acknowledge({ id: 'AwsSolutions-APIG4', reason: `${route.method} ${route.path}: ${options.publicReason}` });
-    }
-    return created;
+    return this.routes.addRoute(route, handler, options);
   }
 }

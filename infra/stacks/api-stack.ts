@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { INGESTION_RULES } from '../../functions/ingestion/rules.ts';
@@ -17,17 +18,18 @@ import {
   type WorkflowId,
 } from '../../functions/routes.ts';
 import type { ItsmConfig } from '../config.ts';
-import { AfterDeploy } from '../constructs/after-deploy.ts';
+import type { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
-import { bindCapabilities, capabilityGrants } from '../constructs/capabilities.ts';
-import { functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureBucketOutput } from '../constructs/dead-letter-replay.ts';
+import { bindAreaCapabilities, deployAreaFunctions, pascalCase } from '../constructs/area-functions.ts';
+import { type CapabilityResources, capabilityGrants } from '../constructs/capabilities.ts';
+import { INGESTION_QUEUE_URL_OUTPUT } from '../constructs/dead-letter-replay.ts';
 import { ItsmHttpApi } from '../constructs/http-api.ts';
 import { Identity } from '../constructs/identity.ts';
 import { Ingestion } from '../constructs/ingestion.ts';
-import { ItsmFunction } from '../constructs/itsm-function.ts';
+import type { ItsmFunction } from '../constructs/itsm-function.ts';
 import { Notifications } from '../constructs/notifications.ts';
 import { SlaTimers } from '../constructs/sla-timers.ts';
-import { TableStreamConsumer } from '../constructs/stream-consumer.ts';
+import type { TableStreamConsumer } from '../constructs/stream-consumer.ts';
 import { Workflow } from '../constructs/workflow.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -67,6 +69,12 @@ export class ApiStack extends Stack {
   readonly workflows: ReadonlyMap<WorkflowId, Workflow>;
   readonly slaTimers: SlaTimers;
   readonly afterDeploy: ReadonlyMap<FunctionId, AfterDeploy>;
+  /** What capabilities grant on (the bus, the topics, the timers, the workflows): area stacks grant on the same. */
+  readonly capabilityResources: CapabilityResources;
+  /** Where every alarm of the product goes, area stacks' included. */
+  readonly alarmTopic: ITopic;
+  /** The variables every function gets (FUNCTION_ENVIRONMENT_KEYS), area stacks' included. */
+  readonly functionEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -103,84 +111,23 @@ export class ApiStack extends Stack {
       EVENT_RETENTION_DAYS: String(config.eventRetentionDays),
     } satisfies Record<(typeof FUNCTION_ENVIRONMENT_KEYS)[number], string>;
 
-    const functions = new Map<FunctionId, ItsmFunction>();
-    for (const [functionId, definition] of Object.entries(definitions) as [FunctionId, FunctionDefinition][]) {
-      const constructId = pascalCase(functionId);
-      const fn = new ItsmFunction(this, constructId, {
-        entry: join(props.sourceRoot, definition.entry),
-        projectRoot: props.sourceRoot,
-        description: definition.description,
-        ...(definition.memoryMb !== undefined ? { memoryMb: definition.memoryMb } : {}),
-        ...(definition.timeoutSeconds !== undefined ? { timeoutSeconds: definition.timeoutSeconds } : {}),
-        logRetention: config.logRetention,
-        environment,
-      });
-      fn.grantTableAccess(table, definition.tableAccess);
-      alarms.watchFunction(constructId, fn.function);
-      functions.set(functionId, fn);
-    }
+    const deployed = deployAreaFunctions(this, {
+      areas: { functions: definitions, routes, consumers },
+      table,
+      config,
+      sourceRoot: props.sourceRoot,
+      environment,
+      routes: this.httpApi,
+      alarms,
+    });
+    const functions = deployed.functions;
     this.functions = functions;
-
-    for (const route of routes) {
-      const fn = functions.get(route.functionId);
-      if (fn === undefined) throw new Error(`Route ${route.method} ${route.path} names unknown function ${route.functionId}`);
-      // Why a public route may be public is written beside the route, in its area's area.ts.
-      const publicReason = route.auth === 'none' ? route.publicReason : undefined;
-      this.httpApi.addRoute(route, fn.function, {
-        integrationId: `${pascalCase(route.functionId)}Integration`,
-        ...(publicReason !== undefined ? { publicReason } : {}),
-      });
-    }
-
-    // Functions without a route, wired to what triggers them, as CONSUMERS in functions/routes.ts
-    // lists them: adding a consumer there adds its event source here.
-    let busConsumer: ItsmFunction | undefined;
-    const streamConsumers = new Map<FunctionId, TableStreamConsumer>();
-    const afterDeploy = new Map<FunctionId, AfterDeploy>();
-    for (const { functionId, source } of consumers) {
-      const fn = functions.get(functionId);
-      if (fn === undefined) throw new Error(`Consumer ${functionId} is not in FUNCTIONS`);
-      switch (source.kind) {
-        case 'ingestionQueue':
-          // Consumers of one queue compete for its messages; a second one would see only some
-          // events. A second reader of bus events needs its own queue (and rule targets).
-          if (busConsumer !== undefined) throw new Error(`Only one function may consume the ingestion queue; ${functionId} is a second one`);
-          busConsumer = fn;
-          break;
-        case 'tableStream':
-          streamConsumers.set(
-            functionId,
-            new TableStreamConsumer(this, `${pascalCase(functionId)}Stream`, {
-              consumer: fn,
-              table,
-              filter: source.filter,
-              batchSize: source.batchSize,
-              alarms,
-            }),
-          );
-          break;
-        case 'afterDeploy':
-          afterDeploy.set(
-            functionId,
-            new AfterDeploy(this, `${pascalCase(functionId)}AfterDeploy`, {
-              fn,
-              // Its own function, role and policy are always in place first; the table is what it writes.
-              executeAfter: [table],
-              logRetention: config.logRetention,
-            }),
-          );
-          break;
-        default: {
-          const unknown: never = source;
-          throw new Error(`Consumer ${functionId} has an unknown source ${JSON.stringify(unknown)}`);
-        }
-      }
-    }
+    this.streamConsumers = deployed.streamConsumers;
+    this.afterDeploy = deployed.afterDeploy;
+    const busConsumer = deployed.ingestionConsumer;
     if (busConsumer === undefined) {
       throw new Error('No function consumes the ingestion queue (CONSUMERS has no ingestionQueue source): bus events would pile up unread');
     }
-    this.streamConsumers = streamConsumers;
-    this.afterDeploy = afterDeploy;
     this.ingestion = new Ingestion(this, 'Ingestion', { config: config.ingestion, rules: INGESTION_RULES, consumer: busConsumer, alarms });
 
     this.notifications = new Notifications(this, 'Notifications', config.notifications);
@@ -207,12 +154,11 @@ export class ApiStack extends Stack {
 
     this.slaTimers = new SlaTimers(this, 'SlaTimers', { stateMachines: timerWorkflows, alarms });
 
-    const grants = capabilityGrants({ bus: this.ingestion.bus, notifications: this.notifications, slaTimers: this.slaTimers, workflows: workflowsByVariable });
-    // Each function gets exactly the variables and grants of the capabilities the route table names.
-    for (const [functionId, fn] of functions) {
-      const capabilities = (definitions[functionId] as FunctionDefinition).capabilities ?? [];
-      if (capabilities.length > 0) bindCapabilities(fn, capabilities, grants);
-    }
+    this.capabilityResources = { bus: this.ingestion.bus, notifications: this.notifications, slaTimers: this.slaTimers, workflows: workflowsByVariable };
+    // Each function gets exactly the variables and grants of the capabilities its area names.
+    bindAreaCapabilities(functions, definitions, capabilityGrants(this.capabilityResources));
+    this.alarmTopic = alarms.topic;
+    this.functionEnvironment = environment;
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'JwtIssuer', { value: this.identity.issuer, description: 'Issuer the JWT authorizer trusts' });
@@ -260,16 +206,6 @@ export class ApiStack extends Stack {
       value: this.ingestion.targetDeadLetterQueue.queueUrl,
       description: 'Bus events EventBridge could not deliver to the ingestion queue (replay: npm run replay-dead-letters -- --queue ingestion)',
     });
-    for (const [functionId, consumer] of streamConsumers) {
-      new CfnOutput(this, streamFailureBucketOutput(functionId), {
-        value: consumer.failureBucket.bucketName,
-        description: `Stream batches ${functionId} gave up on, with their records (replay: npm run replay-dead-letters)`,
-      });
-      new CfnOutput(this, functionNameOutput(functionId), {
-        value: (functions.get(functionId) as ItsmFunction).function.functionName,
-        description: `The ${functionId} function, invoked again by the replay`,
-      });
-    }
     if (this.identity.userPool !== undefined && this.identity.userPoolClient !== undefined) {
       new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId, description: 'Cognito user pool of the API users' });
       new CfnOutput(this, 'UserPoolClientId', {
@@ -311,8 +247,4 @@ export function workflowFunctions(
 function capabilityEnvironment(functionId: FunctionId, definitions: Readonly<Record<FunctionId, FunctionDefinition>> = FUNCTIONS): string[] {
   const definition: FunctionDefinition = definitions[functionId];
   return (definition.capabilities ?? []).flatMap((capability) => CAPABILITY_ENVIRONMENT[capability]);
-}
-
-function pascalCase(id: string): string {
-  return `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
 }

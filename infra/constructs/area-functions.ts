@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import { CfnOutput, type Stack } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { AssembledAreas, FunctionDefinition } from '../../functions/routes.ts';
+import type { ItsmConfig } from '../config.ts';
+import { AfterDeploy } from './after-deploy.ts';
+import type { Alarms } from './alarms.ts';
+import { bindCapabilities, type CapabilityGrant } from './capabilities.ts';
+import { functionNameOutput, streamFailureBucketOutput } from './dead-letter-replay.ts';
+import type { HttpRoutes } from './http-routes.ts';
+import { ItsmFunction } from './itsm-function.ts';
+import { TableStreamConsumer } from './stream-consumer.ts';
+
+export interface AreaFunctionsProps<Id extends string> {
+  /** The functions, routes and consumers this stack deploys (its areas, assembled). */
+  readonly areas: Pick<AssembledAreas<Id>, 'functions' | 'routes' | 'consumers'>;
+  readonly table: ITableV2;
+  readonly config: ItsmConfig;
+  /** Directory the route table's `entry` paths are relative to; it holds package-lock.json. */
+  readonly sourceRoot: string;
+  /** Every function's variables (FUNCTION_ENVIRONMENT_KEYS); capabilities add theirs. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Where the routes go: the one HTTP API, with its JWT authorizer. */
+  readonly routes: Pick<HttpRoutes, 'addRoute'>;
+  readonly alarms: Alarms;
+}
+
+export interface AreaFunctions<Id extends string> {
+  readonly functions: ReadonlyMap<Id, ItsmFunction>;
+  readonly streamConsumers: ReadonlyMap<Id, TableStreamConsumer>;
+  readonly afterDeploy: ReadonlyMap<Id, AfterDeploy>;
+  /** The function whose source is the ingestion queue, if one of these is; the API stack wires it to its queue. */
+  readonly ingestionConsumer: ItsmFunction | undefined;
+}
+
+/**
+ * What every stack that holds areas builds from them, in the stack itself (construct ids
+ * `<FunctionId>`, `<FunctionId>Stream`, `<FunctionId>AfterDeploy`: the API stack's logical ids
+ * stay as they were): one ItsmFunction per function with every house default, exactly its
+ * tableAccess granted, an Errors alarm; its routes on the HTTP API; its table stream consumers
+ * (filtered event source mappings, failure buckets and their outputs) and after-deploy triggers.
+ * Capabilities are bound by bindAreaCapabilities once the stack knows their resources.
+ */
+export function deployAreaFunctions<Id extends string>(stack: Stack, props: AreaFunctionsProps<Id>): AreaFunctions<Id> {
+  const { config, table, alarms } = props;
+  const { functions: definitions, routes, consumers } = props.areas;
+
+  const functions = new Map<Id, ItsmFunction>();
+  for (const [functionId, definition] of Object.entries(definitions) as [Id, FunctionDefinition][]) {
+    const constructId = pascalCase(functionId);
+    const fn = new ItsmFunction(stack, constructId, {
+      entry: join(props.sourceRoot, definition.entry),
+      projectRoot: props.sourceRoot,
+      description: definition.description,
+      ...(definition.memoryMb !== undefined ? { memoryMb: definition.memoryMb } : {}),
+      ...(definition.timeoutSeconds !== undefined ? { timeoutSeconds: definition.timeoutSeconds } : {}),
+      logRetention: config.logRetention,
+      environment: props.environment,
+    });
+    fn.grantTableAccess(table, definition.tableAccess);
+    alarms.watchFunction(constructId, fn.function);
+    functions.set(functionId, fn);
+  }
+
+  for (const route of routes) {
+    const fn = functions.get(route.functionId);
+    if (fn === undefined) throw new Error(`Route ${route.method} ${route.path} names unknown function ${route.functionId}`);
+    // Why a public route may be public is written beside the route, in its area's area.ts.
+    const publicReason = route.auth === 'none' ? route.publicReason : undefined;
+    props.routes.addRoute(route, fn.function, {
+      integrationId: `${pascalCase(route.functionId)}Integration`,
+      ...(publicReason !== undefined ? { publicReason } : {}),
+    });
+  }
+
+  // Functions without a route, wired to what triggers them: adding a consumer to an area adds its event source here.
+  let ingestionConsumer: ItsmFunction | undefined;
+  const streamConsumers = new Map<Id, TableStreamConsumer>();
+  const afterDeploy = new Map<Id, AfterDeploy>();
+  for (const { functionId, source } of consumers) {
+    const fn = functions.get(functionId);
+    if (fn === undefined) throw new Error(`Consumer ${functionId} is not in FUNCTIONS`);
+    switch (source.kind) {
+      case 'ingestionQueue':
+        // Consumers of one queue compete for its messages; a second one would see only some
+        // events. A second reader of bus events needs its own queue (and rule targets).
+        if (ingestionConsumer !== undefined) throw new Error(`Only one function may consume the ingestion queue; ${functionId} is a second one`);
+        ingestionConsumer = fn;
+        break;
+      case 'tableStream':
+        streamConsumers.set(
+          functionId,
+          new TableStreamConsumer(stack, `${pascalCase(functionId)}Stream`, {
+            consumer: fn,
+            table,
+            filter: source.filter,
+            batchSize: source.batchSize,
+            alarms,
+          }),
+        );
+        break;
+      case 'afterDeploy':
+        afterDeploy.set(
+          functionId,
+          new AfterDeploy(stack, `${pascalCase(functionId)}AfterDeploy`, {
+            fn,
+            // Its own function, role and policy are always in place first; the table is what it writes.
+            executeAfter: [table],
+            logRetention: config.logRetention,
+          }),
+        );
+        break;
+      default: {
+        const unknown: never = source;
+        throw new Error(`Consumer ${functionId} has an unknown source ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  // What `npm run replay-dead-letters -- --stack <this stack>` reads for each stream consumer.
+  for (const [functionId, consumer] of streamConsumers) {
+    new CfnOutput(stack, streamFailureBucketOutput(functionId), {
+      value: consumer.failureBucket.bucketName,
+      description: `Stream batches ${functionId} gave up on, with their records (replay: npm run replay-dead-letters)`,
+    });
+    new CfnOutput(stack, functionNameOutput(functionId), {
+      value: (functions.get(functionId) as ItsmFunction).function.functionName,
+      description: `The ${functionId} function, invoked again by the replay`,
+    });
+  }
+
+  return { functions, streamConsumers, afterDeploy, ingestionConsumer };
+}
+
+/** Each function gets exactly the variables and grants of the capabilities its definition names. */
+export function bindAreaCapabilities<Id extends string>(
+  functions: ReadonlyMap<Id, ItsmFunction>,
+  definitions: Readonly<Record<Id, FunctionDefinition>>,
+  grants: Readonly<Record<string, CapabilityGrant>>,
+): void {
+  for (const [functionId, fn] of functions) {
+    const capabilities = definitions[functionId].capabilities ?? [];
+    if (capabilities.length > 0) bindCapabilities(fn, capabilities, grants);
+  }
+}
+
+export function pascalCase(id: string): string {
+  return `${id.charAt(0).toUpperCase()}${id.slice(1)}`;
+}

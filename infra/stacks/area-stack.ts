@@ -1,0 +1,92 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpAuthorizer, HttpAuthorizerType } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { AssembledAreas } from '../../functions/routes.ts';
+import type { ItsmConfig } from '../config.ts';
+import type { AfterDeploy } from '../constructs/after-deploy.ts';
+import { Alarms } from '../constructs/alarms.ts';
+import { bindAreaCapabilities, deployAreaFunctions } from '../constructs/area-functions.ts';
+import { type CapabilityResources, capabilityGrants } from '../constructs/capabilities.ts';
+import { HttpRoutes } from '../constructs/http-routes.ts';
+import type { ItsmFunction } from '../constructs/itsm-function.ts';
+import type { TableStreamConsumer } from '../constructs/stream-consumer.ts';
+
+/** What an area stack takes from the API stack: ids and ARNs, which CloudFormation exports and imports. */
+export interface ApiStackShared {
+  /** The one HTTP API the area's routes join. */
+  readonly httpApiId: string;
+  /** The API's JWT authorizer, which every route but a public one uses. */
+  readonly jwtAuthorizerId: string;
+  /** Where the area's alarms go. */
+  readonly alarmTopic: ITopic;
+  /** What the area's functions' capabilities grant on. */
+  readonly capabilityResources: CapabilityResources;
+  /** The variables every function gets (FUNCTION_ENVIRONMENT_KEYS). */
+  readonly functionEnvironment: Readonly<Record<string, string>>;
+}
+
+export interface AreaStackProps extends StackProps {
+  readonly table: ITableV2;
+  readonly config: ItsmConfig;
+  /** Directory the areas' `entry` paths are relative to; it holds package-lock.json. */
+  readonly sourceRoot: string;
+  /** The areas that name this stack (`stack` in their area.ts), assembled. */
+  readonly areas: AssembledAreas;
+  readonly api: ApiStackShared;
+}
+
+/**
+ * The areas that name this stack (`stack` in defineArea), deployed as the API stack deploys its
+ * own (infra/constructs/area-functions.ts): the same function defaults, table grants,
+ * capabilities, stream consumers, after-deploy triggers, alarms and cdk-nag acknowledgements. Its
+ * routes join the API stack's HTTP API behind its JWT authorizer, by id: one API, one URL, one
+ * token for every area. Its own share of CloudFormation's 500 resources per stack is what lets
+ * areas grow without the API stack reaching the limit.
+ *
+ * It depends on the API stack (and the data stack), never the other way: its functions read
+ * nothing the API stack's resources must know. Hence no workflows here (timers and capabilities in
+ * the API stack name them) and no ingestion-queue consumer (the queue's rules live with the bus).
+ */
+export class AreaStack extends Stack {
+  readonly functions: ReadonlyMap<string, ItsmFunction>;
+  readonly streamConsumers: ReadonlyMap<string, TableStreamConsumer>;
+  readonly afterDeploy: ReadonlyMap<string, AfterDeploy>;
+
+  constructor(scope: Construct, id: string, props: AreaStackProps) {
+    super(scope, id, props);
+    const { areas, api } = props;
+    const workflows = Object.keys(areas.workflows);
+    if (workflows.length > 0) {
+      throw new Error(
+        `Stack ${id}: workflows deploy with the API stack (they are started through its timers and capabilities); ${workflows.join(', ')} cannot be here`,
+      );
+    }
+
+    // Imported by id, so this stack adds routes to the API without owning it (Fn::ImportValue of the API stack's exports).
+    const httpApi = HttpApi.fromHttpApiAttributes(this, 'HttpApi', { httpApiId: api.httpApiId });
+    const jwtAuthorizer = HttpAuthorizer.fromHttpAuthorizerAttributes(this, 'JwtAuthorizer', {
+      authorizerId: api.jwtAuthorizerId,
+      authorizerType: HttpAuthorizerType.JWT,
+    });
+    const alarms = new Alarms(this, 'Alarms', { topic: api.alarmTopic });
+
+    const deployed = deployAreaFunctions(this, {
+      areas,
+      table: props.table,
+      config: props.config,
+      sourceRoot: props.sourceRoot,
+      environment: api.functionEnvironment,
+      routes: new HttpRoutes({ httpApi, scope: httpApi, jwtAuthorizer }),
+      alarms,
+    });
+    if (deployed.ingestionConsumer !== undefined) {
+      throw new Error(`Stack ${id}: the ingestion queue's consumer deploys with the API stack, which holds the queue and its rules`);
+    }
+    this.functions = deployed.functions;
+    this.streamConsumers = deployed.streamConsumers;
+    this.afterDeploy = deployed.afterDeploy;
+    bindAreaCapabilities(deployed.functions, areas.functions, capabilityGrants(api.capabilityResources));
+  }
+}
