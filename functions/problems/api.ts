@@ -4,11 +4,13 @@
  * name and the JSON Schema of its event detail. Loaded by the OpenAPI build only (scripts/openapi/),
  * never by a handler.
  */
+import * as z from 'zod';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
 import { PROBLEM_RESOLUTION_CODES, PROBLEM_TRANSITIONS } from './domain/lifecycle.ts';
 import { problemEventDetail } from './schemas/events.ts';
+import { linkedIncidentSchema, linkIncidentBody, listLinkedIncidentsQuery, problemIncidentLinkSchema } from './schemas/links.ts';
 import {
   addProblemNoteBody,
   createProblemBody,
@@ -36,6 +38,7 @@ export default defineApi({
     CreateProblem: createProblemBody,
     UpdateProblem: updateProblemBody,
     AddProblemNote: addProblemNoteBody,
+    LinkProblemIncident: linkIncidentBody,
   },
   responseSchemas: {
     Problem: problemSchema,
@@ -44,6 +47,17 @@ export default defineApi({
     ProblemNotePage: listEnvelope(problemNoteSchema),
     ProblemHistoryRecord: problemHistoryRecordSchema,
     ProblemHistoryPage: listEnvelope(problemHistoryRecordSchema),
+    ProblemLinkedIncident: linkedIncidentSchema,
+    ProblemLinkedIncidentPage: listEnvelope(linkedIncidentSchema),
+    ProblemIncidentLink: problemIncidentLinkSchema,
+  },
+  pathParameters: {
+    incident: { schema: z.string().min(1), description: 'The linked incident, by id or number (INC0001001)' },
+  },
+  errorMembers: {
+    incident: z.object({ id: z.string(), number: z.string() }).optional().describe('incident-already-linked: the incident'),
+    linkedProblem: z.object({ id: z.string(), number: z.string() }).optional().describe('incident-already-linked: the problem the incident is linked to'),
+    problemStatus: z.string().optional().describe('problem-closed: the status the problem is in'),
   },
   operations: {
     'POST /problems': {
@@ -143,6 +157,54 @@ export default defineApi({
       query: problemPageQuery,
       responses: { 200: { description: 'One page of history records', schema: 'ProblemHistoryPage' } },
       errorTypes: ['not-found'],
+    },
+    'POST /problems/{id}/incidents': {
+      operationId: 'linkProblemIncident',
+      summary: 'Link an incident to a problem',
+      tag: 'Problems',
+      audience: 'agent',
+      description: [
+        "`incident` names the incident by id or number; it must exist (400 on `incident`). ONE transaction on both records: the link, the problem (`linkedIncidentCount` + 1, a new version and ETag, history `incident_linked`, `Problem Incident Linked`) and the incident (`problem` set to the problem's id and number, a new version, history, `Incident Updated`). Two round trips: both records read together, then the transaction.",
+        'An incident is linked to at most one problem: one linked already (to this problem or another) is 409 `incident-already-linked`, naming the problem in `linkedProblem`; of two links of one incident racing each other, exactly one is made. A closed or canceled problem is 409 `problem-closed`. Incidents of any status may be linked, closed ones included.',
+        'If-Match is optional: with it, the link is made only on that version of the problem (412 otherwise). With an Idempotency-Key, a retry of a link that was made answers as the first request did.',
+        'When the problem is resolved, its open linked incidents are told (`Incident Problem Resolved`) and, with `resolveLinkedIncidents`, resolved: docs/problems.md.',
+        REQUESTERS,
+      ].join('\n\n'),
+      body: { schema: 'LinkProblemIncident' },
+      ifMatch: 'optional',
+      idempotencyKey: true,
+      responses: {
+        201: {
+          description: 'Linked: the problem as it is now and the incident',
+          schema: 'ProblemIncidentLink',
+          headers: ['ETag', 'Location', 'Idempotent-Replayed'],
+        },
+      },
+      errorTypes: ['not-found', 'incident-already-linked', 'problem-closed'],
+    },
+    'GET /problems/{id}/incidents': {
+      operationId: 'listProblemIncidents',
+      summary: "List a problem's incidents",
+      tag: 'Problems',
+      audience: 'agent',
+      description: `Newest link first, each incident with its status, priority, title and assignment as they are now: a Query of the problem's links, then one BatchGetItem of the page's incidents. ${PAGE_NOTE} ${REQUESTERS}`,
+      query: listLinkedIncidentsQuery,
+      responses: { 200: { description: 'One page of linked incidents', schema: 'ProblemLinkedIncidentPage' } },
+      errorTypes: ['not-found'],
+    },
+    'DELETE /problems/{id}/incidents/{incident}': {
+      operationId: 'unlinkProblemIncident',
+      summary: 'Unlink an incident from a problem',
+      tag: 'Problems',
+      audience: 'agent',
+      description: [
+        "The reverse of a link, in ONE transaction on both records: the link goes, the problem's `linkedIncidentCount` - 1 (new version, history `incident_unlinked`, `Problem Incident Unlinked`), the incident's `problem` is cleared (new version, history, `Incident Updated`). `{incident}` is the incident's id or number.",
+        'An incident that is not linked to this problem is 404; a closed or canceled problem is 409 `problem-closed`. If-Match is optional, as for a link.',
+        REQUESTERS,
+      ].join('\n\n'),
+      ifMatch: 'optional',
+      responses: { 204: { description: "Unlinked; the ETag is the problem's new version", headers: ['ETag'] } },
+      errorTypes: ['not-found', 'problem-closed'],
     },
   },
   eventSchemas: [

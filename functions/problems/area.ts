@@ -4,6 +4,7 @@
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
+import { CHANGE_END_EVENT_TYPES } from './domain/links.ts';
 
 export default defineArea({
   name: 'problems',
@@ -33,6 +34,23 @@ export default defineArea({
       description: '/problems/{id}/notes and /problems/{id}/history: work notes and the audit trail of a problem',
       tableAccess: 'readWrite',
     },
+    problemIncidents: {
+      entry: 'functions/problems/handlers/problem-incidents.ts',
+      description: '/problems/{id}/incidents: link an incident to a problem (one transaction on both), list the linked incidents, unlink one',
+      tableAccess: 'readWrite',
+    },
+    problemResolvedReaction: {
+      entry: 'functions/problems/handlers/problem-resolved-reaction.ts',
+      description: "Tells a resolved problem's open linked incidents, and resolves them when the problem says so (table stream: Problem Resolved)",
+      tableAccess: 'readWrite',
+      timeoutSeconds: 120,
+    },
+    fixChangeReaction: {
+      entry: 'functions/problems/handlers/fix-change-reaction.ts',
+      description: "Resolves the problems a change request fixes when it closes successfully, else tells their assignees (table stream: the change's end)",
+      tableAccess: 'readWrite',
+      timeoutSeconds: 60,
+    },
   },
   routes: [
     jwtRoute('POST', '/problems', 'createProblem'),
@@ -42,6 +60,29 @@ export default defineArea({
     jwtRoute('POST', '/problems/{id}/notes', 'problemNotes'),
     jwtRoute('GET', '/problems/{id}/notes', 'problemNotes'),
     jwtRoute('GET', '/problems/{id}/history', 'problemNotes'),
+    jwtRoute('POST', '/problems/{id}/incidents', 'problemIncidents'),
+    jwtRoute('GET', '/problems/{id}/incidents', 'problemIncidents'),
+    jwtRoute('DELETE', '/problems/{id}/incidents/{incident}', 'problemIncidents'),
+  ],
+  consumers: [
+    {
+      // A resolved problem's outbox record: its linked incidents are told (reactions.ts tellLinkedIncidents).
+      functionId: 'problemResolvedReaction',
+      source: {
+        kind: 'tableStream',
+        filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['outbox'] }, detail: { M: { type: { S: ['Problem Resolved'] } } } } } },
+        batchSize: 10,
+      },
+    },
+    {
+      // A change request's outbox record of its end: the problems it fixes react (reactions.ts applyFixChangeOutcome).
+      functionId: 'fixChangeReaction',
+      source: {
+        kind: 'tableStream',
+        filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['outbox'] }, detail: { M: { type: { S: [...CHANGE_END_EVENT_TYPES] } } } } } },
+        batchSize: 10,
+      },
+    },
   ],
   publishedEventTypes: PROBLEM_EVENT_TYPES,
   api: () => import('./api.ts'),

@@ -31,9 +31,9 @@ export interface ProblemWrite {
   changes: FieldDiff[];
   now: Date;
   /** Defaults: created without `before`, else updated. */
-  action?: 'created' | 'updated' | 'note_added';
+  action?: 'created' | 'updated' | 'note_added' | 'incident_linked' | 'incident_unlinked';
   /** Overrides the event derived from the write (problemRecordEventType) and its recipients. */
-  event?: { type: ProblemEventType; recipients: Recipients; note?: NoteReference };
+  event?: { type: ProblemEventType; recipients: Recipients; note?: NoteReference; incident?: { id: string; number: string } };
 }
 
 /**
@@ -62,6 +62,7 @@ export function problemWrite(input: ProblemWrite): TransactionEntry[] {
     recipients: input.event?.recipients ?? problemRecordRecipients(type, after),
     ...(before === undefined || unchanged ? {} : { changes: input.changes }),
     ...(input.event?.note === undefined ? {} : { note: input.event.note }),
+    ...(input.event?.incident === undefined ? {} : { incident: input.event.incident }),
   });
   return [
     // A write that leaves the problem as it was (a note) checks its version instead of rewriting it: its ETag does not move.

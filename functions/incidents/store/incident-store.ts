@@ -172,8 +172,11 @@ export async function getIncidentById(id: string): Promise<Incident | undefined>
   return incident === undefined ? undefined : withAlert(incident, alertItem);
 }
 
-/** Numbers resolve through the all-incidents index (eventually consistent, like every GSI read). */
-export async function getIncidentByNumber(number: string): Promise<Incident | undefined> {
+/**
+ * The incident item alone by number, through the all-incidents index (eventually consistent, like
+ * every GSI read): one round trip, without the `alert` view, for writers that do not show it.
+ */
+export async function getIncidentItemByNumber(number: string): Promise<Incident | undefined> {
   const result = await db.send(
     new QueryCommand({
       TableName: TABLE_NAME,
@@ -183,8 +186,13 @@ export async function getIncidentByNumber(number: string): Promise<Incident | un
     }),
   );
   const item = result.Items?.[0];
-  if (item === undefined) return undefined;
-  const incident = fromItem(item);
+  return item === undefined ? undefined : fromItem(item);
+}
+
+/** Numbers resolve through the all-incidents index (eventually consistent, like every GSI read). */
+export async function getIncidentByNumber(number: string): Promise<Incident | undefined> {
+  const incident = await getIncidentItemByNumber(number);
+  if (incident === undefined) return undefined;
   // Only incidents opened by events have an alert item: a second read for those alone.
   if (incident.dedupKey === undefined) return incident;
   const alert = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: incidentAlertKey(incident.id), ConsistentRead: true }));
@@ -214,6 +222,26 @@ export async function getIncidentAndSettings(id: string): Promise<{ incident?: I
         }),
     settings: settingsFrom(settingsItem),
   };
+}
+
+/** Incident items by id, in one BatchGetItem per 100 (all in flight together); missing ones are left out. Without `alert`. */
+export async function getIncidentItems(ids: readonly string[]): Promise<Incident[]> {
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += 100) chunks.push([...new Set(ids.slice(i, i + 100))]);
+  const pages = await Promise.all(
+    chunks.map(async (chunk) => {
+      let keys: Item[] = chunk.map(incidentKey);
+      const found: Item[] = [];
+      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
+        const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys } } }));
+        found.push(...(result.Responses?.[TABLE_NAME] ?? []));
+        keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
+      }
+      if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
+      return found.map(fromItem);
+    }),
+  );
+  return pages.flat();
 }
 
 export const incidentHistoryPut = (incidentId: string, draft: HistoryDraft): TransactItem => historyPut(incidentKey(incidentId).pk, incidentId, draft);

@@ -33,6 +33,9 @@ export const PROBLEM_EVENT_TYPES = [
   'Problem Closed',
   'Problem Canceled',
   'Problem Note Added',
+  'Problem Incident Linked',
+  'Problem Incident Unlinked',
+  'Problem Fix Failed',
 ] as const;
 export type ProblemEventType = (typeof PROBLEM_EVENT_TYPES)[number];
 
@@ -54,6 +57,16 @@ export interface ProblemEventDetail extends EventDetail<ProblemEventType> {
   changes?: PublishedChange[];
   /** Problem Note Added: which note, never its body. */
   note?: NoteReference;
+  /** Problem Incident Linked / Unlinked: which incident. */
+  incident?: { id: string; number: string };
+  /** Problem Fix Failed: the fix's change request and how it ended. */
+  fix?: FixFailure;
+}
+
+/** How the change request a problem's fix names ended, when it did not close successfully. */
+export interface FixFailure {
+  change: { id: string; number: string };
+  outcome: 'failed' | 'backed_out' | 'canceled' | 'rejected' | 'expired' | 'successful';
 }
 
 export type ProblemNotification = Notification<ProblemEventType> & { topic: 'notifications' };
@@ -90,6 +103,8 @@ export const PROBLEM_PUBLISH_RULES: PublishRules = {
       ].map((field) => [field, 'value' as const]),
     ),
     fix: only('change'),
+    // The incident a link or an unlink names: its id and number.
+    incident: 'value',
     resolution: only('code', 'at', 'by'),
     review: only('at', 'by'),
   },
@@ -146,7 +161,16 @@ export function problemRecordRecipients(type: ProblemEventType, after: Problem):
 
 const RESOLUTION_TEXT = { fix_applied: 'fix applied', risk_accepted: 'risk accepted', duplicate: 'duplicate', canceled: 'canceled' } as const;
 
-function text(type: ProblemEventType, problem: Problem, detail: Pick<ProblemEventDetail, 'changes' | 'note'>): string {
+const FIX_OUTCOME_TEXT = {
+  failed: 'failed',
+  backed_out: 'was backed out',
+  canceled: 'was canceled',
+  rejected: 'was rejected',
+  expired: 'expired unapproved',
+  successful: 'closed',
+} as const;
+
+function text(type: ProblemEventType, problem: Problem, detail: Pick<ProblemEventDetail, 'changes' | 'note' | 'incident' | 'fix'>): string {
   const head = problem.number;
   switch (type) {
     case 'Problem Opened':
@@ -163,6 +187,12 @@ function text(type: ProblemEventType, problem: Problem, detail: Pick<ProblemEven
       return `Canceled: ${head}`;
     case 'Problem Note Added':
       return `Work note by ${detail.note?.author} on ${head}`;
+    case 'Problem Incident Linked':
+      return `Incident ${detail.incident?.number} linked to ${head} (${problem.linkedIncidentCount} linked)`;
+    case 'Problem Incident Unlinked':
+      return `Incident ${detail.incident?.number} unlinked from ${head} (${problem.linkedIncidentCount} linked)`;
+    case 'Problem Fix Failed':
+      return `The fix of ${head} did not go in: change ${detail.fix?.change.number} ${detail.fix === undefined ? 'ended' : FIX_OUTCOME_TEXT[detail.fix.outcome]}`;
   }
 }
 
@@ -175,6 +205,8 @@ export function problemOutboxRecord(input: {
   recipients: Recipients;
   changes?: FieldDiff[];
   note?: NoteReference;
+  incident?: { id: string; number: string };
+  fix?: FixFailure;
 }): ProblemOutboxRecord {
   const { problem, type } = input;
   if (type === 'Problem Note Added' && input.note === undefined) throw new Error('Problem Note Added needs the note');
@@ -187,6 +219,8 @@ export function problemOutboxRecord(input: {
     problem: summarizeProblem(problem),
     ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, PROBLEM_PUBLISH_RULES) }),
     ...(input.note === undefined ? {} : { note: input.note }),
+    ...(input.incident === undefined ? {} : { incident: input.incident }),
+    ...(input.fix === undefined ? {} : { fix: input.fix }),
   };
   return {
     eventId: input.eventId,

@@ -43,5 +43,18 @@ export const problemEventDetail = z
       .object({ id: z.string(), visibility: z.enum(['work', 'public']), author: z.string() })
       .optional()
       .describe('Problem Note Added: which note, never its body (read it with GET /problems/{id}/notes)'),
+    incident: z
+      .object({ id: z.string(), number: z.string() })
+      .optional()
+      .describe('Problem Incident Linked and Problem Incident Unlinked: the incident (GET /problems/{id}/incidents lists them)'),
+    fix: z
+      .object({
+        change: z.object({ id: z.string(), number: z.string() }).describe("The change request of the problem's fix"),
+        outcome: z
+          .enum(['failed', 'backed_out', 'canceled', 'rejected', 'expired', 'successful'])
+          .describe('How it ended: closed with a failed or backed-out implementation, canceled, rejected, or expired unapproved'),
+      })
+      .optional()
+      .describe('Problem Fix Failed: the change request that was to fix the problem and how it ended'),
   })
   .meta({ title: 'Problem event detail' });

@@ -162,7 +162,9 @@ export const problemHistoryRecordSchema = z
     problemId: z.string(),
     at: isoTimestamp,
     actor: z.string(),
-    action: z.enum(['created', 'updated', 'note_added']),
+    action: z
+      .enum(['created', 'updated', 'note_added', 'incident_linked', 'incident_unlinked'])
+      .describe('incident_linked / incident_unlinked: `changes` names the incident (`incident`) and the new linkedIncidentCount'),
     version: z.number().int().describe('The problem version this record produced'),
     changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
   })

@@ -7,6 +7,7 @@ import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import type { Problem } from '../domain/problem.ts';
 import { PROBLEM_FIELD_ORDER, type ProblemFilters, type ProblemNote, problemHistoryRecordSchema, problemNoteSchema } from '../schemas/problem.ts';
+import { fixChangeIndexAttributes } from './fix-change-store.ts';
 
 /*
  * Problem items (see docs/data-model.md for every access pattern):
@@ -16,6 +17,8 @@ import { PROBLEM_FIELD_ORDER, type ProblemFilters, type ProblemNote, problemHist
  *                                                     gsi4 PROBLEM#GROUP#<group> / number (sparse)
  *                                                     gsi5 PROBLEM#ASSIGNEE#<user> / number (sparse)
  *                                                     gsi6 PROBLEM#SERVICE#<service> / number (sparse)
+ *                                                     gsi7 PROBLEM#FIX-CHANGE#<changeId> / number (sparse: fix-change-store.ts)
+ *   link      pk PROBLEM#<id>     sk INCIDENT#<incidentId>  (problem-link-store.ts)
  *   note      pk PROBLEM#<id>     sk NOTE#<ulid>
  *   history   pk PROBLEM#<id>     sk HISTORY#<ulid>
  *   outbox    pk PROBLEM#<id>     sk OUTBOX#<eventId> (problem-outbox.ts)
@@ -50,6 +53,8 @@ function toItem(problem: Problem): Item {
     item[`${index}pk`] = `${prefix}${value}`;
     item[`${index}sk`] = problem.number;
   }
+  // gsi7, sparse: the problems a change request fixes (fix-change-store.ts).
+  Object.assign(item, fixChangeIndexAttributes(problem));
   return item;
 }
 

@@ -53,6 +53,11 @@ export const ERROR_TYPES = {
   },
   'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `assess` or `authorize`, or its round is decided)' },
   'already-voted': { status: 409, when: 'The caller already voted in this approval round' },
+  'incident-already-linked': {
+    status: 409,
+    when: 'The incident is linked to a problem already (an incident is linked to at most one); `linkedProblem` names it, `incident` the incident',
+  },
+  'problem-closed': { status: 409, when: 'The problem is closed or canceled: its incidents can no longer be linked or unlinked; `problemStatus` says which' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
   'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },

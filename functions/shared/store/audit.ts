@@ -10,7 +10,8 @@ export type { FieldDiff };
 export interface HistoryDraft {
   at: string;
   actor: string;
-  action: 'created' | 'updated' | 'deleted' | 'note_added';
+  /** `incident_linked` / `incident_unlinked`: a problem's links (functions/problems). */
+  action: 'created' | 'updated' | 'deleted' | 'note_added' | 'incident_linked' | 'incident_unlinked';
   version: number;
   changes: FieldDiff[];
   noteVisibility?: 'work' | 'public';

@@ -1,0 +1,147 @@
+import { findChange } from '../changes/access.ts';
+import { type ProblemResolutionOutcome, tellIncidentOfProblemResolution } from '../incidents/operations.ts';
+import { log } from '../shared/log.ts';
+import { retryOnConflict } from '../shared/store/retry.ts';
+import { named, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
+import { problemOutboxRecord, problemOwners } from './domain/events.ts';
+import { type ChangeEndEventType, type FixChangeOutcome, resolveWithFixChange } from './domain/links.ts';
+import type { ChangeReference, Problem } from './domain/problem.ts';
+import { PROBLEM_ITEM, problemWrite } from './problem-write.ts';
+import { problemIdsFixedByChange } from './store/fix-change-store.ts';
+import { forEachProblemIncidentLink } from './store/problem-link-store.ts';
+import { problemOutboxPut } from './store/problem-outbox.ts';
+import { getProblemById, problemUnchanged } from './store/problem-store.ts';
+
+/*
+ * What problem management does by itself, after the fact, from the table stream (the consumers in
+ * handlers/problem-resolved-reaction.ts and handlers/fix-change-reaction.ts): tell the incidents of
+ * a resolved problem, and resolve a problem when the change request that fixes it closes. Each step
+ * is safe to run again (a retried batch, a redelivered record): what was done is recognised and
+ * skipped, never done twice.
+ */
+
+/** Who the reactions' writes are recorded as: `system` in history, `updatedBy`, `resolution.by` and the events' `actor`. */
+export const SYSTEM_ACTOR = 'system';
+
+/** Incidents told at once; each is a read and a transaction of its own. */
+const INCIDENTS_IN_FLIGHT = 8;
+
+/** How many times a problem write is attempted while agents keep changing the problem under it. */
+const PROBLEM_ATTEMPTS = 5;
+
+/**
+ * The problem was resolved at `version`: each open incident linked to it hears of it (Incident
+ * Problem Resolved), and is resolved with it when the problem says so (resolveLinkedIncidents).
+ * Once per resolution: the incidents operation recognises an incident told of this version before.
+ * Nothing happens if the problem was reopened since (its resolution no longer holds; a new
+ * resolution has its own record).
+ */
+export async function tellLinkedIncidents(problemId: string, version: number): Promise<Record<ProblemResolutionOutcome, number> | undefined> {
+  const problem = await getProblemById(problemId);
+  if (problem?.resolution === undefined) {
+    log.info('problem no longer resolved; its incidents are not told', { problemId, version, status: problem?.status });
+    return undefined;
+  }
+  const resolved = {
+    id: problem.id,
+    number: problem.number,
+    version,
+    resolution: { code: problem.resolution.code, ...(problem.resolution.notes === undefined ? {} : { notes: problem.resolution.notes }) },
+    resolveLinkedIncidents: problem.resolveLinkedIncidents,
+  };
+  const outcomes: Record<ProblemResolutionOutcome, number> = { resolved: 0, told: 0, already: 0, skipped: 0 };
+  await forEachProblemIncidentLink(problem.id, async (links) => {
+    const queue = [...links];
+    const worker = async () => {
+      for (let link = queue.shift(); link !== undefined; link = queue.shift()) {
+        outcomes[await tellIncidentOfProblemResolution(link.incidentId, resolved, SYSTEM_ACTOR)]++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(INCIDENTS_IN_FLIGHT, queue.length) }, worker));
+  });
+  log.info('linked incidents told of the problem resolution', { problemId, number: problem.number, version, ...outcomes });
+  return outcomes;
+}
+
+/** How the change ended: a closed change by its implementation outcome, the others by how they ended. */
+function outcomeOf(type: ChangeEndEventType, implementationOutcome: string | undefined): FixChangeOutcome {
+  switch (type) {
+    case 'Change Closed':
+      return implementationOutcome === 'successful' ? 'successful' : implementationOutcome === 'backed_out' ? 'backed_out' : 'failed';
+    case 'Change Canceled':
+      return 'canceled';
+    case 'Change Rejected':
+      return 'rejected';
+    case 'Change Expired':
+      return 'expired';
+  }
+}
+
+export type FixChangeReaction = 'resolved' | 'fix-failed' | 'already' | 'skipped';
+
+/**
+ * A change request ended (`type`). Every problem whose fix names it: a successful close resolves
+ * it (fix_applied, the resolution notes naming the change, as `system`); anything else tells its
+ * assignee (else its group) that the fix failed (Problem Fix Failed, naming the change and how it
+ * ended). Problems are found by key (fix-change-store.ts); the change is read only when there are some.
+ */
+export async function applyFixChangeOutcome(changeId: string, type: ChangeEndEventType): Promise<FixChangeReaction[]> {
+  const problemIds = await problemIdsFixedByChange(changeId);
+  if (problemIds.length === 0) return [];
+  const change = await findChange(changeId);
+  if (change === undefined) return [];
+  const outcome = outcomeOf(type, change.implementation?.outcome);
+  const reference: ChangeReference = { id: change.id, number: change.number };
+  const reactions: FixChangeReaction[] = [];
+  for (const problemId of problemIds) {
+    const reaction = await retryOnConflict(() => reactToFixChange(problemId, reference, outcome), {
+      attempts: PROBLEM_ATTEMPTS,
+      isConflict: (error) => error instanceof TransactionRefused && error.has(PROBLEM_ITEM),
+    });
+    log.info('problem reacted to its fix change', { problemId, changeId, change: change.number, type, outcome, reaction });
+    reactions.push(reaction);
+  }
+  return reactions;
+}
+
+/** The name of the Problem Fix Failed record in its transaction: refused when told before. */
+const FIX_FAILED_ITEM = 'fix-failed';
+
+async function reactToFixChange(problemId: string, change: ChangeReference, outcome: FixChangeOutcome): Promise<FixChangeReaction> {
+  // Strongly consistent, and checked again: the index may lag a PATCH that moved the fix elsewhere.
+  const problem = await getProblemById(problemId);
+  if (problem === undefined || problem.fix?.change?.id !== change.id) return 'skipped';
+  const now = new Date();
+  if (outcome === 'successful') {
+    const move = resolveWithFixChange(problem, change, { actor: { userId: SYSTEM_ACTOR }, now });
+    if (move === undefined) return 'already';
+    await transactWrite(problemWrite({ before: problem, after: move.next, actor: SYSTEM_ACTOR, changes: move.changes, now }));
+    return 'resolved';
+  }
+  if (problem.status === 'closed' || problem.status === 'canceled') return 'skipped';
+  return tellFixFailed(problem, change, outcome, now);
+}
+
+/**
+ * Problem Fix Failed, to the assignee (else the group): the problem does not change (no version,
+ * no history), like a note's check. Once per change: a change ends once, and the record's event id
+ * names it, so a second attempt is refused.
+ */
+async function tellFixFailed(problem: Problem, change: ChangeReference, outcome: FixChangeOutcome, now: Date): Promise<FixChangeReaction> {
+  const record = problemOutboxRecord({
+    eventId: `FIX-FAILED-${change.id}`,
+    type: 'Problem Fix Failed',
+    problem,
+    actor: SYSTEM_ACTOR,
+    occurredAt: now.toISOString(),
+    recipients: problemOwners(problem),
+    fix: { change, outcome },
+  });
+  try {
+    await transactWrite([named(PROBLEM_ITEM, problemUnchanged(problem)), named(FIX_FAILED_ITEM, problemOutboxPut(record, now))]);
+  } catch (error) {
+    if (error instanceof TransactionRefused && error.has(FIX_FAILED_ITEM)) return 'already';
+    throw error;
+  }
+  return 'fix-failed';
+}
