@@ -4,7 +4,7 @@
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
-import { CHANGE_END_EVENT_TYPES } from './domain/links.ts';
+import { CHANGE_END_EVENT_TYPES, CHANGE_FINAL_STATUSES } from './domain/links.ts';
 
 export default defineArea({
   name: 'problems',
@@ -79,7 +79,16 @@ export default defineArea({
       functionId: 'fixChangeReaction',
       source: {
         kind: 'tableStream',
-        filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['outbox'] }, detail: { M: { type: { S: [...CHANGE_END_EVENT_TYPES] } } } } } },
+        filter: {
+          eventName: ['INSERT'],
+          dynamodb: {
+            NewImage: {
+              entity: { S: ['outbox'] },
+              // An end, and the change's status after it final: a report that leaves the change in review is no end.
+              detail: { M: { type: { S: [...CHANGE_END_EVENT_TYPES] }, change: { M: { status: { S: [...CHANGE_FINAL_STATUSES] } } } } },
+            },
+          },
+        },
         batchSize: 10,
       },
     },

@@ -1,4 +1,5 @@
 import { findChange } from '../changes/access.ts';
+import type { Change } from '../changes/domain/change.ts';
 import { type ProblemResolutionOutcome, tellIncidentOfProblemResolution } from '../incidents/operations.ts';
 import { log } from '../shared/log.ts';
 import { retryOnConflict } from '../shared/store/retry.ts';
@@ -64,23 +65,25 @@ export async function tellLinkedIncidents(problemId: string, version: number): P
 }
 
 /** How the change ended: a closed change by its implementation outcome, the others by how they ended. */
-function outcomeOf(type: ChangeEndEventType, implementationOutcome: string | undefined): FixChangeOutcome {
-  switch (type) {
-    case 'Change Closed':
-      return implementationOutcome === 'successful' ? 'successful' : implementationOutcome === 'backed_out' ? 'backed_out' : 'failed';
-    case 'Change Canceled':
+function outcomeOf(type: ChangeEndEventType, change: Change): FixChangeOutcome | undefined {
+  switch (change.status) {
+    case 'closed': {
+      const outcome = change.implementation?.outcome;
+      return outcome === 'successful' ? 'successful' : outcome === 'backed_out' ? 'backed_out' : 'failed';
+    }
+    case 'canceled':
       return 'canceled';
-    case 'Change Rejected':
-      return 'rejected';
-    case 'Change Expired':
-      return 'expired';
+    case 'rejected':
+      return type === 'Change Expired' ? 'expired' : 'rejected';
+    default:
+      return undefined;
   }
 }
 
 export type FixChangeReaction = 'resolved' | 'fix-failed' | 'already' | 'skipped';
 
 /**
- * A change request ended (`type`). Every problem whose fix names it: a successful close resolves
+ * A change request ended (`type`; its status, read again here, is final). Every problem whose fix names it: a successful close resolves
  * it (fix_applied, the resolution notes naming the change, as `system`); anything else tells its
  * assignee (else its group) that the fix failed (Problem Fix Failed, naming the change and how it
  * ended). Problems are found by key (fix-change-store.ts); the change is read only when there are some.
@@ -89,8 +92,8 @@ export async function applyFixChangeOutcome(changeId: string, type: ChangeEndEve
   const problemIds = await problemIdsFixedByChange(changeId);
   if (problemIds.length === 0) return [];
   const change = await findChange(changeId);
-  if (change === undefined) return [];
-  const outcome = outcomeOf(type, change.implementation?.outcome);
+  const outcome = change === undefined ? undefined : outcomeOf(type, change);
+  if (change === undefined || outcome === undefined) return [];
   const reference: ChangeReference = { id: change.id, number: change.number };
   const reactions: FixChangeReaction[] = [];
   for (const problemId of problemIds) {

@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Change } from '../../functions/changes/domain/change.ts';
+import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
+import type { PublishedEvent, PublishedNotification } from '../../local/published-log.ts';
+import { agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { createChange } from '../support/changes.ts';
+import { poll } from '../support/poll.ts';
+
+/*
+ * What problem management does by itself, from the table stream, over the real local stack:
+ * - a resolved problem tells its open linked incidents (Incident Problem Resolved to their
+ *   assignee and group) and, with resolveLinkedIncidents, resolves them with its resolution;
+ *   once per resolution, however often the reaction runs;
+ * - the change request a problem's fix names: closed successfully, the problem resolves itself
+ *   (fix_applied, as `system`, naming the change); failed, backed out or canceled, its assignee
+ *   hears of it (Problem Fix Failed).
+ */
+
+let stack: TestStack;
+let alice: Client;
+let reactions: typeof import('../../functions/problems/reactions.ts');
+let changeStore: typeof import('../../functions/changes/store/change-store.ts');
+let changeWrite: typeof import('../../functions/changes/change-request-write.ts');
+let changeDomain: typeof import('../../functions/changes/domain/change.ts');
+let transaction: typeof import('../../functions/shared/store/transaction.ts');
+
+type Row = Record<string, any> & { id: string; number: string; version: number };
+
+const ifMatch = (record: { version: number }) => ({ 'if-match': `"${record.version}"` });
+
+async function send(method: 'POST' | 'PATCH', path: string, body: unknown, headers?: Record<string, string>): Promise<Row> {
+  const reply = await alice.request(method, path, { body, ...(headers === undefined ? {} : { headers }) });
+  expect(reply.status, `${method} ${path}: ${JSON.stringify(reply.body)}`).toBeLessThan(300);
+  return reply.body;
+}
+
+const read = async (path: string): Promise<Row> => (await alice.get(path)).body;
+
+const openProblem = (body: Record<string, unknown> = {}) =>
+  send('POST', '/problems', { title: 'Queue workers leak memory', service: 'email', assignmentGroup: 'service-desk', ...body });
+
+const openIncident = (body: Record<string, unknown> = {}) =>
+  send('POST', '/incidents', { title: 'Mail delayed', service: 'email', assignmentGroup: 'service-desk', ...body });
+
+async function patchIncident(id: string, body: Record<string, unknown>): Promise<Row> {
+  return send('PATCH', `/incidents/${id}`, body, ifMatch(await read(`/incidents/${id}`)));
+}
+
+async function patchProblem(id: string, body: Record<string, unknown>): Promise<Row> {
+  return send('PATCH', `/problems/${id}`, body, ifMatch(await read(`/problems/${id}`)));
+}
+
+const link = (problem: Row, incident: Row) => send('POST', `/problems/${problem.id}/incidents`, { incident: incident.id });
+
+const events = (type: string) => (stack.published.events() as PublishedEvent[]).filter((e) => e.detailType === type);
+const notifications = (type: string) => (stack.published.notifications() as PublishedNotification[]).filter((n) => (n.message as any).type === type);
+const toldOf = (problem: Row) => events('Incident Problem Resolved').filter((e) => (e.detail as any).problem.id === problem.id);
+
+/** Moves a change along its lifecycle as the approval workflow's steps do: through the one write path. */
+async function advance(id: string, ...statuses: ChangeStatus[]): Promise<Change> {
+  let change = (await changeStore.getChangeById(id)) as Change;
+  for (const status of statuses) {
+    const now = new Date();
+    const { next, changes } = changeDomain.moveTo(change, status, { actor: { userId: 'workflow' }, now });
+    await transaction.transactWrite(changeWrite.changeRequestWrite({ before: change, after: next, actor: 'workflow', changes, now }));
+    change = next;
+  }
+  return change;
+}
+
+/** A change request in implementation, as the workflow leaves it at the change window's start. */
+async function changeInImplementation(): Promise<Change> {
+  const created = await createChange(alice, { services: ['email'] });
+  return advance(created.id, 'assess', 'authorize', 'scheduled', 'implement');
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  alice = await agent(stack);
+  // The stack set the environment the store modules read at load.
+  reactions = await import('../../functions/problems/reactions.ts');
+  changeStore = await import('../../functions/changes/store/change-store.ts');
+  changeWrite = await import('../../functions/changes/change-request-write.ts');
+  changeDomain = await import('../../functions/changes/domain/change.ts');
+  transaction = await import('../../functions/shared/store/transaction.ts');
+});
+afterAll(async () => {
+  await stack.stop();
+});
+
+describe('a resolved problem tells its linked incidents', () => {
+  it('without resolveLinkedIncidents: each open one is told once (event + its assignee and group), none is resolved', async () => {
+    const problem = await openProblem();
+    const fresh = await openIncident({ assignee: 'bob' });
+    const working = await openIncident();
+    await patchIncident(working.id, { status: 'in_progress' });
+    const done = await openIncident();
+    await patchIncident(done.id, { status: 'in_progress' });
+    await patchIncident(done.id, { status: 'resolved', resolutionCode: 'solved_workaround', resolutionNotes: 'Restarted the workers' });
+    for (const incident of [fresh, working, done]) await link(problem, incident);
+    const before = await Promise.all([fresh, working].map((i) => read(`/incidents/${i.id}`)));
+
+    await patchProblem(problem.id, { status: 'assess' });
+    const resolved = await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'duplicate', notes: 'Same as the worker leak' } });
+
+    const told = await poll(
+      () => toldOf(problem),
+      (list) => list.length >= 2,
+    );
+    expect(told.map((e) => (e.detail as any).incident.id).sort()).toEqual([fresh.id, working.id].sort());
+    for (const event of told) {
+      expect(event.detail).toMatchObject({
+        actor: 'system',
+        problem: { id: problem.id, number: problem.number, version: resolved.version, resolutionCode: 'duplicate', incidentResolved: false },
+      });
+      expect(JSON.stringify(event.detail)).not.toContain('Same as the worker leak');
+    }
+    const sent = notifications('Incident Problem Resolved').filter((n) => (n.message as any).problem.id === problem.id);
+    expect(sent.find((n) => (n.message as any).incident.id === fresh.id)?.message).toMatchObject({ recipients: { users: ['bob'], groups: ['service-desk'] } });
+    expect(sent.find((n) => (n.message as any).incident.id === working.id)?.message).toMatchObject({ recipients: { users: [], groups: ['service-desk'] } });
+    expect((sent[0]?.message as any).text).toContain(problem.number);
+
+    // Told, not changed: same status, same version.
+    const after = await Promise.all([fresh, working].map((i) => read(`/incidents/${i.id}`)));
+    expect(after.map((i) => [i.status, i.version])).toEqual(before.map((i) => [i.status, i.version]));
+
+    // Running the reaction again (a redelivered record) tells nobody twice.
+    expect(await reactions.tellLinkedIncidents(problem.id, resolved.version)).toEqual({ resolved: 0, told: 0, already: 2, skipped: 1 });
+    await stack.settled();
+    await stack.settled();
+    expect(toldOf(problem)).toHaveLength(2);
+  });
+
+  it('with resolveLinkedIncidents: open incidents are resolved with the problem (history as system, the problem named in the notes)', async () => {
+    const problem = await openProblem({ resolveLinkedIncidents: true, fix: { text: 'Cap the worker heap and recycle hourly' } });
+    const fresh = await openIncident();
+    const held = await openIncident({ assignee: 'bob' });
+    await patchIncident(held.id, { status: 'in_progress' });
+    await patchIncident(held.id, { status: 'on_hold', holdReason: 'awaiting_change' });
+    const canceled = await openIncident();
+    await patchIncident(canceled.id, { status: 'canceled' });
+    for (const incident of [fresh, held, canceled]) await link(problem, incident);
+
+    await patchProblem(problem.id, { status: 'assess' });
+    await patchProblem(problem.id, { status: 'root_cause_analysis', rootCause: 'Unbounded cache in the worker' });
+    const resolved = await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'fix_applied', notes: 'Heap capped since Monday' } });
+
+    for (const incident of [fresh, held]) {
+      const after = await poll(
+        () => read(`/incidents/${incident.id}`),
+        (i) => i.status === 'resolved',
+      );
+      expect(after).toMatchObject({
+        status: 'resolved',
+        resolutionCode: 'solved_permanently',
+        resolvedBy: 'system',
+        updatedBy: 'system',
+        problem: { id: problem.id, number: problem.number },
+      });
+      expect(after.resolutionNotes).toBe(`Resolved with problem ${problem.number} (fix_applied): Heap capped since Monday`);
+      expect(after.holdReason).toBeUndefined();
+      const history = (await read(`/incidents/${incident.id}/history`)).items;
+      expect(history.at(-1)).toMatchObject({ actor: 'system', action: 'updated' });
+      expect(history.at(-1).changes).toEqual(
+        expect.arrayContaining([
+          { field: 'status', from: incident.id === held.id ? 'on_hold' : 'new', to: 'resolved' },
+          { field: 'resolutionCode', from: null, to: 'solved_permanently' },
+          expect.objectContaining({ field: 'resolutionNotes', to: expect.stringContaining(problem.number) }),
+        ]),
+      );
+    }
+    expect((await read(`/incidents/${canceled.id}`)).status).toBe('canceled');
+
+    const told = await poll(
+      () => toldOf(problem),
+      (list) => list.length >= 2,
+    );
+    expect(told.map((e) => (e.detail as any).problem.incidentResolved)).toEqual([true, true]);
+    expect(told.map((e) => (e.detail as any).incident.status)).toEqual(['resolved', 'resolved']);
+    expect(await reactions.tellLinkedIncidents(problem.id, resolved.version)).toEqual({ resolved: 0, told: 0, already: 0, skipped: 3 });
+  });
+
+  it('risk_accepted resolves with the workaround code; a problem reopened before the reaction tells nobody', async () => {
+    const problem = await openProblem({ resolveLinkedIncidents: true, workaround: 'Restart the workers nightly' });
+    const incident = await openIncident();
+    await link(problem, incident);
+    await patchProblem(problem.id, { status: 'assess' });
+    await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'risk_accepted' } });
+    const after = await poll(
+      () => read(`/incidents/${incident.id}`),
+      (i) => i.status === 'resolved',
+    );
+    expect(after).toMatchObject({ resolutionCode: 'solved_workaround', resolutionNotes: `Resolved with problem ${problem.number} (risk_accepted)` });
+
+    const reopened = await openProblem({ resolveLinkedIncidents: true });
+    const other = await openIncident();
+    await link(reopened, other);
+    await patchProblem(reopened.id, { status: 'assess' });
+    const resolvedOnce = await patchProblem(reopened.id, { status: 'resolved', resolution: { code: 'risk_accepted' } });
+    await stack.settled();
+    await patchProblem(reopened.id, { status: 'root_cause_analysis' });
+    // As a late redelivery of the first resolution would find it: the resolution no longer holds.
+    expect(await reactions.tellLinkedIncidents(reopened.id, resolvedOnce.version + 5)).toBeUndefined();
+  });
+});
+
+describe("the fix's change request", () => {
+  it('closed successfully: every problem it fixes resolves itself (fix_applied, as system, naming the change), and tells its incidents', async () => {
+    const change = await changeInImplementation();
+    const investigating = await openProblem({ fix: { change: change.number } });
+    await patchProblem(investigating.id, { status: 'assess' });
+    await patchProblem(investigating.id, { status: 'root_cause_analysis', rootCause: 'Leaky cache' });
+    const logged = await openProblem({ title: 'Same change fixes this', fix: { change: change.id } });
+    const unrelated = await openProblem({ title: 'Not fixed by it' });
+    const incident = await openIncident();
+    await link(investigating, incident);
+
+    const etag = (await alice.get(`/changes/${change.id}`)).headers.get('etag') as string;
+    const closed = await send('POST', `/changes/${change.id}/implementation`, { outcome: 'successful', notes: 'Rolled out' }, { 'if-match': etag });
+    expect(closed.status).toBe('closed');
+
+    for (const problem of [investigating, logged]) {
+      const after = await poll(
+        () => read(`/problems/${problem.id}`),
+        (p) => p.status === 'resolved',
+      );
+      expect(after).toMatchObject({
+        status: 'resolved',
+        updatedBy: 'system',
+        resolution: { code: 'fix_applied', by: 'system', notes: `Fixed by change ${change.number}, closed with a successful implementation` },
+        fix: { change: { id: change.id, number: change.number } },
+      });
+      const history = (await read(`/problems/${problem.id}/history`)).items;
+      expect(history.at(-1)).toMatchObject({ actor: 'system', action: 'updated' });
+      expect(JSON.stringify(history.at(-1).changes)).toContain(change.number);
+    }
+    // A new problem is assessed on the way: one version, one history record.
+    expect((await read(`/problems/${logged.id}/history`)).items.at(-1).changes).toContainEqual({ field: 'status', from: 'new', to: 'resolved' });
+    expect((await read(`/problems/${unrelated.id}`)).status).toBe('new');
+
+    // The resolution reaches the linked incident through the other reaction.
+    const told = await poll(
+      () => toldOf(investigating),
+      (list) => list.length >= 1,
+    );
+    expect((told[0]?.detail as any).incident.id).toBe(incident.id);
+
+    // A redelivered record changes nothing more.
+    expect(await reactions.applyFixChangeOutcome(change.id, 'Change Implemented')).toEqual(['already', 'already']);
+  });
+
+  it('failed, then closed after review: the assignee is told once (Problem Fix Failed), the problem stays as it is', async () => {
+    const change = await changeInImplementation();
+    const problem = await openProblem({ assignee: 'bob', fix: { change: change.id, text: 'Patch the worker' } });
+    let etag = (await alice.get(`/changes/${change.id}`)).headers.get('etag') as string;
+    const reported = await send('POST', `/changes/${change.id}/implementation`, { outcome: 'failed', notes: 'Rollout crashed' }, { 'if-match': etag });
+    expect(reported.status).toBe('review');
+    await stack.settled();
+    expect(events('Problem Fix Failed')).toHaveLength(0);
+    etag = (await alice.get(`/changes/${change.id}`)).headers.get('etag') as string;
+    await send('POST', `/changes/${change.id}/review`, { summary: 'Needs a canary first' }, { 'if-match': etag });
+
+    const failed = await poll(
+      () => events('Problem Fix Failed').filter((e) => (e.detail as any).problem.id === problem.id),
+      (list) => list.length >= 1,
+    );
+    expect(failed[0]?.detail).toMatchObject({
+      actor: 'system',
+      problem: { id: problem.id, version: problem.version, status: 'new' },
+      fix: { change: { id: change.id, number: change.number }, outcome: 'failed' },
+    });
+    const notice = notifications('Problem Fix Failed').find((n) => (n.message as any).problem.id === problem.id);
+    expect(notice?.message).toMatchObject({ recipients: { users: ['bob'], groups: [] } });
+    expect((notice?.message as any).text).toContain(change.number);
+    expect(await read(`/problems/${problem.id}`)).toMatchObject({ status: 'new', version: problem.version });
+
+    expect(await reactions.applyFixChangeOutcome(change.id, 'Change Closed')).toEqual(['already']);
+    await stack.settled();
+    expect(events('Problem Fix Failed').filter((e) => (e.detail as any).problem.id === problem.id)).toHaveLength(1);
+  });
+
+  it('canceled: the assignee (else the group) is told the fix will not come', async () => {
+    const change = await createChange(alice, { services: ['email'] });
+    const problem = await openProblem({ fix: { change: change.number } });
+    await send('POST', `/changes/${change.id}/cancel`, { reason: 'Superseded' }, ifMatch(change));
+    const failed = await poll(
+      () => events('Problem Fix Failed').filter((e) => (e.detail as any).problem.id === problem.id),
+      (list) => list.length >= 1,
+    );
+    expect((failed[0]?.detail as any).fix.outcome).toBe('canceled');
+    const notice = notifications('Problem Fix Failed').find((n) => (n.message as any).problem.id === problem.id);
+    expect(notice?.message).toMatchObject({ recipients: { users: [], groups: ['service-desk'] } });
+  });
+});
