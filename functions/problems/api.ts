@@ -9,6 +9,7 @@ import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
 import { PROBLEM_RESOLUTION_CODES, PROBLEM_TRANSITIONS } from './domain/lifecycle.ts';
+import { DEFAULT_RECURRENCE_RULE, MAX_THRESHOLD, MAX_WINDOW_DAYS, MIN_THRESHOLD } from './domain/recurrence.ts';
 import { problemEventDetail } from './schemas/events.ts';
 import { linkedIncidentSchema, linkIncidentBody, listLinkedIncidentsQuery, problemIncidentLinkSchema } from './schemas/links.ts';
 import {
@@ -21,26 +22,44 @@ import {
   problemSchema,
   updateProblemBody,
 } from './schemas/problem.ts';
+import {
+  candidateEventDetail,
+  dismissProblemCandidateBody,
+  listProblemCandidatesQuery,
+  problemCandidateSchema,
+  problemConfigSchema,
+  putProblemConfigBody,
+} from './schemas/recurrence.ts';
+import { problemReportSchema } from './schemas/report.ts';
 
 const lifecycle = Object.entries(PROBLEM_TRANSITIONS)
   .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
   .join('\n');
 
 const codes = PROBLEM_RESOLUTION_CODES.map((code) => `\`${code}\``).join(', ');
+const REQUESTERS_CANDIDATES = 'Requesters get 404: to them problem management does not exist.';
 const REQUESTERS = 'Requesters get 404 on every /problems route: to them problem management does not exist.';
 
 export default defineApi({
   tags: {
+    'Problem candidates':
+      'Recurring incidents proposed as problems (agents only): the rule that finds them (/problem-config), and accepting or dismissing them',
     Problems:
       'Problems (agents only): the causes behind incidents, investigated to a root cause, worked around, fixed (through a change request) and closed after a review; published as known errors once a root cause or workaround is documented; with their notes and audit trail',
   },
   requestSchemas: {
+    PutProblemConfig: putProblemConfigBody,
+    DismissProblemCandidate: dismissProblemCandidateBody,
     CreateProblem: createProblemBody,
     UpdateProblem: updateProblemBody,
     AddProblemNote: addProblemNoteBody,
     LinkProblemIncident: linkIncidentBody,
   },
   responseSchemas: {
+    ProblemConfig: problemConfigSchema,
+    ProblemCandidate: problemCandidateSchema,
+    ProblemCandidatePage: listEnvelope(problemCandidateSchema),
+    ProblemReport: problemReportSchema,
     Problem: problemSchema,
     ProblemPage: listEnvelope(problemSchema),
     ProblemNote: problemNoteSchema,
@@ -206,8 +225,104 @@ export default defineApi({
       responses: { 204: { description: "Unlinked; the ETag is the problem's new version", headers: ['ETag'] } },
       errorTypes: ['not-found', 'problem-closed'],
     },
+    'GET /problem-config': {
+      operationId: 'getProblemConfig',
+      summary: 'Get the problem configuration',
+      tag: 'Problem candidates',
+      audience: 'agent',
+      description: [
+        `When recurring incidents make a problem candidate: \`threshold\` incidents opened within \`windowDays\` days on the same service and category, or with the same alert dedup key; \`services\` gives services a rule of their own. Agents read it: it explains why a candidate was, or was not, found.`,
+        `Until an admin changes it, the default with version 0: ${DEFAULT_RECURRENCE_RULE.threshold} incidents within ${DEFAULT_RECURRENCE_RULE.windowDays} days, no service of its own.`,
+      ].join('\n\n'),
+      responses: { 200: { description: 'The problem configuration in force', schema: 'ProblemConfig', headers: ['ETag'] } },
+      errorTypes: ['forbidden'],
+    },
+    'PUT /problem-config': {
+      operationId: 'replaceProblemConfig',
+      summary: 'Replace the problem configuration',
+      tag: 'Problem candidates',
+      audience: 'admin',
+      description: [
+        'Replaces every field. Needs the current version in If-Match (`"0"` before the first change). A replacement equal to the current configuration changes nothing (200, same version); the change is recorded in the settings history.',
+        `\`threshold\` ${MIN_THRESHOLD} to ${MAX_THRESHOLD}, \`windowDays\` 1 to ${MAX_WINDOW_DAYS}, the same for each service's rule; each service named must exist (400 naming \`services.<name>\`).`,
+        'Applies to incidents counted afterwards: a recorded candidate keeps the rule it was found with.',
+      ].join('\n\n'),
+      body: { schema: 'PutProblemConfig' },
+      ifMatch: 'required',
+      responses: { 200: { description: 'The problem configuration now in force', schema: 'ProblemConfig', headers: ['ETag'] } },
+      errorTypes: ['forbidden'],
+    },
+    'GET /problem-candidates': {
+      operationId: 'listProblemCandidates',
+      summary: 'List problem candidates',
+      tag: 'Problem candidates',
+      audience: 'agent',
+      description: [
+        "Recurring incidents proposed as problems, newest first, all or those in one `status`. Each new incident is counted, from the table stream, under its service and category (category compared without case) and under its alert dedup key; when a key has `threshold` incidents opened within `windowDays` days of each other (GET /problem-config, the service's rule or the default), ONE candidate is recorded with them, and `Problem Candidate Found` tells the service's owner group. Incidents of the key opened before the candidate's `windowEnd` start no second one. Counting is exact under concurrent incidents and redeliveries; it is never a scan. See docs/problems.md.",
+        PAGE_NOTE,
+        REQUESTERS_CANDIDATES,
+      ].join('\n\n'),
+      query: listProblemCandidatesQuery,
+      queryDescriptions: { status: 'Only candidates in this status' },
+      responses: { 200: { description: 'One page of candidates', schema: 'ProblemCandidatePage' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /problem-candidates/{id}': {
+      operationId: 'getProblemCandidate',
+      summary: 'Get a problem candidate',
+      tag: 'Problem candidates',
+      audience: 'agent',
+      description: `The candidate with its key (category and dedup key included), rule, window and incidents. ${REQUESTERS_CANDIDATES}`,
+      responses: { 200: { description: 'The candidate', schema: 'ProblemCandidate', headers: ['ETag', 'Location'] } },
+      errorTypes: ['not-found'],
+    },
+    'POST /problem-candidates/{id}/accept': {
+      operationId: 'acceptProblemCandidate',
+      summary: 'Accept a problem candidate',
+      tag: 'Problem candidates',
+      audience: 'agent',
+      description: [
+        "Opens a problem from the candidate, as POST /problems does: titled after the key, with the key's service and category and the service's owner group; the candidate becomes `accepted` and names it, in the same transaction. Then its incidents are linked to the problem one by one, each as POST /problems/{id}/incidents links it; an incident linked to another problem meanwhile is left where it is.",
+        'Accepting an accepted candidate answers its problem (200) and links any of its incidents not linked yet; a dismissed one is 409 `invalid-transition`.',
+        REQUESTERS_CANDIDATES,
+      ].join('\n\n'),
+      responses: {
+        201: { description: 'The problem opened, its incidents linked', schema: 'Problem', headers: ['ETag', 'Location'] },
+        200: { description: 'Accepted before: its problem', schema: 'Problem', headers: ['ETag', 'Location'] },
+      },
+      errorTypes: ['not-found', 'invalid-transition'],
+    },
+    'POST /problem-candidates/{id}/dismiss': {
+      operationId: 'dismissProblemCandidate',
+      summary: 'Dismiss a problem candidate',
+      tag: 'Problem candidates',
+      audience: 'agent',
+      description: `Not a problem: \`reason\` says why (required, 400 without it). The candidate becomes \`dismissed\` with the reason, who and when; an accepted or dismissed one is 409 \`invalid-transition\`. ${REQUESTERS_CANDIDATES}`,
+      body: { schema: 'DismissProblemCandidate' },
+      responses: { 200: { description: 'Dismissed', schema: 'ProblemCandidate', headers: ['ETag', 'Location'] } },
+      errorTypes: ['not-found', 'invalid-transition'],
+    },
+    'GET /reports/problems': {
+      operationId: 'getProblemReport',
+      summary: 'Get the problem report',
+      tag: 'Problems',
+      audience: 'agent',
+      description: [
+        'Open problems by status and by service, known errors published, mean time to root cause (from opening to the first time a root cause was documented), incidents linked per problem, and candidates found, accepted and dismissed.',
+        'Read from counters that every write of a problem or a candidate keeps in its own transaction, never from the records themselves: one Query. Eventually consistent: a write made a second ago may not show yet.',
+      ].join('\n\n'),
+      responses: { 200: { description: 'The report', schema: 'ProblemReport' } },
+      errorTypes: ['forbidden'],
+    },
   },
   eventSchemas: [
+    {
+      file: 'docs/schemas/problem-candidate-event-detail.schema.json',
+      schema: candidateEventDetail,
+      io: 'output',
+      description:
+        'The `detail` of `Problem Candidate Found`, `source` `open-itsm`: recurring incidents were recorded as a problem candidate (GET /problem-candidates/{id}). Published once per candidate, after the commit; delivery is at least once: dedupe on `eventId`. No free text: neither the category nor the dedup key.',
+    },
     {
       file: 'docs/schemas/problem-event-detail.schema.json',
       schema: problemEventDetail,

@@ -3,6 +3,7 @@
  * functions, routes and the event types its outbox records carry. Its API description is ./api.ts.
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
+import { CANDIDATE_FOUND } from './domain/candidate.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
 import { CHANGE_END_EVENT_TYPES, CHANGE_FINAL_STATUSES } from './domain/links.ts';
 
@@ -51,6 +52,28 @@ export default defineArea({
       tableAccess: 'readWrite',
       timeoutSeconds: 60,
     },
+    problemConfig: {
+      entry: 'functions/problems/handlers/problem-config.ts',
+      description: '/problem-config: when recurring incidents make a problem candidate (agents read, admins change)',
+      tableAccess: 'readWrite',
+    },
+    problemCandidates: {
+      entry: 'functions/problems/handlers/problem-candidates.ts',
+      description: '/problem-candidates: recurring incidents proposed as problems; accept (opens the problem, links the incidents) or dismiss',
+      tableAccess: 'readWrite',
+      timeoutSeconds: 30,
+    },
+    problemReport: {
+      entry: 'functions/problems/handlers/problem-report.ts',
+      description: 'GET /reports/problems: open problems, known errors, time to root cause, candidates, from maintained counters',
+      tableAccess: 'read',
+    },
+    detectRecurringIncidents: {
+      entry: 'functions/problems/handlers/detect-recurring-incidents.ts',
+      description: 'Counts new incidents per service+category and alert dedup key; records problem candidates (table stream)',
+      tableAccess: 'readWrite',
+      timeoutSeconds: 60,
+    },
   },
   routes: [
     jwtRoute('POST', '/problems', 'createProblem'),
@@ -63,8 +86,23 @@ export default defineArea({
     jwtRoute('POST', '/problems/{id}/incidents', 'problemIncidents'),
     jwtRoute('GET', '/problems/{id}/incidents', 'problemIncidents'),
     jwtRoute('DELETE', '/problems/{id}/incidents/{incident}', 'problemIncidents'),
+    jwtRoute('GET', '/problem-config', 'problemConfig'),
+    jwtRoute('PUT', '/problem-config', 'problemConfig'),
+    jwtRoute('GET', '/problem-candidates', 'problemCandidates'),
+    jwtRoute('GET', '/problem-candidates/{id}', 'problemCandidates'),
+    jwtRoute('POST', '/problem-candidates/{id}/accept', 'problemCandidates'),
+    jwtRoute('POST', '/problem-candidates/{id}/dismiss', 'problemCandidates'),
+    jwtRoute('GET', '/reports/problems', 'problemReport'),
   ],
   consumers: [
+    {
+      functionId: 'detectRecurringIncidents',
+      source: {
+        kind: 'tableStream',
+        filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['incident'] } } } },
+        batchSize: 100,
+      },
+    },
     {
       // A resolved problem's outbox record: its linked incidents are told (reactions.ts tellLinkedIncidents).
       functionId: 'problemResolvedReaction',
@@ -93,6 +131,6 @@ export default defineArea({
       },
     },
   ],
-  publishedEventTypes: PROBLEM_EVENT_TYPES,
+  publishedEventTypes: [...PROBLEM_EVENT_TYPES, CANDIDATE_FOUND],
   api: () => import('./api.ts'),
 });

@@ -8,6 +8,7 @@ import { type ProblemEventType, problemOutboxRecord, problemRecordEventType, pro
 import type { FieldDiff, Problem } from './domain/problem.ts';
 import { problemOutboxPut } from './store/problem-outbox.ts';
 import { problemCreate, problemHistoryPut, problemReplace, problemUnchanged } from './store/problem-store.ts';
+import { problemReportEntries } from './store/report-store.ts';
 
 /*
  * Every write of a problem goes through here, whoever makes it (an agent's create, PATCH or note;
@@ -42,7 +43,7 @@ export interface ProblemWrite {
  * Add one line per concern; each returns [] when the write does not touch it.
  */
 type DerivedEntries = (before: Problem | undefined, after: Problem, now: Date) => TransactionEntry[];
-const DERIVED_ENTRIES: readonly DerivedEntries[] = [knownErrorEntries];
+const DERIVED_ENTRIES: readonly DerivedEntries[] = [problemReportEntries, knownErrorEntries];
 
 export function problemWrite(input: ProblemWrite): TransactionEntry[] {
   const { before, after, now } = input;

@@ -12,7 +12,7 @@ import { MAX_SERVICE_OVERRIDES, MAX_THRESHOLD, MAX_WINDOW_DAYS, MIN_THRESHOLD, R
 const threshold = z.int().min(MIN_THRESHOLD).max(MAX_THRESHOLD).describe(`Incidents that make a candidate, ${MIN_THRESHOLD} to ${MAX_THRESHOLD}`);
 const windowDays = z.int().min(1).max(MAX_WINDOW_DAYS).describe(`Days within which they must all have been opened, 1 to ${MAX_WINDOW_DAYS}`);
 
-export const recurrenceRuleSchema = z.strictObject({ threshold, windowDays }).meta({ id: 'ProblemRecurrenceRule' });
+export const recurrenceRuleSchema = z.strictObject({ threshold, windowDays });
 
 const problemConfigFields = {
   threshold: threshold.describe(`The default: incidents that make a candidate, ${MIN_THRESHOLD} to ${MAX_THRESHOLD}`),

@@ -195,8 +195,8 @@ export async function countOnKey(key: RecurrenceKey, incident: CountedIncident, 
       {
         attempts: ATTEMPTS,
         backoff: conflictBackoff,
-        // Another incident of the key was counted in between: count again on a fresh read.
-        isConflict: (error) => error instanceof TransactionRefused && !error.has(MARKER_ITEM) && !error.has(CANDIDATE_ITEM),
+        // Another incident of the key was counted in between (its candidate too, maybe): count again on a fresh read.
+        isConflict: (error) => error instanceof TransactionRefused && !error.has(MARKER_ITEM) && (error.has(COUNTER_ITEM) || error.conflicted),
       },
     );
   } catch (error) {
