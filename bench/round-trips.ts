@@ -75,6 +75,16 @@ async function createChange(client: HttpClient, body: Record<string, unknown> = 
   return reply.json<Incident>();
 }
 
+/** An incident to link, carrying the id of a fresh problem to link it to (POST /problems/{id}/incidents). */
+async function incidentAndProblem(clients: Clients): Promise<Incident & { problemId: string }> {
+  const [incident, problem] = await Promise.all([
+    createIncident(clients),
+    clients.agent.send('POST', '/problems', { body: { title: `bench problem to link ${++sequence}`, service: 'email' } }),
+  ]);
+  if (problem.status !== 201) throw new Error(`preparing a problem failed: ${problem.status} ${problem.text}`);
+  return { ...incident, problemId: problem.json<{ id: string }>().id };
+}
+
 /** A change on a critical service, submitted by bob and waiting for the CAB (quorum 2): alice's vote does not decide it. */
 async function changeAwaitingCab(clients: Clients): Promise<Incident> {
   const change = await createChange(clients.colleague, { services: ['payments'] });
@@ -301,6 +311,18 @@ const SCENARIOS: readonly Scenario[] = [
     status: 201,
     prepare: (c) => changeAwaitingCab(c),
     call: (c, i) => c.agent.send('POST', `/changes/${need(i).id}/approvals`, { body: { decision: 'approve' } }),
+  },
+  {
+    // The problem and the incident read together, then one transaction on both (budget: 2, as an update).
+    name: 'link incident to a problem',
+    kind: 'update',
+    request: 'POST /problems/{id}/incidents',
+    status: 201,
+    prepare: (c) => incidentAndProblem(c),
+    call: (c, i) => {
+      const prepared = need(i) as Incident & { problemId: string };
+      return c.agent.send('POST', `/problems/${prepared.problemId}/incidents`, { body: { incident: prepared.id } });
+    },
   },
 ];
 
