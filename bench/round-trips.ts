@@ -75,6 +75,12 @@ async function createChange(client: HttpClient, body: Record<string, unknown> = 
   return reply.json<Incident>();
 }
 
+async function createProblem(client: HttpClient): Promise<Incident> {
+  const reply = await client.send('POST', '/problems', { body: { title: `bench problem ${++sequence}`, service: 'email' } });
+  if (reply.status !== 201) throw new Error(`preparing a problem failed: ${reply.status} ${reply.text}`);
+  return reply.json<Incident>();
+}
+
 /** An incident to link, carrying the id of a fresh problem to link it to (POST /problems/{id}/incidents). */
 async function incidentAndProblem(clients: Clients): Promise<Incident & { problemId: string }> {
   const [incident, problem] = await Promise.all([
@@ -323,6 +329,29 @@ const SCENARIOS: readonly Scenario[] = [
       const prepared = need(i) as Incident & { problemId: string };
       return c.agent.send('POST', `/problems/${prepared.problemId}/incidents`, { body: { incident: prepared.id } });
     },
+  },
+  {
+    name: 'create problem (service, group)',
+    kind: 'create',
+    request: 'POST /problems',
+    status: 201,
+    call: (c) =>
+      c.agent.send('POST', '/problems', { body: { title: `bench problem ${++sequence}`, service: 'email', assignmentGroup: 'service-desk', impact: 2 } }),
+  },
+  {
+    name: 'get problem by id',
+    kind: 'read',
+    request: 'GET /problems/{id}',
+    status: 200,
+    prepare: (c) => createProblem(c.agent),
+    call: (c, i) => c.agent.send('GET', `/problems/${need(i).id}`),
+  },
+  {
+    name: 'list problems (status filter)',
+    kind: 'list',
+    request: 'GET /problems?status=new',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/problems?status=new'),
   },
 ];
 

@@ -102,7 +102,10 @@ export const PROBLEM_PUBLISH_RULES: PublishRules = {
         'canceledAt',
       ].map((field) => [field, 'value' as const]),
     ),
-    fix: only('change'),
+    // The linked change request alone, never the text; `{change: null}` rather than an empty map when
+    // there is none: an outbox item holding `{}` reached the publisher as an image it could not read
+    // (local stack, 'the image is not DynamoDB JSON'), and a member that says "no change" is clearer.
+    fix: (value) => ({ change: (value as { change?: unknown }).change ?? null }),
     // The incident a link or an unlink names: its id and number.
     incident: 'value',
     resolution: only('code', 'at', 'by'),
