@@ -183,8 +183,14 @@ describe('accepting and dismissing', () => {
     expect(noReason.body.errors).toEqual([expect.objectContaining({ path: 'reason' })]);
     expect((await alice.post(`/problem-candidates/${candidate.id}/dismiss`, { reason: '   ' })).status).toBe(400);
 
-    const dismissed = await alice.post(`/problem-candidates/${candidate.id}/dismiss`, { reason: 'A load test, not an outage' });
+    const key = { 'idempotency-key': 'dismiss-slow-pages' };
+    const dismissed = await alice.post(`/problem-candidates/${candidate.id}/dismiss`, { reason: 'A load test, not an outage' }, key);
     expect(dismissed.status).toBe(200);
+    // A retry of the same request replays its answer; without the key it is refused.
+    const retried = await alice.post(`/problem-candidates/${candidate.id}/dismiss`, { reason: 'A load test, not an outage' }, key);
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.body).toEqual(dismissed.body);
     expect(dismissed.body).toMatchObject({ status: 'dismissed', dismissal: { reason: 'A load test, not an outage', by: 'alice' } });
     expect((await alice.post(`/problem-candidates/${candidate.id}/dismiss`, { reason: 'again' })).status).toBe(409);
     expect((await alice.post(`/problem-candidates/${candidate.id}/accept`, {})).status).toBe(409);

@@ -2,6 +2,7 @@ import { priorityMatrixInForce } from '../../incidents/reads.ts';
 import { conflict, notFound, validationFailed } from '../../shared/errors.ts';
 import { type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
+import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertProblemAgent } from '../access.ts';
@@ -106,30 +107,38 @@ export const handler = httpHandler(
     'POST /problem-candidates/{id}/accept': async (request) => {
       assertProblemAgent(request.principal, 'Problem candidates');
       const id = request.pathParam('id');
+      // Accepting is idempotent by itself (again: the same problem); a key replays the first answer, 201 included.
+      const claim = claimIdempotencyKey(request, undefined);
+      const replay = await previousResponse(claim);
+      if (replay !== undefined) return replay;
       const { problem, created } = await openCandidateProblem(id, request.principal);
       // Linking is the link operation's, one incident at a time (each one transaction on both
       // records). An accept that stopped half way is completed by accepting again.
       const candidate = await readCandidate(id);
       const linked = await linkIncidentsToProblem(problem, candidate.incidents, request.principal.userId);
-      return problemResponse(created ? 201 : 200, linked);
+      const response = problemResponse(created ? 201 : 200, linked);
+      return claim === undefined ? response : commitIdempotently([], claim, response);
     },
 
     'POST /problem-candidates/{id}/dismiss': async (request) => {
       assertProblemAgent(request.principal, 'Problem candidates');
       const id = request.pathParam('id');
-      const { reason } = request.body(dismissProblemCandidateBody);
+      const body = request.body(dismissProblemCandidateBody);
+      const claim = claimIdempotencyKey(request, body);
       return retryOnConflict(
         async () => {
           const candidate = await readCandidate(id);
           let dismissed: ProblemCandidate;
           try {
-            dismissed = dismissCandidate(candidate, reason, request.principal.userId, new Date().toISOString());
+            dismissed = dismissCandidate(candidate, body.reason, request.principal.userId, new Date().toISOString());
           } catch (error) {
-            if (error instanceof CandidateNotOpen) throw notOpen(candidate);
-            throw error;
+            if (!(error instanceof CandidateNotOpen)) throw error;
+            // Dismissed by a first attempt of this very request: its answer replays.
+            const replay = await previousResponse(claim);
+            if (replay !== undefined) return replay;
+            throw notOpen(candidate);
           }
-          await transactWrite([candidateReplace(dismissed), ...candidateReportEntry('dismissed')]);
-          return present(dismissed);
+          return commitIdempotently([candidateReplace(dismissed), ...candidateReportEntry('dismissed')], claim, present(dismissed));
         },
         { attempts: CANDIDATE_ATTEMPTS, isConflict: candidateMoved },
       );
