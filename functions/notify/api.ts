@@ -6,6 +6,7 @@
  */
 import { CHANGE_EVENT_TYPES } from '../changes/domain/events.ts';
 import { INCIDENT_EVENT_TYPES } from '../incidents/domain/events.ts';
+import { PROBLEM_EVENT_TYPES } from '../problems/domain/events.ts';
 import { defineApi } from '../shared/api/operation.ts';
 import { domainEventDetail, notificationMessage } from './schemas/events.ts';
 
@@ -19,7 +20,7 @@ export default defineApi({
       schema: domainEventDetail,
       io: 'output',
       description: [
-        `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`. \`type\` is the detail-type and tells the two kinds apart: incident events (${listed(INCIDENT_EVENT_TYPES)}) carry \`incident\`; change request events (${listed(CHANGE_EVENT_TYPES)}) carry \`change\`.`,
+        `The \`detail\` of the domain events the product puts on its event bus (stack output IngestionBusName), \`source\` \`open-itsm\`. \`type\` is the detail-type and tells the kinds apart: incident events (${listed(INCIDENT_EVENT_TYPES)}) carry \`incident\`; change request events (${listed(CHANGE_EVENT_TYPES)}) carry \`change\`; problem events (${listed(PROBLEM_EVENT_TYPES)}) carry \`problem\` (docs/schemas/problem-event-detail.schema.json).`,
         "Every committed change of an incident or a change request publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on `eventId`, and order one record's events by `incident.version` or `change.version`.",
         'No free text: no titles, and in `changes` free-text fields (descriptions, plans, notes, reasons) are named without `from` and `to`; read the text through the API (docs/events.md, "No free text").',
       ].join('\n\n'),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
+import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
 import { ProblemRuleError } from '../../functions/problems/domain/errors.ts';
 import { PROBLEM_EVENT_TYPES, problemOutboxRecord, problemRecordEventType } from '../../functions/problems/domain/events.ts';
 import { PROBLEM_STATUSES, PROBLEM_TRANSITIONS, type ProblemStatus } from '../../functions/problems/domain/lifecycle.ts';
@@ -175,6 +176,11 @@ describe('events', () => {
     expect(record.detail.changes).toContainEqual({ field: 'knownError', from: false, to: true });
     expect(record.detail.changes).toContainEqual({ field: 'rootCause' });
     expect(problemEventDetail.safeParse(record.detail).success).toBe(true);
+    // The catalogue-wide schemas (docs/schemas/domain-event-detail, notification-message) know problem events too.
+    expect(domainEventDetail.safeParse(record.detail).error).toBeUndefined();
+    expect(
+      notificationMessage.safeParse({ ...record.detail, text: record.notification.text, recipients: record.notification.recipients }).error,
+    ).toBeUndefined();
     expect(PROBLEM_EVENT_TYPES).toContain(record.detail.type);
   });
 });

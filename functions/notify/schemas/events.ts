@@ -3,6 +3,7 @@ import { APPROVAL_DECISIONS, CHANGE_EVENT_TYPES, VOTE_DECISIONS } from '../../ch
 import { CHANGE_STATUSES, CHANGE_TYPES } from '../../changes/domain/lifecycle.ts';
 import { RISK_LEVELS } from '../../changes/domain/risk.ts';
 import { INCIDENT_EVENT_TYPES } from '../../incidents/domain/events.ts';
+import { problemEventDetail } from '../../problems/schemas/events.ts';
 import { DETAIL_SCHEMA_VERSION } from '../../shared/domain/outbox.ts';
 import { CLOCK_NAMES } from '../../sla/domain/types.ts';
 
@@ -131,7 +132,7 @@ export const changeEventDetail = z
   .meta({ title: 'Change event detail' });
 
 export const domainEventDetail = z
-  .discriminatedUnion('type', [incidentEventDetail, changeEventDetail])
+  .discriminatedUnion('type', [incidentEventDetail, changeEventDetail, problemEventDetail])
   .meta({ title: 'Domain event detail', description: 'The detail of the events the product publishes' });
 
 const notification = { text: z.string().describe('One line for people'), recipients };
@@ -140,5 +141,6 @@ export const notificationMessage = z
   .discriminatedUnion('type', [
     incidentEventDetail.extend(notification).meta({ title: 'Incident notification message' }),
     changeEventDetail.extend(notification).meta({ title: 'Change notification message' }),
+    problemEventDetail.extend(notification).meta({ title: 'Problem notification message' }),
   ])
   .meta({ title: 'Notification message', description: 'The JSON body of an SNS notification' });
