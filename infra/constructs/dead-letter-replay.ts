@@ -42,7 +42,11 @@ export interface StreamFailureBucket {
 
 export type DeadLetterStore = DeadLetterQueue | StreamFailureBucket;
 
-export const REPLAY_GROUPS = ['outbox', 'ingestion', 'timers'] as const;
+/**
+ * Each group's dead letters are located by the outputs of one stack (`--stack`): the API stack's
+ * for outbox, ingestion and timers, ItsmProblems' for problems (docs/operations.md).
+ */
+export const REPLAY_GROUPS = ['outbox', 'ingestion', 'timers', 'problems'] as const;
 export type ReplayGroup = (typeof REPLAY_GROUPS)[number];
 
 export const INGESTION_QUEUE_URL_OUTPUT = 'IngestionQueueUrl';
@@ -85,6 +89,12 @@ export const DEAD_LETTERS: Readonly<Record<ReplayGroup, readonly DeadLetterStore
       what: 'SLA timer firings that could not start the escalation workflow',
       replay: { kind: 'startExecution', stateMachineArnOutput: 'IncidentEscalationStateMachineArn' },
     },
+  ],
+  // The problems area's stream consumers, in its own stack (ItsmProblems).
+  problems: [
+    streamConsumer('problemResolvedReaction', 'resolved problems whose linked incidents were not told (or resolved)'),
+    streamConsumer('fixChangeReaction', 'ended change requests whose fixed problems were not resolved or told'),
+    streamConsumer('detectRecurringIncidents', 'new incidents not counted towards recurring-incident problem candidates'),
   ],
 };
 

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Policy } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +11,12 @@ import {
   describeFindings,
   executionsArnOf,
   FIXTURES_ROOT,
+  functionOf,
   getAtt,
+  logicalIdIn,
   type Resources,
   ref,
-  resourcesOfType,
+  resourcesOfFunctionStacks,
   type Statement,
   type SynthesizedApp,
   synthesize,
@@ -185,9 +186,8 @@ describe('default deployment', () => {
   let workflowRole: string;
   let stepsFunction: string;
   const fnOf = (functionId: FunctionId) => {
-    const found = synth.api.functions.get(functionId);
-    if (found === undefined) throw new Error(`No function ${functionId}`);
-    return found;
+    // In the stack its area names (the API stack or an area stack).
+    return functionOf(synth, functionId);
   };
   const allPolicies = () => Object.entries(resources('AWS::IAM::Policy'));
   const statementsOfRole = (roleLogicalId: string): Statement[] =>
@@ -206,8 +206,8 @@ describe('default deployment', () => {
 
   beforeAll(() => {
     synth = synthesize();
-    resources = (type: string) => resourcesOfType(synth.apiTemplate, type) as Resources;
-    logicalId = (construct: IConstruct) => synth.api.getLogicalId(construct.node.defaultChild as CfnElement);
+    resources = (type: string) => resourcesOfFunctionStacks(synth, type);
+    logicalId = (construct: IConstruct) => logicalIdIn(construct);
     const workflow = synth.api.workflows.get('changeApproval');
     if (workflow === undefined) throw new Error('No changeApproval workflow');
     stateMachine = logicalId(workflow.stateMachine);

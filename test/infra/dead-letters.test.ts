@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS } from '../../functions/routes.ts';
+import { CONSUMERS, type FunctionId } from '../../functions/routes.ts';
 import {
   DEAD_LETTERS,
   type DeadLetterStore,
@@ -7,7 +7,7 @@ import {
   INGESTION_QUEUE_URL_OUTPUT,
   streamFailureBucketOutput,
 } from '../../infra/constructs/dead-letter-replay.ts';
-import { resourcesOfType, type SynthesizedApp, synthesize } from './helpers.ts';
+import { functionOf, logicalIdIn, resourcesOfFunctionStacks, resourcesOfType, type SynthesizedApp, synthesize } from './helpers.ts';
 
 /**
  * Every place a delivery is given up on keeps it at least 14 days: SQS dead-letter queues keep
@@ -30,8 +30,11 @@ const ref = (value: unknown): string | undefined => {
   const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
   return v?.Ref ?? v?.['Fn::GetAtt']?.[0];
 };
-const resources = () => synth.apiTemplate.toJSON().Resources as Record<string, Json>;
-const outputs = () => synth.apiTemplate.toJSON().Outputs as Record<string, { Value: unknown }>;
+// Every stack that holds functions: a stream consumer, its bucket and its outputs are in the stack its area names.
+const resources = () => Object.assign({}, ...synth.functionStacks.map(({ template }) => template.toJSON().Resources)) as Record<string, Json>;
+const outputs = () => Object.assign({}, ...synth.functionStacks.map(({ template }) => template.toJSON().Outputs)) as Record<string, { Value: unknown }>;
+/** A stream consumer's failure bucket, by its logical id in its own stack. */
+const bucketIdOf = (functionId: FunctionId) => logicalIdIn(synth.home(functionId).stack.streamConsumers.get(functionId)!.failureBucket);
 const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
 const actionsOf = (statement: Json) => [statement.Action].flat() as string[];
 
@@ -64,7 +67,7 @@ function deadLetterIds(all: Record<string, Json>): Set<string> {
 
 /** The IAM statements of the policies attached to a role. */
 function statementsOfRole(roleId: string): Json[] {
-  return Object.values(resourcesOfType(synth.apiTemplate, 'AWS::IAM::Policy'))
+  return Object.values(resourcesOfFunctionStacks(synth, 'AWS::IAM::Policy'))
     .filter((policy) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
     .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Json[] }).Statement);
 }
@@ -83,11 +86,11 @@ describe('dead letters', () => {
   });
 
   it.each(streamConsumerIds)('%s gives up into its own bucket, which keeps the records %i+ days, encrypted, TLS only, never public', (functionId) => {
-    const consumer = synth.api.streamConsumers.get(functionId);
+    const consumer = synth.home(functionId).stack.streamConsumers.get(functionId);
     expect(consumer).toBeDefined();
-    const bucketId = synth.api.getLogicalId(consumer!.failureBucket.node.defaultChild as never);
-    const functionRef = { Ref: synth.api.getLogicalId(synth.api.functions.get(functionId)!.function.node.defaultChild as never) };
-    const mapping = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::Lambda::EventSourceMapping')).find(
+    const bucketId = bucketIdOf(functionId);
+    const functionRef = { Ref: logicalIdIn(functionOf(synth, functionId).function) };
+    const mapping = Object.values(resourcesOfType(synth.home(functionId).template, 'AWS::Lambda::EventSourceMapping')).find(
       (m) => JSON.stringify(m.Properties?.FunctionName) === JSON.stringify(functionRef),
     );
     expect(mapping?.Properties?.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } });
@@ -107,7 +110,7 @@ describe('dead letters', () => {
     // Kept on stack deletion: it may hold what was never replayed.
     expect(resources()[bucketId]?.DeletionPolicy).toBe('Retain');
 
-    const policy = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::S3::BucketPolicy')).find((p) => ref(p.Properties?.Bucket) === bucketId);
+    const policy = Object.values(resourcesOfType(synth.home(functionId).template, 'AWS::S3::BucketPolicy')).find((p) => ref(p.Properties?.Bucket) === bucketId);
     const deny = (policy?.Properties?.PolicyDocument as { Statement: Json[] }).Statement.find(
       (s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'),
     );
@@ -115,8 +118,8 @@ describe('dead letters', () => {
   });
 
   it.each(streamConsumerIds)('%s may only list its bucket and put objects in it; no other function touches a failure bucket', (functionId) => {
-    const bucketId = synth.api.getLogicalId(synth.api.streamConsumers.get(functionId)!.failureBucket.node.defaultChild as never);
-    const roleId = synth.api.getLogicalId(synth.api.functions.get(functionId)!.role.node.defaultChild as never);
+    const bucketId = bucketIdOf(functionId);
+    const roleId = logicalIdIn(functionOf(synth, functionId).role);
     const onBucket = statementsOfRole(roleId).filter((s) => JSON.stringify(s.Resource).includes(`"${bucketId}"`));
     const grants = onBucket.map((s) => ({ actions: actionsOf(s).sort(), resource: s.Resource }));
     expect(grants).toEqual(
@@ -127,15 +130,15 @@ describe('dead letters', () => {
     );
     expect(grants).toHaveLength(2);
     // Nothing else in the stack may read, write or delete a failure bucket: the replay runs with an operator's credentials.
-    const bucketIds = streamConsumerIds.map((id) => synth.api.getLogicalId(synth.api.streamConsumers.get(id)!.failureBucket.node.defaultChild as never));
-    for (const policy of Object.values(resourcesOfType(synth.apiTemplate, 'AWS::IAM::Policy'))) {
+    const bucketIds = streamConsumerIds.map(bucketIdOf);
+    for (const policy of Object.values(resourcesOfFunctionStacks(synth, 'AWS::IAM::Policy'))) {
       const roles = JSON.stringify(policy.Properties?.Roles);
       for (const statement of (policy.Properties?.PolicyDocument as { Statement: Json[] }).Statement) {
         const resource = JSON.stringify(statement.Resource);
         for (const other of bucketIds) {
           if (!resource.includes(`"${other}"`)) continue;
           const owner = streamConsumerIds[bucketIds.indexOf(other)]!;
-          const ownerRole = synth.api.getLogicalId(synth.api.functions.get(owner)!.role.node.defaultChild as never);
+          const ownerRole = logicalIdIn(functionOf(synth, owner).role);
           expect(roles, `${other} in a policy of ${roles}`).toBe(JSON.stringify([{ Ref: ownerRole }]));
           expect(actionsOf(statement).every((a) => a === 's3:PutObject' || a === 's3:ListBucket')).toBe(true);
         }
@@ -144,10 +147,10 @@ describe('dead letters', () => {
   });
 
   it.each(streamConsumerIds)('%s failure records raise an alarm when one is written (S3 request metrics)', (functionId) => {
-    const bucketId = synth.api.getLogicalId(synth.api.streamConsumers.get(functionId)!.failureBucket.node.defaultChild as never);
+    const bucketId = bucketIdOf(functionId);
     const bucket = resources()[bucketId]?.Properties as Json;
     const [metrics] = bucket.MetricsConfigurations as Json[];
-    const alarms = Object.values(resourcesOfType(synth.apiTemplate, 'AWS::CloudWatch::Alarm')).filter((a) =>
+    const alarms = Object.values(resourcesOfType(synth.home(functionId).template, 'AWS::CloudWatch::Alarm')).filter((a) =>
       JSON.stringify(a.Properties?.Dimensions).includes(`"${bucketId}"`),
     );
     expect(alarms).toHaveLength(1);
@@ -183,11 +186,21 @@ describe('dead letters', () => {
             : store.replay.stateMachineArnOutput;
       expect(out[target], target).toBeDefined();
     }
+    // `--stack <name>` reads one stack's outputs: each group's, and its replay targets', are in one stack.
+    for (const [group, groupStores] of Object.entries(DEAD_LETTERS)) {
+      const names = groupStores.flatMap((store) =>
+        store.kind === 'bucket'
+          ? [store.bucketNameOutput, store.functionNameOutput]
+          : [store.queueUrlOutput, store.replay.kind === 'sendToQueue' ? store.replay.queueUrlOutput : store.replay.stateMachineArnOutput],
+      );
+      const holding = synth.functionStacks.filter(({ template }) => names.every((name) => Object.hasOwn(template.toJSON().Outputs ?? {}, name)));
+      expect(holding.length, group).toBe(1);
+    }
     // Every stream consumer has its failure bucket in the replay plan, under its output.
     const planned = stores.flatMap((s) => (s.kind === 'bucket' ? [s.functionId] : []));
     expect(planned.sort()).toEqual([...streamConsumerIds].sort());
     for (const functionId of streamConsumerIds) {
-      const bucketId = synth.api.getLogicalId(synth.api.streamConsumers.get(functionId)!.failureBucket.node.defaultChild as never);
+      const bucketId = bucketIdOf(functionId);
       expect(ref(out[streamFailureBucketOutput(functionId)]?.Value)).toBe(bucketId);
     }
     // The ingestion queue output is the queue whose redrive policy names the ingestion DLQ.

@@ -1,12 +1,16 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import type { PolicyViolation } from 'aws-cdk-lib';
+import { type CfnElement, type PolicyViolation, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { FUNCTIONS, WORKFLOWS } from '../../functions/routes.ts';
+import type { IConstruct } from 'constructs';
+import { type Area, assembleAreas, FUNCTIONS, WORKFLOWS } from '../../functions/routes.ts';
 import { buildApp, type ItsmApp, REPOSITORY_ROOT } from '../../infra/app.ts';
+import type { ItsmFunction } from '../../infra/constructs/itsm-function.ts';
+import type { ApiStack } from '../../infra/stacks/api-stack.ts';
+import type { AreaStack } from '../../infra/stacks/area-stack.ts';
 
 /** The CLI reads cdk.json's context (feature flags); tests must synthesize with the same. */
 function cdkJsonContext(): Record<string, unknown> {
@@ -24,9 +28,10 @@ export const FIXTURES_ROOT = join(REPOSITORY_ROOT, 'test', 'fixtures', 'workflow
  * real ASL files (or, for one not written yet, its fixture); once everything exists, the real
  * repository is used.
  */
-function sourceRootForTests(): { root: string; cleanup: () => void } {
-  const entries = Object.values(FUNCTIONS).map((fn) => fn.entry);
-  const workflowFiles = Object.values(WORKFLOWS).map((workflow) => workflow.definitionFile);
+function sourceRootForTests(areas?: readonly Area[]): { root: string; cleanup: () => void } {
+  const { functions, workflows } = areas === undefined ? { functions: FUNCTIONS, workflows: WORKFLOWS } : assembleAreas(areas);
+  const entries = Object.values(functions).map((fn) => fn.entry);
+  const workflowFiles = Object.values(workflows).map((workflow) => workflow.definitionFile);
   if ([...entries, ...workflowFiles].every((file) => existsSync(join(REPOSITORY_ROOT, file)))) {
     return { root: REPOSITORY_ROOT, cleanup: () => {} };
   }
@@ -44,10 +49,20 @@ function sourceRootForTests(): { root: string; cleanup: () => void } {
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/** A stack that holds functions (the API stack or an area stack), with its template. */
+export interface FunctionStack {
+  readonly stack: ApiStack | AreaStack;
+  readonly template: Template;
+}
+
 export interface SynthesizedApp extends ItsmApp {
   readonly assembly: CloudAssembly;
   readonly dataTemplate: Template;
   readonly apiTemplate: Template;
+  /** The API stack, then each area stack: every stack that holds functions. */
+  readonly functionStacks: readonly FunctionStack[];
+  /** The stack holding a function (its area's `stack`), with its template; throws for an unknown id. */
+  readonly home: (functionId: string) => FunctionStack;
   /** Removes the temporary output (and stub source) directories. */
   readonly cleanup: () => void;
 }
@@ -57,16 +72,30 @@ export interface SynthesizedApp extends ItsmApp {
  * minutes). Synthesis runs the cdk-nag plugin exactly as `cdk synth` does, so an unacknowledged
  * AwsSolutions error makes this throw.
  */
-export function synthesize(context: Record<string, unknown> = {}): SynthesizedApp {
-  const source = sourceRootForTests();
+export function synthesize(context: Record<string, unknown> = {}, options: { readonly areas?: readonly Area[] } = {}): SynthesizedApp {
+  const source = sourceRootForTests(options.areas);
   const outdir = mkdtempSync(join(tmpdir(), 'itsm-infra-out-'));
-  const built = buildApp({ ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }, { outdir, sourceRoot: source.root, env: {} });
+  const built = buildApp(
+    { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context },
+    { outdir, sourceRoot: source.root, env: {}, ...(options.areas !== undefined ? { areas: options.areas } : {}) },
+  );
   const assembly = built.app.synth();
+  const apiTemplate = Template.fromStack(built.api);
+  const functionStacks: FunctionStack[] = [
+    { stack: built.api, template: apiTemplate },
+    ...[...built.areaStacks.values()].map((stack) => ({ stack, template: Template.fromStack(stack) })),
+  ];
   return {
     ...built,
     assembly,
     dataTemplate: Template.fromStack(built.data),
-    apiTemplate: Template.fromStack(built.api),
+    apiTemplate,
+    functionStacks,
+    home: (functionId) => {
+      const found = functionStacks.find(({ stack }) => (stack.functions as ReadonlyMap<string, unknown>).has(functionId));
+      if (found === undefined) throw new Error(`No stack holds function ${functionId}`);
+      return found;
+    },
     cleanup: () => {
       rmSync(outdir, { recursive: true, force: true });
       source.cleanup();
@@ -150,3 +179,21 @@ export type Resources = Record<string, { Properties?: Record<string, unknown>; D
 export const actionsOf = (statement: Statement): string[] => (Array.isArray(statement.Action) ? statement.Action : [statement.Action]);
 export const getAtt = (logicalId: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [logicalId, attribute] });
 export const ref = (logicalId: string) => ({ Ref: logicalId });
+
+/**
+ * The resources of one type in every stack that holds functions (the API stack and the area
+ * stacks), by logical id: a function's resources are in the stack its area names.
+ */
+export function resourcesOfFunctionStacks(synth: SynthesizedApp, type: string): Resources {
+  return Object.assign({}, ...synth.functionStacks.map(({ template }) => resourcesOfType(template, type))) as Resources;
+}
+
+/** A function by id, from the stack that holds it. */
+export function functionOf(synth: SynthesizedApp, functionId: string): ItsmFunction {
+  const found = (synth.home(functionId).stack.functions as ReadonlyMap<string, ItsmFunction>).get(functionId);
+  if (found === undefined) throw new Error(`No function ${functionId}`);
+  return found;
+}
+
+/** A construct's logical id in its own stack. */
+export const logicalIdIn = (construct: IConstruct): string => Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);

@@ -1,4 +1,4 @@
-import { type CfnElement, Names } from 'aws-cdk-lib';
+import { Names } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +16,11 @@ import { STREAM_MAX_RECORD_AGE, STREAM_RETRY_ATTEMPTS } from '../../infra/constr
 import {
   actionsOf,
   describeFindings,
+  functionOf,
   getAtt,
+  logicalIdIn,
   productFunctions,
-  type Resources,
+  resourcesOfFunctionStacks,
   resourcesOfType,
   type Statement,
   type SynthesizedApp,
@@ -40,22 +42,19 @@ const streamConsumers = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream
 /** Lookups by construct, so the tests do not depend on logical id hashes. */
 function inspect(synth: SynthesizedApp) {
   const template: Template = synth.apiTemplate;
-  const logicalId = (construct: IConstruct) => synth.api.getLogicalId(construct.node.defaultChild as CfnElement);
-  const fn = (functionId: FunctionId) => {
-    const found = synth.api.functions.get(functionId);
-    if (found === undefined) throw new Error(`No function ${functionId}`);
-    return found;
-  };
+  const logicalId = (construct: IConstruct) => logicalIdIn(construct);
+  // In the stack its area names (the API stack or an area stack), with its policies.
+  const fn = (functionId: FunctionId) => functionOf(synth, functionId);
   const statementsOfRole = (functionId: FunctionId): Statement[] => {
     const role = logicalId(fn(functionId).role);
-    return Object.values(resourcesOfType(template, 'AWS::IAM::Policy'))
+    return Object.values(resourcesOfType(synth.home(functionId).template, 'AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: role }]))
       .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
   };
   const ingestion = synth.api.ingestion;
   return {
     template,
-    resources: (type: string) => resourcesOfType(template, type) as Resources,
+    resources: (type: string) => resourcesOfFunctionStacks(synth, type),
     logicalId,
     fn,
     statementsOfRole,
@@ -219,7 +218,7 @@ describe('default deployment (no ingestion context)', () => {
         expect(JSON.stringify(properties.EventSourceArn)).toMatch(/"Fn::ImportValue":"ItsmData:[^"]*StreamArn/);
         const filters = (properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
         expect(filters.map((f) => JSON.parse(f.Pattern) as unknown)).toEqual([source.filter]);
-        const failureBucket = synth.api.streamConsumers.get(functionId)?.failureBucket;
+        const failureBucket = synth.home(functionId).stack.streamConsumers.get(functionId)?.failureBucket;
         expect(failureBucket).toBeDefined();
         expect(properties).toMatchObject({
           StartingPosition: 'TRIM_HORIZON',

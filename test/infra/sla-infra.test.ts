@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IConstruct } from 'constructs';
@@ -26,10 +26,11 @@ import {
   describeFindings,
   executionsArnOf,
   FIXTURES_ROOT,
+  functionOf,
   getAtt,
-  type Resources,
+  logicalIdIn,
   ref,
-  resourcesOfType,
+  resourcesOfFunctionStacks,
   type Statement,
   type SynthesizedApp,
   synthesize,
@@ -54,13 +55,10 @@ const CAPABILITY_ACTION_PREFIXES = ['events:', 'sns:', 'scheduler:', 'iam:', 'st
 
 function inspect(synth: SynthesizedApp) {
   const template = synth.apiTemplate;
-  const logicalId = (construct: IConstruct) => synth.api.getLogicalId(construct.node.defaultChild as CfnElement);
-  const resources = (type: string) => resourcesOfType(template, type) as Resources;
-  const fn = (functionId: FunctionId): ItsmFunction => {
-    const found = synth.api.functions.get(functionId);
-    if (found === undefined) throw new Error(`No function ${functionId}`);
-    return found;
-  };
+  // A function, its resources and its logical ids are in the stack its area names (the API stack or an area stack).
+  const logicalId = (construct: IConstruct) => logicalIdIn(construct);
+  const resources = (type: string) => resourcesOfFunctionStacks(synth, type);
+  const fn = (functionId: FunctionId): ItsmFunction => functionOf(synth, functionId);
   const statementsOfRoleId = (roleLogicalId: string): Statement[] =>
     Object.values(resources('AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([ref(roleLogicalId)]))

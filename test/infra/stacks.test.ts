@@ -1,10 +1,12 @@
-import { type CfnElement, Validations } from 'aws-cdk-lib';
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { type CfnElement, type Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AREAS } from '../../functions/areas.ts';
 import { CONSUMERS, FUNCTIONS, type FunctionDefinition, type FunctionId, ROUTES, WORKFLOWS } from '../../functions/routes.ts';
 import { GLOBAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/table-design.ts';
+import { API_STACK, DATA_STACK } from '../../infra/app.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api.ts';
-import { BUNDLING, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
+import { BUNDLING, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, type ItsmFunction, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
 import {
   actionsOf,
   describeFindings,
@@ -31,19 +33,33 @@ beforeAll(() => {
 afterAll(() => synth?.cleanup());
 
 const functionEntries = Object.entries(FUNCTIONS) as [FunctionId, FunctionDefinition][];
+/** The data and API stacks, then every stack an area names. */
+const STACK_IDS = [DATA_STACK, API_STACK, ...new Set(AREAS.flatMap((area) => (area.stack === undefined || area.stack === API_STACK ? [] : [area.stack])))];
 
+/** A function's logical id in its own stack (the API stack or its area's). */
 function logicalIdOf(functionId: FunctionId, part: 'function' | 'role'): string {
-  const fn = synth.api.functions.get(functionId);
+  const { stack } = synth.home(functionId);
+  const fn = (stack.functions as ReadonlyMap<string, ItsmFunction>).get(functionId);
   if (fn === undefined) throw new Error(`No function ${functionId}`);
   const construct = part === 'function' ? fn.function : fn.role;
-  return synth.api.getLogicalId(construct.node.defaultChild as CfnElement);
+  return stack.getLogicalId(construct.node.defaultChild as CfnElement);
 }
 
-function statementsOfRole(roleLogicalId: string): Statement[] {
-  return Object.values(resourcesOfType(api, 'AWS::IAM::Policy'))
+/** The template of the stack that holds a function. */
+const templateOf = (functionId: FunctionId): Template => synth.home(functionId).template;
+
+/** The id (and construct path prefix) of the stack that holds a function. */
+const stackIdOf = (functionId: string): string => synth.home(functionId).stack.node.id;
+
+function statementsOfRole(functionId: FunctionId): Statement[] {
+  const roleLogicalId = logicalIdOf(functionId, 'role');
+  return Object.values(resourcesOfType(templateOf(functionId), 'AWS::IAM::Policy'))
     .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleLogicalId }]))
     .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
 }
+
+/** The resources of one type in every stack that holds functions. */
+const inFunctionStacks = (type: string) => synth.functionStacks.flatMap(({ template }) => Object.entries(resourcesOfType(template, type)));
 
 describe('data stack: the single table', () => {
   it('has the keys, the seven GSIs (projection ALL) and TTL of table-design.ts', () => {
@@ -97,16 +113,20 @@ describe('data stack: the single table', () => {
 
 describe('functions: one per route-table entry, every default applied', () => {
   it('creates exactly one Lambda per FUNCTIONS entry, and only the after-deploy trigger’s provider besides', () => {
-    expect(Object.keys(productFunctions(api))).toHaveLength(functionEntries.length);
+    // Each in the stack its area names.
+    expect(synth.functionStacks.flatMap(({ template }) => Object.keys(productFunctions(template)))).toHaveLength(functionEntries.length);
     // No other helper Lambdas (log retention, custom resources) sneak in: the one extra is the
-    // stack-wide provider of aws-cdk-lib/triggers, there because CONSUMERS has afterDeploy sources.
-    const helpers = Object.keys(resourcesOfType(api, 'AWS::Lambda::Function')).filter((id) => TRIGGER_PROVIDER_LOGICAL_ID.test(id));
-    expect(helpers).toHaveLength(CONSUMERS.some((c) => c.source.kind === 'afterDeploy') ? 1 : 0);
+    // stack-wide provider of aws-cdk-lib/triggers, in each stack whose areas have afterDeploy sources.
+    for (const { stack, template } of synth.functionStacks) {
+      const helpers = Object.keys(resourcesOfType(template, 'AWS::Lambda::Function')).filter((id) => TRIGGER_PROVIDER_LOGICAL_ID.test(id));
+      expect(helpers, stack.node.id).toHaveLength(stack.afterDeploy.size > 0 ? 1 : 0);
+    }
+    expect(CONSUMERS.some((c) => c.source.kind === 'afterDeploy')).toBe(true);
     expect(Object.keys(resourcesOfType(synth.dataTemplate, 'AWS::Lambda::Function'))).toEqual([]);
   });
 
   it.each(functionEntries)('%s: nodejs22.x, arm64, active tracing, explicit memory, timeout and environment', (functionId, definition) => {
-    const fn = resourcesOfType(api, 'AWS::Lambda::Function')[logicalIdOf(functionId, 'function')];
+    const fn = resourcesOfType(templateOf(functionId), 'AWS::Lambda::Function')[logicalIdOf(functionId, 'function')];
     expect(fn?.Properties).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -127,9 +147,9 @@ describe('functions: one per route-table entry, every default applied', () => {
   });
 
   it.each(functionEntries)('%s: logs to its own log group with a 30-day retention', (functionId) => {
-    const fn = resourcesOfType(api, 'AWS::Lambda::Function')[logicalIdOf(functionId, 'function')];
+    const fn = resourcesOfType(templateOf(functionId), 'AWS::Lambda::Function')[logicalIdOf(functionId, 'function')];
     const logGroupRef = (fn?.Properties?.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-    expect(resourcesOfType(api, 'AWS::Logs::LogGroup')[logGroupRef]?.Properties).toMatchObject({ RetentionInDays: 30 });
+    expect(resourcesOfType(templateOf(functionId), 'AWS::Logs::LogGroup')[logGroupRef]?.Properties).toMatchObject({ RetentionInDays: 30 });
   });
 
   it('bundles as minified ESM for node22 without the runtime-provided AWS SDK', () => {
@@ -145,7 +165,7 @@ describe('functions: one per route-table entry, every default applied', () => {
   });
 
   it('gives no role a managed policy (each function role only writes its own log group)', () => {
-    for (const [logicalId, role] of Object.entries(resourcesOfType(api, 'AWS::IAM::Role'))) {
+    for (const [logicalId, role] of inFunctionStacks('AWS::IAM::Role')) {
       if (TRIGGER_PROVIDER_LOGICAL_ID.test(logicalId)) {
         // CDK's trigger provider, not configurable: basic execution only (asserted in sla-infra.test.ts).
         expect(role.Properties?.ManagedPolicyArns, logicalId).toEqual([
@@ -164,7 +184,7 @@ describe('IAM: table access is exactly what the route table names', () => {
 
   it.each(functionEntries)('%s gets exactly its tableAccess', (functionId, definition) => {
     // Stream reads are a stream consumer's, on the stream's ARN (asserted in ingestion.test.ts).
-    const statements = statementsOfRole(logicalIdOf(functionId, 'role')).filter((s) => !JSON.stringify(s.Resource).includes('StreamArn'));
+    const statements = statementsOfRole(functionId).filter((s) => !JSON.stringify(s.Resource).includes('StreamArn'));
     const dynamoActions = new Set(statements.flatMap(actionsOf).filter((action) => action.startsWith('dynamodb:')));
     const expected = definition.tableAccess === 'none' ? new Set() : definition.tableAccess === 'read' ? read : readWrite;
     expect(dynamoActions).toEqual(expected);
@@ -174,7 +194,7 @@ describe('IAM: table access is exactly what the route table names', () => {
     const readers = functionEntries.filter(([, d]) => d.tableAccess === 'read');
     expect(readers.length).toBeGreaterThan(0);
     for (const [functionId] of readers) {
-      const actions = statementsOfRole(logicalIdOf(functionId, 'role')).flatMap(actionsOf);
+      const actions = statementsOfRole(functionId).flatMap(actionsOf);
       for (const write of [...TABLE_ACTIONS.write, 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) {
         expect(actions, `${functionId} must not have ${write}`).not.toContain(write);
       }
@@ -182,9 +202,7 @@ describe('IAM: table access is exactly what the route table names', () => {
   });
 
   it('no statement anywhere grants dynamodb:*, Scan or any wildcard action', () => {
-    const all = Object.values(resourcesOfType(api, 'AWS::IAM::Policy')).flatMap(
-      (policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
+    const all = inFunctionStacks('AWS::IAM::Policy').flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
     for (const action of all.flatMap(actionsOf)) {
       expect(action).not.toMatch(/\*/);
       expect(action).not.toBe('dynamodb:Scan');
@@ -193,7 +211,7 @@ describe('IAM: table access is exactly what the route table names', () => {
 
   it('indexes are granted Query only, by explicit ARN (no index/* wildcard)', () => {
     expect(FUNCTIONS.getIncident.tableAccess).toBe('read');
-    const statements = statementsOfRole(logicalIdOf('getIncident', 'role'));
+    const statements = statementsOfRole('getIncident');
     const indexStatement = statements.find((s) => JSON.stringify(s.Resource).includes('/index/'));
     expect(indexStatement?.Action).toBe('dynamodb:Query');
     const resources = JSON.stringify(indexStatement?.Resource);
@@ -203,7 +221,7 @@ describe('IAM: table access is exactly what the route table names', () => {
 
   it('the only Resource "*" is the X-Ray statement active tracing needs, and task responses for answerApprovalTasks', () => {
     for (const [functionId, definition] of functionEntries) {
-      const wildcard = statementsOfRole(logicalIdOf(functionId, 'role')).filter((s) => s.Resource === '*');
+      const wildcard = statementsOfRole(functionId).filter((s) => s.Resource === '*');
       const expected: string[] = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
       // IAM accepts no resource for SendTaskSuccess/SendTaskFailure (capabilities.ts).
       if (definition.capabilities?.includes('answerApprovalTasks')) expected.push(...TASK_RESPONSE_ACTIONS);
@@ -214,26 +232,32 @@ describe('IAM: table access is exactly what the route table names', () => {
 
 describe('HTTP API', () => {
   function routeByKey(routeKey: string) {
-    const match = Object.values(resourcesOfType(api, 'AWS::ApiGatewayV2::Route')).filter((r) => r.Properties?.RouteKey === routeKey);
+    const match = inFunctionStacks('AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties?.RouteKey === routeKey);
     expect(match, routeKey).toHaveLength(1);
-    return match[0]!.Properties!;
+    return match[0]![1].Properties!;
   }
 
-  it('has exactly the routes of the route table', () => {
-    api.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
+  it('has exactly the routes of the route table, each in the stack of its function', () => {
+    expect(inFunctionStacks('AWS::ApiGatewayV2::Route')).toHaveLength(ROUTES.length);
+    for (const route of ROUTES) {
+      const inHome = Object.values(resourcesOfType(templateOf(route.functionId), 'AWS::ApiGatewayV2::Route'));
+      expect(inHome.filter((r) => r.Properties?.RouteKey === `${route.method} ${route.path}`)).toHaveLength(1);
+    }
   });
 
   it.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s has the right authorization and function', (routeKey, route) => {
     const properties = routeByKey(routeKey);
     if (route.auth === 'jwt') {
-      expect(properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: expect.any(String) } });
+      // In an area stack, the API stack's authorizer by its exported id (area-stacks.test.ts follows the export).
+      const authorizerId = synth.home(route.functionId).stack === synth.api ? { Ref: expect.any(String) } : { 'Fn::ImportValue': expect.any(String) };
+      expect(properties).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: authorizerId });
     } else {
       expect(properties.AuthorizationType).toBe('NONE');
       expect(properties.AuthorizerId).toBeUndefined();
     }
     // Target is "integrations/<id>"; the integration must invoke this route's function.
     const integrationId = JSON.stringify(properties.Target).match(/"Ref":"([^"]+)"/)?.[1];
-    const integration = resourcesOfType(api, 'AWS::ApiGatewayV2::Integration')[integrationId ?? ''];
+    const integration = resourcesOfType(templateOf(route.functionId), 'AWS::ApiGatewayV2::Integration')[integrationId ?? ''];
     expect(integration?.Properties?.IntegrationUri).toEqual({ 'Fn::GetAtt': [logicalIdOf(route.functionId, 'function'), 'Arn'] });
     expect(integration?.Properties?.PayloadFormatVersion).toBe('2.0');
   });
@@ -322,7 +346,8 @@ describe('identity: the default Cognito user pool', () => {
 
 describe('alarms', () => {
   it('alarms on every function’s Errors, the API’s 5xx, every dead-letter queue, every workflow and lost timers, into one TLS-only topic', () => {
-    const alarms = Object.values(resourcesOfType(api, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
+    // Every stack's alarms: an area stack's go to the API stack's topic (asserted in area-stacks.test.ts).
+    const alarms = inFunctionStacks('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
     // The ingestion queue's and the rules' target DLQs, and the SLA timers' DLQ; one failure
     // bucket per stream consumer (an alarm on its writes).
     const deadLetterQueues = 2 + 1;
@@ -334,8 +359,10 @@ describe('alarms', () => {
     expect(alarms.filter((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(deadLetterQueues);
     expect(alarms.filter((a) => a.Namespace === 'AWS/S3' && a.MetricName === 'PutRequests')).toHaveLength(failureBuckets);
     for (const [functionId] of functionEntries) {
-      const alarm = alarms.find((a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"${logicalIdOf(functionId, 'function')}"`));
-      expect(alarm, functionId).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1, AlarmActions: [{ Ref: expect.any(String) }] });
+      const alarm = Object.values(resourcesOfType(templateOf(functionId), 'AWS::CloudWatch::Alarm'))
+        .map((a) => a.Properties!)
+        .find((a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(`"${logicalIdOf(functionId, 'function')}"`));
+      expect(alarm, functionId).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1, AlarmActions: [expect.any(Object)] });
     }
     expect(alarms.find((a) => a.MetricName === '5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', Threshold: 1 });
     api.hasResourceProperties('AWS::SNS::TopicPolicy', {
@@ -363,8 +390,10 @@ describe('no hard-coded physical names', () => {
     'ManagedPolicyName',
     'QueueName',
   ];
-  it.each(['data', 'api'] as const)('%s stack', (which) => {
-    const template = (which === 'data' ? data : api).toJSON() as { Resources: Record<string, { Properties?: Record<string, unknown> }> };
+  it.each(STACK_IDS)('%s stack', (which) => {
+    const template = Template.fromStack(synth.app.node.findChild(which) as Stack).toJSON() as {
+      Resources: Record<string, { Properties?: Record<string, unknown> }>;
+    };
     for (const [logicalId, resource] of Object.entries(template.Resources)) {
       for (const property of nameProperties) {
         // A reference to another resource (Lambda permissions name their function) is fine; a
@@ -404,10 +433,12 @@ describe('cdk-nag (AwsSolutions)', () => {
     const executionsFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${changeApproval}.Name>:*]`;
     // Each stream consumer may put objects (keys Lambda names) in its own failure bucket.
     const streamConsumerPaths = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map(
-      (c) => `ItsmApi/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream`,
+      (c) => `${stackIdOf(c.functionId)}/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream`,
     );
-    const failureObjectFindings = [...synth.api.streamConsumers.values()].map(
-      (c) => `AwsSolutions-IAM5[Resource::<${synth.api.getLogicalId(c.failureBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+    const failureObjectFindings = synth.functionStacks.flatMap(({ stack }) =>
+      [...stack.streamConsumers.values()].map(
+        (c) => `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(c.failureBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
+      ),
     );
     expect([...new Set(acknowledged.map((a) => a.id))].sort()).toEqual(
       [
@@ -423,20 +454,22 @@ describe('cdk-nag (AwsSolutions)', () => {
       ].sort(),
     );
     expect(pathsOf('AwsSolutions-S1')).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucket`).sort());
-    expect(failureObjectFindings.flatMap(pathsOf)).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucketWritePolicy`));
+    expect(failureObjectFindings.flatMap(pathsOf).sort()).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucketWritePolicy`).sort());
     // A capability with acknowledgements has a policy of its own under its function, which carries them.
     const capabilityPolicies = (capability: string) =>
       functionEntries
         .filter(([, d]) => (d.capabilities as readonly string[] | undefined)?.includes(capability))
-        .map(([id]) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/${capability.charAt(0).toUpperCase()}${capability.slice(1)}Policy`)
+        .map(([id]) => `${stackIdOf(id)}/${id.charAt(0).toUpperCase()}${id.slice(1)}/${capability.charAt(0).toUpperCase()}${capability.slice(1)}Policy`)
         .sort();
     // CDK names a route's construct `${method}${path}` with each '/' as '--'.
-    const publicRoutes = ROUTES.filter((r) => r.auth === 'none').map((r) => `ItsmApi/HttpApi/Api/${r.method}${r.path.replace(/\//g, '--')}`);
+    // In the API stack under its HttpApi construct; in an area stack under the imported API's.
+    const routesUnder = (functionId: string) => (synth.home(functionId).stack === synth.api ? 'ItsmApi/HttpApi/Api' : `${stackIdOf(functionId)}/HttpApi`);
+    const publicRoutes = ROUTES.filter((r) => r.auth === 'none').map((r) => `${routesUnder(r.functionId)}/${r.method}${r.path.replace(/\//g, '--')}`);
     expect(pathsOf('AwsSolutions-APIG4')).toEqual(publicRoutes.sort());
     // Every function role (X-Ray), every workflow role (log delivery and X-Ray), and the task
     // response policy of each function that answers approval tasks (SendTaskSuccess/Failure).
     const workflowRoles = Object.keys(WORKFLOWS).map((id) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
-    const functionRoles = functionEntries.map(([id]) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
+    const functionRoles = functionEntries.map(([id]) => `${stackIdOf(id)}/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
     const taskResponders = capabilityPolicies('answerApprovalTasks');
     expect(taskResponders.length).toBeGreaterThan(0);
     expect(pathsOf('AwsSolutions-IAM5[Resource::*]')).toEqual([...functionRoles, ...workflowRoles, ...taskResponders].sort());
