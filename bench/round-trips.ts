@@ -353,6 +353,20 @@ const SCENARIOS: readonly Scenario[] = [
     status: 200,
     call: (c) => c.agent.send('GET', '/problems?status=new'),
   },
+  {
+    name: 'list problem candidates (open)',
+    kind: 'list',
+    request: 'GET /problem-candidates?status=open',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/problem-candidates?status=open'),
+  },
+  {
+    name: 'get problem report',
+    kind: 'read',
+    request: 'GET /reports/problems',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/reports/problems'),
+  },
 ];
 
 /** A table with more than one page of incidents of mixed status and priority, like a working desk. */
