@@ -250,7 +250,11 @@ describe('PATCH /problems/{id}', () => {
     expect(noReview.status).toBe(400);
     expect(noReview.body.errors.map((e: { path: string }) => e.path)).toEqual(['review']);
     problem = await patch(problem, { status: 'closed', review: { summary: 'Keepalive is now monitored' } }, bob);
-    expect(problem).toMatchObject({ status: 'closed', review: { summary: 'Keepalive is now monitored', by: 'bob' } });
+    expect(problem).toMatchObject({
+      status: 'closed',
+      review: { summary: 'Keepalive is now monitored', by: 'bob' },
+      resolution: { code: 'fix_applied', by: 'alice' },
+    });
 
     const after = await alice.patch(`/problems/${problem.id}`, { title: 'Too late' }, ifMatch(problem));
     expect(after.status).toBe(409);

@@ -82,6 +82,9 @@ describe('the lifecycle', () => {
     problem = patch(problem, { status: 'closed', review: { summary: 'Keepalive now monitored' } }).next;
     expect(problem.review).toEqual({ summary: 'Keepalive now monitored', at: T1.toISOString(), by: 'bob' });
     expect(problem.closedAt).toBe(T1.toISOString());
+    // Closing keeps the resolution: a closed problem says how it was resolved (only a reopen drops it).
+    expect(problem.resolution?.code).toBe('fix_applied');
+    expect(problem.resolvedAt).toBe(T1.toISOString());
     expect(refusal(() => patch(problem, { title: 'again' })).code).toBe('INVALID_TRANSITION');
   });
 

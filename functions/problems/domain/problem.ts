@@ -262,8 +262,8 @@ export function applyProblemPatch(
   if (patch.status !== undefined && patch.status !== current.status) {
     assertProblemTransition(current.status, patch.status);
     next.status = patch.status;
-    if (current.status === 'resolved') {
-      // Reopened: the resolution no longer holds.
+    if (current.status === 'resolved' && patch.status !== 'closed') {
+      // Reopened: the resolution no longer holds. (Closing keeps it: a closed problem was resolved so.)
       delete next.resolution;
       delete next.resolvedAt;
     }
