@@ -8,6 +8,7 @@ import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners, type Pr
 import { type Incident, type IncidentProblemReference, OPEN_INCIDENT_STATUSES } from './domain/incident.ts';
 import { linkIncidentToProblem, resolveIncidentWithProblem, unlinkIncidentFromProblem } from './domain/problem-link.ts';
 import { type CommittableIncidentWrite, INCIDENT_ITEM, INCIDENT_OUTBOX_ITEM, incidentWrite } from './incident-write.ts';
+import { pointerDelete } from './store/alert-pointer.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
 import { getIncidentRecord, incidentExists } from './store/incident-store.ts';
 
@@ -218,6 +219,15 @@ export type ProblemResolutionOutcome =
   /** Not open (resolved, closed or canceled), not linked to this problem any more, or gone: nothing to tell. */
   | 'skipped';
 
+/**
+ * An incident opened by events stops collecting them once resolved, as when an agent resolves it
+ * (handlers/update-incident.ts): the next trigger of its dedup key opens a new incident.
+ */
+function endDeduplication(resolved: Incident): TransactionEntry[] {
+  if (resolved.dedupKey === undefined || resolved.dedupScope === undefined) return [];
+  return [pointerDelete(resolved.dedupScope, resolved.dedupKey, resolved.id)];
+}
+
 /** How many times a resolution is attempted against an incident that keeps changing under it. */
 const RESOLUTION_ATTEMPTS = 5;
 
@@ -252,7 +262,7 @@ export async function tellIncidentOfProblemResolution(incidentId: string, proble
               named(INCIDENT_ITEM, incidentExists(incident)),
               named(INCIDENT_OUTBOX_ITEM, incidentOutboxPut(incidentOutboxRecord({ eventId, incident, actor, occurredAt: now.toISOString(), ...event }), now)),
             ]
-          : incidentWrite({ before: incident, after: move.next, actor, changes: move.changes, now, event, eventId }).items;
+          : [...incidentWrite({ before: incident, after: move.next, actor, changes: move.changes, now, event, eventId }).items, ...endDeduplication(move.next)];
       try {
         await transactWrite(items);
       } catch (error) {

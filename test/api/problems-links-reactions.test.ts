@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../functions/changes/domain/change.ts';
 import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
 import type { PublishedEvent, PublishedNotification } from '../../local/published-log.ts';
-import { agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
 import { createChange } from '../support/changes.ts';
 import { poll } from '../support/poll.ts';
 
@@ -178,6 +178,39 @@ describe('a resolved problem tells its linked incidents', () => {
     expect(told.map((e) => (e.detail as any).problem.incidentResolved)).toEqual([true, true]);
     expect(told.map((e) => (e.detail as any).incident.status)).toEqual(['resolved', 'resolved']);
     expect(await reactions.tellLinkedIncidents(problem.id, resolved.version)).toEqual({ resolved: 0, told: 0, already: 0, skipped: 3 });
+  });
+
+  it('an incident opened by monitoring and resolved with its problem stops collecting events: the next trigger opens a new one', async () => {
+    const ada = await admin(stack);
+    const integration = await ada.post('/services/email/integrations', { name: 'Alertmanager', rateLimitPerMinute: 10_000 });
+    expect(integration.status, JSON.stringify(integration.body)).toBe(201);
+    const trigger = () =>
+      stack.anonymous.post('/v2/enqueue', {
+        routing_key: integration.body.routingKey,
+        event_action: 'trigger',
+        dedup_key: 'queue-depth',
+        payload: { summary: 'Mail queue depth high', source: 'prometheus', severity: 'warning' },
+      });
+    const withKey = async () => {
+      await stack.settled();
+      const page = await alice.get('/incidents?service=email&limit=100');
+      return page.body.items.filter((i: Row) => i.dedupKey === 'queue-depth') as Row[];
+    };
+    expect((await trigger()).status).toBe(202);
+    const [opened] = await poll(withKey, (list) => list.length === 1);
+    const problem = await openProblem({ resolveLinkedIncidents: true, workaround: 'Flush the queue' });
+    await link(problem, opened as Row);
+    await patchProblem(problem.id, { status: 'assess' });
+    await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'risk_accepted' } });
+    await poll(
+      () => read(`/incidents/${opened?.id}`),
+      (i) => i.status === 'resolved',
+    );
+
+    expect((await trigger()).status).toBe(202);
+    const both = await poll(withKey, (list) => list.length === 2);
+    expect(both.map((i) => i.status).sort()).toEqual(['new', 'resolved']);
+    expect((await read(`/incidents/${opened?.id}`)).alert.occurrences).toBe(1);
   });
 
   it('risk_accepted resolves with the workaround code; a problem reopened before the reaction tells nobody', async () => {
