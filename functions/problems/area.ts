@@ -5,7 +5,7 @@
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { CANDIDATE_FOUND } from './domain/candidate.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
-import { CHANGE_END_EVENT_TYPES, CHANGE_FINAL_STATUSES } from './domain/links.ts';
+import { CHANGE_END_EVENT_TYPES } from './domain/links.ts';
 
 export default defineArea({
   name: 'problems',
@@ -40,17 +40,12 @@ export default defineArea({
       description: '/problems/{id}/incidents: link an incident to a problem (one transaction on both), list the linked incidents, unlink one',
       tableAccess: 'readWrite',
     },
-    problemResolvedReaction: {
-      entry: 'functions/problems/handlers/problem-resolved-reaction.ts',
-      description: "Tells a resolved problem's open linked incidents, and resolves them when the problem says so (table stream: Problem Resolved)",
+    problemReactions: {
+      entry: 'functions/problems/handlers/problem-reactions.ts',
+      description:
+        "Table stream: a resolved problem's open linked incidents are told (and resolved when it says so); the problems a change request fixes react to its end",
       tableAccess: 'readWrite',
       timeoutSeconds: 120,
-    },
-    fixChangeReaction: {
-      entry: 'functions/problems/handlers/fix-change-reaction.ts',
-      description: "Resolves the problems a change request fixes when it closes successfully, else tells their assignees (table stream: the change's end)",
-      tableAccess: 'readWrite',
-      timeoutSeconds: 60,
     },
     problemConfig: {
       entry: 'functions/problems/handlers/problem-config.ts',
@@ -104,28 +99,14 @@ export default defineArea({
       },
     },
     {
-      // A resolved problem's outbox record: its linked incidents are told (reactions.ts tellLinkedIncidents).
-      functionId: 'problemResolvedReaction',
-      source: {
-        kind: 'tableStream',
-        filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['outbox'] }, detail: { M: { type: { S: ['Problem Resolved'] } } } } } },
-        batchSize: 10,
-      },
-    },
-    {
-      // A change request's outbox record of its end: the problems it fixes react (reactions.ts applyFixChangeOutcome).
-      functionId: 'fixChangeReaction',
+      // Outbox records of a problem's resolution and of a change request's end (reactions.ts). One
+      // consumer for both: every consumer is one more reader of the table's stream.
+      functionId: 'problemReactions',
       source: {
         kind: 'tableStream',
         filter: {
           eventName: ['INSERT'],
-          dynamodb: {
-            NewImage: {
-              entity: { S: ['outbox'] },
-              // An end, and the change's status after it final: a report that leaves the change in review is no end.
-              detail: { M: { type: { S: [...CHANGE_END_EVENT_TYPES] }, change: { M: { status: { S: [...CHANGE_FINAL_STATUSES] } } } } },
-            },
-          },
+          dynamodb: { NewImage: { entity: { S: ['outbox'] }, detail: { M: { type: { S: ['Problem Resolved', ...CHANGE_END_EVENT_TYPES] } } } } },
         },
         batchSize: 10,
       },

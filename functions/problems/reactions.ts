@@ -15,7 +15,7 @@ import { getProblemById, problemUnchanged } from './store/problem-store.ts';
 
 /*
  * What problem management does by itself, after the fact, from the table stream (the consumers in
- * handlers/problem-resolved-reaction.ts and handlers/fix-change-reaction.ts): tell the incidents of
+ * handlers/problem-reactions.ts): tell the incidents of
  * a resolved problem, and resolve a problem when the change request that fixes it closes. Each step
  * is safe to run again (a retried batch, a redelivered record): what was done is recognised and
  * skipped, never done twice.

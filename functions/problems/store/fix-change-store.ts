@@ -7,7 +7,7 @@ import type { Problem } from '../domain/problem.ts';
  * problem-store.ts toItem with every write of the problem, so it follows `fix.change` as it is set,
  * moved or cleared):
  *   problem  gsi7 PROBLEM#FIX-CHANGE#<changeId> / <number>
- * When a change request ends, the reaction (functions/problems/handlers/fix-change-reaction.ts)
+ * When a change request ends, the reaction (functions/problems/handlers/problem-reactions.ts)
  * finds its problems with one Query, never a scan.
  */
 
