@@ -92,8 +92,10 @@ export const DEAD_LETTERS: Readonly<Record<ReplayGroup, readonly DeadLetterStore
   ],
   // The problems area's stream consumers, in its own stack (ItsmProblems).
   problems: [
-    streamConsumer('problemResolvedReaction', 'resolved problems whose linked incidents were not told (or resolved)'),
-    streamConsumer('fixChangeReaction', 'ended change requests whose fixed problems were not resolved or told'),
+    streamConsumer(
+      'problemReactions',
+      'resolved problems whose linked incidents were not told (or resolved), and ended change requests whose fixed problems were not resolved or told',
+    ),
     streamConsumer('detectRecurringIncidents', 'new incidents not counted towards recurring-incident problem candidates'),
   ],
 };
