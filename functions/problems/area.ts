@@ -9,6 +9,8 @@ import { CHANGE_END_EVENT_TYPES } from './domain/links.ts';
 
 export default defineArea({
   name: 'problems',
+  // Its own stack (infra/app.ts): the API stack would pass CloudFormation's 500 resources with it.
+  stack: 'ItsmProblems',
   functions: {
     createProblem: {
       entry: 'functions/problems/handlers/create-problem.ts',
