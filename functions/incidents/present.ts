@@ -10,3 +10,13 @@ export function presentIncident(incident: Incident, now = new Date()): Record<st
   const { sla, ...fields } = incident;
   return { ...fields, escalationLevel: incident.escalationLevel ?? 0, sla: incidentSlaView(sla, now) };
 }
+
+/**
+ * The incident as `principal` may see it. Problem management is agents' work: to a requester it
+ * does not exist (every /problems route is a 404), so their incidents name no problem.
+ */
+export function incidentSeenBy(principal: { isAgent: boolean }, incident: Incident): Incident {
+  if (principal.isAgent || incident.problem === undefined) return incident;
+  const { problem: _problem, ...seen } = incident;
+  return seen;
+}

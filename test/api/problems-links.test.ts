@@ -206,7 +206,7 @@ describe('POST /problems/{id}/incidents', () => {
     expect((await get(`/incidents/${incident.id}`)).problem).toEqual({ id: problem.id, number: problem.number });
   });
 
-  it('is 404 to requesters on every route, even for their own incident', async () => {
+  it('is 404 to requesters on every route, even for their own incident, and their incident names no problem', async () => {
     const problem = await openProblem();
     const own = await openIncident({}, carol);
     expect((await carol.post(`/problems/${problem.id}/incidents`, { incident: own.id })).status).toBe(404);
@@ -214,6 +214,17 @@ describe('POST /problems/{id}/incidents', () => {
     expect((await alice.post(`/problems/${problem.id}/incidents`, { incident: own.id })).status).toBe(201);
     expect((await carol.delete(`/problems/${problem.id}/incidents/${own.id}`)).status).toBe(404);
     expect((await get(`/incidents/${own.id}`)).problem).toEqual({ id: problem.id, number: problem.number });
+    // To a requester problem management does not exist: their incident names no problem.
+    const seen = await carol.get(`/incidents/${own.id}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body).not.toHaveProperty('problem');
+    const listed = await carol.get('/incidents');
+    expect(listed.body.items.find((i: Row) => i.id === own.id)).toBeDefined();
+    expect(listed.body.items.every((i: Row) => i.problem === undefined)).toBe(true);
+    expect((await alice.get('/incidents?caller=carol')).body.items.find((i: Row) => i.id === own.id)?.problem).toEqual({
+      id: problem.id,
+      number: problem.number,
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import { httpHandler } from '../../shared/http/handler.ts';
-import { presentIncident } from '../present.ts';
+import { incidentSeenBy, presentIncident } from '../present.ts';
 import { listIncidentsQuery } from '../schemas/incident.ts';
 import { listIncidents } from '../store/incident-store.ts';
 
@@ -13,5 +13,5 @@ export const handler = httpHandler(async (request) => {
   }
   const page = await listIncidents(filters, limit, cursor);
   const now = new Date();
-  return { status: 200, body: { ...page, items: page.items.map((incident) => presentIncident(incident, now)) } };
+  return { status: 200, body: { ...page, items: page.items.map((incident) => presentIncident(incidentSeenBy(principal, incident), now)) } };
 });

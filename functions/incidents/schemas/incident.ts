@@ -128,7 +128,7 @@ export const incidentSchema = z
       .object({ id: z.string(), number: z.string().describe('e.g. PRB0001001') })
       .optional()
       .describe(
-        'The problem the incident is linked to (at most one): POST /problems/{id}/incidents links it, DELETE /problems/{id}/incidents/{incident} unlinks it',
+        'The problem the incident is linked to (at most one): POST /problems/{id}/incidents links it, DELETE /problems/{id}/incidents/{incident} unlinks it. Agents only: requesters never see it',
       ),
     alert: incidentAlertSchema
       .optional()
