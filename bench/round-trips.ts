@@ -91,6 +91,27 @@ async function incidentAndProblem(clients: Clients): Promise<Incident & { proble
   return { ...incident, problemId: problem.json<{ id: string }>().id };
 }
 
+/** The fields an incident is matched to known errors on; published known errors match each of them. */
+const KNOWN_ERROR_FIELDS = { service: 'vpn', configurationItem: 'vpn-gw-1', category: 'Network' };
+
+let knownErrorsPublished: Promise<Incident> | undefined;
+/** Publishes, once, a known error per field of KNOWN_ERROR_FIELDS (a problem with a workaround, then knownError: true). */
+function publishKnownErrors(clients: Clients): Promise<Incident> {
+  knownErrorsPublished ??= (async () => {
+    let last: Incident | undefined;
+    for (const [field, value] of Object.entries(KNOWN_ERROR_FIELDS)) {
+      const opened = await clients.agent.send('POST', '/problems', { body: { title: `bench known error ${field}`, [field]: value, workaround: 'Reconnect' } });
+      if (opened.status !== 201) throw new Error(`preparing a known error failed: ${opened.status} ${opened.text}`);
+      const problem = opened.json<Incident>();
+      const published = await clients.agent.send('PATCH', `/problems/${problem.id}`, { body: { knownError: true }, headers: ifMatch(problem) });
+      if (published.status !== 200) throw new Error(`publishing a known error failed: ${published.status} ${published.text}`);
+      last = published.json<Incident>();
+    }
+    return last as Incident;
+  })();
+  return knownErrorsPublished;
+}
+
 /** A change on a critical service, submitted by bob and waiting for the CAB (quorum 2): alice's vote does not decide it. */
 async function changeAwaitingCab(clients: Clients): Promise<Incident> {
   const change = await createChange(clients.colleague, { services: ['payments'] });
@@ -366,6 +387,35 @@ const SCENARIOS: readonly Scenario[] = [
     request: 'GET /reports/problems',
     status: 200,
     call: (c) => c.agent.send('GET', '/reports/problems'),
+  },
+  {
+    // The known errors of its configuration item, service and category: one Query each, sent with taking the number.
+    name: 'incident create with known errors',
+    kind: 'create',
+    request: 'POST /incidents',
+    status: 201,
+    prepare: (c) => publishKnownErrors(c),
+    call: (c) => c.agent.send('POST', '/incidents', { body: { title: `bench ${++sequence}`, ...KNOWN_ERROR_FIELDS } }),
+  },
+  {
+    // The incident's known errors as patched are looked up with the transaction.
+    name: 'patch incident with known errors (title)',
+    kind: 'update',
+    request: 'PATCH /incidents/{id}',
+    status: 200,
+    prepare: async (c) => {
+      await publishKnownErrors(c);
+      return createIncident(c, KNOWN_ERROR_FIELDS);
+    },
+    call: (c, i) => c.agent.send('PATCH', `/incidents/${need(i).id}`, { body: { title: 'renamed' }, headers: ifMatch(need(i)) }),
+  },
+  {
+    name: 'list known errors (service filter)',
+    kind: 'list',
+    request: 'GET /known-errors?service=vpn',
+    status: 200,
+    prepare: (c) => publishKnownErrors(c),
+    call: (c) => c.agent.send('GET', '/known-errors?service=vpn'),
   },
 ];
 

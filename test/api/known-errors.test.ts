@@ -34,7 +34,7 @@ async function publish(fields: Record<string, unknown>): Promise<Problem> {
   return published;
 }
 
-const numbers = (items: { number: string }[]) => items.map((item) => item.number);
+const numbers = (items: readonly Record<string, any>[]): string[] => items.map((item) => item.number);
 /** Newest first, as the API orders known errors: by publication, then by problem id. */
 const newestFirst = (problems: Problem[]) => {
   const order = (problem: Problem) => `${problem.knownErrorPublishedAt}#${problem.id}`;
@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('GET /known-errors', () => {
-  const published: Record<string, Problem> = {};
+  const published = {} as Record<'mailServer' | 'mail' | 'delivery' | 'mailServer2', Problem>;
 
   beforeAll(async () => {
     published.mailServer = await publish({ service: 'email', configurationItem: 'MX-01', category: 'Mail delivery' });
@@ -87,20 +87,20 @@ describe('GET /known-errors', () => {
     ajv.addSchema({ $id: 'openapi.json', components: description.components });
     const validate = ajv.compile({ $ref: 'openapi.json#/components/schemas/KnownError', unevaluatedProperties: false });
     for (const item of reply.body.items) expect(validate(item), JSON.stringify(validate.errors)).toBe(true);
-    expect(reply.body.items.find((item: { number: string }) => item.number === published.mailServer?.number)).toEqual({
-      problemId: published.mailServer?.id,
-      number: published.mailServer?.number,
-      title: published.mailServer?.title,
+    expect(reply.body.items.find((item: { number: string }) => item.number === published.mailServer.number)).toEqual({
+      problemId: published.mailServer.id,
+      number: published.mailServer.number,
+      title: published.mailServer.title,
       workaround: 'Restart the client',
       service: 'email',
       configurationItem: 'MX-01',
       category: 'Mail delivery',
-      publishedAt: published.mailServer?.knownErrorPublishedAt,
+      publishedAt: published.mailServer.knownErrorPublishedAt,
     });
   });
 
   it('filters by service, configuration item or category (free text whatever its case and spaces), and by several with AND', async () => {
-    const { mailServer, mail, delivery, mailServer2 } = published as Record<string, Problem>;
+    const { mailServer, mail, delivery, mailServer2 } = published;
     expect(numbers(await listAll('service=email', 10))).toEqual(newestFirst([mailServer, mail, mailServer2]));
     expect(numbers(await listAll('configurationItem=Mx-01', 10))).toEqual(newestFirst([mailServer, mailServer2]));
     expect(numbers(await listAll('category=MAIL%20DELIVERY', 10))).toEqual(newestFirst([mailServer, delivery]));
@@ -139,7 +139,7 @@ describe('GET /known-errors', () => {
 });
 
 describe('incident create and update answer the known errors they match', () => {
-  const p: Record<string, Problem> = {};
+  const p = {} as Record<'ciOld' | 'ciNew' | 'serviceOld' | 'serviceNew' | 'category' | 'extra' | 'intranet', Problem>;
 
   beforeAll(async () => {
     // Published oldest first: within each group, the later one comes first.
@@ -156,19 +156,19 @@ describe('incident create and update answer the known errors they match', () => 
     const reply = await alice.post('/incidents', { title: 'Payments failing', service: 'payments', configurationItem: 'Pay-DB-1', category: 'database' });
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
     expect(reply.body.knownErrors.map((k: Record<string, string>) => [k.number, k.matchedOn])).toEqual([
-      [p.ciNew?.number, 'configurationItem'],
-      [p.ciOld?.number, 'configurationItem'],
-      [p.extra?.number, 'service'],
-      [p.serviceNew?.number, 'service'],
-      [p.serviceOld?.number, 'service'],
+      [p.ciNew.number, 'configurationItem'],
+      [p.ciOld.number, 'configurationItem'],
+      [p.extra.number, 'service'],
+      [p.serviceNew.number, 'service'],
+      [p.serviceOld.number, 'service'],
     ]);
     expect(reply.body.knownErrors[0]).toEqual({
-      problemId: p.ciNew?.id,
-      number: p.ciNew?.number,
-      title: p.ciNew?.title,
+      problemId: p.ciNew.id,
+      number: p.ciNew.number,
+      title: p.ciNew.title,
       workaround: 'Restart the client',
       configurationItem: 'pay-db-1',
-      publishedAt: p.ciNew?.knownErrorPublishedAt,
+      publishedAt: p.ciNew.knownErrorPublishedAt,
       matchedOn: 'configurationItem',
     });
     // Looked up for the answer, not stored on the incident.
@@ -185,7 +185,7 @@ describe('incident create and update answer the known errors they match', () => 
 
   it('create: a category alone finds the category matches; nothing matching answers no knownErrors', async () => {
     const byCategory = await alice.post('/incidents', { title: 'Slow queries', category: 'DATABASE' });
-    expect(byCategory.body.knownErrors.map((k: Record<string, string>) => k.number)).toEqual(newestFirst([p.ciOld, p.serviceNew, p.category] as Problem[]));
+    expect(byCategory.body.knownErrors.map((k: Record<string, string>) => k.number)).toEqual(newestFirst([p.ciOld, p.serviceNew, p.category]));
     expect(new Set(byCategory.body.knownErrors.map((k: Record<string, string>) => k.matchedOn))).toEqual(new Set(['category']));
     const nothing = await alice.post('/incidents', { title: 'Printer jam', category: 'Printers' });
     expect(nothing.status).toBe(201);
@@ -200,10 +200,10 @@ describe('incident create and update answer the known errors they match', () => 
 
   it('update: the known errors of the incident as patched, and on a patch that changes nothing', async () => {
     const incident = (await alice.post('/incidents', { title: 'Intranet down', service: 'intranet' })).body;
-    expect(numbers(incident.knownErrors)).toEqual([p.intranet?.number]);
+    expect(numbers(incident.knownErrors)).toEqual([p.intranet.number]);
     const moved = await alice.patch(`/incidents/${incident.id}`, { service: 'payments', category: null }, ifMatch(incident));
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-    expect(numbers(moved.body.knownErrors)).toEqual(newestFirst([p.ciOld, p.serviceOld, p.serviceNew, p.extra] as Problem[]));
+    expect(numbers(moved.body.knownErrors)).toEqual(newestFirst([p.ciOld, p.serviceOld, p.serviceNew, p.extra]));
     const restated = await alice.patch(`/incidents/${incident.id}`, { service: 'payments' }, ifMatch(moved.body));
     expect(restated.body.version).toBe(moved.body.version);
     expect(restated.body.knownErrors).toEqual(moved.body.knownErrors);
