@@ -65,7 +65,7 @@ export interface CapabilityGrant {
  *   caller holding a token the workflow handed out can answer the step waiting on it. No
  *   SendTaskHeartbeat: the approval steps set no HeartbeatSeconds.
  */
-export function capabilityGrants(resources: CapabilityResources): Readonly<Record<Capability, CapabilityGrant>> {
+export function capabilityGrants(resources: CapabilityResources, grantee?: Stack): Readonly<Record<Capability, CapabilityGrant>> {
   const { bus, notifications, slaTimers, workflows } = resources;
   const values: Readonly<Record<string, string>> = {
     EVENT_BUS_NAME: bus.eventBusName,
@@ -81,8 +81,9 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
     if (stateMachine === undefined) throw new Error(`Capability runChangeApprovals needs the workflow whose arnEnvironment is ${CHANGE_APPROVAL_ARN_VARIABLE}`);
     return stateMachine;
   };
+  const executions = () => executionsArn(changeApproval(), grantee);
   const executionsAcknowledgement = () => ({
-    id: iam5ResourceFinding(changeApproval(), executionsArn(changeApproval())),
+    id: iam5ResourceFinding(changeApproval(), executions()),
     reason:
       'Executions are started at run time, one per submitted change, so they cannot be named in advance; the wildcard covers only executions of the change approval state machine (execution:<its name>:*), and only StopExecution.',
   });
@@ -98,11 +99,9 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
     manageSlaTimers: () => slaTimers.managerStatements(),
     runChangeApprovals: () => [
       new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_START_ACTIONS], resources: [changeApproval().stateMachineArn] }),
-      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executionsArn(changeApproval())] }),
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executions()] }),
     ],
-    stopChangeApprovals: () => [
-      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executionsArn(changeApproval())] }),
-    ],
+    stopChangeApprovals: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executions()] })],
     answerApprovalTasks: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...TASK_RESPONSE_ACTIONS], resources: ['*'] })],
   };
   const acknowledgements: Readonly<Record<Capability, () => CapabilityGrant['acknowledgements']>> = {
@@ -132,12 +131,19 @@ export function capabilityGrants(resources: CapabilityResources): Readonly<Recor
   return grants;
 }
 
-/** `arn:<partition>:states:<region>:<account>:execution:<state machine name>:*`: its executions, nothing else. */
-export function executionsArn(stateMachine: StateMachine): string {
-  return Stack.of(stateMachine).formatArn({
+/**
+ * `arn:<partition>:states:<region>:<account>:execution:<state machine name>:*`: its executions,
+ * nothing else. For a grantee in another stack (an area stack), the name is the state machine
+ * stack's export, as CDK would import it anyway: made explicit here so that the cdk-nag
+ * acknowledgement can name the finding as the grantee's template spells it.
+ */
+export function executionsArn(stateMachine: StateMachine, grantee?: Stack): string {
+  const producer = Stack.of(stateMachine);
+  const name = grantee === undefined || grantee === producer ? stateMachine.stateMachineName : producer.exportValue(stateMachine.stateMachineName);
+  return producer.formatArn({
     service: 'states',
     resource: 'execution',
-    resourceName: `${stateMachine.stateMachineName}:*`,
+    resourceName: `${name}:*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
 }

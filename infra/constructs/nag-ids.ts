@@ -3,9 +3,10 @@ import type { IConstruct } from 'constructs';
 
 /**
  * The id of a granular cdk-nag IAM5 finding on a resource, as cdk-nag writes it: the resolved
- * value flattened, `{ Ref: X }` as `<X>`, `Fn::GetAtt` as `<X.Attr>`, `Fn::Join` joined. Lets an
- * acknowledgement name exactly the one wildcard it accepts, in env-agnostic and concrete
- * environments alike (where the partition, Region and account are literals instead).
+ * value flattened, `{ Ref: X }` as `<X>`, `Fn::GetAtt` as `<X.Attr>`, `Fn::Join` joined,
+ * `Fn::ImportValue` as the export's name. Lets an acknowledgement name exactly the one wildcard
+ * it accepts, in env-agnostic and concrete environments alike (where the partition, Region and
+ * account are literals instead), in the stack of the wildcard or in an area stack importing it.
  */
 export function iam5ResourceFinding(scope: IConstruct, resource: string): string {
   return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resource))}]`;
@@ -24,6 +25,8 @@ function flatten(node: unknown): string {
       return `<${flatten(logicalId)}.${flatten(attribute)}>`;
     }
     if (record.Ref !== undefined) return `<${flatten(record.Ref)}>`;
+    // Another stack's export, as an area stack imports it: cdk-nag writes the export's name.
+    if (record['Fn::ImportValue'] !== undefined) return flatten(record['Fn::ImportValue']);
   }
   return JSON.stringify(node);
 }

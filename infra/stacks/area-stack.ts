@@ -87,6 +87,6 @@ export class AreaStack extends Stack {
     this.functions = deployed.functions;
     this.streamConsumers = deployed.streamConsumers;
     this.afterDeploy = deployed.afterDeploy;
-    bindAreaCapabilities(deployed.functions, areas.functions, capabilityGrants(api.capabilityResources));
+    bindAreaCapabilities(deployed.functions, areas.functions, capabilityGrants(api.capabilityResources, this));
   }
 }

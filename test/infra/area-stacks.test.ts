@@ -44,7 +44,8 @@ const fixture: Area = {
   stack: FIXTURE_STACK,
   functions: {
     ...bookmarks.functions,
-    listBookmarks: { ...bookmarks.functions.listBookmarks, capabilities: ['publishEvents'] },
+    // publishEvents brings a variable and a statement; stopChangeApprovals an acknowledged wildcard on another stack's state machine.
+    listBookmarks: { ...bookmarks.functions.listBookmarks, capabilities: ['publishEvents', 'stopChangeApprovals'] },
     // Reuses the seed handler's entry: bundling is skipped, the entry only needs to exist.
     watchBookmarks: { entry: bookmarks.functions.seedBookmarks.entry, description: 'Reads bookmark writes from the table stream', tableAccess: 'read' },
   },
@@ -126,7 +127,8 @@ describe('an area in a stack of its own', () => {
   };
   /** The API stack output a `Fn::ImportValue` names, by its export name. */
   const exported = (imported: unknown): unknown => {
-    const name = (imported as { 'Fn::ImportValue'?: string })['Fn::ImportValue'];
+    const name = (imported as { 'Fn::ImportValue'?: string } | undefined)?.['Fn::ImportValue'];
+    if (typeof name !== 'string') return undefined;
     const outputs = (api.toJSON() as { Outputs: Record<string, { Value: unknown; Export?: { Name: string } }> }).Outputs;
     return Object.values(outputs).find((output) => output.Export?.Name === name)?.Value;
   };
@@ -246,6 +248,15 @@ describe('an area in a stack of its own', () => {
         expect(events).toHaveLength(1);
         expect(events[0]!.Action).toBe('events:PutEvents');
         expect(exported(events[0]!.Resource)).toEqual({ 'Fn::GetAtt': [logicalIdIn(synth.api.ingestion.bus), 'Arn'] });
+        // The change approval workflow's executions, by the API stack's export of its name, in a policy of its own.
+        const stop = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('states:')));
+        expect(stop).toHaveLength(1);
+        expect(stop[0]!.Action).toBe('states:StopExecution');
+        const [, arn] = (stop[0]!.Resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+        expect(arn.map((part) => exported(part) ?? part)).toContainEqual({
+          'Fn::GetAtt': [logicalIdIn(synth.api.workflows.get('changeApproval')!.stateMachine), 'Name'],
+        });
+        expect(area.functions.get(functionId)!.node.tryFindChild('StopChangeApprovalsPolicy')).toBeDefined();
       } else {
         expect(events, functionId).toEqual([]);
       }
