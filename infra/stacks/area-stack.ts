@@ -45,9 +45,10 @@ export interface AreaStackProps extends StackProps {
  * token for every area. Its own share of CloudFormation's 500 resources per stack is what lets
  * areas grow without the API stack reaching the limit.
  *
- * It depends on the API stack (and the data stack), never the other way: its functions read
- * nothing the API stack's resources must know. Hence no workflows here (timers and capabilities in
- * the API stack name them) and no ingestion-queue consumer (the queue's rules live with the bus).
+ * It depends on the API stack (and the data stack), never the other way: nothing in the API stack
+ * refers to it, or CloudFormation would see a cycle. Hence no workflows here (the API stack's
+ * timers and capabilities name them) and no ingestion-queue consumer (the queue and its rules live
+ * with the bus).
  */
 export class AreaStack extends Stack {
   readonly functions: ReadonlyMap<string, ItsmFunction>;
