@@ -231,12 +231,21 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     expect(fieldChange).toEqual([['Query'], ['Query', 'TransactWriteItems']]);
     // A category can change which SLA policy applies: the policies are read beside the incident.
     const category = await measure(() => alice.patch(`/incidents/${incident.id}`, { category: 'mail' }, { 'if-match': `"${incident.version + 1}"` }));
-    expect(category).toEqual([['Query', 'Query'], ['Query', 'Query', 'TransactWriteItems']]);
+    expect(category).toEqual([
+      ['Query', 'Query'],
+      ['Query', 'Query', 'TransactWriteItems'],
+    ]);
     const priorityChange = await measure(() => alice.patch(`/incidents/${incident.id}`, { urgency: 3 }, { 'if-match': `"${incident.version + 2}"` }));
-    expect(priorityChange).toEqual([['BatchGetItem', 'Query'], ['Query', 'Query', 'TransactWriteItems']]);
+    expect(priorityChange).toEqual([
+      ['BatchGetItem', 'Query'],
+      ['Query', 'Query', 'TransactWriteItems'],
+    ]);
     // By number: the number lookup, the matrix and the policies go out together.
     const byNumber = await measure(() => alice.patch(`/incidents/${incident.number}`, { impact: 2 }, { 'if-match': `"${incident.version + 3}"` }));
-    expect(byNumber).toEqual([['GetItem', 'Query', 'Query'], ['Query', 'Query', 'TransactWriteItems']]);
+    expect(byNumber).toEqual([
+      ['GetItem', 'Query', 'Query'],
+      ['Query', 'Query', 'TransactWriteItems'],
+    ]);
   });
 
   it('notes and history: a note is a read and one transaction; by id, a list is one round trip', async () => {
