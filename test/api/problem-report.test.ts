@@ -94,6 +94,31 @@ describe('GET /reports/problems', () => {
     expect(after.rootCauses.documented).toBe(1);
   });
 
+  it('counts known errors as GET /known-errors lists them: without a workaround or once canceled, none', async () => {
+    const listed = async (): Promise<string[]> => {
+      const reply = await alice.get('/known-errors?limit=100');
+      expect(reply.status).toBe(200);
+      return reply.body.items.map((item: { problemId: string }) => item.problemId);
+    };
+    const figure = async (): Promise<number> => (await alice.get('/reports/problems')).body.knownErrorsPublished;
+    const before = await figure();
+    expect(await listed()).toHaveLength(before);
+
+    // Flagged with a root cause but no workaround: not listed, so not counted.
+    const bare = await patch(await openProblem({ service: 'payments', rootCause: 'A certificate expired' }), { knownError: true });
+    expect(await listed()).not.toContain(bare.id);
+    expect(await figure()).toBe(before);
+
+    // Published with a workaround: listed and counted; canceled: gone from both.
+    const published = await patch(await openProblem({ service: 'payments', workaround: 'Renew it by hand' }), { knownError: true });
+    expect(await listed()).toContain(published.id);
+    expect(await figure()).toBe(before + 1);
+    await patch(published, { status: 'canceled' });
+    expect(await listed()).not.toContain(published.id);
+    expect(await figure()).toBe(before);
+    expect(await listed()).toHaveLength(await figure());
+  });
+
   it('is for agents and admins only', async () => {
     expect((await (await requester(stack)).get('/reports/problems')).status).toBe(403);
   });

@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { publishedKnownError } from '../../known-errors/domain/known-error.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import { formatDuration } from '../../sla/domain/duration.ts';
 import { OPEN_PROBLEM_STATUSES, PROBLEM_STATUSES, type ProblemStatus } from '../domain/lifecycle.ts';
@@ -57,6 +58,11 @@ function addTo(sk: string, counters: Record<string, number>): TransactItem[] {
 
 const isOpen = (problem: Problem | undefined): boolean => problem !== undefined && OPEN_PROBLEM_STATUSES.includes(problem.status);
 const serviceOf = (problem: Problem): string => problem.service ?? NO_SERVICE;
+/**
+ * Published as GET /known-errors lists it, not merely flagged: `knownError` without a workaround,
+ * or on a problem canceled, a duplicate, or closed with its fix applied, is no published known error.
+ */
+const isPublished = (problem: Problem | undefined): boolean => problem !== undefined && publishedKnownError(problem) !== undefined;
 
 /**
  * The report counters a write of a problem moves, from the problem before (undefined: created) and
@@ -77,7 +83,7 @@ export function problemReportEntries(before: Problem | undefined, after: Problem
   const rootCauseFound = before?.rootCauseAt === undefined && after.rootCauseAt !== undefined;
   const totals: Record<TotalCounter, number> = {
     problems: before === undefined ? 1 : 0,
-    knownErrors: Number(after.knownError) - Number(before?.knownError ?? false),
+    knownErrors: Number(isPublished(after)) - Number(isPublished(before)),
     rootCauses: rootCauseFound ? 1 : 0,
     rootCauseSeconds: rootCauseFound ? Math.max(0, Math.round((Date.parse(after.rootCauseAt as string) - Date.parse(after.createdAt)) / 1000)) : 0,
     linkedIncidents: after.linkedIncidentCount - (before?.linkedIncidentCount ?? 0),
