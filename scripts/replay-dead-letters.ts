@@ -6,10 +6,11 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ChangeMessageVisibilityCommand, DeleteMessageCommand, type Message, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { DEAD_LETTERS, type DeadLetterQueue, REPLAY_GROUPS, type ReplayGroup, type StreamFailureBucket } from '../infra/constructs/dead-letter-replay.ts';
+import { DEAD_LETTERS, type DeadLetterQueue, REPLAY_GROUPS, type StreamFailureBucket } from '../infra/constructs/dead-letter-replay.ts';
 
 /**
- * `npm run replay-dead-letters -- --queue <outbox|ingestion|timers> [--dry-run] [--stack <name>]`
+ * `npm run replay-dead-letters -- --queue <group> [--dry-run] [--stack <name>]`, the groups being
+ * REPLAY_GROUPS (the API stack's queues and each table stream consumer's declared `replay.group`).
  *
  * Takes each dead letter of the group and delivers it again where it failed: an ingestion message
  * back to the ingestion queue, a timer firing by starting the workflow with its input, a stream
@@ -30,7 +31,8 @@ import { DEAD_LETTERS, type DeadLetterQueue, REPLAY_GROUPS, type ReplayGroup, ty
 export type Outputs = Readonly<Record<string, string>>;
 
 export interface ReplayOptions {
-  readonly group: ReplayGroup;
+  /** One of REPLAY_GROUPS. */
+  readonly group: string;
   readonly outputs: Outputs;
   readonly dryRun?: boolean;
   /** Seconds a received message stays hidden from other readers while this run replays it. */
@@ -341,11 +343,13 @@ async function replayBucket(store: StreamFailureBucket, options: ReplayOptions, 
 
 export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayResult> {
   const print = options.print ?? ((line: string) => console.log(line));
+  const stores = DEAD_LETTERS[options.group];
+  if (stores === undefined) throw new Error(`no dead letters are grouped as ${options.group}: the groups are ${REPLAY_GROUPS.join(', ')}`);
   // Clients take their endpoints from AWS_ENDPOINT_URL_<SERVICE> when set (the local runtime).
   const clients: Clients = { sqs: new SQSClient({}), lambda: new LambdaClient({}), sfn: new SFNClient({}), s3: new S3Client({}) };
   const tally: Tally = { replayed: 0, failed: 0, listed: 0, deferred: 0 };
   try {
-    for (const store of DEAD_LETTERS[options.group]) {
+    for (const store of stores) {
       if (store.kind === 'queue') await replayQueue(store, options, clients, tally, print);
       else await replayBucket(store, options, clients, tally, print);
     }
@@ -393,7 +397,7 @@ export async function localOutputs(awsEndpoint: string): Promise<Outputs> {
   return outputs;
 }
 
-const USAGE = 'usage: npm run replay-dead-letters -- --queue <outbox|ingestion|timers> [--dry-run] [--stack <name>] [--visibility-timeout <seconds>]';
+const USAGE = `usage: npm run replay-dead-letters -- --queue <${REPLAY_GROUPS.join('|')}> [--dry-run] [--stack <name>] [--visibility-timeout <seconds>]`;
 
 /** The command line; throws on an unknown or malformed option. */
 const parseOptions = () =>
@@ -421,7 +425,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const group = values.queue as ReplayGroup | undefined;
+  const group = values.queue;
   if (group === undefined || !REPLAY_GROUPS.includes(group)) {
     console.error(`--queue must be one of ${REPLAY_GROUPS.join(', ')}${group === undefined ? '' : ` (not ${group})`}\n${USAGE}`);
     return 2;

@@ -59,6 +59,7 @@ export default defineArea({
         kind: 'tableStream',
         filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['alert-event'] } } } },
         batchSize: 100,
+        replay: { group: 'ingestion', what: 'recorded alert events that could not be applied to incidents' },
       },
     },
   ],

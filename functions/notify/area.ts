@@ -23,6 +23,7 @@ export default defineArea({
         kind: 'tableStream',
         filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['outbox'] } } } },
         batchSize: 100,
+        replay: { group: 'outbox', what: 'outbox records the publisher gave up on (events, notifications, SLA timers)' },
       },
     },
   ],

@@ -3,7 +3,7 @@
  * functions, routes and the event types its outbox records carry. Its API description is ./api.ts.
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
-import { CANDIDATE_FOUND } from './domain/candidate.ts';
+import { CANDIDATE_EVENT_TYPES } from './domain/candidate.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
 import { CHANGE_END_EVENT_TYPES } from './domain/links.ts';
 
@@ -98,6 +98,7 @@ export default defineArea({
         kind: 'tableStream',
         filter: { eventName: ['INSERT'], dynamodb: { NewImage: { entity: { S: ['incident'] } } } },
         batchSize: 100,
+        replay: { group: 'problems', what: 'new incidents not counted towards recurring-incident problem candidates' },
       },
     },
     {
@@ -111,9 +112,13 @@ export default defineArea({
           dynamodb: { NewImage: { entity: { S: ['outbox'] }, detail: { M: { type: { S: ['Problem Resolved', ...CHANGE_END_EVENT_TYPES] } } } } },
         },
         batchSize: 10,
+        replay: {
+          group: 'problems',
+          what: 'resolved problems whose linked incidents were not told (or resolved), and ended change requests whose fixed problems were not resolved or told',
+        },
       },
     },
   ],
-  publishedEventTypes: [...PROBLEM_EVENT_TYPES, CANDIDATE_FOUND],
+  publishedEventTypes: [...PROBLEM_EVENT_TYPES, ...CANDIDATE_EVENT_TYPES],
   api: () => import('./api.ts'),
 });

@@ -78,9 +78,33 @@ export type ConsumerSource =
    * partition key. `filter` is a Lambda event filter pattern on the stream record, applied by
    * the event source mapping in AWS and by the local poller alike.
    */
-  | { readonly kind: 'tableStream'; readonly filter: Readonly<Record<string, unknown>>; readonly batchSize: number }
+  | {
+      readonly kind: 'tableStream';
+      readonly filter: Readonly<Record<string, unknown>>;
+      readonly batchSize: number;
+      /** How `npm run replay-dead-letters` offers the batches this consumer gives up on. */
+      readonly replay: StreamReplay;
+    }
   /** Invoked once after each deployment (a CDK trigger) and by the local runtime at start; must be idempotent. */
   | { readonly kind: 'afterDeploy' };
+
+/**
+ * A table stream consumer gives up on a batch into a failure bucket of its own (infra), and
+ * `npm run replay-dead-letters -- --queue <group>` invokes it again with that batch. The replay
+ * plan (infra/constructs/dead-letter-replay.ts) is built from these declarations, so a new
+ * consumer is replayable without an edit there.
+ */
+export interface StreamReplay {
+  /**
+   * The `--queue` group that replays it: lower-case words joined by `-`, usually its area's name.
+   * A group is read from one stack's outputs (`--stack`), so every member of a group deploys in
+   * one stack: the API stack's groups (`outbox`, `ingestion`, `timers`) take only areas deployed
+   * there.
+   */
+  readonly group: string;
+  /** What its failure records hold, in the words the replay and docs/operations.md use; no free text of a record. */
+  readonly what: string;
+}
 
 export interface ConsumerDefinition<Id extends string = string> {
   readonly functionId: Id;

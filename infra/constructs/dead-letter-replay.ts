@@ -4,8 +4,13 @@
  * at GET /local/outputs, and `npm run replay-dead-letters` reads them from one or the other: the
  * replay itself is the same SDK code against AWS and against the local endpoints.
  *
+ * The queues are the API stack's own; the failure buckets follow from the table stream consumers
+ * the areas declare (functions/routes.ts CONSUMERS), each with its group.
+ *
  * No aws-cdk-lib here: the local runtime and the replay script import this file.
  */
+import { CONSUMERS } from '../../functions/routes.ts';
+import type { ConsumerDefinition } from '../../functions/shared/area.ts';
 
 /** How a message of a dead-letter queue is delivered again. */
 export type QueueReplay =
@@ -42,13 +47,6 @@ export interface StreamFailureBucket {
 
 export type DeadLetterStore = DeadLetterQueue | StreamFailureBucket;
 
-/**
- * Each group's dead letters are located by the outputs of one stack (`--stack`): the API stack's
- * for outbox, ingestion and timers, ItsmProblems' for problems (docs/operations.md).
- */
-export const REPLAY_GROUPS = ['outbox', 'ingestion', 'timers', 'problems'] as const;
-export type ReplayGroup = (typeof REPLAY_GROUPS)[number];
-
 export const INGESTION_QUEUE_URL_OUTPUT = 'IngestionQueueUrl';
 
 const pascal = (functionId: string) => `${functionId[0]?.toUpperCase()}${functionId.slice(1)}`;
@@ -64,9 +62,12 @@ const streamConsumer = (functionId: string, what: string): StreamFailureBucket =
   functionId,
 });
 
-/** Every dead-letter path of the product, by the group `--queue` names. */
-export const DEAD_LETTERS: Readonly<Record<ReplayGroup, readonly DeadLetterStore[]>> = {
-  outbox: [streamConsumer('publishOutbox', 'outbox records the publisher gave up on (events, notifications, SLA timers)')],
+/**
+ * The dead-letter queues of the API stack's own wiring (the ingestion bus and queue, the SLA
+ * timers), by group. The table stream consumers' failure buckets are not listed here: each
+ * consumer declares its group in its area's area.ts (`replay` of a `tableStream` source).
+ */
+const QUEUE_DEAD_LETTERS: Readonly<Record<string, readonly DeadLetterQueue[]>> = {
   ingestion: [
     {
       kind: 'queue',
@@ -80,7 +81,6 @@ export const DEAD_LETTERS: Readonly<Record<ReplayGroup, readonly DeadLetterStore
       what: 'bus events the ingestion function failed to record',
       replay: { kind: 'sendToQueue', queueUrlOutput: INGESTION_QUEUE_URL_OUTPUT },
     },
-    streamConsumer('applyAlertEvents', 'recorded alert events that could not be applied to incidents'),
   ],
   timers: [
     {
@@ -90,15 +90,36 @@ export const DEAD_LETTERS: Readonly<Record<ReplayGroup, readonly DeadLetterStore
       replay: { kind: 'startExecution', stateMachineArnOutput: 'IncidentEscalationStateMachineArn' },
     },
   ],
-  // The problems area's stream consumers, in its own stack (ItsmProblems).
-  problems: [
-    streamConsumer(
-      'problemReactions',
-      'resolved problems whose linked incidents were not told (or resolved), and ended change requests whose fixed problems were not resolved or told',
-    ),
-    streamConsumer('detectRecurringIncidents', 'new incidents not counted towards recurring-incident problem candidates'),
-  ],
 };
+
+/** What `--queue` accepts: a word a shell passes as it is. */
+const GROUP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/**
+ * Every dead-letter path of a registry, by the group `--queue` names: the queues above, then each
+ * table stream consumer's failure bucket in its declared group, in registry order. Within a group
+ * the queues come first, so recorded events are replayed before what applies them.
+ */
+export function deadLettersOf(consumers: readonly ConsumerDefinition[]): Readonly<Record<string, readonly DeadLetterStore[]>> {
+  const groups: Record<string, DeadLetterStore[]> = Object.fromEntries(Object.entries(QUEUE_DEAD_LETTERS).map(([group, queues]) => [group, [...queues]]));
+  for (const { functionId, source } of consumers) {
+    if (source.kind !== 'tableStream') continue;
+    const { group, what } = source.replay;
+    if (!GROUP_NAME.test(group)) throw new Error(`Consumer ${functionId}: replay group "${group}" is not lower-case words joined by "-"`);
+    groups[group] = [...(groups[group] ?? []), streamConsumer(functionId, what)];
+  }
+  return groups;
+}
+
+/** Every dead-letter path of the product (the registered areas), by group. */
+export const DEAD_LETTERS = deadLettersOf(CONSUMERS);
+
+/**
+ * The groups `npm run replay-dead-letters -- --queue` accepts. Each group's dead letters are
+ * located by the outputs of one stack (`--stack`): the API stack's for outbox, ingestion and
+ * timers, ItsmProblems' for problems (docs/operations.md).
+ */
+export const REPLAY_GROUPS: readonly string[] = Object.keys(DEAD_LETTERS);
 
 /** SQS keeps a message at most 14 days; every dead-letter queue keeps them that long. */
 export const DEAD_LETTER_RETENTION_DAYS = 14;

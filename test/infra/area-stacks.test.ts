@@ -55,7 +55,15 @@ const fixture: Area = {
   ],
   consumers: [
     ...(bookmarks.consumers ?? []),
-    { functionId: 'watchBookmarks', source: { kind: 'tableStream', filter: { dynamodb: { NewImage: { entity: { S: ['bookmark'] } } } }, batchSize: 10 } },
+    {
+      functionId: 'watchBookmarks',
+      source: {
+        kind: 'tableStream',
+        filter: { dynamodb: { NewImage: { entity: { S: ['bookmark'] } } } },
+        batchSize: 10,
+        replay: { group: 'bookmarks', what: 'bookmark writes not read' },
+      },
+    },
   ],
 };
 

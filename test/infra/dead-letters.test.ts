@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS, type FunctionId } from '../../functions/routes.ts';
+import { AREAS } from '../../functions/areas.ts';
+import { type Area, assembleAreas, CONSUMERS, type FunctionId } from '../../functions/routes.ts';
+import type { ConsumerDefinition } from '../../functions/shared/area.ts';
 import {
   DEAD_LETTERS,
   type DeadLetterStore,
+  deadLettersOf,
   FAILURE_RECORD_RETENTION_DAYS,
+  functionNameOutput,
   INGESTION_QUEUE_URL_OUTPUT,
+  REPLAY_GROUPS,
   streamFailureBucketOutput,
 } from '../../infra/constructs/dead-letter-replay.ts';
+import bookmarks from '../fixtures/areas/bookmarks/area.ts';
 import { functionOf, logicalIdIn, resourcesOfFunctionStacks, resourcesOfType, type SynthesizedApp, synthesize } from './helpers.ts';
 
 /**
@@ -31,8 +37,12 @@ const ref = (value: unknown): string | undefined => {
   return v?.Ref ?? v?.['Fn::GetAtt']?.[0];
 };
 // Every stack that holds functions: a stream consumer, its bucket and its outputs are in the stack its area names.
-const resources = () => Object.assign({}, ...synth.functionStacks.map(({ template }) => template.toJSON().Resources)) as Record<string, Json>;
-const outputs = () => Object.assign({}, ...synth.functionStacks.map(({ template }) => template.toJSON().Outputs)) as Record<string, { Value: unknown }>;
+const resourcesOf = (app: SynthesizedApp) =>
+  Object.assign({}, ...app.functionStacks.map(({ template }) => template.toJSON().Resources)) as Record<string, Json>;
+const outputsOf = (app: SynthesizedApp) =>
+  Object.assign({}, ...app.functionStacks.map(({ template }) => template.toJSON().Outputs)) as Record<string, { Value: unknown }>;
+const resources = () => resourcesOf(synth);
+const outputs = () => outputsOf(synth);
 /** A stream consumer's failure bucket, by its logical id in its own stack. */
 const bucketIdOf = (functionId: FunctionId) => logicalIdIn(synth.home(functionId).stack.streamConsumers.get(functionId)!.failureBucket);
 const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
@@ -70,6 +80,44 @@ function statementsOfRole(roleId: string): Json[] {
   return Object.values(resourcesOfFunctionStacks(synth, 'AWS::IAM::Policy'))
     .filter((policy) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
     .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Json[] }).Statement);
+}
+
+/**
+ * What of a replay plan the synthesized app does not back, one line each (none when it is right):
+ * every dead letter and its replay target are stack outputs naming the right kind of resource,
+ * each a queue or bucket something gives up into (the timers' queue is named by the schedules it
+ * is created with), and `--stack <name>` reading one stack's outputs finds all of a group's.
+ */
+function misplacedDeadLetters(app: SynthesizedApp, plan: Readonly<Record<string, readonly DeadLetterStore[]>>): string[] {
+  const out = outputsOf(app);
+  const all = resourcesOf(app);
+  const givenUpInto = deadLetterIds(all);
+  const found: string[] = [];
+  for (const [group, stores] of Object.entries(plan)) {
+    for (const store of stores) {
+      const name = store.kind === 'queue' ? store.queueUrlOutput : store.bucketNameOutput;
+      const id = ref(out[name]?.Value);
+      const type = store.kind === 'queue' ? 'AWS::SQS::Queue' : 'AWS::S3::Bucket';
+      if (id === undefined) found.push(`${group}: no output ${name}`);
+      else if (all[id]?.Type !== type) found.push(`${group}: output ${name} is not an ${type}`);
+      else if (name !== 'SlaTimerDeadLetterQueueUrl' && !givenUpInto.has(id)) found.push(`${group}: nothing gives up into ${name}`);
+      const target =
+        store.kind === 'bucket'
+          ? store.functionNameOutput
+          : store.replay.kind === 'sendToQueue'
+            ? store.replay.queueUrlOutput
+            : store.replay.stateMachineArnOutput;
+      if (out[target] === undefined) found.push(`${group}: no output ${target}`);
+    }
+    const names = stores.flatMap((store) =>
+      store.kind === 'bucket'
+        ? [store.bucketNameOutput, store.functionNameOutput]
+        : [store.queueUrlOutput, store.replay.kind === 'sendToQueue' ? store.replay.queueUrlOutput : store.replay.stateMachineArnOutput],
+    );
+    const holding = app.functionStacks.filter(({ template }) => names.every((name) => Object.hasOwn(template.toJSON().Outputs ?? {}, name)));
+    if (holding.length !== 1) found.push(`${group}: its outputs are in ${holding.length} stacks that hold them all, not 1`);
+  }
+  return found;
 }
 
 describe('dead letters', () => {
@@ -170,32 +218,8 @@ describe('dead letters', () => {
   it('the stack outputs name every dead letter and its replay target, and each output is the right resource', () => {
     const out = outputs();
     const all = resources();
-    const ids = deadLetterIds(all);
     const stores: DeadLetterStore[] = Object.values(DEAD_LETTERS).flat();
-    for (const store of stores) {
-      const name = store.kind === 'queue' ? store.queueUrlOutput : store.bucketNameOutput;
-      const id = ref(out[name]?.Value);
-      expect(id, name).toBeDefined();
-      expect(all[id as string]?.Type).toBe(store.kind === 'queue' ? 'AWS::SQS::Queue' : 'AWS::S3::Bucket');
-      if (name !== 'SlaTimerDeadLetterQueueUrl') expect(ids.has(id as string), name).toBe(true);
-      const target =
-        store.kind === 'bucket'
-          ? store.functionNameOutput
-          : store.replay.kind === 'sendToQueue'
-            ? store.replay.queueUrlOutput
-            : store.replay.stateMachineArnOutput;
-      expect(out[target], target).toBeDefined();
-    }
-    // `--stack <name>` reads one stack's outputs: each group's, and its replay targets', are in one stack.
-    for (const [group, groupStores] of Object.entries(DEAD_LETTERS)) {
-      const names = groupStores.flatMap((store) =>
-        store.kind === 'bucket'
-          ? [store.bucketNameOutput, store.functionNameOutput]
-          : [store.queueUrlOutput, store.replay.kind === 'sendToQueue' ? store.replay.queueUrlOutput : store.replay.stateMachineArnOutput],
-      );
-      const holding = synth.functionStacks.filter(({ template }) => names.every((name) => Object.hasOwn(template.toJSON().Outputs ?? {}, name)));
-      expect(holding.length, group).toBe(1);
-    }
+    expect(misplacedDeadLetters(synth, DEAD_LETTERS)).toEqual([]);
     // Every stream consumer has its failure bucket in the replay plan, under its output.
     const planned = stores.flatMap((s) => (s.kind === 'bucket' ? [s.functionId] : []));
     expect(planned.sort()).toEqual([...streamConsumerIds].sort());
@@ -208,5 +232,84 @@ describe('dead letters', () => {
     expect(ref(((ingestionQueue?.Properties as Json).RedrivePolicy as Json).deadLetterTargetArn)).toBe(ref(out.IngestionDeadLetterQueueUrl?.Value));
     // The ingestion queue, its two DLQs and the timers' DLQ: no queue is left over from the stream consumers.
     expect(Object.keys(resourcesOfType(synth.apiTemplate, 'AWS::SQS::Queue')).length).toBe(4);
+  });
+});
+
+/**
+ * A new area's stream consumer is replayable from its area.ts alone: the fixture area
+ * (test/fixtures/areas/bookmarks/, docs/adding-an-area.md) given a stack of its own and a table
+ * stream consumer here, as test/infra/area-stacks.test.ts gives it, and registered beside the
+ * registry's areas. Nothing in infra/ or scripts/ names it.
+ */
+const FIXTURE_STACK = 'ItsmBookmarks';
+const watchBookmarks = {
+  functionId: 'watchBookmarks',
+  source: {
+    kind: 'tableStream',
+    filter: { dynamodb: { NewImage: { entity: { S: ['bookmark'] } } } },
+    batchSize: 10,
+    replay: { group: 'bookmarks', what: 'bookmark writes not read' },
+  },
+} as const satisfies ConsumerDefinition;
+const fixture: Area = {
+  ...bookmarks,
+  stack: FIXTURE_STACK,
+  functions: {
+    ...bookmarks.functions,
+    // Reuses the seed handler's entry: bundling is skipped, the entry only needs to exist.
+    watchBookmarks: { entry: bookmarks.functions.seedBookmarks.entry, description: 'Reads bookmark writes from the table stream', tableAccess: 'read' },
+  },
+  consumers: [...(bookmarks.consumers ?? []), watchBookmarks],
+};
+
+describe("a new area's stream consumer (the fixture area), with no edit to the replay", () => {
+  let withFixture: SynthesizedApp;
+  beforeAll(() => {
+    withFixture = synthesize({}, { areas: [...AREAS, fixture] });
+  });
+  afterAll(() => withFixture?.cleanup());
+  const plan = deadLettersOf(assembleAreas([...AREAS, fixture]).consumers);
+
+  it('joins the replay plan in the group it declares; the registry’s groups stay as they were', () => {
+    expect(plan).toEqual({
+      ...DEAD_LETTERS,
+      bookmarks: [
+        {
+          kind: 'bucket',
+          bucketNameOutput: 'WatchBookmarksFailureBucketName',
+          what: 'bookmark writes not read',
+          functionNameOutput: 'WatchBookmarksFunctionName',
+          functionId: 'watchBookmarks',
+        },
+      ],
+    });
+    // The registry's own groups, which docs/operations.md describes.
+    expect(REPLAY_GROUPS).toEqual(expect.arrayContaining(['outbox', 'ingestion', 'timers', 'problems']));
+    expect(REPLAY_GROUPS).not.toContain('bookmarks');
+  });
+
+  it('its stack’s outputs locate its failure bucket and its function, all in one stack as --stack reads them', () => {
+    expect(misplacedDeadLetters(withFixture, plan)).toEqual([]);
+    const home = withFixture.home('watchBookmarks');
+    expect(home.stack.stackName).toBe(FIXTURE_STACK);
+    const out = home.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(ref(out[streamFailureBucketOutput('watchBookmarks')]?.Value)).toBe(
+      logicalIdIn(home.stack.streamConsumers.get('watchBookmarks' as FunctionId)!.failureBucket),
+    );
+    expect(ref(out[functionNameOutput('watchBookmarks')]?.Value)).toBe(logicalIdIn(functionOf(withFixture, 'watchBookmarks').function));
+  });
+
+  it('a consumer grouped with another stack’s dead letters is caught: --stack would find only part of the group', () => {
+    const regrouped: ConsumerDefinition = { ...watchBookmarks, source: { ...watchBookmarks.source, replay: { group: 'problems', what: 'x' } } };
+    expect(misplacedDeadLetters(withFixture, deadLettersOf([...CONSUMERS, regrouped]))).toEqual([
+      'problems: its outputs are in 0 stacks that hold them all, not 1',
+    ]);
+  });
+
+  it('refuses a group that is not a word `--queue` can take', () => {
+    const named = (group: string): ConsumerDefinition => ({ ...watchBookmarks, source: { ...watchBookmarks.source, replay: { group, what: 'x' } } });
+    expect(() => deadLettersOf([named('Bookmarks')])).toThrow(/Consumer watchBookmarks: replay group "Bookmarks"/);
+    expect(() => deadLettersOf([named('book marks')])).toThrow(/replay group/);
+    expect(deadLettersOf([named('saved-links')])['saved-links']).toHaveLength(1);
   });
 });
