@@ -1,7 +1,8 @@
-import { type FieldError, fieldError, forbidden, preconditionFailed, validationFailed } from '../../shared/errors.ts';
-import { type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { diffFields } from '../../shared/store/audit.ts';
-import { named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import type * as z from 'zod';
+import { getSingleton, putSingleton, type SingletonResource } from '../../shared/crud/singleton.ts';
+import { type FieldError, fieldError, validationFailed } from '../../shared/errors.ts';
+import { byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { named } from '../../shared/store/transaction.ts';
 import { validateRiskRules } from '../domain/risk.ts';
 import { putChangeConfigBody } from '../schemas/config.ts';
 import {
@@ -23,49 +24,37 @@ import {
  * the approval round it was sent to.
  */
 
-const present = (config: ChangeConfig): ApiResult => ({ status: 200, body: config, headers: { etag: etagOf(config.version) } });
+const changeConfig: SingletonResource<ChangeConfig, ChangeConfig, undefined, z.infer<typeof putChangeConfigBody>> = {
+  access: { readDenied: 'Only agents and admins can read the change configuration', writeDenied: 'Only admins can change the change configuration' },
+  fields: CHANGE_CONFIG_FIELDS,
+  keyOf: () => undefined,
+  load: loadChangeConfig,
+  fieldsOf: (body) => canonicalChangeConfig({ ...body, version: 0 }),
+  // The risk rules' own rules (non-negative integer points, distinct band thresholds, medium
+  // below high) are the domain's: one validator for every writer, each violation at its path.
+  checkShape: (config) => {
+    const violations = validateRiskRules(config.riskRules);
+    if (violations.length > 0) throw validationFailed(violations.map((p) => fieldError('body', ['riskRules', ...p.path], p.message)));
+  },
+  // The boards must exist at the instant of the commit: checked inside the transaction.
+  validate: (config) => {
+    const groups = [...boardGroups(config)];
+    return {
+      items: groups.map(([name]) => named(`group:${name}`, groupExistsCheck(name))),
+      errors: (refused): FieldError[] =>
+        groups.flatMap(([name, fields]) =>
+          refused.has(`group:${name}`) ? fields.map((field) => fieldError('body', [field], `There is no group named '${name}'`)) : [],
+        ),
+    };
+  },
+  record: (config, { at, version }) => ({ ...config, updatedAt: at, version }),
+  writeItems: (config, expected, actor, changes) => changeConfigItems(config, expected, actor, changes),
+  itemName: CHANGE_CONFIG_ITEM,
+};
 
 export const handler = httpHandler(
   byRoute({
-    'GET /change-config': async (request) => {
-      if (!request.principal.isAgent) throw forbidden('Only agents and admins can read the change configuration');
-      return present(await loadChangeConfig());
-    },
-
-    'PUT /change-config': async (request) => {
-      if (!request.principal.isAdmin) throw forbidden('Only admins can change the change configuration');
-      const ifMatch = request.ifMatch();
-      const body = request.body(putChangeConfigBody);
-      // The risk rules' own rules (non-negative integer points, distinct band thresholds, medium
-      // below high) are the domain's: one validator for every writer, each violation at its path.
-      const violations = validateRiskRules(body.riskRules);
-      if (violations.length > 0) throw validationFailed(violations.map((p) => fieldError('body', ['riskRules', ...p.path], p.message)));
-
-      const current = await loadChangeConfig();
-      const expected = ifMatch.check(current.version);
-      const next = canonicalChangeConfig({ ...body, version: current.version });
-      const changes = diffFields({ ...current }, { ...next }, CHANGE_CONFIG_FIELDS);
-      if (changes.length === 0) return present(current);
-
-      const config: ChangeConfig = { ...next, updatedAt: new Date().toISOString(), version: expected + 1 };
-      const items = changeConfigItems(config, expected, request.principal.userId, changes);
-      // The boards must exist at the instant of the commit: checked inside the transaction.
-      const groups = [...boardGroups(config)];
-      try {
-        await transactWrite([...items, ...groups.map(([name]) => named(`group:${name}`, groupExistsCheck(name)))]);
-      } catch (error) {
-        if (!(error instanceof TransactionRefused)) throw error;
-        const errors: FieldError[] = groups.flatMap(([name, fields]) =>
-          error.has(`group:${name}`) ? fields.map((field) => fieldError('body', [field], `There is no group named '${name}'`)) : [],
-        );
-        if (errors.length > 0) throw validationFailed(errors);
-        if (error.has(CHANGE_CONFIG_ITEM)) {
-          const current = error.item(CHANGE_CONFIG_ITEM);
-          throw preconditionFailed(current === undefined ? undefined : etagOf(Number(current.version)));
-        }
-        throw error;
-      }
-      return present(config);
-    },
+    'GET /change-config': getSingleton(changeConfig),
+    'PUT /change-config': putSingleton(changeConfig, putChangeConfigBody),
   }),
 );

@@ -1,8 +1,10 @@
+import type * as z from 'zod';
+import { serviceKey } from '../../directory/store/keys.ts';
 import { missingRecords, SERVICES } from '../../directory/store/records.ts';
-import { fieldError, forbidden, preconditionFailed, validationFailed } from '../../shared/errors.ts';
-import { type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { diffFields } from '../../shared/store/audit.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { directoryRecordLive } from '../../directory/store/references.ts';
+import { fieldCommitChecks, getSingleton, putSingleton, type SingletonResource } from '../../shared/crud/singleton.ts';
+import { fieldError, validationFailed } from '../../shared/errors.ts';
+import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import type { ProblemConfig } from '../domain/recurrence.ts';
 import { putProblemConfigBody } from '../schemas/recurrence.ts';
 import { canonicalProblemConfig, loadProblemConfig, PROBLEM_CONFIG_FIELDS, PROBLEM_CONFIG_ITEM, problemConfigItems } from '../store/problem-config-store.ts';
@@ -14,45 +16,56 @@ import { canonicalProblemConfig, loadProblemConfig, PROBLEM_CONFIG_FIELDS, PROBL
  * the rule they were found with.
  */
 
-const present = (config: ProblemConfig): ApiResult => ({ status: 200, body: config, headers: { etag: etagOf(config.version) } });
+/**
+ * Services a write may check inside its transaction (it holds at most 100 items): beyond this,
+ * services added in one write are only read before it (docs/directory.md).
+ */
+const MAX_CHECKED_NEW_SERVICES = 90;
+
+/**
+ * The services a write names anew, checked in its transaction: each exists and is not being
+ * deleted, so a service whose delete is looking for what names it cannot come to be named here.
+ * Services the configuration keeps need no check: that delete finds them in either version.
+ */
+const addedServiceChecks = (current: ProblemConfig, next: ProblemConfig) =>
+  fieldCommitChecks(
+    Object.keys(next.services)
+      .filter((name) => !Object.hasOwn(current.services, name))
+      .slice(0, MAX_CHECKED_NEW_SERVICES)
+      .map((name) => ({
+        item: directoryRecordLive(serviceKey(name)),
+        refusal: (old) => ({
+          path: ['services', name],
+          message: old === undefined ? `There is no service named '${name}'` : `Service '${name}' is being deleted`,
+        }),
+      })),
+  );
+
+const problemConfig: SingletonResource<ProblemConfig, ProblemConfig, undefined, z.infer<typeof putProblemConfigBody>> = {
+  access: { readDenied: 'Only agents and admins can read the problem configuration', writeDenied: 'Only admins can change the problem configuration' },
+  fields: PROBLEM_CONFIG_FIELDS,
+  keyOf: () => undefined,
+  load: loadProblemConfig,
+  fieldsOf: (body) => canonicalProblemConfig({ ...body, version: 0 }),
+  // A rule for a service nobody has is a typo: each is named at its path.
+  checkShape: async (config) => {
+    const names = Object.keys(config.services);
+    const missing = names.length === 0 ? new Set<string>() : await missingRecords(SERVICES, names);
+    if (missing.size > 0) {
+      throw validationFailed(
+        names.filter((name) => missing.has(name)).map((name) => fieldError('body', ['services', name], `There is no service named '${name}'`)),
+      );
+    }
+  },
+  validate: (config, { current }) => addedServiceChecks(current, config),
+  record: (config, { at, version }) => ({ ...config, updatedAt: at, version }),
+  writeItems: (config, expected, actor, changes) => problemConfigItems(config, expected, actor, changes),
+  itemName: PROBLEM_CONFIG_ITEM,
+};
 
 export const handler = httpHandler(
   byRoute({
-    'GET /problem-config': async (request) => {
-      if (!request.principal.isAgent) throw forbidden('Only agents and admins can read the problem configuration');
-      return present(await loadProblemConfig());
-    },
-
-    'PUT /problem-config': async (request) => {
-      if (!request.principal.isAdmin) throw forbidden('Only admins can change the problem configuration');
-      const ifMatch = request.ifMatch();
-      const body = request.body(putProblemConfigBody);
-      // A rule for a service nobody has is a typo: each is named at its path.
-      const names = Object.keys(body.services);
-      const missing = names.length === 0 ? new Set<string>() : await missingRecords(SERVICES, names);
-      if (missing.size > 0) {
-        throw validationFailed(
-          names.filter((name) => missing.has(name)).map((name) => fieldError('body', ['services', name], `There is no service named '${name}'`)),
-        );
-      }
-
-      const current = await loadProblemConfig();
-      const expected = ifMatch.check(current.version);
-      const next = canonicalProblemConfig({ ...body, version: current.version });
-      const changes = diffFields({ ...current }, { ...next }, PROBLEM_CONFIG_FIELDS);
-      if (changes.length === 0) return present(current);
-
-      const config: ProblemConfig = { ...next, updatedAt: new Date().toISOString(), version: expected + 1 };
-      try {
-        await transactWrite(problemConfigItems(config, expected, request.principal.userId, changes));
-      } catch (error) {
-        if (error instanceof TransactionRefused && error.has(PROBLEM_CONFIG_ITEM)) {
-          const stored = error.item(PROBLEM_CONFIG_ITEM);
-          throw preconditionFailed(stored === undefined ? undefined : etagOf(Number(stored.version)));
-        }
-        throw error;
-      }
-      return present(config);
-    },
+    'GET /problem-config': getSingleton(problemConfig),
+    'PUT /problem-config': putSingleton(problemConfig, putProblemConfigBody),
   }),
 );

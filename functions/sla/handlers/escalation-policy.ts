@@ -1,12 +1,12 @@
+import type * as z from 'zod';
 import { userKey } from '../../directory/store/keys.ts';
 import { GROUPS, getRecord, missingRecords, USERS } from '../../directory/store/records.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
+import { fieldCommitChecks, getSingleton, putSingleton, type SingletonResource } from '../../shared/crud/singleton.ts';
 import { defined } from '../../shared/defined.ts';
-import { type FieldError, fieldError, forbidden, notFound, preconditionFailed, preconditionRequired, validationFailed } from '../../shared/errors.ts';
-import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { diffFields } from '../../shared/store/audit.ts';
-import { type FieldCheck, fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { type FieldError, fieldError, notFound, validationFailed } from '../../shared/errors.ts';
+import { byRoute, httpHandler } from '../../shared/http/handler.ts';
+import type { FieldCheck } from '../../shared/store/field-checks.ts';
 import { DEFAULT_ESCALATION_POLICY } from '../defaults.ts';
 import type { EscalationPolicy } from '../domain/types.ts';
 import { putEscalationPolicyBody } from '../schemas/escalation-policy.ts';
@@ -26,16 +26,8 @@ import {
  */
 
 const FIELDS = ['levels', 'repeat'];
-/** Records are plain JSON: compared field by field for their history. */
-const diff = (before: object, after: object) => diffFields(before as Record<string, unknown>, after as Record<string, unknown>, FIELDS);
 
 type Presentable = EscalationPolicy & { createdAt?: string; updatedAt?: string; version: number };
-
-const present = ({ group, levels, repeat, createdAt, updatedAt, version }: Presentable, status = 200): ApiResult => ({
-  status,
-  body: { group, levels, repeat, isDefault: version === 0, ...(createdAt === undefined ? {} : { createdAt, updatedAt }), version },
-  headers: { etag: etagOf(version), location: `/groups/${encodeURIComponent(group)}/escalation-policy` },
-});
 
 const defaultFor = (group: string): Presentable => ({ ...canonicalEscalationPolicy({ group, ...DEFAULT_ESCALATION_POLICY }), version: 0 });
 
@@ -96,51 +88,42 @@ async function checkUsers(policy: EscalationPolicy): Promise<void> {
   throw validationFailed(errors);
 }
 
-async function put(request: ApiRequest): Promise<ApiResult> {
-  if (!request.principal.isAdmin) throw forbidden('Only admins can change escalation policies');
-  const group = request.pathParam('name');
-  const ifMatch = request.header('if-match');
-  // Creating the group's own policy needs no If-Match (or the default's "0"); replacing one does.
-  const expected = ifMatch === undefined ? undefined : request.ifMatch();
-  const body = request.body(putEscalationPolicyBody);
-  const policy = canonicalEscalationPolicy({ group, ...body });
-
-  const current = await read(group);
-  const currentVersion = current?.version ?? 0;
-  if (current !== undefined && expected === undefined) throw preconditionRequired();
-  expected?.check(currentVersion);
-  const changes = diff(current ?? {}, policy);
-  if (current !== undefined && changes.length === 0) return present(current);
-  await checkUsers(policy);
-
-  const at = new Date().toISOString();
-  const record: EscalationPolicyRecord = { ...policy, createdAt: current?.createdAt ?? at, updatedAt: at, version: currentVersion + 1 };
-  const items = escalationPolicyItems(record, currentVersion, request.principal.userId, changes);
-  const userChecks = newUserChecks(policy, current);
-  try {
-    await transactWrite([...items, ...fieldCheckItems(userChecks)]);
-  } catch (error) {
-    if (error instanceof TransactionRefused) {
-      if (error.has(ESCALATION_GROUP_CHECK)) throw notFound(`Group ${group}`);
-      if (error.has(ESCALATION_POLICY_ITEM)) {
-        const current = error.item(ESCALATION_POLICY_ITEM);
-        throw preconditionFailed(etagOf(current === undefined ? 0 : Number(current.version)));
-      }
-      const errors = fieldCheckErrors(error, userChecks);
-      if (errors.length > 0) throw validationFailed(errors);
-    }
-    throw error;
-  }
-  return present(record, current === undefined ? 201 : 200);
-}
+/**
+ * Every group has a policy: its own, or the default at version 0. Writing the group's own first
+ * needs no If-Match (or the default's "0") and answers 201; replacing it needs one.
+ */
+const escalationPolicy: SingletonResource<Presentable, EscalationPolicy, string, z.infer<typeof putEscalationPolicyBody>> = {
+  access: { readDenied: 'Only agents and admins can read escalation policies', writeDenied: 'Only admins can change escalation policies' },
+  fields: FIELDS,
+  keyOf: (request) => request.pathParam('name'),
+  load: async (group) => (await read(group)) ?? defaultFor(group),
+  fieldsOf: (body, group) => canonicalEscalationPolicy({ group, ...body }),
+  validate: async (policy, { current }) => {
+    await checkUsers(policy);
+    return fieldCommitChecks(newUserChecks(policy, current.version === 0 ? undefined : current));
+  },
+  record: (policy, { current, at, version }) => ({ ...policy, createdAt: current.createdAt ?? at, updatedAt: at, version }),
+  writeItems: (record, expected, actor, changes) => escalationPolicyItems(record as EscalationPolicyRecord, expected, actor, changes),
+  itemName: ESCALATION_POLICY_ITEM,
+  onRefused: (refused, group) => {
+    if (refused.has(ESCALATION_GROUP_CHECK)) throw notFound(`Group ${group}`);
+  },
+  createsWithoutIfMatch: true,
+  historyFromNothing: true,
+  body: ({ group, levels, repeat, createdAt, updatedAt, version }) => ({
+    group,
+    levels,
+    repeat,
+    isDefault: version === 0,
+    ...(createdAt === undefined ? {} : { createdAt, updatedAt }),
+    version,
+  }),
+  location: (group) => `/groups/${encodeURIComponent(group)}/escalation-policy`,
+};
 
 export const handler = httpHandler(
   byRoute({
-    'GET /groups/{name}/escalation-policy': async (request) => {
-      if (!request.principal.isAgent) throw forbidden('Only agents and admins can read escalation policies');
-      const group = request.pathParam('name');
-      return present((await read(group)) ?? defaultFor(group));
-    },
-    'PUT /groups/{name}/escalation-policy': put,
+    'GET /groups/{name}/escalation-policy': getSingleton(escalationPolicy),
+    'PUT /groups/{name}/escalation-policy': putSingleton(escalationPolicy, putEscalationPolicyBody),
   }),
 );
