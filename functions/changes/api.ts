@@ -54,6 +54,7 @@ import {
   replaceChangeTemplateBody,
   riskRulesSchema,
 } from './schemas/config.ts';
+import { changeEventDetail } from './schemas/events.ts';
 
 const changeLifecycle = Object.entries(CHANGE_TRANSITIONS)
   .map(([from, to]) => `- \`${from}\` -> ${to.length === 0 ? 'final' : to.map((s) => `\`${s}\``).join(', ')}`)
@@ -125,6 +126,19 @@ export default defineApi({
     blackouts: z.array(changeConflictSchema).optional().describe('blackout-conflict: the blackout windows the change window overlaps'),
     etag: z.string().optional().describe('workflow-not-started: the ETag of the submitted change, to submit it again with'),
   },
+  pathParameters: {
+    id: {
+      schema: z.string().min(1),
+      description: 'The id (a ULID) or the number (CHG0001001) of the change request; anything else is 404',
+    },
+  },
+  publishedEvents: [
+    {
+      schema: changeEventDetail,
+      record: 'change',
+      attributes: 'a change request has no priority (`-`), and its service attribute is its first service.',
+    },
+  ],
   operations: {
     'POST /changes': {
       operationId: 'createChange',

@@ -9,6 +9,7 @@ import { knownErrorMatchSchema } from '../known-errors/schemas/known-error.ts';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { INCIDENT_TRANSITIONS } from './domain/lifecycle.ts';
+import { incidentEventDetail } from './schemas/events.ts';
 import {
   addNoteBody,
   createIncidentBody,
@@ -71,6 +72,13 @@ export default defineApi({
     HistoryPage: listEnvelope(historyRecordSchema),
     PriorityMatrixConfig: priorityMatrixConfig,
   },
+  pathParameters: {
+    id: {
+      schema: z.string().min(1),
+      description: 'The id (a ULID) or the number (INC0001001) of the incident; anything else is 404',
+    },
+  },
+  publishedEvents: [{ schema: incidentEventDetail, record: 'incident' }],
   operations: {
     'POST /incidents': {
       operationId: 'createIncident',

@@ -145,6 +145,10 @@ export default defineApi({
     PagerDutyError: pagerDutyError,
   },
   pathParameters: {
+    id: {
+      schema: z.string().min(1),
+      description: 'The id (a ULID) or the number (INC0001001) of the incident; anything else is 404',
+    },
     key: {
       schema: z.string().min(1),
       description: 'The integration id (`id` in the list and in the creation answer), not the routing key itself, which is never stored',

@@ -39,6 +39,10 @@ const lifecycle = Object.entries(PROBLEM_TRANSITIONS)
 const codes = PROBLEM_RESOLUTION_CODES.map((code) => `\`${code}\``).join(', ');
 const REQUESTERS_CANDIDATES = 'Requesters get 404: to them problem management does not exist.';
 const REQUESTERS = 'Requesters get 404 on every /problems route: to them problem management does not exist.';
+/** A candidate is named by its id only: its number (PRC0001001) is for people. */
+const CANDIDATE_ID = {
+  id: { schema: z.string().min(1), description: 'The id (a ULID) of the problem candidate, not its number; anything else is 404' },
+};
 
 export default defineApi({
   tags: {
@@ -71,6 +75,10 @@ export default defineApi({
     ProblemIncidentLink: problemIncidentLinkSchema,
   },
   pathParameters: {
+    id: {
+      schema: z.string().min(1),
+      description: 'The id (a ULID) or the number (PRB0001001) of the problem; anything else is 404',
+    },
     incident: { schema: z.string().min(1), description: 'The linked incident, by id or number (INC0001001)' },
   },
   errorMembers: {
@@ -269,6 +277,7 @@ export default defineApi({
     },
     'GET /problem-candidates/{id}': {
       operationId: 'getProblemCandidate',
+      pathParameters: CANDIDATE_ID,
       summary: 'Get a problem candidate',
       tag: 'Problem candidates',
       audience: 'agent',
@@ -278,6 +287,7 @@ export default defineApi({
     },
     'POST /problem-candidates/{id}/accept': {
       operationId: 'acceptProblemCandidate',
+      pathParameters: CANDIDATE_ID,
       summary: 'Accept a problem candidate',
       tag: 'Problem candidates',
       audience: 'agent',
@@ -295,6 +305,7 @@ export default defineApi({
     },
     'POST /problem-candidates/{id}/dismiss': {
       operationId: 'dismissProblemCandidate',
+      pathParameters: CANDIDATE_ID,
       summary: 'Dismiss a problem candidate',
       tag: 'Problem candidates',
       audience: 'agent',
@@ -317,6 +328,10 @@ export default defineApi({
       errorTypes: ['forbidden'],
     },
   },
+  publishedEvents: [
+    { schema: problemEventDetail, record: 'problem' },
+    { schema: candidateEventDetail, record: 'candidate', attributes: 'a problem candidate has no priority (`-`).' },
+  ],
   eventSchemas: [
     {
       file: 'docs/schemas/problem-candidate-event-detail.schema.json',

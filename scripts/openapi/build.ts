@@ -16,8 +16,10 @@ import type {
   OperationSpec,
   OwnErrorResponse,
   PathParameter,
+  PublishedEventDetail,
   ResponseHeader,
 } from '../../functions/shared/api/operation.ts';
+import { publishedEventTypesOf } from '../../functions/shared/api/operation.ts';
 import type { Area, RouteDefinition } from '../../functions/shared/area.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { COMMON_PATH_PARAMETERS, commonResponseSchemas } from './common-schemas.ts';
@@ -32,6 +34,8 @@ export type JsonObject = { [key: string]: unknown };
 export interface DescribedArea {
   readonly name: string;
   readonly routes: readonly RouteDefinition[];
+  /** The detail-types it publishes (its area.ts): its api.ts `publishedEvents` must describe exactly these. */
+  readonly publishedEventTypes: readonly string[];
   readonly api: AreaApi;
 }
 
@@ -40,11 +44,12 @@ export async function describeAreas(areas: readonly Area[]): Promise<DescribedAr
   return Promise.all(
     areas.map(async (area): Promise<DescribedArea> => {
       const routes = area.routes ?? [];
+      const publishedEventTypes = area.publishedEventTypes ?? [];
       if (area.api === undefined) {
         if (routes.length > 0) throw new Error(`Area ${area.name} has routes but no API description (api in its area.ts)`);
-        return { name: area.name, routes, api: { operations: {} } };
+        return { name: area.name, routes, publishedEventTypes, api: { operations: {} } };
       }
-      return { name: area.name, routes, api: (await area.api()).default };
+      return { name: area.name, routes, publishedEventTypes, api: (await area.api()).default };
     }),
   );
 }
@@ -64,6 +69,8 @@ export interface AssembledApi {
   readonly sharedSchemas: Readonly<Record<string, z.ZodType>>;
   readonly requestSchemas: Readonly<Record<string, z.ZodType>>;
   readonly responseSchemas: Readonly<Record<string, z.ZodType>>;
+  /** Every area's published event details, in registry order: what the catalogue-wide event schemas are built from. */
+  readonly publishedEvents: readonly PublishedEventDetail[];
   readonly eventSchemas: readonly EventSchemaFile[];
 }
 
@@ -83,7 +90,9 @@ export function assembleApi(areas: readonly DescribedArea[]): AssembledApi {
   const errorMembers: Record<string, z.ZodType> = {};
   const areaResponses: Record<string, z.ZodType> = {};
   const eventSchemas: EventSchemaFile[] = [];
-  for (const { name: area, routes: areaRoutes, api } of areas) {
+  const publishedEvents: PublishedEventDetail[] = [];
+  const describedBy = new Map<string, string>();
+  for (const { name: area, routes: areaRoutes, publishedEventTypes, api } of areas) {
     mergeInto(tags, api.tags, 'tag', area);
     mergeInto(sharedSchemas, api.sharedSchemas, 'component', area);
     mergeInto(requestSchemas, api.requestSchemas, 'request component', area);
@@ -97,7 +106,20 @@ export function assembleApi(areas: readonly DescribedArea[]): AssembledApi {
       const spec = api.operations[routeKey(route)];
       if (spec === undefined) throw new Error(`No operation in the API description of area ${area} for ${routeKey(route)}`);
       mergeInto(operations, { [routeKey(route)]: spec }, 'route', area);
-      routes.push({ route, spec, pathParameters });
+      routes.push({ route, spec, pathParameters: { ...pathParameters, ...spec.pathParameters } });
+    }
+    for (const detail of api.publishedEvents ?? []) {
+      for (const type of publishedEventTypesOf(detail)) {
+        const other = describedBy.get(type);
+        if (other !== undefined) throw new Error(`Area ${area} describes event type ${type}, which area ${other} describes already`);
+        if (!publishedEventTypes.includes(type)) throw new Error(`Area ${area} describes event type ${type}, which its area.ts does not publish`);
+        describedBy.set(type, area);
+      }
+      publishedEvents.push(detail);
+    }
+    const undescribed = publishedEventTypes.filter((type) => describedBy.get(type) !== area);
+    if (undescribed.length > 0) {
+      throw new Error(`Area ${area} publishes ${undescribed.join(', ')} with no detail schema (publishedEvents in its api.ts)`);
     }
     for (const file of api.eventSchemas ?? []) {
       if (eventSchemas.some((other) => other.file === file.file)) throw new Error(`Area ${area} writes ${file.file}, which another area writes too`);
@@ -113,7 +135,7 @@ export function assembleApi(areas: readonly DescribedArea[]): AssembledApi {
   for (const { route, spec } of routes) {
     if (!Object.hasOwn(tags, spec.tag)) throw new Error(`${routeKey(route)}: tag ${spec.tag} is declared by no area`);
   }
-  return { tags, routes, operations, sharedSchemas, requestSchemas, responseSchemas, eventSchemas };
+  return { tags, routes, operations, sharedSchemas, requestSchemas, responseSchemas, publishedEvents, eventSchemas };
 }
 
 export const routeKey = (route: Pick<RouteDefinition, 'method' | 'path'>): string => `${route.method} ${route.path}`;
@@ -496,17 +518,39 @@ function shareQueryParameters(paths: Record<string, Record<string, JsonObject>>)
   return shared;
 }
 
-const DESCRIPTION = `An IT service management API: incidents with their lifecycle, notes and audit trail; SLA policies, calendars and escalation; change requests, assessed for risk and conflicts and approved through an approval workflow, with their templates, blackout windows and configuration; the directory of groups, services and users they refer to; the priority matrix; and the intake of events from monitoring tools (PagerDuty Events API v2 compatible) that open, acknowledge and resolve incidents.
-
-**Roles.** Every signed-in user is a *requester*: they open incidents for themselves, see and comment on the incidents they are the caller of (any other incident is 404 to them), never see work notes, and may read the services. *Agents* (groups claim \`agent\`) see and work every incident, raise and work change requests (which requesters never see), and read the directory and the configuration. *Admins* (groups claim \`admin\`) are agents who also change the directory and the configuration and manage the integration keys of services. Monitoring tools send events to \`POST /v2/enqueue\` without a token: an integration key in the body authenticates them. Each operation says who may call it.
-
-**Conventions.**
-- JSON in camelCase; incidents and change requests have an opaque \`id\` and a human \`number\` (INC0001001, CHG0001001), and the path accepts either.
-- Reads answer an \`ETag\` (the record's version); updates and deletes need it back in \`If-Match\` (428 without it, 412 when someone changed the record since). Integration keys have no version: revoking one needs no If-Match.
-- Creates (POST) accept an \`Idempotency-Key\` header: a retry with the same key answers the first response and writes nothing. The exceptions: \`POST /v2/enqueue\`, whose events are deduplicated by their \`dedup_key\`; and the lifecycle actions on a change request (submit, cancel, implementation, review), which need \`If-Match\` instead: once the first request has moved the change, a retry's ETag is stale (412) and nothing is written twice.
-- Lists take \`limit\` and an opaque \`cursor\`; the next page's cursor is \`nextCursor\`, absent on the last page.
-- Unknown body fields and unknown query parameters are refused (400), not ignored (except in PagerDuty events, whose unknown members are ignored, as PagerDuty does).
-- Errors are RFC 9457 \`application/problem+json\`; \`type\` is \`tag:open-itsm,2026:problem/<slug>\` and each response lists its slugs. Validation errors name every invalid field in \`errors\`. \`POST /v2/enqueue\` answers its 400 and 429 as PagerDuty does.`;
+/**
+ * The document's description: what the API covers, one line per tag (so a new area shows up with
+ * its tags), then the roles and conventions every area follows. Nothing here names an area: what
+ * differs per area is said by its tags and operations.
+ */
+function apiDescription(api: AssembledApi): string {
+  const covers = Object.entries(api.tags).map(([name, description]) => `- **${name}**: ${description}`);
+  const withoutIdempotencyKey = api.routes.filter(({ route, spec }) => route.method === 'POST' && spec.idempotencyKey !== true);
+  const byIfMatch = withoutIdempotencyKey.filter(({ spec }) => spec.ifMatch !== undefined).map(({ route }) => `\`${routeKey(route)}\``);
+  const others = withoutIdempotencyKey.filter(({ spec }) => spec.ifMatch === undefined).map(({ route }) => `\`${routeKey(route)}\``);
+  const exceptions = [
+    ...(byIfMatch.length === 0
+      ? []
+      : [
+          `${byIfMatch.join(', ')} need \`If-Match\` instead: once the first request has moved the record, a retry's ETag is stale (412) and nothing is written twice`,
+        ]),
+    ...(others.length === 0 ? [] : [`${others.join(', ')}, whose description says how a retry is recognised`]),
+  ];
+  return [
+    'An IT service management API. What it covers, by tag:',
+    covers.join('\n'),
+    '**Roles.** Every signed-in user is a *requester*; *agents* (groups claim `agent`) work the records; *admins* (groups claim `admin`) are agents who also change the directory and the configuration. Which records a requester sees differs by area (their own, or none: 404), as its tags and operations say. Operations without a token say what authenticates the caller instead. Each operation says who may call it (**Who:**).',
+    [
+      '**Conventions.**',
+      '- JSON in camelCase; records have an opaque `id`, and many also a human `number` (e.g. INC0001001) that the path accepts where its `id` parameter says so.',
+      "- Reads answer an `ETag` (the record's version); updates and deletes need it back in `If-Match` (428 without it, 412 when someone changed the record since); an operation that takes none says so.",
+      `- Creates (POST) accept an \`Idempotency-Key\` header: a retry with the same key answers the first response and writes nothing.${exceptions.length === 0 ? '' : ` The exceptions: ${exceptions.join('; ')}.`}`,
+      "- Lists take `limit` and an opaque `cursor`; the next page's cursor is `nextCursor`, absent on the last page.",
+      '- Unknown body fields and unknown query parameters are refused (400), not ignored, unless the operation says otherwise.',
+      '- Errors are RFC 9457 `application/problem+json`; `type` is `tag:open-itsm,2026:problem/<slug>` and each response lists its slugs. Validation errors name every invalid field in `errors`. An operation that answers some errors in another shape (for compatibility) says so in its responses.',
+    ].join('\n'),
+  ].join('\n\n');
+}
 
 /** The document of the given areas (the registry's, or in a test the registry's plus a fixture). */
 export function buildOpenApiDocument(areas: readonly DescribedArea[]): JsonObject {
@@ -528,8 +572,9 @@ export function buildOpenApiDocument(areas: readonly DescribedArea[]): JsonObjec
     info: {
       title: 'Open ITSM API',
       version: packageJson.version,
-      summary: 'Serverless IT service management: incidents, SLAs, change requests, their directory and configuration, and events from monitoring tools',
-      description: DESCRIPTION,
+      // No list of areas: the description lists them, from their tags.
+      summary: 'Serverless IT service management',
+      description: apiDescription(api),
     },
     // Relative: the document is served by the deployment it describes (GET /openapi.json).
     servers: [{ url: '/', description: 'This deployment' }],

@@ -1,7 +1,7 @@
 /**
  * What the API description holds for every area: the problem details (RFC 9457) every error
  * answers with, API Gateway's own error body, the timestamp, and the path parameters whose
- * meaning is a convention of the whole API (`id`, `name`). Each area adds its own components and
+ * meaning is a convention of the whole API (`name`). Each area adds its own components and
  * the problem-details members its error types carry (functions/<area>/api.ts `errorMembers`).
  */
 import * as z from 'zod';
@@ -35,7 +35,7 @@ export function problemDetails(areaMembers: Readonly<Record<string, z.ZodType>>)
         .optional()
         .describe('One entry per offending field (validation-error, forbidden-field, invalid-cursor)'),
       currentEtag: z.string().optional().describe('precondition-failed: the ETag the resource has now, when known'),
-      from: z.string().optional().describe('invalid-transition: the status the incident or change is in'),
+      from: z.string().optional().describe('invalid-transition: the status the record is in'),
       to: z.string().optional().describe('invalid-transition: the status asked for'),
       allowedTransitions: z.array(z.string()).optional().describe('invalid-transition: the statuses it may move to'),
       ...areaMembers,
@@ -62,11 +62,10 @@ export const commonResponseSchemas = (areaErrorMembers: Readonly<Record<string, 
   Timestamp: isoTimestamp,
 });
 
-/** Path parameters every area's routes may use; an area's own `pathParameters` may add others. */
+/**
+ * Path parameters every area's routes may use; an area's own `pathParameters` add others. No `id`:
+ * whether a record may also be named by its number is each area's to say.
+ */
 export const COMMON_PATH_PARAMETERS: Readonly<Record<string, PathParameter>> = {
-  id: {
-    schema: z.string().min(1),
-    description: 'The id (a ULID) or the number of the incident (INC0001001) or change request (CHG0001001); anything else is 404',
-  },
   name: { schema: slug, description: 'The name (a lowercase slug) the record was created with' },
 };

@@ -6,12 +6,13 @@ import { promisify } from 'node:util';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AREAS } from '../../functions/areas.ts';
+import { domainEventDetailOf, notificationMessageOf } from '../../functions/notify/schemas/events.ts';
 import { assembleAreas, REGISTERED_AREAS } from '../../functions/routes.ts';
 import type { Area } from '../../functions/shared/area.ts';
 import { API_STACK, buildApp, REPOSITORY_ROOT } from '../../infra/app.ts';
 import type { ApiStack } from '../../infra/stacks/api-stack.ts';
 import { buildOpenApiDocument, type DescribedArea, describeAreas, type JsonObject } from '../../scripts/openapi/build.ts';
-import { eventSchemaFiles } from '../../scripts/openapi/event-schemas.ts';
+import { eventSchemaFiles, publishedEventDetails } from '../../scripts/openapi/event-schemas.ts';
 import bookmarks from '../fixtures/areas/bookmarks/area.ts';
 
 /*
@@ -19,8 +20,10 @@ import bookmarks from '../fixtures/areas/bookmarks/area.ts';
  * standing in for functions/bookmarks/) and one registering line in functions/areas.ts, written
  * here as `[...AREAS, bookmarks]`. With no other file touched, the area gets its functions,
  * routes and consumer in the route table and the CDK API stack, its operations, tag and
- * components in the API description, its event types among the published ones and its event
- * schema among the generated files; and the registry's own areas come out as they were.
+ * components in the API description (and its tag in the description's list of what the API
+ * covers), its event types among the published ones, its event detail in the catalogue-wide
+ * domain event and notification schemas, and its event schema among the generated files; and the
+ * registry's own areas come out as they were.
  */
 const WITH_FIXTURE: readonly Area[] = [...AREAS, bookmarks];
 
@@ -90,10 +93,19 @@ describe('the API description (buildOpenApiDocument)', () => {
     expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['Bookmark', 'BookmarkPage']));
   });
 
+  it("lists the new area's tag among what the API covers, in the document's description", () => {
+    const described = (document: JsonObject): string => String((document.info as JsonObject).description);
+    expect(described(before)).not.toContain('**Bookmarks**');
+    expect(described(after)).toContain('- **Bookmarks**: Links people keep');
+    // One line more, nothing else.
+    expect(described(after).replace('\n- **Bookmarks**: Links people keep', '')).toBe(described(before));
+  });
+
   it("leaves every other part of the registry's document as it was", () => {
-    const { paths: pathsAfter, tags: _tagsAfter, components: componentsAfter, ...restAfter } = after;
-    const { paths: pathsBefore, tags: _tagsBefore, components: componentsBefore, ...restBefore } = before;
+    const { paths: pathsAfter, tags: _tagsAfter, components: componentsAfter, info: infoAfter, ...restAfter } = after;
+    const { paths: pathsBefore, tags: _tagsBefore, components: componentsBefore, info: infoBefore, ...restBefore } = before;
     expect(restAfter).toEqual(restBefore);
+    expect({ ...(infoAfter as JsonObject), description: undefined }).toEqual({ ...(infoBefore as JsonObject), description: undefined });
     const { '/bookmarks': added, ...others } = pathsAfter as JsonObject;
     expect(added).toBeDefined();
     expect(others).toEqual(pathsBefore);
@@ -106,11 +118,62 @@ describe('the API description (buildOpenApiDocument)', () => {
     expect(Object.keys(files)).toEqual([...Object.keys(eventSchemaFiles(registry)), 'docs/schemas/bookmark-added-detail.schema.json']);
     expect(files['docs/schemas/bookmark-added-detail.schema.json']?.()).toMatchObject({
       $schema: 'https://json-schema.org/draft/2020-12/schema',
-      title: 'Bookmark Added detail',
+      title: 'Bookmark event detail',
       description: 'The `detail` of Bookmark Added.',
       properties: { type: { enum: ['Bookmark Added'] }, url: { type: 'string' } },
       additionalProperties: false,
     });
+  });
+
+  it("joins the new area's event detail into the domain event and notification schemas", () => {
+    const variants = (document: JsonObject): JsonObject[] => document.oneOf as JsonObject[];
+    const titles = (document: JsonObject): unknown[] => variants(document).map(({ title }) => title);
+    const registryFiles = eventSchemaFiles(registry);
+    const files = eventSchemaFiles(withFixture);
+    const detailBefore = registryFiles['docs/schemas/domain-event-detail.schema.json']?.() as JsonObject;
+    const detailAfter = files['docs/schemas/domain-event-detail.schema.json']?.() as JsonObject;
+    expect(titles(detailBefore)).not.toContain('Bookmark event detail');
+    expect(titles(detailAfter)).toEqual([...titles(detailBefore), 'Bookmark event detail']);
+    expect(variants(detailAfter).at(-1)).toMatchObject({
+      properties: { type: { enum: ['Bookmark Added'] }, url: { type: 'string' }, bookmark: { properties: { version: { type: 'integer' } } } },
+    });
+    expect(variants(detailAfter).slice(0, -1)).toEqual(variants(detailBefore));
+    expect(detailAfter.description).toContain('`bookmark` (`Bookmark Added`)');
+    expect(detailAfter.description).toContain('`bookmark.version`');
+    const messageBefore = registryFiles['docs/schemas/notification-message.schema.json']?.() as JsonObject;
+    const messageAfter = files['docs/schemas/notification-message.schema.json']?.() as JsonObject;
+    expect(titles(messageAfter)).toEqual([...titles(messageBefore), 'Bookmark notification message']);
+    expect(variants(messageAfter).at(-1)).toMatchObject({
+      properties: { type: { enum: ['Bookmark Added'] }, text: { type: 'string' }, recipients: { type: 'object' } },
+    });
+  });
+
+  it('validates a Bookmark Added detail against the joined schemas, and only with the area registered', async () => {
+    const detail = {
+      schemaVersion: 2,
+      eventId: '01JDX3M5Q8W4T0S7Y2V9K6H1ZC',
+      type: 'Bookmark Added',
+      url: 'https://example.com',
+      bookmark: { id: 'b1', version: 1 },
+    };
+    const message = { ...detail, text: 'Bookmark added', recipients: { users: ['alice'], groups: [] } };
+    const registered = await publishedEventDetails(WITH_FIXTURE);
+    expect(domainEventDetailOf(registered).safeParse(detail).error).toBeUndefined();
+    expect(notificationMessageOf(registered).safeParse(message).error).toBeUndefined();
+    const without = await publishedEventDetails(AREAS);
+    expect(domainEventDetailOf(without).safeParse(detail).success).toBe(false);
+    expect(notificationMessageOf(without).safeParse(message).success).toBe(false);
+  });
+
+  it('refuses an event type published without a detail schema, and a detail of a type not published', () => {
+    const fixture = withFixture.at(-1) as DescribedArea;
+    const { publishedEvents: _dropped, ...withoutDetails } = fixture.api;
+    expect(() => buildOpenApiDocument([...registry, { ...fixture, api: withoutDetails }])).toThrow(
+      /Area bookmarks publishes Bookmark Added with no detail schema \(publishedEvents in its api\.ts\)/,
+    );
+    expect(() => buildOpenApiDocument([...registry, { ...fixture, publishedEventTypes: [] }])).toThrow(
+      /Area bookmarks describes event type Bookmark Added, which its area\.ts does not publish/,
+    );
   });
 
   it('refuses a route without an operation, an operation without a route, and a tag no area declares', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AREAS } from '../../functions/areas.ts';
 import { applyChangePatch, type Change, diffChanges, moveTo, openChange, recordImplementation } from '../../functions/changes/domain/change.ts';
 import {
   type ApprovalReference,
@@ -9,8 +10,15 @@ import {
   changeRecordEventType,
 } from '../../functions/changes/domain/events.ts';
 import { changeOutboxPut } from '../../functions/changes/store/change-outbox.ts';
-import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
+import { domainEventDetailOf, notificationMessageOf } from '../../functions/notify/schemas/events.ts';
 import { outboxSubject } from '../../functions/shared/domain/outbox.ts';
+import { publishedEventDetails } from '../../scripts/openapi/event-schemas.ts';
+
+// The catalogue-wide schemas (docs/schemas/domain-event-detail and notification-message), built as
+// the OpenAPI build does: from every registered area's published event details.
+const publishedEvents = await publishedEventDetails(AREAS);
+const domainEventDetail = domainEventDetailOf(publishedEvents);
+const notificationMessage = notificationMessageOf(publishedEvents);
 
 const T0 = new Date('2026-03-01T08:00:00.000Z');
 const alice = { userId: 'alice' };

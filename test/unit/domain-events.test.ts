@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { AREAS } from '../../functions/areas.ts';
 import { INCIDENT_EVENT_TYPES, incidentOutboxRecord, incidentOwners, incidentRecordEventType } from '../../functions/incidents/domain/events.ts';
 import { applyPatch, diffIncidents, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
-import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
+import { domainEventDetailOf, notificationMessageOf } from '../../functions/notify/schemas/events.ts';
 import { evolveSla, slaTimers } from '../../functions/sla/domain/incident-sla.ts';
 import { timerChanges, timerName } from '../../functions/sla/domain/timers.ts';
 import type { SlaConfig } from '../../functions/sla/domain/types.ts';
+import { publishedEventDetails } from '../../scripts/openapi/event-schemas.ts';
+
+// The catalogue-wide schemas (docs/schemas/domain-event-detail and notification-message), built as
+// the OpenAPI build does: from every registered area's published event details.
+const publishedEvents = await publishedEventDetails(AREAS);
+const domainEventDetail = domainEventDetailOf(publishedEvents);
+const notificationMessage = notificationMessageOf(publishedEvents);
 
 const config: SlaConfig = {
   calendars: [{ name: '24x7', timeZone: 'UTC' }],

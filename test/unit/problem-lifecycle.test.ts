@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { AREAS } from '../../functions/areas.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
-import { domainEventDetail, notificationMessage } from '../../functions/notify/schemas/events.ts';
+import { domainEventDetailOf, notificationMessageOf } from '../../functions/notify/schemas/events.ts';
 import { ProblemRuleError } from '../../functions/problems/domain/errors.ts';
 import { PROBLEM_EVENT_TYPES, problemOutboxRecord, problemRecordEventType } from '../../functions/problems/domain/events.ts';
 import { PROBLEM_STATUSES, PROBLEM_TRANSITIONS, type ProblemStatus } from '../../functions/problems/domain/lifecycle.ts';
 import { applyProblemPatch, openProblem, type Problem, type ProblemPatch } from '../../functions/problems/domain/problem.ts';
 import { problemEventDetail } from '../../functions/problems/schemas/events.ts';
+import { publishedEventDetails } from '../../scripts/openapi/event-schemas.ts';
+
+// The catalogue-wide schemas (docs/schemas/domain-event-detail and notification-message), built as
+// the OpenAPI build does: from every registered area's published event details.
+const publishedEvents = await publishedEventDetails(AREAS);
+const domainEventDetail = domainEventDetailOf(publishedEvents);
+const notificationMessage = notificationMessageOf(publishedEvents);
 
 const T0 = new Date('2026-03-01T08:00:00.000Z');
 const T1 = new Date('2026-03-02T08:00:00.000Z');

@@ -9,7 +9,7 @@ import {
   resolveIncidentWithProblem,
   unlinkIncidentFromProblem,
 } from '../../functions/incidents/domain/problem-link.ts';
-import { incidentEventDetail } from '../../functions/notify/schemas/events.ts';
+import { incidentEventDetail } from '../../functions/incidents/schemas/events.ts';
 import { problemOutboxRecord } from '../../functions/problems/domain/events.ts';
 import { moveLinkedIncidentCount, resolveWithFixChange } from '../../functions/problems/domain/links.ts';
 import { openProblem, type Problem } from '../../functions/problems/domain/problem.ts';

@@ -4,7 +4,7 @@
  * its path parameters and the JSON Schema files of the event details it owns. The OpenAPI build
  * (scripts/openapi/build.ts) reads every registered area's description and assembles one document.
  *
- * Types and an identity function only (zod is imported as types): the build and tests load api.ts
+ * Types and two small functions only (zod is imported as types): the build and tests load api.ts
  * files, handlers never do (a dependency-cruiser rule), and nothing here weighs on a bundle.
  */
 import type * as z from 'zod';
@@ -74,6 +74,8 @@ export interface OperationSpec<RequestSchema extends string = string, ResponseSc
   readonly errorTypes?: readonly ErrorTypeSlug[];
   /** Per status, what the generic list of problem types does not say. */
   readonly notes?: Readonly<Partial<Record<number, string>>>;
+  /** Path parameters this route reads differently from the rest of its area's (by name). */
+  readonly pathParameters?: Readonly<Record<string, PathParameter>>;
   /** Error answers that are not problem+json; each replaces the generic answer of its status. */
   readonly ownErrors?: Readonly<Partial<Record<400 | 413 | 429 | 500, OwnErrorResponse<ResponseSchema>>>>;
 }
@@ -83,16 +85,45 @@ export interface PathParameter {
   readonly description: string;
 }
 
+/**
+ * The `detail` of domain events an area publishes on the event bus (`source` `open-itsm`). The
+ * build joins every area's into the catalogue-wide schemas (docs/schemas/domain-event-detail and
+ * notification-message, declared by the notify area) and checks that together they cover exactly
+ * the event types the area publishes (its area.ts `publishedEventTypes`).
+ */
+export interface PublishedEventDetail {
+  /**
+   * A zod object titled by its meta (e.g. `Incident event detail`), whose `type` (the detail-type)
+   * is an enum or literal of the event types it describes.
+   */
+  readonly schema: z.ZodObject;
+  /** The member that names the record the event is about, carrying its `version` (e.g. `incident`). */
+  readonly record: string;
+  /** How its notifications fill the message attributes, where that is not the record's own fields (Markdown). */
+  readonly attributes?: string;
+}
+
+/** The detail-types a published detail describes: the values of its `type` (an enum or a literal). */
+export function publishedEventTypesOf({ schema }: PublishedEventDetail): string[] {
+  const values = schema.shape.type?._zod.values ?? new Set();
+  return [...values].filter((value): value is string => typeof value === 'string');
+}
+
 /** A standalone JSON Schema file (docs/schemas/) of an event detail or message body the area owns. */
 export interface EventSchemaFile {
   /** Repository-relative path it is written to, e.g. `docs/schemas/incident-event-detail.schema.json`. */
   readonly file: string;
-  readonly schema: z.ZodType;
+  /**
+   * The schema, or, for a schema of every area's events, how to build it from the published event
+   * details of all described areas (registry order), which the build passes.
+   */
+  readonly schema: z.ZodType | ((published: readonly PublishedEventDetail[]) => z.ZodType);
   /** `input` (default): what a sender writes; `output`: what the product publishes. */
   readonly io?: 'input' | 'output';
   /** Defaults to the schema's own title (meta). */
   readonly title?: string;
-  readonly description: string;
+  /** Markdown; built from the published event details, like `schema`, when a function. */
+  readonly description: string | ((published: readonly PublishedEventDetail[]) => string);
 }
 
 export interface AreaApi {
@@ -106,10 +137,16 @@ export interface AreaApi {
   readonly requestSchemas?: Readonly<Record<string, z.ZodType>>;
   /** Response bodies: converted as zod output (what the API answers). */
   readonly responseSchemas?: Readonly<Record<string, z.ZodType>>;
-  /** Path parameters by name, for the area's routes; `id` and `name` have common definitions (scripts/openapi/common-schemas.ts). */
+  /**
+   * Path parameters by name, for the area's routes (an operation's own `pathParameters` win); `name`
+   * has a common definition (scripts/openapi/common-schemas.ts). `id` has none: what an id may be
+   * (a number too?) is each area's to say.
+   */
   readonly pathParameters?: Readonly<Record<string, PathParameter>>;
   /** Members its error types add to the problem details (e.g. `blackouts` of blackout-conflict). */
   readonly errorMembers?: Readonly<Record<string, z.ZodType>>;
+  /** The detail schemas of the domain events the area publishes (one per kind of record it publishes about). */
+  readonly publishedEvents?: readonly PublishedEventDetail[];
   readonly eventSchemas?: readonly EventSchemaFile[];
 }
 
