@@ -122,7 +122,7 @@ export default defineApi({
     'DELETE /groups/{name}': deleteDirectory(
       GROUP,
       'deleteGroup',
-      ' A group still named by a service (owner), the change configuration (a board), a change template, or an incident or change that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
+      ' A group still named by a service (owner), the change configuration (a board), a change template, or an incident, change or problem that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
       ['group-in-use'],
     ),
     'GET /services': listDirectory(SERVICE, 'listServices'),
@@ -153,7 +153,7 @@ export default defineApi({
     'DELETE /services/{name}': deleteDirectory(
       SERVICE,
       'deleteService',
-      ' A service still named by integration keys that are not revoked, an SLA policy, a change template, a blackout window that has not ended, or an incident or change that is not final cannot be deleted (409 `service-in-use`, with `references`). See docs/directory.md.',
+      ' A service still named by integration keys that are not revoked, an SLA policy, a change template, a blackout window that has not ended, the problem configuration (a rule of its own), or an incident, change or problem that is not final cannot be deleted (409 `service-in-use`, with `references`). See docs/directory.md.',
       ['service-in-use'],
     ),
     'GET /users': listDirectory(USER, 'listUsers'),
@@ -186,7 +186,7 @@ export default defineApi({
     'DELETE /users/{userId}': deleteDirectory(
       USER,
       'deleteUser',
-      ' The user leaves every group they are a member of, in the same transaction. A user who manages a group, is named by an escalation policy, or is assignee or caller of an incident that is not final cannot be deleted (409 `user-in-use`, with `references`); set `active` to false instead. See docs/directory.md.',
+      ' The user leaves every group they are a member of, in the same transaction. A user who manages a group, is named by an escalation policy, is assignee or caller of an incident that is not final, or assignee of a problem that is not final cannot be deleted (409 `user-in-use`, with `references`); set `active` to false instead. See docs/directory.md.',
       ['user-in-use'],
     ),
   },

@@ -83,7 +83,7 @@ export const groupResource: CrudResource = {
       throw conflict(
         'group-in-use',
         'Group in use',
-        inUseDetail('Group', name, found, 'give them another group, or close or cancel the incidents and changes, first'),
+        inUseDetail('Group', name, found, 'give them another group, or close or cancel the incidents, changes and problems, first'),
         inUseExtensions(found),
       );
     }

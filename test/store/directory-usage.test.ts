@@ -46,8 +46,8 @@ describe('what names a directory record (usage.ts)', () => {
     const found = await groupUsage('quiet');
     expect(found).toEqual({ references: [{ kind: 'incident', id: open.id, number: open.number, field: 'assignmentGroup' }], truncated: false });
     expect(found.references.map((r) => r.id)).not.toContain(closed.id);
-    // Services by owner, templates, the group's incidents, the group's changes; the change configuration.
-    expect(table.counter.operations().sort()).toEqual(['GetItem', 'Query', 'Query', 'Query', 'Query']);
+    // Services by owner, templates, the group's incidents, changes and problems; the change configuration.
+    expect(table.counter.operations().sort()).toEqual(['GetItem', 'Query', 'Query', 'Query', 'Query', 'Query']);
 
     const busy = await groupUsage('busy');
     expect(busy.references).toHaveLength(20);
@@ -81,16 +81,17 @@ describe('what names a directory record (usage.ts)', () => {
     table.counter.reset();
     const found = await serviceUsage('crm', new Date().toISOString());
     expect(found.references.filter((r) => r.kind === 'integration-key')).toEqual([{ kind: 'integration-key', id: 'key-104', field: 'service' }]);
-    // The live count (GetItem) and one page of the live index, beside the other kinds' reads.
+    // The live count (GetItem) and one page of the live index, beside the other kinds' reads (the
+    // problem configuration is the other GetItem).
     const integrationReads = table.counter.operations().filter((op) => op === 'GetItem' || op === 'Query');
-    expect(integrationReads.filter((op) => op === 'GetItem')).toHaveLength(1);
-    expect(integrationReads.filter((op) => op === 'Query')).toHaveLength(6);
+    expect(integrationReads.filter((op) => op === 'GetItem')).toHaveLength(2);
+    expect(integrationReads.filter((op) => op === 'Query')).toHaveLength(7);
 
     await transactWrite(integrations.revokeIntegrationItems((await integrations.findIntegration('crm', 'key-104'))!, 'ada', at));
     table.counter.reset();
     expect((await serviceUsage('crm', new Date().toISOString())).references.filter((r) => r.kind === 'integration-key')).toEqual([]);
     // No live key: the count answers alone, no key is listed.
-    expect(table.counter.operations().filter((op) => op === 'Query')).toHaveLength(5);
+    expect(table.counter.operations().filter((op) => op === 'Query')).toHaveLength(6);
   });
 
   it("builds a user's cascade from the groups as stored now, not from the groups index, which may lag", async () => {

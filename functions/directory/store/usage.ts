@@ -21,13 +21,15 @@ export type ReferenceKind =
   | 'integration-key'
   | 'group'
   | 'incident'
-  | 'change';
+  | 'change'
+  | 'problem'
+  | 'problem-config';
 
 export interface Reference {
   kind: ReferenceKind;
   /** The record's id or name, as its own API addresses it. */
   id: string;
-  /** Incidents and changes: the human number. */
+  /** Incidents, changes and problems: the human number. */
   number?: string;
   /** The field of that record that names this one. */
   field: string;
@@ -42,9 +44,16 @@ export interface Usage {
 /** How many references one refusal lists; enough to act on, small enough for any response. */
 export const MAX_LISTED_REFERENCES = 20;
 
-/** Incidents that can still move (a resolved one may be reopened): the ones a deletion would strand. */
-const INCIDENT_NOT_FINAL = ['new', 'in_progress', 'on_hold', 'resolved'] as const;
-const CHANGE_NOT_FINAL = ['draft', 'assess', 'authorize', 'scheduled', 'implement', 'review'] as const;
+/**
+ * Records that can still move, the ones a deletion would strand: a resolved incident or problem
+ * may be reopened, so it counts; closed, canceled (and rejected) ones are records of the past.
+ * Written out here rather than imported: the work areas sit above the directory.
+ */
+const NOT_FINAL = {
+  incident: ['new', 'in_progress', 'on_hold', 'resolved'],
+  change: ['draft', 'assess', 'authorize', 'scheduled', 'implement', 'review'],
+  problem: ['new', 'assess', 'root_cause_analysis', 'fix_in_progress', 'resolved'],
+} as const;
 
 /** Every item of a Query, following pages, until `max` items matched (filters may leave pages empty). */
 async function queryAll(input: QueryCommandInput, max: number): Promise<Item[]> {
@@ -68,9 +77,10 @@ const byIndex = (index: string, partition: string, filter?: { expression: string
 });
 
 /**
- * The index partitions of incidents and changes that hold exactly the records naming one directory
- * record through one field (functions/incidents/store/incident-store.ts, functions/changes/store/
- * change-store.ts; a change's services are indexed through one copy of the change per service).
+ * The index partitions of incidents, changes and problems that hold exactly the records naming one
+ * directory record through one field (functions/incidents/store/incident-store.ts,
+ * functions/changes/store/change-store.ts, functions/problems/store/problem-store.ts; a change's
+ * services are indexed through one copy of the change per service).
  */
 const NAMING_PARTITIONS = {
   incident: {
@@ -83,10 +93,15 @@ const NAMING_PARTITIONS = {
     assignmentGroup: { index: 'gsi4', prefix: 'CHANGE#GROUP#' },
     services: { index: 'gsi6', prefix: 'CHANGE#SERVICE#' },
   },
+  problem: {
+    assignmentGroup: { index: 'gsi4', prefix: 'PROBLEM#GROUP#' },
+    assignee: { index: 'gsi5', prefix: 'PROBLEM#ASSIGNEE#' },
+    service: { index: 'gsi6', prefix: 'PROBLEM#SERVICE#' },
+  },
 } as const;
 
 /**
- * Incidents and changes that are not final and name `id` through `field`: one Query of that
+ * Incidents, changes and problems that are not final and name `id` through `field`: one Query of that
  * record's own index partition, filtered on status, newest first, stopping at `max`. It reads only
  * the records that name this one (closed ones included, up to the cap), however much other work
  * is open.
@@ -98,7 +113,7 @@ async function openRecords<E extends keyof typeof NAMING_PARTITIONS>(
   max: number,
 ): Promise<Reference[]> {
   const { index, prefix } = NAMING_PARTITIONS[entity][field] as { index: string; prefix: string };
-  const statuses: readonly string[] = entity === 'incident' ? INCIDENT_NOT_FINAL : CHANGE_NOT_FINAL;
+  const statuses: readonly string[] = NOT_FINAL[entity];
   const placeholders = statuses.map((_, i) => `:status${i}`);
   const items = await queryAll(
     {
@@ -140,6 +155,7 @@ export async function groupUsage(group: string): Promise<Usage> {
     ),
     openRecords('incident', 'assignmentGroup', group, max),
     openRecords('change', 'assignmentGroup', group, max),
+    openRecords('problem', 'assignmentGroup', group, max),
   ]);
   return usage(found);
 }
@@ -172,8 +188,21 @@ export async function serviceUsage(service: string, now: string): Promise<Usage>
     ).then((items) => items.map(named('blackout-window', 'services'))),
     openRecords('incident', 'service', service, max),
     openRecords('change', 'services', service, max),
+    openRecords('problem', 'service', service, max),
+    problemConfigNaming(service),
   ] as Promise<Reference[]>[]);
   return usage(found);
+}
+
+/*
+ * The problem configuration (functions/problems/store/problem-config-store.ts): one item,
+ * CONFIG#PROBLEMS / RECURRENCE, whose `services` map gives services a recurrence rule of their own.
+ * Read by key shape: the problems area sits above the directory.
+ */
+async function problemConfigNaming(service: string): Promise<Reference[]> {
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'CONFIG#PROBLEMS', sk: 'RECURRENCE' }, ConsistentRead: true }));
+  const services = Item?.services as Record<string, unknown> | undefined;
+  return services !== undefined && Object.hasOwn(services, service) ? [{ kind: 'problem-config', id: 'problem-config', field: `services.${service}` }] : [];
 }
 
 /*
@@ -206,10 +235,11 @@ export interface UserUsage extends Usage {
  */
 export async function userUsage(user: string): Promise<UserUsage> {
   const max = MAX_LISTED_REFERENCES + 1;
-  const [groups, assigned, called] = await Promise.all([
+  const [groups, assigned, called, problemsAssigned] = await Promise.all([
     queryAll(byIndex('gsi1', GROUPS.listPartition), Number.MAX_SAFE_INTEGER),
     openRecords('incident', 'assignee', user, max),
     openRecords('incident', 'caller', user, max),
+    openRecords('problem', 'assignee', user, max),
   ]);
   const managed = groups.filter((group) => group.manager === user).map(named('group', 'manager'));
   const isMember = (group: Item) => Array.isArray(group.members) && (group.members as unknown[]).includes(user);
@@ -221,7 +251,7 @@ export async function userUsage(user: string): Promise<UserUsage> {
     getConsistently(groups.filter(isMember).map((group) => groupKey(String(group.name)))),
   ]);
   return {
-    ...usage([managed, policies, assigned, called]),
+    ...usage([managed, policies, assigned, called, problemsAssigned]),
     memberOf: memberGroups.filter(isMember),
   };
 }

@@ -25,13 +25,13 @@ export const ERROR_TYPES = {
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
   'group-in-use': {
     status: 409,
-    when: 'Services, boards, templates or open incidents and changes still name the group; `references` lists them (`truncated` when there are more)',
+    when: 'Services, boards, templates or open incidents, changes and problems still name the group; `references` lists them (`truncated` when there are more)',
   },
   'service-in-use': {
     status: 409,
-    when: 'Integration keys, SLA policies, templates, blackout windows or open incidents and changes still name the service; `references` lists them',
+    when: 'Integration keys, SLA policies, templates, blackout windows, the problem configuration or open incidents, changes and problems still name the service; `references` lists them',
   },
-  'user-in-use': { status: 409, when: 'A group it manages, an escalation policy or open incidents still name the user; `references` lists them' },
+  'user-in-use': { status: 409, when: 'A group it manages, an escalation policy or open incidents and problems still name the user; `references` lists them' },
   'delete-contended': {
     status: 409,
     when: 'Deleting a group, service or user: what the delete changes with it (the groups a user leaves) kept changing while it ran; nothing was changed, send the same request again (`Retry-After`)',
