@@ -4,23 +4,43 @@ import { retryOnConflict } from '../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { recordThreshold } from '../sla/domain/clock.ts';
 import type { ClockName } from '../sla/domain/types.ts';
+import { loadSlaConfig } from '../sla/store/config-store.ts';
 import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners, type ProblemResolutionNotice } from './domain/events.ts';
-import { type Incident, type IncidentProblemReference, OPEN_INCIDENT_STATUSES } from './domain/incident.ts';
-import { linkIncidentToProblem, resolveIncidentWithProblem, unlinkIncidentFromProblem } from './domain/problem-link.ts';
+import {
+  applyPatch,
+  creationChanges,
+  type Incident,
+  type IncidentAlert,
+  type IncidentProblemReference,
+  type NewIncident,
+  OPEN_INCIDENT_STATUSES,
+  openIncident,
+  resolveThroughLifecycle,
+} from './domain/incident.ts';
+import { linkIncidentToProblem, resolveIncidentWithProblem, unlinkIncidentFromProblem, workNoteOfProblemResolution } from './domain/problem-link.ts';
 import { type CommittableIncidentWrite, INCIDENT_ITEM, INCIDENT_OUTBOX_ITEM, incidentWrite } from './incident-write.ts';
-import { pointerDelete } from './store/alert-pointer.ts';
+import { pointerCheck, pointerDelete, pointerPut } from './store/alert-pointer.ts';
+import { type IncidentAlertState, incidentAlertFromItem, incidentAlertPut, incidentAlertReplace } from './store/incident-alert.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
-import { getIncidentRecord, incidentExists } from './store/incident-store.ts';
+import {
+  allocateIncidentNumber,
+  getIncidentRecord,
+  type IncidentNote,
+  incidentExists,
+  incidentHistoryPut,
+  incidentNotePut,
+  newId,
+} from './store/incident-store.ts';
 
 export { INCIDENT_CODE_FOR_PROBLEM_RESOLUTION, IncidentAlreadyLinked, IncidentNotLinked } from './domain/problem-link.ts';
-export type { IncidentProblemReference };
+export type { IncidentAlertState, IncidentProblemReference };
 export { INCIDENT_ITEM };
 
 /*
  * What other areas may do to an incident. The escalation workflow (functions/escalation) records
  * SLA thresholds, raises escalation levels and sends the major-incident notice through these, so
  * the incident's version, history, outbox record and report aggregates move only here (through
- * the one write unit, change.ts), never from outside. Each operation reads the incident, applies
+ * the one write unit, incident-write.ts), never from outside. Each operation reads the incident, applies
  * its rule and writes conditionally on the version it read: a refused write (another writer came
  * first) throws TransactionRefused, and the caller reads again.
  */
@@ -228,6 +248,28 @@ function endDeduplication(resolved: Incident): TransactionEntry[] {
   return [pointerDelete(resolved.dedupScope, resolved.dedupKey, resolved.id)];
 }
 
+/**
+ * The work note (internal: requesters never list it) that an incident resolved with its problem
+ * gets in the same transaction, with its `note_added` history record: which problem, its
+ * resolution code and notes. The incident's own resolutionNotes say it plainly to the requester
+ * and name no problem (RESOLUTION_NOTES_FOR_PROBLEM_RESOLUTION).
+ */
+function problemResolutionWorkNote(resolved: Incident, problem: ResolvedProblem, actor: string, now: Date): TransactionEntry[] {
+  const at = now.toISOString();
+  const note: IncidentNote = {
+    id: newId(),
+    incidentId: resolved.id,
+    body: workNoteOfProblemResolution(problem),
+    visibility: 'work',
+    author: actor,
+    createdAt: at,
+  };
+  return [
+    incidentNotePut(note),
+    incidentHistoryPut(resolved.id, { at, actor, action: 'note_added', version: resolved.version, changes: [], noteVisibility: 'work' }),
+  ];
+}
+
 /** How many times a resolution is attempted against an incident that keeps changing under it. */
 const RESOLUTION_ATTEMPTS = 5;
 
@@ -235,10 +277,11 @@ const RESOLUTION_ATTEMPTS = 5;
  * Tells an open incident linked to `problem` that the problem was resolved: Incident Problem
  * Resolved to its assignee and its assignment group, and, when the problem resolves its linked
  * incidents and its code resolves incidents (INCIDENT_CODE_FOR_PROBLEM_RESOLUTION), resolves it in
- * the same write with the problem's resolution in its history. Once per resolution: the outbox
+ * the same write: resolution notes a requester may read (naming no problem), and the problem's
+ * number, code and notes in a work note (problemResolutionWorkNote). Once per resolution: the outbox
  * record's event id is made of the problem's id and version, so a second attempt is refused and
  * answers `already`. A told-only incident does not change (no version, no history), like a major
- * incident notice; a resolved one gets a new version and a history record.
+ * incident notice; a resolved one gets a new version, its history record and the note's.
  */
 export async function tellIncidentOfProblemResolution(incidentId: string, problem: ResolvedProblem, actor: string): Promise<ProblemResolutionOutcome> {
   const eventId = `PROBLEM-RESOLVED-${problem.id}-${problem.version}`;
@@ -262,7 +305,11 @@ export async function tellIncidentOfProblemResolution(incidentId: string, proble
               named(INCIDENT_ITEM, incidentExists(incident)),
               named(INCIDENT_OUTBOX_ITEM, incidentOutboxPut(incidentOutboxRecord({ eventId, incident, actor, occurredAt: now.toISOString(), ...event }), now)),
             ]
-          : [...incidentWrite({ before: incident, after: move.next, actor, changes: move.changes, now, event, eventId }).items, ...endDeduplication(move.next)];
+          : [
+              ...incidentWrite({ before: incident, after: move.next, actor, changes: move.changes, now, event, eventId }).items,
+              ...endDeduplication(move.next),
+              ...problemResolutionWorkNote(move.next, problem, actor, now),
+            ];
       try {
         await transactWrite(items);
       } catch (error) {
@@ -275,4 +322,137 @@ export async function tellIncidentOfProblemResolution(incidentId: string, proble
     // The incident changed between the read and the write (an agent's PATCH): read it again.
     { attempts: RESOLUTION_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused && error.has(INCIDENT_ITEM) },
   );
+}
+
+/*
+ * Incidents opened by monitoring events (functions/ingestion). Ingestion decides what an event
+ * says (the new incident's fields, the next alert state: occurrences, recent events); these
+ * operations change the incident and the items kept with it: the incident through incidentWrite,
+ * its alert state (store/incident-alert.ts) and the dedup pointer of its key (store/alert-pointer.ts).
+ * Each returns named entries of the caller's transaction: ingestion adds its own (the event marked
+ * applied) and commits them together, one transaction per event.
+ */
+
+/** The name of the dedup pointer's item: its put (a trigger opening), its check, or its delete (a resolve). */
+export const ALERT_POINTER_ITEM = 'alert-pointer';
+
+/** The name of the incident's alert state item: refused when another writer moved its revision. */
+export const INCIDENT_ALERT_ITEM = 'incident-alert';
+
+/** Where an event's dedup key is kept: its scope (the service, or none) and the key. */
+export interface AlertDedup {
+  scope: string;
+  dedupKey: string;
+}
+
+/** An incident opened by events and its alert state, read together. */
+export interface AlertedIncident {
+  incident: Incident;
+  alert: IncidentAlertState;
+}
+
+/** What an alert operation gives the caller's transaction, and whether the incident itself changes (a new version). */
+export interface AlertEntries {
+  incidentChanged: boolean;
+  items: TransactionEntry[];
+}
+
+/** The incident with its alert state, in one strongly consistent Query; undefined when either is missing. */
+export async function getAlertedIncident(incidentId: string): Promise<AlertedIncident | undefined> {
+  const { incident, alertItem } = await getIncidentRecord(incidentId);
+  if (incident === undefined || alertItem === undefined) return undefined;
+  return { incident, alert: incidentAlertFromItem(alertItem) };
+}
+
+/**
+ * Opens an incident for the first event of a dedup key: a number is allocated and the SLA policies
+ * read side by side (one round trip), then the entries: the incident's write (created), its first
+ * alert state, and the dedup pointer, created only if the key has none (ALERT_POINTER_ITEM refused
+ * otherwise: exactly one incident per open dedup key, decided by this condition, not a read).
+ */
+export async function openIncidentFromAlert(input: {
+  incident: NewIncident;
+  dedup: AlertDedup;
+  alert: IncidentAlert;
+  actor: string;
+  now: Date;
+  /** Start the assignment group's escalation policy at once (an urgent service). */
+  escalateAtOnce: boolean;
+}): Promise<CommittableIncidentWrite> {
+  const { dedup, actor, now } = input;
+  const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
+  const opened = openIncident(input.incident, { id: newId(), sequence: settings.sequence, actor: { userId: actor }, now, matrix: settings.matrix });
+  const withDedup: Incident = { ...opened, dedupKey: dedup.dedupKey, dedupScope: dedup.scope };
+  const created = incidentWrite({ after: withDedup, actor, changes: creationChanges(withDedup), now, slaConfig, escalateAtOnce: input.escalateAtOnce });
+  const { incident } = created;
+  return {
+    incident,
+    items: [
+      named(ALERT_POINTER_ITEM, pointerPut(dedup.scope, dedup.dedupKey, { incidentId: incident.id, number: incident.number, openedAt: now.toISOString() })),
+      ...created.items,
+      named(INCIDENT_ALERT_ITEM, incidentAlertPut(incident.id, input.alert)),
+    ],
+  };
+}
+
+/** The alert state replaced at the revision read, while the dedup pointer still names the incident. */
+function alertUpdate({ incident, alert }: AlertedIncident, next: IncidentAlert, dedup: AlertDedup): TransactionEntry[] {
+  return [
+    named(INCIDENT_ALERT_ITEM, incidentAlertReplace(incident.id, next, alert.revision)),
+    named(ALERT_POINTER_ITEM, pointerCheck(dedup.scope, dedup.dedupKey, incident.id)),
+  ];
+}
+
+/**
+ * Records an event on the open incident of its key (a repeated trigger, a state note): the alert
+ * state only; the incident itself does not change (no version, no history, nothing published).
+ */
+export function recordAlertOccurrence(target: AlertedIncident, next: IncidentAlert, dedup: AlertDedup): AlertEntries {
+  return { incidentChanged: false, items: alertUpdate(target, next, dedup) };
+}
+
+/**
+ * An acknowledge event: a `new` incident moves to `in_progress` (acknowledged by the sender) and
+ * the alert state says who acknowledged it and when. Any other status only records the event.
+ */
+export function acknowledgeIncidentFromAlert(
+  target: AlertedIncident,
+  next: IncidentAlert,
+  dedup: AlertDedup,
+  context: { actor: string; now: Date },
+): AlertEntries {
+  const { incident } = target;
+  if (incident.status !== 'new') return recordAlertOccurrence(target, next, dedup);
+  const { actor, now } = context;
+  const moved = applyPatch(incident, { status: 'in_progress' }, { actor: { userId: actor }, now });
+  const acknowledged: IncidentAlert = { ...next, acknowledgedBy: actor, acknowledgedAt: now.toISOString() };
+  return {
+    incidentChanged: true,
+    items: [...alertUpdate(target, acknowledged, dedup), ...incidentWrite({ before: incident, after: moved.next, actor, changes: moved.changes, now }).items],
+  };
+}
+
+/**
+ * A resolve event: an open incident is resolved (`auto_resolved`, with `notes`) through the
+ * lifecycle, in one version; whatever its status, the dedup pointer is deleted, so the next trigger
+ * of the key opens a new incident (PagerDuty's semantics).
+ */
+export function resolveIncidentFromAlert(
+  target: AlertedIncident,
+  next: IncidentAlert,
+  dedup: AlertDedup,
+  context: { actor: string; notes: string; now: Date },
+): AlertEntries {
+  const { incident, alert } = target;
+  const { actor, now } = context;
+  const moved = resolveThroughLifecycle(incident, { code: 'auto_resolved', notes: context.notes }, { actor: { userId: actor }, now });
+  return {
+    incidentChanged: moved !== undefined,
+    items: [
+      named(INCIDENT_ALERT_ITEM, incidentAlertReplace(incident.id, next, alert.revision)),
+      ...(moved === undefined ? [] : incidentWrite({ before: incident, after: moved.next, actor, changes: moved.changes, now }).items),
+      // Deleted rather than checked: the delete holds while the pointer names this incident or is gone.
+      named(ALERT_POINTER_ITEM, pointerDelete(dedup.scope, dedup.dedupKey, incident.id)),
+    ],
+  };
 }

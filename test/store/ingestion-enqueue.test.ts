@@ -52,7 +52,7 @@ async function enqueue(body: unknown): Promise<APIGatewayProxyStructuredResultV2
     rawPath: '/v2/enqueue',
     rawQueryString: '',
     headers: { 'content-type': 'application/json' },
-    requestContext: { http: { method: 'POST', path: '/v2/enqueue' }, requestId: 'r' },
+    requestContext: { http: { method: 'POST', path: '/v2/enqueue' }, requestId: 'r-enqueue-500' },
     body: JSON.stringify(body),
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
@@ -80,6 +80,8 @@ describe('POST /v2/enqueue when the event cannot be recorded', () => {
     const failed = await enqueue(trigger);
     expect(failed.statusCode).toBe(500);
     expect(JSON.parse(failed.body as string)).toEqual({ status: 'error', message: expect.any(String), errors: [expect.any(String)] });
+    // Like every 5xx, it names API Gateway's request id (requestContext.requestId), for the caller to quote.
+    expect(JSON.parse(failed.body as string).message).toContain('quote request id r-enqueue-500');
 
     failPuts = false;
     // The only slot of the minute was given back: this one is recorded (unless the minute turned, which also frees it).

@@ -274,6 +274,24 @@ export function applyPatch(
   return { next, changes };
 }
 
+/**
+ * Resolves an open incident through the ordinary lifecycle, as an agent would go: a `new` or
+ * `on_hold` incident passes through `in_progress` (which records the first response and ends the
+ * hold), all in one version and one history record. Undefined when the incident is not open.
+ */
+export function resolveThroughLifecycle(
+  current: Incident,
+  resolution: { code: ResolutionCode; notes: string },
+  context: { actor: Actor; now: Date },
+): { next: Incident; changes: FieldDiff[] } | undefined {
+  if (!OPEN_INCIDENT_STATUSES.includes(current.status)) return undefined;
+  let next = current;
+  if (next.status !== 'in_progress') next = applyPatch(next, { status: 'in_progress' }, context).next;
+  next = applyPatch(next, { status: 'resolved', resolutionCode: resolution.code, resolutionNotes: resolution.notes }, context).next;
+  next = { ...next, updatedAt: context.now.toISOString(), updatedBy: context.actor.userId, version: current.version + 1 };
+  return { next, changes: diffIncidents(current, next) };
+}
+
 /** A public note by an agent counts as the first response if nothing responded before. */
 export function recordFirstResponse(current: Incident, context: { actor: Actor; now: Date }): { next: Incident; changes: FieldDiff[] } {
   if (current.acknowledgedAt !== undefined) return { next: current, changes: [] };

@@ -1,3 +1,4 @@
+import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import type { Level } from '../../incidents/domain/priority.ts';
 import { type JsonSpan, type ScannedJson, storableValue, textOf } from './json-text.ts';
 
@@ -105,8 +106,12 @@ export const occurrenceOf = (event: AlertFacts): Occurrence => ({
   ...(event.summary === undefined ? {} : { summary: event.summary }),
 });
 
+/** A line of the log as the incident keeps it (its alert state): an Occurrence, read back. */
+type IncidentAlertLine = IncidentAlert['recent'][number];
+
 /** Newest last, at most MAX_RECENT_OCCURRENCES. */
-export const appendOccurrence = (recent: readonly Occurrence[], occurrence: Occurrence): Occurrence[] => [...recent, occurrence].slice(-MAX_RECENT_OCCURRENCES);
+export const appendOccurrence = (recent: readonly IncidentAlertLine[], occurrence: Occurrence): IncidentAlertLine[] =>
+  [...recent, occurrence].slice(-MAX_RECENT_OCCURRENCES);
 
 /** The incident description: what the sender said, readable in any ITSM console. */
 export function describeEvent(event: AlertFacts): string {

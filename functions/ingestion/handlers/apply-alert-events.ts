@@ -3,23 +3,22 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
-import { applyPatch, creationChanges, diffIncidents, type Incident, openIncident } from '../../incidents/domain/incident.ts';
-import type { IncidentStatus } from '../../incidents/domain/lifecycle.ts';
-import { incidentWrite } from '../../incidents/incident-write.ts';
-import { type Pointer, pointerCheck, pointerDelete, pointerPut } from '../../incidents/store/alert-pointer.ts';
-import { allocateIncidentNumber, getIncidentRecord } from '../../incidents/store/incident-store.ts';
+import type { IncidentAlert } from '../../incidents/domain/incident.ts';
+import {
+  type AlertDedup,
+  type AlertEntries,
+  type AlertedIncident,
+  acknowledgeIncidentFromAlert,
+  getAlertedIncident,
+  openIncidentFromAlert,
+  recordAlertOccurrence,
+  resolveIncidentFromAlert,
+} from '../../incidents/operations.ts';
 import { log, withLogContext } from '../../shared/log.ts';
-import { newId } from '../../shared/store/audit.ts';
-import type { TransactItem } from '../../shared/store/db.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
-import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { appendOccurrence, describeEvent, impactAndUrgency, occurrenceOf, titleOf } from '../domain/alert-event.ts';
 import {
-  type AlertState,
-  alertStateFromItem,
-  alertStatePut,
-  alertStateReplace,
   EVENT_APPLIED_ITEM,
   type EventOutcome,
   eventFromItem,
@@ -103,20 +102,26 @@ async function decide(event: StoredEvent): Promise<EventOutcome> {
     await markDropped(event, now);
     return 'dropped';
   }
-  const { incident, alertItem } = await getIncidentRecord(pointer.incidentId);
-  if (incident === undefined || alertItem === undefined) {
+  const target = await getAlertedIncident(pointer.incidentId);
+  if (target === undefined) {
     throw new Error(`dedup pointer names incident ${pointer.incidentId}, which has no alert state`);
   }
-  const target: Target = { incident, alert: alertStateFromItem(alertItem), pointer };
+  const dedup: AlertDedup = { scope: event.scope, dedupKey: event.dedupKey };
+  const alert = nextAlertState(target.alert, event);
+  const context = { actor: event.sender, now: new Date(now) };
   switch (event.action) {
     case 'trigger':
-      return commit(event, 'occurrence', target, { occurrences: 1 });
-    case 'acknowledge':
-      return acknowledge(event, target, now);
-    case 'resolve':
-      return resolve(event, target, now);
+      return commit(event, 'occurrence', target, recordAlertOccurrence(target, alert, dedup));
+    case 'acknowledge': {
+      const acknowledged = acknowledgeIncidentFromAlert(target, alert, dedup, context);
+      return commit(event, acknowledged.incidentChanged ? 'acknowledged' : 'recorded', target, acknowledged);
+    }
+    case 'resolve': {
+      const resolved = resolveIncidentFromAlert(target, alert, dedup, { ...context, notes: event.summary ?? `Resolved by ${event.sender}` });
+      return commit(event, resolved.incidentChanged ? 'resolved' : 'recorded', target, resolved);
+    }
     case 'record':
-      return commit(event, 'recorded', target, {});
+      return commit(event, 'recorded', target, recordAlertOccurrence(target, alert, dedup));
   }
 }
 
@@ -126,11 +131,9 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
     // deleted counts as unknown: naming it could leave the incident pointing at nothing.
     log.warn('event names an unknown service (or one being deleted); opening the incident without it', { eventId: event.eventId, service: event.service });
   }
-  const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
   const { impact, urgency } = impactAndUrgency(event.severity, service?.severityMapping);
-  const actor = { userId: event.sender };
-  const opened = openIncident(
-    {
+  const { incident, items } = await openIncidentFromAlert({
+    incident: {
       title: titleOf(event),
       description: describeEvent(event),
       impact,
@@ -140,34 +143,24 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
       ...(service?.ownerGroup === undefined ? {} : { assignmentGroup: service.ownerGroup }),
       ...(event.configurationItem === undefined ? {} : { configurationItem: event.configurationItem }),
     },
-    { id: newId(), sequence: settings.sequence, actor, now: new Date(now), matrix: settings.matrix },
-  );
-  const withDedup: Incident = { ...opened, dedupKey: event.dedupKey, dedupScope: event.scope };
-  const created = incidentWrite({
-    after: withDedup,
+    dedup: { scope: event.scope, dedupKey: event.dedupKey },
+    alert: {
+      source: event.source,
+      dedupKey: event.dedupKey,
+      occurrences: 1,
+      firstSeenAt: event.receivedAt,
+      lastSeenAt: event.receivedAt,
+      ...(event.severity === undefined ? {} : { lastSeverity: event.severity }),
+      recent: [occurrenceOf(event)],
+    },
     actor: event.sender,
-    changes: creationChanges(withDedup),
     now: new Date(now),
-    slaConfig,
     escalateAtOnce: service?.urgent === true,
   });
-  const incident: Incident = created.incident;
-  const state: AlertState = {
-    source: event.source,
-    dedupKey: event.dedupKey,
-    occurrences: 1,
-    firstSeenAt: event.receivedAt,
-    lastSeenAt: event.receivedAt,
-    ...(event.severity === undefined ? {} : { lastSeverity: event.severity }),
-    recent: [occurrenceOf(event)],
-    revision: 1,
-  };
   await transactWrite([
     markApplied(event, 'opened', now, incident.id),
-    // Exactly one incident per open dedup key: this condition, not a read, decides who opens it.
-    pointerPut(event.scope, event.dedupKey, { incidentId: incident.id, number: incident.number, openedAt: now }),
-    ...created.items,
-    alertStatePut(incident.id, state),
+    // The incident, its alert state and the dedup pointer (refused when another event opened one first).
+    ...items,
     // The service must still be there, not being deleted, and owned by the group assigned, at
     // commit: otherwise the incident could name a service or group whose delete already looked.
     // A refusal re-decides from a fresh read, which opens it without a service it cannot name.
@@ -186,83 +179,24 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
   return 'opened';
 }
 
-/** The open incident of the event's dedup key, as read before deciding. */
-interface Target {
-  incident: Incident;
-  alert: AlertState;
-  pointer: Pointer;
-}
-
-async function acknowledge(event: StoredEvent, target: Target, now: string): Promise<EventOutcome> {
-  const { incident } = target;
-  if (incident.status !== 'new') return commit(event, 'recorded', target, {});
-  const { next, changes } = applyPatch(incident, { status: 'in_progress' }, { actor: { userId: event.sender }, now: new Date(now) });
-  return commit(
-    event,
-    'acknowledged',
-    target,
-    { acknowledgedBy: event.sender, acknowledgedAt: now },
-    incidentWrite({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
-  );
-}
-
-/** The lifecycle's path to resolved: from new and on_hold through in_progress, as an agent would go. */
-const PATH_TO_RESOLVED: Partial<Record<IncidentStatus, IncidentStatus[]>> = {
-  new: ['in_progress', 'resolved'],
-  in_progress: ['resolved'],
-  on_hold: ['in_progress', 'resolved'],
-};
-
-async function resolve(event: StoredEvent, target: Target, now: string): Promise<EventOutcome> {
-  const { incident } = target;
-  const path = PATH_TO_RESOLVED[incident.status];
-  const close = pointerDelete(event.scope, event.dedupKey, incident.id);
-  if (path === undefined) return commit(event, 'recorded', target, {}, [close]);
-  const context = { actor: { userId: event.sender }, now: new Date(now) };
-  let next = incident;
-  for (const status of path) {
-    const patch =
-      status === 'resolved'
-        ? { status, resolutionCode: 'auto_resolved' as const, resolutionNotes: event.summary ?? `Resolved by ${event.sender}` }
-        : { status };
-    next = applyPatch(next, patch, context).next;
-  }
-  // One write and one history record for the whole path, at the next version.
-  next = { ...next, version: incident.version + 1 };
-  const changes = diffIncidents(incident, next);
-  return commit(event, 'resolved', target, {}, [
-    ...incidentWrite({ before: incident, after: next, actor: event.sender, changes, now: new Date(now) }).items,
-    close,
-  ]);
+/** The alert state with this event in it: a trigger counts as an occurrence and is the last seen. */
+function nextAlertState(current: IncidentAlert, event: StoredEvent): IncidentAlert {
+  const trigger = event.action === 'trigger';
+  return {
+    ...current,
+    occurrences: current.occurrences + (trigger ? 1 : 0),
+    lastSeenAt: trigger ? event.receivedAt : current.lastSeenAt,
+    ...(trigger && event.severity !== undefined ? { lastSeverity: event.severity } : {}),
+    recent: appendOccurrence(current.recent, occurrenceOf(event)),
+  };
 }
 
 /**
- * One transaction: the event marked applied (first), the alert state with this event in its log,
- * the pointer still naming the incident, and whatever else the action changes.
+ * One transaction: the event marked applied (first), and what the incidents area's operation
+ * gives for it (the alert state with this event in its log, the dedup pointer checked or deleted,
+ * the incident's write when the event changes it).
  */
-async function commit(
-  event: StoredEvent,
-  outcome: EventOutcome,
-  { incident, alert: current, pointer }: Target,
-  change: { occurrences?: number; acknowledgedBy?: string; acknowledgedAt?: string },
-  extra: TransactItem[] = [],
-): Promise<EventOutcome> {
-  const revision = current.revision;
-  const state: AlertState = {
-    ...current,
-    occurrences: current.occurrences + (change.occurrences ?? 0),
-    lastSeenAt: event.action === 'trigger' ? event.receivedAt : current.lastSeenAt,
-    ...(event.action === 'trigger' && event.severity !== undefined ? { lastSeverity: event.severity } : {}),
-    ...(change.acknowledgedBy === undefined ? {} : { acknowledgedBy: change.acknowledgedBy, acknowledgedAt: change.acknowledgedAt }),
-    recent: appendOccurrence(current.recent, occurrenceOf(event)),
-    revision,
-  };
-  const removesPointer = extra.some((item) => item.Delete !== undefined);
-  await transactWrite([
-    markApplied(event, outcome, new Date().toISOString(), incident.id),
-    alertStateReplace(incident.id, state, revision),
-    ...(removesPointer ? [] : [pointerCheck(event.scope, event.dedupKey, pointer.incidentId)]),
-    ...extra,
-  ]);
+async function commit(event: StoredEvent, outcome: EventOutcome, { incident }: AlertedIncident, entries: AlertEntries): Promise<EventOutcome> {
+  await transactWrite([markApplied(event, outcome, new Date().toISOString(), incident.id), ...entries.items]);
   return outcome;
 }

@@ -40,7 +40,9 @@ export const handler = httpHandler(
       return await enqueue(request.event);
     } catch (error) {
       log.error('event not recorded', { error });
-      return answer(500, 'error', 'The event could not be recorded. Retry.', ['Internal error']);
+      // As every 5xx names its request (shared/http/error-response.ts), in PagerDuty's shape: the
+      // message quotes API Gateway's request id, the one every log line of this request carries.
+      return answer(500, 'error', `The event could not be recorded. Retry; if it keeps failing, quote request id ${request.requestId}.`, ['Internal error']);
     }
   },
   { authenticated: false },

@@ -1,15 +1,14 @@
-import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { isBeingDeleted } from '../../directory/store/references.ts';
-import type { IncidentAlert } from '../../incidents/domain/incident.ts';
 import { alertPartition, type Pointer, pointerKey } from '../../incidents/store/alert-pointer.ts';
-import { incidentAlertKey as alertStateKey } from '../../incidents/store/incident-store.ts';
 import { optionalEnv } from '../../shared/env.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { encodeCursor, filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type NamedItem, named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
-import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-event.ts';
+import type { AlertEvent, SeverityMapping } from '../domain/alert-event.ts';
 
 /*
  * Alert items (see docs/data-model.md and docs/ingestion.md):
@@ -17,7 +16,10 @@ import type { AlertEvent, Occurrence, SeverityMapping } from '../domain/alert-ev
  *            gsi2 EVENTS#INCIDENT#<incidentId> -> <receivedAt>#<eventId>   once applied to an incident
  *   pointer  pk ALERT#<scope>#<dedupKey>  sk OPEN              the open incident of this dedup key
  *            (incidents/store/alert-pointer.ts: incidents remove it when they close)
- *   state    pk INCIDENT#<id>             sk INCIDENT#ALERT    occurrences and recent events
+ * The pointer and the incident's alert state (pk INCIDENT#<id>, sk INCIDENT#ALERT: occurrences and
+ * recent events) are the incidents area's items: they are written only through its operations
+ * (incidents/operations.ts: openIncidentFromAlert, recordAlertOccurrence, ...); ingestion reads
+ * the pointer here, beside the service's routing, in one round trip.
  * Every event of one dedup key lands in one partition, so the table's stream hands them to the
  * processor in the order they were recorded, one after the other: no two events of one key are
  * ever applied concurrently. The writes are conditional all the same.
@@ -159,14 +161,7 @@ export async function recordEvent(event: AlertEvent, scope: string): Promise<'re
 async function withRawText(events: (StoredEvent & { pk: string; sk: string })[]): Promise<void> {
   const keys = events.flatMap((event) => Array.from({ length: event.rawParts ?? 0 }, (_, part) => rawPartKey(event, part)));
   const texts = new Map<string, string>();
-  for (let start = 0; start < keys.length; start += 100) {
-    let request: Item[] | undefined = keys.slice(start, start + 100);
-    while (request !== undefined && request.length > 0) {
-      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: request } } }));
-      for (const item of result.Responses?.[TABLE_NAME] ?? []) texts.set(item.sk as string, item.text as string);
-      request = result.UnprocessedKeys?.[TABLE_NAME]?.Keys as Item[] | undefined;
-    }
-  }
+  for (const item of await batchGetExisting(keys)) texts.set(item.sk as string, item.text as string);
   for (const event of events) {
     if (event.rawParts === undefined) continue;
     event.rawJson = Array.from({ length: event.rawParts }, (_, part) => texts.get(rawPartKey(event, part).sk) ?? '').join('');
@@ -182,10 +177,10 @@ export interface ServiceRouting {
 
 /** The open incident of a dedup key and the routing of its service, in one round trip. */
 export async function getPointerAndService(scope: string, dedupKey: string, service: string | undefined) {
-  const keys: Item[] = [pointerKey(scope, dedupKey)];
+  const keys: { pk: string; sk: string }[] = [pointerKey(scope, dedupKey)];
   if (service !== undefined) keys.push(serviceKey(service));
-  const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
-  const items = result.Responses?.[TABLE_NAME] ?? [];
+  // An unprocessed key must be read again: a pointer left unread would look like no open incident.
+  const items = await batchGetExisting(keys, { consistentRead: true });
   const pointer = items.find((item) => item.sk === 'OPEN');
   // A service whose delete is looking for what names it cannot be named: routed as if unknown.
   const serviceItem = items.find((item) => item.sk === 'SERVICE' && !isBeingDeleted(item));
@@ -241,36 +236,6 @@ export async function markDropped(event: StoredEvent, at: string): Promise<void>
     if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
   }
 }
-
-/** The stored alert state: what an incident shows as `alert`, plus the revision writes check. */
-export interface AlertState extends IncidentAlert {
-  recent: Occurrence[];
-  revision: number;
-}
-
-export function alertStatePut(incidentId: string, state: AlertState): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: { ...alertStateKey(incidentId), entity: 'alert-state', ...state },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    },
-  };
-}
-
-/** Replaces the state written at `revision`: a concurrent writer makes the transaction fail. */
-export function alertStateReplace(incidentId: string, state: AlertState, expectedRevision: number): TransactItem {
-  return {
-    Put: {
-      TableName: TABLE_NAME,
-      Item: { ...alertStateKey(incidentId), entity: 'alert-state', ...state, revision: expectedRevision + 1 },
-      ConditionExpression: 'revision = :revision',
-      ExpressionAttributeValues: { ':revision': expectedRevision },
-    },
-  };
-}
-
-export const alertStateFromItem = (item: Item): AlertState => withoutKeys<AlertState>(item);
 
 /** The events that touched an incident, oldest first (the index is eventually consistent). */
 export async function listIncidentEvents(incidentId: string, limit: number, cursor?: string): Promise<Page<StoredEvent>> {
