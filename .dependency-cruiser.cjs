@@ -15,15 +15,38 @@
 // vocabularies live with their areas, the outbox envelope in shared, SLA below the work areas, and
 // the escalation workflow's steps change incidents through incidents/operations.ts.
 
-const SUPPORT = 'sla|known-errors';
-const WORK_AREAS = 'incidents|changes|requests|knowledge|cmdb';
-// Problem management (issue 13) works ON incidents and change requests: it links incidents, resolves
-// them with the problem, names the change request that fixes it and ranks on the incidents' priority
-// matrix. So it sits one layer above them and uses their exported operations and reads; they never
-// import it (they learn of a problem through its events, or through what its operations write).
-// It stays below the reactions, which react to its events.
-const PROBLEMS = 'problems';
-const REACTIONS = 'notify|ingestion|escalation';
+// The layers, bottom to top (after shared, which is below them all): every folder of functions/
+// but shared is in exactly one. The rules below are written over these names, so a folder in none
+// would escape them: the rule every-folder-has-a-layer fails it, and test/unit/boundaries.test.ts
+// checks each folder against LAYERS (exported below for it).
+const LAYERS = {
+  directory: ['directory'],
+  support: ['sla', 'known-errors'],
+  workAreas: ['incidents', 'changes', 'requests', 'knowledge', 'cmdb'],
+  // Problem management (issue 13) works ON incidents and change requests: it links incidents, resolves
+  // them with the problem, names the change request that fixes it and ranks on the incidents' priority
+  // matrix. So it sits one layer above them and uses their exported operations and reads; they never
+  // import it (they learn of a problem through its events, or through what its operations write).
+  // It stays below the reactions, which react to its events.
+  problems: ['problems'],
+  reactions: ['notify', 'ingestion', 'escalation'],
+  top: ['platform'],
+};
+
+// A folder in two layers would be bound by both layers' rules, which contradict each other.
+const layerOf = new Map();
+for (const [layer, folders] of Object.entries(LAYERS)) {
+  for (const folder of folders) {
+    if (layerOf.has(folder)) throw new Error(`.dependency-cruiser.cjs: functions/${folder}/ is in layers ${layerOf.get(folder)} and ${layer}; a folder belongs to exactly one`);
+    layerOf.set(folder, layer);
+  }
+}
+
+const SUPPORT = LAYERS.support.join('|');
+const WORK_AREAS = LAYERS.workAreas.join('|');
+const PROBLEMS = LAYERS.problems.join('|');
+const REACTIONS = LAYERS.reactions.join('|');
+const LAYERED = Object.values(LAYERS).flat().join('|');
 
 const rules = [
   {
@@ -33,6 +56,22 @@ const rules = [
     severity: 'error',
     from: { path: '^functions/([^/]+)/' },
     to: { circular: true, pathNot: '^functions/$1/' },
+  },
+  {
+    name: 'every-folder-has-a-layer',
+    comment:
+      'Every folder of functions/ but shared belongs to exactly one layer (LAYERS at the top of .dependency-cruiser.cjs); a folder in none escapes every layer rule. Add it to the layer it belongs to.',
+    severity: 'error',
+    from: { path: '^functions/[^/]+/', pathNot: `^functions/(shared|${LAYERED})/` },
+    to: {},
+  },
+  {
+    name: 'every-folder-has-a-layer',
+    comment:
+      'Every folder of functions/ but shared belongs to exactly one layer (LAYERS at the top of .dependency-cruiser.cjs), even a module that imports nothing; a folder in none escapes every layer rule. Add it to the layer it belongs to.',
+    severity: 'error',
+    from: { orphan: true, path: '^functions/[^/]+/', pathNot: `^functions/(shared|${LAYERED})/` },
+    to: {},
   },
   {
     name: 'shared-imports-no-area',
@@ -113,10 +152,14 @@ const rules = [
   {
     name: 'domain-is-pure',
     comment:
-      'domain/ holds pure rules (architecture guide): no storage, no handlers, no AWS SDK, no environment, so it is unit-tested without the local stack.',
+      'domain/ holds pure rules (architecture guide): no storage, no handlers, no AWS SDK, no environment (env.ts, log.ts, http/), so it is unit-tested without the local stack.',
     severity: 'error',
     from: { path: '^functions/[^/]+/domain/' },
-    to: { path: ['/store/', '/handlers/', '^node_modules/@aws-sdk/', '^functions/shared/env\\.ts$'] },
+    // log.ts reads LOG_LEVEL and http/ reads the request and the environment; a domain rule takes
+    // what it needs as arguments. Biome's noProcessEnv (biome.json) refuses process.env itself in domain/.
+    to: {
+      path: ['/store/', '/handlers/', '^node_modules/@aws-sdk/', '^functions/shared/env\\.ts$', '^functions/shared/log\\.ts$', '^functions/shared/http/'],
+    },
   },
   {
     name: 'functions-import-no-tooling',
@@ -147,3 +190,6 @@ module.exports = {
     tsPreCompilationDeps: true,
   },
 };
+
+// For test/unit/boundaries.test.ts. Not enumerable: dependency-cruiser refuses a configuration key it does not know.
+Object.defineProperty(module.exports, 'layers', { value: LAYERS, enumerable: false });
