@@ -381,6 +381,27 @@ describe('a storm', () => {
     console.log(`write -> consumer latency: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms (poll interval 50 ms)`);
     expect(p50).toBeLessThan(200);
   });
+
+  it('four consumers and settled() called often add no listener warning (MaxListenersExceededWarning)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const tableName = await newTable();
+      const consumer = recorder();
+      const consumers = ['a', 'b', 'c', 'd'].map((name) => ({ functionId: `consumer-${name}`, filter: FILTER, batchSize: 10 }));
+      const stream = await poller(tableName, consumer.invoke, { consumers });
+      await put(tableName, item('K', 'w0', 'alert-event'));
+      // Each settled() wakes the idle readers before their poll interval is over.
+      for (let i = 0; i < 40; i++) await stream.settled();
+      await Promise.all(Array.from({ length: 20 }, () => stream.settled()));
+      expect(consumer.calls.flat()).toHaveLength(4);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // warnings are emitted on a later tick
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
 
 describe('shard lineage', () => {
