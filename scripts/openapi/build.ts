@@ -106,6 +106,8 @@ export function assembleApi(areas: readonly DescribedArea[]): AssembledApi {
       const spec = api.operations[routeKey(route)];
       if (spec === undefined) throw new Error(`No operation in the API description of area ${area} for ${routeKey(route)}`);
       mergeInto(operations, { [routeKey(route)]: spec }, 'route', area);
+      const unknown = Object.keys(spec.pathParameters ?? {}).filter((name) => !route.path.includes(`{${name}}`));
+      if (unknown.length > 0) throw new Error(`${routeKey(route)}: pathParameters names ${unknown.join(', ')}, which its path does not have`);
       routes.push({ route, spec, pathParameters: { ...pathParameters, ...spec.pathParameters } });
     }
     for (const detail of api.publishedEvents ?? []) {

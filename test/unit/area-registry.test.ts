@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { AREAS } from '../../functions/areas.ts';
 import { domainEventDetailOf, notificationMessageOf } from '../../functions/notify/schemas/events.ts';
 import { assembleAreas, REGISTERED_AREAS } from '../../functions/routes.ts';
@@ -173,6 +174,25 @@ describe('the API description (buildOpenApiDocument)', () => {
     );
     expect(() => buildOpenApiDocument([...registry, { ...fixture, publishedEventTypes: [] }])).toThrow(
       /Area bookmarks describes event type Bookmark Added, which its area\.ts does not publish/,
+    );
+  });
+
+  it("reads a path parameter from the operation's own pathParameters first, and refuses one its path does not have", () => {
+    const fixture = withFixture.at(-1) as DescribedArea;
+    const operation = fixture.api.operations['GET /bookmarks'] as DescribedArea['api']['operations'][string];
+    const withRoute = (spec: typeof operation): DescribedArea => ({
+      ...fixture,
+      routes: [{ method: 'GET', path: '/bookmarks/{id}', functionId: 'listBookmarks', auth: 'jwt' }],
+      api: { ...fixture.api, operations: { 'GET /bookmarks/{id}': spec } },
+    });
+    const id = { schema: z.string(), description: 'The id of the bookmark' };
+    const document = buildOpenApiDocument([...registry, withRoute({ ...operation, pathParameters: { id } })]);
+    const parameters = (document.paths as Record<string, Record<string, JsonObject>>)['/bookmarks/{id}']?.get?.parameters as JsonObject[];
+    expect(parameters[0]).toMatchObject({ name: 'id', in: 'path', description: 'The id of the bookmark' });
+    // No area's id is common: without one of its own, the fixture's {id} has no schema.
+    expect(() => buildOpenApiDocument([...registry, withRoute(operation)])).toThrow(/GET \/bookmarks\/\{id\}: no schema for path parameter id/);
+    expect(() => buildOpenApiDocument([...registry, withRoute({ ...operation, pathParameters: { id, key: id } })])).toThrow(
+      /pathParameters names key, which its path does not have/,
     );
   });
 
