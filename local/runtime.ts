@@ -19,13 +19,13 @@ import { createVerifier, loadOrCreateSigningKey, localGroupsClaim, mintToken, ty
 import { type Invoke, invokeFunction } from './invoke.ts';
 import { lambdaHandler } from './lambda.ts';
 import { PublishedLog } from './published-log.ts';
-import { createLocalS3 } from './s3.ts';
+import { createLocalS3, type LocalS3 } from './s3.ts';
 import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
 import { seedDemoData } from './seed.ts';
 import { createLocalSns } from './sns.ts';
 import { localQueueUrl, sqsService } from './sqs.ts';
 import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner } from './step-functions.ts';
-import { type StreamPoller, startStreamPoller } from './stream-poller.ts';
+import { type StreamFailure, type StreamPoller, startStreamPoller } from './stream-poller.ts';
 import { ensureTable } from './table.ts';
 
 export interface LocalStackOptions {
@@ -105,46 +105,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The SDK warns, from its first client on, that its releases after January 2027 need Node 22.
   // The versions in package-lock.json are pinned and run on Node 20; Lambda runs Node 22.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  let dynamo: DynamoDbLocal | undefined;
-  let endpoint = options.dynamoDbEndpoint;
-  if (endpoint === undefined) {
-    dynamo = await startDynamoDbLocal({
-      ...(options.dynamoDbPort === undefined ? {} : { port: options.dynamoDbPort }),
-      ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 'dynamodb') }),
-    });
-    endpoint = dynamo.endpoint;
-  }
-
-  Object.assign(process.env, {
-    TABLE_NAME: options.tableName,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    // As CDK context groupsClaim / adminGroups, agentGroups, requesterGroups set them in AWS.
-    GROUPS_CLAIM: localGroupsClaim(),
-    ROLE_GROUPS: JSON.stringify(parseRoleGroups(process.env.ROLE_GROUPS)),
-    // Checked here so a typo stops the start with its message, not every POST /incidents with a 500.
-    REQUESTER_INCIDENT_FIELDS: parseRequesterIncidentFields(process.env.REQUESTER_INCIDENT_FIELDS).join(',') || 'none',
-    EVENT_RETENTION_DAYS: process.env.EVENT_RETENTION_DAYS ?? '30',
-  });
-  delete process.env.AWS_SESSION_TOKEN;
-  delete process.env.AWS_PROFILE;
-
-  const client = new DynamoDBClient({ endpoint });
-  try {
-    const table = await ensureTable(client, options.tableName);
-    // Items an earlier version wrote are upgraded before anything reads them; a table created just
-    // now holds none. Loaded here: the store modules read TABLE_NAME when they load.
-    const migrations = await import('../scripts/migrations.ts');
-    if (table === 'created') await migrations.recordAllApplied();
-    else await migrations.runPendingMigrations(options.onMigrated);
-  } catch (error) {
-    await dynamo?.stop();
-    throw error;
-  } finally {
-    client.destroy();
-  }
+  const { dynamo, endpoint } = await startDatabase(options);
+  setHandlerEnvironment(options.tableName, endpoint);
+  await prepareTable(endpoint, options, dynamo);
 
   // The event sources: EventBridge (PutEvents -> the ingestion queue's consumer) and the table's
   // stream (-> the stream consumers), both feeding the same handlers as in AWS.
@@ -158,42 +121,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     buckets: streamConsumerIds.map(localFailureBucket),
   });
   const published = new PublishedLog({ ...(options.printPublished === false ? { print: false } : {}) });
-  // The escalation workflow and its timers: the same ASL file, and Scheduler schedules that
-  // survive a restart (late ones fire at start). Executions running at a stop are replayed.
-  const stepFunctions = createStepFunctionsRunner({
-    workflows: WORKFLOWS,
-    rootDir: fileURLToPath(new URL('..', import.meta.url)),
-    invoke: invokeFunction,
-    ...(options.workflowTimeScale === undefined ? {} : { timeScale: options.workflowTimeScale }),
-    ...(options.dataDir === undefined ? {} : { stateFile: join(options.dataDir, 'step-functions.json') }),
-  });
-  const scheduler: LocalScheduler = createLocalScheduler({
-    deadLetters,
-    fire: async (target) => {
-      await stepFunctions.startExecution({ stateMachineArn: target.Arn, ...(target.Input === undefined ? {} : { input: target.Input }) });
-    },
-    ...(options.dataDir === undefined ? {} : { stateFile: join(options.dataDir, 'schedules.json') }),
-  });
+  const { stepFunctions, scheduler } = createWorkflows(options, deadLetters);
   const sns = createLocalSns({ log: published });
   let aws: AwsEndpoint | undefined;
   let poller: StreamPoller | undefined;
   let awsUrl = '';
-  /** What the stack outputs name in AWS (infra/constructs/dead-letter-replay.ts), here: `npm run replay-dead-letters` reads them. */
-  const localOutputs = (): Record<string, string> => ({
-    AwsEndpoint: awsUrl,
-    DynamoDbEndpoint: endpoint,
-    [INGESTION_QUEUE_URL_OUTPUT]: localQueueUrl(awsUrl, LOCAL_INGESTION_QUEUE),
-    IngestionDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.ingestion),
-    IngestionTargetDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget),
-    SlaTimerDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.slaTimers),
-    IncidentEscalationStateMachineArn: stepFunctions.stateMachineArn('incidentEscalation'),
-    ...Object.fromEntries(
-      streamConsumerIds.flatMap((id) => [
-        [streamFailureBucketOutput(id), localFailureBucket(id)],
-        [functionNameOutput(id), id],
-      ]),
-    ),
-  });
+  const stopServices = async () => {
+    // Timers first, so nothing new starts while the rest shuts down; then the stream consumers
+    // finish their batch in flight (and checkpoint) while the endpoints they publish to still answer.
+    await scheduler.stop();
+    stepFunctions.stop();
+    await poller?.stop();
+    await aws?.stop();
+    await dynamo?.stop();
+  };
   try {
     aws = await startAwsEndpoint({
       port: options.awsPort ?? 0,
@@ -210,7 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       handlers: [s3.handler, scheduler.handler, sns.handler, lambdaHandler(invoke)],
       routes: {
         'GET /local/dead-letters': () => deadLetters.list(),
-        'GET /local/outputs': () => localOutputs(),
+        'GET /local/outputs': () => localOutputs({ awsUrl, dynamoDbEndpoint: endpoint, stepFunctions, streamConsumerIds }),
         'GET /local/notifications': () => published.notifications(),
         'GET /local/events': () => published.events(),
         'GET /local/schedules': () => scheduler.schedules(),
@@ -218,43 +159,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
     awsUrl = aws.url;
-    // The SDK's service-specific endpoint variables (service ids "EventBridge", "SFN",
-    // "Scheduler", "SNS", "S3"): code calling them with the SDK reaches the local endpoint with no
-    // configuration of its own. The resource names stand in for what CDK creates in AWS.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
-      AWS_ENDPOINT_URL_SFN: aws.url,
-      AWS_ENDPOINT_URL_SCHEDULER: aws.url,
-      AWS_ENDPOINT_URL_SNS: aws.url,
-      AWS_ENDPOINT_URL_S3: aws.url,
-      EVENT_BUS_NAME: LOCAL_INGESTION_BUS,
-      NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-notifications`,
-      MAJOR_INCIDENT_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-major-incident`,
-      SLA_SCHEDULE_GROUP: 'open-itsm-sla-timers',
-      SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/open-itsm-local-scheduler',
-      SLA_TIMER_DEAD_LETTER_ARN: `arn:aws:sqs:${process.env.AWS_REGION}:000000000000:open-itsm-sla-timers-dead-letters`,
-      ...Object.fromEntries((Object.keys(WORKFLOWS) as WorkflowId[]).map((id) => [WORKFLOWS[id].arnEnvironment, stepFunctions.stateMachineArn(id)])),
-    });
+    setAwsEndpointEnvironment(aws.url, stepFunctions);
     poller = await startStreamPoller({
       endpoint,
       tableName: options.tableName,
       ...(options.streamPollIntervalMs === undefined ? {} : { pollIntervalMs: options.streamPollIntervalMs }),
-      onFailure: (failure) => {
-        const bucket = localFailureBucket(failure.functionId);
-        s3.putObject(bucket, failure.key, JSON.stringify(failure.record));
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            message: 'dead letter: stream batch given up after retries; its failure record is in the bucket',
-            functionId: failure.functionId,
-            bucket,
-            key: failure.key,
-            condition: failure.record.requestContext.condition,
-            attempts: failure.record.requestContext.approximateInvokeCount,
-            ...(failure.error === undefined ? {} : { error: failure.error }),
-          }),
-        );
-      },
+      onFailure: (failure) => keepStreamFailure(s3, failure),
       invoke,
       ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') }),
     });
@@ -263,11 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stepFunctions.resume();
     await scheduler.start();
   } catch (error) {
-    await scheduler.stop();
-    stepFunctions.stop();
-    await poller?.stop();
-    await aws?.stop();
-    await dynamo?.stop();
+    await stopServices();
     throw error;
   }
   const awsEndpoint = aws.url;
@@ -282,27 +188,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.onTokenRejected === undefined ? {} : { onTokenRejected: options.onTokenRejected }),
   });
   const host = options.httpHost ?? '127.0.0.1';
+  let url: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.httpPort ?? 0, host, () => resolve());
-    });
+    url = await listen(server, options.httpPort ?? 0, host);
   } catch (error) {
-    await scheduler.stop();
-    stepFunctions.stop();
-    await streamPoller.stop();
-    await aws.stop();
-    await dynamo?.stop();
+    await stopServices();
     throw error;
   }
-  // Bound to every interface, the API is still reached at loopback from this machine.
-  const reachableAt = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-  const url = `http://${reachableAt}:${(server.address() as AddressInfo).port}`;
   const token = (sub: string, groups: string[] = []) => mintToken(signingKey, { sub, groups });
   if (options.seed === true) await seedDemoData(url, await token('local-seed', [...parseRoleGroups(process.env.ROLE_GROUPS).admin.slice(0, 1)]));
   ready = true;
 
-  const stopAws = aws.stop;
   return {
     url,
     awsEndpoint,
@@ -320,14 +216,152 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      // Timers first, so nothing new starts while the rest shuts down; then the stream consumers
-      // finish their batch in flight (and checkpoint) while the endpoints they publish to still answer.
-      await scheduler.stop();
-      stepFunctions.stop();
-      await streamPoller.stop();
-      await stopAws();
-      await dynamo?.stop();
+      await stopServices();
       if (s3TemporaryDir !== undefined) rmSync(s3TemporaryDir, { recursive: true, force: true });
     },
   };
+}
+
+/** DynamoDB Local: the running one named by `dynamoDbEndpoint`, or one started here (stopped with the stack). */
+async function startDatabase(options: LocalStackOptions): Promise<{ dynamo: DynamoDbLocal | undefined; endpoint: string }> {
+  if (options.dynamoDbEndpoint !== undefined) return { dynamo: undefined, endpoint: options.dynamoDbEndpoint };
+  const dynamo = await startDynamoDbLocal({
+    ...(options.dynamoDbPort === undefined ? {} : { port: options.dynamoDbPort }),
+    ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 'dynamodb') }),
+  });
+  return { dynamo, endpoint: dynamo.endpoint };
+}
+
+/** The variables every handler reads, as Lambda's configuration sets them in AWS. */
+function setHandlerEnvironment(tableName: string, endpoint: string): void {
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    // As CDK context groupsClaim / adminGroups, agentGroups, requesterGroups set them in AWS.
+    GROUPS_CLAIM: localGroupsClaim(),
+    ROLE_GROUPS: JSON.stringify(parseRoleGroups(process.env.ROLE_GROUPS)),
+    // Checked here so a typo stops the start with its message, not every POST /incidents with a 500.
+    REQUESTER_INCIDENT_FIELDS: parseRequesterIncidentFields(process.env.REQUESTER_INCIDENT_FIELDS).join(',') || 'none',
+    EVENT_RETENTION_DAYS: process.env.EVENT_RETENTION_DAYS ?? '30',
+  });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+}
+
+/** Creates the table if need be and runs the data migrations it lacks; on failure, stops the DynamoDB Local started here. */
+async function prepareTable(endpoint: string, options: LocalStackOptions, dynamo: DynamoDbLocal | undefined): Promise<void> {
+  const client = new DynamoDBClient({ endpoint });
+  try {
+    const table = await ensureTable(client, options.tableName);
+    // Items an earlier version wrote are upgraded before anything reads them; a table created just
+    // now holds none. Loaded here: the store modules read TABLE_NAME when they load.
+    const migrations = await import('../scripts/migrations.ts');
+    if (table === 'created') await migrations.recordAllApplied();
+    else await migrations.runPendingMigrations(options.onMigrated);
+  } catch (error) {
+    await dynamo?.stop();
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The escalation workflow and its timers: the same ASL file, and Scheduler schedules that survive
+ * a restart (late ones fire at start). Executions running at a stop are replayed.
+ */
+function createWorkflows(options: LocalStackOptions, deadLetters: DeadLetters): { stepFunctions: StepFunctionsRunner; scheduler: LocalScheduler } {
+  const stepFunctions = createStepFunctionsRunner({
+    workflows: WORKFLOWS,
+    rootDir: fileURLToPath(new URL('..', import.meta.url)),
+    invoke: invokeFunction,
+    ...(options.workflowTimeScale === undefined ? {} : { timeScale: options.workflowTimeScale }),
+    ...(options.dataDir === undefined ? {} : { stateFile: join(options.dataDir, 'step-functions.json') }),
+  });
+  const scheduler = createLocalScheduler({
+    deadLetters,
+    fire: async (target) => {
+      await stepFunctions.startExecution({ stateMachineArn: target.Arn, ...(target.Input === undefined ? {} : { input: target.Input }) });
+    },
+    ...(options.dataDir === undefined ? {} : { stateFile: join(options.dataDir, 'schedules.json') }),
+  });
+  return { stepFunctions, scheduler };
+}
+
+/**
+ * The SDK's service-specific endpoint variables (service ids "EventBridge", "SFN", "Scheduler",
+ * "SNS", "S3"): code calling them with the SDK reaches the local endpoint with no configuration of
+ * its own. The resource names stand in for what CDK creates in AWS.
+ */
+function setAwsEndpointEnvironment(awsUrl: string, stepFunctions: StepFunctionsRunner): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_EVENTBRIDGE: awsUrl,
+    AWS_ENDPOINT_URL_SFN: awsUrl,
+    AWS_ENDPOINT_URL_SCHEDULER: awsUrl,
+    AWS_ENDPOINT_URL_SNS: awsUrl,
+    AWS_ENDPOINT_URL_S3: awsUrl,
+    EVENT_BUS_NAME: LOCAL_INGESTION_BUS,
+    NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-notifications`,
+    MAJOR_INCIDENT_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-major-incident`,
+    SLA_SCHEDULE_GROUP: 'open-itsm-sla-timers',
+    SLA_SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/open-itsm-local-scheduler',
+    SLA_TIMER_DEAD_LETTER_ARN: `arn:aws:sqs:${process.env.AWS_REGION}:000000000000:open-itsm-sla-timers-dead-letters`,
+    ...Object.fromEntries((Object.keys(WORKFLOWS) as WorkflowId[]).map((id) => [WORKFLOWS[id].arnEnvironment, stepFunctions.stateMachineArn(id)])),
+  });
+}
+
+/** What the stack outputs name in AWS (infra/constructs/dead-letter-replay.ts), here: `npm run replay-dead-letters` reads them. */
+function localOutputs(stack: {
+  awsUrl: string;
+  dynamoDbEndpoint: string;
+  stepFunctions: StepFunctionsRunner;
+  streamConsumerIds: readonly string[];
+}): Record<string, string> {
+  const { awsUrl } = stack;
+  return {
+    AwsEndpoint: awsUrl,
+    DynamoDbEndpoint: stack.dynamoDbEndpoint,
+    [INGESTION_QUEUE_URL_OUTPUT]: localQueueUrl(awsUrl, LOCAL_INGESTION_QUEUE),
+    IngestionDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.ingestion),
+    IngestionTargetDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget),
+    SlaTimerDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.slaTimers),
+    IncidentEscalationStateMachineArn: stack.stepFunctions.stateMachineArn('incidentEscalation'),
+    ...Object.fromEntries(
+      stack.streamConsumerIds.flatMap((id) => [
+        [streamFailureBucketOutput(id), localFailureBucket(id)],
+        [functionNameOutput(id), id],
+      ]),
+    ),
+  };
+}
+
+/** A stream batch given up on: its failure record goes to the consumer's bucket, as Lambda's S3 on-failure destination. */
+function keepStreamFailure(s3: LocalS3, failure: StreamFailure): void {
+  const bucket = localFailureBucket(failure.functionId);
+  s3.putObject(bucket, failure.key, JSON.stringify(failure.record));
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      message: 'dead letter: stream batch given up after retries; its failure record is in the bucket',
+      functionId: failure.functionId,
+      bucket,
+      key: failure.key,
+      condition: failure.record.requestContext.condition,
+      attempts: failure.record.requestContext.approximateInvokeCount,
+      ...(failure.error === undefined ? {} : { error: failure.error }),
+    }),
+  );
+}
+
+/** Starts the API server; its URL as reached from this machine (bound to every interface, still loopback). */
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const reachableAt = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachableAt}:${(server.address() as AddressInfo).port}`;
 }
