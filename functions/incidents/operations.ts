@@ -17,12 +17,20 @@ import {
   openIncident,
   resolveThroughLifecycle,
 } from './domain/incident.ts';
-import { linkIncidentToProblem, resolveIncidentWithProblem, unlinkIncidentFromProblem } from './domain/problem-link.ts';
+import { linkIncidentToProblem, resolveIncidentWithProblem, unlinkIncidentFromProblem, workNoteOfProblemResolution } from './domain/problem-link.ts';
 import { type CommittableIncidentWrite, INCIDENT_ITEM, INCIDENT_OUTBOX_ITEM, incidentWrite } from './incident-write.ts';
 import { pointerCheck, pointerDelete, pointerPut } from './store/alert-pointer.ts';
 import { type IncidentAlertState, incidentAlertFromItem, incidentAlertPut, incidentAlertReplace } from './store/incident-alert.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
-import { allocateIncidentNumber, getIncidentRecord, incidentExists, newId } from './store/incident-store.ts';
+import {
+  allocateIncidentNumber,
+  getIncidentRecord,
+  type IncidentNote,
+  incidentExists,
+  incidentHistoryPut,
+  incidentNotePut,
+  newId,
+} from './store/incident-store.ts';
 
 export { INCIDENT_CODE_FOR_PROBLEM_RESOLUTION, IncidentAlreadyLinked, IncidentNotLinked } from './domain/problem-link.ts';
 export type { IncidentAlertState, IncidentProblemReference };
@@ -240,6 +248,28 @@ function endDeduplication(resolved: Incident): TransactionEntry[] {
   return [pointerDelete(resolved.dedupScope, resolved.dedupKey, resolved.id)];
 }
 
+/**
+ * The work note (internal: requesters never list it) that an incident resolved with its problem
+ * gets in the same transaction, with its `note_added` history record: which problem, its
+ * resolution code and notes. The incident's own resolutionNotes say it plainly to the requester
+ * and name no problem (RESOLUTION_NOTES_FOR_PROBLEM_RESOLUTION).
+ */
+function problemResolutionWorkNote(resolved: Incident, problem: ResolvedProblem, actor: string, now: Date): TransactionEntry[] {
+  const at = now.toISOString();
+  const note: IncidentNote = {
+    id: newId(),
+    incidentId: resolved.id,
+    body: workNoteOfProblemResolution(problem),
+    visibility: 'work',
+    author: actor,
+    createdAt: at,
+  };
+  return [
+    incidentNotePut(note),
+    incidentHistoryPut(resolved.id, { at, actor, action: 'note_added', version: resolved.version, changes: [], noteVisibility: 'work' }),
+  ];
+}
+
 /** How many times a resolution is attempted against an incident that keeps changing under it. */
 const RESOLUTION_ATTEMPTS = 5;
 
@@ -247,10 +277,11 @@ const RESOLUTION_ATTEMPTS = 5;
  * Tells an open incident linked to `problem` that the problem was resolved: Incident Problem
  * Resolved to its assignee and its assignment group, and, when the problem resolves its linked
  * incidents and its code resolves incidents (INCIDENT_CODE_FOR_PROBLEM_RESOLUTION), resolves it in
- * the same write with the problem's resolution in its history. Once per resolution: the outbox
+ * the same write: resolution notes a requester may read (naming no problem), and the problem's
+ * number, code and notes in a work note (problemResolutionWorkNote). Once per resolution: the outbox
  * record's event id is made of the problem's id and version, so a second attempt is refused and
  * answers `already`. A told-only incident does not change (no version, no history), like a major
- * incident notice; a resolved one gets a new version and a history record.
+ * incident notice; a resolved one gets a new version, its history record and the note's.
  */
 export async function tellIncidentOfProblemResolution(incidentId: string, problem: ResolvedProblem, actor: string): Promise<ProblemResolutionOutcome> {
   const eventId = `PROBLEM-RESOLVED-${problem.id}-${problem.version}`;
@@ -274,7 +305,11 @@ export async function tellIncidentOfProblemResolution(incidentId: string, proble
               named(INCIDENT_ITEM, incidentExists(incident)),
               named(INCIDENT_OUTBOX_ITEM, incidentOutboxPut(incidentOutboxRecord({ eventId, incident, actor, occurredAt: now.toISOString(), ...event }), now)),
             ]
-          : [...incidentWrite({ before: incident, after: move.next, actor, changes: move.changes, now, event, eventId }).items, ...endDeduplication(move.next)];
+          : [
+              ...incidentWrite({ before: incident, after: move.next, actor, changes: move.changes, now, event, eventId }).items,
+              ...endDeduplication(move.next),
+              ...problemResolutionWorkNote(move.next, problem, actor, now),
+            ];
       try {
         await transactWrite(items);
       } catch (error) {

@@ -20,3 +20,18 @@ export function incidentSeenBy(principal: { isAgent: boolean }, incident: Incide
   const { problem: _problem, ...seen } = incident;
   return seen;
 }
+
+/**
+ * An incident's history records as `principal` may see them. A requester sees no `problem` diff
+ * (the link to a problem, made and undone by agents), and a record that held nothing else (the
+ * link or the unlink itself) is left out: their incident's history names no problem, as the
+ * incident does not. A page may then hold fewer records than its `limit`; its cursor still holds.
+ */
+export function historySeenBy<R extends { changes: readonly { field: string }[] }>(principal: { isAgent: boolean }, records: readonly R[]): R[] {
+  if (principal.isAgent) return [...records];
+  return records.flatMap((record) => {
+    const changes = record.changes.filter((change) => change.field !== 'problem');
+    if (changes.length === record.changes.length) return [record];
+    return changes.length === 0 ? [] : [{ ...record, changes }];
+  });
+}

@@ -193,6 +193,7 @@ export default defineApi({
       description: [
         "`incident` names the incident by id or number; it must exist (400 on `incident`). ONE transaction on both records: the link, the problem (`linkedIncidentCount` + 1, a new version and ETag, history `incident_linked`, `Problem Incident Linked`) and the incident (`problem` set to the problem's id and number, a new version, history, `Incident Updated`). Two round trips: both records read together, then the transaction.",
         'An incident is linked to at most one problem: one linked already (to this problem or another) is 409 `incident-already-linked`, naming the problem in `linkedProblem`; of two links of one incident racing each other, exactly one is made. A closed or canceled problem is 409 `problem-closed`. Incidents of any status may be linked, closed ones included.',
+        'Links of different incidents to one problem at the same moment each move its version: each is read again and retried with backoff (up to 12 attempts), so a burst lands with every link counted once; one that still loses is 409 `link-contended` with `Retry-After` (nothing changed: send it again).',
         'If-Match is optional: with it, the link is made only on that version of the problem (412 otherwise). With an Idempotency-Key, a retry of a link that was made answers as the first request did.',
         'When the problem is resolved, its open linked incidents are told (`Incident Problem Resolved`) and, with `resolveLinkedIncidents`, resolved: docs/problems.md.',
         REQUESTERS,
@@ -207,7 +208,7 @@ export default defineApi({
           headers: ['ETag', 'Location', 'Idempotent-Replayed'],
         },
       },
-      errorTypes: ['not-found', 'incident-already-linked', 'problem-closed'],
+      errorTypes: ['not-found', 'incident-already-linked', 'problem-closed', 'link-contended'],
     },
     'GET /problems/{id}/incidents': {
       operationId: 'listProblemIncidents',
@@ -231,7 +232,7 @@ export default defineApi({
       ].join('\n\n'),
       ifMatch: 'optional',
       responses: { 204: { description: "Unlinked; the ETag is the problem's new version", headers: ['ETag'] } },
-      errorTypes: ['not-found', 'problem-closed'],
+      errorTypes: ['not-found', 'problem-closed', 'link-contended'],
     },
     'GET /problem-config': {
       operationId: 'getProblemConfig',

@@ -5,13 +5,14 @@ import { log } from '../shared/log.ts';
 import { retryOnConflict } from '../shared/store/retry.ts';
 import { named, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { problemOutboxRecord, problemOwners } from './domain/events.ts';
+import type { ProblemResolutionCode } from './domain/lifecycle.ts';
 import { type ChangeEndEventType, type FixChangeOutcome, resolveWithFixChange } from './domain/links.ts';
 import type { ChangeReference, Problem } from './domain/problem.ts';
 import { PROBLEM_ITEM, problemWrite } from './problem-write.ts';
 import { problemIdsFixedByChange } from './store/fix-change-store.ts';
 import { forEachProblemIncidentLink } from './store/problem-link-store.ts';
 import { problemOutboxPut } from './store/problem-outbox.ts';
-import { getProblemById, problemUnchanged } from './store/problem-store.ts';
+import { getProblemById, problemHistoryPut, problemUnchanged } from './store/problem-store.ts';
 
 /*
  * What problem management does by itself, after the fact, from the table stream (the consumers in
@@ -30,25 +31,56 @@ const INCIDENTS_IN_FLIGHT = 8;
 /** How many times a problem write is attempted while agents keep changing the problem under it. */
 const PROBLEM_ATTEMPTS = 5;
 
+/** A `Problem Resolved` outbox record, as the reaction reads it. */
+export interface AnnouncedResolution {
+  problemId: string;
+  /** The problem's version that the resolution made. */
+  version: number;
+  /**
+   * The resolution as it was made (`detail.resolution`) and whether it resolves the linked
+   * incidents (`detail.resolveLinkedIncidents`). Absent only in records written before the detail
+   * carried them: then the problem's current resolution, if it has one, stands in.
+   */
+  resolution?: { code: ProblemResolutionCode; at: string };
+  resolveLinkedIncidents?: boolean;
+}
+
 /**
- * The problem was resolved at `version`: each open incident linked to it hears of it (Incident
- * Problem Resolved), and is resolved with it when the problem says so (resolveLinkedIncidents).
- * Once per resolution: the incidents operation recognises an incident told of this version before.
- * Nothing happens if the problem was reopened since (its resolution no longer holds; a new
- * resolution has its own record).
+ * The problem was resolved (`announced`, from its Problem Resolved record): each open incident
+ * linked to it hears of it (Incident Problem Resolved), and is resolved with it when the
+ * resolution said so (resolveLinkedIncidents). The code and the choice are the record's, as they
+ * were at that write, never the problem's as it is when the reaction runs. Once per resolution:
+ * the incidents operation recognises an incident told of this version before.
+ *
+ * The rule when the problem moved on: the reaction acts only while the resolution it announces
+ * still holds (the problem's `resolution.at` is the record's; closing keeps it). Reopened since
+ * (no resolution), or reopened and resolved again (another `at`): nobody is told of this one, and
+ * the later resolution's own record tells the incidents of that one, once. Returns undefined then.
  */
-export async function tellLinkedIncidents(problemId: string, version: number): Promise<Record<ProblemResolutionOutcome, number> | undefined> {
+export async function tellLinkedIncidents(announced: AnnouncedResolution): Promise<Record<ProblemResolutionOutcome, number> | undefined> {
+  const { problemId, version } = announced;
   const problem = await getProblemById(problemId);
-  if (problem?.resolution === undefined) {
+  const current = problem?.resolution;
+  if (problem === undefined || current === undefined) {
     log.info('problem no longer resolved; its incidents are not told', { problemId, version, status: problem?.status });
+    return undefined;
+  }
+  if (announced.resolution !== undefined && announced.resolution.at !== current.at) {
+    log.info('problem reopened and resolved again since; the later resolution tells its incidents', {
+      problemId,
+      version,
+      announcedAt: announced.resolution.at,
+      currentAt: current.at,
+    });
     return undefined;
   }
   const resolved = {
     id: problem.id,
     number: problem.number,
     version,
-    resolution: { code: problem.resolution.code, ...(problem.resolution.notes === undefined ? {} : { notes: problem.resolution.notes }) },
-    resolveLinkedIncidents: problem.resolveLinkedIncidents,
+    // The notes are the same resolution's (a resolution is set only by resolving): they go into the incidents' work note.
+    resolution: { code: announced.resolution?.code ?? current.code, ...(current.notes === undefined ? {} : { notes: current.notes }) },
+    resolveLinkedIncidents: announced.resolveLinkedIncidents ?? problem.resolveLinkedIncidents,
   };
   const outcomes: Record<ProblemResolutionOutcome, number> = { resolved: 0, told: 0, already: 0, skipped: 0 };
   await forEachProblemIncidentLink(problem.id, async (links) => {
@@ -126,9 +158,11 @@ async function reactToFixChange(problemId: string, change: ChangeReference, outc
 }
 
 /**
- * Problem Fix Failed, to the assignee (else the group): the problem does not change (no version,
- * no history), like a note's check. Once per change: a change ends once, and the record's event id
- * names it, so a second attempt is refused.
+ * Problem Fix Failed, to the assignee (else the group), and a history record `fix_failed` naming
+ * the change and how it ended (`fixOutcome`), in one transaction. The problem's fields do not
+ * change, so neither does its version (ETag): the record carries the version it happened at, as a
+ * note's `note_added` does, and an agent's edit in flight is not refused for it. Once per change:
+ * a change ends once, and the record's event id names it, so a second attempt is refused whole.
  */
 async function tellFixFailed(problem: Problem, change: ChangeReference, outcome: FixChangeOutcome, now: Date): Promise<FixChangeReaction> {
   const record = problemOutboxRecord({
@@ -141,7 +175,17 @@ async function tellFixFailed(problem: Problem, change: ChangeReference, outcome:
     fix: { change, outcome },
   });
   try {
-    await transactWrite([named(PROBLEM_ITEM, problemUnchanged(problem)), named(FIX_FAILED_ITEM, problemOutboxPut(record, now))]);
+    await transactWrite([
+      named(PROBLEM_ITEM, problemUnchanged(problem)),
+      problemHistoryPut(problem.id, {
+        at: now.toISOString(),
+        actor: SYSTEM_ACTOR,
+        action: 'fix_failed',
+        version: problem.version,
+        changes: [{ field: 'fixOutcome', from: null, to: { change, outcome } }],
+      }),
+      named(FIX_FAILED_ITEM, problemOutboxPut(record, now)),
+    ]);
   } catch (error) {
     if (error instanceof TransactionRefused && error.has(FIX_FAILED_ITEM)) return 'already';
     throw error;

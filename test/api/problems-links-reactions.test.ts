@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../functions/changes/domain/change.ts';
 import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
 import type { PublishedEvent, PublishedNotification } from '../../local/published-log.ts';
-import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 import { createChange } from '../support/changes.ts';
 import { poll } from '../support/poll.ts';
 
@@ -51,6 +51,14 @@ async function patchProblem(id: string, body: Record<string, unknown>): Promise<
 }
 
 const link = (problem: Row, incident: Row) => send('POST', `/problems/${problem.id}/incidents`, { incident: incident.id });
+
+/** What the Problem Resolved record of a resolved problem (as PATCH answered it) tells the reaction. */
+const announced = (resolved: Row) => ({
+  problemId: resolved.id,
+  version: resolved.version,
+  resolution: { code: resolved.resolution.code, at: resolved.resolution.at },
+  resolveLinkedIncidents: resolved.resolveLinkedIncidents,
+});
 
 const events = (type: string) => (stack.published.events() as PublishedEvent[]).filter((e) => e.detailType === type);
 const notifications = (type: string) => (stack.published.notifications() as PublishedNotification[]).filter((n) => (n.message as any).type === type);
@@ -115,6 +123,8 @@ describe('a resolved problem tells its linked incidents', () => {
       });
       expect(JSON.stringify(event.detail)).not.toContain('Same as the worker leak');
     }
+    // The notification of a record goes out after its event: wait for the publisher to finish.
+    await stack.settled();
     const sent = notifications('Incident Problem Resolved').filter((n) => (n.message as any).problem.id === problem.id);
     expect(sent.find((n) => (n.message as any).incident.id === fresh.id)?.message).toMatchObject({ recipients: { users: ['bob'], groups: ['service-desk'] } });
     expect(sent.find((n) => (n.message as any).incident.id === working.id)?.message).toMatchObject({ recipients: { users: [], groups: ['service-desk'] } });
@@ -125,13 +135,13 @@ describe('a resolved problem tells its linked incidents', () => {
     expect(after.map((i) => [i.status, i.version])).toEqual(before.map((i) => [i.status, i.version]));
 
     // Running the reaction again (a redelivered record) tells nobody twice.
-    expect(await reactions.tellLinkedIncidents(problem.id, resolved.version)).toEqual({ resolved: 0, told: 0, already: 2, skipped: 1 });
+    expect(await reactions.tellLinkedIncidents(announced(resolved))).toEqual({ resolved: 0, told: 0, already: 2, skipped: 1 });
     await stack.settled();
     await stack.settled();
     expect(toldOf(problem)).toHaveLength(2);
   });
 
-  it('with resolveLinkedIncidents: open incidents are resolved with the problem (history as system, the problem named in the notes)', async () => {
+  it('with resolveLinkedIncidents: open incidents are resolved with the problem (history as system, the problem named in a work note)', async () => {
     const problem = await openProblem({ resolveLinkedIncidents: true, fix: { text: 'Cap the worker heap and recycle hourly' } });
     const fresh = await openIncident();
     const held = await openIncident({ assignee: 'bob' });
@@ -157,17 +167,26 @@ describe('a resolved problem tells its linked incidents', () => {
         updatedBy: 'system',
         problem: { id: problem.id, number: problem.number },
       });
-      expect(after.resolutionNotes).toBe(`Resolved with problem ${problem.number} (fix_applied): Heap capped since Monday`);
+      // The notes are for the requester: plain words, no problem. The problem goes into a work note.
+      expect(after.resolutionNotes).toBe('Resolved: the underlying cause was found and fixed.');
       expect(after.holdReason).toBeUndefined();
       const history = (await read(`/incidents/${incident.id}/history`)).items;
-      expect(history.at(-1)).toMatchObject({ actor: 'system', action: 'updated' });
-      expect(history.at(-1).changes).toEqual(
+      const resolution = history.find((h: Row) => h.action === 'updated' && h.version === after.version);
+      expect(resolution).toMatchObject({ actor: 'system' });
+      expect(resolution.changes).toEqual(
         expect.arrayContaining([
           { field: 'status', from: incident.id === held.id ? 'on_hold' : 'new', to: 'resolved' },
           { field: 'resolutionCode', from: null, to: 'solved_permanently' },
-          expect.objectContaining({ field: 'resolutionNotes', to: expect.stringContaining(problem.number) }),
+          { field: 'resolutionNotes', from: null, to: 'Resolved: the underlying cause was found and fixed.' },
         ]),
       );
+      expect(history.at(-1)).toMatchObject({ actor: 'system', action: 'note_added', noteVisibility: 'work', version: after.version, changes: [] });
+      const notes = (await read(`/incidents/${incident.id}/notes`)).items;
+      expect(notes.at(-1)).toMatchObject({
+        visibility: 'work',
+        author: 'system',
+        body: `Resolved with problem ${problem.number} (fix_applied): Heap capped since Monday`,
+      });
     }
     expect((await read(`/incidents/${canceled.id}`)).status).toBe('canceled');
 
@@ -177,7 +196,7 @@ describe('a resolved problem tells its linked incidents', () => {
     );
     expect(told.map((e) => (e.detail as any).problem.incidentResolved)).toEqual([true, true]);
     expect(told.map((e) => (e.detail as any).incident.status)).toEqual(['resolved', 'resolved']);
-    expect(await reactions.tellLinkedIncidents(problem.id, resolved.version)).toEqual({ resolved: 0, told: 0, already: 0, skipped: 3 });
+    expect(await reactions.tellLinkedIncidents(announced(resolved))).toEqual({ resolved: 0, told: 0, already: 0, skipped: 3 });
   });
 
   it('an incident opened by monitoring and resolved with its problem stops collecting events: the next trigger opens a new one', async () => {
@@ -223,7 +242,11 @@ describe('a resolved problem tells its linked incidents', () => {
       () => read(`/incidents/${incident.id}`),
       (i) => i.status === 'resolved',
     );
-    expect(after).toMatchObject({ resolutionCode: 'solved_workaround', resolutionNotes: `Resolved with problem ${problem.number} (risk_accepted)` });
+    expect(after).toMatchObject({
+      resolutionCode: 'solved_workaround',
+      resolutionNotes: 'Resolved: the underlying cause is known and a workaround applies; the service desk can tell you more.',
+    });
+    expect((await read(`/incidents/${incident.id}/notes`)).items.at(-1)).toMatchObject({ body: `Resolved with problem ${problem.number} (risk_accepted)` });
 
     const reopened = await openProblem({ resolveLinkedIncidents: true });
     const other = await openIncident();
@@ -233,7 +256,102 @@ describe('a resolved problem tells its linked incidents', () => {
     await stack.settled();
     await patchProblem(reopened.id, { status: 'root_cause_analysis' });
     // As a late redelivery of the first resolution would find it: the resolution no longer holds.
-    expect(await reactions.tellLinkedIncidents(reopened.id, resolvedOnce.version + 5)).toBeUndefined();
+    expect(await reactions.tellLinkedIncidents({ ...announced(resolvedOnce), version: resolvedOnce.version + 5 })).toBeUndefined();
+  });
+});
+
+describe('what a resolution announces', () => {
+  it('carries the resolution and resolveLinkedIncidents in the Problem Resolved detail (never the notes)', async () => {
+    const problem = await openProblem({ resolveLinkedIncidents: true });
+    await patchProblem(problem.id, { status: 'assess' });
+    const resolved = await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'duplicate', notes: 'Same as PRB-secret' } });
+    const [event] = await poll(
+      () => events('Problem Resolved').filter((e) => (e.detail as any).problem.id === problem.id),
+      (list) => list.length >= 1,
+    );
+    expect(event?.detail).toMatchObject({
+      problem: { version: resolved.version },
+      resolution: { code: 'duplicate', at: resolved.resolution.at, by: 'alice' },
+      resolveLinkedIncidents: true,
+    });
+    expect(JSON.stringify(event?.detail)).not.toContain('PRB-secret');
+  });
+
+  it('a late record of a resolution that no longer holds (reopened and resolved again) tells nobody: the later one told them, once, with its own code', async () => {
+    const problem = await openProblem();
+    await patchProblem(problem.id, { status: 'assess' });
+    // The first resolution: no incident is linked yet, so its reaction tells nobody.
+    const first = await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'duplicate' } });
+    await stack.settled();
+    const incident = await openIncident();
+    await link(problem, incident);
+    await patchProblem(problem.id, { status: 'root_cause_analysis' });
+    const second = await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'canceled' } });
+    const told = await poll(
+      () => toldOf(problem),
+      (list) => list.length >= 1,
+    );
+    expect(told.map((e) => (e.detail as any).problem)).toEqual([expect.objectContaining({ version: second.version, resolutionCode: 'canceled' })]);
+
+    // The first record arriving only now (a slow or redelivered batch): its resolution no longer holds.
+    expect(await reactions.tellLinkedIncidents(announced(first))).toBeUndefined();
+    await stack.settled();
+    expect(toldOf(problem)).toHaveLength(1);
+    // The second, redelivered: already told.
+    expect(await reactions.tellLinkedIncidents(announced(second))).toEqual({ resolved: 0, told: 0, already: 1, skipped: 0 });
+  });
+
+  it('acts on the resolution as announced, not on the problem as it is when the reaction runs', async () => {
+    const problem = await openProblem({ resolveLinkedIncidents: false });
+    await patchProblem(problem.id, { status: 'assess' });
+    const incident = await openIncident();
+    const resolved = await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'risk_accepted' } });
+    await stack.settled();
+    // Linked after the resolution's own reaction ran; the problem then says to resolve its incidents.
+    await link(problem, incident);
+    await patchProblem(problem.id, { resolveLinkedIncidents: true });
+    // A redelivery of the record: the resolution it announced told incidents only.
+    expect(await reactions.tellLinkedIncidents(announced(resolved))).toEqual({ resolved: 0, told: 1, already: 0, skipped: 0 });
+    expect((await read(`/incidents/${incident.id}`)).status).toBe('new');
+  });
+});
+
+describe('requesters and a problem resolving their incident', () => {
+  it('their incident, its history and its notes name no problem: plain resolution notes, the problem in a work note they do not see', async () => {
+    const carol = await requester(stack);
+    const problem = await openProblem({ resolveLinkedIncidents: true, fix: { text: 'Cap the worker heap' } });
+    const own = await carol.post('/incidents', { title: 'My mail is late' });
+    expect(own.status, JSON.stringify(own.body)).toBe(201);
+    await link(problem, own.body);
+    await patchProblem(problem.id, { status: 'assess' });
+    await patchProblem(problem.id, { status: 'resolved', resolution: { code: 'fix_applied', notes: 'Internal: heap capped on mx-3' } });
+    await poll(
+      () => read(`/incidents/${own.body.id}`),
+      (i) => i.status === 'resolved',
+    );
+
+    const seen = await carol.get(`/incidents/${own.body.id}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body).toMatchObject({ status: 'resolved', resolutionNotes: 'Resolved: the underlying cause was found and fixed.' });
+    expect(seen.body).not.toHaveProperty('problem');
+    const history = await carol.get(`/incidents/${own.body.id}/history`);
+    const notes = await carol.get(`/incidents/${own.body.id}/notes`);
+    expect([history.status, notes.status]).toEqual([200, 200]);
+    for (const body of [seen.body, history.body, notes.body]) {
+      const text = JSON.stringify(body);
+      for (const secret of [problem.id, problem.number, 'Internal: heap capped', 'fix_applied']) expect(text).not.toContain(secret);
+    }
+    expect(history.body.items.flatMap((h: Row) => h.changes.map((c: { field: string }) => c.field))).not.toContain('problem');
+    // The resolution itself is theirs to see.
+    expect(history.body.items.at(-1).changes).toEqual(expect.arrayContaining([{ field: 'status', from: 'new', to: 'resolved' }]));
+    expect(notes.body.items).toEqual([]);
+
+    // Agents see all of it: the link in the history, the work note naming the problem.
+    const agentHistory = (await read(`/incidents/${own.body.id}/history`)).items;
+    expect(agentHistory.some((h: Row) => h.changes.some((c: { field: string }) => c.field === 'problem'))).toBe(true);
+    expect((await read(`/incidents/${own.body.id}/notes`)).items).toEqual([
+      expect.objectContaining({ visibility: 'work', body: `Resolved with problem ${problem.number} (fix_applied): Internal: heap capped on mx-3` }),
+    ]);
   });
 });
 
@@ -302,14 +420,22 @@ describe("the fix's change request", () => {
       problem: { id: problem.id, version: problem.version, status: 'new' },
       fix: { change: { id: change.id, number: change.number }, outcome: 'failed' },
     });
+    await stack.settled();
     const notice = notifications('Problem Fix Failed').find((n) => (n.message as any).problem.id === problem.id);
     expect(notice?.message).toMatchObject({ recipients: { users: ['bob'], groups: [] } });
     expect((notice?.message as any).text).toContain(change.number);
     expect(await read(`/problems/${problem.id}`)).toMatchObject({ status: 'new', version: problem.version });
+    // The problem's history says so, at the version it was at (its ETag does not move).
+    const fixFailed = { action: 'fix_failed', actor: 'system', version: problem.version };
+    expect((await read(`/problems/${problem.id}/history`)).items.at(-1)).toMatchObject({
+      ...fixFailed,
+      changes: [{ field: 'fixOutcome', from: null, to: { change: { id: change.id, number: change.number }, outcome: 'failed' } }],
+    });
 
     expect(await reactions.applyFixChangeOutcome(change.id, 'Change Closed')).toEqual(['already']);
     await stack.settled();
     expect(events('Problem Fix Failed').filter((e) => (e.detail as any).problem.id === problem.id)).toHaveLength(1);
+    expect((await read(`/problems/${problem.id}/history`)).items.filter((h: Row) => h.action === 'fix_failed')).toHaveLength(1);
   });
 
   it('canceled: the assignee (else the group) is told the fix will not come', async () => {
@@ -321,6 +447,7 @@ describe("the fix's change request", () => {
       (list) => list.length >= 1,
     );
     expect((failed[0]?.detail as any).fix.outcome).toBe('canceled');
+    await stack.settled();
     const notice = notifications('Problem Fix Failed').find((n) => (n.message as any).problem.id === problem.id);
     expect(notice?.message).toMatchObject({ recipients: { users: [], groups: ['service-desk'] } });
   });

@@ -153,6 +153,27 @@ describe('POST /problems/{id}/incidents', () => {
     expect(await get(`/problems/${problem.id}`)).toMatchObject({ linkedIncidentCount: 4, version: problem.version + 4 });
   });
 
+  it('takes a burst of 12 links to one problem at once: each made or answered 409 link-contended (never a 500), counted exactly', async () => {
+    const problem = await openProblem();
+    const incidents = await Promise.all(Array.from({ length: 12 }, (_, n) => openIncident({ title: `Storm ${n}` })));
+    const replies = await Promise.all(incidents.map((incident) => link(problem, incident.id)));
+    for (const reply of replies) {
+      expect([201, 409], JSON.stringify(reply.body)).toContain(reply.status);
+      if (reply.status === 409) {
+        expect(reply.body.type).toBe('tag:open-itsm,2026:problem/link-contended');
+        expect(reply.headers.get('retry-after')).toBe('1');
+      }
+    }
+    const linked = incidents.filter((_, i) => replies[i]!.status === 201);
+    expect(linked.length).toBeGreaterThan(0);
+    const after = await get(`/problems/${problem.id}`);
+    expect(after).toMatchObject({ linkedIncidentCount: linked.length, version: problem.version + linked.length });
+    const listed = await get(`/problems/${problem.id}/incidents?limit=100`);
+    expect(listed.items.map((i: Row) => i.id).sort()).toEqual(linked.map((i) => i.id).sort());
+    const links = (await get(`/problems/${problem.id}/history?limit=100`)).items.filter((h: Row) => h.action === 'incident_linked');
+    expect(links.map((h: Row) => h.changes[1].to)).toEqual(Array.from({ length: linked.length }, (_, n) => n + 1));
+  });
+
   it('honours If-Match when sent (412 when stale) and works without it', async () => {
     const problem = await openProblem();
     const [a, b] = await Promise.all([openIncident(), openIncident()]);
@@ -225,6 +246,14 @@ describe('POST /problems/{id}/incidents', () => {
       id: problem.id,
       number: problem.number,
     });
+    // Nor does its history: the link (and the unlink) are not there for them; agents see both.
+    expect((await alice.delete(`/problems/${problem.id}/incidents/${own.id}`)).status).toBe(204);
+    const history = await carol.get(`/incidents/${own.id}/history`);
+    expect(history.status).toBe(200);
+    expect(history.body.items.map((h: Row) => h.action)).toEqual(['created']);
+    expect(JSON.stringify(history.body)).not.toContain(problem.number);
+    const agentHistory = (await get(`/incidents/${own.id}/history`)).items;
+    expect(agentHistory.map((h: Row) => h.changes.map((c: { field: string }) => c.field))).toEqual([expect.any(Array), ['problem'], ['problem']]);
   });
 });
 

@@ -8,7 +8,9 @@ import {
   linkIncidentToProblem,
   resolveIncidentWithProblem,
   unlinkIncidentFromProblem,
+  workNoteOfProblemResolution,
 } from '../../functions/incidents/domain/problem-link.ts';
+import { historySeenBy } from '../../functions/incidents/present.ts';
 import { incidentEventDetail } from '../../functions/incidents/schemas/events.ts';
 import { problemOutboxRecord } from '../../functions/problems/domain/events.ts';
 import { moveLinkedIncidentCount, resolveWithFixChange } from '../../functions/problems/domain/links.ts';
@@ -61,13 +63,13 @@ describe("the incident's side of a link", () => {
     expect(() => unlinkIncidentFromProblem(incident(), PROBLEM.id, system)).toThrow(IncidentNotLinked);
   });
 
-  it('resolves an open incident with the problem: through in_progress, one version, the problem in the notes', () => {
+  it('resolves an open incident with the problem: through in_progress, one version, notes for its requester naming no problem', () => {
     const resolution = { ...PROBLEM, resolution: { code: 'fix_applied', notes: 'Heap capped' } };
     const moved = resolveIncidentWithProblem(incident({ problem: PROBLEM }), resolution, system);
     expect(moved?.next).toMatchObject({
       status: 'resolved',
       resolutionCode: 'solved_permanently',
-      resolutionNotes: 'Resolved with problem PRB0001001 (fix_applied): Heap capped',
+      resolutionNotes: 'Resolved: the underlying cause was found and fixed.',
       resolvedBy: 'system',
       acknowledgedAt: T1.toISOString(),
       version: 2,
@@ -88,10 +90,39 @@ describe("the incident's side of a link", () => {
     expect(resolveIncidentWithProblem(incident({ status: 'closed' }), { ...PROBLEM, resolution: { code: 'fix_applied' } }, system)).toBeUndefined();
   });
 
-  it('keeps long problem notes within the incident notes limit', () => {
-    const moved = resolveIncidentWithProblem(incident(), { ...PROBLEM, resolution: { code: 'fix_applied', notes: 'x'.repeat(20_000) } }, system);
-    expect(moved?.next.resolutionNotes).toHaveLength(20_000);
-    expect(moved?.next.resolutionNotes?.endsWith('...')).toBe(true);
+  it("puts the problem, its code and its notes in the work note, within the note limit; the requester's notes stay plain", () => {
+    const resolved = { ...PROBLEM, resolution: { code: 'fix_applied', notes: 'Heap capped' } };
+    expect(workNoteOfProblemResolution(resolved)).toBe('Resolved with problem PRB0001001 (fix_applied): Heap capped');
+    expect(workNoteOfProblemResolution({ ...PROBLEM, resolution: { code: 'risk_accepted' } })).toBe('Resolved with problem PRB0001001 (risk_accepted)');
+    const long = { ...PROBLEM, resolution: { code: 'fix_applied', notes: 'x'.repeat(20_000) } };
+    expect(workNoteOfProblemResolution(long)).toHaveLength(20_000);
+    expect(workNoteOfProblemResolution(long).endsWith('...')).toBe(true);
+    const moved = resolveIncidentWithProblem(incident(), long, system);
+    expect(moved?.next.resolutionNotes).toBe('Resolved: the underlying cause was found and fixed.');
+    const workaround = resolveIncidentWithProblem(incident(), { ...PROBLEM, resolution: { code: 'risk_accepted', notes: 'internal' } }, system);
+    expect(workaround?.next.resolutionNotes).not.toContain('PRB');
+    expect(workaround?.next.resolutionNotes).not.toContain('internal');
+  });
+
+  it('shows a requester no problem in the history: problem diffs dropped, records of nothing else left out; agents see all', () => {
+    const records = [
+      { action: 'created', changes: [{ field: 'status', from: null, to: 'new' }] },
+      { action: 'updated', changes: [{ field: 'problem', from: null, to: PROBLEM }] },
+      {
+        action: 'updated',
+        changes: [
+          { field: 'problem', from: PROBLEM, to: null },
+          { field: 'sla.resolve.pausedAt', from: null, to: 'x' },
+        ],
+      },
+      { action: 'updated', changes: [{ field: 'status', from: 'new', to: 'resolved' }] },
+    ];
+    expect(historySeenBy({ isAgent: true }, records)).toEqual(records);
+    expect(historySeenBy({ isAgent: false }, records)).toEqual([
+      records[0],
+      { action: 'updated', changes: [{ field: 'sla.resolve.pausedAt', from: null, to: 'x' }] },
+      records[3],
+    ]);
   });
 
   it('announces the resolution without the notes, in the published schema', () => {
@@ -148,5 +179,31 @@ describe("the problem's side", () => {
     expect(problemEventDetail.safeParse(record.detail).success).toBe(true);
     expect(record.detail.fix).toEqual({ change: { id: 'c1', number: 'CHG0001001' }, outcome: 'backed_out' });
     expect(record.notification.text).toBe('The fix of PRB0001001 did not go in: change CHG0001001 was backed out');
+  });
+
+  it('announces a resolution with its code, when and who, and resolveLinkedIncidents (never the notes), in the published schema', () => {
+    const moved = resolveWithFixChange(problem({ resolveLinkedIncidents: true }), { id: 'c1', number: 'CHG0001001' }, system);
+    const resolved = moved?.next as Problem;
+    const record = problemOutboxRecord({
+      eventId: 'e1',
+      type: 'Problem Resolved',
+      problem: resolved,
+      actor: 'system',
+      occurredAt: T1.toISOString(),
+      recipients: { users: [], groups: [] },
+    });
+    expect(problemEventDetail.safeParse(record.detail).success).toBe(true);
+    expect(record.detail).toMatchObject({
+      resolution: { code: 'fix_applied', at: resolved.resolution?.at, by: 'system' },
+      resolveLinkedIncidents: true,
+    });
+    expect(JSON.stringify(record.detail)).not.toContain('Fixed by change');
+    const updated = problemOutboxRecord({
+      ...{ eventId: 'e2', actor: 'system', occurredAt: T1.toISOString(), recipients: { users: [], groups: [] } },
+      type: 'Problem Updated',
+      problem: resolved,
+    });
+    expect(updated.detail).not.toHaveProperty('resolution');
+    expect(updated.detail).not.toHaveProperty('resolveLinkedIncidents');
   });
 });

@@ -1,5 +1,5 @@
 import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
-import { applyPatch, diffIncidents, type Incident, type IncidentProblemReference, OPEN_INCIDENT_STATUSES } from './incident.ts';
+import { type Incident, type IncidentProblemReference, resolveThroughLifecycle } from './incident.ts';
 import type { ResolutionCode } from './lifecycle.ts';
 
 /*
@@ -61,13 +61,24 @@ export const INCIDENT_CODE_FOR_PROBLEM_RESOLUTION: Readonly<Record<string, Resol
   // `duplicate` and `canceled` say nothing about the incidents: they are told, never resolved.
 };
 
-const MAX_NOTES = 20_000;
+/**
+ * The resolution notes of an incident resolved with its problem: what its requester reads. To a
+ * requester problem management does not exist (every /problems route is a 404 to them), so the
+ * notes say what happened in plain words and name no problem, no code and none of the problem's
+ * internal notes; those go into the incident's work note (workNoteOfProblemResolution).
+ */
+export const RESOLUTION_NOTES_FOR_PROBLEM_RESOLUTION: Readonly<Record<string, string>> = {
+  fix_applied: 'Resolved: the underlying cause was found and fixed.',
+  risk_accepted: 'Resolved: the underlying cause is known and a workaround applies; the service desk can tell you more.',
+};
 
-/** What an incident resolved with its problem says: which problem, its resolution code, and its notes. */
-export function resolutionNotesFromProblem(problem: IncidentProblemReference & { resolution: { code: string; notes?: string } }): string {
+const MAX_NOTE = 20_000;
+
+/** The work note (internal) of an incident resolved with its problem: which problem, its resolution code, and its notes. */
+export function workNoteOfProblemResolution(problem: IncidentProblemReference & { resolution: { code: string; notes?: string } }): string {
   const head = `Resolved with problem ${problem.number} (${problem.resolution.code})`;
-  const notes = problem.resolution.notes === undefined ? head : `${head}: ${problem.resolution.notes}`;
-  return notes.length <= MAX_NOTES ? notes : `${notes.slice(0, MAX_NOTES - 3)}...`;
+  const note = problem.resolution.notes === undefined ? head : `${head}: ${problem.resolution.notes}`;
+  return note.length <= MAX_NOTE ? note : `${note.slice(0, MAX_NOTE - 3)}...`;
 }
 
 /**
@@ -81,10 +92,7 @@ export function resolveIncidentWithProblem(
   context: { actor: Actor; now: Date },
 ): IncidentMove | undefined {
   const code = INCIDENT_CODE_FOR_PROBLEM_RESOLUTION[problem.resolution.code];
-  if (code === undefined || !OPEN_INCIDENT_STATUSES.includes(current.status)) return undefined;
-  let next = current;
-  if (next.status !== 'in_progress') next = applyPatch(next, { status: 'in_progress' }, context).next;
-  next = applyPatch(next, { status: 'resolved', resolutionCode: code, resolutionNotes: resolutionNotesFromProblem(problem) }, context).next;
-  next = touched(current, next, context.actor, context.now);
-  return { next, changes: diffIncidents(current, next) };
+  const notes = RESOLUTION_NOTES_FOR_PROBLEM_RESOLUTION[problem.resolution.code];
+  if (code === undefined || notes === undefined) return undefined;
+  return resolveThroughLifecycle(current, { code, notes }, context);
 }

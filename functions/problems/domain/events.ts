@@ -12,7 +12,7 @@ import {
   publishedChanges,
   type Recipients,
 } from '../../shared/domain/outbox.ts';
-import type { ProblemStatus } from './lifecycle.ts';
+import type { ProblemResolutionCode, ProblemStatus } from './lifecycle.ts';
 import type { Problem } from './problem.ts';
 
 /*
@@ -61,6 +61,13 @@ export interface ProblemEventDetail extends EventDetail<ProblemEventType> {
   incident?: { id: string; number: string };
   /** Problem Fix Failed: the fix's change request and how it ended. */
   fix?: FixFailure;
+  /**
+   * Problem Resolved: the resolution this event announces (code, when, who; never the notes) and
+   * whether it resolves the linked incidents, as they were at this write: the reaction that tells
+   * the incidents (reactions.ts) acts on these, not on the problem as it is when it runs.
+   */
+  resolution?: { code: ProblemResolutionCode; at: string; by: string };
+  resolveLinkedIncidents?: boolean;
 }
 
 /** How the change request a problem's fix names ended, when it did not close successfully. */
@@ -224,6 +231,12 @@ export function problemOutboxRecord(input: {
     ...(input.note === undefined ? {} : { note: input.note }),
     ...(input.incident === undefined ? {} : { incident: input.incident }),
     ...(input.fix === undefined ? {} : { fix: input.fix }),
+    ...(type === 'Problem Resolved' && problem.resolution !== undefined
+      ? {
+          resolution: { code: problem.resolution.code, at: problem.resolution.at, by: problem.resolution.by },
+          resolveLinkedIncidents: problem.resolveLinkedIncidents,
+        }
+      : {}),
   };
   return {
     eventId: input.eventId,

@@ -9,6 +9,9 @@ import {
   incidentAlreadyLinked,
   isLinkRace,
   LINK_ATTEMPTS,
+  LINK_RETRY_WINDOW_MS,
+  linkBackoff,
+  linkContended,
   linkedIncidentView,
   linkRefusal,
   linkWrite,
@@ -98,10 +101,27 @@ async function unlink(request: ApiRequest, target: { problemId?: string }): Prom
   return { status: 204, headers: { etag: etagOf(write.problem.version) } };
 }
 
-const withRetries = (work: (request: ApiRequest, target: { problemId?: string }) => Promise<ApiResult>) => (request: ApiRequest) => {
+/**
+ * Races are read again and retried with backoff, up to LINK_ATTEMPTS within LINK_RETRY_WINDOW_MS;
+ * one still lost then is 409 link-contended (send it again), never a 500 or a timeout.
+ */
+const withRetries = (work: (request: ApiRequest, target: { problemId?: string }) => Promise<ApiResult>) => async (request: ApiRequest) => {
   assertProblemAgent(request.principal, `Problem ${request.pathParam('id')}`);
   const target: { problemId?: string } = {};
-  return retryOnConflict(() => work(request, target), { attempts: LINK_ATTEMPTS, isConflict: isLinkRace });
+  const deadline = Date.now() + LINK_RETRY_WINDOW_MS;
+  let attempts = 0;
+  try {
+    return await retryOnConflict(
+      (attempt) => {
+        attempts = attempt;
+        return work(request, target);
+      },
+      { attempts: LINK_ATTEMPTS, isConflict: (error) => isLinkRace(error) && Date.now() < deadline, backoff: linkBackoff },
+    );
+  } catch (error) {
+    if (isLinkRace(error)) throw linkContended(request.pathParam('id'), attempts);
+    throw error;
+  }
 };
 
 export const handler = httpHandler(

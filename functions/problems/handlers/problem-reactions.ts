@@ -2,8 +2,9 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { log, withLogContext } from '../../shared/log.ts';
+import type { ProblemEventDetail } from '../domain/events.ts';
 import { CHANGE_END_EVENT_TYPES, CHANGE_FINAL_STATUSES, type ChangeEndEventType } from '../domain/links.ts';
-import { applyFixChangeOutcome, tellLinkedIncidents } from '../reactions.ts';
+import { type AnnouncedResolution, applyFixChangeOutcome, tellLinkedIncidents } from '../reactions.ts';
 
 /*
  * Problem management's reactions, from the table stream (one consumer for both, so the stream has
@@ -16,15 +17,25 @@ import { applyFixChangeOutcome, tellLinkedIncidents } from '../reactions.ts';
  * retry skips what was done (reactions.ts: each step recognises its own earlier run).
  */
 
-type Reaction = { kind: 'problem-resolved'; problemId: string; version: number } | { kind: 'change-ended'; changeId: string; type: ChangeEndEventType };
+type Reaction = ({ kind: 'problem-resolved' } & AnnouncedResolution) | { kind: 'change-ended'; changeId: string; type: ChangeEndEventType };
 
 /** What a stream record asks for, or undefined when it is none of ours (the filter lets through a change end that is not final). */
 function reactionOf(item: Record<string, unknown>): Reaction | undefined {
-  const detail = item.detail as { type?: string; problem?: { version?: unknown }; change?: { status?: string } } | undefined;
+  const detail = item.detail as Partial<Pick<ProblemEventDetail, 'resolution' | 'resolveLinkedIncidents'>> &
+    ({ type?: string; problem?: { version?: unknown }; change?: { status?: string } } | undefined);
   if (detail?.type === 'Problem Resolved') {
     const { problemId } = item;
     const version = detail.problem?.version;
-    if (typeof problemId === 'string' && typeof version === 'number') return { kind: 'problem-resolved', problemId, version };
+    if (typeof problemId === 'string' && typeof version === 'number') {
+      // The resolution as the record announces it: the reaction acts on it, not on the problem as it is by then.
+      return {
+        kind: 'problem-resolved',
+        problemId,
+        version,
+        ...(detail.resolution === undefined ? {} : { resolution: { code: detail.resolution.code, at: detail.resolution.at } }),
+        ...(typeof detail.resolveLinkedIncidents === 'boolean' ? { resolveLinkedIncidents: detail.resolveLinkedIncidents } : {}),
+      };
+    }
     log.error('Problem Resolved record without problemId or detail.problem.version; skipped', { pk: item.pk, sk: item.sk });
     return undefined;
   }
@@ -44,7 +55,7 @@ async function problemReactions(event: DynamoDBStreamEvent): Promise<DynamoDBBat
     const reaction = reactionOf(unmarshall(image as Record<string, AttributeValue>));
     if (reaction === undefined) continue;
     try {
-      if (reaction.kind === 'problem-resolved') await tellLinkedIncidents(reaction.problemId, reaction.version);
+      if (reaction.kind === 'problem-resolved') await tellLinkedIncidents(reaction);
       else await applyFixChangeOutcome(reaction.changeId, reaction.type);
     } catch (error) {
       log.error('problem reaction failed; retried from this record', { ...reaction, error });

@@ -8,7 +8,7 @@ import {
   linkedProblemOfRefusal,
 } from '../../incidents/operations.ts';
 import { findIncidentForWrite, incidentsByIds } from '../../incidents/reads.ts';
-import { conflict, type HttpError, notFound } from '../../shared/errors.ts';
+import { conflict, HttpError, notFound } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
 import type { Page } from '../../shared/store/pagination.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
@@ -31,8 +31,25 @@ import { getProblemById } from '../store/problem-store.ts';
  * Unlinking mirrors it.
  */
 
-/** A link racing another write of the problem or of the incident reads both again and retries. */
-export const LINK_ATTEMPTS = 5;
+/**
+ * A link racing another write of the problem or of the incident reads both again and retries.
+ * Every link of a problem moves its version, so N links of one problem at once need up to N
+ * rounds: enough attempts for a burst, spread out by linkBackoff, within LINK_RETRY_WINDOW_MS.
+ */
+export const LINK_ATTEMPTS = 12;
+
+/**
+ * Milliseconds before attempt `failedAttempt + 1`: a random wait below a bound that doubles from
+ * 40 ms up to 640 ms ("full jitter"), so links that lost the same round do not meet again in the
+ * next.
+ */
+export const linkBackoff = (failedAttempt: number): number => Math.random() * Math.min(640, 20 * 2 ** failedAttempt);
+
+/**
+ * How long a request keeps retrying a lost race before it answers 409 link-contended: half of the
+ * function's default 10 s timeout, so the last attempt still ends in an answer, never a timeout (500).
+ */
+export const LINK_RETRY_WINDOW_MS = 5_000;
 
 const reference = (incident: Pick<Incident, 'id' | 'number'>): LinkedIncidentReference => ({ id: incident.id, number: incident.number });
 
@@ -134,8 +151,28 @@ export function linkRefusal(error: TransactionRefused, problem: Problem, inciden
   return error;
 }
 
-/** A race worth reading again for: the problem's or the incident's version moved. */
-export const isLinkRace = (error: unknown): boolean => error instanceof TransactionRefused && (error.has(PROBLEM_ITEM) || error.has(INCIDENT_ITEM));
+/**
+ * A race worth reading again for: the problem's or the incident's version moved, or the
+ * transaction kept colliding with another in flight on the same items (its own retries ran out).
+ */
+export const isLinkRace = (error: unknown): boolean =>
+  error instanceof TransactionRefused && (error.conflicted || error.has(PROBLEM_ITEM) || error.has(INCIDENT_ITEM));
+
+/**
+ * 409 `link-contended`: the problem (or the incident) kept changing under the link through every
+ * attempt (a burst of links to one problem, each moving its version). Nothing was changed: the
+ * same request sent again (after Retry-After) makes the link.
+ */
+export function linkContended(problem: string, attempts: number): HttpError {
+  return new HttpError(
+    409,
+    'link-contended',
+    'Link contended',
+    `Problem ${problem} changed under this request ${attempts} times (other links or edits of it at the same moment); nothing was changed, send the same request again`,
+    {},
+    { 'retry-after': '1' },
+  );
+}
 
 /**
  * The transaction that unlinks `incident` from `problem`. Throws 404 when they are not linked, 409

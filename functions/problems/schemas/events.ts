@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { DETAIL_SCHEMA_VERSION } from '../../shared/domain/outbox.ts';
 import { PROBLEM_EVENT_TYPES } from '../domain/events.ts';
-import { PROBLEM_STATUSES } from '../domain/lifecycle.ts';
+import { PROBLEM_RESOLUTION_CODES, PROBLEM_STATUSES } from '../domain/lifecycle.ts';
 
 /*
  * The published shape of problem events (`detail` on EventBridge; the body of SNS notifications
@@ -56,5 +56,17 @@ export const problemEventDetail = z
       })
       .optional()
       .describe('Problem Fix Failed: the change request that was to fix the problem and how it ended'),
+    resolution: z
+      .object({
+        code: z.enum(PROBLEM_RESOLUTION_CODES),
+        at: z.string().describe('When the problem was resolved (ISO 8601)'),
+        by: z.string().describe('Who resolved it: a user id, or `system` (its fix change closed)'),
+      })
+      .optional()
+      .describe('Problem Resolved: the resolution announced (never its notes)'),
+    resolveLinkedIncidents: z
+      .boolean()
+      .optional()
+      .describe("Problem Resolved: whether the problem's open linked incidents are resolved with it (else they are told only), as it was when resolved"),
   })
   .meta({ title: 'Problem event detail' });

@@ -163,9 +163,11 @@ export const problemHistoryRecordSchema = z
     at: isoTimestamp,
     actor: z.string(),
     action: z
-      .enum(['created', 'updated', 'note_added', 'incident_linked', 'incident_unlinked'])
-      .describe('incident_linked / incident_unlinked: `changes` names the incident (`incident`) and the new linkedIncidentCount'),
-    version: z.number().int().describe('The problem version this record produced'),
+      .enum(['created', 'updated', 'note_added', 'incident_linked', 'incident_unlinked', 'fix_failed'])
+      .describe(
+        'incident_linked / incident_unlinked: `changes` names the incident (`incident`) and the new linkedIncidentCount. fix_failed (actor `system`): the change request of the fix ended without fixing it; `changes` holds `fixOutcome` with the change (`{id, number}`) and how it ended, and the problem itself did not change',
+      ),
+    version: z.number().int().describe('The problem version this record produced (note_added and fix_failed: the version it was at; they leave it as it is)'),
     changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
   })
   .meta({ id: 'ProblemHistoryRecord' });

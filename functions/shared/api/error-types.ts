@@ -58,6 +58,10 @@ export const ERROR_TYPES = {
     when: 'The incident is linked to a problem already (an incident is linked to at most one); `linkedProblem` names it, `incident` the incident',
   },
   'problem-closed': { status: 409, when: 'The problem is closed or canceled: its incidents can no longer be linked or unlinked; `problemStatus` says which' },
+  'link-contended': {
+    status: 409,
+    when: 'Linking or unlinking: the problem kept changing under the request through every attempt (many links of it at the same moment); nothing was changed, send the same request again (`Retry-After`)',
+  },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
   'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },

@@ -10,8 +10,8 @@ export type { FieldDiff };
 export interface HistoryDraft {
   at: string;
   actor: string;
-  /** `incident_linked` / `incident_unlinked`: a problem's links (functions/problems). */
-  action: 'created' | 'updated' | 'deleted' | 'note_added' | 'incident_linked' | 'incident_unlinked';
+  /** `incident_linked` / `incident_unlinked`: a problem's links; `fix_failed`: its fix's change request failed (functions/problems). */
+  action: 'created' | 'updated' | 'deleted' | 'note_added' | 'incident_linked' | 'incident_unlinked' | 'fix_failed';
   version: number;
   changes: FieldDiff[];
   noteVisibility?: 'work' | 'public';
