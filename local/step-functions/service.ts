@@ -48,20 +48,7 @@ export function createService(runner: RunnerContext): StepFunctionsService {
   async function startExecution(input: JsonObject): Promise<{ executionArn: string; startDate: number }> {
     if (runner.isStopped()) throw new AwsError('ServiceUnavailable', 'the local Step Functions has stopped', 503);
     const workflow = workflowOf(requireString(input, 'stateMachineArn'));
-    const name = input.name === undefined || input.name === null ? randomUUID() : input.name;
-    if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME_LENGTH || BAD_NAME.test(name)) {
-      throw new AwsError('InvalidName', `Invalid Name: '${String(name)}'`);
-    }
-    const inputText = input.input === undefined || input.input === null ? '{}' : input.input;
-    if (typeof inputText !== 'string') throw new AwsError('SerializationException', 'input must be a string');
-    if (Buffer.byteLength(inputText) > MAX_PAYLOAD_BYTES)
-      throw new AwsError('InvalidExecutionInput', `Invalid State Machine Execution Input: larger than ${MAX_PAYLOAD_BYTES} bytes`);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(inputText);
-    } catch (error) {
-      throw new AwsError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(error as Error).message}'`);
-    }
+    const { name, inputText, parsed } = startInput(input);
     const executionArn = `arn:aws:states:${runner.region}:${runner.accountId}:execution:${workflow.name}:${name}`;
     const existing = runner.executions.get(executionArn);
     if (existing !== undefined) {
@@ -87,41 +74,21 @@ export function createService(runner: RunnerContext): StepFunctionsService {
     return { executionArn, startDate: epochSeconds(execution.startDate) };
   }
 
-  const listItem = (execution: Execution): JsonObject => ({
-    executionArn: execution.executionArn,
-    stateMachineArn: execution.stateMachineArn,
-    name: execution.name,
-    status: execution.status,
-    startDate: epochSeconds(execution.startDate),
-    ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
-  });
-
-  function describe(execution: Execution): JsonObject {
-    return {
-      ...listItem(execution),
-      input: execution.input,
-      inputDetails: { included: true },
-      ...(execution.output === undefined ? {} : { output: execution.output, outputDetails: { included: true } }),
-      ...(execution.error === undefined ? {} : { error: execution.error }),
-      ...(execution.cause === undefined ? {} : { cause: execution.cause }),
-      redriveCount: 0,
-      redriveStatus: 'NOT_REDRIVABLE',
-    };
-  }
-
-  function eventOut(event: HistoryEvent, includeData: boolean): JsonObject {
-    let details = event.details;
-    if (details !== undefined && !includeData) {
-      const { input: _input, output: _output, inputDetails: _inputDetails, outputDetails: _outputDetails, ...rest } = details;
-      details = rest;
+  async function stopExecution(input: JsonObject): Promise<JsonObject> {
+    const execution = executionOf(input);
+    const error = optionalString(input, 'error', MAX_ERROR_LENGTH);
+    const cause = optionalString(input, 'cause', MAX_CAUSE_LENGTH);
+    if (execution.status === 'RUNNING') {
+      Object.assign(execution, { status: 'ABORTED', stopDate: Date.now() }, error === undefined ? {} : { error }, cause === undefined ? {} : { cause });
+      const end = endEvent(execution);
+      record(execution, end.type, end.details);
+      endLive(execution);
+      trimFinished(runner.executions);
+      runner.log('warn', 'execution aborted (StopExecution)', { executionArn: execution.executionArn, ...(error === undefined ? {} : { error }) });
+      runner.notify();
+      await runner.persist();
     }
-    return {
-      timestamp: epochSeconds(event.timestamp),
-      type: event.type,
-      id: event.id,
-      previousEventId: event.previousEventId,
-      ...(details === undefined ? {} : { [detailsKey(event.type)]: details }),
-    };
+    return { stopDate: epochSeconds(execution.stopDate ?? Date.now()) };
   }
 
   const operations: AwsJsonService['operations'] = {
@@ -129,32 +96,11 @@ export function createService(runner: RunnerContext): StepFunctionsService {
 
     DescribeExecution: async (input) => describe(executionOf(input)),
 
-    StopExecution: async (input) => {
-      const execution = executionOf(input);
-      const error = optionalString(input, 'error', MAX_ERROR_LENGTH);
-      const cause = optionalString(input, 'cause', MAX_CAUSE_LENGTH);
-      if (execution.status === 'RUNNING') {
-        Object.assign(execution, { status: 'ABORTED', stopDate: Date.now() }, error === undefined ? {} : { error }, cause === undefined ? {} : { cause });
-        const end = endEvent(execution);
-        record(execution, end.type, end.details);
-        endLive(execution);
-        trimFinished(runner.executions);
-        runner.log('warn', 'execution aborted (StopExecution)', { executionArn: execution.executionArn, ...(error === undefined ? {} : { error }) });
-        runner.notify();
-        await runner.persist();
-      }
-      return { stopDate: epochSeconds(execution.stopDate ?? Date.now()) };
-    },
+    StopExecution: stopExecution,
 
     ListExecutions: async (input) => {
       const workflow = workflowOf(requireString(input, 'stateMachineArn'));
-      const statusFilter = input.statusFilter;
-      if (statusFilter !== undefined && statusFilter !== null && !STATUSES.includes(String(statusFilter))) {
-        throw new AwsError(
-          'ValidationException',
-          `1 validation error detected: Value '${String(statusFilter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`,
-        );
-      }
+      const statusFilter = checkStatusFilter(input.statusFilter);
       const matching = [...runner.executions.values()]
         .filter((e) => e.stateMachineArn === workflow.arn && (statusFilter === undefined || statusFilter === null || e.status === statusFilter))
         .sort((a, b) => b.startDate - a.startDate);
@@ -200,4 +146,74 @@ export function createService(runner: RunnerContext): StepFunctionsService {
   };
 
   return { operations, startExecution };
+}
+
+/** An execution as ListExecutions shows it. */
+const listItem = (execution: Execution): JsonObject => ({
+  executionArn: execution.executionArn,
+  stateMachineArn: execution.stateMachineArn,
+  name: execution.name,
+  status: execution.status,
+  startDate: epochSeconds(execution.startDate),
+  ...(execution.stopDate === undefined ? {} : { stopDate: epochSeconds(execution.stopDate) }),
+});
+
+/** DescribeExecution's answer: the list item plus input, output and how it ended. */
+function describe(execution: Execution): JsonObject {
+  return {
+    ...listItem(execution),
+    input: execution.input,
+    inputDetails: { included: true },
+    ...(execution.output === undefined ? {} : { output: execution.output, outputDetails: { included: true } }),
+    ...(execution.error === undefined ? {} : { error: execution.error }),
+    ...(execution.cause === undefined ? {} : { cause: execution.cause }),
+    redriveCount: 0,
+    redriveStatus: 'NOT_REDRIVABLE',
+  };
+}
+
+/** A history event as GetExecutionHistory answers it; without execution data, inputs and outputs are left out. */
+function eventOut(event: HistoryEvent, includeData: boolean): JsonObject {
+  let details = event.details;
+  if (details !== undefined && !includeData) {
+    const { input: _input, output: _output, inputDetails: _inputDetails, outputDetails: _outputDetails, ...rest } = details;
+    details = rest;
+  }
+  return {
+    timestamp: epochSeconds(event.timestamp),
+    type: event.type,
+    id: event.id,
+    previousEventId: event.previousEventId,
+    ...(details === undefined ? {} : { [detailsKey(event.type)]: details }),
+  };
+}
+
+/** StartExecution's name and input, checked as Step Functions checks them. */
+function startInput(input: JsonObject): { name: string; inputText: string; parsed: unknown } {
+  const name = input.name === undefined || input.name === null ? randomUUID() : input.name;
+  if (typeof name !== 'string' || name.length < 1 || name.length > MAX_NAME_LENGTH || BAD_NAME.test(name)) {
+    throw new AwsError('InvalidName', `Invalid Name: '${String(name)}'`);
+  }
+  const inputText = input.input === undefined || input.input === null ? '{}' : input.input;
+  if (typeof inputText !== 'string') throw new AwsError('SerializationException', 'input must be a string');
+  if (Buffer.byteLength(inputText) > MAX_PAYLOAD_BYTES)
+    throw new AwsError('InvalidExecutionInput', `Invalid State Machine Execution Input: larger than ${MAX_PAYLOAD_BYTES} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(inputText);
+  } catch (error) {
+    throw new AwsError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(error as Error).message}'`);
+  }
+  return { name, inputText, parsed };
+}
+
+/** ListExecutions' statusFilter: absent, or one of the statuses. */
+function checkStatusFilter(statusFilter: unknown): unknown {
+  if (statusFilter !== undefined && statusFilter !== null && !STATUSES.includes(String(statusFilter))) {
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(statusFilter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${STATUSES.join(', ')}]`,
+    );
+  }
+  return statusFilter;
 }
