@@ -1,5 +1,6 @@
-import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type ApprovalRound, type Vote, withdrawRound } from '../domain/approval.ts';
 import { changeKey } from './change-store.ts';
@@ -109,23 +110,18 @@ export interface DirectoryView {
   criticality: Map<string, string>;
 }
 
-/** Groups and services in one BatchGetItem (plus retries of unprocessed keys). */
+/** Groups and services in one BatchGetItem per 100 (plus retries of unprocessed keys). */
 export async function readDirectory(groups: readonly string[], services: readonly string[] = []): Promise<DirectoryView> {
   const view: DirectoryView = { members: new Map(), owners: new Map(), criticality: new Map() };
-  let keys: Item[] = [...[...new Set(groups)].map(groupKey), ...[...new Set(services)].map(serviceKey)];
-  for (let attempt = 0; keys.length > 0; attempt++) {
-    if (attempt === 5) throw new Error('BatchGetItem left directory keys unprocessed after retries');
-    const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys } } }));
-    for (const item of result.Responses?.[TABLE_NAME] ?? []) {
-      // Named by the key: the key is what was asked for.
-      const name = String(item.pk).slice(String(item.pk).indexOf('#') + 1);
-      if (item.sk === 'GROUP') view.members.set(name, (item.members as string[] | undefined) ?? []);
-      if (item.sk === 'SERVICE') {
-        if (typeof item.ownerGroup === 'string') view.owners.set(name, item.ownerGroup);
-        if (typeof item.criticality === 'string') view.criticality.set(name, item.criticality);
-      }
+  const keys = [...[...new Set(groups)].map(groupKey), ...[...new Set(services)].map(serviceKey)];
+  for (const item of await batchGetExisting(keys)) {
+    // Named by the key: the key is what was asked for.
+    const name = String(item.pk).slice(String(item.pk).indexOf('#') + 1);
+    if (item.sk === 'GROUP') view.members.set(name, (item.members as string[] | undefined) ?? []);
+    if (item.sk === 'SERVICE') {
+      if (typeof item.ownerGroup === 'string') view.owners.set(name, item.ownerGroup);
+      if (typeof item.criticality === 'string') view.criticality.set(name, item.criticality);
     }
-    keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
   }
   return view;
 }

@@ -1,10 +1,11 @@
-import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
 import { createRecordItems, GROUPS, missingRecords, SERVICES } from '../../directory/store/records.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type FieldError, fieldError, validationFailed } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import type { FieldCheck } from '../../shared/store/field-checks.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
@@ -202,14 +203,10 @@ export interface ChangeSeedOutcome {
 const SEED_ATTEMPTS = 3;
 
 async function readSeedState(): Promise<{ seeded: boolean; config: boolean; groups: Set<string> }> {
-  let keys: Item[] = [SEEDED_KEY, changeConfigKey, ...DEFAULT_BOARD_GROUPS.map((g) => groupKey(g.name))];
-  const found: Item[] = [];
-  for (let attempt = 0; keys.length > 0; attempt++) {
-    if (attempt === 5) throw new Error('BatchGetItem left keys unprocessed after retries');
-    const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, sk' } } }));
-    found.push(...(result.Responses?.[TABLE_NAME] ?? []));
-    keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-  }
+  const found = await batchGetExisting([SEEDED_KEY, changeConfigKey, ...DEFAULT_BOARD_GROUPS.map((g) => groupKey(g.name))], {
+    consistentRead: true,
+    attributes: [],
+  });
   const has = (key: { pk: string; sk: string }) => found.some((item) => item.pk === key.pk && item.sk === key.sk);
   return {
     seeded: has(SEEDED_KEY),

@@ -1,6 +1,7 @@
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
@@ -350,26 +351,9 @@ export interface ChangeStats {
 export async function changeStats(services: readonly string[]): Promise<Map<string, ChangeStats>> {
   const names = [...new Set(services)];
   const stats = new Map<string, ChangeStats>(names.map((name) => [name, { total: 0, failed: 0 }]));
-  for (let start = 0; start < names.length; start += 100) {
-    let keys: Item[] = names.slice(start, start + 100).map(changeStatsKey);
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt === 5) throw new Error('BatchGetItem left change stats unprocessed after retries');
-      const result = await db.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [TABLE_NAME]: {
-              Keys: keys,
-              ProjectionExpression: '#service, #total, #failed',
-              ExpressionAttributeNames: { '#service': 'service', '#total': 'total', '#failed': 'failed' },
-            },
-          },
-        }),
-      );
-      for (const item of result.Responses?.[TABLE_NAME] ?? []) {
-        stats.set(item.service as string, { total: (item.total as number | undefined) ?? 0, failed: (item.failed as number | undefined) ?? 0 });
-      }
-      keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-    }
+  const items = await batchGetExisting(names.map(changeStatsKey), { attributes: ['service', 'total', 'failed'] });
+  for (const item of items) {
+    stats.set(item.service as string, { total: (item.total as number | undefined) ?? 0, failed: (item.failed as number | undefined) ?? 0 });
   }
   return stats;
 }

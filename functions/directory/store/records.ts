@@ -1,8 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordStore } from '../../shared/crud/crud.ts';
 import { type FieldDiff, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -125,16 +126,11 @@ export async function unretireRecord(kind: RecordKind, id: string, until: string
 /** Which of `ids` have no record (one BatchGetItem per 100 ids). */
 export async function missingRecords(kind: RecordKind, ids: readonly string[]): Promise<Set<string>> {
   const missing = new Set(ids);
-  const unique = [...missing];
-  for (let start = 0; start < unique.length; start += 100) {
-    let keys: Item[] = unique.slice(start, start + 100).map((id) => kind.key(id));
-    for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ProjectionExpression: 'gsi1sk' } } }));
-      for (const item of result.Responses?.[TABLE_NAME] ?? []) missing.delete(item.gsi1sk as string);
-      keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-    }
-    if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
-  }
+  const found = await batchGetExisting(
+    [...missing].map((id) => kind.key(id)),
+    { attributes: ['gsi1sk'] },
+  );
+  for (const item of found) missing.delete(item.gsi1sk as string);
   return missing;
 }
 

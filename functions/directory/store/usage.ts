@@ -1,4 +1,5 @@
-import { BatchGetCommand, GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
 import { escalationPolicyKey, groupKey } from './keys.ts';
 import { GROUPS } from './records.ts';
@@ -258,19 +259,11 @@ export async function userUsage(user: string): Promise<UserUsage> {
 
 /** Items by key, strongly consistent (one BatchGetItem per 100 keys); absent ones are left out. */
 async function getConsistently(keysAsListed: Item[]): Promise<Item[]> {
-  // A key may appear once per BatchGetItem, and a lagging index can list a group twice.
-  const allKeys = [...new Map(keysAsListed.map((key) => [`${String(key.pk)}\u0000${String(key.sk)}`, key])).values()];
-  const found: Item[] = [];
-  for (let start = 0; start < allKeys.length; start += 100) {
-    let keys = allKeys.slice(start, start + 100);
-    for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
-      found.push(...(result.Responses?.[TABLE_NAME] ?? []));
-      keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-    }
-    if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
-  }
-  return found;
+  // A lagging index can list a group twice: batchGetExisting reads each key once.
+  return batchGetExisting(
+    keysAsListed.map((key) => ({ pk: String(key.pk), sk: String(key.sk) })),
+    { consistentRead: true },
+  );
 }
 
 interface PolicyLevel {

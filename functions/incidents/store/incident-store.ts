@@ -1,6 +1,7 @@
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
@@ -17,7 +18,7 @@ export type { HistoryDraft };
  *   incident  pk INCIDENT#<id>  sk INCIDENT           gsi1 every incident / number (lists, lookup by number)
  *                                                     gsi2..gsi7 one per list filter / <createdAt>#<number>
  *   alert     pk INCIDENT#<id>  sk INCIDENT#ALERT     occurrences of an incident opened by events
- *                                                     (written by functions/ingestion); shown as `alert`
+ *                                                     (store/incident-alert.ts); shown as `alert`
  *   note      pk INCIDENT#<id>  sk NOTE#<ulid>
  *   history   pk INCIDENT#<id>  sk HISTORY#<ulid>
  *   settings  pk CONFIG#INCIDENTS sk CONFIG           number sequence + priority matrix, one item so
@@ -201,14 +202,7 @@ export async function getIncidentByNumber(number: string): Promise<Incident | un
 
 /** The incident (with its alert item) and the settings in one BatchGetItem: one round trip for a priority-changing PATCH. */
 export async function getIncidentAndSettings(id: string): Promise<{ incident?: Incident; settings: IncidentSettings }> {
-  let keys: Item[] = [incidentKey(id), incidentAlertKey(id), SETTINGS_KEY];
-  const found: Item[] = [];
-  for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-    const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
-    found.push(...(result.Responses?.[TABLE_NAME] ?? []));
-    keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-  }
-  if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
+  const found = await batchGetExisting([incidentKey(id), incidentAlertKey(id), SETTINGS_KEY], { consistentRead: true });
   const incidentItem = found.find((item) => item.sk === 'INCIDENT');
   const settingsItem = found.find((item) => item.pk === SETTINGS_KEY.pk);
   return {
@@ -224,24 +218,9 @@ export async function getIncidentAndSettings(id: string): Promise<{ incident?: I
   };
 }
 
-/** Incident items by id, in one BatchGetItem per 100 (all in flight together); missing ones are left out. Without `alert`. */
+/** Incident items by id, in the order of `ids`, in one BatchGetItem per 100 (all in flight together); missing ones are left out. Without `alert`. */
 export async function getIncidentItems(ids: readonly string[]): Promise<Incident[]> {
-  const chunks: string[][] = [];
-  for (let i = 0; i < ids.length; i += 100) chunks.push([...new Set(ids.slice(i, i + 100))]);
-  const pages = await Promise.all(
-    chunks.map(async (chunk) => {
-      let keys: Item[] = chunk.map(incidentKey);
-      const found: Item[] = [];
-      for (let attempt = 0; keys.length > 0 && attempt < 5; attempt++) {
-        const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys } } }));
-        found.push(...(result.Responses?.[TABLE_NAME] ?? []));
-        keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-      }
-      if (keys.length > 0) throw new Error('BatchGetItem left keys unprocessed after retries');
-      return found.map(fromItem);
-    }),
-  );
-  return pages.flat();
+  return (await batchGetExisting([...new Set(ids)].map(incidentKey))).map(fromItem);
 }
 
 export const incidentHistoryPut = (incidentId: string, draft: HistoryDraft): TransactItem => historyPut(incidentKey(incidentId).pk, incidentId, draft);

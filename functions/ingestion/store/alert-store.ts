@@ -1,8 +1,9 @@
-import { BatchGetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { isBeingDeleted } from '../../directory/store/references.ts';
 import { alertPartition, type Pointer, pointerKey } from '../../incidents/store/alert-pointer.ts';
 import { optionalEnv } from '../../shared/env.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { encodeCursor, filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -160,14 +161,7 @@ export async function recordEvent(event: AlertEvent, scope: string): Promise<'re
 async function withRawText(events: (StoredEvent & { pk: string; sk: string })[]): Promise<void> {
   const keys = events.flatMap((event) => Array.from({ length: event.rawParts ?? 0 }, (_, part) => rawPartKey(event, part)));
   const texts = new Map<string, string>();
-  for (let start = 0; start < keys.length; start += 100) {
-    let request: Item[] | undefined = keys.slice(start, start + 100);
-    while (request !== undefined && request.length > 0) {
-      const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: request } } }));
-      for (const item of result.Responses?.[TABLE_NAME] ?? []) texts.set(item.sk as string, item.text as string);
-      request = result.UnprocessedKeys?.[TABLE_NAME]?.Keys as Item[] | undefined;
-    }
-  }
+  for (const item of await batchGetExisting(keys)) texts.set(item.sk as string, item.text as string);
   for (const event of events) {
     if (event.rawParts === undefined) continue;
     event.rawJson = Array.from({ length: event.rawParts }, (_, part) => texts.get(rawPartKey(event, part).sk) ?? '').join('');
@@ -183,10 +177,10 @@ export interface ServiceRouting {
 
 /** The open incident of a dedup key and the routing of its service, in one round trip. */
 export async function getPointerAndService(scope: string, dedupKey: string, service: string | undefined) {
-  const keys: Item[] = [pointerKey(scope, dedupKey)];
+  const keys: { pk: string; sk: string }[] = [pointerKey(scope, dedupKey)];
   if (service !== undefined) keys.push(serviceKey(service));
-  const result = await db.send(new BatchGetCommand({ RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true } } }));
-  const items = result.Responses?.[TABLE_NAME] ?? [];
+  // An unprocessed key must be read again: a pointer left unread would look like no open incident.
+  const items = await batchGetExisting(keys, { consistentRead: true });
   const pointer = items.find((item) => item.sk === 'OPEN');
   // A service whose delete is looking for what names it cannot be named: routed as if unknown.
   const serviceItem = items.find((item) => item.sk === 'SERVICE' && !isBeingDeleted(item));

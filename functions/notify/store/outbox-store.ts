@@ -1,5 +1,6 @@
-import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '../../shared/store/batch-get.ts';
+import { db, TABLE_NAME } from '../../shared/store/db.ts';
 import { type OutboxKey, outboxKeyId } from '../../shared/store/outbox.ts';
 
 /*
@@ -13,26 +14,15 @@ export type Sink = (typeof SINKS)[number];
 /**
  * Which sinks already took each record, by outboxKeyId. A stream record carries the item as
  * inserted, so a redelivered batch (after a later sink failed) must read what was marked since: one
- * BatchGetItem for the whole batch.
+ * BatchGetItem per 100 records.
  */
 export async function deliveredSinks(records: readonly OutboxKey[]): Promise<Map<string, Set<Sink>>> {
   const delivered = new Map<string, Set<Sink>>();
-  for (let start = 0; start < records.length; start += 100) {
-    let keys: Item[] = records.slice(start, start + 100).map(({ pk, sk }) => ({ pk, sk }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt === 5) throw new Error('BatchGetItem left outbox keys unprocessed after retries');
-      const result = await db.send(
-        new BatchGetCommand({
-          RequestItems: { [TABLE_NAME]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, sk, deliveredTo' } },
-        }),
-      );
-      for (const item of result.Responses?.[TABLE_NAME] ?? []) {
-        const sinks = item.deliveredTo as Set<Sink> | undefined;
-        if (sinks !== undefined) delivered.set(outboxKeyId(item as OutboxKey), new Set(sinks));
-      }
-      keys = result.UnprocessedKeys?.[TABLE_NAME]?.Keys ?? [];
-    }
-  }
+  const items = await batchGetAll(records, { consistentRead: true, attributes: ['deliveredTo'] });
+  records.forEach((record, i) => {
+    const sinks = items[i]?.deliveredTo as Set<Sink> | undefined;
+    if (sinks !== undefined) delivered.set(outboxKeyId(record), new Set(sinks));
+  });
   return delivered;
 }
 
