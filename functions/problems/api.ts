@@ -23,6 +23,7 @@ import {
   updateProblemBody,
 } from './schemas/problem.ts';
 import {
+  acceptedProblemCandidateSchema,
   candidateEventDetail,
   dismissProblemCandidateBody,
   listProblemCandidatesQuery,
@@ -62,6 +63,7 @@ export default defineApi({
   responseSchemas: {
     ProblemConfig: problemConfigSchema,
     ProblemCandidate: problemCandidateSchema,
+    AcceptedProblemCandidate: acceptedProblemCandidateSchema,
     ProblemCandidatePage: listEnvelope(problemCandidateSchema),
     ProblemReport: problemReportSchema,
     Problem: problemSchema,
@@ -242,9 +244,10 @@ export default defineApi({
       description: [
         `When recurring incidents make a problem candidate: \`threshold\` incidents opened within \`windowDays\` days on the same service and category, or with the same alert dedup key; \`services\` gives services a rule of their own. Agents read it: it explains why a candidate was, or was not, found.`,
         `Until an admin changes it, the default with version 0: ${DEFAULT_RECURRENCE_RULE.threshold} incidents within ${DEFAULT_RECURRENCE_RULE.windowDays} days, no service of its own.`,
+        REQUESTERS_CANDIDATES,
       ].join('\n\n'),
       responses: { 200: { description: 'The problem configuration in force', schema: 'ProblemConfig', headers: ['ETag'] } },
-      errorTypes: ['forbidden'],
+      errorTypes: ['not-found'],
     },
     'PUT /problem-config': {
       operationId: 'replaceProblemConfig',
@@ -255,11 +258,12 @@ export default defineApi({
         'Replaces every field. Needs the current version in If-Match (`"0"` before the first change). A replacement equal to the current configuration changes nothing (200, same version); the change is recorded in the settings history.',
         `\`threshold\` ${MIN_THRESHOLD} to ${MAX_THRESHOLD}, \`windowDays\` 1 to ${MAX_WINDOW_DAYS}, the same for each service's rule; each service named must exist (400 naming \`services.<name>\`).`,
         'Applies to incidents counted afterwards: a recorded candidate keeps the rule it was found with.',
+        'Agents get 403; requesters get 404: to them problem management does not exist.',
       ].join('\n\n'),
       body: { schema: 'PutProblemConfig' },
       ifMatch: 'required',
       responses: { 200: { description: 'The problem configuration now in force', schema: 'ProblemConfig', headers: ['ETag'] } },
-      errorTypes: ['forbidden'],
+      errorTypes: ['forbidden', 'not-found'],
     },
     'GET /problem-candidates': {
       operationId: 'listProblemCandidates',
@@ -293,14 +297,18 @@ export default defineApi({
       tag: 'Problem candidates',
       audience: 'agent',
       description: [
-        "Opens a problem from the candidate, as POST /problems does: titled after the key, with the key's service and category and the service's owner group; the candidate becomes `accepted` and names it, in the same transaction. Then its incidents are linked to the problem one by one, each as POST /problems/{id}/incidents links it; an incident linked to another problem meanwhile is left where it is.",
-        'Accepting an accepted candidate answers its problem (200) and links any of its incidents not linked yet; a dismissed one is 409 `invalid-transition`. With an Idempotency-Key, a retry replays the first answer (201 included).',
+        "Opens a problem from the candidate, as POST /problems does: titled after the key, with the key's service and category and the service's owner group, and `candidate` naming the candidate; the candidate becomes `accepted` with `acceptance` (the problem, who, when), its history record and `Problem Candidate Accepted`, in the same transaction. Then its incidents are linked to the problem one by one, each as POST /problems/{id}/incidents links it; an incident linked to another problem already is left where it is, and `notLinked` names it with that problem.",
+        'Accepting an accepted candidate answers its problem (200) and links any of its incidents not linked yet; of two accepts at once, one opens the problem and both answer it. A dismissed candidate is 409 `invalid-transition`. With an Idempotency-Key, a retry replays the first answer (201 included).',
         REQUESTERS_CANDIDATES,
       ].join('\n\n'),
       idempotencyKey: true,
       responses: {
-        201: { description: 'The problem opened, its incidents linked', schema: 'Problem', headers: ['ETag', 'Location', 'Idempotent-Replayed'] },
-        200: { description: 'Accepted before: its problem', schema: 'Problem', headers: ['ETag', 'Location', 'Idempotent-Replayed'] },
+        201: {
+          description: 'The problem opened, its incidents linked',
+          schema: 'AcceptedProblemCandidate',
+          headers: ['ETag', 'Location', 'Idempotent-Replayed'],
+        },
+        200: { description: 'Accepted before: its problem', schema: 'AcceptedProblemCandidate', headers: ['ETag', 'Location', 'Idempotent-Replayed'] },
       },
       errorTypes: ['not-found', 'invalid-transition'],
     },
@@ -310,7 +318,7 @@ export default defineApi({
       summary: 'Dismiss a problem candidate',
       tag: 'Problem candidates',
       audience: 'agent',
-      description: `Not a problem: \`reason\` says why (required, 400 without it). The candidate becomes \`dismissed\` with the reason, who and when; an accepted or dismissed one is 409 \`invalid-transition\`, except a retry of this very request with its Idempotency-Key, which replays the answer. ${REQUESTERS_CANDIDATES}`,
+      description: `Not a problem: \`reason\` says why (required, 400 without it). The candidate becomes \`dismissed\` with the reason, who and when (its history record and \`Problem Candidate Dismissed\`, without the reason, in the same transaction); an accepted or dismissed one is 409 \`invalid-transition\`, except a retry of this very request with its Idempotency-Key, which replays the answer. ${REQUESTERS_CANDIDATES}`,
       body: { schema: 'DismissProblemCandidate' },
       idempotencyKey: true,
       responses: { 200: { description: 'Dismissed', schema: 'ProblemCandidate', headers: ['ETag', 'Location', 'Idempotent-Replayed'] } },
@@ -324,9 +332,10 @@ export default defineApi({
       description: [
         'Open problems by status and by service, known errors published, mean time to root cause (from opening to the first time a root cause was documented), incidents linked per problem, and candidates found, accepted and dismissed.',
         'Read from counters that every write of a problem or a candidate keeps in its own transaction, never from the records themselves: one Query. Eventually consistent: a write made a second ago may not show yet.',
+        'Requesters get 404: to them problem management does not exist.',
       ].join('\n\n'),
       responses: { 200: { description: 'The report', schema: 'ProblemReport' } },
-      errorTypes: ['forbidden'],
+      errorTypes: ['not-found'],
     },
   },
   publishedEvents: [
@@ -339,7 +348,7 @@ export default defineApi({
       schema: candidateEventDetail,
       io: 'output',
       description:
-        'The `detail` of `Problem Candidate Found`, `source` `open-itsm`: recurring incidents were recorded as a problem candidate (GET /problem-candidates/{id}). Published once per candidate, after the commit; delivery is at least once: dedupe on `eventId`. No free text: neither the category nor the dedup key.',
+        'The `detail` of `Problem Candidate Found`, `Problem Candidate Accepted` and `Problem Candidate Dismissed`, `source` `open-itsm`: recurring incidents were recorded as a problem candidate (GET /problem-candidates/{id}), then accepted (`candidate.problem` names the problem opened) or dismissed. Each published once, after the commit; delivery is at least once: dedupe on `eventId`. No free text: neither the category, the dedup key nor the reason of a dismissal.',
     },
     {
       file: 'docs/schemas/problem-event-detail.schema.json',

@@ -128,10 +128,10 @@ describe('GET /known-errors', () => {
     }
   });
 
-  it('is for agents: requesters get 403; unknown filters are 400', async () => {
+  it('is for agents: requesters get 404 (to them problem management does not exist); unknown filters are 400', async () => {
     const reply = await carol.get('/known-errors');
-    expect(reply.status).toBe(403);
-    expect(reply.body.type).toMatch(/forbidden$/);
+    expect(reply.status).toBe(404);
+    expect(reply.body.type).toMatch(/not-found$/);
     const unknown = await alice.get('/known-errors?assignee=bob');
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors[0]).toMatchObject({ location: 'query', path: 'assignee' });

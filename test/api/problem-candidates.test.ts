@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
@@ -20,8 +21,28 @@ interface Candidate {
   incidents: { id: string; number: string }[];
   rule: { threshold: number; windowDays: number };
   assignmentGroup?: string;
-  problem?: { id: string; number: string };
+  acceptance?: { problem: { id: string; number: string }; by: string; at: string };
 }
+
+/** A candidate's history records, oldest first (no route serves them: read from the table). */
+async function candidateHistory(id: string): Promise<{ actor: string; action: string; version: number; changes: { field: string; to: unknown }[] }[]> {
+  const { db, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
+  const page = await db.send(
+    new QueryCommand({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :history)',
+      ExpressionAttributeValues: { ':pk': `PROBLEMCANDIDATE#${id}`, ':history': 'HISTORY#' },
+    }),
+  );
+  return (page.Items ?? []) as never;
+}
+
+/** The published events of one candidate, of one type. */
+const candidateEvents = (type: string, id: string) =>
+  stack.published
+    .events()
+    .filter((e) => e.detailType === type && (e.detail as { candidate: { id: string } }).candidate.id === id)
+    .map((e) => e.detail as { actor: string; candidate: { status: string; problem?: { id: string; number: string } } });
 
 const openIncident = async (service: string, category: string, title = 'Card payments fail') => {
   const reply = await alice.post('/incidents', { title, service, category, impact: 2, urgency: 2 });
@@ -57,7 +78,7 @@ describe('recurring incidents on one service and category', () => {
     const [candidate] = found as [Candidate];
     expect(candidate).toMatchObject({
       status: 'open',
-      key: { kind: 'service-category', service: 'payments', category: 'card network' },
+      key: { kind: 'service_category', service: 'payments', category: 'card network' },
       rule: { threshold: 3, windowDays: 7 },
       assignmentGroup: 'database',
     });
@@ -105,7 +126,7 @@ describe('recurring alerts (the same dedup key)', () => {
     }
     const found = (await candidates()).filter((c) => c.key.dedupKey === 'intranet-disk-full');
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ key: { kind: 'dedup-key', service: 'intranet', dedupKey: 'intranet-disk-full' }, assignmentGroup: 'service-desk' });
+    expect(found[0]).toMatchObject({ key: { kind: 'dedup_key', service: 'intranet', dedupKey: 'intranet-disk-full' }, assignmentGroup: 'service-desk' });
     expect(found[0]?.incidents).toHaveLength(3);
   });
 });
@@ -150,7 +171,10 @@ describe('/problem-config', () => {
     expect((await ada.put('/problem-config', { threshold: 3, windowDays: 7 }, { 'if-match': '"0"' })).status).toBe(412);
     expect((await ada.put('/problem-config', { threshold: 3, windowDays: 7 })).status).toBe(428);
     expect((await alice.put('/problem-config', { threshold: 3, windowDays: 7 }, { 'if-match': '*' })).status).toBe(403);
-    expect((await (await requester(stack)).get('/problem-config')).status).toBe(403);
+    // To requesters problem management does not exist; an agent may read it but not change it.
+    const carol = await requester(stack);
+    expect((await carol.get('/problem-config')).status).toBe(404);
+    expect((await carol.put('/problem-config', { threshold: 3, windowDays: 7 }, { 'if-match': '*' })).status).toBe(404);
   });
 });
 
@@ -168,11 +192,71 @@ describe('accepting and dismissing', () => {
     }
     const again = await alice.post(`/problem-candidates/${candidate.id}/accept`, {});
     expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ id: accepted.body.id, linkedIncidentCount: 3 });
+    expect(again.body).toMatchObject({ id: accepted.body.id, linkedIncidentCount: 3, notLinked: [] });
+    expect(accepted.body.candidate).toEqual({ id: candidate.id, number: candidate.number });
+    expect(accepted.body.notLinked).toEqual([]);
 
     const read = await alice.get(`/problem-candidates/${candidate.id}`);
-    expect(read.body).toMatchObject({ status: 'accepted', problem: { id: accepted.body.id, number: accepted.body.number }, acceptedBy: 'alice' });
+    expect(read.body).toMatchObject({ status: 'accepted', acceptance: { problem: { id: accepted.body.id, number: accepted.body.number }, by: 'alice' } });
+    expect(read.body).not.toHaveProperty('problem');
     expect((await alice.post(`/problem-candidates/${candidate.id}/dismiss`, { reason: 'too late' })).status).toBe(409);
+
+    // Recorded: the history (found, then accepted by alice) and one event naming the problem.
+    const history = await candidateHistory(candidate.id);
+    expect(history.map((h) => [h.action, h.actor, h.version])).toEqual([
+      ['created', 'problem-detection', 1],
+      ['updated', 'alice', 2],
+    ]);
+    expect(history[1]?.changes).toEqual([
+      { field: 'status', from: 'open', to: 'accepted' },
+      { field: 'acceptance', from: null, to: read.body.acceptance },
+    ]);
+    await stack.settled();
+    const events = candidateEvents('Problem Candidate Accepted', candidate.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: 'alice', candidate: { status: 'accepted', problem: { id: accepted.body.id, number: accepted.body.number } } });
+  });
+
+  it('accept leaves an incident linked to another problem where it is, and says so', async () => {
+    const opened = [await openIncident('vpn', 'cert expiry'), await openIncident('vpn', 'cert expiry'), await openIncident('vpn', 'cert expiry')];
+    const [candidate] = ofCategory(await candidates(), 'cert expiry') as [Candidate];
+    const other = await alice.post('/problems', { title: 'Certificates expire unnoticed' });
+    expect(other.status).toBe(201);
+    const taken = opened[1] as { id: string; number: string };
+    expect((await alice.post(`/problems/${other.body.id}/incidents`, { incident: taken.id })).status).toBe(201);
+
+    const accepted = await alice.post(`/problem-candidates/${candidate.id}/accept`, {});
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.linkedIncidentCount).toBe(2);
+    expect(accepted.body.notLinked).toEqual([
+      { incident: { id: taken.id, number: taken.number }, linkedProblem: { id: other.body.id, number: other.body.number } },
+    ]);
+    expect((await alice.get(`/incidents/${taken.id}`)).body.problem).toEqual({ id: other.body.id, number: other.body.number });
+  });
+
+  it('two accepts of one candidate at once open one problem, and both answer it', async () => {
+    for (let i = 0; i < 3; i++) await openIncident('intranet', 'quota warnings');
+    const [candidate] = ofCategory(await candidates(), 'quota warnings') as [Candidate];
+    const replies = await Promise.all([
+      alice.post(`/problem-candidates/${candidate.id}/accept`, {}),
+      alice.post(`/problem-candidates/${candidate.id}/accept`, {}),
+    ]);
+    expect(replies.map((r) => r.status).sort()).toEqual([200, 201]);
+    const [first, second] = replies as [(typeof replies)[0], (typeof replies)[0]];
+    expect(second.body.id).toBe(first.body.id);
+    expect(first.body.notLinked).toEqual([]);
+    expect(second.body.notLinked).toEqual([]);
+    expect(candidate.incidents).toHaveLength(3);
+    const problem = await alice.get(`/problems/${first.body.id}`);
+    expect(problem.body).toMatchObject({ linkedIncidentCount: 3, candidate: { id: candidate.id, number: candidate.number } });
+    expect((await alice.get(`/problem-candidates/${candidate.id}`)).body.acceptance.problem.id).toBe(first.body.id);
+    await stack.settled();
+    expect(candidateEvents('Problem Candidate Accepted', candidate.id)).toHaveLength(1);
+    expect((await candidateHistory(candidate.id)).map((h) => h.action)).toEqual(['created', 'updated']);
+    const opened = stack.published
+      .events()
+      .filter((e) => e.detailType === 'Problem Opened' && (e.detail as { problem: { id: string } }).problem.id === first.body.id);
+    expect(opened).toHaveLength(1);
   });
 
   it('dismiss needs a reason; a dismissed candidate is neither accepted nor dismissed again', async () => {
@@ -192,6 +276,16 @@ describe('accepting and dismissing', () => {
     expect(retried.headers.get('idempotent-replayed')).toBe('true');
     expect(retried.body).toEqual(dismissed.body);
     expect(dismissed.body).toMatchObject({ status: 'dismissed', dismissal: { reason: 'A load test, not an outage', by: 'alice' } });
+    // Recorded once (the replay wrote nothing): history with the dismissal, an event without the reason (free text).
+    expect((await candidateHistory(candidate.id)).map((h) => [h.action, h.actor])).toEqual([
+      ['created', 'problem-detection'],
+      ['updated', 'alice'],
+    ]);
+    await stack.settled();
+    const events = candidateEvents('Problem Candidate Dismissed', candidate.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: 'alice', candidate: { status: 'dismissed' } });
+    expect(JSON.stringify(events[0])).not.toContain('load test');
     expect((await alice.post(`/problem-candidates/${candidate.id}/dismiss`, { reason: 'again' })).status).toBe(409);
     expect((await alice.post(`/problem-candidates/${candidate.id}/accept`, {})).status).toBe(409);
     expect(ofCategory(await candidates('&status=dismissed'), 'slow pages')).toHaveLength(1);

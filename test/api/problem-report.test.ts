@@ -119,7 +119,7 @@ describe('GET /reports/problems', () => {
     expect(await listed()).toHaveLength(await figure());
   });
 
-  it('is for agents and admins only', async () => {
-    expect((await (await requester(stack)).get('/reports/problems')).status).toBe(403);
+  it('is for agents and admins only: to requesters it does not exist', async () => {
+    expect((await (await requester(stack)).get('/reports/problems')).status).toBe(404);
   });
 });

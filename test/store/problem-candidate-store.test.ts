@@ -41,7 +41,7 @@ function streamEvent(items: Record<string, unknown>[], firstSequence = 100): Dyn
 
 describe('countOnKey', () => {
   it('counts a redelivered incident once', async () => {
-    const key = { kind: 'service-category' as const, service: 'payments', category: 'redelivered' };
+    const key = { kind: 'service_category' as const, service: 'payments', category: 'redelivered' };
     expect(await countOnKey(key, incident(1), rule)).toBe('counted');
     expect(await countOnKey(key, incident(1), rule)).toBe('duplicate');
     expect(await countOnKey(key, incident(2), rule)).toBe('counted');
@@ -53,14 +53,14 @@ describe('countOnKey', () => {
   });
 
   it('makes exactly one candidate when many incidents of one key are counted at the same moment', async () => {
-    const key = { kind: 'dedup-key' as const, dedupScope: 'vpn', dedupKey: 'tunnel-down', service: 'vpn' };
+    const key = { kind: 'dedup_key' as const, dedupScope: 'vpn', dedupKey: 'tunnel-down', service: 'vpn' };
     const incidents = [10, 11, 12, 13, 14, 15].map((n) => incident(n));
     const outcomes = await Promise.all(incidents.map((i) => countOnKey(key, i, rule)));
     expect(outcomes.filter((o) => o === 'candidate')).toHaveLength(1);
     expect(outcomes.filter((o) => o === 'counted')).toHaveLength(5);
     // Each was counted exactly once: six conditional writes, one version each.
     expect((await counter(key))?.version).toBe(6);
-    const found = (await listCandidates(undefined, 100, undefined)).items.filter((c) => c.key.kind === 'dedup-key' && c.key.dedupKey === 'tunnel-down');
+    const found = (await listCandidates(undefined, 100, undefined)).items.filter((c) => c.key.kind === 'dedup_key' && c.key.dedupKey === 'tunnel-down');
     expect(found).toHaveLength(1);
     expect(found[0]?.incidents).toHaveLength(3);
   });
@@ -86,9 +86,9 @@ describe('detectRecurringIncidents (the stream consumer)', () => {
 
     const page = await listCandidates('open', 100, undefined);
     const mine = page.items.filter((c) => c.key.service === 'email');
-    expect(mine.map((c) => c.key.kind).sort()).toEqual(['dedup-key', 'service-category']);
+    expect(mine.map((c) => c.key.kind).sort()).toEqual(['dedup_key', 'service_category']);
     expect(mine.every((c) => c.incidents.length === 3)).toBe(true);
-    expect((await counter({ kind: 'service-category', service: 'email', category: 'bounces' }))?.version).toBe(3);
+    expect((await counter({ kind: 'service_category', service: 'email', category: 'bounces' }))?.version).toBe(3);
     // Found: the one of the first test, the one of the second and these two.
     expect((await readProblemReport()).candidates).toEqual({ found: 4, open: 4, accepted: 0, dismissed: 0 });
   });

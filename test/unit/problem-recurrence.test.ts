@@ -86,8 +86,8 @@ describe('recurrence keys and rules', () => {
         dedupScope: 'payments',
       }),
     ).toEqual([
-      { kind: 'service-category', service: 'payments', category: 'network outage' },
-      { kind: 'dedup-key', dedupScope: 'payments', dedupKey: 'disk-full', service: 'payments' },
+      { kind: 'service_category', service: 'payments', category: 'network outage' },
+      { kind: 'dedup_key', dedupScope: 'payments', dedupKey: 'disk-full', service: 'payments' },
     ]);
     expect(recurrenceKeys({ id: 'a', number: 'n', createdAt: day(0), category: 'network' })).toEqual([]);
     expect(normalCategory('Network')).toBe(normalCategory('network '));

@@ -1,15 +1,16 @@
-import { forbidden } from '../../shared/errors.ts';
+import { notFound } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
 import { listKnownErrorsQuery } from '../schemas/known-error.ts';
 import { listKnownErrors } from '../store/known-error-store.ts';
 
 /**
  * GET /known-errors: one Query per page of the projection's partition for the filter (every known
- * error without one). Agents only, like the other lists of agents' work (SLA policies, reports):
- * workarounds are the service desk's notes and may name internals.
+ * error without one). Agents only: workarounds are the service desk's notes and may name
+ * internals. Known errors are problems, and to requesters problem management does not exist: 404,
+ * as on every /problems route.
  */
 export const handler = httpHandler(async (request) => {
-  if (!request.principal.isAgent) throw forbidden('Only agents and admins read known errors');
+  if (!request.principal.isAgent) throw notFound('Known errors');
   const { limit, cursor, ...filters } = request.query(listKnownErrorsQuery);
   return { status: 200, body: await listKnownErrors(filters, limit, cursor) };
 });

@@ -4,7 +4,7 @@ import type { CountedIncident, RecurrenceKey, RecurrenceRule } from './recurrenc
 /*
  * A problem candidate: incidents that recurred often enough (domain/recurrence.ts) to propose a
  * problem. Someone accepts it (a problem opens with its incidents linked) or dismisses it with a
- * reason. Pure rules and its one event, 'Problem Candidate Found'.
+ * reason. Pure rules and its events: found, accepted, dismissed.
  */
 
 export const CANDIDATE_STATUSES = ['open', 'accepted', 'dismissed'] as const;
@@ -21,10 +21,10 @@ export interface ProblemCandidate {
   incidents: CountedIncident[];
   /** The service's owner group when it was found: told, and the problem's group on accept. */
   assignmentGroup?: string;
-  problem?: { id: string; number: string };
+  /** accepted: the problem it opened, who accepted it and when. */
+  acceptance?: { problem: { id: string; number: string }; by: string; at: string };
+  /** dismissed: why, who and when. */
   dismissal?: { reason: string; by: string; at: string };
-  acceptedBy?: string;
-  acceptedAt?: string;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -42,26 +42,33 @@ export class CandidateNotOpen extends Error {
 }
 
 /** What a problem opened from the candidate starts with: its title, service and category come from the key. */
-export function problemFromCandidate(candidate: ProblemCandidate): { title: string; service?: string; category?: string; assignmentGroup?: string } {
+export function problemFromCandidate(candidate: ProblemCandidate): {
+  title: string;
+  service?: string;
+  category?: string;
+  assignmentGroup?: string;
+  candidate: { id: string; number: string };
+} {
   const count = candidate.incidents.length;
   const days = candidate.rule.windowDays;
   const { key } = candidate;
   const title =
-    key.kind === 'service-category'
+    key.kind === 'service_category'
       ? `Recurring ${key.category} incidents on ${key.service} (${count} in ${days} days)`
       : `Recurring alert ${key.dedupKey}${key.service === undefined ? '' : ` on ${key.service}`} (${count} incidents in ${days} days)`;
   return {
     // Problem titles are at most 200 characters; a long dedup key must not make the accept fail.
     title: title.length <= 200 ? title : `${title.slice(0, 197)}...`,
     ...(key.service === undefined ? {} : { service: key.service }),
-    ...(key.kind === 'service-category' ? { category: key.category } : {}),
+    ...(key.kind === 'service_category' ? { category: key.category } : {}),
     ...(candidate.assignmentGroup === undefined ? {} : { assignmentGroup: candidate.assignmentGroup }),
+    candidate: { id: candidate.id, number: candidate.number },
   };
 }
 
 export function acceptCandidate(candidate: ProblemCandidate, problem: { id: string; number: string }, by: string, now: string): ProblemCandidate {
   if (candidate.status !== 'open') throw new CandidateNotOpen(candidate);
-  return { ...candidate, status: 'accepted', problem, acceptedBy: by, acceptedAt: now, updatedAt: now, version: candidate.version + 1 };
+  return { ...candidate, status: 'accepted', acceptance: { problem, by, at: now }, updatedAt: now, version: candidate.version + 1 };
 }
 
 export function dismissCandidate(candidate: ProblemCandidate, reason: string, by: string, now: string): ProblemCandidate {
@@ -70,13 +77,18 @@ export function dismissCandidate(candidate: ProblemCandidate, reason: string, by
 }
 
 // ---------------------------------------------------------------------------------------------
-// Its event
+// Its events
 
 export const CANDIDATE_FOUND = 'Problem Candidate Found';
+export const CANDIDATE_ACCEPTED = 'Problem Candidate Accepted';
+export const CANDIDATE_DISMISSED = 'Problem Candidate Dismissed';
+/** A candidate's events carry `candidate` (and `candidateId` beside the detail), not a problem: its own list. */
+export const CANDIDATE_EVENT_TYPES = [CANDIDATE_FOUND, CANDIDATE_ACCEPTED, CANDIDATE_DISMISSED] as const;
+export type CandidateEventType = (typeof CANDIDATE_EVENT_TYPES)[number];
 
 /**
- * The candidate as its event shows it: no category and no dedup key, which are free text someone
- * or some monitoring tool typed (read them through the API).
+ * The candidate as its events show it: no category, no dedup key and no dismissal reason, which
+ * are free text someone or some monitoring tool typed (read them through the API).
  */
 export interface CandidateSummary {
   id: string;
@@ -91,10 +103,12 @@ export interface CandidateSummary {
   windowDays: number;
   windowStart: string;
   windowEnd: string;
+  /** accepted: the problem it opened. */
+  problem?: { id: string; number: string };
   version: number;
 }
 
-export interface CandidateEventDetail extends EventDetail<typeof CANDIDATE_FOUND> {
+export interface CandidateEventDetail extends EventDetail<CandidateEventType> {
   candidate: CandidateSummary;
 }
 
@@ -116,27 +130,54 @@ export function summarizeCandidate(candidate: ProblemCandidate): CandidateSummar
     windowDays: candidate.rule.windowDays,
     windowStart: candidate.windowStart,
     windowEnd: candidate.windowEnd,
+    ...(candidate.acceptance === undefined ? {} : { problem: candidate.acceptance.problem }),
     version: candidate.version,
   };
 }
 
-/** 'Problem Candidate Found', told to the service's owner group (nobody is named when the service has none). */
-export function candidateFoundRecord(candidate: ProblemCandidate, eventId: string, actor: string): CandidateOutboxRecord {
-  const summary = summarizeCandidate(candidate);
-  const what = candidate.key.kind === 'service-category' ? `incidents on ${candidate.key.service} in one category` : 'incidents from one alert';
-  const notification: Notification<typeof CANDIDATE_FOUND> = {
+function candidateText(type: CandidateEventType, candidate: ProblemCandidate, actor: string): string {
+  switch (type) {
+    case CANDIDATE_FOUND: {
+      const what = candidate.key.kind === 'service_category' ? `incidents on ${candidate.key.service} in one category` : 'incidents from one alert';
+      return `${candidate.number}: ${candidate.incidents.length} ${what} within ${candidate.rule.windowDays} days (${candidate.incidents
+        .map((i) => i.number)
+        .join(', ')}). Accept it to open a problem, or dismiss it.`;
+    }
+    case CANDIDATE_ACCEPTED:
+      return `${candidate.number} accepted by ${actor}: problem ${candidate.acceptance?.problem.number} opened with its ${candidate.incidents.length} incidents`;
+    case CANDIDATE_DISMISSED:
+      return `${candidate.number} dismissed by ${actor}: not a problem (the reason is on GET /problem-candidates/${candidate.id})`;
+  }
+}
+
+/**
+ * A candidate's event, told to the service's owner group (nobody is named when the service has
+ * none): found ('problem-detection' records it), then accepted or dismissed by an agent.
+ */
+export function candidateOutboxRecord(type: CandidateEventType, candidate: ProblemCandidate, eventId: string, actor: string): CandidateOutboxRecord {
+  if (type === CANDIDATE_ACCEPTED && candidate.acceptance === undefined) throw new Error(`${CANDIDATE_ACCEPTED} needs the problem the candidate opened`);
+  const notification: Notification<CandidateEventType> = {
     topic: 'notifications',
-    subject: notificationSubject(`${CANDIDATE_FOUND}: ${candidate.number}`),
+    subject: notificationSubject(`${type}: ${candidate.number}`),
     recipients: { users: [], groups: candidate.assignmentGroup === undefined ? [] : [candidate.assignmentGroup] },
-    text: `${candidate.number}: ${candidate.incidents.length} ${what} within ${candidate.rule.windowDays} days (${candidate.incidents
-      .map((i) => i.number)
-      .join(', ')}). Accept it to open a problem, or dismiss it.`,
-    attributes: { eventType: CANDIDATE_FOUND, priority: '-', assignmentGroup: candidate.assignmentGroup ?? '-', service: candidate.key.service ?? '-' },
+    text: candidateText(type, candidate, actor),
+    attributes: { eventType: type, priority: '-', assignmentGroup: candidate.assignmentGroup ?? '-', service: candidate.key.service ?? '-' },
   };
   return {
     eventId,
     candidateId: candidate.id,
-    detail: { schemaVersion: DETAIL_SCHEMA_VERSION, eventId, type: CANDIDATE_FOUND, occurredAt: candidate.createdAt, actor, candidate: summary },
+    detail: {
+      schemaVersion: DETAIL_SCHEMA_VERSION,
+      eventId,
+      type,
+      occurredAt: type === CANDIDATE_FOUND ? candidate.createdAt : candidate.updatedAt,
+      actor,
+      candidate: summarizeCandidate(candidate),
+    },
     notification,
   };
 }
+
+/** 'Problem Candidate Found', as the detection records it. */
+export const candidateFoundRecord = (candidate: ProblemCandidate, eventId: string, actor: string): CandidateOutboxRecord =>
+  candidateOutboxRecord(CANDIDATE_FOUND, candidate, eventId, actor);

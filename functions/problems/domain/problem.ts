@@ -56,6 +56,8 @@ export interface Problem {
   resolveLinkedIncidents: boolean;
   /** How many incidents are linked to it (moved by the link operations). */
   linkedIncidentCount: number;
+  /** The problem candidate it was opened from by accepting it (never changes). */
+  candidate?: { id: string; number: string };
   resolution?: ProblemResolution;
   review?: ProblemReview;
   createdAt: string;
@@ -82,6 +84,8 @@ export interface NewProblem {
   workaround?: string;
   fix?: ProblemFix;
   resolveLinkedIncidents?: boolean;
+  /** Set when a problem candidate is accepted, never by a request body. */
+  candidate?: { id: string; number: string };
 }
 
 /** A PATCH: absent means unchanged, null clears an optional field; `fix` merges (its members null to clear). */
@@ -140,6 +144,7 @@ export function openProblem(input: NewProblem, context: { id: string; sequence: 
     knownError: false,
     resolveLinkedIncidents: input.resolveLinkedIncidents ?? false,
     linkedIncidentCount: 0,
+    ...(input.candidate === undefined ? {} : { candidate: { id: input.candidate.id, number: input.candidate.number } }),
     createdAt: at,
     createdBy: context.actor.userId,
     updatedAt: at,
@@ -177,6 +182,7 @@ export const PROBLEM_TRACKED_FIELDS: readonly (keyof Problem)[] = [
   'knownErrorPublishedAt',
   'resolveLinkedIncidents',
   'linkedIncidentCount',
+  'candidate',
   'resolution',
   'review',
   'resolvedAt',

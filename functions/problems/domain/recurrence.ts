@@ -50,10 +50,10 @@ export function ruleFor(config: Pick<ProblemConfig, 'threshold' | 'windowDays' |
 
 /** What recurs: a service with a category, or an alert dedup key in its scope (the service or '-'). */
 export type RecurrenceKey =
-  | { kind: 'service-category'; service: string; category: string }
-  | { kind: 'dedup-key'; dedupScope: string; dedupKey: string; service?: string };
+  | { kind: 'service_category'; service: string; category: string }
+  | { kind: 'dedup_key'; dedupScope: string; dedupKey: string; service?: string };
 
-export const RECURRENCE_KINDS = ['service-category', 'dedup-key'] as const;
+export const RECURRENCE_KINDS = ['service_category', 'dedup_key'] as const;
 
 /**
  * Categories are typed by people: "Network", "network " and "network" are one category. Case,
@@ -63,7 +63,7 @@ export const normalCategory = (category: string): string => category.trim().repl
 
 /** The key as one text: the counter item's partition. */
 export function keyId(key: RecurrenceKey): string {
-  return key.kind === 'service-category' ? `SC#${key.service}#${key.category}` : `DK#${key.dedupScope}#${key.dedupKey}`;
+  return key.kind === 'service_category' ? `SC#${key.service}#${key.category}` : `DK#${key.dedupScope}#${key.dedupKey}`;
 }
 
 /** The incident as the detection sees it (from the stream's new image). */
@@ -81,10 +81,10 @@ export interface RecurringIncident {
 export function recurrenceKeys(incident: RecurringIncident): RecurrenceKey[] {
   const keys: RecurrenceKey[] = [];
   const category = incident.category === undefined ? '' : normalCategory(incident.category);
-  if (incident.service !== undefined && category !== '') keys.push({ kind: 'service-category', service: incident.service, category });
+  if (incident.service !== undefined && category !== '') keys.push({ kind: 'service_category', service: incident.service, category });
   if (incident.dedupKey !== undefined && incident.dedupScope !== undefined) {
     keys.push({
-      kind: 'dedup-key',
+      kind: 'dedup_key',
       dedupScope: incident.dedupScope,
       dedupKey: incident.dedupKey,
       ...(incident.service === undefined ? {} : { service: incident.service }),

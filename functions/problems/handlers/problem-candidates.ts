@@ -6,13 +6,21 @@ import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../..
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertProblemAgent } from '../access.ts';
-import { acceptCandidate, CandidateNotOpen, dismissCandidate, type ProblemCandidate, problemFromCandidate } from '../domain/candidate.ts';
+import {
+  acceptCandidate,
+  CANDIDATE_ACCEPTED,
+  CANDIDATE_DISMISSED,
+  CandidateNotOpen,
+  dismissCandidate,
+  type ProblemCandidate,
+  problemFromCandidate,
+} from '../domain/candidate.ts';
 import { openProblem, type Problem, problemCreationChanges } from '../domain/problem.ts';
 import { linkIncidentsToProblem } from '../links/link-incidents.ts';
 import { problemReferenceChecks, problemWrite } from '../problem-write.ts';
 import { problemResponse } from '../responses.ts';
 import { dismissProblemCandidateBody, listProblemCandidatesQuery } from '../schemas/recurrence.ts';
-import { CANDIDATE_ITEM, candidateReplace, getCandidate, listCandidates } from '../store/candidate-store.ts';
+import { CANDIDATE_ITEM, candidateDecisionEntries, candidateReplace, getCandidate, listCandidates } from '../store/candidate-store.ts';
 import { allocateProblemNumber, getProblemById, newId } from '../store/problem-store.ts';
 import { candidateReportEntry } from '../store/report-store.ts';
 
@@ -51,17 +59,19 @@ const candidateMoved = (error: unknown): boolean => error instanceof Transaction
 
 /**
  * Opens the candidate's problem, through the problem's write unit, in ONE transaction with the
- * candidate marked accepted (naming the problem) and the report's counter: of two accepts, one
- * commits, and the other reads the candidate again and answers the same problem.
+ * candidate marked accepted (naming the problem), its history record and event, and the report's
+ * counter: of two accepts, one commits, and the other reads the candidate again and answers the
+ * same problem.
  */
 async function openCandidateProblem(id: string, actor: { userId: string }): Promise<{ problem: Problem; created: boolean }> {
   return retryOnConflict(
     async () => {
       const candidate = await readCandidate(id);
       if (candidate.status === 'dismissed') throw notOpen(candidate);
-      if (candidate.status === 'accepted' && candidate.problem !== undefined) {
-        const problem = await getProblemById(candidate.problem.id);
-        if (problem === undefined) throw new Error(`Candidate ${candidate.number} names problem ${candidate.problem.number}, which does not exist`);
+      if (candidate.status === 'accepted' && candidate.acceptance !== undefined) {
+        const { problem: named } = candidate.acceptance;
+        const problem = await getProblemById(named.id);
+        if (problem === undefined) throw new Error(`Candidate ${candidate.number} names problem ${named.number}, which does not exist`);
         return { problem, created: false };
       }
       const now = new Date();
@@ -73,6 +83,7 @@ async function openCandidateProblem(id: string, actor: { userId: string }): Prom
         await transactWrite([
           ...problemWrite({ after: problem, actor: actor.userId, changes: problemCreationChanges(problem), now }),
           candidateReplace(accepted),
+          ...candidateDecisionEntries(candidate, accepted, actor.userId, CANDIDATE_ACCEPTED),
           ...candidateReportEntry('accepted'),
           ...fieldCheckItems(references),
         ]);
@@ -115,8 +126,10 @@ export const handler = httpHandler(
       // Linking is the link operation's, one incident at a time (each one transaction on both
       // records). An accept that stopped half way is completed by accepting again.
       const candidate = await readCandidate(id);
-      const linked = await linkIncidentsToProblem(problem, candidate.incidents, request.principal.userId);
-      const response = problemResponse(created ? 201 : 200, linked);
+      const { problem: linked, notLinked } = await linkIncidentsToProblem(problem, candidate.incidents, request.principal.userId);
+      const answer = problemResponse(created ? 201 : 200, linked);
+      // The candidate's incidents linked to another problem stay there: the answer says which, and where.
+      const response = { ...answer, body: { ...(answer.body as object), notLinked } };
       return claim === undefined ? response : commitIdempotently([], claim, response);
     },
 
@@ -138,7 +151,15 @@ export const handler = httpHandler(
             if (replay !== undefined) return replay;
             throw notOpen(candidate);
           }
-          return commitIdempotently([candidateReplace(dismissed), ...candidateReportEntry('dismissed')], claim, present(dismissed));
+          return commitIdempotently(
+            [
+              candidateReplace(dismissed),
+              ...candidateDecisionEntries(candidate, dismissed, request.principal.userId, CANDIDATE_DISMISSED),
+              ...candidateReportEntry('dismissed'),
+            ],
+            claim,
+            present(dismissed),
+          );
         },
         { attempts: CANDIDATE_ATTEMPTS, isConflict: candidateMoved },
       );

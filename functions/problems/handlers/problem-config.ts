@@ -4,7 +4,8 @@ import { missingRecords, SERVICES } from '../../directory/store/records.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
 import { fieldCommitChecks, getSingleton, putSingleton, type SingletonResource } from '../../shared/crud/singleton.ts';
 import { fieldError, validationFailed } from '../../shared/errors.ts';
-import { byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { assertProblemAgent } from '../access.ts';
 import type { ProblemConfig } from '../domain/recurrence.ts';
 import { putProblemConfigBody } from '../schemas/recurrence.ts';
 import { canonicalProblemConfig, loadProblemConfig, PROBLEM_CONFIG_FIELDS, PROBLEM_CONFIG_ITEM, problemConfigItems } from '../store/problem-config-store.ts';
@@ -63,9 +64,17 @@ const problemConfig: SingletonResource<ProblemConfig, ProblemConfig, undefined, 
   itemName: PROBLEM_CONFIG_ITEM,
 };
 
+/** To requesters problem management does not exist: 404 before anything else (agents still get 403 on PUT). */
+const agentsOnly =
+  (route: (request: ApiRequest) => Promise<ApiResult>) =>
+  (request: ApiRequest): Promise<ApiResult> => {
+    assertProblemAgent(request.principal, 'Problem configuration');
+    return route(request);
+  };
+
 export const handler = httpHandler(
   byRoute({
-    'GET /problem-config': getSingleton(problemConfig),
-    'PUT /problem-config': putSingleton(problemConfig, putProblemConfigBody),
+    'GET /problem-config': agentsOnly(getSingleton(problemConfig)),
+    'PUT /problem-config': agentsOnly(putSingleton(problemConfig, putProblemConfigBody)),
   }),
 );

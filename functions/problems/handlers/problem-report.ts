@@ -1,5 +1,5 @@
-import { forbidden } from '../../shared/errors.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { assertProblemAgent } from '../access.ts';
 import { readProblemReport } from '../store/report-store.ts';
 
 /*
@@ -9,8 +9,8 @@ import { readProblemReport } from '../store/report-store.ts';
 export const handler = httpHandler(
   byRoute({
     'GET /reports/problems': async (request) => {
-      // Like GET /reports/sla: a report names no problem, so requesters are told they may not read it.
-      if (!request.principal.isAgent) throw forbidden('Only agents and admins can read reports');
+      // Unlike GET /reports/sla (403): to requesters problem management does not exist, its report neither.
+      assertProblemAgent(request.principal, 'Problem report');
       return { status: 200, body: await readProblemReport() };
     },
   }),

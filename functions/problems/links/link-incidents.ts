@@ -233,10 +233,29 @@ export { listProblemIncidentLinks };
  * Links incidents to a problem one at a time, each in its own transaction (accepting a problem
  * candidate). Idempotent, so an accept that stopped half way completes when run again: an incident
  * linked to this problem already is skipped; one linked to another problem, or gone, is skipped
- * and logged (it stays where it is). Returns the problem as the last link left it.
+ * and logged (it stays where it is). Returns the problem as the last link left it, and the
+ * incidents left unlinked with the problem each is linked to (none when the incident is gone).
  */
-export async function linkIncidentsToProblem(problem: Problem, incidents: readonly { id: string; number: string }[], actor: string): Promise<Problem> {
+export interface NotLinkedIncident {
+  incident: { id: string; number: string };
+  linkedProblem?: { id: string; number: string };
+}
+
+export async function linkIncidentsToProblem(
+  problem: Problem,
+  incidents: readonly { id: string; number: string }[],
+  actor: string,
+): Promise<{ problem: Problem; notLinked: NotLinkedIncident[] }> {
   let current = problem;
+  const notLinked: NotLinkedIncident[] = [];
+  // An incident skipped (linked already, maybe by a concurrent accept) leaves `current` as read, which may be behind.
+  let skipped = false;
+  const leftOut = (wanted: { id: string; number: string }, linkedProblem: { id: string; number: string } | undefined): void => {
+    notLinked.push({
+      incident: { id: wanted.id, number: wanted.number },
+      ...(linkedProblem === undefined ? {} : { linkedProblem: { id: linkedProblem.id, number: linkedProblem.number } }),
+    });
+  };
   for (const wanted of incidents) {
     current = await retryOnConflict(
       async (attempt) => {
@@ -244,8 +263,11 @@ export async function linkIncidentsToProblem(problem: Problem, incidents: readon
         const [fresh, incident] = await Promise.all([attempt === 1 ? current : getProblemById(current.id), findIncidentForWrite(wanted.id)]);
         if (fresh === undefined) throw notFound(`Problem ${current.number}`);
         if (incident === undefined || incident.problem !== undefined) {
-          if (incident?.problem?.id !== fresh.id)
+          if (incident?.problem?.id !== fresh.id) {
             log.warn('incident not linked to the problem', { problemId: fresh.id, incidentId: wanted.id, linkedTo: incident?.problem?.number });
+            leftOut(wanted, incident?.problem);
+          }
+          skipped = true;
           return fresh;
         }
         const write = linkWrite(fresh, incident, actor, new Date());
@@ -255,8 +277,13 @@ export async function linkIncidentsToProblem(problem: Problem, incidents: readon
           if (!(error instanceof TransactionRefused)) throw error;
           const meaning = linkRefusal(error, fresh, incident);
           if (meaning instanceof TransactionRefused) throw meaning;
-          log.warn('incident linked elsewhere meanwhile; not linked to the problem', { problemId: fresh.id, incidentId: wanted.id });
+          const winner = linkedProblemOfRefusal(error);
+          if (winner !== undefined && winner.id !== fresh.id) {
+            log.warn('incident linked elsewhere meanwhile; not linked to the problem', { problemId: fresh.id, incidentId: wanted.id });
+            leftOut(wanted, winner);
+          }
           // The problem did not change: the transaction was refused as a whole.
+          skipped = true;
           return fresh;
         }
         return write.problem;
@@ -264,5 +291,7 @@ export async function linkIncidentsToProblem(problem: Problem, incidents: readon
       { attempts: LINK_ATTEMPTS, isConflict: isLinkRace },
     );
   }
-  return current;
+  // Answer the problem as it is now, not as this run last read it.
+  if (skipped) current = (await getProblemById(current.id)) ?? current;
+  return { problem: current, notLinked };
 }

@@ -35,7 +35,7 @@ export const linkedIncidentSchema = z
     assignmentGroup: z.string().optional(),
     assignee: z.string().optional(),
     linkedAt: isoTimestamp,
-    linkedBy: z.string().describe('Who linked it: a user id, or `system` for a problem opened from a candidate'),
+    linkedBy: z.string().describe('Who linked it: the user id of the agent who linked it, or who accepted the candidate the problem was opened from'),
   })
   .meta({ id: 'ProblemLinkedIncident' });
 export type LinkedIncident = z.output<typeof linkedIncidentSchema>;

@@ -112,6 +112,10 @@ export const problemSchema = z
     knownErrorPublishedAt: isoTimestamp.optional(),
     resolveLinkedIncidents: z.boolean(),
     linkedIncidentCount: z.number().int(),
+    candidate: z
+      .object({ id: z.string(), number: z.string() })
+      .optional()
+      .describe('The problem candidate it was opened from (POST /problem-candidates/{id}/accept); absent for a problem opened with POST /problems'),
     resolution: z.object({ code: z.enum(PROBLEM_RESOLUTION_CODES), notes: z.string().optional(), at: isoTimestamp, by: z.string() }).optional(),
     review: z.object({ summary: z.string(), at: isoTimestamp, by: z.string() }).optional().describe('The review that closed the problem'),
     createdAt: isoTimestamp,

@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { DETAIL_SCHEMA_VERSION } from '../../shared/domain/outbox.ts';
 import { cursorParam, isoTimestamp, limitParam, slug } from '../../shared/schemas/common.ts';
-import { CANDIDATE_FOUND, CANDIDATE_STATUSES } from '../domain/candidate.ts';
+import { CANDIDATE_EVENT_TYPES, CANDIDATE_STATUSES } from '../domain/candidate.ts';
 import { MAX_SERVICE_OVERRIDES, MAX_THRESHOLD, MAX_WINDOW_DAYS, MIN_THRESHOLD, RECURRENCE_KINDS } from '../domain/recurrence.ts';
+import { problemSchema } from './problem.ts';
 
 /*
  * Recurring incidents as the API takes and shows them: /problem-config (when incidents recur
@@ -47,11 +48,11 @@ export const problemCandidateSchema = z
     status: z.enum(CANDIDATE_STATUSES),
     key: z
       .object({
-        kind: z.enum(RECURRENCE_KINDS).describe('`service-category`: same service and category; `dedup-key`: same alert dedup key'),
+        kind: z.enum(RECURRENCE_KINDS).describe('`service_category`: same service and category; `dedup_key`: same alert dedup key'),
         service: z.string().optional(),
-        category: z.string().optional().describe('service-category: the category, in lowercase'),
+        category: z.string().optional().describe('service_category: the category, in lowercase'),
         dedupKey: z.string().optional(),
-        dedupScope: z.string().optional().describe("dedup-key: the service the key is unique in ('-' for events without a service)"),
+        dedupScope: z.string().optional().describe("dedup_key: the service the key is unique in ('-' for events without a service)"),
       })
       .describe('What recurred'),
     rule: recurrenceRuleSchema.describe('The rule in force when the candidate was recorded'),
@@ -59,15 +60,29 @@ export const problemCandidateSchema = z
     windowEnd: isoTimestamp.describe('windowDays later: incidents of the key opened before this start no other candidate'),
     incidents: z.array(reference.extend({ createdAt: z.string() })).describe('The incidents it is built from, oldest first'),
     assignmentGroup: z.string().optional().describe("The service's owner group, told when the candidate was found"),
-    problem: reference.optional().describe('accepted: the problem it opened'),
-    dismissal: z.object({ reason: z.string(), by: z.string(), at: z.string() }).optional(),
-    acceptedBy: z.string().optional(),
-    acceptedAt: z.string().optional(),
+    acceptance: z
+      .object({ problem: reference.describe('The problem it opened'), by: z.string(), at: isoTimestamp })
+      .optional()
+      .describe('accepted: the problem it opened, who accepted it and when'),
+    dismissal: z.object({ reason: z.string(), by: z.string(), at: isoTimestamp }).optional().describe('dismissed: why, who dismissed it and when'),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number().int(),
   })
   .meta({ id: 'ProblemCandidate', description: 'Incidents that recurred often enough to propose a problem' });
+
+export const acceptedProblemCandidateSchema = problemSchema
+  .extend({
+    notLinked: z
+      .array(
+        z.object({
+          incident: reference,
+          linkedProblem: reference.optional().describe('The problem it is linked to instead (absent: the incident no longer exists)'),
+        }),
+      )
+      .describe("The candidate's incidents that were not linked: each is linked to another problem already, and stays there. Empty when all are linked"),
+  })
+  .meta({ id: 'AcceptedProblemCandidate', description: "The problem a candidate opened, and the candidate's incidents it could not link" });
 
 export const listProblemCandidatesQuery = z.strictObject({
   status: z.enum(CANDIDATE_STATUSES).optional().describe('Only candidates in this status'),
@@ -82,14 +97,14 @@ export const dismissProblemCandidateBody = z
 // ---------------------------------------------------------------------------------------------
 // Its event
 
-/** The published shape of 'Problem Candidate Found' (documentation: domain/candidate.ts builds it). */
+/** The published shape of a candidate's events, found, accepted and dismissed (documentation: domain/candidate.ts builds them). */
 export const candidateEventDetail = z
   .object({
     schemaVersion: z.literal(DETAIL_SCHEMA_VERSION).describe('Changes only on an incompatible change of this schema'),
     eventId: z.string().describe('Stable across redeliveries: dedupe on it'),
-    type: z.literal(CANDIDATE_FOUND).describe('Also the detail-type'),
-    occurredAt: z.string().describe('When the candidate was recorded (ISO 8601)'),
-    actor: z.string().describe('`problem-detection`'),
+    type: z.enum(CANDIDATE_EVENT_TYPES).describe('Also the detail-type'),
+    occurredAt: z.string().describe('When the candidate was recorded, accepted or dismissed (ISO 8601)'),
+    actor: z.string().describe('Found: `problem-detection`; accepted or dismissed: the agent'),
     candidate: z.object({
       id: z.string(),
       number: z.string(),
@@ -103,6 +118,10 @@ export const candidateEventDetail = z
       windowDays: z.int(),
       windowStart: z.string(),
       windowEnd: z.string(),
+      problem: z
+        .object({ id: z.string(), number: z.string() })
+        .optional()
+        .describe('Problem Candidate Accepted: the problem it opened. A dismissal carries no reason (free text): GET /problem-candidates/{id} has it'),
       version: z.int(),
     }),
   })

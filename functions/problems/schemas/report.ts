@@ -13,7 +13,9 @@ export const problemReportSchema = z
     }),
     problemsByStatus: countsBy(PROBLEM_STATUSES).describe('Every problem, in the status it is in now'),
     problems: z.int().describe('Problems opened so far'),
-    knownErrorsPublished: z.int().describe('Problems published as known errors now'),
+    knownErrorsPublished: z
+      .int()
+      .describe('Known errors published now, as GET /known-errors lists them (with a workaround; not canceled, a duplicate, or closed with its fix applied)'),
     rootCauses: z.object({
       documented: z.int().describe('Problems whose root cause has been documented'),
       meanTimeToRootCause: z

@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getRecord, SERVICES, type VersionedRecord } from '../../directory/store/records.ts';
-import { newId } from '../../shared/store/audit.ts';
+import { type FieldDiff, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { conflictBackoff, retryOnConflict } from '../../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
-import { type CandidateStatus, candidateFoundRecord, formatCandidateNumber, type ProblemCandidate } from '../domain/candidate.ts';
+import {
+  type CandidateEventType,
+  type CandidateStatus,
+  candidateFoundRecord,
+  candidateOutboxRecord,
+  formatCandidateNumber,
+  type ProblemCandidate,
+} from '../domain/candidate.ts';
 import { type CountedIncident, countIncident, DAY_MS, keyId, type RecurrenceCounter, type RecurrenceKey, type RecurrenceRule } from '../domain/recurrence.ts';
 import { candidateReportEntry } from './report-store.ts';
 
@@ -21,7 +28,8 @@ import { candidateReportEntry } from './report-store.ts';
  *   marker     pk PROBLEMRECUR#<key>  sk INCIDENT#<id>       an incident counted on the key (TTL)
  *   candidate  pk PROBLEMCANDIDATE#<id> sk CANDIDATE        gsi1 PROBLEMCANDIDATE / <createdAt>#<id> (all, newest first)
  *                                                            gsi2 PROBLEMCANDIDATE#STATUS#<status> / same (by status)
- *   outbox     pk PROBLEMCANDIDATE#<id> sk OUTBOX#<eventId>  'Problem Candidate Found'
+ *   outbox     pk PROBLEMCANDIDATE#<id> sk OUTBOX#<eventId>  'Problem Candidate Found' / 'Accepted' / 'Dismissed'
+ *   history    pk PROBLEMCANDIDATE#<id> sk HISTORY#<ulid>    created, then accepted or dismissed (action updated)
  *   sequence   pk CONFIG#PROBLEMS     sk CANDIDATE_SEQUENCE  candidate numbers
  *
  * Counting one incident on one key is ONE transaction: the marker (new: a redelivered stream
@@ -186,6 +194,13 @@ export async function countOnKey(key: RecurrenceKey, incident: CountedIncident, 
           entries.push(
             named(CANDIDATE_ITEM, { Put: { TableName: TABLE_NAME, Item: candidateItem(candidate), ConditionExpression: 'attribute_not_exists(pk)' } }),
             outboxItemPut(outboxKey(candidatePartition(candidate.id), eventId), candidateFoundRecord(candidate, eventId, DETECTION_ACTOR), new Date(now)),
+            historyPut(candidatePartition(candidate.id), candidate.id, {
+              at: now,
+              actor: DETECTION_ACTOR,
+              action: 'created',
+              version: candidate.version,
+              changes: [{ field: 'status', from: null, to: candidate.status }],
+            }),
             ...candidateReportEntry('found'),
           );
         }
@@ -220,10 +235,8 @@ const CANDIDATE_FIELD_ORDER = [
   'windowEnd',
   'incidents',
   'assignmentGroup',
-  'problem',
+  'acceptance',
   'dismissal',
-  'acceptedBy',
-  'acceptedAt',
   'createdAt',
   'updatedAt',
   'version',
@@ -281,6 +294,21 @@ export function candidateReplace(candidate: ProblemCandidate): TransactionEntry 
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   });
+}
+
+/**
+ * What accepting or dismissing a candidate writes besides the candidate itself: its history record
+ * (the status and the acceptance or dismissal, as changes) and its event, for the same transaction.
+ */
+export function candidateDecisionEntries(before: ProblemCandidate, after: ProblemCandidate, actor: string, type: CandidateEventType): TransactItem[] {
+  const changes: FieldDiff[] = [{ field: 'status', from: before.status, to: after.status }];
+  if (after.acceptance !== undefined) changes.push({ field: 'acceptance', from: null, to: after.acceptance });
+  if (after.dismissal !== undefined) changes.push({ field: 'dismissal', from: null, to: after.dismissal });
+  const eventId = newId();
+  return [
+    historyPut(candidatePartition(after.id), after.id, { at: after.updatedAt, actor, action: 'updated', version: after.version, changes }),
+    outboxItemPut(outboxKey(candidatePartition(after.id), eventId), candidateOutboxRecord(type, after, eventId, actor), new Date(after.updatedAt)),
+  ];
 }
 
 export type { TransactItem };
