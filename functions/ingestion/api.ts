@@ -50,7 +50,9 @@ const pagerDutyThrottled = z
 
 const pagerDutyError = z
   .object({ status: z.literal('error'), message: z.string(), errors: z.array(z.string()) })
-  .describe("An unexpected failure while recording the event, in PagerDuty's shape: nothing was recorded and no rate-limit slot was spent; retry");
+  .describe(
+    "An unexpected failure while recording the event, in PagerDuty's shape: nothing was recorded and no rate-limit slot was spent; retry. `message` quotes the request id",
+  );
 
 /** AlertSource is a type only; a record of it fails to compile when a source is added or removed. */
 const ALERT_SOURCE_SET: Record<AlertSource, true> = { pagerduty: true, eventbridge: true, cloudwatch: true };
@@ -268,7 +270,7 @@ export default defineApi({
         },
         500: {
           description:
-            'The event could not be recorded (`error`): nothing recorded, no rate-limit slot spent; retry. A function that did not answer at all gets API Gateway\'s `{"message":"Internal Server Error"}`.',
+            'The event could not be recorded (`error`): nothing recorded, no rate-limit slot spent; retry. `message` quotes the request id (API Gateway\'s, also in the `apigw-requestid` header), as every 5xx answer names it, for the caller to quote when reporting it. A function that did not answer at all gets API Gateway\'s `{"message":"Internal Server Error"}`.',
           schemas: ['PagerDutyError', 'GatewayError'],
         },
       },
