@@ -44,7 +44,7 @@ export interface Firings {
 type Attempts = { readonly superseded: true } | { readonly superseded: false; attempt: number; error: string | undefined; condition: string };
 
 export function createFirings(options: FiringOptions): Firings {
-  const { store, retry, log, now } = options;
+  const { store, log, now } = options;
   const schedules = store.schedules;
   const timers = new Map<string, NodeJS.Timeout>();
   /** The firing under way per schedule key: the schedule's generation, and the epoch it began in. */
@@ -94,51 +94,13 @@ export function createFirings(options: FiringOptions): Firings {
   /** Still the schedule this firing began for, and the scheduler still running? */
   const current = (key: string, generation: string, started: number) => running && epoch === started && schedules.get(key)?.generation === generation;
 
-  /** The target's attempts, as its RetryPolicy (or `retry`) allows. */
-  async function attemptTarget(key: string, schedule: StoredSchedule, target: ScheduleTarget, started: number): Promise<Attempts> {
-    const policy = schedule.Target.RetryPolicy as { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } | undefined;
-    const attempts = (policy?.MaximumRetryAttempts ?? retry.attempts - 1) + 1;
-    const maxAgeMs = (policy?.MaximumEventAgeInSeconds ?? 86400) * 1000;
-    const firstAttempt = now().getTime();
-    let attempt = 0;
-    let error: string | undefined;
-    let condition = 'MaximumRetryAttempts';
-    for (;;) {
-      attempt++;
-      try {
-        await options.fire(target);
-        error = undefined;
-      } catch (thrown) {
-        error = thrown instanceof Error ? thrown.message : String(thrown);
-      }
-      if (!current(key, schedule.generation, started)) {
-        log(`[scheduler] ${key}: attempt ${attempt} ended after the schedule was updated or deleted, or the scheduler stopped; left as it is now`);
-        return { superseded: true };
-      }
-      if (error === undefined) {
-        log(`[scheduler] ${key} fired -> ${target.Arn}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
-        break;
-      }
-      if (attempt >= attempts) break;
-      const delay = backoff(retry, attempt);
-      if (now().getTime() + delay - firstAttempt > maxAgeMs) {
-        condition = 'MaximumEventAgeInSeconds';
-        break;
-      }
-      log(`[scheduler] ${key} attempt ${attempt} of ${attempts} failed (${error}); retrying in ${delay} ms`);
-      await pause(delay);
-      if (!current(key, schedule.generation, started)) return { superseded: true };
-    }
-    return { superseded: false, attempt, error, condition };
-  }
-
   async function fire(key: string, schedule: StoredSchedule): Promise<void> {
     const started = epoch;
     const mine = { generation: schedule.generation, epoch: started };
     firing.set(key, mine);
     try {
       const target = targetOf(schedule);
-      const result = await attemptTarget(key, schedule, target, started);
+      const result = await attemptTarget(key, schedule, target, { ...options, pause, current: () => current(key, schedule.generation, started) });
       if (result.superseded) return;
       const { attempt, error, condition } = result;
       const outcome = error === undefined ? 'succeeded' : 'dead-lettered';
@@ -172,6 +134,52 @@ export function createFirings(options: FiringOptions): Firings {
       for (const wake of [...sleepers]) wake();
     },
   };
+}
+
+/** What one firing's attempts need: the scheduler's options, its stoppable pause, and whether the firing is still current. */
+interface AttemptRun extends FiringOptions {
+  pause(ms: number): Promise<void>;
+  /** Still the schedule this firing began for, and the scheduler still running? */
+  current(): boolean;
+}
+
+/** The target's attempts, as its RetryPolicy (or `retry`) allows. */
+async function attemptTarget(key: string, schedule: StoredSchedule, target: ScheduleTarget, run: AttemptRun): Promise<Attempts> {
+  const { retry, log, now } = run;
+  const policy = schedule.Target.RetryPolicy as { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } | undefined;
+  const attempts = (policy?.MaximumRetryAttempts ?? retry.attempts - 1) + 1;
+  const maxAgeMs = (policy?.MaximumEventAgeInSeconds ?? 86400) * 1000;
+  const firstAttempt = now().getTime();
+  let attempt = 0;
+  let error: string | undefined;
+  let condition = 'MaximumRetryAttempts';
+  for (;;) {
+    attempt++;
+    try {
+      await run.fire(target);
+      error = undefined;
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+    }
+    if (!run.current()) {
+      log(`[scheduler] ${key}: attempt ${attempt} ended after the schedule was updated or deleted, or the scheduler stopped; left as it is now`);
+      return { superseded: true };
+    }
+    if (error === undefined) {
+      log(`[scheduler] ${key} fired -> ${target.Arn}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+      break;
+    }
+    if (attempt >= attempts) break;
+    const delay = backoff(retry, attempt);
+    if (now().getTime() + delay - firstAttempt > maxAgeMs) {
+      condition = 'MaximumEventAgeInSeconds';
+      break;
+    }
+    log(`[scheduler] ${key} attempt ${attempt} of ${attempts} failed (${error}); retrying in ${delay} ms`);
+    await run.pause(delay);
+    if (!run.current()) return { superseded: true };
+  }
+  return { superseded: false, attempt, error, condition };
 }
 
 /** The local dead-letter entry of a target given up on, naming Scheduler's DeadLetterConfig queue if it has one. */
