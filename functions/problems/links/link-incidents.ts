@@ -288,7 +288,7 @@ export async function linkIncidentsToProblem(
         }
         return write.problem;
       },
-      { attempts: LINK_ATTEMPTS, isConflict: isLinkRace },
+      { attempts: LINK_ATTEMPTS, isConflict: isLinkRace, backoff: linkBackoff },
     );
   }
   // Answer the problem as it is now, not as this run last read it.
