@@ -9,7 +9,7 @@ import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { DEFAULT_CHANGE_CONFIG } from './defaults.ts';
 import { MAX_CHANGE_WINDOW_DAYS } from './domain/change.ts';
-import { TRANSITIONS as CHANGE_TRANSITIONS, EDITABLE_STATUSES } from './domain/lifecycle.ts';
+import { CHANGE_TRANSITIONS, EDITABLE_CHANGE_STATUSES } from './domain/lifecycle.ts';
 import {
   approvalRoundSchema,
   approvalVoteBody,
@@ -209,7 +209,7 @@ export default defineApi({
       tag: 'Changes',
       audience: 'agent',
       description: [
-        `A merge patch of the plan: absent fields stay, \`null\` clears an optional field. Needs the current version in If-Match. Only a change in ${EDITABLE_STATUSES.map((s) => `\`${s}\``).join(' or ')} can be edited (409 \`not-editable\`, with \`changeStatus\` and \`editableStatuses\`): past assessment the plan is what was authorized. The type and the status change through their own operations, never here.`,
+        `A merge patch of the plan: absent fields stay, \`null\` clears an optional field. Needs the current version in If-Match. Only a change in ${EDITABLE_CHANGE_STATUSES.map((s) => `\`${s}\``).join(' or ')} can be edited (409 \`not-editable\`, with \`changeStatus\` and \`editableStatuses\`): past assessment the plan is what was authorized. The type and the status change through their own operations, never here.`,
         'Editing a change in `assess` sends it back to `draft`: its `risk`, `conflicts` and `blackoutOverride` are removed, its approval round is `withdrawn` and its approval workflow is stopped, in the same request. A CAB approves the plan it assessed, so the edited plan is submitted again (POST /changes/{id}/submit), which assesses it again (risk, conflicts, blackout windows) and opens a new round.',
         `The window and the references are checked as on creation (\`plannedEnd\` after \`plannedStart\`, at most ${MAX_CHANGE_WINDOW_DAYS} days; the services and the group it adds must exist). Submitting it again needs a normal or emergency change's \`implementationPlan\` and \`backoutPlan\`.`,
         'A patch that restates the current values changes nothing: 200 with the same version.',

@@ -8,7 +8,7 @@ import { loadSlaConfig } from '../sla/store/config-store.ts';
 import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners, type ProblemResolutionNotice } from './domain/events.ts';
 import {
   applyPatch,
-  creationChanges,
+  creationDiffs,
   type Incident,
   type IncidentAlert,
   type IncidentProblemReference,
@@ -383,7 +383,7 @@ export async function openIncidentFromAlert(input: {
   const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
   const opened = openIncident(input.incident, { id: newId(), sequence: settings.sequence, actor: { userId: actor }, now, matrix: settings.matrix });
   const withDedup: Incident = { ...opened, dedupKey: dedup.dedupKey, dedupScope: dedup.scope };
-  const created = incidentWrite({ after: withDedup, actor, changes: creationChanges(withDedup), now, slaConfig, escalateAtOnce: input.escalateAtOnce });
+  const created = incidentWrite({ after: withDedup, actor, changes: creationDiffs(withDedup), now, slaConfig, escalateAtOnce: input.escalateAtOnce });
   const { incident } = created;
   return {
     incident,

@@ -56,7 +56,7 @@ async function advance(id: string, ...statuses: ChangeStatus[]): Promise<Change>
   let change = (await store.getChangeById(id))!;
   for (const status of statuses) {
     const now = new Date();
-    const { next, changes } = domain.moveTo(change, status, { actor: { userId: 'workflow' }, now });
+    const { next, changes } = domain.moveChangeTo(change, status, { actor: { userId: 'workflow' }, now });
     await transaction.transactWrite(write.changeRequestWrite({ before: change, after: next, actor: 'workflow', changes, now }));
     change = next;
   }
@@ -68,7 +68,7 @@ async function withWorkflow(id: string, executionArn: string): Promise<Change> {
   const change = (await store.getChangeById(id))!;
   const now = new Date();
   const next: Change = { ...change, workflow: { executionArn, state: 'AwaitApproval', since: now.toISOString() }, version: change.version + 1 };
-  await transaction.transactWrite(write.changeRequestWrite({ before: change, after: next, actor: 'workflow', changes: domain.diffChanges(change, next), now }));
+  await transaction.transactWrite(write.changeRequestWrite({ before: change, after: next, actor: 'workflow', changes: domain.fieldDiffs(change, next), now }));
   return next;
 }
 
@@ -746,7 +746,7 @@ describe('GET /changes/calendar', () => {
     const now = new Date();
     const next: Change = { ...assessed, risk: { level: 'high', score: 7, reasons: ['outage required (+2)'] }, version: assessed.version + 1 };
     await transaction.transactWrite(
-      write.changeRequestWrite({ before: assessed, after: next, actor: 'workflow', changes: domain.diffChanges(assessed, next), now }),
+      write.changeRequestWrite({ before: assessed, after: next, actor: 'workflow', changes: domain.fieldDiffs(assessed, next), now }),
     );
     const reply = await alice.get(`/changes/calendar?from=${at(Q + 7 * DAY)}&to=${at(Q + 8 * DAY)}`);
     expect(reply.body.changes).toEqual([expect.objectContaining({ number: change.number, riskLevel: 'high' })]);

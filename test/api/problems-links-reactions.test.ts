@@ -69,7 +69,7 @@ async function advance(id: string, ...statuses: ChangeStatus[]): Promise<Change>
   let change = (await changeStore.getChangeById(id)) as Change;
   for (const status of statuses) {
     const now = new Date();
-    const { next, changes } = changeDomain.moveTo(change, status, { actor: { userId: 'workflow' }, now });
+    const { next, changes } = changeDomain.moveChangeTo(change, status, { actor: { userId: 'workflow' }, now });
     await transaction.transactWrite(changeWrite.changeRequestWrite({ before: change, after: next, actor: 'workflow', changes, now }));
     change = next;
   }

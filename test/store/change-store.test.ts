@@ -1,5 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyChangePatch, type Change, type ChangePatch, creationChanges, moveTo, type NewChange, openChange } from '../../functions/changes/domain/change.ts';
+import {
+  applyChangePatch,
+  type Change,
+  type ChangePatch,
+  creationDiffs,
+  moveChangeTo,
+  type NewChange,
+  openChange,
+} from '../../functions/changes/domain/change.ts';
 import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
 import type { ChangeFilters } from '../../functions/changes/schemas/change.ts';
 import { freshTable } from '../support/table.ts';
@@ -31,7 +39,7 @@ async function create(input: Partial<NewChange> = {}): Promise<Change> {
     { type: 'normal', title: 'Patch the web tier', plannedStart: at(0), plannedEnd: at(2 * HOUR), services: ['email'], ...PLANS, ...input },
     { id: store.newId(), sequence, actor: alice, now },
   );
-  await transactWrite(changeRequestWrite({ after: change, actor: 'alice', changes: creationChanges(change), now }));
+  await transactWrite(changeRequestWrite({ after: change, actor: 'alice', changes: creationDiffs(change), now }));
   written.set(change.id, change);
   return change;
 }
@@ -49,7 +57,7 @@ async function walk(current: Change, ...statuses: ChangeStatus[]): Promise<Chang
   let change = current;
   for (const status of statuses) {
     const now = new Date();
-    const { next, changes } = moveTo(change, status, { actor: alice, now });
+    const { next, changes } = moveChangeTo(change, status, { actor: alice, now });
     await transactWrite(changeRequestWrite({ before: change, after: next, actor: 'alice', changes, now }));
     change = next;
   }
@@ -89,7 +97,7 @@ describe('creating a change', () => {
     ]);
     const history = items.find((item) => item.entity === 'history');
     expect(history).toMatchObject({ subjectId: change.id, action: 'created', version: 1, actor: 'alice' });
-    expect(history?.changes).toEqual(creationChanges(change));
+    expect(history?.changes).toEqual(creationDiffs(change));
     const outbox = items.find((item) => item.entity === 'outbox');
     expect(outbox).toMatchObject({ changeId: change.id, detail: { type: 'Change Created', actor: 'alice', change: { id: change.id, number: change.number } } });
     expect(outbox?.notification).toMatchObject({ recipients: { users: [], groups: ['network'] } });
@@ -120,7 +128,7 @@ describe('creating a change', () => {
   it('refuses a second create with the same id and leaves no trace of it', async () => {
     const change = await create();
     const again = { ...change, title: 'A twin' };
-    const error = await refusal(() => transactWrite(changeRequestWrite({ after: again, actor: 'mallory', changes: creationChanges(again), now: new Date() })));
+    const error = await refusal(() => transactWrite(changeRequestWrite({ after: again, actor: 'mallory', changes: creationDiffs(again), now: new Date() })));
     expect(error.has(CHANGE_ITEM)).toBe(true);
     expect(await store.getChangeById(change.id)).toEqual(change);
     expect(await ofEntity(change.id, 'history')).toHaveLength(1);
@@ -134,7 +142,7 @@ describe('creating a change', () => {
       { type: 'normal', title: 'Never stored', plannedStart: at(0), plannedEnd: at(HOUR), services: ['vpn'] },
       { id: store.newId(), sequence, actor: alice, now },
     );
-    const items = changeRequestWrite({ after: change, actor: 'alice', changes: creationChanges(change), now });
+    const items = changeRequestWrite({ after: change, actor: 'alice', changes: creationDiffs(change), now });
     const error = await refusal(() =>
       transactWrite([
         ...items,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AREAS } from '../../functions/areas.ts';
-import { applyChangePatch, type Change, diffChanges, moveTo, openChange, recordImplementation } from '../../functions/changes/domain/change.ts';
+import { applyChangePatch, type Change, fieldDiffs, moveChangeTo, openChange, recordImplementation } from '../../functions/changes/domain/change.ts';
 import {
   type ApprovalReference,
   CHANGE_EVENT_TYPES,
@@ -286,19 +286,19 @@ describe('change outbox records', () => {
     const draft = fresh();
     expect(changeRecordEventType(undefined, draft)).toBe('Change Created');
     expect(changeRecordEventType(draft, applyChangePatch(draft, { title: 'Switch upgrade' }, ctx).next)).toBe('Change Updated');
-    const assess = moveTo(draft, 'assess', ctx).next;
+    const assess = moveChangeTo(draft, 'assess', ctx).next;
     expect(changeRecordEventType(draft, assess)).toBe('Change Submitted');
-    const authorize = moveTo(assess, 'authorize', ctx).next;
+    const authorize = moveChangeTo(assess, 'authorize', ctx).next;
     expect(changeRecordEventType(assess, authorize)).toBe('Change Updated');
-    const scheduled = moveTo(authorize, 'scheduled', ctx).next;
+    const scheduled = moveChangeTo(authorize, 'scheduled', ctx).next;
     expect(changeRecordEventType(authorize, scheduled)).toBe('Change Scheduled');
-    expect(changeRecordEventType(authorize, moveTo(authorize, 'rejected', ctx).next)).toBe('Change Rejected');
-    const implement = moveTo(scheduled, 'implement', ctx).next;
+    expect(changeRecordEventType(authorize, moveChangeTo(authorize, 'rejected', ctx).next)).toBe('Change Rejected');
+    const implement = moveChangeTo(scheduled, 'implement', ctx).next;
     expect(changeRecordEventType(scheduled, implement)).toBe('Change Implementation Started');
     const review = recordImplementation(implement, { outcome: 'successful', notes: 'ok' }, ctx).next;
     expect(changeRecordEventType(implement, review)).toBe('Change Implemented');
-    expect(changeRecordEventType(review, moveTo(review, 'closed', ctx).next)).toBe('Change Closed');
-    expect(changeRecordEventType(scheduled, moveTo(scheduled, 'canceled', ctx).next)).toBe('Change Canceled');
+    expect(changeRecordEventType(review, moveChangeTo(review, 'closed', ctx).next)).toBe('Change Closed');
+    expect(changeRecordEventType(scheduled, moveChangeTo(scheduled, 'canceled', ctx).next)).toBe('Change Canceled');
   });
 });
 
@@ -371,7 +371,7 @@ describe('free text', () => {
   });
   const blank = fresh({ version: 1 });
   for (const field of ['description', 'implementationPlan', 'backoutPlan'] as const) delete blank[field];
-  const changes = diffChanges(blank, full);
+  const changes = fieldDiffs(blank, full);
 
   it.each(CHANGE_EVENT_TYPES)('%s: never carries free text, whatever the write changed', (type) => {
     const built = changeOutboxRecord({

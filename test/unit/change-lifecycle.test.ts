@@ -5,10 +5,10 @@ import {
   type Change,
   cancelChange,
   closeChange,
-  creationChanges,
-  diffChanges,
+  creationDiffs,
+  fieldDiffs,
   formatChangeNumber,
-  moveTo,
+  moveChangeTo,
   type NewChange,
   openChange,
   recordImplementation,
@@ -16,13 +16,13 @@ import {
 } from '../../functions/changes/domain/change.ts';
 import { ChangeRuleError } from '../../functions/changes/domain/errors.ts';
 import {
-  assertTransition,
+  assertChangeTransition,
   CHANGE_STATUSES,
+  CHANGE_TRANSITIONS,
   CHANGE_TYPES,
   type ChangeStatus,
-  FINAL_STATUSES,
+  FINAL_CHANGE_STATUSES,
   IMPLEMENTATION_OUTCOMES,
-  TRANSITIONS,
 } from '../../functions/changes/domain/lifecycle.ts';
 
 /** The product spec's lifecycle, written out independently of the code's table. */
@@ -74,7 +74,7 @@ function reach(status: ChangeStatus, overrides: Partial<NewChange> = {}): Change
   };
   path[status].forEach((step, i) => {
     change =
-      step === 'review' ? recordImplementation(change, { outcome: 'successful', notes: 'Done' }, ctx(i + 1)).next : moveTo(change, step, ctx(i + 1)).next;
+      step === 'review' ? recordImplementation(change, { outcome: 'successful', notes: 'Done' }, ctx(i + 1)).next : moveChangeTo(change, step, ctx(i + 1)).next;
   });
   expect(change.status).toBe(status);
   return change;
@@ -92,11 +92,11 @@ function ruleError(run: () => unknown): ChangeRuleError {
 
 describe('change lifecycle', () => {
   it('has exactly the transitions of the spec', () => {
-    expect(Object.fromEntries(CHANGE_STATUSES.map((s) => [s, [...TRANSITIONS[s]].sort()]))).toEqual(
+    expect(Object.fromEntries(CHANGE_STATUSES.map((s) => [s, [...CHANGE_TRANSITIONS[s]].sort()]))).toEqual(
       Object.fromEntries(CHANGE_STATUSES.map((s) => [s, [...ALLOWED[s]].sort()])),
     );
     expect(allowedPairs).toHaveLength(13);
-    expect([...FINAL_STATUSES].sort()).toEqual(['canceled', 'closed', 'rejected']);
+    expect([...FINAL_CHANGE_STATUSES].sort()).toEqual(['canceled', 'closed', 'rejected']);
   });
 
   it('knows the types and outcomes', () => {
@@ -105,11 +105,11 @@ describe('change lifecycle', () => {
   });
 
   it.each(allowedPairs)('allows %s -> %s', (from, to) => {
-    expect(() => assertTransition(from, to)).not.toThrow();
+    expect(() => assertChangeTransition(from, to)).not.toThrow();
   });
 
   it.each(refusedPairs)('refuses %s -> %s, naming the allowed targets', (from, to) => {
-    const error = ruleError(() => assertTransition(from, to));
+    const error = ruleError(() => assertChangeTransition(from, to));
     expect(error.code).toBe('INVALID_TRANSITION');
     expect(error.field).toBe('status');
     expect(error.details).toEqual({ from, to, allowedTransitions: ALLOWED[from] });
@@ -117,13 +117,13 @@ describe('change lifecycle', () => {
   });
 
   it('says in words where a change can go', () => {
-    expect(ruleError(() => assertTransition('draft', 'implement')).message).toBe('A change that is draft can move to assess, canceled, not implement');
-    expect(ruleError(() => assertTransition('closed', 'draft')).message).toBe('A change that is closed cannot change status');
+    expect(ruleError(() => assertChangeTransition('draft', 'implement')).message).toBe('A change that is draft can move to assess, canceled, not implement');
+    expect(ruleError(() => assertChangeTransition('closed', 'draft')).message).toBe('A change that is closed cannot change status');
   });
 
-  it.each(allowedPairs.filter(([, to]) => to !== 'review'))('moveTo takes %s -> %s', (from, to) => {
+  it.each(allowedPairs.filter(([, to]) => to !== 'review'))('moveChangeTo takes %s -> %s', (from, to) => {
     const current = reach(from);
-    const { next, changes } = moveTo(current, to, ctx(30, bob));
+    const { next, changes } = moveChangeTo(current, to, ctx(30, bob));
     expect(next.status).toBe(to);
     expect(changes).toContainEqual({ field: 'status', from, to });
     expect(next.version).toBe(current.version + 1);
@@ -131,15 +131,15 @@ describe('change lifecycle', () => {
     expect(next.updatedBy).toBe('bob');
   });
 
-  it.each(refusedPairs)('moveTo refuses %s -> %s and leaves the change alone', (from, to) => {
+  it.each(refusedPairs)('moveChangeTo refuses %s -> %s and leaves the change alone', (from, to) => {
     const current = reach(from);
     const snapshot = structuredClone(current);
-    expect(ruleError(() => moveTo(current, to, ctx(30))).code).toBe('INVALID_TRANSITION');
+    expect(ruleError(() => moveChangeTo(current, to, ctx(30))).code).toBe('INVALID_TRANSITION');
     expect(current).toEqual(snapshot);
   });
 
   it('refuses to move to the status a change is already in', () => {
-    expect(ruleError(() => moveTo(reach('assess'), 'assess', ctx(30))).code).toBe('INVALID_TRANSITION');
+    expect(ruleError(() => moveChangeTo(reach('assess'), 'assess', ctx(30))).code).toBe('INVALID_TRANSITION');
   });
 });
 
@@ -209,7 +209,7 @@ describe('opening a change', () => {
   });
 
   it('records every field it starts with as the first history', () => {
-    const fields = creationChanges(fresh()).map((c) => c.field);
+    const fields = creationDiffs(fresh()).map((c) => c.field);
     expect(fields).toEqual(expect.arrayContaining(['type', 'title', 'status', 'plannedStart', 'services', 'backoutPlan']));
     expect(fields).not.toContain('risk');
   });
@@ -232,8 +232,8 @@ describe('submitting a change', () => {
     expect(submitChange(draft, ctx(1)).next.status).toBe('assess');
   });
 
-  it('cannot sneak past the plans through moveTo', () => {
-    expect(ruleError(() => moveTo(fresh({ backoutPlan: undefined }), 'assess', ctx(1))).field).toBe('backoutPlan');
+  it('cannot sneak past the plans through moveChangeTo', () => {
+    expect(ruleError(() => moveChangeTo(fresh({ backoutPlan: undefined }), 'assess', ctx(1))).field).toBe('backoutPlan');
   });
 
   it('cannot submit twice', () => {
@@ -335,7 +335,7 @@ describe('implementing a change', () => {
   });
 
   it('cannot reach review without an outcome', () => {
-    const error = ruleError(() => moveTo(reach('implement'), 'review', ctx(20)));
+    const error = ruleError(() => moveChangeTo(reach('implement'), 'review', ctx(20)));
     expect(error.code).toBe('FIELD_REQUIRED');
     expect(error.field).toBe('implementation');
   });
@@ -368,10 +368,10 @@ describe('closing and canceling', () => {
 });
 
 describe('final states', () => {
-  it.each(FINAL_STATUSES)('a %s change refuses every move and every edit', (status) => {
+  it.each(FINAL_CHANGE_STATUSES)('a %s change refuses every move and every edit', (status) => {
     const final = reach(status);
     for (const to of CHANGE_STATUSES) {
-      const error = ruleError(() => moveTo(final, to, ctx(50)));
+      const error = ruleError(() => moveChangeTo(final, to, ctx(50)));
       expect(error.code).toBe('INVALID_TRANSITION');
       expect(error.details.allowedTransitions).toEqual([]);
     }
@@ -390,18 +390,18 @@ describe('versions', () => {
   });
 });
 
-describe('diffChanges', () => {
+describe('fieldDiffs', () => {
   it('compares lists and records by content', () => {
     const a = fresh();
-    expect(diffChanges(a, { ...a, services: [...a.services] })).toEqual([]);
+    expect(fieldDiffs(a, { ...a, services: [...a.services] })).toEqual([]);
     const b = { ...a, risk: { level: 'high' as const, score: 80, reasons: ['outage'] } };
-    expect(diffChanges(a, b)).toEqual([{ field: 'risk', from: null, to: b.risk }]);
-    expect(diffChanges(b, { ...b, risk: { ...b.risk, reasons: ['outage'] } })).toEqual([]);
-    expect(diffChanges(a, { ...a, conflicts: [{ changeId: 'x' }] })).toEqual([{ field: 'conflicts', from: null, to: [{ changeId: 'x' }] }]);
+    expect(fieldDiffs(a, b)).toEqual([{ field: 'risk', from: null, to: b.risk }]);
+    expect(fieldDiffs(b, { ...b, risk: { ...b.risk, reasons: ['outage'] } })).toEqual([]);
+    expect(fieldDiffs(a, { ...a, conflicts: [{ changeId: 'x' }] })).toEqual([{ field: 'conflicts', from: null, to: [{ changeId: 'x' }] }]);
   });
 
   it('ignores the bookkeeping fields', () => {
     const a = fresh();
-    expect(diffChanges(a, { ...a, version: 9, updatedAt: 'later', updatedBy: 'bob' })).toEqual([]);
+    expect(fieldDiffs(a, { ...a, version: 9, updatedAt: 'later', updatedBy: 'bob' })).toEqual([]);
   });
 });

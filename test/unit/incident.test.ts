@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IncidentRuleError } from '../../functions/incidents/domain/errors.ts';
 import {
   applyPatch,
-  creationChanges,
+  creationDiffs,
   diffIncidents,
   formatIncidentNumber,
   INCIDENT_NUMBER_PATTERN,
@@ -419,10 +419,10 @@ describe('diffIncidents', () => {
   });
 });
 
-describe('creationChanges', () => {
+describe('creationDiffs', () => {
   it('records every initial tracked value as a change from null', () => {
     const incident = fresh({ description: 'details' });
-    expect(creationChanges(incident)).toEqual([
+    expect(creationDiffs(incident)).toEqual([
       { field: 'title', from: null, to: 'VPN drops every hour' },
       { field: 'description', from: null, to: 'details' },
       { field: 'impact', from: null, to: 2 },

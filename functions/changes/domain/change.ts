@@ -1,7 +1,7 @@
 import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
 import { findConflicts } from './conflicts.ts';
 import { ChangeRuleError } from './errors.ts';
-import { assertTransition, type ChangeStatus, type ChangeType, EDITABLE_STATUSES, type ImplementationOutcome } from './lifecycle.ts';
+import { assertChangeTransition, type ChangeStatus, type ChangeType, EDITABLE_CHANGE_STATUSES, type ImplementationOutcome } from './lifecycle.ts';
 import { RISK_LEVELS, type RiskLevel } from './risk.ts';
 
 export { RISK_LEVELS, type RiskLevel };
@@ -279,7 +279,7 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** Which fields differ, from what to what: the content of a history record. */
-export function diffChanges(before: Change, after: Change): FieldDiff[] {
+export function fieldDiffs(before: Change, after: Change): FieldDiff[] {
   const changes: FieldDiff[] = [];
   for (const field of TRACKED) {
     if (!same(before[field], after[field])) changes.push({ field, from: before[field] ?? null, to: after[field] ?? null });
@@ -288,13 +288,13 @@ export function diffChanges(before: Change, after: Change): FieldDiff[] {
 }
 
 /** What a new change starts with, as changes from nothing: the first history record. */
-export function creationChanges(change: Change): FieldDiff[] {
+export function creationDiffs(change: Change): FieldDiff[] {
   return TRACKED.filter((field) => change[field] !== undefined).map((field) => ({ field, from: null, to: change[field] }));
 }
 
 /** Stamps who and when, and bumps the version, unless nothing changed and nothing needs writing. */
 function commit(current: Change, next: Change, context: ChangeContext): ChangeResult {
-  const changes = diffChanges(current, next);
+  const changes = fieldDiffs(current, next);
   if (changes.length === 0) return { next: current, changes };
   next.updatedAt = context.now.toISOString();
   next.updatedBy = context.actor.userId;
@@ -312,10 +312,10 @@ export function applyChangePatch(current: Change, patch: ChangePatch, context: C
   if (Object.keys(patch).length === 0) {
     throw new ChangeRuleError('NOTHING_TO_CHANGE', 'The patch names no field to change');
   }
-  if (!EDITABLE_STATUSES.includes(current.status)) {
+  if (!EDITABLE_CHANGE_STATUSES.includes(current.status)) {
     throw new ChangeRuleError('NOT_EDITABLE', `A change that is ${current.status} can no longer be edited`, 'status', {
       status: current.status,
-      editableStatuses: EDITABLE_STATUSES,
+      editableStatuses: EDITABLE_CHANGE_STATUSES,
     });
   }
   const next: Change = { ...current };
@@ -336,7 +336,7 @@ export function applyChangePatch(current: Change, patch: ChangePatch, context: C
   }
   const edited = commit(current, next, context);
   if (edited.changes.length === 0 || current.status === 'draft') return edited;
-  return commit(current, moveTo(next, 'draft', context).next, context);
+  return commit(current, moveChangeTo(next, 'draft', context).next, context);
 }
 
 /**
@@ -344,8 +344,8 @@ export function applyChangePatch(current: Change, patch: ChangePatch, context: C
  * enforced here too, so no caller can take a shortcut: assessment needs the plans, and review
  * needs the implementation recorded, which only recordImplementation does.
  */
-export function moveTo(current: Change, status: ChangeStatus, context: ChangeContext): ChangeResult {
-  assertTransition(current.status, status);
+export function moveChangeTo(current: Change, status: ChangeStatus, context: ChangeContext): ChangeResult {
+  assertChangeTransition(current.status, status);
   const next: Change = { ...current, status };
   if (status === 'assess') assertReadyForAssessment(next);
   if (status === 'draft') {
@@ -363,7 +363,7 @@ export function moveTo(current: Change, status: ChangeStatus, context: ChangeCon
 }
 
 export function submitChange(current: Change, context: ChangeContext): ChangeResult {
-  return moveTo(current, 'assess', context);
+  return moveChangeTo(current, 'assess', context);
 }
 
 /** What submission found: the risk, the conflicts, and the workflow that will decide. */
@@ -379,7 +379,7 @@ export interface Assessment {
  * round (submissions + 1) and the workflow execution that runs it.
  */
 export function recordSubmission(current: Change, assessment: Assessment, context: ChangeContext): ChangeResult {
-  const moved = moveTo(current, 'assess', context);
+  const moved = moveChangeTo(current, 'assess', context);
   const at = context.now.toISOString();
   const next: Change = {
     ...moved.next,
@@ -402,7 +402,7 @@ export function atWorkflowState(change: Change, state: string, now: Date): Chang
 
 /** The workflow moves the change along; `state` is where it is now, for the change's readers. */
 export function advanceByWorkflow(current: Change, status: ChangeStatus, state: string, context: ChangeContext): ChangeResult {
-  const moved = current.status === status ? { ...current } : moveTo(current, status, context).next;
+  const moved = current.status === status ? { ...current } : moveChangeTo(current, status, context).next;
   return commit(current, atWorkflowState(moved, state, context.now), context);
 }
 
@@ -412,15 +412,15 @@ export function advanceByWorkflow(current: Change, status: ChangeStatus, state: 
  */
 export function markScheduled(current: Change, input: { reviewRequired: boolean; state: string }, context: ChangeContext): ChangeResult {
   let next: Change = { ...current };
-  if (next.status === 'assess') next = moveTo(next, 'authorize', context).next;
-  if (next.status !== 'scheduled') next = moveTo(next, 'scheduled', context).next;
+  if (next.status === 'assess') next = moveChangeTo(next, 'authorize', context).next;
+  if (next.status !== 'scheduled') next = moveChangeTo(next, 'scheduled', context).next;
   next = atWorkflowState({ ...next, reviewRequired: next.reviewRequired || input.reviewRequired }, input.state, context.now);
   return commit(current, next, context);
 }
 
 export function markRejected(current: Change, rejection: ChangeRejection, state: string, context: ChangeContext): ChangeResult {
   if (current.status === 'rejected') return commit(current, atWorkflowState(current, state, context.now), context);
-  const moved = moveTo(current, 'rejected', context).next;
+  const moved = moveChangeTo(current, 'rejected', context).next;
   return commit(current, atWorkflowState({ ...moved, rejection }, state, context.now), context);
 }
 
@@ -486,7 +486,7 @@ export function overrideStart(current: Change, input: { reason: string }, contex
 
 /** The post-implementation review closes the change. */
 export function completeReview(current: Change, input: { summary: string }, context: ChangeContext): ChangeResult {
-  const moved = moveTo(current, 'closed', context).next;
+  const moved = moveChangeTo(current, 'closed', context).next;
   const next: Change = { ...moved, review: { summary: input.summary, at: context.now.toISOString(), by: context.actor.userId } };
   return commit(current, next, context);
 }
@@ -497,12 +497,12 @@ export function completeReview(current: Change, input: { summary: string }, cont
  */
 export function reportImplementation(current: Change, input: { outcome: ImplementationOutcome; notes: string }, context: ChangeContext): ChangeResult {
   const implemented = recordImplementation(current, input, context).next;
-  return commit(current, implemented.reviewRequired ? implemented : moveTo(implemented, 'closed', context).next, context);
+  return commit(current, implemented.reviewRequired ? implemented : moveChangeTo(implemented, 'closed', context).next, context);
 }
 
 /** Ends implementation with its outcome; anything short of success owes a review. */
 export function recordImplementation(current: Change, input: { outcome: ImplementationOutcome; notes: string }, context: ChangeContext): ChangeResult {
-  assertTransition(current.status, 'review');
+  assertChangeTransition(current.status, 'review');
   const next: Change = {
     ...current,
     status: 'review',
@@ -513,9 +513,9 @@ export function recordImplementation(current: Change, input: { outcome: Implemen
 }
 
 export function closeChange(current: Change, context: ChangeContext): ChangeResult {
-  return moveTo(current, 'closed', context);
+  return moveChangeTo(current, 'closed', context);
 }
 
 export function cancelChange(current: Change, context: ChangeContext): ChangeResult {
-  return moveTo(current, 'canceled', context);
+  return moveChangeTo(current, 'canceled', context);
 }

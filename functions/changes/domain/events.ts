@@ -7,9 +7,9 @@ import {
   notificationSubject,
   type OutboxRecord,
   only,
-  type PublishedChange,
+  type PublishedFieldDiff,
   type PublishRules,
-  publishedChanges,
+  publishedFieldDiffs,
   type Recipients,
 } from '../../shared/domain/outbox.ts';
 import type { Change } from './change.ts';
@@ -23,7 +23,7 @@ import type { RiskLevel } from './risk.ts';
  * unchanged, into one EventBridge event and one SNS notification. The event types live here, with
  * the change requests that own them; the publisher's schemas and the notification filters read them.
  *
- * No free text leaves (publishedChanges): no title, plan, justification, vote comment, note body,
+ * No free text leaves (publishedFieldDiffs): no title, plan, justification, vote comment, note body,
  * rejection comment, cancel or override reason, implementation notes or review summary. The
  * `detail.changes` name what the write changed, with values only for the fields that hold none;
  * votes and notes are named, and read through the API.
@@ -94,7 +94,7 @@ export interface ChangeSummary {
 
 export interface ChangeEventDetail extends EventDetail<ChangeEventType> {
   change: ChangeSummary;
-  changes?: PublishedChange[];
+  changes?: PublishedFieldDiff[];
   approval?: ApprovalReference;
   /** Change Note Added: which note, never its body. */
   note?: NoteReference;
@@ -307,7 +307,7 @@ export function changeOutboxRecord(input: {
     occurredAt: input.occurredAt,
     actor: input.actor,
     change: summarizeChange(change),
-    ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, CHANGE_PUBLISH_RULES) }),
+    ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, CHANGE_PUBLISH_RULES) }),
     ...(input.approval === undefined ? {} : { approval: input.approval }),
     ...(input.note === undefined ? {} : { note: input.note }),
   };

@@ -14,7 +14,7 @@ export type ImplementationOutcome = (typeof IMPLEMENTATION_OUTCOMES)[number];
  * Once implementation has started there is no way out but through review: work done on production
  * has to be accounted for, so `implement` and `review` cannot be canceled.
  */
-export const TRANSITIONS: Readonly<Record<ChangeStatus, readonly ChangeStatus[]>> = {
+export const CHANGE_TRANSITIONS: Readonly<Record<ChangeStatus, readonly ChangeStatus[]>> = {
   draft: ['assess', 'canceled'],
   // Back to draft: the plan was edited after submission, so what was assessed is no longer what would be approved.
   assess: ['draft', 'authorize', 'rejected', 'canceled'],
@@ -27,16 +27,16 @@ export const TRANSITIONS: Readonly<Record<ChangeStatus, readonly ChangeStatus[]>
   canceled: [],
 };
 
-export const FINAL_STATUSES: readonly ChangeStatus[] = ['closed', 'rejected', 'canceled'];
+export const FINAL_CHANGE_STATUSES: readonly ChangeStatus[] = ['closed', 'rejected', 'canceled'];
 
 /**
  * Past assessment the plan is what was authorized, so it can no longer be edited. Editing a change
  * under assessment sends it back to draft (applyChangePatch).
  */
-export const EDITABLE_STATUSES: readonly ChangeStatus[] = ['draft', 'assess'];
+export const EDITABLE_CHANGE_STATUSES: readonly ChangeStatus[] = ['draft', 'assess'];
 
-export function assertTransition(from: ChangeStatus, to: ChangeStatus): void {
-  const allowed = TRANSITIONS[from];
+export function assertChangeTransition(from: ChangeStatus, to: ChangeStatus): void {
+  const allowed = CHANGE_TRANSITIONS[from];
   if (!allowed.includes(to)) {
     const detail =
       allowed.length === 0 ? `A change that is ${from} cannot change status` : `A change that is ${from} can move to ${allowed.join(', ')}, not ${to}`;

@@ -4,7 +4,7 @@ import { TransactionRefused, transactWrite } from '../../shared/store/transactio
 import { assertChangeAgent, loadChange } from '../access.ts';
 import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
 import type { ApprovalRound } from '../domain/approval.ts';
-import { type Change, cancelChange, diffChanges } from '../domain/change.ts';
+import { type Change, cancelChange, fieldDiffs } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { cancelChangeBody } from '../schemas/change.ts';
 import { roundWithdrawal } from '../store/approval-store.ts';
@@ -34,7 +34,7 @@ export const handler = httpHandler(async (request) => {
   const now = new Date();
   const { next } = await mapChangeErrors(() => cancelChange(change, { actor: principal, now }));
   const after: Change = { ...next, cancelReason: reason };
-  const changes = diffChanges(change, after);
+  const changes = fieldDiffs(change, after);
   // The group that would have implemented it, and whoever raised it (unless they canceled it themselves).
   const recipients = {
     users: change.createdBy === principal.userId ? [] : [change.createdBy],

@@ -4,7 +4,7 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { assertChangeAgent } from '../access.ts';
 import { changeReferenceChecks, changeRequestWrite } from '../change-request-write.ts';
-import { creationChanges, type NewChange, openChange } from '../domain/change.ts';
+import { creationDiffs, type NewChange, openChange } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { type CreateChangeBody, canonicalWindow, createChangeBody, TEMPLATE_FIELDS } from '../schemas/change.ts';
 import { allocateChangeNumber, newId } from '../store/change-store.ts';
@@ -75,7 +75,7 @@ export const handler = httpHandler(async (request) => {
   const draft: NewChange = { ...requested, ...canonicalWindow(requested) };
   const change = await mapChangeErrors(() => openChange(draft, { id: newId(), sequence, actor: principal, now }));
 
-  const items = changeRequestWrite({ after: change, actor: principal.userId, changes: creationChanges(change), now });
+  const items = changeRequestWrite({ after: change, actor: principal.userId, changes: creationDiffs(change), now });
   // A standard change's services (and group, unless the request named one) are the template's: it is at fault.
   const references = changeReferenceChecks(undefined, change, (field, index) =>
     template !== undefined && (field === 'services' || input.assignmentGroup === undefined)

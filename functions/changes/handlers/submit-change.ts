@@ -8,7 +8,7 @@ import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
 import { type ApprovalRound, boardFor, boardGroups, openRound } from '../domain/approval.ts';
 import { type Change, recordSubmission } from '../domain/change.ts';
 import { type Conflict, findConflicts } from '../domain/conflicts.ts';
-import { assertTransition } from '../domain/lifecycle.ts';
+import { assertChangeTransition } from '../domain/lifecycle.ts';
 import { assessRisk, CRITICALITIES, type Criticality } from '../domain/risk.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { submitChangeBody } from '../schemas/approval.ts';
@@ -138,7 +138,7 @@ export const handler = httpHandler(async (request) => {
   }
 
   // The lifecycle first: a change that cannot be submitted is refused before the reads.
-  await mapChangeErrors(() => assertTransition(change.status, 'assess'));
+  await mapChangeErrors(() => assertChangeTransition(change.status, 'assess'));
   const assessment = await assess(change);
   const { config, conflicts, risk } = assessment;
   checkBlackouts(change, conflicts, body, request.principal.isAdmin);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { eventEnvelope, publishedChanges } from '../../shared/schemas/events.ts';
+import { eventEnvelope, publishedFieldDiffs } from '../../shared/schemas/events.ts';
 import { APPROVAL_DECISIONS, CHANGE_EVENT_TYPES, VOTE_DECISIONS } from '../domain/events.ts';
 import { CHANGE_STATUSES, CHANGE_TYPES } from '../domain/lifecycle.ts';
 import { RISK_LEVELS } from '../domain/risk.ts';
@@ -29,7 +29,7 @@ export const changeEventDetail = z
       plannedEnd: z.string(),
       version: z.number().int().describe('The change version after the write: order events of one change by it'),
     }),
-    changes: publishedChanges('change').describe(
+    changes: publishedFieldDiffs('change').describe(
       'What changed, as in the change history, with free-text fields (title, description, justification, the plans, cancelReason, configurationItems) named without their values and records (rejection, implementation, review, blackoutOverride) reduced to who, when and the outcome (absent on Change Created, and when nothing on the change itself moved)',
     ),
     approval: z

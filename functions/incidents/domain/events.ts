@@ -5,12 +5,12 @@ import {
   type Notification,
   notificationSubject,
   type OutboxRecord,
-  type PublishedChange,
+  type PublishedFieldDiff,
   type PublishRules,
-  publishedChanges,
+  publishedFieldDiffs,
   type Recipients,
 } from '../../shared/domain/outbox.ts';
-import type { TimerChanges } from '../../sla/domain/timers.ts';
+import type { TimerMoves } from '../../sla/domain/timers.ts';
 import type { ClockName } from '../../sla/domain/types.ts';
 import type { FieldDiff, Incident } from './incident.ts';
 
@@ -38,7 +38,7 @@ export type IncidentEventType = (typeof INCIDENT_EVENT_TYPES)[number];
 
 /**
  * The incident as events show it: enough to route and to link, not the whole record. No title and
- * no category: both are free text anyone may type, requesters included (see publishedChanges in shared/domain/outbox.ts).
+ * no category: both are free text anyone may type, requesters included (see publishedFieldDiffs in shared/domain/outbox.ts).
  */
 export interface IncidentSummary {
   id: string;
@@ -62,7 +62,7 @@ export interface SlaCrossing {
 
 export interface IncidentEventDetail extends EventDetail<IncidentEventType> {
   incident: IncidentSummary;
-  changes?: PublishedChange[];
+  changes?: PublishedFieldDiff[];
   sla?: SlaCrossing;
   escalation?: { level: number; recipients: Recipients };
   /** Incident Note Added: which note, never its body (work notes are internal; read it through the API). */
@@ -86,7 +86,7 @@ export type IncidentNotification = Notification<IncidentEventType>;
 export interface IncidentOutboxRecord extends OutboxRecord<IncidentEventDetail> {
   incidentId: string;
   /** Only incidents have SLA clocks: a change that moved their timers says so. */
-  timers?: TimerChanges;
+  timers?: TimerMoves;
 }
 
 /**
@@ -205,7 +205,7 @@ export function incidentOutboxRecord(input: {
   escalation?: { level: number; recipients: Recipients };
   note?: NoteReference;
   problem?: ProblemResolutionNotice;
-  timers?: TimerChanges;
+  timers?: TimerMoves;
 }): IncidentOutboxRecord {
   const { incident, type } = input;
   const detail: IncidentEventDetail = {
@@ -215,7 +215,7 @@ export function incidentOutboxRecord(input: {
     occurredAt: input.occurredAt,
     actor: input.actor,
     incident: summarizeIncident(incident),
-    ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, INCIDENT_PUBLISH_RULES) }),
+    ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, INCIDENT_PUBLISH_RULES) }),
     ...(input.sla === undefined ? {} : { sla: input.sla }),
     ...(input.escalation === undefined ? {} : { escalation: input.escalation }),
     ...(input.note === undefined ? {} : { note: input.note }),

@@ -177,7 +177,7 @@ export function diffIncidents(before: Incident, after: Incident): FieldDiff[] {
 }
 
 /** What a new incident starts with, as changes from nothing: the first history record. */
-export function creationChanges(incident: Incident): FieldDiff[] {
+export function creationDiffs(incident: Incident): FieldDiff[] {
   return TRACKED.filter((field) => incident[field] !== undefined).map((field) => ({ field, from: null, to: incident[field] }));
 }
 

@@ -6,7 +6,7 @@ import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-chec
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
 import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
-import { creationChanges, openIncident } from '../domain/incident.ts';
+import { creationDiffs, openIncident } from '../domain/incident.ts';
 import { incidentWrite } from '../incident-write.ts';
 import { createChecks } from '../requester-rules.ts';
 import { incidentResponse } from '../responses.ts';
@@ -32,7 +32,7 @@ export const handler = httpHandler(async (request) => {
     principal.isAgent ? knownErrorsFor(input) : undefined,
   ]);
   const opened = openIncident(input, { id: newId(), sequence: settings.sequence, actor: principal, now, matrix: settings.matrix });
-  const { incident, items } = incidentWrite({ after: opened, actor: principal.userId, changes: creationChanges(opened), now, slaConfig });
+  const { incident, items } = incidentWrite({ after: opened, actor: principal.userId, changes: creationDiffs(opened), now, slaConfig });
   const references = referenceChecks(input);
   try {
     return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, incidentResponse(201, incident, knownErrors), now);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { eventEnvelope, publishedChanges, recipientsSchema } from '../../shared/schemas/events.ts';
+import { eventEnvelope, publishedFieldDiffs, recipientsSchema } from '../../shared/schemas/events.ts';
 import { CLOCK_NAMES } from '../../sla/domain/types.ts';
 import { INCIDENT_EVENT_TYPES } from '../domain/events.ts';
 
@@ -27,7 +27,7 @@ export const incidentEventDetail = z
       escalationLevel: z.number().int(),
       version: z.number().int().describe('The incident version after the change: order events of one incident by it'),
     }),
-    changes: publishedChanges('incident').describe(
+    changes: publishedFieldDiffs('incident').describe(
       'What changed, as in the incident history, with free-text fields (title, description, resolutionNotes, category, configurationItem) named without their values (absent on Incident Created)',
     ),
     sla: z

@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type OutboxRecord, type OutboxSubject, outboxSubject } from '../../shared/domain/outbox.ts';
 import { log, withLogContext } from '../../shared/log.ts';
 import { type OutboxKey, outboxKeyId } from '../../shared/store/outbox.ts';
-import type { TimerChanges } from '../../sla/domain/timers.ts';
+import type { TimerMoves } from '../../sla/domain/timers.ts';
 import { publishEvent } from '../sinks/event-bus.ts';
 import { moveTimers } from '../sinks/timers.ts';
 import { publishNotification } from '../sinks/topics.ts';
@@ -16,7 +16,7 @@ import { deliveredSinks, markDelivered, type Sink } from '../store/outbox-store.
  */
 
 /** An outbox item as the stream carries it: any area's record, with its key, and SLA timers when its change moved them. */
-type StoredRecord = OutboxRecord & OutboxKey & { timers?: TimerChanges };
+type StoredRecord = OutboxRecord & OutboxKey & { timers?: TimerMoves };
 
 /** A well-formed record and its subject, as malformation() checked them. */
 interface Deliverable {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { requireEnv } from '../../shared/env.ts';
 import { log } from '../../shared/log.ts';
-import { type TimerChanges, timerName } from '../../sla/domain/timers.ts';
+import { type TimerMoves, timerName } from '../../sla/domain/timers.ts';
 import type { SlaTimer } from '../../sla/domain/types.ts';
 
 const GROUP = requireEnv('SLA_SCHEDULE_GROUP');
@@ -109,7 +109,7 @@ async function scheduledTimer(name: string): Promise<ScheduledTimer | 'none'> {
  * A record replayed after its schedules fired or were deleted may create them again: their firing
  * carries an old timer version, or a threshold already recorded, and the workflow ignores it.
  */
-export async function moveTimers(incidentId: string, incidentVersion: number, changes: TimerChanges, now = new Date()): Promise<void> {
+export async function moveTimers(incidentId: string, incidentVersion: number, changes: TimerMoves, now = new Date()): Promise<void> {
   const setByLaterChange = (name: string, existing: ScheduledTimer) => {
     if (typeof existing.incidentVersion !== 'number' || existing.incidentVersion < incidentVersion) return false;
     log.info('schedule left as a later change of the incident set it', {

@@ -7,9 +7,9 @@ import {
   notificationSubject,
   type OutboxRecord,
   only,
-  type PublishedChange,
+  type PublishedFieldDiff,
   type PublishRules,
-  publishedChanges,
+  publishedFieldDiffs,
   type Recipients,
 } from '../../shared/domain/outbox.ts';
 import type { ProblemResolutionCode, ProblemStatus } from './lifecycle.ts';
@@ -21,7 +21,7 @@ import type { Problem } from './problem.ts';
  * writes one outbox record in its transaction (problem-write.ts), and the publisher turns it,
  * unchanged, into one EventBridge event and one SNS notification.
  *
- * No free text leaves (publishedChanges): no title, description, root cause, workaround, fix text,
+ * No free text leaves (publishedFieldDiffs): no title, description, root cause, workaround, fix text,
  * resolution notes, review summary or note body; `detail.changes` names those fields alone.
  */
 
@@ -54,7 +54,7 @@ export interface ProblemSummary {
 
 export interface ProblemEventDetail extends EventDetail<ProblemEventType> {
   problem: ProblemSummary;
-  changes?: PublishedChange[];
+  changes?: PublishedFieldDiff[];
   /** Problem Note Added: which note, never its body. */
   note?: NoteReference;
   /** Problem Incident Linked / Unlinked: which incident. */
@@ -227,7 +227,7 @@ export function problemOutboxRecord(input: {
     occurredAt: input.occurredAt,
     actor: input.actor,
     problem: summarizeProblem(problem),
-    ...(input.changes === undefined ? {} : { changes: publishedChanges(input.changes, PROBLEM_PUBLISH_RULES) }),
+    ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, PROBLEM_PUBLISH_RULES) }),
     ...(input.note === undefined ? {} : { note: input.note }),
     ...(input.incident === undefined ? {} : { incident: input.incident }),
     ...(input.fix === undefined ? {} : { fix: input.fix }),

@@ -47,12 +47,12 @@ export function moveLinkedIncidentCount(problem: Problem, incident: LinkedIncide
 /**
  * The change request events that can end a change, and so decide the fate of the problems it fixes
  * (the fix-change consumer's filter, functions/problems/area.ts, with the change's status after the
- * write in FINAL_STATUSES): an implementation report that closes the change at once (a successful
+ * write in FINAL_CHANGE_STATUSES): an implementation report that closes the change at once (a successful
  * change owing no review), a close after review, a cancel, a rejection, an approval that expired.
  */
 export const CHANGE_END_EVENT_TYPES = ['Change Implemented', 'Change Closed', 'Change Canceled', 'Change Rejected', 'Change Expired'] as const;
 export type ChangeEndEventType = (typeof CHANGE_END_EVENT_TYPES)[number];
-export { FINAL_STATUSES as CHANGE_FINAL_STATUSES } from '../../changes/domain/lifecycle.ts';
+export { FINAL_CHANGE_STATUSES as CHANGE_FINAL_STATUSES } from '../../changes/domain/lifecycle.ts';
 
 /** How a change request ended, as the problem it fixes hears of it. */
 export type FixChangeOutcome = 'successful' | 'failed' | 'backed_out' | 'canceled' | 'rejected' | 'expired';

@@ -110,7 +110,7 @@ export function outboxSubject(item: Record<string, unknown>): OutboxSubject | un
  */
 
 /** A field change as published: `from` and `to` only for fields whose values hold no free text. */
-export interface PublishedChange {
+export interface PublishedFieldDiff {
   field: string;
   from?: unknown;
   to?: unknown;
@@ -131,7 +131,7 @@ function ruleFor(field: string, rules: PublishRules): ValueRule | undefined {
   return rules.prefixes?.some((prefix) => field.startsWith(prefix)) ? 'value' : undefined;
 }
 
-export function publishedChanges(changes: readonly FieldDiff[], rules: PublishRules): PublishedChange[] {
+export function publishedFieldDiffs(changes: readonly FieldDiff[], rules: PublishRules): PublishedFieldDiff[] {
   return changes.map(({ field, from, to }) => {
     const rule = ruleFor(field, rules);
     if (rule === undefined) return { field };

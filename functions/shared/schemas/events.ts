@@ -18,7 +18,7 @@ export const recipientsSchema = z
   .describe('Who should hear about it; a mailer or chat bridge resolves groups to members');
 
 /** Free-text fields (a title, a description, a plan, notes) are named without `from` and `to`: read them through the API. */
-export const publishedChanges = (record: string) =>
+export const publishedFieldDiffs = (record: string) =>
   z
     .array(
       z.object({

@@ -7,7 +7,7 @@ import type { ClockName, SlaTimer } from './types.ts';
  */
 
 /** Timers to (re)set and to delete after this change: Scheduler schedules named by `timerName`. */
-export interface TimerChanges {
+export interface TimerMoves {
   set: SlaTimer[];
   clear: string[];
 }
@@ -16,7 +16,7 @@ export interface TimerChanges {
 export const timerName = (recordId: string, clock: ClockName, threshold: number): string => `${recordId}-${clock}-${threshold}`;
 
 /** Timers to set and clear, when a change moved them; undefined when the change left them alone. */
-export function timerChanges(recordId: string, before: readonly SlaTimer[], after: readonly SlaTimer[]): TimerChanges | undefined {
+export function timerChanges(recordId: string, before: readonly SlaTimer[], after: readonly SlaTimer[]): TimerMoves | undefined {
   const key = (t: SlaTimer) => `${timerName(recordId, t.clock, t.threshold)}@${t.timerVersion}@${t.at}`;
   const beforeKeys = new Set(before.map(key));
   const afterKeys = new Set(after.map(key));
