@@ -3,12 +3,12 @@ import { TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 /*
  *   pointer  pk ALERT#<scope>#<dedupKey>  sk OPEN   the open incident of this dedup key
  *
- * Which incident collects the events of a dedup key while it is open. Ingestion writes it when an
- * event opens an incident and removes it when a resolve event arrives; the incident's own writes
- * remove it too, in their transaction, when the incident stops being open (PagerDuty's semantics:
- * the next trigger of the key opens a new incident). It is kept with the incidents because both
- * write it; ingestion's raw events share its partition (alertPartition), so the stream hands one
- * key's events to the processor in order.
+ * Which incident collects the events of a dedup key while it is open. The incidents area's alert
+ * operations (operations.ts) create it when an event opens an incident and delete it when a resolve
+ * event arrives, as entries of ingestion's transaction; the incident's own writes remove it too,
+ * in their transaction, when the incident stops being open (PagerDuty's semantics: the next trigger
+ * of the key opens a new incident). Ingestion only reads it; its raw events share its partition
+ * (alertPartition), so the stream hands one key's events to the processor in order.
  */
 
 export const alertPartition = (scope: string, dedupKey: string): string => `ALERT#${scope}#${dedupKey}`;
