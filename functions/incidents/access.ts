@@ -9,12 +9,12 @@ const ID_PATTERN = new RegExp(`^[0-9A-HJKMNP-TV-Z]{${ulid().length}}$`);
 export const isIncidentNumber = (idOrNumber: string): boolean => INCIDENT_NUMBER_PATTERN.test(idOrNumber);
 
 /** Requesters see only incidents they raised; to them every other incident does not exist. */
-export function canSee(principal: Principal, incident: Incident): boolean {
+export function canSeeIncident(principal: Principal, incident: Incident): boolean {
   return principal.isAgent || incident.caller === principal.userId;
 }
 
 export function assertVisible(principal: Principal, incident: Incident | undefined, idOrNumber: string): Incident {
-  if (incident === undefined || !canSee(principal, incident)) throw notFound(`Incident ${idOrNumber}`);
+  if (incident === undefined || !canSeeIncident(principal, incident)) throw notFound(`Incident ${idOrNumber}`);
   return incident;
 }
 
@@ -30,7 +30,7 @@ export async function loadVisibleIncident(principal: Principal, idOrNumber: stri
 }
 
 /** Only agents change incidents; a requester learns that only about incidents they can see. */
-export function assertAgent(principal: Principal, incident: Incident, idOrNumber: string): void {
+export function assertIncidentAgent(principal: Principal, incident: Incident, idOrNumber: string): void {
   assertVisible(principal, incident, idOrNumber);
   if (!principal.isAgent) throw forbidden('Only agents can change incidents; add a note instead');
 }

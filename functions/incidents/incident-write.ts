@@ -35,7 +35,7 @@ export const INCIDENT_OUTBOX_ITEM = 'incident-outbox';
 export interface IncidentWrite {
   /** Undefined when the incident is being created. */
   before?: Incident;
-  /** The incident after the domain rules ran (openIncident, applyPatch, ...), before its SLA moved. */
+  /** The incident after the domain rules ran (openIncident, applyIncidentPatch, ...), before its SLA moved. */
   after: Incident;
   actor: string;
   /** Field changes of the incident itself; SLA changes are added here. */

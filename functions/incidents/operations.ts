@@ -7,7 +7,7 @@ import type { ClockName } from '../sla/domain/types.ts';
 import { loadSlaConfig } from '../sla/store/config-store.ts';
 import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners, type ProblemResolutionNotice } from './domain/events.ts';
 import {
-  applyPatch,
+  applyIncidentPatch,
   creationDiffs,
   type Incident,
   type IncidentAlert,
@@ -424,7 +424,7 @@ export function acknowledgeIncidentFromAlert(
   const { incident } = target;
   if (incident.status !== 'new') return recordAlertOccurrence(target, next, dedup);
   const { actor, now } = context;
-  const moved = applyPatch(incident, { status: 'in_progress' }, { actor: { userId: actor }, now });
+  const moved = applyIncidentPatch(incident, { status: 'in_progress' }, { actor: { userId: actor }, now });
   const acknowledged: IncidentAlert = { ...next, acknowledgedBy: actor, acknowledgedAt: now.toISOString() };
   return {
     incidentChanged: true,

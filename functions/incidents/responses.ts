@@ -21,7 +21,7 @@ export function toIncidentHttpError(error: unknown): unknown {
   }
 }
 
-export async function mapDomainErrors<T>(work: () => T | Promise<T>): Promise<T> {
+export async function mapIncidentDomainErrors<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {

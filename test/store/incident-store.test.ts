@@ -1,6 +1,6 @@
 import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyPatch, type Incident, type IncidentPatch, type NewIncident, openIncident } from '../../functions/incidents/domain/incident.ts';
+import { applyIncidentPatch, type Incident, type IncidentPatch, type NewIncident, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
 import type { IncidentFilters } from '../../functions/incidents/schemas/incident.ts';
 import { freshTable } from '../support/table.ts';
@@ -32,7 +32,7 @@ async function createIncident(input: Partial<NewIncident> = {}): Promise<Inciden
 }
 
 async function update(current: Incident, patch: IncidentPatch): Promise<Incident> {
-  const { next, changes } = applyPatch(current, patch, { actor: alice, now: new Date(), matrix: (await store.getIncidentSettings()).matrix });
+  const { next, changes } = applyIncidentPatch(current, patch, { actor: alice, now: new Date(), matrix: (await store.getIncidentSettings()).matrix });
   await transactWrite([
     store.incidentReplace(next, current.version),
     store.incidentHistoryPut(next.id, { at: next.updatedAt, actor: alice.userId, action: 'updated', version: next.version, changes }),
@@ -107,7 +107,7 @@ describe('optimistic locking', () => {
     const v2 = await update(v1, { status: 'in_progress' });
     expect(v2.version).toBe(2);
 
-    const { next: stale } = applyPatch(v1, { title: 'edited from an old read' }, { actor: alice, now: new Date() });
+    const { next: stale } = applyIncidentPatch(v1, { title: 'edited from an old read' }, { actor: alice, now: new Date() });
     const error = await refusal(() =>
       transactWrite([
         named('incident', store.incidentReplace(stale, v1.version)),
@@ -125,7 +125,7 @@ describe('optimistic locking', () => {
     const titles = Array.from({ length: 8 }, (_, i) => `contender ${i}`);
     const results = await Promise.allSettled(
       titles.map((title) => {
-        const { next, changes } = applyPatch(v1, { title }, { actor: alice, now: new Date() });
+        const { next, changes } = applyIncidentPatch(v1, { title }, { actor: alice, now: new Date() });
         return transactWrite([
           named('incident', store.incidentReplace(next, v1.version)),
           store.incidentHistoryPut(v1.id, { at: next.updatedAt, actor: 'alice', action: 'updated', version: next.version, changes }),
@@ -260,7 +260,7 @@ describe('listing incidents', () => {
         },
         { id: store.newId(), sequence: firstSequence + i, actor: alice, now, matrix: DEFAULT_PRIORITY_MATRIX },
       );
-      const walk = (patch: IncidentPatch) => (incident = applyPatch(incident, patch, { actor: alice, now }).next);
+      const walk = (patch: IncidentPatch) => (incident = applyIncidentPatch(incident, patch, { actor: alice, now }).next);
       if (i % 5 !== 0) walk({ status: 'in_progress' });
       if (i % 5 === 2) walk({ status: 'on_hold', holdReason: 'awaiting_vendor' });
       if (i % 5 === 3) walk({ status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: 'fixed' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AREAS } from '../../functions/areas.ts';
 import { INCIDENT_EVENT_TYPES, incidentOutboxRecord, incidentOwners, incidentRecordEventType } from '../../functions/incidents/domain/events.ts';
-import { applyPatch, diffIncidents, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
+import { applyIncidentPatch, diffIncidents, type Incident, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { DEFAULT_PRIORITY_MATRIX } from '../../functions/incidents/domain/priority.ts';
 import { domainEventDetailOf, notificationMessageOf } from '../../functions/notify/schemas/events.ts';
 import { evolveSla, slaTimers } from '../../functions/sla/domain/incident-sla.ts';
@@ -79,9 +79,9 @@ describe('outbox records', () => {
   it('name the event after what the change did', () => {
     const incident = opened();
     expect(incidentRecordEventType(undefined, incident)).toBe('Incident Created');
-    const working = applyPatch(incident, { status: 'in_progress' }, { actor, now: t0 }).next;
+    const working = applyIncidentPatch(incident, { status: 'in_progress' }, { actor, now: t0 }).next;
     expect(incidentRecordEventType(incident, working)).toBe('Incident Updated');
-    const resolved = applyPatch(working, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: 'ok' }, { actor, now: t0 }).next;
+    const resolved = applyIncidentPatch(working, { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: 'ok' }, { actor, now: t0 }).next;
     expect(incidentRecordEventType(working, resolved)).toBe('Incident Resolved');
   });
 });
@@ -101,10 +101,10 @@ describe('timer changes', () => {
     expect(created?.clear).toEqual([]);
 
     const t1 = new Date(t0.getTime() + 60_000);
-    const working = applyPatch(incident, { status: 'in_progress' }, { actor, now: t1 }).next;
+    const working = applyIncidentPatch(incident, { status: 'in_progress' }, { actor, now: t1 }).next;
     const acknowledged = { ...working, sla: evolveSla(incident, working, undefined, t1).sla };
     const t2 = new Date(t0.getTime() + 120_000);
-    const held = applyPatch(acknowledged, { status: 'on_hold', holdReason: 'awaiting_vendor' }, { actor, now: t2 }).next;
+    const held = applyIncidentPatch(acknowledged, { status: 'on_hold', holdReason: 'awaiting_vendor' }, { actor, now: t2 }).next;
     const paused = { ...held, sla: evolveSla(acknowledged, held, undefined, t2).sla };
 
     // Acknowledging stops the response clock: its timers go, the resolution timers stay as they were.
@@ -119,7 +119,7 @@ describe('timer changes', () => {
 
   it('are absent when a change leaves the timers alone', () => {
     const incident = opened();
-    const retitled = applyPatch(incident, { title: 'Mail slow' }, { actor, now: new Date(t0.getTime() + 1000) }).next;
+    const retitled = applyIncidentPatch(incident, { title: 'Mail slow' }, { actor, now: new Date(t0.getTime() + 1000) }).next;
     const after = { ...retitled, sla: evolveSla(incident, retitled, undefined, new Date(t0.getTime() + 1000)).sla };
     expect(timerChanges(incident.id, slaTimers(incident.sla), slaTimers(after.sla))).toBeUndefined();
   });
@@ -143,7 +143,7 @@ describe('free text', () => {
       configurationItem: TEXT.configurationItem,
       service: 'email',
     } as Partial<Incident>);
-    const retitled = applyPatch(
+    const retitled = applyIncidentPatch(
       before,
       {
         title: `${TEXT.title} again`,
@@ -154,7 +154,7 @@ describe('free text', () => {
       },
       { actor, now: t0 },
     ).next;
-    const resolved = applyPatch(
+    const resolved = applyIncidentPatch(
       retitled,
       { status: 'resolved', resolutionCode: 'solved_permanently', resolutionNotes: TEXT.resolutionNotes },
       { actor, now: t0 },

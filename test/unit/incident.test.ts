@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IncidentRuleError } from '../../functions/incidents/domain/errors.ts';
 import {
-  applyPatch,
+  applyIncidentPatch,
   creationDiffs,
   diffIncidents,
   formatIncidentNumber,
@@ -30,7 +30,7 @@ function fresh(overrides: Partial<Parameters<typeof openIncident>[0]> = {}): Inc
 function walk(incident: Incident, patches: IncidentPatch[], actor = alice, startMinute = 1): Incident {
   let current = incident;
   patches.forEach((patch, i) => {
-    current = applyPatch(current, patch, { actor, now: at(startMinute + i), matrix }).next;
+    current = applyIncidentPatch(current, patch, { actor, now: at(startMinute + i), matrix }).next;
   });
   return current;
 }
@@ -102,9 +102,9 @@ describe('openIncident', () => {
   });
 });
 
-describe('applyPatch: every allowed transition', () => {
+describe('applyIncidentPatch: every allowed transition', () => {
   it('new -> in_progress acknowledges the incident', () => {
-    const { next, changes } = applyPatch(fresh(), { status: 'in_progress' }, { actor: bob, now: at(5) });
+    const { next, changes } = applyIncidentPatch(fresh(), { status: 'in_progress' }, { actor: bob, now: at(5) });
     expect(next).toMatchObject({
       status: 'in_progress',
       acknowledgedAt: at(5).toISOString(),
@@ -120,13 +120,13 @@ describe('applyPatch: every allowed transition', () => {
   });
 
   it('new -> canceled records canceledAt', () => {
-    const { next } = applyPatch(fresh(), { status: 'canceled' }, { actor: bob, now: at(5) });
+    const { next } = applyIncidentPatch(fresh(), { status: 'canceled' }, { actor: bob, now: at(5) });
     expect(next).toMatchObject({ status: 'canceled', canceledAt: at(5).toISOString(), version: 2 });
   });
 
   it('in_progress -> on_hold needs and stores a holdReason', () => {
     const working = walk(fresh(), [{ status: 'in_progress' }]);
-    const { next, changes } = applyPatch(working, { status: 'on_hold', holdReason: 'awaiting_vendor' }, { actor: alice, now: at(10) });
+    const { next, changes } = applyIncidentPatch(working, { status: 'on_hold', holdReason: 'awaiting_vendor' }, { actor: alice, now: at(10) });
     expect(next).toMatchObject({ status: 'on_hold', holdReason: 'awaiting_vendor', version: 3 });
     expect(changes).toEqual([
       { field: 'status', from: 'in_progress', to: 'on_hold' },
@@ -140,14 +140,14 @@ describe('applyPatch: every allowed transition', () => {
 
   it('in_progress -> on_hold without a holdReason is refused', () => {
     const working = walk(fresh(), [{ status: 'in_progress' }]);
-    const error = ruleError(() => applyPatch(working, { status: 'on_hold' }, { actor: alice, now: at(10) }));
+    const error = ruleError(() => applyIncidentPatch(working, { status: 'on_hold' }, { actor: alice, now: at(10) }));
     expect(error.code).toBe('FIELD_REQUIRED');
     expect(error.field).toBe('holdReason');
   });
 
   it('on_hold -> in_progress clears the holdReason', () => {
     const held = walk(fresh(), [{ status: 'in_progress' }, { status: 'on_hold', holdReason: 'awaiting_caller' }]);
-    const { next, changes } = applyPatch(held, { status: 'in_progress' }, { actor: alice, now: at(30) });
+    const { next, changes } = applyIncidentPatch(held, { status: 'in_progress' }, { actor: alice, now: at(30) });
     expect(next.status).toBe('in_progress');
     expect('holdReason' in next).toBe(false);
     expect(changes).toEqual([
@@ -158,14 +158,14 @@ describe('applyPatch: every allowed transition', () => {
 
   it('the holdReason of an incident on hold can change without leaving hold', () => {
     const held = walk(fresh(), [{ status: 'in_progress' }, { status: 'on_hold', holdReason: 'awaiting_caller' }]);
-    const { next, changes } = applyPatch(held, { holdReason: 'awaiting_change' }, { actor: alice, now: at(30) });
+    const { next, changes } = applyIncidentPatch(held, { holdReason: 'awaiting_change' }, { actor: alice, now: at(30) });
     expect(next).toMatchObject({ status: 'on_hold', holdReason: 'awaiting_change' });
     expect(changes).toEqual([{ field: 'holdReason', from: 'awaiting_caller', to: 'awaiting_change' }]);
   });
 
   it('in_progress -> resolved records resolvedAt, resolvedBy, code and notes', () => {
     const working = walk(fresh(), [{ status: 'in_progress' }]);
-    const { next, changes } = applyPatch(working, RESOLVE, { actor: bob, now: at(60) });
+    const { next, changes } = applyIncidentPatch(working, RESOLVE, { actor: bob, now: at(60) });
     expect(next).toMatchObject({
       status: 'resolved',
       resolutionCode: 'solved_permanently',
@@ -181,7 +181,7 @@ describe('applyPatch: every allowed transition', () => {
     ['resolutionNotes', { status: 'resolved', resolutionCode: 'duplicate' }],
   ] as const)('resolving without %s is refused', (field, patch) => {
     const working = walk(fresh(), [{ status: 'in_progress' }]);
-    const error = ruleError(() => applyPatch(working, patch, { actor: alice, now: at(60) }));
+    const error = ruleError(() => applyIncidentPatch(working, patch, { actor: alice, now: at(60) }));
     expect(error.code).toBe('FIELD_REQUIRED');
     expect(error.field).toBe(field);
   });
@@ -204,7 +204,7 @@ describe('applyPatch: every allowed transition', () => {
 
   it('resolved -> in_progress reopens: counts the reopen and clears the resolution', () => {
     const resolved = walk(fresh(), [{ status: 'in_progress' }, RESOLVE]);
-    const { next, changes } = applyPatch(resolved, { status: 'in_progress' }, { actor: bob, now: at(90) });
+    const { next, changes } = applyIncidentPatch(resolved, { status: 'in_progress' }, { actor: bob, now: at(90) });
     expect(next).toMatchObject({ status: 'in_progress', reopenCount: 1, version: resolved.version + 1 });
     for (const field of ['resolutionCode', 'resolutionNotes', 'resolvedAt', 'resolvedBy'] as const) expect(field in next).toBe(false);
     // The first response happened once and for all.
@@ -218,12 +218,12 @@ describe('applyPatch: every allowed transition', () => {
       ]),
     );
     // Resolving again sets a fresh resolvedAt.
-    const again = applyPatch(next, { ...RESOLVE, resolutionCode: 'solved_workaround' }, { actor: bob, now: at(120) }).next;
+    const again = applyIncidentPatch(next, { ...RESOLVE, resolutionCode: 'solved_workaround' }, { actor: bob, now: at(120) }).next;
     expect(again).toMatchObject({ status: 'resolved', resolvedAt: at(120).toISOString(), resolutionCode: 'solved_workaround', reopenCount: 1 });
   });
 });
 
-describe('applyPatch: refused changes', () => {
+describe('applyIncidentPatch: refused changes', () => {
   it.each([
     ['new', 'on_hold', []],
     ['new', 'resolved', []],
@@ -236,7 +236,7 @@ describe('applyPatch: refused changes', () => {
     const current = walk(fresh(), path);
     expect(current.status).toBe(from);
     const error = ruleError(() =>
-      applyPatch(
+      applyIncidentPatch(
         current,
         { status: to, ...(to === 'on_hold' ? { holdReason: 'awaiting_caller' } : {}), ...(to === 'resolved' ? RESOLVE : {}) },
         { actor: alice, now: at(99) },
@@ -255,37 +255,37 @@ describe('applyPatch: refused changes', () => {
     const final = walk(fresh(), path);
     expect(final.status).toBe(status);
     for (const patch of [{ status: 'in_progress' }, { title: 'new title' }, { assignee: null }] as IncidentPatch[]) {
-      const error = ruleError(() => applyPatch(final, patch, { actor: alice, now: at(99), matrix }));
+      const error = ruleError(() => applyIncidentPatch(final, patch, { actor: alice, now: at(99), matrix }));
       expect(error.code).toBe('INVALID_TRANSITION');
       expect(error.details).toEqual({ from: status, allowedTransitions: [] });
     }
   });
 
   it('an empty patch is refused', () => {
-    expect(ruleError(() => applyPatch(fresh(), {}, { actor: alice, now: at(1) })).code).toBe('NOTHING_TO_CHANGE');
+    expect(ruleError(() => applyIncidentPatch(fresh(), {}, { actor: alice, now: at(1) })).code).toBe('NOTHING_TO_CHANGE');
   });
 
   it('a holdReason is not allowed unless the incident is (going) on hold', () => {
     const working = walk(fresh(), [{ status: 'in_progress' }]);
-    const error = ruleError(() => applyPatch(working, { holdReason: 'awaiting_vendor' }, { actor: alice, now: at(5) }));
+    const error = ruleError(() => applyIncidentPatch(working, { holdReason: 'awaiting_vendor' }, { actor: alice, now: at(5) }));
     expect(error).toMatchObject({ code: 'FIELD_NOT_ALLOWED', field: 'holdReason' });
     const held = walk(working, [{ status: 'on_hold', holdReason: 'awaiting_caller' }], alice, 5);
-    const leaving = ruleError(() => applyPatch(held, { status: 'in_progress', holdReason: 'awaiting_vendor' }, { actor: alice, now: at(9) }));
+    const leaving = ruleError(() => applyIncidentPatch(held, { status: 'in_progress', holdReason: 'awaiting_vendor' }, { actor: alice, now: at(9) }));
     expect(leaving).toMatchObject({ code: 'FIELD_NOT_ALLOWED', field: 'holdReason' });
   });
 
   it('resolution fields are not allowed unless resolving', () => {
     const working = walk(fresh(), [{ status: 'in_progress' }]);
-    expect(ruleError(() => applyPatch(working, { resolutionCode: 'duplicate' }, { actor: alice, now: at(5) }))).toMatchObject({
+    expect(ruleError(() => applyIncidentPatch(working, { resolutionCode: 'duplicate' }, { actor: alice, now: at(5) }))).toMatchObject({
       code: 'FIELD_NOT_ALLOWED',
       field: 'resolutionCode',
     });
-    expect(ruleError(() => applyPatch(working, { resolutionNotes: 'x' }, { actor: alice, now: at(5) }))).toMatchObject({
+    expect(ruleError(() => applyIncidentPatch(working, { resolutionNotes: 'x' }, { actor: alice, now: at(5) }))).toMatchObject({
       code: 'FIELD_NOT_ALLOWED',
       field: 'resolutionNotes',
     });
     const resolved = walk(working, [RESOLVE], alice, 5);
-    expect(ruleError(() => applyPatch(resolved, { status: 'in_progress', resolutionCode: 'duplicate' }, { actor: alice, now: at(9) })).code).toBe(
+    expect(ruleError(() => applyIncidentPatch(resolved, { status: 'in_progress', resolutionCode: 'duplicate' }, { actor: alice, now: at(9) })).code).toBe(
       'FIELD_NOT_ALLOWED',
     );
   });
@@ -293,8 +293,8 @@ describe('applyPatch: refused changes', () => {
   it('never mutates the incident it was given', () => {
     const working = walk(fresh(), [{ status: 'in_progress' }]);
     const snapshot = structuredClone(working);
-    applyPatch(working, RESOLVE, { actor: alice, now: at(5) });
-    expect(() => applyPatch(working, { status: 'on_hold' }, { actor: alice, now: at(5) })).toThrow(IncidentRuleError);
+    applyIncidentPatch(working, RESOLVE, { actor: alice, now: at(5) });
+    expect(() => applyIncidentPatch(working, { status: 'on_hold' }, { actor: alice, now: at(5) })).toThrow(IncidentRuleError);
     expect(working).toEqual(snapshot);
   });
 });
@@ -323,24 +323,24 @@ describe('acknowledgedAt (first response)', () => {
     expect(again.next).toBe(next);
 
     // Moving out of new afterwards does not move the first response either.
-    const working = applyPatch(next, { status: 'in_progress' }, { actor: alice, now: at(9) });
+    const working = applyIncidentPatch(next, { status: 'in_progress' }, { actor: alice, now: at(9) });
     expect(working.next).toMatchObject({ acknowledgedAt: at(3).toISOString(), acknowledgedBy: 'bob' });
     expect(working.changes).toEqual([{ field: 'status', from: 'new', to: 'in_progress' }]);
   });
 
   it('is not set by changes that keep the incident new', () => {
-    const { next } = applyPatch(fresh(), { title: 'VPN drops every 30 minutes', assignee: 'bob' }, { actor: alice, now: at(2) });
+    const { next } = applyIncidentPatch(fresh(), { title: 'VPN drops every 30 minutes', assignee: 'bob' }, { actor: alice, now: at(2) });
     expect(next.acknowledgedAt).toBeUndefined();
     expect(next.status).toBe('new');
   });
 });
 
-describe('applyPatch: fields', () => {
+describe('applyIncidentPatch: fields', () => {
   it('recomputes priority with the given matrix when impact or urgency changes', () => {
     const incident = fresh(); // 2/2 -> P3
-    expect(applyPatch(incident, { impact: 1 }, { actor: alice, now: at(1), matrix }).next.priority).toBe('P2');
-    expect(applyPatch(incident, { urgency: 3 }, { actor: alice, now: at(1), matrix }).next.priority).toBe('P4');
-    const { next, changes } = applyPatch(incident, { impact: 1, urgency: 1 }, { actor: alice, now: at(1), matrix });
+    expect(applyIncidentPatch(incident, { impact: 1 }, { actor: alice, now: at(1), matrix }).next.priority).toBe('P2');
+    expect(applyIncidentPatch(incident, { urgency: 3 }, { actor: alice, now: at(1), matrix }).next.priority).toBe('P4');
+    const { next, changes } = applyIncidentPatch(incident, { impact: 1, urgency: 1 }, { actor: alice, now: at(1), matrix });
     expect(next.priority).toBe('P1');
     expect(changes).toEqual([
       { field: 'impact', from: 2, to: 1 },
@@ -348,22 +348,22 @@ describe('applyPatch: fields', () => {
       { field: 'priority', from: 'P3', to: 'P1' },
     ]);
     const custom = { ...matrix, '1': { '1': 'P1', '2': 'P1', '3': 'P1' } } as PriorityMatrix;
-    expect(applyPatch(incident, { impact: 1 }, { actor: alice, now: at(1), matrix: custom }).next.priority).toBe('P1');
+    expect(applyIncidentPatch(incident, { impact: 1 }, { actor: alice, now: at(1), matrix: custom }).next.priority).toBe('P1');
   });
 
   it('needs no matrix when impact and urgency are restated unchanged', () => {
-    const { changes, next } = applyPatch(fresh(), { impact: 2, urgency: 2 }, { actor: alice, now: at(1) });
+    const { changes, next } = applyIncidentPatch(fresh(), { impact: 2, urgency: 2 }, { actor: alice, now: at(1) });
     expect(changes).toEqual([]);
     expect(next.version).toBe(1);
   });
 
   it('refuses to change impact without a matrix rather than guess a priority', () => {
-    expect(() => applyPatch(fresh(), { impact: 1 }, { actor: alice, now: at(1) })).toThrow(/matrix/);
+    expect(() => applyIncidentPatch(fresh(), { impact: 1 }, { actor: alice, now: at(1) })).toThrow(/matrix/);
   });
 
   it('null clears an optional field; absent leaves it', () => {
     const incident = fresh({ description: 'details', category: 'network', assignee: 'bob', configurationItem: 'rtr-1' });
-    const { next, changes } = applyPatch(
+    const { next, changes } = applyIncidentPatch(
       incident,
       { description: null, service: null, assignee: null, configurationItem: 'rtr-2' },
       { actor: alice, now: at(1) },
@@ -380,13 +380,13 @@ describe('applyPatch: fields', () => {
 
   it('clearing what is not set, or restating values, changes nothing and keeps the version', () => {
     const incident = fresh();
-    const result = applyPatch(incident, { description: null, title: incident.title, status: 'new' }, { actor: bob, now: at(1) });
+    const result = applyIncidentPatch(incident, { description: null, title: incident.title, status: 'new' }, { actor: bob, now: at(1) });
     expect(result.changes).toEqual([]);
     expect(result.next).toBe(incident);
   });
 
   it('a change bumps the version and stamps updatedAt/updatedBy', () => {
-    const { next } = applyPatch(fresh(), { caller: 'dave' }, { actor: bob, now: at(4) });
+    const { next } = applyIncidentPatch(fresh(), { caller: 'dave' }, { actor: bob, now: at(4) });
     expect(next).toMatchObject({
       caller: 'dave',
       version: 2,

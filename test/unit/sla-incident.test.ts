@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyPatch, type Incident, type IncidentPatch, openIncident } from '../../functions/incidents/domain/incident.ts';
+import { applyIncidentPatch, type Incident, type IncidentPatch, openIncident } from '../../functions/incidents/domain/incident.ts';
 import { INCIDENT_TRANSITIONS, type IncidentStatus } from '../../functions/incidents/domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type Level } from '../../functions/incidents/domain/priority.ts';
 import { businessSecondsBetween } from '../../functions/sla/domain/calendar.ts';
@@ -49,7 +49,7 @@ function create(impact: Level, urgency: Level, when = MONDAY_0900, slaConfig: Sl
 
 function change(current: Incident, patch: IncidentPatch, when: string, slaConfig: SlaConfig = config) {
   const now = at(when);
-  const { next } = applyPatch(current, patch, { actor: agent, now, matrix });
+  const { next } = applyIncidentPatch(current, patch, { actor: agent, now, matrix });
   const result = evolveSla(current, next, needsSlaConfig(current, next) ? slaConfig : undefined, now);
   return { incident: withSla(next, result.sla), ...result };
 }

@@ -2,7 +2,7 @@ import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
 import type { Priority } from '../../shared/domain/priority.ts';
 import type { IncidentSla } from '../../sla/domain/types.ts';
 import { IncidentRuleError } from './errors.ts';
-import { assertIncidentTransition, type HoldReason, type IncidentStatus, type ResolutionCode } from './lifecycle.ts';
+import { assertIncidentTransition, type IncidentHoldReason, type IncidentResolutionCode, type IncidentStatus } from './lifecycle.ts';
 import { type Level, type PriorityMatrix, priorityFor } from './priority.ts';
 
 export interface Incident {
@@ -14,14 +14,14 @@ export interface Incident {
   urgency: Level;
   priority: Priority;
   status: IncidentStatus;
-  holdReason?: HoldReason;
+  holdReason?: IncidentHoldReason;
   service?: string;
   configurationItem?: string;
   category?: string;
   assignmentGroup?: string;
   assignee?: string;
   caller: string;
-  resolutionCode?: ResolutionCode;
+  resolutionCode?: IncidentResolutionCode;
   resolutionNotes?: string;
   createdAt: string;
   createdBy: string;
@@ -96,8 +96,8 @@ export interface IncidentPatch {
   assignee?: string | null;
   caller?: string;
   status?: IncidentStatus;
-  holdReason?: HoldReason;
-  resolutionCode?: ResolutionCode;
+  holdReason?: IncidentHoldReason;
+  resolutionCode?: IncidentResolutionCode;
   resolutionNotes?: string;
 }
 
@@ -186,7 +186,7 @@ export function creationDiffs(incident: Incident): FieldDiff[] {
  * change list means the patch restated the current values and nothing needs writing.
  * `matrix` is needed only when impact or urgency changes.
  */
-export function applyPatch(
+export function applyIncidentPatch(
   current: Incident,
   patch: IncidentPatch,
   context: { actor: Actor; now: Date; matrix?: PriorityMatrix },
@@ -281,13 +281,13 @@ export function applyPatch(
  */
 export function resolveThroughLifecycle(
   current: Incident,
-  resolution: { code: ResolutionCode; notes: string },
+  resolution: { code: IncidentResolutionCode; notes: string },
   context: { actor: Actor; now: Date },
 ): { next: Incident; changes: FieldDiff[] } | undefined {
   if (!OPEN_INCIDENT_STATUSES.includes(current.status)) return undefined;
   let next = current;
-  if (next.status !== 'in_progress') next = applyPatch(next, { status: 'in_progress' }, context).next;
-  next = applyPatch(next, { status: 'resolved', resolutionCode: resolution.code, resolutionNotes: resolution.notes }, context).next;
+  if (next.status !== 'in_progress') next = applyIncidentPatch(next, { status: 'in_progress' }, context).next;
+  next = applyIncidentPatch(next, { status: 'resolved', resolutionCode: resolution.code, resolutionNotes: resolution.notes }, context).next;
   next = { ...next, updatedAt: context.now.toISOString(), updatedBy: context.actor.userId, version: current.version + 1 };
   return { next, changes: diffIncidents(current, next) };
 }

@@ -4,7 +4,7 @@ export const INCIDENT_STATUSES = ['new', 'in_progress', 'on_hold', 'resolved', '
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export const INCIDENT_HOLD_REASONS = ['awaiting_caller', 'awaiting_vendor', 'awaiting_change'] as const;
-export type HoldReason = (typeof INCIDENT_HOLD_REASONS)[number];
+export type IncidentHoldReason = (typeof INCIDENT_HOLD_REASONS)[number];
 
 export const INCIDENT_RESOLUTION_CODES = [
   'solved_permanently',
@@ -14,7 +14,7 @@ export const INCIDENT_RESOLUTION_CODES = [
   'resolved_by_caller',
   'auto_resolved',
 ] as const;
-export type ResolutionCode = (typeof INCIDENT_RESOLUTION_CODES)[number];
+export type IncidentResolutionCode = (typeof INCIDENT_RESOLUTION_CODES)[number];
 
 /**
  * The incident lifecycle. `resolved -> in_progress` is a reopen; `closed` and `canceled` are final.

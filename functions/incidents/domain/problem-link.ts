@@ -1,6 +1,6 @@
 import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
 import { type Incident, type IncidentProblemReference, resolveThroughLifecycle } from './incident.ts';
-import type { ResolutionCode } from './lifecycle.ts';
+import type { IncidentResolutionCode } from './lifecycle.ts';
 
 /*
  * An incident and the problem it is linked to (problem management, functions/problems): the pure
@@ -53,7 +53,7 @@ export function unlinkIncidentFromProblem(current: Incident, problemId: string, 
 }
 
 /** The problem resolution codes that resolve linked incidents, and the incident code each becomes. */
-export const INCIDENT_CODE_FOR_PROBLEM_RESOLUTION: Readonly<Record<string, ResolutionCode>> = {
+export const INCIDENT_CODE_FOR_PROBLEM_RESOLUTION: Readonly<Record<string, IncidentResolutionCode>> = {
   // The fix is in: the cause of the incidents is gone.
   fix_applied: 'solved_permanently',
   // The problem will not be fixed: its workaround is how the incidents are solved.

@@ -6,10 +6,10 @@ import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-chec
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import type { SlaConfig } from '../../sla/domain/types.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
-import { assertAgent, findIncident, isIncidentNumber } from '../access.ts';
-import { applyPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
+import { assertIncidentAgent, findIncident, isIncidentNumber } from '../access.ts';
+import { applyIncidentPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
 import { INCIDENT_ITEM, incidentWrite, needsSlaConfig } from '../incident-write.ts';
-import { incidentResponse, mapDomainErrors } from '../responses.ts';
+import { incidentResponse, mapIncidentDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
 import { pointerDelete } from '../store/alert-pointer.ts';
 import { getIncidentAndSettings, getIncidentSettings, type IncidentSettings } from '../store/incident-store.ts';
@@ -60,12 +60,12 @@ export const handler = httpHandler(async (request) => {
     mayReselectPolicy(patch) ? loadSlaConfig() : undefined,
   ]);
   if (incident === undefined) throw notFound(`Incident ${idOrNumber}`);
-  assertAgent(principal, incident, idOrNumber);
+  assertIncidentAgent(principal, incident, idOrNumber);
   ifMatch.check(incident.version);
 
   const now = new Date();
-  const { next, changes } = await mapDomainErrors(() =>
-    applyPatch(incident, patch, { actor: principal, now, ...(settings === undefined ? {} : { matrix: settings.matrix }) }),
+  const { next, changes } = await mapIncidentDomainErrors(() =>
+    applyIncidentPatch(incident, patch, { actor: principal, now, ...(settings === undefined ? {} : { matrix: settings.matrix }) }),
   );
   // The known errors match the incident as it is after the patch, known only now: their lookup
   // goes out with the transaction (the same round trip), or alone when the patch changes nothing.

@@ -74,17 +74,17 @@ export function malformation(item: Record<string, unknown>): string | undefined 
 
 type BatchEntry =
   | ({ readonly sequenceNumber: string } & Deliverable)
-  | { readonly sequenceNumber: string; readonly problem: string; readonly key: { pk?: unknown; sk?: unknown } };
+  | { readonly sequenceNumber: string; readonly malformation: string; readonly key: { pk?: unknown; sk?: unknown } };
 
 function readItem(sequenceNumber: string, image: Record<string, AttributeValue>): BatchEntry {
   let item: Record<string, unknown>;
   try {
     item = unmarshall(image);
   } catch {
-    return { sequenceNumber, problem: 'the image is not DynamoDB JSON', key: {} };
+    return { sequenceNumber, malformation: 'the image is not DynamoDB JSON', key: {} };
   }
-  const problem = malformation(item);
-  if (problem !== undefined) return { sequenceNumber, problem, key: { pk: item.pk, sk: item.sk } };
+  const found = malformation(item);
+  if (found !== undefined) return { sequenceNumber, malformation: found, key: { pk: item.pk, sk: item.sk } };
   return { sequenceNumber, record: item as unknown as StoredRecord, subject: outboxSubject(item) as Deliverable['subject'] };
 }
 
@@ -115,7 +115,7 @@ async function publishOutbox(event: DynamoDBStreamEvent): Promise<DynamoDBBatchR
       log.error('outbox item malformed, not published; reported as failed, it goes to the failure bucket once its retries are spent', {
         ...entry.key,
         sequenceNumber,
-        problem: entry.problem,
+        malformation: entry.malformation,
       });
       failures.push({ itemIdentifier: sequenceNumber });
       continue;
