@@ -1,11 +1,13 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { type Change, MAX_CHANGE_WINDOW_DAYS } from '../domain/change.ts';
 import { CHANGE_FIELD_ORDER, type ChangeFilters, type ChangeNote, canonicalInstant, changeHistoryRecordSchema, changeNoteSchema } from '../schemas/change.ts';
 
@@ -112,17 +114,8 @@ export async function getChangeByNumber(number: string): Promise<Change | undefi
 
 /** Takes the next change number. Numbers of requests that later fail are not reused (gaps are harmless). */
 export async function allocateChangeNumber(): Promise<number> {
-  const result = await db.send(
-    new UpdateCommand({
-      TableName: TABLE_NAME,
-      Key: SEQUENCE_KEY,
-      UpdateExpression: 'ADD #sequence :one SET entity = :entity',
-      ExpressionAttributeNames: { '#sequence': 'sequence' },
-      ExpressionAttributeValues: { ':one': 1, ':entity': 'change-sequence' },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return result.Attributes?.sequence as number;
+  const { sequence } = await takeNextInSequence(SEQUENCE_KEY, 'change-sequence');
+  return sequence;
 }
 
 export const changeCreate = (change: Change): TransactItem => putNew(toItem(change));
@@ -257,16 +250,16 @@ export async function listChanges(filters: ChangeFilters, limit: number, cursor?
   for (const { filter } of FILTER_INDEXES) {
     const wanted = filters[filter];
     if (wanted === undefined || filter === chosen?.filter) continue;
-    const placeholders = wanted.map((value, i) => {
-      values[`:${filter}${i}`] = value;
-      return `:${filter}${i}`;
-    });
     if (filter === 'service') {
+      // A change names several services: any of the wanted ones is in its list.
+      const placeholders = wanted.map((value, i) => {
+        values[`:${filter}${i}`] = value;
+        return `:${filter}${i}`;
+      });
       names['#services'] = 'services';
       conditions.push(`(${placeholders.map((placeholder) => `contains(#services, ${placeholder})`).join(' OR ')})`);
     } else {
-      names[`#${filter}`] = filter;
-      conditions.push(`#${filter} IN (${placeholders.join(', ')})`);
+      conditions.push(inCondition(filter, wanted, names, values).condition);
     }
   }
   const fingerprint = filterFingerprint({ ...filters, kind: 'changes' });

@@ -1,11 +1,13 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
 import { INCIDENT_STATUSES } from '../domain/lifecycle.ts';
@@ -103,17 +105,8 @@ function settingsFrom(item: Item | undefined): IncidentSettings {
  * matrix in force. Numbers of requests that later fail are not reused (gaps are harmless).
  */
 export async function allocateIncidentNumber(): Promise<IncidentSettings> {
-  const result = await db.send(
-    new UpdateCommand({
-      TableName: TABLE_NAME,
-      Key: SETTINGS_KEY,
-      UpdateExpression: 'ADD #sequence :one SET entity = :entity',
-      ExpressionAttributeNames: { '#sequence': 'sequence' },
-      ExpressionAttributeValues: { ':one': 1, ':entity': 'incident-settings' },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
-  return settingsFrom(result.Attributes);
+  const { item } = await takeNextInSequence(SETTINGS_KEY, 'incident-settings');
+  return settingsFrom(item);
 }
 
 export async function getIncidentSettings(): Promise<IncidentSettings> {
@@ -268,12 +261,7 @@ export async function listIncidents(filters: IncidentFilters, limit: number, cur
   for (const { filter } of FILTER_INDEXES) {
     const wanted = filters[filter];
     if (wanted === undefined || filter === chosen?.filter) continue;
-    names[`#${filter}`] = filter;
-    const placeholders = wanted.map((value, i) => {
-      values[`:${filter}${i}`] = value;
-      return `:${filter}${i}`;
-    });
-    conditions.push(`#${filter} IN (${placeholders.join(', ')})`);
+    conditions.push(inCondition(filter, wanted, names, values).condition);
   }
   const source =
     chosen !== undefined

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { getRecord, SERVICES, type VersionedRecord } from '../../directory/store/records.ts';
 import { type FieldDiff, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
@@ -7,6 +7,7 @@ import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../..
 import { outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { conflictBackoff, retryOnConflict } from '../../shared/store/retry.ts';
+import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import {
   type CandidateEventType,
@@ -78,17 +79,8 @@ async function readCounter(key: RecurrenceKey): Promise<StoredCounter> {
 }
 
 async function allocateCandidateNumber(): Promise<string> {
-  const result = await db.send(
-    new UpdateCommand({
-      TableName: TABLE_NAME,
-      Key: SEQUENCE_KEY,
-      UpdateExpression: 'ADD #sequence :one SET entity = :entity',
-      ExpressionAttributeNames: { '#sequence': 'sequence' },
-      ExpressionAttributeValues: { ':one': 1, ':entity': 'problem-candidate-sequence' },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return formatCandidateNumber(Number(result.Attributes?.sequence));
+  const { sequence } = await takeNextInSequence(SEQUENCE_KEY, 'problem-candidate-sequence');
+  return formatCandidateNumber(sequence);
 }
 
 /** The owner group of a service, when it has one (the candidate's notification goes there). */

@@ -1,10 +1,12 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import type { Problem } from '../domain/problem.ts';
 import { PROBLEM_FIELD_ORDER, type ProblemFilters, type ProblemNote, problemHistoryRecordSchema, problemNoteSchema } from '../schemas/problem.ts';
 import { fixChangeIndexAttributes } from './fix-change-store.ts';
@@ -82,17 +84,8 @@ export async function getProblemByNumber(number: string): Promise<Problem | unde
 
 /** Takes the next problem number. Numbers of requests that later fail are not reused (gaps are harmless). */
 export async function allocateProblemNumber(): Promise<number> {
-  const result = await db.send(
-    new UpdateCommand({
-      TableName: TABLE_NAME,
-      Key: PROBLEM_SEQUENCE_KEY,
-      UpdateExpression: 'ADD #sequence :one SET entity = :entity',
-      ExpressionAttributeNames: { '#sequence': 'sequence' },
-      ExpressionAttributeValues: { ':one': 1, ':entity': 'problem-sequence' },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  return result.Attributes?.sequence as number;
+  const { sequence } = await takeNextInSequence(PROBLEM_SEQUENCE_KEY, 'problem-sequence');
+  return sequence;
 }
 
 export const problemCreate = (problem: Problem): TransactItem => putNew(toItem(problem));
@@ -183,12 +176,7 @@ export async function listProblems(filters: ProblemFilters, limit: number, curso
   for (const { filter } of FILTER_INDEXES) {
     const wanted = filters[filter];
     if (wanted === undefined || filter === chosen?.filter) continue;
-    names[`#${filter}`] = filter;
-    const placeholders = wanted.map((value, i) => {
-      values[`:${filter}${i}`] = value;
-      return `:${filter}${i}`;
-    });
-    conditions.push(`#${filter} IN (${placeholders.join(', ')})`);
+    conditions.push(inCondition(filter, wanted, names, values).condition);
   }
   const page = await mergedQueryPage(
     {
