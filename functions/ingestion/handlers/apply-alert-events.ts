@@ -17,6 +17,7 @@ import {
 import { log, withLogContext } from '../../shared/log.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { applyInOrderPerKey } from '../../shared/stream/ordered-batch.ts';
 import { appendOccurrence, describeEvent, impactAndUrgency, occurrenceOf, titleOf } from '../domain/alert-event.ts';
 import {
   EVENT_APPLIED_ITEM,
@@ -50,26 +51,19 @@ async function applyAlertEvents(event: DynamoDBStreamEvent): Promise<DynamoDBBat
     const partition = JSON.stringify(record.dynamodb.Keys?.pk);
     byPartition.set(partition, [...(byPartition.get(partition) ?? []), record]);
   }
-  const failed: string[] = [];
-  const queues = [...byPartition.values()];
-  const worker = async () => {
-    for (let records = queues.shift(); records !== undefined; records = queues.shift()) {
-      for (const record of records) {
-        const stored = eventFromItem(unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>));
-        try {
-          await applyEvent(stored);
-        } catch (error) {
-          log.error('event not applied; it will be retried', { eventId: stored.eventId, dedupKey: stored.dedupKey, error });
-          failed.push(record.dynamodb?.SequenceNumber ?? '0');
-          break; // the rest of this key waits for the retry, in order
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENT_KEYS, queues.length) }, worker));
-  if (failed.length === 0) return { batchItemFailures: [] };
-  const lowest = failed.reduce((a, b) => (BigInt(a) <= BigInt(b) ? a : b));
-  return { batchItemFailures: [{ itemIdentifier: lowest }] };
+  return applyInOrderPerKey(
+    [...byPartition.values()].map((records) => ({
+      entries: records.map((record) => ({ record, stored: eventFromItem(unmarshall(record.dynamodb?.NewImage as Record<string, AttributeValue>)) })),
+    })),
+    {
+      concurrency: CONCURRENT_KEYS,
+      sequenceNumberOf: ({ record }) => record.dynamodb?.SequenceNumber ?? '0',
+      apply: async ({ stored }) => {
+        await applyEvent(stored);
+      },
+      onFailure: ({ stored }, error) => log.error('event not applied; it will be retried', { eventId: stored.eventId, dedupKey: stored.dedupKey, error }),
+    },
+  );
 }
 
 class Retry extends Error {}

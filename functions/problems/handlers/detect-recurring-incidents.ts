@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { log, withLogContext } from '../../shared/log.ts';
+import { applyInOrderPerKey } from '../../shared/stream/ordered-batch.ts';
 import { keyId, type RecurrenceKey, type RecurringIncident, recurrenceKeys, ruleFor } from '../domain/recurrence.ts';
 import { countOnKey } from '../store/candidate-store.ts';
 import { loadProblemConfig } from '../store/problem-config-store.ts';
@@ -32,25 +33,16 @@ async function detectRecurringIncidents(event: DynamoDBStreamEvent): Promise<Dyn
   if (work.size === 0) return { batchItemFailures: [] };
   const config = await loadProblemConfig();
 
-  const failed: string[] = [];
-  const queues = [...work.values()];
-  const worker = async () => {
-    for (let queue = queues.shift(); queue !== undefined; queue = queues.shift()) {
-      const { key } = queue;
-      for (const { record, incident } of queue.entries) {
-        try {
-          const outcome = await countOnKey(key, { id: incident.id, number: incident.number, createdAt: incident.createdAt }, ruleFor(config, incident.service));
-          if (outcome === 'candidate') log.info('problem candidate recorded', { incident: incident.number, key: key.kind, service: key.service });
-        } catch (error) {
-          log.error('incident not counted; it will be retried', { incident: incident.number, key: key.kind, error });
-          failed.push(record.dynamodb?.SequenceNumber ?? '0');
-          break; // the rest of this key waits for the retry, in order
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENT_KEYS, queues.length) }, worker));
-  if (failed.length === 0) return { batchItemFailures: [] };
-  const lowest = failed.reduce((a, b) => (BigInt(a) <= BigInt(b) ? a : b));
-  return { batchItemFailures: [{ itemIdentifier: lowest }] };
+  return applyInOrderPerKey(
+    [...work.values()].map(({ key, entries }) => ({ entries: entries.map((entry) => ({ ...entry, key })) })),
+    {
+      concurrency: CONCURRENT_KEYS,
+      sequenceNumberOf: ({ record }) => record.dynamodb?.SequenceNumber ?? '0',
+      apply: async ({ key, incident }) => {
+        const outcome = await countOnKey(key, { id: incident.id, number: incident.number, createdAt: incident.createdAt }, ruleFor(config, incident.service));
+        if (outcome === 'candidate') log.info('problem candidate recorded', { incident: incident.number, key: key.kind, service: key.service });
+      },
+      onFailure: ({ key, incident }, error) => log.error('incident not counted; it will be retried', { incident: incident.number, key: key.kind, error }),
+    },
+  );
 }
