@@ -92,7 +92,9 @@ describe('POST /v2/enqueue: trigger', () => {
     expect(incidents[0].alert.occurrences).toBe(accepted);
     const events = await alice.get(`/incidents/${incidents[0].id}/events?limit=100`);
     expect(events.body.items.filter((e: { outcome: string }) => e.outcome === 'opened')).toHaveLength(1);
-  });
+    // 200 writes at once plus their processing: ~5 s alone, up to ~26 s in the full suite beside
+    // another write-heavy file on the shared DynamoDB Local; about correctness, not speed.
+  }, 90_000);
 });
 
 describe('POST /v2/enqueue: acknowledge and resolve', () => {

@@ -92,7 +92,8 @@ describe('what names a directory record (usage.ts)', () => {
     expect((await serviceUsage('crm', new Date().toISOString())).references.filter((r) => r.kind === 'integration-key')).toEqual([]);
     // No live key: the count answers alone, no key is listed.
     expect(table.counter.operations().filter((op) => op === 'Query')).toHaveLength(6);
-  });
+    // 105 keys written then read: seconds alone, far more beside a write-heavy file on the shared DynamoDB Local.
+  }, 120_000);
 
   it("builds a user's cascade from the groups as stored now, not from the groups index, which may lag", async () => {
     await transactWrite(records.createRecordItems(records.GROUPS, 'team', { name: 'team', members: ['leaver'], ...meta }, 'ada', []));
