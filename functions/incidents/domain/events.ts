@@ -1,10 +1,12 @@
 import {
+  assigneeAndGroupOf,
   DETAIL_SCHEMA_VERSION,
   type EventDetail,
   type NoteReference,
   type Notification,
   notificationSubject,
   type OutboxRecord,
+  ownersOf,
   type PublishedFieldDiff,
   type PublishRules,
   publishedFieldDiffs,
@@ -135,17 +137,9 @@ export function summarizeIncident(incident: Incident): IncidentSummary {
 }
 
 /** The assignee if there is one, else the group: who is expected to act. */
-export function incidentOwners(incident: Incident): Recipients {
-  if (incident.assignee !== undefined) return { users: [incident.assignee], groups: [] };
-  return { users: [], groups: incident.assignmentGroup === undefined ? [] : [incident.assignmentGroup] };
-}
+export const incidentOwners = (incident: Incident): Recipients => ownersOf(incident);
 
-export function incidentAssigneeAndGroup(incident: Incident): Recipients {
-  return {
-    users: incident.assignee === undefined ? [] : [incident.assignee],
-    groups: incident.assignmentGroup === undefined ? [] : [incident.assignmentGroup],
-  };
-}
+export const incidentAssigneeAndGroup = (incident: Incident): Recipients => assigneeAndGroupOf(incident);
 
 /**
  * Who hears of a note: the caller of an agent's public comment; the people working the incident

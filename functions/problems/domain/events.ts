@@ -1,5 +1,6 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
 import {
+  assigneeAndGroupOf,
   DETAIL_SCHEMA_VERSION,
   type EventDetail,
   type NoteReference,
@@ -7,6 +8,7 @@ import {
   notificationSubject,
   type OutboxRecord,
   only,
+  ownersOf,
   type PublishedFieldDiff,
   type PublishRules,
   publishedFieldDiffs,
@@ -135,18 +137,10 @@ export function summarizeProblem(problem: Problem): ProblemSummary {
 }
 
 /** Who is expected to act: the assignee, else the whole group (as for incidents). */
-export function problemOwners(problem: Problem): Recipients {
-  if (problem.assignee !== undefined) return { users: [problem.assignee], groups: [] };
-  return { users: [], groups: problem.assignmentGroup === undefined ? [] : [problem.assignmentGroup] };
-}
+export const problemOwners = (problem: Problem): Recipients => ownersOf(problem);
 
 /** The assignee and the whole group: told of what concerns everyone working on it (a resolution, a known error). */
-export function problemAssigneeAndGroup(problem: Problem): Recipients {
-  return {
-    users: problem.assignee === undefined ? [] : [problem.assignee],
-    groups: problem.assignmentGroup === undefined ? [] : [problem.assignmentGroup],
-  };
-}
+export const problemAssigneeAndGroup = (problem: Problem): Recipients => assigneeAndGroupOf(problem);
 
 /**
  * The event of an ordinary write. A status reached says the most (Resolved, Closed, Canceled);

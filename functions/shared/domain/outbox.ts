@@ -21,6 +21,26 @@ export interface Recipients {
   groups: string[];
 }
 
+/** What a record says about who works on it; every work area's record has these two fields. */
+export interface Assignable {
+  assignee?: string;
+  assignmentGroup?: string;
+}
+
+/** The assignee if there is one, else the whole group: who is expected to act. */
+export function ownersOf(record: Assignable): Recipients {
+  if (record.assignee !== undefined) return { users: [record.assignee], groups: [] };
+  return { users: [], groups: record.assignmentGroup === undefined ? [] : [record.assignmentGroup] };
+}
+
+/** The assignee and the whole group: told of what concerns everyone working on the record. */
+export function assigneeAndGroupOf(record: Assignable): Recipients {
+  return {
+    users: record.assignee === undefined ? [] : [record.assignee],
+    groups: record.assignmentGroup === undefined ? [] : [record.assignmentGroup],
+  };
+}
+
 /** A note event's reference to its note, never its body (work notes are internal; read it through the API). */
 export interface NoteReference {
   id: string;
