@@ -9,6 +9,7 @@
  * (a dependency-cruiser rule): it sits above them all.
  */
 import changes from './changes/area.ts';
+import cmdb from './cmdb/area.ts';
 import directory from './directory/area.ts';
 import escalation from './escalation/area.ts';
 import incidents from './incidents/area.ts';
@@ -19,4 +20,4 @@ import platform from './platform/area.ts';
 import problems from './problems/area.ts';
 import sla from './sla/area.ts';
 
-export const AREAS = [incidents, directory, ingestion, sla, changes, problems, knownErrors, escalation, notify, platform] as const;
+export const AREAS = [incidents, directory, ingestion, sla, changes, problems, knownErrors, cmdb, escalation, notify, platform] as const;

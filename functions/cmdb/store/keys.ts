@@ -1,0 +1,44 @@
+/**
+ * The CMDB's items in the single table (docs/data-model.md). One partition per configuration item
+ * holds the CI, its history and the relationships it is the source of; each relationship is stored
+ * once and indexed by its target, so it reads from both ends without a second copy.
+ *
+ * A service (functions/directory) is the CI of class `service` whose id is the service's name: it
+ * stays the directory's one record (SERVICE#<name>), and only its relationships and history as a
+ * CI live here, in the partition CI#<name>. CI ids are ULIDs (26 uppercase characters), which no
+ * service name (lowercase slug) can be, so the two never collide.
+ */
+
+/** A configuration item of the CMDB's own (every class but `service`). */
+export const ciKey = (id: string) => ({ pk: `CI#${id}`, sk: 'CI' });
+/** The partition of a CI (own or a service): its relationships as source and its history. */
+export const ciPartition = (id: string) => `CI#${id}`;
+
+/**
+ * A relationship, stored once in its source's partition under its canonical type
+ * (domain/relationship-types.ts). gsi1 indexes it by target, so a CI reads the relationships that
+ * point at it with one Query.
+ */
+export const relationshipKey = (source: string, type: string, target: string) => ({ pk: ciPartition(source), sk: `REL#${type}#${target}` });
+export const RELATIONSHIP_SORT_PREFIX = 'REL#';
+export const relationshipTargetIndex = (source: string, type: string, target: string) => ({ gsi1pk: `CIREL#${target}`, gsi1sk: `${type}#${source}` });
+export const relationshipTargetPartition = (target: string) => `CIREL#${target}`;
+
+/** A CI's external identity (the ARN of an AWS resource): one item per external id, so two CIs can never claim it. */
+export const externalIdKey = (externalId: string) => ({ pk: `CIEXT#${externalId}`, sk: 'CIEXT' });
+/**
+ * An AWS resource as AWS Config and CloudFormation name it (account, region, resource type and
+ * resource id): CloudFormation's events carry no ARN, only the physical id, so both feeds find the
+ * CI through this item.
+ */
+export const awsResourceKey = (accountId: string, region: string, resourceType: string, resourceId: string) => ({
+  pk: `CIAWS#${accountId}#${region}#${resourceType}#${resourceId}`,
+  sk: 'CIAWS',
+});
+
+/** An admin-defined or built-in class's settings (its attribute schema). */
+export const ciClassKey = (name: string) => ({ pk: `CICLASS#${name}`, sk: 'CICLASS' });
+/** The CMDB's settings (tag mapping of the AWS feed). */
+export const cmdbConfigKey = () => ({ pk: 'CONFIG#CMDB', sk: 'CONFIG' });
+/** An event of the AWS feed, recorded before it is applied and deduplicated by its EventBridge id. */
+export const feedEventKey = (eventId: string) => ({ pk: `CIEVENT#${eventId}`, sk: 'CIEVENT' });
