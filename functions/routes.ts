@@ -53,7 +53,12 @@ export function assembleAreas(areas: readonly Area[]): AssembledAreas {
   const consumers: ConsumerDefinition[] = [];
   const workflows: Record<string, AreaWorkflowDefinition> = {};
   const publishedEventTypes: string[] = [];
-  const owners = { area: new Map<string, string>(), route: new Map<string, string>(), eventType: new Map<string, string>() };
+  const owners = {
+    area: new Map<string, string>(),
+    route: new Map<string, string>(),
+    eventType: new Map<string, string>(),
+    busRule: new Map<string, string>(),
+  };
   const claim = (kind: keyof typeof owners, key: string, area: string): void => {
     const owner = owners[kind].get(key);
     if (owner !== undefined) throw new Error(`Area ${area} declares ${kind} ${key}, which area ${owner} declares too`);
@@ -75,6 +80,8 @@ export function assembleAreas(areas: readonly Area[]): AssembledAreas {
     }
     for (const consumer of area.consumers ?? []) {
       own(consumer.functionId, 'a consumer');
+      // A bus rule's id names its rule, queues and stack outputs.
+      if (consumer.source.kind === 'ingestionBusRule') claim('busRule', consumer.source.ruleId, area.name);
       consumers.push(consumer);
     }
     for (const [id, workflow] of Object.entries(area.workflows ?? {})) {

@@ -4,6 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { AREAS } from '../functions/areas.ts';
 import { type Area, assembleAreas } from '../functions/routes.ts';
 import { type ItsmConfig, readConfig } from './config.ts';
+import { busRuleDetailTypes } from './constructs/ingestion.ts';
 import { ApiStack } from './stacks/api-stack.ts';
 import { AreaStack } from './stacks/area-stack.ts';
 import { DataStack } from './stacks/data-stack.ts';
@@ -75,6 +76,8 @@ export function buildApp(context: Record<string, unknown> = {}, options: BuildAp
     config,
     sourceRoot,
     areas: assembleAreas(areasByStack.get(API_STACK) ?? []),
+    // Bus rules of every stack: the bus policy (in the API stack) lets other accounts put their events.
+    busRuleDetailTypes: busRuleDetailTypes(assembleAreas(areas)),
   });
 
   // Each named stack: its areas' functions, routes on the API stack's HTTP API, consumers and

@@ -3,6 +3,7 @@ import type { Node } from 'constructs';
 import { REQUESTER_SETTABLE_FIELDS, type RequesterSettableField } from '../functions/incidents/requester-fields.ts';
 // Every area's published event types, from the registry (functions/areas.ts).
 import { PUBLISHED_EVENT_TYPES } from '../functions/routes.ts';
+import type { DefaultBusOption } from '../functions/shared/area.ts';
 import { PRIORITIES } from '../functions/shared/domain/priority.ts';
 import { DEFAULT_ROLE_GROUPS, type RoleGroups, roleGroupNameViolation } from '../functions/shared/http/roles.ts';
 import { slug } from '../functions/shared/schemas/common.ts';
@@ -71,6 +72,11 @@ export interface IngestionConfig {
   readonly organizationId: string | undefined;
   /** Also route CloudWatch alarm state changes from this account's default bus (where CloudWatch sends them). */
   readonly alarmsFromDefaultBus: boolean;
+  /**
+   * Per option an ingestion bus rule consumer may name (`fromDefaultBusOption` in its area.ts):
+   * also route its events from this account's default bus (where AWS services put theirs).
+   */
+  readonly fromDefaultBus: Readonly<Record<DefaultBusOption, boolean>>;
 }
 
 export type IdentityConfig = CognitoIdentityConfig | OidcIdentityConfig;
@@ -115,6 +121,7 @@ export const CONTEXT_KEYS = {
   ingestionAccounts: 'ingestionAccounts',
   ingestionOrganizationId: 'ingestionOrganizationId',
   alarmsFromDefaultBus: 'alarmsFromDefaultBus',
+  cmdbFromDefaultBus: 'cmdbFromDefaultBus',
   eventRetentionDays: 'eventRetentionDays',
   notificationEmails: 'notificationEmails',
   majorIncidentEmails: 'majorIncidentEmails',
@@ -294,6 +301,7 @@ function readIngestion(ctx: ContextReader): IngestionConfig {
     accounts: [...new Set(accounts)],
     organizationId,
     alarmsFromDefaultBus: ctx.boolean(CONTEXT_KEYS.alarmsFromDefaultBus, false),
+    fromDefaultBus: { cmdbFromDefaultBus: ctx.boolean(CONTEXT_KEYS.cmdbFromDefaultBus, false) } satisfies Record<DefaultBusOption, boolean>,
   };
 }
 

@@ -86,11 +86,66 @@ export type ConsumerSource =
       readonly replay: StreamReplay;
     }
   /** Invoked once after each deployment (a CDK trigger) and by the local runtime at start; must be idempotent. */
-  | { readonly kind: 'afterDeploy' };
+  | { readonly kind: 'afterDeploy' }
+  /**
+   * SQS batches (SQSEvent -> SQSBatchResponse, ReportBatchItemFailures) of the ingestion bus's
+   * events that match `pattern`, each message body an EventBridge event: a rule on the ingestion
+   * bus and a queue of the consumer's own (with its dead-letter queues and alarms), in the stack
+   * of the consumer's area (infra/constructs/bus-rule-consumer.ts); the local EventBridge endpoint
+   * matches PutEvents entries against the same pattern and hands the matches to the same handler.
+   * A queue per consumer, not the ingestion queue: consumers of one queue would compete for its
+   * messages. Delivery is at least once and unordered (a standard queue, several batches at a
+   * time): the handler deduplicates by event id and orders per key itself.
+   */
+  | BusRuleSource;
+
+/**
+ * A consumer of the ingestion bus's events that match a pattern. For example (the CMDB's feed):
+ *
+ *     { kind: 'ingestionBusRule', ruleId: 'CmdbAwsFeed', description: '...',
+ *       pattern: { source: ['aws.config', 'aws.cloudformation'],
+ *                  'detail-type': ['Config Configuration Item Change', 'CloudFormation Resource Status Change'] },
+ *       maxConcurrency: 5, fromDefaultBusOption: 'cmdbFromDefaultBus',
+ *       replay: { group: 'cmdb', what: 'AWS Config and CloudFormation events not applied to CIs' } }
+ */
+export interface BusRuleSource {
+  readonly kind: 'ingestionBusRule';
+  /**
+   * The rule's name: PascalCase, unique across areas. Its construct ids and stack outputs derive
+   * from it (`<ruleId>QueueUrl`, `<ruleId>DeadLetterQueueUrl`, `<ruleId>TargetDeadLetterQueueUrl`).
+   */
+  readonly ruleId: string;
+  readonly description: string;
+  /**
+   * An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html),
+   * written as EventBridge writes it (`detail-type`). The `detail-type` values it lists are also
+   * what other accounts may put on the ingestion bus for it (the bus policy): list them literally.
+   */
+  readonly pattern: Readonly<Record<string, unknown>>;
+  /** Concurrent invocations the queue may drive (the SQS event source's maximum concurrency, 2 to 1000). */
+  readonly maxConcurrency: number;
+  /** Messages per invocation (default 10). */
+  readonly batchSize?: number;
+  /**
+   * The CDK option (context key, true/false, default false) that also routes the events matching
+   * `pattern` from the account's default bus, where AWS services put theirs, to the same queue.
+   * Locally the default bus always routes them, as it does CloudWatch alarms.
+   */
+  readonly fromDefaultBusOption?: DefaultBusOption;
+  /** How `npm run replay-dead-letters -- --queue <group>` offers what its queue's dead-letter queues hold. */
+  readonly replay: StreamReplay;
+}
+
+/**
+ * The CDK context options a bus rule may name in `fromDefaultBusOption`; infra/config.ts reads
+ * each one as true/false (default false) and refuses anything else.
+ */
+export type DefaultBusOption = 'cmdbFromDefaultBus';
 
 /**
  * A table stream consumer gives up on a batch into a failure bucket of its own (infra), and
- * `npm run replay-dead-letters -- --queue <group>` invokes it again with that batch. The replay
+ * `npm run replay-dead-letters -- --queue <group>` invokes it again with that batch; a bus rule
+ * consumer's queue gives up into its dead-letter queues, which the replay sends back to the queue. The replay
  * plan (infra/constructs/dead-letter-replay.ts) is built from these declarations, so a new
  * consumer is replayable without an edit there.
  */

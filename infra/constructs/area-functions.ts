@@ -1,10 +1,13 @@
 import { join } from 'node:path';
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { AssembledAreas, FunctionDefinition } from '../../functions/routes.ts';
+import type { BusRuleSource } from '../../functions/shared/area.ts';
 import type { ItsmConfig } from '../config.ts';
 import { AfterDeploy } from './after-deploy.ts';
 import type { Alarms } from './alarms.ts';
+import { BusRuleConsumer } from './bus-rule-consumer.ts';
 import { bindCapabilities, type CapabilityGrant } from './capabilities.ts';
 import { functionNameOutput, streamFailureBucketOutput } from './dead-letter-replay.ts';
 import type { HttpRoutes } from './http-routes.ts';
@@ -31,6 +34,14 @@ export interface AreaFunctions<Id extends string> {
   readonly afterDeploy: ReadonlyMap<Id, AfterDeploy>;
   /** The function whose source is the ingestion queue, if one of these is; the API stack wires it to its queue. */
   readonly ingestionConsumer: ItsmFunction | undefined;
+  /** The ingestion bus rule consumers, wired by wireBusRuleConsumers once the stack has the bus. */
+  readonly busRuleConsumers: readonly PendingBusRuleConsumer<Id>[];
+}
+
+export interface PendingBusRuleConsumer<Id extends string> {
+  readonly functionId: Id;
+  readonly fn: ItsmFunction;
+  readonly source: BusRuleSource;
 }
 
 /**
@@ -75,6 +86,7 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
 
   // Functions without a route, wired to what triggers them: adding a consumer to an area adds its event source here.
   let ingestionConsumer: ItsmFunction | undefined;
+  const busRuleConsumers: PendingBusRuleConsumer<Id>[] = [];
   const streamConsumers = new Map<Id, TableStreamConsumer>();
   const afterDeploy = new Map<Id, AfterDeploy>();
   for (const { functionId, source } of consumers) {
@@ -110,6 +122,9 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
           }),
         );
         break;
+      case 'ingestionBusRule':
+        busRuleConsumers.push({ functionId, fn, source });
+        break;
       default: {
         const unknown: never = source;
         throw new Error(`Consumer ${functionId} has an unknown source ${JSON.stringify(unknown)}`);
@@ -129,7 +144,33 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
     });
   }
 
-  return { functions, streamConsumers, afterDeploy, ingestionConsumer };
+  return { functions, streamConsumers, afterDeploy, ingestionConsumer, busRuleConsumers };
+}
+
+/**
+ * Each ingestion bus rule consumer's rule on the bus, its queue and dead-letter queues, in the
+ * stack (construct id `<ruleId>`), with the default-bus rule when its option is on.
+ */
+export function wireBusRuleConsumers<Id extends string>(
+  stack: Stack,
+  pending: readonly PendingBusRuleConsumer<Id>[],
+  props: { readonly bus: IEventBus; readonly config: ItsmConfig; readonly alarms: Alarms },
+): ReadonlyMap<Id, BusRuleConsumer> {
+  const wired = new Map<Id, BusRuleConsumer>();
+  for (const { functionId, fn, source } of pending) {
+    const option = source.fromDefaultBusOption;
+    wired.set(
+      functionId,
+      new BusRuleConsumer(stack, source.ruleId, {
+        bus: props.bus,
+        consumer: fn,
+        source,
+        fromDefaultBus: option !== undefined && props.config.ingestion.fromDefaultBus[option],
+        alarms: props.alarms,
+      }),
+    );
+  }
+  return wired;
 }
 
 /** Each function gets exactly the variables and grants of the capabilities its definition names. */

@@ -4,8 +4,9 @@
  * at GET /local/outputs, and `npm run replay-dead-letters` reads them from one or the other: the
  * replay itself is the same SDK code against AWS and against the local endpoints.
  *
- * The queues are the API stack's own; the failure buckets follow from the table stream consumers
- * the areas declare (functions/routes.ts CONSUMERS), each with its group.
+ * The ingestion and timer queues are the API stack's own; the failure buckets follow from the
+ * table stream consumers the areas declare (functions/routes.ts CONSUMERS), each with its group,
+ * and so do the dead-letter queues of the ingestion bus rule consumers (in their area's stack).
  *
  * No aws-cdk-lib here: the local runtime and the replay script import this file.
  */
@@ -53,6 +54,13 @@ const pascal = (functionId: string) => `${functionId[0]?.toUpperCase()}${functio
 /** Output names for a table stream consumer's failure bucket and function (`publishOutbox` -> `PublishOutbox...`). */
 export const streamFailureBucketOutput = (functionId: string) => `${pascal(functionId)}FailureBucketName`;
 export const functionNameOutput = (functionId: string) => `${pascal(functionId)}FunctionName`;
+/** Output names for an ingestion bus rule consumer's queue and its dead-letter queues (infra/constructs/bus-rule-consumer.ts). */
+export const busRuleOutputs = (ruleId: string) =>
+  ({
+    queueUrl: `${ruleId}QueueUrl`,
+    deadLetterQueueUrl: `${ruleId}DeadLetterQueueUrl`,
+    targetDeadLetterQueueUrl: `${ruleId}TargetDeadLetterQueueUrl`,
+  }) as const;
 
 const streamConsumer = (functionId: string, what: string): StreamFailureBucket => ({
   kind: 'bucket',
@@ -95,18 +103,37 @@ const QUEUE_DEAD_LETTERS: Readonly<Record<string, readonly DeadLetterQueue[]>> =
 /** What `--queue` accepts: a word a shell passes as it is. */
 const GROUP_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
+/** An ingestion bus rule consumer's two dead-letter queues, each replayed into its queue. */
+const busRuleQueues = (ruleId: string, what: string): DeadLetterQueue[] => {
+  const outputs = busRuleOutputs(ruleId);
+  const replay = { kind: 'sendToQueue', queueUrlOutput: outputs.queueUrl } as const;
+  return [
+    { kind: 'queue', queueUrlOutput: outputs.targetDeadLetterQueueUrl, what: `${what} (EventBridge could not deliver them to the ${ruleId} queue)`, replay },
+    { kind: 'queue', queueUrlOutput: outputs.deadLetterQueueUrl, what, replay },
+  ];
+};
+
 /**
  * Every dead-letter path of a registry, by the group `--queue` names: the queues above, then each
- * table stream consumer's failure bucket in its declared group, in registry order. Within a group
- * the queues come first, so recorded events are replayed before what applies them.
+ * table stream consumer's failure bucket and each bus rule consumer's dead-letter queues in its
+ * declared group, in registry order. Within a group the queues come first, so recorded events are
+ * replayed before what applies them.
  */
 export function deadLettersOf(consumers: readonly ConsumerDefinition[]): Readonly<Record<string, readonly DeadLetterStore[]>> {
   const groups: Record<string, DeadLetterStore[]> = Object.fromEntries(Object.entries(QUEUE_DEAD_LETTERS).map(([group, queues]) => [group, [...queues]]));
   for (const { functionId, source } of consumers) {
-    if (source.kind !== 'tableStream') continue;
+    if (source.kind !== 'tableStream' && source.kind !== 'ingestionBusRule') continue;
     const { group, what } = source.replay;
     if (!GROUP_NAME.test(group)) throw new Error(`Consumer ${functionId}: replay group "${group}" is not lower-case words joined by "-"`);
-    groups[group] = [...(groups[group] ?? []), streamConsumer(functionId, what)];
+    const stores = source.kind === 'tableStream' ? [streamConsumer(functionId, what)] : busRuleQueues(source.ruleId, what);
+    const existing = groups[group] ?? [];
+    // Queues before buckets within a group (see above).
+    groups[group] = [
+      ...existing.filter((s) => s.kind === 'queue'),
+      ...stores.filter((s) => s.kind === 'queue'),
+      ...existing.filter((s) => s.kind === 'bucket'),
+      ...stores.filter((s) => s.kind === 'bucket'),
+    ];
   }
   return groups;
 }

@@ -6,6 +6,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { INGESTION_DETAIL_TYPES, type IngestionRule } from '../../functions/ingestion/rules.ts';
+import type { AssembledAreas } from '../../functions/routes.ts';
 import { EVENT_SOURCE } from '../../functions/routes.ts';
 import type { IngestionConfig } from '../config.ts';
 import type { Alarms } from './alarms.ts';
@@ -42,6 +43,11 @@ export interface IngestionProps {
   readonly config: IngestionConfig;
   /** The bus's rules (functions/ingestion/rules.ts); each one targets the queue. */
   readonly rules: readonly IngestionRule[];
+  /**
+   * The detail-types the areas' ingestion bus rule consumers take (busRuleDetailTypes): other
+   * accounts may put them on the bus too, so that they can forward, say, AWS Config events.
+   */
+  readonly busRuleDetailTypes?: readonly string[];
   /** The function that records the queue's messages (the `ingestionQueue` consumer of CONSUMERS). */
   readonly consumer: ItsmFunction;
   readonly alarms: Alarms;
@@ -83,7 +89,7 @@ export class Ingestion extends Construct {
     this.bus = new EventBus(this, 'Bus', {
       description: 'Open ITSM ingestion: Incident Trigger / Acknowledge / Resolve events and CloudWatch alarm state changes',
     });
-    this.allowPutEventsFrom(config);
+    this.allowPutEventsFrom(config, [...new Set([...INGESTION_DETAIL_TYPES, ...(props.busRuleDetailTypes ?? [])])]);
 
     // SQS-managed encryption (SSE-SQS), not KMS: EventBridge cannot deliver to a queue encrypted
     // with the AWS managed key aws/sqs, and a customer managed key costs a key per month plus
@@ -163,7 +169,7 @@ export class Ingestion extends Construct {
    * holds are what other accounts may do; this account's own principals need no statement (an IAM
    * policy allowing events:PutEvents on the bus is enough).
    */
-  private allowPutEventsFrom(config: IngestionConfig): void {
+  private allowPutEventsFrom(config: IngestionConfig, detailTypes: readonly string[]): void {
     // The product's domain events share this bus: other accounts may put what ingestion takes and
     // nothing else, never a domain event type and never the product's source (EventBridge refuses
     // `aws.*` sources on PutEvents, but not custom ones). EventBridge evaluates the policy for each
@@ -171,7 +177,7 @@ export class Ingestion extends Construct {
     // (which a missing key satisfies). StringEquals fails closed on a missing key; StringNotEquals
     // would not, so the Null check makes a missing source a refusal too.
     const onlyIngestionEvents = {
-      StringEquals: { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
+      StringEquals: { 'events:detail-type': [...detailTypes] },
       StringNotEquals: { 'events:source': EVENT_SOURCE },
       Null: { 'events:detail-type': 'false', 'events:source': 'false' },
     };
@@ -209,6 +215,21 @@ export class Ingestion extends Construct {
       if (first !== undefined && second instanceof Construct) second.node.addDependency(first);
     }
   }
+}
+
+/**
+ * The detail-types the ingestion bus rule consumers' patterns list literally, in consumer order:
+ * what other accounts may put on the ingestion bus for them (a pattern that matches detail-types
+ * by prefix or other operators takes this account's events only). Never one of the product's own
+ * event types, whatever a pattern lists: their subscribers trust the bus to carry only the product's.
+ */
+export function busRuleDetailTypes(areas: Pick<AssembledAreas, 'consumers' | 'publishedEventTypes'>): string[] {
+  const types = areas.consumers.flatMap(({ source }) => {
+    if (source.kind !== 'ingestionBusRule') return [];
+    const listed = source.pattern['detail-type'];
+    return Array.isArray(listed) ? listed.filter((type): type is string => typeof type === 'string') : [];
+  });
+  return [...new Set(types)].filter((type) => !areas.publishedEventTypes.includes(type));
 }
 
 /**

@@ -20,12 +20,13 @@ import {
 import type { ItsmConfig } from '../config.ts';
 import type { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
-import { bindAreaCapabilities, deployAreaFunctions, pascalCase } from '../constructs/area-functions.ts';
+import { bindAreaCapabilities, deployAreaFunctions, pascalCase, wireBusRuleConsumers } from '../constructs/area-functions.ts';
+import type { BusRuleConsumer } from '../constructs/bus-rule-consumer.ts';
 import { type CapabilityResources, capabilityGrants } from '../constructs/capabilities.ts';
 import { INGESTION_QUEUE_URL_OUTPUT } from '../constructs/dead-letter-replay.ts';
 import { ItsmHttpApi } from '../constructs/http-api.ts';
 import { Identity } from '../constructs/identity.ts';
-import { Ingestion } from '../constructs/ingestion.ts';
+import { busRuleDetailTypes, Ingestion } from '../constructs/ingestion.ts';
 import type { ItsmFunction } from '../constructs/itsm-function.ts';
 import { Notifications } from '../constructs/notifications.ts';
 import { SlaTimers } from '../constructs/sla-timers.ts';
@@ -43,6 +44,11 @@ export interface ApiStackProps extends StackProps {
    * (functions/areas.ts) unless given; a test passes the registry plus a fixture area.
    */
   readonly areas?: AssembledAreas;
+  /**
+   * The detail-types the ingestion bus rule consumers of every stack take (busRuleDetailTypes), which
+   * other accounts may put on the bus beside the ingestion rules' own: the registry's unless given.
+   */
+  readonly busRuleDetailTypes?: readonly string[];
 }
 
 /**
@@ -65,6 +71,8 @@ export class ApiStack extends Stack {
   readonly functions: ReadonlyMap<FunctionId, ItsmFunction>;
   readonly ingestion: Ingestion;
   readonly streamConsumers: ReadonlyMap<FunctionId, TableStreamConsumer>;
+  /** The ingestion bus rule consumers of the API stack's own areas (an area stack wires its own). */
+  readonly busRuleConsumers: ReadonlyMap<FunctionId, BusRuleConsumer>;
   readonly notifications: Notifications;
   readonly workflows: ReadonlyMap<WorkflowId, Workflow>;
   readonly slaTimers: SlaTimers;
@@ -128,7 +136,14 @@ export class ApiStack extends Stack {
     if (busConsumer === undefined) {
       throw new Error('No function consumes the ingestion queue (CONSUMERS has no ingestionQueue source): bus events would pile up unread');
     }
-    this.ingestion = new Ingestion(this, 'Ingestion', { config: config.ingestion, rules: INGESTION_RULES, consumer: busConsumer, alarms });
+    this.ingestion = new Ingestion(this, 'Ingestion', {
+      config: config.ingestion,
+      rules: INGESTION_RULES,
+      busRuleDetailTypes: props.busRuleDetailTypes ?? busRuleDetailTypes(REGISTERED_AREAS),
+      consumer: busConsumer,
+      alarms,
+    });
+    this.busRuleConsumers = wireBusRuleConsumers(this, deployed.busRuleConsumers, { bus: this.ingestion.bus, config, alarms });
 
     this.notifications = new Notifications(this, 'Notifications', config.notifications);
 

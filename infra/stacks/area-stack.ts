@@ -7,7 +7,8 @@ import type { AssembledAreas } from '../../functions/routes.ts';
 import type { ItsmConfig } from '../config.ts';
 import type { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
-import { bindAreaCapabilities, deployAreaFunctions } from '../constructs/area-functions.ts';
+import { bindAreaCapabilities, deployAreaFunctions, wireBusRuleConsumers } from '../constructs/area-functions.ts';
+import type { BusRuleConsumer } from '../constructs/bus-rule-consumer.ts';
 import { type CapabilityResources, capabilityGrants } from '../constructs/capabilities.ts';
 import { HttpRoutes } from '../constructs/http-routes.ts';
 import type { ItsmFunction } from '../constructs/itsm-function.ts';
@@ -48,12 +49,14 @@ export interface AreaStackProps extends StackProps {
  * It depends on the API stack (and the data stack), never the other way: nothing in the API stack
  * refers to it, or CloudFormation would see a cycle. Hence no workflows here (the API stack's
  * timers and capabilities name them) and no ingestion-queue consumer (the queue and its rules live
- * with the bus).
+ * with the bus). An ingestion bus rule consumer is here, rule and queue included: the rule names
+ * the API stack's bus by an import.
  */
 export class AreaStack extends Stack {
   readonly functions: ReadonlyMap<string, ItsmFunction>;
   readonly streamConsumers: ReadonlyMap<string, TableStreamConsumer>;
   readonly afterDeploy: ReadonlyMap<string, AfterDeploy>;
+  readonly busRuleConsumers: ReadonlyMap<string, BusRuleConsumer>;
 
   constructor(scope: Construct, id: string, props: AreaStackProps) {
     super(scope, id, props);
@@ -88,6 +91,7 @@ export class AreaStack extends Stack {
     this.functions = deployed.functions;
     this.streamConsumers = deployed.streamConsumers;
     this.afterDeploy = deployed.afterDeploy;
+    this.busRuleConsumers = wireBusRuleConsumers(this, deployed.busRuleConsumers, { bus: api.capabilityResources.bus, config: props.config, alarms });
     bindAreaCapabilities(deployed.functions, areas.functions, capabilityGrants(api.capabilityResources, this));
   }
 }
