@@ -1,0 +1,334 @@
+import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { serviceKey } from '../../directory/store/keys.ts';
+import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
+import { batchGetAll } from '../../shared/store/batch-get.ts';
+import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { type OutboxKey, outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
+import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import type { Condition } from '../../shared/store/transaction.ts';
+import {
+  type AwsIdentity,
+  CI_FIELD_ORDER,
+  type Ci,
+  type CiStatus,
+  ciListSortKey,
+  isOwnCiId,
+  isServiceCiId,
+  SERVICE_CLASS,
+  type ServiceRecord,
+  serviceAsCi,
+} from '../domain/ci.ts';
+import type { CiOutboxRecord } from '../domain/events.ts';
+import { awsResourceKey, ciKey, ciPartition, externalIdKey, RELATIONSHIP_SORT_PREFIX, relationshipTargetPartition } from './keys.ts';
+
+/*
+ * ci        pk CI#<id>   sk CI          entity ci; the CMDB's own CIs (ULID ids). Sparse list indexes,
+ *           sort key <name lowercased>#<id> on each: gsi1 CIS (all), gsi2 CIS#CLASS#<class>,
+ *           gsi3 CIS#OWNER#<ownerGroup>, gsi4 CIS#ENV#<environment>.
+ * history   pk CI#<id>   sk HISTORY#<ulid>   every write of the CI or its relationships
+ * outbox    pk CI#<id>   sk OUTBOX#<eventId>
+ * guards    pk CIEXT#<arn> / CIAWS#<account>#<region>#<type>#<resourceId>: { ciId }, written with
+ *           the CI in one transaction, attribute_not_exists: no two CIs claim one resource.
+ *
+ * A service's CI is the directory's item SERVICE#<name> (functions/directory), read here, never
+ * written: its history and relationships as a CI live in the partition CI#<name>.
+ */
+
+export const CI_ENTITY = 'ci';
+const ALL_CIS = 'CIS';
+const CLASS_PARTITION = (name: string) => `CIS#CLASS#${name}`;
+const OWNER_PARTITION = (group: string) => `CIS#OWNER#${group}`;
+const ENV_PARTITION = (environment: string) => `CIS#ENV#${environment}`;
+
+/** The CI's item with its index attributes; an index a CI has no value for leaves it out (sparse). */
+export function ciItem(ci: Ci): Item {
+  const sort = ciListSortKey(ci);
+  return {
+    ...ciKey(ci.id),
+    entity: CI_ENTITY,
+    gsi1pk: ALL_CIS,
+    gsi1sk: sort,
+    gsi2pk: CLASS_PARTITION(ci.class),
+    gsi2sk: sort,
+    ...(ci.ownerGroup === undefined ? {} : { gsi3pk: OWNER_PARTITION(ci.ownerGroup), gsi3sk: sort }),
+    ...(ci.environment === undefined ? {} : { gsi4pk: ENV_PARTITION(ci.environment), gsi4sk: sort }),
+    ...ci,
+  };
+}
+
+export const ciFromItem = (item: Item): Ci => withoutKeys<Ci>(item, CI_FIELD_ORDER);
+
+/** A service's directory item as its CI (the directory's defaults: not urgent). */
+export const serviceCiFromItem = (item: Item): Ci => serviceAsCi(item as unknown as ServiceRecord);
+
+/** The item that holds a CI: its own, or the directory's for a service; undefined for an id that can be neither. */
+function recordKey(id: string): { pk: string; sk: string } | undefined {
+  if (isOwnCiId(id)) return ciKey(id);
+  if (isServiceCiId(id)) return serviceKey(id);
+  return undefined;
+}
+
+function fromRecordItem(item: Item): Ci {
+  return item.entity === CI_ENTITY ? ciFromItem(item) : serviceCiFromItem(item);
+}
+
+/** One CI, own or a service, strongly consistent: one GetItem. */
+export async function getCi(id: string): Promise<Ci | undefined> {
+  const key = recordKey(id);
+  if (key === undefined) return undefined;
+  const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }));
+  return item === undefined ? undefined : fromRecordItem(item);
+}
+
+/** Several CIs, services included, by id: one BatchGet round (100 keys a request, in flight together). Missing ids are absent. */
+export async function getCis(ids: readonly string[]): Promise<Map<string, Ci>> {
+  const wanted = [...new Set(ids)].flatMap((id) => {
+    const key = recordKey(id);
+    return key === undefined ? [] : [{ id, key }];
+  });
+  const found = new Map<string, Ci>();
+  if (wanted.length === 0) return found;
+  const items = await batchGetAll(
+    wanted.map((w) => w.key),
+    { consistentRead: true },
+  );
+  items.forEach((item, i) => {
+    const entry = wanted[i];
+    if (item !== undefined && entry !== undefined) found.set(entry.id, fromRecordItem(item));
+  });
+  return found;
+}
+
+async function ciIdOfGuard(key: { pk: string; sk: string }): Promise<string | undefined> {
+  const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: key, ConsistentRead: true }));
+  return typeof item?.ciId === 'string' ? item.ciId : undefined;
+}
+
+/** The CI that holds this external id (an ARN), if any: the guard item, then the CI. */
+export async function findCiByExternalId(externalId: string): Promise<Ci | undefined> {
+  const id = await ciIdOfGuard(externalIdKey(externalId));
+  return id === undefined ? undefined : getCi(id);
+}
+
+/** The CI of an AWS resource as AWS Config and CloudFormation name it, if any. */
+export async function findCiByAwsResource(accountId: string, region: string, resourceType: string, resourceId: string): Promise<Ci | undefined> {
+  const id = await ciIdOfGuard(awsResourceKey(accountId, region, resourceType, resourceId));
+  return id === undefined ? undefined : getCi(id);
+}
+
+// ---- Writes: the items of a CI's transaction (ci-write.ts assembles them) ----
+
+/** Creates the CI: refused if its key is taken. */
+export const ciCreatePut = (ci: Ci): TransactItem => ({ Put: { TableName: TABLE_NAME, Item: ciItem(ci), ConditionExpression: 'attribute_not_exists(pk)' } });
+
+/**
+ * Replaces the CI if it is still at `expectedVersion` and, when given, `condition` holds too (the
+ * AWS feed's order checks). A refusal carries the item as it is now.
+ */
+export function ciReplacePut(ci: Ci, expectedVersion: number, condition?: Condition): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: ciItem(ci),
+      ConditionExpression: condition === undefined ? 'version = :expected' : `version = :expected AND (${condition.expression})`,
+      ExpressionAttributeValues: { ...condition?.values, ':expected': expectedVersion },
+      ...(condition?.names === undefined ? {} : { ExpressionAttributeNames: condition.names }),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+export const ciDeleteAtVersion = (id: string, expectedVersion: number): TransactItem => ({
+  Delete: {
+    TableName: TABLE_NAME,
+    Key: ciKey(id),
+    ConditionExpression: 'version = :expected',
+    ExpressionAttributeValues: { ':expected': expectedVersion },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
+
+/** The guard items of the identities a CI claims (its external id, its AWS resource). */
+export function guardKeys(ci: Pick<Ci, 'externalId' | 'aws'>): { pk: string; sk: string }[] {
+  return [...(ci.externalId === undefined ? [] : [externalIdKey(ci.externalId)]), ...(ci.aws === undefined ? [] : [awsResourceKeyOf(ci.aws)])];
+}
+
+export const awsResourceKeyOf = (aws: AwsIdentity) => awsResourceKey(aws.accountId, aws.region, aws.resourceType, aws.resourceId);
+
+/** Claims an identity for `ciId`: refused, with the holder (ALL_OLD), when another CI holds it. */
+export const guardPut = (key: { pk: string; sk: string }, ciId: string): TransactItem => ({
+  Put: {
+    TableName: TABLE_NAME,
+    Item: { ...key, entity: 'ci-guard', ciId },
+    ConditionExpression: 'attribute_not_exists(pk)',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
+
+/** Releases an identity the CI no longer claims (only if it is still this CI's). */
+export const guardDelete = (key: { pk: string; sk: string }, ciId: string): TransactItem => ({
+  Delete: {
+    TableName: TABLE_NAME,
+    Key: key,
+    ConditionExpression: 'attribute_not_exists(pk) OR ciId = :ci',
+    ExpressionAttributeValues: { ':ci': ciId },
+  },
+});
+
+export const ciHistoryPut = (ciId: string, draft: HistoryDraft): TransactItem => historyPut(ciPartition(ciId), ciId, draft);
+
+export const ciOutboxKey = (ciId: string, eventId: string): OutboxKey => outboxKey(ciPartition(ciId), eventId);
+
+export const ciOutboxPut = (record: CiOutboxRecord, now: Date): TransactItem => outboxItemPut(ciOutboxKey(record.ciId, record.eventId), record, now);
+
+// ---- Relationships of a CI, as keys: what a deletion removes ----
+
+/**
+ * The keys of the relationship items naming `id` at either end, up to `max` of them: the ones in
+ * its partition (it is the source) and the ones indexed by it as target (gsi1 CIREL#<id>). Two
+ * Queries in flight together; `more` says there are more than `max`.
+ */
+export async function relationshipItemKeysOf(id: string, max: number): Promise<{ keys: { pk: string; sk: string }[]; more: boolean }> {
+  const collect = async (input: QueryCommandInput): Promise<{ keys: { pk: string; sk: string }[]; more: boolean }> => {
+    const keys: { pk: string; sk: string }[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await db.send(new QueryCommand({ ...input, Limit: max + 1 - keys.length, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && keys.length <= max);
+    return { keys: keys.slice(0, max + 1), more: keys.length > max };
+  };
+  const [outgoing, incoming] = await Promise.all([
+    collect({
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rel)',
+      ExpressionAttributeValues: { ':pk': ciPartition(id), ':rel': RELATIONSHIP_SORT_PREFIX },
+      ProjectionExpression: 'pk, sk',
+    }),
+    collect({
+      TableName: TABLE_NAME,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': relationshipTargetPartition(id) },
+    }),
+  ]);
+  // A relationship of a CI with itself is refused (relationships.ts), so the two sets never share an item.
+  const keys = [...outgoing.keys, ...incoming.keys];
+  return { keys: keys.slice(0, max), more: outgoing.more || incoming.more || keys.length > max };
+}
+
+// ---- Reads for the API: lists and history ----
+
+export interface CiFilters {
+  class?: string;
+  ownerGroup?: string;
+  environment?: string;
+  status?: CiStatus;
+  externalId?: string;
+  /** A prefix of the name, case-insensitive. */
+  q?: string;
+}
+
+/**
+ * The CMDB's own CIs, by name (case-insensitive) then id. One index per request, chosen by the
+ * most selective filter given (class, then owner group, then environment, else all CIs); `q` is a
+ * prefix of the index sort key (every index sorts by name), `status` and the filters the index
+ * does not serve narrow it with a filter expression. One Query, never a Scan.
+ */
+export async function listOwnCis(filters: CiFilters, limit: number, cursor: string | undefined): Promise<Page<Ci>> {
+  const [index, partition] =
+    filters.class !== undefined
+      ? ['gsi2', CLASS_PARTITION(filters.class)]
+      : filters.ownerGroup !== undefined
+        ? ['gsi3', OWNER_PARTITION(filters.ownerGroup)]
+        : filters.environment !== undefined
+          ? ['gsi4', ENV_PARTITION(filters.environment)]
+          : ['gsi1', ALL_CIS];
+  const names: Record<string, string> = { '#pk': `${index}pk` };
+  const values: Record<string, unknown> = { ':pk': partition };
+  const conditions: string[] = [];
+  const narrow = (field: 'ownerGroup' | 'environment' | 'status', indexed: string) => {
+    const value = filters[field];
+    if (value === undefined || index === indexed) return;
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    conditions.push(`#${field} = :${field}`);
+  };
+  narrow('ownerGroup', 'gsi3');
+  narrow('environment', 'gsi4');
+  narrow('status', '-');
+  let keyCondition = '#pk = :pk';
+  if (filters.q !== undefined) {
+    names['#sk'] = `${index}sk`;
+    values[':q'] = filters.q.toLowerCase();
+    keyCondition += ' AND begins_with(#sk, :q)';
+  }
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      IndexName: index,
+      KeyConditionExpression: keyCondition,
+      ...(conditions.length === 0 ? {} : { FilterExpression: conditions.join(' AND ') }),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+    limit,
+    cursor,
+    filterFingerprint({ ...filters, kind: 'cis' }),
+  );
+  return { ...page, items: page.items.map(ciFromItem) };
+}
+
+/**
+ * The directory's services as CIs (GET /cis?class=service), by name: the directory's own list
+ * index (gsi1 SERVICES), or its owner-group index when `ownerGroup` is given; `q` is a prefix of
+ * the service name. Services have no environment and are always active: those filters leave
+ * nothing or everything.
+ */
+export async function listServiceCis(filters: CiFilters, limit: number, cursor: string | undefined): Promise<Page<Ci>> {
+  if (filters.environment !== undefined || filters.status === 'retired' || filters.externalId !== undefined) return { items: [] };
+  const [index, partition] = filters.ownerGroup === undefined ? ['gsi1', 'SERVICES'] : ['gsi2', `SERVICES#OWNER#${filters.ownerGroup}`];
+  const names: Record<string, string> = { '#pk': `${index}pk` };
+  const values: Record<string, unknown> = { ':pk': partition };
+  let keyCondition = '#pk = :pk';
+  if (filters.q !== undefined) {
+    names['#sk'] = `${index}sk`;
+    values[':q'] = filters.q.toLowerCase();
+    keyCondition += ' AND begins_with(#sk, :q)';
+  }
+  const page = await queryPage(
+    { TableName: TABLE_NAME, IndexName: index, KeyConditionExpression: keyCondition, ExpressionAttributeNames: names, ExpressionAttributeValues: values },
+    limit,
+    cursor,
+    filterFingerprint({ ...filters, kind: 'cis', class: SERVICE_CLASS }),
+  );
+  return { ...page, items: page.items.map(serviceCiFromItem) };
+}
+
+export interface CiHistoryRecord extends HistoryDraft {
+  id: string;
+  ciId: string;
+}
+
+const HISTORY_FIELDS = ['id', 'ciId', 'at', 'actor', 'action', 'version', 'changes'];
+
+/** A CI's audit trail (own or a service's as a CI), oldest first. */
+export async function listCiHistory(ciId: string, options: { limit: number; cursor?: string }): Promise<Page<CiHistoryRecord>> {
+  const page = await queryPage(
+    {
+      TableName: TABLE_NAME,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': ciPartition(ciId), ':prefix': 'HISTORY#' },
+    },
+    options.limit,
+    options.cursor,
+    filterFingerprint({ ciId, kind: 'ci-history' }),
+  );
+  const items = page.items.map((item) => {
+    const { subjectId, ...record } = withoutKeys<HistoryDraft & { id: string; subjectId: string }>(item);
+    return withoutKeys<CiHistoryRecord>({ ...record, ciId: subjectId }, HISTORY_FIELDS);
+  });
+  return { ...page, items };
+}
