@@ -11,6 +11,7 @@ import {
   type Recipients,
 } from '../../shared/domain/outbox.ts';
 import { type Ci, type CiSummary, SERVICE_CLASS, summarizeCi } from './ci.ts';
+import type { RelationshipOrigin, RelationshipType } from './relationship-types.ts';
 
 /*
  * What the CMDB tells the world, through the same transactional outbox as the work areas
@@ -21,7 +22,7 @@ import { type Ci, type CiSummary, SERVICE_CLASS, summarizeCi } from './ci.ts';
  * CI_EVENT_TYPES is the area's whole vocabulary: the relationship slice adds its types here.
  */
 
-export const CI_EVENT_TYPES = ['CI Created', 'CI Updated', 'CI Retired', 'CI Deleted'] as const;
+export const CI_EVENT_TYPES = ['CI Created', 'CI Updated', 'CI Retired', 'CI Deleted', 'CI Relationship Added', 'CI Relationship Removed'] as const;
 export type CiEventType = (typeof CI_EVENT_TYPES)[number];
 
 /**
@@ -39,6 +40,13 @@ export interface CiEventDetail extends EventDetail<CiEventType> {
   changes?: PublishedFieldDiff[];
   /** CI Deleted: how many relationships went with it. */
   relationshipsRemoved?: number;
+  /**
+   * CI Relationship Added / Removed: the relationship as `ci` names it (its type from that end and
+   * the CI at the other), and who made the change: `manual` through the API, or the AWS feed.
+   */
+  relationship?: { type: RelationshipType; target: string; origin: RelationshipOrigin };
+  /** CI Relationship Added / Removed: the CI at the other end (absent if its record is gone). */
+  relatedCi?: CiSummary;
 }
 
 export type CiNotification = Notification<CiEventType> & { topic: 'notifications' };
@@ -70,7 +78,7 @@ export function ciEventType(before: Ci | undefined, after: Ci | undefined): CiEv
 /** Nobody is notified by name: CMDB events are for systems and for subscriptions that filter on `eventType`. */
 const NOBODY: Recipients = { users: [], groups: [] };
 
-function text(type: CiEventType, ci: Ci, detail: Pick<CiEventDetail, 'changes' | 'relationshipsRemoved'>): string {
+function text(type: CiEventType, ci: Ci, detail: Pick<CiEventDetail, 'changes' | 'relationshipsRemoved' | 'relationship' | 'relatedCi'>): string {
   const head = `${ci.class} ${ci.name} (${ci.id})`;
   switch (type) {
     case 'CI Created':
@@ -81,6 +89,12 @@ function text(type: CiEventType, ci: Ci, detail: Pick<CiEventDetail, 'changes' |
       return `Retired: ${head}`;
     case 'CI Deleted':
       return `Deleted: ${head}${detail.relationshipsRemoved ? `, with ${detail.relationshipsRemoved} relationships` : ''}`;
+    case 'CI Relationship Added':
+    case 'CI Relationship Removed': {
+      const other =
+        detail.relatedCi === undefined ? detail.relationship?.target : `${detail.relatedCi.class} ${detail.relatedCi.name} (${detail.relatedCi.id})`;
+      return `${type === 'CI Relationship Added' ? 'Related' : 'No longer related'}: ${head} ${detail.relationship?.type} ${other}`;
+    }
   }
 }
 
@@ -93,6 +107,9 @@ export function ciOutboxRecord(input: {
   occurredAt: string;
   changes?: FieldDiff[];
   relationshipsRemoved?: number;
+  relationship?: { type: RelationshipType; target: string; origin: RelationshipOrigin };
+  /** The CI at the other end of the relationship, as read. */
+  relatedCi?: Ci;
 }): CiOutboxRecord {
   const { ci, type } = input;
   const detail: CiEventDetail = {
@@ -104,6 +121,8 @@ export function ciOutboxRecord(input: {
     ci: ciEventSummary(ci),
     ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, CI_PUBLISH_RULES) }),
     ...(input.relationshipsRemoved === undefined ? {} : { relationshipsRemoved: input.relationshipsRemoved }),
+    ...(input.relationship === undefined ? {} : { relationship: input.relationship }),
+    ...(input.relatedCi === undefined ? {} : { relatedCi: summarizeCi(input.relatedCi) }),
   };
   return {
     eventId: input.eventId,

@@ -10,8 +10,20 @@ export type { FieldDiff };
 export interface HistoryDraft {
   at: string;
   actor: string;
-  /** `incident_linked` / `incident_unlinked`: a problem's links; `fix_failed`: its fix's change request failed (functions/problems). */
-  action: 'created' | 'updated' | 'deleted' | 'note_added' | 'incident_linked' | 'incident_unlinked' | 'fix_failed';
+  /**
+   * `incident_linked` / `incident_unlinked`: a problem's links; `fix_failed`: its fix's change request failed (functions/problems).
+   * `relationship_added` / `relationship_removed`: a CI's relationships, recorded at both ends (functions/cmdb).
+   */
+  action:
+    | 'created'
+    | 'updated'
+    | 'deleted'
+    | 'note_added'
+    | 'incident_linked'
+    | 'incident_unlinked'
+    | 'fix_failed'
+    | 'relationship_added'
+    | 'relationship_removed';
   version: number;
   changes: FieldDiff[];
   noteVisibility?: 'work' | 'public';
