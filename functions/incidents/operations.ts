@@ -5,6 +5,7 @@ import { named, type TransactionEntry, TransactionRefused, transactWrite } from 
 import { recordThreshold } from '../sla/domain/clock.ts';
 import type { ClockName } from '../sla/domain/types.ts';
 import { loadSlaConfig } from '../sla/store/config-store.ts';
+import { downstreamServices } from './configuration-items.ts';
 import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners, type ProblemResolutionNotice } from './domain/events.ts';
 import {
   applyIncidentPatch,
@@ -32,6 +33,7 @@ import {
   newId,
 } from './store/incident-store.ts';
 
+export { configurationItemNamedBy } from './configuration-items.ts';
 export { INCIDENT_CODE_FOR_PROBLEM_RESOLUTION, IncidentAlreadyLinked, IncidentNotLinked } from './domain/problem-link.ts';
 export type { IncidentAlertState, IncidentProblemReference };
 export { INCIDENT_ITEM };
@@ -366,7 +368,8 @@ export async function getAlertedIncident(incidentId: string): Promise<AlertedInc
 
 /**
  * Opens an incident for the first event of a dedup key: a number is allocated and the SLA policies
- * read side by side (one round trip), then the entries: the incident's write (created), its first
+ * read side by side (one round trip; an incident naming configuration items, which the caller
+ * found with configurationItemNamedBy, waits for their impact too), then the entries: the incident's write (created), its first
  * alert state, and the dedup pointer, created only if the key has none (ALERT_POINTER_ITEM refused
  * otherwise: exactly one incident per open dedup key, decided by this condition, not a read).
  */
@@ -380,8 +383,21 @@ export async function openIncidentFromAlert(input: {
   escalateAtOnce: boolean;
 }): Promise<CommittableIncidentWrite> {
   const { dedup, actor, now } = input;
-  const [settings, slaConfig] = await Promise.all([allocateIncidentNumber(), loadSlaConfig()]);
-  const opened = openIncident(input.incident, { id: newId(), sequence: settings.sequence, actor: { userId: actor }, now, matrix: settings.matrix });
+  const configurationItems = input.incident.configurationItems ?? [];
+  // The impact of the configuration item an event named is read beside the number (its Query rounds).
+  const [settings, slaConfig, downstream] = await Promise.all([
+    allocateIncidentNumber(),
+    loadSlaConfig(),
+    configurationItems.length === 0 ? undefined : downstreamServices(configurationItems),
+  ]);
+  const opened = openIncident(input.incident, {
+    id: newId(),
+    sequence: settings.sequence,
+    actor: { userId: actor },
+    now,
+    matrix: settings.matrix,
+    ...(downstream === undefined ? {} : { downstream }),
+  });
   const withDedup: Incident = { ...opened, dedupKey: dedup.dedupKey, dedupScope: dedup.scope };
   const created = incidentWrite({ after: withDedup, actor, changes: creationDiffs(withDedup), now, slaConfig, escalateAtOnce: input.escalateAtOnce });
   const { incident } = created;

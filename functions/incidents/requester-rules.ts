@@ -15,6 +15,8 @@ export function createChecks(principal: Principal, input: NewIncident): void {
   const refused: { field: string; message: string }[] = [];
   if (input.assignmentGroup !== undefined) refused.push({ field: 'assignmentGroup', message: 'Only agents can set this field' });
   if (input.assignee !== undefined) refused.push({ field: 'assignee', message: 'Only agents can set this field' });
+  // The CMDB is the service desk's: to requesters it does not exist (its routes answer 404).
+  if (input.configurationItems !== undefined) refused.push({ field: 'configurationItems', message: 'Only agents can set this field' });
   if (input.caller !== undefined && input.caller !== principal.userId) refused.push({ field: 'caller', message: 'Only agents can set this field' });
   for (const field of REQUESTER_SETTABLE_FIELDS) {
     if (input[field] !== undefined && !REQUESTER_MAY_SET.has(field)) {

@@ -16,6 +16,14 @@ export interface Incident {
   status: IncidentStatus;
   holdReason?: IncidentHoldReason;
   service?: string;
+  /** The configuration items it concerns, by CMDB id (functions/cmdb); absent when it names none. */
+  configurationItems?: string[];
+  /**
+   * The services its configuration items impact (downstream, plus its own service), as of the
+   * last write that set them: present only while it names configuration items.
+   */
+  impactedServices?: string[];
+  /** Free text of incidents recorded before configuration items were named by id (and of monitoring events that name none). */
   configurationItem?: string;
   category?: string;
   assignmentGroup?: string;
@@ -76,6 +84,8 @@ export interface NewIncident {
   impact?: Level;
   urgency?: Level;
   service?: string;
+  configurationItems?: string[];
+  /** Free text: only monitoring events that name no CI set it (HTTP writes name CIs by id). */
   configurationItem?: string;
   category?: string;
   assignmentGroup?: string;
@@ -90,6 +100,8 @@ export interface IncidentPatch {
   impact?: Level;
   urgency?: Level;
   service?: string | null;
+  /** null or [] clears them. */
+  configurationItems?: string[] | null;
   configurationItem?: string | null;
   category?: string | null;
   assignmentGroup?: string | null;
@@ -107,10 +119,44 @@ export type { Actor, FieldDiff };
 export const formatIncidentNumber = (sequence: number): string => `INC${String(1000 + sequence).padStart(7, '0')}`;
 export const INCIDENT_NUMBER_PATTERN = /^INC\d{7,}$/;
 
-export function openIncident(input: NewIncident, context: { id: string; sequence: number; actor: Actor; now: Date; matrix: PriorityMatrix }): Incident {
+/**
+ * What an incident's impacted services are: the services downstream of its configuration items
+ * (`downstream`, read from the CMDB when they were written) and its own service, each once, in
+ * name order; none while it names no configuration item.
+ */
+export function impactedServicesOf(incident: Pick<Incident, 'configurationItems' | 'service'>, downstream: readonly string[]): string[] | undefined {
+  if (incident.configurationItems === undefined || incident.configurationItems.length === 0) return undefined;
+  const services = new Set(downstream);
+  if (incident.service !== undefined) services.add(incident.service);
+  return [...services].sort();
+}
+
+/**
+ * Whether a change from `before` to `after` moves its impacted services, so the CMDB must be
+ * asked again: its configuration items changed, or its service did while it names some.
+ */
+export function impactMoves(
+  before: Pick<Incident, 'configurationItems' | 'service'> | undefined,
+  after: Pick<Incident, 'configurationItems' | 'service'>,
+): boolean {
+  const items = (incident?: Pick<Incident, 'configurationItems'>) => JSON.stringify(incident?.configurationItems ?? []);
+  if (items(before) !== items(after)) return (after.configurationItems ?? []).length > 0 || (before?.configurationItems ?? []).length > 0;
+  return (after.configurationItems ?? []).length > 0 && before?.service !== after.service;
+}
+
+/**
+ * `downstream`: the services downstream of the configuration items, when the caller read them
+ * (needed when the input names configuration items; undefined leaves impactedServices out, as
+ * when the CMDB could not answer).
+ */
+export function openIncident(
+  input: NewIncident,
+  context: { id: string; sequence: number; actor: Actor; now: Date; matrix: PriorityMatrix; downstream?: readonly string[] },
+): Incident {
   const at = context.now.toISOString();
   const impact = input.impact ?? 3;
   const urgency = input.urgency ?? 3;
+  const configurationItems = input.configurationItems === undefined || input.configurationItems.length === 0 ? undefined : [...input.configurationItems];
   return {
     id: context.id,
     number: formatIncidentNumber(context.sequence),
@@ -118,6 +164,8 @@ export function openIncident(input: NewIncident, context: { id: string; sequence
     ...optional({
       description: input.description,
       service: input.service,
+      configurationItems,
+      impactedServices: context.downstream === undefined ? undefined : impactedServicesOf({ configurationItems, service: input.service }, context.downstream),
       configurationItem: input.configurationItem,
       category: input.category,
       assignmentGroup: input.assignmentGroup,
@@ -152,6 +200,8 @@ const TRACKED: readonly (keyof Incident)[] = [
   'status',
   'holdReason',
   'service',
+  'configurationItems',
+  'impactedServices',
   'configurationItem',
   'category',
   'assignmentGroup',
@@ -167,11 +217,14 @@ const TRACKED: readonly (keyof Incident)[] = [
   'dedupKey',
 ];
 
+/** Lists (configuration items, impacted services) compare by content; everything else is a scalar. */
+const same = (a: unknown, b: unknown): boolean => (Array.isArray(a) || Array.isArray(b) ? JSON.stringify(a ?? null) === JSON.stringify(b ?? null) : a === b);
+
 /** Which fields differ, from what to what: the content of a history record. */
 export function diffIncidents(before: Incident, after: Incident): FieldDiff[] {
   const changes: FieldDiff[] = [];
   for (const field of TRACKED) {
-    if (before[field] !== after[field]) changes.push({ field, from: before[field] ?? null, to: after[field] ?? null });
+    if (!same(before[field], after[field])) changes.push({ field, from: before[field] ?? null, to: after[field] ?? null });
   }
   return changes;
 }
@@ -189,7 +242,7 @@ export function creationDiffs(incident: Incident): FieldDiff[] {
 export function applyIncidentPatch(
   current: Incident,
   patch: IncidentPatch,
-  context: { actor: Actor; now: Date; matrix?: PriorityMatrix },
+  context: { actor: Actor; now: Date; matrix?: PriorityMatrix; downstream?: readonly string[] },
 ): { next: Incident; changes: FieldDiff[] } {
   if (Object.keys(patch).length === 0) {
     throw new IncidentRuleError('NOTHING_TO_CHANGE', 'The patch names no field to change');
@@ -209,6 +262,16 @@ export function applyIncidentPatch(
     const value = patch[field];
     if (value === null) delete next[field];
     else if (value !== undefined) next[field] = value;
+  }
+
+  if (patch.configurationItems === null || patch.configurationItems?.length === 0) delete next.configurationItems;
+  else if (patch.configurationItems !== undefined) next.configurationItems = [...patch.configurationItems];
+  // Read from the CMDB by the caller when impactMoves(current, next); otherwise they stay as they
+  // were. When they move and the CMDB could not answer, none are shown rather than stale ones.
+  if (impactMoves(current, next)) {
+    const impacted = context.downstream === undefined ? undefined : impactedServicesOf(next, context.downstream);
+    if (impacted === undefined) delete next.impactedServices;
+    else next.impactedServices = impacted;
   }
 
   if (patch.impact !== undefined) next.impact = patch.impact;

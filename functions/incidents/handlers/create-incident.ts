@@ -6,6 +6,7 @@ import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-chec
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
 import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
+import { downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../configuration-items.ts';
 import { creationDiffs, openIncident } from '../domain/incident.ts';
 import { incidentWrite } from '../incident-write.ts';
 import { createChecks } from '../requester-rules.ts';
@@ -15,7 +16,8 @@ import { allocateIncidentNumber, newId } from '../store/incident-store.ts';
 
 /**
  * Two round trips: take a number (and the matrix) while reading the SLA policies and, for an agent,
- * the known errors the incident matches; then one transaction with the audit record, the outbox
+ * the known errors the incident matches (and, when it names configuration items, checking them
+ * with one BatchGet while their impact is searched, a Query round per level); then one transaction with the audit record, the outbox
  * record and the clocks started. Requesters are not shown known errors: workarounds are the service
  * desk's notes and may name internals.
  */
@@ -26,12 +28,25 @@ export const handler = httpHandler(async (request) => {
   const claim = claimIdempotencyKey(request, input);
 
   const now = new Date();
-  const [settings, slaConfig, knownErrors] = await Promise.all([
+  const configurationItems = input.configurationItems ?? [];
+  // Configuration items are checked and their impact read beside the number: no round trip is
+  // added for an incident that names none; one that does waits for the impact's rounds.
+  const [settings, slaConfig, knownErrors, missing, downstream] = await Promise.all([
     allocateIncidentNumber(),
     loadSlaConfig(),
     principal.isAgent ? knownErrorsFor(input) : undefined,
+    missingConfigurationItems(configurationItems),
+    configurationItems.length === 0 ? undefined : downstreamServices(configurationItems),
   ]);
-  const opened = openIncident(input, { id: newId(), sequence: settings.sequence, actor: principal, now, matrix: settings.matrix });
+  if (missing.length > 0) throw validationFailed(missingConfigurationItemErrors(missing, configurationItems));
+  const opened = openIncident(input, {
+    id: newId(),
+    sequence: settings.sequence,
+    actor: principal,
+    now,
+    matrix: settings.matrix,
+    ...(downstream === undefined ? {} : { downstream }),
+  });
   const { incident, items } = incidentWrite({ after: opened, actor: principal.userId, changes: creationDiffs(opened), now, slaConfig });
   const references = referenceChecks(input);
   try {

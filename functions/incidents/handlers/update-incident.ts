@@ -7,7 +7,8 @@ import { TransactionRefused, transactWrite } from '../../shared/store/transactio
 import type { SlaConfig } from '../../sla/domain/types.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { assertIncidentAgent, findIncident, isIncidentNumber } from '../access.ts';
-import { applyIncidentPatch, type Incident, type IncidentPatch, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
+import { addedConfigurationItems, downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../configuration-items.ts';
+import { applyIncidentPatch, type Incident, type IncidentPatch, impactMoves, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
 import { INCIDENT_ITEM, incidentWrite, needsSlaConfig } from '../incident-write.ts';
 import { incidentResponse, mapIncidentDomainErrors } from '../responses.ts';
 import { updateIncidentBody } from '../schemas/incident.ts';
@@ -55,18 +56,38 @@ export const handler = httpHandler(async (request) => {
   const patch = request.body(updateIncidentBody);
   const principal = request.principal;
 
-  const [{ incident, settings }, preloadedConfig] = await Promise.all([
+  // Configuration items the patch names are checked, and their impact read, beside the incident.
+  const named = patch.configurationItems ?? [];
+  const [{ incident, settings }, preloadedConfig, missing, preloadedDownstream] = await Promise.all([
     load(idOrNumber, patch.impact !== undefined || patch.urgency !== undefined),
     mayReselectPolicy(patch) ? loadSlaConfig() : undefined,
+    missingConfigurationItems(named),
+    named.length === 0 ? undefined : downstreamServices(named),
   ]);
   if (incident === undefined) throw notFound(`Incident ${idOrNumber}`);
   assertIncidentAgent(principal, incident, idOrNumber);
   ifMatch.check(incident.version);
+  // Only the ids the patch adds must exist: one deleted since the incident named it blocks nothing.
+  const added = addedConfigurationItems(incident.configurationItems, named);
+  const refused = missing.filter((id) => added.includes(id));
+  if (refused.length > 0) throw validationFailed(missingConfigurationItemErrors(refused, named));
 
   const now = new Date();
-  const { next, changes } = await mapIncidentDomainErrors(() =>
-    applyIncidentPatch(incident, patch, { actor: principal, now, ...(settings === undefined ? {} : { matrix: settings.matrix }) }),
-  );
+  const patched = (downstream?: readonly string[]) =>
+    mapIncidentDomainErrors(() =>
+      applyIncidentPatch(incident, patch, {
+        actor: principal,
+        now,
+        ...(settings === undefined ? {} : { matrix: settings.matrix }),
+        ...(downstream === undefined ? {} : { downstream }),
+      }),
+    );
+  let { next, changes } = await patched(preloadedDownstream);
+  // A new service on an incident that keeps its configuration items: their impact is read now
+  // (its rounds are added to this patch only).
+  if (preloadedDownstream === undefined && impactMoves(incident, next)) {
+    ({ next, changes } = await patched(await downstreamServices(next.configurationItems ?? [])));
+  }
   // The known errors match the incident as it is after the patch, known only now: their lookup
   // goes out with the transaction (the same round trip), or alone when the patch changes nothing.
   if (changes.length === 0) return incidentResponse(200, incident, await knownErrorsFor(incident));

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { PRIORITIES } from '../../shared/domain/priority.ts';
 import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
 import { INCIDENT_HOLD_REASONS, INCIDENT_RESOLUTION_CODES, INCIDENT_STATUSES } from '../domain/lifecycle.ts';
+import { configurationItemIds, retiredFreeTextOnCreate, retiredFreeTextOnUpdate, retiredFreeTextShown } from './configuration-items.ts';
 
 const level = z.literal([1, 2, 3]).describe('1 high, 2 medium, 3 low');
 const title = z.string().trim().min(1).max(200);
@@ -15,7 +16,10 @@ export const createIncidentBody = z
     impact: level.optional(),
     urgency: level.optional(),
     service: slug.optional(),
-    configurationItem: shortText.optional(),
+    configurationItems: configurationItemIds
+      .optional()
+      .describe('The configuration items the incident concerns, by CMDB id (GET /cis); each must exist (400 naming the index of each unknown id). Agents only'),
+    configurationItem: retiredFreeTextOnCreate,
     category: shortText.optional(),
     assignmentGroup: slug.optional(),
     assignee: userId.optional(),
@@ -30,7 +34,11 @@ export const updateIncidentBody = z
     impact: level.optional(),
     urgency: level.optional(),
     service: slug.nullable().optional(),
-    configurationItem: shortText.nullable().optional(),
+    configurationItems: configurationItemIds
+      .nullable()
+      .optional()
+      .describe('Replaces the list; null or [] clears it. The ids it adds must exist (400 naming the index of each unknown id)'),
+    configurationItem: retiredFreeTextOnUpdate,
     category: shortText.nullable().optional(),
     assignmentGroup: slug.nullable().optional(),
     assignee: userId.nullable().optional(),
@@ -99,7 +107,14 @@ export const incidentSchema = z
     status: z.enum(INCIDENT_STATUSES),
     holdReason: z.enum(INCIDENT_HOLD_REASONS).optional(),
     service: z.string().optional(),
-    configurationItem: z.string().optional(),
+    configurationItems: z.array(z.string()).optional().describe('The configuration items it concerns, by CMDB id (GET /cis/{id}); absent when it names none'),
+    impactedServices: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'The services impacted: those downstream of its configuration items (GET /cis/{id}/impact, depth 3) and its own service, by name. Computed when a write sets its configuration items (or changes its service while it names some), as of that write: later changes to the CMDB show at the next such write. Absent while it names no configuration item, or when the CMDB could not answer at that write (e.g. a graph past its budget)',
+      ),
+    configurationItem: retiredFreeTextShown('of a monitoring event whose configuration item named no CI'),
     category: z.string().optional(),
     assignmentGroup: z.string().optional(),
     assignee: z.string().optional(),

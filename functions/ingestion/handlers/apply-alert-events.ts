@@ -9,6 +9,7 @@ import {
   type AlertEntries,
   type AlertedIncident,
   acknowledgeIncidentFromAlert,
+  configurationItemNamedBy,
   getAlertedIncident,
   openIncidentFromAlert,
   recordAlertOccurrence,
@@ -87,10 +88,15 @@ export async function applyEvent(event: StoredEvent): Promise<EventOutcome | 'du
 }
 
 async function decide(event: StoredEvent): Promise<EventOutcome> {
-  const { pointer, service } = await getPointerAndService(event.scope, event.dedupKey, event.service);
+  // A trigger's configuration item is looked up in the CMDB beside the pointer (the same round):
+  // it opens an incident when no incident is open for its key.
+  const [{ pointer, service }, ci] = await Promise.all([
+    getPointerAndService(event.scope, event.dedupKey, event.service),
+    event.action === 'trigger' && event.configurationItem !== undefined ? configurationItemNamedBy(event.configurationItem) : undefined,
+  ]);
   const now = new Date().toISOString();
   if (pointer === undefined) {
-    if (event.action === 'trigger') return open(event, service, now);
+    if (event.action === 'trigger') return open(event, service, ci, now);
     // Acknowledge, resolve or a state note for a key with no open incident: nothing to act on.
     log.info('event dropped: no open incident has this dedup key', { eventId: event.eventId, action: event.action, dedupKey: event.dedupKey });
     await markDropped(event, now);
@@ -119,7 +125,12 @@ async function decide(event: StoredEvent): Promise<EventOutcome> {
   }
 }
 
-async function open(event: StoredEvent, service: ServiceRouting | undefined, now: string): Promise<EventOutcome> {
+/**
+ * `ci`: the CI the event's configuration item names (its id or ARN), which the incident names by
+ * id, with the services it impacts; when it names none, the text is kept as the incident's free
+ * `configurationItem`, as monitoring tools that know no CI ids send it.
+ */
+async function open(event: StoredEvent, service: ServiceRouting | undefined, ci: string | undefined, now: string): Promise<EventOutcome> {
   if (event.service !== undefined && service === undefined) {
     // Never lose an alert over routing: open it without the service, and say so. A service being
     // deleted counts as unknown: naming it could leave the incident pointing at nothing.
@@ -135,7 +146,7 @@ async function open(event: StoredEvent, service: ServiceRouting | undefined, now
       caller: event.sender,
       ...(service === undefined || event.service === undefined ? {} : { service: event.service }),
       ...(service?.ownerGroup === undefined ? {} : { assignmentGroup: service.ownerGroup }),
-      ...(event.configurationItem === undefined ? {} : { configurationItem: event.configurationItem }),
+      ...(ci !== undefined ? { configurationItems: [ci] } : event.configurationItem === undefined ? {} : { configurationItem: event.configurationItem }),
     },
     dedup: { scope: event.scope, dedupKey: event.dedupKey },
     alert: {

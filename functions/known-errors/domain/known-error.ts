@@ -17,6 +17,9 @@ export interface KnownErrorSource {
   readonly knownErrorPublishedAt?: string;
   readonly workaround?: string;
   readonly service?: string;
+  /** The configuration items it concerns, by CMDB id. */
+  readonly configurationItems?: readonly string[];
+  /** Free text of problems written before configuration items were named by id. */
   readonly configurationItem?: string;
   readonly category?: string;
   readonly resolution?: { readonly code: string };
@@ -29,14 +32,21 @@ export interface KnownError {
   readonly title: string;
   readonly workaround: string;
   readonly service?: string;
+  readonly configurationItems?: readonly string[];
   readonly configurationItem?: string;
   readonly category?: string;
   readonly publishedAt: string;
 }
 
-/** The incident field a known error matched on, most specific first. */
-export const MATCH_FIELDS = ['configurationItem', 'service', 'category'] as const;
+/**
+ * The incident field a known error matched on, most specific first: a configuration item it names
+ * by id, then the free text of old records (matched on old known errors' text only), the service,
+ * the category.
+ */
+export const MATCH_FIELDS = ['configurationItems', 'configurationItem', 'service', 'category'] as const;
 export type MatchField = (typeof MATCH_FIELDS)[number];
+/** The fields that hold one value each (configurationItems holds a list of ids). */
+type SingleMatchField = Exclude<MatchField, 'configurationItems'>;
 
 /** A known error found for an incident, and what it was found by. */
 export interface KnownErrorMatch extends KnownError {
@@ -44,7 +54,7 @@ export interface KnownErrorMatch extends KnownError {
 }
 
 /** The fields of an incident (or of a list's filters) that known errors are matched on. */
-export type MatchFields = Partial<Record<MatchField, string | undefined>>;
+export type MatchFields = Partial<Record<SingleMatchField, string | undefined>> & { readonly configurationItems?: readonly string[] | undefined };
 
 /** An incident answer carries at most this many known errors. */
 export const MAX_KNOWN_ERROR_MATCHES = 5;
@@ -76,6 +86,7 @@ export function publishedKnownError(problem: KnownErrorSource): KnownError | und
     title: problem.title,
     workaround: problem.workaround as string,
     ...(problem.service === undefined ? {} : { service: problem.service }),
+    ...(problem.configurationItems === undefined || problem.configurationItems.length === 0 ? {} : { configurationItems: [...problem.configurationItems] }),
     ...(problem.configurationItem === undefined ? {} : { configurationItem: problem.configurationItem }),
     ...(problem.category === undefined ? {} : { category: problem.category }),
     publishedAt: problem.knownErrorPublishedAt ?? problem.updatedAt,
@@ -88,10 +99,16 @@ export function publishedKnownError(problem: KnownErrorSource): KnownError | und
  */
 export const matchValue = (value: string): string => value.trim().toLowerCase();
 
-const KEY_PREFIX: Readonly<Record<MatchField, string>> = { configurationItem: 'CI#', service: 'SERVICE#', category: 'CATEGORY#' };
+const KEY_PREFIX: Readonly<Record<SingleMatchField, string>> = { configurationItem: 'CI#', service: 'SERVICE#', category: 'CATEGORY#' };
 
 /** The key under which known errors with this field value are found. */
-export const matchKey = (field: MatchField, value: string): string => `${KEY_PREFIX[field]}${matchValue(value)}`;
+export const matchKey = (field: SingleMatchField, value: string): string => `${KEY_PREFIX[field]}${matchValue(value)}`;
+
+/**
+ * The key under which known errors of a configuration item (by id) are found: the id as it is (ids
+ * are exact), apart from the free text's `CI#` keys, so old text never matches an id by chance.
+ */
+export const configurationItemKey = (id: string): string => `CIID#${id}`;
 
 /** Every published known error is also listed under this key: `GET /known-errors` without a filter. */
 export const ALL_KNOWN_ERRORS_KEY = 'ALL';
@@ -99,7 +116,8 @@ export const ALL_KNOWN_ERRORS_KEY = 'ALL';
 /** The match keys of fields that are set, most specific first. */
 export function matchKeysOf(fields: MatchFields): { field: MatchField; key: string }[] {
   const keys: { field: MatchField; key: string }[] = [];
-  for (const field of MATCH_FIELDS) {
+  for (const id of new Set(fields.configurationItems ?? [])) keys.push({ field: 'configurationItems', key: configurationItemKey(id) });
+  for (const field of ['configurationItem', 'service', 'category'] as const) {
     const value = fields[field];
     if (value !== undefined && value.trim() !== '') keys.push({ field, key: matchKey(field, value) });
   }

@@ -11,6 +11,6 @@ import { listKnownErrors } from '../store/known-error-store.ts';
  */
 export const handler = httpHandler(async (request) => {
   if (!request.principal.isAgent) throw notFound('Known errors');
-  const { limit, cursor, ...filters } = request.query(listKnownErrorsQuery);
-  return { status: 200, body: await listKnownErrors(filters, limit, cursor) };
+  const { limit, cursor, ci, ...filters } = request.query(listKnownErrorsQuery);
+  return { status: 200, body: await listKnownErrors({ ...filters, ...(ci === undefined ? {} : { configurationItems: [ci] }) }, limit, cursor) };
 });

@@ -22,7 +22,8 @@ import {
  * of that key, sorted by publication (newest last in key order, so lists read it backwards):
  *
  *   pk KNOWN_ERROR#ALL              sk <publishedAt>#<problemId>   every published known error
- *   pk KNOWN_ERROR#CI#<ci>          sk ...                         by configuration item
+ *   pk KNOWN_ERROR#CIID#<id>        sk ...                         by configuration item (CMDB id), one per id
+ *   pk KNOWN_ERROR#CI#<ci>          sk ...                         by configuration item (free text of old problems)
  *   pk KNOWN_ERROR#SERVICE#<name>   sk ...                         by service
  *   pk KNOWN_ERROR#CATEGORY#<cat>   sk ...                         by category
  *
@@ -81,6 +82,7 @@ function fromItem(item: Item): KnownError {
     title: item.title as string,
     workaround: item.workaround as string,
     ...field('service'),
+    ...(Array.isArray(item.configurationItems) ? { configurationItems: item.configurationItems as string[] } : {}),
     ...field('configurationItem'),
     ...field('category'),
     publishedAt: item.publishedAt as string,

@@ -1,3 +1,4 @@
+import { impactedServicesOf, impactMoves } from '../../incidents/domain/incident.ts';
 import { type Level, type PriorityMatrix, priorityFor } from '../../incidents/domain/priority.ts';
 import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
 import type { Priority } from '../../shared/domain/priority.ts';
@@ -36,6 +37,11 @@ export interface Problem {
   title: string;
   description?: string;
   service?: string;
+  /** The configuration items it concerns, by CMDB id; absent when it names none. */
+  configurationItems?: string[];
+  /** The services they impact (downstream, plus its own service), as of the last write that set them, as on incidents. */
+  impactedServices?: string[];
+  /** Free text of problems recorded before configuration items were named by id. */
   configurationItem?: string;
   category?: string;
   impact: Level;
@@ -74,6 +80,7 @@ export interface NewProblem {
   title: string;
   description?: string;
   service?: string;
+  configurationItems?: string[];
   configurationItem?: string;
   category?: string;
   impact?: Level;
@@ -93,6 +100,8 @@ export interface ProblemPatch {
   title?: string;
   description?: string | null;
   service?: string | null;
+  /** null or [] clears them. */
+  configurationItems?: string[] | null;
   configurationItem?: string | null;
   category?: string | null;
   impact?: Level;
@@ -119,8 +128,13 @@ function present<T extends Record<string, unknown>>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 }
 
-export function openProblem(input: NewProblem, context: { id: string; sequence: number; actor: Actor; now: Date; matrix: PriorityMatrix }): Problem {
+/** `downstream`: the services downstream of its configuration items, read by the caller (undefined: none shown). */
+export function openProblem(
+  input: NewProblem,
+  context: { id: string; sequence: number; actor: Actor; now: Date; matrix: PriorityMatrix; downstream?: readonly string[] },
+): Problem {
   const at = context.now.toISOString();
+  const configurationItems = input.configurationItems === undefined || input.configurationItems.length === 0 ? undefined : [...input.configurationItems];
   const impact = input.impact ?? 3;
   const urgency = input.urgency ?? 3;
   const fix = input.fix === undefined ? undefined : cleanFix(input.fix);
@@ -131,6 +145,8 @@ export function openProblem(input: NewProblem, context: { id: string; sequence: 
     ...present({
       description: input.description,
       service: input.service,
+      configurationItems,
+      impactedServices: context.downstream === undefined ? undefined : impactedServicesOf({ configurationItems, service: input.service }, context.downstream),
       configurationItem: input.configurationItem,
       category: input.category,
     }),
@@ -166,6 +182,8 @@ export const PROBLEM_TRACKED_FIELDS: readonly (keyof Problem)[] = [
   'title',
   'description',
   'service',
+  'configurationItems',
+  'impactedServices',
   'configurationItem',
   'category',
   'impact',
@@ -218,7 +236,7 @@ const hasKnowledge = (problem: Problem): boolean => problem.rootCause !== undefi
 export function applyProblemPatch(
   current: Problem,
   patch: ProblemPatch,
-  context: { actor: Actor; now: Date; matrix?: PriorityMatrix },
+  context: { actor: Actor; now: Date; matrix?: PriorityMatrix; downstream?: readonly string[] },
 ): { next: Problem; changes: FieldDiff[] } {
   if (Object.keys(patch).length === 0) throw new ProblemRuleError('NOTHING_TO_CHANGE', 'The patch names no field to change');
   if (FINAL_PROBLEM_STATUSES.includes(current.status)) {
@@ -236,6 +254,14 @@ export function applyProblemPatch(
     const value = patch[field];
     if (value === null) delete next[field];
     else if (value !== undefined) next[field] = value;
+  }
+  if (patch.configurationItems === null || patch.configurationItems?.length === 0) delete next.configurationItems;
+  else if (patch.configurationItems !== undefined) next.configurationItems = [...patch.configurationItems];
+  // As on incidents: read from the CMDB by the caller when impactMoves(current, next).
+  if (impactMoves(current, next)) {
+    const impacted = context.downstream === undefined ? undefined : impactedServicesOf(next, context.downstream);
+    if (impacted === undefined) delete next.impactedServices;
+    else next.impactedServices = impacted;
   }
   if (next.rootCause !== undefined && current.rootCauseAt === undefined) next.rootCauseAt = at;
   if (patch.resolveLinkedIncidents !== undefined) next.resolveLinkedIncidents = patch.resolveLinkedIncidents;

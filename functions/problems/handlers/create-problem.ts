@@ -1,3 +1,4 @@
+import { downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../../incidents/configuration-items.ts';
 import { priorityMatrixInForce } from '../../incidents/reads.ts';
 import { validationFailed } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
@@ -14,7 +15,8 @@ import { allocateProblemNumber, newId } from '../store/problem-store.ts';
 
 /**
  * Two round trips: take a number while reading the priority matrix (and the fix's change request,
- * when one is named), then one transaction with the problem, its history, its outbox record and
+ * when one is named; the configuration items, when some are named, checked with one BatchGet while
+ * their impact is searched, a Query round per level), then one transaction with the problem, its history, its outbox record and
  * the checks that its service, group and assignee exist.
  */
 export const handler = httpHandler(async (request) => {
@@ -25,18 +27,22 @@ export const handler = httpHandler(async (request) => {
 
   const now = new Date();
   const changeRef = input.fix?.change;
-  const [sequence, matrix, change] = await Promise.all([
+  const configurationItems = input.configurationItems ?? [];
+  const [sequence, matrix, change, missing, downstream] = await Promise.all([
     allocateProblemNumber(),
     priorityMatrixInForce(),
     changeRef === undefined ? undefined : resolveFixChange(changeRef),
+    missingConfigurationItems(configurationItems),
+    configurationItems.length === 0 ? undefined : downstreamServices(configurationItems),
   ]);
+  if (missing.length > 0) throw validationFailed(missingConfigurationItemErrors(missing, configurationItems));
   const { fix, ...fields } = input;
   const problem = openProblem(
     {
       ...fields,
       ...(fix === undefined ? {} : { fix: { ...(fix.text === undefined ? {} : { text: fix.text }), ...(change === undefined ? {} : { change }) } }),
     },
-    { id: newId(), sequence, actor: principal, now, matrix },
+    { id: newId(), sequence, actor: principal, now, matrix, ...(downstream === undefined ? {} : { downstream }) },
   );
   const items = problemWrite({ after: problem, actor: principal.userId, changes: problemCreationChanges(problem), now });
   const references = problemReferenceChecks(undefined, problem);

@@ -1,3 +1,5 @@
+import { addedConfigurationItems, downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../../incidents/configuration-items.ts';
+import { impactMoves } from '../../incidents/domain/incident.ts';
 import { priorityMatrixInForce } from '../../incidents/reads.ts';
 import { notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { etagOf, httpHandler } from '../../shared/http/handler.ts';
@@ -11,8 +13,9 @@ import { mapProblemErrors, problemResponse } from '../responses.ts';
 import { updateProblemBody } from '../schemas/problem.ts';
 
 /**
- * Two round trips: the problem (with the priority matrix when impact or urgency changes, and the
- * fix's change request when one is named, all in flight together), then one transaction checking
+ * Two round trips: the problem (with the priority matrix when impact or urgency changes, the
+ * fix's change request when one is named, and the configuration items the patch names and their
+ * impact, all in flight together), then one transaction checking
  * the version and the directory records the patch names anew.
  */
 export const handler = httpHandler(async (request) => {
@@ -23,13 +26,20 @@ export const handler = httpHandler(async (request) => {
   const body = request.body(updateProblemBody);
 
   const changeRef = body.fix?.change ?? undefined;
-  const [problem, matrix, change] = await Promise.all([
+  const named = body.configurationItems ?? [];
+  const [problem, matrix, change, missing, preloadedDownstream] = await Promise.all([
     findProblem(idOrNumber),
     body.impact !== undefined || body.urgency !== undefined ? priorityMatrixInForce() : undefined,
     changeRef === undefined ? undefined : resolveFixChange(changeRef),
+    missingConfigurationItems(named),
+    named.length === 0 ? undefined : downstreamServices(named),
   ]);
   if (problem === undefined) throw notFound(`Problem ${idOrNumber}`);
   ifMatch.check(problem.version);
+  // Only the ids the patch adds must exist, as on incidents.
+  const added = addedConfigurationItems(problem.configurationItems, named);
+  const refused = missing.filter((id) => added.includes(id));
+  if (refused.length > 0) throw validationFailed(missingConfigurationItemErrors(refused, named));
 
   const { fix, ...fields } = body;
   const patch: ProblemPatch = {
@@ -41,9 +51,20 @@ export const handler = httpHandler(async (request) => {
         }),
   };
   const now = new Date();
-  const { next, changes } = await mapProblemErrors(() =>
-    applyProblemPatch(problem, patch, { actor: principal, now, ...(matrix === undefined ? {} : { matrix }) }),
-  );
+  const patched = (downstream?: readonly string[]) =>
+    mapProblemErrors(() =>
+      applyProblemPatch(problem, patch, {
+        actor: principal,
+        now,
+        ...(matrix === undefined ? {} : { matrix }),
+        ...(downstream === undefined ? {} : { downstream }),
+      }),
+    );
+  let { next, changes } = await patched(preloadedDownstream);
+  // A new service on a problem that keeps its configuration items: their impact is read now.
+  if (preloadedDownstream === undefined && impactMoves(problem, next)) {
+    ({ next, changes } = await patched(await downstreamServices(next.configurationItems ?? [])));
+  }
   // A patch restating the current values changes nothing: no write, no new version.
   if (changes.length === 0) return problemResponse(200, problem);
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { configurationItemIds, retiredFreeTextOnCreate, retiredFreeTextOnUpdate, retiredFreeTextShown } from '../../incidents/schemas/configuration-items.ts';
 import { PRIORITIES } from '../../shared/domain/priority.ts';
 import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
 import { PROBLEM_RESOLUTION_CODES, PROBLEM_STATUSES } from '../domain/lifecycle.ts';
@@ -31,7 +32,10 @@ export const createProblemBody = z
     title,
     description: description.optional(),
     service: slug.optional().describe('The affected business service (GET /services); must exist'),
-    configurationItem: shortText.optional(),
+    configurationItems: configurationItemIds
+      .optional()
+      .describe('The configuration items the problem concerns, by CMDB id (GET /cis); each must exist (400 naming the index of each unknown id)'),
+    configurationItem: retiredFreeTextOnCreate,
     category: shortText.optional(),
     impact: level.optional().describe('Default 3'),
     urgency: level.optional().describe('Default 3'),
@@ -53,7 +57,11 @@ export const updateProblemBody = z
     title: title.optional(),
     description: description.nullable().optional(),
     service: slug.nullable().optional(),
-    configurationItem: shortText.nullable().optional(),
+    configurationItems: configurationItemIds
+      .nullable()
+      .optional()
+      .describe('Replaces the list; null or [] clears it. The ids it adds must exist (400 naming the index of each unknown id)'),
+    configurationItem: retiredFreeTextOnUpdate,
     category: shortText.nullable().optional(),
     impact: level.optional(),
     urgency: level.optional(),
@@ -96,7 +104,14 @@ export const problemSchema = z
     title: z.string(),
     description: z.string().optional(),
     service: z.string().optional(),
-    configurationItem: z.string().optional(),
+    configurationItems: z.array(z.string()).optional().describe('The configuration items it concerns, by CMDB id (GET /cis/{id}); absent when it names none'),
+    impactedServices: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'The services impacted: those downstream of its configuration items (GET /cis/{id}/impact, depth 3) and its own service, by name. Computed when a write sets its configuration items (or changes its service while it names some), as of that write. Absent while it names no configuration item, or when the CMDB could not answer at that write',
+      ),
+    configurationItem: retiredFreeTextShown(),
     category: z.string().optional(),
     impact: level,
     urgency: level,
