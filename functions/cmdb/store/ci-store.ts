@@ -219,6 +219,9 @@ export async function relationshipItemKeysOf(id: string, max: number): Promise<{
   return { keys: keys.slice(0, max), more: outgoing.more || incoming.more || keys.length > max };
 }
 
+/** Removes a relationship item with the CI it names (deleteCi). */
+export const relationshipItemDelete = (key: { pk: string; sk: string }): TransactItem => ({ Delete: { TableName: TABLE_NAME, Key: key } });
+
 // ---- Reads for the API: lists and history ----
 
 export interface CiFilters {

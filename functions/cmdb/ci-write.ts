@@ -1,0 +1,266 @@
+import { conflict, fieldError, type HttpError, notFound, preconditionFailed, validationFailed } from '../shared/errors.ts';
+import { etagOf } from '../shared/http/handler.ts';
+import type { FieldDiff } from '../shared/store/audit.ts';
+import { newId } from '../shared/store/audit.ts';
+import type { TransactItem } from '../shared/store/db.ts';
+import { type Condition, named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
+import { attributeIssues } from './domain/attribute-schema.ts';
+import { applyCiPatch, type Ci, type CiInput, type CiPatch, type CiSource, ciDiffs, isServiceCiId, newCi, SERVICE_CLASS } from './domain/ci.ts';
+import { ciClassOf } from './domain/ci-classes.ts';
+import { ciEventType, ciOutboxRecord } from './domain/events.ts';
+import { ciClassExists, getStoredCiClass } from './store/ci-class-store.ts';
+import {
+  ciCreatePut,
+  ciDeleteAtVersion,
+  ciHistoryPut,
+  ciOutboxPut,
+  ciReplacePut,
+  getCi,
+  guardDelete,
+  guardKeys,
+  guardPut,
+  relationshipItemDelete,
+  relationshipItemKeysOf,
+} from './store/ci-store.ts';
+import { externalIdKey } from './store/keys.ts';
+
+/*
+ * Every write of a configuration item goes through here, whoever makes it (an admin through the
+ * API, the AWS feed, the initial import): the CI's item at its version, its history record and one
+ * outbox record as the items of ONE transaction, with the guard items of the identities it claims
+ * (its external id, its AWS resource: attribute_not_exists, so no two CIs claim one resource) and,
+ * on a deletion, its relationships. The CI's own item is named CI_ITEM.
+ *
+ * Manual writes validate attributes against the class's schema (400 naming each attribute at
+ * fault) and refuse an unknown class; the AWS feed's writes never fail on either: what AWS reports
+ * is recorded as it is.
+ */
+
+/** The name of the CI's own item in its write's transaction. */
+export const CI_ITEM = 'ci';
+const GUARD_ITEM = 'ci-guard';
+const CLASS_ITEM = 'ci-class';
+
+/** A deletion removes at most this many relationships with the CI (a transaction holds 100 items). */
+export const MAX_RELATIONSHIPS_DELETED_WITH_CI = 90;
+
+export interface CiWriteOptions {
+  /** Who: a user id, or the component (`aws-config`, `cloudformation`). */
+  actor: string;
+  /** Default `manual`: attributes validated, unknown classes refused. */
+  source?: CiSource;
+}
+
+const isServiceWrite = (id: string) => isServiceCiId(id);
+
+/** Writes to a service's CI go through the directory. */
+export const ciIsAService = (name: string): HttpError =>
+  conflict('ci-is-a-service', 'This CI is a service', `CI ${name} is the directory's service ${name}: change or delete it with /services/${name}`);
+
+/**
+ * The class a manual write names must exist and its attributes must fit the class's schema: 400
+ * naming `class`, or each attribute at fault (`attributes.<path>`). The answer is the transaction
+ * item that holds the write while an admin-defined class still exists.
+ */
+async function checkAgainstClass(ci: Ci): Promise<TransactItem | undefined> {
+  if (ci.class === SERVICE_CLASS) throw ciIsAService(ci.name);
+  const ciClass = ciClassOf(ci.class, await getStoredCiClass(ci.class));
+  if (ciClass === undefined) throw validationFailed([fieldError('body', ['class'], `There is no CI class named '${ci.class}' (GET /ci-classes)`)]);
+  const issues = attributeIssues(ciClass.attributesSchema, ci.attributes);
+  if (issues.length > 0) {
+    throw validationFailed(
+      issues.map((issue) => fieldError('body', ['attributes', ...issue.path], issue.message)),
+      `The attributes do not fit the schema of class ${ci.class}: ${issues.map((issue) => ['attributes', ...issue.path].join('.')).join(', ')}`,
+    );
+  }
+  return ciClass.builtIn ? undefined : ciClassExists(ci.class);
+}
+
+/** The guard items a write changes: claims the identities `after` adds, releases the ones it drops. */
+function guardEntries(before: Ci | undefined, after: Ci | undefined, ciId: string): TransactionEntry[] {
+  const id = (key: { pk: string; sk: string }) => `${key.pk}\n${key.sk}`;
+  const held = new Map((before === undefined ? [] : guardKeys(before)).map((key) => [id(key), key]));
+  const wanted = new Map((after === undefined ? [] : guardKeys(after)).map((key) => [id(key), key]));
+  const entries: TransactionEntry[] = [];
+  let claim = 0;
+  for (const [k, key] of wanted) if (!held.has(k)) entries.push(named(`${GUARD_ITEM}:${claim++}`, guardPut(key, ciId)));
+  for (const [k, key] of held) if (!wanted.has(k)) entries.push(guardDelete(key, ciId));
+  return entries;
+}
+
+/** A refused write's answer: another CI holds the identity (409 naming it), the class went away (400), else rethrown. */
+function refusalOf(error: unknown, ci: Ci): unknown {
+  if (!(error instanceof TransactionRefused)) return error;
+  const guard = error.refused.find((name) => name.startsWith(GUARD_ITEM));
+  if (guard !== undefined) {
+    const holder = error.item(guard)?.ciId;
+    const what = ci.externalId !== undefined && error.item(guard)?.pk === externalIdKey(ci.externalId).pk ? `external id ${ci.externalId}` : 'AWS resource';
+    return conflict('already-exists', 'Another CI holds this resource', `CI ${String(holder)} already has this ${what}`, {
+      ...(typeof holder === 'string' ? { ci: holder } : {}),
+    });
+  }
+  if (error.has(CLASS_ITEM)) return validationFailed([fieldError('body', ['class'], `CI class '${ci.class}' was deleted`)]);
+  return error;
+}
+
+async function commit(entries: readonly TransactionEntry[], ci: Ci): Promise<void> {
+  try {
+    await transactWrite(entries);
+  } catch (error) {
+    throw refusalOf(error, ci);
+  }
+}
+
+/** A prepared creation: the CI and the items of its transaction (the API adds its idempotency record). */
+export interface CiCreation {
+  ci: Ci;
+  entries: TransactionEntry[];
+  /** Maps a refusal of these entries to the caller's error (409 on a claimed identity, ...). */
+  refusal: (error: unknown) => unknown;
+}
+
+/** Builds a creation without committing it: for callers that add items to its transaction (an Idempotency-Key's record). */
+export async function prepareCiCreate(input: CiInput, options: CiWriteOptions): Promise<CiCreation> {
+  const source = options.source ?? 'manual';
+  const now = new Date();
+  const ci = newCi(input, { id: newId(), source, now: now.toISOString() });
+  const classCheck = source === 'manual' ? await checkAgainstClass(ci) : undefined;
+  const record = ciOutboxRecord({ eventId: newId(), type: 'CI Created', ci, actor: options.actor, occurredAt: ci.createdAt });
+  const entries: TransactionEntry[] = [
+    named(CI_ITEM, ciCreatePut(ci)),
+    ...guardEntries(undefined, ci, ci.id),
+    ciHistoryPut(ci.id, { at: ci.createdAt, actor: options.actor, action: 'created', version: 1, changes: ciDiffs(undefined, ci) }),
+    ciOutboxPut(record, now),
+    ...(classCheck === undefined ? [] : [named(CLASS_ITEM, classCheck)]),
+  ];
+  return { ci, entries, refusal: (error) => refusalOf(error, ci) };
+}
+
+/** Creates a CI: the CI, its guard items, history and outbox in one transaction. 409 `already-exists` when another CI holds its identity. */
+export async function createCi(input: CiInput, options: CiWriteOptions): Promise<Ci> {
+  const creation = await prepareCiCreate(input, options);
+  await commit(creation.entries, creation.ci);
+  return creation.ci;
+}
+
+/** The AWS feed's own condition on an update did not hold (the CI was at the version, but not as the condition wants). */
+export class CiConditionFailed extends Error {
+  constructor(readonly ci: Ci) {
+    super(`The condition on CI ${ci.id} does not hold`);
+    this.name = 'CiConditionFailed';
+  }
+}
+
+export interface CiUpdateOptions extends CiWriteOptions {
+  /** The version the caller read (If-Match): 412 when it moved. Without it, the write applies to the CI as it is, retried when it moves. */
+  expectedVersion?: number;
+  /** An extra condition on the CI's item (the AWS feed: capture time order); CiConditionFailed when it does not hold. */
+  condition?: Condition;
+}
+
+const UPDATE_ATTEMPTS = 3;
+
+/**
+ * Changes a CI: absent members stay, null removes an optional one. Nothing different: the CI as it
+ * is, nothing written. 404 unknown CI, 409 `ci-is-a-service` for a service, 412 stale version.
+ */
+export async function updateCi(id: string, patch: CiPatch, options: CiUpdateOptions): Promise<Ci> {
+  if (isServiceWrite(id)) throw ciIsAService(id);
+  const source = options.source ?? 'manual';
+  for (let attempt = 1; ; attempt++) {
+    const before = await getCi(id);
+    if (before === undefined) throw notFound(`CI ${id}`);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== before.version) throw preconditionFailed(etagOf(before.version));
+    const now = new Date();
+    const { after, changes } = applyCiPatch(before, patch, { source, now: now.toISOString() });
+    if (changes.length === 0) return before;
+    const classOrAttributesChanged = changes.some((change) => change.field === 'class' || change.field === 'attributes');
+    const classCheck = source === 'manual' && classOrAttributesChanged ? await checkAgainstClass(after) : undefined;
+    if (after.class === SERVICE_CLASS) throw ciIsAService(after.name);
+    const entries = updateEntries(before, after, changes, options, classCheck);
+    try {
+      await transactWrite(entries);
+      return after;
+    } catch (error) {
+      if (!(error instanceof TransactionRefused && error.has(CI_ITEM))) throw refusalOf(error, after);
+      const current = error.item(CI_ITEM);
+      if (current === undefined) throw notFound(`CI ${id}`);
+      const movedOn = Number(current.version) !== before.version;
+      if (!movedOn && options.condition !== undefined) throw new CiConditionFailed(before);
+      if (options.expectedVersion !== undefined) throw preconditionFailed(etagOf(Number(current.version)));
+      if (attempt >= UPDATE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function updateEntries(before: Ci, after: Ci, changes: FieldDiff[], options: CiUpdateOptions, classCheck: TransactItem | undefined): TransactionEntry[] {
+  const now = new Date(after.updatedAt);
+  const record = ciOutboxRecord({ eventId: newId(), type: ciEventType(before, after), ci: after, actor: options.actor, occurredAt: after.updatedAt, changes });
+  return [
+    named(CI_ITEM, ciReplacePut(after, before.version, options.condition)),
+    ...guardEntries(before, after, after.id),
+    ciHistoryPut(after.id, { at: after.updatedAt, actor: options.actor, action: 'updated', version: after.version, changes }),
+    ciOutboxPut(record, now),
+    ...(classCheck === undefined ? [] : [named(CLASS_ITEM, classCheck)]),
+  ];
+}
+
+/** Retires a CI (status `retired`, event CI Retired): it stays, with its relationships and history. Retired already: nothing written. */
+export function retireCi(id: string, options: CiWriteOptions & Pick<CiUpdateOptions, 'expectedVersion' | 'condition'>): Promise<Ci> {
+  return updateCi(id, { status: 'retired' }, options);
+}
+
+/**
+ * Deletes a CI, its guard items and every relationship naming it (at either end) in one
+ * transaction, with its history record and the CI Deleted event: at most
+ * MAX_RELATIONSHIPS_DELETED_WITH_CI relationships, else 409 `too-many-relationships` (remove some,
+ * or retire the CI instead). Its history stays in its partition. Answers the CI as it was.
+ */
+export async function deleteCi(id: string, options: { actor: string; expectedVersion?: number }): Promise<Ci> {
+  if (isServiceWrite(id)) throw ciIsAService(id);
+  const [ci, relationships] = await Promise.all([getCi(id), relationshipItemKeysOf(id, MAX_RELATIONSHIPS_DELETED_WITH_CI)]);
+  if (ci === undefined) throw notFound(`CI ${id}`);
+  if (options.expectedVersion !== undefined && options.expectedVersion !== ci.version) throw preconditionFailed(etagOf(ci.version));
+  if (relationships.more) {
+    throw conflict(
+      'too-many-relationships',
+      'Too many relationships to delete with the CI',
+      `CI ${id} has more than ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships, more than one deletion removes with it: remove some first, or retire the CI`,
+      { limit: MAX_RELATIONSHIPS_DELETED_WITH_CI },
+    );
+  }
+  const now = new Date();
+  const removed = relationships.keys.length;
+  const record = ciOutboxRecord({
+    eventId: newId(),
+    type: 'CI Deleted',
+    ci,
+    actor: options.actor,
+    occurredAt: now.toISOString(),
+    relationshipsRemoved: removed,
+  });
+  const entries: TransactionEntry[] = [
+    named(CI_ITEM, ciDeleteAtVersion(id, ci.version)),
+    ...guardEntries(ci, undefined, id),
+    ...relationships.keys.map(relationshipItemDelete),
+    ciHistoryPut(id, {
+      at: now.toISOString(),
+      actor: options.actor,
+      action: 'deleted',
+      version: ci.version,
+      changes: removed === 0 ? [] : [{ field: 'relationships', from: removed, to: 0 }],
+    }),
+    ciOutboxPut(record, now),
+  ];
+  try {
+    await transactWrite(entries);
+  } catch (error) {
+    if (error instanceof TransactionRefused && error.has(CI_ITEM)) {
+      const current = error.item(CI_ITEM);
+      if (current === undefined) throw notFound(`CI ${id}`);
+      throw preconditionFailed(etagOf(Number(current.version)));
+    }
+    throw error;
+  }
+  return ci;
+}
