@@ -16,6 +16,10 @@ export const ERROR_TYPES = {
   'body-required': { status: 400, when: 'The request has no body' },
   'malformed-json': { status: 400, when: 'The body is not valid JSON' },
   'empty-patch': { status: 400, when: 'The patch names no field' },
+  'impact-too-large': {
+    status: 400,
+    when: 'The impact analysis would read more relationships than its budget allows; `itemsRead`, `budget` and `suggestedDepth` (a depth that fits, when there is one) say how much',
+  },
   'invalid-cursor': { status: 400, when: 'The cursor was not issued by this list with these filters; `errors` names `cursor`' },
   'invalid-idempotency-key': { status: 400, when: 'Idempotency-Key is not 1 to 255 visible ASCII characters' },
   unauthorized: { status: 401, when: 'The token carries no subject' },
@@ -62,6 +66,11 @@ export const ERROR_TYPES = {
     status: 409,
     when: 'Linking or unlinking: the problem kept changing under the request through every attempt (many links of it at the same moment); nothing was changed, send the same request again (`Retry-After`)',
   },
+  'relationship-exists': {
+    status: 409,
+    when: 'The relationship is stored already, under this name or its inverse (`a depends_on b` is `b used_by a`); `relationship` names it as stored',
+  },
+  'ci-retired': { status: 409, when: 'A retired CI keeps its relationships but takes no new one; `ci` names it' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
   'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },
