@@ -17,7 +17,7 @@ export interface DeadLetter {
   readonly at: string;
   readonly functionId: string;
   /** The kind of event source (functions/routes.ts ConsumerSource), or the local Scheduler firing a target. */
-  readonly source: 'ingestionQueue' | 'scheduler';
+  readonly source: 'ingestionQueue' | 'ingestionBusRule' | 'scheduler';
   /** Why: AWS's condition names (`RetryAttemptsExhausted`, `MaxReceiveCountExceeded`). */
   readonly condition: string;
   readonly attempts: number;
@@ -34,6 +34,12 @@ export const LOCAL_DEAD_LETTER_QUEUES = {
   ingestionTarget: 'open-itsm-ingestion-target-dead-letters',
   slaTimers: 'open-itsm-sla-timers-dead-letters',
 } as const;
+
+/** The local names of an ingestion bus rule consumer's queue and its dead-letter queues (`CmdbAwsFeed` -> `open-itsm-cmdb-aws-feed...`). */
+export function localBusRuleQueues(ruleId: string): { queue: string; deadLetterQueue: string; targetDeadLetterQueue: string } {
+  const name = `open-itsm-${ruleId.replace(/(?<=[a-z0-9])(?=[A-Z])/g, '-').toLowerCase()}`;
+  return { queue: name, deadLetterQueue: `${name}-dead-letters`, targetDeadLetterQueue: `${name}-target-dead-letters` };
+}
 
 /** The local name of a table stream consumer's failure bucket (S3 names are lower case). */
 export const localFailureBucket = (functionId: string) => `open-itsm-${functionId.toLowerCase()}-failures`;
@@ -62,6 +68,9 @@ export function queueMessageOf(entry: DeadLetter): { queue: string; body: string
   switch (entry.source) {
     case 'ingestionQueue':
       return { queue: LOCAL_DEAD_LETTER_QUEUES.ingestion, body: String((entry.record as { body?: unknown }).body ?? ''), attributes: {} };
+    // A bus rule's queue: its own dead-letter queue, named in the entry.
+    case 'ingestionBusRule':
+      return { queue: String(entry.deadLetterQueue), body: String((entry.record as { body?: unknown }).body ?? ''), attributes: {} };
     case 'scheduler': {
       const target = (entry.target ?? entry.record ?? {}) as { Input?: string; Arn?: string };
       const arn = typeof entry.deadLetterArn === 'string' ? entry.deadLetterArn : '';

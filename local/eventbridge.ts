@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { CLOUDWATCH_ALARM_DETAIL_TYPE, INGESTION_RULES, type IngestionRule } from '../functions/ingestion/rules.ts';
 import { CONSUMERS, EVENT_SOURCE } from '../functions/routes.ts';
+import type { ConsumerDefinition } from '../functions/shared/area.ts';
 import { AwsError, type AwsJsonService } from './aws-endpoint.ts';
-import type { DeadLetters } from './dead-letters.ts';
+import { type DeadLetters, LOCAL_DEAD_LETTER_QUEUES, localBusRuleQueues } from './dead-letters.ts';
 import { type CompiledPattern, compileEventPattern } from './event-pattern.ts';
 import { backoff, type Invoke, invokeFunction, type RetryPolicy } from './invoke.ts';
 import type { PublishedLog } from './published-log.ts';
@@ -12,12 +13,13 @@ import type { PublishedLog } from './published-log.ts';
 /**
  * EventBridge's PutEvents, locally: entries are validated as EventBridge does, become EventBridge
  * events (the envelope an SQS target receives), are matched against the rules of their bus, and
- * every match is delivered, as the ingestion queue's message, to the function that consumes the
- * queue (`recordBusEvents`). PutEvents answers once the function has returned, so a 200 means
- * "recorded" and a test can look for the result right away.
+ * every match is delivered, as a message of the rule's queue, to the function that consumes that
+ * queue: the ingestion queue's (`recordBusEvents`) for the ingestion rules, its own for an area's
+ * `ingestionBusRule` consumer (the CMDB's AWS feed, ...). PutEvents answers once the functions
+ * have returned, so a 200 means "recorded" and a test can look for the result right away.
  *
- * As in AWS, an event goes once to each rule it matches (every rule has the queue as its target;
- * the function records an event once by its id, however often it arrives). A delivery the
+ * As in AWS, an event goes once to each rule it matches (the function records an event once by
+ * its id, however often it arrives). A delivery the
  * function fails (a batch item failure, or a throw) is retried like an SQS redelivery, with
  * ApproximateReceiveCount counting up, then put in the local dead-letter list; the entry keeps its
  * EventId either way, because EventBridge accepted it.
@@ -38,16 +40,68 @@ const MAX_DETAIL_TYPE_LENGTH = 128;
 /** SQS messages per invocation, as the event source mapping's batch size (infra QUEUE_BATCH_SIZE). */
 const QUEUE_BATCH_SIZE = 10;
 
+/** A queue a rule delivers to and the function that consumes it. */
+export interface LocalQueueTarget {
+  readonly queue: string;
+  readonly functionId: string;
+  /** Where the messages the function keeps failing go. */
+  readonly deadLetterQueue: string;
+  /** Messages per invocation. */
+  readonly batchSize: number;
+}
+
+/** A rule of a local bus; without a target, its matches go to the ingestion queue. */
+export interface LocalBusRule extends IngestionRule {
+  readonly target?: LocalQueueTarget;
+}
+
+/** An area's ingestion bus rule consumer as a local rule: its pattern, its queue, its function. */
+export interface LocalBusRuleConsumer {
+  readonly rule: LocalBusRule & { readonly target: LocalQueueTarget };
+  /** Also on the default bus (its `fromDefaultBusOption`: locally always on, as the alarm rule is). */
+  readonly fromDefaultBus: boolean;
+  /** Its target dead-letter queue's name: EventBridge never fails to deliver locally, but the replay reads it. */
+  readonly targetDeadLetterQueue: string;
+}
+
+/** The `ingestionBusRule` consumers of the areas, as local rules. */
+export function busRuleConsumers(consumers: readonly ConsumerDefinition[] = CONSUMERS): LocalBusRuleConsumer[] {
+  return consumers.flatMap(({ functionId, source }) => {
+    if (source.kind !== 'ingestionBusRule') return [];
+    const names = localBusRuleQueues(source.ruleId);
+    return [
+      {
+        rule: {
+          id: source.ruleId,
+          description: source.description,
+          eventPattern: source.pattern,
+          target: { queue: names.queue, functionId, deadLetterQueue: names.deadLetterQueue, batchSize: source.batchSize ?? QUEUE_BATCH_SIZE },
+        },
+        fromDefaultBus: source.fromDefaultBusOption !== undefined,
+        targetDeadLetterQueue: names.targetDeadLetterQueue,
+      },
+    ];
+  });
+}
+
 /**
- * The rules per bus, as the stack deploys them: all ingestion rules on the ingestion bus, and on
- * the default bus (where CloudWatch puts alarm state changes) the alarm rule only.
+ * The rules per bus, as the stacks deploy them: all ingestion rules and the areas' bus rules on
+ * the ingestion bus; on the default bus (where CloudWatch and other AWS services put their
+ * events) the alarm rule and the bus rules that have a default-bus option.
  */
-export function defaultBuses(rules: readonly IngestionRule[] = INGESTION_RULES): Record<string, readonly IngestionRule[]> {
+export function defaultBuses(
+  rules: readonly IngestionRule[] = INGESTION_RULES,
+  consumers: readonly ConsumerDefinition[] = CONSUMERS,
+): Record<string, readonly LocalBusRule[]> {
   const alarmRules = rules.filter((rule) => {
     const detailTypes = rule.eventPattern['detail-type'];
     return Array.isArray(detailTypes) && detailTypes.includes(CLOUDWATCH_ALARM_DETAIL_TYPE);
   });
-  return { [LOCAL_INGESTION_BUS]: rules, default: alarmRules };
+  const areaRules = busRuleConsumers(consumers);
+  return {
+    [LOCAL_INGESTION_BUS]: [...rules, ...areaRules.map((c) => c.rule)],
+    default: [...alarmRules, ...areaRules.filter((c) => c.fromDefaultBus).map((c) => c.rule)],
+  };
 }
 
 const queueConsumer = CONSUMERS.find((consumer) => consumer.source.kind === 'ingestionQueue')?.functionId;
@@ -55,8 +109,8 @@ const queueConsumer = CONSUMERS.find((consumer) => consumer.source.kind === 'ing
 export interface EventBridgeOptions {
   readonly deadLetters: DeadLetters;
   /** Rules by bus name; defaults to defaultBuses(). */
-  readonly buses?: Readonly<Record<string, readonly IngestionRule[]>>;
-  /** The function consuming the queue; defaults to the ingestionQueue consumer of CONSUMERS. */
+  readonly buses?: Readonly<Record<string, readonly LocalBusRule[]>>;
+  /** The function consuming the ingestion queue; defaults to the ingestionQueue consumer of CONSUMERS. */
   readonly functionId?: string;
   readonly invoke?: Invoke;
   /** Deliveries per message (SQS maxReceiveCount); defaults to 5 (infra MAX_RECEIVE_COUNT) 100 ms apart, doubling. */
@@ -154,15 +208,15 @@ function toEvent(entry: unknown): { event: EventBridgeEvent; bus: string } | { e
   return { bus: busNameOf(EventBusName), event };
 }
 
-/** The ingestion queue's message carrying one event, as Lambda's SQS event source hands it over. */
-function sqsRecord(event: EventBridgeEvent): SQSRecord {
+/** A queue's message carrying one event, as Lambda's SQS event source hands it over. */
+function sqsRecord(event: EventBridgeEvent, queue: string): SQSRecord {
   const detailText = detailTexts.get(event);
-  if (detailText === undefined) return sqsRecordOf(JSON.stringify(event));
+  if (detailText === undefined) return sqsRecordOf(JSON.stringify(event), queue);
   // `detail` is the envelope's last member: its text goes in as sent.
-  return sqsRecordOf(`${JSON.stringify({ ...event, detail: undefined }).slice(0, -1)},"detail":${detailText}}`);
+  return sqsRecordOf(`${JSON.stringify({ ...event, detail: undefined }).slice(0, -1)},"detail":${detailText}}`, queue);
 }
 
-function sqsRecordOf(body: string): SQSRecord {
+function sqsRecordOf(body: string, queue: string): SQSRecord {
   const now = String(Date.now());
   return {
     messageId: randomUUID(),
@@ -172,7 +226,7 @@ function sqsRecordOf(body: string): SQSRecord {
     messageAttributes: {},
     md5OfBody: createHash('md5').update(body).digest('hex'),
     eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:${region()}:${ACCOUNT}:${LOCAL_INGESTION_QUEUE}`,
+    eventSourceARN: `arn:aws:sqs:${region()}:${ACCOUNT}:${queue}`,
     awsRegion: region(),
   };
 }
@@ -194,13 +248,24 @@ function failedMessages(response: unknown, batch: readonly SQSRecord[]): Set<str
   return failed;
 }
 
+/** The ingestion queue, consumed by the ingestionQueue consumer of CONSUMERS unless another function is named. */
+function ingestionTarget(functionId: string | undefined = queueConsumer): LocalQueueTarget {
+  if (functionId === undefined) throw new Error('no ingestionQueue consumer in functions/routes.ts CONSUMERS');
+  return { queue: LOCAL_INGESTION_QUEUE, functionId, deadLetterQueue: LOCAL_DEAD_LETTER_QUEUES.ingestion, batchSize: QUEUE_BATCH_SIZE };
+}
+
 /**
  * The ingestion queue and its consumer: what EventBridge delivers to it, and what SendMessage puts
  * in it (a replayed dead letter), reaches the function as one SQS batch with redelivery.
  */
 export function ingestionQueue(options: Pick<EventBridgeOptions, 'deadLetters' | 'functionId' | 'invoke' | 'retry'>) {
-  const functionId = options.functionId ?? queueConsumer;
-  if (functionId === undefined) throw new Error('no ingestionQueue consumer in functions/routes.ts CONSUMERS');
+  return localQueue({ ...options, target: ingestionTarget(options.functionId) });
+}
+
+/** A queue and its consumer (the ingestion queue, or a bus rule's own), as ingestionQueue describes. */
+export function localQueue(options: Pick<EventBridgeOptions, 'deadLetters' | 'invoke' | 'retry'> & { readonly target: LocalQueueTarget }) {
+  const { functionId, queue, deadLetterQueue } = options.target;
+  const source = queue === LOCAL_INGESTION_QUEUE ? 'ingestionQueue' : 'ingestionBusRule';
   const invoke = options.invoke ?? invokeFunction;
   const retry = options.retry ?? QUEUE_RETRY;
 
@@ -216,7 +281,7 @@ export function ingestionQueue(options: Pick<EventBridgeOptions, 'deadLetters' |
       let failed: Set<string>;
       let error: string | undefined;
       try {
-        failed = failedMessages(await invoke(functionId as string, { Records: batch } satisfies SQSEvent), batch);
+        failed = failedMessages(await invoke(functionId, { Records: batch } satisfies SQSEvent), batch);
       } catch (thrown) {
         error = String(thrown);
         console.error(JSON.stringify({ level: 'error', message: 'function failed', functionId, error }));
@@ -228,12 +293,13 @@ export function ingestionQueue(options: Pick<EventBridgeOptions, 'deadLetters' |
         for (const message of failedBatch) {
           options.deadLetters.add({
             at: new Date().toISOString(),
-            functionId: functionId as string,
-            source: 'ingestionQueue',
+            functionId,
+            source,
             condition: 'MaxReceiveCountExceeded',
             attempts: attempt,
             ...(error === undefined ? {} : { error }),
-            queue: LOCAL_INGESTION_QUEUE,
+            queue,
+            ...(source === 'ingestionBusRule' ? { deadLetterQueue } : {}),
             record: message,
           });
         }
@@ -244,15 +310,27 @@ export function ingestionQueue(options: Pick<EventBridgeOptions, 'deadLetters' |
     }
   }
 
-  return { deliver, send: (body: string) => deliver([sqsRecordOf(body)]) };
+  return { deliver, send: (body: string) => deliver([sqsRecordOf(body, queue)]) };
 }
 
 export function eventBridgeService(options: EventBridgeOptions): AwsJsonService {
-  const { deliver } = ingestionQueue(options);
+  // Each queue a rule targets, with its consumer; the ingestion queue only once a rule needs it.
+  const queues = new Map<string, { target: LocalQueueTarget; deliver: (messages: SQSRecord[]) => Promise<void> }>();
+  const queueFor = (target: LocalQueueTarget) => {
+    const known = queues.get(target.queue);
+    if (known !== undefined) return known;
+    const created = { target, deliver: localQueue({ ...options, target }).deliver };
+    queues.set(target.queue, created);
+    return created;
+  };
   const buses = new Map(
     Object.entries(options.buses ?? defaultBuses()).map(([name, rules]) => [
       name,
-      rules.map((rule) => ({ id: rule.id, matches: compileEventPattern(rule.eventPattern) as CompiledPattern })),
+      rules.map((rule) => ({
+        id: rule.id,
+        matches: compileEventPattern(rule.eventPattern) as CompiledPattern,
+        queue: queueFor(rule.target ?? ingestionTarget(options.functionId)),
+      })),
     ]),
   );
 
@@ -280,7 +358,7 @@ export function eventBridgeService(options: EventBridgeOptions): AwsJsonService 
       entry !== null && typeof entry === 'object' && ['Source', 'DetailType', 'Detail'].every((name) => (entry as Record<string, unknown>)[name] !== undefined);
     if (!entries.some(complete)) throw new AwsError('ValidationException', 'Parameters Source, DetailType and Detail are required in each entry.');
 
-    const messages: SQSRecord[] = [];
+    const messages = new Map<string, SQSRecord[]>();
     const results: EntryResult[] = converted.map((outcome) => {
       if ('error' in outcome) return outcome.error;
       if (outcome.event.source === EVENT_SOURCE) {
@@ -309,10 +387,16 @@ export function eventBridgeService(options: EventBridgeOptions): AwsJsonService 
           }),
         );
       }
-      for (const _rule of matched) messages.push(sqsRecord(outcome.event));
+      for (const rule of matched) {
+        const queue = rule.queue.target.queue;
+        messages.set(queue, [...(messages.get(queue) ?? []), sqsRecord(outcome.event, queue)]);
+      }
       return { EventId: outcome.event.id };
     });
-    for (let i = 0; i < messages.length; i += QUEUE_BATCH_SIZE) await deliver(messages.slice(i, i + QUEUE_BATCH_SIZE));
+    for (const [queue, queued] of messages) {
+      const { target, deliver } = queues.get(queue) as NonNullable<ReturnType<typeof queues.get>>;
+      for (let i = 0; i < queued.length; i += target.batchSize) await deliver(queued.slice(i, i + target.batchSize));
+    }
     return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
   }
 

@@ -8,12 +8,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseRequesterIncidentFields } from '../functions/incidents/requester-fields.ts';
 import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
 import { parseRoleGroups } from '../functions/shared/http/roles.ts';
-import { functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureBucketOutput } from '../infra/constructs/dead-letter-replay.ts';
+import { busRuleOutputs, functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureBucketOutput } from '../infra/constructs/dead-letter-replay.ts';
 import type { MigrationRun } from '../scripts/migrations.ts';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
 import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES, localFailureBucket } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
-import { eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE } from './eventbridge.ts';
+import { busRuleConsumers, eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE, localQueue } from './eventbridge.ts';
 import { type ApiRequestLog, createLocalApi, type TokenRejection } from './http-server.ts';
 import { createVerifier, loadOrCreateSigningKey, localGroupsClaim, mintToken, type SigningKey } from './identity.ts';
 import { type Invoke, invokeFunction } from './invoke.ts';
@@ -143,8 +143,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         stepFunctions.service,
         sqsService({
           deadLetters,
-          deadLetterQueues: [LOCAL_DEAD_LETTER_QUEUES.ingestion, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget, LOCAL_DEAD_LETTER_QUEUES.slaTimers],
-          consumers: { [LOCAL_INGESTION_QUEUE]: ingestionQueue({ deadLetters, invoke }).send },
+          deadLetterQueues: [
+            LOCAL_DEAD_LETTER_QUEUES.ingestion,
+            LOCAL_DEAD_LETTER_QUEUES.ingestionTarget,
+            LOCAL_DEAD_LETTER_QUEUES.slaTimers,
+            ...busRuleConsumers().flatMap((c) => [c.rule.target.deadLetterQueue, c.targetDeadLetterQueue]),
+          ],
+          consumers: {
+            [LOCAL_INGESTION_QUEUE]: ingestionQueue({ deadLetters, invoke }).send,
+            // The areas' bus rule queues: a replayed dead letter goes back to its consumer.
+            ...Object.fromEntries(busRuleConsumers().map((c) => [c.rule.target.queue, localQueue({ deadLetters, invoke, target: c.rule.target }).send])),
+          },
           baseUrl: () => awsUrl,
         }),
       ],
@@ -329,6 +338,16 @@ function localOutputs(stack: {
     IngestionTargetDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.ingestionTarget),
     SlaTimerDeadLetterQueueUrl: localQueueUrl(awsUrl, LOCAL_DEAD_LETTER_QUEUES.slaTimers),
     IncidentEscalationStateMachineArn: stack.stepFunctions.stateMachineArn('incidentEscalation'),
+    ...Object.fromEntries(
+      busRuleConsumers().flatMap(({ rule, targetDeadLetterQueue }) => {
+        const outputs = busRuleOutputs(rule.id);
+        return [
+          [outputs.queueUrl, localQueueUrl(awsUrl, rule.target.queue)],
+          [outputs.deadLetterQueueUrl, localQueueUrl(awsUrl, rule.target.deadLetterQueue)],
+          [outputs.targetDeadLetterQueueUrl, localQueueUrl(awsUrl, targetDeadLetterQueue)],
+        ];
+      }),
+    ),
     ...Object.fromEntries(
       stack.streamConsumerIds.flatMap((id) => [
         [streamFailureBucketOutput(id), localFailureBucket(id)],
