@@ -34,7 +34,8 @@ export const DEMO_CHANGE_TEMPLATES = [
     title: 'Restart the intranet web servers',
     description: 'Rolling restart of the intranet web tier, one node at a time, behind the load balancer',
     services: ['intranet'],
-    configurationItems: ['intranet-web-01', 'intranet-web-02'],
+    // Configuration items are CMDB ids (issue 14), which the demo's CIs do not have before they are created.
+    configurationItems: [],
     implementationPlan: 'Drain one node from the load balancer, restart the web service, check /health, put it back; then the next node',
     backoutPlan: 'Put the drained node back into the load balancer as it was; the other node keeps serving',
     testPlan: 'GET /health on each node answers 200; the intranet home page loads through the load balancer',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Blackout, findConflicts, overlaps, type ScheduledChange } from '../../functions/changes/domain/conflicts.ts';
+import { type Blackout, ciNeighbourhood, findConflicts, overlaps, type ScheduledChange } from '../../functions/changes/domain/conflicts.ts';
 
 const at = (hour: number) => new Date(Date.UTC(2025, 5, 1, hour)).toISOString();
 
@@ -109,6 +109,91 @@ describe('findConflicts', () => {
       ],
     );
     expect(result.map((c) => (c.kind === 'change' ? c.changeId : c.name))).toEqual(['z', 'w', 'x', 'a', 'b']);
+  });
+});
+
+describe('findConflicts: configuration items that depend on each other (CMDB neighbourhood)', () => {
+  // db-1 is used by fn-1 (downstream of db-1); lb-1 sits in front of app-1 (upstream: lb-1 relies on app-1).
+  const neighbourhood = ciNeighbourhood({
+    downstream: [{ id: 'fn-1', path: [{ id: 'db-1', relationship: 'used_by' }] }],
+    upstream: [
+      { id: 'app-1', path: [{ id: 'lb-1', relationship: 'depends_on' }] },
+      {
+        id: 'host-1',
+        path: [
+          { id: 'lb-1', relationship: 'depends_on' },
+          { id: 'app-1', relationship: 'runs_on' },
+        ],
+      },
+    ],
+  });
+
+  it('flags an overlapping change on a CI downstream or upstream of one of this change, saying which, which way and by what path', () => {
+    const result = findConflicts(
+      change,
+      [scheduled({ id: 'a', configurationItems: ['host-1', 'fn-1', 'unrelated'] }), scheduled({ id: 'b', configurationItems: ['unrelated'] })],
+      [],
+      neighbourhood,
+    );
+    expect(result).toEqual([
+      {
+        kind: 'change',
+        changeId: 'a',
+        number: 'CHG-a',
+        on: {
+          services: [],
+          configurationItems: [],
+          dependentConfigurationItems: [
+            { ci: 'fn-1', of: 'db-1', direction: 'downstream', path: [{ id: 'db-1', relationship: 'used_by' }] },
+            {
+              ci: 'host-1',
+              of: 'lb-1',
+              direction: 'upstream',
+              path: [
+                { id: 'lb-1', relationship: 'depends_on' },
+                { id: 'app-1', relationship: 'runs_on' },
+              ],
+            },
+          ],
+        },
+        window: { start: at(2), end: at(4) },
+      },
+    ]);
+  });
+
+  it('not outside the window, not for an item both name (listed as shared), and without a neighbourhood not at all', () => {
+    expect(findConflicts(change, [scheduled({ id: 'a', configurationItems: ['fn-1'], plannedStart: at(4), plannedEnd: at(6) })], [], neighbourhood)).toEqual(
+      [],
+    );
+    const shared = findConflicts(
+      { ...change, configurationItems: ['db-1', 'fn-1'] },
+      [scheduled({ id: 'a', configurationItems: ['fn-1'] })],
+      [],
+      neighbourhood,
+    );
+    expect(shared.map((c) => (c.kind === 'change' ? c.on : undefined))).toEqual([{ services: [], configurationItems: ['fn-1'] }]);
+    expect(findConflicts(change, [scheduled({ id: 'a', configurationItems: ['fn-1'] })], [])).toEqual([]);
+  });
+
+  it('ciNeighbourhood keeps the shorter path of a CI reached both ways, downstream on a tie', () => {
+    const both = ciNeighbourhood({
+      downstream: [
+        { id: 'peer', path: [{ id: 'a', relationship: 'connects_to' }] },
+        {
+          id: 'far',
+          path: [
+            { id: 'a', relationship: 'used_by' },
+            { id: 'x', relationship: 'used_by' },
+          ],
+        },
+      ],
+      upstream: [
+        { id: 'peer', path: [{ id: 'a', relationship: 'connects_to' }] },
+        { id: 'far', path: [{ id: 'b', relationship: 'depends_on' }] },
+      ],
+    });
+    expect(both.get('peer')).toEqual({ of: 'a', direction: 'downstream', path: [{ id: 'a', relationship: 'connects_to' }] });
+    expect(both.get('far')).toEqual({ of: 'b', direction: 'upstream', path: [{ id: 'b', relationship: 'depends_on' }] });
   });
 });
 

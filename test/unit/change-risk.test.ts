@@ -5,6 +5,7 @@ import {
   CRITICALITIES,
   type Criticality,
   DEFAULT_RISK_RULES,
+  impactedServicesOf,
   levelFor,
   type RiskInput,
   type RiskRules,
@@ -74,6 +75,33 @@ describe('assessRisk: rules and reasons', () => {
     expect(assessRisk({ ...base, configurationItems: items(5) }).score).toBe(0);
     expect(assessRisk({ ...base, configurationItems: [...items(5), 'ci-0'] }).score).toBe(0);
     expect(assessRisk({ ...base, configurationItems: items(6) }).reasons).toEqual(['6 configuration items affected, more than 5 (+1)']);
+  });
+
+  it('scores the services a change reaches (its own and those downstream of its CIs) only above the threshold, counting distinct ones', () => {
+    expect(assessRisk({ ...base, impactedServices: ['payments', 'email'] }).score).toBe(0);
+    expect(assessRisk({ ...base, impactedServices: ['payments', 'email', 'email'] }).score).toBe(0);
+    expect(assessRisk({ ...base, impactedServices: ['email', 'payments', 'vpn'] }).reasons).toEqual([
+      '3 services impacted (email, payments, vpn), more than 2 (+1)',
+    ]);
+    const many = Array.from({ length: 8 }, (_, i) => `svc-${i}`);
+    expect(assessRisk({ ...base, impactedServices: many }).reasons).toEqual([
+      '8 services impacted (svc-0, svc-1, svc-2, svc-3, svc-4 and 3 more), more than 2 (+1)',
+    ]);
+    // Not computed (no impact analysis): the rule does not score.
+    expect(assessRisk({ ...base, services: ['a', 'b', 'c', 'd'].map((name) => ({ name, criticality: 'low' as const })) }).reasons).toEqual([
+      '3 more affected services (+3)',
+    ]);
+    const r = rules((x) => (x.impactedServices = { moreThan: 0, points: 4 }));
+    expect(assessRisk({ ...base, impactedServices: ['payments'] }, r)).toEqual({
+      level: 'medium',
+      score: 4,
+      reasons: ['1 service impacted (payments), more than 0 (+4)'],
+    });
+  });
+
+  it('impactedServicesOf: own services and downstream ones, each once, sorted', () => {
+    expect(impactedServicesOf(['vpn', 'email'], ['payments', 'email'])).toEqual(['email', 'payments', 'vpn']);
+    expect(impactedServicesOf([], [])).toEqual([]);
   });
 
   it('scores an outage and an emergency', () => {
@@ -168,6 +196,7 @@ describe('validateRiskRules', () => {
     const r = rules((x) => {
       x.criticality.high = -1;
       x.extraServices.maxPoints = 1.5;
+      x.impactedServices.moreThan = -3;
       x.conflicts.pointsEach = Number.NaN;
       x.failureRate.bands = [
         { atLeast: 0.2, points: 1 },
@@ -179,6 +208,7 @@ describe('validateRiskRules', () => {
     expect(validateRiskRules(r).map((p) => p.path)).toEqual([
       ['criticality', 'high'],
       ['extraServices', 'maxPoints'],
+      ['impactedServices', 'moreThan'],
       ['conflicts', 'pointsEach'],
       ['failureRate', 'bands', 1, 'atLeast'],
       ['failureRate', 'bands', 2, 'atLeast'],
@@ -194,6 +224,7 @@ describe('assessRisk: properties', () => {
     type: fc.constantFrom('standard', 'normal', 'emergency'),
     services: fc.array(fc.record({ name: fc.constantFrom('a', 'b', 'c', 'd', 'e'), criticality: fc.constantFrom(...CRITICALITIES) }), { maxLength: 6 }),
     configurationItems: fc.array(fc.constantFrom('1', '2', '3', '4', '5', '6', '7', '8'), { maxLength: 10 }),
+    impactedServices: fc.array(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), { maxLength: 6 }),
     outageRequired: fc.boolean(),
     conflictCount: fc.nat(6),
     history: fc.nat(20).chain((total) => fc.record({ total: fc.constant(total), failed: fc.nat(total) })),

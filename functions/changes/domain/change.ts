@@ -11,6 +11,8 @@ export interface ChangeRisk {
   level: RiskLevel;
   score: number;
   reasons: string[];
+  /** The services the change reached when it was assessed (its own and those downstream of its CIs); absent on changes assessed before the CMDB. */
+  impactedServices?: string[];
 }
 
 export interface ChangeReview {

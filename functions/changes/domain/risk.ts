@@ -10,6 +10,9 @@
  *    critical service already makes the change critical and more of them are the next rule's business);
  *  - extraServices: points for every distinct affected service beyond the first, up to maxPoints;
  *  - configurationItems: points once the distinct affected items are more than `moreThan`;
+ *  - impactedServices: points once the distinct services the change reaches are more than `moreThan`:
+ *    its own services and those downstream of its configuration items (the CMDB's impact analysis,
+ *    depth 3), since a change on a table that three services use is as wide as one naming them;
  *  - outage, emergency: points when the change needs an outage, when it is an emergency change;
  *  - conflicts: points per scheduling conflict (see conflicts.ts), up to maxPoints;
  *  - failureRate: points for the share of past changes on the same services that failed. Only the
@@ -30,6 +33,7 @@ export interface RiskRules {
   criticality: Record<Criticality, number>;
   extraServices: { pointsEach: number; maxPoints: number };
   configurationItems: { moreThan: number; points: number };
+  impactedServices: { moreThan: number; points: number };
   outage: number;
   emergency: number;
   conflicts: { pointsEach: number; maxPoints: number };
@@ -41,6 +45,8 @@ export const DEFAULT_RISK_RULES: RiskRules = {
   criticality: { low: 0, medium: 1, high: 2, critical: 3 },
   extraServices: { pointsEach: 1, maxPoints: 3 },
   configurationItems: { moreThan: 5, points: 1 },
+  // One point for breadth, like configurationItems: more than two services reached is a wide change.
+  impactedServices: { moreThan: 2, points: 1 },
   outage: 2,
   emergency: 2,
   conflicts: { pointsEach: 2, maxPoints: 4 },
@@ -59,6 +65,11 @@ export interface RiskInput {
   type: string;
   services: readonly { name: string; criticality: Criticality }[];
   configurationItems: readonly string[];
+  /**
+   * The distinct services the change reaches (impactedServicesOf): absent when they were not
+   * computed, and then the rule does not score.
+   */
+  impactedServices?: readonly string[];
   outageRequired: boolean;
   conflictCount: number;
   /** Past changes on the same services, and how many of them failed. */
@@ -94,6 +105,13 @@ export function assessRisk(input: RiskInput, rules: RiskRules = DEFAULT_RISK_RUL
     add(rules.configurationItems.points, `${plural(items, 'configuration item')} affected, more than ${rules.configurationItems.moreThan}`);
   }
 
+  if (input.impactedServices !== undefined) {
+    const impacted = [...new Set(input.impactedServices)];
+    if (impacted.length > rules.impactedServices.moreThan) {
+      add(rules.impactedServices.points, `${plural(impacted.length, 'service')} impacted (${listed(impacted)}), more than ${rules.impactedServices.moreThan}`);
+    }
+  }
+
   if (input.outageRequired) add(rules.outage, 'outage required');
   if (input.type === 'emergency') add(rules.emergency, 'emergency change');
 
@@ -113,6 +131,15 @@ export function assessRisk(input: RiskInput, rules: RiskRules = DEFAULT_RISK_RUL
   }
 
   return { level: levelFor(score, rules), score, reasons };
+}
+
+/**
+ * The services a change reaches: its own, then those downstream of its configuration items, each
+ * once and sorted, so the list on the change and in its reason reads the same whatever order the
+ * impact analysis found them in.
+ */
+export function impactedServicesOf(own: readonly string[], downstream: readonly string[]): string[] {
+  return [...new Set([...own, ...downstream])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export function levelFor(score: number, rules: RiskRules = DEFAULT_RISK_RULES): RiskLevel {
@@ -142,6 +169,10 @@ function highestBand(bands: RiskRules['failureRate']['bands'], rate: number) {
 }
 
 const capped = (points: number, max: number) => Math.min(points, max);
+/** A reason stays one readable line: the first names, then how many more (the change lists them all in risk.impactedServices). */
+const LISTED_NAMES = 5;
+const listed = (names: readonly string[]) =>
+  names.length <= LISTED_NAMES ? names.join(', ') : `${names.slice(0, LISTED_NAMES).join(', ')} and ${names.length - LISTED_NAMES} more`;
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 export interface RiskRulesViolation {
@@ -166,6 +197,8 @@ export function validateRiskRules(rules: RiskRules): RiskRulesViolation[] {
   count(['extraServices', 'maxPoints'], rules.extraServices.maxPoints);
   count(['configurationItems', 'moreThan'], rules.configurationItems.moreThan);
   count(['configurationItems', 'points'], rules.configurationItems.points);
+  count(['impactedServices', 'moreThan'], rules.impactedServices.moreThan);
+  count(['impactedServices', 'points'], rules.impactedServices.points);
   count(['outage'], rules.outage);
   count(['emergency'], rules.emergency);
   count(['conflicts', 'pointsEach'], rules.conflicts.pointsEach);

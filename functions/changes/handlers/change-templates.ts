@@ -10,8 +10,10 @@ import { CHANGE_TEMPLATES, type ChangeTemplate } from '../store/template-store.t
  * /change-templates: the pre-authorized changes standard changes are raised from. Agents read
  * them (they raise the changes); admins write them, since a template is an authorization given in
  * advance. The shared CRUD serves them, stored like directory records (ETag/If-Match,
- * Idempotency-Key, history); the services and the assignment group a template names must exist. Changes copy what they take
- * from their template, so editing or deleting a template never alters changes raised from it.
+ * Idempotency-Key, history); the services, configuration items (CI ids) and the assignment group a
+ * template names must exist (a template written before the CMDB keeps its free-text items until
+ * a replace changes them). Changes copy what they take from their template, so editing or
+ * deleting a template never alters changes raised from it.
  */
 
 type TemplateFields = Omit<ChangeTemplate, 'name' | 'createdAt' | 'updatedAt' | 'version'>;
@@ -37,7 +39,12 @@ const templates: CrudResource = {
   access: { readDenied: 'Only agents and admins can read /change-templates', writeDenied: 'Only admins can change change templates' },
   listQuery: directoryListQuery,
   canonical: (fields) => canonical(fields as TemplateFields),
-  validate: (fields) => configReferences({ services: fields.services as string[], assignmentGroup: fields.assignmentGroup as string | undefined }),
+  validate: (fields, { current }) =>
+    configReferences({
+      services: fields.services as string[],
+      assignmentGroup: fields.assignmentGroup as string | undefined,
+      configurationItems: { ids: fields.configurationItems as string[], known: (current?.configurationItems as string[] | undefined) ?? [] },
+    }),
 };
 
 /** The documented order, without absent optional fields: what is stored and compared for history. */

@@ -4,6 +4,7 @@ import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idem
 import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { assertChangeAgent } from '../access.ts';
 import { changeReferenceChecks, changeRequestWrite } from '../change-request-write.ts';
+import { unknownConfigurationItemErrors, unknownConfigurationItems } from '../configuration-items.ts';
 import { creationDiffs, type NewChange, openChange } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { type CreateChangeBody, canonicalWindow, createChangeBody, TEMPLATE_FIELDS } from '../schemas/change.ts';
@@ -58,8 +59,9 @@ function fromTemplate(input: CreateChangeBody, template: ChangeTemplate | undefi
 }
 
 /**
- * Two round trips: take a number while reading the template (standard changes), then one
- * transaction with the change, its service copies, history, outbox record and the reference checks.
+ * Two round trips: take a number while reading the template (standard changes) and the
+ * configuration items the request names (one BatchGet, when it names any), then one transaction
+ * with the change, its service copies, history, outbox record and the reference checks.
  */
 export const handler = httpHandler(async (request) => {
   const principal = request.principal;
@@ -69,7 +71,14 @@ export const handler = httpHandler(async (request) => {
   const claim = claimIdempotencyKey(request, input);
 
   const now = new Date();
-  const [sequence, template] = await Promise.all([allocateChangeNumber(), input.template === undefined ? undefined : getChangeTemplate(input.template)]);
+  // A standard change's items are its template's, checked when the template was written (and again at submission).
+  const requestedItems = input.configurationItems ?? [];
+  const [sequence, template, unknownItems] = await Promise.all([
+    allocateChangeNumber(),
+    input.template === undefined ? undefined : getChangeTemplate(input.template),
+    unknownConfigurationItems(requestedItems),
+  ]);
+  if (unknownItems.size > 0) throw validationFailed(unknownConfigurationItemErrors(unknownItems, requestedItems, ['configurationItems']));
   const { template: _template, ...fields } = input;
   const requested: NewChange = input.type === 'standard' ? fromTemplate(input, template) : { ...fields, title: input.title as string };
   const draft: NewChange = { ...requested, ...canonicalWindow(requested) };

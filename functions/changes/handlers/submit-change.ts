@@ -1,15 +1,16 @@
 import type * as z from 'zod';
-import { conflict, forbidden, HttpError, notFound, preconditionFailed } from '../../shared/errors.ts';
+import { conflict, forbidden, HttpError, notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
 import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
+import { reachOf, unknownConfigurationItemErrors } from '../configuration-items.ts';
 import { type ApprovalRound, boardFor, boardGroups, openRound } from '../domain/approval.ts';
 import { type Change, recordSubmission } from '../domain/change.ts';
 import { type Conflict, findConflicts } from '../domain/conflicts.ts';
 import { assertChangeTransition } from '../domain/lifecycle.ts';
-import { assessRisk, CRITICALITIES, type Criticality } from '../domain/risk.ts';
+import { assessRisk, CRITICALITIES, type Criticality, impactedServicesOf } from '../domain/risk.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { submitChangeBody } from '../schemas/approval.ts';
 import { readDirectory, roundCreate } from '../store/approval-store.ts';
@@ -24,7 +25,9 @@ import { approvalExecution, startApproval } from '../workflow.ts';
  * Three round trips before the write: the change, then everything assessment needs in parallel (the
  * configuration with its risk rules, the affected services' criticality and owners, the failure
  * history of past changes on them, the schedule and the freezes around the window), then the
- * members of the board the change goes to. Then one transaction (the change in `assess` with its
+ * members of the board the change goes to. A change naming configuration items also reads, beside
+ * the second round, their records and their impact both ways (configuration-items.ts reachOf): up
+ * to three more rounds of Queries and a BatchGet for a graph three relationships deep. Then one transaction (the change in `assess` with its
  * risk, conflicts and execution ARN, its approval round, its history and outbox), then
  * StartExecution. The round is written here, not by the workflow, so that GET /changes/{id}/approvals
  * shows who will decide as soon as submit answers; the workflow's first step takes it over.
@@ -40,20 +43,33 @@ const HOLDS_WINDOW = new Set(['scheduled', 'implement']);
 interface Assessment {
   config: ChangeConfig;
   conflicts: Conflict[];
-  risk: ReturnType<typeof assessRisk>;
+  risk: ReturnType<typeof assessRisk> & { impactedServices: string[] };
   owners: ReadonlyMap<string, string>;
 }
 
 async function assess(change: Change): Promise<Assessment> {
-  const [config, directory, stats, overlapping, blackouts] = await Promise.all([
+  const [config, directory, stats, overlapping, blackouts, reach] = await Promise.all([
     loadChangeConfig(),
     readDirectory([], change.services),
     changeStats(change.services),
     changesOverlapping(change.plannedStart, change.plannedEnd),
     blackoutsOverlapping(change.plannedStart, change.plannedEnd),
+    reachOf(change.configurationItems),
   ]);
+  // Free text kept from before the CMDB, or a CI deleted since: what is not in the CMDB cannot be assessed.
+  if (reach.unknown.size > 0) {
+    throw validationFailed(
+      unknownConfigurationItemErrors(
+        reach.unknown,
+        change.configurationItems,
+        ['configurationItems'],
+        `: name it by its CI id (PATCH /changes/${change.number}); changes written before the CMDB may hold free text here`,
+      ),
+    );
+  }
   const scheduled = overlapping.filter((other) => HOLDS_WINDOW.has(other.status));
-  const conflicts = findConflicts(change, scheduled, blackouts);
+  const conflicts = findConflicts(change, scheduled, blackouts, reach.neighbourhood);
+  const impactedServices = impactedServicesOf(change.services, reach.downstreamServices);
   const history = { total: 0, failed: 0 };
   for (const service of new Set(change.services)) {
     history.total += stats.get(service)?.total ?? 0;
@@ -69,13 +85,14 @@ async function assess(change: Change): Promise<Assessment> {
       type: change.type,
       services: [...new Set(change.services)].map((name) => ({ name, criticality: criticalityOf(name) })),
       configurationItems: change.configurationItems,
+      impactedServices,
       outageRequired: change.outageRequired,
       conflictCount: conflicts.length,
       history,
     },
     config.riskRules,
   );
-  return { config, conflicts, risk, owners: directory.owners };
+  return { config, conflicts, risk: { ...risk, impactedServices }, owners: directory.owners };
 }
 
 /** The round the submission opens, as the workflow will ask it (attempt 0: on record, not asked yet); none for a pre-approved change. */

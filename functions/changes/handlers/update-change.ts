@@ -3,6 +3,7 @@ import { etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, loadChange } from '../access.ts';
 import { CHANGE_ITEM, changeReferenceChecks, changeRequestWrite } from '../change-request-write.ts';
+import { addedConfigurationItems, unknownConfigurationItemErrors, unknownConfigurationItems } from '../configuration-items.ts';
 import { applyChangePatch, type ChangePatch } from '../domain/change.ts';
 import { changeResponse, mapChangeErrors } from '../responses.ts';
 import { canonicalWindow, updateChangeBody } from '../schemas/change.ts';
@@ -11,8 +12,8 @@ import { stopApproval } from '../workflow.ts';
 
 /**
  * Edits the plan of a draft or a change under assessment. Two round trips for a draft: the read
- * (for the domain rules), then one transaction checking the version and the references the patch
- * adds. A change under assessment goes back to draft (see applyChangePatch): one more read for its
+ * (for the domain rules, beside the configuration items the patch names), then one transaction
+ * checking the version and the references the patch adds. A change under assessment goes back to draft (see applyChangePatch): one more read for its
  * approval round, which the transaction withdraws, and its workflow is stopped after the commit.
  */
 export const handler = httpHandler(async (request) => {
@@ -23,8 +24,13 @@ export const handler = httpHandler(async (request) => {
   const body = request.body(updateChangeBody);
   const patch: ChangePatch = { ...body, ...canonicalWindow(body) };
 
-  const change = await loadChange(idOrNumber);
+  // The items the patch names are read beside the change (one BatchGet, when it names any); only
+  // those the change did not name already must exist, so its free text from before the CMDB
+  // does not block an unrelated edit.
+  const [change, unknownItems] = await Promise.all([loadChange(idOrNumber), unknownConfigurationItems(patch.configurationItems ?? [])]);
   ifMatch.check(change.version);
+  const added = new Set(addedConfigurationItems(change.configurationItems, patch.configurationItems).filter((id) => unknownItems.has(id)));
+  if (added.size > 0) throw validationFailed(unknownConfigurationItemErrors(added, patch.configurationItems ?? [], ['configurationItems']));
   const now = new Date();
   const { next, changes } = await mapChangeErrors(() => applyChangePatch(change, patch, { actor: principal, now }));
   // A patch restating the current values changes nothing: no write, no new version.

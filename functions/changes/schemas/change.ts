@@ -33,7 +33,7 @@ const uniqueList = (item: z.ZodString, max: number, what: string) =>
 
 const services = uniqueList(slug, MAX_SERVICES, 'Service').describe('Affected business services (GET /services); each must exist');
 const configurationItems = uniqueList(configurationItem, MAX_CONFIGURATION_ITEMS, 'Configuration item').describe(
-  'Affected configuration items (host names, databases, ...)',
+  'Affected configuration items, by CI id (GET /cis; a service is the CI named after it); each must exist',
 );
 
 export const createChangeBody = z
@@ -94,13 +94,37 @@ export const cancelChangeBody = z
 
 const windowSchema = z.object({ start: isoTimestamp, end: isoTimestamp });
 
+const dependentConfigurationItemSchema = z
+  .object({
+    ci: z.string().describe("The other change's configuration item (GET /cis/{id})"),
+    of: z.string().describe("This change's configuration item it is related to"),
+    direction: z
+      .enum(['downstream', 'upstream'])
+      .describe('downstream: `ci` is affected when `of` fails (it depends on it); upstream: `of` relies on `ci` (GET /cis/{id}/impact)'),
+    path: z
+      .array(z.object({ id: z.string(), relationship: z.string() }))
+      .describe('From `of` (first) to the CI before `ci` (last): each CI with the relationship, as it names it, to the next one'),
+  })
+  .meta({ id: 'DependentConfigurationItem' });
+
 export const changeConflictSchema = z
   .discriminatedUnion('kind', [
     z.object({
       kind: z.literal('change'),
       changeId: z.string(),
       number: z.string(),
-      on: z.object({ services: z.array(z.string()), configurationItems: z.array(z.string()) }).describe('What both changes touch'),
+      on: z
+        .object({
+          services: z.array(z.string()),
+          configurationItems: z.array(z.string()),
+          dependentConfigurationItems: z
+            .array(dependentConfigurationItemSchema)
+            .optional()
+            .describe(
+              "The other change's configuration items that depend on this change's, or that this change's depend on (within 3 relationships in the CMDB); absent when none",
+            ),
+        })
+        .describe('What both changes touch'),
       window: windowSchema,
     }),
     z.object({ kind: z.literal('blackout'), name: z.string().describe('The blackout window (GET /blackout-windows/{name})'), window: windowSchema }),
@@ -121,7 +145,9 @@ export const changeSchema = z
     justification: z.string().optional(),
     template: z.string().optional().describe('Standard changes: the template it was raised from'),
     services: z.array(z.string()),
-    configurationItems: z.array(z.string()),
+    configurationItems: z
+      .array(z.string())
+      .describe('CI ids (GET /cis/{id}). A change written before the CMDB existed may hold free text here, kept as it was until it is edited'),
     plannedStart: isoTimestamp,
     plannedEnd: isoTimestamp,
     implementationPlan: z.string().optional(),
@@ -134,6 +160,12 @@ export const changeSchema = z
         level: z.enum(RISK_LEVELS),
         score: z.number().int(),
         reasons: z.array(z.string()).describe('Which answers raised the score, with their points'),
+        impactedServices: z
+          .array(z.string())
+          .optional()
+          .describe(
+            'The services the change reaches, which the impactedServices rule counted: its own and those downstream of its configuration items (within 3 relationships). Absent on changes assessed before the CMDB',
+          ),
       })
       .optional()
       .describe('Computed at submission by the risk rules (GET /change-config), never typed in'),

@@ -54,6 +54,12 @@ export const riskRulesSchema = z
     configurationItems: z
       .strictObject({ moreThan: points.describe('A count, non-negative integer'), points })
       .describe('Points once the distinct affected configuration items are more than `moreThan`'),
+    impactedServices: z
+      .strictObject({ moreThan: points.describe('A count, non-negative integer'), points })
+      .optional()
+      .describe(
+        "Points once the distinct services the change reaches are more than `moreThan`: its own services and those downstream of its configuration items (the CMDB's impact, depth 3). Absent in a PUT: the default (more than 2: 1 point)",
+      ),
     outage: points.describe('Points when the change needs an outage'),
     emergency: points.describe('Points for an emergency change'),
     conflicts: pointsCapped.describe('Points per scheduling conflict (overlapping change or blackout window)'),
@@ -111,7 +117,10 @@ const templateFields = {
     .array(z.string().trim().min(1).max(200))
     .max(50)
     .superRefine((list, ctx) => unique(list, ctx, 'Configuration item'))
-    .default([]),
+    .default([])
+    .describe(
+      'The configuration items it applies to, by CI id (GET /cis); each must exist when written. A template written before the CMDB may hold free text here, kept until it is replaced',
+    ),
   implementationPlan: plan.describe('The proven procedure'),
   backoutPlan: plan.describe('How to undo it'),
   testPlan: plan.optional(),

@@ -10,8 +10,9 @@ import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store
 import type { FieldCheck } from '../../shared/store/field-checks.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { addedConfigurationItems, unknownConfigurationItemErrors, unknownConfigurationItems } from '../configuration-items.ts';
 import { DEFAULT_BOARD_GROUPS, DEFAULT_CHANGE_CONFIG } from '../defaults.ts';
-import { CRITICALITIES, type RiskRules } from '../domain/risk.ts';
+import { CRITICALITIES, DEFAULT_RISK_RULES, type RiskRules } from '../domain/risk.ts';
 
 /*
  * The change configuration is one item, `CONFIG#CHANGES` / `CONFIG`: every submission reads it
@@ -64,11 +65,24 @@ export const CHANGE_CONFIG_FIELDS = [
 // Canonical shapes. DynamoDB keeps no order inside maps; these put members back in the order the
 // API documents, so equal configurations compare equal as JSON (history diffs rely on it).
 
-export function canonicalRiskRules(rules: RiskRules): RiskRules {
+/**
+ * Rules written before the rule existed (issue 14), or a PUT leaving it out, take the default:
+ * a stored configuration is never refused for lacking it.
+ */
+function impactedServicesRule(rules: WrittenRiskRules): RiskRules['impactedServices'] {
+  const rule = rules.impactedServices ?? DEFAULT_RISK_RULES.impactedServices;
+  return { moreThan: rule.moreThan, points: rule.points };
+}
+
+/** Risk rules as stored before issue 14 or as a PUT may send them: without impactedServices. */
+export type WrittenRiskRules = Omit<RiskRules, 'impactedServices'> & Partial<Pick<RiskRules, 'impactedServices'>>;
+
+export function canonicalRiskRules(rules: WrittenRiskRules): RiskRules {
   return {
     criticality: Object.fromEntries(CRITICALITIES.map((c) => [c, rules.criticality[c]])) as RiskRules['criticality'],
     extraServices: { pointsEach: rules.extraServices.pointsEach, maxPoints: rules.extraServices.maxPoints },
     configurationItems: { moreThan: rules.configurationItems.moreThan, points: rules.configurationItems.points },
+    impactedServices: impactedServicesRule(rules),
     outage: rules.outage,
     emergency: rules.emergency,
     conflicts: { pointsEach: rules.conflicts.pointsEach, maxPoints: rules.conflicts.maxPoints },
@@ -81,7 +95,7 @@ export function canonicalRiskRules(rules: RiskRules): RiskRules {
 }
 
 export function canonicalChangeConfig(
-  config: Omit<ChangeConfig, 'version' | 'updatedAt'> & { version?: number; updatedAt?: string | undefined },
+  config: Omit<ChangeConfig, 'version' | 'updatedAt' | 'riskRules'> & { riskRules: WrittenRiskRules; version?: number; updatedAt?: string | undefined },
 ): ChangeConfig {
   return {
     cabGroup: config.cabGroup,
@@ -160,21 +174,29 @@ export const groupExistsCheck = (name: string): TransactItem => directoryRecordL
 // References of templates and blackout windows
 
 /**
- * The services and the group a template or a blackout window names. They are read first (one
- * BatchGetItem per kind, in parallel), so that every missing one gets its own field error with its
+ * The services and the group a template or a blackout window names, and a template's configuration
+ * items. They are read first (one BatchGetItem per kind, in parallel), so that every missing one gets its own field error with its
  * index (`services.2`), and checked again inside the write's transaction, so that one deleted
  * between the read and the commit cannot slip through (that rare refusal names the field only).
  */
-export async function configReferences(refs: { services?: readonly string[] | undefined; assignmentGroup?: string | undefined }): Promise<FieldCheck[]> {
+export async function configReferences(refs: {
+  services?: readonly string[] | undefined;
+  assignmentGroup?: string | undefined;
+  /** A template's: CI ids (one BatchGet). `known`, those it named already, are not checked: free text from before the CMDB stays. */
+  configurationItems?: { ids: readonly string[]; known: readonly string[] };
+}): Promise<FieldCheck[]> {
   const services = refs.services ?? [];
   const group = refs.assignmentGroup;
-  const [missingServices, missingGroups] = await Promise.all([
+  const items = refs.configurationItems?.ids ?? [];
+  const [missingServices, missingGroups, unknownItems] = await Promise.all([
     services.length === 0 ? new Set<string>() : missingRecords(SERVICES, services),
     group === undefined ? new Set<string>() : missingRecords(GROUPS, [group]),
+    unknownConfigurationItems(addedConfigurationItems(refs.configurationItems?.known, items)),
   ]);
   const errors: FieldError[] = services.flatMap((name, i) =>
     missingServices.has(name) ? [fieldError('body', ['services', i], `There is no service named '${name}'`)] : [],
   );
+  errors.push(...unknownConfigurationItemErrors(unknownItems, items, ['configurationItems']));
   if (group !== undefined && missingGroups.has(group)) errors.push(fieldError('body', ['assignmentGroup'], `There is no group named '${group}'`));
   if (errors.length > 0) throw validationFailed(errors);
 
