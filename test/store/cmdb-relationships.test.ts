@@ -1,0 +1,182 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ci } from '../../functions/cmdb/domain/ci.ts';
+import { freshTable } from '../support/table.ts';
+
+/*
+ * Relationships and impact analysis against DynamoDB Local, below the API: what one relationship
+ * stores (once, both ends readable), and the round trips of impactOf and servicesImpacted counted
+ * on the wire: depth N is at most N rounds of Queries, then one BatchGet.
+ */
+
+// The environment first, then the store modules (their DynamoDB client is built at load).
+const table = await freshTable();
+const { newCi } = await import('../../functions/cmdb/domain/ci.ts');
+const { newId } = await import('../../functions/shared/store/audit.ts');
+const { ciCreatePut } = await import('../../functions/cmdb/store/ci-store.ts');
+const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
+const { addRelationship, relationshipsOf, removeRelationship } = await import('../../functions/cmdb/relationships.ts');
+const { impactOf, servicesImpacted, ImpactTooLarge } = await import('../../functions/cmdb/impact.ts');
+afterAll(() => table.stop());
+
+async function ci(name: string, klass: string, status: 'active' | 'retired' = 'active'): Promise<Ci> {
+  const created = newCi({ class: klass, name, status }, { id: newId(), source: 'manual', now: new Date().toISOString() });
+  await transactWrite([ciCreatePut(created)]);
+  return created;
+}
+
+async function service(name: string): Promise<void> {
+  const now = new Date().toISOString();
+  await table.raw.send(
+    new PutCommand({
+      TableName: table.tableName,
+      Item: { pk: `SERVICE#${name}`, sk: 'SERVICE', entity: 'service', name, ownerGroup: 'payments', createdAt: now, updatedAt: now, version: 1 },
+    }),
+  );
+}
+
+const as = { actor: 'alice', origin: 'manual' as const };
+
+let lb: Ci;
+let api: Ci;
+let fn1: Ci;
+let fn2: Ci;
+let tbl: Ci;
+
+beforeAll(async () => {
+  [lb, api, fn1, fn2, tbl] = await Promise.all([
+    ci('orders-alb', 'load_balancer'),
+    ci('orders-api', 'api'),
+    ci('orders-fn-1', 'lambda_function'),
+    ci('orders-fn-2', 'lambda_function'),
+    ci('orders-table', 'dynamodb_table'),
+    service('checkout'),
+  ]);
+  await addRelationship({ from: 'checkout', type: 'depends_on', to: lb.id }, as);
+  await addRelationship({ from: lb.id, type: 'depends_on', to: api.id }, as);
+  await addRelationship({ from: api.id, type: 'depends_on', to: fn1.id }, as);
+  await addRelationship({ from: fn2.id, type: 'used_by', to: api.id }, as);
+  await addRelationship({ from: fn1.id, type: 'depends_on', to: tbl.id }, as);
+  await addRelationship({ from: tbl.id, type: 'used_by', to: fn2.id }, as);
+});
+
+describe('relationships', () => {
+  it('stores one item per relationship, under its canonical type in its source partition, indexed by its target', async () => {
+    const items = await table.partition(`CI#${tbl.id}`);
+    // table used_by fn2 is stored as fn2 depends_on table: nothing of it in the table's partition but its history.
+    expect(items.filter((item) => item.entity === 'ci-relationship')).toEqual([]);
+    const fn2Items = await table.partition(`CI#${fn2.id}`);
+    const stored = fn2Items.filter((item) => item.entity === 'ci-relationship');
+    // fn2 used_by api is stored in the API's partition (api depends_on fn2).
+    expect(stored.map((item) => [item.sk, item.gsi1pk, item.gsi1sk, item.source, item.type, item.target])).toEqual([
+      [`REL#depends_on#${tbl.id}`, `CIREL#${tbl.id}`, `depends_on#${fn2.id}`, fn2.id, 'depends_on', tbl.id],
+    ]);
+  });
+
+  it('reads from both ends, each in its own names', async () => {
+    expect(await relationshipsOf(tbl.id)).toEqual([
+      expect.objectContaining({ type: 'used_by', target: fn1.id, origin: 'manual', createdBy: 'alice' }),
+      expect.objectContaining({ type: 'used_by', target: fn2.id }),
+    ]);
+    expect((await relationshipsOf(fn2.id)).map((r) => [r.type, r.target])).toEqual([
+      ['depends_on', tbl.id],
+      ['used_by', api.id],
+    ]);
+  });
+
+  it('writes a history record on both CIs and one outbox record on the CI it was added from', async () => {
+    const fn1Items = await table.partition(`CI#${fn1.id}`);
+    const tblItems = await table.partition(`CI#${tbl.id}`);
+    expect(fn1Items.filter((i) => i.entity === 'history' && i.action === 'relationship_added').map((i) => (i.changes as any[])[0].to)).toEqual(
+      expect.arrayContaining([{ type: 'depends_on', target: tbl.id, origin: 'manual' }]),
+    );
+    expect(tblItems.filter((i) => i.entity === 'history' && i.action === 'relationship_added').map((i) => (i.changes as any[])[0].to)).toEqual(
+      expect.arrayContaining([
+        { type: 'used_by', target: fn1.id, origin: 'manual' },
+        { type: 'used_by', target: fn2.id, origin: 'manual' },
+      ]),
+    );
+    const outbox = fn1Items.filter((i) => i.entity === 'outbox').map((i) => i.detail as any);
+    expect(outbox).toEqual([
+      expect.objectContaining({
+        type: 'CI Relationship Added',
+        ci: expect.objectContaining({ id: fn1.id, class: 'lambda_function', number: fn1.id, version: 1 }),
+        relationship: { type: 'depends_on', target: tbl.id, origin: 'manual' },
+        relatedCi: expect.objectContaining({ id: tbl.id, class: 'dynamodb_table' }),
+      }),
+    ]);
+  });
+
+  it('refuses a duplicate in either of its names, a self-relationship, a missing end and a retired CI', async () => {
+    await expect(addRelationship({ from: fn1.id, type: 'depends_on', to: tbl.id }, as)).rejects.toMatchObject({ status: 409, slug: 'relationship-exists' });
+    await expect(addRelationship({ from: tbl.id, type: 'used_by', to: fn1.id }, as)).rejects.toMatchObject({ status: 409, slug: 'relationship-exists' });
+    await expect(addRelationship({ from: fn1.id, type: 'connects_to', to: fn1.id }, as)).rejects.toMatchObject({ status: 400 });
+    await expect(addRelationship({ from: fn1.id, type: 'depends_on', to: newId() }, as)).rejects.toMatchObject({ status: 400, slug: 'validation-error' });
+    await expect(addRelationship({ from: newId(), type: 'depends_on', to: fn1.id }, as)).rejects.toMatchObject({ status: 404 });
+    const old = await ci('old-host', 'host', 'retired');
+    await expect(addRelationship({ from: fn1.id, type: 'runs_on', to: old.id }, as)).rejects.toMatchObject({ status: 409, slug: 'ci-retired' });
+  });
+
+  it('connects_to is stored once whichever end names it', async () => {
+    const [a, b] = await Promise.all([ci('peer-a', 'network'), ci('peer-b', 'network')]);
+    await addRelationship({ from: b.id, type: 'connects_to', to: a.id }, as);
+    await expect(addRelationship({ from: a.id, type: 'connects_to', to: b.id }, as)).rejects.toMatchObject({ slug: 'relationship-exists' });
+    expect((await relationshipsOf(a.id)).map((r) => [r.type, r.target])).toEqual([['connects_to', b.id]]);
+    await removeRelationship({ from: a.id, type: 'connects_to', to: b.id }, { actor: 'alice' });
+    expect(await relationshipsOf(b.id)).toEqual([]);
+    await expect(removeRelationship({ from: a.id, type: 'connects_to', to: b.id }, { actor: 'alice' })).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('impactOf', () => {
+  it('downstream of the table: the functions, the API, the load balancer and the service, with paths', async () => {
+    const impact = await impactOf([tbl.id], { direction: 'downstream', depth: 6 });
+    expect(impact.asked.map((c) => c.id)).toEqual([tbl.id]);
+    expect(impact.impacted.map((entry) => [entry.ci.name, entry.depth])).toEqual([
+      ['orders-fn-1', 1],
+      ['orders-fn-2', 1],
+      ['orders-api', 2],
+      ['orders-alb', 3],
+      ['checkout', 4],
+    ]);
+    const checkout = impact.impacted.find((entry) => entry.ci.id === 'checkout');
+    expect(checkout?.ci).toMatchObject({ class: 'service', status: 'active' });
+    expect(checkout?.path.map((step) => step.relationship)).toEqual(['used_by', 'used_by', 'used_by', 'used_by']);
+    expect(impact.rounds).toBe(5);
+  });
+
+  it('depth 3 is at most 3 rounds of Queries (both ends of each frontier CI together), then one BatchGet', async () => {
+    table.counter.reset();
+    table.counter.setLatency(20);
+    try {
+      const impact = await impactOf([tbl.id], { direction: 'downstream', depth: 3 });
+      expect(impact.rounds).toBe(3);
+      expect(impact.impacted.map((entry) => entry.ci.name)).toEqual(['orders-fn-1', 'orders-fn-2', 'orders-api', 'orders-alb']);
+    } finally {
+      table.counter.setLatency(0);
+    }
+    const rounds = table.counter.rounds().map((round) => [...new Set(round)]);
+    expect(rounds).toEqual([['Query'], ['Query'], ['Query'], ['BatchGetItem']]);
+    // Level 1 reads the table's two ends; level 2 both ends of both functions; level 3 both ends of the API.
+    expect(table.counter.rounds().map((round) => round.length)).toEqual([2, 4, 2, 1]);
+  });
+
+  it('upstream of the API: the functions and the table', async () => {
+    const impact = await impactOf([api.id], { direction: 'upstream', depth: 3 });
+    expect(impact.impacted.map((entry) => entry.ci.name)).toEqual(['orders-fn-1', 'orders-fn-2', 'orders-table']);
+  });
+
+  it('past the budget: ImpactTooLarge, and servicesImpacted answers from the levels that fit', async () => {
+    await expect(impactOf([tbl.id], { direction: 'downstream', depth: 6, budget: 5 })).rejects.toBeInstanceOf(ImpactTooLarge);
+    expect(await servicesImpacted([tbl.id], 6)).toEqual(['checkout']);
+    expect(await servicesImpacted([tbl.id], 3)).toEqual([]);
+    expect(await servicesImpacted([lb.id])).toEqual(['checkout']);
+    expect(await servicesImpacted(['checkout'])).toEqual(['checkout']);
+  });
+
+  it('servicesImpacted reads no CI record when nothing reached can be a service', async () => {
+    table.counter.reset();
+    expect(await servicesImpacted([tbl.id], 1)).toEqual([]);
+    expect(table.counter.operations()).toEqual(['Query', 'Query']);
+  });
+});
