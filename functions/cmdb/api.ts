@@ -3,12 +3,254 @@
  * name and the JSON Schema of its event detail. Loaded by the OpenAPI build only (scripts/openapi/),
  * never by a handler.
  */
-import { defineApi } from '../shared/api/operation.ts';
+import * as z from 'zod';
+import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
+import { listEnvelope } from '../shared/schemas/common.ts';
+import { BUILT_IN_CI_CLASSES, MAX_RELATIONSHIPS_DELETED_WITH_CI } from './domain/ci.ts';
+import { CI_EVENT_TYPES } from './domain/events.ts';
+import {
+  ciClassSchema,
+  ciHistoryRecordSchema,
+  ciSchema,
+  cmdbConfigSchema,
+  createCiBody,
+  listCisQuery,
+  putCiClassBody,
+  putCmdbConfigBody,
+  replaceCiBody,
+} from './schemas/ci.ts';
+import { ciEventDetail } from './schemas/events.ts';
+
+const REQUESTERS = 'Requesters get 404 on every CMDB route: to them the CMDB does not exist.';
+const ADMINS = `Admins only: agents get 403. ${REQUESTERS}`;
+const SERVICES =
+  "A service of the directory is the CI of class `service` whose id is the service's name: GET reads the directory's record as a CI (name = displayName, attributes criticality and urgent, version = the service's version), and writes go through /services (409 `ci-is-a-service`).";
+const CLASSES = BUILT_IN_CI_CLASSES.map((name) => `\`${name}\``).join(', ');
 
 export default defineApi({
   tags: {
     'Configuration items':
       "The CMDB (agents read, admins write): configuration items of every class (the directory's services are the CIs of class `service`), their typed relationships, and the impact of one CI on the others",
   },
-  operations: {},
+  requestSchemas: {
+    CreateCi: createCiBody,
+    ReplaceCi: replaceCiBody,
+    PutCiClass: putCiClassBody,
+    PutCmdbConfig: putCmdbConfigBody,
+  },
+  responseSchemas: {
+    Ci: ciSchema,
+    CiPage: listEnvelope(ciSchema),
+    CiHistoryRecord: ciHistoryRecordSchema,
+    CiHistoryPage: listEnvelope(ciHistoryRecordSchema),
+    CiClass: ciClassSchema,
+    CiClassList: z.object({ items: z.array(ciClassSchema) }),
+    CmdbConfig: cmdbConfigSchema,
+  },
+  pathParameters: {
+    id: {
+      schema: z.string().min(1),
+      description: "The CI's id: a ULID for the CMDB's own CIs, a service's name for a service; anything else is 404",
+    },
+  },
+  errorMembers: {
+    ci: z.string().optional().describe('already-exists: the CI that holds the external id or AWS resource'),
+    limit: z.number().int().optional().describe('too-many-relationships: how many relationships a CI deletion removes at most'),
+  },
+  operations: {
+    'POST /cis': {
+      operationId: 'createCi',
+      summary: 'Create a configuration item',
+      tag: 'Configuration items',
+      audience: 'admin',
+      description: [
+        `A CI starts at version 1, \`active\` unless \`status\` says otherwise, \`source\` \`manual\`. Its \`class\` must exist (built-in: ${CLASSES}; or one an admin defined with PUT /ci-classes/{name}): 400 on \`class\` otherwise. \`attributes\` must fit the class's \`attributesSchema\` (JSON Schema draft 2020-12): 400 naming each attribute at fault (\`attributes.<name>\`).`,
+        "`externalId` (an ARN, or another system's id) is unique: another CI holding it is 409 `already-exists`, naming it in `ci`. CIs of class `service` are created with POST /services (409 `ci-is-a-service`).",
+        'The write, its history record and its CI Created event are one transaction.',
+        ADMINS,
+      ].join('\n\n'),
+      body: { schema: 'CreateCi' },
+      idempotencyKey: true,
+      responses: { 201: { description: 'Created', schema: 'Ci', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+      errorTypes: ['forbidden', 'not-found', 'already-exists', 'ci-is-a-service'],
+      notes: { 404: 'Requesters.' },
+    },
+    'GET /cis': {
+      operationId: 'listCis',
+      summary: 'List configuration items',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        'By name (case-insensitive, A to Z), then id. Filters combine with AND; each list is one key Query of an index (class, else owner group, else environment, else all CIs), never a scan. `q` is a prefix of the name.',
+        "`class=service` lists the directory's services as CIs (by service name; `q` is a prefix of the service name, `ownerGroup` narrows them, and `environment`, `externalId` or `status=retired` leave none). Without `class=service` the list holds the CMDB's own CIs only: a service's CI is the directory's record, listed with `class=service` or GET /services.",
+        '`externalId` finds the one CI holding it (the other filters must match too).',
+        PAGE_NOTE,
+        REQUESTERS,
+      ].join('\n\n'),
+      query: listCisQuery,
+      queryDescriptions: {
+        class: 'Only CIs of this class; `service` lists the directory’s services',
+        ownerGroup: 'Only CIs owned by this group',
+        environment: 'Only CIs of this environment',
+        status: 'Only active or only retired CIs',
+        externalId: 'The CI holding this external id (an ARN)',
+        q: 'Only CIs whose name starts with this (case-insensitive)',
+      },
+      responses: { 200: { description: 'One page of CIs', schema: 'CiPage' } },
+      errorTypes: ['not-found'],
+      notes: { 404: 'Requesters.' },
+    },
+    'GET /cis/{id}': {
+      operationId: 'getCi',
+      summary: 'Get a configuration item',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: ['One read. Send the ETag back in If-Match to change or delete it.', SERVICES, REQUESTERS].join('\n\n'),
+      responses: { 200: { description: 'The CI', schema: 'Ci', headers: ['ETag', 'Location'] } },
+      errorTypes: ['not-found'],
+    },
+    'PUT /cis/{id}': {
+      operationId: 'replaceCi',
+      summary: 'Replace a configuration item',
+      tag: 'Configuration items',
+      audience: 'admin',
+      description: [
+        'Replaces every field an admin sets: optional fields left out are removed (`attributes` emptied, `status` active). Needs If-Match (428 without; 412 when stale). A replacement equal to the CI changes nothing (200, same version). `source` becomes `manual`; the AWS resource identity (`aws`) of a CI the AWS feed keeps stays.',
+        "A change of `class` or `attributes` is validated against the class's schema (400 naming each attribute); `status` `retired` retires the CI (event CI Retired).",
+        SERVICES,
+        ADMINS,
+      ].join('\n\n'),
+      body: { schema: 'ReplaceCi' },
+      ifMatch: 'required',
+      responses: { 200: { description: 'The CI as it now is', schema: 'Ci', headers: ['ETag', 'Location'] } },
+      errorTypes: ['forbidden', 'not-found', 'already-exists', 'ci-is-a-service'],
+    },
+    'DELETE /cis/{id}': {
+      operationId: 'deleteCi',
+      summary: 'Delete a configuration item',
+      tag: 'Configuration items',
+      audience: 'admin',
+      description: [
+        `Deletes the CI and every relationship naming it, at either end, in one transaction (with its history record and the CI Deleted event, which counts them): at most ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships, else 409 \`too-many-relationships\` (remove some first, or retire the CI with PUT). Its history stays readable to nobody (the CI is gone) but is kept. Needs If-Match.`,
+        SERVICES,
+        ADMINS,
+      ].join('\n\n'),
+      ifMatch: 'required',
+      responses: { 204: { description: 'Deleted' } },
+      errorTypes: ['forbidden', 'not-found', 'ci-is-a-service', 'too-many-relationships'],
+    },
+    'GET /cis/{id}/history': {
+      operationId: 'listCiHistory',
+      summary: 'History of a configuration item',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        "Oldest first: every write of the CI (created, updated, retired as an update of status) and of its relationships (recorded at both ends). A service's history as a CI holds its relationships; its own changes are in the directory.",
+        PAGE_NOTE,
+        REQUESTERS,
+      ].join('\n\n'),
+      query: z.strictObject({ limit: listCisQuery.shape.limit, cursor: listCisQuery.shape.cursor }),
+      responses: { 200: { description: 'One page of history records', schema: 'CiHistoryPage' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /ci-classes': {
+      operationId: 'listCiClasses',
+      summary: 'List CI classes',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        `Every class by name: the built-in ones (${CLASSES}), with their default schema (version 0) or as an admin changed them, and the ones admins defined. \`generic\` accepts any attributes: the AWS feed records a resource type it has no class for as generic.`,
+        REQUESTERS,
+      ].join('\n\n'),
+      responses: { 200: { description: 'The classes', schema: 'CiClassList' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /ci-classes/{name}': {
+      operationId: 'getCiClass',
+      summary: 'Get a CI class',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: ['The class and the JSON Schema its CIs’ attributes must fit.', REQUESTERS].join('\n\n'),
+      responses: { 200: { description: 'The class', schema: 'CiClass', headers: ['ETag', 'Location'] } },
+      errorTypes: ['not-found'],
+    },
+    'PUT /ci-classes/{name}': {
+      operationId: 'putCiClass',
+      summary: 'Define or change a CI class',
+      tag: 'Configuration items',
+      audience: 'admin',
+      description: [
+        'Defines a class (a new name: 201, no If-Match needed) or replaces the schema of one, built-in ones included (If-Match; the first change of a built-in class needs none and answers 201). Names: lowercase letters, digits, `_` and `-`.',
+        '`attributesSchema` must be a JSON Schema draft 2020-12 (checked against its meta-schema, its patterns compiled, references only inside it: 400 naming the part at fault, `attributesSchema.<path>`). It applies to writes made afterwards: existing CIs are not checked again until their class or attributes change. The AWS feed never fails on it.',
+        "The `service` class is the directory's: 409 `ci-is-a-service`.",
+        ADMINS,
+      ].join('\n\n'),
+      body: { schema: 'PutCiClass' },
+      ifMatch: 'optional',
+      responses: {
+        200: { description: 'The class as it now is', schema: 'CiClass', headers: ['ETag', 'Location'] },
+        201: { description: 'Defined (or first changed, for a built-in class)', schema: 'CiClass', headers: ['ETag', 'Location'] },
+      },
+      errorTypes: ['forbidden', 'not-found', 'ci-is-a-service', 'precondition-required'],
+      notes: { 428: 'A class that exists (stored) needs If-Match.' },
+    },
+    'DELETE /ci-classes/{name}': {
+      operationId: 'deleteCiClass',
+      summary: 'Delete a CI class',
+      tag: 'Configuration items',
+      audience: 'admin',
+      description: [
+        'An admin-defined class goes when no CI is of it (409 `class-in-use` otherwise). A built-in class cannot go: its stored change is removed and it is back at its default schema (version 0). Needs If-Match.',
+        ADMINS,
+      ].join('\n\n'),
+      ifMatch: 'required',
+      responses: { 204: { description: 'Deleted (or back to its default)' } },
+      errorTypes: ['forbidden', 'not-found', 'class-in-use'],
+    },
+    'GET /cmdb-config': {
+      operationId: 'getCmdbConfig',
+      summary: 'Get the CMDB configuration',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        "The AWS feed's tag mapping: the resource tags whose values become a CI's owner group (default `itsm:owner-group`) and environment (default `itsm:environment`). Version 0 until an admin first changes it.",
+        REQUESTERS,
+      ].join('\n\n'),
+      responses: { 200: { description: 'The configuration in force', schema: 'CmdbConfig', headers: ['ETag'] } },
+      errorTypes: ['forbidden', 'not-found'],
+    },
+    'PUT /cmdb-config': {
+      operationId: 'replaceCmdbConfig',
+      summary: 'Replace the CMDB configuration',
+      tag: 'Configuration items',
+      audience: 'admin',
+      description: [
+        'Replaces both tags (two different tags: 400 otherwise). Needs the current version in If-Match (`"0"` before the first change). Applies to the AWS events applied afterwards. A replacement equal to the current configuration changes nothing (200, same version).',
+        ADMINS,
+      ].join('\n\n'),
+      body: { schema: 'PutCmdbConfig' },
+      ifMatch: 'required',
+      responses: { 200: { description: 'The configuration now in force', schema: 'CmdbConfig', headers: ['ETag'] } },
+      errorTypes: ['forbidden', 'not-found'],
+    },
+  },
+  publishedEvents: [
+    {
+      schema: ciEventDetail,
+      record: 'ci',
+      attributes: 'a CI has no priority (`-`); `assignmentGroup` is its owner group, `service` its id when it is a service (`-` otherwise).',
+    },
+  ],
+  eventSchemas: [
+    {
+      file: 'docs/schemas/ci-event-detail.schema.json',
+      schema: ciEventDetail,
+      io: 'output',
+      description: () =>
+        [
+          `The \`detail\` of the CMDB events the product puts on its event bus, \`source\` \`open-itsm\`: ${CI_EVENT_TYPES.map((type) => `\`${type}\``).join(', ')}. Every committed write of a CI (by an admin or by the AWS feed) or of its relationships publishes exactly one event, after the commit (transactional outbox). Delivery is at least once: dedupe on \`eventId\`, and order one CI's events by \`ci.version\`.`,
+          'No free text: `description` and `attributes` are named in `changes` without `from` and `to`; read them through the API. Notifications name no recipients: subscribe with a filter policy on `eventType`.',
+        ].join('\n\n'),
+    },
+  ],
 });

@@ -5,7 +5,18 @@ import { newId } from '../shared/store/audit.ts';
 import type { TransactItem } from '../shared/store/db.ts';
 import { type Condition, named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { attributeIssues } from './domain/attribute-schema.ts';
-import { applyCiPatch, type Ci, type CiInput, type CiPatch, type CiSource, ciDiffs, isServiceCiId, newCi, SERVICE_CLASS } from './domain/ci.ts';
+import {
+  applyCiPatch,
+  type Ci,
+  type CiInput,
+  type CiPatch,
+  type CiSource,
+  ciDiffs,
+  isServiceCiId,
+  MAX_RELATIONSHIPS_DELETED_WITH_CI,
+  newCi,
+  SERVICE_CLASS,
+} from './domain/ci.ts';
 import { ciClassOf } from './domain/ci-classes.ts';
 import { ciEventType, ciOutboxRecord } from './domain/events.ts';
 import { ciClassExists, getStoredCiClass } from './store/ci-class-store.ts';
@@ -41,8 +52,7 @@ export const CI_ITEM = 'ci';
 const GUARD_ITEM = 'ci-guard';
 const CLASS_ITEM = 'ci-class';
 
-/** A deletion removes at most this many relationships with the CI (a transaction holds 100 items). */
-export const MAX_RELATIONSHIPS_DELETED_WITH_CI = 90;
+export { MAX_RELATIONSHIPS_DELETED_WITH_CI };
 
 export interface CiWriteOptions {
   /** Who: a user id, or the component (`aws-config`, `cloudformation`). */

@@ -26,6 +26,9 @@ export const BUILT_IN_CI_CLASSES = [
 ] as const;
 export type BuiltInCiClass = (typeof BUILT_IN_CI_CLASSES)[number];
 
+/** Class names: lowercase letters, digits, `_` and `-` (the built-in ones use `_`). */
+export const CI_CLASS_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
 export const isBuiltInCiClass = (name: string): name is BuiltInCiClass => (BUILT_IN_CI_CLASSES as readonly string[]).includes(name);
 
 /** The class of the directory's services: its CIs are the directory's records, written through /services. */
@@ -88,6 +91,9 @@ export const CI_FIELD_ORDER = [
   'updatedAt',
   'version',
 ] as const satisfies readonly (keyof Ci)[];
+
+/** A deletion removes at most this many relationships with the CI (a transaction holds 100 items). */
+export const MAX_RELATIONSHIPS_DELETED_WITH_CI = 90;
 
 /** What another area, an impact path or an event shows of a CI. */
 export interface CiSummary {

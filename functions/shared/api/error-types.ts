@@ -33,7 +33,7 @@ export const ERROR_TYPES = {
   },
   'service-in-use': {
     status: 409,
-    when: 'Integration keys, SLA policies, templates, blackout windows, the problem configuration or open incidents, changes and problems still name the service; `references` lists them',
+    when: 'Integration keys, SLA policies, templates, blackout windows, the problem configuration, CMDB relationships or open incidents, changes and problems still name the service; `references` lists them',
   },
   'user-in-use': { status: 409, when: 'A group it manages, an escalation policy or open incidents and problems still name the user; `references` lists them' },
   'delete-contended': {
@@ -71,6 +71,15 @@ export const ERROR_TYPES = {
     when: 'The relationship is stored already, under this name or its inverse (`a depends_on b` is `b used_by a`); `relationship` names it as stored',
   },
   'ci-retired': { status: 409, when: 'A retired CI keeps its relationships but takes no new one; `ci` names it' },
+  'ci-is-a-service': {
+    status: 409,
+    when: "The CI is one of the directory's services (class `service`): change or delete it with /services/{name}; the service class's schema is not an admin's to set",
+  },
+  'too-many-relationships': {
+    status: 409,
+    when: 'Deleting a CI removes its relationships in the same transaction, at most `limit` of them: remove some first, or retire the CI',
+  },
+  'class-in-use': { status: 409, when: 'CIs of the class exist: delete them or change their class before deleting the class' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
   'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },
