@@ -153,7 +153,7 @@ export default defineApi({
     'DELETE /services/{name}': deleteDirectory(
       SERVICE,
       'deleteService',
-      ' A service still named by integration keys that are not revoked, an SLA policy, a change template, a blackout window that has not ended, the problem configuration (a rule of its own), or an incident, change or problem that is not final cannot be deleted (409 `service-in-use`, with `references`). See docs/directory.md.',
+      ' A service still named by integration keys that are not revoked, an SLA policy, a change template, a blackout window that has not ended, the problem configuration (a rule of its own), a relationship of its CI in the CMDB (`ci-relationship`: the CI at the other end and the relationship type), or an incident, change or problem that is not final cannot be deleted (409 `service-in-use`, with `references`). See docs/directory.md.',
       ['service-in-use'],
     ),
     'GET /users': listDirectory(USER, 'listUsers'),

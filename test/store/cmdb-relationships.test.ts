@@ -128,6 +128,25 @@ describe('relationships', () => {
   });
 });
 
+describe('a service named by relationships', () => {
+  it('is in use: the directory lists each relationship of its CI, from either end, as a reference', async () => {
+    const { serviceUsage } = await import('../../functions/directory/store/usage.ts');
+    await service('billing');
+    await addRelationship({ from: api.id, type: 'used_by', to: 'billing' }, as);
+    await addRelationship({ from: 'billing', type: 'connects_to', to: 'checkout' }, as);
+    const found = await serviceUsage('billing', new Date().toISOString());
+    expect(found.references.filter((r) => r.kind === 'ci-relationship')).toEqual(
+      expect.arrayContaining([
+        { kind: 'ci-relationship', id: api.id, field: 'depends_on' },
+        { kind: 'ci-relationship', id: 'checkout', field: 'connects_to' },
+      ]),
+    );
+    await removeRelationship({ from: 'billing', type: 'depends_on', to: api.id }, { actor: 'alice' });
+    await removeRelationship({ from: 'checkout', type: 'connects_to', to: 'billing' }, { actor: 'alice' });
+    expect((await serviceUsage('billing', new Date().toISOString())).references).toEqual([]);
+  });
+});
+
 describe('impactOf', () => {
   it('downstream of the table: the functions, the API, the load balancer and the service, with paths', async () => {
     const impact = await impactOf([tbl.id], { direction: 'downstream', depth: 6 });

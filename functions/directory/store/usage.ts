@@ -24,7 +24,8 @@ export type ReferenceKind =
   | 'incident'
   | 'change'
   | 'problem'
-  | 'problem-config';
+  | 'problem-config'
+  | 'ci-relationship';
 
 export interface Reference {
   kind: ReferenceKind;
@@ -191,6 +192,7 @@ export async function serviceUsage(service: string, now: string): Promise<Usage>
     openRecords('change', 'services', service, max),
     openRecords('problem', 'service', service, max),
     problemConfigNaming(service),
+    ciRelationshipsNaming(service, max),
   ] as Promise<Reference[]>[]);
   return usage(found);
 }
@@ -204,6 +206,32 @@ async function problemConfigNaming(service: string): Promise<Reference[]> {
   const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: { pk: 'CONFIG#PROBLEMS', sk: 'RECURRENCE' }, ConsistentRead: true }));
   const services = Item?.services as Record<string, unknown> | undefined;
   return services !== undefined && Object.hasOwn(services, service) ? [{ kind: 'problem-config', id: 'problem-config', field: `services.${service}` }] : [];
+}
+
+/*
+ * A service is the CMDB's CI of class `service` (functions/cmdb/store/keys.ts, read by key shape:
+ * the CMDB sits above the directory). Its relationships are stored once, in the source's partition:
+ *   relationship  pk CI#<source>  sk REL#<type>#<target>   gsi1 CIREL#<target> / <type>#<source>
+ * so those it names are in its partition CI#<service> and those naming it in gsi1 CIREL#<service>.
+ * Each is a reference by the CI at its other end; removing it (DELETE /cis/{id}/relationships)
+ * lets the service go.
+ */
+async function ciRelationshipsNaming(service: string, max: number): Promise<Reference[]> {
+  const [named, naming] = await Promise.all([
+    queryAll(
+      {
+        TableName: TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rel)',
+        ExpressionAttributeValues: { ':pk': `CI#${service}`, ':rel': 'REL#' },
+      },
+      max,
+    ),
+    queryAll(byIndex('gsi1', `CIREL#${service}`), max),
+  ]);
+  return [
+    ...named.map((item): Reference => ({ kind: 'ci-relationship', id: String(item.target), field: String(item.type) })),
+    ...naming.map((item): Reference => ({ kind: 'ci-relationship', id: String(item.source), field: String(item.type) })),
+  ];
 }
 
 /*
