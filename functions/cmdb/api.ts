@@ -6,8 +6,11 @@
 import * as z from 'zod';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
+import { MAX_IMPORTED_ITEMS } from './domain/aws-feed.ts';
 import { BUILT_IN_CI_CLASSES, MAX_RELATIONSHIPS_DELETED_WITH_CI } from './domain/ci.ts';
 import { CI_EVENT_TYPES } from './domain/events.ts';
+import { DEFAULT_IMPACT_DEPTH, IMPACT_BUDGET, MAX_IMPACT_DEPTH } from './domain/impact.ts';
+import { importCisBody, importCisResult, importedItem } from './schemas/aws-feed.ts';
 import {
   ciClassSchema,
   ciHistoryRecordSchema,
@@ -20,11 +23,24 @@ import {
   replaceCiBody,
 } from './schemas/ci.ts';
 import { ciEventDetail } from './schemas/events.ts';
+import {
+  ciSummarySchema,
+  impactQuery,
+  impactSchema,
+  listedRelationshipSchema,
+  relationshipBody,
+  relationshipListSchema,
+  relationshipSchema,
+  removeRelationshipQuery,
+} from './schemas/relationships.ts';
 
 const REQUESTERS = 'Requesters get 404 on every CMDB route: to them the CMDB does not exist.';
 const ADMINS = `Admins only: agents get 403. ${REQUESTERS}`;
 const SERVICES =
   "A service of the directory is the CI of class `service` whose id is the service's name: GET reads the directory's record as a CI (name = displayName, attributes criticality and urgent, version = the service's version), and writes go through /services (409 `ci-is-a-service`).";
+const RELATIONSHIP_TYPES_NOTE =
+  '`type`, from the CI in the path to `target`: `depends_on` (its inverse `used_by`), `runs_on` (`hosts`), `contains` (`contained_by`), `connects_to` (its own inverse). Each pair is one relationship read from its two ends: `a used_by b` is `b depends_on a`.';
+const RELATIONSHIP_ROLES = `Agents and admins add and remove relationships (CIs themselves are written by admins). ${REQUESTERS}`;
 const CLASSES = BUILT_IN_CI_CLASSES.map((name) => `\`${name}\``).join(', ');
 
 export default defineApi({
@@ -37,6 +53,9 @@ export default defineApi({
     ReplaceCi: replaceCiBody,
     PutCiClass: putCiClassBody,
     PutCmdbConfig: putCmdbConfigBody,
+    ImportCis: importCisBody,
+    ImportedConfigurationItem: importedItem,
+    CiRelationshipRequest: relationshipBody,
   },
   responseSchemas: {
     Ci: ciSchema,
@@ -46,6 +65,12 @@ export default defineApi({
     CiClass: ciClassSchema,
     CiClassList: z.object({ items: z.array(ciClassSchema) }),
     CmdbConfig: cmdbConfigSchema,
+    ImportCisResult: importCisResult,
+    CiSummary: ciSummarySchema,
+    CiRelationship: relationshipSchema,
+    CiListedRelationship: listedRelationshipSchema,
+    CiRelationshipList: relationshipListSchema,
+    CiImpact: impactSchema,
   },
   pathParameters: {
     id: {
@@ -54,7 +79,14 @@ export default defineApi({
     },
   },
   errorMembers: {
-    ci: z.string().optional().describe('already-exists: the CI that holds the external id or AWS resource'),
+    ci: z.string().optional().describe('already-exists: the CI that holds the external id or AWS resource; ci-retired: the retired CI'),
+    relationship: z
+      .object({ source: z.string(), type: z.string(), target: z.string() })
+      .optional()
+      .describe('relationship-exists: the relationship as stored (its canonical type, from its source to its target)'),
+    itemsRead: z.number().int().optional().describe('impact-too-large: relationship items read when the analysis stopped'),
+    budget: z.number().int().optional().describe('impact-too-large: relationship items an analysis may read'),
+    suggestedDepth: z.number().int().optional().describe('impact-too-large: the deepest depth that fits the budget (absent when even depth 1 does not)'),
     limit: z.number().int().optional().describe('too-many-relationships: how many relationships a CI deletion removes at most'),
   },
   operations: {
@@ -99,6 +131,22 @@ export default defineApi({
       responses: { 200: { description: 'One page of CIs', schema: 'CiPage' } },
       errorTypes: ['not-found'],
       notes: { 404: 'Requesters.' },
+    },
+    'POST /cis/import': {
+      operationId: 'importCis',
+      summary: 'Import AWS Config items',
+      tag: 'Configuration items',
+      audience: 'admin',
+      description: [
+        `The initial import, for an account that had AWS Config before the product was deployed: the body is what \`aws configservice batch-get-resource-config --resource-keys ...\` prints (or a bare list of its \`baseConfigurationItems\`), at most ${MAX_IMPORTED_ITEMS} items (one call's worth; 413 beyond) and 5 MB.`,
+        'Each item is applied as an AWS Config change notification is (docs/cmdb.md): the CI of the resource is found by its identity (account, region, type, resource id) or its ARN, created (class from its resource type, `generic` for a type with no class; `source` `aws-config`) or updated, with owner group and environment from the tags the supplementary configuration carries (GET /cmdb-config). Base items carry no relationships: relationships are left as they are. An item older than the capture a CI reflects is not applied (counted `unchanged`), so importing the same items again changes nothing.',
+        'Answers the counts; items that could not be imported are listed in `failed` with the reason, and do not stop the others. Locally: `curl --data-binary @items.json -H "content-type: application/json" -H "authorization: Bearer $TOKEN" http://localhost:3000/cis/import`.',
+        ADMINS,
+      ].join('\n\n'),
+      body: { schema: 'ImportCis' },
+      responses: { 200: { description: 'What the import did', schema: 'ImportCisResult' } },
+      errorTypes: ['forbidden', 'not-found'],
+      notes: { 404: 'Requesters.', 413: `More than ${MAX_IMPORTED_ITEMS} items, or a body over 5 MB.` },
     },
     'GET /cis/{id}': {
       operationId: 'getCi',
@@ -152,6 +200,65 @@ export default defineApi({
       query: z.strictObject({ limit: listCisQuery.shape.limit, cursor: listCisQuery.shape.cursor }),
       responses: { 200: { description: 'One page of history records', schema: 'CiHistoryPage' } },
       errorTypes: ['not-found'],
+    },
+    'POST /cis/{id}/relationships': {
+      operationId: 'addCiRelationship',
+      summary: 'Relate two configuration items',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        RELATIONSHIP_TYPES_NOTE,
+        '`target` must exist (400 on `target`), and so must the CI in the path (404); a CI cannot be related to itself (400). Both are checked in the same transaction as the write. A relationship is stored once, whichever of its names it is added under: adding it again, in either name (`a depends_on b`, then `b used_by a`), is 409 `relationship-exists`.',
+        '**Retired CIs** keep the relationships they had (impact analysis still follows them, showing their status) but take no new one: 409 `ci-retired`. Removing is always allowed.',
+        "The relationship, a history record in EACH CI's partition (`relationship_added`, GET /cis/{id}/history) and one `CI Relationship Added` event (about the CI in the path) are one transaction. Neither CI's version changes. A service's relationships live with its CI; while it has any, the service cannot be deleted (409 `service-in-use`).",
+        RELATIONSHIP_ROLES,
+      ].join('\n\n'),
+      body: { schema: 'CiRelationshipRequest' },
+      responses: { 201: { description: 'Added, as the CI in the path sees it', schema: 'CiRelationship', headers: ['Location'] } },
+      errorTypes: ['not-found', 'relationship-exists', 'ci-retired'],
+    },
+    'DELETE /cis/{id}/relationships': {
+      operationId: 'removeCiRelationship',
+      summary: 'Remove a relationship',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        'Names the relationship as POST does, `{type, target}`, in a JSON body; clients that cannot send a body with DELETE give the same as the query parameters `type` and `target` (the body wins when there is one). Either end may remove it, in either of its names (`b used_by a` removes `a depends_on b`), whoever added it: a relationship the AWS feed made comes back if AWS reports it again.',
+        "404 when the CI in the path or the relationship does not exist. The removal, a history record in each CI's partition (`relationship_removed`) and one `CI Relationship Removed` event are one transaction.",
+        RELATIONSHIP_ROLES,
+      ].join('\n\n'),
+      body: { schema: 'CiRelationshipRequest', optional: true },
+      query: removeRelationshipQuery,
+      queryDescriptions: { type: 'Without a body: the relationship type, as POST takes it', target: 'Without a body: the CI at the other end' },
+      responses: { 204: { description: 'Removed' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /cis/{id}/relationships': {
+      operationId: 'listCiRelationships',
+      summary: "List a configuration item's relationships",
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        'Every relationship the CI takes part in, at either end, each as this CI names it (a stored `a depends_on b` lists as `depends_on b` on a and as `used_by a` on b), by type then target, with the CI at the other end as it is now (`targetCi`). Two Queries in flight together (the relationships it is the source of, and those it is the target of, from an index: a relationship added a moment ago may take a moment to show at its target), then one batch read of the other CIs.',
+        REQUESTERS,
+      ].join('\n\n'),
+      responses: { 200: { description: 'All of its relationships', schema: 'CiRelationshipList' } },
+      errorTypes: ['not-found'],
+    },
+    'GET /cis/{id}/impact': {
+      operationId: 'getCiImpact',
+      summary: 'Impact analysis of a configuration item',
+      tag: 'Configuration items',
+      audience: 'agent',
+      description: [
+        `The CIs reached from this one, up to \`depth\` relationships away (default ${DEFAULT_IMPACT_DEPTH}, at most ${MAX_IMPACT_DEPTH}). \`downstream\` (default): the CIs affected when this one fails, following what depends on it and runs on it (incoming \`depends_on\`, \`runs_on\`), what it contains (outgoing \`contains\`) and \`connects_to\` both ways. \`upstream\`: the reverse, what it relies on.`,
+        'Each impacted CI is listed once, nearest first, with its `depth` and a shortest `path`: the chain from the CI asked about, each step a CI and the relationship as that CI names it to the next (downstream of a table: `[{table, used_by}, {function, used_by}]` reaches the API that uses the function). Cycles are followed once. `services` lists the services (CIs of class `service`) among them. Retired CIs are listed with their status.',
+        `Breadth-first and bounded: each level is one round of Queries in flight together (both ends of every CI reached at the previous level), then one batch read of the CIs found, so depth N costs at most N rounds of Queries. It never loads the whole graph: past ${IMPACT_BUDGET} relationships read it stops with 400 \`impact-too-large\`, saying how many it read and the depth that fits (\`suggestedDepth\`).`,
+        REQUESTERS,
+      ].join('\n\n'),
+      query: impactQuery,
+      responses: { 200: { description: 'The impacted CIs, with their paths', schema: 'CiImpact' } },
+      errorTypes: ['not-found', 'impact-too-large'],
     },
     'GET /ci-classes': {
       operationId: 'listCiClasses',

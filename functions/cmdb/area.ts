@@ -25,20 +25,64 @@ export default defineArea({
       description: "/ci-classes and /cmdb-config: CI classes with their attributes' JSON Schema, and the AWS feed's tag mapping",
       tableAccess: 'readWrite',
     },
+    ciRelationships: {
+      entry: 'functions/cmdb/handlers/ci-relationships.ts',
+      description: '/cis/{id}/relationships and /cis/{id}/impact: typed relationships between CIs (add, remove, list from both ends) and impact analysis',
+      tableAccess: 'readWrite',
+    },
+    importCis: {
+      entry: 'functions/cmdb/handlers/import-cis.ts',
+      description: 'POST /cis/import: the initial import of AWS Config items (batch-get-resource-config output)',
+      tableAccess: 'readWrite',
+      // Up to 100 items of a few writes each.
+      timeoutSeconds: 60,
+    },
+    applyAwsFeed: {
+      entry: 'functions/cmdb/handlers/apply-aws-feed.ts',
+      description: 'Applies AWS Config and CloudFormation events to CIs and their relationships (SQS batches from the ingestion bus)',
+      tableAccess: 'readWrite',
+      timeoutSeconds: 60,
+    },
   },
   routes: [
     jwtRoute('POST', '/cis', 'manageCis'),
+    jwtRoute('POST', '/cis/import', 'importCis'),
     jwtRoute('GET', '/cis', 'manageCis'),
     jwtRoute('GET', '/cis/{id}', 'manageCis'),
     jwtRoute('PUT', '/cis/{id}', 'manageCis'),
     jwtRoute('DELETE', '/cis/{id}', 'manageCis'),
     jwtRoute('GET', '/cis/{id}/history', 'manageCis'),
+    jwtRoute('POST', '/cis/{id}/relationships', 'ciRelationships'),
+    jwtRoute('DELETE', '/cis/{id}/relationships', 'ciRelationships'),
+    jwtRoute('GET', '/cis/{id}/relationships', 'ciRelationships'),
+    jwtRoute('GET', '/cis/{id}/impact', 'ciRelationships'),
     jwtRoute('GET', '/ci-classes', 'ciClasses'),
     jwtRoute('GET', '/ci-classes/{name}', 'ciClasses'),
     jwtRoute('PUT', '/ci-classes/{name}', 'ciClasses'),
     jwtRoute('DELETE', '/ci-classes/{name}', 'ciClasses'),
     jwtRoute('GET', '/cmdb-config', 'ciClasses'),
     jwtRoute('PUT', '/cmdb-config', 'ciClasses'),
+  ],
+  consumers: [
+    {
+      // Not the table's stream (feed/apply-feed-event.ts says why): a queue of its own, fed by a rule on the ingestion bus.
+      functionId: 'applyAwsFeed',
+      source: {
+        kind: 'ingestionBusRule',
+        ruleId: 'CmdbAwsFeed',
+        description: 'AWS Config configuration item changes and CloudFormation resource and stack status changes, for the CMDB',
+        // Listed literally (the bus policy lets other accounts put these detail-types); domain/aws-feed.ts FEED_SOURCES and FEED_DETAIL_TYPES are the same (unit test).
+        pattern: {
+          source: ['aws.config', 'aws.cloudformation'],
+          'detail-type': ['Config Configuration Item Change', 'CloudFormation Resource Status Change', 'CloudFormation Stack Status Change'],
+        },
+        // A deployment's worth of events at once without crowding the table: the CI writes order themselves per resource.
+        maxConcurrency: 5,
+        batchSize: 10,
+        fromDefaultBusOption: 'cmdbFromDefaultBus',
+        replay: { group: 'cmdb', what: 'AWS Config and CloudFormation events not applied to CIs' },
+      },
+    },
   ],
   publishedEventTypes: [...CI_EVENT_TYPES],
   api: () => import('./api.ts'),

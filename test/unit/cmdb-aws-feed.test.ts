@@ -5,6 +5,8 @@ import {
   baseConfigurationItemShape,
   classOfAwsResourceType,
   DEFAULT_TAG_MAPPING,
+  FEED_DETAIL_TYPES,
+  FEED_SOURCES,
   type FeedEvent,
   feedEnvelopeShape,
   importBody,
@@ -246,5 +248,16 @@ describe('capture times', () => {
     expect(normalizedTime('2026-11-20T09:15:40Z')).toBe('2026-11-20T09:15:40.000Z');
     expect(normalizedTime('2026-10-02T12:00:41.102000+00:00')).toBe('2026-10-02T12:00:41.102Z');
     expect(normalizedTime('not a time')).toBeUndefined();
+  });
+});
+
+describe('the consumer declaration', () => {
+  it('the ingestion bus rule matches exactly the sources and detail-types the feed reads (listed literally in area.ts)', async () => {
+    const { default: cmdb } = await import('../../functions/cmdb/area.ts');
+    const consumer = cmdb.consumers?.find((c) => c.functionId === 'applyAwsFeed');
+    expect(consumer?.source).toMatchObject({
+      kind: 'ingestionBusRule',
+      pattern: { source: [...FEED_SOURCES], 'detail-type': [...FEED_DETAIL_TYPES] },
+    });
   });
 });

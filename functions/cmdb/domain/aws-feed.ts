@@ -564,6 +564,9 @@ export function readFeedEvent(envelope: FeedEnvelope, mapping: TagMapping): Read
   return { ok: false, reason: `the AWS feed takes no '${detailType}' events from '${envelope.source}'` };
 }
 
+/** Items per import: what one batch-get-resource-config call returns at most (100 resource keys). */
+export const MAX_IMPORTED_ITEMS = 100;
+
 /** The body of POST /cis/import: the JSON `batch-get-resource-config` prints, or a bare list of its items. */
 export const importBody = z.union([
   z.looseObject({ baseConfigurationItems: z.array(z.unknown()), unprocessedResourceKeys: z.array(z.unknown()).optional() }),

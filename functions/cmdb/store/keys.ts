@@ -42,3 +42,9 @@ export const ciClassKey = (name: string) => ({ pk: `CICLASS#${name}`, sk: 'CICLA
 export const cmdbConfigKey = () => ({ pk: 'CONFIG#CMDB', sk: 'CONFIG' });
 /** An event of the AWS feed, recorded before it is applied and deduplicated by its EventBridge id. */
 export const feedEventKey = (eventId: string) => ({ pk: `CIEVENT#${eventId}`, sk: 'CIEVENT' });
+/**
+ * The relationships AWS Config last reported for a CI (canonical form), in the CI's partition: the
+ * next item for that resource removes those it no longer reports, and only those, so an event of
+ * a role never removes what its functions reported about it.
+ */
+export const awsReportedRelationshipsKey = (ciId: string) => ({ pk: ciPartition(ciId), sk: 'AWSCONFIG#RELATIONSHIPS' });

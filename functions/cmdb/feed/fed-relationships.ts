@@ -1,0 +1,146 @@
+import { log } from '../../shared/log.ts';
+import { batchGetAll } from '../../shared/store/batch-get.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { classOfAwsResourceType, type FedRelationship } from '../domain/aws-feed.ts';
+import type { Ci, CiSource } from '../domain/ci.ts';
+import { canonicalRelationship, type RelationshipOrigin, relationshipSeenFrom, type StoredRelationship } from '../domain/relationship-types.ts';
+import { relationshipWriteEntries } from '../relationships.ts';
+import { getCis } from '../store/ci-store.ts';
+import { getReportedRelationships, putReportedRelationships } from '../store/feed-event-store.ts';
+import { relationshipKey } from '../store/keys.ts';
+import { RELATIONSHIP_ITEM } from '../store/relationship-store.ts';
+import { ensureCi } from './fed-cis.ts';
+
+/*
+ * Relationships the AWS feed keeps: what AWS Config reports for a resource (origin aws-config) and
+ * the stack that owns a resource (origin cloudformation). Each is added and removed through
+ * relationships.ts's entries (the relationship, its history at both ends, its event), one
+ * transaction each; a relationship someone added by hand (origin manual) is never removed here.
+ */
+
+const keyOf = (stored: StoredRelationship): string => `${stored.source}|${stored.type}|${stored.target}`;
+
+/** What a reconciliation did, for the event's record and the log. */
+export interface RelationshipChanges {
+  added: number;
+  removed: number;
+  /** Relationships that could not be added (an end retired), as `source type target`. */
+  skipped: string[];
+}
+
+/** The stored relationship items among `wanted`, read strongly consistent in one BatchGet round. */
+async function storedAmong(wanted: readonly StoredRelationship[]): Promise<Map<string, { origin: RelationshipOrigin }>> {
+  const found = new Map<string, { origin: RelationshipOrigin }>();
+  if (wanted.length === 0) return found;
+  const items = await batchGetAll(
+    wanted.map((r) => relationshipKey(r.source, r.type, r.target)),
+    { consistentRead: true },
+  );
+  items.forEach((item, i) => {
+    const relationship = wanted[i];
+    if (item !== undefined && relationship !== undefined) found.set(keyOf(relationship), { origin: item.origin as RelationshipOrigin });
+  });
+  return found;
+}
+
+/**
+ * Adds "`ci` <type> `other`" unless it is stored (under any origin: a manual one stays manual).
+ * False when an end is retired (a retired CI takes no new relationship) and so it was not added.
+ */
+async function add(
+  ci: Ci,
+  relationship: { type: FedRelationship['type']; other: Ci },
+  options: { actor: string; origin: RelationshipOrigin },
+): Promise<boolean> {
+  if (ci.status === 'retired' || relationship.other.status === 'retired') return false;
+  try {
+    await transactWrite(relationshipWriteEntries('add', { from: ci, type: relationship.type, to: relationship.other }, options));
+    return true;
+  } catch (error) {
+    if (!(error instanceof TransactionRefused)) throw error;
+    // Stored meanwhile (another event of the same pair): it is there, which is what was wanted.
+    if (error.has(RELATIONSHIP_ITEM)) return true;
+    // An end was retired between the read and the write.
+    return false;
+  }
+}
+
+/** Removes a stored relationship of `ci` (either end); gone already is as good. */
+async function remove(ci: Ci, stored: StoredRelationship, other: Ci | string, options: { actor: string; origin: RelationshipOrigin }): Promise<void> {
+  const seen = relationshipSeenFrom(ci.id, stored);
+  try {
+    await transactWrite(relationshipWriteEntries('remove', { from: ci, type: seen.type, to: other }, options));
+  } catch (error) {
+    if (!(error instanceof TransactionRefused && error.has(RELATIONSHIP_ITEM))) throw error;
+  }
+}
+
+/**
+ * Makes `ci`'s AWS Config relationships what its item captured at `captureTime` reports: the
+ * targets the CMDB does not know get a placeholder CI; relationships reported and not stored are
+ * added; those this CI reported last time and no longer does are removed if they are still of
+ * origin aws-config. What other resources report about this one is theirs to keep or remove.
+ */
+export async function reconcileConfigRelationships(
+  ci: Ci,
+  reported: readonly FedRelationship[],
+  captureTime: string,
+  options: { actor: string; source: CiSource },
+): Promise<RelationshipChanges> {
+  const targets = await Promise.all(
+    reported.map((relationship) =>
+      ensureCi(
+        relationship.target,
+        { class: classOfAwsResourceType(relationship.target.resourceType), name: relationship.target.resourceName ?? relationship.target.resourceId },
+        options,
+      ),
+    ),
+  );
+  const desired = reported.flatMap((relationship, i) => {
+    const other = targets[i]?.ci;
+    if (other === undefined || other.id === ci.id) return [];
+    return [{ type: relationship.type, other, stored: canonicalRelationship(ci.id, relationship.type, other.id) }];
+  });
+  const desiredKeys = new Set(desired.map((d) => keyOf(d.stored)));
+  const previous = (await getReportedRelationships(ci.id)).filter((stored) => !desiredKeys.has(keyOf(stored)));
+  const stored = await storedAmong([...desired.map((d) => d.stored), ...previous]);
+  const relationshipOptions = { actor: options.actor, origin: 'aws-config' as const };
+  const changes: RelationshipChanges = { added: 0, removed: 0, skipped: [] };
+
+  for (const wanted of desired) {
+    if (stored.has(keyOf(wanted.stored))) continue;
+    if (await add(ci, wanted, relationshipOptions)) changes.added++;
+    else changes.skipped.push(`${wanted.stored.source} ${wanted.stored.type} ${wanted.stored.target}`);
+  }
+  const removals = previous.filter((relationship) => stored.get(keyOf(relationship))?.origin === 'aws-config');
+  if (removals.length > 0) {
+    const others = await getCis(removals.map((relationship) => relationshipSeenFrom(ci.id, relationship).other));
+    for (const relationship of removals) {
+      const otherId = relationshipSeenFrom(ci.id, relationship).other;
+      await remove(ci, relationship, others.get(otherId) ?? otherId, relationshipOptions);
+      changes.removed++;
+    }
+  }
+  await putReportedRelationships(
+    ci.id,
+    desired.map((d) => d.stored),
+    captureTime,
+  );
+  if (changes.skipped.length > 0) log.info('AWS Config relationships not added: an end is retired', { ciId: ci.id, skipped: changes.skipped });
+  return changes;
+}
+
+/** "stack contains resource" (origin cloudformation), unless stored. */
+export async function addStackMembership(stack: Ci, resource: Ci, options: { actor: string }): Promise<boolean> {
+  const stored = canonicalRelationship(stack.id, 'contains', resource.id);
+  if ((await storedAmong([stored])).has(keyOf(stored))) return false;
+  return add(stack, { type: 'contains', other: resource }, { actor: options.actor, origin: 'cloudformation' });
+}
+
+/** Removes "stack contains resource" if CloudFormation made it; true when it was there. */
+export async function removeStackMembership(stack: Ci, resource: Ci, options: { actor: string }): Promise<boolean> {
+  const stored = canonicalRelationship(stack.id, 'contains', resource.id);
+  if ((await storedAmong([stored])).get(keyOf(stored))?.origin !== 'cloudformation') return false;
+  await remove(stack, stored, resource, { actor: options.actor, origin: 'cloudformation' });
+  return true;
+}

@@ -1,0 +1,169 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { optionalEnv } from '../../shared/env.ts';
+import { db, type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
+import type { StoredRelationship } from '../domain/relationship-types.ts';
+import { awsReportedRelationshipsKey, feedEventKey } from './keys.ts';
+
+/*
+ * feed event   pk CIEVENT#<eventId>  sk CIEVENT   entity ci-feed-event: an AWS Config or
+ *              CloudFormation event as received, recorded (attribute_not_exists) BEFORE it is
+ *              applied, then its outcome. Kept EVENT_RETENTION_DAYS (the table's TTL), like the raw
+ *              events of ingestion: at least the queue's retention, so a redelivery is recognised.
+ * reported     pk CI#<id>  sk AWSCONFIG#RELATIONSHIPS   the relationships AWS Config last reported
+ *              for the CI (keys.ts awsReportedRelationshipsKey).
+ */
+
+const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
+const FEED_EVENT_ENTITY = 'ci-feed-event';
+
+/**
+ * What became of an event: `received` (recorded, not yet applied, or its application threw and the
+ * queue will deliver it again), `applied`, `stale` (older than what its CI reflects: recorded, not
+ * applied), `ignored` (nothing for the CMDB: a status in progress, a malformed detail; with the
+ * reason), `failed` (its last attempt threw; with the reason: the queue retries it).
+ */
+export const FEED_OUTCOMES = ['received', 'applied', 'stale', 'ignored', 'failed'] as const;
+export type FeedOutcome = (typeof FEED_OUTCOMES)[number];
+/** Outcomes after which a redelivery is a duplicate and is not applied again. */
+const SETTLED: readonly FeedOutcome[] = ['applied', 'stale', 'ignored'];
+
+export interface FeedEventRecord {
+  eventId: string;
+  source: string;
+  detailType: string;
+  /** The event's own time (EventBridge `time`). */
+  time?: string;
+  receivedAt: string;
+  /** account/region/type/resourceId of the resource it is about, when it names one. */
+  resourceKey?: string;
+  outcome: FeedOutcome;
+  reason?: string;
+  /** The CI it was applied to. */
+  ciId?: string;
+  appliedAt?: string;
+  /** Deliveries after it was settled, not applied again. */
+  duplicates?: number;
+  /** The event's JSON as received, when at most RAW_MAX_CHARS. */
+  rawJson?: string;
+}
+
+const FIELD_ORDER = ['eventId', 'source', 'detailType', 'time', 'receivedAt', 'resourceKey', 'outcome', 'reason', 'ciId', 'appliedAt', 'duplicates', 'rawJson'];
+/** Config items can near 256 KB (beyond, AWS sends the oversized summary); the record keeps the text when it is small. */
+const RAW_MAX_CHARS = 64 * 1024;
+
+export type Recorded = { fresh: true } | { fresh: false; settled: boolean; record: FeedEventRecord };
+
+/**
+ * Records the event before anything is applied: one conditional Put. A redelivery finds it:
+ * `settled` when its outcome is final (the caller counts a duplicate and applies nothing), not
+ * settled when an earlier attempt threw (the caller applies it again: every step is idempotent).
+ */
+export async function recordFeedEvent(record: Omit<FeedEventRecord, 'outcome'>): Promise<Recorded> {
+  const expiresAt = Math.floor(Date.parse(record.receivedAt) / 1000) + RETENTION_DAYS * 24 * 60 * 60;
+  const { rawJson, ...rest } = record;
+  const item: Item = {
+    ...feedEventKey(record.eventId),
+    entity: FEED_EVENT_ENTITY,
+    ...rest,
+    ...(rawJson !== undefined && rawJson.length <= RAW_MAX_CHARS ? { rawJson } : {}),
+    outcome: 'received',
+    expiresAt,
+  };
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { fresh: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const old = error.Item === undefined ? await readFeedEventItem(record.eventId) : unmarshall(error.Item);
+    if (old === undefined) throw error;
+    const existing = withoutKeys<FeedEventRecord>(old, FIELD_ORDER);
+    return { fresh: false, settled: SETTLED.includes(existing.outcome), record: existing };
+  }
+}
+
+async function readFeedEventItem(eventId: string): Promise<Item | undefined> {
+  const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: feedEventKey(eventId), ConsistentRead: true }));
+  return item;
+}
+
+export async function getFeedEvent(eventId: string): Promise<FeedEventRecord | undefined> {
+  const item = await readFeedEventItem(eventId);
+  return item === undefined ? undefined : withoutKeys<FeedEventRecord>(item, FIELD_ORDER);
+}
+
+/** Writes what became of the event. */
+export async function settleFeedEvent(eventId: string, outcome: { outcome: FeedOutcome; reason?: string; ciId?: string; resourceKey?: string }): Promise<void> {
+  const names: Record<string, string> = { '#outcome': 'outcome', '#appliedAt': 'appliedAt' };
+  const values: Record<string, unknown> = { ':outcome': outcome.outcome, ':at': new Date().toISOString() };
+  const sets = ['#outcome = :outcome', '#appliedAt = :at'];
+  const removes: string[] = [];
+  for (const field of ['reason', 'ciId', 'resourceKey'] as const) {
+    names[`#${field}`] = field;
+    const value = outcome[field];
+    if (value === undefined) {
+      if (field === 'reason') removes.push(`#${field}`);
+      else delete names[`#${field}`];
+    } else {
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+  }
+  await db.send(
+    new UpdateCommand({
+      TableName: TABLE_NAME,
+      Key: feedEventKey(eventId),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length === 0 ? '' : ` REMOVE ${removes.join(', ')}`}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    }),
+  );
+}
+
+/** Counts a delivery of a settled event (not applied again). */
+export async function countDuplicateDelivery(eventId: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: TABLE_NAME,
+      Key: feedEventKey(eventId),
+      UpdateExpression: 'ADD #duplicates :one',
+      ExpressionAttributeNames: { '#duplicates': 'duplicates' },
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
+}
+
+/** The relationships AWS Config last reported for the CI (none recorded: empty). */
+export async function getReportedRelationships(ciId: string): Promise<StoredRelationship[]> {
+  const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: awsReportedRelationshipsKey(ciId), ConsistentRead: true }));
+  return Array.isArray(item?.relationships) ? (item.relationships as StoredRelationship[]) : [];
+}
+
+/** Records what the item captured at `captureTime` reported, unless a newer item's report is recorded already. */
+export async function putReportedRelationships(ciId: string, relationships: readonly StoredRelationship[], captureTime: string): Promise<void> {
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: {
+          ...awsReportedRelationshipsKey(ciId),
+          entity: 'ci-aws-reported-relationships',
+          relationships: relationships.map(({ source, type, target }) => ({ source, type, target })),
+          captureTime,
+        },
+        ConditionExpression: 'attribute_not_exists(pk) OR captureTime <= :captureTime',
+        ExpressionAttributeValues: { ':captureTime': captureTime },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
