@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { DETAIL_SCHEMA_VERSION } from '../../shared/domain/outbox.ts';
 import { CI_STATUSES } from '../domain/ci.ts';
 import { CI_EVENT_TYPES } from '../domain/events.ts';
+import { RELATIONSHIP_ORIGINS, RELATIONSHIP_TYPES } from '../domain/relationship-types.ts';
 
 /*
  * The published shape of CMDB events (`detail` on EventBridge; the body of SNS notifications adds
@@ -42,5 +43,16 @@ export const ciEventDetail = z
       .optional()
       .describe('What changed, as in the CI history; `description` and `attributes` named without their values (CI Updated and CI Retired)'),
     relationshipsRemoved: z.number().int().optional().describe('CI Deleted: how many relationships were removed with it'),
+    relationship: z
+      .object({
+        type: z.enum(RELATIONSHIP_TYPES).describe('As `ci` names it'),
+        target: z.string().describe('The CI at the other end, by id'),
+        origin: z.enum(RELATIONSHIP_ORIGINS).describe('Who made the change: `manual` through the API, or the AWS feed'),
+      })
+      .optional()
+      .describe(
+        "CI Relationship Added and CI Relationship Removed: the relationship, from `ci` (the CI it was added or removed from; `ci.version` does not move, and the other CI's history records it too)",
+      ),
+    relatedCi: ciSummarySchema.optional().describe('CI Relationship Added and CI Relationship Removed: the CI at the other end'),
   })
   .meta({ title: 'CI event detail' });
