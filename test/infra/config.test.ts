@@ -23,7 +23,7 @@ describe('context', () => {
       corsOrigins: [],
       identity: { kind: 'cognito', featurePlan: 'essentials', callbackUrls: [], logoutUrls: [], domainPrefix: undefined },
       alarmEmail: undefined,
-      ingestion: { accounts: [], organizationId: undefined, alarmsFromDefaultBus: false },
+      ingestion: { accounts: [], organizationId: undefined, alarmsFromDefaultBus: false, fromDefaultBus: { cmdbFromDefaultBus: false } },
       eventRetentionDays: 30,
       notifications: { emails: [], majorIncidentEmails: [] },
     });
@@ -34,18 +34,26 @@ describe('context', () => {
       ingestionAccounts: '111122223333, 444455556666,111122223333',
       ingestionOrganizationId: 'o-a1b2c3d4e5',
       alarmsFromDefaultBus: 'true',
+      cmdbFromDefaultBus: 'true',
       eventRetentionDays: '90',
     });
     const fromJson = configOf({
       ingestionAccounts: ['111122223333', '444455556666'],
       ingestionOrganizationId: 'o-a1b2c3d4e5',
       alarmsFromDefaultBus: true,
+      cmdbFromDefaultBus: true,
       eventRetentionDays: 90,
     });
     expect(fromCli).toEqual(fromJson);
-    expect(fromCli.ingestion).toEqual({ accounts: ['111122223333', '444455556666'], organizationId: 'o-a1b2c3d4e5', alarmsFromDefaultBus: true });
+    expect(fromCli.ingestion).toEqual({
+      accounts: ['111122223333', '444455556666'],
+      organizationId: 'o-a1b2c3d4e5',
+      alarmsFromDefaultBus: true,
+      fromDefaultBus: { cmdbFromDefaultBus: true },
+    });
     expect(fromCli.eventRetentionDays).toBe(90);
     expect(configOf({ alarmsFromDefaultBus: 'FALSE' }).ingestion.alarmsFromDefaultBus).toBe(false);
+    expect(configOf({ cmdbFromDefaultBus: 'False' }).ingestion.fromDefaultBus.cmdbFromDefaultBus).toBe(false);
     expect(configOf({ eventRetentionDays: 1 }).eventRetentionDays).toBe(1);
     expect(configOf({ eventRetentionDays: '3650' }).eventRetentionDays).toBe(3650);
   });
@@ -107,6 +115,7 @@ describe('context', () => {
     [{ ingestionOrganizationId: 'o-ABCDEFGHIJ' }, /ingestionOrganizationId must be an AWS Organizations id/],
     [{ alarmsFromDefaultBus: 'yes' }, /alarmsFromDefaultBus must be true or false/],
     [{ alarmsFromDefaultBus: 1 }, /alarmsFromDefaultBus must be true or false/],
+    [{ cmdbFromDefaultBus: 'on' }, /cmdbFromDefaultBus must be true or false/],
     [{ eventRetentionDays: 0 }, /eventRetentionDays must be between 1 and 3650/],
     [{ eventRetentionDays: '3651' }, /eventRetentionDays must be between 1 and 3650/],
     [{ eventRetentionDays: '7.5' }, /eventRetentionDays must be a whole number/],

@@ -13,6 +13,7 @@ import {
   streamFailureBucketOutput,
 } from '../../infra/constructs/dead-letter-replay.ts';
 import bookmarks from '../fixtures/areas/bookmarks/area.ts';
+import { WATCH_AWS_CONFIG, WATCH_AWS_CONFIG_FUNCTION } from '../fixtures/areas/bookmarks/bus-rule.ts';
 import { functionOf, logicalIdIn, resourcesOfFunctionStacks, resourcesOfType, type SynthesizedApp, synthesize } from './helpers.ts';
 
 /**
@@ -46,6 +47,8 @@ const outputs = () => outputsOf(synth);
 /** A stream consumer's failure bucket, by its logical id in its own stack. */
 const bucketIdOf = (functionId: FunctionId) => logicalIdIn(synth.home(functionId).stack.streamConsumers.get(functionId)!.failureBucket);
 const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
+/** Each ingestion bus rule consumer gives up into two queues of its own (its queue's DLQ, its rule target's DLQ). */
+const busRuleConsumerCount = CONSUMERS.filter((c) => c.source.kind === 'ingestionBusRule').length;
 const actionsOf = (statement: Json) => [statement.Action].flat() as string[];
 
 /** The logical ids of every queue or bucket something gives up into, found from what names them. */
@@ -125,10 +128,10 @@ describe('dead letters', () => {
     const all = resources();
     const ids = deadLetterIds(all);
     ids.add(synth.api.getLogicalId(synth.api.slaTimers.deadLetterQueue.node.defaultChild as never));
-    // Two ingestion queues, one per stream consumer, one for timers.
-    expect(ids.size).toBe(3 + streamConsumerIds.length);
+    // Two ingestion queues, one per stream consumer, one for timers, two per bus rule consumer.
+    expect(ids.size).toBe(3 + streamConsumerIds.length + 2 * busRuleConsumerCount);
     const byType = (type: string) => [...ids].filter((id) => all[id]?.Type === type);
-    expect(byType('AWS::SQS::Queue')).toHaveLength(3);
+    expect(byType('AWS::SQS::Queue')).toHaveLength(3 + 2 * busRuleConsumerCount);
     expect(byType('AWS::S3::Bucket')).toHaveLength(streamConsumerIds.length);
     for (const id of byType('AWS::SQS::Queue')) expect((all[id]?.Properties as Json).MessageRetentionPeriod, id).toBe(FOURTEEN_DAYS_IN_SECONDS);
   });
@@ -236,10 +239,11 @@ describe('dead letters', () => {
 });
 
 /**
- * A new area's stream consumer is replayable from its area.ts alone: the fixture area
- * (test/fixtures/areas/bookmarks/, docs/adding-an-area.md) given a stack of its own and a table
- * stream consumer here, as test/infra/area-stacks.test.ts gives it, and registered beside the
- * registry's areas. Nothing in infra/ or scripts/ names it.
+ * A new area's stream consumer and bus rule consumer are replayable from its area.ts alone: the
+ * fixture area (test/fixtures/areas/bookmarks/, docs/adding-an-area.md) given a stack of its own,
+ * a table stream consumer here, as test/infra/area-stacks.test.ts gives it, and the ingestion bus
+ * rule consumer of ./bus-rule.ts, registered beside the registry's areas. Nothing in infra/ or
+ * scripts/ names it.
  */
 const FIXTURE_STACK = 'ItsmBookmarks';
 const watchBookmarks = {
@@ -258,11 +262,12 @@ const fixture: Area = {
     ...bookmarks.functions,
     // Reuses the seed handler's entry: bundling is skipped, the entry only needs to exist.
     watchBookmarks: { entry: bookmarks.functions.seedBookmarks.entry, description: 'Reads bookmark writes from the table stream', tableAccess: 'read' },
+    watchAwsConfig: WATCH_AWS_CONFIG_FUNCTION,
   },
-  consumers: [...(bookmarks.consumers ?? []), watchBookmarks],
+  consumers: [...(bookmarks.consumers ?? []), watchBookmarks, WATCH_AWS_CONFIG],
 };
 
-describe("a new area's stream consumer (the fixture area), with no edit to the replay", () => {
+describe("a new area's stream and bus rule consumers (the fixture area), with no edit to the replay", () => {
   let withFixture: SynthesizedApp;
   beforeAll(() => {
     withFixture = synthesize({}, { areas: [...AREAS, fixture] });
@@ -274,6 +279,19 @@ describe("a new area's stream consumer (the fixture area), with no edit to the r
     expect(plan).toEqual({
       ...DEAD_LETTERS,
       bookmarks: [
+        // Queues first: what the bus rule consumer failed before what the stream consumer did.
+        {
+          kind: 'queue',
+          queueUrlOutput: 'BookmarksAwsConfigTargetDeadLetterQueueUrl',
+          what: expect.stringContaining(WATCH_AWS_CONFIG.source.replay.what),
+          replay: { kind: 'sendToQueue', queueUrlOutput: 'BookmarksAwsConfigQueueUrl' },
+        },
+        {
+          kind: 'queue',
+          queueUrlOutput: 'BookmarksAwsConfigDeadLetterQueueUrl',
+          what: WATCH_AWS_CONFIG.source.replay.what,
+          replay: { kind: 'sendToQueue', queueUrlOutput: 'BookmarksAwsConfigQueueUrl' },
+        },
         {
           kind: 'bucket',
           bucketNameOutput: 'WatchBookmarksFailureBucketName',
@@ -288,7 +306,7 @@ describe("a new area's stream consumer (the fixture area), with no edit to the r
     expect(REPLAY_GROUPS).not.toContain('bookmarks');
   });
 
-  it('its stack’s outputs locate its failure bucket and its function, all in one stack as --stack reads them', () => {
+  it('its stack’s outputs locate its failure bucket, its function and its bus rule’s queues, all in one stack as --stack reads them', () => {
     expect(misplacedDeadLetters(withFixture, plan)).toEqual([]);
     const home = withFixture.home('watchBookmarks');
     expect(home.stack.stackName).toBe(FIXTURE_STACK);
