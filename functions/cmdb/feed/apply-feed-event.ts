@@ -91,8 +91,9 @@ async function applyConfigItem(event: Extract<FeedEvent, { kind: 'config-item' }
  * A resource's place in its stack: "stack contains resource" (origin cloudformation) and the CI's
  * aws.stackId. A resource CloudFormation creates before AWS Config reports it gets a placeholder
  * CI (source cloudformation) that Config's item fills in. A deleted resource leaves its stack; its
- * CI is retired here only if AWS Config never took it over (AWS Config retires the ones it records,
- * in its own capture order).
+ * CI is retired (or brought back) here only if AWS Config never reported it (no capture time):
+ * AWS Config retires the ones it records, in its own capture order. Noting the stack on a CI keeps
+ * the CI's `source` (who keeps its fields right).
  */
 async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformation-resource' }>): Promise<Omit<FeedEventResult, 'eventId'>> {
   const options = { actor: CLOUDFORMATION_ACTOR, source: 'cloudformation' as const };
@@ -104,9 +105,10 @@ async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformat
       ensureCi(event.resource, { class: event.class, name: event.resource.resourceId, ...(arn === undefined ? {} : { externalId: arn }), stackId }, options),
     ]);
     let ci = resource.ci;
-    const reactivate = ci.status === 'retired' && ci.source === 'cloudformation';
+    const reactivate = ci.status === 'retired' && ci.aws?.captureTime === undefined;
     if (ci.aws?.stackId !== stackId || reactivate) {
-      ci = await updateFedCi(ci, { ...(ci.aws === undefined ? {} : { aws: { ...ci.aws, stackId } }), ...(reactivate ? { status: 'active' } : {}) }, options);
+      const patch: CiPatch = { ...(ci.aws === undefined ? {} : { aws: { ...ci.aws, stackId } }), ...(reactivate ? { status: 'active' } : {}) };
+      ci = await updateFedCi(ci, patch, { actor: CLOUDFORMATION_ACTOR, source: ci.source });
     }
     await addStackMembership(stack.ci, ci, options);
     return { outcome: 'applied', ciId: ci.id };
@@ -119,8 +121,8 @@ async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformat
     const { stackId: _leftStack, ...identity } = ci.aws;
     patch.aws = identity;
   }
-  if (event.membership === 'deleted' && ci.source === 'cloudformation') patch.status = 'retired';
-  if (Object.keys(patch).length > 0) await updateFedCi(ci, patch, options);
+  if (event.membership === 'deleted' && ci.aws?.captureTime === undefined) patch.status = 'retired';
+  if (Object.keys(patch).length > 0) await updateFedCi(ci, patch, { actor: CLOUDFORMATION_ACTOR, source: ci.source });
   return { outcome: 'applied', ciId: ci.id };
 }
 
