@@ -5,6 +5,7 @@ import { admin, agent, type Client, requester, startTestStack, type TestStack } 
  * Events and notifications carry no free text: whatever people and monitoring type into incidents
  * and change requests (titles, descriptions, categories, configuration items, notes, resolution
  * notes, alert summaries and details, plans, reasons) never appears in anything published, over the real write paths.
+ * (An incident's free-text configuration item is no longer written over HTTP: it names CIs by id.)
  */
 
 let stack: TestStack;
@@ -28,7 +29,6 @@ describe('published events and notifications', () => {
       title: marker('requester-title'),
       description: marker('requester-description'),
       category: marker('requester-category'),
-      configurationItem: marker('requester-ci'),
     });
     expect(raised.status).toBe(201);
     const edited = await alice.patch(
@@ -37,7 +37,6 @@ describe('published events and notifications', () => {
         title: marker('agent-title'),
         description: marker('agent-description'),
         category: marker('agent-category'),
-        configurationItem: marker('agent-ci'),
         status: 'in_progress',
       },
       ifMatch(raised.body),

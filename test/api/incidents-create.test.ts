@@ -74,7 +74,8 @@ describe('POST /incidents', () => {
       assignmentGroup: 'network',
       assignee: 'nina',
       category: 'network',
-      configurationItem: 'vpn-gw-1',
+      // The VPN service is a configuration item of the CMDB: its id is its name.
+      configurationItems: ['vpn'],
       description: 'Since this morning',
     });
     expect(reply.status).toBe(201);

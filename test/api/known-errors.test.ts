@@ -1,23 +1,33 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
-import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 /*
  * Known errors over HTTP against the local stack: problems published through the problems API
  * appear in GET /known-errors (filters, newest first, pages) and in the answers of incident create
  * and update (at most 5, most specific first, each problem once, agents only), and leave both when
  * withdrawn, canceled or closed after their fix; with the round trips counted on the wire.
+ * Problems and incidents name configuration items by CMDB id (issue 14); the free text of old
+ * records, matched whatever its case, is covered by test/store/known-error-store.test.ts.
  */
 
 let counter: RequestCounter;
 let stack: TestStack;
 let alice: Client;
 let carol: Client;
+let ada: Client;
 
 type Problem = Record<string, any> & { id: string; number: string; version: number };
 
 const ifMatch = (record: { version: number }) => ({ 'if-match': `"${record.version}"` });
+
+/** A configuration item of the CMDB (an admin's write): its id. */
+async function ci(name: string): Promise<string> {
+  const created = await ada.post('/cis', { class: 'host', name, attributes: {} });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id;
+}
 
 async function patchProblem(problem: Problem, body: Record<string, unknown>): Promise<Problem> {
   const reply = await alice.patch(`/problems/${problem.id}`, body, ifMatch(problem));
@@ -56,7 +66,7 @@ async function listAll(query: string, limit: number): Promise<Record<string, any
 beforeAll(async () => {
   counter = await startRequestCounter(inject('dynamoDbEndpoint'));
   stack = await startTestStack({ dynamoDbEndpoint: counter.endpoint });
-  [alice, carol] = await Promise.all([agent(stack), requester(stack)]);
+  [alice, carol, ada] = await Promise.all([agent(stack), requester(stack), admin(stack)]);
 });
 afterAll(async () => {
   await stack.stop();
@@ -65,12 +75,14 @@ afterAll(async () => {
 
 describe('GET /known-errors', () => {
   const published = {} as Record<'mailServer' | 'mail' | 'delivery' | 'mailServer2', Problem>;
+  let mx01: string;
 
   beforeAll(async () => {
-    published.mailServer = await publish({ service: 'email', configurationItem: 'MX-01', category: 'Mail delivery' });
+    mx01 = await ci('MX-01');
+    published.mailServer = await publish({ service: 'email', configurationItems: [mx01], category: 'Mail delivery' });
     published.mail = await publish({ service: 'email' });
     published.delivery = await publish({ category: 'mail delivery' });
-    published.mailServer2 = await publish({ service: 'email', configurationItem: 'mx-01 ', category: 'Outages' });
+    published.mailServer2 = await publish({ service: 'email', configurationItems: [mx01], category: 'Outages' });
     // Not published: a root cause without a workaround gives agents nothing to do.
     const rootCauseOnly = await alice.post('/problems', { title: 'root cause only', service: 'email', rootCause: 'A bad certificate' });
     expect((await alice.patch(`/problems/${rootCauseOnly.body.id}`, { knownError: true }, ifMatch(rootCauseOnly.body))).status).toBe(200);
@@ -93,16 +105,19 @@ describe('GET /known-errors', () => {
       title: published.mailServer.title,
       workaround: 'Restart the client',
       service: 'email',
-      configurationItem: 'MX-01',
+      configurationItems: [mx01],
       category: 'Mail delivery',
       publishedAt: published.mailServer.knownErrorPublishedAt,
     });
   });
 
-  it('filters by service, configuration item or category (free text whatever its case and spaces), and by several with AND', async () => {
+  it('filters by service, configuration item (by id) or category (free text whatever its case and spaces), and by several with AND', async () => {
     const { mailServer, mail, delivery, mailServer2 } = published;
     expect(numbers(await listAll('service=email', 10))).toEqual(newestFirst([mailServer, mail, mailServer2]));
-    expect(numbers(await listAll('configurationItem=Mx-01', 10))).toEqual(newestFirst([mailServer, mailServer2]));
+    expect(numbers(await listAll(`ci=${mx01}`, 10))).toEqual(newestFirst([mailServer, mailServer2]));
+    expect(numbers(await listAll(`ci=${mx01}&category=outages`, 10))).toEqual(newestFirst([mailServer2]));
+    // The free text of old problems is another key: a CI's name or id does not find them there.
+    expect(await listAll('configurationItem=MX-01', 10)).toEqual([]);
     expect(numbers(await listAll('category=MAIL%20DELIVERY', 10))).toEqual(newestFirst([mailServer, delivery]));
     expect(numbers(await listAll('service=email&category=outages', 10))).toEqual(newestFirst([mailServer2]));
     expect(await listAll('service=vpn', 10)).toEqual([]);
@@ -120,7 +135,7 @@ describe('GET /known-errors', () => {
   });
 
   it('one filter, or none, is one Query', async () => {
-    for (const query of ['', 'service=email', 'configurationItem=MX-01', 'category=outages']) {
+    for (const query of ['', 'service=email', `ci=${mx01}`, 'configurationItem=MX-01', 'category=outages']) {
       await stack.settled();
       counter.reset();
       expect((await alice.get(`/known-errors?${query}`)).status).toBe(200);
@@ -140,11 +155,13 @@ describe('GET /known-errors', () => {
 
 describe('incident create and update answer the known errors they match', () => {
   const p = {} as Record<'ciOld' | 'ciNew' | 'serviceOld' | 'serviceNew' | 'category' | 'extra' | 'intranet', Problem>;
+  let payDb: string;
 
   beforeAll(async () => {
+    payDb = await ci('PAY-DB-1');
     // Published oldest first: within each group, the later one comes first.
-    p.ciOld = await publish({ configurationItem: 'PAY-DB-1', service: 'payments', category: 'Database' });
-    p.ciNew = await publish({ configurationItem: 'pay-db-1' });
+    p.ciOld = await publish({ configurationItems: [payDb], service: 'payments', category: 'Database' });
+    p.ciNew = await publish({ configurationItems: [payDb] });
     p.serviceOld = await publish({ service: 'payments' });
     p.serviceNew = await publish({ service: 'payments', category: 'database' });
     p.category = await publish({ category: 'Database' });
@@ -153,11 +170,11 @@ describe('incident create and update answer the known errors they match', () => 
   });
 
   it('create: at most 5, configuration item first, then service, then category, each newest first and listed once', async () => {
-    const reply = await alice.post('/incidents', { title: 'Payments failing', service: 'payments', configurationItem: 'Pay-DB-1', category: 'database' });
+    const reply = await alice.post('/incidents', { title: 'Payments failing', service: 'payments', configurationItems: [payDb], category: 'database' });
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
     expect(reply.body.knownErrors.map((k: Record<string, string>) => [k.number, k.matchedOn])).toEqual([
-      [p.ciNew.number, 'configurationItem'],
-      [p.ciOld.number, 'configurationItem'],
+      [p.ciNew.number, 'configurationItems'],
+      [p.ciOld.number, 'configurationItems'],
       [p.extra.number, 'service'],
       [p.serviceNew.number, 'service'],
       [p.serviceOld.number, 'service'],
@@ -167,9 +184,9 @@ describe('incident create and update answer the known errors they match', () => 
       number: p.ciNew.number,
       title: p.ciNew.title,
       workaround: 'Restart the client',
-      configurationItem: 'pay-db-1',
+      configurationItems: [payDb],
       publishedAt: p.ciNew.knownErrorPublishedAt,
-      matchedOn: 'configurationItem',
+      matchedOn: 'configurationItems',
     });
     // Looked up for the answer, not stored on the incident.
     const read = await alice.get(`/incidents/${reply.body.id}`);
@@ -224,63 +241,69 @@ describe('incident create and update answer the known errors they match', () => 
       return counter.rounds().map((round) => round.sort());
     };
     // No category: an incident with a service and a category is also counted for recurring
-    // incidents by a stream consumer, whose requests could land inside the measured call.
-    const body = { title: 'Budget', service: 'payments', configurationItem: 'pay-db-1' };
+    // incidents by a stream consumer, whose requests could land inside the measured call. No
+    // configuration items: their impact adds its rounds (test/api/incidents-cmdb.test.ts).
+    const body = { title: 'Budget', service: 'payments' };
     const create = await measure(() => alice.post('/incidents', body));
     // The SLA policies and one Query per field matched on, beside taking the number.
-    expect(create).toEqual([['Query', 'Query', 'Query', 'UpdateItem'], ['TransactWriteItems']]);
+    expect(create).toEqual([['Query', 'Query', 'UpdateItem'], ['TransactWriteItems']]);
     const incident = (await alice.post('/incidents', body)).body;
     expect(incident.knownErrors.length).toBeGreaterThan(0);
     const update = await measure(() => alice.patch(`/incidents/${incident.id}`, { title: 'Budget 2' }, ifMatch(incident)));
-    expect(update).toEqual([['Query'], ['Query', 'Query', 'TransactWriteItems']]);
+    expect(update).toEqual([['Query'], ['Query', 'TransactWriteItems']]);
   });
 });
 
 describe('a known error leaves the lists and the answers when the problem says so', () => {
-  const answerFor = async (configurationItem: string) =>
-    numbers((await alice.post('/incidents', { title: 'Again', configurationItem })).body.knownErrors ?? []);
+  const answerFor = async (id: string) => numbers((await alice.post('/incidents', { title: 'Again', configurationItems: [id] })).body.knownErrors ?? []);
 
   it('withdrawn (knownError false): gone at once; published again: back, dated anew', async () => {
-    const problem = await publish({ configurationItem: 'withdrawn-ci' });
-    expect(await answerFor('withdrawn-ci')).toEqual([problem.number]);
+    const withdrawnCi = await ci('withdrawn-ci');
+    const problem = await publish({ configurationItems: [withdrawnCi] });
+    expect(await answerFor(withdrawnCi)).toEqual([problem.number]);
     const withdrawn = await patchProblem(problem, { knownError: false });
-    expect(await answerFor('withdrawn-ci')).toEqual([]);
-    expect(await listAll('configurationItem=withdrawn-ci', 10)).toEqual([]);
+    expect(await answerFor(withdrawnCi)).toEqual([]);
+    expect(await listAll(`ci=${withdrawnCi}`, 10)).toEqual([]);
     const again = await patchProblem(withdrawn, { knownError: true });
-    const [listed] = await listAll('configurationItem=withdrawn-ci', 10);
+    const [listed] = await listAll(`ci=${withdrawnCi}`, 10);
     expect(listed?.publishedAt).toBe(again.knownErrorPublishedAt);
   });
 
   it('a new workaround shows at once', async () => {
-    const problem = await publish({ configurationItem: 'edited-ci' });
+    const editedCi = await ci('edited-ci');
+    const problem = await publish({ configurationItems: [editedCi] });
     await patchProblem(problem, { workaround: 'Fail over to the replica' });
-    const [listed] = await listAll('configurationItem=edited-ci', 10);
+    const [listed] = await listAll(`ci=${editedCi}`, 10);
     expect(listed?.workaround).toBe('Fail over to the replica');
   });
 
   it('canceled: gone', async () => {
-    const problem = await publish({ configurationItem: 'canceled-ci' });
+    const canceledCi = await ci('canceled-ci');
+    const problem = await publish({ configurationItems: [canceledCi] });
     await patchProblem(problem, { status: 'canceled' });
-    expect(await answerFor('canceled-ci')).toEqual([]);
+    expect(await answerFor(canceledCi)).toEqual([]);
   });
 
   it('resolved with its fix applied: kept while the fix is verified, gone once closed', async () => {
-    const problem = await publish({ configurationItem: 'fixed-ci', fix: { text: 'Patched the driver' } });
+    const fixedCi = await ci('fixed-ci');
+    const problem = await publish({ configurationItems: [fixedCi], fix: { text: 'Patched the driver' } });
     const assessed = await patchProblem(problem, { status: 'assess' });
     const resolved = await patchProblem(assessed, { status: 'resolved', resolution: { code: 'fix_applied' } });
-    expect(await answerFor('fixed-ci')).toEqual([problem.number]);
+    expect(await answerFor(fixedCi)).toEqual([problem.number]);
     await patchProblem(resolved, { status: 'closed', review: { summary: 'The patch holds' } });
-    expect(await answerFor('fixed-ci')).toEqual([]);
+    expect(await answerFor(fixedCi)).toEqual([]);
   });
 
   it('resolved as a duplicate: gone; risk accepted: kept after closing', async () => {
-    const duplicate = await publish({ configurationItem: 'duplicate-ci' });
+    const duplicateCi = await ci('duplicate-ci');
+    const acceptedCi = await ci('accepted-ci');
+    const duplicate = await publish({ configurationItems: [duplicateCi] });
     await patchProblem(await patchProblem(duplicate, { status: 'assess' }), { status: 'resolved', resolution: { code: 'duplicate' } });
-    expect(await answerFor('duplicate-ci')).toEqual([]);
+    expect(await answerFor(duplicateCi)).toEqual([]);
 
-    const accepted = await publish({ configurationItem: 'accepted-ci' });
+    const accepted = await publish({ configurationItems: [acceptedCi] });
     const resolved = await patchProblem(await patchProblem(accepted, { status: 'assess' }), { status: 'resolved', resolution: { code: 'risk_accepted' } });
     await patchProblem(resolved, { status: 'closed', review: { summary: 'We live with it' } });
-    expect(await answerFor('accepted-ci')).toEqual([accepted.number]);
+    expect(await answerFor(acceptedCi)).toEqual([accepted.number]);
   });
 });

@@ -48,7 +48,8 @@ describe('POST /problems', () => {
       title: 'VPN drops every night',
       description: 'Tunnels drop at 02:00',
       service: 'vpn',
-      configurationItem: 'vpn-gw-1',
+      // The VPN service is a configuration item of the CMDB: its id is its name.
+      configurationItems: ['vpn'],
       category: 'network',
       impact: 1,
       urgency: 2,

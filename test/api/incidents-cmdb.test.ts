@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
+import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+
+/*
+ * Incidents and problems name configuration items by CMDB id (issue 14), over HTTP against the
+ * local stack: the ids are checked to exist, an incident shows the services its configuration
+ * items impact (downstream, depth 3, plus its own service) as of the write that set them, the
+ * free text is refused on writes, and a monitoring event whose configuration item is a CI's ARN
+ * opens an incident naming that CI. Round trips are counted on the wire.
+ */
+
+let counter: RequestCounter;
+let stack: TestStack;
+let alice: Client;
+let ada: Client;
+let carol: Client;
+let events: EventBridgeClient;
+
+const ifMatch = (record: { version: number }) => ({ 'if-match': `"${record.version}"` });
+const UNKNOWN_CI = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+
+/** DynamoDB requests grouped into round trips: requests in flight together are one. */
+async function measure(run: () => Promise<{ status: number }>): Promise<string[][]> {
+  await stack.settled();
+  counter.reset();
+  counter.setLatency(30);
+  try {
+    const reply = await run();
+    expect(reply.status).toBeLessThan(300);
+  } finally {
+    counter.setLatency(0);
+  }
+  return counter.rounds().map((round) => round.sort());
+}
+
+async function createCi(body: Record<string, unknown>): Promise<string> {
+  const reply = await ada.post('/cis', { attributes: {}, ...body });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+  return reply.body.id;
+}
+
+async function relate(from: string, type: string, to: string): Promise<void> {
+  const reply = await alice.post(`/cis/${from}/relationships`, { type, target: to });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+}
+
+/** The graph: the payments service depends on a checkout function, which uses the orders table; the email service uses the table directly. */
+const graph = {} as { table: string; fn: string; lonely: string; arn: string };
+
+beforeAll(async () => {
+  counter = await startRequestCounter(inject('dynamoDbEndpoint'));
+  stack = await startTestStack({ dynamoDbEndpoint: counter.endpoint });
+  [alice, ada, carol] = await Promise.all([agent(stack), admin(stack), requester(stack)]);
+  events = new EventBridgeClient({ endpoint: stack.awsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+
+  graph.arn = `arn:aws:dynamodb:us-east-1:111122223333:table/orders-${randomUUID().slice(0, 8)}`;
+  graph.table = await createCi({ class: 'dynamodb_table', name: 'orders', externalId: graph.arn });
+  graph.fn = await createCi({ class: 'lambda_function', name: 'checkout' });
+  graph.lonely = await createCi({ class: 'host', name: 'build-agent-1' });
+  await relate(graph.fn, 'depends_on', graph.table);
+  await relate('payments', 'depends_on', graph.fn);
+  await relate(graph.table, 'used_by', 'email');
+});
+afterAll(async () => {
+  events.destroy();
+  await stack.stop();
+  await counter.stop();
+});
+
+describe('an incident names configuration items and shows the services impacted', () => {
+  it('an incident on a table shows the services that use it (through a function too) and its own service, stored: GET is one round trip', async () => {
+    const created = await alice.post('/incidents', { title: 'Orders table throttled', service: 'vpn', configurationItems: [graph.table] });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ configurationItems: [graph.table], impactedServices: ['email', 'payments', 'vpn'] });
+    expect(created.body).not.toHaveProperty('configurationItem');
+
+    const read = await alice.get(`/incidents/${created.body.id}`);
+    expect(read.body).toMatchObject({ configurationItems: [graph.table], impactedServices: ['email', 'payments', 'vpn'] });
+    expect(await measure(() => alice.get(`/incidents/${created.body.id}`))).toEqual([['Query']]);
+
+    const history = await alice.get(`/incidents/${created.body.id}/history`);
+    expect(history.body.items[0].changes).toEqual(
+      expect.arrayContaining([
+        { field: 'configurationItems', from: null, to: [graph.table] },
+        { field: 'impactedServices', from: null, to: ['email', 'payments', 'vpn'] },
+      ]),
+    );
+  });
+
+  it('a CI nothing depends on impacts only the incident’s own service; without a service, none', async () => {
+    const withService = await alice.post('/incidents', { title: 'Build agent down', service: 'intranet', configurationItems: [graph.lonely] });
+    expect(withService.body.impactedServices).toEqual(['intranet']);
+    const alone = await alice.post('/incidents', { title: 'Build agent down', configurationItems: [graph.lonely] });
+    expect(alone.body.impactedServices).toEqual([]);
+    const none = await alice.post('/incidents', { title: 'No CI', service: 'intranet' });
+    expect(none.body).not.toHaveProperty('configurationItems');
+    expect(none.body).not.toHaveProperty('impactedServices');
+  });
+
+  it('a PATCH that sets, changes the service of, and clears configuration items moves the impacted services', async () => {
+    const opened = (await alice.post('/incidents', { title: 'Slow checkout', service: 'intranet' })).body;
+    const named = await alice.patch(`/incidents/${opened.id}`, { configurationItems: [graph.fn] }, ifMatch(opened));
+    expect(named.status, JSON.stringify(named.body)).toBe(200);
+    expect(named.body.impactedServices).toEqual(['intranet', 'payments']);
+    const moved = await alice.patch(`/incidents/${opened.id}`, { service: 'vpn' }, ifMatch(named.body));
+    expect(moved.body.impactedServices).toEqual(['payments', 'vpn']);
+    const cleared = await alice.patch(`/incidents/${opened.id}`, { configurationItems: null }, ifMatch(moved.body));
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).not.toHaveProperty('configurationItems');
+    expect(cleared.body).not.toHaveProperty('impactedServices');
+  });
+
+  it('unknown CI ids: 400 naming the index of each, nothing written', async () => {
+    const before = await alice.get('/incidents?limit=100');
+    const reply = await alice.post('/incidents', { title: 'x', configurationItems: [graph.table, UNKNOWN_CI, 'no-such-service'] });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors.map((e: { path: string }) => e.path)).toEqual(['configurationItems.1', 'configurationItems.2']);
+    expect(reply.body.errors[0].message).toMatch(UNKNOWN_CI);
+    const after = await alice.get('/incidents?limit=100');
+    expect(after.body.items.length).toBe(before.body.items.length);
+
+    const opened = (await alice.post('/incidents', { title: 'Patch me' })).body;
+    const patched = await alice.patch(`/incidents/${opened.id}`, { configurationItems: [UNKNOWN_CI] }, ifMatch(opened));
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors[0].path).toBe('configurationItems.0');
+    expect((await alice.get(`/incidents/${opened.id}`)).body.version).toBe(opened.version);
+  });
+
+  it('a repeated id is 400 at its index', async () => {
+    const reply = await alice.post('/incidents', { title: 'x', configurationItems: [graph.table, graph.table] });
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors[0].path).toBe('configurationItems.1');
+  });
+
+  it('free text is refused on writes, pointing to configurationItems; null clears it', async () => {
+    const created = await alice.post('/incidents', { title: 'x', configurationItem: 'db-01' });
+    expect(created.status).toBe(400);
+    expect(created.body.errors).toEqual([expect.objectContaining({ path: 'configurationItem', message: expect.stringMatching(/configurationItems/) })]);
+    const opened = (await alice.post('/incidents', { title: 'Old text' })).body;
+    const patched = await alice.patch(`/incidents/${opened.id}`, { configurationItem: 'db-01' }, ifMatch(opened));
+    expect(patched.status).toBe(400);
+    expect(patched.body.errors[0]).toMatchObject({ path: 'configurationItem', message: expect.stringMatching(/configurationItems/) });
+    const cleared = await alice.patch(`/incidents/${opened.id}`, { configurationItem: null, title: 'Old text cleared' }, ifMatch(opened));
+    expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
+  });
+
+  it('requesters cannot name configuration items (the CMDB is the service desk’s)', async () => {
+    const reply = await carol.post('/incidents', { title: 'x', configurationItems: [graph.table] });
+    expect(reply.status).toBe(403);
+    expect(reply.body.errors[0].path).toBe('configurationItems');
+  });
+
+  it('round trips: the check is one BatchGet beside the number, the impact its Query rounds; a PATCH that keeps them adds nothing', async () => {
+    // The checkout function: level 1 finds the payments service (a Query of each end of the
+    // function), level 2 nothing more (each end of payments), then one BatchGet of the services reached.
+    const create = await measure(() => alice.post('/incidents', { title: 'Counted', configurationItems: [graph.fn] }));
+    expect(create).toEqual([
+      // The check, the SLA policies, the known errors of the CI, level 1 of the impact, the number.
+      ['BatchGetItem', 'Query', 'Query', 'Query', 'Query', 'UpdateItem'],
+      ['Query', 'Query'],
+      ['BatchGetItem'],
+      ['TransactWriteItems'],
+    ]);
+    const incident = (await alice.post('/incidents', { title: 'Counted', configurationItems: [graph.fn] })).body;
+    // A PATCH that leaves them alone: as for any incident, the read, then the known errors beside the write.
+    const update = await measure(() => alice.patch(`/incidents/${incident.id}`, { title: 'Counted again' }, ifMatch(incident)));
+    const throughTheWrite = update.slice(0, update.findIndex((round) => round.includes('TransactWriteItems')) + 1);
+    expect(throughTheWrite).toEqual([['Query'], ['Query', 'TransactWriteItems']]);
+    // New ones: checked and their impact searched beside the read (the table: 3 levels).
+    const moved = await measure(() =>
+      alice.patch(`/incidents/${incident.id}`, { configurationItems: [graph.table] }, ifMatch({ version: incident.version + 1 })),
+    );
+    expect(moved).toEqual([
+      ['BatchGetItem', 'Query', 'Query', 'Query'],
+      ['Query', 'Query', 'Query', 'Query'],
+      ['Query', 'Query'],
+      ['BatchGetItem'],
+      ['Query', 'TransactWriteItems'],
+    ]);
+  });
+});
+
+describe('a problem names configuration items', () => {
+  it('checked to exist, with the services impacted; PATCH replaces them', async () => {
+    const unknown = await alice.post('/problems', { title: 'Throttling', configurationItems: [UNKNOWN_CI] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].path).toBe('configurationItems.0');
+    const free = await alice.post('/problems', { title: 'Throttling', configurationItem: 'orders' });
+    expect(free.status).toBe(400);
+    expect(free.body.errors[0]).toMatchObject({ path: 'configurationItem', message: expect.stringMatching(/configurationItems/) });
+
+    const created = await alice.post('/problems', { title: 'Orders table throttling', configurationItems: [graph.table, graph.lonely] });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body).toMatchObject({ configurationItems: [graph.table, graph.lonely], impactedServices: ['email', 'payments'] });
+    const read = await alice.get(`/problems/${created.body.id}`);
+    expect(read.body.configurationItems).toEqual([graph.table, graph.lonely]);
+
+    const patched = await alice.patch(`/problems/${created.body.id}`, { configurationItems: [graph.lonely] }, ifMatch(created.body));
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body).toMatchObject({ configurationItems: [graph.lonely], impactedServices: [] });
+  });
+
+  it('its known error is answered to incidents on the same CI, and listed under ?ci=', async () => {
+    const opened = await alice.post('/problems', { title: 'Function cold starts', configurationItems: [graph.fn], workaround: 'Provisioned concurrency' });
+    const published = await alice.patch(`/problems/${opened.body.id}`, { knownError: true }, ifMatch(opened.body));
+    expect(published.status, JSON.stringify(published.body)).toBe(200);
+    const incident = await alice.post('/incidents', { title: 'Checkout slow', configurationItems: [graph.fn] });
+    expect(incident.body.knownErrors).toEqual([
+      expect.objectContaining({ number: opened.body.number, configurationItems: [graph.fn], matchedOn: 'configurationItems' }),
+    ]);
+    const listed = await alice.get(`/known-errors?ci=${graph.fn}`);
+    expect(listed.body.items.map((item: { number: string }) => item.number)).toEqual([opened.body.number]);
+    expect((await alice.get(`/known-errors?ci=${graph.table}`)).body.items).toEqual([]);
+  });
+});
+
+describe('monitoring events name configuration items', () => {
+  const trigger = async (dedupKey: string, configurationItem: string) => {
+    const reply = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: 'itsm-ingestion',
+            Source: 'com.example.monitoring',
+            DetailType: 'Incident Trigger',
+            Detail: JSON.stringify({ service: 'payments', dedupKey, title: 'Throttled writes', severity: 'error', configurationItem }),
+          },
+        ],
+      }),
+    );
+    expect(reply.FailedEntryCount).toBe(0);
+    await stack.settled();
+    const page = await alice.get('/incidents?limit=100');
+    const found = page.body.items.find((item: { dedupKey?: string }) => item.dedupKey === dedupKey);
+    expect(found, dedupKey).toBeDefined();
+    return (await alice.get(`/incidents/${found.id}`)).body;
+  };
+
+  it("an alert whose configuration item is a CI's ARN opens an incident naming that CI, with the services impacted", async () => {
+    const incident = await trigger(`cmdb-${randomUUID()}`, graph.arn);
+    expect(incident).toMatchObject({ configurationItems: [graph.table], impactedServices: ['email', 'payments'] });
+    expect(incident).not.toHaveProperty('configurationItem');
+  });
+
+  it('a CI id names it too; text that names no CI is kept as free text', async () => {
+    const byId = await trigger(`cmdb-${randomUUID()}`, graph.fn);
+    expect(byId).toMatchObject({ configurationItems: [graph.fn], impactedServices: ['payments'] });
+    const text = await trigger(`cmdb-${randomUUID()}`, 'db-2');
+    expect(text.configurationItem).toBe('db-2');
+    expect(text).not.toHaveProperty('configurationItems');
+    const unknownArn = await trigger(`cmdb-${randomUUID()}`, 'arn:aws:dynamodb:us-east-1:111122223333:table/nobody');
+    expect(unknownArn.configurationItem).toBe('arn:aws:dynamodb:us-east-1:111122223333:table/nobody');
+  });
+});
