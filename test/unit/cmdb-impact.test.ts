@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { newCi } from '../../functions/cmdb/domain/ci.ts';
+import { ciOutboxRecord } from '../../functions/cmdb/domain/events.ts';
 import { ImpactSearch, ImpactTooLarge, type LevelReading } from '../../functions/cmdb/domain/impact.ts';
 import {
   canonicalRelationship,
@@ -7,6 +9,7 @@ import {
   type RelationshipType,
   type StoredRelationship,
 } from '../../functions/cmdb/domain/relationship-types.ts';
+import { ciEventDetail } from '../../functions/cmdb/schemas/events.ts';
 
 /*
  * The pure rules of impact analysis: which way a failure travels along each relationship type, and
@@ -194,5 +197,36 @@ describe('ImpactSearch', () => {
 
   it('refuses a depth below 1', () => {
     expect(() => new ImpactSearch(['a'], { direction: 'downstream', depth: 0 })).toThrow();
+  });
+});
+
+describe('relationship events', () => {
+  it('name the relationship from the CI it was added from and the CI at the other end, and fit the published schema', () => {
+    const now = '2030-01-01T00:00:00.000Z';
+    const fn = newCi({ class: 'lambda_function', name: 'orders-create', ownerGroup: 'database', environment: 'prod' }, { id: 'FN', source: 'manual', now });
+    const table = newCi({ class: 'dynamodb_table', name: 'orders', description: 'free text' }, { id: 'TABLE', source: 'aws-config', now });
+    for (const type of ['CI Relationship Added', 'CI Relationship Removed'] as const) {
+      const record = ciOutboxRecord({
+        eventId: 'E1',
+        type,
+        ci: fn,
+        actor: 'alice',
+        occurredAt: now,
+        relationship: { type: 'depends_on', target: table.id, origin: 'manual' },
+        relatedCi: table,
+      });
+      expect(record.ciId).toBe('FN');
+      expect(record.detail).toMatchObject({
+        type,
+        ci: { id: 'FN', number: 'FN', version: 1 },
+        relationship: { type: 'depends_on', target: 'TABLE', origin: 'manual' },
+        relatedCi: { id: 'TABLE', class: 'dynamodb_table', name: 'orders', status: 'active' },
+      });
+      // No free text: the other CI's description stays out.
+      expect(JSON.stringify(record)).not.toContain('free text');
+      expect(record.notification.text).toContain('depends_on dynamodb_table orders (TABLE)');
+      // Every member is in the published schema (an undeclared one would be stripped).
+      expect(ciEventDetail.parse(record.detail)).toEqual(record.detail);
+    }
   });
 });
