@@ -33,11 +33,15 @@ const BASE = Date.parse('2032-06-01T00:00:00.000Z');
 const at = (ms: number) => new Date(BASE + ms).toISOString();
 const PLANS = { implementationPlan: 'Fail over, patch, fail back', backoutPlan: 'Fail back to the unpatched node' };
 
+/** The VPN gateways' CI ids (CMDB, class host), created before the tests. */
+let gw1: string;
+let gw2: string;
+
 const normal = (overrides: Record<string, unknown> = {}) => ({
   type: 'normal',
   title: 'Patch the VPN gateways',
   services: ['vpn'],
-  configurationItems: ['vpn-gw-1', 'vpn-gw-2'],
+  configurationItems: [gw1, gw2],
   plannedStart: at(0),
   plannedEnd: at(2 * HOUR),
   assignmentGroup: 'network',
@@ -85,6 +89,14 @@ beforeAll(async () => {
   db = await import('../../functions/shared/store/db.ts');
   transaction = await import('../../functions/shared/store/transaction.ts');
   fieldOrder = (await import('../../functions/changes/schemas/change.ts')).CHANGE_FIELD_ORDER;
+  // Changes name configuration items by CMDB id: the gateways are CIs first.
+  [gw1, gw2] = await Promise.all(
+    ['vpn-gw-1', 'vpn-gw-2'].map(async (name) => {
+      const reply = await ada.post('/cis', { class: 'host', name, ownerGroup: 'network' });
+      expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+      return reply.body.id as string;
+    }),
+  );
 });
 afterAll(async () => {
   await stack.stop();
@@ -102,7 +114,7 @@ describe('POST /changes', () => {
       title: 'Patch the VPN gateways',
       justification: 'CVE-2032-0001',
       services: ['vpn'],
-      configurationItems: ['vpn-gw-1', 'vpn-gw-2'],
+      configurationItems: [gw1, gw2],
       // Instants come back in the one form they are stored and compared in.
       plannedStart: '2032-06-01T00:00:00.000Z',
       plannedEnd: at(2 * HOUR),
@@ -185,7 +197,8 @@ describe('standard changes', () => {
     title: 'Rotate the VPN gateway certificates',
     description: 'Yearly certificate rotation',
     services: ['vpn'],
-    configurationItems: ['vpn-gw-1'],
+    // Set to [gw1] once the gateway CIs exist (beforeAll).
+    configurationItems: [] as string[],
     implementationPlan: 'Install the new certificate, reload, check a tunnel',
     backoutPlan: 'Reinstall the previous certificate',
     testPlan: 'A test tunnel comes up',
@@ -194,6 +207,7 @@ describe('standard changes', () => {
   };
 
   beforeAll(async () => {
+    template.configurationItems = [gw1];
     const reply = await ada.post('/change-templates', template);
     expect(reply.status, JSON.stringify(reply.body)).toBe(201);
   });
@@ -341,13 +355,13 @@ describe('PATCH /changes/{id}', () => {
     const v1 = await create();
     const reply = await alice.patch(
       `/changes/${v1.number}`,
-      { title: 'Patch gateway 1 only', configurationItems: ['vpn-gw-1'], testPlan: 'A tunnel comes up' },
+      { title: 'Patch gateway 1 only', configurationItems: [gw1], testPlan: 'A tunnel comes up' },
       ifMatch(v1),
     );
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({
       title: 'Patch gateway 1 only',
-      configurationItems: ['vpn-gw-1'],
+      configurationItems: [gw1],
       testPlan: 'A tunnel comes up',
       version: 2,
       updatedBy: 'alice',
@@ -361,7 +375,7 @@ describe('PATCH /changes/{id}', () => {
       version: 2,
       changes: [
         { field: 'title', from: v1.title, to: 'Patch gateway 1 only' },
-        { field: 'configurationItems', from: v1.configurationItems, to: ['vpn-gw-1'] },
+        { field: 'configurationItems', from: v1.configurationItems, to: [gw1] },
         { field: 'testPlan', from: null, to: 'A tunnel comes up' },
       ],
     });
@@ -804,7 +818,11 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
   }
 
   it('create <= 2: the number, then one transaction', async () => {
-    expect(await measure(() => alice.post('/changes', normal({ title: 'budget' })))).toEqual([['UpdateItem'], ['TransactWriteItems']]);
+    expect(await measure(() => alice.post('/changes', normal({ title: 'budget', configurationItems: [] })))).toEqual([['UpdateItem'], ['TransactWriteItems']]);
+  });
+
+  it('create naming configuration items <= 2: their records are read beside the number (one BatchGet)', async () => {
+    expect(await measure(() => alice.post('/changes', normal({ title: 'budget' })))).toEqual([['BatchGetItem', 'UpdateItem'], ['TransactWriteItems']]);
   });
 
   it('create of a standard change <= 2: the number while reading the template, then one transaction', async () => {
@@ -826,8 +844,13 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
   it('update <= 2, note <= 2, cancel <= 2', async () => {
     const change = await create();
     expect(await measure(() => alice.patch(`/changes/${change.id}`, { title: 'budget edit' }, ifMatch(change)))).toEqual([['GetItem'], ['TransactWriteItems']]);
+    // Naming configuration items: their records are read beside the change.
+    expect(await measure(() => alice.patch(`/changes/${change.id}`, { configurationItems: [gw2] }, { 'if-match': '"2"' }))).toEqual([
+      ['BatchGetItem', 'GetItem'],
+      ['TransactWriteItems'],
+    ]);
     expect(await measure(() => alice.post(`/changes/${change.id}/notes`, { body: 'budget note' }))).toEqual([['GetItem'], ['TransactWriteItems']]);
-    expect(await measure(() => alice.post(`/changes/${change.id}/cancel`, { reason: 'budget' }, { 'if-match': '"2"' }))).toEqual([
+    expect(await measure(() => alice.post(`/changes/${change.id}/cancel`, { reason: 'budget' }, { 'if-match': '"3"' }))).toEqual([
       ['GetItem'],
       ['TransactWriteItems'],
     ]);
