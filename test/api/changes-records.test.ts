@@ -90,13 +90,14 @@ beforeAll(async () => {
   transaction = await import('../../functions/shared/store/transaction.ts');
   fieldOrder = (await import('../../functions/changes/schemas/change.ts')).CHANGE_FIELD_ORDER;
   // Changes name configuration items by CMDB id: the gateways are CIs first.
-  [gw1, gw2] = await Promise.all(
+  const gateways = await Promise.all(
     ['vpn-gw-1', 'vpn-gw-2'].map(async (name) => {
       const reply = await ada.post('/cis', { class: 'host', name, ownerGroup: 'network' });
       expect(reply.status, JSON.stringify(reply.body)).toBe(201);
       return reply.body.id as string;
     }),
   );
+  [gw1, gw2] = [gateways[0]!, gateways[1]!];
 });
 afterAll(async () => {
   await stack.stop();
