@@ -272,5 +272,17 @@ export async function deleteCi(id: string, options: { actor: string; expectedVer
     }
     throw error;
   }
+  await sweepRelationshipsOf(id);
   return ci;
+}
+
+/**
+ * Relationships that name a CI no longer there: one added while the deletion ran (its transaction
+ * checked the CI before the deletion's committed), or one the target index had not shown yet (it
+ * is eventually consistent). None can be added now (both ends are checked), so one more look
+ * after the commit removes what the deletion's own transaction could not see.
+ */
+async function sweepRelationshipsOf(id: string): Promise<void> {
+  const left = await relationshipItemKeysOf(id, MAX_RELATIONSHIPS_DELETED_WITH_CI);
+  if (left.keys.length > 0) await transactWrite(left.keys.map(relationshipItemDelete));
 }

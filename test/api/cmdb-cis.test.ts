@@ -223,7 +223,7 @@ describe('relationships and deletion', () => {
 
   it('more than 90 relationships: 409 too-many-relationships, nothing deleted', async () => {
     const hub = await create({ class: 'network', name: unique('hub') });
-    const documents = new DynamoDBDocumentClient(
+    const documents = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     );
     // Relationship items as relationships.ts stores them (keys.ts), written directly: 91 API calls would only make this slower.
