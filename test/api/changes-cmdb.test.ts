@@ -172,10 +172,13 @@ describe('risk counts the services a change reaches', () => {
       expect(assessed.body.risk.impactedServices).toEqual(['payments']);
       expect(assessed.body.risk.reasons).toContain('1 service impacted (payments), more than 0 (+2)');
     } finally {
+      // A PUT written before the rule existed (without it) is accepted, and the rule gets its default.
       const current = await ada.get('/change-config');
       const { updatedAt: _u, version: _v, ...fields } = current.body;
-      const back = await ada.put('/change-config', { ...fields, riskRules: config.body.riskRules }, { 'if-match': current.headers.get('etag') as string });
-      expect(back.status).toBe(200);
+      const { impactedServices: _rule, ...olderRules } = config.body.riskRules;
+      const back = await ada.put('/change-config', { ...fields, riskRules: olderRules }, { 'if-match': current.headers.get('etag') as string });
+      expect(back.status, JSON.stringify(back.body)).toBe(200);
+      expect(back.body.riskRules.impactedServices).toEqual({ moreThan: 2, points: 1 });
     }
   });
 });

@@ -66,7 +66,10 @@ describe('published events and notifications', () => {
     await stack.settled();
     expect((await stack.anonymous.post('/v2/enqueue', event('resolve', marker('resolve-summary')))).status).toBe(202);
 
-    // A change request with every plan, edited, noted and canceled.
+    // A change request with every plan, edited, noted and canceled. Its configuration items are CI ids (issue 14).
+    const [changeCi, newChangeCi] = await Promise.all(
+      ['vpn-gw-1', 'vpn-gw-2'].map(async (name) => (await ada.post('/cis', { class: 'host', name })).body.id as string),
+    );
     const change = await alice.post('/changes', {
       type: 'normal',
       title: marker('change-title'),
@@ -78,13 +81,13 @@ describe('published events and notifications', () => {
       implementationPlan: marker('implementation-plan'),
       backoutPlan: marker('backout-plan'),
       testPlan: marker('test-plan'),
-      configurationItems: [marker('change-ci')],
+      configurationItems: [changeCi],
       assignmentGroup: 'network',
     });
     expect(change.status, JSON.stringify(change.body)).toBe(201);
     const patched = await alice.patch(
       `/changes/${change.body.id}`,
-      { backoutPlan: marker('new-backout-plan'), title: marker('new-change-title'), configurationItems: [marker('new-change-ci')] },
+      { backoutPlan: marker('new-backout-plan'), title: marker('new-change-title'), configurationItems: [newChangeCi] },
       ifMatch(change.body),
     );
     expect(patched.status).toBe(200);

@@ -94,7 +94,7 @@ export const cancelChangeBody = z
 
 const windowSchema = z.object({ start: isoTimestamp, end: isoTimestamp });
 
-const dependentConfigurationItemSchema = z
+export const dependentConfigurationItemSchema = z
   .object({
     ci: z.string().describe("The other change's configuration item (GET /cis/{id})"),
     of: z.string().describe("This change's configuration item it is related to"),
