@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { MAX_IMPORTED_ITEMS } from './domain/aws-feed.ts';
-import { BUILT_IN_CI_CLASSES, MAX_RELATIONSHIPS_DELETED_WITH_CI } from './domain/ci.ts';
+import { BUILT_IN_CI_CLASSES, CI_CLASS_NAME_PATTERN, MAX_RELATIONSHIPS_DELETED_WITH_CI } from './domain/ci.ts';
 import { CI_EVENT_TYPES } from './domain/events.ts';
 import { DEFAULT_IMPACT_DEPTH, IMPACT_BUDGET, MAX_IMPACT_DEPTH } from './domain/impact.ts';
 import { importCisBody, importCisResult, importedItem } from './schemas/aws-feed.ts';
@@ -76,6 +76,10 @@ export default defineApi({
     id: {
       schema: z.string().min(1),
       description: "The CI's id: a ULID for the CMDB's own CIs, a service's name for a service; anything else is 404",
+    },
+    name: {
+      schema: z.string().regex(CI_CLASS_NAME_PATTERN),
+      description: 'The name of a CI class: lowercase letters, digits, `_` and `-` (the built-in ones use `_`)',
     },
   },
   errorMembers: {
