@@ -3,8 +3,9 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INGESTION_DETAIL_TYPES, INGESTION_RULES } from '../../functions/ingestion/rules.ts';
-import { CONSUMERS, EVENT_SOURCE, FUNCTIONS, type FunctionDefinition, type FunctionId } from '../../functions/routes.ts';
+import { CONSUMERS, EVENT_SOURCE, FUNCTIONS, type FunctionDefinition, type FunctionId, REGISTERED_AREAS } from '../../functions/routes.ts';
 import {
+  busRuleDetailTypes,
   CLOUDWATCH_ALARMS_RULE_ID,
   MAX_RECEIVE_COUNT,
   QUEUE_BATCH_SIZE,
@@ -38,6 +39,8 @@ const CONSUME_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sq
 
 const queueConsumer = CONSUMERS.find((c) => c.source.kind === 'ingestionQueue');
 const streamConsumers = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [{ functionId: c.functionId, source: c.source }] : []));
+/** The areas' ingestion bus rule consumers (the CMDB's AWS feed): each a rule and three queues of its own (test/infra/bus-rules.test.ts). */
+const busRuleConsumers = CONSUMERS.filter((c) => c.source.kind === 'ingestionBusRule');
 
 /** Lookups by construct, so the tests do not depend on logical id hashes. */
 function inspect(synth: SynthesizedApp) {
@@ -66,6 +69,12 @@ function inspect(synth: SynthesizedApp) {
       const rule = ingestion.rules.get(id);
       if (rule === undefined) throw new Error(`No rule ${id}`);
       return logicalId(rule);
+    },
+    /** An ingestion bus rule consumer's construct, in the stack of its area. */
+    busRuleConsumer: (functionId: FunctionId) => {
+      const consumer = synth.home(functionId).stack.busRuleConsumers.get(functionId);
+      if (consumer === undefined) throw new Error(`No bus rule consumer ${functionId}`);
+      return consumer;
     },
   };
 }
@@ -104,11 +113,20 @@ describe('default deployment (no ingestion context)', () => {
   });
 
   describe('rules', () => {
-    it('has exactly one rule per INGESTION_RULES entry, all on the ingestion bus (none on the default bus)', () => {
+    it('has exactly one rule per INGESTION_RULES entry and per bus rule consumer, all on the ingestion bus (none on the default bus)', () => {
       const rules = t.resources('AWS::Events::Rule');
-      expect(Object.keys(rules).sort()).toEqual(INGESTION_RULES.map((rule) => t.rule(rule.id)).sort());
-      for (const rule of Object.values(rules)) expect(rule.Properties?.EventBusName).toEqual({ Ref: t.bus });
+      const consumerRules = busRuleConsumers.map((c) => t.logicalId(t.busRuleConsumer(c.functionId).rule));
+      expect(Object.keys(rules).sort()).toEqual([...INGESTION_RULES.map((rule) => t.rule(rule.id)), ...consumerRules].sort());
+      for (const rule of INGESTION_RULES) expect(rules[t.rule(rule.id)]?.Properties?.EventBusName).toEqual({ Ref: t.bus });
+      // An area stack's rule names the bus by the API stack's export.
+      for (const id of consumerRules) {
+        const busName = JSON.stringify(rules[id]?.Properties?.EventBusName);
+        expect(busName === JSON.stringify({ Ref: t.bus }) || /^\{"Fn::ImportValue":"ItsmApi:ExportsOutputRefIngestionBus[^"]*"\}$/.test(busName), busName).toBe(
+          true,
+        );
+      }
       expect(synth.api.ingestion.defaultBusRule).toBeUndefined();
+      for (const c of busRuleConsumers) expect(t.busRuleConsumer(c.functionId).defaultBusRule).toBeUndefined();
     });
 
     it.each(INGESTION_RULES.map((rule) => [rule.id, rule] as const))(
@@ -133,8 +151,9 @@ describe('default deployment (no ingestion context)', () => {
   describe('queues', () => {
     it('encrypts every queue (SSE-SQS) and refuses every request without TLS', () => {
       const queues = t.resources('AWS::SQS::Queue');
-      // Ingestion's three and the SLA timers' dead-letter queue (stream consumers give up into S3).
-      expect(Object.keys(queues)).toHaveLength(3 + 1);
+      // Ingestion's three, the SLA timers' dead-letter queue (stream consumers give up into S3),
+      // three per bus rule consumer.
+      expect(Object.keys(queues)).toHaveLength(3 + 1 + 3 * busRuleConsumers.length);
       const policies = Object.values(t.resources('AWS::SQS::QueuePolicy'));
       for (const [logicalId, queue] of Object.entries(queues)) {
         expect(queue.Properties?.SqsManagedSseEnabled, logicalId).toBe(true);
@@ -189,7 +208,7 @@ describe('default deployment (no ingestion context)', () => {
   describe('consumers, as CONSUMERS lists them', () => {
     it('has exactly one event source mapping per queue or stream consumer', () => {
       // afterDeploy consumers are run by a trigger, not an event source (sla-infra.test.ts).
-      const mapped = CONSUMERS.filter((c) => c.source.kind === 'ingestionQueue' || c.source.kind === 'tableStream');
+      const mapped = CONSUMERS.filter((c) => c.source.kind === 'ingestionQueue' || c.source.kind === 'tableStream' || c.source.kind === 'ingestionBusRule');
       expect(Object.keys(t.resources('AWS::Lambda::EventSourceMapping'))).toHaveLength(mapped.length);
     });
 
@@ -353,7 +372,8 @@ describe('other accounts, an organization and the default bus, from context', ()
    * values: no ForAllValues (a missing key would satisfy it), and a missing key refuses.
    */
   const ONLY_INGESTION_EVENTS = {
-    StringEquals: { 'events:detail-type': [...INGESTION_DETAIL_TYPES] },
+    // What the bus rule consumers take too (AWS Config and CloudFormation events, for the CMDB), never the product's own types.
+    StringEquals: { 'events:detail-type': [...new Set([...INGESTION_DETAIL_TYPES, ...busRuleDetailTypes(REGISTERED_AREAS)])] },
     StringNotEquals: { 'events:source': EVENT_SOURCE },
     Null: { 'events:detail-type': 'false', 'events:source': 'false' },
   };
@@ -390,7 +410,8 @@ describe('other accounts, an organization and the default bus, from context', ()
     const defaultBusRule = synth.api.ingestion.defaultBusRule;
     expect(defaultBusRule).toBeDefined();
     const rules = t.resources('AWS::Events::Rule');
-    expect(Object.keys(rules)).toHaveLength(INGESTION_RULES.length + 1);
+    // Bus rule consumers (whose default-bus options are off here) bring one each.
+    expect(Object.keys(rules)).toHaveLength(INGESTION_RULES.length + 1 + busRuleConsumers.length);
     const properties = rules[t.logicalId(defaultBusRule!)]?.Properties;
     // No EventBusName: the account's default bus.
     expect(properties?.EventBusName).toBeUndefined();

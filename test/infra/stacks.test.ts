@@ -348,9 +348,10 @@ describe('alarms', () => {
   it('alarms on every function’s Errors, the API’s 5xx, every dead-letter queue, every workflow and lost timers, into one TLS-only topic', () => {
     // Every stack's alarms: an area stack's go to the API stack's topic (asserted in area-stacks.test.ts).
     const alarms = inFunctionStacks('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
-    // The ingestion queue's and the rules' target DLQs, and the SLA timers' DLQ; one failure
-    // bucket per stream consumer (an alarm on its writes).
-    const deadLetterQueues = 2 + 1;
+    // The ingestion queue's and the rules' target DLQs, and the SLA timers' DLQ; two per bus rule
+    // consumer (its queue's, its rule's target's); one failure bucket per stream consumer (an
+    // alarm on its writes).
+    const deadLetterQueues = 2 + 1 + 2 * CONSUMERS.filter((c) => c.source.kind === 'ingestionBusRule').length;
     const failureBuckets = CONSUMERS.filter((c) => c.source.kind === 'tableStream').length;
     // Failed and timed-out executions per workflow; failed-to-dead-letter and dropped timer firings.
     const workflowAlarms = 2 * Object.keys(WORKFLOWS).length;
@@ -488,6 +489,12 @@ describe('cdk-nag (AwsSolutions)', () => {
     // Only dead-letter queues that cdk-nag cannot see are used as such (an EventBridge target's
     // DeadLetterConfig, a Scheduler target's); the queue with a redrive policy and its DLQ need
     // no acknowledgement.
-    expect(pathsOf('AwsSolutions-SQS3')).toEqual(['ItsmApi/Ingestion/TargetDeadLetterQueue', 'ItsmApi/SlaTimers/DeadLetterQueue'].sort());
+    // Each bus rule consumer's target DLQ too, in the stack of its area.
+    const busRuleTargetQueues = CONSUMERS.flatMap((c) =>
+      c.source.kind === 'ingestionBusRule' ? [`${stackIdOf(c.functionId)}/${c.source.ruleId}/TargetDeadLetterQueue`] : [],
+    );
+    expect(pathsOf('AwsSolutions-SQS3')).toEqual(
+      ['ItsmApi/Ingestion/TargetDeadLetterQueue', 'ItsmApi/SlaTimers/DeadLetterQueue', ...busRuleTargetQueues].sort(),
+    );
   });
 });
