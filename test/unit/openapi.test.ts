@@ -52,7 +52,11 @@ const CONVENTION_EXCEPTIONS = {
    * clients (Alertmanager, Grafana, ...) send no Idempotency-Key: events deduplicate by `dedup_key`,
    * and every accepted event is recorded once under its own id.
    */
-  noIdempotencyKey: new Set(['POST /v2/enqueue']),
+  noIdempotencyKey: new Set([
+    'POST /v2/enqueue',
+    // The CMDB's import is idempotent by what it carries: each item applies in its resource's capture-time order, so a retry changes nothing.
+    'POST /cis/import',
+  ]),
   /**
    * POSTs that are actions on a versioned record (the lifecycle moves of a change request): they
    * need If-Match instead of an Idempotency-Key. The version makes a retry safe: once the first

@@ -569,6 +569,6 @@ export const MAX_IMPORTED_ITEMS = 100;
 
 /** The body of POST /cis/import: the JSON `batch-get-resource-config` prints, or a bare list of its items. */
 export const importBody = z.union([
-  z.looseObject({ baseConfigurationItems: z.array(z.unknown()), unprocessedResourceKeys: z.array(z.unknown()).optional() }),
+  z.strictObject({ baseConfigurationItems: z.array(z.unknown()), unprocessedResourceKeys: z.array(z.unknown()).optional() }),
   z.array(z.unknown()),
 ]);

@@ -12,15 +12,13 @@ export const importedItem = baseConfigurationItemShape.describe(
   'One of `baseConfigurationItems` as `aws configservice batch-get-resource-config` prints it: `configuration` and the values of `supplementaryConfiguration` are JSON documents as strings. Other members are accepted and ignored.',
 );
 
+/** Documented as the batch-get output; the handler also takes a bare list of its items (the operation says so). */
 export const importCisBody = z
-  .union([
-    z.looseObject({
-      baseConfigurationItems: z.array(importedItem).max(MAX_IMPORTED_ITEMS),
-      unprocessedResourceKeys: z.array(z.unknown()).optional().describe('Ignored: ask batch-get-resource-config for them again and import its answer'),
-    }),
-    z.array(importedItem).max(MAX_IMPORTED_ITEMS),
-  ])
-  .meta({ id: 'ImportCis', title: 'The output of batch-get-resource-config, or a list of its items' });
+  .strictObject({
+    baseConfigurationItems: z.array(importedItem).max(MAX_IMPORTED_ITEMS),
+    unprocessedResourceKeys: z.array(z.unknown()).optional().describe('Ignored: ask batch-get-resource-config for them again and import its answer'),
+  })
+  .meta({ id: 'ImportCis', title: 'The output of aws configservice batch-get-resource-config' });
 
 export const importCisResult = z
   .strictObject({
