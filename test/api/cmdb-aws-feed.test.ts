@@ -304,6 +304,13 @@ describe('deletions', () => {
     expect((await ci(lambdaId)).aws).not.toHaveProperty('stackId');
   });
 
+  it('a CloudFormation event older than the one applied to the resource is recorded as stale and changes nothing', async () => {
+    const eventId = await put(fixture('cloudformation/lambda-create-complete.json'));
+    expect(await feedEvent(eventId)).toMatchObject({ outcome: 'stale', ciId: lambdaId });
+    expect((await relationships(lambdaId)).filter((r) => r.origin === 'cloudformation')).toEqual([]);
+    expect((await ci(lambdaId)).aws).not.toHaveProperty('stackId');
+  });
+
   it('a deleted stack retires its CI', async () => {
     const stackCi = await ciByArn(STACK_ARN);
     await put(fixture('cloudformation/stack-delete-complete.json'));

@@ -244,13 +244,22 @@ export type FeedEvent =
   | {
       readonly kind: 'cloudformation-resource';
       readonly eventId: string;
+      /** The event's time (EventBridge `time`, normalized): CloudFormation's order per resource. */
+      readonly time?: string;
       readonly stack: FedStack;
       readonly resource: AwsResourceRef;
       readonly class: string;
       readonly status: string;
       readonly membership: StackMembership;
     }
-  | { readonly kind: 'cloudformation-stack'; readonly eventId: string; readonly stack: FedStack; readonly status: string; readonly deleted: boolean };
+  | {
+      readonly kind: 'cloudformation-stack';
+      readonly eventId: string;
+      readonly time?: string;
+      readonly stack: FedStack;
+      readonly status: string;
+      readonly deleted: boolean;
+    };
 
 export type ReadFeedEvent = { readonly ok: true; readonly event: FeedEvent } | { readonly ok: false; readonly reason: string };
 
@@ -514,6 +523,11 @@ const RESOURCE_MEMBERSHIP: Readonly<Record<string, StackMembership>> = {
 const STACK_PRESENT = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']);
 const STACK_DELETED = new Set(['DELETE_COMPLETE']);
 
+function timeOf(envelope: FeedEnvelope): { time?: string } {
+  const time = envelope.time === undefined ? undefined : normalizedTime(envelope.time);
+  return time === undefined ? {} : { time };
+}
+
 /**
  * What a bus event means to the CMDB, or why it means nothing (a status in progress, a detail-type
  * the feed does not take, a malformed detail). The reason is recorded with the event.
@@ -550,7 +564,19 @@ export function readFeedEvent(envelope: FeedEnvelope, mapping: TagMapping): Read
       resourceType,
       resourceId: physicalId,
     };
-    return { ok: true, event: { kind: 'cloudformation-resource', eventId, stack, resource, class: classOfAwsResourceType(resourceType), status, membership } };
+    return {
+      ok: true,
+      event: {
+        kind: 'cloudformation-resource',
+        eventId,
+        ...timeOf(envelope),
+        stack,
+        resource,
+        class: classOfAwsResourceType(resourceType),
+        status,
+        membership,
+      },
+    };
   }
   if (envelope.source === 'aws.cloudformation' && detailType === CLOUDFORMATION_STACK_STATUS_CHANGE) {
     const detail = cloudFormationStackDetailShape.safeParse(envelope.detail);
@@ -559,7 +585,7 @@ export function readFeedEvent(envelope: FeedEnvelope, mapping: TagMapping): Read
     if (stack === undefined) return { ok: false, reason: `stack-id '${detail.data['stack-id']}' is not a stack ARN` };
     const status = detail.data['status-details'].status;
     if (!STACK_PRESENT.has(status) && !STACK_DELETED.has(status)) return { ok: false, reason: `stack status '${status}' changes nothing in the CMDB` };
-    return { ok: true, event: { kind: 'cloudformation-stack', eventId, stack, status, deleted: STACK_DELETED.has(status) } };
+    return { ok: true, event: { kind: 'cloudformation-stack', eventId, ...timeOf(envelope), stack, status, deleted: STACK_DELETED.has(status) } };
   }
   return { ok: false, reason: `the AWS feed takes no '${detailType}' events from '${envelope.source}'` };
 }

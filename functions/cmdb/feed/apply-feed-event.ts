@@ -12,7 +12,7 @@ import {
 } from '../domain/aws-feed.ts';
 import type { Ci, CiPatch } from '../domain/ci.ts';
 import { loadCmdbConfig } from '../store/ci-class-store.ts';
-import { countDuplicateDelivery, type FeedOutcome, recordFeedEvent, settleFeedEvent } from '../store/feed-event-store.ts';
+import { claimCloudFormationOrder, countDuplicateDelivery, type FeedOutcome, recordFeedEvent, settleFeedEvent } from '../store/feed-event-store.ts';
 import { applyCiState, ensureCi, findFedCi, updateFedCi } from './fed-cis.ts';
 import { addStackMembership, reconcileConfigRelationships, removeStackMembership } from './fed-relationships.ts';
 
@@ -25,6 +25,8 @@ import { addStackMembership, reconcileConfigRelationships, removeStackMembership
  * In order per resource: a CI keeps the capture time of the configuration item it reflects
  * (aws.captureTime), and its write is conditioned on it, so an item older than the one applied is
  * recorded (`stale`) but changes nothing, whatever order the queue delivers them in.
+ * CloudFormation's events, which carry no capture time, are ordered per CI by their event time
+ * (the last one applied is kept beside the CI).
  *
  * Why a queue and not the table's stream, as alerts are applied: the events reach the product on
  * the ingestion bus, and recording them to apply them from the stream would add a fifth Lambda
@@ -61,6 +63,19 @@ export function feedOrderOf(envelope: FeedEnvelope, tagMapping: TagMapping): { k
   const at = read.event.kind === 'config-item' ? read.event.state.captureTime : (envelope.time ?? '');
   return { key: resourceKeyOfEvent(read.event), at };
 }
+
+/**
+ * CloudFormation's order per resource: its events carry no capture time, so the event's own time
+ * is compared with the last one applied to the CI (store/feed-event-store.ts). An event without
+ * a time is applied.
+ */
+const inCloudFormationOrder = (ci: Ci, time: string | undefined): Promise<boolean> =>
+  time === undefined ? Promise.resolve(true) : claimCloudFormationOrder(ci.id, time);
+const staleInStack = (ci: Ci): Omit<FeedEventResult, 'eventId'> => ({
+  outcome: 'stale',
+  ciId: ci.id,
+  reason: 'a later CloudFormation event was applied to this CI already',
+});
 
 /** The stack's CI (class generic, named after the stack, its ARN as external id). */
 function ensureStackCi(stack: FedStack): Promise<{ ci: Ci; created: boolean }> {
@@ -105,6 +120,7 @@ async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformat
       ensureCi(event.resource, { class: event.class, name: event.resource.resourceId, ...(arn === undefined ? {} : { externalId: arn }), stackId }, options),
     ]);
     let ci = resource.ci;
+    if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
     const reactivate = ci.status === 'retired' && ci.aws?.captureTime === undefined;
     if (ci.aws?.stackId !== stackId || reactivate) {
       const patch: CiPatch = { ...(ci.aws === undefined ? {} : { aws: { ...ci.aws, stackId } }), ...(reactivate ? { status: 'active' } : {}) };
@@ -115,6 +131,7 @@ async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformat
   }
   const [stackCi, ci] = await Promise.all([findFedCi(event.stack.resource, event.stack.externalId), findFedCi(event.resource, arn)]);
   if (ci === undefined) return { outcome: 'applied', reason: 'the CMDB has no CI for this resource' };
+  if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
   if (stackCi !== undefined) await removeStackMembership(stackCi, ci, options);
   const patch: CiPatch = {};
   if (ci.aws !== undefined && ci.aws.stackId === stackId) {
@@ -130,11 +147,13 @@ async function applyStack(event: Extract<FeedEvent, { kind: 'cloudformation-stac
   const options = { actor: CLOUDFORMATION_ACTOR, source: 'cloudformation' as const };
   if (!event.deleted) {
     const { ci } = await ensureStackCi(event.stack);
+    if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
     if (ci.status === 'retired') await updateFedCi(ci, { status: 'active' }, options);
     return { outcome: 'applied', ciId: ci.id };
   }
   const ci = await findFedCi(event.stack.resource, event.stack.externalId);
   if (ci === undefined) return { outcome: 'applied', reason: 'the CMDB has no CI for this stack' };
+  if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
   // Retired, it keeps its relationships: what the stack held, as history shows it.
   await updateFedCi(ci, { status: 'retired' }, options);
   return { outcome: 'applied', ciId: ci.id };

@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { optionalEnv } from '../../shared/env.ts';
 import { db, type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
 import type { StoredRelationship } from '../domain/relationship-types.ts';
-import { awsReportedRelationshipsKey, feedEventKey } from './keys.ts';
+import { awsReportedRelationshipsKey, cloudFormationOrderKey, feedEventKey } from './keys.ts';
 
 /*
  * feed event   pk CIEVENT#<eventId>  sk CIEVENT   entity ci-feed-event: an AWS Config or
@@ -13,6 +13,8 @@ import { awsReportedRelationshipsKey, feedEventKey } from './keys.ts';
  *              events of ingestion: at least the queue's retention, so a redelivery is recognised.
  * reported     pk CI#<id>  sk AWSCONFIG#RELATIONSHIPS   the relationships AWS Config last reported
  *              for the CI (keys.ts awsReportedRelationshipsKey).
+ * cfn order    pk CI#<id>  sk CLOUDFORMATION#LAST-EVENT   the time of the last CloudFormation event
+ *              applied to the CI (keys.ts cloudFormationOrderKey).
  */
 
 const RETENTION_DAYS = Number(optionalEnv('EVENT_RETENTION_DAYS', '30'));
@@ -165,5 +167,28 @@ export async function putReportedRelationships(ciId: string, relationships: read
     );
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/**
+ * Takes the CI's place in CloudFormation's order for an event of `time`: false when an event of a
+ * later time was applied to it already (this one is then stale). Taken before the event is
+ * applied, so that of two events racing, the older one yields.
+ */
+export async function claimCloudFormationOrder(ciId: string, time: string): Promise<boolean> {
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: { ...cloudFormationOrderKey(ciId), entity: 'ci-cloudformation-order', time },
+        ConditionExpression: 'attribute_not_exists(pk) OR #time <= :time',
+        ExpressionAttributeNames: { '#time': 'time' },
+        ExpressionAttributeValues: { ':time': time },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 }

@@ -48,3 +48,8 @@ export const feedEventKey = (eventId: string) => ({ pk: `CIEVENT#${eventId}`, sk
  * a role never removes what its functions reported about it.
  */
 export const awsReportedRelationshipsKey = (ciId: string) => ({ pk: ciPartition(ciId), sk: 'AWSCONFIG#RELATIONSHIPS' });
+/**
+ * The time of the last CloudFormation event applied to a CI (its place in a stack, a stack's own
+ * status), in the CI's partition: an older one arriving later is recorded and not applied.
+ */
+export const cloudFormationOrderKey = (ciId: string) => ({ pk: ciPartition(ciId), sk: 'CLOUDFORMATION#LAST-EVENT' });
