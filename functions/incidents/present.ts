@@ -12,25 +12,28 @@ export function presentIncident(incident: Incident, now = new Date()): Record<st
 }
 
 /**
- * The incident as `principal` may see it. Problem management is agents' work: to a requester it
- * does not exist (every /problems route is a 404), so their incidents name no problem.
+ * What only agents see of an incident. Problem management and the CMDB are agents' work: to a
+ * requester they do not exist (every /problems and /cis route is a 404), so their incidents name
+ * no problem, no configuration item and no services impacted through them.
  */
+const AGENT_ONLY_FIELDS: ReadonlySet<string> = new Set(['problem', 'configurationItems', 'impactedServices']);
+
+/** The incident as `principal` may see it: without AGENT_ONLY_FIELDS for a requester. */
 export function incidentSeenBy(principal: { isAgent: boolean }, incident: Incident): Incident {
-  if (principal.isAgent || incident.problem === undefined) return incident;
-  const { problem: _problem, ...seen } = incident;
-  return seen;
+  if (principal.isAgent || !Object.keys(incident).some((field) => AGENT_ONLY_FIELDS.has(field))) return incident;
+  return Object.fromEntries(Object.entries(incident).filter(([field]) => !AGENT_ONLY_FIELDS.has(field))) as unknown as Incident;
 }
 
 /**
- * An incident's history records as `principal` may see them. A requester sees no `problem` diff
- * (the link to a problem, made and undone by agents), and a record that held nothing else (the
- * link or the unlink itself) is left out: their incident's history names no problem, as the
- * incident does not. A page may then hold fewer records than its `limit`; its cursor still holds.
+ * An incident's history records as `principal` may see them. A requester sees no diff of
+ * AGENT_ONLY_FIELDS (the link to a problem, made and undone by agents; configuration items and
+ * their impact), and a record that held nothing else (the link or the unlink itself) is left out:
+ * their incident's history names no problem, as the incident does not. A page may then hold fewer records than its `limit`; its cursor still holds.
  */
 export function historySeenBy<R extends { changes: readonly { field: string }[] }>(principal: { isAgent: boolean }, records: readonly R[]): R[] {
   if (principal.isAgent) return [...records];
   return records.flatMap((record) => {
-    const changes = record.changes.filter((change) => change.field !== 'problem');
+    const changes = record.changes.filter((change) => !AGENT_ONLY_FIELDS.has(change.field));
     if (changes.length === record.changes.length) return [record];
     return changes.length === 0 ? [] : [{ ...record, changes }];
   });

@@ -147,22 +147,46 @@ describe('an incident names configuration items and shows the services impacted'
     expect(cleared.status, JSON.stringify(cleared.body)).toBe(200);
   });
 
-  it('requesters cannot name configuration items (the CMDB is the service desk’s)', async () => {
+  it('requesters neither name configuration items nor see them (the CMDB is the service desk’s)', async () => {
     const reply = await carol.post('/incidents', { title: 'x', configurationItems: [graph.table] });
     expect(reply.status).toBe(403);
     expect(reply.body.errors[0].path).toBe('configurationItems');
+
+    const raised = (await carol.post('/incidents', { title: 'Cannot order' })).body;
+    const named = await alice.patch(`/incidents/${raised.id}`, { configurationItems: [graph.table] }, ifMatch(raised));
+    expect(named.body.impactedServices).toEqual(['email', 'payments']);
+    const seen = await carol.get(`/incidents/${raised.id}`);
+    expect(seen.status).toBe(200);
+    expect(seen.body).not.toHaveProperty('configurationItems');
+    expect(seen.body).not.toHaveProperty('impactedServices');
+    const listed = (await carol.get('/incidents?limit=100')).body.items.find((item: { id: string }) => item.id === raised.id);
+    expect(listed).not.toHaveProperty('configurationItems');
+    const history = (await carol.get(`/incidents/${raised.id}/history`)).body.items;
+    expect(history.flatMap((record: { changes: { field: string }[] }) => record.changes.map((change) => change.field))).not.toContain('configurationItems');
+    expect((await alice.get(`/incidents/${raised.id}/history`)).body.items.length).toBe(history.length + 1);
   });
 
   it('round trips: the check is one BatchGet beside the number, the impact its Query rounds; a PATCH that keeps them adds nothing', async () => {
     // The checkout function: level 1 finds the payments service (a Query of each end of the
     // function), level 2 nothing more (each end of payments), then one BatchGet of the services reached.
     const create = await measure(() => alice.post('/incidents', { title: 'Counted', configurationItems: [graph.fn] }));
-    expect(create).toEqual([
-      // The check, the SLA policies, the known errors of the CI, level 1 of the impact, the number.
-      ['BatchGetItem', 'Query', 'Query', 'Query', 'Query', 'UpdateItem'],
-      ['Query', 'Query'],
-      ['BatchGetItem'],
-      ['TransactWriteItems'],
+    // The check, the SLA policies, the known errors of the CI, level 1 of the impact, the number;
+    // level 2; the services; the write. The impact runs beside the other reads of the first round,
+    // so a level may start while one of them is still in flight and count in its round: at most 4.
+    expect(create[0]).toEqual(expect.arrayContaining(['BatchGetItem', 'UpdateItem']));
+    expect(create.length).toBeLessThanOrEqual(4);
+    expect(create.at(-1)).toEqual(['TransactWriteItems']);
+    expect(create.flat().sort()).toEqual([
+      'BatchGetItem',
+      'BatchGetItem',
+      'Query',
+      'Query',
+      'Query',
+      'Query',
+      'Query',
+      'Query',
+      'TransactWriteItems',
+      'UpdateItem',
     ]);
     const incident = (await alice.post('/incidents', { title: 'Counted', configurationItems: [graph.fn] })).body;
     // A PATCH that leaves them alone: as for any incident, the read, then the known errors beside the write.
@@ -173,13 +197,11 @@ describe('an incident names configuration items and shows the services impacted'
     const moved = await measure(() =>
       alice.patch(`/incidents/${incident.id}`, { configurationItems: [graph.table] }, ifMatch({ version: incident.version + 1 })),
     );
-    expect(moved).toEqual([
-      ['BatchGetItem', 'Query', 'Query', 'Query'],
-      ['Query', 'Query', 'Query', 'Query'],
-      ['Query', 'Query'],
-      ['BatchGetItem'],
-      ['Query', 'TransactWriteItems'],
-    ]);
+    expect(moved[0]).toEqual(expect.arrayContaining(['BatchGetItem', 'Query']));
+    expect(moved.length).toBeLessThanOrEqual(5);
+    expect(moved.at(-1)).toEqual(['Query', 'TransactWriteItems']);
+    // The check, the incident, 3 levels of Queries (2, 4, 2), the services, the known errors and the write.
+    expect(moved.flat().sort()).toEqual(['BatchGetItem', 'BatchGetItem', ...Array.from({ length: 10 }, () => 'Query'), 'TransactWriteItems']);
   });
 });
 

@@ -107,12 +107,15 @@ export const incidentSchema = z
     status: z.enum(INCIDENT_STATUSES),
     holdReason: z.enum(INCIDENT_HOLD_REASONS).optional(),
     service: z.string().optional(),
-    configurationItems: z.array(z.string()).optional().describe('The configuration items it concerns, by CMDB id (GET /cis/{id}); absent when it names none'),
+    configurationItems: z
+      .array(z.string())
+      .optional()
+      .describe('The configuration items it concerns, by CMDB id (GET /cis/{id}); absent when it names none. Agents only: requesters never see it'),
     impactedServices: z
       .array(z.string())
       .optional()
       .describe(
-        'The services impacted: those downstream of its configuration items (GET /cis/{id}/impact, depth 3) and its own service, by name. Computed when a write sets its configuration items (or changes its service while it names some), as of that write: later changes to the CMDB show at the next such write. Absent while it names no configuration item, or when the CMDB could not answer at that write (e.g. a graph past its budget)',
+        'The services impacted: those downstream of its configuration items (GET /cis/{id}/impact, depth 3) and its own service, by name. Computed when a write sets its configuration items (or changes its service while it names some), as of that write: later changes to the CMDB show at the next such write. Absent while it names no configuration item, or when the CMDB could not answer at that write. Agents only: requesters never see it',
       ),
     configurationItem: retiredFreeTextShown('of a monitoring event whose configuration item named no CI'),
     category: z.string().optional(),
