@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 
 /**
  * Where the local runtime puts what AWS would put in a dead-letter queue (the ingestion queue's
- * DLQ, the SLA timers' DLQ): deliveries given up on after their retries. (The stream consumers'
+ * DLQ, a bus rule consumer's queue's DLQ, the SLA timers' DLQ): deliveries given up on after their retries. (The stream consumers'
  * failures go to their failure buckets instead, local/s3.ts, as in AWS.) Each one is printed as one JSON line when it
  * arrives, listed at GET /local/dead-letters, and held as a message of the queue AWS would put it
  * in, with the body AWS would give it, so the local SQS endpoint (local/sqs.ts) serves it to

@@ -25,7 +25,7 @@ import type { PublishedLog } from './published-log.ts';
  * EventId either way, because EventBridge accepted it.
  *
  * Local differences, on purpose: no signature or permission checks; `aws.*` sources are accepted
- * (in AWS only the services themselves emit them; here they simulate CloudWatch alarms); an
+ * (in AWS only the services themselves emit them; here they simulate CloudWatch alarms, AWS Config and CloudFormation); an
  * unknown bus accepts events and routes none; the queue is a direct call, so the batch holds the
  * messages of one PutEvents call, not whatever the queue has gathered.
  */
