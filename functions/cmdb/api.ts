@@ -214,11 +214,12 @@ export default defineApi({
         RELATIONSHIP_TYPES_NOTE,
         '`target` must exist (400 on `target`), and so must the CI in the path (404); a CI cannot be related to itself (400). Both are checked in the same transaction as the write. A relationship is stored once, whichever of its names it is added under: adding it again, in either name (`a depends_on b`, then `b used_by a`), is 409 `relationship-exists`.',
         '**Retired CIs** keep the relationships they had (impact analysis still follows them, showing their status) but take no new one: 409 `ci-retired`. Removing is always allowed.',
-        "The relationship, a history record in EACH CI's partition (`relationship_added`, GET /cis/{id}/history) and one `CI Relationship Added` event (about the CI in the path) are one transaction. Neither CI's version changes. A service's relationships live with its CI; while it has any, the service cannot be deleted (409 `service-in-use`).",
+        "The relationship, a history record in EACH CI's partition (`relationship_added`, GET /cis/{id}/history) and one `CI Relationship Added` event (about the CI in the path) are one transaction. Neither CI's version changes. With an Idempotency-Key, a retry of an addition that was made answers as the first request did (without one, it is 409 `relationship-exists`). A service's relationships live with its CI; while it has any, the service cannot be deleted (409 `service-in-use`).",
         RELATIONSHIP_ROLES,
       ].join('\n\n'),
       body: { schema: 'CiRelationshipRequest' },
-      responses: { 201: { description: 'Added, as the CI in the path sees it', schema: 'CiRelationship', headers: ['Location'] } },
+      idempotencyKey: true,
+      responses: { 201: { description: 'Added, as the CI in the path sees it', schema: 'CiRelationship', headers: ['Location', 'Idempotent-Replayed'] } },
       errorTypes: ['not-found', 'relationship-exists', 'ci-retired'],
     },
     'DELETE /cis/{id}/relationships': {
@@ -227,7 +228,7 @@ export default defineApi({
       tag: 'Configuration items',
       audience: 'agent',
       description: [
-        'Names the relationship as POST does, `{type, target}`, in a JSON body; clients that cannot send a body with DELETE give the same as the query parameters `type` and `target` (the body wins when there is one). Either end may remove it, in either of its names (`b used_by a` removes `a depends_on b`), whoever added it: a relationship the AWS feed made comes back if AWS reports it again.',
+        'Names the relationship as POST does, `{type, target}`, in a JSON body (no If-Match: a relationship has no version; it is named whole, and removing it again answers 404); clients that cannot send a body with DELETE give the same as the query parameters `type` and `target` (the body wins when there is one). Either end may remove it, in either of its names (`b used_by a` removes `a depends_on b`), whoever added it: a relationship the AWS feed made comes back if AWS reports it again.',
         "404 when the CI in the path or the relationship does not exist. The removal, a history record in each CI's partition (`relationship_removed`) and one `CI Relationship Removed` event are one transaction.",
         RELATIONSHIP_ROLES,
       ].join('\n\n'),

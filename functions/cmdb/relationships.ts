@@ -150,30 +150,53 @@ async function readEnds(request: RelationshipRequest): Promise<{ from: Ci; to: C
   return { from, to: cis.get(request.to) };
 }
 
+/** An addition ready to commit: its entries, what it answers, and what a refusal of its transaction means. */
+export interface RelationshipAddition {
+  entries: TransactionEntry[];
+  /** The relationship as the CI it was added from sees it. */
+  relationship: SeenRelationship;
+  /** 409 relationship-exists, 404/400 for an end gone meanwhile, 409 ci-retired; else the refusal itself. */
+  refusal(error: TransactionRefused): HttpError | TransactionRefused;
+}
+
 /**
- * Adds "`from` <type> `to`": 400 to itself or to no CI, 404 from no CI, 409 `ci-retired` when
- * either is retired, 409 `relationship-exists` when it is stored already (in any of its names).
- * Two round trips: both CIs read together, then the transaction.
+ * Reads both CIs (one BatchGet) and builds the addition of "`from` <type> `to`": 400 to itself or
+ * to no CI, 404 from no CI, 409 `ci-retired` when either is retired. The handler commits it with
+ * its Idempotency-Key record; addRelationship commits it as it is.
  */
-export async function addRelationship(
+export async function prepareRelationshipAddition(
   request: RelationshipRequest,
   options: { actor: string; origin: RelationshipOrigin; now?: Date },
-): Promise<SeenRelationship> {
+): Promise<RelationshipAddition> {
   if (request.from === request.to) throw selfRelationship();
   const { from, to } = await readEnds(request);
   if (to === undefined) throw noTarget(request.to);
   for (const ci of [from, to]) if (ci.status === 'retired') throw ciRetired(ci.id);
   const now = options.now ?? new Date();
-  const entries = relationshipWriteEntries('add', { from, type: request.type, to }, { ...options, now });
-  try {
-    await transactWrite(entries);
-  } catch (error) {
-    if (!(error instanceof TransactionRefused)) throw error;
-    if (error.has(RELATIONSHIP_ITEM)) throw relationshipExists(canonicalRelationship(from.id, request.type, to.id));
-    throw endRefusal(error, request) ?? error;
-  }
   const stored = canonicalRelationship(from.id, request.type, to.id);
-  return relationshipSeenBy(from.id, { ...stored, origin: options.origin, createdAt: now.toISOString(), createdBy: options.actor });
+  return {
+    entries: relationshipWriteEntries('add', { from, type: request.type, to }, { ...options, now }),
+    relationship: relationshipSeenBy(from.id, { ...stored, origin: options.origin, createdAt: now.toISOString(), createdBy: options.actor }),
+    refusal: (error) => (error.has(RELATIONSHIP_ITEM) ? relationshipExists(stored) : (endRefusal(error, request) ?? error)),
+  };
+}
+
+/**
+ * Adds "`from` <type> `to`" (prepareRelationshipAddition), and 409 `relationship-exists` when it
+ * is stored already, in any of its names. Two round trips: both CIs read together, then the
+ * transaction.
+ */
+export async function addRelationship(
+  request: RelationshipRequest,
+  options: { actor: string; origin: RelationshipOrigin; now?: Date },
+): Promise<SeenRelationship> {
+  const addition = await prepareRelationshipAddition(request, options);
+  try {
+    await transactWrite(addition.entries);
+  } catch (error) {
+    throw error instanceof TransactionRefused ? addition.refusal(error) : error;
+  }
+  return addition.relationship;
 }
 
 /**

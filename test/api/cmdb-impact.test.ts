@@ -73,6 +73,21 @@ describe('POST /cis/{id}/relationships', () => {
     expect(reply.headers.get('location')).toBe(`/cis/${a.id}/relationships`);
   });
 
+  it('replays an Idempotency-Key: the retry answers as the first did, a different body with the key is 422', async () => {
+    const [a, b] = await Promise.all([create('application', 'idem-app'), create('host', 'idem-host')]);
+    const key = { 'idempotency-key': `rel-${a.id}` };
+    const first = await alice.post(`/cis/${a.id}/relationships`, { type: 'runs_on', target: b.id }, key);
+    expect(first.status).toBe(201);
+    const retry = await alice.post(`/cis/${a.id}/relationships`, { type: 'runs_on', target: b.id }, key);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect((await alice.post(`/cis/${a.id}/relationships`, { type: 'depends_on', target: b.id }, key)).status).toBe(422);
+    // Without the key, the same request again is the duplicate it is.
+    expect((await alice.post(`/cis/${a.id}/relationships`, { type: 'runs_on', target: b.id })).status).toBe(409);
+    expect((await alice.get(`/cis/${b.id}/relationships`)).body.items.map((r: any) => [r.type, r.target])).toEqual([['hosts', a.id]]);
+  });
+
   it('refuses a duplicate in either of its names (409 relationship-exists), naming it as stored', async () => {
     const again = await alice.post(`/cis/${fn1.id}/relationships`, { type: 'depends_on', target: table.id });
     expect(again.status).toBe(409);

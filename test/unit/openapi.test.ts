@@ -69,8 +69,12 @@ const CONVENTION_EXCEPTIONS = {
     'POST /changes/{id}/review',
     'POST /changes/{id}/start-override',
   ]),
-  /** DELETEs without If-Match: integration keys have no version, and revoking is idempotent (204 again). */
-  noIfMatch: new Set(['DELETE /services/{name}/integrations/{key}']),
+  /**
+   * DELETEs without If-Match: integration keys have no version, and revoking is idempotent (204
+   * again); a CMDB relationship has no version either, and is named whole by its type and target
+   * (removing it again answers 404).
+   */
+  noIfMatch: new Set(['DELETE /services/{name}/integrations/{key}', 'DELETE /cis/{id}/relationships']),
   /** Error answers that are PagerDuty's JSON rather than problem+json (its tools parse them). */
   notProblemJson: new Set(['POST /v2/enqueue 400', 'POST /v2/enqueue 413', 'POST /v2/enqueue 429', 'POST /v2/enqueue 500']),
 };

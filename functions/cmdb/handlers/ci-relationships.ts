@@ -1,8 +1,10 @@
 import { fieldError, HttpError, notFound, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
+import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { SERVICE_CLASS, summarizeCi } from '../domain/ci.ts';
 import { ImpactTooLarge, impactOf } from '../impact.ts';
-import { addRelationship, relationshipsOf, removeRelationship } from '../relationships.ts';
+import { prepareRelationshipAddition, relationshipsOf, removeRelationship } from '../relationships.ts';
 import { impactQuery, relationshipBody, removeRelationshipQuery } from '../schemas/relationships.ts';
 import { getCi, getCis } from '../store/ci-store.ts';
 
@@ -37,8 +39,21 @@ export const handler = httpHandler(
       assertCmdbAgent(request);
       const body = request.body(relationshipBody);
       const from = request.pathParam('id');
-      const added = await addRelationship({ from, type: body.type, to: body.target }, { actor: request.principal.userId, origin: 'manual' });
-      return { status: 201, body: added, headers: { location: `/cis/${encodeURIComponent(from)}/relationships` } };
+      const claim = claimIdempotencyKey(request, body, `/cis/${from}/relationships`);
+      // A retry of an addition that was made answers as the first did, even if the CIs changed since (retired).
+      const [replay, addition] = await Promise.allSettled([
+        previousResponse(claim),
+        prepareRelationshipAddition({ from, type: body.type, to: body.target }, { actor: request.principal.userId, origin: 'manual' }),
+      ]);
+      if (replay.status === 'rejected') throw replay.reason;
+      if (replay.value !== undefined) return replay.value;
+      if (addition.status === 'rejected') throw addition.reason;
+      const created = { status: 201, body: addition.value.relationship, headers: { location: `/cis/${encodeURIComponent(from)}/relationships` } };
+      try {
+        return await commitIdempotently(addition.value.entries, claim, created);
+      } catch (error) {
+        throw error instanceof TransactionRefused ? addition.value.refusal(error) : error;
+      }
     },
     'DELETE /cis/{id}/relationships': async (request) => {
       assertCmdbAgent(request);
