@@ -8,6 +8,7 @@ import {
   INCIDENT_NUMBER_PATTERN,
   type Incident,
   type IncidentPatch,
+  impactMoves,
   openIncident,
   recordFirstResponse,
 } from '../../functions/incidents/domain/incident.ts';
@@ -434,5 +435,66 @@ describe('creationDiffs', () => {
       { field: 'caller', from: null, to: 'alice' },
       { field: 'reopenCount', from: null, to: 0 },
     ]);
+  });
+});
+
+describe('configuration items and the services they impact (issue 14)', () => {
+  const TABLE = '01JTABLE000000000000000000';
+  const FUNCTION = '01JFUNCTION000000000000000';
+
+  it('an incident opened on CIs shows the services downstream and its own, each once, in name order; without CIs none', () => {
+    const opened = fresh({ configurationItems: [TABLE] });
+    expect(opened.impactedServices).toBeUndefined();
+    const withImpact = openIncident(
+      { title: 'Orders table throttled', service: 'vpn', configurationItems: [TABLE] },
+      { id: '01J00000000000000000000001', sequence: 2, actor: alice, now: T0, matrix, downstream: ['payments', 'email', 'vpn'] },
+    );
+    expect(withImpact).toMatchObject({ configurationItems: [TABLE], impactedServices: ['email', 'payments', 'vpn'] });
+    expect(creationDiffs(withImpact)).toEqual(
+      expect.arrayContaining([
+        { field: 'configurationItems', from: null, to: [TABLE] },
+        { field: 'impactedServices', from: null, to: ['email', 'payments', 'vpn'] },
+      ]),
+    );
+    const noCis = openIncident(
+      { title: 'x', service: 'vpn', configurationItems: [] },
+      { id: '01J00000000000000000000002', sequence: 3, actor: alice, now: T0, matrix, downstream: ['payments'] },
+    );
+    expect(noCis).not.toHaveProperty('configurationItems');
+    expect(noCis).not.toHaveProperty('impactedServices');
+  });
+
+  it('impactMoves: new CIs, cleared CIs, or a new service while it names CIs; not a restated list nor a service alone', () => {
+    expect(impactMoves({ service: 'vpn' }, { service: 'vpn', configurationItems: [TABLE] })).toBe(true);
+    expect(impactMoves({ configurationItems: [TABLE] }, {})).toBe(true);
+    expect(impactMoves({ configurationItems: [TABLE], service: 'vpn' }, { configurationItems: [TABLE], service: 'email' })).toBe(true);
+    expect(impactMoves({ configurationItems: [TABLE] }, { configurationItems: [TABLE] })).toBe(false);
+    expect(impactMoves({ service: 'vpn' }, { service: 'email' })).toBe(false);
+    expect(impactMoves({}, { configurationItems: [] })).toBe(false);
+  });
+
+  it('a PATCH replaces the list (compared by content), recomputes what it impacts, and null or [] clears both', () => {
+    const incident = openIncident(
+      { title: 'x', service: 'vpn', configurationItems: [TABLE] },
+      { id: '01J00000000000000000000003', sequence: 4, actor: alice, now: T0, matrix, downstream: ['payments'] },
+    );
+    const restated = applyIncidentPatch(incident, { configurationItems: [TABLE] }, { actor: alice, now: at(1) });
+    expect(restated.changes).toEqual([]);
+    const moved = applyIncidentPatch(incident, { configurationItems: [FUNCTION] }, { actor: alice, now: at(1), downstream: ['email'] });
+    expect(moved.next).toMatchObject({ configurationItems: [FUNCTION], impactedServices: ['email', 'vpn'] });
+    expect(moved.changes).toEqual([
+      { field: 'configurationItems', from: [TABLE], to: [FUNCTION] },
+      { field: 'impactedServices', from: ['payments', 'vpn'], to: ['email', 'vpn'] },
+    ]);
+    // The CMDB could not answer: none shown rather than the old CIs' services.
+    const unanswered = applyIncidentPatch(incident, { configurationItems: [FUNCTION] }, { actor: alice, now: at(1) });
+    expect(unanswered.next).not.toHaveProperty('impactedServices');
+    for (const cleared of [null, []]) {
+      const { next } = applyIncidentPatch(incident, { configurationItems: cleared }, { actor: alice, now: at(1) });
+      expect(next).not.toHaveProperty('configurationItems');
+      expect(next).not.toHaveProperty('impactedServices');
+    }
+    // Another field leaves them as they were.
+    expect(applyIncidentPatch(incident, { title: 'y' }, { actor: alice, now: at(1) }).next.impactedServices).toEqual(['payments', 'vpn']);
   });
 });

@@ -71,6 +71,20 @@ describe('match keys', () => {
     ]);
   });
 
+  it('configuration items by id come first, one key each, exact and apart from the free text of old records', () => {
+    expect(
+      matchKeysOf({ configurationItems: ['01JCI00000000000000000000A', 'payments', '01JCI00000000000000000000A'], configurationItem: 'payments' }),
+    ).toEqual([
+      { field: 'configurationItems', key: 'CIID#01JCI00000000000000000000A' },
+      { field: 'configurationItems', key: 'CIID#payments' },
+      { field: 'configurationItem', key: 'CI#payments' },
+    ]);
+    const knownError = publishedKnownError(problem({ configurationItems: ['01JCI00000000000000000000A'], configurationItem: undefined }));
+    expect(knownError?.configurationItems).toEqual(['01JCI00000000000000000000A']);
+    expect(keysOfKnownError(knownError as KnownError)).toEqual(['ALL', 'CIID#01JCI00000000000000000000A', 'SERVICE#vpn', 'CATEGORY#network']);
+    expect(publishedKnownError(problem({ configurationItems: [] }))).not.toHaveProperty('configurationItems');
+  });
+
   it('fields not set (or blank) give no key', () => {
     expect(matchKeysOf({ service: 'vpn', category: '  ' })).toEqual([{ field: 'service', key: 'SERVICE#vpn' }]);
     expect(matchKeysOf({})).toEqual([]);
