@@ -24,9 +24,10 @@ export const missingConfigurationItemErrors = (missing: readonly string[], liste
   missing.map((id) => fieldError('body', [field, listed.indexOf(id)], `There is no configuration item with id '${id}' (GET /cis)`));
 
 /**
- * The services downstream of `ids` (depth IMPACT_DEPTH), or undefined when the CMDB could not
- * answer (a graph past its budget, a failed read): the record is written without impacted
- * services rather than refused for want of them, and the failure is logged.
+ * The services downstream of `ids` (depth IMPACT_DEPTH; past the CMDB's budget, those of the
+ * levels it read whole: servicesImpacted never refuses), or undefined when the CMDB could not
+ * answer (a failed read): the record is then written without impacted services rather than
+ * refused for want of them, and the failure is logged.
  */
 export async function downstreamServices(ids: readonly string[]): Promise<string[] | undefined> {
   if (ids.length === 0) return [];
