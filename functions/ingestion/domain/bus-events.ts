@@ -32,7 +32,15 @@ export const incidentEventDetail = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
       .describe('Name of an existing service'),
-    configurationItem: z.string().trim().min(1).max(200).optional(),
+    configurationItem: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        "The configuration item at fault. A CI's id or external id (ARN) names that CI: the incident opened lists it in configurationItems, with the services it impacts; any other text is kept as the incident's free-text configurationItem",
+      ),
     details: z.record(z.string(), z.unknown()).optional().describe('Free-form facts, kept with the event and shown on the incident'),
     links: z.array(link).max(50).optional(),
   })
