@@ -13,7 +13,7 @@ import {
 import type { Ci, CiPatch } from '../domain/ci.ts';
 import { loadCmdbConfig } from '../store/ci-class-store.ts';
 import { claimCloudFormationOrder, countDuplicateDelivery, type FeedOutcome, recordFeedEvent, settleFeedEvent } from '../store/feed-event-store.ts';
-import { applyCiState, ensureCi, findFedCi, updateFedCi } from './fed-cis.ts';
+import { applyCiState, ensureCi, FedCiConflict, findFedCi, stackPatch, updateFedCi } from './fed-cis.ts';
 import { addStackMembership, reconcileConfigRelationships, removeStackMembership } from './fed-relationships.ts';
 
 /*
@@ -98,7 +98,16 @@ async function applyConfigItem(event: Extract<FeedEvent, { kind: 'config-item' }
     };
   }
   // An oversized notification carries no relationships: they stay as the last full item left them.
-  if (state.relationships !== undefined) await reconcileConfigRelationships(written.ci, state.relationships, state.captureTime, options);
+  if (state.relationships !== undefined) {
+    const changes = await reconcileConfigRelationships(written.ci, state.relationships, state.captureTime, options);
+    if (changes.stale) {
+      return {
+        outcome: 'stale',
+        ciId: written.ci.id,
+        reason: `a later capture of the resource was applied while this one's relationships were written (${state.captureTime}): they are the later one's`,
+      };
+    }
+  }
   return { outcome: 'applied', ciId: written.ci.id };
 }
 
@@ -108,10 +117,12 @@ async function applyConfigItem(event: Extract<FeedEvent, { kind: 'config-item' }
  * CI (source cloudformation) that Config's item fills in. A deleted resource leaves its stack; its
  * CI is retired (or brought back) here only if AWS Config never reported it (no capture time):
  * AWS Config retires the ones it records, in its own capture order. Noting the stack on a CI keeps
- * the CI's `source` (who keeps its fields right).
+ * the CI's `source` (who keeps its fields right), and changes only aws.stackId of its `aws`, as
+ * the CI is when the write commits (fed-cis.ts updateFedCi).
  */
 async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformation-resource' }>): Promise<Omit<FeedEventResult, 'eventId'>> {
   const options = { actor: CLOUDFORMATION_ACTOR, source: 'cloudformation' as const };
+  const noted = { actor: CLOUDFORMATION_ACTOR, source: 'kept' as const };
   const stackId = event.stack.externalId;
   const arn = event.resource.resourceId.startsWith('arn:') ? event.resource.resourceId : undefined;
   if (event.membership === 'present') {
@@ -119,13 +130,15 @@ async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformat
       ensureStackCi(event.stack),
       ensureCi(event.resource, { class: event.class, name: event.resource.resourceId, ...(arn === undefined ? {} : { externalId: arn }), stackId }, options),
     ]);
-    let ci = resource.ci;
-    if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
-    const reactivate = ci.status === 'retired' && ci.aws?.captureTime === undefined;
-    if (ci.aws?.stackId !== stackId || reactivate) {
-      const patch: CiPatch = { ...(ci.aws === undefined ? {} : { aws: { ...ci.aws, stackId } }), ...(reactivate ? { status: 'active' } : {}) };
-      ci = await updateFedCi(ci, patch, { actor: CLOUDFORMATION_ACTOR, source: ci.source });
-    }
+    if (!(await inCloudFormationOrder(resource.ci, event.time))) return staleInStack(resource.ci);
+    const { ci } = await updateFedCi(
+      resource.ci,
+      (current): CiPatch => ({
+        ...stackPatch(current, stackId),
+        ...(current.status === 'retired' && current.aws?.captureTime === undefined ? { status: 'active' } : {}),
+      }),
+      noted,
+    );
     await addStackMembership(stack.ci, ci, options);
     return { outcome: 'applied', ciId: ci.id };
   }
@@ -133,13 +146,14 @@ async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformat
   if (ci === undefined) return { outcome: 'applied', reason: 'the CMDB has no CI for this resource' };
   if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
   if (stackCi !== undefined) await removeStackMembership(stackCi, ci, options);
-  const patch: CiPatch = {};
-  if (ci.aws !== undefined && ci.aws.stackId === stackId) {
-    const { stackId: _leftStack, ...identity } = ci.aws;
-    patch.aws = identity;
-  }
-  if (event.membership === 'deleted' && ci.aws?.captureTime === undefined) patch.status = 'retired';
-  if (Object.keys(patch).length > 0) await updateFedCi(ci, patch, { actor: CLOUDFORMATION_ACTOR, source: ci.source });
+  await updateFedCi(
+    ci,
+    (current): CiPatch => ({
+      ...(current.aws?.stackId === stackId ? stackPatch(current, undefined) : {}),
+      ...(event.membership === 'deleted' && current.aws?.captureTime === undefined ? { status: 'retired' } : {}),
+    }),
+    noted,
+  );
   return { outcome: 'applied', ciId: ci.id };
 }
 
@@ -148,14 +162,14 @@ async function applyStack(event: Extract<FeedEvent, { kind: 'cloudformation-stac
   if (!event.deleted) {
     const { ci } = await ensureStackCi(event.stack);
     if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
-    if (ci.status === 'retired') await updateFedCi(ci, { status: 'active' }, options);
+    await updateFedCi(ci, (current): CiPatch => (current.status === 'retired' ? { status: 'active' } : {}), options);
     return { outcome: 'applied', ciId: ci.id };
   }
   const ci = await findFedCi(event.stack.resource, event.stack.externalId);
   if (ci === undefined) return { outcome: 'applied', reason: 'the CMDB has no CI for this stack' };
   if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
   // Retired, it keeps its relationships: what the stack held, as history shows it.
-  await updateFedCi(ci, { status: 'retired' }, options);
+  await updateFedCi(ci, (): CiPatch => ({ status: 'retired' }), options);
   return { outcome: 'applied', ciId: ci.id };
 }
 
@@ -200,6 +214,12 @@ export async function applyFeedEvent(envelope: FeedEnvelope, context: { tagMappi
   try {
     result = await apply(read.event);
   } catch (error) {
+    if (error instanceof FedCiConflict) {
+      // Not for the queue to retry: it stays so until a person resolves it (fed-cis.ts).
+      log.warn('AWS feed event ignored: two CIs claim the resource', { eventId: envelope.id, reason: error.message });
+      await settleFeedEvent(envelope.id, { outcome: 'ignored', reason: error.message, ciId: error.holder });
+      return { eventId: envelope.id, outcome: 'ignored', reason: error.message, ciId: error.holder, ...(resourceKey === undefined ? {} : { resourceKey }) };
+    }
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await settleFeedEvent(envelope.id, { outcome: 'failed', reason }).catch((settleError: unknown) =>
       log.warn('feed event outcome not recorded', { eventId: envelope.id, error: settleError }),

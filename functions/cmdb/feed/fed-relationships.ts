@@ -6,17 +6,34 @@ import type { Ci, CiSource } from '../domain/ci.ts';
 import { canonicalRelationship, type RelationshipOrigin, relationshipSeenFrom, type StoredRelationship } from '../domain/relationship-types.ts';
 import { relationshipWriteEntries } from '../relationships.ts';
 import { getCis } from '../store/ci-store.ts';
-import { getReportedRelationships, putReportedRelationships } from '../store/feed-event-store.ts';
+import { CONFIG_ORDER_ITEM, configOrderCheck, getReportedRelationships, putReportedRelationships } from '../store/feed-event-store.ts';
 import { relationshipKey } from '../store/keys.ts';
 import { RELATIONSHIP_ITEM } from '../store/relationship-store.ts';
-import { ensureCi } from './fed-cis.ts';
+import { ensureCi, FedCiConflict } from './fed-cis.ts';
 
 /*
  * Relationships the AWS feed keeps: what AWS Config reports for a resource (origin aws-config) and
  * the stack that owns a resource (origin cloudformation). Each is added and removed through
  * relationships.ts's entries (the relationship, its history at both ends, its event), one
  * transaction each; a relationship someone added by hand (origin manual) is never removed here.
+ *
+ * In capture order: every transaction that writes what an AWS Config item reported (a
+ * relationship added or removed, the record of what it reported) holds only while the CI still
+ * reflects that item's capture (store/feed-event-store.ts configOrderCheck). When a later item's
+ * CI write commits first, the earlier item stops at its next transaction (outcome `stale`), so it
+ * never adds or removes anything after the later one: the relationships are the later item's.
+ * Before adding, the record of what the CI reported is widened to include what is about to be
+ * added, so that a relationship added by an item that stops there is still one the next item
+ * removes if it does not report it.
  */
+
+/** A later capture of the resource was applied meanwhile: this item stops, writing nothing more. */
+class LaterCaptureApplied extends Error {
+  constructor() {
+    super('a later capture of the resource was applied');
+    this.name = 'LaterCaptureApplied';
+  }
+}
 
 const keyOf = (stored: StoredRelationship): string => `${stored.source}|${stored.type}|${stored.target}`;
 
@@ -24,8 +41,10 @@ const keyOf = (stored: StoredRelationship): string => `${stored.source}|${stored
 export interface RelationshipChanges {
   added: number;
   removed: number;
-  /** Relationships that could not be added (an end retired), as `source type target`. */
+  /** Relationships that could not be added (an end retired, or its target claimed by two CIs), as `source type target`. */
   skipped: string[];
+  /** A later capture of the resource was applied meanwhile: the reconciliation stopped there. */
+  stale: boolean;
 }
 
 /** The stored relationship items among `wanted`, read strongly consistent in one BatchGet round. */
@@ -46,18 +65,33 @@ async function storedAmong(wanted: readonly StoredRelationship[]): Promise<Map<s
 /**
  * Adds "`ci` <type> `other`" unless it is stored (under any origin: a manual one stays manual).
  * False when an end is retired (a retired CI takes no new relationship) and so it was not added.
+ * `captureTime`: an AWS Config item's; the addition holds only while the CI reflects that capture
+ * (LaterCaptureApplied when it does not).
  */
 async function add(
   ci: Ci,
   relationship: { type: FedRelationship['type']; other: Ci },
-  options: { actor: string; origin: RelationshipOrigin },
+  options: { actor: string; origin: RelationshipOrigin; captureTime?: string },
 ): Promise<boolean> {
   if (ci.status === 'retired' || relationship.other.status === 'retired') return false;
+  const { captureTime } = options;
+  const ends = { from: ci, type: relationship.type, to: relationship.other };
+  const entries =
+    captureTime === undefined
+      ? relationshipWriteEntries('add', ends, options)
+      : // The capture-time check is on the CI's item, which the existence check would touch twice: it checks both.
+        [configOrderCheck(ci.id, captureTime, { active: true }), ...relationshipWriteEntries('add', ends, { ...options, writtenInSameTransaction: [ci.id] })];
   try {
-    await transactWrite(relationshipWriteEntries('add', { from: ci, type: relationship.type, to: relationship.other }, options));
+    await transactWrite(entries);
     return true;
   } catch (error) {
     if (!(error instanceof TransactionRefused)) throw error;
+    if (error.has(CONFIG_ORDER_ITEM)) {
+      const now = error.item(CONFIG_ORDER_ITEM);
+      // Still at this capture, so it was refused for being retired.
+      if ((now?.aws as { captureTime?: string } | undefined)?.captureTime === captureTime) return false;
+      throw new LaterCaptureApplied();
+    }
     // Stored meanwhile (another event of the same pair): it is there, which is what was wanted.
     if (error.has(RELATIONSHIP_ITEM)) return true;
     // An end was retired between the read and the write.
@@ -65,12 +99,19 @@ async function add(
   }
 }
 
-/** Removes a stored relationship of `ci` (either end); gone already is as good. */
-async function remove(ci: Ci, stored: StoredRelationship, other: Ci | string, options: { actor: string; origin: RelationshipOrigin }): Promise<void> {
+/** Removes a stored relationship of `ci` (either end); gone already is as good. `captureTime`: as for add. */
+async function remove(
+  ci: Ci,
+  stored: StoredRelationship,
+  other: Ci | string,
+  options: { actor: string; origin: RelationshipOrigin; captureTime?: string },
+): Promise<void> {
   const seen = relationshipSeenFrom(ci.id, stored);
+  const entries = relationshipWriteEntries('remove', { from: ci, type: seen.type, to: other }, options);
   try {
-    await transactWrite(relationshipWriteEntries('remove', { from: ci, type: seen.type, to: other }, options));
+    await transactWrite(options.captureTime === undefined ? entries : [configOrderCheck(ci.id, options.captureTime), ...entries]);
   } catch (error) {
+    if (error instanceof TransactionRefused && error.has(CONFIG_ORDER_ITEM)) throw new LaterCaptureApplied();
     if (!(error instanceof TransactionRefused && error.has(RELATIONSHIP_ITEM))) throw error;
   }
 }
@@ -87,46 +128,71 @@ export async function reconcileConfigRelationships(
   captureTime: string,
   options: { actor: string; source: CiSource },
 ): Promise<RelationshipChanges> {
+  const changes: RelationshipChanges = { added: 0, removed: 0, skipped: [], stale: false };
   const targets = await Promise.all(
-    reported.map((relationship) =>
-      ensureCi(
-        relationship.target,
-        { class: classOfAwsResourceType(relationship.target.resourceType), name: relationship.target.resourceName ?? relationship.target.resourceId },
-        options,
-      ),
-    ),
+    reported.map(async (relationship) => {
+      try {
+        const { ci: target } = await ensureCi(
+          relationship.target,
+          { class: classOfAwsResourceType(relationship.target.resourceType), name: relationship.target.resourceName ?? relationship.target.resourceId },
+          options,
+        );
+        return target;
+      } catch (error) {
+        // Two CIs claim the target: which one is meant is for a person to say (fed-cis.ts FedCiConflict).
+        if (!(error instanceof FedCiConflict)) throw error;
+        changes.skipped.push(`${ci.id} ${relationship.type} ${relationship.target.resourceType} ${relationship.target.resourceId}: ${error.message}`);
+        return undefined;
+      }
+    }),
   );
   const desired = reported.flatMap((relationship, i) => {
-    const other = targets[i]?.ci;
+    const other = targets[i];
     if (other === undefined || other.id === ci.id) return [];
     return [{ type: relationship.type, other, stored: canonicalRelationship(ci.id, relationship.type, other.id) }];
   });
   const desiredKeys = new Set(desired.map((d) => keyOf(d.stored)));
-  const previous = (await getReportedRelationships(ci.id)).filter((stored) => !desiredKeys.has(keyOf(stored)));
+  const lastReported = await getReportedRelationships(ci.id);
+  const previous = lastReported.filter((stored) => !desiredKeys.has(keyOf(stored)));
   const stored = await storedAmong([...desired.map((d) => d.stored), ...previous]);
-  const relationshipOptions = { actor: options.actor, origin: 'aws-config' as const };
-  const changes: RelationshipChanges = { added: 0, removed: 0, skipped: [] };
+  const relationshipOptions = { actor: options.actor, origin: 'aws-config' as const, captureTime };
 
-  for (const wanted of desired) {
-    if (stored.has(keyOf(wanted.stored))) continue;
-    if (await add(ci, wanted, relationshipOptions)) changes.added++;
-    else changes.skipped.push(`${wanted.stored.source} ${wanted.stored.type} ${wanted.stored.target}`);
-  }
-  const removals = previous.filter((relationship) => stored.get(keyOf(relationship))?.origin === 'aws-config');
-  if (removals.length > 0) {
-    const others = await getCis(removals.map((relationship) => relationshipSeenFrom(ci.id, relationship).other));
-    for (const relationship of removals) {
-      const otherId = relationshipSeenFrom(ci.id, relationship).other;
-      await remove(ci, relationship, others.get(otherId) ?? otherId, relationshipOptions);
-      changes.removed++;
+  try {
+    const additions = desired.filter((wanted) => !stored.has(keyOf(wanted.stored)));
+    const recorded = new Set(lastReported.map(keyOf));
+    const unrecorded = additions.filter((wanted) => !recorded.has(keyOf(wanted.stored)));
+    // What is about to be added is recorded first (with what was recorded), so that if this item
+    // stops after adding some, the next item still removes the ones it does not report.
+    if (unrecorded.length > 0 && !(await putReportedRelationships(ci.id, [...lastReported, ...unrecorded.map((d) => d.stored)], captureTime))) {
+      throw new LaterCaptureApplied();
     }
+    for (const wanted of additions) {
+      if (await add(ci, wanted, relationshipOptions)) changes.added++;
+      else changes.skipped.push(`${wanted.stored.source} ${wanted.stored.type} ${wanted.stored.target}`);
+    }
+    const removals = previous.filter((relationship) => stored.get(keyOf(relationship))?.origin === 'aws-config');
+    if (removals.length > 0) {
+      const others = await getCis(removals.map((relationship) => relationshipSeenFrom(ci.id, relationship).other));
+      for (const relationship of removals) {
+        const otherId = relationshipSeenFrom(ci.id, relationship).other;
+        await remove(ci, relationship, others.get(otherId) ?? otherId, relationshipOptions);
+        changes.removed++;
+      }
+    }
+    if (
+      !(await putReportedRelationships(
+        ci.id,
+        desired.map((d) => d.stored),
+        captureTime,
+      ))
+    ) {
+      throw new LaterCaptureApplied();
+    }
+  } catch (error) {
+    if (!(error instanceof LaterCaptureApplied)) throw error;
+    changes.stale = true;
   }
-  await putReportedRelationships(
-    ci.id,
-    desired.map((d) => d.stored),
-    captureTime,
-  );
-  if (changes.skipped.length > 0) log.info('AWS Config relationships not added: an end is retired', { ciId: ci.id, skipped: changes.skipped });
+  if (changes.skipped.length > 0) log.info('AWS Config relationships not added', { ciId: ci.id, skipped: changes.skipped });
   return changes;
 }
 

@@ -2,9 +2,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { optionalEnv } from '../../shared/env.ts';
-import { db, type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { type NamedItem, named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import type { StoredRelationship } from '../domain/relationship-types.ts';
-import { awsReportedRelationshipsKey, cloudFormationOrderKey, feedEventKey } from './keys.ts';
+import { awsReportedRelationshipsKey, ciKey, cloudFormationOrderKey, feedEventKey } from './keys.ts';
 
 /*
  * feed event   pk CIEVENT#<eventId>  sk CIEVENT   entity ci-feed-event: an AWS Config or
@@ -149,26 +150,66 @@ export async function getReportedRelationships(ciId: string): Promise<StoredRela
   return Array.isArray(item?.relationships) ? (item.relationships as StoredRelationship[]) : [];
 }
 
-/** Records what the item captured at `captureTime` reported, unless a newer item's report is recorded already. */
-export async function putReportedRelationships(ciId: string, relationships: readonly StoredRelationship[], captureTime: string): Promise<void> {
+/** The name of the CI's capture-time check in the feed's own transactions. */
+export const CONFIG_ORDER_ITEM = 'ci-capture-time';
+
+/**
+ * "The CI still reflects the configuration item captured at `captureTime`": checked in every
+ * transaction that writes what that item reported (its relationships, the record of them), so
+ * that once a later item's CI write commits, nothing of an earlier one lands after it.
+ * `active`: the CI must not be retired either (a retired CI takes no new relationship). A refusal
+ * carries the CI's item as it is (ALL_OLD).
+ */
+export function configOrderCheck(ciId: string, captureTime: string, options: { active?: boolean } = {}): NamedItem {
+  const active = options.active === true;
+  return named(CONFIG_ORDER_ITEM, {
+    ConditionCheck: {
+      TableName: TABLE_NAME,
+      Key: ciKey(ciId),
+      ConditionExpression: `attribute_exists(pk) AND #aws.#captureTime = :captureTime${active ? ' AND #status <> :retired' : ''}`,
+      ExpressionAttributeNames: { '#aws': 'aws', '#captureTime': 'captureTime', ...(active ? { '#status': 'status' } : {}) },
+      ExpressionAttributeValues: { ':captureTime': captureTime, ...(active ? { ':retired': 'retired' } : {}) },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  });
+}
+
+/**
+ * Records what the item captured at `captureTime` reported, while the CI still reflects that
+ * capture (configOrderCheck) and no later item's report is recorded. False when the CI moved on
+ * (a later item was applied, or the CI is gone): nothing written.
+ */
+export async function putReportedRelationships(ciId: string, relationships: readonly StoredRelationship[], captureTime: string): Promise<boolean> {
   try {
-    await db.send(
-      new PutCommand({
-        TableName: TABLE_NAME,
-        Item: {
-          ...awsReportedRelationshipsKey(ciId),
-          entity: 'ci-aws-reported-relationships',
-          relationships: relationships.map(({ source, type, target }) => ({ source, type, target })),
-          captureTime,
+    await transactWrite([
+      configOrderCheck(ciId, captureTime),
+      {
+        Put: {
+          TableName: TABLE_NAME,
+          Item: {
+            ...awsReportedRelationshipsKey(ciId),
+            entity: 'ci-aws-reported-relationships',
+            relationships: relationships.map(({ source, type, target }) => ({ source, type, target })),
+            captureTime,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR captureTime <= :captureTime',
+          ExpressionAttributeValues: { ':captureTime': captureTime },
         },
-        ConditionExpression: 'attribute_not_exists(pk) OR captureTime <= :captureTime',
-        ExpressionAttributeValues: { ':captureTime': captureTime },
-      }),
-    );
+      },
+    ]);
+    return true;
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if (error instanceof TransactionRefused && error.conditionFailed) return false;
+    throw error;
   }
 }
+
+/**
+ * The feed's items in a CI's partition (what AWS Config last reported, CloudFormation's order), as
+ * deletions: ci-write.ts deleteCi removes them with the CI.
+ */
+export const feedItemDeletesOf = (ciId: string): TransactItem[] =>
+  [awsReportedRelationshipsKey(ciId), cloudFormationOrderKey(ciId)].map((key) => ({ Delete: { TableName: TABLE_NAME, Key: key } }));
 
 /**
  * Takes the CI's place in CloudFormation's order for an event of `time`: false when an event of a
