@@ -33,6 +33,7 @@ import {
   relationshipItemDelete,
   relationshipItemKeysOf,
 } from './store/ci-store.ts';
+import { feedItemDeletesOf } from './store/feed-event-store.ts';
 import { externalIdKey } from './store/keys.ts';
 
 /*
@@ -253,6 +254,7 @@ export async function deleteCi(id: string, options: { actor: string; expectedVer
     named(CI_ITEM, ciDeleteAtVersion(id, ci.version)),
     ...guardEntries(ci, undefined, id),
     ...relationships.keys.map(relationshipItemDelete),
+    ...feedItemDeletesOf(id),
     ciHistoryPut(id, {
       at: now.toISOString(),
       actor: options.actor,

@@ -7,6 +7,7 @@ import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../..
 import { type OutboxKey, outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import type { Condition } from '../../shared/store/transaction.ts';
+import { awsNameIdentifierOf } from '../domain/aws-identity.ts';
 import {
   type AwsIdentity,
   CI_FIELD_ORDER,
@@ -149,9 +150,17 @@ export const ciDeleteAtVersion = (id: string, expectedVersion: number): Transact
   },
 });
 
-/** The guard items of the identities a CI claims (its external id, its AWS resource). */
+/**
+ * The guard items of the identities a CI claims (its external id, its AWS resource by id and, for
+ * the types domain/aws-identity.ts lists, by name: CloudFormation and AWS Config find it by either).
+ */
 export function guardKeys(ci: Pick<Ci, 'externalId' | 'aws'>): { pk: string; sk: string }[] {
-  return [...(ci.externalId === undefined ? [] : [externalIdKey(ci.externalId)]), ...(ci.aws === undefined ? [] : [awsResourceKeyOf(ci.aws)])];
+  const name = ci.aws === undefined ? undefined : awsNameIdentifierOf(ci.aws);
+  return [
+    ...(ci.externalId === undefined ? [] : [externalIdKey(ci.externalId)]),
+    ...(ci.aws === undefined ? [] : [awsResourceKeyOf(ci.aws)]),
+    ...(ci.aws === undefined || name === undefined ? [] : [awsResourceKey(ci.aws.accountId, ci.aws.region, ci.aws.resourceType, name)]),
+  ];
 }
 
 export const awsResourceKeyOf = (aws: AwsIdentity) => awsResourceKey(aws.accountId, aws.region, aws.resourceType, aws.resourceId);
