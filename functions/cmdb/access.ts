@@ -1,8 +1,9 @@
 import { forbidden, notFound } from '../shared/errors.ts';
-import { type ApiResult, etagOf } from '../shared/http/handler.ts';
+import { type ApiRequest, type ApiResult, etagOf } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { withoutKeys } from '../shared/store/db.ts';
-import { CI_FIELD_ORDER, type Ci } from './domain/ci.ts';
+import { CI_CLASS_NAME_PATTERN, CI_FIELD_ORDER, type Ci } from './domain/ci.ts';
+import { CI_CLASS_FIELD_ORDER, type CiClass } from './domain/ci-classes.ts';
 
 /**
  * The CMDB is agents' knowledge of the estate. To a requester it does not exist: every CMDB route
@@ -24,3 +25,13 @@ export const ciResponse = (status: number, ci: Ci): ApiResult => ({
   body: withoutKeys<Record<string, unknown>>({ ...ci }, CI_FIELD_ORDER),
   headers: { etag: etagOf(ci.version), location: `/cis/${encodeURIComponent(ci.id)}` },
 });
+
+/** A class as the API shows it, fields in the documented order. */
+export const ciClassBody = (ciClass: CiClass) => withoutKeys<Record<string, unknown>>({ ...ciClass }, CI_CLASS_FIELD_ORDER);
+
+/** The class a /ci-classes/{name} path names; a name no class can have is 404. */
+export function ciClassNameOf(request: ApiRequest): string {
+  const name = request.pathParam('name');
+  if (!CI_CLASS_NAME_PATTERN.test(name)) throw notFound(`CI class ${name}`);
+  return name;
+}

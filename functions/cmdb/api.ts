@@ -100,15 +100,15 @@ export default defineApi({
       tag: 'Configuration items',
       audience: 'admin',
       description: [
-        `A CI starts at version 1, \`active\` unless \`status\` says otherwise, \`source\` \`manual\`. Its \`class\` must exist (built-in: ${CLASSES}; or one an admin defined with PUT /ci-classes/{name}): 400 on \`class\` otherwise. \`attributes\` must fit the class's \`attributesSchema\` (JSON Schema draft 2020-12): 400 naming each attribute at fault (\`attributes.<name>\`).`,
-        "`externalId` (an ARN, or another system's id) is unique: another CI holding it is 409 `already-exists`, naming it in `ci`. CIs of class `service` are created with POST /services (409 `ci-is-a-service`).",
+        `A CI starts at version 1, \`active\` unless \`status\` says otherwise, \`source\` \`manual\`. Its \`class\` must exist (built-in: ${CLASSES}; or one an admin defined with PUT /ci-classes/{name}): 400 on \`class\` otherwise. \`attributes\` must fit the class's \`attributesSchema\` (JSON Schema draft 2020-12): 400 naming each attribute at fault (\`attributes.<name>\`). \`ownerGroup\` must name a group that exists and is not being deleted, checked in the write's transaction: 400 on \`ownerGroup\` otherwise.`,
+        "`externalId` (an ARN, or another system's id) is unique: another CI holding it is 409 `already-exists`, naming it in `ci`. CIs of class `service` are the directory's services, created with POST /services: `class` `service` here is a 400 on `class`.",
         'The write, its history record and its CI Created event are one transaction.',
         ADMINS,
       ].join('\n\n'),
       body: { schema: 'CreateCi' },
       idempotencyKey: true,
       responses: { 201: { description: 'Created', schema: 'Ci', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-      errorTypes: ['forbidden', 'not-found', 'already-exists', 'ci-is-a-service'],
+      errorTypes: ['forbidden', 'not-found', 'already-exists'],
       notes: { 404: 'Requesters.' },
     },
     'GET /cis': {
@@ -168,7 +168,7 @@ export default defineApi({
       audience: 'admin',
       description: [
         'Replaces every field an admin sets: optional fields left out are removed (`attributes` emptied, `status` active). Needs If-Match (428 without; 412 when stale). A replacement equal to the CI changes nothing (200, same version). `source` becomes `manual`; the AWS resource identity (`aws`) of a CI the AWS feed keeps stays.',
-        "A change of `class` or `attributes` is validated against the class's schema (400 naming each attribute); `status` `retired` retires the CI (event CI Retired).",
+        "A change of `class` or `attributes` is validated against the class's schema (400 naming each attribute; `class` `service` is a 400 on `class`: services are created with POST /services); a new `ownerGroup` must name a group that exists (400 on `ownerGroup`); `status` `retired` retires the CI (event CI Retired).",
         SERVICES,
         ADMINS,
       ].join('\n\n'),
@@ -183,7 +183,7 @@ export default defineApi({
       tag: 'Configuration items',
       audience: 'admin',
       description: [
-        `Deletes the CI and every relationship naming it, at either end, in one transaction (with its history record and the CI Deleted event, which counts them): at most ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships, else 409 \`too-many-relationships\` (remove some first, or retire the CI with PUT). Its history stays readable to nobody (the CI is gone) but is kept. Needs If-Match.`,
+        `Deletes the CI and every relationship naming it, at either end, in one transaction (with its history record and the CI Deleted event, which counts them): at most ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships, else 409 \`too-many-relationships\` (remove some first, or retire the CI with PUT). Its history is kept and stays readable (GET /cis/{id}/history, ending with the \`deleted\` record). Needs If-Match.`,
         SERVICES,
         ADMINS,
       ].join('\n\n'),
@@ -197,7 +197,7 @@ export default defineApi({
       tag: 'Configuration items',
       audience: 'agent',
       description: [
-        "Oldest first: every write of the CI (created, updated, retired as an update of status) and of its relationships (recorded at both ends). A service's history as a CI holds its relationships; its own changes are in the directory.",
+        "Oldest first: every write of the CI (created, updated, retired as an update of status) and of its relationships (recorded at both ends). A service's history as a CI holds its relationships; its own changes are in the directory. A deleted CI's history stays readable, ending with its `deleted` record; 404 when the id names neither a CI nor a history.",
         PAGE_NOTE,
         REQUESTERS,
       ].join('\n\n'),

@@ -15,20 +15,32 @@ export default defineArea({
   // Its own stack (infra/app.ts): the API stack is near CloudFormation's 500 resources.
   stack: 'ItsmCmdb',
   functions: {
+    // Least privilege: the reads of CIs, classes and the tag mapping run in a function that only reads the table.
+    readCis: {
+      entry: 'functions/cmdb/handlers/read-cis.ts',
+      description: "Reads of the CMDB: configuration items (one, a list, a history), CI classes and the AWS feed's tag mapping",
+      tableAccess: 'read',
+    },
     manageCis: {
       entry: 'functions/cmdb/handlers/manage-cis.ts',
-      description: '/cis: configuration items (create, read, list, replace, delete) and their history',
+      description: '/cis writes: configuration items (create, replace, delete)',
       tableAccess: 'readWrite',
     },
     ciClasses: {
       entry: 'functions/cmdb/handlers/ci-classes.ts',
-      description: "/ci-classes and /cmdb-config: CI classes with their attributes' JSON Schema, and the AWS feed's tag mapping",
+      description: "/ci-classes and /cmdb-config writes: CI classes with their attributes' JSON Schema, and the AWS feed's tag mapping",
       tableAccess: 'readWrite',
     },
     ciRelationships: {
       entry: 'functions/cmdb/handlers/ci-relationships.ts',
-      description: '/cis/{id}/relationships and /cis/{id}/impact: typed relationships between CIs (add, remove, list from both ends) and impact analysis',
+      description: '/cis/{id}/relationships writes: typed relationships between CIs (add, remove)',
       tableAccess: 'readWrite',
+    },
+    // Least privilege: the list of a CI's relationships and its impact only read the table.
+    readCiRelationships: {
+      entry: 'functions/cmdb/handlers/read-ci-relationships.ts',
+      description: "GET /cis/{id}/relationships and /cis/{id}/impact: a CI's relationships from both ends, and impact analysis",
+      tableAccess: 'read',
     },
     importCis: {
       entry: 'functions/cmdb/handlers/import-cis.ts',
@@ -47,20 +59,20 @@ export default defineArea({
   routes: [
     jwtRoute('POST', '/cis', 'manageCis'),
     jwtRoute('POST', '/cis/import', 'importCis'),
-    jwtRoute('GET', '/cis', 'manageCis'),
-    jwtRoute('GET', '/cis/{id}', 'manageCis'),
+    jwtRoute('GET', '/cis', 'readCis'),
+    jwtRoute('GET', '/cis/{id}', 'readCis'),
     jwtRoute('PUT', '/cis/{id}', 'manageCis'),
     jwtRoute('DELETE', '/cis/{id}', 'manageCis'),
-    jwtRoute('GET', '/cis/{id}/history', 'manageCis'),
+    jwtRoute('GET', '/cis/{id}/history', 'readCis'),
     jwtRoute('POST', '/cis/{id}/relationships', 'ciRelationships'),
     jwtRoute('DELETE', '/cis/{id}/relationships', 'ciRelationships'),
-    jwtRoute('GET', '/cis/{id}/relationships', 'ciRelationships'),
-    jwtRoute('GET', '/cis/{id}/impact', 'ciRelationships'),
-    jwtRoute('GET', '/ci-classes', 'ciClasses'),
-    jwtRoute('GET', '/ci-classes/{name}', 'ciClasses'),
+    jwtRoute('GET', '/cis/{id}/relationships', 'readCiRelationships'),
+    jwtRoute('GET', '/cis/{id}/impact', 'readCiRelationships'),
+    jwtRoute('GET', '/ci-classes', 'readCis'),
+    jwtRoute('GET', '/ci-classes/{name}', 'readCis'),
     jwtRoute('PUT', '/ci-classes/{name}', 'ciClasses'),
     jwtRoute('DELETE', '/ci-classes/{name}', 'ciClasses'),
-    jwtRoute('GET', '/cmdb-config', 'ciClasses'),
+    jwtRoute('GET', '/cmdb-config', 'readCis'),
     jwtRoute('PUT', '/cmdb-config', 'ciClasses'),
   ],
   consumers: [

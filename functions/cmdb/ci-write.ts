@@ -1,8 +1,9 @@
+import { groupKey } from '../directory/store/keys.ts';
+import { directoryRecordLive, isBeingDeleted } from '../directory/store/references.ts';
 import { conflict, fieldError, type HttpError, notFound, preconditionFailed, validationFailed } from '../shared/errors.ts';
 import { etagOf } from '../shared/http/handler.ts';
 import type { FieldDiff } from '../shared/store/audit.ts';
 import { newId } from '../shared/store/audit.ts';
-import type { TransactItem } from '../shared/store/db.ts';
 import { type Condition, named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { attributeIssues } from './domain/attribute-schema.ts';
 import {
@@ -12,6 +13,7 @@ import {
   type CiPatch,
   type CiSource,
   ciDiffs,
+  isBuiltInCiClass,
   isServiceCiId,
   MAX_RELATIONSHIPS_DELETED_WITH_CI,
   newCi,
@@ -19,7 +21,7 @@ import {
 } from './domain/ci.ts';
 import { ciClassOf } from './domain/ci-classes.ts';
 import { ciEventType, ciOutboxRecord } from './domain/events.ts';
-import { ciClassExists, getStoredCiClass } from './store/ci-class-store.ts';
+import { CI_CLASS_COUNT_ITEM, ciClassCountAdd, ciClassCounted, getStoredCiClass } from './store/ci-class-store.ts';
 import {
   ciCreatePut,
   ciDeleteAtVersion,
@@ -44,14 +46,20 @@ import { externalIdKey } from './store/keys.ts';
  * on a deletion, its relationships. The CI's own item is named CI_ITEM.
  *
  * Manual writes validate attributes against the class's schema (400 naming each attribute at
- * fault) and refuse an unknown class; the AWS feed's writes never fail on either: what AWS reports
- * is recorded as it is.
+ * fault), refuse an unknown class, and check in the transaction that the owner group they name
+ * exists and is not being deleted (400 on ownerGroup), as the directory does for a service's
+ * owner. The AWS feed's writes never fail on any of these: what AWS reports is recorded as it is,
+ * a tag naming no group included (docs/cmdb.md: the CI keeps the tag's value, and a group created
+ * later under that name owns it).
+ *
+ * Every write that makes or unmakes a CI of an admin-defined class moves that class's CI count in
+ * the same transaction (store/ci-class-store.ts says why), whatever its source.
  */
 
 /** The name of the CI's own item in its write's transaction. */
 export const CI_ITEM = 'ci';
 const GUARD_ITEM = 'ci-guard';
-const CLASS_ITEM = 'ci-class';
+const OWNER_GROUP_ITEM = 'ci-owner-group';
 
 export { MAX_RELATIONSHIPS_DELETED_WITH_CI };
 
@@ -64,17 +72,27 @@ export interface CiWriteOptions {
 
 const isServiceWrite = (id: string) => isServiceCiId(id);
 
+/** A CI of class `service` is a service of the directory: it is created there, never here. */
+const serviceClassRefused = () =>
+  validationFailed([
+    fieldError(
+      'body',
+      ['class'],
+      `CIs of class '${SERVICE_CLASS}' are the directory's services: create a service with POST /services (it is then the CI named after it)`,
+    ),
+  ]);
+
 /** Writes to a service's CI go through the directory. */
 export const ciIsAService = (name: string): HttpError =>
   conflict('ci-is-a-service', 'This CI is a service', `CI ${name} is the directory's service ${name}: change or delete it with /services/${name}`);
 
 /**
  * The class a manual write names must exist and its attributes must fit the class's schema: 400
- * naming `class`, or each attribute at fault (`attributes.<path>`). The answer is the transaction
- * item that holds the write while an admin-defined class still exists.
+ * naming `class`, or each attribute at fault (`attributes.<path>`). That the class still exists
+ * when the write commits is the class count's check (classCountEntries).
  */
-async function checkAgainstClass(ci: Ci): Promise<TransactItem | undefined> {
-  if (ci.class === SERVICE_CLASS) throw ciIsAService(ci.name);
+async function checkAgainstClass(ci: Ci): Promise<void> {
+  if (ci.class === SERVICE_CLASS) throw serviceClassRefused();
   const ciClass = ciClassOf(ci.class, await getStoredCiClass(ci.class));
   if (ciClass === undefined) throw validationFailed([fieldError('body', ['class'], `There is no CI class named '${ci.class}' (GET /ci-classes)`)]);
   const issues = attributeIssues(ciClass.attributesSchema, ci.attributes);
@@ -84,7 +102,28 @@ async function checkAgainstClass(ci: Ci): Promise<TransactItem | undefined> {
       `The attributes do not fit the schema of class ${ci.class}: ${issues.map((issue) => ['attributes', ...issue.path].join('.')).join(', ')}`,
     );
   }
-  return ciClass.builtIn ? undefined : ciClassExists(ci.class);
+}
+
+/**
+ * The class counts a write moves: one more CI of the admin-defined class `after` is of (a
+ * creation, a change of class; held while the class exists), one fewer of the one `before` was of.
+ */
+function classCountEntries(before: Ci | undefined, after: Ci | undefined): TransactionEntry[] {
+  if (before?.class === after?.class) return [];
+  const entries: TransactionEntry[] = [];
+  if (after !== undefined && !isBuiltInCiClass(after.class)) entries.push(ciClassCounted(after.class), ciClassCountAdd(after.class, 1));
+  if (before !== undefined && !isBuiltInCiClass(before.class)) entries.push(ciClassCountAdd(before.class, -1));
+  return entries;
+}
+
+/**
+ * A manual write that names an owner group it did not name before: the group must exist and not
+ * be being deleted when the write commits (the directory's group delete looks for the CIs naming
+ * it, store/usage.ts, and refuses while any does). None for the AWS feed (see above).
+ */
+function ownerGroupEntries(before: Ci | undefined, after: Ci, source: CiSource): TransactionEntry[] {
+  if (source !== 'manual' || after.ownerGroup === undefined || after.ownerGroup === before?.ownerGroup) return [];
+  return [named(OWNER_GROUP_ITEM, directoryRecordLive(groupKey(after.ownerGroup)))];
 }
 
 /** The guard items a write changes: claims the identities `after` adds, releases the ones it drops. */
@@ -110,7 +149,12 @@ function refusalOf(error: unknown, ci: Ci): unknown {
       ...(typeof holder === 'string' ? { ci: holder } : {}),
     });
   }
-  if (error.has(CLASS_ITEM)) return validationFailed([fieldError('body', ['class'], `CI class '${ci.class}' was deleted`)]);
+  if (error.has(OWNER_GROUP_ITEM)) {
+    const group = error.item(OWNER_GROUP_ITEM);
+    const message = group !== undefined && isBeingDeleted(group) ? `Group '${ci.ownerGroup}' is being deleted` : `There is no group named '${ci.ownerGroup}'`;
+    return validationFailed([fieldError('body', ['ownerGroup'], message)]);
+  }
+  if (error.has(CI_CLASS_COUNT_ITEM)) return validationFailed([fieldError('body', ['class'], `CI class '${ci.class}' was deleted`)]);
   return error;
 }
 
@@ -135,14 +179,15 @@ export async function prepareCiCreate(input: CiInput, options: CiWriteOptions): 
   const source = options.source ?? 'manual';
   const now = new Date();
   const ci = newCi(input, { id: newId(), source, now: now.toISOString() });
-  const classCheck = source === 'manual' ? await checkAgainstClass(ci) : undefined;
+  if (source === 'manual') await checkAgainstClass(ci);
   const record = ciOutboxRecord({ eventId: newId(), type: 'CI Created', ci, actor: options.actor, occurredAt: ci.createdAt });
   const entries: TransactionEntry[] = [
     named(CI_ITEM, ciCreatePut(ci)),
     ...guardEntries(undefined, ci, ci.id),
     ciHistoryPut(ci.id, { at: ci.createdAt, actor: options.actor, action: 'created', version: 1, changes: ciDiffs(undefined, ci) }),
     ciOutboxPut(record, now),
-    ...(classCheck === undefined ? [] : [named(CLASS_ITEM, classCheck)]),
+    ...classCountEntries(undefined, ci),
+    ...ownerGroupEntries(undefined, ci, source),
   ];
   return { ci, entries, refusal: (error) => refusalOf(error, ci) };
 }
@@ -186,9 +231,9 @@ export async function updateCi(id: string, patch: CiPatch, options: CiUpdateOpti
     const { after, changes } = applyCiPatch(before, patch, { source, now: now.toISOString() });
     if (changes.length === 0) return before;
     const classOrAttributesChanged = changes.some((change) => change.field === 'class' || change.field === 'attributes');
-    const classCheck = source === 'manual' && classOrAttributesChanged ? await checkAgainstClass(after) : undefined;
-    if (after.class === SERVICE_CLASS) throw ciIsAService(after.name);
-    const entries = updateEntries(before, after, changes, options, classCheck);
+    if (after.class === SERVICE_CLASS) throw serviceClassRefused();
+    if (source === 'manual' && classOrAttributesChanged) await checkAgainstClass(after);
+    const entries = updateEntries(before, after, changes, { ...options, source });
     try {
       await transactWrite(entries);
       return after;
@@ -204,7 +249,7 @@ export async function updateCi(id: string, patch: CiPatch, options: CiUpdateOpti
   }
 }
 
-function updateEntries(before: Ci, after: Ci, changes: FieldDiff[], options: CiUpdateOptions, classCheck: TransactItem | undefined): TransactionEntry[] {
+function updateEntries(before: Ci, after: Ci, changes: FieldDiff[], options: CiUpdateOptions & { source: CiSource }): TransactionEntry[] {
   const now = new Date(after.updatedAt);
   const record = ciOutboxRecord({ eventId: newId(), type: ciEventType(before, after), ci: after, actor: options.actor, occurredAt: after.updatedAt, changes });
   return [
@@ -212,7 +257,8 @@ function updateEntries(before: Ci, after: Ci, changes: FieldDiff[], options: CiU
     ...guardEntries(before, after, after.id),
     ciHistoryPut(after.id, { at: after.updatedAt, actor: options.actor, action: 'updated', version: after.version, changes }),
     ciOutboxPut(record, now),
-    ...(classCheck === undefined ? [] : [named(CLASS_ITEM, classCheck)]),
+    ...classCountEntries(before, after),
+    ...ownerGroupEntries(before, after, options.source),
   ];
 }
 
@@ -263,6 +309,7 @@ export async function deleteCi(id: string, options: { actor: string; expectedVer
       changes: removed === 0 ? [] : [{ field: 'relationships', from: removed, to: 0 }],
     }),
     ciOutboxPut(record, now),
+    ...classCountEntries(ci, undefined),
   ];
   try {
     await transactWrite(entries);

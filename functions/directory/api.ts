@@ -122,7 +122,7 @@ export default defineApi({
     'DELETE /groups/{name}': deleteDirectory(
       GROUP,
       'deleteGroup',
-      ' A group still named by a service (owner), the change configuration (a board), a change template, or an incident, change or problem that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
+      ' A group still named by a service (owner), a CI of the CMDB (`ci`: its `ownerGroup`), the change configuration (a board), a change template, or an incident, change or problem that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
       ['group-in-use'],
     ),
     'GET /services': listDirectory(SERVICE, 'listServices'),

@@ -124,10 +124,14 @@ describe('configuration items are CI ids', () => {
     const restated = await alice.patch(`/changes/${change.id}`, { configurationItems: ['web server 3', graph.table, graph.fn] }, { 'if-match': '"2"' });
     expect(restated.status, JSON.stringify(restated.body)).toBe(200);
 
+    // The stored change is at fault, not the submit body: 409 naming each item to replace with PATCH.
     const refused = await submit(change);
-    expect(refused.status).toBe(400);
-    expect(paths(refused)).toEqual(['configurationItems.0']);
-    expect(refused.body.errors[0].message).toMatch(/free text/);
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toMatch(/configuration-items-not-in-cmdb$/);
+    expect(refused.body.configurationItems).toEqual([{ index: 0, value: 'web server 3' }]);
+    expect(refused.body.errors).toBeUndefined();
+    expect(refused.body.detail).toMatch(/free text/);
+    expect(refused.body.detail).toContain('PATCH');
     expect((await alice.get(`/changes/${change.id}`)).body.status).toBe('draft');
 
     expect((await alice.patch(`/changes/${change.id}`, { configurationItems: [graph.fn] }, { 'if-match': '"3"' })).status).toBe(200);

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { relationshipKey, relationshipTargetIndex } from '../../functions/cmdb/store/keys.ts';
+import { ciKey, relationshipKey, relationshipTargetIndex } from '../../functions/cmdb/store/keys.ts';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
@@ -86,9 +87,16 @@ describe('POST /cis', () => {
     const unknown = await ada.post('/cis', { class: 'no-such-class', name: 'x' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors.map((e: { path: string }) => e.path)).toEqual(['class']);
+    // No such service exists: not "this CI is the directory's service" but a 400 telling where services are made.
     const service = await ada.post('/cis', { class: 'service', name: 'x' });
-    expect(service.status).toBe(409);
-    expect(service.body.type).toMatch(/ci-is-a-service$/);
+    expect(service.status).toBe(400);
+    expect(service.body.type).toMatch(/validation-error$/);
+    expect(service.body.errors.map((e: { path: string }) => e.path)).toEqual(['class']);
+    expect(service.body.errors[0].message).toContain('POST /services');
+    const own = await create({ class: 'generic', name: unique('to-service') });
+    const toService = await ada.put(`/cis/${own.id}`, { class: 'service', name: own.name }, ifMatch(own));
+    expect(toService.status).toBe(400);
+    expect(toService.body.errors.map((e: { path: string }) => e.path)).toEqual(['class']);
   });
 
   it('an external id is held by one CI: a second claim is 409 already-exists naming the holder; ?externalId= finds it', async () => {
@@ -185,7 +193,17 @@ describe('PUT /cis/{id}, retire, DELETE /cis/{id}, history, events', () => {
 
     expect((await ada.delete(`/cis/${ci.id}`, ifMatch(retired.body))).status).toBe(204);
     expect((await alice.get(`/cis/${ci.id}`)).status).toBe(404);
-    expect((await alice.get(`/cis/${ci.id}/history`)).status).toBe(404);
+    // Its history is kept and still reads, ending with the deletion; to requesters it does not exist.
+    const kept = await alice.get(`/cis/${ci.id}/history`);
+    expect(kept.status).toBe(200);
+    expect(kept.body.items.map((r: { action: string; version: number }) => [r.action, r.version])).toEqual([
+      ['created', 1],
+      ['updated', 2],
+      ['updated', 3],
+      ['deleted', 3],
+    ]);
+    expect((await carol.get(`/cis/${ci.id}/history`)).status).toBe(404);
+    expect((await alice.get('/cis/01JZZZZZZZZZZZZZZZZZZZZZZZ/history')).status).toBe(404);
     expect((await ada.delete(`/cis/${ci.id}`, ifMatch(retired.body))).status).toBe(404);
 
     await stack.settled();
@@ -203,6 +221,49 @@ describe('PUT /cis/{id}, retire, DELETE /cis/{id}, history, events', () => {
     const second = await create({ class: 'queue', name: 'jobs-2', externalId: arn });
     expect((await ada.delete(`/cis/${second.id}`, ifMatch(second))).status).toBe(204);
     await create({ class: 'queue', name: 'jobs-3', externalId: arn });
+  });
+});
+
+describe('owner groups', () => {
+  it("an admin's write must name an existing group: 400 on ownerGroup, on create and on replace", async () => {
+    const missing = await ada.post('/cis', { class: 'generic', name: unique('owned'), ownerGroup: 'no-such-group' });
+    expect(missing.status, JSON.stringify(missing.body)).toBe(400);
+    expect(missing.body.errors).toEqual([expect.objectContaining({ path: 'ownerGroup', message: "There is no group named 'no-such-group'" })]);
+    const ci = await create({ class: 'generic', name: unique('owned'), ownerGroup: 'network' });
+    const replaced = await ada.put(`/cis/${ci.id}`, { class: 'generic', name: ci.name, ownerGroup: 'no-such-group' }, ifMatch(ci));
+    expect(replaced.status).toBe(400);
+    expect(replaced.body.errors.map((e: { path: string }) => e.path)).toEqual(['ownerGroup']);
+    expect((await alice.get(`/cis/${ci.id}`)).body).toMatchObject({ ownerGroup: 'network', version: 1 });
+  });
+
+  it('a group that CIs own cannot be deleted (409 group-in-use naming each CI); once none does, it can', async () => {
+    const group = unique('ci-owners');
+    expect((await ada.post('/groups', { name: group, members: [] })).status).toBe(201);
+    const ci = await create({ class: 'queue', name: unique('owned-queue'), ownerGroup: group });
+    const groupEtag = async () => `"${(await ada.get(`/groups/${group}`)).body.version}"`;
+    const refused = await ada.delete(`/groups/${group}`, { 'if-match': await groupEtag() });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(409);
+    expect(refused.body.type).toMatch(/group-in-use$/);
+    expect(refused.body.references).toEqual([{ kind: 'ci', id: ci.id, field: 'ownerGroup' }]);
+    expect((await ada.put(`/cis/${ci.id}`, { class: 'queue', name: ci.name, ownerGroup: 'network' }, ifMatch(ci))).status).toBe(200);
+    expect((await ada.delete(`/groups/${group}`, { 'if-match': await groupEtag() })).status).toBe(204);
+  });
+
+  it("the AWS feed keeps a tag's owner group as written, even when no group has that name", async () => {
+    const fixture = JSON.parse(readFileSync(new URL('../fixtures/aws-config/batch-get-resource-config.json', import.meta.url), 'utf8'));
+    const resourceId = unique('tagged-worker');
+    const item = {
+      ...fixture.baseConfigurationItems[0],
+      arn: `arn:aws:lambda:eu-west-1:123456789012:function:${resourceId}`,
+      resourceId,
+      resourceName: resourceId,
+      supplementaryConfiguration: { Tags: JSON.stringify({ 'itsm:owner-group': 'no-such-team' }) },
+    };
+    const imported = await ada.post('/cis/import', { baseConfigurationItems: [item], unprocessedResourceKeys: [] });
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+    expect(imported.body).toMatchObject({ created: 1, failed: [] });
+    const listed = await alice.get(`/cis?externalId=${encodeURIComponent(item.arn)}`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ ownerGroup: 'no-such-team', source: 'aws-config' })]);
   });
 });
 
@@ -322,6 +383,28 @@ describe('/ci-classes and /cmdb-config', () => {
     expect((await alice.get(`/ci-classes/${name}`)).status).toBe(404);
   });
 
+  it('a class is in use from the moment a CI of it is written, whatever the list index shows yet', async () => {
+    const name = unique('batch_host');
+    expect((await ada.put(`/ci-classes/${name}`, { attributesSchema: true })).status).toBe(201);
+    const ci = await create({ class: name, name: 'host-1' });
+    // The class index (gsi2) lags writes: take the CI out of it, as if it had not caught up yet.
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    );
+    await documents.send(new UpdateCommand({ TableName: stack.tableName, Key: ciKey(ci.id), UpdateExpression: 'REMOVE gsi2pk, gsi2sk' }));
+    documents.destroy();
+    const refused = await ada.delete(`/ci-classes/${name}`, { 'if-match': '"1"' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toMatch(/class-in-use$/);
+    // A change of class moves the count: the class is free again, and a CI written after its deletion is refused.
+    const moved = await ada.put(`/cis/${ci.id}`, { class: 'generic', name: 'host-1' }, ifMatch(ci));
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect((await ada.delete(`/ci-classes/${name}`, { 'if-match': '"1"' })).status).toBe(204);
+    const late = await ada.put(`/cis/${ci.id}`, { class: name, name: 'host-1' }, ifMatch(moved.body));
+    expect(late.status).toBe(400);
+    expect(late.body.errors.map((e: { path: string }) => e.path)).toEqual(['class']);
+  });
+
   it('a schema that is not JSON Schema 2020-12 is 400 naming the part at fault; the service class is the directory’s', async () => {
     const bad = await ada.put(`/ci-classes/${unique('bad')}`, { attributesSchema: { type: 'object', properties: { port: { type: 'int' } } } });
     expect(bad.status).toBe(400);
@@ -364,11 +447,14 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     return counter.rounds().map((round) => round.sort());
   }
 
-  it('get 1 (own CI or service), list 1, create 2', async () => {
-    const ci = await create({ class: 'generic', name: unique('budget') });
+  it('get 1 (own CI or service), list 1 (by external id too), history 1, create 2', async () => {
+    const arn = `arn:aws:sns:eu-west-1:111122223333:${unique('budget')}`;
+    const ci = await create({ class: 'generic', name: unique('budget'), externalId: arn, ownerGroup: 'network' });
     expect(await measure(() => alice.get(`/cis/${ci.id}`))).toEqual([['GetItem']]);
     expect(await measure(() => alice.get('/cis/payments'))).toEqual([['GetItem']]);
     expect(await measure(() => alice.get('/cis?class=generic&limit=5'))).toEqual([['Query']]);
+    expect(await measure(() => alice.get(`/cis?externalId=${encodeURIComponent(arn)}`))).toEqual([['Query']]);
+    expect(await measure(() => alice.get(`/cis/${ci.id}/history`))).toEqual([['GetItem', 'Query']]);
     expect(await measure(() => ada.post('/cis', { class: 'generic', name: unique('budget') }))).toEqual([['GetItem'], ['TransactWriteItems']]);
   });
 });

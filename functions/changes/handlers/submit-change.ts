@@ -1,11 +1,11 @@
 import type * as z from 'zod';
-import { conflict, forbidden, HttpError, notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
+import { conflict, forbidden, HttpError, notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertChangeAgent, findChange } from '../access.ts';
 import { CHANGE_ITEM, changeRequestWrite } from '../change-request-write.ts';
-import { reachOf, unknownConfigurationItemErrors } from '../configuration-items.ts';
+import { reachOf } from '../configuration-items.ts';
 import { type ApprovalRound, boardFor, boardGroups, openRound } from '../domain/approval.ts';
 import { type Change, recordSubmission } from '../domain/change.ts';
 import { type Conflict, findConflicts } from '../domain/conflicts.ts';
@@ -47,6 +47,20 @@ interface Assessment {
   owners: ReadonlyMap<string, string>;
 }
 
+/**
+ * The change names configuration items the CMDB does not have: 409 `configuration-items-not-in-cmdb`,
+ * `configurationItems` listing each with its index in the change's list, to replace with PATCH.
+ */
+function configurationItemsNotInCmdb(change: Change, unknown: ReadonlySet<string>): HttpError {
+  const items = change.configurationItems.flatMap((value, index) => (unknown.has(value) ? [{ index, value }] : []));
+  return conflict(
+    'configuration-items-not-in-cmdb',
+    'The change names configuration items the CMDB does not have',
+    `Change ${change.number} names ${items.map((item) => `'${item.value}' (configurationItems.${item.index})`).join(', ')}, which ${items.length === 1 ? 'is' : 'are'} not a CI id (free text from before the CMDB, or a CI deleted since): replace ${items.length === 1 ? 'it' : 'them'} with CI ids (PATCH /changes/${change.number}), then submit again`,
+    { configurationItems: items },
+  );
+}
+
 async function assess(change: Change): Promise<Assessment> {
   const [config, directory, stats, overlapping, blackouts, reach] = await Promise.all([
     loadChangeConfig(),
@@ -56,17 +70,10 @@ async function assess(change: Change): Promise<Assessment> {
     blackoutsOverlapping(change.plannedStart, change.plannedEnd),
     reachOf(change.configurationItems),
   ]);
-  // Free text kept from before the CMDB, or a CI deleted since: what is not in the CMDB cannot be assessed.
-  if (reach.unknown.size > 0) {
-    throw validationFailed(
-      unknownConfigurationItemErrors(
-        reach.unknown,
-        change.configurationItems,
-        ['configurationItems'],
-        `: name it by its CI id (PATCH /changes/${change.number}); changes written before the CMDB may hold free text here`,
-      ),
-    );
-  }
+  // Free text kept from before the CMDB, or a CI deleted since: what is not in the CMDB cannot be
+  // assessed. The stored change is at fault, not the submit body (which has no such field): 409,
+  // naming the items to replace with PATCH.
+  if (reach.unknown.size > 0) throw configurationItemsNotInCmdb(change, reach.unknown);
   const scheduled = overlapping.filter((other) => HOLDS_WINDOW.has(other.status));
   const conflicts = findConflicts(change, scheduled, blackouts, reach.neighbourhood);
   const impactedServices = impactedServicesOf(change.services, reach.downstreamServices);

@@ -1,14 +1,14 @@
-import { getSingleton, putSingleton, type SingletonResource } from '../../shared/crud/singleton.ts';
+import { putSingleton, type SingletonResource } from '../../shared/crud/singleton.ts';
 import { conflict, fieldError, notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { withoutKeys } from '../../shared/store/db.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
-import { assertCmdbAdmin, assertCmdbReader } from '../access.ts';
+import { assertCmdbAdmin, assertCmdbReader, ciClassBody, ciClassNameOf } from '../access.ts';
 import { attributesSchemaIssues } from '../domain/attribute-schema.ts';
-import { BUILT_IN_CI_CLASSES, CI_CLASS_NAME_PATTERN, isBuiltInCiClass, SERVICE_CLASS } from '../domain/ci.ts';
-import { type AttributesSchema, builtInCiClass, CI_CLASS_FIELD_ORDER, type CiClass, ciClassOf } from '../domain/ci-classes.ts';
+import { isBuiltInCiClass, SERVICE_CLASS } from '../domain/ci.ts';
+import { type AttributesSchema, builtInCiClass, type CiClass, ciClassOf } from '../domain/ci-classes.ts';
 import { type PutCiClassBody, type PutCmdbConfigBody, putCiClassBody, putCmdbConfigBody } from '../schemas/ci.ts';
 import {
+  CI_CLASS_COUNT_ITEM,
   CI_CLASS_FIELDS,
   CI_CLASS_ITEM,
   CMDB_CONFIG_FIELDS,
@@ -16,26 +16,20 @@ import {
   type CmdbConfig,
   ciClassDeleteItems,
   ciClassWriteItems,
-  classInUse,
   cmdbConfigItems,
   getStoredCiClass,
-  listStoredCiClasses,
   loadCmdbConfig,
 } from '../store/ci-class-store.ts';
 
 /*
  * /ci-classes: the classes of CIs and the JSON Schema of their attributes; /cmdb-config: the AWS
- * feed's tag mapping. Agents read, admins write (If-Match; the first write of a class or of the
- * configuration needs none). Requesters get 404, as on every CMDB route.
+ * feed's tag mapping. Admins write here (If-Match; the first write of a class or of the
+ * configuration needs none); agents read through read-cis.ts (a function that only reads).
+ * Requesters get 404, as on every CMDB route.
  */
 
-function className(request: ApiRequest): string {
-  const name = request.pathParam('name');
-  if (!CI_CLASS_NAME_PATTERN.test(name)) throw notFound(`CI class ${name}`);
-  return name;
-}
-
-const present = (ciClass: CiClass) => withoutKeys<Record<string, unknown>>({ ...ciClass }, CI_CLASS_FIELD_ORDER);
+const className = ciClassNameOf;
+const present = ciClassBody;
 
 interface ClassFields {
   description: string;
@@ -78,26 +72,6 @@ const ciClassResource: SingletonResource<CiClass, ClassFields, string, PutCiClas
   location: (name) => `/ci-classes/${name}`,
 };
 
-/** Built-in classes (as changed, or their defaults) and admin-defined ones, by name: one Query. */
-async function listClasses(request: ApiRequest): Promise<ApiResult> {
-  assertCmdbReader(request.principal);
-  const stored = new Map((await listStoredCiClasses()).map((ciClass) => [ciClass.name, ciClass]));
-  const names = [...new Set([...BUILT_IN_CI_CLASSES, ...stored.keys()])].sort();
-  const items = names.flatMap((name) => {
-    const ciClass = ciClassOf(name, stored.get(name));
-    return ciClass === undefined ? [] : [present(ciClass)];
-  });
-  return { status: 200, body: { items } };
-}
-
-async function getClass(request: ApiRequest): Promise<ApiResult> {
-  assertCmdbReader(request.principal);
-  const name = className(request);
-  const ciClass = ciClassOf(name, await getStoredCiClass(name));
-  if (ciClass === undefined) throw notFound(`CI class ${name}`);
-  return { status: 200, body: present(ciClass), headers: { etag: etagOf(ciClass.version), location: `/ci-classes/${name}` } };
-}
-
 /**
  * An admin-defined class goes when no CI is of it (409 class-in-use otherwise); a built-in class
  * goes back to its default schema (version 0).
@@ -113,12 +87,13 @@ async function deleteClass(request: ApiRequest): Promise<ApiResult> {
     return { status: 204 };
   }
   ifMatch.check(stored.version);
-  if (!stored.builtIn && (await classInUse(name))) {
-    throw conflict('class-in-use', 'CIs are of this class', `CIs of class ${name} exist: delete them or change their class first`);
-  }
   try {
+    // The class's CI count (store/ci-class-store.ts ciClassCountKey) goes with it, on condition that it is 0.
     await transactWrite(ciClassDeleteItems(stored, request.principal.userId));
   } catch (error) {
+    if (error instanceof TransactionRefused && error.has(CI_CLASS_COUNT_ITEM) && !error.has(CI_CLASS_ITEM)) {
+      throw conflict('class-in-use', 'CIs are of this class', `CIs of class ${name} exist: delete them or change their class first`);
+    }
     if (error instanceof TransactionRefused && error.has(CI_CLASS_ITEM)) {
       const current = error.item(CI_CLASS_ITEM);
       throw current === undefined ? notFound(`CI class ${name}`) : preconditionFailed(etagOf(Number(current.version)));
@@ -154,11 +129,8 @@ const readersOnly =
 
 export const handler = httpHandler(
   byRoute({
-    'GET /ci-classes': listClasses,
-    'GET /ci-classes/{name}': getClass,
     'PUT /ci-classes/{name}': readersOnly(putSingleton(ciClassResource, putCiClassBody), 'CI classes'),
     'DELETE /ci-classes/{name}': deleteClass,
-    'GET /cmdb-config': readersOnly(getSingleton(cmdbConfigResource), 'The CMDB configuration'),
     'PUT /cmdb-config': readersOnly(putSingleton(cmdbConfigResource, putCmdbConfigBody), 'The CMDB configuration'),
   }),
 );

@@ -9,6 +9,7 @@ import { ciClassKey, cmdbConfigKey } from './keys.ts';
  * ci-class   pk CICLASS#<name>  sk CICLASS   entity ci-class; listed through gsi1 CICLASSES (by name).
  *            Built-in classes nobody changed are not stored (domain/ci-classes.ts has them).
  * history    pk CICLASS#<name>  sk HISTORY#<ulid>
+ * count      pk CICLASS#<name>  sk CICOUNT   ciCount: how many CIs are of this admin-defined class.
  * config     pk CONFIG#CMDB     sk CONFIG    the AWS feed's tag mapping; history beside it.
  */
 
@@ -17,6 +18,39 @@ export const CI_CLASS_ITEM = 'ci-class';
 export const CI_CLASS_FIELDS = ['description', 'attributesSchema'] as const;
 
 const classFromItem = (item: Item): CiClass => withoutKeys<CiClass>(item, CI_CLASS_FIELD_ORDER);
+
+/*
+ * Why a count: a class may only be deleted while no CI is of it, and the class index (gsi2) lags
+ * the writes, so a CI created a moment before the delete may not be listed yet. Every CI write that
+ * makes a CI of an admin-defined class (a create, a change of class) adds one to the class's count
+ * in its own transaction, on condition that the class exists; every write that unmakes one (a
+ * deletion, a change of class) takes one off; the class's deletion removes the count on condition
+ * that it is 0. Both touch the class's items in one transaction each, so DynamoDB orders them:
+ * either the CI is counted before the delete looks (409 class-in-use), or the class is gone before
+ * the CI's write (400 on class). No Query, no lag. The count is an item of its own beside the class
+ * so that PUT /ci-classes/{name} (a Put of the class at its version) neither resets it nor is
+ * refused for it. Built-in classes are never deleted (DELETE restores their default schema): no count.
+ */
+export const ciClassCountKey = (name: string) => ({ pk: ciClassKey(name).pk, sk: 'CICOUNT' });
+/** The name of a class-count item in a CI write's transaction: refused, the class does not exist (any more). */
+export const CI_CLASS_COUNT_ITEM = 'ci-class-count';
+
+/** One more CI of an admin-defined class, while the class exists (refused under CI_CLASS_COUNT_ITEM otherwise). */
+export function ciClassCounted(name: string): TransactionEntry {
+  return named(CI_CLASS_COUNT_ITEM, {
+    ConditionCheck: { TableName: TABLE_NAME, Key: ciClassKey(name), ConditionExpression: 'attribute_exists(pk)' },
+  });
+}
+
+/** The count's own change, beside ciClassCounted's check of the class (two items: a transaction cannot check and update one key). */
+export const ciClassCountAdd = (name: string, delta: 1 | -1): TransactItem => ({
+  Update: {
+    TableName: TABLE_NAME,
+    Key: ciClassCountKey(name),
+    UpdateExpression: 'SET entity = :entity ADD ciCount :delta',
+    ExpressionAttributeValues: { ':entity': 'ci-class-count', ':delta': delta },
+  },
+});
 
 /** The stored class (an admin-defined one, or a built-in one an admin changed): one strongly consistent GetItem. */
 export async function getStoredCiClass(name: string): Promise<CiClass | undefined> {
@@ -82,26 +116,16 @@ export function ciClassDeleteItems(ciClass: CiClass, actor: string): Transaction
       },
     }),
     historyPut(key.pk, ciClass.name, { at: new Date().toISOString(), actor, action: 'deleted', version: ciClass.version, changes: [] }),
-  ];
-}
-
-/** Holds a CI's write while its admin-defined class still exists (a class delete between the read and the write). */
-export const ciClassExists = (name: string): TransactItem => ({
-  ConditionCheck: { TableName: TABLE_NAME, Key: ciClassKey(name), ConditionExpression: 'attribute_exists(pk)' },
-});
-
-/** Whether any CI of the CMDB's own is of this class: one Query of the class index, one item. */
-export async function classInUse(name: string): Promise<boolean> {
-  const page = await db.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :pk',
-      ExpressionAttributeValues: { ':pk': `CIS#CLASS#${name}` },
-      Limit: 1,
+    // No CI of it (see ciClassCountKey): refused under CI_CLASS_COUNT_ITEM while any is.
+    named(CI_CLASS_COUNT_ITEM, {
+      Delete: {
+        TableName: TABLE_NAME,
+        Key: ciClassCountKey(ciClass.name),
+        ConditionExpression: 'attribute_not_exists(pk) OR ciCount <= :none',
+        ExpressionAttributeValues: { ':none': 0 },
+      },
     }),
-  );
-  return (page.Items ?? []).length > 0;
+  ];
 }
 
 // ---- The CMDB configuration: the AWS feed's tag mapping ----

@@ -26,7 +26,8 @@ import { awsResourceKey, ciKey, ciPartition, externalIdKey, RELATIONSHIP_SORT_PR
 /*
  * ci        pk CI#<id>   sk CI          entity ci; the CMDB's own CIs (ULID ids). Sparse list indexes,
  *           sort key <name lowercased>#<id> on each: gsi1 CIS (all), gsi2 CIS#CLASS#<class>,
- *           gsi3 CIS#OWNER#<ownerGroup>, gsi4 CIS#ENV#<environment>.
+ *           gsi3 CIS#OWNER#<ownerGroup>, gsi4 CIS#ENV#<environment>, gsi5 CIS#EXT#<externalId> (GET
+ *           /cis?externalId= in one Query: the guard item would be a GetItem, then the CI's another).
  * history   pk CI#<id>   sk HISTORY#<ulid>   every write of the CI or its relationships
  * outbox    pk CI#<id>   sk OUTBOX#<eventId>
  * guards    pk CIEXT#<arn> / CIAWS#<account>#<region>#<type>#<resourceId>: { ciId }, written with
@@ -41,6 +42,7 @@ const ALL_CIS = 'CIS';
 const CLASS_PARTITION = (name: string) => `CIS#CLASS#${name}`;
 const OWNER_PARTITION = (group: string) => `CIS#OWNER#${group}`;
 const ENV_PARTITION = (environment: string) => `CIS#ENV#${environment}`;
+const EXTERNAL_ID_PARTITION = (externalId: string) => `CIS#EXT#${externalId}`;
 
 /** The CI's item with its index attributes; an index a CI has no value for leaves it out (sparse). */
 export function ciItem(ci: Ci): Item {
@@ -54,6 +56,7 @@ export function ciItem(ci: Ci): Item {
     gsi2sk: sort,
     ...(ci.ownerGroup === undefined ? {} : { gsi3pk: OWNER_PARTITION(ci.ownerGroup), gsi3sk: sort }),
     ...(ci.environment === undefined ? {} : { gsi4pk: ENV_PARTITION(ci.environment), gsi4sk: sort }),
+    ...(ci.externalId === undefined ? {} : { gsi5pk: EXTERNAL_ID_PARTITION(ci.externalId), gsi5sk: sort }),
     ...ci,
   };
 }
@@ -245,29 +248,32 @@ export interface CiFilters {
 
 /**
  * The CMDB's own CIs, by name (case-insensitive) then id. One index per request, chosen by the
- * most selective filter given (class, then owner group, then environment, else all CIs); `q` is a
- * prefix of the index sort key (every index sorts by name), `status` and the filters the index
- * does not serve narrow it with a filter expression. One Query, never a Scan.
+ * most selective filter given (external id, then class, then owner group, then environment, else
+ * all CIs); `q` is a prefix of the index sort key (every index sorts by name), `status` and the
+ * filters the index does not serve narrow it with a filter expression. One Query, never a Scan.
  */
 export async function listOwnCis(filters: CiFilters, limit: number, cursor: string | undefined): Promise<Page<Ci>> {
   const [index, partition] =
-    filters.class !== undefined
-      ? ['gsi2', CLASS_PARTITION(filters.class)]
-      : filters.ownerGroup !== undefined
-        ? ['gsi3', OWNER_PARTITION(filters.ownerGroup)]
-        : filters.environment !== undefined
-          ? ['gsi4', ENV_PARTITION(filters.environment)]
-          : ['gsi1', ALL_CIS];
+    filters.externalId !== undefined
+      ? ['gsi5', EXTERNAL_ID_PARTITION(filters.externalId)]
+      : filters.class !== undefined
+        ? ['gsi2', CLASS_PARTITION(filters.class)]
+        : filters.ownerGroup !== undefined
+          ? ['gsi3', OWNER_PARTITION(filters.ownerGroup)]
+          : filters.environment !== undefined
+            ? ['gsi4', ENV_PARTITION(filters.environment)]
+            : ['gsi1', ALL_CIS];
   const names: Record<string, string> = { '#pk': `${index}pk` };
   const values: Record<string, unknown> = { ':pk': partition };
   const conditions: string[] = [];
-  const narrow = (field: 'ownerGroup' | 'environment' | 'status', indexed: string) => {
+  const narrow = (field: 'class' | 'ownerGroup' | 'environment' | 'status', indexed: string) => {
     const value = filters[field];
     if (value === undefined || index === indexed) return;
     names[`#${field}`] = field;
     values[`:${field}`] = value;
     conditions.push(`#${field} = :${field}`);
   };
+  narrow('class', 'gsi2');
   narrow('ownerGroup', 'gsi3');
   narrow('environment', 'gsi4');
   narrow('status', '-');

@@ -25,7 +25,8 @@ export type ReferenceKind =
   | 'change'
   | 'problem'
   | 'problem-config'
-  | 'ci-relationship';
+  | 'ci-relationship'
+  | 'ci';
 
 export interface Reference {
   kind: ReferenceKind;
@@ -158,6 +159,10 @@ export async function groupUsage(group: string): Promise<Usage> {
     openRecords('incident', 'assignmentGroup', group, max),
     openRecords('change', 'assignmentGroup', group, max),
     openRecords('problem', 'assignmentGroup', group, max),
+    // The CMDB's CIs it owns (functions/cmdb/store/ci-store.ts, read by key shape: the CMDB sits
+    // above the directory): gsi3 CIS#OWNER#<group> holds exactly the CIs naming it as ownerGroup,
+    // retired ones included (a retired CI still names its owner).
+    queryAll(byIndex('gsi3', `CIS#OWNER#${group}`), max).then((items) => items.map(named('ci', 'ownerGroup', 'id'))),
   ]);
   return usage(found);
 }

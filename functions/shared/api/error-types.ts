@@ -29,7 +29,7 @@ export const ERROR_TYPES = {
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
   'group-in-use': {
     status: 409,
-    when: 'Services, boards, templates or open incidents, changes and problems still name the group; `references` lists them (`truncated` when there are more)',
+    when: 'Services, CIs (their owner group), boards, templates or open incidents, changes and problems still name the group; `references` lists them (`truncated` when there are more)',
   },
   'service-in-use': {
     status: 409,
@@ -54,6 +54,10 @@ export const ERROR_TYPES = {
   'blackout-conflict': {
     status: 409,
     when: 'The change window overlaps a blackout window; `blackouts` lists them. Move the window, raise an emergency, or an admin submits with `blackoutOverride`',
+  },
+  'configuration-items-not-in-cmdb': {
+    status: 409,
+    when: 'The stored change names configuration items that are not CI ids (free text from before the CMDB, or CIs deleted since): replace them with PATCH, then submit again; `configurationItems` lists each `{index, value}`',
   },
   'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `assess` or `authorize`, or its round is decided)' },
   'already-voted': { status: 409, when: 'The caller already voted in this approval round' },
