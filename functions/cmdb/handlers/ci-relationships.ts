@@ -1,16 +1,14 @@
-import { fieldError, HttpError, notFound, validationFailed } from '../../shared/errors.ts';
+import { fieldError, notFound, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
 import { TransactionRefused } from '../../shared/store/transaction.ts';
-import { SERVICE_CLASS, summarizeCi } from '../domain/ci.ts';
-import { ImpactTooLarge, impactOf } from '../impact.ts';
-import { prepareRelationshipAddition, relationshipsOf, removeRelationship } from '../relationships.ts';
-import { impactQuery, relationshipBody, removeRelationshipQuery } from '../schemas/relationships.ts';
-import { getCi, getCis } from '../store/ci-store.ts';
+import { prepareRelationshipAddition, removeRelationship } from '../relationships.ts';
+import { relationshipBody, removeRelationshipQuery } from '../schemas/relationships.ts';
 
 /*
- * POST/DELETE/GET /cis/{id}/relationships and GET /cis/{id}/impact. Agents and admins add and
- * remove relationships and read impact; to requesters the CMDB does not exist (404).
+ * POST and DELETE /cis/{id}/relationships: agents and admins add and remove relationships; to
+ * requesters the CMDB does not exist (404). The reads (the list, the impact) are
+ * handlers/read-ci-relationships.ts, in a function that only reads the table.
  */
 
 function assertCmdbAgent(request: ApiRequest): void {
@@ -60,42 +58,6 @@ export const handler = httpHandler(
       const named = relationshipToRemove(request);
       await removeRelationship({ from: request.pathParam('id'), type: named.type, to: named.target }, { actor: request.principal.userId });
       return { status: 204 };
-    },
-    'GET /cis/{id}/relationships': async (request) => {
-      assertCmdbAgent(request);
-      const id = request.pathParam('id');
-      const [ci, relationships] = await Promise.all([getCi(id), relationshipsOf(id)]);
-      if (ci === undefined) throw notFound(`CI ${id}`);
-      const others = await getCis(relationships.map((relationship) => relationship.target));
-      const items = relationships.map((relationship) => {
-        const other = others.get(relationship.target);
-        return other === undefined ? relationship : { ...relationship, targetCi: summarizeCi(other) };
-      });
-      return { status: 200, body: { items } };
-    },
-    'GET /cis/{id}/impact': async (request) => {
-      assertCmdbAgent(request);
-      const id = request.pathParam('id');
-      const { direction, depth } = request.query(impactQuery);
-      try {
-        const impact = await impactOf([id], { direction, depth });
-        const [ci] = impact.asked;
-        if (ci === undefined) throw notFound(`CI ${id}`);
-        const impacted = impact.impacted.map(({ ci, depth, path }) => ({ ci, depth, path }));
-        const services = impact.impacted.filter((entry) => entry.ci.class === SERVICE_CLASS).map((entry) => entry.ci.id);
-        return { status: 200, body: { ci, direction, depth, impacted, services } };
-      } catch (error) {
-        if (!(error instanceof ImpactTooLarge)) throw error;
-        const smaller =
-          error.suggestedDepth === undefined ? 'even its nearest relationships are more than that' : `ask again with depth=${error.suggestedDepth} or less`;
-        throw new HttpError(
-          400,
-          'impact-too-large',
-          'Impact too large',
-          `The impact of CI ${id} at depth ${depth} reads more than ${error.budget} relationships (${error.itemsRead} read when it stopped, at depth ${error.depthReading}): ${smaller}`,
-          { itemsRead: error.itemsRead, budget: error.budget, ...(error.suggestedDepth === undefined ? {} : { suggestedDepth: error.suggestedDepth }) },
-        );
-      }
     },
   }),
 );
