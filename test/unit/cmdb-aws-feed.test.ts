@@ -16,6 +16,7 @@ import {
   stackOf,
   stateOfBaseConfigurationItem,
 } from '../../functions/cmdb/domain/aws-feed.ts';
+import { awsNameIdentifierOf } from '../../functions/cmdb/domain/aws-identity.ts';
 
 /*
  * The AWS feed's pure rules against the checked-in fixtures (real EventBridge shapes of AWS Config
@@ -240,6 +241,21 @@ describe('batch-get-resource-config items (the import)', () => {
   it('accepts a bare list of items too', () => {
     expect(importBody.safeParse([{}]).success).toBe(true);
     expect(importBody.safeParse({ items: [] }).success).toBe(false);
+  });
+});
+
+describe('identity by name', () => {
+  const role = { resourceType: 'AWS::IAM::Role', resourceId: 'AROAEXAMPLEORDERSAPI01', resourceName: 'orders-api-role' };
+
+  it('an IAM role or an RDS instance is found by its name too (CloudFormation names it so), when the name is not its id', () => {
+    expect(awsNameIdentifierOf(role)).toBe('orders-api-role');
+    expect(awsNameIdentifierOf({ resourceType: 'AWS::RDS::DBInstance', resourceId: 'db-ABCDEFGHIJKL', resourceName: 'orders' })).toBe('orders');
+    expect(awsNameIdentifierOf({ ...role, resourceName: role.resourceId })).toBeUndefined();
+    expect(awsNameIdentifierOf({ resourceType: role.resourceType, resourceId: role.resourceId })).toBeUndefined();
+  });
+
+  it('never by a name other resources of its type may share (two VPCs each have a security group named default)', () => {
+    expect(awsNameIdentifierOf({ resourceType: 'AWS::EC2::SecurityGroup', resourceId: 'sg-0123456789abcdef0', resourceName: 'default' })).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import { HttpError } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
 import { AWS_CONFIG_ACTOR, baseConfigurationItemShape, resourceKeyOf, stateOfBaseConfigurationItem, type TagMapping } from '../domain/aws-feed.ts';
-import { applyCiState } from './fed-cis.ts';
+import { applyCiState, FedCiConflict } from './fed-cis.ts';
 
 /*
  * The initial import (POST /cis/import): the items `aws configservice batch-get-resource-config`
@@ -49,6 +49,7 @@ async function importOne(item: unknown, index: number, tagMapping: TagMapping): 
   } catch (error) {
     const resourceKey = resourceKeyOf(mapped.state.resource);
     // What the caller can act on (another CI holds the ARN) is said; anything else is logged and the item can be imported again.
+    if (error instanceof FedCiConflict) return { resourceKey, reason: error.message };
     if (error instanceof HttpError) return { resourceKey, reason: error.detail };
     log.error('imported item not written', { resourceKey, error });
     return { resourceKey, reason: 'The item could not be written; import it again' };
