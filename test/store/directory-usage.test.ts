@@ -46,12 +46,32 @@ describe('what names a directory record (usage.ts)', () => {
     const found = await groupUsage('quiet');
     expect(found).toEqual({ references: [{ kind: 'incident', id: open.id, number: open.number, field: 'assignmentGroup' }], truncated: false });
     expect(found.references.map((r) => r.id)).not.toContain(closed.id);
-    // Services by owner, templates, the group's incidents, changes and problems; the change configuration.
-    expect(table.counter.operations().sort()).toEqual(['GetItem', 'Query', 'Query', 'Query', 'Query', 'Query']);
+    // Services by owner, templates, the group's incidents, changes and problems, the CIs it owns; the change configuration.
+    expect(table.counter.operations().sort()).toEqual(['GetItem', 'Query', 'Query', 'Query', 'Query', 'Query', 'Query']);
 
     const busy = await groupUsage('busy');
     expect(busy.references).toHaveLength(20);
     expect(busy.truncated).toBe(true);
+  });
+
+  it('finds the CMDB CIs a group owns (gsi3 CIS#OWNER#<group>), retired ones too, as the CMDB stores them', async () => {
+    const { ciItem } = await import('../../functions/cmdb/store/ci-store.ts');
+    const ci = (id: string, fields: Record<string, unknown>) => ({
+      id,
+      class: 'generic',
+      name: id,
+      status: 'active',
+      attributes: {},
+      source: 'manual',
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+      ...fields,
+    });
+    const owned = ci('01JF3Q8Z7W5R6T9V2K4M000001', { ownerGroup: 'ci-owner', status: 'retired' });
+    const other = ci('01JF3Q8Z7W5R6T9V2K4M000002', { ownerGroup: 'someone-else' });
+    for (const item of [owned, other]) await table.raw.send(new PutCommand({ TableName: table.tableName, Item: ciItem(item as Parameters<typeof ciItem>[0]) }));
+    expect(await groupUsage('ci-owner')).toEqual({ references: [{ kind: 'ci', id: owned.id, field: 'ownerGroup' }], truncated: false });
   });
 
   it("finds a user's open incidents as assignee and as caller through their own partitions", async () => {
