@@ -24,9 +24,14 @@ import { addStackMembership, reconcileConfigRelationships, removeStackMembership
  *
  * In order per resource: a CI keeps the capture time of the configuration item it reflects
  * (aws.captureTime), and its write is conditioned on it, so an item older than the one applied is
- * recorded (`stale`) but changes nothing, whatever order the queue delivers them in.
- * CloudFormation's events, which carry no capture time, are ordered per CI by their event time
- * (the last one applied is kept beside the CI).
+ * recorded (`stale`) but changes nothing, whatever order the queue delivers them in. Its
+ * relationships are written only while the CI still reflects its capture (fed-relationships.ts),
+ * so an item overtaken half-way by a later one stops (`stale`) and leaves the later one's. Every
+ * update is built from the CI as it is when it commits (fed-cis.ts updateFedCi), so CloudFormation
+ * and AWS Config never write back what the other changed. CloudFormation's events, which carry no
+ * capture time, are ordered per CI by their event time (the last one applied is kept beside the CI).
+ * An event whose resource two CIs claim (its identity one, its ARN another) is recorded `ignored`
+ * with the reason, not thrown: retrying cannot resolve it (fed-cis.ts FedCiConflict).
  *
  * Why a queue and not the table's stream, as alerts are applied: the events reach the product on
  * the ingestion bus, and recording them to apply them from the stream would add a fifth Lambda
