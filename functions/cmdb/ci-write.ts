@@ -212,6 +212,8 @@ export interface CiUpdateOptions extends CiWriteOptions {
   expectedVersion?: number;
   /** An extra condition on the CI's item (the AWS feed: capture time order); CiConditionFailed when it does not hold. */
   condition?: Condition;
+  /** Checks on other items the write holds on (the AWS feed: CloudFormation's order item); a refusal of one is thrown as it is (TransactionRefused). */
+  checks?: readonly TransactionEntry[];
 }
 
 const UPDATE_ATTEMPTS = 3;
@@ -259,6 +261,7 @@ function updateEntries(before: Ci, after: Ci, changes: FieldDiff[], options: CiU
     ciOutboxPut(record, now),
     ...classCountEntries(before, after),
     ...ownerGroupEntries(before, after, options.source),
+    ...(options.checks ?? []),
   ];
 }
 
