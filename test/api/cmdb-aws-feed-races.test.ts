@@ -15,7 +15,16 @@ import { admin, agent, type Client, startTestStack, type TestStack } from '../su
  */
 
 type Lookup = [accountId: string, region: string, resourceType: string, resourceId: string];
-const hooks = vi.hoisted(() => ({ pending: [] as { when: (lookup: Lookup) => boolean; run: () => Promise<unknown> }[] }));
+const hooks = vi.hoisted(() => ({ pending: [] as { when: (lookup: Lookup | [id: string]) => boolean; run: () => Promise<unknown> }[] }));
+
+/** Runs the first pending hook `lookup` matches, once, before the look-up answers. */
+async function runHookOf(lookup: Lookup | [id: string]): Promise<void> {
+  const index = hooks.pending.findIndex((hook) => hook.when(lookup));
+  const hook = hooks.pending[index];
+  if (hook === undefined) return;
+  hooks.pending.splice(index, 1);
+  await hook.run();
+}
 
 vi.mock('../../functions/cmdb/store/ci-store.ts', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../functions/cmdb/store/ci-store.ts')>();
@@ -23,19 +32,22 @@ vi.mock('../../functions/cmdb/store/ci-store.ts', async (importOriginal) => {
     ...original,
     findCiByAwsResource: async (...lookup: Lookup) => {
       const found = await original.findCiByAwsResource(...lookup);
-      const index = hooks.pending.findIndex((hook) => hook.when(lookup));
-      const hook = hooks.pending[index];
-      if (hook !== undefined) {
-        hooks.pending.splice(index, 1);
-        await hook.run();
-      }
+      await runHookOf(lookup);
+      return found;
+    },
+    getCi: async (id: string) => {
+      const found = await original.getCi(id);
+      await runHookOf([id]);
       return found;
     },
   };
 });
 
 /** Runs `run` once, right after the next look-up of `resourceId` has read (and before its caller goes on). */
-const afterLookupOf = (resourceId: string, run: () => Promise<unknown>) => hooks.pending.push({ when: (lookup) => lookup[3] === resourceId, run });
+const afterLookupOf = (resourceId: string, run: () => Promise<unknown>) =>
+  hooks.pending.push({ when: (lookup) => lookup.length === 4 && lookup[3] === resourceId, run });
+/** Runs `run` once, right after the next read of CI `id` by its id (an update reads the CI it writes). */
+const afterReadOf = (id: string, run: () => Promise<unknown>) => hooks.pending.push({ when: (lookup) => lookup.length === 1 && lookup[0] === id, run });
 
 let stack: TestStack;
 let ada: Client;
@@ -144,6 +156,22 @@ describe('a CloudFormation event and an AWS Config item of one resource at once'
     expect(reply.status, JSON.stringify(reply.body)).toBe(204);
     expect(await readItem(keys.awsReportedRelationshipsKey(raceA))).toBeUndefined();
     expect(await readItem(keys.cloudFormationOrderKey(raceA))).toBeUndefined();
+  });
+});
+
+describe('two CloudFormation events of one resource at once', () => {
+  it('an event overtaken after it claimed its place writes nothing: the later one stands', async () => {
+    const queue = 'https://sqs.eu-west-1.amazonaws.com/123456789012/race-g';
+    const id = (await apply(stackResource(queue, '2026-11-01T10:00:00Z', 'AWS::SQS::Queue'))).ciId as string;
+    expect(await apply(stackResource(queue, '2026-11-01T10:10:00Z', 'AWS::SQS::Queue', 'DELETE_COMPLETE'))).toMatchObject({ outcome: 'applied', ciId: id });
+    // Imported again at 10:20 and deleted again at 10:30: the deletion runs whole after the import
+    // claimed its place and read the CI, before the import writes it.
+    afterReadOf(id, () => apply(stackResource(queue, '2026-11-01T10:30:00Z', 'AWS::SQS::Queue', 'DELETE_COMPLETE')));
+    expect(await apply(stackResource(queue, '2026-11-01T10:20:00Z', 'AWS::SQS::Queue', 'IMPORT_COMPLETE'))).toMatchObject({ outcome: 'stale', ciId: id });
+    const after = await ci(id);
+    expect(after.status).toBe('retired');
+    expect(after.aws).not.toHaveProperty('stackId');
+    expect(await relatedNames(id)).toEqual([]);
   });
 });
 

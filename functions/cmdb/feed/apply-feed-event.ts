@@ -14,7 +14,7 @@ import type { Ci, CiPatch } from '../domain/ci.ts';
 import { loadCmdbConfig } from '../store/ci-class-store.ts';
 import { claimCloudFormationOrder, countDuplicateDelivery, type FeedOutcome, recordFeedEvent, settleFeedEvent } from '../store/feed-event-store.ts';
 import { applyCiState, ensureCi, FedCiConflict, findFedCi, stackPatch, updateFedCi } from './fed-cis.ts';
-import { addStackMembership, reconcileConfigRelationships, removeStackMembership } from './fed-relationships.ts';
+import { addStackMembership, reconcileConfigRelationships, removeStackMembership, stackOrderChecks } from './fed-relationships.ts';
 
 /*
  * Applies one AWS Config or CloudFormation event to the CMDB (handlers/apply-aws-feed.ts hands
@@ -72,10 +72,12 @@ export function feedOrderOf(envelope: FeedEnvelope, tagMapping: TagMapping): { k
 /**
  * CloudFormation's order per resource: its events carry no capture time, so the event's own time
  * is compared with the last one applied to the CI (store/feed-event-store.ts). An event without
- * a time is applied.
+ * a time is applied. Each write of the event then holds only while its place is still the last
+ * one claimed (stackOrderChecks): an event overtaken after it claimed stops, `stale`.
  */
 const inCloudFormationOrder = (ci: Ci, time: string | undefined): Promise<boolean> =>
   time === undefined ? Promise.resolve(true) : claimCloudFormationOrder(ci.id, time);
+const timeOf = (event: { time?: string }): { time?: string } => (event.time === undefined ? {} : { time: event.time });
 const staleInStack = (ci: Ci): Omit<FeedEventResult, 'eventId'> => ({
   outcome: 'stale',
   ciId: ci.id,
@@ -127,7 +129,7 @@ async function applyConfigItem(event: Extract<FeedEvent, { kind: 'config-item' }
  */
 async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformation-resource' }>): Promise<Omit<FeedEventResult, 'eventId'>> {
   const options = { actor: CLOUDFORMATION_ACTOR, source: 'cloudformation' as const };
-  const noted = { actor: CLOUDFORMATION_ACTOR, source: 'kept' as const };
+  const kept = { actor: CLOUDFORMATION_ACTOR, source: 'kept' as const };
   const stackId = event.stack.externalId;
   const arn = event.resource.resourceId.startsWith('arn:') ? event.resource.resourceId : undefined;
   if (event.membership === 'present') {
@@ -136,30 +138,31 @@ async function applyStackResource(event: Extract<FeedEvent, { kind: 'cloudformat
       ensureCi(event.resource, { class: event.class, name: event.resource.resourceId, ...(arn === undefined ? {} : { externalId: arn }), stackId }, options),
     ]);
     if (!(await inCloudFormationOrder(resource.ci, event.time))) return staleInStack(resource.ci);
-    const { ci } = await updateFedCi(
+    const noted = await updateFedCi(
       resource.ci,
       (current): CiPatch => ({
         ...stackPatch(current, stackId),
         ...(current.status === 'retired' && current.aws?.captureTime === undefined ? { status: 'active' } : {}),
       }),
-      noted,
+      { ...kept, checks: stackOrderChecks(resource.ci, event.time) },
     );
-    await addStackMembership(stack.ci, ci, options);
-    return { outcome: 'applied', ciId: ci.id };
+    if (noted.outcome === 'stale' || (await addStackMembership(stack.ci, noted.ci, { ...options, ...timeOf(event) })) === 'stale')
+      return staleInStack(noted.ci);
+    return { outcome: 'applied', ciId: noted.ci.id };
   }
   const [stackCi, ci] = await Promise.all([findFedCi(event.stack.resource, event.stack.externalId), findFedCi(event.resource, arn)]);
   if (ci === undefined) return { outcome: 'applied', reason: 'the CMDB has no CI for this resource' };
   if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
-  if (stackCi !== undefined) await removeStackMembership(stackCi, ci, options);
-  await updateFedCi(
+  if (stackCi !== undefined && (await removeStackMembership(stackCi, ci, { ...options, ...timeOf(event) })) === 'stale') return staleInStack(ci);
+  const left = await updateFedCi(
     ci,
     (current): CiPatch => ({
       ...(current.aws?.stackId === stackId ? stackPatch(current, undefined) : {}),
       ...(event.membership === 'deleted' && current.aws?.captureTime === undefined ? { status: 'retired' } : {}),
     }),
-    noted,
+    { ...kept, checks: stackOrderChecks(ci, event.time) },
   );
-  return { outcome: 'applied', ciId: ci.id };
+  return left.outcome === 'stale' ? staleInStack(ci) : { outcome: 'applied', ciId: ci.id };
 }
 
 async function applyStack(event: Extract<FeedEvent, { kind: 'cloudformation-stack' }>): Promise<Omit<FeedEventResult, 'eventId'>> {
@@ -167,15 +170,18 @@ async function applyStack(event: Extract<FeedEvent, { kind: 'cloudformation-stac
   if (!event.deleted) {
     const { ci } = await ensureStackCi(event.stack);
     if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
-    await updateFedCi(ci, (current): CiPatch => (current.status === 'retired' ? { status: 'active' } : {}), options);
-    return { outcome: 'applied', ciId: ci.id };
+    const written = await updateFedCi(ci, (current): CiPatch => (current.status === 'retired' ? { status: 'active' } : {}), {
+      ...options,
+      checks: stackOrderChecks(ci, event.time),
+    });
+    return written.outcome === 'stale' ? staleInStack(ci) : { outcome: 'applied', ciId: ci.id };
   }
   const ci = await findFedCi(event.stack.resource, event.stack.externalId);
   if (ci === undefined) return { outcome: 'applied', reason: 'the CMDB has no CI for this stack' };
   if (!(await inCloudFormationOrder(ci, event.time))) return staleInStack(ci);
   // Retired, it keeps its relationships: what the stack held, as history shows it.
-  await updateFedCi(ci, (): CiPatch => ({ status: 'retired' }), options);
-  return { outcome: 'applied', ciId: ci.id };
+  const written = await updateFedCi(ci, (): CiPatch => ({ status: 'retired' }), { ...options, checks: stackOrderChecks(ci, event.time) });
+  return written.outcome === 'stale' ? staleInStack(ci) : { outcome: 'applied', ciId: ci.id };
 }
 
 function apply(event: FeedEvent): Promise<Omit<FeedEventResult, 'eventId'>> {

@@ -1,5 +1,5 @@
 import { HttpError } from '../../shared/errors.ts';
-import type { Condition } from '../../shared/store/transaction.ts';
+import { type Condition, type NamedItem, TransactionRefused } from '../../shared/store/transaction.ts';
 import { CiConditionFailed, createCi, updateCi } from '../ci-write.ts';
 import type { AwsResourceRef, FedCiState } from '../domain/aws-feed.ts';
 import { type AwsIdentity, type Ci, type CiPatch, type CiSource, isServiceCiId } from '../domain/ci.ts';
@@ -126,12 +126,13 @@ function patchOf(state: FedCiState, current: Ci): CiPatch {
  * Changes `read`'s CI by what `changeOf` makes of it as it is, at its version: when the CI moved
  * meanwhile, it is read again and the change made again from what it is now. `changeOf` answers
  * `stale` when the CI as it is now is past what the event says (nothing written). `condition`:
- * an extra condition on the CI's item (CiConditionFailed when it does not hold).
+ * an extra condition on the CI's item, `checks` on other items (CloudFormation's order): when one
+ * does not hold, `stale` (nothing written).
  */
 export async function updateFedCi(
   read: Ci,
   changeOf: (current: Ci) => CiPatch | 'stale',
-  options: { actor: string; source: CiSource | 'kept'; condition?: Condition },
+  options: { actor: string; source: CiSource | 'kept'; condition?: Condition; checks?: readonly NamedItem[] },
 ): Promise<{ outcome: 'updated' | 'unchanged' | 'stale'; ci: Ci }> {
   let current = read;
   for (let attempt = 1; ; attempt++) {
@@ -146,10 +147,12 @@ export async function updateFedCi(
         source,
         expectedVersion: current.version,
         ...(options.condition === undefined ? {} : { condition: options.condition }),
+        ...(options.checks === undefined ? {} : { checks: options.checks }),
       });
       return { outcome: ci.version === current.version ? 'unchanged' : 'updated', ci };
     } catch (error) {
       if (error instanceof CiConditionFailed) return { outcome: 'stale', ci: error.ci };
+      if (error instanceof TransactionRefused && options.checks?.some((check) => error.has(check.name))) return { outcome: 'stale', ci: current };
       if (!isVersionMoved(error) || attempt >= UPDATE_ATTEMPTS) throw error;
       const fresh = await getCi(current.id);
       if (fresh === undefined) throw error;

@@ -1,12 +1,18 @@
 import { log } from '../../shared/log.ts';
 import { batchGetAll } from '../../shared/store/batch-get.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { type NamedItem, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { classOfAwsResourceType, type FedRelationship } from '../domain/aws-feed.ts';
 import type { Ci, CiSource } from '../domain/ci.ts';
 import { canonicalRelationship, type RelationshipOrigin, relationshipSeenFrom, type StoredRelationship } from '../domain/relationship-types.ts';
 import { relationshipWriteEntries } from '../relationships.ts';
 import { getCis } from '../store/ci-store.ts';
-import { CONFIG_ORDER_ITEM, configOrderCheck, getReportedRelationships, putReportedRelationships } from '../store/feed-event-store.ts';
+import {
+  CONFIG_ORDER_ITEM,
+  cloudFormationOrderCheck,
+  configOrderCheck,
+  getReportedRelationships,
+  putReportedRelationships,
+} from '../store/feed-event-store.ts';
 import { relationshipKey } from '../store/keys.ts';
 import { RELATIONSHIP_ITEM } from '../store/relationship-store.ts';
 import { ensureCi, FedCiConflict } from './fed-cis.ts';
@@ -24,16 +30,22 @@ import { ensureCi, FedCiConflict } from './fed-cis.ts';
  * never adds or removes anything after the later one: the relationships are the later item's.
  * Before adding, the record of what the CI reported is widened to include what is about to be
  * added, so that a relationship added by an item that stops there is still one the next item
- * removes if it does not report it.
+ * removes if it does not report it. A CloudFormation event's stack membership is likewise written
+ * only while the event is still the last one claimed for the resource's CI.
  */
 
-/** A later capture of the resource was applied meanwhile: this item stops, writing nothing more. */
+/** A later capture (or CloudFormation event) of the resource was applied meanwhile: this one stops, writing nothing more. */
 class LaterCaptureApplied extends Error {
   constructor() {
-    super('a later capture of the resource was applied');
+    super('a later event of the resource was applied');
     this.name = 'LaterCaptureApplied';
   }
 }
+
+type FeedWriteOptions = { actor: string; origin: RelationshipOrigin; captureTime?: string; checks?: readonly NamedItem[] };
+
+/** One of `checks` did not hold: a later event of the resource overtook this one. */
+const overtaken = (error: TransactionRefused, checks: readonly NamedItem[] | undefined): boolean => checks?.some((check) => error.has(check.name)) === true;
 
 const keyOf = (stored: StoredRelationship): string => `${stored.source}|${stored.type}|${stored.target}`;
 
@@ -68,17 +80,13 @@ async function storedAmong(wanted: readonly StoredRelationship[]): Promise<Map<s
  * `captureTime`: an AWS Config item's; the addition holds only while the CI reflects that capture
  * (LaterCaptureApplied when it does not).
  */
-async function add(
-  ci: Ci,
-  relationship: { type: FedRelationship['type']; other: Ci },
-  options: { actor: string; origin: RelationshipOrigin; captureTime?: string },
-): Promise<boolean> {
+async function add(ci: Ci, relationship: { type: FedRelationship['type']; other: Ci }, options: FeedWriteOptions): Promise<boolean> {
   if (ci.status === 'retired' || relationship.other.status === 'retired') return false;
-  const { captureTime } = options;
+  const { captureTime, checks = [] } = options;
   const ends = { from: ci, type: relationship.type, to: relationship.other };
   const entries =
     captureTime === undefined
-      ? relationshipWriteEntries('add', ends, options)
+      ? [...checks, ...relationshipWriteEntries('add', ends, options)]
       : // The capture-time check is on the CI's item, which the existence check would touch twice: it checks both.
         [configOrderCheck(ci.id, captureTime, { active: true }), ...relationshipWriteEntries('add', ends, { ...options, writtenInSameTransaction: [ci.id] })];
   try {
@@ -86,6 +94,7 @@ async function add(
     return true;
   } catch (error) {
     if (!(error instanceof TransactionRefused)) throw error;
+    if (overtaken(error, checks)) throw new LaterCaptureApplied();
     if (error.has(CONFIG_ORDER_ITEM)) {
       const now = error.item(CONFIG_ORDER_ITEM);
       // Still at this capture, so it was refused for being retired.
@@ -100,18 +109,13 @@ async function add(
 }
 
 /** Removes a stored relationship of `ci` (either end); gone already is as good. `captureTime`: as for add. */
-async function remove(
-  ci: Ci,
-  stored: StoredRelationship,
-  other: Ci | string,
-  options: { actor: string; origin: RelationshipOrigin; captureTime?: string },
-): Promise<void> {
+async function remove(ci: Ci, stored: StoredRelationship, other: Ci | string, options: FeedWriteOptions): Promise<void> {
   const seen = relationshipSeenFrom(ci.id, stored);
-  const entries = relationshipWriteEntries('remove', { from: ci, type: seen.type, to: other }, options);
+  const checks = [...(options.captureTime === undefined ? [] : [configOrderCheck(ci.id, options.captureTime)]), ...(options.checks ?? [])];
   try {
-    await transactWrite(options.captureTime === undefined ? entries : [configOrderCheck(ci.id, options.captureTime), ...entries]);
+    await transactWrite([...checks, ...relationshipWriteEntries('remove', { from: ci, type: seen.type, to: other }, options)]);
   } catch (error) {
-    if (error instanceof TransactionRefused && error.has(CONFIG_ORDER_ITEM)) throw new LaterCaptureApplied();
+    if (error instanceof TransactionRefused && (error.has(CONFIG_ORDER_ITEM) || overtaken(error, checks))) throw new LaterCaptureApplied();
     if (!(error instanceof TransactionRefused && error.has(RELATIONSHIP_ITEM))) throw error;
   }
 }
@@ -196,17 +200,40 @@ export async function reconcileConfigRelationships(
   return changes;
 }
 
-/** "stack contains resource" (origin cloudformation), unless stored. */
-export async function addStackMembership(stack: Ci, resource: Ci, options: { actor: string }): Promise<boolean> {
+/**
+ * "stack contains resource" (origin cloudformation), unless stored. `time`: the CloudFormation
+ * event's; the addition holds only while it is the last one claimed for the resource's CI
+ * (`stale` otherwise, nothing written).
+ */
+export async function addStackMembership(stack: Ci, resource: Ci, options: { actor: string; time?: string }): Promise<'added' | 'unchanged' | 'stale'> {
   const stored = canonicalRelationship(stack.id, 'contains', resource.id);
-  if ((await storedAmong([stored])).has(keyOf(stored))) return false;
-  return add(stack, { type: 'contains', other: resource }, { actor: options.actor, origin: 'cloudformation' });
+  if ((await storedAmong([stored])).has(keyOf(stored))) return 'unchanged';
+  try {
+    const added = await add(
+      stack,
+      { type: 'contains', other: resource },
+      { actor: options.actor, origin: 'cloudformation', checks: stackOrderChecks(resource, options.time) },
+    );
+    return added ? 'added' : 'unchanged';
+  } catch (error) {
+    if (error instanceof LaterCaptureApplied) return 'stale';
+    throw error;
+  }
 }
 
-/** Removes "stack contains resource" if CloudFormation made it; true when it was there. */
-export async function removeStackMembership(stack: Ci, resource: Ci, options: { actor: string }): Promise<boolean> {
+/** Removes "stack contains resource" if CloudFormation made it. `time`: as for addStackMembership. */
+export async function removeStackMembership(stack: Ci, resource: Ci, options: { actor: string; time?: string }): Promise<'removed' | 'unchanged' | 'stale'> {
   const stored = canonicalRelationship(stack.id, 'contains', resource.id);
-  if ((await storedAmong([stored])).get(keyOf(stored))?.origin !== 'cloudformation') return false;
-  await remove(stack, stored, resource, { actor: options.actor, origin: 'cloudformation' });
-  return true;
+  if ((await storedAmong([stored])).get(keyOf(stored))?.origin !== 'cloudformation') return 'unchanged';
+  try {
+    await remove(stack, stored, resource, { actor: options.actor, origin: 'cloudformation', checks: stackOrderChecks(resource, options.time) });
+    return 'removed';
+  } catch (error) {
+    if (error instanceof LaterCaptureApplied) return 'stale';
+    throw error;
+  }
 }
+
+/** The CloudFormation order check of an event on `resource`'s CI (none for an event without a time, which claims no place). */
+export const stackOrderChecks = (resource: Ci, time: string | undefined): NamedItem[] =>
+  time === undefined ? [] : [cloudFormationOrderCheck(resource.id, time)];

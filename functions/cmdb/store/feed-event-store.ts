@@ -211,6 +211,25 @@ export async function putReportedRelationships(ciId: string, relationships: read
 export const feedItemDeletesOf = (ciId: string): TransactItem[] =>
   [awsReportedRelationshipsKey(ciId), cloudFormationOrderKey(ciId)].map((key) => ({ Delete: { TableName: TABLE_NAME, Key: key } }));
 
+/** The name of the CloudFormation order check in the feed's own transactions. */
+export const CLOUDFORMATION_ORDER_ITEM = 'ci-cloudformation-order';
+
+/**
+ * "The last CloudFormation event claimed for the CI is still the one of `time`": checked in every
+ * write of that event (the CI, its stack membership), so an event another one overtook after it
+ * claimed its place writes nothing more.
+ */
+export const cloudFormationOrderCheck = (ciId: string, time: string): NamedItem =>
+  named(CLOUDFORMATION_ORDER_ITEM, {
+    ConditionCheck: {
+      TableName: TABLE_NAME,
+      Key: cloudFormationOrderKey(ciId),
+      ConditionExpression: '#time = :time',
+      ExpressionAttributeNames: { '#time': 'time' },
+      ExpressionAttributeValues: { ':time': time },
+    },
+  });
+
 /**
  * Takes the CI's place in CloudFormation's order for an event of `time`: false when an event of a
  * later time was applied to it already (this one is then stale). Taken before the event is
