@@ -1,4 +1,4 @@
-import { HttpError } from '../../shared/errors.ts';
+import { HttpError, notFound } from '../../shared/errors.ts';
 import { type Condition, type NamedItem, TransactionRefused } from '../../shared/store/transaction.ts';
 import { CiConditionFailed, createCi, updateCi } from '../ci-write.ts';
 import type { AwsResourceRef, FedCiState } from '../domain/aws-feed.ts';
@@ -155,7 +155,8 @@ export async function updateFedCi(
       if (error instanceof TransactionRefused && options.checks?.some((check) => error.has(check.name))) return { outcome: 'stale', ci: current };
       if (!isVersionMoved(error) || attempt >= UPDATE_ATTEMPTS) throw error;
       const fresh = await getCi(current.id);
-      if (fresh === undefined) throw error;
+      // Deleted meanwhile: applyCiState looks the resource up again (and creates its CI).
+      if (fresh === undefined) throw notFound(`CI ${current.id}`);
       current = fresh;
     }
   }

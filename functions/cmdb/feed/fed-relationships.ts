@@ -88,7 +88,11 @@ async function add(ci: Ci, relationship: { type: FedRelationship['type']; other:
     captureTime === undefined
       ? [...checks, ...relationshipWriteEntries('add', ends, options)]
       : // The capture-time check is on the CI's item, which the existence check would touch twice: it checks both.
-        [configOrderCheck(ci.id, captureTime, { active: true }), ...relationshipWriteEntries('add', ends, { ...options, writtenInSameTransaction: [ci.id] })];
+        [
+          configOrderCheck(ci.id, captureTime, { active: true }),
+          ...checks,
+          ...relationshipWriteEntries('add', ends, { ...options, writtenInSameTransaction: [ci.id] }),
+        ];
   try {
     await transactWrite(entries);
     return true;
