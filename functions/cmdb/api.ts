@@ -30,6 +30,7 @@ import {
   listedRelationshipSchema,
   relationshipBody,
   relationshipListSchema,
+  relationshipPageQuery,
   relationshipSchema,
   removeRelationshipQuery,
 } from './schemas/relationships.ts';
@@ -183,13 +184,13 @@ export default defineApi({
       tag: 'Configuration items',
       audience: 'admin',
       description: [
-        `Deletes the CI and every relationship naming it, at either end, in one transaction (with its history record and the CI Deleted event, which counts them): at most ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships, else 409 \`too-many-relationships\` (remove some first, or retire the CI with PUT). Its history is kept and stays readable (GET /cis/{id}/history, ending with the \`deleted\` record). Needs If-Match.`,
+        `Deletes the CI and every relationship naming it, at either end, in one transaction (with its history record, a \`relationship_removed\` history record at each CI at the other end, and the CI Deleted event, which counts them in \`relationshipsRemoved\` and stands for their CI Relationship Removed events): at most ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships (a transaction holds 100 items, up to 3 per relationship), else 409 \`too-many-relationships\` (remove some first, or retire the CI with PUT). The transaction holds the CI's relationship count at the number it removes, so a relationship added meanwhile makes it read them again; 409 \`delete-contended\` if they keep changing. Its history is kept and stays readable (GET /cis/{id}/history, ending with the \`deleted\` record). Needs If-Match.`,
         SERVICES,
         ADMINS,
       ].join('\n\n'),
       ifMatch: 'required',
       responses: { 204: { description: 'Deleted' } },
-      errorTypes: ['forbidden', 'not-found', 'ci-is-a-service', 'too-many-relationships'],
+      errorTypes: ['forbidden', 'not-found', 'ci-is-a-service', 'too-many-relationships', 'delete-contended'],
     },
     'GET /cis/{id}/history': {
       operationId: 'listCiHistory',
@@ -244,10 +245,11 @@ export default defineApi({
       tag: 'Configuration items',
       audience: 'agent',
       description: [
-        'Every relationship the CI takes part in, at either end, each as this CI names it (a stored `a depends_on b` lists as `depends_on b` on a and as `used_by a` on b), by type then target, with the CI at the other end as it is now (`targetCi`). Two Queries in flight together (the relationships it is the source of, and those it is the target of, from an index: a relationship added a moment ago may take a moment to show at its target), then one batch read of the other CIs.',
+        'Every relationship the CI takes part in, at either end, each as this CI names it (a stored `a depends_on b` lists as `depends_on b` on a and as `used_by a` on b), with the CI at the other end as it is now (`targetCi`). In pages (`limit`, default 25, at most 100; `nextCursor`): first the relationships it is the source of (by stored type, then the other CI), then those naming it (by stored type, then the other CI). One round of Queries in flight together (the relationships it is the source of, and those it is the target of, from an index: a relationship added a moment ago may take a moment to show at its target; a page past the first end reads the index only), then one batch read of the other CIs of the page.',
         REQUESTERS,
       ].join('\n\n'),
-      responses: { 200: { description: 'All of its relationships', schema: 'CiRelationshipList' } },
+      query: relationshipPageQuery,
+      responses: { 200: { description: 'One page of its relationships', schema: 'CiRelationshipList' } },
       errorTypes: ['not-found'],
     },
     'GET /cis/{id}/impact': {
@@ -258,7 +260,7 @@ export default defineApi({
       description: [
         `The CIs reached from this one, up to \`depth\` relationships away (default ${DEFAULT_IMPACT_DEPTH}, at most ${MAX_IMPACT_DEPTH}). \`downstream\` (default): the CIs affected when this one fails, following what depends on it and runs on it (incoming \`depends_on\`, \`runs_on\`), what it contains (outgoing \`contains\`) and \`connects_to\` both ways. \`upstream\`: the reverse, what it relies on.`,
         'Each impacted CI is listed once, nearest first, with its `depth` and a shortest `path`: the chain from the CI asked about, each step a CI and the relationship as that CI names it to the next (downstream of a table: `[{table, used_by}, {function, used_by}]` reaches the API that uses the function). Cycles are followed once. `services` lists the services (CIs of class `service`) among them. Retired CIs are listed with their status.',
-        `Breadth-first and bounded: each level is one round of Queries in flight together (both ends of every CI reached at the previous level), then one batch read of the CIs found, so depth N costs at most N rounds of Queries. It never loads the whole graph: past ${IMPACT_BUDGET} relationships read it stops with 400 \`impact-too-large\`, saying how many it read and the depth that fits (\`suggestedDepth\`).`,
+        `Breadth-first and bounded: each level is one round of Queries in flight together (for every CI reached at the previous level, 3 Queries reading only the relationship types the direction follows from each end), then one batch read of the CIs found, so depth N costs at most N rounds of Queries. It never loads the whole graph, and never reads more than ${IMPACT_BUDGET} relationships: what is left of that budget is split between the Queries of a level, and a Query that has more than its share (or a level with more Queries than relationships left to read) stops it with 400 \`impact-too-large\`, saying how many it read and the depth that fits (\`suggestedDepth\`).`,
         REQUESTERS,
       ].join('\n\n'),
       query: impactQuery,

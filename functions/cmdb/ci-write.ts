@@ -1,6 +1,6 @@
 import { groupKey } from '../directory/store/keys.ts';
 import { directoryRecordLive, isBeingDeleted } from '../directory/store/references.ts';
-import { conflict, fieldError, type HttpError, notFound, preconditionFailed, validationFailed } from '../shared/errors.ts';
+import { conflict, fieldError, HttpError, notFound, preconditionFailed, validationFailed } from '../shared/errors.ts';
 import { etagOf } from '../shared/http/handler.ts';
 import type { FieldDiff } from '../shared/store/audit.ts';
 import { newId } from '../shared/store/audit.ts';
@@ -21,20 +21,9 @@ import {
 } from './domain/ci.ts';
 import { ciClassOf } from './domain/ci-classes.ts';
 import { ciEventType, ciOutboxRecord } from './domain/events.ts';
+import { isStaleRelationshipRead, relationshipsDeletedWithCi } from './relationships.ts';
 import { CI_CLASS_COUNT_ITEM, ciClassCountAdd, ciClassCounted, getStoredCiClass } from './store/ci-class-store.ts';
-import {
-  ciCreatePut,
-  ciDeleteAtVersion,
-  ciHistoryPut,
-  ciOutboxPut,
-  ciReplacePut,
-  getCi,
-  guardDelete,
-  guardKeys,
-  guardPut,
-  relationshipItemDelete,
-  relationshipItemKeysOf,
-} from './store/ci-store.ts';
+import { ciCreatePut, ciDeleteAtVersion, ciHistoryPut, ciOutboxPut, ciReplacePut, getCi, guardDelete, guardKeys, guardPut } from './store/ci-store.ts';
 import { feedItemDeletesOf } from './store/feed-event-store.ts';
 import { externalIdKey } from './store/keys.ts';
 
@@ -270,71 +259,87 @@ export function retireCi(id: string, options: CiWriteOptions & Pick<CiUpdateOpti
   return updateCi(id, { status: 'retired' }, options);
 }
 
+const DELETE_ATTEMPTS = 3;
+
+/** 409 `delete-contended`: relationships of the CI kept changing while its deletion read them. */
+const deleteContended = (id: string): HttpError =>
+  new HttpError(
+    409,
+    'delete-contended',
+    'Delete contended',
+    `CI ${id} was not deleted: ${DELETE_ATTEMPTS} times, its relationships changed while the deletion ran; nothing was changed, send the same request again`,
+    {},
+    { 'retry-after': '1' },
+  );
+
 /**
  * Deletes a CI, its guard items and every relationship naming it (at either end) in one
- * transaction, with its history record and the CI Deleted event: at most
- * MAX_RELATIONSHIPS_DELETED_WITH_CI relationships, else 409 `too-many-relationships` (remove some,
- * or retire the CI instead). Its history stays in its partition. Answers the CI as it was.
+ * transaction, with its history record, a `relationship_removed` record at each other end and the
+ * CI Deleted event: at most MAX_RELATIONSHIPS_DELETED_WITH_CI relationships, else 409
+ * `too-many-relationships` (remove some, or retire the CI instead). The transaction holds the CI's
+ * relationship count at the number it deletes (relationships.ts relationshipsDeletedWithCi), so a
+ * relationship added meanwhile, or not yet shown by the target index, makes it read again (then
+ * 409 `delete-contended`) instead of outliving the CI. Round trips: the CI and its relationships
+ * read together, then the other ends' records (only when there are relationships), then the
+ * transaction: 2, or 3 with relationships.
+ * Its history stays in its partition. Answers the CI as it was.
  */
 export async function deleteCi(id: string, options: { actor: string; expectedVersion?: number }): Promise<Ci> {
   if (isServiceWrite(id)) throw ciIsAService(id);
-  const [ci, relationships] = await Promise.all([getCi(id), relationshipItemKeysOf(id, MAX_RELATIONSHIPS_DELETED_WITH_CI)]);
-  if (ci === undefined) throw notFound(`CI ${id}`);
-  if (options.expectedVersion !== undefined && options.expectedVersion !== ci.version) throw preconditionFailed(etagOf(ci.version));
-  if (relationships.more) {
-    throw conflict(
-      'too-many-relationships',
-      'Too many relationships to delete with the CI',
-      `CI ${id} has more than ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships, more than one deletion removes with it: remove some first, or retire the CI`,
-      { limit: MAX_RELATIONSHIPS_DELETED_WITH_CI },
-    );
-  }
-  const now = new Date();
-  const removed = relationships.keys.length;
-  const record = ciOutboxRecord({
-    eventId: newId(),
-    type: 'CI Deleted',
-    ci,
-    actor: options.actor,
-    occurredAt: now.toISOString(),
-    relationshipsRemoved: removed,
-  });
-  const entries: TransactionEntry[] = [
-    named(CI_ITEM, ciDeleteAtVersion(id, ci.version)),
-    ...guardEntries(ci, undefined, id),
-    ...relationships.keys.map(relationshipItemDelete),
-    ...feedItemDeletesOf(id),
-    ciHistoryPut(id, {
-      at: now.toISOString(),
-      actor: options.actor,
-      action: 'deleted',
-      version: ci.version,
-      changes: removed === 0 ? [] : [{ field: 'relationships', from: removed, to: 0 }],
-    }),
-    ciOutboxPut(record, now),
-    ...classCountEntries(ci, undefined),
-  ];
-  try {
-    await transactWrite(entries);
-  } catch (error) {
-    if (error instanceof TransactionRefused && error.has(CI_ITEM)) {
-      const current = error.item(CI_ITEM);
-      if (current === undefined) throw notFound(`CI ${id}`);
-      throw preconditionFailed(etagOf(Number(current.version)));
+  for (let attempt = 1; ; attempt++) {
+    const now = new Date();
+    const [ci, relationships] = await Promise.all([
+      getCi(id),
+      relationshipsDeletedWithCi(id, MAX_RELATIONSHIPS_DELETED_WITH_CI, { actor: options.actor, now }),
+    ]);
+    if (ci === undefined) throw notFound(`CI ${id}`);
+    if (options.expectedVersion !== undefined && options.expectedVersion !== ci.version) throw preconditionFailed(etagOf(ci.version));
+    if (relationships.more) {
+      throw conflict(
+        'too-many-relationships',
+        'Too many relationships to delete with the CI',
+        `CI ${id} has more than ${MAX_RELATIONSHIPS_DELETED_WITH_CI} relationships, more than one deletion removes with it: remove some first, or retire the CI`,
+        { limit: MAX_RELATIONSHIPS_DELETED_WITH_CI },
+      );
     }
-    throw error;
+    const { removed } = relationships;
+    const record = ciOutboxRecord({
+      eventId: newId(),
+      type: 'CI Deleted',
+      ci,
+      actor: options.actor,
+      occurredAt: now.toISOString(),
+      relationshipsRemoved: removed,
+    });
+    const entries: TransactionEntry[] = [
+      named(CI_ITEM, ciDeleteAtVersion(id, ci.version)),
+      ...guardEntries(ci, undefined, id),
+      ...relationships.entries,
+      ...feedItemDeletesOf(id),
+      ciHistoryPut(id, {
+        at: now.toISOString(),
+        actor: options.actor,
+        action: 'deleted',
+        version: ci.version,
+        changes: removed === 0 ? [] : [{ field: 'relationships', from: removed, to: 0 }],
+      }),
+      ciOutboxPut(record, now),
+      ...classCountEntries(ci, undefined),
+    ];
+    try {
+      await transactWrite(entries);
+      return ci;
+    } catch (error) {
+      if (!(error instanceof TransactionRefused)) throw error;
+      if (error.has(CI_ITEM)) {
+        const current = error.item(CI_ITEM);
+        if (current === undefined) throw notFound(`CI ${id}`);
+        throw preconditionFailed(etagOf(Number(current.version)));
+      }
+      if (!isStaleRelationshipRead(error)) throw error;
+      if (attempt >= DELETE_ATTEMPTS) throw deleteContended(id);
+      // The target index lags the table by a moment: give it one before reading again.
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
-  await sweepRelationshipsOf(id);
-  return ci;
-}
-
-/**
- * Relationships that name a CI no longer there: one added while the deletion ran (its transaction
- * checked the CI before the deletion's committed), or one the target index had not shown yet (it
- * is eventually consistent). None can be added now (both ends are checked), so one more look
- * after the commit removes what the deletion's own transaction could not see.
- */
-async function sweepRelationshipsOf(id: string): Promise<void> {
-  const left = await relationshipItemKeysOf(id, MAX_RELATIONSHIPS_DELETED_WITH_CI);
-  if (left.keys.length > 0) await transactWrite(left.keys.map(relationshipItemDelete));
 }

@@ -2,16 +2,18 @@ import { type CiSummary, isOwnCiId, SERVICE_CLASS, summarizeCi } from './domain/
 import { DEFAULT_IMPACT_DEPTH, IMPACT_BUDGET, type ImpactReach, ImpactSearch, type ImpactStep, ImpactTooLarge } from './domain/impact.ts';
 import type { ImpactDirection } from './domain/relationship-types.ts';
 import { getCis } from './store/ci-store.ts';
-import { relationshipsAround } from './store/relationship-store.ts';
+import { IMPACT_QUERIES_PER_CI, relationshipsFollowed } from './store/relationship-store.ts';
 
 /*
  * Impact analysis, for GET /cis/{id}/impact and for the work areas (an incident's impacted
  * services, a change's risk and conflicts). Bounded breadth-first: each level is ONE round of
- * Queries in flight together, the base partition (relationships a CI is the source of) and the
- * index (those it is the target of) of every CI of the frontier; then ONE BatchGet round for the
- * records of the CIs reached (services: their directory records). So depth N costs at most N
- * rounds of Queries and one BatchGet, and never loads the whole graph: past IMPACT_BUDGET
- * relationship items read it stops with ImpactTooLarge.
+ * Queries in flight together, IMPACT_QUERIES_PER_CI per CI of the frontier, each reading only the
+ * relationship types the direction follows from that end (store/relationship-store.ts
+ * impactQueries); then ONE BatchGet round for the records of the CIs reached (services: their
+ * directory records). So depth N costs at most N rounds of Queries and one BatchGet. The budget
+ * bounds what is read, not only what is counted: what is left of it is split between the level's
+ * Queries (each its share as its Limit), so the items read never pass IMPACT_BUDGET; a Query that
+ * stops at its share (or a level with more Queries than items left) is ImpactTooLarge.
  */
 
 export { DEFAULT_IMPACT_DEPTH, IMPACT_BUDGET, ImpactTooLarge, MAX_IMPACT_DEPTH } from './domain/impact.ts';
@@ -51,12 +53,17 @@ async function search(ids: readonly string[], options: ImpactOptions): Promise<I
   const budget = options.budget ?? IMPACT_BUDGET;
   const found = new ImpactSearch(ids, { direction: options.direction, depth: options.depth, budget });
   while (!found.done) {
-    // No Query needs more than what is left of the budget, and one item more to know it is passed.
-    const limit = budget - found.itemsRead + 1;
+    const queries = found.frontier.length * IMPACT_QUERIES_PER_CI;
+    const share = Math.floor((budget - found.itemsRead) / queries);
+    if (share < 1) {
+      // Not even one item per Query is left: this level cannot be read within the budget.
+      found.advance(found.frontier.map((ci) => ({ ci, relationships: [], truncated: true })));
+      break;
+    }
     const readings = await Promise.all(
       found.frontier.map(async (ci) => {
-        const both = await relationshipsAround(ci, limit);
-        return { ci, relationships: [...both.asSource.relationships, ...both.asTarget.relationships] };
+        const read = await relationshipsFollowed(ci, options.direction, share);
+        return { ci, relationships: read.relationships, truncated: read.truncated };
       }),
     );
     found.advance(readings);

@@ -1,7 +1,8 @@
 import { conflict, fieldError, type HttpError, notFound, validationFailed } from '../shared/errors.ts';
 import { newId } from '../shared/store/audit.ts';
+import type { Page } from '../shared/store/pagination.ts';
 import { type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
-import type { Ci } from './domain/ci.ts';
+import { type Ci, isOwnCiId } from './domain/ci.ts';
 import { ciOutboxRecord } from './domain/events.ts';
 import {
   canonicalRelationship,
@@ -15,10 +16,17 @@ import {
   allRelationshipsOf,
   ciCheckName,
   ciExistsCheck,
+  DELETED_RELATIONSHIP_ITEM,
+  deletedRelationshipDelete,
+  RELATIONSHIP_COUNT_ITEM,
   RELATIONSHIP_ITEM,
   type Relationship,
+  relationshipCountDelete,
+  relationshipCountMove,
   relationshipDelete,
+  relationshipPage,
   relationshipPut,
+  relationshipsDeletedWith,
 } from './store/relationship-store.ts';
 
 /*
@@ -28,7 +36,9 @@ import {
  * Adding one is ONE transaction: the relationship (refused if stored already), a check that both
  * CIs exist and are not retired (a service: its directory record, not being deleted), a history
  * record in each CI's partition and one outbox record (CI Relationship Added) in the partition of
- * the CI it was added from. Removing one mirrors it.
+ * the CI it was added from. Removing one mirrors it. Both also move the relationship count of each
+ * own CI at an end (store/relationship-store.ts), which a CI's deletion holds: see
+ * relationshipsDeletedWithCi.
  */
 
 /** "`from` <type> `to`", in any of the seven names: `to used_by from` is the same relationship as `from depends_on to`. */
@@ -83,7 +93,8 @@ export interface RelationshipWriteOptions {
 /**
  * The entries that add or remove "`from` <type> `to`" (both CIs as read): the relationship item
  * under RELATIONSHIP_ITEM, the existence checks of the CIs under ciCheckName(id) (add only), a
- * history record in each CI's partition and one outbox record in `from`'s partition. For a
+ * history record in each CI's partition, the relationship count of each own CI at an end, and one
+ * outbox record in `from`'s partition. For a
  * transaction of the caller's own (the AWS feed) or relationships.ts's. `to` given by its id
  * alone: its record is gone, so a removal is recorded at `from` only (an addition needs both).
  */
@@ -104,6 +115,8 @@ export function relationshipWriteEntries(
   const skip = new Set(options.writtenInSameTransaction ?? []);
   const entries: TransactionEntry[] = [action === 'add' ? relationshipPut(relationship) : relationshipDelete(stored)];
   if (action === 'add') for (const id of [from.id, toId]) if (!skip.has(id)) entries.push(ciExistsCheck(id));
+  // The count of each own CI at an end (a CI whose record is gone has none left to move).
+  for (const ci of [from, to]) if (ci !== undefined && isOwnCiId(ci.id)) entries.push(relationshipCountMove(ci.id, action === 'add' ? 1 : -1));
   const history = (ci: Ci, other: string) => {
     const seen = { type: relationshipSeenFrom(ci.id, stored).type, target: other };
     return ciHistoryPut(ci.id, {
@@ -217,6 +230,18 @@ export async function removeRelationship(request: RelationshipRequest, options: 
   }
 }
 
+/**
+ * One page of the relationships of `id`, as `id` sees them: those it names (by type, then the other
+ * CI), then those naming it (by their stored type, then the other CI). One round trip.
+ */
+export async function relationshipPageOf(id: string, limit: number, cursor: string | undefined): Promise<Page<SeenRelationship>> {
+  const page = await relationshipPage(id, limit, cursor);
+  return {
+    items: page.items.map((relationship) => relationshipSeenBy(id, relationship)),
+    ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+  };
+}
+
 /** Every relationship of `id`, from both ends (two Queries in flight together), as `id` sees them: by type, then the other CI. */
 export async function relationshipsOf(id: string): Promise<SeenRelationship[]> {
   const all = await allRelationshipsOf(id);
@@ -224,3 +249,49 @@ export async function relationshipsOf(id: string): Promise<SeenRelationship[]> {
     .map((relationship) => relationshipSeenBy(id, relationship))
     .sort((a, b) => (a.type === b.type ? (a.target < b.target ? -1 : a.target > b.target ? 1 : 0) : a.type < b.type ? -1 : 1));
 }
+
+/**
+ * The relationships a CI's deletion removes with it, as the entries of its transaction, or too
+ * many. Read with relationshipsDeletedWith (its partition strongly consistent, the target index as
+ * it is) and the other ends' records (one BatchGet, none when it has no relationship): each
+ * relationship deleted on condition it is still there, a `relationship_removed` history record at
+ * the other end (the deleted CI's own `deleted` record counts them; no CI Relationship Removed
+ * event: CI Deleted's `relationshipsRemoved` stands for them), the other own ends' counts moved,
+ * and the deleted CI's count removed held at the number deleted. So a relationship added meanwhile,
+ * or not yet in the index, refuses the deletion (isStaleRelationshipRead: read again) and none
+ * outlives the CI. Entries: 1 + up to 3 per relationship.
+ */
+export async function relationshipsDeletedWithCi(
+  id: string,
+  max: number,
+  options: { actor: string; now: Date },
+): Promise<{ more: true } | { more: false; removed: number; entries: TransactionEntry[] }> {
+  const read = await relationshipsDeletedWith(id, max);
+  if (read.more) return { more: true };
+  const at = options.now.toISOString();
+  const seen = read.relationships.map((relationship) => ({ relationship, other: relationshipSeenFrom(id, relationship).other }));
+  const others = seen.length === 0 ? new Map<string, Ci>() : await getCis(seen.map((entry) => entry.other));
+  const entries: TransactionEntry[] = [relationshipCountDelete(id, seen.length)];
+  const removedFrom = new Map<string, number>();
+  seen.forEach(({ relationship, other }, n) => {
+    entries.push(deletedRelationshipDelete(relationship, n));
+    removedFrom.set(other, (removedFrom.get(other) ?? 0) + 1);
+    const otherCi = others.get(other);
+    if (otherCi === undefined) return;
+    entries.push(
+      ciHistoryPut(other, {
+        at,
+        actor: options.actor,
+        action: 'relationship_removed',
+        version: otherCi.version,
+        changes: [{ field: 'relationships', from: { type: relationshipSeenFrom(other, relationship).type, target: id, ciDeleted: true }, to: null }],
+      }),
+    );
+  });
+  for (const [other, count] of removedFrom) if (isOwnCiId(other) && others.has(other)) entries.push(relationshipCountMove(other, -count));
+  return { more: false, removed: seen.length, entries };
+}
+
+/** The deletion's relationships moved between their read and its transaction: one was added, or the index showed a removed one. */
+export const isStaleRelationshipRead = (error: TransactionRefused): boolean =>
+  error.has(RELATIONSHIP_COUNT_ITEM) || error.refused.some((name) => name.startsWith(DELETED_RELATIONSHIP_ITEM));

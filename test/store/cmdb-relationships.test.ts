@@ -164,7 +164,7 @@ describe('impactOf', () => {
     expect(impact.rounds).toBe(5);
   });
 
-  it('depth 3 is at most 3 rounds of Queries (both ends of each frontier CI together), then one BatchGet', async () => {
+  it('depth 3 is at most 3 rounds of Queries (3 per frontier CI, together), then one BatchGet', async () => {
     table.counter.reset();
     table.counter.setLatency(20);
     try {
@@ -176,8 +176,8 @@ describe('impactOf', () => {
     }
     const rounds = table.counter.rounds().map((round) => [...new Set(round)]);
     expect(rounds).toEqual([['Query'], ['Query'], ['Query'], ['BatchGetItem']]);
-    // Level 1 reads the table's two ends; level 2 both ends of both functions; level 3 both ends of the API.
-    expect(table.counter.rounds().map((round) => round.length)).toEqual([2, 4, 2, 1]);
+    // Three Queries per CI of a level (only the types downstream follows): the table; both functions; the API.
+    expect(table.counter.rounds().map((round) => round.length)).toEqual([3, 6, 3, 1]);
   });
 
   it('upstream of the API: the functions and the table', async () => {
@@ -196,6 +196,115 @@ describe('impactOf', () => {
   it('servicesImpacted reads no CI record when nothing reached can be a service', async () => {
     table.counter.reset();
     expect(await servicesImpacted([tbl.id], 1)).toEqual([]);
-    expect(table.counter.operations()).toEqual(['Query', 'Query']);
+    expect(table.counter.operations()).toEqual(['Query', 'Query', 'Query']);
+  });
+
+  it('reads only the relationship types the direction follows: what a hub relies on costs its downstream nothing', async () => {
+    const hub = await ci('shared-role', 'generic');
+    const relied = await Promise.all(Array.from({ length: 12 }, (_, i) => ci(`policy-${i}`, 'generic')));
+    for (const other of relied) await addRelationship({ from: hub.id, type: 'depends_on', to: other.id }, as);
+    const user = await ci('role-user', 'lambda_function');
+    await addRelationship({ from: user.id, type: 'depends_on', to: hub.id }, as);
+    const impact = await impactOf([hub.id], { direction: 'downstream', depth: 1, budget: 6 });
+    expect(impact.impacted.map((entry) => entry.ci.id)).toEqual([user.id]);
+    expect(impact.itemsRead).toBe(1);
+    await expect(impactOf([hub.id], { direction: 'upstream', depth: 1, budget: 6 })).rejects.toBeInstanceOf(ImpactTooLarge);
+  });
+
+  it('never reads more than the budget: each Query of a level gets its share of what is left', async () => {
+    const hub = await ci('busy-table', 'dynamodb_table');
+    const users = await Promise.all(Array.from({ length: 20 }, (_, i) => ci(`busy-fn-${i}`, 'lambda_function')));
+    for (const user of users) await addRelationship({ from: user.id, type: 'depends_on', to: hub.id }, as);
+    table.counter.reset();
+    const refused = await impactOf([hub.id], { direction: 'downstream', depth: 2, budget: 12 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ImpactTooLarge);
+    expect((refused as InstanceType<typeof ImpactTooLarge>).itemsRead).toBeLessThanOrEqual(12);
+    expect((refused as InstanceType<typeof ImpactTooLarge>).suggestedDepth).toBeUndefined();
+    // Within the budget whole: 20 items over 3 Queries fits 60.
+    const fits = await impactOf([hub.id], { direction: 'downstream', depth: 1, budget: 63 });
+    expect(fits.impacted).toHaveLength(20);
+    expect(fits.itemsRead).toBe(20);
+    // A level of 20 CIs is 60 Queries: with fewer than 60 items left, it is not read at all.
+    table.counter.reset();
+    await expect(impactOf([hub.id], { direction: 'downstream', depth: 2, budget: 63 })).rejects.toMatchObject({ itemsRead: 20, suggestedDepth: 1 });
+    expect(table.counter.operations()).toEqual(['Query', 'Query', 'Query']);
+  });
+});
+
+describe('relationship pages', () => {
+  it('lists both ends in pages: those the CI names, then those naming it, each once', async () => {
+    const { relationshipPageOf } = await import('../../functions/cmdb/relationships.ts');
+    const hub = await ci('paged-vpc', 'network');
+    const inside = await Promise.all(Array.from({ length: 3 }, (_, i) => ci(`paged-subnet-${i}`, 'network')));
+    const users = await Promise.all(Array.from({ length: 3 }, (_, i) => ci(`paged-fn-${i}`, 'lambda_function')));
+    for (const subnet of inside) await addRelationship({ from: hub.id, type: 'contains', to: subnet.id }, as);
+    for (const user of users) await addRelationship({ from: user.id, type: 'depends_on', to: hub.id }, as);
+    const all = (await relationshipsOf(hub.id)).map((r) => `${r.type} ${r.target}`).sort();
+    for (const limit of [1, 2, 3, 4, 6, 7]) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await relationshipPageOf(hub.id, limit, cursor);
+        expect(page.items.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.items.map((r) => `${r.type} ${r.target}`));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== undefined && pages < 10);
+      expect(seen.sort()).toEqual(all);
+      expect(pages).toBe(Math.ceil(6 / limit));
+    }
+    const first = await relationshipPageOf(hub.id, 3, undefined);
+    expect(first.items.map((r) => r.type)).toEqual(['contains', 'contains', 'contains']);
+    const second = await relationshipPageOf(hub.id, 3, first.nextCursor);
+    expect(second.items.map((r) => r.type)).toEqual(['used_by', 'used_by', 'used_by']);
+    expect(second.nextCursor).toBeUndefined();
+    await expect(relationshipPageOf(fn1.id, 3, first.nextCursor)).rejects.toMatchObject({ status: 400, slug: 'invalid-cursor' });
+  });
+});
+
+describe('deleting a CI with relationships', () => {
+  it('removes them, records it at each other end and moves their counts (the other end can then be deleted)', async () => {
+    const { deleteCi } = await import('../../functions/cmdb/ci-write.ts');
+    const [doomed, db, host] = await Promise.all([ci('doomed-fn', 'lambda_function'), ci('kept-db', 'database'), ci('kept-host', 'host'), service('ledger')]);
+    await addRelationship({ from: doomed.id, type: 'depends_on', to: db.id }, as);
+    await addRelationship({ from: doomed.id, type: 'runs_on', to: host.id }, as);
+    await addRelationship({ from: 'ledger', type: 'depends_on', to: doomed.id }, as);
+    await addRelationship({ from: db.id, type: 'connects_to', to: host.id }, as);
+    await deleteCi(doomed.id, { actor: 'ada' });
+    expect(await relationshipsOf(doomed.id)).toEqual([]);
+    const removedAt = async (id: string) =>
+      (await table.partition(`CI#${id}`)).filter((i) => i.entity === 'history' && i.action === 'relationship_removed').map((i) => (i.changes as any[])[0]);
+    expect(await removedAt(db.id)).toEqual([{ field: 'relationships', from: { type: 'used_by', target: doomed.id, ciDeleted: true }, to: null }]);
+    expect(await removedAt(host.id)).toEqual([{ field: 'relationships', from: { type: 'hosts', target: doomed.id, ciDeleted: true }, to: null }]);
+    expect(await removedAt('ledger')).toEqual([{ field: 'relationships', from: { type: 'depends_on', target: doomed.id, ciDeleted: true }, to: null }]);
+    // The database's count is its one relationship left: its own deletion holds.
+    await deleteCi(db.id, { actor: 'ada' });
+    expect(await relationshipsOf(host.id)).toEqual([]);
+    await deleteCi(host.id, { actor: 'ada' });
+  });
+
+  it('a relationship the target index does not show yet refuses the deletion (409 delete-contended) instead of outliving the CI', async () => {
+    const { deleteCi } = await import('../../functions/cmdb/ci-write.ts');
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { relationshipKey } = await import('../../functions/cmdb/store/keys.ts');
+    const [target, late] = await Promise.all([ci('lagging-table', 'dynamodb_table'), ci('late-fn', 'lambda_function')]);
+    await addRelationship({ from: late.id, type: 'depends_on', to: target.id }, as);
+    // As if the index had not caught up with it yet: the item is stored, gsi1 does not show it.
+    const key = relationshipKey(late.id, 'depends_on', target.id);
+    await table.raw.send(new UpdateCommand({ TableName: table.tableName, Key: key, UpdateExpression: 'REMOVE gsi1pk, gsi1sk' }));
+    await expect(deleteCi(target.id, { actor: 'ada' })).rejects.toMatchObject({ status: 409, slug: 'delete-contended' });
+    expect((await relationshipsOf(late.id)).map((r) => r.target)).toEqual([target.id]);
+    // The index catches up: the deletion sees it and removes it.
+    await table.raw.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: key,
+        UpdateExpression: 'SET gsi1pk = :pk, gsi1sk = :sk',
+        ExpressionAttributeValues: { ':pk': `CIREL#${target.id}`, ':sk': `depends_on#${late.id}` },
+      }),
+    );
+    await deleteCi(target.id, { actor: 'ada' });
+    expect(await relationshipsOf(late.id)).toEqual([]);
   });
 });

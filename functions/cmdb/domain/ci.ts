@@ -92,8 +92,13 @@ export const CI_FIELD_ORDER = [
   'version',
 ] as const satisfies readonly (keyof Ci)[];
 
-/** A deletion removes at most this many relationships with the CI (a transaction holds 100 items). */
-export const MAX_RELATIONSHIPS_DELETED_WITH_CI = 90;
+/**
+ * A deletion removes at most this many relationships with the CI. A transaction holds 100 items:
+ * the deletion's own take up to 10 (the CI, its relationship count, 3 guard items, 2 AWS feed
+ * items, its history and event, a class count), and each relationship up to 3 (itself, a history
+ * record at the other end, the other end's relationship count).
+ */
+export const MAX_RELATIONSHIPS_DELETED_WITH_CI = 30;
 
 /** What another area, an impact path or an event shows of a CI. */
 export interface CiSummary {

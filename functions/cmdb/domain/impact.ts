@@ -29,7 +29,7 @@ export interface ImpactReach {
 /** The graph around the CIs asked about holds more relationships than the budget allows at the depth asked. */
 export class ImpactTooLarge extends Error {
   constructor(
-    /** Relationship items read when the search stopped (more than the budget). */
+    /** Relationship items read when the search stopped (at most the budget when the store splits it between its reads). */
     readonly itemsRead: number,
     readonly budget: number,
     /** The level whose relationships passed the budget. */
@@ -48,6 +48,8 @@ export class ImpactTooLarge extends Error {
 export interface LevelReading {
   ci: string;
   relationships: readonly StoredRelationship[];
+  /** A read stopped at its share of the budget: there is more than the budget allows. */
+  truncated?: boolean;
 }
 
 const byTypeThenId = (a: { step: ImpactStep; next: string }, b: { step: ImpactStep; next: string }): number =>
@@ -102,13 +104,14 @@ export class ImpactSearch {
 
   /**
    * Takes the relationships read from every CI of the frontier and moves one level on. Past the
-   * budget it throws ImpactTooLarge, and what this level would have reached is not kept.
+   * budget (more items than it, or a read truncated at its share of it) it throws ImpactTooLarge,
+   * and what this level would have reached is not kept.
    */
   advance(readings: readonly LevelReading[]): void {
     if (this.done) throw new Error('The impact search is done: nothing more to read');
     const depth = this.#level + 1;
     this.#itemsRead += readings.reduce((sum, reading) => sum + reading.relationships.length, 0);
-    if (this.#itemsRead > this.#budget) {
+    if (this.#itemsRead > this.#budget || readings.some((reading) => reading.truncated === true)) {
       throw new ImpactTooLarge(this.#itemsRead, this.#budget, depth, this.#level >= 1 ? this.#level : undefined, [...this.#reached]);
     }
     const readFrom = new Map<string, StoredRelationship[]>();

@@ -81,3 +81,18 @@ export function impactReaches(direction: ImpactDirection, stored: StoredRelation
   if (stored.target === from && fromTarget) return stored.source;
   return undefined;
 }
+
+/**
+ * The canonical types impact follows from a CI in `direction`, by the end the CI is at: the
+ * relationships it is the source of (`asSource`) and those it is the target of (`asTarget`). Only
+ * these are read, so a hub's other relationships cost nothing.
+ */
+export function impactFollows(direction: ImpactDirection): { asSource: CanonicalRelationshipType[]; asTarget: CanonicalRelationshipType[] } {
+  const follows = (end: 'fromSource' | 'fromTarget') =>
+    CANONICAL_RELATIONSHIP_TYPES.filter((type) => {
+      const flow = DOWNSTREAM_FLOW[type];
+      const downstreamEnd = direction === 'downstream' ? end : end === 'fromSource' ? 'fromTarget' : 'fromSource';
+      return flow[downstreamEnd];
+    });
+  return { asSource: follows('fromSource'), asTarget: follows('fromTarget') };
+}

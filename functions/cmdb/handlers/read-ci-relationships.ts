@@ -2,8 +2,8 @@ import { HttpError, notFound } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { SERVICE_CLASS, summarizeCi } from '../domain/ci.ts';
 import { ImpactTooLarge, impactOf } from '../impact.ts';
-import { relationshipsOf } from '../relationships.ts';
-import { impactQuery } from '../schemas/relationships.ts';
+import { relationshipPageOf } from '../relationships.ts';
+import { impactQuery, relationshipPageQuery } from '../schemas/relationships.ts';
 import { getCi, getCis } from '../store/ci-store.ts';
 
 /*
@@ -21,14 +21,16 @@ export const handler = httpHandler(
     'GET /cis/{id}/relationships': async (request) => {
       assertCmdbAgent(request);
       const id = request.pathParam('id');
-      const [ci, relationships] = await Promise.all([getCi(id), relationshipsOf(id)]);
+      const { limit, cursor } = request.query(relationshipPageQuery);
+      const [ci, page] = await Promise.all([getCi(id), relationshipPageOf(id, limit, cursor)]);
       if (ci === undefined) throw notFound(`CI ${id}`);
-      const others = await getCis(relationships.map((relationship) => relationship.target));
-      const items = relationships.map((relationship) => {
+      // The other ends of this page only.
+      const others = await getCis(page.items.map((relationship) => relationship.target));
+      const items = page.items.map((relationship) => {
         const other = others.get(relationship.target);
         return other === undefined ? relationship : { ...relationship, targetCi: summarizeCi(other) };
       });
-      return { status: 200, body: { items } };
+      return { status: 200, body: { items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) } };
     },
     'GET /cis/{id}/impact': async (request) => {
       assertCmdbAgent(request);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { isoTimestamp } from '../../shared/schemas/common.ts';
+import { cursorParam, isoTimestamp, limitParam, listEnvelope } from '../../shared/schemas/common.ts';
 import { CI_STATUSES } from '../domain/ci.ts';
 import { DEFAULT_IMPACT_DEPTH, MAX_IMPACT_DEPTH } from '../domain/impact.ts';
 import { IMPACT_DIRECTIONS, RELATIONSHIP_ORIGINS, RELATIONSHIP_TYPES } from '../domain/relationship-types.ts';
@@ -58,7 +58,10 @@ export const listedRelationshipSchema = relationshipSchema
   .extend({ targetCi: ciSummarySchema.optional().describe('The CI at the other end as it is now (absent if its record is gone)') })
   .meta({ id: 'CiListedRelationship' });
 
-export const relationshipListSchema = z.object({ items: z.array(listedRelationshipSchema) }).meta({ id: 'CiRelationshipList' });
+export const relationshipListSchema = listEnvelope(listedRelationshipSchema).meta({ id: 'CiRelationshipList' });
+
+/** A hub (a stack, a VPC) can take part in thousands of relationships: they list in pages, as every list does. */
+export const relationshipPageQuery = z.strictObject({ limit: limitParam, cursor: cursorParam.optional() });
 
 export const impactQuery = z.strictObject({
   direction: z

@@ -23,6 +23,12 @@ export const relationshipKey = (source: string, type: string, target: string) =>
 export const RELATIONSHIP_SORT_PREFIX = 'REL#';
 export const relationshipTargetIndex = (source: string, type: string, target: string) => ({ gsi1pk: `CIREL#${target}`, gsi1sk: `${type}#${source}` });
 export const relationshipTargetPartition = (target: string) => `CIREL#${target}`;
+/**
+ * How many relationships an own CI takes part in (either end), in its partition: every addition and
+ * removal moves it in its transaction, and a CI's deletion holds it equal to the relationships it
+ * removes, so none added meanwhile (or not yet in the eventually consistent target index) survives it.
+ */
+export const relationshipCountKey = (ciId: string) => ({ pk: ciPartition(ciId), sk: 'RELATIONSHIPS#COUNT' });
 
 /** A CI's external identity (the ARN of an AWS resource): one item per external id, so two CIs can never claim it. */
 export const externalIdKey = (externalId: string) => ({ pk: `CIEXT#${externalId}`, sk: 'CIEXT' });

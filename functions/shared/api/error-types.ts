@@ -38,7 +38,7 @@ export const ERROR_TYPES = {
   'user-in-use': { status: 409, when: 'A group it manages, an escalation policy or open incidents and problems still name the user; `references` lists them' },
   'delete-contended': {
     status: 409,
-    when: 'Deleting a group, service or user: what the delete changes with it (the groups a user leaves) kept changing while it ran; nothing was changed, send the same request again (`Retry-After`)',
+    when: 'Deleting a group, service, user or CI: what the delete changes with it (the groups a user leaves, the relationships of a CI) kept changing while it ran; nothing was changed, send the same request again (`Retry-After`)',
   },
   'calendar-in-use': { status: 409, when: 'SLA policies still count in the calendar; `policies` names them' },
   'duplicate-policy-scope': { status: 409, when: 'Another SLA policy with exactly the same `appliesTo` sets the same target; `policy` names it' },
