@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { batchGetAll } from '../../shared/store/batch-get.ts';
@@ -21,7 +21,7 @@ import {
   serviceAsCi,
 } from '../domain/ci.ts';
 import type { CiOutboxRecord } from '../domain/events.ts';
-import { awsResourceKey, ciKey, ciPartition, externalIdKey, RELATIONSHIP_SORT_PREFIX, relationshipTargetPartition } from './keys.ts';
+import { awsResourceKey, ciKey, ciPartition, externalIdKey } from './keys.ts';
 
 /*
  * ci        pk CI#<id>   sk CI          entity ci; the CMDB's own CIs (ULID ids). Sparse list indexes,
@@ -193,46 +193,6 @@ export const ciHistoryPut = (ciId: string, draft: HistoryDraft): TransactItem =>
 export const ciOutboxKey = (ciId: string, eventId: string): OutboxKey => outboxKey(ciPartition(ciId), eventId);
 
 export const ciOutboxPut = (record: CiOutboxRecord, now: Date): TransactItem => outboxItemPut(ciOutboxKey(record.ciId, record.eventId), record, now);
-
-// ---- Relationships of a CI, as keys: what a deletion removes ----
-
-/**
- * The keys of the relationship items naming `id` at either end, up to `max` of them: the ones in
- * its partition (it is the source) and the ones indexed by it as target (gsi1 CIREL#<id>). Two
- * Queries in flight together; `more` says there are more than `max`.
- */
-export async function relationshipItemKeysOf(id: string, max: number): Promise<{ keys: { pk: string; sk: string }[]; more: boolean }> {
-  const collect = async (input: QueryCommandInput): Promise<{ keys: { pk: string; sk: string }[]; more: boolean }> => {
-    const keys: { pk: string; sk: string }[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await db.send(new QueryCommand({ ...input, Limit: max + 1 - keys.length, ExclusiveStartKey: startKey }));
-      for (const item of page.Items ?? []) keys.push({ pk: String(item.pk), sk: String(item.sk) });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && keys.length <= max);
-    return { keys: keys.slice(0, max + 1), more: keys.length > max };
-  };
-  const [outgoing, incoming] = await Promise.all([
-    collect({
-      TableName: TABLE_NAME,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :rel)',
-      ExpressionAttributeValues: { ':pk': ciPartition(id), ':rel': RELATIONSHIP_SORT_PREFIX },
-      ProjectionExpression: 'pk, sk',
-    }),
-    collect({
-      TableName: TABLE_NAME,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': relationshipTargetPartition(id) },
-    }),
-  ]);
-  // A relationship of a CI with itself is refused (relationships.ts), so the two sets never share an item.
-  const keys = [...outgoing.keys, ...incoming.keys];
-  return { keys: keys.slice(0, max), more: outgoing.more || incoming.more || keys.length > max };
-}
-
-/** Removes a relationship item with the CI it names (deleteCi). */
-export const relationshipItemDelete = (key: { pk: string; sk: string }): TransactItem => ({ Delete: { TableName: TABLE_NAME, Key: key } });
 
 // ---- Reads for the API: lists and history ----
 
