@@ -2,12 +2,12 @@ import { type CiSummary, isOwnCiId, SERVICE_CLASS, summarizeCi } from './domain/
 import { DEFAULT_IMPACT_DEPTH, IMPACT_BUDGET, type ImpactReach, ImpactSearch, type ImpactStep, ImpactTooLarge } from './domain/impact.ts';
 import type { ImpactDirection } from './domain/relationship-types.ts';
 import { getCis } from './store/ci-store.ts';
-import { IMPACT_QUERIES_PER_CI, relationshipsFollowed } from './store/relationship-store.ts';
+import { impactQueries, relationshipsFollowed } from './store/relationship-store.ts';
 
 /*
  * Impact analysis, for GET /cis/{id}/impact and for the work areas (an incident's impacted
  * services, a change's risk and conflicts). Bounded breadth-first: each level is ONE round of
- * Queries in flight together, IMPACT_QUERIES_PER_CI per CI of the frontier, each reading only the
+ * Queries in flight together, 3 per CI of the frontier, each reading only the
  * relationship types the direction follows from that end (store/relationship-store.ts
  * impactQueries); then ONE BatchGet round for the records of the CIs reached (services: their
  * directory records). So depth N costs at most N rounds of Queries and one BatchGet. The budget
@@ -53,7 +53,7 @@ async function search(ids: readonly string[], options: ImpactOptions): Promise<I
   const budget = options.budget ?? IMPACT_BUDGET;
   const found = new ImpactSearch(ids, { direction: options.direction, depth: options.depth, budget });
   while (!found.done) {
-    const queries = found.frontier.length * IMPACT_QUERIES_PER_CI;
+    const queries = found.frontier.length * impactQueries('', options.direction).length;
     const share = Math.floor((budget - found.itemsRead) / queries);
     if (share < 1) {
       // Not even one item per Query is left: this level cannot be read within the budget.

@@ -240,9 +240,6 @@ export function impactQueries(id: string, direction: ImpactDirection): QueryComm
   return [...source, ...target];
 }
 
-/** Queries impactQueries sends per CI of a level. */
-export const IMPACT_QUERIES_PER_CI = 3;
-
 /**
  * The relationships impact follows from `id` in `direction`, each of its Queries in flight together
  * (one round trip), each reading at most `limitPerQuery` items (in one request: no page of a
