@@ -152,24 +152,10 @@ const relationshipShape = z.looseObject({
 });
 const tagsShape = z.record(z.string(), z.string());
 
-/** `detail.configurationItem` of a change notification (the ARN is `ARN` there, `arn` in older ones). */
-export const configurationItemShape = z.looseObject({
-  ARN: z.string().optional(),
-  arn: z.string().optional(),
-  awsAccountId: z.string().min(1),
-  awsRegion: z.string().min(1),
-  resourceType: z.string().min(1),
-  resourceId: z.string().min(1),
-  resourceName: z.string().optional(),
-  configurationItemCaptureTime: z.string().min(1),
-  configurationItemStatus: z.string().min(1),
-  tags: tagsShape.nullish(),
-  relationships: z.array(relationshipShape).nullish(),
-  configuration: z.unknown().optional(),
-});
-export type ConfigurationItem = z.output<typeof configurationItemShape>;
-
-/** `detail.configurationItemSummary` of an OversizedConfigurationItemChangeNotification. */
+/**
+ * `detail.configurationItemSummary` of an OversizedConfigurationItemChangeNotification: the members
+ * every change notification's item has (the ARN is `ARN` there, `arn` in older ones).
+ */
 export const configurationItemSummaryShape = z.looseObject({
   ARN: z.string().optional(),
   arn: z.string().optional(),
@@ -181,6 +167,14 @@ export const configurationItemSummaryShape = z.looseObject({
   configurationItemCaptureTime: z.string().min(1),
   configurationItemStatus: z.string().min(1),
 });
+
+/** `detail.configurationItem` of a change notification: the summary's members and what it carries besides. */
+export const configurationItemShape = configurationItemSummaryShape.extend({
+  tags: tagsShape.nullish(),
+  relationships: z.array(relationshipShape).nullish(),
+  configuration: z.unknown().optional(),
+});
+export type ConfigurationItem = z.output<typeof configurationItemShape>;
 
 /** One of `baseConfigurationItems` printed by `aws configservice batch-get-resource-config`. */
 export const baseConfigurationItemShape = z.looseObject({
