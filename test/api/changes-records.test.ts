@@ -5,6 +5,7 @@ import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * The change records over HTTP: create (normal, emergency, standard from a template), read, list,
@@ -804,19 +805,7 @@ describe('events', () => {
 });
 
 describe('DynamoDB round trips per request (hard budgets)', () => {
-  async function measure(run: () => Promise<{ status: number }>): Promise<string[][]> {
-    // The stream consumers (the outbox publisher) read the table too: let them finish first.
-    await stack.settled();
-    counter.reset();
-    counter.setLatency(30);
-    try {
-      const reply = await run();
-      expect(reply.status).toBeLessThan(300);
-    } finally {
-      counter.setLatency(0);
-    }
-    return counter.rounds().map((round) => round.sort());
-  }
+  const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
 
   it('create <= 2: the number, then one transaction', async () => {
     expect(await measure(() => alice.post('/changes', normal({ title: 'budget', configurationItems: [] })))).toEqual([['UpdateItem'], ['TransactWriteItems']]);

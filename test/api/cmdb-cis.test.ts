@@ -6,6 +6,7 @@ import { ciKey, relationshipKey, relationshipTargetIndex } from '../../functions
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * Configuration items over HTTP against the local stack: create (Idempotency-Key), read, list with
@@ -434,18 +435,7 @@ describe('/ci-classes and /cmdb-config', () => {
 });
 
 describe('DynamoDB round trips per request (hard budgets)', () => {
-  async function measure(run: () => Promise<{ status: number }>): Promise<string[][]> {
-    await stack.settled();
-    counter.reset();
-    counter.setLatency(30);
-    try {
-      const reply = await run();
-      expect(reply.status).toBeLessThan(300);
-    } finally {
-      counter.setLatency(0);
-    }
-    return counter.rounds().map((round) => round.sort());
-  }
+  const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
 
   it('get 1 (own CI or service), list 1 (by external id too), history 1, create 2', async () => {
     const arn = `arn:aws:sns:eu-west-1:111122223333:${unique('budget')}`;

@@ -3,6 +3,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * Incidents and problems name configuration items by CMDB id (issue 14), over HTTP against the
@@ -22,19 +23,7 @@ let events: EventBridgeClient;
 const ifMatch = (record: { version: number }) => ({ 'if-match': `"${record.version}"` });
 const UNKNOWN_CI = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
-/** DynamoDB requests grouped into round trips: requests in flight together are one. */
-async function measure(run: () => Promise<{ status: number }>): Promise<string[][]> {
-  await stack.settled();
-  counter.reset();
-  counter.setLatency(30);
-  try {
-    const reply = await run();
-    expect(reply.status).toBeLessThan(300);
-  } finally {
-    counter.setLatency(0);
-  }
-  return counter.rounds().map((round) => round.sort());
-}
+const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
 
 async function createCi(body: Record<string, unknown>): Promise<string> {
   const reply = await ada.post('/cis', { attributes: {}, ...body });

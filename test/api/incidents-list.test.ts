@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 // Every DynamoDB request of this file goes through a counting proxy: lists must be Queries, and
 // each operation stays within its round-trip budget (create <= 2, read <= 1, update <= 2, list <= 1).
@@ -184,20 +185,7 @@ describe('GET /incidents: invalid filters name the parameter', () => {
 });
 
 describe('DynamoDB round trips per request (hard budgets)', () => {
-  /** DynamoDB requests grouped into round trips: requests in flight together are one. */
-  async function measure(run: () => Promise<{ status: number }>): Promise<string[][]> {
-    // The stream consumers (the outbox publisher) read the table too: let them finish first.
-    await stack.settled();
-    counter.reset();
-    counter.setLatency(30);
-    try {
-      const reply = await run();
-      expect(reply.status).toBeLessThan(300);
-    } finally {
-      counter.setLatency(0);
-    }
-    return counter.rounds().map((round) => round.sort());
-  }
+  const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
 
   it('create <= 2 (allocate the number while reading the SLA policies and the known errors, one transaction)', async () => {
     const operations = await measure(() => alice.post('/incidents', { title: 'budget', service: 'email', assignmentGroup: 'network', assignee: 'nina' }));

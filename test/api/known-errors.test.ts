@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * Known errors over HTTP against the local stack: problems published through the problems API
@@ -229,17 +230,7 @@ describe('incident create and update answer the known errors they match', () => 
   });
 
   it('round trips: create still 2 (the lookup goes with the number), update still 2 (with the write)', async () => {
-    const measure = async (run: () => Promise<{ status: number }>) => {
-      await stack.settled();
-      counter.reset();
-      counter.setLatency(30);
-      try {
-        expect((await run()).status).toBeLessThan(300);
-      } finally {
-        counter.setLatency(0);
-      }
-      return counter.rounds().map((round) => round.sort());
-    };
+    const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
     // No category: an incident with a service and a category is also counted for recurring
     // incidents by a stream consumer, whose requests could land inside the measured call. No
     // configuration items: their impact adds its rounds (test/api/incidents-cmdb.test.ts).

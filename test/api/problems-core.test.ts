@@ -3,6 +3,7 @@ import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 import { createChange } from '../support/changes.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * The problem records over HTTP against the local stack: create, read, list, PATCH with If-Match,
@@ -353,18 +354,7 @@ describe('notes, history and events', () => {
 });
 
 describe('DynamoDB round trips per request (hard budgets)', () => {
-  async function measure(run: () => Promise<{ status: number }>): Promise<string[][]> {
-    await stack.settled();
-    counter.reset();
-    counter.setLatency(30);
-    try {
-      const reply = await run();
-      expect(reply.status).toBeLessThan(300);
-    } finally {
-      counter.setLatency(0);
-    }
-    return counter.rounds().map((round) => round.sort());
-  }
+  const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
 
   it('create <= 2, get 1, list 1, update <= 2', async () => {
     expect(await measure(() => alice.post('/problems', { title: 'budget', service: 'vpn' }))).toEqual([['GetItem', 'UpdateItem'], ['TransactWriteItems']]);

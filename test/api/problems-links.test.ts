@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PublishedEvent, PublishedNotification } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * Links between problems and incidents over HTTP against the local stack: linking and unlinking
@@ -334,18 +335,7 @@ describe('DELETE /problems/{id}/incidents/{incident}', () => {
 });
 
 describe('DynamoDB round trips (hard budget)', () => {
-  async function measure(run: () => Promise<{ status: number; body: unknown }>): Promise<string[][]> {
-    await stack.settled();
-    counter.reset();
-    counter.setLatency(30);
-    try {
-      const reply = await run();
-      expect(reply.status, JSON.stringify(reply.body)).toBeLessThan(300);
-    } finally {
-      counter.setLatency(0);
-    }
-    return counter.rounds().map((round) => round.sort());
-  }
+  const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
 
   it('link: 2 (both records read together, then one transaction), by id or by number; unlink: 2', async () => {
     const problem = await openProblem();
