@@ -1,14 +1,13 @@
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
-import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { BusRuleSource } from '../../functions/shared/area.ts';
 import type { Alarms } from './alarms.ts';
-import { busRuleOutputs, DEAD_LETTER_RETENTION_DAYS } from './dead-letter-replay.ts';
-import { cdkEventPattern, MAX_RECEIVE_COUNT, QUEUE_BATCH_SIZE, TARGET_RETRY, VISIBILITY_TIMEOUT_FACTOR } from './ingestion.ts';
-import { DEFAULT_TIMEOUT_SECONDS, type ItsmFunction } from './itsm-function.ts';
+import { busRuleOutputs } from './dead-letter-replay.ts';
+import { cdkEventPattern, QUEUE_BATCH_SIZE, ruleTargetQueues } from './ingestion.ts';
+import type { ItsmFunction } from './itsm-function.ts';
 
 /** SQS event sources drive at least 2 and at most 1000 concurrent invocations. */
 const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
@@ -53,34 +52,16 @@ export class BusRuleConsumer extends Construct {
     super(scope, id);
     const { source, consumer, alarms } = props;
     checkSource(source);
-    const retention = Duration.days(DEAD_LETTER_RETENTION_DAYS);
 
-    // SQS-managed encryption, as the ingestion queue's (EventBridge cannot deliver to a queue
-    // encrypted with the AWS managed key aws/sqs; a customer managed key costs a key a month).
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: retention });
-    this.targetDeadLetterQueue = new Queue(this, 'TargetDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: retention,
-    });
-    Validations.of(this.targetDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is itself a dead-letter queue: the DeadLetterConfig of the ${source.ruleId} rule's target, where EventBridge puts events it could not deliver after its retries (cdk-nag only recognizes queues named in a RedrivePolicy). An alarm fires on its first message.`,
-    });
-    const consumerTimeout = consumer.function.timeout?.toSeconds() ?? DEFAULT_TIMEOUT_SECONDS;
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // Invisible while a batch holding the message may still run, retries included.
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * consumerTimeout),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
-
-    const target = new SqsQueue(this.queue, {
-      deadLetterQueue: this.targetDeadLetterQueue,
-      maxEventAge: TARGET_RETRY.maxEventAge,
-      retryAttempts: TARGET_RETRY.retryAttempts,
-    });
+    const queues = ruleTargetQueues(
+      this,
+      consumer,
+      `This queue is itself a dead-letter queue: the DeadLetterConfig of the ${source.ruleId} rule's target, where EventBridge puts events it could not deliver after its retries (cdk-nag only recognizes queues named in a RedrivePolicy). An alarm fires on its first message.`,
+    );
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.targetDeadLetterQueue = queues.targetDeadLetterQueue;
+    this.queue = queues.queue;
+    const { target } = queues;
     const eventPattern = cdkEventPattern(source.pattern);
     this.rule = new Rule(this, 'Rule', { eventBus: props.bus, description: source.description, eventPattern, targets: [target] });
     this.defaultBusRule = props.fromDefaultBus

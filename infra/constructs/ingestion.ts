@@ -39,6 +39,59 @@ export const VISIBILITY_TIMEOUT_FACTOR = 6;
 /** Messages left in a dead-letter queue stay this long (the SQS maximum) for someone to look at. */
 const DEAD_LETTER_RETENTION = Duration.days(DEAD_LETTER_RETENTION_DAYS);
 
+/** A queue that bus rules deliver to and a function consumes, with its dead-letter queues and the rules' target. */
+export interface RuleTargetQueues {
+  readonly queue: Queue;
+  /** Where the queue moves messages the consumer failed MAX_RECEIVE_COUNT times. */
+  readonly deadLetterQueue: Queue;
+  /** Where EventBridge puts events it could not deliver to the queue after TARGET_RETRY. */
+  readonly targetDeadLetterQueue: Queue;
+  /** The target for the rules: the queue, with TARGET_RETRY and the target dead-letter queue. */
+  readonly target: SqsQueue;
+}
+
+/**
+ * The queues behind bus rules (the ingestion queue's, and each area's bus rule consumer's): a
+ * queue the consumer reads, its dead-letter queue, and the target dead-letter queue, all three
+ * SQS-managed encryption (SSE-SQS), not KMS: EventBridge cannot deliver to a queue encrypted with
+ * the AWS managed key aws/sqs, and a customer managed key costs a key per month plus a key policy
+ * for events.amazonaws.com, for messages that are recorded within seconds.
+ *
+ * Made directly in `scope` as DeadLetterQueue, TargetDeadLetterQueue and Queue (not in a construct
+ * of their own): their logical ids are those of the deployed queues, which another path would replace.
+ * `targetDeadLetterQueueReason` acknowledges cdk-nag's AwsSolutions-SQS3 on the target dead-letter queue.
+ */
+export function ruleTargetQueues(scope: Construct, consumer: ItsmFunction, targetDeadLetterQueueReason: string): RuleTargetQueues {
+  const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: DEAD_LETTER_RETENTION,
+  });
+  const targetDeadLetterQueue = new Queue(scope, 'TargetDeadLetterQueue', {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: DEAD_LETTER_RETENTION,
+  });
+  Validations.of(targetDeadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: targetDeadLetterQueueReason });
+
+  const consumerTimeout = consumer.function.timeout?.toSeconds() ?? DEFAULT_TIMEOUT_SECONDS;
+  const queue = new Queue(scope, 'Queue', {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    // A message must stay invisible while a batch that holds it may still be running, retries
+    // included; otherwise it is delivered twice at once.
+    visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * consumerTimeout),
+    deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+  });
+
+  const target = new SqsQueue(queue, {
+    deadLetterQueue: targetDeadLetterQueue,
+    maxEventAge: TARGET_RETRY.maxEventAge,
+    retryAttempts: TARGET_RETRY.retryAttempts,
+  });
+  return { queue, deadLetterQueue, targetDeadLetterQueue, target };
+}
+
 export interface IngestionProps {
   readonly config: IngestionConfig;
   /** The bus's rules (functions/ingestion/rules.ts); each one targets the queue. */
@@ -91,40 +144,15 @@ export class Ingestion extends Construct {
     });
     this.allowPutEventsFrom(config, [...new Set([...INGESTION_DETAIL_TYPES, ...(props.busRuleDetailTypes ?? [])])]);
 
-    // SQS-managed encryption (SSE-SQS), not KMS: EventBridge cannot deliver to a queue encrypted
-    // with the AWS managed key aws/sqs, and a customer managed key costs a key per month plus
-    // a key policy for events.amazonaws.com, for messages that are recorded within seconds.
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DEAD_LETTER_RETENTION,
-    });
-    this.targetDeadLetterQueue = new Queue(this, 'TargetDeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DEAD_LETTER_RETENTION,
-    });
-    Validations.of(this.targetDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        "This queue is itself a dead-letter queue: the DeadLetterConfig of the ingestion rules' target, where EventBridge puts events it could not deliver after its retries (cdk-nag only recognizes queues named in a RedrivePolicy). A dead-letter queue of a dead-letter queue would only move the problem; an alarm fires on its first message.",
-    });
-
-    const consumerTimeout = consumer.function.timeout?.toSeconds() ?? DEFAULT_TIMEOUT_SECONDS;
-    this.queue = new Queue(this, 'Queue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // A message must stay invisible while a batch that holds it may still be running, retries
-      // included; otherwise it is delivered twice at once.
-      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * consumerTimeout),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
-
-    const target = new SqsQueue(this.queue, {
-      deadLetterQueue: this.targetDeadLetterQueue,
-      maxEventAge: TARGET_RETRY.maxEventAge,
-      retryAttempts: TARGET_RETRY.retryAttempts,
-    });
+    const queues = ruleTargetQueues(
+      this,
+      consumer,
+      "This queue is itself a dead-letter queue: the DeadLetterConfig of the ingestion rules' target, where EventBridge puts events it could not deliver after its retries (cdk-nag only recognizes queues named in a RedrivePolicy). A dead-letter queue of a dead-letter queue would only move the problem; an alarm fires on its first message.",
+    );
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.targetDeadLetterQueue = queues.targetDeadLetterQueue;
+    this.queue = queues.queue;
+    const { target } = queues;
 
     const rules = new Map<string, Rule>();
     for (const rule of props.rules) {
