@@ -145,6 +145,28 @@ export function impactMoves(
 }
 
 /**
+ * A patch's configuration items written into `next` (null or an empty list removes them), and its
+ * impacted services with them: `downstream` is read from the CMDB by the caller when
+ * impactMoves(current, next); otherwise they stay as they were. When they move and the CMDB could
+ * not answer (`downstream` undefined), none are shown rather than stale ones. Problems name
+ * configuration items the same way.
+ */
+export function patchConfigurationItems(
+  current: Pick<Incident, 'configurationItems' | 'service'>,
+  next: Pick<Incident, 'configurationItems' | 'service' | 'impactedServices'>,
+  configurationItems: readonly string[] | null | undefined,
+  downstream: readonly string[] | undefined,
+): void {
+  if (configurationItems === null || configurationItems?.length === 0) delete next.configurationItems;
+  else if (configurationItems !== undefined) next.configurationItems = [...configurationItems];
+  if (impactMoves(current, next)) {
+    const impacted = downstream === undefined ? undefined : impactedServicesOf(next, downstream);
+    if (impacted === undefined) delete next.impactedServices;
+    else next.impactedServices = impacted;
+  }
+}
+
+/**
  * `downstream`: the services downstream of the configuration items, when the caller read them
  * (needed when the input names configuration items; undefined leaves impactedServices out, as
  * when the CMDB could not answer).
@@ -264,15 +286,7 @@ export function applyIncidentPatch(
     else if (value !== undefined) next[field] = value;
   }
 
-  if (patch.configurationItems === null || patch.configurationItems?.length === 0) delete next.configurationItems;
-  else if (patch.configurationItems !== undefined) next.configurationItems = [...patch.configurationItems];
-  // Read from the CMDB by the caller when impactMoves(current, next); otherwise they stay as they
-  // were. When they move and the CMDB could not answer, none are shown rather than stale ones.
-  if (impactMoves(current, next)) {
-    const impacted = context.downstream === undefined ? undefined : impactedServicesOf(next, context.downstream);
-    if (impacted === undefined) delete next.impactedServices;
-    else next.impactedServices = impacted;
-  }
+  patchConfigurationItems(current, next, patch.configurationItems, context.downstream);
 
   if (patch.impact !== undefined) next.impact = patch.impact;
   if (patch.urgency !== undefined) next.urgency = patch.urgency;

@@ -1,4 +1,4 @@
-import { impactedServicesOf, impactMoves } from '../../incidents/domain/incident.ts';
+import { impactedServicesOf, patchConfigurationItems } from '../../incidents/domain/incident.ts';
 import { type Level, type PriorityMatrix, priorityFor } from '../../incidents/domain/priority.ts';
 import type { Actor, FieldDiff } from '../../shared/domain/audit.ts';
 import type { Priority } from '../../shared/domain/priority.ts';
@@ -255,14 +255,8 @@ export function applyProblemPatch(
     if (value === null) delete next[field];
     else if (value !== undefined) next[field] = value;
   }
-  if (patch.configurationItems === null || patch.configurationItems?.length === 0) delete next.configurationItems;
-  else if (patch.configurationItems !== undefined) next.configurationItems = [...patch.configurationItems];
-  // As on incidents: read from the CMDB by the caller when impactMoves(current, next).
-  if (impactMoves(current, next)) {
-    const impacted = context.downstream === undefined ? undefined : impactedServicesOf(next, context.downstream);
-    if (impacted === undefined) delete next.impactedServices;
-    else next.impactedServices = impacted;
-  }
+  // As on incidents: `downstream` read from the CMDB by the caller when impactMoves(current, next).
+  patchConfigurationItems(current, next, patch.configurationItems, context.downstream);
   if (next.rootCause !== undefined && current.rootCauseAt === undefined) next.rootCauseAt = at;
   if (patch.resolveLinkedIncidents !== undefined) next.resolveLinkedIncidents = patch.resolveLinkedIncidents;
 
