@@ -152,19 +152,14 @@ export interface CiPatch {
   aws?: AwsIdentity | null;
 }
 
-/** Fields a history record and an event compare: every field a write can change. */
-export const CI_HISTORY_FIELDS = [
-  'class',
-  'name',
-  'description',
-  'ownerGroup',
-  'environment',
-  'status',
-  'attributes',
-  'source',
-  'externalId',
-  'aws',
-] as const satisfies readonly (keyof Ci)[];
+/** Fields every write sets anew (or never changes): a history record and an event leave them out. */
+const FIELDS_NOT_COMPARED = ['id', 'createdAt', 'updatedAt', 'version'] as const;
+type ComparedField = Exclude<(typeof CI_FIELD_ORDER)[number], (typeof FIELDS_NOT_COMPARED)[number]>;
+
+/** Fields a history record and an event compare: every field a write can change, in CI_FIELD_ORDER. */
+export const CI_HISTORY_FIELDS: readonly ComparedField[] = CI_FIELD_ORDER.filter(
+  (field): field is ComparedField => !(FIELDS_NOT_COMPARED as readonly string[]).includes(field),
+);
 
 /** The new CI: `active` with no attributes unless given, version 1. */
 export function newCi(input: CiInput, meta: { id: string; source: CiSource; now: string }): Ci {
