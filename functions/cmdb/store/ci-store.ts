@@ -223,8 +223,7 @@ export async function listOwnCis(filters: CiFilters, limit: number, cursor: stri
           : filters.environment !== undefined
             ? ['gsi4', ENV_PARTITION(filters.environment)]
             : ['gsi1', ALL_CIS];
-  const names: Record<string, string> = { '#pk': `${index}pk` };
-  const values: Record<string, unknown> = { ':pk': partition };
+  const { keyCondition, names, values } = nameKeyCondition(index, partition, filters.q);
   const conditions: string[] = [];
   const narrow = (field: 'class' | 'ownerGroup' | 'environment' | 'status', indexed: string) => {
     const value = filters[field];
@@ -237,12 +236,6 @@ export async function listOwnCis(filters: CiFilters, limit: number, cursor: stri
   narrow('ownerGroup', 'gsi3');
   narrow('environment', 'gsi4');
   narrow('status', '-');
-  let keyCondition = '#pk = :pk';
-  if (filters.q !== undefined) {
-    names['#sk'] = `${index}sk`;
-    values[':q'] = filters.q.toLowerCase();
-    keyCondition += ' AND begins_with(#sk, :q)';
-  }
   const page = await queryPage(
     {
       TableName: TABLE_NAME,
@@ -260,6 +253,24 @@ export async function listOwnCis(filters: CiFilters, limit: number, cursor: stri
 }
 
 /**
+ * The key condition of a list over an index whose sort key starts with the lower-cased name: the
+ * partition, and with `q` the names that begin with it. `names` and `values` are the query's, for
+ * the caller to add its filters to.
+ */
+function nameKeyCondition(
+  index: string,
+  partition: string,
+  q: string | undefined,
+): { keyCondition: string; names: Record<string, string>; values: Record<string, unknown> } {
+  const names: Record<string, string> = { '#pk': `${index}pk` };
+  const values: Record<string, unknown> = { ':pk': partition };
+  if (q === undefined) return { keyCondition: '#pk = :pk', names, values };
+  names['#sk'] = `${index}sk`;
+  values[':q'] = q.toLowerCase();
+  return { keyCondition: '#pk = :pk AND begins_with(#sk, :q)', names, values };
+}
+
+/**
  * The directory's services as CIs (GET /cis?class=service), by name: the directory's own list
  * index (gsi1 SERVICES), or its owner-group index when `ownerGroup` is given; `q` is a prefix of
  * the service name. Services have no environment and are always active: those filters leave
@@ -268,14 +279,7 @@ export async function listOwnCis(filters: CiFilters, limit: number, cursor: stri
 export async function listServiceCis(filters: CiFilters, limit: number, cursor: string | undefined): Promise<Page<Ci>> {
   if (filters.environment !== undefined || filters.status === 'retired' || filters.externalId !== undefined) return { items: [] };
   const [index, partition] = filters.ownerGroup === undefined ? ['gsi1', 'SERVICES'] : ['gsi2', `SERVICES#OWNER#${filters.ownerGroup}`];
-  const names: Record<string, string> = { '#pk': `${index}pk` };
-  const values: Record<string, unknown> = { ':pk': partition };
-  let keyCondition = '#pk = :pk';
-  if (filters.q !== undefined) {
-    names['#sk'] = `${index}sk`;
-    values[':q'] = filters.q.toLowerCase();
-    keyCondition += ' AND begins_with(#sk, :q)';
-  }
+  const { keyCondition, names, values } = nameKeyCondition(index, partition, filters.q);
   const page = await queryPage(
     { TableName: TABLE_NAME, IndexName: index, KeyConditionExpression: keyCondition, ExpressionAttributeNames: names, ExpressionAttributeValues: values },
     limit,
