@@ -1,8 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordKind } from '../../directory/store/records.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
-import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
+import { type Page, queryAll, queryPage } from '../../shared/store/pagination.ts';
 
 /*
  * Blackout windows (change freezes) are records of the directory's shape: one item per window,
@@ -67,23 +66,15 @@ const toWindow = (item: Item): BlackoutWindow => withoutKeys<BlackoutWindow>(ite
  * calendar shows them in.
  */
 export async function blackoutsOverlapping(from: string, to: string): Promise<BlackoutWindow[]> {
-  const windows: BlackoutWindow[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: TABLE_NAME,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :after',
-        FilterExpression: '#start < :to',
-        ExpressionAttributeNames: { '#start': 'start' },
-        ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':after': endingAfter(from), ':to': utcInstant(to) },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    windows.push(...(page.Items ?? []).map(toWindow));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const items = await queryAll({
+    TableName: TABLE_NAME,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk > :after',
+    FilterExpression: '#start < :to',
+    ExpressionAttributeNames: { '#start': 'start' },
+    ExpressionAttributeValues: { ':pk': LIST_PARTITION, ':after': endingAfter(from), ':to': utcInstant(to) },
+  });
+  const windows = items.map(toWindow);
   return windows.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

@@ -1,6 +1,7 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { queryAll } from '../../shared/store/pagination.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { CI_CLASS_FIELD_ORDER, type CiClass } from '../domain/ci-classes.ts';
 import { ciClassKey, cmdbConfigKey } from './keys.ts';
@@ -60,22 +61,13 @@ export async function getStoredCiClass(name: string): Promise<CiClass | undefine
 
 /** Every stored class, by name: one Query of the class list (few classes: all pages). */
 export async function listStoredCiClasses(): Promise<CiClass[]> {
-  const classes: CiClass[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: TABLE_NAME,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': CLASS_LIST },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    classes.push(...(page.Items ?? []).map(classFromItem));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return classes;
+  const items = await queryAll({
+    TableName: TABLE_NAME,
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': CLASS_LIST },
+  });
+  return items.map(classFromItem);
 }
 
 /** The class's write at `expectedVersion` (0: the first write) and its history record. */

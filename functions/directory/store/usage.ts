@@ -1,6 +1,7 @@
-import { GetCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { queryAll } from '../../shared/store/pagination.ts';
 import { escalationPolicyKey, groupKey } from './keys.ts';
 import { GROUPS } from './records.ts';
 
@@ -57,18 +58,6 @@ const NOT_FINAL = {
   change: ['draft', 'assess', 'authorize', 'scheduled', 'implement', 'review'],
   problem: ['new', 'assess', 'root_cause_analysis', 'fix_in_progress', 'resolved'],
 } as const;
-
-/** Every item of a Query, following pages, until `max` items matched (filters may leave pages empty). */
-async function queryAll(input: QueryCommandInput, max: number): Promise<Item[]> {
-  const items: Item[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined && items.length < max);
-  return items.slice(0, max);
-}
 
 const byIndex = (index: string, partition: string, filter?: { expression: string; names?: Record<string, string>; values: Item }): QueryCommandInput => ({
   TableName: TABLE_NAME,

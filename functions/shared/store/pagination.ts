@@ -51,3 +51,19 @@ function keyOf(item: Item, indexName: string | undefined): Item {
   }
   return key;
 }
+
+/**
+ * Every item of a Query, following its pages, until `max` items matched (filters may leave pages
+ * empty): for sets known to stay small, or bounded by `max`, read whole because the caller sorts,
+ * groups or counts them.
+ */
+export async function queryAll(input: QueryCommandInput, max = Number.POSITIVE_INFINITY): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined && items.length < max);
+  return items.slice(0, max);
+}
