@@ -152,6 +152,16 @@ const relationshipShape = z.looseObject({
 });
 const tagsShape = z.record(z.string(), z.string());
 
+/** The members a configuration item has in every form AWS Config writes it (only the account's name differs). */
+const resourceMembers = {
+  awsRegion: z.string().min(1),
+  resourceType: z.string().min(1),
+  resourceId: z.string().min(1),
+  resourceName: z.string().optional(),
+  configurationItemCaptureTime: z.string().min(1),
+  configurationItemStatus: z.string().min(1),
+};
+
 /**
  * `detail.configurationItemSummary` of an OversizedConfigurationItemChangeNotification: the members
  * every change notification's item has (the ARN is `ARN` there, `arn` in older ones).
@@ -160,12 +170,7 @@ export const configurationItemSummaryShape = z.looseObject({
   ARN: z.string().optional(),
   arn: z.string().optional(),
   awsAccountId: z.string().min(1),
-  awsRegion: z.string().min(1),
-  resourceType: z.string().min(1),
-  resourceId: z.string().min(1),
-  resourceName: z.string().optional(),
-  configurationItemCaptureTime: z.string().min(1),
-  configurationItemStatus: z.string().min(1),
+  ...resourceMembers,
 });
 
 /** `detail.configurationItem` of a change notification: the summary's members and what it carries besides. */
@@ -180,12 +185,7 @@ export type ConfigurationItem = z.output<typeof configurationItemShape>;
 export const baseConfigurationItemShape = z.looseObject({
   arn: z.string().optional(),
   accountId: z.string().min(1),
-  awsRegion: z.string().min(1),
-  resourceType: z.string().min(1),
-  resourceId: z.string().min(1),
-  resourceName: z.string().optional(),
-  configurationItemCaptureTime: z.string().min(1),
-  configurationItemStatus: z.string().min(1),
+  ...resourceMembers,
   /** A JSON document as a string. */
   configuration: z.string().optional(),
   /** Values are JSON documents as strings. */
