@@ -31,12 +31,15 @@ describe('published events and notifications', () => {
       category: marker('requester-category'),
     });
     expect(raised.status).toBe(201);
+    // Configuration items are named by id since issue 14: the edit names one, and the event names the field.
+    const incidentCi = (await ada.post('/cis', { class: 'host', name: 'intranet-host-1' })).body.id as string;
     const edited = await alice.patch(
       `/incidents/${raised.body.id}`,
       {
         title: marker('agent-title'),
         description: marker('agent-description'),
         category: marker('agent-category'),
+        configurationItems: [incidentCi],
         status: 'in_progress',
       },
       ifMatch(raised.body),
@@ -114,7 +117,9 @@ describe('published events and notifications', () => {
     const published = JSON.stringify([events, notifications]);
     expect(published.match(/[a-z-]+-f7e2c9/g) ?? []).toEqual([]);
     const editedEvent = events.find((e) => e.detailType === 'Incident Updated' && JSON.stringify(e.detail).includes(raised.body.id))!;
-    expect((editedEvent.detail as { changes: unknown[] }).changes).toEqual(expect.arrayContaining([{ field: 'category' }, { field: 'configurationItem' }]));
+    expect((editedEvent.detail as { changes: unknown[] }).changes).toEqual(
+      expect.arrayContaining([{ field: 'category' }, expect.objectContaining({ field: 'configurationItems' })]),
+    );
     const changeEdited = events.find((e) => e.detailType === 'Change Updated' && JSON.stringify(e.detail).includes(change.body.id))!;
     expect((changeEdited.detail as { changes: unknown[] }).changes).toEqual(expect.arrayContaining([{ field: 'configurationItems' }]));
     const resolvedEvent = events.find((e) => e.detailType === 'Incident Resolved' && JSON.stringify(e.detail).includes(raised.body.id))!;
