@@ -25,6 +25,8 @@ export interface LocalApiOptions {
   readonly onInvoke?: (functionId: FunctionId, durationMs: number) => void;
   /** Called when the authorizer refuses a token (`npm start` prints why); the token itself is not passed. */
   readonly onTokenRejected?: (rejection: TokenRejection) => void;
+  /** Multiplies each function's timeout (default 1): see LocalStackOptions.functionTimeoutScale. */
+  readonly functionTimeoutScale?: number;
 }
 
 export interface TokenRejection {
@@ -90,9 +92,9 @@ export function loadHandler(functionId: FunctionId): Promise<LambdaHandler> {
   return loaded;
 }
 
-export function lambdaContext(functionId: FunctionId, requestId: string): Context {
+export function lambdaContext(functionId: FunctionId, requestId: string, timeoutScale = 1): Context {
   const definition: FunctionDefinition = FUNCTIONS[functionId];
-  const deadline = Date.now() + (definition.timeoutSeconds ?? 10) * 1000;
+  const deadline = Date.now() + (definition.timeoutSeconds ?? 10) * 1000 * timeoutScale;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: `local-${functionId}`,
@@ -252,7 +254,7 @@ export function createLocalApi(options: LocalApiOptions): Server {
       const lambdaRequestId = randomUUID();
       try {
         const handler = await loadHandler(match.route.functionId);
-        const result = await handler(event, lambdaContext(match.route.functionId, lambdaRequestId));
+        const result = await handler(event, lambdaContext(match.route.functionId, lambdaRequestId, options.functionTimeoutScale));
         writeResult(response, result, requestId);
       } catch (error) {
         // What API Gateway answers when the function itself fails.

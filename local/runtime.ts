@@ -56,6 +56,14 @@ export interface LocalStackOptions {
    */
   readonly workflowTimeScale?: number;
   /**
+   * Multiplies the timeout of every function the local API invokes (default 1: each function's own,
+   * as in AWS). In AWS each invocation has its own connections and DynamoDB spreads writes over
+   * partitions; locally every invocation shares one DynamoDB Local, which applies writes one at a
+   * time, so a test that fires hundreds of requests at once (an alert storm) waits on it for longer
+   * than a function may run. Such a test scales the deadline instead of shrinking the storm.
+   */
+  readonly functionTimeoutScale?: number;
+  /**
    * How event sources and the local Lambda endpoint call a function (default: the handler in the
    * route table). Tests wrap it to stand for an outage: deliveries fail into the dead letters,
    * and once it is over a replay delivers them.
@@ -193,6 +201,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const server = createLocalApi({
     verify: createVerifier(signingKey),
     isReady: () => ready,
+    ...(options.functionTimeoutScale === undefined ? {} : { functionTimeoutScale: options.functionTimeoutScale }),
     ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
     ...(options.onTokenRejected === undefined ? {} : { onTokenRejected: options.onTokenRejected }),
   });

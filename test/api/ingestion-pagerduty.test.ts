@@ -8,7 +8,11 @@ let routingKey: string;
 let integrationId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // The storm below puts 200 requests at once on the DynamoDB Local the whole suite shares, which
+  // applies writes one at a time: beside another write-heavy file some wait longer than the intake's
+  // 10 s timeout (a 500 that AWS, with its own connections per invocation and partitioned writes,
+  // would not give). The deadline is scaled, not the storm: the test is about exactly-once, not speed.
+  stack = await startTestStack({ functionTimeoutScale: 6 });
   ada = await admin(stack);
   alice = await agent(stack);
   const created = await ada.post('/services/payments/integrations', { name: 'Alertmanager', rateLimitPerMinute: 10_000 });

@@ -55,7 +55,9 @@ export interface TestStack extends LocalStack {
  * The real local stack on the run's shared DynamoDB Local, with a fresh table for this file and the
  * demo directory (users ada/alice/bob/nina/carol/dave, groups, services) seeded through the API.
  */
-export async function startTestStack(options: { dynamoDbEndpoint?: string; seed?: boolean; workflowTimeScale?: number } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { dynamoDbEndpoint?: string; seed?: boolean; workflowTimeScale?: number; functionTimeoutScale?: number } = {},
+): Promise<TestStack> {
   const stack = await startLocalStack({
     dynamoDbEndpoint: options.dynamoDbEndpoint ?? inject('dynamoDbEndpoint'),
     tableName: `test-${randomUUID()}`,
@@ -63,6 +65,7 @@ export async function startTestStack(options: { dynamoDbEndpoint?: string; seed?
     seed: options.seed ?? true,
     printPublished: false,
     ...(options.workflowTimeScale === undefined ? {} : { workflowTimeScale: options.workflowTimeScale }),
+    ...(options.functionTimeoutScale === undefined ? {} : { functionTimeoutScale: options.functionTimeoutScale }),
   });
   return {
     ...stack,
