@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { relationshipKey, relationshipTargetIndex } from '../../functions/cmdb/store/keys.ts';
+import { ciKey, relationshipKey, relationshipTargetIndex } from '../../functions/cmdb/store/keys.ts';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
@@ -315,15 +315,14 @@ describe('GET /cis/{id}/impact', () => {
     expect(rounds).toEqual([['Query'], ['Query'], ['Query'], ['BatchGetItem']]);
   });
 
-  it('past the budget of 500 relationships read: 400 impact-too-large, how many were read (never more than the budget) and a depth that fits', async () => {
-    const hub = await create('database', 'shared-db');
+  it('a hub of 600 dependents answers at depth 1 (one round of Queries, one of BatchGets); past the budget of 2000: 400 impact-too-large, never more read than the budget', async () => {
+    const hub = await create('network', 'shared-vpc');
     const documents = DynamoDBDocumentClient.from(
       new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
     );
-    // 150 CIs depend on the hub and 2 more on each of those, written as relationships.ts stores
-    // them (keys.ts): 450 API calls would only make this slower. The CIs themselves need not exist
-    // for the search, which reads relationships only. Depth 1: 3 Queries with a share of 166 each
-    // fit; depth 2: 450 Queries with 350 relationships left cannot each have one.
+    const now = new Date().toISOString();
+    // 600 CIs (as an AWS-fed estate names them) depend on the hub, written as ci-store.ts and
+    // relationships.ts store them (keys.ts): 1200 API calls would only make this slower.
     const stored = (source: string, target: string) => ({
       ...relationshipKey(source, 'depends_on', target),
       ...relationshipTargetIndex(source, 'depends_on', target),
@@ -331,29 +330,67 @@ describe('GET /cis/{id}/impact', () => {
       source,
       type: 'depends_on',
       target,
-      origin: 'manual',
-      createdAt: new Date().toISOString(),
-      createdBy: 'alice',
+      origin: 'aws-config',
+      createdAt: now,
+      createdBy: 'aws-config',
     });
-    const apps = Array.from({ length: 150 }, (_, i) => `01JF3Q8Z7W5R6T9V2K4A${String(i).padStart(6, '0')}`);
-    const items = [
-      ...apps.map((app) => stored(app, hub.id)),
-      ...apps.flatMap((app, i) => [0, 1].map((n) => stored(`01JF3Q8Z7W5R6T9V2K4W${String(i * 2 + n).padStart(6, '0')}`, app))),
-    ];
-    for (let start = 0; start < items.length; start += 25) {
-      await documents.send(
-        new BatchWriteCommand({ RequestItems: { [stack.tableName]: items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }),
-      );
-    }
-    documents.destroy();
+    const ciRecord = (id: string, i: number) => ({
+      ...ciKey(id),
+      entity: 'ci',
+      id,
+      class: 'lambda_function',
+      name: `orders-service-prod-eu-west-1-handler-${i}`,
+      ownerGroup: 'payments-platform',
+      environment: 'production',
+      status: 'active',
+      attributes: {},
+      source: 'aws-config',
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    });
+    const dependent = (i: number) => `01JF3Q8Z7W5R6T9V2K4B${String(i).padStart(6, '0')}`;
+    const write = async (items: Record<string, unknown>[]) => {
+      for (let start = 0; start < items.length; start += 25) {
+        await documents.send(
+          new BatchWriteCommand({ RequestItems: { [stack.tableName]: items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+        );
+      }
+    };
+    const first = Array.from({ length: 600 }, (_, i) => dependent(i));
+    await write([...first.map((id) => stored(id, hub.id)), ...first.map((id, i) => ciRecord(id, i))]);
 
-    const fits = await impact(hub.id, '?depth=1');
-    expect(fits.status, JSON.stringify(fits.body)).toBe(200);
-    const tooLarge = await impact(hub.id, '?depth=2');
+    counter.reset();
+    counter.setLatency(30);
+    let fits: Awaited<ReturnType<typeof impact>>;
+    try {
+      fits = await impact(hub.id, '?depth=1');
+    } finally {
+      counter.setLatency(0);
+    }
+    expect(fits.status, JSON.stringify(fits.body).slice(0, 500)).toBe(200);
+    expect(fits.body.impacted).toHaveLength(600);
+    // The 601 CIs read in one round: 7 BatchGets of at most 100 in flight together.
+    expect(counter.rounds().map((round) => [...new Set(round)])).toEqual([['Query'], ['BatchGetItem']]);
+    expect(counter.rounds()[1]).toHaveLength(7);
+    // About 190 bytes a CI at depth 1: the 2000 CIs the budget can reach, each with a path of 6, stay far below 6 MB.
+    expect(JSON.stringify(fits.body).length / 600).toBeLessThan(300);
+
+    // Depth 2: 600 CIs are 1800 Queries, and 1400 items are left: not even one each, so the level is not read.
+    counter.reset();
+    const tooDeep = await impact(hub.id, '?depth=2');
+    expect(tooDeep.status).toBe(400);
+    expect(tooDeep.body).toMatchObject({ type: expect.stringMatching(/impact-too-large$/), budget: 2000, itemsRead: 600, suggestedDepth: 1 });
+    expect(tooDeep.body.detail).toMatch(/depth=1/);
+    expect(counter.operations().filter((operation) => operation === 'Query')).toHaveLength(3);
+
+    // 100 more dependents: 700 are more than one Query's share (666), which stops at it.
+    await write(Array.from({ length: 100 }, (_, i) => stored(dependent(600 + i), hub.id)));
+    documents.destroy();
+    const tooLarge = await impact(hub.id, '?depth=1');
     expect(tooLarge.status).toBe(400);
-    expect(tooLarge.body).toMatchObject({ type: expect.stringMatching(/impact-too-large$/), budget: 500, suggestedDepth: 1 });
-    expect(tooLarge.body.itemsRead).toBe(150);
-    expect(tooLarge.body.detail).toMatch(/depth=1/);
+    expect(tooLarge.body).toMatchObject({ type: expect.stringMatching(/impact-too-large$/), budget: 2000, itemsRead: 666 });
+    expect(tooLarge.body.suggestedDepth).toBeUndefined();
   });
 });
 

@@ -16,7 +16,8 @@ const { newId } = await import('../../functions/shared/store/audit.ts');
 const { ciCreatePut } = await import('../../functions/cmdb/store/ci-store.ts');
 const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
 const { addRelationship, relationshipsOf, removeRelationship } = await import('../../functions/cmdb/relationships.ts');
-const { impactOf, servicesImpacted, ImpactTooLarge } = await import('../../functions/cmdb/impact.ts');
+const { impactOf, servicesImpacted, ImpactTooLarge, IMPACT_BUDGET } = await import('../../functions/cmdb/impact.ts');
+const { relationshipPut } = await import('../../functions/cmdb/store/relationship-store.ts');
 afterAll(() => table.stop());
 
 async function ci(name: string, klass: string, status: 'active' | 'retired' = 'active'): Promise<Ci> {
@@ -228,6 +229,55 @@ describe('impactOf', () => {
     table.counter.reset();
     await expect(impactOf([hub.id], { direction: 'downstream', depth: 2, budget: 63 })).rejects.toMatchObject({ itemsRead: 20, suggestedDepth: 1 });
     expect(table.counter.operations()).toEqual(['Query', 'Query', 'Query']);
+  });
+});
+
+describe('the impact budget and the 1 MB page of a Query', () => {
+  /** An item's size as DynamoDB counts it: attribute names and values (strings in UTF-8, numbers at most 21 bytes). */
+  const itemBytes = (item: Record<string, unknown>): number =>
+    Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + (typeof value === 'number' ? 21 : Buffer.byteLength(String(value))), 0);
+
+  it('the largest share one Query gets, at the longest relationship item, fits one page', () => {
+    // The longest ids (service names: 63 characters), type, origin and actor (128 characters, each 3 bytes at most in UTF-8).
+    const longest = 's'.repeat(63);
+    const put = relationshipPut({
+      source: longest,
+      type: 'connects_to',
+      target: `${longest.slice(1)}t`,
+      origin: 'cloudformation',
+      createdAt: new Date().toISOString(),
+      createdBy: '\u20ac'.repeat(128),
+    });
+    const item = put.item.Put?.Item as Record<string, unknown>;
+    // 100 bytes more for an index entry's overhead, counted generously.
+    const bytes = itemBytes(item) + 100;
+    expect(bytes).toBeLessThan(1100);
+    // A level has at least one CI, so 3 Queries: no Query's Limit is ever above a third of the budget.
+    expect(Math.floor(IMPACT_BUDGET / 3) * bytes).toBeLessThan(1024 * 1024);
+    // And a hub of 600 dependents fits its share at depth 1.
+    expect(Math.floor(IMPACT_BUDGET / 3)).toBeGreaterThanOrEqual(600);
+  });
+
+  it('a page cut at 1 MB before its Limit is over the budget, never the end of the relationships', async () => {
+    const hub = await ci('padded-hub', 'network');
+    // Four relationships of 390 KB (padded past anything the API writes), in the hub's own partition (DynamoDB Local cuts a base
+    // table's Query pages at 1 MB): the page stops at 1 MB, its Limit far away.
+    const padding = 'x'.repeat(390_000);
+    const members = await Promise.all([0, 1, 2, 3].map((i) => ci(`padded-member-${i}`, 'generic')));
+    for (const member of members) {
+      const put = relationshipPut({
+        source: hub.id,
+        type: 'contains',
+        target: member.id,
+        origin: 'manual',
+        createdAt: new Date().toISOString(),
+        createdBy: 'alice',
+      });
+      await table.raw.send(new PutCommand({ TableName: table.tableName, Item: { ...put.item.Put?.Item, padding } }));
+    }
+    const refused = await impactOf([hub.id], { direction: 'downstream', depth: 1 }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ImpactTooLarge);
+    expect((refused as InstanceType<typeof ImpactTooLarge>).itemsRead).toBeLessThan(4);
   });
 });
 

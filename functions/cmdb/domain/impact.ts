@@ -9,8 +9,17 @@ import { type ImpactDirection, impactReaches, type RelationshipType, relationshi
 
 export const DEFAULT_IMPACT_DEPTH = 3;
 export const MAX_IMPACT_DEPTH = 6;
-/** Relationship items one impact analysis may read in all: past it the graph is too large to answer at that depth. */
-export const IMPACT_BUDGET = 500;
+/**
+ * Relationship items one impact analysis may read in all: past it the graph is too large to answer
+ * at that depth. Sized for the estates the AWS feed fills, where a VPC, a stack or a shared role has
+ * hundreds of dependents: split between the 3 Queries of a single CI, it gives each a share of 666,
+ * so a hub of 600 dependents answers at depth 1. Its bounds (docs/cmdb.md): a share of at most 666
+ * relationship items (about 1 KB each at the longest ids and actor) stays under a Query's 1 MB page;
+ * at most 2000 CIs reached, so the closing batch read is at most 21 BatchGets of 100 in parallel,
+ * and the answer lists at most 2000 CIs (about 1.5 KB each at the longest, with their paths): about
+ * 3 MB at worst, under the 6 MB a Lambda behind API Gateway may answer.
+ */
+export const IMPACT_BUDGET = 2000;
 
 /** One link of a path: a CI and the relationship, as that CI names it, that leads to the next CI of the path. */
 export interface ImpactStep {

@@ -242,8 +242,10 @@ export function impactQueries(id: string, direction: ImpactDirection): QueryComm
 
 /**
  * The relationships impact follows from `id` in `direction`, each of its Queries in flight together
- * (one round trip), each reading at most `limitPerQuery` items (in one request: no page of a
- * Query goes past its Limit); `truncated` when one stopped at it.
+ * (one round trip), each reading at most `limitPerQuery` items in ONE page (no page of a Query goes
+ * past its Limit); `truncated` when one stopped with more to read. A page also stops at 1 MB, which
+ * the budget's shares keep out of reach (domain/impact.ts IMPACT_BUDGET), and should one ever be cut
+ * by size, its LastEvaluatedKey marks it truncated too: over the budget, never taken for the end.
  */
 export async function relationshipsFollowed(id: string, direction: ImpactDirection, limitPerQuery: number): Promise<RelationshipsRead> {
   const reads = await Promise.all(
