@@ -1,7 +1,9 @@
 import { servicesImpacted } from '../cmdb/impact.ts';
 import { findCiByExternalId, getCi, getCis } from '../cmdb/store/ci-store.ts';
+import { ciExistsCheck } from '../cmdb/store/relationship-store.ts';
 import { type FieldError, fieldError } from '../shared/errors.ts';
 import { log } from '../shared/log.ts';
+import { type FieldCheck, fieldCheckName } from '../shared/store/field-checks.ts';
 
 /*
  * How incidents and problems name configuration items: by CMDB id (functions/cmdb), each checked
@@ -19,9 +21,32 @@ export async function missingConfigurationItems(ids: readonly string[]): Promise
   return ids.filter((id) => !found.has(id));
 }
 
+const missingMessage = (id: string): string => `There is no configuration item with id '${id}' (GET /cis)`;
+
 /** A 400's field errors for `missing` ids, each at its index in the body's list (`listed`). */
 export const missingConfigurationItemErrors = (missing: readonly string[], listed: readonly string[], field = 'configurationItems'): FieldError[] =>
-  missing.map((id) => fieldError('body', [field, listed.indexOf(id)], `There is no configuration item with id '${id}' (GET /cis)`));
+  missing.map((id) => fieldError('body', [field, listed.indexOf(id)], missingMessage(id)));
+
+/**
+ * "Each CI the write adds still exists", checked in the write's own transaction: the read before it
+ * (missingConfigurationItems) gives the errors and the impact, but a CI deleted between that read
+ * and the write would otherwise be left named, dangling. The same checks as a relationship's (the
+ * CMDB's ciExistsCheck): an own CI's item exists (retired ones may be named); a service's directory
+ * record exists and is not being deleted. Refused, each is the same 400 as the read's, at the CI's
+ * index in `listed`. Only the ids the write adds (at most 20, the list's limit), and none whose
+ * item another check of the transaction (`others`: the record's own service) already holds, as a
+ * transaction may touch an item once.
+ */
+export function configurationItemChecks(added: readonly string[], listed: readonly string[], others: readonly FieldCheck[] = []): FieldCheck[] {
+  const taken = new Set(others.map(fieldCheckName));
+  return [...new Set(added)].flatMap((id) => {
+    const check: FieldCheck = {
+      item: ciExistsCheck(id, { allowRetired: true }).item,
+      refusal: () => ({ path: ['configurationItems', listed.indexOf(id)], message: missingMessage(id) }),
+    };
+    return taken.has(fieldCheckName(check)) ? [] : [check];
+  });
+}
 
 /**
  * The services downstream of `ids` (depth IMPACT_DEPTH; past the CMDB's budget, those of the

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ciKey } from '../../functions/cmdb/store/keys.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
-import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { admin, agent, type Client, type Reply, requester, startTestStack, type TestStack } from '../support/api.ts';
 import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
@@ -223,6 +226,87 @@ describe('a problem names configuration items', () => {
     const listed = await alice.get(`/known-errors?ci=${graph.fn}`);
     expect(listed.body.items.map((item: { number: string }) => item.number)).toEqual([opened.body.number]);
     expect((await alice.get(`/known-errors?ci=${graph.table}`)).body.items).toEqual([]);
+  });
+});
+
+describe('a CI deleted between the check and the write', () => {
+  /**
+   * Runs `write` with every request of the functions held 800 ms on the wire, and deletes the CI
+   * straight in DynamoDB Local (past the counter, not held) as soon as the write's transaction
+   * reaches the wire: the handler read the CI (its reads answered before it sends the transaction),
+   * and the transaction commits after the CI is gone. Without a check in the transaction, the
+   * record would be written naming a CI that no longer exists.
+   */
+  async function deletedBeforeCommit(ciId: string, write: () => Promise<Reply>): Promise<Reply> {
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: inject('dynamoDbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+    );
+    await stack.settled();
+    counter.reset();
+    counter.setLatency(800);
+    try {
+      let settled = false;
+      const reply = write().finally(() => {
+        settled = true;
+      });
+      while (!settled && !counter.operations().includes('TransactWriteItems')) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(settled, 'the write answered before sending its transaction').toBe(false);
+      await documents.send(new DeleteCommand({ TableName: stack.tableName, Key: ciKey(ciId), ConditionExpression: 'attribute_exists(pk)' }));
+      return await reply;
+    } finally {
+      counter.setLatency(0);
+      documents.destroy();
+    }
+  }
+
+  it('an incident created naming it: the same 400 at its index, nothing written', async () => {
+    const doomed = await createCi({ class: 'host', name: 'doomed-host-1' });
+    const before = await alice.get('/incidents?limit=100');
+    const reply = await deletedBeforeCommit(doomed, () => alice.post('/incidents', { title: 'Host gone', configurationItems: [graph.lonely, doomed] }));
+    expect(reply.status, JSON.stringify(reply.body)).toBe(400);
+    expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'configurationItems.1', message: expect.stringMatching(doomed) })]);
+    expect((await alice.get('/incidents?limit=100')).body.items.length).toBe(before.body.items.length);
+  });
+
+  it('an incident PATCH adding it: the same 400 at its index, the incident unchanged', async () => {
+    const doomed = await createCi({ class: 'host', name: 'doomed-host-2' });
+    const opened = (await alice.post('/incidents', { title: 'Patch me', configurationItems: [graph.lonely] })).body;
+    const reply = await deletedBeforeCommit(doomed, () =>
+      alice.patch(`/incidents/${opened.id}`, { configurationItems: [graph.lonely, doomed] }, ifMatch(opened)),
+    );
+    expect(reply.status, JSON.stringify(reply.body)).toBe(400);
+    expect(reply.body.errors).toEqual([expect.objectContaining({ path: 'configurationItems.1' })]);
+    expect((await alice.get(`/incidents/${opened.id}`)).body).toMatchObject({ version: opened.version, configurationItems: [graph.lonely] });
+  });
+
+  it('a problem created or patched naming it: the same 400 at its index', async () => {
+    const doomed = await createCi({ class: 'host', name: 'doomed-host-3' });
+    const created = await deletedBeforeCommit(doomed, () => alice.post('/problems', { title: 'Host gone', configurationItems: [doomed] }));
+    expect(created.status, JSON.stringify(created.body)).toBe(400);
+    expect(created.body.errors).toEqual([expect.objectContaining({ path: 'configurationItems.0' })]);
+
+    const another = await createCi({ class: 'host', name: 'doomed-host-4' });
+    const opened = (await alice.post('/problems', { title: 'Patch me' })).body;
+    const patched = await deletedBeforeCommit(another, () =>
+      alice.patch(`/problems/${opened.id}`, { configurationItems: [graph.lonely, another] }, ifMatch(opened)),
+    );
+    expect(patched.status, JSON.stringify(patched.body)).toBe(400);
+    expect(patched.body.errors).toEqual([expect.objectContaining({ path: 'configurationItems.1' })]);
+    expect((await alice.get(`/problems/${opened.id}`)).body.version).toBe(opened.version);
+  });
+
+  it('a CI the record named already is not checked again: deleted meanwhile, it blocks no other edit', async () => {
+    const doomed = await createCi({ class: 'host', name: 'doomed-host-5' });
+    const opened = (await alice.post('/incidents', { title: 'Keeps its CI', configurationItems: [doomed] })).body;
+    const reply = await deletedBeforeCommit(doomed, () => alice.patch(`/incidents/${opened.id}`, { title: 'Renamed' }, ifMatch(opened)));
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  });
+
+  it('its own service named as a CI too is checked once (a transaction touches an item once)', async () => {
+    const created = await alice.post('/incidents', { title: 'VPN down', service: 'vpn', configurationItems: ['vpn', graph.lonely] });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const problem = await alice.post('/problems', { title: 'VPN flaps', service: 'vpn', configurationItems: ['vpn'] });
+    expect(problem.status, JSON.stringify(problem.body)).toBe(201);
   });
 });
 

@@ -6,7 +6,7 @@ import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-chec
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
 import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
-import { downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../configuration-items.ts';
+import { configurationItemChecks, downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../configuration-items.ts';
 import { creationDiffs, openIncident } from '../domain/incident.ts';
 import { incidentWrite } from '../incident-write.ts';
 import { createChecks } from '../requester-rules.ts';
@@ -18,7 +18,7 @@ import { allocateIncidentNumber, newId } from '../store/incident-store.ts';
  * Two round trips: take a number (and the matrix) while reading the SLA policies and, for an agent,
  * the known errors the incident matches (and, when it names configuration items, checking them
  * with one BatchGet while their impact is searched, a Query round per level); then one transaction with the audit record, the outbox
- * record and the clocks started. Requesters are not shown known errors: workarounds are the service
+ * record, the clocks started and a check that each configuration item named still exists. Requesters are not shown known errors: workarounds are the service
  * desk's notes and may name internals.
  */
 export const handler = httpHandler(async (request) => {
@@ -49,6 +49,8 @@ export const handler = httpHandler(async (request) => {
   });
   const { incident, items } = incidentWrite({ after: opened, actor: principal.userId, changes: creationDiffs(opened), now, slaConfig });
   const references = referenceChecks(input);
+  // Every CI named is new to the incident: each must still exist when the incident is written.
+  references.push(...configurationItemChecks(configurationItems, configurationItems, references));
   try {
     return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, incidentResponse(201, incident, knownErrors), now);
   } catch (error) {

@@ -7,7 +7,13 @@ import { TransactionRefused, transactWrite } from '../../shared/store/transactio
 import type { SlaConfig } from '../../sla/domain/types.ts';
 import { loadSlaConfig } from '../../sla/store/config-store.ts';
 import { assertIncidentAgent, findIncident, isIncidentNumber } from '../access.ts';
-import { addedConfigurationItems, downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../configuration-items.ts';
+import {
+  addedConfigurationItems,
+  configurationItemChecks,
+  downstreamServices,
+  missingConfigurationItemErrors,
+  missingConfigurationItems,
+} from '../configuration-items.ts';
 import { applyIncidentPatch, type Incident, type IncidentPatch, impactMoves, OPEN_INCIDENT_STATUSES } from '../domain/incident.ts';
 import { INCIDENT_ITEM, incidentWrite, needsSlaConfig } from '../incident-write.ts';
 import { incidentResponse, mapIncidentDomainErrors } from '../responses.ts';
@@ -95,6 +101,8 @@ export const handler = httpHandler(async (request) => {
   const slaConfig: SlaConfig | undefined = preloadedConfig ?? (needsSlaConfig(incident, next) ? await loadSlaConfig() : undefined);
   const change = incidentWrite({ before: incident, after: next, actor: principal.userId, changes, now, ...(slaConfig === undefined ? {} : { slaConfig }) });
   const references = referenceChecks(changedReferences(incident, next));
+  // The CIs the patch adds must still exist when it is written (one deleted since the read is refused as missing).
+  references.push(...configurationItemChecks(added, named, references));
   const items = [...change.items, ...closeAlert(incident, next)];
   const knownErrors = knownErrorsFor(next);
   try {

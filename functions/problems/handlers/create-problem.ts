@@ -1,4 +1,4 @@
-import { downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../../incidents/configuration-items.ts';
+import { configurationItemChecks, downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../../incidents/configuration-items.ts';
 import { priorityMatrixInForce } from '../../incidents/reads.ts';
 import { validationFailed } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
@@ -17,7 +17,7 @@ import { allocateProblemNumber, newId } from '../store/problem-store.ts';
  * Two round trips: take a number while reading the priority matrix (and the fix's change request,
  * when one is named; the configuration items, when some are named, checked with one BatchGet while
  * their impact is searched, a Query round per level), then one transaction with the problem, its history, its outbox record and
- * the checks that its service, group and assignee exist.
+ * the checks that its service, group, assignee and configuration items exist.
  */
 export const handler = httpHandler(async (request) => {
   const principal = request.principal;
@@ -46,6 +46,8 @@ export const handler = httpHandler(async (request) => {
   );
   const items = problemWrite({ after: problem, actor: principal.userId, changes: problemCreationChanges(problem), now });
   const references = problemReferenceChecks(undefined, problem);
+  // Every CI named is new to the problem: each must still exist when the problem is written.
+  references.push(...configurationItemChecks(configurationItems, configurationItems, references));
   try {
     return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, problemResponse(201, problem), now);
   } catch (error) {

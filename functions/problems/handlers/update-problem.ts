@@ -1,4 +1,10 @@
-import { addedConfigurationItems, downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from '../../incidents/configuration-items.ts';
+import {
+  addedConfigurationItems,
+  configurationItemChecks,
+  downstreamServices,
+  missingConfigurationItemErrors,
+  missingConfigurationItems,
+} from '../../incidents/configuration-items.ts';
 import { impactMoves } from '../../incidents/domain/incident.ts';
 import { priorityMatrixInForce } from '../../incidents/reads.ts';
 import { notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
@@ -16,7 +22,7 @@ import { updateProblemBody } from '../schemas/problem.ts';
  * Two round trips: the problem (with the priority matrix when impact or urgency changes, the
  * fix's change request when one is named, and the configuration items the patch names and their
  * impact, all in flight together), then one transaction checking
- * the version and the directory records the patch names anew.
+ * the version, the directory records and the configuration items the patch names anew.
  */
 export const handler = httpHandler(async (request) => {
   const principal = request.principal;
@@ -70,6 +76,8 @@ export const handler = httpHandler(async (request) => {
 
   const items = problemWrite({ before: problem, after: next, actor: principal.userId, changes, now });
   const references = problemReferenceChecks(problem, next);
+  // The CIs the patch adds must still exist when it is written, as on incidents.
+  references.push(...configurationItemChecks(added, named, references));
   try {
     await transactWrite([...items, ...fieldCheckItems(references)]);
   } catch (error) {
