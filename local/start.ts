@@ -1,3 +1,5 @@
+import { CONSUMERS } from '../functions/routes.ts';
+import { REPLAY_GROUPS } from '../infra/constructs/dead-letter-replay.ts';
 import { apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort, LOCAL_TABLE_NAME, SettingError } from './config.ts';
 import { LOCAL_INGESTION_BUS } from './eventbridge.ts';
 import { checkJava } from './java.ts';
@@ -73,6 +75,10 @@ Or over HTTP, as PagerDuty Events v2 tools do (an admin creates the service's in
     -H 'content-type: application/json' -d '{"name":"demo"}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).routingKey')
   curl -s -X POST ${stack.url}/v2/enqueue -H 'content-type: application/json' \\
     -d '{"routing_key":"'$KEY'","event_action":"trigger","dedup_key":"disk-full","payload":{"summary":"Disk full on db-2","source":"db-2","severity":"error"}}'`;
+// What the local default bus takes besides alarms: the areas' bus rules that AWS may attach to it (cmdbFromDefaultBus).
+const defaultBusRules = CONSUMERS.flatMap(({ source }) =>
+  source.kind === 'ingestionBusRule' && source.fromDefaultBusOption !== undefined ? [source.ruleId] : [],
+);
 const users = DEMO_USERS.map((u) => `    ${u.id.padEnd(6)} ${u.groups.length > 0 ? u.groups.join(',') : 'requester'}`).join('\n');
 console.log(`
 ITSM backend running locally (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)
@@ -81,13 +87,13 @@ ITSM backend running locally (ready in ${((performance.now() - started) / 1000).
   DynamoDB Local ${stack.dynamoDbEndpoint}   table ${stack.tableName}
   Data folder    ${dataDir}
 
-Local AWS endpoints at ${stack.awsEndpoint}: EventBridge (bus ${LOCAL_INGESTION_BUS}; alarms on the default bus),
+Local AWS endpoints at ${stack.awsEndpoint}: EventBridge (bus ${LOCAL_INGESTION_BUS}; on the default bus: alarms${defaultBusRules.map((rule) => `, ${rule}`).join('')}),
   Step Functions (the escalation workflow), EventBridge Scheduler (SLA timers), SNS (notifications)
   Notifications and domain events are printed here as they are published; listed at
     curl -s ${stack.awsEndpoint}/local/notifications     curl -s ${stack.awsEndpoint}/local/events
   SLA timers and workflow executions:
     curl -s ${stack.awsEndpoint}/local/schedules         curl -s ${stack.awsEndpoint}/local/executions
-  Given-up deliveries: curl -s ${stack.awsEndpoint}/local/dead-letters   replay them: npm run replay-dead-letters -- --queue <outbox|ingestion|timers>
+  Given-up deliveries: curl -s ${stack.awsEndpoint}/local/dead-letters   replay them: npm run replay-dead-letters -- --queue <${REPLAY_GROUPS.join('|')}>
 
 Mint a token (in another terminal), then call the API:
   TOKEN=$(npm run --silent token -- --sub alice --groups agent)
