@@ -119,7 +119,7 @@ export default defineApi({
       audience: 'agent',
       description: [
         'By name (case-insensitive, A to Z), then id. Filters combine with AND; each list is one key Query of an index (class, else owner group, else environment, else all CIs), never a scan. `q` is a prefix of the name.',
-        "`class=service` lists the directory's services as CIs (by service name; `q` is a prefix of the service name, `ownerGroup` narrows them, and `environment`, `externalId` or `status=retired` leave none). Without `class=service` the list holds the CMDB's own CIs only: a service's CI is the directory's record, listed with `class=service` or GET /services.",
+        "Without `class`, the list holds every CI: the CMDB's own and the directory's services (CIs of class `service`, one record with the directory's), merged by name in one round of two parallel Queries; a service sorts by its name (a lower-case slug) and just before an own CI of the same lower-cased name. `ownerGroup` narrows both, `q` is a prefix of both names, and `environment`, `externalId` or `status=retired` leave the services out. `class=service` lists the services only (`environment`, `externalId` or `status=retired` leave none); another `class` the CMDB's own CIs of it.",
         '`externalId` finds the one CI holding it (the other filters must match too).',
         PAGE_NOTE,
         REQUESTERS,

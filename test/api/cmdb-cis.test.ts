@@ -359,6 +359,85 @@ describe("the directory's services as CIs", () => {
   });
 });
 
+describe('GET /cis without a class: own CIs and services, one list', () => {
+  /** Every page of a list, following its cursor; the ids in order. */
+  async function pageAll(query: string, limit: number): Promise<Ci[]> {
+    const items: Ci[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 500; page++) {
+      const reply = await alice.get(`/cis?limit=${limit}${query}${cursor === undefined ? '' : `&cursor=${cursor}`}`);
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      expect(reply.body.items.length).toBeLessThanOrEqual(limit);
+      items.push(...reply.body.items);
+      cursor = reply.body.nextCursor;
+      if (cursor === undefined) return items;
+    }
+    throw new Error('the list did not end');
+  }
+  /** The order the list promises: services by name, own CIs by lower-cased name then id. */
+  const sortKey = (ci: Ci) => (ci.class === 'service' ? ci.id : `${ci.name.toLowerCase()}#${ci.id}`);
+  const inOrder = (items: Ci[]) => items.every((ci, i) => i === 0 || Buffer.compare(Buffer.from(sortKey(items[i - 1] as Ci)), Buffer.from(sortKey(ci))) < 0);
+
+  it('pages through own CIs and services by name, none twice, none missing; q narrows both; ownerGroup includes its services; environment leaves them out', async () => {
+    const [payments, email, vpn, retiredPayments] = [
+      await create({ class: 'generic', name: 'Payments', ownerGroup: 'database' }),
+      await create({ class: 'queue', name: unique('Email'), ownerGroup: 'network', environment: 'prod' }),
+      await create({ class: 'generic', name: unique('vpn'), ownerGroup: 'network' }),
+      await create({ class: 'generic', name: unique('paymentsz'), status: 'retired' }),
+    ];
+    const services: Ci[] = await pageAll('&class=service', 50);
+    expect(services.map((ci) => ci.id)).toEqual(expect.arrayContaining(['email', 'payments', 'vpn']));
+
+    const all = await pageAll('', 2);
+    const ids = all.map((ci) => ci.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(inOrder(all)).toBe(true);
+    expect(ids).toEqual(expect.arrayContaining([...[payments, email, vpn, retiredPayments].map((ci) => ci.id), ...services.map((ci) => ci.id)]));
+    // A service sorts just before an own CI of the same name.
+    expect(ids.indexOf(payments.id)).toBe(ids.indexOf('payments') + 1);
+    // The same list read in one page.
+    expect((await pageAll('', 100)).map((ci) => ci.id)).toEqual(ids);
+
+    // q: a prefix of both names, paged (the cursor resumes within the prefix).
+    for (const q of ['pay', 'e', 'vpn']) {
+      const expected = all.filter((ci) => sortKey(ci).startsWith(q)).map((ci) => ci.id);
+      expect(expected.length).toBeGreaterThan(1);
+      expect((await pageAll(`&q=${q}`, 1)).map((ci) => ci.id)).toEqual(expected);
+    }
+
+    const network = await pageAll('&ownerGroup=network', 2);
+    expect(network.map((ci) => ci.id)).toEqual(expect.arrayContaining(['vpn', email.id, vpn.id]));
+    expect(network.every((ci) => ci.ownerGroup === 'network')).toBe(true);
+    expect(inOrder(network)).toBe(true);
+    expect(network.map((ci) => ci.id)).toEqual(all.filter((ci) => ci.ownerGroup === 'network').map((ci) => ci.id));
+
+    const prod = await pageAll('&environment=prod', 50);
+    expect(prod.map((ci) => ci.id)).toContain(email.id);
+    expect(prod.some((ci) => ci.class === 'service')).toBe(false);
+    const retired = await pageAll('&status=retired', 50);
+    expect(retired.map((ci) => ci.id)).toContain(retiredPayments.id);
+    expect(retired.some((ci) => ci.class === 'service')).toBe(false);
+    // A side whose Query found only filtered-out items bounds the page: the own retired CIs read
+    // before `email` must not let the service jump the active own CI after them.
+    await create({ class: 'generic', name: unique('e0a'), status: 'retired' });
+    await create({ class: 'generic', name: unique('e0b'), status: 'retired' });
+    const e0c = await create({ class: 'generic', name: unique('e0c') });
+    const activeE = await pageAll('&status=active&q=e', 1);
+    expect(activeE.map((ci) => ci.id)).toContain(e0c.id);
+    expect(activeE.map((ci) => ci.id)).toEqual(
+      (await pageAll('', 100)).filter((ci) => sortKey(ci).startsWith('e') && ci.status === 'active').map((ci) => ci.id),
+    );
+    const active = await pageAll('&status=active&q=pay', 1);
+    expect(active.map((ci) => ci.id)).toEqual(all.filter((ci) => sortKey(ci).startsWith('pay') && ci.status === 'active').map((ci) => ci.id));
+
+    // A cursor of this list is refused by another filter's list, and a forged one is 400.
+    const first = await alice.get('/cis?limit=1');
+    expect((await alice.get(`/cis?limit=1&ownerGroup=network&cursor=${first.body.nextCursor}`)).status).toBe(400);
+    const forged = Buffer.from(JSON.stringify({ k: { after: 'zzz' }, f: 'x' })).toString('base64url');
+    expect((await alice.get(`/cis?limit=1&cursor=${forged}`)).status).toBe(400);
+  });
+});
+
 describe('/ci-classes and /cmdb-config', () => {
   it('lists built-in classes with their default schemas; an admin defines a class whose schema then validates CIs', async () => {
     const classes = (await alice.get('/ci-classes')).body.items;
@@ -443,6 +522,9 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     expect(await measure(() => alice.get(`/cis/${ci.id}`))).toEqual([['GetItem']]);
     expect(await measure(() => alice.get('/cis/payments'))).toEqual([['GetItem']]);
     expect(await measure(() => alice.get('/cis?class=generic&limit=5'))).toEqual([['Query']]);
+    // Own CIs and services: two Queries in parallel, one round.
+    expect(await measure(() => alice.get('/cis?limit=5'))).toEqual([['Query', 'Query']]);
+    expect(await measure(() => alice.get('/cis?ownerGroup=network&q=v&limit=5'))).toEqual([['Query', 'Query']]);
     expect(await measure(() => alice.get(`/cis?externalId=${encodeURIComponent(arn)}`))).toEqual([['Query']]);
     expect(await measure(() => alice.get(`/cis/${ci.id}/history`))).toEqual([['GetItem', 'Query']]);
     expect(await measure(() => ada.post('/cis', { class: 'generic', name: unique('budget') }))).toEqual([['GetItem'], ['TransactWriteItems']]);

@@ -5,7 +5,7 @@ import { BUILT_IN_CI_CLASSES, SERVICE_CLASS } from '../domain/ci.ts';
 import { ciClassOf } from '../domain/ci-classes.ts';
 import { ciPageQuery, listCisQuery } from '../schemas/ci.ts';
 import { getStoredCiClass, listStoredCiClasses, loadCmdbConfig } from '../store/ci-class-store.ts';
-import { getCi, listCiHistory, listOwnCis, listServiceCis } from '../store/ci-store.ts';
+import { getCi, listCiHistory, listCisWithServices, listOwnCis, listServiceCis, listsServicesToo } from '../store/ci-store.ts';
 
 /*
  * The CMDB's reads for agents and admins: CIs (one, a list, a history), classes and the AWS feed's
@@ -14,10 +14,18 @@ import { getCi, listCiHistory, listOwnCis, listServiceCis } from '../store/ci-st
  * Requesters get 404 on every route, before anything is read.
  */
 
-/** One Query, by name: the index the filters choose (an external id has one of its own). */
+/**
+ * One round, by name: the index the filters choose (an external id has one of its own); without a
+ * class, the CMDB's own CIs and the directory's services together (two Queries in parallel).
+ */
 async function listCis(request: ApiRequest): Promise<ApiResult> {
   const { limit, cursor, ...filters } = request.query(listCisQuery);
-  const page = filters.class === SERVICE_CLASS ? await listServiceCis(filters, limit, cursor) : await listOwnCis(filters, limit, cursor);
+  const page =
+    filters.class === SERVICE_CLASS
+      ? await listServiceCis(filters, limit, cursor)
+      : listsServicesToo(filters)
+        ? await listCisWithServices(filters, limit, cursor)
+        : await listOwnCis(filters, limit, cursor);
   return {
     status: 200,
     body: { items: page.items.map((ci) => ciResponse(200, ci).body), ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) },

@@ -1,8 +1,8 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { batchGetAll } from '../../shared/store/batch-get.ts';
-import { filterFingerprint } from '../../shared/store/cursor.ts';
+import { decodeCursor, encodeCursor, filterFingerprint, invalidCursor } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type OutboxKey, outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -288,6 +288,103 @@ export async function listServiceCis(filters: CiFilters, limit: number, cursor: 
   );
   return { ...page, items: page.items.map(serviceCiFromItem) };
 }
+
+/** Whether GET /cis with these filters lists the directory's services beside the CMDB's own CIs. */
+export const listsServicesToo = (filters: CiFilters): boolean =>
+  filters.class === undefined && filters.environment === undefined && filters.status !== 'retired' && filters.externalId === undefined;
+
+/**
+ * GET /cis without a class (and without a filter services cannot match): the CMDB's own CIs and
+ * the directory's services in one list, one round of two Queries in parallel, merged by sort key.
+ * Own CIs sort by `<name lowercased>#<id>`, services by their name (a lower-case slug, no `#`):
+ * both compared as DynamoDB compares them (UTF-8 bytes), so a service sorts just before an own CI
+ * of the same name, and the two never tie. The cursor is the last sort key emitted; each side
+ * resumes after it with a key condition (`> :after`, or with `q` a range within the prefix).
+ * A side that stopped early (its Limit, 1 MB) bounds the page: nothing past its last evaluated
+ * key is emitted, since the other side's items beyond it cannot yet be placed.
+ */
+export async function listCisWithServices(filters: CiFilters, limit: number, cursor: string | undefined): Promise<Page<Ci>> {
+  const fingerprint = filterFingerprint({ ...filters, kind: 'cis+services' });
+  const resumed = cursor === undefined ? undefined : decodeCursor(cursor, fingerprint).after;
+  const after = typeof resumed === 'string' ? resumed : undefined;
+  const prefix = filters.q?.toLowerCase();
+  if (cursor !== undefined && (after === undefined || (prefix !== undefined && !after.startsWith(prefix)))) throw invalidCursor();
+  const ownerGroup = filters.ownerGroup;
+  const sides = [
+    {
+      ...(ownerGroup === undefined ? { index: 'gsi1', partition: ALL_CIS } : { index: 'gsi3', partition: OWNER_PARTITION(ownerGroup) }),
+      toCi: ciFromItem,
+      own: true,
+    },
+    {
+      ...(ownerGroup === undefined ? { index: 'gsi1', partition: 'SERVICES' } : { index: 'gsi2', partition: `SERVICES#OWNER#${ownerGroup}` }),
+      toCi: serviceCiFromItem,
+      own: false,
+    },
+  ];
+  const results = await Promise.all(
+    sides.map((side) => {
+      const { index, partition, own } = side;
+      const names: Record<string, string> = { '#pk': `${index}pk` };
+      const values: Record<string, unknown> = { ':pk': partition };
+      let keyCondition = '#pk = :pk';
+      if (after !== undefined || prefix !== undefined) names['#sk'] = `${index}sk`;
+      if (after !== undefined && prefix !== undefined) {
+        // One condition on the sort key only: the keys after the cursor that still begin with the
+        // prefix ('\0' makes the range exclusive of the cursor's own key).
+        keyCondition += ' AND #sk BETWEEN :from AND :to';
+        values[':from'] = `${after}\u0000`;
+        values[':to'] = `${prefix}\u{10FFFF}`;
+      } else if (after !== undefined) {
+        keyCondition += ' AND #sk > :after';
+        values[':after'] = after;
+      } else if (prefix !== undefined) {
+        keyCondition += ' AND begins_with(#sk, :q)';
+        values[':q'] = prefix;
+      }
+      const status = own && filters.status !== undefined;
+      if (status) {
+        names['#status'] = 'status';
+        values[':status'] = filters.status;
+      }
+      return db
+        .send(
+          new QueryCommand({
+            TableName: TABLE_NAME,
+            IndexName: index,
+            KeyConditionExpression: keyCondition,
+            ...(status ? { FilterExpression: '#status = :status' } : {}),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            // One more than a page, so a side that holds exactly the rest says it has ended.
+            Limit: limit + 1,
+          }),
+        )
+        .then((result) => ({ side, result }))
+        .catch((error: unknown) => {
+          // A hand-made cursor can make a key DynamoDB refuses (too long): the client's error.
+          if (after !== undefined && (error as Error).name === 'ValidationException') throw invalidCursor();
+          throw error;
+        });
+    }),
+  );
+  const sortKeyOf = (item: Item, index: string) => String(item[`${index}sk`]);
+  const merged = results
+    .flatMap(({ side, result }) => (result.Items ?? []).map((item) => ({ key: sortKeyOf(item, side.index), ci: side.toCi(item) })))
+    .sort((a, b) => compareKeys(a.key, b.key));
+  const bounds = results.flatMap(({ side, result }) => (result.LastEvaluatedKey === undefined ? [] : [sortKeyOf(result.LastEvaluatedKey as Item, side.index)]));
+  const bound = bounds.sort(compareKeys)[0];
+  const placeable = bound === undefined ? merged : merged.filter((entry) => compareKeys(entry.key, bound) <= 0);
+  const page = placeable.slice(0, limit);
+  const resumeAfter = placeable.length > limit ? page.at(-1)?.key : bound;
+  return {
+    items: page.map((entry) => entry.ci),
+    ...(resumeAfter === undefined ? {} : { nextCursor: encodeCursor({ after: resumeAfter }, fingerprint) }),
+  };
+}
+
+/** DynamoDB's order of string keys: their UTF-8 bytes (JavaScript's < compares UTF-16 units). */
+const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 export interface CiHistoryRecord extends HistoryDraft {
   id: string;
