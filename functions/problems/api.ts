@@ -95,7 +95,7 @@ export default defineApi({
       tag: 'Problems',
       audience: 'agent',
       description: [
-        'A problem starts `new` (version 1), numbered PRB0001001 onwards, with its priority from `impact` and `urgency` (default 3 each) through the priority matrix incidents use (GET /config/priority-matrix).',
+        'A problem starts `new` (version 1), numbered `PRB` + 7 digits (take the number from the response), with its priority from `impact` and `urgency` (default 3 each) through the priority matrix incidents use (GET /config/priority-matrix).',
         '`service`, `assignmentGroup` and `assignee` must exist, and an assignee given with a group must belong to it (checked in the same transaction as the write: 400 naming the field). `fix.change` names a change request by id or number, which must exist (400 on `fix.change`); it is stored as `{id, number}`.',
         REQUESTERS,
       ].join('\n\n'),
