@@ -11,6 +11,7 @@
 import changes from './changes/area.ts';
 import cmdb from './cmdb/area.ts';
 import directory from './directory/area.ts';
+import email from './email/area.ts';
 import escalation from './escalation/area.ts';
 import incidents from './incidents/area.ts';
 import ingestion from './ingestion/area.ts';
@@ -18,6 +19,7 @@ import knownErrors from './known-errors/area.ts';
 import notify from './notify/area.ts';
 import platform from './platform/area.ts';
 import problems from './problems/area.ts';
+import requests from './requests/area.ts';
 import sla from './sla/area.ts';
 
-export const AREAS = [incidents, directory, ingestion, sla, changes, problems, knownErrors, cmdb, escalation, notify, platform] as const;
+export const AREAS = [incidents, directory, ingestion, sla, changes, requests, problems, knownErrors, cmdb, escalation, notify, email, platform] as const;

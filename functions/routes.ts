@@ -29,6 +29,10 @@ export const CAPABILITY_ENVIRONMENT: Readonly<Record<Capability, readonly string
   // The execution to stop is the one the change records (its workflow.executionArn).
   stopChangeApprovals: [],
   answerApprovalTasks: [],
+  runRequestFulfilment: ['REQUEST_FULFILMENT_STATE_MACHINE_ARN'],
+  stopRequestFulfilment: [],
+  sendEmail: ['MAIL_FROM', 'MAIL_REPLY_TO'],
+  readInboundEmail: ['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX'],
 };
 
 /** What the areas of a registry add up to; ids, routes and event types are unique across them. */

@@ -38,7 +38,15 @@ export type Capability =
    * states:SendTaskSuccess/SendTaskFailure: resumes an approval step waiting on its task token.
    * These actions take no resource ARN (IAM allows only "*"); the token itself is the capability.
    */
-  | 'answerApprovalTasks';
+  | 'answerApprovalTasks'
+  /** states:StartExecution of the request fulfilment workflow, states:StopExecution of its executions. */
+  | 'runRequestFulfilment'
+  /** states:StopExecution of the request fulfilment workflow's executions only (a cancel). */
+  | 'stopRequestFulfilment'
+  /** ses:SendEmail (and SendRawEmail) from the configured sending identity only. */
+  | 'sendEmail'
+  /** s3:GetObject on the inbound e-mail bucket's prefix only: the messages SES stored. */
+  | 'readInboundEmail';
 
 export interface FunctionDefinition {
   /** Path of the handler module from the repository root; it exports `handler`. */
@@ -97,7 +105,13 @@ export type ConsumerSource =
    * messages. Delivery is at least once and unordered (a standard queue, several batches at a
    * time): the handler deduplicates by event id and orders per key itself.
    */
-  | BusRuleSource;
+  | BusRuleSource
+  /**
+   * E-mail received for the product: in AWS an SES receipt rule stores the message in the inbound
+   * bucket (INBOUND_EMAIL_BUCKET, under INBOUND_EMAIL_PREFIX) and invokes the function with SES's
+   * receipt event (SESEvent); locally the SMTP listener (local/smtp.ts) does the same.
+   */
+  | { readonly kind: 'emailReceipt' };
 
 /**
  * A consumer of the ingestion bus's events that match a pattern. For example (the CMDB's feed):

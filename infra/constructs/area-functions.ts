@@ -125,6 +125,9 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
       case 'ingestionBusRule':
         busRuleConsumers.push({ functionId, fn, source });
         break;
+      case 'emailReceipt':
+        // TODO(issue 15, infra slice): the SES receipt rule, the inbound bucket and the invoke permission.
+        break;
       default: {
         const unknown: never = source;
         throw new Error(`Consumer ${functionId} has an unknown source ${JSON.stringify(unknown)}`);

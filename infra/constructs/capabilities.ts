@@ -103,6 +103,11 @@ export function capabilityGrants(resources: CapabilityResources, grantee?: Stack
     ],
     stopChangeApprovals: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executions()] })],
     answerApprovalTasks: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...TASK_RESPONSE_ACTIONS], resources: ['*'] })],
+    // TODO(issue 15, infra slice): the request workflow's and e-mail's grants.
+    runRequestFulfilment: () => [],
+    stopRequestFulfilment: () => [],
+    sendEmail: () => [],
+    readInboundEmail: () => [],
   };
   const acknowledgements: Readonly<Record<Capability, () => CapabilityGrant['acknowledgements']>> = {
     publishEvents: () => [],
@@ -110,6 +115,10 @@ export function capabilityGrants(resources: CapabilityResources, grantee?: Stack
     manageSlaTimers: () => slaTimers.managerAcknowledgements(),
     runChangeApprovals: () => [executionsAcknowledgement()],
     stopChangeApprovals: () => [executionsAcknowledgement()],
+    runRequestFulfilment: () => [],
+    stopRequestFulfilment: () => [],
+    sendEmail: () => [],
+    readInboundEmail: () => [],
     answerApprovalTasks: () => [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,0 +1,16 @@
+/**
+ * The requests area's API description: its tags, the operations of its routes and the components
+ * they name. Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
+ */
+import { defineApi } from '../shared/api/operation.ts';
+
+export default defineApi({
+  tags: {
+    'Service catalog':
+      'What can be ordered: catalog items with a form (JSON Schema), who may order them, their approval stages and fulfilment tasks, versioned',
+    'Service requests': 'Orders of catalog items: answers checked against the form, approval stages, fulfilment, public and work notes',
+    'Fulfilment tasks': 'The work that fulfils a request, queued by assignment group, with SLA clocks',
+  },
+  responseSchemas: {},
+  operations: {},
+});
