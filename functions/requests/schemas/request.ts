@@ -1,0 +1,150 @@
+import * as z from 'zod';
+import { cursorParam, isoTimestamp, limitParam, slug } from '../../shared/schemas/common.ts';
+import { FULFILMENT_MODES } from '../domain/catalog.ts';
+import { REQUEST_STATUSES, STAGE_STATUSES } from '../domain/request.ts';
+import { TASK_STATUSES } from '../domain/task.ts';
+
+/*
+ * The wire shapes of service requests: what POST /requests, PATCH, cancel and notes take, what the
+ * list takes as its query, and what the API answers.
+ */
+
+export const createRequestBody = z
+  .strictObject({
+    item: slug.describe('The catalog item to order, by id'),
+    answers: z
+      .record(z.string(), z.unknown())
+      .default({})
+      .describe("The answers to the item's form, by field name; checked against the form of the item's current version"),
+  })
+  .meta({ id: 'CreateRequest' });
+export type CreateRequestBody = z.output<typeof createRequestBody>;
+
+export const patchRequestBody = z
+  .strictObject({
+    status: z.literal('closed').describe('Close a fulfilled request: the only change a PATCH makes'),
+  })
+  .meta({ id: 'PatchRequest' });
+
+export const cancelRequestBody = z
+  .strictObject({ reason: z.string().trim().min(1).max(1000).optional().describe('Why; kept on the request, never published') })
+  .meta({ id: 'CancelRequest' });
+
+export const NOTE_VISIBILITIES = ['public', 'work'] as const;
+export const addRequestNoteBody = z
+  .strictObject({
+    text: z.string().trim().min(1).max(20_000),
+    visibility: z.enum(NOTE_VISIBILITIES).default('public').describe('`work` notes are for agents (a requester may add and see `public` ones only)'),
+  })
+  .meta({ id: 'AddRequestNote' });
+
+export const requestIdOrMe = z.string().min(1).max(128);
+
+export const listRequestsQuery = z.strictObject({
+  status: z.enum(REQUEST_STATUSES).optional(),
+  item: slug.optional().describe('A catalog item id'),
+  requester: z.string().min(1).max(128).optional().describe('A user id, or `me`; a requester who is not an agent sees only their own anyway'),
+  awaitingApprovalBy: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .describe('`me` or a user id: the requests whose pending approval stage asked this person and who has not answered'),
+  limit: limitParam,
+  cursor: cursorParam.optional(),
+});
+export type ListRequestsQuery = z.output<typeof listRequestsQuery>;
+
+export const requestPageQuery = z.strictObject({ limit: limitParam, cursor: cursorParam.optional() });
+
+const stageSchema = z.object({
+  index: z.number().int(),
+  kind: z.enum(['manager', 'group']),
+  group: z.string().optional(),
+  approvers: z.array(z.string()).optional().describe('Who was asked, once the stage is asked'),
+  quorum: z.number().int(),
+  status: z.enum(STAGE_STATUSES),
+  approvals: z.number().int(),
+  rejections: z.number().int(),
+  askedAt: isoTimestamp.optional(),
+  decidedAt: isoTimestamp.optional(),
+});
+
+const approvalStageSchema = z.union([
+  z.object({ kind: z.literal('manager') }),
+  z.object({ kind: z.literal('group'), group: z.string(), quorum: z.number().int() }),
+]);
+
+export const requestSchema = z
+  .object({
+    id: z.string(),
+    number: z.string().describe('`REQ` + 7 digits'),
+    item: z.object({ id: z.string(), version: z.number().int(), name: z.string(), category: z.string() }).describe('The catalog item version ordered'),
+    plan: z
+      .object({
+        approval: z.object({ stages: z.array(approvalStageSchema) }),
+        fulfilment: z.object({
+          mode: z.enum(FULFILMENT_MODES),
+          tasks: z.array(z.object({ name: z.string(), assignmentGroup: z.string(), description: z.string() })),
+        }),
+        slaPolicy: z.string().optional(),
+        formTitles: z.record(z.string(), z.string()),
+      })
+      .describe("The item version's approval and fulfilment plans, copied at submission: editing the item never changes this request"),
+    answers: z.record(z.string(), z.unknown()),
+    requester: z.string(),
+    manager: z.string().optional().describe("The requester's manager at submission, when a stage asks the manager"),
+    source: z.enum(['api', 'email']),
+    status: z.enum(REQUEST_STATUSES),
+    stages: z.array(stageSchema),
+    currentStage: z.number().int().optional(),
+    tasks: z.array(z.object({ id: z.string(), number: z.string(), name: z.string(), status: z.enum(TASK_STATUSES), assignmentGroup: z.string() })),
+    workflow: z.object({ executionArn: z.string() }).optional(),
+    rejection: z.object({ reason: z.enum(['rejected', 'expired']), by: z.string().optional(), stage: z.number().int() }).optional(),
+    cancellation: z.object({ by: z.string(), reason: z.string().optional() }).optional(),
+    createdAt: isoTimestamp,
+    updatedAt: isoTimestamp,
+    approvedAt: isoTimestamp.optional(),
+    fulfilledAt: isoTimestamp.optional(),
+    closedAt: isoTimestamp.optional(),
+    version: z.number().int().describe('Also the ETag'),
+  })
+  .meta({ id: 'ServiceRequest' });
+
+/** The documented order of a request's fields in every response. */
+export const REQUEST_FIELD_ORDER = Object.keys(requestSchema.shape);
+
+export const requestPageSchema = z.object({ items: z.array(requestSchema), nextCursor: z.string().optional() }).meta({ id: 'ServiceRequestPage' });
+
+export const requestNoteSchema = z
+  .object({
+    id: z.string(),
+    requestId: z.string(),
+    visibility: z.enum(NOTE_VISIBILITIES),
+    text: z.string(),
+    author: z.string(),
+    source: z.enum(['api', 'email']),
+    createdAt: isoTimestamp,
+  })
+  .meta({ id: 'RequestNote' });
+export type RequestNote = z.output<typeof requestNoteSchema>;
+
+export const requestNotePageSchema = z.object({ items: z.array(requestNoteSchema), nextCursor: z.string().optional() }).meta({ id: 'RequestNotePage' });
+
+export const requestHistoryRecordSchema = z
+  .object({
+    id: z.string(),
+    requestId: z.string(),
+    at: isoTimestamp,
+    actor: z.string().describe('A user id, or the fulfilment workflow'),
+    action: z.enum(['created', 'updated', 'note_added']),
+    version: z.number().int().describe('The request version this record produced'),
+    changes: z.array(z.object({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+    noteVisibility: z.enum(NOTE_VISIBILITIES).optional(),
+  })
+  .meta({ id: 'RequestHistoryRecord' });
+export type RequestHistoryRecord = z.output<typeof requestHistoryRecordSchema>;
+
+export const requestHistoryPageSchema = z
+  .object({ items: z.array(requestHistoryRecordSchema), nextCursor: z.string().optional() })
+  .meta({ id: 'RequestHistoryPage' });
