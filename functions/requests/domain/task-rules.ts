@@ -1,0 +1,166 @@
+import type { FieldDiff } from '../../shared/domain/audit.ts';
+import type { FulfilmentMode } from './catalog.ts';
+import type { RequestStatus, RequestTaskSummary } from './request.ts';
+import { CLOSED_TASK_STATUSES, type FulfilmentTask, type TaskStatus } from './task.ts';
+
+/*
+ * What agents may do to a fulfilment task, and what closing one does to its request.
+ *
+ * - Taking: a task is taken once it has an assignee or is being worked (work_in_progress). Moving it
+ *   to work_in_progress without naming an assignee makes the agent who does it the assignee.
+ * - Handing back: work_in_progress -> open (the assignee is cleared unless one is given).
+ * - Closing: closed_complete or closed_incomplete, from open or work_in_progress; closed_incomplete
+ *   needs closeNotes (why it could not be done). A task closed without an assignee is the closer's.
+ * - A pending task (a sequential plan's later step) cannot be worked until the one before it closes;
+ *   a closed task is final.
+ */
+
+export class TaskRuleError extends Error {
+  constructor(
+    readonly code: 'task-closed' | 'task-pending' | 'invalid-transition' | 'close-notes-required' | 'nothing-to-close',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TaskPatch {
+  /** null: nobody (hand the task back). */
+  assignee?: string | null;
+  status?: TaskStatus;
+  closeNotes?: string;
+}
+
+export const isClosedTask = (status: TaskStatus): boolean => CLOSED_TASK_STATUSES.includes(status);
+export const isTaken = (task: Pick<FulfilmentTask, 'assignee' | 'status'>): boolean => task.assignee !== undefined || task.status === 'work_in_progress';
+
+/** The fields a task's history and events compare. */
+export const TASK_TRACKED_FIELDS = ['status', 'assignee', 'closeNotes'] as const;
+
+const ALLOWED: Record<TaskStatus, readonly TaskStatus[]> = {
+  pending: [],
+  open: ['open', 'work_in_progress', 'closed_complete', 'closed_incomplete'],
+  work_in_progress: ['open', 'work_in_progress', 'closed_complete', 'closed_incomplete'],
+  closed_complete: [],
+  closed_incomplete: [],
+};
+
+/**
+ * The task after `patch`, by `actor` at `now` (clocks are not moved here: task-sla.ts does it from
+ * before and after). Throws TaskRuleError when the rules refuse the change.
+ */
+export function applyTaskPatch(task: FulfilmentTask, patch: TaskPatch, actor: string, now: Date): FulfilmentTask {
+  if (isClosedTask(task.status)) throw new TaskRuleError('task-closed', `${task.number} is ${task.status}: a closed task is final`);
+  if (task.status === 'pending') {
+    throw new TaskRuleError('task-pending', `${task.number} is pending: it opens when the task before it in its request is closed`);
+  }
+  const status = patch.status ?? task.status;
+  if (!ALLOWED[task.status].includes(status)) {
+    throw new TaskRuleError('invalid-transition', `A task cannot go from ${task.status} to ${status}`);
+  }
+  if (patch.closeNotes !== undefined && !isClosedTask(status)) {
+    throw new TaskRuleError('nothing-to-close', 'closeNotes are given when closing a task (status closed_complete or closed_incomplete)');
+  }
+  const closeNotes = patch.closeNotes ?? task.closeNotes;
+  if (status === 'closed_incomplete' && (closeNotes === undefined || closeNotes.trim() === '')) {
+    throw new TaskRuleError('close-notes-required', 'Closing a task incomplete needs closeNotes saying why');
+  }
+
+  let assignee: string | undefined = patch.assignee === null ? undefined : (patch.assignee ?? task.assignee);
+  const handedBack = task.status === 'work_in_progress' && status === 'open';
+  if (handedBack && patch.assignee === undefined) assignee = undefined;
+  // Working or closing a task nobody holds makes it the actor's.
+  if (assignee === undefined && (status === 'work_in_progress' || isClosedTask(status))) assignee = actor;
+
+  const at = now.toISOString();
+  const { assignee: _a, closeNotes: _c, closedAt: _d, ...rest } = task;
+  return {
+    ...rest,
+    ...(assignee === undefined ? {} : { assignee }),
+    status,
+    ...(closeNotes === undefined ? {} : { closeNotes }),
+    ...(isClosedTask(status) ? { closedAt: at } : {}),
+    updatedAt: at,
+    version: task.version + 1,
+  };
+}
+
+/** The history of a task change: the tracked fields that differ. */
+export function taskChanges(before: FulfilmentTask, after: FulfilmentTask): FieldDiff[] {
+  const changes: FieldDiff[] = [];
+  for (const field of TASK_TRACKED_FIELDS) {
+    const from = before[field] ?? null;
+    const to = after[field] ?? null;
+    if (from !== to) changes.push({ field, from, to });
+  }
+  return changes;
+}
+
+/** A pending task reaching its turn. */
+export function openPendingTask(task: FulfilmentTask, now: Date): FulfilmentTask {
+  if (task.status !== 'pending') throw new Error(`${task.number} is ${task.status}, not pending`);
+  const at = now.toISOString();
+  return { ...task, status: 'open', openedAt: at, updatedAt: at, version: task.version + 1 };
+}
+
+export const taskSummary = (task: FulfilmentTask): RequestTaskSummary => ({
+  id: task.id,
+  number: task.number,
+  name: task.name,
+  status: task.status,
+  assignmentGroup: task.assignmentGroup,
+});
+
+/**
+ * What a task's change does to its request: the request's task summaries with the task's new
+ * status; in a sequential plan, the task to open next when this one closed (the first pending one);
+ * and the request's status when every task is closed (fulfilled, or closed_incomplete if any was).
+ */
+export interface FulfilmentProgress {
+  summaries: RequestTaskSummary[];
+  /** The id of the task to open now (sequential plans). */
+  openNext?: string;
+  /** Set when the request is done. */
+  outcome?: Extract<RequestStatus, 'fulfilled' | 'closed_incomplete'>;
+}
+
+export function fulfilmentProgress(summaries: readonly RequestTaskSummary[], changed: FulfilmentTask, mode: FulfilmentMode): FulfilmentProgress {
+  let next = summaries.map((summary) => (summary.id === changed.id ? taskSummary(changed) : summary));
+  if (!next.some((summary) => summary.id === changed.id)) throw new Error(`${changed.number} is not one of its request's tasks`);
+  let openNext: string | undefined;
+  if (isClosedTask(changed.status) && mode === 'sequential' && !next.some((summary) => summary.status === 'open' || summary.status === 'work_in_progress')) {
+    openNext = next.find((summary) => summary.status === 'pending')?.id;
+    if (openNext !== undefined) next = next.map((summary) => (summary.id === openNext ? { ...summary, status: 'open' } : summary));
+  }
+  if (!next.every((summary) => isClosedTask(summary.status))) return { summaries: next, ...(openNext === undefined ? {} : { openNext }) };
+  const outcome = next.some((summary) => summary.status === 'closed_incomplete') ? 'closed_incomplete' : 'fulfilled';
+  return { summaries: next, outcome };
+}
+
+/** Fills a task template: {{number}} {{requester}} {{item}} {{answers.<field>}}; an unknown placeholder is left as written. */
+export function fillTaskTemplate(
+  template: string,
+  values: { number: string; requester: string; item: string; answers: Record<string, unknown>; formTitles?: Record<string, string> },
+): string {
+  return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (whole, name: string) => {
+    if (name === 'number') return values.number;
+    if (name === 'requester') return values.requester;
+    if (name === 'item') return values.item;
+    if (name === 'answers') return answersText(values.answers, values.formTitles ?? {});
+    if (name.startsWith('answers.')) {
+      const answer = values.answers[name.slice('answers.'.length)];
+      return answer === undefined ? '' : answerText(answer);
+    }
+    return whole;
+  });
+}
+
+const answerText = (answer: unknown): string =>
+  typeof answer === 'string' ? answer : Array.isArray(answer) ? answer.map(answerText).join(', ') : JSON.stringify(answer);
+
+/** Every answer on its own line under the form's title: {{answers}}. */
+function answersText(answers: Record<string, unknown>, titles: Record<string, string>): string {
+  return Object.entries(answers)
+    .map(([field, answer]) => `${titles[field] ?? field}: ${answerText(answer)}`)
+    .join('\n');
+}
