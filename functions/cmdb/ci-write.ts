@@ -1,11 +1,11 @@
 import { groupKey } from '../directory/store/keys.ts';
 import { directoryRecordLive, isBeingDeleted } from '../directory/store/references.ts';
+import { instanceIssues } from '../shared/domain/json-schema.ts';
 import { conflict, fieldError, HttpError, notFound, preconditionFailed, validationFailed } from '../shared/errors.ts';
 import { etagOf } from '../shared/http/handler.ts';
 import type { FieldDiff } from '../shared/store/audit.ts';
 import { newId } from '../shared/store/audit.ts';
 import { type Condition, named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
-import { attributeIssues } from './domain/attribute-schema.ts';
 import {
   applyCiPatch,
   type Ci,
@@ -84,7 +84,7 @@ async function checkAgainstClass(ci: Ci): Promise<void> {
   if (ci.class === SERVICE_CLASS) throw serviceClassRefused();
   const ciClass = ciClassOf(ci.class, await getStoredCiClass(ci.class));
   if (ciClass === undefined) throw validationFailed([fieldError('body', ['class'], `There is no CI class named '${ci.class}' (GET /ci-classes)`)]);
-  const issues = attributeIssues(ciClass.attributesSchema, ci.attributes);
+  const issues = instanceIssues(ciClass.attributesSchema, ci.attributes);
   if (issues.length > 0) {
     throw validationFailed(
       issues.map((issue) => fieldError('body', ['attributes', ...issue.path], issue.message)),

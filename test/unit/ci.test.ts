@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { attributeIssues, attributesSchemaIssues } from '../../functions/cmdb/domain/attribute-schema.ts';
 import {
   applyCiPatch,
   BUILT_IN_CI_CLASSES,
@@ -15,6 +14,7 @@ import {
 import { builtInCiClass, ciClassOf } from '../../functions/cmdb/domain/ci-classes.ts';
 import { ciEventType, ciOutboxRecord } from '../../functions/cmdb/domain/events.ts';
 import { ciEventDetail } from '../../functions/cmdb/schemas/events.ts';
+import { instanceIssues as attributeIssues, schemaIssues as attributesSchemaIssues } from '../../functions/shared/domain/json-schema.ts';
 import { outboxSubject } from '../../functions/shared/domain/outbox.ts';
 
 /* The CI domain: creation, patches and their diffs, services as CIs, events, and the attribute schemas of classes. */

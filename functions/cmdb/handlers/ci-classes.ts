@@ -1,9 +1,9 @@
 import { putSingleton, type SingletonResource } from '../../shared/crud/singleton.ts';
+import { schemaIssues } from '../../shared/domain/json-schema.ts';
 import { conflict, fieldError, notFound, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertCmdbAdmin, assertCmdbReader, ciClassBody, ciClassNameOf } from '../access.ts';
-import { attributesSchemaIssues } from '../domain/attribute-schema.ts';
 import { isBuiltInCiClass, SERVICE_CLASS } from '../domain/ci.ts';
 import { type AttributesSchema, builtInCiClass, type CiClass, ciClassOf } from '../domain/ci-classes.ts';
 import { type PutCiClassBody, type PutCmdbConfigBody, putCiClassBody, putCmdbConfigBody } from '../schemas/ci.ts';
@@ -55,7 +55,7 @@ const ciClassResource: SingletonResource<CiClass, ClassFields, string, PutCiClas
     if (name === SERVICE_CLASS) {
       throw conflict('ci-is-a-service', 'The service class is the directory’s', 'Services are changed through /services; their class cannot be changed');
     }
-    const issues = attributesSchemaIssues(fields.attributesSchema);
+    const issues = schemaIssues(fields.attributesSchema);
     if (issues.length > 0) {
       throw validationFailed(
         issues.map((issue) => fieldError('body', ['attributesSchema', ...issue.path], issue.message)),

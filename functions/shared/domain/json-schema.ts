@@ -1,8 +1,9 @@
 import { type OutputUnit, type Schema, Validator } from '@cfworker/json-schema';
 
 /*
- * A CI class's `attributesSchema` is a JSON Schema (draft 2020-12) an admin sets; every manual
- * write of a CI of the class is validated against it. @cfworker/json-schema validates (small, no
+ * JSON Schemas (draft 2020-12) admins write: a CI class's `attributesSchema` (functions/cmdb), which
+ * every manual write of a CI of the class is validated against, and a catalog item's form
+ * (functions/requests), which a request's answers are. @cfworker/json-schema validates (small, no
  * code generation, so it runs in Lambda without eval). It does not know `$dynamicRef`, which the
  * official 2020-12 meta-schema is built on, so a schema an admin sends is checked against the same
  * meta-schema flattened into one document (every `$dynamicRef: "#meta"` a `$ref: "#"`, which is
@@ -11,9 +12,9 @@ import { type OutputUnit, type Schema, Validator } from '@cfworker/json-schema';
  * Lambda function fetches nothing).
  */
 
-/** An attribute (or a part of the schema) at fault: a dotted path and why. */
-export interface AttributeIssue {
-  /** Segments from the root of the validated document (attributes, or the schema). */
+/** A part of the validated document (or of the schema) at fault: a path and why. */
+export interface SchemaIssue {
+  /** Segments from the root of the validated document (a CI's attributes, a request's answers, or the schema). */
   path: string[];
   message: string;
 }
@@ -96,7 +97,7 @@ export const JSON_SCHEMA_2020_12_META: Readonly<Record<string, unknown>> = {
 const DRAFT_2020_12_URI = 'https://json-schema.org/draft/2020-12/schema';
 
 /** `#/a/b~1c` -> ['a', 'b/c']. */
-function pointerSegments(location: string): string[] {
+export function pointerSegments(location: string): string[] {
   const pointer = location.startsWith('#') ? location.slice(1) : location;
   if (pointer === '' || pointer === '/') return [];
   return pointer
@@ -110,8 +111,8 @@ function pointerSegments(location: string): string[] {
  * that another error goes below only says "something in here"), with the property that a
  * `required` or a properties keyword names added to the path.
  */
-function issuesOf(errors: readonly OutputUnit[]): AttributeIssue[] {
-  const byPath = new Map<string, AttributeIssue>();
+function issuesOf(errors: readonly OutputUnit[]): SchemaIssue[] {
+  const byPath = new Map<string, SchemaIssue>();
   for (const error of errors) {
     const path = pointerSegments(error.instanceLocation);
     const named = /^Instance does not have required property "(.*)"\.$/.exec(error.error) ?? /^Property "(.*)" does not match/.exec(error.error);
@@ -154,7 +155,7 @@ function resolves(root: unknown, ref: string): boolean {
 }
 
 /** What the meta-schema cannot check: patterns compile (as the validator compiles them, with `u`), references resolve locally. */
-function walk(root: unknown, node: unknown, path: string[], issues: AttributeIssue[]): void {
+function walk(root: unknown, node: unknown, path: string[], issues: SchemaIssue[]): void {
   if (node === null || typeof node !== 'object') return;
   const schema = node as Record<string, unknown>;
   const regex = (source: unknown, at: string[]) => {
@@ -188,7 +189,7 @@ function walk(root: unknown, node: unknown, path: string[], issues: AttributeIss
 }
 
 /** Why `schema` is not a JSON Schema draft 2020-12 this product can apply; [] when it is. */
-export function attributesSchemaIssues(schema: unknown): AttributeIssue[] {
+export function schemaIssues(schema: unknown): SchemaIssue[] {
   const result = metaValidator.validate(schema);
   if (!result.valid) return issuesOf(result.errors);
   if (typeof schema === 'object' && schema !== null) {
@@ -197,7 +198,7 @@ export function attributesSchemaIssues(schema: unknown): AttributeIssue[] {
       return [{ path: ['$schema'], message: `Only JSON Schema draft 2020-12 (${DRAFT_2020_12_URI}) is supported` }];
     }
   }
-  const issues: AttributeIssue[] = [];
+  const issues: SchemaIssue[] = [];
   walk(schema, schema, [], issues);
   return issues;
 }
@@ -206,8 +207,8 @@ export function attributesSchemaIssues(schema: unknown): AttributeIssue[] {
 const compiled = new Map<string, Validator>();
 const MAX_COMPILED = 50;
 
-/** The attributes' issues against a class's schema ([] when valid). The schema is one attributesSchemaIssues accepted. */
-export function attributeIssues(schema: Readonly<Record<string, unknown>> | boolean, attributes: Record<string, unknown>): AttributeIssue[] {
+/** The compiled validator of a schema schemaIssues accepted (cached: a warm function does not compile it again). */
+export function validatorOf(schema: Readonly<Record<string, unknown>> | boolean): Validator {
   const text = JSON.stringify(schema);
   let validator = compiled.get(text);
   if (validator === undefined) {
@@ -216,6 +217,11 @@ export function attributeIssues(schema: Readonly<Record<string, unknown>> | bool
     validator = new Validator(typeof schema === 'boolean' ? schema : (structuredClone(schema) as Schema), '2020-12', false);
     compiled.set(text, validator);
   }
-  const result = validator.validate(attributes);
+  return validator;
+}
+
+/** The document's issues against a schema schemaIssues accepted ([] when valid). */
+export function instanceIssues(schema: Readonly<Record<string, unknown>> | boolean, document: Record<string, unknown>): SchemaIssue[] {
+  const result = validatorOf(schema).validate(document);
   return result.valid ? [] : issuesOf(result.errors);
 }
