@@ -8,10 +8,11 @@ import { escalationPolicyKey, groupKey, userKey } from './store/keys.ts';
 import { directoryRecordStore, GROUPS, missingRecords, recordFromItem, replaceRecordItems, SERVICES, USERS, type VersionedRecord } from './store/records.ts';
 import { directoryRecordLive } from './store/references.ts';
 import { groupUsage, serviceUsage, type Usage, userUsage } from './store/usage.ts';
+import { getUser, releaseEmail, userRecordStore } from './store/users.ts';
 
 /**
- * A transaction holds at most 100 writes: the user's delete and history take 2, each group it
- * leaves 2 (the group and its history).
+ * A transaction holds at most 100 writes: the user's delete, history and e-mail index item take 3,
+ * each group it leaves 2 (the group and its history).
  */
 export const MAX_GROUPS_LEFT_ON_DELETE = 45;
 
@@ -132,14 +133,30 @@ export const userResource: CrudResource = {
   idParam: 'userId',
   idField: 'id',
   basePath: '/users',
-  store: directoryRecordStore(USERS),
+  store: userRecordStore(),
   access: directoryAccess('/users'),
   listQuery: directoryListQuery,
-  fields: ['displayName', 'email', 'active'],
-  // Membership is the user's own: it goes with them. Everything else that names them is someone
-  // else's decision (who manages a group, who an escalation pages, who works an incident).
+  fields: ['displayName', 'email', 'manager', 'active'],
+  checkShape: (fields, id) => {
+    if (fields.manager === id) throw validationFailed([fieldError('body', ['manager'], 'A user cannot be their own manager')]);
+  },
+  // A new manager is checked in the write's transaction (exists, not being deleted), as a group's
+  // new members are; a kept one already names them, and their delete finds it (usage.ts).
+  validate: (fields, { current }) => {
+    const manager = fields.manager;
+    if (typeof manager !== 'string' || manager === current?.manager) return [];
+    return [
+      {
+        item: directoryRecordLive(userKey(manager)),
+        refusal: (old) => ({ path: ['manager'], message: old === undefined ? `There is no user '${manager}'` : `User '${manager}' is being deleted` }),
+      },
+    ];
+  },
+  // Membership and the e-mail address are the user's own: they go with them. Everything else that
+  // names them is someone else's decision (who manages a group or a person, who an escalation
+  // pages, who works an incident).
   beforeDelete: async (id, { actor, now }) => {
-    const found = await userUsage(id);
+    const [found, user] = await Promise.all([userUsage(id), getUser(id)]);
     if (found.references.length > 0) {
       throw conflict(
         'user-in-use',
@@ -159,10 +176,12 @@ export const userResource: CrudResource = {
         },
       );
     }
-    return found.memberOf.flatMap((item) => {
+    const leftGroups = found.memberOf.flatMap((item) => {
       const group = recordFromItem<VersionedRecord & { name: string; members: string[] }>(GROUPS, item);
       const next = { ...group, members: group.members.filter((member) => member !== id), updatedAt: now, version: group.version + 1 };
       return replaceRecordItems(GROUPS, group.name, next, group.version, actor, diffFields(group, next, ['members']));
     });
+    // The user read here is the version the delete commits at (its delete is conditioned on it).
+    return user?.email === undefined ? leftGroups : [...leftGroups, releaseEmail(id, user.email)];
   },
 };

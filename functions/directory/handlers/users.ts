@@ -1,10 +1,13 @@
 import * as z from 'zod';
 import { createRecord, get, list, remove, replaceRecord, requireWriter } from '../../shared/crud/crud.ts';
+import { conflict } from '../../shared/errors.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { parseWith } from '../../shared/http/request.ts';
 import { userId } from '../../shared/schemas/common.ts';
+import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { userResource } from '../resources.ts';
 import { putUserBody } from '../schemas/directory.ts';
+import { USER_EMAIL_ITEM } from '../store/users.ts';
 
 /**
  * Users are keyed by their token subject, so PUT /users/{userId} both registers (without If-Match)
@@ -18,9 +21,18 @@ export const handler = httpHandler(
       requireWriter(request.principal, userResource);
       const { userId: id } = parseWith(z.object({ userId }), { userId: request.pathParam('userId') }, 'path');
       const fields = request.body(putUserBody);
-      return request.header('if-match') === undefined
-        ? createRecord(request, userResource, id, fields, fields)
-        : replaceRecord(request, userResource, id, fields);
+      try {
+        return request.header('if-match') === undefined
+          ? await createRecord(request, userResource, id, fields, fields)
+          : await replaceRecord(request, userResource, id, fields);
+      } catch (error) {
+        // The address's index item is held by another user (store/users.ts): the write was refused whole.
+        if (error instanceof TransactionRefused && error.has(USER_EMAIL_ITEM)) {
+          const holder = error.item(USER_EMAIL_ITEM)?.userId;
+          throw conflict('email-in-use', 'E-mail in use', `Another user has the e-mail '${fields.email}'`, holder === undefined ? {} : { user: holder });
+        }
+        throw error;
+      }
     },
     'DELETE /users/{userId}': remove(userResource),
   }),

@@ -43,7 +43,17 @@ const serviceFields = {
 export const createServiceBody = z.strictObject({ name: slug, ...serviceFields }).meta({ id: 'CreateService' });
 export const replaceServiceBody = z.strictObject(serviceFields).meta({ id: 'ReplaceService' });
 
-export const putUserBody = z.strictObject({ displayName, email: email.optional(), active: z.boolean().default(true) }).meta({ id: 'PutUser' });
+const userManager = userId.describe(
+  "The user id of the user's manager: an existing user, not the user themself. Approvals that ask for the requester's manager ask this user",
+);
+export const putUserBody = z
+  .strictObject({
+    displayName,
+    email: email.optional().describe('Unique across users, compared case-insensitively (409 `email-in-use`); inbound e-mail is matched to its sender by it'),
+    manager: userManager.optional(),
+    active: z.boolean().default(true),
+  })
+  .meta({ id: 'PutUser' });
 
 const recordMeta = {
   createdAt: z.string(),
@@ -59,6 +69,7 @@ export const userSchema = z
     id: z.string().describe('The token subject (`sub`)'),
     displayName: z.string(),
     email: z.string().optional(),
+    manager: userManager.optional(),
     active: z.boolean(),
     ...recordMeta,
   })

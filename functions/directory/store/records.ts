@@ -36,7 +36,9 @@ export const USERS: RecordKind = {
   entity: 'user',
   key: userKey,
   listPartition: 'USERS',
-  order: ['id', 'displayName', 'email', 'active', 'createdAt', 'updatedAt', 'version'],
+  order: ['id', 'displayName', 'email', 'manager', 'active', 'createdAt', 'updatedAt', 'version'],
+  // The users a user manages, for the check that refuses deleting a manager still named (usage.ts).
+  indexes: (record) => (typeof record.manager === 'string' ? { gsi2pk: `USERS#MANAGER#${record.manager}`, gsi2sk: record.id } : {}),
 };
 export const SERVICES: RecordKind = {
   entity: 'service',

@@ -22,6 +22,7 @@ export type ReferenceKind =
   | 'escalation-policy'
   | 'integration-key'
   | 'group'
+  | 'user'
   | 'incident'
   | 'change'
   | 'problem'
@@ -258,8 +259,10 @@ export interface UserUsage extends Usage {
  */
 export async function userUsage(user: string): Promise<UserUsage> {
   const max = MAX_LISTED_REFERENCES + 1;
-  const [groups, assigned, called, problemsAssigned] = await Promise.all([
+  const [groups, reports, assigned, called, problemsAssigned] = await Promise.all([
     queryAll(byIndex('gsi1', GROUPS.listPartition), Number.MAX_SAFE_INTEGER),
+    // The users whose manager they are (records.ts USERS indexes: gsi2 USERS#MANAGER#<user>).
+    queryAll(byIndex('gsi2', `USERS#MANAGER#${user}`), max).then((items) => items.map(named('user', 'manager', 'id'))),
     openRecords('incident', 'assignee', user, max),
     openRecords('incident', 'caller', user, max),
     openRecords('problem', 'assignee', user, max),
@@ -274,7 +277,7 @@ export async function userUsage(user: string): Promise<UserUsage> {
     getConsistently(groups.filter(isMember).map((group) => groupKey(String(group.name)))),
   ]);
   return {
-    ...usage([managed, policies, assigned, called, problemsAssigned]),
+    ...usage([managed, reports, policies, assigned, called, problemsAssigned]),
     memberOf: memberGroups.filter(isMember),
   };
 }

@@ -35,7 +35,11 @@ export const ERROR_TYPES = {
     status: 409,
     when: 'Integration keys, SLA policies, templates, blackout windows, the problem configuration, CMDB relationships or open incidents, changes and problems still name the service; `references` lists them',
   },
-  'user-in-use': { status: 409, when: 'A group it manages, an escalation policy or open incidents and problems still name the user; `references` lists them' },
+  'user-in-use': {
+    status: 409,
+    when: 'A group it manages, a user whose manager it is, an escalation policy or open incidents and problems still name the user; `references` lists them',
+  },
+  'email-in-use': { status: 409, when: 'Another user has this e-mail address (compared case-insensitively); `user` names them' },
   'delete-contended': {
     status: 409,
     when: 'Deleting a group, service, user or CI: what the delete changes with it (the groups a user leaves, the relationships of a CI) kept changing while it ran; nothing was changed, send the same request again (`Retry-After`)',

@@ -1,0 +1,133 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { RecordStore } from '../../shared/crud/crud.ts';
+import type { FieldDiff } from '../../shared/store/audit.ts';
+import { batchGetAll } from '../../shared/store/batch-get.ts';
+import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
+import { userEmailKey, userKey } from './keys.ts';
+import { directoryRecordStore, getRecord, recordFromItem, USERS, type VersionedRecord } from './records.ts';
+
+/** A user as the API shows it (functions/directory/schemas/directory.ts userSchema). */
+export interface User extends VersionedRecord {
+  id: string;
+  displayName: string;
+  email?: string;
+  /** The user id of their manager (approvals that ask "the requester's manager"). */
+  manager?: string;
+  active: boolean;
+}
+
+/** One strongly consistent GetItem; undefined when there is no such user. Inactive users are returned (active false): the caller decides. */
+export const getUser = (id: string): Promise<User | undefined> => getRecord<User>(USERS, id);
+
+/**
+ * Users by id, in the order of `ids` (undefined where there is none): one BatchGetItem per 100
+ * ids, eventually consistent (a read for display or addressing, not for a write's check).
+ */
+export async function getUsers(ids: readonly string[]): Promise<(User | undefined)[]> {
+  const items = await batchGetAll(ids.map(userKey));
+  return items.map((item) => (item === undefined ? undefined : recordFromItem<User>(USERS, item)));
+}
+
+/**
+ * The user whose e-mail is `email`, compared case-insensitively: one GetItem of the e-mail index
+ * item, then the user's GetItem. An inactive user is returned (active false): the caller decides.
+ * The user is checked to hold the address still, so an index item left behind answers nothing.
+ */
+export async function findUserByEmail(email: string): Promise<User | undefined> {
+  const index = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: userEmailKey(email), ConsistentRead: true }));
+  const userId = index.Item?.userId;
+  if (typeof userId !== 'string') return undefined;
+  const user = await getUser(userId);
+  return user?.email?.toLowerCase() === email.toLowerCase() ? user : undefined;
+}
+
+/** The name of the e-mail index item in a user's write: refused when another user holds the address (409 email-in-use). */
+export const USER_EMAIL_ITEM = 'user-email';
+
+/** Claims `email` for `userId`: refused if another user holds it. */
+function claimEmail(userId: string, email: string): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: { ...userEmailKey(email), entity: 'user-email', userId },
+      ConditionExpression: 'attribute_not_exists(pk) OR userId = :user',
+      ExpressionAttributeValues: { ':user': userId },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/** Gives `email` up, if `userId` holds it (a user written before the index has no item: nothing to do). */
+export function releaseEmail(userId: string, email: string): TransactItem {
+  return {
+    Delete: {
+      TableName: TABLE_NAME,
+      Key: userEmailKey(email),
+      ConditionExpression: 'attribute_not_exists(pk) OR userId = :user',
+      ExpressionAttributeValues: { ':user': userId },
+    },
+  };
+}
+
+const sameAddress = (a: unknown, b: unknown): boolean => typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The e-mail index writes of a user's replace, read off the e-mail's change: the old address is
+ * given up and the new one claimed, in the user's own transaction. A change of case only moves
+ * nothing (the index is lowercased).
+ */
+function emailMove(userId: string, changes: readonly FieldDiff[]): TransactionEntry[] {
+  const change = changes.find((diff) => diff.field === 'email');
+  if (change === undefined || sameAddress(change.from, change.to)) return [];
+  return [
+    ...(typeof change.from === 'string' ? [releaseEmail(userId, change.from)] : []),
+    ...(typeof change.to === 'string' ? [named(USER_EMAIL_ITEM, claimEmail(userId, change.to))] : []),
+  ];
+}
+
+/**
+ * Users are directory records (records.ts) whose writes also keep the e-mail index: a user's
+ * create claims their address, a replace moves it. A delete gives it up through the user
+ * resource's beforeDelete (it reads the user; the store's delete knows only the id).
+ */
+export function userRecordStore(): RecordStore {
+  const records = directoryRecordStore(USERS);
+  return {
+    ...records,
+    createItems: (id, record, changes, context) => [
+      ...records.createItems(id, record, changes, context),
+      ...(typeof record.email === 'string' ? [named(USER_EMAIL_ITEM, claimEmail(id, record.email))] : []),
+    ],
+    replaceItems: (id, record, expectedVersion, changes, context) => [
+      ...records.replaceItems(id, record, expectedVersion, changes, context),
+      ...emailMove(id, changes),
+    ],
+  };
+}
+
+/**
+ * Upgrade step for users written before the e-mail index (scripts/migrations.ts): writes the index
+ * item of one stored user, unless it is there. An address another user already holds is left to
+ * that user (two users written before the index with one address: the first one indexed keeps
+ * it) and reported. Safe to repeat.
+ */
+export async function indexUserEmail(user: Item): Promise<'indexed' | 'already' | 'held-by-another' | 'no-email'> {
+  const email = user.email;
+  const userId = String(user.id);
+  if (typeof email !== 'string') return 'no-email';
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: TABLE_NAME,
+        Item: { ...userEmailKey(email), entity: 'user-email', userId },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return 'indexed';
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: userEmailKey(email), ConsistentRead: true }));
+    return Item?.userId === userId ? 'already' : 'held-by-another';
+  }
+}
