@@ -65,6 +65,11 @@ export const ERROR_TYPES = {
   },
   'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `assess` or `authorize`, or its round is decided)' },
   'already-voted': { status: 409, when: 'The caller already voted in this approval round' },
+  'no-manager': {
+    status: 409,
+    when: "The catalog item asks the requester's manager to approve, and the directory names no manager for the requester (set `manager` on their user)",
+  },
+  'catalog-item-changed': { status: 409, when: 'The catalog item changed each time the request was about to be placed; read it and order again' },
   'incident-already-linked': {
     status: 409,
     when: 'The incident is linked to a problem already (an incident is linked to at most one); `linkedProblem` names it, `incident` the incident',
