@@ -3,6 +3,7 @@
  * they name. Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
  */
 import { defineApi } from '../shared/api/operation.ts';
+import { taskOperations, taskRequestSchemas, taskResponseSchemas } from './task-api.ts';
 
 export default defineApi({
   tags: {
@@ -11,6 +12,13 @@ export default defineApi({
     'Service requests': 'Orders of catalog items: answers checked against the form, approval stages, fulfilment, public and work notes',
     'Fulfilment tasks': 'The work that fulfils a request, queued by assignment group, with SLA clocks',
   },
-  responseSchemas: {},
-  operations: {},
+  requestSchemas: {
+    ...taskRequestSchemas,
+  },
+  responseSchemas: {
+    ...taskResponseSchemas,
+  },
+  operations: {
+    ...taskOperations,
+  },
 });

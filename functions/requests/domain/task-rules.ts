@@ -19,6 +19,8 @@ export class TaskRuleError extends Error {
   constructor(
     readonly code: 'task-closed' | 'task-pending' | 'invalid-transition' | 'close-notes-required' | 'nothing-to-close',
     message: string,
+    /** For transitions: where the task is, where it was asked to go, and where it may go. */
+    readonly details: { from?: TaskStatus; to?: TaskStatus; allowedTransitions?: readonly TaskStatus[] } = {},
   ) {
     super(message);
   }
@@ -50,13 +52,14 @@ const ALLOWED: Record<TaskStatus, readonly TaskStatus[]> = {
  * before and after). Throws TaskRuleError when the rules refuse the change.
  */
 export function applyTaskPatch(task: FulfilmentTask, patch: TaskPatch, actor: string, now: Date): FulfilmentTask {
-  if (isClosedTask(task.status)) throw new TaskRuleError('task-closed', `${task.number} is ${task.status}: a closed task is final`);
-  if (task.status === 'pending') {
-    throw new TaskRuleError('task-pending', `${task.number} is pending: it opens when the task before it in its request is closed`);
-  }
   const status = patch.status ?? task.status;
+  const details = { from: task.status, to: status, allowedTransitions: ALLOWED[task.status].filter((to) => to !== task.status) };
+  if (isClosedTask(task.status)) throw new TaskRuleError('task-closed', `${task.number} is ${task.status}: a closed task is final`, details);
+  if (task.status === 'pending') {
+    throw new TaskRuleError('task-pending', `${task.number} is pending: it opens when the task before it in its request is closed`, details);
+  }
   if (!ALLOWED[task.status].includes(status)) {
-    throw new TaskRuleError('invalid-transition', `A task cannot go from ${task.status} to ${status}`);
+    throw new TaskRuleError('invalid-transition', `A task cannot go from ${task.status} to ${status}`, details);
   }
   if (patch.closeNotes !== undefined && !isClosedTask(status)) {
     throw new TaskRuleError('nothing-to-close', 'closeNotes are given when closing a task (status closed_complete or closed_incomplete)');
