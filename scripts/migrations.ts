@@ -2,6 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
 import { backfillOpenedSortKeys } from './backfill-incident-sort-keys.ts';
 import { backfillIntegrationKeys } from './backfill-integration-keys.ts';
+import { backfillUserEmails } from './backfill-user-emails.ts';
 
 /*
  * Data migrations: one-off upgrades of items an earlier version wrote. Each is safe to repeat; a
@@ -33,6 +34,13 @@ export const MIGRATIONS: readonly Migration[] = [
     run: async () => {
       const { examined, updated } = await backfillIntegrationKeys();
       return `${examined} integration keys examined, ${updated} updated`;
+    },
+  },
+  {
+    name: 'user-email-index',
+    run: async () => {
+      const { examined, indexed, conflicts } = await backfillUserEmails();
+      return `${examined} users examined, ${indexed} e-mail addresses indexed, ${conflicts} held by another user`;
     },
   },
 ];

@@ -14,7 +14,7 @@ import { client } from '../support/api.ts';
  * existing table has not had, before it serves, and records them, so the next start runs none.
  * The table here is written by this version, then taken back to what the previous version wrote:
  * incidents with the number as their filter-index sort key, integration keys with no id item, no
- * live count and no live-index entry, and no migration marker.
+ * live count and no live-index entry, users with no e-mail index item, and no migration marker.
  */
 const dynamoDbEndpoint = inject('dynamoDbEndpoint');
 const tableName = `migrate-${randomUUID()}`;
@@ -64,7 +64,7 @@ const update = (pk: string, sk: string, expression: string, values?: Record<stri
   );
 
 describe('starting on a data folder an earlier version wrote', () => {
-  it('migrates incidents and integration keys before serving, once', { timeout: 120_000 }, async () => {
+  it("migrates incidents, integration keys and users' e-mail addresses before serving, once", { timeout: 120_000 }, async () => {
     const first = await start();
     // A table created by this version has nothing to upgrade.
     expect(first.runs).toEqual([]);
@@ -78,6 +78,7 @@ describe('starting on a data folder an earlier version wrote', () => {
     for (const name of ['live', 'revoked']) keys.push((await ada.post('/services/keyed/integrations', { name })).body as { id: string; routingKey: string });
     const [live, revoked] = keys as [{ id: string; routingKey: string }, { id: string; routingKey: string }];
     expect((await ada.delete(`/services/keyed/integrations/${revoked.id}`)).status).toBe(204);
+    expect((await ada.put('/users/legacy-lou', { displayName: 'Lou', email: 'Lou.Legacy@Example.com' })).status).toBe(201);
     await stop();
 
     // Back to the previous version's shapes.
@@ -91,12 +92,16 @@ describe('starting on a data folder an earlier version wrote', () => {
       await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: byId.pk, sk: byId.sk } }));
     }
     await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: 'INTEGRATIONS#SERVICE#keyed', sk: 'LIVE' } }));
+    for (const email of ['lou.legacy@example.com', 'carol@example.com']) {
+      await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: `USEREMAIL#${email}`, sk: 'USEREMAIL' } }));
+    }
     await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: 'MIGRATIONS', sk: 'APPLIED' } }));
 
     const second = await start();
-    expect(second.runs.map((run) => run.name)).toEqual(['incident-opened-sort-keys', 'integration-key-ids']);
+    expect(second.runs.map((run) => run.name)).toEqual(['incident-opened-sort-keys', 'integration-key-ids', 'user-email-index']);
     expect(second.runs[0]!.summary).toMatch(/^\d+ incidents examined, 1 updated$/);
     expect(second.runs[1]!.summary).toBe('2 integration keys examined, 2 updated');
+    expect(second.runs[2]!.summary).toMatch(/^\d+ users examined, 2 e-mail addresses indexed, 0 held by another user$/);
     const admin = client(second.stack.url, await second.stack.token('ada', ['admin']));
     const agent = client(second.stack.url, await second.stack.token('alice', ['agent']));
 
@@ -109,11 +114,19 @@ describe('starting on a data folder an earlier version wrote', () => {
     expect(refused.body.references).toEqual([{ kind: 'integration-key', id: live.id, field: 'service' }]);
     expect((await admin.delete(`/services/keyed/integrations/${live.id}`)).status).toBe(204);
     expect((await admin.delete('/services/keyed', { 'if-match': (await admin.get('/services/keyed')).headers.get('etag')! })).status).toBe(204);
+    // The users' addresses are theirs again: another user cannot take them, in any case.
+    for (const email of ['LOU.legacy@example.com', 'Carol@example.com']) {
+      const taken = await admin.put(`/users/legacy-${email.length}`, { displayName: 'Taker', email });
+      expect(taken.status).toBe(409);
+      expect(taken.body.type).toMatch(/email-in-use$/);
+    }
+    const { findUserByEmail } = await import('../../functions/directory/store/users.ts');
+    expect((await findUserByEmail('lou.legacy@example.com'))?.id).toBe('legacy-lou');
     await stop();
 
     const third = await start();
     expect(third.runs).toEqual([]);
     const marker = (await raw.send(new GetCommand({ TableName: tableName, Key: { pk: 'MIGRATIONS', sk: 'APPLIED' }, ConsistentRead: true }))).Item!;
-    expect([...(marker.applied as Set<string>)].sort()).toEqual(['incident-opened-sort-keys', 'integration-key-ids']);
+    expect([...(marker.applied as Set<string>)].sort()).toEqual(['incident-opened-sort-keys', 'integration-key-ids', 'user-email-index']);
   });
 });

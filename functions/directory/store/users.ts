@@ -1,9 +1,9 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordStore } from '../../shared/crud/crud.ts';
 import type { FieldDiff } from '../../shared/store/audit.ts';
 import { batchGetAll } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
-import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
+import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { userEmailKey, userKey } from './keys.ts';
 import { directoryRecordStore, getRecord, recordFromItem, USERS, type VersionedRecord } from './records.ts';
 
@@ -108,26 +108,39 @@ export function userRecordStore(): RecordStore {
 
 /**
  * Upgrade step for users written before the e-mail index (scripts/migrations.ts): writes the index
- * item of one stored user, unless it is there. An address another user already holds is left to
- * that user (two users written before the index with one address: the first one indexed keeps
- * it) and reported. Safe to repeat.
+ * item of one stored user, unless it is there, while the user is still at the version read (a
+ * user written since claimed their address in that write). An address another user already holds
+ * is left to that user (two users written before the index with one address: the first one
+ * indexed keeps it) and reported. Safe to repeat.
  */
-export async function indexUserEmail(user: Item): Promise<'indexed' | 'already' | 'held-by-another' | 'no-email'> {
+export async function indexUserEmail(user: Item): Promise<'indexed' | 'already' | 'held-by-another' | 'changed' | 'no-email'> {
   const email = user.email;
   const userId = String(user.id);
   if (typeof email !== 'string') return 'no-email';
   try {
-    await db.send(
-      new PutCommand({
-        TableName: TABLE_NAME,
-        Item: { ...userEmailKey(email), entity: 'user-email', userId },
-        ConditionExpression: 'attribute_not_exists(pk)',
+    await transactWrite([
+      named(USER_EMAIL_ITEM, {
+        Put: {
+          TableName: TABLE_NAME,
+          Item: { ...userEmailKey(email), entity: 'user-email', userId },
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        },
       }),
-    );
+      named('user', {
+        ConditionCheck: {
+          TableName: TABLE_NAME,
+          Key: userKey(userId),
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': user.version },
+        },
+      }),
+    ]);
     return 'indexed';
   } catch (error) {
-    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-    const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: userEmailKey(email), ConsistentRead: true }));
-    return Item?.userId === userId ? 'already' : 'held-by-another';
+    if (!(error instanceof TransactionRefused)) throw error;
+    if (error.has('user')) return 'changed';
+    if (error.has(USER_EMAIL_ITEM)) return error.item(USER_EMAIL_ITEM)?.userId === userId ? 'already' : 'held-by-another';
+    throw error;
   }
 }
