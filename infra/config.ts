@@ -37,6 +37,21 @@ export interface ItsmConfig {
   /** How long raw ingested events are kept (days); handed to every function as EVENT_RETENTION_DAYS. */
   readonly eventRetentionDays: number;
   readonly notifications: NotificationsConfig;
+  readonly email: EmailConfig;
+}
+
+/**
+ * E-mail in and out (issue 15). Without a domain no SES receipt rule is created and sending is
+ * off: the e-mail functions still deploy, MAIL_FROM and MAIL_REPLY_TO are empty and the sender
+ * logs and skips each message.
+ */
+export interface EmailConfig {
+  /** The domain SES receives mail for (the receipt rule's recipient) and sends from (its verified identity). */
+  readonly domain: string | undefined;
+  /** The From address of outgoing mail, at the domain; undefined without a domain. */
+  readonly mailFrom: string | undefined;
+  /** Where replies go (Reply-To), at the domain so that SES receives them; undefined without a domain. */
+  readonly mailReplyTo: string | undefined;
 }
 
 /** Who is mailed what, from the two notification topics; the topics exist either way. */
@@ -125,6 +140,9 @@ export const CONTEXT_KEYS = {
   eventRetentionDays: 'eventRetentionDays',
   notificationEmails: 'notificationEmails',
   majorIncidentEmails: 'majorIncidentEmails',
+  emailDomain: 'emailDomain',
+  mailFrom: 'mailFrom',
+  mailReplyTo: 'mailReplyTo',
 } as const;
 
 export const DEFAULTS = {
@@ -134,6 +152,10 @@ export const DEFAULTS = {
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
   eventRetentionDays: 30,
+  /** The local part of mailFrom at emailDomain unless given. */
+  mailFromLocalPart: 'service-desk',
+  /** The local part of mailReplyTo at emailDomain unless given. */
+  mailReplyToLocalPart: 'requests',
 } as const;
 
 /** Ten years: events are evidence for post-incident reviews, but not kept forever by accident. */
@@ -158,6 +180,38 @@ export function readConfig(node: Node): ItsmConfig {
     ingestion: readIngestion(ctx),
     eventRetentionDays: ctx.integerBetween(CONTEXT_KEYS.eventRetentionDays, DEFAULTS.eventRetentionDays, 1, MAX_EVENT_RETENTION_DAYS),
     notifications: readNotifications(ctx),
+    email: readEmail(ctx),
+  };
+}
+
+function readEmail(ctx: ContextReader): EmailConfig {
+  const { emailDomain, mailFrom, mailReplyTo } = CONTEXT_KEYS;
+  const raw = ctx.string(emailDomain);
+  const from = ctx.string(mailFrom);
+  const replyTo = ctx.string(mailReplyTo);
+  if (raw === undefined) {
+    // An address without the domain would deploy a sender that never sends: say so instead.
+    const orphan = from !== undefined ? mailFrom : replyTo !== undefined ? mailReplyTo : undefined;
+    if (orphan !== undefined) throw new Error(`Context ${orphan} needs ${emailDomain}: without a domain SES neither receives nor sends`);
+    return { domain: undefined, mailFrom: undefined, mailReplyTo: undefined };
+  }
+  const domain = raw.toLowerCase();
+  // A DNS name of at least two labels (SES verifies it and receives on its MX record): no scheme, no @, no trailing dot.
+  if (!/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(domain)) {
+    throw new Error(`Context ${emailDomain} must be a domain name like itsm.example.com (no scheme, no @, no trailing dot), got "${raw}"`);
+  }
+  // At the domain: SES sends only from its verified identity (the grant names identity/<domain>),
+  // and receives only for it (a reply to another domain would never come back).
+  const atDomain = (key: string, address: string): string => {
+    checkAddress(key, address);
+    const at = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+    if (at !== domain) throw new Error(`Context ${key}: "${address}" must be an address at ${emailDomain} ${domain}`);
+    return address;
+  };
+  return {
+    domain,
+    mailFrom: atDomain(mailFrom, from ?? `${DEFAULTS.mailFromLocalPart}@${domain}`),
+    mailReplyTo: atDomain(mailReplyTo, replyTo ?? `${DEFAULTS.mailReplyToLocalPart}@${domain}`),
   };
 }
 

@@ -134,6 +134,8 @@ export interface BusRuleSource {
    * An EventBridge event pattern (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html),
    * written as EventBridge writes it (`detail-type`). The `detail-type` values it lists are also
    * what other accounts may put on the ingestion bus for it (the bus policy): list them literally.
+   * Not when its `source` is only the product's own (`open-itsm`): such a consumer reads this
+   * product's domain events, which no other account may put.
    */
   readonly pattern: Readonly<Record<string, unknown>>;
   /** Concurrent invocations the queue may drive (the SQS event source's maximum concurrency, 2 to 1000). */
@@ -212,8 +214,10 @@ export interface Area {
    * `ItsmApi`, the default, or a stack of its own (e.g. `ItsmProblems`), so that no stack nears
    * CloudFormation's 500-resource limit. Its routes stay on the one HTTP API behind the one JWT
    * authorizer, with the same function defaults and grants. Several areas may name one stack. An
-   * area in a stack of its own declares no workflows and no ingestion-queue consumer (they live
-   * with the API stack's bus and timers). Deploy-time only: the local runtime ignores it.
+   * area in a stack of its own may declare workflows (they deploy there, and only that stack's
+   * functions may start or stop them) but no workflow the SLA timers start and no ingestion-queue
+   * consumer (they live with the API stack's bus and timers). Deploy-time only: the local runtime
+   * ignores it.
    */
   readonly stack?: string;
   /**

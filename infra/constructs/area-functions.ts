@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { CfnOutput, type Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import type { AssembledAreas, FunctionDefinition } from '../../functions/routes.ts';
-import type { BusRuleSource } from '../../functions/shared/area.ts';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { type AssembledAreas, CAPABILITY_ENVIRONMENT, type Capability, FUNCTIONS, type FunctionDefinition } from '../../functions/routes.ts';
+import type { BusRuleSource, WorkflowDefinition } from '../../functions/shared/area.ts';
 import type { ItsmConfig } from '../config.ts';
 import { AfterDeploy } from './after-deploy.ts';
 import type { Alarms } from './alarms.ts';
@@ -11,8 +13,10 @@ import { BusRuleConsumer } from './bus-rule-consumer.ts';
 import { bindCapabilities, type CapabilityGrant } from './capabilities.ts';
 import { functionNameOutput, streamFailureBucketOutput } from './dead-letter-replay.ts';
 import type { HttpRoutes } from './http-routes.ts';
+import { InboundEmail } from './inbound-email.ts';
 import { ItsmFunction } from './itsm-function.ts';
 import { TableStreamConsumer } from './stream-consumer.ts';
+import { Workflow } from './workflow.ts';
 
 export interface AreaFunctionsProps<Id extends string> {
   /** The functions, routes and consumers this stack deploys (its areas, assembled). */
@@ -36,6 +40,8 @@ export interface AreaFunctions<Id extends string> {
   readonly ingestionConsumer: ItsmFunction | undefined;
   /** The ingestion bus rule consumers, wired by wireBusRuleConsumers once the stack has the bus. */
   readonly busRuleConsumers: readonly PendingBusRuleConsumer<Id>[];
+  /** The inbound bucket and SES receipt rule of the `emailReceipt` consumer, if one of these is. */
+  readonly inboundEmail: InboundEmail | undefined;
 }
 
 export interface PendingBusRuleConsumer<Id extends string> {
@@ -86,6 +92,7 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
 
   // Functions without a route, wired to what triggers them: adding a consumer to an area adds its event source here.
   let ingestionConsumer: ItsmFunction | undefined;
+  let inboundEmail: InboundEmail | undefined;
   const busRuleConsumers: PendingBusRuleConsumer<Id>[] = [];
   const streamConsumers = new Map<Id, TableStreamConsumer>();
   const afterDeploy = new Map<Id, AfterDeploy>();
@@ -126,7 +133,9 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
         busRuleConsumers.push({ functionId, fn, source });
         break;
       case 'emailReceipt':
-        // TODO(issue 15, infra slice): the SES receipt rule, the inbound bucket and the invoke permission.
+        // One receipt rule per domain: a second receiver would get the same mail twice.
+        if (inboundEmail !== undefined) throw new Error(`Only one function may receive e-mail (emailReceipt); ${functionId} is a second one`);
+        inboundEmail = new InboundEmail(stack, 'InboundEmail', { consumer: fn, domain: config.email.domain });
         break;
       default: {
         const unknown: never = source;
@@ -147,7 +156,87 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
     });
   }
 
-  return { functions, streamConsumers, afterDeploy, ingestionConsumer, busRuleConsumers };
+  return { functions, streamConsumers, afterDeploy, ingestionConsumer, busRuleConsumers, inboundEmail };
+}
+
+export interface AreaWorkflows<WorkflowId extends string> {
+  readonly workflows: ReadonlyMap<WorkflowId, Workflow>;
+  /** Each workflow's state machine by its arnEnvironment: the variable (and the grants) its callers get. */
+  readonly byVariable: Readonly<Record<string, StateMachine>>;
+}
+
+/**
+ * The stack's workflows (construct id `<WorkflowId>`, so the API stack's logical ids stay as they
+ * were), each placeholder of its file replaced by its function's ARN, with their alarms and an
+ * output `<WorkflowId>StateMachineArn`. Their functions are in the same stack: an area's workflow
+ * calls its own functions (defineArea), which deploy with it.
+ */
+export function deployWorkflows<Id extends string, WorkflowId extends string>(
+  stack: Stack,
+  props: {
+    readonly workflows: Readonly<Record<WorkflowId, WorkflowDefinition<Id>>>;
+    readonly functions: ReadonlyMap<Id, ItsmFunction>;
+    readonly definitions: Readonly<Record<Id, FunctionDefinition>>;
+    readonly sourceRoot: string;
+    readonly config: ItsmConfig;
+    readonly alarms: Alarms;
+  },
+): AreaWorkflows<WorkflowId> {
+  const workflows = new Map<WorkflowId, Workflow>();
+  const byVariable: Record<string, StateMachine> = {};
+  for (const [workflowId, definition] of Object.entries(props.workflows) as [WorkflowId, WorkflowDefinition<Id>][]) {
+    const workflow = new Workflow(stack, pascalCase(workflowId), {
+      definitionFile: join(props.sourceRoot, definition.definitionFile),
+      functions: workflowFunctions(workflowId, definition, props.functions, (functionId) => capabilityEnvironment(props.definitions[functionId])),
+      logRetention: props.config.logRetention,
+      alarms: props.alarms,
+    });
+    workflows.set(workflowId, workflow);
+    byVariable[definition.arnEnvironment] = workflow.stateMachine;
+    new CfnOutput(stack, `${pascalCase(workflowId)}StateMachineArn`, {
+      value: workflow.stateMachine.stateMachineArn,
+      description: `Step Functions state machine: ${definition.description}`,
+    });
+  }
+  return { workflows, byVariable };
+}
+
+/**
+ * The functions a workflow's placeholders name, checked: each must be in FUNCTIONS, and none may
+ * be handed the workflow's own ARN (through a capability), which would make the function and the
+ * state machine depend on each other, a cycle CloudFormation refuses.
+ */
+export function workflowFunctions<Id extends string>(
+  workflowId: string,
+  definition: WorkflowDefinition<Id>,
+  functions: ReadonlyMap<Id, ItsmFunction>,
+  environmentOf: (functionId: Id) => readonly string[] = (functionId) =>
+    capabilityEnvironment((FUNCTIONS as Readonly<Record<string, FunctionDefinition>>)[functionId]),
+): Record<string, IFunction> {
+  const resolved: Record<string, IFunction> = {};
+  for (const [placeholder, functionId] of Object.entries(definition.functions) as [string, Id][]) {
+    const fn = functions.get(functionId);
+    if (fn === undefined) {
+      throw new Error(`Workflow ${workflowId}: placeholder \${${placeholder}} names function ${functionId}, which is not in FUNCTIONS`);
+    }
+    if (environmentOf(functionId).includes(definition.arnEnvironment)) {
+      throw new Error(
+        `Workflow ${workflowId} calls ${functionId}, which would also be given the workflow's ARN (${definition.arnEnvironment}, through a capability): the function and the state machine would depend on each other`,
+      );
+    }
+    resolved[placeholder] = fn.function;
+  }
+  return resolved;
+}
+
+/** The variables a function's capabilities bring. */
+export function capabilityEnvironment(definition: FunctionDefinition | undefined): string[] {
+  return (definition?.capabilities ?? []).flatMap((capability) => CAPABILITY_ENVIRONMENT[capability]);
+}
+
+/** Every capability the definitions name: what the stack must build grants for. */
+export function usedCapabilities(definitions: Readonly<Record<string, FunctionDefinition>>): Capability[] {
+  return [...new Set(Object.values(definitions).flatMap((definition) => definition.capabilities ?? []))];
 }
 
 /**
@@ -180,7 +269,7 @@ export function wireBusRuleConsumers<Id extends string>(
 export function bindAreaCapabilities<Id extends string>(
   functions: ReadonlyMap<Id, ItsmFunction>,
   definitions: Readonly<Record<Id, FunctionDefinition>>,
-  grants: Readonly<Record<string, CapabilityGrant>>,
+  grants: Readonly<Partial<Record<Capability, CapabilityGrant>>>,
 ): void {
   for (const [functionId, fn] of functions) {
     const capabilities = definitions[functionId].capabilities ?? [];

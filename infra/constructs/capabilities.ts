@@ -1,8 +1,10 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { CAPABILITY_ENVIRONMENT, type Capability } from '../../functions/routes.ts';
+import type { EmailConfig } from '../config.ts';
 import type { ItsmFunction } from './itsm-function.ts';
 import { iam5ResourceFinding } from './nag-ids.ts';
 import type { Notifications } from './notifications.ts';
@@ -19,16 +21,33 @@ export const CHANGE_APPROVAL_EXECUTION_ACTIONS = ['states:StopExecution'] as con
 /** What answerApprovalTasks allows: IAM knows no resource for them, only "*". */
 export const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTaskFailure'] as const;
 
+/** What sendEmail allows, on the sending identity only (SESv2 SendEmail is authorized as these). */
+export const SEND_EMAIL_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;
+/** What readInboundEmail allows, on the inbound prefix of the inbound bucket only. */
+export const READ_INBOUND_EMAIL_ACTIONS = ['s3:GetObject'] as const;
+
 /** The variable that carries the change approval workflow's ARN (its WORKFLOWS arnEnvironment). */
 const CHANGE_APPROVAL_ARN_VARIABLE = 'CHANGE_APPROVAL_STATE_MACHINE_ARN';
+/** The variable that carries the request fulfilment workflow's ARN (its WORKFLOWS arnEnvironment). */
+const REQUEST_FULFILMENT_ARN_VARIABLE = 'REQUEST_FULFILMENT_STATE_MACHINE_ARN';
 
 export interface CapabilityResources {
   /** Where domain events go: the ingestion bus (EVENT_BUS_NAME). */
   readonly bus: IEventBus;
   readonly notifications: Notifications;
   readonly slaTimers: SlaTimers;
-  /** Each workflow's `arnEnvironment` and its state machine. */
+  /**
+   * Each workflow's `arnEnvironment` and its state machine: the API stack's, and in an area stack
+   * also the workflows that stack holds.
+   */
   readonly workflows: Readonly<Record<string, StateMachine>>;
+  /** The e-mail options: sendEmail's sender, reply-to and sending identity. */
+  readonly email: EmailConfig;
+  /**
+   * Where SES stores received mail (readInboundEmail): only in the stack of the `emailReceipt`
+   * consumer, which creates the bucket.
+   */
+  readonly inboundEmail?: { readonly bucket: IBucket; readonly prefix: string };
 }
 
 export interface CapabilityGrant {
@@ -46,7 +65,10 @@ export interface CapabilityGrant {
 
 /**
  * What each capability of the route table brings: exactly the variables CAPABILITY_ENVIRONMENT
- * names for it (a variable the stack cannot provide fails the synth) and exactly these grants.
+ * names for it and exactly these grants. Only `capabilities` (those the stack's functions name)
+ * are built: a capability whose variable the stack cannot provide fails the synth, naming it,
+ * while a stack whose functions do not use it never needs its resources (the API stack has no
+ * request fulfilment workflow, an area stack no inbound bucket unless it receives e-mail).
  *
  * - publishEvents: events:PutEvents on the bus, nothing else on it.
  * - publishNotifications: sns:Publish on the two topics. No KMS statement: they are encrypted
@@ -59,14 +81,26 @@ export interface CapabilityGrant {
  *   states:StopExecution on its executions only (`execution:<its name>:*`: executions are named
  *   at run time, one per submission).
  * - stopChangeApprovals: that StopExecution statement alone (cancel, edit back to draft).
+ * - runRequestFulfilment, stopRequestFulfilment: the same two, on the request fulfilment state
+ *   machine (in the stack of the requests area, with its callers).
+ * - sendEmail: ses:SendEmail and ses:SendRawEmail on the sending identity
+ *   (`identity/<emailDomain>`) only; MAIL_FROM and MAIL_REPLY_TO. Without emailDomain no
+ *   statement and both variables empty: the sender logs and skips.
+ * - readInboundEmail: s3:GetObject on `<inbound bucket>/inbound/*` only (no List, no Delete:
+ *   the bucket's lifecycle expires the messages).
  * - answerApprovalTasks: states:SendTaskSuccess and SendTaskFailure, on "*": IAM has no resource
  *   for them (the Service Authorization Reference lists no resource type), so a policy naming a
  *   state machine would not be enforced as written. What limits them is the token: only a
  *   caller holding a token the workflow handed out can answer the step waiting on it. No
  *   SendTaskHeartbeat: the approval steps set no HeartbeatSeconds.
  */
-export function capabilityGrants(resources: CapabilityResources, grantee?: Stack): Readonly<Record<Capability, CapabilityGrant>> {
-  const { bus, notifications, slaTimers, workflows } = resources;
+export function capabilityGrants(
+  resources: CapabilityResources,
+  options: { readonly grantee?: Stack; readonly capabilities?: readonly Capability[] } = {},
+): Readonly<Partial<Record<Capability, CapabilityGrant>>> {
+  const { bus, notifications, slaTimers, workflows, email, inboundEmail } = resources;
+  // The stack whose functions get the grants; by default the stack of the bus (the API stack).
+  const grantee = options.grantee ?? Stack.of(bus);
   const values: Readonly<Record<string, string>> = {
     EVENT_BUS_NAME: bus.eventBusName,
     NOTIFICATION_TOPIC_ARN: notifications.topic.topicArn,
@@ -74,19 +108,45 @@ export function capabilityGrants(resources: CapabilityResources, grantee?: Stack
     SLA_SCHEDULE_GROUP: slaTimers.scheduleGroup.scheduleGroupName,
     SLA_SCHEDULER_ROLE_ARN: slaTimers.role.roleArn,
     SLA_TIMER_DEAD_LETTER_ARN: slaTimers.deadLetterQueue.queueArn,
+    // Empty without emailDomain: the sender then logs and skips (docs/requests.md).
+    MAIL_FROM: email.mailFrom ?? '',
+    MAIL_REPLY_TO: email.mailReplyTo ?? '',
+    ...(inboundEmail !== undefined ? { INBOUND_EMAIL_BUCKET: inboundEmail.bucket.bucketName, INBOUND_EMAIL_PREFIX: inboundEmail.prefix } : {}),
     ...Object.fromEntries(Object.entries(workflows).map(([variable, stateMachine]) => [variable, stateMachine.stateMachineArn])),
   };
-  const changeApproval = (): StateMachine => {
-    const stateMachine = workflows[CHANGE_APPROVAL_ARN_VARIABLE];
-    if (stateMachine === undefined) throw new Error(`Capability runChangeApprovals needs the workflow whose arnEnvironment is ${CHANGE_APPROVAL_ARN_VARIABLE}`);
+  const workflow = (capability: Capability, variable: string): StateMachine => {
+    const stateMachine = workflows[variable];
+    if (stateMachine === undefined)
+      throw new Error(`Capability ${capability} needs the workflow whose arnEnvironment is ${variable}, which this stack does not hold or import`);
     return stateMachine;
   };
-  const executions = () => executionsArn(changeApproval(), grantee);
-  const executionsAcknowledgement = () => ({
-    id: iam5ResourceFinding(changeApproval(), executions()),
-    reason:
-      'Executions are started at run time, one per submitted change, so they cannot be named in advance; the wildcard covers only executions of the change approval state machine (execution:<its name>:*), and only StopExecution.',
+  const changeApproval = () => workflow('runChangeApprovals', CHANGE_APPROVAL_ARN_VARIABLE);
+  const requestFulfilment = () => workflow('runRequestFulfilment', REQUEST_FULFILMENT_ARN_VARIABLE);
+  const executionsAcknowledgement = (stateMachine: StateMachine, reason: string) => ({
+    id: iam5ResourceFinding(stateMachine, executionsArn(stateMachine, grantee)),
+    reason,
   });
+  const changeExecutions = () =>
+    executionsAcknowledgement(
+      changeApproval(),
+      'Executions are started at run time, one per submitted change, so they cannot be named in advance; the wildcard covers only executions of the change approval state machine (execution:<its name>:*), and only StopExecution.',
+    );
+  const requestExecutions = () =>
+    executionsAcknowledgement(
+      requestFulfilment(),
+      'Executions are started at run time, one per submitted service request (named by its number), so they cannot be named in advance; the wildcard covers only executions of the request fulfilment state machine (execution:<its name>:*), and only StopExecution.',
+    );
+  const run = (stateMachine: StateMachine) => [
+    new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_START_ACTIONS], resources: [stateMachine.stateMachineArn] }),
+    ...stop(stateMachine),
+  ];
+  const stop = (stateMachine: StateMachine) => [
+    new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executionsArn(stateMachine, grantee)] }),
+  ];
+  const inboundObjects = (): string => {
+    if (inboundEmail === undefined) throw new Error('Capability readInboundEmail needs the inbound e-mail bucket, which this stack does not hold');
+    return inboundEmail.bucket.arnForObjects(`${inboundEmail.prefix}*`);
+  };
   const statements: Readonly<Record<Capability, () => PolicyStatement[]>> = {
     publishEvents: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: ['events:PutEvents'], resources: [bus.eventBusArn] })],
     publishNotifications: () => [
@@ -97,47 +157,66 @@ export function capabilityGrants(resources: CapabilityResources, grantee?: Stack
       }),
     ],
     manageSlaTimers: () => slaTimers.managerStatements(),
-    runChangeApprovals: () => [
-      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_START_ACTIONS], resources: [changeApproval().stateMachineArn] }),
-      new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executions()] }),
-    ],
-    stopChangeApprovals: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executions()] })],
+    runChangeApprovals: () => run(changeApproval()),
+    stopChangeApprovals: () => stop(changeApproval()),
     answerApprovalTasks: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...TASK_RESPONSE_ACTIONS], resources: ['*'] })],
-    // TODO(issue 15, infra slice): the request workflow's and e-mail's grants.
-    runRequestFulfilment: () => [],
-    stopRequestFulfilment: () => [],
-    sendEmail: () => [],
-    readInboundEmail: () => [],
+    runRequestFulfilment: () => run(requestFulfilment()),
+    stopRequestFulfilment: () => stop(requestFulfilment()),
+    sendEmail: () =>
+      email.domain === undefined
+        ? []
+        : [new PolicyStatement({ effect: Effect.ALLOW, actions: [...SEND_EMAIL_ACTIONS], resources: [sendingIdentityArn(grantee, email.domain)] })],
+    readInboundEmail: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...READ_INBOUND_EMAIL_ACTIONS], resources: [inboundObjects()] })],
   };
   const acknowledgements: Readonly<Record<Capability, () => CapabilityGrant['acknowledgements']>> = {
     publishEvents: () => [],
     publishNotifications: () => [],
     manageSlaTimers: () => slaTimers.managerAcknowledgements(),
-    runChangeApprovals: () => [executionsAcknowledgement()],
-    stopChangeApprovals: () => [executionsAcknowledgement()],
-    runRequestFulfilment: () => [],
-    stopRequestFulfilment: () => [],
+    runChangeApprovals: () => [changeExecutions()],
+    stopChangeApprovals: () => [changeExecutions()],
+    runRequestFulfilment: () => [requestExecutions()],
+    stopRequestFulfilment: () => [requestExecutions()],
     sendEmail: () => [],
-    readInboundEmail: () => [],
+    readInboundEmail: () => [
+      {
+        id: iam5ResourceFinding(inboundEmail?.bucket ?? bus, inboundObjects()),
+        reason:
+          'SES names each stored message by its message id (inbound/<SES message id>), so the keys cannot be listed in advance; the wildcard covers only the inbound/ prefix of the one inbound e-mail bucket, and only GetObject.',
+      },
+    ],
     answerApprovalTasks: () => [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'states:SendTaskSuccess and states:SendTaskFailure support no resource-level permissions: the Service Authorization Reference for AWS Step Functions lists no resource type for them, so IAM accepts only "*". They can only answer a task whose token the caller holds, and the tokens are handed out by the change approval workflow to its steps function. This policy holds these two actions and nothing else.',
+          'states:SendTaskSuccess and states:SendTaskFailure support no resource-level permissions: the Service Authorization Reference for AWS Step Functions lists no resource type for them, so IAM accepts only "*". They can only answer a task whose token the caller holds, and the tokens are handed out by the approval workflows (change approval, request fulfilment) to their steps functions. This policy holds these two actions and nothing else.',
       },
     ],
   };
-  const grants = {} as Record<Capability, CapabilityGrant>;
-  for (const capability of Object.keys(CAPABILITY_ENVIRONMENT) as Capability[]) {
+  const grants: Partial<Record<Capability, CapabilityGrant>> = {};
+  const wanted = options.capabilities ?? (Object.keys(CAPABILITY_ENVIRONMENT) as Capability[]);
+  for (const capability of new Set(wanted)) {
     const environment: Record<string, string> = {};
     for (const name of CAPABILITY_ENVIRONMENT[capability]) {
       const value = values[name];
-      if (value === undefined) throw new Error(`Capability ${capability} promises ${name}, which the stack does not provide`);
+      if (value === undefined) {
+        throw new Error(
+          `Capability ${capability} promises ${name}, which stack ${grantee.node.id} does not provide: a function there names ${capability}, but what it needs deploys in another stack (or nowhere); deploy the function with it`,
+        );
+      }
       environment[name] = value;
     }
     grants[capability] = { environment, statements: statements[capability], acknowledgements: acknowledgements[capability]() };
   }
   return grants;
+}
+
+/**
+ * The SES sending identity of the domain, `arn:<partition>:ses:<region>:<account>:identity/<domain>`,
+ * in the grantee's Region and account: SES authorizes SendEmail against the identity of the From
+ * address (the domain identity, whose DKIM records the operator publishes: docs/operations.md).
+ */
+export function sendingIdentityArn(stack: Stack, domain: string): string {
+  return stack.formatArn({ service: 'ses', resource: 'identity', resourceName: domain, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
 }
 
 /**
@@ -163,9 +242,10 @@ export function executionsArn(stateMachine: StateMachine, grantee?: Stack): stri
  * (`<Capability>Policy` under the function) that carries them. The function is created and
  * updated only once its capability policies are in place.
  */
-export function bindCapabilities(fn: ItsmFunction, capabilities: readonly Capability[], grants: Readonly<Record<Capability, CapabilityGrant>>): void {
+export function bindCapabilities(fn: ItsmFunction, capabilities: readonly Capability[], grants: Readonly<Partial<Record<Capability, CapabilityGrant>>>): void {
   for (const capability of new Set(capabilities)) {
     const grant = grants[capability];
+    if (grant === undefined) throw new Error(`Capability ${capability} of ${fn.node.id} was not built for its stack`);
     for (const [name, value] of Object.entries(grant.environment)) fn.function.addEnvironment(name, value);
     if (grant.acknowledgements.length === 0) {
       for (const statement of grant.statements()) fn.role.addToPrincipalPolicy(statement);

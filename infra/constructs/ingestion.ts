@@ -250,14 +250,23 @@ export class Ingestion extends Construct {
  * what other accounts may put on the ingestion bus for them (a pattern that matches detail-types
  * by prefix or other operators takes this account's events only). Never one of the product's own
  * event types, whatever a pattern lists: their subscribers trust the bus to carry only the product's.
+ * Nor any of a consumer that listens to the product's own events only (its pattern's `source` is
+ * just EVENT_SOURCE, as the e-mail sender's): the policy refuses that source to other accounts
+ * anyway, and opening its detail-types for other sources would let them feed nothing but spoofs.
  */
 export function busRuleDetailTypes(areas: Pick<AssembledAreas, 'consumers' | 'publishedEventTypes'>): string[] {
   const types = areas.consumers.flatMap(({ source }) => {
-    if (source.kind !== 'ingestionBusRule') return [];
+    if (source.kind !== 'ingestionBusRule' || listensToOwnEventsOnly(source.pattern)) return [];
     const listed = source.pattern['detail-type'];
     return Array.isArray(listed) ? listed.filter((type): type is string => typeof type === 'string') : [];
   });
   return [...new Set(types)].filter((type) => !areas.publishedEventTypes.includes(type));
+}
+
+/** A pattern whose `source` lists the product's own source and nothing else. */
+function listensToOwnEventsOnly(pattern: Readonly<Record<string, unknown>>): boolean {
+  const sources = pattern.source;
+  return Array.isArray(sources) && sources.length > 0 && sources.every((source) => source === EVENT_SOURCE);
 }
 
 /**

@@ -1,26 +1,21 @@
-import { join } from 'node:path';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { IStateMachine, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { INGESTION_RULES } from '../../functions/ingestion/rules.ts';
 import {
   type AssembledAreas,
   CAPABILITY_ENVIRONMENT,
   type FUNCTION_ENVIRONMENT_KEYS,
-  FUNCTIONS,
-  type FunctionDefinition,
   type FunctionId,
   REGISTERED_AREAS,
-  type WorkflowDefinition,
   type WorkflowId,
 } from '../../functions/routes.ts';
 import type { ItsmConfig } from '../config.ts';
 import type { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
-import { bindAreaCapabilities, deployAreaFunctions, pascalCase, wireBusRuleConsumers } from '../constructs/area-functions.ts';
+import { bindAreaCapabilities, deployAreaFunctions, deployWorkflows, usedCapabilities, wireBusRuleConsumers } from '../constructs/area-functions.ts';
 import type { BusRuleConsumer } from '../constructs/bus-rule-consumer.ts';
 import { type CapabilityResources, capabilityGrants } from '../constructs/capabilities.ts';
 import { INGESTION_QUEUE_URL_OUTPUT } from '../constructs/dead-letter-replay.ts';
@@ -31,7 +26,7 @@ import type { ItsmFunction } from '../constructs/itsm-function.ts';
 import { Notifications } from '../constructs/notifications.ts';
 import { SlaTimers } from '../constructs/sla-timers.ts';
 import type { TableStreamConsumer } from '../constructs/stream-consumer.ts';
-import { Workflow } from '../constructs/workflow.ts';
+import type { Workflow } from '../constructs/workflow.ts';
 
 export interface ApiStackProps extends StackProps {
   /** The table; its stream feeds the `tableStream` consumers of CONSUMERS. */
@@ -148,30 +143,25 @@ export class ApiStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', config.notifications);
 
     // Workflows, as WORKFLOWS lists them: each placeholder of the file replaced by its function's ARN.
-    const workflows = new Map<WorkflowId, Workflow>();
-    // Each workflow's state machine by its arnEnvironment: the variable (and, for some
-    // capabilities, the grants) its callers get.
-    const workflowsByVariable: Record<string, StateMachine> = {};
+    const deployedWorkflows = deployWorkflows(this, { workflows: workflowDefinitions, functions, definitions, sourceRoot: props.sourceRoot, config, alarms });
+    this.workflows = deployedWorkflows.workflows;
     // Timers start the workflows whose ARN the timer-managing functions are given.
-    const timerWorkflows: IStateMachine[] = [];
-    for (const [workflowId, definition] of Object.entries(workflowDefinitions) as [WorkflowId, WorkflowDefinition][]) {
-      const workflow = new Workflow(this, pascalCase(workflowId), {
-        definitionFile: join(props.sourceRoot, definition.definitionFile),
-        functions: workflowFunctions(workflowId, definition, functions, (functionId) => capabilityEnvironment(functionId, definitions)),
-        logRetention: config.logRetention,
-        alarms,
-      });
-      workflows.set(workflowId, workflow);
-      workflowsByVariable[definition.arnEnvironment] = workflow.stateMachine;
-      if (CAPABILITY_ENVIRONMENT.manageSlaTimers.includes(definition.arnEnvironment)) timerWorkflows.push(workflow.stateMachine);
-    }
-    this.workflows = workflows;
+    const timerWorkflows: IStateMachine[] = Object.entries(deployedWorkflows.byVariable)
+      .filter(([variable]) => CAPABILITY_ENVIRONMENT.manageSlaTimers.includes(variable))
+      .map(([, stateMachine]) => stateMachine);
 
     this.slaTimers = new SlaTimers(this, 'SlaTimers', { stateMachines: timerWorkflows, alarms });
 
-    this.capabilityResources = { bus: this.ingestion.bus, notifications: this.notifications, slaTimers: this.slaTimers, workflows: workflowsByVariable };
+    this.capabilityResources = {
+      bus: this.ingestion.bus,
+      notifications: this.notifications,
+      slaTimers: this.slaTimers,
+      workflows: deployedWorkflows.byVariable,
+      email: config.email,
+      ...(deployed.inboundEmail !== undefined ? { inboundEmail: deployed.inboundEmail } : {}),
+    };
     // Each function gets exactly the variables and grants of the capabilities its area names.
-    bindAreaCapabilities(functions, definitions, capabilityGrants(this.capabilityResources));
+    bindAreaCapabilities(functions, definitions, capabilityGrants(this.capabilityResources, { grantee: this, capabilities: usedCapabilities(definitions) }));
     this.alarmTopic = alarms.topic;
     this.functionEnvironment = environment;
 
@@ -197,12 +187,6 @@ export class ApiStack extends Stack {
       value: this.notifications.majorIncidentTopic.topicArn,
       description: 'SNS topic of major-incident (P1) breaches, for stakeholders',
     });
-    for (const [workflowId, workflow] of workflows) {
-      new CfnOutput(this, `${pascalCase(workflowId)}StateMachineArn`, {
-        value: workflow.stateMachine.stateMachineArn,
-        description: `Step Functions state machine: ${workflowDefinitions[workflowId].description}`,
-      });
-    }
     new CfnOutput(this, 'SlaScheduleGroupName', {
       value: this.slaTimers.scheduleGroup.scheduleGroupName,
       description: 'EventBridge Scheduler group holding one schedule per pending SLA threshold',
@@ -229,37 +213,4 @@ export class ApiStack extends Stack {
       });
     }
   }
-}
-
-/**
- * The functions a workflow's placeholders name, checked: each must be in FUNCTIONS, and none may
- * be handed the workflow's own ARN (through a capability), which would make the function and the
- * state machine depend on each other, a cycle CloudFormation refuses.
- */
-export function workflowFunctions(
-  workflowId: string,
-  definition: WorkflowDefinition,
-  functions: ReadonlyMap<FunctionId, ItsmFunction>,
-  environmentOf: (functionId: FunctionId) => readonly string[] = capabilityEnvironment,
-): Record<string, IFunction> {
-  const resolved: Record<string, IFunction> = {};
-  for (const [placeholder, functionId] of Object.entries(definition.functions)) {
-    const fn = functions.get(functionId);
-    if (fn === undefined) {
-      throw new Error(`Workflow ${workflowId}: placeholder \${${placeholder}} names function ${functionId}, which is not in FUNCTIONS`);
-    }
-    if (environmentOf(functionId).includes(definition.arnEnvironment)) {
-      throw new Error(
-        `Workflow ${workflowId} calls ${functionId}, which would also be given the workflow's ARN (${definition.arnEnvironment}, through a capability): the function and the state machine would depend on each other`,
-      );
-    }
-    resolved[placeholder] = fn.function;
-  }
-  return resolved;
-}
-
-/** The variables a function's capabilities bring. */
-function capabilityEnvironment(functionId: FunctionId, definitions: Readonly<Record<FunctionId, FunctionDefinition>> = FUNCTIONS): string[] {
-  const definition: FunctionDefinition = definitions[functionId];
-  return (definition.capabilities ?? []).flatMap((capability) => CAPABILITY_ENVIRONMENT[capability]);
 }

@@ -3,16 +3,18 @@ import { HttpApi, HttpAuthorizer, HttpAuthorizerType } from 'aws-cdk-lib/aws-api
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { AssembledAreas } from '../../functions/routes.ts';
+import { type AssembledAreas, CAPABILITY_ENVIRONMENT } from '../../functions/routes.ts';
 import type { ItsmConfig } from '../config.ts';
 import type { AfterDeploy } from '../constructs/after-deploy.ts';
 import { Alarms } from '../constructs/alarms.ts';
-import { bindAreaCapabilities, deployAreaFunctions, wireBusRuleConsumers } from '../constructs/area-functions.ts';
+import { bindAreaCapabilities, deployAreaFunctions, deployWorkflows, usedCapabilities, wireBusRuleConsumers } from '../constructs/area-functions.ts';
 import type { BusRuleConsumer } from '../constructs/bus-rule-consumer.ts';
 import { type CapabilityResources, capabilityGrants } from '../constructs/capabilities.ts';
 import { HttpRoutes } from '../constructs/http-routes.ts';
+import type { InboundEmail } from '../constructs/inbound-email.ts';
 import type { ItsmFunction } from '../constructs/itsm-function.ts';
 import type { TableStreamConsumer } from '../constructs/stream-consumer.ts';
+import type { Workflow } from '../constructs/workflow.ts';
 
 /** What an area stack takes from the API stack: ids and ARNs, which CloudFormation exports and imports. */
 export interface ApiStackShared {
@@ -47,25 +49,31 @@ export interface AreaStackProps extends StackProps {
  * areas grow without the API stack reaching the limit.
  *
  * It depends on the API stack (and the data stack), never the other way: nothing in the API stack
- * refers to it, or CloudFormation would see a cycle. Hence no workflows here (the API stack's
- * timers and capabilities name them) and no ingestion-queue consumer (the queue and its rules live
- * with the bus). An ingestion bus rule consumer is here, rule and queue included: the rule names
- * the API stack's bus by an import.
+ * refers to it, or CloudFormation would see a cycle. Its areas' workflows are here, with the
+ * functions they call, their alarms and outputs, and the capabilities that start or stop them are
+ * granted to this stack's functions only: a function of another stack cannot be given their ARN
+ * (the synth fails, naming the capability). Not here: a workflow the SLA timers start (the timers
+ * live in the API stack) and the ingestion-queue consumer (the queue and its rules live with the
+ * bus). An ingestion bus rule consumer is here, rule and queue included: the rule names the API
+ * stack's bus by an import. So is the e-mail receiver (emailReceipt): its bucket and SES rule.
  */
 export class AreaStack extends Stack {
   readonly functions: ReadonlyMap<string, ItsmFunction>;
   readonly streamConsumers: ReadonlyMap<string, TableStreamConsumer>;
   readonly afterDeploy: ReadonlyMap<string, AfterDeploy>;
   readonly busRuleConsumers: ReadonlyMap<string, BusRuleConsumer>;
+  readonly workflows: ReadonlyMap<string, Workflow>;
+  /** The `emailReceipt` consumer's bucket and SES receipt rule, when one of its functions receives e-mail. */
+  readonly inboundEmail: InboundEmail | undefined;
 
   constructor(scope: Construct, id: string, props: AreaStackProps) {
     super(scope, id, props);
     const { areas, api } = props;
-    const workflows = Object.keys(areas.workflows);
-    if (workflows.length > 0) {
-      throw new Error(
-        `Stack ${id}: workflows deploy with the API stack (they are started through its timers and capabilities); ${workflows.join(', ')} cannot be here`,
-      );
+    const timed = Object.entries(areas.workflows)
+      .filter(([, workflow]) => CAPABILITY_ENVIRONMENT.manageSlaTimers.includes(workflow.arnEnvironment))
+      .map(([workflowId]) => workflowId);
+    if (timed.length > 0) {
+      throw new Error(`Stack ${id}: a workflow the SLA timers start deploys with the API stack, which holds the timers; ${timed.join(', ')} cannot be here`);
     }
 
     // Imported by id, so this stack adds routes to the API without owning it (Fn::ImportValue of the API stack's exports).
@@ -92,6 +100,22 @@ export class AreaStack extends Stack {
     this.streamConsumers = deployed.streamConsumers;
     this.afterDeploy = deployed.afterDeploy;
     this.busRuleConsumers = wireBusRuleConsumers(this, deployed.busRuleConsumers, { bus: api.capabilityResources.bus, config: props.config, alarms });
-    bindAreaCapabilities(deployed.functions, areas.functions, capabilityGrants(api.capabilityResources, this));
+    const workflows = deployWorkflows(this, {
+      workflows: areas.workflows,
+      functions: deployed.functions,
+      definitions: areas.functions,
+      sourceRoot: props.sourceRoot,
+      config: props.config,
+      alarms,
+    });
+    this.workflows = workflows.workflows;
+    this.inboundEmail = deployed.inboundEmail;
+    // The API stack's resources, plus this stack's own workflows and inbound bucket.
+    const resources = {
+      ...api.capabilityResources,
+      workflows: { ...api.capabilityResources.workflows, ...workflows.byVariable },
+      ...(deployed.inboundEmail !== undefined ? { inboundEmail: deployed.inboundEmail } : {}),
+    };
+    bindAreaCapabilities(deployed.functions, areas.functions, capabilityGrants(resources, { grantee: this, capabilities: usedCapabilities(areas.functions) }));
   }
 }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -15,12 +15,11 @@ import {
   type WorkflowDefinition,
   type WorkflowId,
 } from '../../functions/routes.ts';
-import { REPOSITORY_ROOT } from '../../infra/app.ts';
 import { Alarms } from '../../infra/constructs/alarms.ts';
+import { workflowFunctions } from '../../infra/constructs/area-functions.ts';
 import type { ItsmFunction } from '../../infra/constructs/itsm-function.ts';
 import { SCHEDULE_ACTIONS } from '../../infra/constructs/sla-timers.ts';
 import { checkPlaceholders, LAMBDA_INVOKE_INTEGRATIONS, Workflow } from '../../infra/constructs/workflow.ts';
-import { workflowFunctions } from '../../infra/stacks/api-stack.ts';
 import {
   actionsOf,
   describeFindings,
@@ -37,6 +36,7 @@ import {
   TASK_RESPONSE_ACTIONS,
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
+  workflowSource,
 } from './helpers.ts';
 
 /**
@@ -111,8 +111,7 @@ describe('the route table asks for this infrastructure', () => {
   it.each(workflowEntries)(
     '%s: every Task state of the ASL file calls a mapped function (by its plain ARN or through lambda:invoke), with retries',
     (_, definition) => {
-      const real = join(REPOSITORY_ROOT, definition.definitionFile);
-      const file = existsSync(real) ? real : join(FIXTURES_ROOT, basename(definition.definitionFile));
+      const file = workflowSource(definition);
       const asl = JSON.parse(readFileSync(file, 'utf8')) as {
         States: Record<string, { Type: string; Resource?: string; Parameters?: { FunctionName?: unknown }; Retry?: unknown[] }>;
       };
@@ -164,8 +163,7 @@ describe('default deployment (no notification context)', () => {
         Key: string;
       };
       const staged = readFileSync(join(synth.assembly.directory, `asset.${location.Key}`), 'utf8');
-      const real = join(REPOSITORY_ROOT, definition.definitionFile);
-      const source = existsSync(real) ? real : join(FIXTURES_ROOT, basename(definition.definitionFile));
+      const source = workflowSource(definition);
       expect(staged).toBe(readFileSync(source, 'utf8'));
     });
 
