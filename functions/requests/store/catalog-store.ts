@@ -1,11 +1,16 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
+import { groupKey } from '../../directory/store/keys.ts';
+import { createRecordItems, GROUPS } from '../../directory/store/records.ts';
+import { type FieldDiff, historyPut, newId } from '../../shared/store/audit.ts';
+import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
 import { outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { queryAll } from '../../shared/store/pagination.ts';
-import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
+import { retryOnConflict } from '../../shared/store/retry.ts';
+import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import type { CatalogItem } from '../domain/catalog.ts';
 import { type CatalogEventType, catalogEventRecord } from '../domain/catalog-events.ts';
+import type { CatalogItemFields } from '../domain/catalog-rules.ts';
 import { CATALOG_VERSION_PREFIX, catalogIndexes, catalogItemKey, catalogPartition, catalogVersionKey } from './keys.ts';
 
 /*
@@ -133,4 +138,70 @@ export function catalogWriteItems(input: {
       at,
     ),
   ];
+}
+
+// ---- The seeded catalog (seedRequestDefaults) ----
+
+/** Present once the seeded catalog was written: later runs write nothing, so what admins change or withdraw stays so. */
+const CATALOG_SEEDED_KEY = { pk: 'SEEDED#CATALOG', sk: 'SEEDED' } as const;
+const SEED_ACTOR = 'catalog-defaults';
+const SEED_ATTEMPTS = 3;
+
+export interface CatalogSeedOutcome {
+  /** false: the catalog had been seeded before (and may since have been changed). */
+  seeded: boolean;
+  /** The items written; items that existed (an admin's of the same id) are left as they are. */
+  items: string[];
+  /** The groups created, empty; groups that existed are left as they are. */
+  groups: string[];
+}
+
+/**
+ * Writes the seeded items and the groups they name, those that are absent, in one transaction
+ * with the marker, once per table. Each item is written as an admin's create would be (version 1,
+ * its snapshot, history, its Catalog Item Created event).
+ */
+export async function seedCatalog(
+  seededItems: readonly (CatalogItemFields & { id: string })[],
+  seededGroups: readonly { name: string; displayName: string; description: string }[],
+  now: Date = new Date(),
+): Promise<CatalogSeedOutcome> {
+  return retryOnConflict(
+    async () => {
+      const found = await batchGetExisting(
+        [CATALOG_SEEDED_KEY, ...seededItems.map((item) => catalogItemKey(item.id)), ...seededGroups.map((group) => groupKey(group.name))],
+        {
+          consistentRead: true,
+          attributes: [],
+        },
+      );
+      const has = (key: { pk: string; sk: string }) => found.some((item) => item.pk === key.pk && item.sk === key.sk);
+      if (has(CATALOG_SEEDED_KEY)) return { seeded: false, items: [], groups: [] };
+      const at = now.toISOString();
+      const entries: TransactionEntry[] = [
+        {
+          Put: {
+            TableName: TABLE_NAME,
+            Item: { ...CATALOG_SEEDED_KEY, entity: 'catalog-seed-marker', seededAt: at },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ];
+      const groups = seededGroups.filter((group) => !has(groupKey(group.name)));
+      for (const group of groups) {
+        const record = { ...group, members: [], createdAt: at, updatedAt: at, version: 1 };
+        const changes = (['displayName', 'description', 'members'] as const).map((field) => ({ field, from: null, to: record[field] }));
+        entries.push(...createRecordItems(GROUPS, group.name, record, SEED_ACTOR, changes));
+      }
+      const items = seededItems.filter((item) => !has(catalogItemKey(item.id)));
+      for (const fields of items) {
+        const item: CatalogItem = { ...fields, version: 1, createdAt: at, updatedAt: at, createdBy: SEED_ACTOR, updatedBy: SEED_ACTOR };
+        const changes = CATALOG_TRACKED_FIELDS.filter((field) => item[field] !== undefined).map((field) => ({ field, from: null, to: item[field] }));
+        entries.push(...catalogWriteItems({ item, expectedVersion: 0, actor: SEED_ACTOR, changes, eventType: 'Catalog Item Created', eventId: newId() }));
+      }
+      await transactWrite(entries);
+      return { seeded: true, items: items.map((item) => item.id), groups: groups.map((group) => group.name) };
+    },
+    { attempts: SEED_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused },
+  );
 }
