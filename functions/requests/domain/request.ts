@@ -1,4 +1,5 @@
-import type { CatalogApprovalStage, RequestPlan } from './catalog.ts';
+import type { FieldDiff } from '../../shared/domain/audit.ts';
+import type { CatalogApprovalStage, CatalogItem, RequestPlan } from './catalog.ts';
 import type { TaskStatus } from './task.ts';
 
 /*
@@ -75,3 +76,77 @@ export interface ServiceRequest {
 
 export const REQUEST_NUMBER_PATTERN = /^REQ\d{7}$/;
 export const requestNumber = (sequence: number): string => `REQ${String(sequence).padStart(7, '0')}`;
+
+/** Who acts on a request, as its rules need them (shared/http/principal.ts Principal fits). */
+export interface RequestActor {
+  userId: string;
+  isAgent: boolean;
+}
+
+/** The request's stages as ordered, none asked yet: a manager stage names the requester's manager. */
+export function plannedStages(stages: readonly CatalogApprovalStage[], manager: string | undefined): RequestStageSummary[] {
+  return stages.map((stage, index) =>
+    stage.kind === 'manager'
+      ? { index, kind: 'manager', ...(manager === undefined ? {} : { approvers: [manager] }), quorum: 1, status: 'waiting', approvals: 0, rejections: 0 }
+      : { index, kind: 'group', group: stage.group, quorum: stage.quorum, status: 'waiting', approvals: 0, rejections: 0 },
+  );
+}
+
+/** Whether any stage of the plan asks the requester's manager (then the request needs one). */
+export const needsManager = (plan: RequestPlan): boolean => plan.approval.stages.some((stage) => stage.kind === 'manager');
+
+/**
+ * A new request, `submitted`, ordered from the item version `item` (its plan copied: editing the
+ * item later never changes it). The answers are the ones the form accepted.
+ */
+export function openRequest(input: {
+  id: string;
+  sequence: number;
+  item: CatalogItem;
+  formTitles: Record<string, string>;
+  answers: Record<string, unknown>;
+  requester: string;
+  manager?: string;
+  source: ServiceRequest['source'];
+  executionArn?: string;
+  now: Date;
+}): ServiceRequest {
+  const { item } = input;
+  const plan: RequestPlan = {
+    approval: { stages: item.approval.stages.map((stage) => ({ ...stage })) },
+    fulfilment: { mode: item.fulfilment.mode, tasks: item.fulfilment.tasks.map((task) => ({ ...task })) },
+    ...(item.slaPolicy === undefined ? {} : { slaPolicy: item.slaPolicy }),
+    formTitles: input.formTitles,
+  };
+  const manager = needsManager(plan) ? input.manager : undefined;
+  const at = input.now.toISOString();
+  return {
+    id: input.id,
+    number: requestNumber(input.sequence),
+    item: { id: item.id, version: item.version, name: item.name, category: item.category },
+    plan,
+    answers: input.answers,
+    requester: input.requester,
+    ...(manager === undefined ? {} : { manager }),
+    source: input.source,
+    status: 'submitted',
+    stages: plannedStages(plan.approval.stages, manager),
+    tasks: [],
+    ...(input.executionArn === undefined ? {} : { workflow: { executionArn: input.executionArn } }),
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
+/** The history of a new request: what it was created with (answers named, their values are in the request). */
+export function requestCreationChanges(request: ServiceRequest): FieldDiff[] {
+  return [
+    { field: 'status', from: null, to: request.status },
+    { field: 'item', from: null, to: request.item },
+    { field: 'requester', from: null, to: request.requester },
+    ...(request.manager === undefined ? [] : [{ field: 'manager', from: null, to: request.manager }]),
+    { field: 'source', from: null, to: request.source },
+    { field: 'answers', from: null, to: request.answers },
+  ];
+}

@@ -1,0 +1,210 @@
+import { getUser } from '../directory/store/users.ts';
+import { conflict, fieldError, forbidden, notFound, validationFailed } from '../shared/errors.ts';
+import { type ApiResult, etagOf } from '../shared/http/handler.ts';
+import { commitIdempotently, type IdempotencyClaim } from '../shared/store/idempotency.ts';
+import { retryOnConflict } from '../shared/store/retry.ts';
+import { named, type TransactionEntry, TransactionRefused } from '../shared/store/transaction.ts';
+import { canSeeRequest } from './access.ts';
+import type { CatalogItem } from './domain/catalog.ts';
+import { formTitles, validateAnswers } from './domain/form.ts';
+import { needsManager, openRequest, type RequestActor, requestCreationChanges, type ServiceRequest } from './domain/request.ts';
+import { REQUEST_ITEM, requestWrite } from './request-write.ts';
+import { requestResponse } from './responses.ts';
+import type { RequestNote } from './schemas/request.ts';
+import { getCatalogItem } from './store/catalog-store.ts';
+import { CATALOG_VERSION_CHECK, catalogVersionCheck, groupMemberCheck, groupsHolding, ORDERING_GROUP_CHECK } from './store/order-checks.ts';
+import { getRequestConfig } from './store/request-config-store.ts';
+import { allocateRequestNumber, findRequest as findStoredRequest, getRequest, newId, requestNotePut } from './store/request-store.ts';
+import { fulfilmentExecution, startFulfilment } from './workflow.ts';
+
+/*
+ * What other areas do with service requests (functions/email opens requests and adds notes by
+ * mail), and the code the HTTP handlers run for the same things: one path, whoever asks.
+ */
+
+/** Who orders or writes: a user id and their role (shared/http/principal.ts Principal fits). */
+export interface RequestPrincipal extends RequestActor {
+  isAdmin: boolean;
+}
+
+export interface SubmitRequestInput {
+  requester: RequestPrincipal;
+  itemId: string;
+  answers: Record<string, unknown>;
+  source: ServiceRequest['source'];
+  /** The caller's Idempotency-Key, claimed (shared/store/idempotency.ts): a retry answers the first request. */
+  idempotency?: IdempotencyClaim;
+}
+
+/** How often an order is placed again when the catalog item changed between its read and its commit. */
+const PLACEMENT_ATTEMPTS = 3;
+
+/** The catalog item, if `who` may order it now: 404 when it is not there or inactive, 403 when its groups do not hold them. */
+function orderable(item: CatalogItem | undefined, itemId: string): CatalogItem {
+  if (item === undefined || !item.active) throw notFound(`Catalog item ${itemId}`);
+  return item;
+}
+
+/**
+ * Validates and places one order: reads in ONE round (the catalog item, a number, the request
+ * configuration, the requester's user record for their manager), then ONE transaction (the
+ * request, its history and Request Submitted, a check that the item is still the version read,
+ * and, for an item one group may order, that the requester is still in it). An item several
+ * groups may order reads its groups first (one BatchGet more).
+ */
+async function placeRequest(input: SubmitRequestInput): Promise<{ result: ApiResult; request: ServiceRequest }> {
+  const { requester } = input;
+  const [found, sequence, config, user] = await Promise.all([
+    getCatalogItem(input.itemId),
+    allocateRequestNumber(),
+    getRequestConfig(),
+    getUser(requester.userId),
+  ]);
+  const item = orderable(found, input.itemId);
+  const groups = item.orderableBy.groups;
+  const checks: TransactionEntry[] = [catalogVersionCheck(item)];
+  if (groups.length === 1) checks.push(groupMemberCheck(groups[0] as string, requester.userId));
+  if (groups.length > 1 && (await groupsHolding(groups, requester.userId)).length === 0) throw notOrderable(item);
+
+  const issues = validateAnswers(item.form, input.answers);
+  if (issues.length > 0) {
+    throw validationFailed(
+      issues.map((issue) => fieldError('body', ['answers', ...issue.path], issue.message)),
+      `The answers do not fit the form of ${item.name}: ${issues.map((issue) => issue.message).join('; ')}`,
+    );
+  }
+  const titles = formTitles(item.form);
+  const manager = user?.active === false ? undefined : user?.manager;
+  if (needsManager({ approval: item.approval, fulfilment: item.fulfilment, formTitles: titles }) && manager === undefined) {
+    throw conflict(
+      'no-manager',
+      'No manager to approve',
+      `${item.name} needs the approval of your manager, and the directory names no manager for ${requester.userId}: ask an admin to set one on your user`,
+    );
+  }
+  const now = new Date();
+  const draft = openRequest({
+    id: newId(),
+    sequence,
+    item,
+    formTitles: titles,
+    answers: input.answers,
+    requester: requester.userId,
+    ...(manager === undefined ? {} : { manager }),
+    source: input.source,
+    now,
+  });
+  const request: ServiceRequest = { ...draft, workflow: { executionArn: fulfilmentExecution(draft).executionArn } };
+  const items = [...requestWrite({ after: request, actor: requester.userId, changes: requestCreationChanges(request), now }), ...checks];
+  try {
+    const result = await commitIdempotently(items, input.idempotency, requestResponse(201, request), now);
+    // A replay answers the request placed the first time: its workflow is started again (the same execution, by name).
+    const placed = result.headers?.['idempotent-replayed'] === 'true' ? (result.body as ServiceRequest) : request;
+    await startFulfilment(placed, config);
+    return { result, request: placed };
+  } catch (error) {
+    if (error instanceof TransactionRefused && error.has(ORDERING_GROUP_CHECK)) throw notOrderable(item);
+    throw error;
+  }
+}
+
+const notOrderable = (item: CatalogItem): Error => forbidden(`${item.name} can be ordered by members of ${item.orderableBy.groups.join(', ')} only`);
+
+/** Places the order; the item changing between the read and the commit places it again (its form may have changed). */
+export async function submitRequestResult(input: SubmitRequestInput): Promise<{ result: ApiResult; request: ServiceRequest }> {
+  try {
+    return await retryOnConflict(() => placeRequest(input), {
+      attempts: PLACEMENT_ATTEMPTS,
+      isConflict: (error) => error instanceof TransactionRefused && error.has(CATALOG_VERSION_CHECK),
+    });
+  } catch (error) {
+    if (error instanceof TransactionRefused && error.has(CATALOG_VERSION_CHECK)) {
+      throw conflict(
+        'catalog-item-changed',
+        'Catalog item changed',
+        `Catalog item ${input.itemId} kept changing while the request was placed: read it and order again`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Orders a catalog item, as POST /requests does (answer errors as HttpError 400 naming the form's titles). */
+export async function submitRequest(input: SubmitRequestInput): Promise<ServiceRequest> {
+  return (await submitRequestResult(input)).request;
+}
+
+/** How often a note is written again when the request moved between its read and the note's commit. */
+const NOTE_ATTEMPTS = 3;
+
+export interface AddRequestNoteInput {
+  requestIdOrNumber: string;
+  author: RequestPrincipal;
+  text: string;
+  /** Only agents write work notes. */
+  visibility: 'public' | 'work';
+  source: RequestNote['source'];
+  /** The caller's Idempotency-Key, claimed for the request's canonical address once its id is known. */
+  idempotency?: (requestId: string) => IdempotencyClaim | undefined;
+}
+
+/**
+ * Adds a note to a request the author may see (404 otherwise): the note, a `note_added` history
+ * record and Request Note Added (which note, never its text), in one transaction that checks the
+ * request is still at the version read (retried against a fresh read when it moved).
+ */
+export async function addRequestNoteResult(input: AddRequestNoteInput): Promise<{ result: ApiResult; note: RequestNote }> {
+  const { author } = input;
+  if (input.visibility === 'work' && !author.isAgent) throw forbidden('Only agents write work notes');
+  const first = await findStoredRequest(input.requestIdOrNumber);
+  if (first === undefined || !canSeeRequest(first, author)) throw notFound(`Request ${input.requestIdOrNumber}`);
+  const noteId = newId();
+  const claim = input.idempotency?.(first.id);
+  return retryOnConflict(
+    async (attempt) => {
+      const request = attempt === 1 ? first : await getRequest(first.id);
+      if (request === undefined) throw notFound(`Request ${input.requestIdOrNumber}`);
+      const now = new Date();
+      const note: RequestNote = {
+        id: noteId,
+        requestId: request.id,
+        visibility: input.visibility,
+        text: input.text,
+        author: author.userId,
+        source: input.source,
+        createdAt: now.toISOString(),
+      };
+      const items = requestWrite({
+        before: request,
+        after: request,
+        actor: author.userId,
+        changes: [],
+        now,
+        action: 'note_added',
+        noteVisibility: note.visibility,
+        event: { type: 'Request Note Added', note: { id: note.id, visibility: note.visibility, author: note.author }, ...noteRecipients(request, note) },
+      });
+      items.push(named('request-note', requestNotePut(note)));
+      const result = await commitIdempotently(items, claim, { status: 201, body: note, headers: { etag: etagOf(request.version) } }, now);
+      return { result, note: result.body as RequestNote };
+    },
+    { attempts: NOTE_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused && error.has(REQUEST_ITEM) },
+  );
+}
+
+/** A public note by an agent tells the requester; a note by the requester (or a work note) tells nobody in particular. */
+function noteRecipients(request: ServiceRequest, note: RequestNote): { recipients?: { users: string[]; groups: string[] } } {
+  if (note.visibility === 'public' && note.author !== request.requester) return { recipients: { users: [request.requester], groups: [] } };
+  return { recipients: { users: [], groups: [] } };
+}
+
+/** Adds a public note (the e-mail reply of a requester), as POST /requests/{id}/notes does. */
+export async function addRequestNote(input: Omit<AddRequestNoteInput, 'idempotency'>): Promise<{ noteId: string }> {
+  const { note } = await addRequestNoteResult(input);
+  return { noteId: note.id };
+}
+
+/** The request by id or number (REQ + 7 digits), whoever made it; undefined when there is none. */
+export async function findRequest(idOrNumber: string): Promise<ServiceRequest | undefined> {
+  return findStoredRequest(idOrNumber);
+}
