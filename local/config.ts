@@ -21,6 +21,8 @@ export const httpPort = (): number => port('PORT', 3000);
 export const dynamoDbPort = (): number => port('DYNAMODB_PORT', 8000);
 /** The local AWS endpoint (EventBridge PutEvents, ...). */
 export const awsPort = (): number => port('AWS_PORT', 4000);
+/** The SMTP listener standing in for SES receiving (mail to it opens and annotates tickets). */
+export const smtpPort = (): number => port('SMTP_PORT', 2525);
 
 /**
  * The address the API listens on: loopback by default, so nothing on the network reaches it;

@@ -22,6 +22,8 @@ import { PublishedLog } from './published-log.ts';
 import { createLocalS3, type LocalS3 } from './s3.ts';
 import { createLocalScheduler, type LocalScheduler, type ScheduleView } from './scheduler.ts';
 import { seedDemoData } from './seed.ts';
+import { type CaughtMail, createLocalSes } from './ses.ts';
+import { type LocalSmtp, startLocalSmtp } from './smtp.ts';
 import { createLocalSns } from './sns.ts';
 import { localQueueUrl, sqsService } from './sqs.ts';
 import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner } from './step-functions.ts';
@@ -43,6 +45,8 @@ export interface LocalStackOptions {
   readonly onMigrated?: (run: MigrationRun) => void;
   /** The local AWS endpoint (EventBridge PutEvents, ...); 0 picks a free port, the default. */
   readonly awsPort?: number;
+  /** The SMTP listener standing in for SES receiving (local/smtp.ts); 0 picks a free port, the default. */
+  readonly smtpPort?: number;
   readonly dynamoDbPort?: number;
   /** Reuse a running DynamoDB Local (tests share one JVM) instead of starting one. */
   readonly dynamoDbEndpoint?: string;
@@ -101,8 +105,23 @@ export interface LocalStack {
   /** Step Functions executions (also GET /local/executions). */
   executions(): ExecutionSummary[];
   readonly stepFunctions: StepFunctionsRunner;
+  /** The SMTP listener (`smtp://127.0.0.1:<port>`): mail sent there opens and annotates tickets, as mail SES receives does. */
+  readonly smtp: { readonly url: string; readonly port: number };
+  /** The mail catcher: what SES would have sent (GET; DELETE empties it). */
+  readonly mailCatcherUrl: string;
+  /** What SES would have sent so far, oldest first. */
+  caughtMail(): readonly CaughtMail[];
+  /** Resolves once every message the SMTP listener took so far has been processed by its function. */
+  inboundMailSettled(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The inbound e-mail bucket locally, and the prefix the receipt rule stores under (as in AWS). */
+export const LOCAL_INBOUND_EMAIL_BUCKET = 'itsm-local-inbound-email';
+const INBOUND_EMAIL_PREFIX = 'inbound/';
+/** The product's addresses locally: what it sends from, and where replies and new requests go. */
+export const LOCAL_MAIL_FROM = 'service-desk@itsm.local';
+export const LOCAL_MAIL_REPLY_TO = 'requests@itsm.local';
 
 /**
  * The embedded runtime: DynamoDB Local, the table, and the API Gateway look-alike invoking the real
@@ -126,19 +145,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const s3TemporaryDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'itsm-s3-')) : undefined;
   const s3 = createLocalS3({
     dir: s3TemporaryDir ?? join(options.dataDir as string, 's3'),
-    buckets: streamConsumerIds.map(localFailureBucket),
+    buckets: [...streamConsumerIds.map(localFailureBucket), LOCAL_INBOUND_EMAIL_BUCKET],
   });
+  const ses = createLocalSes(options.dataDir === undefined ? {} : { file: join(options.dataDir, 'mail.json') });
   const published = new PublishedLog({ ...(options.printPublished === false ? { print: false } : {}) });
   const { stepFunctions, scheduler } = createWorkflows(options, deadLetters);
   const sns = createLocalSns({ log: published });
   let aws: AwsEndpoint | undefined;
   let poller: StreamPoller | undefined;
+  let smtp: LocalSmtp | undefined;
   let awsUrl = '';
   const stopServices = async () => {
     // Timers first, so nothing new starts while the rest shuts down; then the stream consumers
     // finish their batch in flight (and checkpoint) while the endpoints they publish to still answer.
     await scheduler.stop();
     stepFunctions.stop();
+    await smtp?.stop();
     await poller?.stop();
     await aws?.stop();
     await dynamo?.stop();
@@ -165,7 +187,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           baseUrl: () => awsUrl,
         }),
       ],
-      handlers: [s3.handler, scheduler.handler, sns.handler, lambdaHandler(invoke)],
+      handlers: [s3.handler, scheduler.handler, sns.handler, ses.handler, lambdaHandler(invoke)],
       routes: {
         'GET /local/dead-letters': () => deadLetters.list(),
         'GET /local/outputs': () => localOutputs({ awsUrl, dynamoDbEndpoint: endpoint, stepFunctions, streamConsumerIds }),
@@ -173,6 +195,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         'GET /local/events': () => published.events(),
         'GET /local/schedules': () => scheduler.schedules(),
         'GET /local/executions': () => stepFunctions.executions(),
+        'GET /local/mail': () => ses.list(),
+        'DELETE /local/mail': () => {
+          ses.clear();
+          return {};
+        },
       },
     });
     awsUrl = aws.url;
@@ -185,6 +212,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invoke,
       ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'stream-checkpoints.json') }),
     });
+    smtp = await startLocalSmtp({
+      port: options.smtpPort ?? 0,
+      s3,
+      bucket: LOCAL_INBOUND_EMAIL_BUCKET,
+      prefix: INBOUND_EMAIL_PREFIX,
+      functionId: emailReceiver(),
+      invoke,
+      ...(process.env.AWS_REGION === undefined ? {} : { region: process.env.AWS_REGION }),
+    });
     // Defaults (calendars, SLA policies, the change configuration) as the CDK triggers write them after a deploy: once.
     for (const { functionId } of CONSUMERS.filter((c) => c.source.kind === 'afterDeploy')) await invokeFunction(functionId, {});
     stepFunctions.resume();
@@ -195,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const awsEndpoint = aws.url;
   const streamPoller = poller;
+  const smtpListener = smtp;
 
   const signingKey = await loadOrCreateSigningKey(options.dataDir ?? mkdtempSync(join(tmpdir(), 'itsm-keys-')));
   let ready = false;
@@ -231,6 +268,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     schedules: () => scheduler.schedules(),
     executions: () => stepFunctions.executions(),
     stepFunctions,
+    smtp: { url: smtpListener.url, port: smtpListener.port },
+    mailCatcherUrl: `${awsEndpoint}/local/mail`,
+    caughtMail: () => ses.list(),
+    inboundMailSettled: () => smtpListener.settled(),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -238,6 +279,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       if (s3TemporaryDir !== undefined) rmSync(s3TemporaryDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The function SES's receipt rule invokes (the emailReceipt consumer of CONSUMERS). */
+function emailReceiver(): string {
+  const functionId = CONSUMERS.find((c) => c.source.kind === 'emailReceipt')?.functionId;
+  if (functionId === undefined) throw new Error('no emailReceipt consumer in functions/routes.ts CONSUMERS');
+  return functionId;
 }
 
 /** DynamoDB Local: the running one named by `dynamoDbEndpoint`, or one started here (stopped with the stack). */
@@ -311,7 +359,7 @@ function createWorkflows(options: LocalStackOptions, deadLetters: DeadLetters): 
 
 /**
  * The SDK's service-specific endpoint variables (service ids "EventBridge", "SFN", "Scheduler",
- * "SNS", "S3"): code calling them with the SDK reaches the local endpoint with no configuration of
+ * "SNS", "S3", "SESv2"): code calling them with the SDK reaches the local endpoint with no configuration of
  * its own. The resource names stand in for what CDK creates in AWS.
  */
 function setAwsEndpointEnvironment(awsUrl: string, stepFunctions: StepFunctionsRunner): void {
@@ -321,6 +369,12 @@ function setAwsEndpointEnvironment(awsUrl: string, stepFunctions: StepFunctionsR
     AWS_ENDPOINT_URL_SCHEDULER: awsUrl,
     AWS_ENDPOINT_URL_SNS: awsUrl,
     AWS_ENDPOINT_URL_S3: awsUrl,
+    AWS_ENDPOINT_URL_SESV2: awsUrl,
+    // As the capabilities sendEmail and readInboundEmail set them in AWS (functions/routes.ts).
+    MAIL_FROM: LOCAL_MAIL_FROM,
+    MAIL_REPLY_TO: LOCAL_MAIL_REPLY_TO,
+    INBOUND_EMAIL_BUCKET: LOCAL_INBOUND_EMAIL_BUCKET,
+    INBOUND_EMAIL_PREFIX,
     EVENT_BUS_NAME: LOCAL_INGESTION_BUS,
     NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-notifications`,
     MAJOR_INCIDENT_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-major-incident`,

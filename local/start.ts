@@ -1,10 +1,10 @@
 import { CONSUMERS } from '../functions/routes.ts';
 import { REPLAY_GROUPS } from '../infra/constructs/dead-letter-replay.ts';
-import { apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort, LOCAL_TABLE_NAME, SettingError } from './config.ts';
+import { apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort, LOCAL_TABLE_NAME, SettingError, smtpPort } from './config.ts';
 import { LOCAL_INGESTION_BUS } from './eventbridge.ts';
 import { checkJava } from './java.ts';
 import { unusablePortMessage } from './ports.ts';
-import { type LocalStack, startLocalStack } from './runtime.ts';
+import { LOCAL_MAIL_REPLY_TO, type LocalStack, startLocalStack } from './runtime.ts';
 import { DEMO_USERS } from './seed.ts';
 
 /** `npm start`: the whole backend on this machine, no AWS account. */
@@ -17,7 +17,7 @@ if (!java.ok) {
 /** The settings from the environment; a bad one stops the start with its message. */
 function readSettings() {
   try {
-    return { dataDir: dataDirectory(), httpPort: httpPort(), httpHost: apiHost(), awsPort: awsPort(), dynamoDbPort: dynamoDbPort() };
+    return { dataDir: dataDirectory(), httpPort: httpPort(), httpHost: apiHost(), awsPort: awsPort(), smtpPort: smtpPort(), dynamoDbPort: dynamoDbPort() };
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     console.error(error.message);
@@ -31,6 +31,7 @@ const unusablePort = await unusablePortMessage([
   { port: settings.httpPort, host: settings.httpHost, what: 'the API', setting: 'PORT' },
   { port: settings.awsPort, host: '127.0.0.1', what: 'the local AWS endpoints', setting: 'AWS_PORT' },
   { port: settings.dynamoDbPort, host: '127.0.0.1', what: 'DynamoDB Local', setting: 'DYNAMODB_PORT' },
+  { port: settings.smtpPort, host: '127.0.0.1', what: 'the SMTP listener', setting: 'SMTP_PORT' },
 ]);
 if (unusablePort !== undefined) {
   console.error(unusablePort);
@@ -54,7 +55,9 @@ try {
   const message = (error as Error).message;
   console.error(`\nThe local stack did not start: ${message}`);
   if (/EADDRINUSE/.test(message))
-    console.error('A port was taken while starting: set PORT (API), AWS_PORT (local AWS endpoints) or DYNAMODB_PORT (DynamoDB Local) to free ones.');
+    console.error(
+      'A port was taken while starting: set PORT (API), AWS_PORT (local AWS endpoints), SMTP_PORT (SMTP listener) or DYNAMODB_PORT (DynamoDB Local) to free ones.',
+    );
   process.exit(1);
 }
 
@@ -85,6 +88,7 @@ ITSM backend running locally (ready in ${((performance.now() - started) / 1000).
 
   API            ${stack.url}            (GET /health, GET /openapi.json)${settings.httpHost === '127.0.0.1' ? '' : `  listening on ${settings.httpHost}`}
   DynamoDB Local ${stack.dynamoDbEndpoint}   table ${stack.tableName}
+  SMTP listener  ${stack.smtp.url}       (stands in for SES receiving: mail to ${LOCAL_MAIL_REPLY_TO} opens a request, to incident@itsm.local an incident)
   Data folder    ${dataDir}
 
 Local AWS endpoints at ${stack.awsEndpoint}: EventBridge (bus ${LOCAL_INGESTION_BUS}; on the default bus: alarms${defaultBusRules.map((rule) => `, ${rule}`).join('')}),
@@ -93,6 +97,7 @@ Local AWS endpoints at ${stack.awsEndpoint}: EventBridge (bus ${LOCAL_INGESTION_
     curl -s ${stack.awsEndpoint}/local/notifications     curl -s ${stack.awsEndpoint}/local/events
   SLA timers and workflow executions:
     curl -s ${stack.awsEndpoint}/local/schedules         curl -s ${stack.awsEndpoint}/local/executions
+  SES: mail the product would have sent (the mail catcher): curl -s ${stack.mailCatcherUrl}
   Given-up deliveries: curl -s ${stack.awsEndpoint}/local/dead-letters   replay them: npm run replay-dead-letters -- --queue <${REPLAY_GROUPS.join('|')}>
 
 Mint a token (in another terminal), then call the API:
@@ -102,6 +107,9 @@ Mint a token (in another terminal), then call the API:
 Open an incident from an event (any credentials and Region do):
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\
     aws events put-events --endpoint-url ${stack.awsEndpoint} --region us-east-1 --entries '${exampleEntries}'${enqueueExample}
+
+Open a request by e-mail (a demo user's address; any mail client or swaks does too):
+  swaks --server 127.0.0.1:${stack.smtp.port} --from carol@example.com --to ${LOCAL_MAIL_REPLY_TO} --header 'Subject: Printer on floor 2 jams' --body 'Every page.'
 
 Demo users (sub, groups):
 ${users}

@@ -1,10 +1,12 @@
 import type { Recipients } from '../shared/domain/outbox.ts';
+import type { Principal } from '../shared/http/principal.ts';
 import { log } from '../shared/log.ts';
 import { retryOnConflict } from '../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { recordThreshold } from '../sla/domain/clock.ts';
 import type { ClockName } from '../sla/domain/types.ts';
 import { loadSlaConfig } from '../sla/store/config-store.ts';
+import { addIncidentNote, createIncident } from './commands.ts';
 import { downstreamServices } from './configuration-items.ts';
 import { incidentAssigneeAndGroup, incidentOutboxRecord, incidentOwners, type ProblemResolutionNotice } from './domain/events.ts';
 import {
@@ -471,4 +473,48 @@ export function resolveIncidentFromAlert(
       named(ALERT_POINTER_ITEM, pointerDelete(dedup.scope, dedup.dedupKey, incident.id)),
     ],
   };
+}
+
+/** The title an incident takes at most (functions/incidents/schemas/incident.ts). */
+const MAX_TITLE_LENGTH = 200;
+const MAX_TEXT_LENGTH = 20_000;
+
+/**
+ * Who wrote an e-mail, as the incident writes know a caller: a requester, whatever their groups
+ * (a message proves an address, not a role), so mail opens and annotates only the sender's own
+ * incidents, as their requests over HTTP do.
+ */
+const emailSender = (userId: string): Principal => ({ userId, roles: new Set(['requester']), isAgent: false, isAdmin: false });
+
+const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
+
+/**
+ * An incident opened by e-mail (functions/email): the same write as POST /incidents by the sender
+ * as a requester (number, clocks, history, Incident Created), titled by the subject, described by
+ * the message's text.
+ */
+export async function openIncidentFromEmail(input: { caller: string; shortDescription: string; description: string }): Promise<Incident> {
+  const title = clip(input.shortDescription.trim(), MAX_TITLE_LENGTH) || '(no subject)';
+  const description = clip(input.description, MAX_TEXT_LENGTH);
+  const result = await createIncident(emailSender(input.caller), { title, ...(description.trim() === '' ? {} : { description }) }, () => undefined);
+  return result.body as Incident;
+}
+
+/**
+ * A reply by e-mail as a public note by its sender: the same write as POST /incidents/{id}/notes.
+ * An incident the sender may not see is not found (HttpError 404), as over HTTP.
+ */
+export async function addIncidentNoteFromEmail(input: {
+  incidentIdOrNumber: string;
+  author: string;
+  text: string;
+}): Promise<{ noteId: string; incidentId: string }> {
+  const result = await addIncidentNote(
+    emailSender(input.author),
+    input.incidentIdOrNumber,
+    { body: clip(input.text.trim(), MAX_TEXT_LENGTH) || '(empty reply)', visibility: 'public' },
+    () => undefined,
+  );
+  const note = result.body as IncidentNote;
+  return { noteId: note.id, incidentId: note.incidentId };
 }

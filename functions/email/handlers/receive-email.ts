@@ -1,0 +1,179 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { SESEvent, SESEventRecord } from 'aws-lambda';
+import PostalMime from 'postal-mime';
+import { findUserByEmail } from '../../directory/store/users.ts';
+import { addIncidentNoteFromEmail, openIncidentFromEmail } from '../../incidents/operations.ts';
+import { addRequestNote, findRequest, type RequestPrincipal, submitRequest } from '../../requests/operations.ts';
+import { getRequestConfig } from '../../requests/store/request-config-store.ts';
+import { optionalEnv, requireEnv } from '../../shared/env.ts';
+import { HttpError } from '../../shared/errors.ts';
+import { log } from '../../shared/log.ts';
+import { bodyText, withoutQuotedReply } from '../domain/body.ts';
+import {
+  bareAddress,
+  classify,
+  cleanSubject,
+  type InboundOutcome,
+  kindForRecipients,
+  type MailHeader,
+  overSenderRate,
+  senderWindow,
+  threadCandidates,
+} from '../domain/inbound.ts';
+import { countSenderMessage, findOutbound, recordInbound, recordOutcome, type TicketReference } from '../store/mail-store.ts';
+
+/*
+ * SES's receipt rule stored the message in the inbound bucket and invokes this function
+ * asynchronously with its receipt event (envelope, headers, verdicts; not the body). Each message
+ * is recorded once by SES's message id, then dropped for a reason, added to the ticket it answers
+ * as a public note by its sender, or opened as a new request or incident. What became of it is
+ * written on its record (GET /inbound-emails). A failure (DynamoDB, S3) throws: Lambda retries the
+ * asynchronous invocation, and the record, still `received`, lets the retry process it.
+ */
+
+const BUCKET = requireEnv('INBOUND_EMAIL_BUCKET');
+const PREFIX = optionalEnv('INBOUND_EMAIL_PREFIX', '');
+/** Our own sending address, when this function knows it: mail from it is a loop. */
+const MAIL_FROM = process.env.MAIL_FROM ?? '';
+const s3 = new S3Client({});
+
+/** The summary a request takes at most, and the text a note or description takes at most. */
+const MAX_SUMMARY = 200;
+const MAX_TEXT = 20_000;
+const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
+
+interface Outcome {
+  outcome: InboundOutcome;
+  ticket?: TicketReference;
+  noteId?: string;
+  sender?: string;
+  detail?: string;
+}
+
+/** E-mail proves an address, not a role: its sender acts as a requester. */
+const asRequester = (userId: string): RequestPrincipal => ({ userId, isAgent: false, isAdmin: false });
+
+async function readMessage(messageId: string): Promise<Uint8Array> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${messageId}` }));
+  if (object.Body === undefined) throw new Error(`inbound message ${messageId} has no body`);
+  return object.Body.transformToByteArray();
+}
+
+/** What a 4xx of a ticket write means here: not found is a number that is not the sender's; anything else refused. */
+function refusal(error: unknown, ticket?: TicketReference): Outcome | undefined {
+  if (!(error instanceof HttpError) || error.status >= 500) return undefined;
+  if (error.status === 404 && ticket !== undefined) return { outcome: 'unknown-ticket', detail: `${ticket.number} is not found or not the sender's` };
+  return { outcome: 'refused', detail: `${error.status} ${error.slug}: ${error.title}` };
+}
+
+/** The ticket a reply answers: one of our messages it names (In-Reply-To, References), else the number in its subject. */
+async function threadOf(headers: readonly MailHeader[], subject: string): Promise<TicketReference | { unknownNumber: string } | undefined> {
+  const candidates = threadCandidates(headers, subject);
+  for (const messageId of candidates.messageIds) {
+    const ticket = await findOutbound(messageId);
+    if (ticket !== undefined) return ticket;
+  }
+  const named = candidates.number;
+  if (named === undefined) return undefined;
+  if (named.kind === 'incident') return { kind: 'incident', id: named.number, number: named.number };
+  const request = await findRequest(named.number);
+  return request === undefined ? { unknownNumber: named.number } : { kind: 'request', id: request.id, number: request.number };
+}
+
+async function receive(record: SESEventRecord): Promise<void> {
+  const { mail, receipt } = record.ses;
+  const raw = await readMessage(mail.messageId);
+  const parsed = await PostalMime.parse(raw);
+  const headers: MailHeader[] = parsed.headers.map((h) => ({ name: h.key, value: h.value }));
+  const from = bareAddress(parsed.from?.address ?? mail.commonHeaders.from?.[0] ?? mail.source);
+  const subject = parsed.subject ?? mail.commonHeaders.subject ?? '';
+  const receivedAt = new Date(mail.timestamp);
+
+  const fresh = await recordInbound({
+    id: mail.messageId,
+    receivedAt: receivedAt.toISOString(),
+    from,
+    returnPath: mail.source,
+    recipients: receipt.recipients,
+    subject,
+    outcome: 'received',
+  });
+  if (!fresh) {
+    log.info('inbound e-mail already processed; redelivery ignored', { messageId: mail.messageId });
+    return;
+  }
+  const outcome = await decide({ headers, from, subject, receivedAt, record, text: bodyText(parsed) });
+  await recordOutcome(mail.messageId, outcome, new Date());
+  log.info('inbound e-mail processed', {
+    messageId: mail.messageId,
+    outcome: outcome.outcome,
+    ...(outcome.ticket === undefined ? {} : { ticket: outcome.ticket.number }),
+    ...(outcome.sender === undefined ? {} : { sender: outcome.sender }),
+  });
+}
+
+async function decide(input: {
+  headers: MailHeader[];
+  from: string;
+  subject: string;
+  receivedAt: Date;
+  record: SESEventRecord;
+  text: string;
+}): Promise<Outcome> {
+  const { mail, receipt } = input.record.ses;
+  const drop = classify(
+    input.headers,
+    { returnPath: mail.source, from: input.from, spamVerdict: receipt.spamVerdict?.status, virusVerdict: receipt.virusVerdict?.status },
+    MAIL_FROM,
+  );
+  if (drop !== 'ok') return { outcome: drop };
+  // Counted for every message that looks written by a person: a robot answering our answers in a loop trips it.
+  if (overSenderRate(await countSenderMessage(input.from, senderWindow(input.receivedAt), input.receivedAt))) return { outcome: 'loop' };
+  const user = await findUserByEmail(input.from);
+  if (user === undefined || !user.active) return { outcome: 'unknown-sender' };
+  const sender = user.id;
+
+  const thread = await threadOf(input.headers, input.subject);
+  if (thread !== undefined && 'unknownNumber' in thread) return { outcome: 'unknown-ticket', sender, detail: `${thread.unknownNumber} is not found` };
+  if (thread !== undefined) {
+    const text = clip(withoutQuotedReply(input.text), MAX_TEXT) || '(empty reply)';
+    try {
+      if (thread.kind === 'incident') {
+        const added = await addIncidentNoteFromEmail({ incidentIdOrNumber: thread.id, author: sender, text });
+        return { outcome: 'noted', sender, noteId: added.noteId, ticket: { ...thread, id: added.incidentId } };
+      }
+      const added = await addRequestNote({ requestIdOrNumber: thread.id, author: asRequester(sender), text, visibility: 'public', source: 'email' });
+      return { outcome: 'noted', sender, noteId: added.noteId, ticket: thread };
+    } catch (error) {
+      const refused = refusal(error, thread);
+      if (refused === undefined) throw error;
+      return { ...refused, sender };
+    }
+  }
+
+  const summary = clip(cleanSubject(input.subject), MAX_SUMMARY) || '(no subject)';
+  const details = clip(input.text, MAX_TEXT);
+  try {
+    if (kindForRecipients(receipt.recipients) === 'incident') {
+      const incident = await openIncidentFromEmail({ caller: sender, shortDescription: summary, description: details });
+      return { outcome: 'opened-incident', sender, ticket: { kind: 'incident', id: incident.id, number: incident.number } };
+    }
+    const config = await getRequestConfig();
+    const request = await submitRequest({
+      requester: asRequester(sender),
+      itemId: config.emailDefaultItem,
+      answers: { summary, details: details === '' ? '(no text)' : details },
+      source: 'email',
+    });
+    return { outcome: 'opened-request', sender, ticket: { kind: 'request', id: request.id, number: request.number } };
+  } catch (error) {
+    const refused = refusal(error);
+    if (refused === undefined) throw error;
+    return { ...refused, sender };
+  }
+}
+
+/** Each record is one message (SES sends one per invocation). */
+export const handler = async (event: SESEvent): Promise<void> => {
+  for (const record of event.Records) await receive(record);
+};
