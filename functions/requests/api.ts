@@ -3,6 +3,7 @@
  * they name. Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
  */
 import { defineApi } from '../shared/api/operation.ts';
+import { catalogOperations, catalogRequestSchemas, catalogResponseSchemas } from './catalog-api.ts';
 import { taskOperations, taskRequestSchemas, taskResponseSchemas } from './task-api.ts';
 
 export default defineApi({
@@ -13,12 +14,15 @@ export default defineApi({
     'Fulfilment tasks': 'The work that fulfils a request, queued by assignment group, with SLA clocks',
   },
   requestSchemas: {
+    ...catalogRequestSchemas,
     ...taskRequestSchemas,
   },
   responseSchemas: {
+    ...catalogResponseSchemas,
     ...taskResponseSchemas,
   },
   operations: {
+    ...catalogOperations,
     ...taskOperations,
   },
 });
