@@ -122,7 +122,7 @@ export default defineApi({
     'DELETE /groups/{name}': deleteDirectory(
       GROUP,
       'deleteGroup',
-      ' A group still named by a service (owner), a CI of the CMDB (`ci`: its `ownerGroup`), the change configuration (a board), a change template, or an incident, change or problem that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
+      ' A group still named by a service (owner), a CI of the CMDB (`ci`: its `ownerGroup`), the change configuration (a board), a change template, a catalog item (`catalog-item`: who may order it, an approval stage or a fulfilment task; inactive ones too), or an incident, change, problem or fulfilment task (`task`) that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
       ['group-in-use'],
     ),
     'GET /services': listDirectory(SERVICE, 'listServices'),
@@ -188,7 +188,7 @@ export default defineApi({
     'DELETE /users/{userId}': deleteDirectory(
       USER,
       'deleteUser',
-      ' The user leaves every group they are a member of, and gives up their e-mail address, in the same transaction. A user who manages a group or is the `manager` of another user, is named by an escalation policy, is assignee or caller of an incident that is not final, or assignee of a problem that is not final cannot be deleted (409 `user-in-use`, with `references`); set `active` to false instead. See docs/directory.md.',
+      ' The user leaves every group they are a member of, and gives up their e-mail address, in the same transaction. A user who manages a group or is the `manager` of another user, is named by an escalation policy, is assignee or caller of an incident that is not final, assignee of a problem or fulfilment task that is not final, or requester of a service request that is not final cannot be deleted (409 `user-in-use`, with `references`); set `active` to false instead. See docs/directory.md.',
       ['user-in-use'],
     ),
   },

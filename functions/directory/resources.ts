@@ -84,7 +84,12 @@ export const groupResource: CrudResource = {
       throw conflict(
         'group-in-use',
         'Group in use',
-        inUseDetail('Group', name, found, 'give them another group, or close or cancel the incidents, changes and problems, first'),
+        inUseDetail(
+          'Group',
+          name,
+          found,
+          'give them another group (catalog items too), or close or cancel the incidents, changes, problems and fulfilment tasks, first',
+        ),
         inUseExtensions(found),
       );
     }
@@ -161,7 +166,7 @@ export const userResource: CrudResource = {
       throw conflict(
         'user-in-use',
         'User in use',
-        inUseDetail('User', id, found, 'reassign them first, or keep the user and set active to false'),
+        inUseDetail('User', id, found, 'reassign them (or their reports, another manager) first, or keep the user and set active to false'),
         inUseExtensions(found),
       );
     }

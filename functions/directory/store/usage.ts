@@ -28,13 +28,16 @@ export type ReferenceKind =
   | 'problem'
   | 'problem-config'
   | 'ci-relationship'
-  | 'ci';
+  | 'ci'
+  | 'catalog-item'
+  | 'request'
+  | 'task';
 
 export interface Reference {
   kind: ReferenceKind;
   /** The record's id or name, as its own API addresses it. */
   id: string;
-  /** Incidents, changes and problems: the human number. */
+  /** Incidents, changes, problems and tasks: the human number. */
   number?: string;
   /** The field of that record that names this one. */
   field: string;
@@ -58,6 +61,10 @@ const NOT_FINAL = {
   incident: ['new', 'in_progress', 'on_hold', 'resolved'],
   change: ['draft', 'assess', 'authorize', 'scheduled', 'implement', 'review'],
   problem: ['new', 'assess', 'root_cause_analysis', 'fix_in_progress', 'resolved'],
+  // Fulfilment tasks (functions/requests/domain/task.ts): closed_complete and closed_incomplete are final.
+  task: ['pending', 'open', 'work_in_progress'],
+  // Service requests (functions/requests/domain/request.ts): a fulfilled one may still be closed.
+  request: ['submitted', 'awaiting_approval', 'approved', 'in_fulfilment', 'fulfilled'],
 } as const;
 
 const byIndex = (index: string, partition: string, filter?: { expression: string; names?: Record<string, string>; values: Item }): QueryCommandInput => ({
@@ -91,10 +98,19 @@ const NAMING_PARTITIONS = {
     assignee: { index: 'gsi5', prefix: 'PROBLEM#ASSIGNEE#' },
     service: { index: 'gsi6', prefix: 'PROBLEM#SERVICE#' },
   },
+  // Fulfilment tasks (functions/requests/store/keys.ts taskIndexes).
+  task: {
+    assignmentGroup: { index: 'gsi2', prefix: 'TASK#GROUP#' },
+    assignee: { index: 'gsi4', prefix: 'TASK#ASSIGNEE#' },
+  },
+  // Service requests (functions/requests/store/keys.ts requestIndexes).
+  request: {
+    requester: { index: 'gsi7', prefix: 'REQUEST#REQUESTER#' },
+  },
 } as const;
 
 /**
- * Incidents, changes and problems that are not final and name `id` through `field`: one Query of that
+ * Incidents, changes, problems, fulfilment tasks and service requests that are not final and name `id` through `field`: one Query of that
  * record's own index partition, filtered on status, newest first, stopping at `max`. It reads only
  * the records that name this one (closed ones included, up to the cap), however much other work
  * is open.
@@ -153,8 +169,91 @@ export async function groupUsage(group: string): Promise<Usage> {
     // above the directory): gsi3 CIS#OWNER#<group> holds exactly the CIs naming it as ownerGroup,
     // retired ones included (a retired CI still names its owner).
     queryAll(byIndex('gsi3', `CIS#OWNER#${group}`), max).then((items) => items.map(named('ci', 'ownerGroup', 'id'))),
+    catalogItemsNaming(group, max),
+    openRecords('task', 'assignmentGroup', group, max),
+    requestsBeforeFulfilmentNaming(group, max),
   ]);
   return usage(found);
+}
+
+/*
+ * The service catalog's items (functions/requests/store/catalog-store.ts and keys.ts, read by key
+ * shape: the requests area sits above the directory). The current item of each (pk CATALOG#<id>,
+ * sk ITEM) is in gsi1 partition CATALOG; it names groups inside lists of maps, which no index
+ * answers and no filter expression reaches, so the whole partition is read (only the attributes
+ * that name groups) and matched here. The catalog is small (tens of items, each a few KB: one or
+ * two Query pages); a catalog of thousands of items would make group deletes read it all, and
+ * would then want a sparse index of the groups each item names. Inactive items count (they can be
+ * made active again); versions (sk VERSION#) are the past and keep the name as it was. A request
+ * copies its item's plan when submitted: one in flight when its item changed can name a group the
+ * item no longer names, which this does not see (docs/directory.md).
+ */
+async function catalogItemsNaming(group: string, max: number): Promise<Reference[]> {
+  const items = await queryAll(
+    {
+      ...byIndex('gsi1', 'CATALOG'),
+      ProjectionExpression: '#id, orderableBy, approval, fulfilment',
+      ExpressionAttributeNames: { '#id': 'id' },
+    },
+    Number.MAX_SAFE_INTEGER,
+  );
+  const found: Reference[] = [];
+  for (const item of items) {
+    for (const field of catalogFieldsNaming(item, group)) {
+      if (found.length >= max) return found;
+      found.push({ kind: 'catalog-item', id: String(item.id), field });
+    }
+  }
+  return found;
+}
+
+/**
+ * Service requests copy their item's approval and fulfilment plan when submitted
+ * (functions/requests/domain/request.ts `plan`): until fulfilment starts (its tasks are then
+ * found above), a request can name a group its item no longer names. They are read from the
+ * status partitions of gsi2 (`REQUEST#STATUS#<status>`) of the statuses before fulfilment, only
+ * the attributes needed, and matched here (the plan is a list of maps, which no filter reaches):
+ * the cost is the requests waiting for approval, read only when a group is deleted.
+ */
+const BEFORE_FULFILMENT = ['submitted', 'awaiting_approval', 'approved'] as const;
+
+async function requestsBeforeFulfilmentNaming(group: string, max: number): Promise<Reference[]> {
+  const pages = await Promise.all(
+    BEFORE_FULFILMENT.map((status) =>
+      queryAll(
+        {
+          ...byIndex('gsi2', `REQUEST#STATUS#${status}`),
+          ProjectionExpression: '#id, #number, #plan',
+          ExpressionAttributeNames: { '#id': 'id', '#number': 'number', '#plan': 'plan' },
+        },
+        Number.MAX_SAFE_INTEGER,
+      ),
+    ),
+  );
+  const found: Reference[] = [];
+  for (const request of pages.flat()) {
+    for (const field of catalogFieldsNaming((request.plan as Item | undefined) ?? {}, group)) {
+      if (found.length >= max) return found;
+      found.push({ kind: 'request', id: String(request.id), number: String(request.number), field: `plan.${field}` });
+    }
+  }
+  return found;
+}
+
+interface StoredCatalogPlan {
+  orderableBy?: { groups?: unknown[] };
+  approval?: { stages?: { kind?: string; group?: unknown }[] };
+  fulfilment?: { tasks?: { assignmentGroup?: unknown }[] };
+}
+
+/** The fields of a catalog item that name `group`, as paths with indexes (`approval.stages.0.group`). */
+function catalogFieldsNaming(item: Item, group: string): string[] {
+  const plan = item as StoredCatalogPlan;
+  return [
+    ...(plan.orderableBy?.groups ?? []).flatMap((named, i) => (named === group ? [`orderableBy.groups.${i}`] : [])),
+    ...(plan.approval?.stages ?? []).flatMap((stage, i) => (stage.group === group ? [`approval.stages.${i}.group`] : [])),
+    ...(plan.fulfilment?.tasks ?? []).flatMap((task, i) => (task.assignmentGroup === group ? [`fulfilment.tasks.${i}.assignmentGroup`] : [])),
+  ];
 }
 
 export async function serviceUsage(service: string, now: string): Promise<Usage> {
@@ -259,13 +358,15 @@ export interface UserUsage extends Usage {
  */
 export async function userUsage(user: string): Promise<UserUsage> {
   const max = MAX_LISTED_REFERENCES + 1;
-  const [groups, reports, assigned, called, problemsAssigned] = await Promise.all([
+  const [groups, reports, assigned, called, problemsAssigned, tasksAssigned, requested] = await Promise.all([
     queryAll(byIndex('gsi1', GROUPS.listPartition), Number.MAX_SAFE_INTEGER),
     // The users whose manager they are (records.ts USERS indexes: gsi2 USERS#MANAGER#<user>).
     queryAll(byIndex('gsi2', `USERS#MANAGER#${user}`), max).then((items) => items.map(named('user', 'manager', 'id'))),
     openRecords('incident', 'assignee', user, max),
     openRecords('incident', 'caller', user, max),
     openRecords('problem', 'assignee', user, max),
+    openRecords('task', 'assignee', user, max),
+    openRecords('request', 'requester', user, max),
   ]);
   const managed = groups.filter((group) => group.manager === user).map(named('group', 'manager'));
   const isMember = (group: Item) => Array.isArray(group.members) && (group.members as unknown[]).includes(user);
@@ -277,7 +378,7 @@ export async function userUsage(user: string): Promise<UserUsage> {
     getConsistently(groups.filter(isMember).map((group) => groupKey(String(group.name)))),
   ]);
   return {
-    ...usage([managed, reports, policies, assigned, called, problemsAssigned]),
+    ...usage([managed, reports, policies, assigned, called, problemsAssigned, tasksAssigned, requested]),
     memberOf: memberGroups.filter(isMember),
   };
 }

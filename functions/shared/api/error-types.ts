@@ -29,7 +29,7 @@ export const ERROR_TYPES = {
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
   'group-in-use': {
     status: 409,
-    when: 'Services, CIs (their owner group), boards, templates or open incidents, changes and problems still name the group; `references` lists them (`truncated` when there are more)',
+    when: 'Services, CIs (their owner group), boards, templates, catalog items or open incidents, changes, problems and fulfilment tasks still name the group; `references` lists them (`truncated` when there are more)',
   },
   'service-in-use': {
     status: 409,
@@ -37,7 +37,7 @@ export const ERROR_TYPES = {
   },
   'user-in-use': {
     status: 409,
-    when: 'A group it manages, a user whose manager it is, an escalation policy or open incidents and problems still name the user; `references` lists them',
+    when: 'A group it manages, a user whose manager it is, an escalation policy or open incidents, problems, fulfilment tasks and service requests still name the user; `references` lists them',
   },
   'email-in-use': { status: 409, when: 'Another user has this e-mail address (compared case-insensitively); `user` names them' },
   'delete-contended': {
