@@ -20,6 +20,13 @@ import { takeTaskNumbers, taskCreate, taskHistoryPut, taskReplace, taskUnchanged
  */
 
 export const TASK_ITEM = 'task';
+/** The name of a created task's item in createFulfilmentTasks' entries. */
+export const createdTaskItemName = (order: number): string => `task-${order}`;
+
+/** The same entries, the task's own item named `name` instead of TASK_ITEM (a transaction holding several tasks). */
+export function renameTaskItem(entries: TransactionEntry[], name: string): TransactionEntry[] {
+  return entries.map((entry) => ('name' in entry && entry.name === TASK_ITEM ? { ...entry, name } : entry));
+}
 
 export interface TaskWrite {
   /** Undefined when the task is being created. */
@@ -103,7 +110,8 @@ export async function createFulfilmentTasks(
   return {
     tasks,
     summaries: tasks.map(taskSummary),
-    entries: tasks.flatMap((task) => taskWrite({ after: task, actor, changes: [], now })),
+    // Each created task's item is named after its place in the plan: names are unique in a transaction.
+    entries: tasks.flatMap((task) => renameTaskItem(taskWrite({ after: task, actor, changes: [], now }), createdTaskItemName(task.order))),
   };
 }
 

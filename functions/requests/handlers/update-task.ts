@@ -16,7 +16,7 @@ import { addTaskNoteBody, patchTaskBody, taskPageQuery } from '../schemas/task.t
 import { getRequest, newId } from '../store/request-store.ts';
 import { getTask, listTaskHistory, listTaskNotes, type TaskNote, taskNotePut } from '../store/task-store.ts';
 import { assertTaskAgent, loadTask, taskResponse, toTaskHttpError } from '../task-access.ts';
-import { TASK_ITEM, taskWrite } from '../task-write.ts';
+import { renameTaskItem, TASK_ITEM, taskWrite } from '../task-write.ts';
 
 /** The request moved meanwhile (another task of it closed at the same time): read it again and redo the request's part. */
 const REQUEST_ATTEMPTS = 5;
@@ -46,7 +46,7 @@ async function requestEntries(task: FulfilmentTask, actor: string, now: Date): P
     const next: FulfilmentTask = sla === undefined ? opened : { ...opened, sla };
     const written = taskWrite({ before: pending, after: next, actor, changes: diffFields({ ...pending }, { ...next }, ['status', 'openedAt']), now });
     // The task's own item is named after its role here, so a refusal of the next task is not read as the patched task's 412.
-    entries.push(...written.map((entry) => ('name' in entry && entry.name === TASK_ITEM ? { ...entry, name: NEXT_TASK_ITEM } : entry)));
+    entries.push(...renameTaskItem(written, NEXT_TASK_ITEM));
   }
   const at = now.toISOString();
   const after: ServiceRequest = {
