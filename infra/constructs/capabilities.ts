@@ -120,20 +120,20 @@ export function capabilityGrants(
       throw new Error(`Capability ${capability} needs the workflow whose arnEnvironment is ${variable}, which this stack does not hold or import`);
     return stateMachine;
   };
-  const changeApproval = () => workflow('runChangeApprovals', CHANGE_APPROVAL_ARN_VARIABLE);
-  const requestFulfilment = () => workflow('runRequestFulfilment', REQUEST_FULFILMENT_ARN_VARIABLE);
+  const changeApproval = (capability: Capability) => workflow(capability, CHANGE_APPROVAL_ARN_VARIABLE);
+  const requestFulfilment = (capability: Capability) => workflow(capability, REQUEST_FULFILMENT_ARN_VARIABLE);
   const executionsAcknowledgement = (stateMachine: StateMachine, reason: string) => ({
     id: iam5ResourceFinding(stateMachine, executionsArn(stateMachine, grantee)),
     reason,
   });
-  const changeExecutions = () =>
+  const changeExecutions = (capability: Capability) =>
     executionsAcknowledgement(
-      changeApproval(),
+      changeApproval(capability),
       'Executions are started at run time, one per submitted change, so they cannot be named in advance; the wildcard covers only executions of the change approval state machine (execution:<its name>:*), and only StopExecution.',
     );
-  const requestExecutions = () =>
+  const requestExecutions = (capability: Capability) =>
     executionsAcknowledgement(
-      requestFulfilment(),
+      requestFulfilment(capability),
       'Executions are started at run time, one per submitted service request (named by its number), so they cannot be named in advance; the wildcard covers only executions of the request fulfilment state machine (execution:<its name>:*), and only StopExecution.',
     );
   const run = (stateMachine: StateMachine) => [
@@ -157,11 +157,11 @@ export function capabilityGrants(
       }),
     ],
     manageSlaTimers: () => slaTimers.managerStatements(),
-    runChangeApprovals: () => run(changeApproval()),
-    stopChangeApprovals: () => stop(changeApproval()),
+    runChangeApprovals: () => run(changeApproval('runChangeApprovals')),
+    stopChangeApprovals: () => stop(changeApproval('stopChangeApprovals')),
     answerApprovalTasks: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...TASK_RESPONSE_ACTIONS], resources: ['*'] })],
-    runRequestFulfilment: () => run(requestFulfilment()),
-    stopRequestFulfilment: () => stop(requestFulfilment()),
+    runRequestFulfilment: () => run(requestFulfilment('runRequestFulfilment')),
+    stopRequestFulfilment: () => stop(requestFulfilment('stopRequestFulfilment')),
     sendEmail: () =>
       email.domain === undefined
         ? []
@@ -172,10 +172,10 @@ export function capabilityGrants(
     publishEvents: () => [],
     publishNotifications: () => [],
     manageSlaTimers: () => slaTimers.managerAcknowledgements(),
-    runChangeApprovals: () => [changeExecutions()],
-    stopChangeApprovals: () => [changeExecutions()],
-    runRequestFulfilment: () => [requestExecutions()],
-    stopRequestFulfilment: () => [requestExecutions()],
+    runChangeApprovals: () => [changeExecutions('runChangeApprovals')],
+    stopChangeApprovals: () => [changeExecutions('stopChangeApprovals')],
+    runRequestFulfilment: () => [requestExecutions('runRequestFulfilment')],
+    stopRequestFulfilment: () => [requestExecutions('stopRequestFulfilment')],
     sendEmail: () => [],
     readInboundEmail: () => [
       {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -64,9 +64,17 @@ export class InboundEmail extends Construct {
         'Only SES writes here (PutObject under inbound/, by the bucket policy) and only the receiving function reads (GetObject under inbound/); every message it reads is recorded in the table with its outcome (GET /inbound-emails). An access log bucket would add a second bucket to log what CloudTrail data events can show if ever needed.',
     });
 
-    if (props.domain === undefined) return;
     const stack = Stack.of(this);
+    new CfnOutput(stack, 'InboundEmailBucketName', {
+      value: this.bucket.bucketName,
+      description: `Where SES stores received e-mail (${INBOUND_EMAIL_PREFIX}<SES message id>), kept ${INBOUND_EMAIL_RETENTION_DAYS} days`,
+    });
+    if (props.domain === undefined) return;
     this.ruleSet = new CfnReceiptRuleSet(this, 'RuleSet', {});
+    new CfnOutput(stack, 'InboundEmailRuleSetName', {
+      value: this.ruleSet.ref,
+      description: `SES receipt rule set for ${props.domain}: receives only once active (aws ses set-active-receipt-rule-set --rule-set-name <this>; docs/operations.md)`,
+    });
     // Every rule of this rule set (CloudFormation names the rule): what aws:SourceArn may be.
     const rulesOfThisSet = stack.formatArn({
       service: 'ses',

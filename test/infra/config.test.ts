@@ -26,6 +26,7 @@ describe('context', () => {
       ingestion: { accounts: [], organizationId: undefined, alarmsFromDefaultBus: false, fromDefaultBus: { cmdbFromDefaultBus: false } },
       eventRetentionDays: 30,
       notifications: { emails: [], majorIncidentEmails: [] },
+      email: { domain: undefined, mailFrom: undefined, mailReplyTo: undefined },
     });
   });
 
