@@ -1,0 +1,196 @@
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { poll } from '../support/poll.ts';
+
+/*
+ * E-mail in and out over the real protocols: mail sent over SMTP to the local listener (as SES
+ * receiving in AWS) opens requests and incidents and threads replies into them as public notes;
+ * what the product sends goes through SESv2 SendEmail to the mail catcher. Unknown senders,
+ * auto-replies, bounces and loops are recorded and dropped, never ticketed.
+ */
+
+let stack: TestStack;
+let ada: Client;
+let alice: Client;
+let carol: Client;
+let transport: Transporter;
+
+interface Inbound {
+  id: string;
+  outcome: string;
+  ticket?: { kind: string; id: string; number: string };
+  noteId?: string;
+  sender?: string;
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  [ada, alice, carol] = await Promise.all([admin(stack), agent(stack), requester(stack)]);
+  transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtp.port, secure: false, ignoreTLS: true });
+}, 120_000);
+
+afterAll(async () => {
+  transport?.close();
+  await stack?.stop();
+});
+
+/** Sends a message over SMTP and answers its inbound record once the receiver has processed it. */
+async function send(options: SendMailOptions): Promise<Inbound> {
+  const info = await transport.sendMail(options);
+  expect(info.response).toMatch(/^250 /);
+  const id = String(info.response).split(' ').at(-1) as string;
+  await stack.inboundMailSettled();
+  const list = await ada.get<{ items: Inbound[] }>('/inbound-emails?limit=100');
+  expect(list.status).toBe(200);
+  const found = list.body.items.find((item) => item.id === id);
+  expect(found, `inbound record ${id}`).toBeDefined();
+  return found as Inbound;
+}
+
+const requestCount = async () => {
+  const reply = await ada.get<{ items: unknown[]; nextCursor?: string }>('/requests?limit=100');
+  expect(reply.status).toBe(200);
+  return reply.body.items.length;
+};
+
+/** The mail caught for a subject containing `text`, once the event has gone through the outbox, the bus and the sender. */
+const caught = (text: string) =>
+  poll(
+    async () => {
+      await stack.settled();
+      return stack.caughtMail().filter((m) => m.subject.includes(text));
+    },
+    (mails) => mails.length > 0,
+  );
+
+describe('e-mail to the service desk', () => {
+  let request: { id: string; number: string };
+  let messageIdHeader: string;
+
+  it('opens a request of the default item from a known user, and the requester is told it was received', async () => {
+    const before = await requestCount();
+    const inbound = await send({
+      from: 'Carol Requester <carol@example.com>',
+      to: 'requests@itsm.local',
+      subject: 'Printer on floor 2 jams',
+      text: 'Every page since Monday.',
+    });
+    expect(inbound).toMatchObject({ outcome: 'opened-request', sender: 'carol', ticket: { kind: 'request' } });
+    request = inbound.ticket as { id: string; number: string };
+    expect(request.number).toMatch(/^REQ\d{7}$/);
+    expect(await requestCount()).toBe(before + 1);
+
+    const read = await carol.get(`/requests/${request.number}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: request.id, source: 'email', requester: 'carol', item: { id: 'report-something-else' } });
+    expect(read.body.answers).toEqual({ summary: 'Printer on floor 2 jams', details: 'Every page since Monday.' });
+
+    const [received] = await caught(`[${request.number}]`);
+    expect(received?.to).toEqual(['carol@example.com']);
+    expect(received?.from).toBe('service-desk@itsm.local');
+    expect(received?.replyTo).toEqual(['requests@itsm.local']);
+    expect(received?.subject).toMatch(/Received/);
+    expect(received?.headers['auto-submitted']).toBe('auto-generated');
+    expect(received?.headers['x-itsm-loop']).toBe('open-itsm');
+    messageIdHeader = received?.headers['message-id'] as string;
+    expect(messageIdHeader).toMatch(/^<.+@email\.amazonses\.com>$/);
+  });
+
+  it('adds a reply (In-Reply-To our message) as a public note by the sender to the same request, without the quote', async () => {
+    const before = await requestCount();
+    const inbound = await send({
+      from: 'carol@example.com',
+      to: 'requests@itsm.local',
+      subject: 'Re: your mail',
+      inReplyTo: messageIdHeader,
+      references: [messageIdHeader],
+      text: 'It jams on tray 2 only.\n\nOn Mon, 7 Dec 2026, Service Desk <service-desk@itsm.local> wrote:\n> we have received your request',
+    });
+    expect(inbound).toMatchObject({ outcome: 'noted', ticket: { id: request.id, number: request.number } });
+    expect(await requestCount()).toBe(before);
+    const notes = await carol.get(`/requests/${request.id}/notes`);
+    expect(notes.status).toBe(200);
+    const note = (notes.body.items as Record<string, unknown>[]).find((n) => n.id === inbound.noteId);
+    expect(note).toMatchObject({ text: 'It jams on tray 2 only.', visibility: 'public', author: 'carol', source: 'email' });
+  });
+
+  it('threads a reply by the number in its subject alone', async () => {
+    const before = await requestCount();
+    const inbound = await send({ from: 'carol@example.com', to: 'requests@itsm.local', subject: `Re: [${request.number}] Received`, text: 'Any news?' });
+    expect(inbound).toMatchObject({ outcome: 'noted', ticket: { id: request.id, number: request.number } });
+    expect(await requestCount()).toBe(before);
+    const notes = await alice.get(`/requests/${request.id}/notes`);
+    expect((notes.body.items as Record<string, unknown>[]).map((n) => n.text)).toContain('Any news?');
+  });
+
+  it('never opens a ticket for a number that is not found or not the sender’s', async () => {
+    const before = await requestCount();
+    expect(await send({ from: 'carol@example.com', to: 'requests@itsm.local', subject: 'Re: [REQ9999999] hello', text: 'x' })).toMatchObject({
+      outcome: 'unknown-ticket',
+    });
+    // Dave is known, but the request is Carol's.
+    expect(await send({ from: 'dave@example.com', to: 'requests@itsm.local', subject: `About ${request.number}`, text: 'x' })).toMatchObject({
+      outcome: 'unknown-ticket',
+      sender: 'dave',
+    });
+    expect(await requestCount()).toBe(before);
+  });
+
+  it('records and drops mail from unknown senders, auto-replies, bounces and loops', async () => {
+    const before = await requestCount();
+    const base = { to: 'requests@itsm.local', subject: 'Hello', text: 'Some text' };
+    expect(await send({ ...base, from: 'stranger@example.org' })).toMatchObject({ outcome: 'unknown-sender' });
+    expect(await send({ ...base, from: 'carol@example.com', headers: { 'Auto-Submitted': 'auto-replied' } })).toMatchObject({ outcome: 'auto-reply' });
+    expect(await send({ ...base, from: 'carol@example.com', headers: { Precedence: 'bulk' } })).toMatchObject({ outcome: 'auto-reply' });
+    expect(await send({ ...base, from: 'carol@example.com', envelope: { from: '', to: ['requests@itsm.local'] } })).toMatchObject({ outcome: 'bounce' });
+    expect(await send({ ...base, from: 'carol@example.com', headers: { 'X-ITSM-Loop': 'open-itsm' } })).toMatchObject({ outcome: 'loop' });
+    expect(await send({ ...base, from: 'service-desk@itsm.local' })).toMatchObject({ outcome: 'loop' });
+    expect(await requestCount()).toBe(before);
+
+    const dropped = await ada.get<{ items: Inbound[] }>('/inbound-emails?outcome=unknown-sender');
+    expect(dropped.status).toBe(200);
+    expect(dropped.body.items.length).toBeGreaterThanOrEqual(1);
+    expect(dropped.body.items.every((item) => item.outcome === 'unknown-sender')).toBe(true);
+  });
+
+  it('opens an incident for mail to incident@, and a reply adds a note to it', async () => {
+    const opened = await send({ from: 'dave@example.com', to: 'incident@itsm.local', subject: 'VPN down', text: 'Cannot connect since 9:00.' });
+    expect(opened).toMatchObject({ outcome: 'opened-incident', sender: 'dave', ticket: { kind: 'incident' } });
+    const number = opened.ticket?.number as string;
+    expect(number).toMatch(/^INC\d{7}$/);
+    const dave = await stack.as('dave');
+    const incident = await dave.get(`/incidents/${number}`);
+    expect(incident.status).toBe(200);
+    expect(incident.body).toMatchObject({ title: 'VPN down', description: 'Cannot connect since 9:00.', caller: 'dave' });
+
+    const reply = await send({
+      from: 'dave@example.com',
+      to: 'incident@itsm.local',
+      subject: `Re: ${number} VPN down`,
+      text: 'Works again after a reboot.\n> VPN down',
+    });
+    expect(reply).toMatchObject({ outcome: 'noted', ticket: { kind: 'incident', id: opened.ticket?.id, number } });
+    const notes = await alice.get(`/incidents/${opened.ticket?.id}/notes`);
+    expect((notes.body.items as Record<string, unknown>[]).find((n) => n.id === reply.noteId)).toMatchObject({
+      body: 'Works again after a reboot.',
+      visibility: 'public',
+      author: 'dave',
+    });
+    // Carol may not write into Dave's incident.
+    expect(await send({ from: 'carol@example.com', to: 'incident@itsm.local', subject: `Re: ${number}`, text: 'me too' })).toMatchObject({
+      outcome: 'unknown-ticket',
+    });
+  });
+
+  it('lists inbound mail to admins only', async () => {
+    expect((await carol.get('/inbound-emails')).status).toBe(404);
+    expect((await alice.get('/inbound-emails')).status).toBe(404);
+    const page = await ada.get<{ items: Inbound[]; nextCursor?: string }>('/inbound-emails?limit=2');
+    expect(page.status).toBe(200);
+    expect(page.body.items).toHaveLength(2);
+    expect(page.body.nextCursor).toBeDefined();
+    const next = await ada.get<{ items: Inbound[] }>(`/inbound-emails?limit=2&cursor=${page.body.nextCursor}`);
+    expect(next.body.items.map((i) => i.id)).not.toContain(page.body.items[0]?.id);
+  });
+});
