@@ -197,7 +197,9 @@ export async function seedCatalog(
       for (const fields of items) {
         const item: CatalogItem = { ...fields, version: 1, createdAt: at, updatedAt: at, createdBy: SEED_ACTOR, updatedBy: SEED_ACTOR };
         const changes = CATALOG_TRACKED_FIELDS.filter((field) => item[field] !== undefined).map((field) => ({ field, from: null, to: item[field] }));
-        entries.push(...catalogWriteItems({ item, expectedVersion: 0, actor: SEED_ACTOR, changes, eventType: 'Catalog Item Created', eventId: newId() }));
+        const writes = catalogWriteItems({ item, expectedVersion: 0, actor: SEED_ACTOR, changes, eventType: 'Catalog Item Created', eventId: newId() });
+        // Several items in one transaction: their names would clash, and a refusal of any is handled alike (look again).
+        entries.push(...writes.map((entry) => ('name' in entry ? entry.item : entry)));
       }
       await transactWrite(entries);
       return { seeded: true, items: items.map((item) => item.id), groups: groups.map((group) => group.name) };
