@@ -128,20 +128,3 @@ export async function commitWithAsked(main: readonly TransactionEntry[], asked: 
   await transactWrite([...main]);
   for (let i = 0; i < asked.length; i += TRANSACTION_LIMIT) await transactWrite(asked.slice(i, i + TRANSACTION_LIMIT));
 }
-
-/**
- * For a request leaving the approval path (canceled): its pending stage ends `withdrawn` and its
- * approvers' asked items go. The write, to add to the cancel's transaction; none when no stage is
- * pending. `stage` is the summary the request holds; the stored stage is read here.
- */
-export async function stageWithdrawal(requestId: string, now: Date): Promise<{ stage?: ApprovalStage; items: TransactItem[] }> {
-  const { stages, votes } = await readApprovals(requestId);
-  const pending = stages.find((s) => s.status === 'pending');
-  if (pending === undefined) return { items: [] };
-  const withdrawn: StoredStage = { ...pending, status: 'withdrawn', decidedAt: now.toISOString(), version: pending.version + 1 };
-  const voted = new Set(votes.filter((v) => v.stage === pending.index).map((v) => v.userId));
-  return {
-    stage: presentStage(withdrawn),
-    items: [stageReplace(withdrawn, pending.version), ...pending.approvers.filter((u) => !voted.has(u)).map((u) => askedDelete(requestId, pending.index, u))],
-  };
-}
