@@ -4,6 +4,7 @@
  */
 import { defineApi } from '../shared/api/operation.ts';
 import { catalogOperations, catalogRequestSchemas, catalogResponseSchemas } from './catalog-api.ts';
+import { requestEventSchemas, requestOperations, requestPublishedEvents, requestRequestSchemas, requestResponseSchemas } from './request-api.ts';
 import { taskOperations, taskRequestSchemas, taskResponseSchemas } from './task-api.ts';
 
 export default defineApi({
@@ -15,14 +16,19 @@ export default defineApi({
   },
   requestSchemas: {
     ...catalogRequestSchemas,
+    ...requestRequestSchemas,
     ...taskRequestSchemas,
   },
   responseSchemas: {
     ...catalogResponseSchemas,
+    ...requestResponseSchemas,
     ...taskResponseSchemas,
   },
   operations: {
     ...catalogOperations,
+    ...requestOperations,
     ...taskOperations,
   },
+  publishedEvents: requestPublishedEvents,
+  eventSchemas: requestEventSchemas,
 });
