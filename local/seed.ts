@@ -7,8 +7,9 @@ export const DEMO_USERS = [
   { id: 'alice', displayName: 'Alice Agent', email: 'alice@example.com', groups: ['agent'] },
   { id: 'bob', displayName: 'Bob Agent', email: 'bob@example.com', groups: ['agent'] },
   { id: 'nina', displayName: 'Nina Network', email: 'nina@example.com', groups: ['agent'] },
-  { id: 'carol', displayName: 'Carol Requester', email: 'carol@example.com', groups: [] },
-  { id: 'dave', displayName: 'Dave Requester', email: 'dave@example.com', groups: [] },
+  // Their managers approve what the catalog's manager stages ask (issue 15); managers are seeded first.
+  { id: 'carol', displayName: 'Carol Requester', email: 'carol@example.com', groups: [], manager: 'bob' },
+  { id: 'dave', displayName: 'Dave Requester', email: 'dave@example.com', groups: [], manager: 'alice' },
 ] as const;
 
 export const DEMO_GROUPS = [
@@ -18,6 +19,11 @@ export const DEMO_GROUPS = [
   { name: 'cab', displayName: 'Change Advisory Board', members: ['ada', 'alice', 'nina'], manager: 'ada' },
   { name: 'ecab', displayName: 'Emergency CAB', members: ['ada', 'alice'], manager: 'ada' },
   { name: 'change-managers', displayName: 'Change Managers', members: ['ada'], manager: 'ada' },
+  // The groups the seeded service catalog names (seedRequestDefaults creates them empty).
+  { name: 'procurement', displayName: 'Procurement', members: ['bob'], manager: 'ada' },
+  { name: 'identity-admins', displayName: 'Identity Administrators', members: ['alice'], manager: 'ada' },
+  { name: 'access-managers', displayName: 'Application Access Managers', members: ['nina'], manager: 'ada' },
+  { name: 'licence-managers', displayName: 'Licence Managers', members: ['ada'], manager: 'ada' },
 ];
 
 export const DEMO_SERVICES = [
@@ -83,11 +89,35 @@ async function ensureGroup(baseUrl: string, token: string, group: (typeof DEMO_G
   return true;
 }
 
+/**
+ * A demo user, created when missing. One created before users had managers (version 1, no manager)
+ * is given the demo's manager, so the catalog's manager approvals work on an older data folder too;
+ * a user an admin has touched since (any later version) is left alone.
+ */
+async function ensureUser(baseUrl: string, token: string, user: (typeof DEMO_USERS)[number]): Promise<boolean> {
+  const { id, displayName, email } = user;
+  const manager = 'manager' in user ? user.manager : undefined;
+  const body = { displayName, email, ...(manager === undefined ? {} : { manager }) };
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const existing = await fetch(`${baseUrl}/users/${id}`, { headers });
+  if (existing.status !== 200) return ensure(baseUrl, token, `/users/${id}`, { method: 'PUT', path: `/users/${id}`, body });
+  const current = (await existing.json()) as { version: number; manager?: string };
+  if (manager === undefined || current.manager !== undefined || current.version !== 1) return false;
+  const response = await fetch(`${baseUrl}/users/${id}`, {
+    method: 'PUT',
+    headers: { ...headers, 'if-match': existing.headers.get('etag') ?? '"1"' },
+    body: JSON.stringify(body),
+  });
+  if (response.status === 412) return false;
+  if (response.status >= 300) throw new Error(`Seeding /users/${id} failed: ${response.status} ${await response.text()}`);
+  return true;
+}
+
 /** Creates whatever of the demo directory is missing; returns how many records it created (or filled in). */
 export async function seedDemoData(baseUrl: string, adminToken: string): Promise<number> {
   let created = 0;
-  for (const { id, displayName, email } of DEMO_USERS) {
-    if (await ensure(baseUrl, adminToken, `/users/${id}`, { method: 'PUT', path: `/users/${id}`, body: { displayName, email } })) created++;
+  for (const user of DEMO_USERS) {
+    if (await ensureUser(baseUrl, adminToken, user)) created++;
   }
   for (const group of DEMO_GROUPS) {
     if (await ensureGroup(baseUrl, adminToken, group)) created++;
