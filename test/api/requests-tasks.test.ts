@@ -250,4 +250,30 @@ describe('fulfilment tasks', () => {
       expect(done.version).toBe(3);
     }
   });
+  it('a request ordered over HTTP (password-reset, no approval) gets its task through the workflow, and closing it fulfils the request', async () => {
+    const ordered = await carol.post('/requests', { item: 'password-reset', answers: { account: 'carol@example.com', system: 'VPN' } });
+    expect(ordered.status, JSON.stringify(ordered.body)).toBe(201);
+    const tasks = await poll(
+      () => alice.get(`/tasks?request=${ordered.body.id}`),
+      (reply) => reply.status === 200 && reply.body.items.length === 1,
+    );
+    const task = tasks.body.items[0];
+    expect(task).toMatchObject({
+      requestNumber: ordered.body.number,
+      name: 'Reset password',
+      assignmentGroup: 'service-desk',
+      status: 'open',
+      description: `Verify the identity of carol, then reset the password of carol@example.com (VPN), ${ordered.body.number}.`,
+    });
+    expect(task.sla.resolution.state).toBe('running');
+    const queue = await alice.get('/tasks?assignmentGroup=service-desk&status=open&limit=100');
+    expect(queue.body.items.some((queued: { id: string }) => queued.id === task.id)).toBe(true);
+
+    expect((await patchTask(bob, task.id, { status: 'work_in_progress' })).status).toBe(200);
+    expect((await patchTask(bob, task.id, { status: 'closed_complete', closeNotes: 'Temporary password sent' })).status).toBe(200);
+    // The requester sees the outcome and the task summary through the request.
+    const mine = await carol.get(`/requests/${ordered.body.id}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body).toMatchObject({ status: 'fulfilled', tasks: [expect.objectContaining({ id: task.id, status: 'closed_complete' })] });
+  });
 });
