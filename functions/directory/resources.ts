@@ -8,7 +8,7 @@ import { escalationPolicyKey, groupKey, userKey } from './store/keys.ts';
 import { directoryRecordStore, GROUPS, missingRecords, recordFromItem, replaceRecordItems, SERVICES, USERS, type VersionedRecord } from './store/records.ts';
 import { directoryRecordLive } from './store/references.ts';
 import { groupUsage, serviceUsage, type Usage, userUsage } from './store/usage.ts';
-import { getUser, releaseEmail, userRecordStore } from './store/users.ts';
+import { emailHolder, getUser, releaseEmail, userRecordStore } from './store/users.ts';
 
 /**
  * A transaction holds at most 100 writes: the user's delete, history and e-mail index item take 3,
@@ -162,6 +162,9 @@ export const userResource: CrudResource = {
   // pages, who works an incident).
   beforeDelete: async (id, { actor, now }) => {
     const [found, user] = await Promise.all([userUsage(id), getUser(id)]);
+    // Their address goes with them, if the index gives it to them (a user written before the index
+    // may share it with another, who keeps it). Read here, so that the delete never fails on it.
+    const holdsEmail = user?.email !== undefined && (await emailHolder(user.email)) === id;
     if (found.references.length > 0) {
       throw conflict(
         'user-in-use',
@@ -187,6 +190,12 @@ export const userResource: CrudResource = {
       return replaceRecordItems(GROUPS, group.name, next, group.version, actor, diffFields(group, next, ['members']));
     });
     // The user read here is the version the delete commits at (its delete is conditioned on it).
-    return user?.email === undefined ? leftGroups : [...leftGroups, releaseEmail(id, user.email)];
+    return holdsEmail && user?.email !== undefined ? [...leftGroups, releaseEmail(id, user.email)] : leftGroups;
   },
 };
+
+/**
+ * The same resource for the one replace that must leave the old address's index item alone: the
+ * user's old address is held by another user (both were written before addresses were unique).
+ */
+export const userResourceKeepingOldEmail: CrudResource = { ...userResource, store: userRecordStore({ releaseOldEmail: false }) };

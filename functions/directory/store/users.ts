@@ -35,15 +35,26 @@ export async function getUsers(ids: readonly string[]): Promise<(User | undefine
  * The user is checked to hold the address still, so an index item left behind answers nothing.
  */
 export async function findUserByEmail(email: string): Promise<User | undefined> {
-  const index = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: userEmailKey(email), ConsistentRead: true }));
-  const userId = index.Item?.userId;
-  if (typeof userId !== 'string') return undefined;
+  const userId = await emailHolder(email);
+  if (userId === undefined) return undefined;
   const user = await getUser(userId);
   return user?.email?.toLowerCase() === email.toLowerCase() ? user : undefined;
 }
 
 /** The name of the e-mail index item in a user's write: refused when another user holds the address (409 email-in-use). */
 export const USER_EMAIL_ITEM = 'user-email';
+/**
+ * The name of the old address's release in a replace: refused only when another user holds the
+ * old address, which happens to a user written before the index who shared it (migration
+ * `user-email-index` gave it to the other): the write is made again without the release.
+ */
+export const USER_EMAIL_RELEASE = 'user-email-release';
+
+/** The user the index says holds `email`, if any: one GetItem. */
+export async function emailHolder(email: string): Promise<string | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: userEmailKey(email), ConsistentRead: true }));
+  return typeof Item?.userId === 'string' ? Item.userId : undefined;
+}
 
 /** Claims `email` for `userId`: refused if another user holds it. */
 function claimEmail(userId: string, email: string): TransactItem {
@@ -58,7 +69,7 @@ function claimEmail(userId: string, email: string): TransactItem {
   };
 }
 
-/** Gives `email` up, if `userId` holds it (a user written before the index has no item: nothing to do). */
+/** Gives `email` up, if `userId` holds it or nobody does (a user written before the index has no item: nothing to do). */
 export function releaseEmail(userId: string, email: string): TransactItem {
   return {
     Delete: {
@@ -77,11 +88,11 @@ const sameAddress = (a: unknown, b: unknown): boolean => typeof a === 'string' &
  * given up and the new one claimed, in the user's own transaction. A change of case only moves
  * nothing (the index is lowercased).
  */
-function emailMove(userId: string, changes: readonly FieldDiff[]): TransactionEntry[] {
+function emailMove(userId: string, changes: readonly FieldDiff[], releaseOld: boolean): TransactionEntry[] {
   const change = changes.find((diff) => diff.field === 'email');
   if (change === undefined || sameAddress(change.from, change.to)) return [];
   return [
-    ...(typeof change.from === 'string' ? [releaseEmail(userId, change.from)] : []),
+    ...(releaseOld && typeof change.from === 'string' ? [named(USER_EMAIL_RELEASE, releaseEmail(userId, change.from))] : []),
     ...(typeof change.to === 'string' ? [named(USER_EMAIL_ITEM, claimEmail(userId, change.to))] : []),
   ];
 }
@@ -90,8 +101,10 @@ function emailMove(userId: string, changes: readonly FieldDiff[]): TransactionEn
  * Users are directory records (records.ts) whose writes also keep the e-mail index: a user's
  * create claims their address, a replace moves it. A delete gives it up through the user
  * resource's beforeDelete (it reads the user; the store's delete knows only the id).
+ * `releaseOldEmail: false` leaves the old address's item alone: for the user whose old address
+ * another user holds (USER_EMAIL_RELEASE).
  */
-export function userRecordStore(): RecordStore {
+export function userRecordStore({ releaseOldEmail = true } = {}): RecordStore {
   const records = directoryRecordStore(USERS);
   return {
     ...records,
@@ -101,7 +114,7 @@ export function userRecordStore(): RecordStore {
     ],
     replaceItems: (id, record, expectedVersion, changes, context) => [
       ...records.replaceItems(id, record, expectedVersion, changes, context),
-      ...emailMove(id, changes),
+      ...emailMove(id, changes, releaseOldEmail),
     ],
   };
 }
