@@ -46,7 +46,29 @@ export const CATALOG_TRACKED_FIELDS = ['name', 'category', 'description', 'form'
 /** The name of the current item in a catalog write's transaction: refused, it was taken (create) or moved/went (update). */
 export const CATALOG_ITEM = 'catalog-item';
 
-const itemFrom = (item: Item): CatalogItem => withoutKeys<CatalogItem>(item, CATALOG_FIELD_ORDER);
+/*
+ * DynamoDB keeps no order inside maps, and a form's order is its fields' order on screen: the form
+ * is stored as its JSON text, exactly as the admin wrote it. The plans' members are put back in
+ * their documented order on reading, so that equal items compare equal (history, "no change").
+ */
+function itemFrom(stored: Item): CatalogItem {
+  const item = withoutKeys<CatalogItem>(stored, CATALOG_FIELD_ORDER);
+  const form = typeof stored.form === 'string' ? (JSON.parse(stored.form) as CatalogItem['form']) : item.form;
+  return {
+    ...item,
+    form,
+    orderableBy: { groups: item.orderableBy.groups },
+    approval: {
+      stages: item.approval.stages.map((stage) =>
+        stage.kind === 'manager' ? { kind: 'manager' } : { kind: 'group', group: stage.group, quorum: stage.quorum },
+      ),
+    },
+    fulfilment: {
+      mode: item.fulfilment.mode,
+      tasks: item.fulfilment.tasks.map((task) => ({ name: task.name, assignmentGroup: task.assignmentGroup, description: task.description })),
+    },
+  };
+}
 
 /** The current version of an item: one strongly consistent GetItem. */
 export async function getCatalogItem(id: string): Promise<CatalogItem | undefined> {
@@ -89,7 +111,10 @@ export async function listCatalogItemVersions(id: string): Promise<CatalogItem[]
   return items.map(itemFrom);
 }
 
-const stored = (item: CatalogItem): Item => Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined));
+const stored = (item: CatalogItem): Item => ({
+  ...Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined)),
+  form: JSON.stringify(item.form),
+});
 
 /**
  * A write of an item: the current item (new, or at `expectedVersion`), the snapshot of its new
