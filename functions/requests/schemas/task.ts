@@ -43,7 +43,7 @@ export const addTaskNoteBody = z
 export const taskPageQuery = z.strictObject({ limit: limitParam, cursor: cursorParam.optional() });
 
 const isoDuration = z.string().describe('ISO 8601 duration of business time, e.g. PT3H15M');
-const taskSlaClockSchema = z
+export const taskSlaClockSchema = z
   .object({
     state: z.enum(['running', 'paused', 'met', 'breached', 'canceled']),
     policy: z.string().describe('The SLA policy in force (GET /sla-policies/{name})'),
