@@ -3,6 +3,7 @@
  * they name. Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
  */
 import { defineApi } from '../shared/api/operation.ts';
+import { approvalOperations, approvalRequestSchemas, approvalResponseSchemas } from './approval-api.ts';
 import { catalogOperations, catalogRequestSchemas, catalogResponseSchemas } from './catalog-api.ts';
 import { requestEventSchemas, requestOperations, requestPublishedEvents, requestRequestSchemas, requestResponseSchemas } from './request-api.ts';
 import { taskOperations, taskRequestSchemas, taskResponseSchemas } from './task-api.ts';
@@ -18,16 +19,19 @@ export default defineApi({
     ...catalogRequestSchemas,
     ...requestRequestSchemas,
     ...taskRequestSchemas,
+    ...approvalRequestSchemas,
   },
   responseSchemas: {
     ...catalogResponseSchemas,
     ...requestResponseSchemas,
     ...taskResponseSchemas,
+    ...approvalResponseSchemas,
   },
   operations: {
     ...catalogOperations,
     ...requestOperations,
     ...taskOperations,
+    ...approvalOperations,
   },
   publishedEvents: requestPublishedEvents,
   eventSchemas: requestEventSchemas,

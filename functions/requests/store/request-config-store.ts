@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
+import { REQUEST_CONFIG_DEFAULTS } from '../schemas/config.ts';
 import { catalogItemKey, REQUEST_CONFIG_KEY } from './keys.ts';
 
 /*
@@ -48,12 +49,7 @@ export function canonicalRequestConfig(
   };
 }
 
-export const DEFAULT_REQUEST_CONFIG: RequestConfig = canonicalRequestConfig({
-  approvalTimeoutSeconds: 86_400,
-  reminders: 2,
-  emailDefaultItem: 'report-something-else',
-  version: 0,
-});
+export const DEFAULT_REQUEST_CONFIG: RequestConfig = canonicalRequestConfig({ ...REQUEST_CONFIG_DEFAULTS, version: 0 });
 
 /** The configuration in force: one strongly consistent GetItem (an admin's change applies to the next submission); the defaults (version 0) until written. */
 export async function getRequestConfig(): Promise<RequestConfig> {
