@@ -9,13 +9,13 @@ const seeded = (id: string) => {
   return item;
 };
 
-const VALID_ANSWERS: Record<string, Record<string, unknown>> = {
+const VALID_ANSWERS = {
   'new-laptop': { model: 'macbook-air-13', keyboardLayout: 'UK', deliveryAddress: '1 Main Street, Springfield', replacesAssetTag: 'LT-00042' },
   'application-access': { application: 'Jira', accessLevel: 'admin', justification: 'I administer the project boards of my team', endDate: '2027-03-31' },
   'software-licence': { product: 'Figma Professional', quantity: 3, costCentre: 'CC-1234', licensees: ['carol', 'dave'] },
   'password-reset': { account: 'carol@example.com', system: 'VPN' },
   'report-something-else': { summary: 'The printer on floor 3 jams', details: 'Since Monday, every second page.' },
-};
+} satisfies Record<string, Record<string, unknown>>;
 
 describe('the seeded catalog', () => {
   it('holds the five items, each with a valid form and a valid answer set', () => {
@@ -23,7 +23,7 @@ describe('the seeded catalog', () => {
     for (const item of SEEDED_CATALOG) {
       expect(validateForm(item.form), item.id).toEqual([]);
       expect(catalogItemIssues(item), item.id).toEqual([]);
-      expect(validateAnswers(item.form, VALID_ANSWERS[item.id]), item.id).toEqual([]);
+      expect(validateAnswers(item.form, VALID_ANSWERS[item.id as keyof typeof VALID_ANSWERS]), item.id).toEqual([]);
     }
   });
 
