@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
-import PostalMime from 'postal-mime';
+import { addressOf, parseMail } from '../functions/email/domain/mime.ts';
 import type { RawHandler } from './aws-endpoint.ts';
 
 /**
@@ -59,7 +59,7 @@ const dataOf = (value: unknown): string => {
 };
 
 /** The message a SendEmail body describes, or why SES would refuse it. */
-async function messageOf(input: Record<string, unknown>, messageId: string, at: string): Promise<CaughtMail | string> {
+function messageOf(input: Record<string, unknown>, messageId: string, at: string): CaughtMail | string {
   const destination = record(input.Destination);
   const content = record(input.Content);
   const simple = content.Simple === undefined ? undefined : record(content.Simple);
@@ -90,22 +90,23 @@ async function messageOf(input: Record<string, unknown>, messageId: string, at: 
   }
   if (raw !== undefined) {
     // The SDK sends the raw message base64-encoded.
-    const parsed = await PostalMime.parse(Buffer.from(dataOf(raw), 'base64'));
-    const addresses = (list: { address?: string }[] | undefined) => (list ?? []).flatMap((a) => (a.address === undefined ? [] : [a.address]));
-    const to = strings(destination.ToAddresses).length > 0 ? strings(destination.ToAddresses) : addresses(parsed.to);
-    if (to.length === 0) return 'the raw message names no recipient';
+    const parsed = parseMail(Buffer.from(dataOf(raw), 'base64'));
     const headers: Record<string, string> = {};
-    for (const header of parsed.headers) headers[header.key] = header.value;
+    for (const header of parsed.headers) headers[header.name.toLowerCase()] = header.value;
+    // An address list header as its addresses (split at commas outside angle brackets and quotes).
+    const addresses = (value: string | undefined) => (value?.match(/(?:"[^"]*"|[^,])+/g) ?? []).map(addressOf).filter((a) => a !== '');
+    const to = strings(destination.ToAddresses).length > 0 ? strings(destination.ToAddresses) : addresses(headers.to);
+    if (to.length === 0) return 'the raw message names no recipient';
     headers['message-id'] = messageIdHeader;
-    const from = typeof input.FromEmailAddress === 'string' && input.FromEmailAddress !== '' ? input.FromEmailAddress : (parsed.from?.address ?? '');
+    const from = typeof input.FromEmailAddress === 'string' && input.FromEmailAddress !== '' ? input.FromEmailAddress : parsed.from;
     return {
       messageId,
       at,
       from,
       to,
-      cc: addresses(parsed.cc),
-      replyTo: addresses(parsed.replyTo),
-      subject: parsed.subject ?? '',
+      cc: addresses(headers.cc),
+      replyTo: addresses(headers['reply-to']),
+      subject: parsed.subject,
       headers,
       text: parsed.text ?? '',
     };
@@ -144,7 +145,7 @@ export function createLocalSes(options: { readonly file?: string } = {}): LocalS
       return true;
     }
     const messageId = sesMessageId();
-    const message = await messageOf(record(input), messageId, new Date().toISOString());
+    const message = messageOf(record(input), messageId, new Date().toISOString());
     if (typeof message === 'string') {
       sesError(response, 400, 'BadRequestException', message);
       return true;

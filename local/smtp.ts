@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { SESEvent, SESMailCommonHeaders, SESMailHeader } from 'aws-lambda';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+import { parseHeaders } from '../functions/email/domain/mime.ts';
 import type { Invoke } from './invoke.ts';
 import type { LocalS3 } from './s3.ts';
 
@@ -48,23 +49,11 @@ const inboundMessageId = () =>
     .join('')
     .slice(0, 40);
 
-/** The header block of a raw message, unfolded, in order (names as written). */
+/** The header block of a raw message, unfolded, in order (names as written), as SES lists them. */
 export function headersOf(raw: Buffer): SESMailHeader[] {
   const text = raw.toString('latin1');
   const end = text.search(/\r?\n\r?\n/);
-  const block = end < 0 ? text : text.slice(0, end);
-  const headers: SESMailHeader[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (/^[ \t]/.test(line) && headers.length > 0) {
-      const last = headers[headers.length - 1] as SESMailHeader;
-      last.value = `${last.value} ${line.trim()}`;
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    headers.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
-  }
-  return headers;
+  return parseHeaders(end < 0 ? text : text.slice(0, end));
 }
 
 /** The address lists of a header, split at commas outside quotes and angle brackets. */

@@ -1,5 +1,4 @@
 import { referenceChecks } from '../directory/store/references.ts';
-import { knownErrorsFor } from '../known-errors/incident-matches.ts';
 import { forbidden, validationFailed } from '../shared/errors.ts';
 import type { ApiResult } from '../shared/http/handler.ts';
 import type { Principal } from '../shared/http/principal.ts';
@@ -11,10 +10,9 @@ import { loadSlaConfig } from '../sla/store/config-store.ts';
 import { loadVisibleIncident } from './access.ts';
 import { configurationItemChecks, downstreamServices, missingConfigurationItemErrors, missingConfigurationItems } from './configuration-items.ts';
 import { incidentNoteRecipients, incidentOutboxRecord } from './domain/events.ts';
-import { creationDiffs, type NewIncident, openIncident, recordFirstResponse } from './domain/incident.ts';
+import { creationDiffs, type Incident, type NewIncident, openIncident, recordFirstResponse } from './domain/incident.ts';
 import { INCIDENT_ITEM, incidentWrite } from './incident-write.ts';
 import { createChecks } from './requester-rules.ts';
-import { incidentResponse } from './responses.ts';
 import { incidentOutboxPut } from './store/incident-outbox.ts';
 import { allocateIncidentNumber, type IncidentNote, incidentExists, incidentHistoryPut, incidentNotePut, newId } from './store/incident-store.ts';
 
@@ -29,12 +27,21 @@ import { allocateIncidentNumber, type IncidentNote, incidentExists, incidentHist
  * the known errors the incident matches (and, when it names configuration items, checking them
  * with one BatchGet while their impact is searched, a Query round per level); then one transaction with the audit record, the outbox
  * record, the clocks started and a check that each configuration item named still exists. Requesters are not shown known errors: workarounds are the service
- * desk's notes and may name internals. `claimFor`: the idempotency key's claim, taken once the
- * requester rules have passed (their 403 comes first).
+ * desk's notes and may name internals. The HTTP answer is the caller's (`respond`): e-mail needs the
+ * incident, not its API shape.
  */
-export async function createIncident(principal: Principal, input: NewIncident, claimFor: () => IdempotencyClaim | undefined): Promise<ApiResult> {
+export interface CreateIncidentOptions<Matches> {
+  /** The idempotency key's claim, taken once the requester rules have passed (their 403 comes first). */
+  readonly claimFor: () => IdempotencyClaim | undefined;
+  /** The answer to give (and to replay), from the incident written and, for an agent, its known errors. */
+  readonly respond: (incident: Incident, knownErrors: Matches | undefined) => ApiResult;
+  /** The known errors an agent's new incident matches; e-mail, a requester's, looks none up. */
+  readonly knownErrorsFor?: (input: NewIncident) => Promise<Matches>;
+}
+
+export async function createIncident<Matches>(principal: Principal, input: NewIncident, options: CreateIncidentOptions<Matches>): Promise<ApiResult> {
   createChecks(principal, input);
-  const claim = claimFor();
+  const claim = options.claimFor();
   const now = new Date();
   const configurationItems = input.configurationItems ?? [];
   // Configuration items are checked and their impact read beside the number: no round trip is
@@ -42,7 +49,7 @@ export async function createIncident(principal: Principal, input: NewIncident, c
   const [settings, slaConfig, knownErrors, missing, downstream] = await Promise.all([
     allocateIncidentNumber(),
     loadSlaConfig(),
-    principal.isAgent ? knownErrorsFor(input) : undefined,
+    principal.isAgent ? options.knownErrorsFor?.(input) : undefined,
     missingConfigurationItems(configurationItems),
     configurationItems.length === 0 ? undefined : downstreamServices(configurationItems),
   ]);
@@ -60,7 +67,7 @@ export async function createIncident(principal: Principal, input: NewIncident, c
   // Every CI named is new to the incident: each must still exist when the incident is written.
   references.push(...configurationItemChecks(configurationItems, configurationItems, references));
   try {
-    return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, incidentResponse(201, incident, knownErrors), now);
+    return await commitIdempotently([...items, ...fieldCheckItems(references)], claim, options.respond(incident, knownErrors), now);
   } catch (error) {
     if (error instanceof TransactionRefused) {
       const errors = fieldCheckErrors(error, references);

@@ -496,7 +496,11 @@ const clip = (text: string, length: number) => (text.length <= length ? text : `
 export async function openIncidentFromEmail(input: { caller: string; shortDescription: string; description: string }): Promise<Incident> {
   const title = clip(input.shortDescription.trim(), MAX_TITLE_LENGTH) || '(no subject)';
   const description = clip(input.description, MAX_TEXT_LENGTH);
-  const result = await createIncident(emailSender(input.caller), { title, ...(description.trim() === '' ? {} : { description }) }, () => undefined);
+  const result = await createIncident(
+    emailSender(input.caller),
+    { title, ...(description.trim() === '' ? {} : { description }) },
+    { claimFor: () => undefined, respond: (incident) => ({ status: 201, body: incident }) },
+  );
   return result.body as Incident;
 }
 

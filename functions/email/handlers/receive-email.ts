@@ -1,6 +1,5 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SESEvent, SESEventRecord } from 'aws-lambda';
-import PostalMime from 'postal-mime';
 import { findUserByEmail } from '../../directory/store/users.ts';
 import { addIncidentNoteFromEmail, openIncidentFromEmail } from '../../incidents/operations.ts';
 import { addRequestNote, findRequest, type RequestPrincipal, submitRequest } from '../../requests/operations.ts';
@@ -20,6 +19,7 @@ import {
   senderWindow,
   threadCandidates,
 } from '../domain/inbound.ts';
+import { parseMail } from '../domain/mime.ts';
 import { countSenderMessage, findOutbound, recordInbound, recordOutcome, type TicketReference } from '../store/mail-store.ts';
 
 /*
@@ -83,10 +83,10 @@ async function threadOf(headers: readonly MailHeader[], subject: string): Promis
 async function receive(record: SESEventRecord): Promise<void> {
   const { mail, receipt } = record.ses;
   const raw = await readMessage(mail.messageId);
-  const parsed = await PostalMime.parse(raw);
-  const headers: MailHeader[] = parsed.headers.map((h) => ({ name: h.key, value: h.value }));
-  const from = bareAddress(parsed.from?.address ?? mail.commonHeaders.from?.[0] ?? mail.source);
-  const subject = parsed.subject ?? mail.commonHeaders.subject ?? '';
+  const parsed = parseMail(raw);
+  const { headers } = parsed;
+  const from = parsed.from || bareAddress(mail.commonHeaders.from?.[0] ?? mail.source);
+  const subject = parsed.subject;
   const receivedAt = new Date(mail.timestamp);
 
   const fresh = await recordInbound({
