@@ -4,7 +4,7 @@
  */
 import { defineApi } from '../shared/api/operation.ts';
 import { approvalOperations, approvalRequestSchemas, approvalResponseSchemas } from './approval-api.ts';
-import { catalogOperations, catalogRequestSchemas, catalogResponseSchemas } from './catalog-api.ts';
+import { catalogOperations, catalogRequestSchemas, catalogResponseSchemas, catalogSharedSchemas } from './catalog-api.ts';
 import { requestEventSchemas, requestOperations, requestPublishedEvents, requestRequestSchemas, requestResponseSchemas } from './request-api.ts';
 import { taskOperations, taskRequestSchemas, taskResponseSchemas } from './task-api.ts';
 
@@ -14,6 +14,9 @@ export default defineApi({
       'What can be ordered: catalog items with a form (JSON Schema), who may order them, their approval stages and fulfilment tasks, versioned',
     'Service requests': 'Orders of catalog items: answers checked against the form, approval stages, fulfilment, public and work notes',
     'Fulfilment tasks': 'The work that fulfils a request, queued by assignment group, with SLA clocks',
+  },
+  sharedSchemas: {
+    ...catalogSharedSchemas,
   },
   requestSchemas: {
     ...catalogRequestSchemas,

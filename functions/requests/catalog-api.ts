@@ -5,7 +5,14 @@
 import * as z from 'zod';
 import { PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
-import { catalogItemSchema, createCatalogItemBody, listCatalogItemsQuery, replaceCatalogItemBody } from './schemas/catalog.ts';
+import {
+  catalogApprovalStage,
+  catalogItemSchema,
+  catalogTaskTemplate,
+  createCatalogItemBody,
+  listCatalogItemsQuery,
+  replaceCatalogItemBody,
+} from './schemas/catalog.ts';
 import { SEEDED_CATALOG } from './seed-catalog.ts';
 
 const TAG = 'Service catalog';
@@ -16,6 +23,9 @@ const pathParameters = {
   id: { schema: z.string().min(1), description: 'The catalog item’s id (a slug, e.g. new-laptop)' },
 };
 const SEEDED = SEEDED_CATALOG.map((item) => `\`${item.id}\``).join(', ');
+
+/** Parts of both the requests and the responses (a request's `plan` shows them too). */
+export const catalogSharedSchemas = { CatalogApprovalStage: catalogApprovalStage, CatalogTaskTemplate: catalogTaskTemplate } as const;
 
 export const catalogRequestSchemas = { CreateCatalogItem: createCatalogItemBody, ReplaceCatalogItem: replaceCatalogItemBody } as const;
 
