@@ -105,7 +105,13 @@ describe('npm start', () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'itsm-start-')), 'data');
     folders.push(dataDir);
     try {
-      const start = npmStart({ ITSM_DATA_DIR: dataDir, PORT: String(await freePort()), AWS_PORT: String(port), DYNAMODB_PORT: String(await freePort()) });
+      const start = npmStart({
+        ITSM_DATA_DIR: dataDir,
+        PORT: String(await freePort()),
+        AWS_PORT: String(port),
+        DYNAMODB_PORT: String(await freePort()),
+        SMTP_PORT: String(await freePort()),
+      });
       expect(await start.exited).toBe(1);
       expect(start.output().trim()).toBe(`Port ${port} (the local AWS endpoints) is already in use: stop what uses it, or set AWS_PORT to a free port.`);
       expect(existsSync(dataDir)).toBe(false);
@@ -124,7 +130,13 @@ describe('npm start', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'itsm-start-'));
     folders.push(dataDir);
     const port = await freePort();
-    const start = npmStart({ ITSM_DATA_DIR: dataDir, PORT: String(port), AWS_PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()) });
+    const start = npmStart({
+      ITSM_DATA_DIR: dataDir,
+      PORT: String(port),
+      AWS_PORT: String(await freePort()),
+      DYNAMODB_PORT: String(await freePort()),
+      SMTP_PORT: String(await freePort()),
+    });
     const deadline = Date.now() + 150_000;
     while (!start.output().includes('ITSM backend running locally')) {
       if (start.child.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${start.output()}`);
