@@ -183,6 +183,7 @@ describe('reading requests', () => {
     const page = await alice.get<{ items: Request[]; nextCursor?: string }>('/requests?limit=1');
     expect(page.body.items).toHaveLength(1);
     const next = await alice.get<{ items: Request[] }>(`/requests?limit=1&cursor=${encodeURIComponent(page.body.nextCursor as string)}`);
+    expect(next.body.items).toHaveLength(1);
     expect((next.body.items[0]?.number ?? '') < (page.body.items[0]?.number ?? '')).toBe(true);
   });
 });
