@@ -175,6 +175,11 @@ describe('a two-stage request: the manager, then the group with quorum 2, over H
     expect((await read(request.id)).status).toBe('awaiting_approval');
 
     expect((await vote(bob, request.id, 'approve')).status).toBe(201);
+    // The last stage's approval approves the request; the workflow then starts its fulfilment.
+    const history = await carol.get(`/requests/${request.id}/history?limit=100`);
+    expect(history.body.items).toContainEqual(
+      expect.objectContaining({ actor: 'bob', changes: expect.arrayContaining([{ field: 'status', from: 'awaiting_approval', to: 'approved' }]) }),
+    );
     const fulfilling = await until(request.id, 'fulfilment started', (r) => r.status === 'in_fulfilment');
     expect(fulfilling.approvedAt).toEqual(expect.any(String));
     expect(fulfilling.tasks).toEqual([expect.objectContaining({ name: 'Grant access', assignmentGroup: 'service-desk', status: 'open' })]);

@@ -212,12 +212,16 @@ export function recordStageAsked(request: ServiceRequest, stage: ApprovalStage, 
   return moveRequest(request, stage, now, { status: 'awaiting_approval', currentStage: stage.index });
 }
 
-/** A vote was counted: the stage's tally; a rejection rejects the request, naming who. */
+/**
+ * A vote was counted: the stage's tally; a rejection rejects the request, naming who; the approval
+ * of the last stage approves the request (the workflow then starts its fulfilment).
+ */
 export function recordStageVote(request: ServiceRequest, stage: ApprovalStage, vote: StageVote, now: Date): RequestMove {
   if (stage.status === 'rejected') {
     return moveRequest(request, stage, now, { status: 'rejected', rejection: { reason: 'rejected', by: vote.userId, stage: stage.index } });
   }
-  return moveRequest(request, stage, now, {});
+  const allApproved = stage.status === 'approved' && request.stages.every((s) => s.index === stage.index || s.status === 'approved');
+  return moveRequest(request, stage, now, allApproved ? { status: 'approved', approvedAt: now.toISOString() } : {});
 }
 
 /** Nobody decided after the reminders: the stage expired and the request is rejected as expired. */
@@ -226,14 +230,18 @@ export function recordStageExpired(request: ServiceRequest, stage: ApprovalStage
   return { stage: expired, ...moveRequest(request, expired, now, { status: 'rejected', rejection: { reason: 'expired', stage: stage.index } }) };
 }
 
-/** Every stage approved (or none to ask): the request is approved and fulfilment starts with its tasks. */
+/**
+ * Every stage approved (or none to ask): fulfilment starts with its tasks. A request with stages is
+ * `approved` by the vote that approved its last stage; one found still awaiting approval with every
+ * stage approved (a write from before that rule) is approved here too.
+ */
 export function recordFulfilmentStarted(request: ServiceRequest, tasks: ServiceRequest['tasks'], now: Date): RequestMove {
+  const approvedNow = request.stages.length > 0 && request.approvedAt === undefined;
   const at = now.toISOString();
-  const hadStages = request.stages.length > 0;
-  const next = bump(request, now, { status: 'in_fulfilment', tasks, ...(hadStages ? { approvedAt: at } : {}) });
+  const next = bump(request, now, { status: 'in_fulfilment', tasks, ...(approvedNow ? { approvedAt: at } : {}) });
   const changes: FieldDiff[] = [
     { field: 'status', from: request.status, to: 'in_fulfilment' },
-    ...(hadStages ? [{ field: 'approvedAt', from: request.approvedAt ?? null, to: at }] : []),
+    ...(approvedNow ? [{ field: 'approvedAt', from: null, to: at }] : []),
     { field: 'tasks', from: request.tasks, to: tasks },
   ];
   return { next, changes };

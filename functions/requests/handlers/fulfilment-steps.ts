@@ -245,20 +245,20 @@ async function startFulfilment(input: Step<'start-fulfilment'>): Promise<unknown
     if (!('done' in next) || !next.done) throw new Error(`${request.number} is not approved: stage ${next.index + 1} is not decided`);
     const draft = await createFulfilmentTasks(request, now, { actor: WORKFLOW_ACTOR });
     const moved = recordFulfilmentStarted(request, draft.summaries, now);
-    const hadStages = request.stages.length > 0;
-    // Approved first (to the requester, when someone approved it), then in fulfilment: both events, one write.
-    const approved = hadStages
-      ? [
-          requestOutboxPut(
-            requestEventRecord(
-              'Request Approved',
-              { ...moved.next, status: 'approved' },
-              { eventId: newId(), actor: WORKFLOW_ACTOR, occurredAt: now.toISOString() },
+    // Normally the last approval's vote approved it; if not, approved first, then in fulfilment: both events, one write.
+    const approved =
+      request.stages.length > 0 && request.status !== 'approved'
+        ? [
+            requestOutboxPut(
+              requestEventRecord(
+                'Request Approved',
+                { ...moved.next, status: 'approved' },
+                { eventId: newId(), actor: WORKFLOW_ACTOR, occurredAt: now.toISOString() },
+              ),
+              now,
             ),
-            now,
-          ),
-        ]
-      : [];
+          ]
+        : [];
     await transactWrite([
       ...approved,
       ...requestWrite({ before: request, after: moved.next, actor: WORKFLOW_ACTOR, changes: moved.changes, now, event: { type: 'Request In Fulfilment' } }),

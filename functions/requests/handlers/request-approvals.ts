@@ -140,11 +140,11 @@ async function vote(request: ApiRequest): Promise<ApiResult> {
           now,
           event: { type: 'Request Vote Recorded', stage: reference },
         }),
-        // The rejection is the requester's news (and the mail they get): an event of its own.
-        ...(rejected
+        // A rejection, or the approval of the last stage, is the requester's news (and the mail they get): an event of its own.
+        ...(rejected || moved.next.status === 'approved'
           ? [
               requestOutboxPut(
-                requestEventRecord('Request Rejected', moved.next, {
+                requestEventRecord(rejected ? 'Request Rejected' : 'Request Approved', moved.next, {
                   eventId: newId(),
                   actor: principal.userId,
                   occurredAt: now.toISOString(),
