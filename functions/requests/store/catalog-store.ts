@@ -76,9 +76,9 @@ export async function getCatalogItem(id: string): Promise<CatalogItem | undefine
   return item === undefined ? undefined : itemFrom(item);
 }
 
-/** One version of an item, as it was when it was written: one GetItem (versions never change). */
+/** One version of an item, as it was when it was written: one strongly consistent GetItem (a version just written is there). */
 export async function getCatalogItemVersion(id: string, version: number): Promise<CatalogItem | undefined> {
-  const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: catalogVersionKey(id, version) }));
+  const { Item: item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: catalogVersionKey(id, version), ConsistentRead: true }));
   return item === undefined ? undefined : itemFrom(item);
 }
 
@@ -107,6 +107,7 @@ export async function listCatalogItemVersions(id: string): Promise<CatalogItem[]
     TableName: TABLE_NAME,
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': catalogPartition(id), ':prefix': CATALOG_VERSION_PREFIX },
+    ConsistentRead: true,
   });
   return items.map(itemFrom);
 }
