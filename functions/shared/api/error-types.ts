@@ -63,8 +63,11 @@ export const ERROR_TYPES = {
     status: 409,
     when: 'The stored change names configuration items that are not CI ids (free text from before the CMDB, or CIs deleted since): replace them with PATCH, then submit again; `configurationItems` lists each `{index, value}`',
   },
-  'not-awaiting-approval': { status: 409, when: 'The change is not waiting for approval (not in `assess` or `authorize`, or its round is decided)' },
-  'already-voted': { status: 409, when: 'The caller already voted in this approval round' },
+  'not-awaiting-approval': {
+    status: 409,
+    when: 'The change or service request is not waiting for approval (a change not in `assess` or `authorize`, a request not `awaiting_approval`), or its round or stage is decided',
+  },
+  'already-voted': { status: 409, when: 'The caller already voted in this approval round (of a change) or stage (of a service request)' },
   'no-manager': {
     status: 409,
     when: "The catalog item asks the requester's manager to approve, and the directory names no manager for the requester (set `manager` on their user)",
