@@ -1,20 +1,19 @@
 import { getUser } from '../directory/store/users.ts';
 import { conflict, fieldError, forbidden, notFound, validationFailed } from '../shared/errors.ts';
-import { type ApiResult, etagOf } from '../shared/http/handler.ts';
+import type { ApiResult } from '../shared/http/handler.ts';
 import { commitIdempotently, type IdempotencyClaim } from '../shared/store/idempotency.ts';
 import { retryOnConflict } from '../shared/store/retry.ts';
-import { named, type TransactionEntry, TransactionRefused } from '../shared/store/transaction.ts';
-import { canSeeRequest } from './access.ts';
+import { type TransactionEntry, TransactionRefused } from '../shared/store/transaction.ts';
 import type { CatalogItem } from './domain/catalog.ts';
 import { formTitles, validateAnswers } from './domain/form.ts';
 import { needsManager, openRequest, type RequestActor, requestCreationChanges, type ServiceRequest } from './domain/request.ts';
-import { REQUEST_ITEM, requestWrite } from './request-write.ts';
+import { type AddRequestNoteInput, addRequestNoteResult } from './note-write.ts';
+import { requestWrite } from './request-write.ts';
 import { requestResponse } from './responses.ts';
-import type { RequestNote } from './schemas/request.ts';
 import { getCatalogItem } from './store/catalog-store.ts';
 import { CATALOG_VERSION_CHECK, catalogVersionCheck, groupMemberCheck, groupsHolding, ORDERING_GROUP_CHECK } from './store/order-checks.ts';
 import { getRequestConfig } from './store/request-config-store.ts';
-import { allocateRequestNumber, findRequest as findStoredRequest, getRequest, newId, requestNotePut } from './store/request-store.ts';
+import { allocateRequestNumber, findRequest as findStoredRequest, newId } from './store/request-store.ts';
 import { fulfilmentExecution, startFulfilment } from './workflow.ts';
 
 /*
@@ -134,69 +133,7 @@ export async function submitRequest(input: SubmitRequestInput): Promise<ServiceR
   return (await submitRequestResult(input)).request;
 }
 
-/** How often a note is written again when the request moved between its read and the note's commit. */
-const NOTE_ATTEMPTS = 3;
-
-export interface AddRequestNoteInput {
-  requestIdOrNumber: string;
-  author: RequestPrincipal;
-  text: string;
-  /** Only agents write work notes. */
-  visibility: 'public' | 'work';
-  source: RequestNote['source'];
-  /** The caller's Idempotency-Key, claimed for the request's canonical address once its id is known. */
-  idempotency?: (requestId: string) => IdempotencyClaim | undefined;
-}
-
-/**
- * Adds a note to a request the author may see (404 otherwise): the note, a `note_added` history
- * record and Request Note Added (which note, never its text), in one transaction that checks the
- * request is still at the version read (retried against a fresh read when it moved).
- */
-export async function addRequestNoteResult(input: AddRequestNoteInput): Promise<{ result: ApiResult; note: RequestNote }> {
-  const { author } = input;
-  if (input.visibility === 'work' && !author.isAgent) throw forbidden('Only agents write work notes');
-  const first = await findStoredRequest(input.requestIdOrNumber);
-  if (first === undefined || !canSeeRequest(first, author)) throw notFound(`Request ${input.requestIdOrNumber}`);
-  const noteId = newId();
-  const claim = input.idempotency?.(first.id);
-  return retryOnConflict(
-    async (attempt) => {
-      const request = attempt === 1 ? first : await getRequest(first.id);
-      if (request === undefined) throw notFound(`Request ${input.requestIdOrNumber}`);
-      const now = new Date();
-      const note: RequestNote = {
-        id: noteId,
-        requestId: request.id,
-        visibility: input.visibility,
-        text: input.text,
-        author: author.userId,
-        source: input.source,
-        createdAt: now.toISOString(),
-      };
-      const items = requestWrite({
-        before: request,
-        after: request,
-        actor: author.userId,
-        changes: [],
-        now,
-        action: 'note_added',
-        noteVisibility: note.visibility,
-        event: { type: 'Request Note Added', note: { id: note.id, visibility: note.visibility, author: note.author }, ...noteRecipients(request, note) },
-      });
-      items.push(named('request-note', requestNotePut(note)));
-      const result = await commitIdempotently(items, claim, { status: 201, body: note, headers: { etag: etagOf(request.version) } }, now);
-      return { result, note: result.body as RequestNote };
-    },
-    { attempts: NOTE_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused && error.has(REQUEST_ITEM) },
-  );
-}
-
-/** A public note by an agent tells the requester; a note by the requester (or a work note) tells nobody in particular. */
-function noteRecipients(request: ServiceRequest, note: RequestNote): { recipients?: { users: string[]; groups: string[] } } {
-  if (note.visibility === 'public' && note.author !== request.requester) return { recipients: { users: [request.requester], groups: [] } };
-  return { recipients: { users: [], groups: [] } };
-}
+export type { AddRequestNoteInput };
 
 /** Adds a public note (the e-mail reply of a requester), as POST /requests/{id}/notes does. */
 export async function addRequestNote(input: Omit<AddRequestNoteInput, 'idempotency'>): Promise<{ noteId: string }> {

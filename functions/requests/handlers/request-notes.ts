@@ -1,7 +1,7 @@
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { claimIdempotencyKey } from '../../shared/store/idempotency.ts';
 import { readOfVisibleRequest } from '../access.ts';
-import { addRequestNoteResult } from '../operations.ts';
+import { addRequestNoteResult } from '../note-write.ts';
 import { addRequestNoteBody, requestPageQuery } from '../schemas/request.ts';
 import { listRequestHistory, listRequestNotes } from '../store/request-store.ts';
 
