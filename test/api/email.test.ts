@@ -1,5 +1,7 @@
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invokeFunction } from '../../local/invoke.ts';
+import { sesReceiptEvent } from '../../local/smtp.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 import { poll } from '../support/poll.ts';
 
@@ -124,6 +126,25 @@ describe('e-mail to the service desk', () => {
     expect((notes.body.items as Record<string, unknown>[]).map((n) => n.text)).toContain('Any news?');
   });
 
+  it('processes a redelivered message once (the same SES message id)', async () => {
+    const inbound = await send({ from: 'carol@example.com', to: 'requests@itsm.local', subject: `Re: ${request.number}`, text: 'Delivered twice?' });
+    expect(inbound.outcome).toBe('noted');
+    const notesBefore = (await carol.get(`/requests/${request.id}/notes`)).body.items.length;
+    // SES (or Lambda's retry) delivers the same message again: the same id, the object still in the bucket.
+    await invokeFunction(
+      'receiveEmail',
+      sesReceiptEvent({
+        messageId: inbound.id,
+        source: 'carol@example.com',
+        destination: ['requests@itsm.local'],
+        headers: [{ name: 'Subject', value: `Re: ${request.number}` }],
+        receivedAt: new Date(),
+        functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:receiveEmail',
+      }),
+    );
+    expect((await carol.get(`/requests/${request.id}/notes`)).body.items.length).toBe(notesBefore);
+  });
+
   it('never opens a ticket for a number that is not found or not the sender’s', async () => {
     const before = await requestCount();
     expect(await send({ from: 'carol@example.com', to: 'requests@itsm.local', subject: 'Re: [REQ9999999] hello', text: 'x' })).toMatchObject({
@@ -146,6 +167,13 @@ describe('e-mail to the service desk', () => {
     expect(await send({ ...base, from: 'carol@example.com', envelope: { from: '', to: ['requests@itsm.local'] } })).toMatchObject({ outcome: 'bounce' });
     expect(await send({ ...base, from: 'carol@example.com', headers: { 'X-ITSM-Loop': 'open-itsm' } })).toMatchObject({ outcome: 'loop' });
     expect(await send({ ...base, from: 'service-desk@itsm.local' })).toMatchObject({ outcome: 'loop' });
+    expect(await requestCount()).toBe(before);
+
+    // More than 20 from one address within an hour is a loop with some robot, whoever it is.
+    const outcomes: string[] = [];
+    for (let i = 0; i < 21; i++) outcomes.push((await send({ ...base, from: 'robot@example.org', subject: `Ticket ${i}` })).outcome);
+    expect(outcomes.slice(0, 20).every((o) => o === 'unknown-sender')).toBe(true);
+    expect(outcomes[20]).toBe('loop');
     expect(await requestCount()).toBe(before);
 
     const dropped = await ada.get<{ items: Inbound[] }>('/inbound-emails?outcome=unknown-sender');
