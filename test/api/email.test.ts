@@ -211,6 +211,36 @@ describe('e-mail to the service desk', () => {
     });
   });
 
+  it('asks an approver by e-mail to decide, with the answers under the form titles, and tells the requester the decision', async () => {
+    const user = await ada.get('/users/carol');
+    const managed = await ada.put(
+      '/users/carol',
+      { displayName: user.body.displayName, email: user.body.email, manager: 'ada' },
+      { 'if-match': user.headers.get('etag') as string },
+    );
+    expect(managed.status, JSON.stringify(managed.body)).toBe(200);
+    const ordered = await carol.post('/requests', {
+      item: 'application-access',
+      answers: { application: 'Jira', accessLevel: 'read', justification: 'To follow the service desk board daily' },
+    });
+    expect(ordered.status, JSON.stringify(ordered.body)).toBe(201);
+    const { id, number } = ordered.body as { id: string; number: string };
+
+    const [ask] = await caught(`[${number}] Please decide`);
+    expect(ask?.to).toEqual(['ada@example.com']);
+    expect(ask?.subject).toBe(`[${number}] Please decide: Access to an application for Carol Requester`);
+    expect(ask?.text).toContain('Application: Jira');
+    expect(ask?.text).toContain('Justification: To follow the service desk board daily');
+    expect(ask?.text).toContain(`POST /requests/${id}/approvals`);
+
+    const decided = await ada.post(`/requests/${id}/approvals`, { decision: 'reject', comment: 'Use the shared dashboard' });
+    expect(decided.status, JSON.stringify(decided.body)).toBeLessThan(300);
+    const [rejected] = await caught(`[${number}] Rejected`);
+    expect(rejected?.to).toEqual(['carol@example.com']);
+    // Each event mails each recipient once.
+    expect(stack.caughtMail().filter((m) => m.subject.startsWith(`[${number}] Please decide`))).toHaveLength(1);
+  });
+
   it('lists inbound mail to admins only', async () => {
     expect((await carol.get('/inbound-emails')).status).toBe(404);
     expect((await alice.get('/inbound-emails')).status).toBe(404);
