@@ -209,6 +209,9 @@ describe('PATCH /requests/{id} and cancel', () => {
       (status) => status === 'awaiting_approval',
     );
     expect((await dave.post(`/requests/${request.id}/cancel`, {})).status).toBe(404);
+    // The CAB's members were asked: the request awaits alice's decision until it is canceled.
+    const asked = await alice.get<{ items: Request[] }>('/requests?awaitingApprovalBy=me&limit=100');
+    expect(asked.body.items.map((r) => r.id)).toContain(request.id);
     const canceled = await carol.post<Request>(`/requests/${request.id}/cancel`, { reason: 'Bought one myself' });
     expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
     expect(canceled.body).toMatchObject({ status: 'canceled', cancellation: { by: 'carol', reason: 'Bought one myself' } });

@@ -12,6 +12,9 @@ import { askedDeletes } from '../store/order-checks.ts';
 import { findRequest, getRequest } from '../store/request-store.ts';
 import { stopFulfilment } from '../workflow.ts';
 
+/** DynamoDB's limit on the items of one transaction (the idempotency record included). */
+const TRANSACTION_ITEM_LIMIT = 99;
+
 /** A cancel that met a request moving (a vote, a workflow step) reads it again and decides again. */
 const CANCEL_ATTEMPTS = 3;
 
@@ -63,11 +66,14 @@ async function cancel(request: ApiRequest) {
         cancelRequest(current, { actor: principal, ...(input.reason === undefined ? {} : { reason: input.reason }), now }),
       );
       const stage = pendingStage(current);
-      const items: TransactionEntry[] = [
-        ...requestWrite({ before: current, after, actor: principal.userId, changes, now }),
-        ...(stage === undefined ? [] : askedDeletes(current.id, stage.index, stage.approvers ?? [])),
-      ];
-      return { result: await commitIdempotently(items, claim, requestResponse(200, after), now), canceled: after };
+      const items: TransactionEntry[] = requestWrite({ before: current, after, actor: principal.userId, changes, now });
+      const asked = stage === undefined ? [] : askedDeletes(current.id, stage.index, stage.approvers ?? []);
+      // The asked-approver entries go in the same transaction when they fit (a stage of fewer than
+      // ~95 approvers); a larger group's follow right after, unconditional Deletes, harmless to repeat.
+      const together = items.length + asked.length <= TRANSACTION_ITEM_LIMIT;
+      const result = await commitIdempotently(together ? [...items, ...asked] : items, claim, requestResponse(200, after), now);
+      for (let i = 0; !together && i < asked.length; i += TRANSACTION_ITEM_LIMIT) await transactWrite(asked.slice(i, i + TRANSACTION_ITEM_LIMIT));
+      return { result, canceled: after };
     },
     { attempts: CANCEL_ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused && error.has(REQUEST_ITEM) },
   );
