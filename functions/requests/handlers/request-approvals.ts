@@ -1,14 +1,14 @@
-import { conflict, fieldError, forbidden, type HttpError, validationFailed } from '../../shared/errors.ts';
+import { conflict, fieldError, forbidden, type HttpError, notFound, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { newId } from '../../shared/store/audit.ts';
 import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { named, TransactionRefused } from '../../shared/store/transaction.ts';
-import { loadVisibleRequest } from '../access.ts';
+import { canSeeRequest, loadVisibleRequest } from '../access.ts';
 import { castStageVote, recordStageVote, StageRefusal, type StageVote, stageSummary } from '../domain/approval.ts';
 import { requestEventRecord, stageReference } from '../domain/events.ts';
-import type { RequestStageSummary, ServiceRequest } from '../domain/request.ts';
+import type { RequestActor, RequestStageSummary, ServiceRequest } from '../domain/request.ts';
 import { requestWrite } from '../request-write.ts';
 import { requestVoteBody } from '../schemas/approval.ts';
 import {
@@ -23,6 +23,7 @@ import {
   votesOf,
 } from '../store/approval-store.ts';
 import { requestOutboxPut } from '../store/request-outbox.ts';
+import { getRequest, isRequestId } from '../store/request-store.ts';
 import { answerStage } from '../workflow.ts';
 
 /*
@@ -82,6 +83,20 @@ function presentApprovals(request: ServiceRequest, approvals: RequestApprovals) 
   };
 }
 
+/**
+ * The request, if the caller may see it (else 404), with its stages and votes: addressed by id, both
+ * are read in one round trip (what was read is dropped unseen when the request is not the caller's).
+ */
+async function loadWithApprovals(actor: RequestActor, idOrNumber: string): Promise<{ found: ServiceRequest; approvals: RequestApprovals }> {
+  if (!isRequestId(idOrNumber)) {
+    const found = await loadVisibleRequest(actor, idOrNumber);
+    return { found, approvals: await readApprovals(found.id) };
+  }
+  const [found, approvals] = await Promise.all([getRequest(idOrNumber), readApprovals(idOrNumber)]);
+  if (found === undefined || !canSeeRequest(found, actor)) throw notFound(`Request ${idOrNumber}`);
+  return { found, approvals };
+}
+
 async function vote(request: ApiRequest): Promise<ApiResult> {
   const principal = request.principal;
   const input = request.body(requestVoteBody);
@@ -94,8 +109,7 @@ async function vote(request: ApiRequest): Promise<ApiResult> {
   return retryOnConflict(
     async (attempt) => {
       // Someone who may not see the request (not its requester, not asked, not an agent) finds nothing: 404.
-      const found = await loadVisibleRequest(principal, idOrNumber);
-      const approvals = await readApprovals(found.id);
+      const { found, approvals } = await loadWithApprovals(principal, idOrNumber);
       // Scoped to the request's id, whichever address the call used, so a retry by number replays too.
       const claim = claimIdempotencyKey(request, input, `/requests/${found.id}/approvals`);
       // A retried vote would be refused below as a second vote: it answers as the first did instead.
@@ -192,8 +206,8 @@ async function vote(request: ApiRequest): Promise<ApiResult> {
 }
 
 async function list(request: ApiRequest): Promise<ApiResult> {
-  const found = await loadVisibleRequest(request.principal, request.pathParam('id'));
-  return { status: 200, body: presentApprovals(found, await readApprovals(found.id)) };
+  const { found, approvals } = await loadWithApprovals(request.principal, request.pathParam('id'));
+  return { status: 200, body: presentApprovals(found, approvals) };
 }
 
 export const handler = httpHandler(
