@@ -1,4 +1,6 @@
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invokeFunction } from '../../local/invoke.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 /*
@@ -72,6 +74,33 @@ describe('the seeded catalog', () => {
     for (const group of ['procurement', 'service-desk', 'access-managers', 'identity-admins', 'licence-managers']) {
       expect((await ada.get(`/groups/${group}`)).status, group).toBe(200);
     }
+  });
+});
+
+describe('seedRequestDefaults', () => {
+  const seed = () => invokeFunction('seedRequestDefaults', {}) as Promise<{ seeded: boolean; items: string[]; groups: string[] }>;
+  async function deleteItem(pk: string, sk: string): Promise<void> {
+    const { db, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
+    await db.send(new DeleteCommand({ TableName: TABLE_NAME, Key: { pk, sk } }));
+  }
+
+  it('runs once per table, and then writes only what is absent', async () => {
+    expect(await seed()).toEqual({ seeded: false, items: [], groups: [] });
+    // An admin's change of a seeded item survives a seeding that runs again (the marker gone: a restore).
+    const laptop = await ada.get('/catalog-items/new-laptop');
+    const { id: _id, version: _v, createdAt: _c, updatedAt: _u, createdBy: _cb, updatedBy: _ub, ...fields } = laptop.body;
+    expect(
+      (await ada.put('/catalog-items/new-laptop', { ...fields, description: 'Our standard laptops' }, { 'if-match': laptop.headers.get('etag') ?? '' })).status,
+    ).toBe(200);
+    await deleteItem('SEEDED#CATALOG', 'SEEDED');
+    // An item whose current record alone is gone keeps its past: left alone. One that never was is written.
+    await deleteItem('CATALOG#report-something-else', 'ITEM');
+    await deleteItem('CATALOG#password-reset', 'ITEM');
+    await deleteItem('CATALOG#password-reset', 'VERSION#000001');
+    expect(await seed()).toEqual({ seeded: true, items: ['password-reset'], groups: [] });
+    expect((await carol.get('/catalog-items/new-laptop')).body).toMatchObject({ description: 'Our standard laptops', version: 2 });
+    expect((await carol.get('/catalog-items/password-reset')).body).toMatchObject({ version: 1, active: true });
+    expect(await seed()).toEqual({ seeded: false, items: [], groups: [] });
   });
 });
 

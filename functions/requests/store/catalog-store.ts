@@ -194,13 +194,12 @@ export async function seedCatalog(
 ): Promise<CatalogSeedOutcome> {
   return retryOnConflict(
     async () => {
-      const found = await batchGetExisting(
-        [CATALOG_SEEDED_KEY, ...seededItems.map((item) => catalogItemKey(item.id)), ...seededGroups.map((group) => groupKey(group.name))],
-        {
-          consistentRead: true,
-          attributes: [],
-        },
-      );
+      // An item's first version counts as the item: a snapshot is never overwritten, so an item whose current record alone is gone (a partial restore) is left alone.
+      const itemKeys = seededItems.flatMap((item) => [catalogItemKey(item.id), catalogVersionKey(item.id, 1)]);
+      const found = await batchGetExisting([CATALOG_SEEDED_KEY, ...itemKeys, ...seededGroups.map((group) => groupKey(group.name))], {
+        consistentRead: true,
+        attributes: [],
+      });
       const has = (key: { pk: string; sk: string }) => found.some((item) => item.pk === key.pk && item.sk === key.sk);
       if (has(CATALOG_SEEDED_KEY)) return { seeded: false, items: [], groups: [] };
       const at = now.toISOString();
@@ -219,7 +218,7 @@ export async function seedCatalog(
         const changes = (['displayName', 'description', 'members'] as const).map((field) => ({ field, from: null, to: record[field] }));
         entries.push(...createRecordItems(GROUPS, group.name, record, SEED_ACTOR, changes));
       }
-      const items = seededItems.filter((item) => !has(catalogItemKey(item.id)));
+      const items = seededItems.filter((item) => !has(catalogItemKey(item.id)) && !has(catalogVersionKey(item.id, 1)));
       for (const fields of items) {
         const item: CatalogItem = { ...fields, version: 1, createdAt: at, updatedAt: at, createdBy: SEED_ACTOR, updatedBy: SEED_ACTOR };
         const changes = CATALOG_TRACKED_FIELDS.filter((field) => item[field] !== undefined).map((field) => ({ field, from: null, to: item[field] }));
