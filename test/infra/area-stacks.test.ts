@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { AREAS } from '../../functions/areas.ts';
 import { type Area, assembleAreas, ROUTES } from '../../functions/routes.ts';
 import { API_STACK, buildApp, DATA_STACK } from '../../infra/app.ts';
@@ -16,6 +16,7 @@ import {
   resourcesOfType,
   type Statement,
   type SynthesizedApp,
+  sourceRootForTests,
   synthesize,
   TRIGGER_PROVIDER_LOGICAL_ID,
   unacknowledgedNagFindings,
@@ -332,18 +333,37 @@ describe('what an area stack refuses', () => {
     expect(build({ ...bookmarks, stack: DATA_STACK })).toThrow(/stack ItsmData holds the table only/);
   });
 
-  it('workflows and the ingestion queue, which live with the API stack', () => {
+  it('a workflow the SLA timers start and the ingestion queue, which live with the API stack', () => {
     const workflow = {
-      definitionFile: 'statemachines/change-approval.asl.json',
+      definitionFile: 'statemachines/incident-escalation.asl.json',
       description: 'x',
-      functions: { ListArn: 'listBookmarks' },
-      arnEnvironment: 'X_ARN',
+      functions: { EscalationStepsFunctionArn: 'listBookmarks' },
+      arnEnvironment: 'ESCALATION_STATE_MACHINE_ARN',
     };
     expect(build({ ...bookmarks, stack: FIXTURE_STACK, workflows: { bookmarkFlow: workflow } })).toThrow(
-      /Stack ItsmBookmarks: workflows deploy with the API stack.*bookmarkFlow/,
+      /Stack ItsmBookmarks: a workflow the SLA timers start deploys with the API stack.*bookmarkFlow/,
     );
     expect(build({ ...bookmarks, stack: FIXTURE_STACK, consumers: [{ functionId: 'seedBookmarks', source: { kind: 'ingestionQueue' } }] })).toThrow(
       /Stack ItsmBookmarks: the ingestion queue's consumer deploys with the API stack/,
     );
+  });
+
+  it('takes any other workflow: it deploys there, with the functions it calls (ItsmRequests holds requestFulfilment)', () => {
+    const workflow = {
+      definitionFile: 'statemachines/incident-escalation.asl.json',
+      description: 'x',
+      functions: { EscalationStepsFunctionArn: 'listBookmarks' },
+      arnEnvironment: 'BOOKMARK_FLOW_ARN',
+    };
+    const area: Area = { ...bookmarks, stack: FIXTURE_STACK, workflows: { bookmarkFlow: workflow } };
+    // Stub entries and fixture workflows where the real ones are still being written.
+    const source = sourceRootForTests([...AREAS, area]);
+    onTestFinished(source.cleanup);
+    const built = buildApp({ 'aws:cdk:bundling-stacks': [] }, { env: {}, areas: [...AREAS, area], sourceRoot: source.root });
+    const stack = built.areaStacks.get(FIXTURE_STACK) as AreaStack;
+    expect([...stack.workflows.keys()]).toEqual(['bookmarkFlow']);
+    expect(stack.workflows.get('bookmarkFlow')?.stateMachine.node.path).toBe(`${FIXTURE_STACK}/BookmarkFlow/StateMachine`);
+    expect([...(built.areaStacks.get('ItsmRequests') as AreaStack).workflows.keys()]).toEqual(['requestFulfilment']);
+    expect(built.api.workflows.has('requestFulfilment' as never)).toBe(false);
   });
 });

@@ -43,6 +43,8 @@ const withCapability = (capability: string): FunctionId[] =>
 const RUNNERS = withCapability('runChangeApprovals');
 const STOPPERS = withCapability('stopChangeApprovals');
 const RESPONDERS = withCapability('answerApprovalTasks');
+/** Who starts or stops the request fulfilment workflow (asserted in requests-infra.test.ts). */
+const REQUEST_WORKFLOW_HOLDERS = [...withCapability('runRequestFulfilment'), ...withCapability('stopRequestFulfilment')];
 
 function definitionText(): string {
   const real = join(REPOSITORY_ROOT, DEFINITION.definitionFile);
@@ -151,7 +153,8 @@ describe('the route table asks for the change approval workflow', () => {
     expect(RUNNERS.sort()).toEqual(['submitChange']);
     expect(STOPPERS.sort()).toEqual(['cancelChange', 'updateChange']);
     // The start override answers the token of AwaitStartOverride, as a vote answers AwaitApproval's.
-    expect(RESPONDERS.sort()).toEqual(['changeApprovalSteps', 'changeApprovals', 'changeImplementation']);
+    // The request fulfilment workflow's vote and steps answer its tokens the same way (requests-infra.test.ts).
+    expect(RESPONDERS.sort()).toEqual(['changeApprovalSteps', 'changeApprovals', 'changeImplementation', 'requestApprovals', 'requestFulfilmentSteps']);
   });
 
   it('does not give the function the workflow calls the workflow’s ARN (no dependency cycle)', () => {
@@ -305,12 +308,12 @@ describe('default deployment', () => {
       for (const [functionId] of functionEntries) {
         const actions = statesStatements(functionId).flatMap(actionsOf);
         for (const action of actions) expect(action, functionId).not.toMatch(/\*/);
-        if (![...RUNNERS, ...STOPPERS, ...RESPONDERS].includes(functionId)) expect(actions, functionId).toEqual([]);
+        if (![...RUNNERS, ...STOPPERS, ...RESPONDERS, ...REQUEST_WORKFLOW_HOLDERS].includes(functionId)) expect(actions, functionId).toEqual([]);
       }
     });
 
     it('grants states actions nowhere else in the stack but the SLA scheduler role (which starts the escalation workflow)', () => {
-      const allowed = new Set([...RUNNERS, ...STOPPERS, ...RESPONDERS].map((id) => logicalId(fnOf(id).role)));
+      const allowed = new Set([...RUNNERS, ...STOPPERS, ...RESPONDERS, ...REQUEST_WORKFLOW_HOLDERS].map((id) => logicalId(fnOf(id).role)));
       allowed.add(logicalId(synth.api.slaTimers.role));
       for (const [policyId, policy] of allPolicies()) {
         const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;

@@ -42,7 +42,7 @@ export function workflowSource(definition: { readonly definitionFile: string; re
  * real ASL files (or, for one not written yet, its fixture); once everything exists, the real
  * repository is used.
  */
-function sourceRootForTests(areas?: readonly Area[]): { root: string; cleanup: () => void } {
+export function sourceRootForTests(areas?: readonly Area[]): { root: string; cleanup: () => void } {
   const { functions, workflows } = areas === undefined ? { functions: FUNCTIONS, workflows: WORKFLOWS } : assembleAreas(areas);
   const entries = Object.values(functions).map((fn) => fn.entry);
   const workflowFiles = Object.values(workflows).map((workflow) => workflow.definitionFile);

@@ -17,6 +17,7 @@ import {
 } from '../../functions/routes.ts';
 import { Alarms } from '../../infra/constructs/alarms.ts';
 import { workflowFunctions } from '../../infra/constructs/area-functions.ts';
+import { INBOUND_EMAIL_PREFIX } from '../../infra/constructs/inbound-email.ts';
 import type { ItsmFunction } from '../../infra/constructs/itsm-function.ts';
 import { SCHEDULE_ACTIONS } from '../../infra/constructs/sla-timers.ts';
 import { checkPlaceholders, LAMBDA_INVOKE_INTEGRATIONS, Workflow } from '../../infra/constructs/workflow.ts';
@@ -30,6 +31,7 @@ import {
   logicalIdIn,
   ref,
   resourcesOfFunctionStacks,
+  resourcesOfType,
   type Statement,
   type SynthesizedApp,
   synthesize,
@@ -51,7 +53,7 @@ const workflowEntries = Object.entries(WORKFLOWS) as [WorkflowId, WorkflowDefini
 /** Every variable any capability brings. */
 const CAPABILITY_VARIABLES = [...new Set(Object.values(CAPABILITY_ENVIRONMENT).flat())];
 /** Actions only capabilities grant; a function without the capability must have none of them. */
-const CAPABILITY_ACTION_PREFIXES = ['events:', 'sns:', 'scheduler:', 'iam:', 'states:', 'kms:'];
+const CAPABILITY_ACTION_PREFIXES = ['events:', 'sns:', 'scheduler:', 'iam:', 'states:', 'kms:', 'ses:', 's3:GetObject'];
 
 function inspect(synth: SynthesizedApp) {
   const template = synth.apiTemplate;
@@ -63,11 +65,15 @@ function inspect(synth: SynthesizedApp) {
     Object.values(resources('AWS::IAM::Policy'))
       .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([ref(roleLogicalId)]))
       .flatMap((policy) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
-  const workflow = (workflowId: WorkflowId) => {
-    const found = synth.api.workflows.get(workflowId);
-    if (found === undefined) throw new Error(`No workflow ${workflowId}`);
-    return found;
+  // A workflow is in the stack of its area (the API stack's, or an area stack's).
+  const workflowHome = (workflowId: WorkflowId) => {
+    for (const home of synth.functionStacks) {
+      const found = (home.stack.workflows as ReadonlyMap<string, Workflow>).get(workflowId);
+      if (found !== undefined) return { workflow: found, ...home };
+    }
+    throw new Error(`No workflow ${workflowId}`);
   };
+  const workflow = (workflowId: WorkflowId) => workflowHome(workflowId).workflow;
   const { slaTimers, notifications } = synth.api;
   return {
     template,
@@ -75,6 +81,7 @@ function inspect(synth: SynthesizedApp) {
     logicalId,
     fn,
     workflow,
+    workflowHome,
     functionStatements: (functionId: FunctionId) => statementsOfRoleId(logicalId(fn(functionId).role)),
     statementsOfRoleId,
     bus: logicalId(synth.api.ingestion.bus),
@@ -85,6 +92,10 @@ function inspect(synth: SynthesizedApp) {
     schedulerRole: logicalId(slaTimers.role),
     timerDeadLetterQueue: logicalId(slaTimers.deadLetterQueue),
     alarmTopic: logicalId(synth.api.node.findChild('Alarms').node.findChild('Topic')),
+    // The e-mail receiver's bucket, in the stack of its area.
+    inboundBucket: logicalId(
+      synth.functionStacks.flatMap(({ stack }) => ('inboundEmail' in stack && stack.inboundEmail !== undefined ? [stack.inboundEmail.bucket] : []))[0]!,
+    ),
   };
 }
 
@@ -105,7 +116,11 @@ describe('the route table asks for this infrastructure', () => {
 
   it('has a publisher with every capability, and after-deploy consumers (SLA and change defaults)', () => {
     expect(FUNCTIONS.publishOutbox.capabilities).toEqual(['publishEvents', 'publishNotifications', 'manageSlaTimers']);
-    expect(CONSUMERS.filter((c) => c.source.kind === 'afterDeploy').map((c) => c.functionId)).toEqual(['seedSlaDefaults', 'seedChangeDefaults']);
+    expect(CONSUMERS.filter((c) => c.source.kind === 'afterDeploy').map((c) => c.functionId)).toEqual([
+      'seedSlaDefaults',
+      'seedChangeDefaults',
+      'seedRequestDefaults',
+    ]);
   });
 
   it.each(workflowEntries)(
@@ -217,14 +232,16 @@ describe('default deployment (no notification context)', () => {
           (a) => JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'StateMachineArn', Value: ref(t.logicalId(t.workflow(workflowId).stateMachine)) }]),
         );
       expect(alarms.map((a) => a.MetricName).sort()).toEqual(['ExecutionsFailed', 'ExecutionsTimedOut']);
+      // Into the alarm topic: the API stack's own, or its export in an area stack.
+      const topic = t.workflowHome(workflowId).stack === synth.api ? ref(t.alarmTopic) : { 'Fn::ImportValue': expect.stringContaining('ItsmApi:') };
       for (const alarm of alarms) {
-        expect(alarm).toMatchObject({ Namespace: 'AWS/States', Statistic: 'Sum', Threshold: 1, AlarmActions: [ref(t.alarmTopic)] });
+        expect(alarm).toMatchObject({ Namespace: 'AWS/States', Statistic: 'Sum', Threshold: 1, AlarmActions: [topic] });
       }
     });
 
-    it.each(workflowEntries)('%s: outputs the state machine ARN', (workflowId) => {
+    it.each(workflowEntries)('%s: outputs the state machine ARN, in its stack', (workflowId) => {
       const output = `${workflowId.charAt(0).toUpperCase()}${workflowId.slice(1)}StateMachineArn`;
-      t.template.hasOutput(output, { Value: ref(t.logicalId(t.workflow(workflowId).stateMachine)) });
+      t.workflowHome(workflowId).template.hasOutput(output, { Value: ref(t.logicalId(t.workflow(workflowId).stateMachine)) });
     });
   });
 
@@ -336,6 +353,11 @@ describe('default deployment (no notification context)', () => {
         SLA_SCHEDULE_GROUP: t.scheduleGroupName,
         SLA_SCHEDULER_ROLE_ARN: getAtt(t.schedulerRole),
         SLA_TIMER_DEAD_LETTER_ARN: getAtt(t.timerDeadLetterQueue),
+        // Without emailDomain: sending is off.
+        MAIL_FROM: '',
+        MAIL_REPLY_TO: '',
+        INBOUND_EMAIL_BUCKET: ref(t.inboundBucket),
+        INBOUND_EMAIL_PREFIX,
         ...Object.fromEntries(workflowEntries.map(([id, definition]) => [definition.arnEnvironment, ref(t.logicalId(t.workflow(id).stateMachine))])),
       };
       if (!(variable in values)) throw new Error(`No expectation for ${variable}`);
@@ -385,7 +407,28 @@ describe('default deployment (no notification context)', () => {
         expected.push({ Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(t.logicalId(t.workflow('changeApproval').stateMachine)) });
       }
       if (capabilities.has('answerApprovalTasks')) expected.push({ Effect: 'Allow', Action: [...TASK_RESPONSE_ACTIONS].sort(), Resource: '*' });
-      expect(granted).toEqual(expected);
+      if (capabilities.has('runRequestFulfilment')) {
+        const requestFulfilment = t.logicalId(t.workflow('requestFulfilment').stateMachine);
+        expected.push(
+          { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(requestFulfilment) },
+          { Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(requestFulfilment) },
+        );
+      }
+      if (capabilities.has('stopRequestFulfilment')) {
+        expected.push({
+          Effect: 'Allow',
+          Action: 'states:StopExecution',
+          Resource: executionsArnOf(t.logicalId(t.workflow('requestFulfilment').stateMachine)),
+        });
+      }
+      // sendEmail grants nothing without emailDomain (requests-infra.test.ts asserts it with one).
+      if (capabilities.has('readInboundEmail')) {
+        expected.push({ Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [getAtt(t.inboundBucket), `/${INBOUND_EMAIL_PREFIX}*`]] } });
+      }
+      // In the order of the role's policies (a capability with acknowledgements has its own): compare by actions, unique per statement here.
+      const byText = (statements: Statement[]) => [...statements].sort((a, b) => actionsOf(a).join().localeCompare(actionsOf(b).join()));
+      expect(granted).toHaveLength(expected.length);
+      expect(byText(granted)).toEqual(byText(expected));
       const publish = granted.find((s) => actionsOf(s).includes('sns:Publish'));
       if (publish !== undefined) expect(publish.Resource).toHaveLength(2);
     });
@@ -402,8 +445,9 @@ describe('default deployment (no notification context)', () => {
       }
     });
 
-    it('has no wildcard resource in any function policy beyond X-Ray, the timer group’s schedules, the change approval executions, task responses and a stream consumer’s failure records', () => {
+    it('has no wildcard resource in any function policy beyond X-Ray, the timer group’s schedules, the approval workflows’ executions, task responses, a stream consumer’s failure records and the inbound e-mail prefix', () => {
       const changeApproval = t.logicalId(t.workflow('changeApproval').stateMachine);
+      const requestFulfilment = t.logicalId(t.workflow('requestFulfilment').stateMachine);
       for (const [functionId, definition] of functionEntries) {
         const capabilities: readonly string[] = definition.capabilities ?? [];
         for (const statement of t.functionStatements(functionId)) {
@@ -417,12 +461,18 @@ describe('default deployment (no notification context)', () => {
                 capabilities.includes('answerApprovalTasks') && actionsOf(statement).some((a) => a.startsWith('states:')) ? taskResponses : xray,
               );
             } else if (JSON.stringify(resource).includes(':execution:')) {
-              expect(
-                capabilities.some((c) => c === 'runChangeApprovals' || c === 'stopChangeApprovals'),
-                functionId,
-              ).toBe(true);
-              expect(resource, functionId).toEqual(executionsArnOf(changeApproval));
+              const change = capabilities.some((c) => c === 'runChangeApprovals' || c === 'stopChangeApprovals');
+              const request = capabilities.some((c) => c === 'runRequestFulfilment' || c === 'stopRequestFulfilment');
+              expect(change || request, functionId).toBe(true);
+              expect([executionsArnOf(changeApproval), executionsArnOf(requestFulfilment)], functionId).toContainEqual(resource);
+              if (!change) expect(resource, functionId).toEqual(executionsArnOf(requestFulfilment));
+              if (!request) expect(resource, functionId).toEqual(executionsArnOf(changeApproval));
               expect(actionsOf(statement), functionId).toEqual(['states:StopExecution']);
+            } else if (actionsOf(statement).includes('s3:GetObject')) {
+              // SES names each stored message; only GetObject, only the inbound prefix of the inbound bucket.
+              expect(capabilities, functionId).toContain('readInboundEmail');
+              expect(actionsOf(statement), functionId).toEqual(['s3:GetObject']);
+              expect(resource, functionId).toEqual({ 'Fn::Join': ['', [getAtt(t.inboundBucket), `/${INBOUND_EMAIL_PREFIX}*`]] });
             } else if (actionsOf(statement).includes('s3:PutObject')) {
               // Lambda names a stream consumer's failure records itself: only PutObject, only its own bucket's objects.
               expect(actionsOf(statement), functionId).toEqual(['s3:PutObject']);
@@ -468,24 +518,28 @@ describe('default deployment (no notification context)', () => {
       expect(synth.api.dependencies).toContain(synth.data);
     });
 
-    it('its provider may only invoke the after-deploy functions, and logs to a log group with the retention', () => {
-      const roles = Object.entries(t.resources('AWS::IAM::Role')).filter(([id]) => TRIGGER_PROVIDER_LOGICAL_ID.test(id));
-      expect(roles).toHaveLength(1);
-      const policies = roles[0]![1].Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[];
-      expect(policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual(
-        afterDeploy.map((functionId) => ({
-          Effect: 'Allow',
-          Action: ['lambda:InvokeFunction'],
-          Resource: [{ 'Fn::Join': ['', [getAtt(t.logicalId(t.fn(functionId).function)), ':*']] }],
-        })),
-      );
-      const handlers = Object.keys(t.resources('AWS::Lambda::Function')).filter((id) => TRIGGER_PROVIDER_LOGICAL_ID.test(id));
-      expect(handlers).toHaveLength(1);
-      const logGroups = Object.values(t.resources('AWS::Logs::LogGroup')).filter(
-        (g) => JSON.stringify(g.Properties?.LogGroupName) === JSON.stringify({ 'Fn::Join': ['', ['/aws/lambda/', ref(handlers[0]!)]] }),
-      );
-      expect(logGroups).toHaveLength(1);
-      expect(logGroups[0]?.Properties?.RetentionInDays).toBe(30);
+    it('its provider, one per stack with after-deploy functions, may only invoke that stack’s, and logs to a log group with the retention', () => {
+      const stacks = synth.functionStacks.filter(({ stack }) => stack.afterDeploy.size > 0);
+      expect(stacks.flatMap(({ stack }) => [...stack.afterDeploy.keys()]).sort()).toEqual([...afterDeploy].sort());
+      for (const { stack, template } of stacks) {
+        const roles = Object.entries(resourcesOfType(template, 'AWS::IAM::Role')).filter(([id]) => TRIGGER_PROVIDER_LOGICAL_ID.test(id));
+        expect(roles, stack.node.id).toHaveLength(1);
+        const policies = roles[0]![1].Properties?.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+        expect(policies.flatMap((p) => p.PolicyDocument.Statement)).toEqual(
+          [...stack.afterDeploy.keys()].map((functionId) => ({
+            Effect: 'Allow',
+            Action: ['lambda:InvokeFunction'],
+            Resource: [{ 'Fn::Join': ['', [getAtt(t.logicalId(t.fn(functionId as FunctionId).function)), ':*']] }],
+          })),
+        );
+        const handlers = Object.keys(resourcesOfType(template, 'AWS::Lambda::Function')).filter((id) => TRIGGER_PROVIDER_LOGICAL_ID.test(id));
+        expect(handlers).toHaveLength(1);
+        const logGroups = Object.values(resourcesOfType(template, 'AWS::Logs::LogGroup')).filter(
+          (g) => JSON.stringify(g.Properties?.LogGroupName) === JSON.stringify({ 'Fn::Join': ['', ['/aws/lambda/', ref(handlers[0]!)]] }),
+        );
+        expect(logGroups).toHaveLength(1);
+        expect(logGroups[0]?.Properties?.RetentionInDays).toBe(30);
+      }
     });
   });
 

@@ -7,6 +7,7 @@ import { GLOBAL_INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE } from '../../fu
 import { API_STACK, DATA_STACK } from '../../infra/app.ts';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/http-api.ts';
 import { BUNDLING, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, type ItsmFunction, TABLE_ACTIONS } from '../../infra/constructs/itsm-function.ts';
+import type { AreaStack } from '../../infra/stacks/area-stack.ts';
 import {
   actionsOf,
   describeFindings,
@@ -428,10 +429,22 @@ describe('cdk-nag (AwsSolutions)', () => {
         .filter((a) => a.id === id)
         .map((a) => a.path)
         .sort();
+    const capabilityPoliciesOf = (capability: string) =>
+      functionEntries
+        .filter(([, d]) => (d.capabilities as readonly string[] | undefined)?.includes(capability))
+        .map(([id]) => `${stackIdOf(id)}/${id.charAt(0).toUpperCase()}${id.slice(1)}/${capability.charAt(0).toUpperCase()}${capability.slice(1)}Policy`)
+        .sort();
     const scheduleGroup = synth.api.slaTimers.scheduleGroup.scheduleGroupName;
     const schedulesFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${scheduleGroup}/*]`;
     const changeApproval = synth.api.getLogicalId(synth.api.workflows.get('changeApproval')!.stateMachine.node.defaultChild as CfnElement);
     const executionsFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${changeApproval}.Name>:*]`;
+    // The request fulfilment workflow is in the stack of the requests area, with its callers.
+    const requestsStack = synth.home('createRequest').stack as AreaStack;
+    const requestFulfilment = requestsStack.getLogicalId(requestsStack.workflows.get('requestFulfilment')!.stateMachine.node.defaultChild as CfnElement);
+    const requestExecutionsFinding = `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${requestFulfilment}.Name>:*]`;
+    // The e-mail receiver reads what SES stored under inbound/ in the inbound bucket.
+    const inboundBucket = requestsStack.inboundEmail!.bucket;
+    const inboundObjectsFinding = `AwsSolutions-IAM5[Resource::<${requestsStack.getLogicalId(inboundBucket.node.defaultChild as CfnElement)}.Arn>/inbound/*]`;
     // Each stream consumer may put objects (keys Lambda names) in its own failure bucket.
     const streamConsumerPaths = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map(
       (c) => `${stackIdOf(c.functionId)}/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream`,
@@ -451,17 +464,21 @@ describe('cdk-nag (AwsSolutions)', () => {
         'AwsSolutions-SQS3',
         schedulesFinding,
         executionsFinding,
+        requestExecutionsFinding,
+        inboundObjectsFinding,
         ...failureObjectFindings,
       ].sort(),
     );
-    expect(pathsOf('AwsSolutions-S1')).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucket`).sort());
+    expect(pathsOf('AwsSolutions-S1')).toEqual(
+      [...streamConsumerPaths.map((p) => `${p}/FailureBucket`), `${requestsStack.node.id}/InboundEmail/Bucket`].sort(),
+    );
+    expect(pathsOf(inboundObjectsFinding)).toEqual(capabilityPoliciesOf('readInboundEmail'));
+    expect(pathsOf(requestExecutionsFinding)).toEqual(
+      [...capabilityPoliciesOf('runRequestFulfilment'), ...capabilityPoliciesOf('stopRequestFulfilment')].sort(),
+    );
     expect(failureObjectFindings.flatMap(pathsOf).sort()).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucketWritePolicy`).sort());
     // A capability with acknowledgements has a policy of its own under its function, which carries them.
-    const capabilityPolicies = (capability: string) =>
-      functionEntries
-        .filter(([, d]) => (d.capabilities as readonly string[] | undefined)?.includes(capability))
-        .map(([id]) => `${stackIdOf(id)}/${id.charAt(0).toUpperCase()}${id.slice(1)}/${capability.charAt(0).toUpperCase()}${capability.slice(1)}Policy`)
-        .sort();
+    const capabilityPolicies = capabilityPoliciesOf;
     // CDK names a route's construct `${method}${path}` with each '/' as '--'.
     // In the API stack under its HttpApi construct; in an area stack under the imported API's.
     const routesUnder = (functionId: string) => (synth.home(functionId).stack === synth.api ? 'ItsmApi/HttpApi/Api' : `${stackIdOf(functionId)}/HttpApi`);
@@ -469,7 +486,10 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(pathsOf('AwsSolutions-APIG4')).toEqual(publicRoutes.sort());
     // Every function role (X-Ray), every workflow role (log delivery and X-Ray), and the task
     // response policy of each function that answers approval tasks (SendTaskSuccess/Failure).
-    const workflowRoles = Object.keys(WORKFLOWS).map((id) => `ItsmApi/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
+    // Each workflow's role in the stack of its area.
+    const workflowStackOf = (id: string) =>
+      synth.functionStacks.find(({ stack }) => (stack.workflows as ReadonlyMap<string, unknown>).has(id))?.stack.node.id ?? API_STACK;
+    const workflowRoles = Object.keys(WORKFLOWS).map((id) => `${workflowStackOf(id)}/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
     const functionRoles = functionEntries.map(([id]) => `${stackIdOf(id)}/${id.charAt(0).toUpperCase()}${id.slice(1)}/Role`);
     const taskResponders = capabilityPolicies('answerApprovalTasks');
     expect(taskResponders.length).toBeGreaterThan(0);
