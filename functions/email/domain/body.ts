@@ -38,8 +38,8 @@ const QUOTE_INTRODUCTIONS = [
   /^Am .+schrieb .+:\s*$/i,
   /^Le .+a écrit\s*:\s*$/i,
   /^-{2,}\s*Original Message\s*-{2,}\s*$/i,
+  // Outlook's separator above the quoted message's From/Sent/To block.
   /^_{10,}\s*$/,
-  /^From:\s.+$/i,
 ];
 
 /**

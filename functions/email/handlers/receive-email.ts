@@ -94,8 +94,9 @@ async function receive(record: SESEventRecord): Promise<void> {
     receivedAt: receivedAt.toISOString(),
     from,
     returnPath: mail.source,
-    recipients: receipt.recipients,
-    subject,
+    // Bounded, so that no header makes the record too big to write (SES caps recipients at 50).
+    recipients: receipt.recipients.slice(0, 50),
+    subject: clip(subject, 1000),
     outcome: 'received',
   });
   if (!fresh) {

@@ -71,7 +71,7 @@ export async function recordOutcome(
   at: Date,
 ): Promise<void> {
   const values: Item = { ...outcome, processedAt: at.toISOString() };
-  const names = Object.keys(values);
+  const names = Object.keys(values).filter((name) => values[name] !== undefined);
   await db.send(
     new UpdateCommand({
       TableName: TABLE_NAME,
