@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { catalogEventRecord } from '../../functions/requests/domain/catalog-events.ts';
 import { catalogItemFields, catalogItemIssues, groupsNamed, matchesWords, mayOrder } from '../../functions/requests/domain/catalog-rules.ts';
 import { formTitles, validateAnswers, validateForm } from '../../functions/requests/domain/form.ts';
+import { catalogItemEventDetail } from '../../functions/requests/schemas/events.ts';
 import { SEEDED_CATALOG, SEEDED_GROUPS } from '../../functions/requests/seed-catalog.ts';
 
 const seeded = (id: string) => {
@@ -193,5 +195,28 @@ describe('catalog rules', () => {
     ).toEqual(['form.type', 'form.properties']);
     expect(fields.active).toBe(true);
     expect(fields.orderableBy).toEqual({ groups: [] });
+  });
+});
+
+describe('catalog events', () => {
+  it('fit the published detail schema and carry no free text', () => {
+    const fields = seeded('new-laptop');
+    const item = { ...fields, version: 2, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z', createdBy: 'ada', updatedBy: 'ada' };
+    const record = catalogEventRecord({
+      eventId: '01J00000000000000000000000',
+      type: 'Catalog Item Updated',
+      item,
+      actor: 'ada',
+      occurredAt: item.updatedAt,
+      changes: [
+        { field: 'description', from: 'Old text', to: fields.description },
+        { field: 'active', from: false, to: true },
+      ],
+    });
+    expect(catalogItemEventDetail.parse(record.detail)).toEqual(record.detail);
+    expect(record.catalogItemId).toBe('new-laptop');
+    expect(record.detail.changes).toEqual([{ field: 'description' }, { field: 'active', from: false, to: true }]);
+    expect(JSON.stringify(record)).not.toContain('Old text');
+    expect(JSON.stringify(record)).not.toContain(fields.name);
   });
 });
