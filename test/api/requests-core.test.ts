@@ -65,6 +65,8 @@ beforeAll(async () => {
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const restricted = await ada.post('/catalog-items', { ...chair, id: 'network-chair', name: 'Network chair', orderableBy: { groups: ['network'] } });
   expect(restricted.status, JSON.stringify(restricted.body)).toBe(201);
+  const quick = await ada.post('/catalog-items', { ...chair, id: 'quick-chair', name: 'Quick chair', approval: { stages: [] } });
+  expect(quick.status, JSON.stringify(quick.body)).toBe(201);
   const managed = await ada.post('/catalog-items', { ...chair, id: 'managed-chair', name: 'Managed chair', approval: { stages: [{ kind: 'manager' }] } });
   expect(managed.status, JSON.stringify(managed.body)).toBe(201);
 }, 60_000);
@@ -201,6 +203,35 @@ describe('PATCH /requests/{id} and cancel', () => {
     expect((await carol.patch(`/requests/${request.id}`, { status: 'open' }, { 'if-match': '"1"' })).status).toBe(400);
     expect((await dave.patch(`/requests/${request.id}`, { status: 'closed' }, { 'if-match': '"1"' })).status).toBe(404);
   });
+
+  it('closes a fulfilled request: by its requester with If-Match; no cancel once fulfilment started (409)', async () => {
+    const reply = await order(carol, { item: 'quick-chair', answers: { colour: 'grey' } });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    // No approval: the workflow creates the task at once; closing it fulfils the request.
+    const inFulfilment = await poll(
+      async () => (await carol.get<Request>(`/requests/${reply.body.id}`)).body,
+      (current) => current.status === 'in_fulfilment' && current.tasks.length === 1,
+    );
+    expect((await carol.post(`/requests/${reply.body.id}/cancel`, {})).body.type).toMatch(/invalid-transition$/);
+    const taskId = inFulfilment.tasks[0].id;
+    const task = await alice.get(`/tasks/${taskId}`);
+    const closedTask = await alice.patch(
+      `/tasks/${taskId}`,
+      { status: 'closed_complete', closeNotes: 'Delivered' },
+      { 'if-match': task.headers.get('etag') as string },
+    );
+    expect(closedTask.status, JSON.stringify(closedTask.body)).toBe(200);
+    const fulfilled = await poll(
+      async () => await carol.get(`/requests/${reply.body.id}`),
+      (current) => current.body.status === 'fulfilled',
+    );
+    const closed = await carol.patch<Request>(`/requests/${reply.body.id}`, { status: 'closed' }, { 'if-match': fulfilled.headers.get('etag') as string });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    expect(closed.body).toMatchObject({ status: 'closed', closedAt: expect.any(String), version: fulfilled.body.version + 1 });
+    expect(closed.headers.get('etag')).toBe(`"${fulfilled.body.version + 1}"`);
+    const again = await carol.patch(`/requests/${reply.body.id}`, { status: 'closed' }, { 'if-match': fulfilled.headers.get('etag') as string });
+    expect(again.status).toBe(412);
+  }, 30_000);
 
   it('cancels: the requester their own (canceled, the pending stage withdrawn), the workflow stopped, not twice', async () => {
     const request = await placed(carol);
