@@ -54,7 +54,8 @@ export interface ApiStackProps extends StackProps {
  * deleting the stack would drop what is in flight or dead-lettered), and the bus's name comes from
  * its construct path, so its ARN survives a destroy and redeploy for senders in other accounts.
  *
- * The workflows, SLA timers and notification topics live here too, for the same reasons: the
+ * The workflows of its own areas (an area stack holds its areas' workflows: area-stack.ts), SLA
+ * timers and notification topics live here too, for the same reasons: the
  * state machines call this stack's functions and this stack's functions start them (through
  * timers), so a stack of their own would only add cross-stack exports in both directions (a
  * cycle CloudFormation refuses). Pending timers are the one thing here that is state: deleting
