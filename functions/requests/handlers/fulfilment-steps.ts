@@ -72,6 +72,12 @@ async function loadFor(requestId: string, statuses: ReadonlySet<ServiceRequest['
 }
 
 const FULFILLING = new Set<ServiceRequest['status']>(['approved', 'in_fulfilment', 'fulfilled', 'closed_incomplete', 'closed']);
+/**
+ * Where a stage's wait may find its request: still approving, or `approved` by the vote on the last
+ * stage that landed just as the wait timed out (its answer then went to a dead token); the reminder
+ * passes and the next ask settles the approval with its new token.
+ */
+const DECIDING = new Set<ServiceRequest['status']>([...APPROVING_STATUSES, 'approved']);
 
 async function nextStageStep(input: Step<'next-stage'>): Promise<{ done: boolean; stage?: number; stageCount: number }> {
   const request = await loadFor(input.requestId, new Set([...APPROVING_STATUSES, ...FULFILLING]));
@@ -110,7 +116,7 @@ async function settleDecided(taskToken: string, stage: StoredStage, request: Ser
 async function askStage(input: Step<'ask-stage'>): Promise<unknown> {
   return retryOnRace(input.step, async () => {
     const now = new Date();
-    const [request, approvals] = await Promise.all([loadFor(input.requestId, APPROVING_STATUSES), readApprovals(input.requestId)]);
+    const [request, approvals] = await Promise.all([loadFor(input.requestId, DECIDING), readApprovals(input.requestId)]);
     const existing = stageOf(approvals, input.stage);
 
     if (existing !== undefined) {
@@ -169,7 +175,7 @@ async function askStage(input: Step<'ask-stage'>): Promise<unknown> {
 async function remind(input: Step<'remind'>): Promise<unknown> {
   return retryOnRace(input.step, async () => {
     const now = new Date();
-    const [request, approvals] = await Promise.all([loadFor(input.requestId, APPROVING_STATUSES), readApprovals(input.requestId)]);
+    const [request, approvals] = await Promise.all([loadFor(input.requestId, DECIDING), readApprovals(input.requestId)]);
     const stage = stageOf(approvals, input.stage);
     if (stage === undefined) throw new Error(`${request.number} has no asked stage ${input.stage}`);
     // Counted already (a retried step), or decided meanwhile: the next ask settles it.
@@ -207,7 +213,7 @@ type ExpiryOutcome = { outcome: 'expired' | 'approved' | 'rejected' };
 async function expire(input: Step<'expire'>): Promise<ExpiryOutcome> {
   return retryOnRace(input.step, async () => {
     const now = new Date();
-    const [request, approvals] = await Promise.all([loadFor(input.requestId, new Set([...APPROVING_STATUSES, 'rejected'])), readApprovals(input.requestId)]);
+    const [request, approvals] = await Promise.all([loadFor(input.requestId, new Set([...DECIDING, 'rejected'])), readApprovals(input.requestId)]);
     if (request.status === 'rejected') return { outcome: request.rejection?.reason === 'expired' ? 'expired' : 'rejected' };
     const stage = stageOf(approvals, input.stage);
     if (stage === undefined) throw new Error(`${request.number} has no asked stage ${input.stage}`);
