@@ -1,4 +1,7 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stageKey } from '../../functions/requests/store/keys.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 import { poll } from '../support/poll.ts';
 
@@ -266,6 +269,39 @@ describe('rejection, nobody to ask, and withdrawal', () => {
 });
 
 describe('reminders, then expiry', () => {
+  it('the last approval lands just as the wait times out (its answer lost): the next ask settles it and fulfilment starts', async () => {
+    // An hour per wait: 3.6 s here.
+    await setConfig({ approvalTimeoutSeconds: 3600, reminders: 1 });
+    try {
+      const request = await order('rq-manager');
+      await until(request.id, 'the manager asked', (r) => r.status === 'awaiting_approval');
+      // The token the vote answers is dead, as it is when the wait has just timed out.
+      const documents = DynamoDBDocumentClient.from(
+        new DynamoDBClient({ endpoint: stack.dynamoDbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+      );
+      await documents.send(
+        new UpdateCommand({
+          TableName: stack.tableName,
+          Key: stageKey(request.id, 0),
+          UpdateExpression: 'SET taskToken = :dead',
+          ExpressionAttributeValues: { ':dead': 'a-token-nobody-waits-on' },
+        }),
+      );
+      expect((await vote(dave, request.id, 'approve')).status).toBe(201);
+      expect((await read(request.id)).status).toBe('approved');
+      const fulfilling = await until(request.id, 'fulfilment started', (r) => r.status === 'in_fulfilment');
+      expect(fulfilling.tasks).toHaveLength(1);
+      await poll(
+        async () => execution(fulfilling)?.status,
+        (status) => status === 'SUCCEEDED',
+      );
+      const approvals = await carol.get(`/requests/${request.id}/approvals`);
+      expect(approvals.body.stages[0]).toMatchObject({ status: 'approved', remindersSent: 0 });
+    } finally {
+      await setConfig({ approvalTimeoutSeconds: 36_000, reminders: 2 });
+    }
+  });
+
   it('nobody answers: the approvers who have not voted are reminded, then the request is rejected as expired', async () => {
     // A minute per wait and one reminder: 60 ms each here.
     await setConfig({ approvalTimeoutSeconds: 60, reminders: 1 });
