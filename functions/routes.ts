@@ -32,7 +32,8 @@ export const CAPABILITY_ENVIRONMENT: Readonly<Record<Capability, readonly string
   runRequestFulfilment: ['REQUEST_FULFILMENT_STATE_MACHINE_ARN'],
   stopRequestFulfilment: [],
   sendEmail: ['MAIL_FROM', 'MAIL_REPLY_TO'],
-  readInboundEmail: ['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX'],
+  // MAIL_FROM: mail from our own sending address is a loop, whatever its headers say.
+  readInboundEmail: ['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX', 'MAIL_FROM'],
 };
 
 /** What the areas of a registry add up to; ids, routes and event types are unique across them. */

@@ -87,7 +87,8 @@ export interface CapabilityGrant {
  *   (`identity/<emailDomain>`) only; MAIL_FROM and MAIL_REPLY_TO. Without emailDomain no
  *   statement and both variables empty: the sender logs and skips.
  * - readInboundEmail: s3:GetObject on `<inbound bucket>/inbound/*` only (no List, no Delete:
- *   the bucket's lifecycle expires the messages).
+ *   the bucket's lifecycle expires the messages); the bucket, the prefix and MAIL_FROM (mail from
+ *   our own address is a loop; empty without emailDomain).
  * - answerApprovalTasks: states:SendTaskSuccess and SendTaskFailure, on "*": IAM has no resource
  *   for them (the Service Authorization Reference lists no resource type), so a policy naming a
  *   state machine would not be enforced as written. What limits them is the token: only a

@@ -83,7 +83,7 @@ describe('the route table asks for it', () => {
     expect(CAPABILITY_ENVIRONMENT.runRequestFulfilment).toEqual(['REQUEST_FULFILMENT_STATE_MACHINE_ARN']);
     expect(CAPABILITY_ENVIRONMENT.stopRequestFulfilment).toEqual([]);
     expect(CAPABILITY_ENVIRONMENT.sendEmail).toEqual(['MAIL_FROM', 'MAIL_REPLY_TO']);
-    expect(CAPABILITY_ENVIRONMENT.readInboundEmail).toEqual(['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX']);
+    expect(CAPABILITY_ENVIRONMENT.readInboundEmail).toEqual(['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX', 'MAIL_FROM']);
     expect(withCapability('runRequestFulfilment')).toEqual(['createRequest', 'receiveEmail']);
     expect(withCapability('stopRequestFulfilment')).toEqual(['updateRequest']);
     expect(withCapability('readInboundEmail')).toEqual(['receiveEmail']);
@@ -204,7 +204,7 @@ describe('default deployment (no emailDomain)', () => {
   it('readInboundEmail: the bucket and prefix, and GetObject under inbound/ only', () => {
     const bucket = logicalIdIn(t.stack.inboundEmail!.bucket);
     expect(INBOUND_EMAIL_PREFIX).toBe('inbound/');
-    expect(t.variablesOf(RECEIVER)).toMatchObject({ INBOUND_EMAIL_BUCKET: ref(bucket), INBOUND_EMAIL_PREFIX: 'inbound/' });
+    expect(t.variablesOf(RECEIVER)).toMatchObject({ INBOUND_EMAIL_BUCKET: ref(bucket), INBOUND_EMAIL_PREFIX: 'inbound/', MAIL_FROM: '' });
     expect(t.statementsOf(RECEIVER).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')))).toEqual([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [getAtt(bucket), '/inbound/*']] } },
     ]);
@@ -323,6 +323,8 @@ describe('with emailDomain', () => {
 
   it('sendEmail: the addresses, and SendEmail/SendRawEmail on the domain’s identity only', () => {
     expect(t.variablesOf(SENDER.functionId)).toMatchObject({ MAIL_FROM: `service-desk@${DOMAIN}`, MAIL_REPLY_TO: `replies@${DOMAIN}` });
+    // The receiver drops mail from our own address as a loop: it knows the address too.
+    expect(t.variablesOf(RECEIVER).MAIL_FROM).toBe(`service-desk@${DOMAIN}`);
     const ses = t.statementsOf(SENDER.functionId).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
     expect(ses).toEqual([
       {
