@@ -41,6 +41,16 @@ describe('Lambda bundle size', () => {
     expect(withZod.map((b) => b.functionId)).toEqual([]);
   });
 
+  it('bundles no zod into the e-mail functions that take no API input (the stores read items through plain field lists)', () => {
+    const withZod = bundles.filter((b) => ['receiveEmail', 'sendEmail'].includes(b.functionId) && b.packages.some((p) => p.name === 'zod'));
+    expect(withZod.map((b) => b.functionId)).toEqual([]);
+  });
+
+  it(`keeps the e-mail functions under the ${BUNDLE_BUDGET_BYTES / 1024} KB budget`, () => {
+    const over = bundles.filter((b) => ['receiveEmail', 'sendEmail', 'inboundEmails'].includes(b.functionId) && b.bytes >= BUNDLE_BUDGET_BYTES);
+    expect(over.map((b) => `${b.functionId}: ${(b.bytes / 1024).toFixed(1)} KB`)).toEqual([]);
+  });
+
   it('leaves the AWS SDK out of every bundle (the Lambda runtime provides it)', () => {
     const withSdk = bundles.filter((b) => b.packages.some((p) => p.name.startsWith('@aws-sdk/')));
     expect(withSdk.map((b) => b.functionId)).toEqual([]);

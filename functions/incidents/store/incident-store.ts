@@ -9,10 +9,11 @@ import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
+import { INCIDENT_FIELD_ORDER, INCIDENT_HISTORY_FIELD_ORDER, INCIDENT_NOTE_FIELD_ORDER } from '../domain/field-order.ts';
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
 import { INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
-import { historyRecordSchema, INCIDENT_FIELD_ORDER, type IncidentFilters, noteSchema } from '../schemas/incident.ts';
+import type { IncidentFilters } from '../schemas/incident.ts';
 
 export type { HistoryDraft };
 /*
@@ -74,8 +75,8 @@ function toItem(incident: Incident): Item {
   return item;
 }
 
-const NOTE_FIELDS = Object.keys(noteSchema.shape);
-const HISTORY_FIELDS = Object.keys(historyRecordSchema.shape);
+const NOTE_FIELDS = INCIDENT_NOTE_FIELD_ORDER;
+const HISTORY_FIELDS = INCIDENT_HISTORY_FIELD_ORDER;
 const fromItem = (item: Item): Incident => withoutKeys<Incident>(item, INCIDENT_FIELD_ORDER);
 
 const ALERT_ORDER = ['source', 'dedupKey', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'lastSeverity', 'acknowledgedBy', 'acknowledgedAt', 'recent'];

@@ -8,7 +8,7 @@ export const MAX_APPROVAL_TIMEOUT_SECONDS = 30 * 86_400;
 export const MAX_REMINDERS = 10;
 
 /** What is in force until an admin first writes the configuration (version 0). */
-export const REQUEST_CONFIG_DEFAULTS = { approvalTimeoutSeconds: 86_400, reminders: 2, emailDefaultItem: 'report-something-else' } as const;
+export { REQUEST_CONFIG_DEFAULTS } from '../domain/config-defaults.ts';
 
 const requestConfigFields = {
   approvalTimeoutSeconds: z

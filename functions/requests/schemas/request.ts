@@ -111,8 +111,8 @@ export const requestSchema = z
   })
   .meta({ id: 'ServiceRequest' });
 
-/** The documented order of a request's fields in every response. */
-export const REQUEST_FIELD_ORDER = Object.keys(requestSchema.shape);
+/** The documented order of a request's fields in every response (a plain list; test/unit/field-order.test.ts checks it against requestSchema). */
+export { REQUEST_FIELD_ORDER } from '../domain/field-order.ts';
 
 export const requestPageSchema = z.object({ items: z.array(requestSchema), nextCursor: z.string().optional() }).meta({ id: 'ServiceRequestPage' });
 

@@ -1,25 +1,13 @@
 import * as z from 'zod';
+import { REPORT_COUNTERS, REPORT_DIMENSIONS, type ReportCounter, type ReportDimension } from '../domain/report-fields.ts';
 
 /*
- * The report's vocabulary lives here, free of storage, so that the API description can be built
- * from it without a table; the report store uses the same lists.
+ * The report's query and answer, free of storage, so that the API description can be built without
+ * a table. Its vocabulary (domain/report-fields.ts) is shared with the report store, which every
+ * incident write loads: there it comes without zod.
  */
 
-export const REPORT_DIMENSIONS = ['priority', 'assignmentGroup', 'service'] as const;
-export type ReportDimension = (typeof REPORT_DIMENSIONS)[number];
-
-export const REPORT_COUNTERS = [
-  'responseMet',
-  'responseBreached',
-  'resolutionMet',
-  'resolutionBreached',
-  'breaches',
-  'acknowledged',
-  'acknowledgeSeconds',
-  'resolved',
-  'resolveSeconds',
-] as const;
-export type ReportCounter = (typeof REPORT_COUNTERS)[number];
+export { REPORT_COUNTERS, REPORT_DIMENSIONS, type ReportCounter, type ReportDimension };
 
 export const DEFAULT_REPORT_DAYS = 30;
 export const MAX_REPORT_DAYS = 366;

@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import { formatDuration } from '../domain/duration.ts';
-import { REPORT_COUNTERS, REPORT_DIMENSIONS, type ReportCounter, type ReportDimension } from '../schemas/report.ts';
+import { REPORT_COUNTERS, REPORT_DIMENSIONS, type ReportCounter, type ReportDimension } from '../domain/report-fields.ts';
 
 export { REPORT_COUNTERS, REPORT_DIMENSIONS, type ReportCounter, type ReportDimension };
 
