@@ -1,6 +1,7 @@
 import type { Recipients } from '../shared/domain/outbox.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { log } from '../shared/log.ts';
+import type { IdempotencyClaim } from '../shared/store/idempotency.ts';
 import { retryOnConflict } from '../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../shared/store/transaction.ts';
 import { recordThreshold } from '../sla/domain/clock.ts';
@@ -493,13 +494,19 @@ const clip = (text: string, length: number) => (text.length <= length ? text : `
  * as a requester (number, clocks, history, Incident Created), titled by the subject, described by
  * the message's text.
  */
-export async function openIncidentFromEmail(input: { caller: string; shortDescription: string; description: string }): Promise<Incident> {
+export async function openIncidentFromEmail(input: {
+  caller: string;
+  shortDescription: string;
+  description: string;
+  /** The message's claim (a redelivery answers the incident the first delivery opened). */
+  idempotency?: IdempotencyClaim;
+}): Promise<Incident> {
   const title = clip(input.shortDescription.trim(), MAX_TITLE_LENGTH) || '(no subject)';
   const description = clip(input.description, MAX_TEXT_LENGTH);
   const result = await createIncident(
     emailSender(input.caller),
     { title, ...(description.trim() === '' ? {} : { description }) },
-    { claimFor: () => undefined, respond: (incident) => ({ status: 201, body: incident }) },
+    { claimFor: () => input.idempotency, respond: (incident) => ({ status: 201, body: incident }) },
   );
   return result.body as Incident;
 }
@@ -512,12 +519,14 @@ export async function addIncidentNoteFromEmail(input: {
   incidentIdOrNumber: string;
   author: string;
   text: string;
+  /** The message's claim (a redelivery answers the note the first delivery added). */
+  idempotency?: IdempotencyClaim;
 }): Promise<{ noteId: string; incidentId: string }> {
   const result = await addIncidentNote(
     emailSender(input.author),
     input.incidentIdOrNumber,
     { body: clip(input.text.trim(), MAX_TEXT_LENGTH) || '(empty reply)', visibility: 'public' },
-    () => undefined,
+    () => input.idempotency,
   );
   const note = result.body as IncidentNote;
   return { noteId: note.id, incidentId: note.incidentId };

@@ -135,8 +135,11 @@ export async function submitRequest(input: SubmitRequestInput): Promise<ServiceR
 
 export type { AddRequestNoteInput };
 
-/** Adds a public note (the e-mail reply of a requester), as POST /requests/{id}/notes does. */
-export async function addRequestNote(input: Omit<AddRequestNoteInput, 'idempotency'>): Promise<{ noteId: string }> {
+/**
+ * Adds a public note (the e-mail reply of a requester), as POST /requests/{id}/notes does.
+ * `idempotency`: a claim for the request's id, so that a redelivered message adds its note once.
+ */
+export async function addRequestNote(input: AddRequestNoteInput): Promise<{ noteId: string }> {
   const { note } = await addRequestNoteResult(input);
   return { noteId: note.id };
 }

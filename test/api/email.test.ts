@@ -1,3 +1,4 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invokeFunction } from '../../local/invoke.ts';
@@ -48,6 +49,36 @@ async function send(options: SendMailOptions): Promise<Inbound> {
   const found = list.body.items.find((item) => item.id === id);
   expect(found, `inbound record ${id}`).toBeDefined();
   return found as Inbound;
+}
+
+/**
+ * Lambda's retry of a delivery that wrote its ticket (or note) and then failed before recording
+ * what became of the message: its record is back to `received` and the message still in the bucket.
+ */
+async function retryAfterFailingMidway(inbound: Inbound, destination: string): Promise<Inbound> {
+  const { db, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
+  const { inboundKey } = await import('../../functions/email/store/keys.ts');
+  await db.send(
+    new UpdateCommand({
+      TableName: TABLE_NAME,
+      Key: inboundKey(inbound.id),
+      UpdateExpression: 'SET outcome = :received REMOVE ticket, noteId, sender, processedAt',
+      ExpressionAttributeValues: { ':received': 'received' },
+    }),
+  );
+  await invokeFunction(
+    'receiveEmail',
+    sesReceiptEvent({
+      messageId: inbound.id,
+      source: 'carol@example.com',
+      destination: [destination],
+      headers: [],
+      receivedAt: new Date(),
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:receiveEmail',
+    }),
+  );
+  const list = await ada.get<{ items: Inbound[] }>('/inbound-emails?limit=100');
+  return list.body.items.find((item) => item.id === inbound.id) as Inbound;
 }
 
 const requestCount = async () => {
@@ -143,6 +174,39 @@ describe('e-mail to the service desk', () => {
       }),
     );
     expect((await carol.get(`/requests/${request.id}/notes`)).body.items.length).toBe(notesBefore);
+  });
+
+  it('a retry after the ticket was written but before the outcome was recorded opens no second request and adds no second note', async () => {
+    const opened = await send({ from: 'carol@example.com', to: 'requests@itsm.local', subject: 'Monitor flickers', text: 'Since the update.' });
+    expect(opened.outcome).toBe('opened-request');
+    const requests = await requestCount();
+    const retried = await retryAfterFailingMidway(opened, 'requests@itsm.local');
+    expect(retried).toMatchObject({ outcome: 'opened-request', ticket: opened.ticket });
+    expect(await requestCount()).toBe(requests);
+
+    const number = opened.ticket?.number as string;
+    const noted = await send({ from: 'carol@example.com', to: 'requests@itsm.local', subject: `Re: [${number}]`, text: 'Both screens.' });
+    expect(noted.outcome).toBe('noted');
+    const notesOf = async () => (await carol.get(`/requests/${opened.ticket?.id}/notes`)).body.items as { id: string; text: string }[];
+    const again = await retryAfterFailingMidway(noted, 'requests@itsm.local');
+    expect(again).toMatchObject({ outcome: 'noted', noteId: noted.noteId, ticket: { id: opened.ticket?.id } });
+    expect((await notesOf()).filter((n) => n.text === 'Both screens.').map((n) => n.id)).toEqual([noted.noteId]);
+  });
+
+  it('a retry after the incident was opened, or its note added, writes neither again', async () => {
+    const incidentsOf = async () => (await alice.get('/incidents?limit=100')).body.items.length as number;
+    const opened = await send({ from: 'carol@example.com', to: 'incident@itsm.local', subject: 'Wi-Fi drops', text: 'Every hour.' });
+    expect(opened.outcome).toBe('opened-incident');
+    const incidents = await incidentsOf();
+    expect(await retryAfterFailingMidway(opened, 'incident@itsm.local')).toMatchObject({ outcome: 'opened-incident', ticket: opened.ticket });
+    expect(await incidentsOf()).toBe(incidents);
+
+    const number = opened.ticket?.number as string;
+    const noted = await send({ from: 'carol@example.com', to: 'incident@itsm.local', subject: `Re: ${number}`, text: 'Floor 3 only.' });
+    expect(noted.outcome).toBe('noted');
+    expect(await retryAfterFailingMidway(noted, 'incident@itsm.local')).toMatchObject({ outcome: 'noted', noteId: noted.noteId });
+    const notes = (await alice.get(`/incidents/${opened.ticket?.id}/notes`)).body.items as { id: string; body: string }[];
+    expect(notes.filter((n) => n.body === 'Floor 3 only.').map((n) => n.id)).toEqual([noted.noteId]);
   });
 
   it('never opens a ticket for a number that is not found or not the sender’s', async () => {

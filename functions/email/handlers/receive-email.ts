@@ -7,6 +7,7 @@ import { getRequestConfig } from '../../requests/store/request-config-store.ts';
 import { optionalEnv, requireEnv } from '../../shared/env.ts';
 import { HttpError } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
+import { type IdempotencyClaim, serverIdempotencyClaim } from '../../shared/store/idempotency.ts';
 import { bodyText, withoutQuotedReply } from '../domain/body.ts';
 import {
   bareAddress,
@@ -28,7 +29,10 @@ import { countSenderMessage, findOutbound, recordInbound, recordOutcome, type Ti
  * is recorded once by SES's message id, then dropped for a reason, added to the ticket it answers
  * as a public note by its sender, or opened as a new request or incident. What became of it is
  * written on its record (GET /inbound-emails). A failure (DynamoDB, S3) throws: Lambda retries the
- * asynchronous invocation, and the record, still `received`, lets the retry process it.
+ * asynchronous invocation, and the record, still `received`, lets the retry process it. The ticket
+ * write itself is idempotent on the message id (`email:<messageId>`, the shared idempotency record
+ * in the write's own transaction): a retry after the ticket was written but before the outcome was
+ * recorded finds the same ticket or note instead of writing a second one.
  */
 
 const BUCKET = requireEnv('INBOUND_EMAIL_BUCKET');
@@ -122,6 +126,8 @@ async function decide(input: {
   text: string;
 }): Promise<Outcome> {
   const { mail, receipt } = input.record.ses;
+  /** What this message writes, at most once whatever the deliveries: keyed on SES's message id. */
+  const once = (operation: string): IdempotencyClaim => serverIdempotencyClaim(`email:${mail.messageId}`, operation);
   const drop = classify(
     input.headers,
     { returnPath: mail.source, from: input.from, spamVerdict: receipt.spamVerdict?.status, virusVerdict: receipt.virusVerdict?.status },
@@ -140,10 +146,17 @@ async function decide(input: {
     const text = clip(withoutQuotedReply(input.text), MAX_TEXT) || '(empty reply)';
     try {
       if (thread.kind === 'incident') {
-        const added = await addIncidentNoteFromEmail({ incidentIdOrNumber: thread.id, author: sender, text });
+        const added = await addIncidentNoteFromEmail({ incidentIdOrNumber: thread.id, author: sender, text, idempotency: once(`incident-note ${thread.id}`) });
         return { outcome: 'noted', sender, noteId: added.noteId, ticket: { ...thread, id: added.incidentId } };
       }
-      const added = await addRequestNote({ requestIdOrNumber: thread.id, author: asRequester(sender), text, visibility: 'public', source: 'email' });
+      const added = await addRequestNote({
+        requestIdOrNumber: thread.id,
+        author: asRequester(sender),
+        text,
+        visibility: 'public',
+        source: 'email',
+        idempotency: (requestId) => once(`request-note ${requestId}`),
+      });
       return { outcome: 'noted', sender, noteId: added.noteId, ticket: thread };
     } catch (error) {
       const refused = refusal(error, thread);
@@ -156,7 +169,7 @@ async function decide(input: {
   const details = clip(input.text, MAX_TEXT);
   try {
     if (kindForRecipients(receipt.recipients) === 'incident') {
-      const incident = await openIncidentFromEmail({ caller: sender, shortDescription: summary, description: details });
+      const incident = await openIncidentFromEmail({ caller: sender, shortDescription: summary, description: details, idempotency: once('incident') });
       return { outcome: 'opened-incident', sender, ticket: { kind: 'incident', id: incident.id, number: incident.number } };
     }
     const config = await getRequestConfig();
@@ -165,6 +178,7 @@ async function decide(input: {
       itemId: config.emailDefaultItem,
       answers: { summary, details: details === '' ? '(no text)' : details },
       source: 'email',
+      idempotency: once(`request ${config.emailDefaultItem}`),
     });
     return { outcome: 'opened-request', sender, ticket: { kind: 'request', id: request.id, number: request.number } };
   } catch (error) {

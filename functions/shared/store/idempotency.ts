@@ -45,6 +45,16 @@ export function claimIdempotencyKey(request: ApiRequest, body: unknown, resource
   return { pk: `IDEMPOTENCY#${sha256(scope)}`, fingerprint: sha256(canonicalJson(body)) };
 }
 
+/**
+ * A claim the server makes itself, for a write that a redelivery must not repeat (an inbound
+ * e-mail, keyed `email:<message id>`): the retry replays the first write's answer. `operation`
+ * names what the key was used for; a retry that would do something else is refused (422) instead
+ * of answered with the other write's result.
+ */
+export function serverIdempotencyClaim(key: string, operation: string): IdempotencyClaim {
+  return { pk: `IDEMPOTENCY#${key}`, fingerprint: sha256(operation) };
+}
+
 function recordItem(claim: IdempotencyClaim, response: ApiResult, now: Date): TransactItem {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   return {
