@@ -296,6 +296,20 @@ describe('e-mail to the service desk', () => {
     expect(ask?.text).toContain('Application: Jira');
     expect(ask?.text).toContain('Justification: To follow the service desk board daily');
     expect(ask?.text).toContain(`POST /requests/${id}/approvals`);
+    expect(ask?.text).toContain('a reply does not decide');
+
+    // The approver answers the mail: a public note by them on the request, never a vote.
+    const answer = await send({
+      from: 'ada@example.com',
+      to: 'requests@itsm.local',
+      subject: `Re: ${ask?.subject}`,
+      inReplyTo: ask?.headers['message-id'],
+      text: 'Approve',
+    });
+    expect(answer).toMatchObject({ outcome: 'noted', sender: 'ada', ticket: { id, number } });
+    const notes = (await carol.get(`/requests/${id}/notes`)).body.items as Record<string, unknown>[];
+    expect(notes.find((n) => n.id === answer.noteId)).toMatchObject({ text: 'Approve', visibility: 'public', author: 'ada', source: 'email' });
+    expect((await carol.get(`/requests/${id}`)).body.status).toBe('awaiting_approval');
 
     const decided = await ada.post(`/requests/${id}/approvals`, { decision: 'reject', comment: 'Use the shared dashboard' });
     expect(decided.status, JSON.stringify(decided.body)).toBeLessThan(300);

@@ -35,6 +35,8 @@ describe('requestMails', () => {
     expect(mails[0]?.text).toContain('Why: Old one broke\n    screen cracked');
     expect(mails[0]?.text).toContain('extras: dock, bag');
     expect(mails[0]?.text).toContain('POST /requests/01JREQ/approvals');
+    // A reply is a note, never a vote: the mail says so.
+    expect(mails[0]?.text).toContain('Replying to this e-mail adds a note to REQ0000042 for the requester and the service desk; a reply does not decide.');
     const [reminder] = requestMails({ type: 'Request Approval Reminder', request, approvers: ['ada'], names: {} });
     expect(reminder?.subject).toBe('[REQ0000042] Reminder: please decide: New laptop for carol');
   });

@@ -87,7 +87,9 @@ export function requestMails(input: {
         text:
           `${hello(approver)}${reminder ? 'a request is still waiting for your decision' : 'your decision is needed on a request'}: ` +
           `${request.number}, ${item}, requested by ${requesterName}.\n\nTheir answers:\n${answersText(request)}\n\n` +
-          `To decide, POST ${where} with {"decision": "approve"} or {"decision": "reject", "comment": "why"}.`,
+          `To decide, POST ${where} with {"decision": "approve"} or {"decision": "reject", "comment": "why"}.` +
+          // A mail proves an address, not the intent to vote: replies are notes, votes go through the API.
+          `\n\nReplying to this e-mail adds a note to ${request.number} for the requester and the service desk; a reply does not decide.`,
       }));
     }
     case 'Request Approved':
