@@ -80,9 +80,31 @@ async function drive(client: HttpClient, scenario: LoadScenario, options: LoadOp
   };
 }
 
+/** Requests ordered before the request and task lists are measured: more than a page of each. */
+const ORDERED_REQUESTS = 30;
+
+/**
+ * Password resets (no approval) ordered one after the other, then waits until their workflows have
+ * opened every task in the service-desk queue, so the lists below read full pages. The workflows run
+ * in the server process: they are done before the lists are measured.
+ */
+async function orderRequests(client: HttpClient): Promise<void> {
+  for (let n = 0; n < ORDERED_REQUESTS; n++) {
+    const reply = await client.send('POST', '/requests', { body: { item: 'password-reset', answers: { account: `load-${n}` } } });
+    if (reply.status !== 201) throw new Error(`ordering a request failed: ${reply.status} ${reply.text}`);
+  }
+  for (let i = 0; i < 600; i++) {
+    const reply = await client.send('GET', `/tasks?assignmentGroup=service-desk&status=open&limit=100`);
+    if (reply.status === 200 && reply.json<{ items: unknown[] }>().items.length >= ORDERED_REQUESTS) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the ordered requests never all reached fulfilment');
+}
+
 /**
  * Create, get and list under concurrent load against the local stack (server in its own process,
  * the load generator here). Get reads incidents made by the create run; list reads the first page.
+ * The request and task lists (issue 15) read the first page after 30 requests were ordered.
  */
 export async function measureLoad(dynamoDbEndpoint: string, options: LoadOptions): Promise<LoadResult[]> {
   const server = await startServer(dynamoDbEndpoint);
@@ -114,10 +136,23 @@ export async function measureLoad(dynamoDbEndpoint: string, options: LoadOptions
         status: 200,
         call: (c) => c.send('GET', '/incidents'),
       },
+      {
+        name: 'list requests (first page of 25)',
+        request: 'GET /requests',
+        status: 200,
+        call: (c) => c.send('GET', '/requests'),
+      },
+      {
+        name: "list tasks (a group's open queue, first page of 25)",
+        request: 'GET /tasks?assignmentGroup=service-desk&status=open',
+        status: 200,
+        call: (c) => c.send('GET', '/tasks?assignmentGroup=service-desk&status=open'),
+      },
     ];
     const results: LoadResult[] = [];
     for (const scenario of scenarios) {
       if (scenario.request.startsWith('GET /incidents/{id}') && created.length === 0) throw new Error('the create run created nothing to read');
+      if (scenario.request === 'GET /requests') await orderRequests(client);
       results.push(await drive(client, scenario, options));
     }
     return results;

@@ -150,7 +150,8 @@ async function main(): Promise<void> {
       [
         '## DynamoDB round trips per API operation',
         '',
-        'Counted on the wire by a proxy in front of DynamoDB Local (local/request-counter.ts), which delays each request by 20 ms so that requests a handler sends together overlap as they would in AWS: a round trip is a group of concurrent requests (`A ‖ B`), and round trips follow each other (`A → B`). The second call of each is shown. Table: 60+ incidents of mixed status and priority.',
+        'Counted on the wire by a proxy in front of DynamoDB Local (local/request-counter.ts), which delays each request by 20 ms so that requests a handler sends together overlap as they would in AWS: a round trip is a group of concurrent requests (`A ‖ B`), and round trips follow each other (`A → B`). The second call of each is shown. Table: 60+ incidents of mixed status and priority. ' +
+          "`create request` counts the handler's round trips up to its transaction: it then starts the request's fulfilment workflow, a Step Functions call (StartExecution), not a DynamoDB round trip; the workflow's steps run at once in the same process, and their round trips are shown apart, not counted. Request scenarios wait for the table to be quiet first, so an earlier workflow's steps are not counted either.",
         '',
         table(
           ['operation', 'request', 'round trips', 'requests', 'DynamoDB operations', 'budget', 'status'],
@@ -159,7 +160,9 @@ async function main(): Promise<void> {
             r.request,
             String(r.rounds.length),
             String(r.rounds.flat().length),
-            formatRounds(r.rounds) + (r.firstCall === undefined ? '' : ` (first call: ${formatRounds(r.firstCall)})`),
+            formatRounds(r.rounds) +
+              (r.firstCall === undefined ? '' : ` (first call: ${formatRounds(r.firstCall)})`) +
+              (r.workflowRounds === undefined ? '' : ` (then StartExecution; the workflow's steps: ${r.workflowRounds} round trips, not counted)`),
             `${r.kind} <= ${r.budget}${Object.entries(OPERATION_ROUND_BUDGETS[r.kind] ?? {})
               .map(([operation, max]) => `, ${operation} rounds <= ${max}`)
               .join('')}`,
