@@ -37,7 +37,7 @@ import { countSenderMessage, findOutbound, recordInbound, recordOutcome, type Ti
 
 const BUCKET = requireEnv('INBOUND_EMAIL_BUCKET');
 const PREFIX = optionalEnv('INBOUND_EMAIL_PREFIX', '');
-/** Our own sending address, when this function knows it: mail from it is a loop. */
+/** Our own sending address (readInboundEmail provides it; empty while e-mail is off): mail from it is a loop. */
 const MAIL_FROM = process.env.MAIL_FROM ?? '';
 const s3 = new S3Client({});
 
