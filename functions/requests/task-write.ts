@@ -2,9 +2,11 @@ import type { FieldDiff } from '../shared/domain/audit.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { newId } from '../shared/store/audit.ts';
 import { named, type TransactionEntry } from '../shared/store/transaction.ts';
+import { slaTimers } from '../sla/domain/incident-sla.ts';
+import { timerChanges, timerRecordId } from '../sla/domain/timers.ts';
 import type { SlaConfig } from '../sla/domain/types.ts';
 import { loadSlaConfig } from '../sla/store/config-store.ts';
-import { type RequestEventType, taskEventRecord } from './domain/events.ts';
+import { type RequestEventType, type TaskSlaCrossing, taskEventRecord } from './domain/events.ts';
 import type { RequestTaskSummary, ServiceRequest } from './domain/request.ts';
 import type { FulfilmentTask } from './domain/task.ts';
 import { fillTaskTemplate, isClosedTask, taskSummary } from './domain/task-rules.ts';
@@ -16,6 +18,10 @@ import { takeTaskNumbers, taskCreate, taskHistoryPut, taskReplace, taskUnchanged
  * Every write of a fulfilment task goes through here: the task at its version, its history record
  * and one outbox record ('Task Created', 'Task Updated' or 'Task Closed'), as items of ONE
  * transaction the caller commits with whatever else the change touches (its request, a note).
+ * The outbox record carries the SLA timers the write moved (its clocks' upcoming thresholds before
+ * and after, as an incident's record does): the publisher sets them as schedules named
+ * `task-<id>-<clock>-<threshold>`, which start the escalation workflow, whose step records the
+ * crossing through recordTaskSlaThreshold (task-sla-threshold.ts).
  * The task's own item is named TASK_ITEM: callers map its refused condition (412) by that name.
  */
 
@@ -37,8 +43,8 @@ export interface TaskWrite {
   changes: FieldDiff[];
   now: Date;
   action?: 'created' | 'updated' | 'note_added';
-  /** Overrides the event derived from the write, its recipients, and names a note. */
-  event?: { type: RequestEventType; recipients?: Recipients; note?: NoteReference };
+  /** Overrides the event derived from the write, its recipients, and names a note or an SLA crossing. */
+  event?: { type: RequestEventType; recipients?: Recipients; note?: NoteReference; sla?: TaskSlaCrossing };
   /** The history record of a note says which kind it was. */
   noteVisibility?: 'work';
 }
@@ -64,6 +70,8 @@ export function taskWrite(input: TaskWrite): TransactionEntry[] {
     ...(input.event?.recipients === undefined ? {} : { recipients: input.event.recipients }),
     ...(before === undefined || unchanged ? {} : { changes: input.changes }),
     ...(input.event?.note === undefined ? {} : { note: input.event.note }),
+    ...(input.event?.sla === undefined ? {} : { sla: input.event.sla }),
+    ...timersOf(before, after),
   });
   return [
     named(TASK_ITEM, before === undefined ? taskCreate(after) : unchanged ? taskUnchanged(before) : taskReplace(after, before.version)),
@@ -77,6 +85,12 @@ export function taskWrite(input: TaskWrite): TransactionEntry[] {
     }),
     taskOutboxPut(record, now),
   ];
+}
+
+/** The SLA timers a write moves: none when its clocks' upcoming thresholds stay as they were. */
+function timersOf(before: FulfilmentTask | undefined, after: FulfilmentTask) {
+  const timers = timerChanges(timerRecordId({ kind: 'task', id: after.id }), slaTimers(before?.sla), slaTimers(after.sla));
+  return timers === undefined ? {} : { timers };
 }
 
 export interface FulfilmentTasksDraft {

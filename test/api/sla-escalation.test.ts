@@ -15,10 +15,11 @@ let stack: TestStack;
 let ada: Client;
 let alice: Client;
 
+// Other areas publish too (the seeded catalog's Catalog Item Created): only incidents' events have `incident`.
 const eventsOf = (number: string) =>
-  stack.published.events().filter((e: PublishedEvent) => (e.detail as { incident: { number: string } }).incident.number === number);
+  stack.published.events().filter((e: PublishedEvent) => (e.detail as { incident?: { number: string } }).incident?.number === number);
 const notificationsOf = (number: string) =>
-  stack.published.notifications().filter((n: PublishedNotification) => (n.message as { incident: { number: string } }).incident.number === number);
+  stack.published.notifications().filter((n: PublishedNotification) => (n.message as { incident?: { number: string } }).incident?.number === number);
 const typesOf = (number: string) => eventsOf(number).map((e) => e.detailType);
 const schedulesOf = (id: string) => stack.schedules().filter((s) => s.name.startsWith(id));
 const executionsOf = (id: string) => stack.executions().filter((e) => (e.input as { incidentId: string }).incidentId === id);

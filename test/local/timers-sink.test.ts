@@ -126,4 +126,25 @@ describe('the timers sink', () => {
     expect(held(100)).toBeUndefined();
     expect(made().sort()).toEqual(['DELETE 100', 'GET 100', 'GET 75', 'POST 75', 'PUT 75']);
   });
+
+  it("sets a fulfilment task's timer under a name and input of its own, guarded by the task's version", async () => {
+    const task = { kind: 'task', id: '01TIMERSINKTASK00000000000' } as const;
+    const taskSchedule = (threshold: number) => scheduler.schedules().find((s) => s.name === `task-${task.id}-resolution-${threshold}`);
+    await moveTimers(task, 2, { set: [timer(100, 1, 4)], clear: [] });
+    expect(JSON.parse(taskSchedule(100)?.target.Input ?? '{}')).toEqual({
+      subject: 'task',
+      taskId: task.id,
+      clock: 'resolution',
+      threshold: 100,
+      timerVersion: 1,
+      at: timer(100, 1, 4).at,
+      taskVersion: 2,
+    });
+    // An earlier record of the task delivered late neither moves nor deletes it.
+    await moveTimers(task, 1, { set: [timer(100, 0, 3)], clear: [] });
+    await moveTimers(task, 1, { set: [], clear: [`task-${task.id}-resolution-100`] });
+    expect(JSON.parse(taskSchedule(100)?.target.Input ?? '{}')).toMatchObject({ timerVersion: 1, taskVersion: 2 });
+    await moveTimers(task, 3, { set: [], clear: [`task-${task.id}-resolution-100`] });
+    expect(taskSchedule(100)).toBeUndefined();
+  });
 });

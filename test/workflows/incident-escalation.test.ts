@@ -19,10 +19,10 @@ describe('statemachines/incident-escalation.asl.json', () => {
 
   it('calls the escalation steps only, through the placeholder the route table maps', () => {
     const tasks = Object.entries(states).filter(([, state]) => state.Type === 'Task');
-    expect(tasks.map(([name]) => name).sort()).toEqual(['Escalate', 'NotifyMajorIncidentStakeholders', 'RecordThreshold']);
+    expect(tasks.map(([name]) => name).sort()).toEqual(['Escalate', 'NotifyMajorIncidentStakeholders', 'RecordTaskThreshold', 'RecordThreshold']);
     for (const [name, state] of tasks) {
       expect(state.Resource, name).toBe('${EscalationStepsFunctionArn}');
-      expect((state.Parameters as { step: string }).step, name).toMatch(/^(record-threshold|notify-major-incident|escalate)$/);
+      expect((state.Parameters as { step: string }).step, name).toMatch(/^(record-threshold|record-task-threshold|notify-major-incident|escalate)$/);
       expect(state.Retry, `${name} retries`).toBeDefined();
     }
     const placeholders = new Set([...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));

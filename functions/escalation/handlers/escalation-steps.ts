@@ -4,6 +4,7 @@ import type { Incident } from '../../incidents/domain/incident.ts';
 import { OPEN_INCIDENT_STATUSES } from '../../incidents/domain/lifecycle.ts';
 import { announceMajorIncidentBreach, escalateIncident, recordSlaThreshold, type ThresholdOutcome } from '../../incidents/operations.ts';
 import { getIncidentRecord } from '../../incidents/store/incident-store.ts';
+import { recordTaskSlaThreshold, type TaskThresholdOutcome } from '../../requests/task-sla-threshold.ts';
 import type { Recipients } from '../../shared/domain/outbox.ts';
 import { eventFields, withLogContext } from '../../shared/log.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
@@ -15,8 +16,11 @@ import { getEscalationPolicy } from '../../sla/store/config-store.ts';
 
 /*
  * The Task states of statemachines/incident-escalation.asl.json, one function, told apart by
- * `step`: the escalation area reacts to SLA timers (set by the publisher from incidents' outbox
- * records) and changes incidents only through the operations they export (incidents/operations.ts).
+ * `step`: the escalation area reacts to SLA timers (set by the publisher from incidents' and
+ * fulfilment tasks' outbox records) and changes incidents only through the operations they export
+ * (incidents/operations.ts), tasks through requests/task-sla-threshold.ts. A task's timer only
+ * records its threshold (Task SLA Warning / Breached, notified to its assignee and group): tasks
+ * have no escalation level, so their breaches do not walk the group's escalation policy.
  * Each step is idempotent, because Step Functions retries Tasks and Scheduler may fire a timer
  * twice: a threshold is recorded once (the clock's own list says whether it was), a level is raised
  * only from the level the caller saw (a conditional write on the incident's version), and the
@@ -29,6 +33,7 @@ const ATTEMPTS = 4;
 const clock = z.enum(CLOCK_NAMES);
 const stepInput = z.discriminatedUnion('step', [
   z.object({ step: z.literal('record-threshold'), incidentId: z.string(), clock, threshold: z.number().int(), timerVersion: z.number().int() }),
+  z.object({ step: z.literal('record-task-threshold'), taskId: z.string(), clock, threshold: z.number().int(), timerVersion: z.number().int() }),
   z.object({ step: z.literal('notify-major-incident'), incidentId: z.string(), clock, timerVersion: z.number().int() }),
   z.object({
     step: z.literal('escalate'),
@@ -53,7 +58,7 @@ export interface EscalateOutcome {
   delaySeconds?: number;
 }
 
-export const handler = withLogContext(runEscalationStep, eventFields('step', 'incidentId', 'clock'));
+export const handler = withLogContext(runEscalationStep, eventFields('step', 'incidentId', 'taskId', 'clock'));
 async function runEscalationStep(event: unknown): Promise<unknown> {
   const input = stepInput.parse(event);
   return retryOnConflict(() => run(input), { attempts: ATTEMPTS, isConflict: (error) => error instanceof TransactionRefused });
@@ -63,6 +68,8 @@ function run(input: StepInput): Promise<unknown> {
   switch (input.step) {
     case 'record-threshold':
       return record(input);
+    case 'record-task-threshold':
+      return recordTask(input);
     case 'notify-major-incident':
       return notifyMajorIncident(input);
     case 'escalate':
@@ -72,6 +79,10 @@ function run(input: StepInput): Promise<unknown> {
 
 function record(input: Extract<StepInput, { step: 'record-threshold' }>): Promise<RecordOutcome> {
   return recordSlaThreshold(input);
+}
+
+function recordTask(input: Extract<StepInput, { step: 'record-task-threshold' }>): Promise<TaskThresholdOutcome> {
+  return recordTaskSlaThreshold(input);
 }
 
 function notifyMajorIncident(input: Extract<StepInput, { step: 'notify-major-incident' }>): Promise<{ notified: boolean }> {

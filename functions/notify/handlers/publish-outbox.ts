@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type OutboxRecord, type OutboxSubject, outboxSubject } from '../../shared/domain/outbox.ts';
 import { log, withLogContext } from '../../shared/log.ts';
 import { type OutboxKey, outboxKeyId } from '../../shared/store/outbox.ts';
-import type { TimerMoves } from '../../sla/domain/timers.ts';
+import { TIMER_SUBJECT_KINDS, type TimerMoves, type TimerSubjectKind } from '../../sla/domain/timers.ts';
 import { publishEvent } from '../sinks/event-bus.ts';
 import { moveTimers } from '../sinks/timers.ts';
 import { publishNotification } from '../sinks/topics.ts';
@@ -27,9 +27,10 @@ interface Deliverable {
 const DELIVER: Readonly<Record<Sink, (entry: Deliverable) => Promise<void>>> = {
   events: ({ record }) => publishEvent(record),
   notifications: ({ record }) => publishNotification(record),
-  // Timers belong to the record's subject and carry its version; a record without timers (every change request's) moves none.
+  // Timers belong to the record's subject (an incident, a fulfilment task) and carry its version;
+  // a record without timers (every change request's) moves none.
   timers: async ({ record, subject }) => {
-    if (record.timers !== undefined) await moveTimers(subject.id, subject.summary.version, record.timers);
+    if (record.timers !== undefined) await moveTimers({ kind: subject.kind as TimerSubjectKind, id: subject.id }, subject.summary.version, record.timers);
   },
 };
 const ORDER: readonly Sink[] = ['timers', 'events', 'notifications'];
@@ -62,6 +63,7 @@ export function malformation(item: Record<string, unknown>): string | undefined 
     return 'notification.attributes: not a map of strings';
   }
   if (timers !== undefined) {
+    if (!(TIMER_SUBJECT_KINDS as readonly string[]).includes(subject.kind)) return `timers: a ${subject.kind} has no SLA timers`;
     if (!isObject(timers) || !Array.isArray(timers.set) || !Array.isArray(timers.clear)) return 'timers: not { set, clear }';
     const badTimer = timers.set.findIndex(
       (t: unknown) => !isObject(t) || !isText(t.clock) || !Number.isInteger(t.threshold) || !Number.isInteger(t.timerVersion) || !isInstant(t.at),

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { requireEnv } from '../../shared/env.ts';
 import { log } from '../../shared/log.ts';
-import { type TimerMoves, timerName } from '../../sla/domain/timers.ts';
+import { type TimerMoves, type TimerSubject, timerName, timerRecordId } from '../../sla/domain/timers.ts';
 import type { SlaTimer } from '../../sla/domain/types.ts';
 
 const GROUP = requireEnv('SLA_SCHEDULE_GROUP');
@@ -31,36 +31,55 @@ export function atExpression(at: Date, now: Date): string {
   return `at(${when.toISOString().slice(0, 19)})`;
 }
 
+/** A subject given as a bare id is an incident: the only subject timers had before tasks had clocks. */
+const subjectOf = (subject: string | TimerSubject): TimerSubject => (typeof subject === 'string' ? { kind: 'incident', id: subject } : subject);
+
 /**
  * What the escalation workflow starts with; the timer version makes a moved timer's firing stale.
  * `incidentVersion` is the incident's version after the change whose outbox record set the timer:
  * the workflow does not read it, the publisher does (`moveTimers`), so that a record delivered late (a
  * replay) never replaces or deletes what a later record set.
+ * An incident's input is exactly what it was before tasks had timers (schedules already set fire
+ * into the same workflow); a task's says `subject: 'task'` and names `taskId` and `taskVersion`,
+ * which the workflow's first Choice tells apart.
  */
-export const timerInput = (incidentId: string, incidentVersion: number, timer: SlaTimer) =>
-  JSON.stringify({
-    incidentId,
+export const timerInput = (subject: string | TimerSubject, subjectVersion: number, timer: SlaTimer) => {
+  const { kind, id } = subjectOf(subject);
+  if (kind === 'task') {
+    return JSON.stringify({
+      subject: kind,
+      taskId: id,
+      clock: timer.clock,
+      threshold: timer.threshold,
+      timerVersion: timer.timerVersion,
+      at: timer.at,
+      taskVersion: subjectVersion,
+    });
+  }
+  return JSON.stringify({
+    incidentId: id,
     clock: timer.clock,
     threshold: timer.threshold,
     timerVersion: timer.timerVersion,
     at: timer.at,
-    incidentVersion,
+    incidentVersion: subjectVersion,
     ...(timer.escalateAtOnce === true ? { escalateAtOnce: true } : {}),
   });
+};
 
-function schedule(incidentId: string, incidentVersion: number, timer: SlaTimer, now: Date): CreateScheduleCommandInput {
+function schedule(subject: TimerSubject, subjectVersion: number, timer: SlaTimer, now: Date): CreateScheduleCommandInput {
   return {
-    Name: timerName(incidentId, timer.clock, timer.threshold),
+    Name: timerName(timerRecordId(subject), timer.clock, timer.threshold),
     GroupName: GROUP,
     ScheduleExpression: atExpression(new Date(timer.at), now),
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',
-    Description: `SLA ${timer.clock} ${timer.threshold}% of incident ${incidentId}`,
+    Description: `SLA ${timer.clock} ${timer.threshold}% of ${subject.kind} ${subject.id}`,
     Target: {
       Arn: STATE_MACHINE_ARN,
       RoleArn: ROLE_ARN,
-      Input: timerInput(incidentId, incidentVersion, timer),
+      Input: timerInput(subject, subjectVersion, timer),
       // A firing that cannot start the workflow is retried for an hour, then kept in the queue.
       RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 3600 },
       DeadLetterConfig: { Arn: DEAD_LETTER_ARN },
@@ -71,6 +90,7 @@ function schedule(incidentId: string, incidentVersion: number, timer: SlaTimer, 
 /** What a schedule's input says of the timer it holds (every field is absent from a schedule set before it was written). */
 interface ScheduledTimer {
   readonly incidentVersion?: unknown;
+  readonly taskVersion?: unknown;
   readonly timerVersion?: unknown;
   readonly at?: unknown;
   readonly escalateAtOnce?: unknown;
@@ -94,9 +114,9 @@ async function scheduledTimer(name: string): Promise<ScheduledTimer | 'none'> {
 }
 
 /**
- * Sets each timer and deletes the cleared ones, unless a later change of the incident already set
- * that schedule: Scheduler has no conditional writes, so a schedule carries the incident version
- * that set it and is read before it is replaced or deleted. A schedule set before versions were
+ * Sets each timer and deletes the cleared ones, unless a later change of the incident (or task)
+ * already set that schedule: Scheduler has no conditional writes, so a schedule carries the
+ * subject's version that set it and is read before it is replaced or deleted. A schedule set before versions were
  * carried is replaced or deleted as before.
  *
  * Scheduler calls: a new timer, one CreateSchedule; a timer the schedule already holds (same timer
@@ -109,19 +129,22 @@ async function scheduledTimer(name: string): Promise<ScheduledTimer | 'none'> {
  * A record replayed after its schedules fired or were deleted may create them again: their firing
  * carries an old timer version, or a threshold already recorded, and the workflow ignores it.
  */
-export async function moveTimers(incidentId: string, incidentVersion: number, changes: TimerMoves, now = new Date()): Promise<void> {
+export async function moveTimers(of: string | TimerSubject, subjectVersion: number, changes: TimerMoves, now = new Date()): Promise<void> {
+  const subject = subjectOf(of);
+  const versionOf = (existing: ScheduledTimer) => (subject.kind === 'task' ? existing.taskVersion : existing.incidentVersion);
   const setByLaterChange = (name: string, existing: ScheduledTimer) => {
-    if (typeof existing.incidentVersion !== 'number' || existing.incidentVersion < incidentVersion) return false;
-    log.info('schedule left as a later change of the incident set it', {
+    const setBy = versionOf(existing);
+    if (typeof setBy !== 'number' || setBy < subjectVersion) return false;
+    log.info(`schedule left as a later change of the ${subject.kind} set it`, {
       schedule: name,
-      setByVersion: existing.incidentVersion,
-      recordVersion: incidentVersion,
+      setByVersion: setBy,
+      recordVersion: subjectVersion,
     });
     return true;
   };
   await Promise.all([
     ...changes.set.map(async (timer) => {
-      const input = schedule(incidentId, incidentVersion, timer, now);
+      const input = schedule(subject, subjectVersion, timer, now);
       const name = input.Name as string;
       try {
         await scheduler.send(new CreateScheduleCommand(input));
@@ -136,7 +159,7 @@ export async function moveTimers(incidentId: string, incidentVersion: number, ch
         // (a timer version moves with every change of timing), so the older version it names is as
         // good. One set before versions were carried is written once more, to carry this one.
         const same =
-          typeof existing.incidentVersion === 'number' &&
+          typeof versionOf(existing) === 'number' &&
           existing.timerVersion === timer.timerVersion &&
           existing.at === timer.at &&
           (existing.escalateAtOnce === true) === (timer.escalateAtOnce === true);

@@ -13,6 +13,8 @@ import {
   publishedFieldDiffs,
   type Recipients,
 } from '../../shared/domain/outbox.ts';
+import type { TimerMoves } from '../../sla/domain/timers.ts';
+import type { ClockName } from '../../sla/domain/types.ts';
 import type { RequestStageSummary, RequestStatus, ServiceRequest } from './request.ts';
 import type { FulfilmentTask, TaskStatus } from './task.ts';
 
@@ -41,6 +43,8 @@ export const REQUEST_EVENT_TYPES = [
   'Task Created',
   'Task Updated',
   'Task Closed',
+  'Task SLA Warning',
+  'Task SLA Breached',
   'Catalog Item Created',
   'Catalog Item Updated',
   'Catalog Item Deleted',
@@ -101,10 +105,22 @@ export interface RequestEventDetail extends EventDetail<RequestEventType> {
   note?: NoteReference;
 }
 
+/** Task SLA Warning / Breached: which clock crossed which threshold, as an incident's SLA events say it. */
+export interface TaskSlaCrossing {
+  clock: ClockName;
+  /** Percent of the target; 100 is the breach. */
+  threshold: number;
+  /** The exact instant the threshold was reached (not when its timer fired). */
+  crossedAt: string;
+  policy: string;
+  target: string;
+}
+
 export interface TaskEventDetail extends EventDetail<RequestEventType> {
   task: TaskSummary;
   changes?: PublishedFieldDiff[];
   note?: NoteReference;
+  sla?: TaskSlaCrossing;
 }
 
 type RequestNotification = Notification<RequestEventType> & { topic: 'notifications' };
@@ -118,6 +134,8 @@ export interface RequestOutboxRecord extends OutboxRecord<RequestEventDetail> {
 export interface TaskOutboxRecord extends OutboxRecord<TaskEventDetail> {
   taskId: string;
   notification: RequestNotification;
+  /** The task's SLA timers this write moved (set and cleared by the publisher, as an incident's). */
+  timers?: TimerMoves;
 }
 
 /**
@@ -264,6 +282,10 @@ export interface EventContext {
   changes?: FieldDiff[];
   stage?: StageReference;
   note?: NoteReference;
+  /** Task SLA Warning / Breached: the crossing. */
+  sla?: TaskSlaCrossing;
+  /** A task write that moved the task's SLA timers. */
+  timers?: TimerMoves;
 }
 
 /** The outbox record of a request event (no free text: the mail sender reads the request for it). */
@@ -297,6 +319,7 @@ export function requestEventRecord(type: RequestEventType, request: ServiceReque
 /** The outbox record of a task event: its assignee and group hear of it by default. */
 export function taskEventRecord(type: RequestEventType, task: FulfilmentTask, context: EventContext): TaskOutboxRecord {
   if (!type.startsWith('Task ')) throw new Error(`${type} is not a task event`);
+  if ((type === 'Task SLA Warning' || type === 'Task SLA Breached') && context.sla === undefined) throw new Error(`${type} needs the SLA crossing`);
   const detail: TaskEventDetail = {
     schemaVersion: DETAIL_SCHEMA_VERSION,
     eventId: context.eventId,
@@ -306,19 +329,25 @@ export function taskEventRecord(type: RequestEventType, task: FulfilmentTask, co
     task: summarizeTask(task),
     ...(context.changes === undefined ? {} : { changes: publishedFieldDiffs(context.changes, REQUEST_PUBLISH_RULES) }),
     ...(context.note === undefined ? {} : { note: context.note }),
+    ...(context.sla === undefined ? {} : { sla: context.sla }),
   };
   const head = `${task.number} of ${task.requestNumber} (${task.assignmentGroup})`;
   const text =
     type === 'Task Created'
       ? `New task ${head}${task.status === 'pending' ? ', pending its turn' : ''}`
-      : type === 'Task Closed'
-        ? `Closed ${task.status === 'closed_complete' ? 'complete' : 'incomplete'}: ${head}`
-        : context.note === undefined
-          ? `Updated: ${head}: ${(detail.changes ?? []).map((c) => c.field).join(', ')}`
-          : `${context.note.visibility === 'public' ? 'Note' : 'Work note'} by ${context.note.author} on ${head}`;
+      : context.sla !== undefined
+        ? context.sla.threshold >= 100
+          ? `The ${context.sla.clock} target (${context.sla.target}) was breached at ${context.sla.crossedAt}: ${head}`
+          : `${context.sla.threshold}% of the ${context.sla.clock} target (${context.sla.target}) used: ${head}`
+        : type === 'Task Closed'
+          ? `Closed ${task.status === 'closed_complete' ? 'complete' : 'incomplete'}: ${head}`
+          : context.note === undefined
+            ? `Updated: ${head}: ${(detail.changes ?? []).map((c) => c.field).join(', ')}`
+            : `${context.note.visibility === 'public' ? 'Note' : 'Work note'} by ${context.note.author} on ${head}`;
   return {
     eventId: context.eventId,
     taskId: task.id,
+    ...(context.timers === undefined ? {} : { timers: context.timers }),
     detail,
     notification: {
       topic: 'notifications',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { eventEnvelope, publishedFieldDiffs } from '../../shared/schemas/events.ts';
+import { CLOCK_NAMES } from '../../sla/domain/types.ts';
 import { REQUEST_EVENT_TYPES, type RequestEventType } from '../domain/events.ts';
 import { REQUEST_STATUSES, STAGE_STATUSES } from '../domain/request.ts';
 import { TASK_STATUSES } from '../domain/task.ts';
@@ -66,7 +67,7 @@ export const taskEventDetail = z
     ...eventEnvelope,
     type: z.enum(typesStartingWith('Task ')).describe('Also the detail-type'),
     occurredAt: z.string().describe('When the task was written (ISO 8601)'),
-    actor: z.string().describe('Who acted: a user id, or the fulfilment workflow'),
+    actor: z.string().describe('Who acted: a user id, the fulfilment workflow, or `sla` (the SLA engine: Task SLA Warning, Task SLA Breached)'),
     task: z
       .object({
         id: z.string(),
@@ -82,6 +83,16 @@ export const taskEventDetail = z
       .describe('The task'),
     changes: publishedFieldDiffs('task').describe('What changed, as in the task history, with close notes named without their values'),
     note: noteReference,
+    sla: z
+      .object({
+        clock: z.enum(CLOCK_NAMES),
+        threshold: z.number().int().describe('Percent of the target; 100 is the breach'),
+        crossedAt: z.string().describe('The exact instant the threshold was reached'),
+        policy: z.string(),
+        target: z.string(),
+      })
+      .optional()
+      .describe('Task SLA Warning, Task SLA Breached: the clock and the threshold it crossed'),
   })
   .meta({ title: 'Fulfilment task event detail' });
 

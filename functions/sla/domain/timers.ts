@@ -3,7 +3,8 @@ import type { ClockName, SlaTimer } from './types.ts';
 /*
  * SLA timers as the outbox carries them: a record whose change moved its clocks' timers says which
  * to (re)set and which to delete, and the publisher sets them as EventBridge Scheduler schedules
- * that start the escalation workflow (functions/notify/sinks/timers.ts).
+ * that start the escalation workflow (functions/notify/sinks/timers.ts). Incidents and fulfilment
+ * tasks have clocks, so both have timers; the schedule's input names which (timerRecordId).
  */
 
 /** Timers to (re)set and to delete after this change: Scheduler schedules named by `timerName`. */
@@ -11,6 +12,21 @@ export interface TimerMoves {
   set: SlaTimer[];
   clear: string[];
 }
+
+/** Whose clocks a timer times: an incident's or a fulfilment task's (functions/requests). */
+export const TIMER_SUBJECT_KINDS = ['incident', 'task'] as const;
+export type TimerSubjectKind = (typeof TIMER_SUBJECT_KINDS)[number];
+export interface TimerSubject {
+  kind: TimerSubjectKind;
+  id: string;
+}
+
+/**
+ * The id a subject's schedules are named by (`recordId` of timerName and timerChanges). Incidents
+ * came first: their schedules are named by the incident id alone, and stay so, so that schedules
+ * set before tasks had timers are still found, moved and cleared. A task's are `task-<id>`.
+ */
+export const timerRecordId = (subject: TimerSubject): string => (subject.kind === 'incident' ? subject.id : `${subject.kind}-${subject.id}`);
 
 /** One schedule per record, clock and threshold; moving a timer updates the same schedule. */
 export const timerName = (recordId: string, clock: ClockName, threshold: number): string => `${recordId}-${clock}-${threshold}`;
