@@ -1,8 +1,8 @@
 /**
  * The escalation area (what reacts to an SLA threshold: the incident escalation workflow and its
  * task steps), as the registry (functions/areas.ts) assembles it. It has no routes, so no API
- * description; the events it causes are published on an incident's record, so the incidents area
- * lists them.
+ * description; the events it causes are published on an incident's record (or a fulfilment task's:
+ * Task SLA Warning / Breached), so the incidents (requests) area lists them.
  */
 import { defineArea } from '../shared/area.ts';
 
