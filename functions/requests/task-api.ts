@@ -60,7 +60,11 @@ export const taskOperations = {
     summary: 'Get a fulfilment task',
     tag: TAG,
     audience: 'agent',
-    description: ['By id or by number. Send the ETag back in If-Match to change it.', REQUESTERS].join('\n\n'),
+    description: [
+      'By id or by number. Send the ETag back in If-Match to change it.',
+      "Its SLA clocks' timers record each warning threshold and the breach on the task as they come (`thresholdsCrossed`, `breachedAt`; Task SLA Warning, Task SLA Breached, by `sla`): each is a new version, so an ETag read before one is stale (412) and the task is read again.",
+      REQUESTERS,
+    ].join('\n\n'),
     responses: { 200: { description: 'The task', schema: 'FulfilmentTask', headers: ['ETag', 'Location'] } },
     errorTypes: ['not-found'],
     pathParameters,
