@@ -1,4 +1,5 @@
-import { CONSUMERS } from '../functions/routes.ts';
+import { basename } from 'node:path';
+import { CONSUMERS, WORKFLOWS } from '../functions/routes.ts';
 import { REPLAY_GROUPS } from '../infra/constructs/dead-letter-replay.ts';
 import { apiHost, awsPort, dataDirectory, dynamoDbPort, httpPort, LOCAL_TABLE_NAME, SettingError, smtpPort } from './config.ts';
 import { LOCAL_INGESTION_BUS } from './eventbridge.ts';
@@ -92,7 +93,9 @@ ITSM backend running locally (ready in ${((performance.now() - started) / 1000).
   Data folder    ${dataDir}
 
 Local AWS endpoints at ${stack.awsEndpoint}: EventBridge (bus ${LOCAL_INGESTION_BUS}; on the default bus: alarms${defaultBusRules.map((rule) => `, ${rule}`).join('')}),
-  Step Functions (the escalation workflow), EventBridge Scheduler (SLA timers), SNS (notifications)
+  Step Functions (workflows: ${Object.values(WORKFLOWS)
+    .map((w) => basename(w.definitionFile, '.asl.json'))
+    .join(', ')}), EventBridge Scheduler (SLA timers), SNS (notifications)
   Notifications and domain events are printed here as they are published; listed at
     curl -s ${stack.awsEndpoint}/local/notifications     curl -s ${stack.awsEndpoint}/local/events
   SLA timers and workflow executions:
@@ -108,7 +111,9 @@ Open an incident from an event (any credentials and Region do):
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \\
     aws events put-events --endpoint-url ${stack.awsEndpoint} --region us-east-1 --entries '${exampleEntries}'${enqueueExample}
 
-Open a request by e-mail (a demo user's address; any mail client or swaks does too):
+Open a request by e-mail (a demo user's address; any mail client, curl or swaks does):
+  printf 'From: carol@example.com\\r\\nTo: ${LOCAL_MAIL_REPLY_TO}\\r\\nSubject: Printer on floor 2 jams\\r\\n\\r\\nEvery page.\\r\\n' | \\
+    curl -s smtp://127.0.0.1:${stack.smtp.port} --mail-from carol@example.com --mail-rcpt ${LOCAL_MAIL_REPLY_TO} --upload-file -
   swaks --server 127.0.0.1:${stack.smtp.port} --from carol@example.com --to ${LOCAL_MAIL_REPLY_TO} --header 'Subject: Printer on floor 2 jams' --body 'Every page.'
 
 Demo users (sub, groups):
