@@ -260,6 +260,14 @@ describe('PATCH /requests/{id} and cancel', () => {
     expect(awaiting.body.items.map((r) => r.id)).not.toContain(request.id);
   }, 30_000);
 
+  it('cancels without a body: the reason is optional', async () => {
+    const request = await placed(carol);
+    const canceled = await carol.post<Request>(`/requests/${request.id}/cancel`, undefined);
+    expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
+    expect(canceled.body).toMatchObject({ status: 'canceled', cancellation: { by: 'carol' } });
+    expect(canceled.body.cancellation.reason).toBeUndefined();
+  });
+
   it('lets an agent cancel anyone’s request', async () => {
     const request = await placed(dave);
     const canceled = await alice.post<Request>(`/requests/${request.number}/cancel`, {});

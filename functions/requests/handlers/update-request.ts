@@ -1,3 +1,4 @@
+import type * as z from 'zod';
 import { notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
@@ -53,7 +54,8 @@ async function patchRequest(request: ApiRequest) {
 async function cancel(request: ApiRequest) {
   const { principal } = request;
   const idOrNumber = request.pathParam('id');
-  const input = request.body(cancelRequestBody);
+  // The body is optional ({ reason? }): a cancel without one is a cancel without a reason.
+  const input: z.output<typeof cancelRequestBody> = request.rawBody() === undefined ? {} : request.body(cancelRequestBody);
   const first = await findRequest(idOrNumber);
   if (first === undefined || !canSeeRequest(first, principal)) throw notFound(`Request ${idOrNumber}`);
   const claim = claimIdempotencyKey(request, input, `/requests/${first.id}/cancel`);
