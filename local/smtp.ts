@@ -13,7 +13,10 @@ import type { LocalS3 } from './s3.ts';
  * asynchronously (invocation type Event) with SES's receipt event, which carries the envelope
  * and headers but not the body: the function reads the body from the bucket, as in AWS.
  * SMTP answers 250 once the message is stored, as SES does; processing follows.
- * Verdicts are PASS: nothing here scans for spam or checks SPF/DKIM.
+ * Spam and virus verdicts are PASS: nothing here scans. Nor does anything check SPF, DKIM or DMARC:
+ * as a stand-in for DMARC's alignment, the SPF, DKIM and DMARC verdicts are PASS when the envelope
+ * sender's domain (MAIL FROM) is the From header's domain, FAIL otherwise (see `localAuthentication`),
+ * so that a message whose From names someone of another domain than its sender is dropped as in AWS.
  */
 
 /** SES accepts messages up to 40 MB; the local listener stops well before. */
@@ -78,7 +81,21 @@ function addressList(value: string | undefined): string[] | undefined {
   return parts;
 }
 
-/** SES's receipt event for one message, as the Lambda action delivers it. */
+const domainOf = (address: string) => (/<([^>]*)>/.exec(address)?.[1] ?? address).trim().toLowerCase().split('@').at(-1) ?? '';
+
+/**
+ * The local stand-in for SES's SPF, DKIM and DMARC verdicts: PASS when the envelope sender's domain
+ * is the domain of the From header's (first) address, FAIL otherwise (another domain, no From, or
+ * an empty return path). Locally nobody signs or publishes SPF; this keeps the one property the
+ * receiver relies on: a From address of someone else's domain is not believed.
+ */
+export function localAuthentication(source: string, headers: readonly SESMailHeader[]): 'PASS' | 'FAIL' {
+  const from = addressList(headers.find((h) => h.name.toLowerCase() === 'from')?.value)?.[0];
+  const envelopeDomain = domainOf(source);
+  return from !== undefined && source.includes('@') && envelopeDomain !== '' && domainOf(from) === envelopeDomain ? 'PASS' : 'FAIL';
+}
+
+/** SES's receipt event for one message, as the Lambda action delivers it (authentication verdicts: `localAuthentication`). */
 export function sesReceiptEvent(input: {
   messageId: string;
   source: string;
@@ -100,6 +117,7 @@ export function sesReceiptEvent(input: {
     ...optional('subject', header('subject')),
   };
   const pass = { status: 'PASS' as const };
+  const authentication = { status: localAuthentication(input.source, input.headers) };
   const timestamp = input.receivedAt.toISOString();
   return {
     Records: [
@@ -122,9 +140,9 @@ export function sesReceiptEvent(input: {
             recipients: input.destination,
             spamVerdict: pass,
             virusVerdict: pass,
-            spfVerdict: pass,
-            dkimVerdict: pass,
-            dmarcVerdict: pass,
+            spfVerdict: authentication,
+            dkimVerdict: authentication,
+            dmarcVerdict: authentication,
             action: { type: 'Lambda', functionArn: input.functionArn, invocationType: 'Event' },
           },
         },

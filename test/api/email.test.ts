@@ -72,7 +72,7 @@ async function retryAfterFailingMidway(inbound: Inbound, destination: string): P
       messageId: inbound.id,
       source: 'carol@example.com',
       destination: [destination],
-      headers: [],
+      headers: [{ name: 'From', value: 'carol@example.com' }],
       receivedAt: new Date(),
       functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:receiveEmail',
     }),
@@ -168,7 +168,10 @@ describe('e-mail to the service desk', () => {
         messageId: inbound.id,
         source: 'carol@example.com',
         destination: ['requests@itsm.local'],
-        headers: [{ name: 'Subject', value: `Re: ${request.number}` }],
+        headers: [
+          { name: 'From', value: 'carol@example.com' },
+          { name: 'Subject', value: `Re: ${request.number}` },
+        ],
         receivedAt: new Date(),
         functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:receiveEmail',
       }),
@@ -220,6 +223,31 @@ describe('e-mail to the service desk', () => {
       sender: 'dave',
     });
     expect(await requestCount()).toBe(before);
+  });
+
+  it('drops a forged From (the envelope sender of another domain) as unauthenticated: no ticket, no note', async () => {
+    const before = await requestCount();
+    const notesBefore = (await carol.get(`/requests/${request.id}/notes`)).body.items.length;
+    const forged = {
+      from: 'Carol Requester <carol@example.com>',
+      to: 'requests@itsm.local',
+      envelope: { from: 'mallory@evil.example', to: ['requests@itsm.local'] },
+    };
+    expect(await send({ ...forged, subject: 'Give mallory admin', text: 'Thanks, Carol' })).toMatchObject({ outcome: 'unauthenticated' });
+    const reply = await send({ ...forged, subject: `Re: [${request.number}] Received`, text: 'Cancel it' });
+    expect(reply.outcome).toBe('unauthenticated');
+    expect(reply.sender).toBeUndefined();
+    expect(await requestCount()).toBe(before);
+    expect((await carol.get(`/requests/${request.id}/notes`)).body.items.length).toBe(notesBefore);
+    // The same message from carol's own domain is hers.
+    expect(
+      await send({
+        ...forged,
+        envelope: { from: 'carol@example.com', to: ['requests@itsm.local'] },
+        subject: `Re: [${request.number}] Received`,
+        text: 'Really me',
+      }),
+    ).toMatchObject({ outcome: 'noted', sender: 'carol' });
   });
 
   it('records and drops mail from unknown senders, auto-replies, bounces and loops', async () => {

@@ -89,6 +89,9 @@ describe('the local SMTP listener', () => {
     expect(mail?.headers.find((h) => h.name.toLowerCase() === 'in-reply-to')?.value).toBe('<abc@email.amazonses.com>');
     expect(record?.ses.receipt.recipients).toEqual(['requests@itsm.local']);
     expect(record?.ses.receipt.spamVerdict.status).toBe('PASS');
+    // The envelope sender's domain is the From domain: the local stand-in for SPF, DKIM and DMARC passes.
+    expect(record?.ses.receipt.dmarcVerdict?.status).toBe('PASS');
+    expect(record?.ses.receipt.spfVerdict.status).toBe('PASS');
     expect(record?.ses.receipt.action).toMatchObject({ type: 'Lambda', invocationType: 'Event' });
 
     // The body is in the bucket, read as the function reads it.
@@ -98,6 +101,22 @@ describe('the local SMTP listener', () => {
     expect(raw).toContain('Subject: Printer on floor 2 jams');
     expect(raw).toContain('Every page.');
     s3.destroy();
+  });
+
+  it('fails SPF, DKIM and DMARC for a From address of another domain than the envelope sender (a forged From)', async () => {
+    const { smtp, invocations, transport } = await start();
+    await transport.sendMail({
+      from: 'Carol Requester <carol@example.com>',
+      to: 'requests@itsm.local',
+      subject: 'Open something as carol',
+      text: 'x',
+      envelope: { from: 'mallory@evil.example', to: ['requests@itsm.local'] },
+    });
+    await smtp.settled();
+    const receipt = invocations[0]?.event.Records[0]?.ses.receipt;
+    expect(receipt?.dmarcVerdict?.status).toBe('FAIL');
+    expect(receipt?.spfVerdict.status).toBe('FAIL');
+    expect(receipt?.dkimVerdict.status).toBe('FAIL');
   });
 
   it('gives a bounce (MAIL FROM:<>) an empty source', async () => {

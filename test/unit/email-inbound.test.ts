@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  authenticated,
   classify,
   cleanSubject,
   type Envelope,
@@ -11,7 +12,15 @@ import {
   threadCandidates,
 } from '../../functions/email/domain/inbound.ts';
 
-const person: Envelope = { returnPath: 'carol@example.com', from: 'carol@example.com', spamVerdict: 'PASS', virusVerdict: 'PASS' };
+const person: Envelope = {
+  returnPath: 'carol@example.com',
+  from: 'carol@example.com',
+  spamVerdict: 'PASS',
+  virusVerdict: 'PASS',
+  spfVerdict: 'PASS',
+  dkimVerdict: 'PASS',
+  dmarcVerdict: 'PASS',
+};
 const h = (name: string, value: string): MailHeader => ({ name, value });
 const OURS = 'service-desk@itsm.local';
 
@@ -33,6 +42,25 @@ describe('classify', () => {
     expect(classify([], { ...person, returnPath: 'MAILER-DAEMON@mx.example.com' }, OURS)).toBe('bounce');
     expect(classify([], { ...person, from: 'postmaster@example.com' }, OURS)).toBe('bounce');
     expect(classify([h('Content-Type', 'multipart/report; report-type=delivery-status; boundary="x"')], person, OURS)).toBe('bounce');
+  });
+
+  it('drops mail whose From domain did not vouch for it: DMARC PASS, or SPF PASS for a return path in the From domain', () => {
+    const unverified = { ...person, spfVerdict: 'FAIL', dkimVerdict: 'FAIL', dmarcVerdict: 'FAIL' };
+    expect(classify([], unverified, OURS)).toBe('unauthenticated');
+    expect(classify([], { ...unverified, dmarcVerdict: 'PASS' }, OURS)).toBe('ok');
+    // SPF passes for the return path: believed only when that is the From domain.
+    expect(classify([], { ...unverified, spfVerdict: 'PASS' }, OURS)).toBe('ok');
+    expect(classify([], { ...unverified, spfVerdict: 'PASS', returnPath: 'bounces@Example.COM' }, OURS)).toBe('ok');
+    expect(classify([], { ...unverified, spfVerdict: 'PASS', returnPath: 'mallory@evil.example' }, OURS)).toBe('unauthenticated');
+    expect(classify([], { ...unverified, spfVerdict: 'PASS', returnPath: 'x@mail.example.com' }, OURS)).toBe('unauthenticated');
+    // DKIM PASS alone does not say which domain signed: a forger signs for its own.
+    expect(classify([], { ...unverified, dkimVerdict: 'PASS' }, OURS)).toBe('unauthenticated');
+    for (const verdict of ['GRAY', 'PROCESSING_FAILED', undefined]) {
+      expect(classify([], { ...unverified, dmarcVerdict: verdict, spfVerdict: verdict }, OURS), String(verdict)).toBe('unauthenticated');
+    }
+    // Our own address forged by someone else is unauthenticated, not a loop: nothing about it is ours.
+    expect(classify([], { ...unverified, from: OURS }, OURS)).toBe('unauthenticated');
+    expect(authenticated({ ...unverified, from: 'Carol <carol@example.com>', returnPath: 'carol@example.com', spfVerdict: 'PASS' })).toBe(true);
   });
 
   it('drops our own mail coming back: the loop header, or our address', () => {

@@ -12,7 +12,7 @@ export interface MailHeader {
   readonly value: string;
 }
 
-export const DROP_REASONS = ['spam', 'bounce', 'loop', 'auto-reply', 'unknown-sender', 'unknown-ticket'] as const;
+export const DROP_REASONS = ['spam', 'bounce', 'unauthenticated', 'loop', 'auto-reply', 'unknown-sender', 'unknown-ticket'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
 /** Everything an inbound record may say became of the message. */
@@ -33,6 +33,10 @@ export interface Envelope {
   /** SES's verdicts; anything but FAIL lets the message through. */
   readonly spamVerdict?: string;
   readonly virusVerdict?: string;
+  /** SES's sender authentication verdicts (PASS, FAIL, GRAY, PROCESSING_FAILED): see `authenticated`. */
+  readonly spfVerdict?: string;
+  readonly dkimVerdict?: string;
+  readonly dmarcVerdict?: string;
 }
 
 const header = (headers: readonly MailHeader[], name: string): string | undefined =>
@@ -46,9 +50,28 @@ export function bareAddress(value: string): string {
   return (angle === null ? value : (angle[1] as string)).trim().toLowerCase();
 }
 
+const domainOf = (address: string) => bareAddress(address).split('@').at(-1) ?? '';
+
 /**
- * Why the message must be dropped, checked in this order: spam or virus, bounce, loop (our own
- * mail), auto-reply; or `ok`. `ourAddress` is what the product sends from (MAIL_FROM).
+ * Whether the From address is the sender's own, so that the message may act as its user: anyone
+ * can write any From header, and a message acts as the user whose address it names. The domain
+ * of the From address must have vouched for it: DMARC PASS (SPF or DKIM passed for a domain aligned
+ * with the From domain), or else SPF PASS for an envelope sender (return path) whose domain is the
+ * From domain itself (alignment checked here, since SES's SPF verdict is about the return path).
+ * DKIM PASS alone is not enough: SES's verdict does not say which domain signed, and any domain
+ * can sign its own mail with a forged From. GRAY (no policy published) and PROCESSING_FAILED are
+ * not PASS.
+ */
+export function authenticated(envelope: Envelope): boolean {
+  if (envelope.dmarcVerdict === 'PASS') return true;
+  const fromDomain = domainOf(envelope.from);
+  return envelope.spfVerdict === 'PASS' && fromDomain !== '' && domainOf(envelope.returnPath) === fromDomain;
+}
+
+/**
+ * Why the message must be dropped, checked in this order: spam or virus, bounce, a From address
+ * its domain did not vouch for (`unauthenticated`), loop (our own mail), auto-reply; or `ok`.
+ * `ourAddress` is what the product sends from (MAIL_FROM).
  */
 export function classify(headers: readonly MailHeader[], envelope: Envelope, ourAddress: string | undefined): DropReason | 'ok' {
   if (envelope.spamVerdict === 'FAIL' || envelope.virusVerdict === 'FAIL') return 'spam';
@@ -62,6 +85,7 @@ export function classify(headers: readonly MailHeader[], envelope: Envelope, our
     return 'bounce';
   }
   if (/^multipart\/report\b/.test(contentType)) return 'bounce';
+  if (!authenticated(envelope)) return 'unauthenticated';
   if (header(headers, LOOP_HEADER) !== undefined) return 'loop';
   if (ourAddress !== undefined && ourAddress !== '' && bareAddress(envelope.from) === bareAddress(ourAddress)) return 'loop';
   const autoSubmitted = header(headers, 'auto-submitted')?.toLowerCase();

@@ -130,7 +130,15 @@ async function decide(input: {
   const once = (operation: string): IdempotencyClaim => serverIdempotencyClaim(`email:${mail.messageId}`, operation);
   const drop = classify(
     input.headers,
-    { returnPath: mail.source, from: input.from, spamVerdict: receipt.spamVerdict?.status, virusVerdict: receipt.virusVerdict?.status },
+    {
+      returnPath: mail.source,
+      from: input.from,
+      spamVerdict: receipt.spamVerdict?.status,
+      virusVerdict: receipt.virusVerdict?.status,
+      spfVerdict: receipt.spfVerdict?.status,
+      dkimVerdict: receipt.dkimVerdict?.status,
+      dmarcVerdict: receipt.dmarcVerdict?.status,
+    },
     MAIL_FROM,
   );
   if (drop !== 'ok') return { outcome: drop };

@@ -26,7 +26,7 @@ export const inboundEmailSchema = z
     outcome: z
       .enum(['received', ...INBOUND_OUTCOMES])
       .describe(
-        'What became of it: `opened-request`, `opened-incident`, `noted` (a reply, added as a public note), `refused` (the ticket write refused it; see detail), or why it was dropped: `unknown-sender`, `unknown-ticket`, `auto-reply`, `bounce`, `loop`, `spam`. `received` while it is processed',
+        'What became of it: `opened-request`, `opened-incident`, `noted` (a reply, added as a public note), `refused` (the ticket write refused it; see detail), or why it was dropped: `unknown-sender`, `unknown-ticket`, `auto-reply`, `bounce`, `loop`, `spam`, `unauthenticated` (the domain of the From address did not vouch for it: neither DMARC PASS nor SPF PASS for a return path in the From domain). `received` while it is processed',
       ),
     ticket: ticket.optional().describe('The ticket it opened or was added to'),
     noteId: z.string().optional(),
