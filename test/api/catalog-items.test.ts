@@ -139,6 +139,18 @@ describe('POST /catalog-items', () => {
     const notObject = await ada.post('/catalog-items', itemBody(unique('bad'), { form: { type: 'string' } }));
     expect(notObject.status).toBe(400);
     expect(notObject.body.errors.map((error: { path: string }) => error.path)).toEqual(['form.type', 'form.properties']);
+    // A pattern that does not compile is said to be one, at the field's pattern, not "does not match schema".
+    const badPattern = await ada.post(
+      '/catalog-items',
+      itemBody(unique('bad'), { form: { type: 'object', properties: { tag: { title: 'Asset tag', type: 'string', pattern: '^[A-Z' } } } }),
+    );
+    expect(badPattern.status).toBe(400);
+    expect(badPattern.body.errors).toEqual([
+      expect.objectContaining({
+        path: 'form.properties.tag.pattern',
+        message: expect.stringMatching(/^Asset tag: the regular expression does not compile \(.+\)$/),
+      }),
+    ]);
   });
 
   it('refuses groups and SLA policies that do not exist, each at its field', async () => {

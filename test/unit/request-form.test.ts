@@ -133,6 +133,15 @@ describe('validateForm', () => {
     expect(validateForm({ type: 'object', properties: { a: { type: 'string', pattern: '([' } } }).map((issue) => issue.path.join('.'))).toEqual([
       'properties.a.pattern',
     ]);
+    // Said as what it is, naming the field by its title (a meta-schema `format: regex` would only say "does not match schema").
+    const [badPattern] = validateForm({ type: 'object', properties: { tag: { title: 'Asset tag', type: 'string', pattern: '^[A-Z]{2}-\\d{5' } } });
+    expect(badPattern).toEqual({
+      path: ['properties', 'tag', 'pattern'],
+      message: expect.stringMatching(/^Asset tag: the regular expression does not compile \(.+\)$/),
+    });
+    expect(validateForm({ type: 'object', patternProperties: { '[': { type: 'string' } }, properties: {} })).toEqual([
+      { path: ['patternProperties', '['], message: expect.stringMatching(/^The regular expression does not compile/) },
+    ]);
     expect(validateForm({ type: 'object', properties: { a: { type: 'string' } }, required: ['b'] })).toEqual([
       { path: ['required', 0], message: "b is required but is not one of the form's properties" },
     ]);

@@ -19,10 +19,19 @@ export interface FormIssue {
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** An issue inside a field's schema (`properties.<name>...`) names the field by its title, as the form's admin wrote it. */
+function namedField(form: Record<string, unknown>, issue: { path: string[]; message: string }): FormIssue {
+  const [keyword, name] = issue.path;
+  const field = isObject(form.properties) && name !== undefined ? form.properties[name] : undefined;
+  if (keyword !== 'properties' || !isObject(field)) return issue;
+  const title = typeof field.title === 'string' && field.title !== '' ? field.title : name;
+  return { path: issue.path, message: `${title}: ${issue.message.charAt(0).toLowerCase()}${issue.message.slice(1)}` };
+}
+
 /** Why `form` cannot be a catalog item's form ([] when it can): a draft 2020-12 schema of type object with its fields under `properties`. */
 export function validateForm(form: unknown): FormIssue[] {
   if (!isObject(form)) return [{ path: [], message: 'A form is a JSON Schema object ({ "type": "object", "properties": { ... } })' }];
-  const issues: FormIssue[] = schemaIssues(form);
+  const issues: FormIssue[] = schemaIssues(form).map((issue) => namedField(form, issue));
   if (issues.length > 0) return issues;
   if (form.type !== 'object') issues.push({ path: ['type'], message: 'A form is of type "object": its fields are its properties' });
   const properties = form.properties;
