@@ -219,6 +219,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       prefix: INBOUND_EMAIL_PREFIX,
       functionId: emailReceiver(),
       invoke,
+      // SES receives only for the configured domain: the Reply-To's (itsm.local).
+      receivingDomain: LOCAL_MAIL_REPLY_TO.split('@')[1] as string,
       ...(process.env.AWS_REGION === undefined ? {} : { region: process.env.AWS_REGION }),
     });
     // Defaults (calendars, SLA policies, the change configuration) as the CDK triggers write them after a deploy: once.

@@ -12,7 +12,8 @@ import type { LocalS3 } from './s3.ts';
  * stored in the inbound bucket under `<prefix><messageId>`, and the function is invoked
  * asynchronously (invocation type Event) with SES's receipt event, which carries the envelope
  * and headers but not the body: the function reads the body from the bucket, as in AWS.
- * SMTP answers 250 once the message is stored, as SES does; processing follows.
+ * SMTP answers 250 once the message is stored, as SES does; processing follows. Only recipients
+ * at the receiving domain are accepted (RCPT TO elsewhere: 550), as SES receives only that domain.
  * Spam and virus verdicts are PASS: nothing here scans. Nor does anything check SPF, DKIM or DMARC:
  * as a stand-in for DMARC's alignment, the SPF, DKIM and DMARC verdicts are PASS when the envelope
  * sender's domain (MAIL FROM) is the From header's domain, FAIL otherwise (see `localAuthentication`),
@@ -33,6 +34,11 @@ export interface LocalSmtpOptions {
   readonly prefix: string;
   readonly functionId: string;
   readonly invoke: Invoke;
+  /**
+   * The domain mail is received for (the receipt rule's recipient in AWS): RCPT TO any other
+   * domain is refused with 550, as SES refuses mail for domains it does not receive.
+   */
+  readonly receivingDomain: string;
   /** The AWS Region and account the receipt rule names (its ARNs are not checked). */
   readonly region?: string;
 }
@@ -153,6 +159,7 @@ export function sesReceiptEvent(input: {
 
 export async function startLocalSmtp(options: LocalSmtpOptions): Promise<LocalSmtp> {
   const pending = new Set<Promise<void>>();
+  const receivingDomain = options.receivingDomain.toLowerCase();
   const functionArn = `arn:aws:lambda:${options.region ?? 'us-east-1'}:000000000000:function:${options.functionId}`;
 
   /** Lambda's asynchronous invocation: retried, then given up on with a log line (its on-failure destination). */
@@ -201,6 +208,14 @@ export async function startLocalSmtp(options: LocalSmtpOptions): Promise<LocalSm
     disabledCommands: ['AUTH', 'STARTTLS'],
     size: MAX_MESSAGE_BYTES,
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const domain = address.address.split('@').at(-1)?.toLowerCase();
+      if (domain === receivingDomain) {
+        callback();
+        return;
+      }
+      callback(Object.assign(new Error(`Mailbox unavailable: only mail for ${receivingDomain} is received here`), { responseCode: 550 }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));

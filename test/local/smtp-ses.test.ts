@@ -50,6 +50,7 @@ async function start() {
     bucket: BUCKET,
     prefix: 'inbound/',
     functionId: 'receiveEmail',
+    receivingDomain: 'itsm.local',
     invoke: async (functionId, event) => {
       invocations.push({ functionId, event: event as SESEvent });
       return undefined;
@@ -117,6 +118,17 @@ describe('the local SMTP listener', () => {
     expect(receipt?.dmarcVerdict?.status).toBe('FAIL');
     expect(receipt?.spfVerdict.status).toBe('FAIL');
     expect(receipt?.dkimVerdict.status).toBe('FAIL');
+  });
+
+  it('refuses recipients outside the receiving domain with 550, and receives for the others of a message', async () => {
+    const { smtp, invocations, transport } = await start();
+    await expect(transport.sendMail({ from: 'carol@example.com', to: 'someone@elsewhere.example', subject: 'Relay me', text: 'x' })).rejects.toThrow(/550/);
+    const info = await transport.sendMail({ from: 'carol@example.com', to: ['someone@elsewhere.example', 'Requests@ITSM.local'], subject: 'Both', text: 'x' });
+    expect(info.rejected).toEqual(['someone@elsewhere.example']);
+    expect(info.rejectedErrors?.[0]?.responseCode).toBe(550);
+    await smtp.settled();
+    expect(invocations).toHaveLength(1);
+    expect(invocations[0]?.event.Records[0]?.ses.receipt.recipients).toEqual(['Requests@itsm.local']);
   });
 
   it('gives a bounce (MAIL FROM:<>) an empty source', async () => {
