@@ -29,7 +29,7 @@ export const CAPABILITY_ENVIRONMENT: Readonly<Record<Capability, readonly string
   // The execution to stop is the one the change records (its workflow.executionArn).
   stopChangeApprovals: [],
   answerApprovalTasks: [],
-  runRequestFulfilment: ['REQUEST_FULFILMENT_STATE_MACHINE_ARN'],
+  startRequestFulfilment: ['REQUEST_FULFILMENT_STATE_MACHINE_ARN'],
   stopRequestFulfilment: [],
   sendEmail: ['MAIL_FROM', 'MAIL_REPLY_TO'],
   // MAIL_FROM: mail from our own sending address is a loop, whatever its headers say.

@@ -20,7 +20,7 @@ export default defineArea({
         'Reads a received e-mail (stored by SES in S3) and opens a request or incident, or adds a reply as a public note; drops and records the rest',
       tableAccess: 'readWrite',
       timeoutSeconds: 30,
-      capabilities: ['readInboundEmail', 'runRequestFulfilment'],
+      capabilities: ['readInboundEmail', 'startRequestFulfilment'],
     },
     sendEmail: {
       entry: 'functions/email/handlers/send-email.ts',

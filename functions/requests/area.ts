@@ -24,7 +24,7 @@ export default defineArea({
       entry: 'functions/requests/handlers/create-request.ts',
       description: 'POST /requests: order a catalog item with the answers to its form, and start its approval workflow',
       tableAccess: 'readWrite',
-      capabilities: ['runRequestFulfilment'],
+      capabilities: ['startRequestFulfilment'],
     },
     readRequests: {
       entry: 'functions/requests/handlers/read-requests.ts',

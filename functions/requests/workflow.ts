@@ -15,8 +15,7 @@ const sfn = new SFNClient({});
 
 const stateMachineArn = (): string => {
   const arn = optionalEnv('REQUEST_FULFILMENT_STATE_MACHINE_ARN', '');
-  if (arn === '')
-    throw new Error('REQUEST_FULFILMENT_STATE_MACHINE_ARN is not set: this function lacks the runRequestFulfilment or stopRequestFulfilment capability');
+  if (arn === '') throw new Error('REQUEST_FULFILMENT_STATE_MACHINE_ARN is not set: this function lacks the startRequestFulfilment capability');
   return arn;
 };
 

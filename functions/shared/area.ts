@@ -39,8 +39,11 @@ export type Capability =
    * These actions take no resource ARN (IAM allows only "*"); the token itself is the capability.
    */
   | 'answerApprovalTasks'
-  /** states:StartExecution of the request fulfilment workflow, states:StopExecution of its executions. */
-  | 'runRequestFulfilment'
+  /**
+   * states:StartExecution of the request fulfilment workflow only: placing a request (and its
+   * safety net) starts its execution and never needs to stop one.
+   */
+  | 'startRequestFulfilment'
   /** states:StopExecution of the request fulfilment workflow's executions only (a cancel). */
   | 'stopRequestFulfilment'
   /** ses:SendEmail (and SendRawEmail) from the configured sending identity only. */

@@ -10,10 +10,10 @@ import { iam5ResourceFinding } from './nag-ids.ts';
 import type { Notifications } from './notifications.ts';
 import type { SlaTimers } from './sla-timers.ts';
 
-/** What runChangeApprovals allows on the change approval state machine (its ARN). */
+/** What runChangeApprovals and startRequestFulfilment allow on their state machine (its ARN). */
 export const CHANGE_APPROVAL_START_ACTIONS = ['states:StartExecution'] as const;
 /**
- * What runChangeApprovals allows on that state machine's executions. StopExecution of an
+ * What runChangeApprovals and the stop capabilities allow on their state machine's executions. StopExecution of an
  * execution that has already ended succeeds and changes nothing, so cancelling needs no
  * DescribeExecution first.
  */
@@ -81,8 +81,10 @@ export interface CapabilityGrant {
  *   states:StopExecution on its executions only (`execution:<its name>:*`: executions are named
  *   at run time, one per submission).
  * - stopChangeApprovals: that StopExecution statement alone (cancel, edit back to draft).
- * - runRequestFulfilment, stopRequestFulfilment: the same two, on the request fulfilment state
- *   machine (in the stack of the requests area, with its callers).
+ * - startRequestFulfilment: states:StartExecution on the request fulfilment state machine only
+ *   (in the stack of the requests area, with its callers): placing a request starts its
+ *   execution, nothing there ever stops one.
+ * - stopRequestFulfilment: StopExecution on that state machine's executions only (a cancel).
  * - sendEmail: ses:SendEmail and ses:SendRawEmail on the sending identity
  *   (`identity/<emailDomain>`) only; MAIL_FROM and MAIL_REPLY_TO. Without emailDomain no
  *   statement and both variables empty: the sender logs and skips.
@@ -137,10 +139,10 @@ export function capabilityGrants(
       requestFulfilment(capability),
       'Executions are started at run time, one per submitted service request (named by its number), so they cannot be named in advance; the wildcard covers only executions of the request fulfilment state machine (execution:<its name>:*), and only StopExecution.',
     );
-  const run = (stateMachine: StateMachine) => [
+  const start = (stateMachine: StateMachine) => [
     new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_START_ACTIONS], resources: [stateMachine.stateMachineArn] }),
-    ...stop(stateMachine),
   ];
+  const run = (stateMachine: StateMachine) => [...start(stateMachine), ...stop(stateMachine)];
   const stop = (stateMachine: StateMachine) => [
     new PolicyStatement({ effect: Effect.ALLOW, actions: [...CHANGE_APPROVAL_EXECUTION_ACTIONS], resources: [executionsArn(stateMachine, grantee)] }),
   ];
@@ -161,7 +163,7 @@ export function capabilityGrants(
     runChangeApprovals: () => run(changeApproval('runChangeApprovals')),
     stopChangeApprovals: () => stop(changeApproval('stopChangeApprovals')),
     answerApprovalTasks: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...TASK_RESPONSE_ACTIONS], resources: ['*'] })],
-    runRequestFulfilment: () => run(requestFulfilment('runRequestFulfilment')),
+    startRequestFulfilment: () => start(requestFulfilment('startRequestFulfilment')),
     stopRequestFulfilment: () => stop(requestFulfilment('stopRequestFulfilment')),
     sendEmail: () =>
       email.domain === undefined
@@ -175,7 +177,8 @@ export function capabilityGrants(
     manageSlaTimers: () => slaTimers.managerAcknowledgements(),
     runChangeApprovals: () => [changeExecutions('runChangeApprovals')],
     stopChangeApprovals: () => [changeExecutions('stopChangeApprovals')],
-    runRequestFulfilment: () => [requestExecutions('runRequestFulfilment')],
+    // The state machine itself, no wildcard: nothing to acknowledge, so the role's default policy.
+    startRequestFulfilment: () => [],
     stopRequestFulfilment: () => [requestExecutions('stopRequestFulfilment')],
     sendEmail: () => [],
     readInboundEmail: () => [

@@ -44,7 +44,7 @@ const RUNNERS = withCapability('runChangeApprovals');
 const STOPPERS = withCapability('stopChangeApprovals');
 const RESPONDERS = withCapability('answerApprovalTasks');
 /** Who starts or stops the request fulfilment workflow (asserted in requests-infra.test.ts). */
-const REQUEST_WORKFLOW_HOLDERS = [...withCapability('runRequestFulfilment'), ...withCapability('stopRequestFulfilment')];
+const REQUEST_WORKFLOW_HOLDERS = [...withCapability('startRequestFulfilment'), ...withCapability('stopRequestFulfilment')];
 
 function definitionText(): string {
   const real = join(REPOSITORY_ROOT, DEFINITION.definitionFile);

@@ -26,7 +26,7 @@ import {
 
 /**
  * Issue 15's infrastructure: the request fulfilment workflow in the ItsmRequests area stack with
- * the functions that call and start it, the capabilities runRequestFulfilment,
+ * the functions that call and start it, the capabilities startRequestFulfilment,
  * stopRequestFulfilment, sendEmail and readInboundEmail (exact variables and statements), the
  * e-mail receiver (inbound bucket, SES receipt rule with emailDomain), the e-mail options, and the
  * bus policy, which opens nothing of the product's own request events to other accounts.
@@ -80,11 +80,11 @@ describe('the route table asks for it', () => {
       functions: { RequestFulfilmentStepsFunctionArn: 'requestFulfilmentSteps' },
       arnEnvironment: 'REQUEST_FULFILMENT_STATE_MACHINE_ARN',
     });
-    expect(CAPABILITY_ENVIRONMENT.runRequestFulfilment).toEqual(['REQUEST_FULFILMENT_STATE_MACHINE_ARN']);
+    expect(CAPABILITY_ENVIRONMENT.startRequestFulfilment).toEqual(['REQUEST_FULFILMENT_STATE_MACHINE_ARN']);
     expect(CAPABILITY_ENVIRONMENT.stopRequestFulfilment).toEqual([]);
     expect(CAPABILITY_ENVIRONMENT.sendEmail).toEqual(['MAIL_FROM', 'MAIL_REPLY_TO']);
     expect(CAPABILITY_ENVIRONMENT.readInboundEmail).toEqual(['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX', 'MAIL_FROM']);
-    expect(withCapability('runRequestFulfilment')).toEqual(['createRequest', 'receiveEmail']);
+    expect(withCapability('startRequestFulfilment')).toEqual(['createRequest', 'receiveEmail']);
     expect(withCapability('stopRequestFulfilment')).toEqual(['updateRequest']);
     expect(withCapability('readInboundEmail')).toEqual(['receiveEmail']);
     expect(withCapability('sendEmail')).toEqual(['sendEmail']);
@@ -141,17 +141,15 @@ describe('default deployment (no emailDomain)', () => {
     }
   });
 
-  it('runRequestFulfilment: the ARN, StartExecution on the state machine and StopExecution on its executions, in a policy of its own', () => {
-    for (const functionId of withCapability('runRequestFulfilment')) {
+  it('startRequestFulfilment: the ARN and StartExecution on the state machine only (no StopExecution, no wildcard)', () => {
+    for (const functionId of withCapability('startRequestFulfilment')) {
       expect(t.variablesOf(functionId).REQUEST_FULFILMENT_STATE_MACHINE_ARN, functionId).toEqual(ref(t.stateMachine));
       expect(
         t.statementsOf(functionId).filter((s) => actionsOf(s).some((a) => a.startsWith('states:') && !a.startsWith('states:SendTask'))),
         functionId,
-      ).toEqual([
-        { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(t.stateMachine) },
-        { Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(t.stateMachine) },
-      ]);
-      expect(t.fn(functionId).node.tryFindChild('RunRequestFulfilmentPolicy'), functionId).toBeDefined();
+      ).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(t.stateMachine) }]);
+      // Nothing to acknowledge, so no policy of its own: the role's default policy holds it.
+      expect(t.fn(functionId).node.tryFindChild('StartRequestFulfilmentPolicy'), functionId).toBeUndefined();
     }
   });
 
@@ -171,7 +169,7 @@ describe('default deployment (no emailDomain)', () => {
         const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
         const text = JSON.stringify(statements.filter((s) => actionsOf(s).some((a) => a === 'states:StartExecution' || a === 'states:StopExecution')));
         if (!text.includes(t.stateMachine)) continue;
-        const holders = [...withCapability('runRequestFulfilment'), ...withCapability('stopRequestFulfilment')].map((id) => logicalIdIn(t.fn(id).role));
+        const holders = [...withCapability('startRequestFulfilment'), ...withCapability('stopRequestFulfilment')].map((id) => logicalIdIn(t.fn(id).role));
         expect(holders, logicalId).toContainEqual((policy.Properties?.Roles as { Ref: string }[])[0]?.Ref);
       }
     }
@@ -387,12 +385,12 @@ describe('what the stacks refuse', () => {
       stack,
       functions: { ...bookmarks.functions, listBookmarks: { ...bookmarks.functions.listBookmarks, capabilities } },
     });
-    const caller = withCapabilities(API_STACK, ['runRequestFulfilment']);
+    const caller = withCapabilities(API_STACK, ['startRequestFulfilment']);
     expect(build([...AREAS, caller])).toThrow(
-      /Capability runRequestFulfilment promises REQUEST_FULFILMENT_STATE_MACHINE_ARN, which stack ItsmApi does not provide/,
+      /Capability startRequestFulfilment promises REQUEST_FULFILMENT_STATE_MACHINE_ARN, which stack ItsmApi does not provide/,
     );
-    expect(build([...AREAS, withCapabilities('ItsmBookmarks', ['runRequestFulfilment'])])).toThrow(
-      /Capability runRequestFulfilment .* which stack ItsmBookmarks does not provide/,
+    expect(build([...AREAS, withCapabilities('ItsmBookmarks', ['startRequestFulfilment'])])).toThrow(
+      /Capability startRequestFulfilment .* which stack ItsmBookmarks does not provide/,
     );
     const stopper = withCapabilities(API_STACK, ['stopRequestFulfilment']);
     expect(build([...AREAS, stopper])).toThrow(

@@ -407,12 +407,8 @@ describe('default deployment (no notification context)', () => {
         expected.push({ Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(t.logicalId(t.workflow('changeApproval').stateMachine)) });
       }
       if (capabilities.has('answerApprovalTasks')) expected.push({ Effect: 'Allow', Action: [...TASK_RESPONSE_ACTIONS].sort(), Resource: '*' });
-      if (capabilities.has('runRequestFulfilment')) {
-        const requestFulfilment = t.logicalId(t.workflow('requestFulfilment').stateMachine);
-        expected.push(
-          { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(requestFulfilment) },
-          { Effect: 'Allow', Action: 'states:StopExecution', Resource: executionsArnOf(requestFulfilment) },
-        );
+      if (capabilities.has('startRequestFulfilment')) {
+        expected.push({ Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(t.logicalId(t.workflow('requestFulfilment').stateMachine)) });
       }
       if (capabilities.has('stopRequestFulfilment')) {
         expected.push({
@@ -462,7 +458,7 @@ describe('default deployment (no notification context)', () => {
               );
             } else if (JSON.stringify(resource).includes(':execution:')) {
               const change = capabilities.some((c) => c === 'runChangeApprovals' || c === 'stopChangeApprovals');
-              const request = capabilities.some((c) => c === 'runRequestFulfilment' || c === 'stopRequestFulfilment');
+              const request = capabilities.some((c) => c === 'stopRequestFulfilment');
               expect(change || request, functionId).toBe(true);
               expect([executionsArnOf(changeApproval), executionsArnOf(requestFulfilment)], functionId).toContainEqual(resource);
               if (!change) expect(resource, functionId).toEqual(executionsArnOf(requestFulfilment));

@@ -473,9 +473,8 @@ describe('cdk-nag (AwsSolutions)', () => {
       [...streamConsumerPaths.map((p) => `${p}/FailureBucket`), `${requestsStack.node.id}/InboundEmail/Bucket`].sort(),
     );
     expect(pathsOf(inboundObjectsFinding)).toEqual(capabilityPoliciesOf('readInboundEmail'));
-    expect(pathsOf(requestExecutionsFinding)).toEqual(
-      [...capabilityPoliciesOf('runRequestFulfilment'), ...capabilityPoliciesOf('stopRequestFulfilment')].sort(),
-    );
+    // Only a stop holds the executions' wildcard: a start names the state machine itself.
+    expect(pathsOf(requestExecutionsFinding)).toEqual(capabilityPoliciesOf('stopRequestFulfilment').sort());
     expect(failureObjectFindings.flatMap(pathsOf).sort()).toEqual(streamConsumerPaths.map((p) => `${p}/FailureBucketWritePolicy`).sort());
     // A capability with acknowledgements has a policy of its own under its function, which carries them.
     const capabilityPolicies = capabilityPoliciesOf;
