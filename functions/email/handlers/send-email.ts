@@ -1,7 +1,7 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { getUsers } from '../../directory/store/users.ts';
-import { findRequest } from '../../requests/store/request-store.ts';
+import { findRequest } from '../../requests/reads.ts';
 import { log } from '../../shared/log.ts';
 import { isRequestMailEvent, OUTGOING_HEADERS, type OutgoingMail, requestMails } from '../domain/outgoing.ts';
 import { recordOutbound } from '../store/mail-store.ts';
