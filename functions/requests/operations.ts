@@ -1,7 +1,7 @@
 import { getUser } from '../directory/store/users.ts';
 import { conflict, fieldError, forbidden, notFound, validationFailed } from '../shared/errors.ts';
 import type { ApiResult } from '../shared/http/handler.ts';
-import { commitIdempotently, type IdempotencyClaim } from '../shared/store/idempotency.ts';
+import { commitIdempotently, type IdempotencyClaim, previousResponse } from '../shared/store/idempotency.ts';
 import { retryOnConflict } from '../shared/store/retry.ts';
 import { type TransactionEntry, TransactionRefused } from '../shared/store/transaction.ts';
 import type { CatalogItem } from './domain/catalog.ts';
@@ -46,19 +46,28 @@ function orderable(item: CatalogItem | undefined, itemId: string): CatalogItem {
 
 /**
  * Validates and places one order: reads in ONE round (the catalog item, a number, the request
- * configuration, the requester's user record for their manager), then ONE transaction (the
+ * configuration, the requester's user record for their manager, and the Idempotency-Key's stored
+ * response when a key was sent), then ONE transaction (the
  * request, its history and Request Submitted, a check that the item is still the version read,
  * and, for an item one group may order, that the requester is still in it). An item several
  * groups may order reads its groups first (one BatchGet more).
  */
 async function placeRequest(input: SubmitRequestInput): Promise<{ result: ApiResult; request: ServiceRequest }> {
   const { requester } = input;
-  const [found, sequence, config, user] = await Promise.all([
+  const [found, sequence, config, user, replay] = await Promise.all([
     getCatalogItem(input.itemId),
     allocateRequestNumber(),
     getRequestConfig(),
     getUser(requester.userId),
+    previousResponse(input.idempotency),
   ]);
+  // A retry answers as the first request did, whatever became of the item since (withdrawn, its
+  // form changed): it is answered before anything is checked. Its workflow is started again (the same execution, by name).
+  if (replay !== undefined) {
+    const placed = replay.body as ServiceRequest;
+    await startFulfilment(placed, config);
+    return { result: replay, request: placed };
+  }
   const item = orderable(found, input.itemId);
   const groups = item.orderableBy.groups;
   const checks: TransactionEntry[] = [catalogVersionCheck(item)];

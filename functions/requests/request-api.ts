@@ -95,7 +95,7 @@ export const requestOperations = {
     description: [
       "Anyone signed in orders an active catalog item they may order (`orderableBy.groups`: members of one of them; none: everyone, agents and admins included). The answers are checked against the form of the item's current version: each field that does not fit is a 400 `validation-error` at `answers.<field>`, its message naming the field by the form's own title. An unknown or inactive item is 404; an item only other groups may order is 403.",
       "The request is numbered `REQ` + 7 digits, `submitted`, at version 1. It copies the item version's plan (approval stages, fulfilment tasks, SLA policy, form titles): editing the item later never changes it. When a stage asks the requester's manager, the manager named on the requester's directory user is copied into the request (409 `no-manager` when there is none). The request, its history record and the Request Submitted event commit in one transaction with a check that the item is still the version read (if it changed in between, the order is checked again against the new version; 409 `catalog-item-changed` if it keeps changing).",
-      'Then its fulfilment workflow starts (execution named after the number, with the request configuration of this moment): it asks the stages in order (`awaiting_approval`) and, once all approved, or at once for an item without approval, creates the fulfilment tasks (`in_fulfilment`). A retry with the same Idempotency-Key answers the first request and starts nothing twice.',
+      'Then its fulfilment workflow starts (execution named after the number, with the request configuration of this moment): it asks the stages in order (`awaiting_approval`) and, once all approved, or at once for an item without approval, creates the fulfilment tasks (`in_fulfilment`). A retry with the same Idempotency-Key answers the first request (even if the item was withdrawn or changed since: the stored answer comes before any check) and starts nothing twice.',
       "Two DynamoDB round trips (the item, a number, the configuration and the requester's user read together; then the transaction) and the workflow start; an item several groups may order reads them first (one BatchGet more).",
     ].join('\n\n'),
     body: { schema: 'CreateRequest' },
@@ -154,7 +154,7 @@ export const requestOperations = {
     audience: 'requester',
     description: [
       `Its requester or an agent cancels a request in ${CANCELABLE_STATUSES.map((s) => `\`${s}\``).join(', ')} (after that: 409 \`invalid-transition\`). The stage being decided is \`withdrawn\` and its approvers are no longer asked; the request, its history and the Request Canceled event commit together, then its workflow is stopped. The body is optional; \`reason\` is kept on the request (\`cancellation\`), never published.`,
-      'No If-Match: a request that moved meanwhile (a vote) is read again and the rules applied to it. A retry with the same Idempotency-Key answers the first cancel.',
+      'No If-Match: a request that moved meanwhile (a vote) is read again and the rules applied to it. A retry with the same Idempotency-Key answers the first cancel (not 409: the stored answer comes before the rules).',
     ].join('\n\n'),
     body: { schema: 'CancelRequest', optional: true },
     idempotencyKey: true,

@@ -140,6 +140,22 @@ describe('POST /requests', () => {
     expect(mine.body.items.filter((r) => r.id === first.body.id)).toHaveLength(1);
     expect((await order(carol, { item: 'desk-chair', answers: { colour: 'grey' } }, headers)).status).toBe(422);
   });
+
+  it('replays a retry as the first answer even after the item was withdrawn', async () => {
+    const spare = await ada.post('/catalog-items', { ...chair, id: 'spare-chair', name: 'Spare chair' });
+    expect(spare.status, JSON.stringify(spare.body)).toBe(201);
+    const headers = { 'idempotency-key': `spare-${Date.now()}` };
+    const body = { item: 'spare-chair', answers: { colour: 'grey' } };
+    const first = await order(carol, body, headers);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const withdrawn = await ada.request('DELETE', '/catalog-items/spare-chair', { headers: { 'if-match': spare.headers.get('etag') as string } });
+    expect(withdrawn.status, JSON.stringify(withdrawn.body)).toBe(204);
+    expect((await order(carol, body)).status).toBe(404);
+    const again = await order(carol, body, headers);
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
 });
 
 describe('reading requests', () => {
@@ -268,6 +284,20 @@ describe('PATCH /requests/{id} and cancel', () => {
     expect(canceled.body.cancellation.reason).toBeUndefined();
   });
 
+  it('replays a cancel retried with the same Idempotency-Key (by id and by number), not 409', async () => {
+    const request = await placed(carol);
+    const headers = { 'idempotency-key': `cancel-${Date.now()}` };
+    const first = await carol.post<Request>(`/requests/${request.id}/cancel`, { reason: 'Changed my mind' }, headers);
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    for (const address of [request.id, request.number]) {
+      const again = await carol.post<Request>(`/requests/${address}/cancel`, { reason: 'Changed my mind' }, headers);
+      expect(again.status, JSON.stringify(again.body)).toBe(200);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body).toEqual(first.body);
+    }
+    expect((await carol.post(`/requests/${request.id}/cancel`, { reason: 'Changed my mind' })).status).toBe(409);
+  });
+
   it('lets an agent cancel anyone’s request', async () => {
     const request = await placed(dave);
     const canceled = await alice.post<Request>(`/requests/${request.number}/cancel`, {});
@@ -332,6 +362,14 @@ describe('DynamoDB round trips (hard budget)', () => {
     // Whatever follows the transaction is the workflow's first steps (reading the request to ask its
     // stage), run in this process as soon as it starts; the handler makes no DynamoDB call after it.
     expect(rounds.slice(0, 2)).toEqual([['GetItem', 'GetItem', 'GetItem', 'UpdateItem'], ['TransactWriteItems']]);
+  });
+
+  it('POST /requests with an Idempotency-Key: still 2, the stored response read with the others; a replay 1', async () => {
+    const headers = { 'idempotency-key': `rounds-${Date.now()}` };
+    const rounds = await roundTripsOf(stack, counter, () => order(carol, undefined, headers));
+    expect(rounds.slice(0, 2)).toEqual([['GetItem', 'GetItem', 'GetItem', 'GetItem', 'UpdateItem'], ['TransactWriteItems']]);
+    const replay = await roundTripsOf(stack, counter, () => order(carol, undefined, headers));
+    expect(replay.slice(0, 1)).toEqual([['GetItem', 'GetItem', 'GetItem', 'GetItem', 'UpdateItem']]);
   });
 
   it('GET /requests/{id} 1, GET /requests 1', async () => {

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
-import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { canSeeRequest } from '../access.ts';
@@ -10,7 +10,7 @@ import { REQUEST_ITEM, requestWrite } from '../request-write.ts';
 import { mapRequestErrors, requestResponse } from '../responses.ts';
 import { cancelRequestBody, patchRequestBody } from '../schemas/request.ts';
 import { askedDeletes } from '../store/order-checks.ts';
-import { findRequest, getRequest } from '../store/request-store.ts';
+import { findRequest, getRequest, isRequestId } from '../store/request-store.ts';
 import { stopFulfilment } from '../workflow.ts';
 
 /** DynamoDB's limit on the items of one transaction (the idempotency record included). */
@@ -49,16 +49,23 @@ async function patchRequest(request: ApiRequest) {
  * POST /requests/{id}/cancel: the requester (their own) or an agent takes the request back before
  * its fulfilment starts. The request (canceled, its pending stage withdrawn), the deletion of the
  * asked-approver items of that stage, history and Request Canceled commit together; then its
- * workflow is stopped. Idempotency-Key makes a retry answer the first cancel.
+ * workflow is stopped. Idempotency-Key makes a retry answer the first cancel (by id: still one
+ * read round, the stored response read with the request; by number: one round more).
  */
 async function cancel(request: ApiRequest) {
   const { principal } = request;
   const idOrNumber = request.pathParam('id');
   // The body is optional ({ reason? }): a cancel without one is a cancel without a reason.
   const input: z.output<typeof cancelRequestBody> = request.rawBody() === undefined ? {} : request.body(cancelRequestBody);
-  const first = await findRequest(idOrNumber);
+  const claimFor = (id: string) => claimIdempotencyKey(request, input, `/requests/${id}/cancel`);
+  // A retry answers as the first cancel did, before the rules (which refuse a request canceled
+  // already) are applied again. Addressed by id, the stored response is read with the request.
+  const byId = isRequestId(idOrNumber);
+  const [first, replayById] = await Promise.all([findRequest(idOrNumber), byId ? previousResponse(claimFor(idOrNumber)) : undefined]);
   if (first === undefined || !canSeeRequest(first, principal)) throw notFound(`Request ${idOrNumber}`);
-  const claim = claimIdempotencyKey(request, input, `/requests/${first.id}/cancel`);
+  const claim = claimFor(first.id);
+  const replay = byId ? replayById : await previousResponse(claim);
+  if (replay !== undefined) return replay;
   const { result, canceled } = await retryOnConflict(
     async (attempt) => {
       const current = attempt === 1 ? first : await getRequest(first.id);
