@@ -18,7 +18,7 @@ import { SEEDED_CATALOG } from './seed-catalog.ts';
 const TAG = 'Service catalog';
 const ADMINS = 'Admins only: others get 403.';
 const VISIBILITY =
-  'Requesters see an item they may order: active, and orderable by everyone (`orderableBy.groups` empty) or by a directory group they are a member of; any other is 404 to them, as if it did not exist. Agents read every item (they work requests of every item); admins read and write everything.';
+  'Requesters see an item they may order: active, and orderable by everyone (`orderableBy.groups` empty) or by a directory group they are a member of; any other is 404 to them, as if it did not exist (ordering it with `POST /requests` is 404 too). Agents read every item (they work requests of every item); admins read and write everything.';
 const pathParameters = {
   id: { schema: z.string().min(1), description: 'The catalog item’s id (a slug, e.g. new-laptop)' },
 };

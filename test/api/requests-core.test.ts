@@ -111,10 +111,18 @@ describe('POST /requests', () => {
     expect(JSON.stringify(missing.body.errors)).toContain('Chair colour');
   });
 
-  it('answers 404 for an unknown or inactive item and 403 for an item only other groups may order', async () => {
+  it('answers 404 for an unknown or inactive item and for an item only other groups may order, as GET does (an agent: 403)', async () => {
     expect((await order(carol, { item: 'no-such-item', answers: {} })).status).toBe(404);
+    // To a requester outside its groups the item does not exist: GET and POST /requests agree.
+    expect((await carol.get('/catalog-items/network-chair')).status).toBe(404);
     const refused = await order(carol, { item: 'network-chair', answers: { colour: 'grey' } });
-    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+    expect(refused.status, JSON.stringify(refused.body)).toBe(404);
+    expect(refused.body.type).toMatch(/not-found$/);
+    // An agent reads every item, so to them it exists: 403 naming the groups.
+    expect((await alice.get('/catalog-items/network-chair')).status).toBe(200);
+    const agentRefused = await order(alice, { item: 'network-chair', answers: { colour: 'grey' } });
+    expect(agentRefused.status, JSON.stringify(agentRefused.body)).toBe(403);
+    expect(agentRefused.body.detail).toContain('network');
     const nina = await agent(stack, 'nina');
     expect((await order(nina, { item: 'network-chair', answers: { colour: 'grey' } })).status).toBe(201);
   });
