@@ -6,6 +6,7 @@ import { slaTimers } from '../sla/domain/incident-sla.ts';
 import { timerChanges, timerRecordId } from '../sla/domain/timers.ts';
 import type { SlaConfig } from '../sla/domain/types.ts';
 import { loadSlaConfig } from '../sla/store/config-store.ts';
+import { planFormFields } from './domain/answers.ts';
 import { type RequestEventType, type TaskSlaCrossing, taskEventRecord } from './domain/events.ts';
 import type { RequestTaskSummary, ServiceRequest } from './domain/request.ts';
 import type { FulfilmentTask } from './domain/task.ts';
@@ -149,7 +150,7 @@ export function buildFulfilmentTasks(request: ServiceRequest, numbers: readonly 
         requester: request.requester,
         item: request.item.name,
         answers: request.answers,
-        formTitles: request.plan.formTitles,
+        fields: planFormFields(request.plan),
       }),
       assignmentGroup: template.assignmentGroup,
       status: open ? 'open' : 'pending',

@@ -269,6 +269,8 @@ describe('PUT /catalog-items/{id}: a new version', () => {
     expect(request.plan.approval).toEqual({ stages: [] });
     expect(request.plan.fulfilment).toEqual(item.fulfilment);
     expect(request.plan.formTitles).toEqual({ size: 'Size', notes: 'Notes' });
+    // The fields as a list, so that the form's order survives the store.
+    expect(request.plan.formFields.map((field: { name: string }) => field.name)).toEqual(['size', 'notes']);
 
     // A new order is checked against the new form, and its errors name the new form's titles.
     const wrong = await carol.post('/requests', { item: item.id, answers: { size: 'M' } });

@@ -323,6 +323,8 @@ describe('e-mail to the service desk', () => {
     expect(ask?.subject).toBe(`[${number}] Please decide: Access to an application for Carol Requester`);
     expect(ask?.text).toContain('Application: Jira');
     expect(ask?.text).toContain('Justification: To follow the service desk board daily');
+    // In the form's order (not the stored map's), a choice by its label (not its value `read`).
+    expect(ask?.text).toContain('Their answers:\n  Application: Jira\n  Access level: Read only\n  Justification: To follow the service desk board daily\n\n');
     expect(ask?.text).toContain(`POST /requests/${id}/approvals`);
     expect(ask?.text).toContain('a reply does not decide');
 

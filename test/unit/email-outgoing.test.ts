@@ -53,4 +53,25 @@ describe('requestMails', () => {
   it('lists no answers as such', () => {
     expect(answersText({ ...request, answers: {} })).toBe('  (no answers)');
   });
+
+  it('lists the answers in the form’s order, a choice by its label, whatever order the stored answers come in', () => {
+    const ordered = {
+      ...request,
+      plan: {
+        ...request.plan,
+        formFields: [
+          { name: 'model', title: 'Model', choices: [{ value: 'dell-latitude-7450', label: 'Dell Latitude 7450' }] },
+          { name: 'keyboardLayout', title: 'Keyboard layout' },
+          { name: 'replacesAssetTag', title: 'Replaces asset tag' },
+        ],
+        formTitles: { replacesAssetTag: 'Replaces asset tag', model: 'Model', keyboardLayout: 'Keyboard layout' },
+      },
+      answers: { replacesAssetTag: 'NL-12345', keyboardLayout: 'US', model: 'dell-latitude-7450' },
+    } as ServiceRequest;
+    expect(answersText(ordered)).toBe('  Model: Dell Latitude 7450\n  Keyboard layout: US\n  Replaces asset tag: NL-12345');
+    const [received] = requestMails({ type: 'Request Submitted', request: ordered, approvers: [], names: {} });
+    expect(received?.text).toContain('Your answers:\n  Model: Dell Latitude 7450\n  Keyboard layout: US\n');
+    const [decide] = requestMails({ type: 'Request Approval Requested', request: ordered, approvers: ['ada'], names: {} });
+    expect(decide?.text).toContain('Their answers:\n  Model: Dell Latitude 7450\n');
+  });
 });

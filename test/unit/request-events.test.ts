@@ -32,7 +32,7 @@ function request(overrides: Partial<ServiceRequest> = {}): ServiceRequest {
       createdBy: 'ada',
       updatedBy: 'ada',
     },
-    formTitles: { colour: 'Colour' },
+    formFields: [{ name: 'colour', title: 'Colour' }],
     answers: { colour: 'a very secret colour' },
     requester: 'carol',
     manager: 'alice',

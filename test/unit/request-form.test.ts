@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { catalogEventRecord } from '../../functions/requests/domain/catalog-events.ts';
 import { catalogItemFields, catalogItemIssues, groupsNamed, matchesWords, mayOrder } from '../../functions/requests/domain/catalog-rules.ts';
-import { formTitles, validateAnswers, validateForm } from '../../functions/requests/domain/form.ts';
+import { formFields, formTitles, validateAnswers, validateForm } from '../../functions/requests/domain/form.ts';
 import { catalogItemEventDetail } from '../../functions/requests/schemas/events.ts';
 import { SEEDED_CATALOG, SEEDED_GROUPS } from '../../functions/requests/seed-catalog.ts';
 
@@ -148,6 +148,26 @@ describe('validateForm', () => {
     expect(validateForm({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: {} }).map((issue) => issue.path)).toEqual([
       ['$schema'],
     ]);
+  });
+
+  it('formFields: each field in the form’s order, with the labels of a labelled choice (or of a list of them)', () => {
+    expect(formFields(seeded('new-laptop').form)).toEqual([
+      {
+        name: 'model',
+        title: 'Model',
+        choices: [
+          { value: 'macbook-air-13', label: 'MacBook Air 13' },
+          { value: 'macbook-pro-14', label: 'MacBook Pro 14' },
+          { value: 'thinkpad-x1-carbon', label: 'ThinkPad X1 Carbon' },
+          { value: 'dell-latitude-7450', label: 'Dell Latitude 7450' },
+        ],
+      },
+      { name: 'keyboardLayout', title: 'Keyboard layout' },
+      { name: 'deliveryAddress', title: 'Delivery address' },
+      { name: 'replacesAssetTag', title: 'Replaces asset tag' },
+    ]);
+    const list = { type: 'object', properties: { extras: { type: 'array', items: { anyOf: [{ const: 1, title: 'Dock' }, { const: 2 }] } } } };
+    expect(formFields(list)).toEqual([{ name: 'extras', title: 'extras', choices: [{ value: 1, label: 'Dock' }] }]);
   });
 
   it('formTitles: each field by name, in the form’s order', () => {

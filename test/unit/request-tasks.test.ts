@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { planFormFields } from '../../functions/requests/domain/answers.ts';
+import { formFields } from '../../functions/requests/domain/form.ts';
 import type { RequestTaskSummary } from '../../functions/requests/domain/request.ts';
 import type { FulfilmentTask } from '../../functions/requests/domain/task.ts';
 import {
@@ -11,6 +13,7 @@ import {
   taskSummary,
 } from '../../functions/requests/domain/task-rules.ts';
 import { evolveTaskClocks, startTaskClocks, taskPolicy, taskSlaView } from '../../functions/requests/domain/task-sla.ts';
+import { SEEDED_CATALOG } from '../../functions/requests/seed-catalog.ts';
 import type { SlaConfig, SlaPolicy } from '../../functions/sla/domain/types.ts';
 
 const T0 = new Date('2026-03-02T10:00:00Z');
@@ -111,9 +114,27 @@ describe('task rules', () => {
       requester: 'carol',
       item: 'New laptop',
       answers: { model: 'ThinkPad X1', extras: ['dock', 'mouse'] },
-      formTitles: { model: 'Model', extras: 'Extras' },
+      fields: [
+        { name: 'model', title: 'Model' },
+        { name: 'extras', title: 'Extras' },
+      ],
     });
     expect(text).toBe('REQ0000007 for carol: New laptop, model ThinkPad X1, |{{unknown}}\nModel: ThinkPad X1\nExtras: dock, mouse');
+  });
+
+  it('shows a choice by its label and lists the answers in the form’s order, whatever order they were stored in', () => {
+    const laptop = SEEDED_CATALOG.find((item) => item.id === 'new-laptop');
+    if (laptop === undefined) throw new Error('new-laptop is seeded');
+    const fields = formFields(laptop.form);
+    // Stored answers come back in any order (a DynamoDB map keeps none): the form's order wins.
+    const answers = { replacesAssetTag: 'NL-12345', deliveryAddress: '1 Main Street', keyboardLayout: 'US', model: 'macbook-pro-14' };
+    const values = { number: 'REQ0000008', requester: 'carol', item: 'New laptop', answers, fields };
+    expect(fillTaskTemplate(laptop.fulfilment.tasks[0]?.description ?? '', values)).toBe('Order a MacBook Pro 14 (US keyboard) for carol, request REQ0000008.');
+    expect(fillTaskTemplate('{{answers}}', values)).toBe(
+      'Model: MacBook Pro 14\nKeyboard layout: US\nDelivery address: 1 Main Street\nReplaces asset tag: NL-12345',
+    );
+    // A request made before plans kept the fields: titles only, values as given.
+    expect(fillTaskTemplate('{{answers.model}}', { ...values, fields: planFormFields({ formTitles: { model: 'Model' } }) })).toBe('macbook-pro-14');
   });
 });
 

@@ -1,3 +1,4 @@
+import { answerLines, planFormFields } from '../../requests/domain/answers.ts';
 import type { ServiceRequest } from '../../requests/domain/request.ts';
 import { LOOP_HEADER, LOOP_HEADER_VALUE } from './inbound.ts';
 
@@ -35,19 +36,11 @@ export const OUTGOING_HEADERS: readonly { name: string; value: string }[] = [
   { name: LOOP_HEADER, value: LOOP_HEADER_VALUE },
 ];
 
-/** An answer as one line of text: lists joined, objects as JSON. */
-function answerText(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.map(answerText).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
-
-/** The request's answers, one per line, under the form's own titles (the field name where it has none). */
+/** The request's answers, one per line, under the form's own titles and in its order, a choice by its label. */
 export function answersText(request: Pick<ServiceRequest, 'answers' | 'plan'>): string {
-  const entries = Object.entries(request.answers);
-  if (entries.length === 0) return '  (no answers)';
-  return entries.map(([field, value]) => `  ${request.plan.formTitles[field] ?? field}: ${answerText(value).replace(/\n/g, '\n    ')}`).join('\n');
+  const lines = answerLines(request.answers, planFormFields(request.plan));
+  if (lines.length === 0) return '  (no answers)';
+  return lines.map((line) => `  ${line.title}: ${line.text.replace(/\n/g, '\n    ')}`).join('\n');
 }
 
 const REPLY_FOOTER = (number: string) => `\n\nReply to this e-mail to add a note to ${number}; keep ${number} in the subject.`;

@@ -57,11 +57,32 @@ export interface CatalogItem {
   updatedBy: string;
 }
 
+/** One choice of a field whose form gives its values labels (`oneOf` of `{ const, title }`). */
+export interface FormFieldChoice {
+  value: unknown;
+  label: string;
+}
+
+/** A form field as a request shows its answer: its name, its title, and the labels of its choices. */
+export interface FormField {
+  name: string;
+  /** The field's `title` (its name when it has none). */
+  title: string;
+  /** The labelled values of a choice (or of a list of choices): an answer shows the label, not the value. */
+  choices?: FormFieldChoice[];
+}
+
 /** What a request copies of the version it was ordered from. */
 export interface RequestPlan {
   approval: CatalogApproval;
   fulfilment: CatalogFulfilment;
   slaPolicy?: string;
-  /** Each form field's title (the field's name when it has none), for errors, e-mail and display. */
+  /**
+   * The form's fields in the form's order, with their titles and choice labels: how answers are
+   * shown (e-mail, task descriptions). A list, because a stored map does not keep its order.
+   * Absent on requests made before it was recorded: formTitles stands in (planFormFields).
+   */
+  formFields?: FormField[];
+  /** Each form field's title (the field's name when it has none), by name. Its order is not kept: formFields has the order. */
   formTitles: Record<string, string>;
 }

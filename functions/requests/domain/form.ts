@@ -1,6 +1,6 @@
 import type { OutputUnit } from '@cfworker/json-schema';
 import { pointerSegments, schemaIssues, validatorOf } from '../../shared/domain/json-schema.ts';
-import type { JsonSchemaObject } from './catalog.ts';
+import type { FormField, FormFieldChoice, JsonSchemaObject } from './catalog.ts';
 
 /*
  * A catalog item's form is a JSON Schema (draft 2020-12) object: its `properties` are the fields a
@@ -49,12 +49,35 @@ export function validateForm(form: unknown): FormIssue[] {
   return issues;
 }
 
+/** The labelled values of a choice: its `oneOf`/`anyOf` alternatives `{ const, title }` that have a title; undefined when none has. */
+function labelledChoices(schema: unknown): FormFieldChoice[] | undefined {
+  if (!isObject(schema)) return undefined;
+  const alternatives = Array.isArray(schema.oneOf) ? schema.oneOf : Array.isArray(schema.anyOf) ? schema.anyOf : [];
+  const choices = alternatives.flatMap((alternative: unknown) =>
+    isObject(alternative) && Object.hasOwn(alternative, 'const') && typeof alternative.title === 'string' && alternative.title !== ''
+      ? [{ value: alternative.const, label: alternative.title }]
+      : [],
+  );
+  return choices.length > 0 ? choices : undefined;
+}
+
+/**
+ * The form's fields in its order: name, title (the name when it has none) and, for a choice whose
+ * values have labels (`oneOf` of `{ const, title }`, or a list whose `items` are such a choice),
+ * those labels. A request copies them (plan.formFields) to show its answers as the form did.
+ */
+export function formFields(form: JsonSchemaObject): FormField[] {
+  const properties = isObject(form.properties) ? form.properties : {};
+  return Object.entries(properties).map(([name, field]) => {
+    const title = isObject(field) && typeof field.title === 'string' && field.title !== '' ? field.title : name;
+    const choices = isObject(field) ? (labelledChoices(field) ?? labelledChoices(field.items)) : undefined;
+    return { name, title, ...(choices === undefined ? {} : { choices }) };
+  });
+}
+
 /** Each field's title, by field name (the name itself when the field has no title), in the form's order. */
 export function formTitles(form: JsonSchemaObject): Record<string, string> {
-  const properties = isObject(form.properties) ? form.properties : {};
-  return Object.fromEntries(
-    Object.entries(properties).map(([name, field]) => [name, isObject(field) && typeof field.title === 'string' && field.title !== '' ? field.title : name]),
-  );
+  return Object.fromEntries(formFields(form).map((field) => [field.name, field.title]));
 }
 
 /** The node of `root` a JSON pointer (`#/properties/model/enum`) names; undefined when there is none. */

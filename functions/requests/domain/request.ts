@@ -1,5 +1,5 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
-import type { CatalogApprovalStage, CatalogItem, RequestPlan } from './catalog.ts';
+import type { CatalogApprovalStage, CatalogItem, FormField, RequestPlan } from './catalog.ts';
 import type { TaskStatus } from './task.ts';
 
 /*
@@ -103,7 +103,8 @@ export function openRequest(input: {
   id: string;
   sequence: number;
   item: CatalogItem;
-  formTitles: Record<string, string>;
+  /** The item form's fields, in its order (form.ts formFields). */
+  formFields: readonly FormField[];
   answers: Record<string, unknown>;
   requester: string;
   manager?: string;
@@ -116,7 +117,8 @@ export function openRequest(input: {
     approval: { stages: item.approval.stages.map((stage) => ({ ...stage })) },
     fulfilment: { mode: item.fulfilment.mode, tasks: item.fulfilment.tasks.map((task) => ({ ...task })) },
     ...(item.slaPolicy === undefined ? {} : { slaPolicy: item.slaPolicy }),
-    formTitles: input.formTitles,
+    formFields: input.formFields.map((field) => ({ ...field })),
+    formTitles: Object.fromEntries(input.formFields.map((field) => [field.name, field.title])),
   };
   const manager = needsManager(plan) ? input.manager : undefined;
   const at = input.now.toISOString();

@@ -1,5 +1,6 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
-import type { FulfilmentMode } from './catalog.ts';
+import { answerLines, answerText } from './answers.ts';
+import type { FormField, FulfilmentMode } from './catalog.ts';
 import type { RequestStatus, RequestTaskSummary } from './request.ts';
 import { CLOSED_TASK_STATUSES, type FulfilmentTask, type TaskStatus } from './task.ts';
 
@@ -140,30 +141,31 @@ export function fulfilmentProgress(summaries: readonly RequestTaskSummary[], cha
   return { summaries: next, outcome };
 }
 
-/** Fills a task template: {{number}} {{requester}} {{item}} {{answers.<field>}}; an unknown placeholder is left as written. */
+/**
+ * Fills a task template: {{number}} {{requester}} {{item}} {{answers.<field>}} (a choice by its
+ * label), {{answers}} (every answer on its own line under its title, in the form's order); an
+ * unknown placeholder is left as written. `fields`: the form's fields (planFormFields).
+ */
 export function fillTaskTemplate(
   template: string,
-  values: { number: string; requester: string; item: string; answers: Record<string, unknown>; formTitles?: Record<string, string> },
+  values: { number: string; requester: string; item: string; answers: Record<string, unknown>; fields?: readonly FormField[] },
 ): string {
+  const fields = values.fields ?? [];
   return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (whole, name: string) => {
     if (name === 'number') return values.number;
     if (name === 'requester') return values.requester;
     if (name === 'item') return values.item;
-    if (name === 'answers') return answersText(values.answers, values.formTitles ?? {});
+    if (name === 'answers')
+      return answerLines(values.answers, fields)
+        .map((line) => `${line.title}: ${line.text}`)
+        .join('\n');
     if (name.startsWith('answers.')) {
-      const answer = values.answers[name.slice('answers.'.length)];
-      return answer === undefined ? '' : answerText(answer);
+      const field = name.slice('answers.'.length);
+      return answerText(
+        values.answers[field],
+        fields.find((candidate) => candidate.name === field),
+      );
     }
     return whole;
   });
-}
-
-const answerText = (answer: unknown): string =>
-  typeof answer === 'string' ? answer : Array.isArray(answer) ? answer.map(answerText).join(', ') : JSON.stringify(answer);
-
-/** Every answer on its own line under the form's title: {{answers}}. */
-function answersText(answers: Record<string, unknown>, titles: Record<string, string>): string {
-  return Object.entries(answers)
-    .map(([field, answer]) => `${titles[field] ?? field}: ${answerText(answer)}`)
-    .join('\n');
 }

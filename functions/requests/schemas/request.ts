@@ -88,7 +88,22 @@ export const requestSchema = z
           tasks: z.array(z.object({ name: z.string(), assignmentGroup: z.string(), description: z.string() })),
         }),
         slaPolicy: z.string().optional(),
-        formTitles: z.record(z.string(), z.string()),
+        formFields: z
+          .array(
+            z.object({
+              name: z.string(),
+              title: z.string().describe("The field's title (its name when it has none)"),
+              choices: z
+                .array(z.object({ value: z.unknown(), label: z.string() }))
+                .optional()
+                .describe('The labelled values of a choice (`oneOf` of `{ const, title }`, or a list of such): answers are shown by their labels'),
+            }),
+          )
+          .optional()
+          .describe(
+            "The form's fields in the form's order, with titles and choice labels: e-mail and task descriptions show the answers this way. Absent on requests made before it was recorded (formTitles stands in, without labels)",
+          ),
+        formTitles: z.record(z.string(), z.string()).describe("Each field's title by name (unordered: formFields keeps the order)"),
       })
       .describe("The item version's approval and fulfilment plans, copied at submission: editing the item never changes this request"),
     answers: z.record(z.string(), z.unknown()),
