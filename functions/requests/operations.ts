@@ -38,7 +38,7 @@ export interface SubmitRequestInput {
 /** How often an order is placed again when the catalog item changed between its read and its commit. */
 const PLACEMENT_ATTEMPTS = 3;
 
-/** The catalog item, if `who` may order it now: 404 when it is not there or inactive, 403 when its groups do not hold them. */
+/** The catalog item, if it can be ordered now: 404 when it is not there or inactive (its groups are checked after: notOrderable). */
 function orderable(item: CatalogItem | undefined, itemId: string): CatalogItem {
   if (item === undefined || !item.active) throw notFound(`Catalog item ${itemId}`);
   return item;
@@ -72,7 +72,7 @@ async function placeRequest(input: SubmitRequestInput): Promise<{ result: ApiRes
   const groups = item.orderableBy.groups;
   const checks: TransactionEntry[] = [catalogVersionCheck(item)];
   if (groups.length === 1) checks.push(groupMemberCheck(groups[0] as string, requester.userId));
-  if (groups.length > 1 && (await groupsHolding(groups, requester.userId)).length === 0) throw notOrderable(item);
+  if (groups.length > 1 && (await groupsHolding(groups, requester.userId)).length === 0) throw notOrderable(item, requester);
 
   const issues = validateAnswers(item.form, input.answers);
   if (issues.length > 0) {
@@ -111,12 +111,17 @@ async function placeRequest(input: SubmitRequestInput): Promise<{ result: ApiRes
     await startFulfilment(placed, config);
     return { result, request: placed };
   } catch (error) {
-    if (error instanceof TransactionRefused && error.has(ORDERING_GROUP_CHECK)) throw notOrderable(item);
+    if (error instanceof TransactionRefused && error.has(ORDERING_GROUP_CHECK)) throw notOrderable(item, requester);
     throw error;
   }
 }
 
-const notOrderable = (item: CatalogItem): Error => forbidden(`${item.name} can be ordered by members of ${item.orderableBy.groups.join(', ')} only`);
+/**
+ * An item the caller's groups may not order. To anyone but an agent it does not exist: 404, as GET
+ * /catalog-items/{id} answers them. Agents read every item, so to them it is 403, naming the groups.
+ */
+const notOrderable = (item: CatalogItem, requester: RequestPrincipal): Error =>
+  requester.isAgent ? forbidden(`${item.name} can be ordered by members of ${item.orderableBy.groups.join(', ')} only`) : notFound(`Catalog item ${item.id}`);
 
 /** Places the order; the item changing between the read and the commit places it again (its form may have changed). */
 export async function submitRequestResult(input: SubmitRequestInput): Promise<{ result: ApiResult; request: ServiceRequest }> {
