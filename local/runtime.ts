@@ -8,10 +8,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseRequesterIncidentFields } from '../functions/incidents/requester-fields.ts';
 import { CONSUMERS, WORKFLOWS, type WorkflowId } from '../functions/routes.ts';
 import { parseRoleGroups } from '../functions/shared/http/roles.ts';
-import { busRuleOutputs, functionNameOutput, INGESTION_QUEUE_URL_OUTPUT, streamFailureBucketOutput } from '../infra/constructs/dead-letter-replay.ts';
+import {
+  asyncDeadLetterQueueOutput,
+  busRuleOutputs,
+  functionNameOutput,
+  INGESTION_QUEUE_URL_OUTPUT,
+  streamFailureBucketOutput,
+} from '../infra/constructs/dead-letter-replay.ts';
 import type { MigrationRun } from '../scripts/migrations.ts';
 import { type AwsEndpoint, startAwsEndpoint } from './aws-endpoint.ts';
-import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES, localFailureBucket } from './dead-letters.ts';
+import { type DeadLetter, DeadLetters, LOCAL_DEAD_LETTER_QUEUES, localAsyncDeadLetterQueue, localFailureBucket } from './dead-letters.ts';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { busRuleConsumers, eventBridgeService, ingestionQueue, LOCAL_INGESTION_BUS, LOCAL_INGESTION_QUEUE, localQueue } from './eventbridge.ts';
 import { type ApiRequestLog, createLocalApi, type TokenRejection } from './http-server.ts';
@@ -67,6 +73,12 @@ export interface LocalStackOptions {
    * than a function may run. Such a test scales the deadline instead of shrinking the storm.
    */
   readonly functionTimeoutScale?: number;
+  /**
+   * Where the functions' SNS clients send (default: the local AWS endpoint). A test puts a proxy in
+   * front of the local SNS here, before anything publishes: the stack's first publication (the seeded
+   * catalog's events) happens while it starts, and an SDK client keeps the endpoint it was made with.
+   */
+  readonly snsEndpoint?: string;
   /**
    * How event sources and the local Lambda endpoint call a function (default: the handler in the
    * route table). Tests wrap it to stand for an outage: deliveries fail into the dead letters,
@@ -178,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             LOCAL_DEAD_LETTER_QUEUES.ingestionTarget,
             LOCAL_DEAD_LETTER_QUEUES.slaTimers,
             ...busRuleConsumers().flatMap((c) => [c.rule.target.deadLetterQueue, c.targetDeadLetterQueue]),
+            localAsyncDeadLetterQueue(emailReceiver()),
           ],
           consumers: {
             [LOCAL_INGESTION_QUEUE]: ingestionQueue({ deadLetters, invoke }).send,
@@ -203,7 +216,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
     awsUrl = aws.url;
-    setAwsEndpointEnvironment(aws.url, stepFunctions);
+    setAwsEndpointEnvironment(aws.url, stepFunctions, options.snsEndpoint);
     poller = await startStreamPoller({
       endpoint,
       tableName: options.tableName,
@@ -221,6 +234,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invoke,
       // SES receives only for the configured domain: the Reply-To's (itsm.local).
       receivingDomain: LOCAL_MAIL_REPLY_TO.split('@')[1] as string,
+      // Lambda's on-failure destination: the receiver's dead-letter queue (GET /local/dead-letters, npm run replay-dead-letters -- --queue email).
+      onGiveUp: (record) =>
+        deadLetters.add({
+          at: record.timestamp,
+          functionId: emailReceiver(),
+          source: 'asyncInvocation',
+          condition: record.requestContext.condition,
+          attempts: record.requestContext.approximateInvokeCount,
+          error: record.responsePayload.errorMessage,
+          record,
+        }),
       ...(process.env.AWS_REGION === undefined ? {} : { region: process.env.AWS_REGION }),
     });
     // Defaults (calendars, SLA policies, the change configuration) as the CDK triggers write them after a deploy: once.
@@ -364,12 +388,12 @@ function createWorkflows(options: LocalStackOptions, deadLetters: DeadLetters): 
  * "SNS", "S3", "SESv2"): code calling them with the SDK reaches the local endpoint with no configuration of
  * its own. The resource names stand in for what CDK creates in AWS.
  */
-function setAwsEndpointEnvironment(awsUrl: string, stepFunctions: StepFunctionsRunner): void {
+function setAwsEndpointEnvironment(awsUrl: string, stepFunctions: StepFunctionsRunner, snsEndpoint = awsUrl): void {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_EVENTBRIDGE: awsUrl,
     AWS_ENDPOINT_URL_SFN: awsUrl,
     AWS_ENDPOINT_URL_SCHEDULER: awsUrl,
-    AWS_ENDPOINT_URL_SNS: awsUrl,
+    AWS_ENDPOINT_URL_SNS: snsEndpoint,
     AWS_ENDPOINT_URL_S3: awsUrl,
     AWS_ENDPOINT_URL_SESV2: awsUrl,
     // As the capabilities sendEmail and readInboundEmail set them in AWS (functions/routes.ts).
@@ -413,6 +437,8 @@ function localOutputs(stack: {
         ];
       }),
     ),
+    [asyncDeadLetterQueueOutput(emailReceiver())]: localQueueUrl(awsUrl, localAsyncDeadLetterQueue(emailReceiver())),
+    [functionNameOutput(emailReceiver())]: emailReceiver(),
     ...Object.fromEntries(
       stack.streamConsumerIds.flatMap((id) => [
         [streamFailureBucketOutput(id), localFailureBucket(id)],

@@ -18,12 +18,15 @@ let alice: Client;
 let proxy: Server;
 let refused = 0;
 /** The proxy refuses Publish calls while fewer than this many were refused; a test raises it for its own failure. */
-let refuseUntil = REFUSED_PUBLISHES;
+let refuseUntil = 0;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  alice = await agent(stack);
-  const upstream = stack.awsEndpoint;
+  // The proxy is in place before the stack starts: the stack publishes while it starts (the seeded
+  // catalog's events), and the publisher's SNS client keeps the endpoint it was made with.
+  let upstreamKnown: (url: string) => void = () => {};
+  const upstream = new Promise<string>((resolve) => {
+    upstreamKnown = resolve;
+  });
   proxy = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -35,19 +38,33 @@ beforeAll(async () => {
         response.end('<ErrorResponse><Error><Type>Receiver</Type><Code>InternalError</Code><Message>refused by the test</Message></Error></ErrorResponse>');
         return;
       }
-      void fetch(`${upstream}${request.url}`, {
-        method: request.method ?? 'POST',
-        headers: { 'content-type': request.headers['content-type'] ?? '' },
-        body,
-      }).then(async (reply) => {
-        response.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'text/xml' });
-        response.end(await reply.text());
-      });
+      // What arrives while the stack is still starting waits until the local endpoint's URL is known.
+      void upstream
+        .then((url) =>
+          fetch(`${url}${request.url}`, {
+            method: request.method ?? 'POST',
+            headers: { 'content-type': request.headers['content-type'] ?? '' },
+            body,
+          }),
+        )
+        .then(async (reply) => {
+          response.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'text/xml' });
+          response.end(await reply.text());
+        })
+        .catch((error: unknown) => {
+          response.writeHead(502, { 'content-type': 'text/plain' });
+          response.end(String(error));
+        });
     });
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()));
-  // The publisher's module creates its SNS client on first use, after this.
-  process.env.AWS_ENDPOINT_URL_SNS = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  stack = await startTestStack({ snsEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+  upstreamKnown(stack.awsEndpoint);
+  alice = await agent(stack);
+  // What the start published goes through untouched; the refusals start once it is delivered.
+  await stack.settled();
+  refused = 0;
+  refuseUntil = REFUSED_PUBLISHES;
 });
 afterAll(async () => {
   await stack.stop();
@@ -85,7 +102,7 @@ describe('the outbox publisher', () => {
 
     // Every record written so far has gone through the publisher, to all its sinks.
     await stack.settled();
-    const events = stack.published.events().filter((e) => (e.detail as { incident: { id: string } }).incident.id === created.id);
+    const events = stack.published.events().filter((e) => (e.detail as { incident?: { id: string } }).incident?.id === created.id);
     expect(events.map((e) => e.detailType)).toEqual(['Incident Created', 'Incident Note Added', 'Incident Note Added', 'Incident Note Added']);
     const notes = events.slice(1).map((e) => e.detail as { note: unknown; changes: { field: string }[] });
     expect(notes.map((n) => n.note)).toEqual([

@@ -56,7 +56,7 @@ export interface TestStack extends LocalStack {
  * demo directory (users ada/alice/bob/nina/carol/dave, groups, services) seeded through the API.
  */
 export async function startTestStack(
-  options: { dynamoDbEndpoint?: string; seed?: boolean; workflowTimeScale?: number; functionTimeoutScale?: number } = {},
+  options: { dynamoDbEndpoint?: string; seed?: boolean; workflowTimeScale?: number; functionTimeoutScale?: number; snsEndpoint?: string } = {},
 ): Promise<TestStack> {
   const stack = await startLocalStack({
     dynamoDbEndpoint: options.dynamoDbEndpoint ?? inject('dynamoDbEndpoint'),
@@ -66,6 +66,7 @@ export async function startTestStack(
     printPublished: false,
     ...(options.workflowTimeScale === undefined ? {} : { workflowTimeScale: options.workflowTimeScale }),
     ...(options.functionTimeoutScale === undefined ? {} : { functionTimeoutScale: options.functionTimeoutScale }),
+    ...(options.snsEndpoint === undefined ? {} : { snsEndpoint: options.snsEndpoint }),
   });
   return {
     ...stack,
