@@ -153,7 +153,7 @@ export const requestOperations = {
     tag: TAG,
     audience: 'requester',
     description: [
-      `Its requester or an agent cancels a request in ${CANCELABLE_STATUSES.map((s) => `\`${s}\``).join(', ')} (after that: 409 \`invalid-transition\`). The stage being decided is \`withdrawn\` and its approvers are no longer asked; the request, its history and the Request Canceled event commit together, then its workflow is stopped. The body is optional; \`reason\` is kept on the request (\`cancellation\`), never published.`,
+      `Its requester or an agent cancels a request in ${CANCELABLE_STATUSES.map((s) => `\`${s}\``).join(', ')} (after that: 409 \`invalid-transition\`, whose \`allowedTransitions\` lists the moves the caller can make through the API: none while in fulfilment, where the detail says its tasks must be closed). The stage being decided is \`withdrawn\` and its approvers are no longer asked; the request, its history and the Request Canceled event commit together, then its workflow is stopped. The body is optional; \`reason\` is kept on the request (\`cancellation\`), never published.`,
       'No If-Match: a request that moved meanwhile (a vote) is read again and the rules applied to it. A retry with the same Idempotency-Key answers the first cancel (not 409: the stored answer comes before the rules).',
     ].join('\n\n'),
     body: { schema: 'CancelRequest', optional: true },

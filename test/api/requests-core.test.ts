@@ -224,6 +224,8 @@ describe('PATCH /requests/{id} and cancel', () => {
     const notYet = await carol.patch(`/requests/${request.id}`, { status: 'closed' }, { 'if-match': current.headers.get('etag') as string });
     expect(notYet.status).toBe(409);
     expect(notYet.body.type).toMatch(/invalid-transition$/);
+    // What the caller can do instead: cancel it (the workflow's and the tasks' moves are not theirs).
+    expect(notYet.body).toMatchObject({ to: 'closed', allowedTransitions: ['canceled'] });
     expect((await carol.patch(`/requests/${request.id}`, { status: 'open' }, { 'if-match': '"1"' })).status).toBe(400);
     expect((await dave.patch(`/requests/${request.id}`, { status: 'closed' }, { 'if-match': '"1"' })).status).toBe(404);
   });
@@ -236,7 +238,12 @@ describe('PATCH /requests/{id} and cancel', () => {
       async () => (await carol.get<Request>(`/requests/${reply.body.id}`)).body,
       (current) => current.status === 'in_fulfilment' && current.tasks.length === 1,
     );
-    expect((await carol.post(`/requests/${reply.body.id}/cancel`, {})).body.type).toMatch(/invalid-transition$/);
+    const refused = await carol.post(`/requests/${reply.body.id}/cancel`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toMatch(/invalid-transition$/);
+    // Nothing the caller can do through the API: only its tasks closing move it on, and the detail says so.
+    expect(refused.body).toMatchObject({ from: 'in_fulfilment', to: 'canceled', allowedTransitions: [] });
+    expect(refused.body.detail).toContain('tasks must be closed');
     const taskId = inFulfilment.tasks[0].id;
     const task = await alice.get(`/tasks/${taskId}`);
     const closedTask = await alice.patch(

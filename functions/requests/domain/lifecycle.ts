@@ -28,6 +28,49 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestStatus, readonly Reques
 /** Before fulfilment starts, a request can still be taken back. */
 export const CANCELABLE_STATUSES: readonly RequestStatus[] = ['submitted', 'awaiting_approval', 'approved'];
 
+/**
+ * The moves a caller can make through the API (POST /requests/{id}/cancel, PATCH to closed): what a
+ * refused move's `allowedTransitions` lists, as incidents and changes list what their PATCH can do.
+ * The workflow's and the tasks' moves are not the caller's to make.
+ */
+export const CALLER_TRANSITIONS: Readonly<Record<RequestStatus, readonly RequestStatus[]>> = {
+  submitted: ['canceled'],
+  awaiting_approval: ['canceled'],
+  approved: ['canceled'],
+  in_fulfilment: [],
+  fulfilled: ['closed'],
+  closed_incomplete: [],
+  closed: [],
+  rejected: [],
+  canceled: [],
+};
+
+/** What moves the request on when the caller cannot: said in a refusal's detail. */
+function whoMovesIt(status: RequestStatus): string {
+  switch (status) {
+    case 'submitted':
+    case 'approved':
+      return 'its workflow moves it on';
+    case 'awaiting_approval':
+      return 'its approvers decide';
+    case 'in_fulfilment':
+      return 'its tasks must be closed: it becomes fulfilled (or closed_incomplete) when the last one closes';
+    default:
+      return 'it is final';
+  }
+}
+
+/** A refused move: 409 `invalid-transition` listing the moves the caller can make from here (none, often). */
+function invalidTransition(request: ServiceRequest, to: RequestStatus, rule: string): RequestRuleError {
+  const allowed = CALLER_TRANSITIONS[request.status];
+  const instead = allowed.length === 0 ? whoMovesIt(request.status) : `from ${request.status} you can make it ${allowed.join(', ')}`;
+  return new RequestRuleError('INVALID_TRANSITION', `${request.number} is ${request.status}: ${rule}; ${instead}`, {
+    from: request.status,
+    to,
+    allowedTransitions: [...allowed],
+  });
+}
+
 export const canTransition = (from: RequestStatus, to: RequestStatus): boolean => REQUEST_TRANSITIONS[from].includes(to);
 
 export type RequestRuleCode = 'INVALID_TRANSITION' | 'NOT_ALLOWED';
@@ -45,14 +88,7 @@ export class RequestRuleError extends Error {
 }
 
 function assertTransition(request: ServiceRequest, to: RequestStatus): void {
-  if (!canTransition(request.status, to)) {
-    const allowed = REQUEST_TRANSITIONS[request.status];
-    throw new RequestRuleError(
-      'INVALID_TRANSITION',
-      `${request.number} is ${request.status}: it cannot become ${to}${allowed.length === 0 ? ' (it is final)' : ` (from ${request.status}: ${allowed.join(', ')})`}`,
-      { from: request.status, to, allowedTransitions: [...allowed] },
-    );
-  }
+  if (!canTransition(request.status, to)) throw invalidTransition(request, to, `it cannot become ${to}`);
 }
 
 /** The requester of the request, or any agent. */
@@ -77,11 +113,7 @@ export function cancelRequest(
     throw new RequestRuleError('NOT_ALLOWED', `Only the requester of ${request.number} or an agent can cancel it`);
   }
   if (!CANCELABLE_STATUSES.includes(request.status)) {
-    throw new RequestRuleError(
-      'INVALID_TRANSITION',
-      `${request.number} is ${request.status}: a request can be canceled only before its fulfilment starts (${CANCELABLE_STATUSES.join(', ')})`,
-      { from: request.status, to: 'canceled', allowedTransitions: [...REQUEST_TRANSITIONS[request.status]] },
-    );
+    throw invalidTransition(request, 'canceled', `a request can be canceled only before its fulfilment starts (${CANCELABLE_STATUSES.join(', ')})`);
   }
   const at = input.now.toISOString();
   const { currentStage: _current, ...rest } = request;
