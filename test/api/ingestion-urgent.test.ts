@@ -19,7 +19,7 @@ const executionsOf = (id: string) => stack.executions().filter((e) => (e.input a
 const typesOf = (number: string) =>
   stack.published
     .events()
-    .filter((e: PublishedEvent) => (e.detail as { incident: { number: string } }).incident.number === number)
+    .filter((e: PublishedEvent) => (e.detail as { incident?: { number: string } }).incident?.number === number)
     .map((e) => e.detailType);
 
 async function keyFor(service: string): Promise<string> {
