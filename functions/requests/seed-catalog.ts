@@ -109,7 +109,9 @@ export const SEEDED_CATALOG: readonly SeededItem[] = [
         {
           name: 'Grant access',
           assignmentGroup: 'identity-admins',
-          description: 'Grant {{requester}} {{answers.accessLevel}} access to {{answers.application}} until {{answers.endDate}} ({{number}}).',
+          // Access without an end date is open-ended: the section leaves out " until ..." then.
+          description:
+            'Grant {{requester}} access to {{answers.application}} ({{answers.accessLevel}}){{#answers.endDate}} until {{answers.endDate}}{{/answers.endDate}} ({{number}}).',
         },
       ],
     },
@@ -174,7 +176,8 @@ export const SEEDED_CATALOG: readonly SeededItem[] = [
         {
           name: 'Reset password',
           assignmentGroup: 'service-desk',
-          description: 'Verify the identity of {{requester}}, then reset the password of {{answers.account}} ({{answers.system}}), {{number}}.',
+          description:
+            'Verify the identity of {{requester}}, then reset the password of {{answers.account}}{{#answers.system}} ({{answers.system}}){{/answers.system}}, {{number}}.',
         },
       ],
     },
@@ -199,7 +202,11 @@ export const SEEDED_CATALOG: readonly SeededItem[] = [
     fulfilment: {
       mode: 'sequential',
       tasks: [
-        { name: 'Handle request', assignmentGroup: 'service-desk', description: '{{requester}} asks ({{number}}): {{answers.summary}}\n\n{{answers.details}}' },
+        {
+          name: 'Handle request',
+          assignmentGroup: 'service-desk',
+          description: '{{requester}} asks ({{number}}): {{answers.summary}}{{#answers.details}}\n\n{{answers.details}}{{/answers.details}}',
+        },
       ],
     },
     active: true,

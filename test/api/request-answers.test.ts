@@ -5,7 +5,8 @@ import { poll } from '../support/poll.ts';
 /*
  * How a request's answers are shown once it is stored and read back (the local DynamoDB, as the
  * real one, keeps no order in a map): the "Received" mail and the fulfilment task's description
- * list the answers in the form's order, a choice by its label.
+ * list the answers in the form's order, a choice by its label; an optional answer left out leaves
+ * no hole in the description.
  */
 
 let stack: TestStack;
@@ -91,5 +92,16 @@ describe('answers as people read them', () => {
       (mails) => mails.length > 0,
     );
     expect(received?.text).toContain('Your answers:\n  Size: large\n  Colour: Snow white\n  Engraving: Carol\n  Add-ons: Gift box, Travel lid\n');
+  });
+
+  it('a missing optional answer leaves no hole in the task description: a section for an answered field only, a default otherwise', async () => {
+    const template =
+      'Make a {{answers.colour}} mug{{#answers.engraving}}, engraved "{{answers.engraving}}"{{/answers.engraving}}, add-ons: {{answers.addOns|none}} ({{number}}).';
+    const created = await ada.post('/catalog-items', mugItem('engraved-mug', template));
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const plain = await orderMug('engraved-mug', { size: 'small', colour: 'blk' });
+    expect(plain.taskDescription).toBe(`Make a Midnight black mug, add-ons: none (${plain.request.number}).`);
+    const engraved = await orderMug('engraved-mug', { size: 'small', colour: 'blk', engraving: 'Ada', addOns: ['lid'] });
+    expect(engraved.taskDescription).toBe(`Make a Midnight black mug, engraved "Ada", add-ons: Travel lid (${engraved.request.number}).`);
   });
 });

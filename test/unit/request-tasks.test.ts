@@ -136,6 +136,38 @@ describe('task rules', () => {
     // A request made before plans kept the fields: titles only, values as given.
     expect(fillTaskTemplate('{{answers.model}}', { ...values, fields: planFormFields({ formTitles: { model: 'Model' } }) })).toBe('macbook-pro-14');
   });
+
+  it('a missing optional answer leaves no hole: a section shows only for an answered field, a default stands in for a missing one', () => {
+    const access = SEEDED_CATALOG.find((item) => item.id === 'application-access');
+    if (access === undefined) throw new Error('application-access is seeded');
+    const values = (answers: Record<string, unknown>) => ({
+      number: 'REQ0000009',
+      requester: 'carol',
+      item: access.name,
+      answers,
+      fields: formFields(access.form),
+    });
+    const grant = access.fulfilment.tasks[0]?.description ?? '';
+    expect(fillTaskTemplate(grant, values({ application: 'Jira', accessLevel: 'write' }))).toBe('Grant carol access to Jira (Read and write) (REQ0000009).');
+    expect(fillTaskTemplate(grant, values({ application: 'Jira', accessLevel: 'admin', endDate: '2027-06-30' }))).toBe(
+      'Grant carol access to Jira (Administrator) until 2027-06-30 (REQ0000009).',
+    );
+    const template =
+      'Until {{answers.endDate|no end date}}{{#answers.note}}, note: {{answers.note}}{{#answers.endDate}} (ends {{answers.endDate}}){{/answers.endDate}}{{/answers.note}}.';
+    expect(fillTaskTemplate(template, values({}))).toBe('Until no end date.');
+    expect(fillTaskTemplate(template, values({ note: '', endDate: '2027-01-01' }))).toBe('Until 2027-01-01.');
+    expect(fillTaskTemplate(template, values({ note: 'urgent' }))).toBe('Until no end date, note: urgent.');
+    expect(fillTaskTemplate(template, values({ note: 'urgent', endDate: '2027-01-01' }))).toBe('Until 2027-01-01, note: urgent (ends 2027-01-01).');
+    // Every seeded template, filled with only the required answers, has no empty parentheses or doubled spaces.
+    for (const item of SEEDED_CATALOG) {
+      for (const task of item.fulfilment.tasks) {
+        const required = new Set((item.form.required as string[] | undefined) ?? []);
+        const answers = Object.fromEntries([...required].map((field) => [field, 'x']));
+        const text = fillTaskTemplate(task.description, { number: 'REQ0000010', requester: 'carol', item: item.name, answers });
+        expect(text, `${item.id}: ${task.name}`).not.toMatch(/\(\)|\s{2}|\s$| \./);
+      }
+    }
+  });
 });
 
 describe('fulfilment progress', () => {

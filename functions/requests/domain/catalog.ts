@@ -17,7 +17,7 @@ export type CatalogApprovalStage =
 export interface CatalogTaskTemplate {
   name: string;
   assignmentGroup: string;
-  /** Filled in when the task is created: {{number}}, {{requester}}, {{item}}, {{answers.<field>}}. */
+  /** Filled in when the task is created (task-rules.ts fillTaskTemplate): {{number}}, {{requester}}, {{item}}, {{answers.<field>}}, {{answers}}, {{answers.<field>|default}}, {{#answers.<field>}}...{{/answers.<field>}}. */
   description: string;
 }
 

@@ -141,17 +141,36 @@ export function fulfilmentProgress(summaries: readonly RequestTaskSummary[], cha
   return { summaries: next, outcome };
 }
 
+/** Whether a field was answered: a missing answer, null, empty text and an empty list are not. */
+const answered = (answer: unknown): boolean => answer !== undefined && answer !== null && answer !== '' && !(Array.isArray(answer) && answer.length === 0);
+
+/** `{{#answers.<field>}}...{{/answers.<field>}}`: the text between, shown only when the field was answered. */
+const SECTION = /\{\{#\s*answers\.([A-Za-z0-9_-]+)\s*\}\}([\s\S]*?)\{\{\/\s*answers\.\1\s*\}\}/g;
+/** `{{name}}`, or `{{answers.<field>|text}}`: `text` when the field was not answered. */
+const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*(?:\|([^}]*))?\}\}/g;
+/** Sections inside sections are resolved from the outside in, this many deep at most. */
+const MAX_SECTION_DEPTH = 5;
+
 /**
  * Fills a task template: {{number}} {{requester}} {{item}} {{answers.<field>}} (a choice by its
  * label), {{answers}} (every answer on its own line under its title, in the form's order); an
- * unknown placeholder is left as written. `fields`: the form's fields (planFormFields).
+ * unknown placeholder is left as written. An optional field's answer may be missing:
+ * `{{answers.<field>|text}}` shows `text` then, and `{{#answers.<field>}}...{{/answers.<field>}}`
+ * shows what is between only when it was answered (` until {{answers.endDate}}`), so that a
+ * description never reads "until ." `fields`: the form's fields (planFormFields).
  */
 export function fillTaskTemplate(
   template: string,
   values: { number: string; requester: string; item: string; answers: Record<string, unknown>; fields?: readonly FormField[] },
 ): string {
   const fields = values.fields ?? [];
-  return template.replace(/\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g, (whole, name: string) => {
+  let text = template;
+  for (let depth = 0; depth < MAX_SECTION_DEPTH; depth += 1) {
+    const resolved = text.replace(SECTION, (_whole, field: string, inside: string) => (answered(values.answers[field]) ? inside : ''));
+    if (resolved === text) break;
+    text = resolved;
+  }
+  return text.replace(PLACEHOLDER, (whole, name: string, fallback: string | undefined) => {
     if (name === 'number') return values.number;
     if (name === 'requester') return values.requester;
     if (name === 'item') return values.item;
@@ -161,8 +180,10 @@ export function fillTaskTemplate(
         .join('\n');
     if (name.startsWith('answers.')) {
       const field = name.slice('answers.'.length);
+      const answer = values.answers[field];
+      if (!answered(answer)) return fallback ?? '';
       return answerText(
-        values.answers[field],
+        answer,
         fields.find((candidate) => candidate.name === field),
       );
     }

@@ -25,7 +25,9 @@ export const catalogTaskTemplate = z
     description: z
       .string()
       .max(20_000)
-      .describe('A template for the task description: {{number}}, {{requester}}, {{item}} and {{answers.<field>}} are filled in when the task is created'),
+      .describe(
+        "A template for the task description, filled in when the task is created: {{number}}, {{requester}}, {{item}}, {{answers.<field>}} (a choice by its label), {{answers}} (every answer, in the form's order). For an optional field: {{answers.<field>|default}} (the default when it was not answered) and {{#answers.<field>}}...{{/answers.<field>}} (what is between, only when it was answered)",
+      ),
   })
   .meta({ id: 'CatalogTaskTemplate' });
 
