@@ -16,8 +16,11 @@ export interface DeadLetter {
   /** When it was given up on (ISO). */
   readonly at: string;
   readonly functionId: string;
-  /** The kind of event source (functions/routes.ts ConsumerSource), or the local Scheduler firing a target. */
-  readonly source: 'ingestionQueue' | 'ingestionBusRule' | 'scheduler';
+  /**
+   * The kind of event source (functions/routes.ts ConsumerSource), the local Scheduler firing a
+   * target, or an asynchronous invocation (SES's, of the e-mail receiver) Lambda gave up on.
+   */
+  readonly source: 'ingestionQueue' | 'ingestionBusRule' | 'scheduler' | 'asyncInvocation';
   /** Why: AWS's condition names (`RetryAttemptsExhausted`, `MaxReceiveCountExceeded`). */
   readonly condition: string;
   readonly attempts: number;
@@ -40,6 +43,9 @@ export function localBusRuleQueues(ruleId: string): { queue: string; deadLetterQ
   const name = `open-itsm-${ruleId.replace(/(?<=[a-z0-9])(?=[A-Z])/g, '-').toLowerCase()}`;
   return { queue: name, deadLetterQueue: `${name}-dead-letters`, targetDeadLetterQueue: `${name}-target-dead-letters` };
 }
+
+/** The local name of an asynchronously invoked function's dead-letter queue (`receiveEmail` -> `open-itsm-receive-email-dead-letters`). */
+export const localAsyncDeadLetterQueue = (functionId: string) => `open-itsm-${functionId.replace(/(?<=[a-z0-9])(?=[A-Z])/g, '-').toLowerCase()}-dead-letters`;
 
 /** The local name of a table stream consumer's failure bucket (S3 names are lower case). */
 export const localFailureBucket = (functionId: string) => `open-itsm-${functionId.toLowerCase()}-failures`;
@@ -71,6 +77,9 @@ export function queueMessageOf(entry: DeadLetter): { queue: string; body: string
     // A bus rule's queue: its own dead-letter queue, named in the entry.
     case 'ingestionBusRule':
       return { queue: String(entry.deadLetterQueue), body: String((entry.record as { body?: unknown }).body ?? ''), attributes: {} };
+    // An SQS on-failure destination receives Lambda's record of the invocation (the event as `requestPayload`).
+    case 'asyncInvocation':
+      return { queue: localAsyncDeadLetterQueue(entry.functionId), body: JSON.stringify(entry.record), attributes: {} };
     case 'scheduler': {
       const target = (entry.target ?? entry.record ?? {}) as { Input?: string; Arn?: string };
       const arn = typeof entry.deadLetterArn === 'string' ? entry.deadLetterArn : '';

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { SESEvent, SESMailCommonHeaders, SESMailHeader } from 'aws-lambda';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
@@ -41,6 +41,26 @@ export interface LocalSmtpOptions {
   readonly receivingDomain: string;
   /** The AWS Region and account the receipt rule names (its ARNs are not checked). */
   readonly region?: string;
+  /**
+   * Lambda's on-failure destination: what becomes of an event every attempt failed on (its
+   * invocation record, as Lambda sends it to an SQS destination). Without it, only logged.
+   */
+  readonly onGiveUp?: (record: AsyncInvocationRecord) => void;
+}
+
+/** What Lambda sends an asynchronous invocation's on-failure destination: the event it gave up on and why. */
+export interface AsyncInvocationRecord {
+  readonly version: '1.0';
+  readonly timestamp: string;
+  readonly requestContext: {
+    readonly requestId: string;
+    readonly functionArn: string;
+    readonly condition: 'RetriesExhausted';
+    readonly approximateInvokeCount: number;
+  };
+  readonly requestPayload: SESEvent;
+  readonly responseContext: { readonly statusCode: 200; readonly executedVersion: '$LATEST'; readonly functionError: 'Unhandled' };
+  readonly responsePayload: { readonly errorType: string; readonly errorMessage: string };
 }
 
 export interface LocalSmtp {
@@ -162,13 +182,15 @@ export async function startLocalSmtp(options: LocalSmtpOptions): Promise<LocalSm
   const receivingDomain = options.receivingDomain.toLowerCase();
   const functionArn = `arn:aws:lambda:${options.region ?? 'us-east-1'}:000000000000:function:${options.functionId}`;
 
-  /** Lambda's asynchronous invocation: retried, then given up on with a log line (its on-failure destination). */
+  /** Lambda's asynchronous invocation: retried, then given up on into its on-failure destination (`onGiveUp`). */
   async function deliver(event: SESEvent, messageId: string): Promise<void> {
+    let lastError: unknown;
     for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt++) {
       try {
         await options.invoke(options.functionId, event);
         return;
       } catch (error) {
+        lastError = error;
         console.error(
           JSON.stringify({
             level: 'error',
@@ -181,6 +203,17 @@ export async function startLocalSmtp(options: LocalSmtpOptions): Promise<LocalSm
         );
       }
     }
+    options.onGiveUp?.({
+      version: '1.0',
+      timestamp: new Date().toISOString(),
+      requestContext: { requestId: randomUUID(), functionArn: `${functionArn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: ASYNC_ATTEMPTS },
+      requestPayload: event,
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: {
+        errorType: lastError instanceof Error ? lastError.name : 'Error',
+        errorMessage: lastError instanceof Error ? lastError.message : String(lastError),
+      },
+    });
   }
 
   function receive(raw: Buffer, session: SMTPServerSession): string {

@@ -13,7 +13,9 @@ import { DEAD_LETTERS, type DeadLetterQueue, REPLAY_GROUPS, type StreamFailureBu
  * REPLAY_GROUPS (the API stack's queues and each table stream consumer's declared `replay.group`).
  *
  * Takes each dead letter of the group and delivers it again where it failed: an ingestion message
- * back to the ingestion queue, a timer firing by starting the workflow with its input, a stream
+ * back to the ingestion queue, a timer firing by starting the workflow with its input, an
+ * asynchronous invocation Lambda gave up on (received e-mail) by invoking the function with its
+ * original event, a stream
  * batch a consumer gave up on by invoking the consumer with the batch its failure record in S3
  * holds (the records with their images: neither the stream, which keeps records 24 hours, nor
  * the items are read again). A dead letter is deleted only once its replay succeeded; one that
@@ -25,7 +27,8 @@ import { DEAD_LETTERS, type DeadLetterQueue, REPLAY_GROUPS, type StreamFailureBu
  * (http://127.0.0.1:$AWS_PORT) answers the same output names. Only the endpoints differ: the
  * replay is the same SDK calls either way. Every replay is safe to repeat: the consumers record
  * an event once by its id, the publisher skips sinks already marked, and the escalation workflow
- * ignores a timer it has recorded or that moved since.
+ * ignores a timer it has recorded or that moved since, and the e-mail receiver records a message
+ * once by SES's message id (a message already processed is not processed again).
  */
 
 export type Outputs = Readonly<Record<string, string>>;
@@ -66,6 +69,13 @@ function describeMessage(queue: DeadLetterQueue, message: Message): string {
         return `event ${String(body.id)} (${String(body.source)} / ${String(body['detail-type'])})`;
       case 'startExecution':
         return `timer ${String(body.incidentId)} ${String(body.clock)} ${String(body.threshold)}% (version ${String(body.timerVersion)})`;
+      case 'invokeFunction': {
+        const context = (body.requestContext ?? {}) as Record<string, unknown>;
+        const records = ((body.requestPayload as { Records?: unknown[] } | undefined)?.Records ?? []) as { ses?: { mail?: { messageId?: unknown } } }[];
+        const messageIds = records.map((r) => r.ses?.mail?.messageId).filter((id) => id !== undefined);
+        const subject = messageIds.length > 0 ? `SES message ${messageIds.map(String).join(', ')}` : `request ${String(context.requestId)}`;
+        return `invocation ${subject} (${String(context.condition)} after ${String(context.approximateInvokeCount)} attempt(s) at ${String(body.timestamp)})`;
+      }
     }
   } catch {
     return `message ${message.MessageId} (body is not JSON)`;
@@ -133,7 +143,7 @@ const KEPT_FOR_THE_PASS_SECONDS = 11 * 3600;
 const reason = (error: unknown) => (error instanceof ReplayFailed ? error.message : String(error));
 
 async function replayQueue(queue: DeadLetterQueue, options: ReplayOptions, clients: Clients, tally: Tally, print: (line: string) => void): Promise<void> {
-  const { sqs, sfn } = clients;
+  const { sqs, sfn, lambda } = clients;
   const queueUrl = output(options.outputs, queue.queueUrlOutput);
   const replay = queue.replay;
   const deliver = async (message: Message): Promise<void> => {
@@ -145,6 +155,25 @@ async function replayQueue(queue: DeadLetterQueue, options: ReplayOptions, clien
       case 'startExecution':
         await sfn.send(new StartExecutionCommand({ stateMachineArn: output(options.outputs, replay.stateMachineArnOutput), input: body }));
         return;
+      case 'invokeFunction': {
+        let event: unknown;
+        try {
+          event = (JSON.parse(body) as { requestPayload?: unknown }).requestPayload;
+        } catch {
+          throw new ReplayFailed('the message is not JSON');
+        }
+        if (event === undefined) throw new ReplayFailed("the message carries no requestPayload: it is not Lambda's record of an invocation");
+        // Synchronously, so that a failure is known and the message kept.
+        const answer = await lambda.send(
+          new InvokeCommand({ FunctionName: output(options.outputs, replay.functionNameOutput), Payload: Buffer.from(JSON.stringify(event)) }),
+        );
+        if (answer.FunctionError !== undefined) {
+          throw new ReplayFailed(
+            `the function failed again: ${answer.Payload === undefined ? answer.FunctionError : Buffer.from(answer.Payload).toString('utf8')}`,
+          );
+        }
+        return;
+      }
     }
   };
   /** Received, and kept in the queue (listed in a dry run, failed again, or left for the next run), by message id. */

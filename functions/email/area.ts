@@ -37,7 +37,10 @@ export default defineArea({
   },
   routes: [jwtRoute('GET', '/inbound-emails', 'inboundEmails')],
   consumers: [
-    { functionId: 'receiveEmail', source: { kind: 'emailReceipt' } },
+    {
+      functionId: 'receiveEmail',
+      source: { kind: 'emailReceipt', replay: { group: 'email', what: 'received e-mail receiveEmail failed to process after its retries' } },
+    },
     {
       functionId: 'sendEmail',
       source: {

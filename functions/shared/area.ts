@@ -112,9 +112,11 @@ export type ConsumerSource =
   /**
    * E-mail received for the product: in AWS an SES receipt rule stores the message in the inbound
    * bucket (INBOUND_EMAIL_BUCKET, under INBOUND_EMAIL_PREFIX) and invokes the function with SES's
-   * receipt event (SESEvent); locally the SMTP listener (local/smtp.ts) does the same.
+   * receipt event (SESEvent); locally the SMTP listener (local/smtp.ts) does the same. The
+   * invocation is asynchronous: after Lambda's retries the event goes to the function's
+   * dead-letter queue (its on-failure destination), which `replay` offers to invoke it again.
    */
-  | { readonly kind: 'emailReceipt' };
+  | { readonly kind: 'emailReceipt'; readonly replay: StreamReplay };
 
 /**
  * A consumer of the ingestion bus's events that match a pattern. For example (the CMDB's feed):

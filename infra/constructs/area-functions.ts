@@ -135,7 +135,7 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
       case 'emailReceipt':
         // One receipt rule per domain: a second receiver would get the same mail twice.
         if (inboundEmail !== undefined) throw new Error(`Only one function may receive e-mail (emailReceipt); ${functionId} is a second one`);
-        inboundEmail = new InboundEmail(stack, 'InboundEmail', { consumer: fn, domain: config.email.domain });
+        inboundEmail = new InboundEmail(stack, 'InboundEmail', { consumer: fn, functionId, domain: config.email.domain, replay: source.replay, alarms });
         break;
       default: {
         const unknown: never = source;

@@ -18,7 +18,12 @@ export type QueueReplay =
   /** The body is the original message (an EventBridge event): sent again to the queue it failed from. */
   | { readonly kind: 'sendToQueue'; readonly queueUrlOutput: string }
   /** The body is the input a timer would have started the workflow with. */
-  | { readonly kind: 'startExecution'; readonly stateMachineArnOutput: string };
+  | { readonly kind: 'startExecution'; readonly stateMachineArnOutput: string }
+  /**
+   * The body is Lambda's record of an asynchronous invocation it gave up on (an SQS on-failure
+   * destination's message): the function is invoked again with the event it holds (`requestPayload`).
+   */
+  | { readonly kind: 'invokeFunction'; readonly functionNameOutput: string };
 
 /** An SQS queue of messages given up on; SQS keeps them DEAD_LETTER_RETENTION_DAYS. */
 export interface DeadLetterQueue {
@@ -61,6 +66,9 @@ export const busRuleOutputs = (ruleId: string) =>
     deadLetterQueueUrl: `${ruleId}DeadLetterQueueUrl`,
     targetDeadLetterQueueUrl: `${ruleId}TargetDeadLetterQueueUrl`,
   }) as const;
+
+/** Output name of the dead-letter queue of an asynchronously invoked function (`receiveEmail` -> `ReceiveEmailDeadLetterQueueUrl`). */
+export const asyncDeadLetterQueueOutput = (functionId: string) => `${pascal(functionId)}DeadLetterQueueUrl`;
 
 const streamConsumer = (functionId: string, what: string): StreamFailureBucket => ({
   kind: 'bucket',
@@ -113,6 +121,14 @@ const busRuleQueues = (ruleId: string, what: string): DeadLetterQueue[] => {
   ];
 };
 
+/** An asynchronously invoked function's dead-letter queue (its on-failure destination), replayed by invoking it again. */
+const asyncInvocationQueue = (functionId: string, what: string): DeadLetterQueue => ({
+  kind: 'queue',
+  queueUrlOutput: asyncDeadLetterQueueOutput(functionId),
+  what,
+  replay: { kind: 'invokeFunction', functionNameOutput: functionNameOutput(functionId) },
+});
+
 /**
  * Every dead-letter path of a registry, by the group `--queue` names: the queues above, then each
  * table stream consumer's failure bucket and each bus rule consumer's dead-letter queues in its
@@ -122,10 +138,15 @@ const busRuleQueues = (ruleId: string, what: string): DeadLetterQueue[] => {
 export function deadLettersOf(consumers: readonly ConsumerDefinition[]): Readonly<Record<string, readonly DeadLetterStore[]>> {
   const groups: Record<string, DeadLetterStore[]> = Object.fromEntries(Object.entries(QUEUE_DEAD_LETTERS).map(([group, queues]) => [group, [...queues]]));
   for (const { functionId, source } of consumers) {
-    if (source.kind !== 'tableStream' && source.kind !== 'ingestionBusRule') continue;
+    if (source.kind !== 'tableStream' && source.kind !== 'ingestionBusRule' && source.kind !== 'emailReceipt') continue;
     const { group, what } = source.replay;
     if (!GROUP_NAME.test(group)) throw new Error(`Consumer ${functionId}: replay group "${group}" is not lower-case words joined by "-"`);
-    const stores = source.kind === 'tableStream' ? [streamConsumer(functionId, what)] : busRuleQueues(source.ruleId, what);
+    const stores =
+      source.kind === 'tableStream'
+        ? [streamConsumer(functionId, what)]
+        : source.kind === 'ingestionBusRule'
+          ? busRuleQueues(source.ruleId, what)
+          : [asyncInvocationQueue(functionId, what)];
     const existing = groups[group] ?? [];
     // Queues before buckets within a group (see above).
     groups[group] = [

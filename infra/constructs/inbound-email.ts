@@ -1,21 +1,38 @@
 import { ArnFormat, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { CfnReceiptRule, CfnReceiptRuleSet } from 'aws-cdk-lib/aws-ses';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { StreamReplay } from '../../functions/shared/area.ts';
+import type { Alarms } from './alarms.ts';
+import { asyncDeadLetterQueueOutput, DEAD_LETTER_RETENTION_DAYS, functionNameOutput } from './dead-letter-replay.ts';
 import type { ItsmFunction } from './itsm-function.ts';
 
 /** Where SES stores each received message (`inbound/<SES message id>`): INBOUND_EMAIL_PREFIX. */
 export const INBOUND_EMAIL_PREFIX = 'inbound/';
 /** Received messages are read once, within seconds; what is left is kept this long for an operator, then expires. */
 export const INBOUND_EMAIL_RETENTION_DAYS = 30;
+/**
+ * Lambda retries a failed asynchronous invocation this many times (its most), then gives the
+ * event to the dead-letter queue; an event older than RECEIPT_MAX_EVENT_AGE (throttled, say) goes
+ * there too. The inbound record is idempotent on the message id, so a retry is safe.
+ */
+export const RECEIPT_RETRY_ATTEMPTS = 2;
+export const RECEIPT_MAX_EVENT_AGE_HOURS = 6;
 
 export interface InboundEmailProps {
   /** The `emailReceipt` consumer: SES invokes it (Event) once the message is stored. */
   readonly consumer: ItsmFunction;
+  /** The consumer's id (functions/routes.ts): the replay's output names derive from it. */
+  readonly functionId: string;
   /** The domain SES receives for (emailDomain); without it only the bucket is created. */
   readonly domain: string | undefined;
+  /** How `npm run replay-dead-letters` offers the invocations given up on (the consumer's `replay`). */
+  readonly replay: StreamReplay;
+  readonly alarms: Alarms;
 }
 
 /**
@@ -34,12 +51,21 @@ export interface InboundEmailProps {
  * checks both when the rule is created, so the rule depends on them. CloudFormation names the rule
  * set and the rule (no physical names). A rule set receives only once it is the account's ACTIVE
  * one, which CloudFormation cannot set: docs/operations.md (E-mail) says why it is a step of its own.
+ *
+ * SES invokes the consumer asynchronously: Lambda retries a failure RECEIPT_RETRY_ATTEMPTS times,
+ * then sends its record of the invocation (the SES event as `requestPayload`, the error) to the
+ * consumer's dead-letter queue, its on-failure destination (SQS-managed encryption, TLS only,
+ * kept 14 days, an alarm on its first message), rather than dropping the message unseen.
+ * `npm run replay-dead-letters -- --queue <group>` invokes the consumer again with each event.
+ * The queue exists with or without a domain, like the bucket, so the replay's outputs always do.
  */
 export class InboundEmail extends Construct {
   readonly bucket: Bucket;
   readonly prefix = INBOUND_EMAIL_PREFIX;
   readonly ruleSet: CfnReceiptRuleSet | undefined;
   readonly rule: CfnReceiptRule | undefined;
+  /** Where Lambda puts the receipt events the consumer failed on after its retries. */
+  readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: InboundEmailProps) {
     super(scope, id);
@@ -65,6 +91,36 @@ export class InboundEmail extends Construct {
     });
 
     const stack = Stack.of(this);
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(DEAD_LETTER_RETENTION_DAYS),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the on-failure destination of the e-mail receiver, where Lambda puts the receipt events it gave up on after its retries (cdk-nag only recognizes queues named in a RedrivePolicy). An alarm fires on its first message.',
+    });
+    // Grants the function sqs:SendMessage on this queue only.
+    props.consumer.function.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      retryAttempts: RECEIPT_RETRY_ATTEMPTS,
+      maxEventAge: Duration.hours(RECEIPT_MAX_EVENT_AGE_HOURS),
+    });
+    props.alarms.watchDeadLetterQueue(
+      `${props.functionId[0]?.toUpperCase()}${props.functionId.slice(1)}DeadLetterQueue`,
+      this.deadLetterQueue,
+      'Received e-mail the receiver failed to process after its retries',
+    );
+    const replay = `replay: npm run replay-dead-letters -- --queue ${props.replay.group} --stack ${stack.stackName}`;
+    new CfnOutput(stack, asyncDeadLetterQueueOutput(props.functionId), {
+      value: this.deadLetterQueue.queueUrl,
+      description: `Received e-mail ${props.functionId} failed to process after its retries (${replay})`,
+    });
+    new CfnOutput(stack, functionNameOutput(props.functionId), {
+      value: props.consumer.function.functionName,
+      description: `The ${props.functionId} function, invoked again by the replay`,
+    });
     new CfnOutput(stack, 'InboundEmailBucketName', {
       value: this.bucket.bucketName,
       description: `Where SES stores received e-mail (${INBOUND_EMAIL_PREFIX}<SES message id>), kept ${INBOUND_EMAIL_RETENTION_DAYS} days`,

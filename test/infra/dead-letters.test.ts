@@ -12,6 +12,7 @@ import {
   REPLAY_GROUPS,
   streamFailureBucketOutput,
 } from '../../infra/constructs/dead-letter-replay.ts';
+import type { AreaStack } from '../../infra/stacks/area-stack.ts';
 import bookmarks from '../fixtures/areas/bookmarks/area.ts';
 import { WATCH_AWS_CONFIG, WATCH_AWS_CONFIG_FUNCTION } from '../fixtures/areas/bookmarks/bus-rule.ts';
 import { functionOf, logicalIdIn, resourcesOfFunctionStacks, resourcesOfType, type SynthesizedApp, synthesize } from './helpers.ts';
@@ -49,7 +50,14 @@ const bucketIdOf = (functionId: FunctionId) => logicalIdIn(synth.home(functionId
 const streamConsumerIds = CONSUMERS.flatMap((c) => (c.source.kind === 'tableStream' ? [c.functionId] : []));
 /** Each ingestion bus rule consumer gives up into two queues of its own (its queue's DLQ, its rule target's DLQ). */
 const busRuleConsumerCount = CONSUMERS.filter((c) => c.source.kind === 'ingestionBusRule').length;
+/** The e-mail receiver (invoked asynchronously by SES) gives up into a queue of its own, its on-failure destination. */
+const emailReceiver = CONSUMERS.find((c) => c.source.kind === 'emailReceipt')?.functionId as FunctionId;
+const asyncConsumerCount = CONSUMERS.filter((c) => c.source.kind === 'emailReceipt').length;
 const actionsOf = (statement: Json) => [statement.Action].flat() as string[];
+
+/** The output a dead-letter queue's replay delivers into. */
+const replayTarget = (replay: Extract<DeadLetterStore, { kind: 'queue' }>['replay']): string =>
+  replay.kind === 'sendToQueue' ? replay.queueUrlOutput : replay.kind === 'startExecution' ? replay.stateMachineArnOutput : replay.functionNameOutput;
 
 /** The logical ids of every queue or bucket something gives up into, found from what names them. */
 function deadLetterIds(all: Record<string, Json>): Set<string> {
@@ -69,6 +77,12 @@ function deadLetterIds(all: Record<string, Json>): Set<string> {
         }
         break;
       case 'AWS::Lambda::EventSourceMapping': {
+        const id = ref(((properties.DestinationConfig as Json | undefined)?.OnFailure as Json | undefined)?.Destination);
+        if (id !== undefined) ids.add(id);
+        break;
+      }
+      // An asynchronously invoked function's on-failure destination (a queue: its ARN).
+      case 'AWS::Lambda::EventInvokeConfig': {
         const id = ref(((properties.DestinationConfig as Json | undefined)?.OnFailure as Json | undefined)?.Destination);
         if (id !== undefined) ids.add(id);
         break;
@@ -104,18 +118,11 @@ function misplacedDeadLetters(app: SynthesizedApp, plan: Readonly<Record<string,
       if (id === undefined) found.push(`${group}: no output ${name}`);
       else if (all[id]?.Type !== type) found.push(`${group}: output ${name} is not an ${type}`);
       else if (name !== 'SlaTimerDeadLetterQueueUrl' && !givenUpInto.has(id)) found.push(`${group}: nothing gives up into ${name}`);
-      const target =
-        store.kind === 'bucket'
-          ? store.functionNameOutput
-          : store.replay.kind === 'sendToQueue'
-            ? store.replay.queueUrlOutput
-            : store.replay.stateMachineArnOutput;
+      const target = store.kind === 'bucket' ? store.functionNameOutput : replayTarget(store.replay);
       if (out[target] === undefined) found.push(`${group}: no output ${target}`);
     }
     const names = stores.flatMap((store) =>
-      store.kind === 'bucket'
-        ? [store.bucketNameOutput, store.functionNameOutput]
-        : [store.queueUrlOutput, store.replay.kind === 'sendToQueue' ? store.replay.queueUrlOutput : store.replay.stateMachineArnOutput],
+      store.kind === 'bucket' ? [store.bucketNameOutput, store.functionNameOutput] : [store.queueUrlOutput, replayTarget(store.replay)],
     );
     const holding = app.functionStacks.filter(({ template }) => names.every((name) => Object.hasOwn(template.toJSON().Outputs ?? {}, name)));
     if (holding.length !== 1) found.push(`${group}: its outputs are in ${holding.length} stacks that hold them all, not 1`);
@@ -128,10 +135,10 @@ describe('dead letters', () => {
     const all = resources();
     const ids = deadLetterIds(all);
     ids.add(synth.api.getLogicalId(synth.api.slaTimers.deadLetterQueue.node.defaultChild as never));
-    // Two ingestion queues, one per stream consumer, one for timers, two per bus rule consumer.
-    expect(ids.size).toBe(3 + streamConsumerIds.length + 2 * busRuleConsumerCount);
+    // Two ingestion queues, one per stream consumer, one for timers, two per bus rule consumer, one per asynchronously invoked consumer.
+    expect(ids.size).toBe(3 + streamConsumerIds.length + 2 * busRuleConsumerCount + asyncConsumerCount);
     const byType = (type: string) => [...ids].filter((id) => all[id]?.Type === type);
-    expect(byType('AWS::SQS::Queue')).toHaveLength(3 + 2 * busRuleConsumerCount);
+    expect(byType('AWS::SQS::Queue')).toHaveLength(3 + 2 * busRuleConsumerCount + asyncConsumerCount);
     expect(byType('AWS::S3::Bucket')).toHaveLength(streamConsumerIds.length);
     for (const id of byType('AWS::SQS::Queue')) expect((all[id]?.Properties as Json).MessageRetentionPeriod, id).toBe(FOURTEEN_DAYS_IN_SECONDS);
   });
@@ -235,6 +242,65 @@ describe('dead letters', () => {
     expect(ref(((ingestionQueue?.Properties as Json).RedrivePolicy as Json).deadLetterTargetArn)).toBe(ref(out.IngestionDeadLetterQueueUrl?.Value));
     // The ingestion queue, its two DLQs and the timers' DLQ: no queue is left over from the stream consumers.
     expect(Object.keys(resourcesOfType(synth.apiTemplate, 'AWS::SQS::Queue')).length).toBe(4);
+  });
+});
+
+describe('the e-mail receiver, invoked asynchronously by SES', () => {
+  const queueId = () => logicalIdIn((synth.home(emailReceiver).stack as AreaStack).inboundEmail!.deadLetterQueue);
+  const template = () => synth.home(emailReceiver).template;
+
+  it('gives up into its dead-letter queue after 2 retries or 6 hours, not into nothing', () => {
+    expect(emailReceiver).toBe('receiveEmail');
+    const functionRef = { Ref: logicalIdIn(functionOf(synth, emailReceiver).function) };
+    const configs = Object.values(resourcesOfType(template(), 'AWS::Lambda::EventInvokeConfig')).filter(
+      (c) => JSON.stringify(c.Properties?.FunctionName) === JSON.stringify(functionRef),
+    );
+    expect(configs).toHaveLength(1);
+    expect(configs[0]?.Properties).toMatchObject({
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 6 * 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId(), 'Arn'] } } },
+    });
+  });
+
+  it('the queue: SQS-managed encryption, TLS only, 14 days, an alarm on its first message', () => {
+    const queue = resources()[queueId()]?.Properties as Json;
+    expect(queue).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: FOURTEEN_DAYS_IN_SECONDS });
+    const policy = Object.values(resourcesOfType(template(), 'AWS::SQS::QueuePolicy')).find((p) =>
+      JSON.stringify(p.Properties?.Queues).includes(`"${queueId()}"`),
+    );
+    const deny = (policy?.Properties?.PolicyDocument as { Statement: Json[] }).Statement.find((s) => s.Effect === 'Deny');
+    expect(deny?.Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+    const alarms = Object.values(resourcesOfType(template(), 'AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a.Properties?.Dimensions).includes(`"${queueId()}"`),
+    );
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]?.Properties).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' });
+    expect(alarms[0]?.Properties?.AlarmActions).toBeDefined();
+  });
+
+  it('only the receiver may send to the queue, and only send', () => {
+    const receiverRole = logicalIdIn(functionOf(synth, emailReceiver).role);
+    const onQueue = statementsOfRole(receiverRole).filter((s) => JSON.stringify(s.Resource).includes(`"${queueId()}"`));
+    expect(onQueue.map((s) => ({ actions: actionsOf(s).sort(), resource: s.Resource }))).toEqual([
+      { actions: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], resource: { 'Fn::GetAtt': [queueId(), 'Arn'] } },
+    ]);
+    for (const policy of Object.values(resourcesOfFunctionStacks(synth, 'AWS::IAM::Policy'))) {
+      if (JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: receiverRole }])) continue;
+      expect(JSON.stringify(policy.Properties?.PolicyDocument)).not.toContain(`"${queueId()}"`);
+    }
+  });
+
+  it('is replayed with `--queue email` by invoking the receiver with the event (outputs in its stack)', () => {
+    expect(DEAD_LETTERS.email).toContainEqual({
+      kind: 'queue',
+      queueUrlOutput: 'ReceiveEmailDeadLetterQueueUrl',
+      what: expect.any(String),
+      replay: { kind: 'invokeFunction', functionNameOutput: functionNameOutput(emailReceiver) },
+    });
+    const out = template().toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(ref(out.ReceiveEmailDeadLetterQueueUrl?.Value)).toBe(queueId());
+    expect(ref(out[functionNameOutput(emailReceiver)]?.Value)).toBe(logicalIdIn(functionOf(synth, emailReceiver).function));
   });
 });
 

@@ -404,7 +404,7 @@ describe('what the stacks refuse', () => {
     const twice: Area = {
       ...bookmarks,
       stack: REQUESTS_STACK,
-      consumers: [...(bookmarks.consumers ?? []), { functionId: 'listBookmarks', source: { kind: 'emailReceipt' } }],
+      consumers: [...(bookmarks.consumers ?? []), { functionId: 'listBookmarks', source: { kind: 'emailReceipt', replay: { group: 'bookmarks', what: 'x' } } }],
     };
     expect(build([...AREAS, twice])).toThrow(/Only one function may receive e-mail \(emailReceipt\); .* is a second one/);
   });

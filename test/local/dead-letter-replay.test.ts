@@ -4,6 +4,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { invokeFunction } from '../../local/invoke.ts';
 import { type LocalStack, startLocalStack } from '../../local/runtime.ts';
@@ -108,6 +109,41 @@ const outboxItemsIn = (payload: string, incidentId: string) =>
   );
 
 describe('replaying dead letters', () => {
+  it('email: a received message the receiver failed on after its retries lands in its dead-letter queue and the replay receives it, once', async () => {
+    const requests = async () => ((await alice.get('/requests?limit=100')).body.items as { number: string }[]).length;
+    const before = await requests();
+    down.add('receiveEmail');
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: stack.smtp.port, secure: false, ignoreTLS: true });
+    try {
+      const sent = await transport.sendMail({ from: 'carol@example.com', to: 'requests@itsm.local', subject: 'Replayed printer jam', text: 'Tray 2.' });
+      expect(sent.response).toMatch(/^250 /);
+    } finally {
+      transport.close();
+    }
+    await stack.inboundMailSettled();
+    // Lambda's record of the invocation, with SES's event, as its SQS on-failure destination gets it.
+    const [dead] = queueOf('receive-email-dead-letters');
+    expect(queueOf('receive-email-dead-letters')).toHaveLength(1);
+    expect(dead).toMatchObject({ functionId: 'receiveEmail', source: 'asyncInvocation', condition: 'RetriesExhausted', attempts: 3 });
+    expect(
+      (dead?.record as { requestPayload: { Records: { ses: { mail: { commonHeaders: { subject: string } } } }[] } }).requestPayload.Records[0]?.ses.mail
+        .commonHeaders.subject,
+    ).toBe('Replayed printer jam');
+    expect(await requests()).toBe(before);
+
+    // Still down: the replay fails and leaves it in the queue.
+    expect(await replayDeadLetters({ group: 'email', outputs, print })).toMatchObject({ replayed: 0, failed: 1 });
+    expect(queueOf('receive-email-dead-letters')).toHaveLength(1);
+    expect(lines.some((l) => l.startsWith('NOT replayed email ReceiveEmailDeadLetterQueueUrl') && l.includes('SES message'))).toBe(true);
+
+    down.delete('receiveEmail');
+    expect(await replayDeadLetters({ group: 'email', outputs, print })).toEqual({ replayed: 1, failed: 0, listed: 0, deferred: 0 });
+    await stack.settled();
+    expect(await requests()).toBe(before + 1);
+    expect(queueOf('receive-email-dead-letters')).toHaveLength(0);
+    expect(await replayDeadLetters({ group: 'email', outputs, print })).toEqual({ replayed: 0, failed: 0, listed: 0, deferred: 0 });
+  });
+
   it('ingestion: a bus event the recording function failed is recorded by the replay, once', async () => {
     down.add('recordBusEvents');
     const dedupKey = `replay-${randomUUID()}`;
