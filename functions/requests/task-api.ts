@@ -76,8 +76,8 @@ export const taskOperations = {
     audience: 'agent',
     description: [
       'Needs the current version in If-Match (428 without it, 412 when stale). A patch that restates the current values changes nothing: 200 with the same version.',
-      "**Taking.** An `assignee` (who must exist and belong to the task's group: 400 on `assignee`), or `status: work_in_progress` (the caller becomes the assignee when there is none), takes the task and stops its response clock. `status: open` from work_in_progress hands it back (the assignee is cleared unless one is given).",
-      '**Closing.** `closed_complete` or `closed_incomplete` (with `closeNotes`, required for closed_incomplete: 400 on `closeNotes`) closes the task for good and stops its resolution clock. A closed task changes no more, and a `pending` one (a later step of a sequential plan) cannot be worked until the one before it closes: 409 `invalid-transition` with `from`, `to`, `allowedTransitions` and `reason` (`task-closed`, `task-pending`).',
+      "**Taking.** An `assignee` (who must exist and belong to the task's group: 400 on `assignee`), or `status: work_in_progress` (the caller becomes the assignee when there is none, so they must belong to the task's group too: 403 otherwise), takes the task and stops its response clock. `status: open` from work_in_progress hands it back (the assignee is cleared unless one is given).",
+      '**Closing.** `closed_complete` or `closed_incomplete` (with `closeNotes`, required for closed_incomplete: 400 on `closeNotes`) closes the task for good and stops its resolution clock; a task nobody holds gets the closer as its assignee, so only a member of its group closes it (403 otherwise). A closed task changes no more, and a `pending` one (a later step of a sequential plan) cannot be worked until the one before it closes: 409 `invalid-transition` with `from`, `to`, `allowedTransitions` and `reason` (`task-closed`, `task-pending`).',
       "**The request.** A status change updates the request's `tasks` in the SAME transaction. In a sequential plan, closing a task opens the next pending one (its clocks start then). When every task is closed, the request becomes `fulfilled` (`Request Fulfilled`), or `closed_incomplete` if any task was closed incomplete (`Request Closed Incomplete`). Two tasks of one request closed at the same moment both land: the loser of the race on the request's version reads it again and retries.",
       'Events: `Task Updated`, or `Task Closed` when it closes; the task opened next announces `Task Updated`.',
       REQUESTERS,
@@ -85,7 +85,7 @@ export const taskOperations = {
     body: { schema: 'PatchTask', mediaTypes: ['application/json', 'application/merge-patch+json'] },
     ifMatch: 'required',
     responses: { 200: { description: 'The task as it is now', schema: 'FulfilmentTask', headers: ['ETag', 'Location'] } },
-    errorTypes: ['not-found', 'invalid-transition'],
+    errorTypes: ['forbidden', 'not-found', 'invalid-transition'],
     pathParameters,
   },
   'POST /tasks/{id}/notes': {

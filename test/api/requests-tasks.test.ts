@@ -188,6 +188,29 @@ describe('fulfilment tasks', () => {
     );
   });
 
+  it('an agent outside the task’s group cannot take it or close it while nobody holds it (it would become theirs)', async () => {
+    const { request, taskIds } = await requestWithTasks('parallel', [template('Image the laptop', 'service-desk')]);
+    const id = taskIds[0] as string;
+    // nina is in network, not service-desk: working the task would make her its assignee.
+    const take = await patchTask(nina, id, { status: 'work_in_progress' });
+    expect(take.status, JSON.stringify(take.body)).toBe(403);
+    expect(take.body.detail).toContain('service-desk');
+    const close = await patchTask(nina, id, { status: 'closed_complete', closeNotes: 'Done' });
+    expect(close.status, JSON.stringify(close.body)).toBe(403);
+    // Naming herself is refused as naming anyone outside the group is: 400 on assignee.
+    const named = await patchTask(nina, id, { assignee: 'nina', status: 'work_in_progress' });
+    expect(named.status, JSON.stringify(named.body)).toBe(400);
+    expect(named.body.errors).toEqual([expect.objectContaining({ path: 'assignee' })]);
+    const unchanged = await alice.get(`/tasks/${id}`);
+    expect(unchanged.body).toMatchObject({ status: 'open', version: 1 });
+    expect(unchanged.body.assignee).toBeUndefined();
+    expect((await storedRequest(request.id)).tasks[0]?.status).toBe('open');
+    // A member takes it the same way.
+    const taken = await patchTask(bob, id, { status: 'work_in_progress' });
+    expect(taken.status, JSON.stringify(taken.body)).toBe(200);
+    expect(taken.body).toMatchObject({ status: 'work_in_progress', assignee: 'bob' });
+  });
+
   it('sequential: the next task opens when the one before closes; all closed fulfils the request', async () => {
     const { request, taskIds } = await requestWithTasks('sequential', [template('Order the laptop', 'service-desk'), template('Deliver it', 'network')]);
     const [first, second] = taskIds as [string, string];

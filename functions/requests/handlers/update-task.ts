@@ -1,5 +1,5 @@
 import { referenceChecks } from '../../directory/store/references.ts';
-import { preconditionFailed, validationFailed } from '../../shared/errors.ts';
+import { forbidden, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { diffFields } from '../../shared/store/audit.ts';
 import { fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
@@ -62,6 +62,14 @@ async function requestEntries(task: FulfilmentTask, actor: string, now: Date): P
   return entries;
 }
 
+/** An agent outside the task's group who would become its assignee by working or closing it. */
+function notInGroup(task: FulfilmentTask, userId: string, status: FulfilmentTask['status']): Error {
+  const doing = status === 'work_in_progress' ? 'take' : 'close';
+  return forbidden(
+    `${userId} is not a member of group '${task.assignmentGroup}': only its members ${doing} ${task.number} while nobody holds it (working or closing a task nobody holds makes you its assignee)`,
+  );
+}
+
 async function patchTask(request: ApiRequest) {
   const principal = request.principal;
   const idOrNumber = request.pathParam('id');
@@ -85,11 +93,12 @@ async function patchTask(request: ApiRequest) {
   const sla = evolveTaskClocks(task, next, now);
   if (sla !== undefined) next = { ...next, sla };
 
-  // Someone else named as the assignee must exist and belong to the task's group.
-  const references =
-    typeof body.assignee === 'string' && body.assignee !== task.assignee
-      ? referenceChecks({ assignee: body.assignee, assignmentGroup: task.assignmentGroup })
-      : [];
+  // Whoever becomes the assignee must exist and belong to the task's group, checked in the write's
+  // transaction: someone named in the body, or the caller, whom working or closing a task nobody
+  // holds makes its assignee (task-rules.ts).
+  const newAssignee = next.assignee !== undefined && next.assignee !== task.assignee ? next.assignee : undefined;
+  const references = newAssignee === undefined ? [] : referenceChecks({ assignee: newAssignee, assignmentGroup: task.assignmentGroup });
+  const named = typeof body.assignee === 'string';
   const own = [...taskWrite({ before: task, after: next, actor: principal.userId, changes, now }), ...fieldCheckItems(references)];
   const statusMoved = task.status !== next.status;
 
@@ -104,7 +113,9 @@ async function patchTask(request: ApiRequest) {
             throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
           }
           const errors = fieldCheckErrors(error, references);
-          if (errors.length > 0) throw validationFailed(errors);
+          if (errors.length > 0 && named) throw validationFailed(errors);
+          // The caller was not named, the rules made them the assignee: they may not take this task.
+          if (errors.length > 0) throw notInGroup(task, principal.userId, next.status);
         }
         throw error;
       }
