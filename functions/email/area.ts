@@ -20,7 +20,8 @@ export default defineArea({
         'Reads a received e-mail (stored by SES in S3) and opens a request or incident, or adds a reply as a public note; drops and records the rest',
       tableAccess: 'readWrite',
       timeoutSeconds: 30,
-      capabilities: ['readInboundEmail', 'startRequestFulfilment'],
+      // sendEmail: the "Received" acknowledgement of an incident opened by mail (SendEmail on the sending identity only).
+      capabilities: ['readInboundEmail', 'startRequestFulfilment', 'sendEmail'],
     },
     sendEmail: {
       entry: 'functions/email/handlers/send-email.ts',

@@ -203,6 +203,9 @@ describe('e-mail to the service desk', () => {
     const incidents = await incidentsOf();
     expect(await retryAfterFailingMidway(opened, 'incident@itsm.local')).toMatchObject({ outcome: 'opened-incident', ticket: opened.ticket });
     expect(await incidentsOf()).toBe(incidents);
+    // Its acknowledgement went once (the send claim on the message id).
+    await stack.settled();
+    expect(stack.caughtMail().filter((m) => m.subject === `[${opened.ticket?.number}] Received: Wi-Fi drops`)).toHaveLength(1);
 
     const number = opened.ticket?.number as string;
     const noted = await send({ from: 'carol@example.com', to: 'incident@itsm.local', subject: `Re: ${number}`, text: 'Floor 3 only.' });
@@ -283,6 +286,23 @@ describe('e-mail to the service desk', () => {
     const incident = await dave.get(`/incidents/${number}`);
     expect(incident.status).toBe(200);
     expect(incident.body).toMatchObject({ title: 'VPN down', description: 'Cannot connect since 9:00.', caller: 'dave' });
+
+    // The sender is told the number, by a mail to reply to, as request mail is.
+    const [received] = await caught(`[${number}] Received: VPN down`);
+    expect(received?.to).toEqual(['dave@example.com']);
+    expect(received?.replyTo).toEqual(['requests@itsm.local']);
+    expect(received?.text).toContain(number);
+    expect(received?.headers['auto-submitted']).toBe('auto-generated');
+    expect(received?.headers['x-itsm-loop']).toBe('open-itsm');
+    // A reply to it, naming it alone (no number in the subject), threads as a note on the incident.
+    const answer = await send({
+      from: 'dave@example.com',
+      to: 'requests@itsm.local',
+      subject: 'Re: your mail',
+      inReplyTo: received?.headers['message-id'] as string,
+      text: 'Only on the office Wi-Fi.',
+    });
+    expect(answer).toMatchObject({ outcome: 'noted', sender: 'dave', ticket: { kind: 'incident', id: opened.ticket?.id, number } });
 
     const reply = await send({
       from: 'dave@example.com',

@@ -87,7 +87,8 @@ describe('the route table asks for it', () => {
     expect(withCapability('startRequestFulfilment')).toEqual(['createRequest', 'receiveEmail']);
     expect(withCapability('stopRequestFulfilment')).toEqual(['updateRequest']);
     expect(withCapability('readInboundEmail')).toEqual(['receiveEmail']);
-    expect(withCapability('sendEmail')).toEqual(['sendEmail']);
+    // The receiver sends the acknowledgement of an incident opened by mail.
+    expect(withCapability('sendEmail')).toEqual(['receiveEmail', 'sendEmail']);
     expect(RECEIVER).toBe('receiveEmail');
     expect(SENDER.functionId).toBe('sendEmail');
   });
@@ -333,10 +334,12 @@ describe('with emailDomain', () => {
         },
       },
     ]);
+    // The receiver acknowledges an incident opened by mail: the same statement, nothing more.
+    expect(t.statementsOf(RECEIVER).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')))).toEqual(ses);
     for (const { template } of synth.functionStacks) {
       const holders = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties).includes('ses:'));
-      expect(holders.map((p) => (p.Properties?.Roles as { Ref: string }[])[0]?.Ref)).toEqual(
-        template === t.template ? [logicalIdIn(t.fn(SENDER.functionId).role)] : [],
+      expect(holders.map((p) => (p.Properties?.Roles as { Ref: string }[])[0]?.Ref).sort()).toEqual(
+        template === t.template ? [logicalIdIn(t.fn(SENDER.functionId).role), logicalIdIn(t.fn(RECEIVER).role)].sort() : [],
       );
     }
   });

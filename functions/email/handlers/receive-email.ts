@@ -20,8 +20,11 @@ import {
   senderWindow,
   threadCandidates,
 } from '../domain/inbound.ts';
+import { incidentReceivedMail } from '../domain/incident-mail.ts';
 import { parseMail } from '../domain/mime.ts';
-import { countSenderMessage, findOutbound, recordInbound, recordOutcome, type TicketReference } from '../store/mail-store.ts';
+import { sendingOn, sendMail } from '../ses-mail.ts';
+import { countSenderMessage, findOutbound, recordInbound, recordOutbound, recordOutcome, type TicketReference } from '../store/mail-store.ts';
+import { claimSend, releaseSend } from '../store/send-claims.ts';
 
 /*
  * SES's receipt rule stored the message in the inbound bucket and invokes this function
@@ -52,6 +55,43 @@ interface Outcome {
   noteId?: string;
   sender?: string;
   detail?: string;
+}
+
+/**
+ * Tells the sender of mail that opened an incident its number ("Received"), with a message to reply
+ * to: once per received message (a send claim keyed on SES's message id), so that a retry after
+ * the send sends nothing twice. A failed send releases the claim and throws, before the outcome is
+ * recorded: Lambda's retry opens no second incident (the write is idempotent on the message id)
+ * and sends the acknowledgement then. Requests need none of this: their `Request Submitted`
+ * event brings the requester a "Received" mail through sendEmail.
+ */
+async function acknowledgeIncident(input: {
+  messageId: string;
+  sender: { id: string; displayName?: string };
+  address: string;
+  incident: { id: string; number: string };
+  title: string;
+}): Promise<void> {
+  if (!sendingOn()) return;
+  const claim = `received:${input.messageId}`;
+  const now = new Date();
+  if (!(await claimSend(claim, input.sender.id, now))) return;
+  const mail = incidentReceivedMail({ to: input.sender.id, displayName: input.sender.displayName, number: input.incident.number, title: input.title });
+  let sentId: string;
+  try {
+    sentId = await sendMail(mail, input.address);
+  } catch (error) {
+    await releaseSend(claim, input.sender.id);
+    throw error;
+  }
+  await recordOutbound({
+    messageId: sentId,
+    ticket: { kind: 'incident', id: input.incident.id, number: input.incident.number },
+    to: input.sender.id,
+    eventType: 'Incident Opened By Email',
+    at: now,
+  });
+  log.info('e-mail sent', { eventType: 'Incident Opened By Email', incident: input.incident.number, userId: input.sender.id, messageId: sentId });
 }
 
 /** E-mail proves an address, not a role: its sender acts as a requester. */
@@ -178,6 +218,13 @@ async function decide(input: {
   try {
     if (kindForRecipients(receipt.recipients) === 'incident') {
       const incident = await openIncidentFromEmail({ caller: sender, shortDescription: summary, description: details, idempotency: once('incident') });
+      await acknowledgeIncident({
+        messageId: mail.messageId,
+        sender: { id: sender, ...(user.displayName === undefined ? {} : { displayName: user.displayName }) },
+        address: user.email ?? input.from,
+        incident,
+        title: summary,
+      });
       return { outcome: 'opened-incident', sender, ticket: { kind: 'incident', id: incident.id, number: incident.number } };
     }
     const config = await getRequestConfig();

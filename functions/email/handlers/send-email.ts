@@ -1,9 +1,9 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { getUsers } from '../../directory/store/users.ts';
 import { findRequest } from '../../requests/reads.ts';
 import { log } from '../../shared/log.ts';
-import { isRequestMailEvent, OUTGOING_HEADERS, type OutgoingMail, requestMails } from '../domain/outgoing.ts';
+import { isRequestMailEvent, requestMails } from '../domain/outgoing.ts';
+import { sendingOn, sendMail } from '../ses-mail.ts';
 import { recordOutbound } from '../store/mail-store.ts';
 import { claimSend, releaseSend } from '../store/send-claims.ts';
 
@@ -16,33 +16,10 @@ import { claimSend, releaseSend } from '../store/send-claims.ts';
  * Recipients are logged by user id, never by address.
  */
 
-const MAIL_FROM = process.env.MAIL_FROM ?? '';
-const MAIL_REPLY_TO = process.env.MAIL_REPLY_TO ?? '';
-const ses = new SESv2Client({});
-
 interface BusEvent {
   id: string;
   'detail-type': string;
   detail: { request?: { id?: string }; stage?: { approvers?: string[] } };
-}
-
-async function send(mail: OutgoingMail, address: string): Promise<string> {
-  const result = await ses.send(
-    new SendEmailCommand({
-      FromEmailAddress: MAIL_FROM,
-      Destination: { ToAddresses: [address] },
-      ...(MAIL_REPLY_TO === '' ? {} : { ReplyToAddresses: [MAIL_REPLY_TO] }),
-      Content: {
-        Simple: {
-          Subject: { Data: mail.subject, Charset: 'UTF-8' },
-          Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
-          Headers: OUTGOING_HEADERS.map((h) => ({ Name: h.name, Value: h.value })),
-        },
-      },
-    }),
-  );
-  if (result.MessageId === undefined) throw new Error('SES answered no MessageId');
-  return result.MessageId;
 }
 
 async function mailFor(message: SQSRecord): Promise<void> {
@@ -70,7 +47,7 @@ async function mailFor(message: SQSRecord): Promise<void> {
     if (!(await claimSend(event.id, mail.to, now))) continue;
     let messageId: string;
     try {
-      messageId = await send(mail, user.email);
+      messageId = await sendMail(mail, user.email);
     } catch (error) {
       await releaseSend(event.id, mail.to);
       throw error;
@@ -81,7 +58,7 @@ async function mailFor(message: SQSRecord): Promise<void> {
 }
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  if (MAIL_FROM === '') {
+  if (!sendingOn()) {
     log.info('sending e-mail is off (no MAIL_FROM: emailDomain is not configured); events acknowledged unsent', { messages: event.Records.length });
     return { batchItemFailures: [] };
   }

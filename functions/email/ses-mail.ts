@@ -1,0 +1,35 @@
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { OUTGOING_HEADERS, type OutgoingMail } from './domain/outgoing.ts';
+
+/*
+ * Sending one plain-text message through SES (SESv2 SendEmail, Simple content) from MAIL_FROM with
+ * Reply-To MAIL_REPLY_TO and the headers every message of ours carries (Auto-Submitted, the loop
+ * header): the sendEmail capability's variables and grant. Empty MAIL_FROM: sending is off.
+ */
+
+const MAIL_FROM = process.env.MAIL_FROM ?? '';
+const MAIL_REPLY_TO = process.env.MAIL_REPLY_TO ?? '';
+const ses = new SESv2Client({});
+
+/** False while no emailDomain is configured (MAIL_FROM empty): callers skip sending. */
+export const sendingOn = (): boolean => MAIL_FROM !== '';
+
+/** Sends the mail to the address; answers SES's MessageId (our Message-ID's local part, which a reply names). */
+export async function sendMail(mail: Pick<OutgoingMail, 'subject' | 'text'>, address: string): Promise<string> {
+  const result = await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: MAIL_FROM,
+      Destination: { ToAddresses: [address] },
+      ...(MAIL_REPLY_TO === '' ? {} : { ReplyToAddresses: [MAIL_REPLY_TO] }),
+      Content: {
+        Simple: {
+          Subject: { Data: mail.subject, Charset: 'UTF-8' },
+          Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
+          Headers: OUTGOING_HEADERS.map((h) => ({ Name: h.name, Value: h.value })),
+        },
+      },
+    }),
+  );
+  if (result.MessageId === undefined) throw new Error('SES answered no MessageId');
+  return result.MessageId;
+}
