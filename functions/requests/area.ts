@@ -71,6 +71,13 @@ export default defineArea({
       description: 'PATCH /tasks/{id} and /tasks/{id}/notes, /history: take, work and close a fulfilment task (closing the last one fulfils its request)',
       tableAccess: 'readWrite',
     },
+    ensureFulfilmentStarted: {
+      entry: 'functions/requests/handlers/ensure-fulfilment-started.ts',
+      description:
+        'Request Submitted from the bus: starts the fulfilment workflow of a request whose start after its commit failed (one already started is left alone)',
+      tableAccess: 'read',
+      capabilities: ['startRequestFulfilment'],
+    },
     seedRequestDefaults: {
       entry: 'functions/requests/handlers/seed-defaults.ts',
       description: 'Writes the seeded service catalog and the request configuration once, unless they exist',
@@ -105,7 +112,21 @@ export default defineArea({
     jwtRoute('GET', '/tasks/{id}/notes', 'updateTask'),
     jwtRoute('GET', '/tasks/{id}/history', 'updateTask'),
   ],
-  consumers: [{ functionId: 'seedRequestDefaults', source: { kind: 'afterDeploy' } }],
+  consumers: [
+    { functionId: 'seedRequestDefaults', source: { kind: 'afterDeploy' } },
+    {
+      // The safety net of the workflow's start: Request Submitted commits with the request, so every request comes by once.
+      functionId: 'ensureFulfilmentStarted',
+      source: {
+        kind: 'ingestionBusRule',
+        ruleId: 'RequestFulfilmentStart',
+        description: 'Request Submitted: the fulfilment workflow of every request runs, even when its start after the commit failed',
+        pattern: { source: ['open-itsm'], 'detail-type': ['Request Submitted'] },
+        maxConcurrency: 2,
+        replay: { group: 'requests', what: 'Request Submitted events whose fulfilment workflow could not be started' },
+      },
+    },
+  ],
   workflows: {
     requestFulfilment: {
       definitionFile: 'statemachines/request-fulfilment.asl.json',

@@ -14,7 +14,7 @@ import { getCatalogItem } from './store/catalog-store.ts';
 import { CATALOG_VERSION_CHECK, catalogVersionCheck, groupMemberCheck, groupsHolding, ORDERING_GROUP_CHECK } from './store/order-checks.ts';
 import { getRequestConfig } from './store/request-config-store.ts';
 import { allocateRequestNumber, findRequest as findStoredRequest, newId } from './store/request-store.ts';
-import { fulfilmentExecution, startFulfilment } from './workflow.ts';
+import { fulfilmentExecution, startFulfilmentAfterCommit } from './workflow.ts';
 
 /*
  * What other areas do with service requests (functions/email opens requests and adds notes by
@@ -65,7 +65,7 @@ async function placeRequest(input: SubmitRequestInput): Promise<{ result: ApiRes
   // form changed): it is answered before anything is checked. Its workflow is started again (the same execution, by name).
   if (replay !== undefined) {
     const placed = replay.body as ServiceRequest;
-    await startFulfilment(placed, config);
+    await startFulfilmentAfterCommit(placed, config);
     return { result: replay, request: placed };
   }
   const item = orderable(found, input.itemId);
@@ -108,7 +108,7 @@ async function placeRequest(input: SubmitRequestInput): Promise<{ result: ApiRes
     const result = await commitIdempotently(items, input.idempotency, requestResponse(201, request), now);
     // A replay answers the request placed the first time: its workflow is started again (the same execution, by name).
     const placed = result.headers?.['idempotent-replayed'] === 'true' ? (result.body as ServiceRequest) : request;
-    await startFulfilment(placed, config);
+    await startFulfilmentAfterCommit(placed, config);
     return { result, request: placed };
   } catch (error) {
     if (error instanceof TransactionRefused && error.has(ORDERING_GROUP_CHECK)) throw notOrderable(item, requester);

@@ -50,6 +50,25 @@ export async function startFulfilment(request: ServiceRequest, config: Pick<Requ
 }
 
 /**
+ * Starts the workflow of a request whose transaction just committed. A failure is logged, never
+ * answered: the request is placed (the caller gets it, 201), and its Request Submitted event,
+ * committed with it, reaches ensureFulfilmentStarted (handlers/ensure-fulfilment-started.ts),
+ * which starts the same execution by name within seconds. Failing the call instead would leave
+ * the request placed all the same, and invite a retry that places it twice.
+ */
+export async function startFulfilmentAfterCommit(request: ServiceRequest, config: Pick<RequestConfig, 'approvalTimeoutSeconds' | 'reminders'>): Promise<void> {
+  try {
+    await startFulfilment(request, config);
+  } catch (error) {
+    log.error('could not start the fulfilment workflow of a placed request; its Request Submitted event starts it', {
+      requestId: request.id,
+      number: request.number,
+      error: (error as Error).name,
+    });
+  }
+}
+
+/**
  * Stops the request's workflow after a write that took the request out of its hands (a cancel)
  * committed: the request is what counts, and a step that still runs finds it withdrawn. An
  * execution that already ended (or never existed) is fine; any other failure is logged, not

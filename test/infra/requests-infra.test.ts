@@ -43,6 +43,11 @@ const withCapability = (capability: string): string[] =>
     .map(([id]) => id)
     .sort();
 const RECEIVER = CONSUMERS.find((c) => c.source.kind === 'emailReceipt')?.functionId as FunctionId;
+const SAFETY_NET = CONSUMERS.find(
+  (c) => c.source.kind === 'ingestionBusRule' && c.source.ruleId === 'RequestFulfilmentStart',
+) as ConsumerDefinition<FunctionId> & {
+  source: BusRuleSource;
+};
 const SENDER = CONSUMERS.find((c) => c.source.kind === 'ingestionBusRule' && c.source.ruleId === 'RequestEmail') as ConsumerDefinition<FunctionId> & {
   source: BusRuleSource;
 };
@@ -84,13 +89,21 @@ describe('the route table asks for it', () => {
     expect(CAPABILITY_ENVIRONMENT.stopRequestFulfilment).toEqual([]);
     expect(CAPABILITY_ENVIRONMENT.sendEmail).toEqual(['MAIL_FROM', 'MAIL_REPLY_TO']);
     expect(CAPABILITY_ENVIRONMENT.readInboundEmail).toEqual(['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX', 'MAIL_FROM']);
-    expect(withCapability('startRequestFulfilment')).toEqual(['createRequest', 'receiveEmail']);
+    expect(withCapability('startRequestFulfilment')).toEqual(['createRequest', 'ensureFulfilmentStarted', 'receiveEmail']);
     expect(withCapability('stopRequestFulfilment')).toEqual(['updateRequest']);
     expect(withCapability('readInboundEmail')).toEqual(['receiveEmail']);
     // The receiver sends the acknowledgement of an incident opened by mail.
     expect(withCapability('sendEmail')).toEqual(['receiveEmail', 'sendEmail']);
     expect(RECEIVER).toBe('receiveEmail');
     expect(SENDER.functionId).toBe('sendEmail');
+    // The workflow start's safety net: every Request Submitted of the product's own, a few at a time, replayed as `requests`.
+    expect(SAFETY_NET.functionId).toBe('ensureFulfilmentStarted');
+    expect(SAFETY_NET.source).toMatchObject({
+      pattern: { source: ['open-itsm'], 'detail-type': ['Request Submitted'] },
+      maxConcurrency: 2,
+      replay: { group: 'requests' },
+    });
+    expect(FUNCTIONS.ensureFulfilmentStarted.tableAccess).toBe('read');
   });
 });
 
@@ -233,6 +246,40 @@ describe('default deployment (no emailDomain)', () => {
     // The rule itself is on the bus, in ItsmRequests.
     const rule = t.stack.busRuleConsumers.get(SENDER.functionId)?.rule;
     expect(t.resources[logicalIdIn(rule!)]?.Properties?.EventPattern).toEqual(SENDER.source.pattern);
+  });
+
+  it('the workflow start’s safety net: its rule on the bus in ItsmRequests feeds its own queue (dead letters, alarms, outputs) and ensureFulfilmentStarted', () => {
+    const consumer = t.stack.busRuleConsumers.get(SAFETY_NET.functionId);
+    expect(consumer).toBeDefined();
+    expect(t.resources[logicalIdIn(consumer!.rule)]?.Properties).toMatchObject({
+      EventPattern: SAFETY_NET.source.pattern,
+      Targets: [expect.objectContaining({ Arn: getAtt(logicalIdIn(consumer!.queue)) })],
+    });
+    const mappings = Object.values(resourcesOfType(t.template, 'AWS::Lambda::EventSourceMapping')).filter(
+      (m) => JSON.stringify(m.Properties?.EventSourceArn) === JSON.stringify(getAtt(logicalIdIn(consumer!.queue))),
+    );
+    expect(mappings.map((m) => m.Properties)).toEqual([
+      expect.objectContaining({
+        FunctionName: ref(logicalIdIn(t.fn(SAFETY_NET.functionId).function)),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      }),
+    ]);
+    for (const queue of [consumer!.deadLetterQueue, consumer!.targetDeadLetterQueue]) {
+      const alarms = Object.values(resourcesOfType(t.template, 'AWS::CloudWatch::Alarm')).filter((a) =>
+        JSON.stringify(a.Properties?.Dimensions).includes(`"${logicalIdIn(queue)}"`),
+      );
+      expect(alarms, logicalIdIn(queue)).toHaveLength(1);
+    }
+    t.template.hasOutput('RequestFulfilmentStartQueueUrl', { Value: ref(logicalIdIn(consumer!.queue)) });
+    t.template.hasOutput('RequestFulfilmentStartDeadLetterQueueUrl', { Value: ref(logicalIdIn(consumer!.deadLetterQueue)) });
+    t.template.hasOutput('RequestFulfilmentStartTargetDeadLetterQueueUrl', { Value: ref(logicalIdIn(consumer!.targetDeadLetterQueue)) });
+    // It starts and reads, nothing else: no StopExecution, no table write.
+    const statements = t.statementsOf(SAFETY_NET.functionId);
+    expect(statements.filter((s) => actionsOf(s).some((a) => a.startsWith('states:')))).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: ref(t.stateMachine) },
+    ]);
+    expect(statements.flatMap(actionsOf).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite)/.test(a))).toEqual([]);
   });
 
   it('keeps ItsmApi and ItsmRequests within their budgets', () => {
