@@ -351,8 +351,9 @@ describe('alarms', () => {
     const alarms = inFunctionStacks('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
     // The ingestion queue's and the rules' target DLQs, and the SLA timers' DLQ; two per bus rule
     // consumer (its queue's, its rule's target's); one failure bucket per stream consumer (an
-    // alarm on its writes).
-    const deadLetterQueues = 2 + 1 + 2 * CONSUMERS.filter((c) => c.source.kind === 'ingestionBusRule').length;
+    // alarm on its writes); the async-invocation DLQ of each e-mail receiver.
+    const deadLetterQueues =
+      2 + 1 + 2 * CONSUMERS.filter((c) => c.source.kind === 'ingestionBusRule').length + CONSUMERS.filter((c) => c.source.kind === 'emailReceipt').length;
     const failureBuckets = CONSUMERS.filter((c) => c.source.kind === 'tableStream').length;
     // Failed and timed-out executions per workflow; failed-to-dead-letter and dropped timer firings.
     const workflowAlarms = 2 * Object.keys(WORKFLOWS).length;
@@ -512,8 +513,10 @@ describe('cdk-nag (AwsSolutions)', () => {
     const busRuleTargetQueues = CONSUMERS.flatMap((c) =>
       c.source.kind === 'ingestionBusRule' ? [`${stackIdOf(c.functionId)}/${c.source.ruleId}/TargetDeadLetterQueue`] : [],
     );
+    // And each e-mail receiver's async-invocation DLQ (a Lambda on-failure destination).
+    const inboundEmailQueues = CONSUMERS.flatMap((c) => (c.source.kind === 'emailReceipt' ? [`${stackIdOf(c.functionId)}/InboundEmail/DeadLetterQueue`] : []));
     expect(pathsOf('AwsSolutions-SQS3')).toEqual(
-      ['ItsmApi/Ingestion/TargetDeadLetterQueue', 'ItsmApi/SlaTimers/DeadLetterQueue', ...busRuleTargetQueues].sort(),
+      ['ItsmApi/Ingestion/TargetDeadLetterQueue', 'ItsmApi/SlaTimers/DeadLetterQueue', ...busRuleTargetQueues, ...inboundEmailQueues].sort(),
     );
   });
 });
