@@ -1,4 +1,5 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { log } from '../shared/log.ts';
 import { OUTGOING_HEADERS, type OutgoingMail } from './domain/outgoing.ts';
 
 /*
@@ -14,8 +15,30 @@ const ses = new SESv2Client({});
 /** False while no emailDomain is configured (MAIL_FROM empty): callers skip sending. */
 export const sendingOn = (): boolean => MAIL_FROM !== '';
 
-/** Sends the mail to the address; answers SES's MessageId (our Message-ID's local part, which a reply names). */
-export async function sendMail(mail: Pick<OutgoingMail, 'subject' | 'text'>, address: string): Promise<string> {
+/**
+ * SES refusals a retry cannot change: the recipient is not verified while the account is in the SES
+ * sandbox, or refused as an address; the sending identity is not verified. Retrying them would only
+ * fill the dead-letter queue (and, for the receiver, send a received message there, its ticket
+ * already written): they are logged by name and the mail is given up.
+ */
+const PERMANENT_REJECTIONS = new Set(['MessageRejected', 'MailFromDomainNotVerifiedException', 'BadRequestException']);
+
+/**
+ * Sends the mail to the address; answers SES's MessageId (our Message-ID's local part, which a reply
+ * names), or undefined when SES refused it for good (PERMANENT_REJECTIONS). Other failures throw: the
+ * caller's retry sends it.
+ */
+export async function sendMail(mail: Pick<OutgoingMail, 'subject' | 'text'>, address: string): Promise<string | undefined> {
+  try {
+    return await sendOnce(mail, address);
+  } catch (error) {
+    if (!PERMANENT_REJECTIONS.has((error as Error).name)) throw error;
+    log.warn('SES refused the mail for good; not retried', { error: (error as Error).name });
+    return undefined;
+  }
+}
+
+async function sendOnce(mail: Pick<OutgoingMail, 'subject' | 'text'>, address: string): Promise<string> {
   const result = await ses.send(
     new SendEmailCommand({
       FromEmailAddress: MAIL_FROM,

@@ -77,13 +77,15 @@ async function acknowledgeIncident(input: {
   const now = new Date();
   if (!(await claimSend(claim, input.sender.id, now))) return;
   const mail = incidentReceivedMail({ to: input.sender.id, displayName: input.sender.displayName, number: input.incident.number, title: input.title });
-  let sentId: string;
+  let sentId: string | undefined;
   try {
     sentId = await sendMail(mail, input.address);
   } catch (error) {
     await releaseSend(claim, input.sender.id);
     throw error;
   }
+  // Refused for good (e.g. the SES sandbox): the incident stands, the claim stays, nothing is retried.
+  if (sentId === undefined) return;
   await recordOutbound({
     messageId: sentId,
     ticket: { kind: 'incident', id: input.incident.id, number: input.incident.number },

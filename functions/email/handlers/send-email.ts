@@ -45,13 +45,15 @@ async function mailFor(message: SQSRecord): Promise<void> {
       continue;
     }
     if (!(await claimSend(event.id, mail.to, now))) continue;
-    let messageId: string;
+    let messageId: string | undefined;
     try {
       messageId = await sendMail(mail, user.email);
     } catch (error) {
       await releaseSend(event.id, mail.to);
       throw error;
     }
+    // Refused for good: the claim stays, so a redelivery does not try again.
+    if (messageId === undefined) continue;
     await recordOutbound({ messageId, ticket: { kind: 'request', id: request.id, number: request.number }, to: mail.to, eventType: type, at: now });
     log.info('e-mail sent', { eventId: event.id, eventType: type, requestId, userId: mail.to, messageId });
   }
