@@ -162,7 +162,9 @@ async function main(): Promise<void> {
             String(r.rounds.flat().length),
             formatRounds(r.rounds) +
               (r.firstCall === undefined ? '' : ` (first call: ${formatRounds(r.firstCall)})`) +
-              (r.workflowRounds === undefined ? '' : ` (then StartExecution; the workflow's steps: ${r.workflowRounds} round trips, not counted)`),
+              (r.workflowRounds === undefined
+                ? ''
+                : ` (then StartExecution; the workflow's steps: ${r.workflowRounds} round trip${r.workflowRounds === 1 ? '' : 's'}, not counted)`),
             `${r.kind} <= ${r.budget}${Object.entries(OPERATION_ROUND_BUDGETS[r.kind] ?? {})
               .map(([operation, max]) => `, ${operation} rounds <= ${max}`)
               .join('')}`,
