@@ -1,5 +1,6 @@
 import { referenceChecks } from '../directory/store/references.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
+import { isUnchangedWrite } from '../shared/domain/version.ts';
 import { type FieldError, fieldError } from '../shared/errors.ts';
 import { fieldCheckItems, fieldCheckName } from '../shared/store/field-checks.ts';
 import { type NamedItem, named, type TransactionEntry, type TransactionRefused } from '../shared/store/transaction.ts';
@@ -39,12 +40,7 @@ export interface ChangeRequestWrite {
 
 export function changeRequestWrite(input: ChangeRequestWrite): TransactionEntry[] {
   const { before, after, now } = input;
-  const unchanged = before !== undefined && before.version === after.version;
-  // The version is the ETag: content that changes under the same version would never reach a reader holding it.
-  if (unchanged && input.changes.length > 0) throw new Error(`A write that changes ${after.number} must give it a new version`);
-  if (before !== undefined && !unchanged && after.version !== before.version + 1) {
-    throw new Error(`${after.number} goes from version ${before.version} to ${before.version + 1}, not ${after.version}`);
-  }
+  const unchanged = isUnchangedWrite(before, after, input.changes);
   const event = input.event ?? { type: changeRecordEventType(before, after), recipients: changeOwners(after) };
   const record = changeOutboxRecord({
     eventId: newId(),

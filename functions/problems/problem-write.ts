@@ -1,6 +1,7 @@
 import { type References, referenceChecks } from '../directory/store/references.ts';
 import { knownErrorEntries } from '../known-errors/store/known-error-store.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
+import { isUnchangedWrite } from '../shared/domain/version.ts';
 import { newId } from '../shared/store/audit.ts';
 import type { FieldCheck } from '../shared/store/field-checks.ts';
 import { named, type TransactionEntry } from '../shared/store/transaction.ts';
@@ -47,12 +48,7 @@ const DERIVED_ENTRIES: readonly DerivedEntries[] = [problemReportEntries, knownE
 
 export function problemWrite(input: ProblemWrite): TransactionEntry[] {
   const { before, after, now } = input;
-  const unchanged = before !== undefined && before.version === after.version;
-  // The version is the ETag: content that changes under the same version would never reach a reader holding it.
-  if (unchanged && input.changes.length > 0) throw new Error(`A write that changes ${after.number} must give it a new version`);
-  if (before !== undefined && !unchanged && after.version !== before.version + 1) {
-    throw new Error(`${after.number} goes from version ${before.version} to ${before.version + 1}, not ${after.version}`);
-  }
+  const unchanged = isUnchangedWrite(before, after, input.changes);
   const type = input.event?.type ?? problemRecordEventType(before, after);
   const record = problemOutboxRecord({
     eventId: newId(),

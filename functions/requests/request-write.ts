@@ -1,5 +1,6 @@
 import type { FieldDiff } from '../shared/domain/audit.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
+import { isUnchangedWrite } from '../shared/domain/version.ts';
 import { newId } from '../shared/store/audit.ts';
 import { named, type TransactionEntry } from '../shared/store/transaction.ts';
 import { type RequestEventType, requestEventRecord, requestRecordEventType, type StageReference } from './domain/events.ts';
@@ -42,12 +43,7 @@ export interface RequestWrite {
 
 export function requestWrite(input: RequestWrite): TransactionEntry[] {
   const { before, after, now } = input;
-  const unchanged = before !== undefined && before.version === after.version;
-  // The version is the ETag: content that changes under the same version would never reach a reader holding it.
-  if (unchanged && input.changes.length > 0) throw new Error(`A write that changes ${after.number} must give it a new version`);
-  if (before !== undefined && !unchanged && after.version !== before.version + 1) {
-    throw new Error(`${after.number} goes from version ${before.version} to ${before.version + 1}, not ${after.version}`);
-  }
+  const unchanged = isUnchangedWrite(before, after, input.changes);
   const record = requestEventRecord(input.event?.type ?? requestRecordEventType(before, after), after, {
     eventId: newId(),
     actor: input.actor,

@@ -1,5 +1,6 @@
 import type { FieldDiff } from '../shared/domain/audit.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
+import { isUnchangedWrite } from '../shared/domain/version.ts';
 import { newId } from '../shared/store/audit.ts';
 import { named, type TransactionEntry } from '../shared/store/transaction.ts';
 import { slaTimers } from '../sla/domain/incident-sla.ts';
@@ -58,11 +59,7 @@ export function taskEventType(before: FulfilmentTask | undefined, after: Fulfilm
 
 export function taskWrite(input: TaskWrite): TransactionEntry[] {
   const { before, after, now } = input;
-  const unchanged = before !== undefined && before.version === after.version;
-  if (unchanged && input.changes.length > 0) throw new Error(`A write that changes ${after.number} must give it a new version`);
-  if (before !== undefined && !unchanged && after.version !== before.version + 1) {
-    throw new Error(`${after.number} goes from version ${before.version} to ${before.version + 1}, not ${after.version}`);
-  }
+  const unchanged = isUnchangedWrite(before, after, input.changes);
   const type = input.event?.type ?? taskEventType(before, after);
   const record = taskEventRecord(type, after, {
     eventId: newId(),
