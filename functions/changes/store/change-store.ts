@@ -3,7 +3,7 @@ import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -128,15 +128,7 @@ export const changeReplace = (next: Change, expectedVersion: number): TransactIt
  * version it was read at, or the event would describe a change that no longer is.
  */
 export function changeUnchanged(change: Change): TransactItem {
-  return {
-    ConditionCheck: {
-      TableName: TABLE_NAME,
-      Key: changeKey(change.id),
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': change.version },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  return checkAtVersion(changeKey(change.id), change.version);
 }
 
 /**

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -98,15 +98,7 @@ export const problemReplace = (next: Problem, expectedVersion: number): Transact
  * version it was read at, or the event would describe a problem that no longer is.
  */
 export function problemUnchanged(problem: Problem): TransactItem {
-  return {
-    ConditionCheck: {
-      TableName: TABLE_NAME,
-      Key: problemKey(problem.id),
-      ConditionExpression: 'version = :expected',
-      ExpressionAttributeValues: { ':expected': problem.version },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    },
-  };
+  return checkAtVersion(problemKey(problem.id), problem.version);
 }
 
 export const problemHistoryPut = (problemId: string, draft: HistoryDraft): TransactItem => historyPut(problemKey(problemId).pk, problemId, draft);

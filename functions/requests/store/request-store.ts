@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { REQUEST_FIELD_ORDER } from '../domain/field-order.ts';
@@ -65,15 +65,7 @@ export const requestCreate = (request: ServiceRequest): TransactItem => putNew(t
 /** Replaces the request if, and only if, it is still at the version the caller read. */
 export const requestReplace = (next: ServiceRequest, expectedVersion: number): TransactItem => putAtVersion(toItem(next), expectedVersion);
 /** Something lands on the request without changing it (a note): it must still be at the version read. */
-export const requestUnchanged = (request: ServiceRequest): TransactItem => ({
-  ConditionCheck: {
-    TableName: TABLE_NAME,
-    Key: requestKey(request.id),
-    ConditionExpression: 'version = :expected',
-    ExpressionAttributeValues: { ':expected': request.version },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  },
-});
+export const requestUnchanged = (request: ServiceRequest): TransactItem => checkAtVersion(requestKey(request.id), request.version);
 export const requestHistoryPut = (requestId: string, draft: HistoryDraft): TransactItem => historyPut(requestPartition(requestId), requestId, draft);
 
 export interface RequestListQuery {

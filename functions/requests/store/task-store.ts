@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type FulfilmentTask, TASK_NUMBER_PATTERN, type TaskStatus, taskNumber } from '../domain/task.ts';
 import { TASK_SEQUENCE_KEY, taskIndexes, taskKey, taskNoteKey, taskPartition } from './keys.ts';
@@ -47,15 +47,7 @@ export const taskCreate = (task: FulfilmentTask): TransactItem => putNew(toItem(
 /** Replaces the task if, and only if, it is still at the version the caller read. */
 export const taskReplace = (next: FulfilmentTask, expectedVersion: number): TransactItem => putAtVersion(toItem(next), expectedVersion);
 /** Something lands on the task without changing it (a note): it must still be at the version read. */
-export const taskUnchanged = (task: FulfilmentTask): TransactItem => ({
-  ConditionCheck: {
-    TableName: TABLE_NAME,
-    Key: taskKey(task.id),
-    ConditionExpression: 'version = :expected',
-    ExpressionAttributeValues: { ':expected': task.version },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  },
-});
+export const taskUnchanged = (task: FulfilmentTask): TransactItem => checkAtVersion(taskKey(task.id), task.version);
 export const taskHistoryPut = (taskId: string, draft: HistoryDraft): TransactItem => historyPut(taskPartition(taskId), taskId, draft);
 export const taskFromItem = fromItem;
 

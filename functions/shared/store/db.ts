@@ -33,6 +33,21 @@ export const putAtVersion = (item: Item, expectedVersion: number): TransactItem 
   },
 });
 
+/**
+ * Checks, without writing it, that an item is still at the version the caller read: for a write
+ * that lands beside an entity without changing it (a note), so that its ETag does not move. A
+ * refusal carries the item as it is now (ALL_OLD), as putAtVersion's does.
+ */
+export const checkAtVersion = (key: Item, expectedVersion: number): TransactItem => ({
+  ConditionCheck: {
+    TableName: TABLE_NAME,
+    Key: key,
+    ConditionExpression: 'version = :expected',
+    ExpressionAttributeValues: { ':expected': expectedVersion },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
+
 const isStorageAttribute = (key: string): boolean => key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key);
 
 /**
