@@ -1,4 +1,4 @@
-import type { CatalogApproval, CatalogFulfilment, CatalogItem, JsonSchemaObject } from './catalog.ts';
+import type { CatalogApproval, CatalogFulfilment, CatalogItem } from './catalog.ts';
 import { type FormIssue, validateForm } from './form.ts';
 
 /*
@@ -12,18 +12,8 @@ export const MAX_FULFILMENT_TASKS = 20;
 export const MAX_ORDERABLE_GROUPS = 20;
 export const MAX_GROUP_QUORUM = 50;
 
-/** What an admin writes: the item's fields, defaults applied. */
-export interface CatalogItemFields {
-  name: string;
-  category: string;
-  description: string;
-  form: JsonSchemaObject;
-  orderableBy: { groups: string[] };
-  approval: CatalogApproval;
-  fulfilment: CatalogFulfilment;
-  slaPolicy?: string;
-  active: boolean;
-}
+/** What an admin writes: the item's fields, defaults applied (the item less its id and the fields the store keeps). */
+export type CatalogItemFields = Omit<CatalogItem, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'createdBy' | 'updatedBy'>;
 
 /** The body's fields with their defaults: everyone may order, no approval, active. */
 export function catalogItemFields(body: {
