@@ -3,7 +3,7 @@ import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -100,15 +100,7 @@ export async function getChangeById(id: string): Promise<Change | undefined> {
 
 /** Numbers resolve through the all-changes index (eventually consistent, like every GSI read). */
 export async function getChangeByNumber(number: string): Promise<Change | undefined> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      IndexName: ALL_CHANGES.index,
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
-      ExpressionAttributeValues: { ':pk': ALL_CHANGES.partition, ':number': number },
-    }),
-  );
-  const item = result.Items?.[0];
+  const item = await itemByNumber(ALL_CHANGES.partition, number);
   return item === undefined ? undefined : fromItem(item);
 }
 

@@ -3,7 +3,7 @@ import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -172,15 +172,7 @@ export async function getIncidentById(id: string): Promise<Incident | undefined>
  * every GSI read): one round trip, without the `alert` view, for writers that do not show it.
  */
 export async function getIncidentItemByNumber(number: string): Promise<Incident | undefined> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      IndexName: ALL_INCIDENTS.index,
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
-      ExpressionAttributeValues: { ':pk': ALL_INCIDENTS.partition, ':number': number },
-    }),
-  );
-  const item = result.Items?.[0];
+  const item = await itemByNumber(ALL_INCIDENTS.partition, number);
   return item === undefined ? undefined : fromItem(item);
 }
 

@@ -1,8 +1,8 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { defined } from '../../shared/defined.ts';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { inCondition } from '../../shared/store/filter-expression.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
@@ -70,15 +70,7 @@ export async function getProblemById(id: string): Promise<Problem | undefined> {
 
 /** Numbers resolve through the all-problems index (eventually consistent, like every GSI read). */
 export async function getProblemByNumber(number: string): Promise<Problem | undefined> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      IndexName: ALL_PROBLEMS.index,
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
-      ExpressionAttributeValues: { ':pk': ALL_PROBLEMS.partition, ':number': number },
-    }),
-  );
-  const item = result.Items?.[0];
+  const item = await itemByNumber(ALL_PROBLEMS.partition, number);
   return item === undefined ? undefined : fromItem(item);
 }
 

@@ -1,8 +1,8 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { REQUEST_FIELD_ORDER } from '../domain/field-order.ts';
@@ -33,15 +33,7 @@ export async function getRequest(id: string): Promise<ServiceRequest | undefined
 
 /** A number resolves through the all-requests index (eventually consistent, as every GSI read). */
 export async function getRequestByNumber(number: string): Promise<ServiceRequest | undefined> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
-      ExpressionAttributeValues: { ':pk': 'REQUEST', ':number': number },
-    }),
-  );
-  const item = result.Items?.[0];
+  const item = await itemByNumber('REQUEST', number);
   return item === undefined ? undefined : fromItem(item);
 }
 

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
-import { checkAtVersion, db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { checkAtVersion, db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type FulfilmentTask, TASK_NUMBER_PATTERN, type TaskStatus, taskNumber } from '../domain/task.ts';
 import { TASK_SEQUENCE_KEY, taskIndexes, taskKey, taskNoteKey, taskPartition } from './keys.ts';
@@ -78,15 +78,7 @@ export async function getTask(id: string): Promise<FulfilmentTask | undefined> {
 /** By id (strongly consistent) or by number (through gsi1, eventually consistent like every index read). */
 export async function findTask(idOrNumber: string): Promise<FulfilmentTask | undefined> {
   if (!TASK_NUMBER_PATTERN.test(idOrNumber)) return getTask(idOrNumber);
-  const result = await db.send(
-    new QueryCommand({
-      TableName: TABLE_NAME,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
-      ExpressionAttributeValues: { ':pk': 'TASK', ':number': idOrNumber },
-    }),
-  );
-  const item = result.Items?.[0];
+  const item = await itemByNumber('TASK', idOrNumber);
   return item === undefined ? undefined : fromItem(item);
 }
 

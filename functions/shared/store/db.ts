@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { requireEnv } from '../env.ts';
 
 /**
@@ -47,6 +47,23 @@ export const checkAtVersion = (key: Item, expectedVersion: number): TransactItem
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   },
 });
+
+/**
+ * The item a record number names, through gsi1, where every numbered kind lists all its records
+ * (partition `allOfKind`: INCIDENT, CHANGE, PROBLEM, REQUEST, TASK) sorted by number: one Query,
+ * eventually consistent like every index read. Undefined when no record has that number (yet).
+ */
+export async function itemByNumber(allOfKind: string, number: string): Promise<Item | undefined> {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: TABLE_NAME,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk = :number',
+      ExpressionAttributeValues: { ':pk': allOfKind, ':number': number },
+    }),
+  );
+  return result.Items?.[0];
+}
 
 const isStorageAttribute = (key: string): boolean => key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key);
 
