@@ -82,6 +82,18 @@ async function patchTask(client: Client, id: string, body: unknown) {
   return client.request('PATCH', `/tasks/${id}`, { body, headers: { 'if-match': current.headers.get('etag') as string } });
 }
 
+/** Waits until the bus has carried an event of `type` about the request or task `id`. */
+async function eventPublished(about: 'request' | 'task', id: string, type: string): Promise<void> {
+  await poll(
+    () =>
+      stack.published
+        .events()
+        .filter((event) => (event.detail as Record<string, { id?: string } | undefined>)[about]?.id === id)
+        .map((event) => event.detailType),
+    (types) => types.includes(type),
+  );
+}
+
 describe('fulfilment tasks', () => {
   it('lists a group’s queue in a status with ONE DynamoDB round trip', async () => {
     const { request, taskIds } = await requestWithTasks('parallel', [template('Image the laptop', 'service-desk'), template('Open the VPN', 'network')]);
@@ -178,14 +190,7 @@ describe('fulfilment tasks', () => {
     expect(history.body.items.map((record: { action: string }) => record.action)).toEqual(['created', 'updated', 'updated', 'note_added', 'updated']);
     // One task of two closed: the request is still being fulfilled.
     expect((await storedRequest(request.id)).status).toBe('in_fulfilment');
-    await poll(
-      () =>
-        stack.published
-          .events()
-          .filter((event) => (event.detail as { task?: { id: string } }).task?.id === id)
-          .map((event) => event.detailType),
-      (types) => types.includes('Task Closed'),
-    );
+    await eventPublished('task', id, 'Task Closed');
   });
 
   it('an agent outside the task’s group cannot take it or close it while nobody holds it (it would become theirs)', async () => {
@@ -232,14 +237,7 @@ describe('fulfilment tasks', () => {
     const fulfilled = await storedRequest(request.id);
     expect(fulfilled).toMatchObject({ status: 'fulfilled', fulfilledAt: expect.any(String) });
     expect(fulfilled.tasks.map((task) => task.status)).toEqual(['closed_complete', 'closed_complete']);
-    await poll(
-      () =>
-        stack.published
-          .events()
-          .filter((event) => (event.detail as { request?: { id: string } }).request?.id === request.id)
-          .map((event) => event.detailType),
-      (types) => types.includes('Request Fulfilled'),
-    );
+    await eventPublished('request', request.id, 'Request Fulfilled');
   });
 
   it('any task closed incomplete makes the request closed_incomplete', async () => {
@@ -249,14 +247,7 @@ describe('fulfilment tasks', () => {
     expect((await patchTask(alice, taskIds[1] as string, { status: 'closed_complete' })).status).toBe(200);
     const done = await storedRequest(request.id);
     expect(done).toMatchObject({ status: 'closed_incomplete', closedAt: expect.any(String) });
-    await poll(
-      () =>
-        stack.published
-          .events()
-          .filter((event) => (event.detail as { request?: { id: string } }).request?.id === request.id)
-          .map((event) => event.detailType),
-      (types) => types.includes('Request Closed Incomplete'),
-    );
+    await eventPublished('request', request.id, 'Request Closed Incomplete');
   });
 
   it('two parallel tasks closed at the same moment both land', async () => {
