@@ -152,8 +152,9 @@ describe('default deployment (no ingestion context)', () => {
     it('encrypts every queue (SSE-SQS) and refuses every request without TLS', () => {
       const queues = t.resources('AWS::SQS::Queue');
       // Ingestion's three, the SLA timers' dead-letter queue (stream consumers give up into S3),
-      // three per bus rule consumer.
-      expect(Object.keys(queues)).toHaveLength(3 + 1 + 3 * busRuleConsumers.length);
+      // three per bus rule consumer, the async-invocation dead-letter queue of each e-mail receiver.
+      const emailReceivers = CONSUMERS.filter((c) => c.source.kind === 'emailReceipt').length;
+      expect(Object.keys(queues)).toHaveLength(3 + 1 + 3 * busRuleConsumers.length + emailReceivers);
       const policies = Object.values(t.resources('AWS::SQS::QueuePolicy'));
       for (const [logicalId, queue] of Object.entries(queues)) {
         expect(queue.Properties?.SqsManagedSseEnabled, logicalId).toBe(true);
