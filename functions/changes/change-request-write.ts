@@ -2,6 +2,7 @@ import { referenceChecks } from '../directory/store/references.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { isUnchangedWrite } from '../shared/domain/version.ts';
 import { type FieldError, fieldError } from '../shared/errors.ts';
+import { writeHistoryDraft } from '../shared/store/audit.ts';
 import { fieldCheckItems, fieldCheckName } from '../shared/store/field-checks.ts';
 import { type NamedItem, named, type TransactionEntry, type TransactionRefused } from '../shared/store/transaction.ts';
 import type { Change, FieldDiff } from './domain/change.ts';
@@ -58,13 +59,7 @@ export function changeRequestWrite(input: ChangeRequestWrite): TransactionEntry[
     // and its copies: the change's ETag does not move for a note.
     named(CHANGE_ITEM, before === undefined ? changeCreate(after) : unchanged ? changeUnchanged(before) : changeReplace(after, before.version)),
     ...(unchanged ? [] : changeServiceCopies(before, after)),
-    changeHistoryPut(after.id, {
-      at: now.toISOString(),
-      actor: input.actor,
-      action: input.action ?? (before === undefined ? 'created' : 'updated'),
-      version: after.version,
-      changes: input.changes,
-    }),
+    changeHistoryPut(after.id, writeHistoryDraft(input)),
     changeOutboxPut(record, now),
   ];
 }

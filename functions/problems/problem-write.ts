@@ -2,7 +2,7 @@ import { type References, referenceChecks } from '../directory/store/references.
 import { knownErrorEntries } from '../known-errors/store/known-error-store.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { isUnchangedWrite } from '../shared/domain/version.ts';
-import { newId } from '../shared/store/audit.ts';
+import { newId, writeHistoryDraft } from '../shared/store/audit.ts';
 import type { FieldCheck } from '../shared/store/field-checks.ts';
 import { named, type TransactionEntry } from '../shared/store/transaction.ts';
 import { type ProblemEventType, problemOutboxRecord, problemRecordEventType, problemRecordRecipients } from './domain/events.ts';
@@ -64,13 +64,7 @@ export function problemWrite(input: ProblemWrite): TransactionEntry[] {
   return [
     // A write that leaves the problem as it was (a note) checks its version instead of rewriting it: its ETag does not move.
     named(PROBLEM_ITEM, before === undefined ? problemCreate(after) : unchanged ? problemUnchanged(before) : problemReplace(after, before.version)),
-    problemHistoryPut(after.id, {
-      at: now.toISOString(),
-      actor: input.actor,
-      action: input.action ?? (before === undefined ? 'created' : 'updated'),
-      version: after.version,
-      changes: input.changes,
-    }),
+    problemHistoryPut(after.id, writeHistoryDraft(input)),
     problemOutboxPut(record, now),
     ...(unchanged ? [] : DERIVED_ENTRIES.flatMap((entries) => entries(before, after, now))),
   ];

@@ -1,7 +1,7 @@
 import type { FieldDiff } from '../shared/domain/audit.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { isUnchangedWrite } from '../shared/domain/version.ts';
-import { newId } from '../shared/store/audit.ts';
+import { newId, writeHistoryDraft } from '../shared/store/audit.ts';
 import { named, type TransactionEntry } from '../shared/store/transaction.ts';
 import { type RequestEventType, requestEventRecord, requestRecordEventType, type StageReference } from './domain/events.ts';
 import type { ServiceRequest } from './domain/request.ts';
@@ -56,14 +56,7 @@ export function requestWrite(input: RequestWrite): TransactionEntry[] {
   return [
     // A write that leaves the request as it was (a note) checks its version instead of rewriting it: its ETag does not move.
     named(REQUEST_ITEM, before === undefined ? requestCreate(after) : unchanged ? requestUnchanged(before) : requestReplace(after, before.version)),
-    requestHistoryPut(after.id, {
-      at: now.toISOString(),
-      actor: input.actor,
-      action: input.action ?? (before === undefined ? 'created' : 'updated'),
-      version: after.version,
-      changes: input.changes,
-      ...(input.noteVisibility === undefined ? {} : { noteVisibility: input.noteVisibility }),
-    }),
+    requestHistoryPut(after.id, writeHistoryDraft(input)),
     requestOutboxPut(record, now),
   ];
 }

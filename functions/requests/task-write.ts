@@ -1,7 +1,7 @@
 import type { FieldDiff } from '../shared/domain/audit.ts';
 import type { NoteReference, Recipients } from '../shared/domain/outbox.ts';
 import { isUnchangedWrite } from '../shared/domain/version.ts';
-import { newId } from '../shared/store/audit.ts';
+import { newId, writeHistoryDraft } from '../shared/store/audit.ts';
 import { named, type TransactionEntry } from '../shared/store/transaction.ts';
 import { slaTimers } from '../sla/domain/incident-sla.ts';
 import { timerChanges, timerRecordId } from '../sla/domain/timers.ts';
@@ -73,14 +73,7 @@ export function taskWrite(input: TaskWrite): TransactionEntry[] {
   });
   return [
     named(TASK_ITEM, before === undefined ? taskCreate(after) : unchanged ? taskUnchanged(before) : taskReplace(after, before.version)),
-    taskHistoryPut(after.id, {
-      at: now.toISOString(),
-      actor: input.actor,
-      action: input.action ?? (before === undefined ? 'created' : 'updated'),
-      version: after.version,
-      changes: input.changes,
-      ...(input.noteVisibility === undefined ? {} : { noteVisibility: input.noteVisibility }),
-    }),
+    taskHistoryPut(after.id, writeHistoryDraft(input)),
     taskOutboxPut(record, now),
   ];
 }

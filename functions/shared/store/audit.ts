@@ -29,6 +29,31 @@ export interface HistoryDraft {
   noteVisibility?: 'work' | 'public';
 }
 
+/** What a versioned entity's write tells its history record (requestWrite, taskWrite, changeRequestWrite, problemWrite). */
+export interface EntityWriteRecord {
+  /** Undefined when the entity is being created. */
+  before?: unknown;
+  after: { version: number };
+  actor: string;
+  now: Date;
+  changes: FieldDiff[];
+  /** Defaults: created without `before`, else updated. */
+  action?: HistoryDraft['action'];
+  noteVisibility?: HistoryDraft['noteVisibility'];
+}
+
+/** The history record of an entity's write, at the version the write leaves it at. */
+export function writeHistoryDraft(write: EntityWriteRecord): HistoryDraft {
+  return {
+    at: write.now.toISOString(),
+    actor: write.actor,
+    action: write.action ?? (write.before === undefined ? 'created' : 'updated'),
+    version: write.after.version,
+    changes: write.changes,
+    ...(write.noteVisibility === undefined ? {} : { noteVisibility: write.noteVisibility }),
+  };
+}
+
 /**
  * An audit record in the partition of what it describes. It is only ever written inside the
  * transaction of the change it records, and no route updates or deletes it.
