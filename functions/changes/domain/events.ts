@@ -1,7 +1,7 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
 import {
-  DETAIL_SCHEMA_VERSION,
   type EventDetail,
+  eventDetailHead,
   type NoteReference,
   type Notification,
   notificationSubject,
@@ -301,11 +301,7 @@ export function changeOutboxRecord(input: {
   const { change, type } = input;
   assertComplete(type, input.approval, input.note);
   const detail: ChangeEventDetail = {
-    schemaVersion: DETAIL_SCHEMA_VERSION,
-    eventId: input.eventId,
-    type,
-    occurredAt: input.occurredAt,
-    actor: input.actor,
+    ...eventDetailHead(type, input),
     change: summarizeChange(change),
     ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, CHANGE_PUBLISH_RULES) }),
     ...(input.approval === undefined ? {} : { approval: input.approval }),

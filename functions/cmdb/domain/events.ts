@@ -1,7 +1,7 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
 import {
-  DETAIL_SCHEMA_VERSION,
   type EventDetail,
+  eventDetailHead,
   type Notification,
   notificationSubject,
   type OutboxRecord,
@@ -113,11 +113,7 @@ export function ciOutboxRecord(input: {
 }): CiOutboxRecord {
   const { ci, type } = input;
   const detail: CiEventDetail = {
-    schemaVersion: DETAIL_SCHEMA_VERSION,
-    eventId: input.eventId,
-    type,
-    occurredAt: input.occurredAt,
-    actor: input.actor,
+    ...eventDetailHead(type, input),
     ci: ciEventSummary(ci),
     ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, CI_PUBLISH_RULES) }),
     ...(input.relationshipsRemoved === undefined ? {} : { relationshipsRemoved: input.relationshipsRemoved }),

@@ -1,7 +1,7 @@
 import {
   assigneeAndGroupOf,
-  DETAIL_SCHEMA_VERSION,
   type EventDetail,
+  eventDetailHead,
   type NoteReference,
   type Notification,
   notificationSubject,
@@ -203,11 +203,7 @@ export function incidentOutboxRecord(input: {
 }): IncidentOutboxRecord {
   const { incident, type } = input;
   const detail: IncidentEventDetail = {
-    schemaVersion: DETAIL_SCHEMA_VERSION,
-    eventId: input.eventId,
-    type,
-    occurredAt: input.occurredAt,
-    actor: input.actor,
+    ...eventDetailHead(type, input),
     incident: summarizeIncident(incident),
     ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, INCIDENT_PUBLISH_RULES) }),
     ...(input.sla === undefined ? {} : { sla: input.sla }),

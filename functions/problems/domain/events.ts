@@ -1,8 +1,8 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
 import {
   assigneeAndGroupOf,
-  DETAIL_SCHEMA_VERSION,
   type EventDetail,
+  eventDetailHead,
   type NoteReference,
   type Notification,
   notificationSubject,
@@ -215,11 +215,7 @@ export function problemOutboxRecord(input: {
   const { problem, type } = input;
   if (type === 'Problem Note Added' && input.note === undefined) throw new Error('Problem Note Added needs the note');
   const detail: ProblemEventDetail = {
-    schemaVersion: DETAIL_SCHEMA_VERSION,
-    eventId: input.eventId,
-    type,
-    occurredAt: input.occurredAt,
-    actor: input.actor,
+    ...eventDetailHead(type, input),
     problem: summarizeProblem(problem),
     ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, PROBLEM_PUBLISH_RULES) }),
     ...(input.note === undefined ? {} : { note: input.note }),

@@ -1,7 +1,7 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
 import {
-  DETAIL_SCHEMA_VERSION,
   type EventDetail,
+  eventDetailHead,
   type Notification,
   notificationSubject,
   type OutboxRecord,
@@ -57,11 +57,7 @@ export function catalogEventRecord(input: {
 }): CatalogOutboxRecord {
   const { item, type } = input;
   const detail: CatalogEventDetail = {
-    schemaVersion: DETAIL_SCHEMA_VERSION,
-    eventId: input.eventId,
-    type,
-    occurredAt: input.occurredAt,
-    actor: input.actor,
+    ...eventDetailHead(type, input),
     catalogItem: { id: item.id, number: item.id, category: item.category, active: item.active, version: item.version },
     ...(input.changes === undefined ? {} : { changes: publishedFieldDiffs(input.changes, CATALOG_PUBLISH_RULES) }),
   };

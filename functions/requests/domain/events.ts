@@ -1,8 +1,8 @@
 import type { FieldDiff } from '../../shared/domain/audit.ts';
 import {
   assigneeAndGroupOf,
-  DETAIL_SCHEMA_VERSION,
   type EventDetail,
+  eventDetailHead,
   type NoteReference,
   type Notification,
   notificationSubject,
@@ -292,11 +292,7 @@ export interface EventContext {
 export function requestEventRecord(type: RequestEventType, request: ServiceRequest, context: EventContext): RequestOutboxRecord {
   assertComplete(type, context.stage, context.note);
   const detail: RequestEventDetail = {
-    schemaVersion: DETAIL_SCHEMA_VERSION,
-    eventId: context.eventId,
-    type,
-    occurredAt: context.occurredAt,
-    actor: context.actor,
+    ...eventDetailHead(type, context),
     request: summarizeRequest(request),
     ...(context.changes === undefined ? {} : { changes: publishedFieldDiffs(context.changes, REQUEST_PUBLISH_RULES) }),
     ...(context.stage === undefined ? {} : { stage: context.stage }),
@@ -321,11 +317,7 @@ export function taskEventRecord(type: RequestEventType, task: FulfilmentTask, co
   if (!type.startsWith('Task ')) throw new Error(`${type} is not a task event`);
   if ((type === 'Task SLA Warning' || type === 'Task SLA Breached') && context.sla === undefined) throw new Error(`${type} needs the SLA crossing`);
   const detail: TaskEventDetail = {
-    schemaVersion: DETAIL_SCHEMA_VERSION,
-    eventId: context.eventId,
-    type,
-    occurredAt: context.occurredAt,
-    actor: context.actor,
+    ...eventDetailHead(type, context),
     task: summarizeTask(task),
     ...(context.changes === undefined ? {} : { changes: publishedFieldDiffs(context.changes, REQUEST_PUBLISH_RULES) }),
     ...(context.note === undefined ? {} : { note: context.note }),

@@ -58,6 +58,11 @@ export interface EventDetail<Type extends string = string> {
   actor: string;
 }
 
+/** The fields every event detail opens with, in their documented order: schema version, id, type, when, who. */
+export function eventDetailHead<Type extends string>(type: Type, event: { eventId: string; occurredAt: string; actor: string }): EventDetail<Type> {
+  return { schemaVersion: DETAIL_SCHEMA_VERSION, eventId: event.eventId, type, occurredAt: event.occurredAt, actor: event.actor };
+}
+
 /** The SNS topics: the major-incident topic is for P1 breaches, everything else is a notification. */
 export type Topic = 'notifications' | 'majorIncident';
 
