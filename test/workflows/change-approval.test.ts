@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStepFunctionsRunner, type ExecutionSummary, type StepFunctionsRunner, type WorkflowSource } from '../../local/step-functions.ts';
+import { createStepFunctionsRunner, type StepFunctionsRunner, type WorkflowSource } from '../../local/step-functions.ts';
 import { expectJsonPathOnly, expectValidAsl, loadDefinition, reachableStates, type State } from '../support/asl.ts';
+import { executionProbes, until } from '../support/executions.ts';
 
 /*
  * The change-approval ASL as a file (valid, JSONPath only, every Task calling the steps function
@@ -132,33 +132,12 @@ async function start(
   return executionArn;
 }
 
-const summaryOf = (executionArn: string) => runner.executions().find((e) => e.executionArn === executionArn) as ExecutionSummary;
-
-async function finished(executionArn: string): Promise<ExecutionSummary> {
-  for (let i = 0; i < 1000; i++) {
-    const summary = summaryOf(executionArn);
-    if (summary.status !== 'RUNNING') return summary;
-    await sleep(5);
-  }
-  throw new Error(`${executionArn} still running`);
-}
-
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !condition(); i++) await sleep(5);
-  if (!condition()) throw new Error(`timed out waiting for ${what}`);
-}
+const { summaryOf, finished, statesEntered } = executionProbes(() => runner);
 
 /** The execution waits for its board: one pending token, in AwaitApproval. */
 async function waitingForBoard(executionArn: string): Promise<void> {
   await runner.settled();
   expect(summaryOf(executionArn).taskTokens.map((t) => t.stateName)).toEqual(['AwaitApproval']);
-}
-
-async function statesEntered(executionArn: string): Promise<string[]> {
-  const history = (await runner.service.operations.GetExecutionHistory?.({ executionArn, maxResults: 1000 })) as {
-    events: { type: string; stateEnteredEventDetails?: { name: string } }[];
-  };
-  return history.events.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails?.name as string);
 }
 
 beforeAll(() => {
