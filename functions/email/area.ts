@@ -9,6 +9,7 @@
  * and neither of them knows it exists.
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
+import { REQUEST_MAIL_EVENT_TYPES } from './domain/outgoing.ts';
 
 export default defineArea({
   name: 'email',
@@ -50,16 +51,7 @@ export default defineArea({
         description: 'Request events that call for an e-mail to the requester or the approvers',
         pattern: {
           source: ['open-itsm'],
-          'detail-type': [
-            'Request Submitted',
-            'Request Approval Requested',
-            'Request Approval Reminder',
-            'Request Approved',
-            'Request Rejected',
-            'Request Expired',
-            'Request Fulfilled',
-            'Request Closed Incomplete',
-          ],
+          'detail-type': [...REQUEST_MAIL_EVENT_TYPES],
         },
         maxConcurrency: 2,
         replay: { group: 'email', what: 'request events whose e-mail could not be sent' },
