@@ -116,24 +116,33 @@ describe('a fulfilment task with a seconds-long SLA target', () => {
     const breachRun = executions.find((e) => (e.input as { threshold: number }).threshold === 100);
     expect(breachRun?.output).toMatchObject({ recorded: { outcome: 'recorded', breach: true } });
 
+    // A warning timer that fires late (a loaded machine) may run after the breach's, which then
+    // records both thresholds in one write (recordThreshold: every threshold up to the breach), and
+    // the warning finds them recorded: one write and no Task SLA Warning. Either way, each threshold
+    // is recorded once and the breach announced once.
+    const warningRun = executions.find((e) => (e.input as { threshold: number }).threshold === 50);
+    const warnedApart = (warningRun?.output as { recorded?: { outcome?: string } } | undefined)?.recorded?.outcome === 'recorded';
+    const expectedTypes = warnedApart ? ['Task Created', 'Task SLA Warning', 'Task SLA Breached'] : ['Task Created', 'Task SLA Breached'];
+
     const task = (await alice.get(`/tasks/${id}`)).body;
     expect(task.sla.resolution).toMatchObject({ state: 'breached', thresholdsCrossed: [50, 100] });
     // Exact: the instant the target was reached, not when the timer happened to fire.
     expect(task.sla.resolution.breachedAt).toBe(resolution.dueAt);
     expect(task.sla.response.state).toBe('running');
-    expect(task.version).toBe(3);
+    expect(task.version).toBe(expectedTypes.length);
 
-    expect(typesOf(id)).toEqual(['Task Created', 'Task SLA Warning', 'Task SLA Breached']);
+    expect(typesOf(id)).toEqual(expectedTypes);
     const breached = eventsOf(id).find((e) => e.detailType === 'Task SLA Breached')?.detail as TaskDetail;
     expect(breached).toMatchObject({
       actor: 'sla',
-      task: { id, version: 3 },
+      task: { id, version: expectedTypes.length },
       sla: { clock: 'resolution', threshold: 100, crossedAt: resolution.dueAt, policy: 'badge-fast', target: 'PT4S' },
     });
     const notifications = notificationsOf(id);
-    expect(notifications.map((n) => n.attributes.eventType)).toEqual(['Task Created', 'Task SLA Warning', 'Task SLA Breached']);
-    expect(notifications[2]?.attributes).toEqual({ eventType: 'Task SLA Breached', priority: '-', assignmentGroup: 'service-desk', service: '-' });
-    expect((notifications[2]?.message as { recipients: unknown }).recipients).toEqual({ users: [], groups: ['service-desk'] });
+    expect(notifications.map((n) => n.attributes.eventType)).toEqual(expectedTypes);
+    const breachNotice = notifications.find((n) => n.attributes.eventType === 'Task SLA Breached');
+    expect(breachNotice?.attributes).toEqual({ eventType: 'Task SLA Breached', priority: '-', assignmentGroup: 'service-desk', service: '-' });
+    expect((breachNotice?.message as { recipients: unknown }).recipients).toEqual({ users: [], groups: ['service-desk'] });
 
     const history = (await alice.get(`/tasks/${id}/history`)).body.items;
     const bySla = history.filter((h: { actor: string }) => h.actor === 'sla').flatMap((h: { changes: { field: string }[] }) => h.changes.map((c) => c.field));
