@@ -270,9 +270,11 @@ describe('DynamoDB round trips of a submission', () => {
     // beyond) and one level upstream. The items' records and both first levels join the second
     // round; then come levels 2 and 3 downstream and the BatchGet of what it reached: three rounds
     // more, one after the other. The upstream search's BatchGet runs beside level 2 and may
-    // overlap level 3 too, which the counter then sees as one round: two or three more.
+    // overlap level 3 too, and on a loaded machine the level-2 and level-3 rounds as well (a request
+    // still in flight joins the rounds on either side of it), which the counter then sees as fewer
+    // rounds: one to three more. Every read is still counted exactly below.
     const withCis = await rounds(await createChange({ title: 'Budget', services: ['intranet'], configurationItems: [graph.table], ...windowAt(42) }));
-    expect(withCis.length).toBeGreaterThanOrEqual(plain.length + 2);
+    expect(withCis.length).toBeGreaterThanOrEqual(plain.length + 1);
     expect(withCis.length).toBeLessThanOrEqual(plain.length + 3);
     expect(withCis[0]).toEqual(['GetItem']);
     expect(withCis.slice(-2)).toEqual(plain.slice(-2));
