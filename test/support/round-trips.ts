@@ -21,5 +21,20 @@ export async function roundTripsOf(
   } finally {
     counter.setLatency(0);
   }
-  return counter.rounds().map((round) => round.sort());
+  return withoutPublisherReads(counter.rounds().map((round) => round.sort()));
+}
+
+/**
+ * The rounds without the outbox publisher's read of the record the call just wrote: the stream
+ * poller may reach that record before the call's response is back, and the publisher then reads
+ * which sinks took it (one BatchGetItem, notify/store/outbox-store.ts deliveredSinks). It comes
+ * strictly after the write's transaction (the stream record exists only once it committed), so a
+ * round of a lone BatchGetItem after the last transaction is the publisher's, not the call's.
+ * A fresh-clone run failed on it once (incidents-list: `[['Query'], ['Query', 'TransactWriteItems'], ['BatchGetItem']]`).
+ */
+function withoutPublisherReads(rounds: string[][]): string[][] {
+  const lastWrite = rounds.findLastIndex((round) => round.includes('TransactWriteItems'));
+  if (lastWrite === -1) return rounds;
+  const after = rounds.slice(lastWrite + 1).filter((round) => !(round.length === 1 && round[0] === 'BatchGetItem'));
+  return [...rounds.slice(0, lastWrite + 1), ...after];
 }
