@@ -13,12 +13,13 @@ import { requestResponse } from './responses.ts';
 import { getCatalogItem } from './store/catalog-store.ts';
 import { CATALOG_VERSION_CHECK, catalogVersionCheck, groupMemberCheck, groupsHolding, ORDERING_GROUP_CHECK } from './store/order-checks.ts';
 import { getRequestConfig } from './store/request-config-store.ts';
-import { allocateRequestNumber, findRequest as findStoredRequest, newId } from './store/request-store.ts';
+import { allocateRequestNumber, newId } from './store/request-store.ts';
 import { fulfilmentExecution, startFulfilmentAfterCommit } from './workflow.ts';
 
 /*
  * What other areas do with service requests (functions/email opens requests and adds notes by
- * mail), and the code the HTTP handlers run for the same things: one path, whoever asks.
+ * mail), and the code the HTTP handlers run for the same things: one path, whoever asks. What
+ * other areas only read is in ./reads.ts, which keeps the form validator and workflow client out.
  */
 
 /** Who orders or writes: a user id and their role (shared/http/principal.ts Principal fits). */
@@ -156,9 +157,4 @@ export type { AddRequestNoteInput };
 export async function addRequestNote(input: AddRequestNoteInput): Promise<{ noteId: string }> {
   const { note } = await addRequestNoteResult(input);
   return { noteId: note.id };
-}
-
-/** The request by id or number (REQ + 7 digits), whoever made it; undefined when there is none. */
-export async function findRequest(idOrNumber: string): Promise<ServiceRequest | undefined> {
-  return findStoredRequest(idOrNumber);
 }
