@@ -5,16 +5,7 @@
 import * as z from 'zod';
 import { PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
-import {
-  addTaskNoteBody,
-  listTasksQuery,
-  patchTaskBody,
-  taskHistoryRecordSchema,
-  taskNoteSchema,
-  taskPageQuery,
-  taskSchema,
-  taskSlaClockSchema,
-} from './schemas/task.ts';
+import { addTaskNoteBody, listTasksQuery, patchTaskBody, taskHistoryRecordSchema, taskNoteSchema, taskPageQuery, taskSchema } from './schemas/task.ts';
 
 const REQUESTERS = "Requesters get 404 on every /tasks route: they follow their request's tasks through the request (`tasks` of GET /requests/{id}).";
 const TAG = 'Fulfilment tasks';
@@ -25,7 +16,6 @@ const pathParameters = {
 export const taskRequestSchemas = { PatchTask: patchTaskBody, AddTaskNote: addTaskNoteBody } as const;
 
 export const taskResponseSchemas = {
-  TaskSlaClock: taskSlaClockSchema,
   FulfilmentTask: taskSchema,
   FulfilmentTaskPage: listEnvelope(taskSchema),
   TaskNote: taskNoteSchema,

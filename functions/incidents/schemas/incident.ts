@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { PRIORITIES } from '../../shared/domain/priority.ts';
 import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
+import { slaClockViewSchema } from '../../sla/schemas/clock-view.ts';
 import { INCIDENT_HOLD_REASONS, INCIDENT_RESOLUTION_CODES, INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { configurationItemIds, retiredFreeTextOnCreate, retiredFreeTextOnUpdate, retiredFreeTextShown } from './configuration-items.ts';
 
@@ -74,23 +75,8 @@ const incidentAlertSchema = z
   })
   .meta({ id: 'IncidentAlert' });
 
-const isoDuration = z.string().describe('ISO 8601 duration of business time, e.g. PT3H15M');
-export const slaClockViewSchema = z
-  .object({
-    state: z.enum(['running', 'paused', 'met', 'breached', 'canceled']),
-    policy: z.string().describe('The SLA policy in force (GET /sla-policies/{name})'),
-    calendar: z.string().describe('The calendar the clock counts in (GET /calendars/{name})'),
-    target: isoDuration,
-    startedAt: isoTimestamp,
-    dueAt: isoTimestamp.nullable().describe('When the target is (or was) reached, calendar aware; null while paused or when met'),
-    elapsed: isoDuration.describe('Business time counted so far, at the moment of the response'),
-    pausedFor: isoDuration.describe('Business time spent paused (and resolved, before a reopen)'),
-    percentage: z.number().describe('elapsed / target, in percent, one decimal'),
-    breachedAt: isoTimestamp.nullable().describe('The exact instant elapsed time reached the target'),
-    stoppedAt: isoTimestamp.nullable(),
-    thresholdsCrossed: z.array(z.number().int()).describe('Warning thresholds reached, in percent; 100 is the breach'),
-  })
-  .meta({ id: 'SlaClock' });
+// An SLA clock as GET shows it: the SLA area's view, shared by incidents and fulfilment tasks.
+export { slaClockViewSchema };
 
 export const incidentSchema = z
   .object({

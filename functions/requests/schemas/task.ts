@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { cursorParam, isoTimestamp, limitParam, slug, userId } from '../../shared/schemas/common.ts';
+import { slaClockViewSchema } from '../../sla/schemas/clock-view.ts';
 import { TASK_STATUSES } from '../domain/task.ts';
 
 /* The wire shapes of fulfilment tasks: GET /tasks's query, PATCH /tasks/{id}, work notes, and what the API answers. */
@@ -42,24 +43,6 @@ export const addTaskNoteBody = z
 
 export const taskPageQuery = z.strictObject({ limit: limitParam, cursor: cursorParam.optional() });
 
-const isoDuration = z.string().describe('ISO 8601 duration of business time, e.g. PT3H15M');
-export const taskSlaClockSchema = z
-  .object({
-    state: z.enum(['running', 'paused', 'met', 'breached', 'canceled']),
-    policy: z.string().describe('The SLA policy in force (GET /sla-policies/{name})'),
-    calendar: z.string().describe('The calendar the clock counts in (GET /calendars/{name})'),
-    target: isoDuration,
-    startedAt: isoTimestamp,
-    dueAt: isoTimestamp.nullable().describe('When the target is (or was) reached, calendar aware; null when met'),
-    elapsed: isoDuration.describe('Business time counted so far, at the moment of the response'),
-    pausedFor: isoDuration,
-    percentage: z.number().describe('elapsed / target, in percent, one decimal'),
-    breachedAt: isoTimestamp.nullable().describe('The exact instant elapsed time reached the target'),
-    stoppedAt: isoTimestamp.nullable(),
-    thresholdsCrossed: z.array(z.number().int()).describe('Warning thresholds reached, in percent; 100 is the breach'),
-  })
-  .meta({ id: 'TaskSlaClock', description: "A task's SLA clock as an incident's (SlaClock), computed at the moment of the response" });
-
 export const taskSchema = z
   .object({
     id: z.string().describe('Opaque id (a ULID); the path accepts it or the number'),
@@ -78,7 +61,7 @@ export const taskSchema = z
       .enum(TASK_STATUSES)
       .describe('pending: a later step of a sequential plan, not open yet (it cannot be worked). open: waiting to be taken. Closed statuses are final'),
     sla: z
-      .object({ response: taskSlaClockSchema.optional(), resolution: taskSlaClockSchema.optional() })
+      .object({ response: slaClockViewSchema.optional(), resolution: slaClockViewSchema.optional() })
       .optional()
       .describe(
         "response runs from opening until the task is taken, resolution until it is closed; under the catalog item's slaPolicy, else the policy of a P4 incident of category `request`. A pending task has none yet",
