@@ -32,7 +32,7 @@ const LAYERS = {
   // import it (they learn of a problem through its events, or through what its operations write).
   // It stays below the reactions, which react to its events.
   problems: ['problems'],
-  reactions: ['notify', 'ingestion', 'escalation', 'email'],
+  reactions: ['notify', 'ingestion', 'escalation', 'email', 'search'],
   top: ['platform'],
 };
 

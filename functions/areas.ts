@@ -15,11 +15,29 @@ import email from './email/area.ts';
 import escalation from './escalation/area.ts';
 import incidents from './incidents/area.ts';
 import ingestion from './ingestion/area.ts';
+import knowledge from './knowledge/area.ts';
 import knownErrors from './known-errors/area.ts';
 import notify from './notify/area.ts';
 import platform from './platform/area.ts';
 import problems from './problems/area.ts';
 import requests from './requests/area.ts';
+import search from './search/area.ts';
 import sla from './sla/area.ts';
 
-export const AREAS = [incidents, directory, ingestion, sla, changes, requests, problems, knownErrors, cmdb, escalation, notify, email, platform] as const;
+export const AREAS = [
+  incidents,
+  directory,
+  ingestion,
+  sla,
+  changes,
+  requests,
+  knowledge,
+  problems,
+  knownErrors,
+  cmdb,
+  search,
+  escalation,
+  notify,
+  email,
+  platform,
+] as const;

@@ -1,0 +1,38 @@
+/**
+ * Search (issue 16): GET /search over published articles and, for agents, incidents, problems and
+ * known errors; the indexer that follows the table (the outbox's events on the bus) into the
+ * search index's change log; the rebuild of the index from the table. The engine and the index
+ * store are functions/shared/search (incidents, requests and knowledge read the index too).
+ *
+ * A reaction: it reads the records of the areas it indexes (incidents, problems, known errors,
+ * knowledge), and none of them imports it.
+ */
+import { defineArea, jwtRoute } from '../shared/area.ts';
+
+export default defineArea({
+  name: 'search',
+  stack: 'ItsmKnowledge',
+  functions: {
+    search: {
+      entry: 'functions/search/handlers/search.ts',
+      description: 'GET /search: ranked full-text search over what the caller may read (articles; for agents also incidents, problems, known errors)',
+      tableAccess: 'read',
+    },
+    indexSearchDocuments: {
+      entry: 'functions/search/handlers/index-documents.ts',
+      description:
+        'Article, incident and problem events from the bus: reads the record and writes its search document (or its removal) to the index change log',
+      tableAccess: 'readWrite',
+    },
+    rebuildSearchIndex: {
+      entry: 'functions/search/handlers/rebuild-index.ts',
+      description: 'Rebuilds the search indexes from the table and stores their snapshots (after each deployment, and on demand)',
+      tableAccess: 'readWrite',
+      timeoutSeconds: 300,
+      memoryMb: 1024,
+    },
+  },
+  routes: [jwtRoute('GET', '/search', 'search')],
+  consumers: [{ functionId: 'rebuildSearchIndex', source: { kind: 'afterDeploy' } }],
+  api: () => import('./api.ts'),
+});
