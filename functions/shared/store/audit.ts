@@ -13,6 +13,7 @@ export interface HistoryDraft {
   /**
    * `incident_linked` / `incident_unlinked`: a problem's links; `fix_failed`: its fix's change request failed (functions/problems).
    * `relationship_added` / `relationship_removed`: a CI's relationships, recorded at both ends (functions/cmdb).
+   * `feedback_added`: a reader's vote (and comment) on a published version of an article (functions/knowledge).
    */
   action:
     | 'created'
@@ -23,7 +24,8 @@ export interface HistoryDraft {
     | 'incident_unlinked'
     | 'fix_failed'
     | 'relationship_added'
-    | 'relationship_removed';
+    | 'relationship_removed'
+    | 'feedback_added';
   version: number;
   changes: FieldDiff[];
   noteVisibility?: 'work' | 'public';
