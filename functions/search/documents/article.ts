@@ -1,0 +1,54 @@
+import { indexChange, plainText, removalChange, type SearchChange, type SearchDocument, searchDocumentId } from '../../shared/search/documents.ts';
+
+/**
+ * An article as the index sees it: what the knowledge area's record holds (functions/knowledge,
+ * sk ARTICLE). The record's content fields are those of the version readers see: the published
+ * version while the article is published, even with an edit pending (pendingVersion), else the
+ * draft's. Only the fields read here are named, so this module needs nothing but their shape.
+ */
+export interface ArticleSource {
+  readonly id: string;
+  readonly number: string;
+  readonly status: string;
+  readonly title: string;
+  readonly body?: string;
+  readonly category?: string;
+  readonly services?: readonly string[];
+  readonly audience: 'public' | 'internal';
+  readonly keywords?: readonly string[];
+  readonly updatedAt: string;
+  readonly version: number;
+}
+
+export const articleDocId = (articleId: string): string => searchDocumentId('article', articleId);
+
+/**
+ * The `articles` index holds published articles only: a draft, an article in review or a retired
+ * one has no document there. A published article with an edit in progress keeps its published
+ * content (the record's content fields), until the edit is published in turn.
+ */
+export function articleDocument(article: ArticleSource): SearchDocument | undefined {
+  if (article.status !== 'published') return undefined;
+  const service = article.services?.[0];
+  return {
+    id: articleDocId(article.id),
+    kind: 'article',
+    recordId: article.id,
+    number: article.number,
+    title: article.title,
+    text: plainText(article.body ?? ''),
+    keywords: [...(article.keywords ?? [])],
+    status: article.status,
+    ...(service === undefined ? {} : { service }),
+    audience: article.audience,
+    ...(article.category === undefined ? {} : { category: article.category }),
+    updatedAt: article.updatedAt,
+    version: article.version,
+  };
+}
+
+/** The change the article's current record makes to the `articles` index: its document, or its removal. */
+export function articleChange(article: ArticleSource, at: string): SearchChange {
+  const document = articleDocument(article);
+  return document === undefined ? removalChange(articleDocId(article.id), article.version, at) : indexChange(document, at);
+}
