@@ -4,13 +4,21 @@ import * as z from 'zod';
  * they name. Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
  */
 import { defineApi } from '../shared/api/operation.ts';
+import { feedbackOperations, feedbackRequestSchemas, feedbackResponseSchemas } from './feedback-api.ts';
 
 export default defineApi({
   tags: {
     Knowledge: 'Articles with review and publishing, versions, feedback, and the known error turned into an article',
   },
+  requestSchemas: {
+    ...feedbackRequestSchemas,
+  },
+  responseSchemas: {
+    ...feedbackResponseSchemas,
+  },
   // Placeholders of the skeleton, replaced by each slice's descriptions.
   operations: {
+    ...feedbackOperations,
     'POST /articles': {
       operationId: 'postArticles',
       summary: 'Placeholder (skeleton)',
@@ -106,53 +114,6 @@ export default defineApi({
       audience: 'requester',
       description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
       pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'POST /articles/{id}/feedback': {
-      operationId: 'postArticlesIdFeedback',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'POST /known-errors/{id}/article': {
-      operationId: 'postKnownErrorsIdArticle',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'GET /knowledge-config': {
-      operationId: 'getKnowledgeConfig',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'PUT /knowledge-config': {
-      operationId: 'putKnowledgeConfig',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'GET /reports/knowledge': {
-      operationId: 'getReportsKnowledge',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
       responses: { 200: { description: 'placeholder' } },
       errorTypes: ['not-found'],
     },

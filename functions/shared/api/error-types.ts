@@ -73,6 +73,13 @@ export const ERROR_TYPES = {
     when: "The catalog item asks the requester's manager to approve, and the directory names no manager for the requester (set `manager` on their user)",
   },
   'catalog-item-changed': { status: 409, when: 'The catalog item changed each time the request was about to be placed; read it and order again' },
+  'feedback-exists': {
+    status: 409,
+    when: 'The caller already gave feedback on this published version of the article (once per person per version); `version` names it',
+  },
+  'article-not-published': { status: 409, when: 'The article is a draft, in review or retired: only a published article takes feedback; `status` says which' },
+  'article-changed': { status: 409, when: 'The article was published anew or retired while the request was handled; read it and send again' },
+  'article-exists': { status: 409, when: 'The known error was turned into an article already (one per known error); `article` names it' },
   'incident-already-linked': {
     status: 409,
     when: 'The incident is linked to a problem already (an incident is linked to at most one); `linkedProblem` names it, `incident` the incident',
