@@ -4,6 +4,7 @@ import * as z from 'zod';
  * they name. Loaded by the OpenAPI build only (scripts/openapi/), never by a handler.
  */
 import { defineApi } from '../shared/api/operation.ts';
+import { articleEventSchemas, articleOperations, articlePublishedEvents, articleRequestSchemas, articleResponseSchemas } from './articles-api.ts';
 import { feedbackOperations, feedbackRequestSchemas, feedbackResponseSchemas } from './feedback-api.ts';
 
 export default defineApi({
@@ -11,112 +12,17 @@ export default defineApi({
     Knowledge: 'Articles with review and publishing, versions, feedback, and the known error turned into an article',
   },
   requestSchemas: {
+    ...articleRequestSchemas,
     ...feedbackRequestSchemas,
   },
   responseSchemas: {
+    ...articleResponseSchemas,
     ...feedbackResponseSchemas,
   },
   // Placeholders of the skeleton, replaced by each slice's descriptions.
   operations: {
+    ...articleOperations,
     ...feedbackOperations,
-    'POST /articles': {
-      operationId: 'postArticles',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'GET /articles': {
-      operationId: 'getArticles',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'GET /articles/{id}': {
-      operationId: 'getArticlesId',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'PUT /articles/{id}': {
-      operationId: 'putArticlesId',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'GET /articles/{id}/versions': {
-      operationId: 'getArticlesIdVersions',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'GET /articles/{id}/versions/{version}': {
-      operationId: 'getArticlesIdVersionsVersion',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' }, version: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'GET /articles/{id}/history': {
-      operationId: 'getArticlesIdHistory',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'POST /articles/{id}/submit': {
-      operationId: 'postArticlesIdSubmit',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'POST /articles/{id}/review': {
-      operationId: 'postArticlesIdReview',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
-    'POST /articles/{id}/retire': {
-      operationId: 'postArticlesIdRetire',
-      summary: 'Placeholder (skeleton)',
-      tag: 'Knowledge',
-      audience: 'requester',
-      description: 'Placeholder of the skeleton: the slice that builds this route describes it.',
-      pathParameters: { id: { schema: z.string(), description: 'placeholder' } },
-      responses: { 200: { description: 'placeholder' } },
-      errorTypes: ['not-found'],
-    },
     'POST /suggestions': {
       operationId: 'postSuggestions',
       summary: 'Placeholder (skeleton)',
@@ -137,4 +43,6 @@ export default defineApi({
       errorTypes: ['not-found'],
     },
   },
+  publishedEvents: articlePublishedEvents,
+  eventSchemas: articleEventSchemas,
 });

@@ -8,6 +8,7 @@
  * (functions/shared/search), never incidents, problems or requests.
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
+import { ARTICLE_EVENT_TYPES } from './domain/events.ts';
 
 export default defineArea({
   name: 'knowledge',
@@ -69,6 +70,6 @@ export default defineArea({
     jwtRoute('POST', '/suggestions', 'articleSuggestions'),
     jwtRoute('POST', '/suggestions/{id}/deflection', 'articleSuggestions'),
   ],
-  // publishedEventTypes: ARTICLE_EVENT_TYPES (slice B adds it with the events' detail schemas in api.ts)
+  publishedEventTypes: ARTICLE_EVENT_TYPES,
   api: () => import('./api.ts'),
 });

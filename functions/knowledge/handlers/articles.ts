@@ -1,7 +1,135 @@
-import { notFound } from '../../shared/errors.ts';
-import { httpHandler } from '../../shared/http/handler.ts';
+import { notFound, preconditionFailed } from '../../shared/errors.ts';
+import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { withoutKeys } from '../../shared/store/db.ts';
+import { fieldCheckItems } from '../../shared/store/field-checks.ts';
+import { claimIdempotencyKey } from '../../shared/store/idempotency.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { assertArticleAgent, loadArticle, loadArticleForWrite, versionParam } from '../access.ts';
+import { ARTICLE_ITEM, articleWrite, contentFromBody, contentReferenceChecks, createArticle, mapReferenceRefusal } from '../article-write.ts';
+import { contentOf, editArticle } from '../domain/article.ts';
+import { isReviewDue } from '../domain/review.ts';
+import { articleResponse, mapArticleErrors, presentArticle } from '../responses.ts';
+import { ARTICLE_VERSION_FIELD_ORDER, articlePageQuery, createArticleBody, listArticlesQuery, putArticleBody } from '../schemas/article.ts';
+import { getArticleVersion, listArticleHistory, listArticles, listArticleVersions } from '../store/article-store.ts';
+import { cachedKnowledgeConfig } from '../store/config-store.ts';
+import { countView } from '../store/stats-store.ts';
 
-// Placeholder of the skeleton (issue 16): the slice that builds this route replaces it.
-export const handler = httpHandler(async () => {
-  throw notFound('This route');
-});
+/** Two round trips: the number, then one transaction (record, version 1, history, outbox, the checks of what it names). */
+async function create(request: ApiRequest): Promise<ApiResult> {
+  assertArticleAgent(request.principal, 'This route');
+  const input = request.body(createArticleBody);
+  const claim = claimIdempotencyKey(request, input);
+  return createArticle(input, request.principal.userId, claim === undefined ? {} : { claim });
+}
+
+/**
+ * Agents: every article, one Query per status filtered (else the all-articles index). Requesters:
+ * the published public articles only (their own index partition), whatever the filters say.
+ */
+async function list(request: ApiRequest): Promise<ApiResult> {
+  const { principal } = request;
+  const { limit, cursor, ...filters } = request.query(listArticlesQuery);
+  if (!principal.isAgent) {
+    // Nothing but published public articles exists for a requester: a filter asking for anything else finds nothing.
+    if ((filters.status !== undefined && !filters.status.includes('published')) || (filters.audience !== undefined && !filters.audience.includes('public'))) {
+      return { status: 200, body: { items: [] } };
+    }
+    const { status: _status, audience: _audience, ownerGroup: _group, ...open } = filters;
+    const page = await listArticles(open, limit, cursor, { publishedAudience: 'public' });
+    return { status: 200, body: { ...page, items: page.items.map((article) => presentArticle(article, { agent: false, summary: true })) } };
+  }
+  const page = await listArticles(filters, limit, cursor);
+  return { status: 200, body: { ...page, items: page.items.map((article) => presentArticle(article, { agent: true, summary: true })) } };
+}
+
+/** One round trip to read (with the cached knowledge configuration), one more to count the view of a published article. */
+async function read(request: ApiRequest): Promise<ApiResult> {
+  const { principal } = request;
+  const [article, config] = await Promise.all([loadArticle(request.pathParam('id'), principal), cachedKnowledgeConfig()]);
+  if (article.status === 'published') await countView(article.id, { number: article.number, title: article.title });
+  return articleResponse(200, article, { agent: principal.isAgent, reviewDue: isReviewDue(article, config, new Date()) });
+}
+
+/**
+ * Two round trips: the article and its latest version, then one transaction. PUT replaces the
+ * content of the version being written: the draft (an article in review returns to draft), or, on
+ * a published article, its pending version n+1 (started by the first edit), while readers keep the
+ * published content. Content equal to the version's writes nothing.
+ */
+async function update(request: ApiRequest): Promise<ApiResult> {
+  const { principal } = request;
+  const idOrNumber = request.pathParam('id');
+  assertArticleAgent(principal, `Article ${idOrNumber}`);
+  const ifMatch = request.ifMatch();
+  const body = request.body(putArticleBody);
+  const { article, latest } = await loadArticleForWrite(idOrNumber);
+  ifMatch.check(article.version);
+  const now = new Date();
+  const content = contentFromBody(body);
+  const transition = mapArticleErrors(() => editArticle(article, latest, content, principal.userId, now));
+  if (transition === undefined) return articleResponse(200, article, { agent: true });
+  // What the edited version named already was checked when it was written; only what it adds is checked now.
+  const base = transition.versions[0]?.version === latest.version ? latest : contentOf(article);
+  const checks = contentReferenceChecks(base, content, now.toISOString());
+  const items = articleWrite({ before: article, transition, actor: principal.userId, now, type: 'Article Updated' });
+  try {
+    await transactWrite([...items, ...fieldCheckItems(checks)]);
+  } catch (error) {
+    if (error instanceof TransactionRefused && error.has(ARTICLE_ITEM)) {
+      const current = error.item(ARTICLE_ITEM);
+      throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
+    }
+    throw mapReferenceRefusal(error, checks);
+  }
+  return articleResponse(200, transition.article, { agent: true });
+}
+
+/** Every content version, oldest first, without bodies (agents). */
+async function versions(request: ApiRequest): Promise<ApiResult> {
+  const { principal } = request;
+  const idOrNumber = request.pathParam('id');
+  assertArticleAgent(principal, `Article ${idOrNumber}`);
+  const { limit, cursor } = request.query(articlePageQuery);
+  const article = await loadArticle(idOrNumber, principal);
+  const page = await listArticleVersions(article.id, { limit, ...(cursor === undefined ? {} : { cursor }) });
+  const items = page.items.map((version) => {
+    const { body: _body, bodyHtml: _html, ...rest } = version;
+    return withoutKeys<Record<string, unknown>>(rest, ARTICLE_VERSION_FIELD_ORDER);
+  });
+  return { status: 200, body: { ...page, items } };
+}
+
+/** One content version, whole (agents). */
+async function version(request: ApiRequest): Promise<ApiResult> {
+  const { principal } = request;
+  const idOrNumber = request.pathParam('id');
+  assertArticleAgent(principal, `Article ${idOrNumber}`);
+  const wanted = versionParam(request.pathParam('version'));
+  const article = await loadArticle(idOrNumber, principal);
+  const found = await getArticleVersion(article.id, wanted);
+  if (found === undefined) throw notFound(`Version ${wanted} of ${article.number}`);
+  return { status: 200, body: withoutKeys<Record<string, unknown>>({ ...found }, ARTICLE_VERSION_FIELD_ORDER) };
+}
+
+/** The audit trail, oldest first (agents). */
+async function history(request: ApiRequest): Promise<ApiResult> {
+  const { principal } = request;
+  const idOrNumber = request.pathParam('id');
+  assertArticleAgent(principal, `Article ${idOrNumber}`);
+  const { limit, cursor } = request.query(articlePageQuery);
+  const article = await loadArticle(idOrNumber, principal);
+  const page = await listArticleHistory(article.id, { limit, ...(cursor === undefined ? {} : { cursor }) });
+  return { status: 200, body: page };
+}
+
+export const handler = httpHandler(
+  byRoute({
+    'POST /articles': create,
+    'GET /articles': list,
+    'GET /articles/{id}': read,
+    'PUT /articles/{id}': update,
+    'GET /articles/{id}/versions': versions,
+    'GET /articles/{id}/versions/{version}': version,
+    'GET /articles/{id}/history': history,
+  }),
+);

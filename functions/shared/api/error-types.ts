@@ -25,6 +25,8 @@ export const ERROR_TYPES = {
   unauthorized: { status: 401, when: 'The token carries no subject' },
   forbidden: { status: 403, when: "The caller's role does not allow the operation" },
   'forbidden-field': { status: 403, when: 'A requester set a field only agents may set; `errors` lists each field' },
+  'own-article-version': { status: 403, when: 'The caller wrote (part of) the article version in review: someone else of its owner group reviews it' },
+  'not-in-owner-group': { status: 403, when: "Only members of the article's owner group review it (or, with admins, retire it); `ownerGroup` names it" },
   'not-found': { status: 404, when: 'The record does not exist (or, for requesters, is not theirs)' },
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
   'group-in-use': {
@@ -103,6 +105,12 @@ export const ERROR_TYPES = {
     when: 'Deleting a CI removes its relationships in the same transaction, at most `limit` of them: remove some first, or retire the CI',
   },
   'class-in-use': { status: 409, when: 'CIs of the class exist: delete them or change their class before deleting the class' },
+  'article-retired': { status: 409, when: 'The article is retired: it is no longer edited, submitted, reviewed or retired again; `articleStatus` says so' },
+  'nothing-to-submit': {
+    status: 409,
+    when: 'The article has no draft to send for review (its version is in review already, or it is published with no edit in progress); `articleStatus` says where it is',
+  },
+  'not-in-review': { status: 409, when: 'The article has no version in review: submit it first; `articleStatus` says where it is' },
   'precondition-failed': { status: 412, when: 'If-Match does not name the current version (`currentEtag` has it, when known)' },
   'payload-too-large': { status: 413, when: 'The body is larger than 64 KB' },
   'unsupported-media-type': { status: 415, when: 'Content-Type is neither application/json nor application/*+json' },
