@@ -6,7 +6,15 @@ import type { AddressInfo } from 'node:net';
  * benchmark point the functions at it to measure round trips per API call from the outside, without
  * instrumenting production code. DynamoDB Streams requests (the local stream poller, standing in
  * for Lambda's event source mappings, not a function) pass through uncounted and undelayed.
+ * A Query of the search index's change log (partition `SEARCH#<index>`, functions/shared/search
+ * reader.ts refresh) is counted under its own name, SEARCH_INDEX_READ, so a caller can tell it
+ * from the reads of the records (and leave it out: test/support/round-trips.ts).
  */
+export const SEARCH_INDEX_READ = 'Query:search-index';
+
+/** The search index's change log lives in partitions `SEARCH#<index>` (functions/shared/search/change-log.ts). */
+const readsSearchIndex = (operation: string, body: Buffer): boolean => operation === 'Query' && body.includes('"SEARCH#');
+
 export interface RequestCounter {
   readonly endpoint: string;
   /** Operations seen since the last reset, in order, e.g. ['UpdateItem', 'TransactWriteItems']. */
@@ -14,8 +22,9 @@ export interface RequestCounter {
   /**
    * The same operations grouped into round trips: requests in flight at the same time (a handler's
    * Promise.all) are one round trip, e.g. [['Query', 'GetItem'], ['TransactWriteItems']].
+   * Operations named in `without` are left out before grouping (they neither count nor join rounds).
    */
-  rounds(): string[][];
+  rounds(without?: readonly string[]): string[][];
   /**
    * Holds every request this long before forwarding it, as a network would. Locally a request can
    * finish before a concurrent one has even left the SDK, so without it rounds() cannot tell
@@ -39,6 +48,9 @@ export async function startRequestCounter(target: string): Promise<RequestCounte
     outgoing.on('finish', () => {
       record.end = performance.now();
     });
+    // The body is read whole (small: one request) to tell a read of the search index, then forwarded.
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (answer) => {
@@ -50,17 +62,21 @@ export async function startRequestCounter(target: string): Promise<RequestCounte
       outgoing.writeHead(502);
       outgoing.end();
     });
-    if (latency === 0 || !counted) incoming.pipe(forward);
-    else setTimeout(() => incoming.pipe(forward), latency);
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (readsSearchIndex(operation, body)) record.operation = SEARCH_INDEX_READ;
+      if (latency === 0 || !counted) forward.end(body);
+      else setTimeout(() => forward.end(body), latency);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     operations: () => seen.map((r) => r.operation),
-    rounds: () => {
+    rounds: (without = []) => {
       const rounds: string[][] = [];
       let roundEnd = Number.NEGATIVE_INFINITY;
-      for (const record of [...seen].sort((a, b) => a.start - b.start)) {
+      for (const record of seen.filter((r) => !without.includes(r.operation)).sort((a, b) => a.start - b.start)) {
         const current = rounds.at(-1);
         if (current === undefined || record.start >= roundEnd) {
           rounds.push([record.operation]);

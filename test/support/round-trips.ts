@@ -1,11 +1,20 @@
 import { expect } from 'vitest';
-import type { RequestCounter } from '../../local/request-counter.ts';
+import { type RequestCounter, SEARCH_INDEX_READ } from '../../local/request-counter.ts';
 
 /**
  * The DynamoDB requests one API call makes, grouped into round trips (requests in flight together
  * are one), each round's operations sorted. The stream consumers (the outbox publisher) read the
  * table too: they are let finish first. Every request is held 30 ms, as a network would, so that
  * concurrent requests are told from sequential ones. The call must succeed (status below 300).
+ *
+ * A Query of the search index's change log (SEARCH_INDEX_READ: the articles index brought up to
+ * date for the `suggestedArticles` of POST /incidents and POST /requests) is left out before the
+ * rounds are grouped. It is not a read of the call's records, and whether a call makes it at all
+ * is the wall clock's: the in-memory index refreshes at most once a second per instance (once
+ * after the snapshot's first S3 read), so an exact list of rounds could not hold it, and, started
+ * after that S3 read, it can overlap two rounds and merge them. That it runs beside the create's
+ * first round, adding none, is tested on its own (test/api/knowledge-suggestions.test.ts, with
+ * `counter.rounds()` keeping it).
  */
 export async function roundTripsOf(
   stack: { settled(): Promise<void> },
@@ -21,7 +30,7 @@ export async function roundTripsOf(
   } finally {
     counter.setLatency(0);
   }
-  return withoutPublisherReads(counter.rounds().map((round) => round.sort()));
+  return withoutPublisherReads(counter.rounds([SEARCH_INDEX_READ]).map((round) => round.sort()));
 }
 
 /**
