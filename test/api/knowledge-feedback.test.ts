@@ -118,10 +118,10 @@ describe('POST /articles/{id}/feedback', () => {
       ]),
     );
     const event = await poll(
-      async () => {
-        const events = (await stack.anonymous.get('/local/events')).body as PublishedEvent[];
-        return events.find((e) => e.detailType === 'Article Feedback Received' && (e.detail as any).article?.id === article.id);
-      },
+      () =>
+        stack.published
+          .events()
+          .find((e: PublishedEvent) => e.detailType === 'Article Feedback Received' && (e.detail as { article?: { id: string } }).article?.id === article.id),
       (found) => found !== undefined,
     );
     expect((event?.detail as any).feedback).toEqual({ helpful: false, version: article.publishedVersion });

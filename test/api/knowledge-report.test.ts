@@ -43,7 +43,8 @@ async function published(title: string, audience = 'public'): Promise<Article> {
 }
 
 async function vote(article: Article, votes: boolean[]) {
-  const voters = await Promise.all(votes.map((_, i) => requester(stack, `${article.number}-voter-${i}`)));
+  // Requesters may rate public articles only: agents rate the internal one.
+  const voters = await Promise.all(votes.map((_, i) => stack.as(`${article.number}-voter-${i}`, article.audience === 'public' ? [] : ['agent'])));
   const replies = await Promise.all(voters.map((voter, i) => voter.post(`/articles/${article.id}/feedback`, { helpful: votes[i] })));
   expect(replies.map((r) => r.status)).toEqual(votes.map(() => 201));
 }
