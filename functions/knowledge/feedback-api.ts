@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import type { OperationSpec } from '../shared/api/operation.ts';
+import { DEFAULT_REVIEW_INTERVAL_DAYS, MAX_REVIEW_INTERVAL_DAYS, MIN_REVIEW_INTERVAL_DAYS } from './domain/review.ts';
 import {
   articleCountsSchema,
   articleFeedbackResponseSchema,
@@ -23,7 +24,6 @@ import {
   TOP_ARTICLES,
 } from './schemas/knowledge-report.ts';
 import { knownErrorArticleBody } from './schemas/known-error-article.ts';
-import { DEFAULT_REVIEW_INTERVAL_DAYS, MAX_REVIEW_INTERVAL_DAYS, MIN_REVIEW_INTERVAL_DAYS } from './store/config-store.ts';
 
 const TAG = 'Knowledge';
 

@@ -4,6 +4,11 @@
  * knowledge report. Pure: no clock, no store.
  */
 
+/** Until an admin sets it (GET/PUT /knowledge-config), and its bounds. */
+export const DEFAULT_REVIEW_INTERVAL_DAYS = 365;
+export const MIN_REVIEW_INTERVAL_DAYS = 1;
+export const MAX_REVIEW_INTERVAL_DAYS = 3650;
+
 export interface ReviewedArticle {
   readonly status: string;
   /** The last approval of a version. */

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MAX_REVIEW_INTERVAL_DAYS, MIN_REVIEW_INTERVAL_DAYS } from '../store/config-store.ts';
+import { MAX_REVIEW_INTERVAL_DAYS, MIN_REVIEW_INTERVAL_DAYS } from '../domain/review.ts';
 
 /* /knowledge-config as the API takes and shows it. */
 

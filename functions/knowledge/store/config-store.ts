@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
+import { DEFAULT_REVIEW_INTERVAL_DAYS, MAX_REVIEW_INTERVAL_DAYS, MIN_REVIEW_INTERVAL_DAYS } from '../domain/review.ts';
 import { KNOWLEDGE_CONFIG_KEY } from './keys.ts';
 
 /*
@@ -13,9 +14,7 @@ import { KNOWLEDGE_CONFIG_KEY } from './keys.ts';
 
 const SUBJECT = 'knowledge-config';
 
-export const DEFAULT_REVIEW_INTERVAL_DAYS = 365;
-export const MIN_REVIEW_INTERVAL_DAYS = 1;
-export const MAX_REVIEW_INTERVAL_DAYS = 3650;
+export { DEFAULT_REVIEW_INTERVAL_DAYS, MAX_REVIEW_INTERVAL_DAYS, MIN_REVIEW_INTERVAL_DAYS };
 
 export interface KnowledgeConfig {
   /** A published article not reviewed for this many days is due for review. */
