@@ -3,6 +3,7 @@ import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 import { poll } from '../support/poll.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * Feedback on articles and their counters over HTTP against the local stack (issue 16, slice C):
@@ -162,5 +163,17 @@ describe('POST /articles/{id}/feedback', () => {
     const long = await carol.post(`/articles/${article.id}/feedback`, { helpful: true, comment: 'x'.repeat(2001) });
     expect(long.status).toBe(400);
     expect(long.body.errors[0]).toMatchObject({ location: 'body', path: 'comment' });
+  });
+
+  it('three round trips: the article, one transaction, the counters', async () => {
+    const article = await published();
+    const rounds = await roundTripsOf(stack, counter, () => carol.post(`/articles/${article.id}/feedback`, { helpful: true }));
+    // The outbox publisher may read the sinks of the event just written (BatchGetItem) while the
+    // counters are read: not the call's.
+    expect(rounds.map((round) => round.filter((op) => op !== 'BatchGetItem')).filter((round) => round.length > 0)).toEqual([
+      ['GetItem'],
+      ['TransactWriteItems'],
+      ['GetItem'],
+    ]);
   });
 });

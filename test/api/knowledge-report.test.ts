@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { articleKey, deflectionDayKey } from '../../functions/knowledge/store/keys.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * The knowledge configuration and GET /reports/knowledge over HTTP against the local stack (issue
@@ -139,6 +140,11 @@ describe('GET /reports/knowledge', () => {
       vote(unloved, [false, false, false, true]),
     ]);
   }, 60_000);
+
+  it('two round trips: the configuration, then the counters, the days and the review index together (no Scan)', async () => {
+    const rounds = await roundTripsOf(stack, counter, () => alice.get('/reports/knowledge'));
+    expect(rounds).toEqual([['GetItem'], ['Query', 'Query', 'Query']]);
+  });
 
   it('requesters: 404', async () => {
     expect((await carol.get('/reports/knowledge')).status).toBe(404);

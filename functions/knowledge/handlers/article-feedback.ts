@@ -19,7 +19,7 @@ import { feedbackCounterUpdate, readStats } from '../store/stats-store.ts';
  * article); agents any published article (409 article-not-published for a draft, an article in
  * review or a retired one).
  *
- * Two round trips and a read: the article (GetItem), then one transaction: the feedback item
+ * Three round trips: the article (GetItem; a Query by number), then one transaction: the feedback item
  * (attribute_not_exists), ADD helpful|notHelpful on the article's counters, the check that the
  * article is still published at that version, the history record (with the comment: free text
  * stays in the table) and the outbox record `Article Feedback Received` (helpful and version, no
