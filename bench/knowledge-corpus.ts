@@ -305,7 +305,16 @@ export const SYMPTOMS: readonly (readonly [string, string, string])[] = [
 ];
 
 export const PLATFORMS = ['Windows 11', 'Windows 10', 'macOS', 'Linux', 'iOS', 'Android', 'Chrome', 'Edge', 'Firefox', 'Ubuntu'] as const;
-const EVENTS = ['the latest update', 'a credentials change', 'the migration', 'a reboot', 'the upgrade', 'a power outage', 'a move to another office', 'travel'];
+const EVENTS = [
+  'the latest update',
+  'a credentials change',
+  'the migration',
+  'a reboot',
+  'the upgrade',
+  'a power outage',
+  'a move to another office',
+  'travel',
+];
 const PEOPLE = ['the user', 'the requester', 'an agent', 'the service desk', 'your manager', 'the site administrator', 'the network team'];
 const CONNECTORS = ['First', 'Then', 'Next', 'If this does not help', 'Afterwards', 'Before you call the service desk', 'In most cases', 'Note that'];
 const FILLER = [
@@ -589,6 +598,20 @@ export function generateArticles(count: number, seed = 16): GeneratedArticle[] {
   }
   return articles;
 }
+
+/** The word each misspelling of QUERIES.misspelled stands for, in the same order. */
+export const CORRECT_SPELLINGS: readonly string[] = [
+  'password',
+  'printer',
+  'certificate',
+  'outlook',
+  'bitlocker',
+  'mailbox',
+  'sharepoint',
+  'authentication',
+  'firewall',
+  'projector',
+];
 
 export type QueryKind = 'one word' | 'two words' | 'misspelled' | 'other form' | 'prefix' | 'long text';
 

@@ -27,7 +27,7 @@ import type { SearchDocument } from '../functions/shared/search/documents.ts';
 import { SearchEngine, searchTerms } from '../functions/shared/search/engine.ts';
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { REPO_ROOT } from './bundle.ts';
-import { type GeneratedArticle, generateArticles, QUERIES, type QueryKind } from './knowledge-corpus.ts';
+import { CORRECT_SPELLINGS, type GeneratedArticle, generateArticles, QUERIES, type QueryKind } from './knowledge-corpus.ts';
 import { kb, ms, percentile, table } from './report.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -128,6 +128,12 @@ async function measureInFunction(articles: readonly GeneratedArticle[]): Promise
     }
     rows.push({ kind, queries: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), hits });
   }
+  // Typos found right: the correct spelling's best hit is among the misspelling's first 10.
+  let typosRight = 0;
+  QUERIES.misspelled.forEach((query, i) => {
+    const best = engine.search(CORRECT_SPELLINGS[i] as string)[0]?.document.id;
+    if (best !== undefined && engine.search(query).some((hit) => hit.document.id === best)) typosRight++;
+  });
   // A filtered query, as a requester's (public articles only): the filter runs inside the engine.
   const filtered: number[] = [];
   for (let round = 0; round < IN_FUNCTION_ROUNDS; round++)
@@ -146,6 +152,7 @@ async function measureInFunction(articles: readonly GeneratedArticle[]): Promise
       ['snapshot load (gunzip + parse + fromSnapshot), median of 5', ms(percentile(loads, 50), 0)],
       ['heap of the built index (documents and their text kept by the caller)', mb(builtHeap)],
       ['heap of the loaded index (what a warm function holds)', mb(loadedHeap)],
+      ["misspelled words whose first 10 hits hold the correct spelling's best hit", `${typosRight}/${QUERIES.misspelled.length}`],
       ['one word, public articles only (filter), p50 / p99', `${ms(percentile(filtered, 50), 2)} / ${ms(percentile(filtered, 99), 2)}`],
     ],
   };
@@ -263,7 +270,10 @@ interface QueryStats {
   rounds: number;
   requests: number;
   itemsRead: number;
+  /** Read capacity units DynamoDB (Local) reports as consumed (ReturnConsumedCapacity TOTAL; eventually consistent reads). */
+  readUnits: number;
   hits: number;
+  top?: number[];
 }
 
 /** Every item of a partition (or of its sort keys beginning with a prefix): one Query, every page. */
@@ -283,9 +293,11 @@ async function queryPartition(
         KeyConditionExpression: beginsWith === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :prefix)',
         ExpressionAttributeValues: beginsWith === undefined ? { ':pk': pk } : { ':pk': pk, ':prefix': beginsWith },
         ExclusiveStartKey: start,
+        ReturnConsumedCapacity: 'TOTAL',
       }),
     );
     stats.requests++;
+    stats.readUnits += page.ConsumedCapacity?.CapacityUnits ?? 0;
     items.push(...(page.Items ?? []));
     stats.itemsRead += page.Items?.length ?? 0;
     start = page.LastEvaluatedKey;
@@ -310,7 +322,7 @@ async function dynamoSearch(
   articleCount: number,
   averageLength: number,
 ): Promise<QueryStats> {
-  const stats: QueryStats = { rounds: 0, requests: 0, itemsRead: 0, hits: 0 };
+  const stats: QueryStats = { rounds: 0, requests: 0, itemsRead: 0, readUnits: 0, hits: 0 };
   const queryWords = words(query);
   let expanded: string[][] = queryWords.map((w) => [stemOf(w)]);
   if (mode === 'text') expanded = [...new Set(queryWords.map(stemOf))].map((s) => [s]);
@@ -371,11 +383,15 @@ async function dynamoSearch(
   if (merged.size === 0 && mode !== 'text') merged = combine(false);
   const top = [...merged.entries()].sort((x, y) => y[1] - x[1]).slice(0, 10);
   stats.hits = top.length;
+  stats.top = top.map(([n]) => n);
   if (top.length > 0) {
     stats.rounds++;
     stats.requests++;
-    const out = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: top.map(([n]) => ({ pk: `DOC#${n}`, sk: 'DOC' })) } } }));
+    const out = await db.send(
+      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: top.map(([n]) => ({ pk: `DOC#${n}`, sk: 'DOC' })) } }, ReturnConsumedCapacity: 'TOTAL' }),
+    );
     stats.itemsRead += out.Responses?.[tableName]?.length ?? 0;
+    stats.readUnits += out.ConsumedCapacity?.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0) ?? 0;
   }
   return stats;
 }
@@ -391,7 +407,7 @@ const DYNAMO_MODE: Record<QueryKind, DynamoMode> = {
 
 async function measureDynamoDb(
   articles: readonly GeneratedArticle[],
-): Promise<{ amplification: string[][]; write: string[][]; rows: (LatencyRow & QueryStats)[] }> {
+): Promise<{ amplification: string[][]; write: string[][]; typosRight: number; rows: (LatencyRow & QueryStats)[] }> {
   const postings = invert(articles);
   const vocabulary = [...postings.stemOfWord.keys()].sort();
   const perArticle = [...postings.distinctPerArticle].sort((a, b) => a - b);
@@ -445,7 +461,7 @@ async function measureDynamoDb(
     // What the queries read, in full: the postings of every stem a query expands to (over all
     // articles), the dictionary, the deletion partitions the misspellings look up, the titles.
     // A query's latency depends only on the partitions it reads, so the rest is not written.
-    const needed = new Set<string>();
+    const needed = new Set<string>(CORRECT_SPELLINGS.map(stemOf));
     const deletionPartitions = new Set<string>();
     for (const kind of KINDS)
       for (const query of QUERIES[kind])
@@ -471,10 +487,16 @@ async function measureDynamoDb(
     await batchWrite(db, tableName, queried);
 
     progress('querying');
+    let typosRight = 0;
+    for (const [i, query] of QUERIES.misspelled.entries()) {
+      const best = (await dynamoSearch(db, tableName, CORRECT_SPELLINGS[i] as string, 'exact', articles.length, averageLength)).top?.[0];
+      const found = await dynamoSearch(db, tableName, query, 'fuzzy', articles.length, averageLength);
+      if (best !== undefined && found.top?.includes(best)) typosRight++;
+    }
     const rows: (LatencyRow & QueryStats)[] = [];
     for (const kind of KINDS) {
       const latencies: number[] = [];
-      const total: QueryStats = { rounds: 0, requests: 0, itemsRead: 0, hits: 0 };
+      const total: QueryStats = { rounds: 0, requests: 0, itemsRead: 0, readUnits: 0, hits: 0 };
       let hits = 0;
       for (let round = 0; round < DYNAMODB_ROUNDS; round++)
         for (const query of QUERIES[kind]) {
@@ -485,6 +507,7 @@ async function measureDynamoDb(
             total.rounds += stats.rounds;
             total.requests += stats.requests;
             total.itemsRead += stats.itemsRead;
+            total.readUnits += stats.readUnits;
             hits += stats.hits > 0 ? 1 : 0;
           }
         }
@@ -499,6 +522,7 @@ async function measureDynamoDb(
         rounds: total.rounds / count,
         requests: total.requests / count,
         itemsRead: total.itemsRead / count,
+        readUnits: total.readUnits / count,
       });
     }
     return {
@@ -527,6 +551,7 @@ async function measureDynamoDb(
         ['extrapolated: postings of all articles', `${(postingCount / itemsPerSecond).toFixed(0)} s on DynamoDB Local`],
         ['partitions the queries read, written in full', `${queried.length} items`],
       ],
+      typosRight,
       rows,
     };
   } finally {
@@ -604,10 +629,10 @@ async function main(): Promise<void> {
       '',
       table(['write rate', 'value'], b.write, ['left', 'left']),
       '',
-      `Queries, one at a time (${DYNAMODB_ROUNDS} rounds over each kind's queries): expand the terms (prefix: one Query on the dictionary; typo: one Query per deletion variant), then one Query per expanded term (all pages), merge and score (BM25) here, then one BatchGetItem for the top 10 titles. Round trips, requests and items read are per query.`,
+      `Queries, one at a time (${DYNAMODB_ROUNDS} rounds over each kind's queries): expand the terms (prefix: one Query on the dictionary; typo: one Query per deletion variant), then one Query per expanded term (all pages), merge and score (BM25) here, then one BatchGetItem for the top 10 titles. Round trips, requests, items read and read units (as DynamoDB Local reports them consumed: eventually consistent, 4 KB a unit, summed over a Query's items) are per query.`,
       '',
       table(
-        ['query kind', 'queries', 'found', 'round trips', 'requests', 'items read', 'p50', 'p99', 'max'],
+        ['query kind', 'queries', 'found', 'round trips', 'requests', 'items read', 'read units', 'p50', 'p99', 'max'],
         b.rows.map((r) => [
           r.kind,
           String(r.queries),
@@ -615,12 +640,15 @@ async function main(): Promise<void> {
           r.rounds.toFixed(1),
           r.requests.toFixed(1),
           r.itemsRead.toFixed(0),
+          r.readUnits.toFixed(1),
           ms(r.p50),
           ms(r.p99),
           ms(r.max),
         ]),
-        ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+        ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
       ),
+      '',
+      `Misspelled words whose first 10 hits hold the correct spelling's best hit: ${b.typosRight}/${QUERIES.misspelled.length} (distance 1 only; the engine of (a) allows 2 from 7 letters).`,
     ].join('\n'),
   );
   emit(`Ran in ${((performance.now() - started) / 1000).toFixed(0)} s. Sizes in KB: ${kb(1024)} = 1024 bytes; MB = 1024 KB.`);
