@@ -68,6 +68,10 @@ const CONVENTION_EXCEPTIONS = {
     'POST /changes/{id}/implementation',
     'POST /changes/{id}/review',
     'POST /changes/{id}/start-override',
+    // The lifecycle steps of a knowledge article, for the same reason.
+    'POST /articles/{id}/submit',
+    'POST /articles/{id}/review',
+    'POST /articles/{id}/retire',
   ]),
   /**
    * DELETEs without If-Match: integration keys have no version, and revoking is idempotent (204

@@ -133,7 +133,18 @@ export class ArticleRuleError extends Error {
 
 export const ARTICLE_NUMBER_PATTERN = /^KB\d{7,}$/;
 
-const sameValue = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** JSON with object members sorted: maps read back from the table come in no particular order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+const sameValue = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
 
 /** The content fields that differ, for the history. The rendered body is derived from the body: not a change of its own. */
 export function contentChanges(before: Partial<ArticleContent>, after: ArticleContent): FieldDiff[] {

@@ -1,6 +1,5 @@
 import { fieldError, HttpError, preconditionFailed, validationFailed } from '../../shared/errors.ts';
-import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler, type IfMatch } from '../../shared/http/handler.ts';
-import { header } from '../../shared/http/request.ts';
+import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertArticleAgent, loadArticleForWrite } from '../access.ts';
 import { ARTICLE_ITEM, articleWrite, OWNER_GROUP_MEMBER, ownerGroupMemberCheck } from '../article-write.ts';
@@ -11,15 +10,10 @@ import { reviewArticleBody } from '../schemas/article.ts';
 /*
  * The lifecycle's steps (POST /articles/{id}/submit, /review, /retire): each two round trips, the
  * article with its latest content version, then one transaction with the record at the version
- * read (If-Match, when sent, must name it), the version items it moves, its history, its outbox
+ * read (If-Match must name it: a retry of a step that went through is 412, never a second step), the version items it moves, its history, its outbox
  * record and, for a review or a retirement, the check that the caller is a member of the owner
  * group (in the same transaction: a member removed a moment ago is refused).
  */
-
-/** If-Match is optional on these steps: when sent it must name the current version (else 412). */
-function optionalIfMatch(request: ApiRequest): IfMatch | undefined {
-  return header(request.event, 'if-match') === undefined ? undefined : request.ifMatch();
-}
 
 const notMember = (group: string): HttpError =>
   new HttpError(403, 'not-in-owner-group', 'Not a member of the owner group', `Only members of group '${group}' (the article's owner group) may do this`, {
@@ -44,9 +38,9 @@ async function commit(items: TransactionEntry[], memberOf?: string): Promise<voi
 async function loadChecked(request: ApiRequest): Promise<Awaited<ReturnType<typeof loadArticleForWrite>>> {
   const idOrNumber = request.pathParam('id');
   assertArticleAgent(request.principal, `Article ${idOrNumber}`);
-  const ifMatch = optionalIfMatch(request);
+  const ifMatch = request.ifMatch();
   const loaded = await loadArticleForWrite(idOrNumber);
-  ifMatch?.check(loaded.article.version);
+  ifMatch.check(loaded.article.version);
   return loaded;
 }
 
