@@ -1,0 +1,94 @@
+import { BatchWriteCommand, type BatchWriteCommandInput, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { db, TABLE_NAME } from '../store/db.ts';
+import { TTL_ATTRIBUTE } from '../store/table-design.ts';
+import type { SearchChange, SearchIndexName } from './documents.ts';
+
+/**
+ * The search indexes' change log, in the table (issue 16): how every reader's in-memory index
+ * (./reader.ts) follows the records between two snapshots (./snapshot.ts). The indexer writes a
+ * change per indexed record write (a document, or its removal); a reader Queries the changes since
+ * its last read. One partition per index:
+ *
+ *   pk `SEARCH#<index>`  sk `CHANGE#<at ISO>#<docId>`  {entity 'searchChange', docId, version, at,
+ *   document? | removed, expiresAt (7 days: the table's TTL attribute)}
+ *
+ * A change's `at` is its writer's clock; a read starts SEARCH_CHANGE_OVERLAP_MS before the last
+ * one, so that a change written with an `at` just before that read but committed after it is
+ * still seen. Changes read twice are harmless: applying them is idempotent (engine.ts).
+ */
+
+/** How far before the asked instant a read starts: clock skew and write latency between writers. */
+export const SEARCH_CHANGE_OVERLAP_MS = 15_000;
+/** How long the table keeps a change; a snapshot must be saved more often than this. */
+export const SEARCH_CHANGE_TTL_DAYS = 7;
+
+const ENTITY = 'searchChange';
+/** BatchWriteItem takes at most 25 puts. */
+const BATCH = 25;
+/** Rounds of retrying unprocessed items before giving up (throws: the caller's retry writes them again). */
+const MAX_ROUNDS = 8;
+
+export const searchChangePartition = (index: SearchIndexName): string => `SEARCH#${index}`;
+const changeKey = (change: SearchChange): string => `CHANGE#${change.at}#${change.docId}`;
+
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+
+/** Writes the changes of an index (25 to a BatchWriteItem), retrying what DynamoDB leaves unprocessed with a backoff. */
+export async function writeSearchChanges(index: SearchIndexName, changes: readonly SearchChange[]): Promise<void> {
+  const pk = searchChangePartition(index);
+  for (let start = 0; start < changes.length; start += BATCH) {
+    let requests: WriteRequests = changes.slice(start, start + BATCH).map((change) => ({
+      PutRequest: {
+        Item: {
+          pk,
+          sk: changeKey(change),
+          entity: ENTITY,
+          docId: change.docId,
+          version: change.version,
+          at: change.at,
+          ...(change.removed === true ? { removed: true } : { document: change.document }),
+          [TTL_ATTRIBUTE]: Math.floor(Date.parse(change.at) / 1000) + SEARCH_CHANGE_TTL_DAYS * 24 * 60 * 60,
+        },
+      },
+    }));
+    for (let round = 1; requests.length > 0; round++) {
+      if (round > MAX_ROUNDS) throw new Error(`Search change log: ${requests.length} changes of ${index} left unprocessed after ${MAX_ROUNDS} rounds`);
+      if (round > 1) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** (round - 2) + Math.random() * 25));
+      const result = await db.send(new BatchWriteCommand({ RequestItems: { [TABLE_NAME]: requests } }));
+      requests = result.UnprocessedItems?.[TABLE_NAME] ?? [];
+    }
+  }
+}
+
+/**
+ * The changes of an index written since `sinceIso`, less SEARCH_CHANGE_OVERLAP_MS (every change the
+ * table still keeps without it), oldest first: a consistent Query, every page.
+ */
+export async function readSearchChanges(index: SearchIndexName, sinceIso?: string): Promise<SearchChange[]> {
+  const from = sinceIso === undefined ? '' : new Date(Date.parse(sinceIso) - SEARCH_CHANGE_OVERLAP_MS).toISOString();
+  const changes: SearchChange[] = [];
+  let startKey: QueryCommandOutput['LastEvaluatedKey'];
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: TABLE_NAME,
+        KeyConditionExpression: 'pk = :pk AND sk > :from',
+        ExpressionAttributeValues: { ':pk': searchChangePartition(index), ':from': `CHANGE#${from}` },
+        ConsistentRead: true,
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const { docId, version, at, document, removed } = item as {
+        docId: string;
+        version: number;
+        at: string;
+        document?: SearchChange['document'];
+        removed?: boolean;
+      };
+      changes.push(removed === true ? { docId, version, at, removed: true } : { docId, version, at, ...(document === undefined ? {} : { document }) });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return changes;
+}

@@ -1,0 +1,318 @@
+import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
+import { stemmer } from 'stemmer';
+import { excerptOf, MAX_TEXT_CHARS, type SearchChange, type SearchDocument, type SearchKind, type StoredSearchDocument } from './documents.ts';
+
+/**
+ * The search engine (issue 16): MiniSearch over SearchDocuments, in the function's memory. Pure:
+ * where its snapshot and changes come from is ./snapshot.ts and ./change-log.ts, and ./reader.ts
+ * keeps one per index per Lambda instance.
+ *
+ * Terms: lowercase, accents dropped, split on anything but letters and digits, a short English
+ * stop list out, and each word indexed twice: as written and as its Porter stem (`restarting` and
+ * `restart`), so that a query finds a word's other forms through the stem and a word begun
+ * (`authenti`) through a prefix of the word as written (a stem is no prefix of it: `authent`).
+ * Fields: title (boost 3), keywords (boost 2), text.
+ *
+ * A query (mode `query`): each of its terms matches its stem exactly, or the word as written by
+ * prefix (3 characters and more) or within a typo's distance (1 edit for 4 to 6 characters, 2 from
+ * 7: `recieve` is two edits from `receive`); the terms are combined with AND, and when AND finds
+ * nothing, with OR (the best partial matches rank first: MiniSearch multiplies a score by the
+ * number of query terms matched). A long text (mode `text`, suggestions): OR of its distinct
+ * stems, no prefix, no typos; BM25 ranks the documents that share its rarest words first.
+ */
+
+/** A short English stop list: words too common to tell documents apart. */
+const STOP_WORDS = new Set(
+  (
+    'a an and are as at be been but by can could did do does for from had has have how i if in into is it its me my no not of on or our ' +
+    'she so than that the their them then there these they this to too us was we were what when where which while who why will with ' +
+    'would you your'
+  ).split(' '),
+);
+
+const boosts = { title: 3, keywords: 2 };
+const FIELDS = ['title', 'keywords', 'text'];
+/** What a hit carries (StoredSearchDocument, but `id`, which MiniSearch keeps as the document's id). */
+const STORED_FIELDS = [
+  'kind',
+  'recordId',
+  'number',
+  'title',
+  'keywords',
+  'status',
+  'service',
+  'audience',
+  'requester',
+  'category',
+  'updatedAt',
+  'version',
+  'excerpt',
+] as const satisfies readonly (keyof StoredSearchDocument)[];
+
+/** What the index is given: the stored fields and the text, clipped. */
+type IndexedDocument = StoredSearchDocument & { readonly text: string };
+
+const MARKS = /\p{M}+/gu;
+const SEPARATORS = /[^\p{L}\p{N}]+/u;
+const LETTERS = /^[a-z]+$/;
+
+/** Anything beyond ASCII: only such a text needs Unicode normalization (accents dropped). */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** Lowercase words, accents dropped, in the order of the text (empty strings possible). */
+const tokenize = (text: string): string[] => (NON_ASCII.test(text) ? text.normalize('NFKD').replace(MARKS, '') : text).toLowerCase().split(SEPARATORS);
+
+const isTerm = (word: string): boolean => word.length > 0 && !STOP_WORDS.has(word) && (word.length > 1 || /\d/.test(word));
+/** Stems already computed: the stemmer is a cascade of regular expressions, and words repeat. */
+const stems = new Map<string, string>();
+const MAX_REMEMBERED_STEMS = 100_000;
+function stemOf(word: string): string {
+  let stem = stems.get(word);
+  if (stem === undefined) {
+    stem = LETTERS.test(word) ? stemmer(word) : word;
+    if (stems.size >= MAX_REMEMBERED_STEMS) stems.clear();
+    stems.set(word, stem);
+  }
+  return stem;
+}
+
+/** At index time: a word as written and its stem (once when they are the same), stop words out. */
+function indexTerms(word: string): string | string[] | null {
+  if (!isTerm(word)) return null;
+  const stem = stemOf(word);
+  return stem === word ? word : [word, stem];
+}
+
+/** The distinct terms of a text as a query sees them: lowercase words, stop words out (not stemmed). */
+export function searchTerms(text: string): string[] {
+  return [...new Set(tokenize(text).filter(isTerm))];
+}
+
+/**
+ * The stems a long text is searched by: its first TEXT_LEADING_TERMS distinct stems (a ticket's
+ * title comes first), then the longest of the rest, MAX_TEXT_TERMS in all. Every further term costs
+ * a walk through the documents holding it, and short words are the common ones.
+ */
+function textTerms(text: string): string[] {
+  const terms = [...new Set(searchTerms(text).map(stemOf))].filter((term) => term.length >= 3 || /\d/.test(term));
+  const rest = terms.slice(TEXT_LEADING_TERMS).sort((a, b) => b.length - a.length);
+  return [...terms.slice(0, TEXT_LEADING_TERMS), ...rest].slice(0, MAX_TEXT_TERMS);
+}
+
+const MINISEARCH_OPTIONS: Options<IndexedDocument> = {
+  idField: 'id',
+  fields: FIELDS,
+  storeFields: [...STORED_FIELDS],
+  tokenize,
+  processTerm: indexTerms,
+  searchOptions: { boost: boosts },
+};
+
+/** The query terms a query takes at most; the rest are ignored. */
+const MAX_QUERY_TERMS = 12;
+/** The distinct stems a long text (mode `text`) takes at most: its first few, then its longest (long words are the rare ones). */
+const MAX_TEXT_TERMS = 24;
+const TEXT_LEADING_TERMS = 8;
+/** Prefix matching from this many characters. */
+const PREFIX_FROM = 3;
+/** The typo distance allowed for a word of this length. */
+const typoDistance = (word: string): number => (word.length >= 7 ? 2 : word.length >= 4 ? 1 : 0);
+
+export interface SearchOptions {
+  /** Hits at most: default 10, at most 100. */
+  readonly limit?: number;
+  /** Only documents of these kinds. */
+  readonly kinds?: readonly SearchKind[];
+  /** Whether the caller may see a document; applied inside the engine, before the limit. */
+  readonly filter?: (document: StoredSearchDocument) => boolean;
+  /** A factor on a document's score (e.g. 1.5 for the caller's service); 1 by default. */
+  readonly boost?: (document: StoredSearchDocument) => number;
+  /**
+   * `query` (default): a few words typed in a search box: AND of the terms (stem, prefix, typos),
+   * OR when AND finds nothing. `text`: a long free text (a ticket's title and description): OR of
+   * its distinct stems, no prefix, no typos.
+   */
+  readonly mode?: 'query' | 'text';
+}
+
+export interface SearchHit {
+  readonly document: StoredSearchDocument;
+  readonly score: number;
+}
+
+/**
+ * An index as S3 holds it (./snapshot.ts): the engine's state at `asOf`, the start of the last
+ * change-log read it reflects (a reader then reads the change log from there, less an overlap).
+ */
+export interface SearchSnapshot {
+  readonly format: 1;
+  readonly asOf: string;
+  /** The version of each document indexed, by document id. */
+  readonly versions: Readonly<Record<string, number>>;
+  /** Documents removed, kept a while (the change log's lifetime) so that an older change never brings them back. */
+  readonly removed: Readonly<Record<string, { readonly version: number; readonly at: string }>>;
+  /** MiniSearch's own JSON (toJSON), loaded with the same options. */
+  readonly index: unknown;
+}
+
+interface DocumentState {
+  readonly version: number;
+  readonly at: string;
+  readonly removed: boolean;
+}
+
+/** How long a removal is remembered: a little over the change log's 7 days. */
+const TOMBSTONE_MS = 8 * 24 * 60 * 60 * 1000;
+const DEFAULT_LIMIT = 10;
+const MAX_LIMIT = 100;
+
+/** Whether a change replaces what the index holds of its document (see SearchChange). */
+function supersedes(change: SearchChange, current: DocumentState | undefined): boolean {
+  if (current === undefined) return true;
+  if (change.version !== current.version) return change.version > current.version;
+  const removed = change.removed === true;
+  if (removed !== current.removed) return removed;
+  return change.at > current.at;
+}
+
+const toIndexed = (document: SearchDocument): IndexedDocument => {
+  const text = document.text.length > MAX_TEXT_CHARS ? document.text.slice(0, MAX_TEXT_CHARS) : document.text;
+  const { text: _text, ...stored } = document;
+  return { ...stored, excerpt: excerptOf(text), text };
+};
+
+const storedOf = (result: SearchResult): StoredSearchDocument => {
+  const document: Record<string, unknown> = { id: result.id };
+  for (const field of STORED_FIELDS) if (result[field] !== undefined) document[field] = result[field];
+  return document as unknown as StoredSearchDocument;
+};
+
+export class SearchEngine {
+  readonly #index: MiniSearch<IndexedDocument>;
+  readonly #states: Map<string, DocumentState>;
+
+  private constructor(index: MiniSearch<IndexedDocument>, states: Map<string, DocumentState>) {
+    this.#index = index;
+    this.#states = states;
+  }
+
+  static empty(): SearchEngine {
+    return new SearchEngine(new MiniSearch(MINISEARCH_OPTIONS), new Map());
+  }
+
+  /** The engine as a snapshot holds it: its documents are taken as of the snapshot's `asOf`. */
+  static fromSnapshot(snapshot: SearchSnapshot): SearchEngine {
+    if (snapshot.format !== 1) throw new Error(`Unknown search snapshot format ${String(snapshot.format)}`);
+    const index = MiniSearch.loadJS(snapshot.index as Parameters<typeof MiniSearch.loadJS>[0], MINISEARCH_OPTIONS) as MiniSearch<IndexedDocument>;
+    const states = new Map<string, DocumentState>();
+    for (const [docId, version] of Object.entries(snapshot.versions)) states.set(docId, { version, at: snapshot.asOf, removed: false });
+    for (const [docId, { version, at }] of Object.entries(snapshot.removed)) states.set(docId, { version, at, removed: true });
+    return new SearchEngine(index, states);
+  }
+
+  /** A fresh engine of these documents (the rebuild); a document id given twice keeps its higher version. */
+  static fromDocuments(documents: Iterable<SearchDocument>, at: string = new Date().toISOString()): SearchEngine {
+    const latest = new Map<string, SearchDocument>();
+    for (const document of documents) {
+      const seen = latest.get(document.id);
+      if (seen === undefined || document.version >= seen.version) latest.set(document.id, document);
+    }
+    const index = new MiniSearch(MINISEARCH_OPTIONS);
+    index.addAll([...latest.values()].map(toIndexed));
+    const states = new Map<string, DocumentState>();
+    for (const document of latest.values()) states.set(document.id, { version: document.version, at, removed: false });
+    return new SearchEngine(index, states);
+  }
+
+  /** Documents indexed. */
+  get size(): number {
+    return this.#index.documentCount;
+  }
+
+  has(docId: string): boolean {
+    return this.#index.has(docId);
+  }
+
+  /** The version the index holds of a document (a removed one's too), if it knows it. */
+  version(docId: string): number | undefined {
+    return this.#states.get(docId)?.version;
+  }
+
+  /**
+   * Applies changes in any order, any number of times: per document, the highest version wins
+   * (ties: a removal, then the later `at`). Returns how many changed the index.
+   */
+  apply(changes: readonly SearchChange[]): number {
+    let applied = 0;
+    for (const change of changes) {
+      const current = this.#states.get(change.docId);
+      if (!supersedes(change, current)) continue;
+      if (change.removed === true) {
+        if (this.#index.has(change.docId)) this.#index.discard(change.docId);
+        this.#states.set(change.docId, { version: change.version, at: change.at, removed: true });
+      } else {
+        if (change.document === undefined) continue;
+        if (this.#index.has(change.docId)) this.#index.discard(change.docId);
+        this.#index.add(toIndexed({ ...change.document, id: change.docId }));
+        this.#states.set(change.docId, { version: change.version, at: change.at, removed: false });
+      }
+      applied += 1;
+    }
+    return applied;
+  }
+
+  search(query: string, options: SearchOptions = {}): SearchHit[] {
+    const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
+    const kinds = options.kinds === undefined ? undefined : new Set(options.kinds);
+    const allowed = options.filter;
+    const filter =
+      kinds === undefined && allowed === undefined
+        ? undefined
+        : (result: SearchResult) =>
+            (kinds === undefined || kinds.has(result.kind)) && (allowed === undefined || allowed(result as unknown as StoredSearchDocument));
+    const boost = options.boost;
+    const base = {
+      // The queries below are built of terms already processed: no second tokenizing or stemming.
+      tokenize: (term: string) => [term],
+      processTerm: (term: string) => term,
+      ...(filter === undefined ? {} : { filter }),
+      ...(boost === undefined
+        ? {}
+        : { boostDocument: (_id: unknown, _term: string, stored?: Record<string, unknown>) => boost(stored as unknown as StoredSearchDocument) }),
+    };
+    const run = (query: Query) => this.#index.search(query, base);
+
+    let results: SearchResult[];
+    if (options.mode === 'text') {
+      const terms = textTerms(query);
+      if (terms.length === 0) return [];
+      results = run({ combineWith: 'OR', prefix: false, fuzzy: false, queries: terms });
+    } else {
+      const groups = searchTerms(query)
+        .slice(0, MAX_QUERY_TERMS)
+        .map((word): Query => {
+          const distance = typoDistance(word);
+          const asWritten: Query = { queries: [word], prefix: word.length >= PREFIX_FROM, fuzzy: distance === 0 ? false : distance };
+          const stem = stemOf(word);
+          return stem === word ? asWritten : { combineWith: 'OR', queries: [asWritten, { queries: [stem], prefix: false, fuzzy: false }] };
+        });
+      if (groups.length === 0) return [];
+      results = run({ combineWith: 'AND', queries: groups });
+      // Nothing has every word: the documents with the most of them, best first.
+      if (results.length === 0 && groups.length > 1) results = run({ combineWith: 'OR', queries: groups });
+    }
+    return results.slice(0, limit).map((result) => ({ document: storedOf(result), score: result.score }));
+  }
+
+  /** The engine's state as a snapshot (./snapshot.ts stores it); removals older than the change log's lifetime are forgotten. */
+  toSnapshot(asOf: string): SearchSnapshot {
+    const versions: Record<string, number> = {};
+    const removed: Record<string, { version: number; at: string }> = {};
+    const forgetBefore = new Date(Date.parse(asOf) - TOMBSTONE_MS).toISOString();
+    for (const [docId, state] of this.#states) {
+      if (!state.removed) versions[docId] = state.version;
+      else if (state.at >= forgetBefore) removed[docId] = { version: state.version, at: state.at };
+    }
+    return { format: 1, asOf, versions, removed, index: this.#index.toJSON() };
+  }
+}
