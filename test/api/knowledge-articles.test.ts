@@ -317,6 +317,8 @@ describe('an edit of a published article', () => {
     expect(read.body).toMatchObject({ title: 'Old title', body: 'Old body', bodyHtml: '<p>Old body</p>' });
     expect(read.body.pendingVersion).toBeUndefined();
     expect(read.body.ownerGroup).toBeUndefined();
+    expect(read.body.reviewDue).toBeUndefined();
+    expect((await alice.get(`/articles/${article.id}`)).body).toMatchObject({ reviewDue: false, pendingVersion: { version: 2 } });
 
     // Agents read the version in progress.
     const pending = await alice.get(`/articles/${article.id}/versions/2`);

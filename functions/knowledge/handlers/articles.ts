@@ -1,5 +1,6 @@
 import { notFound, preconditionFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { log } from '../../shared/log.ts';
 import { withoutKeys } from '../../shared/store/db.ts';
 import { fieldCheckItems } from '../../shared/store/field-checks.ts';
 import { claimIdempotencyKey } from '../../shared/store/idempotency.ts';
@@ -42,12 +43,23 @@ async function list(request: ApiRequest): Promise<ApiResult> {
   return { status: 200, body: { ...page, items: page.items.map((article) => presentArticle(article, { agent: true, summary: true })) } };
 }
 
-/** One round trip to read (with the cached knowledge configuration), one more to count the view of a published article. */
+/**
+ * One round trip to read (an agent's with the cached knowledge configuration, for `reviewDue`), one
+ * more to count the view of a published article: the counter needs its number and title, and a
+ * draft's or a refused read counts none. A count that fails is logged, never the reader's error.
+ */
 async function read(request: ApiRequest): Promise<ApiResult> {
   const { principal } = request;
-  const [article, config] = await Promise.all([loadArticle(request.pathParam('id'), principal), cachedKnowledgeConfig()]);
-  if (article.status === 'published') await countView(article.id, { number: article.number, title: article.title });
-  return articleResponse(200, article, { agent: principal.isAgent, reviewDue: isReviewDue(article, config, new Date()) });
+  const [article, config] = await Promise.all([loadArticle(request.pathParam('id'), principal), principal.isAgent ? cachedKnowledgeConfig() : undefined]);
+  if (article.status === 'published') {
+    await countView(article.id, { number: article.number, title: article.title }).catch((error: unknown) =>
+      log.warn('the view of an article was not counted', { error, article: article.number }),
+    );
+  }
+  return articleResponse(200, article, {
+    agent: principal.isAgent,
+    ...(config === undefined ? {} : { reviewDue: isReviewDue(article, config, new Date()) }),
+  });
 }
 
 /**

@@ -123,7 +123,7 @@ export const articleSchema = z
     publishedAt: isoTimestamp.optional(),
     reviewedAt: isoTimestamp.optional().describe('The last approval'),
     retiredAt: isoTimestamp.optional(),
-    reviewDue: z.boolean().optional().describe('Published and not reviewed for reviewIntervalDays (GET /knowledge-config)'),
+    reviewDue: z.boolean().optional().describe('Agents, GET /articles/{id}: published and not reviewed for reviewIntervalDays (GET /knowledge-config)'),
     version: z.number().int().describe('Also sent as the ETag; send it back in If-Match'),
   })
   .meta({ id: 'Article' });
