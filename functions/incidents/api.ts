@@ -8,6 +8,7 @@ import { MAX_KNOWN_ERROR_MATCHES } from '../known-errors/domain/known-error.ts';
 import { knownErrorMatchSchema } from '../known-errors/schemas/known-error.ts';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
+import { suggestedArticlesSchema } from '../shared/search/suggested-article-schema.ts';
 import { INCIDENT_TRANSITIONS } from './domain/lifecycle.ts';
 import { incidentEventDetail } from './schemas/events.ts';
 import {
@@ -39,7 +40,11 @@ const incidentWithKnownErrors = incidentSchema
         `Agents only, and only when some match: the published known errors matching the incident's configuration item, service or category, at most ${MAX_KNOWN_ERROR_MATCHES}, most specific first (configuration item, then service, then category; each newest first), each problem once. Looked up for the answer, never stored: GET /incidents/{id} does not show them.`,
       ),
   })
-  .meta({ id: 'IncidentWithKnownErrors', description: 'An incident as create and update answer it' });
+  .meta({ id: 'IncidentWithKnownErrors', description: 'An incident as update answers it' });
+
+const createdIncident = incidentWithKnownErrors
+  .extend({ suggestedArticles: suggestedArticlesSchema })
+  .meta({ id: 'CreatedIncident', description: 'An incident as POST /incidents answers it' });
 
 const priorityMatrixConfig = priorityMatrixBody
   .extend({ version: z.number().int().describe('Also sent as the ETag; 0 until the matrix is first changed') })
@@ -62,6 +67,7 @@ export default defineApi({
   responseSchemas: {
     Incident: incidentSchema,
     IncidentWithKnownErrors: incidentWithKnownErrors,
+    CreatedIncident: createdIncident,
     IncidentListItem: incidentListItemSchema,
     IncidentPage: listEnvelope(incidentListItemSchema),
     IncidentAlert: incidentSchema.shape.alert.unwrap(),
@@ -90,10 +96,11 @@ export default defineApi({
         'Requesters open incidents for themselves: they may not set `assignmentGroup` or `assignee`, nor a `caller` other than themselves, nor `impact` (the service desk assesses it, so no requester declares a P1; which of `impact` and `urgency` requesters may set is deployment configuration, `urgency` only by default): 403 `forbidden-field` naming each field, not silently dropped. Agents may set all fields.',
         '`service`, `assignmentGroup` and `assignee` must exist, and an assignee given with a group must be one of its members (400 `validation-error` naming the field).',
         "An agent's answer carries `knownErrors` when published known errors match the incident's configuration item, service or category, so the workaround is at hand at once (see GET /known-errors). They are looked up alongside the incident's number, adding no round trip; a requester's answer never carries them.",
+        'Every answer carries `suggestedArticles`: the published articles most likely to solve it (public ones only for a requester; see POST /suggestions), searched for the title, description and service beside the create, adding no round trip (the search index is kept in memory and refreshed by at most one Query of its change log a second). Never stored, so a replay searches again; `[]` when none match or the index cannot be read (the create never fails on it). Incidents opened by e-mail or by monitoring alerts are not searched for.',
       ].join('\n\n'),
       body: { schema: 'CreateIncident' },
       idempotencyKey: true,
-      responses: { 201: { description: 'Opened', schema: 'IncidentWithKnownErrors', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+      responses: { 201: { description: 'Opened', schema: 'CreatedIncident', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
       errorTypes: ['forbidden-field'],
     },
     'GET /incidents': {

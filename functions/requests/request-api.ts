@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { PAGE_NOTE, type PublishedEventDetail } from '../shared/api/operation.ts';
+import { suggestedArticlesSchema } from '../shared/search/suggested-article-schema.ts';
 import { REQUEST_EVENT_TYPES } from './domain/events.ts';
 import { CANCELABLE_STATUSES, REQUEST_TRANSITIONS } from './domain/lifecycle.ts';
 import { catalogItemEventDetail, requestEventDetail, taskEventDetail } from './schemas/events.ts';
@@ -40,8 +41,13 @@ export const requestRequestSchemas = {
   AddRequestNote: addRequestNoteBody,
 } as const;
 
+const createdRequestSchema = requestSchema
+  .extend({ suggestedArticles: suggestedArticlesSchema })
+  .meta({ id: 'CreatedServiceRequest', description: 'A service request as POST /requests answers it' });
+
 export const requestResponseSchemas = {
   ServiceRequest: requestSchema,
+  CreatedServiceRequest: createdRequestSchema,
   ServiceRequestPage: requestPageSchema,
   RequestNote: requestNoteSchema,
   RequestNotePage: requestNotePageSchema,
@@ -97,10 +103,11 @@ export const requestOperations = {
       "The request is numbered `REQ` + 7 digits, `submitted`, at version 1. It copies the item version's plan (approval stages, fulfilment tasks, SLA policy, the form's fields in order with their titles and choice labels): editing the item later never changes it. When a stage asks the requester's manager, the manager named on the requester's directory user is copied into the request (409 `no-manager` when there is none). The request, its history record and the Request Submitted event commit in one transaction with a check that the item is still the version read (if it changed in between, the order is checked again against the new version; 409 `catalog-item-changed` if it keeps changing).",
       'Then its fulfilment workflow starts (execution named after the number, with the request configuration of this moment): it asks the stages in order (`awaiting_approval`) and, once all approved, or at once for an item without approval, creates the fulfilment tasks (`in_fulfilment`). A retry with the same Idempotency-Key answers the first request (even if the item was withdrawn or changed since: the stored answer comes before any check) and starts nothing twice.',
       "Two DynamoDB round trips (the item, a number, the configuration and the requester's user read together; then the transaction) and the workflow start; an item several groups may order reads them first (one BatchGet more).",
+      "The answer carries `suggestedArticles`: the published articles most likely to answer the need (public ones only for a requester; see POST /suggestions), searched for the item's name and category and the text of the answers. The search index is brought up to date (at most one Query of its change log a second) beside the reads, then searched in memory: no round trip added. Never stored, so a replay searches again; `[]` when none match or the index cannot be read (the order never fails on it). Requests opened by e-mail are not searched for.",
     ].join('\n\n'),
     body: { schema: 'CreateRequest' },
     idempotencyKey: true,
-    responses: { 201: { description: 'Submitted', schema: 'ServiceRequest', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
+    responses: { 201: { description: 'Submitted', schema: 'CreatedServiceRequest', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
     errorTypes: ['forbidden', 'not-found', 'no-manager', 'catalog-item-changed'],
   },
   'GET /requests': {

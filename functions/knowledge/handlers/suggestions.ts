@@ -1,7 +1,87 @@
-import { notFound } from '../../shared/errors.ts';
-import { httpHandler } from '../../shared/http/handler.ts';
+import { conflict, fieldError, notFound, validationFailed } from '../../shared/errors.ts';
+import { byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { suggestArticles } from '../../shared/search/suggest.ts';
+import { MAX_SUGGESTED_ARTICLES } from '../../shared/search/suggested-article-schema.ts';
+import { suggestionAudience } from '../../shared/search/suggested-articles.ts';
+import { newId } from '../../shared/store/audit.ts';
+import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { deflectionBody, suggestionBody } from '../schemas/suggestion.ts';
+import { deflectionItems, getSuggestion, putSuggestion, SUGGESTION_ITEM, suggestionExpiry } from '../store/suggestion-store.ts';
 
-// Placeholder of the skeleton (issue 16): the slice that builds this route replaces it.
-export const handler = httpHandler(async () => {
-  throw notFound('This route');
-});
+/*
+ * Answers before tickets (issue 16): POST /suggestions offers the published articles most likely to
+ * answer a need (one refresh of the articles index, at most one Query of its change log a second
+ * per instance, then one PutItem of the suggestion); POST /suggestions/{id}/deflection records that
+ * one of them answered it, counted once: one GetItem, then one transaction (the suggestion marked,
+ * the article's deflections and the day's count added).
+ */
+
+const articleUrl = (id: string) => `/articles/${id}`;
+
+export const handler = httpHandler(
+  byRoute({
+    'POST /suggestions': async (request) => {
+      const input = request.body(suggestionBody);
+      const { principal } = request;
+      const articles = await suggestArticles(
+        {
+          title: input.title,
+          ...(input.description === undefined ? {} : { description: input.description }),
+          ...(input.service === undefined ? {} : { service: input.service }),
+        },
+        { audience: suggestionAudience(principal), limit: MAX_SUGGESTED_ARTICLES },
+      );
+      const now = new Date();
+      const id = newId();
+      await putSuggestion({
+        id,
+        by: principal.userId,
+        at: now.toISOString(),
+        title: input.title,
+        ...(input.service === undefined ? {} : { service: input.service }),
+        articles: articles.map((article) => article.id),
+        offered: articles.map(({ id, number, title }) => ({ id, number, title })),
+        expiresAt: suggestionExpiry(now),
+      });
+      return {
+        status: 201,
+        body: { id, articles: articles.map(({ id, number, title, score }) => ({ id, number, title, score, url: articleUrl(id) })) },
+      };
+    },
+
+    'POST /suggestions/{id}/deflection': async (request) => {
+      const input = request.body(deflectionBody);
+      const { principal } = request;
+      const id = request.pathParam('id');
+      const now = new Date();
+      const suggestion = await getSuggestion(id, now);
+      // Another user's suggestion does not exist to the caller, whoever they are.
+      if (suggestion === undefined || suggestion.by !== principal.userId) throw notFound(`Suggestion ${id}`);
+      const article = suggestion.offered.find((offered) => offered.id === input.article || offered.number === input.article);
+      if (article === undefined) {
+        throw validationFailed([fieldError('body', ['article'], `${input.article} is not one of the articles suggestion ${id} offered`)]);
+      }
+      if (suggestion.deflectedAt !== undefined) throw alreadyDeflected(id, suggestion.deflectedBy);
+      try {
+        await transactWrite(deflectionItems(suggestion, article, now));
+      } catch (error) {
+        if (error instanceof TransactionRefused && error.has(SUGGESTION_ITEM)) {
+          const current = error.item(SUGGESTION_ITEM);
+          // Answered in between by a concurrent call (the same caller): still counted once.
+          if (current?.deflectedAt !== undefined) throw alreadyDeflected(id, current.deflectedBy as string | undefined);
+          throw notFound(`Suggestion ${id}`);
+        }
+        throw error;
+      }
+      return {
+        status: 201,
+        body: { suggestion: id, article: { id: article.id, number: article.number, title: article.title }, deflectedAt: now.toISOString() },
+      };
+    },
+  }),
+);
+
+const alreadyDeflected = (id: string, article: string | undefined) =>
+  conflict('already-deflected', 'Already answered', `Suggestion ${id} was marked as answered already: a deflection counts once`, {
+    ...(article === undefined ? {} : { article }),
+  });

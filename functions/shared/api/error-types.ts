@@ -70,6 +70,10 @@ export const ERROR_TYPES = {
     when: 'The change or service request is not waiting for approval (a change not in `assess` or `authorize`, a request not `awaiting_approval`), or its round or stage is decided',
   },
   'already-voted': { status: 409, when: 'The caller already voted in this approval round (of a change) or stage (of a service request)' },
+  'already-deflected': {
+    status: 409,
+    when: 'The suggestion was marked as answered already (a deflection counts once); `article` names the article it was credited to',
+  },
   'no-manager': {
     status: 409,
     when: "The catalog item asks the requester's manager to approve, and the directory names no manager for the requester (set `manager` on their user)",
