@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PublishedEvent } from '../../local/published-log.ts';
+import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
  * Knowledge articles over HTTP against the local stack (issue 16): create, edit, submit, review
@@ -11,6 +13,7 @@ import { admin, agent, type Client, requester, startTestStack, type TestStack } 
  * Directory (local/seed.ts): network = nina, bob; service-desk = alice, bob; dave is in no group.
  */
 
+let counter: RequestCounter;
 let stack: TestStack;
 let alice: Client;
 let bob: Client;
@@ -74,7 +77,8 @@ const content = (article: Article) => ({
 });
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  counter = await startRequestCounter(inject('dynamoDbEndpoint'));
+  stack = await startTestStack({ dynamoDbEndpoint: counter.endpoint });
   [alice, bob, nina, dave, ada, carol] = await Promise.all([
     agent(stack),
     agent(stack, 'bob'),
@@ -84,7 +88,10 @@ beforeAll(async () => {
     requester(stack),
   ]);
 });
-afterAll(() => stack.stop());
+afterAll(async () => {
+  await stack.stop();
+  await counter.stop();
+});
 
 describe('POST /articles', () => {
   it('creates a draft, version 1, KB number, ETag and Location, the body rendered', async () => {
@@ -480,6 +487,29 @@ describe('GET /articles/{id}/history', () => {
     expect(records[1]?.changes).toEqual([{ field: 'status', from: 'draft', to: 'review' }]);
     expect(records[2]?.changes).toContainEqual({ field: 'status', from: 'review', to: 'published' });
     expect(records[3]?.changes).toContainEqual({ field: 'pendingVersion.title', from: 'History', to: 'History 2' });
+  });
+});
+
+describe('DynamoDB round trips per request (hard budgets)', () => {
+  const measure = (run: () => Promise<{ status: number; body?: unknown }>) => roundTripsOf(stack, counter, run);
+
+  it('create 2, edit 2, a step 2, list 1, a published read 2 (the read, then the view), a draft read 1', async () => {
+    const body = { title: 'Budget', body: 'x', ownerGroup: 'network', audience: 'public' };
+    expect(await measure(() => alice.post('/articles', body))).toEqual([['UpdateItem'], ['TransactWriteItems']]);
+    const article = await create();
+    expect(await measure(() => alice.put(`/articles/${article.id}`, { ...body, title: 'Budget 2' }, ifMatch(article)))).toEqual([
+      ['GetItem', 'Query'],
+      ['TransactWriteItems'],
+    ]);
+    expect(await measure(() => alice.post(`/articles/${article.id}/submit`, undefined, { 'if-match': '"2"' }))).toEqual([
+      ['GetItem', 'Query'],
+      ['TransactWriteItems'],
+    ]);
+    expect(await measure(() => alice.get('/articles?status=review'))).toEqual([['Query']]);
+    // An agent's read of an article in review: one round (the record, with the configuration when not cached), no view counted.
+    expect((await measure(() => alice.get(`/articles/${article.id}`))).length).toBe(1);
+    await step(bob, article, 'review', { decision: 'approve' });
+    expect(await measure(() => carol.get(`/articles/${article.id}`))).toEqual([['GetItem'], ['UpdateItem']]);
   });
 });
 
