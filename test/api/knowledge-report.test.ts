@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { articleKey, deflectionDayKey } from '../../functions/knowledge/store/keys.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { poll } from '../support/poll.ts';
 import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
@@ -11,10 +12,9 @@ import { roundTripsOf } from '../support/round-trips.ts';
  * 16, slice C): the review interval (agents read, admins change with If-Match), views and votes
  * counted by the articles API and ranked by the report, articles due for review under a short
  * interval (their last review moved two days back in the table: an interval is at least a day,
- * and a test does not wait one), and deflections by day. The deflections' day counters are
- * written directly in the table here (as POST /suggestions/{id}/deflection writes them,
- * stats-store.ts deflectionCounterUpdates), so that this test does not depend on the search index
- * that suggestions need; the deflection route has its own test.
+ * and a test does not wait one), and deflections by day: today's through POST /suggestions and
+ * its deflection, other days' counters written directly in the table (as the deflection writes
+ * them, stats-store.ts deflectionCounterUpdates: the route counts only today).
  */
 
 let counter: RequestCounter;
@@ -186,15 +186,23 @@ describe('GET /reports/knowledge', () => {
   });
 
   it('counts deflections per day between from and to (default the last 30 days), every day listed', async () => {
-    await Promise.all([deflections(dayOf(0), 2), deflections(dayOf(-1), 1), deflections(dayOf(-40), 7)]);
+    // Today's through the route (POST /suggestions, then its deflection), once the indexer has made the article searchable.
+    const offered = await poll(
+      () => carol.post('/suggestions', { title: 'Reset your password' }),
+      (reply) => reply.status === 201 && reply.body.articles.some((article: { id: string }) => article.id === popular.id),
+      30_000,
+    );
+    await ok(carol.post(`/suggestions/${offered.body.id}/deflection`, { article: popular.id }), 201);
+    // Other days' counters written as the deflection writes them.
+    await Promise.all([deflections(dayOf(-1), 2), deflections(dayOf(-40), 7)]);
     const report = await ok(alice.get('/reports/knowledge'));
     expect(report.to).toBe(dayOf(0));
     expect(report.from).toBe(dayOf(-29));
     expect(report.deflections.total).toBe(3);
     expect(report.deflections.byDay).toHaveLength(30);
     expect(report.deflections.byDay.slice(-2)).toEqual([
-      { day: dayOf(-1), count: 1 },
-      { day: dayOf(0), count: 2 },
+      { day: dayOf(-1), count: 2 },
+      { day: dayOf(0), count: 1 },
     ]);
     const older = await ok(alice.get(`/reports/knowledge?from=${dayOf(-45)}&to=${dayOf(-35)}`));
     expect(older.deflections).toEqual({ total: 7, byDay: expect.arrayContaining([{ day: dayOf(-40), count: 7 }]) });
