@@ -22,7 +22,7 @@ export interface LoadResult {
   readonly max: number;
 }
 
-interface LoadScenario {
+export interface LoadScenario {
   readonly name: string;
   readonly request: string;
   readonly status: number;
@@ -33,7 +33,7 @@ interface LoadScenario {
  * `concurrency` workers send requests back to back on keep-alive connections; the first `warmupMs`
  * are discarded, then every request started within `durationMs` is measured to its end.
  */
-async function drive(client: HttpClient, scenario: LoadScenario, options: LoadOptions): Promise<LoadResult> {
+export async function drive(client: HttpClient, scenario: LoadScenario, options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | undefined;

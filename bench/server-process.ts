@@ -6,10 +6,13 @@ import { REPO_ROOT } from './bundle.ts';
 export interface ServerInfo {
   readonly url: string;
   readonly awsEndpoint: string;
+  readonly tableName: string;
   /** Bench-only: `POST /settled` answers once the stream poller has caught up. */
   readonly controlUrl: string;
   readonly agentToken: string;
   readonly adminToken: string;
+  /** A user in no group: a requester (the default role). */
+  readonly requesterToken: string;
 }
 
 export interface ServerProcess extends ServerInfo {
@@ -23,12 +26,16 @@ export interface ServerProcess extends ServerInfo {
 const isReadyLine = (value: unknown): value is ServerInfo =>
   value !== null && typeof value === 'object' && typeof (value as ServerInfo).url === 'string' && typeof (value as ServerInfo).controlUrl === 'string';
 
-/** bench/server.ts in its own process (see there), on the given DynamoDB Local. */
-export async function startServer(dynamoDbEndpoint: string): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/server.ts', dynamoDbEndpoint], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+/** bench/server.ts in its own process (see there), on the given DynamoDB Local; on `existingTable` (not seeded again) if given. */
+export async function startServer(dynamoDbEndpoint: string, existingTable?: string): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/server.ts', dynamoDbEndpoint, ...(existingTable === undefined ? [] : [existingTable])],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const ready = await new Promise<ServerInfo>((resolve, reject) => {

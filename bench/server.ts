@@ -2,7 +2,7 @@
  * The local stack in a process of its own, for the load and ingestion benches: the load generator
  * must not share an event loop with the server it measures. Started by bench/server-process.ts as
  *   node --import tsx bench/server.ts <dynamoDbEndpoint>
- * it prints one JSON line `{ url, awsEndpoint, controlUrl, agentToken, adminToken }` when ready and
+ * it prints one JSON line `{ url, awsEndpoint, tableName, controlUrl, agentToken, adminToken, requesterToken }` when ready and
  * stops when its stdin closes.
  *
  * `controlUrl` is a bench-only HTTP endpoint beside the stack (no production code involved):
@@ -14,9 +14,17 @@ import type { AddressInfo } from 'node:net';
 import { startLocalStack } from '../local/runtime.ts';
 
 const endpoint = process.argv[2];
-if (endpoint === undefined) throw new Error('usage: bench/server.ts <dynamoDbEndpoint>');
+if (endpoint === undefined) throw new Error('usage: bench/server.ts <dynamoDbEndpoint> [<existing table>]');
+/** An existing table (the knowledge search load seeds one, then serves it from a fresh process): not seeded again. */
+const existingTable = process.argv[3];
 
-const stack = await startLocalStack({ dynamoDbEndpoint: endpoint, tableName: `bench-load-${Date.now()}`, httpPort: 0, seed: true, printPublished: false });
+const stack = await startLocalStack({
+  dynamoDbEndpoint: endpoint,
+  tableName: existingTable ?? `bench-load-${Date.now()}`,
+  httpPort: 0,
+  seed: existingTable === undefined,
+  printPublished: false,
+});
 
 const control = createServer((request, response) => {
   if (request.method === 'POST' && request.url === '/settled') {
@@ -34,9 +42,11 @@ await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', () => resolv
 const ready = {
   url: stack.url,
   awsEndpoint: stack.awsEndpoint,
+  tableName: stack.tableName,
   controlUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}`,
   agentToken: await stack.token('alice', ['agent']),
   adminToken: await stack.token('ada', ['admin']),
+  requesterToken: await stack.token('rita', []),
 };
 process.stdout.write(`${JSON.stringify(ready)}\n`);
 
