@@ -8,6 +8,7 @@
  * knowledge), and none of them imports it.
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
+import { EVENT_SOURCE } from '../shared/events.ts';
 
 export default defineArea({
   name: 'search',
@@ -17,22 +18,40 @@ export default defineArea({
       entry: 'functions/search/handlers/search.ts',
       description: 'GET /search: ranked full-text search over what the caller may read (articles; for agents also incidents, problems, known errors)',
       tableAccess: 'read',
+      capabilities: ['readSearchIndex'],
     },
     indexSearchDocuments: {
       entry: 'functions/search/handlers/index-documents.ts',
       description:
-        'Article, incident and problem events from the bus: reads the record and writes its search document (or its removal) to the index change log',
+        'Article, incident and problem events from the bus: reads the record and writes its search document (or its removal) to the index change log; compacts it into a new snapshot now and then',
       tableAccess: 'readWrite',
+      capabilities: ['writeSearchIndex'],
     },
     rebuildSearchIndex: {
       entry: 'functions/search/handlers/rebuild-index.ts',
       description: 'Rebuilds the search indexes from the table and stores their snapshots (after each deployment, and on demand)',
-      tableAccess: 'readWrite',
+      tableAccess: 'read',
+      capabilities: ['writeSearchIndex'],
       timeoutSeconds: 300,
       memoryMb: 1024,
     },
   },
   routes: [jwtRoute('GET', '/search', 'search')],
-  consumers: [{ functionId: 'rebuildSearchIndex', source: { kind: 'afterDeploy' } }],
+  consumers: [
+    { functionId: 'rebuildSearchIndex', source: { kind: 'afterDeploy' } },
+    {
+      // The index follows the table: every Article, Incident and Problem event (the outbox's, committed with its record).
+      functionId: 'indexSearchDocuments',
+      source: {
+        kind: 'ingestionBusRule',
+        ruleId: 'SearchIndex',
+        description: 'Article, Incident and Problem events: the search documents of their records are written to the search index change log',
+        pattern: { source: [EVENT_SOURCE], 'detail-type': [{ prefix: 'Article ' }, { prefix: 'Incident ' }, { prefix: 'Problem ' }] },
+        // The least an SQS event source allows; the indexer's writes are idempotent whatever the concurrency.
+        maxConcurrency: 2,
+        replay: { group: 'search', what: 'Article, Incident and Problem events whose search documents could not be written' },
+      },
+    },
+  ],
   api: () => import('./api.ts'),
 });

@@ -128,6 +128,11 @@ export function deployAreaFunctions<Id extends string>(stack: Stack, props: Area
             logRetention: config.logRetention,
           }),
         );
+        // Its name, to run it again on demand (`aws lambda invoke --function-name <value>`: the search rebuild, docs/knowledge.md).
+        new CfnOutput(stack, functionNameOutput(functionId), {
+          value: fn.function.functionName,
+          description: 'Runs after each deployment that changes it; run it again with aws lambda invoke --function-name <this value>',
+        });
         break;
       case 'ingestionBusRule':
         busRuleConsumers.push({ functionId, fn, source });

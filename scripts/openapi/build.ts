@@ -490,30 +490,38 @@ function operation({ route, spec, pathParameters: known }: DescribedRoute, api: 
 /**
  * Query parameters that several operations declare identically (`limit`, `cursor`) move to
  * `components/parameters`, named after the parameter, and are referred to from the operations.
+ * When operations declare a parameter of that name differently (GET /search's `limit` has its own
+ * default and maximum), the declaration most of them share is the component and the others stay
+ * in place.
  */
 function shareQueryParameters(paths: Record<string, Record<string, JsonObject>>): Record<string, JsonObject> {
   const operations = Object.values(paths).flatMap((methods) => Object.values(methods));
-  const seen = new Map<string, { json: string; count: number }>();
+  const declarations = new Map<string, Map<string, number>>();
   for (const op of operations) {
     for (const parameter of (op.parameters ?? []) as JsonObject[]) {
       if (parameter.in !== 'query') continue;
       const name = String(parameter.name);
       const json = JSON.stringify(parameter);
-      const entry = seen.get(name);
-      if (entry === undefined) seen.set(name, { json, count: 1 });
-      else if (entry.json === json) entry.count += 1;
-      else entry.count = Number.NEGATIVE_INFINITY; // declared differently somewhere: keep them all in place
+      const counts = declarations.get(name) ?? new Map<string, number>();
+      counts.set(json, (counts.get(json) ?? 0) + 1);
+      declarations.set(name, counts);
     }
   }
   const shared: Record<string, JsonObject> = {};
-  for (const [name, { json, count }] of seen) {
-    if (count < 2) continue;
+  for (const [name, counts] of declarations) {
+    // The most shared declaration (the first seen among equals, so the output is stable).
+    let best: { json: string; count: number } | undefined;
+    for (const [json, count] of counts) if (best === undefined || count > best.count) best = { json, count };
+    if (best === undefined || best.count < 2) continue;
+    const { json } = best;
     const component = name.charAt(0).toUpperCase() + name.slice(1);
     shared[component] = JSON.parse(json) as JsonObject;
     for (const op of operations) {
       if (op.parameters === undefined) continue;
       op.parameters = (op.parameters as JsonObject[]).map((parameter) =>
-        parameter.in === 'query' && parameter.name === name ? { $ref: `#/components/parameters/${component}` } : parameter,
+        parameter.in === 'query' && parameter.name === name && JSON.stringify(parameter) === json
+          ? { $ref: `#/components/parameters/${component}` }
+          : parameter,
       );
     }
   }

@@ -92,6 +92,9 @@ function inspect(synth: SynthesizedApp) {
     schedulerRole: logicalId(slaTimers.role),
     timerDeadLetterQueue: logicalId(slaTimers.deadLetterQueue),
     alarmTopic: logicalId(synth.api.node.findChild('Alarms').node.findChild('Topic')),
+    // The search indexes' bucket, in the API stack: a function of an area stack reaches it through the API stack's exports.
+    searchBucket: logicalId(synth.api.searchIndex.bucket),
+    inApiStack: (functionId: FunctionId) => Stack.of(fn(functionId).function) === synth.api,
     // The e-mail receiver's bucket, in the stack of its area.
     inboundBucket: logicalId(
       synth.functionStacks.flatMap(({ stack }) => ('inboundEmail' in stack && stack.inboundEmail !== undefined ? [stack.inboundEmail.bucket] : []))[0]!,
@@ -114,12 +117,13 @@ describe('the route table asks for this infrastructure', () => {
     expect(CAPABILITY_ENVIRONMENT.manageSlaTimers).toContain('ESCALATION_STATE_MACHINE_ARN');
   });
 
-  it('has a publisher with every capability, and after-deploy consumers (SLA and change defaults)', () => {
+  it('has a publisher with every capability, and after-deploy consumers (SLA, change and request defaults, the search rebuild)', () => {
     expect(FUNCTIONS.publishOutbox.capabilities).toEqual(['publishEvents', 'publishNotifications', 'manageSlaTimers']);
     expect(CONSUMERS.filter((c) => c.source.kind === 'afterDeploy').map((c) => c.functionId)).toEqual([
       'seedSlaDefaults',
       'seedChangeDefaults',
       'seedRequestDefaults',
+      'rebuildSearchIndex',
     ]);
   });
 
@@ -345,8 +349,18 @@ describe('default deployment (no notification context)', () => {
   });
 
   describe('capabilities: exactly the variables and grants each brings', () => {
-    function expectedValue(variable: string): unknown {
+    /** The search index bucket's name or ARN as a function's template spells it: its own stack's, or the API stack's export. */
+    const searchBucketValue = (functionId: FunctionId, attribute: 'Ref' | 'Arn') =>
+      t.inApiStack(functionId)
+        ? attribute === 'Ref'
+          ? ref(t.searchBucket)
+          : getAtt(t.searchBucket)
+        : { 'Fn::ImportValue': expect.stringMatching(new RegExp(`^ItsmApi:ExportsOutput${attribute === 'Ref' ? 'Ref' : 'FnGetAtt'}${t.searchBucket}`)) };
+    const searchObjects = (functionId: FunctionId) => ({ 'Fn::Join': ['', [searchBucketValue(functionId, 'Arn'), '/search/*']] });
+
+    function expectedValue(variable: string, functionId: FunctionId): unknown {
       const values: Record<string, unknown> = {
+        SEARCH_INDEX_BUCKET: searchBucketValue(functionId, 'Ref'),
         EVENT_BUS_NAME: ref(t.bus),
         NOTIFICATION_TOPIC_ARN: ref(t.topic),
         MAJOR_INCIDENT_TOPIC_ARN: ref(t.majorIncidentTopic),
@@ -372,7 +386,7 @@ describe('default deployment (no notification context)', () => {
       ).Variables;
       const expected = (definition.capabilities ?? []).flatMap((capability) => CAPABILITY_ENVIRONMENT[capability]);
       for (const variable of CAPABILITY_VARIABLES) {
-        if (expected.includes(variable)) expect(variables[variable], `${functionId} ${variable}`).toEqual(expectedValue(variable));
+        if (expected.includes(variable)) expect(variables[variable], `${functionId} ${variable}`).toEqual(expectedValue(variable, functionId));
         else expect(variables[variable], `${functionId} ${variable}`).toBeUndefined();
       }
     });
@@ -421,6 +435,9 @@ describe('default deployment (no notification context)', () => {
       if (capabilities.has('readInboundEmail')) {
         expected.push({ Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [getAtt(t.inboundBucket), `/${INBOUND_EMAIL_PREFIX}*`]] } });
       }
+      if (capabilities.has('readSearchIndex')) expected.push({ Effect: 'Allow', Action: 's3:GetObject', Resource: searchObjects(functionId) });
+      if (capabilities.has('writeSearchIndex'))
+        expected.push({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: searchObjects(functionId) });
       // In the order of the role's policies (a capability with acknowledgements has its own): compare by actions, unique per statement here.
       const byText = (statements: Statement[]) => [...statements].sort((a, b) => actionsOf(a).join().localeCompare(actionsOf(b).join()));
       expect(granted).toHaveLength(expected.length);
@@ -441,7 +458,7 @@ describe('default deployment (no notification context)', () => {
       }
     });
 
-    it('has no wildcard resource in any function policy beyond X-Ray, the timer group’s schedules, the approval workflows’ executions, task responses, a stream consumer’s failure records and the inbound e-mail prefix', () => {
+    it('has no wildcard resource in any function policy beyond X-Ray, the timer group’s schedules, the approval workflows’ executions, task responses, a stream consumer’s failure records, the inbound e-mail prefix and the search snapshots’ prefix', () => {
       const changeApproval = t.logicalId(t.workflow('changeApproval').stateMachine);
       const requestFulfilment = t.logicalId(t.workflow('requestFulfilment').stateMachine);
       for (const [functionId, definition] of functionEntries) {
@@ -464,6 +481,12 @@ describe('default deployment (no notification context)', () => {
               if (!change) expect(resource, functionId).toEqual(executionsArnOf(requestFulfilment));
               if (!request) expect(resource, functionId).toEqual(executionsArnOf(changeApproval));
               expect(actionsOf(statement), functionId).toEqual(['states:StopExecution']);
+            } else if (JSON.stringify(resource).includes(t.searchBucket)) {
+              // The snapshots: only GetObject (and PutObject to write them), only the search/ prefix of the search index bucket.
+              const writes = capabilities.includes('writeSearchIndex');
+              expect(writes || capabilities.includes('readSearchIndex'), functionId).toBe(true);
+              expect(actionsOf(statement), functionId).toEqual(writes ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject']);
+              expect(resource, functionId).toEqual(searchObjects(functionId));
             } else if (actionsOf(statement).includes('s3:GetObject')) {
               // SES names each stored message; only GetObject, only the inbound prefix of the inbound bucket.
               expect(capabilities, functionId).toContain('readInboundEmail');
