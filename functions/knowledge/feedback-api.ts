@@ -50,12 +50,13 @@ export const feedbackOperations: Record<string, OperationSpec> = {
     description: [
       `Anyone who may read a published article says whether it helped (\`helpful\`), optionally with a \`comment\` (at most ${MAX_FEEDBACK_COMMENT_LENGTH} characters) for its owners. Once per person per published version: a second feedback on the same version is 409 \`feedback-exists\` (\`version\` names it); once a new version is published, it can be rated again.`,
       'Requesters give feedback on public published articles only: any other article is 404 to them. Agents on any published article; a draft, an article in review or a retired one is 409 `article-not-published`. An article published anew or retired between the read and the write is 409 `article-changed`.',
-      "The vote is added to the article's counters exactly (an atomic addition: concurrent votes are all counted) in the same transaction as the feedback, its history record (with the comment) and the event `Article Feedback Received` (with `helpful` and the version, never the comment). Answers the feedback and the article's counters after it.",
-      'Three round trips: the article, the transaction, then the counters (one strongly consistent read).',
+      "The vote is added to the article's counters exactly (an atomic addition: concurrent votes are all counted) in the same transaction as the feedback, its history record (with the comment) and the event `Article Feedback Received` (with `helpful` and the version, never the comment). Answers the feedback and the article's counters as read with the article, this vote added (votes and views of others committed meanwhile show in the next read). Idempotency-Key replays the first answer.",
+      'Two round trips: the article and its counters together (by number, the article first), then the transaction.',
     ].join('\n\n'),
     pathParameters: { id: { schema: z.string(), description: 'The article id or number (KB...)' } },
     body: { schema: 'PostArticleFeedback' },
-    responses: { 201: { description: 'The feedback, and the counters after it', schema: 'ArticleFeedbackResult' } },
+    idempotencyKey: true,
+    responses: { 201: { description: 'The feedback, and the counters with it', schema: 'ArticleFeedbackResult' } },
     errorTypes: ['not-found', 'feedback-exists', 'article-not-published', 'article-changed'],
   },
   'GET /knowledge-config': {

@@ -1,15 +1,17 @@
 import { conflict, notFound } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
 import { historyPut, newId } from '../../shared/store/audit.ts';
-import { named, Transaction, TransactionRefused } from '../../shared/store/transaction.ts';
+import { TABLE_NAME } from '../../shared/store/db.ts';
+import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
+import { named, TransactionRefused } from '../../shared/store/transaction.ts';
 import type { Article } from '../domain/article.ts';
 import { articleOutboxRecord } from '../domain/events.ts';
 import { type ArticleFeedbackResponse, postFeedbackBody } from '../schemas/feedback.ts';
 import { articleOutboxPut } from '../store/article-outbox.ts';
-import { getArticle } from '../store/article-store.ts';
+import { getArticle, isArticleId } from '../store/article-store.ts';
 import { type ArticleFeedback, feedbackPut } from '../store/feedback-store.ts';
 import { articleKey, articlePartition } from '../store/keys.ts';
-import { feedbackCounterUpdate, readStats } from '../store/stats-store.ts';
+import { type ArticleStats, feedbackCounterUpdate, NO_STATS, readStats } from '../store/stats-store.ts';
 
 /*
  * POST /articles/{id}/feedback {helpful, comment?}: was this published article helpful. Once per
@@ -17,13 +19,15 @@ import { feedbackCounterUpdate, readStats } from '../store/stats-store.ts';
  * a newly published version may be voted on again). Anyone who may read the article: requesters
  * public published articles only (404 for anything else, never revealing a draft or an internal
  * article); agents any published article (409 article-not-published for a draft, an article in
- * review or a retired one).
+ * review or a retired one). Idempotency-Key replays the first answer.
  *
- * Three round trips: the article (GetItem; a Query by number), then one transaction: the feedback item
- * (attribute_not_exists), ADD helpful|notHelpful on the article's counters, the check that the
- * article is still published at that version, the history record (with the comment: free text
- * stays in the table) and the outbox record `Article Feedback Received` (helpful and version, no
- * comment); then the counters as they are after it (one strongly consistent GetItem).
+ * Two round trips: the article and its counters together (GetItems; by number, the article's
+ * Query first), then one transaction: the feedback item (attribute_not_exists), ADD
+ * helpful|notHelpful on the article's counters, the check that the article is still published at
+ * that version, the history record (with the comment: free text stays in the table), the outbox
+ * record `Article Feedback Received` (helpful and version, no comment) and the idempotency record.
+ * The counters answered are those read with the article, this vote added: votes and views of
+ * others committed meanwhile are not in them (the next read shows them; the stored counts are exact).
  */
 
 const FEEDBACK = 'feedback';
@@ -46,12 +50,21 @@ function feedbackTarget(article: Article | undefined, isAgent: boolean, ref: str
   return article as Article & { publishedVersion: number };
 }
 
+/** The article and its counters: together by id, one after the other by number. */
+async function articleAndStats(ref: string): Promise<[Article | undefined, ArticleStats]> {
+  if (isArticleId(ref)) return Promise.all([getArticle(ref), readStats(ref)]);
+  const article = await getArticle(ref);
+  return [article, article === undefined ? NO_STATS : await readStats(article.id)];
+}
+
 export const handler = httpHandler(async (request) => {
   const { principal } = request;
   const ref = request.pathParam('id');
   const input = request.body(postFeedbackBody);
-  const article = feedbackTarget(await getArticle(ref), principal.isAgent, ref);
+  const [found, stats] = await articleAndStats(ref);
+  const article = feedbackTarget(found, principal.isAgent, ref);
   const version = article.publishedVersion;
+  const claim = claimIdempotencyKey(request, input, `/articles/${article.id}/feedback`);
 
   const now = new Date();
   const at = now.toISOString();
@@ -74,30 +87,40 @@ export const handler = httpHandler(async (request) => {
     recipients: { users: [], groups: input.helpful ? [] : [article.ownerGroup] },
   });
   const event = { ...record, detail: { ...record.detail, feedback: { helpful: input.helpful, version } } };
+  const counts: ArticleStats = input.helpful ? { ...stats, helpful: stats.helpful + 1 } : { ...stats, notHelpful: stats.notHelpful + 1 };
+  const body: ArticleFeedbackResponse = { feedback, counts };
 
   try {
-    await new Transaction([
-      named(FEEDBACK, feedbackPut(feedback)),
-      feedbackCounterUpdate(article.id, input.helpful, { number: article.number, title: article.title }),
-      historyPut(articlePartition(article.id), article.id, {
-        at,
-        actor: principal.userId,
-        action: 'feedback_added',
-        version: article.version,
-        changes: [
-          { field: 'helpful', from: null, to: input.helpful },
-          { field: 'feedbackVersion', from: null, to: version },
-          ...(input.comment === undefined ? [] : [{ field: 'comment', from: null, to: input.comment }]),
-        ],
-      }),
-      articleOutboxPut(event, now),
-    ])
-      .check(ARTICLE, articleKey(article.id), {
-        expression: '#status = :published AND publishedVersion = :version',
-        names: { '#status': 'status' },
-        values: { ':published': 'published', ':version': version },
-      })
-      .commit();
+    return await commitIdempotently(
+      [
+        named(FEEDBACK, feedbackPut(feedback)),
+        named(ARTICLE, {
+          ConditionCheck: {
+            TableName: TABLE_NAME,
+            Key: articleKey(article.id),
+            ConditionExpression: '#status = :published AND publishedVersion = :version',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':published': 'published', ':version': version },
+          },
+        }),
+        feedbackCounterUpdate(article.id, input.helpful, { number: article.number, title: article.title }),
+        historyPut(articlePartition(article.id), article.id, {
+          at,
+          actor: principal.userId,
+          action: 'feedback_added',
+          version: article.version,
+          changes: [
+            { field: 'helpful', from: null, to: input.helpful },
+            { field: 'feedbackVersion', from: null, to: version },
+            ...(input.comment === undefined ? [] : [{ field: 'comment', from: null, to: input.comment }]),
+          ],
+        }),
+        articleOutboxPut(event, now),
+      ],
+      claim,
+      { status: 201, body },
+      now,
+    );
   } catch (error) {
     if (error instanceof TransactionRefused && error.has(FEEDBACK)) {
       throw conflict(
@@ -112,8 +135,4 @@ export const handler = httpHandler(async (request) => {
     }
     throw error;
   }
-
-  const counts = await readStats(article.id);
-  const body: ArticleFeedbackResponse = { feedback, counts };
-  return { status: 201, body };
 });

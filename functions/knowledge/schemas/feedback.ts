@@ -41,5 +41,5 @@ export const articleFeedbackSchema = z
 
 export const articleFeedbackResponseSchema = z
   .object({ feedback: articleFeedbackSchema, counts: articleCountsSchema })
-  .meta({ id: 'ArticleFeedbackResult', description: 'The feedback recorded and the article’s counts after it' });
+  .meta({ id: 'ArticleFeedbackResult', description: "The feedback recorded, and the article's counters as read with the article, this vote added" });
 export type ArticleFeedbackResponse = z.infer<typeof articleFeedbackResponseSchema>;
