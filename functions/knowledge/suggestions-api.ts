@@ -30,10 +30,12 @@ export const suggestionOperations = {
     description: [
       "Before opening a ticket, anyone signed in describes their need (`title`, optionally `description` and `service`) and is offered the published articles most likely to answer it, best first: a full-text search of the articles' titles, keywords and text for the words of the need (stemmed, common words left out), articles about the same `service` ranked higher. A requester is offered public articles only; agents every published article. An article is offered within seconds of being published, and no longer once retired.",
       'The suggestion is kept 30 days under its `id`, with who asked and the articles offered: when one of them answers the need, say so with POST /suggestions/{id}/deflection. Nothing matching answers an empty `articles`.',
-      "One Query of the search index's change log (at most once a second per function instance: the index is kept in memory between calls) and one PutItem.",
+      'A retry with the same Idempotency-Key answers the first answer and stores nothing more.',
+      "One Query of the search index's change log (at most once a second per function instance: the index is kept in memory between calls) and one transaction putting the suggestion.",
     ].join('\n\n'),
     body: { schema: 'CreateSuggestion' },
-    responses: { 201: { description: 'The articles offered', schema: 'Suggestion' } },
+    idempotencyKey: true,
+    responses: { 201: { description: 'The articles offered', schema: 'Suggestion', headers: ['Idempotent-Replayed'] } },
   },
   'POST /suggestions/{id}/deflection': {
     operationId: 'createDeflection',
@@ -43,11 +45,13 @@ export const suggestionOperations = {
     description: [
       'The caller of POST /suggestions says which of the articles it offered answered their need, so no ticket is opened: a deflection, counted once per suggestion, to the article (its `deflections`) and to the day (GET /reports/knowledge).',
       "`article` (an id or a number) must be one the suggestion offered: 400 `validation-error` at `article` otherwise. A second deflection of the same suggestion is 409 `already-deflected`, whichever article it names. A suggestion that does not exist, has expired (30 days) or is another user's is 404.",
-      "One GetItem of the suggestion, then one transaction: the suggestion marked (on condition it is not yet), the article's counter and the day's counter added.",
+      'A retry with the same Idempotency-Key answers the first answer (not 409) and counts nothing more.',
+      "One GetItem of the suggestion (with the Idempotency-Key's stored answer, when a key is sent), then one transaction: the suggestion marked (on condition it is not yet), the article's counter and the day's counter added.",
     ].join('\n\n'),
     pathParameters: { id: { schema: z.string(), description: 'The suggestion id POST /suggestions answered' } },
     body: { schema: 'CreateDeflection' },
-    responses: { 201: { description: 'Counted', schema: 'Deflection' } },
+    idempotencyKey: true,
+    responses: { 201: { description: 'Counted', schema: 'Deflection', headers: ['Idempotent-Replayed'] } },
     errorTypes: ['not-found', 'already-deflected'],
   },
 } as const satisfies Record<string, OperationSpec>;

@@ -190,6 +190,24 @@ describe('POST /suggestions/{id}/deflection', () => {
     expect(await deflections(vpnPublic.id)).toBe(before + 1);
   });
 
+  it('replays a deflection retried with the same Idempotency-Key (not 409), counting it once', async () => {
+    const headers = { 'idempotency-key': `deflect-${Date.now()}` };
+    const offered = await carol.post('/suggestions', { title: 'VPN password', service: 'vpn' }, headers);
+    expect(offered.status).toBe(201);
+    const again = await carol.post('/suggestions', { title: 'VPN password', service: 'vpn' }, headers);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(offered.body);
+
+    const before = await deflections(vpnPublic.id);
+    const first = await carol.post(`/suggestions/${offered.body.id}/deflection`, { article: vpnPublic.id }, headers);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const retried = await carol.post(`/suggestions/${offered.body.id}/deflection`, { article: vpnPublic.id }, headers);
+    expect(retried.status, JSON.stringify(retried.body)).toBe(201);
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    expect(retried.body).toEqual(first.body);
+    expect(await deflections(vpnPublic.id)).toBe(before + 1);
+  });
+
   it('404 for an unknown suggestion; 400 for an article it did not offer', async () => {
     const unknown = await carol.post('/suggestions/01JF3Q8Z7W5R6T9V2K4M000000/deflection', { article: vpnPublic.id });
     expect(unknown.status).toBe(404);

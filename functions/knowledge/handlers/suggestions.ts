@@ -4,16 +4,19 @@ import { suggestArticles } from '../../shared/search/suggest.ts';
 import { MAX_SUGGESTED_ARTICLES } from '../../shared/search/suggested-article-schema.ts';
 import { suggestionAudience } from '../../shared/search/suggested-articles.ts';
 import { newId } from '../../shared/store/audit.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
+import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { deflectionBody, suggestionBody } from '../schemas/suggestion.ts';
-import { deflectionItems, getSuggestion, putSuggestion, SUGGESTION_ITEM, suggestionExpiry } from '../store/suggestion-store.ts';
+import { deflectionItems, getSuggestion, SUGGESTION_ITEM, suggestionExpiry, suggestionPut } from '../store/suggestion-store.ts';
 
 /*
  * Answers before tickets (issue 16): POST /suggestions offers the published articles most likely to
  * answer a need (one refresh of the articles index, at most one Query of its change log a second
- * per instance, then one PutItem of the suggestion); POST /suggestions/{id}/deflection records that
- * one of them answered it, counted once: one GetItem, then one transaction (the suggestion marked,
- * the article's deflections and the day's count added).
+ * per instance, then one transaction putting the suggestion); POST /suggestions/{id}/deflection
+ * records that one of them answered it, counted once: one GetItem (with the Idempotency-Key's stored
+ * answer, when a key is sent), then one transaction (the suggestion marked, the article's
+ * deflections and the day's count added). Both honour Idempotency-Key: a retry answers the first
+ * answer (a retried suggestion searches again but stores nothing; a retried deflection is not 409).
  */
 
 const articleUrl = (id: string) => `/articles/${id}`;
@@ -23,6 +26,7 @@ export const handler = httpHandler(
     'POST /suggestions': async (request) => {
       const input = request.body(suggestionBody);
       const { principal } = request;
+      const claim = claimIdempotencyKey(request, input);
       const articles = await suggestArticles(
         {
           title: input.title,
@@ -33,7 +37,7 @@ export const handler = httpHandler(
       );
       const now = new Date();
       const id = newId();
-      await putSuggestion({
+      const suggestion = {
         id,
         by: principal.userId,
         at: now.toISOString(),
@@ -42,19 +46,20 @@ export const handler = httpHandler(
         articles: articles.map((article) => article.id),
         offered: articles.map(({ id, number, title }) => ({ id, number, title })),
         expiresAt: suggestionExpiry(now),
-      });
-      return {
-        status: 201,
-        body: { id, articles: articles.map(({ id, number, title, score }) => ({ id, number, title, score, url: articleUrl(id) })) },
       };
+      const body = { id, articles: articles.map(({ id, number, title, score }) => ({ id, number, title, score, url: articleUrl(id) })) };
+      return commitIdempotently([suggestionPut(suggestion)], claim, { status: 201, body }, now);
     },
 
     'POST /suggestions/{id}/deflection': async (request) => {
       const input = request.body(deflectionBody);
       const { principal } = request;
       const id = request.pathParam('id');
+      const claim = claimIdempotencyKey(request, input);
       const now = new Date();
-      const suggestion = await getSuggestion(id, now);
+      const [suggestion, replay] = await Promise.all([getSuggestion(id, now), previousResponse(claim, now)]);
+      // A retry answers as the first request did (its own check would now refuse it as already deflected).
+      if (replay !== undefined) return replay;
       // Another user's suggestion does not exist to the caller, whoever they are.
       if (suggestion === undefined || suggestion.by !== principal.userId) throw notFound(`Suggestion ${id}`);
       const article = suggestion.offered.find((offered) => offered.id === input.article || offered.number === input.article);
@@ -62,8 +67,12 @@ export const handler = httpHandler(
         throw validationFailed([fieldError('body', ['article'], `${input.article} is not one of the articles suggestion ${id} offered`)]);
       }
       if (suggestion.deflectedAt !== undefined) throw alreadyDeflected(id, suggestion.deflectedBy);
+      const response = {
+        status: 201,
+        body: { suggestion: id, article: { id: article.id, number: article.number, title: article.title }, deflectedAt: now.toISOString() },
+      };
       try {
-        await transactWrite(deflectionItems(suggestion, article, now));
+        return await commitIdempotently(deflectionItems(suggestion, article, now), claim, response, now);
       } catch (error) {
         if (error instanceof TransactionRefused && error.has(SUGGESTION_ITEM)) {
           const current = error.item(SUGGESTION_ITEM);
@@ -73,10 +82,6 @@ export const handler = httpHandler(
         }
         throw error;
       }
-      return {
-        status: 201,
-        body: { suggestion: id, article: { id: article.id, number: article.number, title: article.title }, deflectedAt: now.toISOString() },
-      };
     },
   }),
 );

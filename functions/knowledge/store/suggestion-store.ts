@@ -1,5 +1,5 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { db, type Item, putNew, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { suggestionKey } from './keys.ts';
 import { deflectionCounterUpdates } from './stats-store.ts';
@@ -40,15 +40,8 @@ export const SUGGESTION_ITEM = 'suggestion';
 
 export const suggestionExpiry = (now: Date): number => Math.floor(now.getTime() / 1000) + SUGGESTION_TTL_DAYS * 24 * 60 * 60;
 
-export async function putSuggestion(suggestion: Suggestion): Promise<void> {
-  await db.send(
-    new PutCommand({
-      TableName: TABLE_NAME,
-      Item: { ...suggestionKey(suggestion.id), entity: 'suggestion', ...suggestion },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
-}
+/** The suggestion's item, written once (a transaction entry: the Idempotency-Key's record may go with it). */
+export const suggestionPut = (suggestion: Suggestion): TransactItem => putNew({ ...suggestionKey(suggestion.id), entity: 'suggestion', ...suggestion });
 
 const fromItem = (item: Item): Suggestion => {
   const { pk: _pk, sk: _sk, entity: _entity, ...suggestion } = item;
