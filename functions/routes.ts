@@ -34,6 +34,9 @@ export const CAPABILITY_ENVIRONMENT: Readonly<Record<Capability, readonly string
   sendEmail: ['MAIL_FROM', 'MAIL_REPLY_TO'],
   // MAIL_FROM: mail from our own sending address is a loop, whatever its headers say.
   readInboundEmail: ['INBOUND_EMAIL_BUCKET', 'INBOUND_EMAIL_PREFIX', 'MAIL_FROM'],
+  // The bucket of the search indexes' snapshots (under search/: functions/shared/search/snapshot.ts).
+  readSearchIndex: ['SEARCH_INDEX_BUCKET'],
+  writeSearchIndex: ['SEARCH_INDEX_BUCKET'],
 };
 
 /** What the areas of a registry add up to; ids, routes and event types are unique across them. */

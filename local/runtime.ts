@@ -130,6 +130,8 @@ export interface LocalStack {
 
 /** The inbound e-mail bucket locally, and the prefix the receipt rule stores under (as in AWS). */
 export const LOCAL_INBOUND_EMAIL_BUCKET = 'itsm-local-inbound-email';
+/** The search indexes' snapshots locally (SEARCH_INDEX_BUCKET: readSearchIndex and writeSearchIndex in AWS). */
+export const LOCAL_SEARCH_INDEX_BUCKET = 'itsm-local-search-index';
 const INBOUND_EMAIL_PREFIX = 'inbound/';
 /** The product's addresses locally: what it sends from, and where replies and new requests go. */
 export const LOCAL_MAIL_FROM = 'service-desk@itsm.local';
@@ -157,7 +159,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const s3TemporaryDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'itsm-s3-')) : undefined;
   const s3 = createLocalS3({
     dir: s3TemporaryDir ?? join(options.dataDir as string, 's3'),
-    buckets: [...streamConsumerIds.map(localFailureBucket), LOCAL_INBOUND_EMAIL_BUCKET],
+    buckets: [...streamConsumerIds.map(localFailureBucket), LOCAL_INBOUND_EMAIL_BUCKET, LOCAL_SEARCH_INDEX_BUCKET],
   });
   const ses = createLocalSes(options.dataDir === undefined ? {} : { file: join(options.dataDir, 'mail.json') });
   const published = new PublishedLog({ ...(options.printPublished === false ? { print: false } : {}) });
@@ -396,11 +398,12 @@ function setAwsEndpointEnvironment(awsUrl: string, stepFunctions: StepFunctionsR
     AWS_ENDPOINT_URL_SNS: snsEndpoint,
     AWS_ENDPOINT_URL_S3: awsUrl,
     AWS_ENDPOINT_URL_SESV2: awsUrl,
-    // As the capabilities sendEmail and readInboundEmail set them in AWS (functions/routes.ts).
+    // As the capabilities sendEmail, readInboundEmail, readSearchIndex and writeSearchIndex set them in AWS (functions/routes.ts).
     MAIL_FROM: LOCAL_MAIL_FROM,
     MAIL_REPLY_TO: LOCAL_MAIL_REPLY_TO,
     INBOUND_EMAIL_BUCKET: LOCAL_INBOUND_EMAIL_BUCKET,
     INBOUND_EMAIL_PREFIX,
+    SEARCH_INDEX_BUCKET: LOCAL_SEARCH_INDEX_BUCKET,
     EVENT_BUS_NAME: LOCAL_INGESTION_BUS,
     NOTIFICATION_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-notifications`,
     MAJOR_INCIDENT_TOPIC_ARN: `arn:aws:sns:${process.env.AWS_REGION}:000000000000:open-itsm-major-incident`,

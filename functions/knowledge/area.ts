@@ -49,6 +49,7 @@ export default defineArea({
       entry: 'functions/knowledge/handlers/suggestions.ts',
       description: '/suggestions: the articles most likely to answer a need before a ticket is opened, and the deflections they earn',
       tableAccess: 'readWrite',
+      capabilities: ['readSearchIndex'],
     },
   },
   routes: [

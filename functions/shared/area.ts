@@ -49,7 +49,17 @@ export type Capability =
   /** ses:SendEmail (and SendRawEmail) from the configured sending identity only. */
   | 'sendEmail'
   /** s3:GetObject on the inbound e-mail bucket's prefix only: the messages SES stored. */
-  | 'readInboundEmail';
+  | 'readInboundEmail'
+  /**
+   * s3:GetObject on the search index bucket's `search/` prefix only: the snapshots a search index
+   * loads (functions/shared/search/snapshot.ts); its change log is in the table (tableAccess read).
+   */
+  | 'readSearchIndex'
+  /**
+   * s3:GetObject and s3:PutObject on the search index bucket's `search/` prefix only: the indexer
+   * and the rebuild, which save the snapshots (no List, no Delete).
+   */
+  | 'writeSearchIndex';
 
 export interface FunctionDefinition {
   /** Path of the handler module from the repository root; it exports `handler`. */

@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -25,6 +25,10 @@ export const TASK_RESPONSE_ACTIONS = ['states:SendTaskSuccess', 'states:SendTask
 export const SEND_EMAIL_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;
 /** What readInboundEmail allows, on the inbound prefix of the inbound bucket only. */
 export const READ_INBOUND_EMAIL_ACTIONS = ['s3:GetObject'] as const;
+/** What readSearchIndex allows, on the search/ prefix of the search index bucket only. */
+export const READ_SEARCH_INDEX_ACTIONS = ['s3:GetObject'] as const;
+/** What writeSearchIndex allows, on the search/ prefix of the search index bucket only. */
+export const WRITE_SEARCH_INDEX_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
 
 /** The variable that carries the change approval workflow's ARN (its WORKFLOWS arnEnvironment). */
 const CHANGE_APPROVAL_ARN_VARIABLE = 'CHANGE_APPROVAL_STATE_MACHINE_ARN';
@@ -48,6 +52,8 @@ export interface CapabilityResources {
    * consumer, which creates the bucket.
    */
   readonly inboundEmail?: { readonly bucket: IBucket; readonly prefix: string };
+  /** Where the search indexes' snapshots are (readSearchIndex, writeSearchIndex): the API stack's bucket. */
+  readonly searchIndex?: { readonly bucket: IBucket; readonly prefix: string };
 }
 
 export interface CapabilityGrant {
@@ -91,6 +97,11 @@ export interface CapabilityGrant {
  * - readInboundEmail: s3:GetObject on `<inbound bucket>/inbound/*` only (no List, no Delete:
  *   the bucket's lifecycle expires the messages); the bucket, the prefix and MAIL_FROM (mail from
  *   our own address is a loop; empty without emailDomain).
+ * - readSearchIndex: s3:GetObject on `<search index bucket>/search/*` only (the snapshots a
+ *   search index loads); writeSearchIndex: s3:GetObject and s3:PutObject there only (the indexer
+ *   and the rebuild save them). No List, no Delete. SEARCH_INDEX_BUCKET. The bucket is the API
+ *   stack's; in an area stack the ARN is the API stack's export, named explicitly (as
+ *   executionsArn does) so that the acknowledgement names the finding as the template spells it.
  * - answerApprovalTasks: states:SendTaskSuccess and SendTaskFailure, on "*": IAM has no resource
  *   for them (the Service Authorization Reference lists no resource type), so a policy naming a
  *   state machine would not be enforced as written. What limits them is the token: only a
@@ -101,7 +112,7 @@ export function capabilityGrants(
   resources: CapabilityResources,
   options: { readonly grantee?: Stack; readonly capabilities?: readonly Capability[] } = {},
 ): Readonly<Partial<Record<Capability, CapabilityGrant>>> {
-  const { bus, notifications, slaTimers, workflows, email, inboundEmail } = resources;
+  const { bus, notifications, slaTimers, workflows, email, inboundEmail, searchIndex } = resources;
   // The stack whose functions get the grants; by default the stack of the bus (the API stack).
   const grantee = options.grantee ?? Stack.of(bus);
   const values: Readonly<Record<string, string>> = {
@@ -115,6 +126,7 @@ export function capabilityGrants(
     MAIL_FROM: email.mailFrom ?? '',
     MAIL_REPLY_TO: email.mailReplyTo ?? '',
     ...(inboundEmail !== undefined ? { INBOUND_EMAIL_BUCKET: inboundEmail.bucket.bucketName, INBOUND_EMAIL_PREFIX: inboundEmail.prefix } : {}),
+    ...(searchIndex !== undefined ? { SEARCH_INDEX_BUCKET: searchIndex.bucket.bucketName } : {}),
     ...Object.fromEntries(Object.entries(workflows).map(([variable, stateMachine]) => [variable, stateMachine.stateMachineArn])),
   };
   const workflow = (capability: Capability, variable: string): StateMachine => {
@@ -150,6 +162,23 @@ export function capabilityGrants(
     if (inboundEmail === undefined) throw new Error('Capability readInboundEmail needs the inbound e-mail bucket, which this stack does not hold');
     return inboundEmail.bucket.arnForObjects(`${inboundEmail.prefix}*`);
   };
+  let searchObjectsArn: string | undefined;
+  const searchObjects = (): string => {
+    if (searchIndex === undefined)
+      throw new Error('Capabilities readSearchIndex and writeSearchIndex need the search index bucket, which this stack was not given');
+    if (searchObjectsArn === undefined) {
+      const producer = Stack.of(searchIndex.bucket);
+      searchObjectsArn =
+        producer === grantee
+          ? searchIndex.bucket.arnForObjects(`${searchIndex.prefix}*`)
+          : Fn.join('', [producer.exportValue(searchIndex.bucket.bucketArn), `/${searchIndex.prefix}*`]);
+    }
+    return searchObjectsArn;
+  };
+  const searchObjectsAcknowledgement = (what: string) => ({
+    id: iam5ResourceFinding(grantee, searchObjects()),
+    reason: `The snapshots are one object per index (search/<index>.json.gz), and the indexes are named in code (articles, tickets), not in the stack; the wildcard covers only the search/ prefix of the one search index bucket, and only ${what}.`,
+  });
   const statements: Readonly<Record<Capability, () => PolicyStatement[]>> = {
     publishEvents: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: ['events:PutEvents'], resources: [bus.eventBusArn] })],
     publishNotifications: () => [
@@ -170,6 +199,8 @@ export function capabilityGrants(
         ? []
         : [new PolicyStatement({ effect: Effect.ALLOW, actions: [...SEND_EMAIL_ACTIONS], resources: [sendingIdentityArn(grantee, email.domain)] })],
     readInboundEmail: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...READ_INBOUND_EMAIL_ACTIONS], resources: [inboundObjects()] })],
+    readSearchIndex: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...READ_SEARCH_INDEX_ACTIONS], resources: [searchObjects()] })],
+    writeSearchIndex: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...WRITE_SEARCH_INDEX_ACTIONS], resources: [searchObjects()] })],
   };
   const acknowledgements: Readonly<Record<Capability, () => CapabilityGrant['acknowledgements']>> = {
     publishEvents: () => [],
@@ -188,6 +219,8 @@ export function capabilityGrants(
           'SES names each stored message by its message id (inbound/<SES message id>), so the keys cannot be listed in advance; the wildcard covers only the inbound/ prefix of the one inbound e-mail bucket, and only GetObject.',
       },
     ],
+    readSearchIndex: () => [searchObjectsAcknowledgement('GetObject')],
+    writeSearchIndex: () => [searchObjectsAcknowledgement('GetObject and PutObject')],
     answerApprovalTasks: () => [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',

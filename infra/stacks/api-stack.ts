@@ -24,6 +24,7 @@ import { Identity } from '../constructs/identity.ts';
 import { busRuleDetailTypes, Ingestion } from '../constructs/ingestion.ts';
 import type { ItsmFunction } from '../constructs/itsm-function.ts';
 import { Notifications } from '../constructs/notifications.ts';
+import { SearchIndexBucket } from '../constructs/search-index-bucket.ts';
 import { SlaTimers } from '../constructs/sla-timers.ts';
 import type { TableStreamConsumer } from '../constructs/stream-consumer.ts';
 import type { Workflow } from '../constructs/workflow.ts';
@@ -73,6 +74,8 @@ export class ApiStack extends Stack {
   readonly workflows: ReadonlyMap<WorkflowId, Workflow>;
   readonly slaTimers: SlaTimers;
   readonly afterDeploy: ReadonlyMap<FunctionId, AfterDeploy>;
+  /** The search indexes' snapshots (readSearchIndex, writeSearchIndex), for the functions of every stack. */
+  readonly searchIndex: SearchIndexBucket;
   /** What capabilities grant on (the bus, the topics, the timers, the workflows): area stacks grant on the same. */
   readonly capabilityResources: CapabilityResources;
   /** Where every alarm of the product goes, area stacks' included. */
@@ -153,6 +156,7 @@ export class ApiStack extends Stack {
 
     this.slaTimers = new SlaTimers(this, 'SlaTimers', { stateMachines: timerWorkflows, alarms });
 
+    this.searchIndex = new SearchIndexBucket(this, 'SearchIndex');
     this.capabilityResources = {
       bus: this.ingestion.bus,
       notifications: this.notifications,
@@ -160,6 +164,7 @@ export class ApiStack extends Stack {
       workflows: deployedWorkflows.byVariable,
       email: config.email,
       ...(deployed.inboundEmail !== undefined ? { inboundEmail: deployed.inboundEmail } : {}),
+      searchIndex: { bucket: this.searchIndex.bucket, prefix: this.searchIndex.prefix },
     };
     // Each function gets exactly the variables and grants of the capabilities its area names.
     bindAreaCapabilities(functions, definitions, capabilityGrants(this.capabilityResources, { grantee: this, capabilities: usedCapabilities(definitions) }));

@@ -446,6 +446,11 @@ describe('cdk-nag (AwsSolutions)', () => {
     // The e-mail receiver reads what SES stored under inbound/ in the inbound bucket.
     const inboundBucket = requestsStack.inboundEmail!.bucket;
     const inboundObjectsFinding = `AwsSolutions-IAM5[Resource::<${requestsStack.getLogicalId(inboundBucket.node.defaultChild as CfnElement)}.Arn>/inbound/*]`;
+    // The search index bucket (the API stack's): its search/ prefix, as the API stack names it and as an area stack imports it.
+    const searchBucket = synth.api.getLogicalId(synth.api.searchIndex.bucket.node.defaultChild as CfnElement);
+    const searchObjectsFinding = `AwsSolutions-IAM5[Resource::<${searchBucket}.Arn>/search/*]`;
+    const importedSearchObjectsFinding = `AwsSolutions-IAM5[Resource::${API_STACK}:ExportsOutputFnGetAtt${searchBucket}Arn`;
+    const searchCapabilityPolicies = [...capabilityPoliciesOf('readSearchIndex'), ...capabilityPoliciesOf('writeSearchIndex')].sort();
     // Each stream consumer may put objects (keys Lambda names) in its own failure bucket.
     const streamConsumerPaths = CONSUMERS.filter((c) => c.source.kind === 'tableStream').map(
       (c) => `${stackIdOf(c.functionId)}/${c.functionId.charAt(0).toUpperCase()}${c.functionId.slice(1)}Stream`,
@@ -455,6 +460,8 @@ describe('cdk-nag (AwsSolutions)', () => {
         (c) => `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(c.failureBucket.node.defaultChild as CfnElement)}.Arn>/*]`,
       ),
     );
+    const importedSearchFindings = [...new Set(acknowledged.map((a) => a.id))].filter((id) => id.startsWith(importedSearchObjectsFinding));
+    expect(importedSearchFindings.map((id) => id.slice(importedSearchObjectsFinding.length))).toEqual([expect.stringMatching(/^[0-9A-F]{8}\/search\/\*\]$/)]);
     expect([...new Set(acknowledged.map((a) => a.id))].sort()).toEqual(
       [
         'AwsSolutions-APIG4',
@@ -467,12 +474,16 @@ describe('cdk-nag (AwsSolutions)', () => {
         executionsFinding,
         requestExecutionsFinding,
         inboundObjectsFinding,
+        searchObjectsFinding,
+        ...importedSearchFindings,
         ...failureObjectFindings,
       ].sort(),
     );
     expect(pathsOf('AwsSolutions-S1')).toEqual(
-      [...streamConsumerPaths.map((p) => `${p}/FailureBucket`), `${requestsStack.node.id}/InboundEmail/Bucket`].sort(),
+      [...streamConsumerPaths.map((p) => `${p}/FailureBucket`), `${requestsStack.node.id}/InboundEmail/Bucket`, `${API_STACK}/SearchIndex/Bucket`].sort(),
     );
+    // The search/ prefix's wildcard, on the policy of each function that reads or writes the snapshots, only.
+    expect([...pathsOf(searchObjectsFinding), ...importedSearchFindings.flatMap(pathsOf)].sort()).toEqual(searchCapabilityPolicies);
     expect(pathsOf(inboundObjectsFinding)).toEqual(capabilityPoliciesOf('readInboundEmail'));
     // Only a stop holds the executions' wildcard: a start names the state machine itself.
     expect(pathsOf(requestExecutionsFinding)).toEqual(capabilityPoliciesOf('stopRequestFulfilment').sort());
