@@ -1,4 +1,4 @@
-import MiniSearch, { type Options, type Query, type SearchResult } from 'minisearch';
+import MiniSearch, { type Options, type Query } from 'minisearch';
 import { stemmer } from 'stemmer';
 import { excerptOf, MAX_TEXT_CHARS, type SearchChange, type SearchDocument, type SearchKind, type StoredSearchDocument } from './documents.ts';
 
@@ -14,11 +14,19 @@ import { excerptOf, MAX_TEXT_CHARS, type SearchChange, type SearchDocument, type
  * Fields: title (boost 3), keywords (boost 2), text.
  *
  * A query (mode `query`): each of its terms matches its stem exactly, or the word as written by
- * prefix (3 characters and more) or within a typo's distance (1 edit for 4 to 6 characters, 2 from
- * 7: `recieve` is two edits from `receive`); the terms are combined with AND, and when AND finds
- * nothing, with OR (the best partial matches rank first: MiniSearch multiplies a score by the
- * number of query terms matched). A long text (mode `text`, suggestions): OR of its distinct
- * stems, no prefix, no typos; BM25 ranks the documents that share its rarest words first.
+ * prefix (from 3 characters); the terms are combined with AND. When that finds nothing, typos are
+ * allowed too (the word as written within 1 edit for 4 to 6 characters, 2 from 7: `recieve` is two
+ * edits from `receive`), still with AND; when that finds nothing either, the terms are combined
+ * with OR (the best partial matches first: a score is multiplied by the number of query terms
+ * matched). Typos only when the words as typed find nothing: a word the index holds is not
+ * diluted with its neighbours (`printer` with `pointer`), and the common case pays no fuzzy walk.
+ *
+ * A long text (mode `text`, suggestions): OR of its distinct stems, no prefix, no typos, the
+ * rarest 16 that the index holds, without the stems in more than a fifth of a large index's
+ * documents; BM25 ranks the documents sharing its rarest words first.
+ *
+ * The filter (what the caller may read) applies before the limit, to the best results only; the
+ * engine keeps the best `limit` itself rather than MiniSearch's every match (MiniSearchInternals).
  */
 
 /** A short English stop list: words too common to tell documents apart. */
@@ -88,17 +96,6 @@ export function searchTerms(text: string): string[] {
   return [...new Set(tokenize(text).filter(isTerm))];
 }
 
-/**
- * The stems a long text is searched by: its first TEXT_LEADING_TERMS distinct stems (a ticket's
- * title comes first), then the longest of the rest, MAX_TEXT_TERMS in all. Every further term costs
- * a walk through the documents holding it, and short words are the common ones.
- */
-function textTerms(text: string): string[] {
-  const terms = [...new Set(searchTerms(text).map(stemOf))].filter((term) => term.length >= 3 || /\d/.test(term));
-  const rest = terms.slice(TEXT_LEADING_TERMS).sort((a, b) => b.length - a.length);
-  return [...terms.slice(0, TEXT_LEADING_TERMS), ...rest].slice(0, MAX_TEXT_TERMS);
-}
-
 const MINISEARCH_OPTIONS: Options<IndexedDocument> = {
   idField: 'id',
   fields: FIELDS,
@@ -110,13 +107,70 @@ const MINISEARCH_OPTIONS: Options<IndexedDocument> = {
 
 /** The query terms a query takes at most; the rest are ignored. */
 const MAX_QUERY_TERMS = 12;
-/** The distinct stems a long text (mode `text`) takes at most: its first few, then its longest (long words are the rare ones). */
-const MAX_TEXT_TERMS = 24;
-const TEXT_LEADING_TERMS = 8;
+/** The distinct stems a long text (mode `text`) takes at most: the rarest in the index. */
+const MAX_TEXT_TERMS = 16;
+/** A stem in more than this share of the documents is too common to search a long text by... */
+const COMMON_TERM_SHARE = 0.2;
+/** ...in an index of at least this many documents (in a small one every word may count). */
+const COMMON_TERM_MIN_DOCUMENTS = 200;
 /** Prefix matching from this many characters. */
 const PREFIX_FROM = 3;
 /** The typo distance allowed for a word of this length. */
 const typoDistance = (word: string): number => (word.length >= 7 ? 2 : word.length >= 4 ? 1 : 0);
+
+/**
+ * A query term's alternatives: the word as written (by prefix from PREFIX_FROM characters, and
+ * within its typo distance when `typos`), or its stem exactly.
+ */
+function termGroup(word: string, typos: boolean): Query {
+  const distance = typos ? typoDistance(word) : 0;
+  const asWritten: Query = { queries: [word], prefix: word.length >= PREFIX_FROM, fuzzy: distance === 0 ? false : distance };
+  const stem = stemOf(word);
+  return stem === word ? asWritten : { combineWith: 'OR', queries: [asWritten, { queries: [stem], prefix: false, fuzzy: false }] };
+}
+
+/**
+ * What the engine uses of MiniSearch beyond its documented API (7.2.0, pinned in package.json;
+ * test/unit/search-engine.test.ts covers each): the raw results of a query (score and matched
+ * query terms by internal id, before MiniSearch builds a result object for every match and sorts
+ * them all), the stored fields and external id of an internal id, and the term index (how many
+ * documents hold a term). `search()` materializes every match: for a word in most of 10,000
+ * documents that is most of the query's time, where the engine keeps only the best `limit`.
+ */
+interface MiniSearchInternals {
+  executeQuery(query: Query, options: object): Map<number, { score: number; terms: string[] }>;
+  readonly _documentIds: Map<number, string>;
+  readonly _storedFields: Map<number, Record<string, unknown>>;
+  readonly _index: { get(term: string): Map<number, Map<number, number>> | undefined };
+}
+
+/**
+ * The best `limit` results that the caller may see, best first: MiniSearch's score times the
+ * number of query terms matched (as its search() ranks), the filter asked only of a result that
+ * would make the list.
+ */
+function topHits(
+  internals: MiniSearchInternals,
+  results: Map<number, { score: number; terms: string[] }>,
+  limit: number,
+  admits: (stored: StoredSearchDocument) => boolean,
+): SearchHit[] {
+  const best: { shortId: number; score: number; document: StoredSearchDocument }[] = [];
+  for (const [shortId, { score: raw, terms }] of results) {
+    const score = raw * (terms.length || 1);
+    if (best.length === limit && score <= (best[limit - 1] as { score: number }).score) continue;
+    const stored = internals._storedFields.get(shortId);
+    const id = internals._documentIds.get(shortId);
+    if (stored === undefined || id === undefined) continue;
+    const document = { id, ...stored } as unknown as StoredSearchDocument;
+    if (!admits(document)) continue;
+    let at = best.length;
+    while (at > 0 && (best[at - 1] as { score: number }).score < score) at -= 1;
+    best.splice(at, 0, { shortId, score, document });
+    if (best.length > limit) best.pop();
+  }
+  return best.map(({ document, score }) => ({ document, score }));
+}
 
 export interface SearchOptions {
   /** Hits at most: default 10, at most 100. */
@@ -179,12 +233,6 @@ const toIndexed = (document: SearchDocument): IndexedDocument => {
   const text = document.text.length > MAX_TEXT_CHARS ? document.text.slice(0, MAX_TEXT_CHARS) : document.text;
   const { text: _text, ...stored } = document;
   return { ...stored, excerpt: excerptOf(text), text };
-};
-
-const storedOf = (result: SearchResult): StoredSearchDocument => {
-  const document: Record<string, unknown> = { id: result.id };
-  for (const field of STORED_FIELDS) if (result[field] !== undefined) document[field] = result[field];
-  return document as unknown as StoredSearchDocument;
 };
 
 export class SearchEngine {
@@ -263,45 +311,58 @@ export class SearchEngine {
 
   search(query: string, options: SearchOptions = {}): SearchHit[] {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);
-    const kinds = options.kinds === undefined ? undefined : new Set(options.kinds);
+    const kinds = options.kinds === undefined ? undefined : new Set<string>(options.kinds);
     const allowed = options.filter;
-    const filter =
-      kinds === undefined && allowed === undefined
-        ? undefined
-        : (result: SearchResult) =>
-            (kinds === undefined || kinds.has(result.kind)) && (allowed === undefined || allowed(result as unknown as StoredSearchDocument));
+    const admits = (stored: StoredSearchDocument): boolean => (kinds === undefined || kinds.has(stored.kind)) && (allowed === undefined || allowed(stored));
     const boost = options.boost;
-    const base = {
+    const internals = this.#index as unknown as MiniSearchInternals;
+    const searchOptions = {
       // The queries below are built of terms already processed: no second tokenizing or stemming.
       tokenize: (term: string) => [term],
       processTerm: (term: string) => term,
-      ...(filter === undefined ? {} : { filter }),
       ...(boost === undefined
         ? {}
         : { boostDocument: (_id: unknown, _term: string, stored?: Record<string, unknown>) => boost(stored as unknown as StoredSearchDocument) }),
     };
-    const run = (query: Query) => this.#index.search(query, base);
+    const run = (query: Query): SearchHit[] => topHits(internals, internals.executeQuery(query, searchOptions), limit, admits);
 
-    let results: SearchResult[];
     if (options.mode === 'text') {
-      const terms = textTerms(query);
-      if (terms.length === 0) return [];
-      results = run({ combineWith: 'OR', prefix: false, fuzzy: false, queries: terms });
-    } else {
-      const groups = searchTerms(query)
-        .slice(0, MAX_QUERY_TERMS)
-        .map((word): Query => {
-          const distance = typoDistance(word);
-          const asWritten: Query = { queries: [word], prefix: word.length >= PREFIX_FROM, fuzzy: distance === 0 ? false : distance };
-          const stem = stemOf(word);
-          return stem === word ? asWritten : { combineWith: 'OR', queries: [asWritten, { queries: [stem], prefix: false, fuzzy: false }] };
-        });
-      if (groups.length === 0) return [];
-      results = run({ combineWith: 'AND', queries: groups });
-      // Nothing has every word: the documents with the most of them, best first.
-      if (results.length === 0 && groups.length > 1) results = run({ combineWith: 'OR', queries: groups });
+      const terms = this.#textTerms(query);
+      return terms.length === 0 ? [] : run({ combineWith: 'OR', prefix: false, fuzzy: false, queries: terms });
     }
-    return results.slice(0, limit).map((result) => ({ document: storedOf(result), score: result.score }));
+    const words = searchTerms(query).slice(0, MAX_QUERY_TERMS);
+    if (words.length === 0) return [];
+    const groups = (typos: boolean) => words.map((word) => termGroup(word, typos));
+    // Every word as written, begun or in another form; then, if nothing has them all, with typos; then the most of them.
+    const exact = run({ combineWith: 'AND', queries: groups(false) });
+    if (exact.length > 0 || !words.some((word) => typoDistance(word) > 0))
+      return exact.length > 0 || words.length === 1 ? exact : run({ combineWith: 'OR', queries: groups(false) });
+    const typos = run({ combineWith: 'AND', queries: groups(true) });
+    if (typos.length > 0 || words.length === 1) return typos;
+    return run({ combineWith: 'OR', queries: groups(true) });
+  }
+
+  /**
+   * The stems a long text is searched by: those of its words the index holds, rarest first, at most
+   * MAX_TEXT_TERMS, without those in more than COMMON_TERM_SHARE of a large index's documents
+   * (they rank nothing, and each costs a walk through the documents holding it).
+   */
+  #textTerms(text: string): string[] {
+    const internals = this.#index as unknown as MiniSearchInternals;
+    const documents = this.#index.documentCount;
+    const ceiling = documents >= COMMON_TERM_MIN_DOCUMENTS ? documents * COMMON_TERM_SHARE : Number.POSITIVE_INFINITY;
+    const counted: { term: string; documents: number }[] = [];
+    for (const term of new Set(searchTerms(text).map(stemOf))) {
+      const fields = internals._index.get(term);
+      if (fields === undefined) continue;
+      let holding = 0;
+      for (const postings of fields.values()) holding = Math.max(holding, postings.size);
+      if (holding > 0 && holding <= ceiling) counted.push({ term, documents: holding });
+    }
+    return counted
+      .sort((a, b) => a.documents - b.documents)
+      .slice(0, MAX_TEXT_TERMS)
+      .map(({ term }) => term);
   }
 
   /** The engine's state as a snapshot (./snapshot.ts stores it); removals older than the change log's lifetime are forgotten. */
