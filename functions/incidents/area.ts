@@ -11,8 +11,9 @@ export default defineArea({
   functions: {
     createIncident: {
       entry: 'functions/incidents/handlers/create-incident.ts',
-      description: 'POST /incidents: open an incident',
+      description: 'POST /incidents: open an incident (and offer the published articles that may solve it)',
       tableAccess: 'readWrite',
+      capabilities: ['readSearchIndex'],
     },
     getIncident: {
       entry: 'functions/incidents/handlers/get-incident.ts',

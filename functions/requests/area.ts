@@ -22,9 +22,9 @@ export default defineArea({
     },
     createRequest: {
       entry: 'functions/requests/handlers/create-request.ts',
-      description: 'POST /requests: order a catalog item with the answers to its form, and start its approval workflow',
+      description: 'POST /requests: order a catalog item with the answers to its form, and start its approval workflow (and offer the published articles that may answer it)',
       tableAccess: 'readWrite',
-      capabilities: ['startRequestFulfilment'],
+      capabilities: ['startRequestFulfilment', 'readSearchIndex'],
     },
     readRequests: {
       entry: 'functions/requests/handlers/read-requests.ts',
