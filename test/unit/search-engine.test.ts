@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { excerptOf, indexChange, plainText, removalChange, type SearchDocument, searchDocumentId } from '../../functions/shared/search/documents.ts';
+import { SearchEngine, type SearchSnapshot, searchTerms } from '../../functions/shared/search/engine.ts';
+
+/*
+ * The search engine (functions/shared/search/engine.ts) in memory: what a query finds (a word's
+ * other forms, a word begun, a misspelled word), what the caller may see, the order of changes,
+ * and the snapshot's round trip.
+ */
+
+let sequence = 0;
+function article(fields: Partial<SearchDocument> & Pick<SearchDocument, 'title' | 'text'>): SearchDocument {
+  const n = ++sequence;
+  const recordId = `01JARTICLE${String(n).padStart(16, '0')}`;
+  return {
+    id: searchDocumentId('article', recordId),
+    kind: 'article',
+    recordId,
+    number: `KB${String(n).padStart(7, '0')}`,
+    keywords: [],
+    status: 'published',
+    audience: 'public',
+    updatedAt: '2030-01-01T00:00:00.000Z',
+    version: 1,
+    ...fields,
+  };
+}
+
+const spooler = article({
+  title: 'Restart the print spooler',
+  text: 'When jobs pile up in the printer queue, restart the spooler service on the print server.',
+  service: 'printing',
+});
+const vpn = article({
+  title: 'VPN client rejects the login',
+  text: 'After the gateway update the VPN client asks again for the authentication code and refuses it.',
+  keywords: ['remote access', 'tunnel'],
+  service: 'vpn',
+  audience: 'internal',
+});
+const reset = article({
+  title: 'Reset a forgotten password',
+  text: 'Use the self-service portal: you receive a link by e-mail to choose a new password.',
+  service: 'identity',
+});
+const teams = article({
+  title: 'Teams meeting has no sound',
+  text: 'Check the headset is the default audio device, then rejoin the meeting.',
+  service: 'collaboration',
+});
+const incident: SearchDocument = {
+  id: searchDocumentId('incident', '01JINCIDENT000000000000001'),
+  kind: 'incident',
+  recordId: '01JINCIDENT000000000000001',
+  number: 'INC0001001',
+  title: 'Printer on floor 3 does not print',
+  text: 'The printer shows offline since this morning.',
+  keywords: [],
+  status: 'new',
+  audience: 'internal',
+  requester: 'alice',
+  updatedAt: '2030-01-01T00:00:00.000Z',
+  version: 1,
+};
+const otherIncident: SearchDocument = {
+  ...incident,
+  id: searchDocumentId('incident', '01JINCIDENT000000000000002'),
+  recordId: '01JINCIDENT000000000000002',
+  number: 'INC0001002',
+  requester: 'bob',
+};
+
+const engine = SearchEngine.fromDocuments([spooler, vpn, reset, teams, incident, otherIncident]);
+const numbers = (query: string, options?: Parameters<SearchEngine['search']>[1]) => engine.search(query, options).map((hit) => hit.document.number);
+
+describe('what a query finds', () => {
+  it('finds a word by another of its forms (stems)', () => {
+    expect(numbers('restarting')).toEqual([spooler.number]);
+    expect(numbers('printers', { kinds: ['article'] })).toEqual([spooler.number]);
+    expect(numbers('rejected logins')).toEqual([vpn.number]);
+  });
+
+  it('finds a word begun (prefix of the word as written, which its stem is not)', () => {
+    expect(numbers('vpn authenti')).toEqual([vpn.number]);
+    expect(numbers('spoo')).toEqual([spooler.number]);
+  });
+
+  it('finds a misspelled word (typo tolerance by length: one edit from 4 letters, two from 7)', () => {
+    expect(numbers('pasword')).toEqual([reset.number]);
+    expect(numbers('recieve')).toEqual([reset.number]);
+    expect(numbers('meetng sound')).toEqual([teams.number]);
+  });
+
+  it('combines the words with AND, and falls back to OR (most words first) when no document has them all', () => {
+    expect(numbers('restart spooler')).toEqual([spooler.number]);
+    // No document speaks of both: the OR fallback ranks each.
+    const fallback = numbers('spooler headset', { kinds: ['article'] });
+    expect(fallback.sort()).toEqual([spooler.number, teams.number].sort());
+    // Only stop words and nothing searchable: nothing.
+    expect(numbers('the and of')).toEqual([]);
+    expect(numbers('')).toEqual([]);
+  });
+
+  it('ranks a title match above a body match (title boost)', () => {
+    const queue = article({ title: 'Printer queue management', text: 'How jobs are ordered.' });
+    const body = article({ title: 'Server housekeeping', text: 'Clean the printer queue weekly.' });
+    const small = SearchEngine.fromDocuments([queue, body]);
+    expect(small.search('queue').map((hit) => hit.document.number)).toEqual([queue.number, body.number]);
+  });
+
+  it('searches keywords', () => {
+    expect(numbers('tunnel')).toEqual([vpn.number]);
+  });
+
+  it('answers each hit with its stored fields and an excerpt, never the text', () => {
+    const [hit] = engine.search('spooler');
+    expect(hit?.document).toMatchObject({
+      id: spooler.id,
+      kind: 'article',
+      recordId: spooler.recordId,
+      number: spooler.number,
+      title: spooler.title,
+      service: 'printing',
+    });
+    expect(hit?.document.excerpt).toBe(spooler.text);
+    expect(hit?.document).not.toHaveProperty('text');
+    expect(hit?.score).toBeGreaterThan(0);
+  });
+
+  it('a long text (suggestions) finds by its shared words, without prefix or typos', () => {
+    const hits = engine.search('My headset gives no sound when I join a meeting in Teams, what should I check?', { mode: 'text', kinds: ['article'] });
+    expect(hits[0]?.document.number).toBe(teams.number);
+    expect(engine.search('spoo pasword', { mode: 'text' })).toEqual([]);
+  });
+});
+
+describe('what the caller may see', () => {
+  it('filters before the limit: a requester finds public articles only', () => {
+    const publicOnly = (document: { audience: string }) => document.audience === 'public';
+    expect(numbers('vpn', { filter: publicOnly })).toEqual([]);
+    expect(numbers('password', { filter: publicOnly })).toEqual([reset.number]);
+  });
+
+  it('a requester finds only their own tickets', () => {
+    const alice = (document: { kind: string; requester?: string }) => document.kind === 'article' || document.requester === 'alice';
+    expect(numbers('printer offline', { filter: alice })).toEqual([incident.number]);
+    expect(numbers('printer offline')).toHaveLength(2);
+  });
+
+  it('kinds and limit', () => {
+    expect(numbers('printer', { kinds: ['incident'] }).sort()).toEqual([incident.number, otherIncident.number]);
+    expect(numbers('printer', { limit: 1 })).toHaveLength(1);
+  });
+
+  it('boost multiplies a document’s score', () => {
+    const a = article({ title: 'Mailbox full', text: 'Archive old mail.', service: 'email' });
+    const b = article({ title: 'Mailbox full', text: 'Archive old mail.', service: 'exchange' });
+    const small = SearchEngine.fromDocuments([a, b]);
+    expect(small.search('mailbox', { boost: (d) => (d.service === 'exchange' ? 2 : 1) })[0]?.document.number).toBe(b.number);
+    expect(small.search('mailbox', { boost: (d) => (d.service === 'email' ? 2 : 1) })[0]?.document.number).toBe(a.number);
+  });
+});
+
+describe('changes', () => {
+  const at = (second: number) => `2030-01-01T00:00:${String(second).padStart(2, '0')}.000Z`;
+  const doc = article({ title: 'Docking station firmware', text: 'Update the dock firmware.', version: 2 });
+  const v1 = { ...doc, title: 'Docking station drivers', version: 1 };
+  const v3 = { ...doc, title: 'Docking station monitors', version: 3 };
+
+  it('keeps the highest version whatever the order, and applying twice changes nothing', () => {
+    const changes = [indexChange(doc, at(2)), indexChange(v1, at(1)), indexChange(v3, at(3))];
+    const forward = SearchEngine.empty();
+    expect(forward.apply(changes)).toBe(2);
+    const backward = SearchEngine.empty();
+    backward.apply([...changes].reverse());
+    for (const e of [forward, backward]) {
+      expect(e.search('monitors').map((hit) => hit.document.title)).toEqual(['Docking station monitors']);
+      expect(e.search('drivers')).toEqual([]);
+      expect(e.version(doc.id)).toBe(3);
+      expect(e.size).toBe(1);
+    }
+    expect(forward.apply(changes)).toBe(0);
+    // An older version arriving late never replaces the newer one.
+    expect(forward.apply([indexChange(v1, at(9))])).toBe(0);
+    expect(forward.search('drivers')).toEqual([]);
+  });
+
+  it('removes a document; an older change does not bring it back, a newer one does', () => {
+    const e = SearchEngine.empty();
+    e.apply([indexChange(doc, at(1))]);
+    expect(e.apply([removalChange(doc.id, 3, at(2))])).toBe(1);
+    expect(e.search('docking')).toEqual([]);
+    expect(e.has(doc.id)).toBe(false);
+    expect(e.apply([indexChange(doc, at(3)), indexChange(v3, at(4))])).toBe(0);
+    expect(e.search('docking')).toEqual([]);
+    expect(e.apply([indexChange({ ...v3, version: 4 }, at(5))])).toBe(1);
+    expect(e.search('docking')).toHaveLength(1);
+  });
+
+  it('at one version, a removal wins over a document, and otherwise the later change', () => {
+    const e = SearchEngine.empty();
+    e.apply([removalChange(doc.id, 2, at(1)), indexChange(doc, at(2))]);
+    expect(e.has(doc.id)).toBe(false);
+    const later = SearchEngine.empty();
+    later.apply([indexChange({ ...doc, title: 'Later title' }, at(5)), indexChange({ ...doc, title: 'Earlier title' }, at(4))]);
+    expect(later.search('title').map((hit) => hit.document.title)).toEqual(['Later title']);
+  });
+});
+
+describe('snapshots', () => {
+  it('round-trips through JSON: the same results, versions and removals', () => {
+    const e = SearchEngine.fromDocuments([spooler, vpn, reset, teams, incident, otherIncident]);
+    e.apply([removalChange(teams.id, 2, '2030-01-02T00:00:00.000Z')]);
+    const snapshot = JSON.parse(JSON.stringify(e.toSnapshot('2030-01-02T00:00:01.000Z'))) as SearchSnapshot;
+    expect(snapshot).toMatchObject({ format: 1, asOf: '2030-01-02T00:00:01.000Z' });
+    expect(snapshot.versions[spooler.id]).toBe(1);
+    expect(snapshot.removed[teams.id]).toEqual({ version: 2, at: '2030-01-02T00:00:00.000Z' });
+    const loaded = SearchEngine.fromSnapshot(snapshot);
+    for (const query of ['restarting', 'vpn authenti', 'pasword', 'printer offline', 'headset']) expect(loaded.search(query), query).toEqual(e.search(query));
+    expect(loaded.size).toBe(e.size);
+    // The removal is remembered: the older document does not come back.
+    expect(loaded.apply([indexChange(teams, '2030-01-02T00:00:05.000Z')])).toBe(0);
+    // A change the snapshot already reflects (same version, written before its asOf) is skipped; a newer one applies.
+    expect(loaded.apply([indexChange(spooler, '2030-01-01T00:00:00.000Z')])).toBe(0);
+    expect(loaded.apply([indexChange({ ...spooler, title: 'Restart the print spooler service', version: 2 }, '2030-01-02T00:00:06.000Z')])).toBe(1);
+  });
+
+  it('forgets removals older than the change log keeps', () => {
+    const e = SearchEngine.empty();
+    e.apply([removalChange('article:old', 1, '2030-01-01T00:00:00.000Z'), removalChange('article:new', 1, '2030-01-09T00:00:00.000Z')]);
+    expect(Object.keys(e.toSnapshot('2030-01-10T00:00:00.000Z').removed)).toEqual(['article:new']);
+  });
+
+  it('refuses a snapshot of an unknown format', () => {
+    expect(() => SearchEngine.fromSnapshot({ format: 2 } as unknown as SearchSnapshot)).toThrow(/format/);
+  });
+});
+
+describe('terms and text', () => {
+  it('lowercases, drops accents and stop words, keeps numbers', () => {
+    expect(searchTerms('The Café crashes on Windows 11, error 0x80070005!')).toEqual(['cafe', 'crashes', 'windows', '11', 'error', '0x80070005']);
+  });
+
+  it('plainText strips Markdown to its words; excerptOf cuts at a word', () => {
+    expect(plainText('# Title\n\nSee **the** [guide](https://x.example/a) and `code`.\n\n```sh\nls -la\n```\n<b>bold</b> &amp; ![img](a.png)')).toBe(
+      'Title See the guide and code . ls -la bold img',
+    );
+    expect(plainText('x'.repeat(30), 10)).toBe('x'.repeat(10));
+    expect(excerptOf('one two three four', 10)).toBe('one two…');
+  });
+});
