@@ -651,6 +651,24 @@ async function main(): Promise<void> {
       `Misspelled words whose first 10 hits hold the correct spelling's best hit: ${b.typosRight}/${QUERIES.misspelled.length} (distance 1 only; the engine of (a) allows 2 from 7 letters).`,
     ].join('\n'),
   );
+  emit(
+    [
+      '## (c) Search service (OpenSearch): not measured',
+      '',
+      'Not runnable here (no AWS account, no Docker). Published facts, with their sources in docs/knowledge.md "Choosing the search engine":',
+      '',
+      table(
+        ['service', 'billed when idle', 'minimum a month (US East)'],
+        [
+          ['OpenSearch Serverless, redundancy on (default)', '1 OCU indexing + 1 OCU search, always', '2 x 730 h x ~$0.24 = ~$350'],
+          ['OpenSearch Serverless, redundancy off (dev/test)', '0.5 + 0.5 OCU, always', '~$175'],
+          ['OpenSearch Serverless NextGen, scale to zero', 'nothing after 10 min idle; the next request waits 10-30 s', '$0 idle'],
+          ['OpenSearch Service, t3.small.search', 'the instance, while the domain exists', '~$25-26 + storage'],
+        ],
+        ['left', 'left', 'left'],
+      ),
+    ].join('\n'),
+  );
   emit(`Ran in ${((performance.now() - started) / 1000).toFixed(0)} s. Sizes in KB: ${kb(1024)} = 1024 bytes; MB = 1024 KB.`);
   await mkdir(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
   await writeFile(RESULT_FILE, `${sections.join('\n\n')}\n`);
