@@ -225,6 +225,31 @@ describe('GET /search', () => {
   });
 });
 
+describe('compaction', () => {
+  it('folds the change log into a new snapshot when the last one is over 10 minutes old', async () => {
+    const { compactIfDue, COMPACT_AFTER_MS } = await import('../../functions/search/compaction.ts');
+    const { loadSnapshot } = await import('../../functions/shared/search/snapshot.ts');
+    const { SearchEngine } = await import('../../functions/shared/search/engine.ts');
+    const before = await loadSnapshot('articles');
+    // Not due yet: the stack's start rebuilt the index (and an indexer of this process may have compacted since).
+    expect(await compactIfDue('articles', 0)).toBeUndefined();
+
+    const compaction = await compactIfDue('articles', 0, Date.now() + COMPACT_AFTER_MS + 1_000);
+    expect(compaction).toMatchObject({ index: 'articles', size: 4 });
+    const after = await loadSnapshot('articles');
+    expect(after?.asOf).toBe(compaction?.asOf);
+    expect((after?.asOf ?? '') > (before?.asOf ?? '')).toBe(true);
+    const engine = SearchEngine.fromSnapshot(after as never);
+    expect(
+      engine
+        .search('zephyrine', { limit: 50 })
+        .map((hit) => hit.document.title)
+        .sort(),
+    ).toEqual(['Zephyrine cluster failover runbook', 'Zephyrine portal for everyone']);
+    expect(engine.search('tapir').map((hit) => hit.document.recordId)).toEqual([]);
+  });
+});
+
 describe('rebuild', () => {
   it('builds from the table alone the index the change log built', async () => {
     const queries = ['password', 'zephyrine', 'quetzal', 'marmoset', 'tapir', 'quillback', 'portal'];
