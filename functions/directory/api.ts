@@ -122,7 +122,7 @@ export default defineApi({
     'DELETE /groups/{name}': deleteDirectory(
       GROUP,
       'deleteGroup',
-      ' A group still named by a service (owner), a CI of the CMDB (`ci`: its `ownerGroup`), the change configuration (a board), a change template, a catalog item (`catalog-item`: who may order it, an approval stage or a fulfilment task; inactive ones too), or an incident, change, problem or fulfilment task (`task`) that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
+      ' A group still named by a service (owner), a CI of the CMDB (`ci`: its `ownerGroup`), the change configuration (a board), a change template, a catalog item (`catalog-item`: who may order it, an approval stage or a fulfilment task; inactive ones too), a knowledge article that is not retired (`article`: its `ownerGroup`), or an incident, change, problem or fulfilment task (`task`) that is not final cannot be deleted (409 `group-in-use`, with `references`); its escalation policy goes with it. See docs/directory.md.',
       ['group-in-use'],
     ),
     'GET /services': listDirectory(SERVICE, 'listServices'),
@@ -153,7 +153,7 @@ export default defineApi({
     'DELETE /services/{name}': deleteDirectory(
       SERVICE,
       'deleteService',
-      ' A service still named by integration keys that are not revoked, an SLA policy, a change template, a blackout window that has not ended, the problem configuration (a rule of its own), a relationship of its CI in the CMDB (`ci-relationship`: the CI at the other end and the relationship type), or an incident, change or problem that is not final cannot be deleted (409 `service-in-use`, with `references`). See docs/directory.md.',
+      ' A service still named by integration keys that are not revoked, an SLA policy, a change template, a blackout window that has not ended, the problem configuration (a rule of its own), a relationship of its CI in the CMDB (`ci-relationship`: the CI at the other end and the relationship type), a knowledge article that is not retired (`article`: its `services`), or an incident, change or problem that is not final cannot be deleted (409 `service-in-use`, with `references`). See docs/directory.md.',
       ['service-in-use'],
     ),
     'GET /users': listDirectory(USER, 'listUsers'),

@@ -5,11 +5,11 @@ import type { Recipients } from '../shared/domain/outbox.ts';
 import { validationFailed } from '../shared/errors.ts';
 import type { ApiResult } from '../shared/http/handler.ts';
 import { newId, writeHistoryDraft } from '../shared/store/audit.ts';
-import { TABLE_NAME } from '../shared/store/db.ts';
+import { TABLE_NAME, type TransactItem } from '../shared/store/db.ts';
 import { type FieldCheck, fieldCheckErrors, fieldCheckItems, fieldCheckName } from '../shared/store/field-checks.ts';
 import { commitIdempotently, type IdempotencyClaim } from '../shared/store/idempotency.ts';
 import { type NamedItem, named, type TransactionEntry, TransactionRefused } from '../shared/store/transaction.ts';
-import { type Article, type ArticleContent, newArticle, type ReviewDecision, type Transition } from './domain/article.ts';
+import { type Article, type ArticleContent, type ArticleVersion, newArticle, type ReviewDecision, type Transition } from './domain/article.ts';
 import { type ArticleEventType, articleOutboxRecord, articleRecipients } from './domain/events.ts';
 import { renderMarkdown } from './domain/render.ts';
 import { articleResponse } from './responses.ts';
@@ -19,6 +19,8 @@ import {
   allocateArticleNumber,
   articleCreate,
   articleHistoryPut,
+  articleNameDelete,
+  articleNamePut,
   articleReplace,
   articleVersionPut,
   articleVersionStatusUpdate,
@@ -40,6 +42,11 @@ export const OWNER_GROUP_MEMBER = 'owner-group-member';
 export interface ArticleWrite {
   /** Undefined when the article is being created. */
   before?: Article;
+  /**
+   * The latest content version read with `before`: when `before` has a pending version, that is it,
+   * and the directory records it names are part of what the article names.
+   */
+  latest?: ArticleVersion;
   transition: Transition;
   actor: string;
   now: Date;
@@ -75,6 +82,45 @@ export function articleWrite(input: ArticleWrite): TransactionEntry[] {
       writeHistoryDraft({ ...(before === undefined ? {} : { before }), after, actor: input.actor, now, changes: transition.changes }),
     ),
     articleOutboxPut(record, now),
+    ...articleNameChanges(input),
+  ];
+}
+
+type Names = Map<string, { field: 'ownerGroup' | 'services'; name: string }>;
+
+/** The directory records an article names: its record's owner group and services, and its pending version's; none once retired. */
+function namesOf(article: Article, pending: ArticleContent | undefined): Names {
+  const names: Names = new Map();
+  if (article.status === 'retired') return names;
+  for (const content of pending === undefined ? [article] : [article, pending]) {
+    names.set(`ownerGroup#${content.ownerGroup}`, { field: 'ownerGroup', name: content.ownerGroup });
+    for (const service of content.services) names.set(`services#${service}`, { field: 'services', name: service });
+  }
+  return names;
+}
+
+/** The content of `article`'s pending version among the versions given (written now, or read with it). */
+function pendingContent(article: Article, versions: readonly (ArticleVersion | undefined)[]): ArticleContent | undefined {
+  const pending = article.pendingVersion?.version;
+  if (pending === undefined) return undefined;
+  const found = versions.find((version) => version?.version === pending);
+  if (found === undefined) throw new Error(`${article.number}: its pending version ${pending} was not read with it (ArticleWrite.latest)`);
+  return found;
+}
+
+/**
+ * The markers of the directory records the article names (store/keys.ts articleNameKey), moved in
+ * its write: a Put for each name the article names now and did not before, a Delete for each it no
+ * longer names (retired: all of them).
+ */
+function articleNameChanges(input: ArticleWrite): TransactItem[] {
+  const { before, transition } = input;
+  const after = transition.article;
+  const old = before === undefined ? new Map() : namesOf(before, pendingContent(before, [input.latest]));
+  const now = namesOf(after, pendingContent(after, [...transition.versions, input.latest]));
+  return [
+    ...[...now].filter(([key]) => !old.has(key)).map(([, { field, name }]) => articleNamePut(after, field, name)),
+    ...[...old].filter(([key]) => !now.has(key)).map(([, { field, name }]) => articleNameDelete(after.id, field, name)),
   ];
 }
 

@@ -31,13 +31,14 @@ export type ReferenceKind =
   | 'ci'
   | 'catalog-item'
   | 'request'
-  | 'task';
+  | 'task'
+  | 'article';
 
 export interface Reference {
   kind: ReferenceKind;
   /** The record's id or name, as its own API addresses it. */
   id: string;
-  /** Incidents, changes, problems and tasks: the human number. */
+  /** Incidents, changes, problems, tasks, requests and articles: the human number. */
   number?: string;
   /** The field of that record that names this one. */
   field: string;
@@ -138,6 +139,25 @@ async function openRecords<E extends keyof typeof NAMING_PARTITIONS>(
   return items.map((item) => ({ kind: entity, id: String(item.id), number: String(item.number), field }));
 }
 
+/*
+ * Knowledge articles (functions/knowledge/store/keys.ts articleNameKey, read by key shape: the
+ * knowledge area sits above the directory). An article that is not retired has one marker item per
+ * directory record it names (its owner group, its services; those of the version being written
+ * too), in gsi6 ARTICLE#GROUP#<group> and gsi7 ARTICLE#SERVICE#<service>: one Query each, of
+ * exactly those articles. Retiring an article deletes its markers (retired is final, like a
+ * closed incident; it keeps the name as it was).
+ */
+const ARTICLE_NAMES = {
+  ownerGroup: { index: 'gsi6', prefix: 'ARTICLE#GROUP#' },
+  services: { index: 'gsi7', prefix: 'ARTICLE#SERVICE#' },
+} as const;
+
+async function articlesNaming(field: keyof typeof ARTICLE_NAMES, name: string, max: number): Promise<Reference[]> {
+  const { index, prefix } = ARTICLE_NAMES[field];
+  const items = await queryAll({ ...byIndex(index, `${prefix}${name}`), ScanIndexForward: false }, max);
+  return items.map((item) => ({ kind: 'article', id: String(item.articleId), number: String(item.number), field }));
+}
+
 const named =
   (kind: ReferenceKind, field: string, key = 'name') =>
   (item: Item): Reference => ({ kind, id: String(item[key]), field });
@@ -172,6 +192,7 @@ export async function groupUsage(group: string): Promise<Usage> {
     catalogItemsNaming(group, max),
     openRecords('task', 'assignmentGroup', group, max),
     requestsBeforeFulfilmentNaming(group, max),
+    articlesNaming('ownerGroup', group, max),
   ]);
   return usage(found);
 }
@@ -287,6 +308,7 @@ export async function serviceUsage(service: string, now: string): Promise<Usage>
     openRecords('problem', 'service', service, max),
     problemConfigNaming(service),
     ciRelationshipsNaming(service, max),
+    articlesNaming('services', service, max),
   ] as Promise<Reference[]>[]);
   return usage(found);
 }

@@ -50,7 +50,7 @@ async function submit(request: ApiRequest): Promise<ApiResult> {
   const { article, latest } = await loadChecked(request);
   const now = new Date();
   const transition = mapArticleErrors(() => submitArticle(article, latest, principal.userId, now));
-  await commit(articleWrite({ before: article, transition, actor: principal.userId, now, type: 'Article Submitted', contentVersion: latest.version }));
+  await commit(articleWrite({ before: article, latest, transition, actor: principal.userId, now, type: 'Article Submitted', contentVersion: latest.version }));
   return articleResponse(200, transition.article, { agent: true });
 }
 
@@ -70,6 +70,7 @@ async function review(request: ApiRequest): Promise<ApiResult> {
   const group = latest.ownerGroup;
   const items = articleWrite({
     before: article,
+    latest,
     transition,
     actor: principal.userId,
     now,
@@ -84,10 +85,10 @@ async function review(request: ApiRequest): Promise<ApiResult> {
 /** A member of the owner group, or an admin, retires the article: readers and search no longer find it. */
 async function retire(request: ApiRequest): Promise<ApiResult> {
   const { principal } = request;
-  const { article } = await loadChecked(request);
+  const { article, latest } = await loadChecked(request);
   const now = new Date();
   const transition = mapArticleErrors(() => retireArticle(article, principal.userId, now));
-  const items = articleWrite({ before: article, transition, actor: principal.userId, now, type: 'Article Retired' });
+  const items = articleWrite({ before: article, latest, transition, actor: principal.userId, now, type: 'Article Retired' });
   const membership = principal.isAdmin ? [] : [ownerGroupMemberCheck(article.ownerGroup, principal.userId)];
   await commit([...items, ...membership], article.ownerGroup);
   return articleResponse(200, transition.article, { agent: true });

@@ -83,7 +83,7 @@ async function update(request: ApiRequest): Promise<ApiResult> {
   // What the edited version named already was checked when it was written; only what it adds is checked now.
   const base = transition.versions[0]?.version === latest.version ? latest : contentOf(article);
   const checks = contentReferenceChecks(base, content, now.toISOString());
-  const items = articleWrite({ before: article, transition, actor: principal.userId, now, type: 'Article Updated' });
+  const items = articleWrite({ before: article, latest, transition, actor: principal.userId, now, type: 'Article Updated' });
   try {
     await transactWrite([...items, ...fieldCheckItems(checks)]);
   } catch (error) {

@@ -8,7 +8,18 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { ARTICLE_NUMBER_PATTERN, type Article, type ArticleVersion, type VersionStatus } from '../domain/article.ts';
 import { ARTICLE_FIELD_ORDER, ARTICLE_VERSION_FIELD_ORDER, type ArticleFilters, articleHistoryRecordSchema } from '../schemas/article.ts';
-import { ARTICLE_SEQUENCE_KEY, ARTICLE_VERSION_PREFIX, articleIndexes, articleKey, articleNumber, articlePartition, articleVersionKey } from './keys.ts';
+import {
+  ARTICLE_SEQUENCE_KEY,
+  ARTICLE_VERSION_PREFIX,
+  type ArticleNameField,
+  articleIndexes,
+  articleKey,
+  articleNameIndexes,
+  articleNameKey,
+  articleNumber,
+  articlePartition,
+  articleVersionKey,
+} from './keys.ts';
 
 /*
  * Article items (keys.ts; docs/data-model.md):
@@ -19,7 +30,9 @@ import { ARTICLE_SEQUENCE_KEY, ARTICLE_VERSION_PREFIX, articleIndexes, articleKe
  *   version   pk ARTICLE#<id>  sk VERSION#000001     every content version, kept
  *   history   pk ARTICLE#<id>  sk HISTORY#<ulid>
  *   outbox    pk ARTICLE#<id>  sk OUTBOX#<eventId>   (article-outbox.ts)
- *   stats     pk ARTICLE#<id>  sk STATS              counters, never written here (stats-store.ts)
+ *   stats     pk ARTICLE#<id>  sk STATS              counters (stats-store.ts)
+ *   names     pk ARTICLE#<id>  sk NAMES#GROUP#<g>    gsi6 ARTICLE#GROUP#<g> / number      the directory records it names
+ *             pk ARTICLE#<id>  sk NAMES#SERVICE#<s>  gsi7 ARTICLE#SERVICE#<s> / number    (keys.ts; while not retired)
  *   sequence  pk SEQUENCE#ARTICLE sk SEQUENCE        the number sequence
  */
 export { newId };
@@ -112,6 +125,28 @@ export function articleVersionStatusUpdate(articleId: string, version: number, s
     },
   };
 }
+
+/** A marker of a directory record the article names (keys.ts articleNameKey): the directory's deletes find it. */
+export function articleNamePut(article: Pick<Article, 'id' | 'number'>, field: ArticleNameField, name: string): TransactItem {
+  return {
+    Put: {
+      TableName: TABLE_NAME,
+      Item: {
+        ...articleNameKey(article.id, field, name),
+        entity: 'article-name',
+        articleId: article.id,
+        number: article.number,
+        field,
+        name,
+        ...articleNameIndexes(field, name, article.number),
+      },
+    },
+  };
+}
+
+export const articleNameDelete = (articleId: string, field: ArticleNameField, name: string): TransactItem => ({
+  Delete: { TableName: TABLE_NAME, Key: articleNameKey(articleId, field, name) },
+});
 
 export const articleHistoryPut = (articleId: string, draft: HistoryDraft): TransactItem => historyPut(articlePartition(articleId), articleId, draft);
 

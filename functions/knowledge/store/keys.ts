@@ -35,6 +35,31 @@ export const articleIndexes = (article: { number: string; status: string; audien
 });
 export const articleStatsIndexes = (number: string) => ({ gsi5pk: 'ARTICLE#STATS', gsi5sk: number });
 
+/*
+ * The directory records an article names, as small marker items in its partition, one per name:
+ *   pk ARTICLE#<id>  sk NAMES#GROUP#<group>      gsi6 ARTICLE#GROUP#<group> / number
+ *   pk ARTICLE#<id>  sk NAMES#SERVICE#<service>  gsi7 ARTICLE#SERVICE#<service> / number
+ * for the owner group and services of the record's content and of its pending version, while the
+ * article is not retired. They are put and deleted in the article's own write transaction (an
+ * article names several services, and an index key holds one value), so that a directory delete
+ * finds exactly the articles naming a group or service with one Query (functions/directory/store/usage.ts
+ * reads them by this shape: the directory sits below knowledge).
+ */
+export type ArticleNameField = 'ownerGroup' | 'services';
+export const ARTICLE_NAMES_PREFIX = 'NAMES#';
+const NAME_KINDS = {
+  ownerGroup: { sk: 'GROUP', index: 'gsi6', partition: 'ARTICLE#GROUP#' },
+  services: { sk: 'SERVICE', index: 'gsi7', partition: 'ARTICLE#SERVICE#' },
+} as const;
+export const articleNameKey = (id: string, field: ArticleNameField, name: string) => ({
+  pk: articlePartition(id),
+  sk: `${ARTICLE_NAMES_PREFIX}${NAME_KINDS[field].sk}#${name}`,
+});
+export const articleNameIndexes = (field: ArticleNameField, name: string, number: string) => ({
+  [`${NAME_KINDS[field].index}pk`]: `${NAME_KINDS[field].partition}${name}`,
+  [`${NAME_KINDS[field].index}sk`]: number,
+});
+
 /** One article per known error: written with the article, names it. */
 export const articleFromKnownErrorKey = (problemId: string) => ({ pk: `ARTICLE-FROM#KNOWN-ERROR#${problemId}`, sk: 'GUARD' });
 

@@ -31,11 +31,11 @@ export const ERROR_TYPES = {
   'already-exists': { status: 409, when: 'A record with this name or id exists' },
   'group-in-use': {
     status: 409,
-    when: 'Services, CIs (their owner group), boards, templates, catalog items or open incidents, changes, problems and fulfilment tasks still name the group; `references` lists them (`truncated` when there are more)',
+    when: 'Services, CIs (their owner group), boards, templates, catalog items, knowledge articles that are not retired or open incidents, changes, problems and fulfilment tasks still name the group; `references` lists them (`truncated` when there are more)',
   },
   'service-in-use': {
     status: 409,
-    when: 'Integration keys, SLA policies, templates, blackout windows, the problem configuration, CMDB relationships or open incidents, changes and problems still name the service; `references` lists them',
+    when: 'Integration keys, SLA policies, templates, blackout windows, the problem configuration, CMDB relationships, knowledge articles that are not retired or open incidents, changes and problems still name the service; `references` lists them',
   },
   'user-in-use': {
     status: 409,
