@@ -25,6 +25,7 @@ import {
   articleVersionPut,
   articleVersionStatusUpdate,
 } from './store/article-store.ts';
+import { statsPublication, statsRetirement } from './store/stats-store.ts';
 
 /*
  * Every write of an article goes through here (its create, an edit, submit, review, retire; the
@@ -83,6 +84,10 @@ export function articleWrite(input: ArticleWrite): TransactionEntry[] {
     ),
     articleOutboxPut(record, now),
     ...articleNameChanges(input),
+    // The counters' item learns of a publication (number, title, audience: views are counted from
+    // then on without a read of the article) and of a retirement (no more views).
+    ...(input.type === 'Article Published' ? [statsPublication(after)] : []),
+    ...(input.type === 'Article Retired' && before?.status === 'published' ? [statsRetirement(after.id)] : []),
   ];
 }
 

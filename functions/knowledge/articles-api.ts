@@ -104,7 +104,7 @@ const operations: Record<string, ArticleOperation> = {
     description: [
       'By id or number. The record shows the content readers see: the published version once there is one (else the draft). Agents see every article and field, with `pendingVersion` (the edit in progress of a published article: read its content with GET /articles/{id}/versions/{version}) and `reviewDue` (published and not reviewed for `reviewIntervalDays`, GET /knowledge-config).',
       'Requesters read a published public article only: anything else (a draft, an internal or retired article) is 404, as an unknown one.',
-      'Each read of a published article counts a view (exactly: an atomic counter, GET /reports/knowledge). One round trip for the read, one more for the view.',
+      'Each read of a published article counts a view (exactly: an atomic counter, GET /reports/knowledge). The view is counted in the same round trip as the read (by id; by number, once the article is read).',
       LIFECYCLE,
     ].join('\n\n'),
     responses: { 200: { description: 'The article', schema: 'Article', headers: ['ETag', 'Location'] } },

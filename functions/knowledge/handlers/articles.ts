@@ -11,9 +11,9 @@ import { contentOf, editArticle } from '../domain/article.ts';
 import { isReviewDue } from '../domain/review.ts';
 import { articleResponse, mapArticleErrors, presentArticle } from '../responses.ts';
 import { ARTICLE_VERSION_FIELD_ORDER, articlePageQuery, createArticleBody, listArticlesQuery, putArticleBody } from '../schemas/article.ts';
-import { getArticleVersion, listArticleHistory, listArticles, listArticleVersions } from '../store/article-store.ts';
+import { getArticleVersion, isArticleId, listArticleHistory, listArticles, listArticleVersions } from '../store/article-store.ts';
 import { cachedKnowledgeConfig } from '../store/config-store.ts';
-import { countView } from '../store/stats-store.ts';
+import { countView, countViewLabelled } from '../store/stats-store.ts';
 
 /** Two round trips: the number, then one transaction (record, version 1, history, outbox, the checks of what it names). */
 async function create(request: ApiRequest): Promise<ApiResult> {
@@ -44,22 +44,37 @@ async function list(request: ApiRequest): Promise<ApiResult> {
 }
 
 /**
- * One round trip to read (an agent's with the cached knowledge configuration, for `reviewDue`), one
- * more to count the view of a published article: the counter needs its number and title, and a
- * draft's or a refused read counts none. A count that fails is logged, never the reader's error.
+ * One round trip: the read (an agent's with the cached knowledge configuration, for `reviewDue`)
+ * and, beside it, the count of the view, which the counters' item itself refuses unless the
+ * article is published and readable by the caller (stats-store.ts countView), so a draft's, a
+ * retired article's or a refused read counts none. By number, the id is known only once read: the
+ * count follows (two round trips). An article published before its counters' item said so is
+ * counted after the read, with its number and title (countViewLabelled). A count that fails is
+ * logged, never the reader's error.
  */
 async function read(request: ApiRequest): Promise<ApiResult> {
   const { principal } = request;
-  const [article, config] = await Promise.all([loadArticle(request.pathParam('id'), principal), principal.isAgent ? cachedKnowledgeConfig() : undefined]);
-  if (article.status === 'published') {
-    await countView(article.id, { number: article.number, title: article.title }).catch((error: unknown) =>
-      log.warn('the view of an article was not counted', { error, article: article.number }),
-    );
+  const idOrNumber = request.pathParam('id');
+  const viewer = principal.isAgent ? 'agent' : 'requester';
+  const count = async (id: string): Promise<boolean> => countView(id, viewer).catch((error: unknown) => countFailed(error, idOrNumber));
+  const [article, config, counted] = await Promise.all([
+    loadArticle(idOrNumber, principal),
+    principal.isAgent ? cachedKnowledgeConfig() : undefined,
+    isArticleId(idOrNumber) ? count(idOrNumber) : undefined,
+  ]);
+  if (article.status === 'published' && (counted ?? (await count(article.id))) === false) {
+    await countViewLabelled(article.id, { number: article.number, title: article.title }).catch((error: unknown) => countFailed(error, article.number));
   }
   return articleResponse(200, article, {
     agent: principal.isAgent,
     ...(config === undefined ? {} : { reviewDue: isReviewDue(article, config, new Date()) }),
   });
+}
+
+/** Logged, never the reader's error; reported as counted so that nothing else is tried. */
+function countFailed(error: unknown, article: string): true {
+  log.warn('the view of an article was not counted', { error, article });
+  return true;
 }
 
 /**

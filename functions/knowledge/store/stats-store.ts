@@ -1,16 +1,22 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
 import { articleStatsIndexes, articleStatsKey, deflectionDayKey } from './keys.ts';
 
 /*
  * An article's counters, one small item beside its record (pk ARTICLE#<id>, sk STATS):
- *   {views, helpful, notHelpful, deflections, number, title, gsi5pk 'ARTICLE#STATS', gsi5sk number}
- * Only ever written by UpdateItem ADD (never by a put of the article), so concurrent views and
- * votes are all counted, exactly: DynamoDB applies each ADD atomically on the item, without a read.
- * Each write also SETs the number and title (what the report lists) and the gsi5 keys, so the
- * report reads every article's counters with one Query of gsi5 (a page per ~5,000 articles),
- * never the article records. A STATS item exists once an article was first viewed, voted on or
- * credited with a deflection; missing counters read as 0.
+ *   {views, helpful, notHelpful, deflections, number, title, viewable, gsi5pk 'ARTICLE#STATS', gsi5sk number}
+ * Counters are only ever written by UpdateItem ADD (never by a put of the article), so concurrent
+ * views and votes are all counted, exactly: DynamoDB applies each ADD atomically on the item,
+ * without a read. The number and title (what the report lists) and the gsi5 keys are SET by each
+ * publication, in the article's publishing transaction (statsPublication), and again by each vote
+ * and deflection, so the report reads every article's counters with one Query of gsi5 (a page per
+ * ~5,000 articles), never the article records. `viewable` is the audience of the published article
+ * (set on publication, removed on retirement): a view is counted on the condition that it is there
+ * (for a requester: that it is `public`), so that the count needs nothing read first and goes beside
+ * the article's read (one round trip). A STATS item exists once an article was published (or, for
+ * one published before STATS carried `viewable`, first viewed, voted on or credited); missing
+ * counters read as 0.
  *
  * The daily deflection counts (pk KNOWLEDGE#DEFLECTIONS, sk DAY#<yyyy-mm-dd>) {day, count} are
  * written by the suggestions' deflection (slice E, with deflectionCounterUpdates) and read by the
@@ -65,13 +71,72 @@ function counterUpdate(articleId: string, counter: Counter, label: StatsLabel | 
   };
 }
 
+/** Who reads: an agent may view any published article, a requester only a public one. */
+export type Viewer = 'agent' | 'requester';
+
 /**
- * One view of a published article (GET /articles/{id}): one UpdateItem, ADD views 1, creating the
- * item on the first view. Exact under concurrency (ADD is atomic). The caller sends it beside its
- * read (Promise.all); a failure of the count is the caller's to ignore or to answer 500.
+ * One view of an article by `viewer` (GET /articles/{id}), counted only if the article is published
+ * and readable by the viewer (its STATS item's `viewable`): one UpdateItem, ADD views 1, needing
+ * nothing read first, so the caller sends it beside its read of the article (Promise.all). Exact
+ * under concurrency (ADD is atomic). Answers whether it was counted: false for a draft, a retired
+ * article, an internal one read by a requester, or one published before its STATS item carried
+ * `viewable` (countViewLabelled counts that one). Other failures are the caller's to ignore or answer 500.
  */
-export async function countView(articleId: string, article: StatsLabel): Promise<void> {
+export async function countView(articleId: string, viewer: Viewer): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: TABLE_NAME,
+        Key: articleStatsKey(articleId),
+        UpdateExpression: 'ADD #views :one',
+        ConditionExpression: viewer === 'agent' ? 'attribute_exists(viewable)' : 'viewable = :public',
+        ExpressionAttributeNames: { '#views': 'views' },
+        ExpressionAttributeValues: { ':one': 1, ...(viewer === 'agent' ? {} : { ':public': 'public' }) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * One view of a published article whose STATS item does not say so (published before STATS carried
+ * `viewable`): ADD views 1 with its number and title SET, as every count did then. The caller has
+ * read the article and knows it is published and readable (a second round trip, for those only).
+ */
+export async function countViewLabelled(articleId: string, article: StatsLabel): Promise<void> {
   await db.send(new UpdateCommand(counterUpdate(articleId, 'views', article)));
+}
+
+/**
+ * The publishing transaction's entry (an approved review): the STATS item (created if need be)
+ * gets the article's number and title, the report's gsi5 keys and `viewable` (the audience), so
+ * that views are counted from then on without reading the article first. No counter is touched.
+ */
+export function statsPublication(article: StatsLabel & { readonly id: string; readonly audience: string }): TransactItem {
+  const indexes = articleStatsIndexes(article.number);
+  return {
+    Update: {
+      TableName: TABLE_NAME,
+      Key: articleStatsKey(article.id),
+      UpdateExpression: 'SET #number = :number, #title = :title, viewable = :audience, gsi5pk = :gsi5pk, gsi5sk = :gsi5sk',
+      ExpressionAttributeNames: { '#number': 'number', '#title': 'title' },
+      ExpressionAttributeValues: {
+        ':number': article.number,
+        ':title': article.title,
+        ':audience': article.audience,
+        ':gsi5pk': indexes.gsi5pk,
+        ':gsi5sk': indexes.gsi5sk,
+      },
+    },
+  };
+}
+
+/** The retiring transaction's entry for a published article: views are no longer counted (the counters stay for the report). */
+export function statsRetirement(articleId: string): TransactItem {
+  return { Update: { TableName: TABLE_NAME, Key: articleStatsKey(articleId), UpdateExpression: 'REMOVE viewable' } };
 }
 
 /** The transaction entry of one vote: ADD helpful or notHelpful 1 (POST /articles/{id}/feedback). */
