@@ -14,6 +14,9 @@ export interface FieldError {
 
 export const ERROR_TYPE_BASE = 'tag:open-itsm,2026:problem';
 
+/** RFC 9457's own members: an extension of the same name would overwrite one (e.g. a record's `status` the HTTP status). */
+export const PROBLEM_MEMBERS: readonly string[] = ['type', 'title', 'status', 'detail', 'instance'];
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -25,6 +28,9 @@ export class HttpError extends Error {
   ) {
     super(detail);
     this.name = 'HttpError';
+    const clash = Object.keys(extensions).filter((name) => PROBLEM_MEMBERS.includes(name));
+    // A programming error, refused where it is made: name the record's field e.g. `articleStatus`.
+    if (clash.length > 0) throw new TypeError(`Problem extension members may not be named ${clash.join(', ')} (RFC 9457 members): ${slug}`);
   }
 
   get type(): string {

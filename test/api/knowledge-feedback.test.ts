@@ -152,6 +152,8 @@ describe('POST /articles/{id}/feedback', () => {
     const notPublished = await alice.post(`/articles/${draft.id}/feedback`, { helpful: true });
     expect(notPublished.status).toBe(409);
     expect(notPublished.body.type).toMatch(/article-not-published$/);
+    // The problem's own `status` stays the HTTP status; the article's is `articleStatus`.
+    expect(notPublished.body).toMatchObject({ status: 409, articleStatus: 'draft' });
     expect((await carol.post('/articles/KB9999999/feedback', { helpful: true })).status).toBe(404);
   });
 

@@ -4,7 +4,7 @@ import { historyPut, newId } from '../../shared/store/audit.ts';
 import { TABLE_NAME } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
 import { named, TransactionRefused } from '../../shared/store/transaction.ts';
-import type { Article } from '../domain/article.ts';
+import { type Article, isReadableByRequester } from '../domain/article.ts';
 import { articleOutboxRecord } from '../domain/events.ts';
 import { type ArticleFeedbackResponse, postFeedbackBody } from '../schemas/feedback.ts';
 import { articleOutboxPut } from '../store/article-outbox.ts';
@@ -35,16 +35,13 @@ const ARTICLE = 'article';
 
 /** What a caller may give feedback on: anyone any published article they may read. */
 function feedbackTarget(article: Article | undefined, isAgent: boolean, ref: string): Article & { publishedVersion: number } {
-  const publiclyReadable = article !== undefined && article.status === 'published' && article.audience === 'public';
-  if (article === undefined || (!isAgent && !publiclyReadable)) throw notFound(`Article ${ref}`);
+  if (article === undefined || (!isAgent && !isReadableByRequester(article))) throw notFound(`Article ${ref}`);
   if (article.status !== 'published' || article.publishedVersion === undefined) {
     throw conflict(
       'article-not-published',
       'Article not published',
-      `Article ${article.number} is ${article.status}: only a published article takes feedback`,
-      {
-        status: article.status,
-      },
+      `Article ${article.number} is not published (its status is ${article.status}): only a published article takes feedback`,
+      { articleStatus: article.status },
     );
   }
   return article as Article & { publishedVersion: number };
