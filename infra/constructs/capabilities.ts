@@ -29,6 +29,15 @@ export const READ_INBOUND_EMAIL_ACTIONS = ['s3:GetObject'] as const;
 export const READ_SEARCH_INDEX_ACTIONS = ['s3:GetObject'] as const;
 /** What writeSearchIndex allows, on the search/ prefix of the search index bucket only. */
 export const WRITE_SEARCH_INDEX_ACTIONS = ['s3:GetObject', 's3:PutObject'] as const;
+/**
+ * What readSearchIndex and writeSearchIndex allow on the search index bucket itself, only for a
+ * prefix under search/ (SEARCH_INDEX_LIST_PREFIX_CONDITION). Without it S3 answers a GetObject of
+ * a key that is not there (no snapshot yet) 403 AccessDenied instead of 404 NoSuchKey, so that
+ * the readers could not tell "no snapshot yet" from a real refusal.
+ */
+export const LIST_SEARCH_INDEX_ACTIONS = ['s3:ListBucket'] as const;
+/** The condition key LIST_SEARCH_INDEX_ACTIONS is limited by (StringLike `<prefix>*`). */
+export const SEARCH_INDEX_LIST_PREFIX_CONDITION = 's3:prefix';
 
 /** The variable that carries the change approval workflow's ARN (its WORKFLOWS arnEnvironment). */
 const CHANGE_APPROVAL_ARN_VARIABLE = 'CHANGE_APPROVAL_STATE_MACHINE_ARN';
@@ -99,9 +108,13 @@ export interface CapabilityGrant {
  *   our own address is a loop; empty without emailDomain).
  * - readSearchIndex: s3:GetObject on `<search index bucket>/search/*` only (the snapshots a
  *   search index loads); writeSearchIndex: s3:GetObject and s3:PutObject there only (the indexer
- *   and the rebuild save them). No List, no Delete. SEARCH_INDEX_BUCKET. The bucket is the API
- *   stack's; in an area stack the ARN is the API stack's export, named explicitly (as
- *   executionsArn does) so that the acknowledgement names the finding as the template spells it.
+ *   and the rebuild save them). Both: s3:ListBucket on the bucket, only with `s3:prefix` like
+ *   `search/*`: S3 answers a GetObject of a missing key (before the first snapshot) NoSuchKey
+ *   only to a caller that may list the bucket, AccessDenied to anyone else, and the readers and
+ *   the compaction treat NoSuchKey as "no snapshot yet" (functions/shared/search/snapshot.ts).
+ *   No Delete. SEARCH_INDEX_BUCKET. The bucket is the API stack's; in an area stack its ARN is the
+ *   API stack's export, named explicitly (as executionsArn does) so that the acknowledgement names
+ *   the finding as the template spells it.
  * - answerApprovalTasks: states:SendTaskSuccess and SendTaskFailure, on "*": IAM has no resource
  *   for them (the Service Authorization Reference lists no resource type), so a policy naming a
  *   state machine would not be enforced as written. What limits them is the token: only a
@@ -162,19 +175,37 @@ export function capabilityGrants(
     if (inboundEmail === undefined) throw new Error('Capability readInboundEmail needs the inbound e-mail bucket, which this stack does not hold');
     return inboundEmail.bucket.arnForObjects(`${inboundEmail.prefix}*`);
   };
-  let searchObjectsArn: string | undefined;
-  const searchObjects = (): string => {
+  const searchBucket = (): { readonly bucket: IBucket; readonly prefix: string } => {
     if (searchIndex === undefined)
       throw new Error('Capabilities readSearchIndex and writeSearchIndex need the search index bucket, which this stack was not given');
+    return searchIndex;
+  };
+  let searchBucketArnValue: string | undefined;
+  /** The bucket's ARN: its own in the API stack, the API stack's export in an area stack. */
+  const searchBucketArn = (): string => {
+    if (searchBucketArnValue === undefined) {
+      const { bucket } = searchBucket();
+      const producer = Stack.of(bucket);
+      searchBucketArnValue = producer === grantee ? bucket.bucketArn : producer.exportValue(bucket.bucketArn);
+    }
+    return searchBucketArnValue;
+  };
+  let searchObjectsArn: string | undefined;
+  const searchObjects = (): string => {
     if (searchObjectsArn === undefined) {
-      const producer = Stack.of(searchIndex.bucket);
-      searchObjectsArn =
-        producer === grantee
-          ? searchIndex.bucket.arnForObjects(`${searchIndex.prefix}*`)
-          : Fn.join('', [producer.exportValue(searchIndex.bucket.bucketArn), `/${searchIndex.prefix}*`]);
+      const { bucket, prefix } = searchBucket();
+      searchObjectsArn = Stack.of(bucket) === grantee ? bucket.arnForObjects(`${prefix}*`) : Fn.join('', [searchBucketArn(), `/${prefix}*`]);
     }
     return searchObjectsArn;
   };
+  /** ListBucket on the bucket, only for listings under the prefix: what makes a missing snapshot NoSuchKey rather than AccessDenied. */
+  const searchListing = (): PolicyStatement =>
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: [...LIST_SEARCH_INDEX_ACTIONS],
+      resources: [searchBucketArn()],
+      conditions: { StringLike: { [SEARCH_INDEX_LIST_PREFIX_CONDITION]: `${searchBucket().prefix}*` } },
+    });
   const searchObjectsAcknowledgement = (what: string) => ({
     id: iam5ResourceFinding(grantee, searchObjects()),
     reason: `The snapshots are one object per index (search/<index>.json.gz), and the indexes are named in code (articles, tickets), not in the stack; the wildcard covers only the search/ prefix of the one search index bucket, and only ${what}.`,
@@ -199,8 +230,14 @@ export function capabilityGrants(
         ? []
         : [new PolicyStatement({ effect: Effect.ALLOW, actions: [...SEND_EMAIL_ACTIONS], resources: [sendingIdentityArn(grantee, email.domain)] })],
     readInboundEmail: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...READ_INBOUND_EMAIL_ACTIONS], resources: [inboundObjects()] })],
-    readSearchIndex: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...READ_SEARCH_INDEX_ACTIONS], resources: [searchObjects()] })],
-    writeSearchIndex: () => [new PolicyStatement({ effect: Effect.ALLOW, actions: [...WRITE_SEARCH_INDEX_ACTIONS], resources: [searchObjects()] })],
+    readSearchIndex: () => [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...READ_SEARCH_INDEX_ACTIONS], resources: [searchObjects()] }),
+      searchListing(),
+    ],
+    writeSearchIndex: () => [
+      new PolicyStatement({ effect: Effect.ALLOW, actions: [...WRITE_SEARCH_INDEX_ACTIONS], resources: [searchObjects()] }),
+      searchListing(),
+    ],
   };
   const acknowledgements: Readonly<Record<Capability, () => CapabilityGrant['acknowledgements']>> = {
     publishEvents: () => [],

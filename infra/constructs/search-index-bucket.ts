@@ -35,7 +35,7 @@ export class SearchIndexBucket extends Construct {
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
-        "It holds only the search indexes' snapshots, rebuilt from the table at will: the rebuild and the indexer write them (PutObject under search/), the search functions read them (GetObject under search/), nothing else is granted on it. An access log bucket would add a second bucket to log reads of a cache; CloudTrail data events can show them if ever needed.",
+        "It holds only the search indexes' snapshots, rebuilt from the table at will: the rebuild and the indexer write them (PutObject under search/), the search functions read them (GetObject under search/), and both may list keys under search/ only (ListBucket with s3:prefix search/*, so that a missing snapshot reads as NoSuchKey rather than AccessDenied); nothing else is granted on it. An access log bucket would add a second bucket to log reads of a cache; CloudTrail data events can show them if ever needed.",
     });
     new CfnOutput(Stack.of(this), 'SearchIndexBucketName', {
       value: this.bucket.bucketName,

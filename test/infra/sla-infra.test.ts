@@ -393,7 +393,14 @@ describe('default deployment (no notification context)', () => {
 
     it.each(functionEntries)('%s: gets exactly the statements of its capabilities', (functionId, definition) => {
       const capabilities = new Set(definition.capabilities ?? []);
-      const granted = t.functionStatements(functionId).filter((s) => actionsOf(s).some((a) => CAPABILITY_ACTION_PREFIXES.some((p) => a.startsWith(p))));
+      // The capabilities' statements, and the listing of the search index bucket (a stream consumer lists its own failure bucket).
+      const granted = t
+        .functionStatements(functionId)
+        .filter(
+          (s) =>
+            actionsOf(s).some((a) => CAPABILITY_ACTION_PREFIXES.some((p) => a.startsWith(p))) ||
+            (actionsOf(s).includes('s3:ListBucket') && JSON.stringify(s.Resource).includes(t.searchBucket)),
+        );
       const expected: Statement[] = [];
       if (capabilities.has('publishEvents')) expected.push({ Effect: 'Allow', Action: 'events:PutEvents', Resource: getAtt(t.bus) });
       if (capabilities.has('publishNotifications')) {
@@ -435,9 +442,16 @@ describe('default deployment (no notification context)', () => {
       if (capabilities.has('readInboundEmail')) {
         expected.push({ Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [getAtt(t.inboundBucket), `/${INBOUND_EMAIL_PREFIX}*`]] } });
       }
-      if (capabilities.has('readSearchIndex')) expected.push({ Effect: 'Allow', Action: 's3:GetObject', Resource: searchObjects(functionId) });
+      // With ListBucket on the bucket, only under search/: a missing snapshot is then NoSuchKey, not AccessDenied.
+      const searchListing: Statement = {
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: searchBucketValue(functionId, 'Arn'),
+        Condition: { StringLike: { 's3:prefix': 'search/*' } },
+      };
+      if (capabilities.has('readSearchIndex')) expected.push({ Effect: 'Allow', Action: 's3:GetObject', Resource: searchObjects(functionId) }, searchListing);
       if (capabilities.has('writeSearchIndex'))
-        expected.push({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: searchObjects(functionId) });
+        expected.push({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: searchObjects(functionId) }, searchListing);
       // In the order of the role's policies (a capability with acknowledgements has its own): compare by actions, unique per statement here.
       const byText = (statements: Statement[]) => [...statements].sort((a, b) => actionsOf(a).join().localeCompare(actionsOf(b).join()));
       expect(granted).toHaveLength(expected.length);
