@@ -1,4 +1,4 @@
-import { fieldError, notFound, validationFailed } from '../shared/errors.ts';
+import { fieldError, forbidden, notFound, validationFailed } from '../shared/errors.ts';
 import type { Principal } from '../shared/http/principal.ts';
 import { type Article, type ArticleVersion, isReadableByRequester } from './domain/article.ts';
 import { getArticle, getArticleById, getLatestArticleVersion, isArticleId } from './store/article-store.ts';
@@ -9,9 +9,17 @@ import { getArticle, getArticleById, getLatestArticleVersion, isArticleId } from
  * else does not exist (404, as an incident they did not raise): not even a draft's number leaks.
  */
 
-/** Writes are agents' (admins are agents too): to a requester they answer 404, as an unknown article would. */
+/** The agents' reads (versions, history): to a requester they answer 404, as an unknown article would. */
 export function assertArticleAgent(principal: Principal, what = 'This article'): void {
   if (!principal.isAgent) throw notFound(what);
+}
+
+/**
+ * Writes (create, edit, submit, review, retire) are agents' (admins are agents too): a requester
+ * gets 403 before anything is read, whatever the article, so the answer reveals nothing of it.
+ */
+export function assertArticleWriter(principal: Principal): void {
+  if (!principal.isAgent) throw forbidden('Only agents and admins write articles');
 }
 
 /** The article the caller may read, or 404 naming what was asked for. */

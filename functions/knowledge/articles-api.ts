@@ -47,6 +47,8 @@ type ArticleOperation = OperationSpec<keyof typeof articleRequestSchemas, keyof 
 
 const ID = { id: { schema: z.string().min(1), description: 'The id (a ULID) or the number (KB0000001) of the article; anything else is 404' } };
 const REQUESTERS_404 = 'Requesters get 404: to them only published public articles exist, and only to read.';
+const REQUESTERS_403 =
+  'Requesters get 403 (`forbidden`, "Only agents and admins write articles"), before anything is read: the answer is the same for any article, so it reveals none.';
 const LIFECYCLE = [
   '**Lifecycle.** `draft` -> `review` (POST /articles/{id}/submit) -> `published` (POST /articles/{id}/review `approve`) -> `retired` (POST /articles/{id}/retire); `reject` sends the version in review back to `draft` with the comment, and an edit (PUT) of a version in review returns it to `draft`.',
   'A published article edited (PUT) gets a new content version n+1 in draft, shown to agents as `pendingVersion`, while the record (and what requesters read and search finds) keeps the published content until that version is approved; it goes through submit and review the same way. Every content version is kept (GET /articles/{id}/versions).',
@@ -68,13 +70,13 @@ const operations: Record<string, ArticleOperation> = {
       MARKDOWN,
       REFERENCES,
       'Two round trips: the number, then one transaction (the record, version 1, its history and its event).',
-      REQUESTERS_404,
+      REQUESTERS_403,
     ].join('\n\n'),
     body: { schema: 'CreateArticle' },
     idempotencyKey: true,
     responses: { 201: { description: 'Created', schema: 'Article', headers: ['Location', 'ETag', 'Idempotent-Replayed'] } },
-    errorTypes: ['not-found'],
-    notes: { 404: 'Requesters.' },
+    errorTypes: ['forbidden'],
+    notes: { 403: 'Requesters.' },
   },
   'GET /articles': {
     operationId: 'listArticles',
@@ -121,12 +123,12 @@ const operations: Record<string, ArticleOperation> = {
       MARKDOWN,
       `${REFERENCES} Only what the edit adds is checked.`,
       'Sends `Article Updated`; `changes` names the fields (`pendingVersion.<field>` for the version in progress). Two round trips: the article with its latest version, then one transaction.',
-      REQUESTERS_404,
+      REQUESTERS_403,
     ].join('\n\n'),
     body: { schema: 'PutArticle' },
     ifMatch: 'required',
     responses: { 200: { description: 'The article after the edit', schema: 'Article', headers: ['ETag', 'Location'] } },
-    errorTypes: ['not-found', 'article-retired'],
+    errorTypes: ['forbidden', 'not-found', 'article-retired'],
   },
   'GET /articles/{id}/versions': {
     operationId: 'listArticleVersions',
@@ -172,11 +174,11 @@ const operations: Record<string, ArticleOperation> = {
     description: [
       "The draft being written (a never-published article's, or a published article's `pendingVersion`) goes to `review`; the owner group is told (`Article Submitted`). Any agent may submit. Nothing in draft (already in review, or published with no edit in progress): 409 `nothing-to-submit`; retired: 409 `article-retired`.",
       IF_MATCH_STEP,
-      REQUESTERS_404,
+      REQUESTERS_403,
     ].join('\n\n'),
     ifMatch: 'required',
     responses: { 200: { description: 'The article', schema: 'Article', headers: ['ETag', 'Location'] } },
-    errorTypes: ['not-found', 'nothing-to-submit', 'article-retired'],
+    errorTypes: ['forbidden', 'not-found', 'nothing-to-submit', 'article-retired'],
   },
   'POST /articles/{id}/review': {
     operationId: 'reviewArticle',
@@ -188,12 +190,12 @@ const operations: Record<string, ArticleOperation> = {
       '`approve` publishes the version: it becomes `published`, the previously published one `superseded`; the record shows its content (requesters read it, search finds it), `publishedAt` and `reviewedAt` are set and the author is told (`Article Published`). `reject` (a `comment` is required) sends it back to `draft` with the comment (`Article Rejected`, the author told); a published article keeps its published content.',
       'No version in review: 409 `not-in-review`.',
       IF_MATCH_STEP,
-      REQUESTERS_404,
+      REQUESTERS_403,
     ].join('\n\n'),
     body: { schema: 'ReviewArticle' },
     ifMatch: 'required',
     responses: { 200: { description: 'The article', schema: 'Article', headers: ['ETag', 'Location'] } },
-    errorTypes: ['not-found', 'not-in-review', 'article-retired', 'own-article-version', 'not-in-owner-group'],
+    errorTypes: ['forbidden', 'not-found', 'not-in-review', 'article-retired', 'own-article-version', 'not-in-owner-group'],
   },
   'POST /articles/{id}/retire': {
     operationId: 'retireArticle',
@@ -203,11 +205,11 @@ const operations: Record<string, ArticleOperation> = {
     description: [
       'A member of the owner group, or an admin, retires the article: requesters no longer read or list it, search no longer finds it; its published version and any version in progress are `retired`. Retired already: 409 `article-retired`. The owner group is told (`Article Retired`).',
       IF_MATCH_STEP,
-      REQUESTERS_404,
+      REQUESTERS_403,
     ].join('\n\n'),
     ifMatch: 'required',
     responses: { 200: { description: 'The article', schema: 'Article', headers: ['ETag', 'Location'] } },
-    errorTypes: ['not-found', 'article-retired', 'not-in-owner-group'],
+    errorTypes: ['forbidden', 'not-found', 'article-retired', 'not-in-owner-group'],
   },
 };
 

@@ -183,9 +183,13 @@ describe('POST /articles', () => {
     expect(other.status).toBe(422);
   });
 
-  it('is for agents: a requester gets 404', async () => {
+  it('is for agents: a requester gets 403, for any article, before anything is read', async () => {
     const reply = await carol.post('/articles', { title: 't', body: 'x', ownerGroup: 'network' });
-    expect(reply.status).toBe(404);
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({ status: 403, detail: 'Only agents and admins write articles' });
+    for (const step of ['submit', 'review', 'retire']) {
+      expect((await carol.post(`/articles/KB9999999/${step}`, { decision: 'approve' })).status).toBe(403);
+    }
   });
 });
 
@@ -385,14 +389,14 @@ describe('PUT /articles/{id}', () => {
     expect(stale.body.currentEtag).toBe('"1"');
   });
 
-  it('edits a draft in place (version 1 still), checks what it adds, and a requester gets 404', async () => {
+  it('edits a draft in place (version 1 still), checks what it adds, and a requester gets 403', async () => {
     const article = await create();
     const edited = await put(alice, article, { ...content(article), title: 'Draft edited', category: 'remote-access' });
     expect(edited).toMatchObject({ title: 'Draft edited', category: 'remote-access', contentVersion: 1, latestVersion: 1, version: 2 });
     const bad = await alice.put(`/articles/${article.id}`, { ...content(article), services: ['vpn', 'nope'] }, ifMatch(edited));
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([expect.objectContaining({ pointer: '#/services/1' })]);
-    expect((await carol.put(`/articles/${article.id}`, content(article), ifMatch(edited))).status).toBe(404);
+    expect((await carol.put(`/articles/${article.id}`, content(article), ifMatch(edited))).status).toBe(403);
   });
 });
 

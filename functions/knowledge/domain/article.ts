@@ -357,7 +357,7 @@ export function reviewArticle(
   if (inReview.contributors.includes(actor)) {
     throw new ArticleRuleError(
       'OWN_VERSION',
-      `You wrote version ${inReview.version} of ${article.number}: someone else of group '${article.ownerGroup}' reviews it`,
+      `You wrote version ${inReview.version} of ${article.number}: someone else of group '${inReview.ownerGroup}' (its owner group) reviews it`,
     );
   }
   const at = now.toISOString();

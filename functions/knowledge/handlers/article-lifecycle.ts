@@ -1,7 +1,7 @@
 import { fieldError, HttpError, preconditionFailed, validationFailed } from '../../shared/errors.ts';
 import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
 import { type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
-import { assertArticleAgent, loadArticleForWrite } from '../access.ts';
+import { assertArticleWriter, loadArticleForWrite } from '../access.ts';
 import { ARTICLE_ITEM, articleWrite, OWNER_GROUP_MEMBER, ownerGroupMemberCheck } from '../article-write.ts';
 import { retireArticle, reviewArticle, submitArticle } from '../domain/article.ts';
 import { articleResponse, mapArticleErrors } from '../responses.ts';
@@ -37,7 +37,7 @@ async function commit(items: TransactionEntry[], memberOf?: string): Promise<voi
 
 async function loadChecked(request: ApiRequest): Promise<Awaited<ReturnType<typeof loadArticleForWrite>>> {
   const idOrNumber = request.pathParam('id');
-  assertArticleAgent(request.principal, `Article ${idOrNumber}`);
+  assertArticleWriter(request.principal);
   const ifMatch = request.ifMatch();
   const loaded = await loadArticleForWrite(idOrNumber);
   ifMatch.check(loaded.article.version);

@@ -5,7 +5,7 @@ import { withoutKeys } from '../../shared/store/db.ts';
 import { fieldCheckItems } from '../../shared/store/field-checks.ts';
 import { claimIdempotencyKey } from '../../shared/store/idempotency.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
-import { assertArticleAgent, loadArticle, loadArticleForWrite, versionParam } from '../access.ts';
+import { assertArticleAgent, assertArticleWriter, loadArticle, loadArticleForWrite, versionParam } from '../access.ts';
 import { ARTICLE_ITEM, articleWrite, contentFromBody, contentReferenceChecks, createArticle, mapReferenceRefusal } from '../article-write.ts';
 import { contentOf, editArticle } from '../domain/article.ts';
 import { isReviewDue } from '../domain/review.ts';
@@ -17,7 +17,7 @@ import { countView, countViewLabelled } from '../store/stats-store.ts';
 
 /** Two round trips: the number, then one transaction (record, version 1, history, outbox, the checks of what it names). */
 async function create(request: ApiRequest): Promise<ApiResult> {
-  assertArticleAgent(request.principal, 'This route');
+  assertArticleWriter(request.principal);
   const input = request.body(createArticleBody);
   const claim = claimIdempotencyKey(request, input);
   return createArticle(input, request.principal.userId, claim === undefined ? {} : { claim });
@@ -86,7 +86,7 @@ function countFailed(error: unknown, article: string): true {
 async function update(request: ApiRequest): Promise<ApiResult> {
   const { principal } = request;
   const idOrNumber = request.pathParam('id');
-  assertArticleAgent(principal, `Article ${idOrNumber}`);
+  assertArticleWriter(principal);
   const ifMatch = request.ifMatch();
   const body = request.body(putArticleBody);
   const { article, latest } = await loadArticleForWrite(idOrNumber);
