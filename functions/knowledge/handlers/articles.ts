@@ -13,7 +13,7 @@ import { articleResponse, mapArticleErrors, presentArticle } from '../responses.
 import { ARTICLE_VERSION_FIELD_ORDER, articlePageQuery, createArticleBody, listArticlesQuery, putArticleBody } from '../schemas/article.ts';
 import { getArticleVersion, isArticleId, listArticleHistory, listArticles, listArticleVersions } from '../store/article-store.ts';
 import { cachedKnowledgeConfig } from '../store/config-store.ts';
-import { countView, countViewLabelled } from '../store/stats-store.ts';
+import { countView } from '../store/stats-store.ts';
 
 /** Two round trips: the number, then one transaction (record, version 1, history, outbox, the checks of what it names). */
 async function create(request: ApiRequest): Promise<ApiResult> {
@@ -48,33 +48,30 @@ async function list(request: ApiRequest): Promise<ApiResult> {
  * and, beside it, the count of the view, which the counters' item itself refuses unless the
  * article is published and readable by the caller (stats-store.ts countView), so a draft's, a
  * retired article's or a refused read counts none. By number, the id is known only once read: the
- * count follows (two round trips). An article published before its counters' item said so is
- * counted after the read, with its number and title (countViewLabelled). A count that fails is
- * logged, never the reader's error.
+ * count follows (two round trips). A count that fails is logged, never the reader's error.
  */
 async function read(request: ApiRequest): Promise<ApiResult> {
   const { principal } = request;
   const idOrNumber = request.pathParam('id');
   const viewer = principal.isAgent ? 'agent' : 'requester';
-  const count = async (id: string): Promise<boolean> => countView(id, viewer).catch((error: unknown) => countFailed(error, idOrNumber));
-  const [article, config, counted] = await Promise.all([
+  const count = async (id: string): Promise<void> => {
+    await countView(id, viewer).catch((error: unknown) => countFailed(error, idOrNumber));
+  };
+  const [article, config] = await Promise.all([
     loadArticle(idOrNumber, principal),
     principal.isAgent ? cachedKnowledgeConfig() : undefined,
     isArticleId(idOrNumber) ? count(idOrNumber) : undefined,
   ]);
-  if (article.status === 'published' && (counted ?? (await count(article.id))) === false) {
-    await countViewLabelled(article.id, { number: article.number, title: article.title }).catch((error: unknown) => countFailed(error, article.number));
-  }
+  if (!isArticleId(idOrNumber) && article.status === 'published') await count(article.id);
   return articleResponse(200, article, {
     agent: principal.isAgent,
     ...(config === undefined ? {} : { reviewDue: isReviewDue(article, config, new Date()) }),
   });
 }
 
-/** Logged, never the reader's error; reported as counted so that nothing else is tried. */
-function countFailed(error: unknown, article: string): true {
+/** Logged, never the reader's error. */
+function countFailed(error: unknown, article: string): void {
   log.warn('the view of an article was not counted', { error, article });
-  return true;
 }
 
 /**

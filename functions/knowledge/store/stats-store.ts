@@ -14,8 +14,7 @@ import { articleStatsIndexes, articleStatsKey, deflectionDayKey } from './keys.t
  * ~5,000 articles), never the article records. `viewable` is the audience of the published article
  * (set on publication, removed on retirement): a view is counted on the condition that it is there
  * (for a requester: that it is `public`), so that the count needs nothing read first and goes beside
- * the article's read (one round trip). A STATS item exists once an article was published (or, for
- * one published before STATS carried `viewable`, first viewed, voted on or credited); missing
+ * the article's read (one round trip). A STATS item exists once an article was published; missing
  * counters read as 0.
  *
  * The daily deflection counts (pk KNOWLEDGE#DEFLECTIONS, sk DAY#<yyyy-mm-dd>) {day, count} are
@@ -79,8 +78,7 @@ export type Viewer = 'agent' | 'requester';
  * and readable by the viewer (its STATS item's `viewable`): one UpdateItem, ADD views 1, needing
  * nothing read first, so the caller sends it beside its read of the article (Promise.all). Exact
  * under concurrency (ADD is atomic). Answers whether it was counted: false for a draft, a retired
- * article, an internal one read by a requester, or one published before its STATS item carried
- * `viewable` (countViewLabelled counts that one). Other failures are the caller's to ignore or answer 500.
+ * article or an internal one read by a requester. Other failures are the caller's to ignore or answer 500.
  */
 export async function countView(articleId: string, viewer: Viewer): Promise<boolean> {
   try {
@@ -99,15 +97,6 @@ export async function countView(articleId: string, viewer: Viewer): Promise<bool
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
-}
-
-/**
- * One view of a published article whose STATS item does not say so (published before STATS carried
- * `viewable`): ADD views 1 with its number and title SET, as every count did then. The caller has
- * read the article and knows it is published and readable (a second round trip, for those only).
- */
-export async function countViewLabelled(articleId: string, article: StatsLabel): Promise<void> {
-  await db.send(new UpdateCommand(counterUpdate(articleId, 'views', article)));
 }
 
 /**
