@@ -24,6 +24,7 @@ import {
   articleReplace,
   articleVersionPut,
   articleVersionStatusUpdate,
+  knownErrorGuardRelease,
 } from './store/article-store.ts';
 import { statsPublication, statsRetirement } from './store/stats-store.ts';
 
@@ -88,6 +89,8 @@ export function articleWrite(input: ArticleWrite): TransactionEntry[] {
     // then on without a read of the article) and of a retirement (no more views).
     ...(input.type === 'Article Published' ? [statsPublication(after)] : []),
     ...(input.type === 'Article Retired' && before?.status === 'published' ? [statsRetirement(after.id)] : []),
+    // A retired article made from a known error releases it: a new article may be made from it.
+    ...(input.type === 'Article Retired' && after.knownError !== undefined ? [knownErrorGuardRelease(after.knownError.id, after.id)] : []),
   ];
 }
 

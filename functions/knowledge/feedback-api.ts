@@ -108,7 +108,7 @@ export const feedbackOperations: Record<string, OperationSpec> = {
     audience: 'agent',
     description: [
       "A published known error (GET /known-errors) becomes a draft article in one call: its problem's title; a Markdown body with the sections Symptoms (the problem's description), Cause (its root cause) and Workaround; its category, service and configuration items; audience `internal`; owned by the problem's assignment group, or by the body's `ownerGroup` (required when the problem has none); `links.problems` and `links.knownErrors` name the problem. Edit it (PUT /articles/{id}) and submit it for review as any draft.",
-      'One article per known error: a second call is 409 `article-exists`, `article` naming the one made. Requesters get 404, as for a problem that is not a published known error.',
+      'One article per known error: a second call is 409 `article-exists`, `article` naming the one made; once that article is retired, a new one may be made. Requesters get 404, as for a problem that is not a published known error.',
       "One read of the problem (by id, or its number through the index), the article's number, then one transaction: the article, its first version, its history, the event `Article Created`, the checks of its group, services and configuration items, and the known error's guard.",
     ].join('\n\n'),
     pathParameters: { id: { schema: z.string(), description: "The known error's problem id or number (PRB...)" } },

@@ -87,6 +87,23 @@ describe('POST /known-errors/{id}/article', () => {
     expect(again.body.detail).toContain(article.number);
   });
 
+  it('once its article is retired, the known error makes a new article (the retirement releases the guard)', async () => {
+    const problem = await knownError({ title: 'Printer queue stalls' });
+    const first = await alice.post(`/known-errors/${problem.id}/article`, undefined);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect((await alice.post(`/known-errors/${problem.id}/article`, undefined)).status).toBe(409);
+    const retired = await alice.post(`/articles/${first.body.id}/retire`, undefined, ifMatch(first.body));
+    expect(retired.status, JSON.stringify(retired.body)).toBe(200);
+    const second = await alice.post(`/known-errors/${problem.id}/article`, undefined);
+    expect(second.status, JSON.stringify(second.body)).toBe(201);
+    expect(second.body.id).not.toBe(first.body.id);
+    expect(second.body.knownError).toEqual({ id: problem.id, number: problem.number });
+    // The guard now names the new article: a further call is 409 naming it.
+    const again = await alice.post(`/known-errors/${problem.id}/article`, undefined);
+    expect(again.status).toBe(409);
+    expect(again.body.article).toEqual({ id: second.body.id, number: second.body.number });
+  });
+
   it('owner group: the body names it when the problem has no assignment group (400 without)', async () => {
     const problem = await knownError({ assignmentGroup: undefined, title: 'No group' });
     const refused = await alice.post(`/known-errors/${problem.id}/article`, undefined);

@@ -21,7 +21,8 @@ import { readKnownError } from '../store/known-error-source.ts';
  *
  * One article per known error: the guard item ARTICLE-FROM#KNOWN-ERROR#<problemId>, naming the
  * article, is created in the article's own transaction (slice B's createArticle), so two calls at
- * once make one article; the second answers 409 `article-exists` naming it. Idempotency-Key
+ * once make one article; the second answers 409 `article-exists` naming it. Retiring that article
+ * deletes the guard in its own transaction (article-write.ts): a new article may then be made. Idempotency-Key
  * replays the first answer. Reads: the problem (one GetItem, or a gsi1 Query by number).
  */
 

@@ -12,6 +12,7 @@ import {
   ARTICLE_SEQUENCE_KEY,
   ARTICLE_VERSION_PREFIX,
   type ArticleNameField,
+  articleFromKnownErrorKey,
   articleIndexes,
   articleKey,
   articleNameIndexes,
@@ -146,6 +147,20 @@ export function articleNamePut(article: Pick<Article, 'id' | 'number'>, field: A
 
 export const articleNameDelete = (articleId: string, field: ArticleNameField, name: string): TransactItem => ({
   Delete: { TableName: TABLE_NAME, Key: articleNameKey(articleId, field, name) },
+});
+
+/**
+ * The retiring transaction's entry for an article made from a known error: its guard
+ * (keys.ts articleFromKnownErrorKey) is deleted, so the known error may be turned into an article
+ * again. Only the guard naming this article (a guard already gone is no refusal).
+ */
+export const knownErrorGuardRelease = (problemId: string, articleId: string): TransactItem => ({
+  Delete: {
+    TableName: TABLE_NAME,
+    Key: articleFromKnownErrorKey(problemId),
+    ConditionExpression: 'attribute_not_exists(pk) OR articleId = :id',
+    ExpressionAttributeValues: { ':id': articleId },
+  },
 });
 
 export const articleHistoryPut = (articleId: string, draft: HistoryDraft): TransactItem => historyPut(articlePartition(articleId), articleId, draft);

@@ -60,7 +60,7 @@ export const articleNameIndexes = (field: ArticleNameField, name: string, number
   [`${NAME_KINDS[field].index}sk`]: number,
 });
 
-/** One article per known error: written with the article, names it. */
+/** One live article per known error: written with the article, names it; deleted when that article is retired. */
 export const articleFromKnownErrorKey = (problemId: string) => ({ pk: `ARTICLE-FROM#KNOWN-ERROR#${problemId}`, sk: 'GUARD' });
 
 export const KNOWLEDGE_CONFIG_KEY = { pk: 'KNOWLEDGE-CONFIG', sk: 'KNOWLEDGE-CONFIG' } as const;

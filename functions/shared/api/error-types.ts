@@ -85,7 +85,10 @@ export const ERROR_TYPES = {
   },
   'article-not-published': { status: 409, when: 'The article is a draft, in review or retired: only a published article takes feedback; `status` says which' },
   'article-changed': { status: 409, when: 'The article was published anew or retired while the request was handled; read it and send again' },
-  'article-exists': { status: 409, when: 'The known error was turned into an article already (one per known error); `article` names it' },
+  'article-exists': {
+    status: 409,
+    when: 'The known error was turned into an article already (one per known error, until that article is retired); `article` names it',
+  },
   'incident-already-linked': {
     status: 409,
     when: 'The incident is linked to a problem already (an incident is linked to at most one); `linkedProblem` names it, `incident` the incident',
