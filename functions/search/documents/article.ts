@@ -1,4 +1,5 @@
 import { indexChange, plainText, removalChange, type SearchChange, type SearchDocument, searchDocumentId } from '../../shared/search/documents.ts';
+import { withNumber } from './text.ts';
 
 /**
  * An article as the index sees it: what the knowledge area's record holds (functions/knowledge,
@@ -17,6 +18,10 @@ export interface ArticleSource {
   readonly audience: 'public' | 'internal';
   readonly keywords?: readonly string[];
   readonly updatedAt: string;
+  /** The version readers see was published then: the document's `updatedAt` (a draft edit does not move it). */
+  readonly publishedAt?: string;
+  /** The content version published, if any ever was: an article never published is in no index. */
+  readonly publishedVersion?: number;
   readonly version: number;
 }
 
@@ -25,7 +30,9 @@ export const articleDocId = (articleId: string): string => searchDocumentId('art
 /**
  * The `articles` index holds published articles only: a draft, an article in review or a retired
  * one has no document there. A published article with an edit in progress keeps its published
- * content (the record's content fields), until the edit is published in turn.
+ * content (the record's content fields), until the edit is published in turn; its `updatedAt` is
+ * when that content was published, not the draft's last edit. Its number is a keyword, so that
+ * searching for `KB…` finds it.
  */
 export function articleDocument(article: ArticleSource): SearchDocument | undefined {
   if (article.status !== 'published') return undefined;
@@ -37,18 +44,23 @@ export function articleDocument(article: ArticleSource): SearchDocument | undefi
     number: article.number,
     title: article.title,
     text: plainText(article.body ?? ''),
-    keywords: [...(article.keywords ?? [])],
+    keywords: withNumber(article.number, article.keywords ?? []),
     status: article.status,
     ...(service === undefined ? {} : { service }),
     audience: article.audience,
     ...(article.category === undefined ? {} : { category: article.category }),
-    updatedAt: article.updatedAt,
+    updatedAt: article.publishedAt ?? article.updatedAt,
     version: article.version,
   };
 }
 
-/** The change the article's current record makes to the `articles` index: its document, or its removal. */
-export function articleChange(article: ArticleSource, at: string): SearchChange {
+/**
+ * The change the article's current record makes to the `articles` index: its document, or its
+ * removal; none for an article never published (it was never in the index, and a draft, a
+ * review or a retirement of it leaves the index as it is).
+ */
+export function articleChange(article: ArticleSource, at: string): SearchChange | undefined {
   const document = articleDocument(article);
-  return document === undefined ? removalChange(articleDocId(article.id), article.version, at) : indexChange(document, at);
+  if (document !== undefined) return indexChange(document, at);
+  return article.publishedVersion === undefined ? undefined : removalChange(articleDocId(article.id), article.version, at);
 }

@@ -1,13 +1,13 @@
 import type { Incident } from '../../incidents/domain/incident.ts';
 import { indexChange, type SearchChange, type SearchDocument, searchDocumentId } from '../../shared/search/documents.ts';
-import { joinedText } from './text.ts';
+import { joinedText, withNumber } from './text.ts';
 
 export const incidentDocId = (incidentId: string): string => searchDocumentId('incident', incidentId);
 
 /**
  * An incident in the `tickets` index, whatever its status (a closed incident is what "solved
- * before" is made of): its title, its description and resolution notes as text, its category as a
- * keyword. `requester` is its caller, the one requester who may find it (functions/incidents
+ * before" is made of): its title, its description and resolution notes as text, its number and
+ * category as keywords. `requester` is its caller, the one requester who may find it (functions/incidents
  * access.ts: a requester sees only the incidents they raised).
  */
 export function incidentDocument(incident: Incident): SearchDocument {
@@ -18,7 +18,7 @@ export function incidentDocument(incident: Incident): SearchDocument {
     number: incident.number,
     title: incident.title,
     text: joinedText([incident.description, incident.resolutionNotes]),
-    keywords: incident.category === undefined ? [] : [incident.category],
+    keywords: withNumber(incident.number, incident.category === undefined ? [] : [incident.category]),
     status: incident.status,
     ...(incident.service === undefined ? {} : { service: incident.service }),
     audience: 'internal',

@@ -1,13 +1,14 @@
 import { publishedKnownError } from '../../known-errors/domain/known-error.ts';
 import type { Problem } from '../../problems/domain/problem.ts';
 import { indexChange, removalChange, type SearchChange, type SearchDocument, searchDocumentId } from '../../shared/search/documents.ts';
-import { joinedText } from './text.ts';
+import { joinedText, withNumber } from './text.ts';
 
 export const problemDocId = (problemId: string): string => searchDocumentId('problem', problemId);
 export const knownErrorDocId = (problemId: string): string => searchDocumentId('knownError', problemId);
 
+/** What a problem's documents share: its number and category as keywords (the known error is found by the problem's number too), service, version. */
 const categoryFields = (problem: Problem) => ({
-  keywords: problem.category === undefined ? [] : [problem.category],
+  keywords: withNumber(problem.number, problem.category === undefined ? [] : [problem.category]),
   ...(problem.service === undefined ? {} : { service: problem.service }),
   audience: 'internal' as const,
   ...(problem.category === undefined ? {} : { category: problem.category }),

@@ -21,7 +21,12 @@ import { problemChanges } from '../documents/problem.ts';
  * Idempotent and order-insensitive: an event read late, twice or out of order writes the record's
  * CURRENT documents at the record's version, and a change never replaces one of a higher version.
  * Several events of one record in a batch read it once. Events that cannot change what is indexed
- * (notes, feedback) are skipped. A record that is gone writes nothing (no area deletes these).
+ * are skipped unread: notes and feedback, and the Article events of a draft or of the pending
+ * version of a published article (created, updated, submitted, rejected: the record's content,
+ * which is what is indexed, is the published one). Only `Article Published` and `Article Retired`
+ * change the `articles` index, and each writes the record as it is when read, so the last of them
+ * always leaves the index right. An article never published writes nothing either (it never was
+ * in the index). A record that is gone writes nothing (no area deletes these).
  *
  * After writing, each index written to is compacted when due (../compaction.ts). A message whose
  * read or write fails is retried through the queue (partial batch failures), then dead-lettered:
@@ -34,8 +39,19 @@ interface BusEvent {
   detail?: { article?: { id?: unknown }; incident?: { id?: unknown }; problem?: { id?: unknown } };
 }
 
-/** Events that never change a document: what they add (a note, feedback) is not indexed. */
-const SKIPPED = new Set(['Article Feedback Received', 'Incident Note Added', 'Problem Note Added']);
+/**
+ * Events that never change a document: what they add (a note, feedback) is not indexed, or they
+ * touch only a version readers do not see (a draft; a published article's pending version).
+ */
+const SKIPPED = new Set([
+  'Article Feedback Received',
+  'Article Created',
+  'Article Updated',
+  'Article Submitted',
+  'Article Rejected',
+  'Incident Note Added',
+  'Problem Note Added',
+]);
 
 type Subject = { kind: 'article' | 'incident' | 'problem'; id: string };
 
@@ -56,7 +72,8 @@ async function changesOf(subject: Subject, at: string): Promise<SearchChange[]> 
   switch (subject.kind) {
     case 'article': {
       const article = await getArticleById(subject.id);
-      return article === undefined ? [] : [articleChange(article, at)];
+      const change = article === undefined ? undefined : articleChange(article, at);
+      return change === undefined ? [] : [change];
     }
     case 'incident': {
       const { incident } = await getIncidentRecord(subject.id);
