@@ -288,7 +288,7 @@ async function main(): Promise<void> {
           `## Knowledge search under load (${KNOWLEDGE.articles} articles)`,
           '',
           `${KNOWLEDGE.articles} generated published articles (bench/knowledge-corpus.ts, ~150-word bodies, 70% public) written straight into the table as the knowledge store keeps them ` +
-            `(${(knowledge.seedMs / 1000).toFixed(1)} s), then served by a fresh server process: the rebuild (rebuildSearchIndex, invoked as \`npm run search:rebuild\` does) indexed ` +
+            `(${(knowledge.seedMs / 1000).toFixed(1)} s) of a local stack started without the demo data; the rebuild (rebuildSearchIndex, invoked as \`npm run search:rebuild\` does) indexed ` +
             `${knowledge.rebuild.indexed} articles in ${ms(knowledge.rebuild.functionMs, 0)} (${ms(knowledge.rebuild.callMs, 0)} with the call; articles snapshot ${kb(knowledge.rebuild.snapshotBytes)}); ` +
             `the first search, which loads the snapshot, took ${ms(knowledge.firstSearchMs, 0)}. ` +
             `${KNOWLEDGE.concurrency} keep-alive clients (and one, for a request's own time: the local server is one process, where ${KNOWLEDGE.concurrency} clients queue, while a Lambda instance serves one request at a time), ` +

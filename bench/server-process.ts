@@ -26,11 +26,11 @@ export interface ServerProcess extends ServerInfo {
 const isReadyLine = (value: unknown): value is ServerInfo =>
   value !== null && typeof value === 'object' && typeof (value as ServerInfo).url === 'string' && typeof (value as ServerInfo).controlUrl === 'string';
 
-/** bench/server.ts in its own process (see there), on the given DynamoDB Local; on `existingTable` (not seeded again) if given. */
-export async function startServer(dynamoDbEndpoint: string, existingTable?: string): Promise<ServerProcess> {
+/** bench/server.ts in its own process (see there), on the given DynamoDB Local; `seed: false` leaves out the demo data. */
+export async function startServer(dynamoDbEndpoint: string, options: { seed?: boolean } = {}): Promise<ServerProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bench/server.ts', dynamoDbEndpoint, ...(existingTable === undefined ? [] : [existingTable])],
+    ['--import', 'tsx', 'bench/server.ts', dynamoDbEndpoint, ...(options.seed === false ? ['--no-seed'] : [])],
     {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'inherit'],

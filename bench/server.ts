@@ -14,17 +14,14 @@ import type { AddressInfo } from 'node:net';
 import { startLocalStack } from '../local/runtime.ts';
 
 const endpoint = process.argv[2];
-if (endpoint === undefined) throw new Error('usage: bench/server.ts <dynamoDbEndpoint> [<existing table>]');
-/** An existing table (the knowledge search load seeds one, then serves it from a fresh process): not seeded again. */
-const existingTable = process.argv[3];
+if (endpoint === undefined) throw new Error('usage: bench/server.ts <dynamoDbEndpoint> [--no-seed]');
+/**
+ * --no-seed: a new table without the demo data (the knowledge search load writes its articles
+ * into it, then rebuilds the index: nothing may have opened a search index before).
+ */
+const seed = process.argv[3] !== '--no-seed';
 
-const stack = await startLocalStack({
-  dynamoDbEndpoint: endpoint,
-  tableName: existingTable ?? `bench-load-${Date.now()}`,
-  httpPort: 0,
-  seed: existingTable === undefined,
-  printPublished: false,
-});
+const stack = await startLocalStack({ dynamoDbEndpoint: endpoint, tableName: `bench-load-${Date.now()}`, httpPort: 0, seed, printPublished: false });
 
 const control = createServer((request, response) => {
   if (request.method === 'POST' && request.url === '/settled') {
