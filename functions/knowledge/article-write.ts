@@ -2,7 +2,7 @@ import { ciExistsCheck } from '../cmdb/store/relationship-store.ts';
 import { groupKey, serviceKey } from '../directory/store/keys.ts';
 import { directoryRecordLive } from '../directory/store/references.ts';
 import type { Recipients } from '../shared/domain/outbox.ts';
-import { validationFailed } from '../shared/errors.ts';
+import { fieldError, validationFailed } from '../shared/errors.ts';
 import type { ApiResult } from '../shared/http/handler.ts';
 import { newId, writeHistoryDraft } from '../shared/store/audit.ts';
 import { TABLE_NAME, type TransactItem } from '../shared/store/db.ts';
@@ -11,7 +11,7 @@ import { commitIdempotently, type IdempotencyClaim } from '../shared/store/idemp
 import { type NamedItem, named, type TransactionEntry, TransactionRefused } from '../shared/store/transaction.ts';
 import { type Article, type ArticleContent, type ArticleVersion, newArticle, type ReviewDecision, type Transition } from './domain/article.ts';
 import { type ArticleEventType, articleOutboxRecord, articleRecipients } from './domain/events.ts';
-import { renderMarkdown } from './domain/render.ts';
+import { MAX_BODY_HTML_BYTES, renderMarkdown } from './domain/render.ts';
 import { articleResponse } from './responses.ts';
 import type { ArticleContentBody } from './schemas/article.ts';
 import { articleOutboxPut } from './store/article-outbox.ts';
@@ -132,12 +132,26 @@ function articleNameChanges(input: ArticleWrite): TransactItem[] {
   ];
 }
 
-/** The stored content of a body: the Markdown rendered, lists present (empty when not given), audience `internal` by default. */
+/**
+ * The stored content of a body: the Markdown rendered, lists present (empty when not given),
+ * audience `internal` by default. HTML over MAX_BODY_HTML_BYTES (render.ts) is a 400 naming `body`.
+ */
 export function contentFromBody(body: ArticleContentBody): ArticleContent {
+  const bodyHtml = renderMarkdown(body.body);
+  const bytes = Buffer.byteLength(bodyHtml, 'utf8');
+  if (bytes > MAX_BODY_HTML_BYTES) {
+    throw validationFailed([
+      fieldError(
+        'body',
+        ['body'],
+        `The body renders to ${Math.ceil(bytes / 1024)} KB of HTML; at most ${MAX_BODY_HTML_BYTES / 1024} KB (a reference link or an entity repeated many times multiplies the body's size)`,
+      ),
+    ]);
+  }
   return {
     title: body.title,
     body: body.body,
-    bodyHtml: renderMarkdown(body.body),
+    bodyHtml,
     ...(body.category === undefined ? {} : { category: body.category }),
     services: body.services ?? [],
     configurationItems: body.configurationItems ?? [],

@@ -8,6 +8,7 @@ import type { CommonResponseSchema, EventSchemaFile, OperationSpec, PublishedEve
 import { PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { ARTICLE_EVENT_TYPES } from './domain/events.ts';
+import { MAX_BODY_HTML_BYTES } from './domain/render.ts';
 import {
   articleHistoryRecordSchema,
   articlePageQuery,
@@ -53,7 +54,7 @@ const LIFECYCLE = [
   '**Lifecycle.** `draft` -> `review` (POST /articles/{id}/submit) -> `published` (POST /articles/{id}/review `approve`) -> `retired` (POST /articles/{id}/retire); `reject` sends the version in review back to `draft` with the comment, and an edit (PUT) of a version in review returns it to `draft`.',
   'A published article edited (PUT) gets a new content version n+1 in draft, shown to agents as `pendingVersion`, while the record (and what requesters read and search finds) keeps the published content until that version is approved; it goes through submit and review the same way. Every content version is kept (GET /articles/{id}/versions).',
 ].join('\n\n');
-const MARKDOWN = `\`body\` is Markdown (CommonMark, at most ${MAX_BODY_LENGTH} characters), rendered once when written into \`bodyHtml\`: raw HTML in it is escaped (shown as text, never run: \`<script>\` stays text), and link and image URLs other than http(s) and mailto (\`javascript:\`, \`data:\`, \`vbscript:\`...) are dropped.`;
+const MARKDOWN = `\`body\` is Markdown (CommonMark, at most ${MAX_BODY_LENGTH} characters), rendered once when written into \`bodyHtml\`: raw HTML in it is escaped (shown as text, never run: \`<script>\` stays text), and link and image URLs other than http(s) and mailto (\`javascript:\`, \`data:\`, \`vbscript:\`...) are dropped. A body whose HTML would take more than ${MAX_BODY_HTML_BYTES / 1024} KB (Markdown that multiplies itself, e.g. one long reference link used thousands of times) is refused: 400 naming \`body\`, before anything is written.`;
 const REFERENCES =
   '`ownerGroup` must exist (GET /groups), each of `services` (GET /services) and `configurationItems` (GET /cis, by id; retired ones may be named) too: checked in the same transaction as the write, 400 naming the field (and the index). `links` (problems, known errors, incidents by id or number) are kept as given, not checked.';
 const IF_MATCH_STEP =
