@@ -162,6 +162,19 @@ describe('GET /reports/knowledge', () => {
       { id: disputed.id, number: disputed.number, title: disputed.title, views: 1, helpful: 1, notHelpful: 2, helpfulRatio: 0.333 },
       { id: useful.id, number: useful.number, title: useful.title, views: 2, helpful: 3, notHelpful: 0, helpfulRatio: 1 },
     ]);
+
+    // A retired article leaves both rankings (its counters stay in the table).
+    const gone = await published('Retired soon');
+    await view(gone, 9);
+    await vote(gone, [false, false, false]);
+    const before = await ok(alice.get('/reports/knowledge'));
+    expect(before.mostViewed[0]).toMatchObject({ id: gone.id, views: 9 });
+    expect(before.leastHelpful[0]).toMatchObject({ id: gone.id, helpfulRatio: 0 });
+    const current = await ok<Article>(alice.get(`/articles/${gone.id}`));
+    await ok(ada.post(`/articles/${gone.id}/retire`, {}, ifMatch(current)));
+    const after = await ok(alice.get('/reports/knowledge'));
+    expect(after.mostViewed).toEqual(report.mostViewed);
+    expect(after.leastHelpful).toEqual(report.leastHelpful);
   });
 
   it('lists the published articles not reviewed within the interval; GET /articles/{id} flags them', async () => {

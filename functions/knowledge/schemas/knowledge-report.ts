@@ -38,7 +38,9 @@ export const knowledgeReportSchema = z
       .describe('Deflections counted on the days of the report (POST /suggestions/{id}/deflection)'),
     mostViewed: z
       .array(z.object(articleCounts))
-      .describe(`The ${TOP_ARTICLES} articles read most since they were first published (all time, not only these days), most first`),
+      .describe(
+        `The ${TOP_ARTICLES} published articles read most since they were first published (all time, not only these days), most first; retired articles are left out`,
+      ),
     leastHelpful: z
       .array(
         z.object({
@@ -47,7 +49,7 @@ export const knowledgeReportSchema = z
         }),
       )
       .describe(
-        `The ${TOP_ARTICLES} articles with the lowest share of helpful votes (all time), among those with at least ${MIN_VOTES_FOR_HELPFULNESS} votes; lowest first, then most votes against`,
+        `The ${TOP_ARTICLES} published articles with the lowest share of helpful votes (all time), among those with at least ${MIN_VOTES_FOR_HELPFULNESS} votes; lowest first, then most votes against; retired articles are left out`,
       ),
     dueForReview: z
       .object({

@@ -25,12 +25,17 @@ export interface ArticleCountsRow {
   readonly notHelpful: number;
 }
 
-/** The counters of every article that has some (gsi5, all pages). */
+/**
+ * The counters of every published article that has some (gsi5, all pages): a retired article's
+ * counters stay (its STATS item loses `viewable` at retirement) but the report leaves it out: its
+ * rankings are of what readers can still find, what owners may act on.
+ */
 export async function readAllArticleCounts(): Promise<ArticleCountsRow[]> {
   const items = await queryAll({
     TableName: TABLE_NAME,
     IndexName: 'gsi5',
     KeyConditionExpression: 'gsi5pk = :pk',
+    FilterExpression: 'attribute_exists(viewable)',
     ExpressionAttributeValues: { ':pk': 'ARTICLE#STATS' },
   });
   return items.map((item) => {
