@@ -1,6 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { excerptOf, indexChange, plainText, removalChange, type SearchDocument, searchDocumentId } from '../../functions/shared/search/documents.ts';
-import { SearchEngine, type SearchSnapshot, searchTerms } from '../../functions/shared/search/engine.ts';
+import {
+  excerptOf,
+  indexChange,
+  plainText,
+  removalChange,
+  type SearchChange,
+  type SearchDocument,
+  searchDocumentId,
+} from '../../functions/shared/search/documents.ts';
+import { SearchEngine, type SearchHit, type SearchSnapshot, searchTerms } from '../../functions/shared/search/engine.ts';
 
 /*
  * The search engine (functions/shared/search/engine.ts) in memory: what a query finds (a word's
@@ -204,6 +213,122 @@ describe('changes', () => {
     const later = SearchEngine.empty();
     later.apply([indexChange({ ...doc, title: 'Later title' }, at(5)), indexChange({ ...doc, title: 'Earlier title' }, at(4))]);
     expect(later.search('title').map((hit) => hit.document.title)).toEqual(['Later title']);
+  });
+});
+
+describe('scores after changes (issue 16: a re-indexed document left its old copy counted)', () => {
+  // Few words, shared by every document, in several forms (stems), so that each change moves the
+  // term statistics of the others.
+  const WORDS = ['printer', 'printing', 'prints', 'queue', 'spooler', 'vpn', 'password', 'passwords', 'reset', 'restart', 'network', 'drive', 'mapped'];
+  const QUERIES = ['printer', 'printing queue', 'vpn password', 'reset', 'spool', 'pasword', 'drive mapped network', 'restarting spooler', 'prnter queue'];
+  const LONG_TEXT = 'Since this morning the printer queue is stuck and printing fails; I reset my password and restarted the network drive';
+  const IDS = ['article:A', 'article:B', 'article:C', 'incident:D', 'incident:E', 'incident:F'];
+  const words = (min: number, max: number) => fc.array(fc.constantFrom(...WORDS), { minLength: min, maxLength: max }).map((list) => list.join(' '));
+  const content = fc.record({ title: words(1, 4), text: words(0, 12), keywords: fc.array(fc.constantFrom(...WORDS), { maxLength: 2 }) });
+  const step = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ op: fc.constant('index' as const), id: fc.nat(IDS.length - 1), version: fc.integer({ min: 1, max: 8 }), content }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), id: fc.nat(IDS.length - 1), version: fc.integer({ min: 1, max: 8 }) }) },
+    { weight: 1, arbitrary: fc.constant({ op: 'snapshot' as const }) },
+  );
+
+  function documentOf(id: string, version: number, fields: { title: string; text: string; keywords: string[] }): SearchDocument {
+    const [kind, recordId] = id.split(':') as ['article' | 'incident', string];
+    return { id, kind, recordId, number: recordId, ...fields, status: 'published', audience: 'public', updatedAt: '2030-01-01T00:00:00.000Z', version };
+  }
+
+  /** The hits by document id and score, best first; ties in the order of the ids (an index may order equal scores either way). */
+  const ranked = (hits: SearchHit[]) =>
+    hits
+      .map((hit) => ({ id: hit.document.id, score: hit.score }))
+      .sort((a, b) => (Math.abs(a.score - b.score) > 1e-9 ? b.score - a.score : a.id < b.id ? -1 : 1));
+
+  it('are those of an index built afresh of the same documents, after any adds, replacements and removals, and never negative', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), (steps) => {
+        let engine = SearchEngine.empty();
+        // What the engine should hold: per document, the change that wins (as SearchEngine.apply documents it).
+        const model = new Map<string, { version: number; document?: SearchDocument }>();
+        steps.forEach((s, n) => {
+          const at = new Date(Date.UTC(2030, 0, 1, 0, 0, n)).toISOString();
+          if (s.op === 'snapshot') {
+            // Saved and loaded again (as a reader does), of the changes so far.
+            engine = SearchEngine.fromSnapshot(JSON.parse(JSON.stringify(engine.toSnapshot(at))) as SearchSnapshot);
+            return;
+          }
+          const id = IDS[s.id] as string;
+          const change: SearchChange = s.op === 'index' ? indexChange(documentOf(id, s.version, s.content), at) : removalChange(id, s.version, at);
+          engine.apply([change]);
+          const current = model.get(id);
+          const tie = current !== undefined && s.version === current.version;
+          // At one version a removal wins over a document; otherwise the later change (each step is later).
+          if (current === undefined || s.version > current.version || (tie && (s.op === 'remove' || current.document !== undefined)))
+            model.set(id, { version: s.version, ...(change.document === undefined ? {} : { document: change.document }) });
+        });
+        const live = [...model.values()].flatMap(({ document }) => (document === undefined ? [] : [document]));
+        const fresh = SearchEngine.fromDocuments(live);
+        expect(engine.size).toBe(fresh.size);
+        for (const [query, mode] of [...QUERIES.map((q) => [q, 'query'] as const), [LONG_TEXT, 'text'] as const]) {
+          const got = ranked(engine.search(query, { mode, limit: 100 }));
+          const want = ranked(fresh.search(query, { mode, limit: 100 }));
+          expect(
+            got.map((hit) => hit.id),
+            query,
+          ).toEqual(want.map((hit) => hit.id));
+          got.forEach((hit, i) => {
+            expect(Math.abs(hit.score - (want[i]?.score ?? Number.NaN)), query).toBeLessThanOrEqual(1e-9);
+            expect(hit.score, query).toBeGreaterThan(0);
+          });
+          // The engine's own order is best first.
+          const scores = engine.search(query, { mode, limit: 100 }).map((hit) => hit.score);
+          expect(scores).toEqual([...scores].sort((a, b) => b - a));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('two identical documents score the same however often one is re-indexed (the walkthrough’s case)', () => {
+    const twin = (id: string, version: number) =>
+      documentOf(id, version, {
+        title: 'VPN asks for the password again after a password change',
+        text: 'The VPN client keeps the old password. Quit the VPN client. Sign in again with the new password.',
+        keywords: ['vpn', 'password'],
+      });
+    const e = SearchEngine.fromDocuments([twin('article:KB1', 1), twin('article:KB2', 1)]);
+    const before = e.search('vpn pasword')[0]?.score;
+    for (let version = 2; version <= 5; version++) e.apply([indexChange(twin('article:KB1', version), `2030-01-01T00:00:0${version}.000Z`)]);
+    for (const mode of ['query', 'text'] as const) {
+      const hits = e.search('VPN keeps asking for my pasword', { mode });
+      expect(hits).toHaveLength(2);
+      expect(hits[0]?.score).toBeGreaterThan(0);
+      expect(hits[0]?.score).toBeCloseTo(hits[1]?.score ?? 0, 9);
+    }
+    expect(e.search('vpn pasword')[0]?.score).toBeCloseTo(before ?? 0, 9);
+  });
+
+  it('a snapshot saved with discarded documents still in its term index (before this fix) loads clean', () => {
+    const a = documentOf('article:A', 1, { title: 'printer queue', text: 'restart the spooler', keywords: [] });
+    const b = documentOf('article:B', 1, { title: 'printer queue', text: 'restart the spooler', keywords: [] });
+    const snapshot = JSON.parse(JSON.stringify(SearchEngine.fromDocuments([a, b]).toSnapshot('2030-01-01T00:00:00.000Z'))) as SearchSnapshot;
+    // What MiniSearch's discard left: B gone from the documents, its postings still in the term index.
+    const index = snapshot.index as {
+      documentCount: number;
+      documentIds: Record<string, string>;
+      storedFields: Record<string, unknown>;
+      fieldLength: Record<string, unknown>;
+      dirtCount: number;
+    };
+    const [shortId] = Object.entries(index.documentIds).find(([, id]) => id === b.id) ?? [];
+    delete index.documentIds[shortId as string];
+    delete index.storedFields[shortId as string];
+    delete index.fieldLength[shortId as string];
+    index.documentCount -= 1;
+    index.dirtCount = 1;
+    const versions = { [a.id]: 1 };
+    const loaded = SearchEngine.fromSnapshot({ ...snapshot, versions });
+    const fresh = SearchEngine.fromDocuments([a]);
+    for (const mode of ['query', 'text'] as const) expect(loaded.search('printer spooler', { mode })).toEqual(fresh.search('printer spooler', { mode }));
+    expect(loaded.toSnapshot('2030-01-01T00:00:00.000Z').index).toMatchObject({ dirtCount: 0 });
   });
 });
 
