@@ -86,12 +86,13 @@ const operations: Record<string, ArticleOperation> = {
     audience: 'requester',
     description: [
       'Newest first (by number), without bodies (GET /articles/{id} has the body). Agents list every article: drafts, in review, published, retired. Filters combine with AND, the values of one filter with OR (comma-separated, at most 10): `status` picks the index (one Query per status), the others narrow it.',
+      "`status` matches what an article is being worked in: its own status, or its pending version's. So `status=review` is the review queue: the new articles in review and the published articles whose edit (`pendingVersion`) is in review; `status=draft` likewise finds a published article with an edit in draft. A published article with an edit in progress is listed under `published` too.",
       'Requesters list the published public articles only (an index of those alone): `category` and `service` narrow it; a `status` or `audience` filter asking for anything else finds nothing, `ownerGroup` is ignored. Agent-only fields (owner group, links, authors, the version in progress) are left out for them.',
       PAGE_NOTE,
     ].join('\n\n'),
     query: listArticlesQuery,
     queryDescriptions: {
-      status: 'Only articles in one of these statuses (comma-separated)',
+      status: 'Only articles in one of these statuses, or whose pending version (the edit of a published article) is (comma-separated)',
       category: 'Only articles in one of these categories',
       service: 'Only articles naming one of these services',
       audience: 'Only articles for this audience',

@@ -470,6 +470,28 @@ describe('GET /articles (agents)', () => {
     const bad = await alice.get('/articles?status=nope');
     expect(bad.status).toBe(400);
   });
+
+  it('status filters on what is being worked: a published article whose edit is in review is in the review queue', async () => {
+    const fresh = await create({ category: 'queue' });
+    const edited = await published({ category: 'queue' });
+    const ids = async (status: string) => (await alice.get(`/articles?status=${status}&category=queue&limit=100`)).body.items.map((x: Article) => x.id);
+    expect(await ids('draft')).toEqual([fresh.id]);
+    expect(await ids('review')).toEqual([]);
+    const draft = await put(alice, edited, { ...content(edited), category: 'queue', title: 'Edited in a pending version' });
+    expect(draft.pendingVersion).toMatchObject({ status: 'draft' });
+    expect(await ids('draft')).toEqual([edited.id, fresh.id]);
+    await step(alice, fresh, 'submit');
+    await step(alice, edited, 'submit');
+    expect(await ids('review')).toEqual([edited.id, fresh.id]);
+    expect(await ids('draft')).toEqual([]);
+    // Still published too: listed under published, alone or with other statuses, once.
+    expect(await ids('published')).toEqual([edited.id]);
+    expect(await ids('published,review')).toEqual([edited.id, fresh.id]);
+    expect(await ids('published,retired')).toEqual([edited.id]);
+    await step(bob, edited, 'review', { decision: 'approve' });
+    expect(await ids('review')).toEqual([fresh.id]);
+    expect(await ids('published')).toEqual([edited.id]);
+  });
 });
 
 describe('retire', () => {

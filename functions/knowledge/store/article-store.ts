@@ -11,6 +11,7 @@ import { ARTICLE_FIELD_ORDER, ARTICLE_VERSION_FIELD_ORDER, type ArticleFilters, 
 import {
   ARTICLE_SEQUENCE_KEY,
   ARTICLE_VERSION_PREFIX,
+  ARTICLE_WORKING_STATUS_PREFIX,
   type ArticleNameField,
   articleFromKnownErrorKey,
   articleIndexes,
@@ -26,6 +27,7 @@ import {
  * Article items (keys.ts; docs/data-model.md):
  *   record    pk ARTICLE#<id>  sk ARTICLE            gsi1 ARTICLE / number                      every article (and by number)
  *                                                    gsi2 ARTICLE#STATUS#<status> / number
+ *                                                    gsi6 ARTICLE#WORKING#<pending version's status, else status> / number
  *                                                    gsi3 ARTICLE#PUBLISHED#<audience> / number   only while published
  *                                                    gsi4 ARTICLE#REVIEWED / <reviewedAt>#number  only while published
  *   version   pk ARTICLE#<id>  sk VERSION#000001     every content version, kept
@@ -208,8 +210,9 @@ export async function listArticleHistory(articleId: string, options: { limit: nu
 }
 
 /**
- * Newest first by number. Agents: with a status filter, one Query per status on gsi2, else gsi1
- * (every article); requesters (`publishedAudience`): the published partition of their audience on
+ * Newest first by number. Agents: with a status filter, one Query per working status on gsi6
+ * (`draft` and `review` include a published article whose edit is in draft or review; `published`
+ * alone is gsi2's published partition), else gsi1 (every article); requesters (`publishedAudience`): the published partition of their audience on
  * gsi3 only, so a draft, an internal or a retired article is never read for them. The other
  * filters narrow the Queries with a filter expression. Never a Scan.
  */
@@ -227,9 +230,25 @@ export async function listArticles(
   if (options.publishedAudience !== undefined) {
     index = 'gsi3';
     partitions = [`ARTICLE#PUBLISHED#${options.publishedAudience}`];
-  } else if (filters.status !== undefined) {
+  } else if (filters.status?.length === 1 && filters.status[0] === 'published') {
     index = 'gsi2';
-    partitions = filters.status.map((status) => `ARTICLE#STATUS#${status}`);
+    partitions = ['ARTICLE#STATUS#published'];
+  } else if (filters.status !== undefined) {
+    // By working status (keys.ts workingStatus): `draft` and `review` find a published article
+    // whose edit is in draft or in review too. A published article may be in any of the three.
+    const statuses = filters.status;
+    index = 'gsi6';
+    const working = new Set(statuses.flatMap((status) => (status === 'published' ? ['published', 'draft', 'review'] : [status])));
+    partitions = [...working].map((status) => `${ARTICLE_WORKING_STATUS_PREFIX}${status}`);
+    if (statuses.includes('published')) {
+      names['#status'] = 'status';
+      names['#pending'] = 'pendingVersion';
+      const placeholders = statuses.map((status, i) => {
+        values[`:status${i}`] = status;
+        return `:status${i}`;
+      });
+      conditions.push(`(#status IN (${placeholders.join(', ')}) OR #pending.#status IN (${placeholders.join(', ')}))`);
+    }
   } else {
     index = ALL_ARTICLES.index;
     partitions = [ALL_ARTICLES.partition];

@@ -19,12 +19,34 @@ export const ARTICLE_VERSION_PREFIX = 'VERSION#';
 export const articleStatsKey = (id: string) => ({ pk: articlePartition(id), sk: 'STATS' });
 export const articleFeedbackKey = (id: string, version: number, userId: string) => ({ pk: articlePartition(id), sk: `FEEDBACK#${pad(version, 6)}#${userId}` });
 
-/** The article record's list keys; the published and review keys only while it is published. */
-export const articleIndexes = (article: { number: string; status: string; audience: string; reviewedAt?: string | undefined }) => ({
+/**
+ * The status an article is being worked in: its pending version's (the edit of a published
+ * article, in draft or in review), else its own. The review queue (GET /articles?status=review)
+ * is what awaits review, whether a new article or the edit of a published one.
+ */
+export const workingStatus = (article: { status: string; pendingVersion?: { status: string } | undefined }): string =>
+  article.pendingVersion?.status ?? article.status;
+export const ARTICLE_WORKING_STATUS_PREFIX = 'ARTICLE#WORKING#';
+
+/**
+ * The article record's list keys; the published and review keys only while it is published.
+ * gsi6 ARTICLE#WORKING#<working status> (a partition of its own on gsi6, whose names partitions
+ * below are ARTICLE#GROUP#/ARTICLE#SERVICE#): the status filters of GET /articles read it, so a
+ * published article with an edit in review is in the review queue.
+ */
+export const articleIndexes = (article: {
+  number: string;
+  status: string;
+  audience: string;
+  reviewedAt?: string | undefined;
+  pendingVersion?: { status: string } | undefined;
+}) => ({
   gsi1pk: 'ARTICLE',
   gsi1sk: article.number,
   gsi2pk: `ARTICLE#STATUS#${article.status}`,
   gsi2sk: article.number,
+  gsi6pk: `${ARTICLE_WORKING_STATUS_PREFIX}${workingStatus(article)}`,
+  gsi6sk: article.number,
   ...(article.status === 'published'
     ? {
         gsi3pk: `ARTICLE#PUBLISHED#${article.audience}`,
