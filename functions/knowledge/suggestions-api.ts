@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import type { OperationSpec } from '../shared/api/operation.ts';
 import { suggestedArticleSchema } from '../shared/search/suggested-article-schema.ts';
-import { deflectionBody, deflectionSchema, offeredArticleSchema, suggestionBody, suggestionSchema } from './schemas/suggestion.ts';
+import { deflectionBody, deflectionSchema, suggestionBody, suggestionSchema } from './schemas/suggestion.ts';
 
 const TAG = 'Knowledge';
 
@@ -16,7 +16,6 @@ export const suggestionRequestSchemas = {
 
 export const suggestionResponseSchemas = {
   SuggestedArticle: suggestedArticleSchema,
-  OfferedArticle: offeredArticleSchema,
   Suggestion: suggestionSchema,
   Deflection: deflectionSchema,
 } as const;
@@ -29,7 +28,7 @@ export const suggestionOperations = {
     audience: 'requester',
     description: [
       "Before opening a ticket, anyone signed in describes their need (`title`, optionally `description` and `service`) and is offered the published articles most likely to answer it, best first: a full-text search of the articles' titles, keywords and text for the words of the need (stemmed, common words left out), articles about the same `service` ranked higher. A requester is offered public articles only; agents every published article. An article is offered within seconds of being published, and no longer once retired.",
-      'The suggestion is kept 30 days under its `id`, with who asked and the articles offered: when one of them answers the need, say so with POST /suggestions/{id}/deflection. Nothing matching answers an empty `articles`.',
+      'The suggestion is kept 30 days under its `id`, with who asked and the articles offered: when one of them answers the need, say so with POST /suggestions/{id}/deflection. Nothing matching answers an empty `articles`. A `service` must exist (GET /services), checked in the transaction putting the suggestion: 400 `validation-error` at `service` otherwise. Each offered article names its `url`, as the `suggestedArticles` of POST /incidents and POST /requests do.',
       'A retry with the same Idempotency-Key answers the first answer and stores nothing more.',
       "One Query of the search index's change log (at most once a second per function instance: the index is kept in memory between calls) and one transaction putting the suggestion.",
     ].join('\n\n'),

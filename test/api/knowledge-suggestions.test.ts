@@ -49,7 +49,8 @@ async function publish(content: Record<string, unknown>): Promise<{ id: string; 
   return { id: created.body.id, number: created.body.number };
 }
 
-const suggest = (client: Client, body: Record<string, unknown>) => client.post<{ id: string; articles: Offered[]; type?: string }>('/suggestions', body);
+const suggest = (client: Client, body: Record<string, unknown>) =>
+  client.post<{ id: string; articles: Offered[]; type?: string; errors?: unknown[] }>('/suggestions', body);
 const ids = (articles: readonly { id: string }[]) => articles.map((article) => article.id);
 
 const readItem = async (key: Record<string, string>) =>
@@ -150,6 +151,12 @@ describe('POST /suggestions', () => {
       expect(reply.body.type).toMatch(/validation-error$/);
     }
   });
+
+  it('400 at service for a service that does not exist (the directory, as for incidents), storing nothing', async () => {
+    const reply = await suggest(carol, { title: 'VPN password', service: 'nope' });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(400);
+    expect(reply.body.errors).toEqual([expect.objectContaining({ location: 'body', path: 'service', message: expect.stringContaining("'nope'") })]);
+  });
 });
 
 describe('POST /suggestions/{id}/deflection', () => {
@@ -222,7 +229,13 @@ describe('suggestedArticles on creation', () => {
   it('POST /incidents answers the articles that may solve it (a requester public ones only)', async () => {
     const mine = await carol.post('/incidents', { title: 'VPN password not accepted', description: 'The VPN client rejects my password', service: 'vpn' });
     expect(mine.status, JSON.stringify(mine.body)).toBe(201);
-    expect(mine.body.suggestedArticles[0]).toEqual({ id: vpnPublic.id, number: vpnPublic.number, title: 'Reset your VPN password', score: expect.any(Number) });
+    expect(mine.body.suggestedArticles[0]).toEqual({
+      id: vpnPublic.id,
+      number: vpnPublic.number,
+      title: 'Reset your VPN password',
+      score: expect.any(Number),
+      url: `/articles/${vpnPublic.id}`,
+    });
     expect(ids(mine.body.suggestedArticles)).not.toContain(vpnInternal.id);
     expect(mine.body.suggestedArticles.length).toBeLessThanOrEqual(5);
     // Never stored: the incident as read has none.

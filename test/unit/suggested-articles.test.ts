@@ -25,7 +25,9 @@ const article = { id: '01JARTICLE0000000000000001', number: 'KB0000001', title: 
 describe('suggestedArticlesFor', () => {
   it("asks for public articles for a requester, all for an agent, at most 5, with the need's words", async () => {
     suggestArticles.mockResolvedValue([article]);
-    expect(await module.suggestedArticlesFor({ isAgent: false }, { title: 'vpn', description: 'password', service: 'vpn' })).toEqual([article]);
+    expect(await module.suggestedArticlesFor({ isAgent: false }, { title: 'vpn', description: 'password', service: 'vpn' })).toEqual([
+      { ...article, url: `/articles/${article.id}` },
+    ]);
     expect(suggestArticles).toHaveBeenLastCalledWith({ title: 'vpn', description: 'password', service: 'vpn' }, { audience: 'public', limit: 5 });
     await module.suggestedArticlesFor({ isAgent: true }, { title: 'vpn' });
     expect(suggestArticles).toHaveBeenLastCalledWith({ title: 'vpn' }, { audience: 'all', limit: 5 });

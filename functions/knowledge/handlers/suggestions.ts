@@ -1,9 +1,12 @@
+import { serviceKey } from '../../directory/store/keys.ts';
+import { directoryRecordLive } from '../../directory/store/references.ts';
 import { conflict, fieldError, notFound, validationFailed } from '../../shared/errors.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { suggestArticles } from '../../shared/search/suggest.ts';
-import { MAX_SUGGESTED_ARTICLES } from '../../shared/search/suggested-article-schema.ts';
+import { MAX_SUGGESTED_ARTICLES, suggestedArticleUrl } from '../../shared/search/suggested-article-schema.ts';
 import { suggestionAudience } from '../../shared/search/suggested-articles.ts';
 import { newId } from '../../shared/store/audit.ts';
+import { type FieldCheck, fieldCheckErrors, fieldCheckItems } from '../../shared/store/field-checks.ts';
 import { claimIdempotencyKey, commitIdempotently, previousResponse } from '../../shared/store/idempotency.ts';
 import { TransactionRefused } from '../../shared/store/transaction.ts';
 import { deflectionBody, suggestionBody } from '../schemas/suggestion.ts';
@@ -12,14 +15,24 @@ import { deflectionItems, getSuggestion, SUGGESTION_ITEM, suggestionExpiry, sugg
 /*
  * Answers before tickets (issue 16): POST /suggestions offers the published articles most likely to
  * answer a need (one refresh of the articles index, at most one Query of its change log a second
- * per instance, then one transaction putting the suggestion); POST /suggestions/{id}/deflection
+ * per instance, then one transaction putting the suggestion, with the check that the service it
+ * names exists: 400 at `service` otherwise, as an incident naming it); POST /suggestions/{id}/deflection
  * records that one of them answered it, counted once: one GetItem (with the Idempotency-Key's stored
  * answer, when a key is sent), then one transaction (the suggestion marked, the article's
  * deflections and the day's count added). Both honour Idempotency-Key: a retry answers the first
  * answer (a retried suggestion searches again but stores nothing; a retried deflection is not 409).
  */
 
-const articleUrl = (id: string) => `/articles/${id}`;
+/** The service a need names exists (and is not being deleted): checked in the suggestion's own transaction, 400 at `service`. */
+function serviceCheck(service: string, now: Date): FieldCheck {
+  return {
+    item: directoryRecordLive(serviceKey(service), now.toISOString()),
+    refusal: (old) => ({
+      path: ['service'],
+      message: old === undefined ? `There is no service named '${service}' (GET /services)` : `Service '${service}' is being deleted`,
+    }),
+  };
+}
 
 export const handler = httpHandler(
   byRoute({
@@ -47,8 +60,14 @@ export const handler = httpHandler(
         offered: articles.map(({ id, number, title }) => ({ id, number, title })),
         expiresAt: suggestionExpiry(now),
       };
-      const body = { id, articles: articles.map(({ id, number, title, score }) => ({ id, number, title, score, url: articleUrl(id) })) };
-      return commitIdempotently([suggestionPut(suggestion)], claim, { status: 201, body }, now);
+      const body = { id, articles: articles.map(({ id, number, title, score }) => ({ id, number, title, score, url: suggestedArticleUrl(id) })) };
+      const checks = input.service === undefined ? [] : [serviceCheck(input.service, now)];
+      try {
+        return await commitIdempotently([suggestionPut(suggestion), ...fieldCheckItems(checks)], claim, { status: 201, body }, now);
+      } catch (error) {
+        const errors = error instanceof TransactionRefused ? fieldCheckErrors(error, checks) : [];
+        throw errors.length > 0 ? validationFailed(errors) : error;
+      }
     },
 
     'POST /suggestions/{id}/deflection': async (request) => {

@@ -19,14 +19,10 @@ export const deflectionBody = z
   })
   .meta({ id: 'CreateDeflection' });
 
-export const offeredArticleSchema = suggestedArticleSchema
-  .extend({ url: z.string().describe('Where to read it: /articles/{id}') })
-  .meta({ id: 'OfferedArticle', description: 'An article a suggestion offers' });
-
 export const suggestionSchema = z
   .object({
     id: z.string().describe('The suggestion, for POST /suggestions/{id}/deflection (kept 30 days)'),
-    articles: z.array(offeredArticleSchema).max(MAX_SUGGESTED_ARTICLES).describe(`At most ${MAX_SUGGESTED_ARTICLES}, best first; empty when nothing matches`),
+    articles: z.array(suggestedArticleSchema).max(MAX_SUGGESTED_ARTICLES).describe(`At most ${MAX_SUGGESTED_ARTICLES}, best first; empty when nothing matches`),
   })
   .meta({ id: 'Suggestion', description: 'The published articles most likely to answer a need' });
 

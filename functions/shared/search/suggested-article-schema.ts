@@ -8,12 +8,16 @@ import * as z from 'zod';
 
 export const MAX_SUGGESTED_ARTICLES = 5;
 
+/** Where an offered article is read (GET /articles/{id}): every answer offering articles names it the same way. */
+export const suggestedArticleUrl = (id: string): string => `/articles/${id}`;
+
 export const suggestedArticleSchema = z
   .object({
     id: z.string().describe('The article id (GET /articles/{id})'),
     number: z.string().describe('KB + 7 digits'),
     title: z.string(),
     score: z.number().describe('Relevance, higher is better; only comparable within one answer'),
+    url: z.string().describe('Where to read it: /articles/{id}'),
   })
   .meta({ id: 'SuggestedArticle', description: 'A published article likely to answer a need' });
 

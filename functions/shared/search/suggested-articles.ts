@@ -1,7 +1,7 @@
 import { log } from '../log.ts';
 import { openSearchIndex } from './reader.ts';
 import { type SuggestedArticle, suggestArticles } from './suggest.ts';
-import { MAX_SUGGESTED_ARTICLES } from './suggested-article-schema.ts';
+import { MAX_SUGGESTED_ARTICLES, suggestedArticleUrl } from './suggested-article-schema.ts';
 
 /*
  * The articles offered with a ticket being opened (issue 16, slice E): POST /incidents and
@@ -26,9 +26,9 @@ export interface NeedText {
  * At most MAX_SUGGESTED_ARTICLES published articles answering `need`, best first, filtered by what
  * the caller may read; [] when none or when the search fails (logged). Never rejects.
  */
-export async function suggestedArticlesFor(caller: { readonly isAgent: boolean }, need: NeedText): Promise<SuggestedArticle[]> {
+export async function suggestedArticlesFor(caller: { readonly isAgent: boolean }, need: NeedText): Promise<(SuggestedArticle & { url: string })[]> {
   try {
-    return await suggestArticles(
+    const articles = await suggestArticles(
       {
         title: need.title,
         ...(need.description === undefined ? {} : { description: need.description }),
@@ -36,6 +36,7 @@ export async function suggestedArticlesFor(caller: { readonly isAgent: boolean }
       },
       { audience: suggestionAudience(caller), limit: MAX_SUGGESTED_ARTICLES },
     );
+    return articles.map((article) => ({ ...article, url: suggestedArticleUrl(article.id) }));
   } catch (error) {
     log.warn('suggested articles unavailable: answered without them', { error });
     return [];
