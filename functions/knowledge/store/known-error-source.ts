@@ -5,7 +5,8 @@ import { db, type Item, itemByNumber, TABLE_NAME } from '../../shared/store/db.t
 /*
  * A known error with what an article needs of its problem. The known-error projection
  * (functions/known-errors) carries the workaround but not the problem's description and root
- * cause, and knowledge may not import the problems area (it sits beside it): so the problem's own
+ * cause, the known-errors area exposes no read of the problem item, and knowledge may not import
+ * the problems area (it sits beside it, .dependency-cruiser.cjs): so the problem's own
  * item is read here with the table's generic helpers, by its documented key (pk PROBLEM#<id>,
  * sk PROBLEM; numbers through gsi1 'PROBLEM', docs/data-model.md), and only read. Whether it is a
  * published known error is the known-errors area's rule (publishedKnownError).
