@@ -29,8 +29,10 @@ export default defineArea({
     },
     rebuildSearchIndex: {
       entry: 'functions/search/handlers/rebuild-index.ts',
-      description: 'Rebuilds the search indexes from the table and stores their snapshots (after each deployment, and on demand)',
-      tableAccess: 'read',
+      description:
+        'Rebuilds the search indexes from the table and stores their snapshots (after each deployment, and on demand); marks each index change log so that warm readers load them',
+      // readWrite: the mark in each index's change log (one PutItem).
+      tableAccess: 'readWrite',
       capabilities: ['writeSearchIndex'],
       timeoutSeconds: 300,
       memoryMb: 1024,

@@ -17,7 +17,11 @@ import { loadSnapshot, saveSnapshot } from '../shared/search/snapshot.ts';
  *   meanwhile is built on, not undone), reads the change log since its asOf, applies it and saves
  *   the result with asOf = the start of that read (a change written during the read is read again
  *   by the next reader: changes apply idempotently);
- * - two instances compacting at once each save a consistent index; the last save stays.
+ * - two instances compacting at once each save a consistent index; the last save stays;
+ * - it writes no snapshot mark in the change log (as the rebuild does, for warm readers to load its
+ *   snapshot): a compacted snapshot is the previous one and the change log, which every warm reader
+ *   already follows, so loading it would only cost them a snapshot load (0.4 s and a second index in
+ *   memory while it loads at 10,000 articles) every 10 minutes.
  * A change written in the last minutes of an instance that is not followed by any other event for
  * 7 days could expire before a snapshot holds it: the after-deploy rebuild, and
  * `npm run search:rebuild`, restore it from the table.

@@ -12,7 +12,8 @@ import { freshTable } from '../support/table.ts';
  * The search index store against DynamoDB Local and the local S3: the change log in the table
  * (batches, order, the overlap, the expiry), the snapshots in the bucket (gzip, absent), and the
  * reader that puts them together (snapshot then change log, at most one read per REFRESH_MS, one
- * read in flight shared) and saves them again.
+ * read in flight shared, a rebuild's snapshot loaded again when the change log marks it) and saves
+ * them again.
  */
 
 // The environment first, then the store modules (their clients are built at load or first use).
@@ -22,7 +23,9 @@ const dir = mkdtempSync(join(tmpdir(), 'search-s3-'));
 const s3 = createLocalS3({ dir, buckets: [BUCKET] });
 const endpoint = await startAwsEndpoint({ port: 0, services: [], handlers: [s3.handler] });
 Object.assign(process.env, { AWS_ENDPOINT_URL_S3: endpoint.url, SEARCH_INDEX_BUCKET: BUCKET });
-const { readSearchChanges, writeSearchChanges, SEARCH_CHANGE_OVERLAP_MS } = await import('../../functions/shared/search/change-log.ts');
+const { readSearchChanges, readSearchLog, writeSearchChanges, writeSnapshotMarker, SEARCH_CHANGE_OVERLAP_MS } = await import(
+  '../../functions/shared/search/change-log.ts'
+);
 const { indexChange, removalChange, searchDocumentId } = await import('../../functions/shared/search/documents.ts');
 const { loadSnapshot, saveSnapshot, snapshotKey } = await import('../../functions/shared/search/snapshot.ts');
 const { SearchEngine } = await import('../../functions/shared/search/engine.ts');
@@ -164,6 +167,56 @@ describe('the reader', () => {
           .map((hit) => hit.document.id),
       );
     }
+  });
+});
+
+describe('a rebuild and the warm reader', () => {
+  it('loads the snapshot a rebuild marked in the change log at its next refresh, then the change log since its asOf', async () => {
+    const index = openSearchIndex('tickets');
+    await index.refresh({ force: true });
+    expect(index.search('scanner')).toHaveLength(1);
+
+    // A rebuild saves a snapshot of other documents: without its mark, a warm reader keeps its own index.
+    const keyboard = ticket('Keyboard types double letters');
+    const asOf = new Date().toISOString();
+    await saveSnapshot('tickets', SearchEngine.fromDocuments([keyboard]).toSnapshot(asOf));
+    await index.refresh({ force: true });
+    expect(index.search('keyboard')).toEqual([]);
+
+    // With it, the next refresh loads the snapshot, and the changes since its asOf (less the overlap) on top.
+    const mouse = ticket('Mouse pointer jumps');
+    await writeSearchChanges('tickets', [indexChange(mouse)]);
+    await writeSnapshotMarker('tickets', asOf);
+    expect((await readSearchLog('tickets', asOf)).snapshots).toEqual([{ asOf, at: expect.any(String) }]);
+    // A mark is no change: whoever reads only the changes does not see it.
+    expect((await readSearchChanges('tickets', asOf)).map((change) => change.docId)).not.toContain('snapshot');
+    table.counter.reset();
+    await index.refresh({ force: true });
+    expect(queries()).toBe(2);
+    expect(index.search('keyboard').map((hit) => hit.document.number)).toEqual([keyboard.number]);
+    expect(index.search('mouse').map((hit) => hit.document.number)).toEqual([mouse.number]);
+    expect(index.search('scanner')).toEqual([]);
+    // The mark, read again within the overlap, loads nothing again.
+    table.counter.reset();
+    await index.refresh({ force: true });
+    expect(queries()).toBe(1);
+    expect(index.search('keyboard')).toHaveLength(1);
+  });
+
+  it('the rebuild function marks both indexes once their snapshots are saved: a warm reader has the table’s documents at its next refresh', async () => {
+    const index = openSearchIndex('tickets');
+    await index.refresh({ force: true });
+    expect(index.search('keyboard')).toHaveLength(1);
+    // The table of this file holds no record: the rebuilt indexes are empty, and only the changes since (less the overlap) are on top.
+    const { handler } = await import('../../functions/search/handlers/rebuild-index.ts');
+    const result = await handler();
+    expect(result).toMatchObject({ articles: 0, incidents: 0, problems: 0 });
+    for (const name of ['articles', 'tickets'] as const) {
+      expect((await readSearchLog(name, result.asOf)).snapshots.map((mark) => mark.asOf)).toContain(result.asOf);
+    }
+    await index.refresh({ force: true });
+    expect(index.search('keyboard')).toEqual([]);
+    expect(index.search('mouse')).toHaveLength(1);
   });
 });
 

@@ -2,6 +2,7 @@ import { listIncidents } from '../../incidents/store/incident-store.ts';
 import { listArticles } from '../../knowledge/store/article-store.ts';
 import { listProblems } from '../../problems/store/problem-store.ts';
 import { log } from '../../shared/log.ts';
+import { writeSnapshotMarker } from '../../shared/search/change-log.ts';
 import type { SearchDocument, SearchIndexName } from '../../shared/search/documents.ts';
 import { SearchEngine } from '../../shared/search/engine.ts';
 import { saveSnapshot } from '../../shared/search/snapshot.ts';
@@ -20,7 +21,9 @@ import { knownErrorDocument, problemDocument } from '../documents/problem.ts';
  * INCIDENT) and every problem (gsi1 PROBLEM; its known error when published), each a Query of its
  * list index, all pages. The snapshots' asOf is the rebuild's START: what is written while it reads
  * is in the change log after asOf, which every reader applies on top (changes are idempotent and a
- * lower version never replaces a higher one), so nothing written meanwhile is lost.
+ * lower version never replaces a higher one), so nothing written meanwhile is lost. Once a snapshot
+ * is saved, a mark in its index's change log names it, so that warm instances, which read only the
+ * change log, load it at their next refresh (functions/shared/search/reader.ts).
  */
 
 const PAGE = 500;
@@ -57,10 +60,12 @@ export const handler = async (): Promise<RebuildResult> => {
   const articleDocuments = articles.flatMap((article) => articleDocument(article) ?? []);
   const knownErrors = problems.flatMap((problem) => knownErrorDocument(problem) ?? []);
   const ticketDocuments: SearchDocument[] = [...incidents.map(incidentDocument), ...problems.map(problemDocument), ...knownErrors];
-  const [articleSnapshot, ticketSnapshot] = await Promise.all([
-    saveSnapshot('articles', SearchEngine.fromDocuments(articleDocuments).toSnapshot(asOf)),
-    saveSnapshot('tickets', SearchEngine.fromDocuments(ticketDocuments).toSnapshot(asOf)),
-  ]);
+  const save = async (index: SearchIndexName, documents: readonly SearchDocument[]) => {
+    const saved = await saveSnapshot(index, SearchEngine.fromDocuments(documents).toSnapshot(asOf));
+    await writeSnapshotMarker(index, asOf);
+    return saved;
+  };
+  const [articleSnapshot, ticketSnapshot] = await Promise.all([save('articles', articleDocuments), save('tickets', ticketDocuments)]);
   const result: RebuildResult = {
     asOf,
     articles: articleDocuments.length,

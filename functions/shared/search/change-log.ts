@@ -1,4 +1,4 @@
-import { BatchWriteCommand, type BatchWriteCommandInput, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type BatchWriteCommandInput, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME } from '../store/db.ts';
 import { TTL_ATTRIBUTE } from '../store/table-design.ts';
 import type { SearchChange, SearchIndexName } from './documents.ts';
@@ -15,6 +15,14 @@ import type { SearchChange, SearchIndexName } from './documents.ts';
  * A change's `at` is its writer's clock; a read starts SEARCH_CHANGE_OVERLAP_MS before the last
  * one, so that a change written with an `at` just before that read but committed after it is
  * still seen. Changes read twice are harmless: applying them is idempotent (engine.ts).
+ *
+ * A rebuild marks the log too, once it has saved an index's snapshot:
+ *
+ *   pk `SEARCH#<index>`  sk `CHANGE#<at ISO>#snapshot`  {entity 'searchSnapshot', at, asOf (the
+ *   snapshot's), expiresAt}
+ *
+ * so that a warm reader, whose snapshot is older, loads the new one (reader.ts): a rebuild holds
+ * what no change carries (records restored, changes lost or expired, removals).
  */
 
 /** How far before the asked instant a read starts: clock skew and write latency between writers. */
@@ -23,6 +31,7 @@ export const SEARCH_CHANGE_OVERLAP_MS = 15_000;
 export const SEARCH_CHANGE_TTL_DAYS = 7;
 
 const ENTITY = 'searchChange';
+const SNAPSHOT_ENTITY = 'searchSnapshot';
 /** BatchWriteItem takes at most 25 puts. */
 const BATCH = 25;
 /** Rounds of retrying unprocessed items before giving up (throws: the caller's retry writes them again). */
@@ -32,6 +41,33 @@ export const searchChangePartition = (index: SearchIndexName): string => `SEARCH
 const changeKey = (change: SearchChange): string => `CHANGE#${change.at}#${change.docId}`;
 
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+
+const expiresAt = (at: string): number => Math.floor(Date.parse(at) / 1000) + SEARCH_CHANGE_TTL_DAYS * 24 * 60 * 60;
+
+/** A rebuild's mark in the change log: it saved the index's snapshot as of `asOf`, at `at`. */
+export interface SearchSnapshotMarker {
+  readonly asOf: string;
+  readonly at: string;
+}
+
+/** What the change log holds since an instant: the changes, and the snapshots rebuilds saved (oldest first). */
+export interface SearchLog {
+  readonly changes: SearchChange[];
+  readonly snapshots: SearchSnapshotMarker[];
+}
+
+/**
+ * Marks the change log: a snapshot of the index as of `asOf` was saved (one PutItem). Written by the
+ * rebuild after it saved the snapshot, so that warm readers load it.
+ */
+export async function writeSnapshotMarker(index: SearchIndexName, asOf: string, at: string = new Date().toISOString()): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: TABLE_NAME,
+      Item: { pk: searchChangePartition(index), sk: `CHANGE#${at}#snapshot`, entity: SNAPSHOT_ENTITY, at, asOf, [TTL_ATTRIBUTE]: expiresAt(at) },
+    }),
+  );
+}
 
 /** Writes the changes of an index (25 to a BatchWriteItem), retrying what DynamoDB leaves unprocessed with a backoff. */
 export async function writeSearchChanges(index: SearchIndexName, changes: readonly SearchChange[]): Promise<void> {
@@ -47,7 +83,7 @@ export async function writeSearchChanges(index: SearchIndexName, changes: readon
           version: change.version,
           at: change.at,
           ...(change.removed === true ? { removed: true } : { document: change.document }),
-          [TTL_ATTRIBUTE]: Math.floor(Date.parse(change.at) / 1000) + SEARCH_CHANGE_TTL_DAYS * 24 * 60 * 60,
+          [TTL_ATTRIBUTE]: expiresAt(change.at),
         },
       },
     }));
@@ -65,8 +101,14 @@ export async function writeSearchChanges(index: SearchIndexName, changes: readon
  * table still keeps without it), oldest first: a consistent Query, every page.
  */
 export async function readSearchChanges(index: SearchIndexName, sinceIso?: string): Promise<SearchChange[]> {
+  return (await readSearchLog(index, sinceIso)).changes;
+}
+
+/** As readSearchChanges, with the snapshot markers read on the way. */
+export async function readSearchLog(index: SearchIndexName, sinceIso?: string): Promise<SearchLog> {
   const from = sinceIso === undefined ? '' : new Date(Date.parse(sinceIso) - SEARCH_CHANGE_OVERLAP_MS).toISOString();
   const changes: SearchChange[] = [];
+  const snapshots: SearchSnapshotMarker[] = [];
   let startKey: QueryCommandOutput['LastEvaluatedKey'];
   do {
     const page = await db.send(
@@ -79,6 +121,10 @@ export async function readSearchChanges(index: SearchIndexName, sinceIso?: strin
       }),
     );
     for (const item of page.Items ?? []) {
+      if (item.entity === SNAPSHOT_ENTITY) {
+        snapshots.push({ asOf: item.asOf as string, at: item.at as string });
+        continue;
+      }
       const { docId, version, at, document, removed } = item as {
         docId: string;
         version: number;
@@ -90,5 +136,5 @@ export async function readSearchChanges(index: SearchIndexName, sinceIso?: strin
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey !== undefined);
-  return changes;
+  return { changes, snapshots };
 }

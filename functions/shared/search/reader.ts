@@ -1,4 +1,4 @@
-import { readSearchChanges } from './change-log.ts';
+import { readSearchLog } from './change-log.ts';
 import type { SearchChange, SearchIndexName } from './documents.ts';
 import { SearchEngine, type SearchHit, type SearchOptions, type SearchSnapshot } from './engine.ts';
 import { loadSnapshot, saveSnapshot } from './snapshot.ts';
@@ -8,7 +8,12 @@ import { loadSnapshot, saveSnapshot } from './snapshot.ts';
  * Lambda instance, loaded from its snapshot at the first search and brought up to date from the
  * change log before each search, at most once per REFRESH_MS. A change the indexer wrote is thus
  * searchable within about a second of its write on every warm instance; a cold one pays the
- * snapshot's load (S3 GetObject, gunzip, MiniSearch.loadJS) once.
+ * snapshot's load (S3 GetObject, gunzip, MiniSearch.loadJS) once. A rebuild's snapshot holds what
+ * no change carries (records restored, changes lost or expired): the rebuild marks the change log
+ * when it has saved it (change-log.ts writeSnapshotMarker), and a reader that reads a mark newer
+ * than its own snapshot loads the snapshot again, then the change log since its asOf; so a rebuild
+ * reaches warm instances at their next refresh too. (Compaction's snapshots write no mark: they are
+ * the previous snapshot and the change log every reader follows anyway.)
  *
  * Needs the table (read) and readSearchIndex (SEARCH_INDEX_BUCKET); saving needs writeSearchIndex.
  */
@@ -37,6 +42,8 @@ class CachedSearchIndex implements SearchIndex {
   #engine: SearchEngine | undefined;
   /** Where the next change-log read starts: the start of the last one (the snapshot's asOf at first). */
   #since: string | undefined;
+  /** The asOf of the snapshot the engine was loaded from ('' for none), or of a newer mark already seen. */
+  #snapshotAsOf = '';
   #lastRead = 0;
   #inFlight: Promise<void> | undefined;
 
@@ -64,18 +71,36 @@ class CachedSearchIndex implements SearchIndex {
 
   async #read(): Promise<void> {
     const startedAt = Date.now();
-    let engine = this.#engine;
-    let since = this.#since;
-    if (engine === undefined) {
-      const snapshot = await loadSnapshot(this.#name);
-      engine = snapshot === undefined ? SearchEngine.empty() : SearchEngine.fromSnapshot(snapshot);
-      since = snapshot?.asOf;
+    let loaded = this.#engine === undefined ? await this.#load() : undefined;
+    let log = await readSearchLog(this.#name, loaded?.since ?? this.#since);
+    const snapshotAsOf = loaded?.snapshotAsOf ?? this.#snapshotAsOf;
+    // The newest snapshot a rebuild marked (ISO instants sort as strings).
+    const marked =
+      log.snapshots
+        .map((mark) => mark.asOf)
+        .sort()
+        .at(-1) ?? '';
+    if (marked > snapshotAsOf) {
+      // A rebuild saved a newer snapshot: load it, then the change log since its asOf.
+      loaded = await this.#load();
+      log = await readSearchLog(this.#name, loaded.since);
+      // Never load again for this mark, should the snapshot read be older than the mark (it is not: S3 reads its writes).
+      if (loaded.snapshotAsOf < marked) loaded = { ...loaded, snapshotAsOf: marked };
     }
-    const changes = await readSearchChanges(this.#name, since);
-    engine.apply(changes);
+    const engine = loaded?.engine ?? (this.#engine as SearchEngine);
+    engine.apply(log.changes);
     this.#engine = engine;
+    if (loaded !== undefined) this.#snapshotAsOf = loaded.snapshotAsOf;
     this.#since = new Date(startedAt).toISOString();
     this.#lastRead = startedAt;
+  }
+
+  /** The engine of the index's snapshot (empty if it has none), and where its change log starts. */
+  async #load(): Promise<{ engine: SearchEngine; since: string | undefined; snapshotAsOf: string }> {
+    const snapshot = await loadSnapshot(this.#name);
+    return snapshot === undefined
+      ? { engine: SearchEngine.empty(), since: undefined, snapshotAsOf: '' }
+      : { engine: SearchEngine.fromSnapshot(snapshot), since: snapshot.asOf, snapshotAsOf: snapshot.asOf };
   }
 
   search(query: string, options?: SearchOptions): SearchHit[] {
