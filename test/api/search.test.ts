@@ -81,16 +81,6 @@ async function changeLog(index: 'articles' | 'tickets'): Promise<Record<string, 
   return items;
 }
 
-/** Waits until the indexer has written the article's change at `version` (or later), then for the readers' refresh. */
-async function indexedAt(articleId: string, version: number): Promise<void> {
-  await poll(
-    () => changeLog('articles'),
-    (items) => items.some((item) => item.docId === `article:${articleId}` && (item.version as number) >= version),
-    FOUND_WITHIN_MS,
-  );
-  await new Promise((resolve) => setTimeout(resolve, 1_200));
-}
-
 beforeAll(async () => {
   stack = await startTestStack();
   [alice, bob, carol, dave] = await Promise.all([agent(stack), agent(stack, 'bob'), requester(stack), requester(stack, 'dave')]);
@@ -199,7 +189,11 @@ describe('GET /search', () => {
       { 'If-Match': `"${article.version}"` },
     );
     expect(edited.status, JSON.stringify(edited.body)).toBe(200);
-    await indexedAt(article.id, edited.body.version);
+    // The indexer skips Article Updated (it touches a pending version readers do not see: 9cbfa23): no change
+    // is written for the edit, so there is nothing to wait for but the readers' next refresh.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const changes = await changeLog('articles');
+    expect(changes.some((item) => item.docId === `article:${article.id}` && (item.version as number) >= edited.body.version)).toBe(false);
     expect(ids(await search(carol, 'marmoset'))).toContain(article.id);
     expect(ids(await search(alice, 'quetzal'))).not.toContain(article.id);
 
