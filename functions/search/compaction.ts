@@ -23,7 +23,7 @@ import { loadSnapshot, saveSnapshot } from '../shared/search/snapshot.ts';
  *   already follows, so loading it would only cost them a snapshot load (0.4 s and a second index in
  *   memory while it loads at 10,000 articles) every 10 minutes.
  * A change written in the last minutes of an instance that is not followed by any other event for
- * 7 days could expire before a snapshot holds it: the after-deploy rebuild, and
+ * 30 days (SEARCH_CHANGE_TTL_DAYS) could expire before a snapshot holds it: the after-deploy rebuild, and
  * `npm run search:rebuild`, restore it from the table.
  */
 

@@ -74,7 +74,7 @@ describe('the change log', () => {
     const all = await readSearchChanges('articles');
     expect(all).toEqual(changes);
     const items = await table.partition('SEARCH#articles');
-    expect(items[0]).toMatchObject({ sk: `CHANGE#${changes[0]?.at}#article:0`, entity: 'searchChange', expiresAt: base / 1000 + 7 * 24 * 3600 });
+    expect(items[0]).toMatchObject({ sk: `CHANGE#${changes[0]?.at}#article:0#${changes[0]?.version}`, entity: 'searchChange', expiresAt: base / 1000 + 30 * 24 * 3600 });
     // From 20 s after the first: the overlap (15 s) brings back what was written from 5 s on (that instant included).
     const since = await readSearchChanges('articles', iso(base + 20_000));
     expect(since.map((change) => change.at)).toEqual(

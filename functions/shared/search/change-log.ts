@@ -9,8 +9,8 @@ import type { SearchChange, SearchIndexName } from './documents.ts';
  * change per indexed record write (a document, or its removal); a reader Queries the changes since
  * its last read. One partition per index:
  *
- *   pk `SEARCH#<index>`  sk `CHANGE#<at ISO>#<docId>`  {entity 'searchChange', docId, version, at,
- *   document? | removed, expiresAt (7 days: the table's TTL attribute)}
+ *   pk `SEARCH#<index>`  sk `CHANGE#<at ISO>#<docId>#<version>[#removed]`  {entity 'searchChange', docId, version, at,
+ *   document? | removed, expiresAt (30 days: the table's TTL attribute)}
  *
  * A change's `at` is its writer's clock; a read starts SEARCH_CHANGE_OVERLAP_MS before the last
  * one, so that a change written with an `at` just before that read but committed after it is
@@ -28,7 +28,7 @@ import type { SearchChange, SearchIndexName } from './documents.ts';
 /** How far before the asked instant a read starts: clock skew and write latency between writers. */
 export const SEARCH_CHANGE_OVERLAP_MS = 15_000;
 /** How long the table keeps a change; a snapshot must be saved more often than this. */
-export const SEARCH_CHANGE_TTL_DAYS = 7;
+export const SEARCH_CHANGE_TTL_DAYS = 30;
 
 const ENTITY = 'searchChange';
 const SNAPSHOT_ENTITY = 'searchSnapshot';
@@ -38,7 +38,9 @@ const BATCH = 25;
 const MAX_ROUNDS = 8;
 
 export const searchChangePartition = (index: SearchIndexName): string => `SEARCH#${index}`;
-const changeKey = (change: SearchChange): string => `CHANGE#${change.at}#${change.docId}`;
+// The version (and a removal's mark) is part of the key: two indexer instances writing the same record in the same
+// millisecond would otherwise overwrite each other's change, and the one kept could be the older.
+const changeKey = (change: SearchChange): string => `CHANGE#${change.at}#${change.docId}#${change.version}${change.removed === true ? '#removed' : ''}`;
 
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 
