@@ -1,5 +1,6 @@
-import { BatchWriteCommand, type BatchWriteCommandInput, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type BatchWriteCommandInput, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME } from '../store/db.ts';
+import { queryAll } from '../store/pagination.ts';
 import { TTL_ATTRIBUTE } from '../store/table-design.ts';
 import type { SearchChange, SearchIndexName } from './documents.ts';
 
@@ -109,34 +110,27 @@ export async function readSearchChanges(index: SearchIndexName, sinceIso?: strin
 /** As readSearchChanges, with the snapshot markers read on the way. */
 export async function readSearchLog(index: SearchIndexName, sinceIso?: string): Promise<SearchLog> {
   const from = sinceIso === undefined ? '' : new Date(Date.parse(sinceIso) - SEARCH_CHANGE_OVERLAP_MS).toISOString();
+  const items = await queryAll({
+    TableName: TABLE_NAME,
+    KeyConditionExpression: 'pk = :pk AND sk > :from',
+    ExpressionAttributeValues: { ':pk': searchChangePartition(index), ':from': `CHANGE#${from}` },
+    ConsistentRead: true,
+  });
   const changes: SearchChange[] = [];
   const snapshots: SearchSnapshotMarker[] = [];
-  let startKey: QueryCommandOutput['LastEvaluatedKey'];
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: TABLE_NAME,
-        KeyConditionExpression: 'pk = :pk AND sk > :from',
-        ExpressionAttributeValues: { ':pk': searchChangePartition(index), ':from': `CHANGE#${from}` },
-        ConsistentRead: true,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (item.entity === SNAPSHOT_ENTITY) {
-        snapshots.push({ asOf: item.asOf as string, at: item.at as string });
-        continue;
-      }
-      const { docId, version, at, document, removed } = item as {
-        docId: string;
-        version: number;
-        at: string;
-        document?: SearchChange['document'];
-        removed?: boolean;
-      };
-      changes.push(removed === true ? { docId, version, at, removed: true } : { docId, version, at, ...(document === undefined ? {} : { document }) });
+  for (const item of items) {
+    if (item.entity === SNAPSHOT_ENTITY) {
+      snapshots.push({ asOf: item.asOf as string, at: item.at as string });
+      continue;
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+    const { docId, version, at, document, removed } = item as {
+      docId: string;
+      version: number;
+      at: string;
+      document?: SearchChange['document'];
+      removed?: boolean;
+    };
+    changes.push(removed === true ? { docId, version, at, removed: true } : { docId, version, at, ...(document === undefined ? {} : { document }) });
+  }
   return { changes, snapshots };
 }
