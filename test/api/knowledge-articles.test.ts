@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { type Article, ifMatch, publishDraft } from '../support/knowledge.ts';
 import { roundTripsOf } from '../support/round-trips.ts';
 
 /*
@@ -21,10 +22,6 @@ let nina: Client;
 let dave: Client;
 let ada: Client;
 let carol: Client;
-
-type Article = Record<string, any> & { id: string; number: string; version: number; status: string };
-
-const ifMatch = (article: { version: number }) => ({ 'if-match': `"${article.version}"` });
 
 async function create(body: Record<string, unknown> = {}, client: Client = alice): Promise<Article> {
   const reply = await client.post('/articles', {
@@ -62,9 +59,7 @@ async function put(client: Client, article: Article, body: Record<string, unknow
 
 /** Created by alice (network's), submitted, approved by bob: published. */
 async function published(body: Record<string, unknown> = {}): Promise<Article> {
-  const draft = await create(body);
-  await step(alice, draft, 'submit');
-  return step(bob, draft, 'review', { decision: 'approve' });
+  return publishDraft(alice, bob, await create(body));
 }
 
 const content = (article: Article) => ({

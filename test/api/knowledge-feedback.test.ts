@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { type Article, ifMatch, ok, publishArticle, publishDraft } from '../support/knowledge.ts';
 import { poll } from '../support/poll.ts';
 import { roundTripsOf } from '../support/round-trips.ts';
 
@@ -20,34 +21,15 @@ let alice: Client;
 let bob: Client;
 let carol: Client;
 
-type Article = Record<string, any> & { id: string; number: string; version: number; status: string };
-
-const ifMatch = (record: { version: number }) => ({ 'if-match': `"${record.version}"` });
-
-async function ok<T = any>(reply: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
-  const answer = await reply;
-  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-  return answer.body;
-}
-
 /** A draft by alice, submitted, approved by bob (service-desk): published. */
 async function published(fields: Record<string, unknown> = {}): Promise<Article> {
-  const created = await ok<Article>(
-    alice.post('/articles', {
-      title: `VPN drops every hour ${Math.random()}`,
-      body: '## Fix\n\nReconnect.',
-      ownerGroup: 'service-desk',
-      audience: 'public',
-      ...fields,
-    }),
-    201,
-  );
-  return publishPending(created);
-}
-
-async function publishPending(article: Article): Promise<Article> {
-  const submitted = await ok<Article>(alice.post(`/articles/${article.id}/submit`, {}, ifMatch(article)));
-  return ok<Article>(bob.post(`/articles/${article.id}/review`, { decision: 'approve' }, ifMatch(submitted)));
+  return publishArticle(alice, bob, {
+    title: `VPN drops every hour ${Math.random()}`,
+    body: '## Fix\n\nReconnect.',
+    ownerGroup: 'service-desk',
+    audience: 'public',
+    ...fields,
+  });
 }
 
 beforeAll(async () => {
@@ -98,7 +80,7 @@ describe('POST /articles/{id}/feedback', () => {
         ifMatch(article),
       ),
     );
-    const republished = await publishPending(edited);
+    const republished = await publishDraft(alice, bob, edited);
     expect(republished.publishedVersion).toBeGreaterThan(article.publishedVersion);
     const rated = await ok(carol.post(`/articles/${article.id}/feedback`, { helpful: true }), 201);
     expect(rated.feedback.version).toBe(republished.publishedVersion);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { articleKey, deflectionDayKey } from '../../functions/knowledge/store/keys.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { type Article, ifMatch, ok, publishArticle } from '../support/knowledge.ts';
 import { poll } from '../support/poll.ts';
 import { roundTripsOf } from '../support/round-trips.ts';
 
@@ -25,23 +26,11 @@ let bob: Client;
 let carol: Client;
 let documents: DynamoDBDocumentClient;
 
-type Article = Record<string, any> & { id: string; number: string; version: number; status: string };
-
-const ifMatch = (record: { version: number }) => ({ 'if-match': `"${record.version}"` });
 const DAY_MS = 86_400_000;
 const dayOf = (offset: number) => new Date(Date.now() + offset * DAY_MS).toISOString().slice(0, 10);
 
-async function ok<T = any>(reply: Promise<{ status: number; body: T }>, status = 200): Promise<T> {
-  const answer = await reply;
-  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-  return answer.body;
-}
-
-async function published(title: string, audience = 'public'): Promise<Article> {
-  const created = await ok<Article>(alice.post('/articles', { title, body: `About ${title}`, ownerGroup: 'service-desk', audience }), 201);
-  const submitted = await ok<Article>(alice.post(`/articles/${created.id}/submit`, {}, ifMatch(created)));
-  return ok<Article>(bob.post(`/articles/${created.id}/review`, { decision: 'approve' }, ifMatch(submitted)));
-}
+const published = (title: string, audience = 'public'): Promise<Article> =>
+  publishArticle(alice, bob, { title, body: `About ${title}`, ownerGroup: 'service-desk', audience });
 
 async function vote(article: Article, votes: boolean[]) {
   // Requesters may rate public articles only: agents rate the internal one.

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { articleStatsKey, deflectionDayKey } from '../../functions/knowledge/store/keys.ts';
 import { type RequestCounter, SEARCH_INDEX_READ, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
+import { publishArticle } from '../support/knowledge.ts';
 import { poll } from '../support/poll.ts';
 import { roundTripsOf } from '../support/round-trips.ts';
 
@@ -39,14 +40,8 @@ let printer: { id: string; number: string };
 
 /** An article written by alice, sent for review and approved by bob (service-desk, not its author). */
 async function publish(content: Record<string, unknown>): Promise<{ id: string; number: string }> {
-  const created = await alice.post('/articles', { ownerGroup: 'service-desk', ...content });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const submitted = await alice.post(`/articles/${created.body.id}/submit`, {}, { 'if-match': created.headers.get('etag') ?? '' });
-  expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
-  const approved = await bob.post(`/articles/${created.body.id}/review`, { decision: 'approve' }, { 'if-match': submitted.headers.get('etag') ?? '' });
-  expect(approved.status, JSON.stringify(approved.body)).toBe(200);
-  expect(approved.body.status).toBe('published');
-  return { id: created.body.id, number: created.body.number };
+  const { id, number } = await publishArticle(alice, bob, { ownerGroup: 'service-desk', ...content });
+  return { id, number };
 }
 
 const suggest = (client: Client, body: Record<string, unknown>) =>
