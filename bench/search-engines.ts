@@ -78,7 +78,7 @@ export function articleDocument(article: GeneratedArticle, recordId = `A${String
     text: article.body,
     keywords: article.keywords,
     status: 'published',
-    service: article.service,
+    services: [article.service],
     audience: article.audience,
     category: article.category,
     updatedAt: '2026-12-01T00:00:00.000Z',

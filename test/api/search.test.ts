@@ -21,7 +21,7 @@ let carol: Client; // requester
 let dave: Client; // requester
 let raw: DynamoDBDocumentClient;
 
-type Hit = { kind: string; id: string; number: string; title: string; status: string; service?: string; score: number; url: string };
+type Hit = { kind: string; id: string; number: string; title: string; status: string; services: string[]; score: number; url: string };
 type Article = { id: string; number: string; version: number; status: string };
 
 /** Long enough for the bus rule's delivery, the indexer and the reader's refresh (at most once a second). */
@@ -100,7 +100,8 @@ describe('GET /search', () => {
       title: 'Reset a forgotten VPN password',
       body: '## When the VPN refuses your password\n\n1. **Restart** the [VPN client](https://vpn.example.com/help).\n2. Choose *Forgot password* and follow the e-mail.',
       audience: 'public',
-      services: ['vpn'],
+      // Two services: the search document keeps both, and `service=` finds it by either.
+      services: ['vpn', 'intranet'],
       keywords: ['credentials'],
     });
     expect(ids(await search(alice, 'forgotten VPN password'))).not.toContain(article.id);
@@ -114,7 +115,7 @@ describe('GET /search', () => {
       number: article.number,
       title: 'Reset a forgotten VPN password',
       status: 'published',
-      service: 'vpn',
+      services: ['vpn', 'intranet'],
       url: `/articles/${article.id}`,
     });
     expect(hits[0]?.score).toBeGreaterThan(0);
@@ -125,8 +126,9 @@ describe('GET /search', () => {
     expect(ids(await search(carol, 'forgott'))).toContain(article.id);
     expect(ids(await search(carol, 'credentials'))).toContain(article.id);
     expect(ids(await search(carol, 'https'))).not.toContain(article.id);
-    // Filters: service and kinds.
+    // Filters: service (any of the article's, not only its first) and kinds.
     expect(ids(await search(carol, 'password', '&service=vpn'))).toContain(article.id);
+    expect(ids(await search(carol, 'password', '&service=intranet'))).toContain(article.id);
     expect(ids(await search(carol, 'password', '&service=email'))).not.toContain(article.id);
     expect(ids(await search(alice, 'password', '&kinds=incident,problem'))).not.toContain(article.id);
   });
@@ -298,6 +300,7 @@ describe('rebuild', () => {
       text: 'Held by the change log only.',
       keywords: [],
       status: 'published',
+      services: [],
       audience: 'public' as const,
       updatedAt: new Date().toISOString(),
       version: 1,

@@ -50,6 +50,7 @@ function ticket(title: string, fields: Partial<SearchDocument> = {}): SearchDocu
     text: `${title}: reported by a user.`,
     keywords: [],
     status: 'new',
+    services: [],
     audience: 'internal',
     requester: 'alice',
     updatedAt: new Date().toISOString(),
@@ -74,7 +75,11 @@ describe('the change log', () => {
     const all = await readSearchChanges('articles');
     expect(all).toEqual(changes);
     const items = await table.partition('SEARCH#articles');
-    expect(items[0]).toMatchObject({ sk: `CHANGE#${changes[0]?.at}#article:0#${changes[0]?.version}`, entity: 'searchChange', expiresAt: base / 1000 + 30 * 24 * 3600 });
+    expect(items[0]).toMatchObject({
+      sk: `CHANGE#${changes[0]?.at}#article:0#${changes[0]?.version}`,
+      entity: 'searchChange',
+      expiresAt: base / 1000 + 30 * 24 * 3600,
+    });
     // From 20 s after the first: the overlap (15 s) brings back what was written from 5 s on (that instant included).
     const since = await readSearchChanges('articles', iso(base + 20_000));
     expect(since.map((change) => change.at)).toEqual(
@@ -227,19 +232,19 @@ describe('suggestArticles', () => {
     const vpnPublic = article('Connect to the VPN from home', {
       id: 'article:vpn-public',
       audience: 'public',
-      service: 'vpn',
+      services: ['vpn'],
       text: 'Install the VPN client and sign in with your token.',
     });
     const vpnInternal = article('VPN gateway certificate renewal', {
       id: 'article:vpn-internal',
       audience: 'internal',
-      service: 'vpn',
+      services: ['vpn'],
       text: 'Renew the VPN gateway certificate.',
     });
     const wifi = article('Connect to the office wifi', {
       id: 'article:wifi',
       audience: 'public',
-      service: 'network',
+      services: ['network'],
       text: 'Choose the office network and sign in.',
     });
     await writeSearchChanges('articles', [indexChange(vpnPublic), indexChange(vpnInternal), indexChange(wifi)]);
@@ -254,5 +259,18 @@ describe('suggestArticles', () => {
     expect(await suggestArticles(need, { audience: 'all', limit: 1 })).toHaveLength(1);
     const network = await suggestArticles({ title: 'connect and sign in', service: 'network' }, { audience: 'public' });
     expect(network[0]?.number).toBe(wifi.number);
+  });
+
+  it("boosts an article naming the need's service among others, not only first", async () => {
+    const article = (title: string, fields: Partial<SearchDocument>) =>
+      ticket(title, { kind: 'article', status: 'published', requester: undefined, audience: 'public', ...fields });
+    const text = 'Clear the quokkafax tray and resend the page.';
+    const both = article('Quokkafax jams', { id: 'article:quokkafax-both', services: ['printing', 'scanning'], text });
+    const printing = article('Quokkafax jams', { id: 'article:quokkafax-printing', services: ['printing'], text });
+    await writeSearchChanges('articles', [indexChange(both), indexChange(printing)]);
+    await new Promise((resolve) => setTimeout(resolve, REFRESH_MS + 50));
+    const suggested = await suggestArticles({ title: 'quokkafax jams', service: 'scanning' }, { audience: 'public' });
+    expect(suggested.map((s) => s.number)).toEqual([both.number, printing.number]);
+    expect(suggested[0]?.score).toBeCloseTo((suggested[1]?.score ?? 0) * 1.5, 2);
   });
 });

@@ -28,6 +28,7 @@ function article(fields: Partial<SearchDocument> & Pick<SearchDocument, 'title' 
     number: `KB${String(n).padStart(7, '0')}`,
     keywords: [],
     status: 'published',
+    services: [],
     audience: 'public',
     updatedAt: '2030-01-01T00:00:00.000Z',
     version: 1,
@@ -38,24 +39,24 @@ function article(fields: Partial<SearchDocument> & Pick<SearchDocument, 'title' 
 const spooler = article({
   title: 'Restart the print spooler',
   text: 'When jobs pile up in the printer queue, restart the spooler service on the print server.',
-  service: 'printing',
+  services: ['printing'],
 });
 const vpn = article({
   title: 'VPN client rejects the login',
   text: 'After the gateway update the VPN client asks again for the authentication code and refuses it.',
   keywords: ['remote access', 'tunnel'],
-  service: 'vpn',
+  services: ['vpn'],
   audience: 'internal',
 });
 const reset = article({
   title: 'Reset a forgotten password',
   text: 'Use the self-service portal: you receive a link by e-mail to choose a new password.',
-  service: 'identity',
+  services: ['identity'],
 });
 const teams = article({
   title: 'Teams meeting has no sound',
   text: 'Check the headset is the default audio device, then rejoin the meeting.',
-  service: 'collaboration',
+  services: ['collaboration'],
 });
 const incident: SearchDocument = {
   id: searchDocumentId('incident', '01JINCIDENT000000000000001'),
@@ -66,6 +67,7 @@ const incident: SearchDocument = {
   text: 'The printer shows offline since this morning.',
   keywords: [],
   status: 'new',
+  services: [],
   audience: 'internal',
   requester: 'alice',
   updatedAt: '2030-01-01T00:00:00.000Z',
@@ -129,7 +131,7 @@ describe('what a query finds', () => {
       recordId: spooler.recordId,
       number: spooler.number,
       title: spooler.title,
-      service: 'printing',
+      services: ['printing'],
     });
     expect(hit?.document.excerpt).toBe(spooler.text);
     expect(hit?.document).not.toHaveProperty('text');
@@ -162,11 +164,23 @@ describe('what the caller may see', () => {
   });
 
   it('boost multiplies a document’s score', () => {
-    const a = article({ title: 'Mailbox full', text: 'Archive old mail.', service: 'email' });
-    const b = article({ title: 'Mailbox full', text: 'Archive old mail.', service: 'exchange' });
+    const a = article({ title: 'Mailbox full', text: 'Archive old mail.', services: ['email'] });
+    const b = article({ title: 'Mailbox full', text: 'Archive old mail.', services: ['exchange'] });
     const small = SearchEngine.fromDocuments([a, b]);
-    expect(small.search('mailbox', { boost: (d) => (d.service === 'exchange' ? 2 : 1) })[0]?.document.number).toBe(b.number);
-    expect(small.search('mailbox', { boost: (d) => (d.service === 'email' ? 2 : 1) })[0]?.document.number).toBe(a.number);
+    expect(small.search('mailbox', { boost: (d) => (d.services.includes('exchange') ? 2 : 1) })[0]?.document.number).toBe(b.number);
+    expect(small.search('mailbox', { boost: (d) => (d.services.includes('email') ? 2 : 1) })[0]?.document.number).toBe(a.number);
+  });
+
+  it('a document keeps every service it names: a filter or a boost on its second one finds it', () => {
+    const both = article({ title: 'Shared drive is slow', text: 'Map the drive again.', services: ['storage', 'network'] });
+    const storage = article({ title: 'Shared drive is slow', text: 'Map the drive again.', services: ['storage'] });
+    const small = SearchEngine.fromDocuments([both, storage]);
+    const ofNetwork = (d: { services: readonly string[] }) => d.services.includes('network');
+    expect(small.search('drive', { filter: ofNetwork }).map((hit) => hit.document.number)).toEqual([both.number]);
+    const boosted = small.search('drive', { boost: (d) => (ofNetwork(d) ? 1.5 : 1) });
+    expect(boosted.map((hit) => hit.document.number)).toEqual([both.number, storage.number]);
+    expect(boosted[0]?.score).toBeCloseTo((boosted[1]?.score ?? 0) * 1.5, 9);
+    expect(boosted[0]?.document.services).toEqual(['storage', 'network']);
   });
 });
 
@@ -233,7 +247,18 @@ describe('scores after changes (issue 16: a re-indexed document left its old cop
 
   function documentOf(id: string, version: number, fields: { title: string; text: string; keywords: string[] }): SearchDocument {
     const [kind, recordId] = id.split(':') as ['article' | 'incident', string];
-    return { id, kind, recordId, number: recordId, ...fields, status: 'published', audience: 'public', updatedAt: '2030-01-01T00:00:00.000Z', version };
+    return {
+      id,
+      kind,
+      recordId,
+      number: recordId,
+      ...fields,
+      status: 'published',
+      services: [],
+      audience: 'public',
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      version,
+    };
   }
 
   /** The hits by document id and score, best first; ties in the order of the ids (an index may order equal scores either way). */
@@ -354,6 +379,29 @@ describe('snapshots', () => {
     const e = SearchEngine.empty();
     e.apply([removalChange('article:old', 1, '2030-01-01T00:00:00.000Z'), removalChange('article:new', 1, '2030-01-09T00:00:00.000Z')]);
     expect(Object.keys(e.toSnapshot('2030-01-10T00:00:00.000Z').removed)).toEqual(['article:new']);
+  });
+
+  it("reads what was written with one `service` before `services`: a snapshot's stored fields and a change", () => {
+    const legacy = (document: SearchDocument): SearchDocument => {
+      const { services, ...rest } = document;
+      return { ...rest, ...(services[0] === undefined ? {} : { service: services[0] }) } as unknown as SearchDocument;
+    };
+    const snapshot = JSON.parse(JSON.stringify(SearchEngine.fromDocuments([spooler, incident]).toSnapshot('2030-01-02T00:00:00.000Z'))) as SearchSnapshot;
+    // What a snapshot saved before held: `service` (the first) in each document's stored fields, none when it named none.
+    const stored = (snapshot.index as { storedFields: Record<string, Record<string, unknown>> }).storedFields;
+    for (const fields of Object.values(stored)) {
+      const [first] = fields.services as string[];
+      delete fields.services;
+      if (first !== undefined) fields.service = first;
+    }
+    const loaded = SearchEngine.fromSnapshot(snapshot);
+    expect(loaded.search('spooler', { filter: (d) => d.services.includes('printing') }).map((hit) => hit.document.number)).toEqual([spooler.number]);
+    expect(loaded.search('printer offline', { kinds: ['incident'] })[0]?.document).toMatchObject({ services: [] });
+    expect(loaded.search('spooler')[0]?.document).not.toHaveProperty('service');
+    // A change the log kept from before: its `service` becomes `services`.
+    loaded.apply([indexChange(legacy(vpn), '2030-01-02T00:00:05.000Z')]);
+    expect(loaded.search('vpn')[0]?.document).toMatchObject({ number: vpn.number, services: ['vpn'] });
+    expect(loaded.search('vpn')[0]?.document).not.toHaveProperty('service');
   });
 
   it('refuses a snapshot of an unknown format', () => {

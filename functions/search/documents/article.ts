@@ -36,7 +36,6 @@ export const articleDocId = (articleId: string): string => searchDocumentId('art
  */
 export function articleDocument(article: ArticleSource): SearchDocument | undefined {
   if (article.status !== 'published') return undefined;
-  const service = article.services?.[0];
   return {
     id: articleDocId(article.id),
     kind: 'article',
@@ -46,7 +45,7 @@ export function articleDocument(article: ArticleSource): SearchDocument | undefi
     text: plainText(article.body ?? ''),
     keywords: withNumber(article.number, article.keywords ?? []),
     status: article.status,
-    ...(service === undefined ? {} : { service }),
+    services: [...new Set(article.services ?? [])],
     audience: article.audience,
     ...(article.category === undefined ? {} : { category: article.category }),
     updatedAt: article.publishedAt ?? article.updatedAt,

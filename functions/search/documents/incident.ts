@@ -20,7 +20,7 @@ export function incidentDocument(incident: Incident): SearchDocument {
     text: joinedText([incident.description, incident.resolutionNotes]),
     keywords: withNumber(incident.number, incident.category === undefined ? [] : [incident.category]),
     status: incident.status,
-    ...(incident.service === undefined ? {} : { service: incident.service }),
+    services: incident.service === undefined ? [] : [incident.service],
     audience: 'internal',
     requester: incident.caller,
     ...(incident.category === undefined ? {} : { category: incident.category }),

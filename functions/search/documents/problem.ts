@@ -6,10 +6,18 @@ import { joinedText, withNumber } from './text.ts';
 export const problemDocId = (problemId: string): string => searchDocumentId('problem', problemId);
 export const knownErrorDocId = (problemId: string): string => searchDocumentId('knownError', problemId);
 
-/** What a problem's documents share: its number and category as keywords (the known error is found by the problem's number too), service, version. */
+/** A problem's service and the services it impacts (impactedServices, which includes its own when set), each once, its own first. */
+const servicesOf = (problem: Problem): string[] => [
+  ...new Set([...(problem.service === undefined ? [] : [problem.service]), ...(problem.impactedServices ?? [])]),
+];
+
+/**
+ * What a problem's documents share: its number and category as keywords (the known error is found
+ * by the problem's number too), its services (its own and those it impacts), version.
+ */
 const categoryFields = (problem: Problem) => ({
   keywords: withNumber(problem.number, problem.category === undefined ? [] : [problem.category]),
-  ...(problem.service === undefined ? {} : { service: problem.service }),
+  services: servicesOf(problem),
   audience: 'internal' as const,
   ...(problem.category === undefined ? {} : { category: problem.category }),
   updatedAt: problem.updatedAt,

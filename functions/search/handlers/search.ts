@@ -36,7 +36,7 @@ const URL_PREFIX: Readonly<Record<SearchResultKind, string>> = {
 function readableBy(principal: Principal, kinds: ReadonlySet<SearchResultKind>, service: string | undefined): (document: StoredSearchDocument) => boolean {
   return (document) => {
     if (!kinds.has(document.kind)) return false;
-    if (service !== undefined && document.service !== service) return false;
+    if (service !== undefined && !document.services.includes(service)) return false;
     if (principal.isAgent) return true;
     if (document.kind === 'article') return document.audience === 'public';
     return document.kind === 'incident' && document.requester === principal.userId;
@@ -49,7 +49,7 @@ const resultOf = ({ document, score }: SearchHit): SearchResult => ({
   number: document.number,
   title: document.title,
   status: document.status,
-  ...(document.service === undefined ? {} : { service: document.service }),
+  services: [...document.services],
   score: Math.round(score * 1000) / 1000,
   url: `${URL_PREFIX[document.kind]}${document.recordId}`,
 });

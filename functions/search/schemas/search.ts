@@ -22,7 +22,11 @@ export const searchQuery = z
     kinds: oneOrMore(z.enum(SEARCH_KINDS))
       .optional()
       .describe('Only these kinds, comma-separated (default: every kind the caller may read; requesters read articles and their own incidents)'),
-    service: slug.optional().describe('Only what concerns this service (an article: its first service)'),
+    service: slug
+      .optional()
+      .describe(
+        'Only what concerns this service: an article naming it among its services, an incident or problem of it, a problem or known error whose impacted services include it',
+      ),
     limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).default(DEFAULT_SEARCH_LIMIT).describe('Most results'),
   })
   .meta({ id: 'SearchQuery', description: 'A ranked full-text search' });
@@ -34,7 +38,11 @@ export const searchResultSchema = z
     number: z.string().describe('KB..., INC... or PRB... (a known error: its problem number)'),
     title: z.string(),
     status: z.string().describe("The record's status (an article: published)"),
-    service: z.string().optional(),
+    services: z
+      .array(z.string())
+      .describe(
+        'The services it concerns (an article: its services; an incident: its service; a problem or known error: its service and the services it impacts); empty when none',
+      ),
     score: z.number().describe('Relevance: higher is better; comparable within one answer only'),
     url: z.string().describe('Where the API serves the record, e.g. /articles/{id}; a known error is its problem, /problems/{id}'),
   })

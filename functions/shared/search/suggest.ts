@@ -5,7 +5,7 @@ import { openSearchIndex } from './reader.ts';
  * POST /suggestions, and the `suggestedArticles` of POST /incidents and POST /requests. The need's
  * title and description are searched as a long text (engine.ts mode `text`: OR of their distinct
  * stems, title first, no prefix or typos) over the `articles` index, which holds published
- * articles only; an article of the need's service counts half as much again.
+ * articles only; an article naming the need's service (any of its services) counts half as much again.
  *
  * Needs the table (read) and readSearchIndex.
  */
@@ -31,7 +31,7 @@ export interface SuggestionOptions {
   readonly limit?: number;
 }
 
-/** How much more an article of the need's own service counts. */
+/** How much more an article naming the need's own service counts. */
 export const SAME_SERVICE_BOOST = 1.5;
 const DEFAULT_LIMIT = 5;
 
@@ -45,7 +45,7 @@ export async function suggestArticles(input: SuggestionInput, options: Suggestio
     limit: options.limit ?? DEFAULT_LIMIT,
     kinds: ['article'],
     ...(options.audience === 'public' ? { filter: (document) => document.audience === 'public' } : {}),
-    ...(service === undefined ? {} : { boost: (document) => (document.service === service ? SAME_SERVICE_BOOST : 1) }),
+    ...(service === undefined ? {} : { boost: (document) => (document.services.includes(service) ? SAME_SERVICE_BOOST : 1) }),
   });
   return hits.map(({ document, score }) => ({ id: document.recordId, number: document.number, title: document.title, score: Math.round(score * 1000) / 1000 }));
 }
