@@ -2,8 +2,8 @@ import { ciExistsCheck } from '../cmdb/store/relationship-store.ts';
 import { groupKey, serviceKey } from '../directory/store/keys.ts';
 import { directoryRecordLive } from '../directory/store/references.ts';
 import type { Recipients } from '../shared/domain/outbox.ts';
-import { fieldError, validationFailed } from '../shared/errors.ts';
-import type { ApiResult } from '../shared/http/handler.ts';
+import { fieldError, type HttpError, preconditionFailed, validationFailed } from '../shared/errors.ts';
+import { type ApiResult, etagOf } from '../shared/http/handler.ts';
 import { newId, writeHistoryDraft } from '../shared/store/audit.ts';
 import { TABLE_NAME, type TransactItem } from '../shared/store/db.ts';
 import { type FieldCheck, fieldCheckErrors, fieldCheckItems, fieldCheckName } from '../shared/store/field-checks.ts';
@@ -40,6 +40,13 @@ import { statsPublication, statsRetirement } from './store/stats-store.ts';
 export const ARTICLE_ITEM = 'article';
 /** The name of the check that the caller is a member of the owner group (review, retire). */
 export const OWNER_GROUP_MEMBER = 'owner-group-member';
+
+/** A refused write whose article record moved on since it was read: 412 with its current ETag; else undefined. */
+export function articleChanged(error: unknown): HttpError | undefined {
+  if (!(error instanceof TransactionRefused && error.has(ARTICLE_ITEM))) return undefined;
+  const current = error.item(ARTICLE_ITEM);
+  return preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
+}
 
 export interface ArticleWrite {
   /** Undefined when the article is being created. */

@@ -1,8 +1,8 @@
-import { fieldError, HttpError, preconditionFailed, validationFailed } from '../../shared/errors.ts';
-import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { fieldError, HttpError, validationFailed } from '../../shared/errors.ts';
+import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { assertArticleWriter, loadArticleForWrite } from '../access.ts';
-import { ARTICLE_ITEM, articleWrite, OWNER_GROUP_MEMBER, ownerGroupMemberCheck } from '../article-write.ts';
+import { articleChanged, articleWrite, OWNER_GROUP_MEMBER, ownerGroupMemberCheck } from '../article-write.ts';
 import { retireArticle, reviewArticle, submitArticle } from '../domain/article.ts';
 import { articleResponse, mapArticleErrors } from '../responses.ts';
 import { reviewArticleBody } from '../schemas/article.ts';
@@ -24,13 +24,9 @@ async function commit(items: TransactionEntry[], memberOf?: string): Promise<voi
   try {
     await transactWrite(items);
   } catch (error) {
-    if (error instanceof TransactionRefused) {
-      if (error.has(ARTICLE_ITEM)) {
-        const current = error.item(ARTICLE_ITEM);
-        throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
-      }
-      if (memberOf !== undefined && error.has(OWNER_GROUP_MEMBER)) throw notMember(memberOf);
-    }
+    const changed = articleChanged(error);
+    if (changed !== undefined) throw changed;
+    if (memberOf !== undefined && error instanceof TransactionRefused && error.has(OWNER_GROUP_MEMBER)) throw notMember(memberOf);
     throw error;
   }
 }

@@ -1,12 +1,12 @@
-import { notFound, preconditionFailed } from '../../shared/errors.ts';
-import { type ApiRequest, type ApiResult, byRoute, etagOf, httpHandler } from '../../shared/http/handler.ts';
+import { notFound } from '../../shared/errors.ts';
+import { type ApiRequest, type ApiResult, byRoute, httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { withoutKeys } from '../../shared/store/db.ts';
 import { fieldCheckItems } from '../../shared/store/field-checks.ts';
 import { claimIdempotencyKey } from '../../shared/store/idempotency.ts';
-import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
+import { transactWrite } from '../../shared/store/transaction.ts';
 import { assertArticleAgent, assertArticleWriter, loadArticle, loadArticleForWrite, versionParam } from '../access.ts';
-import { ARTICLE_ITEM, articleWrite, contentFromBody, contentReferenceChecks, createArticle, mapReferenceRefusal } from '../article-write.ts';
+import { articleChanged, articleWrite, contentFromBody, contentReferenceChecks, createArticle, mapReferenceRefusal } from '../article-write.ts';
 import { contentOf, editArticle } from '../domain/article.ts';
 import { isReviewDue } from '../domain/review.ts';
 import { articleResponse, mapArticleErrors, presentArticle } from '../responses.ts';
@@ -99,11 +99,7 @@ async function update(request: ApiRequest): Promise<ApiResult> {
   try {
     await transactWrite([...items, ...fieldCheckItems(checks)]);
   } catch (error) {
-    if (error instanceof TransactionRefused && error.has(ARTICLE_ITEM)) {
-      const current = error.item(ARTICLE_ITEM);
-      throw preconditionFailed(current === undefined ? undefined : etagOf(current.version as number));
-    }
-    throw mapReferenceRefusal(error, checks);
+    throw articleChanged(error) ?? mapReferenceRefusal(error, checks);
   }
   return articleResponse(200, transition.article, { agent: true });
 }
