@@ -22,11 +22,15 @@ export function assertArticleWriter(principal: Principal): void {
   if (!principal.isAgent) throw forbidden('Only agents and admins write articles');
 }
 
-/** The article the caller may read, or 404 naming what was asked for. */
-export async function loadArticle(idOrNumber: string, principal: Principal): Promise<Article> {
-  const article = await getArticle(idOrNumber);
+/** The article as read, if the caller may read it; else 404 naming what was asked for (as an unknown article). */
+export function readableArticle(article: Article | undefined, principal: Pick<Principal, 'isAgent'>, idOrNumber: string): Article {
   if (article === undefined || (!principal.isAgent && !isReadableByRequester(article))) throw notFound(`Article ${idOrNumber}`);
   return article;
+}
+
+/** The article the caller may read, or 404 naming what was asked for. */
+export async function loadArticle(idOrNumber: string, principal: Principal): Promise<Article> {
+  return readableArticle(await getArticle(idOrNumber), principal, idOrNumber);
 }
 
 /**

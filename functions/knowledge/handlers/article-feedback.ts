@@ -1,10 +1,12 @@
-import { conflict, notFound } from '../../shared/errors.ts';
+import { conflict } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
+import type { Principal } from '../../shared/http/principal.ts';
 import { historyPut, newId } from '../../shared/store/audit.ts';
 import { TABLE_NAME } from '../../shared/store/db.ts';
 import { claimIdempotencyKey, commitIdempotently } from '../../shared/store/idempotency.ts';
 import { named, TransactionRefused } from '../../shared/store/transaction.ts';
-import { type Article, isReadableByRequester } from '../domain/article.ts';
+import { readableArticle } from '../access.ts';
+import type { Article } from '../domain/article.ts';
 import { articleOutboxRecord } from '../domain/events.ts';
 import { type ArticleFeedbackResponse, postFeedbackBody } from '../schemas/feedback.ts';
 import { articleOutboxPut } from '../store/article-outbox.ts';
@@ -34,8 +36,8 @@ const FEEDBACK = 'feedback';
 const ARTICLE = 'article';
 
 /** What a caller may give feedback on: anyone any published article they may read. */
-function feedbackTarget(article: Article | undefined, isAgent: boolean, ref: string): Article & { publishedVersion: number } {
-  if (article === undefined || (!isAgent && !isReadableByRequester(article))) throw notFound(`Article ${ref}`);
+function feedbackTarget(found: Article | undefined, principal: Principal, ref: string): Article & { publishedVersion: number } {
+  const article = readableArticle(found, principal, ref);
   if (article.status !== 'published' || article.publishedVersion === undefined) {
     throw conflict(
       'article-not-published',
@@ -59,7 +61,7 @@ export const handler = httpHandler(async (request) => {
   const ref = request.pathParam('id');
   const input = request.body(postFeedbackBody);
   const [found, stats] = await articleAndStats(ref);
-  const article = feedbackTarget(found, principal.isAgent, ref);
+  const article = feedbackTarget(found, principal, ref);
   const version = article.publishedVersion;
   const claim = claimIdempotencyKey(request, input, `/articles/${article.id}/feedback`);
 
