@@ -381,29 +381,6 @@ describe('snapshots', () => {
     expect(Object.keys(e.toSnapshot('2030-01-10T00:00:00.000Z').removed)).toEqual(['article:new']);
   });
 
-  it("reads what was written with one `service` before `services`: a snapshot's stored fields and a change", () => {
-    const legacy = (document: SearchDocument): SearchDocument => {
-      const { services, ...rest } = document;
-      return { ...rest, ...(services[0] === undefined ? {} : { service: services[0] }) } as unknown as SearchDocument;
-    };
-    const snapshot = JSON.parse(JSON.stringify(SearchEngine.fromDocuments([spooler, incident]).toSnapshot('2030-01-02T00:00:00.000Z'))) as SearchSnapshot;
-    // What a snapshot saved before held: `service` (the first) in each document's stored fields, none when it named none.
-    const stored = (snapshot.index as { storedFields: Record<string, Record<string, unknown>> }).storedFields;
-    for (const fields of Object.values(stored)) {
-      const [first] = fields.services as string[];
-      delete fields.services;
-      if (first !== undefined) fields.service = first;
-    }
-    const loaded = SearchEngine.fromSnapshot(snapshot);
-    expect(loaded.search('spooler', { filter: (d) => d.services.includes('printing') }).map((hit) => hit.document.number)).toEqual([spooler.number]);
-    expect(loaded.search('printer offline', { kinds: ['incident'] })[0]?.document).toMatchObject({ services: [] });
-    expect(loaded.search('spooler')[0]?.document).not.toHaveProperty('service');
-    // A change the log kept from before: its `service` becomes `services`.
-    loaded.apply([indexChange(legacy(vpn), '2030-01-02T00:00:05.000Z')]);
-    expect(loaded.search('vpn')[0]?.document).toMatchObject({ number: vpn.number, services: ['vpn'] });
-    expect(loaded.search('vpn')[0]?.document).not.toHaveProperty('service');
-  });
-
   it('refuses a snapshot of an unknown format', () => {
     expect(() => SearchEngine.fromSnapshot({ format: 2 } as unknown as SearchSnapshot)).toThrow(/format/);
   });

@@ -83,22 +83,6 @@ export const removalChange = (docId: string, version: number, at: string = new D
   removed: true,
 });
 
-/**
- * A document as written before `services` (a change-log item, or a snapshot's stored fields):
- * its one `service`, the first of an article's. What the engine reads goes through withServices.
- */
-export type LegacyServices = { readonly services?: readonly string[]; readonly service?: string };
-
-/**
- * A document's services whether it was written with `services` or, before, with one `service`
- * (the change log keeps such items 30 days, and a snapshot saved before holds them): `service`
- * becomes a list of one, and is dropped.
- */
-export function withServices<T extends LegacyServices>(document: T): Omit<T, 'service' | 'services'> & { readonly services: readonly string[] } {
-  const { service, services, ...rest } = document;
-  return { ...rest, services: services ?? (service === undefined ? [] : [service]) };
-}
-
 const clip = (text: string, max: number): string => (text.length <= max ? text : text.slice(0, max));
 
 /**

@@ -1,15 +1,6 @@
 import MiniSearch, { type Options, type Query } from 'minisearch';
 import { stemmer } from 'stemmer';
-import {
-  excerptOf,
-  type LegacyServices,
-  MAX_TEXT_CHARS,
-  type SearchChange,
-  type SearchDocument,
-  type SearchKind,
-  type StoredSearchDocument,
-  withServices,
-} from './documents.ts';
+import { excerptOf, MAX_TEXT_CHARS, type SearchChange, type SearchDocument, type SearchKind, type StoredSearchDocument } from './documents.ts';
 
 /**
  * The search engine (issue 16): MiniSearch over SearchDocuments, in the function's memory. Pure:
@@ -261,23 +252,12 @@ function supersedes(change: SearchChange, current: DocumentState | undefined): b
   return change.at > current.at;
 }
 
-/** What the index is given of a document (one of the change log written with `service` too: withServices). */
+/** What the index is given of a document. */
 const toIndexed = (document: SearchDocument): IndexedDocument => {
   const text = document.text.length > MAX_TEXT_CHARS ? document.text.slice(0, MAX_TEXT_CHARS) : document.text;
-  const { text: _text, ...stored } = withServices(document as SearchDocument & LegacyServices);
+  const { text: _text, ...stored } = document;
   return { ...stored, excerpt: excerptOf(text), text };
 };
-
-/**
- * A snapshot saved before documents carried `services` stores each one's `service`: mapped on load
- * (a pass over the stored fields, no re-indexing: the services are not searched as words), so that
- * such a snapshot stays usable and keeps format 1. Stored fields are what hits, filters and boosts see.
- */
-function mapLegacyServices(internals: MiniSearchInternals): void {
-  for (const [shortId, stored] of internals._storedFields) {
-    if (stored.services === undefined) internals._storedFields.set(shortId, withServices(stored as Record<string, unknown> & LegacyServices));
-  }
-}
 
 /** A term of the index and its postings by field: the very Map that MiniSearch's term index holds. */
 interface TermPostings {
@@ -409,7 +389,6 @@ export class SearchEngine {
     // a reader of an index that is only added to never pays it), or now if the snapshot holds
     // postings of discarded documents, to remove them before they count in a score.
     const internals = index as unknown as MiniSearchInternals;
-    mapLegacyServices(internals);
     return new SearchEngine(index, states, internals._dirtCount > 0 ? DocumentTerms.of(internals) : undefined);
   }
 
