@@ -8,8 +8,7 @@
  *    the ARTICLE item with its list keys), with BatchWriteItem: no events, so nothing indexes them;
  * 3. the rebuild (rebuildSearchIndex) is invoked through the local Lambda endpoint, as
  *    `npm run search:rebuild` does, and timed; nothing has opened a search index in that process
- *    before (an open index follows the change log only, which direct writes do not feed), so the
- *    first search loads the rebuilt snapshot with the 10,000 articles;
+ *    before, so the first search loads the rebuilt snapshot with the 10,000 articles;
  * 4. GET /search (mixed queries: words, two words, misspelled words, other forms, prefixes; an
  *    agent, then a requester) and POST /suggestions (long texts) under concurrent load.
  */
@@ -105,9 +104,8 @@ const SEARCH_QUERIES: readonly string[] = (['one word', 'two words', 'misspelled
 
 export async function measureKnowledgeSearch(dynamoDbEndpoint: string, options: LoadOptions & { readonly articles: number }): Promise<KnowledgeLoadResult> {
   let seedMs: number;
-  // 1. A stack on a new table without the demo data: nothing opens a search index before the
-  // articles are in and rebuilt (a search index, once open, follows the change log, which direct
-  // writes do not feed; the demo data's incidents would open the articles index for their suggestions).
+  // 1. A stack on a new table without the demo data: the index holds the generated articles only,
+  // and no index is open before they are in and rebuilt, so the first search loads that snapshot.
   const server = await startServer(dynamoDbEndpoint, { seed: false });
   try {
     // 2. The articles, straight into the table.

@@ -17,7 +17,7 @@ const endpoint = process.argv[2];
 if (endpoint === undefined) throw new Error('usage: bench/server.ts <dynamoDbEndpoint> [--no-seed]');
 /**
  * --no-seed: a new table without the demo data (the knowledge search load writes its articles
- * into it, then rebuilds the index: nothing may have opened a search index before).
+ * into it, then rebuilds the search index).
  */
 const seed = process.argv[3] !== '--no-seed';
 
