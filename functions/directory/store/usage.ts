@@ -147,7 +147,8 @@ async function openRecords<E extends keyof typeof NAMING_PARTITIONS>(
  * exactly those articles. Retiring an article deletes its markers (retired is final, like a
  * closed incident; it keeps the name as it was).
  */
-const ARTICLE_NAMES = {
+// Exported for test/unit/directory-article-names.test.ts, which holds these against knowledge's keys.
+export const ARTICLE_NAMES = {
   ownerGroup: { index: 'gsi6', prefix: 'ARTICLE#GROUP#' },
   services: { index: 'gsi7', prefix: 'ARTICLE#SERVICE#' },
 } as const;
