@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
 import { queryAll } from '../../shared/store/pagination.ts';
+import type { CountedArticle } from '../domain/report.ts';
 import { DEFLECTIONS_PARTITION } from './keys.ts';
 import { statsOf } from './stats-store.ts';
 
@@ -16,21 +17,12 @@ import { statsOf } from './stats-store.ts';
  *   when there are more, their count (Select COUNT, all pages).
  */
 
-export interface ArticleCountsRow {
-  readonly id: string;
-  readonly number: string;
-  readonly title: string;
-  readonly views: number;
-  readonly helpful: number;
-  readonly notHelpful: number;
-}
-
 /**
  * The counters of every published article that has some (gsi5, all pages): a retired article's
  * counters stay (its STATS item loses `viewable` at retirement) but the report leaves it out: its
  * rankings are of what readers can still find, what owners may act on.
  */
-export async function readAllArticleCounts(): Promise<ArticleCountsRow[]> {
+export async function readAllArticleCounts(): Promise<CountedArticle[]> {
   const items = await queryAll({
     TableName: TABLE_NAME,
     IndexName: 'gsi5',
