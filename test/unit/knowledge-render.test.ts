@@ -26,6 +26,19 @@ describe('renderMarkdown', () => {
     expect(rendered).not.toMatch(/<script|<img [^>]*onerror|href="(?:javascript|vbscript|data):|src="data:/i);
   });
 
+  // package.json overrides character-entities (HTML5's 2,125 names) with HTML 4's 252 and apos (vendor/character-entities), for bundle size.
+  it("decodes HTML 4's named character references, and &apos;", () => {
+    expect(renderMarkdown('&copy; 2026 &mdash; a&nbsp;b &rarr; &eacute; &hellip; &amp; &lt; it&apos;s')).toBe("<p>© 2026 — a\u00a0b → é … &amp; &lt; it's</p>");
+  });
+
+  it('leaves a name only HTML5 has as literal, escaped text', () => {
+    expect(renderMarkdown('a &NotNestedGreaterGreater; b &check; c')).toBe('<p>a &amp;NotNestedGreaterGreater; b &amp;check; c</p>');
+  });
+
+  it('still decodes numeric character references to any code point', () => {
+    expect(renderMarkdown('&#10003; &#x2AA2; &#0;')).toBe('<p>✓ ⪢ \ufffd</p>');
+  });
+
   it('keeps safe URLs: https, mailto, relative', () => {
     expect(renderMarkdown('[a](mailto:help@example.com) [b](/articles/KB1) ![c](https://example.com/c.png)')).toBe(
       '<p><a href="mailto:help@example.com">a</a> <a href="/articles/KB1">b</a> <img src="https://example.com/c.png" alt="c" /></p>',

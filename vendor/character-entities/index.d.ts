@@ -1,0 +1,2 @@
+/** Named character references without `&` and `;` (`copy`) to the characters they stand for (`©`). */
+export declare const characterEntities: Record<string, string>;
