@@ -22,7 +22,8 @@ export default defineArea({
     },
     createRequest: {
       entry: 'functions/requests/handlers/create-request.ts',
-      description: 'POST /requests: order a catalog item with the answers to its form, and start its approval workflow (and offer the published articles that may answer it)',
+      description:
+        'POST /requests: order a catalog item with the answers to its form, and start its approval workflow (and offer the published articles that may answer it)',
       tableAccess: 'readWrite',
       capabilities: ['startRequestFulfilment', 'readSearchIndex'],
     },
