@@ -47,10 +47,10 @@ describe('what names a directory record (usage.ts)', () => {
     expect(found).toEqual({ references: [{ kind: 'incident', id: open.id, number: open.number, field: 'assignmentGroup' }], truncated: false });
     expect(found.references.map((r) => r.id)).not.toContain(closed.id);
     // Services by owner, templates, the group's incidents, changes and problems, the CIs it owns, its
-    // fulfilment tasks; the change configuration. And two reads that are not the group's own, by design
+    // fulfilment tasks, the knowledge articles it owns (gsi6 ARTICLE#GROUP#); the change configuration. And two reads that are not the group's own, by design
     // (usage.ts): the catalog's one partition (a catalog item names groups inside lists, which no index
     // answers) and the three partitions of requests before fulfilment (their copied plans).
-    expect(table.counter.operations().sort()).toEqual(['GetItem', ...Array.from({ length: 11 }, () => 'Query')]);
+    expect(table.counter.operations().sort()).toEqual(['GetItem', ...Array.from({ length: 12 }, () => 'Query')]);
 
     const busy = await groupUsage('busy');
     expect(busy.references).toHaveLength(20);
@@ -108,14 +108,15 @@ describe('what names a directory record (usage.ts)', () => {
     // problem configuration is the other GetItem).
     const integrationReads = table.counter.operations().filter((op) => op === 'GetItem' || op === 'Query');
     expect(integrationReads.filter((op) => op === 'GetItem')).toHaveLength(2);
-    // 9: with the two of the service's CMDB relationships (its CI partition and gsi1).
-    expect(integrationReads.filter((op) => op === 'Query')).toHaveLength(9);
+    // 10: with the two of the service's CMDB relationships (its CI partition and gsi1) and the knowledge
+    // articles naming it (gsi7 ARTICLE#SERVICE#).
+    expect(integrationReads.filter((op) => op === 'Query')).toHaveLength(10);
 
     await transactWrite(integrations.revokeIntegrationItems((await integrations.findIntegration('crm', 'key-104'))!, 'ada', at));
     table.counter.reset();
     expect((await serviceUsage('crm', new Date().toISOString())).references.filter((r) => r.kind === 'integration-key')).toEqual([]);
     // No live key: the count answers alone, no key is listed.
-    expect(table.counter.operations().filter((op) => op === 'Query')).toHaveLength(8);
+    expect(table.counter.operations().filter((op) => op === 'Query')).toHaveLength(9);
     // 105 keys written then read: seconds alone, far more beside a write-heavy file on the shared DynamoDB Local.
   }, 120_000);
 
