@@ -94,7 +94,9 @@ describe.runIf(externalAddress !== undefined)('listening on loopback only', () =
     } finally {
       await open.stop();
     }
-  });
+    // Two stacks start and stop in turn (each runs the after-deploy consumers, the search rebuild
+    // among them): seconds on a loaded machine, past vitest's default 5 s.
+  }, 60_000);
 });
 
 describe('npm start', () => {

@@ -24,10 +24,14 @@ const gunzipAsync = promisify(gunzip);
 
 export const snapshotKey = (index: SearchIndexName): string => `search/${index}.json.gz`;
 
-let client: S3Client | undefined;
+// One client per S3 endpoint setting: in Lambda that is one for the instance's life; a process that
+// starts several local stacks in turn (test/local/start-and-bind.test.ts) gets each stack's endpoint,
+// where one client made for the first would go on calling its stopped endpoint.
+let client: { readonly endpoint: string | undefined; readonly s3: S3Client } | undefined;
 const s3 = (): S3Client => {
-  client ??= new S3Client({});
-  return client;
+  const endpoint = process.env.AWS_ENDPOINT_URL_S3;
+  if (client === undefined || client.endpoint !== endpoint) client = { endpoint, s3: new S3Client({}) };
+  return client.s3;
 };
 const bucket = (): string => requireEnv('SEARCH_INDEX_BUCKET');
 
