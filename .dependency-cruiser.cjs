@@ -2,7 +2,10 @@
 // `npm run boundaries` checks them and `npm test` runs it before the tests, so CI fails on a
 // broken boundary. The direction comes from the architecture guide ("Dependencies point one way"):
 //   shared <- directory <- sla, known-errors, cmdb <- work areas (incidents, changes, requests, knowledge)
-//          <- problems <- cross-cutting reactions (notify, ingestion, escalation) <- platform, functions/routes.ts
+//          <- problems <- cross-cutting reactions (notify, ingestion, escalation, email, search) <- platform, functions/routes.ts
+// search (issue 16) is a reaction: its indexer reads the records of incidents, problems, known errors
+// and knowledge to index them, so it sits above them all; what those areas need of search (the engine,
+// the index reader, suggestedArticles) is functions/shared/search, which knows none of them.
 // sla (policies, calendars, clocks, their configuration and report aggregates) is a supporting
 // layer like the directory: work areas compute their SLA in the transaction of each write, so they
 // import it; what reacts to a breach (the escalation workflow's steps) is the escalation area.
