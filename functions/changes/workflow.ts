@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { sendTaskFailure, sendTaskSuccess, startExecution, stopExecution } from '../shared/aws/step-functions.ts';
 import { optionalEnv } from '../shared/env.ts';
 import { log } from '../shared/log.ts';
 import type { Change } from './domain/change.ts';
@@ -7,10 +7,8 @@ import type { ChangeConfig } from './store/change-config-store.ts';
 /*
  * The change approval workflow (statemachines/change-approval.asl.json) as the functions reach it:
  * starting it on submission, and answering the task token its AwaitApproval state waits on. The
- * endpoint comes from the SDK's configuration (AWS_ENDPOINT_URL_SFN locally), never from code.
+ * endpoint comes from the environment (AWS_ENDPOINT_URL_SFN locally), never from code.
  */
-
-const sfn = new SFNClient({});
 
 /** A step that finds its change canceled (or submitted again) fails with this: the workflow ends quietly. */
 export class ChangeWithdrawn extends Error {
@@ -67,7 +65,7 @@ export function approvalInput(change: Change, config: ChangeConfig): Record<stri
 export async function startApproval(change: Change, config: ChangeConfig): Promise<void> {
   const { name } = approvalExecution(change, change.submissions);
   try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name, input: JSON.stringify(approvalInput(change, config)) }));
+    await startExecution({ stateMachineArn: stateMachineArn(), name, input: JSON.stringify(approvalInput(change, config)) });
   } catch (error) {
     if ((error as Error).name === 'ExecutionAlreadyExists') return;
     throw error;
@@ -88,7 +86,7 @@ export async function stopApproval(
   const executionArn = change.workflow?.executionArn;
   if (executionArn === undefined) return;
   try {
-    await sfn.send(new StopExecutionCommand({ executionArn, error: reason, cause: `${change.number}: ${reason} by ${actor}` }));
+    await stopExecution({ executionArn, error: reason, cause: `${change.number}: ${reason} by ${actor}` });
   } catch (error) {
     if ((error as Error).name === 'ExecutionDoesNotExist') return;
     log.error('could not stop the approval workflow of a change', { changeId: change.id, executionArn, reason, error });
@@ -108,10 +106,10 @@ export async function answerApproval(
 ): Promise<boolean> {
   try {
     if (decision.approved) {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'approved', approvers: decision.approvers }) }));
+      await sendTaskSuccess({ taskToken, output: JSON.stringify({ decision: 'approved', approvers: decision.approvers }) });
     } else {
       const cause = JSON.stringify({ by: decision.by, ...(decision.comment === undefined ? {} : { comment: decision.comment }) });
-      await sfn.send(new SendTaskFailureCommand({ taskToken, error: REJECTED_ERROR, cause: cause.slice(0, 32_768) }));
+      await sendTaskFailure({ taskToken, error: REJECTED_ERROR, cause: cause.slice(0, 32_768) });
     }
     return true;
   } catch (error) {
@@ -127,7 +125,7 @@ export async function answerApproval(
  */
 export async function resumeHeldStart(taskToken: string, override: { by: string }): Promise<boolean> {
   try {
-    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ overriddenBy: override.by }) }));
+    await sendTaskSuccess({ taskToken, output: JSON.stringify({ overriddenBy: override.by }) });
     return true;
   } catch (error) {
     if (!STALE_TOKEN_ERRORS.has((error as Error).name)) throw error;

@@ -1,4 +1,4 @@
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { sendEmail } from '../shared/aws/sesv2.ts';
 import { log } from '../shared/log.ts';
 import { OUTGOING_HEADERS, type OutgoingMail } from './domain/outgoing.ts';
 
@@ -10,7 +10,6 @@ import { OUTGOING_HEADERS, type OutgoingMail } from './domain/outgoing.ts';
 
 const MAIL_FROM = process.env.MAIL_FROM ?? '';
 const MAIL_REPLY_TO = process.env.MAIL_REPLY_TO ?? '';
-const ses = new SESv2Client({});
 
 /** False while no emailDomain is configured (MAIL_FROM empty): callers skip sending. */
 export const sendingOn = (): boolean => MAIL_FROM !== '';
@@ -39,20 +38,18 @@ export async function sendMail(mail: Pick<OutgoingMail, 'subject' | 'text'>, add
 }
 
 async function sendOnce(mail: Pick<OutgoingMail, 'subject' | 'text'>, address: string): Promise<string> {
-  const result = await ses.send(
-    new SendEmailCommand({
-      FromEmailAddress: MAIL_FROM,
-      Destination: { ToAddresses: [address] },
-      ...(MAIL_REPLY_TO === '' ? {} : { ReplyToAddresses: [MAIL_REPLY_TO] }),
-      Content: {
-        Simple: {
-          Subject: { Data: mail.subject, Charset: 'UTF-8' },
-          Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
-          Headers: OUTGOING_HEADERS.map((h) => ({ Name: h.name, Value: h.value })),
-        },
+  const result = await sendEmail({
+    FromEmailAddress: MAIL_FROM,
+    Destination: { ToAddresses: [address] },
+    ...(MAIL_REPLY_TO === '' ? {} : { ReplyToAddresses: [MAIL_REPLY_TO] }),
+    Content: {
+      Simple: {
+        Subject: { Data: mail.subject, Charset: 'UTF-8' },
+        Body: { Text: { Data: mail.text, Charset: 'UTF-8' } },
+        Headers: OUTGOING_HEADERS.map((h) => ({ Name: h.name, Value: h.value })),
       },
-    }),
-  );
+    },
+  });
   if (result.MessageId === undefined) throw new Error('SES answered no MessageId');
   return result.MessageId;
 }

@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { sendTaskFailure, sendTaskSuccess, startExecution, stopExecution } from '../shared/aws/step-functions.ts';
 import { optionalEnv } from '../shared/env.ts';
 import { log } from '../shared/log.ts';
 import type { ServiceRequest } from './domain/request.ts';
@@ -7,11 +7,9 @@ import type { RequestConfig } from './store/request-config-store.ts';
 /*
  * The request fulfilment workflow (statemachines/request-fulfilment.asl.json) as the functions
  * reach it: starting it once a request is submitted, stopping it when the request is canceled,
- * and answering the task tokens its approval stages wait on. The endpoint comes from the SDK's
- * configuration (AWS_ENDPOINT_URL_SFN locally), never from code.
+ * and answering the task tokens its approval stages wait on. The endpoint comes from the
+ * environment (AWS_ENDPOINT_URL_SFN locally), never from code.
  */
-
-const sfn = new SFNClient({});
 
 const stateMachineArn = (): string => {
   const arn = optionalEnv('REQUEST_FULFILMENT_STATE_MACHINE_ARN', '');
@@ -42,7 +40,7 @@ export function fulfilmentInput(request: ServiceRequest, config: Pick<RequestCon
 export async function startFulfilment(request: ServiceRequest, config: Pick<RequestConfig, 'approvalTimeoutSeconds' | 'reminders'>): Promise<void> {
   const { name } = fulfilmentExecution(request);
   try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name, input: JSON.stringify(fulfilmentInput(request, config)) }));
+    await startExecution({ stateMachineArn: stateMachineArn(), name, input: JSON.stringify(fulfilmentInput(request, config)) });
   } catch (error) {
     if ((error as Error).name === 'ExecutionAlreadyExists') return;
     throw error;
@@ -78,7 +76,7 @@ export async function stopFulfilment(request: Pick<ServiceRequest, 'id' | 'numbe
   const executionArn = request.workflow?.executionArn;
   if (executionArn === undefined) return;
   try {
-    await sfn.send(new StopExecutionCommand({ executionArn, error: reason, cause: `${request.number}: ${reason} by ${actor}` }));
+    await stopExecution({ executionArn, error: reason, cause: `${request.number}: ${reason} by ${actor}` });
   } catch (error) {
     if ((error as Error).name === 'ExecutionDoesNotExist') return;
     log.error('could not stop the fulfilment workflow of a request', { requestId: request.id, executionArn, reason, error });
@@ -121,12 +119,10 @@ export async function answerStage(
 ): Promise<boolean> {
   try {
     if (decision.approved) {
-      await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'approved', stage: decision.stage }) }));
+      await sendTaskSuccess({ taskToken, output: JSON.stringify({ decision: 'approved', stage: decision.stage }) });
     } else {
       // No free text in the workflow's history: who rejected, and which stage (the comment stays on the vote).
-      await sfn.send(
-        new SendTaskFailureCommand({ taskToken, error: REQUEST_REJECTED_ERROR, cause: JSON.stringify({ stage: decision.stage, by: decision.by }) }),
-      );
+      await sendTaskFailure({ taskToken, error: REQUEST_REJECTED_ERROR, cause: JSON.stringify({ stage: decision.stage, by: decision.by }) });
     }
     return true;
   } catch (error) {

@@ -1,9 +1,9 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SESEvent, SESEventRecord } from 'aws-lambda';
 import { findUserByEmail } from '../../directory/store/users.ts';
 import { addIncidentNoteFromEmail, openIncidentFromEmail } from '../../incidents/operations.ts';
 import { addRequestNote, type RequestPrincipal, submitRequest } from '../../requests/operations.ts';
 import { findRequest, getRequestConfig } from '../../requests/reads.ts';
+import { getObject } from '../../shared/aws/s3.ts';
 import { optionalEnv, requireEnv } from '../../shared/env.ts';
 import { HttpError } from '../../shared/errors.ts';
 import { log } from '../../shared/log.ts';
@@ -42,7 +42,6 @@ const BUCKET = requireEnv('INBOUND_EMAIL_BUCKET');
 const PREFIX = optionalEnv('INBOUND_EMAIL_PREFIX', '');
 /** Our own sending address (readInboundEmail provides it; empty while e-mail is off): mail from it is a loop. */
 const MAIL_FROM = process.env.MAIL_FROM ?? '';
-const s3 = new S3Client({});
 
 /** The summary a request takes at most, and the text a note or description takes at most. */
 const MAX_SUMMARY = 200;
@@ -100,9 +99,7 @@ async function acknowledgeIncident(input: {
 const asRequester = (userId: string): RequestPrincipal => ({ userId, isAgent: false, isAdmin: false });
 
 async function readMessage(messageId: string): Promise<Uint8Array> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}${messageId}` }));
-  if (object.Body === undefined) throw new Error(`inbound message ${messageId} has no body`);
-  return object.Body.transformToByteArray();
+  return (await getObject({ Bucket: BUCKET, Key: `${PREFIX}${messageId}` })).Body;
 }
 
 /** What a 4xx of a ticket write means here: not found is a number that is not the sender's; anything else refused. */

@@ -1,13 +1,12 @@
 import {
   ConflictException,
-  CreateScheduleCommand,
-  type CreateScheduleCommandInput,
-  DeleteScheduleCommand,
-  GetScheduleCommand,
+  type CreateScheduleInput,
+  createSchedule,
+  deleteSchedule,
+  getSchedule,
   ResourceNotFoundException,
-  SchedulerClient,
-  UpdateScheduleCommand,
-} from '@aws-sdk/client-scheduler';
+  updateSchedule,
+} from '../../shared/aws/scheduler.ts';
 import { requireEnv } from '../../shared/env.ts';
 import { log } from '../../shared/log.ts';
 import { type TimerMoves, type TimerSubject, timerName, timerRecordId } from '../../sla/domain/timers.ts';
@@ -17,7 +16,6 @@ const GROUP = requireEnv('SLA_SCHEDULE_GROUP');
 const ROLE_ARN = requireEnv('SLA_SCHEDULER_ROLE_ARN');
 const DEAD_LETTER_ARN = requireEnv('SLA_TIMER_DEAD_LETTER_ARN');
 const STATE_MACHINE_ARN = requireEnv('ESCALATION_STATE_MACHINE_ARN');
-const scheduler = new SchedulerClient({});
 
 /**
  * A threshold already due (a priority change can make it so) is set a few seconds ahead:
@@ -67,7 +65,7 @@ export const timerInput = (subject: string | TimerSubject, subjectVersion: numbe
   });
 };
 
-function schedule(subject: TimerSubject, subjectVersion: number, timer: SlaTimer, now: Date): CreateScheduleCommandInput {
+function schedule(subject: TimerSubject, subjectVersion: number, timer: SlaTimer, now: Date): CreateScheduleInput {
   return {
     Name: timerName(timerRecordId(subject), timer.clock, timer.threshold),
     GroupName: GROUP,
@@ -100,7 +98,7 @@ interface ScheduledTimer {
 async function scheduledTimer(name: string): Promise<ScheduledTimer | 'none'> {
   let input: string | undefined;
   try {
-    input = (await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: GROUP }))).Target?.Input;
+    input = (await getSchedule({ Name: name, GroupName: GROUP })).Target?.Input;
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return 'none';
     throw error;
@@ -145,9 +143,9 @@ export async function moveTimers(of: string | TimerSubject, subjectVersion: numb
   await Promise.all([
     ...changes.set.map(async (timer) => {
       const input = schedule(subject, subjectVersion, timer, now);
-      const name = input.Name as string;
+      const name = input.Name;
       try {
-        await scheduler.send(new CreateScheduleCommand(input));
+        await createSchedule(input);
         return;
       } catch (error) {
         if (!(error instanceof ConflictException)) throw error;
@@ -166,18 +164,18 @@ export async function moveTimers(of: string | TimerSubject, subjectVersion: numb
         if (same) return;
       }
       try {
-        await scheduler.send(new UpdateScheduleCommand(input));
+        await updateSchedule(input);
       } catch (error) {
         // Fired and deleted itself since it was refused as existing: set it again.
         if (!(error instanceof ResourceNotFoundException)) throw error;
-        await scheduler.send(new CreateScheduleCommand(input));
+        await createSchedule(input);
       }
     }),
     ...changes.clear.map(async (name) => {
       const existing = await scheduledTimer(name);
       if (existing === 'none' || setByLaterChange(name, existing)) return;
       try {
-        await scheduler.send(new DeleteScheduleCommand({ Name: name, GroupName: GROUP }));
+        await deleteSchedule({ Name: name, GroupName: GROUP });
       } catch (error) {
         if (!(error instanceof ResourceNotFoundException)) throw error;
       }

@@ -1,4 +1,4 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { publish } from '../../shared/aws/sns.ts';
 import type { OutboxRecord, Topic } from '../../shared/domain/outbox.ts';
 import { requireEnv } from '../../shared/env.ts';
 
@@ -6,7 +6,6 @@ const TOPICS: Readonly<Record<Topic, string>> = {
   notifications: requireEnv('NOTIFICATION_TOPIC_ARN'),
   majorIncident: requireEnv('MAJOR_INCIDENT_TOPIC_ARN'),
 };
-const sns = new SNSClient({});
 
 /**
  * One SNS message per record. The attributes carry what subscribers filter on (eventType,
@@ -15,12 +14,10 @@ const sns = new SNSClient({});
  */
 export async function publishNotification(record: OutboxRecord): Promise<void> {
   const { notification, detail } = record;
-  await sns.send(
-    new PublishCommand({
-      TopicArn: TOPICS[notification.topic],
-      Subject: notification.subject,
-      Message: JSON.stringify({ text: notification.text, recipients: notification.recipients, ...detail }),
-      MessageAttributes: Object.fromEntries(Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
-    }),
-  );
+  await publish({
+    TopicArn: TOPICS[notification.topic],
+    Subject: notification.subject,
+    Message: JSON.stringify({ text: notification.text, recipients: notification.recipients, ...detail }),
+    MessageAttributes: Object.fromEntries(Object.entries(notification.attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
+  });
 }

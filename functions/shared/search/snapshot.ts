@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getObject, NoSuchKey, putObject } from '../aws/s3.ts';
 import { requireEnv } from '../env.ts';
 import type { SearchIndexName } from './documents.ts';
 import type { SearchSnapshot } from './engine.ts';
@@ -15,8 +15,9 @@ import type { SearchSnapshot } from './engine.ts';
  * gunzip (docs/knowledge.md has the measurements).
  *
  * The bucket is SEARCH_INDEX_BUCKET, read at the first call (a module importing this one but never
- * calling it needs no bucket). The S3 endpoint comes from the SDK's own configuration
- * (AWS_ENDPOINT_URL_S3 locally).
+ * calling it needs no bucket). The S3 endpoint comes from the environment, read at every call
+ * (AWS_ENDPOINT_URL_S3 locally), so a process that starts several local stacks in turn
+ * (test/local/start-and-bind.test.ts) reaches each stack's own.
  */
 
 const gzipAsync = promisify(gzip);
@@ -24,28 +25,17 @@ const gunzipAsync = promisify(gunzip);
 
 export const snapshotKey = (index: SearchIndexName): string => `search/${index}.json.gz`;
 
-// One client per S3 endpoint setting: in Lambda that is one for the instance's life; a process that
-// starts several local stacks in turn (test/local/start-and-bind.test.ts) gets each stack's endpoint,
-// where one client made for the first would go on calling its stopped endpoint.
-let client: { readonly endpoint: string | undefined; readonly s3: S3Client } | undefined;
-const s3 = (): S3Client => {
-  const endpoint = process.env.AWS_ENDPOINT_URL_S3;
-  if (client === undefined || client.endpoint !== endpoint) client = { endpoint, s3: new S3Client({}) };
-  return client.s3;
-};
 const bucket = (): string => requireEnv('SEARCH_INDEX_BUCKET');
 
 /** The index's snapshot, or undefined when none was saved yet. */
 export async function loadSnapshot(index: SearchIndexName): Promise<SearchSnapshot | undefined> {
-  let bytes: Uint8Array | undefined;
+  let bytes: Uint8Array;
   try {
-    const object = await s3().send(new GetObjectCommand({ Bucket: bucket(), Key: snapshotKey(index) }));
-    bytes = await object.Body?.transformToByteArray();
+    bytes = (await getObject({ Bucket: bucket(), Key: snapshotKey(index) })).Body;
   } catch (error) {
-    if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+    if (error instanceof NoSuchKey) return undefined;
     throw error;
   }
-  if (bytes === undefined) return undefined;
   const json = (await gunzipAsync(bytes)).toString('utf8');
   return JSON.parse(json) as SearchSnapshot;
 }
@@ -53,14 +43,12 @@ export async function loadSnapshot(index: SearchIndexName): Promise<SearchSnapsh
 /** Stores the index's snapshot (replacing the previous one); answers its size in bytes as stored. */
 export async function saveSnapshot(index: SearchIndexName, snapshot: SearchSnapshot): Promise<{ bytes: number }> {
   const body = await gzipAsync(JSON.stringify(snapshot));
-  await s3().send(
-    new PutObjectCommand({
-      Bucket: bucket(),
-      Key: snapshotKey(index),
-      Body: body,
-      ContentType: 'application/gzip',
-      Metadata: { 'as-of': snapshot.asOf, documents: String(Object.keys(snapshot.versions).length) },
-    }),
-  );
+  await putObject({
+    Bucket: bucket(),
+    Key: snapshotKey(index),
+    Body: body,
+    ContentType: 'application/gzip',
+    Metadata: { 'as-of': snapshot.asOf, documents: String(Object.keys(snapshot.versions).length) },
+  });
   return { bytes: body.length };
 }
