@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { useAwsConfigurationSource } from '../functions/shared/aws/request.ts';
 import { defined } from '../functions/shared/defined.ts';
 
 /**
@@ -52,6 +54,10 @@ async function main(): Promise<number> {
     // The store modules read TABLE_NAME when they load: set it first, then load them.
     // One of --table and --stack is there: checked above.
     process.env.TABLE_NAME = values.table ?? (await tableOfStack(defined(values.stack, '--stack without --table')));
+    // The store modules' own DynamoDB client reads credentials and Region from the environment only,
+    // as Lambda sets them; an operator's come from a profile or SSO, which the SDK's chain reads.
+    const sdkConfig = new DynamoDBClient({}).config;
+    useAwsConfigurationSource({ credentials: () => sdkConfig.credentials(), region: () => sdkConfig.region() });
     const { MIGRATIONS, appliedMigrations, runPendingMigrations } = await import('./migrations.ts');
     if (values.list) {
       const applied = await appliedMigrations();

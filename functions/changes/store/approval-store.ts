@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { GetCommand, QueryCommand } from '../../shared/store/dynamodb.ts';
 import { type ApprovalRound, type Vote, withdrawRound } from '../domain/approval.ts';
 import { changeKey } from './change-store.ts';
 

@@ -1,4 +1,3 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey, serviceKey } from '../../directory/store/keys.ts';
 import { createRecordItems, GROUPS, missingRecords, SERVICES } from '../../directory/store/records.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
@@ -7,6 +6,7 @@ import { log } from '../../shared/log.ts';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import type { FieldCheck } from '../../shared/store/field-checks.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';

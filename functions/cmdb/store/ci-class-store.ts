@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { queryAll } from '../../shared/store/pagination.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { CI_CLASS_FIELD_ORDER, type CiClass } from '../domain/ci-classes.ts';

@@ -1,9 +1,9 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { batchGetAll } from '../../shared/store/batch-get.ts';
 import { decodeCursor, encodeCursor, filterFingerprint, invalidCursor } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { GetCommand, QueryCommand } from '../../shared/store/dynamodb.ts';
 import { type OutboxKey, outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import type { Condition } from '../../shared/store/transaction.ts';

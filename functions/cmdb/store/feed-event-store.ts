@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { optionalEnv } from '../../shared/env.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { ConditionalCheckFailedException, GetCommand, PutCommand, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type NamedItem, named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import type { StoredRelationship } from '../domain/relationship-types.ts';
 import { awsReportedRelationshipsKey, ciKey, cloudFormationOrderKey, feedEventKey } from './keys.ts';

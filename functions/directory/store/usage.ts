@@ -1,6 +1,6 @@
-import { GetCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { GetCommand, type QueryCommandInput } from '../../shared/store/dynamodb.ts';
 import { queryAll } from '../../shared/store/pagination.ts';
 import { escalationPolicyKey, groupKey } from './keys.ts';
 import { GROUPS } from './records.ts';

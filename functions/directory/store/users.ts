@@ -1,8 +1,8 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { RecordStore } from '../../shared/crud/crud.ts';
 import type { FieldDiff } from '../../shared/store/audit.ts';
 import { batchGetAll } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { userEmailKey, userKey } from './keys.ts';
 import { directoryRecordStore, getRecord, recordFromItem, USERS, type VersionedRecord } from './records.ts';

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
+import { GetCommand, PutCommand, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import type { InboundOutcome, TicketKind } from '../domain/inbound.ts';
 import { INBOUND_LIST, inboundIndexes, inboundKey, outboundKey, senderWindowKey } from './keys.ts';

@@ -1,5 +1,5 @@
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME } from '../../shared/store/db.ts';
+import { DeleteCommand, PutCommand } from '../../shared/store/dynamodb.ts';
 import { sendClaimKey } from './keys.ts';
 
 /** Claims outlive any redelivery of the event (the queue keeps messages 4 days at most). */

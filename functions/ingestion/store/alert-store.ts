@@ -1,4 +1,3 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { isBeingDeleted } from '../../directory/store/references.ts';
 import { alertPartition, type Pointer, pointerKey } from '../../incidents/store/alert-pointer.ts';
@@ -6,6 +5,7 @@ import { optionalEnv } from '../../shared/env.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { encodeCursor, filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { PutCommand, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type NamedItem, named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import type { AlertEvent, SeverityMapping } from '../domain/alert-event.ts';

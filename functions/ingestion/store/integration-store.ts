@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { ConditionalCheckFailedException, GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';

@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { DEFAULT_REVIEW_INTERVAL_DAYS, MAX_REVIEW_INTERVAL_DAYS, MIN_REVIEW_INTERVAL_DAYS } from '../domain/review.ts';
 import { KNOWLEDGE_CONFIG_KEY } from './keys.ts';

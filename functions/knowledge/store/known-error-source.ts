@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type KnownError, type KnownErrorSource, publishedKnownError } from '../../known-errors/domain/known-error.ts';
 import { db, type Item, itemByNumber, TABLE_NAME } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 
 /*
  * A known error with what an article needs of its problem. The known-error projection

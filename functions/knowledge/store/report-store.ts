@@ -1,5 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { QueryCommand } from '../../shared/store/dynamodb.ts';
 import { queryAll } from '../../shared/store/pagination.ts';
 import type { CountedArticle } from '../domain/report.ts';
 import { DEFLECTIONS_PARTITION } from './keys.ts';

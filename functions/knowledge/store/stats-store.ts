@@ -1,6 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { ConditionalCheckFailedException, GetCommand, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { articleStatsIndexes, articleStatsKey, deflectionDayKey } from './keys.ts';
 
 /*

@@ -1,5 +1,5 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, putNew, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { suggestionKey } from './keys.ts';
 import { deflectionCounterUpdates } from './stats-store.ts';

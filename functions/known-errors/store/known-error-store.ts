@@ -1,6 +1,6 @@
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { QueryCommand, type QueryCommandInput } from '../../shared/store/dynamodb.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import type { TransactionEntry } from '../../shared/store/transaction.ts';
 import {

@@ -1,6 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '../../shared/store/batch-get.ts';
 import { db, TABLE_NAME } from '../../shared/store/db.ts';
+import { UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type OutboxKey, outboxKeyId } from '../../shared/store/outbox.ts';
 
 /*

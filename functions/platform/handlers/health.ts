@@ -1,8 +1,8 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HttpError } from '../../shared/errors.ts';
 import { httpHandler } from '../../shared/http/handler.ts';
 import { log } from '../../shared/log.ts';
 import { db, TABLE_NAME } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { getRecord, SERVICES, type VersionedRecord } from '../../directory/store/records.ts';
 import { type FieldDiff, historyPut, newId } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { conflictBackoff, retryOnConflict } from '../../shared/store/retry.ts';

@@ -1,5 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { QueryCommand } from '../../shared/store/dynamodb.ts';
 import type { Problem } from '../domain/problem.ts';
 
 /*

@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { DEFAULT_RECURRENCE_RULE, type ProblemConfig, type RecurrenceRule } from '../domain/recurrence.ts';
 

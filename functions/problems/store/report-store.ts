@@ -1,6 +1,6 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { publishedKnownError } from '../../known-errors/domain/known-error.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { QueryCommand } from '../../shared/store/dynamodb.ts';
 import { formatDuration } from '../../sla/domain/duration.ts';
 import { OPEN_PROBLEM_STATUSES, PROBLEM_STATUSES, type ProblemStatus } from '../domain/lifecycle.ts';
 import type { Problem } from '../domain/problem.ts';

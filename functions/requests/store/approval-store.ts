@@ -1,5 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { QueryCommand } from '../../shared/store/dynamodb.ts';
 import { type TransactionEntry, transactWrite } from '../../shared/store/transaction.ts';
 import type { ApprovalStage, StageVote } from '../domain/approval.ts';
 import { askedIndexes, askedKey, requestPartition, stageKey, voteKey } from './keys.ts';

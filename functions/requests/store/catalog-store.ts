@@ -1,9 +1,9 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { groupKey } from '../../directory/store/keys.ts';
 import { createRecordItems, GROUPS } from '../../directory/store/records.ts';
 import { type FieldDiff, historyPut, newId } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { db, type Item, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { outboxItemPut, outboxKey } from '../../shared/store/outbox.ts';
 import { queryAll } from '../../shared/store/pagination.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';

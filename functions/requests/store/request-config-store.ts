@@ -1,6 +1,6 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { type FieldDiff, historyPut } from '../../shared/store/audit.ts';
 import { db, type Item, TABLE_NAME } from '../../shared/store/db.ts';
+import { GetCommand } from '../../shared/store/dynamodb.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { REQUEST_CONFIG_DEFAULTS } from '../domain/config-defaults.ts';
 import { catalogItemKey, REQUEST_CONFIG_KEY } from './keys.ts';

@@ -1,7 +1,7 @@
-import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { checkAtVersion, db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
+import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type FulfilmentTask, TASK_NUMBER_PATTERN, type TaskStatus, taskNumber } from '../domain/task.ts';
 import { TASK_SEQUENCE_KEY, taskIndexes, taskKey, taskNoteKey, taskPartition } from './keys.ts';

@@ -41,8 +41,8 @@ export function parseJsonError(response: AwsResponse): ParsedAwsError {
   return { code, message: typeof message === 'string' ? message : code, fields };
 }
 
-/** Calls `operation` with `input` (a JSON-serializable object) and answers the parsed JSON output. */
-export async function sendAwsJson<Output>(service: AwsJsonService, operation: string, input: unknown, options: { timeoutMs?: number } = {}): Promise<Output> {
+/** Calls `operation` with a JSON document already serialized; answers the output's JSON text. */
+export async function sendAwsJsonText(service: AwsJsonService, operation: string, body: string, options: { timeoutMs?: number } = {}): Promise<string> {
   const response = await sendAwsRequest(
     {
       service: service.service,
@@ -51,11 +51,16 @@ export async function sendAwsJson<Output>(service: AwsJsonService, operation: st
       method: 'POST',
       path: '/',
       headers: { 'content-type': `application/x-amz-json-${service.jsonVersion}`, 'x-amz-target': `${service.targetPrefix}.${operation}` },
-      body: JSON.stringify(input ?? {}),
+      body,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     },
     { parseError: parseJsonError, ...(service.errorClasses === undefined ? {} : { errorClasses: service.errorClasses }) },
   );
-  const text = response.body.toString('utf8');
+  return response.body.toString('utf8');
+}
+
+/** Calls `operation` with `input` (a JSON-serializable object) and answers the parsed JSON output. */
+export async function sendAwsJson<Output>(service: AwsJsonService, operation: string, input: unknown, options: { timeoutMs?: number } = {}): Promise<Output> {
+  const text = await sendAwsJsonText(service, operation, JSON.stringify(input ?? {}), options);
   return (text === '' ? {} : JSON.parse(text)) as Output;
 }

@@ -107,6 +107,22 @@ export function regionFromEnv(): string {
   return region;
 }
 
+/**
+ * Where credentials and the region come from when not from the environment: an operator's script
+ * (scripts/migrate.ts) runs the store modules with a profile or SSO, which only the SDK's provider
+ * chain reads. Functions never set it.
+ */
+export interface AwsConfigurationSource {
+  readonly credentials?: () => Promise<AwsCredentials>;
+  readonly region?: () => Promise<string>;
+}
+
+let configurationSource: AwsConfigurationSource = {};
+
+export function useAwsConfigurationSource(source: AwsConfigurationSource): void {
+  configurationSource = source;
+}
+
 /** AWS_ENDPOINT_URL_<X>, else AWS_ENDPOINT_URL, else the service's AWS endpoint in the region. */
 export function endpointFor(request: Pick<AwsRequest, 'service' | 'endpointEnv' | 'defaultHost'>, region: string): URL {
   const configured = process.env[`AWS_ENDPOINT_URL_${request.endpointEnv}`] || process.env.AWS_ENDPOINT_URL;
@@ -167,7 +183,7 @@ const requestIdOf = (headers: IncomingHttpHeaders): string | undefined => {
  * error for no answer, after up to MAX_ATTEMPTS attempts for retryable ones.
  */
 export async function sendAwsRequest(request: AwsRequest, options: AwsRequestOptions): Promise<AwsResponse> {
-  const region = regionFromEnv();
+  const region = configurationSource.region === undefined ? regionFromEnv() : await configurationSource.region();
   const url = endpointFor(request, region);
   const basePath = url.pathname.replace(/\/+$/, '');
   const path = `${basePath}${request.path ?? '/'}`;
@@ -177,12 +193,13 @@ export async function sendAwsRequest(request: AwsRequest, options: AwsRequestOpt
   let totalRetryDelay = 0;
   for (let attempt = 1; ; attempt++) {
     // Signed per attempt: a retry after a long backoff must not carry a stale x-amz-date.
+    const credentials = configurationSource.credentials === undefined ? credentialsFromEnv() : await configurationSource.credentials();
     const headers = signRequest(
       { method: request.method, host: url.host, path, query: request.query, headers: baseHeaders, body: request.body },
       {
         service: request.service,
         region,
-        credentials: credentialsFromEnv(),
+        credentials,
         uriEscapePath: request.s3Signing !== true,
         contentSha256Header: request.s3Signing === true,
       },

@@ -1,5 +1,5 @@
-import { BatchWriteCommand, type BatchWriteCommandInput, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME } from '../store/db.ts';
+import { BatchWriteCommand, type BatchWriteCommandInput, PutCommand } from '../store/dynamodb.ts';
 import { queryAll } from '../store/pagination.ts';
 import { TTL_ATTRIBUTE } from '../store/table-design.ts';
 import type { SearchChange, SearchIndexName } from './documents.ts';

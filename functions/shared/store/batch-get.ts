@@ -1,5 +1,5 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME } from './db.ts';
+import { BatchGetCommand } from './dynamodb.ts';
 
 /*
  * BatchGetItem for any number of keys. DynamoDB takes at most 100 keys per request and may leave

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { badRequest, unprocessable } from '../errors.ts';
 import type { ApiRequest, ApiResult } from '../http/handler.ts';
 import { db, TABLE_NAME, type TransactItem } from './db.ts';
+import { GetCommand } from './dynamodb.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from './transaction.ts';
 
 /** The name of the stored response's item in a transaction: refused when the key was seen before. */

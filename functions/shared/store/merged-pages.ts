@@ -1,6 +1,6 @@
-import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { db, type Item } from './db.ts';
+import { QueryCommand, type QueryCommandOutput } from './dynamodb.ts';
 import type { Page } from './pagination.ts';
 
 /*

@@ -1,6 +1,6 @@
-import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { db, type Item } from './db.ts';
+import { QueryCommand, type QueryCommandInput } from './dynamodb.ts';
 
 export interface Page<T> {
   items: T[];

@@ -1,5 +1,5 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME } from './db.ts';
+import { UpdateCommand } from './dynamodb.ts';
 
 /**
  * Takes the next number of a sequence item (an atomic ADD: two writers never get the same one) and

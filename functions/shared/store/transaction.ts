@@ -1,7 +1,6 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem } from './db.ts';
+import { TransactionCanceledException, TransactWriteCommand } from './dynamodb.ts';
 import { conflictBackoff, retryOnConflict } from './retry.ts';
 
 /*

@@ -1,10 +1,10 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { escalationPolicyKey, groupKey } from '../../directory/store/keys.ts';
 import type { CrudRecord, RecordStore } from '../../shared/crud/crud.ts';
 import { log } from '../../shared/log.ts';
 import { type FieldDiff, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { GetCommand, QueryCommand } from '../../shared/store/dynamodb.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { named, type TransactionEntry, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';

@@ -1,5 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, type Item, TABLE_NAME, type TransactItem } from '../../shared/store/db.ts';
+import { QueryCommand } from '../../shared/store/dynamodb.ts';
 import { formatDuration } from '../domain/duration.ts';
 import { REPORT_COUNTERS, REPORT_DIMENSIONS, type ReportCounter, type ReportDimension } from '../domain/report-fields.ts';
 
