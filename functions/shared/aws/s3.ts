@@ -45,6 +45,9 @@ function objectLocation(bucket: string, key: string): Pick<AwsRequest, 'path' | 
   return { path: `/${escapeUri(bucket)}/${escapePath(key)}`, defaultHost: (region) => `s3.${region}.amazonaws.com` };
 }
 
+/** S3's model puts `?x-id=<Operation>` in these operations' URIs; the SDK sends it, S3 ignores it. */
+const OPERATION_ID = { getObject: { 'x-id': 'GetObject' }, putObject: { 'x-id': 'PutObject' } } as const;
+
 const headerText = (headers: IncomingHttpHeaders, name: string): string | undefined => {
   const value = headers[name];
   return typeof value === 'string' ? value : undefined;
@@ -63,7 +66,7 @@ export interface GetObjectOutput {
 /** The object, read whole; NoSuchKey when the bucket does not hold the key. */
 export async function getObject(input: { readonly Bucket: string; readonly Key: string }): Promise<GetObjectOutput> {
   const response = await sendAwsRequest(
-    { service: 's3', endpointEnv: 'S3', method: 'GET', ...objectLocation(input.Bucket, input.Key), s3Signing: true },
+    { service: 's3', endpointEnv: 'S3', method: 'GET', ...objectLocation(input.Bucket, input.Key), query: OPERATION_ID.getObject, s3Signing: true },
     { parseError: parseS3Error, errorClasses: S3_ERRORS },
   );
   const metadata: Record<string, string> = {};
@@ -97,7 +100,16 @@ export async function putObject(input: PutObjectInput): Promise<{ ETag?: string 
   if (input.ContentType !== undefined) headers['content-type'] = input.ContentType;
   for (const [name, value] of Object.entries(input.Metadata ?? {})) headers[`x-amz-meta-${name.toLowerCase()}`] = value;
   const response = await sendAwsRequest(
-    { service: 's3', endpointEnv: 'S3', method: 'PUT', ...objectLocation(input.Bucket, input.Key), headers, body: input.Body, s3Signing: true },
+    {
+      service: 's3',
+      endpointEnv: 'S3',
+      method: 'PUT',
+      ...objectLocation(input.Bucket, input.Key),
+      query: OPERATION_ID.putObject,
+      headers,
+      body: input.Body,
+      s3Signing: true,
+    },
     { parseError: parseS3Error, errorClasses: S3_ERRORS },
   );
   const etag = headerText(response.headers, 'etag');
