@@ -1,11 +1,10 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordStore } from '../../shared/crud/crud.ts';
 import { type FieldDiff, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, withoutKeys } from '../../shared/store/db.ts';
-import { GetCommand, UpdateCommand } from '../../shared/store/dynamodb.ts';
+import { type AttributeValue, GetCommand, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { named, type TransactionEntry } from '../../shared/store/transaction.ts';
 import { groupKey, serviceKey, userKey } from './keys.ts';

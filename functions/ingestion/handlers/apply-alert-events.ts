@@ -1,4 +1,3 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { serviceKey } from '../../directory/store/keys.ts';
@@ -16,6 +15,7 @@ import {
   resolveIncidentFromAlert,
 } from '../../incidents/operations.ts';
 import { log, withLogContext } from '../../shared/log.ts';
+import type { AttributeValue } from '../../shared/store/dynamodb.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';
 import { applyInOrderPerKey } from '../../shared/stream/ordered-batch.ts';

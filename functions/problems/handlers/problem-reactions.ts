@@ -1,7 +1,7 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { log, withLogContext } from '../../shared/log.ts';
+import type { AttributeValue } from '../../shared/store/dynamodb.ts';
 import type { ProblemEventDetail } from '../domain/events.ts';
 import { CHANGE_END_EVENT_TYPES, CHANGE_FINAL_STATUSES, type ChangeEndEventType } from '../domain/links.ts';
 import { type AnnouncedResolution, applyFixChangeOutcome, tellLinkedIncidents } from '../reactions.ts';
