@@ -8,12 +8,21 @@ import type { AddressInfo } from 'node:net';
  * for Lambda's event source mappings, not a function) pass through uncounted and undelayed.
  * A Query of the search index's change log (partition `SEARCH#<index>`, functions/shared/search
  * reader.ts refresh) is counted under its own name, SEARCH_INDEX_READ, so a caller can tell it
- * from the reads of the records (and leave it out: test/support/round-trips.ts).
+ * from the reads of the records (and leave it out: test/support/round-trips.ts); so is a queue
+ * counting consumer's write (QUEUE_COUNT_WRITE).
  */
 export const SEARCH_INDEX_READ = 'Query:search-index';
 
 /** The search index's change log lives in partitions `SEARCH#<index>` (functions/shared/search/change-log.ts). */
 const readsSearchIndex = (operation: string, body: Buffer): boolean => operation === 'Query' && body.includes('"SEARCH#');
+
+/**
+ * The queue counting consumers' writes (functions/shared/stream/queue-counts-handler.ts), counted
+ * under their own name: they follow an API call's write through the stream, and may land before the
+ * call's answer is back, but they are not the call's. Each carries a marker, partition `COUNTED#`.
+ */
+export const QUEUE_COUNT_WRITE = 'TransactWriteItems:queue-counts';
+const writesQueueCounts = (operation: string, body: Buffer): boolean => operation === 'TransactWriteItems' && body.includes('"COUNTED#');
 
 export interface RequestCounter {
   readonly endpoint: string;
@@ -65,6 +74,7 @@ export async function startRequestCounter(target: string): Promise<RequestCounte
     incoming.on('end', () => {
       const body = Buffer.concat(chunks);
       if (readsSearchIndex(operation, body)) record.operation = SEARCH_INDEX_READ;
+      if (writesQueueCounts(operation, body)) record.operation = QUEUE_COUNT_WRITE;
       if (latency === 0 || !counted) forward.end(body);
       else setTimeout(() => forward.end(body), latency);
     });

@@ -3,6 +3,7 @@ import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
 import { backfillOpenedSortKeys } from './backfill-incident-sort-keys.ts';
 import { backfillIntegrationKeys } from './backfill-integration-keys.ts';
 import { backfillUserEmails } from './backfill-user-emails.ts';
+import { countUncountedRecords } from './queue-counts.ts';
 
 /*
  * Data migrations: one-off upgrades of items an earlier version wrote. Each is safe to repeat; a
@@ -42,6 +43,10 @@ export const MIGRATIONS: readonly Migration[] = [
       const { examined, indexed, conflicts } = await backfillUserEmails();
       return `${examined} users examined, ${indexed} e-mail addresses indexed, ${conflicts} held by another user`;
     },
+  },
+  {
+    name: 'queue-counts',
+    run: async () => (await countUncountedRecords()).map(({ kind, examined, counted }) => `${kind}: ${examined} examined, ${counted} counted`).join('; '),
   },
 ];
 

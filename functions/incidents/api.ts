@@ -7,8 +7,10 @@ import * as z from 'zod';
 import { MAX_KNOWN_ERROR_MATCHES } from '../known-errors/domain/known-error.ts';
 import { knownErrorMatchSchema } from '../known-errors/schemas/known-error.ts';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
-import { listEnvelope } from '../shared/schemas/common.ts';
+import { countableFilterSets } from '../shared/domain/queue-counts.ts';
+import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
 import { suggestedArticlesSchema } from '../shared/search/suggested-article-schema.ts';
+import { INCIDENT_COUNTS } from './counts.ts';
 import { INCIDENT_TRANSITIONS } from './domain/lifecycle.ts';
 import { incidentEventDetail } from './schemas/events.ts';
 import {
@@ -69,7 +71,7 @@ export default defineApi({
     IncidentWithKnownErrors: incidentWithKnownErrors,
     CreatedIncident: createdIncident,
     IncidentListItem: incidentListItemSchema,
-    IncidentPage: listEnvelope(incidentListItemSchema),
+    IncidentPage: countedListEnvelope(incidentListItemSchema),
     IncidentAlert: incidentSchema.shape.alert.unwrap(),
     SlaClock: slaClockViewSchema,
     Note: noteSchema,
@@ -112,6 +114,7 @@ export default defineApi({
         'Newest first: by opening time with a filter or an opening-time range, by number otherwise (the same order, but for incidents opened within the same instant). Different filters combine with AND; the values of one filter with OR: `status=new,in_progress` (or `status=new&status=in_progress`), at most 10 values per filter. Each value is read by a key Query on an index, all in flight together and merged, never a scan; `openedAfter` and `openedBefore` are a range on the index sort key.',
         'Items are `IncidentListItem`: the incident without `alert` (GET /incidents/{id} has it).',
         'Agents see every incident. A requester sees only incidents they are the caller of: the list is narrowed to `caller` = themselves, and asking only for other callers gives an empty page.',
+        `\`count=true\` adds \`total\`, read from counters beside the page's Queries (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(INCIDENT_COUNTS)}; each filter with any of its values, no opening-time range. A requester's list is counted as \`caller\` (and \`caller + status\`).`,
         PAGE_NOTE,
       ].join('\n\n'),
       query: listIncidentsQuery,
@@ -124,7 +127,7 @@ export default defineApi({
         caller: 'Only incidents raised for one of these users (comma-separated; for a requester, only themselves)',
       },
       notes: {
-        400: 'An unknown value is a `validation-error` on its parameter, the message naming the value; `openedBefore` not after `openedAfter` is a `validation-error` on `openedBefore`.',
+        400: 'An unknown value is a `validation-error` on its parameter, the message naming the value; `openedBefore` not after `openedAfter` is a `validation-error` on `openedBefore`; `count=true` with filters no counter is kept for is a `validation-error` on `count` listing what can be counted.',
       },
       responses: { 200: { description: 'One page of incidents', schema: 'IncidentPage' } },
     },

@@ -5,15 +5,22 @@
  * the API description build (scripts/openapi/) assemble them from there, so that adding an area is
  * its folder and one registering line.
  *
- * Types and one identity function only: infra, local and scripts import area.ts files, handlers
+ * Types and small builders only: infra, local and scripts import area.ts files, handlers
  * never do (a dependency-cruiser rule), and nothing here weighs on a bundle.
  */
 import type { AreaApi } from './api/operation.ts';
+import type { QueueCountDefinition } from './domain/queue-counts.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** What a function may do to the table; the CDK stack grants exactly this and nothing more. */
-export type TableAccess = 'none' | 'read' | 'readWrite';
+/**
+ * What a function may do to the table; the CDK stack grants exactly this and nothing more.
+ * `queueCounts`: PutItem and UpdateItem on the queue counters and their markers only (partition
+ * keys `COUNT#...` and `COUNTED#...`, table-design.ts), and no read: the counting consumers
+ * (functions/shared/stream/queue-counts-handler.ts), which learn what they need from the stream
+ * records and from their own refused writes.
+ */
+export type TableAccess = 'none' | 'read' | 'readWrite' | 'queueCounts';
 
 /**
  * Beyond the table. The CDK stack sets each capability's variables (CAPABILITY_ENVIRONMENT in
@@ -225,6 +232,11 @@ export interface Area {
   /** Every EventBridge detail-type it publishes (what a notification filter may name). */
   readonly publishedEventTypes?: readonly string[];
   /**
+   * The kinds whose lists count (`count=true`): the counters its queue counting consumer keeps
+   * (queueCountsSource) and the `queue-counts` migration counts for records written before them.
+   */
+  readonly queueCounts?: readonly QueueCountDefinition[];
+  /**
    * The CloudFormation stack its functions, routes, consumers and alarms deploy in (infra/app.ts):
    * `ItsmApi`, the default, or a stack of its own (e.g. `ItsmProblems`), so that no stack nears
    * CloudFormation's 500-resource limit. Its routes stay on the one HTTP API behind the one JWT
@@ -276,4 +288,15 @@ export const jwtRoute = <Id extends string>(method: HttpMethod, path: string, fu
   path,
   functionId,
   auth: 'jwt',
+});
+
+/**
+ * The table stream source of a queue counting consumer (functions/shared/stream/queue-counts-handler.ts):
+ * every change of the counted entities' items, removals included (their old image names the entity).
+ */
+export const queueCountsSource = (entities: readonly string[], replay: StreamReplay, batchSize = 100): ConsumerSource => ({
+  kind: 'tableStream',
+  filter: { $or: [{ dynamodb: { NewImage: { entity: { S: [...entities] } } } }, { dynamodb: { OldImage: { entity: { S: [...entities] } } } }] },
+  batchSize,
+  replay,
 });

@@ -7,7 +7,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/routes.ts';
-import { GLOBAL_INDEXES } from '../../functions/shared/store/table-design.ts';
+import { GLOBAL_INDEXES, QUEUE_COUNTER_PREFIX, QUEUE_MARKER_PREFIX } from '../../functions/shared/store/table-design.ts';
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -25,6 +25,8 @@ export const TABLE_ACTIONS = {
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   /** Query is the only read an index serves (GetItem and friends address the base table). */
   index: ['dynamodb:Query'],
+  /** TableAccess `queueCounts`: a counter's ADD and a marker's conditional Put, within one transaction. */
+  queueCounts: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
 } as const;
 
 /** How every handler is bundled (esbuild, locally: no Docker). */
@@ -136,6 +138,18 @@ export class ItsmFunction extends Construct {
  */
 export function tableAccessStatements(tableArn: string, access: TableAccess): PolicyStatement[] {
   if (access === 'none') return [];
+  if (access === 'queueCounts') {
+    // Fine-grained access control: every item written must have a queue count partition key
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+    return [
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...TABLE_ACTIONS.queueCounts],
+        resources: [tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${QUEUE_COUNTER_PREFIX}*`, `${QUEUE_MARKER_PREFIX}*`] } },
+      }),
+    ];
+  }
   const tableActions: string[] = [...TABLE_ACTIONS.read];
   if (access === 'readWrite') tableActions.push(...TABLE_ACTIONS.write);
   return [

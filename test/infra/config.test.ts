@@ -221,6 +221,18 @@ describe('table access statements', () => {
     expect(indexes?.Resource).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `${arn}/index/gsi${n}`));
   });
 
+  it("'queueCounts' grants Put and Update of the queue count items only (their partition key prefixes), no read and no index", () => {
+    const statements = tableAccessStatements(arn, 'queueCounts').map((s) => s.toStatementJson());
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        Resource: arn,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNT#*', 'COUNTED#*'] } },
+      },
+    ]);
+  });
+
   it("'readWrite' adds the item writes a transaction is authorized by, and no Scan or batch write", () => {
     const [table] = tableAccessStatements(arn, 'readWrite').map((s) => s.toStatementJson() as { Action: string[] });
     expect(table?.Action).toEqual([...TABLE_ACTIONS.read, ...TABLE_ACTIONS.write]);

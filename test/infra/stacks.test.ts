@@ -153,13 +153,13 @@ describe('functions: one per route-table entry, every default applied', () => {
     expect(resourcesOfType(templateOf(functionId), 'AWS::Logs::LogGroup')[logGroupRef]?.Properties).toMatchObject({ RetentionInDays: 30 });
   });
 
-  it('bundles as minified ESM for node22 without the runtime-provided AWS SDK', () => {
+  it('bundles as minified ESM for node22 with nothing external (functions use no runtime-provided AWS SDK)', () => {
     expect(BUNDLING).toMatchObject({
       format: 'esm',
       target: 'node22',
       minify: true,
       sourceMap: false,
-      externalModules: ['@aws-sdk/*'],
+      externalModules: [],
       mainFields: ['module', 'main'],
     });
     expect(BUNDLING.banner).toContain('createRequire(import.meta.url)');
@@ -187,8 +187,28 @@ describe('IAM: table access is exactly what the route table names', () => {
     // Stream reads are a stream consumer's, on the stream's ARN (asserted in ingestion.test.ts).
     const statements = statementsOfRole(functionId).filter((s) => !JSON.stringify(s.Resource).includes('StreamArn'));
     const dynamoActions = new Set(statements.flatMap(actionsOf).filter((action) => action.startsWith('dynamodb:')));
-    const expected = definition.tableAccess === 'none' ? new Set() : definition.tableAccess === 'read' ? read : readWrite;
+    const expected = {
+      none: new Set(),
+      read,
+      readWrite,
+      queueCounts: new Set(TABLE_ACTIONS.queueCounts),
+    }[definition.tableAccess];
     expect(dynamoActions).toEqual(expected);
+  });
+
+  it('a queue counting consumer writes counters and markers only, and reads nothing', () => {
+    const counters = functionEntries.filter(([, d]) => d.tableAccess === 'queueCounts');
+    expect(counters.map(([functionId]) => functionId)).toContain('countIncidents');
+    for (const [functionId] of counters) {
+      const table = statementsOfRole(functionId).filter(
+        (s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')) && !JSON.stringify(s.Resource).includes('StreamArn'),
+      );
+      expect(table, functionId).toHaveLength(1);
+      expect(table[0]?.Condition, functionId).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNT#*', 'COUNTED#*'] },
+      });
+      expect(JSON.stringify(table[0]?.Resource), functionId).not.toContain('/index/');
+    }
   });
 
   it('a read function has no write action anywhere in its policy', () => {

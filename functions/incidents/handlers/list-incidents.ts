@@ -1,17 +1,24 @@
 import { httpHandler } from '../../shared/http/handler.ts';
+import { emptyListTotal, listTotal } from '../../shared/http/list-total.ts';
+import { INCIDENT_COUNTS } from '../counts.ts';
 import { incidentSeenBy, presentIncident } from '../present.ts';
 import { listIncidentsQuery } from '../schemas/incident.ts';
 import { listIncidents } from '../store/incident-store.ts';
 
-/** One index Query per filter value, in flight together. Requesters' lists are always narrowed to incidents they raised. */
+/**
+ * One index Query per filter value, in flight together; with `count=true`, the counters beside them.
+ * Requesters' lists are always narrowed to incidents they raised (and counted as such).
+ */
 export const handler = httpHandler(async (request) => {
-  const { limit, cursor, ...filters } = request.query(listIncidentsQuery);
+  const { limit, cursor, count, ...filters } = request.query(listIncidentsQuery);
   const principal = request.principal;
   if (!principal.isAgent) {
-    if (filters.caller !== undefined && !filters.caller.includes(principal.userId)) return { status: 200, body: { items: [] } };
+    if (filters.caller !== undefined && !filters.caller.includes(principal.userId)) {
+      return { status: 200, body: { items: [], ...emptyListTotal(count, INCIDENT_COUNTS, filters) } };
+    }
     filters.caller = [principal.userId];
   }
-  const page = await listIncidents(filters, limit, cursor);
+  const [page, total] = await Promise.all([listIncidents(filters, limit, cursor), listTotal(count, INCIDENT_COUNTS, filters)]);
   const now = new Date();
-  return { status: 200, body: { ...page, items: page.items.map((incident) => presentIncident(incidentSeenBy(principal, incident), now)) } };
+  return { status: 200, body: { ...page, ...total, items: page.items.map((incident) => presentIncident(incidentSeenBy(principal, incident), now)) } };
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { PRIORITIES } from '../../shared/domain/priority.ts';
-import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
+import { countParam, cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
 import { slaClockViewSchema } from '../../sla/schemas/clock-view.ts';
 import { INCIDENT_HOLD_REASONS, INCIDENT_RESOLUTION_CODES, INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { configurationItemIds, retiredFreeTextOnCreate, retiredFreeTextOnUpdate, retiredFreeTextShown } from './configuration-items.ts';
@@ -165,6 +165,7 @@ export const listIncidentsQuery = z
     openedBefore: z.iso.datetime({ offset: true }).optional().describe('Only incidents opened before this instant (ISO 8601, any offset); after openedAfter'),
     limit: limitParam,
     cursor: cursorParam.optional(),
+    count: countParam,
   })
   .superRefine((query, context) => {
     if (query.openedAfter !== undefined && query.openedBefore !== undefined && !(Date.parse(query.openedBefore) > Date.parse(query.openedAfter))) {
@@ -172,7 +173,7 @@ export const listIncidentsQuery = z
     }
   })
   .meta({ id: 'ListIncidentsQuery' });
-export type IncidentFilters = Omit<z.output<typeof listIncidentsQuery>, 'limit' | 'cursor'>;
+export type IncidentFilters = Omit<z.output<typeof listIncidentsQuery>, 'limit' | 'cursor' | 'count'>;
 
 export const NOTE_VISIBILITIES = ['work', 'public'] as const;
 

@@ -15,6 +15,16 @@ export const isoTimestamp = z.iso.datetime().describe('UTC date and time, ISO 86
 export const limitParam = z.coerce.number().int().min(1).max(100).default(25).describe('Most items on one page');
 export const cursorParam = z.string().min(1).max(2048).describe('The `nextCursor` of the previous page, unchanged; valid only with the same filters');
 
+/**
+ * `count=true` asks a list for `total` beside its page, from counters kept per queue (no scan, no
+ * extra round trip); which filter sets can be counted is the list's to say.
+ */
+export const countParam = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((value) => value === 'true')
+  .describe('`true` answers `total`, how many items all pages hold, from counters that follow writes within about a second');
+
 /** Values one list filter takes at most: each is one Query of its own, all in flight together. */
 export const MAX_FILTER_VALUES = 10;
 
@@ -46,6 +56,17 @@ export const listEnvelope = <T extends z.ZodType>(item: T) =>
   z.object({
     items: z.array(item),
     nextCursor: z.string().optional().describe('Pass as `cursor` to get the next page; absent on the last page'),
+  });
+
+/** A list that can count its items (`count=true`). */
+export const countedListEnvelope = <T extends z.ZodType>(item: T) =>
+  listEnvelope(item).extend({
+    total: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('With `count=true`: how many items all pages hold, from counters that follow writes within about a second'),
   });
 
 export const problemDetailsSchema = z

@@ -22,3 +22,11 @@ export const GLOBAL_INDEXES: readonly GlobalIndexDesign[] = [1, 2, 3, 4, 5, 6, 7
 }));
 
 export type IndexName = 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4' | 'gsi5' | 'gsi6' | 'gsi7';
+
+/**
+ * Partition key prefixes of the queue count items (functions/shared/store/queue-counts.ts): the
+ * counters and the markers of what they counted. The counting consumers may write these and nothing
+ * else (TableAccess `queueCounts`).
+ */
+export const QUEUE_COUNTER_PREFIX = 'COUNT#';
+export const QUEUE_MARKER_PREFIX = 'COUNTED#';
