@@ -6,7 +6,9 @@
 import * as z from 'zod';
 import { directoryListQuery } from '../directory/schemas/directory.ts';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
-import { listEnvelope } from '../shared/schemas/common.ts';
+import { countableFilterSets } from '../shared/domain/queue-counts.ts';
+import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
+import { CHANGE_COUNTS } from './counts.ts';
 import { DEFAULT_CHANGE_CONFIG } from './defaults.ts';
 import { MAX_CHANGE_WINDOW_DAYS } from './domain/change.ts';
 import { CHANGE_TRANSITIONS, EDITABLE_CHANGE_STATUSES } from './domain/lifecycle.ts';
@@ -103,7 +105,7 @@ export default defineApi({
   },
   responseSchemas: {
     Change: changeSchema,
-    ChangePage: listEnvelope(changeSchema),
+    ChangePage: countedListEnvelope(changeSchema),
     ChangeConflict: changeConflictSchema,
     DependentConfigurationItem: dependentConfigurationItemSchema,
     ChangeSummary: changeSummarySchema,
@@ -166,6 +168,7 @@ export default defineApi({
       description: [
         'Newest first (by number). With `plannedFrom` and/or `plannedTo`: the changes whose planned window overlaps [plannedFrom, plannedTo), by planned start, earliest first. Different filters combine with AND; the values of one filter with OR: `status=assess,authorize` (or `status=assess&status=authorize`), at most 10 values per filter. Each list is read from an index, one key Query per value, all in flight together and merged, never a scan; a change affecting several of the services asked for is listed once.',
         'For what is planned around a date, with the blackout windows, GET /changes/calendar answers in one call.',
+        `\`count=true\` adds \`total\`, read from counters beside the page's Queries (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(CHANGE_COUNTS)}; each filter with any of its values but \`service\` (one service: a change affecting several is counted under each), no planned window.`,
         PAGE_NOTE,
       ].join('\n\n'),
       query: listChangesQuery,
@@ -176,7 +179,9 @@ export default defineApi({
       },
       responses: { 200: { description: 'One page of change requests', schema: 'ChangePage' } },
       errorTypes: ['forbidden'],
-      notes: { 400: '`plannedTo` not after `plannedFrom` is a `validation-error` on `plannedTo`.' },
+      notes: {
+        400: '`plannedTo` not after `plannedFrom` is a `validation-error` on `plannedTo`; `count=true` with filters no counter is kept for is a `validation-error` on `count` listing what can be counted.',
+      },
     },
     'GET /changes/calendar': {
       operationId: 'getChangeCalendar',

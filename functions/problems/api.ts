@@ -6,7 +6,9 @@
  */
 import * as z from 'zod';
 import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
-import { listEnvelope } from '../shared/schemas/common.ts';
+import { countableFilterSets } from '../shared/domain/queue-counts.ts';
+import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
+import { PROBLEM_COUNTS } from './counts.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
 import { PROBLEM_RESOLUTION_CODES, PROBLEM_TRANSITIONS } from './domain/lifecycle.ts';
 import { DEFAULT_RECURRENCE_RULE, MAX_THRESHOLD, MAX_WINDOW_DAYS, MIN_THRESHOLD } from './domain/recurrence.ts';
@@ -67,7 +69,7 @@ export default defineApi({
     ProblemCandidatePage: listEnvelope(problemCandidateSchema),
     ProblemReport: problemReportSchema,
     Problem: problemSchema,
-    ProblemPage: listEnvelope(problemSchema),
+    ProblemPage: countedListEnvelope(problemSchema),
     ProblemNote: problemNoteSchema,
     ProblemNotePage: listEnvelope(problemNoteSchema),
     ProblemHistoryRecord: problemHistoryRecordSchema,
@@ -112,6 +114,7 @@ export default defineApi({
       audience: 'agent',
       description: [
         'Newest first (by number). Different filters combine with AND; the values of one filter with OR: `status=assess,root_cause_analysis`, at most 10 values per filter. Each list is read from an index, one key Query per value, all in flight together and merged, never a scan.',
+        `\`count=true\` adds \`total\`, read from counters beside the page's Queries (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(PROBLEM_COUNTS)}; each filter with any of its values; other filter sets are a \`validation-error\` on \`count\`.`,
         PAGE_NOTE,
         REQUESTERS,
       ].join('\n\n'),

@@ -2,7 +2,8 @@
  * The problem management area (issue 13), as the registry (functions/areas.ts) assembles it: its
  * functions, routes and the event types its outbox records carry. Its API description is ./api.ts.
  */
-import { defineArea, jwtRoute } from '../shared/area.ts';
+import { defineArea, jwtRoute, queueCountsSource } from '../shared/area.ts';
+import { PROBLEM_COUNTS } from './counts.ts';
 import { CANDIDATE_EVENT_TYPES } from './domain/candidate.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
 import { CHANGE_END_EVENT_TYPES } from './domain/links.ts';
@@ -26,6 +27,12 @@ export default defineArea({
       entry: 'functions/problems/handlers/list-problems.ts',
       description: 'GET /problems: filtered, paginated problems',
       tableAccess: 'read',
+    },
+    countProblems: {
+      entry: 'functions/problems/handlers/count-problems.ts',
+      description: 'Keeps the problem counts of GET /problems?count=true (table stream)',
+      tableAccess: 'queueCounts',
+      timeoutSeconds: 60,
     },
     updateProblem: {
       entry: 'functions/problems/handlers/update-problem.ts',
@@ -118,7 +125,12 @@ export default defineArea({
         },
       },
     },
+    {
+      functionId: 'countProblems',
+      source: queueCountsSource(['problem'], { group: 'problems', what: 'problem changes the problem counts (GET /problems?count=true) missed' }),
+    },
   ],
+  queueCounts: [PROBLEM_COUNTS],
   publishedEventTypes: [...PROBLEM_EVENT_TYPES, ...CANDIDATE_EVENT_TYPES],
   api: () => import('./api.ts'),
 });

@@ -7,7 +7,8 @@
  * A work area: it imports the directory (groups, users and their managers) and SLA (task clocks),
  * never incidents or changes. Email (functions/email) opens requests through ./operations.ts.
  */
-import { defineArea, jwtRoute } from '../shared/area.ts';
+import { defineArea, jwtRoute, queueCountsSource } from '../shared/area.ts';
+import { REQUEST_COUNTS, TASK_COUNTS } from './counts.ts';
 import { REQUEST_EVENT_TYPES } from './domain/events.ts';
 
 export default defineArea({
@@ -66,6 +67,12 @@ export default defineArea({
       entry: 'functions/requests/handlers/read-tasks.ts',
       description: 'GET /tasks and GET /tasks/{id}: fulfilment tasks by assignment group, status, assignee or request',
       tableAccess: 'read',
+    },
+    countRequests: {
+      entry: 'functions/requests/handlers/count-requests.ts',
+      description: 'Keeps the request and task counts of GET /requests?count=true and GET /tasks?count=true (table stream)',
+      tableAccess: 'queueCounts',
+      timeoutSeconds: 60,
     },
     updateTask: {
       entry: 'functions/requests/handlers/update-task.ts',
@@ -127,6 +134,13 @@ export default defineArea({
         replay: { group: 'requests', what: 'Request Submitted events whose fulfilment workflow could not be started' },
       },
     },
+    {
+      functionId: 'countRequests',
+      source: queueCountsSource(['request', 'request-task'], {
+        group: 'requests',
+        what: 'request and task changes the counts of GET /requests?count=true and GET /tasks?count=true missed',
+      }),
+    },
   ],
   workflows: {
     requestFulfilment: {
@@ -136,6 +150,7 @@ export default defineArea({
       arnEnvironment: 'REQUEST_FULFILMENT_STATE_MACHINE_ARN',
     },
   },
+  queueCounts: [REQUEST_COUNTS, TASK_COUNTS],
   publishedEventTypes: REQUEST_EVENT_TYPES,
   api: () => import('./api.ts'),
 });

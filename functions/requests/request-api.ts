@@ -5,7 +5,9 @@
  */
 import * as z from 'zod';
 import { PAGE_NOTE, type PublishedEventDetail } from '../shared/api/operation.ts';
+import { countableFilterSets } from '../shared/domain/queue-counts.ts';
 import { suggestedArticlesSchema } from '../shared/search/suggested-article-schema.ts';
+import { REQUEST_COUNTS } from './counts.ts';
 import { REQUEST_EVENT_TYPES } from './domain/events.ts';
 import { CANCELABLE_STATUSES, REQUEST_TRANSITIONS } from './domain/lifecycle.ts';
 import { catalogItemEventDetail, requestEventDetail, taskEventDetail } from './schemas/events.ts';
@@ -118,6 +120,7 @@ export const requestOperations = {
     description: [
       "Newest first. One Query of an index: by `requester` (`me` for the caller), else by `item`, else by `status`, else every request; the other filters narrow that index's pages. `awaitingApprovalBy` (`me`, or a user id for agents) lists the requests whose pending stage asked that person and who has not answered: one Query of who was asked, then one BatchGet of the requests.",
       'Agents list every request. Anyone else lists their own (a `requester` other than themselves is 403), or, with `awaitingApprovalBy=me`, those awaiting their decision.',
+      `\`count=true\` adds \`total\`, read from counters beside the page's Query (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(REQUEST_COUNTS)}; a requester's own list counts as \`requester\` (and \`requester + status\`). \`awaitingApprovalBy\` is not counted: a \`validation-error\` on \`count\`, as are other filter sets.`,
       PAGE_NOTE,
     ].join('\n\n'),
     query: listRequestsQuery,

@@ -4,7 +4,9 @@
  */
 import * as z from 'zod';
 import { PAGE_NOTE } from '../shared/api/operation.ts';
-import { listEnvelope } from '../shared/schemas/common.ts';
+import { countableFilterSets } from '../shared/domain/queue-counts.ts';
+import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
+import { TASK_COUNTS } from './counts.ts';
 import { addTaskNoteBody, listTasksQuery, patchTaskBody, taskHistoryRecordSchema, taskNoteSchema, taskPageQuery, taskSchema } from './schemas/task.ts';
 
 const REQUESTERS = "Requesters get 404 on every /tasks route: they follow their request's tasks through the request (`tasks` of GET /requests/{id}).";
@@ -17,7 +19,7 @@ export const taskRequestSchemas = { PatchTask: patchTaskBody, AddTaskNote: addTa
 
 export const taskResponseSchemas = {
   FulfilmentTask: taskSchema,
-  FulfilmentTaskPage: listEnvelope(taskSchema),
+  FulfilmentTaskPage: countedListEnvelope(taskSchema),
   TaskNote: taskNoteSchema,
   TaskNotePage: listEnvelope(taskNoteSchema),
   TaskHistoryRecord: taskHistoryRecordSchema,
@@ -33,6 +35,7 @@ export const taskOperations = {
     description: [
       "ONE Query of an index, whatever the filters: `request` (that request's tasks in plan order), else `assignee` (`me` for the caller), else `assignmentGroup` (the group's queue; with `status`, only that status: one Query, `begins_with`), else `status`; those the chosen index does not key on narrow it. Queues come oldest first; without filters every task, newest first.",
       "Each task's SLA clocks are shown as an incident's, computed at the moment of the response (`state` breached once the target passes, `dueAt`).",
+      `\`count=true\` adds \`total\`, read from counters beside the page's Query (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(TASK_COUNTS)}; other filter sets (\`request\`: one short page) are a \`validation-error\` on \`count\`.`,
       PAGE_NOTE,
       REQUESTERS,
     ].join('\n\n'),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug } from '../../shared/schemas/common.ts';
+import { countParam, cursorParam, isoTimestamp, limitParam, oneOrMore, slug } from '../../shared/schemas/common.ts';
 import { CHANGE_STATUSES, CHANGE_TYPES, IMPLEMENTATION_OUTCOMES } from '../domain/lifecycle.ts';
 import { RISK_LEVELS } from '../domain/risk.ts';
 
@@ -223,13 +223,14 @@ export const listChangesQuery = z
     plannedTo: isoTimestamp.optional().describe('Changes whose planned window starts before this instant'),
     limit: limitParam,
     cursor: cursorParam.optional(),
+    count: countParam,
   })
   .meta({
     id: 'ListChangesQuery',
     description:
       'Newest first by number; with plannedFrom or plannedTo (the changes whose window overlaps [plannedFrom, plannedTo)), by planned start, earliest first',
   });
-export type ChangeFilters = Omit<z.output<typeof listChangesQuery>, 'limit' | 'cursor'>;
+export type ChangeFilters = Omit<z.output<typeof listChangesQuery>, 'limit' | 'cursor' | 'count'>;
 
 /** A calendar covers about a quarter at most: three months of 31 days. */
 export const MAX_CALENDAR_DAYS = 92;

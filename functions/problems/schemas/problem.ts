@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { configurationItemIds, retiredFreeTextOnCreate, retiredFreeTextOnUpdate, retiredFreeTextShown } from '../../incidents/schemas/configuration-items.ts';
 import { PRIORITIES } from '../../shared/domain/priority.ts';
-import { cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
+import { countParam, cursorParam, isoTimestamp, limitParam, oneOrMore, slug, userId } from '../../shared/schemas/common.ts';
 import { PROBLEM_RESOLUTION_CODES, PROBLEM_STATUSES } from '../domain/lifecycle.ts';
 
 /* The problem API's shapes. Text fields follow incidents': one-line titles and names, prose up to 20,000 characters. */
@@ -156,9 +156,10 @@ export const listProblemsQuery = z
     service: oneOrMore(slug).optional(),
     limit: limitParam,
     cursor: cursorParam.optional(),
+    count: countParam,
   })
   .meta({ id: 'ListProblemsQuery', description: 'Newest first by number' });
-export type ProblemFilters = Omit<z.output<typeof listProblemsQuery>, 'limit' | 'cursor'>;
+export type ProblemFilters = Omit<z.output<typeof listProblemsQuery>, 'limit' | 'cursor' | 'count'>;
 
 export const addProblemNoteBody = z
   .strictObject({ body: z.string().trim().min(1).max(20_000) })

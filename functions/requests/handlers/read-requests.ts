@@ -1,6 +1,8 @@
 import { forbidden } from '../../shared/errors.ts';
 import { byRoute, httpHandler } from '../../shared/http/handler.ts';
+import { listTotal } from '../../shared/http/list-total.ts';
 import { loadVisibleRequest } from '../access.ts';
+import { REQUEST_COUNTS } from '../counts.ts';
 import { presentRequest } from '../present.ts';
 import { requestResponse } from '../responses.ts';
 import { listRequestsQuery } from '../schemas/request.ts';
@@ -9,7 +11,8 @@ import { listRequests, listRequestsAwaiting } from '../store/request-store.ts';
 export const handler = httpHandler(
   byRoute({
     /**
-     * One Query, newest first (awaitingApprovalBy: one Query of who was asked, then one BatchGet).
+     * One Query, newest first (awaitingApprovalBy: one Query of who was asked, then one BatchGet);
+     * `count=true` reads the counters beside it.
      * Agents list every request; anyone else lists their own, or those awaiting their own decision.
      */
     'GET /requests': async (request) => {
@@ -31,8 +34,9 @@ export const handler = httpHandler(
         ...(query.item === undefined ? {} : { item: query.item }),
         ...(requester === undefined ? {} : { requester }),
       };
-      const page = approver === undefined ? await listRequests(filters) : await listRequestsAwaiting(approver, filters);
-      return { status: 200, body: { ...page, items: page.items.map(presentRequest) } };
+      const counted = listTotal(query.count, REQUEST_COUNTS, { status: query.status, item: query.item, requester, awaitingApprovalBy: approver });
+      const [page, total] = await Promise.all([approver === undefined ? listRequests(filters) : listRequestsAwaiting(approver, filters), counted]);
+      return { status: 200, body: { ...page, ...total, items: page.items.map(presentRequest) } };
     },
     /** By id (one GetItem) or number (one Query); 404 for a request the caller may not see. */
     'GET /requests/{id}': async (request) => requestResponse(200, await loadVisibleRequest(request.principal, request.pathParam('id'))),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cursorParam, isoTimestamp, limitParam, slug } from '../../shared/schemas/common.ts';
+import { countedListEnvelope, countParam, cursorParam, isoTimestamp, limitParam, slug } from '../../shared/schemas/common.ts';
 import { FULFILMENT_MODES } from '../domain/catalog.ts';
 import { REQUEST_STATUSES, STAGE_STATUSES } from '../domain/request.ts';
 import { TASK_STATUSES } from '../domain/task.ts';
@@ -52,6 +52,7 @@ export const listRequestsQuery = z.strictObject({
     .describe('`me` or a user id: the requests whose pending approval stage asked this person and who has not answered'),
   limit: limitParam,
   cursor: cursorParam.optional(),
+  count: countParam,
 });
 export type ListRequestsQuery = z.output<typeof listRequestsQuery>;
 
@@ -129,7 +130,7 @@ export const requestSchema = z
 /** The documented order of a request's fields in every response (a plain list; test/unit/field-order.test.ts checks it against requestSchema). */
 export { REQUEST_FIELD_ORDER } from '../domain/field-order.ts';
 
-export const requestPageSchema = z.object({ items: z.array(requestSchema), nextCursor: z.string().optional() }).meta({ id: 'ServiceRequestPage' });
+export const requestPageSchema = countedListEnvelope(requestSchema).meta({ id: 'ServiceRequestPage' });
 
 export const requestNoteSchema = z
   .object({

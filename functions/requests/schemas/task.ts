@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cursorParam, isoTimestamp, limitParam, slug, userId } from '../../shared/schemas/common.ts';
+import { countParam, cursorParam, isoTimestamp, limitParam, slug, userId } from '../../shared/schemas/common.ts';
 import { slaClockViewSchema } from '../../sla/schemas/clock-view.ts';
 import { TASK_STATUSES } from '../domain/task.ts';
 
@@ -13,6 +13,7 @@ export const listTasksQuery = z
     request: z.string().min(1).max(64).optional().describe("A request's id: its tasks in plan order"),
     limit: limitParam,
     cursor: cursorParam.optional(),
+    count: countParam,
   })
   .meta({
     id: 'ListTasksQuery',
