@@ -1,7 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type CountedState, type CountStep, countedKeys, countStep, countStepFrom, isRemoved, type QueueCountDefinition } from '../domain/queue-counts.ts';
 import { batchGetAll } from './batch-get.ts';
 import { db, type Item, TABLE_NAME, type TransactItem } from './db.ts';
+import { QueryCommand } from './dynamodb.ts';
 import { QUEUE_COUNTER_PREFIX, QUEUE_MARKER_PREFIX } from './table-design.ts';
 import { named, Transaction, TransactionRefused } from './transaction.ts';
 

@@ -1,8 +1,8 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type CountedRecord, foldChanges, type QueueCountDefinition, type RecordChange } from '../domain/queue-counts.ts';
 import { log, withLogContext } from '../log.ts';
+import type { AttributeValue } from '../store/dynamodb.ts';
 import { applyCountSteps, type RecordCountStep } from '../store/queue-counts.ts';
 
 const imageOf = (image: Record<string, unknown> | undefined): CountedRecord | undefined =>
