@@ -356,6 +356,14 @@ const SCENARIOS: readonly Scenario[] = [
     call: (c) => c.agent.send('GET', '/incidents?status=new,in_progress'),
   },
   {
+    // The counters (one BatchGetItem, one per status) are read beside the Queries: no extra round.
+    name: 'list incidents (count=true)',
+    kind: 'list',
+    request: 'GET /incidents?status=new,in_progress&count=true',
+    status: 200,
+    call: (c) => c.agent.send('GET', '/incidents?status=new,in_progress&count=true'),
+  },
+  {
     name: 'list incidents (opened in the last day)',
     kind: 'list',
     request: 'GET /incidents?openedAfter=<a day ago>',
