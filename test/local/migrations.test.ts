@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { INCIDENT_COUNTS } from '../../functions/incidents/counts.ts';
+import { countedKeys } from '../../functions/shared/domain/queue-counts.ts';
 import { type LocalStack, startLocalStack } from '../../local/runtime.ts';
 import type { MigrationRun } from '../../scripts/migrations.ts';
 import { client } from '../support/api.ts';
@@ -14,7 +16,8 @@ import { client } from '../support/api.ts';
  * existing table has not had, before it serves, and records them, so the next start runs none.
  * The table here is written by this version, then taken back to what the previous version wrote:
  * incidents with the number as their filter-index sort key, integration keys with no id item, no
- * live count and no live-index entry, users with no e-mail index item, and no migration marker.
+ * live count and no live-index entry, users with no e-mail index item, no queue counts (counters
+ * and markers), and no migration marker.
  */
 const dynamoDbEndpoint = inject('dynamoDbEndpoint');
 const tableName = `migrate-${randomUUID()}`;
@@ -95,16 +98,27 @@ describe('starting on a data folder an earlier version wrote', () => {
     for (const email of ['lou.legacy@example.com', 'carol@example.com']) {
       await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: `USEREMAIL#${email}`, sk: 'USEREMAIL' } }));
     }
+    for (const id of [older.id, newer.id]) {
+      const item = (await raw.send(new GetCommand({ TableName: tableName, Key: { pk: `INCIDENT#${id}`, sk: 'INCIDENT' } }))).Item!;
+      for (const key of countedKeys(INCIDENT_COUNTS, item))
+        await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: `COUNT#${key}`, sk: 'COUNT' } }));
+      await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: `COUNTED#INCIDENT#${id}`, sk: 'COUNTED' } }));
+    }
     await raw.send(new DeleteCommand({ TableName: tableName, Key: { pk: 'MIGRATIONS', sk: 'APPLIED' } }));
 
     const second = await start();
-    expect(second.runs.map((run) => run.name)).toEqual(['incident-opened-sort-keys', 'integration-key-ids', 'user-email-index']);
+    expect(second.runs.map((run) => run.name)).toEqual(['incident-opened-sort-keys', 'integration-key-ids', 'user-email-index', 'queue-counts']);
     expect(second.runs[0]!.summary).toMatch(/^\d+ incidents examined, 1 updated$/);
     expect(second.runs[1]!.summary).toBe('2 integration keys examined, 2 updated');
     expect(second.runs[2]!.summary).toMatch(/^\d+ users examined, 2 e-mail addresses indexed, 0 held by another user$/);
+    expect(second.runs[3]!.summary).toMatch(/^incidents: 2 examined, 2 counted; changes: 0 examined, 0 counted; /);
     const admin = client(second.stack.url, await second.stack.token('ada', ['admin']));
     const agent = client(second.stack.url, await second.stack.token('alice', ['agent']));
 
+    // Counted again: what GET /incidents?count=true answers is what the list holds.
+    await second.stack.settled();
+    expect((await agent.get('/incidents?count=true&assignmentGroup=service-desk&status=new')).body.total).toBe(2);
+    expect((await agent.get('/incidents?count=true')).body.total).toBe(2);
     // The older incident sorts below the newer one again, and is inside an opening-time range.
     const listed = await agent.get(`/incidents?service=email&openedAfter=${encodeURIComponent(openedFrom)}`);
     expect(listed.body.items.map((i: { number: string }) => i.number)).toEqual([newer.number, older.number]);
@@ -127,6 +141,6 @@ describe('starting on a data folder an earlier version wrote', () => {
     const third = await start();
     expect(third.runs).toEqual([]);
     const marker = (await raw.send(new GetCommand({ TableName: tableName, Key: { pk: 'MIGRATIONS', sk: 'APPLIED' }, ConsistentRead: true }))).Item!;
-    expect([...(marker.applied as Set<string>)].sort()).toEqual(['incident-opened-sort-keys', 'integration-key-ids', 'user-email-index']);
+    expect([...(marker.applied as Set<string>)].sort()).toEqual(['incident-opened-sort-keys', 'integration-key-ids', 'queue-counts', 'user-email-index']);
   });
 });
