@@ -103,7 +103,7 @@ export interface BundleResult {
   readonly outfile?: string;
   /** Bytes in the bundle per npm package (or `(project)` for our own code), largest first. */
   readonly packages: readonly { name: string; bytes: number }[];
-  /** Packages the bundle imports at run time instead of containing them (`@aws-sdk/*`), not Node built-ins. */
+  /** Packages the bundle imports at run time instead of containing them (BUNDLING.externalModules), not Node built-ins: none expected. */
   readonly externals: readonly string[];
   /** esbuild's warnings, formatted (the CDK build would print them). */
   readonly warnings: readonly string[];
@@ -139,7 +139,7 @@ function packageSizes(metafile: Metafile): { name: string; bytes: number }[] {
 /**
  * Bundles one function exactly as the CDK does. In memory unless `outRoot` is given; then the
  * bundle goes to `<outRoot>/<functionId>/index.mjs` (keep `outRoot` inside the repository so the
- * `@aws-sdk/*` externals resolve from its node_modules when the bundle is loaded).
+ * externals, if BUNDLING ever leaves any, resolve from its node_modules when the bundle is loaded).
  */
 export async function bundleFunction(functionId: FunctionId, options: { outRoot?: string } = {}): Promise<BundleResult> {
   const entry = FUNCTIONS[functionId].entry;

@@ -40,8 +40,12 @@ export const BUNDLING: BundlingOptions = {
   // starts and every stack trace slower. A trace can be mapped offline by rebuilding the
   // same commit with source maps on.
   sourceMap: false,
-  // The nodejs22.x runtime ships AWS SDK v3; bundling it again only adds cold-start time.
-  externalModules: ['@aws-sdk/*'],
+  // Nothing external. Functions reach AWS through functions/shared/aws, not the AWS SDK: loading
+  // the runtime's SDK copy took most of a cold start (issue 17, bench/README.md "Cold starts"). A
+  // package left external would load at run time outside the bundle-size budget, in whatever
+  // version the runtime ships; with none external, an accidental SDK import lands in the bundle,
+  // where the size budget and test/unit/bundle-size.test.ts name it.
+  externalModules: [],
   // Prefer the ESM build of dependencies that ship both.
   mainFields: ['module', 'main'],
   // Some dependencies still call require() for Node built-ins; an ESM bundle has no
