@@ -26,7 +26,7 @@ export interface AwsRequest {
   readonly body?: string | Uint8Array;
   /** S3: sign the path as sent (no second encoding) and send x-amz-content-sha256. */
   readonly s3Signing?: boolean;
-  /** Milliseconds one attempt may take, connection included; REQUEST_TIMEOUT_MS if absent. */
+  /** Milliseconds an attempt's connection may stay silent once it has a socket; REQUEST_TIMEOUT_MS if absent. */
   readonly timeoutMs?: number;
 }
 
@@ -54,7 +54,7 @@ export interface AwsRequestOptions {
 export const MAX_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 20_000;
-/** The SDK sets none; a stuck connection would otherwise hold a Lambda until its own timeout. */
+/** The SDK sets none; a silent connection would otherwise hold a Lambda until its own timeout. A timed-out attempt is retried. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The SDK's throttling codes (@smithy/service-error-classification): retried with backoff. */
