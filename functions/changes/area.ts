@@ -137,7 +137,7 @@ export default defineArea({
     { functionId: 'seedChangeDefaults', source: { kind: 'afterDeploy' } },
     {
       functionId: 'countChanges',
-      source: queueCountsSource(['change'], { group: 'counts', what: 'change request changes the change counts (GET /changes?count=true) missed' }),
+      source: queueCountsSource([CHANGE_COUNTS], { group: 'counts', what: 'change request changes the change counts (GET /changes?count=true) missed' }),
     },
   ],
   workflows: {

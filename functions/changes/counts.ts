@@ -9,6 +9,7 @@ export const CHANGE_COUNTS: QueueCountDefinition = {
   kind: 'changes',
   entity: 'change',
   allOfKind: 'CHANGE',
+  recordSortKey: 'CHANGE',
   dimensions: {
     status: 'status',
     type: 'type',

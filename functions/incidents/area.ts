@@ -72,7 +72,7 @@ export default defineArea({
   consumers: [
     {
       functionId: 'countIncidents',
-      source: queueCountsSource(['incident'], { group: 'counts', what: 'incident changes the incident counts (GET /incidents?count=true) missed' }),
+      source: queueCountsSource([INCIDENT_COUNTS], { group: 'counts', what: 'incident changes the incident counts (GET /incidents?count=true) missed' }),
     },
   ],
   queueCounts: [INCIDENT_COUNTS],

@@ -10,6 +10,7 @@ export const INCIDENT_COUNTS: QueueCountDefinition = {
   kind: 'incidents',
   entity: 'incident',
   allOfKind: 'INCIDENT',
+  recordSortKey: 'INCIDENT',
   dimensions: {
     status: 'status',
     priority: 'priority',

@@ -127,7 +127,7 @@ export default defineArea({
     },
     {
       functionId: 'countProblems',
-      source: queueCountsSource(['problem'], { group: 'problems', what: 'problem changes the problem counts (GET /problems?count=true) missed' }),
+      source: queueCountsSource([PROBLEM_COUNTS], { group: 'problems', what: 'problem changes the problem counts (GET /problems?count=true) missed' }),
     },
   ],
   queueCounts: [PROBLEM_COUNTS],

@@ -8,6 +8,7 @@ export const PROBLEM_COUNTS: QueueCountDefinition = {
   kind: 'problems',
   entity: 'problem',
   allOfKind: 'PROBLEM',
+  recordSortKey: 'PROBLEM',
   dimensions: { status: 'status', priority: 'priority', assignmentGroup: 'assignmentGroup', assignee: 'assignee', service: 'service' },
   combinations: [
     [],

@@ -136,7 +136,7 @@ export default defineArea({
     },
     {
       functionId: 'countRequests',
-      source: queueCountsSource(['request', 'request-task'], {
+      source: queueCountsSource([REQUEST_COUNTS, TASK_COUNTS], {
         group: 'requests',
         what: 'request and task changes the counts of GET /requests?count=true and GET /tasks?count=true missed',
       }),

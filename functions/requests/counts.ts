@@ -10,6 +10,7 @@ export const REQUEST_COUNTS: QueueCountDefinition = {
   kind: 'requests',
   entity: 'request',
   allOfKind: 'REQUEST',
+  recordSortKey: 'REQUEST',
   dimensions: { status: 'status', item: 'item.id', requester: 'requester' },
   combinations: [[], ['status'], ['item'], ['requester'], ['item', 'status'], ['requester', 'status']],
 };
@@ -19,6 +20,7 @@ export const TASK_COUNTS: QueueCountDefinition = {
   kind: 'tasks',
   entity: 'request-task',
   allOfKind: 'TASK',
+  recordSortKey: 'TASK',
   dimensions: { status: 'status', assignmentGroup: 'assignmentGroup', assignee: 'assignee' },
   combinations: [[], ['status'], ['assignmentGroup'], ['assignee'], ['assignmentGroup', 'status'], ['assignee', 'status']],
 };

@@ -292,11 +292,12 @@ export const jwtRoute = <Id extends string>(method: HttpMethod, path: string, fu
 
 /**
  * The table stream source of a queue counting consumer (functions/shared/stream/queue-counts-handler.ts):
- * every change of the counted entities' items, removals included (their old image names the entity).
+ * every change of the counted records' items, removals included, picked by their sort key (which
+ * every stream record's `Keys` carries, where a removal has no new image).
  */
-export const queueCountsSource = (entities: readonly string[], replay: StreamReplay, batchSize = 100): ConsumerSource => ({
+export const queueCountsSource = (counted: readonly QueueCountDefinition[], replay: StreamReplay, batchSize = 100): ConsumerSource => ({
   kind: 'tableStream',
-  filter: { $or: [{ dynamodb: { NewImage: { entity: { S: [...entities] } } } }, { dynamodb: { OldImage: { entity: { S: [...entities] } } } }] },
+  filter: { dynamodb: { Keys: { sk: { S: counted.map((definition) => definition.recordSortKey) } } } },
   batchSize,
   replay,
 });

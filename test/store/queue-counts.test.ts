@@ -21,6 +21,7 @@ const GADGETS: QueueCountDefinition = {
   kind: 'gadgets',
   entity: 'gadget',
   allOfKind: 'GADGET',
+  recordSortKey: 'GADGET',
   dimensions: { status: 'status', group: 'assignmentGroup' },
   combinations: [[], ['status'], ['group'], ['group', 'status']],
 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INCIDENT_COUNTS } from '../../functions/incidents/counts.ts';
+import { queueCountsSource } from '../../functions/shared/area.ts';
 import {
   countDeltas,
   countedKeys,
@@ -10,11 +11,13 @@ import {
   type QueueCountDefinition,
   REMOVED,
 } from '../../functions/shared/domain/queue-counts.ts';
+import { compileEventPattern } from '../../local/event-pattern.ts';
 
 const WIDGETS: QueueCountDefinition = {
   kind: 'widgets',
   entity: 'widget',
   allOfKind: 'WIDGET',
+  recordSortKey: 'WIDGET',
   dimensions: { status: 'status', group: 'assignmentGroup', item: 'item.id', service: { paths: ['services'], severalPerRecord: true } },
   combinations: [[], ['status'], ['status', 'group'], ['item'], ['service'], ['service', 'status']],
 };
@@ -174,5 +177,16 @@ describe('counting steps', () => {
 
   it('always writes a removal, even of a record never counted: its marker stops older copies of its changes', () => {
     expect(countStep({ counted: false }, REMOVED)).toEqual({ before: { counted: false }, to: REMOVED, deltas: new Map() });
+  });
+});
+
+describe('the counting consumer’s stream filter', () => {
+  it('takes every change of an incident item, its removal included, and nothing else', () => {
+    const { filter } = queueCountsSource([INCIDENT_COUNTS], { group: 'counts', what: 'x' }) as { filter: Record<string, unknown> };
+    const test = compileEventPattern(filter);
+    const record = (eventName: string, sk: string) => ({ eventName, dynamodb: { Keys: { pk: { S: 'INCIDENT#01J' }, sk: { S: sk } } } });
+    expect(['INSERT', 'MODIFY', 'REMOVE'].map((event) => test(record(event, 'INCIDENT')))).toEqual([true, true, true]);
+    expect(test(record('INSERT', 'NOTE#01J'))).toBe(false);
+    expect(test(record('INSERT', 'INCIDENT#ALERT'))).toBe(false);
   });
 });

@@ -23,8 +23,13 @@ export type DimensionSource =
 export interface QueueCountDefinition {
   /** Names the counters (`COUNT#<kind>...`) and the kind in messages: `incidents`. */
   readonly kind: string;
-  /** The `entity` attribute of the counted records: the stream filter and the recount pick them by it. */
+  /** The `entity` attribute of the counted records: the consumer and the recount pick them by it. */
   readonly entity: string;
+  /**
+   * The sort key of the counted records' items (`INCIDENT`): the stream filter picks them by their
+   * keys, which every stream record carries, removals included.
+   */
+  readonly recordSortKey: string;
   /** The gsi1 partition that holds every record of the kind (`INCIDENT`): what a recount reads. */
   readonly allOfKind: string;
   /** Filter name -> where a record holds its value(s). The filter names are the list's query parameters. */
