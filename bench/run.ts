@@ -14,7 +14,7 @@ import { BUNDLE_BUDGET_BYTES, bundleAll, REPO_ROOT } from './bundle.ts';
 import { BASELINE, COLD_INIT_BUDGET, COLD_INIT_RUNS, coldInitMisses, measureColdInit, nodeStartupMs, writeBaselineModule } from './cold-init.ts';
 import { MIX, measureIngestion, PUT_EVENTS_BATCH } from './ingest.ts';
 import { measureKnowledgeSearch } from './knowledge-load.ts';
-import { measureLoad } from './load.ts';
+import { type CpuPerRequest, LIST_P99_BUDGET_MS, LIST_PAGE, LIST_RATIO_BUDGET, listBudgetMisses, measureLoad } from './load.ts';
 import { formatRounds, kb, median, ms, table } from './report.ts';
 import { measureRoundTrips, OPERATION_ROUND_BUDGETS, operationRoundMisses } from './round-trips.ts';
 
@@ -22,7 +22,8 @@ import { measureRoundTrips, OPERATION_ROUND_BUDGETS, operationRoundMisses } from
 // SDK's own switch, inherited by the processes the bench starts.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const LOAD = { concurrency: 16, warmupMs: 1_000, durationMs: 5_000 };
+/** Issue 17: each list beside its area's get-one, after records were created through the API (the issue measured with 500 incidents). */
+const LOAD = { concurrency: 16, warmupMs: 1_000, durationMs: 3_000, seed: { incidents: 500, perList: 200, knownErrors: 60 } };
 /** Issue 16: GET /search over this many generated published articles (and POST /suggestions), p99 under SEARCH_P99_BUDGET_MS. */
 const KNOWLEDGE = { articles: 10_000, concurrency: 16, warmupMs: 1_000, durationMs: 5_000 };
 const SEARCH_P99_BUDGET_MS = 100;
@@ -196,8 +197,14 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
 
-    progress(`load: concurrency ${LOAD.concurrency}, ${LOAD.warmupMs / 1000} s warmup + ${LOAD.durationMs / 1000} s per operation`);
+    progress(
+      `load: concurrency ${LOAD.concurrency}, ${LOAD.warmupMs / 1000} s warmup + ${LOAD.durationMs / 1000} s per operation; ` +
+        `${LOAD.seed.incidents} incidents and ${LOAD.seed.perList} records per other list created through the API first`,
+    );
     const load = await measureLoad(dynamo.endpoint, LOAD);
+    misses.push(...listBudgetMisses(load.lists));
+    const cpu = (c: CpuPerRequest) => `${c.serverMs.toFixed(2)} / ${c.dynamoDbMs?.toFixed(2) ?? 'n/a'} / ${c.clientMs.toFixed(2)}`;
+    const everyRun = [...load.operations, ...load.lists.flatMap((l) => [l.get, l.list])];
     emit(
       [
         '## Latency under load (local stack)',
@@ -207,7 +214,7 @@ async function main(): Promise<void> {
         '',
         table(
           ['operation', 'request', 'requests', 'errors', 'req/s', 'p50', 'p90', 'p99', 'max'],
-          load.map((l) => [
+          load.operations.map((l) => [
             l.name,
             l.request,
             String(l.requests),
@@ -220,7 +227,53 @@ async function main(): Promise<void> {
           ]),
           ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
         ),
-        ...load.filter((l) => l.firstError !== undefined).map((l) => `\n${l.name}: first error: ${l.firstError}`),
+        '',
+        `### Lists beside get-one (issue 17: list >= ${LIST_RATIO_BUDGET} x get req/s, list p99 <= ${LIST_P99_BUDGET_MS} ms)`,
+        '',
+        `Created through the API first (${(load.seedMs / 1000).toFixed(0)} s): ${Object.entries(load.seeded)
+          .map(([area, count]) => `${count} ${area}`)
+          .join(
+            ', ',
+          )}. Each list is a queue (a page of ${LIST_PAGE}) measured beside the get-one of its area (records of that area in turn) at the same concurrency, in 3 slices each, alternating; ` +
+          '*ratio* is list req/s over get req/s. *holds / total*: the items the list holds, paged to its end, beside its `count=true` total (n/a: that list does not count). *CPU per request* is what a run cost each process divided by the requests sent (warmup included), in ms: the server / DynamoDB Local / the load generator; ' +
+          `on this machine the three share the cores, so throughput follows their sum. What the server and DynamoDB Local spend with no request in flight (the stream consumers' idle polls: ${load.idle.serverMsPerSecond.toFixed(0)} and ${load.idle.dynamoDbMsPerSecond?.toFixed(0) ?? 'n/a'} ms of CPU a second) is left out of those.`,
+        '',
+        table(
+          [
+            'list',
+            'request',
+            'items',
+            'body',
+            'req/s',
+            'p50',
+            'p99',
+            'get req/s',
+            'get p99',
+            'ratio',
+            'CPU per list',
+            'CPU per get',
+            'holds / total',
+            'budget',
+          ],
+          load.lists.map((l) => [
+            l.area,
+            l.list.request,
+            String(l.pageItems),
+            kb(l.list.meanBodyBytes),
+            l.list.requestsPerSecond.toFixed(0),
+            ms(l.list.p50),
+            ms(l.list.p99),
+            l.get.requestsPerSecond.toFixed(0),
+            ms(l.get.p99),
+            l.ratio.toFixed(2),
+            cpu(l.list.cpu),
+            cpu(l.get.cpu),
+            `${l.totals.listed} / ${l.totals.counted ?? 'n/a'}`,
+            listBudgetMisses([l]).length === 0 ? 'ok' : 'OVER',
+          ]),
+          ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+        ),
+        ...everyRun.filter((l) => l.firstError !== undefined).map((l) => `\n${l.name}: first error: ${l.firstError}`),
       ].join('\n'),
     );
 
