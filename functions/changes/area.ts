@@ -3,7 +3,7 @@
  * routes, the approval workflow and the event types its outbox records carry. Its API description
  * is ./api.ts.
  */
-import { defineArea, jwtRoute, queueCountsSource } from '../shared/area.ts';
+import { defineArea, jwtRoute } from '../shared/area.ts';
 import { CHANGE_COUNTS } from './counts.ts';
 import { CHANGE_EVENT_TYPES } from './domain/events.ts';
 
@@ -24,12 +24,6 @@ export default defineArea({
       entry: 'functions/changes/handlers/list-changes.ts',
       description: 'GET /changes: filtered, paginated change requests',
       tableAccess: 'read',
-    },
-    countChanges: {
-      entry: 'functions/changes/handlers/count-changes.ts',
-      description: 'Keeps the change request counts of GET /changes?count=true (table stream)',
-      tableAccess: 'queueCounts',
-      timeoutSeconds: 60,
     },
     updateChange: {
       entry: 'functions/changes/handlers/update-change.ts',
@@ -133,13 +127,7 @@ export default defineArea({
     jwtRoute('GET', '/change-config', 'changeConfig'),
     jwtRoute('PUT', '/change-config', 'changeConfig'),
   ],
-  consumers: [
-    { functionId: 'seedChangeDefaults', source: { kind: 'afterDeploy' } },
-    {
-      functionId: 'countChanges',
-      source: queueCountsSource([CHANGE_COUNTS], { group: 'counts', what: 'change request changes the change counts (GET /changes?count=true) missed' }),
-    },
-  ],
+  consumers: [{ functionId: 'seedChangeDefaults', source: { kind: 'afterDeploy' } }],
   workflows: {
     changeApproval: {
       definitionFile: 'statemachines/change-approval.asl.json',

@@ -3,7 +3,7 @@
  * the event types its outbox records carry (SLA and escalation ones included: they are published
  * on an incident's record). Its API description is ./api.ts.
  */
-import { defineArea, jwtRoute, queueCountsSource } from '../shared/area.ts';
+import { defineArea, jwtRoute } from '../shared/area.ts';
 import { INCIDENT_COUNTS } from './counts.ts';
 import { INCIDENT_EVENT_TYPES } from './domain/events.ts';
 
@@ -51,12 +51,6 @@ export default defineArea({
       description: '/config/priority-matrix: impact x urgency -> priority (agents read, admins change)',
       tableAccess: 'readWrite',
     },
-    countIncidents: {
-      entry: 'functions/incidents/handlers/count-incidents.ts',
-      description: 'Keeps the incident counts of GET /incidents?count=true (table stream)',
-      tableAccess: 'queueCounts',
-      timeoutSeconds: 60,
-    },
   },
   routes: [
     jwtRoute('POST', '/incidents', 'createIncident'),
@@ -68,12 +62,6 @@ export default defineArea({
     jwtRoute('GET', '/incidents/{id}/history', 'getIncidentHistory'),
     jwtRoute('GET', '/config/priority-matrix', 'priorityMatrix'),
     jwtRoute('PUT', '/config/priority-matrix', 'priorityMatrix'),
-  ],
-  consumers: [
-    {
-      functionId: 'countIncidents',
-      source: queueCountsSource([INCIDENT_COUNTS], { group: 'counts', what: 'incident changes the incident counts (GET /incidents?count=true) missed' }),
-    },
   ],
   queueCounts: [INCIDENT_COUNTS],
   publishedEventTypes: INCIDENT_EVENT_TYPES,

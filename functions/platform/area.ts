@@ -1,8 +1,9 @@
 /**
- * The platform area (health and the served API description), as the registry (functions/areas.ts)
- * assembles it. Its API description is ./api.ts.
+ * The platform area (health, the served API description and the counting of every counted list),
+ * as the registry (functions/areas.ts) assembles it. Its API description is ./api.ts.
  */
-import { defineArea } from '../shared/area.ts';
+import { defineArea, queueCountsSource } from '../shared/area.ts';
+import { COUNTED_KINDS } from './counted-kinds.ts';
 
 export default defineArea({
   name: 'platform',
@@ -16,6 +17,12 @@ export default defineArea({
       entry: 'functions/platform/handlers/openapi.ts',
       description: 'GET /openapi.json: the API description',
       tableAccess: 'none',
+    },
+    countQueues: {
+      entry: 'functions/platform/handlers/count-queues.ts',
+      description: 'Keeps the counts of GET /incidents, /changes, /problems, /requests and /tasks with count=true (table stream)',
+      tableAccess: 'queueCounts',
+      timeoutSeconds: 60,
     },
   },
   routes: [
@@ -32,6 +39,19 @@ export default defineArea({
       functionId: 'openApi',
       auth: 'none',
       publicReason: 'the public API description (OpenAPI document), the same for every caller; it returns no ticket data.',
+    },
+  ],
+  consumers: [
+    {
+      // One consumer for every counted kind, not one per counting area: each consumer is one more
+      // reader of every stream shard, and AWS advises at most two per shard (more are throttled,
+      // delaying every consumer, the outbox publisher's included). Here, as the top layer, it may
+      // import each area's definition (./counted-kinds.ts); the areas keep defining them.
+      functionId: 'countQueues',
+      source: queueCountsSource(COUNTED_KINDS, {
+        group: 'counts',
+        what: 'incident, change request, problem, request and task changes the list counts (count=true) missed',
+      }),
     },
   ],
   api: () => import('./api.ts'),

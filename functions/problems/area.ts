@@ -2,7 +2,7 @@
  * The problem management area (issue 13), as the registry (functions/areas.ts) assembles it: its
  * functions, routes and the event types its outbox records carry. Its API description is ./api.ts.
  */
-import { defineArea, jwtRoute, queueCountsSource } from '../shared/area.ts';
+import { defineArea, jwtRoute } from '../shared/area.ts';
 import { PROBLEM_COUNTS } from './counts.ts';
 import { CANDIDATE_EVENT_TYPES } from './domain/candidate.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
@@ -27,12 +27,6 @@ export default defineArea({
       entry: 'functions/problems/handlers/list-problems.ts',
       description: 'GET /problems: filtered, paginated problems',
       tableAccess: 'read',
-    },
-    countProblems: {
-      entry: 'functions/problems/handlers/count-problems.ts',
-      description: 'Keeps the problem counts of GET /problems?count=true (table stream)',
-      tableAccess: 'queueCounts',
-      timeoutSeconds: 60,
     },
     updateProblem: {
       entry: 'functions/problems/handlers/update-problem.ts',
@@ -124,10 +118,6 @@ export default defineArea({
           what: 'resolved problems whose linked incidents were not told (or resolved), and ended change requests whose fixed problems were not resolved or told',
         },
       },
-    },
-    {
-      functionId: 'countProblems',
-      source: queueCountsSource([PROBLEM_COUNTS], { group: 'problems', what: 'problem changes the problem counts (GET /problems?count=true) missed' }),
     },
   ],
   queueCounts: [PROBLEM_COUNTS],

@@ -7,7 +7,7 @@
  * A work area: it imports the directory (groups, users and their managers) and SLA (task clocks),
  * never incidents or changes. Email (functions/email) opens requests through ./operations.ts.
  */
-import { defineArea, jwtRoute, queueCountsSource } from '../shared/area.ts';
+import { defineArea, jwtRoute } from '../shared/area.ts';
 import { REQUEST_COUNTS, TASK_COUNTS } from './counts.ts';
 import { REQUEST_EVENT_TYPES } from './domain/events.ts';
 
@@ -68,12 +68,6 @@ export default defineArea({
       description: 'GET /tasks and GET /tasks/{id}: fulfilment tasks by assignment group, status, assignee or request',
       tableAccess: 'read',
     },
-    countRequests: {
-      entry: 'functions/requests/handlers/count-requests.ts',
-      description: 'Keeps the request and task counts of GET /requests?count=true and GET /tasks?count=true (table stream)',
-      tableAccess: 'queueCounts',
-      timeoutSeconds: 60,
-    },
     updateTask: {
       entry: 'functions/requests/handlers/update-task.ts',
       description: 'PATCH /tasks/{id} and /tasks/{id}/notes, /history: take, work and close a fulfilment task (closing the last one fulfils its request)',
@@ -133,13 +127,6 @@ export default defineArea({
         maxConcurrency: 2,
         replay: { group: 'requests', what: 'Request Submitted events whose fulfilment workflow could not be started' },
       },
-    },
-    {
-      functionId: 'countRequests',
-      source: queueCountsSource([REQUEST_COUNTS, TASK_COUNTS], {
-        group: 'requests',
-        what: 'request and task changes the counts of GET /requests?count=true and GET /tasks?count=true missed',
-      }),
     },
   ],
   workflows: {

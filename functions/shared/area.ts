@@ -232,8 +232,10 @@ export interface Area {
   /** Every EventBridge detail-type it publishes (what a notification filter may name). */
   readonly publishedEventTypes?: readonly string[];
   /**
-   * The kinds whose lists count (`count=true`): the counters its queue counting consumer keeps
-   * (queueCountsSource) and the `queue-counts` migration counts for records written before them.
+   * The kinds whose lists count (`count=true`): the counters the one counting consumer keeps
+   * (countQueues, functions/platform/counted-kinds.ts, which must list them too) and the
+   * `queue-counts` migration counts for records written before them. An area declares no counting
+   * consumer of its own: each stream consumer is one more reader of every shard.
    */
   readonly queueCounts?: readonly QueueCountDefinition[];
   /**

@@ -144,7 +144,7 @@ describe('GET /incidents?count=true', () => {
       dynamodb: { Keys: marshall({ pk: stored.pk, sk: stored.sk }), NewImage: marshall(stored), SequenceNumber: '1' },
     };
     const before = await Promise.all(QUERIES.map((query) => total(alice, query)));
-    for (let i = 0; i < 2; i++) expect(await invokeFunction('countIncidents', { Records: [record] })).toEqual({ batchItemFailures: [] });
+    for (let i = 0; i < 2; i++) expect(await invokeFunction('countQueues', { Records: [record] })).toEqual({ batchItemFailures: [] });
     expect(await Promise.all(QUERIES.map((query) => total(alice, query)))).toEqual(before);
   });
 });

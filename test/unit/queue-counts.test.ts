@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { AREAS } from '../../functions/areas.ts';
 import { INCIDENT_COUNTS } from '../../functions/incidents/counts.ts';
+import { COUNTED_KINDS } from '../../functions/platform/counted-kinds.ts';
+import { CONSUMERS, FUNCTIONS } from '../../functions/routes.ts';
 import { queueCountsSource } from '../../functions/shared/area.ts';
 import {
   countDeltas,
@@ -188,5 +191,37 @@ describe('the counting consumer’s stream filter', () => {
     expect(['INSERT', 'MODIFY', 'REMOVE'].map((event) => test(record(event, 'INCIDENT')))).toEqual([true, true, true]);
     expect(test(record('INSERT', 'NOTE#01J'))).toBe(false);
     expect(test(record('INSERT', 'INCIDENT#ALERT'))).toBe(false);
+  });
+});
+
+describe('one counting consumer for every counted kind (countQueues)', () => {
+  const streamFilterOf = (functionId: string) => {
+    const consumer = CONSUMERS.find((c) => c.functionId === functionId);
+    if (consumer?.source.kind !== 'tableStream') throw new Error(`${functionId} reads no table stream`);
+    return consumer.source.filter;
+  };
+
+  it("keeps exactly the kinds the areas declare in their queueCounts, so an area's new counted kind is not left uncounted", () => {
+    const declared = AREAS.flatMap((area) => area.queueCounts ?? []);
+    expect(COUNTED_KINDS.map((d) => d.kind).sort()).toEqual(declared.map((d) => d.kind).sort());
+    for (const definition of declared) expect(COUNTED_KINDS).toContain(definition);
+  });
+
+  it('is the only function that writes queue counts, and the only consumer that keeps them: one more reader of the stream, not one per area', () => {
+    const counters = Object.entries(FUNCTIONS).filter(([, definition]) => definition.tableAccess === 'queueCounts');
+    expect(counters.map(([functionId]) => functionId)).toEqual(['countQueues']);
+    expect(CONSUMERS.filter((c) => c.functionId === 'countQueues')).toHaveLength(1);
+  });
+
+  it("takes every change of each counted kind's record item, and no other item", () => {
+    const test = compileEventPattern(streamFilterOf('countQueues'));
+    const record = (eventName: string, sk: string) => ({ eventName, dynamodb: { Keys: { pk: { S: `${sk}#01J` }, sk: { S: sk } } } });
+    for (const { recordSortKey } of COUNTED_KINDS) {
+      expect(
+        ['INSERT', 'MODIFY', 'REMOVE'].map((event) => test(record(event, recordSortKey))),
+        recordSortKey,
+      ).toEqual([true, true, true]);
+    }
+    for (const sk of ['ARTICLE', 'OUTBOX#01J', 'NOTE#01J', 'HISTORY#01J', 'COUNT', 'COUNTED']) expect(test(record('MODIFY', sk)), sk).toBe(false);
   });
 });

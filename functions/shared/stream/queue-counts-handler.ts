@@ -16,9 +16,9 @@ interface RecordChanges {
 }
 
 /**
- * The table stream consumer that keeps an area's queue counts (functions/shared/domain/queue-counts.ts):
- * each counting area registers one, with its kinds' definitions and a stream filter on their
- * entities (e.g. functions/incidents/area.ts countIncidents).
+ * The table stream consumer that keeps the queue counts (functions/shared/domain/queue-counts.ts)
+ * of the kinds it is given, picked by their entity: one consumer for every counted kind
+ * (countQueues, functions/platform/area.ts), its stream filter on their sort keys.
  *
  * A record's changes within the batch are folded into one write of its counters and marker (in
  * stream order), the batch's records written together in few transactions. Delivery is at least
