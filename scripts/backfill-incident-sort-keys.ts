@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { OPENED_SORTED_INDEXES, openedSortKey } from '../functions/incidents/store/incident-store.ts';
 import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
+import { UpdateCommand } from '../functions/shared/store/dynamodb.ts';
 import { scanEntities } from './scan-entities.ts';
 
 /**

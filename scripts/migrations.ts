@@ -1,5 +1,5 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
+import { GetCommand, UpdateCommand } from '../functions/shared/store/dynamodb.ts';
 import { backfillOpenedSortKeys } from './backfill-incident-sort-keys.ts';
 import { backfillIntegrationKeys } from './backfill-integration-keys.ts';
 import { backfillUserEmails } from './backfill-user-emails.ts';

@@ -1,5 +1,5 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { db, TABLE_NAME } from '../functions/shared/store/db.ts';
+import { ScanCommand } from '../functions/shared/store/dynamodb.ts';
 
 /**
  * Every item of one entity kind, page by page: for upgrade steps only, which read the whole table

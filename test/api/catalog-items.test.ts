@@ -1,5 +1,5 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteCommand } from '../../functions/shared/store/dynamodb.ts';
 import { invokeFunction } from '../../local/invoke.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 

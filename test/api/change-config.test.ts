@@ -1,7 +1,7 @@
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Blackout } from '../../functions/changes/domain/conflicts.ts';
 import { DEFAULT_RISK_RULES, type RiskRules } from '../../functions/changes/domain/risk.ts';
+import { DeleteCommand, QueryCommand } from '../../functions/shared/store/dynamodb.ts';
 import { invokeFunction } from '../../local/invoke.ts';
 import { DEMO_CHANGE_TEMPLATES, seedDemoData } from '../../local/seed.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';

@@ -1,5 +1,5 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { UpdateCommand } from '../../functions/shared/store/dynamodb.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
 import { changeStatusIs, HOUR, plans } from '../support/changes.ts';

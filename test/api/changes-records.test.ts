@@ -1,7 +1,7 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Change } from '../../functions/changes/domain/change.ts';
 import type { ChangeStatus } from '../../functions/changes/domain/lifecycle.ts';
+import { DeleteCommand } from '../../functions/shared/store/dynamodb.ts';
 import type { PublishedEvent } from '../../local/published-log.ts';
 import { type RequestCounter, startRequestCounter } from '../../local/request-counter.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FeedEnvelope } from '../../functions/cmdb/domain/aws-feed.ts';
 import type { FeedEventResult } from '../../functions/cmdb/feed/apply-feed-event.ts';
+import { GetCommand } from '../../functions/shared/store/dynamodb.ts';
 import { admin, agent, type Client, startTestStack, type TestStack } from '../support/api.ts';
 
 /*

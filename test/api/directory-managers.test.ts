@@ -116,7 +116,7 @@ describe('a user’s e-mail', () => {
 
   it('a user written before addresses were unique, sharing one with another, can change it or be deleted', async () => {
     const { db, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
-    const { UpdateCommand, DeleteCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { UpdateCommand, DeleteCommand } = await import('../../functions/shared/store/dynamodb.ts');
     // As an earlier version left them: both have the address, the index gives it to the first.
     expect((await ada.put('/users/mail-dup-a', { displayName: 'A', email: 'shared@example.com' })).status).toBe(201);
     for (const id of ['mail-dup-b', 'mail-dup-c']) {

@@ -13,7 +13,7 @@ let stack: TestStack;
 let ada: Client;
 let keys: typeof import('../../functions/requests/store/keys.ts');
 let store: typeof import('../../functions/shared/store/db.ts');
-let lib: typeof import('@aws-sdk/lib-dynamodb');
+let lib: typeof import('../../functions/shared/store/dynamodb.ts');
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -21,7 +21,7 @@ beforeAll(async () => {
   // The stack set the environment the store modules read at load.
   keys = await import('../../functions/requests/store/keys.ts');
   store = await import('../../functions/shared/store/db.ts');
-  lib = await import('@aws-sdk/lib-dynamodb');
+  lib = await import('../../functions/shared/store/dynamodb.ts');
 });
 afterAll(() => stack.stop());
 

@@ -1,6 +1,6 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '../../functions/shared/store/dynamodb.ts';
 import { invokeFunction } from '../../local/invoke.ts';
 import { sesReceiptEvent } from '../../local/smtp.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';

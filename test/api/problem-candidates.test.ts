@@ -1,5 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryCommand } from '../../functions/shared/store/dynamodb.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 
 let stack: TestStack;

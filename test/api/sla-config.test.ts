@@ -1,5 +1,5 @@
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeleteCommand, QueryCommand } from '../../functions/shared/store/dynamodb.ts';
 import { invokeFunction } from '../../local/invoke.ts';
 import { admin, agent, type Client, requester, startTestStack, type TestStack } from '../support/api.ts';
 

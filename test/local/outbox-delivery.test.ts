@@ -130,7 +130,7 @@ describe('the outbox publisher', () => {
     // The record is put as change-request-write.ts puts it, in a transaction of its own: the publisher needs nothing else.
     const { db, TABLE_NAME } = await import('../../functions/shared/store/db.ts');
     const { transactWrite } = await import('../../functions/shared/store/transaction.ts');
-    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { GetCommand } = await import('../../functions/shared/store/dynamodb.ts');
     const now = new Date();
     const change = openChange(
       {

@@ -1,5 +1,5 @@
-import type { BatchGetCommandInput, BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BatchGetCommand, type BatchGetCommandOutput, type DocumentCommand, type ResponseMetadata } from '../../functions/shared/store/dynamodb.ts';
 import { freshTable } from '../support/table.ts';
 
 // The environment first, then the store modules (their DynamoDB client is built at load).
@@ -15,24 +15,24 @@ const STORED = 250;
 /**
  * Every BatchGetItem request as DynamoDB Local gets it (keys per request), and, while `withhold` is
  * set, a throttled table: each request loses its last `withhold` keys before it is sent, and they
- * come back as UnprocessedKeys, as DynamoDB answers when it reads only part of a batch.
+ * come back as UnprocessedKeys, as DynamoDB answers when it reads only part of a batch. The store
+ * module's own client does the sending: only its `send` is wrapped.
  */
 const requests: number[] = [];
 let withhold = 0;
-db.middlewareStack.add(
-  (next) => async (args) => {
-    const input = args.input as BatchGetCommandInput;
-    const [tableName, request] = Object.entries(input.RequestItems ?? {})[0] ?? [];
-    if (tableName === undefined || request?.Keys === undefined) return next(args);
-    const held = withhold > 0 && request.Keys.length > 1 ? request.Keys.slice(-Math.min(withhold, request.Keys.length - 1)) : [];
-    const sent = request.Keys.slice(0, request.Keys.length - held.length);
-    requests.push(sent.length);
-    const result = await next({ ...args, input: { ...input, RequestItems: { [tableName]: { ...request, Keys: sent } } } });
-    if (held.length > 0) (result.output as BatchGetCommandOutput).UnprocessedKeys = { [tableName]: { ...request, Keys: held } };
-    return result;
-  },
-  { step: 'initialize', name: 'countAndThrottleBatchGets' },
-);
+const send = db.send.bind(db);
+db.send = (async (command: DocumentCommand<object, ResponseMetadata>) => {
+  if (!(command instanceof BatchGetCommand)) return send(command);
+  const input = command.input;
+  const [tableName, request] = Object.entries(input.RequestItems ?? {})[0] ?? [];
+  if (tableName === undefined || request?.Keys === undefined) return send(command);
+  const held = withhold > 0 && request.Keys.length > 1 ? request.Keys.slice(-Math.min(withhold, request.Keys.length - 1)) : [];
+  const sent = request.Keys.slice(0, request.Keys.length - held.length);
+  requests.push(sent.length);
+  const output: BatchGetCommandOutput = await send(new BatchGetCommand({ ...input, RequestItems: { [tableName]: { ...request, Keys: sent } } }));
+  if (held.length > 0) output.UnprocessedKeys = { [tableName]: { ...request, Keys: held } };
+  return output;
+}) as typeof db.send;
 
 beforeAll(async () => {
   for (let start = 0; start < STORED; start += 100) {

@@ -9,10 +9,8 @@ import { FUNCTIONS } from '../../functions/routes.ts';
  */
 let bundles: BundleResult[];
 
-/** The AWS SDK and what its clients are built of. */
+/** The AWS SDK and what its clients are built of; util-dynamodb too (functions/shared/store/attribute-values.ts converts as it does). */
 const AWS_SDK_PACKAGE = /^@(aws-sdk|smithy|aws-crypto)\//;
-/** Pure marshalling of DynamoDB attribute values (stream records): small, no client, no credentials. */
-const SDK_PACKAGES_BUNDLED_BY_DESIGN = ['@aws-sdk/util-dynamodb'];
 
 beforeAll(async () => {
   bundles = await bundleAll();
@@ -71,7 +69,7 @@ describe('Lambda bundle size', () => {
 
   it('holds no AWS SDK client: functions reach AWS through functions/shared/aws (issue 17, cold starts)', () => {
     const withSdk = bundles
-      .map((b) => ({ b, sdk: b.packages.filter((p) => AWS_SDK_PACKAGE.test(p.name) && !SDK_PACKAGES_BUNDLED_BY_DESIGN.includes(p.name)) }))
+      .map((b) => ({ b, sdk: b.packages.filter((p) => AWS_SDK_PACKAGE.test(p.name)) }))
       .filter(({ sdk }) => sdk.length > 0)
       .map(({ b, sdk }) => `${b.functionId}: ${sdk.map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)} KB`).join(', ')}`);
     expect(withSdk, 'bundles holding the AWS SDK (import it in scripts, tests or local/ only)').toEqual([]);

@@ -247,6 +247,14 @@ describe('the document client marshals as lib-dynamodb does', () => {
   });
 });
 
+describe('commands', () => {
+  it("sends its own commands only: lib-dynamodb's are refused before anything is sent, naming where ours are", async () => {
+    const sdkCommand = new sdk.GetCommand({ TableName: 't', Key: { pk: 'A' } }) as unknown as ours.GetCommand;
+    await expect(db.send(sdkCommand)).rejects.toThrow('GetCommand is not a command of functions/shared/store/dynamodb.ts');
+    expect(received).toEqual([]);
+  });
+});
+
 describe('refusals are the SDK errors', () => {
   const refusal = (type: string, fields: object = {}, status = 400): Answer => ({
     status,

@@ -1,5 +1,5 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { optionalEnv } from '../../shared/env.ts';
+import { unmarshall } from '../../shared/store/attribute-values.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { ConditionalCheckFailedException, GetCommand, PutCommand, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { type NamedItem, named, TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';

@@ -1,5 +1,5 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { RecordStore } from '../../shared/crud/crud.ts';
+import { unmarshall } from '../../shared/store/attribute-values.ts';
 import { type FieldDiff, type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { batchGetExisting } from '../../shared/store/batch-get.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';

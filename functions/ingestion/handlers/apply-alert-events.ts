@@ -1,4 +1,3 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
@@ -15,6 +14,7 @@ import {
   resolveIncidentFromAlert,
 } from '../../incidents/operations.ts';
 import { log, withLogContext } from '../../shared/log.ts';
+import { unmarshall } from '../../shared/store/attribute-values.ts';
 import type { AttributeValue } from '../../shared/store/dynamodb.ts';
 import { retryOnConflict } from '../../shared/store/retry.ts';
 import { TransactionRefused, transactWrite } from '../../shared/store/transaction.ts';

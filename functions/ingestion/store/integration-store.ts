@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { serviceKey } from '../../directory/store/keys.ts';
 import { directoryRecordLive } from '../../directory/store/references.ts';
+import { unmarshall } from '../../shared/store/attribute-values.ts';
 import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';

@@ -1,7 +1,7 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { type OutboxRecord, type OutboxSubject, outboxSubject } from '../../shared/domain/outbox.ts';
 import { log, withLogContext } from '../../shared/log.ts';
+import { unmarshall } from '../../shared/store/attribute-values.ts';
 import type { AttributeValue } from '../../shared/store/dynamodb.ts';
 import { type OutboxKey, outboxKeyId } from '../../shared/store/outbox.ts';
 import { TIMER_SUBJECT_KINDS, type TimerMoves, type TimerSubjectKind } from '../../sla/domain/timers.ts';

@@ -1,6 +1,6 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { log, withLogContext } from '../../shared/log.ts';
+import { unmarshall } from '../../shared/store/attribute-values.ts';
 import type { AttributeValue } from '../../shared/store/dynamodb.ts';
 import { applyInOrderPerKey } from '../../shared/stream/ordered-batch.ts';
 import { keyId, type RecurrenceKey, type RecurringIncident, recurrenceKeys, ruleFor } from '../domain/recurrence.ts';

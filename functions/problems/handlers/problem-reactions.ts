@@ -1,6 +1,6 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { log, withLogContext } from '../../shared/log.ts';
+import { unmarshall } from '../../shared/store/attribute-values.ts';
 import type { AttributeValue } from '../../shared/store/dynamodb.ts';
 import type { ProblemEventDetail } from '../domain/events.ts';
 import { CHANGE_END_EVENT_TYPES, CHANGE_FINAL_STATUSES, type ChangeEndEventType } from '../domain/links.ts';

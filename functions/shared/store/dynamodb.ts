@@ -1,34 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AwsServiceError } from '../aws/errors.ts';
 import { type AwsJsonService, sendAwsJsonText } from '../aws/json-protocol.ts';
+import { type AttributeValue, marshallValue, type NativeAttributeValue, unmarshallValue } from './attribute-values.ts';
 
 /*
  * A DynamoDB document client of our own, in the shape of @aws-sdk/lib-dynamodb's (`db.send(new
  * GetCommand({...}))`, native JavaScript values in and out) on functions/shared/aws instead of the
  * SDK, whose loading costs 100-200 ms of every cold start. Marshalling is lib-dynamodb's: the same
- * input and output members converted with @aws-sdk/util-dynamodb, the same options. Errors are the
- * SDK's too: named by DynamoDB's code, with their fields as DynamoDB sends them (the Item of a
- * ConditionalCheckFailedException and of each CancellationReason stays in AttributeValue form,
- * as lib-dynamodb leaves it).
+ * input and output members converted as util-dynamodb converts them (attribute-values.ts), with
+ * the same options. Errors are the SDK's too: named by DynamoDB's code, with their fields as
+ * DynamoDB sends them (the Item of a ConditionalCheckFailedException and of each
+ * CancellationReason stays in AttributeValue form, as lib-dynamodb leaves it).
+ * It sends its own commands only: the bundle carries nothing for lib-dynamodb's (tests and
+ * scripts import the commands from here).
  */
 
-/** A value as DynamoDB stores it. */
-export type AttributeValue =
-  | { S: string }
-  | { N: string }
-  | { B: Uint8Array }
-  | { SS: string[] }
-  | { NS: string[] }
-  | { BS: Uint8Array[] }
-  | { M: Record<string, AttributeValue> }
-  | { L: AttributeValue[] }
-  | { NULL: true }
-  | { BOOL: boolean };
+export type { AttributeValue, NativeAttributeValue } from './attribute-values.ts';
 
-/** A JavaScript value util-dynamodb converts: string, number, boolean, null, Set, array, object, Uint8Array. */
-// biome-ignore lint/suspicious/noExplicitAny: lib-dynamodb's NativeAttributeValue is `any` as well; items are checked where they are read.
-export type NativeAttributeValue = any;
 type NativeItem = Record<string, NativeAttributeValue>;
 
 export class ConditionalCheckFailedException extends AwsServiceError {
@@ -286,11 +274,9 @@ function convertAll(value: unknown, convert: Convert): unknown {
   return converted;
 }
 
-// lib-dynamodb's options as db.ts configured them, plus the two lib-dynamodb always adds.
-const MARSHALL_OPTIONS = { removeUndefinedValues: true, convertEmptyValues: false, convertTopLevelContainer: true };
-const UNMARSHALL_OPTIONS = { convertWithoutMapWrapper: true };
-const toAttribute: Convert = (value) => marshall(value, MARSHALL_OPTIONS);
-const toNative: Convert = (value) => unmarshall(value as Parameters<typeof unmarshall>[0], UNMARSHALL_OPTIONS);
+// lib-dynamodb's conversions with the options db.ts gave it (removeUndefinedValues, no convertEmptyValues).
+const toAttribute: Convert = marshallValue;
+const toNative: Convert = (value) => unmarshallValue(value as AttributeValue);
 
 /** JSON has no bytes: DynamoDB's JSON carries B and BS as base64, the SDK converts them both ways. */
 function binaryAsBase64(this: unknown, key: string, value: unknown): unknown {
@@ -353,80 +339,21 @@ export class BatchWriteCommand extends DocumentCommand<BatchWriteCommandInput, B
   readonly operation = 'BatchWriteItem';
 }
 
-/**
- * The operations of @aws-sdk/lib-dynamodb's commands, which tests and scripts still build (they
- * keep the SDK) and send through `db`.
- */
-const SDK_COMMANDS: Readonly<Record<string, keyof typeof OPERATIONS>> = {
-  GetCommand: 'GetItem',
-  PutCommand: 'PutItem',
-  UpdateCommand: 'UpdateItem',
-  DeleteCommand: 'DeleteItem',
-  QueryCommand: 'Query',
-  ScanCommand: 'Scan',
-  TransactWriteCommand: 'TransactWriteItems',
-  TransactGetCommand: 'TransactGetItems',
-  BatchGetCommand: 'BatchGetItem',
-  BatchWriteCommand: 'BatchWriteItem',
-};
-
-/** Every output member a caller of an SDK command may read. */
-export type AnyCommandOutput = GetCommandOutput &
-  PutCommandOutput &
-  QueryCommandOutput &
-  Omit<TransactGetCommandOutput, 'Responses'> &
-  Omit<BatchGetCommandOutput, 'Responses'> &
-  BatchWriteCommandOutput & { Responses?: NonNullable<BatchGetCommandOutput['Responses']> & NonNullable<TransactGetCommandOutput['Responses']> };
-
 type CommandOutput<C> = C extends DocumentCommand<object, infer Output> ? Output : never;
 
-/** What a middleware gets and gives: the document-level input and output (native values). */
-export interface MiddlewareArgs {
-  readonly input: object;
-}
-export interface MiddlewareResult {
-  output: object;
-}
-export type Handler = (args: MiddlewareArgs) => Promise<MiddlewareResult>;
-export type Middleware = (next: Handler, context: { readonly operation: string }) => Handler;
-
-/**
- * The client: `send` converts a command's input to DynamoDB's form, sends it and converts the
- * output back. Middleware added to `middlewareStack` wraps that (first added outermost), like the
- * SDK's initialize step: tests count and shape requests through it.
- */
+/** The client: `send` converts a command's input to DynamoDB's form, sends it and converts the output back. */
 export class DynamoDBDocument {
-  readonly #middleware: { readonly middleware: Middleware; readonly name?: string }[] = [];
-
-  readonly middlewareStack = {
-    add: (middleware: Middleware, options: { step?: string; name?: string } = {}): void => {
-      this.#middleware.push({ middleware, ...(options.name === undefined ? {} : { name: options.name }) });
-    },
-    remove: (name: string): boolean => {
-      const index = this.#middleware.findIndex((entry) => entry.name === name);
-      if (index >= 0) this.#middleware.splice(index, 1);
-      return index >= 0;
-    },
-  };
-
-  send<C extends DocumentCommand<object, ResponseMetadata>>(command: C): Promise<CommandOutput<C>>;
-  /** An @aws-sdk/lib-dynamodb command (tests, scripts). */
-  send(command: { readonly input: object }): Promise<AnyCommandOutput>;
-  async send(command: { readonly input: object; readonly operation?: string }): Promise<object> {
-    const operationName = command.operation ?? SDK_COMMANDS[command.constructor.name];
-    const operation = operationName === undefined ? undefined : OPERATIONS[operationName as keyof typeof OPERATIONS];
-    if (operation === undefined) throw new Error(`${command.constructor.name} is not a DynamoDB document command this client sends`);
-    let handler: Handler = (args) => this.#call(operation, args.input);
-    for (let i = this.#middleware.length - 1; i >= 0; i--)
-      handler = (this.#middleware[i] as { middleware: Middleware }).middleware(handler, { operation: operation.name });
-    const { output } = await handler({ input: command.input });
-    return output;
+  async send<C extends DocumentCommand<object, ResponseMetadata>>(command: C): Promise<CommandOutput<C>> {
+    const operation = OPERATIONS[command.operation];
+    // Only a caller that escaped the types gets here: a command of lib-dynamodb's has no operation.
+    if (operation === undefined) throw new Error(`${command.constructor.name} is not a command of functions/shared/store/dynamodb.ts`);
+    return (await this.#call(operation, command.input)) as CommandOutput<C>;
   }
 
   /** Nothing to release: connections are shared and kept alive by functions/shared/aws. */
   destroy(): void {}
 
-  async #call(operation: Operation, input: object): Promise<MiddlewareResult> {
+  async #call(operation: Operation, input: object): Promise<object> {
     const wire = convertNamed(input, toAttribute, operation.input) as Record<string, unknown>;
     if (operation.name === 'TransactWriteItems' && wire.ClientRequestToken === undefined) wire.ClientRequestToken = randomUUID();
     const text = await sendAwsJsonText(DYNAMODB, operation.name, JSON.stringify(wire, binaryAsBase64));
@@ -434,7 +361,7 @@ export class DynamoDBDocument {
     // Looked for in the text: walking every answer for binary attributes would cost every list.
     const response = BINARY_IN_JSON.test(text) ? (base64AsBinary(parsed) as Record<string, unknown>) : parsed;
     const output = convertNamed(response, toNative, operation.output) as Record<string, unknown>;
-    return { output: { $metadata: { httpStatusCode: 200 }, ...output } };
+    return { $metadata: { httpStatusCode: 200 }, ...output };
   }
 }
 

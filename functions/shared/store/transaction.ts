@@ -1,4 +1,4 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { unmarshall } from './attribute-values.ts';
 import { db, type Item, putAtVersion, putNew, TABLE_NAME, type TransactItem } from './db.ts';
 import { TransactionCanceledException, TransactWriteCommand } from './dynamodb.ts';
 import { conflictBackoff, retryOnConflict } from './retry.ts';

@@ -1,7 +1,7 @@
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type CountedRecord, foldChanges, type QueueCountDefinition, type RecordChange } from '../domain/queue-counts.ts';
 import { log, withLogContext } from '../log.ts';
+import { unmarshall } from '../store/attribute-values.ts';
 import type { AttributeValue } from '../store/dynamodb.ts';
 import { applyCountSteps, type RecordCountStep } from '../store/queue-counts.ts';
 
