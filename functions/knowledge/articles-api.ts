@@ -9,19 +9,14 @@ import { PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { ARTICLE_EVENT_TYPES } from './domain/events.ts';
 import { MAX_BODY_HTML_BYTES } from './domain/render.ts';
+import { articlePageQuery, createArticleBody, listArticlesQuery, MAX_BODY_LENGTH, putArticleBody, reviewArticleBody } from './schemas/article.ts';
 import {
   articleHistoryRecordSchema,
-  articlePageQuery,
   articleSchema,
   articleSummarySchema,
   articleVersionSchema,
   articleVersionSummarySchema,
-  createArticleBody,
-  listArticlesQuery,
-  MAX_BODY_LENGTH,
-  putArticleBody,
-  reviewArticleBody,
-} from './schemas/article.ts';
+} from './schemas/article-responses.ts';
 import { articleEventDetail } from './schemas/events.ts';
 
 const TAG = 'Knowledge';

@@ -2,7 +2,7 @@ import { conflict, HttpError } from '../shared/errors.ts';
 import { type ApiResult, etagOf } from '../shared/http/handler.ts';
 import { withoutKeys } from '../shared/store/db.ts';
 import { type Article, ArticleRuleError } from './domain/article.ts';
-import { ARTICLE_FIELD_ORDER } from './schemas/article.ts';
+import { ARTICLE_FIELD_ORDER } from './domain/field-order.ts';
 
 /** What requesters never see of an article: who writes it, the versions in progress, the records it came from. */
 const AGENT_ONLY = ['ownerGroup', 'links', 'latestVersion', 'pendingVersion', 'knownError', 'author', 'updatedBy', 'submittedAt'] as const;

@@ -7,7 +7,8 @@ import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { ARTICLE_NUMBER_PATTERN, type Article, type ArticleVersion, type VersionStatus } from '../domain/article.ts';
-import { ARTICLE_FIELD_ORDER, ARTICLE_VERSION_FIELD_ORDER, type ArticleFilters, articleHistoryRecordSchema } from '../schemas/article.ts';
+import { ARTICLE_FIELD_ORDER, ARTICLE_HISTORY_FIELD_ORDER, ARTICLE_VERSION_FIELD_ORDER } from '../domain/field-order.ts';
+import type { ArticleFilters } from '../schemas/article.ts';
 import {
   ARTICLE_SEQUENCE_KEY,
   ARTICLE_VERSION_PREFIX,
@@ -188,7 +189,7 @@ export interface ArticleHistoryRecord extends HistoryDraft {
   articleId: string;
 }
 
-const HISTORY_FIELDS = Object.keys(articleHistoryRecordSchema.shape);
+const HISTORY_FIELDS = ARTICLE_HISTORY_FIELD_ORDER;
 
 /** The audit trail, oldest first. */
 export async function listArticleHistory(articleId: string, options: { limit: number; cursor?: string }): Promise<Page<ArticleHistoryRecord>> {
