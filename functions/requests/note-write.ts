@@ -7,7 +7,7 @@ import { named, TransactionRefused } from '../shared/store/transaction.ts';
 import { canSeeRequest } from './access.ts';
 import type { RequestActor, ServiceRequest } from './domain/request.ts';
 import { REQUEST_ITEM, requestWrite } from './request-write.ts';
-import type { RequestNote } from './schemas/request.ts';
+import type { RequestNote } from './schemas/request-responses.ts';
 import { findRequest, getRequest, newId, requestNotePut } from './store/request-store.ts';
 
 /*

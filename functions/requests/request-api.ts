@@ -11,20 +11,15 @@ import { REQUEST_COUNTS } from './counts.ts';
 import { REQUEST_EVENT_TYPES } from './domain/events.ts';
 import { CANCELABLE_STATUSES, REQUEST_TRANSITIONS } from './domain/lifecycle.ts';
 import { catalogItemEventDetail, requestEventDetail, taskEventDetail } from './schemas/events.ts';
+import { addRequestNoteBody, cancelRequestBody, createRequestBody, listRequestsQuery, patchRequestBody, requestPageQuery } from './schemas/request.ts';
 import {
-  addRequestNoteBody,
-  cancelRequestBody,
-  createRequestBody,
-  listRequestsQuery,
-  patchRequestBody,
   requestHistoryPageSchema,
   requestHistoryRecordSchema,
   requestNotePageSchema,
   requestNoteSchema,
-  requestPageQuery,
   requestPageSchema,
   requestSchema,
-} from './schemas/request.ts';
+} from './schemas/request-responses.ts';
 
 const TAG = 'Service requests';
 const pathParameters = {

@@ -4,7 +4,7 @@ import { historyRecordSchema, incidentSchema, noteSchema } from '../../functions
 import { ARTICLE_FIELD_ORDER, ARTICLE_HISTORY_FIELD_ORDER, ARTICLE_VERSION_FIELD_ORDER } from '../../functions/knowledge/domain/field-order.ts';
 import { articleHistoryRecordSchema, articleSchema, articleVersionSchema } from '../../functions/knowledge/schemas/article-responses.ts';
 import { REQUEST_FIELD_ORDER } from '../../functions/requests/domain/field-order.ts';
-import { requestSchema } from '../../functions/requests/schemas/request.ts';
+import { requestSchema } from '../../functions/requests/schemas/request-responses.ts';
 
 /*
  * The stores read items through plain field lists so that functions which only write (e-mail)

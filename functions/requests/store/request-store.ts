@@ -7,7 +7,7 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { REQUEST_FIELD_ORDER } from '../domain/field-order.ts';
 import { REQUEST_NUMBER_PATTERN, type ServiceRequest } from '../domain/request.ts';
-import type { RequestHistoryRecord, RequestNote } from '../schemas/request.ts';
+import type { RequestHistoryRecord, RequestNote } from '../schemas/request-responses.ts';
 import { REQUEST_NOTE_PREFIX, REQUEST_SEQUENCE_KEY, requestIndexes, requestKey, requestNoteKey, requestPartition } from './keys.ts';
 
 /*
