@@ -119,7 +119,7 @@ const { attribute: attributes } = fc.letrec<{ attribute: AttributeValue }>((tie)
     fc.record({ L: fc.array(tie('attribute'), { maxLength: 3 }) }),
     fc.record({ M: fc.dictionary(keys, tie('attribute'), { maxKeys: 3 }) }),
     // What no well-formed answer holds, to compare the refusals too.
-    fc.constantFrom({}, { X: 'unknown' }, { S: undefined, N: '1' }) as fc.Arbitrary<AttributeValue>,
+    fc.constantFrom({}, { X: 'unknown' }, { S: undefined, N: '1' }, { N: '1', S: 'x' }, { S: 'x', N: '1' }, { NULL: false }) as fc.Arbitrary<AttributeValue>,
   ),
 }));
 

@@ -103,24 +103,31 @@ function unmarshallNumber(text: string): number | bigint {
   return value;
 }
 
-/** util-dynamodb's unmarshall(attribute, { convertWithoutMapWrapper: true }). */
+/*
+ * Unmarshalling runs for every attribute of every item read (a page of 20 is some 700), so it walks
+ * the members with for-in instead of Object.entries (an array per attribute): the same own keys in
+ * the same order, so the same answer as util-dynamodb for any input, malformed ones included.
+ */
+
+/** util-dynamodb's unmarshall(attribute, { convertWithoutMapWrapper: true }): the first member set decides. */
 export function unmarshallValue(attribute: AttributeValue): NativeAttributeValue {
-  for (const [type, value] of Object.entries(attribute) as [string, Anything][]) {
-    if (value === undefined) continue;
+  for (const type in attribute) {
+    const value = (attribute as Record<string, Anything>)[type];
+    if (value === undefined || !Object.hasOwn(attribute, type)) continue;
     switch (type) {
-      case 'NULL':
-        return null;
-      case 'BOOL':
-        return Boolean(value);
-      case 'N':
-        return unmarshallNumber(value);
       case 'S':
       case 'B':
         return value;
-      case 'L':
-        return value.map(unmarshallValue);
+      case 'N':
+        return unmarshallNumber(value);
       case 'M':
         return unmarshall(value);
+      case 'L':
+        return value.map(unmarshallValue);
+      case 'BOOL':
+        return Boolean(value);
+      case 'NULL':
+        return null;
       case 'NS':
         return new Set(value.map(unmarshallNumber));
       case 'SS':
@@ -136,6 +143,6 @@ export function unmarshallValue(attribute: AttributeValue): NativeAttributeValue
 /** An item (a stream image, the Item of a refusal) as JavaScript values: util-dynamodb's unmarshall(item). */
 export function unmarshall(item: Record<string, AttributeValue>): Record<string, NativeAttributeValue> {
   const native: Record<string, NativeAttributeValue> = {};
-  for (const [key, attribute] of Object.entries(item)) native[key] = unmarshallValue(attribute);
+  for (const key in item) if (Object.hasOwn(item, key)) native[key] = unmarshallValue(item[key] as AttributeValue);
   return native;
 }
