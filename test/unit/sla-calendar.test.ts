@@ -34,6 +34,19 @@ const kolkata: Calendar = {
   workingHours: { mon: [{ start: '09:30', end: '18:30' }], wed: [{ start: '00:00', end: '24:00' }], sat: [{ start: '22:00', end: '24:00' }] },
 };
 
+/**
+ * The far ends of the offsets (+14 h, -11 h) and a zone whose clocks change by half an hour
+ * (Lord Howe: 2026-04-05 and 2026-10-04): each instant's local date is worked out from remembered
+ * per-date offsets, which must agree with the wall clock wherever a date starts.
+ */
+const kiritimati: Calendar = { name: 'kiritimati', timeZone: 'Pacific/Kiritimati', workingHours: weekdays([{ start: '00:00', end: '02:00' }, ...nineToFive]) };
+const pagoPago: Calendar = {
+  name: 'pago-pago',
+  timeZone: 'Pacific/Pago_Pago',
+  workingHours: { ...weekdays(nineToFive), sun: [{ start: '22:00', end: '24:00' }] },
+};
+const lordHowe: Calendar = { name: 'lord-howe', timeZone: 'Australia/Lord_Howe', workingHours: everyDay([{ start: '01:00', end: '03:00' }, ...nineToFive]) };
+
 const at = (iso: string) => new Date(iso);
 const iso = (date: Date) => date.toISOString();
 
@@ -245,13 +258,25 @@ function oracleSecondsBetween(calendar: Calendar, from: Date, to: Date): number 
   return Math.floor(total / 1000);
 }
 
-const CALENDARS = [twentyFourSeven, berlinOffice, newYorkOffice, berlinAllDays, newYorkAllDays, berlinNightShift, splitShiftWithHolidays, kolkata];
+const CALENDARS = [
+  twentyFourSeven,
+  berlinOffice,
+  newYorkOffice,
+  berlinAllDays,
+  newYorkAllDays,
+  berlinNightShift,
+  splitShiftWithHolidays,
+  kolkata,
+  kiritimati,
+  pagoPago,
+  lordHowe,
+];
 const calendarArb = fc.constantFrom(...CALENDARS);
 /** Instants of 2026 to the millisecond, biased towards the weeks of the clock changes. */
 const instant2026 = fc
   .oneof(
     fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
-    ...['2026-03-08', '2026-03-29', '2026-10-25', '2026-11-01', '2026-04-03'].map((day) =>
+    ...['2026-03-08', '2026-03-29', '2026-10-25', '2026-11-01', '2026-04-03', '2026-04-05', '2026-10-04'].map((day) =>
       fc.integer({ min: Date.parse(`${day}T00:00:00Z`) - 3 * 86_400_000, max: Date.parse(`${day}T00:00:00Z`) + 2 * 86_400_000 }),
     ),
   )

@@ -101,20 +101,29 @@ interface CompiledCalendar {
 
 /**
  * Compiled once per distinct calendar, by content: every incident read from the table carries its
- * own copy of the same few calendars, so an object-keyed cache would miss on each of them.
+ * own copy of the same few calendars, so an object-keyed cache would miss on each of them. A copy
+ * is matched to the compiled calendars of its name by comparing the rules themselves (a list's
+ * page meets 40 copies: cheaper than serializing each to a key, and blind to the order DynamoDB
+ * gives a map's members in).
  */
-const compiledByContent = new Map<string, CompiledCalendar>();
+interface CompiledEntry {
+  readonly workingHours: Calendar['workingHours'];
+  readonly holidays: Calendar['holidays'];
+  readonly compiled: CompiledCalendar;
+}
+const compiledByName = new Map<string, CompiledEntry[]>();
 const compiledByObject = new WeakMap<Calendar, CompiledCalendar>();
 const MAX_COMPILED = 256;
+let compiledCount = 0;
 
 function compiledCalendar(calendar: Calendar): CompiledCalendar {
   const known = compiledByObject.get(calendar);
   if (known !== undefined) return known;
-  const key = JSON.stringify([calendar.workingHours ?? null, calendar.holidays ?? null]);
-  const cached = compiledByContent.get(key);
+  const entries = compiledByName.get(calendar.name) ?? [];
+  const cached = entries.find((entry) => sameWorkingHours(entry.workingHours, calendar.workingHours) && sameHolidayDates(entry.holidays, calendar.holidays));
   if (cached !== undefined) {
-    compiledByObject.set(calendar, cached);
-    return cached;
+    compiledByObject.set(calendar, cached.compiled);
+    return cached.compiled;
   }
   const week = WEEKDAYS.map((weekday) =>
     (calendar.workingHours?.[weekday] ?? [])
@@ -127,10 +136,32 @@ function compiledCalendar(calendar: Calendar): CompiledCalendar {
   }
   const holidays = new Set((calendar.holidays ?? []).map(({ date }) => dayNumberOf(date)).filter((day) => day !== undefined));
   const result = { week, holidays };
-  if (compiledByContent.size >= MAX_COMPILED) compiledByContent.clear();
-  compiledByContent.set(key, result);
+  if (compiledCount >= MAX_COMPILED) {
+    compiledByName.clear();
+    compiledCount = 0;
+  }
+  compiledByName.set(calendar.name, [
+    ...(compiledByName.get(calendar.name) ?? []),
+    { workingHours: calendar.workingHours, holidays: calendar.holidays, compiled: result },
+  ]);
+  compiledCount++;
   compiledByObject.set(calendar, result);
   return result;
+}
+
+/** The same intervals on every weekday (a weekday absent and one with no interval are alike: closed). */
+function sameWorkingHours(a: Calendar['workingHours'], b: Calendar['workingHours']): boolean {
+  if (a === b) return true;
+  return WEEKDAYS.every((weekday) => {
+    const [x, y] = [a?.[weekday] ?? [], b?.[weekday] ?? []];
+    return x.length === y.length && x.every((interval, i) => interval.start === y[i]?.start && interval.end === y[i]?.end);
+  });
+}
+
+/** The same holiday dates in the same order (their names do not change the arithmetic). */
+function sameHolidayDates(a: Calendar['holidays'], b: Calendar['holidays']): boolean {
+  const [x, y] = [a ?? [], b ?? []];
+  return x.length === y.length && x.every((holiday, i) => holiday.date === y[i]?.date);
 }
 
 const WALL_TIME = /^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$/;
@@ -230,7 +261,20 @@ function createZone(timeZone: string): Zone {
   };
 
   return {
-    localDayNumber: (instant) => Math.floor(wallClockAt(instant) / MS_PER_DAY),
+    // Every SLA view asks this for each clock of each record listed: answered from the remembered
+    // per-date offsets where they settle it, Intl (a few microseconds a call) only where they do not.
+    // A steady date's offset holds from 24 h before its midnight-as-UTC to 48 h after it (see
+    // steadyOffsetOf), a span that holds every instant whose wall time, under that offset, falls
+    // on the date; so if it does, that is the instant's date. The date lies within a day of the
+    // UTC date (offsets span -12 h..+14 h).
+    localDayNumber: (instant) => {
+      const utcDay = Math.floor(instant / MS_PER_DAY);
+      for (const day of [utcDay, utcDay - 1, utcDay + 1]) {
+        const offset = steadyOffsetOf(day);
+        if (offset !== null && Math.floor((instant + offset) / MS_PER_DAY) === day) return day;
+      }
+      return Math.floor(wallClockAt(instant) / MS_PER_DAY);
+    },
     wallTimesOf(day) {
       const midnight = day * MS_PER_DAY;
       const steady = steadyOffsetOf(day);
