@@ -22,7 +22,7 @@ export function assertCmdbAdmin(principal: Principal, action: string): void {
 /** Every CI response lists its fields in the documented order, with its ETag and Location. */
 export const ciResponse = (status: number, ci: Ci): ApiResult => ({
   status,
-  body: withoutKeys<Record<string, unknown>>({ ...ci }, CI_FIELD_ORDER),
+  body: withoutKeys<Record<string, unknown>>(ci, CI_FIELD_ORDER),
   headers: { etag: etagOf(ci.version), location: `/cis/${encodeURIComponent(ci.id)}` },
 });
 

@@ -1,14 +1,23 @@
 import { incidentSlaView } from '../sla/domain/incident-sla.ts';
+import { INCIDENT_FIELD_ORDER } from './domain/field-order.ts';
 import type { Incident } from './domain/incident.ts';
 
 /**
- * The incident as the API shows it: SLA clocks as live views (elapsed time and percentages at the
- * moment of the response, never as of the last write), the stored clock state and its calendar
- * copy left out, and the escalation level always present.
+ * The incident as the API shows it, its fields in the documented order: SLA clocks as live views
+ * (elapsed time and percentages at the moment of the response, never as of the last write), the
+ * stored clock state and its calendar copy left out, and the escalation level always present.
+ * Only the documented fields (INCIDENT_FIELD_ORDER, which test/unit/field-order.test.ts holds to
+ * the schema): nothing else an incident object may carry is shown.
  */
 export function presentIncident(incident: Incident, now = new Date()): Record<string, unknown> {
-  const { sla, ...fields } = incident;
-  return { ...fields, escalationLevel: incident.escalationLevel ?? 0, sla: incidentSlaView(sla, now) };
+  // One pass in the documented order: a list presents 20 or more of them per request.
+  const shown: Record<string, unknown> = {};
+  const fields = incident as unknown as Record<string, unknown>;
+  for (const field of INCIDENT_FIELD_ORDER) {
+    const value = field === 'sla' ? incidentSlaView(incident.sla, now) : field === 'escalationLevel' ? (incident.escalationLevel ?? 0) : fields[field];
+    if (value !== undefined) shown[field] = value;
+  }
+  return shown;
 }
 
 /**

@@ -1,11 +1,9 @@
 import type { KnownErrorMatch } from '../known-errors/domain/known-error.ts';
 import { conflict, fieldError, HttpError, validationFailed } from '../shared/errors.ts';
 import { type ApiResult, etagOf } from '../shared/http/handler.ts';
-import { withoutKeys } from '../shared/store/db.ts';
 import { IncidentRuleError } from './domain/errors.ts';
 import type { Incident } from './domain/incident.ts';
 import { presentIncident } from './present.ts';
-import { INCIDENT_FIELD_ORDER } from './schemas/incident.ts';
 
 /** Maps the domain's stable error codes to HTTP: the only place that knows both. */
 export function toIncidentHttpError(error: unknown): unknown {
@@ -42,7 +40,7 @@ export const incidentHeaders = (id: string, version: number): Record<string, str
 export const incidentResponse = (status: number, incident: Incident, knownErrors?: readonly KnownErrorMatch[]): ApiResult => ({
   status,
   body: {
-    ...withoutKeys<Incident>(presentIncident(incident), INCIDENT_FIELD_ORDER),
+    ...presentIncident(incident),
     ...(knownErrors === undefined || knownErrors.length === 0 ? {} : { knownErrors }),
   },
   headers: incidentHeaders(incident.id, incident.version),

@@ -15,8 +15,8 @@ export interface ArticleView {
   summary?: boolean;
 }
 
-/** The article as the API shows it: its fields in the documented order, less what the caller may not see. */
-export function presentArticle(article: Article, view: ArticleView): Record<string, unknown> {
+/** The article as the API shows it: its fields in the documented order, less what the caller may not see. A list's article may come without its body. */
+export function presentArticle(article: Article | Omit<Article, 'body' | 'bodyHtml'>, view: ArticleView): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...article, ...(view.reviewDue === undefined ? {} : { reviewDue: view.reviewDue }) };
   if (!view.agent) for (const field of AGENT_ONLY) delete shown[field];
   if (view.summary === true) {

@@ -258,6 +258,7 @@ export async function listChanges(filters: ChangeFilters, limit: number, cursor?
             ? [ALL_CHANGES.partition]
             : defined(filters[chosen.filter], `values of the ${chosen.filter} filter that chose the index`).map((value) => `${chosen.prefix}${value}`),
         ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
+        projection: CHANGE_FIELD_ORDER,
       },
       limit,
       cursor,
@@ -285,6 +286,7 @@ export async function listChanges(filters: ChangeFilters, limit: number, cursor?
     limit,
     cursor,
     fingerprint,
+    { projection: CHANGE_FIELD_ORDER },
   );
   return { ...page, items: page.items.map(fromItem) };
 }

@@ -248,6 +248,7 @@ export async function listOwnCis(filters: CiFilters, limit: number, cursor: stri
     limit,
     cursor,
     filterFingerprint({ ...filters, kind: 'cis' }),
+    { projection: CI_FIELD_ORDER },
   );
   return { ...page, items: page.items.map(ciFromItem) };
 }

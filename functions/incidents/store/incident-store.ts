@@ -79,6 +79,9 @@ const NOTE_FIELDS = INCIDENT_NOTE_FIELD_ORDER;
 const HISTORY_FIELDS = INCIDENT_HISTORY_FIELD_ORDER;
 const fromItem = (item: Item): Incident => withoutKeys<Incident>(item, INCIDENT_FIELD_ORDER);
 
+/** What a list reads of an incident: its fields (the alert is an item of its own), none of its keys. */
+const INCIDENT_LIST_ATTRIBUTES = INCIDENT_FIELD_ORDER.filter((field) => field !== 'alert');
+
 const ALERT_ORDER = ['source', 'dedupKey', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'lastSeverity', 'acknowledgedBy', 'acknowledgedAt', 'recent'];
 
 function withAlert(incident: Incident, alertItem: Item | undefined): Incident {
@@ -275,6 +278,7 @@ export async function listIncidents(filters: IncidentFilters, limit: number, cur
       ...source,
       ...(opened ? { range } : {}),
       ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
+      projection: INCIDENT_LIST_ATTRIBUTES,
     },
     limit,
     cursor,

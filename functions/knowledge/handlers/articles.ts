@@ -12,7 +12,7 @@ import { ARTICLE_VERSION_FIELD_ORDER } from '../domain/field-order.ts';
 import { isReviewDue } from '../domain/review.ts';
 import { articleResponse, mapArticleErrors, presentArticle } from '../responses.ts';
 import { articlePageQuery, createArticleBody, listArticlesQuery, putArticleBody } from '../schemas/article.ts';
-import { getArticleVersion, isArticleId, listArticleHistory, listArticles, listArticleVersions } from '../store/article-store.ts';
+import { getArticleVersion, isArticleId, listArticleHistory, listArticleSummaries, listArticleVersions } from '../store/article-store.ts';
 import { cachedKnowledgeConfig } from '../store/config-store.ts';
 import { countView } from '../store/stats-store.ts';
 
@@ -37,10 +37,10 @@ async function list(request: ApiRequest): Promise<ApiResult> {
       return { status: 200, body: { items: [] } };
     }
     const { status: _status, audience: _audience, ownerGroup: _group, ...open } = filters;
-    const page = await listArticles(open, limit, cursor, { publishedAudience: 'public' });
+    const page = await listArticleSummaries(open, limit, cursor, { publishedAudience: 'public' });
     return { status: 200, body: { ...page, items: page.items.map((article) => presentArticle(article, { agent: false, summary: true })) } };
   }
-  const page = await listArticles(filters, limit, cursor);
+  const page = await listArticleSummaries(filters, limit, cursor);
   return { status: 200, body: { ...page, items: page.items.map((article) => presentArticle(article, { agent: true, summary: true })) } };
 }
 

@@ -210,6 +210,20 @@ export async function listArticleHistory(articleId: string, options: { limit: nu
   return { ...page, items };
 }
 
+/** An article as lists show it: without its body, which only GET /articles/{id} answers. */
+export type ArticleSummary = Omit<Article, 'body' | 'bodyHtml'>;
+
+/** What a list of summaries reads of an article: neither body (up to 50,000 characters, and its HTML) nor keys. */
+const SUMMARY_ATTRIBUTES = ARTICLE_FIELD_ORDER.filter((field) => field !== 'body' && field !== 'bodyHtml');
+
+/** listArticles, reading only what a summary shows. */
+export const listArticleSummaries = (
+  filters: ArticleFilters,
+  limit: number,
+  cursor: string | undefined,
+  options: { publishedAudience?: 'public' } = {},
+): Promise<Page<ArticleSummary>> => listArticles(filters, limit, cursor, { ...options, projection: SUMMARY_ATTRIBUTES });
+
 /**
  * Newest first by number. Agents: with a status filter, one Query per working status on gsi6
  * (`draft` and `review` include a published article whose edit is in draft or review; `published`
@@ -221,7 +235,7 @@ export async function listArticles(
   filters: ArticleFilters,
   limit: number,
   cursor: string | undefined,
-  options: { publishedAudience?: 'public' } = {},
+  options: { publishedAudience?: 'public'; projection?: readonly string[] } = {},
 ): Promise<Page<Article>> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -272,10 +286,11 @@ export async function listArticles(
       index,
       partitions,
       ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
+      ...(options.projection === undefined ? {} : { projection: options.projection }),
     },
     limit,
     cursor,
-    filterFingerprint({ ...filters, ...options, kind: 'articles' }),
+    filterFingerprint({ ...filters, publishedAudience: options.publishedAudience, kind: 'articles' }),
   );
   return { ...page, items: page.items.map(fromItem) };
 }

@@ -171,6 +171,7 @@ export async function listProblems(filters: ProblemFilters, limit: number, curso
           ? [ALL_PROBLEMS.partition]
           : defined(filters[chosen.filter], `values of the ${chosen.filter} filter that chose the index`).map((value) => `${chosen.prefix}${value}`),
       ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
+      projection: PROBLEM_FIELD_ORDER,
     },
     limit,
     cursor,

@@ -110,6 +110,7 @@ export async function listRequests(query: RequestListQuery): Promise<Page<Servic
     query.limit,
     query.cursor,
     filterFingerprint({ kind: 'requests', status: query.status, item: query.item, requester: query.requester }),
+    { projection: REQUEST_FIELD_ORDER },
   );
   return { ...page, items: page.items.map(fromItem) };
 }

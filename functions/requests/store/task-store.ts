@@ -142,6 +142,7 @@ export async function listTasks(filters: TaskFilters, limit: number, cursor?: st
     limit,
     cursor,
     filterFingerprint({ ...filters, kind: 'tasks' }),
+    { projection: TASK_FIELD_ORDER },
   );
   return { ...page, items: page.items.map(fromItem) };
 }

@@ -64,17 +64,20 @@ export async function itemByNumber(allOfKind: string, number: string): Promise<I
   return result.Items?.[0];
 }
 
-const isStorageAttribute = (key: string): boolean => key === 'pk' || key === 'sk' || key === 'entity' || key === 'expiresAt' || /^gsi\d+(pk|sk)$/.test(key);
+const STORAGE_ATTRIBUTES: ReadonlySet<string> = new Set(['pk', 'sk', 'entity', 'expiresAt']);
+// Index attributes are tried only for names starting `gsi`: this runs for every attribute of every item a list reads.
+const isStorageAttribute = (key: string): boolean => STORAGE_ATTRIBUTES.has(key) || (key.startsWith('gsi') && /^gsi\d+(pk|sk)$/.test(key));
 
 /**
  * Removes the table's key and index attributes: what the API shows is the entity, not its storage.
  * DynamoDB returns attributes in no particular order; `order` puts the named ones first, as documented.
  */
-export function withoutKeys<T>(item: Item, order: readonly string[] = []): T {
+export function withoutKeys<T>(record: object, order: readonly string[] = []): T {
+  const item = record as Item;
   const entity: Item = {};
   for (const key of order) if (item[key] !== undefined) entity[key] = item[key];
-  for (const [key, value] of Object.entries(item)) {
-    if (!isStorageAttribute(key) && !(key in entity)) entity[key] = value;
+  for (const key in item) {
+    if (!(key in entity) && Object.hasOwn(item, key) && !isStorageAttribute(key)) entity[key] = item[key];
   }
   return entity as T;
 }

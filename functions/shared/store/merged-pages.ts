@@ -2,6 +2,7 @@ import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { db, type Item } from './db.ts';
 import { QueryCommand, type QueryCommandOutput } from './dynamodb.ts';
 import type { Page } from './pagination.ts';
+import { projectionOf } from './projection.ts';
 
 /*
  * One list read from several partitions of one index (a filter with several values: one partition
@@ -22,6 +23,8 @@ export interface MergedQuery {
   range?: { from?: string; before?: string };
   /** Narrows each partition; its names and values are merged with the key condition's. */
   filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+  /** Only these attributes of each item are read (the index sort key too, which the merge and the cursor need); default all. */
+  projection?: readonly string[];
 }
 
 /** Bounds the work one request can cause when filters drop most of what the Queries read. */
@@ -43,7 +46,8 @@ export async function mergedQueryPage(query: MergedQuery, limit: number, cursor:
   const from = query.range?.from;
   if (from !== undefined && before !== undefined && !(from < before)) return { items: [] };
 
-  const names: Record<string, string> = { '#pk': `${query.index}pk`, ...query.filter?.names };
+  const projection = query.projection === undefined ? undefined : projectionOf([...query.projection, sk]);
+  const names: Record<string, string> = { '#pk': `${query.index}pk`, ...query.filter?.names, ...projection?.names };
   const values: Record<string, unknown> = { ...query.filter?.values };
   let condition = '#pk = :pk';
   // BETWEEN includes its upper end: one more item per Query, and the bound itself dropped below.
@@ -70,6 +74,7 @@ export async function mergedQueryPage(query: MergedQuery, limit: number, cursor:
         IndexName: query.index,
         KeyConditionExpression: condition,
         ...(query.filter === undefined ? {} : { FilterExpression: query.filter.expression }),
+        ...(projection === undefined ? {} : { ProjectionExpression: projection.expression }),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ...values, ':pk': partition.pk },
         ScanIndexForward: false,

@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { db, type Item } from './db.ts';
 import { QueryCommand, type QueryCommandInput } from './dynamodb.ts';
+import { projectionOf } from './projection.ts';
 
 export interface Page<T> {
   items: T[];
@@ -15,7 +16,17 @@ const MAX_QUERY_PAGES = 10;
  * item more than needed, to know whether a next page exists); with a filter expression it may take
  * a few, bounded.
  */
-export async function queryPage(input: QueryCommandInput, limit: number, cursor: string | undefined, fingerprint: string): Promise<Page<Item>> {
+export async function queryPage(
+  query: QueryCommandInput,
+  limit: number,
+  cursor: string | undefined,
+  fingerprint: string,
+  options: {
+    /** Only these attributes of each item are read (and the keys the cursor is made of); default all. */
+    projection?: readonly string[];
+  } = {},
+): Promise<Page<Item>> {
+  const input = options.projection === undefined ? query : projected(query, options.projection);
   const filtered = input.FilterExpression !== undefined;
   let startKey = cursor === undefined ? undefined : decodeCursor(cursor, fingerprint);
   const items: Item[] = [];
@@ -41,6 +52,13 @@ export async function queryPage(input: QueryCommandInput, limit: number, cursor:
     if (startKey === undefined) return { items };
   }
   return { items, nextCursor: encodeCursor(startKey as Item, fingerprint) };
+}
+
+/** The query reading only `attributes` and the key attributes keyOf takes from the last item. */
+function projected(input: QueryCommandInput, attributes: readonly string[]): QueryCommandInput {
+  const index = input.IndexName;
+  const { expression, names } = projectionOf([...attributes, 'pk', 'sk', ...(index === undefined ? [] : [`${index}pk`, `${index}sk`])]);
+  return { ...input, ProjectionExpression: expression, ExpressionAttributeNames: { ...input.ExpressionAttributeNames, ...names } };
 }
 
 function keyOf(item: Item, indexName: string | undefined): Item {
