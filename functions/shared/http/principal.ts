@@ -27,6 +27,9 @@ export function parseGroupsClaim(value: unknown): string[] {
   if (typeof value !== 'string') return [];
   const trimmed = value.trim();
   if (trimmed.startsWith('[') && trimmed.endsWith(']')) {
+    // API Gateway's `[agent admin]` is not JSON: trying it as JSON would throw (and build an
+    // error with its stack) on every request. Only a JSON array of strings starts `["` (or is `[]`).
+    if (!/^\[\s*(?:"|\])/.test(trimmed)) return trimmed.slice(1, -1).split(/\s+/).filter(Boolean);
     try {
       const parsed: unknown = JSON.parse(trimmed);
       // `[true]` or `[42]` is API Gateway's rendering of groups named "true" or "42", not JSON.
