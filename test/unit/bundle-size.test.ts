@@ -62,6 +62,11 @@ describe('Lambda bundle size', () => {
     expect(rendering.filter((b) => b.packages.some((p) => p.name === 'character-entities')).map((b) => b.functionId)).toEqual([]);
   });
 
+  it('bundles no Markdown renderer into the article reads (readArticles): only writes render, so readers do not load it on a cold start', () => {
+    const reads = bundles.find((b) => b.functionId === 'readArticles');
+    expect(reads?.packages.filter((p) => p.name.startsWith('micromark')).map((p) => p.name)).toEqual([]);
+  });
+
   it('imports no package at run time: what a function runs is in its bundle, so its size is what it loads', () => {
     const importing = bundles.filter((b) => b.externals.length > 0).map((b) => `${b.functionId}: ${b.externals.join(', ')}`);
     expect(importing, 'bundles importing packages at run time').toEqual([]);
