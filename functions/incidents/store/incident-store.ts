@@ -5,6 +5,7 @@ import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { GetCommand, QueryCommand } from '../../shared/store/dynamodb.ts';
 import { inCondition } from '../../shared/store/filter-expression.ts';
+import { fromJsonAttribute, toJsonAttribute } from '../../shared/store/json-attribute.ts';
 import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
@@ -64,6 +65,7 @@ function toItem(incident: Incident): Item {
   // `alert` is a view of the alert item, attached on reads; it is never stored with the incident.
   const { alert: _alert, ...stored } = incident;
   const item: Item = { ...incidentKey(incident.id), entity: 'incident', ...stored };
+  if (stored.sla !== undefined) item.sla = toJsonAttribute(stored.sla);
   item.gsi1pk = ALL_INCIDENTS.partition;
   item.gsi1sk = incident.number;
   for (const { filter, index, prefix } of FILTER_INDEXES) {
@@ -77,7 +79,11 @@ function toItem(incident: Incident): Item {
 
 const NOTE_FIELDS = INCIDENT_NOTE_FIELD_ORDER;
 const HISTORY_FIELDS = INCIDENT_HISTORY_FIELD_ORDER;
-const fromItem = (item: Item): Incident => withoutKeys<Incident>(item, INCIDENT_FIELD_ORDER);
+function fromItem(item: Item): Incident {
+  const incident = withoutKeys<Incident>(item, INCIDENT_FIELD_ORDER);
+  if (incident.sla !== undefined) incident.sla = fromJsonAttribute(incident.sla);
+  return incident;
+}
 
 /** What a list reads of an incident: its fields (the alert is an item of its own), none of its keys. */
 const INCIDENT_LIST_ATTRIBUTES = INCIDENT_FIELD_ORDER.filter((field) => field !== 'alert');

@@ -2,6 +2,7 @@ import { type HistoryDraft, historyPut } from '../../shared/store/audit.ts';
 import { filterFingerprint } from '../../shared/store/cursor.ts';
 import { checkAtVersion, db, type Item, itemByNumber, putAtVersion, putNew, TABLE_NAME, type TransactItem, withoutKeys } from '../../shared/store/db.ts';
 import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '../../shared/store/dynamodb.ts';
+import { fromJsonAttribute, toJsonAttribute } from '../../shared/store/json-attribute.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { type FulfilmentTask, TASK_NUMBER_PATTERN, type TaskStatus, taskNumber } from '../domain/task.ts';
 import { TASK_SEQUENCE_KEY, taskIndexes, taskKey, taskNoteKey, taskPartition } from './keys.ts';
@@ -40,8 +41,19 @@ export const TASK_FIELD_ORDER = [
   'version',
 ] as const;
 
-const toItem = (task: FulfilmentTask): Item => ({ ...taskKey(task.id), entity: 'request-task', ...taskIndexes(task), ...task });
-const fromItem = (item: Item): FulfilmentTask => withoutKeys<FulfilmentTask>(item, TASK_FIELD_ORDER);
+const toItem = (task: FulfilmentTask): Item => ({
+  ...taskKey(task.id),
+  entity: 'request-task',
+  ...taskIndexes(task),
+  ...task,
+  ...(task.sla === undefined ? {} : { sla: toJsonAttribute(task.sla) }),
+});
+
+function fromItem(item: Item): FulfilmentTask {
+  const task = withoutKeys<FulfilmentTask>(item, TASK_FIELD_ORDER);
+  if (task.sla !== undefined) task.sla = fromJsonAttribute(task.sla);
+  return task;
+}
 
 export const taskCreate = (task: FulfilmentTask): TransactItem => putNew(toItem(task));
 /** Replaces the task if, and only if, it is still at the version the caller read. */
