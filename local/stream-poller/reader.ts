@@ -11,6 +11,8 @@ import type { PollerContext, Reader } from './types.ts';
  */
 
 const GET_RECORDS_LIMIT = 1000;
+/** The longest wait between polls of an idle shard: AWS Lambda polls a shard four times a second. */
+const IDLE_POLL_MAX_MS = 250;
 
 /**
  * Starts a reader already registered (settled() counts it from now on); an unexpected failure
@@ -55,11 +57,20 @@ async function readShard(context: PollerContext, reader: Reader, matches: Compil
     waits.check();
     return;
   }
-  /** Nothing to read here yet: say so to settled(), and wait a poll unless someone is waiting. */
+  /**
+   * Nothing to read here yet: say so to settled(), and wait a poll unless someone is waiting. An
+   * idle shard is polled less and less often (up to IDLE_POLL_MAX_MS, AWS's own pace of four polls
+   * a second), because five consumers polling every 50 ms cost the server and DynamoDB Local about
+   * 150 ms of CPU a second each with nothing happening (issue 17's profile). New records reset the
+   * pace, and settled() and stop() still wake an idle reader at once.
+   */
+  let idleMs = context.pollIntervalMs;
   const caughtUp = async (sentAt: number) => {
     reader.caughtUpAt = sentAt;
     waits.check();
-    if (!waits.awaitedSince(sentAt)) await waits.idle(context.pollIntervalMs);
+    if (waits.awaitedSince(sentAt)) return;
+    await waits.idle(idleMs);
+    idleMs = Math.min(idleMs * 2, Math.max(IDLE_POLL_MAX_MS, context.pollIntervalMs));
   };
   // After the checkpoint, normally; from the oldest record once the checkpoint's successors are trimmed.
   let fromOldest = false;
@@ -115,6 +126,7 @@ async function readShard(context: PollerContext, reader: Reader, matches: Compil
     }
     const records = page.Records ?? [];
     if (records.length > 0) {
+      idleMs = context.pollIntervalMs;
       const complete = await processRecords(context, consumer, matches, shardId, records);
       if (!complete) return; // stopped midway; the checkpoint says where
       fromOldest = false;
