@@ -6,20 +6,13 @@
  * which stays the one description of the fields.
  */
 
+import { CONTENT_FIELDS } from './article.ts';
+
 export const ARTICLE_FIELD_ORDER: readonly string[] = [
   'id',
   'number',
   'status',
-  'title',
-  'body',
-  'bodyHtml',
-  'category',
-  'services',
-  'configurationItems',
-  'audience',
-  'keywords',
-  'ownerGroup',
-  'links',
+  ...CONTENT_FIELDS,
   'contentVersion',
   'latestVersion',
   'publishedVersion',
@@ -41,16 +34,7 @@ export const ARTICLE_VERSION_FIELD_ORDER: readonly string[] = [
   'articleId',
   'version',
   'status',
-  'title',
-  'body',
-  'bodyHtml',
-  'category',
-  'services',
-  'configurationItems',
-  'audience',
-  'keywords',
-  'ownerGroup',
-  'links',
+  ...CONTENT_FIELDS,
   'author',
   'contributors',
   'createdAt',
