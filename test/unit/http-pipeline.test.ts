@@ -156,7 +156,7 @@ describe('zod issues -> field errors (request.ts)', () => {
       'query:limit',
       'query:status',
     ]);
-    expect(parseWith(listIncidentsQuery, { limit: '5' }, 'query')).toEqual({ limit: 5 });
+    expect(parseWith(listIncidentsQuery, { limit: '5' }, 'query')).toEqual({ limit: 5, count: false });
   });
 });
 
@@ -298,8 +298,8 @@ describe('httpHandler', () => {
   it('reads query parameters through a schema (location query)', async () => {
     const list = (request: ApiRequest) => Promise.resolve({ status: 200, body: request.query(listIncidentsQuery) });
     // Filters take several values, comma-separated (listIncidentsQuery): one value is a list of one.
-    expect((await invoke(list, { method: 'GET', query: { status: 'new', limit: '10' } })).body).toEqual({ status: ['new'], limit: 10 });
-    expect((await invoke(list, { method: 'GET' })).body).toEqual({ limit: 25 });
+    expect((await invoke(list, { method: 'GET', query: { status: 'new', limit: '10' } })).body).toEqual({ status: ['new'], limit: 10, count: false });
+    expect((await invoke(list, { method: 'GET' })).body).toEqual({ limit: 25, count: false });
     const bad = await invoke(list, { method: 'GET', query: { limit: '0', sort: 'asc' } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { location: string; path: string }) => `${e.location}:${e.path}`).sort()).toEqual(['query:limit', 'query:sort']);
