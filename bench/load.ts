@@ -723,7 +723,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const cpu = (c: CpuPerRequest) => `${c.serverMs.toFixed(2)}+${c.dynamoDbMs?.toFixed(2) ?? '?'}+${c.clientMs.toFixed(2)}`;
     for (const l of report.lists)
       console.log(
-        `${l.area.padEnd(13)} get ${l.get.requestsPerSecond.toFixed(0).padStart(4)}/s p99 ${l.get.p99.toFixed(1).padStart(6)} | list ${l.list.requestsPerSecond.toFixed(0).padStart(4)}/s p99 ${l.list.p99.toFixed(1).padStart(6)} ${String(Math.round(l.list.meanBodyBytes)).padStart(6)} B | ratio ${l.ratio.toFixed(2)} items ${l.pageItems} total ${l.totals.listed}/${l.totals.counted ?? '-'} | CPU ms/req get ${cpu(l.get.cpu)} list ${cpu(l.list.cpu)}${l.list.errors + l.get.errors > 0 ? ` ERRORS ${l.get.firstError ?? l.list.firstError}` : ''}`,
+        `${l.area.padEnd(13)} get ${l.get.requestsPerSecond.toFixed(0).padStart(4)}/s p99 ${l.get.p99.toFixed(1).padStart(6)} | list ${l.list.requestsPerSecond.toFixed(0).padStart(4)}/s p99 ${l.list.p99.toFixed(1).padStart(6)} ${String(Math.round(l.list.meanBodyBytes)).padStart(6)} B | ratio ${l.ratio.toFixed(2)} (CPU ${((l.get.cpu.serverMs + (l.get.cpu.dynamoDbMs ?? 0) + l.get.cpu.clientMs) / (l.list.cpu.serverMs + (l.list.cpu.dynamoDbMs ?? 0) + l.list.cpu.clientMs)).toFixed(2)}) items ${l.pageItems} total ${l.totals.listed}/${l.totals.counted ?? '-'} | CPU ms/req get ${cpu(l.get.cpu)} list ${cpu(l.list.cpu)}${l.list.errors + l.get.errors > 0 ? ` ERRORS ${l.get.firstError ?? l.list.firstError}` : ''}`,
       );
     console.log(listBudgetMisses(report.lists).join('\n') || 'list budgets met');
   } finally {

@@ -14,7 +14,7 @@ import { BUNDLE_BUDGET_BYTES, bundleAll, REPO_ROOT } from './bundle.ts';
 import { BASELINE, COLD_INIT_BUDGET, COLD_INIT_RUNS, coldInitMisses, measureColdInit, nodeStartupMs, writeBaselineModule } from './cold-init.ts';
 import { MIX, measureIngestion, PUT_EVENTS_BATCH } from './ingest.ts';
 import { measureKnowledgeSearch } from './knowledge-load.ts';
-import { type CpuPerRequest, LIST_P99_BUDGET_MS, LIST_PAGE, LIST_RATIO_BUDGET, listBudgetMisses, measureLoad } from './load.ts';
+import { type CpuPerRequest, LIST_P99_BUDGET_MS, LIST_PAGE, LIST_RATIO_BUDGET, type ListComparison, listBudgetMisses, measureLoad } from './load.ts';
 import { formatRounds, kb, median, ms, table } from './report.ts';
 import { measureRoundTrips, OPERATION_ROUND_BUDGETS, operationRoundMisses } from './round-trips.ts';
 
@@ -203,6 +203,8 @@ async function main(): Promise<void> {
     );
     const load = await measureLoad(dynamo.endpoint, LOAD);
     misses.push(...listBudgetMisses(load.lists));
+    const cpuTotal = (c: CpuPerRequest) => c.serverMs + (c.dynamoDbMs ?? 0) + c.clientMs;
+    const cpuRatio = (l: ListComparison) => cpuTotal(l.get.cpu) / cpuTotal(l.list.cpu);
     const cpu = (c: CpuPerRequest) => `${c.serverMs.toFixed(2)} / ${c.dynamoDbMs?.toFixed(2) ?? 'n/a'} / ${c.clientMs.toFixed(2)}`;
     const everyRun = [...load.operations, ...load.lists.flatMap((l) => [l.get, l.list])];
     emit(
@@ -235,7 +237,7 @@ async function main(): Promise<void> {
           .join(
             ', ',
           )}. Each list is a queue (a page of ${LIST_PAGE}) measured beside the get-one of its area (records of that area in turn) at the same concurrency, in 3 slices each, alternating; ` +
-          '*ratio* is list req/s over get req/s. *holds / total*: the items the list holds, paged to its end, beside its `count=true` total (n/a: that list does not count). *CPU per request* is what a run cost each process divided by the requests sent (warmup included), in ms: the server / DynamoDB Local / the load generator; ' +
+          '*ratio* is list req/s over get req/s (the budget); *CPU ratio* is what a get costs the three processes together over what a list does, which the ratio follows where the machine is not otherwise busy. *holds / total*: the items the list holds, paged to its end, beside its `count=true` total (n/a: that list does not count). *CPU per request* is what a run cost each process divided by the requests sent (warmup included), in ms: the server / DynamoDB Local / the load generator; ' +
           `on this machine the three share the cores, so throughput follows their sum. What the server and DynamoDB Local spend with no request in flight (the stream consumers' idle polls: ${load.idle.serverMsPerSecond.toFixed(0)} and ${load.idle.dynamoDbMsPerSecond?.toFixed(0) ?? 'n/a'} ms of CPU a second) is left out of those.`,
         '',
         table(
@@ -250,6 +252,7 @@ async function main(): Promise<void> {
             'get req/s',
             'get p99',
             'ratio',
+            'CPU ratio',
             'CPU per list',
             'CPU per get',
             'holds / total',
@@ -266,12 +269,13 @@ async function main(): Promise<void> {
             l.get.requestsPerSecond.toFixed(0),
             ms(l.get.p99),
             l.ratio.toFixed(2),
+            cpuRatio(l).toFixed(2),
             cpu(l.list.cpu),
             cpu(l.get.cpu),
             `${l.totals.listed} / ${l.totals.counted ?? 'n/a'}`,
             listBudgetMisses([l]).length === 0 ? 'ok' : 'OVER',
           ]),
-          ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+          ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
         ),
         ...everyRun.filter((l) => l.firstError !== undefined).map((l) => `\n${l.name}: first error: ${l.firstError}`),
       ].join('\n'),
