@@ -9,6 +9,9 @@ function wireValue(value: AttributeValue): LambdaAttributeValue {
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
   if (value.M !== undefined) return { M: wireMap(value.M) };
   if (value.L !== undefined) return { L: value.L.map(wireValue) };
+  // The SDK reads an empty map (`{"M":{}}` on the wire) as a value with no member at all; Lambda
+  // hands it over as it is on the wire (a CI's empty `attributes`, for one).
+  if (Object.values(value).every((member) => member === undefined)) return { M: {} };
   return value as LambdaAttributeValue;
 }
 
