@@ -6,6 +6,7 @@
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { CHANGE_COUNTS } from './counts.ts';
 import { CHANGE_EVENT_TYPES } from './domain/events.ts';
+import { CHANGE_HEADS } from './heads.ts';
 
 export default defineArea({
   name: 'changes',
@@ -138,5 +139,6 @@ export default defineArea({
   },
   queueCounts: [CHANGE_COUNTS],
   publishedEventTypes: CHANGE_EVENT_TYPES,
+  queueHeads: [...CHANGE_HEADS],
   api: () => import('./api.ts'),
 });

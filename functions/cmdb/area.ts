@@ -9,6 +9,7 @@
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { CI_EVENT_TYPES } from './domain/events.ts';
+import { CI_HEADS } from './heads.ts';
 
 export default defineArea({
   name: 'cmdb',
@@ -97,5 +98,6 @@ export default defineArea({
     },
   ],
   publishedEventTypes: [...CI_EVENT_TYPES],
+  queueHeads: [...CI_HEADS],
   api: () => import('./api.ts'),
 });

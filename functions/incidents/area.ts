@@ -6,6 +6,7 @@
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { INCIDENT_COUNTS } from './counts.ts';
 import { INCIDENT_EVENT_TYPES } from './domain/events.ts';
+import { INCIDENT_HEADS } from './heads.ts';
 
 export default defineArea({
   name: 'incidents',
@@ -65,5 +66,6 @@ export default defineArea({
   ],
   queueCounts: [INCIDENT_COUNTS],
   publishedEventTypes: INCIDENT_EVENT_TYPES,
+  queueHeads: [...INCIDENT_HEADS],
   api: () => import('./api.ts'),
 });

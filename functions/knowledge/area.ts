@@ -9,6 +9,7 @@
  */
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { ARTICLE_EVENT_TYPES } from './domain/events.ts';
+import { ARTICLE_HEADS } from './heads.ts';
 
 export default defineArea({
   name: 'knowledge',
@@ -79,5 +80,6 @@ export default defineArea({
     jwtRoute('POST', '/suggestions/{id}/deflection', 'articleSuggestions'),
   ],
   publishedEventTypes: ARTICLE_EVENT_TYPES,
+  queueHeads: [...ARTICLE_HEADS],
   api: () => import('./api.ts'),
 });

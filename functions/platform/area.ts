@@ -2,8 +2,9 @@
  * The platform area (health, the served API description and the counting of every counted list),
  * as the registry (functions/areas.ts) assembles it. Its API description is ./api.ts.
  */
-import { defineArea, queueCountsSource } from '../shared/area.ts';
+import { defineArea, queueViewsSource } from '../shared/area.ts';
 import { COUNTED_KINDS } from './counted-kinds.ts';
+import { HEADED_QUEUES } from './headed-queues.ts';
 
 export default defineArea({
   name: 'platform',
@@ -18,10 +19,10 @@ export default defineArea({
       description: 'GET /openapi.json: the API description',
       tableAccess: 'none',
     },
-    countQueues: {
-      entry: 'functions/platform/handlers/count-queues.ts',
-      description: 'Keeps the counts of GET /incidents, /changes, /problems, /requests and /tasks with count=true (table stream)',
-      tableAccess: 'queueCounts',
+    keepQueues: {
+      entry: 'functions/platform/handlers/keep-queues.ts',
+      description: 'Keeps the counts (count=true) and the first pages (queue heads) of the lists, from the table stream',
+      tableAccess: 'queueViews',
       timeoutSeconds: 60,
     },
   },
@@ -43,14 +44,15 @@ export default defineArea({
   ],
   consumers: [
     {
-      // One consumer for every counted kind, not one per counting area: each consumer is one more
-      // reader of every stream shard, and AWS advises at most two per shard (more are throttled,
-      // delaying every consumer, the outbox publisher's included). Here, as the top layer, it may
-      // import each area's definition (./counted-kinds.ts); the areas keep defining them.
-      functionId: 'countQueues',
-      source: queueCountsSource(COUNTED_KINDS, {
+      // One consumer for every counted kind and headed queue, not one per area: each consumer is
+      // one more reader of every stream shard, and AWS advises at most two per shard (more are
+      // throttled, delaying every consumer, the outbox publisher's included). Here, as the top
+      // layer, it may import each area's definitions (./counted-kinds.ts, ./headed-queues.ts); the
+      // areas keep defining them.
+      functionId: 'keepQueues',
+      source: queueViewsSource(COUNTED_KINDS, HEADED_QUEUES, {
         group: 'counts',
-        what: 'incident, change request, problem, request and task changes the list counts (count=true) missed',
+        what: 'record changes the list counts (count=true) and first pages (queue heads) missed',
       }),
     },
   ],

@@ -7,6 +7,7 @@ import { PROBLEM_COUNTS } from './counts.ts';
 import { CANDIDATE_EVENT_TYPES } from './domain/candidate.ts';
 import { PROBLEM_EVENT_TYPES } from './domain/events.ts';
 import { CHANGE_END_EVENT_TYPES } from './domain/links.ts';
+import { PROBLEM_HEADS } from './heads.ts';
 
 export default defineArea({
   name: 'problems',
@@ -122,5 +123,6 @@ export default defineArea({
   ],
   queueCounts: [PROBLEM_COUNTS],
   publishedEventTypes: [...PROBLEM_EVENT_TYPES, ...CANDIDATE_EVENT_TYPES],
+  queueHeads: [...PROBLEM_HEADS],
   api: () => import('./api.ts'),
 });

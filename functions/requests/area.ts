@@ -10,6 +10,7 @@
 import { defineArea, jwtRoute } from '../shared/area.ts';
 import { REQUEST_COUNTS, TASK_COUNTS } from './counts.ts';
 import { REQUEST_EVENT_TYPES } from './domain/events.ts';
+import { REQUEST_HEADS, TASK_HEADS } from './heads.ts';
 
 export default defineArea({
   name: 'requests',
@@ -139,5 +140,6 @@ export default defineArea({
   },
   queueCounts: [REQUEST_COUNTS, TASK_COUNTS],
   publishedEventTypes: REQUEST_EVENT_TYPES,
+  queueHeads: [...REQUEST_HEADS, ...TASK_HEADS],
   api: () => import('./api.ts'),
 });

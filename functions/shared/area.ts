@@ -10,17 +10,18 @@
  */
 import type { AreaApi } from './api/operation.ts';
 import type { QueueCountDefinition } from './domain/queue-counts.ts';
+import type { QueueHeadDefinition } from './domain/queue-heads.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * What a function may do to the table; the CDK stack grants exactly this and nothing more.
- * `queueCounts`: PutItem and UpdateItem on the queue counters and their markers only (partition
- * keys `COUNT#...` and `COUNTED#...`, table-design.ts), and no read: the counting consumers
- * (functions/shared/stream/queue-counts-handler.ts), which learn what they need from the stream
- * records and from their own refused writes.
+ * `queueViews`: PutItem and UpdateItem on the queue counters, their markers and the queue heads only
+ * (partition keys `COUNT#...`, `COUNTED#...` and `HEAD#...`, table-design.ts), GetItem and
+ * BatchGetItem of the queue heads, and Query on the indexes (a head is read again from its queue):
+ * the consumer that keeps them (functions/shared/stream/queue-views-handler.ts).
  */
-export type TableAccess = 'none' | 'read' | 'readWrite' | 'queueCounts';
+export type TableAccess = 'none' | 'read' | 'readWrite' | 'queueViews';
 
 /**
  * Beyond the table. The CDK stack sets each capability's variables (CAPABILITY_ENVIRONMENT in
@@ -233,11 +234,17 @@ export interface Area {
   readonly publishedEventTypes?: readonly string[];
   /**
    * The kinds whose lists count (`count=true`): the counters the one counting consumer keeps
-   * (countQueues, functions/platform/counted-kinds.ts, which must list them too) and the
+   * (keepQueues, functions/platform/counted-kinds.ts, which must list them too) and the
    * `queue-counts` migration counts for records written before them. An area declares no counting
    * consumer of its own: each stream consumer is one more reader of every shard.
    */
   readonly queueCounts?: readonly QueueCountDefinition[];
+  /**
+   * The queues whose first page is kept as one item (functions/shared/domain/queue-heads.ts): what
+   * the one queue views consumer (keepQueues, functions/platform/headed-queues.ts, which must list
+   * them too) keeps, and what the area's lists pass to their reads.
+   */
+  readonly queueHeads?: readonly QueueHeadDefinition[];
   /**
    * The CloudFormation stack its functions, routes, consumers and alarms deploy in (infra/app.ts):
    * `ItsmApi`, the default, or a stack of its own (e.g. `ItsmProblems`), so that no stack nears
@@ -293,13 +300,18 @@ export const jwtRoute = <Id extends string>(method: HttpMethod, path: string, fu
 });
 
 /**
- * The table stream source of a queue counting consumer (functions/shared/stream/queue-counts-handler.ts):
- * every change of the counted records' items, removals included, picked by their sort key (which
- * every stream record's `Keys` carries, where a removal has no new image).
+ * The table stream source of the queue views consumer (functions/shared/stream/queue-views-handler.ts):
+ * every change of the counted records' and the headed lists' items, removals included, picked by
+ * their sort key (which every stream record's `Keys` carries, where a removal has no new image).
  */
-export const queueCountsSource = (counted: readonly QueueCountDefinition[], replay: StreamReplay, batchSize = 100): ConsumerSource => ({
+export const queueViewsSource = (
+  counted: readonly QueueCountDefinition[],
+  headed: readonly QueueHeadDefinition[],
+  replay: StreamReplay,
+  batchSize = 100,
+): ConsumerSource => ({
   kind: 'tableStream',
-  filter: { dynamodb: { Keys: { sk: { S: counted.map((definition) => definition.recordSortKey) } } } },
+  filter: { dynamodb: { Keys: { sk: { S: [...new Set([...counted, ...headed].map((definition) => definition.recordSortKey))] } } } },
   batchSize,
   replay,
 });

@@ -7,7 +7,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { TableAccess } from '../../functions/routes.ts';
-import { GLOBAL_INDEXES, QUEUE_COUNTER_PREFIX, QUEUE_MARKER_PREFIX } from '../../functions/shared/store/table-design.ts';
+import { GLOBAL_INDEXES, QUEUE_COUNTER_PREFIX, QUEUE_HEAD_PREFIX, QUEUE_MARKER_PREFIX } from '../../functions/shared/store/table-design.ts';
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -25,8 +25,10 @@ export const TABLE_ACTIONS = {
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   /** Query is the only read an index serves (GetItem and friends address the base table). */
   index: ['dynamodb:Query'],
-  /** TableAccess `queueCounts`: a counter's ADD and a marker's conditional Put, within one transaction. */
-  queueCounts: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /** TableAccess `queueViews`: a counter's ADD and a marker's conditional Put (in one transaction), a queue head's conditional Put. */
+  queueViewWrites: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  /** TableAccess `queueViews`: the queue heads read before they are moved. */
+  queueViewReads: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
 } as const;
 
 /** How every handler is bundled (esbuild, locally: no Docker). */
@@ -142,26 +144,35 @@ export class ItsmFunction extends Construct {
  */
 export function tableAccessStatements(tableArn: string, access: TableAccess): PolicyStatement[] {
   if (access === 'none') return [];
-  if (access === 'queueCounts') {
-    // Fine-grained access control: every item written must have a queue count partition key
+  const indexQuery = new PolicyStatement({
+    effect: Effect.ALLOW,
+    actions: [...TABLE_ACTIONS.index],
+    resources: GLOBAL_INDEXES.map((index) => `${tableArn}/index/${index.indexName}`),
+  });
+  if (access === 'queueViews') {
+    // Fine-grained access control: every item written must have a queue count or queue head
+    // partition key, and every item read a queue head's
     // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+    // A head that is new, or that lost items, is read again from its queue: Query on the indexes.
     return [
       new PolicyStatement({
         effect: Effect.ALLOW,
-        actions: [...TABLE_ACTIONS.queueCounts],
+        actions: [...TABLE_ACTIONS.queueViewWrites],
         resources: [tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${QUEUE_COUNTER_PREFIX}*`, `${QUEUE_MARKER_PREFIX}*`] } },
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${QUEUE_COUNTER_PREFIX}*`, `${QUEUE_MARKER_PREFIX}*`, `${QUEUE_HEAD_PREFIX}*`] },
+        },
       }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: [...TABLE_ACTIONS.queueViewReads],
+        resources: [tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${QUEUE_HEAD_PREFIX}*`] } },
+      }),
+      indexQuery,
     ];
   }
   const tableActions: string[] = [...TABLE_ACTIONS.read];
   if (access === 'readWrite') tableActions.push(...TABLE_ACTIONS.write);
-  return [
-    new PolicyStatement({ effect: Effect.ALLOW, actions: tableActions, resources: [tableArn] }),
-    new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: [...TABLE_ACTIONS.index],
-      resources: GLOBAL_INDEXES.map((index) => `${tableArn}/index/${index.indexName}`),
-    }),
-  ];
+  return [new PolicyStatement({ effect: Effect.ALLOW, actions: tableActions, resources: [tableArn] }), indexQuery];
 }

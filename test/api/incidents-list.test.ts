@@ -96,7 +96,7 @@ describe('GET /incidents', () => {
     ],
   ];
   for (const [query, matches] of cases) {
-    it(`filters by ${query} with index Queries only, never a Scan`, async () => {
+    it(`filters by ${query} with index Queries (and a queue head's GetItem) only, never a Scan`, async () => {
       // The stream consumers follow the incidents written above (the search indexer writes their
       // documents to the index's change log): let them finish, so that only the list is counted.
       await stack.settled();
@@ -105,7 +105,7 @@ describe('GET /incidents', () => {
       expect(items.map((i) => i.number)).toEqual(newestFirst(created.filter(matches)));
       const operations = counter.operations();
       expect(operations.length).toBeGreaterThan(0);
-      expect(new Set(operations)).toEqual(new Set(['Query']));
+      expect(operations.filter((operation) => operation !== 'Query' && operation !== 'GetItem')).toEqual([]);
     });
   }
 });
@@ -204,8 +204,13 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
   });
 
   it('list <= 1 per page', async () => {
-    expect(await measure(() => alice.get('/incidents?limit=10'))).toEqual([['Query']]);
-    expect(await measure(() => alice.get('/incidents?status=new&limit=10'))).toEqual([['Query']]);
+    // A queue's first page is its head (functions/shared/store/queue-heads.ts), once the table
+    // stream's consumer has kept it: one GetItem.
+    await stack.settled();
+    expect(await measure(() => alice.get('/incidents?limit=10'))).toEqual([['GetItem']]);
+    expect(await measure(() => alice.get('/incidents?status=new&limit=10'))).toEqual([['GetItem']]);
+    // Past the first page, or past what a head keeps, the index: one Query.
+    expect(await measure(() => alice.get('/incidents?status=new&limit=30'))).toEqual([['Query']]);
     // Several values: one Query each, all in flight together.
     expect(await measure(() => alice.get('/incidents?status=new,in_progress&limit=10'))).toEqual([['Query', 'Query']]);
     expect(await measure(() => alice.get(`/incidents?openedAfter=${created[5]!.createdAt}&service=email&limit=10`))).toEqual([['Query']]);

@@ -221,15 +221,22 @@ describe('table access statements', () => {
     expect(indexes?.Resource).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `${arn}/index/gsi${n}`));
   });
 
-  it("'queueCounts' grants Put and Update of the queue count items only (their partition key prefixes), no read and no index", () => {
-    const statements = tableAccessStatements(arn, 'queueCounts').map((s) => s.toStatementJson());
+  it("'queueViews' grants Put and Update of the queue count and head items only, Get of the heads only (their partition key prefixes), and Query on the indexes", () => {
+    const statements = tableAccessStatements(arn, 'queueViews').map((s) => s.toStatementJson());
     expect(statements).toEqual([
       {
         Effect: 'Allow',
         Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Resource: arn,
-        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNT#*', 'COUNTED#*'] } },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNT#*', 'COUNTED#*', 'HEAD#*'] } },
       },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem'],
+        Resource: arn,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HEAD#*'] } },
+      },
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: [1, 2, 3, 4, 5, 6, 7].map((n) => `${arn}/index/gsi${n}`) },
     ]);
   });
 

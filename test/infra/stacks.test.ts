@@ -191,23 +191,29 @@ describe('IAM: table access is exactly what the route table names', () => {
       none: new Set(),
       read,
       readWrite,
-      queueCounts: new Set(TABLE_ACTIONS.queueCounts),
+      queueViews: new Set([...TABLE_ACTIONS.queueViewWrites, ...TABLE_ACTIONS.queueViewReads, ...TABLE_ACTIONS.index]),
     }[definition.tableAccess];
     expect(dynamoActions).toEqual(expected);
   });
 
-  it('the one queue counting consumer writes counters and markers only, and reads nothing', () => {
-    const counters = functionEntries.filter(([, d]) => d.tableAccess === 'queueCounts');
-    expect(counters.map(([functionId]) => functionId)).toEqual(['countQueues']);
-    for (const [functionId] of counters) {
+  it('the one queue views consumer writes counters, markers and queue heads only, reads heads only, and queries the indexes', () => {
+    const keepers = functionEntries.filter(([, d]) => d.tableAccess === 'queueViews');
+    expect(keepers.map(([functionId]) => functionId)).toEqual(['keepQueues']);
+    for (const [functionId] of keepers) {
       const table = statementsOfRole(functionId).filter(
         (s) => actionsOf(s).some((action) => action.startsWith('dynamodb:')) && !JSON.stringify(s.Resource).includes('StreamArn'),
       );
-      expect(table, functionId).toHaveLength(1);
-      expect(table[0]?.Condition, functionId).toEqual({
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNT#*', 'COUNTED#*'] },
-      });
-      expect(JSON.stringify(table[0]?.Resource), functionId).not.toContain('/index/');
+      expect(table, functionId).toHaveLength(3);
+      const onTable = table.filter((s) => !JSON.stringify(s.Resource).includes('/index/'));
+      expect(
+        onTable.map((s) => [actionsOf(s), s.Condition]),
+        functionId,
+      ).toEqual([
+        [['dynamodb:PutItem', 'dynamodb:UpdateItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNT#*', 'COUNTED#*', 'HEAD#*'] } }],
+        [['dynamodb:GetItem', 'dynamodb:BatchGetItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HEAD#*'] } }],
+      ]);
+      const onIndexes = table.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
+      expect(onIndexes.flatMap(actionsOf), functionId).toEqual(['dynamodb:Query']);
     }
   });
 

@@ -3,7 +3,7 @@ import { AREAS } from '../../functions/areas.ts';
 import { INCIDENT_COUNTS } from '../../functions/incidents/counts.ts';
 import { COUNTED_KINDS } from '../../functions/platform/counted-kinds.ts';
 import { CONSUMERS, FUNCTIONS } from '../../functions/routes.ts';
-import { queueCountsSource } from '../../functions/shared/area.ts';
+import { queueViewsSource } from '../../functions/shared/area.ts';
 import {
   countDeltas,
   countedKeys,
@@ -185,7 +185,7 @@ describe('counting steps', () => {
 
 describe('the counting consumer’s stream filter', () => {
   it('takes every change of an incident item, its removal included, and nothing else', () => {
-    const { filter } = queueCountsSource([INCIDENT_COUNTS], { group: 'counts', what: 'x' }) as { filter: Record<string, unknown> };
+    const { filter } = queueViewsSource([INCIDENT_COUNTS], [], { group: 'counts', what: 'x' }) as { filter: Record<string, unknown> };
     const test = compileEventPattern(filter);
     const record = (eventName: string, sk: string) => ({ eventName, dynamodb: { Keys: { pk: { S: 'INCIDENT#01J' }, sk: { S: sk } } } });
     expect(['INSERT', 'MODIFY', 'REMOVE'].map((event) => test(record(event, 'INCIDENT')))).toEqual([true, true, true]);
@@ -194,7 +194,7 @@ describe('the counting consumer’s stream filter', () => {
   });
 });
 
-describe('one counting consumer for every counted kind (countQueues)', () => {
+describe('one counting consumer for every counted kind (keepQueues)', () => {
   const streamFilterOf = (functionId: string) => {
     const consumer = CONSUMERS.find((c) => c.functionId === functionId);
     if (consumer?.source.kind !== 'tableStream') throw new Error(`${functionId} reads no table stream`);
@@ -208,13 +208,13 @@ describe('one counting consumer for every counted kind (countQueues)', () => {
   });
 
   it('is the only function that writes queue counts, and the only consumer that keeps them: one more reader of the stream, not one per area', () => {
-    const counters = Object.entries(FUNCTIONS).filter(([, definition]) => definition.tableAccess === 'queueCounts');
-    expect(counters.map(([functionId]) => functionId)).toEqual(['countQueues']);
-    expect(CONSUMERS.filter((c) => c.functionId === 'countQueues')).toHaveLength(1);
+    const counters = Object.entries(FUNCTIONS).filter(([, definition]) => definition.tableAccess === 'queueViews');
+    expect(counters.map(([functionId]) => functionId)).toEqual(['keepQueues']);
+    expect(CONSUMERS.filter((c) => c.functionId === 'keepQueues')).toHaveLength(1);
   });
 
   it("takes every change of each counted kind's record item, and no other item", () => {
-    const test = compileEventPattern(streamFilterOf('countQueues'));
+    const test = compileEventPattern(streamFilterOf('keepQueues'));
     const record = (eventName: string, sk: string) => ({ eventName, dynamodb: { Keys: { pk: { S: `${sk}#01J` }, sk: { S: sk } } } });
     for (const { recordSortKey } of COUNTED_KINDS) {
       expect(
@@ -222,6 +222,6 @@ describe('one counting consumer for every counted kind (countQueues)', () => {
         recordSortKey,
       ).toEqual([true, true, true]);
     }
-    for (const sk of ['ARTICLE', 'OUTBOX#01J', 'NOTE#01J', 'HISTORY#01J', 'COUNT', 'COUNTED']) expect(test(record('MODIFY', sk)), sk).toBe(false);
+    for (const sk of ['OUTBOX#01J', 'NOTE#01J', 'HISTORY#01J', 'COUNT', 'COUNTED', 'HEAD', 'HEAD#open#']) expect(test(record('MODIFY', sk)), sk).toBe(false);
   });
 });

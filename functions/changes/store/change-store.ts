@@ -9,6 +9,7 @@ import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { type Change, MAX_CHANGE_WINDOW_DAYS } from '../domain/change.ts';
+import { CHANGE_HEADS } from '../heads.ts';
 import { CHANGE_FIELD_ORDER, type ChangeFilters, type ChangeNote, canonicalInstant, changeHistoryRecordSchema, changeNoteSchema } from '../schemas/change.ts';
 
 /*
@@ -259,6 +260,7 @@ export async function listChanges(filters: ChangeFilters, limit: number, cursor?
             : defined(filters[chosen.filter], `values of the ${chosen.filter} filter that chose the index`).map((value) => `${chosen.prefix}${value}`),
         ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
         projection: CHANGE_FIELD_ORDER,
+        heads: CHANGE_HEADS,
       },
       limit,
       cursor,

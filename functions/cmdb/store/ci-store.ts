@@ -21,6 +21,7 @@ import {
   serviceAsCi,
 } from '../domain/ci.ts';
 import type { CiOutboxRecord } from '../domain/events.ts';
+import { CI_HEADS } from '../heads.ts';
 import { awsResourceKey, ciKey, ciPartition, externalIdKey } from './keys.ts';
 
 /*
@@ -248,7 +249,7 @@ export async function listOwnCis(filters: CiFilters, limit: number, cursor: stri
     limit,
     cursor,
     filterFingerprint({ ...filters, kind: 'cis' }),
-    { projection: CI_FIELD_ORDER },
+    { projection: CI_FIELD_ORDER, heads: CI_HEADS },
   );
   return { ...page, items: page.items.map(ciFromItem) };
 }

@@ -14,6 +14,7 @@ import { INCIDENT_FIELD_ORDER, INCIDENT_HISTORY_FIELD_ORDER, INCIDENT_NOTE_FIELD
 import type { Incident, IncidentAlert } from '../domain/incident.ts';
 import { INCIDENT_STATUSES } from '../domain/lifecycle.ts';
 import { DEFAULT_PRIORITY_MATRIX, type PriorityMatrix } from '../domain/priority.ts';
+import { INCIDENT_HEADS, INCIDENT_LIST_ATTRIBUTES } from '../heads.ts';
 import type { IncidentFilters } from '../schemas/incident.ts';
 
 export type { HistoryDraft };
@@ -84,9 +85,6 @@ function fromItem(item: Item): Incident {
   if (incident.sla !== undefined) incident.sla = fromJsonAttribute(incident.sla);
   return incident;
 }
-
-/** What a list reads of an incident: its fields (the alert is an item of its own), none of its keys. */
-const INCIDENT_LIST_ATTRIBUTES = INCIDENT_FIELD_ORDER.filter((field) => field !== 'alert');
 
 const ALERT_ORDER = ['source', 'dedupKey', 'occurrences', 'firstSeenAt', 'lastSeenAt', 'lastSeverity', 'acknowledgedBy', 'acknowledgedAt', 'recent'];
 
@@ -285,6 +283,7 @@ export async function listIncidents(filters: IncidentFilters, limit: number, cur
       ...(opened ? { range } : {}),
       ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
       projection: INCIDENT_LIST_ATTRIBUTES,
+      heads: INCIDENT_HEADS,
     },
     limit,
     cursor,

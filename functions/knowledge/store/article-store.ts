@@ -8,6 +8,7 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { ARTICLE_NUMBER_PATTERN, type Article, type ArticleVersion, type VersionStatus } from '../domain/article.ts';
 import { ARTICLE_FIELD_ORDER, ARTICLE_HISTORY_FIELD_ORDER, ARTICLE_VERSION_FIELD_ORDER } from '../domain/field-order.ts';
+import { ARTICLE_HEADS, ARTICLE_SUMMARY_ATTRIBUTES } from '../heads.ts';
 import type { ArticleFilters } from '../schemas/article.ts';
 import {
   ARTICLE_SEQUENCE_KEY,
@@ -213,16 +214,13 @@ export async function listArticleHistory(articleId: string, options: { limit: nu
 /** An article as lists show it: without its body, which only GET /articles/{id} answers. */
 export type ArticleSummary = Omit<Article, 'body' | 'bodyHtml'>;
 
-/** What a list of summaries reads of an article: neither body (up to 50,000 characters, and its HTML) nor keys. */
-const SUMMARY_ATTRIBUTES = ARTICLE_FIELD_ORDER.filter((field) => field !== 'body' && field !== 'bodyHtml');
-
 /** listArticles, reading only what a summary shows. */
 export const listArticleSummaries = (
   filters: ArticleFilters,
   limit: number,
   cursor: string | undefined,
   options: { publishedAudience?: 'public' } = {},
-): Promise<Page<ArticleSummary>> => listArticles(filters, limit, cursor, { ...options, projection: SUMMARY_ATTRIBUTES });
+): Promise<Page<ArticleSummary>> => listArticles(filters, limit, cursor, { ...options, projection: ARTICLE_SUMMARY_ATTRIBUTES });
 
 /**
  * Newest first by number. Agents: with a status filter, one Query per working status on gsi6
@@ -287,6 +285,7 @@ export async function listArticles(
       partitions,
       ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
       ...(options.projection === undefined ? {} : { projection: options.projection }),
+      heads: ARTICLE_HEADS,
     },
     limit,
     cursor,

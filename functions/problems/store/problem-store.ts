@@ -8,6 +8,7 @@ import { mergedQueryPage } from '../../shared/store/merged-pages.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import type { Problem } from '../domain/problem.ts';
+import { PROBLEM_HEADS } from '../heads.ts';
 import { PROBLEM_FIELD_ORDER, type ProblemFilters, type ProblemNote, problemHistoryRecordSchema, problemNoteSchema } from '../schemas/problem.ts';
 import { fixChangeIndexAttributes } from './fix-change-store.ts';
 
@@ -172,6 +173,7 @@ export async function listProblems(filters: ProblemFilters, limit: number, curso
           : defined(filters[chosen.filter], `values of the ${chosen.filter} filter that chose the index`).map((value) => `${chosen.prefix}${value}`),
       ...(conditions.length > 0 ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
       projection: PROBLEM_FIELD_ORDER,
+      heads: PROBLEM_HEADS,
     },
     limit,
     cursor,

@@ -28,3 +28,24 @@ export const REQUEST_FIELD_ORDER: readonly string[] = [
   'closedAt',
   'version',
 ];
+
+/** A fulfilment task's fields, in the order the API shows them. */
+export const TASK_FIELD_ORDER = [
+  'id',
+  'number',
+  'requestId',
+  'requestNumber',
+  'order',
+  'name',
+  'description',
+  'assignmentGroup',
+  'assignee',
+  'status',
+  'sla',
+  'closeNotes',
+  'createdAt',
+  'updatedAt',
+  'openedAt',
+  'closedAt',
+  'version',
+] as const;

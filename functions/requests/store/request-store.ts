@@ -7,6 +7,7 @@ import { type Page, queryPage } from '../../shared/store/pagination.ts';
 import { takeNextInSequence } from '../../shared/store/sequence.ts';
 import { REQUEST_FIELD_ORDER } from '../domain/field-order.ts';
 import { REQUEST_NUMBER_PATTERN, type ServiceRequest } from '../domain/request.ts';
+import { REQUEST_HEADS } from '../heads.ts';
 import type { RequestHistoryRecord, RequestNote } from '../schemas/request-responses.ts';
 import { REQUEST_NOTE_PREFIX, REQUEST_SEQUENCE_KEY, requestIndexes, requestKey, requestNoteKey, requestPartition } from './keys.ts';
 
@@ -110,7 +111,7 @@ export async function listRequests(query: RequestListQuery): Promise<Page<Servic
     query.limit,
     query.cursor,
     filterFingerprint({ kind: 'requests', status: query.status, item: query.item, requester: query.requester }),
-    { projection: REQUEST_FIELD_ORDER },
+    { projection: REQUEST_FIELD_ORDER, heads: REQUEST_HEADS },
   );
   return { ...page, items: page.items.map(fromItem) };
 }

@@ -4,7 +4,9 @@ import { checkAtVersion, db, type Item, itemByNumber, putAtVersion, putNew, TABL
 import { GetCommand, QueryCommand, type QueryCommandInput, UpdateCommand } from '../../shared/store/dynamodb.ts';
 import { fromJsonAttribute, toJsonAttribute } from '../../shared/store/json-attribute.ts';
 import { type Page, queryPage } from '../../shared/store/pagination.ts';
+import { TASK_FIELD_ORDER } from '../domain/field-order.ts';
 import { type FulfilmentTask, TASK_NUMBER_PATTERN, type TaskStatus, taskNumber } from '../domain/task.ts';
+import { TASK_HEADS } from '../heads.ts';
 import { TASK_SEQUENCE_KEY, taskIndexes, taskKey, taskNoteKey, taskPartition } from './keys.ts';
 
 /*
@@ -21,25 +23,7 @@ import { TASK_SEQUENCE_KEY, taskIndexes, taskKey, taskNoteKey, taskPartition } f
  * Every list below is ONE Query (plus the bounded extra pages a filter expression may need).
  */
 
-export const TASK_FIELD_ORDER = [
-  'id',
-  'number',
-  'requestId',
-  'requestNumber',
-  'order',
-  'name',
-  'description',
-  'assignmentGroup',
-  'assignee',
-  'status',
-  'sla',
-  'closeNotes',
-  'createdAt',
-  'updatedAt',
-  'openedAt',
-  'closedAt',
-  'version',
-] as const;
+export { TASK_FIELD_ORDER };
 
 const toItem = (task: FulfilmentTask): Item => ({
   ...taskKey(task.id),
@@ -154,7 +138,7 @@ export async function listTasks(filters: TaskFilters, limit: number, cursor?: st
     limit,
     cursor,
     filterFingerprint({ ...filters, kind: 'tasks' }),
-    { projection: TASK_FIELD_ORDER },
+    { projection: TASK_FIELD_ORDER, heads: TASK_HEADS },
   );
   return { ...page, items: page.items.map(fromItem) };
 }

@@ -1,8 +1,10 @@
+import { definitionFor, type QueueHeadDefinition } from '../domain/queue-heads.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { db, type Item } from './db.ts';
 import { QueryCommand, type QueryCommandOutput } from './dynamodb.ts';
 import type { Page } from './pagination.ts';
 import { projectionOf } from './projection.ts';
+import { headPage } from './queue-heads.ts';
 
 /*
  * One list read from several partitions of one index (a filter with several values: one partition
@@ -25,6 +27,11 @@ export interface MergedQuery {
   filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
   /** Only these attributes of each item are read (the index sort key too, which the merge and the cursor need); default all. */
   projection?: readonly string[];
+  /**
+   * The list's queues kept as heads (functions/shared/domain/queue-heads.ts): a first page of one
+   * partition, unfiltered, is read from its head, one GetItem, when the head can answer it.
+   */
+  heads?: readonly QueueHeadDefinition[];
 }
 
 /** Bounds the work one request can cause when filters drop most of what the Queries read. */
@@ -41,6 +48,25 @@ interface Partition {
 
 export async function mergedQueryPage(query: MergedQuery, limit: number, cursor: string | undefined, fingerprint: string): Promise<Page<Item>> {
   const sk = `${query.index}sk`;
+  const [only] = query.partitions;
+  if (
+    cursor === undefined &&
+    query.heads !== undefined &&
+    query.partitions.length === 1 &&
+    only !== undefined &&
+    query.range === undefined &&
+    query.filter === undefined
+  ) {
+    const id = { index: query.index, partition: only };
+    const definition = definitionFor(query.heads, id, query.projection);
+    const page = definition?.descending === true ? await headPage(id, limit) : undefined;
+    if (page !== undefined) {
+      const last = page.items.at(-1);
+      return page.more && last !== undefined
+        ? { items: page.items, nextCursor: encodeCursor({ before: String(last[sk]) }, fingerprint) }
+        : { items: page.items };
+    }
+  }
   const resumeBelow = cursor === undefined ? undefined : cursorBound(decodeCursor(cursor, fingerprint));
   const before = lowest(resumeBelow, query.range?.before);
   const from = query.range?.from;

@@ -1,7 +1,9 @@
+import { definitionFor, type HeadId, type QueueHeadDefinition } from '../domain/queue-heads.ts';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.ts';
 import { db, type Item } from './db.ts';
 import { QueryCommand, type QueryCommandInput } from './dynamodb.ts';
 import { projectionOf } from './projection.ts';
+import { headPage } from './queue-heads.ts';
 
 export interface Page<T> {
   items: T[];
@@ -24,9 +26,24 @@ export async function queryPage(
   options: {
     /** Only these attributes of each item are read (and the keys the cursor is made of); default all. */
     projection?: readonly string[];
+    /**
+     * The list's queues kept as heads (functions/shared/domain/queue-heads.ts): a first page of
+     * one of them, unfiltered, is read from its head, one GetItem, when the head can answer it.
+     */
+    heads?: readonly QueueHeadDefinition[];
   } = {},
 ): Promise<Page<Item>> {
   const input = options.projection === undefined ? query : projected(query, options.projection);
+  const head = cursor === undefined && options.heads !== undefined ? headOfQuery(input, options.heads, options.projection) : undefined;
+  if (head !== undefined && input.IndexName !== undefined) {
+    const page = await headPage(head, limit);
+    if (page !== undefined) {
+      const last = page.items.at(-1);
+      return page.more && last !== undefined
+        ? { items: page.items, nextCursor: encodeCursor(keyOf(last, input.IndexName), fingerprint) }
+        : { items: page.items };
+    }
+  }
   const filtered = input.FilterExpression !== undefined;
   let startKey = cursor === undefined ? undefined : decodeCursor(cursor, fingerprint);
   const items: Item[] = [];
@@ -52,6 +69,30 @@ export async function queryPage(
     if (startKey === undefined) return { items };
   }
   return { items, nextCursor: encodeCursor(startKey as Item, fingerprint) };
+}
+
+/**
+ * The head a Query reads the first page of: an unfiltered Query of one index partition, or of the
+ * part of it whose sort key begins with a segment, in the order a head definition keeps.
+ */
+function headOfQuery(input: QueryCommandInput, definitions: readonly QueueHeadDefinition[], attributes: readonly string[] | undefined): HeadId | undefined {
+  const index = input.IndexName;
+  if (index === undefined || input.FilterExpression !== undefined) return undefined;
+  const match = /^(\S+) = (:\w+)(?: AND begins_with\((\S+), (:\w+)\))?$/.exec(input.KeyConditionExpression ?? '');
+  if (match === null) return undefined;
+  const [, pkName, pkValue, skName, skValue] = match;
+  const named = (name: string | undefined) => (name?.startsWith('#') ? input.ExpressionAttributeNames?.[name] : name);
+  const values = input.ExpressionAttributeValues ?? {};
+  const partition = values[pkValue as string];
+  const segment = skValue === undefined ? undefined : values[skValue];
+  if (named(pkName) !== `${index}pk` || typeof partition !== 'string') return undefined;
+  if (skName !== undefined && (named(skName) !== `${index}sk` || typeof segment !== 'string')) return undefined;
+  const id: HeadId = typeof segment === 'string' ? { index, partition, segment } : { index, partition };
+  const definition = definitionFor(definitions, id, attributes);
+  if (definition === undefined || definition.descending === (input.ScanIndexForward ?? true)) return undefined;
+  // A segment that is not a whole leading segment of the sort key (`ope`, not `open#`) is no head's.
+  if (typeof segment === 'string' && !(segment.endsWith('#') && segment.indexOf('#') === segment.length - 1)) return undefined;
+  return id;
 }
 
 /** The query reading only `attributes` and the key attributes keyOf takes from the last item. */

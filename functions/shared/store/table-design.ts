@@ -30,3 +30,5 @@ export type IndexName = 'gsi1' | 'gsi2' | 'gsi3' | 'gsi4' | 'gsi5' | 'gsi6' | 'g
  */
 export const QUEUE_COUNTER_PREFIX = 'COUNT#';
 export const QUEUE_MARKER_PREFIX = 'COUNTED#';
+/** Partition key prefix of the queue heads (functions/shared/store/queue-heads.ts), the first pages of lists the consumer keeps. */
+export const QUEUE_HEAD_PREFIX = 'HEAD#';

@@ -18,7 +18,7 @@ interface RecordChanges {
 /**
  * The table stream consumer that keeps the queue counts (functions/shared/domain/queue-counts.ts)
  * of the kinds it is given, picked by their entity: one consumer for every counted kind
- * (countQueues, functions/platform/area.ts), its stream filter on their sort keys.
+ * (keepQueues, functions/platform/area.ts), its stream filter on their sort keys.
  *
  * A record's changes within the batch are folded into one write of its counters and marker (in
  * stream order), the batch's records written together in few transactions. Delivery is at least
@@ -27,9 +27,9 @@ interface RecordChanges {
  * record left unwritten, so the stream retries from there (the records after it come again, and
  * are found counted).
  */
-export function queueCountsHandler(definitions: readonly QueueCountDefinition[]) {
+export function keepQueueCounts(definitions: readonly QueueCountDefinition[]): (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse> {
   const byEntity = new Map(definitions.map((definition) => [definition.entity, definition]));
-  const handle = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  return async (event) => {
     const records = new Map<string, RecordChanges>();
     for (const record of event.Records) {
       const change = changeOf(record);
@@ -53,7 +53,6 @@ export function queueCountsHandler(definitions: readonly QueueCountDefinition[])
     log.error('queue counts not written; the stream retries them', { records: outcome.unfinished.length, error: outcome.error });
     return { batchItemFailures: [{ itemIdentifier: firstUnfinished }] };
   };
-  return withLogContext(handle);
 }
 
 function changeOf(record: DynamoDBRecord): RecordChange | undefined {
@@ -63,3 +62,6 @@ function changeOf(record: DynamoDBRecord): RecordChange | undefined {
   const newImage = imageOf(record.dynamodb?.NewImage);
   return { event, ...(oldImage === undefined ? {} : { oldImage }), ...(newImage === undefined ? {} : { newImage }) };
 }
+
+/** The counting consumer alone (the platform's keepQueues also keeps the queue heads: queue-views-handler.ts). */
+export const queueCountsHandler = (definitions: readonly QueueCountDefinition[]) => withLogContext(keepQueueCounts(definitions));
