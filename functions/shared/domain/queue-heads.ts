@@ -122,12 +122,13 @@ export interface HeadChange {
 /**
  * The head after a change: the item out of it, then back at its place when it is in this head now
  * and its place is among the items the head knows (a head that is not the whole queue cannot place
- * an item after its last one: unknown items may sort between). Past the capacity the last items go,
- * and the head is no longer the whole queue.
+ * an item after its last one: unknown items may sort between). It may pass its capacity: a batch's
+ * changes are applied one after the other, then the head is trimmed once (`trimmed`), so an item
+ * pushed past the capacity by one change is still known when the next takes another out.
  */
 export function applyChange(definition: QueueHeadDefinition, state: HeadState, change: HeadChange): HeadState {
   const items = state.items.filter((item) => !sameRecord(item, change.key));
-  let complete = state.complete;
+  const complete = state.complete;
   if (change.item !== undefined) {
     const sortKeyOf = (item: HeadItem) => String(item[`${definition.index}sk`]);
     const key = sortKeyOf(change.item);
@@ -136,12 +137,12 @@ export function applyChange(definition: QueueHeadDefinition, state: HeadState, c
     if (at !== -1) items.splice(at, 0, change.item);
     else if (complete) items.push(change.item);
   }
-  if (items.length > HEAD_CAPACITY) {
-    items.length = HEAD_CAPACITY;
-    complete = false;
-  }
   return { items, complete };
 }
+
+/** The head within its capacity: past it, the last items go, and the head is no longer the whole queue. */
+export const trimmed = (state: HeadState): HeadState =>
+  state.items.length <= HEAD_CAPACITY ? state : { items: state.items.slice(0, HEAD_CAPACITY), complete: false };
 
 /** A head that lost items it cannot replace from what it knows: it reads its queue again. */
 export const needsRefill = (state: HeadState): boolean => !state.complete && state.items.length < HEAD_CAPACITY;

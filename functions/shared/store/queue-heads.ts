@@ -10,6 +10,7 @@ import {
   keptAttributes,
   needsRefill,
   type QueueHeadDefinition,
+  trimmed,
 } from '../domain/queue-heads.ts';
 import { batchGetAll } from './batch-get.ts';
 import { db, type Item, TABLE_NAME } from './db.ts';
@@ -57,8 +58,8 @@ export async function headPage(id: HeadId, limit: number): Promise<{ items: Item
   return { items: head.items.slice(0, limit) as Item[], more: head.items.length > limit || !head.complete };
 }
 
-/** The queue's first items read from its index, as its list reads them. */
-async function readQueue(definition: QueueHeadDefinition, id: HeadId): Promise<HeadState> {
+/** The queue's first items read from its index, as its list reads them: the head's capacity and `extra` more. */
+async function readQueue(definition: QueueHeadDefinition, id: HeadId, extra: number): Promise<HeadState> {
   const kept = keptAttributes(definition);
   const projection = kept === undefined ? undefined : projectionOf(kept);
   const result = await db.send(
@@ -70,11 +71,11 @@ async function readQueue(definition: QueueHeadDefinition, id: HeadId): Promise<H
       ExpressionAttributeValues: { ':hpk': id.partition, ...(id.segment === undefined ? {} : { ':hsegment': id.segment }) },
       ...(projection === undefined ? {} : { ProjectionExpression: projection.expression }),
       ScanIndexForward: !definition.descending,
-      Limit: HEAD_CAPACITY + 1,
+      Limit: HEAD_CAPACITY + extra + 1,
     }),
   );
   const items = result.Items ?? [];
-  return { items: items.slice(0, HEAD_CAPACITY), complete: items.length <= HEAD_CAPACITY };
+  return { items: items.slice(0, HEAD_CAPACITY + extra), complete: items.length <= HEAD_CAPACITY + extra };
 }
 
 /** The changes of one head within a stream batch, in stream order, and where they start in it. */
@@ -92,10 +93,12 @@ const replay = (head: HeadChanges, from: HeadState): HeadState => head.changes.r
  * head left with fewer items than it keeps while more follow reads its queue again. Either way the
  * batch's changes go over what was read: an index in AWS may not show them yet (it is eventually
  * consistent), and one that does is not moved by them twice (a change puts the item in its place).
+ * The read takes one item more per change, which the changes may take out again.
  */
 async function nextState(head: HeadChanges, current: StoredHead | undefined): Promise<HeadState> {
-  const state = replay(head, current ?? (await readQueue(head.definition, head.id)));
-  return needsRefill(state) ? replay(head, await readQueue(head.definition, head.id)) : state;
+  const extra = head.changes.length;
+  const state = trimmed(replay(head, current ?? (await readQueue(head.definition, head.id, extra))));
+  return needsRefill(state) ? trimmed(replay(head, await readQueue(head.definition, head.id, extra))) : state;
 }
 
 /** Writes the head unless another writer moved it since it was read; false then. */
