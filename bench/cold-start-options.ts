@@ -24,7 +24,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { arch, cpus, loadavg, platform, release } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -32,7 +32,7 @@ import { build, version as esbuildVersion, type Plugin } from 'esbuild';
 import { FUNCTIONS, type FunctionId } from '../functions/routes.ts';
 import { bundleFunction, esbuildOptionsFromCdk, REPO_ROOT } from './bundle.ts';
 import { COLD_INIT_BUDGET, type ColdInitResult, measureColdInit, nodeStartupMs, writeBaselineModule } from './cold-init.ts';
-import { kb, median, ms, table } from './report.ts';
+import { kb, machineRows, median, ms, table } from './report.ts';
 
 const run = promisify(execFile);
 
@@ -178,7 +178,6 @@ async function main(): Promise<void> {
   const sizeOf = (variant: Variant, id: string) => built.find((b) => b.label === `${variant}:${id}`)?.bytes;
   const variants = Object.keys(VARIANTS) as Variant[];
 
-  const cpuList = cpus();
   emit(
     [
       '# Cold starts: runtime SDK, bundled SDK or our own clients',
@@ -186,10 +185,7 @@ async function main(): Promise<void> {
       table(
         ['Environment', ''],
         [
-          ['date', new Date().toISOString()],
-          ['node', process.version],
-          ['os', `${platform()} ${release()} ${arch()}`],
-          ['cpus', `${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}`],
+          ...machineRows(),
           [
             'load average',
             `${loadBefore.map((l) => l.toFixed(2)).join(' / ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(' / ')} after (1 / 5 / 15 min)`,

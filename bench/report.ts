@@ -1,3 +1,4 @@
+import { arch, cpus, platform, release } from 'node:os';
 /** Small helpers for the bench's numbers and Markdown tables (readable in a terminal and in a file). */
 
 export function median(values: readonly number[]): number {
@@ -30,4 +31,15 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 /** Round trips in order (→), concurrent requests within one (‖). */
 export function formatRounds(rounds: readonly (readonly string[])[]): string {
   return rounds.map((round) => round.join(' ‖ ')).join(' → ');
+}
+
+/** The rows every results file opens its Environment table with: when, and on what machine. */
+export function machineRows(): string[][] {
+  const cpuList = cpus();
+  return [
+    ['date', new Date().toISOString()],
+    ['node', process.version],
+    ['os', `${platform()} ${release()} ${arch()}`],
+    ['cpus', `${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}`],
+  ];
 }

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { version as esbuildVersion } from 'esbuild';
 import { BUNDLING } from '../infra/constructs/itsm-function.ts';
@@ -15,7 +15,7 @@ import { BASELINE, COLD_INIT_BUDGET, COLD_INIT_RUNS, coldInitMisses, measureCold
 import { MIX, measureIngestion, PUT_EVENTS_BATCH } from './ingest.ts';
 import { measureKnowledgeSearch } from './knowledge-load.ts';
 import { type CpuPerRequest, LIST_P99_BUDGET_MS, LIST_PAGE, LIST_RATIO_BUDGET, type ListComparison, listBudgetMisses, measureLoad } from './load.ts';
-import { formatRounds, kb, median, ms, table } from './report.ts';
+import { formatRounds, kb, machineRows, median, ms, table } from './report.ts';
 import { measureRoundTrips, OPERATION_ROUND_BUDGETS, operationRoundMisses } from './round-trips.ts';
 
 // The SDK's NodeVersionSupportWarning (Node 20 here, 22 on Lambda) is noise in a bench; this is the
@@ -52,7 +52,6 @@ function git(...args: string[]): string {
 }
 
 function environment(): string {
-  const cpuList = cpus();
   const commit = git('rev-parse', '--short', 'HEAD');
   const dirty = git('status', '--porcelain', '--', 'functions', 'local', 'infra', 'package-lock.json') !== '';
   return [
@@ -61,10 +60,7 @@ function environment(): string {
     table(
       ['Environment', ''],
       [
-        ['date', new Date().toISOString()],
-        ['node', process.version],
-        ['os', `${platform()} ${release()} ${arch()}`],
-        ['cpus', `${cpuList.length} x ${cpuList[0]?.model.trim() ?? 'unknown'}`],
+        ...machineRows(),
         ['memory', `${(totalmem() / 1024 ** 3).toFixed(1)} GB`],
         [
           'load average',

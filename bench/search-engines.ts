@@ -17,7 +17,7 @@
  * `node --expose-gc` (the npm script does) so heap numbers are measured after a collection.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { arch, cpus, loadavg, platform, release } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,7 +28,7 @@ import { SearchEngine, searchTerms } from '../functions/shared/search/engine.ts'
 import { startDynamoDbLocal } from '../local/dynamodb-local.ts';
 import { REPO_ROOT } from './bundle.ts';
 import { CORRECT_SPELLINGS, type GeneratedArticle, generateArticles, QUERIES, type QueryKind } from './knowledge-corpus.ts';
-import { kb, ms, percentile, table } from './report.ts';
+import { kb, machineRows, ms, percentile, table } from './report.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -596,10 +596,7 @@ async function main(): Promise<void> {
       table(
         ['Environment', ''],
         [
-          ['date', new Date().toISOString()],
-          ['node', process.version],
-          ['os', `${platform()} ${release()} ${arch()}`],
-          ['cpus', `${cpus().length} x ${cpus()[0]?.model.trim() ?? 'unknown'}`],
+          ...machineRows(),
           [
             'load average',
             `${loadavg()
