@@ -17,6 +17,7 @@ export const INCIDENT_HEADS: readonly QueueHeadDefinition[] = [
     partition: { prefix: 'INCIDENT#STATUS#' },
     descending: true,
     attributes: INCIDENT_LIST_ATTRIBUTES,
+    jsonAttributes: ['sla'],
   },
   {
     name: 'every incident',
@@ -25,5 +26,6 @@ export const INCIDENT_HEADS: readonly QueueHeadDefinition[] = [
     partition: { exact: 'INCIDENT' },
     descending: true,
     attributes: INCIDENT_LIST_ATTRIBUTES,
+    jsonAttributes: ['sla'],
   },
 ];

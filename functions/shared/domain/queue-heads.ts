@@ -39,6 +39,12 @@ export interface QueueHeadDefinition {
   readonly descending: boolean;
   /** What the list reads of each item (its ProjectionExpression); absent: the whole item. The head keeps these and the keys. */
   readonly attributes?: readonly string[];
+  /**
+   * Attributes the item keeps as JSON text (functions/shared/store/json-attribute.ts: an SLA clock)
+   * that the head keeps as the value itself, inside its own JSON text: read once instead of twice
+   * (a text inside a text). Their readers take either form.
+   */
+  readonly jsonAttributes?: readonly string[];
 }
 
 /** Which head: the index partition and, for a definition by sort segment, the segment. */
@@ -105,10 +111,22 @@ export function keptAttributes(definition: QueueHeadDefinition): readonly string
 /** The item as the list's Query returns it: only the kept attributes it has. */
 export function projected(definition: QueueHeadDefinition, image: HeadItem): HeadItem {
   const kept = keptAttributes(definition);
-  if (kept === undefined) return image;
-  const item: Record<string, unknown> = {};
-  for (const attribute of kept) if (image[attribute] !== undefined) item[attribute] = image[attribute];
-  return item;
+  const item: Record<string, unknown> = kept === undefined ? { ...image } : {};
+  if (kept !== undefined) for (const attribute of kept) if (image[attribute] !== undefined) item[attribute] = image[attribute];
+  return withJsonValues(definition, item);
+}
+
+/** The item with its JSON text attributes (`jsonAttributes`) as the values they hold. */
+export function withJsonValues(definition: QueueHeadDefinition, item: HeadItem): HeadItem {
+  if (definition.jsonAttributes === undefined) return item;
+  let copy: Record<string, unknown> | undefined;
+  for (const attribute of definition.jsonAttributes) {
+    const text = item[attribute];
+    if (typeof text !== 'string') continue;
+    copy ??= { ...item };
+    copy[attribute] = JSON.parse(text);
+  }
+  return copy ?? item;
 }
 
 const sameRecord = (a: HeadItem, b: HeadItem): boolean => a.pk === b.pk && a.sk === b.sk;

@@ -11,6 +11,7 @@ import {
   needsRefill,
   type QueueHeadDefinition,
   trimmed,
+  withJsonValues,
 } from '../domain/queue-heads.ts';
 import { batchGetAll } from './batch-get.ts';
 import { db, type Item, TABLE_NAME } from './db.ts';
@@ -74,7 +75,7 @@ async function readQueue(definition: QueueHeadDefinition, id: HeadId, extra: num
       Limit: HEAD_CAPACITY + extra + 1,
     }),
   );
-  const items = result.Items ?? [];
+  const items = (result.Items ?? []).map((item) => withJsonValues(definition, item));
   return { items: items.slice(0, HEAD_CAPACITY + extra), complete: items.length <= HEAD_CAPACITY + extra };
 }
 
