@@ -652,13 +652,13 @@ describe('GET /changes', () => {
     ['assignmentGroup=database&type=normal&status=draft', (c) => c.assignmentGroup === 'database' && c.type === 'normal' && c.status === 'draft'],
   ];
   for (const [query, matches] of cases) {
-    it(`filters by ${query}, newest first, with index Queries only`, async () => {
+    it(`filters by ${query}, newest first, with index Queries (and a queue head's GetItem) only`, async () => {
       // The outbox publisher reads and writes the table too: let it finish first.
       await stack.settled();
       counter.reset();
       const items = (await listAll(query, 3)).filter(inYear);
       expect(items.map((c) => c.number)).toEqual(newestFirst(mine.filter(matches)));
-      expect(new Set(counter.operations())).toEqual(new Set(['Query']));
+      expect(counter.operations().filter((operation) => operation !== 'Query' && operation !== 'GetItem')).toEqual([]);
     });
   }
 
@@ -826,7 +826,9 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     const change = await create();
     expect(await measure(() => alice.get(`/changes/${change.id}`))).toEqual([['GetItem']]);
     expect(await measure(() => alice.get(`/changes/${change.number}`))).toEqual([['Query']]);
-    expect(await measure(() => alice.get('/changes?status=draft&limit=5'))).toEqual([['Query']]);
+    // A queue's first page is its head, once the stream consumer has kept it; a page wider than a head, the index.
+    expect(await measure(() => alice.get('/changes?status=draft&limit=5'))).toEqual([['GetItem']]);
+    expect(await measure(() => alice.get('/changes?status=draft&limit=30'))).toEqual([['Query']]);
     expect(await measure(() => alice.get(`/changes/calendar?from=${at(0)}&to=${at(DAY)}`))).toEqual([['Query', 'Query']]);
     expect(await measure(() => alice.get(`/changes/${change.id}/history`))).toEqual([['GetItem', 'Query']]);
   });

@@ -521,7 +521,9 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     const ci = await create({ class: 'generic', name: unique('budget'), externalId: arn, ownerGroup: 'network' });
     expect(await measure(() => alice.get(`/cis/${ci.id}`))).toEqual([['GetItem']]);
     expect(await measure(() => alice.get('/cis/payments'))).toEqual([['GetItem']]);
-    expect(await measure(() => alice.get('/cis?class=generic&limit=5'))).toEqual([['Query']]);
+    // A class's first page is its head, once the stream consumer has kept it; a page wider than a head, the index.
+    expect(await measure(() => alice.get('/cis?class=generic&limit=5'))).toEqual([['GetItem']]);
+    expect(await measure(() => alice.get('/cis?class=generic&limit=30'))).toEqual([['Query']]);
     // Own CIs and services: two Queries in parallel, one round.
     expect(await measure(() => alice.get('/cis?limit=5'))).toEqual([['Query', 'Query']]);
     expect(await measure(() => alice.get('/cis?ownerGroup=network&q=v&limit=5'))).toEqual([['Query', 'Query']]);
