@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AREAS } from '../../functions/areas.ts';
+import { CHANGE_LIST_ATTRIBUTES } from '../../functions/changes/heads.ts';
+import { CHANGE_FIELD_ORDER } from '../../functions/changes/schemas/change.ts';
 import { HEADED_QUEUES } from '../../functions/platform/headed-queues.ts';
+import { PROBLEM_LIST_ATTRIBUTES } from '../../functions/problems/heads.ts';
+import { PROBLEM_FIELD_ORDER } from '../../functions/problems/schemas/problem.ts';
 import { CONSUMERS } from '../../functions/routes.ts';
 import {
   applyChange,
@@ -115,6 +119,11 @@ describe("a head's JSON text", () => {
 });
 
 describe('one consumer keeps every head (keepQueues)', () => {
+  it('keeps what each list reads: the attributes written out for it are the fields its schema names', () => {
+    expect(CHANGE_LIST_ATTRIBUTES).toEqual(CHANGE_FIELD_ORDER);
+    expect(PROBLEM_LIST_ATTRIBUTES).toEqual(PROBLEM_FIELD_ORDER);
+  });
+
   it("keeps exactly the queues the areas declare in their queueHeads, so an area's new head is not left unkept", () => {
     const declared = AREAS.flatMap((area) => area.queueHeads ?? []);
     expect(HEADED_QUEUES.map((d) => d.name).sort()).toEqual(declared.map((d) => d.name).sort());
