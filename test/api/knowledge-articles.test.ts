@@ -548,7 +548,8 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
       ['GetItem', 'Query'],
       ['TransactWriteItems'],
     ]);
-    expect(await measure(() => alice.get('/articles?status=review'))).toEqual([['Query']]);
+    // A working status's first page is its head, once the stream consumer has kept it (measure waits for it).
+    expect(await measure(() => alice.get('/articles?status=review'))).toEqual([['GetItem']]);
     // An agent's read of an article in review: one round (the record, with the configuration when not cached, and the
     // view's count, which the counters refuse: the article is not published).
     expect((await measure(() => alice.get(`/articles/${article.id}`))).length).toBe(1);

@@ -210,7 +210,7 @@ describe('IAM: table access is exactly what the route table names', () => {
         functionId,
       ).toEqual([
         [['dynamodb:PutItem', 'dynamodb:UpdateItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['COUNT#*', 'COUNTED#*', 'HEAD#*'] } }],
-        [['dynamodb:GetItem', 'dynamodb:BatchGetItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HEAD#*'] } }],
+        [['dynamodb:BatchGetItem', 'dynamodb:GetItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['HEAD#*'] } }],
       ]);
       const onIndexes = table.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
       expect(onIndexes.flatMap(actionsOf), functionId).toEqual(['dynamodb:Query']);

@@ -310,7 +310,9 @@ describe('listing changes', () => {
     const { pages, cursors } = await listAll({}, 20);
     expect(pages.flat().map((c) => c.number)).toEqual(newestFirst(written.values()));
     expect(cursors.at(-1)).toBeUndefined();
-    expect(table.counter.operations()).toEqual(pages.map(() => 'Query'));
+    // Every change is a kept queue (a head, functions/shared/store/queue-heads.ts); no stream
+    // consumer keeps one in this table, so the first page looks for it (a GetItem) and reads the index.
+    expect(table.counter.operations()).toEqual(['GetItem', ...pages.map(() => 'Query')]);
   });
 
   it('returns the stored changes, without storage attributes', async () => {
@@ -339,8 +341,9 @@ describe('listing changes', () => {
     table.counter.reset();
     const { pages } = await listAll(filters, 6);
     expect(pages.flat().map((c) => c.number)).toEqual(newestFirst(expected));
-    // The filter is the key condition of its own index: one Query per page, nothing filtered away.
-    expect(table.counter.operations()).toEqual(pages.map(() => 'Query'));
+    // The filter is the key condition of its own index: one Query per page, nothing filtered away
+    // (a status queue's first page looks for its head first, which no consumer keeps here).
+    expect(table.counter.operations()).toEqual([...(name === 'status' ? ['GetItem'] : []), ...pages.map(() => 'Query')]);
   });
 
   const combined: OneEach[] = [

@@ -286,8 +286,10 @@ describe('listing incidents', () => {
     const numbers = pages.flat().map((i) => i.number);
     expect(numbers).toEqual(newestFirst(created.values()));
     expect(new Set(pages.flat().map((i) => i.id)).size).toBe(total);
-    // One Query per page, never a Scan.
-    expect(table.counter.operations()).toEqual(pages.map(() => 'Query'));
+    // One Query per page, never a Scan. Every incident is a kept queue (a head,
+    // functions/shared/store/queue-heads.ts); no stream consumer keeps one in this table, so the
+    // first page looks for it (a GetItem) and reads the index.
+    expect(table.counter.operations()).toEqual(['GetItem', ...pages.map(() => 'Query')]);
   });
 
   it('returns the stored incidents, without storage attributes', async () => {
@@ -331,9 +333,9 @@ describe('listing incidents', () => {
     const { pages } = await listAll({ [filter]: [value] } as IncidentFilters, 7);
     expect(pages.flat().map((i) => i.number)).toEqual(newestFirst(expected));
     for (const incident of pages.flat()) expect(incident[filter]).toBe(value);
-    expect(new Set(table.counter.operations())).toEqual(new Set(['Query']));
-    // One key condition on the filter's own index: one Query per page.
-    expect(table.counter.operations()).toHaveLength(pages.length);
+    // One key condition on the filter's own index: one Query per page (a status queue's first page
+    // looks for its head first, which no consumer keeps in this table).
+    expect(table.counter.operations()).toEqual([...(filter === 'status' ? ['GetItem'] : []), ...pages.map(() => 'Query')]);
   });
 
   const combined: Record<string, string>[] = [
