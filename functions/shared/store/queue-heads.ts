@@ -6,6 +6,7 @@ import {
   HEAD_MAX_BYTES,
   type HeadChange,
   type HeadId,
+  type HeadItem,
   type HeadState,
   keptAttributes,
   needsRefill,
@@ -45,16 +46,47 @@ function storedHead(item: Item): StoredHead {
 }
 
 /**
+ * The items of the heads this instance read last, by head and revision. A head's text never
+ * changes under one revision, and a queue is read again and again between its changes (every agent
+ * watching it): its items are parsed once per revision, not once per read (a page of tasks with
+ * their SLA clocks is some 60 KB of JSON). They are frozen, as the requests share them.
+ */
+const parsedHeads = new Map<string, { readonly revision: number; readonly items: readonly HeadItem[] }>();
+const PARSED_HEADS = 64;
+
+function deepFrozen<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    for (const member of value instanceof Set ? value : Object.values(value)) deepFrozen(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function itemsOf(key: string, item: Item): { items: readonly HeadItem[]; complete: boolean } {
+  const revision = typeof item.revision === 'number' ? item.revision : 0;
+  const complete = item.complete === true;
+  const parsed = parsedHeads.get(key);
+  if (parsed !== undefined && parsed.revision === revision) return { items: parsed.items, complete };
+  const items = deepFrozen(decodeHeadItems(typeof item.items === 'string' ? item.items : '{"items":[]}'));
+  parsedHeads.delete(key);
+  if (parsedHeads.size >= PARSED_HEADS) parsedHeads.delete(parsedHeads.keys().next().value as string);
+  parsedHeads.set(key, { revision, items });
+  return { items, complete };
+}
+
+/**
  * A list's first page from the queue's head: its first `limit` items and whether more follow. One
  * GetItem, eventually consistent as the index the head stands for. Undefined when the head cannot
  * answer: none is kept yet (no change of the queue was seen since heads were kept), or it knows
- * fewer items than asked while more follow; the list then reads the index.
+ * fewer items than asked while more follow; the list then reads the index. The items are frozen
+ * (shared with other reads of the same head): a list maps them to new objects.
  */
 export async function headPage(id: HeadId, limit: number): Promise<{ items: Item[]; more: boolean } | undefined> {
   if (limit > HEAD_CAPACITY) return undefined;
-  const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: headKey(id) }));
+  const key = headKey(id);
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE_NAME, Key: key }));
   if (Item === undefined) return undefined;
-  const head = storedHead(Item);
+  const head = itemsOf(`${TABLE_NAME}\u0000${key.pk}\u0000${key.sk}`, Item);
   if (!head.complete && head.items.length < limit) return undefined;
   return { items: head.items.slice(0, limit) as Item[], more: head.items.length > limit || !head.complete };
 }
