@@ -361,7 +361,8 @@ describe('DynamoDB round trips per request (hard budgets)', () => {
     const problem = await open();
     expect(await measure(() => alice.get(`/problems/${problem.id}`))).toEqual([['GetItem']]);
     expect(await measure(() => alice.get(`/problems/${problem.number}`))).toEqual([['Query']]);
-    expect(await measure(() => alice.get('/problems?status=new&limit=5'))).toEqual([['Query']]);
+    // A status queue's first page is its head, once the stream consumer has kept it (measure waits for it).
+    expect(await measure(() => alice.get('/problems?status=new&limit=5'))).toEqual([['GetItem']]);
     expect(await measure(() => alice.patch(`/problems/${problem.id}`, { title: 'budget edit' }, ifMatch(problem)))).toEqual([
       ['GetItem'],
       ['TransactWriteItems'],
