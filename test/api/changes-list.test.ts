@@ -83,7 +83,7 @@ describe('GET /changes with several values per filter', () => {
     ['status=draft&type=normal,emergency', (c) => c.status === 'draft'],
   ];
   for (const [query, matches] of cases) {
-    it(`${query}: every match once, newest first, across pages, by Query only`, async () => {
+    it(`${query}: every match once, newest first, across pages, by Query only (and a queue head's GetItem)`, async () => {
       // The stream consumers (the outbox publisher) read the table too: let them finish first.
       await stack.settled();
       counter.reset();
@@ -94,7 +94,7 @@ describe('GET /changes with several values per filter', () => {
           (await listAll(query, limit)).map((c) => c.number),
           `limit ${limit}`,
         ).toEqual(expected);
-      expect(new Set(counter.operations())).toEqual(new Set(['Query']));
+      expect(counter.operations().filter((operation) => operation !== 'Query' && operation !== 'GetItem')).toEqual([]);
     });
   }
 
