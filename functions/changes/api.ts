@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { directoryListQuery } from '../directory/schemas/directory.ts';
-import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
+import { defineApi, firstPageNote, PAGE_NOTE } from '../shared/api/operation.ts';
 import { countableFilterSets } from '../shared/domain/queue-counts.ts';
 import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
 import { CHANGE_COUNTS } from './counts.ts';
@@ -170,6 +170,7 @@ export default defineApi({
         'For what is planned around a date, with the blackout windows, GET /changes/calendar answers in one call.',
         `\`count=true\` adds \`total\`, read from counters beside the page's Queries (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(CHANGE_COUNTS)}; each filter with any of its values but \`service\` (one service: a change affecting several is counted under each), no planned window.`,
         PAGE_NOTE,
+        firstPageNote('`status` with one value, and of every change request'),
       ].join('\n\n'),
       query: listChangesQuery,
       queryDescriptions: {

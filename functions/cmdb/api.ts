@@ -4,7 +4,7 @@
  * never by a handler.
  */
 import * as z from 'zod';
-import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
+import { defineApi, firstPageNote, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { MAX_IMPORTED_ITEMS } from './domain/aws-feed.ts';
 import { BUILT_IN_CI_CLASSES, CI_CLASS_NAME_PATTERN, MAX_RELATIONSHIPS_DELETED_WITH_CI } from './domain/ci.ts';
@@ -122,6 +122,7 @@ export default defineApi({
         "Without `class`, the list holds every CI: the CMDB's own and the directory's services (CIs of class `service`, one record with the directory's), merged by name in one round of two parallel Queries; a service sorts by its name (a lower-case slug) and just before an own CI of the same lower-cased name. `ownerGroup` narrows both, `q` is a prefix of both names, and `environment`, `externalId` or `status=retired` leave the services out. `class=service` lists the services only (`environment`, `externalId` or `status=retired` leave none); another `class` the CMDB's own CIs of it.",
         '`externalId` finds the one CI holding it (the other filters must match too).',
         PAGE_NOTE,
+        firstPageNote('`class` with one value (other than `service`), with no other filter'),
         REQUESTERS,
       ].join('\n\n'),
       query: listCisQuery,

@@ -6,7 +6,7 @@
 import * as z from 'zod';
 import { MAX_KNOWN_ERROR_MATCHES } from '../known-errors/domain/known-error.ts';
 import { knownErrorMatchSchema } from '../known-errors/schemas/known-error.ts';
-import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
+import { defineApi, firstPageNote, PAGE_NOTE } from '../shared/api/operation.ts';
 import { countableFilterSets } from '../shared/domain/queue-counts.ts';
 import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
 import { suggestedArticlesSchema } from '../shared/search/suggested-article-schema.ts';
@@ -116,6 +116,7 @@ export default defineApi({
         'Agents see every incident. A requester sees only incidents they are the caller of: the list is narrowed to `caller` = themselves, and asking only for other callers gives an empty page.',
         `\`count=true\` adds \`total\`, read from counters beside the page's Queries (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(INCIDENT_COUNTS)}; each filter with any of its values, no opening-time range. A requester's list is counted as \`caller\` (and \`caller + status\`).`,
         PAGE_NOTE,
+        firstPageNote('`status` with one value, and of every incident'),
       ].join('\n\n'),
       query: listIncidentsQuery,
       queryDescriptions: {

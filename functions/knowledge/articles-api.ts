@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import type { CommonResponseSchema, EventSchemaFile, OperationSpec, PublishedEventDetail } from '../shared/api/operation.ts';
-import { PAGE_NOTE } from '../shared/api/operation.ts';
+import { firstPageNote, PAGE_NOTE } from '../shared/api/operation.ts';
 import { listEnvelope } from '../shared/schemas/common.ts';
 import { ARTICLE_EVENT_TYPES } from './domain/events.ts';
 import { MAX_BODY_HTML_BYTES } from './domain/render.ts';
@@ -84,6 +84,7 @@ const operations: Record<string, ArticleOperation> = {
       "`status` matches what an article is being worked in: its own status, or its pending version's. So `status=review` is the review queue: the new articles in review and the published articles whose edit (`pendingVersion`) is in review; `status=draft` likewise finds a published article with an edit in draft. A published article with an edit in progress is listed under `published` too.",
       'Requesters list the published public articles only (an index of those alone): `category` and `service` narrow it; a `status` or `audience` filter asking for anything else finds nothing, `ownerGroup` is ignored. Agent-only fields (owner group, links, authors, the version in progress) are left out for them.',
       PAGE_NOTE,
+      firstPageNote("an agent's `status` with one value other than `published`, and of every article"),
     ].join('\n\n'),
     query: listArticlesQuery,
     queryDescriptions: {

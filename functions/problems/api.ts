@@ -5,7 +5,7 @@
  * never by a handler.
  */
 import * as z from 'zod';
-import { defineApi, PAGE_NOTE } from '../shared/api/operation.ts';
+import { defineApi, firstPageNote, PAGE_NOTE } from '../shared/api/operation.ts';
 import { countableFilterSets } from '../shared/domain/queue-counts.ts';
 import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
 import { PROBLEM_COUNTS } from './counts.ts';
@@ -116,6 +116,7 @@ export default defineApi({
         'Newest first (by number). Different filters combine with AND; the values of one filter with OR: `status=assess,root_cause_analysis`, at most 10 values per filter. Each list is read from an index, one key Query per value, all in flight together and merged, never a scan.',
         `\`count=true\` adds \`total\`, read from counters beside the page's Queries (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(PROBLEM_COUNTS)}; each filter with any of its values; other filter sets are a \`validation-error\` on \`count\`.`,
         PAGE_NOTE,
+        firstPageNote('`status` with one value, and of every problem'),
         REQUESTERS,
       ].join('\n\n'),
       query: listProblemsQuery,

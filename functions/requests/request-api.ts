@@ -4,7 +4,7 @@
  * area. Loaded by the OpenAPI build only.
  */
 import * as z from 'zod';
-import { PAGE_NOTE, type PublishedEventDetail } from '../shared/api/operation.ts';
+import { firstPageNote, PAGE_NOTE, type PublishedEventDetail } from '../shared/api/operation.ts';
 import { countableFilterSets } from '../shared/domain/queue-counts.ts';
 import { suggestedArticlesSchema } from '../shared/search/suggested-article-schema.ts';
 import { REQUEST_COUNTS } from './counts.ts';
@@ -117,6 +117,7 @@ export const requestOperations = {
       'Agents list every request. Anyone else lists their own (a `requester` other than themselves is 403), or, with `awaitingApprovalBy=me`, those awaiting their decision.',
       `\`count=true\` adds \`total\`, read from counters beside the page's Query (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(REQUEST_COUNTS)}; a requester's own list counts as \`requester\` (and \`requester + status\`). \`awaitingApprovalBy\` is not counted: a \`validation-error\` on \`count\`, as are other filter sets.`,
       PAGE_NOTE,
+      firstPageNote("an agent's list of every request, and of `status` with one value"),
     ].join('\n\n'),
     query: listRequestsQuery,
     queryDescriptions: { status: 'Only requests in this status', item: 'Only requests of this catalog item' },

@@ -3,7 +3,7 @@
  * GET /tasks, GET/PATCH /tasks/{id}, work notes and history. Loaded by the OpenAPI build only.
  */
 import * as z from 'zod';
-import { PAGE_NOTE } from '../shared/api/operation.ts';
+import { firstPageNote, PAGE_NOTE } from '../shared/api/operation.ts';
 import { countableFilterSets } from '../shared/domain/queue-counts.ts';
 import { countedListEnvelope, listEnvelope } from '../shared/schemas/common.ts';
 import { TASK_COUNTS } from './counts.ts';
@@ -37,6 +37,7 @@ export const taskOperations = {
       "Each task's SLA clocks are shown as an incident's, computed at the moment of the response (`state` breached once the target passes, `dueAt`).",
       `\`count=true\` adds \`total\`, read from counters beside the page's Query (no scan, no extra round trip; counters follow writes within about a second). Counted: ${countableFilterSets(TASK_COUNTS)}; other filter sets (\`request\`: one short page) are a \`validation-error\` on \`count\`.`,
       PAGE_NOTE,
+      firstPageNote("`assignmentGroup` with `status` (a group's queue), of `status` alone, and of every task"),
       REQUESTERS,
     ].join('\n\n'),
     query: listTasksQuery,

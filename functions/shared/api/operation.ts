@@ -174,5 +174,9 @@ export function defineApi<
 }
 
 /** Said of every paginated list. */
+/** For a list whose first pages its queue heads answer (docs/data-model.md, "First pages"): which ones, and how current they are. */
+export const firstPageNote = (queues: string): string =>
+  `The first page (no \`cursor\`, \`limit\` up to 25) of ${queues} is read from one item the table stream keeps: as current as an index, a write shows within about a second. Other pages and filters read the index.`;
+
 export const PAGE_NOTE =
   'Pages come newest or oldest first as stated; a page may hold fewer than `limit` items while more follow: stop when `nextCursor` is absent.';
