@@ -183,17 +183,19 @@ describe('queue heads kept from the table stream', () => {
     await expectHeadsEqualQueries(3);
   }, 120_000);
 
-  it('a batch delivered again, and two consumers moving one head at once, leave it as its Query reads it', async () => {
+  it('batches delivered again, and consumers of different shards moving one head at once, leave it as its Query reads it', async () => {
+    // The stream delivers an item's changes in order, in one shard; two shards' consumers may move
+    // one head at once, each with other items' changes, and a batch may come again.
     const a = { id: 'x1', status: 'new', group: 'db', title: 'one', n: 900_001 };
     const b = { id: 'x2', status: 'new', group: 'db', title: 'two', n: 900_002 };
-    const first = [await write(undefined, a)];
-    const second = [await write(undefined, b), await write(a, { ...a, status: 'open' })];
-    const outcomes = await Promise.all([apply(first), apply(second), apply(second), apply(first)]);
+    const ofA = [await write(undefined, a), await write(a, { ...a, status: 'open' })];
+    const ofB = [await write(undefined, b), await write(b, { ...b, title: 'two!' })];
+    const outcomes = await Promise.all([apply(ofA), apply(ofB), apply(ofB), apply(ofA)]);
     for (const outcome of outcomes) expect(outcome).toEqual({ batchItemFailures: [] });
     await expectHeadsEqualQueries(20);
     // The head is written only when it moves: applying it all once more writes nothing.
     const before = await table.partition(headKey({ index: 'gsi2', partition: 'WIDGET#STATUS#new' }).pk);
-    await apply([...first, ...second]);
+    await apply([...ofA, ...ofB]);
     expect(await table.partition(headKey({ index: 'gsi2', partition: 'WIDGET#STATUS#new' }).pk)).toEqual(before);
   });
 
