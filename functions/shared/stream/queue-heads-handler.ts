@@ -5,6 +5,11 @@ import { unmarshall } from '../store/attribute-values.ts';
 import type { AttributeValue } from '../store/dynamodb.ts';
 import { applyHeadChanges, type HeadChanges, headKey } from '../store/queue-heads.ts';
 
+const nameOf = (id: HeadChanges['id']): string => {
+  const { pk, sk } = headKey(id);
+  return `${pk}\u0000${sk}`;
+};
+
 const imageOf = (image: Record<string, unknown> | undefined): HeadItem | undefined =>
   image === undefined ? undefined : unmarshall(image as Record<string, AttributeValue>);
 
@@ -25,16 +30,15 @@ export async function keepQueueHeads(definitions: readonly QueueHeadDefinition[]
     const after = imageOf(record.dynamodb?.NewImage);
     for (const definition of definitions) {
       if (definition.recordSortKey !== sk) continue;
-      const left = headOf(definition, before);
       const now = headOf(definition, after);
-      for (const id of [left, now]) {
-        if (id === undefined) continue;
-        const { pk: headPk, sk: headSk } = headKey(id);
-        const name = `${headPk}\u0000${headSk}`;
+      const left = headOf(definition, before);
+      const nowName = now === undefined ? undefined : nameOf(now);
+      // The item leaves the head it was in (unless it stays in it), then takes its place in the one it is in now.
+      const moves: [HeadChanges['id'], string, HeadItem | undefined][] = [];
+      if (left !== undefined && nameOf(left) !== nowName) moves.push([left, nameOf(left), undefined]);
+      if (now !== undefined && nowName !== undefined && after !== undefined) moves.push([now, nowName, projected(definition, after)]);
+      for (const [id, name, item] of moves) {
         const head = heads.get(name) ?? { definition, id, changes: [], firstSequenceNumber: record.dynamodb?.SequenceNumber ?? '0' };
-        const item = id === now && after !== undefined ? projected(definition, after) : undefined;
-        // The same head before and after: one change, the item in its (new) place.
-        if (id === left && now !== undefined && headKey(now).pk === headPk && headKey(now).sk === headSk) continue;
         head.changes.push({ key: { pk, sk }, ...(item === undefined ? {} : { item }) });
         heads.set(name, head);
       }
